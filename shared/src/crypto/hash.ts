@@ -1,0 +1,54 @@
+/**
+ * Hashing: BLAKE2b (libsodium generichash) for our own chains and recordings, SHA-256
+ * (node:crypto) where outside tools must check the value (certificate fingerprints, export
+ * manifests: `sha256sum` can verify them).
+ */
+import { createHash } from 'node:crypto';
+import { toHex } from './encoding.js';
+import { sodium } from './sodium.js';
+
+export const BLAKE2B_BYTES = 32;
+
+export function blake2b(data: Uint8Array | string, outLength = BLAKE2B_BYTES): Uint8Array {
+  return sodium().crypto_generichash(outLength, data, null);
+}
+
+export function blake2bHex(data: Uint8Array | string, outLength = BLAKE2B_BYTES): string {
+  return toHex(blake2b(data, outLength));
+}
+
+export interface IncrementalHash {
+  update(data: Uint8Array | string): void;
+  digestHex(): string;
+}
+
+export function createBlake2b(outLength = BLAKE2B_BYTES): IncrementalHash {
+  const s = sodium();
+  const state = s.crypto_generichash_init(null, outLength);
+  let done = false;
+  return {
+    update(data) {
+      if (done) throw new Error('hash already finished');
+      s.crypto_generichash_update(state, data);
+    },
+    digestHex() {
+      done = true;
+      return toHex(s.crypto_generichash_final(state, outLength));
+    },
+  };
+}
+
+export function sha256Hex(data: Uint8Array | string): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** `AB:CD:...` form of a SHA-256 digest, as browsers and `openssl x509 -fingerprint` show it. */
+export function formatFingerprint(hexDigest: string): string {
+  return (hexDigest.toUpperCase().match(/.{2}/g) ?? []).join(':');
+}
+
+/** Accepts a SHA-256 fingerprint with or without colons, any case; returns lowercase hex or undefined. */
+export function normalizeFingerprint(text: string): string | undefined {
+  const hex = text.replace(/^sha256:/i, '').replace(/:/g, '').toLowerCase();
+  return /^[0-9a-f]{64}$/.test(hex) ? hex : undefined;
+}
