@@ -1,0 +1,88 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { generate } from 'otplib';
+import { useCrypto } from '../../../test/helpers/crypto.js';
+import { AuditLog } from '../../../shared/src/audit/audit-log.js';
+import { FakeClock } from '../../../shared/src/clock.js';
+import { sequentialIds } from '../../../shared/src/ids.js';
+import { generateSigningKeyPair } from '../../../shared/src/crypto/signing.js';
+import { generateAeadKey, openSecret } from '../../../shared/src/crypto/aead.js';
+import { verifyPassword } from '../../../shared/src/crypto/password-hash.js';
+import { openItDatabase } from '../store/it-database.js';
+import { SiteStore } from '../store/site-store.js';
+import { UserStore } from '../store/user-store.js';
+import { UserAdmin, parseRoleAssignment, totpAssociatedData } from './user-admin.js';
+import { checkPasswordStrength, generatePassword } from './password-policy.js';
+
+useCrypto();
+
+function setup() {
+  const db = openItDatabase(':memory:');
+  const clock = new FakeClock();
+  const audit = new AuditLog({ db, clock, ids: sequentialIds(), signingKey: generateSigningKeyPair(), checkpointIntervalMs: 0 });
+  const users = new UserStore(db);
+  const sites = new SiteStore(db);
+  const secretsKey = generateAeadKey();
+  const admin = new UserAdmin({ db, audit, users, sites, clock, ids: sequentialIds(), secretsKey, issuer: 'Airlock' });
+  return { db, audit, users, sites, admin, secretsKey };
+}
+
+test('a created user gets a strong password and a sealed, working TOTP secret; both audited, neither stored in clear', async () => {
+  const { admin, users, audit, secretsKey, db } = setup();
+  admin.createSite({ id: 'plant-1', timezone: 'Europe/Berlin' }, 'cli:root');
+  const created = admin.createUser({ name: 'olga', roles: [{ role: 'ot-owner', site: 'plant-1' }] }, 'cli:root');
+  assert.match(created.password, /^[a-z2-9]{4}(-[a-z2-9]{4}){4}$/);
+  const creds = users.credentials(created.user.id);
+  assert.ok(creds?.passwordHash !== null && creds?.passwordHash !== undefined && verifyPassword(creds.passwordHash, created.password));
+  const secret = Buffer.from(openSecret(creds!.totpSecretSealed!, secretsKey, totpAssociatedData(created.user.id))).toString();
+  assert.equal(secret, created.totpSecret);
+  assert.match(await generate({ secret }), /^\d{6}$/);
+  assert.match(created.totpUri, /^otpauth:\/\/totp\/Airlock:olga\?secret=/);
+  assert.deepEqual(created.user.roles, [{ role: 'ot-owner', site: 'plant-1' }]);
+  const events = [...audit.iterate()];
+  assert.deepEqual(events.map((e) => e.action), ['site.create', 'user.create']);
+  const dump = JSON.stringify(db.prepare('SELECT * FROM audit_events').all());
+  assert.ok(!dump.includes(created.password) && !dump.includes(created.totpSecret), 'no secret in the audit log');
+});
+
+test('bad user input is refused with the field named, and nothing is written', () => {
+  const { admin, users, audit } = setup();
+  admin.createSite({ id: 'plant-1', timezone: 'UTC' }, 'cli:root');
+  const cases: [Parameters<UserAdmin['createUser']>[0], RegExp][] = [
+    [{ name: 'Bad Name', roles: [{ role: 'engineer' }] }, /user name must be/],
+    [{ name: 'alice', roles: [] }, /at least one role/],
+    [{ name: 'alice', roles: [{ role: 'ot-owner' }] }, /per site: name the site/],
+    [{ name: 'alice', roles: [{ role: 'engineer', site: 'plant-1' }] }, /not per site/],
+    [{ name: 'alice', roles: [{ role: 'auditor', site: 'plant-9' }] }, /unknown site plant-9/],
+    [{ name: 'victor', roles: [{ role: 'vendor' }], company: 'ACME' }, /company and a contract end/],
+    [{ name: 'victor', roles: [{ role: 'vendor' }], company: 'ACME', contractEnd: '31.12.2026' }, /YYYY-MM-DD/],
+    [{ name: 'alice', roles: [{ role: 'engineer' }], password: 'short' }, /at least 12 characters/],
+    [{ name: 'alice', roles: [{ role: 'engineer' }], password: 'alice-is-great-123' }, /must not contain the user name/],
+  ];
+  for (const [input, expected] of cases) assert.throws(() => admin.createUser(input, 'cli:root'), expected);
+  assert.equal(users.list().length, 0);
+  assert.equal(audit.head().seq, 1, 'only the site creation was audited');
+  admin.createUser({ name: 'alice', roles: [{ role: 'engineer' }] }, 'cli:root');
+  assert.throws(() => admin.createUser({ name: 'alice', roles: [{ role: 'engineer' }] }, 'cli:root'), /already exists/);
+});
+
+test('sites need a lowercase name and a real timezone', () => {
+  const { admin } = setup();
+  assert.throws(() => admin.createSite({ id: 'Plant 1', timezone: 'UTC' }, 'x'), /site id must be/);
+  assert.throws(() => admin.createSite({ id: 'plant-1', timezone: 'Mars/Olympus' }, 'x'), /unknown timezone "Mars\/Olympus"/);
+  admin.createSite({ id: 'plant-1', timezone: 'America/New_York' }, 'x');
+  assert.throws(() => admin.createSite({ id: 'plant-1', timezone: 'UTC' }, 'x'), /already exists/);
+});
+
+test('role assignments parse as role or role@site', () => {
+  assert.deepEqual(parseRoleAssignment('engineer'), { role: 'engineer' });
+  assert.deepEqual(parseRoleAssignment('ot-owner@plant-1'), { role: 'ot-owner', site: 'plant-1' });
+  assert.equal(parseRoleAssignment('root'), undefined);
+  assert.equal(parseRoleAssignment('a@b@c'), undefined);
+});
+
+test('password policy', () => {
+  assert.equal(checkPasswordStrength(generatePassword(), 'alice'), undefined);
+  assert.match(checkPasswordStrength('aaaaaaaaaaaaaaaa', 'bob') ?? '', /5 different characters/);
+  assert.match(checkPasswordStrength('Password1234', 'bob') ?? '', /too common/);
+});

@@ -1,0 +1,36 @@
+/** The IT gateway's own state and each site's link state, as /healthz reports them. */
+import { AIRLOCK_VERSION } from '../../../shared/src/version.js';
+import type { Clock } from '../../../shared/src/clock.js';
+import type { SiteStore } from '../store/site-store.js';
+import type { LinkState, SiteLinkStates } from '../link/site-link-state.js';
+
+export interface HealthReport {
+  readonly status: 'ok';
+  readonly gateway: 'it';
+  readonly version: string;
+  readonly time: string;
+  readonly uptimeSeconds: number;
+  readonly tlsFingerprint: string;
+  readonly sites: readonly {
+    readonly site: string;
+    readonly link: LinkState;
+    readonly lastSeen: string | null;
+    readonly gatewayVersion: string | null;
+    readonly clockOffsetMs: number | null;
+  }[];
+}
+
+export function createHealthReporter(deps: { clock: Clock; sites: SiteStore; links: () => SiteLinkStates; tlsFingerprint: string; startedAt: number }): () => HealthReport {
+  return () => ({
+    status: 'ok',
+    gateway: 'it',
+    version: AIRLOCK_VERSION,
+    time: new Date(deps.clock.now()).toISOString(),
+    uptimeSeconds: Math.floor((deps.clock.now() - deps.startedAt) / 1000),
+    tlsFingerprint: deps.tlsFingerprint,
+    sites: deps.sites.list().map((s) => {
+      const l = deps.links().get(s.id);
+      return { site: s.id, link: l.state, lastSeen: l.lastSeen === null ? null : new Date(l.lastSeen).toISOString(), gatewayVersion: l.gatewayVersion, clockOffsetMs: l.clockOffsetMs };
+    }),
+  });
+}

@@ -1,0 +1,45 @@
+/**
+ * The IT gateway's schema (component `it`), after the shared audit schema. Numbered, append-only
+ * list: never edit a released migration, add the next number.
+ */
+import type { Migration } from '../../../shared/src/store/open-database.js';
+import { AUDIT_MIGRATIONS } from '../../../shared/src/audit/audit-migrations.js';
+
+const IT: readonly Migration[] = [
+  {
+    component: 'it',
+    version: 1,
+    name: 'sites, users and roles',
+    up: `
+      CREATE TABLE sites (
+        id TEXT PRIMARY KEY,
+        display_name TEXT NOT NULL,
+        timezone TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE TABLE users (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        display_name TEXT NOT NULL,
+        password_hash TEXT,
+        totp_secret_sealed BLOB,
+        totp_enrolled_at INTEGER,
+        state TEXT NOT NULL DEFAULT 'active' CHECK (state IN ('active', 'disabled')),
+        company TEXT,
+        contract_end TEXT,
+        can_break_glass INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+      -- site is '' for roles that are not per site (admin, engineer, vendor).
+      CREATE TABLE user_roles (
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        role TEXT NOT NULL CHECK (role IN ('admin', 'engineer', 'ot-owner', 'vendor', 'auditor')),
+        site TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (user_id, role, site),
+        CHECK ((role IN ('ot-owner', 'auditor')) = (site <> ''))
+      ) STRICT;
+    `,
+  },
+];
+
+export const IT_MIGRATIONS: readonly Migration[] = [...AUDIT_MIGRATIONS, ...IT];

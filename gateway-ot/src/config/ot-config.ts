@@ -1,0 +1,34 @@
+/**
+ * The OT gateway's configuration: schema and defaults in one place. Relative paths resolve against
+ * the config file's directory. The local policy (assets, profiles, limits) is a separate file owned
+ * by the OT owner; its path is here.
+ */
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { z } from 'zod';
+import { loadConfig, type ConfigSource } from '../../../shared/src/config/load-config.js';
+import { auditConfigSchema, logLevelSchema } from '../../../shared/src/config/common-schemas.js';
+import { nameSchema } from '../../../shared/src/model/session-ticket.js';
+import type { Problem, Result } from '../../../shared/src/result.js';
+
+export const OT_ENV_PREFIX = 'AIRLOCK_OT_';
+
+export const otConfigSchema = z.strictObject({
+  /** The site this gateway serves; must match the site it is enrolled for. */
+  site: nameSchema,
+  /** Database, identity key, enrollment, recordings. */
+  dataDir: z.string().min(1),
+  /** The OT owner's local policy file (assets, access profiles, hard limits). */
+  policyFile: z.string().min(1),
+  log: z.strictObject({ level: logLevelSchema.default('info') }).prefault({}),
+  audit: auditConfigSchema,
+});
+
+export type OtConfig = z.output<typeof otConfigSchema>;
+
+export function loadOtConfig(source: Omit<ConfigSource, 'envPrefix'>): Result<OtConfig, Problem[]> {
+  const r = loadConfig(otConfigSchema, { ...source, envPrefix: OT_ENV_PREFIX });
+  if (!r.ok) return r;
+  const base = source.file === undefined ? process.cwd() : dirname(resolve(source.file));
+  const abs = (p: string): string => (isAbsolute(p) ? p : resolve(base, p));
+  return { ok: true, value: { ...r.value, dataDir: abs(r.value.dataDir), policyFile: abs(r.value.policyFile) } };
+}

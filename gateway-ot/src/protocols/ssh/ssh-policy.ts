@@ -1,0 +1,29 @@
+/**
+ * SSH assets and access profiles in the OT local policy. An SSH asset names the target, its pinned
+ * host key (recorded at onboarding) and the account the gateway logs in as; the secret for that
+ * account lives in the vault, never here.
+ */
+import { z } from 'zod';
+
+export const SSH_MODES = ['exec-only', 'interactive', 'record-only'] as const;
+
+export const sshProfileSchema = z.strictObject({
+  description: z.string().max(200).optional(),
+  /** exec-only: argv allow-list, no pty; interactive: line filter; record-only: no filter. */
+  mode: z.enum(SSH_MODES),
+});
+
+export const sshAssetSchema = z.strictObject({
+  protocol: z.literal('ssh'),
+  description: z.string().max(200).optional(),
+  address: z.string().min(1).max(253),
+  port: z.number().int().min(1).max(65535).default(22),
+  /** Pinned host key: an OpenSSH public key line (`ssh-ed25519 AAAA...`) or `SHA256:...` fingerprint. */
+  hostKey: z.string().min(1).max(2048),
+  /** The account the gateway logs in as; its secret is in the vault. */
+  username: z.string().min(1).max(64),
+  profiles: z.record(z.string(), sshProfileSchema),
+});
+
+export type SshAssetPolicy = z.output<typeof sshAssetSchema>;
+export type SshProfile = z.output<typeof sshProfileSchema>;

@@ -1,0 +1,21 @@
+/** The OT gateway's schema (component `ot`), after the shared audit schema. Append-only list. */
+import type { Migration } from '../../../shared/src/store/open-database.js';
+import { AUDIT_MIGRATIONS } from '../../../shared/src/audit/audit-migrations.js';
+
+const OT: readonly Migration[] = [
+  {
+    component: 'ot',
+    version: 1,
+    name: 'gateway state',
+    up: `
+      -- Small key/value facts about this gateway (enrollment, local lockdown...), one row each.
+      CREATE TABLE gateway_state (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
+];
+
+export const OT_MIGRATIONS: readonly Migration[] = [...AUDIT_MIGRATIONS, ...OT];

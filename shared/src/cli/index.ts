@@ -1,0 +1,2 @@
+export * from './parse-args.js';
+export * from './run-cli.js';

@@ -1,0 +1,137 @@
+/**
+ * Reads the import graph of the repository's TypeScript sources with the TypeScript parser (static
+ * imports, re-exports, `import type`, dynamic `import()`), and checks it against the house rules
+ * in STYLE.md. Kept separate from the test so the rules can be tested on a synthetic graph.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, normalize, relative, sep } from 'node:path';
+import ts from 'typescript';
+
+export interface ImportEdge {
+  /** Importing file, repo-relative with forward slashes. */
+  readonly from: string;
+  /** Repo-relative target for relative imports, or the bare package name. */
+  readonly to: string;
+  readonly isPackage: boolean;
+  readonly typeOnly: boolean;
+}
+
+export interface Violation {
+  readonly rule: string;
+  readonly edge: ImportEdge;
+}
+
+const toPosix = (p: string): string => p.split(sep).join('/');
+
+export function listSources(root: string, dirs: readonly string[]): string[] {
+  const out: string[] = [];
+  const walk = (d: string): void => {
+    let names: string[];
+    try {
+      names = readdirSync(d);
+    } catch {
+      return;
+    }
+    for (const n of names) {
+      if (n === 'node_modules' || n === 'dist') continue;
+      const p = join(d, n);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (/\.tsx?$/.test(n) && !n.endsWith('.d.ts')) out.push(toPosix(relative(root, p)));
+    }
+  };
+  for (const d of dirs) walk(join(root, d));
+  return out.sort();
+}
+
+function packageName(spec: string): string {
+  const parts = spec.replace(/^node:/, 'node:').split('/');
+  return spec.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] ?? spec);
+}
+
+export function importsOf(file: string, text: string): ImportEdge[] {
+  const sf = ts.createSourceFile(file, text, ts.ScriptTarget.ES2022, false, file.endsWith('x') ? ts.ScriptKind.TSX : ts.ScriptKind.TS);
+  const edges: ImportEdge[] = [];
+  const add = (spec: string, typeOnly: boolean): void => {
+    if (spec.startsWith('.')) {
+      const target = toPosix(normalize(join(dirname(file), spec))).replace(/\.js$/, '');
+      edges.push({ from: file, to: target, isPackage: false, typeOnly });
+    } else {
+      edges.push({ from: file, to: packageName(spec), isPackage: true, typeOnly });
+    }
+  };
+  const visit = (node: ts.Node): void => {
+    if (ts.isImportDeclaration(node) && ts.isStringLiteral(node.moduleSpecifier)) {
+      const clause = node.importClause;
+      const typeOnly = clause !== undefined && (clause.isTypeOnly || (clause.name === undefined && clause.namedBindings !== undefined && ts.isNamedImports(clause.namedBindings) && clause.namedBindings.elements.length > 0 && clause.namedBindings.elements.every((e) => e.isTypeOnly)));
+      add(node.moduleSpecifier.text, typeOnly);
+    } else if (ts.isExportDeclaration(node) && node.moduleSpecifier !== undefined && ts.isStringLiteral(node.moduleSpecifier)) {
+      add(node.moduleSpecifier.text, node.isTypeOnly);
+    } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) {
+      const arg = node.arguments[0];
+      if (arg !== undefined && ts.isStringLiteral(arg)) add(arg.text, false);
+    } else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument) && ts.isStringLiteral(node.argument.literal)) {
+      add(node.argument.literal.text, true);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(sf);
+  return edges;
+}
+
+export function readGraph(root: string, dirs: readonly string[]): ImportEdge[] {
+  return listSources(root, dirs).flatMap((f) => importsOf(f, readFileSync(join(root, f), 'utf8')));
+}
+
+const isTest = (f: string): boolean => /\.test\.tsx?$/.test(f);
+const under = (f: string, prefix: string): boolean => f === prefix || f.startsWith(`${prefix}/`);
+const isProduct = (f: string): boolean => !isTest(f) && (under(f, 'shared/src') || under(f, 'gateway-it/src') || under(f, 'gateway-ot/src'));
+
+/** Where each library may be imported (value or type). Libraries not listed are unrestricted. */
+const LIBRARY_HOMES: Readonly<Record<string, readonly string[]>> = {
+  hono: ['gateway-it/src/http'],
+  '@hono/node-server': ['gateway-it/src/http'],
+  'better-sqlite3': ['shared/src/store'],
+  'libsodium-wrappers-sumo': ['shared/src/crypto'],
+  'libsodium-wrappers': ['shared/src/crypto'],
+  '@peculiar/x509': ['shared/src/crypto'],
+  ws: ['gateway-it/src/link', 'gateway-it/src/http', 'gateway-ot/src/link'],
+  ssh2: ['gateway-it/src/ssh', 'gateway-ot/src/protocols/ssh'],
+  'modbus-serial': ['gateway-ot/src/protocols/modbus'],
+  'node-opcua': ['gateway-ot/src/protocols/opcua'],
+  otplib: ['gateway-it/src/auth'],
+};
+
+const PROTOCOLS = ['ssh', 'modbus', 'opcua'];
+
+export function checkRules(edges: readonly ImportEdge[]): Violation[] {
+  const v: Violation[] = [];
+  const flag = (rule: string, edge: ImportEdge): void => {
+    v.push({ rule, edge });
+  };
+  for (const e of edges) {
+    const f = e.from;
+    if (!e.isPackage) {
+      if (under(f, 'gateway-it') && under(e.to, 'gateway-ot')) flag('gateway-it never imports gateway-ot', e);
+      if (under(f, 'gateway-ot') && under(e.to, 'gateway-it')) flag('gateway-ot never imports gateway-it', e);
+      if (under(f, 'shared') && (under(e.to, 'gateway-it') || under(e.to, 'gateway-ot'))) flag('shared never imports a gateway', e);
+      if (isProduct(f) && (under(e.to, 'test') || under(e.to, 'image'))) flag('product code never imports tests or the image', e);
+      if (isProduct(f) && isTest(e.to)) flag('product code never imports test files', e);
+      for (const p of PROTOCOLS) {
+        const home = `gateway-ot/src/protocols/${p}`;
+        if (!under(f, home) || isTest(f)) continue;
+        for (const q of PROTOCOLS) if (q !== p && under(e.to, `gateway-ot/src/protocols/${q}`)) flag('a protocol module never imports another protocol', e);
+        if (under(e.to, 'gateway-ot/src/link')) flag('a protocol module never imports link/', e);
+      }
+      if (isProduct(f) && under(f, 'gateway-it/src/http') && under(e.to, 'gateway-it/src/store') && !e.typeOnly) flag('routes never touch store/ directly (type imports only)', e);
+    } else {
+      const homes = LIBRARY_HOMES[e.to] ?? (e.to.startsWith('node-opcua') ? LIBRARY_HOMES['node-opcua'] : undefined);
+      if (homes !== undefined && isProduct(f) && !homes.some((h) => under(f, h))) flag(`${e.to} may only be imported in ${homes.join(', ')}`, e);
+      if (isProduct(f) && under(f, 'gateway-it') && (e.to === 'modbus-serial' || e.to.startsWith('node-opcua'))) flag('the IT side never imports plant protocol clients', e);
+    }
+  }
+  return v;
+}
+
+export function formatViolation(x: Violation): string {
+  return `${x.edge.from} -> ${x.edge.to}${x.edge.typeOnly ? ' (type)' : ''}: ${x.rule}`;
+}
