@@ -40,6 +40,25 @@ const IT: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    component: 'it',
+    version: 2,
+    name: 'site asset catalogues',
+    up: `
+      -- The catalogue each site's OT gateway publishes (no secrets); replaced whole on each update.
+      CREATE TABLE site_assets (
+        site TEXT NOT NULL REFERENCES sites(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        protocol TEXT NOT NULL CHECK (protocol IN ('ssh', 'modbus', 'opcua')),
+        description TEXT NOT NULL,
+        address TEXT NOT NULL,
+        service_port INTEGER NOT NULL,
+        profiles TEXT NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (site, name)
+      ) STRICT;
+    `,
+  },
 ];
 
 export const IT_MIGRATIONS: readonly Migration[] = [...AUDIT_MIGRATIONS, ...IT];

@@ -1,22 +1,6 @@
-/**
- * The asset catalogue the OT gateway publishes to the IT side: what exists and which profiles it
- * offers, with no secret and nothing the IT side could use to reach an asset by itself beyond the
- * name and address operators already know. `servicePort` is the protocol's well-known port that an
- * operator names in `ssh -L local:asset:servicePort`; the real plant-side port stays a local detail.
- */
-import type { Protocol } from '../../../shared/src/model/session-ticket.js';
+/** Builds the secret-free catalogue (shared/src/model/asset-catalogue.ts) from the local policy. */
+import { SERVICE_PORTS, type CatalogueAsset } from '../../../shared/src/model/asset-catalogue.js';
 import type { AssetPolicy, LocalPolicy } from './local-policy.js';
-
-export interface CatalogueAsset {
-  readonly name: string;
-  readonly protocol: Protocol;
-  readonly description: string;
-  readonly address: string;
-  readonly servicePort: number;
-  readonly profiles: readonly { readonly name: string; readonly description: string }[];
-}
-
-export const SERVICE_PORTS: Readonly<Record<Protocol, number>> = { ssh: 22, modbus: 502, opcua: 4840 };
 
 export function catalogueEntry(name: string, a: AssetPolicy): CatalogueAsset {
   return {
