@@ -26,11 +26,27 @@ import { createHttpApp } from './http/create-http-app.js';
 import { listenHttps, type HttpsListener } from './http/https-server.js';
 import { createHealthReporter } from './status/health-report.js';
 import { noSiteLinks, type SiteLinkStates } from './link/site-link-state.js';
+import { unreachableSites, type SiteCommands } from './link/site-commands.js';
+import { AssetCatalogueStore } from './store/asset-catalogue-store.js';
+import { AccessRequestStore } from './store/access-request-store.js';
+import { GrantStore } from './store/grant-store.js';
+import { SitePolicyStore } from './store/site-policy-store.js';
+import { WindowStore } from './store/window-store.js';
+import { createAuthServices, type AuthServices } from './auth/auth-services.js';
+import { createAccessServices, type AccessServices } from './access/access-services.js';
+import { AccessViews } from './access/views.js';
+import { noNotifications, type Notifier } from './notify/notification.js';
+import { WebhookNotifier } from './notify/webhook-notifier.js';
+import { createSessionAuthenticator } from './http/session-authenticator.js';
 
 export interface ItDeps {
   readonly clock: Clock;
   readonly ids: IdGenerator;
   readonly log: Logger;
+  /** What the access services ask of sites; the link server provides it (tests pass a recording fake). */
+  readonly siteCommands?: SiteCommands;
+  /** For the webhook notifier; tests may inject one. */
+  readonly fetch?: typeof fetch;
 }
 
 export interface ItServices {
@@ -46,6 +62,14 @@ export interface ItServices {
   /** Signs session tickets; its public key is what OT gateways trust. */
   readonly grantKey: SigningKeyPair;
   readonly links: SiteLinkStates;
+  /** Each site's published asset catalogue. */
+  readonly catalogue: AssetCatalogueStore;
+  /** Login, MFA, sessions, tokens, user administration. */
+  readonly auth: AuthServices;
+  /** Requests, approvals, windows, schedules, grants, break-glass, lockdown, access check, tickets. */
+  readonly access: AccessServices;
+  readonly siteCommands: SiteCommands;
+  readonly notifier: Notifier;
 }
 
 export interface RunningItGateway {
@@ -56,6 +80,8 @@ export interface RunningItGateway {
 
 export interface ItGateway {
   readonly services: ItServices;
+  /** The HTTP application (portal and API) without a listener, for in-process tests. */
+  httpApp(): ReturnType<typeof createHttpApp>;
   start(): Promise<RunningItGateway>;
   stop(): Promise<void>;
 }
@@ -89,19 +115,60 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
   });
   const sites = new SiteStore(db);
   const users = new UserStore(db);
-  const userAdmin = new UserAdmin({ db, audit, users, sites, clock: deps.clock, ids: deps.ids, secretsKey, issuer: 'Airlock' });
+  const catalogue = new AssetCatalogueStore(db);
+  const auth = createAuthServices({ db, audit, clock: deps.clock, ids: deps.ids, users, sites, secretsKey, issuer: 'Airlock', config: config.auth });
+  const userAdmin: UserAdmin = auth.userAdmin;
   const links = noSiteLinks;
-  const services: ItServices = { config, db, audit, sites, users, userAdmin, tls, auditKey, grantKey, links };
+  const siteCommands = deps.siteCommands ?? unreachableSites;
+  const webhook = config.notifications.webhook;
+  const notifier: Notifier & { close?: () => Promise<void> } =
+    webhook === undefined
+      ? noNotifications
+      : new WebhookNotifier(
+          { url: webhook.url, secret: readSecretFile(webhook.secretFile), timeoutMs: webhook.timeoutSeconds * 1000, maxAttempts: webhook.maxAttempts, initialBackoffMs: webhook.initialBackoffSeconds * 1000 },
+          { audit, clock: deps.clock, ids: deps.ids, log: deps.log.child({ component: 'webhook' }), ...(deps.fetch === undefined ? {} : { fetch: deps.fetch }) },
+        );
+  const requests = new AccessRequestStore(db);
+  const grants = new GrantStore(db);
+  const access = createAccessServices(
+    {
+      db,
+      audit,
+      clock: deps.clock,
+      ids: deps.ids,
+      log: deps.log.child({ component: 'access' }),
+      users,
+      sites,
+      catalogue,
+      requests,
+      grants,
+      windows: new WindowStore(db),
+      policies: new SitePolicyStore(db),
+      views: new AccessViews(requests, grants, users),
+      notifier,
+      siteCommands,
+      limits: { maxRequestMs: config.access.maxRequestHours * 3_600_000, breakGlassMaxMs: config.access.breakGlassMaxHours * 3_600_000 },
+    },
+    { grantKey, audit, links: () => services.links },
+  );
+  const services: ItServices = { config, db, audit, sites, users, userAdmin, tls, auditKey, grantKey, links, catalogue, auth, access, siteCommands, notifier };
+  const startedAt = deps.clock.now();
+  const buildApp = (): ReturnType<typeof createHttpApp> =>
+    createHttpApp({
+      log: deps.log,
+      health: createHealthReporter({ clock: deps.clock, sites, links: () => services.links, tlsFingerprint: tls.fingerprint, startedAt }),
+      authenticator: createSessionAuthenticator({ sessions: auth.sessions, users, clock: deps.clock }),
+      portal: { clock: deps.clock, auth, access },
+    });
 
   let listener: HttpsListener | undefined;
   let stopped = false;
   return {
     services,
+    httpApp: buildApp,
     async start() {
-      const startedAt = deps.clock.now();
-      const health = createHealthReporter({ clock: deps.clock, sites, links: () => services.links, tlsFingerprint: tls.fingerprint, startedAt });
-      const app = createHttpApp({ log: deps.log, health });
-      listener = await listenHttps(app, tls, config.http.host, config.http.port);
+      listener = await listenHttps(buildApp(), tls, config.http.host, config.http.port);
+      access.grants.start();
       audit.append({ action: 'gateway.start', actor: 'system:it', outcome: 'success', details: { version: AIRLOCK_VERSION, httpsPort: listener.port } });
       const url = config.http.publicUrl ?? `https://${config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host}:${listener.port}`;
       deps.log.info('IT gateway listening', { url, tlsFingerprintSha256: tls.fingerprint, version: AIRLOCK_VERSION });
@@ -110,7 +177,9 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
     async stop() {
       if (stopped) return;
       stopped = true;
+      access.grants.stop();
       await listener?.close();
+      await notifier.close?.();
       if (listener !== undefined) audit.append({ action: 'gateway.stop', actor: 'system:it', outcome: 'success' });
       audit.close();
       db.close();
