@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { AuditLog } from '../../shared/src/audit/audit-log.js';
-import type { Clock } from '../../shared/src/clock.js';
+import type { Clock, TimerHandle } from '../../shared/src/clock.js';
 import type { IdGenerator } from '../../shared/src/ids.js';
 import type { Logger } from '../../shared/src/log.js';
 import type { Db } from '../../shared/src/store/open-database.js';
@@ -17,6 +17,7 @@ import type { SigningKeyPair } from '../../shared/src/crypto/signing.js';
 import { loadOrCreateTlsIdentity, type TlsIdentity } from '../../shared/src/crypto/tls-identity.js';
 import { existsSync } from 'node:fs';
 import { AIRLOCK_VERSION } from '../../shared/src/version.js';
+import { AirlockError } from '../../shared/src/errors.js';
 import type { ItConfig } from './config/it-config.js';
 import { openItDatabase } from './store/it-database.js';
 import { SiteStore } from './store/site-store.js';
@@ -91,6 +92,13 @@ function loadOrCreateAeadKey(path: string): Uint8Array {
   return readSecretFile(path, AEAD_KEY_BYTES);
 }
 
+/** The webhook's HMAC key: a 0600 file of at least 16 bytes (e.g. `head -c 32 /dev/urandom`). */
+function readWebhookSecret(path: string): Uint8Array {
+  const secret = readSecretFile(path);
+  if (secret.length < 16) throw new AirlockError('bad_request', 'notify.short_secret', `webhook secret file ${path} holds ${secret.length} bytes; use at least 16 random bytes`);
+  return secret;
+}
+
 /** Opens state (database, keys, certificate) without listening; the CLI's admin commands use this too. */
 export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<ItGateway> {
   await initCrypto();
@@ -125,7 +133,7 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
     webhook === undefined
       ? noNotifications
       : new WebhookNotifier(
-          { url: webhook.url, secret: readSecretFile(webhook.secretFile), timeoutMs: webhook.timeoutSeconds * 1000, maxAttempts: webhook.maxAttempts, initialBackoffMs: webhook.initialBackoffSeconds * 1000 },
+          { url: webhook.url, secret: readWebhookSecret(webhook.secretFile), timeoutMs: webhook.timeoutSeconds * 1000, maxAttempts: webhook.maxAttempts, initialBackoffMs: webhook.initialBackoffSeconds * 1000 },
           { audit, clock: deps.clock, ids: deps.ids, log: deps.log.child({ component: 'webhook' }), ...(deps.fetch === undefined ? {} : { fetch: deps.fetch }) },
         );
   const requests = new AccessRequestStore(db);
@@ -152,16 +160,16 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
     { grantKey, audit, links: () => services.links },
   );
   const services: ItServices = { config, db, audit, sites, users, userAdmin, tls, auditKey, grantKey, links, catalogue, auth, access, siteCommands, notifier };
-  const startedAt = deps.clock.now();
   const buildApp = (): ReturnType<typeof createHttpApp> =>
     createHttpApp({
       log: deps.log,
-      health: createHealthReporter({ clock: deps.clock, sites, links: () => services.links, tlsFingerprint: tls.fingerprint, startedAt }),
+      health: createHealthReporter({ clock: deps.clock, sites, links: () => services.links, tlsFingerprint: tls.fingerprint, startedAt: deps.clock.now() }),
       authenticator: createSessionAuthenticator({ sessions: auth.sessions, users, clock: deps.clock }),
       portal: { clock: deps.clock, auth, access },
     });
 
   let listener: HttpsListener | undefined;
+  let pruneTimer: TimerHandle | undefined;
   let stopped = false;
   return {
     services,
@@ -169,6 +177,7 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
     async start() {
       listener = await listenHttps(buildApp(), tls, config.http.host, config.http.port);
       access.grants.start();
+      pruneTimer = deps.clock.setInterval(() => auth.throttle.prune(deps.clock.now()), 3_600_000);
       audit.append({ action: 'gateway.start', actor: 'system:it', outcome: 'success', details: { version: AIRLOCK_VERSION, httpsPort: listener.port } });
       const url = config.http.publicUrl ?? `https://${config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host}:${listener.port}`;
       deps.log.info('IT gateway listening', { url, tlsFingerprintSha256: tls.fingerprint, version: AIRLOCK_VERSION });
@@ -178,6 +187,7 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
       if (stopped) return;
       stopped = true;
       access.grants.stop();
+      pruneTimer?.cancel();
       await listener?.close();
       await notifier.close?.();
       if (listener !== undefined) audit.append({ action: 'gateway.stop', actor: 'system:it', outcome: 'success' });

@@ -13,6 +13,8 @@ import { addDays, formatLocal, fromLocal, toLocal, weekdayOf, type LocalDate } f
 /** Index = Date.getUTCDay(). */
 export const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
+/** The order people read a week in (ISO 8601). */
+export const WEEKDAYS_MONDAY_FIRST: readonly Weekday[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a time HH:MM (24-hour)');
 const epochMs = z.number().int().nonnegative();
@@ -107,7 +109,7 @@ const DAY_LABEL: Record<Weekday, string> = { sun: 'Sun', mon: 'Mon', tue: 'Tue',
 /** `weekly Mon, Tue 22:00-06:00` or `once 2026-03-29 01:00 - 2026-03-29 05:00`, in site time. */
 export function describeRule(rule: WindowRule, timeZone: string): string {
   if (rule.kind === 'once') return `once ${formatLocal(rule.start, timeZone)} - ${formatLocal(rule.end, timeZone)}`;
-  const days = WEEKDAYS.filter((d) => rule.days.includes(d)).map((d) => DAY_LABEL[d]).join(', ');
+  const days = WEEKDAYS_MONDAY_FIRST.filter((d) => rule.days.includes(d)).map((d) => DAY_LABEL[d]).join(', ');
   const overnight = rule.end <= rule.start ? ' (next day)' : '';
   return `weekly ${days} ${rule.start}-${rule.end}${overnight}`;
 }

@@ -79,6 +79,11 @@ export class LoginThrottle {
     return s?.lockedUntil !== null && s?.lockedUntil !== undefined && s.lockedUntil > now ? s.lockedUntil : null;
   }
 
+  /** Forgets counters that no longer matter (spraying many names must not grow the table forever). */
+  prune(now: number): number {
+    return this.store.prune(now - Math.max(this.limits.lockoutWindowMs, this.limits.sourceWindowMs), now);
+  }
+
   private bump(scope: 'account' | 'source', key: string, now: number, windowMs: number): ThrottleState {
     const s = this.store.get(scope, key);
     const fresh = s === undefined || (now - s.windowStart >= windowMs && (s.lockedUntil === null || s.lockedUntil <= now));

@@ -30,6 +30,7 @@ export class LoginThrottleStore {
       ),
       clear: db.prepare('DELETE FROM login_throttle WHERE scope = ? AND key = ?'),
       locked: db.prepare<[number], { key: string; locked_until: number }>("SELECT key, locked_until FROM login_throttle WHERE scope = 'account' AND locked_until > ? ORDER BY key"),
+      prune: db.prepare<[number, number]>('DELETE FROM login_throttle WHERE window_start < ? AND (locked_until IS NULL OR locked_until <= ?)'),
     };
   }
 
@@ -44,6 +45,11 @@ export class LoginThrottleStore {
 
   clear(scope: ThrottleScope, key: string): boolean {
     return this.stmts.clear.run(scope, key).changes > 0;
+  }
+
+  /** Removes counters whose window started before `before` and that hold no live lock. */
+  prune(before: number, now: number): number {
+    return this.stmts.prune.run(before, now).changes;
   }
 
   /** Account names locked at `now`, with the time each lock ends. */

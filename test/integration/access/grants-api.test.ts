@@ -144,6 +144,9 @@ test('checkAccess says why not (outside window, lockdown, wrong protocol, unknow
   assert.equal(vr.status, 201, vr.text);
   await h.call('POST', `/api/v1/requests/${vr.json.id}/decision`, { token: olga, body: { decision: 'approve', comment: 'ok' } });
   assert.equal(reason(checker.checkAccess(victor, 'plant-1', 'plc-1', 'modbus', now())), 'allow');
+  const [schedule] = h.gw.services.access.windows.listSchedules(p.users.olga.user, 'plant-1');
+  h.gw.services.access.windows.deleteSchedule({ cli: 'cli:test' }, schedule?.id ?? '');
+  assert.equal(reason(checker.checkAccess(victor, 'plant-1', 'plc-1', 'modbus', now())), 'outside-schedule', 'a vendor uses a grant only inside their schedule');
   h.gw.services.userAdmin.updateUser(victor, { contractEnd: '2026-05-31' }, { cli: 'cli:test' });
   assert.equal(reason(checker.checkAccess(victor, 'plant-1', 'plc-1', 'modbus', now())), 'contract-ended');
 });

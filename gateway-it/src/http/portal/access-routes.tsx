@@ -9,7 +9,8 @@ import { parseFormBody } from '../body.js';
 import type { AccessHttpServices } from '../http-services.js';
 import type { HttpVariables } from '../principal.js';
 import { Csrf } from './layout.js';
-import { Dashboard, GrantDetail, Inbox, RequestDetail, RequestForm, SitePicker, AssetPicks, type RequestFormValues } from './access-pages.js';
+import { Dashboard, GrantDetail, RequestDetail, RequestForm, SitePicker, AssetPicks, type RequestFormValues } from './access-pages.js';
+import { Inbox } from './inbox-page.js';
 import { many, page, viewer, type PortalContext } from './portal-context.js';
 
 const picks = z.union([z.string().max(130), z.array(z.string().max(130)).max(200)]).optional();

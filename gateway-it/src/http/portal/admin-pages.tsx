@@ -1,7 +1,7 @@
 /** Admin pages: accounts (roles, contract, break-glass mark, state, lock, MFA reset) and sites. */
 import type { SiteSummary } from '../../access/site-directory.js';
 import type { User } from '../../store/user-store.js';
-import { Csrf, StateBadge } from './layout.js';
+import { Csrf, PostButton, StateBadge } from './layout.js';
 import { utcTime } from './format.js';
 
 const roleText = (u: User): string => u.roles.map((r) => (r.site === undefined ? r.role : `${r.role}@${r.site}`)).join(', ');
@@ -111,22 +111,9 @@ export function UserPage(props: { u: User; lockedUntil: number | null; csrf: str
       <section class="card">
         <p>Second factor: {u.mfaEnrolled ? 'enrolled' : 'not enrolled (set up at next login)'}. Login lock: {props.lockedUntil === null ? 'none' : `until ${utcTime(props.lockedUntil)}`}.</p>
         <div class="actions">
-          <form method="post" action={`/admin/users/${u.id}/unlock`}>
-            <Csrf token={props.csrf} />
-            <button type="submit" class="secondary">Lift login lock</button>
-          </form>
-          {!props.self && (
-            <form method="post" action={`/admin/users/${u.id}/mfa-reset`} data-confirm="Remove this user's second factor? They set up a new one at next login.">
-              <Csrf token={props.csrf} />
-              <button type="submit" class="secondary">Reset second factor</button>
-            </form>
-          )}
-          {!props.self && (
-            <form method="post" action={`/admin/users/${u.id}/password-reset`} data-confirm="Set a new password for this user? Their sessions end.">
-              <Csrf token={props.csrf} />
-              <button type="submit" class="secondary">Reset password</button>
-            </form>
-          )}
+          <PostButton action={`/admin/users/${u.id}/unlock`} csrf={props.csrf} label="Lift login lock" />
+          {!props.self && <PostButton action={`/admin/users/${u.id}/mfa-reset`} csrf={props.csrf} label="Reset second factor" confirm="Remove this user's second factor? They set up a new one at next login." />}
+          {!props.self && <PostButton action={`/admin/users/${u.id}/password-reset`} csrf={props.csrf} label="Reset password" confirm="Set a new password for this user? Their sessions end." />}
         </div>
       </section>
     </>

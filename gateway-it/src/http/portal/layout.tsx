@@ -68,6 +68,18 @@ export function Layout(props: PageFrame & { title: string; children?: Child }) {
   );
 }
 
+/** A one-button form that posts to `action` with the CSRF token (remove, unlock, reset...). */
+export function PostButton(props: { action: string; csrf: string | null | undefined; label: string; confirm?: string; kind?: 'secondary' | 'danger' }) {
+  return (
+    <form method="post" action={props.action} {...(props.confirm === undefined ? {} : { 'data-confirm': props.confirm })}>
+      <Csrf token={props.csrf} />
+      <button type="submit" class={props.kind ?? 'secondary'}>
+        {props.label}
+      </button>
+    </form>
+  );
+}
+
 export function StateBadge(props: { state: string }) {
   return <span class={`badge ${props.state}`}>{props.state}</span>;
 }

@@ -2,8 +2,8 @@
 import type { SiteSummary } from '../../access/site-directory.js';
 import type { GrantView, RequestView } from '../../access/views.js';
 import type { MaintenanceWindow, VendorSchedule } from '../../access/window-service.js';
-import { WEEKDAYS } from '../../access/window-rules.js';
-import { Csrf, StateBadge } from './layout.js';
+import { WEEKDAYS_MONDAY_FIRST } from '../../access/window-rules.js';
+import { Csrf, PostButton, StateBadge } from './layout.js';
 import { GrantTable, RequestTable } from './access-pages.js';
 import { siteTime } from './format.js';
 
@@ -79,7 +79,7 @@ function WindowForm(props: { site: SiteSummary; csrf: string | null; action: str
       </select>
       <div data-kind="weekly">
         <div class="inline">
-          {WEEKDAYS.map((d) => (
+          {WEEKDAYS_MONDAY_FIRST.map((d) => (
             <label>
               <input type="checkbox" name="days" value={d} /> {d}
             </label>
@@ -184,12 +184,7 @@ export function SitePage(props: SitePageProps) {
                 <td>{w.description}</td>
                 <td>{w.label}</td>
                 <td>
-                  {props.isOwner && (
-                    <form method="post" action={`/windows/${w.id}/delete`} data-confirm="Remove this window?">
-                      <Csrf token={props.csrf} />
-                      <button type="submit" class="secondary">Remove</button>
-                    </form>
-                  )}
+                  {props.isOwner && <PostButton action={`/windows/${w.id}/delete`} csrf={props.csrf} label="Remove" confirm="Remove this window?" />}
                 </td>
               </tr>
             ))}
@@ -212,12 +207,7 @@ export function SitePage(props: SitePageProps) {
                 <td>{x.description}</td>
                 <td>{x.label}</td>
                 <td>
-                  {props.isOwner && (
-                    <form method="post" action={`/schedules/${x.id}/delete`} data-confirm="Remove this schedule?">
-                      <Csrf token={props.csrf} />
-                      <button type="submit" class="secondary">Remove</button>
-                    </form>
-                  )}
+                  {props.isOwner && <PostButton action={`/schedules/${x.id}/delete`} csrf={props.csrf} label="Remove" confirm="Remove this schedule?" />}
                 </td>
               </tr>
             ))}
