@@ -99,4 +99,7 @@ test('in Chromium: log in with TOTP, request access, the OT owner approves, the 
   assert.deepEqual(consoleErrors, [], 'no CSP violation or script error in the pages');
   const actions = [...s.audit.iterate()].map((e) => e.action);
   for (const x of ['auth.login', 'mfa.verify', 'request.create', 'request.approve', 'grant.issue']) assert.ok(actions.includes(x), x);
+  const logins = [...s.audit.iterate()].filter((e) => e.action === 'auth.login');
+  assert.deepEqual(logins.map((e) => [e.actor, e.details.via]), [['alice', 'portal'], ['olga', 'portal']]);
+  assert.ok(logins.every((e) => /127\.0\.0\.1$/.test(String(e.details.source))), 'the source is the TCP peer as the real server saw it');
 });

@@ -130,6 +130,7 @@ export function SitePage(props: SitePageProps) {
           </p>
         )}
       </section>
+      {props.isOwner && <h2>Lockdown</h2>}
       {props.isOwner && (
         <form class="card" method="post" action={`/sites/${s.site.id}/lockdown`} data-confirm={s.lockdown?.locked === true ? 'Lift the lockdown?' : 'Lock the site down? Every live session ends.'}>
           <Csrf token={props.csrf} />
