@@ -4,6 +4,7 @@
 import { userInfo } from 'node:os';
 import { runCli, UsageError, type CliCommand } from '../../shared/src/cli/run-cli.js';
 import { parseCommand } from '../../shared/src/cli/parse-args.js';
+import { waitForStopSignal } from '../../shared/src/cli/wait-for-signal.js';
 import { systemClock } from '../../shared/src/clock.js';
 import { randomIds } from '../../shared/src/ids.js';
 import { createLogger } from '../../shared/src/log.js';
@@ -53,12 +54,9 @@ ${listEnvOverrides(itConfigSchema, IT_ENV_PREFIX).map((l) => `  ${l}`).join('\n'
       const log = createLogger({ name: 'airlock-it', level: config.log.level });
       const gw = await createItGateway(config, { clock: systemClock, ids: randomIds, log });
       const running = await gw.start();
+      const stopSignal = waitForStopSignal();
       process.stdout.write(`${JSON.stringify({ event: 'ready', url: running.url, httpsPort: running.httpsPort, tlsFingerprint: formatFingerprint(running.tlsFingerprint) })}\n`);
-      await new Promise<void>((resolve) => {
-        const stop = (): void => resolve();
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
+      await stopSignal;
       await gw.stop();
       return 0;
     },

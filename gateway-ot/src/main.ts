@@ -3,6 +3,7 @@
  */
 import { runCli, UsageError, type CliCommand } from '../../shared/src/cli/run-cli.js';
 import { parseCommand } from '../../shared/src/cli/parse-args.js';
+import { waitForStopSignal } from '../../shared/src/cli/wait-for-signal.js';
 import { systemClock } from '../../shared/src/clock.js';
 import { randomIds } from '../../shared/src/ids.js';
 import { createLogger } from '../../shared/src/log.js';
@@ -37,11 +38,9 @@ ${listEnvOverrides(otConfigSchema, OT_ENV_PREFIX).map((l) => `  ${l}`).join('\n'
       const log = createLogger({ name: 'airlock-ot', level: config.log.level }).child({ site: config.site });
       const gw = await createOtGateway(config, { clock: systemClock, ids: randomIds, log });
       await gw.start();
+      const stopSignal = waitForStopSignal();
       process.stdout.write(`${JSON.stringify({ event: 'ready', site: config.site, assets: Object.keys(gw.services.policy.assets).sort() })}\n`);
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', () => resolve());
-        process.once('SIGTERM', () => resolve());
-      });
+      await stopSignal;
       await gw.stop();
       return 0;
     },
