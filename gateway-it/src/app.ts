@@ -25,7 +25,18 @@ import { UserAdmin } from './auth/user-admin.js';
 import { createHttpApp } from './http/create-http-app.js';
 import { listenHttps, type HttpsListener } from './http/https-server.js';
 import { createHealthReporter } from './status/health-report.js';
-import { noSiteLinks, type SiteLinkStates } from './link/site-link-state.js';
+import type { SiteLinkStates } from './link/site-link-state.js';
+import type { SiteCommands } from './link/site-commands.js';
+import { SiteLinks } from './link/site-links.js';
+import { LinkAuthenticator } from './link/link-authenticator.js';
+import { attachLinkEndpoint, type LinkEndpoint } from './link/link-endpoint.js';
+import { AssetCatalogueStore } from './store/asset-catalogue-store.js';
+import { SiteGatewayStore } from './store/site-gateway-store.js';
+import { OtAuditStore } from './store/ot-audit-store.js';
+import { OtAuditIngest } from './audit/ot-audit-ingest.js';
+import { SiteEnrollment } from './sites/site-enrollment.js';
+import { SiteDirectory } from './sites/site-directory.js';
+import { updateSiteCatalogue } from './sites/site-catalogue.js';
 
 export interface ItDeps {
   readonly clock: Clock;
@@ -46,6 +57,14 @@ export interface ItServices {
   /** Signs session tickets; its public key is what OT gateways trust. */
   readonly grantKey: SigningKeyPair;
   readonly links: SiteLinkStates;
+  /** Commands to sites' OT gateways (lockdown, ending sessions, opening a session for a ticket). */
+  readonly siteCommands: SiteCommands;
+  readonly gateways: SiteGatewayStore;
+  readonly catalogues: AssetCatalogueStore;
+  readonly enrollment: SiteEnrollment;
+  readonly directory: SiteDirectory;
+  /** Each OT gateway's audit chain as ingested over the link. */
+  readonly otAudit: OtAuditStore;
 }
 
 export interface RunningItGateway {
@@ -90,18 +109,55 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
   const sites = new SiteStore(db);
   const users = new UserStore(db);
   const userAdmin = new UserAdmin({ db, audit, users, sites, clock: deps.clock, ids: deps.ids, secretsKey, issuer: 'Airlock' });
-  const links = noSiteLinks;
-  const services: ItServices = { config, db, audit, sites, users, userAdmin, tls, auditKey, grantKey, links };
+  const gateways = new SiteGatewayStore(db);
+  const catalogues = new AssetCatalogueStore(db);
+  const otAudit = new OtAuditStore(db);
+  const ingest = new OtAuditIngest({ db, audit, store: otAudit, clock: deps.clock });
+  const linkLog = deps.log.child({ component: 'link' });
+  const siteLinks = new SiteLinks({
+    clock: deps.clock,
+    log: linkLog,
+    audit,
+    gateways,
+    openTimeoutMs: config.link.openTimeoutSeconds * 1000,
+    commandTimeoutMs: config.link.commandTimeoutSeconds * 1000,
+    control: {
+      clock: deps.clock,
+      log: linkLog,
+      audit,
+      ingest,
+      gateways,
+      updateCatalogue: (site, gatewayId, assets) => updateSiteCatalogue({ db, audit, catalogues, clock: deps.clock }, site, gatewayId, assets),
+      heartbeatMs: Math.round(config.link.heartbeatSeconds * 1000),
+      offlineAfterMs: Math.round(config.link.offlineAfterSeconds * 1000),
+    },
+  });
+  const enrollment = new SiteEnrollment({
+    db,
+    audit,
+    sites,
+    gateways,
+    clock: deps.clock,
+    ids: deps.ids,
+    grantPublicKey: grantKey.publicKey,
+    tlsFingerprint: tls.fingerprint,
+    onRevoked: (site) => siteLinks.disconnectSite(site, 'gateway revoked'),
+  });
+  const directory = new SiteDirectory(sites, catalogues, () => siteLinks);
+  const services: ItServices = { config, db, audit, sites, users, userAdmin, tls, auditKey, grantKey, links: siteLinks, siteCommands: siteLinks, gateways, catalogues, enrollment, directory, otAudit };
 
   let listener: HttpsListener | undefined;
+  let endpoint: LinkEndpoint | undefined;
   let stopped = false;
   return {
     services,
     async start() {
       const startedAt = deps.clock.now();
       const health = createHealthReporter({ clock: deps.clock, sites, links: () => services.links, tlsFingerprint: tls.fingerprint, startedAt });
-      const app = createHttpApp({ log: deps.log, health });
+      const app = createHttpApp({ log: deps.log, health, sites: { directory, enrollment, createSite: (input, actor) => userAdmin.createSite(input, actor) } });
       listener = await listenHttps(app, tls, config.http.host, config.http.port);
+      const authenticator = new LinkAuthenticator({ gateways, audit, clock: deps.clock, log: linkLog, tlsFingerprint: tls.fingerprint, handshakeTimeoutMs: config.link.handshakeTimeoutSeconds * 1000 });
+      endpoint = attachLinkEndpoint(listener.server, { authenticator, links: siteLinks, clock: deps.clock, log: linkLog });
       audit.append({ action: 'gateway.start', actor: 'system:it', outcome: 'success', details: { version: AIRLOCK_VERSION, httpsPort: listener.port } });
       const url = config.http.publicUrl ?? `https://${config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host}:${listener.port}`;
       deps.log.info('IT gateway listening', { url, tlsFingerprintSha256: tls.fingerprint, version: AIRLOCK_VERSION });
@@ -110,6 +166,8 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
     async stop() {
       if (stopped) return;
       stopped = true;
+      endpoint?.detach();
+      await siteLinks.closeAll('IT gateway stopping');
       await listener?.close();
       if (listener !== undefined) audit.append({ action: 'gateway.stop', actor: 'system:it', outcome: 'success' });
       audit.close();

@@ -86,6 +86,46 @@ ${listEnvOverrides(itConfigSchema, IT_ENV_PREFIX).map((l) => `  ${l}`).join('\n'
       return 0;
     },
   },
+  'site-enroll-token': {
+    summary: 'issue a one-time enrollment token for a site\'s OT gateway (valid 15 minutes)',
+    usage: `usage: ${PROGRAM} site-enroll-token --config <file> --site <id> [--json]
+
+Prints the token (shown once, usable once, valid for 15 minutes; a new token replaces the site's
+unused ones) and the SHA-256 fingerprint of this gateway's TLS certificate. On the OT gateway:
+  airlock-ot enroll --config <file> --it-url https://<this gateway>:<port> --token <token> --fingerprint <fingerprint>`,
+    async run(argv) {
+      const a = parseCommand(argv, { config: { type: 'string' }, site: { type: 'string' }, json: { type: 'boolean' } });
+      if (!a.ok) throw new UsageError(a.error);
+      const v = a.value.values;
+      if (v.site === undefined) throw new UsageError('--site is required');
+      const config = configFrom(v.config);
+      const issued = await withGateway(config, (gw) => gw.services.enrollment.issueToken(v.site ?? '', cliActor()));
+      const out = { site: issued.site, token: issued.token, expiresAt: new Date(issued.expiresAt).toISOString(), itFingerprint: formatFingerprint(issued.itFingerprint), ...(config.http.publicUrl === undefined ? {} : { itUrl: config.http.publicUrl }) };
+      process.stdout.write(
+        v.json === true
+          ? `${JSON.stringify(out)}\n`
+          : `enrollment token for site ${out.site} (usable once, until ${out.expiresAt}):\n  ${out.token}\nIT gateway certificate SHA-256:\n  ${out.itFingerprint}\nOn the OT gateway run:\n  airlock-ot enroll --config <file> --it-url ${config.http.publicUrl ?? 'https://<this gateway>:<port>'} --token ${out.token} --fingerprint ${out.itFingerprint}\n`,
+      );
+      return 0;
+    },
+  },
+  'site-revoke': {
+    summary: 'revoke a site\'s OT gateway (its key is refused from then on)',
+    usage: `usage: ${PROGRAM} site-revoke --config <file> --site <id> [--reason <text>]
+
+Revokes the site's enrolled gateway identity. A running IT gateway closes its link at the next
+heartbeat. To bring the site back, issue a new token and enroll a gateway with a new identity.`,
+    async run(argv) {
+      const a = parseCommand(argv, { config: { type: 'string' }, site: { type: 'string' }, reason: { type: 'string' } });
+      if (!a.ok) throw new UsageError(a.error);
+      const v = a.value.values;
+      if (v.site === undefined) throw new UsageError('--site is required');
+      const config = configFrom(v.config);
+      const g = await withGateway(config, (gw) => gw.services.enrollment.revoke(v.site ?? '', cliActor(), v.reason ?? 'revoked from the command line'));
+      process.stdout.write(`${JSON.stringify({ site: g.site, gatewayId: g.id, state: g.state })}\n`);
+      return 0;
+    },
+  },
   'user-add': {
     summary: 'create a user with a generated password and TOTP secret (shown once)',
     usage: `usage: ${PROGRAM} user-add --config <file> --name <name> --role <role[@site]> [--role ...]

@@ -11,12 +11,16 @@ import type { HealthReport } from '../status/health-report.js';
 import { respondWithError } from './error-response.js';
 import { healthRoutes } from './routes/health.js';
 import { authenticate, nobody, type Authenticator, type HttpVariables } from './principal.js';
+import { siteRoutes, type SiteRoutesServices } from './routes/sites.js';
+import { linkEnrollRoutes } from './routes/link-enroll.js';
 
 export interface HttpServices {
   readonly log: Logger;
   readonly health: () => HealthReport;
   /** Recognises portal sessions and API tokens; without one, every guarded route answers 401. */
   readonly authenticator?: Authenticator;
+  /** Sites and OT gateway enrollment (admin API, and the public enrollment call). */
+  readonly sites?: SiteRoutesServices;
 }
 
 export function createHttpApp(services: HttpServices): Hono<{ Variables: HttpVariables }> {
@@ -42,6 +46,10 @@ export function createHttpApp(services: HttpServices): Hono<{ Variables: HttpVar
   );
   app.use('*', authenticate(services.authenticator ?? nobody));
   app.route('/', healthRoutes(services.health));
+  if (services.sites !== undefined) {
+    app.route('/', siteRoutes(services.sites));
+    app.route('/', linkEnrollRoutes(services.sites.enrollment));
+  }
   app.notFound((c) => respondWithError(c, new AirlockError('not_found', 'http.not_found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`)));
   app.onError((e, c) => {
     const ae = toAirlockError(e);
