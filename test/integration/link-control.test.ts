@@ -48,12 +48,12 @@ test('malformed, unknown-type and oversized control messages close the link, are
 test('the catalogue is published on connect and stored; a change is audited once, no change is not', { timeout: 60_000 }, async (t) => {
   const it = await startIt(t);
   const ot = await startOt(t, { enrollWith: it });
-  await waitFor('catalogue stored', () => it.gw.services.catalogues.list(SITE).length === 2);
-  assert.deepEqual(it.gw.services.catalogues.list(SITE).map((a) => [a.name, a.protocol, a.servicePort, a.profiles.map((p) => p.name)]), [
+  await waitFor('catalogue stored', () => it.gw.services.catalogue.list(SITE).length === 2);
+  assert.deepEqual(it.gw.services.catalogue.list(SITE).map((a) => [a.name, a.protocol, a.servicePort, a.profiles.map((p) => p.name)]), [
     ['hmi-1', 'ssh', 22, ['maintenance']],
     ['plc-1', 'modbus', 502, ['maintenance', 'read-only']],
   ]);
-  const stored = JSON.stringify(it.gw.services.catalogues.list(SITE));
+  const stored = JSON.stringify(it.gw.services.catalogue.list(SITE));
   assert.ok(!stored.includes('svc') && !stored.includes('AAAAC3'), 'no account names or host keys leave the OT side');
   const connects = (): number => auditActions(it.gw).filter((e) => e.action === 'link.connect').length;
   await ot.stop();
@@ -64,7 +64,7 @@ test('the catalogue is published on connect and stored; a change is audited once
   delete policy.assets['hmi-1'];
   policy.assets['plc-2'] = { protocol: 'modbus', address: '127.0.0.1', profiles: { 'read-only': { unitIds: [3] } } };
   await startOt(t, { dir: ot.dir, policy });
-  await waitFor('changed catalogue stored', () => it.gw.services.catalogues.get(SITE, 'plc-2') !== undefined);
+  await waitFor('changed catalogue stored', () => it.gw.services.catalogue.get(SITE, 'plc-2') !== undefined);
   const changes = auditActions(it.gw).filter((e) => e.action === 'site.catalogue').map((e) => [e.details.added, e.details.removed]);
   assert.deepEqual(changes, [
     [['hmi-1', 'plc-1'], []],
