@@ -26,9 +26,17 @@ import { UserAdmin } from './auth/user-admin.js';
 import { createHttpApp } from './http/create-http-app.js';
 import { listenHttps, type HttpsListener } from './http/https-server.js';
 import { createHealthReporter } from './status/health-report.js';
-import { noSiteLinks, type SiteLinkStates } from './link/site-link-state.js';
-import { unreachableSites, type SiteCommands } from './link/site-commands.js';
+import type { SiteLinkStates } from './link/site-link-state.js';
+import type { SiteCommands } from './link/site-commands.js';
+import { SiteLinks } from './link/site-links.js';
+import { LinkAuthenticator } from './link/link-authenticator.js';
+import { attachLinkEndpoint, type LinkEndpoint } from './link/link-endpoint.js';
 import { AssetCatalogueStore } from './store/asset-catalogue-store.js';
+import { SiteGatewayStore } from './store/site-gateway-store.js';
+import { OtAuditStore } from './store/ot-audit-store.js';
+import { OtAuditIngest } from './audit/ot-audit-ingest.js';
+import { SiteEnrollment } from './sites/site-enrollment.js';
+import { updateSiteCatalogue } from './sites/site-catalogue.js';
 import { AccessRequestStore } from './store/access-request-store.js';
 import { GrantStore } from './store/grant-store.js';
 import { SitePolicyStore } from './store/site-policy-store.js';
@@ -63,14 +71,19 @@ export interface ItServices {
   /** Signs session tickets; its public key is what OT gateways trust. */
   readonly grantKey: SigningKeyPair;
   readonly links: SiteLinkStates;
-  /** Each site's published asset catalogue. */
+  /** Each site's published asset catalogue (kept current by the link). */
   readonly catalogue: AssetCatalogueStore;
   /** Login, MFA, sessions, tokens, user administration. */
   readonly auth: AuthServices;
   /** Requests, approvals, windows, schedules, grants, break-glass, lockdown, access check, tickets. */
   readonly access: AccessServices;
+  /** Commands to sites' OT gateways (lockdown, ending sessions, opening a session for a ticket). */
   readonly siteCommands: SiteCommands;
   readonly notifier: Notifier;
+  readonly gateways: SiteGatewayStore;
+  readonly enrollment: SiteEnrollment;
+  /** Each OT gateway's audit chain as ingested over the link. */
+  readonly otAudit: OtAuditStore;
 }
 
 export interface RunningItGateway {
@@ -126,8 +139,42 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
   const catalogue = new AssetCatalogueStore(db);
   const auth = createAuthServices({ db, audit, clock: deps.clock, ids: deps.ids, users, sites, secretsKey, issuer: 'Airlock', config: config.auth });
   const userAdmin: UserAdmin = auth.userAdmin;
-  const links = noSiteLinks;
-  const siteCommands = deps.siteCommands ?? unreachableSites;
+  const gateways = new SiteGatewayStore(db);
+  const otAudit = new OtAuditStore(db);
+  const ingest = new OtAuditIngest({ db, audit, store: otAudit, clock: deps.clock });
+  const linkLog = deps.log.child({ component: 'link' });
+  const siteLinks = new SiteLinks({
+    clock: deps.clock,
+    log: linkLog,
+    audit,
+    gateways,
+    openTimeoutMs: config.link.openTimeoutSeconds * 1000,
+    commandTimeoutMs: config.link.commandTimeoutSeconds * 1000,
+    control: {
+      clock: deps.clock,
+      log: linkLog,
+      audit,
+      ingest,
+      gateways,
+      updateCatalogue: (site, gatewayId, assets) => updateSiteCatalogue({ db, audit, catalogues: catalogue, clock: deps.clock }, site, gatewayId, assets),
+      heartbeatMs: Math.round(config.link.heartbeatSeconds * 1000),
+      offlineAfterMs: Math.round(config.link.offlineAfterSeconds * 1000),
+    },
+  });
+  const enrollment = new SiteEnrollment({
+    db,
+    audit,
+    sites,
+    gateways,
+    clock: deps.clock,
+    ids: deps.ids,
+    grantPublicKey: grantKey.publicKey,
+    tlsFingerprint: tls.fingerprint,
+    onRevoked: (site) => siteLinks.disconnectSite(site, 'gateway revoked'),
+  });
+  const links: SiteLinkStates = siteLinks;
+  // Tests of the access workflow inject a recording SiteCommands; otherwise commands go over the link.
+  const siteCommands: SiteCommands = deps.siteCommands ?? siteLinks;
   const webhook = config.notifications.webhook;
   const notifier: Notifier & { close?: () => Promise<void> } =
     webhook === undefined
@@ -159,16 +206,18 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
     },
     { grantKey, audit, links: () => services.links },
   );
-  const services: ItServices = { config, db, audit, sites, users, userAdmin, tls, auditKey, grantKey, links, catalogue, auth, access, siteCommands, notifier };
+  const services: ItServices = { config, db, audit, sites, users, userAdmin, tls, auditKey, grantKey, links, catalogue, auth, access, siteCommands, notifier, gateways, enrollment, otAudit };
   const buildApp = (): ReturnType<typeof createHttpApp> =>
     createHttpApp({
       log: deps.log,
       health: createHealthReporter({ clock: deps.clock, sites, links: () => services.links, tlsFingerprint: tls.fingerprint, startedAt: deps.clock.now() }),
       authenticator: createSessionAuthenticator({ sessions: auth.sessions, users, clock: deps.clock }),
       portal: { clock: deps.clock, auth, access },
+      sites: { enrollment },
     });
 
   let listener: HttpsListener | undefined;
+  let endpoint: LinkEndpoint | undefined;
   let pruneTimer: TimerHandle | undefined;
   let stopped = false;
   return {
@@ -176,6 +225,8 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
     httpApp: buildApp,
     async start() {
       listener = await listenHttps(buildApp(), tls, config.http.host, config.http.port);
+      const authenticator = new LinkAuthenticator({ gateways, audit, clock: deps.clock, log: linkLog, tlsFingerprint: tls.fingerprint, handshakeTimeoutMs: config.link.handshakeTimeoutSeconds * 1000 });
+      endpoint = attachLinkEndpoint(listener.server, { authenticator, links: siteLinks, clock: deps.clock, log: linkLog });
       access.grants.start();
       pruneTimer = deps.clock.setInterval(() => auth.throttle.prune(deps.clock.now()), 3_600_000);
       audit.append({ action: 'gateway.start', actor: 'system:it', outcome: 'success', details: { version: AIRLOCK_VERSION, httpsPort: listener.port } });
@@ -188,6 +239,8 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
       stopped = true;
       access.grants.stop();
       pruneTimer?.cancel();
+      endpoint?.detach();
+      await siteLinks.closeAll('IT gateway stopping');
       await listener?.close();
       await notifier.close?.();
       if (listener !== undefined) audit.append({ action: 'gateway.stop', actor: 'system:it', outcome: 'success' });

@@ -4,6 +4,7 @@
 import { userInfo } from 'node:os';
 import { runCli, UsageError, type CliCommand } from '../../shared/src/cli/run-cli.js';
 import { parseCommand } from '../../shared/src/cli/parse-args.js';
+import { waitForStopSignal } from '../../shared/src/cli/wait-for-signal.js';
 import { systemClock } from '../../shared/src/clock.js';
 import { randomIds } from '../../shared/src/ids.js';
 import { createLogger } from '../../shared/src/log.js';
@@ -73,12 +74,9 @@ ${listEnvOverrides(itConfigSchema, IT_ENV_PREFIX).map((l) => `  ${l}`).join('\n'
       const log = createLogger({ name: 'airlock-it', level: config.log.level });
       const gw = await createItGateway(config, { clock: systemClock, ids: randomIds, log });
       const running = await gw.start();
+      const stopSignal = waitForStopSignal();
       process.stdout.write(`${JSON.stringify({ event: 'ready', url: running.url, httpsPort: running.httpsPort, tlsFingerprint: formatFingerprint(running.tlsFingerprint) })}\n`);
-      await new Promise<void>((resolve) => {
-        const stop = (): void => resolve();
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
+      await stopSignal;
       await gw.stop();
       return 0;
     },
@@ -105,6 +103,46 @@ ${listEnvOverrides(itConfigSchema, IT_ENV_PREFIX).map((l) => `  ${l}`).join('\n'
       const config = configFrom(v.config);
       const site = await withGateway(config, (gw) => gw.services.userAdmin.createSite({ id: v.site ?? '', timezone: v.timezone ?? '', ...(v.name === undefined ? {} : { displayName: v.name }) }, cliActor()));
       process.stdout.write(`${JSON.stringify({ site: site.id, timezone: site.timezone })}\n`);
+      return 0;
+    },
+  },
+  'site-enroll-token': {
+    summary: 'issue a one-time enrollment token for a site\'s OT gateway (valid 15 minutes)',
+    usage: `usage: ${PROGRAM} site-enroll-token --config <file> --site <id> [--json]
+
+Prints the token (shown once, usable once, valid for 15 minutes; a new token replaces the site's
+unused ones) and the SHA-256 fingerprint of this gateway's TLS certificate. On the OT gateway:
+  airlock-ot enroll --config <file> --it-url https://<this gateway>:<port> --token <token> --fingerprint <fingerprint>`,
+    async run(argv) {
+      const a = parseCommand(argv, { config: { type: 'string' }, site: { type: 'string' }, json: { type: 'boolean' } });
+      if (!a.ok) throw new UsageError(a.error);
+      const v = a.value.values;
+      if (v.site === undefined) throw new UsageError('--site is required');
+      const config = configFrom(v.config);
+      const issued = await withGateway(config, (gw) => gw.services.enrollment.issueToken(v.site ?? '', cliActor()));
+      const out = { site: issued.site, token: issued.token, expiresAt: new Date(issued.expiresAt).toISOString(), itFingerprint: formatFingerprint(issued.itFingerprint), ...(config.http.publicUrl === undefined ? {} : { itUrl: config.http.publicUrl }) };
+      process.stdout.write(
+        v.json === true
+          ? `${JSON.stringify(out)}\n`
+          : `enrollment token for site ${out.site} (usable once, until ${out.expiresAt}):\n  ${out.token}\nIT gateway certificate SHA-256:\n  ${out.itFingerprint}\nOn the OT gateway run:\n  airlock-ot enroll --config <file> --it-url ${config.http.publicUrl ?? 'https://<this gateway>:<port>'} --token ${out.token} --fingerprint ${out.itFingerprint}\n`,
+      );
+      return 0;
+    },
+  },
+  'site-revoke': {
+    summary: 'revoke a site\'s OT gateway (its key is refused from then on)',
+    usage: `usage: ${PROGRAM} site-revoke --config <file> --site <id> [--reason <text>]
+
+Revokes the site's enrolled gateway identity. A running IT gateway closes its link at the next
+heartbeat. To bring the site back, issue a new token and enroll a gateway with a new identity.`,
+    async run(argv) {
+      const a = parseCommand(argv, { config: { type: 'string' }, site: { type: 'string' }, reason: { type: 'string' } });
+      if (!a.ok) throw new UsageError(a.error);
+      const v = a.value.values;
+      if (v.site === undefined) throw new UsageError('--site is required');
+      const config = configFrom(v.config);
+      const g = await withGateway(config, (gw) => gw.services.enrollment.revoke(v.site ?? '', cliActor(), v.reason ?? 'revoked from the command line'));
+      process.stdout.write(`${JSON.stringify({ site: g.site, gatewayId: g.id, state: g.state })}\n`);
       return 0;
     },
   },

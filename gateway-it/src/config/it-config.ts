@@ -33,6 +33,22 @@ export const itConfigSchema = z.strictObject({
     .refine((t) => (t.certFile === undefined) === (t.keyFile === undefined), { message: 'certFile and keyFile must be given together' }),
   log: z.strictObject({ level: logLevelSchema.default('info') }).prefault({}),
   audit: auditConfigSchema,
+  /** The IT<->OT link (see docs/link.md for what the timings mean). */
+  link: z
+    .strictObject({
+      /** How often the IT side pings each connected OT gateway. */
+      heartbeatSeconds: z.number().min(0.1).max(600).default(5),
+      /** A site with no frame for this long is disconnected and shown offline. */
+      offlineAfterSeconds: z.number().min(0.3).max(3600).default(15),
+      /** How long opening a session may take (OT verification plus its data connection). */
+      openTimeoutSeconds: z.number().min(1).max(300).default(15),
+      /** How long lockdown and end-session commands wait for the OT gateway's answer. */
+      commandTimeoutSeconds: z.number().min(1).max(300).default(10),
+      /** How long an OT gateway has to answer the challenge on a new connection. */
+      handshakeTimeoutSeconds: z.number().min(1).max(120).default(10),
+    })
+    .prefault({})
+    .refine((l) => l.offlineAfterSeconds >= 2 * l.heartbeatSeconds, { message: 'offlineAfterSeconds must be at least twice heartbeatSeconds' }),
   /** Login, MFA, web sessions and API tokens. */
   auth: z
     .strictObject({

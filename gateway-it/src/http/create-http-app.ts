@@ -12,6 +12,8 @@ import type { HealthReport } from '../status/health-report.js';
 import { respondTooLarge, respondWithError } from './error-response.js';
 import { healthRoutes } from './routes/health.js';
 import { authenticate, nobody, type Authenticator, type HttpVariables } from './principal.js';
+import { siteRoutes, type SiteRoutesServices } from './routes/sites.js';
+import { linkEnrollRoutes } from './routes/link-enroll.js';
 import { MAX_BODY_BYTES } from './body.js';
 import { csrfProtection } from './csrf.js';
 import type { AccessHttpServices } from './http-services.js';
@@ -23,6 +25,8 @@ export interface HttpServices {
   readonly health: () => HealthReport;
   /** Recognises portal sessions and API tokens; without one, every guarded route answers 401. */
   readonly authenticator?: Authenticator;
+  /** OT gateway enrollment (admin API, and the public enrollment call). */
+  readonly sites?: SiteRoutesServices;
   /** The portal and /api/v1 (absent in tests of the bare app). */
   readonly portal?: AccessHttpServices;
 }
@@ -59,6 +63,10 @@ export function createHttpApp(services: HttpServices): Hono<{ Variables: HttpVar
   app.use('*', authenticate(services.authenticator ?? nobody));
   app.use('*', csrfProtection());
   app.route('/', healthRoutes(services.health));
+  if (services.sites !== undefined) {
+    app.route('/', siteRoutes(services.sites));
+    app.route('/', linkEnrollRoutes(services.sites.enrollment));
+  }
   if (services.portal !== undefined) {
     app.route(API_PREFIX, apiRoutes(services.portal));
     for (const portal of portalApps(services.portal, services.log)) app.route('/', portal);

@@ -4,6 +4,7 @@
  */
 import type { Migration } from '../../../shared/src/store/open-database.js';
 import { AUDIT_MIGRATIONS } from '../../../shared/src/audit/audit-migrations.js';
+import { LINK } from './link-migrations.js';
 
 const IT: readonly Migration[] = [
   {
@@ -202,4 +203,4 @@ const IT: readonly Migration[] = [
   },
 ];
 
-export const IT_MIGRATIONS: readonly Migration[] = [...AUDIT_MIGRATIONS, ...IT];
+export const IT_MIGRATIONS: readonly Migration[] = [...AUDIT_MIGRATIONS, ...IT, ...LINK];

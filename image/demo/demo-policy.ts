@@ -1,0 +1,50 @@
+/**
+ * The demo site's OT local policy: the three simulated assets with the access profiles the demo
+ * walks through. A real site writes this file by hand (see docs/); here it is generated because the
+ * simulated targets' ports and host key are only known once they run.
+ */
+import type { Plant } from '../../test/sim/plant.js';
+
+export function demoPolicy(plant: Plant): Record<string, unknown> {
+  const assets: Record<string, unknown> = {};
+  if (plant.ssh !== undefined) {
+    assets['hmi-1'] = {
+      protocol: 'ssh',
+      description: 'Line 1 operator HMI (simulated)',
+      address: plant.ssh.host,
+      port: plant.ssh.port,
+      hostKey: plant.ssh.hostKey.publicKey,
+      username: 'operator',
+      profiles: {
+        'read-only': { description: 'status commands only', mode: 'exec-only' },
+        maintenance: { description: 'interactive shell, filtered and recorded', mode: 'interactive' },
+      },
+    };
+  }
+  if (plant.modbus !== undefined) {
+    assets['plc-1'] = {
+      protocol: 'modbus',
+      description: 'Line 1 PLC (simulated)',
+      address: plant.modbus.host,
+      port: plant.modbus.port,
+      profiles: {
+        'read-only': { description: 'read process values', unitIds: [plant.modbus.unitId] },
+        maintenance: { description: 'read, and write setpoints within bounds', unitIds: [plant.modbus.unitId] },
+      },
+    };
+  }
+  if (plant.opcua !== undefined) {
+    assets['opc-1'] = {
+      protocol: 'opcua',
+      description: 'Line 1 OPC UA server (simulated)',
+      address: plant.opcua.host,
+      port: plant.opcua.port,
+      username: 'operator',
+      profiles: {
+        'read-only': { description: 'browse and read Line 1', namespaceUri: plant.opcua.namespaceUri },
+        maintenance: { description: 'read Line 1, write the setpoint within bounds', namespaceUri: plant.opcua.namespaceUri },
+      },
+    };
+  }
+  return { limits: { maxSessionMinutes: 480, maxConcurrentSessions: 64 }, assets };
+}

@@ -1,0 +1,72 @@
+/**
+ * Child processes of the demo: run a CLI command to completion, or keep a gateway running with its
+ * output in a log file, noticing when it dies.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+
+export async function runCommand(args: readonly string[]): Promise<string> {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let errText = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (errText += d.toString()));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  if (code !== 0) throw new Error(`${args.slice(1).join(' ')} failed (exit ${String(code)}): ${errText.trim()}`);
+  return out;
+}
+
+export interface Daemon {
+  readonly name: string;
+  readonly child: ChildProcess;
+  readonly ready: Record<string, unknown>;
+  stop(): Promise<void>;
+}
+
+/** Starts a gateway, waits for its JSON `ready` line, and sends everything it prints to `logFile`. */
+export async function startDaemon(name: string, args: readonly string[], logFile: string, onExit: (name: string, code: number | null) => void): Promise<Daemon> {
+  const log = createWriteStream(logFile, { flags: 'a' });
+  const child = spawn(process.execPath, ['--enable-source-maps', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stderr.pipe(log, { end: false });
+  let stopping = false;
+  const ready = await new Promise<Record<string, unknown>>((resolve, reject) => {
+    let buf = '';
+    const onData = (d: Buffer): void => {
+      log.write(d);
+      buf += d.toString();
+      for (const line of buf.split('\n')) {
+        try {
+          const e = JSON.parse(line) as Record<string, unknown>;
+          if (e.event === 'ready') {
+            child.stdout.off('data', onData);
+            child.stdout.pipe(log, { end: false });
+            resolve(e);
+            return;
+          }
+        } catch {
+          // not JSON yet
+        }
+      }
+    };
+    child.stdout.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`${name} exited (${String(code)}) before it was ready; see ${logFile}`)));
+  });
+  child.once('exit', (code) => {
+    log.end();
+    if (!stopping) onExit(name, code);
+  });
+  return {
+    name,
+    child,
+    ready,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      stopping = true;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await once(child, 'exit');
+      clearTimeout(timer);
+    },
+  };
+}

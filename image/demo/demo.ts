@@ -1,0 +1,155 @@
+/**
+ * `npm run demo`: the demo appliance on 127.0.0.1. Starts the simulated plant (in this process),
+ * the IT gateway and the OT gateway for plant-1 (as processes, from the compiled code), creates the
+ * demo site and users on first start, writes their passwords and TOTP secrets to a credentials
+ * file, prints what to try, and stops everything on Ctrl-C.
+ *
+ *   npm run demo [-- --keep] [-- --help]
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { startPlant, type Plant } from '../../test/sim/plant.js';
+import { demoPolicy } from './demo-policy.js';
+import { demoUsers } from './demo-users.js';
+import { runCommand, startDaemon, type Daemon } from './demo-process.js';
+import { waitForStopSignal } from '../../shared/src/cli/wait-for-signal.js';
+
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+const IT_MAIN = join(repoRoot, 'dist', 'gateway-it', 'src', 'main.js');
+const OT_MAIN = join(repoRoot, 'dist', 'gateway-ot', 'src', 'main.js');
+const SITE = 'plant-1';
+const BASE_PORTS = { https: 8443, ssh: 2222, hmi: 12022, plc: 15020, opc: 14840 } as const;
+type Ports = Record<keyof typeof BASE_PORTS, number>;
+let PORTS: Ports = { ...BASE_PORTS };
+
+const USAGE = `usage: npm run demo [-- --keep] [-- --state-dir DIR] [-- --port-offset N]
+
+Starts the Airlock demo appliance on 127.0.0.1:
+  IT gateway   https://127.0.0.1:${PORTS.https}   (portal, API, /healthz)
+  OT gateway   site ${SITE}, dialling out to the IT gateway
+  plant        hmi-1 SSH on ${PORTS.hmi}, plc-1 Modbus TCP on ${PORTS.plc}, opc-1 OPC UA on ${PORTS.opc}
+Demo users: admin, alice (engineer), olga (OT owner of ${SITE}), victor (vendor), audrey (auditor).
+Their passwords and TOTP secrets go to .demo/credentials.json; \`npm run demo:totp -- alice\`
+prints a current TOTP code. State lives in .demo/ (or --state-dir) and is created fresh unless
+--keep is given. --port-offset N adds N to every port (to run beside another demo, or in tests).
+Ctrl-C stops everything.`;
+
+async function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+}
+
+async function main(): Promise<number> {
+  let keep = false;
+  let demoDir = join(repoRoot, '.demo');
+  try {
+    const { values } = parseArgs({
+      args: process.argv.slice(2),
+      options: { keep: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, 'state-dir': { type: 'string' }, 'port-offset': { type: 'string' } },
+      strict: true,
+    });
+    if (values.help === true) {
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
+    keep = values.keep === true;
+    if (values['state-dir'] !== undefined) demoDir = values['state-dir'];
+    if (values['port-offset'] !== undefined) {
+      const offset = Number(values['port-offset']);
+      if (!Number.isInteger(offset) || offset < 0 || offset > 40_000) throw new Error('--port-offset expects an integer 0..40000');
+      PORTS = Object.fromEntries(Object.entries(BASE_PORTS).map(([k, v]) => [k, v + offset])) as Ports;
+    }
+  } catch (e) {
+    process.stderr.write(`demo: ${(e as Error).message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  for (const [name, port] of Object.entries(PORTS)) {
+    if (!(await portFree(port))) {
+      process.stderr.write(`demo: port ${port} (${name}) on 127.0.0.1 is in use; is another demo running?\n`);
+      return 1;
+    }
+  }
+  if (!keep) rmSync(demoDir, { recursive: true, force: true });
+  const fresh = !existsSync(join(demoDir, 'credentials.json'));
+  for (const d of ['it', 'ot', 'plant', 'logs']) mkdirSync(join(demoDir, d), { recursive: true });
+
+  const daemons: Daemon[] = [];
+  let plant: Plant | undefined;
+  let stopping = false;
+  const stopAll = async (): Promise<void> => {
+    stopping = true;
+    for (const d of [...daemons].reverse()) await d.stop();
+    await plant?.close();
+  };
+  const onUnexpectedExit = (name: string, code: number | null): void => {
+    if (stopping) return;
+    process.stderr.write(`\ndemo: ${name} stopped unexpectedly (exit ${String(code)}); see ${join(demoDir, 'logs', `${name}.log`)}\n`);
+    void stopAll().then(() => process.exit(1));
+  };
+
+  try {
+    process.stdout.write('starting the simulated plant...\n');
+    plant = await startPlant({ dataDir: join(demoDir, 'plant'), ports: { ssh: PORTS.hmi, modbus: PORTS.plc, opcua: PORTS.opc } });
+
+    const itConfig = join(demoDir, 'it', 'config.json');
+    writeFileSync(itConfig, JSON.stringify({ dataDir: 'data', http: { host: '127.0.0.1', port: PORTS.https } }, null, 2));
+    const otConfig = join(demoDir, 'ot', 'config.json');
+    writeFileSync(otConfig, JSON.stringify({ site: SITE, dataDir: 'data', policyFile: 'policy.json' }, null, 2));
+    writeFileSync(join(demoDir, 'ot', 'policy.json'), JSON.stringify(demoPolicy(plant), null, 2));
+
+    const credentialsFile = join(demoDir, 'credentials.json');
+    if (fresh) {
+      process.stdout.write('creating the demo site and users...\n');
+      await runCommand([IT_MAIN, 'site-add', '--config', itConfig, '--site', SITE, '--timezone', 'Europe/Berlin', '--name', 'Plant 1 (demo)']);
+      const contractEnd = new Date(Date.now() + 365 * 86_400_000).toISOString().slice(0, 10);
+      const creds: Record<string, unknown>[] = [];
+      for (const u of demoUsers(SITE, contractEnd)) {
+        const out = await runCommand([IT_MAIN, 'user-add', '--config', itConfig, '--name', u.name, '--display-name', u.displayName, ...u.roles.flatMap((r) => ['--role', r]), ...(u.extra ?? []), '--json']);
+        creds.push(JSON.parse(out) as Record<string, unknown>);
+      }
+      writeFileSync(credentialsFile, `${JSON.stringify({ site: SITE, portal: `https://127.0.0.1:${PORTS.https}`, users: creds }, null, 2)}\n`, { mode: 0o600 });
+      chmodSync(credentialsFile, 0o600);
+    }
+
+    process.stdout.write('starting the IT gateway...\n');
+    const it = await startDaemon('it', [IT_MAIN, 'run', '--config', itConfig], join(demoDir, 'logs', 'it.log'), onUnexpectedExit);
+    daemons.push(it);
+    process.stdout.write('starting the OT gateway...\n');
+    const ot = await startDaemon('ot', [OT_MAIN, 'run', '--config', otConfig], join(demoDir, 'logs', 'ot.log'), onUnexpectedExit);
+    daemons.push(ot);
+
+    const stopSignal = waitForStopSignal();
+    const users = (JSON.parse(readFileSync(credentialsFile, 'utf8')) as { users: { name: string; password: string }[] }).users;
+    process.stdout.write(`
+Airlock demo is running (Ctrl-C stops it).
+
+  Portal and API  https://127.0.0.1:${PORTS.https}   (self-signed; certificate SHA-256 ${String(it.ready.tlsFingerprint)})
+  Health          curl -k https://127.0.0.1:${PORTS.https}/healthz
+  Site            ${SITE}, OT gateway assets: ${(ot.ready.assets as string[]).join(', ')}
+  Plant           hmi-1 ssh 127.0.0.1:${PORTS.hmi}, plc-1 modbus 127.0.0.1:${PORTS.plc}, opc-1 ${plant.opcua?.endpointUrl ?? ''}
+
+  Credentials     ${credentialsFile}
+${users.map((u) => `                  ${u.name.padEnd(7)} ${u.password}`).join('\n')}
+  TOTP code       npm run demo:totp -- alice${demoDir === join(repoRoot, '.demo') ? '' : ` (reads .demo/ only)`}
+  Logs            ${join(demoDir, 'logs')}
+
+`);
+    await stopSignal;
+    process.stdout.write('\nstopping...\n');
+    await stopAll();
+    process.stdout.write('stopped.\n');
+    return 0;
+  } catch (e) {
+    process.stderr.write(`demo: ${(e as Error).message}\n`);
+    await stopAll();
+    return 1;
+  }
+}
+
+process.exitCode = await main();
