@@ -212,7 +212,7 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
       log: deps.log,
       health: createHealthReporter({ clock: deps.clock, sites, links: () => services.links, tlsFingerprint: tls.fingerprint, startedAt: deps.clock.now() }),
       authenticator: createSessionAuthenticator({ sessions: auth.sessions, users, clock: deps.clock }),
-      portal: { clock: deps.clock, auth, access },
+      portal: { clock: deps.clock, auth, access, siteEnrollment: enrollment },
       sites: { enrollment },
     });
 

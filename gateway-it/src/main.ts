@@ -152,7 +152,8 @@ heartbeat. To bring the site back, issue a new token and enroll a gateway with a
                    [--display-name <text>] [--company <name> --contract-end YYYY-MM-DD] [--break-glass] [--json]
 
 Roles: admin, engineer, vendor, ot-owner@<site>, auditor@<site>. Vendors need --company and
---contract-end. Prints the initial password and the TOTP secret and otpauth:// URI once.`,
+--contract-end. --break-glass marks the account for emergency access. Prints, once, the initial
+password, the TOTP secret and otpauth:// URI and ten recovery codes (--json: as one JSON object).`,
     async run(argv) {
       const a = parseCommand(argv, {
         config: { type: 'string' },

@@ -1,7 +1,7 @@
 /**
  * `npm run demo`: the demo appliance on 127.0.0.1. Starts the simulated plant (in this process),
  * the IT gateway and the OT gateway for plant-1 (as processes, from the compiled code), creates the
- * demo site and users on first start, writes their passwords and TOTP secrets to a credentials
+ * demo site, users and a maintenance window on first start, writes their passwords and TOTP secrets to a credentials
  * file, prints what to try, and stops everything on Ctrl-C.
  *
  *   npm run demo [-- --keep] [-- --help]
@@ -31,7 +31,8 @@ Starts the Airlock demo appliance on 127.0.0.1:
   IT gateway   https://127.0.0.1:${PORTS.https}   (portal, API, /healthz)
   OT gateway   site ${SITE}, dialling out to the IT gateway
   plant        hmi-1 SSH on ${PORTS.hmi}, plc-1 Modbus TCP on ${PORTS.plc}, opc-1 OPC UA on ${PORTS.opc}
-Demo users: admin, alice (engineer), olga (OT owner of ${SITE}), victor (vendor), audrey (auditor).
+Demo users: admin, alice (engineer), olga (OT owner of ${SITE}), victor (vendor), audrey (auditor),
+and a maintenance window of ${SITE} open every day.
 Their passwords and TOTP secrets go to .demo/credentials.json; \`npm run demo:totp -- alice\`
 prints a current TOTP code. State lives in .demo/ (or --state-dir) and is created fresh unless
 --keep is given. --port-offset N adds N to every port (to run beside another demo, or in tests).
@@ -113,6 +114,9 @@ async function main(): Promise<number> {
         const out = await runCommand([IT_MAIN, 'user-add', '--config', itConfig, '--name', u.name, '--display-name', u.displayName, ...u.roles.flatMap((r) => ['--role', r]), ...(u.extra ?? []), '--json']);
         creds.push(JSON.parse(out) as Record<string, unknown>);
       }
+      // A site-wide window open every day, so a request for hmi-1 made at any hour of the demo
+      // falls inside one (requests outside every window are refused, see docs/access.md).
+      await runCommand([IT_MAIN, 'window-add', '--config', itConfig, '--site', SITE, '--label', 'demo: every day, all day', '--weekly', 'mon,tue,wed,thu,fri,sat,sun', '--from', '00:00', '--to', '00:00']);
       writeFileSync(credentialsFile, `${JSON.stringify({ site: SITE, portal: `https://127.0.0.1:${PORTS.https}`, users: creds }, null, 2)}\n`, { mode: 0o600 });
       chmodSync(credentialsFile, 0o600);
     }
@@ -136,6 +140,9 @@ Airlock demo is running (Ctrl-C stops it).
 
   Credentials     ${credentialsFile}
 ${users.map((u) => `                  ${u.name.padEnd(7)} ${u.password}`).join('\n')}
+  Window          ${SITE}: weekly, every day, 00:00-00:00 site time (24 h), label "demo: every day, all day"
+  Try             alice logs in, requests hmi-1 (profile maintenance); olga approves in her inbox;
+                  alice's dashboard shows the grant active
   TOTP code       npm run demo:totp -- alice${demoDir === join(repoRoot, '.demo') ? '' : ` (reads .demo/ only)`}
   Logs            ${join(demoDir, 'logs')}
 

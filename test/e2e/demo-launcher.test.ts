@@ -66,6 +66,7 @@ test('the demo launcher starts the appliance and stops it on Ctrl-C', { timeout:
   assert.deepEqual(health.json<{ sites: { site: string }[] }>().sites.map((s) => s.site), ['plant-1']);
   for (const p of [12022, 15020, 14840]) assert.equal(await portOpen(p + offset), true, `plant port ${p + offset} answers`);
   assert.match(out, /hmi-1, opc-1, plc-1/);
+  assert.match(out, /Window\s+plant-1: weekly, every day/, 'the demo seeds a maintenance window (window-add succeeded)');
 
   child.kill('SIGINT');
   const [code] = (await once(child, 'exit')) as [number | null];
