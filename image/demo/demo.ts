@@ -52,7 +52,7 @@ async function waitUntilOnline(itUrl: string, fingerprint: string, site: string,
   const pin = fingerprint.replace(/:/g, '').toLowerCase();
   const linkState = (): Promise<string> =>
     new Promise((resolve, reject) => {
-      const req = httpsRequest(`${itUrl}/healthz`, { rejectUnauthorized: false, timeout: 2_000, checkServerIdentity: (_h, cert) => (cert.fingerprint256.replace(/:/g, '').toLowerCase() === pin ? undefined : new Error('the IT certificate is not the pinned one')) }, (res) => {
+      const req = httpsRequest(`${itUrl}/healthz`, { agent: false, rejectUnauthorized: false, timeout: 2_000, checkServerIdentity: (_h, cert) => (cert.fingerprint256.replace(/:/g, '').toLowerCase() === pin ? undefined : new Error('the IT certificate is not the pinned one')) }, (res) => {
         let body = '';
         res.setEncoding('utf8');
         res.on('data', (d: string) => (body += d));
