@@ -19,7 +19,7 @@ import { EXCEPTION, pointLabel, type ExceptionCode, type Table } from './modbus-
 import { isStateChanging, type FunctionClass, type ModbusRequest, type Span } from './modbus-request.js';
 import type { CoilWriteRange, ModbusProfile, RegisterWriteRange } from './modbus-policy.js';
 
-export type DenyRule = 'unit' | 'function' | 'broadcast' | 'address' | 'value' | 'rate' | 'busy';
+export type DenyRule = 'unit' | 'function' | 'broadcast' | 'address' | 'value' | 'rate';
 
 export type Decision =
   | { readonly allow: true }
