@@ -25,6 +25,12 @@ export interface RecordingPlc {
   framingErrors: number;
   connections: number;
   respond: Responder;
+  /** When set, answers carry this unit id instead of the request's (a confused gateway or device). */
+  answerUnit: number | undefined;
+  /** Writes raw bytes to every open connection (a late or unsolicited answer). */
+  sendRaw(bytes: Buffer): void;
+  /** Connections open now. */
+  liveConnections(): number;
   close(): Promise<void>;
 }
 
@@ -59,6 +65,11 @@ export async function startRecordingPlc(t: Pick<TestContext, 'after'>): Promise<
     framingErrors: 0,
     connections: 0,
     respond: standardAnswer,
+    answerUnit: undefined,
+    sendRaw: (bytes) => {
+      for (const s of sockets) s.write(bytes);
+    },
+    liveConnections: () => sockets.size,
     close: () => close(),
   };
   const server = createServer((socket) => {
@@ -87,7 +98,7 @@ export async function startRecordingPlc(t: Pick<TestContext, 'after'>): Promise<
         const head = Buffer.alloc(7);
         head.writeUInt16BE(tid, 0);
         head.writeUInt16BE(answer.length + 1, 4);
-        head.writeUInt8(unit, 6);
+        head.writeUInt8(plc.answerUnit ?? unit, 6);
         socket.write(Buffer.concat([head, answer]));
       }
     });
