@@ -110,3 +110,14 @@ test('FC 8, 43 and 90: refused with 01 unless the profile allows them', { timeou
   assert.equal(eng.events('modbus.write').length, 1, 'the vendor request is audited as a state-changing request');
   assert.equal(eng.events('modbus.write')[0]?.details.pduPrefixHex, '0002');
 });
+
+test('requests before a malformed frame are answered; nothing after it is read', { timeout: 30_000 }, async (t) => {
+  const { plc, gw } = await rig(t);
+  const client = await connectRaw(t, gw.port);
+  client.write(Buffer.concat([mbap(1, 1, READ_HR0), mbap(2, 1, pdu(6, [0, 99])), mbap(3, 1, pdu(3, [65535, 2])), mbap(4, 1, READ_HR0)]));
+  const got = await client.closed();
+  assert.deepEqual(got.map((f) => [f.transactionId, f.pdu.toString('hex')]), [[1, '030400000000'], [2, '06000000' + '63'], [3, '8302']]);
+  assert.deepEqual(plc.received.map((r) => r.pduHex), ['0300000002', '0300000001', '0600000063'], 'the read, the old value, the write; nothing after the malformed frame');
+  await Promise.all(gw.ends);
+  assert.deepEqual(gw.events().filter((e) => e.action.startsWith('modbus.')).map((e) => e.action), ['modbus.malformed', 'modbus.write', 'modbus.reads'], 'the malformed frame is audited when it is read');
+});

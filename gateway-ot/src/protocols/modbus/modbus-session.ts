@@ -3,9 +3,10 @@
  * PLC on the other, the profile's rules in between.
  *
  * Guarantees:
- *  - Nothing reaches the PLC that was not parsed, found well-formed, and allowed by the profile; a
- *    malformed frame closes the session (after the exception a conformant server would send, when
- *    the frame was framed well enough to answer) and is audited.
+ *  - Nothing reaches the PLC that was not parsed, found well-formed, and allowed by the profile. A
+ *    malformed frame is audited at once and nothing after it is read; the requests before it are
+ *    still answered, then the operator gets the exception a conformant server would send (when the
+ *    frame was framed well enough to answer) and the session closes.
  *  - Every request gets exactly one answer with its own transaction id and unit id: the PLC's
  *    (checked against the request), a policy exception at once (01/02/03/0A, 06 over the rate
  *    limit), 0B when the PLC does not answer in time or answers wrongly, or 04 when the gateway
@@ -82,6 +83,8 @@ class ModbusSession {
   /** A state-changing request is being handled: nothing else goes to the PLC meanwhile. */
   private isWriting = false;
   private isRateLimited = false;
+  /** Set by a malformed frame: the stream is not read past it, and the session ends once what came before is answered. */
+  private broken: { readonly reason: string; readonly answer: Buffer | undefined } | undefined;
   private endReason: string | undefined;
   private isResolved = false;
   private readonly onAbort = (): void => this.end(abortReason(this.s.signal), false);
@@ -125,17 +128,24 @@ class ModbusSession {
 
   /** Parses what has arrived while there is room, sends what may go, and applies back-pressure. */
   private process(): void {
-    while (this.endReason === undefined && this.queue.length < this.o.maxQueued && !this.stream.writableNeedDrain) {
+    while (this.endReason === undefined && this.broken === undefined && this.queue.length < this.o.maxQueued && !this.stream.writableNeedDrain) {
       const r = this.reader.next();
       if (r === undefined) break;
       if (!r.ok) {
         this.malformed(`bad MBAP header: ${r.error.reason}`, { headerHex: r.error.headerHex }, undefined);
-        return;
+        break;
       }
       this.onRequest(r.value);
     }
     this.pump();
     if (this.endReason !== undefined) return;
+    if (this.broken !== undefined) {
+      if (this.queue.length === 0 && !this.isWriting && (this.plc?.inFlight ?? 0) === 0) {
+        if (this.broken.answer !== undefined) this.reply(this.broken.answer);
+        this.end(`malformed Modbus frame: ${this.broken.reason}`, true);
+      }
+      return;
+    }
     const isFull = this.queue.length >= this.o.maxQueued || this.stream.writableNeedDrain;
     if (isFull && !this.stream.isPaused()) this.stream.pause();
     else if (!isFull && this.stream.isPaused()) this.stream.resume();
@@ -298,8 +308,8 @@ class ModbusSession {
 
   private malformed(reason: string, facts: Details, answer: Buffer | undefined): void {
     this.record({ action: 'modbus.malformed', outcome: 'denied', details: { ...facts, reason } });
-    if (answer !== undefined) this.reply(answer);
-    this.end(`malformed Modbus frame: ${reason}`, true);
+    this.broken = { reason, answer };
+    this.stream.pause();
   }
 
   private reply(frame: Buffer): void {
