@@ -75,6 +75,7 @@ export async function startRecordingPlc(t: Pick<TestContext, 'after'>): Promise<
   const server = createServer((socket) => {
     plc.connections++;
     sockets.add(socket);
+    socket.setNoDelay(true);
     socket.on('error', () => undefined);
     socket.once('close', () => sockets.delete(socket));
     let buf = Buffer.alloc(0);
