@@ -1,18 +1,18 @@
 /**
  * The Modbus broker in the chain: an in-process IT gateway and OT gateway linked on 127.0.0.1, the
  * OT gateway with its default brokers and the plc-1 policy, the simulated PLC behind it. A local
- * TCP listener plays `ssh -L`: each connection it accepts opens one tcp-forward session over the
- * link with a signed ticket, as the IT SSH endpoint will. mbpoll reads and writes through it; a
- * write outside policy is refused with an exception; the OT audit log has both.
+ * TCP listener plays `ssh -L` (test/peers/link-forward.ts): one tcp-forward session per
+ * connection. mbpoll reads and writes through it; a write outside policy is refused with an
+ * exception; the OT audit log has both, and the IT gateway ingests them.
  */
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { test } from 'node:test';
 import { startModbusPlc } from '../sim/modbus-plc.js';
 import { useCrypto } from '../helpers/crypto.js';
-import { auditActions, makeTicket, SITE, startIt, startOt } from '../helpers/link-fixture.js';
+import { auditActions, SITE, startIt, startOt } from '../helpers/link-fixture.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { mbpollValues, runMbpoll } from '../peers/mbpoll.js';
+import { startLinkForward } from '../peers/link-forward.js';
 import { plc1Asset } from '../peers/plc-1-policy.js';
 
 useCrypto();
@@ -24,24 +24,7 @@ test('mbpoll through both gateways: reads, an allowed write, a refused write, al
   const ot = await startOt(t, { enrollWith: it, policy: { assets: { 'plc-1': plc1Asset(plc.port) } } });
   await waitFor('the site online', () => it.gw.services.links.get(SITE).state === 'online');
 
-  // What `ssh -L 5020:plc-1:502` will do on the IT side: one session per forwarded connection.
-  const forward = createServer((socket) => {
-    socket.on('error', () => undefined);
-    it.gw.services.siteCommands.openSession(SITE, makeTicket(it, Date.now(), { profile: 'maintenance' })).then(
-      (s) => {
-        socket.pipe(s.stream).pipe(socket);
-        s.stream.on('error', () => socket.destroy());
-        s.onClose(() => socket.destroy());
-        socket.on('close', () => s.close('the operator disconnected'));
-      },
-      () => socket.destroy(),
-    );
-  });
-  forward.on('error', () => undefined);
-  await new Promise<void>((resolve) => forward.listen({ host: '127.0.0.1', port: 0 }, resolve));
-  t.after(() => new Promise<void>((resolve) => forward.close(() => resolve())));
-  const address = forward.address();
-  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  const { port } = await startLinkForward(t, it, { profile: 'maintenance' });
 
   const read = await runMbpoll(port, ['-a', '1', '-t', '4', '-r', '1', '-c', '3']);
   assert.equal(read.code, 0, read.output);
