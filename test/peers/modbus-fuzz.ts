@@ -3,9 +3,14 @@
  * test and the bigger run in test/bench/). The generator mixes well-formed allowed requests,
  * well-formed requests with random fields, byte-level mutations of both, truncations and garbage.
  * The oracle re-implements, from the plc-1 maintenance profile's JSON, the question "may this frame
- * reach the PLC?", without using the broker's decoder or rules.
+ * reach the PLC?", without using the broker's decoder or rules. `runFuzz` drives a whole run.
  */
-import { PLC1_PROFILES } from './plc-1-policy.js';
+import type { TestContext } from 'node:test';
+import { FakeClock } from '../../shared/src/clock.js';
+import { startBrokerListener } from './modbus-broker-listener.js';
+import { plc1Asset, PLC1_PROFILES } from './plc-1-policy.js';
+import { connectRaw, mbap, pdu } from './raw-modbus-client.js';
+import { startRecordingPlc, type ReceivedFrame } from './recording-plc.js';
 
 /** Deterministic PRNG (mulberry32) so a failing seed can be replayed. */
 export function prng(seed: number): () => number {
@@ -150,4 +155,75 @@ export function isAllowedAtPlc(unit: number, pdu: Buffer): boolean {
     default:
       return false;
   }
+}
+
+export interface FuzzRun {
+  readonly seed: number;
+  readonly sent: number;
+  readonly connections: number;
+  readonly answered: number;
+  /** Fuzz frames the oracle would not let through: most of them, or the run proves little. */
+  readonly refusedByOracle: number;
+  readonly atPlc: number;
+  /** Frames that reached the PLC although the oracle says they must not: must be empty. */
+  readonly outside: readonly ReceivedFrame[];
+  readonly framingErrorsAtPlc: number;
+  /** A clean read after the run was answered correctly. */
+  readonly isStillServing: boolean;
+  readonly isAuditChainValid: boolean;
+  readonly malformed: number;
+  readonly denied: number;
+  readonly writes: number;
+}
+
+/** Completes any frame the reader is waiting for, then breaks framing: every batch ends in a close. */
+const TERMINATOR = Buffer.alloc(300, 0xff);
+
+/**
+ * Sends `frames` fuzz frames to a broker (plc-1 `maintenance`, maxInFlight 4, no practical rate
+ * limit) in batches of `perConnection` per connection, each batch ended by garbage so the broker
+ * closes it; a malformed frame inside a batch ends it earlier.
+ */
+export async function runFuzz(t: Pick<TestContext, 'after'>, frames: number, seed: number, perConnection = 16): Promise<FuzzRun> {
+  const rand = prng(seed);
+  const plc = await startRecordingPlc(t);
+  const profiles = { ...PLC1_PROFILES, maintenance: { ...PLC1_PROFILES.maintenance, rateLimit: { requestsPerSecond: 100_000, burst: 100_000 } } };
+  const gw = await startBrokerListener(t, { asset: plc1Asset(plc.port, { profiles, maxInFlight: 4 }), profile: 'maintenance', clock: new FakeClock() });
+  let sent = 0;
+  let answered = 0;
+  let refusedByOracle = 0;
+  while (sent < frames) {
+    const client = await connectRaw(t, gw.port);
+    const batch = Array.from({ length: perConnection }, (_, i) => fuzzFrame(rand, sent + i));
+    sent += perConnection;
+    refusedByOracle += batch.filter((f) => f.length < 8 || !isAllowedAtPlc(f.readUInt8(6), f.subarray(7))).length;
+    client.write(Buffer.concat([...batch, TERMINATOR]));
+    answered += (await client.closed(10_000)).length;
+  }
+  const outside = plc.received.filter((r) => !isAllowedAtPlc(r.unitId, Buffer.from(r.pduHex, 'hex')));
+  const connections = gw.ends.length;
+  const client = await connectRaw(t, gw.port);
+  client.write(mbap(1, 1, pdu(3, [0, 2])));
+  const isStillServing = (await client.frames(1))[0]?.pdu.toString('hex') === '030400000000';
+  client.socket.end();
+  await Promise.all(gw.ends);
+  return {
+    seed,
+    sent,
+    connections,
+    answered,
+    refusedByOracle,
+    atPlc: plc.received.length,
+    outside,
+    framingErrorsAtPlc: plc.framingErrors,
+    isStillServing,
+    isAuditChainValid: gw.audit.verify().ok,
+    malformed: gw.events('modbus.malformed').length,
+    denied: gw.events('modbus.deny').length,
+    writes: gw.events('modbus.write').length,
+  };
+}
+
+export function describeFuzzRun(r: FuzzRun): string {
+  return `seed ${r.seed}: ${r.sent} frames on ${r.connections} connections, ${r.answered} answers, ${r.atPlc} frames at the PLC (${r.outside.length} outside policy), ${r.malformed} malformed, ${r.denied} denied, ${r.writes} writes`;
 }

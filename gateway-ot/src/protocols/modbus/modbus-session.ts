@@ -182,10 +182,16 @@ class ModbusSession {
         if (plc.inFlight > 0) return;
         this.queue.shift();
         this.isWriting = true;
-        void this.write(plc, head).finally(() => {
-          this.isWriting = false;
-          this.process();
-        });
+        this.write(plc, head)
+          .catch((e: unknown) => {
+            // Not expected (every step returns values); never let it become an unhandled rejection.
+            this.s.log.error('modbus write handling failed', { err: describeError(e) });
+            this.end(`internal error while handling a write: ${describeError(e)}`, false);
+          })
+          .finally(() => {
+            this.isWriting = false;
+            this.process();
+          });
         return;
       }
       if (plc.inFlight >= this.o.asset.maxInFlight) return;
