@@ -140,3 +140,21 @@ test('the session signal closes both sides; a PLC that goes away ends the sessio
   const second = await gw.ends[1];
   assert.match(second?.reason ?? '', /^PLC connection lost/);
 });
+
+test('a PLC that cannot be reached: the session ends with the reason, audited (and a request already read gets 0B)', { timeout: 30_000 }, async (t) => {
+  const plc = await startRecordingPlc(t);
+  const port = plc.port;
+  await plc.close();
+  const gw = await startBrokerListener(t, { asset: plc1Asset(port), profile: 'maintenance', clock: new FakeClock() });
+  const client = await connectRaw(t, gw.port);
+  client.write(mbap(5, 1, pdu(3, [0, 1])));
+  // The refusal can beat the request to the broker: then the session ends before it is read.
+  const got = show(await client.closed());
+  if (got.length > 0) {
+    assert.deepEqual(got, [[5, '830b']]);
+    assert.match(String(gw.events('modbus.timeout')[0]?.details.reason), /ECONNREFUSED/);
+  }
+  const [end] = await Promise.all(gw.ends);
+  assert.match(end?.reason ?? '', /PLC connection lost: PLC connection error: ECONNREFUSED/);
+  assert.equal(gw.events('modbus.reads')[0]?.details.endReason, end?.reason);
+});
