@@ -26,6 +26,7 @@ import { Lockdown, describeLockdown } from './grants/lockdown.js';
 import { TicketVerifier } from './grants/ticket-verifier.js';
 import { SessionManager } from './sessions/session-manager.js';
 import type { ProtocolBroker } from './sessions/protocol-broker.js';
+import { createModbusBroker } from './protocols/modbus/modbus-broker.js';
 import { AuditOutbox } from './audit/audit-outbox.js';
 import { LinkClient, type LinkCommandHandler } from './link/link-client.js';
 import type { Protocol } from '../../shared/src/model/session-ticket.js';
@@ -34,10 +35,15 @@ export interface OtDeps {
   readonly clock: Clock;
   readonly ids: IdGenerator;
   readonly log: Logger;
-  /** One broker per protocol this gateway brokers; sessions for other protocols are refused. */
+  /** One broker per protocol this gateway brokers (default: defaultBrokers()); sessions for other protocols are refused. */
   readonly brokers?: readonly ProtocolBroker[];
   /** For tests: the jitter source of the reconnect backoff. */
   readonly random?: () => number;
+}
+
+/** The brokers a running gateway registers: one per protocol it can broker. */
+export function defaultBrokers(): ProtocolBroker[] {
+  return [createModbusBroker()];
 }
 
 /** How often the running gateway re-reads the lockdown switches (the CLI may change them). */
@@ -87,7 +93,7 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
   const state = new GatewayStateStore(db);
   const lockdown = new Lockdown({ db, state, audit, clock: deps.clock, site: config.site });
   const brokers = new Map<Protocol, ProtocolBroker>();
-  for (const b of deps.brokers ?? []) {
+  for (const b of deps.brokers ?? defaultBrokers()) {
     if (brokers.has(b.protocol)) throw new AirlockError('internal', 'broker.duplicate', `two brokers registered for ${b.protocol}`);
     brokers.set(b.protocol, b);
   }
