@@ -235,7 +235,7 @@ function exchange(port: number, bytes: Buffer): Promise<Buffer> {
   });
 }
 
-test('malformed bytes close the channel, are audited, and the broker stays up', { timeout: 30_000 }, async () => {
+test('malformed bytes close the channel, are audited, and the broker stays up (and serves SignAndEncrypt)', { timeout: 30_000 }, async () => {
   const f = await forward();
   const mark = events.length;
   await exchange(f.port, Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'));
@@ -245,8 +245,8 @@ test('malformed bytes close the channel, are audited, and the broker stays up', 
   assert.equal(malformed.length, 2);
   assert.match(String(malformed[0]?.details?.['reason']), /unknown message type/);
   assert.match(String(malformed[1]?.details?.['reason']), /Hello of/);
-  // Still serving: a proper client gets a session.
-  const client = operatorClient();
+  // Still serving: a proper client gets a session, signed and encrypted end to end to the broker.
+  const client = operatorClient(MessageSecurityMode.SignAndEncrypt);
   try {
     await client.connect(f.endpointUrl);
     const session = await client.createSession({ type: UserTokenType.UserName, userName: 'alice', password: '' });

@@ -47,12 +47,6 @@ export interface OpcuaBroker extends ProtocolBroker {
   close(): Promise<void>;
 }
 
-class SessionEnded extends Error {
-  constructor(readonly reason: string) {
-    super(reason);
-  }
-}
-
 export function createOpcuaBroker(deps: OpcuaBrokerDeps): OpcuaBroker {
   const maxSessions = deps.maxConcurrentSessions ?? 16;
   const plantTimeoutMs = deps.plantTimeoutMs ?? 10_000;

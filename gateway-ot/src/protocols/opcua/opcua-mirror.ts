@@ -82,6 +82,7 @@ const FOLDER_TYPE = 'ns=0;i=61';
 const ORGANIZES = 'ns=0;i=35';
 const HAS_PROPERTY = 'ns=0;i=46';
 const BROWSE_BATCH = 50;
+const MIN_SAMPLING_MS = 100;
 
 /** A node's identifier in rule form: `i=..`, `s=..`, `g=..` or `b=..` (base64), no namespace. */
 export function identifierText(nodeId: NodeId): string {
@@ -220,6 +221,8 @@ export async function buildMirror(options: MirrorOptions): Promise<Mirror> {
           valueRank: typeof facts?.valueRank === 'number' ? facts.valueRank : -1,
           accessLevel: level | 1,
           userAccessLevel: level,
+          // Each sampling tick is a plant read: no operator may sample faster than this.
+          minimumSamplingInterval: MIN_SAMPLING_MS,
         });
         if (isReadable) {
           // The callback form: node-opcua refreshes from it before each Read and sampling tick.
