@@ -107,8 +107,12 @@ test('through the broker: identity, filtered browse, read, subscription, audited
   await client.connect(f.endpointUrl);
   try {
     // Anonymous and another user's name are refused; the grant's user gets in.
-    await assert.rejects(client.createSession());
+    // No endpoint offers an anonymous token policy, so a client cannot even ask for one.
+    await assert.rejects(client.createSession(), /ANONYMOUS/);
     await assert.rejects(client.createSession({ type: UserTokenType.UserName, userName: 'mallory', password: 'x' }));
+    const identityRefusals = events.filter((e) => e.action === 'opcua.deny' && e.details?.['service'] === 'ActivateSession');
+    assert.equal(identityRefusals.length, 1, 'the refusal is audited');
+    assert.match(String(identityRefusals[0]?.details?.['reason']), /does not name the grant's user/);
     const session = await client.createSession({ type: UserTokenType.UserName, userName: 'alice', password: 'not-checked' });
     const ns = (await session.readNamespaceArray()).indexOf(PLANT_NAMESPACE_URI);
     assert.ok(ns > 0, 'the plant namespace is in the view');

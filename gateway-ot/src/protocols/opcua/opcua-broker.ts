@@ -139,9 +139,9 @@ export function createOpcuaBroker(deps: OpcuaBrokerDeps): OpcuaBroker {
           },
           bridgePort: () => bridge?.localPort,
           onLimit: auditLimit,
-          onRefusedIdentity: (reason) => {
+          onRefused: (service, reason) => {
             try {
-              session.audit({ action: 'opcua.deny', target: assetName, outcome: 'denied', details: { service: 'ActivateSession', reason, status: 'BadUserAccessDenied' } });
+              session.audit({ action: 'opcua.deny', target: assetName, outcome: 'denied', details: { service, reason } });
             } catch (e) {
               log.error('opcua identity refusal could not be audited', { error: describeError(e) });
             }
@@ -229,6 +229,7 @@ async function relay(o: RelayOptions): Promise<string> {
   bridge.setTimeout(o.idleTimeoutMs, () => finish('idle timeout'));
   bridge.on('error', (e) => session.log.debug('opcua bridge error', { error: describeError(e) }));
   bridge.on('close', () => finish('the broker\'s OPC UA server closed the connection'));
+  if (stream.destroyed || stream.readableEnded) finish('the operator closed the connection');
   stream.on('close', () => finish('the operator closed the connection'));
   stream.on('end', () => finish('the operator closed the connection'));
 

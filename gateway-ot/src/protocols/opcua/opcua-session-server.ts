@@ -59,7 +59,8 @@ export interface SessionServerOptions {
   /** The local port of the broker's bridge socket, once connected. */
   bridgePort(): number | undefined;
   onLimit(statusName: string, service: string): void;
-  onRefusedIdentity(reason: string): void;
+  /** A connection or identity was refused (`service`: `connection` or `ActivateSession`). */
+  onRefused(service: string, reason: string): void;
 }
 
 export interface SessionServer {
@@ -144,15 +145,15 @@ export async function startSessionServer(options: SessionServerOptions): Promise
     },
     (channel, token) => {
       if (channel.remotePort !== options.bridgePort()) {
-        options.onRefusedIdentity('session activation from a connection other than the broker bridge');
+        options.onRefused('ActivateSession', 'session activation from a connection other than the broker bridge');
         return StatusCodes.BadUserAccessDenied;
       }
       if (!(token instanceof UserNameIdentityToken)) {
-        options.onRefusedIdentity('only a UserName identity token naming the grant\'s user is accepted');
+        options.onRefused('ActivateSession', 'only a UserName identity token naming the grant\'s user is accepted');
         return StatusCodes.BadIdentityTokenRejected;
       }
       if (token.userName !== options.user) {
-        options.onRefusedIdentity('the UserName token does not name the grant\'s user');
+        options.onRefused('ActivateSession', 'the UserName token does not name the grant\'s user');
         return StatusCodes.BadUserAccessDenied;
       }
       return undefined;
@@ -166,6 +167,13 @@ export async function startSessionServer(options: SessionServerOptions): Promise
     for (const c of codes) if (LIMIT_CODES.has(c.value)) options.onLimit(c.name, response.schema.name);
   });
   server.on('connectionRefused', () => options.onLimit('BadTooManySessions', 'connection'));
+  // Another local process that finds the port gets its channel cut as soon as it says Hello.
+  server.on('newChannel', (channel) => {
+    if (channel.remotePort !== options.bridgePort()) {
+      options.onRefused('connection', 'a connection other than the broker bridge reached the session server');
+      channel.abruptlyInterrupt();
+    }
+  });
   try {
     await server.initialize();
     const addressSpace = server.engine.addressSpace;
