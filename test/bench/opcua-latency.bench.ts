@@ -11,11 +11,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { AttributeIds, MessageSecurityMode, OPCUACertificateManager, OPCUAClient, SecurityPolicy, UserTokenType, type ClientSession } from 'node-opcua';
+import { AttributeIds, UserTokenType, type ClientSession, type OPCUAClient } from 'node-opcua';
 import { createOpcuaBroker } from '../../gateway-ot/src/protocols/opcua/opcua-broker.js';
 import { opcuaAssetSchema } from '../../gateway-ot/src/protocols/opcua/opcua-policy.js';
 import { PLANT_NAMESPACE_URI, startOpcuaServer } from '../sim/opcua-server.js';
-import { fetchServerCertificateSha256, startForwarder } from '../helpers/opcua-broker-harness.js';
+import { createTestClient, fetchServerCertificateSha256, startForwarder } from '../helpers/opcua-broker-harness.js';
 
 const READS = Number(process.argv[2] ?? 1000);
 const WARMUP = 50;
@@ -25,13 +25,7 @@ function percentile(sorted: readonly number[], p: number): number {
 }
 
 async function open(dir: string, endpointUrl: string, identity: { userName: string; password: string }): Promise<{ client: OPCUAClient; session: ClientSession }> {
-  const client = OPCUAClient.create({
-    endpointMustExist: false,
-    securityMode: MessageSecurityMode.None,
-    securityPolicy: SecurityPolicy.None,
-    clientCertificateManager: new OPCUACertificateManager({ rootFolder: join(dir, 'bench-client-pki'), automaticallyAcceptUnknownCertificate: true, disableFileWatchers: true }),
-    connectionStrategy: { maxRetry: 0, initialDelay: 100, maxDelay: 200 },
-  });
+  const client = createTestClient(join(dir, 'bench-client-pki'));
   await client.connect(endpointUrl);
   const session = await client.createSession({ type: UserTokenType.UserName, ...identity });
   return { client, session };

@@ -111,15 +111,21 @@ export async function startForwarder(o: ForwarderOptions): Promise<Forwarder> {
   };
 }
 
-/** What onboarding records: the SHA-256 of the certificate the server's endpoints carry. */
-export async function fetchServerCertificateSha256(endpointUrl: string, pkiDir: string): Promise<string> {
-  const client = OPCUAClient.create({
+/** A client as an operator's tool would be: its own PKI under `pkiDir`, no retries. */
+export function createTestClient(pkiDir: string, mode = MessageSecurityMode.None): OPCUAClient {
+  return OPCUAClient.create({
+    applicationName: 'operator-tool',
     endpointMustExist: false,
-    securityMode: MessageSecurityMode.None,
-    securityPolicy: SecurityPolicy.None,
-    clientCertificateManager: new OPCUACertificateManager({ rootFolder: join(pkiDir, 'onboarding'), automaticallyAcceptUnknownCertificate: true, disableFileWatchers: true }),
+    securityMode: mode,
+    securityPolicy: mode === MessageSecurityMode.None ? SecurityPolicy.None : SecurityPolicy.Basic256Sha256,
+    clientCertificateManager: new OPCUACertificateManager({ rootFolder: pkiDir, automaticallyAcceptUnknownCertificate: true, disableFileWatchers: true }),
     connectionStrategy: { maxRetry: 0, initialDelay: 100, maxDelay: 200 },
   });
+}
+
+/** What onboarding records: the SHA-256 of the certificate the server's endpoints carry. */
+export async function fetchServerCertificateSha256(endpointUrl: string, pkiDir: string): Promise<string> {
+  const client = createTestClient(join(pkiDir, 'onboarding'));
   try {
     await client.connect(endpointUrl);
     const endpoints = await client.getEndpoints();

@@ -12,21 +12,19 @@ import {
   AttributeIds,
   DataType,
   MessageSecurityMode,
-  OPCUACertificateManager,
-  OPCUAClient,
-  SecurityPolicy,
   StatusCodes,
   TimestampsToReturn,
   UserTokenType,
   type ClientSession,
   type DataValue,
+  type OPCUAClient,
 } from 'node-opcua';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createOpcuaBroker, type OpcuaBroker } from '../../gateway-ot/src/protocols/opcua/opcua-broker.js';
 import { opcuaAssetSchema, type OpcuaAssetPolicy } from '../../gateway-ot/src/protocols/opcua/opcua-policy.js';
 import { PLANT_NAMESPACE_URI, startOpcuaServer, type OpcuaSimServer } from '../sim/opcua-server.js';
-import { fetchServerCertificateSha256, startForwarder, type Forwarder, type RecordedEvent } from '../helpers/opcua-broker-harness.js';
+import { createTestClient, fetchServerCertificateSha256, startForwarder, type Forwarder, type RecordedEvent } from '../helpers/opcua-broker-harness.js';
 
 const PLANT_USERS = { 'gw-opc': 'plant-secret' };
 let dir: string;
@@ -84,14 +82,7 @@ async function forward(overrides: Partial<Parameters<typeof startForwarder>[0]> 
 }
 
 function operatorClient(mode = MessageSecurityMode.None): OPCUAClient {
-  return OPCUAClient.create({
-    applicationName: 'operator-tool',
-    endpointMustExist: false,
-    securityMode: mode,
-    securityPolicy: mode === MessageSecurityMode.None ? SecurityPolicy.None : SecurityPolicy.Basic256Sha256,
-    clientCertificateManager: new OPCUACertificateManager({ rootFolder: join(dir, 'operator-pki'), automaticallyAcceptUnknownCertificate: true, disableFileWatchers: true }),
-    connectionStrategy: { maxRetry: 0, initialDelay: 100, maxDelay: 200 },
-  });
+  return createTestClient(join(dir, 'operator-pki'), mode);
 }
 
 async function browseNames(session: ClientSession, nodeId: string): Promise<Map<string, string>> {
