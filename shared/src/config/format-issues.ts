@@ -26,8 +26,8 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[], prefix = ''): 
       continue;
     }
     if (issue.code === 'invalid_union' && issue.errors.length > 0) {
-      // Report the branch that got furthest: its issues name the real problem.
-      const best = [...issue.errors].sort((a, b) => b.length - a.length)[0] ?? [];
+      // Report the branch with the fewest issues: it is the one the input was closest to.
+      const best = [...issue.errors].sort((a, b) => a.length - b.length)[0] ?? [];
       problems.push(...formatIssues(best, prefix).map((p) => ({ ...p, path: p.path === '' ? join(path) : p.path })));
       continue;
     }
