@@ -29,7 +29,6 @@ import type { ProtocolBroker } from './sessions/protocol-broker.js';
 import { AuditOutbox } from './audit/audit-outbox.js';
 import { LinkClient, type LinkCommandHandler } from './link/link-client.js';
 import type { Protocol } from '../../shared/src/model/session-ticket.js';
-import { createOpcuaBroker } from './protocols/opcua/opcua-broker.js';
 import type { PlantCredential } from './protocols/opcua/opcua-plant-client.js';
 
 export interface OtDeps {
@@ -94,10 +93,11 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
   const state = new GatewayStateStore(db);
   const lockdown = new Lockdown({ db, state, audit, clock: deps.clock, site: config.site });
   const brokers = new Map<Protocol, ProtocolBroker>();
-  // The OPC UA broker is built here when the policy has OPC UA assets and no test supplied one.
+  // The OPC UA broker is built here when the policy has OPC UA assets and no test supplied one;
+  // imported only then, because loading node-opcua costs seconds of CPU.
   const hasOpcua = Object.values(policy.assets).some((a) => a.protocol === 'opcua');
   const opcua = hasOpcua && !(deps.brokers ?? []).some((b) => b.protocol === 'opcua')
-    ? createOpcuaBroker({ pkiDir: join(config.dataDir, 'opcua-pki'), getCredential: deps.plantCredential ?? (async () => undefined) })
+    ? (await import('./protocols/opcua/opcua-broker.js')).createOpcuaBroker({ pkiDir: join(config.dataDir, 'opcua-pki'), getCredential: deps.plantCredential ?? (async () => undefined) })
     : undefined;
   for (const b of [...(deps.brokers ?? []), ...(opcua === undefined ? [] : [opcua])]) {
     if (brokers.has(b.protocol)) throw new AirlockError('internal', 'broker.duplicate', `two brokers registered for ${b.protocol}`);

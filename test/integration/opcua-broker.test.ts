@@ -264,3 +264,19 @@ test('a plant server with another certificate than the pinned one is refused and
   assert.equal(mismatch[0]?.details?.['expectedSha256'], 'a'.repeat(64));
   assert.equal(mismatch[0]?.details?.['presentedSha256'], asset.serverCertificateSha256);
 });
+
+test('an asset without a user name: the broker logs in to the plant with its application certificate', { timeout: 30_000 }, async () => {
+  const { username: _unused, ...withoutUser } = asset;
+  const f = await forward({ asset: opcuaAssetSchema.parse(withoutUser) });
+  const client = operatorClient();
+  try {
+    await client.connect(f.endpointUrl);
+    const session = await client.createSession({ type: UserTokenType.UserName, userName: 'alice', password: '' });
+    const ns = (await session.readNamespaceArray()).indexOf(PLANT_NAMESPACE_URI);
+    const dv = await session.read({ nodeId: `ns=${ns};s=Line1.Temperature`, attributeId: AttributeIds.Value });
+    assert.equal(dv.value.value, 72.3);
+    await session.close();
+  } finally {
+    await client.disconnect();
+  }
+});

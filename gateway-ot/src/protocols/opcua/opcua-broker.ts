@@ -76,8 +76,9 @@ export function createOpcuaBroker(deps: OpcuaBrokerDeps): OpcuaBroker {
     const first = await firstBytes(channel, plantTimeoutMs, session.signal);
     if (first === undefined) return { reason: 'the operator sent nothing' };
     if (!checkFrames(session, guard, first)) return { reason: 'malformed OPC UA message' };
-    const credential = await deps.getCredential(assetName);
-    if (credential === undefined) return { reason: 'no plant credential in the vault' };
+    // An asset with a user name logs in with the vault's password; one without, with the gateway's certificate.
+    const credential = asset.username === undefined ? undefined : await deps.getCredential(assetName);
+    if (asset.username !== undefined && credential === undefined) return { reason: 'no plant credential in the vault' };
 
     pkiReady ??= plantCm.initialize();
     await pkiReady;

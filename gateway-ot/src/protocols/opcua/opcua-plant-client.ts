@@ -21,6 +21,7 @@ import {
   UserTokenType,
   type ClientSession,
   type EndpointDescription,
+  type UserIdentityInfo,
 } from 'node-opcua';
 import { AirlockError } from '../../../../shared/src/errors.js';
 import type { Logger } from '../../../../shared/src/log.js';
@@ -33,7 +34,8 @@ export interface PlantCredential {
 export interface PlantConnectOptions {
   readonly endpointUrl: string;
   readonly pinnedCertificateSha256: string;
-  readonly credential: PlantCredential;
+  /** User name and password from the vault; undefined: log in with the gateway's application certificate (X.509 user token). */
+  readonly credential: PlantCredential | undefined;
   /** The gateway's client PKI (own certificate, trusted server certificates), initialized, owned by the caller. */
   readonly certificateManager: OPCUACertificateManager;
   readonly timeoutMs: number;
@@ -140,11 +142,10 @@ export async function connectPlant(options: PlantConnectOptions): Promise<PlantC
     client = createClient(options, cm, mode, policy, mode === MessageSecurityMode.None || certificate === null ? undefined : certificate);
     client.on('backoff', () => undefined);
     await withTimeout('connect', options.timeoutMs, client.connect(options.endpointUrl));
-    const session = await withTimeout(
-      'login',
-      options.timeoutMs,
-      client.createSession({ type: UserTokenType.UserName, userName: options.credential.username, password: options.credential.password }),
-    );
+    const identity: UserIdentityInfo = options.credential === undefined
+      ? { type: UserTokenType.Certificate, certificateData: client.getCertificate(), keyOperations: client.getKeyOperations() }
+      : { type: UserTokenType.UserName, userName: options.credential.username, password: options.credential.password };
+    const session = await withTimeout('login', options.timeoutMs, client.createSession(identity));
     const namespaceArray = await withTimeout('namespace table', options.timeoutMs, session.readNamespaceArray());
     const owned = client;
     let isClosing = false;
@@ -173,7 +174,7 @@ export async function connectPlant(options: PlantConnectOptions): Promise<PlantC
     if (e instanceof AirlockError) throw e;
     const text = e instanceof Error ? e.message : String(e);
     // node-opcua says BadUserAccessDenied / BadIdentityTokenRejected for a refused login.
-    if (/BadUserAccessDenied|BadIdentityToken/i.test(text)) throw new AirlockError('access_denied', 'opcua.plant_login_refused', 'the plant OPC UA server refused the vault credential', { cause: e });
+    if (/BadUserAccessDenied|BadIdentityToken/i.test(text)) throw new AirlockError('access_denied', 'opcua.plant_login_refused', 'the plant OPC UA server refused the gateway\'s login', { cause: e });
     throw new AirlockError('unavailable', 'opcua.plant_connect_failed', 'cannot open a session on the plant OPC UA server', { cause: e });
   }
 }
