@@ -263,6 +263,7 @@ test('a plant server with another certificate than the pinned one is refused and
   assert.equal(mismatch.length, 1);
   assert.equal(mismatch[0]?.details?.['expectedSha256'], 'a'.repeat(64));
   assert.equal(mismatch[0]?.details?.['presentedSha256'], asset.serverCertificateSha256);
+  assert.equal(plant.certificateSha256, asset.serverCertificateSha256, 'the simulator reports the certificate onboarding pins');
 });
 
 test('an asset without a user name: the broker logs in to the plant with its application certificate', { timeout: 30_000 }, async () => {

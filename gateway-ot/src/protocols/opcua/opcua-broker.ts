@@ -168,7 +168,11 @@ export function createOpcuaBroker(deps: OpcuaBrokerDeps): OpcuaBroker {
     async handle(session, channel) {
       channel.stream.on('error', (e) => session.log.debug('opcua operator stream error', { error: describeError(e) }));
       if (active >= maxSessions) {
-        session.audit({ action: 'opcua.limit', target: session.assetName, outcome: 'denied', details: { limit: 'maxConcurrentSessions', max: maxSessions } });
+        try {
+          session.audit({ action: 'opcua.limit', target: session.assetName, outcome: 'denied', details: { limit: 'maxConcurrentSessions', max: maxSessions } });
+        } catch (e) {
+          session.log.error('opcua limit could not be audited', { error: describeError(e) });
+        }
         channel.stream.destroy();
         return { reason: 'too many OPC UA sessions on this gateway' };
       }
@@ -197,14 +201,17 @@ function openBridge(port: number, timeoutMs: number): Promise<Socket> {
       socket.destroy();
       reject(new AirlockError('internal', 'opcua.bridge_timeout', 'the broker could not reach its own OPC UA server'));
     }, timeoutMs);
-    socket.once('connect', () => {
-      clearTimeout(timer);
-      socket.removeAllListeners('error');
-      resolve(socket);
-    });
-    socket.once('error', (e) => {
+    const onError = (e: Error): void => {
       clearTimeout(timer);
       reject(new AirlockError('internal', 'opcua.bridge_failed', 'the broker could not reach its own OPC UA server', { cause: e }));
+    };
+    socket.once('error', onError);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      socket.off('error', onError);
+      // Owned by the relay from here, which logs errors; this keeps one attached in between.
+      socket.on('error', () => undefined);
+      resolve(socket);
     });
   });
 }
