@@ -186,6 +186,23 @@ test('through the broker: identity, filtered browse, read, subscription, audited
     assert.equal(calls.length, 2);
     assert.equal(calls[1]?.details?.['status'], 'Good');
 
+    // Another local process that finds the session server's own port is cut off.
+    const internal = (await client.getEndpoints())
+      .map((e) => Number(new URL((e.endpointUrl ?? '').replace(/^opc\.tcp:/, 'http:')).port))
+      .find((p) => p !== plant.port && p !== 0);
+    assert.ok(internal !== undefined, 'the session server lists its own endpoint');
+    const intruderMark = events.length;
+    const intruder = operatorClient();
+    try {
+      await assert.rejects(async () => {
+        await intruder.connect(`opc.tcp://127.0.0.1:${internal}`);
+        await intruder.createSession({ type: UserTokenType.UserName, userName: 'alice', password: '' });
+      });
+    } finally {
+      await intruder.disconnect();
+    }
+    assert.ok(newEvents(intruderMark, 'opcua.deny').some((e) => e.details?.['service'] === 'connection'));
+
     // The grant ends (session.signal): the operator's connection closes, the session resolves.
     const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
     const forwarded = f.sessions[0];
