@@ -30,6 +30,7 @@ import { createModbusBroker } from './protocols/modbus/modbus-broker.js';
 import { AuditOutbox } from './audit/audit-outbox.js';
 import { LinkClient, type LinkCommandHandler } from './link/link-client.js';
 import type { Protocol } from '../../shared/src/model/session-ticket.js';
+import type { PlantCredential } from './protocols/opcua/opcua-plant-client.js';
 
 export interface OtDeps {
   readonly clock: Clock;
@@ -37,6 +38,11 @@ export interface OtDeps {
   readonly log: Logger;
   /** One broker per protocol this gateway brokers (default: defaultBrokers()); sessions for other protocols are refused. */
   readonly brokers?: readonly ProtocolBroker[];
+  /**
+   * The plant-side login for an asset (OPC UA today), until the vault provides it; never logged.
+   * Without it, OPC UA sessions are refused for want of a credential.
+   */
+  readonly plantCredential?: (assetName: string) => Promise<PlantCredential | undefined>;
   /** For tests: the jitter source of the reconnect backoff. */
   readonly random?: () => number;
 }
@@ -93,7 +99,14 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
   const state = new GatewayStateStore(db);
   const lockdown = new Lockdown({ db, state, audit, clock: deps.clock, site: config.site });
   const brokers = new Map<Protocol, ProtocolBroker>();
-  for (const b of deps.brokers ?? defaultBrokers()) {
+  const given = deps.brokers ?? defaultBrokers();
+  // The OPC UA broker is built here when the policy has OPC UA assets and no test supplied one;
+  // imported only then, because loading node-opcua costs seconds of CPU.
+  const hasOpcua = Object.values(policy.assets).some((a) => a.protocol === 'opcua');
+  const opcua = hasOpcua && !given.some((b) => b.protocol === 'opcua')
+    ? (await import('./protocols/opcua/opcua-broker.js')).createOpcuaBroker({ pkiDir: join(config.dataDir, 'opcua-pki'), getCredential: deps.plantCredential ?? (async () => undefined) })
+    : undefined;
+  for (const b of [...given, ...(opcua === undefined ? [] : [opcua])]) {
     if (brokers.has(b.protocol)) throw new AirlockError('internal', 'broker.duplicate', `two brokers registered for ${b.protocol}`);
     brokers.set(b.protocol, b);
   }
@@ -171,6 +184,7 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
       stopped = true;
       lockdownWatch?.cancel();
       await sessions.stop('the OT gateway is stopping');
+      await opcua?.close();
       await link.stop();
       unsubscribe?.();
       if (started) audit.append({ action: 'gateway.stop', actor, site: config.site, outcome: 'success' });

@@ -42,9 +42,18 @@ export function demoPolicy(plant: Plant): Record<string, unknown> {
       address: plant.opcua.host,
       port: plant.opcua.port,
       username: 'operator',
+      serverCertificateSha256: plant.opcua.certificateSha256,
       profiles: {
-        'read-only': { description: 'browse and read Line 1', namespaceUri: plant.opcua.namespaceUri },
-        maintenance: { description: 'read Line 1, write the setpoint within bounds', namespaceUri: plant.opcua.namespaceUri },
+        'read-only': { description: 'browse and read Line 1', namespaceUri: plant.opcua.namespaceUri, nodes: [{ node: 's=Line1.*', access: 'read' }] },
+        maintenance: {
+          description: 'read Line 1, write the setpoint within bounds',
+          namespaceUri: plant.opcua.namespaceUri,
+          nodes: [
+            { node: 's=Line1.Setpoint', access: 'write', dataType: 'Double', min: 10, max: 90 },
+            { node: 's=Line1.ResetCounter', access: 'call' },
+            { node: 's=Line1.*', access: 'read' },
+          ],
+        },
       },
     };
   }

@@ -108,6 +108,7 @@ export const AUDIT_EVENTS = {
   'opcua.deny': { code: 'AL803', description: 'an OPC UA request was refused with BadUserAccessDenied' },
   'opcua.malformed': { code: 'AL804', description: 'a malformed OPC UA message closed the channel' },
   'opcua.limit': { code: 'AL805', description: 'an OPC UA limit (sessions, subscriptions, items, size) was reached' },
+  'opcua.certificate_mismatch': { code: 'AL806', description: 'a plant OPC UA server presented a certificate other than the pinned one; the session was refused' },
 
   // vault (AL9xx)
   'vault.set': { code: 'AL901', description: 'a credential was stored or replaced in the vault' },
