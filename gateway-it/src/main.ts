@@ -16,6 +16,7 @@ import { IT_ENV_PREFIX, itConfigSchema, loadItConfig, type ItConfig } from './co
 import { createItGateway } from './app.js';
 import { parseRoleAssignment } from './auth/user-admin.js';
 import type { RoleAssignment } from './store/user-store.js';
+import { verifyExportCommand } from './audit/verify-export-command.js';
 
 const PROGRAM = 'airlock-it';
 
@@ -132,6 +133,7 @@ Roles: admin, engineer, vendor, ot-owner@<site>, auditor@<site>. Vendors need --
       return 0;
     },
   },
+  'verify-export': verifyExportCommand,
 };
 
 const code = await runCli(PROGRAM, `Airlock IT gateway ${AIRLOCK_VERSION}: MFA login, access requests and approvals, and the relay to plant sites.`, commands, process.argv.slice(2), AIRLOCK_VERSION);

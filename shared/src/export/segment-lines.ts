@@ -1,0 +1,52 @@
+/**
+ * Lines of a bundle's `events/<log>.jsonl`: the chain segment, in seq order. A line is either an
+ * event (its canonical JSON, hash included) or a withheld span
+ * `{"withheld":{"fromSeq":..,"toSeq":..,"lastHash":".."}}` standing for events of other sites in the
+ * IT log, which a per-site export must not disclose. Parsing returns a Result: a line from an
+ * untrusted bundle never throws.
+ */
+import { z } from 'zod';
+import { canonicalJson } from '../crypto/canonical.js';
+import { auditEventSchema, type AuditEvent } from '../audit/audit-event.js';
+import { err, ok, type Result } from '../result.js';
+
+export interface WithheldSpan {
+  readonly fromSeq: number;
+  readonly toSeq: number;
+  /** Hash of event `toSeq`, as the exporting gateway holds it. */
+  readonly lastHash: string;
+}
+
+export type SegmentLine = { readonly kind: 'event'; readonly event: AuditEvent } | { readonly kind: 'withheld'; readonly span: WithheldSpan };
+
+const withheldSchema = z.strictObject({
+  withheld: z.strictObject({
+    fromSeq: z.number().int().positive(),
+    toSeq: z.number().int().positive(),
+    lastHash: z.string().regex(/^[0-9a-f]{64}$/),
+  }),
+});
+
+export function withheldLine(span: WithheldSpan): string {
+  return `${canonicalJson({ withheld: { fromSeq: span.fromSeq, toSeq: span.toSeq, lastHash: span.lastHash } })}\n`;
+}
+
+export function parseSegmentLine(line: string): Result<SegmentLine, string> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(line) as unknown;
+  } catch {
+    return err('not valid JSON');
+  }
+  if (raw !== null && typeof raw === 'object' && 'withheld' in raw) {
+    const w = withheldSchema.safeParse(raw);
+    if (!w.success) return err(`malformed withheld span: ${w.error.issues[0]?.message ?? 'invalid'}`);
+    return ok({ kind: 'withheld', span: w.data.withheld });
+  }
+  const e = auditEventSchema.safeParse(raw);
+  if (!e.success) {
+    const first = e.error.issues[0];
+    return err(`not an audit event: ${first === undefined ? 'invalid' : `${first.path.join('.') || '(root)'}: ${first.message}`}`);
+  }
+  return ok({ kind: 'event', event: e.data });
+}
