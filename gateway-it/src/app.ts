@@ -26,6 +26,9 @@ import { createHttpApp } from './http/create-http-app.js';
 import { listenHttps, type HttpsListener } from './http/https-server.js';
 import { createHealthReporter } from './status/health-report.js';
 import { noSiteLinks, type SiteLinkStates } from './link/site-link-state.js';
+import { noSiteEvents, sqliteAuditChain, type SiteEventSource } from './audit/audit-chain.js';
+import { noArtifacts } from './audit/export-bundle.js';
+import { ExportJobs } from './audit/export-jobs.js';
 
 export interface ItDeps {
   readonly clock: Clock;
@@ -46,6 +49,10 @@ export interface ItServices {
   /** Signs session tickets; its public key is what OT gateways trust. */
   readonly grantKey: SigningKeyPair;
   readonly links: SiteLinkStates;
+  /** Each site's OT audit chain as ingested (the link's ingest provides it; none until then). */
+  readonly siteEvents: SiteEventSource;
+  /** Signed per-site export bundles (the portal's export page). */
+  readonly exports: ExportJobs;
 }
 
 export interface RunningItGateway {
@@ -91,7 +98,19 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
   const users = new UserStore(db);
   const userAdmin = new UserAdmin({ db, audit, users, sites, clock: deps.clock, ids: deps.ids, secretsKey, issuer: 'Airlock' });
   const links = noSiteLinks;
-  const services: ItServices = { config, db, audit, sites, users, userAdmin, tls, auditKey, grantKey, links };
+  const siteEvents = noSiteEvents;
+  const exports = new ExportJobs({
+    audit,
+    itChain: sqliteAuditChain(db, auditKey.publicKey),
+    siteEvents,
+    artifacts: noArtifacts,
+    signingKey: auditKey,
+    clock: deps.clock,
+    ids: deps.ids,
+    exportDir: join(config.dataDir, 'exports'),
+    siteExists: (site) => sites.get(site) !== undefined,
+  });
+  const services: ItServices = { config, db, audit, sites, users, userAdmin, tls, auditKey, grantKey, links, siteEvents, exports };
 
   let listener: HttpsListener | undefined;
   let stopped = false;
