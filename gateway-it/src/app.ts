@@ -29,6 +29,8 @@ import { noSiteLinks, type SiteLinkStates } from './link/site-link-state.js';
 import { noSiteEvents, sqliteAuditChain, type SiteEventSource } from './audit/audit-chain.js';
 import { noArtifacts } from './audit/export-bundle.js';
 import { ExportJobs } from './audit/export-jobs.js';
+import { SiemForwarder } from './audit/siem/siem-forwarder.js';
+import { hostname } from 'node:os';
 
 export interface ItDeps {
   readonly clock: Clock;
@@ -53,6 +55,8 @@ export interface ItServices {
   readonly siteEvents: SiteEventSource;
   /** Signed per-site export bundles (the portal's export page). */
   readonly exports: ExportJobs;
+  /** Live forwarding to the SIEM collector, when `siem` is configured (started with the gateway). */
+  readonly siem: SiemForwarder | undefined;
 }
 
 export interface RunningItGateway {
@@ -110,7 +114,35 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
     exportDir: join(config.dataDir, 'exports'),
     siteExists: (site) => sites.get(site) !== undefined,
   });
-  const services: ItServices = { config, db, audit, sites, users, userAdmin, tls, auditKey, grantKey, links, siteEvents, exports };
+  const siemConfig = config.siem;
+  const siem =
+    siemConfig === undefined
+      ? undefined
+      : new SiemForwarder({
+          db,
+          audit,
+          itChain: sqliteAuditChain(db, auditKey.publicKey),
+          siteEvents,
+          clock: deps.clock,
+          log: deps.log.child({ component: 'siem' }),
+          target: {
+            host: siemConfig.host,
+            port: siemConfig.port,
+            caFile: siemConfig.caFile,
+            timeoutMs: siemConfig.timeoutSeconds * 1000,
+            ...(siemConfig.serverName === undefined ? {} : { serverName: siemConfig.serverName }),
+            ...(siemConfig.certFingerprint === undefined ? {} : { certFingerprint: siemConfig.certFingerprint }),
+            ...(siemConfig.clientCertFile === undefined || siemConfig.clientKeyFile === undefined ? {} : { clientCertFile: siemConfig.clientCertFile, clientKeyFile: siemConfig.clientKeyFile }),
+          },
+          syslog: { facility: siemConfig.facility, hostname: siemConfig.hostname ?? hostname(), enterpriseId: siemConfig.enterpriseId, payload: siemConfig.payload, version: AIRLOCK_VERSION },
+          forward: siemConfig.forward,
+          startAt: siemConfig.startAt,
+          batchEvents: siemConfig.batchEvents,
+          retryMinMs: siemConfig.retryMinSeconds * 1000,
+          retryMaxMs: siemConfig.retryMaxSeconds * 1000,
+          pollMs: siemConfig.pollSeconds * 1000,
+        });
+  const services: ItServices = { config, db, audit, sites, users, userAdmin, tls, auditKey, grantKey, links, siteEvents, exports, siem };
 
   let listener: HttpsListener | undefined;
   let stopped = false;
@@ -123,6 +155,7 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
       listener = await listenHttps(app, tls, config.http.host, config.http.port);
       audit.append({ action: 'gateway.start', actor: 'system:it', outcome: 'success', details: { version: AIRLOCK_VERSION, httpsPort: listener.port } });
       const url = config.http.publicUrl ?? `https://${config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host}:${listener.port}`;
+      siem?.start();
       deps.log.info('IT gateway listening', { url, tlsFingerprintSha256: tls.fingerprint, version: AIRLOCK_VERSION });
       return { httpsPort: listener.port, url, tlsFingerprint: tls.fingerprint };
     },
@@ -131,6 +164,8 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
       stopped = true;
       await listener?.close();
       if (listener !== undefined) audit.append({ action: 'gateway.stop', actor: 'system:it', outcome: 'success' });
+      // gateway.stop may not reach the collector now; it stays behind the cursor and goes out at the next start.
+      await siem?.stop();
       audit.close();
       db.close();
     },
