@@ -29,6 +29,7 @@ import { noSiteLinks, type SiteLinkStates } from './link/site-link-state.js';
 import { noSiteEvents, sqliteAuditChain, type SiteEventSource } from './audit/audit-chain.js';
 import { noArtifacts } from './audit/export-bundle.js';
 import { ExportJobs } from './audit/export-jobs.js';
+import { AuditSearch } from './audit/audit-search.js';
 import { SiemForwarder } from './audit/siem/siem-forwarder.js';
 import { hostname } from 'node:os';
 
@@ -55,6 +56,8 @@ export interface ItServices {
   readonly siteEvents: SiteEventSource;
   /** Signed per-site export bundles (the portal's export page). */
   readonly exports: ExportJobs;
+  /** The auditor's search and asset/time page (audits each call). */
+  readonly auditSearch: AuditSearch;
   /** Live forwarding to the SIEM collector, when `siem` is configured (started with the gateway). */
   readonly siem: SiemForwarder | undefined;
 }
@@ -103,9 +106,11 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
   const userAdmin = new UserAdmin({ db, audit, users, sites, clock: deps.clock, ids: deps.ids, secretsKey, issuer: 'Airlock' });
   const links = noSiteLinks;
   const siteEvents = noSiteEvents;
+  const itChain = sqliteAuditChain(db, auditKey.publicKey);
+  const auditSearch = new AuditSearch({ audit, itChain, siteEvents });
   const exports = new ExportJobs({
     audit,
-    itChain: sqliteAuditChain(db, auditKey.publicKey),
+    itChain,
     siteEvents,
     artifacts: noArtifacts,
     signingKey: auditKey,
@@ -121,7 +126,7 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
       : new SiemForwarder({
           db,
           audit,
-          itChain: sqliteAuditChain(db, auditKey.publicKey),
+          itChain,
           siteEvents,
           clock: deps.clock,
           log: deps.log.child({ component: 'siem' }),
@@ -142,7 +147,7 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
           retryMaxMs: siemConfig.retryMaxSeconds * 1000,
           pollMs: siemConfig.pollSeconds * 1000,
         });
-  const services: ItServices = { config, db, audit, sites, users, userAdmin, tls, auditKey, grantKey, links, siteEvents, exports, siem };
+  const services: ItServices = { config, db, audit, sites, users, userAdmin, tls, auditKey, grantKey, links, siteEvents, exports, auditSearch, siem };
 
   let listener: HttpsListener | undefined;
   let stopped = false;
