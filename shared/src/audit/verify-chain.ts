@@ -88,10 +88,14 @@ export class ChainVerifier {
     this.pending = [...checkpoints].filter((c) => c.seq > anchor.seq).sort((a, b) => a.seq - b.seq);
   }
 
-  /** Checks the next event; false once the chain is broken (the problem is kept for `finish`). */
-  push(e: AuditEvent): boolean {
+  /**
+   * Checks the next event; false once the chain is broken (the problem is kept for `finish`).
+   * `contentHash` is the BLAKE2b of the event's canonical hash input when the caller already has it
+   * from the exact bytes it parsed the event from (an export line); otherwise it is recomputed.
+   */
+  push(e: AuditEvent, contentHash?: string): boolean {
     if (this.problem !== undefined || this.finished !== undefined) return false;
-    this.problem = this.check(e);
+    this.problem = this.check(e, contentHash);
     return this.problem === undefined;
   }
 
@@ -154,7 +158,7 @@ export class ChainVerifier {
     return undefined;
   }
 
-  private check(e: AuditEvent): ChainProblem | undefined {
+  private check(e: AuditEvent, contentHash: string | undefined): ChainProblem | undefined {
     const { prevSeq, prevHash } = this;
     if (e.seq <= prevSeq) {
       return { kind: 'out_of_order', seq: e.seq, message: `event ${e.seq} comes after event ${prevSeq}: events are out of order or repeated` };
@@ -164,7 +168,7 @@ export class ChainVerifier {
       const missing = e.seq - prevSeq - 1 === 1 ? `event ${prevSeq + 1} is` : `events ${prevSeq + 1}..${e.seq - 1} are`;
       return { kind: 'gap', seq: prevSeq + 1, message: `${missing} missing before event ${e.seq} (deleted, or moved out of order)` };
     }
-    const recomputed = computeEventHash(e);
+    const recomputed = contentHash ?? computeEventHash(e);
     if (recomputed !== e.hash) {
       return { kind: 'hash_mismatch', seq: e.seq, message: `event ${e.seq} does not match its hash: it was edited, renumbered, or shifted by an insertion` };
     }

@@ -50,11 +50,16 @@ export function eventToCsvRecord(log: AuditLogName, e: AuditEvent): string {
 
 const CEF_SEVERITY: Readonly<Record<AuditEvent['outcome'], number>> = { success: 3, failure: 5, denied: 7 };
 
+const CEF_HEADER_SPECIAL = /[\\|\r\n]/;
+const CEF_VALUE_SPECIAL = /[\\=\r\n]/;
+
 function cefHeaderField(value: string): string {
+  if (!CEF_HEADER_SPECIAL.test(value)) return value; // the common case, measured hot in verify
   return value.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ');
 }
 
 function cefValue(value: string): string {
+  if (!CEF_VALUE_SPECIAL.test(value)) return value;
   return value.replace(/\\/g, '\\\\').replace(/=/g, '\\=').replace(/\r/g, '\\r').replace(/\n/g, '\\n');
 }
 

@@ -12,7 +12,7 @@ import { GENESIS_HASH } from '../audit/audit-event.js';
 import { ChainVerifier, isCheckpointSignedBy } from '../audit/verify-chain.js';
 import { CSV_HEADER, eventToCefLine, eventToCsvRecord, type AuditLogName } from './event-formats.js';
 import type { BundleManifest, ManifestLog } from './bundle-manifest.js';
-import { parseSegmentLine } from './segment-lines.js';
+import { eventHashFromLine, parseSegmentLine } from './segment-lines.js';
 
 export interface Finding {
   readonly level: 'error' | 'warning';
@@ -96,15 +96,15 @@ export class SegmentCheck {
       if (!this.verifier.skip(fromSeq, toSeq, lastHash)) this.stopped = true;
       return;
     }
-    this.event(item.event);
+    this.event(item.event, eventHashFromLine(text, item.event));
   }
 
-  private event(e: AuditEvent): void {
+  private event(e: AuditEvent, contentHash: string | undefined): void {
     const { manifest } = this;
     const belongs = this.log === 'it' ? e.site === manifest.site : e.site === null || e.site === manifest.site;
     if (!belongs) this.error('events.site', `event ${e.seq} belongs to site ${e.site ?? '(none)'}, not ${manifest.site}: a site's export must not contain it`, e.seq);
     this.events++;
-    if (!this.verifier.push(e)) {
+    if (!this.verifier.push(e, contentHash)) {
       this.stopped = true;
       return;
     }

@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { canonicalJson } from '../crypto/canonical.js';
+import { blake2bHex } from '../crypto/hash.js';
 import { auditEventSchema, type AuditEvent } from '../audit/audit-event.js';
 import { err, ok, type Result } from '../result.js';
 
@@ -49,4 +50,19 @@ export function parseSegmentLine(line: string): Result<SegmentLine, string> {
     return err(`not an audit event: ${first === undefined ? 'invalid' : `${first.path.join('.') || '(root)'}: ${first.message}`}`);
   }
   return ok({ kind: 'event', event: e.data });
+}
+
+/**
+ * The hash of an event computed from the line it was read from, without re-encoding it: an event
+ * line is the canonical JSON of the event, and the canonical hash input is that same text without
+ * the top-level `"hash"` member (keys are sorted, so it sits between `details` and `id`). If the
+ * result equals `e.hash`, the line minus that member is exactly the signed-over preimage, so the
+ * parsed event is the genuine one; a line that is not canonical simply fails to match. Returns
+ * undefined when the member is not where a canonical line has it (the caller then re-encodes).
+ */
+export function eventHashFromLine(line: string, e: AuditEvent): string | undefined {
+  const member = `,"hash":"${e.hash}","id":`;
+  const at = line.indexOf(member);
+  if (at < 0) return undefined;
+  return blake2bHex(`${line.slice(0, at)},"id":${line.slice(at + member.length)}`);
 }
