@@ -17,6 +17,13 @@ import { createItGateway } from './app.js';
 import { parseRoleAssignment } from './auth/user-admin.js';
 import type { RoleAssignment } from './store/user-store.js';
 import { verifyExportCommand } from './audit/verify-export-command.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { AirlockError } from '../../shared/src/errors.js';
+import { initCrypto } from '../../shared/src/crypto/sodium.js';
+import { readSecretFile } from '../../shared/src/crypto/key-file.js';
+import { publicKeyOf } from '../../shared/src/crypto/signing.js';
+import { toBase64Url } from '../../shared/src/crypto/encoding.js';
 
 const PROGRAM = 'airlock-it';
 
@@ -134,6 +141,23 @@ Roles: admin, engineer, vendor, ot-owner@<site>, auditor@<site>. Vendors need --
     },
   },
   'verify-export': verifyExportCommand,
+  'audit-key': {
+    summary: 'print the audit public key that signs checkpoints and export bundles (for verify-export --public-key)',
+    usage: `usage: ${PROGRAM} audit-key --config <file>
+
+Prints the IT gateway's Ed25519 audit public key (base64url). Give it to auditors out of band;
+\`${PROGRAM} verify-export <bundle> --public-key <key>\` then proves a bundle was signed by this gateway.`,
+    async run(argv) {
+      const a = parseCommand(argv, { config: { type: 'string' } });
+      if (!a.ok) throw new UsageError(a.error);
+      const config = configFrom(a.value.values.config);
+      await initCrypto();
+      const path = join(config.dataDir, 'keys', 'audit-signing.key');
+      if (!existsSync(path)) throw new AirlockError('not_found', 'audit.no_key', `no audit key at ${path}: start the gateway once to create it`);
+      process.stdout.write(`${toBase64Url(publicKeyOf(readSecretFile(path, 64)))}\n`);
+      return 0;
+    },
+  },
 };
 
 const code = await runCli(PROGRAM, `Airlock IT gateway ${AIRLOCK_VERSION}: MFA login, access requests and approvals, and the relay to plant sites.`, commands, process.argv.slice(2), AIRLOCK_VERSION);

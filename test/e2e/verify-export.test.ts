@@ -12,6 +12,8 @@ import { IT_MAIN, runNode } from '../helpers/processes.js';
 import { useCrypto } from '../helpers/crypto.js';
 import { generateSigningKeyPair, tamper, twoLogs } from '../helpers/audit-export.js';
 import { toBase64Url } from '../../shared/src/crypto/encoding.js';
+import { readSecretFile } from '../../shared/src/crypto/key-file.js';
+import { publicKeyOf } from '../../shared/src/crypto/signing.js';
 import { writeExportBundle } from '../../gateway-it/src/audit/export-bundle.js';
 
 useCrypto();
@@ -48,4 +50,17 @@ test('verify-export checks a bundle offline and exits 0, 1 or 2', { timeout: 60_
   const badKey = await runNode([IT_MAIN, 'verify-export', path, '--public-key', 'nope'], { env });
   assert.equal(badKey.code, 2);
   assert.match(badKey.stderr, /--public-key nope/);
+});
+
+test('audit-key prints the public key that verify-export expects', { timeout: 60_000 }, async (t) => {
+  const dir = makeTempDir(t);
+  const cfg = join(dir, 'it.json');
+  writeFileSync(cfg, JSON.stringify({ dataDir: 'data' }));
+  const missing = await runNode([IT_MAIN, 'audit-key', '--config', cfg]);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /no audit key at .*start the gateway once/);
+  assert.equal((await runNode([IT_MAIN, 'site-add', '--config', cfg, '--site', 'plant-1', '--timezone', 'UTC'])).code, 0);
+  const r = await runNode([IT_MAIN, 'audit-key', '--config', cfg]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout.trim(), toBase64Url(publicKeyOf(readSecretFile(join(dir, 'data', 'keys', 'audit-signing.key'), 64))));
 });
