@@ -60,7 +60,7 @@ export interface SiemStatus {
   readonly lastError?: string;
   readonly delivered: number;
   readonly sessions: number;
-  readonly streams: readonly { readonly stream: string; readonly cursor: number; readonly head: number }[];
+  readonly streams: readonly { readonly stream: string; readonly cursor: number; readonly head: number; readonly held: boolean }[];
 }
 
 export class SiemForwarder {
@@ -78,6 +78,8 @@ export class SiemForwarder {
   private lastError: string | undefined;
   private delivered = 0;
   private sessions = 0;
+  /** Streams whose chain no longer continues from the cursor: reported once, then skipped. */
+  private readonly held = new Set<string>();
 
   constructor(o: SiemForwarderOptions) {
     this.o = o;
@@ -113,7 +115,7 @@ export class SiemForwarder {
       ...(this.lastError === undefined ? {} : { lastError: this.lastError }),
       delivered: this.delivered,
       sessions: this.sessions,
-      streams: this.streams().map((s) => ({ stream: s.name, cursor: this.cursor(s).seq, head: s.chain.head().seq })),
+      streams: this.streams().map((s) => ({ stream: s.name, cursor: this.cursor(s).seq, head: s.chain.head().seq, held: this.held.has(s.name) })),
     };
   }
 
@@ -159,6 +161,7 @@ export class SiemForwarder {
       let room = this.o.batchEvents;
       for (const s of this.streams()) {
         if (room === 0) break;
+        if (this.held.has(s.name)) continue;
         const cursor = this.cursor(s);
         const head = s.chain.head().seq;
         if (head <= cursor.seq) continue;
@@ -166,7 +169,7 @@ export class SiemForwarder {
         const first = events[0];
         if (first === undefined) continue;
         if (first.seq !== cursor.seq + 1 || (cursor.seq > 0 && cursor.hash !== '' && first.prevHash !== cursor.hash)) {
-          this.fail(`stream ${s.name}: the event after the delivered cursor ${cursor.seq} does not continue the chain; forwarding of this stream is held`);
+          this.hold(s, `stream ${s.name}: the event after the delivered cursor ${cursor.seq} does not continue the chain (the log was replaced?); forwarding of this stream is held until restart`);
           continue;
         }
         batch.push({ stream: s, events, cursor });
@@ -193,6 +196,17 @@ export class SiemForwarder {
       if (!this.healthy) this.o.log.info('SIEM collector reachable again; buffered events delivered', { host: this.o.target.host, port: this.o.target.port });
       this.healthy = true;
       this.lastError = undefined;
+    }
+  }
+
+  private hold(s: Stream, reason: string): void {
+    this.held.add(s.name);
+    this.lastError = reason;
+    this.o.log.error('SIEM stream held', { stream: s.name, reason });
+    try {
+      this.o.audit.append({ action: 'audit.forward_fail', actor: 'system:it', target: s.name, outcome: 'failure', details: { reason } });
+    } catch {
+      // The audit log itself is failing; the forwarder has nothing to add.
     }
   }
 
