@@ -80,7 +80,7 @@ async function readBaseline(dir: string): Promise<StepResult> {
 
 async function verifyStep(dir: string): Promise<StepResult> {
   const t0 = performance.now();
-  const v = await verifyBundle(createReadStream(join(dir, 'bundle.tar.gz')), { expectedPublicKey: publicKeyOf(readSecretFile(join(dir, 'it.key'), 64)) });
+  const v = await verifyBundle(createReadStream(join(dir, 'bundle.tar.gz'), { highWaterMark: 1 << 20 }), { expectedPublicKey: publicKeyOf(readSecretFile(join(dir, 'it.key'), 64)) });
   if (!v.ok) throw new Error(`the bundle did not verify: ${v.findings.map((f) => f.message).join('; ')}`);
   return { ms: performance.now() - t0, maxRssMiB: process.resourceUsage().maxRSS / 1024, info: { otInRange: v.logs.ot?.inRange, itInRange: v.logs.it?.inRange } };
 }

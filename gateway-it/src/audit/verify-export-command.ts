@@ -58,7 +58,7 @@ Exit status: 0 verified, 1 verification failed, 2 usage error.`,
     const expectedPublicKey = keyText === undefined ? undefined : parsePublicKey(keyText);
     if (!existsSync(file) || !statSync(file).isFile()) throw new UsageError(`${file}: no such file`);
     await initCrypto();
-    const v = await verifyBundle(createReadStream(file), expectedPublicKey === undefined ? {} : { expectedPublicKey });
+    const v = await verifyBundle(createReadStream(file, { highWaterMark: 1 << 20 }), expectedPublicKey === undefined ? {} : { expectedPublicKey });
     if (a.value.values.json === true) {
       process.stdout.write(`${JSON.stringify({ ok: v.ok, signer: v.signer ?? null, signatureValid: v.signatureValid, findings: v.findings, logs: v.logs, manifest: v.manifest ?? null })}\n`);
     } else {

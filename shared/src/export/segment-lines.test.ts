@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { useCrypto } from '../../../test/helpers/crypto.js';
 import { computeEventHash, GENESIS_HASH, type AuditEvent } from '../audit/audit-event.js';
 import { eventToJsonLine } from './event-formats.js';
-import { eventHashFromLine, parseSegmentLine, withheldLine } from './segment-lines.js';
+import { auditEventSchema } from '../audit/audit-event.js';
+import { eventHashFromLine, isAuditEventShape, parseSegmentLine, withheldLine } from './segment-lines.js';
 
 useCrypto();
 
@@ -28,4 +29,33 @@ test('segment lines parse events and withheld spans and reject anything else', (
   assert.equal(parseSegmentLine('{"withheld":{"fromSeq":1}}').ok, false);
   assert.equal(parseSegmentLine('not json').ok, false);
   assert.equal(parseSegmentLine('{"seq":1}').ok, false);
+});
+
+test('the fast event check accepts and refuses exactly what the zod schema does', () => {
+  const good = event({ a: 1 });
+  const variants: unknown[] = [
+    good,
+    { ...good, site: null, target: null },
+    { ...good, extra: 1 },
+    { ...good, seq: 0 },
+    { ...good, seq: 1.5 },
+    { ...good, time: -1 },
+    { ...good, id: '' },
+    { ...good, id: 'x'.repeat(65) },
+    { ...good, actor: 'x'.repeat(257) },
+    { ...good, action: 'x'.repeat(65) },
+    { ...good, site: 'x'.repeat(129) },
+    { ...good, target: 'x'.repeat(513) },
+    { ...good, outcome: 'maybe' },
+    { ...good, details: [] },
+    { ...good, details: null },
+    { ...good, prevHash: 'A'.repeat(64) },
+    { ...good, hash: 'a'.repeat(63) },
+    { ...good, seq: '3' },
+    (({ hash: _h, ...rest }) => rest)(good),
+    [],
+    null,
+    'event',
+  ];
+  for (const v of variants) assert.equal(isAuditEventShape(v), auditEventSchema.safeParse(v).success, JSON.stringify(v));
 });
