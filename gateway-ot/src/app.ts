@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { AuditLog } from '../../shared/src/audit/audit-log.js';
-import type { Clock } from '../../shared/src/clock.js';
+import type { Clock, TimerHandle } from '../../shared/src/clock.js';
 import { AirlockError } from '../../shared/src/errors.js';
 import type { IdGenerator } from '../../shared/src/ids.js';
 import type { Logger } from '../../shared/src/log.js';
@@ -18,12 +18,30 @@ import { AIRLOCK_VERSION } from '../../shared/src/version.js';
 import type { OtConfig } from './config/ot-config.js';
 import { loadLocalPolicy, type LocalPolicy } from './policy/local-policy.js';
 import { openOtDatabase } from './store/ot-database.js';
+import { GatewayStateStore } from './store/gateway-state-store.js';
+import { TicketNonceStore } from './store/ticket-nonce-store.js';
+import { grantPublicKeyOf, readEnrollment } from './store/enrollment-store.js';
+import { buildCatalogue } from './policy/asset-catalogue.js';
+import { Lockdown, describeLockdown } from './grants/lockdown.js';
+import { TicketVerifier } from './grants/ticket-verifier.js';
+import { SessionManager } from './sessions/session-manager.js';
+import type { ProtocolBroker } from './sessions/protocol-broker.js';
+import { AuditOutbox } from './audit/audit-outbox.js';
+import { LinkClient, type LinkCommandHandler } from './link/link-client.js';
+import type { Protocol } from '../../shared/src/model/session-ticket.js';
 
 export interface OtDeps {
   readonly clock: Clock;
   readonly ids: IdGenerator;
   readonly log: Logger;
+  /** One broker per protocol this gateway brokers; sessions for other protocols are refused. */
+  readonly brokers?: readonly ProtocolBroker[];
+  /** For tests: the jitter source of the reconnect backoff. */
+  readonly random?: () => number;
 }
+
+/** How often the running gateway re-reads the lockdown switches (the CLI may change them). */
+export const LOCKDOWN_POLL_MS = 1_000;
 
 export interface OtServices {
   readonly config: OtConfig;
@@ -32,6 +50,11 @@ export interface OtServices {
   readonly audit: AuditLog;
   /** The gateway's identity: proves it to the IT side and signs its audit checkpoints. */
   readonly identity: SigningKeyPair;
+  readonly state: GatewayStateStore;
+  readonly lockdown: Lockdown;
+  readonly sessions: SessionManager;
+  readonly outbox: AuditOutbox;
+  readonly link: LinkClient;
 }
 
 export interface OtGateway {
@@ -61,8 +84,64 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
     checkpointEvery: config.audit.checkpointEvery,
     checkpointIntervalMs: config.audit.checkpointIntervalSeconds * 1000,
   });
-  const services: OtServices = { config, policy, db, audit, identity };
+  const state = new GatewayStateStore(db);
+  const lockdown = new Lockdown({ db, state, audit, clock: deps.clock, site: config.site });
+  const brokers = new Map<Protocol, ProtocolBroker>();
+  for (const b of deps.brokers ?? []) {
+    if (brokers.has(b.protocol)) throw new AirlockError('internal', 'broker.duplicate', `two brokers registered for ${b.protocol}`);
+    brokers.set(b.protocol, b);
+  }
+  const verifier = new TicketVerifier({ db, audit, nonces: new TicketNonceStore(db), clock: deps.clock, site: config.site });
+  const sessions = new SessionManager({
+    audit,
+    clock: deps.clock,
+    log: deps.log.child({ component: 'sessions' }),
+    site: config.site,
+    policy,
+    brokers,
+    verifier,
+    lockdown,
+    grantPublicKey: () => grantPublicKeyOf(readEnrollment(state)),
+  });
+  const outbox = new AuditOutbox({ audit, state, clock: deps.clock });
+  const catalogue = buildCatalogue(policy);
+  // The IT side's commands, carried out with the OT gateway's own services and checks.
+  const commands: LinkCommandHandler = {
+    open: async (ticket) => {
+      const r = await sessions.open(ticket, (sessionId) => link.dialData(sessionId));
+      return r.ok ? { ok: true } : r;
+    },
+    endSession: (sessionId, reason) => (sessions.end(sessionId, reason) ? { ok: true } : { ok: false, code: 'session.not_found', reason: `no live session ${sessionId}` }),
+    endGrant: (grantId, reason) => {
+      sessions.endGrant(grantId, reason);
+      return { ok: true };
+    },
+    lockdown: (on, reason) => {
+      lockdown.set('it', on, reason, 'it-gateway');
+      if (on) sessions.endAll(describeLockdown(lockdown.status()));
+      return { ok: true };
+    },
+  };
+  const link: LinkClient = new LinkClient({
+    clock: deps.clock,
+    log: deps.log.child({ component: 'link' }),
+    audit,
+    site: config.site,
+    identity,
+    enrollment: () => readEnrollment(state),
+    catalogue: () => catalogue,
+    outbox,
+    commands,
+    reconnectInitialMs: config.link.reconnectMinSeconds * 1000,
+    reconnectMaxMs: config.link.reconnectMaxSeconds * 1000,
+    connectTimeoutMs: config.link.connectTimeoutSeconds * 1000,
+    enrollmentPollMs: config.link.enrollmentPollSeconds * 1000,
+    ...(deps.random === undefined ? {} : { random: deps.random }),
+  });
+  const services: OtServices = { config, policy, db, audit, identity, state, lockdown, sessions, outbox, link };
   const actor = `system:ot:${config.site}`;
+  let unsubscribe: (() => void) | undefined;
+  let lockdownWatch: TimerHandle | undefined;
   let started = false;
   let stopped = false;
   return {
@@ -73,11 +152,21 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
         { action: 'config.load', actor, site: config.site, outcome: 'success', details: { policyFile: config.policyFile, policySha256: policy.hash, assets: Object.keys(policy.assets).sort() } },
       ]);
       started = true;
-      deps.log.info('OT gateway started', { site: config.site, assets: Object.keys(policy.assets).length, version: AIRLOCK_VERSION });
+      unsubscribe = audit.onAppend(() => link.pump());
+      lockdownWatch = deps.clock.setInterval(() => {
+        const status = lockdown.status();
+        if (status.locked && sessions.liveCount > 0) sessions.endAll(describeLockdown(status));
+      }, LOCKDOWN_POLL_MS);
+      link.start();
+      deps.log.info('OT gateway started', { site: config.site, assets: Object.keys(policy.assets).length, version: AIRLOCK_VERSION, enrolled: readEnrollment(state) !== undefined });
     },
     async stop() {
       if (stopped) return;
       stopped = true;
+      lockdownWatch?.cancel();
+      await sessions.stop('the OT gateway is stopping');
+      await link.stop();
+      unsubscribe?.();
       if (started) audit.append({ action: 'gateway.stop', actor, site: config.site, outcome: 'success' });
       audit.close();
       db.close();

@@ -12,6 +12,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { createSelfSignedIdentity } from '../../shared/src/crypto/tls-identity.js';
+import { waitFor } from './wait-for.js';
 
 export const RSYSLOGD = '/usr/sbin/rsyslogd';
 
@@ -24,16 +25,6 @@ export interface Collector {
   lines(): string[];
   stop(): Promise<void>;
   restart(): Promise<void>;
-}
-
-async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 export async function startCollector(t: Pick<TestContext, 'after'>, dir: string): Promise<Collector> {
@@ -75,7 +66,7 @@ input(type="imtcp" address="127.0.0.1" port="${port}" listenPortFileName="${port
       return text === '' ? undefined : Number(text);
     }, 20_000);
     if (port !== 0) {
-      await waitFor('rsyslogd to accept connections again', () => (accepting ? true : (probe(listening), undefined)), 20_000);
+      await waitFor('rsyslogd to accept connections again', () => (accepting ? true : (probe(listening), undefined)), 20_000, 50);
       accepting = false;
     }
     return listening;

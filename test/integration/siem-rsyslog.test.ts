@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { useCrypto } from '../helpers/crypto.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { startCollector } from '../helpers/rsyslog.js';
+import { waitFor } from '../helpers/wait-for.js';
 import { AuditLog } from '../../shared/src/audit/audit-log.js';
 import { AUDIT_MIGRATIONS } from '../../shared/src/audit/audit-migrations.js';
 import { systemClock } from '../../shared/src/clock.js';
@@ -21,12 +22,8 @@ import { SiemForwarder } from '../../gateway-it/src/audit/siem/siem-forwarder.js
 
 useCrypto();
 
-async function until(what: string, cond: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+function until(what: string, cond: () => boolean): Promise<true> {
+  return waitFor(what, () => cond() || undefined, 30_000, 50);
 }
 
 const SD = /\[airlock@32473 log="(it|ot)"(?: site="([^"]*)")? seq="(\d+)" id="[^"]*" hash="([0-9a-f]{64})"\]/;

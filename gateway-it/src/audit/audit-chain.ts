@@ -12,6 +12,7 @@ import type { AuditEvent, Checkpoint } from '../../../shared/src/audit/audit-eve
 import { GENESIS_HASH } from '../../../shared/src/audit/audit-event.js';
 import { rowToCheckpoint, rowToEvent } from '../../../shared/src/audit/audit-log.js';
 import type { Db } from '../../../shared/src/store/open-database.js';
+import { fromBase64Url } from '../../../shared/src/crypto/encoding.js';
 
 export interface ChainPoint {
   readonly seq: number;
@@ -22,6 +23,8 @@ export interface ChainPoint {
 export interface AuditChain {
   /** Ed25519 key that signs this log's checkpoints (for the OT log: the site's, pinned at enrollment). */
   readonly publicKey: Uint8Array;
+  /** Which chain this is when a site can have more than one over time (the OT gateway's id). */
+  readonly id?: string;
   /** The last event (seq 0 and the genesis hash when the log is empty). */
   head(): ChainPoint;
   /** Events with afterSeq < seq <= toSeq, ascending, at most `limit`. */
@@ -62,22 +65,80 @@ export async function* chainEvents(chain: AuditChain, afterSeq: number, toSeq: n
 type EventRow = Parameters<typeof rowToEvent>[0];
 type CheckpointRow = Parameters<typeof rowToCheckpoint>[0];
 
-/** An AuditChain over the shared audit schema in `db` (tables audit_events, audit_checkpoints). */
-export function sqliteAuditChain(db: Db, publicKey: Uint8Array): AuditChain {
-  const head = db.prepare<[], ChainPoint>('SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1');
-  const page = db.prepare<[number, number, number], EventRow>('SELECT * FROM audit_events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?');
-  const cps = db.prepare<[number, number], CheckpointRow>('SELECT * FROM audit_checkpoints WHERE seq >= ? AND seq <= ? ORDER BY seq');
-  const inTime = db.prepare<[number, number], { first: number | null; last: number | null }>('SELECT MIN(seq) AS first, MAX(seq) AS last FROM audit_events WHERE time >= ? AND time <= ?');
-  const before = db.prepare<[number], { seq: number | null }>('SELECT MAX(seq) AS seq FROM audit_events WHERE time < ?');
+/** Where a chain lives: the shared audit schema (the IT log), or one OT gateway's ingested chain. */
+interface ChainTables {
+  readonly events: string;
+  readonly checkpoints: string;
+  /** Column list producing an EventRow. */
+  readonly columns: string;
+  /** `gateway_id = ? AND ` or empty. */
+  readonly scope: string;
+  readonly scopeArgs: readonly string[];
+}
+
+function chainOver(db: Db, publicKey: Uint8Array, t: ChainTables, id?: string): AuditChain {
+  const a = t.scopeArgs;
+  const head = db.prepare<unknown[], ChainPoint>(`SELECT seq, hash FROM ${t.events} WHERE ${t.scope} 1 ORDER BY seq DESC LIMIT 1`);
+  const page = db.prepare<unknown[], EventRow>(`SELECT ${t.columns} FROM ${t.events} WHERE ${t.scope} seq > ? AND seq <= ? ORDER BY seq LIMIT ?`);
+  const cps = db.prepare<unknown[], CheckpointRow>(`SELECT seq, hash, time, signature, public_key FROM ${t.checkpoints} WHERE ${t.scope} seq >= ? AND seq <= ? ORDER BY seq`);
+  const inTime = db.prepare<unknown[], { first: number | null; last: number | null }>(`SELECT MIN(seq) AS first, MAX(seq) AS last FROM ${t.events} WHERE ${t.scope} time >= ? AND time <= ?`);
+  const before = db.prepare<unknown[], { seq: number | null }>(`SELECT MAX(seq) AS seq FROM ${t.events} WHERE ${t.scope} time < ?`);
   return {
     publicKey,
-    head: () => head.get() ?? { seq: 0, hash: GENESIS_HASH },
-    page: (afterSeq, toSeq, limit) => page.all(afterSeq, toSeq, limit).map(rowToEvent),
-    checkpoints: (fromSeq, toSeq) => cps.all(fromSeq, toSeq).map(rowToCheckpoint),
+    ...(id === undefined ? {} : { id }),
+    head: () => head.get(...a) ?? { seq: 0, hash: GENESIS_HASH },
+    page: (afterSeq, toSeq, limit) => page.all(...a, afterSeq, toSeq, limit).map(rowToEvent),
+    checkpoints: (fromSeq, toSeq) => cps.all(...a, fromSeq, toSeq).map(rowToCheckpoint),
     seqsInTime(from, to) {
-      const r = inTime.get(from, to);
+      const r = inTime.get(...a, from, to);
       return r === undefined || r.first === null || r.last === null ? undefined : { first: r.first, last: r.last };
     },
-    lastSeqBefore: (t) => before.get(t)?.seq ?? 0,
+    lastSeqBefore: (t0) => before.get(...a, t0)?.seq ?? 0,
+  };
+}
+
+/** An AuditChain over the shared audit schema in `db` (tables audit_events, audit_checkpoints): the IT log. */
+export function sqliteAuditChain(db: Db, publicKey: Uint8Array): AuditChain {
+  return chainOver(db, publicKey, { events: 'audit_events', checkpoints: 'audit_checkpoints', columns: '*', scope: '', scopeArgs: [] });
+}
+
+/** One OT gateway's chain as the link ingested it (tables ot_audit_events, ot_audit_checkpoints, link migration 2). */
+export function ingestedAuditChain(db: Db, gatewayId: string, publicKey: Uint8Array): AuditChain {
+  return chainOver(
+    db,
+    publicKey,
+    {
+      events: 'ot_audit_events',
+      checkpoints: 'ot_audit_checkpoints',
+      columns: 'seq, id, time, actor, action, event_site AS site, target, outcome, details, prev_hash, hash',
+      scope: 'gateway_id = ? AND',
+      scopeArgs: [gatewayId],
+    },
+    gatewayId,
+  );
+}
+
+/** A site's gateway as far as its audit chain is concerned. */
+export interface SiteGatewayKey {
+  readonly id: string;
+  /** base64url Ed25519 identity key (signs the gateway's checkpoints). */
+  readonly publicKey: string;
+}
+
+/**
+ * The SiteEventSource over the link's ingest: a site's chain is that of its latest enrolled OT
+ * gateway (`latest`: SiteGatewayStore.latest). Chains of gateways the site had before a
+ * re-enrollment are not offered (they are separate chains; see docs/audit.md).
+ */
+export function ingestedSiteEvents(db: Db, latest: (site: string) => SiteGatewayKey | undefined): SiteEventSource {
+  const sitesStmt = db.prepare<[], { site: string }>('SELECT DISTINCT site FROM ot_audit_events ORDER BY site');
+  return {
+    sites: () => sitesStmt.all().map((r) => r.site),
+    otChain(site) {
+      const g = latest(site);
+      if (g === undefined) return undefined;
+      const key = fromBase64Url(g.publicKey, 32);
+      return key.ok ? ingestedAuditChain(db, g.id, key.value) : undefined;
+    },
   };
 }

@@ -69,6 +69,69 @@ export const itConfigSchema = z.strictObject({
     .refine((s) => (s.clientCertFile === undefined) === (s.clientKeyFile === undefined), { message: 'clientCertFile and clientKeyFile must be given together' })
     .refine((s) => s.retryMinSeconds <= s.retryMaxSeconds, { message: 'retryMinSeconds must not exceed retryMaxSeconds' })
     .optional(),
+  /** The IT<->OT link (see docs/link.md for what the timings mean). */
+  link: z
+    .strictObject({
+      /** How often the IT side pings each connected OT gateway. */
+      heartbeatSeconds: z.number().min(0.1).max(600).default(5),
+      /** A site with no frame for this long is disconnected and shown offline. */
+      offlineAfterSeconds: z.number().min(0.3).max(3600).default(15),
+      /** How long opening a session may take (OT verification plus its data connection). */
+      openTimeoutSeconds: z.number().min(1).max(300).default(15),
+      /** How long lockdown and end-session commands wait for the OT gateway's answer. */
+      commandTimeoutSeconds: z.number().min(1).max(300).default(10),
+      /** How long an OT gateway has to answer the challenge on a new connection. */
+      handshakeTimeoutSeconds: z.number().min(1).max(120).default(10),
+    })
+    .prefault({})
+    .refine((l) => l.offlineAfterSeconds >= 2 * l.heartbeatSeconds, { message: 'offlineAfterSeconds must be at least twice heartbeatSeconds' }),
+  /** Login, MFA, web sessions and API tokens. */
+  auth: z
+    .strictObject({
+      /** A portal session ends after this long without a request... */
+      sessionIdleMinutes: z.number().int().min(1).max(24 * 60).default(15),
+      /** ...and after this long in any case. */
+      sessionAbsoluteHours: z.number().int().min(1).max(24).default(8),
+      /** Lifetime of an API bearer token. */
+      tokenTtlMinutes: z.number().int().min(1).max(24 * 60).default(60),
+      /** Consecutive failed logins (password or second factor) that lock an account... */
+      lockoutThreshold: z.number().int().min(1).max(100).default(5),
+      /** ...counted within this window... */
+      lockoutWindowMinutes: z.number().int().min(1).max(24 * 60).default(15),
+      /** ...for this long (an admin can unlock earlier). */
+      lockoutMinutes: z.number().int().min(1).max(7 * 24 * 60).default(15),
+      /** Failed logins from one source address within the window before it is refused (429). */
+      sourceFailureLimit: z.number().int().min(1).max(10_000).default(20),
+      sourceWindowMinutes: z.number().int().min(1).max(24 * 60).default(10),
+      /** TOTP codes accepted this many 30 s steps before or after the current one (clock drift). */
+      totpDriftSteps: z.number().int().min(0).max(2).default(1),
+    })
+    .prefault({}),
+  /** Access requests and grants. */
+  access: z
+    .strictObject({
+      /** Longest grant a request may ask for. */
+      maxRequestHours: z.number().int().min(1).max(31 * 24).default(7 * 24),
+      /** Longest emergency grant. */
+      breakGlassMaxHours: z.number().int().min(1).max(24).default(4),
+    })
+    .prefault({}),
+  /** Outgoing notifications (request created, approved, denied, revoked, break-glass). */
+  notifications: z
+    .strictObject({
+      webhook: z
+        .strictObject({
+          url: z.url({ protocol: /^https?$/ }),
+          /** File (0600) holding the HMAC-SHA256 key the receiver checks signatures with. */
+          secretFile: z.string().min(1),
+          timeoutSeconds: z.number().int().min(1).max(60).default(5),
+          maxAttempts: z.number().int().min(1).max(20).default(6),
+          /** First retry delay; doubled on each further attempt. */
+          initialBackoffSeconds: z.number().int().min(1).max(600).default(2),
+        })
+        .optional(),
+    })
+    .prefault({}),
 });
 
 export type ItConfig = z.output<typeof itConfigSchema>;
@@ -93,6 +156,7 @@ function resolvePaths(config: ItConfig, base: string): ItConfig {
             ...(config.siem.clientKeyFile === undefined ? {} : { clientKeyFile: abs(config.siem.clientKeyFile) }),
           },
         }),
+    notifications: config.notifications.webhook === undefined ? config.notifications : { webhook: { ...config.notifications.webhook, secretFile: abs(config.notifications.webhook.secretFile) } },
   };
 }
 

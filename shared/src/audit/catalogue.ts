@@ -59,6 +59,7 @@ export const AUDIT_EVENTS = {
   'request.approve': { code: 'AL402', description: 'an OT owner approved a request (with comment)' },
   'request.deny': { code: 'AL403', description: 'an OT owner denied a request (with comment)' },
   'request.cancel': { code: 'AL404', description: 'the requester withdrew a request' },
+  'request.expire': { code: 'AL405', description: 'a pending request reached its end without enough approvals' },
   'grant.issue': { code: 'AL410', description: 'a request became a grant' },
   'grant.revoke': { code: 'AL411', description: 'a grant was revoked' },
   'grant.expire': { code: 'AL412', description: 'a grant reached its end' },

@@ -1,6 +1,6 @@
 /**
  * Live forwarding of audit events to a SIEM's syslog collector: the IT gateway's own log (stream
- * `it`) and every site's ingested OT log (streams `ot:<site>`, through SiteEventSource).
+ * `it`) and every site's ingested OT log (streams `ot:<site>:<gateway id>`, through SiteEventSource).
  *
  * Buffering: none of its own. The audit tables are the buffer and `siem_cursors` holds, per stream,
  * the last event the collector confirmed. While the collector is down, events simply stay behind
@@ -141,7 +141,8 @@ export class SiemForwarder {
     if (this.o.forward.ot) {
       for (const site of this.o.siteEvents.sites()) {
         const chain = this.o.siteEvents.otChain(site);
-        if (chain !== undefined) out.push({ name: `ot:${site}`, log: 'ot', chain });
+        // A re-enrolled site's new gateway starts a new chain: a new stream, with its own cursor.
+        if (chain !== undefined) out.push({ name: chain.id === undefined ? `ot:${site}` : `ot:${site}:${chain.id}`, log: 'ot', chain });
       }
     }
     return out;

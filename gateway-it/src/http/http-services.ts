@@ -1,0 +1,12 @@
+/** The services the portal and the API are two faces of (handed over by the composition root). */
+import type { Clock } from '../../../shared/src/clock.js';
+import type { AccessServices } from '../access/access-services.js';
+import type { AuthServices } from '../auth/auth-services.js';
+
+export interface AccessHttpServices {
+  readonly clock: Clock;
+  readonly auth: AuthServices;
+  readonly access: AccessServices;
+  /** Host and port operators use for `ssh -p <port> user:asset@host` (connect hints). */
+  readonly sshHint?: { readonly host: string; readonly port: number };
+}
