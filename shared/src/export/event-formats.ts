@@ -43,8 +43,8 @@ export function csvCell(value: string): string {
 }
 
 /** One CSV record (CRLF-terminated, RFC 4180). */
-export function eventToCsvRecord(log: AuditLogName, e: AuditEvent): string {
-  const cells = [log, String(e.seq), isoTime(e.time), e.id, e.actor, e.action, auditCodeOf(e.action), e.outcome, e.site ?? '', e.target ?? '', canonicalJson(e.details), e.hash];
+export function eventToCsvRecord(log: AuditLogName, e: AuditEvent, detailsJson = canonicalJson(e.details)): string {
+  const cells = [log, String(e.seq), isoTime(e.time), e.id, e.actor, e.action, auditCodeOf(e.action), e.outcome, e.site ?? '', e.target ?? '', detailsJson, e.hash];
   return `${cells.map(csvCell).join(',')}\r\n`;
 }
 
@@ -69,7 +69,7 @@ export interface CefOptions {
 }
 
 /** The CEF text of an event, without a line ending (the SIEM forwarder frames it itself). */
-export function eventToCef(log: AuditLogName, e: AuditEvent, options: CefOptions): string {
+export function eventToCef(log: AuditLogName, e: AuditEvent, options: CefOptions, detailsJson = canonicalJson(e.details)): string {
   const header = ['CEF:0', 'Airlock', `airlock-${log}`, options.version, auditCodeOf(e.action), e.action, String(CEF_SEVERITY[e.outcome])].map((v, i) => (i === 0 ? v : cefHeaderField(v)));
   const ext: [string, string][] = [
     ['rt', String(e.time)],
@@ -82,7 +82,7 @@ export function eventToCef(log: AuditLogName, e: AuditEvent, options: CefOptions
     ['cs2Label', 'target'],
     ['cs2', e.target ?? ''],
     ['cs3Label', 'details'],
-    ['cs3', canonicalJson(e.details)],
+    ['cs3', detailsJson],
     ['cs4Label', 'log'],
     ['cs4', log],
     ['cn1Label', 'seq'],
@@ -94,8 +94,8 @@ export function eventToCef(log: AuditLogName, e: AuditEvent, options: CefOptions
 }
 
 /** One line of the bundle's CEF file. */
-export function eventToCefLine(log: AuditLogName, e: AuditEvent, options: CefOptions): string {
-  return `${eventToCef(log, e, options)}\n`;
+export function eventToCefLine(log: AuditLogName, e: AuditEvent, options: CefOptions, detailsJson?: string): string {
+  return `${eventToCef(log, e, options, detailsJson)}\n`;
 }
 
 /** The JSON payload the SIEM forwarder sends when configured for JSON: the event plus its log and code. */

@@ -12,7 +12,7 @@ import { GENESIS_HASH } from '../audit/audit-event.js';
 import { ChainVerifier, isCheckpointSignedBy } from '../audit/verify-chain.js';
 import { CSV_HEADER, eventToCefLine, eventToCsvRecord, type AuditLogName } from './event-formats.js';
 import type { BundleManifest, ManifestLog } from './bundle-manifest.js';
-import { eventHashFromLine, parseSegmentLine } from './segment-lines.js';
+import { canonicalLineParts, parseSegmentLine } from './segment-lines.js';
 
 export interface Finding {
   readonly level: 'error' | 'warning';
@@ -96,23 +96,25 @@ export class SegmentCheck {
       if (!this.verifier.skip(fromSeq, toSeq, lastHash)) this.stopped = true;
       return;
     }
-    this.event(item.event, eventHashFromLine(text, item.event));
+    this.event(item.event, canonicalLineParts(text, item.event));
   }
 
-  private event(e: AuditEvent, contentHash: string | undefined): void {
+  private event(e: AuditEvent, parts: { contentHash: string; detailsJson: string } | undefined): void {
     const { manifest } = this;
     const belongs = this.log === 'it' ? e.site === manifest.site : e.site === null || e.site === manifest.site;
     if (!belongs) this.error('events.site', `event ${e.seq} belongs to site ${e.site ?? '(none)'}, not ${manifest.site}: a site's export must not contain it`, e.seq);
     this.events++;
-    if (!this.verifier.push(e, contentHash)) {
+    if (!this.verifier.push(e, parts?.contentHash)) {
       this.stopped = true;
       return;
     }
     const { first, last } = this.spec.inRange;
     if (e.seq >= first && e.seq <= last) {
       this.inRange++;
-      this.csv.update(eventToCsvRecord(this.log, e));
-      this.cef.update(eventToCefLine(this.log, e, { version: manifest.generator.version }));
+      // The verifier accepted the line, so its details text is the canonical encoding: reuse it.
+      const detailsJson = parts?.detailsJson;
+      this.csv.update(eventToCsvRecord(this.log, e, detailsJson));
+      this.cef.update(eventToCefLine(this.log, e, { version: manifest.generator.version }, detailsJson));
     } else if (e.time >= manifest.range.from && e.time <= manifest.range.to) {
       this.error('events.range', `event ${e.seq} has a time inside the range but lies outside the declared run ${first}..${last}: the range is not complete`, e.seq);
     }

@@ -87,12 +87,16 @@ export function isAuditEventShape(v: unknown): v is AuditEvent {
  * line is the canonical JSON of the event, and the canonical hash input is that same text without
  * the top-level `"hash"` member (keys are sorted, so it sits between `details` and `id`). If the
  * result equals `e.hash`, the line minus that member is exactly the signed-over preimage, so the
- * parsed event is the genuine one; a line that is not canonical simply fails to match. Returns
- * undefined when the member is not where a canonical line has it (the caller then re-encodes).
+ * parsed event is the genuine one; a line that is not canonical simply fails to match. Also returns
+ * the canonical text of `details` (between `"details":` and the hash member: only `action` and
+ * `actor`, both strings, come before it, and a string cannot hold an unescaped quote), so the CSV
+ * and CEF renderings need not encode it again. Undefined when the line is not shaped that way (the
+ * caller then re-encodes).
  */
-export function eventHashFromLine(line: string, e: AuditEvent): string | undefined {
+export function canonicalLineParts(line: string, e: AuditEvent): { readonly contentHash: string; readonly detailsJson: string } | undefined {
   const member = `,"hash":"${e.hash}","id":`;
   const at = line.indexOf(member);
-  if (at < 0) return undefined;
-  return blake2bHex(`${line.slice(0, at)},"id":${line.slice(at + member.length)}`);
+  const d = line.indexOf('"details":');
+  if (at < 0 || d < 0 || d > at) return undefined;
+  return { contentHash: blake2bHex(`${line.slice(0, at)},"id":${line.slice(at + member.length)}`), detailsJson: line.slice(d + 10, at) };
 }
