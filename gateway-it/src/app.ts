@@ -47,6 +47,12 @@ import { AccessViews } from './access/views.js';
 import { noNotifications, type Notifier } from './notify/notification.js';
 import { WebhookNotifier } from './notify/webhook-notifier.js';
 import { createSessionAuthenticator } from './http/session-authenticator.js';
+import { ingestedSiteEvents, sqliteAuditChain, type SiteEventSource } from './audit/audit-chain.js';
+import { noArtifacts } from './audit/export-bundle.js';
+import { ExportJobs } from './audit/export-jobs.js';
+import { AuditSearch } from './audit/audit-search.js';
+import { SiemForwarder } from './audit/siem/siem-forwarder.js';
+import { hostname } from 'node:os';
 
 export interface ItDeps {
   readonly clock: Clock;
@@ -84,6 +90,14 @@ export interface ItServices {
   readonly enrollment: SiteEnrollment;
   /** Each OT gateway's audit chain as ingested over the link. */
   readonly otAudit: OtAuditStore;
+  /** Each site's OT audit chain as ingested (the link's ingest provides it; none until then). */
+  readonly siteEvents: SiteEventSource;
+  /** Signed per-site export bundles (the portal's export page). */
+  readonly exports: ExportJobs;
+  /** The auditor's search and asset/time page (audits each call). */
+  readonly auditSearch: AuditSearch;
+  /** Live forwarding to the SIEM collector, when `siem` is configured (started with the gateway). */
+  readonly siem: SiemForwarder | undefined;
 }
 
 export interface RunningItGateway {
@@ -206,7 +220,50 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
     },
     { grantKey, audit, links: () => services.links },
   );
-  const services: ItServices = { config, db, audit, sites, users, userAdmin, tls, auditKey, grantKey, links, catalogue, auth, access, siteCommands, notifier, gateways, enrollment, otAudit };
+  // The audit services read each site's OT chain as the link ingested it.
+  const siteEvents: SiteEventSource = ingestedSiteEvents(db, (site) => gateways.latest(site));
+  const itChain = sqliteAuditChain(db, auditKey.publicKey);
+  const auditSearch = new AuditSearch({ audit, itChain, siteEvents });
+  const exports = new ExportJobs({
+    audit,
+    itChain,
+    siteEvents,
+    artifacts: noArtifacts,
+    signingKey: auditKey,
+    clock: deps.clock,
+    ids: deps.ids,
+    exportDir: join(config.dataDir, 'exports'),
+    siteExists: (site) => sites.get(site) !== undefined,
+  });
+  const siemConfig = config.siem;
+  const siem =
+    siemConfig === undefined
+      ? undefined
+      : new SiemForwarder({
+          db,
+          audit,
+          itChain,
+          siteEvents,
+          clock: deps.clock,
+          log: deps.log.child({ component: 'siem' }),
+          target: {
+            host: siemConfig.host,
+            port: siemConfig.port,
+            caFile: siemConfig.caFile,
+            timeoutMs: siemConfig.timeoutSeconds * 1000,
+            ...(siemConfig.serverName === undefined ? {} : { serverName: siemConfig.serverName }),
+            ...(siemConfig.certFingerprint === undefined ? {} : { certFingerprint: siemConfig.certFingerprint }),
+            ...(siemConfig.clientCertFile === undefined || siemConfig.clientKeyFile === undefined ? {} : { clientCertFile: siemConfig.clientCertFile, clientKeyFile: siemConfig.clientKeyFile }),
+          },
+          syslog: { facility: siemConfig.facility, hostname: siemConfig.hostname ?? hostname(), enterpriseId: siemConfig.enterpriseId, payload: siemConfig.payload, version: AIRLOCK_VERSION },
+          forward: siemConfig.forward,
+          startAt: siemConfig.startAt,
+          batchEvents: siemConfig.batchEvents,
+          retryMinMs: siemConfig.retryMinSeconds * 1000,
+          retryMaxMs: siemConfig.retryMaxSeconds * 1000,
+          pollMs: siemConfig.pollSeconds * 1000,
+        });
+  const services: ItServices = { config, db, audit, sites, users, userAdmin, tls, auditKey, grantKey, links, catalogue, auth, access, siteCommands, notifier, gateways, enrollment, otAudit, siteEvents, exports, auditSearch, siem };
   const buildApp = (): ReturnType<typeof createHttpApp> =>
     createHttpApp({
       log: deps.log,
@@ -231,6 +288,7 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
       pruneTimer = deps.clock.setInterval(() => auth.throttle.prune(deps.clock.now()), 3_600_000);
       audit.append({ action: 'gateway.start', actor: 'system:it', outcome: 'success', details: { version: AIRLOCK_VERSION, httpsPort: listener.port } });
       const url = config.http.publicUrl ?? `https://${config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host}:${listener.port}`;
+      siem?.start();
       deps.log.info('IT gateway listening', { url, tlsFingerprintSha256: tls.fingerprint, version: AIRLOCK_VERSION });
       return { httpsPort: listener.port, url, tlsFingerprint: tls.fingerprint };
     },
@@ -244,6 +302,8 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
       await listener?.close();
       await notifier.close?.();
       if (listener !== undefined) audit.append({ action: 'gateway.stop', actor: 'system:it', outcome: 'success' });
+      // gateway.stop may not reach the collector now; it stays behind the cursor and goes out at the next start.
+      await siem?.stop();
       audit.close();
       db.close();
     },
