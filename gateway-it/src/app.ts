@@ -47,6 +47,7 @@ import { AccessViews } from './access/views.js';
 import { noNotifications, type Notifier } from './notify/notification.js';
 import { WebhookNotifier } from './notify/webhook-notifier.js';
 import { createSessionAuthenticator } from './http/session-authenticator.js';
+import { OperatorSessions, withLocalSessionEnd } from './sessions/operator-sessions.js';
 
 export interface ItDeps {
   readonly clock: Clock;
@@ -84,6 +85,8 @@ export interface ItServices {
   readonly enrollment: SiteEnrollment;
   /** Each OT gateway's audit chain as ingested over the link. */
   readonly otAudit: OtAuditStore;
+  /** Opens operator sessions (access check, ticket, site) and keeps the registry of live ones. */
+  readonly sessions: OperatorSessions;
 }
 
 export interface RunningItGateway {
@@ -174,7 +177,10 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
   });
   const links: SiteLinkStates = siteLinks;
   // Tests of the access workflow inject a recording SiteCommands; otherwise commands go over the link.
-  const siteCommands: SiteCommands = deps.siteCommands ?? siteLinks;
+  const baseCommands: SiteCommands = deps.siteCommands ?? siteLinks;
+  // Revocation and lockdown also cut the local side of live sessions, link or no link.
+  let sessions: OperatorSessions | undefined;
+  const siteCommands: SiteCommands = withLocalSessionEnd(baseCommands, () => sessions);
   const webhook = config.notifications.webhook;
   const notifier: Notifier & { close?: () => Promise<void> } =
     webhook === undefined
@@ -206,7 +212,8 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
     },
     { grantKey, audit, links: () => services.links },
   );
-  const services: ItServices = { config, db, audit, sites, users, userAdmin, tls, auditKey, grantKey, links, catalogue, auth, access, siteCommands, notifier, gateways, enrollment, otAudit };
+  sessions = new OperatorSessions({ tickets: access.tickets, siteCommands: baseCommands, userName: (id) => users.getById(id)?.name, audit, clock: deps.clock, log: deps.log.child({ component: 'sessions' }) });
+  const services: ItServices = { config, db, audit, sites, users, userAdmin, tls, auditKey, grantKey, links, catalogue, auth, access, siteCommands, notifier, gateways, enrollment, otAudit, sessions };
   const buildApp = (): ReturnType<typeof createHttpApp> =>
     createHttpApp({
       log: deps.log,
@@ -240,6 +247,7 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
       access.grants.stop();
       pruneTimer?.cancel();
       endpoint?.detach();
+      sessions?.closeAll('IT gateway stopping');
       await siteLinks.closeAll('IT gateway stopping');
       await listener?.close();
       await notifier.close?.();
