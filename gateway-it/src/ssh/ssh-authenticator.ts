@@ -10,7 +10,8 @@
  * failure (clients try each key they hold); a bad signature, password or code is.
  * Not done here: the target in the user name is parsed but checked only after login.
  */
-import { utils, type AuthContext, type KeyboardAuthContext, type PublicKeyAuthContext, type PasswordAuthContext } from 'ssh2';
+import ssh2 from 'ssh2';
+import type { AuthContext, KeyboardAuthContext, PublicKeyAuthContext, PasswordAuthContext } from 'ssh2';
 import { isAirlockError } from '../../../shared/src/errors.js';
 import type { Logger } from '../../../shared/src/log.js';
 import type { LoginService, SecondFactor, SecondFactorMethod } from '../auth/login-service.js';
@@ -93,7 +94,7 @@ export class SshAuthenticator {
     if (name === undefined || user === undefined || key === undefined) return ctx.reject(FIRST_FACTORS);
     // Without a signature the client only asks whether we would take this key.
     if (ctx.signature === undefined || ctx.blob === undefined) return ctx.accept();
-    const parsed = utils.parseKey(ctx.key.data);
+    const parsed = ssh2.utils.parseKey(ctx.key.data);
     const pub = Array.isArray(parsed) ? parsed[0] : parsed;
     if (pub === undefined || pub instanceof Error || pub.verify(ctx.blob, ctx.signature, ctx.hashAlgo) !== true) {
       this.deps.log.warn('SSH public key signature did not verify', { user: user.name, source: this.source });

@@ -7,7 +7,8 @@
  * Every socket has an error handler, a close path, and TCP_NODELAY (it halves setup latency).
  */
 import type { AddressInfo } from 'node:net';
-import { Server, type Connection } from 'ssh2';
+import ssh2 from 'ssh2';
+import type { Connection } from 'ssh2';
 import type { Clock } from '../../../shared/src/clock.js';
 import type { Logger } from '../../../shared/src/log.js';
 import type { ItConfig } from '../config/it-config.js';
@@ -38,7 +39,7 @@ export async function startSshEndpoint(deps: SshEndpointDeps): Promise<SshEndpoi
   const { config, log, clock } = deps;
   const services: SshServices = { ...deps.services, log, clock };
   const clients = new Set<Connection>();
-  const server = new Server({ hostKeys: [deps.hostKey.privateKey], ident: 'Airlock' }, (client, info) => {
+  const server = new ssh2.Server({ hostKeys: [deps.hostKey.privateKey], ident: 'Airlock' }, (client, info) => {
     const source = `${info.ip}:${info.port}`;
     if (clients.size >= config.maxConnections) {
       log.warn('SSH connection refused: too many connections', { source });

@@ -4,7 +4,7 @@
  * /healthz and the portal show it.
  */
 import { existsSync } from 'node:fs';
-import { utils } from 'ssh2';
+import ssh2 from 'ssh2';
 import { AirlockError } from '../../../shared/src/errors.js';
 import { readSecretFile, writeSecretFile } from '../../../shared/src/crypto/key-file.js';
 import { sshFingerprint } from '../auth/ssh-keys.js';
@@ -20,11 +20,11 @@ export interface SshHostKey {
 
 export function loadOrCreateSshHostKey(path: string): SshHostKey {
   if (!existsSync(path)) {
-    const pair = utils.generateKeyPairSync('ed25519');
+    const pair = ssh2.utils.generateKeyPairSync('ed25519');
     writeSecretFile(path, Buffer.from(pair.private, 'utf8'));
   }
   const privateKey = Buffer.from(readSecretFile(path)).toString('utf8');
-  const parsed = utils.parseKey(privateKey);
+  const parsed = ssh2.utils.parseKey(privateKey);
   if (parsed instanceof Error) throw new AirlockError('bad_request', 'ssh.host_key_invalid', `SSH host key ${path} cannot be read: ${parsed.message}`);
   const key = Array.isArray(parsed) ? parsed[0] : parsed;
   if (key === undefined || !key.isPrivateKey()) throw new AirlockError('bad_request', 'ssh.host_key_invalid', `SSH host key ${path} holds no private key`);
