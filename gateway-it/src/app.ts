@@ -225,9 +225,14 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
   const buildApp = (): ReturnType<typeof createHttpApp> =>
     createHttpApp({
       log: deps.log,
-      health: createHealthReporter({ clock: deps.clock, sites, links: () => services.links, tlsFingerprint: tls.fingerprint, startedAt: deps.clock.now() }),
+      health: createHealthReporter({ clock: deps.clock, sites, links: () => services.links, tlsFingerprint: tls.fingerprint, ...(sshHostKey === undefined ? {} : { sshHostKeyFingerprint: sshHostKey.fingerprint }), startedAt: deps.clock.now() }),
       authenticator: createSessionAuthenticator({ sessions: auth.sessions, users, clock: deps.clock }),
-      portal: { clock: deps.clock, auth, access },
+      portal: {
+        clock: deps.clock,
+        auth,
+        access,
+        ...(sshHostKey === undefined ? {} : { sshHint: { host: new URL(config.http.publicUrl ?? `https://${config.ssh.listen}`).hostname, port: config.ssh.port }, sshHostKey: { fingerprint: sshHostKey.fingerprint, publicKey: sshHostKey.publicKey } }),
+      },
       sites: { enrollment },
     });
 

@@ -9,4 +9,6 @@ export interface AccessHttpServices {
   readonly access: AccessServices;
   /** Host and port operators use for `ssh -p <port> user:asset@host` (connect hints). */
   readonly sshHint?: { readonly host: string; readonly port: number };
+  /** The SSH endpoint's host key, shown so operators can pin it (absent when SSH is off). */
+  readonly sshHostKey?: { readonly fingerprint: string; readonly publicKey: string };
 }
