@@ -10,12 +10,13 @@ import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { generateSync } from 'otplib';
-import type { CredentialLease, CredentialSource } from '../../../gateway-ot/src/vault/credential-lease.js';
 import { createSshBroker } from '../../../gateway-ot/src/protocols/ssh/ssh-broker.js';
 import type { HarnessUser } from '../../helpers/it-harness.js';
-import { SITE, startIt, startOt, type ItFixture, type OtFixture } from '../../helpers/link-fixture.js';
+import { SITE, startIt, startOt, type ItFixture, type OtFixture, type StartItOptions } from '../../helpers/link-fixture.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
+import { distRoot, startNode, type Started } from '../../helpers/processes.js';
 import { echoBroker } from '../../helpers/test-brokers.js';
+import { fixedCredentials } from '../../helpers/ot-ssh-process.js';
 import { waitFor } from '../../helpers/wait-for.js';
 import { startSshd, type SshdPeer } from '../../peers/sshd.js';
 
@@ -32,7 +33,10 @@ export interface ChainUser extends HarnessUser {
 
 export interface SshChain {
   readonly it: ItFixture;
-  readonly ot: OtFixture;
+  /** The OT gateway when it runs in this process... */
+  readonly ot?: OtFixture;
+  /** ...or as its own process (`otProcess: true`). */
+  readonly otProcess?: Started;
   readonly sshd: SshdPeer;
   readonly sshPort: number;
   readonly dir: string;
@@ -47,20 +51,19 @@ export interface SshChain {
   audit(action: string): { outcome: string; details: Readonly<Record<string, unknown>> }[];
 }
 
-function fixedCredentials(password: string): CredentialSource {
-  return {
-    checkOut(req): CredentialLease {
-      return { asset: req.asset, account: req.account, candidates: [{ kind: 'password', bytes: Buffer.from(password) }], confirm: () => undefined, checkIn: () => undefined };
-    },
-  };
+export interface SshChainOptions {
+  /** Run the OT gateway as a separate process (test/helpers/ot-ssh-process.ts). */
+  readonly otProcess?: boolean;
+  /** IT config overrides for the SSH endpoint. */
+  readonly ssh?: StartItOptions['ssh'];
 }
 
-export async function startSshChain(t: TestContext): Promise<SshChain> {
+export async function startSshChain(t: TestContext, o: SshChainOptions = {}): Promise<SshChain> {
   const dir = makeTempDir(t, 'airlock-sshchain-');
   const sshd = await startSshd(t);
   const account = sshd.users[0];
   if (account === undefined) throw new Error('sshd has no user');
-  const it = await startIt(t);
+  const it = await startIt(t, o.ssh === undefined ? {} : { ssh: o.ssh });
   const policy = {
     limits: { maxSessionMinutes: 240, maxConcurrentSessions: 400 },
     assets: {
@@ -68,7 +71,19 @@ export async function startSshChain(t: TestContext): Promise<SshChain> {
       'plc-1': { protocol: 'modbus', address: '127.0.0.1', port: 15020, profiles: { 'read-only': { unitIds: [1] } } },
     },
   };
-  const ot = await startOt(t, { enrollWith: it, policy, brokers: [createSshBroker({ credentials: fixedCredentials(account.password) }), echoBroker('modbus')] });
+  let ot: OtFixture | undefined;
+  let otProcess: Started | undefined;
+  if (o.otProcess === true) {
+    const enrolled = await startOt(t, { enrollWith: it, policy, start: false });
+    await enrolled.stop();
+    const cfg = join(dir, 'ot-config.json');
+    const pw = join(dir, 'target-password');
+    writeFileSync(cfg, JSON.stringify(enrolled.config));
+    writeFileSync(pw, account.password, { mode: 0o600 });
+    otProcess = await startNode(t, [join(distRoot, 'test', 'helpers', 'ot-ssh-process.js'), cfg, pw]);
+  } else {
+    ot = await startOt(t, { enrollWith: it, policy, brokers: [createSshBroker({ credentials: fixedCredentials(account.password) }), echoBroker('modbus')] });
+  }
   const s = it.gw.services;
   await waitFor('the site catalogue', () => s.catalogue.get(SITE, 'hmi-1') !== undefined && s.links.get(SITE).state === 'online');
   const sshPort = it.running.ssh?.port;
@@ -100,7 +115,8 @@ export async function startSshChain(t: TestContext): Promise<SshChain> {
 
   const chain: SshChain = {
     it,
-    ot,
+    ...(ot === undefined ? {} : { ot }),
+    ...(otProcess === undefined ? {} : { otProcess }),
     sshd,
     sshPort,
     dir,
