@@ -16,7 +16,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../../helpers/free-port.js';
 import { waitFor } from '../../helpers/wait-for.js';
-import { startSshChain, type SshChain } from './ssh-chain.js';
+import { startSshChain, type SshChain } from '../../helpers/ssh-chain.js';
 
 /** Opens a ControlMaster connection for `login` (key + TOTP) and returns the options that reuse it. */
 async function master(t: { after(fn: () => Promise<unknown> | void): void }, chain: SshChain, login: string): Promise<string[]> {
@@ -43,6 +43,10 @@ test('native SSH through both gateways to a real sshd', { timeout: 240_000 }, as
     assert.equal(r.code, 7, r.stderr);
     assert.equal(r.stdout, 'out-42\n');
     assert.match(r.stderr, /err-line/);
+    // Every byte arrives before the exit status (the tail used to be lost when the site closed at once).
+    const bulk = await chain.run('ssh', [...mux, 'alice:hmi-1@127.0.0.1', 'head -c 3000000 /dev/zero'], { countStdout: true });
+    assert.equal(bulk.code, 0, bulk.stderr);
+    assert.equal(bulk.stdoutBytes, 3_000_000);
   });
 
   await t.test('an interactive pty session runs a shell on the target', async () => {
@@ -150,8 +154,12 @@ test('native SSH through both gateways to a real sshd', { timeout: 240_000 }, as
 
   await t.test('a grant that ends mid-session ends the session, and then refuses with the reason', async () => {
     const s = chain.it.gw.services;
+    let seen = '';
+    s.sessions.subscribe((e) => {
+      if (e.type === 'started') e.session.watchOutput((c) => (seen += c.toString()));
+    });
     const long = ssh(['alice:hmi-1@127.0.0.1', 'echo started; exec sleep 120']);
-    await waitFor('the long session', () => s.sessions.list().some((x) => x.info.channel === 'ssh-session'));
+    await waitFor('the long session to run', () => seen.includes('started'));
     // The grant's end is moved to now (as if its time ran out); the expiry sweep does the rest.
     s.db.prepare('UPDATE grants SET not_after = ? WHERE id = ?').run(Date.now() - 1, chain.grantId);
     s.access.grants.rearm();

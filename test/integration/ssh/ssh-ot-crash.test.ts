@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { waitFor } from '../../helpers/wait-for.js';
 import { SITE } from '../../helpers/link-fixture.js';
-import { startSshChain } from './ssh-chain.js';
+import { startSshChain } from '../../helpers/ssh-chain.js';
 
 test('kill -9 of the OT gateway mid-session ends the operator session with the reason', { timeout: 120_000 }, async (t) => {
   const chain = await startSshChain(t, { otProcess: true });

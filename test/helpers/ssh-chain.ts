@@ -10,20 +10,37 @@ import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { generateSync } from 'otplib';
-import { createSshBroker } from '../../../gateway-ot/src/protocols/ssh/ssh-broker.js';
-import type { HarnessUser } from '../../helpers/it-harness.js';
-import { SITE, startIt, startOt, type ItFixture, type OtFixture, type StartItOptions } from '../../helpers/link-fixture.js';
-import { makeTempDir } from '../../helpers/temp-dir.js';
-import { distRoot, startNode, type Started } from '../../helpers/processes.js';
-import { echoBroker } from '../../helpers/test-brokers.js';
-import { fixedCredentials } from '../../helpers/ot-ssh-process.js';
-import { waitFor } from '../../helpers/wait-for.js';
-import { startSshd, type SshdPeer } from '../../peers/sshd.js';
+import { createSshBroker } from '../../gateway-ot/src/protocols/ssh/ssh-broker.js';
+import type { HarnessUser } from './it-harness.js';
+import { SITE, startIt, startOt, type ItFixture, type OtFixture, type StartItOptions } from './link-fixture.js';
+import { makeTempDir } from './temp-dir.js';
+import { distRoot, startNode, type Started } from './processes.js';
+import { echoBroker } from './test-brokers.js';
+import { fixedCredentials } from './ot-ssh-process.js';
+import { waitFor } from './wait-for.js';
+import { startSshd, type SshdPeer } from '../peers/sshd.js';
 
 export interface SshRun {
   readonly code: number | null;
+  /** Standard output as text (empty when `countStdout` was set). */
   readonly stdout: string;
   readonly stderr: string;
+  /** Bytes received on standard output. */
+  readonly stdoutBytes: number;
+  /** Milliseconds from spawning the client to its first byte of output (undefined: none). */
+  readonly firstByteMs: number | undefined;
+  /** Milliseconds from spawning the client to its exit. */
+  readonly totalMs: number;
+}
+
+export interface RunOptions {
+  readonly input?: string;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly timeoutMs?: number;
+  /** Count the output instead of keeping it (bulk transfers). */
+  readonly countStdout?: boolean;
+  /** Called with each chunk of standard output as it arrives. */
+  readonly onStdout?: (chunk: Buffer) => void;
 }
 
 export interface ChainUser extends HarnessUser {
@@ -47,20 +64,26 @@ export interface SshChain {
   /** Sets what the askpass script answers: the TOTP code (current, or `stepOffset` steps ahead) and a password. */
   answers(u: ChainUser, o?: { stepOffset?: number; recoveryCode?: string; password?: string }): void;
   /** Runs a program of the OpenSSH client suite to completion. */
-  run(program: 'ssh' | 'scp' | 'sftp', args: readonly string[], o?: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<SshRun>;
+  run(program: 'ssh' | 'scp' | 'sftp', args: readonly string[], o?: RunOptions): Promise<SshRun>;
+  /** The askpass script (answers what `answers` set, and `extra` prompts matched by substring). */
+  readonly askpass: string;
   audit(action: string): { outcome: string; details: Readonly<Record<string, unknown>> }[];
 }
 
 export interface SshChainOptions {
   /** Run the OT gateway as a separate process (test/helpers/ot-ssh-process.ts). */
   readonly otProcess?: boolean;
+  /** Use this sshd as the target instead of starting one. */
+  readonly target?: SshdPeer;
+  /** Askpass answers for other password prompts (`match` is a substring of the prompt, e.g. a user name). */
+  readonly extraPasswords?: readonly { readonly match: string; readonly password: string }[];
   /** IT config overrides for the SSH endpoint. */
   readonly ssh?: StartItOptions['ssh'];
 }
 
-export async function startSshChain(t: TestContext, o: SshChainOptions = {}): Promise<SshChain> {
+export async function startSshChain(t: Pick<TestContext, 'after'>, o: SshChainOptions = {}): Promise<SshChain> {
   const dir = makeTempDir(t, 'airlock-sshchain-');
-  const sshd = await startSshd(t);
+  const sshd = o.target ?? (await startSshd(t));
   const account = sshd.users[0];
   if (account === undefined) throw new Error('sshd has no user');
   const it = await startIt(t, o.ssh === undefined ? {} : { ssh: o.ssh });
@@ -110,7 +133,8 @@ export async function startSshChain(t: TestContext, o: SshChainOptions = {}): Pr
   const knownHosts = join(dir, 'known_hosts');
   writeFileSync(knownHosts, `[127.0.0.1]:${sshPort} ${hostKey}\n`);
   const askpass = join(dir, 'askpass.sh');
-  writeFileSync(askpass, `#!/bin/sh\ncase "$1" in\n  *erification*) cat '${dir}/answer-code' ;;\n  *assword*) cat '${dir}/answer-password' ;;\n  *) echo "unexpected prompt: $1" >&2; exit 1 ;;\nesac\n`);
+  const extra = (o.extraPasswords ?? []).map((p) => `  *${p.match}*) echo '${p.password}' ;;\n`).join('');
+  writeFileSync(askpass, `#!/bin/sh\ncase "$1" in\n  *erification*) cat '${dir}/answer-code' ;;\n${extra}  *assword*) cat '${dir}/answer-password' ;;\n  *) echo "unexpected prompt: $1" >&2; exit 1 ;;\nesac\n`);
   chmodSync(askpass, 0o700);
 
   const chain: SshChain = {
@@ -128,12 +152,21 @@ export async function startSshChain(t: TestContext, o: SshChainOptions = {}): Pr
       writeFileSync(join(dir, 'answer-code'), `${code}\n`, { mode: 0o600 });
       writeFileSync(join(dir, 'answer-password'), `${o.password ?? u.password}\n`, { mode: 0o600 });
     },
+    askpass,
     run(program, args, o = {}) {
       const env: NodeJS.ProcessEnv = { PATH: '/usr/bin:/bin', HOME: dir, SSH_ASKPASS: askpass, SSH_ASKPASS_REQUIRE: 'force', DISPLAY: ':0', ...o.env };
+      const started = performance.now();
       const child = spawn(`/usr/bin/${program}`, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      let stdoutBytes = 0;
+      let firstByteMs: number | undefined;
+      child.stdout.on('data', (d: Buffer) => {
+        firstByteMs ??= performance.now() - started;
+        stdoutBytes += d.length;
+        o.onStdout?.(d);
+        if (o.countStdout !== true) stdout += d.toString();
+      });
       child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
       child.stdin.on('error', () => undefined);
       if (o.input !== undefined) child.stdin.write(o.input);
@@ -142,7 +175,7 @@ export async function startSshChain(t: TestContext, o: SshChainOptions = {}): Pr
         const timer = setTimeout(() => child.kill('SIGKILL'), o.timeoutMs ?? 60_000);
         child.on('close', (code) => {
           clearTimeout(timer);
-          resolve({ code, stdout, stderr });
+          resolve({ code, stdout, stderr, stdoutBytes, firstByteMs, totalMs: performance.now() - started });
         });
       });
     },
