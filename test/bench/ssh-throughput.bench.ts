@@ -20,6 +20,7 @@ import { startSshd } from '../peers/sshd.js';
 
 const BYTES = 500 * 1024 * 1024;
 const SETUP_RUNS = 5;
+const THROUGHPUT_ROUNDS = 2;
 const IDLE_SESSIONS = 200;
 const CONNECTIONS = 4;
 const OPEN_BATCH = 8;
@@ -84,12 +85,17 @@ async function main(): Promise<void> {
     ].join('\n'),
   );
   const ssh = (host: string, command: string, count = false) => chain.run('ssh', ['-F', cfg, host, command], { countStdout: count, timeoutMs: 600_000 });
-  let recovery = 0;
-  /** Each login through Airlock needs a fresh one-time code: TOTP once, then recovery codes. */
+  let logins = 0;
+  /**
+   * Each login through Airlock needs a code never used before: the current TOTP code, the next one
+   * (accepted within the drift), then the ten recovery codes: 12 logins, and this run needs 11.
+   */
   const nextCode = (): void => {
-    if (recovery === 0) chain.answers(alice);
-    else chain.answers(alice, { recoveryCode: alice.recoveryCodes[recovery - 1] ?? '' });
-    recovery++;
+    const recoveryCode = alice.recoveryCodes[logins - 2];
+    if (logins < 2) chain.answers(alice, { stepOffset: logins });
+    else if (recoveryCode !== undefined) chain.answers(alice, { recoveryCode });
+    else throw new Error('out of one-time codes for benchmark logins');
+    logins++;
   };
 
   // ---- setup to first byte
@@ -102,14 +108,17 @@ async function main(): Promise<void> {
       setup[host]?.push(r.firstByteMs);
     }
   }
-  // ---- throughput
-  const mbps: Record<string, number> = {};
-  for (const host of ['direct', 'chain', 'airlock'] as const) {
-    if (host === 'airlock') nextCode();
-    const r = await ssh(host, `head -c ${BYTES} /dev/zero`, true);
-    if (r.code !== 0 || r.stdoutBytes !== BYTES) throw new Error(`${host}: moved ${r.stdoutBytes} of ${BYTES} bytes (exit ${String(r.code)}): ${r.stderr}`);
-    mbps[host] = BYTES / MiB / ((r.totalMs - (r.firstByteMs ?? 0)) / 1000);
+  // ---- throughput: interleaved rounds, best of each (the machine is shared; the best run is the least disturbed)
+  const runs: Record<string, number[]> = { direct: [], chain: [], airlock: [] };
+  for (let round = 0; round < THROUGHPUT_ROUNDS; round++) {
+    for (const host of ['direct', 'chain', 'airlock'] as const) {
+      if (host === 'airlock') nextCode();
+      const r = await ssh(host, `head -c ${BYTES} /dev/zero`, true);
+      if (r.code !== 0 || r.stdoutBytes !== BYTES) throw new Error(`${host}: moved ${r.stdoutBytes} of ${BYTES} bytes (exit ${String(r.code)}): ${r.stderr}`);
+      runs[host]?.push(BYTES / MiB / ((r.totalMs - (r.firstByteMs ?? 0)) / 1000));
+    }
   }
+  const mbps: Record<string, number> = Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, Math.max(...v)]));
   // ---- memory with idle sessions
   const otPid = chain.otProcess?.child.pid;
   if (otPid === undefined) throw new Error('no OT process');
@@ -124,7 +133,8 @@ async function main(): Promise<void> {
   const set = median(setup.airlock ?? []) / median(setup.chain ?? []);
   const fmt = (n: number, d = 1): string => n.toFixed(d);
   const lines = [
-    `ssh throughput, ${BYTES / MiB} MiB (MiB/s):  direct ${fmt(mbps.direct ?? 0)}   proxyjump(2 hops) ${fmt(mbps.chain ?? 0)}   airlock ${fmt(mbps.airlock ?? 0)}`,
+    `ssh throughput, ${BYTES / MiB} MiB, best of ${THROUGHPUT_ROUNDS} (MiB/s):  direct ${fmt(mbps.direct ?? 0)}   proxyjump(2 hops) ${fmt(mbps.chain ?? 0)}   airlock ${fmt(mbps.airlock ?? 0)}`,
+    `  all runs: ${Object.entries(runs).map(([k, v]) => `${k} ${v.map((x) => fmt(x)).join('/')}`).join('   ')}`,
     `  ratio vs proxyjump: direct ${fmt((mbps.direct ?? 0) / (mbps.chain ?? 1), 2)}x   airlock ${fmt(thr, 2)}x   (target >= 0.80x: ${thr >= 0.8 ? 'met' : 'MISSED'})`,
     `setup to first byte, median of ${SETUP_RUNS} (ms):  direct ${fmt(median(setup.direct ?? []), 0)}   proxyjump ${fmt(median(setup.chain ?? []), 0)}   airlock ${fmt(median(setup.airlock ?? []), 0)}`,
     `  ratio vs proxyjump: direct ${fmt(median(setup.direct ?? []) / median(setup.chain ?? []), 2)}x   airlock ${fmt(set, 2)}x   (target <= 1.50x: ${set <= 1.5 ? 'met' : 'MISSED'})`,
