@@ -53,6 +53,9 @@ import { ExportJobs } from './audit/export-jobs.js';
 import { AuditSearch } from './audit/audit-search.js';
 import { SiemForwarder } from './audit/siem/siem-forwarder.js';
 import { hostname } from 'node:os';
+import { OperatorSessions, withLocalSessionEnd } from './sessions/operator-sessions.js';
+import { loadOrCreateSshHostKey, type SshHostKey } from './ssh/ssh-host-key.js';
+import { startSshEndpoint, type SshEndpoint } from './ssh/ssh-endpoint.js';
 
 export interface ItDeps {
   readonly clock: Clock;
@@ -98,12 +101,18 @@ export interface ItServices {
   readonly auditSearch: AuditSearch;
   /** Live forwarding to the SIEM collector, when `siem` is configured (started with the gateway). */
   readonly siem: SiemForwarder | undefined;
+  /** Opens operator sessions (access check, ticket, site) and keeps the registry of live ones. */
+  readonly sessions: OperatorSessions;
+  /** The SSH endpoint's host key (undefined when `ssh.enabled` is false). */
+  readonly sshHostKey: SshHostKey | undefined;
 }
 
 export interface RunningItGateway {
   readonly httpsPort: number;
   readonly url: string;
   readonly tlsFingerprint: string;
+  /** The SSH endpoint's port and host key fingerprint (`SHA256:...`), when it is enabled. */
+  readonly ssh?: { readonly port: number; readonly fingerprint: string; readonly publicKey: string };
 }
 
 export interface ItGateway {
@@ -139,6 +148,7 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
     hostnames: config.tls.hostnames,
     commonName: 'airlock-it',
   });
+  const sshHostKey = config.ssh.enabled ? loadOrCreateSshHostKey(config.ssh.hostKeyFile ?? join(keysDir, 'ssh-host-ed25519.key')) : undefined;
   const db = openItDatabase(config.dataDir);
   const audit = new AuditLog({
     db,
@@ -188,7 +198,10 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
   });
   const links: SiteLinkStates = siteLinks;
   // Tests of the access workflow inject a recording SiteCommands; otherwise commands go over the link.
-  const siteCommands: SiteCommands = deps.siteCommands ?? siteLinks;
+  const baseCommands: SiteCommands = deps.siteCommands ?? siteLinks;
+  // Revocation and lockdown also cut the local side of live sessions, link or no link.
+  let sessions: OperatorSessions | undefined;
+  const siteCommands: SiteCommands = withLocalSessionEnd(baseCommands, () => sessions);
   const webhook = config.notifications.webhook;
   const notifier: Notifier & { close?: () => Promise<void> } =
     webhook === undefined
@@ -263,18 +276,27 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
           retryMaxMs: siemConfig.retryMaxSeconds * 1000,
           pollMs: siemConfig.pollSeconds * 1000,
         });
-  const services: ItServices = { config, db, audit, sites, users, userAdmin, tls, auditKey, grantKey, links, catalogue, auth, access, siteCommands, notifier, gateways, enrollment, otAudit, siteEvents, exports, auditSearch, siem };
+    const liveSessions = new OperatorSessions({ tickets: access.tickets, siteCommands: baseCommands, userName: (id) => users.getById(id)?.name, audit, clock: deps.clock, log: deps.log.child({ component: 'sessions' }) });
+  sessions = liveSessions;
+  const services: ItServices = { config, db, audit, sites, users, userAdmin, tls, auditKey, grantKey, links, catalogue, auth, access, siteCommands, notifier, gateways, enrollment, otAudit, siteEvents, exports, auditSearch, siem, sessions: liveSessions, sshHostKey };
   const buildApp = (): ReturnType<typeof createHttpApp> =>
     createHttpApp({
       log: deps.log,
-      health: createHealthReporter({ clock: deps.clock, sites, links: () => services.links, tlsFingerprint: tls.fingerprint, startedAt: deps.clock.now() }),
+      health: createHealthReporter({ clock: deps.clock, sites, links: () => services.links, tlsFingerprint: tls.fingerprint, ...(sshHostKey === undefined ? {} : { sshHostKeyFingerprint: sshHostKey.fingerprint }), startedAt: deps.clock.now() }),
       authenticator: createSessionAuthenticator({ sessions: auth.sessions, users, clock: deps.clock }),
-      portal: { clock: deps.clock, auth, access, siteEnrollment: enrollment },
+      portal: {
+        clock: deps.clock,
+        auth,
+        access,
+        siteEnrollment: enrollment,
+        ...(sshHostKey === undefined ? {} : { sshHint: { host: new URL(config.http.publicUrl ?? `https://${config.ssh.listen}`).hostname, port: config.ssh.port }, sshHostKey: { fingerprint: sshHostKey.fingerprint, publicKey: sshHostKey.publicKey } }),
+      },
       sites: { enrollment },
     });
 
   let listener: HttpsListener | undefined;
   let endpoint: LinkEndpoint | undefined;
+  let sshEndpoint: SshEndpoint | undefined;
   let pruneTimer: TimerHandle | undefined;
   let stopped = false;
   return {
@@ -285,12 +307,23 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
       const authenticator = new LinkAuthenticator({ gateways, audit, clock: deps.clock, log: linkLog, tlsFingerprint: tls.fingerprint, handshakeTimeoutMs: config.link.handshakeTimeoutSeconds * 1000 });
       endpoint = attachLinkEndpoint(listener.server, { authenticator, links: siteLinks, clock: deps.clock, log: linkLog });
       access.grants.start();
+      if (sshHostKey !== undefined) {
+        sshEndpoint = await startSshEndpoint({
+          config: config.ssh,
+          hostKey: sshHostKey,
+          auth: { login: auth.login, users, keys: auth.sshKeys },
+          services: { sessions: liveSessions, targets: { sites, catalogue, checker: access.checker }, audit, hintHost: `${new URL(config.http.publicUrl ?? 'https://127.0.0.1').hostname} -p ${config.ssh.port}`, menuIdleMs: 5 * 60_000 },
+          clock: deps.clock,
+          log: deps.log.child({ component: 'ssh' }),
+        });
+      }
       pruneTimer = deps.clock.setInterval(() => auth.throttle.prune(deps.clock.now()), 3_600_000);
       audit.append({ action: 'gateway.start', actor: 'system:it', outcome: 'success', details: { version: AIRLOCK_VERSION, httpsPort: listener.port } });
       const url = config.http.publicUrl ?? `https://${config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host}:${listener.port}`;
       siem?.start();
       deps.log.info('IT gateway listening', { url, tlsFingerprintSha256: tls.fingerprint, version: AIRLOCK_VERSION });
-      return { httpsPort: listener.port, url, tlsFingerprint: tls.fingerprint };
+      const ssh = sshEndpoint === undefined || sshHostKey === undefined ? {} : { ssh: { port: sshEndpoint.port, fingerprint: sshHostKey.fingerprint, publicKey: sshHostKey.publicKey } };
+      return { httpsPort: listener.port, url, tlsFingerprint: tls.fingerprint, ...ssh };
     },
     async stop() {
       if (stopped) return;
@@ -298,6 +331,8 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
       access.grants.stop();
       pruneTimer?.cancel();
       endpoint?.detach();
+      liveSessions.closeAll('IT gateway stopping');
+      await sshEndpoint?.close();
       await siteLinks.closeAll('IT gateway stopping');
       await listener?.close();
       await notifier.close?.();

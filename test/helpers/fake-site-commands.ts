@@ -12,6 +12,8 @@ export class RecordingSiteCommands implements SiteCommands {
   readonly calls: SiteCommandCall[] = [];
   /** What the fake answers: whether the (imaginary) site confirmed the command. */
   delivered = true;
+  /** How openSession answers (after recording the call); by default it refuses as an offline site would. */
+  opener: ((site: string, ticket: SignedTicket) => Promise<SessionStream>) | undefined;
 
   async setLockdown(site: string, on: boolean, reason: string): Promise<boolean> {
     this.calls.push({ command: 'setLockdown', site, on, reason });
@@ -30,6 +32,7 @@ export class RecordingSiteCommands implements SiteCommands {
 
   async openSession(site: string, ticket: SignedTicket): Promise<SessionStream> {
     this.calls.push({ command: 'openSession', site, ticket });
+    if (this.opener !== undefined) return this.opener(site, ticket);
     throw new Error('the recording fake opens no sessions');
   }
 

@@ -12,4 +12,6 @@ export interface AccessHttpServices {
   readonly sshHint?: { readonly host: string; readonly port: number };
   /** The sites' OT gateways: enrollment tokens and revocation (admin API and the admin's site page). */
   readonly siteEnrollment?: Pick<SiteEnrollment, 'issueToken' | 'revoke'>;
+  /** The SSH endpoint's host key, shown so operators can pin it (absent when SSH is off). */
+  readonly sshHostKey?: { readonly fingerprint: string; readonly publicKey: string };
 }

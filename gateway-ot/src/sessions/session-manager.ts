@@ -6,6 +6,7 @@
  * the gateway stops. Ending means the BrokerSession signal aborts with the reason as a string; the
  * broker closes both sides and resolves. `session.start` and `session.end` are audited here.
  */
+import type { Duplex } from 'node:stream';
 import type { AuditLog } from '../../../shared/src/audit/audit-log.js';
 import type { Clock, TimerHandle } from '../../../shared/src/clock.js';
 import { describeError } from '../../../shared/src/errors.js';
@@ -16,6 +17,26 @@ import type { AssetPolicy, LocalPolicy } from '../policy/local-policy.js';
 import type { TicketVerifier } from '../grants/ticket-verifier.js';
 import type { Lockdown } from '../grants/lockdown.js';
 import type { BrokerSession, ProtocolBroker } from './protocol-broker.js';
+
+/** How long the end of a session waits for bytes the broker wrote before it returned. */
+const FLUSH_TIMEOUT_MS = 10_000;
+
+/**
+ * A broker that ended its stream (`end()`) and returned has not necessarily seen those bytes leave:
+ * closing the session at once would discard the tail. Waits (bounded) for the stream to finish.
+ */
+function flushed(stream: Duplex, clock: Clock, ms: number): Promise<void> {
+  if (!stream.writableEnded || stream.writableFinished || stream.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = clock.setTimeout(done, ms);
+    function done(): void {
+      timer.cancel();
+      stream.off('finish', done).off('close', done).off('error', done);
+      resolve();
+    }
+    stream.once('finish', done).once('close', done).once('error', done);
+  });
+}
 
 export interface SessionManagerDeps {
   readonly audit: AuditLog;
@@ -184,6 +205,7 @@ export class SessionManager {
     if (session.controller.signal.aborted) reason = String(session.controller.signal.reason);
     session.timer?.cancel();
     this.live.delete(t.sessionId);
+    await flushed(channel.stream, deps.clock, FLUSH_TIMEOUT_MS);
     channel.close(reason);
     this.auditSafely({ action: 'session.end', actor: t.user.name, site: deps.site, target: t.asset, outcome, details: { sessionId: t.sessionId, grantId: t.grantId, reason, durationMs: deps.clock.now() - start } });
   }

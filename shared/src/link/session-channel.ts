@@ -114,6 +114,9 @@ export class SessionChannel implements SessionStream, InboxHandler {
         }
       },
       write: (chunk: Buffer, _enc, cb) => this.writeBytes(chunk, cb),
+      // Chunks that queued while a frame was being sent go out together: fewer, larger frames
+      // (a relay writes 32 KiB SSH packets one by one; per-frame costs dominated).
+      writev: (chunks, cb) => this.writeBytes(chunks.length === 1 ? (chunks[0]?.chunk as Buffer) : Buffer.concat(chunks.map((c) => c.chunk as Buffer)), cb),
       final: (cb) => this.sendText({ type: RESERVED_EOF }, () => cb()),
       destroy: (e, cb) => {
         if (!this.closing) this.close(e === null ? 'session stream destroyed' : 'session stream failed');

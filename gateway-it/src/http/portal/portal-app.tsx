@@ -16,6 +16,7 @@ import { Layout } from './layout.js';
 import { loginRoutes } from './login-routes.js';
 import { viewer } from './portal-context.js';
 import { siteRoutes } from './site-routes.js';
+import { sshKeyRoutes } from './ssh-key-routes.js';
 import { PORTAL_CSS, PORTAL_JS } from './static-assets.js';
 
 /** Paths the portal serves without a session (the route-walk test checks this list). */
@@ -46,7 +47,7 @@ export function portalErrorPage(s: AccessHttpServices, log: Logger): ErrorHandle
 
 export function portalApps(s: AccessHttpServices, log: Logger): Hono<{ Variables: HttpVariables }>[] {
   const onError = portalErrorPage(s, log);
-  const apps = [loginRoutes(s), accessRoutes(s), siteRoutes(s), adminRoutes(s)];
+  const apps = [loginRoutes(s), accessRoutes(s), siteRoutes(s), adminRoutes(s), sshKeyRoutes(s)];
   for (const a of apps) a.onError(onError);
   const files = new Hono<{ Variables: HttpVariables }>();
   files.get('/static/portal.css', (c) => c.body(PORTAL_CSS, 200, { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'public, max-age=3600' }));
