@@ -7,7 +7,7 @@
  * both sides; an invalid message ends the session.
  *
  * Order, IT -> OT: optional `ssh.pty`, then exactly one `ssh.start`, then any number of
- * `ssh.window`, `ssh.signal`, `ssh.eof`. OT -> IT: `ssh.started` or `ssh.refused`, then any number
+ * `ssh.window`, `ssh.signal`, `ssh.eof`, and `ssh.supervisor_present` at any time. OT -> IT: `ssh.started` or `ssh.refused`, then any number
  * of `ssh.stderr`, `ssh.eof`, then `ssh.exit` (at most once) before the OT closes the session.
  * Gateway notices to the operator (a refused line, a grant about to end) are written into stdout
  * by the OT broker so they are recorded with everything else.
@@ -40,8 +40,13 @@ export const sshWindowSchema = z.strictObject({ type: z.literal('ssh.window'), c
 export const SSH_SIGNALS = ['ABRT', 'ALRM', 'FPE', 'HUP', 'ILL', 'INT', 'KILL', 'PIPE', 'QUIT', 'SEGV', 'TERM', 'USR1', 'USR2'] as const;
 export const sshSignalSchema = z.strictObject({ type: z.literal('ssh.signal'), name: z.enum(SSH_SIGNALS) });
 export const sshEofSchema = z.strictObject({ type: z.literal('ssh.eof') });
+/**
+ * A supervisor (OT owner) is now watching this session in the portal. A `supervised` profile
+ * holds the session before it reaches the target until this arrives; it may come at any time.
+ */
+export const sshSupervisorPresentSchema = z.strictObject({ type: z.literal('ssh.supervisor_present'), supervisor: z.string().min(1).max(128) });
 
-export const itToOtSshMessageSchema = z.discriminatedUnion('type', [sshPtySchema, sshStartSchema, sshWindowSchema, sshSignalSchema, sshEofSchema]);
+export const itToOtSshMessageSchema = z.discriminatedUnion('type', [sshPtySchema, sshStartSchema, sshWindowSchema, sshSignalSchema, sshEofSchema, sshSupervisorPresentSchema]);
 export type ItToOtSshMessage = z.output<typeof itToOtSshMessageSchema>;
 
 export const sshStartedSchema = z.strictObject({ type: z.literal('ssh.started') });

@@ -7,10 +7,19 @@ import { z } from 'zod';
 
 export const SSH_MODES = ['exec-only', 'interactive', 'record-only'] as const;
 
+/** One exec-only allow-list entry: argument globs (`*`, `?` within one argument; a last `**` = any further arguments). */
+const argvPatternSchema = z.array(z.string().min(1).max(1024)).min(1).max(64);
+
 export const sshProfileSchema = z.strictObject({
   description: z.string().max(200).optional(),
   /** exec-only: argv allow-list, no pty; interactive: line filter; record-only: no filter. */
   mode: z.enum(SSH_MODES),
+  /** exec-only: the commands allowed, as argv patterns. Empty allows nothing. */
+  exec: z.array(argvPatternSchema).max(256).default([]),
+  /** Whether the SFTP subsystem (sftp, scp) may be used. Every file operation is audited. */
+  sftp: z.boolean().default(false),
+  /** For vendors: the session reaches the target only once a supervisor is watching. */
+  supervised: z.boolean().default(false),
 });
 
 export const sshAssetSchema = z.strictObject({

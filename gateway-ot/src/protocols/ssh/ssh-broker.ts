@@ -1,0 +1,312 @@
+/**
+ * The SSH broker: the OT end of one operator SSH session channel (shared/src/model/ssh-channel.ts).
+ * It reads the IT side's control messages (optional pty, one start), applies the access profile
+ * (exec-only allow-list, SFTP allowed or not, supervised), dials the target with the pinned host
+ * key and a vault credential (target-connection.ts), opens the real channel and relays it: bytes
+ * both ways with back-pressure, stderr, window changes, signals, eof, exit status or signal.
+ * It warns in the terminal 5 and 1 minutes before the grant ends and ends the session then, by the
+ * session's Clock; `session.signal` ends it from outside. The credential is checked in at the end,
+ * whatever the end. Refusals are mapped to `ssh.refused` in one place (`refusalOf`).
+ *
+ * Not guaranteed: the order between bytes on the stream and control messages is the link's; this
+ * broker writes the stream before it sends the control message that follows it.
+ */
+import type { Client } from 'ssh2';
+import type { TimerHandle } from '../../../../shared/src/clock.js';
+import { AirlockError } from '../../../../shared/src/errors.js';
+import { parseItToOtSsh, type ItToOtSshMessage, type OtToItSshMessage } from '../../../../shared/src/model/ssh-channel.js';
+import { formatProblems } from '../../../../shared/src/result.js';
+import type { BrokerSession, ControlMessage, OperatorChannel, ProtocolBroker, SessionEnd } from '../../sessions/protocol-broker.js';
+import { scheduleDeadline } from '../../sessions/session-deadline.js';
+import type { CredentialLease, CredentialSource } from '../../vault/credential-lease.js';
+import { decideExec } from './filter/exec-allow-list.js';
+import { parseHostKeyPin } from './host-key-pin.js';
+import type { SshAssetPolicy, SshProfile } from './ssh-policy.js';
+import { openTargetChannel, relayChannel, type RelayHooks, type TargetChannel } from './ssh-relay.js';
+import { connectTarget } from './target-connection.js';
+
+export interface SshBrokerDeps {
+  readonly credentials: CredentialSource;
+  /** How long the IT side has to send `ssh.start` (session clock). Default 30 s. */
+  readonly startTimeoutMs?: number;
+  /** SSH handshake timeout towards the target (real time). Default 15 s. */
+  readonly targetReadyTimeoutMs?: number;
+}
+
+type PtyMessage = Extract<ItToOtSshMessage, { type: 'ssh.pty' }>;
+type StartMessage = Extract<ItToOtSshMessage, { type: 'ssh.start' }>;
+
+export function createSshBroker(deps: SshBrokerDeps): ProtocolBroker {
+  return {
+    protocol: 'ssh',
+    handle: (session, channel) => new SshBrokerSession(session, channel, deps).run(),
+  };
+}
+
+/** Maps anything that stops a session before it started to what the operator is told. */
+function refusalOf(e: unknown): { code: string; message: string } {
+  if (e instanceof AirlockError) return { code: e.code, message: e.message };
+  return { code: 'ssh.internal', message: 'the OT gateway could not open this session (internal error; see the OT gateway log)' };
+}
+
+class SshBrokerSession {
+  private ended = false;
+  private endWith: (reason: string) => void = () => undefined;
+  private readonly timers: TimerHandle[] = [];
+  private startTimer: TimerHandle | undefined;
+  private pty: PtyMessage | undefined;
+  private start: StartMessage | undefined;
+  private startWaiter: (() => void) | undefined;
+  private supervisor: string | undefined;
+  private supervisorWaiter: (() => void) | undefined;
+  private client: Client | undefined;
+  private target: TargetChannel | undefined;
+  private lease: CredentialLease | undefined;
+  /** Messages that arrived while the target channel was being opened, applied in order once it is. */
+  private readonly pending: ItToOtSshMessage[] = [];
+  private startedSent = false;
+
+  constructor(
+    private readonly session: BrokerSession,
+    private readonly channel: OperatorChannel,
+    private readonly deps: SshBrokerDeps,
+  ) {}
+
+  async run(): Promise<SessionEnd> {
+    const done = new Promise<string>((resolve) => (this.endWith = resolve));
+    const { session, channel } = this;
+    channel.onControl((m) => this.onControl(m));
+    channel.stream.on('error', (e) => {
+      session.log.warn('operator stream error', { error: e.message });
+      this.finish('operator_error');
+    });
+    channel.stream.on('close', () => this.finish('operator_closed'));
+    const onAbort = (): void => this.finish(typeof session.signal.reason === 'string' ? session.signal.reason : 'aborted');
+    if (session.signal.aborted) onAbort();
+    else session.signal.addEventListener('abort', onAbort, { once: true });
+    this.timers.push(
+      scheduleDeadline(session.clock, session.ticket.grantNotAfter, {
+        warn: (m) => this.warn(m),
+        end: () => {
+          this.notice('The grant for this session has ended; the session is closed.');
+          this.finish('grant_end');
+        },
+      }),
+    );
+    this.startTimer = session.clock.setTimeout(() => this.finish('ssh.no_start'), this.deps.startTimeoutMs ?? 30_000);
+    this.proceed().catch((e: unknown) => this.refuse(e));
+    const reason = await done;
+    session.signal.removeEventListener('abort', onAbort);
+    this.cleanup();
+    return { reason };
+  }
+
+  private async proceed(): Promise<void> {
+    const { session } = this;
+    const asset = session.asset;
+    if (asset.protocol !== 'ssh' || session.ticket.channel !== 'ssh-session') {
+      throw new AirlockError('bad_request', 'ssh.wrong_channel', `asset ${session.assetName} is not reached by an SSH session channel`);
+    }
+    const profile = asset.profiles[session.profileName];
+    if (profile === undefined) throw new AirlockError('access_denied', 'ssh.no_profile', `profile ${session.profileName} does not exist for ${session.assetName}`);
+    await new Promise<void>((resolve) => {
+      if (this.start !== undefined) resolve();
+      else this.startWaiter = resolve;
+    });
+    const start = this.start;
+    if (this.ended || start === undefined) return;
+    const command = this.checkProfile(profile, start);
+    if (profile.supervised && this.supervisor === undefined) {
+      this.notice('This session starts when a supervisor is watching. Waiting...');
+      await new Promise<void>((resolve) => (this.supervisorWaiter = resolve));
+      if (this.ended) return;
+    }
+    await this.open(asset, start, command);
+  }
+
+  /** Applies the profile to the request; returns the exec command to run (re-quoted in exec-only). */
+  private checkProfile(profile: SshProfile, start: StartMessage): string | undefined {
+    const deny = (code: string, message: string, details: Record<string, unknown>): never => {
+      this.session.audit({ action: 'ssh.request_deny', target: this.session.assetName, outcome: 'denied', details: { ...details, reason: code } });
+      throw new AirlockError('access_denied', code, message);
+    };
+    if (start.kind === 'subsystem') {
+      if (!profile.sftp) deny('ssh.sftp_forbidden', `profile ${this.session.profileName} does not allow SFTP or scp`, { request: 'subsystem', name: start.name });
+      return undefined;
+    }
+    if (profile.mode === 'exec-only') {
+      if (start.kind === 'shell') deny('ssh.profile_forbids_shell', `profile ${this.session.profileName} is exec-only: run one allowed command (ssh host command)`, { request: 'shell' });
+      if (this.pty !== undefined) deny('ssh.profile_forbids_pty', `profile ${this.session.profileName} is exec-only: no terminal is allocated (do not use ssh -t)`, { request: 'pty' });
+    }
+    if (start.kind !== 'exec') return undefined;
+    if (profile.mode !== 'exec-only') return start.command;
+    const decision = decideExec(start.command, profile.exec);
+    if (decision.decision === 'deny') {
+      this.session.audit({ action: 'ssh.command_deny', target: this.session.assetName, outcome: 'denied', details: { mode: 'exec-only', command: start.command, reason: decision.reason } });
+      throw new AirlockError('access_denied', 'ssh.command_denied', `command refused: ${decision.reason}`);
+    }
+    return decision.command;
+  }
+
+  private async open(asset: SshAssetPolicy, start: StartMessage, command: string | undefined): Promise<void> {
+    const { session } = this;
+    const pin = parseHostKeyPin(asset.hostKey);
+    if (!pin.ok) throw new AirlockError('internal', 'ssh.bad_pin', `the pinned host key of ${session.assetName} is invalid: ${pin.error}`);
+    let connection;
+    try {
+      connection = await connectTarget(
+        { host: asset.address, port: asset.port, username: asset.username, pin: pin.value },
+        {
+          secrets: () => {
+            this.lease = this.deps.credentials.checkOut({ asset: session.assetName, account: asset.username, sessionId: session.ticket.sessionId, user: session.ticket.user.name, breakGlass: session.ticket.breakGlass });
+            if (this.ended) throw new AirlockError('unavailable', 'ssh.session_ended', 'the session ended during setup');
+            return this.lease.candidates;
+          },
+          readyTimeoutMs: this.deps.targetReadyTimeoutMs ?? 15_000,
+        },
+      );
+    } catch (e) {
+      if (e instanceof AirlockError && e.code === 'ssh.host_key_mismatch') {
+        session.audit({ action: 'ssh.host_key_mismatch', target: session.assetName, outcome: 'denied', details: { address: `${asset.address}:${asset.port}`, pinned: asset.hostKey.slice(0, 120), message: e.message } });
+      }
+      throw e;
+    }
+    this.client = connection.client;
+    connection.client.on('error', (e) => {
+      session.log.warn('target connection error', { error: e.message });
+      this.finish('target_error');
+    });
+    connection.client.on('close', () => this.finish('target_closed'));
+    if (this.ended) return;
+    this.lease?.confirm(connection.accepted);
+    const target = await openTargetChannel(connection.client, start, command, this.pty);
+    this.target = target;
+    if (this.ended) return;
+    if (start.kind === 'exec') {
+      session.audit({ action: 'ssh.command', target: session.assetName, outcome: 'success', details: { kind: 'exec', command: command ?? start.command } });
+    }
+    this.sendControl({ type: 'ssh.started' });
+    this.startedSent = true;
+    const hooks: RelayHooks = {
+      sendControl: (m) => this.sendControl(m),
+      finish: (reason) => this.finish(reason),
+      log: session.log,
+    };
+    relayChannel(target, this.channel.stream, hooks);
+    for (const m of this.pending.splice(0)) this.apply(m);
+  }
+
+  private onControl(raw: ControlMessage): void {
+    if (this.ended) return;
+    const parsed = parseItToOtSsh(raw);
+    if (!parsed.ok) {
+      this.session.log.warn('invalid SSH control message', { problems: formatProblems(parsed.error) });
+      this.finish('ssh.bad_control');
+      return;
+    }
+    const m = parsed.value;
+    switch (m.type) {
+      case 'ssh.pty':
+        if (this.start !== undefined || this.pty !== undefined) return this.finish('ssh.bad_control');
+        this.pty = m;
+        return;
+      case 'ssh.start':
+        if (this.start !== undefined) return this.finish('ssh.bad_control');
+        this.start = m;
+        this.startTimer?.cancel();
+        this.startWaiter?.();
+        return;
+      case 'ssh.supervisor_present':
+        this.supervisor ??= m.supervisor;
+        this.supervisorWaiter?.();
+        return;
+      case 'ssh.window':
+      case 'ssh.signal':
+      case 'ssh.eof':
+        if (this.start === undefined) return this.finish('ssh.bad_control');
+        if (this.target === undefined || !this.startedSent) this.pending.push(m);
+        else this.apply(m);
+        return;
+      default: {
+        const never: never = m;
+        return never;
+      }
+    }
+  }
+
+  private apply(m: ItToOtSshMessage): void {
+    const t = this.target;
+    if (t === undefined) return;
+    switch (m.type) {
+      case 'ssh.window':
+        t.channel.setWindow(m.rows, m.cols, m.height, m.width);
+        return;
+      case 'ssh.signal':
+        t.channel.signal(m.name);
+        return;
+      case 'ssh.eof':
+        t.channel.end();
+        return;
+      default:
+        return;
+    }
+  }
+
+  private warn(minutesLeft: number): void {
+    const at = new Date(this.session.ticket.grantNotAfter).toISOString().slice(11, 16);
+    this.notice(`This session ends in ${minutesLeft} minute${minutesLeft === 1 ? '' : 's'} (at ${at} UTC, when the grant ends).`);
+    this.session.audit({ action: 'session.warn', target: this.session.assetName, outcome: 'success', details: { minutesLeft, grantNotAfter: this.session.ticket.grantNotAfter } });
+  }
+
+  /** A gateway notice: into the terminal when there is one (so it is recorded), else as stderr. */
+  private notice(text: string): void {
+    const stream = this.channel.stream;
+    if (this.startedSent && this.pty !== undefined && this.start?.kind !== 'subsystem') {
+      if (!stream.writableEnded && !stream.destroyed) stream.write(`\r\n[airlock] ${text}\r\n`);
+    } else if (this.start?.kind !== 'subsystem' || !this.startedSent) {
+      this.sendControl({ type: 'ssh.stderr', data: Buffer.from(`[airlock] ${text}\n`).toString('base64') });
+    }
+  }
+
+  private refuse(e: unknown): void {
+    if (this.ended) return;
+    const r = refusalOf(e);
+    if (!(e instanceof AirlockError)) this.session.log.error('SSH session setup failed', { error: e instanceof Error ? e.message : String(e) });
+    if (this.startedSent) {
+      this.finish(r.code);
+      return;
+    }
+    this.sendControl({ type: 'ssh.refused', code: r.code, message: r.message });
+    this.finish(r.code);
+  }
+
+  private sendControl(m: OtToItSshMessage): void {
+    try {
+      this.channel.sendControl(m);
+    } catch (e) {
+      this.session.log.warn('could not send SSH control message', { type: m.type, error: e instanceof Error ? e.message : String(e) });
+    }
+  }
+
+  private finish(reason: string): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.startWaiter?.();
+    this.supervisorWaiter?.();
+    this.endWith(reason);
+  }
+
+  private cleanup(): void {
+    for (const t of this.timers) t.cancel();
+    this.startTimer?.cancel();
+    this.target?.channel.close();
+    this.client?.end();
+    try {
+      this.lease?.checkIn();
+    } catch (e) {
+      this.session.log.error('credential check-in failed', { error: e instanceof Error ? e.message : String(e) });
+    }
+    const stream = this.channel.stream;
+    if (!stream.writableEnded && !stream.destroyed) stream.end();
+  }
+}

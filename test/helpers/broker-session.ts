@@ -1,0 +1,85 @@
+/**
+ * A BrokerSession for testing one broker without the link: a real audit log (in-memory SQLite,
+ * real signing key), a ticket with test defaults, and an AbortController to end the session the
+ * way the link would.
+ */
+import { AuditLog } from '../../shared/src/audit/audit-log.js';
+import type { AuditEvent } from '../../shared/src/audit/audit-event.js';
+import type { Clock } from '../../shared/src/clock.js';
+import { generateSigningKeyPair } from '../../shared/src/crypto/signing.js';
+import { sequentialIds } from '../../shared/src/ids.js';
+import { silentLogger } from '../../shared/src/log.js';
+import type { SessionTicket } from '../../shared/src/model/session-ticket.js';
+import type { Db } from '../../shared/src/store/open-database.js';
+import type { AssetPolicy } from '../../gateway-ot/src/policy/local-policy.js';
+import type { BrokerSession } from '../../gateway-ot/src/sessions/protocol-broker.js';
+
+export interface TestBrokerSession {
+  readonly session: BrokerSession;
+  readonly abort: AbortController;
+  /** Events this session recorded, in order. */
+  events(action?: string): AuditEvent[];
+}
+
+export function createTestAudit(db: Db, clock: Clock): AuditLog {
+  return new AuditLog({ db, clock, ids: sequentialIds(), signingKey: generateSigningKeyPair() });
+}
+
+let counter = 0;
+
+export function makeBrokerSession(options: {
+  readonly audit: AuditLog;
+  readonly clock: Clock;
+  readonly assetName: string;
+  readonly asset: AssetPolicy;
+  readonly profileName: string;
+  readonly ticket?: Partial<SessionTicket>;
+}): TestBrokerSession {
+  const now = options.clock.now();
+  counter++;
+  const ticket: SessionTicket = {
+    v: 1,
+    sessionId: `ses_test${counter}`,
+    grantId: `grt_test${counter}`,
+    user: { id: 'usr_alice', name: 'alice' },
+    site: 'plant-a',
+    asset: options.assetName,
+    protocol: 'ssh',
+    profile: options.profileName,
+    channel: 'ssh-session',
+    grantNotBefore: now - 60_000,
+    grantNotAfter: now + 3_600_000,
+    approvers: ['olga'],
+    breakGlass: false,
+    nonce: 'AAAAAAAAAAAAAAAAAAAAAA',
+    issuedAt: now,
+    expiresAt: now + 30_000,
+    ...options.ticket,
+  };
+  const abort = new AbortController();
+  const first = options.audit.head().seq + 1;
+  const session: BrokerSession = {
+    ticket,
+    assetName: options.assetName,
+    asset: options.asset,
+    profileName: options.profileName,
+    log: silentLogger,
+    clock: options.clock,
+    signal: abort.signal,
+    audit(e) {
+      options.audit.append({ ...e, actor: e.actor ?? ticket.user.name, site: ticket.site, details: { ...e.details, sessionId: ticket.sessionId, grantId: ticket.grantId } });
+    },
+  };
+  return {
+    session,
+    abort,
+    events(action) {
+      const out: AuditEvent[] = [];
+      for (let seq = first; seq <= options.audit.head().seq; seq++) {
+        const e = options.audit.get(seq);
+        if (e !== undefined && e.details['sessionId'] === ticket.sessionId && (action === undefined || e.action === action)) out.push(e);
+      }
+      return out;
+    },
+  };
+}

@@ -1,0 +1,203 @@
+/**
+ * The OT SSH broker against a real OpenSSH sshd (test/peers/sshd.ts), driven directly by a test
+ * playing the IT side over an in-process OperatorChannel: pty shell and window change, exec with
+ * exit status and stderr, exit by signal, exec-only allow-list, host key pinning (refused before
+ * any credential is sent), supervised start, and the grant deadline with its warnings (FakeClock).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { FakeClock } from '../../shared/src/clock.js';
+import { initCrypto } from '../../shared/src/crypto/sodium.js';
+import type { AssetPolicy } from '../../gateway-ot/src/policy/local-policy.js';
+import { openOtDatabase } from '../../gateway-ot/src/store/ot-database.js';
+import { createSshBroker } from '../../gateway-ot/src/protocols/ssh/ssh-broker.js';
+import type { CredentialLease, CredentialSource } from '../../gateway-ot/src/vault/credential-lease.js';
+import { createOperatorDriver } from '../helpers/operator-channel.js';
+import { createTestAudit, makeBrokerSession } from '../helpers/broker-session.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+import { newHostKey, startSshd } from '../peers/sshd.js';
+
+/** Hands out one fixed password and counts check-outs (the vault has its own tests). */
+function fixedCredentials(password: string): CredentialSource & { checkOuts: number; checkIns: number } {
+  const source = {
+    checkOuts: 0,
+    checkIns: 0,
+    checkOut(req: { asset: string; account: string }): CredentialLease {
+      source.checkOuts++;
+      return {
+        asset: req.asset,
+        account: req.account,
+        candidates: [{ kind: 'password', bytes: Buffer.from(password) }],
+        confirm: () => undefined,
+        checkIn: () => void source.checkIns++,
+      };
+    },
+  };
+  return source;
+}
+
+test('SSH broker against a real sshd', { timeout: 120_000 }, async (t) => {
+  await initCrypto();
+  const sshd = await startSshd(t);
+  const user = sshd.users[0];
+  assert.ok(user);
+  const db = openOtDatabase(':memory:');
+  t.after(() => db.close());
+  const clock = new FakeClock(Date.now());
+  const audit = createTestAudit(db, clock);
+  const asset = (over: Record<string, unknown> = {}): AssetPolicy =>
+    ({
+      protocol: 'ssh',
+      address: '127.0.0.1',
+      port: sshd.port,
+      hostKey: sshd.hostKey,
+      username: user.name,
+      profiles: {
+        maintenance: { mode: 'record-only', exec: [], sftp: true, supervised: false },
+        'read-only': { mode: 'exec-only', exec: [['uname', '-n'], ['cat', '/etc/*-release']], sftp: false, supervised: false },
+        vendor: { mode: 'record-only', exec: [], sftp: false, supervised: true },
+      },
+      ...over,
+    }) as AssetPolicy;
+  const creds = fixedCredentials(user.password);
+  const broker = createSshBroker({ credentials: creds });
+  const open = (profileName: string, a: AssetPolicy = asset(), ticket: Record<string, unknown> = {}) => {
+    const s = makeBrokerSession({ audit, clock, assetName: 'hmi-1', asset: a, profileName, ticket });
+    const d = createOperatorDriver();
+    const ended = broker.handle(s.session, d.channel);
+    return { ...s, d, ended };
+  };
+  const pty = { type: 'ssh.pty', term: 'xterm', cols: 80, rows: 24, width: 0, height: 0 };
+
+  await t.test('interactive pty shell with a window change', async () => {
+    const { d, ended, events } = open('maintenance');
+    d.send(pty);
+    d.send({ type: 'ssh.start', kind: 'shell' });
+    await d.waitFor('ssh.started');
+    d.stream.write('echo "ok-$((6*7))"; tty\n');
+    await d.waitForOutput(/ok-42\r?\n\/dev\/pts\//);
+    d.send({ type: 'ssh.window', cols: 132, rows: 50, width: 0, height: 0 });
+    d.stream.write('stty size\n');
+    await d.waitForOutput('50 132');
+    d.stream.write('exit 0\n');
+    const exit = await d.waitFor('ssh.exit');
+    assert.equal(exit.status, 0);
+    assert.equal((await ended).reason, 'exit');
+    assert.equal(events('ssh.command').length, 0);
+  });
+
+  await t.test('exec: stdout, stderr, exit status and eof', async () => {
+    const { d, ended, events } = open('maintenance');
+    d.send({ type: 'ssh.start', kind: 'exec', command: 'read line; echo "got $line"; echo oops >&2; exit 3' });
+    await d.waitFor('ssh.started');
+    d.stream.write('hello\n');
+    d.send({ type: 'ssh.eof' });
+    const exit = await d.waitFor('ssh.exit');
+    assert.equal(exit.status, 3);
+    assert.equal(d.output(), 'got hello\n');
+    assert.equal(d.stderr(), 'oops\n');
+    assert.ok(d.received.some((m) => m.type === 'ssh.eof'));
+    assert.equal((await ended).reason, 'exit');
+    assert.equal(events('ssh.command')[0]?.details['command'], 'read line; echo "got $line"; echo oops >&2; exit 3');
+  });
+
+  await t.test('exec: exit by signal, sent by the operator', async () => {
+    const { d, ended } = open('maintenance');
+    d.send({ type: 'ssh.start', kind: 'exec', command: 'echo started; exec sleep 30' });
+    await d.waitForOutput('started');
+    d.send({ type: 'ssh.signal', name: 'TERM' });
+    const exit = await d.waitFor('ssh.exit');
+    assert.equal(exit.signal, 'TERM');
+    assert.equal(exit.status, undefined);
+    await ended;
+  });
+
+  await t.test('exec-only: an allowed command runs as the argv that was checked', async () => {
+    const { d, ended, events } = open('read-only');
+    d.send({ type: 'ssh.start', kind: 'exec', command: "uname '-n'" });
+    assert.equal((await d.waitFor('ssh.exit')).status, 0);
+    assert.ok(d.output().trim().length > 0);
+    await ended;
+    assert.equal(events('ssh.command')[0]?.details['command'], 'uname -n');
+  });
+
+  await t.test('exec-only: chained, unlisted and shell requests are refused and audited', async () => {
+    for (const [start, code] of [
+      [{ type: 'ssh.start', kind: 'exec', command: 'uname -n; id' }, 'ssh.command_denied'],
+      [{ type: 'ssh.start', kind: 'exec', command: 'cat /etc/../etc/shadow' }, 'ssh.command_denied'],
+      [{ type: 'ssh.start', kind: 'exec', command: 'id' }, 'ssh.command_denied'],
+      [{ type: 'ssh.start', kind: 'shell' }, 'ssh.profile_forbids_shell'],
+      [{ type: 'ssh.start', kind: 'subsystem', name: 'sftp' }, 'ssh.sftp_forbidden'],
+    ] as const) {
+      const { d, ended, events } = open('read-only');
+      d.send(start);
+      const refused = await d.waitFor('ssh.refused');
+      assert.equal(refused.code, code, JSON.stringify(start));
+      assert.equal((await ended).reason, code);
+      assert.equal(events(code === 'ssh.command_denied' ? 'ssh.command_deny' : 'ssh.request_deny').length, 1);
+      assert.ok(!d.received.some((m) => m.type === 'ssh.started'));
+    }
+  });
+
+  await t.test('a changed host key refuses the session before any credential is sent', async () => {
+    const other = newHostKey(makeTempDir(t), 'other');
+    const before = creds.checkOuts;
+    const logBefore = sshd.log().length;
+    const { d, ended, events } = open('maintenance', asset({ hostKey: other.publicLine }));
+    d.send({ type: 'ssh.start', kind: 'exec', command: 'true' });
+    const refused = await d.waitFor('ssh.refused');
+    assert.equal(refused.code, 'ssh.host_key_mismatch');
+    assert.equal((await ended).reason, 'ssh.host_key_mismatch');
+    assert.equal(creds.checkOuts, before, 'the vault was not even opened');
+    const mismatch = events('ssh.host_key_mismatch');
+    assert.equal(mismatch.length, 1);
+    assert.equal(mismatch[0]?.outcome, 'denied');
+    // sshd saw a connection but no authentication request at all.
+    const log = sshd.log().slice(logBefore);
+    assert.doesNotMatch(log, /Failed password|Accepted password|Failed none|Invalid user/);
+  });
+
+  await t.test('supervised: nothing reaches the target until a supervisor is present', async () => {
+    const before = creds.checkOuts;
+    const { d, ended } = open('vendor');
+    d.send({ type: 'ssh.start', kind: 'exec', command: 'echo supervised' });
+    await d.waitFor('ssh.stderr');
+    assert.match(d.stderr(), /supervisor/);
+    await new Promise((r) => setImmediate(r));
+    assert.equal(creds.checkOuts, before);
+    assert.ok(!d.received.some((m) => m.type === 'ssh.started'));
+    d.send({ type: 'ssh.supervisor_present', supervisor: 'olga' });
+    assert.equal((await d.waitFor('ssh.exit')).status, 0);
+    assert.equal(d.output(), 'supervised\n');
+    await ended;
+  });
+
+  await t.test('the grant deadline: warnings at 5 and 1 minutes, then the end (OT clock)', async () => {
+    const { d, ended, events } = open('maintenance', asset(), { grantNotAfter: clock.now() + 6 * 60_000 });
+    const checkInsBefore = creds.checkIns;
+    d.send(pty);
+    d.send({ type: 'ssh.start', kind: 'shell' });
+    await d.waitFor('ssh.started');
+    d.stream.write('echo ready\n');
+    await d.waitForOutput('ready');
+    clock.advance(60_000);
+    assert.match(d.output(), /\[airlock\] This session ends in 5 minutes/);
+    clock.advance(4 * 60_000);
+    assert.match(d.output(), /\[airlock\] This session ends in 1 minute /);
+    clock.advance(60_000);
+    assert.equal((await ended).reason, 'grant_end');
+    assert.match(d.output(), /grant for this session has ended/);
+    assert.deepEqual(events('session.warn').map((e) => e.details['minutesLeft']), [5, 1]);
+    assert.equal(creds.checkIns, checkInsBefore + 1);
+  });
+
+  await t.test('an abort from outside (revocation) ends the session and checks the credential in', async () => {
+    const { d, ended, abort } = open('maintenance');
+    const checkInsBefore = creds.checkIns;
+    d.send({ type: 'ssh.start', kind: 'exec', command: 'echo up; exec sleep 30' });
+    await d.waitForOutput('up');
+    abort.abort('revoked');
+    assert.equal((await ended).reason, 'revoked');
+    assert.equal(creds.checkIns, checkInsBefore + 1);
+  });
+});
