@@ -47,6 +47,7 @@ import { AccessViews } from './access/views.js';
 import { noNotifications, type Notifier } from './notify/notification.js';
 import { WebhookNotifier } from './notify/webhook-notifier.js';
 import { createSessionAuthenticator } from './http/session-authenticator.js';
+import { attachTerminalEndpoint, type TerminalEndpoint } from './http/terminal/terminal-endpoint.js';
 import { OperatorSessions, withLocalSessionEnd } from './sessions/operator-sessions.js';
 
 export interface ItDeps {
@@ -219,12 +220,13 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
       log: deps.log,
       health: createHealthReporter({ clock: deps.clock, sites, links: () => services.links, tlsFingerprint: tls.fingerprint, startedAt: deps.clock.now() }),
       authenticator: createSessionAuthenticator({ sessions: auth.sessions, users, clock: deps.clock }),
-      portal: { clock: deps.clock, auth, access },
+      portal: { clock: deps.clock, auth, access, sessions },
       sites: { enrollment },
     });
 
   let listener: HttpsListener | undefined;
   let endpoint: LinkEndpoint | undefined;
+  let terminal: TerminalEndpoint | undefined;
   let pruneTimer: TimerHandle | undefined;
   let stopped = false;
   return {
@@ -234,6 +236,7 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
       listener = await listenHttps(buildApp(), tls, config.http.host, config.http.port);
       const authenticator = new LinkAuthenticator({ gateways, audit, clock: deps.clock, log: linkLog, tlsFingerprint: tls.fingerprint, handshakeTimeoutMs: config.link.handshakeTimeoutSeconds * 1000 });
       endpoint = attachLinkEndpoint(listener.server, { authenticator, links: siteLinks, clock: deps.clock, log: linkLog });
+      terminal = attachTerminalEndpoint(listener.server, { sessions, credentials: { sessions: auth.sessions, users, clock: deps.clock }, audit, clock: deps.clock, log: deps.log.child({ component: 'web-terminal' }) });
       access.grants.start();
       pruneTimer = deps.clock.setInterval(() => auth.throttle.prune(deps.clock.now()), 3_600_000);
       audit.append({ action: 'gateway.start', actor: 'system:it', outcome: 'success', details: { version: AIRLOCK_VERSION, httpsPort: listener.port } });
@@ -247,6 +250,7 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
       access.grants.stop();
       pruneTimer?.cancel();
       endpoint?.detach();
+      terminal?.detach();
       sessions?.closeAll('IT gateway stopping');
       await siteLinks.closeAll('IT gateway stopping');
       await listener?.close();

@@ -2,6 +2,7 @@
 import type { Clock } from '../../../shared/src/clock.js';
 import type { AccessServices } from '../access/access-services.js';
 import type { AuthServices } from '../auth/auth-services.js';
+import type { OperatorSessions } from '../sessions/operator-sessions.js';
 
 export interface AccessHttpServices {
   readonly clock: Clock;
@@ -9,4 +10,6 @@ export interface AccessHttpServices {
   readonly access: AccessServices;
   /** Host and port operators use for `ssh -p <port> user:asset@host` (connect hints). */
   readonly sshHint?: { readonly host: string; readonly port: number };
+  /** Live operator sessions: the web terminal, supervision and ending a session (absent: no such pages). */
+  readonly sessions?: OperatorSessions;
 }
