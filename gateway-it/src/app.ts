@@ -35,6 +35,9 @@ import { AssetCatalogueStore } from './store/asset-catalogue-store.js';
 import { SiteGatewayStore } from './store/site-gateway-store.js';
 import { OtAuditStore } from './store/ot-audit-store.js';
 import { OtAuditIngest } from './audit/ot-audit-ingest.js';
+import { RecordingIngest } from './recording/recording-ingest.js';
+import { RecordingLibrary } from './recording/recording-library.js';
+import { RecordingStore } from './store/recording-store.js';
 import { SiteEnrollment } from './sites/site-enrollment.js';
 import { updateSiteCatalogue } from './sites/site-catalogue.js';
 import { AccessRequestStore } from './store/access-request-store.js';
@@ -88,6 +91,8 @@ export interface ItServices {
   readonly otAudit: OtAuditStore;
   /** Opens operator sessions (access check, ticket, site) and keeps the registry of live ones. */
   readonly sessions: OperatorSessions;
+  /** Session recordings shipped by the sites over the link (store and forward, hash-checked). */
+  readonly recordings: RecordingIngest;
 }
 
 export interface RunningItGateway {
@@ -146,6 +151,9 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
   const gateways = new SiteGatewayStore(db);
   const otAudit = new OtAuditStore(db);
   const ingest = new OtAuditIngest({ db, audit, store: otAudit, clock: deps.clock });
+  const recordingStore = new RecordingStore(db);
+  const recordings = new RecordingIngest({ db, audit, store: recordingStore, clock: deps.clock, log: deps.log.child({ component: 'recordings' }), dir: join(config.dataDir, 'recordings') });
+  const recordingLibrary = new RecordingLibrary({ store: recordingStore, audit, pathOf: (site, id) => recordings.pathOf(site, id) });
   const linkLog = deps.log.child({ component: 'link' });
   const siteLinks = new SiteLinks({
     clock: deps.clock,
@@ -159,6 +167,7 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
       log: linkLog,
       audit,
       ingest,
+      recordings,
       gateways,
       updateCatalogue: (site, gatewayId, assets) => updateSiteCatalogue({ db, audit, catalogues: catalogue, clock: deps.clock }, site, gatewayId, assets),
       heartbeatMs: Math.round(config.link.heartbeatSeconds * 1000),
@@ -214,13 +223,13 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
     { grantKey, audit, links: () => services.links },
   );
   sessions = new OperatorSessions({ tickets: access.tickets, siteCommands: baseCommands, userName: (id) => users.getById(id)?.name, audit, clock: deps.clock, log: deps.log.child({ component: 'sessions' }) });
-  const services: ItServices = { config, db, audit, sites, users, userAdmin, tls, auditKey, grantKey, links, catalogue, auth, access, siteCommands, notifier, gateways, enrollment, otAudit, sessions };
+  const services: ItServices = { config, db, audit, sites, users, userAdmin, tls, auditKey, grantKey, links, catalogue, auth, access, siteCommands, notifier, gateways, enrollment, otAudit, sessions, recordings };
   const buildApp = (): ReturnType<typeof createHttpApp> =>
     createHttpApp({
       log: deps.log,
       health: createHealthReporter({ clock: deps.clock, sites, links: () => services.links, tlsFingerprint: tls.fingerprint, startedAt: deps.clock.now() }),
       authenticator: createSessionAuthenticator({ sessions: auth.sessions, users, clock: deps.clock }),
-      portal: { clock: deps.clock, auth, access, sessions },
+      portal: { clock: deps.clock, auth, access, sessions, recordings: recordingLibrary },
       sites: { enrollment },
     });
 

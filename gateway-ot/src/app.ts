@@ -28,6 +28,7 @@ import { SessionManager } from './sessions/session-manager.js';
 import type { ProtocolBroker } from './sessions/protocol-broker.js';
 import { AuditOutbox } from './audit/audit-outbox.js';
 import { LinkClient, type LinkCommandHandler } from './link/link-client.js';
+import { RecordingShipper, type RecordingOutbox } from './link/recording-shipper.js';
 import type { Protocol } from '../../shared/src/model/session-ticket.js';
 
 export interface OtDeps {
@@ -36,6 +37,8 @@ export interface OtDeps {
   readonly log: Logger;
   /** One broker per protocol this gateway brokers; sessions for other protocols are refused. */
   readonly brokers?: readonly ProtocolBroker[];
+  /** Where session recordings are shipped from (the recording store); absent: none are shipped. */
+  readonly recordingOutbox?: RecordingOutbox;
   /** For tests: the jitter source of the reconnect backoff. */
   readonly random?: () => number;
 }
@@ -131,6 +134,7 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
     enrollment: () => readEnrollment(state),
     catalogue: () => catalogue,
     outbox,
+    ...(deps.recordingOutbox === undefined ? {} : { recordings: new RecordingShipper({ outbox: deps.recordingOutbox, log: deps.log.child({ component: 'recording-shipper' }) }) }),
     commands,
     reconnectInitialMs: config.link.reconnectMinSeconds * 1000,
     reconnectMaxMs: config.link.reconnectMaxSeconds * 1000,

@@ -3,6 +3,7 @@ import type { Clock } from '../../../shared/src/clock.js';
 import type { AccessServices } from '../access/access-services.js';
 import type { AuthServices } from '../auth/auth-services.js';
 import type { OperatorSessions } from '../sessions/operator-sessions.js';
+import type { RecordingLibrary } from '../recording/recording-library.js';
 
 export interface AccessHttpServices {
   readonly clock: Clock;
@@ -12,4 +13,6 @@ export interface AccessHttpServices {
   readonly sshHint?: { readonly host: string; readonly port: number };
   /** Live operator sessions: the web terminal, supervision and ending a session (absent: no such pages). */
   readonly sessions?: OperatorSessions;
+  /** Recordings received from the sites (absent: no recording pages). */
+  readonly recordings?: RecordingLibrary;
 }

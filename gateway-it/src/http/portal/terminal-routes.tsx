@@ -15,9 +15,11 @@ import type { User } from '../../store/user-store.js';
 import { parseFormBody } from '../body.js';
 import type { AccessHttpServices } from '../http-services.js';
 import type { HttpVariables } from '../principal.js';
+import { siteTime } from './format.js';
 import { page, viewer } from './portal-context.js';
 import { terminalAssets, TERMINAL_CSS, TERMINAL_JS } from './terminal-assets.js';
-import { LiveSessionsTable, TerminalPage, WatchPage } from './terminal-pages.js';
+import { LiveSessionsTable, RecordingsTable, ReplayPage, TerminalPage, WatchPage } from './terminal-pages.js';
+import type { RecordingLibrary } from '../../recording/recording-library.js';
 
 /** Paths served without a session: the terminal's static files (public code, no data). */
 export const TERMINAL_PUBLIC_ROUTES: readonly string[] = ['GET /static/xterm.js', 'GET /static/xterm.css', 'GET /static/addon-fit.js', 'GET /static/terminal.js', 'GET /static/terminal.css'];
@@ -80,6 +82,33 @@ export function terminalRoutes(s: AccessHttpServices, sessions: OperatorSessions
     const form = await parseFormBody(c, endForm);
     await sessions.terminate(live.id, v.user.name, form.reason);
     return c.redirect(`/sites/${live.info.site}/sessions?notice=session-ended`, 303);
+  });
+
+  return app;
+}
+
+export function recordingRoutes(s: AccessHttpServices, library: RecordingLibrary): Hono<{ Variables: HttpVariables }> {
+  const app = new Hono<{ Variables: HttpVariables }>();
+  const tz = (site: string): string => s.access.directory.timezoneOf(site);
+
+  app.get('/sites/:site/recordings', (c) => {
+    const v = viewer(c, s);
+    const site = nameParam(c.req.param('site'), 'site');
+    return page(c, v, `Recordings at ${site}`, <RecordingsTable recordings={library.list(v.user, site)} tz={tz(site)} />);
+  });
+
+  app.get('/recordings/:id', (c) => {
+    const v = viewer(c, s);
+    const r = library.get(v.user, c.req.param('id'));
+    const caption = `${r.userName} on ${r.site}/${r.asset}, ${siteTime(r.startedAt, tz(r.site))}; SHA-256 ${r.sha256 ?? 'not known yet'} (${r.status}).`;
+    return page(c, v, `Recording ${r.sessionId}`, <ReplayPage src={`/recordings/${r.sessionId}/cast`} caption={caption} />);
+  });
+
+  app.get('/recordings/:id/cast', (c) => {
+    const v = viewer(c, s);
+    const r = library.get(v.user, c.req.param('id'));
+    const bytes = library.play(v.user, r.sessionId);
+    return c.body(new Uint8Array(bytes), 200, { 'content-type': 'application/x-asciicast; charset=utf-8', 'content-disposition': `attachment; filename="${r.sessionId}.cast"` });
   });
 
   return app;
