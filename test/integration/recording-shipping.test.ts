@@ -5,6 +5,8 @@
  * is back the IT side holds exactly the OT file, verified against the hash in the OT audit chain.
  * A recording whose bytes do not match the SHA-256 the site claims is refused, kept out of the
  * portal and audited on the IT side; one whose claim disagrees with the site's audit chain too.
+ * An auditor of the site finds the verified recording in the portal and plays it in Chromium
+ * (xterm.js replaying the asciicast events with their timing; pause, resume, speed).
  *
  * The OT recording store is stood in for by a small file-backed outbox (the recorder has its own
  * tests); what it writes into the OT audit chain (`recording.close` with the SHA-256) is what the
@@ -22,6 +24,7 @@ import { SITE, startIt, startOt } from '../helpers/link-fixture.js';
 import { startTcpProxy } from '../helpers/tcp-proxy.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait-for.js';
+import { launchChromium, loggedInPage, waitForTermState, waitForTerminal } from '../helpers/browser.js';
 
 useCrypto();
 
@@ -141,5 +144,35 @@ test('recording store and forward: resumes after a cut link, verified against th
     await waitFor('a verdict on ses_bad2', () => recordings.get('ses_bad2')?.status === 'rejected' || recordings.get('ses_bad2')?.status === 'verified');
     assert.equal(recordings.get('ses_bad2')?.status, 'rejected');
     assert.equal(recordings.get('ses_bad2')?.problem, 'audit_hash_mismatch');
+  });
+
+  await t.test('an auditor lists the recordings of the site and plays a verified one in the browser', async () => {
+    const lines = Array.from({ length: 30 }, (_, i) => `${JSON.stringify([i * 0.04, 'o', `\u001b[1mplay ${i}\u001b[0m\r\n`])}\n`).join('');
+    outbox.add('ses_play', 'hmi-1', `${JSON.stringify({ version: 2, width: 80, height: 24, timestamp: 1_700_000_000 })}\n${JSON.stringify([0.01, 'i', 'ls\r'])}\n${lines}`);
+    outbox.close('ses_play', ot.gw.services.audit);
+    await waitFor('ses_play verified at IT', () => recordings.get('ses_play')?.status === 'verified');
+    const s = it.gw.services;
+    const audrey = s.userAdmin.createUser({ name: 'audrey', displayName: 'Audrey Auditor', roles: [{ role: 'auditor', site: SITE }] }, 'cli:test');
+    const browser = await launchChromium(t);
+    const { page, consoleErrors } = await loggedInPage(browser, it.running.url, 'audrey', audrey);
+    await page.goto(`${it.running.url}/sites/${SITE}/recordings`);
+    assert.equal(await page.locator('tr.recording[data-session="ses_bad1"] a:has-text("Play")').count(), 0, 'a rejected recording has no Play link');
+    assert.match((await page.textContent('tr.recording[data-session="ses_bad1"]')) ?? '', /rejected.*hash_mismatch/s);
+    await Promise.all([page.waitForURL(/\/recordings\/ses_play$/), page.click('tr.recording[data-session="ses_play"] a:has-text("Play")')]);
+    await waitForTermState(page, 'playing');
+    await waitForTerminal(page, /play 0/, 'the first output event');
+    await page.click('#pause');
+    await waitForTermState(page, 'paused');
+    await page.selectOption('#speed', '4');
+    await page.click('#pause');
+    await waitForTermState(page, 'done');
+    const text = await waitForTerminal(page, /play 29/, 'the last output event');
+    assert.doesNotMatch(text, /ls/, 'input events are not drawn');
+    assert.equal(await page.getAttribute('#terminal', 'data-events'), '31');
+    const play = [...s.audit.iterate()].find((e) => e.action === 'recording.play' && e.details.sessionId === 'ses_play');
+    assert.equal(play?.actor, 'audrey');
+    const refused = await page.request.get(`${it.running.url}/recordings/ses_bad1/cast`);
+    assert.equal(refused.status(), 409, 'a rejected recording is not served');
+    assert.deepEqual(consoleErrors.filter((e) => !e.includes('409')), []);
   });
 });
