@@ -52,6 +52,8 @@ import { WebhookNotifier } from './notify/webhook-notifier.js';
 import { createSessionAuthenticator } from './http/session-authenticator.js';
 import { attachTerminalEndpoint, type TerminalEndpoint } from './http/terminal/terminal-endpoint.js';
 import { OperatorSessions, withLocalSessionEnd } from './sessions/operator-sessions.js';
+import { loadOrCreateSshHostKey, type SshHostKey } from './ssh/ssh-host-key.js';
+import { startSshEndpoint, type SshEndpoint } from './ssh/ssh-endpoint.js';
 
 export interface ItDeps {
   readonly clock: Clock;
@@ -93,12 +95,16 @@ export interface ItServices {
   readonly sessions: OperatorSessions;
   /** Session recordings shipped by the sites over the link (store and forward, hash-checked). */
   readonly recordings: RecordingIngest;
+  /** The SSH endpoint's host key (undefined when `ssh.enabled` is false). */
+  readonly sshHostKey: SshHostKey | undefined;
 }
 
 export interface RunningItGateway {
   readonly httpsPort: number;
   readonly url: string;
   readonly tlsFingerprint: string;
+  /** The SSH endpoint's port and host key fingerprint (`SHA256:...`), when it is enabled. */
+  readonly ssh?: { readonly port: number; readonly fingerprint: string; readonly publicKey: string };
 }
 
 export interface ItGateway {
@@ -134,6 +140,7 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
     hostnames: config.tls.hostnames,
     commonName: 'airlock-it',
   });
+  const sshHostKey = config.ssh.enabled ? loadOrCreateSshHostKey(config.ssh.hostKeyFile ?? join(keysDir, 'ssh-host-ed25519.key')) : undefined;
   const db = openItDatabase(config.dataDir);
   const audit = new AuditLog({
     db,
@@ -222,20 +229,29 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
     },
     { grantKey, audit, links: () => services.links },
   );
-  sessions = new OperatorSessions({ tickets: access.tickets, siteCommands: baseCommands, userName: (id) => users.getById(id)?.name, audit, clock: deps.clock, log: deps.log.child({ component: 'sessions' }) });
-  const services: ItServices = { config, db, audit, sites, users, userAdmin, tls, auditKey, grantKey, links, catalogue, auth, access, siteCommands, notifier, gateways, enrollment, otAudit, sessions, recordings };
+  const liveSessions = new OperatorSessions({ tickets: access.tickets, siteCommands: baseCommands, userName: (id) => users.getById(id)?.name, audit, clock: deps.clock, log: deps.log.child({ component: 'sessions' }) });
+  sessions = liveSessions;
+  const services: ItServices = { config, db, audit, sites, users, userAdmin, tls, auditKey, grantKey, links, catalogue, auth, access, siteCommands, notifier, gateways, enrollment, otAudit, sessions: liveSessions, sshHostKey, recordings };
   const buildApp = (): ReturnType<typeof createHttpApp> =>
     createHttpApp({
       log: deps.log,
-      health: createHealthReporter({ clock: deps.clock, sites, links: () => services.links, tlsFingerprint: tls.fingerprint, startedAt: deps.clock.now() }),
+      health: createHealthReporter({ clock: deps.clock, sites, links: () => services.links, tlsFingerprint: tls.fingerprint, ...(sshHostKey === undefined ? {} : { sshHostKeyFingerprint: sshHostKey.fingerprint }), startedAt: deps.clock.now() }),
       authenticator: createSessionAuthenticator({ sessions: auth.sessions, users, clock: deps.clock }),
-      portal: { clock: deps.clock, auth, access, sessions, recordings: recordingLibrary },
+      portal: {
+        clock: deps.clock,
+        auth,
+        access,
+        sessions: liveSessions,
+        recordings: recordingLibrary,
+        ...(sshHostKey === undefined ? {} : { sshHint: { host: new URL(config.http.publicUrl ?? `https://${config.ssh.listen}`).hostname, port: config.ssh.port }, sshHostKey: { fingerprint: sshHostKey.fingerprint, publicKey: sshHostKey.publicKey } }),
+      },
       sites: { enrollment },
     });
 
   let listener: HttpsListener | undefined;
   let endpoint: LinkEndpoint | undefined;
   let terminal: TerminalEndpoint | undefined;
+  let sshEndpoint: SshEndpoint | undefined;
   let pruneTimer: TimerHandle | undefined;
   let stopped = false;
   return {
@@ -245,13 +261,24 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
       listener = await listenHttps(buildApp(), tls, config.http.host, config.http.port);
       const authenticator = new LinkAuthenticator({ gateways, audit, clock: deps.clock, log: linkLog, tlsFingerprint: tls.fingerprint, handshakeTimeoutMs: config.link.handshakeTimeoutSeconds * 1000 });
       endpoint = attachLinkEndpoint(listener.server, { authenticator, links: siteLinks, clock: deps.clock, log: linkLog });
-      terminal = attachTerminalEndpoint(listener.server, { sessions, credentials: { sessions: auth.sessions, users, clock: deps.clock }, audit, clock: deps.clock, log: deps.log.child({ component: 'web-terminal' }) });
+      terminal = attachTerminalEndpoint(listener.server, { sessions: liveSessions, credentials: { sessions: auth.sessions, users, clock: deps.clock }, audit, clock: deps.clock, log: deps.log.child({ component: 'web-terminal' }) });
       access.grants.start();
+      if (sshHostKey !== undefined) {
+        sshEndpoint = await startSshEndpoint({
+          config: config.ssh,
+          hostKey: sshHostKey,
+          auth: { login: auth.login, users, keys: auth.sshKeys },
+          services: { sessions: liveSessions, targets: { sites, catalogue, checker: access.checker }, audit, hintHost: `${new URL(config.http.publicUrl ?? 'https://127.0.0.1').hostname} -p ${config.ssh.port}`, menuIdleMs: 5 * 60_000 },
+          clock: deps.clock,
+          log: deps.log.child({ component: 'ssh' }),
+        });
+      }
       pruneTimer = deps.clock.setInterval(() => auth.throttle.prune(deps.clock.now()), 3_600_000);
       audit.append({ action: 'gateway.start', actor: 'system:it', outcome: 'success', details: { version: AIRLOCK_VERSION, httpsPort: listener.port } });
       const url = config.http.publicUrl ?? `https://${config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host}:${listener.port}`;
       deps.log.info('IT gateway listening', { url, tlsFingerprintSha256: tls.fingerprint, version: AIRLOCK_VERSION });
-      return { httpsPort: listener.port, url, tlsFingerprint: tls.fingerprint };
+      const ssh = sshEndpoint === undefined || sshHostKey === undefined ? {} : { ssh: { port: sshEndpoint.port, fingerprint: sshHostKey.fingerprint, publicKey: sshHostKey.publicKey } };
+      return { httpsPort: listener.port, url, tlsFingerprint: tls.fingerprint, ...ssh };
     },
     async stop() {
       if (stopped) return;
@@ -260,7 +287,8 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
       pruneTimer?.cancel();
       endpoint?.detach();
       terminal?.detach();
-      sessions?.closeAll('IT gateway stopping');
+      liveSessions.closeAll('IT gateway stopping');
+      await sshEndpoint?.close();
       await siteLinks.closeAll('IT gateway stopping');
       await listener?.close();
       await notifier.close?.();

@@ -62,10 +62,12 @@ async function withGateway<T>(config: ItConfig, fn: (gw: Awaited<ReturnType<type
 
 const commands: Record<string, CliCommand> = {
   run: {
-    summary: 'start the IT gateway (portal, API, link endpoint)',
+    summary: 'start the IT gateway (portal, API, link endpoint, SSH endpoint)',
     usage: `usage: ${PROGRAM} run --config <file>
 
-Starts the gateway and runs until SIGINT or SIGTERM. Environment variables override config keys:
+Starts the gateway and runs until SIGINT or SIGTERM. The ready line on stdout gives the HTTPS URL,
+the TLS certificate fingerprint and, unless ssh.enabled is false, the SSH endpoint's port and host
+key fingerprint (pin it: ssh-keygen -lf, or the known_hosts line from the portal's SSH keys page). Environment variables override config keys:
 ${listEnvOverrides(itConfigSchema, IT_ENV_PREFIX).map((l) => `  ${l}`).join('\n')}`,
     async run(argv) {
       const a = parseCommand(argv, { config: { type: 'string' } });
@@ -75,7 +77,7 @@ ${listEnvOverrides(itConfigSchema, IT_ENV_PREFIX).map((l) => `  ${l}`).join('\n'
       const gw = await createItGateway(config, { clock: systemClock, ids: randomIds, log });
       const running = await gw.start();
       const stopSignal = waitForStopSignal();
-      process.stdout.write(`${JSON.stringify({ event: 'ready', url: running.url, httpsPort: running.httpsPort, tlsFingerprint: formatFingerprint(running.tlsFingerprint) })}\n`);
+      process.stdout.write(`${JSON.stringify({ event: 'ready', url: running.url, httpsPort: running.httpsPort, tlsFingerprint: formatFingerprint(running.tlsFingerprint), ...(running.ssh === undefined ? {} : { sshPort: running.ssh.port, sshHostKeyFingerprint: running.ssh.fingerprint }) })}\n`);
       await stopSignal;
       await gw.stop();
       return 0;

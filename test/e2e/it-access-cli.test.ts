@@ -13,7 +13,7 @@ import { IT_MAIN, runNode } from '../helpers/processes.js';
 test('operators seed policy, windows and schedules and unlock accounts from the command line', { timeout: 120_000 }, async (t) => {
   const dir = makeTempDir(t);
   const cfg = join(dir, 'it.json');
-  writeFileSync(cfg, JSON.stringify({ dataDir: 'data', http: { host: '127.0.0.1', port: 0 } }));
+  writeFileSync(cfg, JSON.stringify({ dataDir: 'data', http: { host: '127.0.0.1', port: 0 }, ssh: { port: 0 } }));
   const it = (...args: string[]) => runNode([IT_MAIN, ...args, '--config', cfg]);
 
   assert.equal((await it('site-add', '--site', 'plant-1', '--timezone', 'Europe/Berlin')).code, 0);

@@ -44,6 +44,8 @@ export interface StartItOptions {
   readonly clock?: Clock;
   readonly log?: Logger;
   readonly link?: Partial<ItConfig['link']>;
+  /** SSH endpoint settings (default: enabled on an ephemeral port). */
+  readonly ssh?: Partial<ItConfig['ssh']>;
   readonly site?: string | false;
 }
 
@@ -52,6 +54,7 @@ export async function startIt(t: Pick<TestContext, 'after'>, o: StartItOptions =
   const config = itConfigSchema.parse({
     dataDir: join(dir, 'data'),
     http: { host: '127.0.0.1', port: o.port ?? 0 },
+    ssh: { port: 0, ...o.ssh },
     audit: { checkpointEvery: 64, checkpointIntervalSeconds: 0 },
     link: { heartbeatSeconds: 0.25, offlineAfterSeconds: 1, openTimeoutSeconds: 10, commandTimeoutSeconds: 5, handshakeTimeoutSeconds: 5, ...o.link },
   });

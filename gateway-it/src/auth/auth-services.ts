@@ -14,6 +14,8 @@ import { LoginService } from './login-service.js';
 import { LoginThrottle } from './login-throttle.js';
 import { SessionService } from './session-service.js';
 import { UserAdmin } from './user-admin.js';
+import { SshKeyStore } from '../store/ssh-key-store.js';
+import { SshKeyService } from './ssh-keys.js';
 
 export interface AuthServices {
   readonly sessions: SessionService;
@@ -22,6 +24,8 @@ export interface AuthServices {
   readonly login: LoginService;
   readonly flows: LoginFlows;
   readonly userAdmin: UserAdmin;
+  /** Users' SSH public keys for the native SSH endpoint. */
+  readonly sshKeys: SshKeyService;
 }
 
 export interface AuthDeps {
@@ -58,5 +62,6 @@ export function createAuthServices(deps: AuthDeps): AuthServices {
   const login = new LoginService({ db, audit, users, recovery, throttle, clock, secretsKey, driftSteps: config.totpDriftSteps });
   const flows = new LoginFlows({ db, audit, users, recovery, login, sessions, clock, secretsKey, issuer, driftSteps: config.totpDriftSteps });
   const userAdmin = new UserAdmin({ db, audit, users, sites, clock, ids, secretsKey, issuer, recovery, throttle, sessions });
-  return { sessions, throttle, login, flows, userAdmin };
+  const sshKeys = new SshKeyService({ db, audit, keys: new SshKeyStore(db), clock, ids });
+  return { sessions, throttle, login, flows, userAdmin, sshKeys };
 }

@@ -54,14 +54,27 @@ export class LoginService {
     this.dummyHash ??= hashPassword(randomToken(16));
     const ok = verifyPassword(hash ?? this.dummyHash, password) && hash !== undefined;
     if (user === undefined || !ok) this.fail(name, user, source, via, 'bad-password');
-    const refusal = accountRefusal(user, deps.clock.now());
-    if (refusal !== undefined) {
-      deps.audit.append({ action: 'auth.login', actor: user.name, target: user.name, outcome: 'denied', details: { via, source, reason: refusal } });
-      throw refusal === 'disabled'
-        ? new AirlockError('access_denied', 'auth.disabled', 'this account is disabled')
-        : new AirlockError('access_denied', 'auth.contract_ended', 'this account\'s contract has ended');
-    }
+    this.refuseInactive(user, source, via, {});
     return user;
+  }
+
+  /**
+   * Step one by public key (SSH): the caller verified the signature; this applies the same gate
+   * (source limit, account lock) and account state as a password would, and audits a refusal.
+   */
+  admitKeyHolder(user: User, source: string, via: LoginVia): void {
+    this.gate(user.name, source, via);
+    this.refuseInactive(user, source, via, { method: 'publickey' });
+  }
+
+  /** A disabled account or an ended contract: audited and refused. */
+  private refuseInactive(user: User, source: string, via: LoginVia, extra: Record<string, unknown>): void {
+    const refusal = accountRefusal(user, this.deps.clock.now());
+    if (refusal === undefined) return;
+    this.deps.audit.append({ action: 'auth.login', actor: user.name, target: user.name, outcome: 'denied', details: { via, source, reason: refusal, ...extra } });
+    throw refusal === 'disabled'
+      ? new AirlockError('access_denied', 'auth.disabled', 'this account is disabled')
+      : new AirlockError('access_denied', 'auth.contract_ended', 'this account\'s contract has ended');
   }
 
   /** Step two: a TOTP code (never one already used) or a recovery code (consumed). */

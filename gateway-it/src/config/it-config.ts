@@ -80,6 +80,23 @@ export const itConfigSchema = z.strictObject({
       breakGlassMaxHours: z.number().int().min(1).max(24).default(4),
     })
     .prefault({}),
+  /** The native SSH endpoint for operators (see docs/ssh.md). */
+  ssh: z
+    .strictObject({
+      /** Off: no SSH listener (the web terminal still works). */
+      enabled: z.boolean().default(true),
+      listen: hostSchema.default('127.0.0.1'),
+      port: listenPortSchema.default(2222),
+      /** The endpoint's host key (OpenSSH private key, 0600); created at first start if absent. */
+      hostKeyFile: z.string().min(1).optional(),
+      /** A connection must finish authentication (key or password, then TOTP) within this time. */
+      loginTimeoutSeconds: z.number().int().min(5).max(600).default(60),
+      /** Connections open at once (each may carry several sessions). */
+      maxConnections: z.number().int().min(1).max(10_000).default(1000),
+      /** Session and forwarding channels one connection may have open at once. */
+      maxChannelsPerConnection: z.number().int().min(1).max(64).default(10),
+    })
+    .prefault({}),
   /** Outgoing notifications (request created, approved, denied, revoked, break-glass). */
   notifications: z
     .strictObject({
@@ -110,6 +127,7 @@ function resolvePaths(config: ItConfig, base: string): ItConfig {
       ...(config.tls.certFile === undefined ? {} : { certFile: abs(config.tls.certFile) }),
       ...(config.tls.keyFile === undefined ? {} : { keyFile: abs(config.tls.keyFile) }),
     },
+    ssh: config.ssh.hostKeyFile === undefined ? config.ssh : { ...config.ssh, hostKeyFile: abs(config.ssh.hostKeyFile) },
     notifications: config.notifications.webhook === undefined ? config.notifications : { webhook: { ...config.notifications.webhook, secretFile: abs(config.notifications.webhook.secretFile) } },
   };
 }

@@ -15,4 +15,6 @@ export interface AccessHttpServices {
   readonly sessions?: OperatorSessions;
   /** Recordings received from the sites (absent: no recording pages). */
   readonly recordings?: RecordingLibrary;
+  /** The SSH endpoint's host key, shown so operators can pin it (absent when SSH is off). */
+  readonly sshHostKey?: { readonly fingerprint: string; readonly publicKey: string };
 }

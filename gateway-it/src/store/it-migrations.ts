@@ -202,6 +202,24 @@ const IT: readonly Migration[] = [
       CREATE INDEX grants_active_end ON grants (status, not_after);
     `,
   },
+  {
+    component: 'it',
+    version: 5,
+    name: 'users\' SSH public keys',
+    up: `
+      CREATE TABLE user_ssh_keys (
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users(id),
+        algorithm TEXT NOT NULL,
+        key_blob BLOB NOT NULL,
+        fingerprint TEXT NOT NULL UNIQUE,
+        comment TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        last_used_at INTEGER
+      ) STRICT;
+      CREATE INDEX user_ssh_keys_user ON user_ssh_keys (user_id);
+    `,
+  },
 ];
 
 export const IT_MIGRATIONS: readonly Migration[] = [...AUDIT_MIGRATIONS, ...IT, ...LINK, ...RECORDING];

@@ -34,7 +34,7 @@ async function logIn(page: Page, base: string, name: string, password: string, t
 
 test('in Chromium: log in with TOTP, request access, the OT owner approves, the grant is active', { timeout: 180_000 }, async (t) => {
   const dir = makeTempDir(t);
-  const cfg = loadItConfig({ env: { AIRLOCK_IT_DATA_DIR: dir, AIRLOCK_IT_HTTP_PORT: '0', AIRLOCK_IT_HTTP_HOST: '127.0.0.1' } });
+  const cfg = loadItConfig({ env: { AIRLOCK_IT_DATA_DIR: dir, AIRLOCK_IT_HTTP_PORT: '0', AIRLOCK_IT_HTTP_HOST: '127.0.0.1', AIRLOCK_IT_SSH_PORT: '0' } });
   assert.ok(cfg.ok);
   const gw = await createItGateway(cfg.value, { clock: systemClock, ids: randomIds, log: silentLogger, siteCommands: new RecordingSiteCommands() });
   t.after(() => gw.stop());

@@ -8,11 +8,12 @@ import { adminOperations } from './admin-api.js';
 import { openApiDocument, registerOperations, type ApiOperation } from './api-registry.js';
 import { authOperations } from './auth-api.js';
 import { sitesOperations } from './sites-api.js';
+import { sshKeyOperations } from './ssh-keys-api.js';
 
 export const API_PREFIX = '/api/v1';
 
 export function apiOperations(s: AccessHttpServices): ApiOperation[] {
-  return [...authOperations(s), ...accessOperations(s), ...sitesOperations(s), ...adminOperations(s)];
+  return [...authOperations(s), ...accessOperations(s), ...sitesOperations(s), ...adminOperations(s), ...sshKeyOperations(s)];
 }
 
 export function apiRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVariables }> {

@@ -176,6 +176,9 @@ export function accessRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVaria
           </p>
           {u.company !== null && <p>Company: {u.company}; contract ends {u.contractEnd ?? ''}</p>}
           {u.canBreakGlass && <p>This account may take break-glass access.</p>}
+          <p>
+            <a href="/account/ssh-keys">SSH keys</a> for connecting with your own SSH client.
+          </p>
         </section>
         <form class="card" method="post" action="/account/password">
           <Csrf token={v.csrf} />

@@ -16,6 +16,7 @@ import { Layout } from './layout.js';
 import { loginRoutes } from './login-routes.js';
 import { viewer } from './portal-context.js';
 import { siteRoutes } from './site-routes.js';
+import { sshKeyRoutes } from './ssh-key-routes.js';
 import { PORTAL_CSS, PORTAL_JS } from './static-assets.js';
 import { recordingRoutes, terminalFileRoutes, terminalRoutes, TERMINAL_PUBLIC_ROUTES } from './terminal-routes.js';
 
@@ -47,7 +48,7 @@ export function portalErrorPage(s: AccessHttpServices, log: Logger): ErrorHandle
 
 export function portalApps(s: AccessHttpServices, log: Logger): Hono<{ Variables: HttpVariables }>[] {
   const onError = portalErrorPage(s, log);
-  const apps = [loginRoutes(s), accessRoutes(s), siteRoutes(s), adminRoutes(s)];
+  const apps = [loginRoutes(s), accessRoutes(s), siteRoutes(s), adminRoutes(s), sshKeyRoutes(s)];
   if (s.sessions !== undefined) apps.push(terminalRoutes(s, s.sessions));
   if (s.recordings !== undefined) apps.push(recordingRoutes(s, s.recordings));
   for (const a of apps) a.onError(onError);
