@@ -33,7 +33,8 @@ export function TerminalPage(props: { site: string; asset: string; csrf: string 
   );
 }
 
-export function LiveSessionsTable(props: { sessions: readonly LiveSession[]; tz: string; csrf: string | null }) {
+/** Owners get a Watch link (the end form is on the watch page); admins, who do not watch, an end form per row. */
+export function LiveSessionsTable(props: { sessions: readonly LiveSession[]; tz: string; csrf: string | null; canWatch: boolean }) {
   if (props.sessions.length === 0) return <p class="muted">No live session at this site.</p>;
   return (
     <table>
@@ -62,7 +63,19 @@ export function LiveSessionsTable(props: { sessions: readonly LiveSession[]; tz:
             <td>{siteTime(s.info.startedAt, props.tz)}</td>
             <td>{siteTime(s.info.notAfter, props.tz)}</td>
             <td>{s.watcherCount}</td>
-            <td>{s.info.protocol === 'ssh' && s.info.channel === 'ssh-session' && <a href={`/sessions/${s.id}/watch`}>Watch</a>}</td>
+            <td>
+              {props.canWatch ? (
+                s.info.protocol === 'ssh' && s.info.channel === 'ssh-session' && <a href={`/sessions/${s.id}/watch`}>Watch</a>
+              ) : (
+                <form method="post" action={`/sessions/${s.id}/end`} data-confirm="End this session now?">
+                  <Csrf token={props.csrf} />
+                  <input type="text" name="reason" required maxlength={300} placeholder="reason" aria-label="reason for ending the session" />
+                  <button type="submit" class="danger">
+                    End
+                  </button>
+                </form>
+              )}
+            </td>
           </tr>
         ))}
       </tbody>

@@ -67,7 +67,7 @@ export function terminalRoutes(s: AccessHttpServices, sessions: OperatorSessions
     const v = viewer(c, s);
     const site = nameParam(c.req.param('site'), 'site');
     if (!isOtOwnerOf(v.user, site) && !isAdmin(v.user)) throw new AirlockError('access_denied', 'session.not_owner', `only an OT owner of ${site} sees its live sessions`);
-    return page(c, v, `Live sessions at ${site}`, <LiveSessionsTable sessions={sessions.list({ site })} tz={tz(site)} csrf={v.csrf} />);
+    return page(c, v, `Live sessions at ${site}`, <LiveSessionsTable sessions={sessions.list({ site })} tz={tz(site)} csrf={v.csrf} canWatch={isOtOwnerOf(v.user, site)} />);
   });
 
   app.get('/sessions/:id/watch', (c) => {
