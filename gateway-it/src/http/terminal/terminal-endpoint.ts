@@ -10,7 +10,8 @@
  * somehow got the cookie sent still cannot drive the socket). Then the session opens through
  * OperatorSessions (the same access check, ticket and audit as the native SSH endpoint), or the
  * refusal is sent with its reason. The portal session is re-checked every RECHECK_MS: logging out,
- * or the account being disabled, ends the terminal.
+ * or the account being disabled, ends the terminal; a browser that did not answer the previous
+ * tick's ping is cut off (closing its socket ends the session).
  *
  * The WebSocket server sets `maxPayload` (TERMINAL_MAX_PAYLOAD) and no compression; at most
  * `maxSockets` terminal sockets are open at once.
@@ -114,8 +115,15 @@ export function attachTerminalEndpoint(server: Server, deps: TerminalEndpointDep
       if (principal?.user === undefined || typeof principal.csrfToken !== 'string' || !constantTimeEqual(start.csrf, principal.csrfToken)) {
         return closeBrowser(ws, CLOSE_POLICY, { type: 'refused', code: 'csrf.token', message: 'missing or wrong CSRF token: reload the page' });
       }
+      // Each tick: the portal session must still be live, and the browser must have answered the
+      // last ping (a vanished browser must not keep a plant session open until the grant ends).
+      let answered = true;
+      ws.on('pong', () => (answered = true));
       recheck = deps.clock.setInterval(() => {
-        if (principalOf(secret) === undefined) closeBrowser(ws, CLOSE_POLICY, { type: 'ended', reason: 'your portal session ended' });
+        if (principalOf(secret) === undefined) return closeBrowser(ws, CLOSE_POLICY, { type: 'ended', reason: 'your portal session ended' });
+        if (!answered) return ws.terminate();
+        answered = false;
+        ws.ping();
       }, RECHECK_MS);
       if (target.kind === 'open' && start.type === 'start') {
         void openTerminal(ws, principal, target, start, source, () => closed);
