@@ -120,13 +120,18 @@ export function relayOperatorTerminal(ws: WebSocket, session: RelayedSession, o:
     }
   });
 
+  let keysPaused = false;
   ws.on('message', (data, isBinary) => {
     if (ended) return;
     if (isBinary) {
       const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
-      if (!stream.write(buf)) {
+      if (!stream.write(buf) && !keysPaused) {
+        keysPaused = true;
         ws.pause();
-        stream.once('drain', () => ws.resume());
+        stream.once('drain', () => {
+          keysPaused = false;
+          ws.resume();
+        });
       }
       return;
     }
