@@ -18,6 +18,9 @@ import { AIRLOCK_VERSION } from '../../shared/src/version.js';
 import type { OtConfig } from './config/ot-config.js';
 import { loadLocalPolicy, type LocalPolicy } from './policy/local-policy.js';
 import { openOtDatabase } from './store/ot-database.js';
+import { loadOrCreateVaultKey, openVault, type Vault } from './vault/vault.js';
+import type { ProtocolBroker } from './sessions/protocol-broker.js';
+import { createSshBroker } from './protocols/ssh/ssh-broker.js';
 
 export interface OtDeps {
   readonly clock: Clock;
@@ -32,6 +35,10 @@ export interface OtServices {
   readonly audit: AuditLog;
   /** The gateway's identity: proves it to the IT side and signs its audit checkpoints. */
   readonly identity: SigningKeyPair;
+  /** Target credentials, sealed under the master key file. */
+  readonly vault: Vault;
+  /** The SSH broker, for the link to hand `ssh-session` tickets to. */
+  readonly sshBroker: ProtocolBroker;
 }
 
 export interface OtGateway {
@@ -44,6 +51,54 @@ export function identityKeyPath(dataDir: string): string {
   return join(dataDir, 'keys', 'ot-identity.key');
 }
 
+export function vaultKeyPath(config: OtConfig): string {
+  return config.vault.masterKeyFile ?? join(config.dataDir, 'keys', 'vault-master.key');
+}
+
+function auditLogFor(config: OtConfig, db: Db, identity: SigningKeyPair, deps: Pick<OtDeps, 'clock' | 'ids'>): AuditLog {
+  return new AuditLog({
+    db,
+    clock: deps.clock,
+    ids: deps.ids,
+    signingKey: identity,
+    checkpointEvery: config.audit.checkpointEvery,
+    checkpointIntervalMs: config.audit.checkpointIntervalSeconds * 1000,
+  });
+}
+
+export interface OfflineVault {
+  readonly vault: Vault;
+  readonly policy: LocalPolicy;
+  readonly audit: AuditLog;
+  close(): void;
+}
+
+/**
+ * The vault without the gateway, for the CLI verbs (vault-set, vault-list, vault-rotate): the same
+ * database, audit chain (WAL; appends are serialized by SQLite) and master key as the running gateway.
+ */
+export async function openOfflineVault(config: OtConfig, deps: Pick<OtDeps, 'clock' | 'ids'>): Promise<OfflineVault> {
+  await initCrypto();
+  const policyResult = loadLocalPolicy(config.policyFile);
+  if (!policyResult.ok) {
+    throw new AirlockError('bad_request', 'policy.invalid', `local policy ${config.policyFile} is invalid: ${formatProblems(policyResult.error)}`);
+  }
+  const masterKey = loadOrCreateVaultKey(vaultKeyPath(config));
+  const identity = loadOrCreateSigningKey(identityKeyPath(config.dataDir));
+  const db = openOtDatabase(config.dataDir);
+  const audit = auditLogFor(config, db, identity, { clock: deps.clock, ids: deps.ids });
+  const vault = openVault({ db, audit, clock: deps.clock, site: config.site, masterKey });
+  return {
+    vault,
+    policy: policyResult.value,
+    audit,
+    close() {
+      audit.close();
+      db.close();
+    },
+  };
+}
+
 export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<OtGateway> {
   await initCrypto();
   const policyResult = loadLocalPolicy(config.policyFile);
@@ -52,16 +107,12 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
   }
   const policy = policyResult.value;
   const identity = loadOrCreateSigningKey(identityKeyPath(config.dataDir));
+  const masterKey = loadOrCreateVaultKey(vaultKeyPath(config));
   const db = openOtDatabase(config.dataDir);
-  const audit = new AuditLog({
-    db,
-    clock: deps.clock,
-    ids: deps.ids,
-    signingKey: identity,
-    checkpointEvery: config.audit.checkpointEvery,
-    checkpointIntervalMs: config.audit.checkpointIntervalSeconds * 1000,
-  });
-  const services: OtServices = { config, policy, db, audit, identity };
+  const audit = auditLogFor(config, db, identity, deps);
+  const vault = openVault({ db, audit, clock: deps.clock, site: config.site, masterKey });
+  const sshBroker = createSshBroker({ credentials: vault });
+  const services: OtServices = { config, policy, db, audit, identity, vault, sshBroker };
   const actor = `system:ot:${config.site}`;
   let started = false;
   let stopped = false;

@@ -14,6 +14,17 @@ import { OT_ENV_PREFIX, otConfigSchema, loadOtConfig, type OtConfig } from './co
 import { loadLocalPolicy } from './policy/local-policy.js';
 import { buildCatalogue } from './policy/asset-catalogue.js';
 import { createOtGateway } from './app.js';
+import { vaultCommands } from './cli/vault-commands.js';
+import { userInfo } from 'node:os';
+
+async function readStdin(): Promise<Buffer> {
+  if (process.stdin.isTTY) process.stderr.write('secret (end with Ctrl-D): ');
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  const all = Buffer.concat(chunks);
+  for (const c of chunks) c.fill(0);
+  return all;
+}
 
 const PROGRAM = 'airlock-ot';
 
@@ -61,6 +72,7 @@ the asset catalogue the gateway would publish (no secrets).`,
       return 0;
     },
   },
+  ...vaultCommands({ program: PROGRAM, configFrom, readStdin, operator: `local:${userInfo().username}`, clock: systemClock, ids: randomIds }),
 };
 
 const code = await runCli(PROGRAM, `Airlock OT gateway ${AIRLOCK_VERSION}: the only path into the plant; verifies every session itself.`, commands, process.argv.slice(2), AIRLOCK_VERSION);

@@ -2,7 +2,7 @@
  * The OT SSH broker against a real OpenSSH sshd (test/peers/sshd.ts), driven directly by a test
  * playing the IT side over an in-process OperatorChannel: pty shell and window change, exec with
  * exit status and stderr, exit by signal, exec-only allow-list, host key pinning (refused before
- * any credential is sent), supervised start, and the grant deadline with its warnings (FakeClock).
+ * any credential is sent, so the vault is not even opened), credentials injected from the real vault, supervised start, and the grant deadline with its warnings (FakeClock).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,30 +11,12 @@ import { initCrypto } from '../../shared/src/crypto/sodium.js';
 import type { AssetPolicy } from '../../gateway-ot/src/policy/local-policy.js';
 import { openOtDatabase } from '../../gateway-ot/src/store/ot-database.js';
 import { createSshBroker } from '../../gateway-ot/src/protocols/ssh/ssh-broker.js';
-import type { CredentialLease, CredentialSource } from '../../gateway-ot/src/vault/credential-lease.js';
+import { openVault } from '../../gateway-ot/src/vault/vault.js';
+import { generateAeadKey } from '../../shared/src/crypto/aead.js';
 import { createOperatorDriver } from '../helpers/operator-channel.js';
 import { createTestAudit, makeBrokerSession } from '../helpers/broker-session.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { newHostKey, startSshd } from '../peers/sshd.js';
-
-/** Hands out one fixed password and counts check-outs (the vault has its own tests). */
-function fixedCredentials(password: string): CredentialSource & { checkOuts: number; checkIns: number } {
-  const source = {
-    checkOuts: 0,
-    checkIns: 0,
-    checkOut(req: { asset: string; account: string }): CredentialLease {
-      source.checkOuts++;
-      return {
-        asset: req.asset,
-        account: req.account,
-        candidates: [{ kind: 'password', bytes: Buffer.from(password) }],
-        confirm: () => undefined,
-        checkIn: () => void source.checkIns++,
-      };
-    },
-  };
-  return source;
-}
 
 test('SSH broker against a real sshd', { timeout: 120_000 }, async (t) => {
   await initCrypto();
@@ -59,8 +41,22 @@ test('SSH broker against a real sshd', { timeout: 120_000 }, async (t) => {
       },
       ...over,
     }) as AssetPolicy;
-  const creds = fixedCredentials(user.password);
-  const broker = createSshBroker({ credentials: creds });
+  const vault = openVault({ db, audit, clock, site: 'plant-a', masterKey: generateAeadKey() });
+  vault.set({ asset: 'hmi-1', account: user.name, kind: 'password', secret: Buffer.from(user.password), actor: 'local:root' });
+  const count = (action: string): number => {
+    let n = 0;
+    for (let seq = 1; seq <= audit.head().seq; seq++) if (audit.get(seq)?.action === action) n++;
+    return n;
+  };
+  const creds = {
+    get checkOuts() {
+      return count('vault.checkout');
+    },
+    get checkIns() {
+      return count('vault.checkin');
+    },
+  };
+  const broker = createSshBroker({ credentials: vault });
   const open = (profileName: string, a: AssetPolicy = asset(), ticket: Record<string, unknown> = {}) => {
     const s = makeBrokerSession({ audit, clock, assetName: 'hmi-1', asset: a, profileName, ticket });
     const d = createOperatorDriver();
