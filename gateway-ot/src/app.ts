@@ -21,6 +21,7 @@ import { openOtDatabase } from './store/ot-database.js';
 import { loadOrCreateVaultKey, openVault, type Vault } from './vault/vault.js';
 import type { ProtocolBroker } from './sessions/protocol-broker.js';
 import { createSshBroker } from './protocols/ssh/ssh-broker.js';
+import { createRecordings, type Recordings } from './recording/recordings.js';
 
 export interface OtDeps {
   readonly clock: Clock;
@@ -37,6 +38,8 @@ export interface OtServices {
   readonly identity: SigningKeyPair;
   /** Target credentials, sealed under the master key file. */
   readonly vault: Vault;
+  /** Session recordings (asciicast v2 files) and their store-and-forward API for the link. */
+  readonly recordings: Recordings;
   /** The SSH broker, for the link to hand `ssh-session` tickets to. */
   readonly sshBroker: ProtocolBroker;
 }
@@ -111,8 +114,9 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
   const db = openOtDatabase(config.dataDir);
   const audit = auditLogFor(config, db, identity, deps);
   const vault = openVault({ db, audit, clock: deps.clock, site: config.site, masterKey });
-  const sshBroker = createSshBroker({ credentials: vault });
-  const services: OtServices = { config, policy, db, audit, identity, vault, sshBroker };
+  const recordings = createRecordings({ db, audit, clock: deps.clock, ids: deps.ids, site: config.site, dir: join(config.dataDir, 'recordings') });
+  const sshBroker = createSshBroker({ credentials: vault, recordings });
+  const services: OtServices = { config, policy, db, audit, identity, vault, recordings, sshBroker };
   const actor = `system:ot:${config.site}`;
   let started = false;
   let stopped = false;
@@ -123,6 +127,8 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
         { action: 'gateway.start', actor, site: config.site, outcome: 'success', details: { version: AIRLOCK_VERSION } },
         { action: 'config.load', actor, site: config.site, outcome: 'success', details: { policyFile: config.policyFile, policySha256: policy.hash, assets: Object.keys(policy.assets).sort() } },
       ]);
+      const recovered = recordings.recover();
+      if (recovered.length > 0) deps.log.warn('recordings left open by a crash were closed', { recordings: recovered.map((r) => r.id) });
       started = true;
       deps.log.info('OT gateway started', { site: config.site, assets: Object.keys(policy.assets).length, version: AIRLOCK_VERSION });
     },

@@ -13,6 +13,12 @@ import { openOtDatabase } from '../../gateway-ot/src/store/ot-database.js';
 import { createSshBroker } from '../../gateway-ot/src/protocols/ssh/ssh-broker.js';
 import { openVault } from '../../gateway-ot/src/vault/vault.js';
 import { generateAeadKey } from '../../shared/src/crypto/aead.js';
+import { sequentialIds } from '../../shared/src/ids.js';
+import { createRecordings } from '../../gateway-ot/src/recording/recordings.js';
+import { join } from 'node:path';
+import { asciinemaCat } from '../helpers/asciinema.js';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createOperatorDriver } from '../helpers/operator-channel.js';
 import { createTestAudit, makeBrokerSession } from '../helpers/broker-session.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
@@ -56,7 +62,8 @@ test('SSH broker against a real sshd', { timeout: 120_000 }, async (t) => {
       return count('vault.checkin');
     },
   };
-  const broker = createSshBroker({ credentials: vault });
+  const recordings = createRecordings({ db, audit, clock, ids: sequentialIds(), site: 'plant-a', dir: join(makeTempDir(t), 'recordings') });
+  const broker = createSshBroker({ credentials: vault, recordings });
   const open = (profileName: string, a: AssetPolicy = asset(), ticket: Record<string, unknown> = {}) => {
     const s = makeBrokerSession({ audit, clock, assetName: 'hmi-1', asset: a, profileName, ticket });
     const d = createOperatorDriver();
@@ -73,6 +80,7 @@ test('SSH broker against a real sshd', { timeout: 120_000 }, async (t) => {
     d.stream.write('echo "ok-$((6*7))"; tty\n');
     await d.waitForOutput(/ok-42\r?\n\/dev\/pts\//);
     d.send({ type: 'ssh.window', cols: 132, rows: 50, width: 0, height: 0 });
+    await new Promise((r) => setImmediate(r)); // the driver delivers control messages on the next turn
     d.stream.write('stty size\n');
     await d.waitForOutput('50 132');
     d.stream.write('exit 0\n');
@@ -80,6 +88,22 @@ test('SSH broker against a real sshd', { timeout: 120_000 }, async (t) => {
     assert.equal(exit.status, 0);
     assert.equal((await ended).reason, 'exit');
     assert.equal(events('ssh.command').length, 0);
+    // The recording: asciicast v2 with what was typed and shown, its hash in the audit chain, playable.
+    const closed = events('recording.close')[0];
+    assert.ok(closed, 'recording.close audited');
+    const file = recordings.listUnsent().find((r) => r.id === closed.details['recordingId'])?.file ?? '';
+    const bytes = readFileSync(file);
+    assert.equal(createHash('sha256').update(bytes).digest('hex'), closed.details['sha256']);
+    const [head, ...lines] = bytes.toString('utf8').trimEnd().split('\n');
+    const header = JSON.parse(head ?? '') as Record<string, unknown>;
+    assert.deepEqual([header['version'], header['width'], header['height']], [2, 80, 24]);
+    const evs = lines.map((l) => JSON.parse(l) as [number, string, string]);
+    assert.ok(evs.every(([time, code, data]) => typeof time === 'number' && ['o', 'i', 'r'].includes(code) && typeof data === 'string'));
+    assert.match(evs.filter((e) => e[1] === 'i').map((e) => e[2]).join(''), /echo "ok-\$\(\(6\*7\)\)"; tty\n/);
+    assert.match(evs.filter((e) => e[1] === 'o').map((e) => e[2]).join(''), /ok-42/);
+    assert.ok(evs.some((e) => e[1] === 'r' && e[2] === '132x50'));
+    const played = asciinemaCat(file);
+    assert.match(played, /ok-42/);
   });
 
   await t.test('exec: stdout, stderr, exit status and eof', async () => {
@@ -184,6 +208,8 @@ test('SSH broker against a real sshd', { timeout: 120_000 }, async (t) => {
     assert.equal((await ended).reason, 'grant_end');
     assert.match(d.output(), /grant for this session has ended/);
     assert.deepEqual(events('session.warn').map((e) => e.details['minutesLeft']), [5, 1]);
+    const rec = recordings.listUnsent().find((r) => r.id === events('recording.close')[0]?.details['recordingId']);
+    assert.match(readFileSync(rec?.file ?? '', 'utf8'), /This session ends in 1 minute/, 'notices are recorded');
     assert.equal(creds.checkIns, checkInsBefore + 1);
   });
 

@@ -2,6 +2,7 @@
 import type { Migration } from '../../../shared/src/store/open-database.js';
 import { AUDIT_MIGRATIONS } from '../../../shared/src/audit/audit-migrations.js';
 import { VAULT_MIGRATIONS } from './vault-migrations.js';
+import { RECORDING_MIGRATIONS } from './recording-migrations.js';
 
 const OT: readonly Migration[] = [
   {
@@ -19,4 +20,4 @@ const OT: readonly Migration[] = [
   },
 ];
 
-export const OT_MIGRATIONS: readonly Migration[] = [...AUDIT_MIGRATIONS, ...OT, ...VAULT_MIGRATIONS];
+export const OT_MIGRATIONS: readonly Migration[] = [...AUDIT_MIGRATIONS, ...OT, ...VAULT_MIGRATIONS, ...RECORDING_MIGRATIONS];
