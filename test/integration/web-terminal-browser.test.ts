@@ -4,28 +4,23 @@
  *  - alice opens her granted asset in the web terminal, types a command and sees its output;
  *  - an asset she holds no grant for is refused, and the page shows why;
  *  - olga (OT owner) sees alice's live session, watches it live, and ends it with a reason;
- *  - a `supervised` profile waits until olga watches, then reaches the target.
+ *  - a `supervised` profile waits until olga watches, then reaches the target;
+ *  - the recording of alice's first session reaches the IT gateway over the link, verified against
+ *    the OT audit chain, and olga plays it in the portal.
+ * The OT gateway is the real one: its vault holds the target password, its SSH broker records.
  * Each step asserts the audit events it expects on the IT side.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AuditLog } from '../../shared/src/audit/audit-log.js';
-import { createSshBroker } from '../../gateway-ot/src/protocols/ssh/ssh-broker.js';
-import type { CredentialSource } from '../../gateway-ot/src/vault/credential-lease.js';
 import { useCrypto } from '../helpers/crypto.js';
 import { launchChromium, loggedInPage, waitForTermState, waitForTerminal } from '../helpers/browser.js';
 import { SITE, startIt, startOt } from '../helpers/link-fixture.js';
+import { storeTargetPassword } from '../helpers/ot-ssh-process.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { startSshd } from '../peers/sshd.js';
 
 useCrypto();
-
-/** The vault's stand-in: one password for the test account (the vault has its own tests). */
-function fixedPassword(password: string): CredentialSource {
-  return {
-    checkOut: (req) => ({ asset: req.asset, account: req.account, candidates: [{ kind: 'password', bytes: Buffer.from(password) }], confirm: () => undefined, checkIn: () => undefined }),
-  };
-}
 
 function actions(audit: AuditLog): { action: string; outcome: string; details: Readonly<Record<string, unknown>> }[] {
   return [...audit.iterate()].map((e) => ({ action: e.action, outcome: e.outcome, details: e.details }));
@@ -45,7 +40,8 @@ test('web terminal, refusal, live supervision, ending a session and a supervised
     },
   };
   const it = await startIt(t);
-  await startOt(t, { enrollWith: it, policy, brokers: [createSshBroker({ credentials: fixedPassword(target.password) })] });
+  const ot = await startOt(t, { enrollWith: it, policy });
+  storeTargetPassword(ot.gw, target.password);
   const s = it.gw.services;
   await waitFor('the site catalogue', () => s.catalogue.get(SITE, 'hmi-3'));
   const alice = s.userAdmin.createUser({ name: 'alice', displayName: 'Alice Engineer', roles: [{ role: 'engineer' }] }, 'cli:test');
@@ -62,6 +58,7 @@ test('web terminal, refusal, live supervision, ending a session and a supervised
   const a = await loggedInPage(browser, base, 'alice', alice);
   const o = await loggedInPage(browser, base, 'olga', olga);
 
+  let firstSession = '';
   await t.test('the dashboard links the web terminal; a command typed in it runs on the target', async () => {
     assert.ok(await a.page.locator(`a[href="/terminal/${SITE}/hmi-1"]`).count() > 0, 'dashboard links the terminal');
     await a.page.goto(`${base}/terminal/${SITE}/hmi-1`);
@@ -73,6 +70,7 @@ test('web terminal, refusal, live supervision, ending a session and a supervised
     assert.match(text, /web-42/);
     const live = s.sessions.list({ site: SITE });
     assert.equal(live.length, 1);
+    firstSession = live[0]?.id ?? '';
     assert.equal(live[0]?.info.via, 'web');
     const start = actions(s.audit).find((e) => e.action === 'session.start');
     assert.equal(start?.details.via, 'web');
@@ -125,6 +123,16 @@ test('web terminal, refusal, live supervision, ending a session and a supervised
     await a.page.keyboard.press('Enter');
     await waitForTermState(a.page, 'ended');
     await waitForTermState(o.page, 'ended');
+  });
+
+  await t.test('the recording of the first session reaches the IT gateway, verified, and plays for the OT owner', async () => {
+    await waitFor('the recording verified at IT', () => s.recordings.get(firstSession)?.status === 'verified', 30_000);
+    await o.page.goto(`${base}/sites/${SITE}/recordings`);
+    await Promise.all([o.page.waitForURL(new RegExp(`/recordings/${firstSession}$`)), o.page.click(`tr.recording[data-session="${firstSession}"] a:has-text("Play")`)]);
+    await o.page.selectOption('#speed', '16');
+    await waitForTermState(o.page, 'done');
+    await waitForTerminal(o.page, /web-42/, 'the recorded output');
+    assert.ok(actions(s.audit).some((e) => e.action === 'recording.play' && e.details.sessionId === firstSession));
   });
 
   assert.deepEqual(a.consoleErrors, [], 'no script or CSP error on the operator pages');
