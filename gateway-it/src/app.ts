@@ -35,6 +35,9 @@ import { AssetCatalogueStore } from './store/asset-catalogue-store.js';
 import { SiteGatewayStore } from './store/site-gateway-store.js';
 import { OtAuditStore } from './store/ot-audit-store.js';
 import { OtAuditIngest } from './audit/ot-audit-ingest.js';
+import { RecordingIngest } from './recording/recording-ingest.js';
+import { RecordingLibrary } from './recording/recording-library.js';
+import { RecordingStore } from './store/recording-store.js';
 import { SiteEnrollment } from './sites/site-enrollment.js';
 import { updateSiteCatalogue } from './sites/site-catalogue.js';
 import { AccessRequestStore } from './store/access-request-store.js';
@@ -53,6 +56,7 @@ import { ExportJobs } from './audit/export-jobs.js';
 import { AuditSearch } from './audit/audit-search.js';
 import { SiemForwarder } from './audit/siem/siem-forwarder.js';
 import { hostname } from 'node:os';
+import { attachTerminalEndpoint, type TerminalEndpoint } from './http/terminal/terminal-endpoint.js';
 import { OperatorSessions, withLocalSessionEnd } from './sessions/operator-sessions.js';
 import { loadOrCreateSshHostKey, type SshHostKey } from './ssh/ssh-host-key.js';
 import { startSshEndpoint, type SshEndpoint } from './ssh/ssh-endpoint.js';
@@ -103,6 +107,8 @@ export interface ItServices {
   readonly siem: SiemForwarder | undefined;
   /** Opens operator sessions (access check, ticket, site) and keeps the registry of live ones. */
   readonly sessions: OperatorSessions;
+  /** Session recordings shipped by the sites over the link (store and forward, hash-checked). */
+  readonly recordings: RecordingIngest;
   /** The SSH endpoint's host key (undefined when `ssh.enabled` is false). */
   readonly sshHostKey: SshHostKey | undefined;
 }
@@ -166,6 +172,9 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
   const gateways = new SiteGatewayStore(db);
   const otAudit = new OtAuditStore(db);
   const ingest = new OtAuditIngest({ db, audit, store: otAudit, clock: deps.clock });
+  const recordingStore = new RecordingStore(db);
+  const recordings = new RecordingIngest({ db, audit, store: recordingStore, clock: deps.clock, log: deps.log.child({ component: 'recordings' }), dir: join(config.dataDir, 'recordings') });
+  const recordingLibrary = new RecordingLibrary({ store: recordingStore, audit, pathOf: (site, id) => recordings.pathOf(site, id) });
   const linkLog = deps.log.child({ component: 'link' });
   const siteLinks = new SiteLinks({
     clock: deps.clock,
@@ -179,6 +188,7 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
       log: linkLog,
       audit,
       ingest,
+      recordings,
       gateways,
       updateCatalogue: (site, gatewayId, assets) => updateSiteCatalogue({ db, audit, catalogues: catalogue, clock: deps.clock }, site, gatewayId, assets),
       heartbeatMs: Math.round(config.link.heartbeatSeconds * 1000),
@@ -276,9 +286,9 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
           retryMaxMs: siemConfig.retryMaxSeconds * 1000,
           pollMs: siemConfig.pollSeconds * 1000,
         });
-    const liveSessions = new OperatorSessions({ tickets: access.tickets, siteCommands: baseCommands, userName: (id) => users.getById(id)?.name, audit, clock: deps.clock, log: deps.log.child({ component: 'sessions' }) });
+  const liveSessions = new OperatorSessions({ tickets: access.tickets, siteCommands: baseCommands, userName: (id) => users.getById(id)?.name, audit, clock: deps.clock, log: deps.log.child({ component: 'sessions' }) });
   sessions = liveSessions;
-  const services: ItServices = { config, db, audit, sites, users, userAdmin, tls, auditKey, grantKey, links, catalogue, auth, access, siteCommands, notifier, gateways, enrollment, otAudit, siteEvents, exports, auditSearch, siem, sessions: liveSessions, sshHostKey };
+  const services: ItServices = { config, db, audit, sites, users, userAdmin, tls, auditKey, grantKey, links, catalogue, auth, access, siteCommands, notifier, gateways, enrollment, otAudit, siteEvents, exports, auditSearch, siem, sessions: liveSessions, sshHostKey, recordings };
   const buildApp = (): ReturnType<typeof createHttpApp> =>
     createHttpApp({
       log: deps.log,
@@ -289,6 +299,8 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
         auth,
         access,
         siteEnrollment: enrollment,
+        sessions: liveSessions,
+        recordings: recordingLibrary,
         ...(sshHostKey === undefined ? {} : { sshHint: { host: new URL(config.http.publicUrl ?? `https://${config.ssh.listen}`).hostname, port: config.ssh.port }, sshHostKey: { fingerprint: sshHostKey.fingerprint, publicKey: sshHostKey.publicKey } }),
       },
       sites: { enrollment },
@@ -296,6 +308,7 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
 
   let listener: HttpsListener | undefined;
   let endpoint: LinkEndpoint | undefined;
+  let terminal: TerminalEndpoint | undefined;
   let sshEndpoint: SshEndpoint | undefined;
   let pruneTimer: TimerHandle | undefined;
   let stopped = false;
@@ -306,6 +319,7 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
       listener = await listenHttps(buildApp(), tls, config.http.host, config.http.port);
       const authenticator = new LinkAuthenticator({ gateways, audit, clock: deps.clock, log: linkLog, tlsFingerprint: tls.fingerprint, handshakeTimeoutMs: config.link.handshakeTimeoutSeconds * 1000 });
       endpoint = attachLinkEndpoint(listener.server, { authenticator, links: siteLinks, clock: deps.clock, log: linkLog });
+      terminal = attachTerminalEndpoint(listener.server, { sessions: liveSessions, credentials: { sessions: auth.sessions, users, clock: deps.clock }, audit, clock: deps.clock, log: deps.log.child({ component: 'web-terminal' }) });
       access.grants.start();
       if (sshHostKey !== undefined) {
         sshEndpoint = await startSshEndpoint({
@@ -331,6 +345,7 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
       access.grants.stop();
       pruneTimer?.cancel();
       endpoint?.detach();
+      terminal?.detach();
       liveSessions.closeAll('IT gateway stopping');
       await sshEndpoint?.close();
       await siteLinks.closeAll('IT gateway stopping');

@@ -20,6 +20,9 @@ import type { AccessHttpServices } from './http-services.js';
 import { API_PREFIX, apiRoutes } from './api/api-routes.js';
 import { portalApps, portalErrorPage } from './portal/portal-app.js';
 
+/** Pages that embed xterm.js (web terminal, supervision, recording playback). */
+const TERMINAL_PAGE = /^\/(terminal\/|sessions\/[^/]+\/watch$|recordings\/[^/]+$)/;
+
 export interface HttpServices {
   readonly log: Logger;
   readonly health: () => HealthReport;
@@ -44,7 +47,9 @@ export function createHttpApp(services: HttpServices): Hono<{ Variables: HttpVar
       contentSecurityPolicy: {
         defaultSrc: ["'self'"],
         scriptSrc: ["'self'"],
-        styleSrc: ["'self'"],
+        // xterm.js sizes and colours its grid with <style> elements it creates: the terminal pages
+        // (and only they) allow inline styles; scripts stay 'self' everywhere.
+        styleSrc: ["'self'", (c) => (TERMINAL_PAGE.test(c.req.path) ? "'unsafe-inline'" : "'self'")],
         imgSrc: ["'self'", 'data:'],
         connectSrc: ["'self'"],
         frameAncestors: ["'none'"],

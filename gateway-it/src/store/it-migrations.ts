@@ -5,6 +5,7 @@
 import type { Migration } from '../../../shared/src/store/open-database.js';
 import { AUDIT_MIGRATIONS } from '../../../shared/src/audit/audit-migrations.js';
 import { LINK } from './link-migrations.js';
+import { RECORDING } from './recording-migrations.js';
 
 const IT: readonly Migration[] = [
   {
@@ -240,4 +241,4 @@ const SIEM: readonly Migration[] = [
   },
 ];
 
-export const IT_MIGRATIONS: readonly Migration[] = [...AUDIT_MIGRATIONS, ...IT, ...LINK, ...SIEM];
+export const IT_MIGRATIONS: readonly Migration[] = [...AUDIT_MIGRATIONS, ...IT, ...LINK, ...RECORDING, ...SIEM];

@@ -94,6 +94,7 @@ export const AUDIT_EVENTS = {
   'recording.play': { code: 'AL621', description: 'a recording was played' },
   'recording.play_request': { code: 'AL622', description: 'four-eyes playback was requested' },
   'recording.play_approve': { code: 'AL623', description: 'four-eyes playback was approved or refused' },
+  'recording.receive': { code: 'AL630', description: 'a recording shipped by a site was complete at the IT gateway; outcome says whether its size and SHA-256 matched the site\'s claim and audit chain' },
 
   // Modbus (AL7xx)
   'modbus.write': { code: 'AL701', description: 'a Modbus write was forwarded (with old and new values when configured)' },
