@@ -112,6 +112,7 @@ function auditLogFor(config: OtConfig, db: Db, identity: SigningKeyPair, deps: P
 }
 
 export interface OfflineVault {
+  readonly site: string;
   readonly vault: Vault;
   readonly policy: LocalPolicy;
   readonly audit: AuditLog;
@@ -134,6 +135,7 @@ export async function openOfflineVault(config: OtConfig, deps: Pick<OtDeps, 'clo
   const audit = auditLogFor(config, db, identity, { clock: deps.clock, ids: deps.ids });
   const vault = openVault({ db, audit, clock: deps.clock, site: config.site, masterKey });
   return {
+    site: config.site,
     vault,
     policy: policyResult.value,
     audit,

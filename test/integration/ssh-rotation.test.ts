@@ -8,9 +8,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client } from 'ssh2';
 import { FakeClock } from '../../shared/src/clock.js';
 import { initCrypto } from '../../shared/src/crypto/sodium.js';
 import { generateAeadKey } from '../../shared/src/crypto/aead.js';
@@ -27,39 +25,14 @@ import { openVault } from '../../gateway-ot/src/vault/vault.js';
 import { createOperatorDriver } from '../helpers/operator-channel.js';
 import { createTestAudit, makeBrokerSession } from '../helpers/broker-session.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
-import { newHostKey, startSshd } from '../peers/sshd.js';
-
-/** A fresh ssh2 login (host key pinned to the peer's), independent of the product's code. */
-function login(port: number, hostKey: string, username: string, password: string): Promise<boolean> {
-  const pinned = Buffer.from(hostKey.split(' ')[1] ?? '', 'base64');
-  return new Promise((resolve, reject) => {
-    const c = new Client();
-    const timer = setTimeout(() => {
-      c.end();
-      reject(new Error('login timed out'));
-    }, 15_000);
-    c.on('ready', () => {
-      clearTimeout(timer);
-      c.end();
-      resolve(true);
-    });
-    c.on('error', (e: Error & { level?: string }) => {
-      clearTimeout(timer);
-      if (e.level === 'client-authentication') resolve(false);
-      else reject(e);
-    });
-    c.connect({ host: '127.0.0.1', port, username, password, hostVerifier: (k: Buffer) => k.equals(pinned), readyTimeout: 15_000, tryKeyboard: false });
-  });
-}
+import { allowSudoChpasswd, newHostKey, passwordLogin, startSshd } from '../peers/sshd.js';
 
 test('password rotation against a real sshd', { timeout: 120_000 }, async (t) => {
   await initCrypto();
   const sshd = await startSshd(t, { users: 2 });
   const [user, rotator] = sshd.users;
   assert.ok(user && rotator);
-  const sudoers = `/etc/sudoers.d/airlock-test-${rotator.name}`;
-  writeFileSync(sudoers, `${rotator.name} ALL=(root) NOPASSWD: /usr/sbin/chpasswd\n`, { mode: 0o440 });
-  t.after(() => rmSync(sudoers, { force: true }));
+  allowSudoChpasswd(t, rotator.name);
 
   const db = openOtDatabase(':memory:');
   t.after(() => db.close());
@@ -95,7 +68,7 @@ test('password rotation against a real sshd', { timeout: 120_000 }, async (t) =>
   };
   const all = (): AuditEvent[] => Array.from({ length: audit.head().seq }, (_, i) => audit.get(i + 1)).filter((e): e is AuditEvent => e !== undefined);
   const rotations = (): AuditEvent[] => all().filter((e) => e.action === 'vault.rotate');
-  const works = (password: string): Promise<boolean> => login(sshd.port, sshd.hostKey, user.name, password);
+  const works = (password: string): Promise<boolean> => passwordLogin(sshd, user.name, password);
   const seen: string[] = [user.password];
 
   await t.test('a rotation changes the password and the old one stops working', async () => {
