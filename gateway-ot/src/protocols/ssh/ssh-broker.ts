@@ -174,7 +174,7 @@ class SshBrokerSession {
       );
     } catch (e) {
       if (e instanceof AirlockError && e.code === 'ssh.host_key_mismatch') {
-        session.audit({ action: 'ssh.host_key_mismatch', target: session.assetName, outcome: 'denied', details: { address: `${asset.address}:${asset.port}`, pinned: asset.hostKey.slice(0, 120), message: e.message } });
+        session.audit({ action: 'ssh.host_key_mismatch', target: session.assetName, outcome: 'denied', details: { address: `${asset.address}:${asset.port}`, pinned: asset.hostKey.slice(0, 120), message: e.message, alert: true } });
       }
       throw e;
     }
