@@ -65,6 +65,16 @@ test('a fresh bundle verifies, holds the range completely, and reports progress'
   assert.deepEqual(unverified.findings.map((f) => f.check), ['manifest.signer'], 'without an expected key: a warning only');
 });
 
+test('verification fails closed, naming the events file, when the events worker dies', { timeout: 30_000 }, async (t) => {
+  const logs = twoLogs();
+  const { path } = await exportPlant1(t, logs);
+  const v = await verifyBundle(createReadStream(path), { expectedPublicKey: logs.itKey.publicKey, segmentWorkerUrl: new URL('data:text/javascript,process.exit(1)') });
+  assert.equal(v.ok, false);
+  assert.deepEqual(errorChecks(v), ['events.verifier events/it.jsonl', 'events.verifier events/ot.jsonl']);
+  assert.match(v.findings[0]?.message ?? '', /could not be checked: the events worker exited \(code 1\) before reporting/);
+  assert.equal(v.logs.ot, undefined, 'no summary for a log that was not checked');
+});
+
 test('a site\'s bundle never contains another site\'s events, nor site-less IT events', { timeout: 30_000 }, async (t) => {
   const logs = twoLogs();
   const { path } = await exportPlant1(t, logs);

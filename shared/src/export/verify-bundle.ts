@@ -27,13 +27,16 @@ import { verifySignature } from '../crypto/signing.js';
 import { MANIFEST_FILE, MAX_LINE_BYTES, MAX_MANIFEST_BYTES, SIGNATURE_FILE, checkpointsFile, eventsFile, parseCheckpointLine, parseManifest, type BundleManifest, type ManifestFile } from './bundle-manifest.js';
 import { forEachLine, readBundleEntries, readSmallEntry, type BundleEntry } from './bundle-reader.js';
 import { AUDIT_LOG_NAMES, type AuditLogName } from './event-formats.js';
-import { SegmentCheck, type Finding, type RecordingClose, type SegmentSummary } from './segment-check.js';
+import type { Finding, RecordingClose, SegmentSummary } from './segment-check.js';
+import { SegmentJob } from './segment-job.js';
 
 export type { Finding } from './segment-check.js';
 
 export interface VerifyBundleOptions {
   /** The IT gateway audit key the verifier trusts (from the portal, or an out-of-band copy). */
   readonly expectedPublicKey?: Uint8Array;
+  /** Tests only: another script for the events worker (one that dies, to show verify fails closed). */
+  readonly segmentWorkerUrl?: URL;
 }
 
 export interface BundleVerification {
@@ -189,12 +192,38 @@ export async function verifyBundle(input: Readable, options: VerifyBundleOptions
       for await (const chunk of entry.stream) onBytes(chunk);
       return undefined;
     }
-    const check = new SegmentCheck(log, spec, m, checkpoints, key.value, findings, recordingCloses);
-    const problem = await forEachLine(entry.stream, MAX_LINE_BYTES, onBytes, (line) => {
-      if (line !== '') check.line(line);
+    // The events check runs on a worker thread while this one reads on (segment-job.ts). Its
+    // findings go where an inline check would have put them, ahead of anything found meanwhile.
+    await settleSegment();
+    const at = findings.length;
+    const job = new SegmentJob({ log, spec, manifest: { site: m.site, range: m.range, generator: m.generator }, checkpoints, publicKey: key.value }, options.segmentWorkerUrl);
+    try {
+      for await (const chunk of entry.stream) {
+        onBytes(chunk);
+        await job.write(chunk);
+      }
+    } catch (e) {
+      await job.abort();
+      throw e;
+    }
+    pendingSegment = job.finish().then((r) => {
+      if (!r.ok) {
+        findings.splice(at, 0, { level: 'error', check: 'events.verifier', message: `${entry.name} could not be checked: ${r.reason}`, file: entry.name, log });
+        return;
+      }
+      const late = [...r.findings];
+      if (r.problem !== undefined) late.push({ level: 'error', check: 'file.read', message: `${entry.name} could not be read: ${r.problem}`, file: entry.name });
+      findings.splice(at, 0, ...late);
+      for (const [sessionId, close] of r.recordingCloses) recordingCloses.set(sessionId, close);
+      logs[log].segment = r.segment;
     });
-    logs[log].segment = check.finish();
-    return problem;
+    return undefined;
+  };
+  let pendingSegment: Promise<void> | undefined;
+  const settleSegment = async (): Promise<void> => {
+    const p = pendingSegment;
+    pendingSegment = undefined;
+    await p;
   };
 
   try {
@@ -214,6 +243,7 @@ export async function verifyBundle(input: Readable, options: VerifyBundleOptions
   } catch (e) {
     error('bundle.read', `the bundle is not a readable tar.gz: ${(e as Error).message}`);
   }
+  await settleSegment();
   if (index === 0) error('bundle.read', 'the bundle is empty');
 
   if (manifest !== undefined) finalChecks(manifest);
