@@ -27,7 +27,7 @@ import { verifySignature } from '../crypto/signing.js';
 import { MANIFEST_FILE, MAX_LINE_BYTES, MAX_MANIFEST_BYTES, SIGNATURE_FILE, checkpointsFile, eventsFile, parseCheckpointLine, parseManifest, type BundleManifest, type ManifestFile } from './bundle-manifest.js';
 import { forEachLine, readBundleEntries, readSmallEntry, type BundleEntry } from './bundle-reader.js';
 import { AUDIT_LOG_NAMES, type AuditLogName } from './event-formats.js';
-import type { Finding, RecordingClose, SegmentSummary } from './segment-check.js';
+import { SegmentCheck, type Finding, type RecordingClose, type SegmentSummary } from './segment-check.js';
 import { SegmentJob } from './segment-job.js';
 
 export type { Finding } from './segment-check.js';
@@ -35,9 +35,16 @@ export type { Finding } from './segment-check.js';
 export interface VerifyBundleOptions {
   /** The IT gateway audit key the verifier trusts (from the portal, or an out-of-band copy). */
   readonly expectedPublicKey?: Uint8Array;
-  /** Tests only: another script for the events worker (one that dies, to show verify fails closed). */
-  readonly segmentWorkerUrl?: URL;
+  /**
+   * Events files of at least `minBytes` (default EVENTS_WORKER_MIN_BYTES) are checked on a worker
+   * thread; smaller ones inline, where starting a thread costs more than it saves. Tests set
+   * `minBytes: 0` to force the worker, and `url` to a worker that dies to show verify fails closed.
+   */
+  readonly eventsWorker?: { readonly minBytes?: number; readonly url?: URL };
 }
+
+/** About 10,000 events: below that a worker thread's start (~0.1 to 0.3 s) is not won back. */
+export const EVENTS_WORKER_MIN_BYTES = 4 * 1024 * 1024;
 
 export interface BundleVerification {
   readonly ok: boolean;
@@ -192,11 +199,19 @@ export async function verifyBundle(input: Readable, options: VerifyBundleOptions
       for await (const chunk of entry.stream) onBytes(chunk);
       return undefined;
     }
-    // The events check runs on a worker thread while this one reads on (segment-job.ts). Its
-    // findings go where an inline check would have put them, ahead of anything found meanwhile.
     await settleSegment();
+    if (entry.size < (options.eventsWorker?.minBytes ?? EVENTS_WORKER_MIN_BYTES)) {
+      const check = new SegmentCheck(log, spec, m, checkpoints, key.value, findings, recordingCloses);
+      const problem = await forEachLine(entry.stream, MAX_LINE_BYTES, onBytes, (line) => {
+        if (line !== '') check.line(line);
+      });
+      logs[log].segment = check.finish();
+      return problem;
+    }
+    // A big one is checked on a worker thread while this one reads on (segment-job.ts). Its
+    // findings go where the inline check would have put them, ahead of anything found meanwhile.
     const at = findings.length;
-    const job = new SegmentJob({ log, spec, manifest: { site: m.site, range: m.range, generator: m.generator }, checkpoints, publicKey: key.value }, options.segmentWorkerUrl);
+    const job = new SegmentJob({ log, spec, manifest: { site: m.site, range: m.range, generator: m.generator }, checkpoints, publicKey: key.value }, options.eventsWorker?.url);
     try {
       for await (const chunk of entry.stream) {
         onBytes(chunk);
