@@ -15,6 +15,7 @@
  *                     the whole time range (the events around it lie outside it), counts match the
  *                     manifest, and the CSV and CEF files say exactly what the verified JSON Lines say;
  *  - `recording.hash` a recording whose session's OT `recording.close` event carries a hash matches it.
+ * A big events file's check runs on a worker thread (segment-job.ts) with the same verdict as inline.
  * What it cannot prove is listed in docs/audit.md (withheld IT spans are taken on the signer's word;
  * events after the last signed checkpoint of a log are only as good as the export signature).
  */
