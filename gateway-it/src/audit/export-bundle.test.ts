@@ -65,6 +65,31 @@ test('a fresh bundle verifies, holds the range completely, and reports progress'
   assert.deepEqual(unverified.findings.map((f) => f.check), ['manifest.signer'], 'without an expected key: a warning only');
 });
 
+test('checked on a worker thread, a bundle gives exactly the inline verdict; a dead worker fails it closed', { timeout: 30_000 }, async (t) => {
+  const logs = twoLogs();
+  const { dir, path } = await exportPlant1(t, logs);
+  const key = logs.itKey.publicKey;
+  // A tampered copy too (two OT events swapped, re-signed): the findings must come out the same, in the same order.
+  const swappedPath = await tamper(path, dir, 'swapped', (files) => {
+    const f = files.find((x) => x.name === 'events/ot.jsonl');
+    assert.ok(f !== undefined);
+    const l = f.data.toString('utf8').split('\n');
+    [l[3], l[4]] = [l[4] ?? '', l[3] ?? ''];
+    f.data = Buffer.from(l.join('\n'));
+  }, generateSigningKeyPair());
+  for (const p of [path, swappedPath]) {
+    const inline = await verifyBundle(createReadStream(p), { expectedPublicKey: key });
+    const threaded = await verifyBundle(createReadStream(p), { expectedPublicKey: key, eventsWorker: { minBytes: 0 } });
+    assert.equal(inline.ok, p === path);
+    assert.deepEqual(threaded, inline);
+  }
+  const dead = await verifyBundle(createReadStream(path), { expectedPublicKey: key, eventsWorker: { minBytes: 0, url: new URL('data:text/javascript,process.exit(1)') } });
+  assert.equal(dead.ok, false);
+  assert.deepEqual(errorChecks(dead), ['events.verifier events/it.jsonl', 'events.verifier events/ot.jsonl']);
+  assert.match(dead.findings[0]?.message ?? '', /could not be checked: the events worker exited \(code 1\) before reporting/);
+  assert.equal(dead.logs.ot, undefined, 'no summary for a log that was not checked');
+});
+
 test('a site\'s bundle never contains another site\'s events, nor site-less IT events', { timeout: 30_000 }, async (t) => {
   const logs = twoLogs();
   const { path } = await exportPlant1(t, logs);

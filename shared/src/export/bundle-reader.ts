@@ -20,7 +20,7 @@ export interface BundleEntry {
 export async function* readBundleEntries(input: Readable): AsyncGenerator<BundleEntry> {
   const ex = extract();
   let failure: Error | undefined;
-  pipeline(input, createGunzip(), ex, (e) => {
+  pipeline(input, createGunzip({ chunkSize: 128 * 1024 }), ex, (e) => {
     if (e !== null && e !== undefined) failure = e;
   });
   try {
@@ -43,29 +43,49 @@ export async function* readBundleEntries(input: Readable): AsyncGenerator<Bundle
  * Returns a problem description, or undefined.
  */
 export async function forEachLine(stream: AsyncIterable<Buffer>, maxLineBytes: number, onBytes: (chunk: Buffer) => void, onLine: (line: string) => void): Promise<string | undefined> {
-  let carry: Buffer | undefined;
-  let problem: string | undefined;
+  const lines = new LineSplitter(maxLineBytes, onLine);
   for await (const chunk of stream) {
     onBytes(chunk);
-    if (problem !== undefined) continue;
-    let buf = carry === undefined ? chunk : Buffer.concat([carry, chunk]);
+    lines.push(chunk);
+  }
+  return lines.end();
+}
+
+/**
+ * forEachLine's line splitting, fed chunk by chunk (the events worker receives its bytes as
+ * messages, not as a stream). Same rules: a line over `maxLineBytes` stops line delivery.
+ */
+export class LineSplitter {
+  private carry: Buffer | undefined;
+  private problem: string | undefined;
+
+  constructor(private readonly maxLineBytes: number, private readonly onLine: (line: string) => void) {}
+
+  push(chunk: Buffer): void {
+    if (this.problem !== undefined) return;
+    let buf = this.carry === undefined ? chunk : Buffer.concat([this.carry, chunk]);
     let start = 0;
     for (;;) {
       const nl = buf.indexOf(10, start);
       if (nl < 0) break;
-      onLine(buf.toString('utf8', start, nl));
+      this.onLine(buf.toString('utf8', start, nl));
       start = nl + 1;
     }
     buf = buf.subarray(start);
-    if (buf.length > maxLineBytes) {
-      problem = `a line is longer than ${maxLineBytes} bytes`;
-      carry = undefined;
-      continue;
+    if (buf.length > this.maxLineBytes) {
+      this.problem = `a line is longer than ${this.maxLineBytes} bytes`;
+      this.carry = undefined;
+      return;
     }
-    carry = buf.length === 0 ? undefined : Buffer.from(buf);
+    this.carry = buf.length === 0 ? undefined : Buffer.from(buf);
   }
-  if (problem === undefined && carry !== undefined && carry.length > 0) onLine(carry.toString('utf8'));
-  return problem;
+
+  /** Delivers a final line without "\n"; returns the problem, if any. */
+  end(): string | undefined {
+    if (this.problem === undefined && this.carry !== undefined && this.carry.length > 0) this.onLine(this.carry.toString('utf8'));
+    this.carry = undefined;
+    return this.problem;
+  }
 }
 
 /** Reads a whole (small) entry into memory, refusing more than `maxBytes`. */

