@@ -35,6 +35,9 @@ import { AssetCatalogueStore } from './store/asset-catalogue-store.js';
 import { SiteGatewayStore } from './store/site-gateway-store.js';
 import { OtAuditStore } from './store/ot-audit-store.js';
 import { OtAuditIngest } from './audit/ot-audit-ingest.js';
+import { RecordingIngest } from './recording/recording-ingest.js';
+import { RecordingLibrary } from './recording/recording-library.js';
+import { RecordingStore } from './store/recording-store.js';
 import { SiteEnrollment } from './sites/site-enrollment.js';
 import { updateSiteCatalogue } from './sites/site-catalogue.js';
 import { AccessRequestStore } from './store/access-request-store.js';
@@ -47,6 +50,13 @@ import { AccessViews } from './access/views.js';
 import { noNotifications, type Notifier } from './notify/notification.js';
 import { WebhookNotifier } from './notify/webhook-notifier.js';
 import { createSessionAuthenticator } from './http/session-authenticator.js';
+import { ingestedSiteEvents, sqliteAuditChain, type SiteEventSource } from './audit/audit-chain.js';
+import { noArtifacts } from './audit/export-bundle.js';
+import { ExportJobs } from './audit/export-jobs.js';
+import { AuditSearch } from './audit/audit-search.js';
+import { SiemForwarder } from './audit/siem/siem-forwarder.js';
+import { hostname } from 'node:os';
+import { attachTerminalEndpoint, type TerminalEndpoint } from './http/terminal/terminal-endpoint.js';
 import { OperatorSessions, withLocalSessionEnd } from './sessions/operator-sessions.js';
 import { loadOrCreateSshHostKey, type SshHostKey } from './ssh/ssh-host-key.js';
 import { startSshEndpoint, type SshEndpoint } from './ssh/ssh-endpoint.js';
@@ -87,8 +97,18 @@ export interface ItServices {
   readonly enrollment: SiteEnrollment;
   /** Each OT gateway's audit chain as ingested over the link. */
   readonly otAudit: OtAuditStore;
+  /** Each site's OT audit chain as ingested (the link's ingest provides it; none until then). */
+  readonly siteEvents: SiteEventSource;
+  /** Signed per-site export bundles (the portal's export page). */
+  readonly exports: ExportJobs;
+  /** The auditor's search and asset/time page (audits each call). */
+  readonly auditSearch: AuditSearch;
+  /** Live forwarding to the SIEM collector, when `siem` is configured (started with the gateway). */
+  readonly siem: SiemForwarder | undefined;
   /** Opens operator sessions (access check, ticket, site) and keeps the registry of live ones. */
   readonly sessions: OperatorSessions;
+  /** Session recordings shipped by the sites over the link (store and forward, hash-checked). */
+  readonly recordings: RecordingIngest;
   /** The SSH endpoint's host key (undefined when `ssh.enabled` is false). */
   readonly sshHostKey: SshHostKey | undefined;
 }
@@ -152,6 +172,9 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
   const gateways = new SiteGatewayStore(db);
   const otAudit = new OtAuditStore(db);
   const ingest = new OtAuditIngest({ db, audit, store: otAudit, clock: deps.clock });
+  const recordingStore = new RecordingStore(db);
+  const recordings = new RecordingIngest({ db, audit, store: recordingStore, clock: deps.clock, log: deps.log.child({ component: 'recordings' }), dir: join(config.dataDir, 'recordings') });
+  const recordingLibrary = new RecordingLibrary({ store: recordingStore, audit, pathOf: (site, id) => recordings.pathOf(site, id) });
   const linkLog = deps.log.child({ component: 'link' });
   const siteLinks = new SiteLinks({
     clock: deps.clock,
@@ -165,6 +188,7 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
       log: linkLog,
       audit,
       ingest,
+      recordings,
       gateways,
       updateCatalogue: (site, gatewayId, assets) => updateSiteCatalogue({ db, audit, catalogues: catalogue, clock: deps.clock }, site, gatewayId, assets),
       heartbeatMs: Math.round(config.link.heartbeatSeconds * 1000),
@@ -219,9 +243,54 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
     },
     { grantKey, audit, links: () => services.links },
   );
+  // The audit services read each site's OT chain as the link ingested it.
+  const siteEvents: SiteEventSource = ingestedSiteEvents(db, (site) => gateways.latest(site));
+  const itChain = sqliteAuditChain(db, auditKey.publicKey);
+  const auditSearch = new AuditSearch({ audit, itChain, siteEvents });
+  const exports = new ExportJobs({
+    audit,
+    itChain,
+    siteEvents,
+    artifacts: noArtifacts,
+    signingKey: auditKey,
+    clock: deps.clock,
+    ids: deps.ids,
+    exportDir: join(config.dataDir, 'exports'),
+    siteExists: (site) => sites.get(site) !== undefined,
+  });
+  const siemConfig = config.siem;
+  const siem =
+    siemConfig === undefined
+      ? undefined
+      : new SiemForwarder({
+          db,
+          audit,
+          itChain,
+          siteEvents,
+          clock: deps.clock,
+          log: deps.log.child({ component: 'siem' }),
+          target: {
+            host: siemConfig.host,
+            port: siemConfig.port,
+            caFile: siemConfig.caFile,
+            timeoutMs: siemConfig.timeoutSeconds * 1000,
+            ...(siemConfig.serverName === undefined ? {} : { serverName: siemConfig.serverName }),
+            ...(siemConfig.certFingerprint === undefined ? {} : { certFingerprint: siemConfig.certFingerprint }),
+            ...(siemConfig.clientCertFile === undefined || siemConfig.clientKeyFile === undefined ? {} : { clientCertFile: siemConfig.clientCertFile, clientKeyFile: siemConfig.clientKeyFile }),
+          },
+          syslog: { facility: siemConfig.facility, hostname: siemConfig.hostname ?? hostname(), enterpriseId: siemConfig.enterpriseId, payload: siemConfig.payload, version: AIRLOCK_VERSION },
+          forward: siemConfig.forward,
+          startAt: siemConfig.startAt,
+          batchEvents: siemConfig.batchEvents,
+          retryMinMs: siemConfig.retryMinSeconds * 1000,
+          retryMaxMs: siemConfig.retryMaxSeconds * 1000,
+          pollMs: siemConfig.pollSeconds * 1000,
+        });
   const liveSessions = new OperatorSessions({ tickets: access.tickets, siteCommands: baseCommands, userName: (id) => users.getById(id)?.name, audit, clock: deps.clock, log: deps.log.child({ component: 'sessions' }) });
   sessions = liveSessions;
-  const services: ItServices = { config, db, audit, sites, users, userAdmin, tls, auditKey, grantKey, links, catalogue, auth, access, siteCommands, notifier, gateways, enrollment, otAudit, sessions: liveSessions, sshHostKey };
+  const services: ItServices = { config, db, audit, sites, users, userAdmin, tls, auditKey, grantKey, links, catalogue, auth, access, siteCommands, notifier, gateways, enrollment, otAudit, siteEvents, exports, auditSearch, siem, sessions: liveSessions, sshHostKey, recordings };
+  // Declared before the portal so its connect hints show the port the endpoint really bound (0 = any in tests).
+  let sshEndpoint: SshEndpoint | undefined;
   const buildApp = (): ReturnType<typeof createHttpApp> =>
     createHttpApp({
       log: deps.log,
@@ -231,14 +300,17 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
         clock: deps.clock,
         auth,
         access,
-        ...(sshHostKey === undefined ? {} : { sshHint: { host: new URL(config.http.publicUrl ?? `https://${config.ssh.listen}`).hostname, port: config.ssh.port }, sshHostKey: { fingerprint: sshHostKey.fingerprint, publicKey: sshHostKey.publicKey } }),
+        siteEnrollment: enrollment,
+        sessions: liveSessions,
+        recordings: recordingLibrary,
+        ...(sshHostKey === undefined ? {} : { sshHint: sshHintFor(config, () => sshEndpoint?.port), sshHostKey: { fingerprint: sshHostKey.fingerprint, publicKey: sshHostKey.publicKey } }),
       },
       sites: { enrollment },
     });
 
   let listener: HttpsListener | undefined;
   let endpoint: LinkEndpoint | undefined;
-  let sshEndpoint: SshEndpoint | undefined;
+  let terminal: TerminalEndpoint | undefined;
   let pruneTimer: TimerHandle | undefined;
   let stopped = false;
   return {
@@ -248,6 +320,7 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
       listener = await listenHttps(buildApp(), tls, config.http.host, config.http.port);
       const authenticator = new LinkAuthenticator({ gateways, audit, clock: deps.clock, log: linkLog, tlsFingerprint: tls.fingerprint, handshakeTimeoutMs: config.link.handshakeTimeoutSeconds * 1000 });
       endpoint = attachLinkEndpoint(listener.server, { authenticator, links: siteLinks, clock: deps.clock, log: linkLog });
+      terminal = attachTerminalEndpoint(listener.server, { sessions: liveSessions, credentials: { sessions: auth.sessions, users, clock: deps.clock }, audit, clock: deps.clock, log: deps.log.child({ component: 'web-terminal' }) });
       access.grants.start();
       if (sshHostKey !== undefined) {
         sshEndpoint = await startSshEndpoint({
@@ -262,6 +335,7 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
       pruneTimer = deps.clock.setInterval(() => auth.throttle.prune(deps.clock.now()), 3_600_000);
       audit.append({ action: 'gateway.start', actor: 'system:it', outcome: 'success', details: { version: AIRLOCK_VERSION, httpsPort: listener.port } });
       const url = config.http.publicUrl ?? `https://${config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host}:${listener.port}`;
+      siem?.start();
       deps.log.info('IT gateway listening', { url, tlsFingerprintSha256: tls.fingerprint, version: AIRLOCK_VERSION });
       const ssh = sshEndpoint === undefined || sshHostKey === undefined ? {} : { ssh: { port: sshEndpoint.port, fingerprint: sshHostKey.fingerprint, publicKey: sshHostKey.publicKey } };
       return { httpsPort: listener.port, url, tlsFingerprint: tls.fingerprint, ...ssh };
@@ -272,14 +346,28 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
       access.grants.stop();
       pruneTimer?.cancel();
       endpoint?.detach();
+      terminal?.detach();
       liveSessions.closeAll('IT gateway stopping');
       await sshEndpoint?.close();
       await siteLinks.closeAll('IT gateway stopping');
       await listener?.close();
       await notifier.close?.();
       if (listener !== undefined) audit.append({ action: 'gateway.stop', actor: 'system:it', outcome: 'success' });
+      // gateway.stop may not reach the collector now; it stays behind the cursor and goes out at the next start.
+      await siem?.stop();
       audit.close();
       db.close();
+    },
+  };
+}
+
+/** Where operators point `ssh -p`: the public host name, and the bound port once the endpoint listens. */
+function sshHintFor(config: ItConfig, boundPort: () => number | undefined): { readonly host: string; readonly port: number } {
+  const host = new URL(config.http.publicUrl ?? `https://${config.ssh.listen}`).hostname;
+  return {
+    host,
+    get port(): number {
+      return boundPort() ?? config.ssh.port;
     },
   };
 }

@@ -19,6 +19,13 @@ import type { RoleAssignment } from './store/user-store.js';
 import { AirlockError } from '../../shared/src/errors.js';
 import { formatIssues } from '../../shared/src/config/format-issues.js';
 import { windowRuleSchema, type WindowRule } from './access/window-rules.js';
+import { verifyExportCommand } from './audit/verify-export-command.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { initCrypto } from '../../shared/src/crypto/sodium.js';
+import { readSecretFile } from '../../shared/src/crypto/key-file.js';
+import { publicKeyOf } from '../../shared/src/crypto/signing.js';
+import { toBase64Url } from '../../shared/src/crypto/encoding.js';
 
 const PROGRAM = 'airlock-it';
 
@@ -154,7 +161,8 @@ heartbeat. To bring the site back, issue a new token and enroll a gateway with a
                    [--display-name <text>] [--company <name> --contract-end YYYY-MM-DD] [--break-glass] [--json]
 
 Roles: admin, engineer, vendor, ot-owner@<site>, auditor@<site>. Vendors need --company and
---contract-end. Prints the initial password and the TOTP secret and otpauth:// URI once.`,
+--contract-end. --break-glass marks the account for emergency access. Prints, once, the initial
+password, the TOTP secret and otpauth:// URI and ten recovery codes (--json: as one JSON object).`,
     async run(argv) {
       const a = parseCommand(argv, {
         config: { type: 'string' },
@@ -273,6 +281,24 @@ next day); one-off times are ISO 8601 with an offset, e.g. 2026-03-29T22:00:00+0
       const rule = ruleFromArgs(v);
       const x = await withGateway(configFrom(v.config), (gw) => gw.services.access.windows.addSchedule({ cli: cliActor() }, v.site ?? '', { vendor: v.vendor ?? '', asset: v.asset ?? '', profile: v.profile ?? '', label: v.label ?? '', rule }));
       process.stdout.write(`${JSON.stringify({ schedule: x.id, site: x.site, vendor: x.vendor.name, asset: x.asset, profile: x.profile, rule: x.description })}\n`);
+      return 0;
+    },
+  },
+  'verify-export': verifyExportCommand,
+  'audit-key': {
+    summary: 'print the audit public key that signs checkpoints and export bundles (for verify-export --public-key)',
+    usage: `usage: ${PROGRAM} audit-key --config <file>
+
+Prints the IT gateway's Ed25519 audit public key (base64url). Give it to auditors out of band;
+\`${PROGRAM} verify-export <bundle> --public-key <key>\` then proves a bundle was signed by this gateway.`,
+    async run(argv) {
+      const a = parseCommand(argv, { config: { type: 'string' } });
+      if (!a.ok) throw new UsageError(a.error);
+      const config = configFrom(a.value.values.config);
+      await initCrypto();
+      const path = join(config.dataDir, 'keys', 'audit-signing.key');
+      if (!existsSync(path)) throw new AirlockError('not_found', 'audit.no_key', `no audit key at ${path}: start the gateway once to create it`);
+      process.stdout.write(`${toBase64Url(publicKeyOf(readSecretFile(path, 64)))}\n`);
       return 0;
     },
   },

@@ -26,18 +26,37 @@ import { Lockdown, describeLockdown } from './grants/lockdown.js';
 import { TicketVerifier } from './grants/ticket-verifier.js';
 import { SessionManager } from './sessions/session-manager.js';
 import type { ProtocolBroker } from './sessions/protocol-broker.js';
+import { createModbusBroker } from './protocols/modbus/modbus-broker.js';
 import { AuditOutbox } from './audit/audit-outbox.js';
 import { LinkClient, type LinkCommandHandler } from './link/link-client.js';
+import { RecordingShipper, type RecordingOutbox } from './link/recording-shipper.js';
+import { recordingOutboxOf } from './link/recording-outbox.js';
+import { loadOrCreateVaultKey, openVault, type Vault } from './vault/vault.js';
+import { createSshBroker } from './protocols/ssh/ssh-broker.js';
+import { createRecordings, type Recordings } from './recording/recordings.js';
 import type { Protocol } from '../../shared/src/model/session-ticket.js';
+import type { PlantCredential } from './protocols/opcua/opcua-plant-client.js';
 
 export interface OtDeps {
   readonly clock: Clock;
   readonly ids: IdGenerator;
   readonly log: Logger;
-  /** One broker per protocol this gateway brokers; sessions for other protocols are refused. */
+  /** One broker per protocol this gateway brokers (default: defaultBrokers(); the SSH broker over the vault is added when none is given for ssh); sessions for other protocols are refused. */
   readonly brokers?: readonly ProtocolBroker[];
+  /**
+   * The plant-side login for an asset (OPC UA today), until the vault provides it; never logged.
+   * Without it, OPC UA sessions are refused for want of a credential.
+   */
+  readonly plantCredential?: (assetName: string) => Promise<PlantCredential | undefined>;
+  /** For tests: where session recordings are shipped from (default: the recording store). */
+  readonly recordingOutbox?: RecordingOutbox;
   /** For tests: the jitter source of the reconnect backoff. */
   readonly random?: () => number;
+}
+
+/** The brokers a running gateway registers: one per protocol it can broker. */
+export function defaultBrokers(): ProtocolBroker[] {
+  return [createModbusBroker()];
 }
 
 /** How often the running gateway re-reads the lockdown switches (the CLI may change them). */
@@ -55,6 +74,12 @@ export interface OtServices {
   readonly sessions: SessionManager;
   readonly outbox: AuditOutbox;
   readonly link: LinkClient;
+  /** Target credentials, sealed under the master key file. */
+  readonly vault: Vault;
+  /** Session recordings (asciicast v2 files) and their store-and-forward API for the link. */
+  readonly recordings: Recordings;
+  /** The SSH broker, for the link to hand `ssh-session` tickets to. */
+  readonly sshBroker: ProtocolBroker;
 }
 
 export interface OtGateway {
@@ -67,6 +92,54 @@ export function identityKeyPath(dataDir: string): string {
   return join(dataDir, 'keys', 'ot-identity.key');
 }
 
+export function vaultKeyPath(config: OtConfig): string {
+  return config.vault.masterKeyFile ?? join(config.dataDir, 'keys', 'vault-master.key');
+}
+
+function auditLogFor(config: OtConfig, db: Db, identity: SigningKeyPair, deps: Pick<OtDeps, 'clock' | 'ids'>): AuditLog {
+  return new AuditLog({
+    db,
+    clock: deps.clock,
+    ids: deps.ids,
+    signingKey: identity,
+    checkpointEvery: config.audit.checkpointEvery,
+    checkpointIntervalMs: config.audit.checkpointIntervalSeconds * 1000,
+  });
+}
+
+export interface OfflineVault {
+  readonly vault: Vault;
+  readonly policy: LocalPolicy;
+  readonly audit: AuditLog;
+  close(): void;
+}
+
+/**
+ * The vault without the gateway, for the CLI verbs (vault-set, vault-list, vault-rotate): the same
+ * database, audit chain (WAL; appends are serialized by SQLite) and master key as the running gateway.
+ */
+export async function openOfflineVault(config: OtConfig, deps: Pick<OtDeps, 'clock' | 'ids'>): Promise<OfflineVault> {
+  await initCrypto();
+  const policyResult = loadLocalPolicy(config.policyFile);
+  if (!policyResult.ok) {
+    throw new AirlockError('bad_request', 'policy.invalid', `local policy ${config.policyFile} is invalid: ${formatProblems(policyResult.error)}`);
+  }
+  const masterKey = loadOrCreateVaultKey(vaultKeyPath(config));
+  const identity = loadOrCreateSigningKey(identityKeyPath(config.dataDir));
+  const db = openOtDatabase(config.dataDir);
+  const audit = auditLogFor(config, db, identity, { clock: deps.clock, ids: deps.ids });
+  const vault = openVault({ db, audit, clock: deps.clock, site: config.site, masterKey });
+  return {
+    vault,
+    policy: policyResult.value,
+    audit,
+    close() {
+      audit.close();
+      db.close();
+    },
+  };
+}
+
 export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<OtGateway> {
   await initCrypto();
   const policyResult = loadLocalPolicy(config.policyFile);
@@ -75,22 +148,27 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
   }
   const policy = policyResult.value;
   const identity = loadOrCreateSigningKey(identityKeyPath(config.dataDir));
+  const masterKey = loadOrCreateVaultKey(vaultKeyPath(config));
   const db = openOtDatabase(config.dataDir);
-  const audit = new AuditLog({
-    db,
-    clock: deps.clock,
-    ids: deps.ids,
-    signingKey: identity,
-    checkpointEvery: config.audit.checkpointEvery,
-    checkpointIntervalMs: config.audit.checkpointIntervalSeconds * 1000,
-  });
+  const audit = auditLogFor(config, db, identity, deps);
+  const vault = openVault({ db, audit, clock: deps.clock, site: config.site, masterKey });
+  const recordings = createRecordings({ db, audit, clock: deps.clock, ids: deps.ids, site: config.site, dir: join(config.dataDir, 'recordings') });
+  const sshBroker = createSshBroker({ credentials: vault, recordings });
   const state = new GatewayStateStore(db);
   const lockdown = new Lockdown({ db, state, audit, clock: deps.clock, site: config.site });
   const brokers = new Map<Protocol, ProtocolBroker>();
-  for (const b of deps.brokers ?? []) {
+  const given = deps.brokers ?? defaultBrokers();
+  // The OPC UA broker is built here when the policy has OPC UA assets and no test supplied one;
+  // imported only then, because loading node-opcua costs seconds of CPU.
+  const hasOpcua = Object.values(policy.assets).some((a) => a.protocol === 'opcua');
+  const opcua = hasOpcua && !given.some((b) => b.protocol === 'opcua')
+    ? (await import('./protocols/opcua/opcua-broker.js')).createOpcuaBroker({ pkiDir: join(config.dataDir, 'opcua-pki'), getCredential: deps.plantCredential ?? (async () => undefined) })
+    : undefined;
+  for (const b of [...given, ...(opcua === undefined ? [] : [opcua])]) {
     if (brokers.has(b.protocol)) throw new AirlockError('internal', 'broker.duplicate', `two brokers registered for ${b.protocol}`);
     brokers.set(b.protocol, b);
   }
+  if (!brokers.has('ssh')) brokers.set('ssh', sshBroker);
   const verifier = new TicketVerifier({ db, audit, nonces: new TicketNonceStore(db), clock: deps.clock, site: config.site });
   const sessions = new SessionManager({
     audit,
@@ -131,6 +209,7 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
     enrollment: () => readEnrollment(state),
     catalogue: () => catalogue,
     outbox,
+    recordings: new RecordingShipper({ outbox: deps.recordingOutbox ?? recordingOutboxOf(recordings), log: deps.log.child({ component: 'recording-shipper' }) }),
     commands,
     reconnectInitialMs: config.link.reconnectMinSeconds * 1000,
     reconnectMaxMs: config.link.reconnectMaxSeconds * 1000,
@@ -138,7 +217,7 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
     enrollmentPollMs: config.link.enrollmentPollSeconds * 1000,
     ...(deps.random === undefined ? {} : { random: deps.random }),
   });
-  const services: OtServices = { config, policy, db, audit, identity, state, lockdown, sessions, outbox, link };
+  const services: OtServices = { config, policy, db, audit, identity, state, lockdown, sessions, outbox, link, vault, recordings, sshBroker };
   const actor = `system:ot:${config.site}`;
   let unsubscribe: (() => void) | undefined;
   let lockdownWatch: TimerHandle | undefined;
@@ -151,6 +230,8 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
         { action: 'gateway.start', actor, site: config.site, outcome: 'success', details: { version: AIRLOCK_VERSION } },
         { action: 'config.load', actor, site: config.site, outcome: 'success', details: { policyFile: config.policyFile, policySha256: policy.hash, assets: Object.keys(policy.assets).sort() } },
       ]);
+      const recovered = recordings.recover();
+      if (recovered.length > 0) deps.log.warn('recordings left open by a crash were closed', { recordings: recovered.map((r) => r.id) });
       started = true;
       unsubscribe = audit.onAppend(() => link.pump());
       lockdownWatch = deps.clock.setInterval(() => {
@@ -165,6 +246,7 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
       stopped = true;
       lockdownWatch?.cancel();
       await sessions.stop('the OT gateway is stopping');
+      await opcua?.close();
       await link.stop();
       unsubscribe?.();
       if (started) audit.append({ action: 'gateway.stop', actor, site: config.site, outcome: 'success' });

@@ -19,6 +19,16 @@ import { describeLockdown } from './grants/lockdown.js';
 import { formatFingerprint } from '../../shared/src/crypto/hash.js';
 import { toBase64Url } from '../../shared/src/crypto/encoding.js';
 import { userInfo } from 'node:os';
+import { vaultCommands } from './cli/vault-commands.js';
+
+async function readStdin(): Promise<Buffer> {
+  if (process.stdin.isTTY) process.stderr.write('secret (end with Ctrl-D): ');
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  const all = Buffer.concat(chunks);
+  for (const c of chunks) c.fill(0);
+  return all;
+}
 
 const PROGRAM = 'airlock-ot';
 
@@ -126,6 +136,7 @@ the asset catalogue the gateway would publish (no secrets).`,
       return 0;
     },
   },
+  ...vaultCommands({ program: PROGRAM, configFrom, readStdin, operator: `local:${userInfo().username}`, clock: systemClock, ids: randomIds }),
 };
 
 const code = await runCli(PROGRAM, `Airlock OT gateway ${AIRLOCK_VERSION}: the only path into the plant; verifies every session itself.`, commands, process.argv.slice(2), AIRLOCK_VERSION);

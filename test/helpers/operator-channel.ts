@@ -89,9 +89,9 @@ export function createOperatorDriver(): OperatorDriver {
     // After the bytes already written, as a link carrying both in one connection would deliver them.
     send: (m) => setImmediate(() => listeners.forEach((l) => l(m))),
     received,
-    waitFor: (type, timeoutMs = 15_000) => until(() => received.find((m) => m.type === type) as never, `control message ${type}`, timeoutMs),
+    waitFor: (type, timeoutMs = 30_000) => until(() => received.find((m) => m.type === type) as never, `control message ${type}`, timeoutMs),
     output: () => out,
     stderr: () => received.map((m) => (m.type === 'ssh.stderr' ? Buffer.from(m.data, 'base64').toString('utf8') : '')).join(''),
-    waitForOutput: (needle, timeoutMs = 15_000) => until(() => ((typeof needle === 'string' ? out.includes(needle) : needle.test(out)) ? out : undefined), `output ${String(needle)}`, timeoutMs),
+    waitForOutput: (needle, timeoutMs = 30_000) => until(() => ((typeof needle === 'string' ? out.includes(needle) : needle.test(out)) ? out : undefined), `output ${String(needle)}`, timeoutMs),
   };
 }

@@ -2,8 +2,8 @@
  * An OT gateway as its own process with the real SSH broker and an echo broker for Modbus
  * (standing in for the Modbus proxy behind `ssh -L`), for tests and benchmarks that need the OT
  * side in another process: to kill it with SIGKILL mid-session, or to give it its own core and
- * measure its memory. Credentials come from a file holding the target account's password (the
- * vault has its own tests). The gateway must already be enrolled (its data dir holds the
+ * measure its memory. The target account's password comes from a file and is stored in the
+ * gateway's vault before it starts. The gateway must already be enrolled (its data dir holds the
  * enrollment). Prints `{"event":"ready"}` once started; stops on SIGTERM/SIGINT.
  *
  *   node dist/test/helpers/ot-ssh-process.js <ot-config.json> <password-file>
@@ -12,17 +12,15 @@ import { readFileSync } from 'node:fs';
 import { systemClock } from '../../shared/src/clock.js';
 import { randomIds } from '../../shared/src/ids.js';
 import { createLogger } from '../../shared/src/log.js';
-import { createOtGateway } from '../../gateway-ot/src/app.js';
+import { createOtGateway, type OtGateway } from '../../gateway-ot/src/app.js';
 import { otConfigSchema } from '../../gateway-ot/src/config/ot-config.js';
-import { createSshBroker } from '../../gateway-ot/src/protocols/ssh/ssh-broker.js';
-import type { CredentialSource } from '../../gateway-ot/src/vault/credential-lease.js';
 import { echoBroker } from './test-brokers.js';
 
-/** Hands out one fixed password for any account (test stand-in for the vault). */
-export function fixedCredentials(password: string): CredentialSource {
-  return {
-    checkOut: (req) => ({ asset: req.asset, account: req.account, candidates: [{ kind: 'password', bytes: Buffer.from(password) }], confirm: () => undefined, checkIn: () => undefined }),
-  };
+/** Stores `password` in the gateway's vault for the account of every SSH asset of its policy. */
+export function storeTargetPassword(gw: OtGateway, password: string): void {
+  for (const [asset, a] of Object.entries(gw.services.policy.assets)) {
+    if (a.protocol === 'ssh') gw.services.vault.set({ asset, account: a.username, kind: 'password', secret: Buffer.from(password), actor: 'local:test' });
+  }
 }
 
 async function main(): Promise<void> {
@@ -34,7 +32,8 @@ async function main(): Promise<void> {
   const config = otConfigSchema.parse(JSON.parse(readFileSync(configFile, 'utf8')));
   const password = readFileSync(passwordFile, 'utf8').trim();
   const log = createLogger({ name: 'airlock-ot', level: 'warn' });
-  const gw = await createOtGateway(config, { clock: systemClock, ids: randomIds, log, brokers: [createSshBroker({ credentials: fixedCredentials(password) }), echoBroker('modbus')] });
+  const gw = await createOtGateway(config, { clock: systemClock, ids: randomIds, log, brokers: [echoBroker('modbus')] });
+  storeTargetPassword(gw, password);
   await gw.start();
   process.stdout.write(`${JSON.stringify({ event: 'ready', pid: process.pid })}\n`);
   const stop = (): void => void gw.stop().then(() => process.exit(0));

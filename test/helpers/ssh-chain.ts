@@ -10,13 +10,12 @@ import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { generateSync } from 'otplib';
-import { createSshBroker } from '../../gateway-ot/src/protocols/ssh/ssh-broker.js';
 import type { HarnessUser } from './it-harness.js';
 import { SITE, startIt, startOt, type ItFixture, type OtFixture, type StartItOptions } from './link-fixture.js';
 import { makeTempDir } from './temp-dir.js';
 import { distRoot, startNode, type Started } from './processes.js';
 import { echoBroker } from './test-brokers.js';
-import { fixedCredentials } from './ot-ssh-process.js';
+import { storeTargetPassword } from './ot-ssh-process.js';
 import { waitFor } from './wait-for.js';
 import { startSshd, type SshdPeer } from '../peers/sshd.js';
 
@@ -105,7 +104,8 @@ export async function startSshChain(t: Pick<TestContext, 'after'>, o: SshChainOp
     writeFileSync(pw, account.password, { mode: 0o600 });
     otProcess = await startNode(t, [join(distRoot, 'test', 'helpers', 'ot-ssh-process.js'), cfg, pw]);
   } else {
-    ot = await startOt(t, { enrollWith: it, policy, brokers: [createSshBroker({ credentials: fixedCredentials(account.password) }), echoBroker('modbus')] });
+    ot = await startOt(t, { enrollWith: it, policy, brokers: [echoBroker('modbus')] });
+    storeTargetPassword(ot.gw, account.password);
   }
   const s = it.gw.services;
   await waitFor('the site catalogue', () => s.catalogue.get(SITE, 'hmi-1') !== undefined && s.links.get(SITE).state === 'online');

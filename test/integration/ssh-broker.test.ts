@@ -2,7 +2,7 @@
  * The OT SSH broker against a real OpenSSH sshd (test/peers/sshd.ts), driven directly by a test
  * playing the IT side over an in-process OperatorChannel: pty shell and window change, exec with
  * exit status and stderr, exit by signal, exec-only allow-list, host key pinning (refused before
- * any credential is sent), supervised start, and the grant deadline with its warnings (FakeClock).
+ * any credential is sent, so the vault is not even opened), credentials injected from the real vault, supervised start, and the grant deadline with its warnings (FakeClock).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,30 +11,18 @@ import { initCrypto } from '../../shared/src/crypto/sodium.js';
 import type { AssetPolicy } from '../../gateway-ot/src/policy/local-policy.js';
 import { openOtDatabase } from '../../gateway-ot/src/store/ot-database.js';
 import { createSshBroker } from '../../gateway-ot/src/protocols/ssh/ssh-broker.js';
-import type { CredentialLease, CredentialSource } from '../../gateway-ot/src/vault/credential-lease.js';
+import { openVault } from '../../gateway-ot/src/vault/vault.js';
+import { generateAeadKey } from '../../shared/src/crypto/aead.js';
+import { sequentialIds } from '../../shared/src/ids.js';
+import { createRecordings } from '../../gateway-ot/src/recording/recordings.js';
+import { join } from 'node:path';
+import { asciinemaCat } from '../helpers/asciinema.js';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createOperatorDriver } from '../helpers/operator-channel.js';
 import { createTestAudit, makeBrokerSession } from '../helpers/broker-session.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { newHostKey, startSshd } from '../peers/sshd.js';
-
-/** Hands out one fixed password and counts check-outs (the vault has its own tests). */
-function fixedCredentials(password: string): CredentialSource & { checkOuts: number; checkIns: number } {
-  const source = {
-    checkOuts: 0,
-    checkIns: 0,
-    checkOut(req: { asset: string; account: string }): CredentialLease {
-      source.checkOuts++;
-      return {
-        asset: req.asset,
-        account: req.account,
-        candidates: [{ kind: 'password', bytes: Buffer.from(password) }],
-        confirm: () => undefined,
-        checkIn: () => void source.checkIns++,
-      };
-    },
-  };
-  return source;
-}
 
 test('SSH broker against a real sshd', { timeout: 120_000 }, async (t) => {
   await initCrypto();
@@ -59,8 +47,23 @@ test('SSH broker against a real sshd', { timeout: 120_000 }, async (t) => {
       },
       ...over,
     }) as AssetPolicy;
-  const creds = fixedCredentials(user.password);
-  const broker = createSshBroker({ credentials: creds });
+  const vault = openVault({ db, audit, clock, site: 'plant-a', masterKey: generateAeadKey() });
+  vault.set({ asset: 'hmi-1', account: user.name, kind: 'password', secret: Buffer.from(user.password), actor: 'local:root' });
+  const count = (action: string): number => {
+    let n = 0;
+    for (let seq = 1; seq <= audit.head().seq; seq++) if (audit.get(seq)?.action === action) n++;
+    return n;
+  };
+  const creds = {
+    get checkOuts() {
+      return count('vault.checkout');
+    },
+    get checkIns() {
+      return count('vault.checkin');
+    },
+  };
+  const recordings = createRecordings({ db, audit, clock, ids: sequentialIds(), site: 'plant-a', dir: join(makeTempDir(t), 'recordings') });
+  const broker = createSshBroker({ credentials: vault, recordings });
   const open = (profileName: string, a: AssetPolicy = asset(), ticket: Record<string, unknown> = {}) => {
     const s = makeBrokerSession({ audit, clock, assetName: 'hmi-1', asset: a, profileName, ticket });
     const d = createOperatorDriver();
@@ -77,6 +80,7 @@ test('SSH broker against a real sshd', { timeout: 120_000 }, async (t) => {
     d.stream.write('echo "ok-$((6*7))"; tty\n');
     await d.waitForOutput(/ok-42\r?\n\/dev\/pts\//);
     d.send({ type: 'ssh.window', cols: 132, rows: 50, width: 0, height: 0 });
+    await new Promise((r) => setImmediate(r)); // the driver delivers control messages on the next turn
     d.stream.write('stty size\n');
     await d.waitForOutput('50 132');
     d.stream.write('exit 0\n');
@@ -84,6 +88,22 @@ test('SSH broker against a real sshd', { timeout: 120_000 }, async (t) => {
     assert.equal(exit.status, 0);
     assert.equal((await ended).reason, 'exit');
     assert.equal(events('ssh.command').length, 0);
+    // The recording: asciicast v2 with what was typed and shown, its hash in the audit chain, playable.
+    const closed = events('recording.close')[0];
+    assert.ok(closed, 'recording.close audited');
+    const file = recordings.listUnsent().find((r) => r.id === closed.details['recordingId'])?.file ?? '';
+    const bytes = readFileSync(file);
+    assert.equal(createHash('sha256').update(bytes).digest('hex'), closed.details['sha256']);
+    const [head, ...lines] = bytes.toString('utf8').trimEnd().split('\n');
+    const header = JSON.parse(head ?? '') as Record<string, unknown>;
+    assert.deepEqual([header['version'], header['width'], header['height']], [2, 80, 24]);
+    const evs = lines.map((l) => JSON.parse(l) as [number, string, string]);
+    assert.ok(evs.every(([time, code, data]) => typeof time === 'number' && ['o', 'i', 'r'].includes(code) && typeof data === 'string'));
+    assert.match(evs.filter((e) => e[1] === 'i').map((e) => e[2]).join(''), /echo "ok-\$\(\(6\*7\)\)"; tty\n/);
+    assert.match(evs.filter((e) => e[1] === 'o').map((e) => e[2]).join(''), /ok-42/);
+    assert.ok(evs.some((e) => e[1] === 'r' && e[2] === '132x50'));
+    const played = asciinemaCat(file);
+    assert.match(played, /ok-42/);
   });
 
   await t.test('exec: stdout, stderr, exit status and eof', async () => {
@@ -188,6 +208,8 @@ test('SSH broker against a real sshd', { timeout: 120_000 }, async (t) => {
     assert.equal((await ended).reason, 'grant_end');
     assert.match(d.output(), /grant for this session has ended/);
     assert.deepEqual(events('session.warn').map((e) => e.details['minutesLeft']), [5, 1]);
+    const rec = recordings.listUnsent().find((r) => r.id === events('recording.close')[0]?.details['recordingId']);
+    assert.match(readFileSync(rec?.file ?? '', 'utf8'), /This session ends in 1 minute/, 'notices are recorded');
     assert.equal(creds.checkIns, checkInsBefore + 1);
   });
 

@@ -12,7 +12,7 @@ import type { RequestAssetRow, RequestRow } from '../store/access-request-store.
 import { accountRefusal, contractEndsAt } from '../auth/account-status.js';
 import { requireSite, requireText, type AccessDeps } from './access-deps.js';
 import type { RequestView } from './views.js';
-import { canRequest, canSeeAccess, isOtOwnerOf, isVendor, sitesWithRole, type Actor } from './visibility.js';
+import { canRequest, canSeeAccess, isVendor, sitesWithRole, type Actor } from './visibility.js';
 import type { WindowService } from './window-service.js';
 import { firstUncovered, occurrences } from './window-rules.js';
 import { formatLocal } from './zoned-time.js';
@@ -192,10 +192,5 @@ export class RequestService {
         throw new AirlockError('access_denied', 'request.outside_schedule', `${a.asset} (${a.profile}): your job schedule does not cover ${formatLocal(gap, timeZone)} (${timeZone})`, { details: { field: 'start', asset: a.asset, uncoveredFrom: new Date(gap).toISOString() } });
       }
     }
-  }
-
-  /** Whether the actor is an OT owner of the request's site (for the faces' buttons). */
-  isOwnerOf(actor: Actor, r: Pick<RequestRow, 'site'>): boolean {
-    return isOtOwnerOf(actor, r.site);
   }
 }

@@ -2,7 +2,7 @@
  * The read models the portal and the API show for requests and grants: one shape for both faces.
  * Times are epoch milliseconds; the faces format them (ISO 8601 in JSON, site time in pages).
  */
-import type { AccessRequestStore, RequestAssetRow, RequestRow, RequestStatus } from '../store/access-request-store.js';
+import type { AccessRequestStore, RequestAssetRow, RequestRow } from '../store/access-request-store.js';
 import type { GrantRow, GrantStatus, GrantStore } from '../store/grant-store.js';
 import type { UserStore } from '../store/user-store.js';
 
@@ -18,22 +18,12 @@ export interface DecisionView {
   readonly decidedAt: number;
 }
 
-export interface RequestView {
-  readonly id: string;
+/** The stored request (less the requester's id, shown as a person) with its assets and decisions. */
+export interface RequestView extends Omit<RequestRow, 'requesterId'> {
   readonly requester: PersonRef;
-  readonly site: string;
   readonly assets: readonly RequestAssetRow[];
-  readonly startsAt: number;
-  readonly endsAt: number;
-  readonly reason: string;
-  readonly ticketRef: string | null;
-  readonly breakGlass: boolean;
-  readonly status: RequestStatus;
-  readonly requiredApprovals: number;
   readonly approvals: number;
   readonly decisions: readonly DecisionView[];
-  readonly createdAt: number;
-  readonly closedAt: number | null;
   readonly grantId: string | null;
 }
 
@@ -90,22 +80,13 @@ export class AccessViews {
 
   request(r: RequestRow): RequestView {
     const decisions = this.requests.decisions(r.id);
+    const { requesterId, ...row } = r;
     return {
-      id: r.id,
-      requester: this.person(r.requesterId),
-      site: r.site,
+      ...row,
+      requester: this.person(requesterId),
       assets: this.requests.assets(r.id),
-      startsAt: r.startsAt,
-      endsAt: r.endsAt,
-      reason: r.reason,
-      ticketRef: r.ticketRef,
-      breakGlass: r.breakGlass,
-      status: r.status,
-      requiredApprovals: r.requiredApprovals,
       approvals: decisions.filter((d) => d.decision === 'approve').length,
       decisions: decisions.map((d) => ({ approver: d.approverName, decision: d.decision, comment: d.comment, decidedAt: d.decidedAt })),
-      createdAt: r.createdAt,
-      closedAt: r.closedAt,
       grantId: this.grants.byRequest(r.id)?.id ?? null,
     };
   }

@@ -110,6 +110,6 @@ const DAY_LABEL: Record<Weekday, string> = { sun: 'Sun', mon: 'Mon', tue: 'Tue',
 export function describeRule(rule: WindowRule, timeZone: string): string {
   if (rule.kind === 'once') return `once ${formatLocal(rule.start, timeZone)} - ${formatLocal(rule.end, timeZone)}`;
   const days = WEEKDAYS_MONDAY_FIRST.filter((d) => rule.days.includes(d)).map((d) => DAY_LABEL[d]).join(', ');
-  const overnight = rule.end <= rule.start ? ' (next day)' : '';
+  const overnight = rule.end === rule.start ? ' (24 h)' : rule.end < rule.start ? ' (next day)' : '';
   return `weekly ${days} ${rule.start}-${rule.end}${overnight}`;
 }

@@ -28,15 +28,6 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
   return f;
 }
 
-export function isKnownTimeZone(timeZone: string): boolean {
-  try {
-    formatter(timeZone);
-    return timeZone.length > 0;
-  } catch {
-    return false;
-  }
-}
-
 /** The wall-clock reading in `timeZone` at instant `ms` (seconds dropped). */
 export function toLocal(ms: number, timeZone: string): LocalDateTime {
   const parts: Record<string, number> = {};

@@ -131,9 +131,12 @@ export class LoginFlows {
     const user = deps.login.checkPassword(name, password, source, 'api');
     if (!user.mfaEnrolled) throw new AirlockError('access_denied', 'mfa.enrollment_required', 'this account has no second factor yet: enroll first (POST /api/v1/auth/enroll)');
     const method = deps.login.checkSecondFactor(user, factor, source, 'api');
-    const token = deps.sessions.issue(user.id, 'api', source);
-    deps.login.succeed(user, source, 'api', method, [{ action: 'token.issue', actor: user.name, target: user.name, outcome: 'success', details: { tokenId: token.id, expiresAt: new Date(token.expiresAt).toISOString() } }]);
-    return token;
+    // The token and its audit record commit together: no audit, no token.
+    return deps.db.transaction(() => {
+      const token = deps.sessions.issue(user.id, 'api', source);
+      deps.login.succeed(user, source, 'api', method, [{ action: 'token.issue', actor: user.name, target: user.name, outcome: 'success', details: { tokenId: token.id, expiresAt: new Date(token.expiresAt).toISOString() } }]);
+      return token;
+    })();
   }
 
   /** API enrollment, first call: password, then the secret to add to an authenticator. */

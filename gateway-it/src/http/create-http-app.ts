@@ -12,7 +12,7 @@ import type { HealthReport } from '../status/health-report.js';
 import { respondTooLarge, respondWithError } from './error-response.js';
 import { healthRoutes } from './routes/health.js';
 import { authenticate, nobody, type Authenticator, type HttpVariables } from './principal.js';
-import { siteRoutes, type SiteRoutesServices } from './routes/sites.js';
+import type { SiteEnrollment } from '../sites/site-enrollment.js';
 import { linkEnrollRoutes } from './routes/link-enroll.js';
 import { MAX_BODY_BYTES } from './body.js';
 import { csrfProtection } from './csrf.js';
@@ -20,13 +20,16 @@ import type { AccessHttpServices } from './http-services.js';
 import { API_PREFIX, apiRoutes } from './api/api-routes.js';
 import { portalApps, portalErrorPage } from './portal/portal-app.js';
 
+/** Pages that embed xterm.js (web terminal, supervision, recording playback). */
+const TERMINAL_PAGE = /^\/(terminal\/|sessions\/[^/]+\/watch$|recordings\/[^/]+$)/;
+
 export interface HttpServices {
   readonly log: Logger;
   readonly health: () => HealthReport;
   /** Recognises portal sessions and API tokens; without one, every guarded route answers 401. */
   readonly authenticator?: Authenticator;
-  /** OT gateway enrollment (admin API, and the public enrollment call). */
-  readonly sites?: SiteRoutesServices;
+  /** The public OT gateway enrollment call (its admin API is in the API registry). */
+  readonly sites?: { readonly enrollment: SiteEnrollment };
   /** The portal and /api/v1 (absent in tests of the bare app). */
   readonly portal?: AccessHttpServices;
 }
@@ -44,7 +47,9 @@ export function createHttpApp(services: HttpServices): Hono<{ Variables: HttpVar
       contentSecurityPolicy: {
         defaultSrc: ["'self'"],
         scriptSrc: ["'self'"],
-        styleSrc: ["'self'"],
+        // xterm.js sizes and colours its grid with <style> elements it creates: the terminal pages
+        // (and only they) allow inline styles; scripts stay 'self' everywhere.
+        styleSrc: ["'self'", (c) => (TERMINAL_PAGE.test(c.req.path) ? "'unsafe-inline'" : "'self'")],
         imgSrc: ["'self'", 'data:'],
         connectSrc: ["'self'"],
         frameAncestors: ["'none'"],
@@ -63,10 +68,7 @@ export function createHttpApp(services: HttpServices): Hono<{ Variables: HttpVar
   app.use('*', authenticate(services.authenticator ?? nobody));
   app.use('*', csrfProtection());
   app.route('/', healthRoutes(services.health));
-  if (services.sites !== undefined) {
-    app.route('/', siteRoutes(services.sites));
-    app.route('/', linkEnrollRoutes(services.sites.enrollment));
-  }
+  if (services.sites !== undefined) app.route('/', linkEnrollRoutes(services.sites.enrollment));
   if (services.portal !== undefined) {
     app.route(API_PREFIX, apiRoutes(services.portal));
     for (const portal of portalApps(services.portal, services.log)) app.route('/', portal);
@@ -76,7 +78,7 @@ export function createHttpApp(services: HttpServices): Hono<{ Variables: HttpVar
   app.onError((e, c) => {
     // Pages get an HTML answer (e.g. a CSRF refusal from the middleware); the API and probes JSON.
     const path = new URL(c.req.url).pathname;
-    if (portalError !== undefined && !path.startsWith(`${API_PREFIX}/`) && path !== '/healthz') return portalError(e, c);
+    if (portalError !== undefined && !path.startsWith(`${API_PREFIX}/`) && !path.startsWith('/link/') && path !== '/healthz') return portalError(e, c);
     const ae = toAirlockError(e);
     if (ae.kind === 'internal') services.log.error('request failed', { method: c.req.method, path: new URL(c.req.url).pathname, err: e });
     return respondWithError(c, ae);

@@ -47,13 +47,6 @@ export function currentPrincipal(c: Context<{ Variables: HttpVariables }>): Prin
   return p;
 }
 
-/** The acting account, for services: 401 when nobody is signed in. */
-export function currentUser(c: Context<{ Variables: HttpVariables }>): User {
-  const p = currentPrincipal(c);
-  if (p.user === undefined) throw new AirlockError('unauthenticated', 'auth.required', 'authentication required');
-  return p.user;
-}
-
 /** 401 without a principal; 403 unless the principal holds one of the roles (any site). */
 export function requireRole(...roles: readonly RoleAssignment['role'][]): MiddlewareHandler<{ Variables: HttpVariables }> {
   return async (c, next) => {

@@ -19,6 +19,7 @@ import { MAX_CONTROL_FRAME_BYTES, OT_TO_IT, type AuditBatch, type CommandResult,
 import type { FrameData, FrameInbox } from '../../../shared/src/link/frame-inbox.js';
 import type { CatalogueAsset } from '../../../shared/src/model/asset-catalogue.js';
 import type { OtAuditIngest } from '../audit/ot-audit-ingest.js';
+import type { RecordingIngest } from '../recording/recording-ingest.js';
 import type { SiteGatewayStore } from '../store/site-gateway-store.js';
 import type { LinkPeer } from './link-authenticator.js';
 
@@ -28,13 +29,15 @@ export const CLOSE_REVOKED = 4003;
 export const CLOSE_TIMEOUT = 4008;
 export const CLOSE_GOING_AWAY = 1001;
 
-const AFTER_HELLO = onlyTypes(OT_TO_IT, 'pong', 'catalogue', 'audit.batch', 'result');
+const AFTER_HELLO = onlyTypes(OT_TO_IT, 'pong', 'catalogue', 'audit.batch', 'recording.chunk', 'result');
 
 export interface ControlLinkDeps {
   readonly clock: Clock;
   readonly log: Logger;
   readonly audit: AuditLog;
   readonly ingest: OtAuditIngest;
+  /** Session recordings shipped by the site (absent: chunks are refused). */
+  readonly recordings?: RecordingIngest;
   readonly gateways: SiteGatewayStore;
   readonly updateCatalogue: (site: string, gatewayId: string, assets: readonly CatalogueAsset[]) => boolean;
   readonly heartbeatMs: number;
@@ -173,6 +176,12 @@ export class ControlLink {
         return;
       case 'audit.batch':
         return this.ingest(message);
+      case 'recording.chunk': {
+        const { peer } = this;
+        const r = this.deps.recordings;
+        this.send(r === undefined ? { type: 'recording.reject', sessionId: message.sessionId, problem: 'not_supported', reason: 'this IT gateway does not take recordings' } : r.ingest({ site: peer.site, gatewayId: peer.gatewayId }, message));
+        return;
+      }
       case 'result': {
         const p = this.pending.get(message.id);
         if (p === undefined) return;
@@ -191,8 +200,11 @@ export class ControlLink {
   private ingest(batch: AuditBatch): void {
     const { peer } = this;
     const r = this.deps.ingest.ingest({ gatewayId: peer.gatewayId, site: peer.site, publicKey: peer.publicKey }, batch.events, batch.checkpoints);
-    if (r.ok) this.send({ type: 'audit.ack', seq: r.head.seq, hash: r.head.hash });
-    else this.send({ type: 'audit.reject', problem: r.problem, seq: r.seq, reason: r.message.slice(0, 500) });
+    if (r.ok) {
+      this.send({ type: 'audit.ack', seq: r.head.seq, hash: r.head.hash });
+      // A recording that arrived before its recording.close event is checked now.
+      this.deps.recordings?.verifyPending(peer.site);
+    } else this.send({ type: 'audit.reject', problem: r.problem, seq: r.seq, reason: r.message.slice(0, 500) });
   }
 
   private violation(v: LinkViolation): void {

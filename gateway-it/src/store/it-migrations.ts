@@ -5,6 +5,7 @@
 import type { Migration } from '../../../shared/src/store/open-database.js';
 import { AUDIT_MIGRATIONS } from '../../../shared/src/audit/audit-migrations.js';
 import { LINK } from './link-migrations.js';
+import { RECORDING } from './recording-migrations.js';
 
 const IT: readonly Migration[] = [
   {
@@ -221,4 +222,23 @@ const IT: readonly Migration[] = [
   },
 ];
 
-export const IT_MIGRATIONS: readonly Migration[] = [...AUDIT_MIGRATIONS, ...IT, ...LINK];
+/** SIEM forwarding (component `siem`, its own numbering so it merges without renumbering `it`). */
+const SIEM: readonly Migration[] = [
+  {
+    component: 'siem',
+    version: 1,
+    name: 'SIEM forwarding cursors',
+    up: `
+      -- Per stream ('it', 'ot:<site>'): the last event the collector confirmed. The audit tables
+      -- themselves are the buffer; this row is the only state the forwarder keeps.
+      CREATE TABLE siem_cursors (
+        stream TEXT PRIMARY KEY,
+        seq INTEGER NOT NULL,
+        hash TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
+];
+
+export const IT_MIGRATIONS: readonly Migration[] = [...AUDIT_MIGRATIONS, ...IT, ...LINK, ...RECORDING, ...SIEM];

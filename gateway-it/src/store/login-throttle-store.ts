@@ -29,7 +29,6 @@ export class LoginThrottleStore {
          ON CONFLICT (scope, key) DO UPDATE SET window_start = excluded.window_start, failures = excluded.failures, locked_until = excluded.locked_until`,
       ),
       clear: db.prepare('DELETE FROM login_throttle WHERE scope = ? AND key = ?'),
-      locked: db.prepare<[number], { key: string; locked_until: number }>("SELECT key, locked_until FROM login_throttle WHERE scope = 'account' AND locked_until > ? ORDER BY key"),
       prune: db.prepare<[number, number]>('DELETE FROM login_throttle WHERE window_start < ? AND (locked_until IS NULL OR locked_until <= ?)'),
     };
   }
@@ -50,10 +49,5 @@ export class LoginThrottleStore {
   /** Removes counters whose window started before `before` and that hold no live lock. */
   prune(before: number, now: number): number {
     return this.stmts.prune.run(before, now).changes;
-  }
-
-  /** Account names locked at `now`, with the time each lock ends. */
-  lockedAccounts(now: number): { name: string; lockedUntil: number }[] {
-    return this.stmts.locked.all(now).map((r) => ({ name: r.key, lockedUntil: r.locked_until }));
   }
 }

@@ -34,6 +34,12 @@ export const otConfigSchema = z.strictObject({
     })
     .prefault({})
     .refine((l) => l.reconnectMaxSeconds >= l.reconnectMinSeconds, { message: 'reconnectMaxSeconds must be at least reconnectMinSeconds' }),
+  vault: z
+    .strictObject({
+      /** The vault master key (32 bytes, 0600), outside the database; created on first start. Default: <dataDir>/keys/vault-master.key. */
+      masterKeyFile: z.string().min(1).optional(),
+    })
+    .prefault({}),
 });
 
 export type OtConfig = z.output<typeof otConfigSchema>;
@@ -43,5 +49,6 @@ export function loadOtConfig(source: Omit<ConfigSource, 'envPrefix'>): Result<Ot
   if (!r.ok) return r;
   const base = source.file === undefined ? process.cwd() : dirname(resolve(source.file));
   const abs = (p: string): string => (isAbsolute(p) ? p : resolve(base, p));
-  return { ok: true, value: { ...r.value, dataDir: abs(r.value.dataDir), policyFile: abs(r.value.policyFile) } };
+  const vault = r.value.vault.masterKeyFile === undefined ? {} : { masterKeyFile: abs(r.value.vault.masterKeyFile) };
+  return { ok: true, value: { ...r.value, dataDir: abs(r.value.dataDir), policyFile: abs(r.value.policyFile), vault } };
 }

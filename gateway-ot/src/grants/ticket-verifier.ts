@@ -12,8 +12,9 @@
  *   capacity    a broker for the protocol is registered; the session id is not live; fewer than
  *               limits.maxConcurrentSessions sessions are live
  * The clock-skew allowance is TICKET_CLOCK_SKEW_MS (30 s). A ticket whose signature verified has
- * its nonce recorded whatever the verdict, so a ticket refused now (e.g. during a lockdown) cannot
- * be replayed later. Nonces are kept for NONCE_RETENTION_MS: past that, the ticket's own times
+ * its nonce recorded whatever the verdict (unless it can never be accepted here: other site, bad
+ * lifetime, expired), so a ticket refused now (e.g. during a lockdown) cannot be replayed later.
+ * Nonces are kept for NONCE_RETENTION_MS: past that, the ticket's own times
  * refuse it (seenAt <= expiresAt + skew <= issuedAt + lifetime + skew <= seenAt + lifetime + 2 skew).
  * Each verdict commits with its `ticket.verify` audit event; if that cannot be written, no session.
  */
@@ -80,6 +81,9 @@ export function checkTicket(input: unknown, ctx: TicketContext): TicketDecision 
   return { accepted: true, ticket: t, asset };
 }
 
+/** Verdicts after which the ticket can never be accepted here, so its nonce need not be kept. */
+const NONCE_NOT_RECORDED: ReadonlySet<string> = new Set(['ticket.wrong_site', 'ticket.bad_lifetime', 'ticket.expired', 'ticket.replayed']);
+
 export interface TicketVerifierDeps {
   readonly db: Db;
   readonly audit: AuditLog;
@@ -99,7 +103,7 @@ export class TicketVerifier {
     const t = decision.ticket;
     deps.db.transaction(() => {
       deps.nonces.prune(now - NONCE_RETENTION_MS);
-      if (t !== null && !(decision.accepted === false && decision.code === 'ticket.replayed')) deps.nonces.insert(t.nonce, t.sessionId, now);
+      if (t !== null && (decision.accepted || !NONCE_NOT_RECORDED.has(decision.code))) deps.nonces.insert(t.nonce, t.sessionId, now);
       deps.audit.append({
         action: 'ticket.verify',
         actor: t?.user.name ?? `system:ot:${deps.site}`,

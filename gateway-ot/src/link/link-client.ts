@@ -24,6 +24,7 @@ import { decodeFrame, encodeFrame, onlyTypes, socketErrorViolation, type LinkVio
 import type { FrameData } from '../../../shared/src/link/frame-inbox.js';
 import type { SessionChannel } from '../../../shared/src/link/session-channel.js';
 import type { AuditOutbox } from '../audit/audit-outbox.js';
+import type { RecordingShipper } from './recording-shipper.js';
 import type { EnrollmentRecord } from '../store/enrollment-store.js';
 import { Backoff } from './backoff.js';
 import { dialDataConnection } from './data-dialer.js';
@@ -50,6 +51,8 @@ export interface LinkClientDeps {
   readonly enrollment: () => EnrollmentRecord | undefined;
   readonly catalogue: () => readonly CatalogueAsset[];
   readonly outbox: AuditOutbox;
+  /** Ships session recordings beside the audit batches (absent: recordings stay here). */
+  readonly recordings?: RecordingShipper;
   readonly commands: LinkCommandHandler;
   readonly reconnectInitialMs: number;
   readonly reconnectMaxMs: number;
@@ -61,7 +64,7 @@ export interface LinkClientDeps {
 /** A link that stayed up this long resets the backoff; shorter ones keep backing off. */
 const STABLE_LINK_MS = 10_000;
 const WELCOME_ONLY = onlyTypes(IT_TO_OT, 'welcome');
-const AFTER_WELCOME = onlyTypes(IT_TO_OT, 'ping', 'open', 'session.end', 'grant.end', 'lockdown', 'audit.ack', 'audit.reject');
+const AFTER_WELCOME = onlyTypes(IT_TO_OT, 'ping', 'open', 'session.end', 'grant.end', 'lockdown', 'audit.ack', 'audit.reject', 'recording.ack', 'recording.reject');
 
 interface Connection {
   readonly ws: WebSocket;
@@ -105,10 +108,13 @@ export class LinkClient {
     this.stateValue = 'stopped';
   }
 
-  /** Ships whatever the outbox holds, if the link is up and no batch is awaiting its ack. */
+  /** Ships whatever the outbox holds, if the link is up and no batch is awaiting its ack; and the next recording chunk. */
   pump(): void {
     const c = this.current;
-    if (c === undefined || c.inFlight || c.shippingStopped || c.closeReason !== undefined) return;
+    if (c === undefined || c.closeReason !== undefined) return;
+    const chunk = this.deps.recordings?.next();
+    if (chunk !== undefined) this.send(c, chunk);
+    if (c.inFlight || c.shippingStopped) return;
     const batch = this.deps.outbox.nextBatch();
     if (batch === undefined) return;
     c.inFlight = true;
@@ -178,6 +184,7 @@ export class LinkClient {
     const welcome = decoded.value;
     const c: Connection = { ws, welcome, since: deps.clock.now(), lastHeard: deps.clock.now(), inFlight: false, shippingStopped: false, closeReason: undefined };
     this.current = c;
+    this.deps.recordings?.reset();
     this.stateValue = 'online';
     this.lastMismatch = undefined;
     deps.log.info('link up', { site: welcome.site, gatewayId: welcome.gatewayId, itHead: welcome.auditHead.seq });
@@ -255,6 +262,11 @@ export class LinkClient {
         c.inFlight = false;
         c.shippingStopped = true;
         deps.log.error('the IT gateway refused an audit batch; shipping resumes after reconnecting', { problem: m.problem, seq: m.seq, reason: m.reason });
+        return;
+      case 'recording.ack':
+      case 'recording.reject':
+        deps.recordings?.answered(m);
+        this.pump();
         return;
       default: {
         const never: never = m;

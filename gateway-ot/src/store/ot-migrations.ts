@@ -1,6 +1,8 @@
 /** The OT gateway's schema (component `ot`), after the shared audit schema. Append-only list. */
 import type { Migration } from '../../../shared/src/store/open-database.js';
 import { AUDIT_MIGRATIONS } from '../../../shared/src/audit/audit-migrations.js';
+import { VAULT_MIGRATIONS } from './vault-migrations.js';
+import { RECORDING_MIGRATIONS } from './recording-migrations.js';
 
 const OT: readonly Migration[] = [
   {
@@ -33,4 +35,4 @@ const OT: readonly Migration[] = [
   },
 ];
 
-export const OT_MIGRATIONS: readonly Migration[] = [...AUDIT_MIGRATIONS, ...OT];
+export const OT_MIGRATIONS: readonly Migration[] = [...AUDIT_MIGRATIONS, ...OT, ...VAULT_MIGRATIONS, ...RECORDING_MIGRATIONS];

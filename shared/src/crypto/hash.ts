@@ -42,6 +42,19 @@ export function sha256Hex(data: Uint8Array | string): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
+/** SHA-256 over data given in pieces (files too large to hold in memory at once). */
+export function createSha256(): IncrementalHash {
+  const h = createHash('sha256');
+  return {
+    update(data) {
+      h.update(data);
+    },
+    digestHex() {
+      return h.digest('hex');
+    },
+  };
+}
+
 /** HMAC-SHA256 (webhook signatures: every receiver's language has it). */
 export function hmacSha256Hex(key: Uint8Array, data: Uint8Array | string): string {
   return createHmac('sha256', key).update(data).digest('hex');

@@ -75,6 +75,15 @@ export const endGrantSchema = z.strictObject({ type: z.literal('grant.end'), id:
 export const lockdownSchema = z.strictObject({ type: z.literal('lockdown'), id: commandId, on: z.boolean(), reason });
 export const auditAckSchema = z.strictObject({ type: z.literal('audit.ack'), seq: z.number().int().nonnegative(), hash: hex64 });
 export const auditRejectSchema = z.strictObject({ type: z.literal('audit.reject'), problem: z.string().min(1).max(64), seq: z.number().int().nonnegative(), reason });
+/**
+ * Recording store and forward, IT answer: the IT side holds the first `held` bytes of the file
+ * durably (written and synced); the OT side continues from there, whatever it sent before (so a
+ * lost chunk or ack is resent, and a resumed link starts where the IT side really is). `complete`:
+ * the whole file arrived and its SHA-256 matched; nothing more to send.
+ */
+export const recordingAckSchema = z.strictObject({ type: z.literal('recording.ack'), sessionId: sessionIdSchema, held: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER), complete: z.boolean() });
+/** The IT side refused the recording for good (its hash or size does not match, another site's session): stop shipping it. */
+export const recordingRejectSchema = z.strictObject({ type: z.literal('recording.reject'), sessionId: sessionIdSchema, problem: z.string().min(1).max(64), reason });
 
 // ---- OT -> IT after the welcome ----
 export const pongSchema = z.strictObject({ type: z.literal('pong'), id: commandId, itTime: epochMs, otTime: epochMs });
@@ -83,6 +92,23 @@ export const auditBatchSchema = z.strictObject({
   type: z.literal('audit.batch'),
   events: z.array(auditEventSchema).min(1).max(MAX_AUDIT_BATCH_EVENTS),
   checkpoints: z.array(checkpointSchema).max(MAX_AUDIT_BATCH_EVENTS),
+});
+/** Largest slice of a recording file in one `recording.chunk` (base64 in the frame). */
+export const MAX_RECORDING_CHUNK_BYTES = 256 * 1024;
+/**
+ * Recording store and forward, OT side: `data` is the slice of the session's asciicast file at
+ * byte `offset`; `final` comes with the slice that ends a closed recording (total size and the
+ * SHA-256 the OT gateway also put in its audit chain as `recording.close`).
+ */
+export const recordingChunkSchema = z.strictObject({
+  type: z.literal('recording.chunk'),
+  sessionId: sessionIdSchema,
+  asset: nameSchema,
+  user: z.string().min(1).max(128),
+  startedAt: epochMs,
+  offset: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+  data: z.base64().max((MAX_RECORDING_CHUNK_BYTES / 3) * 4 + 4),
+  final: z.strictObject({ size: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER), sha256: hex64 }).nullable(),
 });
 export const resultSchema = z.union([
   z.strictObject({ type: z.literal('result'), id: commandId, ok: z.literal(true) }),
@@ -101,6 +127,8 @@ export const IT_TO_OT = {
   lockdown: lockdownSchema,
   'audit.ack': auditAckSchema,
   'audit.reject': auditRejectSchema,
+  'recording.ack': recordingAckSchema,
+  'recording.reject': recordingRejectSchema,
 } as const;
 
 /** Every message the OT side may send, by type. */
@@ -109,6 +137,7 @@ export const OT_TO_IT = {
   pong: pongSchema,
   catalogue: catalogueSchema,
   'audit.batch': auditBatchSchema,
+  'recording.chunk': recordingChunkSchema,
   result: resultSchema,
 } as const;
 
@@ -120,3 +149,6 @@ export type Welcome = z.output<typeof welcomeSchema>;
 export type Challenge = z.output<typeof challengeSchema>;
 export type AuditBatch = z.output<typeof auditBatchSchema>;
 export type CommandResult = z.output<typeof resultSchema>;
+export type RecordingChunk = z.output<typeof recordingChunkSchema>;
+export type RecordingAck = z.output<typeof recordingAckSchema>;
+export type RecordingReject = z.output<typeof recordingRejectSchema>;

@@ -29,9 +29,12 @@ test('a grant is scheduled, then active, then expires by itself at its end (and 
   assert.equal((await state()).state, 'scheduled');
   const check = () => h.gw.services.access.checker.checkAccess(p.users.alice.user.id, 'plant-1', 'hmi-1', 'ssh', h.clock.now());
   assert.equal(check().allow ? 'allow' : (check() as { reason: string }).reason, 'not-yet-valid');
+  assert.deepEqual((await h.call('GET', '/api/v1/grants/usable', { token: alice })).json, [], 'nothing usable before the start');
   h.clock.advance(30 * 60_000);
   assert.equal((await state()).state, 'active');
   assert.equal(check().allow, true);
+  const usable = await h.call('GET', '/api/v1/grants/usable', { token: alice });
+  assert.deepEqual(usable.json.map((u: { asset: string; protocol: string; profile: string; grantId: string }) => [u.asset, u.protocol, u.profile, u.grantId]), [['hmi-1', 'ssh', 'maintenance', grantId]]);
   // Refresh the token (60 minute TTL) before the grant's end.
   const fresh = await h.login(p.users.alice);
   const notAfter = Date.parse((await h.call('GET', `/api/v1/grants/${grantId}`, { token: fresh })).json.notAfter);

@@ -151,6 +151,25 @@ test('first login of a new account enrolls the authenticator (QR code and secret
   assert.match(page.text, /data-user="erin"[\s\S]*?enrolled/);
 });
 
+test('an admin issues an OT gateway enrollment token from the sites page (shown once, audited); nobody else can', { timeout: 60_000 }, async (t) => {
+  const h = await startHarness(t);
+  h.site('plant-9', 'Europe/Berlin');
+  const root = await portalLogin(h, h.user('root', ['admin']));
+  const sitesPage = await root.get('/admin/sites');
+  assert.match(sitesPage.text, /action="\/admin\/sites\/plant-9\/enrollment-token"/);
+  const issued = await root.post('/admin/sites/plant-9/enrollment-token', {});
+  assert.equal(issued.status, 200, issued.text.slice(0, 500));
+  assert.equal(issued.headers.get('cache-control'), 'no-store');
+  assert.match(/id="one-time-secret">([^<]+)</.exec(issued.text)?.[1] ?? '', /^aet_[A-Za-z0-9_-]{43}$/);
+  assert.match(issued.text, /pin the IT gateway certificate SHA-256 [0-9A-F]{2}(:[0-9A-F]{2}){31}/);
+  assert.equal((await root.post('/admin/sites/nowhere/enrollment-token', {})).status, 404);
+  const olga = await portalLogin(h, h.user('olga', ['ot-owner@plant-9']));
+  assert.equal((await olga.post('/admin/sites/plant-9/enrollment-token', {})).status, 403);
+  const tokens = [...h.gw.services.audit.iterate()].filter((e) => e.action === 'site.enroll_token');
+  assert.deepEqual(tokens.map((e) => [e.actor, e.site]), [['root', 'plant-9']]);
+  assert.ok(!JSON.stringify(tokens).includes('aet_'), 'the token itself is not in the audit log');
+});
+
 test('request and decide through the forms; errors come back on the form with the field named', { timeout: 90_000 }, async (t) => {
   const p = await seedPlant(await startHarness(t));
   const { h } = p;

@@ -18,6 +18,8 @@ const PUBLIC: ReadonlySet<string> = new Set([
   'POST /api/v1/auth/login',
   'POST /api/v1/auth/enroll',
   'POST /api/v1/auth/enroll/confirm',
+  // An OT gateway enrolls with a one-time token from an admin, not as a user.
+  'POST /link/v1/enroll',
   ...PORTAL_PUBLIC_ROUTES,
 ]);
 

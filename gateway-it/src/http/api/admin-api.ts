@@ -1,9 +1,10 @@
 /** Users, roles, sites and site policy: the admin's API (admins manage; they never approve). */
 import { AirlockError } from '../../../../shared/src/errors.js';
+import { formatFingerprint } from '../../../../shared/src/crypto/hash.js';
 import { parseRoleAssignment } from '../../auth/user-admin.js';
 import type { RoleAssignment } from '../../store/user-store.js';
 import type { AccessHttpServices } from '../http-services.js';
-import { createSiteBody, createUserBody, sitePolicyBody, updateUserBody } from './api-schemas.js';
+import { createSiteBody, createUserBody, gatewayRevokeBody, sitePolicyBody, updateUserBody } from './api-schemas.js';
 import { op, type ApiOperation } from './api-registry.js';
 import { grantJson, userJson } from './api-json.js';
 
@@ -98,5 +99,40 @@ export function adminOperations(s: AccessHttpServices): ApiOperation[] {
       },
     }),
     op({ method: 'get', path: '/admin/grants', tag: 'admin', roles: admin, summary: 'Every grant of every site (to revoke)', handler: ({ user }) => ({ json: grants.list(user).map(grantJson) }) }),
+    ...siteGatewayOperations(s),
+  ];
+}
+
+/** A site's OT gateway: enrollment tokens and revocation (when the gateway runs the link). */
+function siteGatewayOperations(s: AccessHttpServices): ApiOperation[] {
+  const enrollment = s.siteEnrollment;
+  if (enrollment === undefined) return [];
+  const admin = ['admin'] as const;
+  return [
+    op({
+      method: 'post',
+      path: '/admin/sites/:site/enrollment-tokens',
+      tag: 'admin',
+      roles: admin,
+      summary: 'Issue a one-time enrollment token for the site\'s OT gateway (returned once, with the IT certificate fingerprint the OT side must pin); supersedes unused ones',
+      responses: { 201: 'issued', 404: 'no such site' },
+      handler: ({ user, params }) => {
+        const t = enrollment.issueToken(params.site ?? '', user.name);
+        return { status: 201, json: { site: t.site, token: t.token, expiresAt: new Date(t.expiresAt).toISOString(), itFingerprint: formatFingerprint(t.itFingerprint) } };
+      },
+    }),
+    op({
+      method: 'post',
+      path: '/admin/sites/:site/gateway/revoke',
+      tag: 'admin',
+      roles: admin,
+      summary: 'Revoke the site\'s OT gateway: its link is cut and it must enroll again',
+      body: gatewayRevokeBody,
+      responses: { 200: 'revoked', 404: 'no such site', 409: 'no active gateway' },
+      handler: ({ user, params, body }) => {
+        const g = enrollment.revoke(params.site ?? '', user.name, body.reason);
+        return { json: { site: g.site, gatewayId: g.id, state: g.state, revokedAt: new Date(g.stateChangedAt).toISOString() } };
+      },
+    }),
   ];
 }

@@ -72,4 +72,5 @@ export const updateUserBody = z.strictObject({
 });
 
 export const createSiteBody = z.strictObject({ id: nameSchema, displayName: text(100).optional(), timezone: text(64) });
+export const gatewayRevokeBody = z.strictObject({ reason: text(500).min(1) });
 export const sitePolicyBody = z.strictObject({ requiredApprovals: z.number().int().min(1).max(5), ticketPattern: text(200).nullable() });

@@ -119,6 +119,12 @@ export function Dashboard(props: { user: string; requests: readonly RequestView[
                 <td>{siteTime(a.grant.notAfter, props.tz(a.grant.site))}</td>
                 <td>
                   <code>{connectHint(a, props.user, props.host, props.sshPort)}</code>
+                  {a.protocol === 'ssh' && (
+                    <>
+                      {' '}
+                      or <a href={`/terminal/${a.grant.site}/${a.asset}`}>the web terminal</a>
+                    </>
+                  )}
                 </td>
               </tr>
             ))}

@@ -65,15 +65,17 @@ export function UsersPage(props: { users: readonly { user: User; lockedUntil: nu
   );
 }
 
-export function SecretShownOnce(props: { what: string; name: string; secret: string }) {
+export function SecretShownOnce(props: { what: string; name: string; secret: string; note?: string; back?: { href: string; label: string } }) {
+  const back = props.back ?? { href: '/admin/users', label: 'Back to accounts' };
   return (
     <section class="card">
       <p>
         {props.what} for <strong>{props.name}</strong>. <strong>Shown once</strong>: hand it over securely.
       </p>
       <pre class="codes" id="one-time-secret">{props.secret}</pre>
+      {props.note !== undefined && <p id="one-time-note">{props.note}</p>}
       <p>
-        <a href="/admin/users">Back to accounts</a>
+        <a href={back.href}>{back.label}</a>
       </p>
     </section>
   );
@@ -120,10 +122,11 @@ export function UserPage(props: { u: User; lockedUntil: number | null; csrf: str
   );
 }
 
-export function AdminSitesPage(props: { sites: readonly SiteSummary[]; csrf: string | null }) {
+export function AdminSitesPage(props: { sites: readonly SiteSummary[]; csrf: string | null; canEnroll: boolean }) {
   return (
     <>
       {props.sites.map((s) => (
+        <>
         <form class="card" method="post" action={`/admin/sites/${s.site.id}/policy`}>
           <Csrf token={props.csrf} />
           <p>
@@ -137,6 +140,10 @@ export function AdminSitesPage(props: { sites: readonly SiteSummary[]; csrf: str
             <button type="submit">Save policy</button>
           </div>
         </form>
+        {props.canEnroll && (
+          <PostButton action={`/admin/sites/${s.site.id}/enrollment-token`} csrf={props.csrf} label={`Issue an OT gateway enrollment token for ${s.site.id}`} confirm="Issue a new enrollment token? An earlier unused token of this site stops working." />
+        )}
+        </>
       ))}
       <h2>New site</h2>
       <form class="card" method="post" action="/admin/sites">

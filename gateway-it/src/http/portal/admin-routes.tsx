@@ -2,12 +2,14 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { AirlockError } from '../../../../shared/src/errors.js';
+import { formatFingerprint } from '../../../../shared/src/crypto/hash.js';
 import { isAdmin } from '../../access/visibility.js';
 import { parseFormBody } from '../body.js';
 import type { AccessHttpServices } from '../http-services.js';
 import type { HttpVariables } from '../principal.js';
 import { parseRoles } from '../api/admin-api.js';
 import { AdminSitesPage, SecretShownOnce, UserPage, UsersPage } from './admin-pages.js';
+import { utcTime } from './format.js';
 import { page, viewer, type PortalContext, type Viewer } from './portal-context.js';
 
 const createUserForm = z.strictObject({ name: z.string().max(32), displayName: z.string().max(100).optional(), roles: z.string().max(500), company: z.string().max(100).optional(), contractEnd: z.string().max(10).optional(), canBreakGlass: z.literal('on').optional() });
@@ -97,7 +99,16 @@ export function adminRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVariab
 
   app.get('/admin/sites', (c) => {
     const v = adminViewer(c, s);
-    return page(c, v, 'Site administration', <AdminSitesPage sites={s.access.directory.visible(v.user)} csrf={v.csrf} />);
+    return page(c, v, 'Site administration', <AdminSitesPage sites={s.access.directory.visible(v.user)} csrf={v.csrf} canEnroll={s.siteEnrollment !== undefined} />);
+  });
+
+  app.post('/admin/sites/:site/enrollment-token', (c) => {
+    const v = adminViewer(c, s);
+    if (s.siteEnrollment === undefined) throw new AirlockError('not_found', 'route.not_found', 'OT gateway enrollment is not available on this gateway');
+    const issued = s.siteEnrollment.issueToken(c.req.param('site'), v.user.name);
+    c.header('cache-control', 'no-store');
+    const note = `Valid until ${utcTime(issued.expiresAt)}. On the OT gateway, enroll with this token and pin the IT gateway certificate SHA-256 ${formatFingerprint(issued.itFingerprint)}.`;
+    return page(c, v, 'OT gateway enrollment token', <SecretShownOnce what="OT gateway enrollment token" name={issued.site} secret={issued.token} note={note} back={{ href: '/admin/sites', label: 'Back to sites' }} />);
   });
 
   app.post('/admin/sites', async (c) => {

@@ -18,9 +18,10 @@ import { viewer } from './portal-context.js';
 import { siteRoutes } from './site-routes.js';
 import { sshKeyRoutes } from './ssh-key-routes.js';
 import { PORTAL_CSS, PORTAL_JS } from './static-assets.js';
+import { recordingRoutes, terminalFileRoutes, terminalRoutes, TERMINAL_PUBLIC_ROUTES } from './terminal-routes.js';
 
 /** Paths the portal serves without a session (the route-walk test checks this list). */
-export const PORTAL_PUBLIC_ROUTES: readonly string[] = ['GET /login', 'POST /login', 'GET /login/mfa', 'POST /login/mfa', 'GET /login/enroll', 'POST /login/enroll', 'POST /logout', 'GET /static/portal.css', 'GET /static/portal.js'];
+export const PORTAL_PUBLIC_ROUTES: readonly string[] = ['GET /login', 'POST /login', 'GET /login/mfa', 'POST /login/mfa', 'GET /login/enroll', 'POST /login/enroll', 'POST /logout', 'GET /static/portal.css', 'GET /static/portal.js', ...TERMINAL_PUBLIC_ROUTES];
 
 export function portalErrorPage(s: AccessHttpServices, log: Logger): ErrorHandler<{ Variables: HttpVariables }> {
   return (e, c) => {
@@ -48,9 +49,11 @@ export function portalErrorPage(s: AccessHttpServices, log: Logger): ErrorHandle
 export function portalApps(s: AccessHttpServices, log: Logger): Hono<{ Variables: HttpVariables }>[] {
   const onError = portalErrorPage(s, log);
   const apps = [loginRoutes(s), accessRoutes(s), siteRoutes(s), adminRoutes(s), sshKeyRoutes(s)];
+  if (s.sessions !== undefined) apps.push(terminalRoutes(s, s.sessions));
+  if (s.recordings !== undefined) apps.push(recordingRoutes(s, s.recordings));
   for (const a of apps) a.onError(onError);
   const files = new Hono<{ Variables: HttpVariables }>();
   files.get('/static/portal.css', (c) => c.body(PORTAL_CSS, 200, { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'public, max-age=3600' }));
   files.get('/static/portal.js', (c) => c.body(PORTAL_JS, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'public, max-age=3600' }));
-  return [files, ...apps];
+  return [files, terminalFileRoutes(), ...apps];
 }

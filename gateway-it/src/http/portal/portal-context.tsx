@@ -39,6 +39,7 @@ export const NOTICES: Readonly<Record<string, string>> = {
   'policy-saved': 'Site policy saved.',
   'password-changed': 'Password changed; your other sessions ended.',
   'break-glass': 'Emergency grant active. Every OT owner of the site has been alerted.',
+  'session-ended': 'Session ended; the site has been told to close it.',
   'ssh-key-added': 'SSH key added.',
   'ssh-key-removed': 'SSH key removed.',
 };

@@ -124,12 +124,18 @@ export function SitePage(props: SitePageProps) {
           {s.link.gatewayVersion !== null && ` version ${s.link.gatewayVersion}`}. Approvals required: {s.policy.requiredApprovals}.
           {s.policy.ticketPattern !== null && ` Ticket format: ${s.policy.ticketPattern}.`} OT owners: {s.owners.join(', ') || 'none'}.
         </p>
+        {props.grants !== null && (
+          <p>
+            {props.isOwner && <a href={`/sites/${s.site.id}/sessions`}>Live sessions</a>} <a href={`/sites/${s.site.id}/recordings`}>Recordings</a>
+          </p>
+        )}
         {s.lockdown?.locked === true && (
           <p class="notice alert">
             LOCKED DOWN by {s.lockdown.changedBy} at {siteTime(s.lockdown.changedAt, s.site.timezone)}: {s.lockdown.reason}
           </p>
         )}
       </section>
+      {props.isOwner && <h2>Lockdown</h2>}
       {props.isOwner && (
         <form class="card" method="post" action={`/sites/${s.site.id}/lockdown`} data-confirm={s.lockdown?.locked === true ? 'Lift the lockdown?' : 'Lock the site down? Every live session ends.'}>
           <Csrf token={props.csrf} />

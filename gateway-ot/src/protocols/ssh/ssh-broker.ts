@@ -19,6 +19,7 @@ import { formatProblems } from '../../../../shared/src/result.js';
 import type { BrokerSession, ControlMessage, OperatorChannel, ProtocolBroker, SessionEnd } from '../../sessions/protocol-broker.js';
 import { scheduleDeadline } from '../../sessions/session-deadline.js';
 import type { CredentialLease, CredentialSource } from '../../vault/credential-lease.js';
+import type { Recordings, SessionRecorder } from '../../recording/recordings.js';
 import { decideExec } from './filter/exec-allow-list.js';
 import { parseHostKeyPin } from './host-key-pin.js';
 import type { SshAssetPolicy, SshProfile } from './ssh-policy.js';
@@ -27,6 +28,8 @@ import { connectTarget } from './target-connection.js';
 
 export interface SshBrokerDeps {
   readonly credentials: CredentialSource;
+  /** Every shell and exec session is recorded; a session that cannot be recorded is refused. */
+  readonly recordings: Recordings;
   /** How long the IT side has to send `ssh.start` (session clock). Default 30 s. */
   readonly startTimeoutMs?: number;
   /** SSH handshake timeout towards the target (real time). Default 15 s. */
@@ -62,6 +65,7 @@ class SshBrokerSession {
   private client: Client | undefined;
   private target: TargetChannel | undefined;
   private lease: CredentialLease | undefined;
+  private recorder: SessionRecorder | undefined;
   /** Messages that arrived while the target channel was being opened, applied in order once it is. */
   private readonly pending: ItToOtSshMessage[] = [];
   private startedSent = false;
@@ -182,6 +186,18 @@ class SshBrokerSession {
     const target = await openTargetChannel(connection.client, start, command, this.pty);
     this.target = target;
     if (this.ended) return;
+    if (target.kind !== 'sftp') {
+      const t = session.ticket;
+      this.recorder = this.deps.recordings.start({
+        sessionId: t.sessionId,
+        asset: session.assetName,
+        user: t.user.name,
+        cols: this.pty?.cols || 80,
+        rows: this.pty?.rows || 24,
+        ...(this.pty === undefined ? {} : { term: this.pty.term }),
+        title: `${t.user.name}@${session.assetName} (${session.profileName}) ${start.kind === 'exec' ? `exec: ${(command ?? start.command).slice(0, 200)}` : 'shell'}`,
+      });
+    }
     if (start.kind === 'exec') {
       session.audit({ action: 'ssh.command', target: session.assetName, outcome: 'success', details: { kind: 'exec', command: command ?? start.command } });
     }
@@ -192,6 +208,15 @@ class SshBrokerSession {
       finish: (reason) => this.finish(reason),
       log: session.log,
     };
+    const rec = this.recorder;
+    if (rec !== undefined) {
+      hooks.onOutput = (d) => rec.output(d);
+      hooks.onStderr = (d) => rec.output(d);
+      hooks.onInput = (d, forward) => {
+        rec.input(d);
+        forward(d);
+      };
+    }
     relayChannel(target, this.channel.stream, hooks);
     for (const m of this.pending.splice(0)) this.apply(m);
   }
@@ -240,6 +265,7 @@ class SshBrokerSession {
     switch (m.type) {
       case 'ssh.window':
         t.channel.setWindow(m.rows, m.cols, m.height, m.width);
+        this.recorder?.resize(m.cols, m.rows);
         return;
       case 'ssh.signal':
         t.channel.signal(m.name);
@@ -262,8 +288,11 @@ class SshBrokerSession {
   private notice(text: string): void {
     const stream = this.channel.stream;
     if (this.startedSent && this.pty !== undefined && this.start?.kind !== 'subsystem') {
-      if (!stream.writableEnded && !stream.destroyed) stream.write(`\r\n[airlock] ${text}\r\n`);
+      const line = `\r\n[airlock] ${text}\r\n`;
+      this.recorder?.output(line);
+      if (!stream.writableEnded && !stream.destroyed) stream.write(line);
     } else if (this.start?.kind !== 'subsystem' || !this.startedSent) {
+      this.recorder?.output(`[airlock] ${text}\r\n`);
       this.sendControl({ type: 'ssh.stderr', data: Buffer.from(`[airlock] ${text}\n`).toString('base64') });
     }
   }
@@ -305,6 +334,11 @@ class SshBrokerSession {
       this.lease?.checkIn();
     } catch (e) {
       this.session.log.error('credential check-in failed', { error: e instanceof Error ? e.message : String(e) });
+    }
+    try {
+      this.recorder?.close();
+    } catch (e) {
+      this.session.log.error('recording close failed', { error: e instanceof Error ? e.message : String(e) });
     }
     const stream = this.channel.stream;
     if (!stream.writableEnded && !stream.destroyed) stream.end();

@@ -21,12 +21,12 @@ export interface RelayHooks {
   sendControl(m: OtToItSshMessage): void;
   finish(reason: string): void;
   readonly log: Logger;
-  /** Operator bytes on their way to the target; returns what to forward (possibly nothing, or later via `forward`). */
-  onInput?(data: Buffer, forward: (d: Buffer) => void): void;
+  /** Operator bytes on their way to the target; the hook forwards what may pass (possibly later, possibly nothing). */
+  onInput?: (data: Buffer, forward: (d: Buffer) => void) => void;
   /** Target stdout bytes on their way to the operator. */
-  onOutput?(data: Buffer): void;
+  onOutput?: (data: Buffer) => void;
   /** Target stderr bytes. */
-  onStderr?(data: Buffer): void;
+  onStderr?: (data: Buffer) => void;
 }
 
 type StartMessage = Extract<ItToOtSshMessage, { type: 'ssh.start' }>;
