@@ -26,6 +26,9 @@ import type { SshAssetPolicy, SshProfile } from './ssh-policy.js';
 import { openTargetChannel, relayChannel, type RelayHooks, type TargetChannel } from './ssh-relay.js';
 import { connectTarget } from './target-connection.js';
 
+/** How long after the target's connection closed its open channel may take to report its close. */
+const TARGET_CLOSE_GRACE_MS = 2_000;
+
 export interface SshBrokerDeps {
   readonly credentials: CredentialSource;
   /** Every shell and exec session is recorded; a session that cannot be recorded is refused. */
@@ -180,7 +183,13 @@ class SshBrokerSession {
       session.log.warn('target connection error', { error: e.message });
       this.finish('target_error');
     });
-    connection.client.on('close', () => this.finish('target_closed'));
+    connection.client.on('close', () => {
+      // Once a channel is open, its own close ends the session: it carries the exit status, and
+      // ssh2 may emit it after the connection's (when a target sends exit-status, close and FIN
+      // at once). A bounded fallback in case it never comes.
+      if (this.target === undefined) return this.finish('target_closed');
+      this.timers.push(session.clock.setTimeout(() => this.finish('target_closed'), TARGET_CLOSE_GRACE_MS));
+    });
     if (this.ended) return;
     this.lease?.confirm(connection.accepted);
     const target = await openTargetChannel(connection.client, start, command, this.pty);
