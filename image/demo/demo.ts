@@ -2,6 +2,7 @@
  * `npm run demo`: the demo appliance on 127.0.0.1. Starts the simulated plant (in this process),
  * the IT gateway and the OT gateway for plant-1 (as processes, from the compiled code), creates the
  * demo site, users and a daily maintenance window on first start (their passwords and TOTP secrets go to a credentials file),
+ * stores the simulated plant's logins (hmi-1 SSH, opc-1 OPC UA) in the OT vault with `airlock-ot vault-set`,
  * enrolls the OT gateway once (`airlock-it site-enroll-token`, then `airlock-ot enroll`), waits until
  * the site shows online on the IT side, prints what to try, and stops everything on Ctrl-C.
  *
@@ -34,7 +35,8 @@ Starts the Airlock demo appliance on 127.0.0.1:
   OT gateway   site ${SITE}, enrolled on first start, dialling out to the IT gateway
   plant        hmi-1 SSH on ${PORTS.hmi}, plc-1 Modbus TCP on ${PORTS.plc}, opc-1 OPC UA on ${PORTS.opc}
 Demo users: admin, alice (engineer), olga (OT owner of ${SITE}), victor (vendor), audrey (auditor),
-and a maintenance window of ${SITE} open every day.
+a maintenance window of ${SITE} open every day, and the plant's logins in the OT vault.
+SSH endpoint for operators: ssh -p ${PORTS.ssh} alice:hmi-1@127.0.0.1 (and ssh -N -L for plc-1, opc-1).
 Their passwords and TOTP secrets go to .demo/credentials.json; \`npm run demo:totp -- alice\`
 prints a current TOTP code. State lives in .demo/ (or --state-dir) and is created fresh unless
 --keep is given. --port-offset N adds N to every port (to run beside another demo, or in tests).
