@@ -33,6 +33,8 @@ import { RecordingShipper, type RecordingOutbox } from './link/recording-shipper
 import { recordingOutboxOf } from './link/recording-outbox.js';
 import { loadOrCreateVaultKey, openVault, type Vault } from './vault/vault.js';
 import { createSshBroker } from './protocols/ssh/ssh-broker.js';
+import { createRotation, type Rotation } from './vault/rotation.js';
+import { rotationTargetOf } from './vault/rotation-targets.js';
 import { createRecordings, type Recordings } from './recording/recordings.js';
 import type { Protocol } from '../../shared/src/model/session-ticket.js';
 
@@ -74,6 +76,8 @@ export interface OtServices {
   readonly recordings: Recordings;
   /** The SSH broker, for the link to hand `ssh-session` tickets to. */
   readonly sshBroker: ProtocolBroker;
+  /** Credential rotation: on check-in, after break-glass sessions, on its schedule (started with the gateway). */
+  readonly rotation: Rotation;
 }
 
 export interface OtGateway {
@@ -102,6 +106,7 @@ function auditLogFor(config: OtConfig, db: Db, identity: SigningKeyPair, deps: P
 }
 
 export interface OfflineVault {
+  readonly site: string;
   readonly vault: Vault;
   readonly policy: LocalPolicy;
   readonly audit: AuditLog;
@@ -124,6 +129,7 @@ export async function openOfflineVault(config: OtConfig, deps: Pick<OtDeps, 'clo
   const audit = auditLogFor(config, db, identity, { clock: deps.clock, ids: deps.ids });
   const vault = openVault({ db, audit, clock: deps.clock, site: config.site, masterKey });
   return {
+    site: config.site,
     vault,
     policy: policyResult.value,
     audit,
@@ -148,6 +154,8 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
   const vault = openVault({ db, audit, clock: deps.clock, site: config.site, masterKey });
   const recordings = createRecordings({ db, audit, clock: deps.clock, ids: deps.ids, site: config.site, dir: join(config.dataDir, 'recordings') });
   const sshBroker = createSshBroker({ credentials: vault, recordings });
+  const rotation = createRotation({ vault, audit, clock: deps.clock, log: deps.log.child({ component: 'rotation' }), site: config.site, targetOf: (a) => rotationTargetOf(policy, a), assets: () => Object.keys(policy.assets) });
+  vault.onCheckIn((n) => rotation.onCheckIn(n));
   const state = new GatewayStateStore(db);
   const lockdown = new Lockdown({ db, state, audit, clock: deps.clock, site: config.site });
   const brokers = new Map<Protocol, ProtocolBroker>();
@@ -211,7 +219,7 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
     enrollmentPollMs: config.link.enrollmentPollSeconds * 1000,
     ...(deps.random === undefined ? {} : { random: deps.random }),
   });
-  const services: OtServices = { config, policy, db, audit, identity, state, lockdown, sessions, outbox, link, vault, recordings, sshBroker };
+  const services: OtServices = { config, policy, db, audit, identity, state, lockdown, sessions, outbox, link, vault, recordings, sshBroker, rotation };
   const actor = `system:ot:${config.site}`;
   let unsubscribe: (() => void) | undefined;
   let lockdownWatch: TimerHandle | undefined;
@@ -233,6 +241,7 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
         if (status.locked && sessions.liveCount > 0) sessions.endAll(describeLockdown(status));
       }, LOCKDOWN_POLL_MS);
       link.start();
+      rotation.start();
       deps.log.info('OT gateway started', { site: config.site, assets: Object.keys(policy.assets).length, version: AIRLOCK_VERSION, enrolled: readEnrollment(state) !== undefined });
     },
     async stop() {
@@ -240,6 +249,7 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
       stopped = true;
       lockdownWatch?.cancel();
       await sessions.stop('the OT gateway is stopping');
+      await rotation.stop();
       await opcua?.close();
       await link.stop();
       unsubscribe?.();

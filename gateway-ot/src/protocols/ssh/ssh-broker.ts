@@ -26,8 +26,8 @@ import type { SshAssetPolicy, SshProfile } from './ssh-policy.js';
 import { openTargetChannel, relayChannel, type RelayHooks, type TargetChannel } from './ssh-relay.js';
 import { connectTarget } from './target-connection.js';
 
-/** How long after the target's connection closed its open channel may take to report its close. */
-const TARGET_CLOSE_GRACE_MS = 2_000;
+/** How long a target's last output may take to drain after its connection closed. */
+const TARGET_DRAIN_MS = 30_000;
 
 export interface SshBrokerDeps {
   readonly credentials: CredentialSource;
@@ -174,7 +174,7 @@ class SshBrokerSession {
       );
     } catch (e) {
       if (e instanceof AirlockError && e.code === 'ssh.host_key_mismatch') {
-        session.audit({ action: 'ssh.host_key_mismatch', target: session.assetName, outcome: 'denied', details: { address: `${asset.address}:${asset.port}`, pinned: asset.hostKey.slice(0, 120), message: e.message } });
+        session.audit({ action: 'ssh.host_key_mismatch', target: session.assetName, outcome: 'denied', details: { address: `${asset.address}:${asset.port}`, pinned: asset.hostKey.slice(0, 120), message: e.message, alert: true } });
       }
       throw e;
     }
@@ -184,11 +184,11 @@ class SshBrokerSession {
       this.finish('target_error');
     });
     connection.client.on('close', () => {
-      // Once a channel is open, its own close ends the session: it carries the exit status, and
-      // ssh2 may emit it after the connection's (when a target sends exit-status, close and FIN
-      // at once). A bounded fallback in case it never comes.
+      // ssh2 emits a channel's 'close' (the one that carries the exit status) only once its output has
+      // been read to the end, which under the operator's back-pressure can come after the connection's
+      // own 'close'. With a relay running, the channel decides how the session ended, within a bound.
       if (this.target === undefined) return this.finish('target_closed');
-      this.timers.push(session.clock.setTimeout(() => this.finish('target_closed'), TARGET_CLOSE_GRACE_MS));
+      this.timers.push(session.clock.setTimeout(() => this.finish('target_closed'), TARGET_DRAIN_MS));
     });
     if (this.ended) return;
     this.lease?.confirm(connection.accepted);

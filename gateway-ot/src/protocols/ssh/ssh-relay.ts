@@ -15,8 +15,6 @@ import { SSH_SIGNALS, type ItToOtSshMessage, type OtToItSshMessage } from '../..
 export interface TargetChannel {
   readonly kind: 'shell' | 'exec' | 'sftp';
   readonly channel: ClientChannel;
-  /** The target's exit status or signal, once it came. */
-  exit(): OtToItSshMessage | undefined;
 }
 
 export interface RelayHooks {
@@ -43,15 +41,7 @@ export function openTargetChannel(client: Client, start: StartMessage, command: 
   return new Promise((resolve, reject) => {
     const done = (kind: TargetChannel['kind']) => (e: Error | undefined, channel: ClientChannel) => {
       if (e !== undefined) reject(new AirlockError('unavailable', 'ssh.channel_refused', `the target refused the ${kind === 'sftp' ? 'SFTP subsystem' : kind} request: ${e.message}`, { cause: e }));
-      else {
-        // Listened for at once: a quick command's exit-status can arrive in the same read as the
-        // channel's acceptance, and ssh2 emits it before this promise's continuation runs.
-        let exit: OtToItSshMessage | undefined;
-        channel.on('exit', (code: number | null, signal?: string, coreDumped?: boolean, description?: string) => {
-          exit ??= exitMessage(code, signal, coreDumped, description);
-        });
-        resolve({ kind, channel, exit: () => exit });
-      }
+      else resolve({ kind, channel });
     };
     switch (start.kind) {
       case 'shell':
@@ -88,6 +78,7 @@ export function exitMessage(code: number | null | undefined, signal: string | un
 
 export function relayChannel(target: TargetChannel, stream: Duplex, hooks: RelayHooks): void {
   const ch = target.channel;
+  let exit: OtToItSshMessage | undefined;
 
   const toOperator = (d: Buffer): void => {
     if (stream.writableEnded || stream.destroyed) return;
@@ -114,12 +105,18 @@ export function relayChannel(target: TargetChannel, stream: Duplex, hooks: Relay
   });
   // ssh2 reports the target's EOF as the end of the channel's readable side.
   ch.on('end', () => hooks.sendControl({ type: 'ssh.eof' }));
+  ch.on('exit', (code: number | null, signal?: string, coreDumped?: boolean, description?: string) => {
+    exit ??= exitMessage(code, signal, coreDumped, description);
+  });
   ch.on('error', (e: Error) => {
     hooks.log.warn('target channel error', { error: e.message });
     hooks.finish('target_error');
   });
-  ch.on('close', () => {
-    const exit = target.exit();
+  // ssh2 passes the exit status to 'close' as well; it is taken from there when 'exit' was emitted
+  // before this relay was attached (a fast command's status can arrive in the same read as the
+  // answer to the exec request, before the promise that hands us the channel resolves).
+  ch.on('close', (code?: number | null, signal?: string, coreDumped?: boolean, description?: string) => {
+    if (exit === undefined && (typeof code === 'number' || (code === null && signal !== undefined))) exit = exitMessage(code, signal, coreDumped, description);
     if (exit !== undefined) hooks.sendControl(exit);
     hooks.finish(exit === undefined ? 'target_closed' : 'exit');
   });
