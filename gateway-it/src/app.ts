@@ -313,6 +313,7 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
         siteEnrollment: enrollment,
         sessions: liveSessions,
         recordings: recordingLibrary,
+        auditSearch,
         ...(sshHostKey === undefined ? {} : { sshHint: sshHintFor(config, () => sshEndpoint?.port), sshHostKey: { fingerprint: sshHostKey.fingerprint, publicKey: sshHostKey.publicKey } }),
       },
       sites: { enrollment },

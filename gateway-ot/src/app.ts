@@ -37,7 +37,6 @@ import { createRotation, type Rotation } from './vault/rotation.js';
 import { rotationTargetOf } from './vault/rotation-targets.js';
 import { createRecordings, type Recordings } from './recording/recordings.js';
 import type { Protocol } from '../../shared/src/model/session-ticket.js';
-import type { PlantCredential } from './protocols/opcua/opcua-plant-client.js';
 
 export interface OtDeps {
   readonly clock: Clock;
@@ -45,11 +44,6 @@ export interface OtDeps {
   readonly log: Logger;
   /** One broker per protocol this gateway brokers (default: defaultBrokers(); the SSH broker over the vault is added when none is given for ssh); sessions for other protocols are refused. */
   readonly brokers?: readonly ProtocolBroker[];
-  /**
-   * The plant-side login for an asset (OPC UA today), until the vault provides it; never logged.
-   * Without it, OPC UA sessions are refused for want of a credential.
-   */
-  readonly plantCredential?: (assetName: string) => Promise<PlantCredential | undefined>;
   /** For tests: where session recordings are shipped from (default: the recording store). */
   readonly recordingOutbox?: RecordingOutbox;
   /** For tests: the jitter source of the reconnect backoff. */
@@ -170,7 +164,7 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
   // imported only then, because loading node-opcua costs seconds of CPU.
   const hasOpcua = Object.values(policy.assets).some((a) => a.protocol === 'opcua');
   const opcua = hasOpcua && !given.some((b) => b.protocol === 'opcua')
-    ? (await import('./protocols/opcua/opcua-broker.js')).createOpcuaBroker({ pkiDir: join(config.dataDir, 'opcua-pki'), getCredential: deps.plantCredential ?? (async () => undefined) })
+    ? (await import('./protocols/opcua/opcua-broker.js')).createOpcuaBroker({ pkiDir: join(config.dataDir, 'opcua-pki'), credentials: vault })
     : undefined;
   for (const b of [...given, ...(opcua === undefined ? [] : [opcua])]) {
     if (brokers.has(b.protocol)) throw new AirlockError('internal', 'broker.duplicate', `two brokers registered for ${b.protocol}`);

@@ -6,8 +6,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 
-export async function runCommand(args: readonly string[]): Promise<string> {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+/** Runs a CLI command; `input` goes to its stdin (a secret for `vault-set`, never on its command line). */
+export async function runCommand(args: readonly string[], input?: string): Promise<string> {
+  const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  child.stdin.on('error', () => undefined);
+  child.stdin.end(input);
   let out = '';
   let errText = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));

@@ -2,6 +2,7 @@
  * `npm run demo`: the demo appliance on 127.0.0.1. Starts the simulated plant (in this process),
  * the IT gateway and the OT gateway for plant-1 (as processes, from the compiled code), creates the
  * demo site, users and a daily maintenance window on first start (their passwords and TOTP secrets go to a credentials file),
+ * stores the simulated plant's logins (hmi-1 SSH, opc-1 OPC UA) in the OT vault with `airlock-ot vault-set`,
  * enrolls the OT gateway once (`airlock-it site-enroll-token`, then `airlock-ot enroll`), waits until
  * the site shows online on the IT side, prints what to try, and stops everything on Ctrl-C.
  *
@@ -13,7 +14,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { startPlant, type Plant } from '../../test/sim/plant.js';
+import { DEMO_OPCUA_USERS, DEMO_SSH_USERS, startPlant, type Plant } from '../../test/sim/plant.js';
 import { demoPolicy } from './demo-policy.js';
 import { demoUsers } from './demo-users.js';
 import { runCommand, startDaemon, type Daemon } from './demo-process.js';
@@ -34,7 +35,8 @@ Starts the Airlock demo appliance on 127.0.0.1:
   OT gateway   site ${SITE}, enrolled on first start, dialling out to the IT gateway
   plant        hmi-1 SSH on ${PORTS.hmi}, plc-1 Modbus TCP on ${PORTS.plc}, opc-1 OPC UA on ${PORTS.opc}
 Demo users: admin, alice (engineer), olga (OT owner of ${SITE}), victor (vendor), audrey (auditor),
-and a maintenance window of ${SITE} open every day.
+a maintenance window of ${SITE} open every day, and the plant's logins in the OT vault.
+SSH endpoint for operators: ssh -p ${PORTS.ssh} alice:hmi-1@127.0.0.1 (and ssh -N -L for plc-1, opc-1).
 Their passwords and TOTP secrets go to .demo/credentials.json; \`npm run demo:totp -- alice\`
 prints a current TOTP code. State lives in .demo/ (or --state-dir) and is created fresh unless
 --keep is given. --port-offset N adds N to every port (to run beside another demo, or in tests).
@@ -133,7 +135,7 @@ async function main(): Promise<number> {
     plant = await startPlant({ dataDir: join(demoDir, 'plant'), ports: { ssh: PORTS.hmi, modbus: PORTS.plc, opcua: PORTS.opc } });
 
     const itConfig = join(demoDir, 'it', 'config.json');
-    writeFileSync(itConfig, JSON.stringify({ dataDir: 'data', http: { host: '127.0.0.1', port: PORTS.https } }, null, 2));
+    writeFileSync(itConfig, JSON.stringify({ dataDir: 'data', http: { host: '127.0.0.1', port: PORTS.https }, ssh: { port: PORTS.ssh } }, null, 2));
     const otConfig = join(demoDir, 'ot', 'config.json');
     writeFileSync(otConfig, JSON.stringify({ site: SITE, dataDir: 'data', policyFile: 'policy.json' }, null, 2));
     writeFileSync(join(demoDir, 'ot', 'policy.json'), JSON.stringify(demoPolicy(plant), null, 2));
@@ -151,6 +153,12 @@ async function main(): Promise<number> {
       // A site-wide window open every day, so a request for hmi-1 made at any hour of the demo
       // falls inside one (requests outside every window are refused, see docs/access.md).
       await runCommand([IT_MAIN, 'window-add', '--config', itConfig, '--site', SITE, '--label', 'demo: every day, all day', '--weekly', 'mon,tue,wed,thu,fri,sat,sun', '--from', '00:00', '--to', '00:00']);
+      // The plant logins the OT gateway uses, in its vault (stdin, never argv): hmi-1's SSH account
+      // and opc-1's OPC UA user, the accounts demoPolicy names. The host key and certificate they
+      // are checked against are pinned in the policy.
+      process.stdout.write('storing the plant logins in the OT vault...\n');
+      await runCommand([OT_MAIN, 'vault-set', '--config', otConfig, '--asset', 'hmi-1', '--account', 'operator'], DEMO_SSH_USERS.operator);
+      await runCommand([OT_MAIN, 'vault-set', '--config', otConfig, '--asset', 'opc-1', '--account', 'operator'], DEMO_OPCUA_USERS.operator);
       writeFileSync(credentialsFile, `${JSON.stringify({ site: SITE, portal: `https://127.0.0.1:${PORTS.https}`, users: creds }, null, 2)}\n`, { mode: 0o600 });
       chmodSync(credentialsFile, 0o600);
     }
@@ -184,8 +192,18 @@ Airlock demo is running (Ctrl-C stops it).
   Credentials     ${credentialsFile}
 ${users.map((u) => `                  ${u.name.padEnd(7)} ${u.password}`).join('\n')}
   Window          ${SITE}: weekly, every day, 00:00-00:00 site time (24 h), label "demo: every day, all day"
-  Try             alice logs in, requests hmi-1 (profile maintenance); olga approves in her inbox;
-                  alice's dashboard shows the grant active
+  Try             alice logs in, requests hmi-1, plc-1 and opc-1 (profile maintenance); olga approves
+                  in her inbox; alice's dashboard shows the grant active. Then, as alice (her password
+                  or a key added in the portal, then her TOTP code):
+    SSH           ssh -p ${PORTS.ssh} alice:hmi-1@127.0.0.1
+                  olga watches it under Sites > ${SITE} > live sessions, and replays it under recordings
+    Modbus        ssh -p ${PORTS.ssh} -N -L 5020:plc-1:502 alice@127.0.0.1      (leave it running), then
+                  mbpoll -m tcp -p 5020 -a 1 -t 4 -r 1 -c 4 -1 127.0.0.1        read holding registers 0-3
+                  mbpoll -m tcp -p 5020 -a 1 -t 4 -r 1 -1 127.0.0.1 1500        write HR 0 (allowed: 0-1800)
+                  mbpoll -m tcp -p 5020 -a 1 -t 4 -r 3 -1 127.0.0.1 7           HR 2 is not writable: exception 02
+    OPC UA        ssh -p ${PORTS.ssh} -N -L 4840:opc-1:4840 alice@127.0.0.1     (leave it running), then an OPC UA
+                  client on opc.tcp://127.0.0.1:4840, UserName token "alice" (any password): browse
+                  Line1, write Line1.Setpoint 10-90; 95 answers BadUserAccessDenied
   TOTP code       npm run demo:totp -- alice${demoDir === join(repoRoot, '.demo') ? '' : ` (reads .demo/ only)`}
   Logs            ${join(demoDir, 'logs')}
 

@@ -15,7 +15,7 @@ import { AttributeIds, UserTokenType, type ClientSession, type OPCUAClient } fro
 import { createOpcuaBroker } from '../../gateway-ot/src/protocols/opcua/opcua-broker.js';
 import { opcuaAssetSchema } from '../../gateway-ot/src/protocols/opcua/opcua-policy.js';
 import { PLANT_NAMESPACE_URI, startOpcuaServer } from '../sim/opcua-server.js';
-import { createTestClient, fetchServerCertificateSha256, startForwarder } from '../helpers/opcua-broker-harness.js';
+import { createTestClient, fetchServerCertificateSha256, openTestVault, startForwarder } from '../helpers/opcua-broker-harness.js';
 
 const READS = Number(process.argv[2] ?? 1000);
 const WARMUP = 50;
@@ -41,7 +41,9 @@ async function main(): Promise<void> {
     serverCertificateSha256: await fetchServerCertificateSha256(plant.endpointUrl, dir),
     profiles: { bench: { namespaceUri: PLANT_NAMESPACE_URI, nodes: [{ node: 's=Line1.*', access: 'read' }] } },
   });
-  const broker = createOpcuaBroker({ pkiDir: join(dir, 'ot-pki'), getCredential: async () => ({ username: 'gw-opc', password: 'pw' }) });
+  // The asset has no user name: the broker logs in with its certificate, the vault stays empty.
+  const vault = await openTestVault([]);
+  const broker = createOpcuaBroker({ pkiDir: join(dir, 'ot-pki'), credentials: vault.vault });
   const forwarder = await startForwarder({ broker, assetName: 'opc-1', asset, profileName: 'bench', user: 'alice' });
   const direct = await open(dir, plant.endpointUrl, { userName: 'gw-opc', password: 'pw' });
   const brokered = await open(dir, forwarder.endpointUrl, { userName: 'alice', password: '' });
@@ -80,6 +82,7 @@ async function main(): Promise<void> {
     await direct.client.disconnect();
     await forwarder.close();
     await broker.close();
+    vault.close();
     await plant.close();
     rmSync(dir, { recursive: true, force: true });
   }

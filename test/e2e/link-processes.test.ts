@@ -27,7 +27,7 @@ interface SiteHealth {
 test(`kill -9 of the OT gateway: the IT side shows the site offline within offlineAfterSeconds (${OFFLINE_AFTER_S} s here); restarted, it is online again`, { timeout: 120_000 }, async (t) => {
   const dir = makeTempDir(t);
   const itCfg = join(dir, 'it.json');
-  writeFileSync(itCfg, JSON.stringify({ dataDir: 'it-data', http: { host: '127.0.0.1', port: 0 }, link: { heartbeatSeconds: 1, offlineAfterSeconds: OFFLINE_AFTER_S } }));
+  writeFileSync(itCfg, JSON.stringify({ dataDir: 'it-data', http: { host: '127.0.0.1', port: 0 }, ssh: { port: 0 }, link: { heartbeatSeconds: 1, offlineAfterSeconds: OFFLINE_AFTER_S } }));
   const otCfg = join(dir, 'ot.json');
   writeFileSync(otCfg, JSON.stringify({ site: 'plant-1', dataDir: 'ot-data', policyFile: 'policy.json', link: { reconnectMinSeconds: 0.2, reconnectMaxSeconds: 1 } }));
   writeFileSync(join(dir, 'policy.json'), JSON.stringify({ assets: { 'plc-1': { protocol: 'modbus', address: '127.0.0.1', port: 15020, profiles: { 'read-only': { unitIds: [1] } } } } }));

@@ -82,7 +82,7 @@ export interface OtFixture {
   stop(): Promise<void>;
 }
 
-export interface StartOtOptions extends Partial<Pick<OtDeps, 'brokers' | 'clock' | 'log' | 'plantCredential' | 'recordingOutbox'>> {
+export interface StartOtOptions extends Partial<Pick<OtDeps, 'brokers' | 'clock' | 'log' | 'recordingOutbox'>> {
   readonly dir?: string;
   readonly policy?: unknown;
   readonly link?: Partial<OtConfig['link']>;
@@ -103,7 +103,7 @@ export async function startOt(t: Pick<TestContext, 'after'>, o: StartOtOptions =
     audit: { checkpointEvery: 64, checkpointIntervalSeconds: 0 },
     link: { reconnectMinSeconds: 0.05, reconnectMaxSeconds: 0.5, connectTimeoutSeconds: 5, enrollmentPollSeconds: 0.1, ...o.link },
   });
-  const gw = await createOtGateway(config, { clock: o.clock ?? systemClock, ids: randomIds, log: o.log ?? silentLogger, ...(o.brokers === undefined ? {} : { brokers: o.brokers }), ...(o.plantCredential === undefined ? {} : { plantCredential: o.plantCredential }), ...(o.recordingOutbox === undefined ? {} : { recordingOutbox: o.recordingOutbox }) });
+  const gw = await createOtGateway(config, { clock: o.clock ?? systemClock, ids: randomIds, log: o.log ?? silentLogger, ...(o.brokers === undefined ? {} : { brokers: o.brokers }), ...(o.recordingOutbox === undefined ? {} : { recordingOutbox: o.recordingOutbox }) });
   if (o.enrollWith !== undefined) await enrollOt(gw, o.enrollWith, o.itUrl);
   let stopped = false;
   const stop = async (): Promise<void> => {

@@ -14,6 +14,11 @@ import { silentLogger } from '../../shared/src/log.js';
 import type { SessionTicket } from '../../shared/src/model/session-ticket.js';
 import type { AssetPolicy } from '../../gateway-ot/src/policy/local-policy.js';
 import type { BrokerAuditInput, ProtocolBroker, SessionEnd } from '../../gateway-ot/src/sessions/protocol-broker.js';
+import { initCrypto } from '../../shared/src/crypto/sodium.js';
+import { generateAeadKey } from '../../shared/src/crypto/aead.js';
+import { openOtDatabase } from '../../gateway-ot/src/store/ot-database.js';
+import { openVault, type Vault } from '../../gateway-ot/src/vault/vault.js';
+import { createTestAudit } from './broker-session.js';
 
 export interface RecordedEvent extends BrokerAuditInput {
   readonly actor: string;
@@ -135,4 +140,23 @@ export async function fetchServerCertificateSha256(endpointUrl: string, pkiDir: 
   } finally {
     await client.disconnect();
   }
+}
+
+/**
+ * A real OT vault (in-memory database, fresh master key) holding the given plant passwords, for a
+ * broker run without a gateway; `close()` stops its audit log (a checkpoint timer) and the database.
+ */
+export async function openTestVault(passwords: readonly { asset: string; account: string; password: string }[]): Promise<{ vault: Vault; close(): void }> {
+  await initCrypto();
+  const db = openOtDatabase(':memory:');
+  const audit = createTestAudit(db, systemClock);
+  const vault = openVault({ db, audit, clock: systemClock, site: 'plant-1', masterKey: generateAeadKey() });
+  for (const p of passwords) vault.set({ asset: p.asset, account: p.account, kind: 'password', secret: Buffer.from(p.password), actor: 'local:test' });
+  return {
+    vault,
+    close() {
+      audit.close();
+      db.close();
+    },
+  };
 }

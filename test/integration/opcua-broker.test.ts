@@ -24,12 +24,13 @@ import { tmpdir } from 'node:os';
 import { createOpcuaBroker, type OpcuaBroker } from '../../gateway-ot/src/protocols/opcua/opcua-broker.js';
 import { opcuaAssetSchema, type OpcuaAssetPolicy } from '../../gateway-ot/src/protocols/opcua/opcua-policy.js';
 import { PLANT_NAMESPACE_URI, startOpcuaServer, type OpcuaSimServer } from '../sim/opcua-server.js';
-import { createTestClient, fetchServerCertificateSha256, startForwarder, type Forwarder, type RecordedEvent } from '../helpers/opcua-broker-harness.js';
+import { createTestClient, fetchServerCertificateSha256, openTestVault, startForwarder, type Forwarder, type RecordedEvent } from '../helpers/opcua-broker-harness.js';
 
 const PLANT_USERS = { 'gw-opc': 'plant-secret' };
 let dir: string;
 let plant: OpcuaSimServer;
 let broker: OpcuaBroker;
+let vault: Awaited<ReturnType<typeof openTestVault>> | undefined;
 let asset: OpcuaAssetPolicy;
 const events: RecordedEvent[] = [];
 const forwarders: Forwarder[] = [];
@@ -62,15 +63,14 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'airlock-opcua-broker-'));
   plant = await startOpcuaServer({ dataDir: join(dir, 'plant'), users: PLANT_USERS, updateIntervalMs: 0 });
   asset = assetPolicy(plant.port, await fetchServerCertificateSha256(plant.endpointUrl, join(dir, 'onboarding')));
-  broker = createOpcuaBroker({
-    pkiDir: join(dir, 'ot-pki'),
-    getCredential: async (name) => (name === 'opc-1' ? { username: 'gw-opc', password: PLANT_USERS['gw-opc'] } : undefined),
-  });
+  vault = await openTestVault([{ asset: 'opc-1', account: 'gw-opc', password: PLANT_USERS['gw-opc'] }]);
+  broker = createOpcuaBroker({ pkiDir: join(dir, 'ot-pki'), credentials: vault.vault });
 });
 
 after(async () => {
   for (const f of forwarders) await f.close();
   await broker?.close();
+  vault?.close();
   await plant?.close();
   rmSync(dir, { recursive: true, force: true });
 });

@@ -47,7 +47,9 @@ test('an operator reads, writes within bounds and is refused out of bounds throu
     },
   };
   const it = await startIt(t);
-  const ot = await startOt(t, { enrollWith: it, policy, plantCredential: async (name) => (name === 'opc-1' ? { username: 'gw-opc', password: 'plant-pw' } : undefined) });
+  const ot = await startOt(t, { enrollWith: it, policy });
+  // The plant password as an operator would store it (airlock-ot vault-set); the broker checks it out.
+  ot.gw.services.vault.set({ asset: 'opc-1', account: 'gw-opc', kind: 'password', secret: Buffer.from('plant-pw'), actor: 'local:root' });
   await waitFor('the site online', () => it.gw.services.links.get(SITE).state === 'online');
 
   // Stands in for the IT gateway's `ssh -L`: each TCP connection becomes one session over the link.
@@ -97,9 +99,13 @@ test('an operator reads, writes within bounds and is refused out of bounds throu
   assert.equal(deny?.details['newValue'], 95);
   assert.equal(deny?.details['sessionId'], sessionId);
 
+  const checkout = [...ot.gw.services.audit.iterate()].find((e) => e.action === 'vault.checkout');
+  assert.deepEqual([checkout?.actor, checkout?.target, checkout?.details['account'], checkout?.details['sessionId']], ['alice', 'opc-1', 'gw-opc', sessionId], 'the plant password came from the vault, audited');
+
   // Ended from the IT side (an OT owner, or the grant's end): the operator's connection closes.
   const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
   assert.equal(await it.gw.services.siteCommands.endSession(SITE, sessionId, 'ended by an OT owner'), true);
   await closed;
   await waitFor('the OT side to record the end', () => auditActions(ot.gw).some((e) => e.action === 'session.end' && e.details['sessionId'] === sessionId));
+  assert.ok(auditActions(ot.gw).some((e) => e.action === 'vault.checkin' && e.details['sessionId'] === sessionId), 'checked in when the session ended');
 });

@@ -46,26 +46,30 @@ export function runMenu(channel: ServerChannel, entries: readonly MenuEntry[], o
   return new Promise((resolve) => {
     let line = '';
     let done = false;
-    const finish = (choice: MenuEntry | undefined): void => {
+    const finish = (choice: MenuEntry | undefined, typedAhead?: Buffer): void => {
       if (done) return;
       done = true;
       timer.cancel();
       channel.off('data', onData);
       channel.off('close', onClose);
       channel.pause();
+      // What was typed after Enter belongs to the session that is about to open.
+      if (choice !== undefined && typedAhead !== undefined && typedAhead.length > 0) channel.unshift(typedAhead);
       channel.write('\r\n');
       resolve(choice);
     };
     const onClose = (): void => finish(undefined);
     const timer = opts.clock.setTimeout(() => finish(undefined), opts.idleMs);
     const onData = (data: Buffer): void => {
-      for (const byte of data) {
+      for (let i = 0; i < data.length; i++) {
+        const byte = data[i] as number;
         if (byte === 0x03 || byte === 0x04) return finish(undefined);
         if (byte === 0x0d || byte === 0x0a) {
           if (line === 'q') return finish(undefined);
           const n = Number.parseInt(line, 10);
           const chosen = /^\d+$/.test(line) ? shells[n - 1] : undefined;
-          if (chosen !== undefined) return finish(chosen);
+          const rest = data.subarray(byte === 0x0d && data[i + 1] === 0x0a ? i + 2 : i + 1);
+          if (chosen !== undefined) return finish(chosen, rest);
           channel.write(`\r\nno such entry: choose 1-${shells.length} (q to leave): `);
           line = '';
         } else if (byte === 0x7f || byte === 0x08) {
@@ -81,5 +85,7 @@ export function runMenu(channel: ServerChannel, entries: readonly MenuEntry[], o
     };
     channel.on('data', onData);
     channel.on('close', onClose);
+    // The session channel was paused until a target is known; the menu reads the choice itself.
+    channel.resume();
   });
 }

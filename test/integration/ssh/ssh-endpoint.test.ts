@@ -14,6 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import ssh2 from 'ssh2';
 import { freePort } from '../../helpers/free-port.js';
 import { waitFor } from '../../helpers/wait-for.js';
 import { startSshChain, type SshChain } from '../../helpers/ssh-chain.js';
@@ -150,6 +151,52 @@ test('native SSH through both gateways to a real sshd', { timeout: 240_000 }, as
     assert.equal(r.stdout, 'agent=[]\n');
     assert.match(r.stderr, /airlock: agent forwarding is refused/);
     assert.ok(chain.audit('ssh.request_deny').some((e) => e.details.request === 'auth-agent'));
+  });
+
+  await t.test('with no target: a menu of granted assets on a pty, and a clear refusal without one', async () => {
+    chain.answers(alice, { recoveryCode: alice.recoveryCodes[2] ?? '' });
+    const key = [...chain.baseOptions(), '-p', String(chain.sshPort), '-i', alice.keyFile ?? '', '-o', 'IdentitiesOnly=yes', '-o', 'PreferredAuthentications=publickey,keyboard-interactive'];
+    const menu = await chain.run('ssh', [...key, '-tt', 'alice@127.0.0.1'], { input: '1\recho "menu-$((40+2))"; exit 4\n', timeoutMs: 15_000 });
+    assert.match(menu.stdout, /assets you can open now/);
+    assert.match(menu.stdout, /1\) plant-1\/hmi-1 {2}\(maintenance, until /);
+    assert.match(menu.stdout, /plant-1\/plc-1 {2}\(modbus\): ssh -N -L <local port>:plc-1:502 alice@/);
+    assert.match(menu.stdout, /menu-42/, 'what was typed after the choice reached the session');
+    assert.equal(menu.code, 4);
+    chain.answers(alice, { recoveryCode: alice.recoveryCodes[3] ?? '' });
+    const exec = await chain.run('ssh', [...key, 'alice@127.0.0.1', 'true']);
+    assert.equal(exec.code, 255);
+    assert.match(exec.stderr, /airlock: name a target in the user name, e.g. ssh alice:<asset>@/);
+  });
+
+  await t.test('window changes and signals reach the target (ssh2 client, which can send both)', async () => {
+    chain.answers(alice, { recoveryCode: alice.recoveryCodes[4] ?? '' });
+    const code = readFileSync(join(chain.dir, 'answer-code'), 'utf8').trim();
+    const client = new ssh2.Client();
+    t.after(() => client.end());
+    const expected = chain.it.running.ssh?.publicKey.split(' ')[1] ?? '';
+    await new Promise<void>((resolve, reject) => {
+      client.on('ready', resolve).on('error', reject);
+      client.on('keyboard-interactive', (_n, _i, _l, _p, finish) => finish([code]));
+      client.connect({ host: '127.0.0.1', port: chain.sshPort, username: 'alice:hmi-1', privateKey: readFileSync(alice.keyFile ?? ''), tryKeyboard: true, hostVerifier: (key: Buffer) => key.toString('base64') === expected, readyTimeout: 20_000 });
+    });
+    const shell = await new Promise<ssh2.ClientChannel>((resolve, reject) => client.shell({ rows: 24, cols: 80, term: 'xterm' }, (e, ch) => (e ? reject(e) : resolve(ch))));
+    let out = '';
+    shell.on('data', (d: Buffer) => (out += d.toString()));
+    shell.write('stty size\n');
+    await waitFor('the first size', () => /24 80/.test(out));
+    shell.setWindow(50, 132, 0, 0);
+    shell.write('stty size\n');
+    await waitFor('the new size', () => /50 132/.test(out));
+    shell.end('exit\n');
+    const exec = await new Promise<ssh2.ClientChannel>((resolve, reject) => client.exec('echo sleeping; exec sleep 60', (e, ch) => (e ? reject(e) : resolve(ch))));
+    const exited = new Promise<unknown[]>((resolve) => exec.on('exit', (...args: unknown[]) => resolve(args)));
+    let eout = '';
+    exec.on('data', (d: Buffer) => (eout += d.toString()));
+    await waitFor('the command to run', () => eout.includes('sleeping'));
+    exec.signal('TERM');
+    const [status, signal] = await exited;
+    assert.equal(status, null);
+    assert.equal(signal, 'SIGTERM', 'ssh2 reports the signal name with its SIG prefix');
   });
 
   await t.test('a grant that ends mid-session ends the session, and then refuses with the reason', async () => {

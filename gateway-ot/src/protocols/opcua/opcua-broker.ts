@@ -1,7 +1,8 @@
 /**
  * The OPC UA broker: terminates the operator's OPC UA connection and relays to the plant server
  * under the access profile (DESIGN.md §6). For each forwarded TCP connection the link layer hands
- * over, it opens a plant session with the vault credential (certificate pinned), builds the
+ * over, it checks the plant password out of the vault (checked in when the session ends; both
+ * audited by the vault), opens a plant session with it (certificate pinned), builds the
  * session's view of the allowed nodes in a broker-owned OPC UA server on an ephemeral loopback
  * port, and bridges the operator's byte stream to that server through the framing guard.
  *
@@ -17,19 +18,20 @@
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { AirlockError, describeError } from '../../../../shared/src/errors.js';
+import type { CredentialLease, CredentialSource } from '../../vault/credential-lease.js';
 import type { BrokerSession, OperatorChannel, ProtocolBroker, SessionEnd } from '../../sessions/protocol-broker.js';
 import { createFrameGuard, type FrameGuard } from './opcua-frame-guard.js';
 import { buildMirror } from './opcua-mirror.js';
 import { createOperationHooks } from './opcua-operations.js';
 import { connectPlant, createPlantCertificateManager, type PlantConnection, type PlantCredential } from './opcua-plant-client.js';
-import { compileProfile } from './opcua-policy.js';
+import { compileProfile, type OpcuaAssetPolicy, type OpcuaProfile } from './opcua-policy.js';
 import { MAX_CHUNK_BYTES, startSessionServer, type SessionServer } from './opcua-session-server.js';
 
 export interface OpcuaBrokerDeps {
   /** The broker's PKI folder inside the OT data dir (plant client and operator-facing server). */
   readonly pkiDir: string;
-  /** The plant-side login for an asset, from the vault; never logged. */
-  getCredential(assetName: string): Promise<PlantCredential | undefined>;
+  /** The vault: an asset's plant password (account = the asset's `username`) for one session; never logged. */
+  readonly credentials: CredentialSource;
   /** Concurrent OPC UA sessions across all assets; default 16. */
   readonly maxConcurrentSessions?: number;
   /** How long the plant may take to answer while a session opens; default 10 s. */
@@ -77,16 +79,34 @@ export function createOpcuaBroker(deps: OpcuaBrokerDeps): OpcuaBroker {
     if (first === undefined) return { reason: 'the operator sent nothing' };
     if (!checkFrames(session, guard, first)) return { reason: 'malformed OPC UA message' };
     // An asset with a user name logs in with the vault's password; one without, with the gateway's certificate.
-    const credential = asset.username === undefined ? undefined : await deps.getCredential(assetName);
-    if (asset.username !== undefined && credential === undefined) return { reason: 'no plant credential in the vault' };
+    let lease: CredentialLease | undefined;
+    if (asset.username !== undefined) {
+      try {
+        lease = deps.credentials.checkOut({ asset: assetName, account: asset.username, sessionId: session.ticket.sessionId, user: session.ticket.user.name, breakGlass: session.ticket.breakGlass });
+      } catch (e) {
+        if (e instanceof AirlockError && e.code === 'vault.no_secret') return { reason: 'no plant credential in the vault' };
+        throw e;
+      }
+    }
+    try {
+      return await runWith(session, channel, { asset, pin: asset.serverCertificateSha256, profile, guard, first, lease });
+    } finally {
+      lease?.checkIn();
+    }
+  }
 
+  /** The session once its first bytes passed the guard and its plant credential (if any) is checked out. */
+  async function runWith(session: BrokerSession, channel: OperatorChannel, o: { asset: OpcuaAssetPolicy; pin: string; profile: OpcuaProfile; guard: FrameGuard; first: Buffer; lease: CredentialLease | undefined }): Promise<SessionEnd> {
+    const { assetName, log } = session;
+    const { asset, pin, profile, guard, first, lease } = o;
+    const credential = lease === undefined ? undefined : plantCredentialOf(lease);
     pkiReady ??= plantCm.initialize();
     await pkiReady;
     let plant: PlantConnection;
     try {
       plant = await connectPlant({
         endpointUrl: `opc.tcp://${asset.address.includes(':') ? `[${asset.address}]` : asset.address}:${asset.port}`,
-        pinnedCertificateSha256: asset.serverCertificateSha256,
+        pinnedCertificateSha256: pin,
         credential,
         certificateManager: plantCm,
         timeoutMs: plantTimeoutMs,
@@ -192,6 +212,19 @@ export function createOpcuaBroker(deps: OpcuaBrokerDeps): OpcuaBroker {
       await plantCm.dispose().catch(() => undefined);
     },
   };
+}
+
+/**
+ * node-opcua takes the password as a string: it is decoded here, for this session only. Rotation is
+ * an SSH matter, so an OPC UA account has one committed secret, the first candidate.
+ */
+function plantCredentialOf(lease: CredentialLease): PlantCredential {
+  const secret = lease.candidates[0];
+  if (secret === undefined || secret.kind !== 'password') {
+    throw new AirlockError('bad_request', 'opcua.credential_kind', `the vault credential for ${lease.account} on ${lease.asset} must be a password for an OPC UA user login`);
+  }
+  lease.confirm(0);
+  return { username: lease.account, password: secret.bytes.toString('utf8') };
 }
 
 function openBridge(port: number, timeoutMs: number): Promise<Socket> {

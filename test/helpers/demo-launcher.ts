@@ -1,0 +1,71 @@
+/**
+ * Runs the demo launcher (`image/demo/demo.ts`, compiled) for end-to-end tests: on ports shifted by
+ * an offset derived from the test process id, with its state in a temp dir, until it prints that it
+ * is running; killed with SIGKILL at the end of the test if it is still up.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import type { TestContext } from 'node:test';
+import { distRoot } from './processes.js';
+import { makeTempDir } from './temp-dir.js';
+
+export const DEMO = join(distRoot, 'image', 'demo', 'demo.js');
+
+export interface DemoCredentials {
+  readonly site: string;
+  readonly users: readonly { name: string; password: string; totpSecret: string; recoveryCodes: readonly string[] }[];
+}
+
+export interface DemoRun {
+  readonly dir: string;
+  readonly offset: number;
+  readonly child: ChildProcess;
+  /** Everything the launcher printed so far (stdout and stderr). */
+  output(): string;
+  readonly credentials: DemoCredentials;
+  /** The IT gateway's certificate SHA-256, as printed (hex, lower case, no colons). */
+  readonly fingerprint: string;
+}
+
+export function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(port, '127.0.0.1');
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+/** Starts the launcher with `--state-dir` and `--port-offset` and waits until it says it is running. */
+export async function startDemo(t: Pick<TestContext, 'after'>, offsetBase: number, timeoutMs = 150_000): Promise<DemoRun> {
+  const dir = makeTempDir(t, 'airlock-demo-');
+  const offset = offsetBase + (process.pid % 5_000);
+  const child = spawn(process.execPath, [DEMO, '--state-dir', dir, '--port-offset', String(offset)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  t.after(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`demo did not come up:\n${out}`)), timeoutMs);
+    child.stdout.on('data', () => {
+      if (out.includes('Airlock demo is running')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`demo exited (${String(code)}):\n${out}`));
+    });
+  });
+  const fingerprint = /certificate SHA-256 ([0-9A-F:]{95})/.exec(out)?.[1]?.replace(/:/g, '').toLowerCase();
+  if (fingerprint === undefined) throw new Error(`the demo printed no certificate fingerprint:\n${out}`);
+  const credentials = JSON.parse(readFileSync(join(dir, 'credentials.json'), 'utf8')) as DemoCredentials;
+  return { dir, offset, child, output: () => out, credentials, fingerprint };
+}
