@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FakeClock } from '../../shared/src/clock.js';
 import { initCrypto } from '../../shared/src/crypto/sodium.js';
-import type { AssetPolicy } from '../../gateway-ot/src/policy/local-policy.js';
+import { assetPolicySchema, type AssetPolicy } from '../../gateway-ot/src/policy/local-policy.js';
 import { openOtDatabase } from '../../gateway-ot/src/store/ot-database.js';
 import { createSshBroker } from '../../gateway-ot/src/protocols/ssh/ssh-broker.js';
 import { openVault } from '../../gateway-ot/src/vault/vault.js';
@@ -34,19 +34,30 @@ test('SSH broker against a real sshd', { timeout: 120_000 }, async (t) => {
   const clock = new FakeClock(Date.now());
   const audit = createTestAudit(db, clock);
   const asset = (over: Record<string, unknown> = {}): AssetPolicy =>
-    ({
+    assetPolicySchema.parse({
       protocol: 'ssh',
       address: '127.0.0.1',
       port: sshd.port,
       hostKey: sshd.hostKey,
       username: user.name,
       profiles: {
-        maintenance: { mode: 'record-only', exec: [], sftp: true, supervised: false },
-        'read-only': { mode: 'exec-only', exec: [['uname', '-n'], ['cat', '/etc/*-release']], sftp: false, supervised: false },
-        vendor: { mode: 'record-only', exec: [], sftp: false, supervised: true },
+        maintenance: { mode: 'record-only', sftp: true },
+        'read-only': { mode: 'exec-only', exec: [['uname', '-n'], ['cat', '/etc/*-release']] },
+        vendor: { mode: 'record-only', supervised: true },
+        filtered: {
+          mode: 'interactive',
+          uncertain: 'review',
+          reviewTimeoutSeconds: 60,
+          rules: [
+            { pattern: '^(rm|dd|mkfs|shutdown|reboot)\\b', action: 'deny', reason: 'destructive commands are not allowed on the HMI' },
+            { pattern: '^systemctl (restart|stop)\\b', action: 'review' },
+            { pattern: '^cat /etc/shadow', action: 'alert' },
+            { pattern: '^(echo|ls|id|true|cat|stty|exit)\\b', action: 'allow' },
+          ],
+        },
       },
       ...over,
-    }) as AssetPolicy;
+    });
   const vault = openVault({ db, audit, clock, site: 'plant-a', masterKey: generateAeadKey() });
   vault.set({ asset: 'hmi-1', account: user.name, kind: 'password', secret: Buffer.from(user.password), actor: 'local:root' });
   const count = (action: string): number => {
@@ -63,7 +74,15 @@ test('SSH broker against a real sshd', { timeout: 120_000 }, async (t) => {
     },
   };
   const recordings = createRecordings({ db, audit, clock, ids: sequentialIds(), site: 'plant-a', dir: join(makeTempDir(t), 'recordings') });
-  const broker = createSshBroker({ credentials: vault, recordings });
+  const reviews: (string | null)[] = [];
+  const broker = createSshBroker({
+    credentials: vault,
+    recordings,
+    requestReview: async (_session, line) => {
+      reviews.push(line);
+      return line === 'systemctl restart airlock-test' ? 'allow' : 'deny';
+    },
+  });
   const open = (profileName: string, a: AssetPolicy = asset(), ticket: Record<string, unknown> = {}) => {
     const s = makeBrokerSession({ audit, clock, assetName: 'hmi-1', asset: a, profileName, ticket });
     const d = createOperatorDriver();
@@ -104,6 +123,36 @@ test('SSH broker against a real sshd', { timeout: 120_000 }, async (t) => {
     assert.ok(evs.some((e) => e[1] === 'r' && e[2] === '132x50'));
     const played = asciinemaCat(file);
     assert.match(played, /ok-42/);
+  });
+
+  await t.test('interactive filter: a denied line is cleared on the target, told, audited and recorded', async () => {
+    const { d, ended, events } = open('filtered');
+    d.send(pty);
+    d.send({ type: 'ssh.start', kind: 'shell' });
+    await d.waitFor('ssh.started');
+    d.stream.write('echo keep > kept.txt\r');
+    await d.waitForOutput('$ echo keep > kept.txt');
+    d.stream.write('ls kept.txt\r');
+    await d.waitForOutput(/\rkept\.txt\r\n/);
+    // Typed as "m kept.txt", then Home and "r": the line is `rm kept.txt`.
+    d.stream.write('m kept.txt');
+    d.stream.write('\x1b[H');
+    d.stream.write('r');
+    d.stream.write('\r');
+    await d.waitForOutput('command refused: destructive commands are not allowed on the HMI');
+    d.stream.write('systemctl restart airlock-test\r');
+    await d.waitForOutput('approved.');
+    d.stream.write('ls kept.txt && echo "still-$((1+1))"\r');
+    await d.waitForOutput('still-2');
+    d.stream.write('exit\r');
+    await ended;
+    assert.deepEqual(reviews, ['systemctl restart airlock-test']);
+    const deny = events('ssh.command_deny');
+    assert.equal(deny.length, 1);
+    assert.equal(deny[0]?.details['line'], 'rm kept.txt');
+    assert.equal(events('ssh.command_review')[0]?.details['decision'], 'allow');
+    const file = recordings.listUnsent().find((r) => r.id === events('recording.close')[0]?.details['recordingId'])?.file ?? '';
+    assert.match(readFileSync(file, 'utf8'), /command refused: destructive/);
   });
 
   await t.test('exec: stdout, stderr, exit status and eof', async () => {
