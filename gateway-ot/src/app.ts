@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { AuditLog } from '../../shared/src/audit/audit-log.js';
-import type { Clock } from '../../shared/src/clock.js';
+import type { Clock, TimerHandle } from '../../shared/src/clock.js';
 import { AirlockError } from '../../shared/src/errors.js';
 import type { IdGenerator } from '../../shared/src/ids.js';
 import type { Logger } from '../../shared/src/log.js';
@@ -18,16 +18,49 @@ import { AIRLOCK_VERSION } from '../../shared/src/version.js';
 import type { OtConfig } from './config/ot-config.js';
 import { loadLocalPolicy, type LocalPolicy } from './policy/local-policy.js';
 import { openOtDatabase } from './store/ot-database.js';
-import { loadOrCreateVaultKey, openVault, type Vault } from './vault/vault.js';
+import { GatewayStateStore } from './store/gateway-state-store.js';
+import { TicketNonceStore } from './store/ticket-nonce-store.js';
+import { grantPublicKeyOf, readEnrollment } from './store/enrollment-store.js';
+import { buildCatalogue } from './policy/asset-catalogue.js';
+import { Lockdown, describeLockdown } from './grants/lockdown.js';
+import { TicketVerifier } from './grants/ticket-verifier.js';
+import { SessionManager } from './sessions/session-manager.js';
 import type { ProtocolBroker } from './sessions/protocol-broker.js';
+import { createModbusBroker } from './protocols/modbus/modbus-broker.js';
+import { AuditOutbox } from './audit/audit-outbox.js';
+import { LinkClient, type LinkCommandHandler } from './link/link-client.js';
+import { RecordingShipper, type RecordingOutbox } from './link/recording-shipper.js';
+import { recordingOutboxOf } from './link/recording-outbox.js';
+import { loadOrCreateVaultKey, openVault, type Vault } from './vault/vault.js';
 import { createSshBroker } from './protocols/ssh/ssh-broker.js';
 import { createRecordings, type Recordings } from './recording/recordings.js';
+import type { Protocol } from '../../shared/src/model/session-ticket.js';
+import type { PlantCredential } from './protocols/opcua/opcua-plant-client.js';
 
 export interface OtDeps {
   readonly clock: Clock;
   readonly ids: IdGenerator;
   readonly log: Logger;
+  /** One broker per protocol this gateway brokers (default: defaultBrokers(); the SSH broker over the vault is added when none is given for ssh); sessions for other protocols are refused. */
+  readonly brokers?: readonly ProtocolBroker[];
+  /**
+   * The plant-side login for an asset (OPC UA today), until the vault provides it; never logged.
+   * Without it, OPC UA sessions are refused for want of a credential.
+   */
+  readonly plantCredential?: (assetName: string) => Promise<PlantCredential | undefined>;
+  /** For tests: where session recordings are shipped from (default: the recording store). */
+  readonly recordingOutbox?: RecordingOutbox;
+  /** For tests: the jitter source of the reconnect backoff. */
+  readonly random?: () => number;
 }
+
+/** The brokers a running gateway registers: one per protocol it can broker. */
+export function defaultBrokers(): ProtocolBroker[] {
+  return [createModbusBroker()];
+}
+
+/** How often the running gateway re-reads the lockdown switches (the CLI may change them). */
+export const LOCKDOWN_POLL_MS = 1_000;
 
 export interface OtServices {
   readonly config: OtConfig;
@@ -36,6 +69,11 @@ export interface OtServices {
   readonly audit: AuditLog;
   /** The gateway's identity: proves it to the IT side and signs its audit checkpoints. */
   readonly identity: SigningKeyPair;
+  readonly state: GatewayStateStore;
+  readonly lockdown: Lockdown;
+  readonly sessions: SessionManager;
+  readonly outbox: AuditOutbox;
+  readonly link: LinkClient;
   /** Target credentials, sealed under the master key file. */
   readonly vault: Vault;
   /** Session recordings (asciicast v2 files) and their store-and-forward API for the link. */
@@ -116,8 +154,73 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
   const vault = openVault({ db, audit, clock: deps.clock, site: config.site, masterKey });
   const recordings = createRecordings({ db, audit, clock: deps.clock, ids: deps.ids, site: config.site, dir: join(config.dataDir, 'recordings') });
   const sshBroker = createSshBroker({ credentials: vault, recordings });
-  const services: OtServices = { config, policy, db, audit, identity, vault, recordings, sshBroker };
+  const state = new GatewayStateStore(db);
+  const lockdown = new Lockdown({ db, state, audit, clock: deps.clock, site: config.site });
+  const brokers = new Map<Protocol, ProtocolBroker>();
+  const given = deps.brokers ?? defaultBrokers();
+  // The OPC UA broker is built here when the policy has OPC UA assets and no test supplied one;
+  // imported only then, because loading node-opcua costs seconds of CPU.
+  const hasOpcua = Object.values(policy.assets).some((a) => a.protocol === 'opcua');
+  const opcua = hasOpcua && !given.some((b) => b.protocol === 'opcua')
+    ? (await import('./protocols/opcua/opcua-broker.js')).createOpcuaBroker({ pkiDir: join(config.dataDir, 'opcua-pki'), getCredential: deps.plantCredential ?? (async () => undefined) })
+    : undefined;
+  for (const b of [...given, ...(opcua === undefined ? [] : [opcua])]) {
+    if (brokers.has(b.protocol)) throw new AirlockError('internal', 'broker.duplicate', `two brokers registered for ${b.protocol}`);
+    brokers.set(b.protocol, b);
+  }
+  if (!brokers.has('ssh')) brokers.set('ssh', sshBroker);
+  const verifier = new TicketVerifier({ db, audit, nonces: new TicketNonceStore(db), clock: deps.clock, site: config.site });
+  const sessions = new SessionManager({
+    audit,
+    clock: deps.clock,
+    log: deps.log.child({ component: 'sessions' }),
+    site: config.site,
+    policy,
+    brokers,
+    verifier,
+    lockdown,
+    grantPublicKey: () => grantPublicKeyOf(readEnrollment(state)),
+  });
+  const outbox = new AuditOutbox({ audit, state, clock: deps.clock });
+  const catalogue = buildCatalogue(policy);
+  // The IT side's commands, carried out with the OT gateway's own services and checks.
+  const commands: LinkCommandHandler = {
+    open: async (ticket) => {
+      const r = await sessions.open(ticket, (sessionId) => link.dialData(sessionId));
+      return r.ok ? { ok: true } : r;
+    },
+    endSession: (sessionId, reason) => (sessions.end(sessionId, reason) ? { ok: true } : { ok: false, code: 'session.not_found', reason: `no live session ${sessionId}` }),
+    endGrant: (grantId, reason) => {
+      sessions.endGrant(grantId, reason);
+      return { ok: true };
+    },
+    lockdown: (on, reason) => {
+      lockdown.set('it', on, reason, 'it-gateway');
+      if (on) sessions.endAll(describeLockdown(lockdown.status()));
+      return { ok: true };
+    },
+  };
+  const link: LinkClient = new LinkClient({
+    clock: deps.clock,
+    log: deps.log.child({ component: 'link' }),
+    audit,
+    site: config.site,
+    identity,
+    enrollment: () => readEnrollment(state),
+    catalogue: () => catalogue,
+    outbox,
+    recordings: new RecordingShipper({ outbox: deps.recordingOutbox ?? recordingOutboxOf(recordings), log: deps.log.child({ component: 'recording-shipper' }) }),
+    commands,
+    reconnectInitialMs: config.link.reconnectMinSeconds * 1000,
+    reconnectMaxMs: config.link.reconnectMaxSeconds * 1000,
+    connectTimeoutMs: config.link.connectTimeoutSeconds * 1000,
+    enrollmentPollMs: config.link.enrollmentPollSeconds * 1000,
+    ...(deps.random === undefined ? {} : { random: deps.random }),
+  });
+  const services: OtServices = { config, policy, db, audit, identity, state, lockdown, sessions, outbox, link, vault, recordings, sshBroker };
   const actor = `system:ot:${config.site}`;
+  let unsubscribe: (() => void) | undefined;
+  let lockdownWatch: TimerHandle | undefined;
   let started = false;
   let stopped = false;
   return {
@@ -130,11 +233,22 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
       const recovered = recordings.recover();
       if (recovered.length > 0) deps.log.warn('recordings left open by a crash were closed', { recordings: recovered.map((r) => r.id) });
       started = true;
-      deps.log.info('OT gateway started', { site: config.site, assets: Object.keys(policy.assets).length, version: AIRLOCK_VERSION });
+      unsubscribe = audit.onAppend(() => link.pump());
+      lockdownWatch = deps.clock.setInterval(() => {
+        const status = lockdown.status();
+        if (status.locked && sessions.liveCount > 0) sessions.endAll(describeLockdown(status));
+      }, LOCKDOWN_POLL_MS);
+      link.start();
+      deps.log.info('OT gateway started', { site: config.site, assets: Object.keys(policy.assets).length, version: AIRLOCK_VERSION, enrolled: readEnrollment(state) !== undefined });
     },
     async stop() {
       if (stopped) return;
       stopped = true;
+      lockdownWatch?.cancel();
+      await sessions.stop('the OT gateway is stopping');
+      await opcua?.close();
+      await link.stop();
+      unsubscribe?.();
       if (started) audit.append({ action: 'gateway.stop', actor, site: config.site, outcome: 'success' });
       audit.close();
       db.close();

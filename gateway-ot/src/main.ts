@@ -13,9 +13,13 @@ import { AIRLOCK_VERSION } from '../../shared/src/version.js';
 import { OT_ENV_PREFIX, otConfigSchema, loadOtConfig, type OtConfig } from './config/ot-config.js';
 import { loadLocalPolicy } from './policy/local-policy.js';
 import { buildCatalogue } from './policy/asset-catalogue.js';
-import { createOtGateway } from './app.js';
-import { vaultCommands } from './cli/vault-commands.js';
+import { createOtGateway, type OtGateway } from './app.js';
+import { enrollGateway } from './link/enroll-gateway.js';
+import { describeLockdown } from './grants/lockdown.js';
+import { formatFingerprint } from '../../shared/src/crypto/hash.js';
+import { toBase64Url } from '../../shared/src/crypto/encoding.js';
 import { userInfo } from 'node:os';
+import { vaultCommands } from './cli/vault-commands.js';
 
 async function readStdin(): Promise<Buffer> {
   if (process.stdin.isTTY) process.stderr.write('secret (end with Ctrl-D): ');
@@ -33,6 +37,21 @@ function configFrom(file: string | undefined): OtConfig {
   const r = loadOtConfig({ file, env: process.env });
   if (!r.ok) throw new UsageError(`invalid configuration:\n${r.error.map((p) => `  - ${formatProblems([p])}`).join('\n')}`);
   return r.value;
+}
+
+function cliActor(): string {
+  return `cli:${userInfo().username}`;
+}
+
+/** Opens the gateway's state (database, identity, policy) without starting it, for admin commands. */
+async function withGateway<T>(config: OtConfig, fn: (gw: OtGateway) => T | Promise<T>): Promise<T> {
+  const log = createLogger({ name: 'airlock-ot', level: config.log.level }).child({ site: config.site });
+  const gw = await createOtGateway(config, { clock: systemClock, ids: randomIds, log });
+  try {
+    return await fn(gw);
+  } finally {
+    await gw.stop();
+  }
 }
 
 const commands: Record<string, CliCommand> = {
@@ -53,6 +72,51 @@ ${listEnvOverrides(otConfigSchema, OT_ENV_PREFIX).map((l) => `  ${l}`).join('\n'
       process.stdout.write(`${JSON.stringify({ event: 'ready', site: config.site, assets: Object.keys(gw.services.policy.assets).sort() })}\n`);
       await stopSignal;
       await gw.stop();
+      return 0;
+    },
+  },
+  enroll: {
+    summary: 'enroll this gateway with its IT gateway (one-time token from an admin)',
+    usage: `usage: ${PROGRAM} enroll --config <file> --it-url <https://host:port> --token <aet_...> --fingerprint <SHA-256> [--json]
+
+Registers this gateway's identity key (created on first use) with the IT gateway, over TLS pinned
+to the given certificate fingerprint, and records the IT gateway's session-ticket key and the pin.
+The token comes from \`airlock-it site-enroll-token\` or the admin API; it is valid 15 minutes, once.
+A running gateway picks the enrollment up by itself.`,
+    async run(argv) {
+      const a = parseCommand(argv, { config: { type: 'string' }, 'it-url': { type: 'string' }, token: { type: 'string' }, fingerprint: { type: 'string' }, json: { type: 'boolean' } });
+      if (!a.ok) throw new UsageError(a.error);
+      const v = a.value.values;
+      if (v['it-url'] === undefined || v.token === undefined || v.fingerprint === undefined) throw new UsageError('--it-url, --token and --fingerprint are required');
+      const config = configFrom(v.config);
+      const input = { itUrl: v['it-url'], token: v.token, fingerprint: v.fingerprint };
+      const { record, publicKey } = await withGateway(config, async (gw) => {
+        const s = gw.services;
+        const rec = await enrollGateway({ db: s.db, audit: s.audit, state: s.state, clock: systemClock, identity: s.identity, site: config.site, timeoutMs: config.link.connectTimeoutSeconds * 1000 }, input);
+        return { record: rec, publicKey: toBase64Url(s.identity.publicKey) };
+      });
+      const out = { enrolled: record.site, gatewayId: record.gatewayId, itUrl: record.itUrl, itFingerprint: formatFingerprint(record.itFingerprint), publicKey };
+      process.stdout.write(v.json === true ? `${JSON.stringify(out)}\n` : `enrolled site ${out.enrolled} with ${out.itUrl} as gateway ${out.gatewayId}\n  identity key ${publicKey}\n`);
+      return 0;
+    },
+  },
+  lockdown: {
+    summary: 'lock the site down locally, or lift the local lockdown (only possible here)',
+    usage: `usage: ${PROGRAM} lockdown --config <file> (--on | --off) --reason <text>
+
+--on refuses every new session and ends live ones (a running gateway within a second); nothing on
+the IT side can lift it. --off lifts the local lockdown (an IT-side lockdown stays until the IT side
+lifts it). Both are recorded in the site's audit log.`,
+    async run(argv) {
+      const a = parseCommand(argv, { config: { type: 'string' }, on: { type: 'boolean' }, off: { type: 'boolean' }, reason: { type: 'string' } });
+      if (!a.ok) throw new UsageError(a.error);
+      const v = a.value.values;
+      if ((v.on === true) === (v.off === true)) throw new UsageError('give exactly one of --on and --off');
+      if (v.reason === undefined || v.reason.trim() === '') throw new UsageError('--reason is required');
+      const config = configFrom(v.config);
+      const on = v.on === true;
+      const { changed, status } = await withGateway(config, (gw) => ({ changed: gw.services.lockdown.set('local', on, v.reason ?? '', cliActor()), status: gw.services.lockdown.status() }));
+      process.stdout.write(`${JSON.stringify({ site: config.site, local: on ? 'on' : 'off', changed, locked: status.locked, status: describeLockdown(status) })}\n`);
       return 0;
     },
   },

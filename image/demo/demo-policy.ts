@@ -3,6 +3,7 @@
  * walks through. A real site writes this file by hand (see docs/); here it is generated because the
  * simulated targets' ports and host key are only known once they run.
  */
+import { PLC1_PROFILES } from '../../test/peers/plc-1-policy.js';
 import type { Plant } from '../../test/sim/plant.js';
 
 export function demoPolicy(plant: Plant): Record<string, unknown> {
@@ -28,8 +29,9 @@ export function demoPolicy(plant: Plant): Record<string, unknown> {
       address: plant.modbus.host,
       port: plant.modbus.port,
       profiles: {
-        'read-only': { description: 'read process values', unitIds: [plant.modbus.unitId] },
-        maintenance: { description: 'read, and write setpoints within bounds', unitIds: [plant.modbus.unitId] },
+        // The rules of docs/modbus.md's example, for the simulated PLC's register map.
+        'read-only': { ...PLC1_PROFILES['read-only'], unitIds: [plant.modbus.unitId] },
+        maintenance: { ...PLC1_PROFILES.maintenance, unitIds: [plant.modbus.unitId] },
       },
     };
   }
@@ -40,9 +42,18 @@ export function demoPolicy(plant: Plant): Record<string, unknown> {
       address: plant.opcua.host,
       port: plant.opcua.port,
       username: 'operator',
+      serverCertificateSha256: plant.opcua.certificateSha256,
       profiles: {
-        'read-only': { description: 'browse and read Line 1', namespaceUri: plant.opcua.namespaceUri },
-        maintenance: { description: 'read Line 1, write the setpoint within bounds', namespaceUri: plant.opcua.namespaceUri },
+        'read-only': { description: 'browse and read Line 1', namespaceUri: plant.opcua.namespaceUri, nodes: [{ node: 's=Line1.*', access: 'read' }] },
+        maintenance: {
+          description: 'read Line 1, write the setpoint within bounds',
+          namespaceUri: plant.opcua.namespaceUri,
+          nodes: [
+            { node: 's=Line1.Setpoint', access: 'write', dataType: 'Double', min: 10, max: 90 },
+            { node: 's=Line1.ResetCounter', access: 'call' },
+            { node: 's=Line1.*', access: 'read' },
+          ],
+        },
       },
     };
   }

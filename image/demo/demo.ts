@@ -1,12 +1,14 @@
 /**
  * `npm run demo`: the demo appliance on 127.0.0.1. Starts the simulated plant (in this process),
  * the IT gateway and the OT gateway for plant-1 (as processes, from the compiled code), creates the
- * demo site and users on first start, writes their passwords and TOTP secrets to a credentials
- * file, prints what to try, and stops everything on Ctrl-C.
+ * demo site, users and a daily maintenance window on first start (their passwords and TOTP secrets go to a credentials file),
+ * enrolls the OT gateway once (`airlock-it site-enroll-token`, then `airlock-ot enroll`), waits until
+ * the site shows online on the IT side, prints what to try, and stops everything on Ctrl-C.
  *
  *   npm run demo [-- --keep] [-- --help]
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,9 +31,10 @@ const USAGE = `usage: npm run demo [-- --keep] [-- --state-dir DIR] [-- --port-o
 
 Starts the Airlock demo appliance on 127.0.0.1:
   IT gateway   https://127.0.0.1:${PORTS.https}   (portal, API, /healthz)
-  OT gateway   site ${SITE}, dialling out to the IT gateway
+  OT gateway   site ${SITE}, enrolled on first start, dialling out to the IT gateway
   plant        hmi-1 SSH on ${PORTS.hmi}, plc-1 Modbus TCP on ${PORTS.plc}, opc-1 OPC UA on ${PORTS.opc}
-Demo users: admin, alice (engineer), olga (OT owner of ${SITE}), victor (vendor), audrey (auditor).
+Demo users: admin, alice (engineer), olga (OT owner of ${SITE}), victor (vendor), audrey (auditor),
+and a maintenance window of ${SITE} open every day.
 Their passwords and TOTP secrets go to .demo/credentials.json; \`npm run demo:totp -- alice\`
 prints a current TOTP code. State lives in .demo/ (or --state-dir) and is created fresh unless
 --keep is given. --port-offset N adds N to every port (to run beside another demo, or in tests).
@@ -43,6 +46,38 @@ async function portFree(port: number): Promise<boolean> {
     s.once('error', () => resolve(false));
     s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
   });
+}
+
+/** Polls the IT gateway's /healthz (TLS pinned to its fingerprint) until `site` shows online. */
+async function waitUntilOnline(itUrl: string, fingerprint: string, site: string, timeoutMs: number): Promise<void> {
+  const pin = fingerprint.replace(/:/g, '').toLowerCase();
+  const linkState = (): Promise<string> =>
+    new Promise((resolve, reject) => {
+      const req = httpsRequest(`${itUrl}/healthz`, { agent: false, rejectUnauthorized: false, timeout: 2_000, checkServerIdentity: (_h, cert) => (cert.fingerprint256.replace(/:/g, '').toLowerCase() === pin ? undefined : new Error('the IT certificate is not the pinned one')) }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (body += d));
+        res.on('error', reject);
+        res.on('end', () => {
+          try {
+            resolve((JSON.parse(body) as { sites: { site: string; link: string }[] }).sites.find((s) => s.site === site)?.link ?? 'unknown');
+          } catch (e) {
+            reject(e as Error);
+          }
+        });
+      });
+      req.on('timeout', () => req.destroy(new Error('/healthz did not answer')));
+      req.on('error', reject);
+      req.end();
+    });
+  const until = Date.now() + timeoutMs;
+  let last = 'unknown';
+  while (Date.now() < until) {
+    last = await linkState();
+    if (last === 'online') return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`site ${site} did not come online within ${timeoutMs / 1000} s (link: ${last}); see the ot and it logs`);
 }
 
 async function main(): Promise<number> {
@@ -113,6 +148,9 @@ async function main(): Promise<number> {
         const out = await runCommand([IT_MAIN, 'user-add', '--config', itConfig, '--name', u.name, '--display-name', u.displayName, ...u.roles.flatMap((r) => ['--role', r]), ...(u.extra ?? []), '--json']);
         creds.push(JSON.parse(out) as Record<string, unknown>);
       }
+      // A site-wide window open every day, so a request for hmi-1 made at any hour of the demo
+      // falls inside one (requests outside every window are refused, see docs/access.md).
+      await runCommand([IT_MAIN, 'window-add', '--config', itConfig, '--site', SITE, '--label', 'demo: every day, all day', '--weekly', 'mon,tue,wed,thu,fri,sat,sun', '--from', '00:00', '--to', '00:00']);
       writeFileSync(credentialsFile, `${JSON.stringify({ site: SITE, portal: `https://127.0.0.1:${PORTS.https}`, users: creds }, null, 2)}\n`, { mode: 0o600 });
       chmodSync(credentialsFile, 0o600);
     }
@@ -120,9 +158,18 @@ async function main(): Promise<number> {
     process.stdout.write('starting the IT gateway...\n');
     const it = await startDaemon('it', [IT_MAIN, 'run', '--config', itConfig], join(demoDir, 'logs', 'it.log'), onUnexpectedExit);
     daemons.push(it);
+    const itUrl = `https://127.0.0.1:${PORTS.https}`;
+    const enrolledMarker = join(demoDir, 'ot', 'enrolled');
+    if (!existsSync(enrolledMarker)) {
+      process.stdout.write(`enrolling the OT gateway of ${SITE} with the IT gateway...\n`);
+      const issued = JSON.parse(await runCommand([IT_MAIN, 'site-enroll-token', '--config', itConfig, '--site', SITE, '--json'])) as { token: string; itFingerprint: string };
+      await runCommand([OT_MAIN, 'enroll', '--config', otConfig, '--it-url', itUrl, '--token', issued.token, '--fingerprint', issued.itFingerprint, '--json']);
+      writeFileSync(enrolledMarker, `${new Date().toISOString()}\n`);
+    }
     process.stdout.write('starting the OT gateway...\n');
     const ot = await startDaemon('ot', [OT_MAIN, 'run', '--config', otConfig], join(demoDir, 'logs', 'ot.log'), onUnexpectedExit);
     daemons.push(ot);
+    await waitUntilOnline(itUrl, String(it.ready.tlsFingerprint), SITE, 30_000);
 
     const stopSignal = waitForStopSignal();
     const users = (JSON.parse(readFileSync(credentialsFile, 'utf8')) as { users: { name: string; password: string }[] }).users;
@@ -131,11 +178,14 @@ Airlock demo is running (Ctrl-C stops it).
 
   Portal and API  https://127.0.0.1:${PORTS.https}   (self-signed; certificate SHA-256 ${String(it.ready.tlsFingerprint)})
   Health          curl -k https://127.0.0.1:${PORTS.https}/healthz
-  Site            ${SITE}, OT gateway assets: ${(ot.ready.assets as string[]).join(', ')}
+  Site            ${SITE} online (OT gateway enrolled, dialling out), assets: ${(ot.ready.assets as string[]).join(', ')}
   Plant           hmi-1 ssh 127.0.0.1:${PORTS.hmi}, plc-1 modbus 127.0.0.1:${PORTS.plc}, opc-1 ${plant.opcua?.endpointUrl ?? ''}
 
   Credentials     ${credentialsFile}
 ${users.map((u) => `                  ${u.name.padEnd(7)} ${u.password}`).join('\n')}
+  Window          ${SITE}: weekly, every day, 00:00-00:00 site time (24 h), label "demo: every day, all day"
+  Try             alice logs in, requests hmi-1 (profile maintenance); olga approves in her inbox;
+                  alice's dashboard shows the grant active
   TOTP code       npm run demo:totp -- alice${demoDir === join(repoRoot, '.demo') ? '' : ` (reads .demo/ only)`}
   Logs            ${join(demoDir, 'logs')}
 

@@ -1,6 +1,7 @@
 /**
  * The README's first command must always start: run the demo launcher (on offset ports, in a temp
- * state dir), check what it promises (gateways up, site and users created, credentials file 0600),
+ * state dir), check what it promises (gateways up, site and users created, the OT gateway enrolled
+ * and its site online, credentials file 0600),
  * then stop it with Ctrl-C (SIGINT) and check that it exits cleanly and everything it started is gone.
  */
 import { test } from 'node:test';
@@ -63,9 +64,10 @@ test('the demo launcher starts the appliance and stops it on Ctrl-C', { timeout:
   assert.ok(fp !== undefined, 'the fingerprint is printed');
   const health = await pinnedRequest(`https://127.0.0.1:${8443 + offset}/healthz`, fp);
   assert.equal(health.status, 200);
-  assert.deepEqual(health.json<{ sites: { site: string }[] }>().sites.map((s) => s.site), ['plant-1']);
+  assert.deepEqual(health.json<{ sites: { site: string; link: string }[] }>().sites.map((s) => [s.site, s.link]), [['plant-1', 'online']], 'the OT gateway is enrolled and linked');
   for (const p of [12022, 15020, 14840]) assert.equal(await portOpen(p + offset), true, `plant port ${p + offset} answers`);
   assert.match(out, /hmi-1, opc-1, plc-1/);
+  assert.match(out, /Window\s+plant-1: weekly, every day/, 'the demo seeds a maintenance window (window-add succeeded)');
 
   child.kill('SIGINT');
   const [code] = (await once(child, 'exit')) as [number | null];

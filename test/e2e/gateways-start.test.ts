@@ -33,7 +33,7 @@ function verifyAuditFile(dbPath: string, keyPath: string): ReturnType<typeof ver
 test('the IT gateway serves /healthz over HTTPS with its pinned certificate and stops cleanly', { timeout: 60_000 }, async (t) => {
   const dir = makeTempDir(t);
   const cfg = join(dir, 'it.json');
-  writeFileSync(cfg, JSON.stringify({ dataDir: 'data', http: { host: '127.0.0.1', port: 0 } }));
+  writeFileSync(cfg, JSON.stringify({ dataDir: 'data', http: { host: '127.0.0.1', port: 0 }, ssh: { port: 0 } }));
   const site = await runNode([IT_MAIN, 'site-add', '--config', cfg, '--site', 'plant-1', '--timezone', 'Europe/Berlin']);
   assert.equal(site.code, 0, site.stderr);
   const it = await startNode(t, [IT_MAIN, 'run', '--config', cfg]);

@@ -16,6 +16,9 @@ export function pinnedRequest(url: string, fingerprintHex: string, init: { metho
       {
         method: init.method ?? 'GET',
         headers: init.headers,
+        // A fresh connection per request: a pooled or TLS-resumed socket may not expose the peer
+        // certificate again, which made polling tests fail with a spurious pin mismatch.
+        agent: false,
         rejectUnauthorized: false,
         checkServerIdentity: (_host: string, cert: PeerCertificate) => {
           const got = cert.fingerprint256.replace(/:/g, '').toLowerCase();

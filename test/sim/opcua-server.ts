@@ -12,6 +12,7 @@
  * Not guaranteed: roles or per-user rights (every user may write and call), history, alarms,
  * events. Start takes about 1 s (certificate creation on first start in a data dir, nodeset load).
  */
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import {
   DataType,
@@ -79,6 +80,8 @@ export interface OpcuaSimServer {
   readonly port: number;
   readonly endpointUrl: string;
   readonly namespaceUri: string;
+  /** SHA-256 (hex) of the server's DER certificate: what an OT owner pins at onboarding. */
+  readonly certificateSha256: string;
   /** The namespace index of PLANT_NAMESPACE_URI on this server (clients should resolve the URI). */
   readonly namespaceIndex: number;
   /** `ns=<index>;s=<identifier>` for a Line1 node. */
@@ -223,6 +226,7 @@ export async function startOpcuaServer(options: OpcuaServerOptions): Promise<Opc
     endpointUrl,
     namespaceUri: PLANT_NAMESPACE_URI,
     namespaceIndex: ns,
+    certificateSha256: createHash('sha256').update(server.getCertificate()).digest('hex'),
     nodeId: id,
     valueOf: (node) => valueOf(variables[node]),
     close: () => {

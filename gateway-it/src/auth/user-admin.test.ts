@@ -11,6 +11,11 @@ import { verifyPassword } from '../../../shared/src/crypto/password-hash.js';
 import { openItDatabase } from '../store/it-database.js';
 import { SiteStore } from '../store/site-store.js';
 import { UserStore } from '../store/user-store.js';
+import { RecoveryCodeStore } from '../store/recovery-code-store.js';
+import { LoginThrottleStore } from '../store/login-throttle-store.js';
+import { AuthSessionStore } from '../store/auth-session-store.js';
+import { LoginThrottle } from './login-throttle.js';
+import { SessionService } from './session-service.js';
 import { UserAdmin, parseRoleAssignment, totpAssociatedData } from './user-admin.js';
 import { checkPasswordStrength, generatePassword } from './password-policy.js';
 
@@ -23,7 +28,10 @@ function setup() {
   const users = new UserStore(db);
   const sites = new SiteStore(db);
   const secretsKey = generateAeadKey();
-  const admin = new UserAdmin({ db, audit, users, sites, clock, ids: sequentialIds(), secretsKey, issuer: 'Airlock' });
+  const ids = sequentialIds();
+  const throttle = new LoginThrottle(new LoginThrottleStore(db), { lockoutThreshold: 5, lockoutWindowMs: 900_000, lockoutMs: 900_000, sourceFailureLimit: 20, sourceWindowMs: 600_000 });
+  const sessions = new SessionService({ db, sessions: new AuthSessionStore(db), users, audit, clock, ids, limits: { idleMs: 900_000, absoluteMs: 28_800_000, tokenTtlMs: 3_600_000 } });
+  const admin = new UserAdmin({ db, audit, users, sites, clock, ids, secretsKey, issuer: 'Airlock', recovery: new RecoveryCodeStore(db), throttle, sessions });
   return { db, audit, users, sites, admin, secretsKey };
 }
 
@@ -36,13 +44,14 @@ test('a created user gets a strong password and a sealed, working TOTP secret; b
   assert.ok(creds?.passwordHash !== null && creds?.passwordHash !== undefined && verifyPassword(creds.passwordHash, created.password));
   const secret = Buffer.from(openSecret(creds!.totpSecretSealed!, secretsKey, totpAssociatedData(created.user.id))).toString();
   assert.equal(secret, created.totpSecret);
+  assert.equal(created.recoveryCodes.length, 10, 'recovery codes come with a bootstrap enrollment');
   assert.match(await generate({ secret }), /^\d{6}$/);
-  assert.match(created.totpUri, /^otpauth:\/\/totp\/Airlock:olga\?secret=/);
+  assert.match(created.totpUri ?? '', /^otpauth:\/\/totp\/Airlock:olga\?secret=/);
   assert.deepEqual(created.user.roles, [{ role: 'ot-owner', site: 'plant-1' }]);
   const events = [...audit.iterate()];
   assert.deepEqual(events.map((e) => e.action), ['site.create', 'user.create']);
   const dump = JSON.stringify(db.prepare('SELECT * FROM audit_events').all());
-  assert.ok(!dump.includes(created.password) && !dump.includes(created.totpSecret), 'no secret in the audit log');
+  assert.ok(!dump.includes(created.password) && !dump.includes(created.totpSecret ?? '-'), 'no secret in the audit log');
 });
 
 test('bad user input is refused with the field named, and nothing is written', () => {

@@ -5,7 +5,8 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { loadConfig, type ConfigSource } from '../../../shared/src/config/load-config.js';
-import { auditConfigSchema, hostSchema, listenPortSchema, logLevelSchema } from '../../../shared/src/config/common-schemas.js';
+import { auditConfigSchema, hostSchema, listenPortSchema, logLevelSchema, portSchema } from '../../../shared/src/config/common-schemas.js';
+import { normalizeFingerprint } from '../../../shared/src/crypto/hash.js';
 import type { Problem, Result } from '../../../shared/src/result.js';
 
 export const IT_ENV_PREFIX = 'AIRLOCK_IT_';
@@ -33,6 +34,121 @@ export const itConfigSchema = z.strictObject({
     .refine((t) => (t.certFile === undefined) === (t.keyFile === undefined), { message: 'certFile and keyFile must be given together' }),
   log: z.strictObject({ level: logLevelSchema.default('info') }).prefault({}),
   audit: auditConfigSchema,
+  /** Live forwarding of audit events to a syslog collector (RFC 5424 over TLS); off when absent. */
+  siem: z
+    .strictObject({
+      host: hostSchema,
+      port: portSchema,
+      /** PEM file: the CA (or the collector's self-signed certificate) its certificate must chain to. */
+      caFile: z.string().min(1),
+      /** Name the collector's certificate must be valid for (default: host). */
+      serverName: z.string().min(1).max(253).optional(),
+      /** Optional pin: SHA-256 fingerprint of the collector's certificate (hex, colons allowed). */
+      certFingerprint: z.string().refine((v) => normalizeFingerprint(v) !== undefined, { message: 'expected a SHA-256 fingerprint (64 hex digits, colons allowed)' }).optional(),
+      /** Client certificate and key, when the collector requires mutual TLS. */
+      clientCertFile: z.string().min(1).optional(),
+      clientKeyFile: z.string().min(1).optional(),
+      payload: z.enum(['cef', 'json']).default('cef'),
+      /** Syslog facility; 13 is "log audit". */
+      facility: z.number().int().min(0).max(23).default(13),
+      /** HOSTNAME field of the messages (default: this machine's host name). */
+      hostname: z.string().min(1).max(255).optional(),
+      /** Private enterprise number of the structured-data id (32473 is the documentation example, RFC 5612). */
+      enterpriseId: z.number().int().positive().default(32473),
+      forward: z.strictObject({ it: z.boolean().default(true), ot: z.boolean().default(true) }).prefault({}),
+      /** Where a stream without a saved cursor starts: the whole history, or events from now on. */
+      startAt: z.enum(['beginning', 'now']).default('beginning'),
+      /** Events per delivery session (each session ends with a confirmed close, see docs/audit.md). */
+      batchEvents: z.number().int().min(1).max(100_000).default(1000),
+      retryMinSeconds: z.number().min(0.05).max(3600).default(1),
+      retryMaxSeconds: z.number().min(0.05).max(3600).default(60),
+      /** How often ingested OT events are looked for (IT events are forwarded as they are appended). */
+      pollSeconds: z.number().min(0.05).max(3600).default(5),
+      timeoutSeconds: z.number().min(1).max(600).default(15),
+    })
+    .refine((s) => (s.clientCertFile === undefined) === (s.clientKeyFile === undefined), { message: 'clientCertFile and clientKeyFile must be given together' })
+    .refine((s) => s.retryMinSeconds <= s.retryMaxSeconds, { message: 'retryMinSeconds must not exceed retryMaxSeconds' })
+    .optional(),
+  /** The IT<->OT link (see docs/link.md for what the timings mean). */
+  link: z
+    .strictObject({
+      /** How often the IT side pings each connected OT gateway. */
+      heartbeatSeconds: z.number().min(0.1).max(600).default(5),
+      /** A site with no frame for this long is disconnected and shown offline. */
+      offlineAfterSeconds: z.number().min(0.3).max(3600).default(15),
+      /** How long opening a session may take (OT verification plus its data connection). */
+      openTimeoutSeconds: z.number().min(1).max(300).default(15),
+      /** How long lockdown and end-session commands wait for the OT gateway's answer. */
+      commandTimeoutSeconds: z.number().min(1).max(300).default(10),
+      /** How long an OT gateway has to answer the challenge on a new connection. */
+      handshakeTimeoutSeconds: z.number().min(1).max(120).default(10),
+    })
+    .prefault({})
+    .refine((l) => l.offlineAfterSeconds >= 2 * l.heartbeatSeconds, { message: 'offlineAfterSeconds must be at least twice heartbeatSeconds' }),
+  /** Login, MFA, web sessions and API tokens. */
+  auth: z
+    .strictObject({
+      /** A portal session ends after this long without a request... */
+      sessionIdleMinutes: z.number().int().min(1).max(24 * 60).default(15),
+      /** ...and after this long in any case. */
+      sessionAbsoluteHours: z.number().int().min(1).max(24).default(8),
+      /** Lifetime of an API bearer token. */
+      tokenTtlMinutes: z.number().int().min(1).max(24 * 60).default(60),
+      /** Consecutive failed logins (password or second factor) that lock an account... */
+      lockoutThreshold: z.number().int().min(1).max(100).default(5),
+      /** ...counted within this window... */
+      lockoutWindowMinutes: z.number().int().min(1).max(24 * 60).default(15),
+      /** ...for this long (an admin can unlock earlier). */
+      lockoutMinutes: z.number().int().min(1).max(7 * 24 * 60).default(15),
+      /** Failed logins from one source address within the window before it is refused (429). */
+      sourceFailureLimit: z.number().int().min(1).max(10_000).default(20),
+      sourceWindowMinutes: z.number().int().min(1).max(24 * 60).default(10),
+      /** TOTP codes accepted this many 30 s steps before or after the current one (clock drift). */
+      totpDriftSteps: z.number().int().min(0).max(2).default(1),
+    })
+    .prefault({}),
+  /** Access requests and grants. */
+  access: z
+    .strictObject({
+      /** Longest grant a request may ask for. */
+      maxRequestHours: z.number().int().min(1).max(31 * 24).default(7 * 24),
+      /** Longest emergency grant. */
+      breakGlassMaxHours: z.number().int().min(1).max(24).default(4),
+    })
+    .prefault({}),
+  /** The native SSH endpoint for operators (see docs/ssh.md). */
+  ssh: z
+    .strictObject({
+      /** Off: no SSH listener (the web terminal still works). */
+      enabled: z.boolean().default(true),
+      listen: hostSchema.default('127.0.0.1'),
+      port: listenPortSchema.default(2222),
+      /** The endpoint's host key (OpenSSH private key, 0600); created at first start if absent. */
+      hostKeyFile: z.string().min(1).optional(),
+      /** A connection must finish authentication (key or password, then TOTP) within this time. */
+      loginTimeoutSeconds: z.number().int().min(5).max(600).default(60),
+      /** Connections open at once (each may carry several sessions). */
+      maxConnections: z.number().int().min(1).max(10_000).default(1000),
+      /** Session and forwarding channels one connection may have open at once. */
+      maxChannelsPerConnection: z.number().int().min(1).max(64).default(10),
+    })
+    .prefault({}),
+  /** Outgoing notifications (request created, approved, denied, revoked, break-glass). */
+  notifications: z
+    .strictObject({
+      webhook: z
+        .strictObject({
+          url: z.url({ protocol: /^https?$/ }),
+          /** File (0600) holding the HMAC-SHA256 key the receiver checks signatures with. */
+          secretFile: z.string().min(1),
+          timeoutSeconds: z.number().int().min(1).max(60).default(5),
+          maxAttempts: z.number().int().min(1).max(20).default(6),
+          /** First retry delay; doubled on each further attempt. */
+          initialBackoffSeconds: z.number().int().min(1).max(600).default(2),
+        })
+        .optional(),
+    })
+    .prefault({}),
 });
 
 export type ItConfig = z.output<typeof itConfigSchema>;
@@ -47,6 +163,18 @@ function resolvePaths(config: ItConfig, base: string): ItConfig {
       ...(config.tls.certFile === undefined ? {} : { certFile: abs(config.tls.certFile) }),
       ...(config.tls.keyFile === undefined ? {} : { keyFile: abs(config.tls.keyFile) }),
     },
+    ...(config.siem === undefined
+      ? {}
+      : {
+          siem: {
+            ...config.siem,
+            caFile: abs(config.siem.caFile),
+            ...(config.siem.clientCertFile === undefined ? {} : { clientCertFile: abs(config.siem.clientCertFile) }),
+            ...(config.siem.clientKeyFile === undefined ? {} : { clientKeyFile: abs(config.siem.clientKeyFile) }),
+          },
+        }),
+    ssh: config.ssh.hostKeyFile === undefined ? config.ssh : { ...config.ssh, hostKeyFile: abs(config.ssh.hostKeyFile) },
+    notifications: config.notifications.webhook === undefined ? config.notifications : { webhook: { ...config.notifications.webhook, secretFile: abs(config.notifications.webhook.secretFile) } },
   };
 }
 

@@ -4,19 +4,34 @@
  * drive it with `app.request()` in process.
  */
 import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { secureHeaders } from 'hono/secure-headers';
 import { AirlockError, toAirlockError } from '../../../shared/src/errors.js';
 import type { Logger } from '../../../shared/src/log.js';
 import type { HealthReport } from '../status/health-report.js';
-import { respondWithError } from './error-response.js';
+import { respondTooLarge, respondWithError } from './error-response.js';
 import { healthRoutes } from './routes/health.js';
 import { authenticate, nobody, type Authenticator, type HttpVariables } from './principal.js';
+import type { SiteEnrollment } from '../sites/site-enrollment.js';
+import { linkEnrollRoutes } from './routes/link-enroll.js';
+import { MAX_BODY_BYTES } from './body.js';
+import { csrfProtection } from './csrf.js';
+import type { AccessHttpServices } from './http-services.js';
+import { API_PREFIX, apiRoutes } from './api/api-routes.js';
+import { portalApps, portalErrorPage } from './portal/portal-app.js';
+
+/** Pages that embed xterm.js (web terminal, supervision, recording playback). */
+const TERMINAL_PAGE = /^\/(terminal\/|sessions\/[^/]+\/watch$|recordings\/[^/]+$)/;
 
 export interface HttpServices {
   readonly log: Logger;
   readonly health: () => HealthReport;
   /** Recognises portal sessions and API tokens; without one, every guarded route answers 401. */
   readonly authenticator?: Authenticator;
+  /** The public OT gateway enrollment call (its admin API is in the API registry). */
+  readonly sites?: { readonly enrollment: SiteEnrollment };
+  /** The portal and /api/v1 (absent in tests of the bare app). */
+  readonly portal?: AccessHttpServices;
 }
 
 export function createHttpApp(services: HttpServices): Hono<{ Variables: HttpVariables }> {
@@ -26,11 +41,15 @@ export function createHttpApp(services: HttpServices): Hono<{ Variables: HttpVar
     secureHeaders({
       strictTransportSecurity: 'max-age=31536000; includeSubDomains',
       xFrameOptions: 'DENY',
-      referrerPolicy: 'no-referrer',
+      // same-origin, not no-referrer: with no-referrer browsers send `Origin: null` on form posts,
+      // which would defeat the Origin check in csrf.ts.
+      referrerPolicy: 'same-origin',
       contentSecurityPolicy: {
         defaultSrc: ["'self'"],
         scriptSrc: ["'self'"],
-        styleSrc: ["'self'"],
+        // xterm.js sizes and colours its grid with <style> elements it creates: the terminal pages
+        // (and only they) allow inline styles; scripts stay 'self' everywhere.
+        styleSrc: ["'self'", (c) => (TERMINAL_PAGE.test(c.req.path) ? "'unsafe-inline'" : "'self'")],
         imgSrc: ["'self'", 'data:'],
         connectSrc: ["'self'"],
         frameAncestors: ["'none'"],
@@ -40,10 +59,26 @@ export function createHttpApp(services: HttpServices): Hono<{ Variables: HttpVar
       },
     }),
   );
+  app.use('*', async (c, next) => {
+    await next();
+    // Pages and answers carry personal and security data: never cached, unless a route says so.
+    if (!c.res.headers.has('cache-control')) c.res.headers.set('cache-control', 'no-store');
+  });
+  app.use('*', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => respondTooLarge(c, MAX_BODY_BYTES) }));
   app.use('*', authenticate(services.authenticator ?? nobody));
+  app.use('*', csrfProtection());
   app.route('/', healthRoutes(services.health));
+  if (services.sites !== undefined) app.route('/', linkEnrollRoutes(services.sites.enrollment));
+  if (services.portal !== undefined) {
+    app.route(API_PREFIX, apiRoutes(services.portal));
+    for (const portal of portalApps(services.portal, services.log)) app.route('/', portal);
+  }
   app.notFound((c) => respondWithError(c, new AirlockError('not_found', 'http.not_found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`)));
+  const portalError = services.portal === undefined ? undefined : portalErrorPage(services.portal, services.log);
   app.onError((e, c) => {
+    // Pages get an HTML answer (e.g. a CSRF refusal from the middleware); the API and probes JSON.
+    const path = new URL(c.req.url).pathname;
+    if (portalError !== undefined && !path.startsWith(`${API_PREFIX}/`) && !path.startsWith('/link/') && path !== '/healthz') return portalError(e, c);
     const ae = toAirlockError(e);
     if (ae.kind === 'internal') services.log.error('request failed', { method: c.req.method, path: new URL(c.req.url).pathname, err: e });
     return respondWithError(c, ae);

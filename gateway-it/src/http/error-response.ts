@@ -45,3 +45,8 @@ export function badRequest(problems: readonly Problem[]): AirlockError {
   const message = first === undefined ? 'bad request' : first.path === '' ? first.message : `${first.path}: ${first.message}`;
   return new AirlockError('bad_request', 'request.invalid', message, { details: { problems } });
 }
+
+/** 413 for a body over the size limit (before it is parsed). */
+export function respondTooLarge(c: Context, limit: number): Response {
+  return c.json(errorBody(new AirlockError('bad_request', 'request.too_large', `the request body is larger than ${limit} bytes`)), 413);
+}

@@ -6,7 +6,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { AirlockError } from '../../../shared/src/errors.js';
 import type { UserId } from '../../../shared/src/ids.js';
-import type { RoleAssignment } from '../store/user-store.js';
+import type { RoleAssignment, User } from '../store/user-store.js';
 
 export interface Principal {
   readonly userId: UserId;
@@ -14,6 +14,12 @@ export interface Principal {
   readonly roles: readonly RoleAssignment[];
   /** How this request authenticated: a portal session cookie or an API bearer token. */
   readonly via: 'session' | 'token';
+  /** The account as loaded for this request (roles, state and contract are current). */
+  readonly user?: User;
+  /** The portal session or API token id (not its secret). */
+  readonly sessionId?: string;
+  /** The session's CSRF token (portal sessions only). */
+  readonly csrfToken?: string | null;
 }
 
 /** Finds the principal for a request, or undefined. Must not throw for bad credentials. */

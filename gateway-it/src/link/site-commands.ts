@@ -6,6 +6,7 @@
  */
 import { AirlockError } from '../../../shared/src/errors.js';
 import type { SignedTicket } from '../../../shared/src/model/session-ticket.js';
+import type { SessionStream } from '../../../shared/src/link/session-channel.js';
 
 export interface SiteCommands {
   /** Tells the site to refuse new sessions and end live ones (on=true), or lifts the IT-side lockdown. */
@@ -21,21 +22,13 @@ export interface SiteCommands {
   openSession(site: string, ticket: SignedTicket): Promise<SessionStream>;
 }
 
-/** A session's byte stream between the IT relay and the OT gateway (one data connection each). */
-export interface SessionStream {
-  readonly sessionId: string;
-  /** Sends bytes; resolves when they were handed to the socket (back-pressure aware). */
-  write(chunk: Uint8Array): Promise<void>;
-  /** Sends a JSON control message (window change, signal, exit status...) on the same connection. */
-  sendControl(message: Readonly<Record<string, unknown>>): void;
-  onData(listener: (chunk: Uint8Array) => void): void;
-  onControl(listener: (message: Readonly<Record<string, unknown>>) => void): void;
-  onClose(listener: (reason: string) => void): void;
-  /** Pauses/resumes delivery of incoming data (propagates back-pressure to the OT side). */
-  pause(): void;
-  resume(): void;
-  close(reason: string): void;
-}
+/**
+ * A session's data connection as the IT relay sees it (defined in shared/src/link/session-channel.ts,
+ * the same object the OT broker gets): `stream` is a Node Duplex of the operator's bytes with
+ * back-pressure, `sendControl`/`onControl` carry small JSON messages beside it, `onClose` reports
+ * the reason the session ended, `close(reason)` ends it.
+ */
+export type { SessionStream } from '../../../shared/src/link/session-channel.js';
 
 /** Until the link exists, no site can be reached; callers report that as unavailable. */
 export const unreachableSites: SiteCommands = {

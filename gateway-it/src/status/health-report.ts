@@ -11,6 +11,8 @@ export interface HealthReport {
   readonly time: string;
   readonly uptimeSeconds: number;
   readonly tlsFingerprint: string;
+  /** The SSH endpoint's host key fingerprint (`SHA256:...`), when it is enabled. */
+  readonly sshHostKeyFingerprint?: string;
   readonly sites: readonly {
     readonly site: string;
     readonly link: LinkState;
@@ -20,7 +22,7 @@ export interface HealthReport {
   }[];
 }
 
-export function createHealthReporter(deps: { clock: Clock; sites: SiteStore; links: () => SiteLinkStates; tlsFingerprint: string; startedAt: number }): () => HealthReport {
+export function createHealthReporter(deps: { clock: Clock; sites: SiteStore; links: () => SiteLinkStates; tlsFingerprint: string; sshHostKeyFingerprint?: string; startedAt: number }): () => HealthReport {
   return () => ({
     status: 'ok',
     gateway: 'it',
@@ -28,6 +30,7 @@ export function createHealthReporter(deps: { clock: Clock; sites: SiteStore; lin
     time: new Date(deps.clock.now()).toISOString(),
     uptimeSeconds: Math.floor((deps.clock.now() - deps.startedAt) / 1000),
     tlsFingerprint: deps.tlsFingerprint,
+    ...(deps.sshHostKeyFingerprint === undefined ? {} : { sshHostKeyFingerprint: deps.sshHostKeyFingerprint }),
     sites: deps.sites.list().map((s) => {
       const l = deps.links().get(s.id);
       return { site: s.id, link: l.state, lastSeen: l.lastSeen === null ? null : new Date(l.lastSeen).toISOString(), gatewayVersion: l.gatewayVersion, clockOffsetMs: l.clockOffsetMs };

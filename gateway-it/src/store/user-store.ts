@@ -29,6 +29,8 @@ export interface User {
 export interface UserCredentials {
   readonly passwordHash: string | null;
   readonly totpSecretSealed: Uint8Array | null;
+  /** The last TOTP time step accepted; a code for it or an earlier step is a replay. */
+  readonly totpLastStep: number | null;
 }
 
 interface UserRow {
@@ -43,6 +45,7 @@ interface UserRow {
   contract_end: string | null;
   can_break_glass: number;
   created_at: number;
+  totp_last_step: number | null;
 }
 
 export interface NewUser {
@@ -75,6 +78,16 @@ export class UserStore {
       byId: db.prepare<[string], UserRow>('SELECT * FROM users WHERE id = ?'),
       list: db.prepare<[], UserRow>('SELECT * FROM users ORDER BY name'),
       roles: db.prepare<[string], { role: Role; site: string }>('SELECT role, site FROM user_roles WHERE user_id = ? ORDER BY role, site'),
+      withSiteRole: db.prepare<[string, string], UserRow>('SELECT u.* FROM users u JOIN user_roles r ON r.user_id = u.id WHERE r.role = ? AND r.site = ? ORDER BY u.name'),
+      deleteRoles: db.prepare('DELETE FROM user_roles WHERE user_id = ?'),
+      setState: db.prepare('UPDATE users SET state = ? WHERE id = ?'),
+      setBreakGlass: db.prepare('UPDATE users SET can_break_glass = ? WHERE id = ?'),
+      setContract: db.prepare('UPDATE users SET company = ?, contract_end = ? WHERE id = ?'),
+      setDisplayName: db.prepare('UPDATE users SET display_name = ? WHERE id = ?'),
+      setPassword: db.prepare('UPDATE users SET password_hash = ? WHERE id = ?'),
+      setTotp: db.prepare('UPDATE users SET totp_secret_sealed = ?, totp_enrolled_at = ?, totp_last_step = NULL WHERE id = ?'),
+      // Only moves forward: two concurrent logins with the same code cannot both pass.
+      advanceTotpStep: db.prepare('UPDATE users SET totp_last_step = ? WHERE id = ? AND (totp_last_step IS NULL OR totp_last_step < ?)'),
     };
   }
 
@@ -102,11 +115,53 @@ export class UserStore {
 
   credentials(id: string): UserCredentials | undefined {
     const r = this.stmts.byId.get(id);
-    return r === undefined ? undefined : { passwordHash: r.password_hash, totpSecretSealed: r.totp_secret_sealed === null ? null : new Uint8Array(r.totp_secret_sealed) };
+    return r === undefined ? undefined : { passwordHash: r.password_hash, totpSecretSealed: r.totp_secret_sealed === null ? null : new Uint8Array(r.totp_secret_sealed), totpLastStep: r.totp_last_step };
   }
 
   list(): User[] {
     return this.stmts.list.all().map((r) => this.toUser(r));
+  }
+
+  /** Users holding a per-site role (ot-owner, auditor) for `site`. */
+  listWithSiteRole(role: Role, site: string): User[] {
+    return this.stmts.withSiteRole.all(role, site).map((r) => this.toUser(r));
+  }
+
+  replaceRoles(id: string, roles: readonly RoleAssignment[]): void {
+    this.db.transaction(() => {
+      this.stmts.deleteRoles.run(id);
+      for (const r of roles) this.stmts.insertRole.run(id, r.role, r.site ?? '');
+    })();
+  }
+
+  setState(id: string, state: User['state']): void {
+    this.stmts.setState.run(state, id);
+  }
+
+  setCanBreakGlass(id: string, on: boolean): void {
+    this.stmts.setBreakGlass.run(on ? 1 : 0, id);
+  }
+
+  setContract(id: string, company: string | null, contractEnd: string | null): void {
+    this.stmts.setContract.run(company, contractEnd, id);
+  }
+
+  setDisplayName(id: string, displayName: string): void {
+    this.stmts.setDisplayName.run(displayName, id);
+  }
+
+  setPasswordHash(id: string, hash: string): void {
+    this.stmts.setPassword.run(hash, id);
+  }
+
+  /** Sets (or, with null, removes) the user's TOTP secret; the replay marker starts afresh. */
+  setTotp(id: string, sealed: Uint8Array | null, enrolledAt: number | null): void {
+    this.stmts.setTotp.run(sealed === null ? null : Buffer.from(sealed), enrolledAt, id);
+  }
+
+  /** Records an accepted TOTP step; false if that step (or a later one) was already used. */
+  advanceTotpStep(id: string, step: number): boolean {
+    return this.stmts.advanceTotpStep.run(step, id, step).changes === 1;
   }
 
   private toUser(r: UserRow): User {

@@ -21,6 +21,19 @@ export const otConfigSchema = z.strictObject({
   policyFile: z.string().min(1),
   log: z.strictObject({ level: logLevelSchema.default('info') }).prefault({}),
   audit: auditConfigSchema,
+  /** The link to the IT gateway (where to is recorded by `airlock-ot enroll`, not configured here). */
+  link: z
+    .strictObject({
+      /** First reconnect delay; it doubles per failed attempt (with jitter) up to reconnectMaxSeconds. */
+      reconnectMinSeconds: z.number().min(0.05).max(600).default(1),
+      reconnectMaxSeconds: z.number().min(0.1).max(3600).default(30),
+      /** TLS + WebSocket + handshake must complete within this. */
+      connectTimeoutSeconds: z.number().min(1).max(120).default(10),
+      /** While not enrolled, how often the gateway checks whether `enroll` has run. */
+      enrollmentPollSeconds: z.number().min(0.1).max(600).default(5),
+    })
+    .prefault({})
+    .refine((l) => l.reconnectMaxSeconds >= l.reconnectMinSeconds, { message: 'reconnectMaxSeconds must be at least reconnectMinSeconds' }),
   vault: z
     .strictObject({
       /** The vault master key (32 bytes, 0600), outside the database; created on first start. Default: <dataDir>/keys/vault-master.key. */

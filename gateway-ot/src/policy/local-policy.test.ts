@@ -24,7 +24,7 @@ test('policy problems name the key', () => {
   const cases: [unknown, RegExp][] = [
     [{ assets: { 'hmi-1': { ...good.assets['hmi-1'], protocol: 'telnet' } } }, /assets\.hmi-1\.protocol/],
     [{ assets: { 'plc-1': { ...good.assets['plc-1'], port: 70000 } } }, /assets\.plc-1\.port/],
-    [{ assets: { 'plc-1': { ...good.assets['plc-1'], profiles: { x: { unitIds: [1], functions: 'all' } } } } }, /assets\.plc-1\.profiles\.x\.functions: unknown key/],
+    [{ assets: { 'plc-1': { ...good.assets['plc-1'], profiles: { x: { unitIds: [1], writeAll: true } } } } }, /assets\.plc-1\.profiles\.x\.writeAll: unknown key/],
     [{ assets: { PLC: good.assets['plc-1'] } }, /assets\.PLC: asset name must be/],
     [{ assets: { 'plc-1': { ...good.assets['plc-1'], profiles: {} } } }, /assets\.plc-1\.profiles: an asset needs at least one access profile/],
     [{ assets: {}, lockdown: true }, /lockdown: unknown key/],

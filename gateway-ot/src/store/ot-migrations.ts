@@ -18,6 +18,21 @@ const OT: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    component: 'ot',
+    version: 2,
+    name: 'session ticket nonces',
+    up: `
+      -- Nonces of session tickets already presented, kept for as long as such a ticket could still be
+      -- accepted by its times (see grants/ticket-verifier.ts), so a replay is refused, also after a restart.
+      CREATE TABLE ticket_nonces (
+        nonce TEXT PRIMARY KEY,
+        session_id TEXT NOT NULL,
+        seen_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX ticket_nonces_seen_at ON ticket_nonces (seen_at);
+    `,
+  },
 ];
 
 export const OT_MIGRATIONS: readonly Migration[] = [...AUDIT_MIGRATIONS, ...OT, ...VAULT_MIGRATIONS, ...RECORDING_MIGRATIONS];

@@ -123,7 +123,7 @@ test('tamper: a deleted event is reported as a gap', () => {
   db.prepare('DELETE FROM audit_events WHERE seq = 12').run();
   const v = log.verify(key.publicKey);
   assert.deepEqual([v.problem?.kind, v.problem?.seq], ['gap', 12]);
-  assert.equal(v.problem?.message, 'event 12 is missing (deleted)');
+  assert.equal(v.problem?.message, 'event 12 is missing before event 13 (deleted, or moved out of order)');
 });
 
 test('tamper: an inserted event (later ones renumbered) is caught where the chain no longer fits', () => {

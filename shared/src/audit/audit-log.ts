@@ -113,6 +113,7 @@ export class AuditLog {
       ),
       one: this.db.prepare<[number], EventRow>('SELECT * FROM audit_events WHERE seq = ?'),
       checkpoints: this.db.prepare<[], CheckpointRow>('SELECT * FROM audit_checkpoints ORDER BY seq'),
+      checkpointsBetween: this.db.prepare<[number, number], CheckpointRow>('SELECT * FROM audit_checkpoints WHERE seq >= ? AND seq <= ? ORDER BY seq'),
     };
     const head = this.head();
     const last = this.stmts.lastCheckpoint.get();
@@ -199,6 +200,11 @@ export class AuditLog {
 
   checkpoints(): Checkpoint[] {
     return this.stmts.checkpoints.all().map(rowToCheckpoint);
+  }
+
+  /** Checkpoints with fromSeq <= seq <= toSeq (what an outbox ships beside a batch of events). */
+  checkpointsBetween(fromSeq: number, toSeq: number): Checkpoint[] {
+    return this.stmts.checkpointsBetween.all(fromSeq, toSeq).map(rowToCheckpoint);
   }
 
   verify(publicKey: Uint8Array = this.key.publicKey, expectedHead?: { seq: number; hash: string }): ChainVerification {

@@ -59,6 +59,7 @@ export const AUDIT_EVENTS = {
   'request.approve': { code: 'AL402', description: 'an OT owner approved a request (with comment)' },
   'request.deny': { code: 'AL403', description: 'an OT owner denied a request (with comment)' },
   'request.cancel': { code: 'AL404', description: 'the requester withdrew a request' },
+  'request.expire': { code: 'AL405', description: 'a pending request reached its end without enough approvals' },
   'grant.issue': { code: 'AL410', description: 'a request became a grant' },
   'grant.revoke': { code: 'AL411', description: 'a grant was revoked' },
   'grant.expire': { code: 'AL412', description: 'a grant reached its end' },
@@ -93,6 +94,7 @@ export const AUDIT_EVENTS = {
   'recording.play': { code: 'AL621', description: 'a recording was played' },
   'recording.play_request': { code: 'AL622', description: 'four-eyes playback was requested' },
   'recording.play_approve': { code: 'AL623', description: 'four-eyes playback was approved or refused' },
+  'recording.receive': { code: 'AL630', description: 'a recording shipped by a site was complete at the IT gateway; outcome says whether its size and SHA-256 matched the site\'s claim and audit chain' },
 
   // Modbus (AL7xx)
   'modbus.write': { code: 'AL701', description: 'a Modbus write was forwarded (with old and new values when configured)' },
@@ -107,6 +109,7 @@ export const AUDIT_EVENTS = {
   'opcua.deny': { code: 'AL803', description: 'an OPC UA request was refused with BadUserAccessDenied' },
   'opcua.malformed': { code: 'AL804', description: 'a malformed OPC UA message closed the channel' },
   'opcua.limit': { code: 'AL805', description: 'an OPC UA limit (sessions, subscriptions, items, size) was reached' },
+  'opcua.certificate_mismatch': { code: 'AL806', description: 'a plant OPC UA server presented a certificate other than the pinned one; the session was refused' },
 
   // vault (AL9xx)
   'vault.set': { code: 'AL901', description: 'a credential was stored or replaced in the vault' },

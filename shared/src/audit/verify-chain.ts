@@ -56,84 +56,171 @@ export interface VerifyChainOptions {
   readonly expectedHead?: { readonly seq: number; readonly hash: string };
 }
 
-export function verifyChain(events: Iterable<AuditEvent>, checkpoints: Iterable<Checkpoint>, options: VerifyChainOptions): ChainVerification {
-  const anchor = options.anchor ?? { seq: 0, hash: GENESIS_HASH };
-  const pending = [...checkpoints].filter((c) => c.seq > anchor.seq).sort((a, b) => a.seq - b.seq);
-  let cpIndex = 0;
-  let prevSeq = anchor.seq;
-  let prevHash = anchor.hash;
-  let count = 0;
-  let firstSeq: number | null = null;
-  let verified = 0;
+/** Whether a checkpoint's signature is valid under `publicKey` (never throws). */
+export function isCheckpointSignedBy(c: Checkpoint, publicKey: Uint8Array): boolean {
+  const sig = fromBase64Url(c.signature, 64);
+  return sig.ok && verifyObject(sig.value, checkpointSigningInput(c), publicKey);
+}
 
-  const result = (problem?: ChainProblem): ChainVerification => ({
-    ok: problem === undefined,
-    events: count,
-    firstSeq,
-    lastSeq: count === 0 ? null : prevSeq,
-    headHash: prevHash,
-    checkpointsVerified: verified,
-    ...(problem === undefined ? {} : { problem }),
-  });
+/**
+ * The same verification, fed one event at a time, for sources that cannot be read as a synchronous
+ * iterable (an export bundle streamed out of a tar.gz). `push` returns false once a problem was
+ * found (further events are ignored); `finish` judges the checkpoints beyond the last event and the
+ * expected head, and returns the result. `verifyChain` is this class in a loop: there is one verifier.
+ */
+export class ChainVerifier {
+  private readonly options: VerifyChainOptions;
+  private readonly pending: readonly Checkpoint[];
+  private cpIndex = 0;
+  private prevSeq: number;
+  private prevHash: string;
+  private count = 0;
+  private firstSeq: number | null = null;
+  private verified = 0;
+  private problem: ChainProblem | undefined;
+  private finished: ChainVerification | undefined;
 
-  const checkSignature = (c: Checkpoint): ChainProblem | undefined => {
-    const sig = fromBase64Url(c.signature, 64);
-    if (!sig.ok || !verifyObject(sig.value, checkpointSigningInput(c), options.publicKey)) {
+  constructor(checkpoints: Iterable<Checkpoint>, options: VerifyChainOptions) {
+    this.options = options;
+    const anchor = options.anchor ?? { seq: 0, hash: GENESIS_HASH };
+    this.prevSeq = anchor.seq;
+    this.prevHash = anchor.hash;
+    this.pending = [...checkpoints].filter((c) => c.seq > anchor.seq).sort((a, b) => a.seq - b.seq);
+  }
+
+  /**
+   * Checks the next event; false once the chain is broken (the problem is kept for `finish`).
+   * `contentHash` is the BLAKE2b of the event's canonical hash input when the caller already has it
+   * from the exact bytes it parsed the event from (an export line); otherwise it is recomputed.
+   */
+  push(e: AuditEvent, contentHash?: string): boolean {
+    if (this.problem !== undefined || this.finished !== undefined) return false;
+    this.problem = this.check(e, contentHash);
+    return this.problem === undefined;
+  }
+
+  /**
+   * Events fromSeq..toSeq are withheld: not disclosed to this reader (another site's events in a
+   * per-site export). Nothing proves what they held; the chain continues from `lastHash`, the hash
+   * the holder says the last of them had, and the next event must link to it. Checkpoints inside
+   * the span are checked for their signature only; one at `toSeq` must also match `lastHash`.
+   */
+  skip(fromSeq: number, toSeq: number, lastHash: string): boolean {
+    if (this.problem !== undefined || this.finished !== undefined) return false;
+    if (fromSeq <= this.prevSeq || toSeq < fromSeq) {
+      this.problem = { kind: 'out_of_order', seq: fromSeq, message: `withheld events ${fromSeq}..${toSeq} come after event ${this.prevSeq}: out of order or repeated` };
+      return false;
+    }
+    if (fromSeq !== this.prevSeq + 1) {
+      this.problem = { kind: 'gap', seq: this.prevSeq + 1, message: `events ${this.prevSeq + 1}..${fromSeq - 1} are missing (neither given nor declared withheld)` };
+      return false;
+    }
+    while (this.cpIndex < this.pending.length) {
+      const c = this.pending[this.cpIndex];
+      if (c === undefined || c.seq > toSeq) break;
+      this.cpIndex++;
+      const bad = this.checkSignature(c);
+      if (bad !== undefined) {
+        this.problem = bad;
+        return false;
+      }
+      if (c.seq === toSeq && c.hash !== lastHash) {
+        this.problem = { kind: 'checkpoint_mismatch', seq: c.seq, message: `signed checkpoint at event ${c.seq} does not match the hash declared for withheld events ${fromSeq}..${toSeq}` };
+        return false;
+      }
+    }
+    this.prevSeq = toSeq;
+    this.prevHash = lastHash;
+    return true;
+  }
+
+  finish(): ChainVerification {
+    this.finished ??= this.result(this.problem ?? this.checkEnd());
+    return this.finished;
+  }
+
+  private result(problem?: ChainProblem): ChainVerification {
+    return {
+      ok: problem === undefined,
+      events: this.count,
+      firstSeq: this.firstSeq,
+      lastSeq: this.count === 0 ? null : this.prevSeq,
+      headHash: this.prevHash,
+      checkpointsVerified: this.verified,
+      ...(problem === undefined ? {} : { problem }),
+    };
+  }
+
+  private checkSignature(c: Checkpoint): ChainProblem | undefined {
+    if (!isCheckpointSignedBy(c, this.options.publicKey)) {
       return { kind: 'bad_checkpoint', seq: c.seq, message: `checkpoint at event ${c.seq} is not signed by the trusted gateway key (forged or altered)` };
     }
     return undefined;
-  };
+  }
 
-  for (const e of events) {
+  private check(e: AuditEvent, contentHash: string | undefined): ChainProblem | undefined {
+    const { prevSeq, prevHash } = this;
     if (e.seq <= prevSeq) {
-      return result({ kind: 'out_of_order', seq: e.seq, message: `event ${e.seq} comes after event ${prevSeq}: events are out of order or repeated` });
+      return { kind: 'out_of_order', seq: e.seq, message: `event ${e.seq} comes after event ${prevSeq}: events are out of order or repeated` };
     }
     // Checkpoints that fall in a gap are judged when the gap is reported.
     if (e.seq !== prevSeq + 1) {
       const missing = e.seq - prevSeq - 1 === 1 ? `event ${prevSeq + 1} is` : `events ${prevSeq + 1}..${e.seq - 1} are`;
-      return result({ kind: 'gap', seq: prevSeq + 1, message: `${missing} missing (deleted)` });
+      return { kind: 'gap', seq: prevSeq + 1, message: `${missing} missing before event ${e.seq} (deleted, or moved out of order)` };
     }
-    const recomputed = computeEventHash(e);
+    const recomputed = contentHash ?? computeEventHash(e);
     if (recomputed !== e.hash) {
-      return result({ kind: 'hash_mismatch', seq: e.seq, message: `event ${e.seq} does not match its hash: it was edited, renumbered, or shifted by an insertion` });
+      return { kind: 'hash_mismatch', seq: e.seq, message: `event ${e.seq} does not match its hash: it was edited, renumbered, or shifted by an insertion` };
     }
     if (e.prevHash !== prevHash) {
-      return result({ kind: 'broken_link', seq: e.seq, message: `event ${e.seq} does not follow event ${prevSeq}: an event was replaced, inserted or moved here` });
+      return { kind: 'broken_link', seq: e.seq, message: `event ${e.seq} does not follow event ${prevSeq}: an event was replaced, inserted or moved here` };
     }
-    firstSeq ??= e.seq;
-    count++;
-    prevSeq = e.seq;
-    prevHash = e.hash;
+    this.firstSeq ??= e.seq;
+    this.count++;
+    this.prevSeq = e.seq;
+    this.prevHash = e.hash;
 
-    while (cpIndex < pending.length) {
-      const c = pending[cpIndex];
+    while (this.cpIndex < this.pending.length) {
+      const c = this.pending[this.cpIndex];
       if (c === undefined || c.seq > e.seq) break;
-      cpIndex++;
-      const bad = checkSignature(c);
-      if (bad !== undefined) return result(bad);
+      this.cpIndex++;
+      const bad = this.checkSignature(c);
+      if (bad !== undefined) return bad;
       if (c.seq === e.seq && c.hash !== e.hash) {
-        return result({ kind: 'checkpoint_mismatch', seq: c.seq, message: `signed checkpoint at event ${c.seq} does not match the chain: events up to ${c.seq} were rewritten after it was signed` });
+        return { kind: 'checkpoint_mismatch', seq: c.seq, message: `signed checkpoint at event ${c.seq} does not match the chain: events up to ${c.seq} were rewritten after it was signed` };
       }
-      verified++;
+      this.verified++;
     }
+    return undefined;
   }
 
-  // Checkpoints beyond the last event: either forged, or proof that the tail was cut off.
-  for (; cpIndex < pending.length; cpIndex++) {
-    const c = pending[cpIndex];
-    if (c === undefined) continue;
-    const bad = checkSignature(c);
-    if (bad !== undefined) return result(bad);
-    return result({ kind: 'truncated', seq: prevSeq + 1, message: `the log ends at event ${prevSeq} but a signed checkpoint covers event ${c.seq}: events were removed from the end` });
-  }
-  const head = options.expectedHead;
-  if (head !== undefined) {
-    if (prevSeq < head.seq) {
-      return result({ kind: 'truncated', seq: prevSeq + 1, message: `the log ends at event ${prevSeq} but event ${head.seq} is known to exist: events were removed from the end` });
+  private checkEnd(): ChainProblem | undefined {
+    const { prevSeq, prevHash } = this;
+    // Checkpoints beyond the last event: either forged, or proof that the tail was cut off.
+    for (; this.cpIndex < this.pending.length; this.cpIndex++) {
+      const c = this.pending[this.cpIndex];
+      if (c === undefined) continue;
+      const bad = this.checkSignature(c);
+      if (bad !== undefined) return bad;
+      return { kind: 'truncated', seq: prevSeq + 1, message: `the log ends at event ${prevSeq} but a signed checkpoint covers event ${c.seq}: events were removed from the end` };
     }
-    if (prevSeq === head.seq && prevHash !== head.hash) {
-      return result({ kind: 'hash_mismatch', seq: prevSeq, message: `event ${prevSeq} differs from the independently known head of the chain` });
+    const head = this.options.expectedHead;
+    if (head !== undefined) {
+      if (prevSeq < head.seq) {
+        return { kind: 'truncated', seq: prevSeq + 1, message: `the log ends at event ${prevSeq} but event ${head.seq} is known to exist: events were removed from the end` };
+      }
+      if (prevSeq === head.seq && prevHash !== head.hash) {
+        return { kind: 'hash_mismatch', seq: prevSeq, message: `event ${prevSeq} differs from the independently known head of the chain` };
+      }
     }
+    return undefined;
   }
-  return result();
+}
+
+export function verifyChain(events: Iterable<AuditEvent>, checkpoints: Iterable<Checkpoint>, options: VerifyChainOptions): ChainVerification {
+  const verifier = new ChainVerifier(checkpoints, options);
+  for (const e of events) {
+    if (!verifier.push(e)) break;
+  }
+  return verifier.finish();
 }

@@ -21,9 +21,10 @@ export async function runCli(program: string, header: string, commands: Readonly
     process.stdout.write(`${version}\n`);
     return 0;
   }
+  const width = Math.max(...Object.keys(commands).map((name) => name.length)) + 1;
   const help = (): string =>
     `${header}\n\nusage: ${program} <command> [options]\n\ncommands:\n${Object.entries(commands)
-      .map(([name, c]) => `  ${name.padEnd(14)} ${c.summary}`)
+      .map(([name, c]) => `  ${name.padEnd(width)} ${c.summary}`)
       .join('\n')}\n\n${program} <command> --help shows a command's options; ${program} --version prints the version.\n`;
   if (verb === undefined || verb === '--help' || verb === '-h' || verb === 'help') {
     process.stdout.write(help());

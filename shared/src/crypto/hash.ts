@@ -3,7 +3,7 @@
  * (node:crypto) where outside tools must check the value (certificate fingerprints, export
  * manifests: `sha256sum` can verify them).
  */
-import { createHash } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { toHex } from './encoding.js';
 import { sodium } from './sodium.js';
 
@@ -40,6 +40,31 @@ export function createBlake2b(outLength = BLAKE2B_BYTES): IncrementalHash {
 
 export function sha256Hex(data: Uint8Array | string): string {
   return createHash('sha256').update(data).digest('hex');
+}
+
+/** SHA-256 over data given in pieces (files too large to hold in memory at once). */
+export function createSha256(): IncrementalHash {
+  const h = createHash('sha256');
+  return {
+    update(data) {
+      h.update(data);
+    },
+    digestHex() {
+      return h.digest('hex');
+    },
+  };
+}
+
+/** HMAC-SHA256 (webhook signatures: every receiver's language has it). */
+export function hmacSha256Hex(key: Uint8Array, data: Uint8Array | string): string {
+  return createHmac('sha256', key).update(data).digest('hex');
+}
+
+/** Compares two strings in time independent of where they differ (for MACs and tokens). */
+export function constantTimeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a, 'utf8');
+  const y = Buffer.from(b, 'utf8');
+  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 /** `AB:CD:...` form of a SHA-256 digest, as browsers and `openssl x509 -fingerprint` show it. */

@@ -7,3 +7,4 @@ export * from './key-file.js';
 export * from './aead.js';
 export * from './password-hash.js';
 export * from './tls-identity.js';
+export * from './random.js';

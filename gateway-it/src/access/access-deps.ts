@@ -1,0 +1,76 @@
+/** What the access services are built from (passed down by the composition root), and shared helpers. */
+import type { AuditLog } from '../../../shared/src/audit/audit-log.js';
+import type { Clock } from '../../../shared/src/clock.js';
+import { AirlockError } from '../../../shared/src/errors.js';
+import type { IdGenerator } from '../../../shared/src/ids.js';
+import type { Logger } from '../../../shared/src/log.js';
+import type { Db } from '../../../shared/src/store/open-database.js';
+import type { SiteCommands } from '../link/site-commands.js';
+import type { Notifier } from '../notify/notification.js';
+import type { AccessRequestStore } from '../store/access-request-store.js';
+import type { AssetCatalogueStore } from '../store/asset-catalogue-store.js';
+import type { GrantStore } from '../store/grant-store.js';
+import type { SitePolicyStore } from '../store/site-policy-store.js';
+import type { Site, SiteStore } from '../store/site-store.js';
+import type { UserStore } from '../store/user-store.js';
+import type { WindowStore } from '../store/window-store.js';
+import type { Actor } from './visibility.js';
+import type { AccessViews } from './views.js';
+
+export interface AccessLimits {
+  readonly maxRequestMs: number;
+  readonly breakGlassMaxMs: number;
+}
+
+export interface AccessDeps {
+  readonly db: Db;
+  readonly audit: AuditLog;
+  readonly clock: Clock;
+  readonly ids: IdGenerator;
+  readonly log: Logger;
+  readonly users: UserStore;
+  readonly sites: SiteStore;
+  readonly catalogue: AssetCatalogueStore;
+  readonly requests: AccessRequestStore;
+  readonly grants: GrantStore;
+  readonly windows: WindowStore;
+  readonly policies: SitePolicyStore;
+  readonly views: AccessViews;
+  readonly notifier: Notifier;
+  readonly siteCommands: SiteCommands;
+  readonly limits: AccessLimits;
+}
+
+/** The gateway's own command line acting (an operator with the data directory), named for the audit log. */
+export interface CliOperator {
+  readonly cli: string;
+}
+
+export type Operator = Actor | CliOperator;
+
+export const isCli = (o: Operator): o is CliOperator => 'cli' in o;
+export const operatorName = (o: Operator): string => (isCli(o) ? o.cli : o.name);
+
+export function requireSite(deps: Pick<AccessDeps, 'sites'>, site: string): Site {
+  const s = deps.sites.get(site);
+  if (s === undefined) throw new AirlockError('not_found', 'site.not_found', `no site ${site}`);
+  return s;
+}
+
+/** A trimmed free-text field with bounds, or a 400 naming the field. */
+export function requireText(value: string | undefined, field: string, min: number, max: number): string {
+  const v = (value ?? '').trim();
+  if (v.length < min) throw new AirlockError('bad_request', `request.${field}_required`, min <= 1 ? `${field} is required` : `${field} needs at least ${min} characters`, { details: { field } });
+  if (v.length > max) throw new AirlockError('bad_request', `request.${field}_too_long`, `${field} must be at most ${max} characters`, { details: { field } });
+  return v;
+}
+
+/** Runs a site command after the state change committed; reports delivery, never throws. */
+export async function tellSite(deps: Pick<AccessDeps, 'log'>, what: string, run: () => Promise<boolean>): Promise<boolean> {
+  try {
+    return await run();
+  } catch (e) {
+    deps.log.warn('site command failed', { command: what, err: e });
+    return false;
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * Per-site access policy, set by an admin: how many OT-owner approvals a request needs (1-5) and
+ * an optional ticket reference format (a regular expression the whole reference must match).
+ */
+import { AirlockError } from '../../../shared/src/errors.js';
+import type { SitePolicy } from '../store/site-policy-store.js';
+import { isCli, operatorName, requireSite, type AccessDeps, type Operator } from './access-deps.js';
+import { isAdmin } from './visibility.js';
+
+export interface PolicyChange {
+  readonly requiredApprovals: number;
+  readonly ticketPattern: string | null;
+}
+
+export class SitePolicyService {
+  constructor(private readonly deps: AccessDeps) {}
+
+  get(site: string): SitePolicy {
+    requireSite(this.deps, site);
+    return this.deps.policies.policy(site);
+  }
+
+  set(operator: Operator, site: string, change: PolicyChange): SitePolicy {
+    const { deps } = this;
+    requireSite(deps, site);
+    if (!isCli(operator) && !isAdmin(operator)) throw new AirlockError('access_denied', 'site.policy_admin', 'only an admin sets a site\'s access policy');
+    if (!Number.isInteger(change.requiredApprovals) || change.requiredApprovals < 1 || change.requiredApprovals > 5) {
+      throw new AirlockError('bad_request', 'site.bad_approvals', 'requiredApprovals must be 1 to 5', { details: { field: 'requiredApprovals' } });
+    }
+    const pattern = change.ticketPattern === null || change.ticketPattern.trim() === '' ? null : change.ticketPattern.trim();
+    if (pattern !== null) {
+      if (pattern.length > 200) throw new AirlockError('bad_request', 'site.bad_ticket_pattern', 'ticketPattern must be at most 200 characters', { details: { field: 'ticketPattern' } });
+      try {
+        new RegExp(`^(?:${pattern})$`, 'u');
+      } catch {
+        throw new AirlockError('bad_request', 'site.bad_ticket_pattern', 'ticketPattern is not a valid regular expression', { details: { field: 'ticketPattern' } });
+      }
+    }
+    const before = deps.policies.policy(site);
+    const next = { site, requiredApprovals: change.requiredApprovals, ticketPattern: pattern, updatedAt: deps.clock.now() };
+    deps.db.transaction(() => {
+      deps.policies.putPolicy(next);
+      deps.audit.append({ action: 'site.update', actor: operatorName(operator), site, target: site, outcome: 'success', details: { requiredApprovals: next.requiredApprovals, ticketPattern: pattern, previous: { requiredApprovals: before.requiredApprovals, ticketPattern: before.ticketPattern } } });
+    })();
+    return deps.policies.policy(site);
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * How the IT gateway's audit services (export, SIEM forwarding, search) read a hash-chained log:
+ * the IT gateway's own, and each site's OT log as ingested by the link. Reads are paged (never one
+ * long-lived SQLite iterator: better-sqlite3 refuses every other statement on the connection while
+ * one is open, and the gateway must keep serving during a long export).
+ *
+ * `sqliteAuditChain` reads the shared audit schema (audit_events / audit_checkpoints); the IT log uses
+ * it, and so can any ingest that keeps a site's OT events in the same shape. The link's ingest
+ * implements `SiteEventSource` however it stores them.
+ */
+import type { AuditEvent, Checkpoint } from '../../../shared/src/audit/audit-event.js';
+import { GENESIS_HASH } from '../../../shared/src/audit/audit-event.js';
+import { rowToCheckpoint, rowToEvent } from '../../../shared/src/audit/audit-log.js';
+import type { Db } from '../../../shared/src/store/open-database.js';
+import { fromBase64Url } from '../../../shared/src/crypto/encoding.js';
+
+export interface ChainPoint {
+  readonly seq: number;
+  readonly hash: string;
+}
+
+/** One hash-chained log, read-only. Seqs are contiguous from 1; times are epoch ms. */
+export interface AuditChain {
+  /** Ed25519 key that signs this log's checkpoints (for the OT log: the site's, pinned at enrollment). */
+  readonly publicKey: Uint8Array;
+  /** Which chain this is when a site can have more than one over time (the OT gateway's id). */
+  readonly id?: string;
+  /** The last event (seq 0 and the genesis hash when the log is empty). */
+  head(): ChainPoint;
+  /** Events with afterSeq < seq <= toSeq, ascending, at most `limit`. */
+  page(afterSeq: number, toSeq: number, limit: number): readonly AuditEvent[];
+  /** Signed checkpoints with fromSeq <= seq <= toSeq, ascending. */
+  checkpoints(fromSeq: number, toSeq: number): readonly Checkpoint[];
+  /** Lowest and highest seq of the events whose time lies in [from, to], or undefined when none does. */
+  seqsInTime(from: number, to: number): { readonly first: number; readonly last: number } | undefined;
+  /** Highest seq of an event with time < t (0 when none). */
+  lastSeqBefore(t: number): number;
+}
+
+/** The OT side of the IT gateway's audit: implemented by the link's ingest (issue 3). */
+export interface SiteEventSource {
+  /** Sites whose OT events were ingested (for SIEM forwarding). */
+  sites(): readonly string[];
+  /** The site's OT log as ingested and chain-verified, or undefined when nothing was ingested yet. */
+  otChain(site: string): AuditChain | undefined;
+}
+
+/** A source with no sites: the IT gateway before the link is wired in. */
+export const noSiteEvents: SiteEventSource = { sites: () => [], otChain: () => undefined };
+
+/** Iterates a chain's events afterSeq < seq <= toSeq in pages, yielding to the event loop between pages. */
+export async function* chainEvents(chain: AuditChain, afterSeq: number, toSeq: number, pageSize = 2000): AsyncGenerator<AuditEvent> {
+  let after = afterSeq;
+  while (after < toSeq) {
+    const page = chain.page(after, toSeq, pageSize);
+    if (page.length === 0) return;
+    for (const e of page) yield e;
+    const last = page[page.length - 1];
+    if (last === undefined || last.seq <= after) return;
+    after = last.seq;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
+type EventRow = Parameters<typeof rowToEvent>[0];
+type CheckpointRow = Parameters<typeof rowToCheckpoint>[0];
+
+/** Where a chain lives: the shared audit schema (the IT log), or one OT gateway's ingested chain. */
+interface ChainTables {
+  readonly events: string;
+  readonly checkpoints: string;
+  /** Column list producing an EventRow. */
+  readonly columns: string;
+  /** `gateway_id = ? AND ` or empty. */
+  readonly scope: string;
+  readonly scopeArgs: readonly string[];
+}
+
+function chainOver(db: Db, publicKey: Uint8Array, t: ChainTables, id?: string): AuditChain {
+  const a = t.scopeArgs;
+  const head = db.prepare<unknown[], ChainPoint>(`SELECT seq, hash FROM ${t.events} WHERE ${t.scope} 1 ORDER BY seq DESC LIMIT 1`);
+  const page = db.prepare<unknown[], EventRow>(`SELECT ${t.columns} FROM ${t.events} WHERE ${t.scope} seq > ? AND seq <= ? ORDER BY seq LIMIT ?`);
+  const cps = db.prepare<unknown[], CheckpointRow>(`SELECT seq, hash, time, signature, public_key FROM ${t.checkpoints} WHERE ${t.scope} seq >= ? AND seq <= ? ORDER BY seq`);
+  const inTime = db.prepare<unknown[], { first: number | null; last: number | null }>(`SELECT MIN(seq) AS first, MAX(seq) AS last FROM ${t.events} WHERE ${t.scope} time >= ? AND time <= ?`);
+  const before = db.prepare<unknown[], { seq: number | null }>(`SELECT MAX(seq) AS seq FROM ${t.events} WHERE ${t.scope} time < ?`);
+  return {
+    publicKey,
+    ...(id === undefined ? {} : { id }),
+    head: () => head.get(...a) ?? { seq: 0, hash: GENESIS_HASH },
+    page: (afterSeq, toSeq, limit) => page.all(...a, afterSeq, toSeq, limit).map(rowToEvent),
+    checkpoints: (fromSeq, toSeq) => cps.all(...a, fromSeq, toSeq).map(rowToCheckpoint),
+    seqsInTime(from, to) {
+      const r = inTime.get(...a, from, to);
+      return r === undefined || r.first === null || r.last === null ? undefined : { first: r.first, last: r.last };
+    },
+    lastSeqBefore: (t0) => before.get(...a, t0)?.seq ?? 0,
+  };
+}
+
+/** An AuditChain over the shared audit schema in `db` (tables audit_events, audit_checkpoints): the IT log. */
+export function sqliteAuditChain(db: Db, publicKey: Uint8Array): AuditChain {
+  return chainOver(db, publicKey, { events: 'audit_events', checkpoints: 'audit_checkpoints', columns: '*', scope: '', scopeArgs: [] });
+}
+
+/** One OT gateway's chain as the link ingested it (tables ot_audit_events, ot_audit_checkpoints, link migration 2). */
+export function ingestedAuditChain(db: Db, gatewayId: string, publicKey: Uint8Array): AuditChain {
+  return chainOver(
+    db,
+    publicKey,
+    {
+      events: 'ot_audit_events',
+      checkpoints: 'ot_audit_checkpoints',
+      columns: 'seq, id, time, actor, action, event_site AS site, target, outcome, details, prev_hash, hash',
+      scope: 'gateway_id = ? AND',
+      scopeArgs: [gatewayId],
+    },
+    gatewayId,
+  );
+}
+
+/** A site's gateway as far as its audit chain is concerned. */
+export interface SiteGatewayKey {
+  readonly id: string;
+  /** base64url Ed25519 identity key (signs the gateway's checkpoints). */
+  readonly publicKey: string;
+}
+
+/**
+ * The SiteEventSource over the link's ingest: a site's chain is that of its latest enrolled OT
+ * gateway (`latest`: SiteGatewayStore.latest). Chains of gateways the site had before a
+ * re-enrollment are not offered (they are separate chains; see docs/audit.md).
+ */
+export function ingestedSiteEvents(db: Db, latest: (site: string) => SiteGatewayKey | undefined): SiteEventSource {
+  const sitesStmt = db.prepare<[], { site: string }>('SELECT DISTINCT site FROM ot_audit_events ORDER BY site');
+  return {
+    sites: () => sitesStmt.all().map((r) => r.site),
+    otChain(site) {
+      const g = latest(site);
+      if (g === undefined) return undefined;
+      const key = fromBase64Url(g.publicKey, 32);
+      return key.ok ? ingestedAuditChain(db, g.id, key.value) : undefined;
+    },
+  };
+}

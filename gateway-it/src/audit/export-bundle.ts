@@ -1,0 +1,320 @@
+/**
+ * Writes one site's export bundle (format in shared/src/export/bundle-manifest.ts) with bounded
+ * memory: events are read from the chains in pages and streamed to temporary files in `workDir`
+ * while their SHA-256 is computed; then the manifest is built, signed with the IT audit key, and
+ * the tar.gz is packed with the manifest first so a verifier can check everything in one pass.
+ *
+ * Which events a site's bundle discloses:
+ *  - IT log: exactly the events whose `site` is the bundle's site. Every other IT event in the chain
+ *    segment (other sites' events and site-less ones such as logins) is replaced by a withheld span
+ *    (first and last seq, hash of the last), so the chain still verifies without disclosing them.
+ *  - OT log: the site's own OT gateway log, in full (it only holds that site's events).
+ * Each log's segment runs from a signed checkpoint before the time range (or the genesis) to the
+ * first signed checkpoint after it (or the log's head), so the verifier can show the range complete.
+ *
+ * Not guaranteed here: authorisation (the caller checks that `exportedBy` may export the site) and
+ * auditing (export-jobs.ts appends `audit.export`).
+ */
+import { createHash, type Hash } from 'node:crypto';
+import { createReadStream, createWriteStream, mkdirSync, rmSync, statSync, type WriteStream } from 'node:fs';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
+import { pack as tarPack } from 'tar-stream';
+import { GENESIS_HASH, type Checkpoint } from '../../../shared/src/audit/audit-event.js';
+import { AirlockError } from '../../../shared/src/errors.js';
+import { canonicalJson } from '../../../shared/src/crypto/canonical.js';
+import { toBase64Url } from '../../../shared/src/crypto/encoding.js';
+import { signDetached, type SigningKeyPair } from '../../../shared/src/crypto/signing.js';
+import { BUNDLE_FORMAT, BUNDLE_VERSION, MANIFEST_FILE, PATH_SEGMENT, README_FILE, SIGNATURE_FILE, artifactFile, checkpointsFile, eventsFile, type ArtifactKind, type BundleManifest, type ManifestFile, type ManifestLog } from '../../../shared/src/export/bundle-manifest.js';
+import { CSV_HEADER, eventToCefLine, eventToCsvRecord, eventToJsonLine, type AuditLogName } from '../../../shared/src/export/event-formats.js';
+import { withheldLine, type WithheldSpan } from '../../../shared/src/export/segment-lines.js';
+import { AIRLOCK_VERSION } from '../../../shared/src/version.js';
+import { chainEvents, type AuditChain, type ChainPoint } from './audit-chain.js';
+
+/** A recording or protocol log of a session in the range (issue 5 and the link provide these). */
+export interface SessionArtifact {
+  readonly sessionId: string;
+  readonly kind: ArtifactKind;
+  /** File name inside the bundle (letters, digits, . _ -). */
+  readonly name: string;
+  /** Opens the content; called twice (hash, then pack), both reads must give the same bytes. */
+  open(): Readable;
+}
+
+export interface SessionArtifactSource {
+  artifacts(site: string, from: number, to: number): Promise<readonly SessionArtifact[]>;
+}
+
+export const noArtifacts: SessionArtifactSource = { artifacts: () => Promise.resolve([]) };
+
+export interface ExportProgress {
+  readonly phase: 'events' | 'artifacts' | 'packing' | 'done';
+  /** Units done and total: events read plus artifact files. */
+  readonly done: number;
+  readonly total: number;
+}
+
+export interface BundleRequest {
+  readonly exportId: string;
+  readonly site: string;
+  readonly from: number;
+  readonly to: number;
+  readonly exportedBy: string;
+  readonly createdAt: number;
+}
+
+export interface BundleSources {
+  readonly it: AuditChain;
+  readonly ot: AuditChain | undefined;
+  readonly artifacts: readonly SessionArtifact[];
+  readonly signingKey: SigningKeyPair;
+}
+
+export interface WrittenBundle {
+  readonly manifest: BundleManifest;
+  readonly sha256: string;
+  readonly bytes: number;
+}
+
+interface SegmentPlan {
+  readonly anchor: ChainPoint;
+  readonly head: ChainPoint;
+  readonly inRange: { first: number; last: number };
+  readonly logHead: ChainPoint;
+  readonly checkpoints: readonly Checkpoint[];
+}
+
+/** Where a log's segment starts and ends for the time range (see the module comment). */
+export function planSegment(chain: AuditChain, from: number, to: number): SegmentPlan {
+  const logHead = chain.head();
+  const r = chain.seqsInTime(from, to);
+  const before = chain.lastSeqBefore(from);
+  const inRange = r ?? { first: before + 1, last: before };
+  const all = chain.checkpoints(1, logHead.seq);
+  const anchorCp = all.filter((c) => c.seq <= inRange.first - 2).at(-1);
+  const anchor = anchorCp === undefined ? { seq: 0, hash: GENESIS_HASH } : { seq: anchorCp.seq, hash: anchorCp.hash };
+  const target = Math.min(inRange.last + 1, logHead.seq);
+  const endCp = all.find((c) => c.seq >= target && c.seq > anchor.seq);
+  const head = logHead.seq === 0 ? anchor : endCp === undefined ? logHead : { seq: endCp.seq, hash: endCp.hash };
+  return { anchor, head, inRange, logHead, checkpoints: all.filter((c) => c.seq >= anchor.seq && c.seq <= head.seq) };
+}
+
+/** A temp file written through a buffer, hashed as it goes, with backpressure. */
+class HashedFile {
+  private readonly out: WriteStream;
+  private readonly sha: Hash = createHash('sha256');
+  private buffered: string[] = [];
+  private size = 0;
+  bytes = 0;
+
+  constructor(readonly path: string) {
+    this.out = createWriteStream(path, { flags: 'wx', mode: 0o600 });
+    this.out.on('error', () => undefined); // surfaced by the write callbacks and `end`
+  }
+
+  async write(text: string): Promise<void> {
+    this.buffered.push(text);
+    this.size += text.length;
+    if (this.size >= 64 * 1024) await this.flush();
+  }
+
+  async end(): Promise<{ sha256: string; bytes: number }> {
+    await this.flush();
+    await new Promise<void>((resolve, reject) => this.out.end((e?: Error | null) => (e ? reject(e) : resolve())));
+    return { sha256: this.sha.digest('hex'), bytes: this.bytes };
+  }
+
+  private async flush(): Promise<void> {
+    if (this.buffered.length === 0) return;
+    const chunk = Buffer.from(this.buffered.join(''), 'utf8');
+    this.buffered = [];
+    this.size = 0;
+    this.sha.update(chunk);
+    this.bytes += chunk.length;
+    await new Promise<void>((resolve, reject) => this.out.write(chunk, (e) => (e ? reject(e) : resolve())));
+  }
+}
+
+function readme(req: BundleRequest, signer: string): string {
+  return [
+    `Airlock audit export ${req.exportId}`,
+    `site ${req.site}, events from ${new Date(req.from).toISOString()} to ${new Date(req.to).toISOString()}, exported by ${req.exportedBy}`,
+    '',
+    'Verify it offline (no gateway, database or network needed):',
+    '  airlock-it verify-export <this file> --public-key <the IT gateway audit key shown in the portal>',
+    `The manifest is signed by ${signer}.`,
+    'Files: manifest.json (every file with its SHA-256; chain anchors and heads), manifest.sig,',
+    'events/<log>.jsonl (the verifiable hash chain), events/<log>.csv and .cef (the same events in range),',
+    'checkpoints/<log>.jsonl (signed chain heads), sessions/<id>/... (recordings, protocol logs).',
+    '',
+  ].join('\n');
+}
+
+export async function writeExportBundle(req: BundleRequest, src: BundleSources, workDir: string, outPath: string, onProgress: (p: ExportProgress) => void = () => undefined): Promise<WrittenBundle> {
+  for (const a of src.artifacts) {
+    if (!PATH_SEGMENT.test(a.sessionId) || !PATH_SEGMENT.test(a.name)) throw new AirlockError('internal', 'export.artifact_name', `artifact ${a.sessionId}/${a.name} has a name that cannot be a bundle path`);
+  }
+  const dir = join(workDir, `${req.exportId}.parts`);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  try {
+    const plans = { it: planSegment(src.it, req.from, req.to), ot: src.ot === undefined ? undefined : planSegment(src.ot, req.from, req.to) };
+    const total = plans.it.head.seq - plans.it.anchor.seq + (plans.ot === undefined ? 0 : plans.ot.head.seq - plans.ot.anchor.seq) + src.artifacts.length;
+    let done = 0;
+    const tick = (phase: ExportProgress['phase'], n: number): void => {
+      done += n;
+      onProgress({ phase, done, total });
+    };
+    const files: { entry: ManifestFile; path: string }[] = [];
+    const add = (entry: Omit<ManifestFile, 'sha256' | 'bytes'>, path: string, r: { sha256: string; bytes: number }): void => {
+      files.push({ entry: { ...entry, sha256: r.sha256, bytes: r.bytes } as ManifestFile, path });
+    };
+    const notes: string[] = [];
+    const logs: { it?: ManifestLog; ot?: ManifestLog } = {};
+
+    const segment = async (name: AuditLogName, chain: AuditChain, plan: SegmentPlan): Promise<void> => {
+      const cpFile = new HashedFile(join(dir, `${name}.checkpoints`));
+      for (const c of plan.checkpoints) await cpFile.write(`${canonicalJson(c)}\n`);
+      const jsonl = new HashedFile(join(dir, `${name}.jsonl`));
+      const csv = new HashedFile(join(dir, `${name}.csv`));
+      const cef = new HashedFile(join(dir, `${name}.cef`));
+      await csv.write(CSV_HEADER);
+      let events = 0;
+      let withheld = 0;
+      let span: { fromSeq: number; toSeq: number; lastHash: string } | undefined;
+      const flushSpan = async (): Promise<void> => {
+        if (span === undefined) return;
+        await jsonl.write(withheldLine(span as WithheldSpan));
+        span = undefined;
+      };
+      let sinceTick = 0;
+      for await (const e of chainEvents(chain, plan.anchor.seq, plan.head.seq)) {
+        const disclosed = name === 'ot' || e.site === req.site;
+        if (!disclosed) {
+          withheld++;
+          if (span === undefined) span = { fromSeq: e.seq, toSeq: e.seq, lastHash: e.hash };
+          else {
+            span.toSeq = e.seq;
+            span.lastHash = e.hash;
+          }
+        } else {
+          if (name === 'ot' && e.site !== null && e.site !== req.site) throw new AirlockError('internal', 'export.foreign_event', `OT event ${e.seq} of site ${req.site}'s log names site ${e.site}`);
+          await flushSpan();
+          events++;
+          await jsonl.write(eventToJsonLine(e));
+          if (e.seq >= plan.inRange.first && e.seq <= plan.inRange.last) {
+            await csv.write(eventToCsvRecord(name, e));
+            await cef.write(eventToCefLine(name, e, { version: AIRLOCK_VERSION }));
+          }
+        }
+        if (++sinceTick === 10_000) {
+          tick('events', sinceTick);
+          sinceTick = 0;
+        }
+      }
+      await flushSpan();
+      tick('events', sinceTick);
+      if (events + withheld !== plan.head.seq - plan.anchor.seq) throw new AirlockError('internal', 'export.chain_gap', `the ${name.toUpperCase()} log returned ${events + withheld} events for seqs ${plan.anchor.seq + 1}..${plan.head.seq}`);
+      add({ path: checkpointsFile(name), kind: 'checkpoints', log: name }, cpFile.path, await cpFile.end());
+      add({ path: eventsFile(name, 'jsonl'), kind: 'events', log: name, format: 'jsonl' }, jsonl.path, await jsonl.end());
+      add({ path: eventsFile(name, 'csv'), kind: 'events', log: name, format: 'csv' }, csv.path, await csv.end());
+      add({ path: eventsFile(name, 'cef'), kind: 'events', log: name, format: 'cef' }, cef.path, await cef.end());
+      logs[name] = { publicKey: toBase64Url(chain.publicKey), anchor: plan.anchor, head: plan.head, inRange: plan.inRange, logHead: plan.logHead, events, withheld, checkpoints: plan.checkpoints.length };
+      if (plan.head.seq > 0 && !plan.checkpoints.some((c) => c.seq === plan.head.seq)) {
+        notes.push(`${name.toUpperCase()} log: events after the last signed checkpoint up to ${plan.head.seq} are vouched for by this export's signature, not yet by a checkpoint of their own log`);
+      }
+    };
+
+    await segment('it', src.it, plans.it);
+    if (src.ot !== undefined && plans.ot !== undefined) await segment('ot', src.ot, plans.ot);
+    else notes.push(`no OT events of site ${req.site} have been ingested: the bundle holds the IT gateway's events only`);
+
+    const signer = toBase64Url(src.signingKey.publicKey);
+    const readmePath = join(dir, 'README');
+    const readmeFile = new HashedFile(readmePath);
+    await readmeFile.write(readme(req, signer));
+    files.unshift({ entry: { path: README_FILE, kind: 'readme', ...(await readmeFile.end()) } as ManifestFile, path: readmePath });
+
+    for (const a of src.artifacts) {
+      const sha = createHash('sha256');
+      let bytes = 0;
+      for await (const chunk of a.open()) {
+        const b = chunk as Buffer;
+        sha.update(b);
+        bytes += b.length;
+      }
+      files.push({ entry: { path: artifactFile(a.sessionId, a.kind, a.name), kind: a.kind, sessionId: a.sessionId, sha256: sha.digest('hex'), bytes }, path: '' });
+      tick('artifacts', 1);
+    }
+
+    if (logs.it === undefined) throw new AirlockError('internal', 'export.no_it_log', 'the IT log segment was not written');
+    const manifest: BundleManifest = {
+      format: BUNDLE_FORMAT,
+      version: BUNDLE_VERSION,
+      exportId: req.exportId,
+      site: req.site,
+      range: { from: req.from, to: req.to },
+      createdAt: req.createdAt,
+      exportedBy: req.exportedBy,
+      generator: { product: 'airlock', version: AIRLOCK_VERSION },
+      signer: { algorithm: 'Ed25519', publicKey: signer },
+      logs: { it: logs.it, ot: logs.ot ?? null },
+      notes,
+      files: files.map((f) => f.entry),
+    };
+    const manifestBytes = Buffer.from(canonicalJson(manifest), 'utf8');
+    const signature = toBase64Url(signDetached(manifestBytes, src.signingKey.secretKey));
+
+    onProgress({ phase: 'packing', done, total });
+    const tar = tarPack();
+    const sha = createHash('sha256');
+    const packing = pipeline(tar, createGzip({ level: 6 }), async function* (source: AsyncIterable<Buffer>) {
+      for await (const chunk of source) {
+        sha.update(chunk);
+        yield chunk;
+      }
+    }, createWriteStream(outPath, { flags: 'wx', mode: 0o600 }));
+    const entry = (name: string, size: number, body: Readable | Buffer, expectSha?: string): Promise<void> =>
+      new Promise((resolve, reject) => {
+        if (Buffer.isBuffer(body)) {
+          tar.entry({ name, size, mode: 0o644, mtime: new Date(req.createdAt) }, body, (e) => (e ? reject(e) : resolve()));
+          return;
+        }
+        const h = createHash('sha256');
+        const w = tar.entry({ name, size, mode: 0o644, mtime: new Date(req.createdAt) }, (e) => {
+          if (e) reject(e);
+          else if (expectSha !== undefined && h.digest('hex') !== expectSha) reject(new AirlockError('conflict', 'export.artifact_changed', `${name} changed while the bundle was written`));
+          else resolve();
+        });
+        body.on('data', (c: Buffer) => h.update(c));
+        body.on('error', reject);
+        body.pipe(w);
+      });
+    try {
+      await entry(MANIFEST_FILE, manifestBytes.length, manifestBytes);
+      const sigBytes = Buffer.from(`${signature}\n`, 'utf8');
+      await entry(SIGNATURE_FILE, sigBytes.length, sigBytes);
+      for (const f of files) {
+        if (f.path !== '') {
+          await entry(f.entry.path, f.entry.bytes, createReadStream(f.path), f.entry.sha256);
+          continue;
+        }
+        const a = src.artifacts.find((x) => artifactFile(x.sessionId, x.kind, x.name) === f.entry.path);
+        if (a === undefined) throw new AirlockError('internal', 'export.artifact_lost', `${f.entry.path} vanished`);
+        await entry(f.entry.path, f.entry.bytes, a.open(), f.entry.sha256);
+      }
+      tar.finalize();
+      await packing;
+    } catch (e) {
+      tar.destroy();
+      await packing.catch(() => undefined);
+      rmSync(outPath, { force: true });
+      throw e;
+    }
+    onProgress({ phase: 'done', done: total, total });
+    return { manifest, sha256: sha.digest('hex'), bytes: statSync(outPath).size };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,166 @@
+/**
+ * The checks every login path shares (portal, API, and later the SSH endpoint): a source over its
+ * failure limit and a locked account are refused before any credential is looked at; a password
+ * is checked against its argon2id hash (an unknown name costs the same time as a known one); a
+ * second factor is a TOTP code that was never used before or an unused recovery code. Every
+ * failure is counted (account and source), audited, and may lock the account, in one transaction.
+ * Messages never say which of name or password was wrong.
+ */
+import type { AuditEventInput } from '../../../shared/src/audit/audit-event.js';
+import type { AuditLog } from '../../../shared/src/audit/audit-log.js';
+import type { Clock } from '../../../shared/src/clock.js';
+import { AirlockError } from '../../../shared/src/errors.js';
+import type { Db } from '../../../shared/src/store/open-database.js';
+import { hashPassword, verifyPassword } from '../../../shared/src/crypto/password-hash.js';
+import { openSecret, wipe } from '../../../shared/src/crypto/aead.js';
+import { randomToken } from '../../../shared/src/crypto/random.js';
+import type { RecoveryCodeStore } from '../store/recovery-code-store.js';
+import type { User, UserStore } from '../store/user-store.js';
+import { accountRefusal } from './account-status.js';
+import type { LoginThrottle } from './login-throttle.js';
+import { hashRecoveryCode, normalizeRecoveryCode } from './recovery-codes.js';
+import { checkTotp } from './totp.js';
+import { totpAssociatedData, USER_NAME_PATTERN } from './user-admin.js';
+
+export type LoginVia = 'portal' | 'api' | 'ssh';
+export type SecondFactor = { readonly code: string } | { readonly recoveryCode: string };
+export type SecondFactorMethod = 'totp' | 'recovery';
+
+export interface LoginServiceDeps {
+  readonly db: Db;
+  readonly audit: AuditLog;
+  readonly users: UserStore;
+  readonly recovery: RecoveryCodeStore;
+  readonly throttle: LoginThrottle;
+  readonly clock: Clock;
+  readonly secretsKey: Uint8Array;
+  readonly driftSteps: number;
+}
+
+type FailureKind = 'bad-password' | 'bad-code' | 'replay' | 'bad-recovery-code' | 'bad-enrollment-code';
+
+export class LoginService {
+  private dummyHash: string | undefined;
+
+  constructor(private readonly deps: LoginServiceDeps) {}
+
+  /** Step one on every path. Returns the user whose password this is; throws otherwise. */
+  checkPassword(name: string, password: string, source: string, via: LoginVia): User {
+    const { deps } = this;
+    this.gate(name, source, via);
+    const user = USER_NAME_PATTERN.test(name) ? deps.users.getByName(name) : undefined;
+    const hash = user === undefined ? undefined : deps.users.credentials(user.id)?.passwordHash ?? undefined;
+    // Always pay for one argon2id verification, so response time says nothing about the name.
+    this.dummyHash ??= hashPassword(randomToken(16));
+    const ok = verifyPassword(hash ?? this.dummyHash, password) && hash !== undefined;
+    if (user === undefined || !ok) this.fail(name, user, source, via, 'bad-password');
+    this.refuseInactive(user, source, via, {});
+    return user;
+  }
+
+  /**
+   * Step one by public key (SSH): the caller verified the signature; this applies the same gate
+   * (source limit, account lock) and account state as a password would, and audits a refusal.
+   */
+  admitKeyHolder(user: User, source: string, via: LoginVia): void {
+    this.gate(user.name, source, via);
+    this.refuseInactive(user, source, via, { method: 'publickey' });
+  }
+
+  /** A disabled account or an ended contract: audited and refused. */
+  private refuseInactive(user: User, source: string, via: LoginVia, extra: Record<string, unknown>): void {
+    const refusal = accountRefusal(user, this.deps.clock.now());
+    if (refusal === undefined) return;
+    this.deps.audit.append({ action: 'auth.login', actor: user.name, target: user.name, outcome: 'denied', details: { via, source, reason: refusal, ...extra } });
+    throw refusal === 'disabled'
+      ? new AirlockError('access_denied', 'auth.disabled', 'this account is disabled')
+      : new AirlockError('access_denied', 'auth.contract_ended', 'this account\'s contract has ended');
+  }
+
+  /** Step two: a TOTP code (never one already used) or a recovery code (consumed). */
+  checkSecondFactor(user: User, factor: SecondFactor, source: string, via: LoginVia): SecondFactorMethod {
+    const { deps } = this;
+    this.gate(user.name, source, via);
+    if ('recoveryCode' in factor) {
+      const code = normalizeRecoveryCode(factor.recoveryCode);
+      const now = deps.clock.now();
+      const used = code !== undefined && deps.db.transaction(() => {
+        if (!deps.recovery.consume(user.id, hashRecoveryCode(user.id, code), now)) return false;
+        deps.audit.append({ action: 'mfa.recovery_use', actor: user.name, target: user.name, outcome: 'success', details: { via, source, remaining: deps.recovery.remaining(user.id) } });
+        return true;
+      })();
+      if (!used) this.fail(user.name, user, source, via, 'bad-recovery-code');
+      return 'recovery';
+    }
+    const secret = this.totpSecretOf(user);
+    const lastStep = deps.users.credentials(user.id)?.totpLastStep ?? null;
+    const check = checkTotp({ secret, code: factor.code, nowMs: deps.clock.now(), lastStep, driftSteps: deps.driftSteps });
+    if (!check.ok) this.fail(user.name, user, source, via, check.reason === 'replay' ? 'replay' : 'bad-code');
+    // The conditional update is the real replay guard: two requests racing with one code cannot both pass.
+    if (!deps.users.advanceTotpStep(user.id, check.step)) this.fail(user.name, user, source, via, 'replay');
+    return 'totp';
+  }
+
+  /** Counts and audits a failed enrollment confirmation like any other failed second factor. */
+  failEnrollment(user: User, source: string, via: LoginVia): never {
+    this.fail(user.name, user, source, via, 'bad-enrollment-code');
+  }
+
+  /** After both factors: clears the failure count and audits the login (with `extra` events in the same transaction). */
+  succeed(user: User, source: string, via: LoginVia, method: SecondFactorMethod, extra: readonly AuditEventInput[] = []): void {
+    const { deps } = this;
+    deps.db.transaction(() => {
+      deps.throttle.recordSuccess(user.name);
+      deps.audit.appendMany([
+        { action: 'mfa.verify', actor: user.name, target: user.name, outcome: 'success', details: { via, method } },
+        { action: 'auth.login', actor: user.name, target: user.name, outcome: 'success', details: { via, source, mfa: method } },
+        ...extra,
+      ]);
+    })();
+  }
+
+  /** The user's TOTP secret in clear, for one verification. */
+  private totpSecretOf(user: User): string {
+    const sealed = this.deps.users.credentials(user.id)?.totpSecretSealed ?? null;
+    if (sealed === null) throw new AirlockError('access_denied', 'mfa.enrollment_required', 'this account has no second factor yet: log in to the portal to enroll one');
+    const bytes = openSecret(sealed, this.deps.secretsKey, totpAssociatedData(user.id));
+    const secret = Buffer.from(bytes).toString('utf8');
+    wipe(bytes);
+    return secret;
+  }
+
+  private gate(name: string, source: string, via: LoginVia): void {
+    const { deps } = this;
+    const now = deps.clock.now();
+    if (deps.throttle.isSourceLimited(source, now)) {
+      throw new AirlockError('limit_exceeded', 'auth.rate_limited', 'too many failed logins from this address; try again later');
+    }
+    const gate = deps.throttle.accountGate(name, now);
+    if (gate.state === 'unlocked-by-time') {
+      deps.audit.append({ action: 'auth.unlock', actor: 'system:it', target: name.slice(0, 64), outcome: 'success', details: { by: 'time' } });
+    } else if (gate.state === 'locked') {
+      deps.audit.append({ action: 'auth.login', actor: 'anonymous', target: name.slice(0, 64), outcome: 'denied', details: { via, source, reason: 'locked', lockedUntil: new Date(gate.until).toISOString() } });
+      throw new AirlockError('limit_exceeded', 'auth.locked', 'this account is locked after too many failed logins; try again later or ask an administrator');
+    }
+  }
+
+  private fail(name: string, user: User | undefined, source: string, via: LoginVia, kind: FailureKind): never {
+    const { deps } = this;
+    const now = deps.clock.now();
+    // A name that is not an account is not recorded: people type passwords into the name field.
+    const target = user?.name ?? null;
+    const actor = user?.name ?? 'anonymous';
+    deps.db.transaction(() => {
+      const outcome = deps.throttle.recordFailure(name, source, now);
+      const events: AuditEventInput[] = [];
+      if (kind === 'bad-password') events.push({ action: 'auth.login', actor, target, outcome: 'failure', details: { via, source, reason: user === undefined ? 'unknown-account' : 'bad-password' } });
+      else if (kind === 'replay') events.push({ action: 'mfa.replay', actor, target, outcome: 'denied', details: { via, source } });
+      else events.push({ action: 'mfa.verify', actor, target, outcome: 'failure', details: { via, source, reason: kind } });
+      if (outcome.lockedUntil !== null) events.push({ action: 'auth.lock', actor: 'system:it', target: target ?? 'unknown-account', outcome: 'success', details: { until: new Date(outcome.lockedUntil).toISOString(), source } });
+      if (outcome.sourceLimited) events.push({ action: 'auth.rate_limit', actor: 'system:it', target: source, outcome: 'success', details: { scope: 'source' } });
+      deps.audit.appendMany(events);
+    })();
+    if (kind === 'bad-password') throw new AirlockError('unauthenticated', 'auth.bad_credentials', 'wrong user name or password');
+    throw new AirlockError('unauthenticated', 'auth.bad_second_factor', kind === 'replay' ? 'this code was already used; wait for the next one and log in again' : 'wrong code; log in again');
+  }
+}

@@ -1,0 +1,25 @@
+/** The /api/v1 application: every operation, the OpenAPI document, JSON errors. */
+import { Hono } from 'hono';
+import { AIRLOCK_VERSION } from '../../../../shared/src/version.js';
+import type { AccessHttpServices } from '../http-services.js';
+import type { HttpVariables } from '../principal.js';
+import { accessOperations } from './access-api.js';
+import { adminOperations } from './admin-api.js';
+import { openApiDocument, registerOperations, type ApiOperation } from './api-registry.js';
+import { authOperations } from './auth-api.js';
+import { sitesOperations } from './sites-api.js';
+import { sshKeyOperations } from './ssh-keys-api.js';
+
+export const API_PREFIX = '/api/v1';
+
+export function apiOperations(s: AccessHttpServices): ApiOperation[] {
+  return [...authOperations(s), ...accessOperations(s), ...sitesOperations(s), ...adminOperations(s), ...sshKeyOperations(s)];
+}
+
+export function apiRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVariables }> {
+  const app = new Hono<{ Variables: HttpVariables }>();
+  const ops = apiOperations(s);
+  app.get('/openapi.json', (c) => c.json(openApiDocument(ops, { version: AIRLOCK_VERSION, serverUrl: `${new URL(c.req.url).origin}${API_PREFIX}` })));
+  registerOperations(app, ops);
+  return app;
+}

@@ -1,0 +1,23 @@
+/** The services the portal and the API are two faces of (handed over by the composition root). */
+import type { Clock } from '../../../shared/src/clock.js';
+import type { AccessServices } from '../access/access-services.js';
+import type { AuthServices } from '../auth/auth-services.js';
+import type { SiteEnrollment } from '../sites/site-enrollment.js';
+import type { OperatorSessions } from '../sessions/operator-sessions.js';
+import type { RecordingLibrary } from '../recording/recording-library.js';
+
+export interface AccessHttpServices {
+  readonly clock: Clock;
+  readonly auth: AuthServices;
+  readonly access: AccessServices;
+  /** Host and port operators use for `ssh -p <port> user:asset@host` (connect hints). */
+  readonly sshHint?: { readonly host: string; readonly port: number };
+  /** The sites' OT gateways: enrollment tokens and revocation (admin API and the admin's site page). */
+  readonly siteEnrollment?: Pick<SiteEnrollment, 'issueToken' | 'revoke'>;
+  /** Live operator sessions: the web terminal, supervision and ending a session (absent: no such pages). */
+  readonly sessions?: OperatorSessions;
+  /** Recordings received from the sites (absent: no recording pages). */
+  readonly recordings?: RecordingLibrary;
+  /** The SSH endpoint's host key, shown so operators can pin it (absent when SSH is off). */
+  readonly sshHostKey?: { readonly fingerprint: string; readonly publicKey: string };
+}

@@ -1,0 +1,360 @@
+/** Pages for engineers, vendors and OT owners: dashboard, request form, request, grant, inbox. */
+import type { AccessAllow } from '../../access/access-check.js';
+import type { SiteSummary } from '../../access/site-directory.js';
+import type { GrantView, RequestView } from '../../access/views.js';
+import type { MaintenanceWindow, VendorSchedule } from '../../access/window-service.js';
+import { BreakGlassBadge, Csrf, StateBadge } from './layout.js';
+import { duration, siteTime } from './format.js';
+
+type Tz = (site: string) => string;
+
+export function connectHint(a: AccessAllow, user: string, host: string, port: number): string {
+  if (a.protocol === 'ssh') return `ssh -p ${port} ${user}:${a.asset}@${host}`;
+  const local = a.protocol === 'modbus' ? 15020 : 14840;
+  const remote = a.protocol === 'modbus' ? 502 : 4840;
+  return `ssh -p ${port} -N -L ${local}:${a.asset}:${remote} ${user}@${host}`;
+}
+
+export function RequestTable(props: { requests: readonly RequestView[]; tz: Tz; showRequester?: boolean }) {
+  if (props.requests.length === 0) return <p class="muted">None.</p>;
+  return (
+    <table>
+      <thead>
+        <tr>
+          <th>Request</th>
+          {props.showRequester === true && <th>By</th>}
+          <th>Site / assets</th>
+          <th>When ({'site time'})</th>
+          <th>State</th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.requests.map((r) => (
+          <tr>
+            <td>
+              <a href={`/requests/${r.id}`}>{r.id}</a> <BreakGlassBadge on={r.breakGlass} />
+            </td>
+            {props.showRequester === true && <td>{r.requester.name}</td>}
+            <td>
+              {r.site}: {r.assets.map((a) => `${a.asset} (${a.profile})`).join(', ')}
+            </td>
+            <td>
+              {siteTime(r.startsAt, props.tz(r.site))} → {siteTime(r.endsAt, props.tz(r.site))}
+            </td>
+            <td>
+              <StateBadge state={r.status} /> {r.status === 'pending' && <span class="muted">{r.approvals}/{r.requiredApprovals} approvals</span>}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export function GrantTable(props: { grants: readonly GrantView[]; tz: Tz; showUser?: boolean }) {
+  if (props.grants.length === 0) return <p class="muted">None.</p>;
+  return (
+    <table>
+      <thead>
+        <tr>
+          <th>Grant</th>
+          {props.showUser === true && <th>For</th>}
+          <th>Site / assets</th>
+          <th>Valid (site time)</th>
+          <th>State</th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.grants.map((g) => (
+          <tr class={`grant ${g.state}`} data-grant={g.id}>
+            <td>
+              <a href={`/grants/${g.id}`}>{g.id}</a> <BreakGlassBadge on={g.breakGlass} />
+            </td>
+            {props.showUser === true && <td>{g.user.name}</td>}
+            <td>
+              {g.site}: {g.assets.map((a) => `${a.asset} (${a.profile})`).join(', ')}
+            </td>
+            <td>
+              {siteTime(g.notBefore, props.tz(g.site))} → {siteTime(g.notAfter, props.tz(g.site))}
+            </td>
+            <td>
+              <StateBadge state={g.state} />
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export function Dashboard(props: { user: string; requests: readonly RequestView[]; grants: readonly GrantView[]; usable: readonly AccessAllow[]; tz: Tz; host: string; sshPort: number; pending: number; canRequest: boolean }) {
+  const live = props.grants.filter((g) => g.state === 'active' || g.state === 'scheduled');
+  return (
+    <>
+      {props.pending > 0 && (
+        <p class="notice ok">
+          <a href="/inbox">{props.pending} request(s) wait for your decision.</a>
+        </p>
+      )}
+      <h2>Connect now</h2>
+      {props.usable.length === 0 ? (
+        <p class="muted">No asset is open to you right now.</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th>Asset</th>
+              <th>Profile</th>
+              <th>Until</th>
+              <th>Connect with</th>
+            </tr>
+          </thead>
+          <tbody>
+            {props.usable.map((a) => (
+              <tr>
+                <td>
+                  {a.grant.site}/{a.asset} ({a.protocol}) <BreakGlassBadge on={a.grant.breakGlass} />
+                </td>
+                <td>{a.profile}</td>
+                <td>{siteTime(a.grant.notAfter, props.tz(a.grant.site))}</td>
+                <td>
+                  <code>{connectHint(a, props.user, props.host, props.sshPort)}</code>
+                  {a.protocol === 'ssh' && (
+                    <>
+                      {' '}
+                      or <a href={`/terminal/${a.grant.site}/${a.asset}`}>the web terminal</a>
+                    </>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <h2>My grants</h2>
+      <GrantTable grants={live} tz={props.tz} />
+      <h2>My requests</h2>
+      {props.canRequest && (
+        <p>
+          <a class="button" href="/requests/new">
+            Request access
+          </a>
+        </p>
+      )}
+      <RequestTable requests={props.requests.slice(0, 30)} tz={props.tz} />
+    </>
+  );
+}
+
+export function SitePicker(props: { sites: readonly SiteSummary[]; action: string }) {
+  return (
+    <form class="card" method="get" action={props.action}>
+      <label for="site">Site</label>
+      <select id="site" name="site" required>
+        {props.sites.map((s) => (
+          <option value={s.site.id}>
+            {s.site.displayName} ({s.site.id}, {s.site.timezone})
+          </option>
+        ))}
+      </select>
+      <div class="actions">
+        <button type="submit">Continue</button>
+      </div>
+    </form>
+  );
+}
+
+export interface RequestFormValues {
+  readonly picks: readonly string[];
+  readonly start: string;
+  readonly end: string;
+  readonly reason: string;
+  readonly ticketRef: string;
+}
+
+export function AssetPicks(props: { site: SiteSummary; picks: readonly string[] }) {
+  return (
+    <table>
+      <thead>
+        <tr>
+          <th>Asset</th>
+          <th>Protocol</th>
+          <th>Profile</th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.site.assets.map((a) => (
+          <tr>
+            <td>
+              {a.name} <span class="muted">{a.description}</span>
+            </td>
+            <td>{a.protocol}</td>
+            <td>
+              <select name="pick" aria-label={`profile for ${a.name}`} data-asset={a.name}>
+                <option value="">(not requested)</option>
+                {a.profiles.map((p) => (
+                  <option value={`${a.name}:${p.name}`} selected={props.picks.includes(`${a.name}:${p.name}`)}>
+                    {p.name}
+                    {p.description === '' ? '' : ` — ${p.description}`}
+                  </option>
+                ))}
+              </select>
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export function RequestForm(props: { site: SiteSummary; csrf: string | null; values: RequestFormValues; windows: readonly MaintenanceWindow[]; schedules: readonly VendorSchedule[]; isVendor: boolean }) {
+  const s = props.site;
+  return (
+    <form class="card" method="post" action="/requests">
+      <Csrf token={props.csrf} />
+      <input type="hidden" name="site" value={s.site.id} />
+      <p>
+        Site <strong>{s.site.displayName}</strong> ({s.site.id}). Times are in the site's timezone, <strong>{s.site.timezone}</strong>.
+        {s.policy.requiredApprovals > 1 && ` Needs ${s.policy.requiredApprovals} OT-owner approvals.`}
+      </p>
+      {s.assets.length === 0 ? <p class="notice error">This site has published no assets yet (its OT gateway has not connected).</p> : <AssetPicks site={s} picks={props.values.picks} />}
+      <label for="start">Start ({s.site.timezone})</label>
+      <input type="datetime-local" id="start" name="start" required value={props.values.start} />
+      <label for="end">End ({s.site.timezone})</label>
+      <input type="datetime-local" id="end" name="end" required value={props.values.end} />
+      <label for="reason">Reason</label>
+      <textarea id="reason" name="reason" required maxlength={1000}>
+        {props.values.reason}
+      </textarea>
+      <label for="ticketRef">Ticket reference{s.policy.ticketPattern !== null && ` (required, format ${s.policy.ticketPattern})`}</label>
+      <input type="text" id="ticketRef" name="ticketRef" maxlength={64} value={props.values.ticketRef} required={s.policy.ticketPattern !== null} />
+      <div class="actions">
+        <button type="submit">Send request</button>
+      </div>
+      <h2>Maintenance windows</h2>
+      <p class="muted">A request must fall inside a maintenance window of each asset.</p>
+      {props.windows.length === 0 ? <p class="muted">No window is defined for this site.</p> : <ul>{props.windows.map((w) => <li>{w.asset ?? 'all assets'}: {w.description} — {w.label}</li>)}</ul>}
+      {props.isVendor && (
+        <>
+          <h2>Your job schedules</h2>
+          {props.schedules.length === 0 ? <p class="muted">You have no job schedule at this site.</p> : <ul>{props.schedules.map((x) => <li>{x.asset} ({x.profile}): {x.description} — {x.label}</li>)}</ul>}
+        </>
+      )}
+    </form>
+  );
+}
+
+export function Decisions(props: { r: RequestView; tz: string }) {
+  if (props.r.decisions.length === 0) return <p class="muted">No decision yet.</p>;
+  return (
+    <ul>
+      {props.r.decisions.map((d) => (
+        <li>
+          <strong>{d.approver}</strong> {d.decision === 'approve' ? 'approved' : 'denied'} at {siteTime(d.decidedAt, props.tz)}: “{d.comment}”
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+export function RequestDetail(props: { r: RequestView; tz: string; csrf: string | null; canCancel: boolean; decide: { can: boolean; why: string | null } | null }) {
+  const r = props.r;
+  return (
+    <>
+      <section class="card">
+        <p>
+          <StateBadge state={r.status} /> <BreakGlassBadge on={r.breakGlass} /> by <strong>{r.requester.name}</strong> at <strong>{r.site}</strong>
+        </p>
+        <p>Assets: {r.assets.map((a) => `${a.asset} (${a.protocol}, ${a.profile})`).join(', ')}</p>
+        <p>
+          From {siteTime(r.startsAt, props.tz)} to {siteTime(r.endsAt, props.tz)} ({duration(r.endsAt - r.startsAt)})
+        </p>
+        <p>Reason: {r.reason}</p>
+        <p>Ticket: {r.ticketRef ?? <span class="muted">none</span>}</p>
+        <p>
+          Approvals: {r.approvals}/{r.requiredApprovals}
+          {r.grantId !== null && (
+            <>
+              {' '}
+              — grant <a href={`/grants/${r.grantId}`}>{r.grantId}</a>
+            </>
+          )}
+        </p>
+        <Decisions r={r} tz={props.tz} />
+      </section>
+      {props.canCancel && (
+        <form class="card" method="post" action={`/requests/${r.id}/cancel`} data-confirm="Withdraw this request?">
+          <Csrf token={props.csrf} />
+          <button type="submit" class="secondary">
+            Withdraw request
+          </button>
+        </form>
+      )}
+      {props.decide !== null && (props.decide.can ? (
+        <form class="card" method="post" action={`/requests/${r.id}/decide`}>
+          <Csrf token={props.csrf} />
+          <label for="comment">Comment (required, recorded in the audit log)</label>
+          <textarea id="comment" name="comment" required maxlength={1000}></textarea>
+          <div class="actions">
+            <button type="submit" name="decision" value="approve">
+              Approve
+            </button>
+            <button type="submit" name="decision" value="deny" class="danger">
+              {r.status === 'approved' ? 'Deny (revokes the grant)' : 'Deny'}
+            </button>
+          </div>
+        </form>
+      ) : (
+        <p class="muted">{props.decide.why}</p>
+      ))}
+    </>
+  );
+}
+
+export function GrantDetail(props: { g: GrantView; tz: string; csrf: string | null; canRevoke: boolean; canReview: boolean }) {
+  const g = props.g;
+  return (
+    <>
+      <section class="card">
+        <p>
+          <StateBadge state={g.state} /> <BreakGlassBadge on={g.breakGlass} /> for <strong>{g.user.name}</strong> at <strong>{g.site}</strong> (request{' '}
+          <a href={`/requests/${g.requestId}`}>{g.requestId}</a>)
+        </p>
+        <p>Assets: {g.assets.map((a) => `${a.asset} (${a.protocol}, ${a.profile})`).join(', ')}</p>
+        <p>
+          Valid from {siteTime(g.notBefore, props.tz)} to {siteTime(g.notAfter, props.tz)}
+        </p>
+        <p>{g.breakGlass ? `Justification: ${g.reason}` : `Reason: ${g.reason}`}</p>
+        <p>Approved by: {g.approvers.length === 0 ? <span class="muted">nobody (break-glass)</span> : g.approvers.join(', ')}</p>
+        {g.endedAt !== null && (
+          <p>
+            Ended {siteTime(g.endedAt, props.tz)} by {g.endedBy}: {g.endReason}
+          </p>
+        )}
+        {g.breakGlass && (g.review === null ? <p class="notice error">Not reviewed by an OT owner yet.</p> : <p>Reviewed by {g.review.by} at {siteTime(g.review.at, props.tz)}: “{g.review.comment}”</p>)}
+      </section>
+      {props.canReview && (
+        <form class="card" method="post" action={`/grants/${g.id}/review`}>
+          <Csrf token={props.csrf} />
+          <label for="review-comment">Review of this break-glass access (required)</label>
+          <textarea id="review-comment" name="comment" required maxlength={1000}></textarea>
+          <div class="actions">
+            <button type="submit">Record review</button>
+          </div>
+        </form>
+      )}
+      {props.canRevoke && (
+        <form class="card" method="post" action={`/grants/${g.id}/revoke`} data-confirm="Revoke this grant and end its live sessions?">
+          <Csrf token={props.csrf} />
+          <label for="revoke-reason">Reason for revoking</label>
+          <input type="text" id="revoke-reason" name="reason" required maxlength={1000} />
+          <div class="actions">
+            <button type="submit" class="danger">
+              Revoke grant
+            </button>
+          </div>
+        </form>
+      )}
+    </>
+  );
+}

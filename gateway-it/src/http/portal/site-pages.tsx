@@ -1,0 +1,238 @@
+/** Sites: list with link state and lockdown; one site with assets, windows, schedules, lockdown. */
+import type { SiteSummary } from '../../access/site-directory.js';
+import type { GrantView, RequestView } from '../../access/views.js';
+import type { MaintenanceWindow, VendorSchedule } from '../../access/window-service.js';
+import { WEEKDAYS_MONDAY_FIRST } from '../../access/window-rules.js';
+import { Csrf, PostButton, StateBadge } from './layout.js';
+import { GrantTable, RequestTable } from './access-pages.js';
+import { siteTime } from './format.js';
+
+function LinkBadge(props: { s: SiteSummary }) {
+  return <StateBadge state={props.s.link.state} />;
+}
+
+export function SitesList(props: { sites: readonly SiteSummary[] }) {
+  if (props.sites.length === 0) return <p class="muted">No site is visible to you.</p>;
+  return (
+    <table>
+      <thead>
+        <tr>
+          <th>Site</th>
+          <th>Timezone</th>
+          <th>OT gateway link</th>
+          <th>Lockdown</th>
+          <th>Assets</th>
+          <th>OT owners</th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.sites.map((s) => (
+          <tr data-site={s.site.id}>
+            <td>
+              <a href={`/sites/${s.site.id}`}>{s.site.displayName}</a> <span class="muted">({s.site.id})</span>
+            </td>
+            <td>{s.site.timezone}</td>
+            <td>
+              <LinkBadge s={s} /> {s.link.lastSeen !== null && <span class="muted">last seen {siteTime(s.link.lastSeen, s.site.timezone)}</span>}
+            </td>
+            <td>{s.lockdown?.locked === true ? <span class="badge locked">LOCKED DOWN</span> : <span class="muted">no</span>}</td>
+            <td>{s.assets.length}</td>
+            <td>{s.owners.join(', ')}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function WindowForm(props: { site: SiteSummary; csrf: string | null; action: string; vendor: boolean }) {
+  const s = props.site;
+  return (
+    <form class="card" method="post" action={props.action}>
+      <Csrf token={props.csrf} />
+      {props.vendor ? (
+        <>
+          <label for="vendor">Vendor account</label>
+          <input type="text" id="vendor" name="vendor" required maxlength={32} />
+          <label for="sched-asset">Asset and profile</label>
+          <select id="sched-asset" name="pick" required>
+            {s.assets.flatMap((a) => a.profiles.map((p) => <option value={`${a.name}:${p.name}`}>{`${a.name} (${p.name})`}</option>))}
+          </select>
+        </>
+      ) : (
+        <>
+          <label for="win-asset">Applies to</label>
+          <select id="win-asset" name="asset">
+            <option value="">every asset of the site</option>
+            {s.assets.map((a) => (
+              <option value={a.name}>{a.name}</option>
+            ))}
+          </select>
+        </>
+      )}
+      <label for={`${props.vendor ? 's' : 'w'}-label`}>Label</label>
+      <input type="text" id={`${props.vendor ? 's' : 'w'}-label`} name="label" required maxlength={100} />
+      <label for={`${props.vendor ? 's' : 'w'}-kind`}>Kind</label>
+      <select id={`${props.vendor ? 's' : 'w'}-kind`} name="kind" data-kind-switch="1">
+        <option value="weekly">weekly (wall-clock times in {s.site.timezone})</option>
+        <option value="once">one-off</option>
+      </select>
+      <div data-kind="weekly">
+        <div class="inline">
+          {WEEKDAYS_MONDAY_FIRST.map((d) => (
+            <label>
+              <input type="checkbox" name="days" value={d} /> {d}
+            </label>
+          ))}
+        </div>
+        <label>From (HH:MM)</label>
+        <input type="time" name="startTime" />
+        <label>To (HH:MM; at or before the start means the next day)</label>
+        <input type="time" name="endTime" />
+      </div>
+      <div data-kind="once">
+        <label>Start ({s.site.timezone})</label>
+        <input type="datetime-local" name="start" />
+        <label>End ({s.site.timezone})</label>
+        <input type="datetime-local" name="end" />
+      </div>
+      <div class="actions">
+        <button type="submit">{props.vendor ? 'Add vendor schedule' : 'Add maintenance window'}</button>
+      </div>
+    </form>
+  );
+}
+
+export interface SitePageProps {
+  readonly s: SiteSummary;
+  readonly csrf: string | null;
+  readonly isOwner: boolean;
+  readonly windows: readonly MaintenanceWindow[];
+  readonly schedules: readonly VendorSchedule[];
+  readonly requests: readonly RequestView[] | null;
+  readonly grants: readonly GrantView[] | null;
+}
+
+export function SitePage(props: SitePageProps) {
+  const s = props.s;
+  const tz = (): string => s.site.timezone;
+  return (
+    <>
+      <section class="card">
+        <p>
+          Timezone <strong>{s.site.timezone}</strong>. OT gateway link: <LinkBadge s={s} />
+          {s.link.gatewayVersion !== null && ` version ${s.link.gatewayVersion}`}. Approvals required: {s.policy.requiredApprovals}.
+          {s.policy.ticketPattern !== null && ` Ticket format: ${s.policy.ticketPattern}.`} OT owners: {s.owners.join(', ') || 'none'}.
+        </p>
+        {props.grants !== null && (
+          <p>
+            {props.isOwner && <a href={`/sites/${s.site.id}/sessions`}>Live sessions</a>} <a href={`/sites/${s.site.id}/recordings`}>Recordings</a>
+          </p>
+        )}
+        {s.lockdown?.locked === true && (
+          <p class="notice alert">
+            LOCKED DOWN by {s.lockdown.changedBy} at {siteTime(s.lockdown.changedAt, s.site.timezone)}: {s.lockdown.reason}
+          </p>
+        )}
+      </section>
+      {props.isOwner && <h2>Lockdown</h2>}
+      {props.isOwner && (
+        <form class="card" method="post" action={`/sites/${s.site.id}/lockdown`} data-confirm={s.lockdown?.locked === true ? 'Lift the lockdown?' : 'Lock the site down? Every live session ends.'}>
+          <Csrf token={props.csrf} />
+          <input type="hidden" name="action" value={s.lockdown?.locked === true ? 'lift' : 'lock'} />
+          <label for="lock-reason">Reason</label>
+          <input type="text" id="lock-reason" name="reason" required maxlength={500} />
+          <div class="actions">
+            <button type="submit" class={s.lockdown?.locked === true ? 'secondary' : 'danger'}>
+              {s.lockdown?.locked === true ? 'Lift lockdown' : 'Lock site down'}
+            </button>
+          </div>
+        </form>
+      )}
+      <h2>Assets (published by the site's OT gateway)</h2>
+      {s.assets.length === 0 ? (
+        <p class="muted">No catalogue yet.</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th>Asset</th>
+              <th>Protocol</th>
+              <th>Address</th>
+              <th>Profiles</th>
+            </tr>
+          </thead>
+          <tbody>
+            {s.assets.map((a) => (
+              <tr>
+                <td>
+                  {a.name} <span class="muted">{a.description}</span>
+                </td>
+                <td>{a.protocol}</td>
+                <td>
+                  {a.address}:{a.servicePort}
+                </td>
+                <td>{a.profiles.map((p) => p.name).join(', ')}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <h2>Maintenance windows</h2>
+      {props.windows.length === 0 ? (
+        <p class="muted">None: nobody can request access here until an OT owner defines one.</p>
+      ) : (
+        <table>
+          <tbody>
+            {props.windows.map((w) => (
+              <tr>
+                <td>{w.asset ?? 'all assets'}</td>
+                <td>{w.description}</td>
+                <td>{w.label}</td>
+                <td>
+                  {props.isOwner && <PostButton action={`/windows/${w.id}/delete`} csrf={props.csrf} label="Remove" confirm="Remove this window?" />}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {props.isOwner && <WindowForm site={s} csrf={props.csrf} action={`/sites/${s.site.id}/windows`} vendor={false} />}
+      <h2>Vendor job schedules</h2>
+      {props.schedules.length === 0 ? (
+        <p class="muted">None.</p>
+      ) : (
+        <table>
+          <tbody>
+            {props.schedules.map((x) => (
+              <tr>
+                <td>{x.vendor.name}</td>
+                <td>
+                  {x.asset} ({x.profile})
+                </td>
+                <td>{x.description}</td>
+                <td>{x.label}</td>
+                <td>
+                  {props.isOwner && <PostButton action={`/schedules/${x.id}/delete`} csrf={props.csrf} label="Remove" confirm="Remove this schedule?" />}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {props.isOwner && s.assets.length > 0 && <WindowForm site={s} csrf={props.csrf} action={`/sites/${s.site.id}/schedules`} vendor={true} />}
+      {props.grants !== null && (
+        <>
+          <h2>Grants</h2>
+          <GrantTable grants={props.grants} tz={tz} showUser={true} />
+        </>
+      )}
+      {props.requests !== null && (
+        <>
+          <h2>Requests</h2>
+          <RequestTable requests={props.requests} tz={tz} showRequester={true} />
+        </>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,153 @@
+/**
+ * The outgoing webhook: each notification is one JSON POST, signed with HMAC-SHA256 over
+ * `<timestamp>.<body>` with a shared secret from a 0600 key file (the scheme Stripe and Slack use,
+ * so receivers have code for it). Headers: `X-Airlock-Event`, `X-Airlock-Delivery` (unique id),
+ * `X-Airlock-Timestamp` (Unix seconds) and `X-Airlock-Signature: v1=<hex>`. A receiver recomputes
+ * the MAC, compares in constant time and refuses timestamps older than a few minutes (replay).
+ * Failed deliveries (network error, timeout, non-2xx) are retried with exponential backoff on the
+ * injected clock; the final outcome of each delivery is audited (`notify.send`). Deliveries still
+ * queued when the gateway stops are not persisted: the audit log, not the webhook, is the record.
+ */
+import type { AuditLog } from '../../../shared/src/audit/audit-log.js';
+import type { Clock, TimerHandle } from '../../../shared/src/clock.js';
+import type { IdGenerator } from '../../../shared/src/ids.js';
+import type { Logger } from '../../../shared/src/log.js';
+import { describeError } from '../../../shared/src/errors.js';
+import { hmacSha256Hex } from '../../../shared/src/crypto/hash.js';
+import type { Notification, Notifier } from './notification.js';
+
+export interface WebhookOptions {
+  readonly url: string;
+  readonly secret: Uint8Array;
+  readonly timeoutMs: number;
+  readonly maxAttempts: number;
+  readonly initialBackoffMs: number;
+}
+
+export interface WebhookDeps {
+  readonly audit: AuditLog;
+  readonly clock: Clock;
+  readonly ids: IdGenerator;
+  readonly log: Logger;
+  /** Injected for tests; defaults to the platform fetch. */
+  readonly fetch?: typeof fetch;
+}
+
+export function signWebhook(secret: Uint8Array, timestamp: number, body: string): string {
+  return `v1=${hmacSha256Hex(secret, `${timestamp}.${body}`)}`;
+}
+
+export function webhookBody(deliveryId: string, n: Notification, now: number): string {
+  return JSON.stringify({
+    id: deliveryId,
+    event: n.event,
+    time: new Date(now).toISOString(),
+    site: n.site,
+    requestId: n.requestId,
+    grantId: n.grantId,
+    user: n.user,
+    actor: n.actor,
+    assets: n.assets,
+    startsAt: new Date(n.startsAt).toISOString(),
+    endsAt: new Date(n.endsAt).toISOString(),
+    breakGlass: n.breakGlass,
+    comment: n.comment,
+    recipients: n.recipients,
+  });
+}
+
+export class WebhookNotifier implements Notifier {
+  private readonly timers = new Set<TimerHandle>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private closed = false;
+
+  constructor(
+    private readonly options: WebhookOptions,
+    private readonly deps: WebhookDeps,
+  ) {}
+
+  notify(n: Notification): void {
+    if (this.closed) return;
+    const deliveryId = this.deps.ids.next('dlv');
+    const body = webhookBody(deliveryId, n, this.deps.clock.now());
+    this.attempt(deliveryId, n, body, 1);
+  }
+
+  /** Stops retrying; waits for requests already on the wire. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const t of this.timers) t.cancel();
+    this.timers.clear();
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  /** Resolves when nothing is on the wire (tests use it between clock advances). */
+  async idle(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  get pendingRetries(): number {
+    return this.timers.size;
+  }
+
+  private attempt(deliveryId: string, n: Notification, body: string, attempt: number): void {
+    const p = this.send(body, n.event, deliveryId).then(
+      (failure) => this.settle(deliveryId, n, body, attempt, failure),
+      (e: unknown) => this.settle(deliveryId, n, body, attempt, describeError(e)),
+    );
+    this.inFlight.add(p);
+    void p.finally(() => this.inFlight.delete(p));
+  }
+
+  /** Resolves with undefined on a 2xx answer, or a short description of the failure. */
+  private async send(body: string, event: string, deliveryId: string): Promise<string | undefined> {
+    const timestamp = Math.floor(this.deps.clock.now() / 1000);
+    const doFetch = this.deps.fetch ?? fetch;
+    try {
+      const res = await doFetch(this.options.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'airlock-it-webhook',
+          'x-airlock-event': event,
+          'x-airlock-delivery': deliveryId,
+          'x-airlock-timestamp': String(timestamp),
+          'x-airlock-signature': signWebhook(this.options.secret, timestamp, body),
+        },
+        body,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(this.options.timeoutMs),
+      });
+      await res.body?.cancel();
+      return res.status >= 200 && res.status < 300 ? undefined : `HTTP ${res.status}`;
+    } catch (e) {
+      return e instanceof Error && e.name === 'TimeoutError' ? `no answer within ${this.options.timeoutMs} ms` : describeError(e);
+    }
+  }
+
+  private settle(deliveryId: string, n: Notification, body: string, attempt: number, failure: string | undefined): void {
+    const { deps, options } = this;
+    if (failure !== undefined && attempt < options.maxAttempts && !this.closed) {
+      const delay = options.initialBackoffMs * 2 ** (attempt - 1);
+      deps.log.warn('webhook delivery failed; will retry', { deliveryId, event: n.event, attempt, failure, retryInMs: delay });
+      const timer = deps.clock.setTimeout(() => {
+        this.timers.delete(timer);
+        this.attempt(deliveryId, n, body, attempt + 1);
+      }, delay);
+      this.timers.add(timer);
+      return;
+    }
+    try {
+      deps.audit.append({
+        action: 'notify.send',
+        actor: 'system:it',
+        site: n.site,
+        target: n.grantId ?? n.requestId,
+        outcome: failure === undefined ? 'success' : 'failure',
+        details: { deliveryId, event: n.event, attempts: attempt, ...(failure === undefined ? {} : { error: failure.slice(0, 200) }) },
+      });
+    } catch (e) {
+      deps.log.error('could not audit a webhook delivery', { deliveryId, err: e });
+    }
+  }
+}

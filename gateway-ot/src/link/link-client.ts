@@ -1,0 +1,345 @@
+/**
+ * The OT gateway's control link to its IT gateway. It only ever dials out (the OT gateway opens no
+ * listener): pinned TLS, WebSocket, challenge answered with the identity key, then it publishes
+ * the asset catalogue, ships the audit outbox one acknowledged batch at a time, answers heartbeats,
+ * and carries out the IT side's commands (open a session, end a session or a grant's sessions,
+ * IT-side lockdown), answering each with a `result`.
+ *
+ * When the link drops (or nothing is heard for the IT side's offlineAfterMs) it reconnects with
+ * exponential backoff, jitter and a cap (backoff.ts). While it is down the gateway keeps working:
+ * live sessions continue on their own data connections, their ends are enforced by this gateway's
+ * clock, and audit events wait in the log until the IT side acknowledges them.
+ * Frames from the IT side are validated like every link input; a bad one closes the link and is
+ * audited (`link.violation`) in this gateway's log.
+ */
+import type { WebSocket } from 'ws';
+import type { AuditLog } from '../../../shared/src/audit/audit-log.js';
+import type { Clock, TimerHandle } from '../../../shared/src/clock.js';
+import { AirlockError, describeError, isAirlockError } from '../../../shared/src/errors.js';
+import type { Logger } from '../../../shared/src/log.js';
+import type { SigningKeyPair } from '../../../shared/src/crypto/signing.js';
+import type { CatalogueAsset } from '../../../shared/src/model/asset-catalogue.js';
+import { CONTROL_PATH, IT_TO_OT, MAX_CONTROL_FRAME_BYTES, MAX_HANDSHAKE_FRAME_BYTES, type ItToOtMessage, type OtToItMessage, type Welcome } from '../../../shared/src/link/control-messages.js';
+import { decodeFrame, encodeFrame, onlyTypes, socketErrorViolation, type LinkViolation } from '../../../shared/src/link/frame-codec.js';
+import type { FrameData } from '../../../shared/src/link/frame-inbox.js';
+import type { SessionChannel } from '../../../shared/src/link/session-channel.js';
+import type { AuditOutbox } from '../audit/audit-outbox.js';
+import type { RecordingShipper } from './recording-shipper.js';
+import type { EnrollmentRecord } from '../store/enrollment-store.js';
+import { Backoff } from './backoff.js';
+import { dialDataConnection } from './data-dialer.js';
+import { describeInboxItem, openLinkSocket } from './link-socket.js';
+
+export type CommandOutcome = { readonly ok: true } | { readonly ok: false; readonly code: string; readonly reason: string };
+
+/** What the IT side may ask; implemented by the composition root over sessions and lockdown. */
+export interface LinkCommandHandler {
+  open(signedTicket: unknown): Promise<CommandOutcome>;
+  endSession(sessionId: string, reason: string): CommandOutcome;
+  endGrant(grantId: string, reason: string): CommandOutcome;
+  lockdown(on: boolean, reason: string): CommandOutcome;
+}
+
+export type LinkClientState = 'stopped' | 'not-enrolled' | 'connecting' | 'online' | 'waiting';
+
+export interface LinkClientDeps {
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly audit: AuditLog;
+  readonly site: string;
+  readonly identity: SigningKeyPair;
+  readonly enrollment: () => EnrollmentRecord | undefined;
+  readonly catalogue: () => readonly CatalogueAsset[];
+  readonly outbox: AuditOutbox;
+  /** Ships session recordings beside the audit batches (absent: recordings stay here). */
+  readonly recordings?: RecordingShipper;
+  readonly commands: LinkCommandHandler;
+  readonly reconnectInitialMs: number;
+  readonly reconnectMaxMs: number;
+  readonly connectTimeoutMs: number;
+  readonly enrollmentPollMs: number;
+  readonly random?: () => number;
+}
+
+/** A link that stayed up this long resets the backoff; shorter ones keep backing off. */
+const STABLE_LINK_MS = 10_000;
+const WELCOME_ONLY = onlyTypes(IT_TO_OT, 'welcome');
+const AFTER_WELCOME = onlyTypes(IT_TO_OT, 'ping', 'open', 'session.end', 'grant.end', 'lockdown', 'audit.ack', 'audit.reject', 'recording.ack', 'recording.reject');
+
+interface Connection {
+  readonly ws: WebSocket;
+  readonly welcome: Welcome;
+  readonly since: number;
+  lastHeard: number;
+  inFlight: boolean;
+  shippingStopped: boolean;
+  closeReason: string | undefined;
+}
+
+export class LinkClient {
+  private readonly backoff: Backoff;
+  private current: Connection | undefined;
+  private stateValue: LinkClientState = 'stopped';
+  private stopped = true;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private lastMismatch: string | undefined;
+
+  constructor(private readonly deps: LinkClientDeps) {
+    this.backoff = new Backoff({ initialMs: deps.reconnectInitialMs, maxMs: deps.reconnectMaxMs, ...(deps.random === undefined ? {} : { random: deps.random }) });
+  }
+
+  get state(): LinkClientState {
+    return this.stateValue;
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    const c = this.current;
+    if (c !== undefined) this.closeConnection(c, 'OT gateway stopping', 1001);
+    await this.loop;
+    this.stateValue = 'stopped';
+  }
+
+  /** Ships whatever the outbox holds, if the link is up and no batch is awaiting its ack; and the next recording chunk. */
+  pump(): void {
+    const c = this.current;
+    if (c === undefined || c.closeReason !== undefined) return;
+    const chunk = this.deps.recordings?.next();
+    if (chunk !== undefined) this.send(c, chunk);
+    if (c.inFlight || c.shippingStopped) return;
+    const batch = this.deps.outbox.nextBatch();
+    if (batch === undefined) return;
+    c.inFlight = true;
+    this.send(c, batch);
+  }
+
+  /** A new, authenticated data connection for one session (used when the IT side sends `open`). */
+  dialData(sessionId: string): Promise<SessionChannel> {
+    const enrollment = this.deps.enrollment();
+    if (enrollment === undefined) return Promise.reject(new AirlockError('unavailable', 'link.not_enrolled', 'this gateway is not enrolled'));
+    const { deps } = this;
+    return dialDataConnection({ identity: deps.identity, clock: deps.clock, log: deps.log, audit: deps.audit, site: deps.site, timeoutMs: deps.connectTimeoutMs }, enrollment, sessionId);
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      const enrollment = this.deps.enrollment();
+      if (enrollment === undefined) {
+        this.stateValue = 'not-enrolled';
+        await this.sleep(this.deps.enrollmentPollMs);
+        continue;
+      }
+      this.stateValue = 'connecting';
+      let upFor = 0;
+      try {
+        upFor = await this.connectOnce(enrollment);
+      } catch (e) {
+        this.connectFailed(e);
+      }
+      if (this.stopped) break;
+      if (upFor >= STABLE_LINK_MS) this.backoff.reset();
+      const delay = this.backoff.next();
+      this.stateValue = 'waiting';
+      this.deps.log.info('link down; reconnecting', { inMs: delay, attempt: this.backoff.attempts });
+      await this.sleep(delay);
+    }
+  }
+
+  /** Connects, runs the link until it closes, and returns how long it was up (0 if never). */
+  private async connectOnce(enrollment: EnrollmentRecord): Promise<number> {
+    const { deps } = this;
+    let violationSeen: LinkViolation | undefined;
+    const { ws, inbox } = await openLinkSocket({
+      enrollment,
+      identity: deps.identity,
+      clock: deps.clock,
+      path: CONTROL_PATH,
+      channel: 'control',
+      sessionId: null,
+      maxPayload: MAX_CONTROL_FRAME_BYTES,
+      timeoutMs: deps.connectTimeoutMs,
+      onError: (e) => {
+        const v = socketErrorViolation(e);
+        if (v !== undefined && violationSeen === undefined) {
+          violationSeen = v;
+          this.recordViolation(v);
+        } else if (v === undefined) deps.log.debug('control link socket error', { err: e });
+      },
+    });
+    const item = await inbox.next(deps.connectTimeoutMs);
+    const decoded = item.kind === 'frame' ? decodeFrame(WELCOME_ONLY, item.data, item.isBinary, MAX_HANDSHAKE_FRAME_BYTES) : undefined;
+    if (decoded === undefined || !decoded.ok || decoded.value.site !== enrollment.site) {
+      ws.terminate();
+      const why = decoded === undefined ? describeInboxItem(item) : decoded.ok ? `the welcome names site ${decoded.value.site}` : decoded.error.message;
+      throw new AirlockError('unavailable', 'link.not_welcomed', `the IT gateway did not accept this gateway: ${why}`);
+    }
+    const welcome = decoded.value;
+    const c: Connection = { ws, welcome, since: deps.clock.now(), lastHeard: deps.clock.now(), inFlight: false, shippingStopped: false, closeReason: undefined };
+    this.current = c;
+    this.deps.recordings?.reset();
+    this.stateValue = 'online';
+    this.lastMismatch = undefined;
+    deps.log.info('link up', { site: welcome.site, gatewayId: welcome.gatewayId, itHead: welcome.auditHead.seq });
+    const closed = new Promise<string>((resolve) => {
+      inbox.deliverTo({ frame: (data, isBinary) => this.receive(c, data, isBinary), closed: (code, reason) => resolve(c.closeReason ?? (reason === '' ? `closed (code ${code})` : `closed by the IT gateway: ${reason}`)) });
+    });
+    // stop() may have come while this connection was being set up.
+    if (this.stopped) this.closeConnection(c, 'OT gateway stopping', 1001);
+    const watchdog = deps.clock.setInterval(() => {
+      if (deps.clock.now() - c.lastHeard > welcome.offlineAfterMs) {
+        this.closeConnection(c, `nothing heard from the IT gateway for ${deps.clock.now() - c.lastHeard} ms`, 4008);
+        ws.terminate();
+      }
+    }, welcome.heartbeatMs);
+    try {
+      this.auditSafely({ action: 'link.connect', actor: `system:ot:${deps.site}`, site: deps.site, target: welcome.gatewayId, outcome: 'success', details: { itUrl: enrollment.itUrl, itHead: welcome.auditHead.seq } });
+      this.send(c, { type: 'catalogue', assets: [...deps.catalogue()] });
+      const resumed = deps.outbox.resume(welcome.auditHead);
+      if (!resumed.ok) {
+        c.shippingStopped = true;
+        deps.log.error('audit shipping stopped: the IT gateway holds a chain this gateway did not write', { reason: resumed.reason });
+        this.auditSafely({ action: 'link.ingest_fail', actor: `system:ot:${deps.site}`, site: deps.site, target: welcome.gatewayId, outcome: 'failure', details: { reason: resumed.reason } });
+      }
+      this.pump();
+      const reason = await closed;
+      deps.log.info('link closed', { reason, pendingAuditEvents: deps.outbox.pending });
+      return deps.clock.now() - c.since;
+    } finally {
+      watchdog.cancel();
+      if (this.current === c) this.current = undefined;
+    }
+  }
+
+  private receive(c: Connection, data: FrameData, isBinary: boolean): void {
+    if (c.closeReason !== undefined) return;
+    const decoded = decodeFrame(AFTER_WELCOME, data, isBinary, MAX_CONTROL_FRAME_BYTES);
+    if (!decoded.ok) {
+      this.recordViolation(decoded.error);
+      this.closeConnection(c, `link violation: ${decoded.error.message}`, decoded.error.code === 'frame.too_large' ? 1009 : 1008);
+      return;
+    }
+    c.lastHeard = this.deps.clock.now();
+    this.handle(c, decoded.value as Exclude<ItToOtMessage, { type: 'challenge' | 'welcome' | 'data.welcome' }>);
+  }
+
+  private handle(c: Connection, m: Exclude<ItToOtMessage, { type: 'challenge' | 'welcome' | 'data.welcome' }>): void {
+    const { deps } = this;
+    switch (m.type) {
+      case 'ping':
+        this.send(c, { type: 'pong', id: m.id, itTime: m.itTime, otTime: deps.clock.now() });
+        this.pump();
+        return;
+      case 'open':
+        void deps.commands.open(m.ticket).then(
+          (r) => this.reply(c, m.id, r),
+          (e: unknown) => this.reply(c, m.id, { ok: false, code: isAirlockError(e) ? e.code : 'internal', reason: describeError(e).slice(0, 300) }),
+        );
+        return;
+      case 'session.end':
+        return this.reply(c, m.id, this.attempt(() => deps.commands.endSession(m.sessionId, m.reason)));
+      case 'grant.end':
+        return this.reply(c, m.id, this.attempt(() => deps.commands.endGrant(m.grantId, m.reason)));
+      case 'lockdown':
+        return this.reply(c, m.id, this.attempt(() => deps.commands.lockdown(m.on, m.reason)));
+      case 'audit.ack':
+        c.inFlight = false;
+        if (!deps.outbox.acknowledge(m.seq, m.hash)) {
+          c.shippingStopped = true;
+          deps.log.error('the IT gateway acknowledged an event this gateway did not write; audit shipping stopped', { seq: m.seq });
+          return;
+        }
+        this.pump();
+        return;
+      case 'audit.reject':
+        c.inFlight = false;
+        c.shippingStopped = true;
+        deps.log.error('the IT gateway refused an audit batch; shipping resumes after reconnecting', { problem: m.problem, seq: m.seq, reason: m.reason });
+        return;
+      case 'recording.ack':
+      case 'recording.reject':
+        deps.recordings?.answered(m);
+        this.pump();
+        return;
+      default: {
+        const never: never = m;
+        return never;
+      }
+    }
+  }
+
+  private attempt(fn: () => CommandOutcome): CommandOutcome {
+    try {
+      return fn();
+    } catch (e) {
+      return { ok: false, code: isAirlockError(e) ? e.code : 'internal', reason: describeError(e).slice(0, 300) };
+    }
+  }
+
+  private reply(c: Connection, id: number, r: CommandOutcome): void {
+    this.send(c, r.ok ? { type: 'result', id, ok: true } : { type: 'result', id, ok: false, code: r.code.slice(0, 64), reason: r.reason.slice(0, 500) || 'refused' });
+  }
+
+  private send(c: Connection, m: Exclude<OtToItMessage, { type: 'hello' }>): void {
+    if (c.closeReason !== undefined || c.ws.readyState !== c.ws.OPEN) return;
+    c.ws.send(encodeFrame(m));
+  }
+
+  private closeConnection(c: Connection, reason: string, code: number): void {
+    if (c.closeReason !== undefined) return;
+    c.closeReason = reason;
+    let frameReason = reason;
+    while (Buffer.byteLength(frameReason) > 120) frameReason = frameReason.slice(0, -1);
+    c.ws.close(code, frameReason);
+    const timer: TimerHandle = this.deps.clock.setTimeout(() => c.ws.terminate(), 5_000);
+    c.ws.once('close', () => timer.cancel());
+  }
+
+  private connectFailed(e: unknown): void {
+    const { deps } = this;
+    if (isAirlockError(e) && e.code === 'link.fingerprint_mismatch') {
+      const presented = String(e.details.presented ?? '');
+      deps.log.error('refusing the IT gateway: its certificate is not the pinned one', { presented, pinned: e.details.pinned });
+      if (this.lastMismatch !== presented) {
+        this.lastMismatch = presented;
+        this.auditSafely({ action: 'link.refuse', actor: `system:ot:${deps.site}`, site: deps.site, target: 'it-gateway', outcome: 'denied', details: { code: e.code, presented, pinned: e.details.pinned ?? null } });
+      }
+      return;
+    }
+    deps.log.warn('link connection failed', { err: e });
+  }
+
+  private recordViolation(v: LinkViolation): void {
+    this.deps.log.warn('link violation from the IT gateway; closing', { code: v.code, message: v.message });
+    this.auditSafely({ action: 'link.violation', actor: `system:ot:${this.deps.site}`, site: this.deps.site, target: 'it-gateway', outcome: 'denied', details: { channel: 'control', code: v.code, message: v.message } });
+  }
+
+  private auditSafely(event: Parameters<AuditLog['append']>[0]): void {
+    try {
+      this.deps.audit.append(event);
+    } catch (e) {
+      this.deps.log.error('could not audit a link event', { action: event.action, err: e });
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = this.deps.clock.setTimeout(() => {
+        this.wake = undefined;
+        resolve();
+      }, ms);
+      this.wake = () => {
+        timer.cancel();
+        this.wake = undefined;
+        resolve();
+      };
+    });
+  }
+}

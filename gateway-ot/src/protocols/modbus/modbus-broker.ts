@@ -1,0 +1,57 @@
+/**
+ * The Modbus TCP broker the OT gateway registers for `modbus` assets: for each verified session it
+ * runs one modbus-session (operator stream <-> one connection to the asset's PLC, the session's
+ * access profile in between). See modbus-session.ts for what a session guarantees and
+ * docs/modbus.md for the rules, the exception codes and what is audited.
+ *
+ * A session whose asset is not a Modbus asset, or whose profile the local policy does not define,
+ * is refused (audited as `session.deny`) and its channel closed: the link layer should never hand
+ * one over, and the broker does not trust that it did not.
+ */
+import type { ProtocolBroker } from '../../sessions/protocol-broker.js';
+import type { ModbusProfile } from './modbus-policy.js';
+import { compileProfile, type CompiledProfile } from './modbus-rules.js';
+import { runModbusSession } from './modbus-session.js';
+import { dialTcp, type Dial } from './plc-connection.js';
+
+export interface ModbusBrokerDeps {
+  /** Opens TCP connections to PLCs; default node:net `connect` with TCP_NODELAY. */
+  readonly dial?: Dial;
+  /** Parsed requests a session holds before it stops reading the operator's stream; default 64. */
+  readonly maxQueuedRequests?: number;
+  /** How long a closing session waits for its last answer to flush; default 2000 ms. */
+  readonly closeGraceMs?: number;
+}
+
+export function createModbusBroker(deps: ModbusBrokerDeps = {}): ProtocolBroker {
+  const dial = deps.dial ?? dialTcp;
+  const maxQueued = deps.maxQueuedRequests ?? 64;
+  const closeGraceMs = deps.closeGraceMs ?? 2000;
+  // Profiles are immutable values from the loaded policy: compile each once.
+  const compiled = new WeakMap<ModbusProfile, CompiledProfile>();
+  return {
+    protocol: 'modbus',
+    handle(session, channel) {
+      const asset = session.asset;
+      const profile = asset.protocol === 'modbus' ? asset.profiles[session.profileName] : undefined;
+      if (asset.protocol !== 'modbus' || profile === undefined) {
+        const reason = asset.protocol !== 'modbus' ? `asset ${session.assetName} is not a Modbus asset` : `profile ${session.profileName} is not defined for ${session.assetName} in the local policy`;
+        try {
+          session.audit({ action: 'session.deny', target: session.assetName, outcome: 'denied', details: { protocol: 'modbus', profile: session.profileName, reason } });
+        } catch (e) {
+          session.log.error('session.deny could not be recorded', { err: String(e) });
+        }
+        channel.stream.on('error', () => undefined);
+        channel.stream.destroy();
+        return Promise.resolve({ reason });
+      }
+      let rules = compiled.get(profile);
+      if (rules === undefined) {
+        rules = compileProfile(profile);
+        compiled.set(profile, rules);
+      }
+      channel.onControl((message) => session.log.debug('modbus session ignores control messages', { type: message.type }));
+      return runModbusSession({ session, stream: channel.stream, asset, profile: rules, dial, maxQueued, closeGraceMs });
+    },
+  };
+}

@@ -1,0 +1,150 @@
+/**
+ * The gateway's one TCP connection to a PLC for one session. It numbers requests with its own
+ * transaction ids (so a late answer to a request that already timed out can never be taken for the
+ * answer to a newer one, and operators' ids may repeat freely), and settles each request exactly
+ * once: with the PLC's response, with a timeout, or because the connection is gone.
+ *
+ * Guarantees: every socket event is handled; a response whose transaction id is not outstanding is
+ * dropped (and counted); a PLC byte stream that breaks MBAP framing closes the connection (a TCP
+ * stream cannot be resynchronised), which settles everything outstanding as `closed`. It does not
+ * check what a response says (modbus-response.ts does) and does not limit how many requests are
+ * outstanding: the session does that.
+ */
+import { connect, type Socket } from 'node:net';
+import type { Clock, TimerHandle } from '../../../../shared/src/clock.js';
+import { MbapReader } from './mbap-reader.js';
+import { encodeFrame } from './modbus-pdu.js';
+
+export type PlcAnswer =
+  | { readonly kind: 'response'; readonly unitId: number; readonly pdu: Buffer }
+  | { readonly kind: 'timeout' }
+  | { readonly kind: 'closed'; readonly reason: string };
+
+/** Opens the TCP connection to the PLC; replaceable in tests. */
+export type Dial = (host: string, port: number) => Socket;
+
+export const dialTcp: Dial = (host, port) => connect({ host, port, noDelay: true });
+
+export type AnswerHandler = (answer: PlcAnswer) => void;
+
+interface Outstanding {
+  readonly onAnswer: AnswerHandler;
+  readonly timer: TimerHandle;
+}
+
+export interface PlcConnectionOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly clock: Clock;
+  readonly dial: Dial;
+  /** Also bounds the TCP connect. */
+  readonly timeoutMs: number;
+  /** Called once when the connection is gone (closed by either side, failed, or broke framing). */
+  readonly onClose: (reason: string) => void;
+}
+
+export class PlcConnection {
+  private readonly socket: Socket;
+  private readonly reader = new MbapReader();
+  private readonly outstanding = new Map<number, Outstanding>();
+  private readonly clock: Clock;
+  private readonly timeoutMs: number;
+  private nextId = 0;
+  private closedReason: string | undefined;
+  private isConnected = false;
+  private readonly connectTimer: TimerHandle;
+  /** Responses that answered nothing outstanding (late after a timeout, or invented by the PLC). */
+  strayResponses = 0;
+
+  constructor(private readonly options: PlcConnectionOptions) {
+    this.clock = options.clock;
+    this.timeoutMs = options.timeoutMs;
+    this.socket = options.dial(options.host, options.port);
+    this.connectTimer = this.clock.setTimeout(() => {
+      if (!this.isConnected) this.close(`no connection to ${options.host}:${options.port} within ${this.timeoutMs} ms`);
+    }, this.timeoutMs);
+    this.socket.on('connect', () => {
+      this.isConnected = true;
+      this.connectTimer.cancel();
+    });
+    this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    this.socket.on('error', (e: NodeJS.ErrnoException) => this.close(`PLC connection error: ${e.code ?? e.message}`));
+    this.socket.on('end', () => this.close('the PLC closed the connection'));
+    this.socket.on('close', () => this.close('the PLC connection closed'));
+  }
+
+  get isOpen(): boolean {
+    return this.closedReason === undefined;
+  }
+
+  get inFlight(): number {
+    return this.outstanding.size;
+  }
+
+  /**
+   * Sends one request PDU; `onAnswer` runs exactly once, later (never during this call): when the
+   * PLC answers, the timeout passes, or the connection goes.
+   */
+  send(unitId: number, pdu: Buffer, onAnswer: AnswerHandler): void {
+    if (this.closedReason !== undefined) {
+      const reason = this.closedReason;
+      queueMicrotask(() => onAnswer({ kind: 'closed', reason }));
+      return;
+    }
+    const id = this.allocateId();
+    const timer = this.clock.setTimeout(() => {
+      this.outstanding.delete(id);
+      onAnswer({ kind: 'timeout' });
+    }, this.timeoutMs);
+    this.outstanding.set(id, { timer, onAnswer });
+    // Written before the connect completes, bytes wait in the socket's buffer.
+    this.socket.write(encodeFrame(id, unitId, pdu));
+  }
+
+  /** `send` as a promise, for the write path where a few microseconds do not matter. */
+  ask(unitId: number, pdu: Buffer): Promise<PlcAnswer> {
+    return new Promise((resolve) => this.send(unitId, pdu, resolve));
+  }
+
+  close(reason: string): void {
+    if (this.closedReason !== undefined) return;
+    this.closedReason = reason;
+    this.connectTimer.cancel();
+    this.socket.destroy();
+    const pending = [...this.outstanding.values()];
+    this.outstanding.clear();
+    for (const o of pending) {
+      o.timer.cancel();
+      o.onAnswer({ kind: 'closed', reason });
+    }
+    this.options.onClose(reason);
+  }
+
+  private allocateId(): number {
+    // 65,536 ids and at most a few outstanding: the loop ends at once in practice.
+    for (;;) {
+      this.nextId = (this.nextId + 1) & 0xffff;
+      if (!this.outstanding.has(this.nextId)) return this.nextId;
+    }
+  }
+
+  private onData(chunk: Buffer): void {
+    this.reader.push(chunk);
+    for (;;) {
+      const r = this.reader.next();
+      if (r === undefined) return;
+      if (!r.ok) {
+        this.close(`the PLC broke Modbus TCP framing: ${r.error.reason}`);
+        return;
+      }
+      const o = this.outstanding.get(r.value.transactionId);
+      if (o === undefined) {
+        this.strayResponses++;
+        continue;
+      }
+      this.outstanding.delete(r.value.transactionId);
+      o.timer.cancel();
+      o.onAnswer({ kind: 'response', unitId: r.value.unitId, pdu: r.value.pdu });
+    }
+  }
+}

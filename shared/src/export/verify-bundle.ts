@@ -1,0 +1,278 @@
+/**
+ * Offline verification of an export bundle, in one streaming pass over the tar.gz and with nothing
+ * but the bundle (and, optionally, the public key the verifier expects): no database, no config.
+ *
+ * Checks, each reported as a Finding naming the check, the file and, for events, the log and seq:
+ *  - `manifest.*`     manifest.json is first, parses, and manifest.sig is a valid Ed25519 signature
+ *                     over its exact bytes by the key in the manifest; with `expectedPublicKey`, that
+ *                     key is the expected one (without it, a warning: anyone can sign with their own key);
+ *  - `file.*`         every entry is a regular file listed in the manifest, with its size and SHA-256;
+ *                     every listed file is present; nothing appears twice;
+ *  - `chain.*`        each log's events link from their anchor (a signed checkpoint or the genesis) to
+ *                     the declared head, through every signed checkpoint in between (ChainVerifier, the
+ *                     one chain verifier);
+ *  - `events.*`       every disclosed event belongs to the bundle's site, the declared in-range run is
+ *                     the whole time range (the events around it lie outside it), counts match the
+ *                     manifest, and the CSV and CEF files say exactly what the verified JSON Lines say;
+ *  - `recording.hash` a recording whose session's OT `recording.close` event carries a hash matches it.
+ * What it cannot prove is listed in docs/audit.md (withheld IT spans are taken on the signer's word;
+ * events after the last signed checkpoint of a log are only as good as the export signature).
+ */
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import type { Checkpoint } from '../audit/audit-event.js';
+import { fromBase64Url, toBase64Url } from '../crypto/encoding.js';
+import { createBlake2b } from '../crypto/hash.js';
+import { verifySignature } from '../crypto/signing.js';
+import { MANIFEST_FILE, MAX_LINE_BYTES, MAX_MANIFEST_BYTES, SIGNATURE_FILE, checkpointsFile, eventsFile, parseCheckpointLine, parseManifest, type BundleManifest, type ManifestFile } from './bundle-manifest.js';
+import { forEachLine, readBundleEntries, readSmallEntry, type BundleEntry } from './bundle-reader.js';
+import { AUDIT_LOG_NAMES, type AuditLogName } from './event-formats.js';
+import { SegmentCheck, type Finding, type RecordingClose, type SegmentSummary } from './segment-check.js';
+
+export type { Finding } from './segment-check.js';
+
+export interface VerifyBundleOptions {
+  /** The IT gateway audit key the verifier trusts (from the portal, or an out-of-band copy). */
+  readonly expectedPublicKey?: Uint8Array;
+}
+
+export interface BundleVerification {
+  readonly ok: boolean;
+  readonly findings: readonly Finding[];
+  readonly manifest?: BundleManifest;
+  /** base64url key that signed the manifest (whether or not the signature held). */
+  readonly signer?: string;
+  readonly signatureValid: boolean;
+  readonly logs: Partial<Record<AuditLogName, SegmentSummary>>;
+  readonly files: number;
+}
+
+const MAX_CHECKPOINT_LINES = 1_000_000;
+
+interface LogState {
+  checkpoints?: Checkpoint[];
+  segment?: { csvSha256: string; cefSha256: string; summary: SegmentSummary };
+}
+
+export async function verifyBundle(input: Readable, options: VerifyBundleOptions = {}): Promise<BundleVerification> {
+  const findings: Finding[] = [];
+  const error = (check: string, message: string, file?: string): void => {
+    findings.push({ level: 'error', check, message, ...(file === undefined ? {} : { file }) });
+  };
+  let manifest: BundleManifest | undefined;
+  let signer: string | undefined;
+  let signatureValid = false;
+  let index = 0;
+  const listed = new Map<string, ManifestFile>();
+  const seen = new Set<string>();
+  const actualSha = new Map<string, string>();
+  const recordingHashes = new Map<string, { sha256: string; blake2b: string; file: string }>();
+  const recordingCloses = new Map<string, RecordingClose>();
+  const logs: Record<AuditLogName, LogState> = { it: {}, ot: {} };
+
+  const onManifest = async (entry: BundleEntry): Promise<boolean> => {
+    if (entry.name !== MANIFEST_FILE) {
+      error('manifest.missing', `the first entry is ${entry.name}, not ${MANIFEST_FILE}: this is not an Airlock export bundle, or it was rebuilt`);
+      return false;
+    }
+    const bytes = await readSmallEntry(entry.stream, MAX_MANIFEST_BYTES);
+    if (bytes === undefined) {
+      error('manifest.format', `${MANIFEST_FILE} is larger than ${MAX_MANIFEST_BYTES} bytes`, MANIFEST_FILE);
+      return false;
+    }
+    const parsed = parseManifest(bytes);
+    if (!parsed.ok) {
+      error('manifest.format', parsed.error, MANIFEST_FILE);
+      return false;
+    }
+    manifest = parsed.value;
+    for (const f of manifest.files) listed.set(f.path, f);
+    manifestBytes = bytes;
+    return true;
+  };
+  let manifestBytes: Buffer | undefined;
+
+  const onSignature = async (entry: BundleEntry, m: BundleManifest, bytes: Buffer): Promise<void> => {
+    signer = m.signer.publicKey;
+    if (entry.name !== SIGNATURE_FILE) {
+      error('manifest.signature', `the second entry is ${entry.name}, not ${SIGNATURE_FILE}: the manifest is unsigned`);
+      return;
+    }
+    const text = (await readSmallEntry(entry.stream, 1024))?.toString('utf8').trim();
+    const sig = text === undefined ? undefined : fromBase64Url(text, 64);
+    const key = fromBase64Url(m.signer.publicKey, 32);
+    if (sig === undefined || !sig.ok || !key.ok || !verifySignature(sig.value, bytes, key.value)) {
+      error('manifest.signature', `${SIGNATURE_FILE} is not a valid signature of ${MANIFEST_FILE} by the key it names (${m.signer.publicKey}): the manifest was altered or re-signed`, SIGNATURE_FILE);
+      return;
+    }
+    signatureValid = true;
+    if (options.expectedPublicKey !== undefined) {
+      const expected = toBase64Url(options.expectedPublicKey);
+      if (expected !== m.signer.publicKey) {
+        error('manifest.signer', `the manifest is signed by ${m.signer.publicKey}, not by the expected key ${expected}: the bundle was re-signed with another key`, SIGNATURE_FILE);
+      }
+    } else {
+      findings.push({ level: 'warning', check: 'manifest.signer', message: `no expected public key given: the signature is valid under the key in the bundle (${m.signer.publicKey}); compare it with the IT gateway's audit key shown in the portal, or pass --public-key`, file: SIGNATURE_FILE });
+    }
+  };
+
+  const onFile = async (entry: BundleEntry, m: BundleManifest): Promise<void> => {
+    const name = entry.name;
+    if (seen.has(name)) {
+      error('file.duplicate', `${name} appears twice in the bundle`, name);
+      return;
+    }
+    seen.add(name);
+    const spec = listed.get(name);
+    if (spec === undefined) {
+      error('file.unlisted', `${name} is in the bundle but not in the manifest: it was added`, name);
+      return;
+    }
+    if (entry.type !== 'file') {
+      error('file.type', `${name} is a ${entry.type}, not a regular file`, name);
+      return;
+    }
+    const sha = createHash('sha256');
+    let bytes = 0;
+    const onBytes = (chunk: Buffer): void => {
+      sha.update(chunk);
+      bytes += chunk.length;
+    };
+    // Every branch reads the entry to its end (leaving it early would break the tar stream).
+    let problem: string | undefined;
+    if (spec.kind === 'checkpoints' && spec.log !== undefined) {
+      problem = await readCheckpoints(entry, spec.log, onBytes);
+    } else if (spec.kind === 'events' && spec.format === 'jsonl' && spec.log !== undefined) {
+      problem = await readSegment(entry, spec.log, m, onBytes);
+    } else if (spec.kind === 'recording') {
+      const b2 = createBlake2b();
+      for await (const chunk of entry.stream) {
+        onBytes(chunk);
+        b2.update(chunk);
+      }
+      if (spec.sessionId !== undefined) recordingHashes.set(spec.sessionId, { sha256: '', blake2b: b2.digestHex(), file: name });
+    } else {
+      for await (const chunk of entry.stream) onBytes(chunk);
+    }
+    if (problem !== undefined) error('file.read', `${name} could not be read: ${problem}`, name);
+    const digest = sha.digest('hex');
+    actualSha.set(name, digest);
+    const rec = spec.sessionId === undefined ? undefined : recordingHashes.get(spec.sessionId);
+    if (rec !== undefined && rec.file === name) rec.sha256 = digest;
+    if (bytes !== spec.bytes || digest !== spec.sha256) {
+      error('file.hash', `${name} does not match the manifest (SHA-256 ${digest}, ${bytes} bytes; manifest says ${spec.sha256}, ${spec.bytes} bytes): the file was changed or replaced`, name);
+    }
+  };
+
+  const readCheckpoints = async (entry: BundleEntry, log: AuditLogName, onBytes: (c: Buffer) => void): Promise<string | undefined> => {
+    const list: Checkpoint[] = [];
+    let lineNo = 0;
+    const problem = await forEachLine(entry.stream, MAX_LINE_BYTES, onBytes, (line) => {
+      lineNo++;
+      if (line === '' || list.length > MAX_CHECKPOINT_LINES) return;
+      const c = parseCheckpointLine(line);
+      if (c.ok) list.push(c.value);
+      else findings.push({ level: 'error', check: 'checkpoints.format', message: `line ${lineNo}: ${c.error}`, file: entry.name, log });
+    });
+    logs[log].checkpoints = list;
+    return problem;
+  };
+
+  const readSegment = async (entry: BundleEntry, log: AuditLogName, m: BundleManifest, onBytes: (c: Buffer) => void): Promise<string | undefined> => {
+    const spec = m.logs[log];
+    const checkpoints = logs[log].checkpoints;
+    const key = spec === null ? undefined : fromBase64Url(spec.publicKey, 32);
+    if (spec === null || checkpoints === undefined || key === undefined || !key.ok) {
+      if (spec === null) error('events.log', `${entry.name} is present but the manifest declares no ${log.toUpperCase()} log`, entry.name);
+      else if (checkpoints === undefined) error('bundle.order', `${entry.name} comes before ${checkpointsFile(log)}: the bundle was rebuilt out of order`, entry.name);
+      else error('manifest.format', `the ${log.toUpperCase()} log's public key is malformed`, MANIFEST_FILE);
+      for await (const chunk of entry.stream) onBytes(chunk);
+      return undefined;
+    }
+    const check = new SegmentCheck(log, spec, m, checkpoints, key.value, findings, recordingCloses);
+    const problem = await forEachLine(entry.stream, MAX_LINE_BYTES, onBytes, (line) => {
+      if (line !== '') check.line(line);
+    });
+    logs[log].segment = check.finish();
+    return problem;
+  };
+
+  try {
+    for await (const entry of readBundleEntries(input)) {
+      index++;
+      if (index === 1) {
+        if (!(await onManifest(entry))) break;
+      } else if (manifest === undefined || manifestBytes === undefined) {
+        break;
+      } else if (index === 2) {
+        await onSignature(entry, manifest, manifestBytes);
+        if (entry.name !== SIGNATURE_FILE) await onFile(entry, manifest);
+      } else {
+        await onFile(entry, manifest);
+      }
+    }
+  } catch (e) {
+    error('bundle.read', `the bundle is not a readable tar.gz: ${(e as Error).message}`);
+  }
+  if (index === 0) error('bundle.read', 'the bundle is empty');
+
+  if (manifest !== undefined) finalChecks(manifest);
+  const summaries: Partial<Record<AuditLogName, SegmentSummary>> = {};
+  for (const log of AUDIT_LOG_NAMES) {
+    const s = logs[log].segment?.summary;
+    if (s !== undefined) summaries[log] = s;
+  }
+  return {
+    ok: !findings.some((f) => f.level === 'error'),
+    findings,
+    ...(manifest === undefined ? {} : { manifest }),
+    ...(signer === undefined ? {} : { signer }),
+    signatureValid,
+    logs: summaries,
+    files: seen.size,
+  };
+
+  function finalChecks(m: BundleManifest): void {
+    for (const f of m.files) {
+      if (!seen.has(f.path)) error('file.missing', `${f.path} is listed in the manifest but missing from the bundle: it was removed`, f.path);
+    }
+    for (const log of AUDIT_LOG_NAMES) {
+      const spec = m.logs[log];
+      if (spec === null) continue;
+      const state = logs[log];
+      for (const path of [checkpointsFile(log), eventsFile(log, 'jsonl'), eventsFile(log, 'csv'), eventsFile(log, 'cef')]) {
+        if (!listed.has(path)) error('manifest.files', `the manifest declares the ${log.toUpperCase()} log but does not list ${path}`, MANIFEST_FILE);
+      }
+      if (state.checkpoints !== undefined && state.checkpoints.length !== spec.checkpoints) {
+        error('checkpoints.count', `the manifest declares ${spec.checkpoints} ${log.toUpperCase()} checkpoints, ${checkpointsFile(log)} holds ${state.checkpoints.length}`, checkpointsFile(log));
+      }
+      const seg = state.segment;
+      // Derived files are only judged against a chain that verified (a broken one stops being read).
+      if (seg === undefined || !seg.summary.chainOk) continue;
+      for (const [format, derived] of [['csv', seg.csvSha256], ['cef', seg.cefSha256]] as const) {
+        const path = eventsFile(log, format);
+        const actual = actualSha.get(path);
+        if (actual !== undefined && actual !== derived) {
+          error('events.derived', `${path} does not say what the verified ${eventsFile(log, 'jsonl')} says (rendering the verified events gives SHA-256 ${derived}, the file has ${actual})`, path);
+        }
+      }
+    }
+    for (const [sessionId, rec] of recordingHashes) {
+      const close = recordingCloses.get(sessionId);
+      if (close === undefined) {
+        findings.push({ level: 'warning', check: 'recording.unanchored', message: `no recording.close event for session ${sessionId} is in the bundle's OT events: the recording is vouched for by the export signature only`, file: rec.file });
+        continue;
+      }
+      const mismatch = (close.sha256 !== undefined && close.sha256 !== rec.sha256) || (close.blake2b !== undefined && close.blake2b !== rec.blake2b);
+      if (mismatch) {
+        error('recording.hash', `${rec.file} is not the recording the OT gateway closed for session ${sessionId} (its hash differs from the one in OT event ${close.seq}): the recording was replaced`, rec.file);
+      }
+    }
+  }
+}
+
+/** One line per finding, for the CLI and logs. */
+export function formatFinding(f: Finding): string {
+  const where = [f.file, f.log === undefined ? undefined : `${f.log.toUpperCase()} log`, f.seq === undefined ? undefined : `event ${f.seq}`].filter((x) => x !== undefined).join(', ');
+  return `${f.level === 'error' ? 'FAIL' : 'warn'} [${f.check}]${where === '' ? '' : ` ${where}:`} ${f.message}`;
+}

@@ -1,0 +1,138 @@
+/**
+ * Stands in for the chain in front of the OPC UA broker (link + `ssh -L`) in tests and benchmarks:
+ * a TCP listener on 127.0.0.1 whose every accepted connection becomes one brokered session with a
+ * ticket for the given user, asset and profile, handed to the broker exactly as the link layer
+ * will (a verified BrokerSession and the connection as the OperatorChannel's stream). Audit events
+ * are collected in memory; each session's AbortController is kept so a test can end it.
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { MessageSecurityMode, OPCUACertificateManager, OPCUAClient, SecurityPolicy } from 'node-opcua';
+import { systemClock } from '../../shared/src/clock.js';
+import { silentLogger } from '../../shared/src/log.js';
+import type { SessionTicket } from '../../shared/src/model/session-ticket.js';
+import type { AssetPolicy } from '../../gateway-ot/src/policy/local-policy.js';
+import type { BrokerAuditInput, ProtocolBroker, SessionEnd } from '../../gateway-ot/src/sessions/protocol-broker.js';
+
+export interface RecordedEvent extends BrokerAuditInput {
+  readonly actor: string;
+  readonly sessionId: string;
+  readonly grantId: string;
+}
+
+export interface ForwardedSession {
+  readonly sessionId: string;
+  readonly controller: AbortController;
+  readonly socket: Socket;
+  readonly end: Promise<SessionEnd>;
+}
+
+export interface Forwarder {
+  readonly port: number;
+  readonly endpointUrl: string;
+  readonly events: RecordedEvent[];
+  readonly sessions: ForwardedSession[];
+  close(): Promise<void>;
+}
+
+export interface ForwarderOptions {
+  readonly broker: ProtocolBroker;
+  readonly assetName: string;
+  readonly asset: AssetPolicy;
+  readonly profileName: string;
+  readonly user: string;
+  /** Shared event sink; a fresh array when omitted. */
+  readonly events?: RecordedEvent[];
+}
+
+export function ticketFor(user: string, assetName: string, profile: string, sessionId: string): SessionTicket {
+  const now = Date.now();
+  return {
+    v: 1,
+    sessionId,
+    grantId: 'grant-1',
+    user: { id: `u-${user}`, name: user },
+    site: 'plant-a',
+    asset: assetName,
+    protocol: 'opcua',
+    profile,
+    channel: 'tcp-forward',
+    grantNotBefore: now - 60_000,
+    grantNotAfter: now + 3_600_000,
+    approvers: ['owner'],
+    breakGlass: false,
+    nonce: 'AAAAAAAAAAAAAAAAAAAAAA',
+    issuedAt: now,
+    expiresAt: now + 30_000,
+  };
+}
+
+export async function startForwarder(o: ForwarderOptions): Promise<Forwarder> {
+  const events = o.events ?? [];
+  const sessions: ForwardedSession[] = [];
+  let n = 0;
+  const server: Server = createServer((socket) => {
+    socket.on('error', () => undefined);
+    const sessionId = `s-${++n}`;
+    const ticket = ticketFor(o.user, o.assetName, o.profileName, sessionId);
+    const controller = new AbortController();
+    const end = o.broker.handle(
+      {
+        ticket,
+        assetName: o.assetName,
+        asset: o.asset,
+        profileName: o.profileName,
+        audit: (e) => void events.push({ ...e, actor: e.actor ?? o.user, sessionId, grantId: ticket.grantId }),
+        log: silentLogger,
+        clock: systemClock,
+        signal: controller.signal,
+      },
+      { stream: socket, sendControl: () => undefined, onControl: () => undefined },
+    );
+    sessions.push({ sessionId, controller, socket, end });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  return {
+    port,
+    endpointUrl: `opc.tcp://127.0.0.1:${port}`,
+    events,
+    sessions,
+    close: async () => {
+      for (const s of sessions) s.controller.abort('test over');
+      await Promise.allSettled(sessions.map((s) => s.end));
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** A client as an operator's tool would be: its own PKI under `pkiDir`, no retries. */
+export function createTestClient(pkiDir: string, mode = MessageSecurityMode.None): OPCUAClient {
+  return OPCUAClient.create({
+    applicationName: 'operator-tool',
+    endpointMustExist: false,
+    securityMode: mode,
+    securityPolicy: mode === MessageSecurityMode.None ? SecurityPolicy.None : SecurityPolicy.Basic256Sha256,
+    clientCertificateManager: new OPCUACertificateManager({ rootFolder: pkiDir, automaticallyAcceptUnknownCertificate: true, disableFileWatchers: true }),
+    connectionStrategy: { maxRetry: 0, initialDelay: 100, maxDelay: 200 },
+  });
+}
+
+/** What onboarding records: the SHA-256 of the certificate the server's endpoints carry. */
+export async function fetchServerCertificateSha256(endpointUrl: string, pkiDir: string): Promise<string> {
+  const client = createTestClient(join(pkiDir, 'onboarding'));
+  try {
+    await client.connect(endpointUrl);
+    const endpoints = await client.getEndpoints();
+    const der = endpoints.find((e) => e.serverCertificate !== null && e.serverCertificate.length > 0)?.serverCertificate;
+    if (der === undefined || der === null) throw new Error('the server presents no certificate');
+    return createHash('sha256').update(der).digest('hex');
+  } finally {
+    await client.disconnect();
+  }
+}

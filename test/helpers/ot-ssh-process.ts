@@ -1,0 +1,44 @@
+/**
+ * An OT gateway as its own process with the real SSH broker and an echo broker for Modbus
+ * (standing in for the Modbus proxy behind `ssh -L`), for tests and benchmarks that need the OT
+ * side in another process: to kill it with SIGKILL mid-session, or to give it its own core and
+ * measure its memory. The target account's password comes from a file and is stored in the
+ * gateway's vault before it starts. The gateway must already be enrolled (its data dir holds the
+ * enrollment). Prints `{"event":"ready"}` once started; stops on SIGTERM/SIGINT.
+ *
+ *   node dist/test/helpers/ot-ssh-process.js <ot-config.json> <password-file>
+ */
+import { readFileSync } from 'node:fs';
+import { systemClock } from '../../shared/src/clock.js';
+import { randomIds } from '../../shared/src/ids.js';
+import { createLogger } from '../../shared/src/log.js';
+import { createOtGateway, type OtGateway } from '../../gateway-ot/src/app.js';
+import { otConfigSchema } from '../../gateway-ot/src/config/ot-config.js';
+import { echoBroker } from './test-brokers.js';
+
+/** Stores `password` in the gateway's vault for the account of every SSH asset of its policy. */
+export function storeTargetPassword(gw: OtGateway, password: string): void {
+  for (const [asset, a] of Object.entries(gw.services.policy.assets)) {
+    if (a.protocol === 'ssh') gw.services.vault.set({ asset, account: a.username, kind: 'password', secret: Buffer.from(password), actor: 'local:test' });
+  }
+}
+
+async function main(): Promise<void> {
+  const [configFile, passwordFile] = process.argv.slice(2);
+  if (configFile === undefined || passwordFile === undefined) {
+    process.stderr.write('usage: ot-ssh-process <ot-config.json> <password-file>\n');
+    process.exit(2);
+  }
+  const config = otConfigSchema.parse(JSON.parse(readFileSync(configFile, 'utf8')));
+  const password = readFileSync(passwordFile, 'utf8').trim();
+  const log = createLogger({ name: 'airlock-ot', level: 'warn' });
+  const gw = await createOtGateway(config, { clock: systemClock, ids: randomIds, log, brokers: [echoBroker('modbus')] });
+  storeTargetPassword(gw, password);
+  await gw.start();
+  process.stdout.write(`${JSON.stringify({ event: 'ready', pid: process.pid })}\n`);
+  const stop = (): void => void gw.stop().then(() => process.exit(0));
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+if (process.argv[1]?.endsWith('ot-ssh-process.js')) void main();

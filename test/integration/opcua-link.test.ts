@@ -1,0 +1,105 @@
+/**
+ * OPC UA through the link: an in-process IT gateway and OT gateway (the OT composition root builds
+ * the OPC UA broker for the policy's opcua asset), a node-opcua client whose TCP connection is
+ * carried as one link session per connection (what the IT gateway's `ssh -L` will do), and the
+ * simulated plant server. Asserts the operator's view and that the write and the refusal are in the
+ * OT gateway's audit log with the session's ids, and that ending the session from the IT side
+ * closes the operator's connection.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { AttributeIds, DataType, UserTokenType } from 'node-opcua';
+import type { SessionStream } from '../../shared/src/link/session-channel.js';
+import { PLANT_NAMESPACE_URI, startOpcuaServer } from '../sim/opcua-server.js';
+import { useCrypto } from '../helpers/crypto.js';
+import { auditActions, makeTicket, startIt, startOt, SITE } from '../helpers/link-fixture.js';
+import { createTestClient, fetchServerCertificateSha256 } from '../helpers/opcua-broker-harness.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+import { waitFor } from '../helpers/wait-for.js';
+
+useCrypto();
+
+test('an operator reads, writes within bounds and is refused out of bounds through both gateways; all audited on the OT side', { timeout: 90_000 }, async (t) => {
+  const dir = makeTempDir(t, 'airlock-opcua-link-');
+  const plant = await startOpcuaServer({ dataDir: join(dir, 'plant'), users: { 'gw-opc': 'plant-pw' }, updateIntervalMs: 0 });
+  t.after(() => plant.close());
+  const policy = {
+    limits: { maxSessionMinutes: 60, maxConcurrentSessions: 4 },
+    assets: {
+      'opc-1': {
+        protocol: 'opcua',
+        address: '127.0.0.1',
+        port: plant.port,
+        username: 'gw-opc',
+        serverCertificateSha256: await fetchServerCertificateSha256(plant.endpointUrl, dir),
+        profiles: {
+          maintenance: {
+            namespaceUri: PLANT_NAMESPACE_URI,
+            nodes: [
+              { node: 's=Line1.Setpoint', access: 'write', dataType: 'Double', min: 10, max: 90 },
+              { node: 's=Line1.Temperature', access: 'read' },
+            ],
+          },
+        },
+      },
+    },
+  };
+  const it = await startIt(t);
+  const ot = await startOt(t, { enrollWith: it, policy, plantCredential: async (name) => (name === 'opc-1' ? { username: 'gw-opc', password: 'plant-pw' } : undefined) });
+  await waitFor('the site online', () => it.gw.services.links.get(SITE).state === 'online');
+
+  // Stands in for the IT gateway's `ssh -L`: each TCP connection becomes one session over the link.
+  const opened: SessionStream[] = [];
+  const forwarder = createServer((socket: Socket) => {
+    socket.on('error', () => undefined);
+    const ticket = makeTicket(it, Date.now(), { asset: 'opc-1', protocol: 'opcua', profile: 'maintenance', channel: 'tcp-forward' });
+    it.gw.services.siteCommands.openSession(SITE, ticket).then(
+      (s) => {
+        opened.push(s);
+        socket.pipe(s.stream);
+        s.stream.pipe(socket);
+        s.onClose(() => socket.destroy());
+        socket.on('close', () => s.close('operator disconnected'));
+      },
+      () => socket.destroy(),
+    );
+  });
+  await new Promise<void>((resolve) => forwarder.listen(0, '127.0.0.1', () => resolve()));
+  t.after(() => new Promise<void>((resolve) => forwarder.close(() => resolve())));
+  const address = forwarder.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+
+  const client = createTestClient(join(dir, 'operator-pki'));
+  t.after(() => client.disconnect());
+  await client.connect(`opc.tcp://127.0.0.1:${port}`);
+  const session = await client.createSession({ type: UserTokenType.UserName, userName: 'alice', password: '' });
+  const ns = (await session.readNamespaceArray()).indexOf(PLANT_NAMESPACE_URI);
+  const id = (s: string): string => `ns=${ns};s=${s}`;
+  const line1 = await session.browse(id('Line1'));
+  assert.deepEqual((line1.references ?? []).map((r) => r.browseName.name).sort(), ['Setpoint', 'Temperature']);
+  const temperature = await session.read({ nodeId: id('Line1.Temperature'), attributeId: AttributeIds.Value });
+  assert.equal(temperature.value.value, 72.3);
+  const write = (value: number) => session.write({ nodeId: id('Line1.Setpoint'), attributeId: AttributeIds.Value, value: { value: { dataType: DataType.Double, value } } });
+  assert.equal((await write(60)).name, 'Good');
+  assert.equal((await write(95)).name, 'BadUserAccessDenied');
+  assert.equal(plant.valueOf('setpoint'), 60);
+
+  const sessionId = opened[0]?.sessionId;
+  assert.ok(sessionId);
+  const events = auditActions(ot.gw).filter((e) => e.action.startsWith('opcua.'));
+  const result = events.find((e) => e.action === 'opcua.write' && e.details['phase'] === 'result');
+  assert.deepEqual({ ...result?.details }, {
+    node: `nsu=${PLANT_NAMESPACE_URI};s=Line1.Setpoint`, dataType: 'Double', oldValue: 72.5, newValue: 60, phase: 'result', status: 'Good', sessionId, grantId: 'grt_test',
+  });
+  const deny = events.find((e) => e.action === 'opcua.deny');
+  assert.equal(deny?.details['newValue'], 95);
+  assert.equal(deny?.details['sessionId'], sessionId);
+
+  // Ended from the IT side (an OT owner, or the grant's end): the operator's connection closes.
+  const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
+  assert.equal(await it.gw.services.siteCommands.endSession(SITE, sessionId, 'ended by an OT owner'), true);
+  await closed;
+  await waitFor('the OT side to record the end', () => auditActions(ot.gw).some((e) => e.action === 'session.end' && e.details['sessionId'] === sessionId));
+});

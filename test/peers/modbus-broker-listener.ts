@@ -1,0 +1,131 @@
+/**
+ * A test-only TCP front for the Modbus broker: each accepted socket becomes one verified session
+ * (`broker.handle(session, { stream: socket, ... })`) with a real in-memory, hash-chained AuditLog,
+ * so independent Modbus clients (mbpoll, pymodbus) can talk to the broker as operators will through
+ * `ssh -L`. The link layer's ticket checks are not part of it: the session is taken as verified.
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import type { TestContext } from 'node:test';
+import { AuditLog } from '../../shared/src/audit/audit-log.js';
+import { AUDIT_MIGRATIONS } from '../../shared/src/audit/audit-migrations.js';
+import type { AuditEvent } from '../../shared/src/audit/audit-event.js';
+import { systemClock, type Clock } from '../../shared/src/clock.js';
+import { generateSigningKeyPair } from '../../shared/src/crypto/signing.js';
+import { initCrypto } from '../../shared/src/crypto/sodium.js';
+import { AirlockError } from '../../shared/src/errors.js';
+import { sequentialIds } from '../../shared/src/ids.js';
+import { silentLogger } from '../../shared/src/log.js';
+import type { SessionTicket } from '../../shared/src/model/session-ticket.js';
+import { openDatabase } from '../../shared/src/store/open-database.js';
+import { modbusAssetSchema, type ModbusAssetPolicy } from '../../gateway-ot/src/protocols/modbus/modbus-policy.js';
+import { createModbusBroker, type ModbusBrokerDeps } from '../../gateway-ot/src/protocols/modbus/modbus-broker.js';
+import type { BrokerSession, ProtocolBroker, SessionEnd } from '../../gateway-ot/src/sessions/protocol-broker.js';
+
+export interface BrokerListenerOptions {
+  /** The Modbus asset as written in a policy file (parsed here with the real schema). */
+  readonly asset: unknown;
+  readonly profile: string;
+  readonly clock?: Clock;
+  readonly deps?: ModbusBrokerDeps;
+  /** When it returns true, the session's audit() throws as a full disk would. */
+  readonly isAuditBroken?: () => boolean;
+}
+
+export interface BrokerListener {
+  readonly port: number;
+  readonly audit: AuditLog;
+  readonly asset: ModbusAssetPolicy;
+  /** Every session's end, in accept order. */
+  readonly ends: Promise<SessionEnd>[];
+  /** Audit events so far, optionally only one action. */
+  events(action?: string): AuditEvent[];
+  /** Aborts every live session's signal, as a grant end would. */
+  abortAll(reason: string): void;
+  close(): Promise<void>;
+}
+
+export function ticketFor(asset: string, profile: string, now: number): SessionTicket {
+  return {
+    v: 1,
+    sessionId: 'ses_test',
+    grantId: 'gr_test',
+    user: { id: 'usr_alice', name: 'alice' },
+    site: 'plant-1',
+    asset,
+    protocol: 'modbus',
+    profile,
+    channel: 'tcp-forward',
+    grantNotBefore: now - 60_000,
+    grantNotAfter: now + 3_600_000,
+    approvers: ['olga'],
+    breakGlass: false,
+    nonce: 'AAAAAAAAAAAAAAAAAAAAAA',
+    issuedAt: now,
+    expiresAt: now + 30_000,
+  };
+}
+
+export async function startBrokerListener(t: Pick<TestContext, 'after'>, options: BrokerListenerOptions): Promise<BrokerListener> {
+  await initCrypto();
+  const asset = modbusAssetSchema.parse(options.asset);
+  const clock = options.clock ?? systemClock;
+  const db = openDatabase({ path: ':memory:', migrations: AUDIT_MIGRATIONS });
+  const audit = new AuditLog({ db, clock, ids: sequentialIds(), signingKey: generateSigningKeyPair(), checkpointIntervalMs: 0 });
+  const broker: ProtocolBroker = createModbusBroker(options.deps);
+  const controllers = new Set<AbortController>();
+  const sockets = new Set<Socket>();
+  const ends: Promise<SessionEnd>[] = [];
+  let n = 0;
+  const server: Server = createServer((socket) => {
+    socket.setNoDelay(true);
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    const controller = new AbortController();
+    controllers.add(controller);
+    const ticket = { ...ticketFor('plc-1', options.profile, clock.now()), sessionId: `ses_${++n}` };
+    const session: BrokerSession = {
+      ticket,
+      assetName: 'plc-1',
+      asset,
+      profileName: options.profile,
+      audit: (e) => {
+        if (options.isAuditBroken?.() === true) throw new AirlockError('unavailable', 'audit.write_failed', 'disk full (simulated)');
+        audit.append({ ...e, actor: e.actor ?? ticket.user.name, site: ticket.site, details: { ...e.details, sessionId: ticket.sessionId, grantId: ticket.grantId } });
+      },
+      log: silentLogger,
+      clock,
+      signal: controller.signal,
+    };
+    const end = broker.handle(session, { stream: socket, sendControl: () => undefined, onControl: () => undefined });
+    ends.push(end);
+    void end.finally(() => controllers.delete(controller));
+  });
+  server.on('error', () => undefined);
+  await new Promise<void>((resolve) => server.listen({ host: '127.0.0.1', port: 0 }, resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      for (const c of controllers) c.abort('test over');
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await Promise.allSettled(ends);
+      audit.close();
+      db.close();
+    })();
+    return closing;
+  };
+  t.after(close);
+  return {
+    port,
+    audit,
+    asset,
+    ends,
+    events: (action) => [...audit.iterate()].filter((e) => action === undefined || e.action === action),
+    abortAll: (reason) => {
+      for (const c of controllers) c.abort(reason);
+    },
+    close,
+  };
+}
