@@ -31,6 +31,7 @@ import { AuditOutbox } from './audit/audit-outbox.js';
 import { LinkClient, type LinkCommandHandler } from './link/link-client.js';
 import { RecordingShipper, type RecordingOutbox } from './link/recording-shipper.js';
 import { recordingOutboxOf } from './link/recording-outbox.js';
+import { ReviewRequests } from './link/review-requests.js';
 import { loadOrCreateVaultKey, openVault, type Vault } from './vault/vault.js';
 import { createSshBroker } from './protocols/ssh/ssh-broker.js';
 import { createRecordings, type Recordings } from './recording/recordings.js';
@@ -80,6 +81,8 @@ export interface OtServices {
   readonly recordings: Recordings;
   /** The SSH broker, for the link to hand `ssh-session` tickets to. */
   readonly sshBroker: ProtocolBroker;
+  /** Lines held by the SSH command filter, waiting for an OT owner's decision over the link. */
+  readonly reviews: ReviewRequests;
 }
 
 export interface OtGateway {
@@ -153,7 +156,9 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
   const audit = auditLogFor(config, db, identity, deps);
   const vault = openVault({ db, audit, clock: deps.clock, site: config.site, masterKey });
   const recordings = createRecordings({ db, audit, clock: deps.clock, ids: deps.ids, site: config.site, dir: join(config.dataDir, 'recordings') });
-  const sshBroker = createSshBroker({ credentials: vault, recordings });
+  // Lines the SSH command filter holds for review go to the site's OT owners over the link.
+  const reviews = new ReviewRequests({ clock: deps.clock, ids: deps.ids, log: deps.log.child({ component: 'reviews' }) });
+  const sshBroker = createSshBroker({ credentials: vault, recordings, requestReview: (session, line, why, timeoutMs) => reviews.request(session, line, why, timeoutMs) });
   const state = new GatewayStateStore(db);
   const lockdown = new Lockdown({ db, state, audit, clock: deps.clock, site: config.site });
   const brokers = new Map<Protocol, ProtocolBroker>();
@@ -210,6 +215,7 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
     catalogue: () => catalogue,
     outbox,
     recordings: new RecordingShipper({ outbox: deps.recordingOutbox ?? recordingOutboxOf(recordings), log: deps.log.child({ component: 'recording-shipper' }) }),
+    reviews,
     commands,
     reconnectInitialMs: config.link.reconnectMinSeconds * 1000,
     reconnectMaxMs: config.link.reconnectMaxSeconds * 1000,
@@ -217,7 +223,7 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
     enrollmentPollMs: config.link.enrollmentPollSeconds * 1000,
     ...(deps.random === undefined ? {} : { random: deps.random }),
   });
-  const services: OtServices = { config, policy, db, audit, identity, state, lockdown, sessions, outbox, link, vault, recordings, sshBroker };
+  const services: OtServices = { config, policy, db, audit, identity, state, lockdown, sessions, outbox, link, vault, recordings, sshBroker, reviews };
   const actor = `system:ot:${config.site}`;
   let unsubscribe: (() => void) | undefined;
   let lockdownWatch: TimerHandle | undefined;

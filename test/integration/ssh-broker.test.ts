@@ -80,7 +80,7 @@ test('SSH broker against a real sshd', { timeout: 120_000 }, async (t) => {
     recordings,
     requestReview: async (_session, line) => {
       reviews.push(line);
-      return line === 'systemctl restart airlock-test' ? 'allow' : 'deny';
+      return { decision: line === 'systemctl restart airlock-test' ? 'allow' : 'deny', reviewer: 'olga', comment: 'ok' };
     },
   });
   const open = (profileName: string, a: AssetPolicy = asset(), ticket: Record<string, unknown> = {}) => {

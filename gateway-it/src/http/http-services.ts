@@ -5,6 +5,7 @@ import type { AuthServices } from '../auth/auth-services.js';
 import type { SiteEnrollment } from '../sites/site-enrollment.js';
 import type { OperatorSessions } from '../sessions/operator-sessions.js';
 import type { RecordingLibrary } from '../recording/recording-library.js';
+import type { CommandReviews } from '../sessions/command-reviews.js';
 
 export interface AccessHttpServices {
   readonly clock: Clock;
@@ -18,6 +19,8 @@ export interface AccessHttpServices {
   readonly sessions?: OperatorSessions;
   /** Recordings received from the sites (absent: no recording pages). */
   readonly recordings?: RecordingLibrary;
+  /** Command lines held for review by the sites (absent: no review pages or API). */
+  readonly reviews?: CommandReviews;
   /** The SSH endpoint's host key, shown so operators can pin it (absent when SSH is off). */
   readonly sshHostKey?: { readonly fingerprint: string; readonly publicKey: string };
 }

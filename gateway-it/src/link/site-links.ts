@@ -17,6 +17,7 @@ import type { Clock, TimerHandle } from '../../../shared/src/clock.js';
 import { AirlockError } from '../../../shared/src/errors.js';
 import type { Logger } from '../../../shared/src/log.js';
 import type { SignedTicket } from '../../../shared/src/model/session-ticket.js';
+import type { ReviewDecisionMessage } from '../../../shared/src/link/control-messages.js';
 import { encodeFrame, socketErrorViolation, type LinkViolation } from '../../../shared/src/link/frame-codec.js';
 import type { FrameInbox } from '../../../shared/src/link/frame-inbox.js';
 import { SessionChannel, type SessionStream } from '../../../shared/src/link/session-channel.js';
@@ -127,6 +128,11 @@ export class SiteLinks implements SiteLinkStates, SiteCommands {
 
   async endSession(site: string, sessionId: string, reason: string): Promise<boolean> {
     return (await this.command(site, { type: 'session.end', sessionId, reason })) === true;
+  }
+
+  sendReviewDecision(site: string, decision: ReviewDecisionMessage): boolean {
+    const link = this.links.get(site);
+    return link?.isOpen === true && link.deliverReview(decision);
   }
 
   openSession(site: string, ticket: SignedTicket): Promise<SessionStream> {

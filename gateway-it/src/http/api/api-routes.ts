@@ -9,11 +9,12 @@ import { openApiDocument, registerOperations, type ApiOperation } from './api-re
 import { authOperations } from './auth-api.js';
 import { sitesOperations } from './sites-api.js';
 import { sshKeyOperations } from './ssh-keys-api.js';
+import { reviewOperations } from './reviews-api.js';
 
 export const API_PREFIX = '/api/v1';
 
 export function apiOperations(s: AccessHttpServices): ApiOperation[] {
-  return [...authOperations(s), ...accessOperations(s), ...sitesOperations(s), ...adminOperations(s), ...sshKeyOperations(s)];
+  return [...authOperations(s), ...accessOperations(s), ...sitesOperations(s), ...adminOperations(s), ...sshKeyOperations(s), ...reviewOperations(s)];
 }
 
 export function apiRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVariables }> {

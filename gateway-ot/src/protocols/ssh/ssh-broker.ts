@@ -21,7 +21,7 @@ import { scheduleDeadline } from '../../sessions/session-deadline.js';
 import type { CredentialLease, CredentialSource } from '../../vault/credential-lease.js';
 import type { Recordings, SessionRecorder } from '../../recording/recordings.js';
 import { decideExec } from './filter/exec-allow-list.js';
-import { InteractiveFilter, type ReviewDecision } from './filter/interactive-filter.js';
+import { InteractiveFilter, type ReviewVerdict } from './filter/interactive-filter.js';
 import { decideLine } from './filter/line-rules.js';
 import { parseHostKeyPin } from './host-key-pin.js';
 import type { SshAssetPolicy, SshProfile } from './ssh-policy.js';
@@ -35,10 +35,11 @@ export interface SshBrokerDeps {
   /** How long the IT side has to send `ssh.start` (session clock). Default 30 s. */
   readonly startTimeoutMs?: number;
   /**
-   * Asks an OT owner to approve a held line (`line` null when it must not be shown). Without it,
-   * every line held for review is denied.
+   * Asks an OT owner to approve a held line (`line` null when it must not be shown); the broker
+   * denies it itself after `timeoutMs` (OT clock), whatever this does. Without it, every line held
+   * for review is denied.
    */
-  readonly requestReview?: (session: BrokerSession, line: string | null, why: string) => Promise<ReviewDecision>;
+  readonly requestReview?: (session: BrokerSession, line: string | null, why: string, timeoutMs: number) => Promise<ReviewVerdict>;
   /** SSH handshake timeout towards the target (real time). Default 15 s. */
   readonly targetReadyTimeoutMs?: number;
 }
@@ -180,9 +181,9 @@ class SshBrokerSession {
         return denied(d.reason);
       case 'review': {
         this.notice(`waiting for an OT owner to approve this command (${d.reason})...`);
-        const decision = await this.review(command, d.reason, profile.reviewTimeoutSeconds * 1000);
-        audit({ action: 'ssh.command_review', target, outcome: decision === 'allow' ? 'success' : 'denied', details: { kind: 'exec', command, decision } });
-        if (decision !== 'allow') denied('an OT owner did not approve it');
+        const v = await this.review(command, d.reason, profile.reviewTimeoutSeconds * 1000);
+        audit({ action: 'ssh.command_review', target, outcome: v.decision === 'allow' ? 'success' : 'denied', details: { kind: 'exec', command, decision: v.decision, reviewer: v.reviewer ?? null, comment: v.comment ?? null } });
+        if (v.decision !== 'allow') denied(v.reviewer === undefined ? 'no OT owner approved it' : `refused by ${v.reviewer}: ${v.comment ?? ''}`);
         return;
       }
       default: {
@@ -192,19 +193,20 @@ class SshBrokerSession {
     }
   }
 
-  private review(line: string | null, why: string, timeoutMs: number): Promise<ReviewDecision> {
+  private review(line: string | null, why: string, timeoutMs: number): Promise<ReviewVerdict> {
     const ask = this.deps.requestReview;
-    if (ask === undefined) return Promise.resolve('deny');
+    const deny: ReviewVerdict = { decision: 'deny' };
+    if (ask === undefined) return Promise.resolve(deny);
     return new Promise((resolve) => {
-      const timer = this.session.clock.setTimeout(() => resolve('deny'), timeoutMs);
-      ask(this.session, line, why).then(
-        (d) => {
+      const timer = this.session.clock.setTimeout(() => resolve(deny), timeoutMs);
+      ask(this.session, line, why, timeoutMs).then(
+        (v) => {
           timer.cancel();
-          resolve(d);
+          resolve(v);
         },
         () => {
           timer.cancel();
-          resolve('deny');
+          resolve(deny);
         },
       );
     });
@@ -283,7 +285,7 @@ class SshBrokerSession {
         uncertain: profile.uncertain,
         reviewTimeoutMs: profile.reviewTimeoutSeconds * 1000,
         clock: session.clock,
-        requestReview: (line, why) => this.deps.requestReview?.(session, line, why) ?? Promise.resolve('deny'),
+        requestReview: (line, why) => this.deps.requestReview?.(session, line, why, profile.reviewTimeoutSeconds * 1000) ?? Promise.resolve({ decision: 'deny' }),
         audit: (action, outcome, details) => session.audit({ action, target: session.assetName, outcome, details }),
         notify: (text) => this.notice(text),
         recordInput: (text) => rec.input(text),

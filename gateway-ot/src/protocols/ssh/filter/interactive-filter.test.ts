@@ -39,7 +39,7 @@ async function type(keys: readonly string[], opts: { defaultAction?: LineAction;
     requestReview: (line) => {
       run.reviewed.push(line);
       if (opts.review === 'never') return new Promise(() => undefined);
-      return Promise.resolve(opts.review ?? 'deny');
+      return Promise.resolve({ decision: opts.review ?? 'deny', reviewer: 'olga', comment: 'checked' });
     },
     audit: (action, _outcome, details) => run.audits.push({ action, details }),
     notify: (t) => run.notices.push(t),

@@ -21,6 +21,12 @@ import { LineEditor, type EditorSegment } from './line-editor.js';
 import { decideLine, type LineAction, type LineRule } from './line-rules.js';
 
 export type ReviewDecision = 'allow' | 'deny';
+/** An OT owner's answer; `reviewer` and `comment` are absent when no one decided (unreachable, failed). */
+export interface ReviewVerdict {
+  readonly decision: ReviewDecision;
+  readonly reviewer?: string;
+  readonly comment?: string;
+}
 export type FilterAuditAction = 'ssh.command' | 'ssh.command_deny' | 'ssh.command_review' | 'ssh.command_alert';
 
 export interface InteractiveFilterOptions {
@@ -31,7 +37,7 @@ export interface InteractiveFilterOptions {
   readonly reviewTimeoutMs: number;
   readonly clock: Clock;
   /** Asks an OT owner; `line` is null when it must not be shown (typed at a password prompt). */
-  requestReview(line: string | null, why: string): Promise<ReviewDecision>;
+  requestReview(line: string | null, why: string): Promise<ReviewVerdict>;
   audit(action: FilterAuditAction, outcome: 'success' | 'denied', details: Record<string, unknown>): void;
   /** A notice to the operator, written into the terminal output (and so recorded). */
   notify(text: string): void;
@@ -139,25 +145,26 @@ export class InteractiveFilter {
     this.holding = true;
     this.o.notify(`waiting for an OT owner to approve this line (${why})...`);
     let settled = false;
-    const timer = this.o.clock.setTimeout(() => settle('deny', true), this.o.reviewTimeoutMs);
-    const settle = (decision: ReviewDecision, timedOut: boolean): void => {
+    const timer = this.o.clock.setTimeout(() => settle({ decision: 'deny' }, true), this.o.reviewTimeoutMs);
+    const settle = (v: ReviewVerdict, timedOut: boolean): void => {
       if (settled) return;
       settled = true;
       timer.cancel();
-      this.o.audit('ssh.command_review', decision === 'allow' ? 'success' : 'denied', { line, why, decision, timedOut });
-      if (decision === 'allow') {
-        this.o.notify('approved.');
+      const by = v.reviewer === undefined ? '' : ` by ${v.reviewer}${v.comment === undefined ? '' : `: ${v.comment}`}`;
+      this.o.audit('ssh.command_review', v.decision === 'allow' ? 'success' : 'denied', { line, why, decision: v.decision, timedOut, reviewer: v.reviewer ?? null, comment: v.comment ?? null });
+      if (v.decision === 'allow') {
+        this.o.notify(`approved${by}.`);
         submit();
       } else {
-        this.refuse(forward, line, timedOut ? 'no OT owner approved it in time' : 'an OT owner refused it', { why });
+        this.refuse(forward, line, timedOut ? 'no OT owner approved it in time' : v.reviewer === undefined ? 'no OT owner could be asked (link down or review unavailable)' : `refused${by}`, { why });
       }
       this.holding = false;
       this.run(segments, at + 1, forward);
       this.drain();
     };
     this.o.requestReview(line, why).then(
-      (d) => settle(d, false),
-      () => settle('deny', false),
+      (v) => settle(v, false),
+      () => settle({ decision: 'deny' }, false),
     );
   }
 
