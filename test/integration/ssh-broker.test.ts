@@ -18,7 +18,8 @@ import { createRecordings } from '../../gateway-ot/src/recording/recordings.js';
 import { join } from 'node:path';
 import { asciinemaCat } from '../helpers/asciinema.js';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { createOperatorDriver } from '../helpers/operator-channel.js';
 import { createTestAudit, makeBrokerSession } from '../helpers/broker-session.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
@@ -50,7 +51,7 @@ test('SSH broker against a real sshd', { timeout: 120_000 }, async (t) => {
           reviewTimeoutSeconds: 60,
           rules: [
             { pattern: '^(rm|dd|mkfs|shutdown|reboot)\\b', action: 'deny', reason: 'destructive commands are not allowed on the HMI' },
-            { pattern: '^systemctl (restart|stop)\\b', action: 'review' },
+            { pattern: '^(systemctl (restart|stop)|touch)\\b', action: 'review' },
             { pattern: '^cat /etc/shadow', action: 'alert' },
             { pattern: '^(echo|ls|id|true|cat|stty|exit)\\b', action: 'allow' },
           ],
@@ -78,9 +79,11 @@ test('SSH broker against a real sshd', { timeout: 120_000 }, async (t) => {
   const broker = createSshBroker({
     credentials: vault,
     recordings,
-    requestReview: async (_session, line) => {
+    requestReview: (_session, line) => {
       reviews.push(line);
-      return { decision: line === 'systemctl restart airlock-test' ? 'allow' : 'deny', reviewer: 'olga', comment: 'ok' };
+      // `touch late.txt` is never answered: the broker's timeout (OT clock) denies it.
+      if (line === 'touch late.txt') return new Promise(() => undefined);
+      return Promise.resolve({ decision: line === 'touch approved.txt' ? 'allow' : 'deny', reviewer: 'olga', comment: 'ok' });
     },
   });
   const open = (profileName: string, a: AssetPolicy = asset(), ticket: Record<string, unknown> = {}) => {
@@ -125,7 +128,9 @@ test('SSH broker against a real sshd', { timeout: 120_000 }, async (t) => {
     assert.match(played, /ok-42/);
   });
 
-  await t.test('interactive filter: a denied line is cleared on the target, told, audited and recorded', async () => {
+  await t.test('interactive filter: denied and timed-out lines never run, allowed and approved ones do; told, audited and recorded', async () => {
+    const home = execFileSync('getent', ['passwd', user.name], { encoding: 'utf8' }).split(':')[5] ?? '';
+    assert.ok(home.length > 1);
     const { d, ended, events } = open('filtered');
     d.send(pty);
     d.send({ type: 'ssh.start', kind: 'shell' });
@@ -140,17 +145,24 @@ test('SSH broker against a real sshd', { timeout: 120_000 }, async (t) => {
     d.stream.write('r');
     d.stream.write('\r');
     await d.waitForOutput('command refused: destructive commands are not allowed on the HMI');
-    d.stream.write('systemctl restart airlock-test\r');
-    await d.waitForOutput('approved.');
-    d.stream.write('ls kept.txt && echo "still-$((1+1))"\r');
+    d.stream.write('touch approved.txt\r');
+    await d.waitForOutput('approved by olga: ok.');
+    d.stream.write('touch late.txt\r');
+    await d.waitForOutput('"touch late.txt" matches rule 2 (review))...');
+    clock.advance(60_000);
+    await d.waitForOutput('command refused: no OT owner approved it in time');
+    d.stream.write('ls kept.txt approved.txt && echo "still-$((1+1))"\r');
     await d.waitForOutput('still-2');
     d.stream.write('exit\r');
     await ended;
-    assert.deepEqual(reviews, ['systemctl restart airlock-test']);
+    // Checked on the target itself.
+    assert.equal(existsSync(join(home, 'kept.txt')), true, 'the denied rm never ran');
+    assert.equal(existsSync(join(home, 'approved.txt')), true, 'the approved line ran');
+    assert.equal(existsSync(join(home, 'late.txt')), false, 'the timed-out line never ran');
+    assert.deepEqual(reviews, ['touch approved.txt', 'touch late.txt']);
     const deny = events('ssh.command_deny');
-    assert.equal(deny.length, 1);
-    assert.equal(deny[0]?.details['line'], 'rm kept.txt');
-    assert.equal(events('ssh.command_review')[0]?.details['decision'], 'allow');
+    assert.deepEqual(deny.map((e) => e.details['line']), ['rm kept.txt', 'touch late.txt']);
+    assert.deepEqual(events('ssh.command_review').map((e) => [e.details['decision'], e.details['timedOut'], e.details['reviewer']]), [['allow', false, 'olga'], ['deny', true, null]]);
     const file = recordings.listUnsent().find((r) => r.id === events('recording.close')[0]?.details['recordingId'])?.file ?? '';
     assert.match(readFileSync(file, 'utf8'), /command refused: destructive/);
   });

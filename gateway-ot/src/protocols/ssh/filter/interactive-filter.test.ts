@@ -1,6 +1,6 @@
 /**
  * The interactive filter's table: keys as an operator's terminal sends them, and what reaches the
- * target (Enter, or Ctrl-C instead). The same table is in docs/ssh-command-filter.md, including
+ * target (Enter, or Ctrl-E Ctrl-U instead: the line is cleared). The same table is in docs/ssh-command-filter.md, including
  * the lines this mode cannot catch (marked "not caught").
  */
 import { test } from 'node:test';
@@ -52,7 +52,7 @@ async function type(keys: readonly string[], opts: { defaultAction?: LineAction;
   const reviewed = run.reviewed.length > 0;
   const entered = /[\r\n]/.test(run.forwarded);
   run.outcome = entered ? (reviewed ? 'runs after review' : 'runs') : reviewed ? 'refused after review' : 'refused';
-  assert.equal(entered || run.forwarded.includes('\x03'), true, 'every line either runs or is cleared with Ctrl-C');
+  assert.equal(entered || run.forwarded.includes('\x05\x15'), true, 'every line either runs or is cleared with Ctrl-E Ctrl-U');
   return run;
 }
 

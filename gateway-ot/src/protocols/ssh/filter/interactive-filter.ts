@@ -3,10 +3,9 @@
  * Keys pass through at once (the target echoes them and does the real editing) except Enter: the
  * line it would submit is reconstructed (line-editor.ts) and decided (line-rules.ts) first.
  * Allowed lines get their Enter; `alert` lines too, with an alert event; `review` lines wait for an
- * OT owner (the injected `requestReview`, with a timeout that denies); denied lines get Ctrl-C
- * instead of Enter, which every shell and the tty line discipline take as "drop this line",
- * whatever the cursor position or editing mode (Ctrl-U would leave text right of the cursor in
- * readline). The operator is told why in the terminal, and the event is audited.
+ * OT owner (the injected `requestReview`, with a timeout that denies); denied lines get Ctrl-E
+ * Ctrl-U instead of Enter (see CLEAR_LINE for why not Ctrl-C). The operator is told why in the
+ * terminal, and the event is audited.
  *
  * Lines that cannot be known (Tab completion, history recall, several lines pasted at once, typing
  * into a full-screen program on the alternate screen, or at a password prompt where echo is off)
@@ -48,7 +47,18 @@ export interface InteractiveFilterOptions {
 const ALT_SCREEN_ON = /\x1b\[\?(1049|1047|47)h/;
 const ALT_SCREEN_OFF = /\x1b\[\?(1049|1047|47)l/;
 const SECRET_PROMPT = /(password|passphrase|passcode|pin)[^\n:]{0,40}:\s*$/i;
-const CTRL_C = Buffer.from([0x03]);
+/**
+ * What replaces the Enter of a refused line: Ctrl-E (end of line) then Ctrl-U (kill to the start).
+ * Ctrl-U alone kills only what is left of the cursor in readline, so the rest of the line would
+ * stay and join the next one; with Ctrl-E first the whole line goes. Without line editing (the tty
+ * in canonical mode: sh, dash, `read`) Ctrl-U is the VKILL character and kills the whole line,
+ * the ^E with it. Not Ctrl-C: it sends SIGINT to the foreground process group, so a line typed into
+ * a running program (a `read` prompt, a REPL) would also interrupt that program; and against
+ * bash 5 with keys typed ahead (test/integration/ssh-broker.test.ts) it left a key of the refused
+ * line in readline's input, where it joined the next command. Where Ctrl-E/Ctrl-U mean something
+ * else (vi-mode command state, full-screen programs) the line is uncertain in the first place.
+ */
+const CLEAR_LINE = Buffer.from([0x05, 0x15]);
 
 export class InteractiveFilter {
   private readonly editor = new LineEditor();
@@ -170,7 +180,7 @@ export class InteractiveFilter {
 
   private refuse(forward: (d: Buffer) => void, line: string | null, reason: string, details: Record<string, unknown>): void {
     this.editor.reset();
-    forward(CTRL_C);
+    forward(CLEAR_LINE);
     this.o.notify(`command refused: ${reason}`);
     this.o.audit('ssh.command_deny', 'denied', { kind: 'interactive', line, reason, ...details });
   }
