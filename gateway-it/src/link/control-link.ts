@@ -35,7 +35,7 @@ const AFTER_HELLO = onlyTypes(OT_TO_IT, 'pong', 'catalogue', 'audit.batch', 'rec
 export interface ReviewInbox {
   received(site: string, m: ReviewRequest): void;
   closed(site: string, m: ReviewClose): void;
-  /** The site's link closed: its pending reviews are closed (the site denies them itself). */
+  /** The site's current link closed (not one superseded by a newer): its pending reviews are closed (the site denies them itself). */
   linkDown(site: string): void;
 }
 
@@ -267,7 +267,6 @@ export class ControlLink {
     } catch (e) {
       deps.log.error('could not record a link disconnect', { err: e });
     }
-    this.deps.reviews?.linkDown(peer.site);
     this.onClosed(this, reason);
     this.markDone(reason);
   }

@@ -190,7 +190,12 @@ export class SiteLinks implements SiteLinkStates, SiteCommands {
   }
 
   private controlClosed(link: ControlLink, reason: string): void {
-    if (this.links.get(link.site) === link) this.links.delete(link.site);
+    if (this.links.get(link.site) === link) {
+      this.links.delete(link.site);
+      // Lines held over this link were denied by the site when it went; a superseded link's close
+      // must not touch those held over its successor.
+      this.deps.control.reviews?.linkDown(link.site);
+    }
     this.lastOffsets.set(link.site, link.clockOffsetMs);
     this.deps.log.info('site link closed', { site: link.site, reason });
   }
