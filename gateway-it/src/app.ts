@@ -49,6 +49,8 @@ import { createAccessServices, type AccessServices } from './access/access-servi
 import { AccessViews } from './access/views.js';
 import { noNotifications, type Notifier } from './notify/notification.js';
 import { WebhookNotifier } from './notify/webhook-notifier.js';
+import { otAlertNotifications } from './notify/ot-alerts.js';
+import type { AuditEvent } from '../../shared/src/audit/audit-event.js';
 import { createSessionAuthenticator } from './http/session-authenticator.js';
 import { ingestedSiteEvents, sqliteAuditChain, type SiteEventSource } from './audit/audit-chain.js';
 import { noArtifacts } from './audit/export-bundle.js';
@@ -175,7 +177,8 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
   const userAdmin: UserAdmin = auth.userAdmin;
   const gateways = new SiteGatewayStore(db);
   const otAudit = new OtAuditStore(db);
-  const ingest = new OtAuditIngest({ db, audit, store: otAudit, clock: deps.clock });
+  // Ingested OT events flagged as alerts go to the site's OT owners (notifier and access are built below; called only once running).
+  const ingest = new OtAuditIngest({ db, audit, store: otAudit, clock: deps.clock, onIngested: (site, events) => notifyOtAlerts(site, events) });
   const recordingStore = new RecordingStore(db);
   const recordings = new RecordingIngest({ db, audit, store: recordingStore, clock: deps.clock, log: deps.log.child({ component: 'recordings' }), dir: join(config.dataDir, 'recordings') });
   const recordingLibrary = new RecordingLibrary({ store: recordingStore, audit, pathOf: (site, id) => recordings.pathOf(site, id) });
@@ -260,6 +263,13 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
     },
     { grantKey, audit, links: () => services.links },
   );
+  const notifyOtAlerts = (site: string, events: readonly AuditEvent[]): void => {
+    try {
+      for (const n of otAlertNotifications(site, events, access.requests.owners(site))) notifier.notify(n);
+    } catch (e) {
+      deps.log.error('could not notify OT alerts', { site, err: e });
+    }
+  };
   // The audit services read each site's OT chain as the link ingested it.
   const siteEvents: SiteEventSource = ingestedSiteEvents(db, (site) => gateways.latest(site));
   const itChain = sqliteAuditChain(db, auditKey.publicKey);

@@ -34,6 +34,8 @@ import { recordingOutboxOf } from './link/recording-outbox.js';
 import { ReviewRequests } from './link/review-requests.js';
 import { loadOrCreateVaultKey, openVault, type Vault } from './vault/vault.js';
 import { createSshBroker } from './protocols/ssh/ssh-broker.js';
+import { createRotation, type Rotation } from './vault/rotation.js';
+import { rotationTargetOf } from './vault/rotation-targets.js';
 import { createRecordings, type Recordings } from './recording/recordings.js';
 import type { Protocol } from '../../shared/src/model/session-ticket.js';
 import type { PlantCredential } from './protocols/opcua/opcua-plant-client.js';
@@ -81,6 +83,8 @@ export interface OtServices {
   readonly recordings: Recordings;
   /** The SSH broker, for the link to hand `ssh-session` tickets to. */
   readonly sshBroker: ProtocolBroker;
+  /** Credential rotation: on check-in, after break-glass sessions, on its schedule (started with the gateway). */
+  readonly rotation: Rotation;
   /** Lines held by the SSH command filter, waiting for an OT owner's decision over the link. */
   readonly reviews: ReviewRequests;
 }
@@ -111,6 +115,7 @@ function auditLogFor(config: OtConfig, db: Db, identity: SigningKeyPair, deps: P
 }
 
 export interface OfflineVault {
+  readonly site: string;
   readonly vault: Vault;
   readonly policy: LocalPolicy;
   readonly audit: AuditLog;
@@ -133,6 +138,7 @@ export async function openOfflineVault(config: OtConfig, deps: Pick<OtDeps, 'clo
   const audit = auditLogFor(config, db, identity, { clock: deps.clock, ids: deps.ids });
   const vault = openVault({ db, audit, clock: deps.clock, site: config.site, masterKey });
   return {
+    site: config.site,
     vault,
     policy: policyResult.value,
     audit,
@@ -159,6 +165,8 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
   // Lines the SSH command filter holds for review go to the site's OT owners over the link.
   const reviews = new ReviewRequests({ clock: deps.clock, ids: deps.ids, log: deps.log.child({ component: 'reviews' }) });
   const sshBroker = createSshBroker({ credentials: vault, recordings, requestReview: (session, line, why, timeoutMs) => reviews.request(session, line, why, timeoutMs) });
+  const rotation = createRotation({ vault, audit, clock: deps.clock, log: deps.log.child({ component: 'rotation' }), site: config.site, targetOf: (a) => rotationTargetOf(policy, a), assets: () => Object.keys(policy.assets) });
+  vault.onCheckIn((n) => rotation.onCheckIn(n));
   const state = new GatewayStateStore(db);
   const lockdown = new Lockdown({ db, state, audit, clock: deps.clock, site: config.site });
   const brokers = new Map<Protocol, ProtocolBroker>();
@@ -223,7 +231,7 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
     enrollmentPollMs: config.link.enrollmentPollSeconds * 1000,
     ...(deps.random === undefined ? {} : { random: deps.random }),
   });
-  const services: OtServices = { config, policy, db, audit, identity, state, lockdown, sessions, outbox, link, vault, recordings, sshBroker, reviews };
+  const services: OtServices = { config, policy, db, audit, identity, state, lockdown, sessions, outbox, link, vault, recordings, sshBroker, rotation, reviews };
   const actor = `system:ot:${config.site}`;
   let unsubscribe: (() => void) | undefined;
   let lockdownWatch: TimerHandle | undefined;
@@ -245,6 +253,7 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
         if (status.locked && sessions.liveCount > 0) sessions.endAll(describeLockdown(status));
       }, LOCKDOWN_POLL_MS);
       link.start();
+      rotation.start();
       deps.log.info('OT gateway started', { site: config.site, assets: Object.keys(policy.assets).length, version: AIRLOCK_VERSION, enrolled: readEnrollment(state) !== undefined });
     },
     async stop() {
@@ -252,6 +261,7 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
       stopped = true;
       lockdownWatch?.cancel();
       await sessions.stop('the OT gateway is stopping');
+      await rotation.stop();
       await opcua?.close();
       await link.stop();
       unsubscribe?.();

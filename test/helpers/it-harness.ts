@@ -68,7 +68,8 @@ export async function startHarness(t: Pick<TestContext, 'after'>, configOverride
   const dir = makeTempDir(t);
   const cfg = loadItConfig({ env: { AIRLOCK_IT_DATA_DIR: dir } });
   if (!cfg.ok) throw new Error(JSON.stringify(cfg.error));
-  const config = { ...cfg.value, ...configOverrides } as typeof cfg.value;
+  // Tests never take the fixed SSH port (a demo or another test may hold 2222): any free port.
+  const config = { ...cfg.value, ssh: { ...cfg.value.ssh, port: 0 }, ...configOverrides } as typeof cfg.value;
   const clock = new FakeClock(HARNESS_START);
   const sites = new RecordingSiteCommands();
   const gw = await createItGateway(config, { clock, ids: sequentialIds(), log: silentLogger, siteCommands: sites });

@@ -47,6 +47,8 @@ export interface StartItOptions {
   /** SSH endpoint settings (default: enabled on an ephemeral port). */
   readonly ssh?: Partial<ItConfig['ssh']>;
   readonly site?: string | false;
+  /** Outgoing notifications (default: none). */
+  readonly notifications?: ItConfig['notifications'];
 }
 
 export async function startIt(t: Pick<TestContext, 'after'>, o: StartItOptions = {}): Promise<ItFixture> {
@@ -57,6 +59,7 @@ export async function startIt(t: Pick<TestContext, 'after'>, o: StartItOptions =
     ssh: { port: 0, ...o.ssh },
     audit: { checkpointEvery: 64, checkpointIntervalSeconds: 0 },
     link: { heartbeatSeconds: 0.25, offlineAfterSeconds: 1, openTimeoutSeconds: 10, commandTimeoutSeconds: 5, handshakeTimeoutSeconds: 5, ...o.link },
+    ...(o.notifications === undefined ? {} : { notifications: o.notifications }),
   });
   const gw = await createItGateway(config, { clock: o.clock ?? systemClock, ids: randomIds, log: o.log ?? silentLogger });
   const site = o.site ?? SITE;

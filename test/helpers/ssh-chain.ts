@@ -78,6 +78,8 @@ export interface SshChainOptions {
   readonly extraPasswords?: readonly { readonly match: string; readonly password: string }[];
   /** IT config overrides for the SSH endpoint. */
   readonly ssh?: StartItOptions['ssh'];
+  /** IT outgoing notifications (a webhook). */
+  readonly notifications?: StartItOptions['notifications'];
 }
 
 export async function startSshChain(t: Pick<TestContext, 'after'>, o: SshChainOptions = {}): Promise<SshChain> {
@@ -85,7 +87,7 @@ export async function startSshChain(t: Pick<TestContext, 'after'>, o: SshChainOp
   const sshd = o.target ?? (await startSshd(t));
   const account = sshd.users[0];
   if (account === undefined) throw new Error('sshd has no user');
-  const it = await startIt(t, o.ssh === undefined ? {} : { ssh: o.ssh });
+  const it = await startIt(t, { ...(o.ssh === undefined ? {} : { ssh: o.ssh }), ...(o.notifications === undefined ? {} : { notifications: o.notifications }) });
   const policy = {
     limits: { maxSessionMinutes: 240, maxConcurrentSessions: 400 },
     assets: {

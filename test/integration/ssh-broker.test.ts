@@ -233,6 +233,7 @@ test('SSH broker against a real sshd', { timeout: 120_000 }, async (t) => {
     const mismatch = events('ssh.host_key_mismatch');
     assert.equal(mismatch.length, 1);
     assert.equal(mismatch[0]?.outcome, 'denied');
+    assert.equal(mismatch[0]?.details['alert'], true, 'flagged for the IT side to notify the OT owners');
     // sshd saw a connection but no authentication request at all.
     const log = sshd.log().slice(logBefore);
     assert.doesNotMatch(log, /Failed password|Accepted password|Failed none|Invalid user/);

@@ -7,10 +7,11 @@
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
+import { Client } from 'ssh2';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { freePort } from '../helpers/free-port.js';
 
@@ -128,4 +129,34 @@ export async function startSshd(t: Pick<TestContext, 'after'>, options: SshdOpti
       },
     };
   }
+}
+
+/** A sudoers rule letting `user` run chpasswd as root without a password (a rotation account); removed when the test ends. */
+export function allowSudoChpasswd(t: Pick<TestContext, 'after'>, user: string): void {
+  const file = `/etc/sudoers.d/airlock-test-${user}`;
+  writeFileSync(file, `${user} ALL=(root) NOPASSWD: /usr/sbin/chpasswd\n`, { mode: 0o440 });
+  t.after(() => rmSync(file, { force: true }));
+}
+
+/** A fresh password login with ssh2, host key pinned to the peer's: true if accepted, false if refused. */
+export function passwordLogin(peer: Pick<SshdPeer, 'port' | 'hostKey'>, username: string, password: string): Promise<boolean> {
+  const pinned = Buffer.from(peer.hostKey.split(' ')[1] ?? '', 'base64');
+  return new Promise((resolve, reject) => {
+    const c = new Client();
+    const timer = setTimeout(() => {
+      c.end();
+      reject(new Error('login timed out'));
+    }, 15_000);
+    c.on('ready', () => {
+      clearTimeout(timer);
+      c.end();
+      resolve(true);
+    });
+    c.on('error', (e: Error & { level?: string }) => {
+      clearTimeout(timer);
+      if (e.level === 'client-authentication') resolve(false);
+      else reject(e);
+    });
+    c.connect({ host: '127.0.0.1', port: peer.port, username, password, hostVerifier: (k: Buffer) => k.equals(pinned), readyTimeout: 15_000, tryKeyboard: false });
+  });
 }

@@ -37,6 +37,8 @@ export interface OtAuditIngestDeps {
   readonly audit: AuditLog;
   readonly store: OtAuditStore;
   readonly clock: Clock;
+  /** Told of each batch's new events once committed (OT alerts); must not throw (the batch is already ingested). */
+  readonly onIngested?: (site: string, events: readonly AuditEvent[]) => void;
 }
 
 export class OtAuditIngest {
@@ -94,6 +96,7 @@ export class OtAuditIngest {
         details: { gatewayId: source.gatewayId, fromSeq: fresh[0]?.seq ?? null, toSeq: fresh.at(-1)?.seq ?? null, events: fresh.length, duplicates, checkpoints: older.length + v.checkpointsVerified, headHash: newHead.hash },
       });
     })();
+    if (fresh.length > 0) deps.onIngested?.(source.site, fresh);
     return { ok: true, head: newHead, ingested: fresh.length, duplicates };
   }
 }

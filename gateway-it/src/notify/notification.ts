@@ -1,11 +1,26 @@
 /**
  * What the access services announce to the outside (a plant hooks mail or chat to the webhook):
- * request created, approved, denied, grant revoked, and break-glass. A notification carries names
+ * request created, approved, denied, grant revoked, and break-glass; and `ot.alert`, an OT
+ * gateway's event flagged as an alert (a changed host key, a failed rotation), once ingested. A notification carries names
  * and times only, never a secret. Sending is fire-and-forget for the caller: the action has
  * already been committed and audited; delivery is retried and audited by the notifier.
  */
-export const NOTIFICATION_EVENTS = ['request.created', 'request.approved', 'request.denied', 'grant.revoked', 'break_glass'] as const;
+export const NOTIFICATION_EVENTS = ['request.created', 'request.approved', 'request.denied', 'grant.revoked', 'break_glass', 'ot.alert'] as const;
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
+
+/** The OT event behind an `ot.alert`: what happened where, in the site's own audit chain (no secret is ever in it). */
+export interface OtAlert {
+  readonly action: string;
+  /** The catalogue code (`AL607`, ...), for receivers' rules. */
+  readonly code: string;
+  /** Position in the site's chain (find it with the audit search). */
+  readonly seq: number;
+  readonly outcome: string;
+  readonly target: string | null;
+  readonly reason: string | null;
+  readonly message: string | null;
+  readonly time: number;
+}
 
 export interface Notification {
   readonly event: NotificationEvent;
@@ -23,6 +38,8 @@ export interface Notification {
   readonly comment: string | null;
   /** The people who should hear of it: the site's OT owners (and the requester for decisions). */
   readonly recipients: readonly string[];
+  /** Set on `ot.alert` only. */
+  readonly alert?: OtAlert;
 }
 
 export interface Notifier {

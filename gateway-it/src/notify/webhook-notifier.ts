@@ -53,6 +53,7 @@ export function webhookBody(deliveryId: string, n: Notification, now: number): s
     breakGlass: n.breakGlass,
     comment: n.comment,
     recipients: n.recipients,
+    ...(n.alert === undefined ? {} : { alert: { ...n.alert, time: new Date(n.alert.time).toISOString() } }),
   });
 }
 

@@ -13,6 +13,10 @@ import { NAME_PATTERN } from '../../../shared/src/model/session-ticket.js';
 import type { OtConfig } from '../config/ot-config.js';
 import { openOfflineVault, type OfflineVault } from '../app.js';
 import type { SecretKind } from '../store/vault-store.js';
+import { AirlockError } from '../../../shared/src/errors.js';
+import { silentLogger } from '../../../shared/src/log.js';
+import { createRotation } from '../vault/rotation.js';
+import { rotationTargetOf } from '../vault/rotation-targets.js';
 
 export interface VaultCommandDeps {
   readonly program: string;
@@ -96,6 +100,41 @@ outcome is still unconfirmed (both secrets are then tried at the next login).`,
           const lines = entries.map((e) => [e.asset, e.account, e.kind, `v${e.version}`, iso(e.updatedAt), iso(e.rotatedAt), e.hasPending ? 'rotation-unconfirmed' : 'ok'].join('\t'));
           process.stdout.write(`${['ASSET', 'ACCOUNT', 'KIND', 'VERSION', 'UPDATED', 'ROTATED', 'STATE'].join('\t')}\n${lines.join('\n')}${lines.length > 0 ? '\n' : ''}`);
           return 0;
+        });
+      },
+    },
+    'vault-rotate': {
+      summary: 'rotate an asset account\'s password now (two phases: set, verify a login, then commit)',
+      usage: `usage: ${p} vault-rotate --config <file> --asset <name>
+
+Rotates the password of the asset's account (the asset needs a "rotation" block in the local policy):
+a new random password is set on the target through the rotation account, a login with it is
+verified, and only then it replaces the old one in the vault. Any failure keeps the old password
+working and is recorded as an alert. The password is never printed. Exits 1 when the rotation failed
+or another one of the same account is under way (a running gateway's, say).`,
+      async run(argv) {
+        const a = parseCommand(argv, { config: { type: 'string' }, asset: { type: 'string' } });
+        if (!a.ok) throw new UsageError(a.error);
+        const asset = a.value.values.asset;
+        if (a.value.positionals.length > 0) throw new UsageError('unexpected argument');
+        if (asset === undefined || !NAME_PATTERN.test(asset)) throw new UsageError('--asset <name> is required (an asset of the local policy)');
+        return withVault(deps, a.value.values.config, async ({ site, vault, policy, audit }) => {
+          if (policy.assets[asset] === undefined) throw new UsageError(`asset ${asset} is not in the local policy`);
+          const rotation = createRotation({ vault, audit, clock: deps.clock, log: silentLogger, site, targetOf: (x) => rotationTargetOf(policy, x), assets: () => [asset] });
+          const r = await rotation.rotate(asset, 'manual', deps.operator);
+          switch (r.outcome) {
+            case 'committed':
+              process.stdout.write(`rotated the password of ${rotationTargetOf(policy, asset)?.account ?? '?'} on ${asset}\n`);
+              return 0;
+            case 'busy':
+              throw new AirlockError('conflict', 'vault.rotation_in_progress', r.message);
+            case 'failed':
+              throw new AirlockError('unavailable', r.code, `rotation failed, ${r.state === 'kept-old' ? 'the old password is kept' : 'both passwords are kept until a login confirms one'}: ${r.message}`);
+            default: {
+              const never: never = r;
+              return never;
+            }
+          }
         });
       },
     },

@@ -51,7 +51,8 @@ export interface VaultStore {
   list(): SealedSecretRow[];
   /** Replaces the secret (and drops any pending one). */
   put(asset: string, account: string, kind: SecretKind, sealed: Uint8Array, now: number): void;
-  setPending(asset: string, account: string, pending: Uint8Array, state: PendingState, now: number): void;
+  /** Stages a pending secret only when none is staged (one rotation at a time, across processes); false otherwise. */
+  setPending(asset: string, account: string, pending: Uint8Array, state: PendingState, now: number): boolean;
   markPending(asset: string, account: string, state: PendingState): void;
   clearPending(asset: string, account: string, now: number): void;
   /** The pending secret becomes the committed one. */
@@ -68,7 +69,7 @@ export function createVaultStore(db: Db): VaultStore {
       `INSERT INTO vault_secrets (asset, account, kind, sealed, pending, version, updated_at, rotated_at) VALUES (?, ?, ?, ?, NULL, 1, ?, NULL)
        ON CONFLICT (asset, account) DO UPDATE SET kind = excluded.kind, sealed = excluded.sealed, pending = NULL, pending_state = NULL, pending_since = NULL, version = version + 1, updated_at = excluded.updated_at`,
     ),
-    setPending: db.prepare('UPDATE vault_secrets SET pending = ?, pending_state = ?, pending_since = ?, updated_at = ? WHERE asset = ? AND account = ?'),
+    setPending: db.prepare('UPDATE vault_secrets SET pending = ?, pending_state = ?, pending_since = ?, updated_at = ? WHERE asset = ? AND account = ? AND pending IS NULL'),
     markPending: db.prepare('UPDATE vault_secrets SET pending_state = ? WHERE asset = ? AND account = ? AND pending IS NOT NULL'),
     clearPending: db.prepare('UPDATE vault_secrets SET pending = NULL, pending_state = NULL, pending_since = NULL, updated_at = ? WHERE asset = ? AND account = ?'),
     commit: db.prepare('UPDATE vault_secrets SET sealed = pending, pending = NULL, pending_state = NULL, pending_since = NULL, version = version + 1, updated_at = ?, rotated_at = ? WHERE asset = ? AND account = ? AND pending IS NOT NULL'),
@@ -81,7 +82,7 @@ export function createVaultStore(db: Db): VaultStore {
     },
     list: () => s.list.all().map(toRow),
     put: (asset, account, kind, sealed, now) => void s.put.run(asset, account, kind, Buffer.from(sealed), now),
-    setPending: (asset, account, pending, state, now) => void s.setPending.run(Buffer.from(pending), state, now, now, asset, account),
+    setPending: (asset, account, pending, state, now) => s.setPending.run(Buffer.from(pending), state, now, now, asset, account).changes === 1,
     markPending: (asset, account, state) => void s.markPending.run(state, asset, account),
     clearPending: (asset, account, now) => void s.clearPending.run(now, asset, account),
     commitPending: (asset, account, now) => s.commit.run(now, now, asset, account).changes === 1,

@@ -48,14 +48,29 @@ export interface Vault extends CredentialSource {
   onCheckIn(listener: (n: CheckInNotice) => void): void;
   /** The committed secret, for the gateway's own use (a rotation account); audited as a check-out. Caller wipes it. */
   checkOutForRotation(asset: string, account: string, purpose: string): VaultSecret;
-  /** Stages a new secret as pending, state `rotating` (before it is set on the target). */
+  /**
+   * Stages a new secret as pending, state `rotating` (before it is set on the target). Throws
+   * `vault.rotation_in_progress` when a pending secret is already staged (another rotation, maybe in
+   * another process, or an outcome still to be settled): never two rotations of one account at once.
+   */
   stagePending(asset: string, account: string, secret: Uint8Array): void;
+  /**
+   * For a rotation that must first settle an earlier one: the committed secret and the pending one
+   * (if any) with its state; `stale` when a `rotating` pending was left by a rotation that never
+   * finished. Audited as a check-out. Caller wipes the secrets.
+   */
+  readForRotation(asset: string, account: string, purpose: string): RotationView;
   /** The rotation could not tell whether the target took the pending secret: the next login decides. */
   markPendingUnknown(asset: string, account: string): void;
   /** The target now has the pending secret: it becomes the committed one. Audited `vault.rotate` success in the same transaction. */
   commitPending(asset: string, account: string, actor: string, details: Record<string, unknown>): void;
   /** The target still has the committed secret: the pending one is dropped. */
   dropPending(asset: string, account: string): void;
+}
+
+export interface RotationView {
+  readonly committed: VaultSecret;
+  readonly pending: { readonly secret: VaultSecret; readonly state: 'rotating' | 'unknown'; readonly stale: boolean } | undefined;
 }
 
 export interface VaultDeps {
@@ -144,7 +159,17 @@ export function openVault(deps: VaultDeps): Vault {
     },
     stagePending(asset, account, secret) {
       const row = mustGet(asset, account);
-      store.setPending(asset, account, sealSecret(secret, masterKey, associatedData(asset, account, row.kind)), 'rotating', clock.now());
+      if (!store.setPending(asset, account, sealSecret(secret, masterKey, associatedData(asset, account, row.kind)), 'rotating', clock.now())) {
+        throw new AirlockError('conflict', 'vault.rotation_in_progress', `a rotation of ${account} on ${asset} is already under way or its outcome is not settled yet`);
+      }
+    },
+    readForRotation(asset, account, purpose) {
+      const row = mustGet(asset, account);
+      audit.append({ action: 'vault.checkout', actor: gateway, site, target: asset, outcome: 'success', details: { account, purpose, version: row.version, candidates: row.pending === null ? 1 : 2 } });
+      const committed = unseal(row.sealed, asset, account, row.kind);
+      if (row.pending === null || row.pendingState === null) return { committed, pending: undefined };
+      const stale = row.pendingState === 'rotating' && clock.now() - (row.pendingSince ?? 0) > STALE_ROTATION_MS;
+      return { committed, pending: { secret: unseal(row.pending, asset, account, row.kind), state: row.pendingState, stale } };
     },
     markPendingUnknown(asset, account) {
       store.markPending(asset, account, 'unknown');

@@ -52,6 +52,23 @@ export const sshProfileSchema = z.strictObject({
   reviewTimeoutSeconds: z.number().int().min(5).max(3600).default(120),
 });
 
+/** The commands a rotation account may run to set a password; the new password goes to its stdin, never argv. */
+export const ROTATION_COMMANDS = ['chpasswd', 'sudo chpasswd'] as const;
+
+/**
+ * Password rotation for the asset's account. The rotation account (its own secret is in the vault
+ * under this asset) sets the new password with `chpasswd` (it is root) or `sudo chpasswd` (a sudoers
+ * rule lets it run /usr/sbin/chpasswd without a password: sudo runs with -n and never prompts).
+ */
+export const sshRotationSchema = z.strictObject({
+  account: z.string().min(1).max(64),
+  command: z.enum(ROTATION_COMMANDS),
+  /** Rotate after every session's check-in. */
+  onCheckIn: z.boolean().default(false),
+  /** Rotate when the committed password is this old (minutes); absent: no scheduled rotation. */
+  intervalMinutes: z.number().int().min(5).max(527_040).optional(),
+});
+
 export const sshAssetSchema = z.strictObject({
   protocol: z.literal('ssh'),
   description: z.string().max(200).optional(),
@@ -62,7 +79,10 @@ export const sshAssetSchema = z.strictObject({
   /** The account the gateway logs in as; its secret is in the vault. */
   username: z.string().min(1).max(64),
   profiles: z.record(z.string(), sshProfileSchema),
+  /** Absent: the account's password is never rotated by the gateway (a break-glass session then alerts). */
+  rotation: sshRotationSchema.optional(),
 });
 
 export type SshAssetPolicy = z.output<typeof sshAssetSchema>;
 export type SshProfile = z.output<typeof sshProfileSchema>;
+export type SshRotationPolicy = z.output<typeof sshRotationSchema>;
