@@ -62,6 +62,8 @@ import { attachTerminalEndpoint, type TerminalEndpoint } from './http/terminal/t
 import { OperatorSessions, withLocalSessionEnd } from './sessions/operator-sessions.js';
 import { loadOrCreateSshHostKey, type SshHostKey } from './ssh/ssh-host-key.js';
 import { startSshEndpoint, type SshEndpoint } from './ssh/ssh-endpoint.js';
+import { CommandReviews } from './sessions/command-reviews.js';
+import { ReviewStore } from './store/review-store.js';
 
 export interface ItDeps {
   readonly clock: Clock;
@@ -113,6 +115,8 @@ export interface ItServices {
   readonly recordings: RecordingIngest;
   /** The SSH endpoint's host key (undefined when `ssh.enabled` is false). */
   readonly sshHostKey: SshHostKey | undefined;
+  /** Command lines the sites hold for an OT owner's review (shown to that site's owners, decided, sent back). */
+  readonly reviews: CommandReviews;
 }
 
 export interface RunningItGateway {
@@ -179,6 +183,19 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
   const recordings = new RecordingIngest({ db, audit, store: recordingStore, clock: deps.clock, log: deps.log.child({ component: 'recordings' }), dir: join(config.dataDir, 'recordings') });
   const recordingLibrary = new RecordingLibrary({ store: recordingStore, audit, pathOf: (site, id) => recordings.pathOf(site, id) });
   const linkLog = deps.log.child({ component: 'link' });
+  // Declared before the link (it hands held lines over) and reaching the sessions and the site
+  // commands lazily, as those are built below.
+  let sessions: OperatorSessions | undefined;
+  const reviews = new CommandReviews({
+    db,
+    audit,
+    store: new ReviewStore(db),
+    clock: deps.clock,
+    ids: deps.ids,
+    log: deps.log.child({ component: 'reviews' }),
+    sessionOf: (id) => sessions?.get(id)?.info,
+    deliver: (site, m) => baseCommands.sendReviewDecision?.(site, m) ?? false,
+  });
   const siteLinks = new SiteLinks({
     clock: deps.clock,
     log: linkLog,
@@ -192,6 +209,7 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
       audit,
       ingest,
       recordings,
+      reviews,
       gateways,
       updateCatalogue: (site, gatewayId, assets) => updateSiteCatalogue({ db, audit, catalogues: catalogue, clock: deps.clock }, site, gatewayId, assets),
       heartbeatMs: Math.round(config.link.heartbeatSeconds * 1000),
@@ -213,7 +231,6 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
   // Tests of the access workflow inject a recording SiteCommands; otherwise commands go over the link.
   const baseCommands: SiteCommands = deps.siteCommands ?? siteLinks;
   // Revocation and lockdown also cut the local side of live sessions, link or no link.
-  let sessions: OperatorSessions | undefined;
   const siteCommands: SiteCommands = withLocalSessionEnd(baseCommands, () => sessions);
   const webhook = config.notifications.webhook;
   const notifier: Notifier & { close?: () => Promise<void> } =
@@ -298,7 +315,7 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
         });
   const liveSessions = new OperatorSessions({ tickets: access.tickets, siteCommands: baseCommands, userName: (id) => users.getById(id)?.name, audit, clock: deps.clock, log: deps.log.child({ component: 'sessions' }) });
   sessions = liveSessions;
-  const services: ItServices = { config, db, audit, sites, users, userAdmin, tls, auditKey, grantKey, links, catalogue, auth, access, siteCommands, notifier, gateways, enrollment, otAudit, siteEvents, exports, auditSearch, siem, sessions: liveSessions, sshHostKey, recordings };
+  const services: ItServices = { config, db, audit, sites, users, userAdmin, tls, auditKey, grantKey, links, catalogue, auth, access, siteCommands, notifier, gateways, enrollment, otAudit, siteEvents, exports, auditSearch, siem, sessions: liveSessions, sshHostKey, recordings, reviews };
   // Declared before the portal so its connect hints show the port the endpoint really bound (0 = any in tests).
   let sshEndpoint: SshEndpoint | undefined;
   const buildApp = (): ReturnType<typeof createHttpApp> =>
@@ -314,6 +331,7 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
         sessions: liveSessions,
         recordings: recordingLibrary,
         auditSearch,
+        reviews,
         ...(sshHostKey === undefined ? {} : { sshHint: sshHintFor(config, () => sshEndpoint?.port), sshHostKey: { fingerprint: sshHostKey.fingerprint, publicKey: sshHostKey.publicKey } }),
       },
       sites: { enrollment },

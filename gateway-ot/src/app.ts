@@ -31,6 +31,7 @@ import { AuditOutbox } from './audit/audit-outbox.js';
 import { LinkClient, type LinkCommandHandler } from './link/link-client.js';
 import { RecordingShipper, type RecordingOutbox } from './link/recording-shipper.js';
 import { recordingOutboxOf } from './link/recording-outbox.js';
+import { ReviewRequests } from './link/review-requests.js';
 import { loadOrCreateVaultKey, openVault, type Vault } from './vault/vault.js';
 import { createSshBroker } from './protocols/ssh/ssh-broker.js';
 import { createRotation, type Rotation } from './vault/rotation.js';
@@ -78,6 +79,8 @@ export interface OtServices {
   readonly sshBroker: ProtocolBroker;
   /** Credential rotation: on check-in, after break-glass sessions, on its schedule (started with the gateway). */
   readonly rotation: Rotation;
+  /** Lines held by the SSH command filter, waiting for an OT owner's decision over the link. */
+  readonly reviews: ReviewRequests;
 }
 
 export interface OtGateway {
@@ -153,7 +156,9 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
   const audit = auditLogFor(config, db, identity, deps);
   const vault = openVault({ db, audit, clock: deps.clock, site: config.site, masterKey });
   const recordings = createRecordings({ db, audit, clock: deps.clock, ids: deps.ids, site: config.site, dir: join(config.dataDir, 'recordings') });
-  const sshBroker = createSshBroker({ credentials: vault, recordings });
+  // Lines the SSH command filter holds for review go to the site's OT owners over the link.
+  const reviews = new ReviewRequests({ clock: deps.clock, ids: deps.ids, log: deps.log.child({ component: 'reviews' }) });
+  const sshBroker = createSshBroker({ credentials: vault, recordings, requestReview: (session, line, why, timeoutMs) => reviews.request(session, line, why, timeoutMs) });
   const rotation = createRotation({ vault, audit, clock: deps.clock, log: deps.log.child({ component: 'rotation' }), site: config.site, targetOf: (a) => rotationTargetOf(policy, a), assets: () => Object.keys(policy.assets) });
   vault.onCheckIn((n) => rotation.onCheckIn(n));
   const state = new GatewayStateStore(db);
@@ -212,6 +217,7 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
     catalogue: () => catalogue,
     outbox,
     recordings: new RecordingShipper({ outbox: deps.recordingOutbox ?? recordingOutboxOf(recordings), log: deps.log.child({ component: 'recording-shipper' }) }),
+    reviews,
     commands,
     reconnectInitialMs: config.link.reconnectMinSeconds * 1000,
     reconnectMaxMs: config.link.reconnectMaxSeconds * 1000,
@@ -219,7 +225,7 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
     enrollmentPollMs: config.link.enrollmentPollSeconds * 1000,
     ...(deps.random === undefined ? {} : { random: deps.random }),
   });
-  const services: OtServices = { config, policy, db, audit, identity, state, lockdown, sessions, outbox, link, vault, recordings, sshBroker, rotation };
+  const services: OtServices = { config, policy, db, audit, identity, state, lockdown, sessions, outbox, link, vault, recordings, sshBroker, rotation, reviews };
   const actor = `system:ot:${config.site}`;
   let unsubscribe: (() => void) | undefined;
   let lockdownWatch: TimerHandle | undefined;

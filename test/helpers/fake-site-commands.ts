@@ -1,12 +1,14 @@
 /** A SiteCommands that records what the access services asked of sites (the link is not needed). */
 import type { SessionStream, SiteCommands } from '../../gateway-it/src/link/site-commands.js';
 import type { SignedTicket } from '../../shared/src/model/session-ticket.js';
+import type { ReviewDecisionMessage } from '../../shared/src/link/control-messages.js';
 
 export type SiteCommandCall =
   | { readonly command: 'setLockdown'; readonly site: string; readonly on: boolean; readonly reason: string }
   | { readonly command: 'endGrantSessions'; readonly site: string; readonly grantId: string; readonly reason: string }
   | { readonly command: 'endSession'; readonly site: string; readonly sessionId: string; readonly reason: string }
-  | { readonly command: 'openSession'; readonly site: string; readonly ticket: SignedTicket };
+  | { readonly command: 'openSession'; readonly site: string; readonly ticket: SignedTicket }
+  | { readonly command: 'sendReviewDecision'; readonly site: string; readonly decision: ReviewDecisionMessage };
 
 export class RecordingSiteCommands implements SiteCommands {
   readonly calls: SiteCommandCall[] = [];
@@ -34,6 +36,11 @@ export class RecordingSiteCommands implements SiteCommands {
     this.calls.push({ command: 'openSession', site, ticket });
     if (this.opener !== undefined) return this.opener(site, ticket);
     throw new Error('the recording fake opens no sessions');
+  }
+
+  sendReviewDecision(site: string, decision: ReviewDecisionMessage): boolean {
+    this.calls.push({ command: 'sendReviewDecision', site, decision });
+    return this.delivered;
   }
 
   of<C extends SiteCommandCall['command']>(command: C): Extract<SiteCommandCall, { command: C }>[] {

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FakeClock } from '../../shared/src/clock.js';
 import { initCrypto } from '../../shared/src/crypto/sodium.js';
-import type { AssetPolicy } from '../../gateway-ot/src/policy/local-policy.js';
+import { assetPolicySchema, type AssetPolicy } from '../../gateway-ot/src/policy/local-policy.js';
 import { openOtDatabase } from '../../gateway-ot/src/store/ot-database.js';
 import { createSshBroker } from '../../gateway-ot/src/protocols/ssh/ssh-broker.js';
 import { openVault } from '../../gateway-ot/src/vault/vault.js';
@@ -18,7 +18,8 @@ import { createRecordings } from '../../gateway-ot/src/recording/recordings.js';
 import { join } from 'node:path';
 import { asciinemaCat } from '../helpers/asciinema.js';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { createOperatorDriver } from '../helpers/operator-channel.js';
 import { createTestAudit, makeBrokerSession } from '../helpers/broker-session.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
@@ -34,19 +35,30 @@ test('SSH broker against a real sshd', { timeout: 120_000 }, async (t) => {
   const clock = new FakeClock(Date.now());
   const audit = createTestAudit(db, clock);
   const asset = (over: Record<string, unknown> = {}): AssetPolicy =>
-    ({
+    assetPolicySchema.parse({
       protocol: 'ssh',
       address: '127.0.0.1',
       port: sshd.port,
       hostKey: sshd.hostKey,
       username: user.name,
       profiles: {
-        maintenance: { mode: 'record-only', exec: [], sftp: true, supervised: false },
-        'read-only': { mode: 'exec-only', exec: [['uname', '-n'], ['cat', '/etc/*-release']], sftp: false, supervised: false },
-        vendor: { mode: 'record-only', exec: [], sftp: false, supervised: true },
+        maintenance: { mode: 'record-only', sftp: true },
+        'read-only': { mode: 'exec-only', exec: [['uname', '-n'], ['cat', '/etc/*-release']] },
+        vendor: { mode: 'record-only', supervised: true },
+        filtered: {
+          mode: 'interactive',
+          uncertain: 'review',
+          reviewTimeoutSeconds: 60,
+          rules: [
+            { pattern: '^(rm|dd|mkfs|shutdown|reboot)\\b', action: 'deny', reason: 'destructive commands are not allowed on the HMI' },
+            { pattern: '^(systemctl (restart|stop)|touch)\\b', action: 'review' },
+            { pattern: '^cat /etc/shadow', action: 'alert' },
+            { pattern: '^(echo|ls|id|true|cat|stty|exit)\\b', action: 'allow' },
+          ],
+        },
       },
       ...over,
-    }) as AssetPolicy;
+    });
   const vault = openVault({ db, audit, clock, site: 'plant-a', masterKey: generateAeadKey() });
   vault.set({ asset: 'hmi-1', account: user.name, kind: 'password', secret: Buffer.from(user.password), actor: 'local:root' });
   const count = (action: string): number => {
@@ -63,7 +75,17 @@ test('SSH broker against a real sshd', { timeout: 120_000 }, async (t) => {
     },
   };
   const recordings = createRecordings({ db, audit, clock, ids: sequentialIds(), site: 'plant-a', dir: join(makeTempDir(t), 'recordings') });
-  const broker = createSshBroker({ credentials: vault, recordings });
+  const reviews: (string | null)[] = [];
+  const broker = createSshBroker({
+    credentials: vault,
+    recordings,
+    requestReview: (_session, line) => {
+      reviews.push(line);
+      // `touch late.txt` is never answered: the broker's timeout (OT clock) denies it.
+      if (line === 'touch late.txt') return new Promise(() => undefined);
+      return Promise.resolve({ decision: line === 'touch approved.txt' ? 'allow' : 'deny', reviewer: 'olga', comment: 'ok' });
+    },
+  });
   const open = (profileName: string, a: AssetPolicy = asset(), ticket: Record<string, unknown> = {}) => {
     const s = makeBrokerSession({ audit, clock, assetName: 'hmi-1', asset: a, profileName, ticket });
     const d = createOperatorDriver();
@@ -104,6 +126,45 @@ test('SSH broker against a real sshd', { timeout: 120_000 }, async (t) => {
     assert.ok(evs.some((e) => e[1] === 'r' && e[2] === '132x50'));
     const played = asciinemaCat(file);
     assert.match(played, /ok-42/);
+  });
+
+  await t.test('interactive filter: denied and timed-out lines never run, allowed and approved ones do; told, audited and recorded', async () => {
+    const home = execFileSync('getent', ['passwd', user.name], { encoding: 'utf8' }).split(':')[5] ?? '';
+    assert.ok(home.length > 1);
+    const { d, ended, events } = open('filtered');
+    d.send(pty);
+    d.send({ type: 'ssh.start', kind: 'shell' });
+    await d.waitFor('ssh.started');
+    d.stream.write('echo keep > kept.txt\r');
+    await d.waitForOutput('$ echo keep > kept.txt');
+    d.stream.write('ls kept.txt\r');
+    await d.waitForOutput(/\rkept\.txt\r\n/);
+    // Typed as "m kept.txt", then Home and "r": the line is `rm kept.txt`.
+    d.stream.write('m kept.txt');
+    d.stream.write('\x1b[H');
+    d.stream.write('r');
+    d.stream.write('\r');
+    await d.waitForOutput('command refused: destructive commands are not allowed on the HMI');
+    d.stream.write('touch approved.txt\r');
+    await d.waitForOutput('approved by olga: ok.');
+    d.stream.write('touch late.txt\r');
+    await d.waitForOutput('"touch late.txt" matches rule 2 (review))...');
+    clock.advance(60_000);
+    await d.waitForOutput('command refused: no OT owner approved it in time');
+    d.stream.write('ls kept.txt approved.txt && echo "still-$((1+1))"\r');
+    await d.waitForOutput('still-2');
+    d.stream.write('exit\r');
+    await ended;
+    // Checked on the target itself.
+    assert.equal(existsSync(join(home, 'kept.txt')), true, 'the denied rm never ran');
+    assert.equal(existsSync(join(home, 'approved.txt')), true, 'the approved line ran');
+    assert.equal(existsSync(join(home, 'late.txt')), false, 'the timed-out line never ran');
+    assert.deepEqual(reviews, ['touch approved.txt', 'touch late.txt']);
+    const deny = events('ssh.command_deny');
+    assert.deepEqual(deny.map((e) => e.details['line']), ['rm kept.txt', 'touch late.txt']);
+    assert.deepEqual(events('ssh.command_review').map((e) => [e.details['decision'], e.details['timedOut'], e.details['reviewer']]), [['allow', false, 'olga'], ['deny', true, null]]);
+    const file = recordings.listUnsent().find((r) => r.id === events('recording.close')[0]?.details['recordingId'])?.file ?? '';
+    assert.match(readFileSync(file, 'utf8'), /command refused: destructive/);
   });
 
   await t.test('exec: stdout, stderr, exit status and eof', async () => {

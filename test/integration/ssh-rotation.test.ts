@@ -50,7 +50,7 @@ test('password rotation against a real sshd', { timeout: 120_000 }, async (t) =>
       port: sshd.port,
       hostKey: sshd.hostKey,
       username: user.name,
-      profiles: { maintenance: { mode: 'record-only', exec: [], sftp: false, supervised: false } },
+      profiles: { maintenance: { mode: 'record-only', exec: [], sftp: false, supervised: false, rules: [], defaultAction: 'deny', uncertain: 'deny', reviewTimeoutSeconds: 120 } },
       rotation: { account: rotator.name, command: 'sudo chpasswd', onCheckIn: false, ...rotation },
       ...over,
     };

@@ -6,6 +6,7 @@ import type { SiteEnrollment } from '../sites/site-enrollment.js';
 import type { OperatorSessions } from '../sessions/operator-sessions.js';
 import type { RecordingLibrary } from '../recording/recording-library.js';
 import type { AuditSearch } from '../audit/audit-search.js';
+import type { CommandReviews } from '../sessions/command-reviews.js';
 
 export interface AccessHttpServices {
   readonly clock: Clock;
@@ -21,6 +22,8 @@ export interface AccessHttpServices {
   readonly recordings?: RecordingLibrary;
   /** Audit search over a site's IT and OT events (absent: no audit API). */
   readonly auditSearch?: AuditSearch;
+  /** Command lines held for review by the sites (absent: no review pages or API). */
+  readonly reviews?: CommandReviews;
   /** The SSH endpoint's host key, shown so operators can pin it (absent when SSH is off). */
   readonly sshHostKey?: { readonly fingerprint: string; readonly publicKey: string };
 }

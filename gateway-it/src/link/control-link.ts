@@ -15,7 +15,7 @@ import type { Clock, TimerHandle } from '../../../shared/src/clock.js';
 import { describeError } from '../../../shared/src/errors.js';
 import type { Logger } from '../../../shared/src/log.js';
 import { decodeFrame, encodeFrame, onlyTypes, socketErrorViolation, type LinkViolation } from '../../../shared/src/link/frame-codec.js';
-import { MAX_CONTROL_FRAME_BYTES, OT_TO_IT, type AuditBatch, type CommandResult, type ItToOtMessage, type OtToItMessage } from '../../../shared/src/link/control-messages.js';
+import { MAX_CONTROL_FRAME_BYTES, OT_TO_IT, type AuditBatch, type CommandResult, type ItToOtMessage, type OtToItMessage, type ReviewClose, type ReviewDecisionMessage, type ReviewRequest } from '../../../shared/src/link/control-messages.js';
 import type { FrameData, FrameInbox } from '../../../shared/src/link/frame-inbox.js';
 import type { CatalogueAsset } from '../../../shared/src/model/asset-catalogue.js';
 import type { OtAuditIngest } from '../audit/ot-audit-ingest.js';
@@ -29,7 +29,15 @@ export const CLOSE_REVOKED = 4003;
 export const CLOSE_TIMEOUT = 4008;
 export const CLOSE_GOING_AWAY = 1001;
 
-const AFTER_HELLO = onlyTypes(OT_TO_IT, 'pong', 'catalogue', 'audit.batch', 'recording.chunk', 'result');
+const AFTER_HELLO = onlyTypes(OT_TO_IT, 'pong', 'catalogue', 'audit.batch', 'recording.chunk', 'review.request', 'review.close', 'result');
+
+/** Where lines held for review by a site's command filter go (gateway-it/src/sessions/command-reviews.ts). */
+export interface ReviewInbox {
+  received(site: string, m: ReviewRequest): void;
+  closed(site: string, m: ReviewClose): void;
+  /** The site's current link closed (not one superseded by a newer): its pending reviews are closed (the site denies them itself). */
+  linkDown(site: string): void;
+}
 
 export interface ControlLinkDeps {
   readonly clock: Clock;
@@ -38,6 +46,8 @@ export interface ControlLinkDeps {
   readonly ingest: OtAuditIngest;
   /** Session recordings shipped by the site (absent: chunks are refused). */
   readonly recordings?: RecordingIngest;
+  /** Lines held for review (absent: each is denied at once). */
+  readonly reviews?: ReviewInbox;
   readonly gateways: SiteGatewayStore;
   readonly updateCatalogue: (site: string, gatewayId: string, assets: readonly CatalogueAsset[]) => boolean;
   readonly heartbeatMs: number;
@@ -112,6 +122,13 @@ export class ControlLink {
     });
   }
 
+  /** Sends an OT owner's review decision; false when the link is not open. */
+  deliverReview(m: ReviewDecisionMessage): boolean {
+    if (!this.isOpen || this.ws.readyState !== this.ws.OPEN) return false;
+    this.send(m);
+    return true;
+  }
+
   close(reason: string, code = 1000): void {
     if (this.closeReason !== undefined || this.finished) return;
     this.closeReason = reason;
@@ -182,6 +199,15 @@ export class ControlLink {
         this.send(r === undefined ? { type: 'recording.reject', sessionId: message.sessionId, problem: 'not_supported', reason: 'this IT gateway does not take recordings' } : r.ingest({ site: peer.site, gatewayId: peer.gatewayId }, message));
         return;
       }
+      case 'review.request': {
+        const r = this.deps.reviews;
+        if (r === undefined) this.send({ type: 'review.decision', reviewId: message.reviewId, decision: 'deny', reviewer: 'airlock-it', comment: 'this IT gateway takes no reviews' });
+        else r.received(this.site, message);
+        return;
+      }
+      case 'review.close':
+        this.deps.reviews?.closed(this.site, message);
+        return;
       case 'result': {
         const p = this.pending.get(message.id);
         if (p === undefined) return;

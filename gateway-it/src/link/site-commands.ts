@@ -7,6 +7,7 @@
 import { AirlockError } from '../../../shared/src/errors.js';
 import type { SignedTicket } from '../../../shared/src/model/session-ticket.js';
 import type { SessionStream } from '../../../shared/src/link/session-channel.js';
+import type { ReviewDecisionMessage } from '../../../shared/src/link/control-messages.js';
 
 export interface SiteCommands {
   /** Tells the site to refuse new sessions and end live ones (on=true), or lifts the IT-side lockdown. */
@@ -20,6 +21,8 @@ export interface SiteCommands {
    * once the OT gateway has verified the ticket and dialled the data connection.
    */
   openSession(site: string, ticket: SignedTicket): Promise<SessionStream>;
+  /** Hands an OT owner's decision on a held command line to the site; false when it is not connected. */
+  sendReviewDecision?(site: string, decision: ReviewDecisionMessage): boolean;
 }
 
 /**

@@ -17,6 +17,7 @@ import type { Clock, TimerHandle } from '../../../shared/src/clock.js';
 import { AirlockError } from '../../../shared/src/errors.js';
 import type { Logger } from '../../../shared/src/log.js';
 import type { SignedTicket } from '../../../shared/src/model/session-ticket.js';
+import type { ReviewDecisionMessage } from '../../../shared/src/link/control-messages.js';
 import { encodeFrame, socketErrorViolation, type LinkViolation } from '../../../shared/src/link/frame-codec.js';
 import type { FrameInbox } from '../../../shared/src/link/frame-inbox.js';
 import { SessionChannel, type SessionStream } from '../../../shared/src/link/session-channel.js';
@@ -129,6 +130,11 @@ export class SiteLinks implements SiteLinkStates, SiteCommands {
     return (await this.command(site, { type: 'session.end', sessionId, reason })) === true;
   }
 
+  sendReviewDecision(site: string, decision: ReviewDecisionMessage): boolean {
+    const link = this.links.get(site);
+    return link?.isOpen === true && link.deliverReview(decision);
+  }
+
   openSession(site: string, ticket: SignedTicket): Promise<SessionStream> {
     const link = this.links.get(site);
     if (link?.isOpen !== true) return Promise.reject(new AirlockError('unavailable', 'link.site_offline', `site ${site} is not connected`));
@@ -184,7 +190,12 @@ export class SiteLinks implements SiteLinkStates, SiteCommands {
   }
 
   private controlClosed(link: ControlLink, reason: string): void {
-    if (this.links.get(link.site) === link) this.links.delete(link.site);
+    if (this.links.get(link.site) === link) {
+      this.links.delete(link.site);
+      // Lines held over this link were denied by the site when it went; a superseded link's close
+      // must not touch those held over its successor.
+      this.deps.control.reviews?.linkDown(link.site);
+    }
     this.lastOffsets.set(link.site, link.clockOffsetMs);
     this.deps.log.info('site link closed', { site: link.site, reason });
   }

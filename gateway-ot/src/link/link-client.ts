@@ -25,6 +25,7 @@ import type { FrameData } from '../../../shared/src/link/frame-inbox.js';
 import type { SessionChannel } from '../../../shared/src/link/session-channel.js';
 import type { AuditOutbox } from '../audit/audit-outbox.js';
 import type { RecordingShipper } from './recording-shipper.js';
+import type { ReviewRequests } from './review-requests.js';
 import type { EnrollmentRecord } from '../store/enrollment-store.js';
 import { Backoff } from './backoff.js';
 import { dialDataConnection } from './data-dialer.js';
@@ -53,6 +54,8 @@ export interface LinkClientDeps {
   readonly outbox: AuditOutbox;
   /** Ships session recordings beside the audit batches (absent: recordings stay here). */
   readonly recordings?: RecordingShipper;
+  /** Lines the SSH command filter holds for an OT owner's review (absent: review decisions are ignored). */
+  readonly reviews?: ReviewRequests;
   readonly commands: LinkCommandHandler;
   readonly reconnectInitialMs: number;
   readonly reconnectMaxMs: number;
@@ -64,7 +67,7 @@ export interface LinkClientDeps {
 /** A link that stayed up this long resets the backoff; shorter ones keep backing off. */
 const STABLE_LINK_MS = 10_000;
 const WELCOME_ONLY = onlyTypes(IT_TO_OT, 'welcome');
-const AFTER_WELCOME = onlyTypes(IT_TO_OT, 'ping', 'open', 'session.end', 'grant.end', 'lockdown', 'audit.ack', 'audit.reject', 'recording.ack', 'recording.reject');
+const AFTER_WELCOME = onlyTypes(IT_TO_OT, 'ping', 'open', 'session.end', 'grant.end', 'lockdown', 'audit.ack', 'audit.reject', 'recording.ack', 'recording.reject', 'review.decision');
 
 interface Connection {
   readonly ws: WebSocket;
@@ -185,6 +188,7 @@ export class LinkClient {
     const c: Connection = { ws, welcome, since: deps.clock.now(), lastHeard: deps.clock.now(), inFlight: false, shippingStopped: false, closeReason: undefined };
     this.current = c;
     this.deps.recordings?.reset();
+    this.deps.reviews?.connected((m) => this.send(c, m));
     this.stateValue = 'online';
     this.lastMismatch = undefined;
     deps.log.info('link up', { site: welcome.site, gatewayId: welcome.gatewayId, itHead: welcome.auditHead.seq });
@@ -215,6 +219,8 @@ export class LinkClient {
     } finally {
       watchdog.cancel();
       if (this.current === c) this.current = undefined;
+      // Lines held for review are denied as soon as the link that carried them is gone.
+      deps.reviews?.disconnected();
     }
   }
 
@@ -267,6 +273,9 @@ export class LinkClient {
       case 'recording.reject':
         deps.recordings?.answered(m);
         this.pump();
+        return;
+      case 'review.decision':
+        deps.reviews?.decided(m);
         return;
       default: {
         const never: never = m;

@@ -35,6 +35,7 @@ const commandId = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 const reason = z.string().min(1).max(500);
 export const sessionIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected a session id: letters, digits, "_", "-" (max 64)');
 const version = z.string().min(1).max(32);
+const reviewId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected a review id: letters, digits, "_", "-" (max 64)');
 
 export const chainHeadSchema = z.strictObject({ seq: z.number().int().nonnegative(), hash: hex64 });
 export type ChainHead = z.output<typeof chainHeadSchema>;
@@ -85,6 +86,19 @@ export const recordingAckSchema = z.strictObject({ type: z.literal('recording.ac
 /** The IT side refused the recording for good (its hash or size does not match, another site's session): stop shipping it. */
 export const recordingRejectSchema = z.strictObject({ type: z.literal('recording.reject'), sessionId: sessionIdSchema, problem: z.string().min(1).max(64), reason });
 
+/**
+ * Command review, IT answer: an OT owner of the site decided on a held line (`reviewer` is the
+ * owner's account name, `comment` theirs). The OT side passes or clears the line; a decision for a
+ * review it no longer holds (timed out, session ended) is ignored there.
+ */
+export const reviewDecisionSchema = z.strictObject({
+  type: z.literal('review.decision'),
+  reviewId,
+  decision: z.enum(['allow', 'deny']),
+  reviewer: z.string().min(1).max(128),
+  comment: z.string().min(1).max(500),
+});
+
 // ---- OT -> IT after the welcome ----
 export const pongSchema = z.strictObject({ type: z.literal('pong'), id: commandId, itTime: epochMs, otTime: epochMs });
 export const catalogueSchema = z.strictObject({ type: z.literal('catalogue'), assets: assetCatalogueSchema });
@@ -110,6 +124,23 @@ export const recordingChunkSchema = z.strictObject({
   data: z.base64().max((MAX_RECORDING_CHUNK_BYTES / 3) * 4 + 4),
   final: z.strictObject({ size: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER), sha256: hex64 }).nullable(),
 });
+/** Largest held line shown to a reviewer (longer lines are cut, and said to be). */
+export const MAX_REVIEW_LINE_CHARS = 4096;
+/**
+ * Command review, OT side: the SSH command filter holds a line of a live session until an OT owner
+ * decides (`line` null when it must not be shown: typed at a password prompt). `expiresAt` is when
+ * the OT gateway denies it by its own clock.
+ */
+export const reviewRequestSchema = z.strictObject({
+  type: z.literal('review.request'),
+  reviewId,
+  sessionId: sessionIdSchema,
+  line: z.string().max(MAX_REVIEW_LINE_CHARS).nullable(),
+  why: z.string().min(1).max(500),
+  expiresAt: epochMs,
+});
+/** Command review, OT side: the site stopped holding the line without a decision (its timeout, or the session ended). */
+export const reviewCloseSchema = z.strictObject({ type: z.literal('review.close'), reviewId, reason: z.enum(['timeout', 'session_ended']) });
 export const resultSchema = z.union([
   z.strictObject({ type: z.literal('result'), id: commandId, ok: z.literal(true) }),
   z.strictObject({ type: z.literal('result'), id: commandId, ok: z.literal(false), code: z.string().min(1).max(64), reason }),
@@ -129,6 +160,7 @@ export const IT_TO_OT = {
   'audit.reject': auditRejectSchema,
   'recording.ack': recordingAckSchema,
   'recording.reject': recordingRejectSchema,
+  'review.decision': reviewDecisionSchema,
 } as const;
 
 /** Every message the OT side may send, by type. */
@@ -138,6 +170,8 @@ export const OT_TO_IT = {
   catalogue: catalogueSchema,
   'audit.batch': auditBatchSchema,
   'recording.chunk': recordingChunkSchema,
+  'review.request': reviewRequestSchema,
+  'review.close': reviewCloseSchema,
   result: resultSchema,
 } as const;
 
@@ -152,3 +186,6 @@ export type CommandResult = z.output<typeof resultSchema>;
 export type RecordingChunk = z.output<typeof recordingChunkSchema>;
 export type RecordingAck = z.output<typeof recordingAckSchema>;
 export type RecordingReject = z.output<typeof recordingRejectSchema>;
+export type ReviewRequest = z.output<typeof reviewRequestSchema>;
+export type ReviewClose = z.output<typeof reviewCloseSchema>;
+export type ReviewDecisionMessage = z.output<typeof reviewDecisionSchema>;

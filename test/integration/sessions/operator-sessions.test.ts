@@ -6,38 +6,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PassThrough } from 'node:stream';
 import { AirlockError } from '../../../shared/src/errors.js';
-import type { SessionStream } from '../../../gateway-it/src/link/site-commands.js';
+import { fakeStream } from '../../helpers/fake-session-stream.js';
 import { useCrypto } from '../../helpers/crypto.js';
 import { startHarness } from '../../helpers/it-harness.js';
 import { seedPlant, type Plant } from '../access/plant-fixture.js';
 
 useCrypto();
-
-/** A session stream the test holds the other end of (what the OT side would be). */
-function fakeStream(sessionId: string): SessionStream & { readonly closeReasons: string[] } {
-  const listeners: ((r: string) => void)[] = [];
-  const closeReasons: string[] = [];
-  let closed: string | undefined;
-  return {
-    sessionId,
-    stream: new PassThrough(),
-    closeReasons,
-    sendControl: () => undefined,
-    onControl: () => undefined,
-    onClose: (l) => (closed === undefined ? listeners.push(l) : l(closed)),
-    close(reason) {
-      closeReasons.push(reason);
-      if (closed !== undefined) return;
-      closed = reason;
-      for (const l of listeners.splice(0)) l(reason);
-    },
-    get isClosed() {
-      return closed !== undefined;
-    },
-  };
-}
 
 async function grantFor(p: Plant): Promise<string> {
   const { h } = p;

@@ -10,11 +10,12 @@ import { authOperations } from './auth-api.js';
 import { sitesOperations } from './sites-api.js';
 import { sshKeyOperations } from './ssh-keys-api.js';
 import { supervisionOperations } from './supervision-api.js';
+import { reviewOperations } from './reviews-api.js';
 
 export const API_PREFIX = '/api/v1';
 
 export function apiOperations(s: AccessHttpServices): ApiOperation[] {
-  return [...authOperations(s), ...accessOperations(s), ...sitesOperations(s), ...adminOperations(s), ...sshKeyOperations(s), ...supervisionOperations(s)];
+  return [...authOperations(s), ...accessOperations(s), ...sitesOperations(s), ...adminOperations(s), ...sshKeyOperations(s), ...supervisionOperations(s), ...reviewOperations(s)];
 }
 
 export function apiRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVariables }> {

@@ -39,6 +39,7 @@ export function Layout(props: PageFrame & { title: string; children?: Child }) {
               {(has(u, 'engineer') || has(u, 'vendor')) && <a href="/requests/new">Request access</a>}
               {u.canBreakGlass && <a href="/break-glass">Break-glass</a>}
               {has(u, 'ot-owner') && <a href="/inbox">Inbox</a>}
+              {has(u, 'ot-owner') && <a href="/reviews">Reviews</a>}
               <a href="/sites">Sites</a>
               {has(u, 'admin') && <a href="/admin/users">Users</a>}
               {has(u, 'admin') && <a href="/admin/sites">Site admin</a>}

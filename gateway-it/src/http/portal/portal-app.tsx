@@ -18,6 +18,7 @@ import { viewer } from './portal-context.js';
 import { siteRoutes } from './site-routes.js';
 import { sshKeyRoutes } from './ssh-key-routes.js';
 import { PORTAL_CSS, PORTAL_JS } from './static-assets.js';
+import { reviewRoutes } from './review-routes.js';
 import { recordingRoutes, terminalFileRoutes, terminalRoutes, TERMINAL_PUBLIC_ROUTES } from './terminal-routes.js';
 
 /** Paths the portal serves without a session (the route-walk test checks this list). */
@@ -51,6 +52,7 @@ export function portalApps(s: AccessHttpServices, log: Logger): Hono<{ Variables
   const apps = [loginRoutes(s), accessRoutes(s), siteRoutes(s), adminRoutes(s), sshKeyRoutes(s)];
   if (s.sessions !== undefined) apps.push(terminalRoutes(s, s.sessions));
   if (s.recordings !== undefined) apps.push(recordingRoutes(s, s.recordings));
+  if (s.reviews !== undefined) apps.push(reviewRoutes(s, s.reviews));
   for (const a of apps) a.onError(onError);
   const files = new Hono<{ Variables: HttpVariables }>();
   files.get('/static/portal.css', (c) => c.body(PORTAL_CSS, 200, { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'public, max-age=3600' }));

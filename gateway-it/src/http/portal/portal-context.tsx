@@ -42,6 +42,7 @@ export const NOTICES: Readonly<Record<string, string>> = {
   'session-ended': 'Session ended; the site has been told to close it.',
   'ssh-key-added': 'SSH key added.',
   'ssh-key-removed': 'SSH key removed.',
+  'review-decided': 'Decision recorded and sent to the site.',
 };
 
 export function viewer(c: PortalContext, s: AccessHttpServices): Viewer {

@@ -21,6 +21,8 @@ import { scheduleDeadline } from '../../sessions/session-deadline.js';
 import type { CredentialLease, CredentialSource } from '../../vault/credential-lease.js';
 import type { Recordings, SessionRecorder } from '../../recording/recordings.js';
 import { decideExec } from './filter/exec-allow-list.js';
+import { InteractiveFilter, type ReviewVerdict } from './filter/interactive-filter.js';
+import { decideLine } from './filter/line-rules.js';
 import { parseHostKeyPin } from './host-key-pin.js';
 import type { SshAssetPolicy, SshProfile } from './ssh-policy.js';
 import { openTargetChannel, relayChannel, type RelayHooks, type TargetChannel } from './ssh-relay.js';
@@ -35,6 +37,12 @@ export interface SshBrokerDeps {
   readonly recordings: Recordings;
   /** How long the IT side has to send `ssh.start` (session clock). Default 30 s. */
   readonly startTimeoutMs?: number;
+  /**
+   * Asks an OT owner to approve a held line (`line` null when it must not be shown); the broker
+   * denies it itself after `timeoutMs` (OT clock), whatever this does. Without it, every line held
+   * for review is denied.
+   */
+  readonly requestReview?: (session: BrokerSession, line: string | null, why: string, timeoutMs: number) => Promise<ReviewVerdict>;
   /** SSH handshake timeout towards the target (real time). Default 15 s. */
   readonly targetReadyTimeoutMs?: number;
 }
@@ -123,6 +131,8 @@ class SshBrokerSession {
     const start = this.start;
     if (this.ended || start === undefined) return;
     const command = this.checkProfile(profile, start);
+    if (start.kind === 'exec' && profile.mode === 'interactive') await this.checkExecLine(profile, start.command);
+    if (this.ended) return;
     if (profile.supervised && this.supervisor === undefined) {
       this.notice('This session starts when a supervisor is watching. Waiting...');
       await new Promise<void>((resolve) => (this.supervisorWaiter = resolve));
@@ -153,6 +163,56 @@ class SshBrokerSession {
       throw new AirlockError('access_denied', 'ssh.command_denied', `command refused: ${decision.reason}`);
     }
     return decision.command;
+  }
+
+  /** In interactive mode an exec command is one line, decided by the same rules (review waits). */
+  private async checkExecLine(profile: SshProfile, command: string): Promise<void> {
+    const d = decideLine(command, profile.rules, profile.defaultAction);
+    const audit = this.session.audit.bind(this.session);
+    const target = this.session.assetName;
+    const denied = (reason: string): never => {
+      audit({ action: 'ssh.command_deny', target, outcome: 'denied', details: { mode: 'interactive', kind: 'exec', command, reason } });
+      throw new AirlockError('access_denied', 'ssh.command_denied', `command refused: ${reason}`);
+    };
+    switch (d.action) {
+      case 'allow':
+        return;
+      case 'alert':
+        audit({ action: 'ssh.command_alert', target, outcome: 'success', details: { kind: 'exec', command, rule: d.rule } });
+        return;
+      case 'deny':
+        return denied(d.reason);
+      case 'review': {
+        this.notice(`waiting for an OT owner to approve this command (${d.reason})...`);
+        const v = await this.review(command, d.reason, profile.reviewTimeoutSeconds * 1000);
+        audit({ action: 'ssh.command_review', target, outcome: v.decision === 'allow' ? 'success' : 'denied', details: { kind: 'exec', command, decision: v.decision, reviewer: v.reviewer ?? null, comment: v.comment ?? null } });
+        if (v.decision !== 'allow') denied(v.reviewer === undefined ? 'no OT owner approved it' : `refused by ${v.reviewer}: ${v.comment ?? ''}`);
+        return;
+      }
+      default: {
+        const never: never = d.action;
+        return never;
+      }
+    }
+  }
+
+  private review(line: string | null, why: string, timeoutMs: number): Promise<ReviewVerdict> {
+    const ask = this.deps.requestReview;
+    const deny: ReviewVerdict = { decision: 'deny' };
+    if (ask === undefined) return Promise.resolve(deny);
+    return new Promise((resolve) => {
+      const timer = this.session.clock.setTimeout(() => resolve(deny), timeoutMs);
+      ask(this.session, line, why, timeoutMs).then(
+        (v) => {
+          timer.cancel();
+          resolve(v);
+        },
+        () => {
+          timer.cancel();
+          resolve(deny);
+        },
+      );
+    });
   }
 
   private async open(asset: SshAssetPolicy, start: StartMessage, command: string | undefined): Promise<void> {
@@ -218,6 +278,7 @@ class SshBrokerSession {
       log: session.log,
     };
     const rec = this.recorder;
+    const profile = asset.profiles[session.profileName];
     if (rec !== undefined) {
       hooks.onOutput = (d) => rec.output(d);
       hooks.onStderr = (d) => rec.output(d);
@@ -225,6 +286,24 @@ class SshBrokerSession {
         rec.input(d);
         forward(d);
       };
+    }
+    if (rec !== undefined && profile?.mode === 'interactive' && start.kind === 'shell') {
+      const filter = new InteractiveFilter({
+        rules: profile.rules,
+        defaultAction: profile.defaultAction,
+        uncertain: profile.uncertain,
+        reviewTimeoutMs: profile.reviewTimeoutSeconds * 1000,
+        clock: session.clock,
+        requestReview: (line, why) => this.deps.requestReview?.(session, line, why, profile.reviewTimeoutSeconds * 1000) ?? Promise.resolve({ decision: 'deny' }),
+        audit: (action, outcome, details) => session.audit({ action, target: session.assetName, outcome, details }),
+        notify: (text) => this.notice(text),
+        recordInput: (text) => rec.input(text),
+      });
+      hooks.onOutput = (d) => {
+        filter.output(d);
+        rec.output(d);
+      };
+      hooks.onInput = (d, forward) => filter.input(d, forward);
     }
     relayChannel(target, this.channel.stream, hooks);
     for (const m of this.pending.splice(0)) this.apply(m);

@@ -4,6 +4,28 @@
  * account lives in the vault, never here.
  */
 import { z } from 'zod';
+import { LINE_ACTIONS } from './filter/line-rules.js';
+
+const regexSchema = z
+  .string()
+  .min(1)
+  .max(1024)
+  .refine((p) => {
+    try {
+      new RegExp(p);
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'expected a valid JavaScript regular expression');
+
+/** One interactive rule: the first whose pattern matches a command of the line decides. */
+const lineRuleSchema = z.strictObject({
+  pattern: regexSchema,
+  action: z.enum(LINE_ACTIONS),
+  /** Shown to the operator when the rule refuses a line. */
+  reason: z.string().max(200).optional(),
+});
 
 export const SSH_MODES = ['exec-only', 'interactive', 'record-only'] as const;
 
@@ -20,6 +42,14 @@ export const sshProfileSchema = z.strictObject({
   sftp: z.boolean().default(false),
   /** For vendors: the session reaches the target only once a supervisor is watching. */
   supervised: z.boolean().default(false),
+  /** interactive: ordered rules applied to each command of each line (and to exec commands). */
+  rules: z.array(lineRuleSchema).max(256).default([]),
+  /** interactive: what a command no rule matches gets. */
+  defaultAction: z.enum(LINE_ACTIONS).default('deny'),
+  /** interactive: what a line that cannot be known gets (Tab, history, multi-line paste, echo off, full-screen). */
+  uncertain: z.enum(['review', 'deny']).default('deny'),
+  /** interactive: how long a line waits for an OT owner's approval before it is denied. */
+  reviewTimeoutSeconds: z.number().int().min(5).max(3600).default(120),
 });
 
 /** The commands a rotation account may run to set a password; the new password goes to its stdin, never argv. */

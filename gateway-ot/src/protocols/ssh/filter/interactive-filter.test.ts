@@ -1,0 +1,144 @@
+/**
+ * The interactive filter's table: keys as an operator's terminal sends them, and what reaches the
+ * target (Enter, or Ctrl-E Ctrl-U instead: the line is cleared). The same table is in docs/ssh-command-filter.md, including
+ * the lines this mode cannot catch (marked "not caught").
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { FakeClock } from '../../../../../shared/src/clock.js';
+import { InteractiveFilter, type FilterAuditAction, type ReviewDecision } from './interactive-filter.js';
+import type { LineAction, LineRule } from './line-rules.js';
+
+const RULES: LineRule[] = [
+  { pattern: '^(rm|dd|mkfs|shutdown|reboot)\\b', action: 'deny', reason: 'destructive' },
+  { pattern: '^systemctl (restart|stop)\\b', action: 'review' },
+  { pattern: '^cat /etc/shadow', action: 'alert' },
+  { pattern: '^(echo|ls|id|cat|systemctl status|cd|true)\\b', action: 'allow' },
+];
+
+type Outcome = 'runs' | 'refused' | 'runs after review' | 'refused after review';
+
+interface Run {
+  outcome: Outcome;
+  forwarded: string;
+  audits: { action: FilterAuditAction; details: Record<string, unknown> }[];
+  notices: string[];
+  recorded: string;
+  reviewed: (string | null)[];
+}
+
+async function type(keys: readonly string[], opts: { defaultAction?: LineAction; uncertain?: 'review' | 'deny'; review?: ReviewDecision | 'never'; output?: string } = {}): Promise<Run> {
+  const clock = new FakeClock();
+  const run: Run = { outcome: 'runs', forwarded: '', audits: [], notices: [], recorded: '', reviewed: [] };
+  const f = new InteractiveFilter({
+    rules: RULES,
+    defaultAction: opts.defaultAction ?? 'deny',
+    uncertain: opts.uncertain ?? 'review',
+    reviewTimeoutMs: 60_000,
+    clock,
+    requestReview: (line) => {
+      run.reviewed.push(line);
+      if (opts.review === 'never') return new Promise(() => undefined);
+      return Promise.resolve({ decision: opts.review ?? 'deny', reviewer: 'olga', comment: 'checked' });
+    },
+    audit: (action, _outcome, details) => run.audits.push({ action, details }),
+    notify: (t) => run.notices.push(t),
+    recordInput: (t) => (run.recorded += t),
+  });
+  if (opts.output !== undefined) f.output(Buffer.from(opts.output));
+  for (const k of keys) f.input(Buffer.from(k), (d) => (run.forwarded += d.toString()));
+  await new Promise((r) => setImmediate(r));
+  if (opts.review === 'never') clock.advance(60_000);
+  const reviewed = run.reviewed.length > 0;
+  const entered = /[\r\n]/.test(run.forwarded);
+  run.outcome = entered ? (reviewed ? 'runs after review' : 'runs') : reviewed ? 'refused after review' : 'refused';
+  assert.equal(entered || run.forwarded.includes('\x05\x15'), true, 'every line either runs or is cleared with Ctrl-E Ctrl-U');
+  return run;
+}
+
+const LEFT = '\x1b[D';
+const HOME = '\x1b[H';
+
+test('the interactive filter table (default deny, uncertain lines held for review)', async () => {
+  const table: [string, string[], Outcome][] = [
+    ['plain allowed', ['ls -l\r'], 'runs'],
+    ['plain denied', ['rm -rf /opt/hmi\r'], 'refused'],
+    ['typed key by key', [...'id', '\r'], 'runs'],
+    ['quoted command name', ["'r'm -rf /\r"], 'refused'],
+    ['backslash in the name', ['r\\m -rf /\r'], 'refused'],
+    ['built with Backspace', ['lsx\x7f\x7f\x7f', 'rm x\r'], 'refused'],
+    ['edited into rm with Home', ['m -rf /', HOME, 'r\r'], 'refused'],
+    ['edited with left arrows', ['r -rf /', LEFT, LEFT, LEFT, LEFT, LEFT, LEFT, 'm\r'], 'refused'],
+    ['Ctrl-U clears, then allowed', ['rm -rf /', '\x15', 'ls\r'], 'runs'],
+    ['Ctrl-W removes a word', ['ls rm', '\x17', '\r'], 'runs'],
+    ['Ctrl-C drops the line', ['rm -rf /\x03', 'ls\r'], 'runs'],
+    ['chained with ;', ['ls; rm -rf /\r'], 'refused'],
+    ['chained with &&', ['true && rm -rf /\r'], 'refused'],
+    ['chained with ||', ['false || ls\r'], 'refused'],
+    ['piped', ['cat /etc/hosts | dd of=/dev/sda\r'], 'refused'],
+    ['in $( )', ['echo $(rm -rf /)\r'], 'refused'],
+    ['in backquotes', ['echo `reboot`\r'], 'refused'],
+    ['in "$( )"', ['echo "$(shutdown now)"\r'], 'refused'],
+    ['arithmetic $(( )) is not a command', ['echo "n-$((1+1))" $((2*3))\r'], 'runs'],
+    ['a command inside $(( ))', ['echo $(( $(reboot) + 1 ))\r'], 'refused'],
+    ['backgrounded', ['ls & reboot\r'], 'refused'],
+    ['no rule matches', ['python3 -c 1\r'], 'refused'],
+    ['alert rule: runs, alerted', ['cat /etc/shadow\r'], 'runs'],
+    ['review rule, refused by the owner', ['systemctl restart hmi\r'], 'refused after review'],
+    ['Tab completion: uncertain', ['sys\t', ' restart\r'], 'refused after review'],
+    ['history (up arrow): uncertain', ['\x1b[A\r'], 'refused after review'],
+    ['Ctrl-R search: uncertain', ['\x12rm\r'], 'refused after review'],
+    ['multi-line paste: uncertain', ['ls\rrm -rf /\r'], 'refused after review'],
+    ['bracketed multi-line paste', ['\x1b[200~ls\nid\n\x1b[201~'], 'refused after review'],
+    ['bracketed one-line paste is typing', ['\x1b[200~ls -l\x1b[201~', '\r'], 'runs'],
+  ];
+  for (const [name, keys, expected] of table) {
+    const r = await type(keys);
+    assert.equal(r.outcome, expected, `${name}: ${JSON.stringify(keys)}`);
+    if (expected === 'refused') {
+      assert.ok(r.notices.some((n) => n.startsWith('command refused')), `${name}: the operator is told`);
+      assert.ok(r.audits.some((a) => a.action === 'ssh.command_deny'), `${name}: audited`);
+    }
+  }
+  assert.ok((await type(['cat /etc/shadow\r'])).audits.some((a) => a.action === 'ssh.command_alert'));
+});
+
+test('review: approved lines run, silence times out as a denial', async () => {
+  const ok = await type(['systemctl restart hmi\r', 'ls\r'], { review: 'allow' });
+  assert.equal(ok.outcome, 'runs after review');
+  assert.deepEqual(ok.reviewed, ['systemctl restart hmi']);
+  assert.equal(ok.forwarded, 'systemctl restart hmi\rls\r', 'keys typed while held wait for the decision, in order');
+  const late = await type(['systemctl stop hmi\r'], { review: 'never' });
+  assert.equal(late.outcome, 'refused after review');
+  assert.ok(late.notices.some((n) => /in time/.test(n)));
+});
+
+test('uncertain lines: denied outright when the profile says so', async () => {
+  const r = await type(['sys\t\r'], { uncertain: 'deny' });
+  assert.equal(r.outcome, 'refused');
+  assert.deepEqual(r.reviewed, []);
+});
+
+test('password prompts and full-screen programs', async () => {
+  const pw = await type(['S3cret!\r'], { output: '[sudo] password for operator: ', review: 'allow' });
+  assert.equal(pw.outcome, 'runs after review');
+  assert.deepEqual(pw.reviewed, [null], 'the reviewer never sees what was typed at a password prompt');
+  assert.equal(pw.recorded.includes('S3cret'), false, 'nor does the recording');
+  assert.equal(JSON.stringify(pw.audits).includes('S3cret'), false, 'nor the audit');
+  const vim = await type([':wq\r'], { output: '\x1b[?1049h\x1b[1;1H~', uncertain: 'deny' });
+  assert.equal(vim.outcome, 'refused');
+});
+
+test('what interactive mode cannot catch (documented; exec-only is the strict mode)', async () => {
+  // With a permissive default (allow unless a rule denies), indirection hides the command:
+  for (const keys of [
+    ['eval "$(echo cm0gLXJmIC8= | base64 -d)"\r'], // the command is built at run time
+    ["alias ll='rm -rf'\r"], // then `ll /` later runs rm
+    ["echo 'rm -rf /' > x.sh\r"], // then `sh x.sh`
+    ['find / -delete\r'], // a different program doing the same harm
+  ]) {
+    assert.equal((await type(keys, { defaultAction: 'allow' })).outcome, 'runs', JSON.stringify(keys));
+  }
+  // A default of deny (an allow-list) closes most of these: eval, alias, sh, find match no allow rule.
+  assert.equal((await type(['eval "$(echo cm0gLXJmIC8= | base64 -d)"\r'])).outcome, 'refused');
+});

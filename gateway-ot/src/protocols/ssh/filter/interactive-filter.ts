@@ -1,0 +1,187 @@
+/**
+ * The interactive tier of the command filter, between the operator's keys and the target's pty.
+ * Keys pass through at once (the target echoes them and does the real editing) except Enter: the
+ * line it would submit is reconstructed (line-editor.ts) and decided (line-rules.ts) first.
+ * Allowed lines get their Enter; `alert` lines too, with an alert event; `review` lines wait for an
+ * OT owner (the injected `requestReview`, with a timeout that denies); denied lines get Ctrl-E
+ * Ctrl-U instead of Enter (see CLEAR_LINE for why not Ctrl-C). The operator is told why in the
+ * terminal, and the event is audited.
+ *
+ * Lines that cannot be known (Tab completion, history recall, several lines pasted at once, typing
+ * into a full-screen program on the alternate screen, or at a password prompt where echo is off)
+ * are decided by the profile: held for review or denied. At a password prompt the typed text is
+ * never recorded, audited or shown to a reviewer.
+ *
+ * Best-effort against a determined user (see docs/ssh-command-filter.md); exec-only is the strict mode.
+ */
+import type { Clock } from '../../../../../shared/src/clock.js';
+import { StringDecoder } from 'node:string_decoder';
+import { LineEditor, type EditorSegment } from './line-editor.js';
+import { decideLine, type LineAction, type LineRule } from './line-rules.js';
+
+export type ReviewDecision = 'allow' | 'deny';
+/** An OT owner's answer; `reviewer` and `comment` are absent when no one decided (unreachable, failed). */
+export interface ReviewVerdict {
+  readonly decision: ReviewDecision;
+  readonly reviewer?: string;
+  readonly comment?: string;
+}
+export type FilterAuditAction = 'ssh.command' | 'ssh.command_deny' | 'ssh.command_review' | 'ssh.command_alert';
+
+export interface InteractiveFilterOptions {
+  readonly rules: readonly LineRule[];
+  readonly defaultAction: LineAction;
+  /** What happens to a line that cannot be known. */
+  readonly uncertain: 'review' | 'deny';
+  readonly reviewTimeoutMs: number;
+  readonly clock: Clock;
+  /** Asks an OT owner; `line` is null when it must not be shown (typed at a password prompt). */
+  requestReview(line: string | null, why: string): Promise<ReviewVerdict>;
+  audit(action: FilterAuditAction, outcome: 'success' | 'denied', details: Record<string, unknown>): void;
+  /** A notice to the operator, written into the terminal output (and so recorded). */
+  notify(text: string): void;
+  /** Operator input as it may be recorded (never what is typed at a password prompt). */
+  recordInput(text: string): void;
+}
+
+const ALT_SCREEN_ON = /\x1b\[\?(1049|1047|47)h/;
+const ALT_SCREEN_OFF = /\x1b\[\?(1049|1047|47)l/;
+const SECRET_PROMPT = /(password|passphrase|passcode|pin)[^\n:]{0,40}:\s*$/i;
+/**
+ * What replaces the Enter of a refused line: Ctrl-E (end of line) then Ctrl-U (kill to the start).
+ * Ctrl-U alone kills only what is left of the cursor in readline, so the rest of the line would
+ * stay and join the next one; with Ctrl-E first the whole line goes. Without line editing (the tty
+ * in canonical mode: sh, dash, `read`) Ctrl-U is the VKILL character and kills the whole line,
+ * the ^E with it. Not Ctrl-C: it sends SIGINT to the foreground process group, so a line typed into
+ * a running program (a `read` prompt, a REPL) would also interrupt that program; and against
+ * bash 5 with keys typed ahead (test/integration/ssh-broker.test.ts) it left a key of the refused
+ * line in readline's input, where it joined the next command. Where Ctrl-E/Ctrl-U mean something
+ * else (vi-mode command state, full-screen programs) the line is uncertain in the first place.
+ */
+const CLEAR_LINE = Buffer.from([0x05, 0x15]);
+
+export class InteractiveFilter {
+  private readonly editor = new LineEditor();
+  private readonly decoder = new StringDecoder('utf8');
+  private readonly queue: { text: string; forward: (d: Buffer) => void }[] = [];
+  private holding = false;
+  private altScreen = false;
+  private secretPrompt = false;
+  private lastOutputLine = '';
+
+  constructor(private readonly o: InteractiveFilterOptions) {}
+
+  /** Target output, watched for the alternate screen and password prompts. */
+  output(data: Buffer): void {
+    const text = data.toString('utf8');
+    const on = text.search(ALT_SCREEN_ON);
+    const off = text.search(ALT_SCREEN_OFF);
+    if (on >= 0 || off >= 0) this.altScreen = on > off;
+    const nl = Math.max(text.lastIndexOf('\n'), text.lastIndexOf('\r'));
+    this.lastOutputLine = nl >= 0 ? text.slice(nl + 1) : (this.lastOutputLine + text).slice(-200);
+    this.secretPrompt = SECRET_PROMPT.test(this.lastOutputLine);
+  }
+
+  input(data: Buffer, forward: (d: Buffer) => void): void {
+    const text = this.decoder.write(data);
+    if (text.length === 0) return;
+    this.queue.push({ text, forward });
+    if (!this.holding) this.drain();
+  }
+
+  private drain(): void {
+    while (!this.holding) {
+      const next = this.queue.shift();
+      if (next === undefined) return;
+      const segments = this.editor.feed(next.text);
+      this.run(segments, 0, next.forward);
+    }
+  }
+
+  /** Processes segments in order; stops (holding) at a line that waits for review, resumes after. */
+  private run(segments: readonly EditorSegment[], from: number, forward: (d: Buffer) => void): void {
+    for (let i = from; i < segments.length; i++) {
+      const s = segments[i];
+      if (s === undefined) continue;
+      const secret = this.secretPrompt;
+      if (s.kind === 'pass') {
+        if (this.altScreen) this.editor.markUncertain('a full-screen program (alternate screen)');
+        if (secret) this.editor.markUncertain('typed at a password prompt (echo off)');
+        if (!secret) this.o.recordInput(s.text);
+        forward(Buffer.from(s.text, 'utf8'));
+        continue;
+      }
+      const line = s.kind === 'enter' ? s.line : s.text;
+      const why = s.kind === 'paste' ? s.uncertain : secret ? 'typed at a password prompt (echo off)' : this.altScreen ? 'a full-screen program (alternate screen)' : s.uncertain;
+      const shown = secret ? null : line;
+      const submit = (): void => {
+        if (!secret) this.o.recordInput(s.text);
+        forward(Buffer.from(s.text, 'utf8'));
+      };
+      if (why !== undefined) {
+        if (this.o.uncertain === 'deny') {
+          this.refuse(forward, shown, `the line cannot be checked (${why}) and this profile denies such lines`, { uncertain: why });
+          continue;
+        }
+        this.hold(segments, i, forward, shown, why, submit);
+        return;
+      }
+      const d = decideLine(line, this.o.rules, this.o.defaultAction);
+      const details = { line, rule: d.rule, command: d.command };
+      switch (d.action) {
+        case 'allow':
+          this.o.audit('ssh.command', 'success', { kind: 'interactive', ...details });
+          submit();
+          break;
+        case 'alert':
+          this.o.audit('ssh.command_alert', 'success', { kind: 'interactive', ...details });
+          submit();
+          break;
+        case 'deny':
+          this.refuse(forward, line, d.reason, details);
+          break;
+        case 'review':
+          this.hold(segments, i, forward, line, d.reason, submit);
+          return;
+        default: {
+          const never: never = d.action;
+          return never;
+        }
+      }
+    }
+  }
+
+  private hold(segments: readonly EditorSegment[], at: number, forward: (d: Buffer) => void, line: string | null, why: string, submit: () => void): void {
+    this.holding = true;
+    this.o.notify(`waiting for an OT owner to approve this line (${why})...`);
+    let settled = false;
+    const timer = this.o.clock.setTimeout(() => settle({ decision: 'deny' }, true), this.o.reviewTimeoutMs);
+    const settle = (v: ReviewVerdict, timedOut: boolean): void => {
+      if (settled) return;
+      settled = true;
+      timer.cancel();
+      const by = v.reviewer === undefined ? '' : ` by ${v.reviewer}${v.comment === undefined ? '' : `: ${v.comment}`}`;
+      this.o.audit('ssh.command_review', v.decision === 'allow' ? 'success' : 'denied', { line, why, decision: v.decision, timedOut, reviewer: v.reviewer ?? null, comment: v.comment ?? null });
+      if (v.decision === 'allow') {
+        this.o.notify(`approved${by}.`);
+        submit();
+      } else {
+        this.refuse(forward, line, timedOut ? 'no OT owner approved it in time' : v.reviewer === undefined ? 'no OT owner could be asked (link down or review unavailable)' : `refused${by}`, { why });
+      }
+      this.holding = false;
+      this.run(segments, at + 1, forward);
+      this.drain();
+    };
+    this.o.requestReview(line, why).then(
+      (v) => settle(v, false),
+      () => settle({ decision: 'deny' }, false),
+    );
+  }
+
+  private refuse(forward: (d: Buffer) => void, line: string | null, reason: string, details: Record<string, unknown>): void {
+    this.editor.reset();
+    forward(CLEAR_LINE);
+    this.o.notify(`command refused: ${reason}`);
+    this.o.audit('ssh.command_deny', 'denied', { kind: 'interactive', line, reason, ...details });
+  }
+}
