@@ -51,7 +51,9 @@ import { noNotifications, type Notifier } from './notify/notification.js';
 import { WebhookNotifier } from './notify/webhook-notifier.js';
 import { createSessionAuthenticator } from './http/session-authenticator.js';
 import { ingestedSiteEvents, sqliteAuditChain, type SiteEventSource } from './audit/audit-chain.js';
-import { noArtifacts } from './audit/export-bundle.js';
+import { recordingArtifacts } from './audit/recording-artifacts.js';
+import { PlaybackApprovals } from './recording/playback-approvals.js';
+import { toBase64Url } from '../../shared/src/crypto/encoding.js';
 import { ExportJobs } from './audit/export-jobs.js';
 import { AuditSearch } from './audit/audit-search.js';
 import { SiemForwarder } from './audit/siem/siem-forwarder.js';
@@ -174,7 +176,9 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
   const ingest = new OtAuditIngest({ db, audit, store: otAudit, clock: deps.clock });
   const recordingStore = new RecordingStore(db);
   const recordings = new RecordingIngest({ db, audit, store: recordingStore, clock: deps.clock, log: deps.log.child({ component: 'recordings' }), dir: join(config.dataDir, 'recordings') });
-  const recordingLibrary = new RecordingLibrary({ store: recordingStore, audit, pathOf: (site, id) => recordings.pathOf(site, id) });
+  // Four-eyes playback: the library asks it before any recording plays.
+  const playback = new PlaybackApprovals({ db, audit, clock: deps.clock, ids: deps.ids, recording: (id) => recordingStore.get(id) });
+  const recordingLibrary = new RecordingLibrary({ store: recordingStore, audit, pathOf: (site, id) => recordings.pathOf(site, id), playback });
   const linkLog = deps.log.child({ component: 'link' });
   const siteLinks = new SiteLinks({
     clock: deps.clock,
@@ -251,7 +255,7 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
     audit,
     itChain,
     siteEvents,
-    artifacts: noArtifacts,
+    artifacts: recordingArtifacts({ store: recordingStore, pathOf: (site, id) => recordings.pathOf(site, id) }),
     signingKey: auditKey,
     clock: deps.clock,
     ids: deps.ids,
@@ -301,6 +305,7 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
         siteEnrollment: enrollment,
         sessions: liveSessions,
         recordings: recordingLibrary,
+        audit: { search: auditSearch, exports, playback, publicKey: toBase64Url(auditKey.publicKey) },
         ...(sshHostKey === undefined ? {} : { sshHint: { host: new URL(config.http.publicUrl ?? `https://${config.ssh.listen}`).hostname, port: config.ssh.port }, sshHostKey: { fingerprint: sshHostKey.fingerprint, publicKey: sshHostKey.publicKey } }),
       },
       sites: { enrollment },

@@ -6,6 +6,7 @@ import type { Migration } from '../../../shared/src/store/open-database.js';
 import { AUDIT_MIGRATIONS } from '../../../shared/src/audit/audit-migrations.js';
 import { LINK } from './link-migrations.js';
 import { RECORDING } from './recording-migrations.js';
+import { PLAYBACK } from './playback-migrations.js';
 
 const IT: readonly Migration[] = [
   {
@@ -241,4 +242,4 @@ const SIEM: readonly Migration[] = [
   },
 ];
 
-export const IT_MIGRATIONS: readonly Migration[] = [...AUDIT_MIGRATIONS, ...IT, ...LINK, ...RECORDING, ...SIEM];
+export const IT_MIGRATIONS: readonly Migration[] = [...AUDIT_MIGRATIONS, ...IT, ...LINK, ...RECORDING, ...SIEM, ...PLAYBACK];

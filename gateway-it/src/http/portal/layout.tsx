@@ -40,6 +40,7 @@ export function Layout(props: PageFrame & { title: string; children?: Child }) {
               {u.canBreakGlass && <a href="/break-glass">Break-glass</a>}
               {has(u, 'ot-owner') && <a href="/inbox">Inbox</a>}
               <a href="/sites">Sites</a>
+              {(has(u, 'auditor') || has(u, 'admin')) && <a href="/audit">Audit</a>}
               {has(u, 'admin') && <a href="/admin/users">Users</a>}
               {has(u, 'admin') && <a href="/admin/sites">Site admin</a>}
               <span class="who">
