@@ -27,6 +27,7 @@ import { waitFor } from '../../helpers/wait-for.js';
 import { IT_MAIN, runNode } from '../../helpers/processes.js';
 import { readBundleFiles, tamper } from '../../helpers/audit-export.js';
 import { PortalClient, portalLogin } from '../access/portal-client.js';
+import { launchChromium, loggedInPage } from '../../helpers/browser.js';
 
 useCrypto();
 
@@ -55,6 +56,7 @@ test('an auditor answers "who was on hmi-1 today and what did they do", plays th
     return { user: c.user, password: c.password, totpSecret: c.totpSecret ?? '', recoveryCodes: c.recoveryCodes };
   };
   const audrey = mk('audrey', [{ role: 'auditor', site: SITE }]);
+  const aaron = mk('aaron', [{ role: 'auditor', site: SITE }]);
   const dave = mk('dave', [{ role: 'auditor', site: 'plant-2' }]);
   const root = mk('root', [{ role: 'admin' }]);
   // The portal client drives the real application in process; each user logs in once (one TOTP code each).
@@ -214,5 +216,16 @@ test('an auditor answers "who was on hmi-1 today and what did they do", plays th
     assert.match(bad.stdout, /FAIL \[recording\.hash\] .*the recording was replaced/);
     const actions = [...s.audit.iterate()].filter((e) => e.actor === 'audrey' && e.target === done.id).map((e) => e.action);
     assert.deepEqual(actions, ['audit.export', 'audit.download']);
+  });
+
+  await t.test('in Chromium: the asset page loads from the Audit menu with the session on it', async () => {
+    const browser = await launchChromium(t);
+    const { page, consoleErrors } = await loggedInPage(browser, chain.it.running.url, 'aaron', aaron);
+    await Promise.all([page.waitForURL(/\/audit$/), page.click('header a[href="/audit"]')]);
+    await page.goto(`${chain.it.running.url}/sites/${SITE}/audit/assets/hmi-1`);
+    const section = page.locator(`section.session[data-session="${sessionId}"]`);
+    assert.match(await section.innerText(), /approved by olga/);
+    assert.match(await section.innerText(), /echo audit-marker/);
+    assert.deepEqual(consoleErrors, []);
   });
 });
