@@ -30,16 +30,8 @@ export interface AssetSessionView {
   readonly recording: { readonly status: RecordingRow['status']; readonly playable: boolean } | null;
 }
 
-export interface AssetPageView {
-  readonly site: string;
-  readonly asset: string;
-  readonly from: number;
-  readonly to: number;
-  readonly sessions: readonly AssetSessionView[];
-  /** Every event on the asset or linked to its sessions, grants and requests, by time. */
-  readonly events: readonly AuditSearchHit[];
-  readonly incomplete: boolean;
-}
+/** The asset activity with its sessions shaped for the page (events: on the asset or linked to its sessions, grants and requests). */
+export type AssetPageView = Omit<AssetActivity, 'sessions' | 'approvals'> & { readonly sessions: readonly AssetSessionView[] };
 
 const isCommand = (a: string): boolean => a.startsWith('ssh.command') || a === 'ssh.file';
 const isWrite = (a: string): boolean => a === 'modbus.write' || a === 'opcua.write' || a === 'opcua.call' || a === 'modbus.deny' || a === 'opcua.deny';

@@ -20,6 +20,18 @@ export interface SearchValues extends RangeValues {
 
 const OUTCOMES = ['', 'success', 'failure', 'denied'] as const;
 
+function HeadRow(props: { cols: readonly string[] }) {
+  return (
+    <thead>
+      <tr>
+        {props.cols.map((c) => (
+          <th>{c}</th>
+        ))}
+      </tr>
+    </thead>
+  );
+}
+
 export function AuditHome(props: { sites: readonly string[] }) {
   if (props.sites.length === 0) return <p class="muted">You audit no site.</p>;
   return (
@@ -92,17 +104,7 @@ export function EventsTable(props: { site: string; hits: readonly AuditSearchHit
   const assetLink = (asset: string) => `/sites/${props.site}/audit/assets/${encodeURIComponent(asset)}?from=${encodeURIComponent(props.range.from)}&to=${encodeURIComponent(props.range.to)}`;
   return (
     <table class="events">
-      <thead>
-        <tr>
-          <th>Time</th>
-          <th>Log</th>
-          <th>User</th>
-          <th>Action</th>
-          <th>Outcome</th>
-          <th>Target</th>
-          <th>Details</th>
-        </tr>
-      </thead>
+      <HeadRow cols={['Time', 'Log', 'User', 'Action', 'Outcome', 'Target', 'Details']} />
       <tbody>
         {props.hits.map((h) => (
           <tr class="event" data-action={h.event.action}>
@@ -224,16 +226,7 @@ export function ExportsPage(props: { site: string; jobs: readonly ExportJobStatu
         <p class="muted">No export of this site since the gateway started.</p>
       ) : (
         <table {...(running ? { 'data-poll-seconds': '2' } : {})}>
-          <thead>
-            <tr>
-              <th>Export</th>
-              <th>Range</th>
-              <th>By</th>
-              <th>State</th>
-              <th>Progress</th>
-              <th></th>
-            </tr>
-          </thead>
+          <HeadRow cols={['Export', 'Range', 'By', 'State', 'Progress', '']} />
           <tbody>
             {props.jobs.map((j) => (
               <tr class="export" data-export={j.id} data-state={j.state}>
@@ -279,16 +272,7 @@ export function PlaybackPage(props: { site: string; fourEyes: boolean; canSet: b
         <p class="muted">No playback request.</p>
       ) : (
         <table>
-          <thead>
-            <tr>
-              <th>Asked</th>
-              <th>By</th>
-              <th>Recording</th>
-              <th>Reason</th>
-              <th>State</th>
-              <th></th>
-            </tr>
-          </thead>
+          <HeadRow cols={['Asked', 'By', 'Recording', 'Reason', 'State', '']} />
           <tbody>
             {props.requests.map((r) => (
               <tr class="play-request" data-request={r.id} data-state={r.state}>
