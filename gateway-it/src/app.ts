@@ -293,6 +293,8 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
   const liveSessions = new OperatorSessions({ tickets: access.tickets, siteCommands: baseCommands, userName: (id) => users.getById(id)?.name, audit, clock: deps.clock, log: deps.log.child({ component: 'sessions' }) });
   sessions = liveSessions;
   const services: ItServices = { config, db, audit, sites, users, userAdmin, tls, auditKey, grantKey, links, catalogue, auth, access, siteCommands, notifier, gateways, enrollment, otAudit, siteEvents, exports, auditSearch, siem, sessions: liveSessions, sshHostKey, recordings };
+  // Declared before the portal so its connect hints show the port the endpoint really bound (0 = any in tests).
+  let sshEndpoint: SshEndpoint | undefined;
   const buildApp = (): ReturnType<typeof createHttpApp> =>
     createHttpApp({
       log: deps.log,
@@ -306,7 +308,7 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
         sessions: liveSessions,
         recordings: recordingLibrary,
         audit: { search: auditSearch, exports, playback, publicKey: toBase64Url(auditKey.publicKey) },
-        ...(sshHostKey === undefined ? {} : { sshHint: { host: new URL(config.http.publicUrl ?? `https://${config.ssh.listen}`).hostname, port: config.ssh.port }, sshHostKey: { fingerprint: sshHostKey.fingerprint, publicKey: sshHostKey.publicKey } }),
+        ...(sshHostKey === undefined ? {} : { sshHint: sshHintFor(config, () => sshEndpoint?.port), sshHostKey: { fingerprint: sshHostKey.fingerprint, publicKey: sshHostKey.publicKey } }),
       },
       sites: { enrollment },
     });
@@ -314,7 +316,6 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
   let listener: HttpsListener | undefined;
   let endpoint: LinkEndpoint | undefined;
   let terminal: TerminalEndpoint | undefined;
-  let sshEndpoint: SshEndpoint | undefined;
   let pruneTimer: TimerHandle | undefined;
   let stopped = false;
   return {
@@ -361,6 +362,17 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
       await siem?.stop();
       audit.close();
       db.close();
+    },
+  };
+}
+
+/** Where operators point `ssh -p`: the public host name, and the bound port once the endpoint listens. */
+function sshHintFor(config: ItConfig, boundPort: () => number | undefined): { readonly host: string; readonly port: number } {
+  const host = new URL(config.http.publicUrl ?? `https://${config.ssh.listen}`).hostname;
+  return {
+    host,
+    get port(): number {
+      return boundPort() ?? config.ssh.port;
     },
   };
 }

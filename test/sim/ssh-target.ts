@@ -169,7 +169,10 @@ function loadOrCreateHostKey(path: string | undefined): { privateKey: string; pa
   if (path !== undefined && existsSync(path)) {
     privateKey = Buffer.from(readSecretFile(path)).toString('utf8');
   } else {
-    privateKey = utils.generateKeyPairSync('ed25519').private;
+    // ssh2 writes a public key that starts with a zero byte as 31 bytes (about one key in 256);
+    // such a key never parses, so it is discarded and another drawn.
+    do privateKey = utils.generateKeyPairSync('ed25519').private;
+    while (utils.parseKey(privateKey) instanceof Error);
     if (path !== undefined) writeSecretFile(path, Buffer.from(privateKey, 'utf8'));
   }
   const parsed = utils.parseKey(privateKey);

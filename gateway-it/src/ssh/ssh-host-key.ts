@@ -20,8 +20,7 @@ export interface SshHostKey {
 
 export function loadOrCreateSshHostKey(path: string): SshHostKey {
   if (!existsSync(path)) {
-    const pair = ssh2.utils.generateKeyPairSync('ed25519');
-    writeSecretFile(path, Buffer.from(pair.private, 'utf8'));
+    writeSecretFile(path, Buffer.from(generateEd25519PrivateKey(), 'utf8'));
   }
   const privateKey = Buffer.from(readSecretFile(path)).toString('utf8');
   const parsed = ssh2.utils.parseKey(privateKey);
@@ -30,4 +29,16 @@ export function loadOrCreateSshHostKey(path: string): SshHostKey {
   if (key === undefined || !key.isPrivateKey()) throw new AirlockError('bad_request', 'ssh.host_key_invalid', `SSH host key ${path} holds no private key`);
   const blob = key.getPublicSSH();
   return { privateKey, publicKey: `${key.type} ${blob.toString('base64')}`, fingerprint: sshFingerprint(blob) };
+}
+
+/**
+ * ssh2's generator writes an Ed25519 public key that starts with a zero byte as 31 bytes (about one
+ * key in 256), and such a key never parses again; it is discarded and another drawn.
+ */
+export function generateEd25519PrivateKey(): string {
+  for (let attempt = 0; attempt < 32; attempt++) {
+    const candidate = ssh2.utils.generateKeyPairSync('ed25519').private;
+    if (!(ssh2.utils.parseKey(candidate) instanceof Error)) return candidate;
+  }
+  throw new AirlockError('internal', 'ssh.host_key_generation', 'could not generate a readable Ed25519 host key');
 }
