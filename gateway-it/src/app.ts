@@ -177,7 +177,7 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
   const recordingStore = new RecordingStore(db);
   const recordings = new RecordingIngest({ db, audit, store: recordingStore, clock: deps.clock, log: deps.log.child({ component: 'recordings' }), dir: join(config.dataDir, 'recordings') });
   // Four-eyes playback: the library asks it before any recording plays.
-  const playback = new PlaybackApprovals({ db, audit, clock: deps.clock, ids: deps.ids, recording: (id) => recordingStore.get(id) });
+  const playback = new PlaybackApprovals({ db, audit, clock: deps.clock, ids: deps.ids, siteExists: (site) => sites.get(site) !== undefined, recording: (id) => recordingStore.get(id) });
   const recordingLibrary = new RecordingLibrary({ store: recordingStore, audit, pathOf: (site, id) => recordings.pathOf(site, id), playback });
   const linkLog = deps.log.child({ component: 'link' });
   const siteLinks = new SiteLinks({

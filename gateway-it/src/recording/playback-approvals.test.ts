@@ -37,7 +37,7 @@ function setup(t: Parameters<typeof makeTempDir>[0]) {
   writeFileSync(join(dir, 'ses_1.cast'), cast);
   store.create({ sessionId: 'ses_1', site: 'plant-1', gatewayId: 'gw', asset: 'hmi-1', userName: 'alice', startedAt: clock.now(), now: clock.now() });
   store.finish('ses_1', 'verified', cast.length, sha256Hex(cast), null, clock.now());
-  const playback = new PlaybackApprovals({ db, audit, clock, ids: sequentialIds(), approvalTtlMs: 600_000, recording: (id) => store.get(id) });
+  const playback = new PlaybackApprovals({ db, audit, clock, ids: sequentialIds(), approvalTtlMs: 600_000, siteExists: (site) => site === 'plant-1' || site === 'plant-2', recording: (id) => store.get(id) });
   const library = new RecordingLibrary({ store, audit, pathOf: (_site, id) => join(dir, `${id}.cast`), playback });
   const events = (action: string) => [...audit.iterate()].filter((e) => e.action === action);
   const rec = store.get('ses_1');
@@ -55,6 +55,7 @@ test('without four-eyes a recording plays directly; the setting is for OT owners
   assert.equal(playback.fourEyes('plant-1'), true);
   assert.equal(playback.fourEyes('plant-2'), false);
   playback.setFourEyes(root, 'plant-2', true);
+  assert.throws(() => playback.setFourEyes(root, 'plant-9', true), { code: 'site.not_found' });
   const changes = events('site.update');
   assert.deepEqual(changes.map((e) => [e.actor, e.site, e.details.fourEyesPlayback]), [['olga', 'plant-1', true], ['root', 'plant-2', true]]);
 });

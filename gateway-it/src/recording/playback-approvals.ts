@@ -46,6 +46,8 @@ export interface PlaybackApprovalsDeps {
   readonly ids: IdGenerator;
   /** How long an approval lets the requester play (default 1 hour). */
   readonly approvalTtlMs?: number;
+  /** Whether a site exists (SiteStore). */
+  readonly siteExists: (site: string) => boolean;
   /** The recording a session id names (RecordingStore.get). */
   readonly recording: (sessionId: string) => RecordingRow | undefined;
 }
@@ -85,6 +87,7 @@ export class PlaybackApprovals {
 
   setFourEyes(actor: Actor, site: string, on: boolean): void {
     if (!canSetPlaybackPolicy(actor, site)) throw new AirlockError('access_denied', 'recording.policy_not_allowed', `only an OT owner of ${site} or an admin sets its playback policy`);
+    if (!this.deps.siteExists(site)) throw new AirlockError('not_found', 'site.not_found', `site ${site} does not exist`);
     const { deps } = this;
     const before = this.fourEyes(site);
     deps.db.transaction(() => {
