@@ -121,7 +121,9 @@ export function SitePage(props: SitePageProps) {
       <section class="card">
         <p>
           Timezone <strong>{s.site.timezone}</strong>. OT gateway link: <LinkBadge s={s} />
-          {s.link.gatewayVersion !== null && ` version ${s.link.gatewayVersion}`}. Approvals required: {s.policy.requiredApprovals}.
+          {s.link.gatewayVersion !== null && ` version ${s.link.gatewayVersion}`}
+          {s.link.lastSeen !== null && `, last seen ${siteTime(s.link.lastSeen, s.site.timezone)}`}
+          {s.link.clockOffsetMs !== null && `, clock offset ${s.link.clockOffsetMs} ms`}. Approvals required: {s.policy.requiredApprovals}.
           {s.policy.ticketPattern !== null && ` Ticket format: ${s.policy.ticketPattern}.`} OT owners: {s.owners.join(', ') || 'none'}.
         </p>
         {props.grants !== null && (

@@ -26,6 +26,9 @@ import type { SshAssetPolicy, SshProfile } from './ssh-policy.js';
 import { openTargetChannel, relayChannel, type RelayHooks, type TargetChannel } from './ssh-relay.js';
 import { connectTarget } from './target-connection.js';
 
+/** How long a target's last output may take to drain after its connection closed. */
+const TARGET_DRAIN_MS = 30_000;
+
 export interface SshBrokerDeps {
   readonly credentials: CredentialSource;
   /** Every shell and exec session is recorded; a session that cannot be recorded is refused. */
@@ -180,7 +183,13 @@ class SshBrokerSession {
       session.log.warn('target connection error', { error: e.message });
       this.finish('target_error');
     });
-    connection.client.on('close', () => this.finish('target_closed'));
+    connection.client.on('close', () => {
+      // ssh2 emits a channel's 'close' (the one that carries the exit status) only once its output has
+      // been read to the end, which under the operator's back-pressure can come after the connection's
+      // own 'close'. With a relay running, the channel decides how the session ended, within a bound.
+      if (this.target === undefined) return this.finish('target_closed');
+      this.timers.push(session.clock.setTimeout(() => this.finish('target_closed'), TARGET_DRAIN_MS));
+    });
     if (this.ended) return;
     this.lease?.confirm(connection.accepted);
     const target = await openTargetChannel(connection.client, start, command, this.pty);

@@ -112,7 +112,11 @@ export function relayChannel(target: TargetChannel, stream: Duplex, hooks: Relay
     hooks.log.warn('target channel error', { error: e.message });
     hooks.finish('target_error');
   });
-  ch.on('close', () => {
+  // ssh2 passes the exit status to 'close' as well; it is taken from there when 'exit' was emitted
+  // before this relay was attached (a fast command's status can arrive in the same read as the
+  // answer to the exec request, before the promise that hands us the channel resolves).
+  ch.on('close', (code?: number | null, signal?: string, coreDumped?: boolean, description?: string) => {
+    if (exit === undefined && (typeof code === 'number' || (code === null && signal !== undefined))) exit = exitMessage(code, signal, coreDumped, description);
     if (exit !== undefined) hooks.sendControl(exit);
     hooks.finish(exit === undefined ? 'target_closed' : 'exit');
   });
