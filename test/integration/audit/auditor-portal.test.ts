@@ -39,16 +39,10 @@ test('an auditor answers "who was on hmi-1 today and what did they do", plays th
   // alice's session: key + TOTP, one exec command on hmi-1.
   chain.answers(alice);
   const key = [...chain.baseOptions(), '-p', String(chain.sshPort), '-i', alice.keyFile ?? '', '-o', 'IdentitiesOnly=yes', '-o', 'PreferredAuthentications=publickey,keyboard-interactive'];
-  let ran = await chain.run('ssh', [...key, 'alice:hmi-1@127.0.0.1', 'echo audit-marker-$((6*7))']);
-  // Known flake of the SSH relay under load (not this test's subject): now and then the target's
-  // channel closes without an exit status ("session ended: target_closed"). One more try, a new session.
-  if (ran.code === 255 && /target_closed/.test(ran.stderr)) {
-    chain.answers(alice, { stepOffset: 1 });
-    ran = await chain.run('ssh', [...key, 'alice:hmi-1@127.0.0.1', 'echo audit-marker-$((6*7))']);
-  }
+  const ran = await chain.run('ssh', [...key, 'alice:hmi-1@127.0.0.1', 'echo audit-marker-$((6*7))']);
   assert.equal(ran.code, 0, ran.stderr);
   assert.equal(ran.stdout, 'audit-marker-42\n');
-  const start = [...s.audit.iterate()].reverse().find((e) => e.action === 'session.start' && e.actor === 'alice' && e.target === 'hmi-1');
+  const start = [...s.audit.iterate()].find((e) => e.action === 'session.start' && e.actor === 'alice' && e.target === 'hmi-1');
   const sessionId = start?.details.sessionId;
   assert.ok(typeof sessionId === 'string');
   await waitFor('the recording verified at the IT gateway', () => s.recordings.get(sessionId)?.status === 'verified', 60_000);
@@ -210,14 +204,14 @@ test('an auditor answers "who was on hmi-1 today and what did they do", plays th
     assert.ok(rec, `the bundle holds ${recordingName}: ${files.map((f) => f.name).join(', ')}`);
     assert.deepEqual(rec.data, readFileSync(s.recordings.pathOf(SITE, sessionId)));
 
-    const ok = await runNode([IT_MAIN, 'verify-export', path, '--public-key', publicKey]);
+    const ok = await runNode([IT_MAIN, 'verify-export', path, `--public-key=${publicKey}`]);
     assert.equal(ok.code, 0, ok.stdout + ok.stderr);
     assert.match(ok.stdout, /^VERIFIED: /);
     const replaced = await tamper(path, chain.dir, 'replaced', (fs) => {
       const f = fs.find((x) => x.name === recordingName);
       if (f !== undefined) f.data = Buffer.from(f.data.toString('utf8').replace('audit-marker-42', 'nothing-to-see'));
     }, s.auditKey);
-    const bad = await runNode([IT_MAIN, 'verify-export', replaced, '--public-key', publicKey]);
+    const bad = await runNode([IT_MAIN, 'verify-export', replaced, `--public-key=${publicKey}`]);
     assert.equal(bad.code, 1, bad.stdout);
     assert.match(bad.stdout, /FAIL \[recording\.hash\] .*the recording was replaced/);
     const actions = [...s.audit.iterate()].filter((e) => e.actor === 'audrey' && e.target === done.id).map((e) => e.action);

@@ -212,7 +212,7 @@ export function ExportsPage(props: { site: string; jobs: readonly ExportJobStatu
     <>
       <p>
         Bundles are signed with the IT gateway's audit key. Check one anywhere with{' '}
-        <code>airlock-it verify-export &lt;bundle&gt; --public-key {props.publicKey}</code>
+        <code>airlock-it verify-export &lt;bundle&gt; --public-key={props.publicKey}</code>
       </p>
       <p>
         IT audit public key (Ed25519): <code id="audit-public-key">{props.publicKey}</code>
