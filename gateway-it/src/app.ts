@@ -53,7 +53,9 @@ import { otAlertNotifications } from './notify/ot-alerts.js';
 import type { AuditEvent } from '../../shared/src/audit/audit-event.js';
 import { createSessionAuthenticator } from './http/session-authenticator.js';
 import { ingestedSiteEvents, sqliteAuditChain, type SiteEventSource } from './audit/audit-chain.js';
-import { noArtifacts } from './audit/export-bundle.js';
+import { recordingArtifacts } from './audit/recording-artifacts.js';
+import { PlaybackApprovals } from './recording/playback-approvals.js';
+import { toBase64Url } from '../../shared/src/crypto/encoding.js';
 import { ExportJobs } from './audit/export-jobs.js';
 import { AuditSearch } from './audit/audit-search.js';
 import { SiemForwarder } from './audit/siem/siem-forwarder.js';
@@ -181,7 +183,9 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
   const ingest = new OtAuditIngest({ db, audit, store: otAudit, clock: deps.clock, onIngested: (site, events) => notifyOtAlerts(site, events) });
   const recordingStore = new RecordingStore(db);
   const recordings = new RecordingIngest({ db, audit, store: recordingStore, clock: deps.clock, log: deps.log.child({ component: 'recordings' }), dir: join(config.dataDir, 'recordings') });
-  const recordingLibrary = new RecordingLibrary({ store: recordingStore, audit, pathOf: (site, id) => recordings.pathOf(site, id) });
+  // Four-eyes playback: the library asks it before any recording plays.
+  const playback = new PlaybackApprovals({ db, audit, clock: deps.clock, ids: deps.ids, siteExists: (site) => sites.get(site) !== undefined, recording: (id) => recordingStore.get(id) });
+  const recordingLibrary = new RecordingLibrary({ store: recordingStore, audit, pathOf: (site, id) => recordings.pathOf(site, id), playback });
   const linkLog = deps.log.child({ component: 'link' });
   // Declared before the link (it hands held lines over) and reaching the sessions and the site
   // commands lazily, as those are built below.
@@ -278,7 +282,7 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
     audit,
     itChain,
     siteEvents,
-    artifacts: noArtifacts,
+    artifacts: recordingArtifacts({ store: recordingStore, pathOf: (site, id) => recordings.pathOf(site, id) }),
     signingKey: auditKey,
     clock: deps.clock,
     ids: deps.ids,
@@ -332,6 +336,7 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
         recordings: recordingLibrary,
         auditSearch,
         reviews,
+        audit: { search: auditSearch, exports, playback, publicKey: toBase64Url(auditKey.publicKey) },
         ...(sshHostKey === undefined ? {} : { sshHint: sshHintFor(config, () => sshEndpoint?.port), sshHostKey: { fingerprint: sshHostKey.fingerprint, publicKey: sshHostKey.publicKey } }),
       },
       sites: { enrollment },

@@ -31,7 +31,7 @@ test('verify-export checks a bundle offline and exits 0, 1 or 2', { timeout: 60_
   const empty = makeTempDir(t);
   const env = { AIRLOCK_IT_DATADIR: join(empty, 'nothing-here') };
 
-  const okRun = await runNode([IT_MAIN, 'verify-export', path, '--public-key', key], { env });
+  const okRun = await runNode([IT_MAIN, 'verify-export', path, `--public-key=${key}`], { env });
   assert.equal(okRun.code, 0, okRun.stdout + okRun.stderr);
   assert.match(okRun.stdout, /^VERIFIED: /);
   assert.match(okRun.stdout, /site plant-1/);
@@ -40,7 +40,7 @@ test('verify-export checks a bundle offline and exits 0, 1 or 2', { timeout: 60_
   assert.equal((JSON.parse(withFile.stdout) as { ok: boolean }).ok, true);
 
   const bad = await tamper(path, dir, 'resigned', () => undefined, generateSigningKeyPair());
-  const failed = await runNode([IT_MAIN, 'verify-export', bad, '--public-key', key], { env });
+  const failed = await runNode([IT_MAIN, 'verify-export', bad, `--public-key=${key}`], { env });
   assert.equal(failed.code, 1);
   assert.match(failed.stdout, /^VERIFICATION FAILED: /);
   assert.match(failed.stdout, /FAIL \[manifest\.signer\] manifest\.sig: the manifest is signed by \S+, not by the expected key/);

@@ -169,12 +169,19 @@ export class AuditSearch {
       }
     }
     const linked = (h: AuditSearchHit): boolean => (h.event.target !== null && ids.has(h.event.target)) || LINK_KEYS.some((k) => { const v = h.event.details[k]; return typeof v === 'string' && ids.has(v); });
+    // A grant names its request: follow it so the request and its approvals are on the page too.
+    for (const h of all) {
+      const r = h.event.details.requestId;
+      if (h.event.action === 'grant.issue' && typeof r === 'string' && linked(h)) ids.add(r);
+    }
+    const onAssetSessions = new Set(onAsset.map((h) => h.event.details.sessionId).filter((x): x is string => typeof x === 'string'));
     const events = all.filter((h) => h.event.target === asset || linked(h)).sort(byTime);
     const approvals = events.filter((h) => /^(request|grant)\./.test(h.event.action));
     const sessions = new Map<string, { sessionId: string; actor: string; start?: number; end?: number; grantId?: string; events: AuditSearchHit[] }>();
     for (const h of events) {
       const sid = h.event.details.sessionId;
-      if (typeof sid !== 'string') continue;
+      // The same grant may cover other assets: only this asset's sessions are listed.
+      if (typeof sid !== 'string' || !onAssetSessions.has(sid)) continue;
       let s = sessions.get(sid);
       if (s === undefined) {
         s = { sessionId: sid, actor: h.event.actor, events: [] };

@@ -103,6 +103,14 @@ export class ExportJobs {
     return { fileName: job.bundle.fileName, bytes: job.bundle.bytes, stream: createReadStream(join(this.o.exportDir, job.bundle.fileName)) };
   }
 
+  /** The finished bundle for `actor`, audited (`audit.download`) before the first byte is read. */
+  download(id: string, actor: string): { fileName: string; bytes: number; stream: Readable } {
+    const job = this.jobs.get(id);
+    if (job?.bundle === undefined) throw new AirlockError('not_found', 'export.not_ready', `export ${id} has no finished bundle`);
+    this.o.audit.append({ action: 'audit.download', actor, site: job.site, target: id, outcome: 'success', details: { sha256: job.bundle.sha256, bytes: job.bundle.bytes } });
+    return this.open(id);
+  }
+
   onProgress(listener: ExportListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

@@ -7,6 +7,17 @@ import type { OperatorSessions } from '../sessions/operator-sessions.js';
 import type { RecordingLibrary } from '../recording/recording-library.js';
 import type { AuditSearch } from '../audit/audit-search.js';
 import type { CommandReviews } from '../sessions/command-reviews.js';
+import type { ExportJobs } from '../audit/export-jobs.js';
+import type { PlaybackApprovals } from '../recording/playback-approvals.js';
+
+/** The auditor's services: search, the asset page, exports, four-eyes playback. */
+export interface AuditHttpServices {
+  readonly search: AuditSearch;
+  readonly exports: ExportJobs;
+  readonly playback: PlaybackApprovals;
+  /** The IT audit signing key (base64url), shown on the export page: it verifies bundles. */
+  readonly publicKey: string;
+}
 
 export interface AccessHttpServices {
   readonly clock: Clock;
@@ -24,6 +35,8 @@ export interface AccessHttpServices {
   readonly auditSearch?: AuditSearch;
   /** Command lines held for review by the sites (absent: no review pages or API). */
   readonly reviews?: CommandReviews;
+  /** Auditor search, asset page, exports and four-eyes playback (absent: no auditor pages). */
+  readonly audit?: AuditHttpServices;
   /** The SSH endpoint's host key, shown so operators can pin it (absent when SSH is off). */
   readonly sshHostKey?: { readonly fingerprint: string; readonly publicKey: string };
 }

@@ -7,6 +7,7 @@ import { AUDIT_MIGRATIONS } from '../../../shared/src/audit/audit-migrations.js'
 import { LINK } from './link-migrations.js';
 import { RECORDING } from './recording-migrations.js';
 import { REVIEW } from './review-migrations.js';
+import { PLAYBACK } from './playback-migrations.js';
 
 const IT: readonly Migration[] = [
   {
@@ -242,4 +243,4 @@ const SIEM: readonly Migration[] = [
   },
 ];
 
-export const IT_MIGRATIONS: readonly Migration[] = [...AUDIT_MIGRATIONS, ...IT, ...LINK, ...RECORDING, ...SIEM, ...REVIEW];
+export const IT_MIGRATIONS: readonly Migration[] = [...AUDIT_MIGRATIONS, ...IT, ...LINK, ...RECORDING, ...SIEM, ...REVIEW, ...PLAYBACK];

@@ -33,6 +33,8 @@ export class RecordingStore {
   constructor(db: Db) {
     this.stmts = {
       get: db.prepare<[string], RecordingRow>(`SELECT ${COLUMNS} FROM recordings WHERE session_id = ?`),
+      // A session's recording belongs to a range when the session started by its end and the file was still being received (or completed) after its start.
+      inRange: db.prepare<[string, number, number], RecordingRow>(`SELECT ${COLUMNS} FROM recordings WHERE site = ? AND started_at <= ? AND COALESCE(completed_at, started_at) >= ? ORDER BY started_at, session_id`),
       bySite: db.prepare<[string, number], RecordingRow>(`SELECT ${COLUMNS} FROM recordings WHERE site = ? ORDER BY started_at DESC LIMIT ?`),
       byStatus: db.prepare<[string], RecordingRow>(`SELECT ${COLUMNS} FROM recordings WHERE status = ?`),
       insert: db.prepare(
@@ -55,6 +57,11 @@ export class RecordingStore {
 
   listBySite(site: string, limit = 200): RecordingRow[] {
     return this.stmts.bySite.all(site, limit);
+  }
+
+  /** Recordings of sessions at `site` that overlap [from, to] (every status; the caller filters). */
+  inRange(site: string, from: number, to: number): RecordingRow[] {
+    return this.stmts.inRange.all(site, to, from);
   }
 
   withStatus(status: RecordingStatus): RecordingRow[] {

@@ -126,6 +126,7 @@ export const AUDIT_EVENTS = {
   'audit.view': { code: 'AL1002', description: 'an auditor viewed an asset/time page or an event' },
   'audit.export': { code: 'AL1003', description: 'a signed export bundle was produced' },
   'audit.forward_fail': { code: 'AL1004', description: 'forwarding to the SIEM collector failed; events are buffered' },
+  'audit.download': { code: 'AL1005', description: 'a signed export bundle was downloaded' },
   'policy.change': { code: 'AL1010', description: 'the OT local policy changed (with old and new hash)' },
 } as const satisfies Record<string, AuditEventSpec>;
 

@@ -26,7 +26,11 @@ export interface ApiContext<B> {
   readonly source: string;
 }
 
-export type ApiResult = { readonly status?: 200 | 201 | 202; readonly json: unknown } | { readonly status: 204 };
+export type ApiResult =
+  | { readonly status?: 200 | 201 | 202; readonly json: unknown }
+  | { readonly status: 204 }
+  /** A file (an export bundle): streamed as is, with its content type and download name. */
+  | { readonly status?: 200; readonly file: { readonly stream: ReadableStream<Uint8Array>; readonly contentType: string; readonly fileName: string; readonly bytes: number } };
 
 export interface ApiOperation<B = unknown> {
   readonly method: HttpMethod;
@@ -37,6 +41,8 @@ export interface ApiOperation<B = unknown> {
   readonly public?: boolean;
   readonly roles?: readonly Role[];
   readonly body?: z.ZodType<B>;
+  /** The query parameters the handler reads (documented in OpenAPI; the handler parses them). */
+  readonly query?: z.ZodObject;
   readonly responses?: Readonly<Record<number, string>>;
   readonly handler: (ctx: ApiContext<B>) => ApiResult | Promise<ApiResult>;
 }
@@ -61,6 +67,10 @@ export function registerOperations(app: Hono<{ Variables: HttpVariables }>, ops:
       const body = o.body === undefined ? undefined : await parseJsonBody(c, o.body);
       const result = await o.handler({ c, body, params: c.req.param(), query: c.req.query(), user: user as User, source: sourceAddress(c) });
       if (result.status === 204) return c.body(null, 204);
+      if ('file' in result) {
+        const f = result.file;
+        return c.body(f.stream, 200, { 'content-type': f.contentType, 'content-length': String(f.bytes), 'content-disposition': `attachment; filename="${f.fileName}"` });
+      }
       return c.json(result.json, result.status ?? 200);
     });
   }
@@ -72,7 +82,11 @@ export function openApiDocument(ops: readonly ApiOperation[], info: { version: s
   const paths: Record<string, Record<string, unknown>> = {};
   for (const o of ops) {
     const path = toOpenApiPath(o.path);
-    const params = [...o.path.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+    const params: unknown[] = [...o.path.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+    if (o.query !== undefined) {
+      const json = z.toJSONSchema(o.query, { io: 'input', unrepresentable: 'any' }) as { properties?: Record<string, unknown>; required?: string[] };
+      for (const [name, schema] of Object.entries(json.properties ?? {})) params.push({ name, in: 'query', required: json.required?.includes(name) === true, schema });
+    }
     const responses: Record<string, unknown> = {};
     for (const [code, text] of Object.entries(o.responses ?? { 200: 'OK' })) responses[code] = { description: text };
     if (o.public !== true) {

@@ -5,6 +5,7 @@ import type { AccessHttpServices } from '../http-services.js';
 import type { HttpVariables } from '../principal.js';
 import { accessOperations } from './access-api.js';
 import { adminOperations } from './admin-api.js';
+import { auditOperations } from './audit-api.js';
 import { openApiDocument, registerOperations, type ApiOperation } from './api-registry.js';
 import { authOperations } from './auth-api.js';
 import { sitesOperations } from './sites-api.js';
@@ -15,7 +16,7 @@ import { reviewOperations } from './reviews-api.js';
 export const API_PREFIX = '/api/v1';
 
 export function apiOperations(s: AccessHttpServices): ApiOperation[] {
-  return [...authOperations(s), ...accessOperations(s), ...sitesOperations(s), ...adminOperations(s), ...sshKeyOperations(s), ...supervisionOperations(s), ...reviewOperations(s)];
+  return [...authOperations(s), ...accessOperations(s), ...sitesOperations(s), ...adminOperations(s), ...sshKeyOperations(s), ...supervisionOperations(s), ...reviewOperations(s), ...auditOperations(s)];
 }
 
 export function apiRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVariables }> {

@@ -41,6 +41,7 @@ export function Layout(props: PageFrame & { title: string; children?: Child }) {
               {has(u, 'ot-owner') && <a href="/inbox">Inbox</a>}
               {has(u, 'ot-owner') && <a href="/reviews">Reviews</a>}
               <a href="/sites">Sites</a>
+              {(has(u, 'auditor') || has(u, 'admin')) && <a href="/audit">Audit</a>}
               {has(u, 'admin') && <a href="/admin/users">Users</a>}
               {has(u, 'admin') && <a href="/admin/sites">Site admin</a>}
               <span class="who">

@@ -12,6 +12,7 @@ import type { AccessHttpServices } from '../http-services.js';
 import type { HttpVariables } from '../principal.js';
 import { accessRoutes } from './access-routes.js';
 import { adminRoutes } from './admin-routes.js';
+import { auditRoutes } from './audit-routes.js';
 import { Layout } from './layout.js';
 import { loginRoutes } from './login-routes.js';
 import { viewer } from './portal-context.js';
@@ -53,6 +54,7 @@ export function portalApps(s: AccessHttpServices, log: Logger): Hono<{ Variables
   if (s.sessions !== undefined) apps.push(terminalRoutes(s, s.sessions));
   if (s.recordings !== undefined) apps.push(recordingRoutes(s, s.recordings));
   if (s.reviews !== undefined) apps.push(reviewRoutes(s, s.reviews));
+  if (s.audit !== undefined) apps.push(auditRoutes(s, s.audit));
   for (const a of apps) a.onError(onError);
   const files = new Hono<{ Variables: HttpVariables }>();
   files.get('/static/portal.css', (c) => c.body(PORTAL_CSS, 200, { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'public, max-age=3600' }));

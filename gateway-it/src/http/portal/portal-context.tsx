@@ -43,6 +43,11 @@ export const NOTICES: Readonly<Record<string, string>> = {
   'ssh-key-added': 'SSH key added.',
   'ssh-key-removed': 'SSH key removed.',
   'review-decided': 'Decision recorded and sent to the site.',
+  'export-started': 'Export started: its progress shows below.',
+  'play-requested': 'Playback requested: a second auditor or OT owner of the site decides.',
+  'play-approved': 'Playback approved for the requester.',
+  'play-refused': 'Playback refused.',
+  'playback-policy-saved': 'Playback setting saved.',
 };
 
 export function viewer(c: PortalContext, s: AccessHttpServices): Viewer {

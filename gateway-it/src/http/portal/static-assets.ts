@@ -55,4 +55,9 @@ function syncKinds() {
 }
 document.addEventListener('change', function (e) { if (e.target.matches && e.target.matches('select[data-kind-switch]')) syncKinds(); });
 document.addEventListener('DOMContentLoaded', syncKinds);
+// A page showing work in progress (an export) reloads itself until it is done.
+document.addEventListener('DOMContentLoaded', function () {
+  var p = document.querySelector('[data-poll-seconds]');
+  if (p) setTimeout(function () { location.reload(); }, 1000 * Number(p.getAttribute('data-poll-seconds')));
+});
 `;

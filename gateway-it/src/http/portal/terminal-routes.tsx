@@ -20,6 +20,7 @@ import { page, viewer } from './portal-context.js';
 import { terminalAssets, TERMINAL_CSS, TERMINAL_JS } from './terminal-assets.js';
 import { LiveSessionsTable, RecordingsTable, ReplayPage, TerminalPage, WatchPage } from './terminal-pages.js';
 import type { RecordingLibrary } from '../../recording/recording-library.js';
+import { FourEyesPage } from './audit-pages.js';
 
 /** Paths served without a session: the terminal's static files (public code, no data). */
 export const TERMINAL_PUBLIC_ROUTES: readonly string[] = ['GET /static/xterm.js', 'GET /static/xterm.css', 'GET /static/addon-fit.js', 'GET /static/terminal.js', 'GET /static/terminal.css'];
@@ -101,6 +102,9 @@ export function recordingRoutes(s: AccessHttpServices, library: RecordingLibrary
     const v = viewer(c, s);
     const r = library.get(v.user, c.req.param('id'));
     const caption = `${r.userName} on ${r.site}/${r.asset}, ${siteTime(r.startedAt, tz(r.site))}; SHA-256 ${r.sha256 ?? 'not known yet'} (${r.status}).`;
+    // Four-eyes playback: without an approval the page offers to ask for one (the cast URL refuses too).
+    const gate = library.gate(v.user, r);
+    if (!gate.allowed) return page(c, v, `Recording ${r.sessionId}`, <FourEyesPage sessionId={r.sessionId} gate={gate} caption={caption} csrf={v.csrf} />);
     return page(c, v, `Recording ${r.sessionId}`, <ReplayPage src={`/recordings/${r.sessionId}/cast`} caption={caption} />);
   });
 

@@ -1,0 +1,332 @@
+/** The auditor's pages: search, the one-asset page, exports with progress, four-eyes playback. */
+import type { AuditSearchHit } from '../../audit/audit-search.js';
+import type { AssetPageView, AssetSessionView } from '../../audit/asset-page.js';
+import type { ExportJobStatus } from '../../audit/export-jobs.js';
+import type { PlaybackGate, PlaybackRequest } from '../../recording/playback-approvals.js';
+import { siteTime } from './format.js';
+import { Csrf, PostButton } from './layout.js';
+
+export interface RangeValues {
+  readonly from: string;
+  readonly to: string;
+}
+
+export interface SearchValues extends RangeValues {
+  readonly actor: string;
+  readonly asset: string;
+  readonly action: string;
+  readonly outcome: string;
+}
+
+const OUTCOMES = ['', 'success', 'failure', 'denied'] as const;
+
+function HeadRow(props: { cols: readonly string[] }) {
+  return (
+    <thead>
+      <tr>
+        {props.cols.map((c) => (
+          <th>{c}</th>
+        ))}
+      </tr>
+    </thead>
+  );
+}
+
+export function AuditHome(props: { sites: readonly string[] }) {
+  if (props.sites.length === 0) return <p class="muted">You audit no site.</p>;
+  return (
+    <table>
+      <tbody>
+        {props.sites.map((site) => (
+          <tr>
+            <td>{site}</td>
+            <td>
+              <a href={`/sites/${site}/audit`}>Search events</a>
+            </td>
+            <td>
+              <a href={`/sites/${site}/exports`}>Export</a>
+            </td>
+            <td>
+              <a href={`/sites/${site}/recordings`}>Recordings</a>
+            </td>
+            <td>
+              <a href={`/sites/${site}/playback`}>Playback approvals</a>
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function RangeInputs(props: { values: RangeValues; tz: string }) {
+  return (
+    <>
+      <label for="from">From ({props.tz})</label>
+      <input type="datetime-local" id="from" name="from" required value={props.values.from} />
+      <label for="to">To ({props.tz})</label>
+      <input type="datetime-local" id="to" name="to" required value={props.values.to} />
+    </>
+  );
+}
+
+export function SearchForm(props: { site: string; values: SearchValues; tz: string }) {
+  const v = props.values;
+  return (
+    <form method="get" action={`/sites/${props.site}/audit`} class="search">
+      <RangeInputs values={v} tz={props.tz} />
+      <label for="actor">User</label>
+      <input type="text" id="actor" name="actor" value={v.actor} />
+      <label for="asset">Asset</label>
+      <input type="text" id="asset" name="asset" value={v.asset} />
+      <label for="action">Type (an action such as ssh.command, or a prefix such as ssh.)</label>
+      <input type="text" id="action" name="action" value={v.action} />
+      <label for="outcome">Outcome</label>
+      <select id="outcome" name="outcome">
+        {OUTCOMES.map((o) => (
+          <option value={o} selected={v.outcome === o}>
+            {o === '' ? 'any' : o}
+          </option>
+        ))}
+      </select>
+      <button type="submit">Search</button>
+    </form>
+  );
+}
+
+function detailsText(d: Readonly<Record<string, unknown>>): string {
+  const text = JSON.stringify(d);
+  return text.length > 300 ? `${text.slice(0, 300)}…` : text;
+}
+
+export function EventsTable(props: { site: string; hits: readonly AuditSearchHit[]; tz: string; range: RangeValues }) {
+  if (props.hits.length === 0) return <p class="muted">No event matches.</p>;
+  const assetLink = (asset: string) => `/sites/${props.site}/audit/assets/${encodeURIComponent(asset)}?from=${encodeURIComponent(props.range.from)}&to=${encodeURIComponent(props.range.to)}`;
+  return (
+    <table class="events">
+      <HeadRow cols={['Time', 'Log', 'User', 'Action', 'Outcome', 'Target', 'Details']} />
+      <tbody>
+        {props.hits.map((h) => (
+          <tr class="event" data-action={h.event.action}>
+            <td>{siteTime(h.event.time, props.tz)}</td>
+            <td>
+              {h.log} #{h.event.seq}
+            </td>
+            <td>{h.event.actor}</td>
+            <td>
+              <code>{h.event.action}</code>
+            </td>
+            <td>{h.event.outcome}</td>
+            <td>{h.event.target === null ? '' : <a href={assetLink(h.event.target)}>{h.event.target}</a>}</td>
+            <td>
+              <code>{detailsText(h.event.details)}</code>
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function HitList(props: { hits: readonly AuditSearchHit[]; tz: string; empty: string }) {
+  if (props.hits.length === 0) return <p class="muted">{props.empty}</p>;
+  return (
+    <ul>
+      {props.hits.map((h) => {
+        const d = h.event.details;
+        const what = typeof d.command === 'string' ? d.command : detailsText(d);
+        return (
+          <li data-action={h.event.action}>
+            {siteTime(h.event.time, props.tz)} <code>{h.event.action}</code> {h.event.outcome}: <code>{what}</code>
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
+
+function SessionSection(props: { s: AssetSessionView; tz: string }) {
+  const s = props.s;
+  const when = (ms: number | null, none: string) => (ms === null ? none : siteTime(ms, props.tz));
+  return (
+    <section class="session" data-session={s.sessionId}>
+      <h3>
+        {s.user}, session <code>{s.sessionId}</code>
+      </h3>
+      <p>
+        From {when(s.start, 'before the range')} to {when(s.end, 'after the range or still open')}.
+      </p>
+      <p class="grant">
+        Grant {s.grantId === null ? 'unknown' : <code>{s.grantId}</code>}
+        {s.requestId !== null && (
+          <>
+            {' '}
+            for request <code>{s.requestId}</code>
+            {s.requestedBy !== null && ` by ${s.requestedBy}`}
+          </>
+        )}
+        ; approved by{' '}
+        <span class="approvers">{s.approvals.length === 0 ? 'no approval in the range' : s.approvals.map((a) => `${a.approver} (${siteTime(a.time, props.tz)})`).join(', ')}</span>.
+      </p>
+      <h4>Commands</h4>
+      <HitList hits={s.commands} tz={props.tz} empty="No command recorded." />
+      <h4>Protocol writes</h4>
+      <HitList hits={s.writes} tz={props.tz} empty="No protocol write." />
+      <p>
+        Recording:{' '}
+        {s.recording === null ? (
+          'none at the IT gateway'
+        ) : s.recording.playable ? (
+          <a href={`/recordings/${s.sessionId}`}>play</a>
+        ) : (
+          s.recording.status
+        )}
+      </p>
+    </section>
+  );
+}
+
+export function AssetPage(props: { view: AssetPageView; tz: string; range: RangeValues }) {
+  const v = props.view;
+  return (
+    <>
+      <form method="get" action={`/sites/${v.site}/audit/assets/${encodeURIComponent(v.asset)}`}>
+        <RangeInputs values={props.range} tz={props.tz} />
+        <button type="submit">Show</button>
+      </form>
+      {v.incomplete && <p class="notice error">The range holds more events than one page reads: narrow it.</p>}
+      <h2>Sessions ({v.sessions.length})</h2>
+      {v.sessions.length === 0 && <p class="muted">Nobody had a session on {v.asset} in this range.</p>}
+      {v.sessions.map((s) => (
+        <SessionSection s={s} tz={props.tz} />
+      ))}
+      <h2>Every event on {v.asset} and its sessions, grants and requests</h2>
+      <EventsTable site={v.site} hits={v.events} tz={props.tz} range={props.range} />
+    </>
+  );
+}
+
+export function ExportsPage(props: { site: string; jobs: readonly ExportJobStatus[]; tz: string; range: RangeValues; publicKey: string; csrf: string | null }) {
+  const running = props.jobs.some((j) => j.state === 'running');
+  return (
+    <>
+      <p>
+        Bundles are signed with the IT gateway's audit key. Check one anywhere with{' '}
+        <code>airlock-it verify-export &lt;bundle&gt; --public-key={props.publicKey}</code>
+      </p>
+      <p>
+        IT audit public key (Ed25519): <code id="audit-public-key">{props.publicKey}</code>
+      </p>
+      <form method="post" action={`/sites/${props.site}/exports`}>
+        <Csrf token={props.csrf} />
+        <RangeInputs values={props.range} tz={props.tz} />
+        <button type="submit">Export</button>
+      </form>
+      {props.jobs.length === 0 ? (
+        <p class="muted">No export of this site since the gateway started.</p>
+      ) : (
+        <table {...(running ? { 'data-poll-seconds': '2' } : {})}>
+          <HeadRow cols={['Export', 'Range', 'By', 'State', 'Progress', '']} />
+          <tbody>
+            {props.jobs.map((j) => (
+              <tr class="export" data-export={j.id} data-state={j.state}>
+                <td>
+                  <code>{j.id}</code>
+                </td>
+                <td>
+                  {siteTime(j.from, props.tz)} – {siteTime(j.to, props.tz)}
+                </td>
+                <td>{j.requestedBy}</td>
+                <td>{j.state === 'failed' ? `failed: ${j.error ?? ''}` : j.state}</td>
+                <td>
+                  <progress max={Math.max(1, j.progress.total)} value={j.progress.done}></progress> {j.progress.phase} {j.progress.done}/{j.progress.total}
+                </td>
+                <td>
+                  {j.bundle !== undefined && (
+                    <>
+                      <a href={`/exports/${j.id}/bundle`}>Download</a> ({j.bundle.bytes} bytes, SHA-256 <code>{j.bundle.sha256}</code>)
+                    </>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </>
+  );
+}
+
+export function PlaybackPage(props: { site: string; fourEyes: boolean; canSet: boolean; canDecide: boolean; me: string; requests: readonly PlaybackRequest[]; tz: string; csrf: string | null }) {
+  return (
+    <>
+      <p>Four-eyes playback is {props.fourEyes ? 'on: a recording plays only after a second auditor or OT owner approves the request' : 'off: auditors and OT owners of the site play recordings directly'}.</p>
+      {props.canSet && (
+        <form method="post" action={`/sites/${props.site}/playback-policy`}>
+          <Csrf token={props.csrf} />
+          <input type="hidden" name="fourEyes" value={props.fourEyes ? 'off' : 'on'} />
+          <button type="submit">{props.fourEyes ? 'Turn four-eyes playback off' : 'Require four-eyes playback'}</button>
+        </form>
+      )}
+      {props.requests.length === 0 ? (
+        <p class="muted">No playback request.</p>
+      ) : (
+        <table>
+          <HeadRow cols={['Asked', 'By', 'Recording', 'Reason', 'State', '']} />
+          <tbody>
+            {props.requests.map((r) => (
+              <tr class="play-request" data-request={r.id} data-state={r.state}>
+                <td>{siteTime(r.createdAt, props.tz)}</td>
+                <td>{r.requester}</td>
+                <td>
+                  <code>{r.sessionId}</code>
+                </td>
+                <td>{r.reason}</td>
+                <td>
+                  {r.state}
+                  {r.decidedBy !== null && ` by ${r.decidedBy}`}
+                  {r.expiresAt !== null && `, until ${siteTime(r.expiresAt, props.tz)}`}
+                </td>
+                <td>
+                  {r.state === 'pending' && props.canDecide && r.requester !== props.me && (
+                    <>
+                      <PostButton action={`/playback-requests/${r.id}/approve`} csrf={props.csrf} label="Approve" />
+                      <PostButton action={`/playback-requests/${r.id}/refuse`} csrf={props.csrf} label="Refuse" kind="danger" />
+                    </>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </>
+  );
+}
+
+const GATE_TEXT: Readonly<Record<Exclude<PlaybackGate, { allowed: true }>['reason'], string>> = {
+  four_eyes_required: 'This site requires a second person to approve before a recording plays. Say why you need it; an auditor or OT owner of the site decides.',
+  pending: 'Your request is waiting for a second auditor or OT owner of the site.',
+  refused: 'Your last request was refused. You may ask again.',
+  expired: 'Your approval has lapsed. You may ask again.',
+};
+
+export function FourEyesPage(props: { sessionId: string; gate: Exclude<PlaybackGate, { allowed: true }>; caption: string; csrf: string | null }) {
+  const g = props.gate;
+  return (
+    <>
+      <p>{props.caption}</p>
+      <p class="notice" data-gate={g.reason}>
+        {GATE_TEXT[g.reason]}
+      </p>
+      {g.reason !== 'pending' && (
+        <form method="post" action={`/recordings/${props.sessionId}/playback-requests`}>
+          <Csrf token={props.csrf} />
+          <label for="reason">Reason</label>
+          <input type="text" id="reason" name="reason" required minlength={3} maxlength={300} />
+          <button type="submit">Ask for approval</button>
+        </form>
+      )}
+    </>
+  );
+}
