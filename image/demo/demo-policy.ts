@@ -17,8 +17,25 @@ export function demoPolicy(plant: Plant): Record<string, unknown> {
       hostKey: plant.ssh.hostKey.publicKey,
       username: 'operator',
       profiles: {
-        'read-only': { description: 'status commands only', mode: 'exec-only' },
-        maintenance: { description: 'interactive shell, filtered and recorded', mode: 'interactive' },
+        'read-only': {
+          description: 'status commands only',
+          mode: 'exec-only',
+          exec: [['status'], ['uptime'], ['uname', '**'], ['systemctl', 'status', '**'], ['cat', '/etc/*-release']],
+        },
+        maintenance: {
+          description: 'interactive shell, filtered and recorded',
+          mode: 'interactive',
+          defaultAction: 'deny',
+          uncertain: 'review',
+          reviewTimeoutSeconds: 120,
+          // Ordered: the first match decides (docs/ssh-command-filter.md).
+          rules: [
+            { pattern: '^sudo\\b', action: 'deny', reason: 'no privilege escalation on the HMI' },
+            { pattern: '^systemctl (restart|stop|start)\\b', action: 'review', reason: 'restarting HMI services needs an OT owner' },
+            { pattern: '^cat /etc/shadow', action: 'alert' },
+            { pattern: '^(help|whoami|id|hostname|uname|uptime|date|echo|pwd|cd|ls|cat|status|systemctl status|stty|tty|exit)\\b', action: 'allow' },
+          ],
+        },
       },
     };
   }
