@@ -20,6 +20,7 @@ import type { BrokerSession, ControlMessage, OperatorChannel, ProtocolBroker, Se
 import { scheduleDeadline } from '../../sessions/session-deadline.js';
 import type { CredentialLease, CredentialSource } from '../../vault/credential-lease.js';
 import type { Recordings, SessionRecorder } from '../../recording/recordings.js';
+import { capStreamOutput } from '../../recording/stream-output-cap.js';
 import { decideExec } from './filter/exec-allow-list.js';
 import { InteractiveFilter, type ReviewVerdict } from './filter/interactive-filter.js';
 import { decideLine } from './filter/line-rules.js';
@@ -257,7 +258,7 @@ class SshBrokerSession {
     if (this.ended) return;
     if (target.kind !== 'sftp') {
       const t = session.ticket;
-      this.recorder = this.deps.recordings.start({
+      const recorder = this.deps.recordings.start({
         sessionId: t.sessionId,
         asset: session.assetName,
         user: t.user.name,
@@ -266,6 +267,8 @@ class SshBrokerSession {
         ...(this.pty === undefined ? {} : { term: this.pty.term }),
         title: `${t.user.name}@${session.assetName} (${session.profileName}) ${start.kind === 'exec' ? `exec: ${(command ?? start.command).slice(0, 200)}` : 'shell'}`,
       });
+      // An exec without a terminal is a byte stream: its text is kept up to a limit, then counted and hashed.
+      this.recorder = start.kind === 'exec' && this.pty === undefined ? capStreamOutput(recorder) : recorder;
     }
     if (start.kind === 'exec') {
       session.audit({ action: 'ssh.command', target: session.assetName, outcome: 'success', details: { kind: 'exec', command: command ?? start.command } });
