@@ -12,7 +12,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AttributeIds, DataType, UserTokenType } from 'node-opcua';
 import { generateSync } from 'otplib';
@@ -102,9 +102,16 @@ test('the demo: alice works on hmi-1, plc-1 and opc-1 with an approved grant; ol
   const mbPort = 15_502 + offset;
   const opcPort = 14_841 + offset;
   // The issues' commands: `ssh -p 2222 alice:hmi-1@...` and `ssh -N -L`, here on one master connection.
-  const master = await ssh(['-M', '-S', ctl, '-o', 'ControlPersist=yes', '-f', '-N', '-L', `${mbPort}:plc-1:502`, '-L', `${opcPort}:opc-1:4840`, 'alice:hmi-1@127.0.0.1']);
-  assert.equal(master.code, 0, `alice's SSH login failed: ${master.stderr}`);
-  t.after(() => ssh(['-S', ctl, '-O', 'exit', 'x']).then(() => undefined));
+  // The master runs in the foreground as this test's child (not `-f`), so it is killed at the end
+  // even when the test fails half-way.
+  const master = spawn('/usr/bin/ssh', [...base0, '-M', '-S', ctl, '-N', '-L', `${mbPort}:plc-1:502`, '-L', `${opcPort}:opc-1:4840`, 'alice:hmi-1@127.0.0.1'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  t.after(() => void master.kill('SIGKILL'));
+  let masterErr = '';
+  master.stderr.on('data', (d: Buffer) => (masterErr += d.toString()));
+  await waitFor("alice's SSH login (the master connection)", () => {
+    if (master.exitCode !== null) throw new Error(`alice's SSH login failed: ${masterErr}`);
+    return existsSync(ctl);
+  }, 30_000);
   const mux = ['-S', ctl, '-o', 'ControlMaster=no'];
 
   // Issue 5: a command, then a pty session olga sees live, then its recording.

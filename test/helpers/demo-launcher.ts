@@ -1,7 +1,7 @@
 /**
  * Runs the demo launcher (`image/demo/demo.ts`, compiled) for end-to-end tests: on ports shifted by
  * an offset derived from the test process id, with its state in a temp dir, until it prints that it
- * is running; killed with SIGKILL at the end of the test if it is still up.
+ * is running; its whole process group is killed with SIGKILL at the end of the test.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -44,9 +44,15 @@ export function portOpen(port: number): Promise<boolean> {
 export async function startDemo(t: Pick<TestContext, 'after'>, offsetBase: number, timeoutMs = 150_000): Promise<DemoRun> {
   const dir = makeTempDir(t, 'airlock-demo-');
   const offset = offsetBase + (process.pid % 5_000);
-  const child = spawn(process.execPath, [DEMO, '--state-dir', dir, '--port-offset', String(offset)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group, so a test that fails half-way also kills the gateways the launcher started
+  // (killing the launcher alone would leave them holding the demo's ports).
+  const child = spawn(process.execPath, [DEMO, '--state-dir', dir, '--port-offset', String(offset)], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   t.after(() => {
-    if (child.exitCode === null) child.kill('SIGKILL');
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // ESRCH: the launcher and everything it started are already gone.
+    }
   });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
