@@ -41,7 +41,9 @@ interface AuditEventJson {
 }
 
 test('the demo: alice works on hmi-1, plc-1 and opc-1 with an approved grant; olga watches, replays and audits', { timeout: 150_000 }, async (t) => {
-  const demo = await startDemo(t, 30_000);
+  // Offsets keep every demo port below 32768, out of the kernel's ephemeral range (32768-60999) that
+  // other tests' connections draw their local ports from.
+  const demo = await startDemo(t, 6_000);
   const { offset, dir, fingerprint } = demo;
   const base = `https://127.0.0.1:${8443 + offset}`;
   const sshPort = 2222 + offset;
@@ -157,7 +159,7 @@ test('the demo: alice works on hmi-1, plc-1 and opc-1 with an approved grant; ol
   }
 
   // Issue 6: mbpoll through the forward.
-  assert.equal(await portOpen(mbPort), true);
+  await waitFor('the -L port to plc-1', async () => (await portOpen(mbPort)) || undefined);
   const read = await runMbpoll(mbPort, ['-a', '1', '-t', '4', '-r', '1', '-c', '3']);
   assert.equal(read.code, 0, read.output);
   assert.equal(Object.keys(mbpollValues(read.output)).length, 3, read.output);
