@@ -11,6 +11,7 @@
  */
 import { systemClock } from '../../shared/src/clock.js';
 import { initCrypto } from '../../shared/src/crypto/sodium.js';
+import { benchContext, interleave, latencyRow, quantile } from '../helpers/latency-bench.js';
 import { SITE, startIt, startOt } from '../helpers/link-fixture.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { startLinkForward } from '../peers/link-forward.js';
@@ -20,8 +21,8 @@ import { connectRaw, mbap, pdu, type RawModbusClient } from '../peers/raw-modbus
 import { startRecordingPlc } from '../peers/recording-plc.js';
 import { startModbusPlc } from '../sim/modbus-plc.js';
 
-const cleanups: (() => unknown)[] = [];
-const t = { after: (fn: () => unknown) => void cleanups.push(fn) };
+const bench = benchContext();
+const t = bench.t;
 
 const SEQUENTIAL = 1000;
 const WARMUP = 200;
@@ -39,20 +40,9 @@ async function roundTrip(c: RawModbusClient, tid: number): Promise<number> {
   return Number(process.hrtime.bigint() - start) / 1e6;
 }
 
-const quantile = (xs: readonly number[], q: number): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? NaN;
-};
-
 /** Sequential round trips on each path, interleaved in blocks so drift hits every path alike. */
-async function sequential(paths: readonly RawModbusClient[]): Promise<number[][]> {
-  for (let i = 0; i < WARMUP; i++) for (const p of paths) await roundTrip(p, i);
-  const out = paths.map(() => [] as number[]);
-  for (let done = 0; done < SEQUENTIAL; done += BLOCK) {
-    for (const [k, p] of paths.entries()) for (let i = 0; i < BLOCK; i++) out[k]?.push(await roundTrip(p, done + i));
-  }
-  return out;
-}
+const sequential = (paths: readonly RawModbusClient[]): Promise<number[][]> =>
+  interleave(paths.map((p) => (i: number) => roundTrip(p, i)), { warmup: WARMUP, count: SEQUENTIAL, block: BLOCK });
 
 async function pipelined(c: RawModbusClient): Promise<number> {
   const start = process.hrtime.bigint();
@@ -63,13 +53,11 @@ async function pipelined(c: RawModbusClient): Promise<number> {
   return PIPELINED / (Number(process.hrtime.bigint() - start) / 1e9);
 }
 
-const ms = (x: number): string => `${x.toFixed(3)} ms`;
-
 async function main(): Promise<void> {
   await initCrypto();
   const stub = await startRecordingPlc(t);
   const sim = await startModbusPlc({ driftIntervalMs: 0 });
-  cleanups.push(() => sim.close());
+  t.after(() => sim.close());
   const brokerOnStub = await startBrokerListener(t, { asset: plc1Asset(stub.port, { profiles: PROFILES }), profile: 'maintenance', clock: systemClock });
   const brokerOnStub8 = await startBrokerListener(t, { asset: plc1Asset(stub.port, { profiles: PROFILES, maxInFlight: 8 }), profile: 'maintenance', clock: systemClock });
   const brokerOnSim = await startBrokerListener(t, { asset: plc1Asset(sim.port, { profiles: PROFILES }), profile: 'maintenance', clock: systemClock });
@@ -86,12 +74,7 @@ async function main(): Promise<void> {
   ] as const;
   for (const [name, direct, broker, chain] of plcs) {
     const [d = [], b = [], c = []] = await sequential([await connectRaw(t, direct), await connectRaw(t, broker), await connectRaw(t, chain)]);
-    const row = (label: string, xs: number[]): string => {
-      const med = quantile(xs, 0.5);
-      const p99 = quantile(xs, 0.99);
-      return `  ${label.padEnd(22)} median ${ms(med)}  p99 ${ms(p99)}${xs === d ? '' : `   added median ${ms(med - quantile(d, 0.5))} (${(med / quantile(d, 0.5)).toFixed(2)}x)  added p99 ${ms(p99 - quantile(d, 0.99))}`}`;
-    };
-    lines.push(`${SEQUENTIAL} sequential reads, ${name}:`, row('direct', d), row('OT broker alone', b), row('both gateways', c));
+    lines.push(`${SEQUENTIAL} sequential reads, ${name}:`, latencyRow('direct', d), latencyRow('OT broker alone', b, d), latencyRow('both gateways', c, d));
     if (name === 'raw PLC stub') lines.push(`  target <= 0.3 ms median added: broker ${quantile(b, 0.5) - quantile(d, 0.5) <= 0.3 ? 'met' : 'NOT met'}, both gateways ${quantile(c, 0.5) - quantile(d, 0.5) <= 0.3 ? 'met' : 'NOT met'}`);
   }
   const direct = await pipelined(await connectRaw(t, stub.port));
@@ -114,6 +97,4 @@ main()
     process.stderr.write(`modbus-latency: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     process.exitCode = 1;
   })
-  .finally(async () => {
-    for (const c of cleanups.reverse()) await c();
-  });
+  .finally(() => bench.cleanup());
