@@ -93,6 +93,10 @@ test('Modbus points page through both gateways: list, read, allowed and refused 
     const coil = await post(points, a.secret, { _csrf: a.csrfToken ?? '', unit: '1', table: 'coils', address: '11', value: '0' });
     assert.match(coil.body, /Written: CO 00012 = 0/);
     assert.equal(plc.getCoil(11), false);
+    const signed = await post(points, a.secret, { _csrf: a.csrfToken ?? '', unit: '1', table: 'holdingRegisters', address: '1', value: '-150' });
+    assert.match(signed.body, /Written: HR 40002 = -150, confirmed/);
+    assert.equal(cell(signed.body, 'HR 40002'), '-150', 'a signed register is shown signed');
+    assert.equal((plc.getHoldingRegister(1) << 16) >> 16, -150);
   });
 
   await t.test('a write outside policy shows the exception by name and the PLC value is unchanged', async () => {

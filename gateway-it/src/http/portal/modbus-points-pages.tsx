@@ -22,12 +22,16 @@ function boundText(table: ModbusTable, b: WriteBound): string {
   return `${b.min}..${b.max}${b.signed ? ' (signed)' : ''}`;
 }
 
-function WriteResult(props: { w: WriteOutcome }) {
-  const where = modicon(props.w.table, props.w.address);
-  if (props.w.exception !== undefined) {
-    return <p class="notice error">Write refused: {where} = {props.w.value} was not written; exception {props.w.exception.text}.</p>;
+function WriteResult(props: { w: WriteOutcome; tables: readonly PointTable[] }) {
+  const { w } = props;
+  const where = modicon(w.table, w.address);
+  // Signed registers: the wire value back in the form the operator typed.
+  const bound = props.tables.find((t) => t.table === w.table)?.points.find((p) => p.address === w.address)?.write;
+  const value = w.table === 'holdingRegisters' && bound?.signed === true && w.value > 32767 ? w.value - 65536 : w.value;
+  if (w.exception !== undefined) {
+    return <p class="notice error">Write refused: {where} = {value} was not written; exception {w.exception.text}.</p>;
   }
-  return <p class="notice ok">Written: {where} = {props.w.value}, confirmed by the device.</p>;
+  return <p class="notice ok">Written: {where} = {value}, confirmed by the device.</p>;
 }
 
 function Table(props: { t: PointTable; r: PointActionResult; base: string; csrf: string | null }) {
@@ -80,7 +84,7 @@ export function PointsPage(props: { site: string; asset: string; r: PointActionR
   const { r } = props;
   return (
     <>
-      {r.write !== undefined && <WriteResult w={r.write} />}
+      {r.write !== undefined && <WriteResult w={r.write} tables={r.tables} />}
       <p>
         Profile <strong>{r.profile}</strong>, unit {r.unit}
         {r.points.unitIds.length > 1 && (
