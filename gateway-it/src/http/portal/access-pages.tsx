@@ -125,6 +125,12 @@ export function Dashboard(props: { user: string; requests: readonly RequestView[
                       or <a href={`/terminal/${a.grant.site}/${a.asset}`}>the web terminal</a>
                     </>
                   )}
+                  {a.protocol === 'modbus' && (
+                    <>
+                      {' '}
+                      or <a href={`/assets/${a.grant.site}/${a.asset}/points`}>its points in the portal</a>
+                    </>
+                  )}
                 </td>
               </tr>
             ))}

@@ -20,6 +20,7 @@ import { siteRoutes } from './site-routes.js';
 import { sshKeyRoutes } from './ssh-key-routes.js';
 import { PORTAL_CSS, PORTAL_JS } from './static-assets.js';
 import { reviewRoutes } from './review-routes.js';
+import { modbusPointsRoutes } from './modbus-points-routes.js';
 import { recordingRoutes, terminalFileRoutes, terminalRoutes, TERMINAL_PUBLIC_ROUTES } from './terminal-routes.js';
 
 /** Paths the portal serves without a session (the route-walk test checks this list). */
@@ -52,6 +53,7 @@ export function portalApps(s: AccessHttpServices, log: Logger): Hono<{ Variables
   const onError = portalErrorPage(s, log);
   const apps = [loginRoutes(s), accessRoutes(s), siteRoutes(s), adminRoutes(s), sshKeyRoutes(s)];
   if (s.sessions !== undefined) apps.push(terminalRoutes(s, s.sessions));
+  if (s.sessions !== undefined) apps.push(modbusPointsRoutes(s, s.sessions));
   if (s.recordings !== undefined) apps.push(recordingRoutes(s, s.recordings));
   if (s.reviews !== undefined) apps.push(reviewRoutes(s, s.reviews));
   if (s.audit !== undefined) apps.push(auditRoutes(s, s.audit));
