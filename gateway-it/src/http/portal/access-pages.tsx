@@ -125,6 +125,7 @@ export function Dashboard(props: { user: string; requests: readonly RequestView[
                       or <a href={`/terminal/${a.grant.site}/${a.asset}`}>the web terminal</a>
                     </>
                   )}
+                  {a.protocol === 'opcua' && <> or <a href={`/assets/${a.grant.site}/${a.asset}/opcua`}>the OPC UA page</a></>}
                 </td>
               </tr>
             ))}
