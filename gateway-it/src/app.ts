@@ -61,6 +61,7 @@ import { AuditSearch } from './audit/audit-search.js';
 import { SiemForwarder } from './audit/siem/siem-forwarder.js';
 import { hostname } from 'node:os';
 import { attachTerminalEndpoint, type TerminalEndpoint } from './http/terminal/terminal-endpoint.js';
+import { OpcuaPoints } from './opcua-client/opcua-points.js';
 import { OperatorSessions, withLocalSessionEnd } from './sessions/operator-sessions.js';
 import { loadOrCreateSshHostKey, type SshHostKey } from './ssh/ssh-host-key.js';
 import { startSshEndpoint, type SshEndpoint } from './ssh/ssh-endpoint.js';
@@ -333,6 +334,7 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
         access,
         siteEnrollment: enrollment,
         sessions: liveSessions,
+        opcuaPoints: new OpcuaPoints({ sessions: liveSessions, pkiDir: join(config.dataDir, 'opcua-portal-pki'), log: deps.log.child({ component: 'opcua-portal' }) }),
         recordings: recordingLibrary,
         auditSearch,
         reviews,

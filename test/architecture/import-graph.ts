@@ -97,7 +97,8 @@ const LIBRARY_HOMES: Readonly<Record<string, readonly string[]>> = {
   ws: ['gateway-it/src/link', 'gateway-it/src/http', 'gateway-ot/src/link'],
   ssh2: ['gateway-it/src/ssh', 'gateway-ot/src/protocols/ssh'],
   'modbus-serial': ['gateway-ot/src/protocols/modbus'],
-  'node-opcua': ['gateway-ot/src/protocols/opcua'],
+  // gateway-it/src/opcua-client: the portal's OPC UA page speaks to the OT broker (never the plant) through an operator session.
+  'node-opcua': ['gateway-ot/src/protocols/opcua', 'gateway-it/src/opcua-client'],
   otplib: ['gateway-it/src/auth'],
 };
 
@@ -126,7 +127,7 @@ export function checkRules(edges: readonly ImportEdge[]): Violation[] {
     } else {
       const homes = LIBRARY_HOMES[e.to] ?? (e.to.startsWith('node-opcua') ? LIBRARY_HOMES['node-opcua'] : undefined);
       if (homes !== undefined && isProduct(f) && !homes.some((h) => under(f, h))) flag(`${e.to} may only be imported in ${homes.join(', ')}`, e);
-      if (isProduct(f) && under(f, 'gateway-it') && (e.to === 'modbus-serial' || e.to.startsWith('node-opcua'))) flag('the IT side never imports plant protocol clients', e);
+      if (isProduct(f) && under(f, 'gateway-it') && !under(f, 'gateway-it/src/opcua-client') && (e.to === 'modbus-serial' || e.to.startsWith('node-opcua'))) flag('the IT side never imports plant protocol clients', e);
     }
   }
   return v;

@@ -12,45 +12,17 @@ import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { AttributeIds, DataType, UserTokenType } from 'node-opcua';
 import type { SessionStream } from '../../shared/src/link/session-channel.js';
-import { PLANT_NAMESPACE_URI, startOpcuaServer } from '../sim/opcua-server.js';
+import { PLANT_NAMESPACE_URI } from '../sim/opcua-server.js';
 import { useCrypto } from '../helpers/crypto.js';
-import { auditActions, makeTicket, startIt, startOt, SITE } from '../helpers/link-fixture.js';
-import { createTestClient, fetchServerCertificateSha256 } from '../helpers/opcua-broker-harness.js';
-import { makeTempDir } from '../helpers/temp-dir.js';
+import { auditActions, makeTicket, SITE } from '../helpers/link-fixture.js';
+import { createTestClient } from '../helpers/opcua-broker-harness.js';
+import { startOpcuaSite } from '../helpers/opcua-site.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 useCrypto();
 
 test('an operator reads, writes within bounds and is refused out of bounds through both gateways; all audited on the OT side', { timeout: 90_000 }, async (t) => {
-  const dir = makeTempDir(t, 'airlock-opcua-link-');
-  const plant = await startOpcuaServer({ dataDir: join(dir, 'plant'), users: { 'gw-opc': 'plant-pw' }, updateIntervalMs: 0 });
-  t.after(() => plant.close());
-  const policy = {
-    limits: { maxSessionMinutes: 60, maxConcurrentSessions: 4 },
-    assets: {
-      'opc-1': {
-        protocol: 'opcua',
-        address: '127.0.0.1',
-        port: plant.port,
-        username: 'gw-opc',
-        serverCertificateSha256: await fetchServerCertificateSha256(plant.endpointUrl, dir),
-        profiles: {
-          maintenance: {
-            namespaceUri: PLANT_NAMESPACE_URI,
-            nodes: [
-              { node: 's=Line1.Setpoint', access: 'write', dataType: 'Double', min: 10, max: 90 },
-              { node: 's=Line1.Temperature', access: 'read' },
-            ],
-          },
-        },
-      },
-    },
-  };
-  const it = await startIt(t);
-  const ot = await startOt(t, { enrollWith: it, policy });
-  // The plant password as an operator would store it (airlock-ot vault-set); the broker checks it out.
-  ot.gw.services.vault.set({ asset: 'opc-1', account: 'gw-opc', kind: 'password', secret: Buffer.from('plant-pw'), actor: 'local:root' });
-  await waitFor('the site online', () => it.gw.services.links.get(SITE).state === 'online');
+  const { dir, plant, it, ot } = await startOpcuaSite(t);
 
   // Stands in for the IT gateway's `ssh -L`: each TCP connection becomes one session over the link.
   const opened: SessionStream[] = [];

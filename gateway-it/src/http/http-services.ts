@@ -3,6 +3,7 @@ import type { Clock } from '../../../shared/src/clock.js';
 import type { AccessServices } from '../access/access-services.js';
 import type { AuthServices } from '../auth/auth-services.js';
 import type { SiteEnrollment } from '../sites/site-enrollment.js';
+import type { OpcuaPoints } from '../opcua-client/opcua-points.js';
 import type { OperatorSessions } from '../sessions/operator-sessions.js';
 import type { RecordingLibrary } from '../recording/recording-library.js';
 import type { AuditSearch } from '../audit/audit-search.js';
@@ -29,6 +30,8 @@ export interface AccessHttpServices {
   readonly siteEnrollment?: Pick<SiteEnrollment, 'issueToken' | 'revoke'>;
   /** Live operator sessions: the web terminal, supervision and ending a session (absent: no such pages). */
   readonly sessions?: OperatorSessions;
+  /** The OPC UA points page (absent: no such page). */
+  readonly opcuaPoints?: OpcuaPoints;
   /** Recordings received from the sites (absent: no recording pages). */
   readonly recordings?: RecordingLibrary;
   /** Audit search over a site's IT and OT events (absent: no audit API). */

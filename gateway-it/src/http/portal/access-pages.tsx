@@ -131,6 +131,12 @@ export function Dashboard(props: { user: string; requests: readonly RequestView[
                       or <a href={`/assets/${a.grant.site}/${a.asset}/points`}>its points in the portal</a>
                     </>
                   )}
+                  {a.protocol === 'opcua' && (
+                    <>
+                      {' '}
+                      or <a href={`/assets/${a.grant.site}/${a.asset}/opcua`}>its points in the portal</a>
+                    </>
+                  )}
                 </td>
               </tr>
             ))}

@@ -18,6 +18,7 @@ import { loginRoutes } from './login-routes.js';
 import { viewer } from './portal-context.js';
 import { siteRoutes } from './site-routes.js';
 import { sshKeyRoutes } from './ssh-key-routes.js';
+import { opcuaRoutes } from './opcua-routes.js';
 import { PORTAL_CSS, PORTAL_JS } from './static-assets.js';
 import { reviewRoutes } from './review-routes.js';
 import { modbusPointsRoutes } from './modbus-points-routes.js';
@@ -54,6 +55,7 @@ export function portalApps(s: AccessHttpServices, log: Logger): Hono<{ Variables
   const apps = [loginRoutes(s), accessRoutes(s), siteRoutes(s), adminRoutes(s), sshKeyRoutes(s)];
   if (s.sessions !== undefined) apps.push(terminalRoutes(s, s.sessions));
   if (s.sessions !== undefined) apps.push(modbusPointsRoutes(s, s.sessions));
+  if (s.opcuaPoints !== undefined) apps.push(opcuaRoutes(s, s.opcuaPoints));
   if (s.recordings !== undefined) apps.push(recordingRoutes(s, s.recordings));
   if (s.reviews !== undefined) apps.push(reviewRoutes(s, s.reviews));
   if (s.audit !== undefined) apps.push(auditRoutes(s, s.audit));

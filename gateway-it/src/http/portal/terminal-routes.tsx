@@ -27,7 +27,7 @@ export const TERMINAL_PUBLIC_ROUTES: readonly string[] = ['GET /static/xterm.js'
 
 const endForm = z.strictObject({ reason: z.string().trim().min(3, 'reason: say why the session is ended').max(300) });
 
-function nameParam(value: string, what: string): string {
+export function nameParam(value: string, what: string): string {
   const r = nameSchema.safeParse(value);
   if (!r.success) throw new AirlockError('not_found', 'http.not_found', `no ${what} ${value}`);
   return r.data;

@@ -11,9 +11,10 @@
  * the rule's data type; the broker checks that against the plant when it builds the session's view.
  */
 import { z } from 'zod';
+import { OPCUA_WRITABLE_TYPES } from '../../../../shared/src/model/opcua-scalars.js';
 
 /** The scalar data types a write rule may name (OPC UA built-in type names). */
-export const WRITABLE_DATA_TYPES = ['Boolean', 'SByte', 'Byte', 'Int16', 'UInt16', 'Int32', 'UInt32', 'Float', 'Double', 'String'] as const;
+export const WRITABLE_DATA_TYPES = OPCUA_WRITABLE_TYPES;
 export type WritableDataType = (typeof WRITABLE_DATA_TYPES)[number];
 export const NUMERIC_DATA_TYPES: ReadonlySet<WritableDataType> = new Set(['SByte', 'Byte', 'Int16', 'UInt16', 'Int32', 'UInt32', 'Float', 'Double']);
 

@@ -6,6 +6,7 @@
  * Not guaranteed: that the plant accepts the value; the plant may still refuse it with its own
  * status, which the operator then gets.
  */
+import { OPCUA_INTEGER_RANGES as INTEGER_RANGES } from '../../../../shared/src/model/opcua-scalars.js';
 import { NUMERIC_DATA_TYPES, type OpcuaWriteRule } from './opcua-policy.js';
 
 /** The operator's value as decoded from the Write request. */
@@ -17,15 +18,6 @@ export interface WriteValueFacts {
 }
 
 export type WriteCheck = { readonly kind: 'allow' } | { readonly kind: 'deny'; readonly reason: string };
-
-const INTEGER_RANGES: Readonly<Record<string, readonly [number, number]>> = {
-  SByte: [-128, 127],
-  Byte: [0, 255],
-  Int16: [-32768, 32767],
-  UInt16: [0, 65535],
-  Int32: [-2147483648, 2147483647],
-  UInt32: [0, 4294967295],
-};
 
 export function checkWriteValue(rule: OpcuaWriteRule, facts: WriteValueFacts): WriteCheck {
   if (!facts.isScalar) return { kind: 'deny', reason: 'only scalar values may be written' };

@@ -1,0 +1,55 @@
+/**
+ * An OPC UA site through both gateways for integration tests: the simulated plant server (Line1),
+ * an in-process IT gateway and an OT gateway enrolled with it whose policy has `opc-1` (profile
+ * `maintenance`: Line1.Setpoint writable as a Double within 10..90, Line1.Temperature readable,
+ * nothing else), the plant password in the OT vault, and the site online. Everything stops when
+ * the test ends.
+ */
+import { join } from 'node:path';
+import type { TestContext } from 'node:test';
+import { PLANT_NAMESPACE_URI, startOpcuaServer, type OpcuaSimServer } from '../sim/opcua-server.js';
+import { SITE, startIt, startOt, type ItFixture, type OtFixture } from './link-fixture.js';
+import { fetchServerCertificateSha256 } from './opcua-broker-harness.js';
+import { makeTempDir } from './temp-dir.js';
+import { waitFor } from './wait-for.js';
+
+export interface OpcuaSite {
+  readonly dir: string;
+  readonly plant: OpcuaSimServer;
+  readonly it: ItFixture;
+  readonly ot: OtFixture;
+}
+
+export async function startOpcuaSite(t: Pick<TestContext, 'after'>): Promise<OpcuaSite> {
+  const dir = makeTempDir(t, 'airlock-opcua-site-');
+  const plant = await startOpcuaServer({ dataDir: join(dir, 'plant'), users: { 'gw-opc': 'plant-pw' }, updateIntervalMs: 0 });
+  t.after(() => plant.close());
+  const policy = {
+    limits: { maxSessionMinutes: 60, maxConcurrentSessions: 4 },
+    assets: {
+      'opc-1': {
+        protocol: 'opcua',
+        address: '127.0.0.1',
+        port: plant.port,
+        username: 'gw-opc',
+        serverCertificateSha256: await fetchServerCertificateSha256(plant.endpointUrl, dir),
+        profiles: {
+          maintenance: {
+            namespaceUri: PLANT_NAMESPACE_URI,
+            nodes: [
+              { node: 's=Line1.Setpoint', access: 'write', dataType: 'Double', min: 10, max: 90 },
+              { node: 's=Line1.Temperature', access: 'read' },
+            ],
+          },
+        },
+      },
+    },
+  };
+  // Tolerant link timings: an OPC UA server start blocks the event loop for a while on a busy machine.
+  const it = await startIt(t, { link: { heartbeatSeconds: 1, offlineAfterSeconds: 15 } });
+  const ot = await startOt(t, { enrollWith: it, policy });
+  // The plant password as an operator would store it (airlock-ot vault-set); the broker checks it out.
+  ot.gw.services.vault.set({ asset: 'opc-1', account: 'gw-opc', kind: 'password', secret: Buffer.from('plant-pw'), actor: 'local:root' });
+  await waitFor('the site online', () => it.gw.services.links.get(SITE).state === 'online');
+  return { dir, plant, it, ot };
+}
