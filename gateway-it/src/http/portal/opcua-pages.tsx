@@ -42,7 +42,7 @@ export function OpcuaPointsPage(props: { site: string; asset: string; points: re
           <tbody>
             {props.points.map((p) => (
               <tr data-node={p.identifier}>
-                <td style={`padding-left:${p.depth * 1.2}em`} title={`nsu=${p.namespaceUri};${p.identifier}`}>
+                <td class={p.depth > 0 ? `depth-${Math.min(p.depth, 8)}` : undefined} title={`nsu=${p.namespaceUri};${p.identifier}`}>
                   {p.path.split('/').pop()}
                 </td>
                 <td>{p.kind}</td>

@@ -18,6 +18,8 @@ section.card, form.card { background:#fff; border:1px solid var(--line); border-
 table { width:100%; border-collapse:collapse; background:#fff; border:1px solid var(--line); }
 th, td { text-align:left; padding:.45rem .6rem; border-bottom:1px solid var(--line); vertical-align:top; }
 th { background:#eef1f4; font-weight:600; font-size:.9rem; }
+/* Browse depth on the OPC UA page: classes, because the CSP refuses inline style attributes. */
+td.depth-1 { padding-left:1.8rem; } td.depth-2 { padding-left:3.0rem; } td.depth-3 { padding-left:4.2rem; } td.depth-4 { padding-left:5.4rem; } td.depth-5 { padding-left:6.6rem; } td.depth-6 { padding-left:7.8rem; } td.depth-7 { padding-left:9.0rem; } td.depth-8 { padding-left:10.2rem; }
 label { display:block; margin:.6rem 0 .2rem; font-weight:600; }
 input[type=text], input[type=password], input[type=datetime-local], input[type=time], input[type=number], select, textarea { width:100%; max-width:32rem; padding:.4rem .5rem; border:1px solid #aab3bd; border-radius:4px; font:inherit; }
 textarea { min-height:4.5rem; }
