@@ -77,12 +77,23 @@ test('checked on a worker thread, a bundle gives exactly the inline verdict; a d
     [l[3], l[4]] = [l[4] ?? '', l[3] ?? ''];
     f.data = Buffer.from(l.join('\n'));
   }, generateSigningKeyPair());
-  for (const p of [path, swappedPath]) {
+  // And the CSV and the CEF each telling another story (re-signed): with the worker, this thread derives them.
+  const rewrite = (name: string, from: string, to: string) => (files: { name: string; data: Buffer }[]): void => {
+    const f = files.find((x) => x.name === name);
+    assert.ok(f !== undefined);
+    f.data = Buffer.from(f.data.toString('utf8').replace(from, to));
+  };
+  const csvPath = await tamper(path, dir, 'csv', rewrite('events/ot.csv', 'vera', 'mallory'), generateSigningKeyPair());
+  const cefPath = await tamper(path, dir, 'cef', rewrite('events/ot.cef', 'suser=vera', 'suser=mallory'), generateSigningKeyPair());
+  for (const p of [path, swappedPath, csvPath, cefPath]) {
     const inline = await verifyBundle(createReadStream(p), { expectedPublicKey: key });
     const threaded = await verifyBundle(createReadStream(p), { expectedPublicKey: key, eventsWorker: { minBytes: 0 } });
     assert.equal(inline.ok, p === path);
     assert.deepEqual(threaded, inline);
   }
+  const derived = async (p: string): Promise<string[]> => errorChecks(await verifyBundle(createReadStream(p), { expectedPublicKey: key, eventsWorker: { minBytes: 0 } })).filter((c) => c.startsWith('events.derived'));
+  assert.deepEqual(await derived(csvPath), ['events.derived events/ot.csv']);
+  assert.deepEqual(await derived(cefPath), ['events.derived events/ot.cef']);
   const dead = await verifyBundle(createReadStream(path), { expectedPublicKey: key, eventsWorker: { minBytes: 0, url: new URL('data:text/javascript,process.exit(1)') } });
   assert.equal(dead.ok, false);
   assert.deepEqual(errorChecks(dead), ['events.verifier events/it.jsonl', 'events.verifier events/ot.jsonl']);

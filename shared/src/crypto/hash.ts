@@ -10,7 +10,9 @@ import { sodium } from './sodium.js';
 export const BLAKE2B_BYTES = 32;
 
 export function blake2b(data: Uint8Array | string, outLength = BLAKE2B_BYTES): Uint8Array {
-  return sodium().crypto_generichash(outLength, data, null);
+  // Buffer.from encodes UTF-8 natively, several times faster than the wrapper's own string path
+  // (measured: the verifier hashes a million event lines); same bytes, same digest.
+  return sodium().crypto_generichash(outLength, typeof data === 'string' ? Buffer.from(data, 'utf8') : data, null);
 }
 
 export function blake2bHex(data: Uint8Array | string, outLength = BLAKE2B_BYTES): string {

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AuditEvent } from '../audit/audit-event.js';
-import { eventToCef, eventToCsvRecord, isoTime } from './event-formats.js';
+import { canonicalJson } from '../crypto/canonical.js';
+import { auditCodeOf, csvCell, eventToCef, eventToCsvRecord, isoTime } from './event-formats.js';
 
 const event: AuditEvent = {
   seq: 42, id: 'evt_1', time: Date.UTC(2026, 5, 1, 20, 15, 0, 7), actor: 'vera', action: 'ssh.command', site: 'plant-1', target: 'hmi|1',
@@ -26,4 +27,17 @@ test('CEF and CSV renderings escape what their formats require, and stay one lin
   );
   assert.equal(eventToCef('it', { ...event, action: 'x|y' }, { version: 'v\\1' }).split('|').slice(0, 7).join('|'), 'CEF:0|Airlock|airlock-it|v\\\\1|unknown|x\\|y');
   assert.equal(eventToCsvRecord('ot', { ...event, actor: '=cmd' }), `ot,42,2026-06-01T20:15:00.007Z,evt_1,'=cmd,ssh.command,${eventToCsvRecord('ot', event).split(',')[6] ?? ''},denied,plant-1,hmi|1,"{""command"":""a=b\\\\c\\nrm -rf /""}",${'a'.repeat(64)}\r\n`);
+});
+
+test('the CSV record of a valid event is every cell through csvCell, joined (the fast path skips only cells the schema keeps safe)', () => {
+  const reference = (e: AuditEvent): string =>
+    `${['ot', String(e.seq), isoTime(e.time), e.id, e.actor, e.action, auditCodeOf(e.action), e.outcome, e.site ?? '', e.target ?? '', canonicalJson(e.details), e.hash].map(csvCell).join(',')}\r\n`;
+  const odd = ['', '=1+1', '+x', '-x', '@x', '\tx', '\rx', 'a,b', 'say "hi"', 'two\nlines', 'plain', 'ünï'];
+  let i = 0;
+  for (const time of [0, event.time, Date.UTC(9999, 11, 31, 23, 59, 59, 999), Date.UTC(10_000, 0, 1), 8.64e15]) {
+    for (const text of odd) {
+      const e: AuditEvent = { ...event, seq: ++i, time, id: `evt,${text}`, actor: text || 'x', action: text === '' ? 'ssh.command' : text, site: text === 'plain' ? null : text, target: text === 'a,b' ? null : text, details: { text }, outcome: i % 2 === 0 ? 'success' : 'failure' };
+      assert.equal(eventToCsvRecord('ot', e), reference(e), JSON.stringify(e));
+    }
+  }
 });

@@ -58,18 +58,27 @@ export function eventToJsonLine(e: AuditEvent): string {
 export const CSV_COLUMNS = ['log', 'seq', 'time', 'id', 'actor', 'action', 'code', 'outcome', 'site', 'target', 'details', 'hash'] as const;
 export const CSV_HEADER = `${CSV_COLUMNS.join(',')}\r\n`;
 
-const FORMULA_START = /^[=+\-@\t\r]/;
 const NEEDS_QUOTES = /[",\r\n]/;
 
 export function csvCell(value: string): string {
-  const safe = FORMULA_START.test(value) ? `'${value}` : value;
+  // FORMULA_START as char codes (= + - @ TAB CR): one regex per cell fewer, measured hot in verify.
+  const c = value.charCodeAt(0);
+  const safe = c === 61 || c === 43 || c === 45 || c === 64 || c === 9 || c === 13 ? `'${value}` : value;
   return NEEDS_QUOTES.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
-/** One CSV record (CRLF-terminated, RFC 4180). */
+/**
+ * One CSV record (CRLF-terminated, RFC 4180) of a valid event (auditEventSchema). Cells whose value
+ * the schema already confines to safe text are written as they are: the log name, the positive
+ * integer seq, the catalogue code, the outcome and the hex hash; the time only needs care past the
+ * year 9999 (a leading "+"). The verifier renders a million of these (measured hot).
+ */
 export function eventToCsvRecord(log: AuditLogName, e: AuditEvent, detailsJson = canonicalJson(e.details)): string {
-  const cells = [log, String(e.seq), isoTime(e.time), e.id, e.actor, e.action, auditCodeOf(e.action), e.outcome, e.site ?? '', e.target ?? '', detailsJson, e.hash];
-  return `${cells.map(csvCell).join(',')}\r\n`;
+  const time = isoTime(e.time);
+  return (
+    `${log},${e.seq},${time.charCodeAt(0) === 43 ? csvCell(time) : time},${csvCell(e.id)},${csvCell(e.actor)},${csvCell(e.action)},${auditCodeOf(e.action)},` +
+    `${e.outcome},${csvCell(e.site ?? '')},${csvCell(e.target ?? '')},${csvCell(detailsJson)},${e.hash}\r\n`
+  );
 }
 
 const CEF_SEVERITY: Readonly<Record<AuditEvent['outcome'], number>> = { success: 3, failure: 5, denied: 7 };

@@ -4,13 +4,14 @@
  * the manifest's anchor to its head, with the log's signed checkpoints), that every event belongs to
  * the bundle's site, that no event outside the declared in-range run has a time inside the range
  * (completeness), and re-derives the CSV and CEF files from the verified events so the verifier can
- * tell whether those say the same thing. It records findings; it never throws on bad input.
+ * tell whether those say the same thing (DerivedDigests; unless the caller derives them itself from
+ * the same lines, as segment-job.ts does). It records findings; it never throws on bad input.
  */
-import { createHash, type Hash } from 'node:crypto';
 import type { AuditEvent, Checkpoint } from '../audit/audit-event.js';
 import { GENESIS_HASH } from '../audit/audit-event.js';
 import { ChainVerifier, isCheckpointSignedBy } from '../audit/verify-chain.js';
-import { CSV_HEADER, eventToCefLine, eventToCsvRecord, type AuditLogName } from './event-formats.js';
+import type { AuditLogName } from './event-formats.js';
+import { DerivedDigests } from './derived-digests.js';
 import type { BundleManifest, ManifestLog } from './bundle-manifest.js';
 import { canonicalLineParts, parseSegmentLine } from './segment-lines.js';
 
@@ -42,45 +43,12 @@ export interface SegmentSummary {
 
 const HEX64 = /^[0-9a-f]{64}$/;
 
-/**
- * SHA-256 of a text given in many small pieces, hashed in ~64 KiB runs: one hash update (and one
- * UTF-8 encoding) per rendered CSV record was 12% of the events check (measured). Same digest.
- */
-class BatchedSha256 {
-  private readonly hash: Hash = createHash('sha256');
-  private pending: string[] = [];
-  private size = 0;
-
-  constructor(first: string) {
-    if (first !== '') this.update(first);
-  }
-
-  update(text: string): void {
-    this.pending.push(text);
-    this.size += text.length;
-    if (this.size >= 64 * 1024) this.flush();
-  }
-
-  digestHex(): string {
-    this.flush();
-    return this.hash.digest('hex');
-  }
-
-  private flush(): void {
-    if (this.pending.length === 0) return;
-    this.hash.update(this.pending.join(''), 'utf8');
-    this.pending = [];
-    this.size = 0;
-  }
-}
-
 /** What a segment check needs of the manifest (small enough to hand to a worker thread). */
 export type SegmentManifest = Pick<BundleManifest, 'site' | 'range' | 'generator'>;
 
 export class SegmentCheck {
   private readonly verifier: ChainVerifier;
-  private readonly csv = new BatchedSha256(CSV_HEADER);
-  private readonly cef = new BatchedSha256('');
+  private readonly derived: DerivedDigests | undefined;
   private readonly file: string;
   private lineNo = 0;
   private events = 0;
@@ -99,7 +67,10 @@ export class SegmentCheck {
     private readonly findings: Finding[],
     /** OT `recording.close` events by session id, for the recording cross-check. */
     private readonly recordingCloses: Map<string, RecordingClose>,
+    /** False when the caller derives CSV and CEF itself from the same lines (segment-job.ts); the digests are then ''. */
+    derive = true,
   ) {
+    this.derived = derive ? new DerivedDigests(log, spec.inRange, manifest.generator.version) : undefined;
     this.file = `events/${log}.jsonl`;
     this.signedSeqs = checkpoints.map((c) => c.seq).sort((a, b) => a - b);
     this.checkAnchor(checkpoints);
@@ -147,16 +118,14 @@ export class SegmentCheck {
     if (e.seq >= first && e.seq <= last) {
       this.inRange++;
       // The verifier accepted the line, so its details text is the canonical encoding: reuse it.
-      const detailsJson = parts?.detailsJson;
-      this.csv.update(eventToCsvRecord(this.log, e, detailsJson));
-      this.cef.update(eventToCefLine(this.log, e, { version: manifest.generator.version }, detailsJson));
+      this.derived?.add(e, parts?.detailsJson);
     } else if (e.time >= manifest.range.from && e.time <= manifest.range.to) {
       this.error('events.range', `event ${e.seq} has a time inside the range but lies outside the declared run ${first}..${last}: the range is not complete`, e.seq);
     }
     if (this.log === 'ot' && e.action === 'recording.close') this.noteRecording(e);
   }
 
-  /** Ends the segment; returns the re-derived CSV and CEF digests and the summary. */
+  /** Ends the segment; returns the re-derived CSV and CEF digests (if the chain verified) and the summary. */
   finish(): { csvSha256: string; cefSha256: string; summary: SegmentSummary } {
     const v = this.verifier.finish();
     if (v.problem !== undefined) this.error(`chain.${v.problem.kind}`, `${this.log.toUpperCase()} log: ${v.problem.message}`, v.problem.seq);
@@ -170,8 +139,8 @@ export class SegmentCheck {
     this.checkBoundaries();
     const lastCheckpointSeq = chainOk ? this.signedSeqs.filter((s) => s > this.spec.anchor.seq && s <= this.spec.head.seq).at(-1) ?? this.spec.anchor.seq : 0;
     return {
-      csvSha256: this.csv.digestHex(),
-      cefSha256: this.cef.digestHex(),
+      // Derived digests mean something only for a chain that verified; '' otherwise (also in segment-job.ts).
+      ...(chainOk && this.derived !== undefined ? this.derived.finish() : { csvSha256: '', cefSha256: '' }),
       summary: { events: this.events, withheld: this.withheld, inRange: this.inRange, checkpointsVerified: v.checkpointsVerified, lastCheckpointSeq, chainOk },
     };
   }

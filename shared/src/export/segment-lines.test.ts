@@ -5,7 +5,7 @@ import { computeEventHash, GENESIS_HASH, type AuditEvent } from '../audit/audit-
 import { eventToJsonLine } from './event-formats.js';
 import { canonicalJson } from '../crypto/canonical.js';
 import { auditEventSchema } from '../audit/audit-event.js';
-import { canonicalLineParts, isAuditEventShape, parseSegmentLine, withheldLine } from './segment-lines.js';
+import { canonicalDetailsText, canonicalLineParts, isAuditEventShape, parseSegmentLine, scanCanonicalEventLine, withheldLine } from './segment-lines.js';
 
 useCrypto();
 
@@ -61,4 +61,37 @@ test('the fast event check accepts and refuses exactly what the zod schema does'
     'event',
   ];
   for (const v of variants) assert.equal(isAuditEventShape(v), auditEventSchema.safeParse(v).success, JSON.stringify(v));
+});
+
+test('scanning a canonical event line gives what JSON.parse gives; anything else is left to JSON.parse', () => {
+  const texts = ['', 'plain', 'ünïcödé ✓', 'a,b', 'x=y|z', '{"not":"json"}', ',"hash":"', '😀'];
+  let scanned = 0;
+  for (const [i, text] of texts.entries()) {
+    for (const site of [null, 'plant-1', text]) {
+      const base = { seq: 1 + i, id: `evt_${text}`, time: i === 3 ? 8.64e15 : 1_767_225_600_000 + i, actor: text || 'vera', action: 'modbus.write', site, target: i % 2 === 0 ? null : text, outcome: 'denied' as const, details: { text, nested: { a: 1, hash: 'f'.repeat(64), id: 'x' }, list: [1, 'two', null] }, prevHash: GENESIS_HASH };
+      const e: AuditEvent = { ...base, hash: computeEventHash(base) };
+      const line = eventToJsonLine(e).trimEnd();
+      const s = scanCanonicalEventLine(line);
+      if (line.includes('\\')) {
+        assert.equal(s, undefined, 'a line with an escape goes to JSON.parse');
+        continue;
+      }
+      assert.ok(s !== undefined, line);
+      scanned++;
+      const { details, ...rest } = e;
+      assert.deepEqual({ ...s.event, details }, { ...rest, details }, line);
+      assert.deepEqual(s.event.details, {}, 'details are given as text only');
+      assert.equal(s.detailsJson, canonicalJson(details));
+      assert.equal(s.detailsJson, canonicalDetailsText(line, e.hash));
+    }
+  }
+  assert.equal(scanned, (texts.length - 2) * 3, 'every line without an escape was scanned');
+  const e = event({ path: 'C:\\temp', quote: 'say "hi"' });
+  const line = eventToJsonLine(e).trimEnd();
+  assert.equal(scanCanonicalEventLine(line), undefined, 'escapes go to JSON.parse');
+  const plain = eventToJsonLine(event({ a: 1 })).trimEnd();
+  assert.ok(scanCanonicalEventLine(plain) !== undefined);
+  for (const other of [plain.replace('"actor":"vera"', '"actor": "vera"'), plain.replace('"seq":3', '"seq":3.5'), plain.replace('"seq":3', '"seq":-3'), `${plain} `, plain.replace('"site":"plant-1"', '"site":7'), withheldLine({ fromSeq: 4, toSeq: 9, lastHash: 'c'.repeat(64) }).trimEnd(), '{}', 'null']) {
+    assert.equal(scanCanonicalEventLine(other), undefined, other);
+  }
 });

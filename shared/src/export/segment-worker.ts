@@ -1,8 +1,8 @@
 /**
  * Worker-thread side of a segment check (see segment-job.ts): receives one log's
- * `events/<log>.jsonl` bytes as messages, runs the same SegmentCheck the inline verifier would, and
- * posts back its findings, the re-derived CSV/CEF digests and the summary. Every batch is
- * acknowledged once checked (flow control). Any exception is reported as `failed`, and the client
+ * `events/<log>.jsonl` bytes as messages, runs the same SegmentCheck the inline verifier would
+ * (except the CSV/CEF derivation, which the main thread does from the same bytes), and posts back
+ * its findings and the summary. Every batch is acknowledged once checked (flow control). Any exception is reported as `failed`, and the client
  * treats that, a crash or an early exit as a failed verification: this side can never make a
  * bundle pass by going quiet.
  */
@@ -24,7 +24,7 @@ let check: SegmentCheck | undefined;
 
 // Messages may arrive before libsodium is ready: queue them behind its start, in order.
 let queue: Promise<void> = initCrypto().then(() => {
-  check = new SegmentCheck(init.log, init.spec, init.manifest, init.checkpoints, init.publicKey, findings, recordingCloses);
+  check = new SegmentCheck(init.log, init.spec, init.manifest, init.checkpoints, init.publicKey, findings, recordingCloses, false);
   const c = check;
   lines = new LineSplitter(MAX_LINE_BYTES, (line) => {
     if (line !== '') c.line(line);
