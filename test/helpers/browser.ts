@@ -4,7 +4,7 @@
  * a TOTP code; reading what an xterm.js terminal on the page shows.
  */
 import type { TestContext } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { generateSync } from 'otplib';
 
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
@@ -61,4 +61,14 @@ export async function waitForTerminal(page: Page, pattern: RegExp, what: string,
 export async function waitForTermState(page: Page, state: string): Promise<string> {
   await page.waitForSelector(`#term-status[data-state="${state}"]`);
   return (await page.textContent('#term-status')) ?? '';
+}
+
+/**
+ * Clicks a form's submit button and waits for the next document: a form may post to the page's own
+ * URL (or the same URL twice), so a URL change is no sign the answer has loaded.
+ */
+export async function submitAndWait(page: Page, submit: Locator): Promise<void> {
+  await page.evaluate(() => Object.assign(globalThis, { beforeSubmit: true }));
+  await submit.click();
+  await page.waitForFunction(() => !('beforeSubmit' in globalThis));
 }

@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchChromium, loggedInPage } from '../helpers/browser.js';
+import { launchChromium, loggedInPage, submitAndWait } from '../helpers/browser.js';
 import { useCrypto } from '../helpers/crypto.js';
 import { SITE } from '../helpers/link-fixture.js';
 import { startOpcuaSite } from '../helpers/opcua-site.js';
@@ -38,7 +38,8 @@ test('in Chromium: the OPC UA page lists the allowed points and writes the setpo
   const write = async (value: string): Promise<string> => {
     const row = page.locator('tr[data-node="s=Line1.Setpoint"]');
     await row.locator('input[name="value"]').fill(value);
-    await Promise.all([page.waitForURL(`${base}/assets/${SITE}/opc-1/opcua/write`), row.locator('button[type=submit]').click()]);
+    await submitAndWait(page, row.locator('button[type=submit]'));
+    assert.equal(page.url(), `${base}/assets/${SITE}/opc-1/opcua/write`);
     return (await page.locator('[data-write-status]').getAttribute('data-write-status')) ?? '';
   };
   assert.equal(await write('42.5'), 'Good');
