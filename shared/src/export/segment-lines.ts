@@ -127,63 +127,63 @@ export function scanCanonicalEventLine(line: string): { readonly event: AuditEve
   if (line.indexOf('\\') >= 0 || !line.startsWith('{"action":"')) return undefined;
   // Strings hold no quote here, so the last `,"hash":"` is the top-level member, whatever details holds.
   const hashAt = line.lastIndexOf(',"hash":"');
-  let p = 11;
-  let q = line.indexOf('"', p);
-  if (q < 0) return undefined;
-  const action = line.slice(p, q);
-  if (!line.startsWith('","actor":"', q)) return undefined;
-  p = q + 11;
-  q = line.indexOf('"', p);
-  if (q < 0) return undefined;
-  const actor = line.slice(p, q);
-  if (!line.startsWith('","details":', q)) return undefined;
-  p = q + 12;
-  if (hashAt <= p) return undefined;
-  const detailsJson = line.slice(p, hashAt);
-  p = hashAt + 9;
-  const hash = line.slice(p, p + 64);
-  if (!line.startsWith('","id":"', p + 64)) return undefined;
-  p += 72;
-  q = line.indexOf('"', p);
-  if (q < 0) return undefined;
-  const id = line.slice(p, q);
-  if (!line.startsWith('","outcome":"', q)) return undefined;
-  p = q + 13;
-  q = line.indexOf('"', p);
-  if (q < 0) return undefined;
-  const outcome = line.slice(p, q);
-  if (!line.startsWith('","prevHash":"', q)) return undefined;
-  p = q + 14;
-  const prevHash = line.slice(p, p + 64);
-  if (!line.startsWith('","seq":', p + 64)) return undefined;
-  p += 72;
-  q = digitsEnd(line, p);
-  if (q < 0) return undefined;
-  const seq = Number(line.slice(p, q));
-  if (!line.startsWith(',"site":', q)) return undefined;
-  const site = nullOrString(line, q + 8);
-  if (site === undefined) return undefined;
-  if (!line.startsWith(',"target":', site.end)) return undefined;
-  const target = nullOrString(line, site.end + 10);
-  if (target === undefined || !line.startsWith(',"time":', target.end)) return undefined;
-  p = target.end + 8;
-  q = digitsEnd(line, p);
-  if (q < 0 || q !== line.length - 1 || line.charCodeAt(q) !== 125) return undefined;
-  const time = Number(line.slice(p, q));
-  return { event: { seq, id, time, actor, action, site: site.value, target: target.value, outcome: outcome as AuditEvent['outcome'], details: {}, prevHash, hash }, detailsJson };
+  const c = new CanonicalCursor(line, 11);
+  const action = c.text(',"actor":"');
+  const actor = c.text(',"details":');
+  if (!c.ok || hashAt <= c.at) return undefined;
+  const detailsJson = line.slice(c.at, hashAt);
+  c.at = hashAt + 9;
+  const hash = c.text(',"id":"');
+  const id = c.text(',"outcome":"');
+  const outcome = c.text(',"prevHash":"');
+  const prevHash = c.text(',"seq":');
+  const seq = c.integer(',"site":');
+  const site = c.nullOrText(',"target":');
+  const target = c.nullOrText(',"time":');
+  const time = c.integer('}');
+  if (!c.ok || c.at !== line.length) return undefined;
+  return { event: { seq, id, time, actor, action, site, target, outcome: outcome as AuditEvent['outcome'], details: {}, prevHash, hash }, detailsJson };
 }
 
-/** End of a run of 1 to 16 digits starting at `p` (a safe integer's length at most), or -1. */
-function digitsEnd(line: string, p: number): number {
-  let q = p;
-  while (q < line.length && line.charCodeAt(q) >= 48 && line.charCodeAt(q) <= 57) q++;
-  return q === p || q - p > 16 ? -1 : q;
-}
+/** Reads values of a canonical line left to right; each is followed by the literal `then`. Once a read fails, `ok` stays false. */
+class CanonicalCursor {
+  ok = true;
 
-/** `null` or a quoted string (no quote inside) starting at `p`, and where it ends. */
-function nullOrString(line: string, p: number): { readonly value: string | null; readonly end: number } | undefined {
-  if (line.startsWith('null', p)) return { value: null, end: p + 4 };
-  if (line.charCodeAt(p) !== 34) return undefined;
-  const q = line.indexOf('"', p + 1);
-  return q < 0 ? undefined : { value: line.slice(p + 1, q), end: q + 1 };
+  constructor(
+    private readonly line: string,
+    public at: number,
+  ) {}
+
+  /** A string's raw text (the opening quote already passed) up to its closing quote. */
+  text(then: string): string {
+    return this.take(this.ok ? this.line.indexOf('"', this.at) : -1, 1, then);
+  }
+
+  /** 1 to 16 digits (a safe integer's length at most). */
+  integer(then: string): number {
+    let q = this.at;
+    while (q < this.line.length && this.line.charCodeAt(q) >= 48 && this.line.charCodeAt(q) <= 57) q++;
+    return Number(this.take(q === this.at || q - this.at > 16 ? -1 : q, 0, then));
+  }
+
+  /** `null` or a quoted string. */
+  nullOrText(then: string): string | null {
+    if (this.line.startsWith('null', this.at)) {
+      this.take(this.at + 4, 0, then);
+      return null;
+    }
+    if (this.line.charCodeAt(this.at) !== 34) this.ok = false;
+    this.at++;
+    return this.text(then);
+  }
+
+  private take(end: number, skip: number, then: string): string {
+    if (!this.ok || end < 0 || !this.line.startsWith(then, end + skip)) {
+      this.ok = false;
+      return '';
+    }
+    const value = this.line.slice(this.at, end);
+    this.at = end + skip + then.length;
+    return value;
+  }
 }
