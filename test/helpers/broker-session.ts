@@ -10,6 +10,7 @@ import { generateSigningKeyPair } from '../../shared/src/crypto/signing.js';
 import { sequentialIds } from '../../shared/src/ids.js';
 import { silentLogger } from '../../shared/src/log.js';
 import type { SessionTicket } from '../../shared/src/model/session-ticket.js';
+import { testTicket } from './test-ticket.js';
 import type { Db } from '../../shared/src/store/open-database.js';
 import type { AssetPolicy } from '../../gateway-ot/src/policy/local-policy.js';
 import type { BrokerSession } from '../../gateway-ot/src/sessions/protocol-broker.js';
@@ -37,25 +38,7 @@ export function makeBrokerSession(options: {
 }): TestBrokerSession {
   const now = options.clock.now();
   counter++;
-  const ticket: SessionTicket = {
-    v: 1,
-    sessionId: `ses_test${counter}`,
-    grantId: `grt_test${counter}`,
-    user: { id: 'usr_alice', name: 'alice' },
-    site: 'plant-a',
-    asset: options.assetName,
-    protocol: 'ssh',
-    profile: options.profileName,
-    channel: 'ssh-session',
-    grantNotBefore: now - 60_000,
-    grantNotAfter: now + 3_600_000,
-    approvers: ['olga'],
-    breakGlass: false,
-    nonce: 'AAAAAAAAAAAAAAAAAAAAAA',
-    issuedAt: now,
-    expiresAt: now + 30_000,
-    ...options.ticket,
-  };
+  const ticket = testTicket({ sessionId: `ses_test${counter}`, grantId: `grt_test${counter}`, asset: options.assetName, protocol: 'ssh', profile: options.profileName, channel: 'ssh-session', ...options.ticket }, now);
   const abort = new AbortController();
   const first = options.audit.head().seq + 1;
   const session: BrokerSession = {

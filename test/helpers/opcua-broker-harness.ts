@@ -12,6 +12,7 @@ import { MessageSecurityMode, OPCUACertificateManager, OPCUAClient, SecurityPoli
 import { systemClock } from '../../shared/src/clock.js';
 import { silentLogger } from '../../shared/src/log.js';
 import type { SessionTicket } from '../../shared/src/model/session-ticket.js';
+import { testTicket } from './test-ticket.js';
 import type { AssetPolicy } from '../../gateway-ot/src/policy/local-policy.js';
 import type { BrokerAuditInput, ProtocolBroker, SessionEnd } from '../../gateway-ot/src/sessions/protocol-broker.js';
 import { initCrypto } from '../../shared/src/crypto/sodium.js';
@@ -52,25 +53,7 @@ export interface ForwarderOptions {
 }
 
 export function ticketFor(user: string, assetName: string, profile: string, sessionId: string): SessionTicket {
-  const now = Date.now();
-  return {
-    v: 1,
-    sessionId,
-    grantId: 'grant-1',
-    user: { id: `u-${user}`, name: user },
-    site: 'plant-a',
-    asset: assetName,
-    protocol: 'opcua',
-    profile,
-    channel: 'tcp-forward',
-    grantNotBefore: now - 60_000,
-    grantNotAfter: now + 3_600_000,
-    approvers: ['owner'],
-    breakGlass: false,
-    nonce: 'AAAAAAAAAAAAAAAAAAAAAA',
-    issuedAt: now,
-    expiresAt: now + 30_000,
-  };
+  return testTicket({ sessionId, grantId: 'grant-1', user: { id: `u-${user}`, name: user }, asset: assetName, protocol: 'opcua', profile, channel: 'tcp-forward', approvers: ['owner'] });
 }
 
 export async function startForwarder(o: ForwarderOptions): Promise<Forwarder> {

@@ -16,6 +16,7 @@ import { AirlockError } from '../../shared/src/errors.js';
 import { sequentialIds } from '../../shared/src/ids.js';
 import { silentLogger } from '../../shared/src/log.js';
 import type { SessionTicket } from '../../shared/src/model/session-ticket.js';
+import { testTicket } from '../helpers/test-ticket.js';
 import { openDatabase } from '../../shared/src/store/open-database.js';
 import { modbusAssetSchema, type ModbusAssetPolicy } from '../../gateway-ot/src/protocols/modbus/modbus-policy.js';
 import { createModbusBroker, type ModbusBrokerDeps } from '../../gateway-ot/src/protocols/modbus/modbus-broker.js';
@@ -45,24 +46,7 @@ export interface BrokerListener {
 }
 
 export function ticketFor(asset: string, profile: string, now: number): SessionTicket {
-  return {
-    v: 1,
-    sessionId: 'ses_test',
-    grantId: 'gr_test',
-    user: { id: 'usr_alice', name: 'alice' },
-    site: 'plant-1',
-    asset,
-    protocol: 'modbus',
-    profile,
-    channel: 'tcp-forward',
-    grantNotBefore: now - 60_000,
-    grantNotAfter: now + 3_600_000,
-    approvers: ['olga'],
-    breakGlass: false,
-    nonce: 'AAAAAAAAAAAAAAAAAAAAAA',
-    issuedAt: now,
-    expiresAt: now + 30_000,
-  };
+  return testTicket({ sessionId: 'ses_test', grantId: 'gr_test', site: 'plant-1', asset, protocol: 'modbus', profile, channel: 'tcp-forward' }, now);
 }
 
 export async function startBrokerListener(t: Pick<TestContext, 'after'>, options: BrokerListenerOptions): Promise<BrokerListener> {
