@@ -19,6 +19,8 @@ import { createOtGateway, type OtGateway, type OtDeps } from '../../gateway-ot/s
 import { enrollGateway } from '../../gateway-ot/src/link/enroll-gateway.js';
 import type { EnrollmentRecord } from '../../gateway-ot/src/store/enrollment-store.js';
 import { makeTempDir } from './temp-dir.js';
+import { testTicket } from './test-ticket.js';
+import { waitFor } from './wait-for.js';
 
 export const SITE = 'plant-1';
 
@@ -128,26 +130,20 @@ export async function enrollOt(ot: OtGateway, it: ItFixture, itUrl?: string): Pr
 
 /** A session ticket signed with the IT gateway's grant key (the access workflow will issue these). */
 export function makeTicket(it: ItFixture, now: number, overrides: Partial<SessionTicket> = {}): SignedTicket {
-  const ticket: SessionTicket = {
-    v: 1,
-    sessionId: `ses_${toBase64Url(randomBytes(9))}`,
-    grantId: 'grt_test',
-    user: { id: 'usr_alice', name: 'alice' },
-    site: SITE,
-    asset: 'plc-1',
-    protocol: 'modbus',
-    profile: 'read-only',
-    channel: 'tcp-forward',
-    grantNotBefore: now - 60_000,
-    grantNotAfter: now + 3_600_000,
-    approvers: ['olga'],
-    breakGlass: false,
-    nonce: toBase64Url(randomBytes(16)),
-    issuedAt: now,
-    expiresAt: now + 30_000,
-    ...overrides,
-  };
+  const ticket = testTicket({ sessionId: `ses_${toBase64Url(randomBytes(9))}`, site: SITE, asset: 'plc-1', protocol: 'modbus', profile: 'read-only', channel: 'tcp-forward', nonce: toBase64Url(randomBytes(16)), ...overrides }, now);
   return signTicket(ticket, it.gw.services.grantKey.secretKey);
+}
+
+/**
+ * Waits for the site's link to be online and heard from more than a second after `since`. Creating
+ * accounts hashes passwords (argon2id) and can hold the event loop past the test link's 1 s offline
+ * timeout; the link is then dropped as soon as the loop runs, and the OT gateway reconnects.
+ */
+export async function waitForFreshLink(it: ItFixture, since: number): Promise<void> {
+  await waitFor('the site online again', () => {
+    const l = it.gw.services.links.get(SITE);
+    return l.state === 'online' && (l.lastSeen ?? 0) > since + 1_000;
+  });
 }
 
 /** Audit actions recorded so far by a gateway's own log. */

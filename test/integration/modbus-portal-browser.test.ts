@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { launchChromium, loggedInPage, submitAndWait } from '../helpers/browser.js';
 import { useCrypto } from '../helpers/crypto.js';
-import { SITE, startIt, startOt } from '../helpers/link-fixture.js';
+import { SITE, startIt, startOt, waitForFreshLink } from '../helpers/link-fixture.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { plc1Asset } from '../peers/plc-1-policy.js';
 import { startModbusPlc } from '../sim/modbus-plc.js';
@@ -29,12 +29,7 @@ test('in Chromium: the Modbus points page reads the PLC and writes a register th
   s.access.windows.addWindow({ cli: 'cli:test' }, SITE, { asset: null, label: 'test window', rule: { kind: 'once', start: now - 3_600_000, end: now + 3_600_000 } });
   const req = s.access.requests.create(alice.user, { site: SITE, assets: [{ asset: 'plc-1', profile: 'maintenance' }], startsAt: now, endsAt: now + 3_000_000, reason: 'tune the line speed setpoint' });
   assert.notEqual((await s.access.approvals.decide(olga, req.id, 'approve', 'ok')).grantId, null);
-  // Creating accounts (argon2id) can hold the loop past the test link's offline timeout: wait for a link heard from after that.
-  const settled = Date.now();
-  await waitFor('the site online again', () => {
-    const l = s.links.get(SITE);
-    return l.state === 'online' && (l.lastSeen ?? 0) > settled + 1_000;
-  });
+  await waitForFreshLink(it, Date.now());
   const base = it.running.url;
   const page = `${base}/assets/${SITE}/plc-1/points`;
 

@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import { startModbusPlc } from '../sim/modbus-plc.js';
 import { useCrypto } from '../helpers/crypto.js';
 import { pinnedRequest, type HttpResult } from '../helpers/https-client.js';
-import { auditActions, SITE, startIt, startOt } from '../helpers/link-fixture.js';
+import { auditActions, SITE, startIt, startOt, waitForFreshLink } from '../helpers/link-fixture.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { plc1Asset } from '../peers/plc-1-policy.js';
 
@@ -38,14 +38,7 @@ test('Modbus points page through both gateways: list, read, allowed and refused 
   s.access.windows.addWindow({ cli: 'cli:test' }, SITE, { asset: null, label: 'test window', rule: { kind: 'once', start: now - 3_600_000, end: now + 3_600_000 } });
   const req = s.access.requests.create(alice, { site: SITE, assets: [{ asset: 'plc-1', profile: 'maintenance' }], startsAt: now, endsAt: now + 3_000_000, reason: 'tune the line speed setpoint' });
   assert.notEqual((await s.access.approvals.decide(olga, req.id, 'approve', 'ok')).grantId, null);
-  // Creating accounts hashes passwords (argon2id) and can hold the event loop past the test link's
-  // 1 s offline timeout; the link is then dropped as soon as the loop runs, and the OT gateway
-  // reconnects. Wait for a link heard from well after that.
-  const settled = Date.now();
-  await waitFor('the site online again', () => {
-    const l = s.links.get(SITE);
-    return l.state === 'online' && (l.lastSeen ?? 0) > settled + 1_000;
-  });
+  await waitForFreshLink(it, Date.now());
 
   const base = it.running.url;
   const origin = new URL(base).origin;
