@@ -134,6 +134,11 @@ export class ChainVerifier {
     return true;
   }
 
+  /** The hash the next event must link to (the anchor's, or the last accepted event's). */
+  get expectedPrevHash(): string {
+    return this.prevHash;
+  }
+
   finish(): ChainVerification {
     this.finished ??= this.result(this.problem ?? this.checkEnd());
     return this.finished;

@@ -5,6 +5,7 @@
  * missing data. Only regular files are yielded; anything else (links, devices, directories) is
  * reported to the caller by its type so the verifier can refuse it.
  */
+import { isAscii } from 'node:buffer';
 import { pipeline } from 'node:stream';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
@@ -20,7 +21,7 @@ export interface BundleEntry {
 export async function* readBundleEntries(input: Readable): AsyncGenerator<BundleEntry> {
   const ex = extract();
   let failure: Error | undefined;
-  pipeline(input, createGunzip({ chunkSize: 128 * 1024 }), ex, (e) => {
+  pipeline(input, createGunzip({ chunkSize: 512 * 1024 }), ex, (e) => {
     if (e !== null && e !== undefined) failure = e;
   });
   try {
@@ -43,7 +44,7 @@ export async function* readBundleEntries(input: Readable): AsyncGenerator<Bundle
  * Returns a problem description, or undefined.
  */
 export async function forEachLine(stream: AsyncIterable<Buffer>, maxLineBytes: number, onBytes: (chunk: Buffer) => void, onLine: (line: string) => void): Promise<string | undefined> {
-  const lines = new LineSplitter(maxLineBytes, onLine);
+  const lines = new LineSplitter(maxLineBytes, (b, start, end) => onLine(b.toString('utf8', start, end)));
   for await (const chunk of stream) {
     onBytes(chunk);
     lines.push(chunk);
@@ -53,38 +54,59 @@ export async function forEachLine(stream: AsyncIterable<Buffer>, maxLineBytes: n
 
 /**
  * forEachLine's line splitting, fed chunk by chunk (the events worker receives its bytes as
- * messages, not as a stream). Same rules: a line over `maxLineBytes` stops line delivery.
+ * messages, not as a stream), and giving each line as bytes [start, end) of a buffer (valid only
+ * during the call) for readers that work on bytes. Same rules: a line over `maxLineBytes` stops
+ * line delivery. Only a line that straddles two chunks is copied.
  */
 export class LineSplitter {
   private carry: Buffer | undefined;
   private problem: string | undefined;
 
-  constructor(private readonly maxLineBytes: number, private readonly onLine: (line: string) => void) {}
+  /**
+   * `plain` tells a byte reader that the whole chunk the line is in is ASCII without a backslash,
+   * found by one native scan per chunk instead of one per line (canonical-line-bytes.ts).
+   */
+  constructor(private readonly maxLineBytes: number, private readonly onLine: (bytes: Buffer, start: number, end: number, plain: boolean) => void) {}
 
   push(chunk: Buffer): void {
     if (this.problem !== undefined) return;
-    let buf = this.carry === undefined ? chunk : Buffer.concat([this.carry, chunk]);
     let start = 0;
-    for (;;) {
-      const nl = buf.indexOf(10, start);
-      if (nl < 0) break;
-      this.onLine(buf.toString('utf8', start, nl));
+    if (this.carry !== undefined) {
+      const nl = chunk.indexOf(10);
+      if (nl < 0) {
+        this.keep(Buffer.concat([this.carry, chunk]));
+        return;
+      }
+      const line = Buffer.concat([this.carry, chunk.subarray(0, nl)]);
+      this.carry = undefined;
+      this.onLine(line, 0, line.length, false);
       start = nl + 1;
     }
-    buf = buf.subarray(start);
-    if (buf.length > this.maxLineBytes) {
-      this.problem = `a line is longer than ${this.maxLineBytes} bytes`;
-      this.carry = undefined;
-      return;
+    const plain = isAscii(chunk) && chunk.indexOf(0x5c) < 0;
+    for (;;) {
+      const nl = chunk.indexOf(10, start);
+      if (nl < 0) break;
+      this.onLine(chunk, start, nl, plain);
+      start = nl + 1;
     }
-    this.carry = buf.length === 0 ? undefined : Buffer.from(buf);
+    this.keep(chunk.subarray(start));
   }
 
   /** Delivers a final line without "\n"; returns the problem, if any. */
   end(): string | undefined {
-    if (this.problem === undefined && this.carry !== undefined && this.carry.length > 0) this.onLine(this.carry.toString('utf8'));
+    if (this.problem === undefined && this.carry !== undefined && this.carry.length > 0) this.onLine(this.carry, 0, this.carry.length, false);
     this.carry = undefined;
     return this.problem;
+  }
+
+  /** Holds the start of a line the next chunk ends (a copy: the caller may reuse its chunk). */
+  private keep(rest: Buffer): void {
+    if (rest.length > this.maxLineBytes) {
+      this.problem = `a line is longer than ${this.maxLineBytes} bytes`;
+      this.carry = undefined;
+      return;
+    }
+    this.carry = rest.length === 0 ? undefined : Buffer.from(rest);
   }
 }
 

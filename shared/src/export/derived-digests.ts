@@ -1,20 +1,25 @@
 /**
  * Re-derives a log's CSV and CEF files from its events (the verifier's `events.derived` check):
- * renders every event of the declared in-range run through event-formats.ts and SHA-256-hashes the
+ * renders every event of the declared in-range run as event-formats.ts does and SHA-256-hashes the
  * text, so the verifier can compare with the files' own hashes.
  *
- * Two ways in. `add` takes an event the segment check has already verified (inline check of a small
- * log). `line` takes a raw JSON Lines line and renders it without any check of its own: the big log's
- * chain is checked on a worker thread at the same time (segment-job.ts) and the verifier compares
- * the derived digests only when that chain verified, which means every line was a canonical event or
- * a withheld span, exactly the lines `add` would have been given. On anything else the digests are
- * meaningless, and a line that cannot be rendered poisons them (they then match nothing).
+ * Three ways in. `add` takes an event the segment check has already verified (inline check of a
+ * small log). `lineBytes` and `line` take a raw line of `events/<log>.jsonl` and render it without
+ * any check of their own: the big log's chain is checked on a worker thread at the same time
+ * (segment-job.ts) and the verifier compares the derived digests only when that chain verified,
+ * which means every line was a canonical event or a withheld span, exactly the lines `add` would
+ * have been given. `lineBytes` writes a plain canonical line's renderings straight from its bytes
+ * (event-formats-bytes.ts) and hands any other line to `line` (JSON.parse, then the strings). On a
+ * chain that does not verify the digests are meaningless, and a line that cannot be rendered
+ * poisons them (they then match nothing).
  */
 import { createHash, type Hash } from 'node:crypto';
 import type { AuditEvent } from '../audit/audit-event.js';
 import type { ManifestLog } from './bundle-manifest.js';
 import { CSV_HEADER, eventToCefLine, eventToCsvRecord, type AuditLogName } from './event-formats.js';
-import { canonicalDetailsText, scanCanonicalEventLine } from './segment-lines.js';
+import { F, fieldNumber, newFields, scanEventLine } from './canonical-line-bytes.js';
+import { EventBytesRenderer, type ByteSink } from './event-formats-bytes.js';
+import { canonicalDetailsText } from './segment-lines.js';
 
 const BUFFER_BYTES = 256 * 1024;
 
@@ -23,10 +28,17 @@ const BUFFER_BYTES = 256 * 1024;
  * one hash update (and one UTF-8 encoding) per record, or joining the pieces first, was 12% and
  * then 7% of the events check (measured). Same digest as hashing the whole text at once.
  */
-class BatchedSha256 {
+class BatchedSha256 implements ByteSink {
   private readonly hash: Hash = createHash('sha256');
-  private readonly buf = Buffer.allocUnsafe(BUFFER_BYTES);
-  private used = 0;
+  readonly buf = Buffer.allocUnsafe(BUFFER_BYTES);
+  used = 0;
+
+  /** Room for `n` more bytes at `used` (false if a record that long never fits: render it as text). */
+  reserve(n: number): boolean {
+    if (n > BUFFER_BYTES) return false;
+    if (this.used + n > BUFFER_BYTES) this.flush();
+    return true;
+  }
 
   update(text: string): void {
     // A UTF-16 code unit is at most 3 UTF-8 bytes: with that much room, write never truncates.
@@ -62,6 +74,8 @@ export class DerivedDigests {
   private readonly csv = new BatchedSha256();
   private readonly cef = new BatchedSha256();
   private poisoned = false;
+  private readonly fields = newFields();
+  private readonly bytes: EventBytesRenderer;
 
   constructor(
     private readonly log: AuditLogName,
@@ -69,6 +83,7 @@ export class DerivedDigests {
     private readonly version: string,
   ) {
     this.csv.update(CSV_HEADER);
+    this.bytes = new EventBytesRenderer(log, version);
   }
 
   /** A verified event; rendered if it lies in the declared run. `detailsJson`: its canonical details text, if known. */
@@ -78,16 +93,23 @@ export class DerivedDigests {
     this.cef.update(eventToCefLine(this.log, e, { version: this.version }, detailsJson));
   }
 
-  /** A raw line of `events/<log>.jsonl` (not empty); see the module header for why it is not checked here. */
+  /** Line bytes [start, end) of `events/<log>.jsonl` (an empty line is skipped; `plain` as LineSplitter gives it); see the module header for why it is not checked here. */
+  lineBytes(b: Buffer, start: number, end: number, plain: boolean): void {
+    if (this.poisoned || start === end) return;
+    const f = this.fields;
+    if (scanEventLine(b, start, end, f, plain)) {
+      const seq = fieldNumber(b, f, F.seq);
+      if (seq < this.inRange.first || seq > this.inRange.last) return;
+      if (this.bytes.render(b, end - start, f, this.csv, this.cef)) return;
+    }
+    this.line(b.toString('utf8', start, end));
+  }
+
+  /** A raw line of `events/<log>.jsonl` (not empty), as text; see the module header for why it is not checked here. */
   line(text: string): void {
     if (this.poisoned) return;
     try {
       if (text.startsWith('{"withheld":')) return;
-      const scanned = scanCanonicalEventLine(text);
-      if (scanned !== undefined) {
-        this.add(scanned.event, scanned.detailsJson);
-        return;
-      }
       const raw = JSON.parse(text) as unknown;
       if (raw === null || typeof raw !== 'object' || 'withheld' in raw) return;
       const e = raw as AuditEvent;

@@ -86,12 +86,12 @@ const CEF_SEVERITY: Readonly<Record<AuditEvent['outcome'], number>> = { success:
 const CEF_HEADER_SPECIAL = /[\\|\r\n]/;
 const CEF_VALUE_SPECIAL = /[\\=\r\n]/;
 
-function cefHeaderField(value: string): string {
+export function cefHeaderField(value: string): string {
   if (!CEF_HEADER_SPECIAL.test(value)) return value; // the common case, measured hot in verify
   return value.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ');
 }
 
-function cefValue(value: string): string {
+export function cefValue(value: string): string {
   if (!CEF_VALUE_SPECIAL.test(value)) return value;
   return value.replace(/\\/g, '\\\\').replace(/=/g, '\\=').replace(/\r/g, '\\r').replace(/\n/g, '\\n');
 }

@@ -13,7 +13,7 @@ import { ChainVerifier, isCheckpointSignedBy } from '../audit/verify-chain.js';
 import type { AuditLogName } from './event-formats.js';
 import { DerivedDigests } from './derived-digests.js';
 import type { BundleManifest, ManifestLog } from './bundle-manifest.js';
-import { canonicalLineParts, parseSegmentLine } from './segment-lines.js';
+import { canonicalLineParts, parseSegmentLine, readEventLine } from './segment-lines.js';
 
 export interface Finding {
   readonly level: 'error' | 'warning';
@@ -75,6 +75,22 @@ export class SegmentCheck {
     this.signedSeqs = checkpoints.map((c) => c.seq).sort((a, b) => a - b);
     this.checkAnchor(checkpoints);
     this.verifier = new ChainVerifier(checkpoints, { publicKey, anchor: spec.anchor, expectedHead: spec.head });
+  }
+
+  /**
+   * Line bytes [start, end), without the "\n" (an empty line is skipped; `plain` as LineSplitter
+   * gives it): a plain canonical event
+   * line is read from its bytes (readEventLine), any other through `line`, with the same answers.
+   */
+  lineBytes(b: Buffer, start: number, end: number, plain: boolean): void {
+    if (start === end) return;
+    const read = this.stopped ? undefined : readEventLine(b, start, end, plain, this.verifier.expectedPrevHash);
+    if (read === undefined) {
+      this.line(b.toString('utf8', start, end));
+      return;
+    }
+    this.lineNo++;
+    this.event(read.event, read);
   }
 
   line(text: string): void {

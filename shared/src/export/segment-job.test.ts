@@ -39,8 +39,8 @@ function setup(n: number): { init: SegmentJobInit; bytes: Buffer } {
 function inline(init: SegmentJobInit, bytes: Buffer): { findings: Finding[]; segment: ReturnType<SegmentCheck['finish']> } {
   const findings: Finding[] = [];
   const check = new SegmentCheck(init.log, init.spec, init.manifest, init.checkpoints, init.publicKey, findings, new Map<string, RecordingClose>());
-  const lines = new LineSplitter(MAX_LINE_BYTES, (line) => {
-    if (line !== '') check.line(line);
+  const lines = new LineSplitter(MAX_LINE_BYTES, (b, start, end) => {
+    if (start !== end) check.line(b.toString('utf8', start, end));
   });
   lines.push(bytes);
   assert.equal(lines.end(), undefined);

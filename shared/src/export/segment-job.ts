@@ -71,9 +71,7 @@ export class SegmentJob {
   constructor(init: SegmentJobInit, workerUrl: URL = SEGMENT_WORKER_URL) {
     const derived = new DerivedDigests(init.log, init.spec.inRange, init.manifest.generator.version);
     this.derived = derived;
-    this.lines = new LineSplitter(MAX_LINE_BYTES, (line) => {
-      if (line !== '') derived.line(line);
-    });
+    this.lines = new LineSplitter(MAX_LINE_BYTES, (b, start, end, plain) => derived.lineBytes(b, start, end, plain));
     this.worker = new Worker(workerUrl, { workerData: init });
     this.result = new Promise<SegmentJobResult>((resolve) => {
       const settle = (r: SegmentJobResult): void => {

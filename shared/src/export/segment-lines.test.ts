@@ -5,7 +5,7 @@ import { computeEventHash, GENESIS_HASH, type AuditEvent } from '../audit/audit-
 import { eventToJsonLine } from './event-formats.js';
 import { canonicalJson } from '../crypto/canonical.js';
 import { auditEventSchema } from '../audit/audit-event.js';
-import { canonicalDetailsText, canonicalLineParts, isAuditEventShape, parseSegmentLine, scanCanonicalEventLine, withheldLine } from './segment-lines.js';
+import { canonicalDetailsText, canonicalLineParts, isAuditEventShape, parseSegmentLine, readEventLine, withheldLine } from './segment-lines.js';
 
 useCrypto();
 
@@ -63,35 +63,70 @@ test('the fast event check accepts and refuses exactly what the zod schema does'
   for (const v of variants) assert.equal(isAuditEventShape(v), auditEventSchema.safeParse(v).success, JSON.stringify(v));
 });
 
-test('scanning a canonical event line gives what JSON.parse gives; anything else is left to JSON.parse', () => {
-  const texts = ['', 'plain', 'ünïcödé ✓', 'a,b', 'x=y|z', '{"not":"json"}', ',"hash":"', '😀'];
-  let scanned = 0;
-  for (const [i, text] of texts.entries()) {
+/** What the general path (parseSegmentLine, then canonicalLineParts) reads from a line. */
+function general(line: string): { event: AuditEvent; contentHash: string; detailsJson: string } | undefined {
+  const p = parseSegmentLine(line);
+  if (!p.ok || p.value.kind !== 'event') return undefined;
+  const parts = canonicalLineParts(line, p.value.event);
+  return parts === undefined ? undefined : { event: p.value.event, ...parts };
+}
+
+function fromBytes(line: string): ReturnType<typeof readEventLine> {
+  // A view into a bigger buffer, as in a chunk: the reader must stay inside it.
+  const b = Buffer.concat([Buffer.from('{"x":1}\n'), Buffer.from(line, 'utf8'), Buffer.from('\n{"y":2}')]);
+  return readEventLine(b, 8, b.length - 8, false);
+}
+
+const TEXTS = ['', 'plain', 'ünïcödé ✓', 'a,b', 'x=y|z', '=cmd', '+1', '-rf', '@x', '{"not":"json"}', ',"hash":"', '"quoted"', 'back\\slash', 'tab\there', '😀', '} ] { [', 'x'.repeat(64)];
+
+test('reading a canonical line from its bytes gives what the general path gives, and defers whatever it cannot read plainly', () => {
+  let read = 0;
+  for (const [i, text] of TEXTS.entries()) {
     for (const site of [null, 'plant-1', text]) {
-      const base = { seq: 1 + i, id: `evt_${text}`, time: i === 3 ? 8.64e15 : 1_767_225_600_000 + i, actor: text || 'vera', action: 'modbus.write', site, target: i % 2 === 0 ? null : text, outcome: 'denied' as const, details: { text, nested: { a: 1, hash: 'f'.repeat(64), id: 'x' }, list: [1, 'two', null] }, prevHash: GENESIS_HASH };
+      const base = { seq: 1 + i, id: `evt_${i}${text}`.slice(0, 64), time: i === 3 ? 8.64e15 : 1_767_225_600_000 + i, actor: text || 'vera', action: 'modbus.write', site, target: i % 2 === 0 ? null : text, outcome: 'denied' as const, details: { text, nested: { a: 1, hash: 'f'.repeat(64), id: '{x]' }, list: [1, 'two', null, { b: [] }] }, prevHash: 'ab'.repeat(32) };
       const e: AuditEvent = { ...base, hash: computeEventHash(base) };
       const line = eventToJsonLine(e).trimEnd();
-      const s = scanCanonicalEventLine(line);
-      if (line.includes('\\')) {
-        assert.equal(s, undefined, 'a line with an escape goes to JSON.parse');
+      const r = fromBytes(line);
+      const g = general(line);
+      assert.ok(g !== undefined && g.contentHash === e.hash, line);
+      if (line.includes('\\') || /[^\x20-\x7e]/.test(line) || i === 3) {
+        assert.equal(r, undefined, `not plain (escape, non-ASCII or a 16-digit time): ${line}`);
         continue;
       }
-      assert.ok(s !== undefined, line);
-      scanned++;
-      const { details, ...rest } = e;
-      assert.deepEqual({ ...s.event, details }, { ...rest, details }, line);
-      assert.deepEqual(s.event.details, {}, 'details are given as text only');
-      assert.equal(s.detailsJson, canonicalJson(details));
-      assert.equal(s.detailsJson, canonicalDetailsText(line, e.hash));
+      assert.deepEqual(r, g, line);
+      read++;
     }
   }
-  assert.equal(scanned, (texts.length - 2) * 3, 'every line without an escape was scanned');
-  const e = event({ path: 'C:\\temp', quote: 'say "hi"' });
+  assert.equal(read, 27, 'every plain line was read from its bytes');
+});
+
+test('whatever the byte reader accepts, the general path accepts with the same event and hash (mutated lines)', () => {
+  const e = event({ a: 1, list: [true, { b: 'c' }] });
   const line = eventToJsonLine(e).trimEnd();
-  assert.equal(scanCanonicalEventLine(line), undefined, 'escapes go to JSON.parse');
-  const plain = eventToJsonLine(event({ a: 1 })).trimEnd();
-  assert.ok(scanCanonicalEventLine(plain) !== undefined);
-  for (const other of [plain.replace('"actor":"vera"', '"actor": "vera"'), plain.replace('"seq":3', '"seq":3.5'), plain.replace('"seq":3', '"seq":-3'), `${plain} `, plain.replace('"site":"plant-1"', '"site":7'), withheldLine({ fromSeq: 4, toSeq: 9, lastHash: 'c'.repeat(64) }).trimEnd(), '{}', 'null']) {
-    assert.equal(scanCanonicalEventLine(other), undefined, other);
+  const edits = [
+    line.replace('"seq":3', '"seq":03'), line.replace('"seq":3', '"seq":0'), line.replace('"seq":3', '"seq":-3'), line.replace('"seq":3', '"seq":3.0'),
+    line.replace('"seq":3', '"seq":1234567890123456'), line.replace('"time":1', '"time":01'), line.replace('"actor":"vera"', '"actor": "vera"'),
+    line.replace('"actor":"vera"', '"actor":""'), line.replace('"outcome":"success"', '"outcome":"maybe"'), line.replace('"a":1', '"a":}'),
+    line.replace('"a":1', '"a":1,'), line.replace('{"a":1', '[{"a":1').replace('}],"hash"', '}]],"hash"'), line.replace(e.prevHash, e.prevHash.toUpperCase()),
+    line.replace(e.hash, e.hash.toUpperCase()), line.replace(e.hash, 'b'.repeat(64)), line.replace('"site":"plant-1"', '"site":null'), line.replace('"site":"plant-1"', '"site":7'),
+    line.replace('"target":"hmi-1"', '"target":nul'), `${line} `, ` ${line}`, line.replace('"details":{', '"details": {'), line.slice(0, -1), `${line}}`,
+  ];
+  // And random single-byte changes to printable characters (seeded: the same every run).
+  let seed = 7;
+  const rnd = (n: number): number => ((seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) % n);
+  for (let k = 0; k < 3000; k++) {
+    const at = rnd(line.length);
+    edits.push(line.slice(0, at) + String.fromCharCode(0x20 + rnd(95)) + line.slice(at + 1));
   }
+  let accepted = 0;
+  let mismatched = 0;
+  for (const edited of edits) {
+    const r = fromBytes(edited);
+    if (r === undefined) continue;
+    accepted++;
+    const g = general(edited);
+    assert.deepEqual(r, g, edited);
+    if (r.contentHash !== r.event.hash) mismatched++;
+  }
+  assert.ok(accepted > 100 && mismatched > 50, `accepted ${accepted}, with a hash that does not match ${mismatched}`);
 });

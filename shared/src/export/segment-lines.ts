@@ -7,9 +7,11 @@
  */
 import { z } from 'zod';
 import { canonicalJson } from '../crypto/canonical.js';
-import { blake2bHex } from '../crypto/hash.js';
+import { blake2b, blake2bHex } from '../crypto/hash.js';
+import { toHex } from '../crypto/encoding.js';
 import { auditEventSchema, type AuditEvent } from '../audit/audit-event.js';
 import { err, ok, type Result } from '../result.js';
+import { F, fieldNumber, hasControl, isHexOf, isLowerHex64, newFields, scanEventLine, type Fields } from './canonical-line-bytes.js';
 
 export interface WithheldSpan {
   readonly fromSeq: number;
@@ -113,77 +115,85 @@ function hashMemberSpan(line: string, hash: string): { readonly at: number; read
   return at < 0 || d < 0 || d > at ? undefined : { at, end: at + member.length, details: d + 10 };
 }
 
-/**
- * An event line read by position instead of JSON.parse, for the CSV/CEF derivation that runs on the
- * main thread beside the worker's chain check (JSON.parse was a fifth of that thread's time,
- * measured on 1,000,000 events). It reads only the canonical layout (keys in sorted order, no
- * whitespace, integer seq and time) and only lines without a backslash, so every string value is
- * its raw text (no escapes, no quote inside); anything else returns undefined and the caller uses
- * JSON.parse. It validates nothing: its answer counts only for lines the chain check accepted, and
- * for those it gives what JSON.parse gives (segment-lines.test.ts). `details` is left empty: the
- * renderers take `detailsJson`, the canonical text of it.
- */
-export function scanCanonicalEventLine(line: string): { readonly event: AuditEvent; readonly detailsJson: string } | undefined {
-  if (line.indexOf('\\') >= 0 || !line.startsWith('{"action":"')) return undefined;
-  // Strings hold no quote here, so the last `,"hash":"` is the top-level member, whatever details holds.
-  const hashAt = line.lastIndexOf(',"hash":"');
-  const c = new CanonicalCursor(line, 11);
-  const action = c.text(',"actor":"');
-  const actor = c.text(',"details":');
-  if (!c.ok || hashAt <= c.at) return undefined;
-  const detailsJson = line.slice(c.at, hashAt);
-  c.at = hashAt + 9;
-  const hash = c.text(',"id":"');
-  const id = c.text(',"outcome":"');
-  const outcome = c.text(',"prevHash":"');
-  const prevHash = c.text(',"seq":');
-  const seq = c.integer(',"site":');
-  const site = c.nullOrText(',"target":');
-  const target = c.nullOrText(',"time":');
-  const time = c.integer('}');
-  if (!c.ok || c.at !== line.length) return undefined;
-  return { event: { seq, id, time, actor, action, site, target, outcome: outcome as AuditEvent['outcome'], details: {}, prevHash, hash }, detailsJson };
+/** What readEventLine gives for a line it accepts. */
+export interface ReadEventLine {
+  readonly event: AuditEvent;
+  /** BLAKE2b of the line without its hash member (the event's canonical hash input), hex. */
+  readonly contentHash: string;
+  /** The canonical text of `details`, as in the line. */
+  readonly detailsJson: string;
 }
 
-/** Reads values of a canonical line left to right; each is followed by the literal `then`. Once a read fails, `ok` stays false. */
-class CanonicalCursor {
-  ok = true;
+const fields = newFields();
+let preimage = Buffer.allocUnsafe(64 * 1024);
 
-  constructor(
-    private readonly line: string,
-    public at: number,
-  ) {}
-
-  /** A string's raw text (the opening quote already passed) up to its closing quote. */
-  text(then: string): string {
-    return this.take(this.ok ? this.line.indexOf('"', this.at) : -1, 1, then);
+/**
+ * parseSegmentLine and canonicalLineParts in one, for a line in the plain canonical form
+ * (canonical-line-bytes.ts), read from its bytes [start, end) (without the "\n"; `plain` as for scanEventLine): the events worker checks a million lines, and
+ * JSON.parse, the shape check's regular expressions and hashing a re-encoded string were most of its
+ * time (measured). It gives the same event, the same content hash (over the line's own bytes minus
+ * the hash member: for printable ASCII, the bytes of the same text) and the same details text. It
+ * is sound, not complete: whatever it is unsure of (another layout, invalid JSON in details, a
+ * value isAuditEventShape refuses) returns undefined, and the caller takes the general path, which
+ * names the problem. segment-lines.test.ts holds the two paths to the same answers. `knownHex`, if
+ * given, must be 64 lowercase hex digits (the hash the event must link to).
+ */
+export function readEventLine(b: Buffer, start: number, end: number, plain: boolean, knownHex?: string): ReadEventLine | undefined {
+  const f = fields;
+  if (!scanEventLine(b, start, end, f, plain)) return undefined;
+  const seq = fieldNumber(b, f, F.seq);
+  if (
+    seq <= 0 ||
+    !within(f, F.id, 1, 64) || !within(f, F.actor, 1, 256) || !within(f, F.action, 1, 64) || !within(f, F.site, 0, 128) || !within(f, F.target, 0, 512) ||
+    // JSON forbids raw control characters; details go through JSON.parse, the hashes and outcome are checked below.
+    hasControl(b, f[F.action] as number, f[F.actor + 1] as number) ||
+    hasControl(b, f[F.id] as number, f[F.id + 1] as number) ||
+    hasControl(b, f[F.seq + 1] as number, end)
+  ) {
+    return undefined;
   }
-
-  /** 1 to 16 digits (a safe integer's length at most). */
-  integer(then: string): number {
-    let q = this.at;
-    while (q < this.line.length && this.line.charCodeAt(q) >= 48 && this.line.charCodeAt(q) <= 57) q++;
-    return Number(this.take(q === this.at || q - this.at > 16 ? -1 : q, 0, then));
+  const text = b.toString('latin1', start, end);
+  const outcome = slice(text, f, F.outcome, start);
+  if (outcome !== 'success' && outcome !== 'failure' && outcome !== 'denied') return undefined;
+  // `knownHex` (the hash this event must link to) is hex already: an equal prevHash needs no check of its own.
+  const prevHash = slice(text, f, F.prevHash, start);
+  if (prevHash !== knownHex && !isLowerHex64(b, f[F.prevHash] as number, f[F.prevHash + 1] as number)) return undefined;
+  const detailsJson = slice(text, f, F.details, start);
+  let details: unknown;
+  try {
+    details = JSON.parse(detailsJson);
+  } catch {
+    return undefined;
   }
+  if (details === null || typeof details !== 'object' || Array.isArray(details)) return undefined;
 
-  /** `null` or a quoted string. */
-  nullOrText(then: string): string | null {
-    if (this.line.startsWith('null', this.at)) {
-      this.take(this.at + 4, 0, then);
-      return null;
-    }
-    if (this.line.charCodeAt(this.at) !== 34) this.ok = false;
-    this.at++;
-    return this.text(then);
+  // The hash input: the line without `,"hash":"<64 hex>"` (9 + 64 + 1 bytes before `,"id":`).
+  const cut = (f[F.hash] as number) - 9;
+  const resume = (f[F.hash + 1] as number) + 1;
+  const n = end - start - (resume - cut);
+  if (preimage.length < n) preimage = Buffer.allocUnsafe(n);
+  b.copy(preimage, 0, start, cut);
+  b.copy(preimage, cut - start, resume, end);
+  const digest = blake2b(preimage.subarray(0, n));
+  const hash = slice(text, f, F.hash, start);
+  let contentHash = hash;
+  if (!isHexOf(digest, b, f[F.hash] as number)) {
+    if (!isLowerHex64(b, f[F.hash] as number, f[F.hash + 1] as number)) return undefined;
+    contentHash = toHex(digest);
   }
+  const site = (f[F.site] as number) < 0 ? null : slice(text, f, F.site, start);
+  const target = (f[F.target] as number) < 0 ? null : slice(text, f, F.target, start);
+  const event: AuditEvent = { action: slice(text, f, F.action, start), actor: slice(text, f, F.actor, start), details: details as AuditEvent['details'], hash, id: slice(text, f, F.id, start), outcome, prevHash, seq, site, target, time: fieldNumber(b, f, F.time) };
+  return { event, contentHash, detailsJson };
+}
 
-  private take(end: number, skip: number, then: string): string {
-    if (!this.ok || end < 0 || !this.line.startsWith(then, end + skip)) {
-      this.ok = false;
-      return '';
-    }
-    const value = this.line.slice(this.at, end);
-    this.at = end + skip + then.length;
-    return value;
-  }
+/** Whether field k's length is within [min, max] (a null field has length 0). */
+function within(f: Fields, k: number, min: number, max: number): boolean {
+  const n = (f[k + 1] as number) - (f[k] as number);
+  return n >= min && n <= max;
+}
+
+/** Field k of the line, from the line's text (`start`: where the line starts in the buffer). */
+function slice(text: string, f: Fields, k: number, start: number): string {
+  return text.slice((f[k] as number) - start, (f[k + 1] as number) - start);
 }

@@ -26,9 +26,7 @@ let check: SegmentCheck | undefined;
 let queue: Promise<void> = initCrypto().then(() => {
   check = new SegmentCheck(init.log, init.spec, init.manifest, init.checkpoints, init.publicKey, findings, recordingCloses, false);
   const c = check;
-  lines = new LineSplitter(MAX_LINE_BYTES, (line) => {
-    if (line !== '') c.line(line);
-  });
+  lines = new LineSplitter(MAX_LINE_BYTES, (b, start, end, plain) => c.lineBytes(b, start, end, plain));
 });
 
 function handle(m: ToSegmentWorker): void {
