@@ -22,7 +22,7 @@ import type { ItConfig } from './config/it-config.js';
 import { openItDatabase } from './store/it-database.js';
 import { SiteStore } from './store/site-store.js';
 import { UserStore } from './store/user-store.js';
-import { UserAdmin } from './auth/user-admin.js';
+import type { UserAdmin } from './auth/user-admin.js';
 import { createHttpApp } from './http/create-http-app.js';
 import { listenHttps, type HttpsListener } from './http/https-server.js';
 import { createHealthReporter } from './status/health-report.js';

@@ -31,7 +31,6 @@ export class ApprovalService {
   ) {}
 
   async decide(actor: Actor, id: string, decision: Decision, comment: string): Promise<DecisionResult> {
-    const { deps } = this;
     const r = this.requests.visible(actor, id);
     if (!isOtOwnerOf(actor, r.site)) throw new AirlockError('access_denied', 'approval.not_site_owner', `only an OT owner of ${r.site} can decide on this request`);
     if (r.requesterId === actor.id) throw new AirlockError('access_denied', 'approval.self', 'nobody decides on their own request; another OT owner must');

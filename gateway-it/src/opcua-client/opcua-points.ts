@@ -14,6 +14,7 @@
  * The standard namespace (ns=0: the broker's own Server object) is not listed.
  */
 import { join } from 'node:path';
+import type * as NodeOpcua from 'node-opcua';
 import type { ClientSession, ReferenceDescription } from 'node-opcua';
 import { AirlockError } from '../../../shared/src/errors.js';
 import type { UserId } from '../../../shared/src/ids.js';
@@ -63,7 +64,7 @@ export interface OpcuaPointsDeps {
 
 const MAX_DEPTH = 8;
 const MAX_VALUE_TEXT = 200;
-type Opcua = typeof import('node-opcua');
+type Opcua = typeof NodeOpcua;
 
 export class OpcuaPoints {
   private lib: Promise<Opcua> | undefined;

@@ -5,7 +5,7 @@ import { computeEventHash, GENESIS_HASH, type AuditEvent } from '../audit/audit-
 import { eventToJsonLine } from './event-formats.js';
 import { canonicalJson } from '../crypto/canonical.js';
 import { auditEventSchema } from '../audit/audit-event.js';
-import { canonicalDetailsText, canonicalLineParts, isAuditEventShape, parseSegmentLine, readEventLine, withheldLine } from './segment-lines.js';
+import { canonicalLineParts, isAuditEventShape, parseSegmentLine, readEventLine, withheldLine } from './segment-lines.js';
 
 useCrypto();
 

@@ -26,7 +26,7 @@ import type { Harness, HarnessUser } from '../../helpers/it-harness.js';
 import { waitFor } from '../../helpers/wait-for.js';
 import { IT_MAIN, runNode } from '../../helpers/processes.js';
 import { readBundleFiles, tamper } from '../../helpers/audit-export.js';
-import { PortalClient, portalLogin } from '../access/portal-client.js';
+import { type PortalClient, portalLogin } from '../access/portal-client.js';
 import { launchChromium, loggedInPage } from '../../helpers/browser.js';
 
 useCrypto();

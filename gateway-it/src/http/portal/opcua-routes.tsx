@@ -6,7 +6,6 @@
  * window, lockdown, site online) runs every time and a refusal is a 403 page.
  */
 import { Hono } from 'hono';
-import { AirlockError } from '../../../../shared/src/errors.js';
 import type { OpcuaPoints, PointRequest } from '../../opcua-client/opcua-points.js';
 import { parsePointWrite } from '../../opcua-client/opcua-write-value.js';
 import { badRequest } from '../error-response.js';

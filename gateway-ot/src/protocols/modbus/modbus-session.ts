@@ -28,7 +28,7 @@ import { describeError } from '../../../../shared/src/errors.js';
 import type { BrokerAuditInput, BrokerSession, SessionEnd } from '../../sessions/protocol-broker.js';
 import { MbapReader, type MbapFrame } from './mbap-reader.js';
 import { decodeReadValues, oldValueSpan, requestFacts, writeDetails, type Details, type OldValues } from './modbus-audit.js';
-import { EXCEPTION, encodeFrame, exceptionFrame, exceptionLabel, readPdu, type ExceptionCode } from './modbus-pdu.js';
+import { EXCEPTION, encodeFrame, exceptionFrame, exceptionLabel, readPdu } from './modbus-pdu.js';
 import type { ModbusAssetPolicy } from './modbus-policy.js';
 import { decodeRequest, isStateChanging, type ModbusRequest } from './modbus-request.js';
 import { checkResponse } from './modbus-response.js';

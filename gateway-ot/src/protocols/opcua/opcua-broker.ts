@@ -65,7 +65,7 @@ export function createOpcuaBroker(deps: OpcuaBrokerDeps): OpcuaBroker {
   };
 
   async function run(session: BrokerSession, channel: OperatorChannel): Promise<SessionEnd> {
-    const { asset, assetName, log } = session;
+    const { asset, assetName } = session;
     if (asset.protocol !== 'opcua') throw new AirlockError('internal', 'opcua.wrong_protocol', `asset ${assetName} is not an OPC UA asset`);
     const profile = asset.profiles[session.profileName];
     if (profile === undefined) throw new AirlockError('access_denied', 'opcua.no_profile', `asset ${assetName} has no profile ${session.profileName}`);

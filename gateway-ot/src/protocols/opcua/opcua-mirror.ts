@@ -22,7 +22,7 @@ import {
   DataType,
   NodeClass,
   NodeId,
-  Variant,
+  type Variant,
   type AddressSpace,
   type BaseNode,
   type CallMethodResultOptions,
@@ -226,7 +226,7 @@ export async function buildMirror(options: MirrorOptions): Promise<Mirror> {
         });
         if (isReadable) {
           // The callback form: node-opcua refreshes from it before each Read and sampling tick.
-          variable.bindVariable({ refreshFunc: (callback) => readPlantValue(plant, plantNodeId).then((dv) => callback(null, dv), (e: unknown) => callback(e instanceof Error ? e : new Error(String(e)))) }, true);
+          variable.bindVariable({ refreshFunc: (callback) => void readPlantValue(plant, plantNodeId).then((dv) => callback(null, dv), (e: unknown) => callback(e instanceof Error ? e : new Error(String(e)))) }, true);
         }
         local = variable;
         break;
