@@ -48,7 +48,9 @@ for (const file of files) {
   });
   if (r.status !== 0) {
     failed++;
-    process.stderr.write(`benchmark failed: ${relative(distRoot, file)} (exit ${String(r.status ?? r.signal)})\n`);
+    process.stderr.write(
+      `benchmark failed: ${relative(distRoot, file)} (exit ${String(r.status ?? r.signal)})\n`,
+    );
   }
 }
 process.exit(failed === 0 ? 0 : 1);

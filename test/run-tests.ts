@@ -17,7 +17,8 @@ const GROUPS = ['unit', 'integration', 'e2e', 'architecture'] as const;
 type Group = (typeof GROUPS)[number];
 
 function usage(): never {
-  process.stdout.write(`usage: npm test [-- --only ${GROUPS.join('|')}] [--concurrency N] [filter...]
+  process.stdout
+    .write(`usage: npm test [-- --only ${GROUPS.join('|')}] [--concurrency N] [filter...]
 Runs every test suite: unit tests beside the code, then integration and end-to-end tests that start
 real processes and peers on 127.0.0.1. A filter keeps files whose path contains it.
 `);
@@ -75,18 +76,33 @@ const files = found
   .filter((f) => only === undefined || groupOf(relative(distRoot, f)) === only)
   .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
   // Unit tests first: they fail fastest.
-  .sort((a, b) => GROUPS.indexOf(groupOf(relative(distRoot, a))) - GROUPS.indexOf(groupOf(relative(distRoot, b))) || a.localeCompare(b));
+  .sort(
+    (a, b) =>
+      GROUPS.indexOf(groupOf(relative(distRoot, a))) -
+        GROUPS.indexOf(groupOf(relative(distRoot, b))) || a.localeCompare(b),
+  );
 
 if (files.length === 0) {
   process.stderr.write('no test files found: did tsc -b run, and do the filters match anything?\n');
   process.exit(1);
 }
 
-const counts = GROUPS.map((g) => `${files.filter((f) => groupOf(relative(distRoot, f)) === g).length} ${g}`).join(', ');
-process.stdout.write(`running ${files.length} test files (${counts}), concurrency ${concurrency}\n`);
+const counts = GROUPS.map(
+  (g) => `${files.filter((f) => groupOf(relative(distRoot, f)) === g).length} ${g}`,
+).join(', ');
+process.stdout.write(
+  `running ${files.length} test files (${counts}), concurrency ${concurrency}\n`,
+);
 const child = spawn(
   process.execPath,
-  ['--enable-source-maps', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=300000', '--test-reporter=spec', ...files],
+  [
+    '--enable-source-maps',
+    '--test',
+    `--test-concurrency=${concurrency}`,
+    '--test-timeout=300000',
+    '--test-reporter=spec',
+    ...files,
+  ],
   { stdio: 'inherit', cwd: repoRoot, env: { ...process.env, AIRLOCK_REPO_ROOT: repoRoot } },
 );
 child.on('exit', (code, signal) => process.exit(code ?? (signal === null ? 1 : 1)));

@@ -11,7 +11,11 @@ import type { IdGenerator } from '../../shared/src/ids.js';
 import type { Logger } from '../../shared/src/log.js';
 import type { Db } from '../../shared/src/store/open-database.js';
 import { initCrypto } from '../../shared/src/crypto/sodium.js';
-import { loadOrCreateSigningKey, readSecretFile, writeSecretFile } from '../../shared/src/crypto/key-file.js';
+import {
+  loadOrCreateSigningKey,
+  readSecretFile,
+  writeSecretFile,
+} from '../../shared/src/crypto/key-file.js';
 import { generateAeadKey, AEAD_KEY_BYTES } from '../../shared/src/crypto/aead.js';
 import type { SigningKeyPair } from '../../shared/src/crypto/signing.js';
 import { loadOrCreateTlsIdentity, type TlsIdentity } from '../../shared/src/crypto/tls-identity.js';
@@ -60,7 +64,10 @@ import { ExportJobs } from './audit/export-jobs.js';
 import { AuditSearch } from './audit/audit-search.js';
 import { SiemForwarder } from './audit/siem/siem-forwarder.js';
 import { hostname } from 'node:os';
-import { attachTerminalEndpoint, type TerminalEndpoint } from './http/terminal/terminal-endpoint.js';
+import {
+  attachTerminalEndpoint,
+  type TerminalEndpoint,
+} from './http/terminal/terminal-endpoint.js';
 import { OpcuaPoints } from './opcua-client/opcua-points.js';
 import { OperatorSessions, withLocalSessionEnd } from './sessions/operator-sessions.js';
 import { loadOrCreateSshHostKey, type SshHostKey } from './ssh/ssh-host-key.js';
@@ -127,7 +134,11 @@ export interface RunningItGateway {
   readonly url: string;
   readonly tlsFingerprint: string;
   /** The SSH endpoint's port and host key fingerprint (`SHA256:...`), when it is enabled. */
-  readonly ssh?: { readonly port: number; readonly fingerprint: string; readonly publicKey: string };
+  readonly ssh?: {
+    readonly port: number;
+    readonly fingerprint: string;
+    readonly publicKey: string;
+  };
 }
 
 export interface ItGateway {
@@ -146,7 +157,12 @@ function loadOrCreateAeadKey(path: string): Uint8Array {
 /** The webhook's HMAC key: a 0600 file of at least 16 bytes (e.g. `head -c 32 /dev/urandom`). */
 function readWebhookSecret(path: string): Uint8Array {
   const secret = readSecretFile(path);
-  if (secret.length < 16) throw new AirlockError('bad_request', 'notify.short_secret', `webhook secret file ${path} holds ${secret.length} bytes; use at least 16 random bytes`);
+  if (secret.length < 16)
+    throw new AirlockError(
+      'bad_request',
+      'notify.short_secret',
+      `webhook secret file ${path} holds ${secret.length} bytes; use at least 16 random bytes`,
+    );
   return secret;
 }
 
@@ -163,7 +179,9 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
     hostnames: config.tls.hostnames,
     commonName: 'airlock-it',
   });
-  const sshHostKey = config.ssh.enabled ? loadOrCreateSshHostKey(config.ssh.hostKeyFile ?? join(keysDir, 'ssh-host-ed25519.key')) : undefined;
+  const sshHostKey = config.ssh.enabled
+    ? loadOrCreateSshHostKey(config.ssh.hostKeyFile ?? join(keysDir, 'ssh-host-ed25519.key'))
+    : undefined;
   const db = openItDatabase(config.dataDir);
   const audit = new AuditLog({
     db,
@@ -176,17 +194,52 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
   const sites = new SiteStore(db);
   const users = new UserStore(db);
   const catalogue = new AssetCatalogueStore(db);
-  const auth = createAuthServices({ db, audit, clock: deps.clock, ids: deps.ids, users, sites, secretsKey, issuer: 'Airlock', config: config.auth });
+  const auth = createAuthServices({
+    db,
+    audit,
+    clock: deps.clock,
+    ids: deps.ids,
+    users,
+    sites,
+    secretsKey,
+    issuer: 'Airlock',
+    config: config.auth,
+  });
   const userAdmin: UserAdmin = auth.userAdmin;
   const gateways = new SiteGatewayStore(db);
   const otAudit = new OtAuditStore(db);
   // Ingested OT events flagged as alerts go to the site's OT owners (notifier and access are built below; called only once running).
-  const ingest = new OtAuditIngest({ db, audit, store: otAudit, clock: deps.clock, onIngested: (site, events) => notifyOtAlerts(site, events) });
+  const ingest = new OtAuditIngest({
+    db,
+    audit,
+    store: otAudit,
+    clock: deps.clock,
+    onIngested: (site, events) => notifyOtAlerts(site, events),
+  });
   const recordingStore = new RecordingStore(db);
-  const recordings = new RecordingIngest({ db, audit, store: recordingStore, clock: deps.clock, log: deps.log.child({ component: 'recordings' }), dir: join(config.dataDir, 'recordings') });
+  const recordings = new RecordingIngest({
+    db,
+    audit,
+    store: recordingStore,
+    clock: deps.clock,
+    log: deps.log.child({ component: 'recordings' }),
+    dir: join(config.dataDir, 'recordings'),
+  });
   // Four-eyes playback: the library asks it before any recording plays.
-  const playback = new PlaybackApprovals({ db, audit, clock: deps.clock, ids: deps.ids, siteExists: (site) => sites.get(site) !== undefined, recording: (id) => recordingStore.get(id) });
-  const recordingLibrary = new RecordingLibrary({ store: recordingStore, audit, pathOf: (site, id) => recordings.pathOf(site, id), playback });
+  const playback = new PlaybackApprovals({
+    db,
+    audit,
+    clock: deps.clock,
+    ids: deps.ids,
+    siteExists: (site) => sites.get(site) !== undefined,
+    recording: (id) => recordingStore.get(id),
+  });
+  const recordingLibrary = new RecordingLibrary({
+    store: recordingStore,
+    audit,
+    pathOf: (site, id) => recordings.pathOf(site, id),
+    playback,
+  });
   const linkLog = deps.log.child({ component: 'link' });
   // Declared before the link (it hands held lines over) and reaching the sessions and the site
   // commands lazily, as those are built below.
@@ -216,7 +269,13 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
       recordings,
       reviews,
       gateways,
-      updateCatalogue: (site, gatewayId, assets) => updateSiteCatalogue({ db, audit, catalogues: catalogue, clock: deps.clock }, site, gatewayId, assets),
+      updateCatalogue: (site, gatewayId, assets) =>
+        updateSiteCatalogue(
+          { db, audit, catalogues: catalogue, clock: deps.clock },
+          site,
+          gatewayId,
+          assets,
+        ),
       heartbeatMs: Math.round(config.link.heartbeatSeconds * 1000),
       offlineAfterMs: Math.round(config.link.offlineAfterSeconds * 1000),
     },
@@ -242,8 +301,20 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
     webhook === undefined
       ? noNotifications
       : new WebhookNotifier(
-          { url: webhook.url, secret: readWebhookSecret(webhook.secretFile), timeoutMs: webhook.timeoutSeconds * 1000, maxAttempts: webhook.maxAttempts, initialBackoffMs: webhook.initialBackoffSeconds * 1000 },
-          { audit, clock: deps.clock, ids: deps.ids, log: deps.log.child({ component: 'webhook' }), ...(deps.fetch === undefined ? {} : { fetch: deps.fetch }) },
+          {
+            url: webhook.url,
+            secret: readWebhookSecret(webhook.secretFile),
+            timeoutMs: webhook.timeoutSeconds * 1000,
+            maxAttempts: webhook.maxAttempts,
+            initialBackoffMs: webhook.initialBackoffSeconds * 1000,
+          },
+          {
+            audit,
+            clock: deps.clock,
+            ids: deps.ids,
+            log: deps.log.child({ component: 'webhook' }),
+            ...(deps.fetch === undefined ? {} : { fetch: deps.fetch }),
+          },
         );
   const requests = new AccessRequestStore(db);
   const grants = new GrantStore(db);
@@ -264,13 +335,17 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
       views: new AccessViews(requests, grants, users),
       notifier,
       siteCommands,
-      limits: { maxRequestMs: config.access.maxRequestHours * 3_600_000, breakGlassMaxMs: config.access.breakGlassMaxHours * 3_600_000 },
+      limits: {
+        maxRequestMs: config.access.maxRequestHours * 3_600_000,
+        breakGlassMaxMs: config.access.breakGlassMaxHours * 3_600_000,
+      },
     },
     { grantKey, audit, links: () => services.links },
   );
   const notifyOtAlerts = (site: string, events: readonly AuditEvent[]): void => {
     try {
-      for (const n of otAlertNotifications(site, events, access.requests.owners(site))) notifier.notify(n);
+      for (const n of otAlertNotifications(site, events, access.requests.owners(site)))
+        notifier.notify(n);
     } catch (e) {
       deps.log.error('could not notify OT alerts', { site, err: e });
     }
@@ -283,7 +358,10 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
     audit,
     itChain,
     siteEvents,
-    artifacts: recordingArtifacts({ store: recordingStore, pathOf: (site, id) => recordings.pathOf(site, id) }),
+    artifacts: recordingArtifacts({
+      store: recordingStore,
+      pathOf: (site, id) => recordings.pathOf(site, id),
+    }),
     signingKey: auditKey,
     clock: deps.clock,
     ids: deps.ids,
@@ -307,10 +385,23 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
             caFile: siemConfig.caFile,
             timeoutMs: siemConfig.timeoutSeconds * 1000,
             ...(siemConfig.serverName === undefined ? {} : { serverName: siemConfig.serverName }),
-            ...(siemConfig.certFingerprint === undefined ? {} : { certFingerprint: siemConfig.certFingerprint }),
-            ...(siemConfig.clientCertFile === undefined || siemConfig.clientKeyFile === undefined ? {} : { clientCertFile: siemConfig.clientCertFile, clientKeyFile: siemConfig.clientKeyFile }),
+            ...(siemConfig.certFingerprint === undefined
+              ? {}
+              : { certFingerprint: siemConfig.certFingerprint }),
+            ...(siemConfig.clientCertFile === undefined || siemConfig.clientKeyFile === undefined
+              ? {}
+              : {
+                  clientCertFile: siemConfig.clientCertFile,
+                  clientKeyFile: siemConfig.clientKeyFile,
+                }),
           },
-          syslog: { facility: siemConfig.facility, hostname: siemConfig.hostname ?? hostname(), enterpriseId: siemConfig.enterpriseId, payload: siemConfig.payload, version: AIRLOCK_VERSION },
+          syslog: {
+            facility: siemConfig.facility,
+            hostname: siemConfig.hostname ?? hostname(),
+            enterpriseId: siemConfig.enterpriseId,
+            payload: siemConfig.payload,
+            version: AIRLOCK_VERSION,
+          },
           forward: siemConfig.forward,
           startAt: siemConfig.startAt,
           batchEvents: siemConfig.batchEvents,
@@ -318,28 +409,87 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
           retryMaxMs: siemConfig.retryMaxSeconds * 1000,
           pollMs: siemConfig.pollSeconds * 1000,
         });
-  const liveSessions = new OperatorSessions({ tickets: access.tickets, siteCommands: baseCommands, userName: (id) => users.getById(id)?.name, audit, clock: deps.clock, log: deps.log.child({ component: 'sessions' }) });
+  const liveSessions = new OperatorSessions({
+    tickets: access.tickets,
+    siteCommands: baseCommands,
+    userName: (id) => users.getById(id)?.name,
+    audit,
+    clock: deps.clock,
+    log: deps.log.child({ component: 'sessions' }),
+  });
   sessions = liveSessions;
-  const services: ItServices = { config, db, audit, sites, users, userAdmin, tls, auditKey, grantKey, links, catalogue, auth, access, siteCommands, notifier, gateways, enrollment, otAudit, siteEvents, exports, auditSearch, siem, sessions: liveSessions, sshHostKey, recordings, reviews };
+  const services: ItServices = {
+    config,
+    db,
+    audit,
+    sites,
+    users,
+    userAdmin,
+    tls,
+    auditKey,
+    grantKey,
+    links,
+    catalogue,
+    auth,
+    access,
+    siteCommands,
+    notifier,
+    gateways,
+    enrollment,
+    otAudit,
+    siteEvents,
+    exports,
+    auditSearch,
+    siem,
+    sessions: liveSessions,
+    sshHostKey,
+    recordings,
+    reviews,
+  };
   // Declared before the portal so its connect hints show the port the endpoint really bound (0 = any in tests).
   let sshEndpoint: SshEndpoint | undefined;
   const buildApp = (): ReturnType<typeof createHttpApp> =>
     createHttpApp({
       log: deps.log,
-      health: createHealthReporter({ clock: deps.clock, sites, links: () => services.links, tlsFingerprint: tls.fingerprint, ...(sshHostKey === undefined ? {} : { sshHostKeyFingerprint: sshHostKey.fingerprint }), startedAt: deps.clock.now() }),
-      authenticator: createSessionAuthenticator({ sessions: auth.sessions, users, clock: deps.clock }),
+      health: createHealthReporter({
+        clock: deps.clock,
+        sites,
+        links: () => services.links,
+        tlsFingerprint: tls.fingerprint,
+        ...(sshHostKey === undefined ? {} : { sshHostKeyFingerprint: sshHostKey.fingerprint }),
+        startedAt: deps.clock.now(),
+      }),
+      authenticator: createSessionAuthenticator({
+        sessions: auth.sessions,
+        users,
+        clock: deps.clock,
+      }),
       portal: {
         clock: deps.clock,
         auth,
         access,
         siteEnrollment: enrollment,
         sessions: liveSessions,
-        opcuaPoints: new OpcuaPoints({ sessions: liveSessions, pkiDir: join(config.dataDir, 'opcua-portal-pki'), log: deps.log.child({ component: 'opcua-portal' }) }),
+        opcuaPoints: new OpcuaPoints({
+          sessions: liveSessions,
+          pkiDir: join(config.dataDir, 'opcua-portal-pki'),
+          log: deps.log.child({ component: 'opcua-portal' }),
+        }),
         recordings: recordingLibrary,
         auditSearch,
         reviews,
-        audit: { search: auditSearch, exports, playback, publicKey: toBase64Url(auditKey.publicKey) },
-        ...(sshHostKey === undefined ? {} : { sshHint: sshHintFor(config, () => sshEndpoint?.port), sshHostKey: { fingerprint: sshHostKey.fingerprint, publicKey: sshHostKey.publicKey } }),
+        audit: {
+          search: auditSearch,
+          exports,
+          playback,
+          publicKey: toBase64Url(auditKey.publicKey),
+        },
+        ...(sshHostKey === undefined
+          ? {}
+          : {
+              sshHint: sshHintFor(config, () => sshEndpoint?.port),
+              sshHostKey: { fingerprint: sshHostKey.fingerprint, publicKey: sshHostKey.publicKey },
+            }),
       },
       sites: { enrollment },
     });
@@ -354,26 +504,70 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
     httpApp: buildApp,
     async start() {
       listener = await listenHttps(buildApp(), tls, config.http.host, config.http.port);
-      const authenticator = new LinkAuthenticator({ gateways, audit, clock: deps.clock, log: linkLog, tlsFingerprint: tls.fingerprint, handshakeTimeoutMs: config.link.handshakeTimeoutSeconds * 1000 });
-      endpoint = attachLinkEndpoint(listener.server, { authenticator, links: siteLinks, clock: deps.clock, log: linkLog });
-      terminal = attachTerminalEndpoint(listener.server, { sessions: liveSessions, credentials: { sessions: auth.sessions, users, clock: deps.clock }, audit, clock: deps.clock, log: deps.log.child({ component: 'web-terminal' }) });
+      const authenticator = new LinkAuthenticator({
+        gateways,
+        audit,
+        clock: deps.clock,
+        log: linkLog,
+        tlsFingerprint: tls.fingerprint,
+        handshakeTimeoutMs: config.link.handshakeTimeoutSeconds * 1000,
+      });
+      endpoint = attachLinkEndpoint(listener.server, {
+        authenticator,
+        links: siteLinks,
+        clock: deps.clock,
+        log: linkLog,
+      });
+      terminal = attachTerminalEndpoint(listener.server, {
+        sessions: liveSessions,
+        credentials: { sessions: auth.sessions, users, clock: deps.clock },
+        audit,
+        clock: deps.clock,
+        log: deps.log.child({ component: 'web-terminal' }),
+      });
       access.grants.start();
       if (sshHostKey !== undefined) {
         sshEndpoint = await startSshEndpoint({
           config: config.ssh,
           hostKey: sshHostKey,
           auth: { login: auth.login, users, keys: auth.sshKeys },
-          services: { sessions: liveSessions, targets: { sites, catalogue, checker: access.checker }, audit, hintHost: `${new URL(config.http.publicUrl ?? 'https://127.0.0.1').hostname} -p ${config.ssh.port}`, menuIdleMs: 5 * 60_000 },
+          services: {
+            sessions: liveSessions,
+            targets: { sites, catalogue, checker: access.checker },
+            audit,
+            hintHost: `${new URL(config.http.publicUrl ?? 'https://127.0.0.1').hostname} -p ${config.ssh.port}`,
+            menuIdleMs: 5 * 60_000,
+          },
           clock: deps.clock,
           log: deps.log.child({ component: 'ssh' }),
         });
       }
       pruneTimer = deps.clock.setInterval(() => auth.throttle.prune(deps.clock.now()), 3_600_000);
-      audit.append({ action: 'gateway.start', actor: 'system:it', outcome: 'success', details: { version: AIRLOCK_VERSION, httpsPort: listener.port } });
-      const url = config.http.publicUrl ?? `https://${config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host}:${listener.port}`;
+      audit.append({
+        action: 'gateway.start',
+        actor: 'system:it',
+        outcome: 'success',
+        details: { version: AIRLOCK_VERSION, httpsPort: listener.port },
+      });
+      const url =
+        config.http.publicUrl ??
+        `https://${config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host}:${listener.port}`;
       siem?.start();
-      deps.log.info('IT gateway listening', { url, tlsFingerprintSha256: tls.fingerprint, version: AIRLOCK_VERSION });
-      const ssh = sshEndpoint === undefined || sshHostKey === undefined ? {} : { ssh: { port: sshEndpoint.port, fingerprint: sshHostKey.fingerprint, publicKey: sshHostKey.publicKey } };
+      deps.log.info('IT gateway listening', {
+        url,
+        tlsFingerprintSha256: tls.fingerprint,
+        version: AIRLOCK_VERSION,
+      });
+      const ssh =
+        sshEndpoint === undefined || sshHostKey === undefined
+          ? {}
+          : {
+              ssh: {
+                port: sshEndpoint.port,
+                fingerprint: sshHostKey.fingerprint,
+                publicKey: sshHostKey.publicKey,
+              },
+            };
       return { httpsPort: listener.port, url, tlsFingerprint: tls.fingerprint, ...ssh };
     },
     async stop() {
@@ -388,7 +582,8 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
       await siteLinks.closeAll('IT gateway stopping');
       await listener?.close();
       await notifier.close?.();
-      if (listener !== undefined) audit.append({ action: 'gateway.stop', actor: 'system:it', outcome: 'success' });
+      if (listener !== undefined)
+        audit.append({ action: 'gateway.stop', actor: 'system:it', outcome: 'success' });
       // gateway.stop may not reach the collector now; it stays behind the cursor and goes out at the next start.
       await siem?.stop();
       audit.close();
@@ -398,7 +593,10 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
 }
 
 /** Where operators point `ssh -p`: the public host name, and the bound port once the endpoint listens. */
-function sshHintFor(config: ItConfig, boundPort: () => number | undefined): { readonly host: string; readonly port: number } {
+function sshHintFor(
+  config: ItConfig,
+  boundPort: () => number | undefined,
+): { readonly host: string; readonly port: number } {
   const host = new URL(config.http.publicUrl ?? `https://${config.ssh.listen}`).hostname;
   return {
     host,

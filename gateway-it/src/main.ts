@@ -32,24 +32,49 @@ const PROGRAM = 'airlock-it';
 function configFrom(file: string | undefined): ItConfig {
   if (file === undefined) throw new UsageError('--config <file> is required');
   const r = loadItConfig({ file, env: process.env });
-  if (!r.ok) throw new UsageError(`invalid configuration:\n${r.error.map((p) => `  - ${formatProblems([p])}`).join('\n')}`);
+  if (!r.ok)
+    throw new UsageError(
+      `invalid configuration:\n${r.error.map((p) => `  - ${formatProblems([p])}`).join('\n')}`,
+    );
   return r.value;
 }
 
-const RULE_OPTIONS = { weekly: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, start: { type: 'string' }, end: { type: 'string' } } as const;
+const RULE_OPTIONS = {
+  weekly: { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  start: { type: 'string' },
+  end: { type: 'string' },
+} as const;
 
 /** A window rule from --weekly/--from/--to or --start/--end; a usage error names what is wrong. */
-function ruleFromArgs(v: { weekly?: string | undefined; from?: string | undefined; to?: string | undefined; start?: string | undefined; end?: string | undefined }): WindowRule {
+function ruleFromArgs(v: {
+  weekly?: string | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+  start?: string | undefined;
+  end?: string | undefined;
+}): WindowRule {
   const candidate =
     v.weekly !== undefined
-      ? { kind: 'weekly', days: v.weekly.split(',').map((d) => d.trim().toLowerCase()), start: v.from, end: v.to }
+      ? {
+          kind: 'weekly',
+          days: v.weekly.split(',').map((d) => d.trim().toLowerCase()),
+          start: v.from,
+          end: v.to,
+        }
       : v.start !== undefined && v.end !== undefined
         ? { kind: 'once', start: Date.parse(v.start), end: Date.parse(v.end) }
         : undefined;
-  if (candidate === undefined) throw new UsageError('give --weekly <days> --from HH:MM --to HH:MM, or --start <time> --end <time>');
-  if (candidate.kind === 'once' && (Number.isNaN(candidate.start) || Number.isNaN(candidate.end))) throw new UsageError('--start and --end expect ISO 8601 times, e.g. 2026-03-29T22:00:00+02:00');
+  if (candidate === undefined)
+    throw new UsageError(
+      'give --weekly <days> --from HH:MM --to HH:MM, or --start <time> --end <time>',
+    );
+  if (candidate.kind === 'once' && (Number.isNaN(candidate.start) || Number.isNaN(candidate.end)))
+    throw new UsageError('--start and --end expect ISO 8601 times, e.g. 2026-03-29T22:00:00+02:00');
   const r = windowRuleSchema.safeParse(candidate);
-  if (!r.success) throw new UsageError(`invalid window: ${formatProblems(formatIssues(r.error.issues))}`);
+  if (!r.success)
+    throw new UsageError(`invalid window: ${formatProblems(formatIssues(r.error.issues))}`);
   return r.data;
 }
 
@@ -57,7 +82,10 @@ function cliActor(): string {
   return `cli:${userInfo().username}`;
 }
 
-async function withGateway<T>(config: ItConfig, fn: (gw: Awaited<ReturnType<typeof createItGateway>>) => T | Promise<T>): Promise<T> {
+async function withGateway<T>(
+  config: ItConfig,
+  fn: (gw: Awaited<ReturnType<typeof createItGateway>>) => T | Promise<T>,
+): Promise<T> {
   const log = createLogger({ name: 'airlock-it', level: config.log.level });
   const gw = await createItGateway(config, { clock: systemClock, ids: randomIds, log });
   try {
@@ -75,7 +103,9 @@ const commands: Record<string, CliCommand> = {
 Starts the gateway and runs until SIGINT or SIGTERM. The ready line on stdout gives the HTTPS URL,
 the TLS certificate fingerprint and, unless ssh.enabled is false, the SSH endpoint's port and host
 key fingerprint (pin it: ssh-keygen -lf, or the known_hosts line from the portal's SSH keys page). Environment variables override config keys:
-${listEnvOverrides(itConfigSchema, IT_ENV_PREFIX).map((l) => `  ${l}`).join('\n')}`,
+${listEnvOverrides(itConfigSchema, IT_ENV_PREFIX)
+  .map((l) => `  ${l}`)
+  .join('\n')}`,
     async run(argv) {
       const a = parseCommand(argv, { config: { type: 'string' } });
       if (!a.ok) throw new UsageError(a.error);
@@ -84,7 +114,9 @@ ${listEnvOverrides(itConfigSchema, IT_ENV_PREFIX).map((l) => `  ${l}`).join('\n'
       const gw = await createItGateway(config, { clock: systemClock, ids: randomIds, log });
       const running = await gw.start();
       const stopSignal = waitForStopSignal();
-      process.stdout.write(`${JSON.stringify({ event: 'ready', url: running.url, httpsPort: running.httpsPort, tlsFingerprint: formatFingerprint(running.tlsFingerprint), ...(running.ssh === undefined ? {} : { sshPort: running.ssh.port, sshHostKeyFingerprint: running.ssh.fingerprint }) })}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ event: 'ready', url: running.url, httpsPort: running.httpsPort, tlsFingerprint: formatFingerprint(running.tlsFingerprint), ...(running.ssh === undefined ? {} : { sshPort: running.ssh.port, sshHostKeyFingerprint: running.ssh.fingerprint }) })}\n`,
+      );
       await stopSignal;
       await gw.stop();
       return 0;
@@ -105,31 +137,58 @@ ${listEnvOverrides(itConfigSchema, IT_ENV_PREFIX).map((l) => `  ${l}`).join('\n'
     summary: 'create a site',
     usage: `usage: ${PROGRAM} site-add --config <file> --site <id> --timezone <IANA zone> [--name <display name>]`,
     async run(argv) {
-      const a = parseCommand(argv, { config: { type: 'string' }, site: { type: 'string' }, timezone: { type: 'string' }, name: { type: 'string' } });
+      const a = parseCommand(argv, {
+        config: { type: 'string' },
+        site: { type: 'string' },
+        timezone: { type: 'string' },
+        name: { type: 'string' },
+      });
       if (!a.ok) throw new UsageError(a.error);
       const v = a.value.values;
-      if (v.site === undefined || v.timezone === undefined) throw new UsageError('--site and --timezone are required');
+      if (v.site === undefined || v.timezone === undefined)
+        throw new UsageError('--site and --timezone are required');
       const config = configFrom(v.config);
-      const site = await withGateway(config, (gw) => gw.services.userAdmin.createSite({ id: v.site ?? '', timezone: v.timezone ?? '', ...(v.name === undefined ? {} : { displayName: v.name }) }, cliActor()));
+      const site = await withGateway(config, (gw) =>
+        gw.services.userAdmin.createSite(
+          {
+            id: v.site ?? '',
+            timezone: v.timezone ?? '',
+            ...(v.name === undefined ? {} : { displayName: v.name }),
+          },
+          cliActor(),
+        ),
+      );
       process.stdout.write(`${JSON.stringify({ site: site.id, timezone: site.timezone })}\n`);
       return 0;
     },
   },
   'site-enroll-token': {
-    summary: 'issue a one-time enrollment token for a site\'s OT gateway (valid 15 minutes)',
+    summary: "issue a one-time enrollment token for a site's OT gateway (valid 15 minutes)",
     usage: `usage: ${PROGRAM} site-enroll-token --config <file> --site <id> [--json]
 
 Prints the token (shown once, usable once, valid for 15 minutes; a new token replaces the site's
 unused ones) and the SHA-256 fingerprint of this gateway's TLS certificate. On the OT gateway:
   airlock-ot enroll --config <file> --it-url https://<this gateway>:<port> --token <token> --fingerprint <fingerprint>`,
     async run(argv) {
-      const a = parseCommand(argv, { config: { type: 'string' }, site: { type: 'string' }, json: { type: 'boolean' } });
+      const a = parseCommand(argv, {
+        config: { type: 'string' },
+        site: { type: 'string' },
+        json: { type: 'boolean' },
+      });
       if (!a.ok) throw new UsageError(a.error);
       const v = a.value.values;
       if (v.site === undefined) throw new UsageError('--site is required');
       const config = configFrom(v.config);
-      const issued = await withGateway(config, (gw) => gw.services.enrollment.issueToken(v.site ?? '', cliActor()));
-      const out = { site: issued.site, token: issued.token, expiresAt: new Date(issued.expiresAt).toISOString(), itFingerprint: formatFingerprint(issued.itFingerprint), ...(config.http.publicUrl === undefined ? {} : { itUrl: config.http.publicUrl }) };
+      const issued = await withGateway(config, (gw) =>
+        gw.services.enrollment.issueToken(v.site ?? '', cliActor()),
+      );
+      const out = {
+        site: issued.site,
+        token: issued.token,
+        expiresAt: new Date(issued.expiresAt).toISOString(),
+        itFingerprint: formatFingerprint(issued.itFingerprint),
+        ...(config.http.publicUrl === undefined ? {} : { itUrl: config.http.publicUrl }),
+      };
       process.stdout.write(
         v.json === true
           ? `${JSON.stringify(out)}\n`
@@ -139,19 +198,31 @@ unused ones) and the SHA-256 fingerprint of this gateway's TLS certificate. On t
     },
   },
   'site-revoke': {
-    summary: 'revoke a site\'s OT gateway (its key is refused from then on)',
+    summary: "revoke a site's OT gateway (its key is refused from then on)",
     usage: `usage: ${PROGRAM} site-revoke --config <file> --site <id> [--reason <text>]
 
 Revokes the site's enrolled gateway identity. A running IT gateway closes its link at the next
 heartbeat. To bring the site back, issue a new token and enroll a gateway with a new identity.`,
     async run(argv) {
-      const a = parseCommand(argv, { config: { type: 'string' }, site: { type: 'string' }, reason: { type: 'string' } });
+      const a = parseCommand(argv, {
+        config: { type: 'string' },
+        site: { type: 'string' },
+        reason: { type: 'string' },
+      });
       if (!a.ok) throw new UsageError(a.error);
       const v = a.value.values;
       if (v.site === undefined) throw new UsageError('--site is required');
       const config = configFrom(v.config);
-      const g = await withGateway(config, (gw) => gw.services.enrollment.revoke(v.site ?? '', cliActor(), v.reason ?? 'revoked from the command line'));
-      process.stdout.write(`${JSON.stringify({ site: g.site, gatewayId: g.id, state: g.state })}\n`);
+      const g = await withGateway(config, (gw) =>
+        gw.services.enrollment.revoke(
+          v.site ?? '',
+          cliActor(),
+          v.reason ?? 'revoked from the command line',
+        ),
+      );
+      process.stdout.write(
+        `${JSON.stringify({ site: g.site, gatewayId: g.id, state: g.state })}\n`,
+      );
       return 0;
     },
   },
@@ -180,7 +251,10 @@ password, the TOTP secret and otpauth:// URI and ten recovery codes (--json: as 
       const roles: RoleAssignment[] = [];
       for (const text of v.role ?? []) {
         const r = parseRoleAssignment(text);
-        if (r === undefined) throw new UsageError(`--role ${text}: expected admin, engineer, vendor, ot-owner@<site> or auditor@<site>`);
+        if (r === undefined)
+          throw new UsageError(
+            `--role ${text}: expected admin, engineer, vendor, ot-owner@<site> or auditor@<site>`,
+          );
         roles.push(r);
       }
       const config = configFrom(v.config);
@@ -197,7 +271,14 @@ password, the TOTP secret and otpauth:// URI and ten recovery codes (--json: as 
           cliActor(),
         ),
       );
-      const out = { name: created.user.name, roles: created.user.roles, password: created.password, totpSecret: created.totpSecret, totpUri: created.totpUri, recoveryCodes: created.recoveryCodes };
+      const out = {
+        name: created.user.name,
+        roles: created.user.roles,
+        password: created.password,
+        totpSecret: created.totpSecret,
+        totpUri: created.totpUri,
+        recoveryCodes: created.recoveryCodes,
+      };
       process.stdout.write(
         v.json === true
           ? `${JSON.stringify(out)}\n`
@@ -214,13 +295,17 @@ password, the TOTP secret and otpauth:// URI and ten recovery codes (--json: as 
       if (!a.ok) throw new UsageError(a.error);
       const { config: file, name } = a.value.values;
       if (name === undefined) throw new UsageError('--name is required');
-      const had = await withGateway(configFrom(file), (gw) => gw.services.userAdmin.unlock(name, cliActor()));
-      process.stdout.write(had ? `unlocked ${name}\n` : `${name} had no lock or failed logins; recorded anyway\n`);
+      const had = await withGateway(configFrom(file), (gw) =>
+        gw.services.userAdmin.unlock(name, cliActor()),
+      );
+      process.stdout.write(
+        had ? `unlocked ${name}\n` : `${name} had no lock or failed logins; recorded anyway\n`,
+      );
       return 0;
     },
   },
   'user-mfa-reset': {
-    summary: 'remove an account\'s second factor (lost phone); the user enrolls again at next login',
+    summary: "remove an account's second factor (lost phone); the user enrolls again at next login",
     usage: `usage: ${PROGRAM} user-mfa-reset --config <file> --name <user>`,
     async run(argv) {
       const a = parseCommand(argv, { config: { type: 'string' }, name: { type: 'string' } });
@@ -229,25 +314,41 @@ password, the TOTP secret and otpauth:// URI and ten recovery codes (--json: as 
       if (name === undefined) throw new UsageError('--name is required');
       await withGateway(configFrom(file), (gw) => {
         const user = gw.services.users.getByName(name);
-        if (user === undefined) throw new AirlockError('not_found', 'user.not_found', `no user ${name}`);
+        if (user === undefined)
+          throw new AirlockError('not_found', 'user.not_found', `no user ${name}`);
         gw.services.userAdmin.resetMfa(user.id, { cli: cliActor() });
       });
-      process.stdout.write(`second factor of ${name} removed; they set up a new one at next login\n`);
+      process.stdout.write(
+        `second factor of ${name} removed; they set up a new one at next login\n`,
+      );
       return 0;
     },
   },
   'site-policy': {
-    summary: 'set a site\'s access policy (approvals required, ticket reference format)',
+    summary: "set a site's access policy (approvals required, ticket reference format)",
     usage: `usage: ${PROGRAM} site-policy --config <file> --site <id> --approvals <1-5> [--ticket-pattern <regex>]`,
     async run(argv) {
-      const a = parseCommand(argv, { config: { type: 'string' }, site: { type: 'string' }, approvals: { type: 'string' }, 'ticket-pattern': { type: 'string' } });
+      const a = parseCommand(argv, {
+        config: { type: 'string' },
+        site: { type: 'string' },
+        approvals: { type: 'string' },
+        'ticket-pattern': { type: 'string' },
+      });
       if (!a.ok) throw new UsageError(a.error);
       const v = a.value.values;
-      if (v.site === undefined || v.approvals === undefined) throw new UsageError('--site and --approvals are required');
+      if (v.site === undefined || v.approvals === undefined)
+        throw new UsageError('--site and --approvals are required');
       const n = Number(v.approvals);
       if (!Number.isInteger(n)) throw new UsageError('--approvals expects a whole number 1-5');
-      const p = await withGateway(configFrom(v.config), (gw) => gw.services.access.policies.set({ cli: cliActor() }, v.site ?? '', { requiredApprovals: n, ticketPattern: v['ticket-pattern'] ?? null }));
-      process.stdout.write(`${JSON.stringify({ site: p.site, requiredApprovals: p.requiredApprovals, ticketPattern: p.ticketPattern })}\n`);
+      const p = await withGateway(configFrom(v.config), (gw) =>
+        gw.services.access.policies.set({ cli: cliActor() }, v.site ?? '', {
+          requiredApprovals: n,
+          ticketPattern: v['ticket-pattern'] ?? null,
+        }),
+      );
+      process.stdout.write(
+        `${JSON.stringify({ site: p.site, requiredApprovals: p.requiredApprovals, ticketPattern: p.ticketPattern })}\n`,
+      );
       return 0;
     },
   },
@@ -259,13 +360,28 @@ password, the TOTP secret and otpauth:// URI and ten recovery codes (--json: as 
 Weekly times are wall-clock times in the site's timezone (an end at or before the start is the
 next day); one-off times are ISO 8601 with an offset, e.g. 2026-03-29T22:00:00+02:00.`,
     async run(argv) {
-      const a = parseCommand(argv, { config: { type: 'string' }, site: { type: 'string' }, label: { type: 'string' }, asset: { type: 'string' }, ...RULE_OPTIONS });
+      const a = parseCommand(argv, {
+        config: { type: 'string' },
+        site: { type: 'string' },
+        label: { type: 'string' },
+        asset: { type: 'string' },
+        ...RULE_OPTIONS,
+      });
       if (!a.ok) throw new UsageError(a.error);
       const v = a.value.values;
-      if (v.site === undefined || v.label === undefined) throw new UsageError('--site and --label are required');
+      if (v.site === undefined || v.label === undefined)
+        throw new UsageError('--site and --label are required');
       const rule = ruleFromArgs(v);
-      const w = await withGateway(configFrom(v.config), (gw) => gw.services.access.windows.addWindow({ cli: cliActor() }, v.site ?? '', { asset: v.asset ?? null, label: v.label ?? '', rule }));
-      process.stdout.write(`${JSON.stringify({ window: w.id, site: w.site, asset: w.asset, rule: w.description })}\n`);
+      const w = await withGateway(configFrom(v.config), (gw) =>
+        gw.services.access.windows.addWindow({ cli: cliActor() }, v.site ?? '', {
+          asset: v.asset ?? null,
+          label: v.label ?? '',
+          rule,
+        }),
+      );
+      process.stdout.write(
+        `${JSON.stringify({ window: w.id, site: w.site, asset: w.asset, rule: w.description })}\n`,
+      );
       return 0;
     },
   },
@@ -274,19 +390,45 @@ next day); one-off times are ISO 8601 with an offset, e.g. 2026-03-29T22:00:00+0
     usage: `usage: ${PROGRAM} schedule-add --config <file> --site <id> --vendor <user> --asset <name> --profile <name> --label <text>
          (--weekly <mon,tue,...> --from HH:MM --to HH:MM | --start <ISO time> --end <ISO time>)`,
     async run(argv) {
-      const a = parseCommand(argv, { config: { type: 'string' }, site: { type: 'string' }, vendor: { type: 'string' }, asset: { type: 'string' }, profile: { type: 'string' }, label: { type: 'string' }, ...RULE_OPTIONS });
+      const a = parseCommand(argv, {
+        config: { type: 'string' },
+        site: { type: 'string' },
+        vendor: { type: 'string' },
+        asset: { type: 'string' },
+        profile: { type: 'string' },
+        label: { type: 'string' },
+        ...RULE_OPTIONS,
+      });
       if (!a.ok) throw new UsageError(a.error);
       const v = a.value.values;
-      if (v.site === undefined || v.vendor === undefined || v.asset === undefined || v.profile === undefined || v.label === undefined) throw new UsageError('--site, --vendor, --asset, --profile and --label are required');
+      if (
+        v.site === undefined ||
+        v.vendor === undefined ||
+        v.asset === undefined ||
+        v.profile === undefined ||
+        v.label === undefined
+      )
+        throw new UsageError('--site, --vendor, --asset, --profile and --label are required');
       const rule = ruleFromArgs(v);
-      const x = await withGateway(configFrom(v.config), (gw) => gw.services.access.windows.addSchedule({ cli: cliActor() }, v.site ?? '', { vendor: v.vendor ?? '', asset: v.asset ?? '', profile: v.profile ?? '', label: v.label ?? '', rule }));
-      process.stdout.write(`${JSON.stringify({ schedule: x.id, site: x.site, vendor: x.vendor.name, asset: x.asset, profile: x.profile, rule: x.description })}\n`);
+      const x = await withGateway(configFrom(v.config), (gw) =>
+        gw.services.access.windows.addSchedule({ cli: cliActor() }, v.site ?? '', {
+          vendor: v.vendor ?? '',
+          asset: v.asset ?? '',
+          profile: v.profile ?? '',
+          label: v.label ?? '',
+          rule,
+        }),
+      );
+      process.stdout.write(
+        `${JSON.stringify({ schedule: x.id, site: x.site, vendor: x.vendor.name, asset: x.asset, profile: x.profile, rule: x.description })}\n`,
+      );
       return 0;
     },
   },
   'verify-export': verifyExportCommand,
   'audit-key': {
-    summary: 'print the audit public key that signs checkpoints and export bundles (for verify-export --public-key)',
+    summary:
+      'print the audit public key that signs checkpoints and export bundles (for verify-export --public-key)',
     usage: `usage: ${PROGRAM} audit-key --config <file>
 
 Prints the IT gateway's Ed25519 audit public key (base64url). Give it to auditors out of band;
@@ -297,12 +439,23 @@ Prints the IT gateway's Ed25519 audit public key (base64url). Give it to auditor
       const config = configFrom(a.value.values.config);
       await initCrypto();
       const path = join(config.dataDir, 'keys', 'audit-signing.key');
-      if (!existsSync(path)) throw new AirlockError('not_found', 'audit.no_key', `no audit key at ${path}: start the gateway once to create it`);
+      if (!existsSync(path))
+        throw new AirlockError(
+          'not_found',
+          'audit.no_key',
+          `no audit key at ${path}: start the gateway once to create it`,
+        );
       process.stdout.write(`${toBase64Url(publicKeyOf(readSecretFile(path, 64)))}\n`);
       return 0;
     },
   },
 };
 
-const code = await runCli(PROGRAM, `Airlock IT gateway ${AIRLOCK_VERSION}: MFA login, access requests and approvals, and the relay to plant sites.`, commands, process.argv.slice(2), AIRLOCK_VERSION);
+const code = await runCli(
+  PROGRAM,
+  `Airlock IT gateway ${AIRLOCK_VERSION}: MFA login, access requests and approvals, and the relay to plant sites.`,
+  commands,
+  process.argv.slice(2),
+  AIRLOCK_VERSION,
+);
 process.exitCode = code;

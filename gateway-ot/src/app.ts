@@ -97,7 +97,12 @@ export function vaultKeyPath(config: OtConfig): string {
   return config.vault.masterKeyFile ?? join(config.dataDir, 'keys', 'vault-master.key');
 }
 
-function auditLogFor(config: OtConfig, db: Db, identity: SigningKeyPair, deps: Pick<OtDeps, 'clock' | 'ids'>): AuditLog {
+function auditLogFor(
+  config: OtConfig,
+  db: Db,
+  identity: SigningKeyPair,
+  deps: Pick<OtDeps, 'clock' | 'ids'>,
+): AuditLog {
   return new AuditLog({
     db,
     clock: deps.clock,
@@ -120,11 +125,18 @@ export interface OfflineVault {
  * The vault without the gateway, for the CLI verbs (vault-set, vault-list, vault-rotate): the same
  * database, audit chain (WAL; appends are serialized by SQLite) and master key as the running gateway.
  */
-export async function openOfflineVault(config: OtConfig, deps: Pick<OtDeps, 'clock' | 'ids'>): Promise<OfflineVault> {
+export async function openOfflineVault(
+  config: OtConfig,
+  deps: Pick<OtDeps, 'clock' | 'ids'>,
+): Promise<OfflineVault> {
   await initCrypto();
   const policyResult = loadLocalPolicy(config.policyFile);
   if (!policyResult.ok) {
-    throw new AirlockError('bad_request', 'policy.invalid', `local policy ${config.policyFile} is invalid: ${formatProblems(policyResult.error)}`);
+    throw new AirlockError(
+      'bad_request',
+      'policy.invalid',
+      `local policy ${config.policyFile} is invalid: ${formatProblems(policyResult.error)}`,
+    );
   }
   const masterKey = loadOrCreateVaultKey(vaultKeyPath(config));
   const identity = loadOrCreateSigningKey(identityKeyPath(config.dataDir));
@@ -147,7 +159,11 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
   await initCrypto();
   const policyResult = loadLocalPolicy(config.policyFile);
   if (!policyResult.ok) {
-    throw new AirlockError('bad_request', 'policy.invalid', `local policy ${config.policyFile} is invalid: ${formatProblems(policyResult.error)}`);
+    throw new AirlockError(
+      'bad_request',
+      'policy.invalid',
+      `local policy ${config.policyFile} is invalid: ${formatProblems(policyResult.error)}`,
+    );
   }
   const policy = policyResult.value;
   const identity = loadOrCreateSigningKey(identityKeyPath(config.dataDir));
@@ -155,11 +171,35 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
   const db = openOtDatabase(config.dataDir);
   const audit = auditLogFor(config, db, identity, deps);
   const vault = openVault({ db, audit, clock: deps.clock, site: config.site, masterKey });
-  const recordings = createRecordings({ db, audit, clock: deps.clock, ids: deps.ids, site: config.site, dir: join(config.dataDir, 'recordings') });
+  const recordings = createRecordings({
+    db,
+    audit,
+    clock: deps.clock,
+    ids: deps.ids,
+    site: config.site,
+    dir: join(config.dataDir, 'recordings'),
+  });
   // Lines the SSH command filter holds for review go to the site's OT owners over the link.
-  const reviews = new ReviewRequests({ clock: deps.clock, ids: deps.ids, log: deps.log.child({ component: 'reviews' }) });
-  const sshBroker = createSshBroker({ credentials: vault, recordings, requestReview: (session, line, why, timeoutMs) => reviews.request(session, line, why, timeoutMs) });
-  const rotation = createRotation({ vault, audit, clock: deps.clock, log: deps.log.child({ component: 'rotation' }), site: config.site, targetOf: (a) => rotationTargetOf(policy, a), assets: () => Object.keys(policy.assets) });
+  const reviews = new ReviewRequests({
+    clock: deps.clock,
+    ids: deps.ids,
+    log: deps.log.child({ component: 'reviews' }),
+  });
+  const sshBroker = createSshBroker({
+    credentials: vault,
+    recordings,
+    requestReview: (session, line, why, timeoutMs) =>
+      reviews.request(session, line, why, timeoutMs),
+  });
+  const rotation = createRotation({
+    vault,
+    audit,
+    clock: deps.clock,
+    log: deps.log.child({ component: 'rotation' }),
+    site: config.site,
+    targetOf: (a) => rotationTargetOf(policy, a),
+    assets: () => Object.keys(policy.assets),
+  });
   vault.onCheckIn((n) => rotation.onCheckIn(n));
   const state = new GatewayStateStore(db);
   const lockdown = new Lockdown({ db, state, audit, clock: deps.clock, site: config.site });
@@ -168,15 +208,30 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
   // The OPC UA broker is built here when the policy has OPC UA assets and no test supplied one;
   // imported only then, because loading node-opcua costs seconds of CPU.
   const hasOpcua = Object.values(policy.assets).some((a) => a.protocol === 'opcua');
-  const opcua = hasOpcua && !given.some((b) => b.protocol === 'opcua')
-    ? (await import('./protocols/opcua/opcua-broker.js')).createOpcuaBroker({ pkiDir: join(config.dataDir, 'opcua-pki'), credentials: vault })
-    : undefined;
+  const opcua =
+    hasOpcua && !given.some((b) => b.protocol === 'opcua')
+      ? (await import('./protocols/opcua/opcua-broker.js')).createOpcuaBroker({
+          pkiDir: join(config.dataDir, 'opcua-pki'),
+          credentials: vault,
+        })
+      : undefined;
   for (const b of [...given, ...(opcua === undefined ? [] : [opcua])]) {
-    if (brokers.has(b.protocol)) throw new AirlockError('internal', 'broker.duplicate', `two brokers registered for ${b.protocol}`);
+    if (brokers.has(b.protocol))
+      throw new AirlockError(
+        'internal',
+        'broker.duplicate',
+        `two brokers registered for ${b.protocol}`,
+      );
     brokers.set(b.protocol, b);
   }
   if (!brokers.has('ssh')) brokers.set('ssh', sshBroker);
-  const verifier = new TicketVerifier({ db, audit, nonces: new TicketNonceStore(db), clock: deps.clock, site: config.site });
+  const verifier = new TicketVerifier({
+    db,
+    audit,
+    nonces: new TicketNonceStore(db),
+    clock: deps.clock,
+    site: config.site,
+  });
   const sessions = new SessionManager({
     audit,
     clock: deps.clock,
@@ -196,7 +251,10 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
       const r = await sessions.open(ticket, (sessionId) => link.dialData(sessionId));
       return r.ok ? { ok: true } : r;
     },
-    endSession: (sessionId, reason) => (sessions.end(sessionId, reason) ? { ok: true } : { ok: false, code: 'session.not_found', reason: `no live session ${sessionId}` }),
+    endSession: (sessionId, reason) =>
+      sessions.end(sessionId, reason)
+        ? { ok: true }
+        : { ok: false, code: 'session.not_found', reason: `no live session ${sessionId}` },
     endGrant: (grantId, reason) => {
       sessions.endGrant(grantId, reason);
       return { ok: true };
@@ -216,7 +274,10 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
     enrollment: () => readEnrollment(state),
     catalogue: () => catalogue,
     outbox,
-    recordings: new RecordingShipper({ outbox: deps.recordingOutbox ?? recordingOutboxOf(recordings), log: deps.log.child({ component: 'recording-shipper' }) }),
+    recordings: new RecordingShipper({
+      outbox: deps.recordingOutbox ?? recordingOutboxOf(recordings),
+      log: deps.log.child({ component: 'recording-shipper' }),
+    }),
     reviews,
     commands,
     reconnectInitialMs: config.link.reconnectMinSeconds * 1000,
@@ -225,7 +286,23 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
     enrollmentPollMs: config.link.enrollmentPollSeconds * 1000,
     ...(deps.random === undefined ? {} : { random: deps.random }),
   });
-  const services: OtServices = { config, policy, db, audit, identity, state, lockdown, sessions, outbox, link, vault, recordings, sshBroker, rotation, reviews };
+  const services: OtServices = {
+    config,
+    policy,
+    db,
+    audit,
+    identity,
+    state,
+    lockdown,
+    sessions,
+    outbox,
+    link,
+    vault,
+    recordings,
+    sshBroker,
+    rotation,
+    reviews,
+  };
   const actor = `system:ot:${config.site}`;
   let unsubscribe: (() => void) | undefined;
   let lockdownWatch: TimerHandle | undefined;
@@ -235,11 +312,30 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
     services,
     async start() {
       audit.appendMany([
-        { action: 'gateway.start', actor, site: config.site, outcome: 'success', details: { version: AIRLOCK_VERSION } },
-        { action: 'config.load', actor, site: config.site, outcome: 'success', details: { policyFile: config.policyFile, policySha256: policy.hash, assets: Object.keys(policy.assets).sort() } },
+        {
+          action: 'gateway.start',
+          actor,
+          site: config.site,
+          outcome: 'success',
+          details: { version: AIRLOCK_VERSION },
+        },
+        {
+          action: 'config.load',
+          actor,
+          site: config.site,
+          outcome: 'success',
+          details: {
+            policyFile: config.policyFile,
+            policySha256: policy.hash,
+            assets: Object.keys(policy.assets).sort(),
+          },
+        },
       ]);
       const recovered = recordings.recover();
-      if (recovered.length > 0) deps.log.warn('recordings left open by a crash were closed', { recordings: recovered.map((r) => r.id) });
+      if (recovered.length > 0)
+        deps.log.warn('recordings left open by a crash were closed', {
+          recordings: recovered.map((r) => r.id),
+        });
       started = true;
       unsubscribe = audit.onAppend(() => link.pump());
       lockdownWatch = deps.clock.setInterval(() => {
@@ -248,7 +344,12 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
       }, LOCKDOWN_POLL_MS);
       link.start();
       rotation.start();
-      deps.log.info('OT gateway started', { site: config.site, assets: Object.keys(policy.assets).length, version: AIRLOCK_VERSION, enrolled: readEnrollment(state) !== undefined });
+      deps.log.info('OT gateway started', {
+        site: config.site,
+        assets: Object.keys(policy.assets).length,
+        version: AIRLOCK_VERSION,
+        enrolled: readEnrollment(state) !== undefined,
+      });
     },
     async stop() {
       if (stopped) return;
@@ -259,7 +360,8 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
       await opcua?.close();
       await link.stop();
       unsubscribe?.();
-      if (started) audit.append({ action: 'gateway.stop', actor, site: config.site, outcome: 'success' });
+      if (started)
+        audit.append({ action: 'gateway.stop', actor, site: config.site, outcome: 'success' });
       audit.close();
       db.close();
     },

@@ -35,7 +35,10 @@ const PROGRAM = 'airlock-ot';
 function configFrom(file: string | undefined): OtConfig {
   if (file === undefined) throw new UsageError('--config <file> is required');
   const r = loadOtConfig({ file, env: process.env });
-  if (!r.ok) throw new UsageError(`invalid configuration:\n${r.error.map((p) => `  - ${formatProblems([p])}`).join('\n')}`);
+  if (!r.ok)
+    throw new UsageError(
+      `invalid configuration:\n${r.error.map((p) => `  - ${formatProblems([p])}`).join('\n')}`,
+    );
   return r.value;
 }
 
@@ -45,7 +48,9 @@ function cliActor(): string {
 
 /** Opens the gateway's state (database, identity, policy) without starting it, for admin commands. */
 async function withGateway<T>(config: OtConfig, fn: (gw: OtGateway) => T | Promise<T>): Promise<T> {
-  const log = createLogger({ name: 'airlock-ot', level: config.log.level }).child({ site: config.site });
+  const log = createLogger({ name: 'airlock-ot', level: config.log.level }).child({
+    site: config.site,
+  });
   const gw = await createOtGateway(config, { clock: systemClock, ids: randomIds, log });
   try {
     return await fn(gw);
@@ -60,16 +65,22 @@ const commands: Record<string, CliCommand> = {
     usage: `usage: ${PROGRAM} run --config <file>
 
 Starts the gateway and runs until SIGINT or SIGTERM. Environment variables override config keys:
-${listEnvOverrides(otConfigSchema, OT_ENV_PREFIX).map((l) => `  ${l}`).join('\n')}`,
+${listEnvOverrides(otConfigSchema, OT_ENV_PREFIX)
+  .map((l) => `  ${l}`)
+  .join('\n')}`,
     async run(argv) {
       const a = parseCommand(argv, { config: { type: 'string' } });
       if (!a.ok) throw new UsageError(a.error);
       const config = configFrom(a.value.values.config);
-      const log = createLogger({ name: 'airlock-ot', level: config.log.level }).child({ site: config.site });
+      const log = createLogger({ name: 'airlock-ot', level: config.log.level }).child({
+        site: config.site,
+      });
       const gw = await createOtGateway(config, { clock: systemClock, ids: randomIds, log });
       await gw.start();
       const stopSignal = waitForStopSignal();
-      process.stdout.write(`${JSON.stringify({ event: 'ready', site: config.site, assets: Object.keys(gw.services.policy.assets).sort() })}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ event: 'ready', site: config.site, assets: Object.keys(gw.services.policy.assets).sort() })}\n`,
+      );
       await stopSignal;
       await gw.stop();
       return 0;
@@ -84,19 +95,47 @@ to the given certificate fingerprint, and records the IT gateway's session-ticke
 The token comes from \`airlock-it site-enroll-token\` or the admin API; it is valid 15 minutes, once.
 A running gateway picks the enrollment up by itself.`,
     async run(argv) {
-      const a = parseCommand(argv, { config: { type: 'string' }, 'it-url': { type: 'string' }, token: { type: 'string' }, fingerprint: { type: 'string' }, json: { type: 'boolean' } });
+      const a = parseCommand(argv, {
+        config: { type: 'string' },
+        'it-url': { type: 'string' },
+        token: { type: 'string' },
+        fingerprint: { type: 'string' },
+        json: { type: 'boolean' },
+      });
       if (!a.ok) throw new UsageError(a.error);
       const v = a.value.values;
-      if (v['it-url'] === undefined || v.token === undefined || v.fingerprint === undefined) throw new UsageError('--it-url, --token and --fingerprint are required');
+      if (v['it-url'] === undefined || v.token === undefined || v.fingerprint === undefined)
+        throw new UsageError('--it-url, --token and --fingerprint are required');
       const config = configFrom(v.config);
       const input = { itUrl: v['it-url'], token: v.token, fingerprint: v.fingerprint };
       const { record, publicKey } = await withGateway(config, async (gw) => {
         const s = gw.services;
-        const rec = await enrollGateway({ db: s.db, audit: s.audit, state: s.state, clock: systemClock, identity: s.identity, site: config.site, timeoutMs: config.link.connectTimeoutSeconds * 1000 }, input);
+        const rec = await enrollGateway(
+          {
+            db: s.db,
+            audit: s.audit,
+            state: s.state,
+            clock: systemClock,
+            identity: s.identity,
+            site: config.site,
+            timeoutMs: config.link.connectTimeoutSeconds * 1000,
+          },
+          input,
+        );
         return { record: rec, publicKey: toBase64Url(s.identity.publicKey) };
       });
-      const out = { enrolled: record.site, gatewayId: record.gatewayId, itUrl: record.itUrl, itFingerprint: formatFingerprint(record.itFingerprint), publicKey };
-      process.stdout.write(v.json === true ? `${JSON.stringify(out)}\n` : `enrolled site ${out.enrolled} with ${out.itUrl} as gateway ${out.gatewayId}\n  identity key ${publicKey}\n`);
+      const out = {
+        enrolled: record.site,
+        gatewayId: record.gatewayId,
+        itUrl: record.itUrl,
+        itFingerprint: formatFingerprint(record.itFingerprint),
+        publicKey,
+      };
+      process.stdout.write(
+        v.json === true
+          ? `${JSON.stringify(out)}\n`
+          : `enrolled site ${out.enrolled} with ${out.itUrl} as gateway ${out.gatewayId}\n  identity key ${publicKey}\n`,
+      );
       return 0;
     },
   },
@@ -108,15 +147,27 @@ A running gateway picks the enrollment up by itself.`,
 the IT side can lift it. --off lifts the local lockdown (an IT-side lockdown stays until the IT side
 lifts it). Both are recorded in the site's audit log.`,
     async run(argv) {
-      const a = parseCommand(argv, { config: { type: 'string' }, on: { type: 'boolean' }, off: { type: 'boolean' }, reason: { type: 'string' } });
+      const a = parseCommand(argv, {
+        config: { type: 'string' },
+        on: { type: 'boolean' },
+        off: { type: 'boolean' },
+        reason: { type: 'string' },
+      });
       if (!a.ok) throw new UsageError(a.error);
       const v = a.value.values;
-      if ((v.on === true) === (v.off === true)) throw new UsageError('give exactly one of --on and --off');
-      if (v.reason === undefined || v.reason.trim() === '') throw new UsageError('--reason is required');
+      if ((v.on === true) === (v.off === true))
+        throw new UsageError('give exactly one of --on and --off');
+      if (v.reason === undefined || v.reason.trim() === '')
+        throw new UsageError('--reason is required');
       const config = configFrom(v.config);
       const on = v.on === true;
-      const { changed, status } = await withGateway(config, (gw) => ({ changed: gw.services.lockdown.set('local', on, v.reason ?? '', cliActor()), status: gw.services.lockdown.status() }));
-      process.stdout.write(`${JSON.stringify({ site: config.site, local: on ? 'on' : 'off', changed, locked: status.locked, status: describeLockdown(status) })}\n`);
+      const { changed, status } = await withGateway(config, (gw) => ({
+        changed: gw.services.lockdown.set('local', on, v.reason ?? '', cliActor()),
+        status: gw.services.lockdown.status(),
+      }));
+      process.stdout.write(
+        `${JSON.stringify({ site: config.site, local: on ? 'on' : 'off', changed, locked: status.locked, status: describeLockdown(status) })}\n`,
+      );
       return 0;
     },
   },
@@ -131,13 +182,31 @@ the asset catalogue the gateway would publish (no secrets).`,
       if (!a.ok) throw new UsageError(a.error);
       const config = configFrom(a.value.values.config);
       const p = loadLocalPolicy(config.policyFile);
-      if (!p.ok) throw new UsageError(`invalid local policy ${config.policyFile}:\n${p.error.map((x) => `  - ${formatProblems([x])}`).join('\n')}`);
-      process.stdout.write(`configuration and policy are valid\n${JSON.stringify({ site: config.site, catalogue: buildCatalogue(p.value) }, null, 2)}\n`);
+      if (!p.ok)
+        throw new UsageError(
+          `invalid local policy ${config.policyFile}:\n${p.error.map((x) => `  - ${formatProblems([x])}`).join('\n')}`,
+        );
+      process.stdout.write(
+        `configuration and policy are valid\n${JSON.stringify({ site: config.site, catalogue: buildCatalogue(p.value) }, null, 2)}\n`,
+      );
       return 0;
     },
   },
-  ...vaultCommands({ program: PROGRAM, configFrom, readStdin, operator: `local:${userInfo().username}`, clock: systemClock, ids: randomIds }),
+  ...vaultCommands({
+    program: PROGRAM,
+    configFrom,
+    readStdin,
+    operator: `local:${userInfo().username}`,
+    clock: systemClock,
+    ids: randomIds,
+  }),
 };
 
-const code = await runCli(PROGRAM, `Airlock OT gateway ${AIRLOCK_VERSION}: the only path into the plant; verifies every session itself.`, commands, process.argv.slice(2), AIRLOCK_VERSION);
+const code = await runCli(
+  PROGRAM,
+  `Airlock OT gateway ${AIRLOCK_VERSION}: the only path into the plant; verifies every session itself.`,
+  commands,
+  process.argv.slice(2),
+  AIRLOCK_VERSION,
+);
 process.exitCode = code;

@@ -20,7 +20,13 @@ export function demoPolicy(plant: Plant): Record<string, unknown> {
         'read-only': {
           description: 'status commands only',
           mode: 'exec-only',
-          exec: [['status'], ['uptime'], ['uname', '**'], ['systemctl', 'status', '**'], ['cat', '/etc/*-release']],
+          exec: [
+            ['status'],
+            ['uptime'],
+            ['uname', '**'],
+            ['systemctl', 'status', '**'],
+            ['cat', '/etc/*-release'],
+          ],
         },
         maintenance: {
           description: 'interactive shell, filtered and recorded',
@@ -31,9 +37,17 @@ export function demoPolicy(plant: Plant): Record<string, unknown> {
           // Ordered: the first match decides (docs/ssh-command-filter.md).
           rules: [
             { pattern: '^sudo\\b', action: 'deny', reason: 'no privilege escalation on the HMI' },
-            { pattern: '^systemctl (restart|stop|start)\\b', action: 'review', reason: 'restarting HMI services needs an OT owner' },
+            {
+              pattern: '^systemctl (restart|stop|start)\\b',
+              action: 'review',
+              reason: 'restarting HMI services needs an OT owner',
+            },
             { pattern: '^cat /etc/shadow', action: 'alert' },
-            { pattern: '^(help|whoami|id|hostname|uname|uptime|date|echo|pwd|cd|ls|cat|status|systemctl status|stty|tty|exit)\\b', action: 'allow' },
+            {
+              pattern:
+                '^(help|whoami|id|hostname|uname|uptime|date|echo|pwd|cd|ls|cat|status|systemctl status|stty|tty|exit)\\b',
+              action: 'allow',
+            },
           ],
         },
       },
@@ -61,7 +75,11 @@ export function demoPolicy(plant: Plant): Record<string, unknown> {
       username: 'operator',
       serverCertificateSha256: plant.opcua.certificateSha256,
       profiles: {
-        'read-only': { description: 'browse and read Line 1', namespaceUri: plant.opcua.namespaceUri, nodes: [{ node: 's=Line1.*', access: 'read' }] },
+        'read-only': {
+          description: 'browse and read Line 1',
+          namespaceUri: plant.opcua.namespaceUri,
+          nodes: [{ node: 's=Line1.*', access: 'read' }],
+        },
         maintenance: {
           description: 'read Line 1, write the setpoint within bounds',
           namespaceUri: plant.opcua.namespaceUri,

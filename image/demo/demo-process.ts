@@ -16,7 +16,8 @@ export async function runCommand(args: readonly string[], input?: string): Promi
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (errText += d.toString()));
   const [code] = (await once(child, 'exit')) as [number | null];
-  if (code !== 0) throw new Error(`${args.slice(1).join(' ')} failed (exit ${String(code)}): ${errText.trim()}`);
+  if (code !== 0)
+    throw new Error(`${args.slice(1).join(' ')} failed (exit ${String(code)}): ${errText.trim()}`);
   return out;
 }
 
@@ -28,9 +29,16 @@ export interface Daemon {
 }
 
 /** Starts a gateway, waits for its JSON `ready` line, and sends everything it prints to `logFile`. */
-export async function startDaemon(name: string, args: readonly string[], logFile: string, onExit: (name: string, code: number | null) => void): Promise<Daemon> {
+export async function startDaemon(
+  name: string,
+  args: readonly string[],
+  logFile: string,
+  onExit: (name: string, code: number | null) => void,
+): Promise<Daemon> {
   const log = createWriteStream(logFile, { flags: 'a' });
-  const child = spawn(process.execPath, ['--enable-source-maps', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--enable-source-maps', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   child.stderr.pipe(log, { end: false });
   let stopping = false;
   const ready = await new Promise<Record<string, unknown>>((resolve, reject) => {
@@ -53,7 +61,9 @@ export async function startDaemon(name: string, args: readonly string[], logFile
       }
     };
     child.stdout.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`${name} exited (${String(code)}) before it was ready; see ${logFile}`)));
+    child.once('exit', (code) =>
+      reject(new Error(`${name} exited (${String(code)}) before it was ready; see ${logFile}`)),
+    );
   });
   child.once('exit', (code) => {
     log.end();

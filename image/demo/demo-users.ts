@@ -11,7 +11,12 @@ export function demoUsers(site: string, contractEnd: string): DemoUser[] {
     { name: 'admin', displayName: 'Ada Admin', roles: ['admin'] },
     { name: 'alice', displayName: 'Alice Engineer', roles: ['engineer'], extra: ['--break-glass'] },
     { name: 'olga', displayName: 'Olga OT-Owner', roles: [`ot-owner@${site}`] },
-    { name: 'victor', displayName: 'Victor Vendor', roles: ['vendor'], extra: ['--company', 'ACME Automation', '--contract-end', contractEnd] },
+    {
+      name: 'victor',
+      displayName: 'Victor Vendor',
+      roles: ['vendor'],
+      extra: ['--company', 'ACME Automation', '--contract-end', contractEnd],
+    },
     { name: 'audrey', displayName: 'Audrey Auditor', roles: [`auditor@${site}`] },
   ];
 }

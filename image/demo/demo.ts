@@ -51,23 +51,44 @@ async function portFree(port: number): Promise<boolean> {
 }
 
 /** Polls the IT gateway's /healthz (TLS pinned to its fingerprint) until `site` shows online. */
-async function waitUntilOnline(itUrl: string, fingerprint: string, site: string, timeoutMs: number): Promise<void> {
+async function waitUntilOnline(
+  itUrl: string,
+  fingerprint: string,
+  site: string,
+  timeoutMs: number,
+): Promise<void> {
   const pin = fingerprint.replace(/:/g, '').toLowerCase();
   const linkState = (): Promise<string> =>
     new Promise((resolve, reject) => {
-      const req = httpsRequest(`${itUrl}/healthz`, { agent: false, rejectUnauthorized: false, timeout: 2_000, checkServerIdentity: (_h, cert) => (cert.fingerprint256.replace(/:/g, '').toLowerCase() === pin ? undefined : new Error('the IT certificate is not the pinned one')) }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (d: string) => (body += d));
-        res.on('error', reject);
-        res.on('end', () => {
-          try {
-            resolve((JSON.parse(body) as { sites: { site: string; link: string }[] }).sites.find((s) => s.site === site)?.link ?? 'unknown');
-          } catch (e) {
-            reject(e as Error);
-          }
-        });
-      });
+      const req = httpsRequest(
+        `${itUrl}/healthz`,
+        {
+          agent: false,
+          rejectUnauthorized: false,
+          timeout: 2_000,
+          checkServerIdentity: (_h, cert) =>
+            cert.fingerprint256.replace(/:/g, '').toLowerCase() === pin
+              ? undefined
+              : new Error('the IT certificate is not the pinned one'),
+        },
+        (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (d: string) => (body += d));
+          res.on('error', reject);
+          res.on('end', () => {
+            try {
+              resolve(
+                (JSON.parse(body) as { sites: { site: string; link: string }[] }).sites.find(
+                  (s) => s.site === site,
+                )?.link ?? 'unknown',
+              );
+            } catch (e) {
+              reject(e as Error);
+            }
+          });
+        },
+      );
       req.on('timeout', () => req.destroy(new Error('/healthz did not answer')));
       req.on('error', reject);
       req.end();
@@ -79,7 +100,9 @@ async function waitUntilOnline(itUrl: string, fingerprint: string, site: string,
     if (last === 'online') return;
     await new Promise((r) => setTimeout(r, 200));
   }
-  throw new Error(`site ${site} did not come online within ${timeoutMs / 1000} s (link: ${last}); see the ot and it logs`);
+  throw new Error(
+    `site ${site} did not come online within ${timeoutMs / 1000} s (link: ${last}); see the ot and it logs`,
+  );
 }
 
 async function main(): Promise<number> {
@@ -88,7 +111,12 @@ async function main(): Promise<number> {
   try {
     const { values } = parseArgs({
       args: process.argv.slice(2),
-      options: { keep: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, 'state-dir': { type: 'string' }, 'port-offset': { type: 'string' } },
+      options: {
+        keep: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+        'state-dir': { type: 'string' },
+        'port-offset': { type: 'string' },
+      },
       strict: true,
     });
     if (values.help === true) {
@@ -99,8 +127,11 @@ async function main(): Promise<number> {
     if (values['state-dir'] !== undefined) demoDir = values['state-dir'];
     if (values['port-offset'] !== undefined) {
       const offset = Number(values['port-offset']);
-      if (!Number.isInteger(offset) || offset < 0 || offset > 40_000) throw new Error('--port-offset expects an integer 0..40000');
-      PORTS = Object.fromEntries(Object.entries(BASE_PORTS).map(([k, v]) => [k, v + offset])) as Ports;
+      if (!Number.isInteger(offset) || offset < 0 || offset > 40_000)
+        throw new Error('--port-offset expects an integer 0..40000');
+      PORTS = Object.fromEntries(
+        Object.entries(BASE_PORTS).map(([k, v]) => [k, v + offset]),
+      ) as Ports;
     }
   } catch (e) {
     process.stderr.write(`demo: ${(e as Error).message}\n\n${USAGE}\n`);
@@ -108,7 +139,9 @@ async function main(): Promise<number> {
   }
   for (const [name, port] of Object.entries(PORTS)) {
     if (!(await portFree(port))) {
-      process.stderr.write(`demo: port ${port} (${name}) on 127.0.0.1 is in use; is another demo running?\n`);
+      process.stderr.write(
+        `demo: port ${port} (${name}) on 127.0.0.1 is in use; is another demo running?\n`,
+      );
       return 1;
     }
   }
@@ -126,61 +159,164 @@ async function main(): Promise<number> {
   };
   const onUnexpectedExit = (name: string, code: number | null): void => {
     if (stopping) return;
-    process.stderr.write(`\ndemo: ${name} stopped unexpectedly (exit ${String(code)}); see ${join(demoDir, 'logs', `${name}.log`)}\n`);
+    process.stderr.write(
+      `\ndemo: ${name} stopped unexpectedly (exit ${String(code)}); see ${join(demoDir, 'logs', `${name}.log`)}\n`,
+    );
     void stopAll().then(() => process.exit(1));
   };
 
   try {
     process.stdout.write('starting the simulated plant...\n');
-    plant = await startPlant({ dataDir: join(demoDir, 'plant'), ports: { ssh: PORTS.hmi, modbus: PORTS.plc, opcua: PORTS.opc } });
+    plant = await startPlant({
+      dataDir: join(demoDir, 'plant'),
+      ports: { ssh: PORTS.hmi, modbus: PORTS.plc, opcua: PORTS.opc },
+    });
 
     const itConfig = join(demoDir, 'it', 'config.json');
-    writeFileSync(itConfig, JSON.stringify({ dataDir: 'data', http: { host: '127.0.0.1', port: PORTS.https }, ssh: { port: PORTS.ssh } }, null, 2));
+    writeFileSync(
+      itConfig,
+      JSON.stringify(
+        {
+          dataDir: 'data',
+          http: { host: '127.0.0.1', port: PORTS.https },
+          ssh: { port: PORTS.ssh },
+        },
+        null,
+        2,
+      ),
+    );
     const otConfig = join(demoDir, 'ot', 'config.json');
-    writeFileSync(otConfig, JSON.stringify({ site: SITE, dataDir: 'data', policyFile: 'policy.json' }, null, 2));
+    writeFileSync(
+      otConfig,
+      JSON.stringify({ site: SITE, dataDir: 'data', policyFile: 'policy.json' }, null, 2),
+    );
     writeFileSync(join(demoDir, 'ot', 'policy.json'), JSON.stringify(demoPolicy(plant), null, 2));
 
     const credentialsFile = join(demoDir, 'credentials.json');
     if (fresh) {
       process.stdout.write('creating the demo site and users...\n');
-      await runCommand([IT_MAIN, 'site-add', '--config', itConfig, '--site', SITE, '--timezone', 'Europe/Berlin', '--name', 'Plant 1 (demo)']);
+      await runCommand([
+        IT_MAIN,
+        'site-add',
+        '--config',
+        itConfig,
+        '--site',
+        SITE,
+        '--timezone',
+        'Europe/Berlin',
+        '--name',
+        'Plant 1 (demo)',
+      ]);
       const contractEnd = new Date(Date.now() + 365 * 86_400_000).toISOString().slice(0, 10);
       const creds: Record<string, unknown>[] = [];
       for (const u of demoUsers(SITE, contractEnd)) {
-        const out = await runCommand([IT_MAIN, 'user-add', '--config', itConfig, '--name', u.name, '--display-name', u.displayName, ...u.roles.flatMap((r) => ['--role', r]), ...(u.extra ?? []), '--json']);
+        const out = await runCommand([
+          IT_MAIN,
+          'user-add',
+          '--config',
+          itConfig,
+          '--name',
+          u.name,
+          '--display-name',
+          u.displayName,
+          ...u.roles.flatMap((r) => ['--role', r]),
+          ...(u.extra ?? []),
+          '--json',
+        ]);
         creds.push(JSON.parse(out) as Record<string, unknown>);
       }
       // A site-wide window open every day, so a request for hmi-1 made at any hour of the demo
       // falls inside one (requests outside every window are refused, see docs/access.md).
-      await runCommand([IT_MAIN, 'window-add', '--config', itConfig, '--site', SITE, '--label', 'demo: every day, all day', '--weekly', 'mon,tue,wed,thu,fri,sat,sun', '--from', '00:00', '--to', '00:00']);
+      await runCommand([
+        IT_MAIN,
+        'window-add',
+        '--config',
+        itConfig,
+        '--site',
+        SITE,
+        '--label',
+        'demo: every day, all day',
+        '--weekly',
+        'mon,tue,wed,thu,fri,sat,sun',
+        '--from',
+        '00:00',
+        '--to',
+        '00:00',
+      ]);
       // The plant logins the OT gateway uses, in its vault (stdin, never argv): hmi-1's SSH account
       // and opc-1's OPC UA user, the accounts demoPolicy names. The host key and certificate they
       // are checked against are pinned in the policy.
       process.stdout.write('storing the plant logins in the OT vault...\n');
-      await runCommand([OT_MAIN, 'vault-set', '--config', otConfig, '--asset', 'hmi-1', '--account', 'operator'], DEMO_SSH_USERS.operator);
-      await runCommand([OT_MAIN, 'vault-set', '--config', otConfig, '--asset', 'opc-1', '--account', 'operator'], DEMO_OPCUA_USERS.operator);
-      writeFileSync(credentialsFile, `${JSON.stringify({ site: SITE, portal: `https://127.0.0.1:${PORTS.https}`, users: creds }, null, 2)}\n`, { mode: 0o600 });
+      await runCommand(
+        [OT_MAIN, 'vault-set', '--config', otConfig, '--asset', 'hmi-1', '--account', 'operator'],
+        DEMO_SSH_USERS.operator,
+      );
+      await runCommand(
+        [OT_MAIN, 'vault-set', '--config', otConfig, '--asset', 'opc-1', '--account', 'operator'],
+        DEMO_OPCUA_USERS.operator,
+      );
+      writeFileSync(
+        credentialsFile,
+        `${JSON.stringify({ site: SITE, portal: `https://127.0.0.1:${PORTS.https}`, users: creds }, null, 2)}\n`,
+        { mode: 0o600 },
+      );
       chmodSync(credentialsFile, 0o600);
     }
 
     process.stdout.write('starting the IT gateway...\n');
-    const it = await startDaemon('it', [IT_MAIN, 'run', '--config', itConfig], join(demoDir, 'logs', 'it.log'), onUnexpectedExit);
+    const it = await startDaemon(
+      'it',
+      [IT_MAIN, 'run', '--config', itConfig],
+      join(demoDir, 'logs', 'it.log'),
+      onUnexpectedExit,
+    );
     daemons.push(it);
     const itUrl = `https://127.0.0.1:${PORTS.https}`;
     const enrolledMarker = join(demoDir, 'ot', 'enrolled');
     if (!existsSync(enrolledMarker)) {
       process.stdout.write(`enrolling the OT gateway of ${SITE} with the IT gateway...\n`);
-      const issued = JSON.parse(await runCommand([IT_MAIN, 'site-enroll-token', '--config', itConfig, '--site', SITE, '--json'])) as { token: string; itFingerprint: string };
-      await runCommand([OT_MAIN, 'enroll', '--config', otConfig, '--it-url', itUrl, '--token', issued.token, '--fingerprint', issued.itFingerprint, '--json']);
+      const issued = JSON.parse(
+        await runCommand([
+          IT_MAIN,
+          'site-enroll-token',
+          '--config',
+          itConfig,
+          '--site',
+          SITE,
+          '--json',
+        ]),
+      ) as { token: string; itFingerprint: string };
+      await runCommand([
+        OT_MAIN,
+        'enroll',
+        '--config',
+        otConfig,
+        '--it-url',
+        itUrl,
+        '--token',
+        issued.token,
+        '--fingerprint',
+        issued.itFingerprint,
+        '--json',
+      ]);
       writeFileSync(enrolledMarker, `${new Date().toISOString()}\n`);
     }
     process.stdout.write('starting the OT gateway...\n');
-    const ot = await startDaemon('ot', [OT_MAIN, 'run', '--config', otConfig], join(demoDir, 'logs', 'ot.log'), onUnexpectedExit);
+    const ot = await startDaemon(
+      'ot',
+      [OT_MAIN, 'run', '--config', otConfig],
+      join(demoDir, 'logs', 'ot.log'),
+      onUnexpectedExit,
+    );
     daemons.push(ot);
     await waitUntilOnline(itUrl, String(it.ready.tlsFingerprint), SITE, 30_000);
 
     const stopSignal = waitForStopSignal();
-    const users = (JSON.parse(readFileSync(credentialsFile, 'utf8')) as { users: { name: string; password: string }[] }).users;
+    const users = (
+      JSON.parse(readFileSync(credentialsFile, 'utf8')) as {
+        users: { name: string; password: string }[];
+      }
+    ).users;
     process.stdout.write(`
 Airlock demo is running (Ctrl-C stops it).
 

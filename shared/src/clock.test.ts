@@ -29,7 +29,10 @@ test('a timer set by a timer during advance fires in the same advance', () => {
 
 test('ids: sequential for tests, random and unguessable otherwise', () => {
   const s = sequentialIds();
-  assert.deepEqual([s.next('grt'), s.next('grt'), s.next('ses')], ['grt_0001', 'grt_0002', 'ses_0001']);
+  assert.deepEqual(
+    [s.next('grt'), s.next('grt'), s.next('ses')],
+    ['grt_0001', 'grt_0002', 'ses_0001'],
+  );
   const a = randomIds.next('grt');
   assert.match(a, /^grt_[a-z2-7]{26}$/);
   assert.notEqual(a, randomIds.next('grt'));

@@ -61,7 +61,11 @@ export class FakeClock implements Clock {
     for (;;) {
       let next: FakeTimer | undefined;
       for (const t of this.timers.values()) {
-        if (t.due <= target && (next === undefined || t.due < next.due || (t.due === next.due && t.id < next.id))) next = t;
+        if (
+          t.due <= target &&
+          (next === undefined || t.due < next.due || (t.due === next.due && t.id < next.id))
+        )
+          next = t;
       }
       if (next === undefined) break;
       this.current = Math.max(this.current, next.due);

@@ -5,11 +5,23 @@ import { AirlockError } from './errors.js';
 
 test('logs are one JSON object per line, with level filtering and bound fields', () => {
   const lines: string[] = [];
-  const log = createLogger({ name: 'it', level: 'info', write: (l) => lines.push(l), now: () => 0 }).child({ site: 'plant-1' });
+  const log = createLogger({
+    name: 'it',
+    level: 'info',
+    write: (l) => lines.push(l),
+    now: () => 0,
+  }).child({ site: 'plant-1' });
   log.debug('hidden');
   log.info('link up', { gatewayVersion: '0.1.0' });
   assert.equal(lines.length, 1);
-  assert.deepEqual(JSON.parse(lines[0]!), { time: '1970-01-01T00:00:00.000Z', level: 'info', name: 'it', msg: 'link up', site: 'plant-1', gatewayVersion: '0.1.0' });
+  assert.deepEqual(JSON.parse(lines[0]!), {
+    time: '1970-01-01T00:00:00.000Z',
+    level: 'info',
+    name: 'it',
+    msg: 'link up',
+    site: 'plant-1',
+    gatewayVersion: '0.1.0',
+  });
 });
 
 test('secret-looking fields are redacted at any depth; errors keep only their messages', () => {
@@ -24,7 +36,8 @@ test('secret-looking fields are redacted at any depth; errors keep only their me
     raw: new Uint8Array(4),
   });
   const text = lines[0]!;
-  for (const s of ['hunter2', '"abc"', '123456', 'Bearer x', 'sid=1', '"s"']) assert.ok(!text.includes(s), `leaked ${s}`);
+  for (const s of ['hunter2', '"abc"', '123456', 'Bearer x', 'sid=1', '"s"'])
+    assert.ok(!text.includes(s), `leaked ${s}`);
   const rec = JSON.parse(text) as Record<string, unknown>;
   assert.equal((rec.nested as Record<string, unknown>).fine, 'ok');
   assert.equal(rec.err, 'vault.fail: vault failed <- Error: disk');

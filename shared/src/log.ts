@@ -27,7 +27,8 @@ export interface LoggerOptions {
   readonly now?: () => number;
 }
 
-const SECRET_KEY = /pass(word|phrase)?|secret|token|private|^key$|secretkey|masterkey|otp|totp|cookie|authorization|credential|signature|seed|recovery/i;
+const SECRET_KEY =
+  /pass(word|phrase)?|secret|token|private|^key$|secretkey|masterkey|otp|totp|cookie|authorization|credential|signature|seed|recovery/i;
 
 export function redact(value: unknown, depth = 0): unknown {
   if (depth > 6) return '[depth]';
@@ -36,7 +37,8 @@ export function redact(value: unknown, depth = 0): unknown {
   if (Array.isArray(value)) return value.slice(0, 50).map((v) => redact(v, depth + 1));
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = SECRET_KEY.test(k) ? '[redacted]' : redact(v, depth + 1);
+    for (const [k, v] of Object.entries(value))
+      out[k] = SECRET_KEY.test(k) ? '[redacted]' : redact(v, depth + 1);
     return out;
   }
   if (typeof value === 'bigint') return value.toString();
@@ -49,7 +51,13 @@ export function createLogger(options: LoggerOptions, bound: LogFields = {}): Log
   const now = options.now ?? Date.now;
   const emit = (level: LogLevel, msg: string, fields?: LogFields): void => {
     if (LEVELS[level] < min) return;
-    const record = { time: new Date(now()).toISOString(), level, name: options.name, msg, ...(redact({ ...bound, ...fields }) as object) };
+    const record = {
+      time: new Date(now()).toISOString(),
+      level,
+      name: options.name,
+      msg,
+      ...(redact({ ...bound, ...fields }) as object),
+    };
     write(JSON.stringify(record));
   };
   return {

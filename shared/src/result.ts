@@ -3,8 +3,7 @@
  * frames, protocol frames, policy files): bad input is a value, not an exception.
  */
 export type Result<T, E = Problem[]> =
-  | { readonly ok: true; readonly value: T }
-  | { readonly ok: false; readonly error: E };
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: E };
 
 /** One thing wrong with an input: where (a dotted path, or '' for the whole) and what. */
 export interface Problem {

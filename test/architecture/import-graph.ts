@@ -49,7 +49,13 @@ function packageName(spec: string): string {
 }
 
 export function importsOf(file: string, text: string): ImportEdge[] {
-  const sf = ts.createSourceFile(file, text, ts.ScriptTarget.ES2022, false, file.endsWith('x') ? ts.ScriptKind.TSX : ts.ScriptKind.TS);
+  const sf = ts.createSourceFile(
+    file,
+    text,
+    ts.ScriptTarget.ES2022,
+    false,
+    file.endsWith('x') ? ts.ScriptKind.TSX : ts.ScriptKind.TS,
+  );
   const edges: ImportEdge[] = [];
   const add = (spec: string, typeOnly: boolean): void => {
     if (spec.startsWith('.')) {
@@ -62,14 +68,29 @@ export function importsOf(file: string, text: string): ImportEdge[] {
   const visit = (node: ts.Node): void => {
     if (ts.isImportDeclaration(node) && ts.isStringLiteral(node.moduleSpecifier)) {
       const clause = node.importClause;
-      const typeOnly = clause !== undefined && (clause.isTypeOnly || (clause.name === undefined && clause.namedBindings !== undefined && ts.isNamedImports(clause.namedBindings) && clause.namedBindings.elements.length > 0 && clause.namedBindings.elements.every((e) => e.isTypeOnly)));
+      const typeOnly =
+        clause !== undefined &&
+        (clause.isTypeOnly ||
+          (clause.name === undefined &&
+            clause.namedBindings !== undefined &&
+            ts.isNamedImports(clause.namedBindings) &&
+            clause.namedBindings.elements.length > 0 &&
+            clause.namedBindings.elements.every((e) => e.isTypeOnly)));
       add(node.moduleSpecifier.text, typeOnly);
-    } else if (ts.isExportDeclaration(node) && node.moduleSpecifier !== undefined && ts.isStringLiteral(node.moduleSpecifier)) {
+    } else if (
+      ts.isExportDeclaration(node) &&
+      node.moduleSpecifier !== undefined &&
+      ts.isStringLiteral(node.moduleSpecifier)
+    ) {
       add(node.moduleSpecifier.text, node.isTypeOnly);
     } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) {
       const arg = node.arguments[0];
       if (arg !== undefined && ts.isStringLiteral(arg)) add(arg.text, false);
-    } else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument) && ts.isStringLiteral(node.argument.literal)) {
+    } else if (
+      ts.isImportTypeNode(node) &&
+      ts.isLiteralTypeNode(node.argument) &&
+      ts.isStringLiteral(node.argument.literal)
+    ) {
       add(node.argument.literal.text, true);
     }
     ts.forEachChild(node, visit);
@@ -84,7 +105,9 @@ export function readGraph(root: string, dirs: readonly string[]): ImportEdge[] {
 
 const isTest = (f: string): boolean => /\.test\.tsx?$/.test(f);
 const under = (f: string, prefix: string): boolean => f === prefix || f.startsWith(`${prefix}/`);
-const isProduct = (f: string): boolean => !isTest(f) && (under(f, 'shared/src') || under(f, 'gateway-it/src') || under(f, 'gateway-ot/src'));
+const isProduct = (f: string): boolean =>
+  !isTest(f) &&
+  (under(f, 'shared/src') || under(f, 'gateway-it/src') || under(f, 'gateway-ot/src'));
 
 /** Where each library may be imported (value or type). Libraries not listed are unrestricted. */
 const LIBRARY_HOMES: Readonly<Record<string, readonly string[]>> = {
@@ -112,22 +135,43 @@ export function checkRules(edges: readonly ImportEdge[]): Violation[] {
   for (const e of edges) {
     const f = e.from;
     if (!e.isPackage) {
-      if (under(f, 'gateway-it') && under(e.to, 'gateway-ot')) flag('gateway-it never imports gateway-ot', e);
-      if (under(f, 'gateway-ot') && under(e.to, 'gateway-it')) flag('gateway-ot never imports gateway-it', e);
-      if (under(f, 'shared') && (under(e.to, 'gateway-it') || under(e.to, 'gateway-ot'))) flag('shared never imports a gateway', e);
-      if (isProduct(f) && (under(e.to, 'test') || under(e.to, 'image'))) flag('product code never imports tests or the image', e);
+      if (under(f, 'gateway-it') && under(e.to, 'gateway-ot'))
+        flag('gateway-it never imports gateway-ot', e);
+      if (under(f, 'gateway-ot') && under(e.to, 'gateway-it'))
+        flag('gateway-ot never imports gateway-it', e);
+      if (under(f, 'shared') && (under(e.to, 'gateway-it') || under(e.to, 'gateway-ot')))
+        flag('shared never imports a gateway', e);
+      if (isProduct(f) && (under(e.to, 'test') || under(e.to, 'image')))
+        flag('product code never imports tests or the image', e);
       if (isProduct(f) && isTest(e.to)) flag('product code never imports test files', e);
       for (const p of PROTOCOLS) {
         const home = `gateway-ot/src/protocols/${p}`;
         if (!under(f, home) || isTest(f)) continue;
-        for (const q of PROTOCOLS) if (q !== p && under(e.to, `gateway-ot/src/protocols/${q}`)) flag('a protocol module never imports another protocol', e);
+        for (const q of PROTOCOLS)
+          if (q !== p && under(e.to, `gateway-ot/src/protocols/${q}`))
+            flag('a protocol module never imports another protocol', e);
         if (under(e.to, 'gateway-ot/src/link')) flag('a protocol module never imports link/', e);
       }
-      if (isProduct(f) && under(f, 'gateway-it/src/http') && under(e.to, 'gateway-it/src/store') && !e.typeOnly) flag('routes never touch store/ directly (type imports only)', e);
+      if (
+        isProduct(f) &&
+        under(f, 'gateway-it/src/http') &&
+        under(e.to, 'gateway-it/src/store') &&
+        !e.typeOnly
+      )
+        flag('routes never touch store/ directly (type imports only)', e);
     } else {
-      const homes = LIBRARY_HOMES[e.to] ?? (e.to.startsWith('node-opcua') ? LIBRARY_HOMES['node-opcua'] : undefined);
-      if (homes !== undefined && isProduct(f) && !homes.some((h) => under(f, h))) flag(`${e.to} may only be imported in ${homes.join(', ')}`, e);
-      if (isProduct(f) && under(f, 'gateway-it') && !under(f, 'gateway-it/src/opcua-client') && (e.to === 'modbus-serial' || e.to.startsWith('node-opcua'))) flag('the IT side never imports plant protocol clients', e);
+      const homes =
+        LIBRARY_HOMES[e.to] ??
+        (e.to.startsWith('node-opcua') ? LIBRARY_HOMES['node-opcua'] : undefined);
+      if (homes !== undefined && isProduct(f) && !homes.some((h) => under(f, h)))
+        flag(`${e.to} may only be imported in ${homes.join(', ')}`, e);
+      if (
+        isProduct(f) &&
+        under(f, 'gateway-it') &&
+        !under(f, 'gateway-it/src/opcua-client') &&
+        (e.to === 'modbus-serial' || e.to.startsWith('node-opcua'))
+      )
+        flag('the IT side never imports plant protocol clients', e);
     }
   }
   return v;

@@ -15,7 +15,10 @@ const INLINE = /\sstyle=\{|\sstyle="|<script>|<script\s+(?![^>]*\bsrc=)[^>]*>|<s
 
 test('portal pages use no inline style or script (the CSP would block it)', () => {
   const files = readdirSync(PORTAL).filter((f) => f.endsWith('.tsx'));
-  assert.ok(files.length > 5, `found ${files.length} portal pages under ${PORTAL}: is the root right?`);
+  assert.ok(
+    files.length > 5,
+    `found ${files.length} portal pages under ${PORTAL}: is the root right?`,
+  );
   const offenders = files.flatMap((f) =>
     readFileSync(join(PORTAL, f), 'utf8')
       .split('\n')
@@ -27,6 +30,17 @@ test('portal pages use no inline style or script (the CSP would block it)', () =
 });
 
 test('the inline-style scan catches what it is for', () => {
-  for (const bad of ['<td style={`x`}>', '<p style="color:red">', '<script>alert(1)</script>', '<style>p{}</style>']) assert.ok(INLINE.test(bad), bad);
-  for (const good of ['<td class="depth-2">', '<script src="/static/portal.js" defer></script>', '<link rel="stylesheet" href="/static/portal.css" />']) assert.ok(!INLINE.test(good), good);
+  for (const bad of [
+    '<td style={`x`}>',
+    '<p style="color:red">',
+    '<script>alert(1)</script>',
+    '<style>p{}</style>',
+  ])
+    assert.ok(INLINE.test(bad), bad);
+  for (const good of [
+    '<td class="depth-2">',
+    '<script src="/static/portal.js" defer></script>',
+    '<link rel="stylesheet" href="/static/portal.css" />',
+  ])
+    assert.ok(!INLINE.test(good), good);
 });

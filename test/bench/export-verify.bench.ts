@@ -43,7 +43,13 @@ async function generate(dir: string, otEvents: number): Promise<void> {
     writeSecretFile(join(dir, `${name}.key`), key.secretKey);
     const db = openDatabase({ path: join(dir, `${name}.db`), migrations: AUDIT_MIGRATIONS });
     db.pragma('synchronous = OFF'); // generating fixtures only: durability is not what is measured
-    const log = new AuditLog({ db, clock, ids: sequentialIds(), signingKey: key, checkpointIntervalMs: 0 });
+    const log = new AuditLog({
+      db,
+      clock,
+      ids: sequentialIds(),
+      signingKey: key,
+      checkpointIntervalMs: 0,
+    });
     const batch: AuditEventInput[] = [];
     for (let i = 0; i < n; i++) {
       batch.push(input(i));
@@ -56,45 +62,116 @@ async function generate(dir: string, otEvents: number): Promise<void> {
     log.close();
     db.close();
   };
-  make('ot', otEvents, (i) => ({ action: i % 10 === 0 ? 'ssh.command' : 'modbus.write', actor: `user-${i % 17}`, site: 'plant-1', target: `plc-${i % 5}`, outcome: 'success', details: { address: 40001 + (i % 100), value: i, sessionId: `ses-${Math.floor(i / 500)}` } }));
+  make('ot', otEvents, (i) => ({
+    action: i % 10 === 0 ? 'ssh.command' : 'modbus.write',
+    actor: `user-${i % 17}`,
+    site: 'plant-1',
+    target: `plc-${i % 5}`,
+    outcome: 'success',
+    details: { address: 40001 + (i % 100), value: i, sessionId: `ses-${Math.floor(i / 500)}` },
+  }));
   clock.advance(-Math.ceil(otEvents / 1000) * 40_000);
-  make('it', 20_000, (i) => ({ action: 'request.create', actor: `user-${i % 17}`, site: i % 4 === 0 ? 'plant-1' : 'plant-2', target: 'hmi-1', outcome: 'success', details: { i } }));
+  make('it', 20_000, (i) => ({
+    action: 'request.create',
+    actor: `user-${i % 17}`,
+    site: i % 4 === 0 ? 'plant-1' : 'plant-2',
+    target: 'hmi-1',
+    outcome: 'success',
+    details: { i },
+  }));
 }
 
 async function exportStep(dir: string): Promise<StepResult> {
-  const open = (name: string): ReturnType<typeof sqliteAuditChain> => sqliteAuditChain(openDatabase({ path: join(dir, `${name}.db`), migrations: AUDIT_MIGRATIONS, readonly: true }), publicKeyOf(readSecretFile(join(dir, `${name}.key`), 64)));
+  const open = (name: string): ReturnType<typeof sqliteAuditChain> =>
+    sqliteAuditChain(
+      openDatabase({ path: join(dir, `${name}.db`), migrations: AUDIT_MIGRATIONS, readonly: true }),
+      publicKeyOf(readSecretFile(join(dir, `${name}.key`), 64)),
+    );
   const it = open('it');
   const ot = open('ot');
   const t0 = performance.now();
-  const w = await writeExportBundle({ exportId: 'bench', site: 'plant-1', from: START, to: START + 86_400_000 * 30, exportedBy: 'bench', createdAt: Date.now() }, { it, ot, artifacts: [], signingKey: { publicKey: it.publicKey, secretKey: readSecretFile(join(dir, 'it.key'), 64) } }, dir, join(dir, 'bundle.tar.gz'));
-  return { ms: performance.now() - t0, maxRssMiB: process.resourceUsage().maxRSS / 1024, info: { bundleMiB: +(w.bytes / 1048576).toFixed(1), otEvents: w.manifest.logs.ot?.events, itDisclosed: w.manifest.logs.it.events, itWithheld: w.manifest.logs.it.withheld } };
+  const w = await writeExportBundle(
+    {
+      exportId: 'bench',
+      site: 'plant-1',
+      from: START,
+      to: START + 86_400_000 * 30,
+      exportedBy: 'bench',
+      createdAt: Date.now(),
+    },
+    {
+      it,
+      ot,
+      artifacts: [],
+      signingKey: { publicKey: it.publicKey, secretKey: readSecretFile(join(dir, 'it.key'), 64) },
+    },
+    dir,
+    join(dir, 'bundle.tar.gz'),
+  );
+  return {
+    ms: performance.now() - t0,
+    maxRssMiB: process.resourceUsage().maxRSS / 1024,
+    info: {
+      bundleMiB: +(w.bytes / 1048576).toFixed(1),
+      otEvents: w.manifest.logs.ot?.events,
+      itDisclosed: w.manifest.logs.it.events,
+      itWithheld: w.manifest.logs.it.withheld,
+    },
+  };
 }
 
 async function readBaseline(dir: string): Promise<StepResult> {
-  const ot = sqliteAuditChain(openDatabase({ path: join(dir, 'ot.db'), migrations: AUDIT_MIGRATIONS, readonly: true }), new Uint8Array(32));
+  const ot = sqliteAuditChain(
+    openDatabase({ path: join(dir, 'ot.db'), migrations: AUDIT_MIGRATIONS, readonly: true }),
+    new Uint8Array(32),
+  );
   const t0 = performance.now();
   let n = 0;
   for await (const e of chainEvents(ot, 0, ot.head().seq)) n += e.seq > 0 ? 1 : 0;
-  return { ms: performance.now() - t0, maxRssMiB: process.resourceUsage().maxRSS / 1024, info: { events: n } };
+  return {
+    ms: performance.now() - t0,
+    maxRssMiB: process.resourceUsage().maxRSS / 1024,
+    info: { events: n },
+  };
 }
 
 async function verifyStep(dir: string): Promise<StepResult> {
   const t0 = performance.now();
-  const v = await verifyBundle(createReadStream(join(dir, 'bundle.tar.gz'), { highWaterMark: 1 << 20 }), { expectedPublicKey: publicKeyOf(readSecretFile(join(dir, 'it.key'), 64)) });
-  if (!v.ok) throw new Error(`the bundle did not verify: ${v.findings.map((f) => f.message).join('; ')}`);
-  return { ms: performance.now() - t0, maxRssMiB: process.resourceUsage().maxRSS / 1024, info: { otInRange: v.logs.ot?.inRange, itInRange: v.logs.it?.inRange } };
+  const v = await verifyBundle(
+    createReadStream(join(dir, 'bundle.tar.gz'), { highWaterMark: 1 << 20 }),
+    { expectedPublicKey: publicKeyOf(readSecretFile(join(dir, 'it.key'), 64)) },
+  );
+  if (!v.ok)
+    throw new Error(`the bundle did not verify: ${v.findings.map((f) => f.message).join('; ')}`);
+  return {
+    ms: performance.now() - t0,
+    maxRssMiB: process.resourceUsage().maxRSS / 1024,
+    info: { otInRange: v.logs.ot?.inRange, itInRange: v.logs.it?.inRange },
+  };
 }
 
 async function gunzipBaseline(dir: string): Promise<StepResult> {
   const t0 = performance.now();
-  await pipeline(createReadStream(join(dir, 'bundle.tar.gz')), createGunzip(), new Writable({ write: (_c, _e, cb) => cb() }));
+  await pipeline(
+    createReadStream(join(dir, 'bundle.tar.gz')),
+    createGunzip(),
+    new Writable({ write: (_c, _e, cb) => cb() }),
+  );
   return { ms: performance.now() - t0, maxRssMiB: process.resourceUsage().maxRSS / 1024 };
 }
 
-const STEPS: Record<string, (dir: string) => Promise<StepResult>> = { export: exportStep, read: readBaseline, verify: verifyStep, gunzip: gunzipBaseline };
+const STEPS: Record<string, (dir: string) => Promise<StepResult>> = {
+  export: exportStep,
+  read: readBaseline,
+  verify: verifyStep,
+  gunzip: gunzipBaseline,
+};
 
 function runStep(step: string, dir: string): StepResult {
-  const r = spawnSync(process.execPath, [self, step, dir], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  const r = spawnSync(process.execPath, [self, step, dir], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+  });
   if (r.status !== 0) throw new Error(`${step} failed: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as StepResult;
 }
@@ -111,15 +188,21 @@ if (mode !== undefined && dirArg !== undefined) {
   try {
     const g0 = performance.now();
     await generate(dir, events);
-    process.stdout.write(`generated ${events} OT events + 20000 IT events in ${((performance.now() - g0) / 1000).toFixed(1)} s (OT db ${(statSync(join(dir, 'ot.db')).size / 1048576).toFixed(0)} MiB)\n`);
+    process.stdout.write(
+      `generated ${events} OT events + 20000 IT events in ${((performance.now() - g0) / 1000).toFixed(1)} s (OT db ${(statSync(join(dir, 'ot.db')).size / 1048576).toFixed(0)} MiB)\n`,
+    );
     const read = runStep('read', dir);
     const exp = runStep('export', dir);
     const gunzip = runStep('gunzip', dir);
     const verify = runStep('verify', dir);
     const line = (name: string, r: StepResult, base?: StepResult): string =>
       `${name.padEnd(34)} ${(r.ms / 1000).toFixed(2).padStart(7)} s  max RSS ${r.maxRssMiB.toFixed(0).padStart(4)} MiB${base === undefined ? '' : `  ${(r.ms / base.ms).toFixed(2)}x baseline`}${r.info === undefined ? '' : `  ${JSON.stringify(r.info)}`}`;
-    process.stdout.write(`${line('baseline: read all OT rows (paged)', read)}\n${line('export (site plant-1, whole range)', exp, read)}\n${line('baseline: gunzip the bundle', gunzip)}\n${line('verify-export (offline)', verify, gunzip)}\n`);
-    process.stdout.write(`verify target <= 10 s: ${verify.ms <= 10_000 ? 'met' : 'NOT met'} (${(verify.ms / 1000).toFixed(2)} s for ${events} events)\n`);
+    process.stdout.write(
+      `${line('baseline: read all OT rows (paged)', read)}\n${line('export (site plant-1, whole range)', exp, read)}\n${line('baseline: gunzip the bundle', gunzip)}\n${line('verify-export (offline)', verify, gunzip)}\n`,
+    );
+    process.stdout.write(
+      `verify target <= 10 s: ${verify.ms <= 10_000 ? 'met' : 'NOT met'} (${(verify.ms / 1000).toFixed(2)} s for ${events} events)\n`,
+    );
   } finally {
     if (process.env.BENCH_KEEP === '1') process.stdout.write(`kept ${dir}\n`);
     else rmSync(dir, { recursive: true, force: true });

@@ -16,15 +16,24 @@ async function main(): Promise<void> {
   const r = await runFuzz(t, frames, seed);
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   process.stdout.write(`${describeFuzzRun(r)}\n${Math.round(r.sent / seconds)} fuzz frames/s\n`);
-  if (r.outside.length > 0 || !r.isStillServing || !r.isAuditChainValid || r.framingErrorsAtPlc > 0) {
-    process.stderr.write(`modbus-fuzz: FAILED (seed ${seed}): ${JSON.stringify(r.outside.slice(0, 5))}\n`);
+  if (
+    r.outside.length > 0 ||
+    !r.isStillServing ||
+    !r.isAuditChainValid ||
+    r.framingErrorsAtPlc > 0
+  ) {
+    process.stderr.write(
+      `modbus-fuzz: FAILED (seed ${seed}): ${JSON.stringify(r.outside.slice(0, 5))}\n`,
+    );
     process.exitCode = 1;
   }
 }
 
 main()
   .catch((e: unknown) => {
-    process.stderr.write(`modbus-fuzz: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.stderr.write(
+      `modbus-fuzz: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+    );
     process.exitCode = 1;
   })
   .finally(async () => {

@@ -31,7 +31,13 @@ const PIPELINE_WINDOW = 50;
 const PIPELINED = 10_000;
 const READ = pdu(3, [0, 10]);
 // A rate limit far above what is measured: the bench measures the broker, not its limiter.
-const PROFILES = { ...PLC1_PROFILES, maintenance: { ...PLC1_PROFILES.maintenance, rateLimit: { requestsPerSecond: 100_000, burst: 100_000 } } };
+const PROFILES = {
+  ...PLC1_PROFILES,
+  maintenance: {
+    ...PLC1_PROFILES.maintenance,
+    rateLimit: { requestsPerSecond: 100_000, burst: 100_000 },
+  },
+};
 
 async function roundTrip(c: RawModbusClient, tid: number): Promise<number> {
   const start = process.hrtime.bigint();
@@ -42,12 +48,19 @@ async function roundTrip(c: RawModbusClient, tid: number): Promise<number> {
 
 /** Sequential round trips on each path, interleaved in blocks so drift hits every path alike. */
 const sequential = (paths: readonly RawModbusClient[]): Promise<number[][]> =>
-  interleave(paths.map((p) => (i: number) => roundTrip(p, i)), { warmup: WARMUP, count: SEQUENTIAL, block: BLOCK });
+  interleave(
+    paths.map((p) => (i: number) => roundTrip(p, i)),
+    { warmup: WARMUP, count: SEQUENTIAL, block: BLOCK },
+  );
 
 async function pipelined(c: RawModbusClient): Promise<number> {
   const start = process.hrtime.bigint();
   for (let sent = 0; sent < PIPELINED; sent += PIPELINE_WINDOW) {
-    c.write(Buffer.concat(Array.from({ length: PIPELINE_WINDOW }, (_, i) => mbap((sent + i) & 0xffff, 1, READ))));
+    c.write(
+      Buffer.concat(
+        Array.from({ length: PIPELINE_WINDOW }, (_, i) => mbap((sent + i) & 0xffff, 1, READ)),
+      ),
+    );
     await c.frames(PIPELINE_WINDOW);
   }
   return PIPELINED / (Number(process.hrtime.bigint() - start) / 1e9);
@@ -58,11 +71,31 @@ async function main(): Promise<void> {
   const stub = await startRecordingPlc(t);
   const sim = await startModbusPlc({ driftIntervalMs: 0 });
   t.after(() => sim.close());
-  const brokerOnStub = await startBrokerListener(t, { asset: plc1Asset(stub.port, { profiles: PROFILES }), profile: 'maintenance', clock: systemClock });
-  const brokerOnStub8 = await startBrokerListener(t, { asset: plc1Asset(stub.port, { profiles: PROFILES, maxInFlight: 8 }), profile: 'maintenance', clock: systemClock });
-  const brokerOnSim = await startBrokerListener(t, { asset: plc1Asset(sim.port, { profiles: PROFILES }), profile: 'maintenance', clock: systemClock });
+  const brokerOnStub = await startBrokerListener(t, {
+    asset: plc1Asset(stub.port, { profiles: PROFILES }),
+    profile: 'maintenance',
+    clock: systemClock,
+  });
+  const brokerOnStub8 = await startBrokerListener(t, {
+    asset: plc1Asset(stub.port, { profiles: PROFILES, maxInFlight: 8 }),
+    profile: 'maintenance',
+    clock: systemClock,
+  });
+  const brokerOnSim = await startBrokerListener(t, {
+    asset: plc1Asset(sim.port, { profiles: PROFILES }),
+    profile: 'maintenance',
+    clock: systemClock,
+  });
   const it = await startIt(t);
-  await startOt(t, { enrollWith: it, policy: { assets: { 'plc-1': plc1Asset(stub.port, { profiles: PROFILES }), 'plc-2': plc1Asset(sim.port, { profiles: PROFILES }) } } });
+  await startOt(t, {
+    enrollWith: it,
+    policy: {
+      assets: {
+        'plc-1': plc1Asset(stub.port, { profiles: PROFILES }),
+        'plc-2': plc1Asset(sim.port, { profiles: PROFILES }),
+      },
+    },
+  });
   await waitFor('the site online', () => it.gw.services.links.get(SITE).state === 'online');
   const chainOnStub = await startLinkForward(t, it, { asset: 'plc-1', profile: 'maintenance' });
   const chainOnSim = await startLinkForward(t, it, { asset: 'plc-2', profile: 'maintenance' });
@@ -73,9 +106,21 @@ async function main(): Promise<void> {
     ['simulated PLC (modbus-serial)', sim.port, brokerOnSim.port, chainOnSim.port],
   ] as const;
   for (const [name, direct, broker, chain] of plcs) {
-    const [d = [], b = [], c = []] = await sequential([await connectRaw(t, direct), await connectRaw(t, broker), await connectRaw(t, chain)]);
-    lines.push(`${SEQUENTIAL} sequential reads, ${name}:`, latencyRow('direct', d), latencyRow('OT broker alone', b, d), latencyRow('both gateways', c, d));
-    if (name === 'raw PLC stub') lines.push(`  target <= 0.3 ms median added: broker ${quantile(b, 0.5) - quantile(d, 0.5) <= 0.3 ? 'met' : 'NOT met'}, both gateways ${quantile(c, 0.5) - quantile(d, 0.5) <= 0.3 ? 'met' : 'NOT met'}`);
+    const [d = [], b = [], c = []] = await sequential([
+      await connectRaw(t, direct),
+      await connectRaw(t, broker),
+      await connectRaw(t, chain),
+    ]);
+    lines.push(
+      `${SEQUENTIAL} sequential reads, ${name}:`,
+      latencyRow('direct', d),
+      latencyRow('OT broker alone', b, d),
+      latencyRow('both gateways', c, d),
+    );
+    if (name === 'raw PLC stub')
+      lines.push(
+        `  target <= 0.3 ms median added: broker ${quantile(b, 0.5) - quantile(d, 0.5) <= 0.3 ? 'met' : 'NOT met'}, both gateways ${quantile(c, 0.5) - quantile(d, 0.5) <= 0.3 ? 'met' : 'NOT met'}`,
+      );
   }
   const direct = await pipelined(await connectRaw(t, stub.port));
   const rate = async (port: number): Promise<string> => {
@@ -94,7 +139,9 @@ async function main(): Promise<void> {
 
 main()
   .catch((e: unknown) => {
-    process.stderr.write(`modbus-latency: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.stderr.write(
+      `modbus-latency: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+    );
     process.exitCode = 1;
   })
   .finally(() => bench.cleanup());

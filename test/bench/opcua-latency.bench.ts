@@ -18,14 +18,25 @@
  */
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { AttributeIds, MessageSecurityMode, UserTokenType, type ClientSession, type ReadValueIdOptions } from 'node-opcua';
+import {
+  AttributeIds,
+  MessageSecurityMode,
+  UserTokenType,
+  type ClientSession,
+  type ReadValueIdOptions,
+} from 'node-opcua';
 import { initCrypto } from '../../shared/src/crypto/sodium.js';
 import { createOpcuaBroker } from '../../gateway-ot/src/protocols/opcua/opcua-broker.js';
 import { opcuaAssetSchema } from '../../gateway-ot/src/protocols/opcua/opcua-policy.js';
 import { PLANT_NAMESPACE_URI, startOpcuaServer } from '../sim/opcua-server.js';
 import { benchContext, interleave, latencyRow, type Sampler } from '../helpers/latency-bench.js';
 import { SITE, startIt, startOt } from '../helpers/link-fixture.js';
-import { createTestClient, fetchServerCertificateSha256, openTestVault, startForwarder } from '../helpers/opcua-broker-harness.js';
+import {
+  createTestClient,
+  fetchServerCertificateSha256,
+  openTestVault,
+  startForwarder,
+} from '../helpers/opcua-broker-harness.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { startLinkForward } from '../peers/link-forward.js';
@@ -37,7 +48,12 @@ const bench = benchContext();
 const t = bench.t;
 
 /** A logged-in operator session on `endpointUrl`, closed (session, then connection) at the end. */
-async function open(dir: string, endpointUrl: string, identity: { userName: string; password: string }, mode = MessageSecurityMode.None): Promise<ClientSession> {
+async function open(
+  dir: string,
+  endpointUrl: string,
+  identity: { userName: string; password: string },
+  mode = MessageSecurityMode.None,
+): Promise<ClientSession> {
   const client = createTestClient(join(dir, 'bench-client-pki'), mode);
   await client.connect(endpointUrl);
   t.after(() => client.disconnect());
@@ -52,7 +68,8 @@ function reader(session: ClientSession, node: ReadValueIdOptions): Sampler {
     const t0 = performance.now();
     const dv = await session.read(node);
     const elapsed = performance.now() - t0;
-    if (!dv.statusCode.isGood()) throw new Error(`read of ${String(node.nodeId)} failed: ${dv.statusCode.name}`);
+    if (!dv.statusCode.isGood())
+      throw new Error(`read of ${String(node.nodeId)} failed: ${dv.statusCode.name}`);
     return elapsed;
   };
 }
@@ -61,13 +78,20 @@ function reader(session: ClientSession, node: ReadValueIdOptions): Sampler {
 async function brokeredReader(session: ClientSession): Promise<Sampler> {
   const ns = (await session.readNamespaceArray()).indexOf(PLANT_NAMESPACE_URI);
   if (ns < 0) throw new Error('the broker does not expose the plant namespace');
-  return reader(session, { nodeId: `ns=${ns};s=Line1.Temperature`, attributeId: AttributeIds.Value });
+  return reader(session, {
+    nodeId: `ns=${ns};s=Line1.Temperature`,
+    attributeId: AttributeIds.Value,
+  });
 }
 
 async function main(): Promise<void> {
   await initCrypto();
   const dir = makeTempDir(t, 'airlock-opcua-bench-');
-  const plant = await startOpcuaServer({ dataDir: join(dir, 'plant'), users: { 'gw-opc': 'pw' }, updateIntervalMs: 0 });
+  const plant = await startOpcuaServer({
+    dataDir: join(dir, 'plant'),
+    users: { 'gw-opc': 'pw' },
+    updateIntervalMs: 0,
+  });
   t.after(() => plant.close());
   // No user name: the brokers log in with their certificate, the vaults stay empty.
   const assetJson = {
@@ -75,7 +99,9 @@ async function main(): Promise<void> {
     address: '127.0.0.1',
     port: plant.port,
     serverCertificateSha256: await fetchServerCertificateSha256(plant.endpointUrl, dir),
-    profiles: { bench: { namespaceUri: PLANT_NAMESPACE_URI, nodes: [{ node: 's=Line1.*', access: 'read' }] } },
+    profiles: {
+      bench: { namespaceUri: PLANT_NAMESPACE_URI, nodes: [{ node: 's=Line1.*', access: 'read' }] },
+    },
   };
 
   // The OT broker alone.
@@ -83,19 +109,43 @@ async function main(): Promise<void> {
   t.after(() => vault.close());
   const broker = createOpcuaBroker({ pkiDir: join(dir, 'ot-pki'), credentials: vault.vault });
   t.after(() => broker.close());
-  const forwarder = await startForwarder({ broker, assetName: 'opc-1', asset: opcuaAssetSchema.parse(assetJson), profileName: 'bench', user: 'alice' });
+  const forwarder = await startForwarder({
+    broker,
+    assetName: 'opc-1',
+    asset: opcuaAssetSchema.parse(assetJson),
+    profileName: 'bench',
+    user: 'alice',
+  });
   t.after(() => forwarder.close());
 
   // Both gateways: the OT gateway builds its own OPC UA broker from the policy.
   const it = await startIt(t);
-  await startOt(t, { enrollWith: it, policy: { limits: { maxSessionMinutes: 60, maxConcurrentSessions: 4 }, assets: { 'opc-1': assetJson } } });
+  await startOt(t, {
+    enrollWith: it,
+    policy: {
+      limits: { maxSessionMinutes: 60, maxConcurrentSessions: 4 },
+      assets: { 'opc-1': assetJson },
+    },
+  });
   await waitFor('the site online', () => it.gw.services.links.get(SITE).state === 'online');
-  const chain = await startLinkForward(t, it, { asset: 'opc-1', protocol: 'opcua', profile: 'bench' });
+  const chain = await startLinkForward(t, it, {
+    asset: 'opc-1',
+    protocol: 'opcua',
+    profile: 'bench',
+  });
 
   const direct = await open(dir, plant.endpointUrl, { userName: 'gw-opc', password: 'pw' });
-  const directSecure = await open(dir, plant.endpointUrl, { userName: 'gw-opc', password: 'pw' }, MessageSecurityMode.SignAndEncrypt);
+  const directSecure = await open(
+    dir,
+    plant.endpointUrl,
+    { userName: 'gw-opc', password: 'pw' },
+    MessageSecurityMode.SignAndEncrypt,
+  );
   const viaBroker = await open(dir, forwarder.endpointUrl, { userName: 'alice', password: '' });
-  const viaChain = await open(dir, `opc.tcp://127.0.0.1:${chain.port}`, { userName: 'alice', password: '' });
+  const viaChain = await open(dir, `opc.tcp://127.0.0.1:${chain.port}`, {
+    userName: 'alice',
+    password: '',
+  });
   const plantNode = { nodeId: plant.nodeId('temperature'), attributeId: AttributeIds.Value };
   const paths = [
     reader(direct, plantNode),
@@ -103,7 +153,11 @@ async function main(): Promise<void> {
     await brokeredReader(viaBroker),
     await brokeredReader(viaChain),
   ];
-  const [d = [], s = [], b = [], c = []] = await interleave(paths, { warmup: WARMUP, count: READS, block: 1 });
+  const [d = [], s = [], b = [], c = []] = await interleave(paths, {
+    warmup: WARMUP,
+    count: READS,
+    block: 1,
+  });
   process.stdout.write(
     [
       `OPC UA read latency, ${READS} reads on each path, interleaved one for one:`,
@@ -117,7 +171,9 @@ async function main(): Promise<void> {
 
 main()
   .catch((e: unknown) => {
-    process.stderr.write(`opcua-latency: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.stderr.write(
+      `opcua-latency: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+    );
     process.exitCode = 1;
   })
   .finally(() => bench.cleanup());

@@ -45,7 +45,8 @@ async function main(): Promise<void> {
   const jump1 = await startSshd(t);
   const jump2 = await startSshd(t);
   const [tu, j1, j2] = [target.users[0], jump1.users[0], jump2.users[0]];
-  if (tu === undefined || j1 === undefined || j2 === undefined) throw new Error('sshd users missing');
+  if (tu === undefined || j1 === undefined || j2 === undefined)
+    throw new Error('sshd users missing');
   const chain = await startSshChain(t, {
     otProcess: true,
     target,
@@ -58,7 +59,16 @@ async function main(): Promise<void> {
   });
   const { alice } = chain.users;
   const kh = join(chain.dir, 'bench_known_hosts');
-  writeFileSync(kh, [`[127.0.0.1]:${target.port} ${target.hostKey}`, `[127.0.0.1]:${jump1.port} ${jump1.hostKey}`, `[127.0.0.1]:${jump2.port} ${jump2.hostKey}`, readFileSync(join(chain.dir, 'known_hosts'), 'utf8').trim(), ''].join('\n'));
+  writeFileSync(
+    kh,
+    [
+      `[127.0.0.1]:${target.port} ${target.hostKey}`,
+      `[127.0.0.1]:${jump1.port} ${jump1.hostKey}`,
+      `[127.0.0.1]:${jump2.port} ${jump2.hostKey}`,
+      readFileSync(join(chain.dir, 'known_hosts'), 'utf8').trim(),
+      '',
+    ].join('\n'),
+  );
   const cfg = join(chain.dir, 'bench_ssh_config');
   writeFileSync(
     cfg,
@@ -84,7 +94,8 @@ async function main(): Promise<void> {
       '',
     ].join('\n'),
   );
-  const ssh = (host: string, command: string, count = false) => chain.run('ssh', ['-F', cfg, host, command], { countStdout: count, timeoutMs: 600_000 });
+  const ssh = (host: string, command: string, count = false) =>
+    chain.run('ssh', ['-F', cfg, host, command], { countStdout: count, timeoutMs: 600_000 });
   let logins = 0;
   /**
    * Each login through Airlock needs a code never used before: the current TOTP code, the next one
@@ -104,7 +115,8 @@ async function main(): Promise<void> {
     for (const host of ['direct', 'chain', 'airlock'] as const) {
       if (host === 'airlock') nextCode();
       const r = await ssh(host, 'echo x');
-      if (r.code !== 0 || r.firstByteMs === undefined) throw new Error(`${host}: setup run failed (${String(r.code)}): ${r.stderr}`);
+      if (r.code !== 0 || r.firstByteMs === undefined)
+        throw new Error(`${host}: setup run failed (${String(r.code)}): ${r.stderr}`);
       setup[host]?.push(r.firstByteMs);
     }
   }
@@ -114,11 +126,16 @@ async function main(): Promise<void> {
     for (const host of ['direct', 'chain', 'airlock'] as const) {
       if (host === 'airlock') nextCode();
       const r = await ssh(host, `head -c ${BYTES} /dev/zero`, true);
-      if (r.code !== 0 || r.stdoutBytes !== BYTES) throw new Error(`${host}: moved ${r.stdoutBytes} of ${BYTES} bytes (exit ${String(r.code)}): ${r.stderr}`);
+      if (r.code !== 0 || r.stdoutBytes !== BYTES)
+        throw new Error(
+          `${host}: moved ${r.stdoutBytes} of ${BYTES} bytes (exit ${String(r.code)}): ${r.stderr}`,
+        );
       runs[host]?.push(BYTES / MiB / ((r.totalMs - (r.firstByteMs ?? 0)) / 1000));
     }
   }
-  const mbps: Record<string, number> = Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, Math.max(...v)]));
+  const mbps: Record<string, number> = Object.fromEntries(
+    Object.entries(runs).map(([k, v]) => [k, Math.max(...v)]),
+  );
   // ---- memory with idle sessions
   const otPid = chain.otProcess?.child.pid;
   if (otPid === undefined) throw new Error('no OT process');
@@ -134,7 +151,9 @@ async function main(): Promise<void> {
   const fmt = (n: number, d = 1): string => n.toFixed(d);
   const lines = [
     `ssh throughput, ${BYTES / MiB} MiB, best of ${THROUGHPUT_ROUNDS} (MiB/s):  direct ${fmt(mbps.direct ?? 0)}   proxyjump(2 hops) ${fmt(mbps.chain ?? 0)}   airlock ${fmt(mbps.airlock ?? 0)}`,
-    `  all runs: ${Object.entries(runs).map(([k, v]) => `${k} ${v.map((x) => fmt(x)).join('/')}`).join('   ')}`,
+    `  all runs: ${Object.entries(runs)
+      .map(([k, v]) => `${k} ${v.map((x) => fmt(x)).join('/')}`)
+      .join('   ')}`,
     `  ratio vs proxyjump: direct ${fmt((mbps.direct ?? 0) / (mbps.chain ?? 1), 2)}x   airlock ${fmt(thr, 2)}x   (target >= 0.80x: ${thr >= 0.8 ? 'met' : 'MISSED'})`,
     `setup to first byte, median of ${SETUP_RUNS} (ms):  direct ${fmt(median(setup.direct ?? []), 0)}   proxyjump ${fmt(median(setup.chain ?? []), 0)}   airlock ${fmt(median(setup.airlock ?? []), 0)}`,
     `  ratio vs proxyjump: direct ${fmt(median(setup.direct ?? []) / median(setup.chain ?? []), 2)}x   airlock ${fmt(set, 2)}x   (target <= 1.50x: ${set <= 1.5 ? 'met' : 'MISSED'})`,
@@ -142,18 +161,42 @@ async function main(): Promise<void> {
     `  per idle session (IT + OT): ${fmt(perSession / MiB, 2)} MiB   (target <= 4 MiB: ${perSession <= 4 * MiB ? 'met' : 'MISSED'})`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
-  if (live < IDLE_SESSIONS) throw new Error(`only ${live} of ${IDLE_SESSIONS} idle sessions were open when memory was measured`);
+  if (live < IDLE_SESSIONS)
+    throw new Error(
+      `only ${live} of ${IDLE_SESSIONS} idle sessions were open when memory was measured`,
+    );
 }
 
 /** Opens IDLE_SESSIONS sessions over CONNECTIONS multiplexed connections; each prints `ready` and sleeps. */
-async function openIdleSessions(chain: SshChain, cfg: string, nextCode: () => void): Promise<ChildProcess[]> {
+async function openIdleSessions(
+  chain: SshChain,
+  cfg: string,
+  nextCode: () => void,
+): Promise<ChildProcess[]> {
   const children: ChildProcess[] = [];
-  const env = { PATH: '/usr/bin:/bin', HOME: chain.dir, SSH_ASKPASS: chain.askpass, SSH_ASKPASS_REQUIRE: 'force', DISPLAY: ':0' };
+  const env = {
+    PATH: '/usr/bin:/bin',
+    HOME: chain.dir,
+    SSH_ASKPASS: chain.askpass,
+    SSH_ASKPASS_REQUIRE: 'force',
+    DISPLAY: ':0',
+  };
   const masters: string[] = [];
   for (let c = 0; c < CONNECTIONS; c++) {
     const ctl = join(chain.dir, `bench-ctl-${c}`);
     nextCode();
-    const m = await chain.run('ssh', ['-F', cfg, '-M', '-S', ctl, '-o', 'ControlPersist=yes', '-f', '-N', 'airlock']);
+    const m = await chain.run('ssh', [
+      '-F',
+      cfg,
+      '-M',
+      '-S',
+      ctl,
+      '-o',
+      'ControlPersist=yes',
+      '-f',
+      '-N',
+      'airlock',
+    ]);
     if (m.code !== 0) throw new Error(`master connection ${c} failed: ${m.stderr}`);
     masters.push(ctl);
     t.after(() => chain.run('ssh', ['-F', '/dev/null', '-S', ctl, '-O', 'exit', 'x']));
@@ -161,7 +204,11 @@ async function openIdleSessions(chain: SshChain, cfg: string, nextCode: () => vo
   const openOne = (i: number): Promise<void> =>
     new Promise((resolve, reject) => {
       const ctl = masters[i % CONNECTIONS] ?? '';
-      const child = spawn('/usr/bin/ssh', ['-F', cfg, '-S', ctl, '-o', 'ControlMaster=no', 'airlock', 'echo ready; exec sleep 3600'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(
+        '/usr/bin/ssh',
+        ['-F', cfg, '-S', ctl, '-o', 'ControlMaster=no', 'airlock', 'echo ready; exec sleep 3600'],
+        { env, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
       children.push(child);
       t.after(() => void child.kill('SIGKILL'));
       let err = '';
@@ -169,10 +216,14 @@ async function openIdleSessions(chain: SshChain, cfg: string, nextCode: () => vo
       child.stdout.on('data', (d: Buffer) => {
         if (d.toString().includes('ready')) resolve();
       });
-      child.once('exit', (code) => reject(new Error(`idle session ${i} exited (${String(code)}): ${err}`)));
+      child.once('exit', (code) =>
+        reject(new Error(`idle session ${i} exited (${String(code)}): ${err}`)),
+      );
     });
   for (let i = 0; i < IDLE_SESSIONS; i += OPEN_BATCH) {
-    await Promise.all(Array.from({ length: Math.min(OPEN_BATCH, IDLE_SESSIONS - i) }, (_, k) => openOne(i + k)));
+    await Promise.all(
+      Array.from({ length: Math.min(OPEN_BATCH, IDLE_SESSIONS - i) }, (_, k) => openOne(i + k)),
+    );
   }
   // Let allocation settle before measuring.
   await new Promise((r) => setTimeout(r, 2000));
@@ -185,7 +236,9 @@ main()
     process.exit(0);
   })
   .catch(async (e: unknown) => {
-    process.stderr.write(`ssh-throughput benchmark failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.stderr.write(
+      `ssh-throughput benchmark failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+    );
     for (const fn of cleanups.reverse()) {
       try {
         await fn();

@@ -40,177 +40,358 @@ interface AuditEventJson {
   readonly details: Record<string, unknown>;
 }
 
-test('the demo: alice works on hmi-1, plc-1 and opc-1 with an approved grant; olga watches, replays and audits', { timeout: 150_000 }, async (t) => {
-  // Offsets keep every demo port below 32768, out of the kernel's ephemeral range (32768-60999) that
-  // other tests' connections draw their local ports from.
-  const demo = await startDemo(t, 6_000);
-  const { offset, dir, fingerprint } = demo;
-  const base = `https://127.0.0.1:${8443 + offset}`;
-  const sshPort = 2222 + offset;
-  const alice = user(demo.credentials, 'alice');
-  const olga = user(demo.credentials, 'olga');
+test(
+  'the demo: alice works on hmi-1, plc-1 and opc-1 with an approved grant; olga watches, replays and audits',
+  { timeout: 150_000 },
+  async (t) => {
+    // Offsets keep every demo port below 32768, out of the kernel's ephemeral range (32768-60999) that
+    // other tests' connections draw their local ports from.
+    const demo = await startDemo(t, 6_000);
+    const { offset, dir, fingerprint } = demo;
+    const base = `https://127.0.0.1:${8443 + offset}`;
+    const sshPort = 2222 + offset;
+    const alice = user(demo.credentials, 'alice');
+    const olga = user(demo.credentials, 'olga');
 
-  const call = async (token: string | undefined, method: string, path: string, body?: unknown): Promise<HttpResult> =>
-    pinnedRequest(`${base}/api/v1${path}`, fingerprint, { method, headers: { ...(token === undefined ? {} : { authorization: `Bearer ${token}` }), ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-  const login = async (u: DemoUser, second: { code: string } | { recoveryCode: string }): Promise<string> => {
-    const r = await call(undefined, 'POST', '/auth/login', { name: u.name, password: u.password, ...second });
-    assert.equal(r.status, 200, r.body);
-    return r.json<{ token: string }>().token;
-  };
-
-  // alice's API login spends a recovery code, so her TOTP code is fresh for the SSH login below.
-  const aliceToken = await login(alice, { recoveryCode: alice.recoveryCodes[0] ?? '' });
-  const olgaToken = await login(olga, { code: generateSync({ secret: olga.totpSecret }) });
-  const now = Date.now();
-  const requested = await call(aliceToken, 'POST', '/requests', {
-    site: 'plant-1',
-    assets: ['hmi-1', 'plc-1', 'opc-1'].map((asset) => ({ asset, profile: 'maintenance' })),
-    start: new Date(now).toISOString(),
-    end: new Date(now + 3_600_000).toISOString(),
-    reason: 'demo: line 1 maintenance',
-  });
-  assert.equal(requested.status, 201, requested.body);
-  const approved = await call(olgaToken, 'POST', `/requests/${requested.json<{ id: string }>().id}/decision`, { decision: 'approve', comment: 'go ahead' });
-  assert.equal(approved.status, 200, approved.body);
-  assert.match(approved.json<{ grantId: string }>().grantId, /\S/, 'the approval made a grant');
-
-  // The OpenSSH client: the endpoint's host key pinned from the appliance's own key file, answers
-  // to the password and verification prompts from files (SSH_ASKPASS), one connection shared.
-  const hostKey = execFileSync('/usr/bin/ssh-keygen', ['-y', '-f', join(dir, 'it', 'data', 'keys', 'ssh-host-ed25519.key')]).toString().trim();
-  writeFileSync(join(dir, 'known_hosts'), `[127.0.0.1]:${sshPort} ${hostKey}\n`);
-  writeFileSync(join(dir, 'answer-password'), `${alice.password}\n`, { mode: 0o600 });
-  writeFileSync(join(dir, 'answer-code'), `${generateSync({ secret: alice.totpSecret })}\n`, { mode: 0o600 });
-  const askpass = join(dir, 'askpass.sh');
-  writeFileSync(askpass, `#!/bin/sh\ncase "$1" in\n  *erification*) cat '${dir}/answer-code' ;;\n  *assword*) cat '${dir}/answer-password' ;;\n  *) echo "unexpected prompt: $1" >&2; exit 1 ;;\nesac\n`);
-  chmodSync(askpass, 0o700);
-  const env = { PATH: '/usr/bin:/bin', HOME: dir, SSH_ASKPASS: askpass, SSH_ASKPASS_REQUIRE: 'force', DISPLAY: ':0' };
-  const ctl = join(dir, 'ctl');
-  const base0 = ['-F', '/dev/null', '-o', `UserKnownHostsFile=${join(dir, 'known_hosts')}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'PreferredAuthentications=keyboard-interactive,password', '-o', 'NumberOfPasswordPrompts=1', '-o', 'ConnectTimeout=20', '-o', 'LogLevel=ERROR', '-p', String(sshPort)];
-  const ssh = (args: readonly string[], input?: string): Promise<{ code: number | null; stdout: string; stderr: string }> =>
-    new Promise((resolve) => {
-      const child = spawn('/usr/bin/ssh', [...base0, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.stdin.on('error', () => undefined);
-      child.stdin.end(input);
-      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-      child.on('close', (code) => {
-        clearTimeout(timer);
-        resolve({ code, stdout, stderr });
+    const call = async (
+      token: string | undefined,
+      method: string,
+      path: string,
+      body?: unknown,
+    ): Promise<HttpResult> =>
+      pinnedRequest(`${base}/api/v1${path}`, fingerprint, {
+        method,
+        headers: {
+          ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
+    const login = async (
+      u: DemoUser,
+      second: { code: string } | { recoveryCode: string },
+    ): Promise<string> => {
+      const r = await call(undefined, 'POST', '/auth/login', {
+        name: u.name,
+        password: u.password,
+        ...second,
+      });
+      assert.equal(r.status, 200, r.body);
+      return r.json<{ token: string }>().token;
+    };
+
+    // alice's API login spends a recovery code, so her TOTP code is fresh for the SSH login below.
+    const aliceToken = await login(alice, { recoveryCode: alice.recoveryCodes[0] ?? '' });
+    const olgaToken = await login(olga, { code: generateSync({ secret: olga.totpSecret }) });
+    const now = Date.now();
+    const requested = await call(aliceToken, 'POST', '/requests', {
+      site: 'plant-1',
+      assets: ['hmi-1', 'plc-1', 'opc-1'].map((asset) => ({ asset, profile: 'maintenance' })),
+      start: new Date(now).toISOString(),
+      end: new Date(now + 3_600_000).toISOString(),
+      reason: 'demo: line 1 maintenance',
     });
-  const mbPort = 15_502 + offset;
-  const opcPort = 14_841 + offset;
-  // The issues' commands: `ssh -p 2222 alice:hmi-1@...` and `ssh -N -L`, here on one master connection.
-  // The master runs in the foreground as this test's child (not `-f`), so it is killed at the end
-  // even when the test fails half-way.
-  const master = spawn('/usr/bin/ssh', [...base0, '-M', '-S', ctl, '-N', '-L', `${mbPort}:plc-1:502`, '-L', `${opcPort}:opc-1:4840`, 'alice:hmi-1@127.0.0.1'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-  t.after(() => void master.kill('SIGKILL'));
-  let masterErr = '';
-  master.stderr.on('data', (d: Buffer) => (masterErr += d.toString()));
-  await waitFor("alice's SSH login (the master connection)", () => {
-    if (master.exitCode !== null) throw new Error(`alice's SSH login failed: ${masterErr}`);
-    return existsSync(ctl);
-  }, 30_000);
-  const mux = ['-S', ctl, '-o', 'ControlMaster=no'];
+    assert.equal(requested.status, 201, requested.body);
+    const approved = await call(
+      olgaToken,
+      'POST',
+      `/requests/${requested.json<{ id: string }>().id}/decision`,
+      { decision: 'approve', comment: 'go ahead' },
+    );
+    assert.equal(approved.status, 200, approved.body);
+    assert.match(approved.json<{ grantId: string }>().grantId, /\S/, 'the approval made a grant');
 
-  // Issue 5: a command, then a pty session olga sees live, then its recording.
-  const exec = await ssh([...mux, 'alice:hmi-1@127.0.0.1', 'echo hello from hmi-1']);
-  assert.equal(exec.code, 0, exec.stderr);
-  assert.equal(exec.stdout, 'hello from hmi-1\n');
-  // The exec's session may stay listed a moment after its client exits: wait it out, so the live
-  // session found below is the shell's, not the exec's (whose recording holds no typed input).
-  type Live = { id: string; user: string; asset: string; protocol: string; channel: string };
-  const aliceShells = async (): Promise<Live[]> => {
-    const live = await call(olgaToken, 'GET', '/sites/plant-1/sessions');
-    assert.equal(live.status, 200, live.body);
-    return live.json<Live[]>().filter((s) => s.user === 'alice' && s.asset === 'hmi-1' && s.channel === 'ssh-session');
-  };
-  await waitFor("the exec's session to end", async () => (await aliceShells()).length === 0, 20_000, 200);
-  const shell = spawn('/usr/bin/ssh', [...base0, ...mux, '-tt', 'alice:hmi-1@127.0.0.1'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-  t.after(() => shell.kill('SIGKILL'));
-  let screen = '';
-  shell.stdout.on('data', (d: Buffer) => (screen += d.toString()));
-  shell.stdin.on('error', () => undefined);
-  shell.stdin.write('status\n');
-  let liveId = '';
-  await waitFor('olga to see alice live on hmi-1', async () => {
-    liveId = (await aliceShells())[0]?.id ?? '';
-    return liveId !== '';
-  }, 20_000, 200);
-  await waitFor('the status output', () => /line/i.test(screen), 10_000, 200);
-  const closed = new Promise<number | null>((resolve) => shell.once('close', (code) => resolve(code)));
-  shell.stdin.end('exit\n');
-  assert.equal(await closed, 0);
-  let cast = '';
-  await waitFor('the recording to arrive, verified', async () => {
-    const r = await call(olgaToken, 'GET', `/recordings/${liveId}`);
-    if (r.status !== 200) return false;
-    cast = r.json<{ asciicast: string }>().asciicast;
-    return true;
-  }, 30_000, 200);
-  const [header, ...frames] = cast.trimEnd().split('\n');
-  assert.equal(JSON.parse(header ?? '{}').version, 2, 'asciicast v2');
-  const events = frames.map((l) => JSON.parse(l) as [number, string, string]);
-  const typed = events.filter(([, kind]) => kind === 'i').map(([, , text]) => text).join('');
-  assert.match(typed, /status\r?\n?exit/, 'what alice typed is recorded');
-  assert.match(events.filter(([, kind]) => kind === 'o').map(([, , text]) => text).join(''), /line/i, 'what she saw is recorded');
-  const listed = await call(olgaToken, 'GET', '/sites/plant-1/recordings');
-  assert.ok(listed.json<{ sessionId: string; status: string }[]>().some((r) => r.sessionId === liveId && r.status === 'verified'));
+    // The OpenSSH client: the endpoint's host key pinned from the appliance's own key file, answers
+    // to the password and verification prompts from files (SSH_ASKPASS), one connection shared.
+    const hostKey = execFileSync('/usr/bin/ssh-keygen', [
+      '-y',
+      '-f',
+      join(dir, 'it', 'data', 'keys', 'ssh-host-ed25519.key'),
+    ])
+      .toString()
+      .trim();
+    writeFileSync(join(dir, 'known_hosts'), `[127.0.0.1]:${sshPort} ${hostKey}\n`);
+    writeFileSync(join(dir, 'answer-password'), `${alice.password}\n`, { mode: 0o600 });
+    writeFileSync(join(dir, 'answer-code'), `${generateSync({ secret: alice.totpSecret })}\n`, {
+      mode: 0o600,
+    });
+    const askpass = join(dir, 'askpass.sh');
+    writeFileSync(
+      askpass,
+      `#!/bin/sh\ncase "$1" in\n  *erification*) cat '${dir}/answer-code' ;;\n  *assword*) cat '${dir}/answer-password' ;;\n  *) echo "unexpected prompt: $1" >&2; exit 1 ;;\nesac\n`,
+    );
+    chmodSync(askpass, 0o700);
+    const env = {
+      PATH: '/usr/bin:/bin',
+      HOME: dir,
+      SSH_ASKPASS: askpass,
+      SSH_ASKPASS_REQUIRE: 'force',
+      DISPLAY: ':0',
+    };
+    const ctl = join(dir, 'ctl');
+    const base0 = [
+      '-F',
+      '/dev/null',
+      '-o',
+      `UserKnownHostsFile=${join(dir, 'known_hosts')}`,
+      '-o',
+      'StrictHostKeyChecking=yes',
+      '-o',
+      'PreferredAuthentications=keyboard-interactive,password',
+      '-o',
+      'NumberOfPasswordPrompts=1',
+      '-o',
+      'ConnectTimeout=20',
+      '-o',
+      'LogLevel=ERROR',
+      '-p',
+      String(sshPort),
+    ];
+    const ssh = (
+      args: readonly string[],
+      input?: string,
+    ): Promise<{ code: number | null; stdout: string; stderr: string }> =>
+      new Promise((resolve) => {
+        const child = spawn('/usr/bin/ssh', [...base0, ...args], {
+          env,
+          stdio: ['pipe', 'pipe', 'pipe'],
+        });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        child.stdin.on('error', () => undefined);
+        child.stdin.end(input);
+        const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+        child.on('close', (code) => {
+          clearTimeout(timer);
+          resolve({ code, stdout, stderr });
+        });
+      });
+    const mbPort = 15_502 + offset;
+    const opcPort = 14_841 + offset;
+    // The issues' commands: `ssh -p 2222 alice:hmi-1@...` and `ssh -N -L`, here on one master connection.
+    // The master runs in the foreground as this test's child (not `-f`), so it is killed at the end
+    // even when the test fails half-way.
+    const master = spawn(
+      '/usr/bin/ssh',
+      [
+        ...base0,
+        '-M',
+        '-S',
+        ctl,
+        '-N',
+        '-L',
+        `${mbPort}:plc-1:502`,
+        '-L',
+        `${opcPort}:opc-1:4840`,
+        'alice:hmi-1@127.0.0.1',
+      ],
+      { env, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    t.after(() => void master.kill('SIGKILL'));
+    let masterErr = '';
+    master.stderr.on('data', (d: Buffer) => (masterErr += d.toString()));
+    await waitFor(
+      "alice's SSH login (the master connection)",
+      () => {
+        if (master.exitCode !== null) throw new Error(`alice's SSH login failed: ${masterErr}`);
+        return existsSync(ctl);
+      },
+      30_000,
+    );
+    const mux = ['-S', ctl, '-o', 'ControlMaster=no'];
 
-  // Only OT owners (and auditors for recordings and audit) of the site see these.
-  for (const path of ['/sites/plant-1/sessions', '/sites/plant-1/recordings', '/sites/plant-1/audit']) {
-    assert.equal((await call(aliceToken, 'GET', path)).status, 403, `${path} is not for an engineer`);
-  }
+    // Issue 5: a command, then a pty session olga sees live, then its recording.
+    const exec = await ssh([...mux, 'alice:hmi-1@127.0.0.1', 'echo hello from hmi-1']);
+    assert.equal(exec.code, 0, exec.stderr);
+    assert.equal(exec.stdout, 'hello from hmi-1\n');
+    // The exec's session may stay listed a moment after its client exits: wait it out, so the live
+    // session found below is the shell's, not the exec's (whose recording holds no typed input).
+    type Live = { id: string; user: string; asset: string; protocol: string; channel: string };
+    const aliceShells = async (): Promise<Live[]> => {
+      const live = await call(olgaToken, 'GET', '/sites/plant-1/sessions');
+      assert.equal(live.status, 200, live.body);
+      return live
+        .json<Live[]>()
+        .filter((s) => s.user === 'alice' && s.asset === 'hmi-1' && s.channel === 'ssh-session');
+    };
+    await waitFor(
+      "the exec's session to end",
+      async () => (await aliceShells()).length === 0,
+      20_000,
+      200,
+    );
+    const shell = spawn('/usr/bin/ssh', [...base0, ...mux, '-tt', 'alice:hmi-1@127.0.0.1'], {
+      env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    t.after(() => shell.kill('SIGKILL'));
+    let screen = '';
+    shell.stdout.on('data', (d: Buffer) => (screen += d.toString()));
+    shell.stdin.on('error', () => undefined);
+    shell.stdin.write('status\n');
+    let liveId = '';
+    await waitFor(
+      'olga to see alice live on hmi-1',
+      async () => {
+        liveId = (await aliceShells())[0]?.id ?? '';
+        return liveId !== '';
+      },
+      20_000,
+      200,
+    );
+    await waitFor('the status output', () => /line/i.test(screen), 10_000, 200);
+    const closed = new Promise<number | null>((resolve) =>
+      shell.once('close', (code) => resolve(code)),
+    );
+    shell.stdin.end('exit\n');
+    assert.equal(await closed, 0);
+    let cast = '';
+    await waitFor(
+      'the recording to arrive, verified',
+      async () => {
+        const r = await call(olgaToken, 'GET', `/recordings/${liveId}`);
+        if (r.status !== 200) return false;
+        cast = r.json<{ asciicast: string }>().asciicast;
+        return true;
+      },
+      30_000,
+      200,
+    );
+    const [header, ...frames] = cast.trimEnd().split('\n');
+    assert.equal(JSON.parse(header ?? '{}').version, 2, 'asciicast v2');
+    const events = frames.map((l) => JSON.parse(l) as [number, string, string]);
+    const typed = events
+      .filter(([, kind]) => kind === 'i')
+      .map(([, , text]) => text)
+      .join('');
+    assert.match(typed, /status\r?\n?exit/, 'what alice typed is recorded');
+    assert.match(
+      events
+        .filter(([, kind]) => kind === 'o')
+        .map(([, , text]) => text)
+        .join(''),
+      /line/i,
+      'what she saw is recorded',
+    );
+    const listed = await call(olgaToken, 'GET', '/sites/plant-1/recordings');
+    assert.ok(
+      listed
+        .json<{ sessionId: string; status: string }[]>()
+        .some((r) => r.sessionId === liveId && r.status === 'verified'),
+    );
 
-  // Issue 6: mbpoll through the forward.
-  await waitFor('the -L port to plc-1', async () => (await portOpen(mbPort)) || undefined);
-  const read = await runMbpoll(mbPort, ['-a', '1', '-t', '4', '-r', '1', '-c', '3']);
-  assert.equal(read.code, 0, read.output);
-  assert.equal(Object.keys(mbpollValues(read.output)).length, 3, read.output);
-  const write = await runMbpoll(mbPort, ['-a', '1', '-t', '4', '-r', '1'], ['1500']);
-  assert.equal(write.code, 0, write.output);
-  const readBack = await runMbpoll(mbPort, ['-a', '1', '-t', '4', '-r', '1']);
-  assert.equal(mbpollValues(readBack.output)[1], '1500', 'the allowed write landed');
-  const refused = await runMbpoll(mbPort, ['-a', '1', '-t', '4', '-r', '3'], ['7']);
-  assert.notEqual(refused.code, 0);
-  assert.match(refused.output, /Illegal data address/i, 'HR 2 is not writable: exception 02');
+    // Only OT owners (and auditors for recordings and audit) of the site see these.
+    for (const path of [
+      '/sites/plant-1/sessions',
+      '/sites/plant-1/recordings',
+      '/sites/plant-1/audit',
+    ]) {
+      assert.equal(
+        (await call(aliceToken, 'GET', path)).status,
+        403,
+        `${path} is not for an engineer`,
+      );
+    }
 
-  // Issue 7: a node-opcua client through the other forward.
-  const client = createTestClient(join(dir, 'operator-pki'));
-  t.after(() => client.disconnect());
-  await client.connect(`opc.tcp://127.0.0.1:${opcPort}`);
-  const session = await client.createSession({ type: UserTokenType.UserName, userName: 'alice', password: '' });
-  const ns = (await session.readNamespaceArray()).indexOf(PLANT_NAMESPACE_URI);
-  const id = (s: string): string => `ns=${ns};s=${s}`;
-  const line1 = await session.browse(id('Line1'));
-  assert.ok((line1.references ?? []).some((r) => r.browseName.name === 'Setpoint'), 'browse shows the setpoint');
-  const temperature = await session.read({ nodeId: id('Line1.Temperature'), attributeId: AttributeIds.Value });
-  assert.equal(typeof temperature.value.value, 'number');
-  const setpoint = (value: number) => session.write({ nodeId: id('Line1.Setpoint'), attributeId: AttributeIds.Value, value: { value: { dataType: DataType.Double, value } } });
-  assert.equal((await setpoint(42)).name, 'Good');
-  assert.equal((await setpoint(95)).name, 'BadUserAccessDenied');
-  assert.equal((await session.read({ nodeId: id('Line1.Setpoint'), attributeId: AttributeIds.Value })).value.value, 42, 'the refused write changed nothing');
-  await session.close();
-  await client.disconnect();
+    // Issue 6: mbpoll through the forward.
+    await waitFor('the -L port to plc-1', async () => (await portOpen(mbPort)) || undefined);
+    const read = await runMbpoll(mbPort, ['-a', '1', '-t', '4', '-r', '1', '-c', '3']);
+    assert.equal(read.code, 0, read.output);
+    assert.equal(Object.keys(mbpollValues(read.output)).length, 3, read.output);
+    const write = await runMbpoll(mbPort, ['-a', '1', '-t', '4', '-r', '1'], ['1500']);
+    assert.equal(write.code, 0, write.output);
+    const readBack = await runMbpoll(mbPort, ['-a', '1', '-t', '4', '-r', '1']);
+    assert.equal(mbpollValues(readBack.output)[1], '1500', 'the allowed write landed');
+    const refused = await runMbpoll(mbPort, ['-a', '1', '-t', '4', '-r', '3'], ['7']);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.output, /Illegal data address/i, 'HR 2 is not writable: exception 02');
 
-  // olga's view of the site's audit log (the OT events arrive over the link).
-  const audited = async (action: string): Promise<AuditEventJson[]> => {
-    const r = await call(olgaToken, 'GET', `/sites/plant-1/audit?action=${encodeURIComponent(action)}&from=${encodeURIComponent(new Date(now - 60_000).toISOString())}`);
-    assert.equal(r.status, 200, r.body);
-    return r.json<{ events: AuditEventJson[] }>().events;
-  };
-  await waitFor('the OT events to reach olga', async () => (await audited('opcua.')).some((e) => e.action === 'opcua.deny'), 20_000, 200);
-  const modbus = await audited('modbus.');
-  assert.ok(modbus.some((e) => e.log === 'ot' && e.action === 'modbus.write' && e.actor === 'alice'), 'the Modbus write');
-  assert.ok(modbus.some((e) => e.log === 'ot' && e.action === 'modbus.deny' && e.details['exception'] === '02'), 'the refused Modbus write');
-  const opcua = await audited('opcua.');
-  assert.ok(opcua.some((e) => e.action === 'opcua.write' && e.details['newValue'] === 42), 'the OPC UA write');
-  assert.ok(opcua.some((e) => e.action === 'opcua.deny' && e.details['newValue'] === 95), 'the refused OPC UA write');
-  const checkouts = await audited('vault.checkout');
-  assert.deepEqual([...new Set(checkouts.map((e) => e.target))].sort(), ['hmi-1', 'opc-1'], 'plant logins came from the vault');
-  const sessions = await audited('session.start');
-  assert.ok(sessions.some((e) => e.target === 'hmi-1' && e.actor === 'alice'), 'the SSH session');
-});
+    // Issue 7: a node-opcua client through the other forward.
+    const client = createTestClient(join(dir, 'operator-pki'));
+    t.after(() => client.disconnect());
+    await client.connect(`opc.tcp://127.0.0.1:${opcPort}`);
+    const session = await client.createSession({
+      type: UserTokenType.UserName,
+      userName: 'alice',
+      password: '',
+    });
+    const ns = (await session.readNamespaceArray()).indexOf(PLANT_NAMESPACE_URI);
+    const id = (s: string): string => `ns=${ns};s=${s}`;
+    const line1 = await session.browse(id('Line1'));
+    assert.ok(
+      (line1.references ?? []).some((r) => r.browseName.name === 'Setpoint'),
+      'browse shows the setpoint',
+    );
+    const temperature = await session.read({
+      nodeId: id('Line1.Temperature'),
+      attributeId: AttributeIds.Value,
+    });
+    assert.equal(typeof temperature.value.value, 'number');
+    const setpoint = (value: number) =>
+      session.write({
+        nodeId: id('Line1.Setpoint'),
+        attributeId: AttributeIds.Value,
+        value: { value: { dataType: DataType.Double, value } },
+      });
+    assert.equal((await setpoint(42)).name, 'Good');
+    assert.equal((await setpoint(95)).name, 'BadUserAccessDenied');
+    assert.equal(
+      (await session.read({ nodeId: id('Line1.Setpoint'), attributeId: AttributeIds.Value })).value
+        .value,
+      42,
+      'the refused write changed nothing',
+    );
+    await session.close();
+    await client.disconnect();
+
+    // olga's view of the site's audit log (the OT events arrive over the link).
+    const audited = async (action: string): Promise<AuditEventJson[]> => {
+      const r = await call(
+        olgaToken,
+        'GET',
+        `/sites/plant-1/audit?action=${encodeURIComponent(action)}&from=${encodeURIComponent(new Date(now - 60_000).toISOString())}`,
+      );
+      assert.equal(r.status, 200, r.body);
+      return r.json<{ events: AuditEventJson[] }>().events;
+    };
+    await waitFor(
+      'the OT events to reach olga',
+      async () => (await audited('opcua.')).some((e) => e.action === 'opcua.deny'),
+      20_000,
+      200,
+    );
+    const modbus = await audited('modbus.');
+    assert.ok(
+      modbus.some((e) => e.log === 'ot' && e.action === 'modbus.write' && e.actor === 'alice'),
+      'the Modbus write',
+    );
+    assert.ok(
+      modbus.some(
+        (e) => e.log === 'ot' && e.action === 'modbus.deny' && e.details['exception'] === '02',
+      ),
+      'the refused Modbus write',
+    );
+    const opcua = await audited('opcua.');
+    assert.ok(
+      opcua.some((e) => e.action === 'opcua.write' && e.details['newValue'] === 42),
+      'the OPC UA write',
+    );
+    assert.ok(
+      opcua.some((e) => e.action === 'opcua.deny' && e.details['newValue'] === 95),
+      'the refused OPC UA write',
+    );
+    const checkouts = await audited('vault.checkout');
+    assert.deepEqual(
+      [...new Set(checkouts.map((e) => e.target))].sort(),
+      ['hmi-1', 'opc-1'],
+      'plant logins came from the vault',
+    );
+    const sessions = await audited('session.start');
+    assert.ok(
+      sessions.some((e) => e.target === 'hmi-1' && e.actor === 'alice'),
+      'the SSH session',
+    );
+  },
+);

@@ -12,29 +12,50 @@ import { join } from 'node:path';
 import { pinnedRequest } from '../helpers/https-client.js';
 import { portOpen, startDemo } from '../helpers/demo-launcher.js';
 
-test('the demo launcher starts the appliance and stops it on Ctrl-C', { timeout: 180_000 }, async (t) => {
-  // Ports stay below 32768, out of the ephemeral range other connections draw from.
-  const demo = await startDemo(t, 1_000);
-  const { offset, child, credentials: creds, fingerprint: fp } = demo;
-  assert.equal(statSync(join(demo.dir, 'credentials.json')).mode & 0o777, 0o600);
-  assert.equal(creds.site, 'plant-1');
-  assert.deepEqual(creds.users.map((u) => u.name), ['admin', 'alice', 'olga', 'victor', 'audrey']);
-  for (const u of creds.users) {
-    assert.match(u.password, /^[a-z2-9-]{24}$/);
-    assert.match(u.totpSecret, /^[A-Z2-7]+$/);
-  }
-  const health = await pinnedRequest(`https://127.0.0.1:${8443 + offset}/healthz`, fp);
-  assert.equal(health.status, 200);
-  assert.deepEqual(health.json<{ sites: { site: string; link: string }[] }>().sites.map((s) => [s.site, s.link]), [['plant-1', 'online']], 'the OT gateway is enrolled and linked');
-  for (const p of [12022, 15020, 14840, 2222]) assert.equal(await portOpen(p + offset), true, `port ${p + offset} answers`);
-  const out = demo.output();
-  assert.match(out, /hmi-1, opc-1, plc-1/);
-  assert.match(out, /Window\s+plant-1: weekly, every day/, 'the demo seeds a maintenance window (window-add succeeded)');
-  assert.match(out, new RegExp(`ssh -p ${2222 + offset} alice:hmi-1@127\\.0\\.0\\.1`), 'the SSH command to try, on the shifted port');
+test(
+  'the demo launcher starts the appliance and stops it on Ctrl-C',
+  { timeout: 180_000 },
+  async (t) => {
+    // Ports stay below 32768, out of the ephemeral range other connections draw from.
+    const demo = await startDemo(t, 1_000);
+    const { offset, child, credentials: creds, fingerprint: fp } = demo;
+    assert.equal(statSync(join(demo.dir, 'credentials.json')).mode & 0o777, 0o600);
+    assert.equal(creds.site, 'plant-1');
+    assert.deepEqual(
+      creds.users.map((u) => u.name),
+      ['admin', 'alice', 'olga', 'victor', 'audrey'],
+    );
+    for (const u of creds.users) {
+      assert.match(u.password, /^[a-z2-9-]{24}$/);
+      assert.match(u.totpSecret, /^[A-Z2-7]+$/);
+    }
+    const health = await pinnedRequest(`https://127.0.0.1:${8443 + offset}/healthz`, fp);
+    assert.equal(health.status, 200);
+    assert.deepEqual(
+      health.json<{ sites: { site: string; link: string }[] }>().sites.map((s) => [s.site, s.link]),
+      [['plant-1', 'online']],
+      'the OT gateway is enrolled and linked',
+    );
+    for (const p of [12022, 15020, 14840, 2222])
+      assert.equal(await portOpen(p + offset), true, `port ${p + offset} answers`);
+    const out = demo.output();
+    assert.match(out, /hmi-1, opc-1, plc-1/);
+    assert.match(
+      out,
+      /Window\s+plant-1: weekly, every day/,
+      'the demo seeds a maintenance window (window-add succeeded)',
+    );
+    assert.match(
+      out,
+      new RegExp(`ssh -p ${2222 + offset} alice:hmi-1@127\\.0\\.0\\.1`),
+      'the SSH command to try, on the shifted port',
+    );
 
-  child.kill('SIGINT');
-  const [code] = (await once(child, 'exit')) as [number | null];
-  assert.equal(code, 0, demo.output());
-  assert.match(demo.output(), /stopped\./);
-  for (const p of [8443, 2222, 12022, 15020, 14840]) assert.equal(await portOpen(p + offset), false, `port ${p + offset} is closed`);
-});
+    child.kill('SIGINT');
+    const [code] = (await once(child, 'exit')) as [number | null];
+    assert.equal(code, 0, demo.output());
+    assert.match(demo.output(), /stopped\./);
+    for (const p of [8443, 2222, 12022, 15020, 14840])
+      assert.equal(await portOpen(p + offset), false, `port ${p + offset} is closed`);
+  },
+);

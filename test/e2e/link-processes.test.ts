@@ -24,52 +24,145 @@ interface SiteHealth {
   readonly gatewayVersion: string | null;
 }
 
-test(`kill -9 of the OT gateway: the IT side shows the site offline within offlineAfterSeconds (${OFFLINE_AFTER_S} s here); restarted, it is online again`, { timeout: 120_000 }, async (t) => {
-  const dir = makeTempDir(t);
-  const itCfg = join(dir, 'it.json');
-  writeFileSync(itCfg, JSON.stringify({ dataDir: 'it-data', http: { host: '127.0.0.1', port: 0 }, ssh: { port: 0 }, link: { heartbeatSeconds: 1, offlineAfterSeconds: OFFLINE_AFTER_S } }));
-  const otCfg = join(dir, 'ot.json');
-  writeFileSync(otCfg, JSON.stringify({ site: 'plant-1', dataDir: 'ot-data', policyFile: 'policy.json', link: { reconnectMinSeconds: 0.2, reconnectMaxSeconds: 1 } }));
-  writeFileSync(join(dir, 'policy.json'), JSON.stringify({ assets: { 'plc-1': { protocol: 'modbus', address: '127.0.0.1', port: 15020, profiles: { 'read-only': { unitIds: [1] } } } } }));
+test(
+  `kill -9 of the OT gateway: the IT side shows the site offline within offlineAfterSeconds (${OFFLINE_AFTER_S} s here); restarted, it is online again`,
+  { timeout: 120_000 },
+  async (t) => {
+    const dir = makeTempDir(t);
+    const itCfg = join(dir, 'it.json');
+    writeFileSync(
+      itCfg,
+      JSON.stringify({
+        dataDir: 'it-data',
+        http: { host: '127.0.0.1', port: 0 },
+        ssh: { port: 0 },
+        link: { heartbeatSeconds: 1, offlineAfterSeconds: OFFLINE_AFTER_S },
+      }),
+    );
+    const otCfg = join(dir, 'ot.json');
+    writeFileSync(
+      otCfg,
+      JSON.stringify({
+        site: 'plant-1',
+        dataDir: 'ot-data',
+        policyFile: 'policy.json',
+        link: { reconnectMinSeconds: 0.2, reconnectMaxSeconds: 1 },
+      }),
+    );
+    writeFileSync(
+      join(dir, 'policy.json'),
+      JSON.stringify({
+        assets: {
+          'plc-1': {
+            protocol: 'modbus',
+            address: '127.0.0.1',
+            port: 15020,
+            profiles: { 'read-only': { unitIds: [1] } },
+          },
+        },
+      }),
+    );
 
-  const added = await runNode([IT_MAIN, 'site-add', '--config', itCfg, '--site', 'plant-1', '--timezone', 'Europe/Berlin']);
-  assert.equal(added.code, 0, added.stderr);
-  const it = await startNode(t, [IT_MAIN, 'run', '--config', itCfg]);
-  const itUrl = `https://127.0.0.1:${String(it.ready.httpsPort)}`;
-  const fp = String(it.ready.tlsFingerprint).replace(/:/g, '').toLowerCase();
-  const site = async (): Promise<SiteHealth> => {
-    const res = await pinnedRequest(`${itUrl}/healthz`, fp);
-    const s = res.json<{ sites: SiteHealth[] }>().sites.find((x) => x.site === 'plant-1');
-    assert.ok(s !== undefined);
-    return s;
-  };
-  assert.equal((await site()).link, 'not-enrolled');
+    const added = await runNode([
+      IT_MAIN,
+      'site-add',
+      '--config',
+      itCfg,
+      '--site',
+      'plant-1',
+      '--timezone',
+      'Europe/Berlin',
+    ]);
+    assert.equal(added.code, 0, added.stderr);
+    const it = await startNode(t, [IT_MAIN, 'run', '--config', itCfg]);
+    const itUrl = `https://127.0.0.1:${String(it.ready.httpsPort)}`;
+    const fp = String(it.ready.tlsFingerprint).replace(/:/g, '').toLowerCase();
+    const site = async (): Promise<SiteHealth> => {
+      const res = await pinnedRequest(`${itUrl}/healthz`, fp);
+      const s = res.json<{ sites: SiteHealth[] }>().sites.find((x) => x.site === 'plant-1');
+      assert.ok(s !== undefined);
+      return s;
+    };
+    assert.equal((await site()).link, 'not-enrolled');
 
-  const tokenRun = await runNode([IT_MAIN, 'site-enroll-token', '--config', itCfg, '--site', 'plant-1', '--json']);
-  assert.equal(tokenRun.code, 0, tokenRun.stderr);
-  const issued = JSON.parse(tokenRun.stdout) as { token: string; itFingerprint: string };
-  assert.equal(issued.itFingerprint.replace(/:/g, '').toLowerCase(), fp, 'the token comes with the fingerprint the gateway serves');
-  const enrolled = await runNode([OT_MAIN, 'enroll', '--config', otCfg, '--it-url', itUrl, '--token', issued.token, '--fingerprint', issued.itFingerprint, '--json']);
-  assert.equal(enrolled.code, 0, enrolled.stderr);
-  assert.equal((JSON.parse(enrolled.stdout) as { enrolled: string }).enrolled, 'plant-1');
-  const again = await runNode([OT_MAIN, 'enroll', '--config', otCfg, '--it-url', itUrl, '--token', issued.token, '--fingerprint', issued.itFingerprint]);
-  assert.equal(again.code, 1, 'a used token is refused');
-  assert.match(again.stderr, /used/);
+    const tokenRun = await runNode([
+      IT_MAIN,
+      'site-enroll-token',
+      '--config',
+      itCfg,
+      '--site',
+      'plant-1',
+      '--json',
+    ]);
+    assert.equal(tokenRun.code, 0, tokenRun.stderr);
+    const issued = JSON.parse(tokenRun.stdout) as { token: string; itFingerprint: string };
+    assert.equal(
+      issued.itFingerprint.replace(/:/g, '').toLowerCase(),
+      fp,
+      'the token comes with the fingerprint the gateway serves',
+    );
+    const enrolled = await runNode([
+      OT_MAIN,
+      'enroll',
+      '--config',
+      otCfg,
+      '--it-url',
+      itUrl,
+      '--token',
+      issued.token,
+      '--fingerprint',
+      issued.itFingerprint,
+      '--json',
+    ]);
+    assert.equal(enrolled.code, 0, enrolled.stderr);
+    assert.equal((JSON.parse(enrolled.stdout) as { enrolled: string }).enrolled, 'plant-1');
+    const again = await runNode([
+      OT_MAIN,
+      'enroll',
+      '--config',
+      otCfg,
+      '--it-url',
+      itUrl,
+      '--token',
+      issued.token,
+      '--fingerprint',
+      issued.itFingerprint,
+    ]);
+    assert.equal(again.code, 1, 'a used token is refused');
+    assert.match(again.stderr, /used/);
 
-  const ot = await startNode(t, [OT_MAIN, 'run', '--config', otCfg]);
-  const online = await waitFor('the site to come online', async () => {
-    const s = await site();
-    return s.link === 'online' ? s : undefined;
-  }, 30_000, 100);
-  assert.equal(online.gatewayVersion !== null, true);
+    const ot = await startNode(t, [OT_MAIN, 'run', '--config', otCfg]);
+    const online = await waitFor(
+      'the site to come online',
+      async () => {
+        const s = await site();
+        return s.link === 'online' ? s : undefined;
+      },
+      30_000,
+      100,
+    );
+    assert.equal(online.gatewayVersion !== null, true);
 
-  ot.child.kill('SIGKILL');
-  const killedAt = Date.now();
-  await waitFor('the site to show offline', async () => (await site()).link === 'offline', OFFLINE_AFTER_S * 1000 + POLL_SLACK_MS, 100);
-  const tookMs = Date.now() - killedAt;
-  t.diagnostic(`offline shown ${tookMs} ms after kill -9 (bound ${OFFLINE_AFTER_S * 1000} ms + ${POLL_SLACK_MS} ms polling slack)`);
-  await ot.stop();
+    ot.child.kill('SIGKILL');
+    const killedAt = Date.now();
+    await waitFor(
+      'the site to show offline',
+      async () => (await site()).link === 'offline',
+      OFFLINE_AFTER_S * 1000 + POLL_SLACK_MS,
+      100,
+    );
+    const tookMs = Date.now() - killedAt;
+    t.diagnostic(
+      `offline shown ${tookMs} ms after kill -9 (bound ${OFFLINE_AFTER_S * 1000} ms + ${POLL_SLACK_MS} ms polling slack)`,
+    );
+    await ot.stop();
 
-  await startNode(t, [OT_MAIN, 'run', '--config', otCfg]);
-  await waitFor('the restarted gateway to come online', async () => (await site()).link === 'online', 30_000, 100);
-});
+    await startNode(t, [OT_MAIN, 'run', '--config', otCfg]);
+    await waitFor(
+      'the restarted gateway to come online',
+      async () => (await site()).link === 'online',
+      30_000,
+      100,
+    );
+  },
+);

@@ -12,9 +12,29 @@ import { OT_MAIN, runNode } from '../helpers/processes.js';
 test('vault-set and vault-list', { timeout: 60_000 }, async (t) => {
   const dir = makeTempDir(t);
   const cfg = join(dir, 'ot.json');
-  writeFileSync(join(dir, 'policy.json'), JSON.stringify({ assets: { 'hmi-1': { protocol: 'ssh', address: '127.0.0.1', port: 22, hostKey: 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', username: 'operator', profiles: { ro: { mode: 'exec-only' } } } } }));
-  writeFileSync(cfg, JSON.stringify({ site: 'plant-a', dataDir: 'data', policyFile: 'policy.json' }));
-  const set = await runNode([OT_MAIN, 'vault-set', '--config', cfg, '--asset', 'hmi-1', '--account', 'operator'], { input: 'Pl4nt-S3cret\n' });
+  writeFileSync(
+    join(dir, 'policy.json'),
+    JSON.stringify({
+      assets: {
+        'hmi-1': {
+          protocol: 'ssh',
+          address: '127.0.0.1',
+          port: 22,
+          hostKey: 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+          username: 'operator',
+          profiles: { ro: { mode: 'exec-only' } },
+        },
+      },
+    }),
+  );
+  writeFileSync(
+    cfg,
+    JSON.stringify({ site: 'plant-a', dataDir: 'data', policyFile: 'policy.json' }),
+  );
+  const set = await runNode(
+    [OT_MAIN, 'vault-set', '--config', cfg, '--asset', 'hmi-1', '--account', 'operator'],
+    { input: 'Pl4nt-S3cret\n' },
+  );
   assert.equal(set.code, 0, set.stderr);
   assert.match(set.stdout, /stored password for operator on hmi-1/);
   const keyPath = join(dir, 'data', 'keys', 'vault-master.key');
@@ -23,10 +43,26 @@ test('vault-set and vault-list', { timeout: 60_000 }, async (t) => {
   assert.equal(list.code, 0, list.stderr);
   assert.match(list.stdout, /hmi-1\toperator\tpassword\tv1\t.*\tok/);
   assert.equal(`${set.stdout}${set.stderr}${list.stdout}`.includes('Pl4nt-S3cret'), false);
-  assert.equal(readFileSync(join(dir, 'data', 'ot.db')).includes(Buffer.from('Pl4nt-S3cret')), false);
-  const argvSecret = await runNode([OT_MAIN, 'vault-set', '--config', cfg, '--asset', 'hmi-1', '--account', 'operator', 'Pl4nt-S3cret']);
+  assert.equal(
+    readFileSync(join(dir, 'data', 'ot.db')).includes(Buffer.from('Pl4nt-S3cret')),
+    false,
+  );
+  const argvSecret = await runNode([
+    OT_MAIN,
+    'vault-set',
+    '--config',
+    cfg,
+    '--asset',
+    'hmi-1',
+    '--account',
+    'operator',
+    'Pl4nt-S3cret',
+  ]);
   assert.equal(argvSecret.code, 2);
-  const unknown = await runNode([OT_MAIN, 'vault-set', '--config', cfg, '--asset', 'plc-9', '--account', 'operator'], { input: 'x' });
+  const unknown = await runNode(
+    [OT_MAIN, 'vault-set', '--config', cfg, '--asset', 'plc-9', '--account', 'operator'],
+    { input: 'x' },
+  );
   assert.equal(unknown.code, 2);
   assert.match(unknown.stderr, /plc-9 is not in the local policy/);
   chmodSync(keyPath, 0o644);

@@ -19,20 +19,45 @@ test('vault-rotate against a real sshd', { timeout: 90_000 }, async (t) => {
   allowSudoChpasswd(t, rotator.name);
   const dir = makeTempDir(t);
   const cfg = join(dir, 'ot.json');
-  const ssh = { protocol: 'ssh', address: '127.0.0.1', port: sshd.port, hostKey: sshd.hostKey, username: user.name, profiles: { ro: { mode: 'exec-only' } } };
+  const ssh = {
+    protocol: 'ssh',
+    address: '127.0.0.1',
+    port: sshd.port,
+    hostKey: sshd.hostKey,
+    username: user.name,
+    profiles: { ro: { mode: 'exec-only' } },
+  };
   writeFileSync(
     join(dir, 'policy.json'),
-    JSON.stringify({ assets: { 'hmi-1': { ...ssh, rotation: { account: rotator.name, command: 'sudo chpasswd' } }, 'hmi-2': ssh } }),
+    JSON.stringify({
+      assets: {
+        'hmi-1': { ...ssh, rotation: { account: rotator.name, command: 'sudo chpasswd' } },
+        'hmi-2': ssh,
+      },
+    }),
   );
-  writeFileSync(cfg, JSON.stringify({ site: 'plant-a', dataDir: 'data', policyFile: 'policy.json' }));
-  const set = (asset: string, account: string, secret: string) => runNode([OT_MAIN, 'vault-set', '--config', cfg, '--asset', asset, '--account', account], { input: `${secret}\n` });
-  for (const [asset, account, secret] of [['hmi-1', user.name, user.password], ['hmi-1', rotator.name, 'wrong-password'], ['hmi-2', user.name, user.password]] as const) {
+  writeFileSync(
+    cfg,
+    JSON.stringify({ site: 'plant-a', dataDir: 'data', policyFile: 'policy.json' }),
+  );
+  const set = (asset: string, account: string, secret: string) =>
+    runNode([OT_MAIN, 'vault-set', '--config', cfg, '--asset', asset, '--account', account], {
+      input: `${secret}\n`,
+    });
+  for (const [asset, account, secret] of [
+    ['hmi-1', user.name, user.password],
+    ['hmi-1', rotator.name, 'wrong-password'],
+    ['hmi-2', user.name, user.password],
+  ] as const) {
     assert.equal((await set(asset, account, secret)).code, 0);
   }
 
   const refused = await runNode([OT_MAIN, 'vault-rotate', '--config', cfg, '--asset', 'hmi-1']);
   assert.equal(refused.code, 1, refused.stderr);
-  assert.match(refused.stderr, /rotation failed, the old password is kept: .*\(ssh\.target_auth_failed\)/);
+  assert.match(
+    refused.stderr,
+    /rotation failed, the old password is kept: .*\(ssh\.target_auth_failed\)/,
+  );
   assert.equal(await passwordLogin(sshd, user.name, user.password), true);
 
   const none = await runNode([OT_MAIN, 'vault-rotate', '--config', cfg, '--asset', 'hmi-2']);
@@ -43,9 +68,21 @@ test('vault-rotate against a real sshd', { timeout: 90_000 }, async (t) => {
   const ok = await runNode([OT_MAIN, 'vault-rotate', '--config', cfg, '--asset', 'hmi-1']);
   assert.equal(ok.code, 0, ok.stderr);
   assert.equal(ok.stdout, `rotated the password of ${user.name} on hmi-1\n`);
-  assert.equal(await passwordLogin(sshd, user.name, user.password), false, 'the old password no longer logs in');
+  assert.equal(
+    await passwordLogin(sshd, user.name, user.password),
+    false,
+    'the old password no longer logs in',
+  );
   const list = await runNode([OT_MAIN, 'vault-list', '--config', cfg, '--json']);
-  const entry = (JSON.parse(list.stdout) as { asset: string; account: string; version: number; rotatedAt: number | null; hasPending: boolean }[]).find((e) => e.asset === 'hmi-1' && e.account === user.name);
+  const entry = (
+    JSON.parse(list.stdout) as {
+      asset: string;
+      account: string;
+      version: number;
+      rotatedAt: number | null;
+      hasPending: boolean;
+    }[]
+  ).find((e) => e.asset === 'hmi-1' && e.account === user.name);
   assert.equal(entry?.version, 2);
   assert.equal(typeof entry?.rotatedAt, 'number');
   assert.equal(entry?.hasPending, false);

@@ -7,5 +7,9 @@ import { execFileSync } from 'node:child_process';
 
 export function asciinemaCat(file: string): string {
   if (!/^[\w./-]+$/.test(file)) throw new Error(`unexpected characters in recording path ${file}`);
-  return execFileSync('/usr/bin/script', ['-qec', `/usr/bin/asciinema cat ${file}`, '/dev/null'], { encoding: 'utf8', timeout: 30_000, stdio: ['ignore', 'pipe', 'pipe'] });
+  return execFileSync('/usr/bin/script', ['-qec', `/usr/bin/asciinema cat ${file}`, '/dev/null'], {
+    encoding: 'utf8',
+    timeout: 30_000,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }

@@ -16,9 +16,17 @@ import { sequentialIds } from '../../shared/src/ids.js';
 import { openDatabase, type Db } from '../../shared/src/store/open-database.js';
 import { canonicalJson } from '../../shared/src/crypto/canonical.js';
 import { toBase64Url } from '../../shared/src/crypto/encoding.js';
-import { generateSigningKeyPair, signDetached, type SigningKeyPair } from '../../shared/src/crypto/signing.js';
+import {
+  generateSigningKeyPair,
+  signDetached,
+  type SigningKeyPair,
+} from '../../shared/src/crypto/signing.js';
 import { blake2bHex } from '../../shared/src/crypto/hash.js';
-import { sqliteAuditChain, type AuditChain, type SiteEventSource } from '../../gateway-it/src/audit/audit-chain.js';
+import {
+  sqliteAuditChain,
+  type AuditChain,
+  type SiteEventSource,
+} from '../../gateway-it/src/audit/audit-chain.js';
 import type { SessionArtifact } from '../../gateway-it/src/audit/export-bundle.js';
 
 export const HOUR = 3_600_000;
@@ -44,33 +52,88 @@ export function twoLogs(checkpointEvery = 5): TwoLogs {
   const otDb = openDatabase({ path: ':memory:', migrations: AUDIT_MIGRATIONS });
   const itKey = generateSigningKeyPair();
   const otKey = generateSigningKeyPair();
-  const it = new AuditLog({ db: itDb, clock, ids: sequentialIds(), signingKey: itKey, checkpointEvery, checkpointIntervalMs: 0 });
-  const ot = new AuditLog({ db: otDb, clock, ids: sequentialIds(), signingKey: otKey, checkpointEvery, checkpointIntervalMs: 0 });
-  const recording = Buffer.from('{"version":2,"width":80,"height":24}\n[0.5,"o","$ systemctl status pump\\r\\n"]\n');
+  const it = new AuditLog({
+    db: itDb,
+    clock,
+    ids: sequentialIds(),
+    signingKey: itKey,
+    checkpointEvery,
+    checkpointIntervalMs: 0,
+  });
+  const ot = new AuditLog({
+    db: otDb,
+    clock,
+    ids: sequentialIds(),
+    signingKey: otKey,
+    checkpointEvery,
+    checkpointIntervalMs: 0,
+  });
+  const recording = Buffer.from(
+    '{"version":2,"width":80,"height":24}\n[0.5,"o","$ systemctl status pump\\r\\n"]\n',
+  );
   // Four hours, one step every 10 minutes: IT events for plant-1, plant-2 and none; OT events of plant-1.
   for (let i = 0; i < 24; i++) {
     clock.advance(10 * 60_000);
-    it.append({ action: 'request.create', actor: 'vera', site: 'plant-1', target: 'hmi-1', outcome: 'success', details: { i } });
-    it.append({ action: 'request.create', actor: 'otto', site: 'plant-2', target: 'plc-9', outcome: 'success', details: { i, secretProject: 'plant-2-only' } });
-    if (i % 3 === 0) it.append({ action: 'auth.login', actor: 'vera', outcome: 'success', details: { i } });
-    ot.append({ action: 'modbus.write', actor: 'vera', site: 'plant-1', target: 'plc-1', outcome: 'success', details: { address: 40001, value: i } });
+    it.append({
+      action: 'request.create',
+      actor: 'vera',
+      site: 'plant-1',
+      target: 'hmi-1',
+      outcome: 'success',
+      details: { i },
+    });
+    it.append({
+      action: 'request.create',
+      actor: 'otto',
+      site: 'plant-2',
+      target: 'plc-9',
+      outcome: 'success',
+      details: { i, secretProject: 'plant-2-only' },
+    });
+    if (i % 3 === 0)
+      it.append({ action: 'auth.login', actor: 'vera', outcome: 'success', details: { i } });
+    ot.append({
+      action: 'modbus.write',
+      actor: 'vera',
+      site: 'plant-1',
+      target: 'plc-1',
+      outcome: 'success',
+      details: { address: 40001, value: i },
+    });
     if (i === 12) {
-      ot.append({ action: 'recording.close', actor: 'system:ot', site: 'plant-1', target: 'hmi-1', outcome: 'success', details: { sessionId: 'ses-2', blake2b: blake2bHex(recording), bytes: recording.length } });
+      ot.append({
+        action: 'recording.close',
+        actor: 'system:ot',
+        site: 'plant-1',
+        target: 'hmi-1',
+        outcome: 'success',
+        details: { sessionId: 'ses-2', blake2b: blake2bHex(recording), bytes: recording.length },
+      });
     }
   }
   const itChain = sqliteAuditChain(itDb, itKey.publicKey);
   const otChain = sqliteAuditChain(otDb, otKey.publicKey);
-  const sites: SiteEventSource = { sites: () => ['plant-1'], otChain: (s) => (s === 'plant-1' ? otChain : undefined) };
+  const sites: SiteEventSource = {
+    sites: () => ['plant-1'],
+    otChain: (s) => (s === 'plant-1' ? otChain : undefined),
+  };
   return { clock, itDb, it, itKey, otDb, ot, otKey, itChain, otChain, sites, recording };
 }
 
-export function fileArtifact(sessionId: string, kind: SessionArtifact['kind'], name: string, path: string): SessionArtifact {
+export function fileArtifact(
+  sessionId: string,
+  kind: SessionArtifact['kind'],
+  name: string,
+  path: string,
+): SessionArtifact {
   return { sessionId, kind, name, open: () => createReadStream(path) };
 }
 
 export async function readBundleFiles(path: string): Promise<{ name: string; data: Buffer }[]> {
   const ex = extract();
-  Readable.from([readFileSync(path)]).pipe(createGunzip()).pipe(ex);
+  Readable.from([readFileSync(path)])
+    .pipe(createGunzip())
+    .pipe(ex);
   const out: { name: string; data: Buffer }[] = [];
   for await (const entry of ex) {
     const parts: Buffer[] = [];
@@ -80,7 +143,10 @@ export async function readBundleFiles(path: string): Promise<{ name: string; dat
   return out;
 }
 
-export async function writeBundleFiles(path: string, files: readonly { name: string; data: Buffer }[]): Promise<void> {
+export async function writeBundleFiles(
+  path: string,
+  files: readonly { name: string; data: Buffer }[],
+): Promise<void> {
   const p = pack();
   for (const f of files) p.entry({ name: f.name, size: f.data.length }, f.data);
   p.finalize();
@@ -90,12 +156,21 @@ export async function writeBundleFiles(path: string, files: readonly { name: str
 }
 
 /** Rewrites a bundle: `edit` changes the files; with `resignWith`, the manifest's hashes are updated and it is re-signed with that key (named as signer). */
-export async function tamper(src: string, dir: string, name: string, edit: (files: { name: string; data: Buffer }[]) => void, resignWith?: SigningKeyPair): Promise<string> {
+export async function tamper(
+  src: string,
+  dir: string,
+  name: string,
+  edit: (files: { name: string; data: Buffer }[]) => void,
+  resignWith?: SigningKeyPair,
+): Promise<string> {
   const files = await readBundleFiles(src);
   edit(files);
   if (resignWith !== undefined) {
     const mIdx = files.findIndex((f) => f.name === 'manifest.json');
-    const m = JSON.parse(files[mIdx]?.data.toString('utf8') ?? '{}') as { signer: { publicKey: string }; files: { path: string; sha256: string; bytes: number }[] };
+    const m = JSON.parse(files[mIdx]?.data.toString('utf8') ?? '{}') as {
+      signer: { publicKey: string };
+      files: { path: string; sha256: string; bytes: number }[];
+    };
     for (const entry of m.files) {
       const f = files.find((x) => x.name === entry.path);
       if (f !== undefined) {
@@ -107,7 +182,10 @@ export async function tamper(src: string, dir: string, name: string, edit: (file
     const bytes = Buffer.from(canonicalJson(m));
     files[mIdx] = { name: 'manifest.json', data: bytes };
     const sIdx = files.findIndex((f) => f.name === 'manifest.sig');
-    files[sIdx] = { name: 'manifest.sig', data: Buffer.from(`${toBase64Url(signDetached(bytes, resignWith.secretKey))}\n`) };
+    files[sIdx] = {
+      name: 'manifest.sig',
+      data: Buffer.from(`${toBase64Url(signDetached(bytes, resignWith.secretKey))}\n`),
+    };
   }
   const out = join(dir, `${name}.tar.gz`);
   await writeBundleFiles(out, files);

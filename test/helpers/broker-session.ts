@@ -38,7 +38,18 @@ export function makeBrokerSession(options: {
 }): TestBrokerSession {
   const now = options.clock.now();
   counter++;
-  const ticket = testTicket({ sessionId: `ses_test${counter}`, grantId: `grt_test${counter}`, asset: options.assetName, protocol: 'ssh', profile: options.profileName, channel: 'ssh-session', ...options.ticket }, now);
+  const ticket = testTicket(
+    {
+      sessionId: `ses_test${counter}`,
+      grantId: `grt_test${counter}`,
+      asset: options.assetName,
+      protocol: 'ssh',
+      profile: options.profileName,
+      channel: 'ssh-session',
+      ...options.ticket,
+    },
+    now,
+  );
   const abort = new AbortController();
   const first = options.audit.head().seq + 1;
   const session: BrokerSession = {
@@ -50,7 +61,12 @@ export function makeBrokerSession(options: {
     clock: options.clock,
     signal: abort.signal,
     audit(e) {
-      options.audit.append({ ...e, actor: e.actor ?? ticket.user.name, site: ticket.site, details: { ...e.details, sessionId: ticket.sessionId, grantId: ticket.grantId } });
+      options.audit.append({
+        ...e,
+        actor: e.actor ?? ticket.user.name,
+        site: ticket.site,
+        details: { ...e.details, sessionId: ticket.sessionId, grantId: ticket.grantId },
+      });
     },
   };
   return {
@@ -60,7 +76,12 @@ export function makeBrokerSession(options: {
       const out: AuditEvent[] = [];
       for (let seq = first; seq <= options.audit.head().seq; seq++) {
         const e = options.audit.get(seq);
-        if (e !== undefined && e.details['sessionId'] === ticket.sessionId && (action === undefined || e.action === action)) out.push(e);
+        if (
+          e !== undefined &&
+          e.details['sessionId'] === ticket.sessionId &&
+          (action === undefined || e.action === action)
+        )
+          out.push(e);
       }
       return out;
     },

@@ -7,16 +7,33 @@ import type { TestContext } from 'node:test';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { generateSync } from 'otplib';
 
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 export async function launchChromium(t: Pick<TestContext, 'after'>): Promise<Browser> {
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS, timeout: 60_000 });
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: CHROMIUM_ARGS,
+    timeout: 60_000,
+  });
   t.after(() => browser.close());
   return browser;
 }
 
 /** A fresh browser context (own cookies) with one page, logged in as `name`; console errors collected. */
-export async function loggedInPage(browser: Browser, base: string, name: string, user: { password: string; totpSecret: string | null }): Promise<{ page: Page; consoleErrors: string[] }> {
+export async function loggedInPage(
+  browser: Browser,
+  base: string,
+  name: string,
+  user: { password: string; totpSecret: string | null },
+): Promise<{ page: Page; consoleErrors: string[] }> {
   const ctx = await browser.newContext({ ignoreHTTPSErrors: true });
   const page = await ctx.newPage();
   page.setDefaultTimeout(20_000);
@@ -29,15 +46,32 @@ export async function loggedInPage(browser: Browser, base: string, name: string,
   await page.fill('#name', name);
   await page.fill('#password', user.password);
   await Promise.all([page.waitForURL(`${base}/login/mfa`), page.click('button[type=submit]')]);
-  await page.fill('#code', generateSync({ secret: user.totpSecret ?? '', epoch: Math.floor(Date.now() / 1000) }));
-  await Promise.all([page.waitForURL(`${base}/`), page.click('form[action="/login/mfa"] button[type=submit]')]);
+  await page.fill(
+    '#code',
+    generateSync({ secret: user.totpSecret ?? '', epoch: Math.floor(Date.now() / 1000) }),
+  );
+  await Promise.all([
+    page.waitForURL(`${base}/`),
+    page.click('form[action="/login/mfa"] button[type=submit]'),
+  ]);
   return { page, consoleErrors };
 }
 
 /** The text of the page's xterm.js buffer (the portal's terminal script exposes it as `airlockTerminal`). */
 export function terminalText(page: Page): Promise<string> {
   return page.evaluate(() => {
-    const term = (globalThis as unknown as { airlockTerminal?: { buffer: { active: { length: number; getLine(i: number): { translateToString(trim: boolean): string } | undefined } } } }).airlockTerminal;
+    const term = (
+      globalThis as unknown as {
+        airlockTerminal?: {
+          buffer: {
+            active: {
+              length: number;
+              getLine(i: number): { translateToString(trim: boolean): string } | undefined;
+            };
+          };
+        };
+      }
+    ).airlockTerminal;
     if (term === undefined) return '';
     const b = term.buffer.active;
     const lines: string[] = [];
@@ -47,12 +81,18 @@ export function terminalText(page: Page): Promise<string> {
 }
 
 /** Waits until the terminal on the page shows text matching `pattern`; returns the whole text. */
-export async function waitForTerminal(page: Page, pattern: RegExp, what: string, deadlineMs = 20_000): Promise<string> {
+export async function waitForTerminal(
+  page: Page,
+  pattern: RegExp,
+  what: string,
+  deadlineMs = 20_000,
+): Promise<string> {
   const until = Date.now() + deadlineMs;
   for (;;) {
     const text = await terminalText(page);
     if (pattern.test(text)) return text;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}; the terminal shows:\n${text}`);
+    if (Date.now() > until)
+      throw new Error(`timed out waiting for ${what}; the terminal shows:\n${text}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }

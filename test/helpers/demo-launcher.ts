@@ -15,7 +15,12 @@ export const DEMO = join(distRoot, 'image', 'demo', 'demo.js');
 
 export interface DemoCredentials {
   readonly site: string;
-  readonly users: readonly { name: string; password: string; totpSecret: string; recoveryCodes: readonly string[] }[];
+  readonly users: readonly {
+    name: string;
+    password: string;
+    totpSecret: string;
+    recoveryCodes: readonly string[];
+  }[];
 }
 
 export interface DemoRun {
@@ -41,12 +46,20 @@ export function portOpen(port: number): Promise<boolean> {
 }
 
 /** Starts the launcher with `--state-dir` and `--port-offset` and waits until it says it is running. */
-export async function startDemo(t: Pick<TestContext, 'after'>, offsetBase: number, timeoutMs = 150_000): Promise<DemoRun> {
+export async function startDemo(
+  t: Pick<TestContext, 'after'>,
+  offsetBase: number,
+  timeoutMs = 150_000,
+): Promise<DemoRun> {
   const dir = makeTempDir(t, 'airlock-demo-');
   const offset = offsetBase + (process.pid % 5_000);
   // Its own process group, so a test that fails half-way also kills the gateways the launcher started
   // (killing the launcher alone would leave them holding the demo's ports).
-  const child = spawn(process.execPath, [DEMO, '--state-dir', dir, '--port-offset', String(offset)], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(
+    process.execPath,
+    [DEMO, '--state-dir', dir, '--port-offset', String(offset)],
+    { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+  );
   t.after(() => {
     try {
       if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
@@ -70,8 +83,14 @@ export async function startDemo(t: Pick<TestContext, 'after'>, offsetBase: numbe
       reject(new Error(`demo exited (${String(code)}):\n${out}`));
     });
   });
-  const fingerprint = /certificate SHA-256 ([0-9A-F:]{95})/.exec(out)?.[1]?.replace(/:/g, '').toLowerCase();
-  if (fingerprint === undefined) throw new Error(`the demo printed no certificate fingerprint:\n${out}`);
-  const credentials = JSON.parse(readFileSync(join(dir, 'credentials.json'), 'utf8')) as DemoCredentials;
+  const fingerprint = /certificate SHA-256 ([0-9A-F:]{95})/
+    .exec(out)?.[1]
+    ?.replace(/:/g, '')
+    .toLowerCase();
+  if (fingerprint === undefined)
+    throw new Error(`the demo printed no certificate fingerprint:\n${out}`);
+  const credentials = JSON.parse(
+    readFileSync(join(dir, 'credentials.json'), 'utf8'),
+  ) as DemoCredentials;
   return { dir, offset, child, output: () => out, credentials, fingerprint };
 }

@@ -4,11 +4,30 @@ import type { SignedTicket } from '../../shared/src/model/session-ticket.js';
 import type { ReviewDecisionMessage } from '../../shared/src/link/control-messages.js';
 
 export type SiteCommandCall =
-  | { readonly command: 'setLockdown'; readonly site: string; readonly on: boolean; readonly reason: string }
-  | { readonly command: 'endGrantSessions'; readonly site: string; readonly grantId: string; readonly reason: string }
-  | { readonly command: 'endSession'; readonly site: string; readonly sessionId: string; readonly reason: string }
+  | {
+      readonly command: 'setLockdown';
+      readonly site: string;
+      readonly on: boolean;
+      readonly reason: string;
+    }
+  | {
+      readonly command: 'endGrantSessions';
+      readonly site: string;
+      readonly grantId: string;
+      readonly reason: string;
+    }
+  | {
+      readonly command: 'endSession';
+      readonly site: string;
+      readonly sessionId: string;
+      readonly reason: string;
+    }
   | { readonly command: 'openSession'; readonly site: string; readonly ticket: SignedTicket }
-  | { readonly command: 'sendReviewDecision'; readonly site: string; readonly decision: ReviewDecisionMessage };
+  | {
+      readonly command: 'sendReviewDecision';
+      readonly site: string;
+      readonly decision: ReviewDecisionMessage;
+    };
 
 export class RecordingSiteCommands implements SiteCommands {
   readonly calls: SiteCommandCall[] = [];
@@ -44,6 +63,8 @@ export class RecordingSiteCommands implements SiteCommands {
   }
 
   of<C extends SiteCommandCall['command']>(command: C): Extract<SiteCommandCall, { command: C }>[] {
-    return this.calls.filter((c): c is Extract<SiteCommandCall, { command: C }> => c.command === command);
+    return this.calls.filter(
+      (c): c is Extract<SiteCommandCall, { command: C }> => c.command === command,
+    );
   }
 }

@@ -9,7 +9,11 @@ export interface HttpResult {
   json<T = unknown>(): T;
 }
 
-export function pinnedRequest(url: string, fingerprintHex: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<HttpResult> {
+export function pinnedRequest(
+  url: string,
+  fingerprintHex: string,
+  init: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
     const req = request(
       url,
@@ -22,7 +26,9 @@ export function pinnedRequest(url: string, fingerprintHex: string, init: { metho
         rejectUnauthorized: false,
         checkServerIdentity: (_host: string, cert: PeerCertificate) => {
           const got = cert.fingerprint256.replace(/:/g, '').toLowerCase();
-          return got === fingerprintHex ? undefined : new Error(`certificate fingerprint ${got} is not the pinned ${fingerprintHex}`);
+          return got === fingerprintHex
+            ? undefined
+            : new Error(`certificate fingerprint ${got} is not the pinned ${fingerprintHex}`);
         },
       },
       (res) => {
@@ -36,7 +42,14 @@ export function pinnedRequest(url: string, fingerprintHex: string, init: { metho
         let body = '';
         res.setEncoding('utf8');
         res.on('data', (d: string) => (body += d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body, json: <T>() => JSON.parse(body) as T }));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body,
+            json: <T>() => JSON.parse(body) as T,
+          }),
+        );
         res.on('error', reject);
       },
     );

@@ -41,15 +41,33 @@ export interface Harness {
   readonly sites: RecordingSiteCommands;
   site(id: string, timezone?: string): void;
   catalogue(site: string, assets: readonly CatalogueAsset[]): void;
-  user(name: string, roles: readonly (RoleAssignment | string)[], extra?: { company?: string; contractEnd?: string; canBreakGlass?: boolean }): HarnessUser;
+  user(
+    name: string,
+    roles: readonly (RoleAssignment | string)[],
+    extra?: { company?: string; contractEnd?: string; canBreakGlass?: boolean },
+  ): HarnessUser;
   code(u: HarnessUser, atMs?: number): string;
   /** Logs in through the API (advancing the clock one TOTP step first, so codes never collide). */
   login(u: HarnessUser, source?: string): Promise<string>;
-  call(method: string, path: string, options?: { token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string>; source?: string }): Promise<Answer>;
+  call(
+    method: string,
+    path: string,
+    options?: {
+      token?: string;
+      body?: unknown;
+      rawBody?: string;
+      headers?: Record<string, string>;
+      source?: string;
+    },
+  ): Promise<Answer>;
   auditActions(): string[];
 }
 
-export const asset = (name: string, protocol: CatalogueAsset['protocol'], profiles: readonly string[]): CatalogueAsset => ({
+export const asset = (
+  name: string,
+  protocol: CatalogueAsset['protocol'],
+  profiles: readonly string[],
+): CatalogueAsset => ({
   name,
   protocol,
   description: `${name} test asset`,
@@ -64,15 +82,27 @@ export function roleOf(text: RoleAssignment | string): RoleAssignment {
   return site === undefined ? { role } : { role, site };
 }
 
-export async function startHarness(t: Pick<TestContext, 'after'>, configOverrides: Record<string, unknown> = {}): Promise<Harness> {
+export async function startHarness(
+  t: Pick<TestContext, 'after'>,
+  configOverrides: Record<string, unknown> = {},
+): Promise<Harness> {
   const dir = makeTempDir(t);
   const cfg = loadItConfig({ env: { AIRLOCK_IT_DATA_DIR: dir } });
   if (!cfg.ok) throw new Error(JSON.stringify(cfg.error));
   // Tests never take the fixed SSH port (a demo or another test may hold 2222): any free port.
-  const config = { ...cfg.value, ssh: { ...cfg.value.ssh, port: 0 }, ...configOverrides } as typeof cfg.value;
+  const config = {
+    ...cfg.value,
+    ssh: { ...cfg.value.ssh, port: 0 },
+    ...configOverrides,
+  } as typeof cfg.value;
   const clock = new FakeClock(HARNESS_START);
   const sites = new RecordingSiteCommands();
-  const gw = await createItGateway(config, { clock, ids: sequentialIds(), log: silentLogger, siteCommands: sites });
+  const gw = await createItGateway(config, {
+    clock,
+    ids: sequentialIds(),
+    log: silentLogger,
+    siteCommands: sites,
+  });
   t.after(() => gw.stop());
   gw.services.access.grants.start();
   const app = gw.httpApp();
@@ -83,17 +113,31 @@ export async function startHarness(t: Pick<TestContext, 'after'>, configOverride
     app,
     clock,
     sites,
-    site: (id, timezone = 'Europe/Berlin') => void s.userAdmin.createSite({ id, timezone }, 'cli:test'),
+    site: (id, timezone = 'Europe/Berlin') =>
+      void s.userAdmin.createSite({ id, timezone }, 'cli:test'),
     catalogue: (site, assets) => s.catalogue.replace(site, assets, clock.now()),
     user(name, roles, extra = {}) {
-      const created = s.userAdmin.createUser({ name, roles: roles.map(roleOf), ...extra }, 'cli:test');
-      return { user: created.user, password: created.password, totpSecret: created.totpSecret ?? '', recoveryCodes: created.recoveryCodes };
+      const created = s.userAdmin.createUser(
+        { name, roles: roles.map(roleOf), ...extra },
+        'cli:test',
+      );
+      return {
+        user: created.user,
+        password: created.password,
+        totpSecret: created.totpSecret ?? '',
+        recoveryCodes: created.recoveryCodes,
+      };
     },
-    code: (u, atMs = clock.now()) => generateSync({ secret: u.totpSecret, epoch: Math.floor(atMs / 1000) }),
+    code: (u, atMs = clock.now()) =>
+      generateSync({ secret: u.totpSecret, epoch: Math.floor(atMs / 1000) }),
     async login(u, source = '10.0.0.1') {
       clock.advance(30_000);
-      const r = await h.call('POST', '/api/v1/auth/login', { body: { name: u.user.name, password: u.password, code: h.code(u) }, source });
-      if (r.status !== 200) throw new Error(`login of ${u.user.name} failed: ${r.status} ${r.text}`);
+      const r = await h.call('POST', '/api/v1/auth/login', {
+        body: { name: u.user.name, password: u.password, code: h.code(u) },
+        source,
+      });
+      if (r.status !== 200)
+        throw new Error(`login of ${u.user.name} failed: ${r.status} ${r.text}`);
       return r.json.token as string;
     },
     async call(method, path, options = {}) {
@@ -104,7 +148,11 @@ export async function startHarness(t: Pick<TestContext, 'after'>, configOverride
         body = JSON.stringify(options.body);
         headers['content-type'] ??= 'application/json';
       }
-      const res = await app.request(`https://airlock.test${path}`, { method, headers, ...(body === undefined ? {} : { body }) }, { incoming: { socket: { remoteAddress: options.source ?? '10.0.0.1' } } });
+      const res = await app.request(
+        `https://airlock.test${path}`,
+        { method, headers, ...(body === undefined ? {} : { body }) },
+        { incoming: { socket: { remoteAddress: options.source ?? '10.0.0.1' } } },
+      );
       const text = await res.text();
       let json: unknown;
       try {

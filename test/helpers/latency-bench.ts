@@ -40,12 +40,16 @@ export type Sampler = (i: number) => Promise<number>;
  * one path before moving to the next (`block: 1` is strictly one for one). Returns one sample
  * array per path, in the order given.
  */
-export async function interleave(paths: readonly Sampler[], o: { readonly warmup: number; readonly count: number; readonly block: number }): Promise<number[][]> {
+export async function interleave(
+  paths: readonly Sampler[],
+  o: { readonly warmup: number; readonly count: number; readonly block: number },
+): Promise<number[][]> {
   for (let i = 0; i < o.warmup; i++) for (const p of paths) await p(i);
   const out = paths.map(() => [] as number[]);
   for (let done = 0; done < o.count; done += o.block) {
     const n = Math.min(o.block, o.count - done);
-    for (const [k, p] of paths.entries()) for (let i = 0; i < n; i++) out[k]?.push(await p(done + i));
+    for (const [k, p] of paths.entries())
+      for (let i = 0; i < n; i++) out[k]?.push(await p(done + i));
   }
   return out;
 }
@@ -53,7 +57,11 @@ export async function interleave(paths: readonly Sampler[], o: { readonly warmup
 const ms = (x: number): string => `${x.toFixed(3)} ms`;
 
 /** `label  median …  p99 …`, and with a baseline what this path adds to it (ms and ratio). */
-export function latencyRow(label: string, xs: readonly number[], baseline?: readonly number[]): string {
+export function latencyRow(
+  label: string,
+  xs: readonly number[],
+  baseline?: readonly number[],
+): string {
   const med = quantile(xs, 0.5);
   const p99 = quantile(xs, 0.99);
   const head = `  ${label.padEnd(24)} median ${ms(med)}  p99 ${ms(p99)}`;

@@ -11,9 +11,17 @@ import { systemClock, type Clock } from '../../shared/src/clock.js';
 import { randomIds } from '../../shared/src/ids.js';
 import { silentLogger, type Logger } from '../../shared/src/log.js';
 import { toBase64Url } from '../../shared/src/crypto/encoding.js';
-import { signTicket, type SessionTicket, type SignedTicket } from '../../shared/src/model/session-ticket.js';
+import {
+  signTicket,
+  type SessionTicket,
+  type SignedTicket,
+} from '../../shared/src/model/session-ticket.js';
 import { itConfigSchema, type ItConfig } from '../../gateway-it/src/config/it-config.js';
-import { createItGateway, type ItGateway, type RunningItGateway } from '../../gateway-it/src/app.js';
+import {
+  createItGateway,
+  type ItGateway,
+  type RunningItGateway,
+} from '../../gateway-it/src/app.js';
 import { otConfigSchema, type OtConfig } from '../../gateway-ot/src/config/ot-config.js';
 import { createOtGateway, type OtGateway, type OtDeps } from '../../gateway-ot/src/app.js';
 import { enrollGateway } from '../../gateway-ot/src/link/enroll-gateway.js';
@@ -27,8 +35,21 @@ export const SITE = 'plant-1';
 export const TEST_POLICY = {
   limits: { maxSessionMinutes: 60, maxConcurrentSessions: 4 },
   assets: {
-    'plc-1': { protocol: 'modbus', address: '127.0.0.1', port: 15020, description: 'line 1 PLC', profiles: { 'read-only': { unitIds: [1] }, maintenance: { unitIds: [1, 2] } } },
-    'hmi-1': { protocol: 'ssh', address: '127.0.0.1', port: 12022, hostKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExample', username: 'svc', profiles: { maintenance: { mode: 'interactive' } } },
+    'plc-1': {
+      protocol: 'modbus',
+      address: '127.0.0.1',
+      port: 15020,
+      description: 'line 1 PLC',
+      profiles: { 'read-only': { unitIds: [1] }, maintenance: { unitIds: [1, 2] } },
+    },
+    'hmi-1': {
+      protocol: 'ssh',
+      address: '127.0.0.1',
+      port: 12022,
+      hostKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExample',
+      username: 'svc',
+      profiles: { maintenance: { mode: 'interactive' } },
+    },
   },
 };
 
@@ -53,19 +74,34 @@ export interface StartItOptions {
   readonly notifications?: ItConfig['notifications'];
 }
 
-export async function startIt(t: Pick<TestContext, 'after'>, o: StartItOptions = {}): Promise<ItFixture> {
+export async function startIt(
+  t: Pick<TestContext, 'after'>,
+  o: StartItOptions = {},
+): Promise<ItFixture> {
   const dir = o.dir ?? makeTempDir(t, 'airlock-it-');
   const config = itConfigSchema.parse({
     dataDir: join(dir, 'data'),
     http: { host: '127.0.0.1', port: o.port ?? 0 },
     ssh: { port: 0, ...o.ssh },
     audit: { checkpointEvery: 64, checkpointIntervalSeconds: 0 },
-    link: { heartbeatSeconds: 0.25, offlineAfterSeconds: 1, openTimeoutSeconds: 10, commandTimeoutSeconds: 5, handshakeTimeoutSeconds: 5, ...o.link },
+    link: {
+      heartbeatSeconds: 0.25,
+      offlineAfterSeconds: 1,
+      openTimeoutSeconds: 10,
+      commandTimeoutSeconds: 5,
+      handshakeTimeoutSeconds: 5,
+      ...o.link,
+    },
     ...(o.notifications === undefined ? {} : { notifications: o.notifications }),
   });
-  const gw = await createItGateway(config, { clock: o.clock ?? systemClock, ids: randomIds, log: o.log ?? silentLogger });
+  const gw = await createItGateway(config, {
+    clock: o.clock ?? systemClock,
+    ids: randomIds,
+    log: o.log ?? silentLogger,
+  });
   const site = o.site ?? SITE;
-  if (site !== false && gw.services.sites.get(site) === undefined) gw.services.userAdmin.createSite({ id: site, timezone: 'Europe/Berlin' }, 'test');
+  if (site !== false && gw.services.sites.get(site) === undefined)
+    gw.services.userAdmin.createSite({ id: site, timezone: 'Europe/Berlin' }, 'test');
   const running = await gw.start();
   let stopped = false;
   const stop = async (): Promise<void> => {
@@ -84,7 +120,9 @@ export interface OtFixture {
   stop(): Promise<void>;
 }
 
-export interface StartOtOptions extends Partial<Pick<OtDeps, 'brokers' | 'clock' | 'log' | 'recordingOutbox'>> {
+export interface StartOtOptions extends Partial<
+  Pick<OtDeps, 'brokers' | 'clock' | 'log' | 'recordingOutbox'>
+> {
   readonly dir?: string;
   readonly policy?: unknown;
   readonly link?: Partial<OtConfig['link']>;
@@ -95,7 +133,10 @@ export interface StartOtOptions extends Partial<Pick<OtDeps, 'brokers' | 'clock'
   readonly start?: boolean;
 }
 
-export async function startOt(t: Pick<TestContext, 'after'>, o: StartOtOptions = {}): Promise<OtFixture> {
+export async function startOt(
+  t: Pick<TestContext, 'after'>,
+  o: StartOtOptions = {},
+): Promise<OtFixture> {
   const dir = o.dir ?? makeTempDir(t, 'airlock-ot-');
   writeFileSync(join(dir, 'policy.json'), JSON.stringify(o.policy ?? TEST_POLICY));
   const config = otConfigSchema.parse({
@@ -103,9 +144,21 @@ export async function startOt(t: Pick<TestContext, 'after'>, o: StartOtOptions =
     dataDir: join(dir, 'data'),
     policyFile: join(dir, 'policy.json'),
     audit: { checkpointEvery: 64, checkpointIntervalSeconds: 0 },
-    link: { reconnectMinSeconds: 0.05, reconnectMaxSeconds: 0.5, connectTimeoutSeconds: 5, enrollmentPollSeconds: 0.1, ...o.link },
+    link: {
+      reconnectMinSeconds: 0.05,
+      reconnectMaxSeconds: 0.5,
+      connectTimeoutSeconds: 5,
+      enrollmentPollSeconds: 0.1,
+      ...o.link,
+    },
   });
-  const gw = await createOtGateway(config, { clock: o.clock ?? systemClock, ids: randomIds, log: o.log ?? silentLogger, ...(o.brokers === undefined ? {} : { brokers: o.brokers }), ...(o.recordingOutbox === undefined ? {} : { recordingOutbox: o.recordingOutbox }) });
+  const gw = await createOtGateway(config, {
+    clock: o.clock ?? systemClock,
+    ids: randomIds,
+    log: o.log ?? silentLogger,
+    ...(o.brokers === undefined ? {} : { brokers: o.brokers }),
+    ...(o.recordingOutbox === undefined ? {} : { recordingOutbox: o.recordingOutbox }),
+  });
   if (o.enrollWith !== undefined) await enrollOt(gw, o.enrollWith, o.itUrl);
   let stopped = false;
   const stop = async (): Promise<void> => {
@@ -119,18 +172,46 @@ export async function startOt(t: Pick<TestContext, 'after'>, o: StartOtOptions =
 }
 
 /** Issues a token on the IT side and enrolls the OT gateway with it over HTTPS. */
-export async function enrollOt(ot: OtGateway, it: ItFixture, itUrl?: string): Promise<EnrollmentRecord> {
+export async function enrollOt(
+  ot: OtGateway,
+  it: ItFixture,
+  itUrl?: string,
+): Promise<EnrollmentRecord> {
   const issued = it.gw.services.enrollment.issueToken(SITE, 'test-admin');
   const s = ot.services;
   return enrollGateway(
-    { db: s.db, audit: s.audit, state: s.state, clock: systemClock, identity: s.identity, site: s.config.site, timeoutMs: 5_000 },
+    {
+      db: s.db,
+      audit: s.audit,
+      state: s.state,
+      clock: systemClock,
+      identity: s.identity,
+      site: s.config.site,
+      timeoutMs: 5_000,
+    },
     { itUrl: itUrl ?? it.running.url, token: issued.token, fingerprint: issued.itFingerprint },
   );
 }
 
 /** A session ticket signed with the IT gateway's grant key (the access workflow will issue these). */
-export function makeTicket(it: ItFixture, now: number, overrides: Partial<SessionTicket> = {}): SignedTicket {
-  const ticket = testTicket({ sessionId: `ses_${toBase64Url(randomBytes(9))}`, site: SITE, asset: 'plc-1', protocol: 'modbus', profile: 'read-only', channel: 'tcp-forward', nonce: toBase64Url(randomBytes(16)), ...overrides }, now);
+export function makeTicket(
+  it: ItFixture,
+  now: number,
+  overrides: Partial<SessionTicket> = {},
+): SignedTicket {
+  const ticket = testTicket(
+    {
+      sessionId: `ses_${toBase64Url(randomBytes(9))}`,
+      site: SITE,
+      asset: 'plc-1',
+      protocol: 'modbus',
+      profile: 'read-only',
+      channel: 'tcp-forward',
+      nonce: toBase64Url(randomBytes(16)),
+      ...overrides,
+    },
+    now,
+  );
   return signTicket(ticket, it.gw.services.grantKey.secretKey);
 }
 
@@ -147,6 +228,12 @@ export async function waitForFreshLink(it: ItFixture, since: number): Promise<vo
 }
 
 /** Audit actions recorded so far by a gateway's own log. */
-export function auditActions(gw: ItGateway | OtGateway): { action: string; outcome: string; details: Readonly<Record<string, unknown>> }[] {
-  return [...gw.services.audit.iterate()].map((e) => ({ action: e.action, outcome: e.outcome, details: e.details }));
+export function auditActions(
+  gw: ItGateway | OtGateway,
+): { action: string; outcome: string; details: Readonly<Record<string, unknown>> }[] {
+  return [...gw.services.audit.iterate()].map((e) => ({
+    action: e.action,
+    outcome: e.outcome,
+    details: e.details,
+  }));
 }

@@ -8,13 +8,22 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { MessageSecurityMode, OPCUACertificateManager, OPCUAClient, SecurityPolicy } from 'node-opcua';
+import {
+  MessageSecurityMode,
+  OPCUACertificateManager,
+  OPCUAClient,
+  SecurityPolicy,
+} from 'node-opcua';
 import { systemClock } from '../../shared/src/clock.js';
 import { silentLogger } from '../../shared/src/log.js';
 import type { SessionTicket } from '../../shared/src/model/session-ticket.js';
 import { testTicket } from './test-ticket.js';
 import type { AssetPolicy } from '../../gateway-ot/src/policy/local-policy.js';
-import type { BrokerAuditInput, ProtocolBroker, SessionEnd } from '../../gateway-ot/src/sessions/protocol-broker.js';
+import type {
+  BrokerAuditInput,
+  ProtocolBroker,
+  SessionEnd,
+} from '../../gateway-ot/src/sessions/protocol-broker.js';
 import { initCrypto } from '../../shared/src/crypto/sodium.js';
 import { generateAeadKey } from '../../shared/src/crypto/aead.js';
 import { openOtDatabase } from '../../gateway-ot/src/store/ot-database.js';
@@ -52,8 +61,22 @@ export interface ForwarderOptions {
   readonly events?: RecordedEvent[];
 }
 
-export function ticketFor(user: string, assetName: string, profile: string, sessionId: string): SessionTicket {
-  return testTicket({ sessionId, grantId: 'grant-1', user: { id: `u-${user}`, name: user }, asset: assetName, protocol: 'opcua', profile, channel: 'tcp-forward', approvers: ['owner'] });
+export function ticketFor(
+  user: string,
+  assetName: string,
+  profile: string,
+  sessionId: string,
+): SessionTicket {
+  return testTicket({
+    sessionId,
+    grantId: 'grant-1',
+    user: { id: `u-${user}`, name: user },
+    asset: assetName,
+    protocol: 'opcua',
+    profile,
+    channel: 'tcp-forward',
+    approvers: ['owner'],
+  });
 }
 
 export async function startForwarder(o: ForwarderOptions): Promise<Forwarder> {
@@ -71,7 +94,8 @@ export async function startForwarder(o: ForwarderOptions): Promise<Forwarder> {
         assetName: o.assetName,
         asset: o.asset,
         profileName: o.profileName,
-        audit: (e) => void events.push({ ...e, actor: e.actor ?? o.user, sessionId, grantId: ticket.grantId }),
+        audit: (e) =>
+          void events.push({ ...e, actor: e.actor ?? o.user, sessionId, grantId: ticket.grantId }),
         log: silentLogger,
         clock: systemClock,
         signal: controller.signal,
@@ -105,19 +129,29 @@ export function createTestClient(pkiDir: string, mode = MessageSecurityMode.None
     applicationName: 'operator-tool',
     endpointMustExist: false,
     securityMode: mode,
-    securityPolicy: mode === MessageSecurityMode.None ? SecurityPolicy.None : SecurityPolicy.Basic256Sha256,
-    clientCertificateManager: new OPCUACertificateManager({ rootFolder: pkiDir, automaticallyAcceptUnknownCertificate: true, disableFileWatchers: true }),
+    securityPolicy:
+      mode === MessageSecurityMode.None ? SecurityPolicy.None : SecurityPolicy.Basic256Sha256,
+    clientCertificateManager: new OPCUACertificateManager({
+      rootFolder: pkiDir,
+      automaticallyAcceptUnknownCertificate: true,
+      disableFileWatchers: true,
+    }),
     connectionStrategy: { maxRetry: 0, initialDelay: 100, maxDelay: 200 },
   });
 }
 
 /** What onboarding records: the SHA-256 of the certificate the server's endpoints carry. */
-export async function fetchServerCertificateSha256(endpointUrl: string, pkiDir: string): Promise<string> {
+export async function fetchServerCertificateSha256(
+  endpointUrl: string,
+  pkiDir: string,
+): Promise<string> {
   const client = createTestClient(join(pkiDir, 'onboarding'));
   try {
     await client.connect(endpointUrl);
     const endpoints = await client.getEndpoints();
-    const der = endpoints.find((e) => e.serverCertificate !== null && e.serverCertificate.length > 0)?.serverCertificate;
+    const der = endpoints.find(
+      (e) => e.serverCertificate !== null && e.serverCertificate.length > 0,
+    )?.serverCertificate;
     if (der === undefined || der === null) throw new Error('the server presents no certificate');
     return createHash('sha256').update(der).digest('hex');
   } finally {
@@ -129,12 +163,27 @@ export async function fetchServerCertificateSha256(endpointUrl: string, pkiDir: 
  * A real OT vault (in-memory database, fresh master key) holding the given plant passwords, for a
  * broker run without a gateway; `close()` stops its audit log (a checkpoint timer) and the database.
  */
-export async function openTestVault(passwords: readonly { asset: string; account: string; password: string }[]): Promise<{ vault: Vault; close(): void }> {
+export async function openTestVault(
+  passwords: readonly { asset: string; account: string; password: string }[],
+): Promise<{ vault: Vault; close(): void }> {
   await initCrypto();
   const db = openOtDatabase(':memory:');
   const audit = createTestAudit(db, systemClock);
-  const vault = openVault({ db, audit, clock: systemClock, site: 'plant-1', masterKey: generateAeadKey() });
-  for (const p of passwords) vault.set({ asset: p.asset, account: p.account, kind: 'password', secret: Buffer.from(p.password), actor: 'local:test' });
+  const vault = openVault({
+    db,
+    audit,
+    clock: systemClock,
+    site: 'plant-1',
+    masterKey: generateAeadKey(),
+  });
+  for (const p of passwords)
+    vault.set({
+      asset: p.asset,
+      account: p.account,
+      kind: 'password',
+      secret: Buffer.from(p.password),
+      actor: 'local:test',
+    });
   return {
     vault,
     close() {

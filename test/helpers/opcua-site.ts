@@ -22,7 +22,11 @@ export interface OpcuaSite {
 
 export async function startOpcuaSite(t: Pick<TestContext, 'after'>): Promise<OpcuaSite> {
   const dir = makeTempDir(t, 'airlock-opcua-site-');
-  const plant = await startOpcuaServer({ dataDir: join(dir, 'plant'), users: { 'gw-opc': 'plant-pw' }, updateIntervalMs: 0 });
+  const plant = await startOpcuaServer({
+    dataDir: join(dir, 'plant'),
+    users: { 'gw-opc': 'plant-pw' },
+    updateIntervalMs: 0,
+  });
   t.after(() => plant.close());
   const policy = {
     limits: { maxSessionMinutes: 60, maxConcurrentSessions: 4 },
@@ -49,7 +53,13 @@ export async function startOpcuaSite(t: Pick<TestContext, 'after'>): Promise<Opc
   const it = await startIt(t, { link: { heartbeatSeconds: 1, offlineAfterSeconds: 15 } });
   const ot = await startOt(t, { enrollWith: it, policy });
   // The plant password as an operator would store it (airlock-ot vault-set); the broker checks it out.
-  ot.gw.services.vault.set({ asset: 'opc-1', account: 'gw-opc', kind: 'password', secret: Buffer.from('plant-pw'), actor: 'local:root' });
+  ot.gw.services.vault.set({
+    asset: 'opc-1',
+    account: 'gw-opc',
+    kind: 'password',
+    secret: Buffer.from('plant-pw'),
+    actor: 'local:root',
+  });
   await waitFor('the site online', () => it.gw.services.links.get(SITE).state === 'online');
   return { dir, plant, it, ot };
 }

@@ -7,7 +7,10 @@
 import { Duplex } from 'node:stream';
 import { parseOtToItSsh, type OtToItSshMessage } from '../../shared/src/model/ssh-channel.js';
 import { formatProblems } from '../../shared/src/result.js';
-import type { ControlMessage, OperatorChannel } from '../../gateway-ot/src/sessions/protocol-broker.js';
+import type {
+  ControlMessage,
+  OperatorChannel,
+} from '../../gateway-ot/src/sessions/protocol-broker.js';
 
 export interface OperatorDriver {
   /** The broker's side. */
@@ -16,7 +19,10 @@ export interface OperatorDriver {
   readonly stream: Duplex;
   send(message: ControlMessage): void;
   readonly received: OtToItSshMessage[];
-  waitFor<T extends OtToItSshMessage['type']>(type: T, timeoutMs?: number): Promise<Extract<OtToItSshMessage, { type: T }>>;
+  waitFor<T extends OtToItSshMessage['type']>(
+    type: T,
+    timeoutMs?: number,
+  ): Promise<Extract<OtToItSshMessage, { type: T }>>;
   /** Everything the broker wrote to the stream, as text. */
   output(): string;
   /** stderr control messages, decoded and joined. */
@@ -38,7 +44,10 @@ function duplexPair(): [Duplex, Duplex] {
         cb();
       },
     });
-  sides.push(make(() => sides[1]), make(() => sides[0]));
+  sides.push(
+    make(() => sides[1]),
+    make(() => sides[0]),
+  );
   return [sides[0] as Duplex, sides[1] as Duplex];
 }
 
@@ -60,7 +69,11 @@ export function createOperatorDriver(): OperatorDriver {
       if (now !== undefined) return resolve(now);
       const timer = setTimeout(() => {
         waiters.delete(w);
-        reject(new Error(`timed out waiting for ${what}; output so far: ${JSON.stringify(out.slice(-500))}; messages: ${JSON.stringify(received)}`));
+        reject(
+          new Error(
+            `timed out waiting for ${what}; output so far: ${JSON.stringify(out.slice(-500))}; messages: ${JSON.stringify(received)}`,
+          ),
+        );
       }, timeoutMs);
       const w = (): void => {
         const v = check();
@@ -75,7 +88,8 @@ export function createOperatorDriver(): OperatorDriver {
     stream: brokerSide,
     sendControl(message) {
       const p = parseOtToItSsh(message);
-      if (!p.ok) throw new Error(`broker sent an invalid control message: ${formatProblems(p.error)}`);
+      if (!p.ok)
+        throw new Error(`broker sent an invalid control message: ${formatProblems(p.error)}`);
       received.push(p.value);
       wake();
     },
@@ -89,9 +103,23 @@ export function createOperatorDriver(): OperatorDriver {
     // After the bytes already written, as a link carrying both in one connection would deliver them.
     send: (m) => setImmediate(() => listeners.forEach((l) => l(m))),
     received,
-    waitFor: (type, timeoutMs = 30_000) => until(() => received.find((m) => m.type === type) as never, `control message ${type}`, timeoutMs),
+    waitFor: (type, timeoutMs = 30_000) =>
+      until(
+        () => received.find((m) => m.type === type) as never,
+        `control message ${type}`,
+        timeoutMs,
+      ),
     output: () => out,
-    stderr: () => received.map((m) => (m.type === 'ssh.stderr' ? Buffer.from(m.data, 'base64').toString('utf8') : '')).join(''),
-    waitForOutput: (needle, timeoutMs = 30_000) => until(() => ((typeof needle === 'string' ? out.includes(needle) : needle.test(out)) ? out : undefined), `output ${String(needle)}`, timeoutMs),
+    stderr: () =>
+      received
+        .map((m) => (m.type === 'ssh.stderr' ? Buffer.from(m.data, 'base64').toString('utf8') : ''))
+        .join(''),
+    waitForOutput: (needle, timeoutMs = 30_000) =>
+      until(
+        () =>
+          (typeof needle === 'string' ? out.includes(needle) : needle.test(out)) ? out : undefined,
+        `output ${String(needle)}`,
+        timeoutMs,
+      ),
   };
 }

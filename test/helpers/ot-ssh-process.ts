@@ -19,7 +19,14 @@ import { echoBroker } from './test-brokers.js';
 /** Stores `password` in the gateway's vault for the account of every SSH asset of its policy. */
 export function storeTargetPassword(gw: OtGateway, password: string): void {
   for (const [asset, a] of Object.entries(gw.services.policy.assets)) {
-    if (a.protocol === 'ssh') gw.services.vault.set({ asset, account: a.username, kind: 'password', secret: Buffer.from(password), actor: 'local:test' });
+    if (a.protocol === 'ssh')
+      gw.services.vault.set({
+        asset,
+        account: a.username,
+        kind: 'password',
+        secret: Buffer.from(password),
+        actor: 'local:test',
+      });
   }
 }
 
@@ -32,7 +39,12 @@ async function main(): Promise<void> {
   const config = otConfigSchema.parse(JSON.parse(readFileSync(configFile, 'utf8')));
   const password = readFileSync(passwordFile, 'utf8').trim();
   const log = createLogger({ name: 'airlock-ot', level: 'warn' });
-  const gw = await createOtGateway(config, { clock: systemClock, ids: randomIds, log, brokers: [echoBroker('modbus')] });
+  const gw = await createOtGateway(config, {
+    clock: systemClock,
+    ids: randomIds,
+    log,
+    brokers: [echoBroker('modbus')],
+  });
   storeTargetPassword(gw, password);
   await gw.start();
   process.stdout.write(`${JSON.stringify({ event: 'ready', pid: process.pid })}\n`);

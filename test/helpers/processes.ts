@@ -25,7 +25,10 @@ export interface Started {
   /** Resolves with the exit code once the process has exited. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
   /** Resolves when a stdout JSON line satisfies `predicate`. */
-  waitForEvent(predicate: (e: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
+  waitForEvent(
+    predicate: (e: Record<string, unknown>) => boolean,
+    timeoutMs?: number,
+  ): Promise<Record<string, unknown>>;
 }
 
 export interface RunResult {
@@ -35,8 +38,14 @@ export interface RunResult {
 }
 
 /** Runs a command to completion (for CLI subcommands). */
-export async function runNode(args: readonly string[], options: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
-  const child = spawn(process.execPath, ['--enable-source-maps', ...args], { env: { ...process.env, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+export async function runNode(
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {},
+): Promise<RunResult> {
+  const child = spawn(process.execPath, ['--enable-source-maps', ...args], {
+    env: { ...process.env, ...options.env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -49,13 +58,25 @@ export async function runNode(args: readonly string[], options: { env?: NodeJS.P
 }
 
 /** Starts a long-running node program and waits for its `{"event":"ready",...}` line. */
-export async function startNode(t: Pick<TestContext, 'after'>, args: readonly string[], options: { env?: NodeJS.ProcessEnv; readyTimeoutMs?: number } = {}): Promise<Started> {
-  const child = spawn(process.execPath, ['--enable-source-maps', ...args], { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export async function startNode(
+  t: Pick<TestContext, 'after'>,
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; readyTimeoutMs?: number } = {},
+): Promise<Started> {
+  const child = spawn(process.execPath, ['--enable-source-maps', ...args], {
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let lineBuf = '';
   const events: Record<string, unknown>[] = [];
-  const waiters = new Set<{ predicate: (e: Record<string, unknown>) => boolean; resolve: (e: Record<string, unknown>) => void }>();
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const waiters = new Set<{
+    predicate: (e: Record<string, unknown>) => boolean;
+    resolve: (e: Record<string, unknown>) => void;
+  }>();
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
   child.stdout.on('data', (d: Buffer) => {
     out += d.toString();
     lineBuf += d.toString();
@@ -79,20 +100,37 @@ export async function startNode(t: Pick<TestContext, 'after'>, args: readonly st
   });
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
 
-  const waitForEvent = (predicate: (e: Record<string, unknown>) => boolean, timeoutMs = 20_000): Promise<Record<string, unknown>> => {
+  const waitForEvent = (
+    predicate: (e: Record<string, unknown>) => boolean,
+    timeoutMs = 20_000,
+  ): Promise<Record<string, unknown>> => {
     const seen = events.find(predicate);
     if (seen !== undefined) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
-      const w = { predicate, resolve: (e: Record<string, unknown>) => { clearTimeout(timer); resolve(e); } };
+      const w = {
+        predicate,
+        resolve: (e: Record<string, unknown>) => {
+          clearTimeout(timer);
+          resolve(e);
+        },
+      };
       const timer = setTimeout(() => {
         waiters.delete(w);
-        reject(new Error(`timed out waiting for an event from ${args.join(' ')}; output so far:\n${out}`));
+        reject(
+          new Error(
+            `timed out waiting for an event from ${args.join(' ')}; output so far:\n${out}`,
+          ),
+        );
       }, timeoutMs);
       waiters.add(w);
       void exited.then((code) => {
         if (waiters.delete(w)) {
           clearTimeout(timer);
-          reject(new Error(`process exited (${String(code)}) before the expected event; output:\n${out}`));
+          reject(
+            new Error(
+              `process exited (${String(code)}) before the expected event; output:\n${out}`,
+            ),
+          );
         }
       });
     });

@@ -8,7 +8,11 @@ import { WebSocket } from 'ws';
 import { once } from 'node:events';
 import { toBase64Url } from '../../shared/src/crypto/encoding.js';
 import type { SigningKeyPair } from '../../shared/src/crypto/signing.js';
-import { CONTROL_PATH, LINK_PROTOCOL_VERSION, type Challenge } from '../../shared/src/link/control-messages.js';
+import {
+  CONTROL_PATH,
+  LINK_PROTOCOL_VERSION,
+  type Challenge,
+} from '../../shared/src/link/control-messages.js';
 import { signLinkProof } from '../../shared/src/link/link-proof.js';
 
 export interface RawPeer {
@@ -19,13 +23,23 @@ export interface RawPeer {
   /** Resolves with the close code and reason. */
   readonly closed: Promise<{ code: number; reason: string }>;
   /** A hello answering `nonce` (by default this connection's) signed with `signer` (default: identity). */
-  hello(options?: { nonce?: string; signer?: SigningKeyPair; site?: string }): Record<string, unknown>;
+  hello(options?: {
+    nonce?: string;
+    signer?: SigningKeyPair;
+    site?: string;
+  }): Record<string, unknown>;
   send(frame: unknown): void;
   /** Resolves with the next frame whose type is `type`. */
   next(type: string): Promise<Record<string, unknown>>;
 }
 
-export async function connectRawPeer(itUrl: string, itFingerprint: string, identity: SigningKeyPair, site: string, path = CONTROL_PATH): Promise<RawPeer> {
+export async function connectRawPeer(
+  itUrl: string,
+  itFingerprint: string,
+  identity: SigningKeyPair,
+  site: string,
+  path = CONTROL_PATH,
+): Promise<RawPeer> {
   const url = new URL(path, itUrl);
   url.protocol = 'wss:';
   const ws = new WebSocket(url, {
@@ -52,9 +66,17 @@ export async function connectRawPeer(itUrl: string, itFingerprint: string, ident
       }
     });
   });
-  const closed = once(ws, 'close').then(([code, reason]) => ({ code: code as number, reason: String(reason) }));
+  const closed = once(ws, 'close').then(([code, reason]) => ({
+    code: code as number,
+    reason: String(reason),
+  }));
   await once(ws, 'open');
-  const fp = (ws as unknown as { _socket: { getPeerCertificate(): { fingerprint256: string } } })._socket.getPeerCertificate().fingerprint256.replace(/:/g, '').toLowerCase();
+  const fp = (
+    ws as unknown as { _socket: { getPeerCertificate(): { fingerprint256: string } } }
+  )._socket
+    .getPeerCertificate()
+    .fingerprint256.replace(/:/g, '')
+    .toLowerCase();
   if (fp !== itFingerprint) throw new Error('raw peer: unexpected IT certificate');
   const c = await gotChallenge;
   const publicKey = toBase64Url(identity.publicKey);
@@ -64,8 +86,26 @@ export async function connectRawPeer(itUrl: string, itFingerprint: string, ident
     received,
     closed,
     hello(o = {}) {
-      const statement = { channel: 'control' as const, site: o.site ?? site, sessionId: null, itFingerprint, publicKey, nonce: o.nonce ?? c.nonce };
-      return { type: 'hello', v: LINK_PROTOCOL_VERSION, channel: 'control', site: statement.site, sessionId: null, publicKey, nonce: statement.nonce, signature: signLinkProof(statement, (o.signer ?? identity).secretKey), gatewayVersion: 'test', otTime: Date.now() };
+      const statement = {
+        channel: 'control' as const,
+        site: o.site ?? site,
+        sessionId: null,
+        itFingerprint,
+        publicKey,
+        nonce: o.nonce ?? c.nonce,
+      };
+      return {
+        type: 'hello',
+        v: LINK_PROTOCOL_VERSION,
+        channel: 'control',
+        site: statement.site,
+        sessionId: null,
+        publicKey,
+        nonce: statement.nonce,
+        signature: signLinkProof(statement, (o.signer ?? identity).secretKey),
+        gatewayVersion: 'test',
+        otTime: Date.now(),
+      };
     },
     send(frame) {
       ws.send(typeof frame === 'string' || Buffer.isBuffer(frame) ? frame : JSON.stringify(frame));

@@ -27,10 +27,16 @@ export interface Collector {
   restart(): Promise<void>;
 }
 
-export async function startCollector(t: Pick<TestContext, 'after'>, dir: string): Promise<Collector> {
+export async function startCollector(
+  t: Pick<TestContext, 'after'>,
+  dir: string,
+): Promise<Collector> {
   const work = join(dir, 'work');
   mkdirSync(work, { recursive: true });
-  const id = await createSelfSignedIdentity({ hostnames: ['127.0.0.1', 'localhost'], commonName: 'test-collector' });
+  const id = await createSelfSignedIdentity({
+    hostnames: ['127.0.0.1', 'localhost'],
+    commonName: 'test-collector',
+  });
   const cert = join(dir, 'collector.crt');
   const key = join(dir, 'collector.key');
   writeFileSync(cert, id.certPem);
@@ -54,19 +60,35 @@ input(type="imtcp" address="127.0.0.1" port="${port}" listenPortFileName="${port
     writeFileSync(portFile, '');
     const confFile = join(dir, 'rsyslog.conf');
     writeFileSync(confFile, conf(port));
-    const c = spawn(RSYSLOGD, ['-n', '-f', confFile, '-i', join(dir, 'rsyslogd.pid')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const c = spawn(RSYSLOGD, ['-n', '-f', confFile, '-i', join(dir, 'rsyslogd.pid')], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     child = c;
     c.stdout?.on('data', (d: Buffer) => (output += d.toString()));
     c.stderr?.on('data', (d: Buffer) => (output += d.toString()));
     c.on('error', (e) => (output += `spawn error: ${e.message}\n`));
-    const listening = await waitFor(`rsyslogd to listen (output: ${output})`, () => {
-      if (c.exitCode !== null) throw new Error(`rsyslogd exited ${c.exitCode}: ${output}`);
-      // imtcp reports the port in listenPortFileName only when it picked one (port 0).
-      const text = port === 0 ? (existsSync(portFile) ? readFileSync(portFile, 'utf8').trim() : '') : String(port);
-      return text === '' ? undefined : Number(text);
-    }, 20_000);
+    const listening = await waitFor(
+      `rsyslogd to listen (output: ${output})`,
+      () => {
+        if (c.exitCode !== null) throw new Error(`rsyslogd exited ${c.exitCode}: ${output}`);
+        // imtcp reports the port in listenPortFileName only when it picked one (port 0).
+        const text =
+          port === 0
+            ? existsSync(portFile)
+              ? readFileSync(portFile, 'utf8').trim()
+              : ''
+            : String(port);
+        return text === '' ? undefined : Number(text);
+      },
+      20_000,
+    );
     if (port !== 0) {
-      await waitFor('rsyslogd to accept connections again', () => (accepting ? true : (probe(listening), undefined)), 20_000, 50);
+      await waitFor(
+        'rsyslogd to accept connections again',
+        () => (accepting ? true : (probe(listening), undefined)),
+        20_000,
+        50,
+      );
       accepting = false;
     }
     return listening;
@@ -101,7 +123,12 @@ input(type="imtcp" address="127.0.0.1" port="${port}" listenPortFileName="${port
     port,
     caFile: cert,
     fingerprint: id.fingerprint,
-    lines: () => (existsSync(out) ? readFileSync(out, 'utf8').split('\n').filter((l) => l !== '') : []),
+    lines: () =>
+      existsSync(out)
+        ? readFileSync(out, 'utf8')
+            .split('\n')
+            .filter((l) => l !== '')
+        : [],
     stop,
     async restart() {
       await stop();

@@ -11,7 +11,14 @@ import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { generateSync } from 'otplib';
 import type { HarnessUser } from './it-harness.js';
-import { SITE, startIt, startOt, type ItFixture, type OtFixture, type StartItOptions } from './link-fixture.js';
+import {
+  SITE,
+  startIt,
+  startOt,
+  type ItFixture,
+  type OtFixture,
+  type StartItOptions,
+} from './link-fixture.js';
 import { makeTempDir } from './temp-dir.js';
 import { distRoot, startNode, type Started } from './processes.js';
 import { echoBroker } from './test-brokers.js';
@@ -61,7 +68,10 @@ export interface SshChain {
   /** ssh/scp/sftp options shared by every run: no config files, pinned host key. */
   baseOptions(): string[];
   /** Sets what the askpass script answers: the TOTP code (current, or `stepOffset` steps ahead) and a password. */
-  answers(u: ChainUser, o?: { stepOffset?: number; recoveryCode?: string; password?: string }): void;
+  answers(
+    u: ChainUser,
+    o?: { stepOffset?: number; recoveryCode?: string; password?: string },
+  ): void;
   /** Runs a program of the OpenSSH client suite to completion. */
   run(program: 'ssh' | 'scp' | 'sftp', args: readonly string[], o?: RunOptions): Promise<SshRun>;
   /** The askpass script (answers what `answers` set, and `extra` prompts matched by substring). */
@@ -82,17 +92,35 @@ export interface SshChainOptions {
   readonly notifications?: StartItOptions['notifications'];
 }
 
-export async function startSshChain(t: Pick<TestContext, 'after'>, o: SshChainOptions = {}): Promise<SshChain> {
+export async function startSshChain(
+  t: Pick<TestContext, 'after'>,
+  o: SshChainOptions = {},
+): Promise<SshChain> {
   const dir = makeTempDir(t, 'airlock-sshchain-');
   const sshd = o.target ?? (await startSshd(t));
   const account = sshd.users[0];
   if (account === undefined) throw new Error('sshd has no user');
-  const it = await startIt(t, { ...(o.ssh === undefined ? {} : { ssh: o.ssh }), ...(o.notifications === undefined ? {} : { notifications: o.notifications }) });
+  const it = await startIt(t, {
+    ...(o.ssh === undefined ? {} : { ssh: o.ssh }),
+    ...(o.notifications === undefined ? {} : { notifications: o.notifications }),
+  });
   const policy = {
     limits: { maxSessionMinutes: 240, maxConcurrentSessions: 400 },
     assets: {
-      'hmi-1': { protocol: 'ssh', address: '127.0.0.1', port: sshd.port, hostKey: sshd.hostKey, username: account.name, profiles: { maintenance: { mode: 'record-only', sftp: true } } },
-      'plc-1': { protocol: 'modbus', address: '127.0.0.1', port: 15020, profiles: { 'read-only': { unitIds: [1] } } },
+      'hmi-1': {
+        protocol: 'ssh',
+        address: '127.0.0.1',
+        port: sshd.port,
+        hostKey: sshd.hostKey,
+        username: account.name,
+        profiles: { maintenance: { mode: 'record-only', sftp: true } },
+      },
+      'plc-1': {
+        protocol: 'modbus',
+        address: '127.0.0.1',
+        port: 15020,
+        profiles: { 'read-only': { unitIds: [1] } },
+      },
     },
   };
   let ot: OtFixture | undefined;
@@ -104,39 +132,83 @@ export async function startSshChain(t: Pick<TestContext, 'after'>, o: SshChainOp
     const pw = join(dir, 'target-password');
     writeFileSync(cfg, JSON.stringify(enrolled.config));
     writeFileSync(pw, account.password, { mode: 0o600 });
-    otProcess = await startNode(t, [join(distRoot, 'test', 'helpers', 'ot-ssh-process.js'), cfg, pw]);
+    otProcess = await startNode(t, [
+      join(distRoot, 'test', 'helpers', 'ot-ssh-process.js'),
+      cfg,
+      pw,
+    ]);
   } else {
     ot = await startOt(t, { enrollWith: it, policy, brokers: [echoBroker('modbus')] });
     storeTargetPassword(ot.gw, account.password);
   }
   const s = it.gw.services;
-  await waitFor('the site catalogue', () => s.catalogue.get(SITE, 'hmi-1') !== undefined && s.links.get(SITE).state === 'online');
+  await waitFor(
+    'the site catalogue',
+    () => s.catalogue.get(SITE, 'hmi-1') !== undefined && s.links.get(SITE).state === 'online',
+  );
   const sshPort = it.running.ssh?.port;
   const hostKey = it.running.ssh?.publicKey;
-  if (sshPort === undefined || hostKey === undefined) throw new Error('the IT gateway has no SSH endpoint');
+  if (sshPort === undefined || hostKey === undefined)
+    throw new Error('the IT gateway has no SSH endpoint');
 
-  const mk = (name: string, roles: Parameters<typeof s.userAdmin.createUser>[0]['roles']): HarnessUser => {
+  const mk = (
+    name: string,
+    roles: Parameters<typeof s.userAdmin.createUser>[0]['roles'],
+  ): HarnessUser => {
     const c = s.userAdmin.createUser({ name, roles }, 'cli:test');
-    return { user: c.user, password: c.password, totpSecret: c.totpSecret ?? '', recoveryCodes: c.recoveryCodes };
+    return {
+      user: c.user,
+      password: c.password,
+      totpSecret: c.totpSecret ?? '',
+      recoveryCodes: c.recoveryCodes,
+    };
   };
   const keyFile = join(dir, 'alice_ed25519');
-  execFileSync('/usr/bin/ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'alice@laptop', '-f', keyFile]);
+  execFileSync('/usr/bin/ssh-keygen', [
+    '-q',
+    '-t',
+    'ed25519',
+    '-N',
+    '',
+    '-C',
+    'alice@laptop',
+    '-f',
+    keyFile,
+  ]);
   const alice: ChainUser = { ...mk('alice', [{ role: 'engineer' }]), keyFile };
   s.auth.sshKeys.add(alice.user, execFileSync('/bin/cat', [`${keyFile}.pub`]).toString());
   const bob: ChainUser = mk('bob', [{ role: 'engineer' }]);
   const olga: ChainUser = mk('olga', [{ role: 'ot-owner', site: SITE }]);
 
   const now = Date.now();
-  s.access.windows.addWindow({ cli: 'cli:test' }, SITE, { asset: null, label: 'test window', rule: { kind: 'once', start: now - 3_600_000, end: now + 6 * 3_600_000 } });
-  const req = s.access.requests.create(alice.user, { site: SITE, assets: [{ asset: 'hmi-1', profile: 'maintenance' }, { asset: 'plc-1', profile: 'read-only' }], startsAt: now, endsAt: now + 4 * 3_600_000, reason: 'firmware update on the HMI' });
+  s.access.windows.addWindow({ cli: 'cli:test' }, SITE, {
+    asset: null,
+    label: 'test window',
+    rule: { kind: 'once', start: now - 3_600_000, end: now + 6 * 3_600_000 },
+  });
+  const req = s.access.requests.create(alice.user, {
+    site: SITE,
+    assets: [
+      { asset: 'hmi-1', profile: 'maintenance' },
+      { asset: 'plc-1', profile: 'read-only' },
+    ],
+    startsAt: now,
+    endsAt: now + 4 * 3_600_000,
+    reason: 'firmware update on the HMI',
+  });
   const decided = await s.access.approvals.decide(olga.user, req.id, 'approve', 'ok');
   if (decided.grantId === null) throw new Error(`no grant: ${decided.outcome}`);
 
   const knownHosts = join(dir, 'known_hosts');
   writeFileSync(knownHosts, `[127.0.0.1]:${sshPort} ${hostKey}\n`);
   const askpass = join(dir, 'askpass.sh');
-  const extra = (o.extraPasswords ?? []).map((p) => `  *${p.match}*) echo '${p.password}' ;;\n`).join('');
-  writeFileSync(askpass, `#!/bin/sh\ncase "$1" in\n  *erification*) cat '${dir}/answer-code' ;;\n${extra}  *assword*) cat '${dir}/answer-password' ;;\n  *) echo "unexpected prompt: $1" >&2; exit 1 ;;\nesac\n`);
+  const extra = (o.extraPasswords ?? [])
+    .map((p) => `  *${p.match}*) echo '${p.password}' ;;\n`)
+    .join('');
+  writeFileSync(
+    askpass,
+    `#!/bin/sh\ncase "$1" in\n  *erification*) cat '${dir}/answer-code' ;;\n${extra}  *assword*) cat '${dir}/answer-password' ;;\n  *) echo "unexpected prompt: $1" >&2; exit 1 ;;\nesac\n`,
+  );
   chmodSync(askpass, 0o700);
 
   const chain: SshChain = {
@@ -148,15 +220,42 @@ export async function startSshChain(t: Pick<TestContext, 'after'>, o: SshChainOp
     dir,
     users: { alice, bob, olga },
     grantId: decided.grantId,
-    baseOptions: () => ['-F', '/dev/null', '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'GlobalKnownHostsFile=/dev/null', '-o', 'StrictHostKeyChecking=yes', '-o', 'NumberOfPasswordPrompts=1', '-o', 'ConnectTimeout=20', '-o', 'LogLevel=ERROR'],
+    baseOptions: () => [
+      '-F',
+      '/dev/null',
+      '-o',
+      `UserKnownHostsFile=${knownHosts}`,
+      '-o',
+      'GlobalKnownHostsFile=/dev/null',
+      '-o',
+      'StrictHostKeyChecking=yes',
+      '-o',
+      'NumberOfPasswordPrompts=1',
+      '-o',
+      'ConnectTimeout=20',
+      '-o',
+      'LogLevel=ERROR',
+    ],
     answers(u, o = {}) {
-      const code = o.recoveryCode ?? generateSync({ secret: u.totpSecret, epoch: Math.floor(Date.now() / 1000) + 30 * (o.stepOffset ?? 0) });
+      const code =
+        o.recoveryCode ??
+        generateSync({
+          secret: u.totpSecret,
+          epoch: Math.floor(Date.now() / 1000) + 30 * (o.stepOffset ?? 0),
+        });
       writeFileSync(join(dir, 'answer-code'), `${code}\n`, { mode: 0o600 });
       writeFileSync(join(dir, 'answer-password'), `${o.password ?? u.password}\n`, { mode: 0o600 });
     },
     askpass,
     run(program, args, o = {}) {
-      const env: NodeJS.ProcessEnv = { PATH: '/usr/bin:/bin', HOME: dir, SSH_ASKPASS: askpass, SSH_ASKPASS_REQUIRE: 'force', DISPLAY: ':0', ...o.env };
+      const env: NodeJS.ProcessEnv = {
+        PATH: '/usr/bin:/bin',
+        HOME: dir,
+        SSH_ASKPASS: askpass,
+        SSH_ASKPASS_REQUIRE: 'force',
+        DISPLAY: ':0',
+        ...o.env,
+      };
       const started = performance.now();
       const child = spawn(`/usr/bin/${program}`, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
       let stdout = '';
@@ -177,11 +276,21 @@ export async function startSshChain(t: Pick<TestContext, 'after'>, o: SshChainOp
         const timer = setTimeout(() => child.kill('SIGKILL'), o.timeoutMs ?? 60_000);
         child.on('close', (code) => {
           clearTimeout(timer);
-          resolve({ code, stdout, stderr, stdoutBytes, firstByteMs, totalMs: performance.now() - started });
+          resolve({
+            code,
+            stdout,
+            stderr,
+            stdoutBytes,
+            firstByteMs,
+            totalMs: performance.now() - started,
+          });
         });
       });
     },
-    audit: (action) => [...s.audit.iterate()].filter((e) => e.action === action).map((e) => ({ outcome: e.outcome, details: e.details })),
+    audit: (action) =>
+      [...s.audit.iterate()]
+        .filter((e) => e.action === action)
+        .map((e) => ({ outcome: e.outcome, details: e.details })),
   };
   return chain;
 }

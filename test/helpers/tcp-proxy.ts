@@ -16,7 +16,10 @@ export interface TcpProxy {
   close(): Promise<void>;
 }
 
-export async function startTcpProxy(t: Pick<TestContext, 'after'>, targetPort: number): Promise<TcpProxy> {
+export async function startTcpProxy(
+  t: Pick<TestContext, 'after'>,
+  targetPort: number,
+): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
   let open = true;
   let accepted = 0;

@@ -9,19 +9,29 @@
 import { once } from 'node:events';
 import type { Duplex } from 'node:stream';
 import type { Protocol } from '../../shared/src/model/session-ticket.js';
-import type { BrokerSession, OperatorChannel, ProtocolBroker, SessionEnd } from '../../gateway-ot/src/sessions/protocol-broker.js';
+import type {
+  BrokerSession,
+  OperatorChannel,
+  ProtocolBroker,
+  SessionEnd,
+} from '../../gateway-ot/src/sessions/protocol-broker.js';
 
 function untilEnd(session: BrokerSession, stream: Duplex): Promise<SessionEnd> {
   return new Promise((resolve) => {
     const done = (reason: string): void => resolve({ reason });
     if (session.signal.aborted) return done(String(session.signal.reason));
-    session.signal.addEventListener('abort', () => done(String(session.signal.reason)), { once: true });
+    session.signal.addEventListener('abort', () => done(String(session.signal.reason)), {
+      once: true,
+    });
     stream.once('end', () => done('operator closed the stream'));
     stream.once('error', (e) => done(`stream error: ${e.message}`));
   });
 }
 
-export function echoBroker(protocol: Protocol, seen: { sessions: BrokerSession[] } = { sessions: [] }): ProtocolBroker {
+export function echoBroker(
+  protocol: Protocol,
+  seen: { sessions: BrokerSession[] } = { sessions: [] },
+): ProtocolBroker {
   return {
     protocol,
     handle(session: BrokerSession, channel: OperatorChannel): Promise<SessionEnd> {
@@ -30,7 +40,12 @@ export function echoBroker(protocol: Protocol, seen: { sessions: BrokerSession[]
       channel.onControl((m) => {
         if (m.type === 'ping') channel.sendControl({ type: 'pong', echo: m.echo ?? null });
       });
-      session.audit({ action: 'modbus.reads', target: session.assetName, outcome: 'success', details: { count: 0 } });
+      session.audit({
+        action: 'modbus.reads',
+        target: session.assetName,
+        outcome: 'success',
+        details: { count: 0 },
+      });
       return untilEnd(session, channel.stream);
     },
   };
@@ -42,7 +57,12 @@ export interface Measured {
 }
 
 /** Pauses the reader for a moment every `pauseEvery` bytes, so the writer must wait for it. */
-export async function drainSlowly(stream: Duplex, measure: () => number, out: Measured, pauseEvery = 4 * 1024 * 1024): Promise<void> {
+export async function drainSlowly(
+  stream: Duplex,
+  measure: () => number,
+  out: Measured,
+  pauseEvery = 4 * 1024 * 1024,
+): Promise<void> {
   let sincePause = 0;
   for await (const chunk of stream) {
     const b = chunk as Buffer;
@@ -58,7 +78,12 @@ export async function drainSlowly(stream: Duplex, measure: () => number, out: Me
 }
 
 /** Writes `total` bytes in 64 KiB chunks, waiting for 'drain' whenever write() says so. */
-export async function writeWithBackpressure(stream: Duplex, total: number, measure: () => number, out: Measured): Promise<void> {
+export async function writeWithBackpressure(
+  stream: Duplex,
+  total: number,
+  measure: () => number,
+  out: Measured,
+): Promise<void> {
   const chunk = Buffer.alloc(64 * 1024, 0x5a);
   let sent = 0;
   while (sent < total) {
@@ -75,7 +100,10 @@ export async function writeWithBackpressure(stream: Duplex, total: number, measu
 /** Bytes a channel holds in memory: its own count when it has one (SessionChannel), else its stream buffers. */
 export function bufferedOf(channel: { readonly stream: Duplex }): () => number {
   const c = channel as { readonly stream: Duplex; bufferedBytes?: () => number };
-  return () => (typeof c.bufferedBytes === 'function' ? c.bufferedBytes() : c.stream.readableLength + c.stream.writableLength);
+  return () =>
+    typeof c.bufferedBytes === 'function'
+      ? c.bufferedBytes()
+      : c.stream.readableLength + c.stream.writableLength;
 }
 
 export interface ThroughputProbe {
@@ -84,7 +112,11 @@ export interface ThroughputProbe {
 }
 
 /** Profile `read-only` sinks everything the operator sends (slowly); any other profile sources `bytes`. */
-export function throughputBroker(protocol: Protocol, bytes: number, probe: ThroughputProbe): ProtocolBroker {
+export function throughputBroker(
+  protocol: Protocol,
+  bytes: number,
+  probe: ThroughputProbe,
+): ProtocolBroker {
   return {
     protocol,
     async handle(session, channel) {

@@ -5,7 +5,11 @@
  */
 import type { SessionTicket } from '../../shared/src/model/session-ticket.js';
 
-export function testTicket(fields: Pick<SessionTicket, 'asset' | 'protocol' | 'profile' | 'channel'> & Partial<SessionTicket>, now = Date.now()): SessionTicket {
+export function testTicket(
+  fields: Pick<SessionTicket, 'asset' | 'protocol' | 'profile' | 'channel'> &
+    Partial<SessionTicket>,
+  now = Date.now(),
+): SessionTicket {
   return {
     v: 1,
     sessionId: 'ses_test',

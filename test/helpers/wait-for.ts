@@ -3,7 +3,12 @@
  * ingested): polls a condition until it holds. The deadline is a safety net so a broken build
  * fails with a message instead of hanging; it is not what the test asserts.
  */
-export async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, deadlineMs = 20_000, everyMs = 20): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  deadlineMs = 20_000,
+  everyMs = 20,
+): Promise<T> {
   const until = Date.now() + deadlineMs;
   for (;;) {
     const v = await probe();

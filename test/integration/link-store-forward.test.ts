@@ -19,48 +19,97 @@ useCrypto();
 const TOTAL = 10_000;
 
 function writes(from: number, count: number): AuditEventInput[] {
-  return Array.from({ length: count }, (_, i) => ({ action: 'modbus.write', actor: 'alice', site: SITE, target: 'plc-1', outcome: 'success' as const, details: { unit: 1, address: 40_001 + ((from + i) % 100), values: [from + i] } }));
+  return Array.from({ length: count }, (_, i) => ({
+    action: 'modbus.write',
+    actor: 'alice',
+    site: SITE,
+    target: 'plc-1',
+    outcome: 'success' as const,
+    details: { unit: 1, address: 40_001 + ((from + i) % 100), values: [from + i] },
+  }));
 }
 
-test('a link cut while the OT side produces 10,000 events: afterwards the IT side holds all of them exactly once, in order, chain verified', { timeout: 180_000 }, async (t) => {
-  const it = await startIt(t);
-  const proxy = await startTcpProxy(t, it.running.httpsPort);
-  const ot = await startOt(t, { enrollWith: it, itUrl: `https://127.0.0.1:${proxy.port}` });
-  const audit = ot.gw.services.audit;
-  const gatewayId = it.gw.services.gateways.active(SITE)?.id ?? '';
-  const ingested = (): number => it.gw.services.otAudit.head(gatewayId).seq;
-  await waitFor('online through the proxy', () => it.gw.services.links.get(SITE).state === 'online');
+test(
+  'a link cut while the OT side produces 10,000 events: afterwards the IT side holds all of them exactly once, in order, chain verified',
+  { timeout: 180_000 },
+  async (t) => {
+    const it = await startIt(t);
+    const proxy = await startTcpProxy(t, it.running.httpsPort);
+    const ot = await startOt(t, { enrollWith: it, itUrl: `https://127.0.0.1:${proxy.port}` });
+    const audit = ot.gw.services.audit;
+    const gatewayId = it.gw.services.gateways.active(SITE)?.id ?? '';
+    const ingested = (): number => it.gw.services.otAudit.head(gatewayId).seq;
+    await waitFor(
+      'online through the proxy',
+      () => it.gw.services.links.get(SITE).state === 'online',
+    );
 
-  // First half while the link is up; cut it as soon as shipping is under way.
-  let produced = 0;
-  for (; produced < TOTAL / 2; produced += 100) audit.appendMany(writes(produced, 100));
-  await waitFor('shipping under way', () => ingested() > 10);
-  proxy.cut();
-  await waitFor('the IT side to see the outage', () => it.gw.services.links.get(SITE).state === 'offline');
-  const atCut = ingested();
-  // The OT gateway keeps working and keeps its events while the link is down.
-  for (; produced < TOTAL; produced += 100) audit.appendMany(writes(produced, 100));
-  assert.ok(ingested() < audit.head().seq, `the IT side cannot have everything yet (${atCut} of ${audit.head().seq})`);
-  assert.ok(ot.gw.services.outbox.pending > 0);
+    // First half while the link is up; cut it as soon as shipping is under way.
+    let produced = 0;
+    for (; produced < TOTAL / 2; produced += 100) audit.appendMany(writes(produced, 100));
+    await waitFor('shipping under way', () => ingested() > 10);
+    proxy.cut();
+    await waitFor(
+      'the IT side to see the outage',
+      () => it.gw.services.links.get(SITE).state === 'offline',
+    );
+    const atCut = ingested();
+    // The OT gateway keeps working and keeps its events while the link is down.
+    for (; produced < TOTAL; produced += 100) audit.appendMany(writes(produced, 100));
+    assert.ok(
+      ingested() < audit.head().seq,
+      `the IT side cannot have everything yet (${atCut} of ${audit.head().seq})`,
+    );
+    assert.ok(ot.gw.services.outbox.pending > 0);
 
-  proxy.restore();
-  await waitFor('the IT side to catch up', () => ingested() === audit.head().seq && ot.gw.services.outbox.pending === 0, 120_000);
+    proxy.restore();
+    await waitFor(
+      'the IT side to catch up',
+      () => ingested() === audit.head().seq && ot.gw.services.outbox.pending === 0,
+      120_000,
+    );
 
-  const otEvents = [...audit.iterate()];
-  const itEvents = [...it.gw.services.otAudit.events(gatewayId)];
-  assert.equal(otEvents.filter((e) => e.action === 'modbus.write').length, TOTAL);
-  assert.equal(itEvents.length, otEvents.length, 'exactly once');
-  assert.deepEqual(itEvents.map((e) => e.seq), otEvents.map((e) => e.seq), 'in order, no gaps');
-  assert.deepEqual(itEvents.map((e) => e.hash), otEvents.map((e) => e.hash), 'the same chain, hash for hash');
-  const values = itEvents.filter((e) => e.action === 'modbus.write').map((e) => (e.details.values as number[])[0]);
-  assert.deepEqual(values, Array.from({ length: TOTAL }, (_, i) => i));
-  const v = verifyChain(itEvents, it.gw.services.otAudit.checkpoints(gatewayId), { publicKey: ot.gw.services.identity.publicKey, expectedHead: audit.head() });
-  assert.equal(v.ok, true, v.problem?.message);
-  assert.ok(v.checkpointsVerified >= TOTAL / 100, `${v.checkpointsVerified} signed checkpoints verified`);
+    const otEvents = [...audit.iterate()];
+    const itEvents = [...it.gw.services.otAudit.events(gatewayId)];
+    assert.equal(otEvents.filter((e) => e.action === 'modbus.write').length, TOTAL);
+    assert.equal(itEvents.length, otEvents.length, 'exactly once');
+    assert.deepEqual(
+      itEvents.map((e) => e.seq),
+      otEvents.map((e) => e.seq),
+      'in order, no gaps',
+    );
+    assert.deepEqual(
+      itEvents.map((e) => e.hash),
+      otEvents.map((e) => e.hash),
+      'the same chain, hash for hash',
+    );
+    const values = itEvents
+      .filter((e) => e.action === 'modbus.write')
+      .map((e) => (e.details.values as number[])[0]);
+    assert.deepEqual(
+      values,
+      Array.from({ length: TOTAL }, (_, i) => i),
+    );
+    const v = verifyChain(itEvents, it.gw.services.otAudit.checkpoints(gatewayId), {
+      publicKey: ot.gw.services.identity.publicKey,
+      expectedHead: audit.head(),
+    });
+    assert.equal(v.ok, true, v.problem?.message);
+    assert.ok(
+      v.checkpointsVerified >= TOTAL / 100,
+      `${v.checkpointsVerified} signed checkpoints verified`,
+    );
 
-  const batches = auditActions(it.gw).filter((e) => e.action === 'link.ingest');
-  assert.equal(batches.reduce((n, e) => n + Number(e.details.events), 0), otEvents.length, 'every event ingested once across all batches');
-  assert.equal(auditActions(it.gw).filter((e) => e.action === 'link.ingest_fail').length, 0);
-  assert.ok(proxy.accepted >= 2, 'the OT gateway reconnected after the cut');
-  t.diagnostic(`${otEvents.length} events in ${batches.length} batches; ${atCut} ingested before the cut; ${proxy.accepted} connections through the proxy`);
-});
+    const batches = auditActions(it.gw).filter((e) => e.action === 'link.ingest');
+    assert.equal(
+      batches.reduce((n, e) => n + Number(e.details.events), 0),
+      otEvents.length,
+      'every event ingested once across all batches',
+    );
+    assert.equal(auditActions(it.gw).filter((e) => e.action === 'link.ingest_fail').length, 0);
+    assert.ok(proxy.accepted >= 2, 'the OT gateway reconnected after the cut');
+    t.diagnostic(
+      `${otEvents.length} events in ${batches.length} batches; ${atCut} ingested before the cut; ${proxy.accepted} connections through the proxy`,
+    );
+  },
+);

@@ -10,14 +10,21 @@ import { describeFuzzRun, runFuzz } from '../peers/modbus-fuzz.js';
 
 const FRAMES = 8000;
 
-test(`${FRAMES} fuzzed frames: the broker stays up and nothing outside policy reaches the PLC`, { timeout: 120_000 }, async (t) => {
-  const r = await runFuzz(t, FRAMES, Number(process.env.AIRLOCK_FUZZ_SEED ?? 20261124));
-  assert.deepEqual(r.outside, [], `seed ${r.seed}: frames outside policy reached the PLC`);
-  assert.equal(r.framingErrorsAtPlc, 0);
-  assert.ok(r.refusedByOracle > FRAMES / 3, `the oracle refuses most fuzz frames (${r.refusedByOracle}), so its silence above means something`);
-  assert.ok(r.atPlc > FRAMES / 20, `enough frames got through to mean something (${r.atPlc})`);
-  assert.ok(r.answered > FRAMES / 10, `answers: ${r.answered}`);
-  assert.equal(r.isStillServing, true, 'a clean read is answered after the run');
-  assert.equal(r.isAuditChainValid, true);
-  t.diagnostic(describeFuzzRun(r));
-});
+test(
+  `${FRAMES} fuzzed frames: the broker stays up and nothing outside policy reaches the PLC`,
+  { timeout: 120_000 },
+  async (t) => {
+    const r = await runFuzz(t, FRAMES, Number(process.env.AIRLOCK_FUZZ_SEED ?? 20261124));
+    assert.deepEqual(r.outside, [], `seed ${r.seed}: frames outside policy reached the PLC`);
+    assert.equal(r.framingErrorsAtPlc, 0);
+    assert.ok(
+      r.refusedByOracle > FRAMES / 3,
+      `the oracle refuses most fuzz frames (${r.refusedByOracle}), so its silence above means something`,
+    );
+    assert.ok(r.atPlc > FRAMES / 20, `enough frames got through to mean something (${r.atPlc})`);
+    assert.ok(r.answered > FRAMES / 10, `answers: ${r.answered}`);
+    assert.equal(r.isStillServing, true, 'a clean read is answered after the run');
+    assert.equal(r.isAuditChainValid, true);
+    t.diagnostic(describeFuzzRun(r));
+  },
+);

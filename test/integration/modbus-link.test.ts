@@ -17,35 +17,48 @@ import { plc1Asset } from '../peers/plc-1-policy.js';
 
 useCrypto();
 
-test('mbpoll through both gateways: reads, an allowed write, a refused write, all in the OT audit log', { timeout: 60_000 }, async (t) => {
-  const plc = await startModbusPlc({ driftIntervalMs: 0 });
-  t.after(() => plc.close());
-  const it = await startIt(t);
-  const ot = await startOt(t, { enrollWith: it, policy: { assets: { 'plc-1': plc1Asset(plc.port) } } });
-  await waitFor('the site online', () => it.gw.services.links.get(SITE).state === 'online');
+test(
+  'mbpoll through both gateways: reads, an allowed write, a refused write, all in the OT audit log',
+  { timeout: 60_000 },
+  async (t) => {
+    const plc = await startModbusPlc({ driftIntervalMs: 0 });
+    t.after(() => plc.close());
+    const it = await startIt(t);
+    const ot = await startOt(t, {
+      enrollWith: it,
+      policy: { assets: { 'plc-1': plc1Asset(plc.port) } },
+    });
+    await waitFor('the site online', () => it.gw.services.links.get(SITE).state === 'online');
 
-  const { port } = await startLinkForward(t, it, { profile: 'maintenance' });
+    const { port } = await startLinkForward(t, it, { profile: 'maintenance' });
 
-  const read = await runMbpoll(port, ['-a', '1', '-t', '4', '-r', '1', '-c', '3']);
-  assert.equal(read.code, 0, read.output);
-  assert.deepEqual(mbpollValues(read.output), { 1: '1450', 2: '725', 3: '420' });
-  const write = await runMbpoll(port, ['-a', '1', '-t', '4', '-r', '1'], ['1350']);
-  assert.equal(write.code, 0, write.output);
-  assert.equal(plc.getHoldingRegister(0), 1350);
-  const refused = await runMbpoll(port, ['-a', '1', '-t', '4', '-r', '1'], ['1900']);
-  assert.notEqual(refused.code, 0);
-  assert.match(refused.output, /Illegal data value/i);
-  assert.equal(plc.getHoldingRegister(0), 1350, 'the refused write changed nothing');
+    const read = await runMbpoll(port, ['-a', '1', '-t', '4', '-r', '1', '-c', '3']);
+    assert.equal(read.code, 0, read.output);
+    assert.deepEqual(mbpollValues(read.output), { 1: '1450', 2: '725', 3: '420' });
+    const write = await runMbpoll(port, ['-a', '1', '-t', '4', '-r', '1'], ['1350']);
+    assert.equal(write.code, 0, write.output);
+    assert.equal(plc.getHoldingRegister(0), 1350);
+    const refused = await runMbpoll(port, ['-a', '1', '-t', '4', '-r', '1'], ['1900']);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.output, /Illegal data value/i);
+    assert.equal(plc.getHoldingRegister(0), 1350, 'the refused write changed nothing');
 
-  await waitFor('three sessions to end on the OT side', () => auditActions(ot.gw).filter((e) => e.action === 'session.end').length === 3);
-  const events = auditActions(ot.gw);
-  const written = events.find((e) => e.action === 'modbus.write');
-  assert.deepEqual(written?.details.changes, ['HR 40001: 1450 → 1350']);
-  const denied = events.find((e) => e.action === 'modbus.deny');
-  assert.deepEqual([denied?.details.rule, denied?.details.exception], ['value', '03']);
-  assert.equal(events.filter((e) => e.action === 'modbus.reads').length, 3);
-  // The IT gateway ingests the OT log (chain verified), so the portal's auditors see these events too.
-  const gatewayId = it.gw.services.gateways.active(SITE)?.id ?? '';
-  const otHead = ot.gw.services.audit.head().seq;
-  await waitFor('the IT side to ingest the OT events', () => it.gw.services.otAudit.head(gatewayId).seq >= otHead);
-});
+    await waitFor(
+      'three sessions to end on the OT side',
+      () => auditActions(ot.gw).filter((e) => e.action === 'session.end').length === 3,
+    );
+    const events = auditActions(ot.gw);
+    const written = events.find((e) => e.action === 'modbus.write');
+    assert.deepEqual(written?.details.changes, ['HR 40001: 1450 → 1350']);
+    const denied = events.find((e) => e.action === 'modbus.deny');
+    assert.deepEqual([denied?.details.rule, denied?.details.exception], ['value', '03']);
+    assert.equal(events.filter((e) => e.action === 'modbus.reads').length, 3);
+    // The IT gateway ingests the OT log (chain verified), so the portal's auditors see these events too.
+    const gatewayId = it.gw.services.gateways.active(SITE)?.id ?? '';
+    const otHead = ot.gw.services.audit.head().seq;
+    await waitFor(
+      'the IT side to ingest the OT events',
+      () => it.gw.services.otAudit.head(gatewayId).seq >= otHead,
+    );
+  },
+);

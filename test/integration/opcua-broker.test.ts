@@ -21,10 +21,23 @@ import {
 } from 'node-opcua';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { createOpcuaBroker, type OpcuaBroker } from '../../gateway-ot/src/protocols/opcua/opcua-broker.js';
-import { opcuaAssetSchema, type OpcuaAssetPolicy } from '../../gateway-ot/src/protocols/opcua/opcua-policy.js';
+import {
+  createOpcuaBroker,
+  type OpcuaBroker,
+} from '../../gateway-ot/src/protocols/opcua/opcua-broker.js';
+import {
+  opcuaAssetSchema,
+  type OpcuaAssetPolicy,
+} from '../../gateway-ot/src/protocols/opcua/opcua-policy.js';
 import { PLANT_NAMESPACE_URI, startOpcuaServer, type OpcuaSimServer } from '../sim/opcua-server.js';
-import { createTestClient, fetchServerCertificateSha256, openTestVault, startForwarder, type Forwarder, type RecordedEvent } from '../helpers/opcua-broker-harness.js';
+import {
+  createTestClient,
+  fetchServerCertificateSha256,
+  openTestVault,
+  startForwarder,
+  type Forwarder,
+  type RecordedEvent,
+} from '../helpers/opcua-broker-harness.js';
 
 const PLANT_USERS = { 'gw-opc': 'plant-secret' };
 let dir: string;
@@ -61,9 +74,18 @@ function assetPolicy(port: number, sha256: string): OpcuaAssetPolicy {
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'airlock-opcua-broker-'));
-  plant = await startOpcuaServer({ dataDir: join(dir, 'plant'), users: PLANT_USERS, updateIntervalMs: 0 });
-  asset = assetPolicy(plant.port, await fetchServerCertificateSha256(plant.endpointUrl, join(dir, 'onboarding')));
-  vault = await openTestVault([{ asset: 'opc-1', account: 'gw-opc', password: PLANT_USERS['gw-opc'] }]);
+  plant = await startOpcuaServer({
+    dataDir: join(dir, 'plant'),
+    users: PLANT_USERS,
+    updateIntervalMs: 0,
+  });
+  asset = assetPolicy(
+    plant.port,
+    await fetchServerCertificateSha256(plant.endpointUrl, join(dir, 'onboarding')),
+  );
+  vault = await openTestVault([
+    { asset: 'opc-1', account: 'gw-opc', password: PLANT_USERS['gw-opc'] },
+  ]);
   broker = createOpcuaBroker({ pkiDir: join(dir, 'ot-pki'), credentials: vault.vault });
 });
 
@@ -75,8 +97,18 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function forward(overrides: Partial<Parameters<typeof startForwarder>[0]> = {}): Promise<Forwarder> {
-  const f = await startForwarder({ broker, assetName: 'opc-1', asset, profileName: 'maintenance', user: 'alice', events, ...overrides });
+async function forward(
+  overrides: Partial<Parameters<typeof startForwarder>[0]> = {},
+): Promise<Forwarder> {
+  const f = await startForwarder({
+    broker,
+    assetName: 'opc-1',
+    asset,
+    profileName: 'maintenance',
+    user: 'alice',
+    events,
+    ...overrides,
+  });
   forwarders.push(f);
   return f;
 }
@@ -90,131 +122,221 @@ async function browseNames(session: ClientSession, nodeId: string): Promise<Map<
   return new Map((r.references ?? []).map((x) => [x.browseName.name ?? '', x.nodeId.toString()]));
 }
 
-const newEvents = (from: number, action: string): RecordedEvent[] => events.slice(from).filter((e) => e.action === action);
+const newEvents = (from: number, action: string): RecordedEvent[] =>
+  events.slice(from).filter((e) => e.action === action);
 
-test('through the broker: identity, filtered browse, read, subscription, audited write and call, refusals, grant end', { timeout: 60_000 }, async () => {
-  const f = await forward();
-  const client = operatorClient();
-  await client.connect(f.endpointUrl);
-  try {
-    // Anonymous and another user's name are refused; the grant's user gets in.
-    // No endpoint offers an anonymous token policy, so a client cannot even ask for one.
-    await assert.rejects(client.createSession(), /ANONYMOUS/);
-    await assert.rejects(client.createSession({ type: UserTokenType.UserName, userName: 'mallory', password: 'x' }));
-    const identityRefusals = events.filter((e) => e.action === 'opcua.deny' && e.details?.['service'] === 'ActivateSession');
-    assert.equal(identityRefusals.length, 1, 'the refusal is audited');
-    assert.match(String(identityRefusals[0]?.details?.['reason']), /does not name the grant's user/);
-    const session = await client.createSession({ type: UserTokenType.UserName, userName: 'alice', password: 'not-checked' });
-    const ns = (await session.readNamespaceArray()).indexOf(PLANT_NAMESPACE_URI);
-    assert.ok(ns > 0, 'the plant namespace is in the view');
-    const id = (s: string): string => `ns=${ns};s=${s}`;
-
-    // Browse shows only what the profile allows (and the path to it).
-    const top = await browseNames(session, 'ns=0;i=85');
-    assert.ok(top.has('Plant'));
-    const line1 = await browseNames(session, id('Plant'));
-    assert.deepEqual([...line1.keys()], ['Line1']);
-    const children = await browseNames(session, id('Line1'));
-    assert.deepEqual([...children.keys()].sort(), ['BatchName', 'Counter', 'ResetCounter', 'Setpoint', 'StopMotor', 'Temperature']);
-
-    // Read; a node outside the view does not exist for the operator.
-    const [temp, setpoint, pressure] = await session.read([
-      { nodeId: id('Line1.Temperature'), attributeId: AttributeIds.Value },
-      { nodeId: id('Line1.Setpoint'), attributeId: AttributeIds.Value },
-      { nodeId: id('Line1.Pressure'), attributeId: AttributeIds.Value },
-    ]);
-    assert.equal(temp?.value.value, 72.3);
-    assert.equal(setpoint?.value.value, 72.5);
-    assert.equal(pressure?.statusCode.value, StatusCodes.BadNodeIdUnknown.value);
-
-    // A subscription on the setpoint delivers the change an allowed write makes.
-    const subscription = await session.createSubscription2({ requestedPublishingInterval: 50, requestedLifetimeCount: 100, requestedMaxKeepAliveCount: 10, publishingEnabled: true });
-    const item = await subscription.monitor({ nodeId: id('Line1.Setpoint'), attributeId: AttributeIds.Value }, { samplingInterval: 50, queueSize: 10, discardOldest: true }, TimestampsToReturn.Both);
-    const seen: unknown[] = [];
-    const changed = new Promise<void>((resolve) => {
-      item.on('changed', (dv: DataValue) => {
-        seen.push(dv.value.value);
-        if (dv.value.value === 55) resolve();
-      });
-    });
-    // A second subscription is over the profile's limit and audited.
-    const before = events.length;
-    await assert.rejects(session.createSubscription2({ requestedPublishingInterval: 100, publishingEnabled: true }));
-    assert.equal(newEvents(before, 'opcua.limit').length, 1);
-
-    const mark = events.length;
-    const good = await session.write({ nodeId: id('Line1.Setpoint'), attributeId: AttributeIds.Value, value: { value: { dataType: DataType.Double, value: 55 } } });
-    assert.equal(good.name, 'Good', JSON.stringify(events.slice(mark)));
-    assert.equal(plant.valueOf('setpoint'), 55);
-    await changed;
-    assert.ok(seen.includes(55));
-    const writes = newEvents(mark, 'opcua.write');
-    assert.equal(writes.length, 2, 'one event before forwarding, one with the result');
-    assert.deepEqual(writes[1]?.details, { node: `nsu=${PLANT_NAMESPACE_URI};s=Line1.Setpoint`, dataType: 'Double', oldValue: 72.5, newValue: 55, phase: 'result', status: 'Good' });
-    assert.equal(writes[1]?.actor, 'alice');
-    assert.equal(writes[1]?.grantId, 'grant-1');
-
-    // Refusals: out of bounds, wrong type, read-only node, another attribute, a method not on the call list.
-    const denyMark = events.length;
-    const refused = await session.write([
-      { nodeId: id('Line1.Setpoint'), attributeId: AttributeIds.Value, value: { value: { dataType: DataType.Double, value: 95 } } },
-      { nodeId: id('Line1.Setpoint'), attributeId: AttributeIds.Value, value: { value: { dataType: DataType.Float, value: 50 } } },
-      { nodeId: id('Line1.Setpoint'), attributeId: AttributeIds.Value, value: { value: { dataType: DataType.String, value: '50' } } },
-      { nodeId: id('Line1.BatchName'), attributeId: AttributeIds.Value, value: { value: { dataType: DataType.String, value: 'EVIL' } } },
-      { nodeId: id('Line1.Setpoint'), attributeId: AttributeIds.DisplayName, value: { value: { dataType: DataType.LocalizedText, value: { text: 'x' } } } },
-    ]);
-    assert.deepEqual(refused.map((s) => s.name), Array(5).fill('BadUserAccessDenied'));
-    assert.equal(plant.valueOf('setpoint'), 55);
-    assert.equal(plant.valueOf('batchName'), 'BATCH-2026-001');
-    const stop = await session.call({ objectId: id('Line1'), methodId: id('Line1.StopMotor'), inputArguments: [] });
-    assert.equal(stop.statusCode.name, 'BadUserAccessDenied');
-    assert.equal(plant.valueOf('motorRunning'), true);
-    const start = await session.call({ objectId: id('Line1'), methodId: id('Line1.StartMotor'), inputArguments: [{ dataType: DataType.Double, value: 10 }] });
-    assert.notEqual(start.statusCode.name, 'Good', 'a method outside the view cannot be called');
-    assert.equal(plant.valueOf('motorSpeed'), 1450);
-    const denials = newEvents(denyMark, 'opcua.deny');
-    assert.equal(denials.length, 6);
-    assert.ok(denials.every((e) => e.outcome === 'denied' && e.details?.['status'] === 'BadUserAccessDenied'));
-    assert.match(String(denials[0]?.details?.['reason']), /outside 10\.\.90/);
-    assert.equal(newEvents(denyMark, 'opcua.write').length, 0, 'nothing refused was forwarded');
-
-    // An allowed call is forwarded and audited.
-    const callMark = events.length;
-    const reset = await session.call({ objectId: id('Line1'), methodId: id('Line1.ResetCounter'), inputArguments: [] });
-    assert.equal(reset.statusCode.name, 'Good');
-    const calls = newEvents(callMark, 'opcua.call');
-    assert.equal(calls.length, 2);
-    assert.equal(calls[1]?.details?.['status'], 'Good');
-
-    // Another local process that finds the session server's own port is cut off.
-    const internal = (await client.getEndpoints())
-      .map((e) => Number(new URL((e.endpointUrl ?? '').replace(/^opc\.tcp:/, 'http:')).port))
-      .find((p) => p !== plant.port && p !== 0);
-    assert.ok(internal !== undefined, 'the session server lists its own endpoint');
-    const intruderMark = events.length;
-    const intruder = operatorClient();
+test(
+  'through the broker: identity, filtered browse, read, subscription, audited write and call, refusals, grant end',
+  { timeout: 60_000 },
+  async () => {
+    const f = await forward();
+    const client = operatorClient();
+    await client.connect(f.endpointUrl);
     try {
-      await assert.rejects(async () => {
-        await intruder.connect(`opc.tcp://127.0.0.1:${internal}`);
-        await intruder.createSession({ type: UserTokenType.UserName, userName: 'alice', password: '' });
+      // Anonymous and another user's name are refused; the grant's user gets in.
+      // No endpoint offers an anonymous token policy, so a client cannot even ask for one.
+      await assert.rejects(client.createSession(), /ANONYMOUS/);
+      await assert.rejects(
+        client.createSession({ type: UserTokenType.UserName, userName: 'mallory', password: 'x' }),
+      );
+      const identityRefusals = events.filter(
+        (e) => e.action === 'opcua.deny' && e.details?.['service'] === 'ActivateSession',
+      );
+      assert.equal(identityRefusals.length, 1, 'the refusal is audited');
+      assert.match(
+        String(identityRefusals[0]?.details?.['reason']),
+        /does not name the grant's user/,
+      );
+      const session = await client.createSession({
+        type: UserTokenType.UserName,
+        userName: 'alice',
+        password: 'not-checked',
       });
-    } finally {
-      await intruder.disconnect();
-    }
-    assert.ok(newEvents(intruderMark, 'opcua.deny').some((e) => e.details?.['service'] === 'connection'));
+      const ns = (await session.readNamespaceArray()).indexOf(PLANT_NAMESPACE_URI);
+      assert.ok(ns > 0, 'the plant namespace is in the view');
+      const id = (s: string): string => `ns=${ns};s=${s}`;
 
-    // The grant ends (session.signal): the operator's connection closes, the session resolves.
-    const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
-    const forwarded = f.sessions[0];
-    assert.ok(forwarded);
-    forwarded.controller.abort('grant expired');
-    assert.deepEqual(await forwarded.end, { reason: 'grant expired' });
-    await closed;
-    assert.equal(broker.activeSessions(), 0);
-  } finally {
-    await client.disconnect();
-  }
-});
+      // Browse shows only what the profile allows (and the path to it).
+      const top = await browseNames(session, 'ns=0;i=85');
+      assert.ok(top.has('Plant'));
+      const line1 = await browseNames(session, id('Plant'));
+      assert.deepEqual([...line1.keys()], ['Line1']);
+      const children = await browseNames(session, id('Line1'));
+      assert.deepEqual([...children.keys()].sort(), [
+        'BatchName',
+        'Counter',
+        'ResetCounter',
+        'Setpoint',
+        'StopMotor',
+        'Temperature',
+      ]);
+
+      // Read; a node outside the view does not exist for the operator.
+      const [temp, setpoint, pressure] = await session.read([
+        { nodeId: id('Line1.Temperature'), attributeId: AttributeIds.Value },
+        { nodeId: id('Line1.Setpoint'), attributeId: AttributeIds.Value },
+        { nodeId: id('Line1.Pressure'), attributeId: AttributeIds.Value },
+      ]);
+      assert.equal(temp?.value.value, 72.3);
+      assert.equal(setpoint?.value.value, 72.5);
+      assert.equal(pressure?.statusCode.value, StatusCodes.BadNodeIdUnknown.value);
+
+      // A subscription on the setpoint delivers the change an allowed write makes.
+      const subscription = await session.createSubscription2({
+        requestedPublishingInterval: 50,
+        requestedLifetimeCount: 100,
+        requestedMaxKeepAliveCount: 10,
+        publishingEnabled: true,
+      });
+      const item = await subscription.monitor(
+        { nodeId: id('Line1.Setpoint'), attributeId: AttributeIds.Value },
+        { samplingInterval: 50, queueSize: 10, discardOldest: true },
+        TimestampsToReturn.Both,
+      );
+      const seen: unknown[] = [];
+      const changed = new Promise<void>((resolve) => {
+        item.on('changed', (dv: DataValue) => {
+          seen.push(dv.value.value);
+          if (dv.value.value === 55) resolve();
+        });
+      });
+      // A second subscription is over the profile's limit and audited.
+      const before = events.length;
+      await assert.rejects(
+        session.createSubscription2({ requestedPublishingInterval: 100, publishingEnabled: true }),
+      );
+      assert.equal(newEvents(before, 'opcua.limit').length, 1);
+
+      const mark = events.length;
+      const good = await session.write({
+        nodeId: id('Line1.Setpoint'),
+        attributeId: AttributeIds.Value,
+        value: { value: { dataType: DataType.Double, value: 55 } },
+      });
+      assert.equal(good.name, 'Good', JSON.stringify(events.slice(mark)));
+      assert.equal(plant.valueOf('setpoint'), 55);
+      await changed;
+      assert.ok(seen.includes(55));
+      const writes = newEvents(mark, 'opcua.write');
+      assert.equal(writes.length, 2, 'one event before forwarding, one with the result');
+      assert.deepEqual(writes[1]?.details, {
+        node: `nsu=${PLANT_NAMESPACE_URI};s=Line1.Setpoint`,
+        dataType: 'Double',
+        oldValue: 72.5,
+        newValue: 55,
+        phase: 'result',
+        status: 'Good',
+      });
+      assert.equal(writes[1]?.actor, 'alice');
+      assert.equal(writes[1]?.grantId, 'grant-1');
+
+      // Refusals: out of bounds, wrong type, read-only node, another attribute, a method not on the call list.
+      const denyMark = events.length;
+      const refused = await session.write([
+        {
+          nodeId: id('Line1.Setpoint'),
+          attributeId: AttributeIds.Value,
+          value: { value: { dataType: DataType.Double, value: 95 } },
+        },
+        {
+          nodeId: id('Line1.Setpoint'),
+          attributeId: AttributeIds.Value,
+          value: { value: { dataType: DataType.Float, value: 50 } },
+        },
+        {
+          nodeId: id('Line1.Setpoint'),
+          attributeId: AttributeIds.Value,
+          value: { value: { dataType: DataType.String, value: '50' } },
+        },
+        {
+          nodeId: id('Line1.BatchName'),
+          attributeId: AttributeIds.Value,
+          value: { value: { dataType: DataType.String, value: 'EVIL' } },
+        },
+        {
+          nodeId: id('Line1.Setpoint'),
+          attributeId: AttributeIds.DisplayName,
+          value: { value: { dataType: DataType.LocalizedText, value: { text: 'x' } } },
+        },
+      ]);
+      assert.deepEqual(
+        refused.map((s) => s.name),
+        Array(5).fill('BadUserAccessDenied'),
+      );
+      assert.equal(plant.valueOf('setpoint'), 55);
+      assert.equal(plant.valueOf('batchName'), 'BATCH-2026-001');
+      const stop = await session.call({
+        objectId: id('Line1'),
+        methodId: id('Line1.StopMotor'),
+        inputArguments: [],
+      });
+      assert.equal(stop.statusCode.name, 'BadUserAccessDenied');
+      assert.equal(plant.valueOf('motorRunning'), true);
+      const start = await session.call({
+        objectId: id('Line1'),
+        methodId: id('Line1.StartMotor'),
+        inputArguments: [{ dataType: DataType.Double, value: 10 }],
+      });
+      assert.notEqual(start.statusCode.name, 'Good', 'a method outside the view cannot be called');
+      assert.equal(plant.valueOf('motorSpeed'), 1450);
+      const denials = newEvents(denyMark, 'opcua.deny');
+      assert.equal(denials.length, 6);
+      assert.ok(
+        denials.every(
+          (e) => e.outcome === 'denied' && e.details?.['status'] === 'BadUserAccessDenied',
+        ),
+      );
+      assert.match(String(denials[0]?.details?.['reason']), /outside 10\.\.90/);
+      assert.equal(newEvents(denyMark, 'opcua.write').length, 0, 'nothing refused was forwarded');
+
+      // An allowed call is forwarded and audited.
+      const callMark = events.length;
+      const reset = await session.call({
+        objectId: id('Line1'),
+        methodId: id('Line1.ResetCounter'),
+        inputArguments: [],
+      });
+      assert.equal(reset.statusCode.name, 'Good');
+      const calls = newEvents(callMark, 'opcua.call');
+      assert.equal(calls.length, 2);
+      assert.equal(calls[1]?.details?.['status'], 'Good');
+
+      // Another local process that finds the session server's own port is cut off.
+      const internal = (await client.getEndpoints())
+        .map((e) => Number(new URL((e.endpointUrl ?? '').replace(/^opc\.tcp:/, 'http:')).port))
+        .find((p) => p !== plant.port && p !== 0);
+      assert.ok(internal !== undefined, 'the session server lists its own endpoint');
+      const intruderMark = events.length;
+      const intruder = operatorClient();
+      try {
+        await assert.rejects(async () => {
+          await intruder.connect(`opc.tcp://127.0.0.1:${internal}`);
+          await intruder.createSession({
+            type: UserTokenType.UserName,
+            userName: 'alice',
+            password: '',
+          });
+        });
+      } finally {
+        await intruder.disconnect();
+      }
+      assert.ok(
+        newEvents(intruderMark, 'opcua.deny').some((e) => e.details?.['service'] === 'connection'),
+      );
+
+      // The grant ends (session.signal): the operator's connection closes, the session resolves.
+      const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
+      const forwarded = f.sessions[0];
+      assert.ok(forwarded);
+      forwarded.controller.abort('grant expired');
+      assert.deepEqual(await forwarded.end, { reason: 'grant expired' });
+      await closed;
+      assert.equal(broker.activeSessions(), 0);
+    } finally {
+      await client.disconnect();
+    }
+  },
+);
 
 function helloMessage(endpointUrl: string): Buffer {
   const url = Buffer.from(endpointUrl, 'utf8');
@@ -247,54 +369,84 @@ function exchange(port: number, bytes: Buffer): Promise<Buffer> {
   });
 }
 
-test('malformed bytes close the channel, are audited, and the broker stays up (and serves SignAndEncrypt)', { timeout: 30_000 }, async () => {
-  const f = await forward();
-  const mark = events.length;
-  await exchange(f.port, Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'));
-  const hello = helloMessage(`opc.tcp://127.0.0.1:${f.port}`);
-  await exchange(f.port, Buffer.concat([hello.subarray(0, 4), Buffer.from([0xff, 0xff, 0xff, 0x7f])]));
-  const malformed = newEvents(mark, 'opcua.malformed');
-  assert.equal(malformed.length, 2);
-  assert.match(String(malformed[0]?.details?.['reason']), /unknown message type/);
-  assert.match(String(malformed[1]?.details?.['reason']), /Hello of/);
-  // Still serving: a proper client gets a session, signed and encrypted end to end to the broker.
-  const client = operatorClient(MessageSecurityMode.SignAndEncrypt);
-  try {
-    await client.connect(f.endpointUrl);
-    const session = await client.createSession({ type: UserTokenType.UserName, userName: 'alice', password: '' });
-    const dv = await session.read({ nodeId: 'ns=0;i=2259', attributeId: AttributeIds.Value });
-    assert.equal(dv.statusCode.name, 'Good');
-    await session.close();
-  } finally {
-    await client.disconnect();
-  }
-});
+test(
+  'malformed bytes close the channel, are audited, and the broker stays up (and serves SignAndEncrypt)',
+  { timeout: 30_000 },
+  async () => {
+    const f = await forward();
+    const mark = events.length;
+    await exchange(f.port, Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'));
+    const hello = helloMessage(`opc.tcp://127.0.0.1:${f.port}`);
+    await exchange(
+      f.port,
+      Buffer.concat([hello.subarray(0, 4), Buffer.from([0xff, 0xff, 0xff, 0x7f])]),
+    );
+    const malformed = newEvents(mark, 'opcua.malformed');
+    assert.equal(malformed.length, 2);
+    assert.match(String(malformed[0]?.details?.['reason']), /unknown message type/);
+    assert.match(String(malformed[1]?.details?.['reason']), /Hello of/);
+    // Still serving: a proper client gets a session, signed and encrypted end to end to the broker.
+    const client = operatorClient(MessageSecurityMode.SignAndEncrypt);
+    try {
+      await client.connect(f.endpointUrl);
+      const session = await client.createSession({
+        type: UserTokenType.UserName,
+        userName: 'alice',
+        password: '',
+      });
+      const dv = await session.read({ nodeId: 'ns=0;i=2259', attributeId: AttributeIds.Value });
+      assert.equal(dv.statusCode.name, 'Good');
+      await session.close();
+    } finally {
+      await client.disconnect();
+    }
+  },
+);
 
-test('a plant server with another certificate than the pinned one is refused and audited', { timeout: 30_000 }, async () => {
-  const wrong = opcuaAssetSchema.parse({ ...asset, serverCertificateSha256: 'a'.repeat(64) });
-  const f = await forward({ asset: wrong });
-  const mark = events.length;
-  const answer = await exchange(f.port, helloMessage(`opc.tcp://127.0.0.1:${f.port}`));
-  assert.equal(answer.length, 0, 'no ACK: no session was opened');
-  const mismatch = newEvents(mark, 'opcua.certificate_mismatch');
-  assert.equal(mismatch.length, 1);
-  assert.equal(mismatch[0]?.details?.['expectedSha256'], 'a'.repeat(64));
-  assert.equal(mismatch[0]?.details?.['presentedSha256'], asset.serverCertificateSha256);
-  assert.equal(plant.certificateSha256, asset.serverCertificateSha256, 'the simulator reports the certificate onboarding pins');
-});
+test(
+  'a plant server with another certificate than the pinned one is refused and audited',
+  { timeout: 30_000 },
+  async () => {
+    const wrong = opcuaAssetSchema.parse({ ...asset, serverCertificateSha256: 'a'.repeat(64) });
+    const f = await forward({ asset: wrong });
+    const mark = events.length;
+    const answer = await exchange(f.port, helloMessage(`opc.tcp://127.0.0.1:${f.port}`));
+    assert.equal(answer.length, 0, 'no ACK: no session was opened');
+    const mismatch = newEvents(mark, 'opcua.certificate_mismatch');
+    assert.equal(mismatch.length, 1);
+    assert.equal(mismatch[0]?.details?.['expectedSha256'], 'a'.repeat(64));
+    assert.equal(mismatch[0]?.details?.['presentedSha256'], asset.serverCertificateSha256);
+    assert.equal(
+      plant.certificateSha256,
+      asset.serverCertificateSha256,
+      'the simulator reports the certificate onboarding pins',
+    );
+  },
+);
 
-test('an asset without a user name: the broker logs in to the plant with its application certificate', { timeout: 30_000 }, async () => {
-  const { username: _unused, ...withoutUser } = asset;
-  const f = await forward({ asset: opcuaAssetSchema.parse(withoutUser) });
-  const client = operatorClient();
-  try {
-    await client.connect(f.endpointUrl);
-    const session = await client.createSession({ type: UserTokenType.UserName, userName: 'alice', password: '' });
-    const ns = (await session.readNamespaceArray()).indexOf(PLANT_NAMESPACE_URI);
-    const dv = await session.read({ nodeId: `ns=${ns};s=Line1.Temperature`, attributeId: AttributeIds.Value });
-    assert.equal(dv.value.value, 72.3);
-    await session.close();
-  } finally {
-    await client.disconnect();
-  }
-});
+test(
+  'an asset without a user name: the broker logs in to the plant with its application certificate',
+  { timeout: 30_000 },
+  async () => {
+    const { username: _unused, ...withoutUser } = asset;
+    const f = await forward({ asset: opcuaAssetSchema.parse(withoutUser) });
+    const client = operatorClient();
+    try {
+      await client.connect(f.endpointUrl);
+      const session = await client.createSession({
+        type: UserTokenType.UserName,
+        userName: 'alice',
+        password: '',
+      });
+      const ns = (await session.readNamespaceArray()).indexOf(PLANT_NAMESPACE_URI);
+      const dv = await session.read({
+        nodeId: `ns=${ns};s=Line1.Temperature`,
+        attributeId: AttributeIds.Value,
+      });
+      assert.equal(dv.value.value, 72.3);
+      await session.close();
+    } finally {
+      await client.disconnect();
+    }
+  },
+);

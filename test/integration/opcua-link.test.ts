@@ -21,63 +21,120 @@ import { waitFor } from '../helpers/wait-for.js';
 
 useCrypto();
 
-test('an operator reads, writes within bounds and is refused out of bounds through both gateways; all audited on the OT side', { timeout: 90_000 }, async (t) => {
-  const { dir, plant, it, ot } = await startOpcuaSite(t);
+test(
+  'an operator reads, writes within bounds and is refused out of bounds through both gateways; all audited on the OT side',
+  { timeout: 90_000 },
+  async (t) => {
+    const { dir, plant, it, ot } = await startOpcuaSite(t);
 
-  // Stands in for the IT gateway's `ssh -L`: each TCP connection becomes one session over the link.
-  const opened: SessionStream[] = [];
-  const forwarder = createServer((socket: Socket) => {
-    socket.on('error', () => undefined);
-    const ticket = makeTicket(it, Date.now(), { asset: 'opc-1', protocol: 'opcua', profile: 'maintenance', channel: 'tcp-forward' });
-    it.gw.services.siteCommands.openSession(SITE, ticket).then(
-      (s) => {
-        opened.push(s);
-        socket.pipe(s.stream);
-        s.stream.pipe(socket);
-        s.onClose(() => socket.destroy());
-        socket.on('close', () => s.close('operator disconnected'));
-      },
-      () => socket.destroy(),
+    // Stands in for the IT gateway's `ssh -L`: each TCP connection becomes one session over the link.
+    const opened: SessionStream[] = [];
+    const forwarder = createServer((socket: Socket) => {
+      socket.on('error', () => undefined);
+      const ticket = makeTicket(it, Date.now(), {
+        asset: 'opc-1',
+        protocol: 'opcua',
+        profile: 'maintenance',
+        channel: 'tcp-forward',
+      });
+      it.gw.services.siteCommands.openSession(SITE, ticket).then(
+        (s) => {
+          opened.push(s);
+          socket.pipe(s.stream);
+          s.stream.pipe(socket);
+          s.onClose(() => socket.destroy());
+          socket.on('close', () => s.close('operator disconnected'));
+        },
+        () => socket.destroy(),
+      );
+    });
+    await new Promise<void>((resolve) => forwarder.listen(0, '127.0.0.1', () => resolve()));
+    t.after(() => new Promise<void>((resolve) => forwarder.close(() => resolve())));
+    const address = forwarder.address();
+    const port = typeof address === 'object' && address !== null ? address.port : 0;
+
+    const client = createTestClient(join(dir, 'operator-pki'));
+    t.after(() => client.disconnect());
+    await client.connect(`opc.tcp://127.0.0.1:${port}`);
+    const session = await client.createSession({
+      type: UserTokenType.UserName,
+      userName: 'alice',
+      password: '',
+    });
+    const ns = (await session.readNamespaceArray()).indexOf(PLANT_NAMESPACE_URI);
+    const id = (s: string): string => `ns=${ns};s=${s}`;
+    const line1 = await session.browse(id('Line1'));
+    assert.deepEqual((line1.references ?? []).map((r) => r.browseName.name).sort(), [
+      'Setpoint',
+      'Temperature',
+    ]);
+    const temperature = await session.read({
+      nodeId: id('Line1.Temperature'),
+      attributeId: AttributeIds.Value,
+    });
+    assert.equal(temperature.value.value, 72.3);
+    const write = (value: number) =>
+      session.write({
+        nodeId: id('Line1.Setpoint'),
+        attributeId: AttributeIds.Value,
+        value: { value: { dataType: DataType.Double, value } },
+      });
+    assert.equal((await write(60)).name, 'Good');
+    assert.equal((await write(95)).name, 'BadUserAccessDenied');
+    assert.equal(plant.valueOf('setpoint'), 60);
+
+    const sessionId = opened[0]?.sessionId;
+    assert.ok(sessionId);
+    const events = auditActions(ot.gw).filter((e) => e.action.startsWith('opcua.'));
+    const result = events.find(
+      (e) => e.action === 'opcua.write' && e.details['phase'] === 'result',
     );
-  });
-  await new Promise<void>((resolve) => forwarder.listen(0, '127.0.0.1', () => resolve()));
-  t.after(() => new Promise<void>((resolve) => forwarder.close(() => resolve())));
-  const address = forwarder.address();
-  const port = typeof address === 'object' && address !== null ? address.port : 0;
+    assert.deepEqual(
+      { ...result?.details },
+      {
+        node: `nsu=${PLANT_NAMESPACE_URI};s=Line1.Setpoint`,
+        dataType: 'Double',
+        oldValue: 72.5,
+        newValue: 60,
+        phase: 'result',
+        status: 'Good',
+        sessionId,
+        grantId: 'grt_test',
+      },
+    );
+    const deny = events.find((e) => e.action === 'opcua.deny');
+    assert.equal(deny?.details['newValue'], 95);
+    assert.equal(deny?.details['sessionId'], sessionId);
 
-  const client = createTestClient(join(dir, 'operator-pki'));
-  t.after(() => client.disconnect());
-  await client.connect(`opc.tcp://127.0.0.1:${port}`);
-  const session = await client.createSession({ type: UserTokenType.UserName, userName: 'alice', password: '' });
-  const ns = (await session.readNamespaceArray()).indexOf(PLANT_NAMESPACE_URI);
-  const id = (s: string): string => `ns=${ns};s=${s}`;
-  const line1 = await session.browse(id('Line1'));
-  assert.deepEqual((line1.references ?? []).map((r) => r.browseName.name).sort(), ['Setpoint', 'Temperature']);
-  const temperature = await session.read({ nodeId: id('Line1.Temperature'), attributeId: AttributeIds.Value });
-  assert.equal(temperature.value.value, 72.3);
-  const write = (value: number) => session.write({ nodeId: id('Line1.Setpoint'), attributeId: AttributeIds.Value, value: { value: { dataType: DataType.Double, value } } });
-  assert.equal((await write(60)).name, 'Good');
-  assert.equal((await write(95)).name, 'BadUserAccessDenied');
-  assert.equal(plant.valueOf('setpoint'), 60);
+    const checkout = [...ot.gw.services.audit.iterate()].find((e) => e.action === 'vault.checkout');
+    assert.deepEqual(
+      [
+        checkout?.actor,
+        checkout?.target,
+        checkout?.details['account'],
+        checkout?.details['sessionId'],
+      ],
+      ['alice', 'opc-1', 'gw-opc', sessionId],
+      'the plant password came from the vault, audited',
+    );
 
-  const sessionId = opened[0]?.sessionId;
-  assert.ok(sessionId);
-  const events = auditActions(ot.gw).filter((e) => e.action.startsWith('opcua.'));
-  const result = events.find((e) => e.action === 'opcua.write' && e.details['phase'] === 'result');
-  assert.deepEqual({ ...result?.details }, {
-    node: `nsu=${PLANT_NAMESPACE_URI};s=Line1.Setpoint`, dataType: 'Double', oldValue: 72.5, newValue: 60, phase: 'result', status: 'Good', sessionId, grantId: 'grt_test',
-  });
-  const deny = events.find((e) => e.action === 'opcua.deny');
-  assert.equal(deny?.details['newValue'], 95);
-  assert.equal(deny?.details['sessionId'], sessionId);
-
-  const checkout = [...ot.gw.services.audit.iterate()].find((e) => e.action === 'vault.checkout');
-  assert.deepEqual([checkout?.actor, checkout?.target, checkout?.details['account'], checkout?.details['sessionId']], ['alice', 'opc-1', 'gw-opc', sessionId], 'the plant password came from the vault, audited');
-
-  // Ended from the IT side (an OT owner, or the grant's end): the operator's connection closes.
-  const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
-  assert.equal(await it.gw.services.siteCommands.endSession(SITE, sessionId, 'ended by an OT owner'), true);
-  await closed;
-  await waitFor('the OT side to record the end', () => auditActions(ot.gw).some((e) => e.action === 'session.end' && e.details['sessionId'] === sessionId));
-  assert.ok(auditActions(ot.gw).some((e) => e.action === 'vault.checkin' && e.details['sessionId'] === sessionId), 'checked in when the session ended');
-});
+    // Ended from the IT side (an OT owner, or the grant's end): the operator's connection closes.
+    const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
+    assert.equal(
+      await it.gw.services.siteCommands.endSession(SITE, sessionId, 'ended by an OT owner'),
+      true,
+    );
+    await closed;
+    await waitFor('the OT side to record the end', () =>
+      auditActions(ot.gw).some(
+        (e) => e.action === 'session.end' && e.details['sessionId'] === sessionId,
+      ),
+    );
+    assert.ok(
+      auditActions(ot.gw).some(
+        (e) => e.action === 'vault.checkin' && e.details['sessionId'] === sessionId,
+      ),
+      'checked in when the session ended',
+    );
+  },
+);

@@ -15,21 +15,44 @@ import { waitFor } from '../helpers/wait-for.js';
 
 useCrypto();
 
-test('review messages cross the link both ways; an unknown session is denied by the IT side; link down denies on the OT side', { timeout: 60_000 }, async (t) => {
-  const it = await startIt(t);
-  const ot = await startOt(t, { enrollWith: it });
-  await waitFor('the link up', () => ot.gw.services.link.state === 'online', 20_000);
-  const session = { ticket: { sessionId: 'ses_notopenedbyit' }, signal: new AbortController().signal } as unknown as BrokerSession;
+test(
+  'review messages cross the link both ways; an unknown session is denied by the IT side; link down denies on the OT side',
+  { timeout: 60_000 },
+  async (t) => {
+    const it = await startIt(t);
+    const ot = await startOt(t, { enrollWith: it });
+    await waitFor('the link up', () => ot.gw.services.link.state === 'online', 20_000);
+    const session = {
+      ticket: { sessionId: 'ses_notopenedbyit' },
+      signal: new AbortController().signal,
+    } as unknown as BrokerSession;
 
-  const v = await ot.gw.services.reviews.request(session, 'systemctl restart hmi', 'matches rule 2 (review)', 30_000);
-  assert.equal(v.decision, 'deny');
-  assert.equal(v.reviewer, 'airlock-it');
-  assert.match(v.comment ?? '', /no live session ses_notopenedbyit at plant-1/);
-  const refused = auditActions(it.gw).find((e) => e.action === 'review.request');
-  assert.equal(refused?.outcome, 'denied');
-  assert.equal(auditActions(it.gw).some((e) => e.action === 'link.violation'), false, 'both frames passed the codec');
-  assert.equal(auditActions(ot.gw).some((e) => e.action === 'link.violation'), false);
+    const v = await ot.gw.services.reviews.request(
+      session,
+      'systemctl restart hmi',
+      'matches rule 2 (review)',
+      30_000,
+    );
+    assert.equal(v.decision, 'deny');
+    assert.equal(v.reviewer, 'airlock-it');
+    assert.match(v.comment ?? '', /no live session ses_notopenedbyit at plant-1/);
+    const refused = auditActions(it.gw).find((e) => e.action === 'review.request');
+    assert.equal(refused?.outcome, 'denied');
+    assert.equal(
+      auditActions(it.gw).some((e) => e.action === 'link.violation'),
+      false,
+      'both frames passed the codec',
+    );
+    assert.equal(
+      auditActions(ot.gw).some((e) => e.action === 'link.violation'),
+      false,
+    );
 
-  await ot.gw.services.link.stop();
-  assert.deepEqual(await ot.gw.services.reviews.request(session, 'ls', 'x', 30_000), { decision: 'deny' }, 'no link: denied without asking');
-});
+    await ot.gw.services.link.stop();
+    assert.deepEqual(
+      await ot.gw.services.reviews.request(session, 'ls', 'x', 30_000),
+      { decision: 'deny' },
+      'no link: denied without asking',
+    );
+  },
+);

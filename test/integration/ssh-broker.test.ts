@@ -43,14 +43,24 @@ test('SSH broker against a real sshd', { timeout: 120_000 }, async (t) => {
       username: user.name,
       profiles: {
         maintenance: { mode: 'record-only', sftp: true },
-        'read-only': { mode: 'exec-only', exec: [['uname', '-n'], ['cat', '/etc/*-release']] },
+        'read-only': {
+          mode: 'exec-only',
+          exec: [
+            ['uname', '-n'],
+            ['cat', '/etc/*-release'],
+          ],
+        },
         vendor: { mode: 'record-only', supervised: true },
         filtered: {
           mode: 'interactive',
           uncertain: 'review',
           reviewTimeoutSeconds: 60,
           rules: [
-            { pattern: '^(rm|dd|mkfs|shutdown|reboot)\\b', action: 'deny', reason: 'destructive commands are not allowed on the HMI' },
+            {
+              pattern: '^(rm|dd|mkfs|shutdown|reboot)\\b',
+              action: 'deny',
+              reason: 'destructive commands are not allowed on the HMI',
+            },
             { pattern: '^(systemctl (restart|stop)|touch)\\b', action: 'review' },
             { pattern: '^cat /etc/shadow', action: 'alert' },
             { pattern: '^(echo|ls|id|true|cat|stty|exit)\\b', action: 'allow' },
@@ -60,7 +70,13 @@ test('SSH broker against a real sshd', { timeout: 120_000 }, async (t) => {
       ...over,
     });
   const vault = openVault({ db, audit, clock, site: 'plant-a', masterKey: generateAeadKey() });
-  vault.set({ asset: 'hmi-1', account: user.name, kind: 'password', secret: Buffer.from(user.password), actor: 'local:root' });
+  vault.set({
+    asset: 'hmi-1',
+    account: user.name,
+    kind: 'password',
+    secret: Buffer.from(user.password),
+    actor: 'local:root',
+  });
   const count = (action: string): number => {
     let n = 0;
     for (let seq = 1; seq <= audit.head().seq; seq++) if (audit.get(seq)?.action === action) n++;
@@ -74,7 +90,14 @@ test('SSH broker against a real sshd', { timeout: 120_000 }, async (t) => {
       return count('vault.checkin');
     },
   };
-  const recordings = createRecordings({ db, audit, clock, ids: sequentialIds(), site: 'plant-a', dir: join(makeTempDir(t), 'recordings') });
+  const recordings = createRecordings({
+    db,
+    audit,
+    clock,
+    ids: sequentialIds(),
+    site: 'plant-a',
+    dir: join(makeTempDir(t), 'recordings'),
+  });
   const reviews: (string | null)[] = [];
   const broker = createSshBroker({
     credentials: vault,
@@ -83,11 +106,26 @@ test('SSH broker against a real sshd', { timeout: 120_000 }, async (t) => {
       reviews.push(line);
       // `touch late.txt` is never answered: the broker's timeout (OT clock) denies it.
       if (line === 'touch late.txt') return new Promise(() => undefined);
-      return Promise.resolve({ decision: line === 'touch approved.txt' ? 'allow' : 'deny', reviewer: 'olga', comment: 'ok' });
+      return Promise.resolve({
+        decision: line === 'touch approved.txt' ? 'allow' : 'deny',
+        reviewer: 'olga',
+        comment: 'ok',
+      });
     },
   });
-  const open = (profileName: string, a: AssetPolicy = asset(), ticket: Record<string, unknown> = {}) => {
-    const s = makeBrokerSession({ audit, clock, assetName: 'hmi-1', asset: a, profileName, ticket });
+  const open = (
+    profileName: string,
+    a: AssetPolicy = asset(),
+    ticket: Record<string, unknown> = {},
+  ) => {
+    const s = makeBrokerSession({
+      audit,
+      clock,
+      assetName: 'hmi-1',
+      asset: a,
+      profileName,
+      ticket,
+    });
     const d = createOperatorDriver();
     const ended = broker.handle(s.session, d.channel);
     return { ...s, d, ended };
@@ -113,63 +151,105 @@ test('SSH broker against a real sshd', { timeout: 120_000 }, async (t) => {
     // The recording: asciicast v2 with what was typed and shown, its hash in the audit chain, playable.
     const closed = events('recording.close')[0];
     assert.ok(closed, 'recording.close audited');
-    const file = recordings.listUnsent().find((r) => r.id === closed.details['recordingId'])?.file ?? '';
+    const file =
+      recordings.listUnsent().find((r) => r.id === closed.details['recordingId'])?.file ?? '';
     const bytes = readFileSync(file);
     assert.equal(createHash('sha256').update(bytes).digest('hex'), closed.details['sha256']);
     const [head, ...lines] = bytes.toString('utf8').trimEnd().split('\n');
     const header = JSON.parse(head ?? '') as Record<string, unknown>;
     assert.deepEqual([header['version'], header['width'], header['height']], [2, 80, 24]);
     const evs = lines.map((l) => JSON.parse(l) as [number, string, string]);
-    assert.ok(evs.every(([time, code, data]) => typeof time === 'number' && ['o', 'i', 'r'].includes(code) && typeof data === 'string'));
-    assert.match(evs.filter((e) => e[1] === 'i').map((e) => e[2]).join(''), /echo "ok-\$\(\(6\*7\)\)"; tty\n/);
-    assert.match(evs.filter((e) => e[1] === 'o').map((e) => e[2]).join(''), /ok-42/);
+    assert.ok(
+      evs.every(
+        ([time, code, data]) =>
+          typeof time === 'number' && ['o', 'i', 'r'].includes(code) && typeof data === 'string',
+      ),
+    );
+    assert.match(
+      evs
+        .filter((e) => e[1] === 'i')
+        .map((e) => e[2])
+        .join(''),
+      /echo "ok-\$\(\(6\*7\)\)"; tty\n/,
+    );
+    assert.match(
+      evs
+        .filter((e) => e[1] === 'o')
+        .map((e) => e[2])
+        .join(''),
+      /ok-42/,
+    );
     assert.ok(evs.some((e) => e[1] === 'r' && e[2] === '132x50'));
     const played = asciinemaCat(file);
     assert.match(played, /ok-42/);
   });
 
-  await t.test('interactive filter: denied and timed-out lines never run, allowed and approved ones do; told, audited and recorded', async () => {
-    const home = execFileSync('getent', ['passwd', user.name], { encoding: 'utf8' }).split(':')[5] ?? '';
-    assert.ok(home.length > 1);
-    const { d, ended, events } = open('filtered');
-    d.send(pty);
-    d.send({ type: 'ssh.start', kind: 'shell' });
-    await d.waitFor('ssh.started');
-    d.stream.write('echo keep > kept.txt\r');
-    await d.waitForOutput('$ echo keep > kept.txt');
-    d.stream.write('ls kept.txt\r');
-    await d.waitForOutput(/\rkept\.txt\r\n/);
-    // Typed as "m kept.txt", then Home and "r": the line is `rm kept.txt`.
-    d.stream.write('m kept.txt');
-    d.stream.write('\x1b[H');
-    d.stream.write('r');
-    d.stream.write('\r');
-    await d.waitForOutput('command refused: destructive commands are not allowed on the HMI');
-    d.stream.write('touch approved.txt\r');
-    await d.waitForOutput('approved by olga: ok.');
-    d.stream.write('touch late.txt\r');
-    await d.waitForOutput('"touch late.txt" matches rule 2 (review))...');
-    clock.advance(60_000);
-    await d.waitForOutput('command refused: no OT owner approved it in time');
-    d.stream.write('ls kept.txt approved.txt && echo "still-$((1+1))"\r');
-    await d.waitForOutput('still-2');
-    d.stream.write('exit\r');
-    await ended;
-    // Checked on the target itself.
-    assert.equal(existsSync(join(home, 'kept.txt')), true, 'the denied rm never ran');
-    assert.equal(existsSync(join(home, 'approved.txt')), true, 'the approved line ran');
-    assert.equal(existsSync(join(home, 'late.txt')), false, 'the timed-out line never ran');
-    assert.deepEqual(reviews, ['touch approved.txt', 'touch late.txt']);
-    const deny = events('ssh.command_deny');
-    assert.deepEqual(deny.map((e) => e.details['line']), ['rm kept.txt', 'touch late.txt']);
-    assert.deepEqual(events('ssh.command_review').map((e) => [e.details['decision'], e.details['timedOut'], e.details['reviewer']]), [['allow', false, 'olga'], ['deny', true, null]]);
-    const file = recordings.listUnsent().find((r) => r.id === events('recording.close')[0]?.details['recordingId'])?.file ?? '';
-    assert.match(readFileSync(file, 'utf8'), /command refused: destructive/);
-  });
+  await t.test(
+    'interactive filter: denied and timed-out lines never run, allowed and approved ones do; told, audited and recorded',
+    async () => {
+      const home =
+        execFileSync('getent', ['passwd', user.name], { encoding: 'utf8' }).split(':')[5] ?? '';
+      assert.ok(home.length > 1);
+      const { d, ended, events } = open('filtered');
+      d.send(pty);
+      d.send({ type: 'ssh.start', kind: 'shell' });
+      await d.waitFor('ssh.started');
+      d.stream.write('echo keep > kept.txt\r');
+      await d.waitForOutput('$ echo keep > kept.txt');
+      d.stream.write('ls kept.txt\r');
+      await d.waitForOutput(/\rkept\.txt\r\n/);
+      // Typed as "m kept.txt", then Home and "r": the line is `rm kept.txt`.
+      d.stream.write('m kept.txt');
+      d.stream.write('\x1b[H');
+      d.stream.write('r');
+      d.stream.write('\r');
+      await d.waitForOutput('command refused: destructive commands are not allowed on the HMI');
+      d.stream.write('touch approved.txt\r');
+      await d.waitForOutput('approved by olga: ok.');
+      d.stream.write('touch late.txt\r');
+      await d.waitForOutput('"touch late.txt" matches rule 2 (review))...');
+      clock.advance(60_000);
+      await d.waitForOutput('command refused: no OT owner approved it in time');
+      d.stream.write('ls kept.txt approved.txt && echo "still-$((1+1))"\r');
+      await d.waitForOutput('still-2');
+      d.stream.write('exit\r');
+      await ended;
+      // Checked on the target itself.
+      assert.equal(existsSync(join(home, 'kept.txt')), true, 'the denied rm never ran');
+      assert.equal(existsSync(join(home, 'approved.txt')), true, 'the approved line ran');
+      assert.equal(existsSync(join(home, 'late.txt')), false, 'the timed-out line never ran');
+      assert.deepEqual(reviews, ['touch approved.txt', 'touch late.txt']);
+      const deny = events('ssh.command_deny');
+      assert.deepEqual(
+        deny.map((e) => e.details['line']),
+        ['rm kept.txt', 'touch late.txt'],
+      );
+      assert.deepEqual(
+        events('ssh.command_review').map((e) => [
+          e.details['decision'],
+          e.details['timedOut'],
+          e.details['reviewer'],
+        ]),
+        [
+          ['allow', false, 'olga'],
+          ['deny', true, null],
+        ],
+      );
+      const file =
+        recordings
+          .listUnsent()
+          .find((r) => r.id === events('recording.close')[0]?.details['recordingId'])?.file ?? '';
+      assert.match(readFileSync(file, 'utf8'), /command refused: destructive/);
+    },
+  );
 
   await t.test('exec: stdout, stderr, exit status and eof', async () => {
     const { d, ended, events } = open('maintenance');
-    d.send({ type: 'ssh.start', kind: 'exec', command: 'read line; echo "got $line"; echo oops >&2; exit 3' });
+    d.send({
+      type: 'ssh.start',
+      kind: 'exec',
+      command: 'read line; echo "got $line"; echo oops >&2; exit 3',
+    });
     await d.waitFor('ssh.started');
     d.stream.write('hello\n');
     d.send({ type: 'ssh.eof' });
@@ -179,7 +259,10 @@ test('SSH broker against a real sshd', { timeout: 120_000 }, async (t) => {
     assert.equal(d.stderr(), 'oops\n');
     assert.ok(d.received.some((m) => m.type === 'ssh.eof'));
     assert.equal((await ended).reason, 'exit');
-    assert.equal(events('ssh.command')[0]?.details['command'], 'read line; echo "got $line"; echo oops >&2; exit 3');
+    assert.equal(
+      events('ssh.command')[0]?.details['command'],
+      'read line; echo "got $line"; echo oops >&2; exit 3',
+    );
   });
 
   await t.test('exec: exit by signal, sent by the operator', async () => {
@@ -202,23 +285,32 @@ test('SSH broker against a real sshd', { timeout: 120_000 }, async (t) => {
     assert.equal(events('ssh.command')[0]?.details['command'], 'uname -n');
   });
 
-  await t.test('exec-only: chained, unlisted and shell requests are refused and audited', async () => {
-    for (const [start, code] of [
-      [{ type: 'ssh.start', kind: 'exec', command: 'uname -n; id' }, 'ssh.command_denied'],
-      [{ type: 'ssh.start', kind: 'exec', command: 'cat /etc/../etc/shadow' }, 'ssh.command_denied'],
-      [{ type: 'ssh.start', kind: 'exec', command: 'id' }, 'ssh.command_denied'],
-      [{ type: 'ssh.start', kind: 'shell' }, 'ssh.profile_forbids_shell'],
-      [{ type: 'ssh.start', kind: 'subsystem', name: 'sftp' }, 'ssh.sftp_forbidden'],
-    ] as const) {
-      const { d, ended, events } = open('read-only');
-      d.send(start);
-      const refused = await d.waitFor('ssh.refused');
-      assert.equal(refused.code, code, JSON.stringify(start));
-      assert.equal((await ended).reason, code);
-      assert.equal(events(code === 'ssh.command_denied' ? 'ssh.command_deny' : 'ssh.request_deny').length, 1);
-      assert.ok(!d.received.some((m) => m.type === 'ssh.started'));
-    }
-  });
+  await t.test(
+    'exec-only: chained, unlisted and shell requests are refused and audited',
+    async () => {
+      for (const [start, code] of [
+        [{ type: 'ssh.start', kind: 'exec', command: 'uname -n; id' }, 'ssh.command_denied'],
+        [
+          { type: 'ssh.start', kind: 'exec', command: 'cat /etc/../etc/shadow' },
+          'ssh.command_denied',
+        ],
+        [{ type: 'ssh.start', kind: 'exec', command: 'id' }, 'ssh.command_denied'],
+        [{ type: 'ssh.start', kind: 'shell' }, 'ssh.profile_forbids_shell'],
+        [{ type: 'ssh.start', kind: 'subsystem', name: 'sftp' }, 'ssh.sftp_forbidden'],
+      ] as const) {
+        const { d, ended, events } = open('read-only');
+        d.send(start);
+        const refused = await d.waitFor('ssh.refused');
+        assert.equal(refused.code, code, JSON.stringify(start));
+        assert.equal((await ended).reason, code);
+        assert.equal(
+          events(code === 'ssh.command_denied' ? 'ssh.command_deny' : 'ssh.request_deny').length,
+          1,
+        );
+        assert.ok(!d.received.some((m) => m.type === 'ssh.started'));
+      }
+    },
+  );
 
   await t.test('a changed host key refuses the session before any credential is sent', async () => {
     const other = newHostKey(makeTempDir(t), 'other');
@@ -233,7 +325,11 @@ test('SSH broker against a real sshd', { timeout: 120_000 }, async (t) => {
     const mismatch = events('ssh.host_key_mismatch');
     assert.equal(mismatch.length, 1);
     assert.equal(mismatch[0]?.outcome, 'denied');
-    assert.equal(mismatch[0]?.details['alert'], true, 'flagged for the IT side to notify the OT owners');
+    assert.equal(
+      mismatch[0]?.details['alert'],
+      true,
+      'flagged for the IT side to notify the OT owners',
+    );
     // sshd saw a connection but no authentication request at all.
     const log = sshd.log().slice(logBefore);
     assert.doesNotMatch(log, /Failed password|Accepted password|Failed none|Invalid user/);
@@ -254,34 +350,51 @@ test('SSH broker against a real sshd', { timeout: 120_000 }, async (t) => {
     await ended;
   });
 
-  await t.test('the grant deadline: warnings at 5 and 1 minutes, then the end (OT clock)', async () => {
-    const { d, ended, events } = open('maintenance', asset(), { grantNotAfter: clock.now() + 6 * 60_000 });
-    const checkInsBefore = creds.checkIns;
-    d.send(pty);
-    d.send({ type: 'ssh.start', kind: 'shell' });
-    await d.waitFor('ssh.started');
-    d.stream.write('echo ready\n');
-    await d.waitForOutput('ready');
-    clock.advance(60_000);
-    assert.match(d.output(), /\[airlock\] This session ends in 5 minutes/);
-    clock.advance(4 * 60_000);
-    assert.match(d.output(), /\[airlock\] This session ends in 1 minute /);
-    clock.advance(60_000);
-    assert.equal((await ended).reason, 'grant_end');
-    assert.match(d.output(), /grant for this session has ended/);
-    assert.deepEqual(events('session.warn').map((e) => e.details['minutesLeft']), [5, 1]);
-    const rec = recordings.listUnsent().find((r) => r.id === events('recording.close')[0]?.details['recordingId']);
-    assert.match(readFileSync(rec?.file ?? '', 'utf8'), /This session ends in 1 minute/, 'notices are recorded');
-    assert.equal(creds.checkIns, checkInsBefore + 1);
-  });
+  await t.test(
+    'the grant deadline: warnings at 5 and 1 minutes, then the end (OT clock)',
+    async () => {
+      const { d, ended, events } = open('maintenance', asset(), {
+        grantNotAfter: clock.now() + 6 * 60_000,
+      });
+      const checkInsBefore = creds.checkIns;
+      d.send(pty);
+      d.send({ type: 'ssh.start', kind: 'shell' });
+      await d.waitFor('ssh.started');
+      d.stream.write('echo ready\n');
+      await d.waitForOutput('ready');
+      clock.advance(60_000);
+      assert.match(d.output(), /\[airlock\] This session ends in 5 minutes/);
+      clock.advance(4 * 60_000);
+      assert.match(d.output(), /\[airlock\] This session ends in 1 minute /);
+      clock.advance(60_000);
+      assert.equal((await ended).reason, 'grant_end');
+      assert.match(d.output(), /grant for this session has ended/);
+      assert.deepEqual(
+        events('session.warn').map((e) => e.details['minutesLeft']),
+        [5, 1],
+      );
+      const rec = recordings
+        .listUnsent()
+        .find((r) => r.id === events('recording.close')[0]?.details['recordingId']);
+      assert.match(
+        readFileSync(rec?.file ?? '', 'utf8'),
+        /This session ends in 1 minute/,
+        'notices are recorded',
+      );
+      assert.equal(creds.checkIns, checkInsBefore + 1);
+    },
+  );
 
-  await t.test('an abort from outside (revocation) ends the session and checks the credential in', async () => {
-    const { d, ended, abort } = open('maintenance');
-    const checkInsBefore = creds.checkIns;
-    d.send({ type: 'ssh.start', kind: 'exec', command: 'echo up; exec sleep 30' });
-    await d.waitForOutput('up');
-    abort.abort('revoked');
-    assert.equal((await ended).reason, 'revoked');
-    assert.equal(creds.checkIns, checkInsBefore + 1);
-  });
+  await t.test(
+    'an abort from outside (revocation) ends the session and checks the credential in',
+    async () => {
+      const { d, ended, abort } = open('maintenance');
+      const checkInsBefore = creds.checkIns;
+      d.send({ type: 'ssh.start', kind: 'exec', command: 'echo up; exec sleep 30' });
+      await d.waitForOutput('up');
+      abort.abort('revoked');
+      assert.equal((await ended).reason, 'revoked');
+      assert.equal(creds.checkIns, checkInsBefore + 1);
+    },
+  );
 });

@@ -14,7 +14,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AuditLog } from '../../shared/src/audit/audit-log.js';
 import { useCrypto } from '../helpers/crypto.js';
-import { launchChromium, loggedInPage, waitForTermState, waitForTerminal } from '../helpers/browser.js';
+import {
+  launchChromium,
+  loggedInPage,
+  waitForTermState,
+  waitForTerminal,
+} from '../helpers/browser.js';
 import { SITE, startIt, startOt } from '../helpers/link-fixture.js';
 import { storeTargetPassword } from '../helpers/ot-ssh-process.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -22,119 +27,214 @@ import { startSshd } from '../peers/sshd.js';
 
 useCrypto();
 
-function actions(audit: AuditLog): { action: string; outcome: string; details: Readonly<Record<string, unknown>> }[] {
-  return [...audit.iterate()].map((e) => ({ action: e.action, outcome: e.outcome, details: e.details }));
+function actions(
+  audit: AuditLog,
+): { action: string; outcome: string; details: Readonly<Record<string, unknown>> }[] {
+  return [...audit.iterate()].map((e) => ({
+    action: e.action,
+    outcome: e.outcome,
+    details: e.details,
+  }));
 }
 
-test('web terminal, refusal, live supervision, ending a session and a supervised start, in Chromium through both gateways to a real sshd', { timeout: 240_000 }, async (t) => {
-  const sshd = await startSshd(t);
-  const target = sshd.users[0];
-  assert.ok(target);
-  const ssh = (profiles: Record<string, unknown>) => ({ protocol: 'ssh', address: '127.0.0.1', port: sshd.port, hostKey: sshd.hostKey, username: target.name, profiles });
-  const policy = {
-    limits: { maxSessionMinutes: 60, maxConcurrentSessions: 8 },
-    assets: {
-      'hmi-1': ssh({ maintenance: { mode: 'record-only' } }),
-      'hmi-2': ssh({ vendor: { mode: 'record-only', supervised: true } }),
-      'hmi-3': ssh({ maintenance: { mode: 'record-only' } }),
-    },
-  };
-  const it = await startIt(t);
-  const ot = await startOt(t, { enrollWith: it, policy });
-  storeTargetPassword(ot.gw, target.password);
-  const s = it.gw.services;
-  await waitFor('the site catalogue', () => s.catalogue.get(SITE, 'hmi-3'));
-  const alice = s.userAdmin.createUser({ name: 'alice', displayName: 'Alice Engineer', roles: [{ role: 'engineer' }] }, 'cli:test');
-  const olga = s.userAdmin.createUser({ name: 'olga', displayName: 'Olga Owner', roles: [{ role: 'ot-owner', site: SITE }] }, 'cli:test');
-  const now = Date.now();
-  s.access.windows.addWindow({ cli: 'cli:test' }, SITE, { asset: null, label: 'test window', rule: { kind: 'once', start: now - 3_600_000, end: now + 3 * 3_600_000 } });
-  const aliceUser = alice.user;
-  const olgaUser = olga.user;
-  const req = s.access.requests.create(aliceUser, { site: SITE, assets: [{ asset: 'hmi-1', profile: 'maintenance' }, { asset: 'hmi-2', profile: 'vendor' }], startsAt: now, endsAt: now + 3_600_000, reason: 'web terminal test', ticketRef: 'CHG-1' });
-  await s.access.approvals.decide(olgaUser, req.id, 'approve', 'ok');
-  const base = it.running.url;
+test(
+  'web terminal, refusal, live supervision, ending a session and a supervised start, in Chromium through both gateways to a real sshd',
+  { timeout: 240_000 },
+  async (t) => {
+    const sshd = await startSshd(t);
+    const target = sshd.users[0];
+    assert.ok(target);
+    const ssh = (profiles: Record<string, unknown>) => ({
+      protocol: 'ssh',
+      address: '127.0.0.1',
+      port: sshd.port,
+      hostKey: sshd.hostKey,
+      username: target.name,
+      profiles,
+    });
+    const policy = {
+      limits: { maxSessionMinutes: 60, maxConcurrentSessions: 8 },
+      assets: {
+        'hmi-1': ssh({ maintenance: { mode: 'record-only' } }),
+        'hmi-2': ssh({ vendor: { mode: 'record-only', supervised: true } }),
+        'hmi-3': ssh({ maintenance: { mode: 'record-only' } }),
+      },
+    };
+    const it = await startIt(t);
+    const ot = await startOt(t, { enrollWith: it, policy });
+    storeTargetPassword(ot.gw, target.password);
+    const s = it.gw.services;
+    await waitFor('the site catalogue', () => s.catalogue.get(SITE, 'hmi-3'));
+    const alice = s.userAdmin.createUser(
+      { name: 'alice', displayName: 'Alice Engineer', roles: [{ role: 'engineer' }] },
+      'cli:test',
+    );
+    const olga = s.userAdmin.createUser(
+      { name: 'olga', displayName: 'Olga Owner', roles: [{ role: 'ot-owner', site: SITE }] },
+      'cli:test',
+    );
+    const now = Date.now();
+    s.access.windows.addWindow({ cli: 'cli:test' }, SITE, {
+      asset: null,
+      label: 'test window',
+      rule: { kind: 'once', start: now - 3_600_000, end: now + 3 * 3_600_000 },
+    });
+    const aliceUser = alice.user;
+    const olgaUser = olga.user;
+    const req = s.access.requests.create(aliceUser, {
+      site: SITE,
+      assets: [
+        { asset: 'hmi-1', profile: 'maintenance' },
+        { asset: 'hmi-2', profile: 'vendor' },
+      ],
+      startsAt: now,
+      endsAt: now + 3_600_000,
+      reason: 'web terminal test',
+      ticketRef: 'CHG-1',
+    });
+    await s.access.approvals.decide(olgaUser, req.id, 'approve', 'ok');
+    const base = it.running.url;
 
-  const browser = await launchChromium(t);
-  const a = await loggedInPage(browser, base, 'alice', alice);
-  const o = await loggedInPage(browser, base, 'olga', olga);
+    const browser = await launchChromium(t);
+    const a = await loggedInPage(browser, base, 'alice', alice);
+    const o = await loggedInPage(browser, base, 'olga', olga);
 
-  let firstSession = '';
-  await t.test('the dashboard links the web terminal; a command typed in it runs on the target', async () => {
-    assert.ok(await a.page.locator(`a[href="/terminal/${SITE}/hmi-1"]`).count() > 0, 'dashboard links the terminal');
-    await a.page.goto(`${base}/terminal/${SITE}/hmi-1`);
-    assert.match(await waitForTermState(a.page, 'live'), /connected to plant-1\/hmi-1 \(maintenance\)/);
-    await a.page.click('#terminal');
-    await a.page.keyboard.type('echo "web-$((6*7))"; whoami');
-    await a.page.keyboard.press('Enter');
-    const text = await waitForTerminal(a.page, new RegExp(`web-42\\s*\\n${target.name}`), 'the command output');
-    assert.match(text, /web-42/);
-    const live = s.sessions.list({ site: SITE });
-    assert.equal(live.length, 1);
-    firstSession = live[0]?.id ?? '';
-    assert.equal(live[0]?.info.via, 'web');
-    const start = actions(s.audit).find((e) => e.action === 'session.start');
-    assert.equal(start?.details.via, 'web');
-  });
+    let firstSession = '';
+    await t.test(
+      'the dashboard links the web terminal; a command typed in it runs on the target',
+      async () => {
+        assert.ok(
+          (await a.page.locator(`a[href="/terminal/${SITE}/hmi-1"]`).count()) > 0,
+          'dashboard links the terminal',
+        );
+        await a.page.goto(`${base}/terminal/${SITE}/hmi-1`);
+        assert.match(
+          await waitForTermState(a.page, 'live'),
+          /connected to plant-1\/hmi-1 \(maintenance\)/,
+        );
+        await a.page.click('#terminal');
+        await a.page.keyboard.type('echo "web-$((6*7))"; whoami');
+        await a.page.keyboard.press('Enter');
+        const text = await waitForTerminal(
+          a.page,
+          new RegExp(`web-42\\s*\\n${target.name}`),
+          'the command output',
+        );
+        assert.match(text, /web-42/);
+        const live = s.sessions.list({ site: SITE });
+        assert.equal(live.length, 1);
+        firstSession = live[0]?.id ?? '';
+        assert.equal(live[0]?.info.via, 'web');
+        const start = actions(s.audit).find((e) => e.action === 'session.start');
+        assert.equal(start?.details.via, 'web');
+      },
+    );
 
-  await t.test('an asset without a grant is refused and the page says why', async () => {
-    const p = await a.page.context().newPage();
-    await p.goto(`${base}/terminal/${SITE}/hmi-3`);
-    const text = await waitForTermState(p, 'refused');
-    assert.match(text, /you have no grant for hmi-3 at plant-1/);
-    const deny = actions(s.audit).filter((e) => e.action === 'session.deny');
-    assert.equal(deny.at(-1)?.details.code, 'access.no_grant');
-    await p.close();
-  });
+    await t.test('an asset without a grant is refused and the page says why', async () => {
+      const p = await a.page.context().newPage();
+      await p.goto(`${base}/terminal/${SITE}/hmi-3`);
+      const text = await waitForTermState(p, 'refused');
+      assert.match(text, /you have no grant for hmi-3 at plant-1/);
+      const deny = actions(s.audit).filter((e) => e.action === 'session.deny');
+      assert.equal(deny.at(-1)?.details.code, 'access.no_grant');
+      await p.close();
+    });
 
-  await t.test('the OT owner sees the live session, watches its output live and ends it', async () => {
-    await o.page.goto(`${base}/sites/${SITE}/sessions`);
-    const row = o.page.locator('tr.live-session');
-    assert.equal(await row.count(), 1);
-    assert.match((await row.textContent()) ?? '', /alice.*hmi-1/s);
-    await Promise.all([o.page.waitForURL(/\/watch$/), row.locator('a:has-text("Watch")').click()]);
-    assert.match(await waitForTermState(o.page, 'live'), /watching alice on plant-1\/hmi-1/);
-    await a.page.keyboard.type('echo "seen-$((2+3))"');
-    await a.page.keyboard.press('Enter');
-    await waitForTerminal(o.page, /seen-5/, 'the watcher seeing the operator output');
-    await o.page.fill('#reason', 'test of ending a session');
-    await Promise.all([o.page.waitForURL(/notice=session-ended/), o.page.click('button:has-text("End session")')]);
-    assert.match(await waitForTermState(a.page, 'ended'), /ended by olga: test of ending a session/);
-    await waitFor('the session to leave the registry', () => s.sessions.size === 0);
-    const log = actions(s.audit);
-    assert.ok(log.some((e) => e.action === 'session.watch' && e.details.event === 'start'));
-    assert.ok(log.some((e) => e.action === 'session.terminate' && e.details.reason === 'test of ending a session'));
-    assert.ok(log.some((e) => e.action === 'session.end'));
-  });
+    await t.test(
+      'the OT owner sees the live session, watches its output live and ends it',
+      async () => {
+        await o.page.goto(`${base}/sites/${SITE}/sessions`);
+        const row = o.page.locator('tr.live-session');
+        assert.equal(await row.count(), 1);
+        assert.match((await row.textContent()) ?? '', /alice.*hmi-1/s);
+        await Promise.all([
+          o.page.waitForURL(/\/watch$/),
+          row.locator('a:has-text("Watch")').click(),
+        ]);
+        assert.match(await waitForTermState(o.page, 'live'), /watching alice on plant-1\/hmi-1/);
+        await a.page.keyboard.type('echo "seen-$((2+3))"');
+        await a.page.keyboard.press('Enter');
+        await waitForTerminal(o.page, /seen-5/, 'the watcher seeing the operator output');
+        await o.page.fill('#reason', 'test of ending a session');
+        await Promise.all([
+          o.page.waitForURL(/notice=session-ended/),
+          o.page.click('button:has-text("End session")'),
+        ]);
+        assert.match(
+          await waitForTermState(a.page, 'ended'),
+          /ended by olga: test of ending a session/,
+        );
+        await waitFor('the session to leave the registry', () => s.sessions.size === 0);
+        const log = actions(s.audit);
+        assert.ok(log.some((e) => e.action === 'session.watch' && e.details.event === 'start'));
+        assert.ok(
+          log.some(
+            (e) =>
+              e.action === 'session.terminate' && e.details.reason === 'test of ending a session',
+          ),
+        );
+        assert.ok(log.some((e) => e.action === 'session.end'));
+      },
+    );
 
-  await t.test('a supervised profile waits for a supervisor, then reaches the target', async () => {
-    await a.page.goto(`${base}/terminal/${SITE}/hmi-2`);
-    await waitForTermState(a.page, 'live');
-    await waitForTerminal(a.page, /starts when a supervisor is watching/, 'the waiting notice');
-    assert.doesNotMatch(await waitForTerminal(a.page, /./, 'anything'), new RegExp(`${target.name}@`), 'no shell before a supervisor watches');
-    await o.page.goto(`${base}/sites/${SITE}/sessions`);
-    await Promise.all([o.page.waitForURL(/\/watch$/), o.page.click('tr.live-session a:has-text("Watch")')]);
-    await waitForTermState(o.page, 'live');
-    await waitForTerminal(a.page, new RegExp(`${target.name}@`), 'the shell prompt once supervised');
-    await a.page.click('#terminal');
-    await a.page.keyboard.type('echo "supervised-$((1+1))"');
-    await a.page.keyboard.press('Enter');
-    await waitForTerminal(o.page, /supervised-2/, 'the supervisor seeing the output');
-    await a.page.keyboard.type('exit');
-    await a.page.keyboard.press('Enter');
-    await waitForTermState(a.page, 'ended');
-    await waitForTermState(o.page, 'ended');
-  });
+    await t.test(
+      'a supervised profile waits for a supervisor, then reaches the target',
+      async () => {
+        await a.page.goto(`${base}/terminal/${SITE}/hmi-2`);
+        await waitForTermState(a.page, 'live');
+        await waitForTerminal(a.page, /starts when a supervisor is watching/, 'the waiting notice');
+        assert.doesNotMatch(
+          await waitForTerminal(a.page, /./, 'anything'),
+          new RegExp(`${target.name}@`),
+          'no shell before a supervisor watches',
+        );
+        await o.page.goto(`${base}/sites/${SITE}/sessions`);
+        await Promise.all([
+          o.page.waitForURL(/\/watch$/),
+          o.page.click('tr.live-session a:has-text("Watch")'),
+        ]);
+        await waitForTermState(o.page, 'live');
+        await waitForTerminal(
+          a.page,
+          new RegExp(`${target.name}@`),
+          'the shell prompt once supervised',
+        );
+        await a.page.click('#terminal');
+        await a.page.keyboard.type('echo "supervised-$((1+1))"');
+        await a.page.keyboard.press('Enter');
+        await waitForTerminal(o.page, /supervised-2/, 'the supervisor seeing the output');
+        await a.page.keyboard.type('exit');
+        await a.page.keyboard.press('Enter');
+        await waitForTermState(a.page, 'ended');
+        await waitForTermState(o.page, 'ended');
+      },
+    );
 
-  await t.test('the recording of the first session reaches the IT gateway, verified, and plays for the OT owner', async () => {
-    await waitFor('the recording verified at IT', () => s.recordings.get(firstSession)?.status === 'verified', 30_000);
-    await o.page.goto(`${base}/sites/${SITE}/recordings`);
-    await Promise.all([o.page.waitForURL(new RegExp(`/recordings/${firstSession}$`)), o.page.click(`tr.recording[data-session="${firstSession}"] a:has-text("Play")`)]);
-    await o.page.selectOption('#speed', '16');
-    await waitForTermState(o.page, 'done');
-    await waitForTerminal(o.page, /web-42/, 'the recorded output');
-    assert.ok(actions(s.audit).some((e) => e.action === 'recording.play' && e.details.sessionId === firstSession));
-  });
+    await t.test(
+      'the recording of the first session reaches the IT gateway, verified, and plays for the OT owner',
+      async () => {
+        await waitFor(
+          'the recording verified at IT',
+          () => s.recordings.get(firstSession)?.status === 'verified',
+          30_000,
+        );
+        await o.page.goto(`${base}/sites/${SITE}/recordings`);
+        await Promise.all([
+          o.page.waitForURL(new RegExp(`/recordings/${firstSession}$`)),
+          o.page.click(`tr.recording[data-session="${firstSession}"] a:has-text("Play")`),
+        ]);
+        await o.page.selectOption('#speed', '16');
+        await waitForTermState(o.page, 'done');
+        await waitForTerminal(o.page, /web-42/, 'the recorded output');
+        assert.ok(
+          actions(s.audit).some(
+            (e) => e.action === 'recording.play' && e.details.sessionId === firstSession,
+          ),
+        );
+      },
+    );
 
-  assert.deepEqual(a.consoleErrors, [], 'no script or CSP error on the operator pages');
-  assert.deepEqual(o.consoleErrors, [], 'no script or CSP error on the supervisor pages');
-});
+    assert.deepEqual(a.consoleErrors, [], 'no script or CSP error on the operator pages');
+    assert.deepEqual(o.consoleErrors, [], 'no script or CSP error on the supervisor pages');
+  },
+);

@@ -8,7 +8,11 @@ import type { TestContext } from 'node:test';
 import type { SessionTicket } from '../../shared/src/model/session-ticket.js';
 import { makeTicket, SITE, type ItFixture } from '../helpers/link-fixture.js';
 
-export async function startLinkForward(t: Pick<TestContext, 'after'>, it: ItFixture, ticket: Partial<SessionTicket>): Promise<{ port: number }> {
+export async function startLinkForward(
+  t: Pick<TestContext, 'after'>,
+  it: ItFixture,
+  ticket: Partial<SessionTicket>,
+): Promise<{ port: number }> {
   const server = createServer((socket) => {
     socket.setNoDelay(true);
     socket.on('error', () => undefined);

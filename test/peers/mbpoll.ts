@@ -8,8 +8,16 @@ export interface MbpollResult {
 }
 
 /** Runs `mbpoll -m tcp -1 -p PORT ... 127.0.0.1 [values]`; `args` are the options between. */
-export async function runMbpoll(port: number, args: readonly string[], values: readonly string[] = []): Promise<MbpollResult> {
-  const child = spawn('mbpoll', ['-m', 'tcp', '-1', '-o', '2', '-p', String(port), ...args, '127.0.0.1', ...values], { stdio: ['ignore', 'pipe', 'pipe'] });
+export async function runMbpoll(
+  port: number,
+  args: readonly string[],
+  values: readonly string[] = [],
+): Promise<MbpollResult> {
+  const child = spawn(
+    'mbpoll',
+    ['-m', 'tcp', '-1', '-o', '2', '-p', String(port), ...args, '127.0.0.1', ...values],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));

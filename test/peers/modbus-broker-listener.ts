@@ -18,9 +18,19 @@ import { silentLogger } from '../../shared/src/log.js';
 import type { SessionTicket } from '../../shared/src/model/session-ticket.js';
 import { testTicket } from '../helpers/test-ticket.js';
 import { openDatabase } from '../../shared/src/store/open-database.js';
-import { modbusAssetSchema, type ModbusAssetPolicy } from '../../gateway-ot/src/protocols/modbus/modbus-policy.js';
-import { createModbusBroker, type ModbusBrokerDeps } from '../../gateway-ot/src/protocols/modbus/modbus-broker.js';
-import type { BrokerSession, ProtocolBroker, SessionEnd } from '../../gateway-ot/src/sessions/protocol-broker.js';
+import {
+  modbusAssetSchema,
+  type ModbusAssetPolicy,
+} from '../../gateway-ot/src/protocols/modbus/modbus-policy.js';
+import {
+  createModbusBroker,
+  type ModbusBrokerDeps,
+} from '../../gateway-ot/src/protocols/modbus/modbus-broker.js';
+import type {
+  BrokerSession,
+  ProtocolBroker,
+  SessionEnd,
+} from '../../gateway-ot/src/sessions/protocol-broker.js';
 
 export interface BrokerListenerOptions {
   /** The Modbus asset as written in a policy file (parsed here with the real schema). */
@@ -46,15 +56,35 @@ export interface BrokerListener {
 }
 
 export function ticketFor(asset: string, profile: string, now: number): SessionTicket {
-  return testTicket({ sessionId: 'ses_test', grantId: 'gr_test', site: 'plant-1', asset, protocol: 'modbus', profile, channel: 'tcp-forward' }, now);
+  return testTicket(
+    {
+      sessionId: 'ses_test',
+      grantId: 'gr_test',
+      site: 'plant-1',
+      asset,
+      protocol: 'modbus',
+      profile,
+      channel: 'tcp-forward',
+    },
+    now,
+  );
 }
 
-export async function startBrokerListener(t: Pick<TestContext, 'after'>, options: BrokerListenerOptions): Promise<BrokerListener> {
+export async function startBrokerListener(
+  t: Pick<TestContext, 'after'>,
+  options: BrokerListenerOptions,
+): Promise<BrokerListener> {
   await initCrypto();
   const asset = modbusAssetSchema.parse(options.asset);
   const clock = options.clock ?? systemClock;
   const db = openDatabase({ path: ':memory:', migrations: AUDIT_MIGRATIONS });
-  const audit = new AuditLog({ db, clock, ids: sequentialIds(), signingKey: generateSigningKeyPair(), checkpointIntervalMs: 0 });
+  const audit = new AuditLog({
+    db,
+    clock,
+    ids: sequentialIds(),
+    signingKey: generateSigningKeyPair(),
+    checkpointIntervalMs: 0,
+  });
   const broker: ProtocolBroker = createModbusBroker(options.deps);
   const controllers = new Set<AbortController>();
   const sockets = new Set<Socket>();
@@ -73,14 +103,24 @@ export async function startBrokerListener(t: Pick<TestContext, 'after'>, options
       asset,
       profileName: options.profile,
       audit: (e) => {
-        if (options.isAuditBroken?.() === true) throw new AirlockError('unavailable', 'audit.write_failed', 'disk full (simulated)');
-        audit.append({ ...e, actor: e.actor ?? ticket.user.name, site: ticket.site, details: { ...e.details, sessionId: ticket.sessionId, grantId: ticket.grantId } });
+        if (options.isAuditBroken?.() === true)
+          throw new AirlockError('unavailable', 'audit.write_failed', 'disk full (simulated)');
+        audit.append({
+          ...e,
+          actor: e.actor ?? ticket.user.name,
+          site: ticket.site,
+          details: { ...e.details, sessionId: ticket.sessionId, grantId: ticket.grantId },
+        });
       },
       log: silentLogger,
       clock,
       signal: controller.signal,
     };
-    const end = broker.handle(session, { stream: socket, sendControl: () => undefined, onControl: () => undefined });
+    const end = broker.handle(session, {
+      stream: socket,
+      sendControl: () => undefined,
+      onControl: () => undefined,
+    });
     ends.push(end);
     void end.finally(() => controllers.delete(controller));
   });
@@ -106,7 +146,8 @@ export async function startBrokerListener(t: Pick<TestContext, 'after'>, options
     audit,
     asset,
     ends,
-    events: (action) => [...audit.iterate()].filter((e) => action === undefined || e.action === action),
+    events: (action) =>
+      [...audit.iterate()].filter((e) => action === undefined || e.action === action),
     abortAll: (reason) => {
       for (const c of controllers) c.abort(reason);
     },

@@ -55,20 +55,38 @@ function request(rand: () => number, near: boolean): Buffer {
       return words(5, addr(), rand() < 0.5 ? 0 : 0xff00);
     case 3: {
       const q = qty(10);
-      return Buffer.concat([words(16, addr(), q), Buffer.of(2 * q), words(0, ...Array.from({ length: q }, () => int(rand, near ? 1400 : 65536))).subarray(1)]);
+      return Buffer.concat([
+        words(16, addr(), q),
+        Buffer.of(2 * q),
+        words(0, ...Array.from({ length: q }, () => int(rand, near ? 1400 : 65536))).subarray(1),
+      ]);
     }
     case 4: {
       const q = qty(16);
-      return Buffer.concat([words(15, addr(), q), Buffer.of(Math.ceil(q / 8)), Buffer.from(Array.from({ length: Math.ceil(q / 8) }, () => int(rand, 256)))]);
+      return Buffer.concat([
+        words(15, addr(), q),
+        Buffer.of(Math.ceil(q / 8)),
+        Buffer.from(Array.from({ length: Math.ceil(q / 8) }, () => int(rand, 256))),
+      ]);
     }
     case 5:
       return Buffer.of(43, 14, 1 + int(rand, 4), 0);
     case 6:
       return words(8, int(rand, 21), int(rand, 65536));
     case 7:
-      return Buffer.concat([words(23, addr(), qty(4), addr(), 1), Buffer.of(2), words(0, int(rand, 1400)).subarray(1)]);
+      return Buffer.concat([
+        words(23, addr(), qty(4), addr(), 1),
+        Buffer.of(2),
+        words(0, int(rand, 1400)).subarray(1),
+      ]);
     default:
-      return Buffer.from(Array.from({ length: 1 + int(rand, 6) }, (_, i) => (i === 0 ? [7, 11, 12, 17, 20, 21, 22, 24, 65, 90, 100][int(rand, 11)] ?? 90 : int(rand, 256))));
+      return Buffer.from(
+        Array.from({ length: 1 + int(rand, 6) }, (_, i) =>
+          i === 0
+            ? ([7, 11, 12, 17, 20, 21, 22, 24, 65, 90, 100][int(rand, 11)] ?? 90)
+            : int(rand, 256),
+        ),
+      );
   }
 }
 
@@ -85,7 +103,9 @@ export function fuzzFrame(rand: () => number, tid: number): Buffer {
   }
   if (roll < 0.985) {
     const f = frame(tid, unit, request(rand, true));
-    return rand() < 0.5 ? f.subarray(0, int(rand, f.length)) : Buffer.concat([f, Buffer.from([int(rand, 256)])]);
+    return rand() < 0.5
+      ? f.subarray(0, int(rand, f.length))
+      : Buffer.concat([f, Buffer.from([int(rand, 256)])]);
   }
   return Buffer.from(Array.from({ length: 1 + int(rand, 40) }, () => int(rand, 256)));
 }
@@ -123,17 +143,23 @@ export function isAllowedAtPlc(unit: number, pdu: Buffer): boolean {
     case 3:
     case 4: {
       if (pdu.length !== 5) return false;
-      const ranges = [t.coils.read, t.discreteInputs.read, t.holdingRegisters.read, t.inputRegisters.read][fc - 1] ?? [];
+      const ranges =
+        [t.coils.read, t.discreteInputs.read, t.holdingRegisters.read, t.inputRegisters.read][
+          fc - 1
+        ] ?? [];
       return w(3) >= 1 && inside(ranges, w(1), w(3));
     }
     case 5:
-      return pdu.length === 5 && (w(3) === 0 || w(3) === 0xff00) && coilValueOk(w(1), w(3) === 0xff00);
+      return (
+        pdu.length === 5 && (w(3) === 0 || w(3) === 0xff00) && coilValueOk(w(1), w(3) === 0xff00)
+      );
     case 6:
       return pdu.length === 5 && registerValueOk(w(1), w(3));
     case 15: {
       const q = w(3);
       if (q < 1 || pdu[5] !== Math.ceil(q / 8) || pdu.length !== 6 + Math.ceil(q / 8)) return false;
-      for (let i = 0; i < q; i++) if (!coilValueOk(w(1) + i, (((pdu[6 + (i >> 3)] ?? 0) >> (i & 7)) & 1) === 1)) return false;
+      for (let i = 0; i < q; i++)
+        if (!coilValueOk(w(1) + i, (((pdu[6 + (i >> 3)] ?? 0) >> (i & 7)) & 1) === 1)) return false;
       return true;
     }
     case 16: {
@@ -144,7 +170,14 @@ export function isAllowedAtPlc(unit: number, pdu: Buffer): boolean {
     }
     case 23: {
       const q = w(7);
-      if (q < 1 || pdu[9] !== 2 * q || pdu.length !== 10 + 2 * q || w(3) < 1 || !inside(t.holdingRegisters.read, w(1), w(3))) return false;
+      if (
+        q < 1 ||
+        pdu[9] !== 2 * q ||
+        pdu.length !== 10 + 2 * q ||
+        w(3) < 1 ||
+        !inside(t.holdingRegisters.read, w(1), w(3))
+      )
+        return false;
       for (let i = 0; i < q; i++) if (!registerValueOk(w(5) + i, w(10 + 2 * i))) return false;
       return true;
     }
@@ -184,11 +217,26 @@ const TERMINATOR = Buffer.alloc(300, 0xff);
  * limit) in batches of `perConnection` per connection, each batch ended by garbage so the broker
  * closes it; a malformed frame inside a batch ends it earlier.
  */
-export async function runFuzz(t: Pick<TestContext, 'after'>, frames: number, seed: number, perConnection = 16): Promise<FuzzRun> {
+export async function runFuzz(
+  t: Pick<TestContext, 'after'>,
+  frames: number,
+  seed: number,
+  perConnection = 16,
+): Promise<FuzzRun> {
   const rand = prng(seed);
   const plc = await startRecordingPlc(t);
-  const profiles = { ...PLC1_PROFILES, maintenance: { ...PLC1_PROFILES.maintenance, rateLimit: { requestsPerSecond: 100_000, burst: 100_000 } } };
-  const gw = await startBrokerListener(t, { asset: plc1Asset(plc.port, { profiles, maxInFlight: 4 }), profile: 'maintenance', clock: new FakeClock() });
+  const profiles = {
+    ...PLC1_PROFILES,
+    maintenance: {
+      ...PLC1_PROFILES.maintenance,
+      rateLimit: { requestsPerSecond: 100_000, burst: 100_000 },
+    },
+  };
+  const gw = await startBrokerListener(t, {
+    asset: plc1Asset(plc.port, { profiles, maxInFlight: 4 }),
+    profile: 'maintenance',
+    clock: new FakeClock(),
+  });
   let sent = 0;
   let answered = 0;
   let refusedByOracle = 0;
@@ -196,11 +244,15 @@ export async function runFuzz(t: Pick<TestContext, 'after'>, frames: number, see
     const client = await connectRaw(t, gw.port);
     const batch = Array.from({ length: perConnection }, (_, i) => fuzzFrame(rand, sent + i));
     sent += perConnection;
-    refusedByOracle += batch.filter((f) => f.length < 8 || !isAllowedAtPlc(f.readUInt8(6), f.subarray(7))).length;
+    refusedByOracle += batch.filter(
+      (f) => f.length < 8 || !isAllowedAtPlc(f.readUInt8(6), f.subarray(7)),
+    ).length;
     client.write(Buffer.concat([...batch, TERMINATOR]));
     answered += (await client.closed(10_000)).length;
   }
-  const outside = plc.received.filter((r) => !isAllowedAtPlc(r.unitId, Buffer.from(r.pduHex, 'hex')));
+  const outside = plc.received.filter(
+    (r) => !isAllowedAtPlc(r.unitId, Buffer.from(r.pduHex, 'hex')),
+  );
   const connections = gw.ends.length;
   const client = await connectRaw(t, gw.port);
   client.write(mbap(1, 1, pdu(3, [0, 2])));

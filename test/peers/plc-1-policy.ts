@@ -20,7 +20,13 @@ export const PLC1_PROFILES = {
     unitIds: [1],
     functions: ['read', 'write', 'identification'],
     tables: {
-      coils: { read: [{ from: 0, to: 15 }], write: [{ from: 8, to: 8, value: false }, { from: 11, to: 11 }] },
+      coils: {
+        read: [{ from: 0, to: 15 }],
+        write: [
+          { from: 8, to: 8, value: false },
+          { from: 11, to: 11 },
+        ],
+      },
       discreteInputs: { read: [{ from: 0, to: 11 }] },
       inputRegisters: { read: [{ from: 0, to: 9 }] },
       holdingRegisters: {
@@ -39,7 +45,10 @@ export const PLC1_PROFILES = {
 } as const;
 
 /** The plc-1 asset as a policy file holds it, pointed at a PLC on 127.0.0.1:`port`. */
-export function plc1Asset(port: number, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+export function plc1Asset(
+  port: number,
+  overrides: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
     protocol: 'modbus',
     description: 'Line 1 PLC',

@@ -58,16 +58,45 @@ asyncio.run(main())
 `;
 
 export type PyOp =
-  | { readonly op: 'read_holding_registers' | 'read_input_registers' | 'read_coils' | 'read_discrete_inputs'; readonly args: readonly [number, number]; readonly unit?: number }
-  | { readonly op: 'write_register'; readonly args: readonly [number, number]; readonly unit?: number }
-  | { readonly op: 'write_registers'; readonly args: readonly [number, readonly number[]]; readonly unit?: number }
-  | { readonly op: 'write_coil'; readonly args: readonly [number, boolean]; readonly unit?: number };
+  | {
+      readonly op:
+        'read_holding_registers' | 'read_input_registers' | 'read_coils' | 'read_discrete_inputs';
+      readonly args: readonly [number, number];
+      readonly unit?: number;
+    }
+  | {
+      readonly op: 'write_register';
+      readonly args: readonly [number, number];
+      readonly unit?: number;
+    }
+  | {
+      readonly op: 'write_registers';
+      readonly args: readonly [number, readonly number[]];
+      readonly unit?: number;
+    }
+  | {
+      readonly op: 'write_coil';
+      readonly args: readonly [number, boolean];
+      readonly unit?: number;
+    };
 
-export type PyResult = { readonly values: readonly (number | boolean)[] } | { readonly exception: number } | { readonly ok: true } | { readonly error: string };
+export type PyResult =
+  | { readonly values: readonly (number | boolean)[] }
+  | { readonly exception: number }
+  | { readonly ok: true }
+  | { readonly error: string };
 
 /** Runs the operations in order on one connection; resolves with one result per operation. */
-export async function runPymodbusClient(port: number, ops: readonly PyOp[], timeoutSeconds = 2): Promise<PyResult[]> {
-  const child = spawn(DEBIAN_PYTHON, ['-c', CLIENT, '127.0.0.1', String(port), JSON.stringify(ops), String(timeoutSeconds)], { stdio: ['ignore', 'pipe', 'pipe'] });
+export async function runPymodbusClient(
+  port: number,
+  ops: readonly PyOp[],
+  timeoutSeconds = 2,
+): Promise<PyResult[]> {
+  const child = spawn(
+    DEBIAN_PYTHON,
+    ['-c', CLIENT, '127.0.0.1', String(port), JSON.stringify(ops), String(timeoutSeconds)],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let out = '';
   let errOut = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -84,8 +113,14 @@ export interface PymodbusServer {
 }
 
 /** A pymodbus TCP server answering `unit`, holding registers from `holding` (the rest 0); stopped when the test ends. */
-export async function startPymodbusServer(t: Pick<TestContext, 'after'>, unit: number, holding: readonly number[]): Promise<PymodbusServer> {
-  const child = spawn(DEBIAN_PYTHON, ['-c', SERVER, String(unit), JSON.stringify(holding)], { stdio: ['ignore', 'pipe', 'pipe'] });
+export async function startPymodbusServer(
+  t: Pick<TestContext, 'after'>,
+  unit: number,
+  holding: readonly number[],
+): Promise<PymodbusServer> {
+  const child = spawn(DEBIAN_PYTHON, ['-c', SERVER, String(unit), JSON.stringify(holding)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const exited = once(child, 'exit');
   t.after(async () => {
     if (child.exitCode === null) {
@@ -97,7 +132,10 @@ export async function startPymodbusServer(t: Pick<TestContext, 'after'>, unit: n
   let errOut = '';
   child.stderr.on('data', (d: Buffer) => (errOut += d.toString()));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`pymodbus server not ready after 15 s: ${errOut}`)), 15_000);
+    const timer = setTimeout(
+      () => reject(new Error(`pymodbus server not ready after 15 s: ${errOut}`)),
+      15_000,
+    );
     child.stdout.on('data', (d: Buffer) => {
       buf += d.toString();
       const line = buf.split('\n').find((l) => l.includes('"ready"'));

@@ -22,7 +22,12 @@ export interface RawModbusClient {
 }
 
 /** An MBAP request frame; `length` overrides the length field (for malformed frames). */
-export function mbap(transactionId: number, unitId: number, pdu: readonly number[] | Buffer, options: { protocolId?: number; length?: number } = {}): Buffer {
+export function mbap(
+  transactionId: number,
+  unitId: number,
+  pdu: readonly number[] | Buffer,
+  options: { protocolId?: number; length?: number } = {},
+): Buffer {
   const head = Buffer.alloc(7);
   head.writeUInt16BE(transactionId, 0);
   head.writeUInt16BE(options.protocolId ?? 0, 2);
@@ -39,7 +44,10 @@ export function pdu(fc: number, words: readonly number[], bytes: readonly number
   return Buffer.concat([b, Buffer.from(bytes)]);
 }
 
-export async function connectRaw(t: Pick<TestContext, 'after'>, port: number): Promise<RawModbusClient> {
+export async function connectRaw(
+  t: Pick<TestContext, 'after'>,
+  port: number,
+): Promise<RawModbusClient> {
   const socket = connect({ host: '127.0.0.1', port, noDelay: true });
   socket.on('error', () => undefined);
   t.after(() => void socket.destroy());
@@ -55,7 +63,11 @@ export async function connectRaw(t: Pick<TestContext, 'after'>, port: number): P
     buf = Buffer.concat([buf, chunk]);
     while (buf.length >= 6 && buf.length >= 6 + buf.readUInt16BE(4)) {
       const length = buf.readUInt16BE(4);
-      got.push({ transactionId: buf.readUInt16BE(0), unitId: buf.readUInt8(6), pdu: Buffer.from(buf.subarray(7, 6 + length)) });
+      got.push({
+        transactionId: buf.readUInt16BE(0),
+        unitId: buf.readUInt8(6),
+        pdu: Buffer.from(buf.subarray(7, 6 + length)),
+      });
       buf = buf.subarray(6 + length);
     }
     wake?.();
@@ -74,7 +86,11 @@ export async function connectRaw(t: Pick<TestContext, 'after'>, port: number): P
       };
       const timer = setTimeout(() => {
         wake = undefined;
-        reject(new Error(`timed out waiting for ${what} (have ${got.length} frames, closed: ${isClosed})`));
+        reject(
+          new Error(
+            `timed out waiting for ${what} (have ${got.length} frames, closed: ${isClosed})`,
+          ),
+        );
       }, timeoutMs);
       wake = check;
       check();
@@ -84,7 +100,8 @@ export async function connectRaw(t: Pick<TestContext, 'after'>, port: number): P
     write: (bytes) => void socket.write(bytes),
     async frames(count, timeoutMs = 5000) {
       await waitFor(() => got.length >= count || isClosed, timeoutMs, `${count} frames`);
-      if (got.length < count) throw new Error(`connection closed after ${got.length} of ${count} frames`);
+      if (got.length < count)
+        throw new Error(`connection closed after ${got.length} of ${count} frames`);
       return got.splice(0, count);
     },
     async closed(timeoutMs = 5000) {

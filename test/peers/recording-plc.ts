@@ -107,7 +107,8 @@ export async function startRecordingPlc(t: Pick<TestContext, 'after'>): Promise<
   server.on('error', () => undefined);
   await new Promise<void>((resolve) => server.listen({ host: '127.0.0.1', port: 0 }, resolve));
   const address = server.address();
-  (plc as { port: number }).port = typeof address === 'object' && address !== null ? address.port : 0;
+  (plc as { port: number }).port =
+    typeof address === 'object' && address !== null ? address.port : 0;
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= new Promise<void>((resolve) => {

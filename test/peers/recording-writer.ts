@@ -18,9 +18,28 @@ const dataDir = process.argv[2];
 if (dataDir === undefined) throw new Error('usage: recording-writer <dataDir>');
 await initCrypto();
 const db = openOtDatabase(dataDir);
-const audit = new AuditLog({ db, clock: systemClock, ids: randomIds, signingKey: generateSigningKeyPair() });
-const recordings = createRecordings({ db, audit, clock: systemClock, ids: randomIds, site: 'plant-a', dir: join(dataDir, 'recordings') });
-const rec = recordings.start({ sessionId: 'ses_crash', asset: 'hmi-1', user: 'alice', cols: 80, rows: 24, title: 'crash test' });
+const audit = new AuditLog({
+  db,
+  clock: systemClock,
+  ids: randomIds,
+  signingKey: generateSigningKeyPair(),
+});
+const recordings = createRecordings({
+  db,
+  audit,
+  clock: systemClock,
+  ids: randomIds,
+  site: 'plant-a',
+  dir: join(dataDir, 'recordings'),
+});
+const rec = recordings.start({
+  sessionId: 'ses_crash',
+  asset: 'hmi-1',
+  user: 'alice',
+  cols: 80,
+  rows: 24,
+  title: 'crash test',
+});
 rec.input('ls\r');
 for (let i = 1; i <= 5; i++) rec.output(`line ${i}\r\n`);
 appendFileSync(rec.file, '[9.5, "o", "torn wri');

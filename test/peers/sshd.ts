@@ -62,7 +62,10 @@ function createUser(t: Pick<TestContext, 'after'>): SshdUser {
   return { name, password };
 }
 
-export async function startSshd(t: Pick<TestContext, 'after'>, options: SshdOptions = {}): Promise<SshdPeer> {
+export async function startSshd(
+  t: Pick<TestContext, 'after'>,
+  options: SshdOptions = {},
+): Promise<SshdPeer> {
   mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
   const dir = makeTempDir(t, 'airlock-sshd-');
   const key = newHostKey(dir, 'host_ed25519');
@@ -90,7 +93,9 @@ export async function startSshd(t: Pick<TestContext, 'after'>, options: SshdOpti
         '',
       ].join('\n'),
     );
-    const child: ChildProcess = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child: ChildProcess = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', config], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let log = '';
     child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
     const listening = await new Promise<boolean>((resolve) => {
@@ -139,7 +144,11 @@ export function allowSudoChpasswd(t: Pick<TestContext, 'after'>, user: string): 
 }
 
 /** A fresh password login with ssh2, host key pinned to the peer's: true if accepted, false if refused. */
-export function passwordLogin(peer: Pick<SshdPeer, 'port' | 'hostKey'>, username: string, password: string): Promise<boolean> {
+export function passwordLogin(
+  peer: Pick<SshdPeer, 'port' | 'hostKey'>,
+  username: string,
+  password: string,
+): Promise<boolean> {
   const pinned = Buffer.from(peer.hostKey.split(' ')[1] ?? '', 'base64');
   return new Promise((resolve, reject) => {
     const c = new Client();
@@ -157,6 +166,14 @@ export function passwordLogin(peer: Pick<SshdPeer, 'port' | 'hostKey'>, username
       if (e.level === 'client-authentication') resolve(false);
       else reject(e);
     });
-    c.connect({ host: '127.0.0.1', port: peer.port, username, password, hostVerifier: (k: Buffer) => k.equals(pinned), readyTimeout: 15_000, tryKeyboard: false });
+    c.connect({
+      host: '127.0.0.1',
+      port: peer.port,
+      username,
+      password,
+      hostVerifier: (k: Buffer) => k.equals(pinned),
+      readyTimeout: 15_000,
+      tryKeyboard: false,
+    });
   });
 }

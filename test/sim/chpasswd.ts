@@ -11,7 +11,10 @@ export interface PasswordChange {
   readonly password: string;
 }
 
-export function parseChpasswdInput(input: string, isKnownUser: (user: string) => boolean): Result<PasswordChange[], string[]> {
+export function parseChpasswdInput(
+  input: string,
+  isKnownUser: (user: string) => boolean,
+): Result<PasswordChange[], string[]> {
   const changes: PasswordChange[] = [];
   const problems: string[] = [];
   const lines = input.split('\n');
@@ -27,7 +30,8 @@ export function parseChpasswdInput(input: string, isKnownUser: (user: string) =>
     const user = line.slice(0, colon);
     const password = line.slice(colon + 1);
     if (!isKnownUser(user)) problems.push(`chpasswd: line ${n}: user '${user}' does not exist`);
-    else if (password === '') problems.push(`chpasswd: line ${n}: empty password for user '${user}'`);
+    else if (password === '')
+      problems.push(`chpasswd: line ${n}: empty password for user '${user}'`);
     else changes.push({ user, password });
   });
   if (problems.length > 0) return err(problems);
@@ -38,5 +42,8 @@ export function parseChpasswdInput(input: string, isKnownUser: (user: string) =>
 /** True for the command lines this simulator treats as chpasswd (`chpasswd`, `sudo chpasswd`). */
 export function isChpasswdCommand(words: readonly string[]): boolean {
   const [first, second, third] = words;
-  return (first === 'chpasswd' && second === undefined) || (first === 'sudo' && second === 'chpasswd' && third === undefined);
+  return (
+    (first === 'chpasswd' && second === undefined) ||
+    (first === 'sudo' && second === 'chpasswd' && third === undefined)
+  );
 }

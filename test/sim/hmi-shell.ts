@@ -46,16 +46,35 @@ const HELP = `Plant HMI maintenance shell. Commands:
 `;
 
 /** A believable host: booted three days and a bit before `now()`, with config, log and recipes. */
-export function createHmiHost(hostname: string, users: readonly string[], now: () => number = Date.now): HmiHost {
+export function createHmiHost(
+  hostname: string,
+  users: readonly string[],
+  now: () => number = Date.now,
+): HmiHost {
   const files = new Map<string, string>([
-    ['/etc/hmi.conf', `# HMI runtime configuration\nstation=${hostname}\nline=Line1\nplc=modbus://plc-1:502/unit/1\nopcua=opc.tcp://opc-1:4840\nscreen_timeout_s=600\nlanguage=en\n`],
+    [
+      '/etc/hmi.conf',
+      `# HMI runtime configuration\nstation=${hostname}\nline=Line1\nplc=modbus://plc-1:502/unit/1\nopcua=opc.tcp://opc-1:4840\nscreen_timeout_s=600\nlanguage=en\n`,
+    ],
     ['/etc/hostname', `${hostname}\n`],
-    ['/var/log/hmi.log', '2026-01-01T06:00:02Z INFO hmi runtime started\n2026-01-01T06:00:03Z INFO connected to plc-1 unit 1\n2026-01-01T06:12:40Z WARN Line1 pressure high (6.1 bar), back to normal after 12 s\n'],
+    [
+      '/var/log/hmi.log',
+      '2026-01-01T06:00:02Z INFO hmi runtime started\n2026-01-01T06:00:03Z INFO connected to plc-1 unit 1\n2026-01-01T06:12:40Z WARN Line1 pressure high (6.1 bar), back to normal after 12 s\n',
+    ],
   ]);
   for (const user of users) {
-    files.set(`/home/${user}/recipes/batch-a.csv`, 'step,setpoint_c,duration_s\n1,65.0,120\n2,72.5,300\n3,40.0,60\n');
-    files.set(`/home/${user}/recipes/batch-b.csv`, 'step,setpoint_c,duration_s\n1,60.0,180\n2,80.0,240\n');
-    files.set(`/home/${user}/notes.txt`, 'Remember: restart the HMI after changing recipes (systemctl restart hmi).\n');
+    files.set(
+      `/home/${user}/recipes/batch-a.csv`,
+      'step,setpoint_c,duration_s\n1,65.0,120\n2,72.5,300\n3,40.0,60\n',
+    );
+    files.set(
+      `/home/${user}/recipes/batch-b.csv`,
+      'step,setpoint_c,duration_s\n1,60.0,180\n2,80.0,240\n',
+    );
+    files.set(
+      `/home/${user}/notes.txt`,
+      'Remember: restart the HMI after changing recipes (systemctl restart hmi).\n',
+    );
   }
   return { hostname, bootedAt: now() - (3 * 86_400 + 2 * 3600 + 14 * 60) * 1000, now, files };
 }
@@ -70,7 +89,12 @@ export function homeOf(user: string): string {
 
 export function promptFor(host: HmiHost, session: ShellSession): string {
   const home = homeOf(session.user);
-  const where = session.cwd === home ? '~' : session.cwd.startsWith(`${home}/`) ? `~${session.cwd.slice(home.length)}` : session.cwd;
+  const where =
+    session.cwd === home
+      ? '~'
+      : session.cwd.startsWith(`${home}/`)
+        ? `~${session.cwd.slice(home.length)}`
+        : session.cwd;
   return `${session.user}@${host.hostname}:${where}$ `;
 }
 
@@ -115,11 +139,17 @@ export function runCommandLine(line: string, host: HmiHost, session: ShellSessio
     case 'whoami':
       return done(`${session.user}\n`);
     case 'id':
-      return done(`uid=1000(${session.user}) gid=1000(${session.user}) groups=1000(${session.user}),20(dialout),1001(hmi)\n`);
+      return done(
+        `uid=1000(${session.user}) gid=1000(${session.user}) groups=1000(${session.user}),20(dialout),1001(hmi)\n`,
+      );
     case 'hostname':
       return done(`${host.hostname}\n`);
     case 'uname':
-      return done(args.includes('-a') ? `Linux ${host.hostname} 5.10.0-hmi-rt #1 SMP PREEMPT_RT armv7l GNU/Linux\n` : 'Linux\n');
+      return done(
+        args.includes('-a')
+          ? `Linux ${host.hostname} 5.10.0-hmi-rt #1 SMP PREEMPT_RT armv7l GNU/Linux\n`
+          : 'Linux\n',
+      );
     case 'uptime':
       return done(uptimeLine(host));
     case 'date':
@@ -131,7 +161,11 @@ export function runCommandLine(line: string, host: HmiHost, session: ShellSessio
     case 'cd':
       return changeDirectory(host, session, args[0]);
     case 'ls':
-      return list(host, session, args.filter((a) => !a.startsWith('-')));
+      return list(
+        host,
+        session,
+        args.filter((a) => !a.startsWith('-')),
+      );
     case 'cat':
       return concatenate(host, session, args);
     case 'status':
@@ -139,11 +173,18 @@ export function runCommandLine(line: string, host: HmiHost, session: ShellSessio
     case 'systemctl':
       return systemctl(host, args);
     case 'stty':
-      return args[0] === 'size' && session.hasPty ? done(`${session.rows} ${session.cols}\n`) : fail("stty: 'standard input': Inappropriate ioctl for device\n", 1);
+      return args[0] === 'size' && session.hasPty
+        ? done(`${session.rows} ${session.cols}\n`)
+        : fail("stty: 'standard input': Inappropriate ioctl for device\n", 1);
     case 'tty':
-      return session.hasPty ? done('/dev/pts/0\n') : { stdout: 'not a tty\n', stderr: '', exitCode: 1, isExit: false };
+      return session.hasPty
+        ? done('/dev/pts/0\n')
+        : { stdout: 'not a tty\n', stderr: '', exitCode: 1, isExit: false };
     case 'chpasswd':
-      return fail(`chpasswd: reads user:password lines from standard input; run it through exec (ssh ${host.hostname} chpasswd < file)\n`, 1);
+      return fail(
+        `chpasswd: reads user:password lines from standard input; run it through exec (ssh ${host.hostname} chpasswd < file)\n`,
+        1,
+      );
     case 'sudo':
       return args[0] === 'chpasswd'
         ? runCommandLine('chpasswd', host, session)
@@ -165,7 +206,13 @@ function fail(stderr: string, exitCode: number): CommandOutcome {
 
 function exitWith(arg: string | undefined): CommandOutcome {
   if (arg === undefined) return { stdout: '', stderr: '', exitCode: 0, isExit: true };
-  if (!/^-?\d+$/.test(arg)) return { stdout: '', stderr: `exit: ${arg}: numeric argument required\n`, exitCode: 2, isExit: true };
+  if (!/^-?\d+$/.test(arg))
+    return {
+      stdout: '',
+      stderr: `exit: ${arg}: numeric argument required\n`,
+      exitCode: 2,
+      isExit: true,
+    };
   // Like bash: the status is taken modulo 256.
   return { stdout: '', stderr: '', exitCode: ((Number(arg) % 256) + 256) % 256, isExit: true };
 }
@@ -182,7 +229,11 @@ function isDirectory(host: HmiHost, path: string): boolean {
   return false;
 }
 
-function changeDirectory(host: HmiHost, session: ShellSession, arg: string | undefined): CommandOutcome {
+function changeDirectory(
+  host: HmiHost,
+  session: ShellSession,
+  arg: string | undefined,
+): CommandOutcome {
   const target = resolvePath(session, arg ?? '~');
   if (host.files.has(target)) return fail(`cd: ${arg ?? ''}: Not a directory\n`, 1);
   if (!isDirectory(host, target)) return fail(`cd: ${arg ?? ''}: No such file or directory\n`, 1);
@@ -206,7 +257,8 @@ function list(host: HmiHost, session: ShellSession, args: readonly string[]): Co
     }
     const prefix = path === '/' ? '/' : `${path}/`;
     const entries = new Set<string>();
-    for (const file of host.files.keys()) if (file.startsWith(prefix)) entries.add(file.slice(prefix.length).split('/')[0]!);
+    for (const file of host.files.keys())
+      if (file.startsWith(prefix)) entries.add(file.slice(prefix.length).split('/')[0]!);
     const names = [...entries].sort();
     if (targets.length > 1) stdout += `${arg}:\n`;
     if (names.length > 0) stdout += `${names.join('  ')}\n`;
@@ -214,8 +266,13 @@ function list(host: HmiHost, session: ShellSession, args: readonly string[]): Co
   return { stdout, stderr, exitCode: stderr === '' ? 0 : 2, isExit: false };
 }
 
-function concatenate(host: HmiHost, session: ShellSession, args: readonly string[]): CommandOutcome {
-  if (args.length === 0) return fail('cat: reading standard input is not supported by this HMI shell\n', 1);
+function concatenate(
+  host: HmiHost,
+  session: ShellSession,
+  args: readonly string[],
+): CommandOutcome {
+  if (args.length === 0)
+    return fail('cat: reading standard input is not supported by this HMI shell\n', 1);
   let stdout = '';
   let stderr = '';
   for (const arg of args) {
@@ -230,17 +287,30 @@ function concatenate(host: HmiHost, session: ShellSession, args: readonly string
 
 function systemctl(host: HmiHost, args: readonly string[]): CommandOutcome {
   const [verb, unitArg] = args;
-  const unit = unitArg === undefined ? undefined : unitArg.endsWith('.service') ? unitArg : `${unitArg}.service`;
+  const unit =
+    unitArg === undefined
+      ? undefined
+      : unitArg.endsWith('.service')
+        ? unitArg
+        : `${unitArg}.service`;
   if (unit !== 'hmi.service' || (verb !== 'restart' && verb !== 'status')) {
-    return fail(`Failed to ${verb ?? 'run'} ${unit ?? 'unit'}: Unit ${unit ?? 'unit'} not found.\n`, 5);
+    return fail(
+      `Failed to ${verb ?? 'run'} ${unit ?? 'unit'}: Unit ${unit ?? 'unit'} not found.\n`,
+      5,
+    );
   }
   const stamp = new Date(host.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
   if (verb === 'restart') {
     // Appended to the shared log, so `cat /var/log/hmi.log` shows the restart to every session.
-    host.files.set('/var/log/hmi.log', `${host.files.get('/var/log/hmi.log') ?? ''}${stamp} INFO hmi runtime restarted by request\n`);
+    host.files.set(
+      '/var/log/hmi.log',
+      `${host.files.get('/var/log/hmi.log') ?? ''}${stamp} INFO hmi runtime restarted by request\n`,
+    );
     return done(`Restarting hmi.service (HMI runtime)... done.\n`);
   }
-  return done(`● hmi.service - HMI runtime\n     Loaded: loaded (/etc/systemd/system/hmi.service; enabled)\n     Active: active (running) since ${formatDate(host.bootedAt)}\n`);
+  return done(
+    `● hmi.service - HMI runtime\n     Loaded: loaded (/etc/systemd/system/hmi.service; enabled)\n     Active: active (running) since ${formatDate(host.bootedAt)}\n`,
+  );
 }
 
 function uptimeLine(host: HmiHost): string {
@@ -255,7 +325,20 @@ function uptimeLine(host: HmiHost): string {
 }
 
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'] as const;
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'] as const;
+const MONTHS = [
+  'Jan',
+  'Feb',
+  'Mar',
+  'Apr',
+  'May',
+  'Jun',
+  'Jul',
+  'Aug',
+  'Sep',
+  'Oct',
+  'Nov',
+  'Dec',
+] as const;
 
 /** `date`'s default format, in UTC like a plant box set to UTC: `Thu Jan  1 06:00:00 UTC 2026`. */
 export function formatDate(ms: number): string {

@@ -15,7 +15,11 @@ export function isLoopbackHost(host: string): boolean {
 export function loopbackAddress(host: string | undefined): string {
   const chosen = host ?? '127.0.0.1';
   if (!isLoopbackHost(chosen)) {
-    throw new AirlockError('bad_request', 'sim.host_not_loopback', `simulators listen on loopback only (127.0.0.1, localhost or ::1), not ${chosen}`);
+    throw new AirlockError(
+      'bad_request',
+      'sim.host_not_loopback',
+      `simulators listen on loopback only (127.0.0.1, localhost or ::1), not ${chosen}`,
+    );
   }
   return chosen === 'localhost' ? '127.0.0.1' : chosen;
 }

@@ -91,15 +91,36 @@ export const PLC_MAP = {
     ['hours since maintenance', 74],
   ],
   coils: [
-    ['main motor', true], ['mixer', true], ['fill valve', false], ['drain valve', false],
-    ['heater', true], ['pump 1', true], ['pump 2', false], ['conveyor', true],
-    ['alarm horn', false], ['beacon green', true], ['beacon red', false], ['cooling fan', true],
-    ['dosing valve A', false], ['dosing valve B', false], ['agitator brake', false], ['remote enable', true],
+    ['main motor', true],
+    ['mixer', true],
+    ['fill valve', false],
+    ['drain valve', false],
+    ['heater', true],
+    ['pump 1', true],
+    ['pump 2', false],
+    ['conveyor', true],
+    ['alarm horn', false],
+    ['beacon green', true],
+    ['beacon red', false],
+    ['cooling fan', true],
+    ['dosing valve A', false],
+    ['dosing valve B', false],
+    ['agitator brake', false],
+    ['remote enable', true],
   ],
   discreteInputs: [
-    ['emergency stop healthy', true], ['guard door closed', true], ['tank high level', false], ['tank low level', false],
-    ['motor overload tripped', false], ['air pressure ok', true], ['heater fault', false], ['pump 1 running', true],
-    ['pump 2 running', false], ['conveyor jam', false], ['fill valve open (feedback)', false], ['drain valve open (feedback)', false],
+    ['emergency stop healthy', true],
+    ['guard door closed', true],
+    ['tank high level', false],
+    ['tank low level', false],
+    ['motor overload tripped', false],
+    ['air pressure ok', true],
+    ['heater fault', false],
+    ['pump 1 running', true],
+    ['pump 2 running', false],
+    ['conveyor jam', false],
+    ['fill valve open (feedback)', false],
+    ['drain valve open (feedback)', false],
   ],
 } as const;
 
@@ -117,12 +138,15 @@ class ModbusException extends Error {
 }
 
 function checkRange(address: number, count: number, max: number): void {
-  if (count < 1 || count > max) throw new ModbusException(0x03, `quantity ${count} outside 1..${max}`);
-  if (address < 0 || address + count > SIZE) throw new ModbusException(0x02, `address ${address}+${count} outside the register space`);
+  if (count < 1 || count > max)
+    throw new ModbusException(0x03, `quantity ${count} outside 1..${max}`);
+  if (address < 0 || address + count > SIZE)
+    throw new ModbusException(0x02, `address ${address}+${count} outside the register space`);
 }
 
 function checkAddress(address: number): number {
-  if (!Number.isInteger(address) || address < 0 || address >= SIZE) throw new RangeError(`Modbus address ${address} outside 0..65535`);
+  if (!Number.isInteger(address) || address < 0 || address >= SIZE)
+    throw new RangeError(`Modbus address ${address} outside 0..65535`);
   return address;
 }
 
@@ -130,7 +154,8 @@ export async function startModbusPlc(options: ModbusPlcOptions = {}): Promise<Mo
   const host = loopbackAddress(options.host);
   const log = options.log ?? silentLogger;
   const unitId = options.unitId ?? 1;
-  if (!Number.isInteger(unitId) || unitId < 1 || unitId > 247) throw new AirlockError('bad_request', 'sim.unit_id', `unit id ${unitId} outside 1..247`);
+  if (!Number.isInteger(unitId) || unitId < 1 || unitId > 247)
+    throw new AirlockError('bad_request', 'sim.unit_id', `unit id ${unitId} outside 1..247`);
   const random = options.random ?? Math.random;
 
   const coils = new Uint8Array(SIZE);
@@ -173,7 +198,12 @@ export async function startModbusPlc(options: ModbusPlcOptions = {}): Promise<Mo
       checkRange(addr, values.length, MAX_WRITE_REGISTERS);
       holdingRegisters.set(values, addr);
     },
-    readDeviceIdentification: () => ({ 0x00: 'Airlock', 0x01: 'SIM-PLC', 0x02: '1.0', 0x05: 'Line1 PLC (simulated)' }),
+    readDeviceIdentification: () => ({
+      0x00: 'Airlock',
+      0x01: 'SIM-PLC',
+      0x02: '1.0',
+      0x05: 'Line1 PLC (simulated)',
+    }),
   };
 
   const { server, port } = await listenWithRetry(vector, host, options.port ?? 0, unitId, log);
@@ -181,15 +211,18 @@ export async function startModbusPlc(options: ModbusPlcOptions = {}): Promise<Mo
   // Measurements wander within ±2 % of their starting value, like sensors on a running line.
   const driftMs = options.driftIntervalMs ?? 1000;
   const clock = options.clock ?? backgroundClock;
-  const drift = driftMs > 0 ? clock.setInterval(() => {
-    PLC_MAP.inputRegisters.forEach(([, base], i) => {
-      if (i >= 8) return; // counters, not sensors
-      const current = inputRegisters[i] ?? base;
-      const band = Math.max(1, Math.round(base * 0.02));
-      const next = current + Math.round((random() - 0.5) * 2 * Math.max(1, band / 4));
-      inputRegisters[i] = Math.min(base + band, Math.max(base - band, next));
-    });
-  }, driftMs) : undefined;
+  const drift =
+    driftMs > 0
+      ? clock.setInterval(() => {
+          PLC_MAP.inputRegisters.forEach(([, base], i) => {
+            if (i >= 8) return; // counters, not sensors
+            const current = inputRegisters[i] ?? base;
+            const band = Math.max(1, Math.round(base * 0.02));
+            const next = current + Math.round((random() - 0.5) * 2 * Math.max(1, band / 4));
+            inputRegisters[i] = Math.min(base + band, Math.max(base - band, next));
+          });
+        }, driftMs)
+      : undefined;
 
   let closing: Promise<void> | undefined;
   return {
@@ -216,7 +249,13 @@ export async function startModbusPlc(options: ModbusPlcOptions = {}): Promise<Mo
   };
 }
 
-async function listenWithRetry(vector: IServiceVector, host: string, requestedPort: number, unitId: number, log: Logger): Promise<{ server: ServerTCP; port: number }> {
+async function listenWithRetry(
+  vector: IServiceVector,
+  host: string,
+  requestedPort: number,
+  unitId: number,
+  log: Logger,
+): Promise<{ server: ServerTCP; port: number }> {
   const attempts = requestedPort === 0 ? 5 : 1;
   for (let attempt = 1; ; attempt++) {
     const port = requestedPort === 0 ? await freePort(host) : requestedPort;
@@ -224,12 +263,24 @@ async function listenWithRetry(vector: IServiceVector, host: string, requestedPo
       return { server: await listenOnce(vector, host, port, unitId, log), port };
     } catch (e) {
       const isInUse = e instanceof Error && (e as NodeJS.ErrnoException).code === 'EADDRINUSE';
-      if (!isInUse || attempt >= attempts) throw new AirlockError('unavailable', 'sim.listen_failed', `cannot listen on ${host}:${port}`, { cause: e });
+      if (!isInUse || attempt >= attempts)
+        throw new AirlockError(
+          'unavailable',
+          'sim.listen_failed',
+          `cannot listen on ${host}:${port}`,
+          { cause: e },
+        );
     }
   }
 }
 
-function listenOnce(vector: IServiceVector, host: string, port: number, unitId: number, log: Logger): Promise<ServerTCP> {
+function listenOnce(
+  vector: IServiceVector,
+  host: string,
+  port: number,
+  unitId: number,
+  log: Logger,
+): Promise<ServerTCP> {
   return new Promise((resolve, reject) => {
     const server = new ServerTCP(vector, { host, port, unitID: unitId });
     let isListening = false;
@@ -241,7 +292,9 @@ function listenOnce(vector: IServiceVector, host: string, port: number, unitId: 
       if (isListening) log.warn('modbus listener error', { err: e });
       else reject(e ?? new Error('modbus server failed to listen'));
     });
-    server.on('socketError', (e: Error | null) => log.debug('modbus client socket error', { err: e }));
+    server.on('socketError', (e: Error | null) =>
+      log.debug('modbus client socket error', { err: e }),
+    );
     server.on('error', (e: Error | null) => log.debug('modbus server error', { err: e }));
   });
 }

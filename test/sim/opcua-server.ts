@@ -87,7 +87,16 @@ export interface OpcuaSimServer {
   /** `ns=<index>;s=<identifier>` for a Line1 node. */
   nodeId(node: Line1Node): string;
   /** The current value of a Line1 variable, read inside the server (for tests). */
-  valueOf(node: 'temperature' | 'pressure' | 'motorRunning' | 'motorSpeed' | 'setpoint' | 'batchName' | 'counter'): unknown;
+  valueOf(
+    node:
+      | 'temperature'
+      | 'pressure'
+      | 'motorRunning'
+      | 'motorSpeed'
+      | 'setpoint'
+      | 'batchName'
+      | 'counter',
+  ): unknown;
   close(): Promise<void>;
 }
 
@@ -96,7 +105,11 @@ export async function startOpcuaServer(options: OpcuaServerOptions): Promise<Opc
   const log = options.log ?? silentLogger;
   const users = new Map(Object.entries(options.users));
   if (users.size === 0 && options.allowAnonymous !== true) {
-    throw new AirlockError('bad_request', 'sim.no_users', 'the OPC UA server needs a user or allowAnonymous');
+    throw new AirlockError(
+      'bad_request',
+      'sim.no_users',
+      'the OPC UA server needs a user or allowAnonymous',
+    );
   }
   const random = options.random ?? Math.random;
   const endpointHost = host === '::1' ? '[::1]' : host;
@@ -110,7 +123,10 @@ export async function startOpcuaServer(options: OpcuaServerOptions): Promise<Opc
     securityModes: [MessageSecurityMode.None, MessageSecurityMode.SignAndEncrypt],
     securityPolicies: [SecurityPolicy.None, SecurityPolicy.Basic256Sha256],
     allowAnonymous: options.allowAnonymous === true,
-    userManager: { isValidUser: (username: string, password: string) => users.has(username) && users.get(username) === password },
+    userManager: {
+      isValidUser: (username: string, password: string) =>
+        users.has(username) && users.get(username) === password,
+    },
     serverCertificateManager: certificateManager(join(options.dataDir, 'pki')),
     userCertificateManager: certificateManager(join(options.dataDir, 'user-pki')),
     registerServerMethod: RegisterServerMethod.HIDDEN,
@@ -119,43 +135,111 @@ export async function startOpcuaServer(options: OpcuaServerOptions): Promise<Opc
       productUri: 'urn:airlock:sim',
       applicationName: { text: 'Airlock plant simulator (Line1)', locale: 'en' },
     },
-    buildInfo: { productName: 'Airlock plant simulator', manufacturerName: 'Airlock', softwareVersion: '0.1.0' },
+    buildInfo: {
+      productName: 'Airlock plant simulator',
+      manufacturerName: 'Airlock',
+      softwareVersion: '0.1.0',
+    },
   });
   server.on('session_activated', (_session, token) => {
     const userName = (token as { userName?: unknown }).userName;
-    log.info('opcua session activated', { user: typeof userName === 'string' ? userName : 'anonymous' });
+    log.info('opcua session activated', {
+      user: typeof userName === 'string' ? userName : 'anonymous',
+    });
   });
   try {
     await server.initialize();
   } catch (e) {
-    throw new AirlockError('unavailable', 'sim.opcua_init_failed', 'the OPC UA server could not initialize', { cause: e });
+    throw new AirlockError(
+      'unavailable',
+      'sim.opcua_init_failed',
+      'the OPC UA server could not initialize',
+      { cause: e },
+    );
   }
   const addressSpace = server.engine.addressSpace;
-  if (addressSpace === null) throw new AirlockError('internal', 'sim.opcua_no_address_space', 'node-opcua built no address space');
+  if (addressSpace === null)
+    throw new AirlockError(
+      'internal',
+      'sim.opcua_no_address_space',
+      'node-opcua built no address space',
+    );
   const namespace = addressSpace.registerNamespace(PLANT_NAMESPACE_URI);
   const ns = namespace.index;
   const id = (node: Line1Node): string => `ns=${ns};s=${LINE1_NODES[node]}`;
 
-  const plant = namespace.addFolder(addressSpace.rootFolder.objects, { browseName: 'Plant', nodeId: id('plant') });
-  const line1 = namespace.addObject({ organizedBy: plant, browseName: 'Line1', nodeId: id('line1'), description: 'Mixing line 1' });
+  const plant = namespace.addFolder(addressSpace.rootFolder.objects, {
+    browseName: 'Plant',
+    nodeId: id('plant'),
+  });
+  const line1 = namespace.addObject({
+    organizedBy: plant,
+    browseName: 'Line1',
+    nodeId: id('line1'),
+    description: 'Mixing line 1',
+  });
   const readOnly = { accessLevel: 'CurrentRead', userAccessLevel: 'CurrentRead' } as const;
-  const readWrite = { accessLevel: 'CurrentRead | CurrentWrite', userAccessLevel: 'CurrentRead | CurrentWrite' } as const;
+  const readWrite = {
+    accessLevel: 'CurrentRead | CurrentWrite',
+    userAccessLevel: 'CurrentRead | CurrentWrite',
+  } as const;
 
   const variables = {
     temperature: namespace.addAnalogDataItem({
-      componentOf: line1, browseName: 'Temperature', nodeId: id('temperature'), dataType: 'Double', ...readOnly,
-      engineeringUnitsRange: { low: -20, high: 200 }, engineeringUnits: standardUnits.degree_celsius,
+      componentOf: line1,
+      browseName: 'Temperature',
+      nodeId: id('temperature'),
+      dataType: 'Double',
+      ...readOnly,
+      engineeringUnitsRange: { low: -20, high: 200 },
+      engineeringUnits: standardUnits.degree_celsius,
     }) as UAVariable,
-    pressure: namespace.addVariable({ componentOf: line1, browseName: 'Pressure', nodeId: id('pressure'), dataType: 'Float', ...readOnly }),
-    motorRunning: namespace.addVariable({ componentOf: line1, browseName: 'MotorRunning', nodeId: id('motorRunning'), dataType: 'Boolean', ...readOnly }),
-    motorSpeed: namespace.addVariable({ componentOf: line1, browseName: 'MotorSpeed', nodeId: id('motorSpeed'), dataType: 'Double', ...readOnly }),
+    pressure: namespace.addVariable({
+      componentOf: line1,
+      browseName: 'Pressure',
+      nodeId: id('pressure'),
+      dataType: 'Float',
+      ...readOnly,
+    }),
+    motorRunning: namespace.addVariable({
+      componentOf: line1,
+      browseName: 'MotorRunning',
+      nodeId: id('motorRunning'),
+      dataType: 'Boolean',
+      ...readOnly,
+    }),
+    motorSpeed: namespace.addVariable({
+      componentOf: line1,
+      browseName: 'MotorSpeed',
+      nodeId: id('motorSpeed'),
+      dataType: 'Double',
+      ...readOnly,
+    }),
     setpoint: namespace.addAnalogDataItem({
-      componentOf: line1, browseName: 'Setpoint', nodeId: id('setpoint'), dataType: 'Double', ...readWrite,
+      componentOf: line1,
+      browseName: 'Setpoint',
+      nodeId: id('setpoint'),
+      dataType: 'Double',
+      ...readWrite,
       description: 'Temperature setpoint; writes outside 0..100 are refused with BadOutOfRange',
-      engineeringUnitsRange: { low: 0, high: 100 }, instrumentRange: { low: 0, high: 100 }, engineeringUnits: standardUnits.degree_celsius,
+      engineeringUnitsRange: { low: 0, high: 100 },
+      instrumentRange: { low: 0, high: 100 },
+      engineeringUnits: standardUnits.degree_celsius,
     }) as UAVariable,
-    batchName: namespace.addVariable({ componentOf: line1, browseName: 'BatchName', nodeId: id('batchName'), dataType: 'String', ...readWrite }),
-    counter: namespace.addVariable({ componentOf: line1, browseName: 'Counter', nodeId: id('counter'), dataType: 'Int32', ...readOnly }),
+    batchName: namespace.addVariable({
+      componentOf: line1,
+      browseName: 'BatchName',
+      nodeId: id('batchName'),
+      dataType: 'String',
+      ...readWrite,
+    }),
+    counter: namespace.addVariable({
+      componentOf: line1,
+      browseName: 'Counter',
+      nodeId: id('counter'),
+      dataType: 'Int32',
+      ...readOnly,
+    }),
   };
   const set = (v: UAVariable, dataType: DataType, value: unknown): void => {
     v.setValueFromSource(new Variant({ dataType, value }));
@@ -169,49 +253,81 @@ export async function startOpcuaServer(options: OpcuaServerOptions): Promise<Opc
   set(variables.counter, DataType.Int32, 0);
   const valueOf = (v: UAVariable): unknown => v.readValue().value.value;
 
-  bindMethods(namespace.addMethod(line1, { browseName: 'ResetCounter', nodeId: id('resetCounter') }), async () => {
-    set(variables.counter, DataType.Int32, 0);
-    log.info('opcua method ResetCounter');
-    return { statusCode: StatusCodes.Good };
-  });
+  bindMethods(
+    namespace.addMethod(line1, { browseName: 'ResetCounter', nodeId: id('resetCounter') }),
+    async () => {
+      set(variables.counter, DataType.Int32, 0);
+      log.info('opcua method ResetCounter');
+      return { statusCode: StatusCodes.Good };
+    },
+  );
   bindMethods(
     namespace.addMethod(line1, {
       browseName: 'StartMotor',
       nodeId: id('startMotor'),
-      inputArguments: [{ name: 'speed', description: { text: 'motor speed in rpm, 1..3000' }, dataType: DataType.Double }],
+      inputArguments: [
+        {
+          name: 'speed',
+          description: { text: 'motor speed in rpm, 1..3000' },
+          dataType: DataType.Double,
+        },
+      ],
     }),
     async (args) => {
       const speed = args[0]?.value as unknown;
-      if (typeof speed !== 'number' || !(speed >= 1 && speed <= 3000)) return { statusCode: StatusCodes.BadOutOfRange };
+      if (typeof speed !== 'number' || !(speed >= 1 && speed <= 3000))
+        return { statusCode: StatusCodes.BadOutOfRange };
       set(variables.motorSpeed, DataType.Double, speed);
       set(variables.motorRunning, DataType.Boolean, true);
       return { statusCode: StatusCodes.Good };
     },
   );
-  bindMethods(namespace.addMethod(line1, { browseName: 'StopMotor', nodeId: id('stopMotor') }), async () => {
-    set(variables.motorSpeed, DataType.Double, 0);
-    set(variables.motorRunning, DataType.Boolean, false);
-    return { statusCode: StatusCodes.Good };
-  });
+  bindMethods(
+    namespace.addMethod(line1, { browseName: 'StopMotor', nodeId: id('stopMotor') }),
+    async () => {
+      set(variables.motorSpeed, DataType.Double, 0);
+      set(variables.motorRunning, DataType.Boolean, false);
+      return { statusCode: StatusCodes.Good };
+    },
+  );
 
   // The process: temperature follows the setpoint slowly, pressure and the counter need the motor.
   const intervalMs = options.updateIntervalMs ?? 1000;
   const clock = options.clock ?? backgroundClock;
-  const timer = intervalMs > 0 ? clock.setInterval(() => {
-    const isRunning = valueOf(variables.motorRunning) === true;
-    const temperature = Number(valueOf(variables.temperature));
-    const setpoint = Number(valueOf(variables.setpoint));
-    set(variables.temperature, DataType.Double, Math.round((temperature + (setpoint - temperature) * 0.1 + (random() - 0.5) * 0.1) * 100) / 100);
-    set(variables.pressure, DataType.Float, isRunning ? 4.2 + (random() - 0.5) * 0.2 : 1.0);
-    if (isRunning) set(variables.counter, DataType.Int32, (Number(valueOf(variables.counter)) + 1) % 2_147_483_647);
-  }, intervalMs) : undefined;
+  const timer =
+    intervalMs > 0
+      ? clock.setInterval(() => {
+          const isRunning = valueOf(variables.motorRunning) === true;
+          const temperature = Number(valueOf(variables.temperature));
+          const setpoint = Number(valueOf(variables.setpoint));
+          set(
+            variables.temperature,
+            DataType.Double,
+            Math.round(
+              (temperature + (setpoint - temperature) * 0.1 + (random() - 0.5) * 0.1) * 100,
+            ) / 100,
+          );
+          set(variables.pressure, DataType.Float, isRunning ? 4.2 + (random() - 0.5) * 0.2 : 1.0);
+          if (isRunning)
+            set(
+              variables.counter,
+              DataType.Int32,
+              (Number(valueOf(variables.counter)) + 1) % 2_147_483_647,
+            );
+        }, intervalMs)
+      : undefined;
 
   try {
     await server.start();
   } catch (e) {
     timer?.cancel();
     await server.shutdown(0).catch(() => undefined);
-    throw new AirlockError('unavailable', 'sim.listen_failed', `cannot listen on ${host}:${options.port ?? 0}`, { cause: e });
+    throw new AirlockError(
+      'unavailable',
+      'sim.listen_failed',
+      `cannot listen on ${host}:${options.port ?? 0}`,
+      { cause: e },
+    );
   }
   const endpoint = server.endpoints[0];
   const port = endpoint?.port ?? 0;
@@ -253,5 +369,7 @@ type MethodBody = (args: readonly Variant[]) => Promise<CallMethodResultOptions>
 
 function bindMethods(method: UAMethod, body: MethodBody): void {
   // node-opcua tells promise methods from callback ones by arity: this one must take two arguments.
-  method.bindMethod(async (inputArguments: Variant[], _context: ISessionContext) => body(inputArguments));
+  method.bindMethod(async (inputArguments: Variant[], _context: ISessionContext) =>
+    body(inputArguments),
+  );
 }

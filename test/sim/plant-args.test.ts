@@ -3,12 +3,27 @@ import assert from 'node:assert/strict';
 import { parsePlantArgs } from './plant-args.js';
 
 test('plant arguments: valid forms', { timeout: 5_000 }, () => {
-  assert.deepEqual(parsePlantArgs(['all']), { ok: true, value: { kinds: ['ssh', 'modbus', 'opcua'], host: '127.0.0.1', port: 0, dataDir: undefined, isHelp: false } });
-  assert.deepEqual(parsePlantArgs(['ssh', '--port', '2222', '--host', 'localhost', '--data-dir', '/tmp/x']), {
+  assert.deepEqual(parsePlantArgs(['all']), {
     ok: true,
-    value: { kinds: ['ssh'], host: 'localhost', port: 2222, dataDir: '/tmp/x', isHelp: false },
+    value: {
+      kinds: ['ssh', 'modbus', 'opcua'],
+      host: '127.0.0.1',
+      port: 0,
+      dataDir: undefined,
+      isHelp: false,
+    },
   });
-  assert.deepEqual(parsePlantArgs(['--port=5020', 'modbus']), { ok: true, value: { kinds: ['modbus'], host: '127.0.0.1', port: 5020, dataDir: undefined, isHelp: false } });
+  assert.deepEqual(
+    parsePlantArgs(['ssh', '--port', '2222', '--host', 'localhost', '--data-dir', '/tmp/x']),
+    {
+      ok: true,
+      value: { kinds: ['ssh'], host: 'localhost', port: 2222, dataDir: '/tmp/x', isHelp: false },
+    },
+  );
+  assert.deepEqual(parsePlantArgs(['--port=5020', 'modbus']), {
+    ok: true,
+    value: { kinds: ['modbus'], host: '127.0.0.1', port: 5020, dataDir: undefined, isHelp: false },
+  });
   const help = parsePlantArgs(['all', '--bogus', '--help']);
   assert.equal(help.ok, false, 'arguments are checked in order: --bogus comes first');
   const alone = parsePlantArgs(['--help']);

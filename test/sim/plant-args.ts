@@ -55,7 +55,9 @@ export function parsePlantArgs(argv: readonly string[]): Result<PlantArgs, strin
       case '--port': {
         const value = takeValue();
         if (value === undefined || !/^\d+$/.test(value) || Number(value) > 65535) {
-          return err(`--port expects a number from 0 to 65535, got ${value === undefined ? 'nothing' : JSON.stringify(value)}`);
+          return err(
+            `--port expects a number from 0 to 65535, got ${value === undefined ? 'nothing' : JSON.stringify(value)}`,
+          );
         }
         port = Number(value);
         break;
@@ -63,7 +65,10 @@ export function parsePlantArgs(argv: readonly string[]): Result<PlantArgs, strin
       case '--host': {
         const value = takeValue();
         if (value === undefined) return err('--host expects an address');
-        if (!isLoopbackHost(value)) return err(`--host ${value} refused: the simulators listen on loopback only (127.0.0.1, localhost or ::1)`);
+        if (!isLoopbackHost(value))
+          return err(
+            `--host ${value} refused: the simulators listen on loopback only (127.0.0.1, localhost or ::1)`,
+          );
         host = value;
         break;
       }
@@ -75,14 +80,21 @@ export function parsePlantArgs(argv: readonly string[]): Result<PlantArgs, strin
       }
       default: {
         if (arg.startsWith('-')) return err(`unknown argument ${arg}`);
-        if (kinds !== undefined) return err(`unexpected argument ${JSON.stringify(arg)}: name one simulator (ssh, modbus, opcua) or all`);
+        if (kinds !== undefined)
+          return err(
+            `unexpected argument ${JSON.stringify(arg)}: name one simulator (ssh, modbus, opcua) or all`,
+          );
         if (arg === 'all') kinds = [...SIM_KINDS];
         else if ((SIM_KINDS as readonly string[]).includes(arg)) kinds = [arg as SimKind];
-        else return err(`unknown simulator ${JSON.stringify(arg)}: expected ssh, modbus, opcua or all`);
+        else
+          return err(
+            `unknown simulator ${JSON.stringify(arg)}: expected ssh, modbus, opcua or all`,
+          );
       }
     }
   }
   if (kinds === undefined) return err('missing simulator: ssh, modbus, opcua or all');
-  if (port !== 0 && port + kinds.length - 1 > 65535) return err(`--port ${port} leaves no room for ${kinds.length} ports`);
+  if (port !== 0 && port + kinds.length - 1 > 65535)
+    return err(`--port ${port} leaves no room for ${kinds.length} ports`);
   return ok({ kinds, host, port, dataDir, isHelp: false });
 }

@@ -24,7 +24,10 @@ import { startSshTarget, type SshTarget } from './ssh-target.js';
 export { SIM_KINDS, type SimKind } from './plant-args.js';
 
 /** Demo credentials; test values, never real ones. */
-export const DEMO_SSH_USERS: Readonly<Record<string, string>> = { operator: 'demo-operator', rotator: 'demo-rotator' };
+export const DEMO_SSH_USERS: Readonly<Record<string, string>> = {
+  operator: 'demo-operator',
+  rotator: 'demo-rotator',
+};
 export const DEMO_SSH_ROTATORS: readonly string[] = ['rotator'];
 export const DEMO_OPCUA_USERS: Readonly<Record<string, string>> = { operator: 'demo-operator' };
 
@@ -55,10 +58,12 @@ export interface Plant {
 export async function startPlant(options: PlantOptions = {}): Promise<Plant> {
   const kinds = options.kinds ?? SIM_KINDS;
   const log = options.log ?? silentLogger;
-  const ownDataDir = options.dataDir === undefined ? mkdtempSync(join(tmpdir(), 'airlock-plant-')) : undefined;
+  const ownDataDir =
+    options.dataDir === undefined ? mkdtempSync(join(tmpdir(), 'airlock-plant-')) : undefined;
   const dataDir = options.dataDir ?? ownDataDir!;
   const sshUsers = options.sshUsers ?? DEMO_SSH_USERS;
-  const sshRotators = options.sshRotators ?? (options.sshUsers === undefined ? DEMO_SSH_ROTATORS : []);
+  const sshRotators =
+    options.sshRotators ?? (options.sshUsers === undefined ? DEMO_SSH_ROTATORS : []);
   const opcuaUsers = options.opcuaUsers ?? DEMO_OPCUA_USERS;
   const hostOption = options.host === undefined ? {} : { host: options.host };
   const started: { close(): Promise<void> }[] = [];
@@ -70,7 +75,8 @@ export async function startPlant(options: PlantOptions = {}): Promise<Plant> {
     // Stop in reverse order; one failure must not leave the others running.
     const results = await Promise.allSettled(started.reverse().map((s) => s.close()));
     if (ownDataDir !== undefined) rmSync(ownDataDir, { recursive: true, force: true });
-    for (const r of results) if (r.status === 'rejected') log.warn('simulator did not close cleanly', { err: r.reason });
+    for (const r of results)
+      if (r.status === 'rejected') log.warn('simulator did not close cleanly', { err: r.reason });
   };
 
   try {
@@ -81,13 +87,19 @@ export async function startPlant(options: PlantOptions = {}): Promise<Plant> {
         users: sshUsers,
         rotators: sshRotators,
         // Without a data dir of the caller's, a fresh key per run is as good as a stored one.
-        ...(ownDataDir === undefined ? { hostKeyPath: join(dataDir, 'ssh-target', 'ssh_host_ed25519_key') } : {}),
+        ...(ownDataDir === undefined
+          ? { hostKeyPath: join(dataDir, 'ssh-target', 'ssh_host_ed25519_key') }
+          : {}),
         log: log.child({ sim: 'ssh' }),
       });
       started.push(ssh);
     }
     if (kinds.includes('modbus')) {
-      modbus = await startModbusPlc({ ...hostOption, port: options.ports?.modbus ?? 0, log: log.child({ sim: 'modbus' }) });
+      modbus = await startModbusPlc({
+        ...hostOption,
+        port: options.ports?.modbus ?? 0,
+        log: log.child({ sim: 'modbus' }),
+      });
       started.push(modbus);
     }
     if (kinds.includes('opcua')) {
@@ -113,17 +125,38 @@ export async function startPlant(options: PlantOptions = {}): Promise<Plant> {
     modbus,
     opcua,
     describe: () => [
-      ...(ssh === undefined ? [] : [{
-        kind: 'ssh', host: ssh.host, port: ssh.port, hostname: ssh.hostname,
-        hostKeyFingerprint: ssh.hostKey.fingerprint, hostKey: ssh.hostKey.publicKey, knownHostsLine: ssh.knownHostsLine(),
-        users: sshUsers, rotators: sshRotators,
-      }]),
-      ...(modbus === undefined ? [] : [{ kind: 'modbus', host: modbus.host, port: modbus.port, unitId: modbus.unitId }]),
-      ...(opcua === undefined ? [] : [{
-        kind: 'opcua', host: opcua.host, port: opcua.port, endpointUrl: opcua.endpointUrl,
-        namespaceUri: opcua.namespaceUri, securityModes: ['None', 'SignAndEncrypt'], securityPolicies: ['None', 'Basic256Sha256'],
-        users: opcuaUsers,
-      }]),
+      ...(ssh === undefined
+        ? []
+        : [
+            {
+              kind: 'ssh',
+              host: ssh.host,
+              port: ssh.port,
+              hostname: ssh.hostname,
+              hostKeyFingerprint: ssh.hostKey.fingerprint,
+              hostKey: ssh.hostKey.publicKey,
+              knownHostsLine: ssh.knownHostsLine(),
+              users: sshUsers,
+              rotators: sshRotators,
+            },
+          ]),
+      ...(modbus === undefined
+        ? []
+        : [{ kind: 'modbus', host: modbus.host, port: modbus.port, unitId: modbus.unitId }]),
+      ...(opcua === undefined
+        ? []
+        : [
+            {
+              kind: 'opcua',
+              host: opcua.host,
+              port: opcua.port,
+              endpointUrl: opcua.endpointUrl,
+              namespaceUri: opcua.namespaceUri,
+              securityModes: ['None', 'SignAndEncrypt'],
+              securityPolicies: ['None', 'Basic256Sha256'],
+              users: opcuaUsers,
+            },
+          ]),
     ],
     close: () => (closing ??= closeAll()),
   };
@@ -158,14 +191,24 @@ async function main(argv: readonly string[]): Promise<void> {
   if (args.kinds.includes('opcua')) {
     // node-opcua prints warnings with console.log; stdout is for the JSON lines only.
     const nodeOpcua = await import('node-opcua');
-    nodeOpcua.setWarningLogger((_where, ...rest) => log.warn('node-opcua', { text: format(...rest) }));
-    nodeOpcua.setErrorLogger((_where, ...rest) => log.error('node-opcua', { text: format(...rest) }));
+    nodeOpcua.setWarningLogger((_where, ...rest) =>
+      log.warn('node-opcua', { text: format(...rest) }),
+    );
+    nodeOpcua.setErrorLogger((_where, ...rest) =>
+      log.error('node-opcua', { text: format(...rest) }),
+    );
   }
   const ports: Partial<Record<SimKind, number>> = {};
   args.kinds.forEach((kind, i) => (ports[kind] = args.port === 0 ? 0 : args.port + i));
 
   try {
-    plant = await startPlant({ kinds: args.kinds, host: args.host, ports, ...(args.dataDir === undefined ? {} : { dataDir: args.dataDir }), log });
+    plant = await startPlant({
+      kinds: args.kinds,
+      host: args.host,
+      ports,
+      ...(args.dataDir === undefined ? {} : { dataDir: args.dataDir }),
+      log,
+    });
   } catch (e) {
     process.stderr.write(`plant: could not start: ${describeError(e)}\n`);
     process.exit(1);

@@ -11,11 +11,25 @@ import { StringDecoder } from 'node:string_decoder';
 import type { ServerChannel, Session } from 'ssh2';
 import type { Logger } from '../../shared/src/log.js';
 import { isChpasswdCommand, parseChpasswdInput } from './chpasswd.js';
-import { createShellSession, promptFor, runCommandLine, splitWords, type HmiHost, type ShellSession } from './hmi-shell.js';
+import {
+  createShellSession,
+  promptFor,
+  runCommandLine,
+  splitWords,
+  type HmiHost,
+  type ShellSession,
+} from './hmi-shell.js';
 import { LineEditor } from './line-editor.js';
 
 /** Wires one accepted session channel; `passwords` is the target's live table (chpasswd writes it). */
-export function handleSession(session: Session, user: string, canRotate: boolean, hmi: HmiHost, passwords: Map<string, string>, log: Logger): void {
+export function handleSession(
+  session: Session,
+  user: string,
+  canRotate: boolean,
+  hmi: HmiHost,
+  passwords: Map<string, string>,
+  log: Logger,
+): void {
   const shell = createShellSession(user);
   session.on('error', (e: Error) => log.debug('ssh session error', { err: e }));
   session.on('pty', (accept, _reject, info) => {
@@ -33,7 +47,9 @@ export function handleSession(session: Session, user: string, canRotate: boolean
     session.on(refused, (_accept: unknown, reject: (() => void) | undefined) => reject?.());
   }
   session.on('shell', (accept) => runShell(accept(), hmi, shell, log));
-  session.on('exec', (accept, _reject, info) => runExec(accept(), info.command, hmi, shell, canRotate, passwords, log));
+  session.on('exec', (accept, _reject, info) =>
+    runExec(accept(), info.command, hmi, shell, canRotate, passwords, log),
+  );
 }
 
 /** Writes output the way a terminal expects it: "\r\n" on a pty, "\n" otherwise. */
@@ -71,7 +87,10 @@ function runShell(channel: ServerChannel, hmi: HmiHost, shell: ShellSession, log
   channel.on('error', (e: Error) => log.debug('ssh shell channel error', { err: e }));
   channel.stderr.on('error', (e: Error) => log.debug('ssh shell stderr error', { err: e }));
   // Like sshd, the greeting (motd) goes to interactive logins with a terminal only.
-  if (shell.hasPty) write(`Welcome to ${hmi.hostname.toUpperCase()} (plant HMI, Airlock simulator). Type 'help' for commands.\n`);
+  if (shell.hasPty)
+    write(
+      `Welcome to ${hmi.hostname.toUpperCase()} (plant HMI, Airlock simulator). Type 'help' for commands.\n`,
+    );
   prompt();
   const runLine = (line: string): void => {
     const outcome = runCommandLine(line, hmi, shell);
@@ -125,7 +144,15 @@ function runShell(channel: ServerChannel, hmi: HmiHost, shell: ShellSession, log
   });
 }
 
-function runExec(channel: ServerChannel, command: string, hmi: HmiHost, shell: ShellSession, canRotate: boolean, passwords: Map<string, string>, log: Logger): void {
+function runExec(
+  channel: ServerChannel,
+  command: string,
+  hmi: HmiHost,
+  shell: ShellSession,
+  canRotate: boolean,
+  passwords: Map<string, string>,
+  log: Logger,
+): void {
   channel.on('error', (e: Error) => log.debug('ssh exec channel error', { err: e }));
   channel.stderr.on('error', (e: Error) => log.debug('ssh exec stderr error', { err: e }));
   if (isChpasswdCommand(splitWords(command))) {
@@ -140,7 +167,13 @@ function runExec(channel: ServerChannel, command: string, hmi: HmiHost, shell: S
 
 const MAX_CHPASSWD_INPUT = 64 * 1024;
 
-function runChpasswd(channel: ServerChannel, user: string, canRotate: boolean, passwords: Map<string, string>, log: Logger): void {
+function runChpasswd(
+  channel: ServerChannel,
+  user: string,
+  canRotate: boolean,
+  passwords: Map<string, string>,
+  log: Logger,
+): void {
   if (!canRotate) {
     log.info('chpasswd refused', { user });
     channel.stderr.write(`chpasswd: Permission denied: ${user} may not change passwords.\n`);
@@ -164,7 +197,9 @@ function runChpasswd(channel: ServerChannel, user: string, canRotate: boolean, p
   channel.on('end', () => {
     if (isDone) return;
     isDone = true;
-    const parsed = parseChpasswdInput(Buffer.concat(chunks).toString('utf8'), (u) => passwords.has(u));
+    const parsed = parseChpasswdInput(Buffer.concat(chunks).toString('utf8'), (u) =>
+      passwords.has(u),
+    );
     if (!parsed.ok) {
       channel.stderr.write(`${parsed.error.join('\n')}\n`);
       finish(channel, 1);

@@ -72,15 +72,25 @@ export async function startSshTarget(options: SshTargetOptions): Promise<SshTarg
   const host = loopbackAddress(options.host);
   const log = options.log ?? silentLogger;
   const passwords = new Map(Object.entries(options.users));
-  if (passwords.size === 0) throw new AirlockError('bad_request', 'sim.no_users', 'the SSH target needs at least one user');
+  if (passwords.size === 0)
+    throw new AirlockError('bad_request', 'sim.no_users', 'the SSH target needs at least one user');
   const rotators = new Set(options.rotators ?? []);
   for (const r of rotators) {
-    if (!passwords.has(r)) throw new AirlockError('bad_request', 'sim.unknown_rotator', `rotator ${r} is not in the user table`);
+    if (!passwords.has(r))
+      throw new AirlockError(
+        'bad_request',
+        'sim.unknown_rotator',
+        `rotator ${r} is not in the user table`,
+      );
   }
   const authorizedKeys = parseAuthorizedKeys(options.authorizedKeys ?? {});
   const { privateKey, parsed } = loadOrCreateHostKey(options.hostKeyPath);
   const hostKey = describeHostKey(parsed);
-  const hmi: HmiHost = createHmiHost(options.hostname ?? 'hmi-1', [...passwords.keys()], options.clock?.now ?? Date.now);
+  const hmi: HmiHost = createHmiHost(
+    options.hostname ?? 'hmi-1',
+    [...passwords.keys()],
+    options.clock?.now ?? Date.now,
+  );
 
   const connections = new Set<Connection>();
   const sockets = new Set<Socket>();
@@ -98,7 +108,8 @@ export async function startSshTarget(options: SshTargetOptions): Promise<SshTarg
         log.info('ssh login', { user: ctx.username, method: ctx.method });
         ctx.accept();
       } else {
-        if (ok === 'reject' && ctx.method !== 'none') log.info('ssh login refused', { user: ctx.username, method: ctx.method });
+        if (ok === 'reject' && ctx.method !== 'none')
+          log.info('ssh login refused', { user: ctx.username, method: ctx.method });
         ctx.reject(authorizedKeys.size > 0 ? ['password', 'publickey'] : ['password']);
       }
     });
@@ -108,7 +119,9 @@ export async function startSshTarget(options: SshTargetOptions): Promise<SshTarg
         return;
       }
       const who = user;
-      conn.on('session', (accept) => handleSession(accept(), who, rotators.has(who), hmi, passwords, log));
+      conn.on('session', (accept) =>
+        handleSession(accept(), who, rotators.has(who), hmi, passwords, log),
+      );
       conn.on('tcpip', (_accept, reject) => reject());
       conn.on('openssh.streamlocal', (_accept, reject) => reject());
       conn.on('request', (_accept, reject) => reject?.());
@@ -152,9 +165,18 @@ export async function startSshTarget(options: SshTargetOptions): Promise<SshTarg
   };
 }
 
-function listen(server: ReturnType<typeof createServer>, host: string, port: number): Promise<number> {
+function listen(
+  server: ReturnType<typeof createServer>,
+  host: string,
+  port: number,
+): Promise<number> {
   return new Promise((resolve, reject) => {
-    const onError = (e: Error): void => reject(new AirlockError('unavailable', 'sim.listen_failed', `cannot listen on ${host}:${port}`, { cause: e }));
+    const onError = (e: Error): void =>
+      reject(
+        new AirlockError('unavailable', 'sim.listen_failed', `cannot listen on ${host}:${port}`, {
+          cause: e,
+        }),
+      );
     server.once('error', onError);
     server.listen({ host, port }, () => {
       server.off('error', onError);
@@ -176,7 +198,13 @@ function loadOrCreateHostKey(path: string | undefined): { privateKey: string; pa
     if (path !== undefined) writeSecretFile(path, Buffer.from(privateKey, 'utf8'));
   }
   const parsed = utils.parseKey(privateKey);
-  if (parsed instanceof Error) throw new AirlockError('bad_request', 'sim.host_key_invalid', `host key ${path ?? '(generated)'} cannot be parsed`, { cause: parsed });
+  if (parsed instanceof Error)
+    throw new AirlockError(
+      'bad_request',
+      'sim.host_key_invalid',
+      `host key ${path ?? '(generated)'} cannot be parsed`,
+      { cause: parsed },
+    );
   return { privateKey, parsed };
 }
 
@@ -189,12 +217,20 @@ function describeHostKey(key: ParsedKey): SshHostKeyInfo {
   };
 }
 
-function parseAuthorizedKeys(input: Readonly<Record<string, readonly string[]>>): Map<string, ParsedKey[]> {
+function parseAuthorizedKeys(
+  input: Readonly<Record<string, readonly string[]>>,
+): Map<string, ParsedKey[]> {
   const out = new Map<string, ParsedKey[]>();
   for (const [user, lines] of Object.entries(input)) {
     const keys = lines.map((line, i) => {
       const key = utils.parseKey(line);
-      if (key instanceof Error) throw new AirlockError('bad_request', 'sim.authorized_key_invalid', `authorized key ${i + 1} of ${user} cannot be parsed`, { cause: key });
+      if (key instanceof Error)
+        throw new AirlockError(
+          'bad_request',
+          'sim.authorized_key_invalid',
+          `authorized key ${i + 1} of ${user} cannot be parsed`,
+          { cause: key },
+        );
       return key;
     });
     if (keys.length > 0) out.set(user, keys);
@@ -202,7 +238,11 @@ function parseAuthorizedKeys(input: Readonly<Record<string, readonly string[]>>)
   return out;
 }
 
-function checkPassword(passwords: ReadonlyMap<string, string>, user: string, password: string): boolean {
+function checkPassword(
+  passwords: ReadonlyMap<string, string>,
+  user: string,
+  password: string,
+): boolean {
   const expected = passwords.get(user);
   if (expected === undefined) return false;
   // Compare digests so the comparison takes the same time whatever the lengths.
@@ -211,7 +251,11 @@ function checkPassword(passwords: ReadonlyMap<string, string>, user: string, pas
   return timingSafeEqual(a, b);
 }
 
-function authenticate(ctx: AuthContext, passwords: ReadonlyMap<string, string>, keys: ReadonlyMap<string, ParsedKey[]>): 'accept' | 'reject' | 'methods' {
+function authenticate(
+  ctx: AuthContext,
+  passwords: ReadonlyMap<string, string>,
+  keys: ReadonlyMap<string, ParsedKey[]>,
+): 'accept' | 'reject' | 'methods' {
   switch (ctx.method) {
     case 'password':
       return checkPassword(passwords, ctx.username, ctx.password) ? 'accept' : 'reject';
@@ -223,7 +267,10 @@ function authenticate(ctx: AuthContext, passwords: ReadonlyMap<string, string>, 
   }
 }
 
-function checkPublicKey(ctx: PublicKeyAuthContext, keys: readonly ParsedKey[]): 'accept' | 'reject' {
+function checkPublicKey(
+  ctx: PublicKeyAuthContext,
+  keys: readonly ParsedKey[],
+): 'accept' | 'reject' {
   const key = keys.find((k) => k.type === ctx.key.algo && k.getPublicSSH().equals(ctx.key.data));
   if (key === undefined) return 'reject';
   // Without a signature the client only asks whether the key would do; accepting says "yes, sign".

@@ -53,7 +53,13 @@ export interface AccessDeny {
 export type AccessDecision = AccessAllow | AccessDeny;
 
 /** When several grants fail for different reasons, the operator hears the most useful one. */
-const PRIORITY: readonly AccessDenyReason[] = ['outside-schedule', 'outside-window', 'not-yet-valid', 'expired', 'revoked'];
+const PRIORITY: readonly AccessDenyReason[] = [
+  'outside-schedule',
+  'outside-window',
+  'not-yet-valid',
+  'expired',
+  'revoked',
+];
 
 export class AccessChecker {
   constructor(
@@ -62,42 +68,97 @@ export class AccessChecker {
     private readonly lockdown: LockdownService,
   ) {}
 
-  checkAccess(user: UserId, site: string, asset: string, protocol: Protocol, now: number): AccessDecision {
+  checkAccess(
+    user: UserId,
+    site: string,
+    asset: string,
+    protocol: Protocol,
+    now: number,
+  ): AccessDecision {
     const { deps } = this;
-    const deny = (reason: AccessDenyReason, message: string, grantId: string | null = null): AccessDeny => ({ allow: false, reason, message, grantId });
+    const deny = (
+      reason: AccessDenyReason,
+      message: string,
+      grantId: string | null = null,
+    ): AccessDeny => ({ allow: false, reason, message, grantId });
     const u = deps.users.getById(user);
     if (u === undefined) return deny('account-disabled', 'unknown account');
     const refusal = accountRefusal(u, now);
     if (refusal === 'disabled') return deny('account-disabled', 'this account is disabled');
-    if (refusal === 'contract-ended') return deny('contract-ended', `the contract of ${u.name} ended on ${u.contractEnd ?? ''}`);
+    if (refusal === 'contract-ended')
+      return deny('contract-ended', `the contract of ${u.name} ended on ${u.contractEnd ?? ''}`);
     const s = deps.sites.get(site);
     if (s === undefined) return deny('unknown-site', `no site ${site}`);
     const entry = deps.catalogue.get(site, asset);
     if (entry === undefined) return deny('unknown-asset', `site ${site} has no asset ${asset}`);
-    if (entry.protocol !== protocol) return deny('wrong-protocol', `${asset} is reached over ${entry.protocol}, not ${protocol}`);
-    if (this.lockdown.isLocked(site)) return deny('site-locked-down', `site ${site} is locked down: ${this.lockdown.state(site)?.reason ?? ''}`);
+    if (entry.protocol !== protocol)
+      return deny('wrong-protocol', `${asset} is reached over ${entry.protocol}, not ${protocol}`);
+    if (this.lockdown.isLocked(site))
+      return deny(
+        'site-locked-down',
+        `site ${site} is locked down: ${this.lockdown.state(site)?.reason ?? ''}`,
+      );
 
     const candidates = deps.grants.forAsset(u.id, site, asset);
-    if (candidates.length === 0) return deny('no-grant', `you have no grant for ${asset} at ${site}`);
+    if (candidates.length === 0)
+      return deny('no-grant', `you have no grant for ${asset} at ${site}`);
     const denials: AccessDeny[] = [];
     for (const g of candidates) {
-      if (g.status === 'revoked') denials.push(deny('revoked', `your grant ${g.id} for ${asset} was revoked`, g.id));
-      else if (g.status === 'expired' || now >= g.notAfter) denials.push(deny('expired', `your grant ${g.id} for ${asset} ended at ${new Date(g.notAfter).toISOString()}`, g.id));
-      else if (now < g.notBefore) denials.push(deny('not-yet-valid', `your grant ${g.id} for ${asset} starts at ${new Date(g.notBefore).toISOString()}`, g.id));
-      else if (g.protocol !== protocol) denials.push(deny('wrong-protocol', `your grant names ${asset} over ${g.protocol}`, g.id));
-      else if (!g.breakGlass && !rulesContain(this.windows.windowRules(site, asset), s.timezone, now)) {
+      if (g.status === 'revoked')
+        denials.push(deny('revoked', `your grant ${g.id} for ${asset} was revoked`, g.id));
+      else if (g.status === 'expired' || now >= g.notAfter)
+        denials.push(
+          deny(
+            'expired',
+            `your grant ${g.id} for ${asset} ended at ${new Date(g.notAfter).toISOString()}`,
+            g.id,
+          ),
+        );
+      else if (now < g.notBefore)
+        denials.push(
+          deny(
+            'not-yet-valid',
+            `your grant ${g.id} for ${asset} starts at ${new Date(g.notBefore).toISOString()}`,
+            g.id,
+          ),
+        );
+      else if (g.protocol !== protocol)
+        denials.push(deny('wrong-protocol', `your grant names ${asset} over ${g.protocol}`, g.id));
+      else if (
+        !g.breakGlass &&
+        !rulesContain(this.windows.windowRules(site, asset), s.timezone, now)
+      ) {
         denials.push(deny('outside-window', `no maintenance window of ${asset} is open now`, g.id));
-      } else if (isVendor(u) && !g.breakGlass && !rulesContain(this.windows.scheduleRules(u.id, site, asset, g.profile), s.timezone, now)) {
-        denials.push(deny('outside-schedule', `your job schedule for ${asset} (${g.profile}) is not open now`, g.id));
+      } else if (
+        isVendor(u) &&
+        !g.breakGlass &&
+        !rulesContain(this.windows.scheduleRules(u.id, site, asset, g.profile), s.timezone, now)
+      ) {
+        denials.push(
+          deny(
+            'outside-schedule',
+            `your job schedule for ${asset} (${g.profile}) is not open now`,
+            g.id,
+          ),
+        );
       } else {
-        return { allow: true, grant: deps.views.grant(g, now), asset, protocol, profile: g.profile };
+        return {
+          allow: true,
+          grant: deps.views.grant(g, now),
+          asset,
+          protocol,
+          profile: g.profile,
+        };
       }
     }
     const rank = (d: AccessDeny): number => {
       const i = PRIORITY.indexOf(d.reason);
       return i < 0 ? PRIORITY.length : i;
     };
-    return denials.sort((a, b) => rank(a) - rank(b))[0] ?? deny('no-grant', `you have no grant for ${asset} at ${site}`);
+    return (
+      denials.sort((a, b) => rank(a) - rank(b))[0] ??
+      deny('no-grant', `you have no grant for ${asset} at ${site}`)
+    );
   }
 
   /** Assets the user could open now (for the SSH menu and the dashboard's connect hints). */

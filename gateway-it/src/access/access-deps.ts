@@ -58,15 +58,36 @@ export function requireSite(deps: Pick<AccessDeps, 'sites'>, site: string): Site
 }
 
 /** A trimmed free-text field with bounds, or a 400 naming the field. */
-export function requireText(value: string | undefined, field: string, min: number, max: number): string {
+export function requireText(
+  value: string | undefined,
+  field: string,
+  min: number,
+  max: number,
+): string {
   const v = (value ?? '').trim();
-  if (v.length < min) throw new AirlockError('bad_request', `request.${field}_required`, min <= 1 ? `${field} is required` : `${field} needs at least ${min} characters`, { details: { field } });
-  if (v.length > max) throw new AirlockError('bad_request', `request.${field}_too_long`, `${field} must be at most ${max} characters`, { details: { field } });
+  if (v.length < min)
+    throw new AirlockError(
+      'bad_request',
+      `request.${field}_required`,
+      min <= 1 ? `${field} is required` : `${field} needs at least ${min} characters`,
+      { details: { field } },
+    );
+  if (v.length > max)
+    throw new AirlockError(
+      'bad_request',
+      `request.${field}_too_long`,
+      `${field} must be at most ${max} characters`,
+      { details: { field } },
+    );
   return v;
 }
 
 /** Runs a site command after the state change committed; reports delivery, never throws. */
-export async function tellSite(deps: Pick<AccessDeps, 'log'>, what: string, run: () => Promise<boolean>): Promise<boolean> {
+export async function tellSite(
+  deps: Pick<AccessDeps, 'log'>,
+  what: string,
+  run: () => Promise<boolean>,
+): Promise<boolean> {
   try {
     return await run();
   } catch (e) {

@@ -29,7 +29,10 @@ export interface AccessServices {
   readonly tickets: TicketIssuer;
 }
 
-export function createAccessServices(deps: AccessDeps, extra: { grantKey: SigningKeyPair; audit: AuditLog; links: () => SiteLinkStates }): AccessServices {
+export function createAccessServices(
+  deps: AccessDeps,
+  extra: { grantKey: SigningKeyPair; audit: AuditLog; links: () => SiteLinkStates },
+): AccessServices {
   const windows = new WindowService(deps);
   const grants = new GrantService(deps);
   const requests = new RequestService(deps, windows, () => grants.rearm());
@@ -45,6 +48,13 @@ export function createAccessServices(deps: AccessDeps, extra: { grantKey: Signin
     breakGlass: new BreakGlassService(deps, requests, grants, windows, lockdown),
     policies: new SitePolicyService(deps),
     directory: new SiteDirectory(deps, windows, extra.links),
-    tickets: new TicketIssuer({ access: checker, users: deps.users, audit: extra.audit, clock: deps.clock, ids: deps.ids, grantKey: extra.grantKey }),
+    tickets: new TicketIssuer({
+      access: checker,
+      users: deps.users,
+      audit: extra.audit,
+      clock: deps.clock,
+      ids: deps.ids,
+      grantKey: extra.grantKey,
+    }),
   };
 }

@@ -30,11 +30,31 @@ export class ApprovalService {
     private readonly grants: GrantService,
   ) {}
 
-  async decide(actor: Actor, id: string, decision: Decision, comment: string): Promise<DecisionResult> {
+  async decide(
+    actor: Actor,
+    id: string,
+    decision: Decision,
+    comment: string,
+  ): Promise<DecisionResult> {
     const r = this.requests.visible(actor, id);
-    if (!isOtOwnerOf(actor, r.site)) throw new AirlockError('access_denied', 'approval.not_site_owner', `only an OT owner of ${r.site} can decide on this request`);
-    if (r.requesterId === actor.id) throw new AirlockError('access_denied', 'approval.self', 'nobody decides on their own request; another OT owner must');
-    if (r.breakGlass) throw new AirlockError('conflict', 'approval.break_glass', 'a break-glass grant is not approved; review it or revoke it');
+    if (!isOtOwnerOf(actor, r.site))
+      throw new AirlockError(
+        'access_denied',
+        'approval.not_site_owner',
+        `only an OT owner of ${r.site} can decide on this request`,
+      );
+    if (r.requesterId === actor.id)
+      throw new AirlockError(
+        'access_denied',
+        'approval.self',
+        'nobody decides on their own request; another OT owner must',
+      );
+    if (r.breakGlass)
+      throw new AirlockError(
+        'conflict',
+        'approval.break_glass',
+        'a break-glass grant is not approved; review it or revoke it',
+      );
     const text = requireText(comment, 'comment', 1, 1000);
     return decision === 'approve' ? this.approve(actor, id, text) : this.deny(actor, id, text);
   }
@@ -44,16 +64,44 @@ export class ApprovalService {
     const now = deps.clock.now();
     const grantId = deps.db.transaction((): string | null => {
       const r = deps.requests.get(id);
-      if (r === undefined) throw new AirlockError('not_found', 'request.not_found', `no request ${id}`);
-      if (r.status !== 'pending') throw new AirlockError('conflict', 'request.not_pending', `request ${id} is ${r.status}; only pending requests can be approved`);
-      if (r.endsAt <= now) throw new AirlockError('conflict', 'request.ended', `request ${id} has already reached its end`);
+      if (r === undefined)
+        throw new AirlockError('not_found', 'request.not_found', `no request ${id}`);
+      if (r.status !== 'pending')
+        throw new AirlockError(
+          'conflict',
+          'request.not_pending',
+          `request ${id} is ${r.status}; only pending requests can be approved`,
+        );
+      if (r.endsAt <= now)
+        throw new AirlockError(
+          'conflict',
+          'request.ended',
+          `request ${id} has already reached its end`,
+        );
       const decisions = deps.requests.decisions(id);
-      if (decisions.some((d) => d.approverId === actor.id && d.decision === 'approve')) throw new AirlockError('conflict', 'approval.duplicate', 'you have already approved this request; another OT owner must add theirs');
+      if (decisions.some((d) => d.approverId === actor.id && d.decision === 'approve'))
+        throw new AirlockError(
+          'conflict',
+          'approval.duplicate',
+          'you have already approved this request; another OT owner must add theirs',
+        );
       deps.requests.addDecision(id, actor.id, 'approve', comment, now);
       const approvals = decisions.filter((d) => d.decision === 'approve').length + 1;
-      deps.audit.append({ action: 'request.approve', actor: actor.name, site: r.site, target: id, outcome: 'success', details: { comment, approvals, required: r.requiredApprovals } });
+      deps.audit.append({
+        action: 'request.approve',
+        actor: actor.name,
+        site: r.site,
+        target: id,
+        outcome: 'success',
+        details: { comment, approvals, required: r.requiredApprovals },
+      });
       if (approvals < r.requiredApprovals) return null;
-      if (!deps.requests.transition(id, 'pending', 'approved', now)) throw new AirlockError('conflict', 'request.not_pending', `request ${id} changed meanwhile`);
+      if (!deps.requests.transition(id, 'pending', 'approved', now))
+        throw new AirlockError(
+          'conflict',
+          'request.not_pending',
+          `request ${id} changed meanwhile`,
+        );
       return this.grants.issueWithin(r, deps.requests.assets(id), actor.name).id;
     })();
     this.grants.rearm();
@@ -67,17 +115,50 @@ export class ApprovalService {
     const now = deps.clock.now();
     const revoked = deps.db.transaction((): { id: string; site: string } | null => {
       const r = deps.requests.get(id);
-      if (r === undefined) throw new AirlockError('not_found', 'request.not_found', `no request ${id}`);
+      if (r === undefined)
+        throw new AirlockError('not_found', 'request.not_found', `no request ${id}`);
       const grant = r.status === 'approved' ? deps.grants.byRequest(id) : undefined;
       if (r.status !== 'pending' && !(grant !== undefined && grant.status === 'active')) {
-        throw new AirlockError('conflict', 'request.closed', `request ${id} is ${r.status}${grant === undefined ? '' : ` and its grant ${grant.status}`}; there is nothing to deny`);
+        throw new AirlockError(
+          'conflict',
+          'request.closed',
+          `request ${id} is ${r.status}${grant === undefined ? '' : ` and its grant ${grant.status}`}; there is nothing to deny`,
+        );
       }
       deps.requests.addDecision(id, actor.id, 'deny', comment, now);
-      if (!deps.requests.transition(id, r.status, 'denied', now)) throw new AirlockError('conflict', 'request.changed', `request ${id} changed meanwhile`);
-      deps.audit.append({ action: 'request.deny', actor: actor.name, site: r.site, target: id, outcome: 'success', details: { comment, afterApproval: grant !== undefined } });
+      if (!deps.requests.transition(id, r.status, 'denied', now))
+        throw new AirlockError('conflict', 'request.changed', `request ${id} changed meanwhile`);
+      deps.audit.append({
+        action: 'request.deny',
+        actor: actor.name,
+        site: r.site,
+        target: id,
+        outcome: 'success',
+        details: { comment, afterApproval: grant !== undefined },
+      });
       if (grant !== undefined) {
-        if (!deps.grants.end(grant.id, 'revoked', now, actor.name, `denied after approval: ${comment}`)) throw new AirlockError('conflict', 'grant.ended', `grant ${grant.id} has already ended`);
-        deps.audit.append({ action: 'grant.revoke', actor: actor.name, site: r.site, target: grant.id, outcome: 'success', details: { user: deps.views.person(grant.userId).name, reason: `denied after approval: ${comment}`, by: 'deny-after-approve' } });
+        if (
+          !deps.grants.end(
+            grant.id,
+            'revoked',
+            now,
+            actor.name,
+            `denied after approval: ${comment}`,
+          )
+        )
+          throw new AirlockError('conflict', 'grant.ended', `grant ${grant.id} has already ended`);
+        deps.audit.append({
+          action: 'grant.revoke',
+          actor: actor.name,
+          site: r.site,
+          target: grant.id,
+          outcome: 'success',
+          details: {
+            user: deps.views.person(grant.userId).name,
+            reason: `denied after approval: ${comment}`,
+            by: 'deny-after-approve',
+          },
+        });
         return { id: grant.id, site: grant.site };
       }
       return null;
@@ -86,13 +167,23 @@ export class ApprovalService {
     this.notify('request.denied', view, actor, comment, null);
     if (revoked === null) return { request: view, grantId: null, outcome: 'denied' };
     const g = revoked;
-    const sessionsEnded = await this.grants.afterEnd(g, `request denied after approval by ${actor.name}`);
+    const sessionsEnded = await this.grants.afterEnd(
+      g,
+      `request denied after approval by ${actor.name}`,
+    );
     const grantRow = deps.grants.get(g.id);
-    if (grantRow !== undefined) this.grants.notifyRevoked(deps.views.grant(grantRow, deps.clock.now()), actor.name, comment);
+    if (grantRow !== undefined)
+      this.grants.notifyRevoked(deps.views.grant(grantRow, deps.clock.now()), actor.name, comment);
     return { request: view, grantId: g.id, outcome: 'revoked', sessionsEnded };
   }
 
-  private notify(event: 'request.approved' | 'request.denied', view: RequestView, actor: Actor, comment: string, grantId: string | null): void {
+  private notify(
+    event: 'request.approved' | 'request.denied',
+    view: RequestView,
+    actor: Actor,
+    comment: string,
+    grantId: string | null,
+  ): void {
     this.deps.notifier.notify({
       event,
       site: view.site,

@@ -37,24 +37,75 @@ export class BreakGlassService {
   take(actor: Actor, input: BreakGlassInput): GrantView {
     const { deps } = this;
     const now = deps.clock.now();
-    if (!actor.canBreakGlass) throw new AirlockError('access_denied', 'break_glass.not_allowed', 'this account is not marked for break-glass access; ask an admin');
+    if (!actor.canBreakGlass)
+      throw new AirlockError(
+        'access_denied',
+        'break_glass.not_allowed',
+        'this account is not marked for break-glass access; ask an admin',
+      );
     const refusal = accountRefusal(actor, now);
-    if (refusal !== undefined) throw new AirlockError('access_denied', `break_glass.account_${refusal.replace('-', '_')}`, `this account cannot take access (${refusal})`);
+    if (refusal !== undefined)
+      throw new AirlockError(
+        'access_denied',
+        `break_glass.account_${refusal.replace('-', '_')}`,
+        `this account cannot take access (${refusal})`,
+      );
     const site = requireSite(deps, input.site);
-    if (!this.windows.canSeeSite(actor, site.id)) throw new AirlockError('not_found', 'site.not_found', `no site ${input.site}`);
-    if (this.lockdown.isLocked(site.id)) throw new AirlockError('access_denied', 'break_glass.locked_down', `site ${site.id} is locked down by its OT owners; break-glass does not lift a lockdown`);
+    if (!this.windows.canSeeSite(actor, site.id))
+      throw new AirlockError('not_found', 'site.not_found', `no site ${input.site}`);
+    if (this.lockdown.isLocked(site.id))
+      throw new AirlockError(
+        'access_denied',
+        'break_glass.locked_down',
+        `site ${site.id} is locked down by its OT owners; break-glass does not lift a lockdown`,
+      );
     const assets = this.requests.checkAssets(site.id, input.assets);
     const maxMinutes = Math.floor(deps.limits.breakGlassMaxMs / 60_000);
-    if (!Number.isInteger(input.durationMinutes) || input.durationMinutes < 5 || input.durationMinutes > maxMinutes) {
-      throw new AirlockError('bad_request', 'break_glass.duration', `durationMinutes must be 5 to ${maxMinutes}`, { details: { field: 'durationMinutes' } });
+    if (
+      !Number.isInteger(input.durationMinutes) ||
+      input.durationMinutes < 5 ||
+      input.durationMinutes > maxMinutes
+    ) {
+      throw new AirlockError(
+        'bad_request',
+        'break_glass.duration',
+        `durationMinutes must be 5 to ${maxMinutes}`,
+        { details: { field: 'durationMinutes' } },
+      );
     }
-    const justification = requireText(input.justification, 'justification', MIN_JUSTIFICATION, 2000);
+    const justification = requireText(
+      input.justification,
+      'justification',
+      MIN_JUSTIFICATION,
+      2000,
+    );
     const endsAt = now + input.durationMinutes * 60_000;
-    if (isVendor(actor) && (actor.contractEnd === null || endsAt > contractEndsAt(actor.contractEnd))) {
-      throw new AirlockError('access_denied', 'break_glass.after_contract_end', `durationMinutes: your contract ends on ${actor.contractEnd ?? '(no date)'}`, { details: { field: 'durationMinutes' } });
+    if (
+      isVendor(actor) &&
+      (actor.contractEnd === null || endsAt > contractEndsAt(actor.contractEnd))
+    ) {
+      throw new AirlockError(
+        'access_denied',
+        'break_glass.after_contract_end',
+        `durationMinutes: your contract ends on ${actor.contractEnd ?? '(no date)'}`,
+        { details: { field: 'durationMinutes' } },
+      );
     }
     const owners = this.requests.owners(site.id);
-    const request: RequestRow = { id: deps.ids.next('req'), requesterId: actor.id, site: site.id, startsAt: now, endsAt, reason: justification, ticketRef: null, breakGlass: true, status: 'approved', requiredApprovals: 0, createdAt: now, closedAt: now };
+    const request: RequestRow = {
+      id: deps.ids.next('req'),
+      requesterId: actor.id,
+      site: site.id,
+      startsAt: now,
+      endsAt,
+      reason: justification,
+      ticketRef: null,
+      breakGlass: true,
+      status: 'approved',
+      requiredApprovals: 0,
+      createdAt: now,
+      closedAt: now,
+    };
     const grant = deps.db.transaction(() => {
       deps.requests.insert(request, assets);
       deps.audit.append({
@@ -63,12 +114,31 @@ export class BreakGlassService {
         site: site.id,
         target: request.id,
         outcome: 'success',
-        details: { justification, assets: assets.map((a) => `${a.asset}:${a.profile}`), startsAt: new Date(now).toISOString(), endsAt: new Date(endsAt).toISOString(), alerted: owners },
+        details: {
+          justification,
+          assets: assets.map((a) => `${a.asset}:${a.profile}`),
+          startsAt: new Date(now).toISOString(),
+          endsAt: new Date(endsAt).toISOString(),
+          alerted: owners,
+        },
       });
       return this.grants.issueWithin(request, assets, actor.name);
     })();
     this.grants.rearm();
-    deps.notifier.notify({ event: 'break_glass', site: site.id, requestId: request.id, grantId: grant.id, user: actor.name, actor: actor.name, assets, startsAt: now, endsAt, breakGlass: true, comment: justification, recipients: owners });
+    deps.notifier.notify({
+      event: 'break_glass',
+      site: site.id,
+      requestId: request.id,
+      grantId: grant.id,
+      user: actor.name,
+      actor: actor.name,
+      assets,
+      startsAt: now,
+      endsAt,
+      breakGlass: true,
+      comment: justification,
+      recipients: owners,
+    });
     return deps.views.grant(grant, now);
   }
 }

@@ -30,15 +30,40 @@ export class LockdownService {
   async set(actor: Actor, site: string, on: boolean, reason: string): Promise<LockdownResult> {
     const { deps } = this;
     requireSite(deps, site);
-    if (!isOtOwnerOf(actor, site)) throw new AirlockError('access_denied', 'lockdown.not_site_owner', `only an OT owner of ${site} can lock it down or lift a lockdown`);
+    if (!isOtOwnerOf(actor, site))
+      throw new AirlockError(
+        'access_denied',
+        'lockdown.not_site_owner',
+        `only an OT owner of ${site} can lock it down or lift a lockdown`,
+      );
     const text = requireText(reason, 'reason', 1, 500);
-    const lockdown: SiteLockdown = { site, locked: on, reason: text, changedBy: actor.name, changedAt: deps.clock.now() };
+    const lockdown: SiteLockdown = {
+      site,
+      locked: on,
+      reason: text,
+      changedBy: actor.name,
+      changedAt: deps.clock.now(),
+    };
     deps.db.transaction(() => {
-      if (this.isLocked(site) === on) throw new AirlockError('conflict', on ? 'lockdown.already_on' : 'lockdown.not_on', on ? `site ${site} is already locked down` : `site ${site} is not locked down`);
+      if (this.isLocked(site) === on)
+        throw new AirlockError(
+          'conflict',
+          on ? 'lockdown.already_on' : 'lockdown.not_on',
+          on ? `site ${site} is already locked down` : `site ${site} is not locked down`,
+        );
       deps.policies.putLockdown(lockdown);
-      deps.audit.append({ action: on ? 'site.lockdown' : 'site.lockdown_lift', actor: actor.name, site, target: site, outcome: 'success', details: { reason: text, from: 'it-portal' } });
+      deps.audit.append({
+        action: on ? 'site.lockdown' : 'site.lockdown_lift',
+        actor: actor.name,
+        site,
+        target: site,
+        outcome: 'success',
+        details: { reason: text, from: 'it-portal' },
+      });
     })();
-    const delivered = await tellSite(deps, 'setLockdown', () => deps.siteCommands.setLockdown(site, on, text));
+    const delivered = await tellSite(deps, 'setLockdown', () =>
+      deps.siteCommands.setLockdown(site, on, text),
+    );
     return { lockdown, delivered };
   }
 }

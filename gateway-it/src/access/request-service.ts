@@ -46,21 +46,42 @@ export class RequestService {
   create(actor: Actor, input: NewRequest): RequestView {
     const { deps } = this;
     const now = deps.clock.now();
-    if (!canRequest(actor)) throw new AirlockError('access_denied', 'request.role', 'only engineers and vendors can request access');
+    if (!canRequest(actor))
+      throw new AirlockError(
+        'access_denied',
+        'request.role',
+        'only engineers and vendors can request access',
+      );
     const refusal = accountRefusal(actor, now);
-    if (refusal !== undefined) throw new AirlockError('access_denied', `request.account_${refusal.replace('-', '_')}`, `this account cannot request access (${refusal})`);
+    if (refusal !== undefined)
+      throw new AirlockError(
+        'access_denied',
+        `request.account_${refusal.replace('-', '_')}`,
+        `this account cannot request access (${refusal})`,
+      );
     const site = requireSite(deps, input.site);
-    if (!this.windows.canSeeSite(actor, site.id)) throw new AirlockError('not_found', 'site.not_found', `no site ${input.site}`);
+    if (!this.windows.canSeeSite(actor, site.id))
+      throw new AirlockError('not_found', 'site.not_found', `no site ${input.site}`);
     const assets = this.checkAssets(site.id, input.assets);
     this.checkTimes(input.startsAt, input.endsAt, now, deps.limits.maxRequestMs);
     const reason = requireText(input.reason, 'reason', 3, 1000);
     const ticketRef = this.checkTicket(site.id, input.ticketRef);
-    if (isVendor(actor)) this.checkVendor(actor, site.id, site.timezone, assets, input.startsAt, input.endsAt);
+    if (isVendor(actor))
+      this.checkVendor(actor, site.id, site.timezone, assets, input.startsAt, input.endsAt);
     for (const a of assets) {
-      const occ = this.windows.windowRules(site.id, a.asset).flatMap((r) => occurrences(r, site.timezone, input.startsAt, input.endsAt));
+      const occ = this.windows
+        .windowRules(site.id, a.asset)
+        .flatMap((r) => occurrences(r, site.timezone, input.startsAt, input.endsAt));
       const gap = firstUncovered(occ, input.startsAt, input.endsAt);
       if (gap !== undefined) {
-        throw new AirlockError('access_denied', 'request.outside_window', `${a.asset}: no maintenance window covers ${formatLocal(gap, site.timezone)} (${site.timezone}); a request must fall inside a window of each asset`, { details: { field: 'start', asset: a.asset, uncoveredFrom: new Date(gap).toISOString() } });
+        throw new AirlockError(
+          'access_denied',
+          'request.outside_window',
+          `${a.asset}: no maintenance window covers ${formatLocal(gap, site.timezone)} (${site.timezone}); a request must fall inside a window of each asset`,
+          {
+            details: { field: 'start', asset: a.asset, uncoveredFrom: new Date(gap).toISOString() },
+          },
+        );
       }
     }
     const policy = deps.policies.policy(site.id);
@@ -86,12 +107,32 @@ export class RequestService {
         site: site.id,
         target: row.id,
         outcome: 'success',
-        details: { assets: assets.map((a) => `${a.asset}:${a.profile}`), startsAt: new Date(row.startsAt).toISOString(), endsAt: new Date(row.endsAt).toISOString(), ticketRef, requiredApprovals: row.requiredApprovals, breakGlass: false },
+        details: {
+          assets: assets.map((a) => `${a.asset}:${a.profile}`),
+          startsAt: new Date(row.startsAt).toISOString(),
+          endsAt: new Date(row.endsAt).toISOString(),
+          ticketRef,
+          requiredApprovals: row.requiredApprovals,
+          breakGlass: false,
+        },
       });
     })();
     this.afterCreate();
     const view = deps.views.request(row);
-    deps.notifier.notify({ event: 'request.created', site: site.id, requestId: row.id, grantId: null, user: actor.name, actor: actor.name, assets, startsAt: row.startsAt, endsAt: row.endsAt, breakGlass: false, comment: null, recipients: this.owners(site.id) });
+    deps.notifier.notify({
+      event: 'request.created',
+      site: site.id,
+      requestId: row.id,
+      grantId: null,
+      user: actor.name,
+      actor: actor.name,
+      assets,
+      startsAt: row.startsAt,
+      endsAt: row.endsAt,
+      breakGlass: false,
+      comment: null,
+      recipients: this.owners(site.id),
+    });
     return view;
   }
 
@@ -99,10 +140,26 @@ export class RequestService {
   cancel(actor: Actor, id: string): RequestView {
     const { deps } = this;
     const r = this.visible(actor, id);
-    if (r.requesterId !== actor.id) throw new AirlockError('access_denied', 'request.not_yours', 'only the requester can withdraw a request');
+    if (r.requesterId !== actor.id)
+      throw new AirlockError(
+        'access_denied',
+        'request.not_yours',
+        'only the requester can withdraw a request',
+      );
     deps.db.transaction(() => {
-      if (!deps.requests.transition(id, 'pending', 'cancelled', deps.clock.now())) throw new AirlockError('conflict', 'request.not_pending', `request ${id} is ${deps.requests.get(id)?.status ?? 'gone'}, not pending`);
-      deps.audit.append({ action: 'request.cancel', actor: actor.name, site: r.site, target: id, outcome: 'success' });
+      if (!deps.requests.transition(id, 'pending', 'cancelled', deps.clock.now()))
+        throw new AirlockError(
+          'conflict',
+          'request.not_pending',
+          `request ${id} is ${deps.requests.get(id)?.status ?? 'gone'}, not pending`,
+        );
+      deps.audit.append({
+        action: 'request.cancel',
+        actor: actor.name,
+        site: r.site,
+        target: id,
+        outcome: 'success',
+      });
     })();
     return this.get(actor, id);
   }
@@ -119,7 +176,8 @@ export class RequestService {
   /** Requests of a site, for its OT owners and auditors and for admins. */
   ofSite(actor: Actor, site: string): RequestView[] {
     requireSite(this.deps, site);
-    if (!canSeeAccess(actor, '', site)) throw new AirlockError('not_found', 'site.not_found', `no site ${site}`);
+    if (!canSeeAccess(actor, '', site))
+      throw new AirlockError('not_found', 'site.not_found', `no site ${site}`);
     return this.deps.requests.listBySite(site).map((r) => this.deps.views.request(r));
   }
 
@@ -129,8 +187,18 @@ export class RequestService {
       this.deps.requests.pendingOfSite(site).map((r) => {
         const view = this.deps.views.request(r);
         const own = r.requesterId === actor.id;
-        const already = view.decisions.some((d) => d.approver === actor.name && d.decision === 'approve');
-        return { request: view, canDecide: !own && !already, why: own ? 'your own request: another OT owner must decide' : already ? 'you approved it; waiting for more approvals' : null };
+        const already = view.decisions.some(
+          (d) => d.approver === actor.name && d.decision === 'approve',
+        );
+        return {
+          request: view,
+          canDecide: !own && !already,
+          why: own
+            ? 'your own request: another OT owner must decide'
+            : already
+              ? 'you approved it; waiting for more approvals'
+              : null,
+        };
       }),
     );
   }
@@ -138,58 +206,145 @@ export class RequestService {
   /** The request row, if the actor may see it. */
   visible(actor: Actor, id: string): RequestRow {
     const r = this.deps.requests.get(id);
-    if (r === undefined || !canSeeAccess(actor, r.requesterId, r.site)) throw new AirlockError('not_found', 'request.not_found', `no request ${id}`);
+    if (r === undefined || !canSeeAccess(actor, r.requesterId, r.site))
+      throw new AirlockError('not_found', 'request.not_found', `no request ${id}`);
     return r;
   }
 
   owners(site: string): string[] {
-    return this.deps.users.listWithSiteRole('ot-owner', site).filter((u) => u.state === 'active').map((u) => u.name);
+    return this.deps.users
+      .listWithSiteRole('ot-owner', site)
+      .filter((u) => u.state === 'active')
+      .map((u) => u.name);
   }
 
   /** Assets and profiles exist in the site's catalogue; returned with each asset's protocol. */
   checkAssets(site: string, choices: readonly AssetChoice[]): RequestAssetRow[] {
-    if (choices.length === 0) throw new AirlockError('bad_request', 'request.no_assets', 'assets: choose at least one asset', { details: { field: 'assets' } });
-    if (choices.length > MAX_ASSETS_PER_REQUEST) throw new AirlockError('bad_request', 'request.too_many_assets', `assets: at most ${MAX_ASSETS_PER_REQUEST} per request`, { details: { field: 'assets' } });
+    if (choices.length === 0)
+      throw new AirlockError(
+        'bad_request',
+        'request.no_assets',
+        'assets: choose at least one asset',
+        { details: { field: 'assets' } },
+      );
+    if (choices.length > MAX_ASSETS_PER_REQUEST)
+      throw new AirlockError(
+        'bad_request',
+        'request.too_many_assets',
+        `assets: at most ${MAX_ASSETS_PER_REQUEST} per request`,
+        { details: { field: 'assets' } },
+      );
     const seen = new Set<string>();
     return choices.map((c, i) => {
-      if (seen.has(c.asset)) throw new AirlockError('bad_request', 'request.duplicate_asset', `assets[${i}].asset: ${c.asset} is listed twice`, { details: { field: `assets[${i}].asset` } });
+      if (seen.has(c.asset))
+        throw new AirlockError(
+          'bad_request',
+          'request.duplicate_asset',
+          `assets[${i}].asset: ${c.asset} is listed twice`,
+          { details: { field: `assets[${i}].asset` } },
+        );
       seen.add(c.asset);
       const asset: CatalogueAsset | undefined = this.deps.catalogue.get(site, c.asset);
-      if (asset === undefined) throw new AirlockError('bad_request', 'request.unknown_asset', `assets[${i}].asset: site ${site} has no asset ${c.asset}`, { details: { field: `assets[${i}].asset` } });
+      if (asset === undefined)
+        throw new AirlockError(
+          'bad_request',
+          'request.unknown_asset',
+          `assets[${i}].asset: site ${site} has no asset ${c.asset}`,
+          { details: { field: `assets[${i}].asset` } },
+        );
       if (!asset.profiles.some((p) => p.name === c.profile)) {
-        throw new AirlockError('bad_request', 'request.unknown_profile', `assets[${i}].profile: ${c.asset} offers ${asset.profiles.map((p) => p.name).join(', ')}, not ${c.profile}`, { details: { field: `assets[${i}].profile` } });
+        throw new AirlockError(
+          'bad_request',
+          'request.unknown_profile',
+          `assets[${i}].profile: ${c.asset} offers ${asset.profiles.map((p) => p.name).join(', ')}, not ${c.profile}`,
+          { details: { field: `assets[${i}].profile` } },
+        );
       }
       return { asset: c.asset, protocol: asset.protocol, profile: c.profile };
     });
   }
 
   checkTimes(startsAt: number, endsAt: number, now: number, maxMs: number): void {
-    if (!Number.isSafeInteger(startsAt) || !Number.isSafeInteger(endsAt)) throw new AirlockError('bad_request', 'request.bad_time', 'start and end must be times', { details: { field: 'start' } });
-    if (endsAt <= startsAt) throw new AirlockError('bad_request', 'request.end_before_start', 'end must be after start', { details: { field: 'end' } });
-    if (startsAt < now - START_GRACE_MS) throw new AirlockError('bad_request', 'request.start_in_past', 'start is in the past', { details: { field: 'start' } });
-    if (endsAt - startsAt > maxMs) throw new AirlockError('bad_request', 'request.too_long', `end: access may last at most ${Math.round(maxMs / 3_600_000)} hours`, { details: { field: 'end' } });
+    if (!Number.isSafeInteger(startsAt) || !Number.isSafeInteger(endsAt))
+      throw new AirlockError('bad_request', 'request.bad_time', 'start and end must be times', {
+        details: { field: 'start' },
+      });
+    if (endsAt <= startsAt)
+      throw new AirlockError('bad_request', 'request.end_before_start', 'end must be after start', {
+        details: { field: 'end' },
+      });
+    if (startsAt < now - START_GRACE_MS)
+      throw new AirlockError('bad_request', 'request.start_in_past', 'start is in the past', {
+        details: { field: 'start' },
+      });
+    if (endsAt - startsAt > maxMs)
+      throw new AirlockError(
+        'bad_request',
+        'request.too_long',
+        `end: access may last at most ${Math.round(maxMs / 3_600_000)} hours`,
+        { details: { field: 'end' } },
+      );
   }
 
   private checkTicket(site: string, ticketRef: string | undefined): string | null {
     const t = (ticketRef ?? '').trim();
-    if (t.length > 64) throw new AirlockError('bad_request', 'request.ticket_too_long', 'ticketRef must be at most 64 characters', { details: { field: 'ticketRef' } });
+    if (t.length > 64)
+      throw new AirlockError(
+        'bad_request',
+        'request.ticket_too_long',
+        'ticketRef must be at most 64 characters',
+        { details: { field: 'ticketRef' } },
+      );
     const pattern = this.deps.policies.policy(site).ticketPattern;
     if (pattern !== null) {
-      if (t === '') throw new AirlockError('bad_request', 'request.ticket_required', `ticketRef: site ${site} requires a ticket reference`, { details: { field: 'ticketRef' } });
-      if (!new RegExp(`^(?:${pattern})$`, 'u').test(t)) throw new AirlockError('bad_request', 'request.ticket_pattern', `ticketRef: "${t}" does not match the site's ticket format ${pattern}`, { details: { field: 'ticketRef' } });
+      if (t === '')
+        throw new AirlockError(
+          'bad_request',
+          'request.ticket_required',
+          `ticketRef: site ${site} requires a ticket reference`,
+          { details: { field: 'ticketRef' } },
+        );
+      if (!new RegExp(`^(?:${pattern})$`, 'u').test(t))
+        throw new AirlockError(
+          'bad_request',
+          'request.ticket_pattern',
+          `ticketRef: "${t}" does not match the site's ticket format ${pattern}`,
+          { details: { field: 'ticketRef' } },
+        );
     }
     return t === '' ? null : t;
   }
 
-  private checkVendor(actor: Actor, site: string, timeZone: string, assets: readonly RequestAssetRow[], startsAt: number, endsAt: number): void {
+  private checkVendor(
+    actor: Actor,
+    site: string,
+    timeZone: string,
+    assets: readonly RequestAssetRow[],
+    startsAt: number,
+    endsAt: number,
+  ): void {
     if (actor.contractEnd === null || endsAt > contractEndsAt(actor.contractEnd)) {
-      throw new AirlockError('access_denied', 'request.after_contract_end', `end: your contract ends on ${actor.contractEnd ?? '(no date)'}; access cannot reach past it`, { details: { field: 'end' } });
+      throw new AirlockError(
+        'access_denied',
+        'request.after_contract_end',
+        `end: your contract ends on ${actor.contractEnd ?? '(no date)'}; access cannot reach past it`,
+        { details: { field: 'end' } },
+      );
     }
     for (const a of assets) {
-      const occ = this.windows.scheduleRules(actor.id, site, a.asset, a.profile).flatMap((r) => occurrences(r, timeZone, startsAt, endsAt));
+      const occ = this.windows
+        .scheduleRules(actor.id, site, a.asset, a.profile)
+        .flatMap((r) => occurrences(r, timeZone, startsAt, endsAt));
       const gap = firstUncovered(occ, startsAt, endsAt);
       if (gap !== undefined) {
-        throw new AirlockError('access_denied', 'request.outside_schedule', `${a.asset} (${a.profile}): your job schedule does not cover ${formatLocal(gap, timeZone)} (${timeZone})`, { details: { field: 'start', asset: a.asset, uncoveredFrom: new Date(gap).toISOString() } });
+        throw new AirlockError(
+          'access_denied',
+          'request.outside_schedule',
+          `${a.asset} (${a.profile}): your job schedule does not cover ${formatLocal(gap, timeZone)} (${timeZone})`,
+          {
+            details: { field: 'start', asset: a.asset, uncoveredFrom: new Date(gap).toISOString() },
+          },
+        );
       }
     }
   }

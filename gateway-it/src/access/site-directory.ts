@@ -36,7 +36,8 @@ export class SiteDirectory {
 
   get(actor: Actor, id: string): SiteSummary {
     const s = this.deps.sites.get(id);
-    if (s === undefined || !this.windows.canSeeSite(actor, id)) throw new AirlockError('not_found', 'site.not_found', `no site ${id}`);
+    if (s === undefined || !this.windows.canSeeSite(actor, id))
+      throw new AirlockError('not_found', 'site.not_found', `no site ${id}`);
     return this.summary(s);
   }
 

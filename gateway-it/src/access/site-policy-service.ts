@@ -23,24 +23,71 @@ export class SitePolicyService {
   set(operator: Operator, site: string, change: PolicyChange): SitePolicy {
     const { deps } = this;
     requireSite(deps, site);
-    if (!isCli(operator) && !isAdmin(operator)) throw new AirlockError('access_denied', 'site.policy_admin', 'only an admin sets a site\'s access policy');
-    if (!Number.isInteger(change.requiredApprovals) || change.requiredApprovals < 1 || change.requiredApprovals > 5) {
-      throw new AirlockError('bad_request', 'site.bad_approvals', 'requiredApprovals must be 1 to 5', { details: { field: 'requiredApprovals' } });
+    if (!isCli(operator) && !isAdmin(operator))
+      throw new AirlockError(
+        'access_denied',
+        'site.policy_admin',
+        "only an admin sets a site's access policy",
+      );
+    if (
+      !Number.isInteger(change.requiredApprovals) ||
+      change.requiredApprovals < 1 ||
+      change.requiredApprovals > 5
+    ) {
+      throw new AirlockError(
+        'bad_request',
+        'site.bad_approvals',
+        'requiredApprovals must be 1 to 5',
+        { details: { field: 'requiredApprovals' } },
+      );
     }
-    const pattern = change.ticketPattern === null || change.ticketPattern.trim() === '' ? null : change.ticketPattern.trim();
+    const pattern =
+      change.ticketPattern === null || change.ticketPattern.trim() === ''
+        ? null
+        : change.ticketPattern.trim();
     if (pattern !== null) {
-      if (pattern.length > 200) throw new AirlockError('bad_request', 'site.bad_ticket_pattern', 'ticketPattern must be at most 200 characters', { details: { field: 'ticketPattern' } });
+      if (pattern.length > 200)
+        throw new AirlockError(
+          'bad_request',
+          'site.bad_ticket_pattern',
+          'ticketPattern must be at most 200 characters',
+          { details: { field: 'ticketPattern' } },
+        );
       try {
         new RegExp(`^(?:${pattern})$`, 'u');
       } catch {
-        throw new AirlockError('bad_request', 'site.bad_ticket_pattern', 'ticketPattern is not a valid regular expression', { details: { field: 'ticketPattern' } });
+        throw new AirlockError(
+          'bad_request',
+          'site.bad_ticket_pattern',
+          'ticketPattern is not a valid regular expression',
+          { details: { field: 'ticketPattern' } },
+        );
       }
     }
     const before = deps.policies.policy(site);
-    const next = { site, requiredApprovals: change.requiredApprovals, ticketPattern: pattern, updatedAt: deps.clock.now() };
+    const next = {
+      site,
+      requiredApprovals: change.requiredApprovals,
+      ticketPattern: pattern,
+      updatedAt: deps.clock.now(),
+    };
     deps.db.transaction(() => {
       deps.policies.putPolicy(next);
-      deps.audit.append({ action: 'site.update', actor: operatorName(operator), site, target: site, outcome: 'success', details: { requiredApprovals: next.requiredApprovals, ticketPattern: pattern, previous: { requiredApprovals: before.requiredApprovals, ticketPattern: before.ticketPattern } } });
+      deps.audit.append({
+        action: 'site.update',
+        actor: operatorName(operator),
+        site,
+        target: site,
+        outcome: 'success',
+        details: {
+          requiredApprovals: next.requiredApprovals,
+          ticketPattern: pattern,
+          previous: {
+            requiredApprovals: before.requiredApprovals,
+            ticketPattern: before.ticketPattern,
+          },
+        },
+      });
     })();
     return deps.policies.policy(site);
   }

@@ -12,7 +12,13 @@ import type { IdGenerator, SessionId, UserId } from '../../../shared/src/ids.js'
 import { toBase64Url } from '../../../shared/src/crypto/encoding.js';
 import { randomBytesArray } from '../../../shared/src/crypto/random.js';
 import type { SigningKeyPair } from '../../../shared/src/crypto/signing.js';
-import { signTicket, TICKET_TTL_MS, type Protocol, type SessionTicket, type SignedTicket } from '../../../shared/src/model/session-ticket.js';
+import {
+  signTicket,
+  TICKET_TTL_MS,
+  type Protocol,
+  type SessionTicket,
+  type SignedTicket,
+} from '../../../shared/src/model/session-ticket.js';
 import type { UserStore } from '../store/user-store.js';
 import type { AccessAllow, AccessChecker, AccessDeny } from './access-check.js';
 
@@ -29,7 +35,12 @@ export interface TicketRequest {
 }
 
 export type TicketIssue =
-  | { readonly ok: true; readonly sessionId: SessionId; readonly signed: SignedTicket; readonly access: AccessAllow }
+  | {
+      readonly ok: true;
+      readonly sessionId: SessionId;
+      readonly signed: SignedTicket;
+      readonly access: AccessAllow;
+    }
   | { readonly ok: false; readonly access: AccessDeny };
 
 export interface TicketIssuerDeps {
@@ -53,7 +64,21 @@ export class TicketIssuer {
     const actor = user?.name ?? req.user;
     const access = deps.access.checkAccess(req.user, req.site, req.asset, req.protocol, now);
     if (!access.allow) {
-      deps.audit.append({ action: 'ticket.issue', actor, site: req.site, target: req.asset, outcome: 'denied', details: { protocol: req.protocol, channel: req.channel, reason: access.reason, message: access.message, grantId: access.grantId, source: req.source ?? null } });
+      deps.audit.append({
+        action: 'ticket.issue',
+        actor,
+        site: req.site,
+        target: req.asset,
+        outcome: 'denied',
+        details: {
+          protocol: req.protocol,
+          channel: req.channel,
+          reason: access.reason,
+          message: access.message,
+          grantId: access.grantId,
+          source: req.source ?? null,
+        },
+      });
       return { ok: false, access };
     }
     const g = access.grant;
@@ -83,7 +108,17 @@ export class TicketIssuer {
       site: req.site,
       target: req.asset,
       outcome: 'success',
-      details: { sessionId, grantId: g.id, protocol: req.protocol, profile: access.profile, channel: req.channel, breakGlass: g.breakGlass, nonce: ticket.nonce, expiresAt: new Date(ticket.expiresAt).toISOString(), source: req.source ?? null },
+      details: {
+        sessionId,
+        grantId: g.id,
+        protocol: req.protocol,
+        profile: access.profile,
+        channel: req.channel,
+        breakGlass: g.breakGlass,
+        nonce: ticket.nonce,
+        expiresAt: new Date(ticket.expiresAt).toISOString(),
+        source: req.source ?? null,
+      },
     });
     return { ok: true, sessionId, signed, access };
   }

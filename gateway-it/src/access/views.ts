@@ -2,7 +2,11 @@
  * The read models the portal and the API show for requests and grants: one shape for both faces.
  * Times are epoch milliseconds; the faces format them (ISO 8601 in JSON, site time in pages).
  */
-import type { AccessRequestStore, RequestAssetRow, RequestRow } from '../store/access-request-store.js';
+import type {
+  AccessRequestStore,
+  RequestAssetRow,
+  RequestRow,
+} from '../store/access-request-store.js';
 import type { GrantRow, GrantStatus, GrantStore } from '../store/grant-store.js';
 import type { UserStore } from '../store/user-store.js';
 
@@ -53,7 +57,10 @@ export interface GrantView {
   readonly needsReview: boolean;
 }
 
-export function grantState(g: Pick<GrantRow, 'status' | 'notBefore' | 'notAfter'>, now: number): GrantState {
+export function grantState(
+  g: Pick<GrantRow, 'status' | 'notBefore' | 'notAfter'>,
+  now: number,
+): GrantState {
   switch (g.status) {
     case 'active':
       return now < g.notBefore ? 'scheduled' : now >= g.notAfter ? 'expired' : 'active';
@@ -86,7 +93,12 @@ export class AccessViews {
       requester: this.person(requesterId),
       assets: this.requests.assets(r.id),
       approvals: decisions.filter((d) => d.decision === 'approve').length,
-      decisions: decisions.map((d) => ({ approver: d.approverName, decision: d.decision, comment: d.comment, decidedAt: d.decidedAt })),
+      decisions: decisions.map((d) => ({
+        approver: d.approverName,
+        decision: d.decision,
+        comment: d.comment,
+        decidedAt: d.decidedAt,
+      })),
       grantId: this.grants.byRequest(r.id)?.id ?? null,
     };
   }
@@ -112,7 +124,14 @@ export class AccessViews {
       endedAt: g.endedAt,
       endedBy: g.endedBy,
       endReason: g.endReason,
-      review: g.reviewedBy === null || g.reviewedAt === null ? null : { by: this.person(g.reviewedBy).name, at: g.reviewedAt, comment: g.reviewComment ?? '' },
+      review:
+        g.reviewedBy === null || g.reviewedAt === null
+          ? null
+          : {
+              by: this.person(g.reviewedBy).name,
+              at: g.reviewedAt,
+              comment: g.reviewComment ?? '',
+            },
       needsReview: g.breakGlass && g.reviewedAt === null,
     };
   }

@@ -14,10 +14,13 @@ export function hasRole(u: Pick<User, 'roles'>, role: Role, site?: string): bool
 
 export const isAdmin = (u: Pick<User, 'roles'>): boolean => hasRole(u, 'admin');
 export const isVendor = (u: Pick<User, 'roles'>): boolean => hasRole(u, 'vendor');
-export const isOtOwnerOf = (u: Pick<User, 'roles'>, site: string): boolean => hasRole(u, 'ot-owner', site);
-export const isAuditorOf = (u: Pick<User, 'roles'>, site: string): boolean => hasRole(u, 'auditor', site);
+export const isOtOwnerOf = (u: Pick<User, 'roles'>, site: string): boolean =>
+  hasRole(u, 'ot-owner', site);
+export const isAuditorOf = (u: Pick<User, 'roles'>, site: string): boolean =>
+  hasRole(u, 'auditor', site);
 /** Engineers and vendors ask for access; nobody else does. */
-export const canRequest = (u: Pick<User, 'roles'>): boolean => hasRole(u, 'engineer') || hasRole(u, 'vendor');
+export const canRequest = (u: Pick<User, 'roles'>): boolean =>
+  hasRole(u, 'engineer') || hasRole(u, 'vendor');
 
 /** Sites where the user holds a per-site role. */
 export function sitesWithRole(u: Pick<User, 'roles'>, role: 'ot-owner' | 'auditor'): string[] {

@@ -8,13 +8,28 @@
  * back-to-back windows (Mon 22:00-24:00, Tue 00:00-06:00) cover a request that spans both.
  */
 import { z } from 'zod';
-import { addDays, formatLocal, fromLocal, toLocal, weekdayOf, type LocalDate } from './zoned-time.js';
+import {
+  addDays,
+  formatLocal,
+  fromLocal,
+  toLocal,
+  weekdayOf,
+  type LocalDate,
+} from './zoned-time.js';
 
 /** Index = Date.getUTCDay(). */
 export const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
 /** The order people read a week in (ISO 8601). */
-export const WEEKDAYS_MONDAY_FIRST: readonly Weekday[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
+export const WEEKDAYS_MONDAY_FIRST: readonly Weekday[] = [
+  'mon',
+  'tue',
+  'wed',
+  'thu',
+  'fri',
+  'sat',
+  'sun',
+];
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a time HH:MM (24-hour)');
 const epochMs = z.number().int().nonnegative();
@@ -50,9 +65,15 @@ function minutesOf(hhmmText: string): [number, number] {
 const dateKey = (d: LocalDate): number => Date.UTC(d.year, d.month - 1, d.day);
 
 /** Occurrences of `rule` that overlap [from, to), in time order. */
-export function occurrences(rule: WindowRule, timeZone: string, from: number, to: number): Interval[] {
+export function occurrences(
+  rule: WindowRule,
+  timeZone: string,
+  from: number,
+  to: number,
+): Interval[] {
   if (to <= from) return [];
-  if (rule.kind === 'once') return rule.end > from && rule.start < to ? [{ start: rule.start, end: rule.end }] : [];
+  if (rule.kind === 'once')
+    return rule.end > from && rule.start < to ? [{ start: rule.start, end: rule.end }] : [];
   const [sh, sm] = minutesOf(rule.start);
   const [eh, em] = minutesOf(rule.end);
   const overnight = eh * 60 + em <= sh * 60 + sm;
@@ -76,14 +97,19 @@ export function mergeIntervals(intervals: readonly Interval[]): Interval[] {
   const out: Interval[] = [];
   for (const i of sorted) {
     const last = out[out.length - 1];
-    if (last !== undefined && i.start <= last.end) out[out.length - 1] = { start: last.start, end: Math.max(last.end, i.end) };
+    if (last !== undefined && i.start <= last.end)
+      out[out.length - 1] = { start: last.start, end: Math.max(last.end, i.end) };
     else out.push(i);
   }
   return out;
 }
 
 /** The first instant in [from, to) that no interval covers, or undefined if all of it is covered. */
-export function firstUncovered(intervals: readonly Interval[], from: number, to: number): number | undefined {
+export function firstUncovered(
+  intervals: readonly Interval[],
+  from: number,
+  to: number,
+): number | undefined {
   let cursor = from;
   for (const i of mergeIntervals(intervals)) {
     if (i.end <= cursor) continue;
@@ -95,8 +121,19 @@ export function firstUncovered(intervals: readonly Interval[], from: number, to:
 }
 
 /** Whether the union of every rule's occurrences covers [from, to). */
-export function rulesCover(rules: readonly WindowRule[], timeZone: string, from: number, to: number): boolean {
-  return firstUncovered(rules.flatMap((r) => occurrences(r, timeZone, from, to)), from, to) === undefined;
+export function rulesCover(
+  rules: readonly WindowRule[],
+  timeZone: string,
+  from: number,
+  to: number,
+): boolean {
+  return (
+    firstUncovered(
+      rules.flatMap((r) => occurrences(r, timeZone, from, to)),
+      from,
+      to,
+    ) === undefined
+  );
 }
 
 /** Whether instant `t` falls inside an occurrence of any rule. */
@@ -104,12 +141,24 @@ export function rulesContain(rules: readonly WindowRule[], timeZone: string, t: 
   return rulesCover(rules, timeZone, t, t + 1);
 }
 
-const DAY_LABEL: Record<Weekday, string> = { sun: 'Sun', mon: 'Mon', tue: 'Tue', wed: 'Wed', thu: 'Thu', fri: 'Fri', sat: 'Sat' };
+const DAY_LABEL: Record<Weekday, string> = {
+  sun: 'Sun',
+  mon: 'Mon',
+  tue: 'Tue',
+  wed: 'Wed',
+  thu: 'Thu',
+  fri: 'Fri',
+  sat: 'Sat',
+};
 
 /** `weekly Mon, Tue 22:00-06:00` or `once 2026-03-29 01:00 - 2026-03-29 05:00`, in site time. */
 export function describeRule(rule: WindowRule, timeZone: string): string {
-  if (rule.kind === 'once') return `once ${formatLocal(rule.start, timeZone)} - ${formatLocal(rule.end, timeZone)}`;
-  const days = WEEKDAYS_MONDAY_FIRST.filter((d) => rule.days.includes(d)).map((d) => DAY_LABEL[d]).join(', ');
-  const overnight = rule.end === rule.start ? ' (24 h)' : rule.end < rule.start ? ' (next day)' : '';
+  if (rule.kind === 'once')
+    return `once ${formatLocal(rule.start, timeZone)} - ${formatLocal(rule.end, timeZone)}`;
+  const days = WEEKDAYS_MONDAY_FIRST.filter((d) => rule.days.includes(d))
+    .map((d) => DAY_LABEL[d])
+    .join(', ');
+  const overnight =
+    rule.end === rule.start ? ' (24 h)' : rule.end < rule.start ? ' (next day)' : '';
   return `weekly ${days} ${rule.start}-${rule.end}${overnight}`;
 }

@@ -27,17 +27,30 @@ export interface AssetSessionView {
   readonly commands: readonly AuditSearchHit[];
   /** Modbus writes, OPC UA writes and method calls (and their refusals). */
   readonly writes: readonly AuditSearchHit[];
-  readonly recording: { readonly status: RecordingRow['status']; readonly playable: boolean } | null;
+  readonly recording: {
+    readonly status: RecordingRow['status'];
+    readonly playable: boolean;
+  } | null;
 }
 
 /** The asset activity with its sessions shaped for the page (events: on the asset or linked to its sessions, grants and requests). */
-export type AssetPageView = Omit<AssetActivity, 'sessions' | 'approvals'> & { readonly sessions: readonly AssetSessionView[] };
+export type AssetPageView = Omit<AssetActivity, 'sessions' | 'approvals'> & {
+  readonly sessions: readonly AssetSessionView[];
+};
 
 const isCommand = (a: string): boolean => a.startsWith('ssh.command') || a === 'ssh.file';
-const isWrite = (a: string): boolean => a === 'modbus.write' || a === 'opcua.write' || a === 'opcua.call' || a === 'modbus.deny' || a === 'opcua.deny';
+const isWrite = (a: string): boolean =>
+  a === 'modbus.write' ||
+  a === 'opcua.write' ||
+  a === 'opcua.call' ||
+  a === 'modbus.deny' ||
+  a === 'opcua.deny';
 const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 
-export function assetPageView(a: AssetActivity, recording: (sessionId: string) => RecordingRow | undefined): AssetPageView {
+export function assetPageView(
+  a: AssetActivity,
+  recording: (sessionId: string) => RecordingRow | undefined,
+): AssetPageView {
   const requestOfGrant = new Map<string, string>();
   const requests = new Map<string, string>();
   const approvals = new Map<string, ApprovalView[]>();
@@ -68,8 +81,17 @@ export function assetPageView(a: AssetActivity, recording: (sessionId: string) =
       approvals: requestId === null ? [] : (approvals.get(requestId) ?? []),
       commands: s.events.filter((h) => isCommand(h.event.action)),
       writes: s.events.filter((h) => isWrite(h.event.action)),
-      recording: rec === undefined ? null : { status: rec.status, playable: rec.status === 'verified' },
+      recording:
+        rec === undefined ? null : { status: rec.status, playable: rec.status === 'verified' },
     };
   });
-  return { site: a.site, asset: a.asset, from: a.from, to: a.to, sessions, events: a.events, incomplete: a.incomplete };
+  return {
+    site: a.site,
+    asset: a.asset,
+    from: a.from,
+    to: a.to,
+    sessions,
+    events: a.events,
+    incomplete: a.incomplete,
+  };
 }

@@ -32,7 +32,10 @@ export interface AuditChain {
   /** Signed checkpoints with fromSeq <= seq <= toSeq, ascending. */
   checkpoints(fromSeq: number, toSeq: number): readonly Checkpoint[];
   /** Lowest and highest seq of the events whose time lies in [from, to], or undefined when none does. */
-  seqsInTime(from: number, to: number): { readonly first: number; readonly last: number } | undefined;
+  seqsInTime(
+    from: number,
+    to: number,
+  ): { readonly first: number; readonly last: number } | undefined;
   /** Highest seq of an event with time < t (0 when none). */
   lastSeqBefore(t: number): number;
 }
@@ -49,7 +52,12 @@ export interface SiteEventSource {
 export const noSiteEvents: SiteEventSource = { sites: () => [], otChain: () => undefined };
 
 /** Iterates a chain's events afterSeq < seq <= toSeq in pages, yielding to the event loop between pages. */
-export async function* chainEvents(chain: AuditChain, afterSeq: number, toSeq: number, pageSize = 2000): AsyncGenerator<AuditEvent> {
+export async function* chainEvents(
+  chain: AuditChain,
+  afterSeq: number,
+  toSeq: number,
+  pageSize = 2000,
+): AsyncGenerator<AuditEvent> {
   let after = afterSeq;
   while (after < toSeq) {
     const page = chain.page(after, toSeq, pageSize);
@@ -78,11 +86,21 @@ interface ChainTables {
 
 function chainOver(db: Db, publicKey: Uint8Array, t: ChainTables, id?: string): AuditChain {
   const a = t.scopeArgs;
-  const head = db.prepare<unknown[], ChainPoint>(`SELECT seq, hash FROM ${t.events} WHERE ${t.scope} 1 ORDER BY seq DESC LIMIT 1`);
-  const page = db.prepare<unknown[], EventRow>(`SELECT ${t.columns} FROM ${t.events} WHERE ${t.scope} seq > ? AND seq <= ? ORDER BY seq LIMIT ?`);
-  const cps = db.prepare<unknown[], CheckpointRow>(`SELECT seq, hash, time, signature, public_key FROM ${t.checkpoints} WHERE ${t.scope} seq >= ? AND seq <= ? ORDER BY seq`);
-  const inTime = db.prepare<unknown[], { first: number | null; last: number | null }>(`SELECT MIN(seq) AS first, MAX(seq) AS last FROM ${t.events} WHERE ${t.scope} time >= ? AND time <= ?`);
-  const before = db.prepare<unknown[], { seq: number | null }>(`SELECT MAX(seq) AS seq FROM ${t.events} WHERE ${t.scope} time < ?`);
+  const head = db.prepare<unknown[], ChainPoint>(
+    `SELECT seq, hash FROM ${t.events} WHERE ${t.scope} 1 ORDER BY seq DESC LIMIT 1`,
+  );
+  const page = db.prepare<unknown[], EventRow>(
+    `SELECT ${t.columns} FROM ${t.events} WHERE ${t.scope} seq > ? AND seq <= ? ORDER BY seq LIMIT ?`,
+  );
+  const cps = db.prepare<unknown[], CheckpointRow>(
+    `SELECT seq, hash, time, signature, public_key FROM ${t.checkpoints} WHERE ${t.scope} seq >= ? AND seq <= ? ORDER BY seq`,
+  );
+  const inTime = db.prepare<unknown[], { first: number | null; last: number | null }>(
+    `SELECT MIN(seq) AS first, MAX(seq) AS last FROM ${t.events} WHERE ${t.scope} time >= ? AND time <= ?`,
+  );
+  const before = db.prepare<unknown[], { seq: number | null }>(
+    `SELECT MAX(seq) AS seq FROM ${t.events} WHERE ${t.scope} time < ?`,
+  );
   return {
     publicKey,
     ...(id === undefined ? {} : { id }),
@@ -91,7 +109,9 @@ function chainOver(db: Db, publicKey: Uint8Array, t: ChainTables, id?: string): 
     checkpoints: (fromSeq, toSeq) => cps.all(...a, fromSeq, toSeq).map(rowToCheckpoint),
     seqsInTime(from, to) {
       const r = inTime.get(...a, from, to);
-      return r === undefined || r.first === null || r.last === null ? undefined : { first: r.first, last: r.last };
+      return r === undefined || r.first === null || r.last === null
+        ? undefined
+        : { first: r.first, last: r.last };
     },
     lastSeqBefore: (t0) => before.get(...a, t0)?.seq ?? 0,
   };
@@ -99,7 +119,13 @@ function chainOver(db: Db, publicKey: Uint8Array, t: ChainTables, id?: string): 
 
 /** An AuditChain over the shared audit schema in `db` (tables audit_events, audit_checkpoints): the IT log. */
 export function sqliteAuditChain(db: Db, publicKey: Uint8Array): AuditChain {
-  return chainOver(db, publicKey, { events: 'audit_events', checkpoints: 'audit_checkpoints', columns: '*', scope: '', scopeArgs: [] });
+  return chainOver(db, publicKey, {
+    events: 'audit_events',
+    checkpoints: 'audit_checkpoints',
+    columns: '*',
+    scope: '',
+    scopeArgs: [],
+  });
 }
 
 /** One OT gateway's chain as the link ingested it (tables ot_audit_events, ot_audit_checkpoints, link migration 2). */
@@ -110,7 +136,8 @@ export function ingestedAuditChain(db: Db, gatewayId: string, publicKey: Uint8Ar
     {
       events: 'ot_audit_events',
       checkpoints: 'ot_audit_checkpoints',
-      columns: 'seq, id, time, actor, action, event_site AS site, target, outcome, details, prev_hash, hash',
+      columns:
+        'seq, id, time, actor, action, event_site AS site, target, outcome, details, prev_hash, hash',
       scope: 'gateway_id = ? AND',
       scopeArgs: [gatewayId],
     },
@@ -130,8 +157,13 @@ export interface SiteGatewayKey {
  * gateway (`latest`: SiteGatewayStore.latest). Chains of gateways the site had before a
  * re-enrollment are not offered (they are separate chains; see docs/audit.md).
  */
-export function ingestedSiteEvents(db: Db, latest: (site: string) => SiteGatewayKey | undefined): SiteEventSource {
-  const sitesStmt = db.prepare<[], { site: string }>('SELECT DISTINCT site FROM ot_audit_events ORDER BY site');
+export function ingestedSiteEvents(
+  db: Db,
+  latest: (site: string) => SiteGatewayKey | undefined,
+): SiteEventSource {
+  const sitesStmt = db.prepare<[], { site: string }>(
+    'SELECT DISTINCT site FROM ot_audit_events ORDER BY site',
+  );
   return {
     sites: () => sitesStmt.all().map((r) => r.site),
     otChain(site) {

@@ -16,21 +16,27 @@ import { AirlockError } from '../../../shared/src/errors.js';
 import type { AuditLogName } from '../../../shared/src/export/event-formats.js';
 import type { AuditChain, SiteEventSource } from './audit-chain.js';
 
-export const auditSearchQuerySchema = z.strictObject({
-  site: z.string().min(1).max(128),
-  from: z.number().int().nonnegative(),
-  to: z.number().int().nonnegative(),
-  actor: z.string().min(1).max(256).optional(),
-  /** The asset (or other target) acted on. */
-  target: z.string().min(1).max(512).optional(),
-  /** An exact action (`ssh.command`) or an area prefix ending in a dot (`ssh.`). */
-  action: z.string().min(1).max(64).optional(),
-  outcome: z.enum(AUDIT_OUTCOMES).optional(),
-  logs: z.array(z.enum(['it', 'ot'])).min(1).max(2).optional(),
-  limit: z.number().int().min(1).max(1000).default(200),
-  /** Opaque continuation from a previous result. */
-  cursor: z.string().max(200).optional(),
-}).refine((q) => q.from <= q.to, { message: 'from must not be after to', path: ['from'] });
+export const auditSearchQuerySchema = z
+  .strictObject({
+    site: z.string().min(1).max(128),
+    from: z.number().int().nonnegative(),
+    to: z.number().int().nonnegative(),
+    actor: z.string().min(1).max(256).optional(),
+    /** The asset (or other target) acted on. */
+    target: z.string().min(1).max(512).optional(),
+    /** An exact action (`ssh.command`) or an area prefix ending in a dot (`ssh.`). */
+    action: z.string().min(1).max(64).optional(),
+    outcome: z.enum(AUDIT_OUTCOMES).optional(),
+    logs: z
+      .array(z.enum(['it', 'ot']))
+      .min(1)
+      .max(2)
+      .optional(),
+    limit: z.number().int().min(1).max(1000).default(200),
+    /** Opaque continuation from a previous result. */
+    cursor: z.string().max(200).optional(),
+  })
+  .refine((q) => q.from <= q.to, { message: 'from must not be after to', path: ['from'] });
 
 export type AuditSearchQuery = z.input<typeof auditSearchQuerySchema>;
 
@@ -80,17 +86,26 @@ export interface AuditSearchOptions {
 
 type Filter = (e: AuditEvent) => boolean;
 
-const cursorSchema = z.strictObject({ it: z.number().int().nonnegative(), ot: z.number().int().nonnegative() });
+const cursorSchema = z.strictObject({
+  it: z.number().int().nonnegative(),
+  ot: z.number().int().nonnegative(),
+});
 
 function parseCursor(text: string | undefined): { it: number; ot: number } {
   if (text === undefined) return { it: 0, ot: 0 };
   try {
-    const parsed = cursorSchema.safeParse(JSON.parse(Buffer.from(text, 'base64url').toString('utf8')));
+    const parsed = cursorSchema.safeParse(
+      JSON.parse(Buffer.from(text, 'base64url').toString('utf8')),
+    );
     if (parsed.success) return parsed.data;
   } catch {
     // reported below
   }
-  throw new AirlockError('bad_request', 'audit.search_cursor', 'cursor: not a cursor from a previous search');
+  throw new AirlockError(
+    'bad_request',
+    'audit.search_cursor',
+    'cursor: not a cursor from a previous search',
+  );
 }
 
 const LINK_KEYS = ['sessionId', 'grantId', 'requestId', 'ticketId'] as const;
@@ -103,20 +118,41 @@ export class AuditSearch {
     const parsed = auditSearchQuerySchema.safeParse(input);
     if (!parsed.success) {
       const i = parsed.error.issues[0];
-      throw new AirlockError('bad_request', 'audit.search_query', `${i?.path.join('.') || 'query'}: ${i?.message ?? 'invalid'}`);
+      throw new AirlockError(
+        'bad_request',
+        'audit.search_query',
+        `${i?.path.join('.') || 'query'}: ${i?.message ?? 'invalid'}`,
+      );
     }
     const q = parsed.data;
     const after = parseCursor(q.cursor);
-    this.o.audit.append({ action: 'audit.search', actor: requestedBy, site: q.site, outcome: 'success', details: { from: q.from, to: q.to, actor: q.actor ?? null, target: q.target ?? null, action: q.action ?? null, outcome: q.outcome ?? null } });
+    this.o.audit.append({
+      action: 'audit.search',
+      actor: requestedBy,
+      site: q.site,
+      outcome: 'success',
+      details: {
+        from: q.from,
+        to: q.to,
+        actor: q.actor ?? null,
+        target: q.target ?? null,
+        action: q.action ?? null,
+        outcome: q.outcome ?? null,
+      },
+    });
     const filter: Filter = (e) =>
       e.time >= q.from &&
       e.time <= q.to &&
       (q.actor === undefined || e.actor === q.actor) &&
       (q.target === undefined || e.target === q.target) &&
       (q.outcome === undefined || e.outcome === q.outcome) &&
-      (q.action === undefined || (q.action.endsWith('.') ? e.action.startsWith(q.action) : e.action === q.action));
+      (q.action === undefined ||
+        (q.action.endsWith('.') ? e.action.startsWith(q.action) : e.action === q.action));
     const logs = q.logs ?? ['it', 'ot'];
-    const per: Record<AuditLogName, { hits: AuditSearchHit[]; last: number; done: boolean; scanned: number }> = {
+    const per: Record<
+      AuditLogName,
+      { hits: AuditSearchHit[]; last: number; done: boolean; scanned: number }
+    > = {
       it: { hits: [], last: after.it, done: !logs.includes('it'), scanned: 0 },
       ot: { hits: [], last: after.ot, done: !logs.includes('ot'), scanned: 0 },
     };
@@ -141,13 +177,33 @@ export class AuditSearch {
       }
     }
     const result = { hits: merged, scanned: per.it.scanned + per.ot.scanned };
-    return more ? { ...result, nextCursor: Buffer.from(JSON.stringify(next)).toString('base64url') } : result;
+    return more
+      ? { ...result, nextCursor: Buffer.from(JSON.stringify(next)).toString('base64url') }
+      : result;
   }
 
   /** Who was on `asset` in the range, on whose approval, and what they did; audited as `audit.view`. */
-  assetActivity(site: string, asset: string, from: number, to: number, requestedBy: string): AssetActivity {
-    if (!(Number.isSafeInteger(from) && Number.isSafeInteger(to) && from <= to)) throw new AirlockError('bad_request', 'audit.view_range', 'from and to must be times with from <= to');
-    this.o.audit.append({ action: 'audit.view', actor: requestedBy, site, target: asset, outcome: 'success', details: { from, to } });
+  assetActivity(
+    site: string,
+    asset: string,
+    from: number,
+    to: number,
+    requestedBy: string,
+  ): AssetActivity {
+    if (!(Number.isSafeInteger(from) && Number.isSafeInteger(to) && from <= to))
+      throw new AirlockError(
+        'bad_request',
+        'audit.view_range',
+        'from and to must be times with from <= to',
+      );
+    this.o.audit.append({
+      action: 'audit.view',
+      actor: requestedBy,
+      site,
+      target: asset,
+      outcome: 'success',
+      details: { from, to },
+    });
     const limit = this.o.scanLimit ?? 200_000;
     const onAsset: AuditSearchHit[] = [];
     const ids = new Set<string>();
@@ -168,16 +224,35 @@ export class AuditSearch {
         if (typeof v === 'string') ids.add(v);
       }
     }
-    const linked = (h: AuditSearchHit): boolean => (h.event.target !== null && ids.has(h.event.target)) || LINK_KEYS.some((k) => { const v = h.event.details[k]; return typeof v === 'string' && ids.has(v); });
+    const linked = (h: AuditSearchHit): boolean =>
+      (h.event.target !== null && ids.has(h.event.target)) ||
+      LINK_KEYS.some((k) => {
+        const v = h.event.details[k];
+        return typeof v === 'string' && ids.has(v);
+      });
     // A grant names its request: follow it so the request and its approvals are on the page too.
     for (const h of all) {
       const r = h.event.details.requestId;
       if (h.event.action === 'grant.issue' && typeof r === 'string' && linked(h)) ids.add(r);
     }
-    const onAssetSessions = new Set(onAsset.map((h) => h.event.details.sessionId).filter((x): x is string => typeof x === 'string'));
+    const onAssetSessions = new Set(
+      onAsset
+        .map((h) => h.event.details.sessionId)
+        .filter((x): x is string => typeof x === 'string'),
+    );
     const events = all.filter((h) => h.event.target === asset || linked(h)).sort(byTime);
     const approvals = events.filter((h) => /^(request|grant)\./.test(h.event.action));
-    const sessions = new Map<string, { sessionId: string; actor: string; start?: number; end?: number; grantId?: string; events: AuditSearchHit[] }>();
+    const sessions = new Map<
+      string,
+      {
+        sessionId: string;
+        actor: string;
+        start?: number;
+        end?: number;
+        grantId?: string;
+        events: AuditSearchHit[];
+      }
+    >();
     for (const h of events) {
       const sid = h.event.details.sessionId;
       // The same grant may cover other assets: only this asset's sessions are listed.
@@ -189,15 +264,34 @@ export class AuditSearch {
       }
       s.events.push(h);
       if (h.event.action === 'session.start') s.start = h.event.time;
-      if (h.event.action === 'session.end' || h.event.action === 'session.terminate') s.end = h.event.time;
+      if (h.event.action === 'session.end' || h.event.action === 'session.terminate')
+        s.end = h.event.time;
       const g = h.event.details.grantId;
       if (typeof g === 'string') s.grantId = g;
     }
-    return { site, asset, from, to, sessions: [...sessions.values()], approvals, events, incomplete };
+    return {
+      site,
+      asset,
+      from,
+      to,
+      sessions: [...sessions.values()],
+      approvals,
+      events,
+      incomplete,
+    };
   }
 
   /** Reads a log's events in [from, to] after seq `after`, keeping the site's that pass `filter`, up to `limit` hits. */
-  private scan(log: AuditLogName, chain: AuditChain, site: string, from: number, to: number, after: number, filter: Filter, limit: number): { hits: AuditSearchHit[]; last: number; done: boolean; scanned: number } {
+  private scan(
+    log: AuditLogName,
+    chain: AuditChain,
+    site: string,
+    from: number,
+    to: number,
+    after: number,
+    filter: Filter,
+    limit: number,
+  ): { hits: AuditSearchHit[]; last: number; done: boolean; scanned: number } {
     const run = chain.seqsInTime(from, to);
     const hits: AuditSearchHit[] = [];
     if (run === undefined) return { hits, last: after, done: true, scanned: 0 };
@@ -221,5 +315,8 @@ export class AuditSearch {
 }
 
 function byTime(a: AuditSearchHit, b: AuditSearchHit): number {
-  return a.event.time - b.event.time || (a.log === b.log ? a.event.seq - b.event.seq : a.log === 'it' ? -1 : 1);
+  return (
+    a.event.time - b.event.time ||
+    (a.log === b.log ? a.event.seq - b.event.seq : a.log === 'it' ? -1 : 1)
+  );
 }

@@ -16,7 +16,14 @@
  * auditing (export-jobs.ts appends `audit.export`).
  */
 import { createHash, type Hash } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdirSync, rmSync, statSync, type WriteStream } from 'node:fs';
+import {
+  createReadStream,
+  createWriteStream,
+  mkdirSync,
+  rmSync,
+  statSync,
+  type WriteStream,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -27,8 +34,28 @@ import { AirlockError } from '../../../shared/src/errors.js';
 import { canonicalJson } from '../../../shared/src/crypto/canonical.js';
 import { toBase64Url } from '../../../shared/src/crypto/encoding.js';
 import { signDetached, type SigningKeyPair } from '../../../shared/src/crypto/signing.js';
-import { BUNDLE_FORMAT, BUNDLE_VERSION, MANIFEST_FILE, PATH_SEGMENT, README_FILE, SIGNATURE_FILE, artifactFile, checkpointsFile, eventsFile, type ArtifactKind, type BundleManifest, type ManifestFile, type ManifestLog } from '../../../shared/src/export/bundle-manifest.js';
-import { CSV_HEADER, eventToCefLine, eventToCsvRecord, eventToJsonLine, type AuditLogName } from '../../../shared/src/export/event-formats.js';
+import {
+  BUNDLE_FORMAT,
+  BUNDLE_VERSION,
+  MANIFEST_FILE,
+  PATH_SEGMENT,
+  README_FILE,
+  SIGNATURE_FILE,
+  artifactFile,
+  checkpointsFile,
+  eventsFile,
+  type ArtifactKind,
+  type BundleManifest,
+  type ManifestFile,
+  type ManifestLog,
+} from '../../../shared/src/export/bundle-manifest.js';
+import {
+  CSV_HEADER,
+  eventToCefLine,
+  eventToCsvRecord,
+  eventToJsonLine,
+  type AuditLogName,
+} from '../../../shared/src/export/event-formats.js';
 import { withheldLine, type WithheldSpan } from '../../../shared/src/export/segment-lines.js';
 import { AIRLOCK_VERSION } from '../../../shared/src/version.js';
 import { chainEvents, type AuditChain, type ChainPoint } from './audit-chain.js';
@@ -94,11 +121,25 @@ export function planSegment(chain: AuditChain, from: number, to: number): Segmen
   const inRange = r ?? { first: before + 1, last: before };
   const all = chain.checkpoints(1, logHead.seq);
   const anchorCp = all.filter((c) => c.seq <= inRange.first - 2).at(-1);
-  const anchor = anchorCp === undefined ? { seq: 0, hash: GENESIS_HASH } : { seq: anchorCp.seq, hash: anchorCp.hash };
+  const anchor =
+    anchorCp === undefined
+      ? { seq: 0, hash: GENESIS_HASH }
+      : { seq: anchorCp.seq, hash: anchorCp.hash };
   const target = Math.min(inRange.last + 1, logHead.seq);
   const endCp = all.find((c) => c.seq >= target && c.seq > anchor.seq);
-  const head = logHead.seq === 0 ? anchor : endCp === undefined ? logHead : { seq: endCp.seq, hash: endCp.hash };
-  return { anchor, head, inRange, logHead, checkpoints: all.filter((c) => c.seq >= anchor.seq && c.seq <= head.seq) };
+  const head =
+    logHead.seq === 0
+      ? anchor
+      : endCp === undefined
+        ? logHead
+        : { seq: endCp.seq, hash: endCp.hash };
+  return {
+    anchor,
+    head,
+    inRange,
+    logHead,
+    checkpoints: all.filter((c) => c.seq >= anchor.seq && c.seq <= head.seq),
+  };
 }
 
 /** A temp file written through a buffer, hashed as it goes, with backpressure. */
@@ -122,7 +163,9 @@ class HashedFile {
 
   async end(): Promise<{ sha256: string; bytes: number }> {
     await this.flush();
-    await new Promise<void>((resolve, reject) => this.out.end((e?: Error | null) => (e ? reject(e) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      this.out.end((e?: Error | null) => (e ? reject(e) : resolve())),
+    );
     return { sha256: this.sha.digest('hex'), bytes: this.bytes };
   }
 
@@ -133,7 +176,9 @@ class HashedFile {
     this.size = 0;
     this.sha.update(chunk);
     this.bytes += chunk.length;
-    await new Promise<void>((resolve, reject) => this.out.write(chunk, (e) => (e ? reject(e) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      this.out.write(chunk, (e) => (e ? reject(e) : resolve())),
+    );
   }
 }
 
@@ -152,28 +197,54 @@ function readme(req: BundleRequest, signer: string): string {
   ].join('\n');
 }
 
-export async function writeExportBundle(req: BundleRequest, src: BundleSources, workDir: string, outPath: string, onProgress: (p: ExportProgress) => void = () => undefined): Promise<WrittenBundle> {
+export async function writeExportBundle(
+  req: BundleRequest,
+  src: BundleSources,
+  workDir: string,
+  outPath: string,
+  onProgress: (p: ExportProgress) => void = () => undefined,
+): Promise<WrittenBundle> {
   for (const a of src.artifacts) {
-    if (!PATH_SEGMENT.test(a.sessionId) || !PATH_SEGMENT.test(a.name)) throw new AirlockError('internal', 'export.artifact_name', `artifact ${a.sessionId}/${a.name} has a name that cannot be a bundle path`);
+    if (!PATH_SEGMENT.test(a.sessionId) || !PATH_SEGMENT.test(a.name))
+      throw new AirlockError(
+        'internal',
+        'export.artifact_name',
+        `artifact ${a.sessionId}/${a.name} has a name that cannot be a bundle path`,
+      );
   }
   const dir = join(workDir, `${req.exportId}.parts`);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   try {
-    const plans = { it: planSegment(src.it, req.from, req.to), ot: src.ot === undefined ? undefined : planSegment(src.ot, req.from, req.to) };
-    const total = plans.it.head.seq - plans.it.anchor.seq + (plans.ot === undefined ? 0 : plans.ot.head.seq - plans.ot.anchor.seq) + src.artifacts.length;
+    const plans = {
+      it: planSegment(src.it, req.from, req.to),
+      ot: src.ot === undefined ? undefined : planSegment(src.ot, req.from, req.to),
+    };
+    const total =
+      plans.it.head.seq -
+      plans.it.anchor.seq +
+      (plans.ot === undefined ? 0 : plans.ot.head.seq - plans.ot.anchor.seq) +
+      src.artifacts.length;
     let done = 0;
     const tick = (phase: ExportProgress['phase'], n: number): void => {
       done += n;
       onProgress({ phase, done, total });
     };
     const files: { entry: ManifestFile; path: string }[] = [];
-    const add = (entry: Omit<ManifestFile, 'sha256' | 'bytes'>, path: string, r: { sha256: string; bytes: number }): void => {
+    const add = (
+      entry: Omit<ManifestFile, 'sha256' | 'bytes'>,
+      path: string,
+      r: { sha256: string; bytes: number },
+    ): void => {
       files.push({ entry: { ...entry, sha256: r.sha256, bytes: r.bytes } as ManifestFile, path });
     };
     const notes: string[] = [];
     const logs: { it?: ManifestLog; ot?: ManifestLog } = {};
 
-    const segment = async (name: AuditLogName, chain: AuditChain, plan: SegmentPlan): Promise<void> => {
+    const segment = async (
+      name: AuditLogName,
+      chain: AuditChain,
+      plan: SegmentPlan,
+    ): Promise<void> => {
       const cpFile = new HashedFile(join(dir, `${name}.checkpoints`));
       for (const c of plan.checkpoints) await cpFile.write(`${canonicalJson(c)}\n`);
       const jsonl = new HashedFile(join(dir, `${name}.jsonl`));
@@ -199,7 +270,12 @@ export async function writeExportBundle(req: BundleRequest, src: BundleSources, 
             span.lastHash = e.hash;
           }
         } else {
-          if (name === 'ot' && e.site !== null && e.site !== req.site) throw new AirlockError('internal', 'export.foreign_event', `OT event ${e.seq} of site ${req.site}'s log names site ${e.site}`);
+          if (name === 'ot' && e.site !== null && e.site !== req.site)
+            throw new AirlockError(
+              'internal',
+              'export.foreign_event',
+              `OT event ${e.seq} of site ${req.site}'s log names site ${e.site}`,
+            );
           await flushSpan();
           events++;
           await jsonl.write(eventToJsonLine(e));
@@ -215,26 +291,64 @@ export async function writeExportBundle(req: BundleRequest, src: BundleSources, 
       }
       await flushSpan();
       tick('events', sinceTick);
-      if (events + withheld !== plan.head.seq - plan.anchor.seq) throw new AirlockError('internal', 'export.chain_gap', `the ${name.toUpperCase()} log returned ${events + withheld} events for seqs ${plan.anchor.seq + 1}..${plan.head.seq}`);
-      add({ path: checkpointsFile(name), kind: 'checkpoints', log: name }, cpFile.path, await cpFile.end());
-      add({ path: eventsFile(name, 'jsonl'), kind: 'events', log: name, format: 'jsonl' }, jsonl.path, await jsonl.end());
-      add({ path: eventsFile(name, 'csv'), kind: 'events', log: name, format: 'csv' }, csv.path, await csv.end());
-      add({ path: eventsFile(name, 'cef'), kind: 'events', log: name, format: 'cef' }, cef.path, await cef.end());
-      logs[name] = { publicKey: toBase64Url(chain.publicKey), anchor: plan.anchor, head: plan.head, inRange: plan.inRange, logHead: plan.logHead, events, withheld, checkpoints: plan.checkpoints.length };
+      if (events + withheld !== plan.head.seq - plan.anchor.seq)
+        throw new AirlockError(
+          'internal',
+          'export.chain_gap',
+          `the ${name.toUpperCase()} log returned ${events + withheld} events for seqs ${plan.anchor.seq + 1}..${plan.head.seq}`,
+        );
+      add(
+        { path: checkpointsFile(name), kind: 'checkpoints', log: name },
+        cpFile.path,
+        await cpFile.end(),
+      );
+      add(
+        { path: eventsFile(name, 'jsonl'), kind: 'events', log: name, format: 'jsonl' },
+        jsonl.path,
+        await jsonl.end(),
+      );
+      add(
+        { path: eventsFile(name, 'csv'), kind: 'events', log: name, format: 'csv' },
+        csv.path,
+        await csv.end(),
+      );
+      add(
+        { path: eventsFile(name, 'cef'), kind: 'events', log: name, format: 'cef' },
+        cef.path,
+        await cef.end(),
+      );
+      logs[name] = {
+        publicKey: toBase64Url(chain.publicKey),
+        anchor: plan.anchor,
+        head: plan.head,
+        inRange: plan.inRange,
+        logHead: plan.logHead,
+        events,
+        withheld,
+        checkpoints: plan.checkpoints.length,
+      };
       if (plan.head.seq > 0 && !plan.checkpoints.some((c) => c.seq === plan.head.seq)) {
-        notes.push(`${name.toUpperCase()} log: events after the last signed checkpoint up to ${plan.head.seq} are vouched for by this export's signature, not yet by a checkpoint of their own log`);
+        notes.push(
+          `${name.toUpperCase()} log: events after the last signed checkpoint up to ${plan.head.seq} are vouched for by this export's signature, not yet by a checkpoint of their own log`,
+        );
       }
     };
 
     await segment('it', src.it, plans.it);
     if (src.ot !== undefined && plans.ot !== undefined) await segment('ot', src.ot, plans.ot);
-    else notes.push(`no OT events of site ${req.site} have been ingested: the bundle holds the IT gateway's events only`);
+    else
+      notes.push(
+        `no OT events of site ${req.site} have been ingested: the bundle holds the IT gateway's events only`,
+      );
 
     const signer = toBase64Url(src.signingKey.publicKey);
     const readmePath = join(dir, 'README');
     const readmeFile = new HashedFile(readmePath);
     await readmeFile.write(readme(req, signer));
-    files.unshift({ entry: { path: README_FILE, kind: 'readme', ...(await readmeFile.end()) } as ManifestFile, path: readmePath });
+    files.unshift({
+      entry: { path: README_FILE, kind: 'readme', ...(await readmeFile.end()) } as ManifestFile,
+      path: readmePath,
+    });
 
     for (const a of src.artifacts) {
       const sha = createHash('sha256');
@@ -244,11 +358,21 @@ export async function writeExportBundle(req: BundleRequest, src: BundleSources, 
         sha.update(b);
         bytes += b.length;
       }
-      files.push({ entry: { path: artifactFile(a.sessionId, a.kind, a.name), kind: a.kind, sessionId: a.sessionId, sha256: sha.digest('hex'), bytes }, path: '' });
+      files.push({
+        entry: {
+          path: artifactFile(a.sessionId, a.kind, a.name),
+          kind: a.kind,
+          sessionId: a.sessionId,
+          sha256: sha.digest('hex'),
+          bytes,
+        },
+        path: '',
+      });
       tick('artifacts', 1);
     }
 
-    if (logs.it === undefined) throw new AirlockError('internal', 'export.no_it_log', 'the IT log segment was not written');
+    if (logs.it === undefined)
+      throw new AirlockError('internal', 'export.no_it_log', 'the IT log segment was not written');
     const manifest: BundleManifest = {
       format: BUNDLE_FORMAT,
       version: BUNDLE_VERSION,
@@ -269,22 +393,41 @@ export async function writeExportBundle(req: BundleRequest, src: BundleSources, 
     onProgress({ phase: 'packing', done, total });
     const tar = tarPack();
     const sha = createHash('sha256');
-    const packing = pipeline(tar, createGzip({ level: 6 }), async function* (source: AsyncIterable<Buffer>) {
-      for await (const chunk of source) {
-        sha.update(chunk);
-        yield chunk;
-      }
-    }, createWriteStream(outPath, { flags: 'wx', mode: 0o600 }));
-    const entry = (name: string, size: number, body: Readable | Buffer, expectSha?: string): Promise<void> =>
+    const packing = pipeline(
+      tar,
+      createGzip({ level: 6 }),
+      async function* (source: AsyncIterable<Buffer>) {
+        for await (const chunk of source) {
+          sha.update(chunk);
+          yield chunk;
+        }
+      },
+      createWriteStream(outPath, { flags: 'wx', mode: 0o600 }),
+    );
+    const entry = (
+      name: string,
+      size: number,
+      body: Readable | Buffer,
+      expectSha?: string,
+    ): Promise<void> =>
       new Promise((resolve, reject) => {
         if (Buffer.isBuffer(body)) {
-          tar.entry({ name, size, mode: 0o644, mtime: new Date(req.createdAt) }, body, (e) => (e ? reject(e) : resolve()));
+          tar.entry({ name, size, mode: 0o644, mtime: new Date(req.createdAt) }, body, (e) =>
+            e ? reject(e) : resolve(),
+          );
           return;
         }
         const h = createHash('sha256');
         const w = tar.entry({ name, size, mode: 0o644, mtime: new Date(req.createdAt) }, (e) => {
           if (e) reject(e);
-          else if (expectSha !== undefined && h.digest('hex') !== expectSha) reject(new AirlockError('conflict', 'export.artifact_changed', `${name} changed while the bundle was written`));
+          else if (expectSha !== undefined && h.digest('hex') !== expectSha)
+            reject(
+              new AirlockError(
+                'conflict',
+                'export.artifact_changed',
+                `${name} changed while the bundle was written`,
+              ),
+            );
           else resolve();
         });
         body.on('data', (c: Buffer) => h.update(c));
@@ -300,8 +443,11 @@ export async function writeExportBundle(req: BundleRequest, src: BundleSources, 
           await entry(f.entry.path, f.entry.bytes, createReadStream(f.path), f.entry.sha256);
           continue;
         }
-        const a = src.artifacts.find((x) => artifactFile(x.sessionId, x.kind, x.name) === f.entry.path);
-        if (a === undefined) throw new AirlockError('internal', 'export.artifact_lost', `${f.entry.path} vanished`);
+        const a = src.artifacts.find(
+          (x) => artifactFile(x.sessionId, x.kind, x.name) === f.entry.path,
+        );
+        if (a === undefined)
+          throw new AirlockError('internal', 'export.artifact_lost', `${f.entry.path} vanished`);
         await entry(f.entry.path, f.entry.bytes, a.open(), f.entry.sha256);
       }
       tar.finalize();

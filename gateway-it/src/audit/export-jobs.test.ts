@@ -15,46 +15,85 @@ useCrypto();
 const FROM = Date.UTC(2026, 5, 1, 19);
 
 function jobs(logs: TwoLogs, exportDir: string): ExportJobs {
-  return new ExportJobs({ audit: logs.it, itChain: logs.itChain, siteEvents: logs.sites, artifacts: noArtifacts, signingKey: logs.itKey, clock: logs.clock, ids: sequentialIds(), exportDir, siteExists: (s) => s === 'plant-1' || s === 'plant-2' });
+  return new ExportJobs({
+    audit: logs.it,
+    itChain: logs.itChain,
+    siteEvents: logs.sites,
+    artifacts: noArtifacts,
+    signingKey: logs.itKey,
+    clock: logs.clock,
+    ids: sequentialIds(),
+    exportDir,
+    siteExists: (s) => s === 'plant-1' || s === 'plant-2',
+  });
 }
 
-test('an export job reports progress, is audited, and leaves a bundle that verifies', { timeout: 30_000 }, async (t) => {
-  const logs = twoLogs();
-  const dir = makeTempDir(t);
-  const exports = jobs(logs, dir);
-  const seen: ExportJobStatus[] = [];
-  exports.onProgress((j) => seen.push(j));
-  const before = logs.it.head().seq;
-  const started = exports.start({ site: 'plant-1', from: FROM, to: FROM + 7_200_000, requestedBy: 'audrey' });
-  assert.equal(started.state, 'running');
-  const done = await exports.wait(started.id);
-  assert.equal(done.state, 'done', done.error);
-  assert.ok(seen.some((j) => j.progress.phase === 'events'));
-  assert.equal(exports.list('plant-1')[0]?.id, started.id);
-  const audited = [...logs.it.iterate({ fromSeq: before + 1 })].filter((e) => e.action === 'audit.export');
-  assert.equal(audited.length, 1);
-  assert.equal(audited[0]?.site, 'plant-1');
-  assert.equal(audited[0]?.actor, 'audrey');
-  assert.equal(audited[0]?.details.sha256, done.bundle?.sha256);
-  const { stream } = exports.open(started.id);
-  const v = await verifyBundle(stream, { expectedPublicKey: logs.itKey.publicKey });
-  assert.equal(v.ok, true, v.findings.map((f) => f.message).join('\n'));
-});
+test(
+  'an export job reports progress, is audited, and leaves a bundle that verifies',
+  { timeout: 30_000 },
+  async (t) => {
+    const logs = twoLogs();
+    const dir = makeTempDir(t);
+    const exports = jobs(logs, dir);
+    const seen: ExportJobStatus[] = [];
+    exports.onProgress((j) => seen.push(j));
+    const before = logs.it.head().seq;
+    const started = exports.start({
+      site: 'plant-1',
+      from: FROM,
+      to: FROM + 7_200_000,
+      requestedBy: 'audrey',
+    });
+    assert.equal(started.state, 'running');
+    const done = await exports.wait(started.id);
+    assert.equal(done.state, 'done', done.error);
+    assert.ok(seen.some((j) => j.progress.phase === 'events'));
+    assert.equal(exports.list('plant-1')[0]?.id, started.id);
+    const audited = [...logs.it.iterate({ fromSeq: before + 1 })].filter(
+      (e) => e.action === 'audit.export',
+    );
+    assert.equal(audited.length, 1);
+    assert.equal(audited[0]?.site, 'plant-1');
+    assert.equal(audited[0]?.actor, 'audrey');
+    assert.equal(audited[0]?.details.sha256, done.bundle?.sha256);
+    const { stream } = exports.open(started.id);
+    const v = await verifyBundle(stream, { expectedPublicKey: logs.itKey.publicKey });
+    assert.equal(v.ok, true, v.findings.map((f) => f.message).join('\n'));
+  },
+);
 
-test('bad requests start nothing; an export whose audit event cannot be written leaves no bundle', { timeout: 30_000 }, async (t) => {
-  const logs = twoLogs();
-  const dir = makeTempDir(t);
-  const exports = jobs(logs, dir);
-  assert.throws(() => exports.start({ site: 'plant-1', from: FROM, to: FROM - 1, requestedBy: 'audrey' }), { code: 'export.range' });
-  assert.throws(() => exports.start({ site: 'plant-9', from: FROM, to: FROM + 1, requestedBy: 'audrey' }), { code: 'export.site' });
-  assert.equal(exports.list().length, 0);
+test(
+  'bad requests start nothing; an export whose audit event cannot be written leaves no bundle',
+  { timeout: 30_000 },
+  async (t) => {
+    const logs = twoLogs();
+    const dir = makeTempDir(t);
+    const exports = jobs(logs, dir);
+    assert.throws(
+      () => exports.start({ site: 'plant-1', from: FROM, to: FROM - 1, requestedBy: 'audrey' }),
+      { code: 'export.range' },
+    );
+    assert.throws(
+      () => exports.start({ site: 'plant-9', from: FROM, to: FROM + 1, requestedBy: 'audrey' }),
+      { code: 'export.site' },
+    );
+    assert.equal(exports.list().length, 0);
 
-  const job = exports.start({ site: 'plant-1', from: FROM, to: FROM + 7_200_000, requestedBy: 'audrey' });
-  logs.it.close(); // every later append throws: no audit, no export
-  const failed = await exports.wait(job.id);
-  assert.equal(failed.state, 'failed');
-  assert.match(failed.error ?? '', /audit log is closed/);
-  assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.tar.gz') || f.endsWith('.partial')), []);
-  assert.throws(() => exports.open(job.id), { code: 'export.not_ready' });
-  assert.equal(existsSync(join(dir, `plant-1-${job.id}.tar.gz`)), false);
-});
+    const job = exports.start({
+      site: 'plant-1',
+      from: FROM,
+      to: FROM + 7_200_000,
+      requestedBy: 'audrey',
+    });
+    logs.it.close(); // every later append throws: no audit, no export
+    const failed = await exports.wait(job.id);
+    assert.equal(failed.state, 'failed');
+    assert.match(failed.error ?? '', /audit log is closed/);
+    assert.deepEqual(
+      readdirSync(dir).filter((f) => f.endsWith('.tar.gz') || f.endsWith('.partial')),
+      [],
+    );
+    assert.throws(() => exports.open(job.id), { code: 'export.not_ready' });
+    assert.equal(existsSync(join(dir, `plant-1-${job.id}.tar.gz`)), false);
+  },
+);

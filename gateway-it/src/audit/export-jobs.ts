@@ -19,7 +19,11 @@ import type { SigningKeyPair } from '../../../shared/src/crypto/signing.js';
 import { toBase64Url } from '../../../shared/src/crypto/encoding.js';
 import { AirlockError, isAirlockError } from '../../../shared/src/errors.js';
 import type { AuditChain, SiteEventSource } from './audit-chain.js';
-import { writeExportBundle, type ExportProgress, type SessionArtifactSource } from './export-bundle.js';
+import {
+  writeExportBundle,
+  type ExportProgress,
+  type SessionArtifactSource,
+} from './export-bundle.js';
 
 export interface ExportRequest {
   readonly site: string;
@@ -39,7 +43,12 @@ export interface ExportJobStatus {
   readonly progress: ExportProgress;
   readonly startedAt: number;
   readonly finishedAt?: number;
-  readonly bundle?: { readonly fileName: string; readonly sha256: string; readonly bytes: number; readonly signer: string };
+  readonly bundle?: {
+    readonly fileName: string;
+    readonly sha256: string;
+    readonly bytes: number;
+    readonly signer: string;
+  };
   readonly error?: string;
 }
 
@@ -68,14 +77,38 @@ export class ExportJobs {
 
   /** Validates and starts an export; throws AirlockError (bad_request, not_found, limit_exceeded) and starts nothing on bad input. */
   start(req: ExportRequest): ExportJobStatus {
-    if (!Number.isSafeInteger(req.from) || !Number.isSafeInteger(req.to) || req.from < 0 || req.from > req.to) {
-      throw new AirlockError('bad_request', 'export.range', 'the export range must be two times with from <= to');
+    if (
+      !Number.isSafeInteger(req.from) ||
+      !Number.isSafeInteger(req.to) ||
+      req.from < 0 ||
+      req.from > req.to
+    ) {
+      throw new AirlockError(
+        'bad_request',
+        'export.range',
+        'the export range must be two times with from <= to',
+      );
     }
-    if (!this.o.siteExists(req.site)) throw new AirlockError('not_found', 'export.site', `site ${req.site} does not exist`);
+    if (!this.o.siteExists(req.site))
+      throw new AirlockError('not_found', 'export.site', `site ${req.site} does not exist`);
     const running = [...this.jobs.values()].filter((j) => j.state === 'running').length;
-    if (running >= (this.o.maxConcurrent ?? 2)) throw new AirlockError('limit_exceeded', 'export.busy', `${running} exports are running; try again when one has finished`);
+    if (running >= (this.o.maxConcurrent ?? 2))
+      throw new AirlockError(
+        'limit_exceeded',
+        'export.busy',
+        `${running} exports are running; try again when one has finished`,
+      );
     const id = this.o.ids.next('exp');
-    const job: ExportJobStatus = { id, site: req.site, from: req.from, to: req.to, requestedBy: req.requestedBy, state: 'running', progress: { phase: 'events', done: 0, total: 0 }, startedAt: this.o.clock.now() };
+    const job: ExportJobStatus = {
+      id,
+      site: req.site,
+      from: req.from,
+      to: req.to,
+      requestedBy: req.requestedBy,
+      state: 'running',
+      progress: { phase: 'events', done: 0, total: 0 },
+      startedAt: this.o.clock.now(),
+    };
     this.jobs.set(id, job);
     this.done.set(id, this.run(job));
     return job;
@@ -86,7 +119,9 @@ export class ExportJobs {
   }
 
   list(site?: string): ExportJobStatus[] {
-    return [...this.jobs.values()].filter((j) => site === undefined || j.site === site).sort((a, b) => b.startedAt - a.startedAt);
+    return [...this.jobs.values()]
+      .filter((j) => site === undefined || j.site === site)
+      .sort((a, b) => b.startedAt - a.startedAt);
   }
 
   /** Resolves when the job has finished (done or failed). */
@@ -99,15 +134,36 @@ export class ExportJobs {
   /** The finished bundle, for download. */
   open(id: string): { fileName: string; bytes: number; stream: Readable } {
     const job = this.jobs.get(id);
-    if (job?.bundle === undefined) throw new AirlockError('not_found', 'export.not_ready', `export ${id} has no finished bundle`);
-    return { fileName: job.bundle.fileName, bytes: job.bundle.bytes, stream: createReadStream(join(this.o.exportDir, job.bundle.fileName)) };
+    if (job?.bundle === undefined)
+      throw new AirlockError(
+        'not_found',
+        'export.not_ready',
+        `export ${id} has no finished bundle`,
+      );
+    return {
+      fileName: job.bundle.fileName,
+      bytes: job.bundle.bytes,
+      stream: createReadStream(join(this.o.exportDir, job.bundle.fileName)),
+    };
   }
 
   /** The finished bundle for `actor`, audited (`audit.download`) before the first byte is read. */
   download(id: string, actor: string): { fileName: string; bytes: number; stream: Readable } {
     const job = this.jobs.get(id);
-    if (job?.bundle === undefined) throw new AirlockError('not_found', 'export.not_ready', `export ${id} has no finished bundle`);
-    this.o.audit.append({ action: 'audit.download', actor, site: job.site, target: id, outcome: 'success', details: { sha256: job.bundle.sha256, bytes: job.bundle.bytes } });
+    if (job?.bundle === undefined)
+      throw new AirlockError(
+        'not_found',
+        'export.not_ready',
+        `export ${id} has no finished bundle`,
+      );
+    this.o.audit.append({
+      action: 'audit.download',
+      actor,
+      site: job.site,
+      target: id,
+      outcome: 'success',
+      details: { sha256: job.bundle.sha256, bytes: job.bundle.bytes },
+    });
     return this.open(id);
   }
 
@@ -118,7 +174,8 @@ export class ExportJobs {
 
   private update(id: string, patch: Partial<ExportJobStatus>): ExportJobStatus {
     const prev = this.jobs.get(id);
-    if (prev === undefined) throw new AirlockError('internal', 'export.lost', `export ${id} vanished`);
+    if (prev === undefined)
+      throw new AirlockError('internal', 'export.lost', `export ${id} vanished`);
     const next = { ...prev, ...patch } as ExportJobStatus;
     this.jobs.set(id, next);
     for (const l of this.listeners) {
@@ -142,8 +199,20 @@ export class ExportJobs {
       // Sign the IT head now, so the bundle's IT segment ends at a checkpoint.
       o.audit.checkpoint();
       const written = await writeExportBundle(
-        { exportId: job.id, site: job.site, from: job.from, to: job.to, exportedBy: job.requestedBy, createdAt: o.clock.now() },
-        { it: o.itChain, ot: o.siteEvents.otChain(job.site), artifacts: await o.artifacts.artifacts(job.site, job.from, job.to), signingKey: o.signingKey },
+        {
+          exportId: job.id,
+          site: job.site,
+          from: job.from,
+          to: job.to,
+          exportedBy: job.requestedBy,
+          createdAt: o.clock.now(),
+        },
+        {
+          it: o.itChain,
+          ot: o.siteEvents.otChain(job.site),
+          artifacts: await o.artifacts.artifacts(job.site, job.from, job.to),
+          signingKey: o.signingKey,
+        },
         o.exportDir,
         partial,
         (progress) => this.update(job.id, { progress }),
@@ -156,19 +225,43 @@ export class ExportJobs {
           site: job.site,
           target: job.id,
           outcome: 'success',
-          details: { from: job.from, to: job.to, sha256: written.sha256, bytes: written.bytes, signer, itEvents: written.manifest.logs.it.events, otEvents: written.manifest.logs.ot?.events ?? 0, files: written.manifest.files.length },
+          details: {
+            from: job.from,
+            to: job.to,
+            sha256: written.sha256,
+            bytes: written.bytes,
+            signer,
+            itEvents: written.manifest.logs.it.events,
+            otEvents: written.manifest.logs.ot?.events ?? 0,
+            files: written.manifest.files.length,
+          },
         });
       } catch (e) {
         rmSync(partial, { force: true });
         throw e;
       }
       renameSync(partial, final);
-      return this.update(job.id, { state: 'done', finishedAt: o.clock.now(), bundle: { fileName, sha256: written.sha256, bytes: written.bytes, signer } });
+      return this.update(job.id, {
+        state: 'done',
+        finishedAt: o.clock.now(),
+        bundle: { fileName, sha256: written.sha256, bytes: written.bytes, signer },
+      });
     } catch (e) {
       if (existsSync(partial)) rmSync(partial, { force: true });
       const message = isAirlockError(e) ? `${e.message} (${e.code})` : (e as Error).message;
       try {
-        o.audit.append({ action: 'audit.export', actor: job.requestedBy, site: job.site, target: job.id, outcome: 'failure', details: { from: job.from, to: job.to, error: isAirlockError(e) ? e.code : 'export.failed' } });
+        o.audit.append({
+          action: 'audit.export',
+          actor: job.requestedBy,
+          site: job.site,
+          target: job.id,
+          outcome: 'failure',
+          details: {
+            from: job.from,
+            to: job.to,
+            error: isAirlockError(e) ? e.code : 'export.failed',
+          },
+        });
       } catch {
         // The export did not happen; there is nothing further to undo.
       }

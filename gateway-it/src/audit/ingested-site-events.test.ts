@@ -17,28 +17,64 @@ import { writeExportBundle } from './export-bundle.js';
 
 useCrypto();
 
-test('the link\'s ingested OT chain is the export\'s OT source, and the bundle verifies', { timeout: 30_000 }, async (t) => {
-  const logs = twoLogs();
-  const db = openItDatabase(':memory:');
-  t.after(() => db.close());
-  new SiteStore(db).insert({ id: 'plant-1' as SiteId, displayName: 'Plant 1', timezone: 'UTC', createdAt: 0 });
-  const gateways = new SiteGatewayStore(db);
-  gateways.insertGateway({ id: 'gw-1', site: 'plant-1', publicKey: toBase64Url(logs.otKey.publicKey), now: 0, by: 'test', version: 'x' });
-  new OtAuditStore(db).insert('gw-1', 'plant-1', [...logs.ot.iterate()], logs.ot.checkpoints(), 0);
-  const source = ingestedSiteEvents(db, (site) => gateways.latest(site));
-  assert.deepEqual(source.sites(), ['plant-1']);
-  assert.equal(source.otChain('plant-2'), undefined);
-  const chain = source.otChain('plant-1');
-  assert.ok(chain !== undefined);
-  assert.deepEqual(chain.head(), logs.ot.head());
-  assert.equal(chain.id, 'gw-1');
+test(
+  "the link's ingested OT chain is the export's OT source, and the bundle verifies",
+  { timeout: 30_000 },
+  async (t) => {
+    const logs = twoLogs();
+    const db = openItDatabase(':memory:');
+    t.after(() => db.close());
+    new SiteStore(db).insert({
+      id: 'plant-1' as SiteId,
+      displayName: 'Plant 1',
+      timezone: 'UTC',
+      createdAt: 0,
+    });
+    const gateways = new SiteGatewayStore(db);
+    gateways.insertGateway({
+      id: 'gw-1',
+      site: 'plant-1',
+      publicKey: toBase64Url(logs.otKey.publicKey),
+      now: 0,
+      by: 'test',
+      version: 'x',
+    });
+    new OtAuditStore(db).insert(
+      'gw-1',
+      'plant-1',
+      [...logs.ot.iterate()],
+      logs.ot.checkpoints(),
+      0,
+    );
+    const source = ingestedSiteEvents(db, (site) => gateways.latest(site));
+    assert.deepEqual(source.sites(), ['plant-1']);
+    assert.equal(source.otChain('plant-2'), undefined);
+    const chain = source.otChain('plant-1');
+    assert.ok(chain !== undefined);
+    assert.deepEqual(chain.head(), logs.ot.head());
+    assert.equal(chain.id, 'gw-1');
 
-  const dir = makeTempDir(t);
-  const path = join(dir, 'b.tar.gz');
-  const from = Date.UTC(2026, 5, 1, 19);
-  logs.it.checkpoint();
-  await writeExportBundle({ exportId: 'exp-i', site: 'plant-1', from, to: from + 7_200_000, exportedBy: 'audrey', createdAt: 1 }, { it: logs.itChain, ot: chain, artifacts: [], signingKey: logs.itKey }, dir, path);
-  const v = await verifyBundle(createReadStream(path), { expectedPublicKey: logs.itKey.publicKey });
-  assert.equal(v.ok, true, v.findings.map((f) => f.message).join('\n'));
-  assert.equal(v.logs.ot?.inRange, 14);
-});
+    const dir = makeTempDir(t);
+    const path = join(dir, 'b.tar.gz');
+    const from = Date.UTC(2026, 5, 1, 19);
+    logs.it.checkpoint();
+    await writeExportBundle(
+      {
+        exportId: 'exp-i',
+        site: 'plant-1',
+        from,
+        to: from + 7_200_000,
+        exportedBy: 'audrey',
+        createdAt: 1,
+      },
+      { it: logs.itChain, ot: chain, artifacts: [], signingKey: logs.itKey },
+      dir,
+      path,
+    );
+    const v = await verifyBundle(createReadStream(path), {
+      expectedPublicKey: logs.itKey.publicKey,
+    });
+    assert.equal(v.ok, true, v.findings.map((f) => f.message).join('\n'));
+    assert.equal(v.logs.ot?.inRange, 14);
+  },
+);

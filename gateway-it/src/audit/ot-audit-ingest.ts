@@ -11,7 +11,11 @@
  *    an ingested batch commits together with its `link.ingest` event.
  */
 import type { AuditLog } from '../../../shared/src/audit/audit-log.js';
-import { checkpointSigningInput, type AuditEvent, type Checkpoint } from '../../../shared/src/audit/audit-event.js';
+import {
+  checkpointSigningInput,
+  type AuditEvent,
+  type Checkpoint,
+} from '../../../shared/src/audit/audit-event.js';
 import { verifyChain, type ChainProblemKind } from '../../../shared/src/audit/verify-chain.js';
 import type { Clock } from '../../../shared/src/clock.js';
 import type { Db } from '../../../shared/src/store/open-database.js';
@@ -29,8 +33,19 @@ export interface IngestSource {
 export type IngestProblemKind = ChainProblemKind | 'fork';
 
 export type IngestOutcome =
-  | { readonly ok: true; readonly head: { seq: number; hash: string }; readonly ingested: number; readonly duplicates: number }
-  | { readonly ok: false; readonly head: { seq: number; hash: string }; readonly problem: IngestProblemKind; readonly seq: number; readonly message: string };
+  | {
+      readonly ok: true;
+      readonly head: { seq: number; hash: string };
+      readonly ingested: number;
+      readonly duplicates: number;
+    }
+  | {
+      readonly ok: false;
+      readonly head: { seq: number; hash: string };
+      readonly problem: IngestProblemKind;
+      readonly seq: number;
+      readonly message: string;
+    };
 
 export interface OtAuditIngestDeps {
   readonly db: Db;
@@ -48,7 +63,11 @@ export class OtAuditIngest {
     return this.deps.store.head(gatewayId);
   }
 
-  ingest(source: IngestSource, events: readonly AuditEvent[], checkpoints: readonly Checkpoint[]): IngestOutcome {
+  ingest(
+    source: IngestSource,
+    events: readonly AuditEvent[],
+    checkpoints: readonly Checkpoint[],
+  ): IngestOutcome {
     const { deps } = this;
     const head = deps.store.head(source.gatewayId);
     const fail = (problem: IngestProblemKind, seq: number, message: string): IngestOutcome => {
@@ -58,7 +77,15 @@ export class OtAuditIngest {
         site: source.site,
         target: source.gatewayId,
         outcome: 'failure',
-        details: { gatewayId: source.gatewayId, problem, seq, message, storedHead: head.seq, batchFirst: events[0]?.seq ?? null, batchLast: events.at(-1)?.seq ?? null },
+        details: {
+          gatewayId: source.gatewayId,
+          problem,
+          seq,
+          message,
+          storedHead: head.seq,
+          batchFirst: events[0]?.seq ?? null,
+          batchLast: events.at(-1)?.seq ?? null,
+        },
       });
       return { ok: false, head, problem, seq, message };
     };
@@ -66,34 +93,72 @@ export class OtAuditIngest {
     let duplicates = 0;
     for (const e of events) {
       if (e.seq > head.seq) break;
-      if (deps.store.hashAt(source.gatewayId, e.seq) !== e.hash) return fail('fork', e.seq, `event ${e.seq} differs from the one already ingested: the gateway's chain forked`);
+      if (deps.store.hashAt(source.gatewayId, e.seq) !== e.hash)
+        return fail(
+          'fork',
+          e.seq,
+          `event ${e.seq} differs from the one already ingested: the gateway's chain forked`,
+        );
       duplicates++;
     }
     const fresh = events.slice(duplicates);
-    if (fresh.some((e) => e.seq <= head.seq)) return fail('out_of_order', head.seq, 'events below the ingested head arrived after newer ones');
+    if (fresh.some((e) => e.seq <= head.seq))
+      return fail(
+        'out_of_order',
+        head.seq,
+        'events below the ingested head arrived after newer ones',
+      );
 
     // Checkpoints over already ingested events: check them against what is stored.
-    const older = checkpoints.filter((c) => c.seq <= head.seq && !deps.store.hasCheckpoint(source.gatewayId, c.seq));
+    const older = checkpoints.filter(
+      (c) => c.seq <= head.seq && !deps.store.hasCheckpoint(source.gatewayId, c.seq),
+    );
     for (const c of older) {
       const sig = fromBase64Url(c.signature, 64);
-      if (!sig.ok || !verifyObject(sig.value, checkpointSigningInput(c), source.publicKey)) return fail('bad_checkpoint', c.seq, `checkpoint at event ${c.seq} is not signed by the enrolled gateway key`);
-      if (deps.store.hashAt(source.gatewayId, c.seq) !== c.hash) return fail('checkpoint_mismatch', c.seq, `checkpoint at event ${c.seq} does not match the ingested chain`);
+      if (!sig.ok || !verifyObject(sig.value, checkpointSigningInput(c), source.publicKey))
+        return fail(
+          'bad_checkpoint',
+          c.seq,
+          `checkpoint at event ${c.seq} is not signed by the enrolled gateway key`,
+        );
+      if (deps.store.hashAt(source.gatewayId, c.seq) !== c.hash)
+        return fail(
+          'checkpoint_mismatch',
+          c.seq,
+          `checkpoint at event ${c.seq} does not match the ingested chain`,
+        );
     }
     const newer = checkpoints.filter((c) => c.seq > head.seq);
     const v = verifyChain(fresh, newer, { publicKey: source.publicKey, anchor: head });
-    if (!v.ok && v.problem !== undefined) return fail(v.problem.kind, v.problem.seq, v.problem.message);
-    if (fresh.length === 0 && older.length === 0) return { ok: true, head, ingested: 0, duplicates };
+    if (!v.ok && v.problem !== undefined)
+      return fail(v.problem.kind, v.problem.seq, v.problem.message);
+    if (fresh.length === 0 && older.length === 0)
+      return { ok: true, head, ingested: 0, duplicates };
 
     const newHead = fresh.length === 0 ? head : { seq: v.lastSeq ?? head.seq, hash: v.headHash };
     deps.db.transaction(() => {
-      deps.store.insert(source.gatewayId, source.site, fresh, [...older, ...newer], deps.clock.now());
+      deps.store.insert(
+        source.gatewayId,
+        source.site,
+        fresh,
+        [...older, ...newer],
+        deps.clock.now(),
+      );
       deps.audit.append({
         action: 'link.ingest',
         actor: 'system:link',
         site: source.site,
         target: source.gatewayId,
         outcome: 'success',
-        details: { gatewayId: source.gatewayId, fromSeq: fresh[0]?.seq ?? null, toSeq: fresh.at(-1)?.seq ?? null, events: fresh.length, duplicates, checkpoints: older.length + v.checkpointsVerified, headHash: newHead.hash },
+        details: {
+          gatewayId: source.gatewayId,
+          fromSeq: fresh[0]?.seq ?? null,
+          toSeq: fresh.at(-1)?.seq ?? null,
+          events: fresh.length,
+          duplicates,
+          checkpoints: older.length + v.checkpointsVerified,
+          headHash: newHead.hash,
+        },
       });
     })();
     if (fresh.length > 0) deps.onIngested?.(source.site, fresh);

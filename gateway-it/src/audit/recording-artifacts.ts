@@ -40,7 +40,12 @@ export function recordingArtifacts(o: RecordingArtifactsOptions): SessionArtifac
         if (r.status !== 'verified' || r.sha256 === null) continue;
         const path = o.pathOf(r.site, r.sessionId);
         if ((await sha256Of(path)) !== r.sha256) continue;
-        out.push({ sessionId: r.sessionId, kind: 'recording', name: `${r.sessionId}.cast`, open: () => createReadStream(path) });
+        out.push({
+          sessionId: r.sessionId,
+          kind: 'recording',
+          name: `${r.sessionId}.cast`,
+          open: () => createReadStream(path),
+        });
       }
       return out;
     },

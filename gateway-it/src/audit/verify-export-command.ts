@@ -9,14 +9,24 @@ import { UsageError, type CliCommand } from '../../../shared/src/cli/run-cli.js'
 import { parseCommand } from '../../../shared/src/cli/parse-args.js';
 import { fromBase64Url } from '../../../shared/src/crypto/encoding.js';
 import { initCrypto } from '../../../shared/src/crypto/sodium.js';
-import { formatFinding, verifyBundle, type BundleVerification } from '../../../shared/src/export/verify-bundle.js';
+import {
+  formatFinding,
+  verifyBundle,
+  type BundleVerification,
+} from '../../../shared/src/export/verify-bundle.js';
 
 function parsePublicKey(text: string): Uint8Array {
   const inline = fromBase64Url(text.trim(), 32);
   if (inline.ok) return inline.value;
-  if (!existsSync(text)) throw new UsageError(`--public-key ${text}: neither a base64url Ed25519 public key (43 characters) nor a readable file`);
+  if (!existsSync(text))
+    throw new UsageError(
+      `--public-key ${text}: neither a base64url Ed25519 public key (43 characters) nor a readable file`,
+    );
   const fromFile = fromBase64Url(readFileSync(text, 'utf8').trim(), 32);
-  if (!fromFile.ok) throw new UsageError(`--public-key ${text}: the file does not hold a base64url Ed25519 public key (${fromFile.error})`);
+  if (!fromFile.ok)
+    throw new UsageError(
+      `--public-key ${text}: the file does not hold a base64url Ed25519 public key (${fromFile.error})`,
+    );
   return fromFile.value;
 }
 
@@ -53,17 +63,26 @@ Exit status: 0 verified, 1 verification failed, 2 usage error.`,
     const a = parseCommand(argv, { 'public-key': { type: 'string' }, json: { type: 'boolean' } });
     if (!a.ok) throw new UsageError(a.error);
     const [file, ...extra] = a.value.positionals;
-    if (file === undefined || extra.length > 0) throw new UsageError('expected exactly one bundle file');
+    if (file === undefined || extra.length > 0)
+      throw new UsageError('expected exactly one bundle file');
     const keyText = a.value.values['public-key'];
     const expectedPublicKey = keyText === undefined ? undefined : parsePublicKey(keyText);
-    if (!existsSync(file) || !statSync(file).isFile()) throw new UsageError(`${file}: no such file`);
+    if (!existsSync(file) || !statSync(file).isFile())
+      throw new UsageError(`${file}: no such file`);
     await initCrypto();
-    const v = await verifyBundle(createReadStream(file, { highWaterMark: 1 << 20 }), expectedPublicKey === undefined ? {} : { expectedPublicKey });
+    const v = await verifyBundle(
+      createReadStream(file, { highWaterMark: 1 << 20 }),
+      expectedPublicKey === undefined ? {} : { expectedPublicKey },
+    );
     if (a.value.values.json === true) {
-      process.stdout.write(`${JSON.stringify({ ok: v.ok, signer: v.signer ?? null, signatureValid: v.signatureValid, findings: v.findings, logs: v.logs, manifest: v.manifest ?? null })}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ ok: v.ok, signer: v.signer ?? null, signatureValid: v.signatureValid, findings: v.findings, logs: v.logs, manifest: v.manifest ?? null })}\n`,
+      );
     } else {
       const s = summary(v);
-      process.stdout.write(`${v.ok ? 'VERIFIED' : 'VERIFICATION FAILED'}: ${file}\n${s === '' ? '' : `${s}\n`}${v.findings.map((f) => `${formatFinding(f)}\n`).join('')}`);
+      process.stdout.write(
+        `${v.ok ? 'VERIFIED' : 'VERIFICATION FAILED'}: ${file}\n${s === '' ? '' : `${s}\n`}${v.findings.map((f) => `${formatFinding(f)}\n`).join('')}`,
+      );
     }
     return v.ok ? 0 : 1;
   },

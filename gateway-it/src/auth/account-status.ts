@@ -13,7 +13,10 @@ export function contractEndsAt(date: string): number {
   return Date.UTC(y ?? 1970, (m ?? 1) - 1, (d ?? 1) + 1);
 }
 
-export function accountRefusal(user: Pick<User, 'state' | 'contractEnd'>, now: number): AccountRefusal | undefined {
+export function accountRefusal(
+  user: Pick<User, 'state' | 'contractEnd'>,
+  now: number,
+): AccountRefusal | undefined {
   if (user.state !== 'active') return 'disabled';
   if (user.contractEnd !== null && now >= contractEndsAt(user.contractEnd)) return 'contract-ended';
   return undefined;

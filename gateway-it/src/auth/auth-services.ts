@@ -57,11 +57,47 @@ export function createAuthServices(deps: AuthDeps): AuthServices {
     audit,
     clock,
     ids,
-    limits: { idleMs: config.sessionIdleMinutes * 60_000, absoluteMs: config.sessionAbsoluteHours * 3_600_000, tokenTtlMs: config.tokenTtlMinutes * 60_000 },
+    limits: {
+      idleMs: config.sessionIdleMinutes * 60_000,
+      absoluteMs: config.sessionAbsoluteHours * 3_600_000,
+      tokenTtlMs: config.tokenTtlMinutes * 60_000,
+    },
   });
-  const login = new LoginService({ db, audit, users, recovery, throttle, clock, secretsKey, driftSteps: config.totpDriftSteps });
-  const flows = new LoginFlows({ db, audit, users, recovery, login, sessions, clock, secretsKey, issuer, driftSteps: config.totpDriftSteps });
-  const userAdmin = new UserAdmin({ db, audit, users, sites, clock, ids, secretsKey, issuer, recovery, throttle, sessions });
+  const login = new LoginService({
+    db,
+    audit,
+    users,
+    recovery,
+    throttle,
+    clock,
+    secretsKey,
+    driftSteps: config.totpDriftSteps,
+  });
+  const flows = new LoginFlows({
+    db,
+    audit,
+    users,
+    recovery,
+    login,
+    sessions,
+    clock,
+    secretsKey,
+    issuer,
+    driftSteps: config.totpDriftSteps,
+  });
+  const userAdmin = new UserAdmin({
+    db,
+    audit,
+    users,
+    sites,
+    clock,
+    ids,
+    secretsKey,
+    issuer,
+    recovery,
+    throttle,
+    sessions,
+  });
   const sshKeys = new SshKeyService({ db, audit, keys: new SshKeyStore(db), clock, ids });
   return { sessions, throttle, login, flows, userAdmin, sshKeys };
 }

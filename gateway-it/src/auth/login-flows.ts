@@ -36,7 +36,10 @@ export interface LoginFlowDeps {
   readonly driftSteps: number;
 }
 
-export type LoginStart = { readonly next: 'second-factor' | 'enroll'; readonly step: IssuedSession };
+export type LoginStart = {
+  readonly next: 'second-factor' | 'enroll';
+  readonly step: IssuedSession;
+};
 
 export interface EnrollmentDetails {
   readonly account: string;
@@ -60,10 +63,14 @@ export class LoginFlows {
   begin(name: string, password: string, source: string, via: LoginVia): LoginStart {
     const { deps } = this;
     const user = deps.login.checkPassword(name, password, source, via);
-    if (user.mfaEnrolled) return { next: 'second-factor', step: deps.sessions.issue(user.id, 'mfa-pending', source) };
+    if (user.mfaEnrolled)
+      return { next: 'second-factor', step: deps.sessions.issue(user.id, 'mfa-pending', source) };
     const secret = newTotpSecret();
     const sealed = sealSecret(utf8(secret), deps.secretsKey, enrollAd(user.id));
-    return { next: 'enroll', step: deps.sessions.issue(user.id, 'mfa-enroll', source, { enrollSecretSealed: sealed }) };
+    return {
+      next: 'enroll',
+      step: deps.sessions.issue(user.id, 'mfa-enroll', source, { enrollSecretSealed: sealed }),
+    };
   }
 
   /** Ends a login step the client abandons (a new password attempt, a logout). */
@@ -101,11 +108,23 @@ export class LoginFlows {
   }
 
   /** Confirms enrollment with a first code: stores the secret, issues recovery codes and a session. */
-  confirmEnrollment(stepSecret: string, code: string, source: string, via: LoginVia, kind: 'web' | 'api'): EnrollmentDone {
+  confirmEnrollment(
+    stepSecret: string,
+    code: string,
+    source: string,
+    via: LoginVia,
+    kind: 'web' | 'api',
+  ): EnrollmentDone {
     const { deps } = this;
     const { step, user } = this.liveStep(stepSecret, 'mfa-enroll');
     const secret = this.enrollSecretOf(step, user);
-    const check = checkTotp({ secret, code, nowMs: deps.clock.now(), lastStep: null, driftSteps: deps.driftSteps });
+    const check = checkTotp({
+      secret,
+      code,
+      nowMs: deps.clock.now(),
+      lastStep: null,
+      driftSteps: deps.driftSteps,
+    });
     if (!check.ok) {
       deps.sessions.end(step.id, 'enrollment code wrong');
       return deps.login.failEnrollment(user, source, via);
@@ -114,14 +133,48 @@ export class LoginFlows {
     const now = deps.clock.now();
     deps.db.transaction(() => {
       const fresh = deps.users.getById(user.id);
-      if (fresh === undefined || fresh.mfaEnrolled) throw new AirlockError('conflict', 'mfa.already_enrolled', 'this account already has a second factor');
-      deps.users.setTotp(user.id, sealSecret(utf8(secret), deps.secretsKey, totpAssociatedData(user.id)), now);
+      if (fresh === undefined || fresh.mfaEnrolled)
+        throw new AirlockError(
+          'conflict',
+          'mfa.already_enrolled',
+          'this account already has a second factor',
+        );
+      deps.users.setTotp(
+        user.id,
+        sealSecret(utf8(secret), deps.secretsKey, totpAssociatedData(user.id)),
+        now,
+      );
       deps.users.advanceTotpStep(user.id, check.step);
-      deps.recovery.replace(user.id, codes.map((c) => hashRecoveryCode(user.id, c)));
+      deps.recovery.replace(
+        user.id,
+        codes.map((c) => hashRecoveryCode(user.id, c)),
+      );
       deps.sessions.end(step.id, 'enrolled');
-      deps.audit.append({ action: 'mfa.enroll', actor: user.name, target: user.name, outcome: 'success', details: { via, method: 'totp', recoveryCodes: codes.length } });
+      deps.audit.append({
+        action: 'mfa.enroll',
+        actor: user.name,
+        target: user.name,
+        outcome: 'success',
+        details: { via, method: 'totp', recoveryCodes: codes.length },
+      });
     })();
-    deps.login.succeed(user, source, via, 'totp', kind === 'api' ? [{ action: 'token.issue', actor: user.name, target: user.name, outcome: 'success', details: { source } }] : []);
+    deps.login.succeed(
+      user,
+      source,
+      via,
+      'totp',
+      kind === 'api'
+        ? [
+            {
+              action: 'token.issue',
+              actor: user.name,
+              target: user.name,
+              outcome: 'success',
+              details: { source },
+            },
+          ]
+        : [],
+    );
     return { session: deps.sessions.issue(user.id, kind, source), recoveryCodes: codes };
   }
 
@@ -129,22 +182,43 @@ export class LoginFlows {
   apiLogin(name: string, password: string, factor: SecondFactor, source: string): IssuedSession {
     const { deps } = this;
     const user = deps.login.checkPassword(name, password, source, 'api');
-    if (!user.mfaEnrolled) throw new AirlockError('access_denied', 'mfa.enrollment_required', 'this account has no second factor yet: enroll first (POST /api/v1/auth/enroll)');
+    if (!user.mfaEnrolled)
+      throw new AirlockError(
+        'access_denied',
+        'mfa.enrollment_required',
+        'this account has no second factor yet: enroll first (POST /api/v1/auth/enroll)',
+      );
     const method = deps.login.checkSecondFactor(user, factor, source, 'api');
     // The token and its audit record commit together: no audit, no token.
     return deps.db.transaction(() => {
       const token = deps.sessions.issue(user.id, 'api', source);
-      deps.login.succeed(user, source, 'api', method, [{ action: 'token.issue', actor: user.name, target: user.name, outcome: 'success', details: { tokenId: token.id, expiresAt: new Date(token.expiresAt).toISOString() } }]);
+      deps.login.succeed(user, source, 'api', method, [
+        {
+          action: 'token.issue',
+          actor: user.name,
+          target: user.name,
+          outcome: 'success',
+          details: { tokenId: token.id, expiresAt: new Date(token.expiresAt).toISOString() },
+        },
+      ]);
       return token;
     })();
   }
 
   /** API enrollment, first call: password, then the secret to add to an authenticator. */
-  async apiBeginEnrollment(name: string, password: string, source: string): Promise<{ step: IssuedSession; details: EnrollmentDetails }> {
+  async apiBeginEnrollment(
+    name: string,
+    password: string,
+    source: string,
+  ): Promise<{ step: IssuedSession; details: EnrollmentDetails }> {
     const started = this.begin(name, password, source, 'api');
     if (started.next !== 'enroll') {
       this.deps.sessions.end(started.step.id, 'not needed');
-      throw new AirlockError('conflict', 'mfa.already_enrolled', 'this account already has a second factor; log in with it');
+      throw new AirlockError(
+        'conflict',
+        'mfa.already_enrolled',
+        'this account already has a second factor; log in with it',
+      );
     }
     return { step: started.step, details: await this.enrollment(started.step.secret) };
   }
@@ -154,21 +228,44 @@ export class LoginFlows {
     const { deps } = this;
     deps.db.transaction(() => {
       if (!deps.sessions.end(session.id, 'logout')) return;
-      deps.audit.append(session.kind === 'api'
-        ? { action: 'token.revoke', actor: user.name, target: user.name, outcome: 'success', details: { tokenId: session.id } }
-        : { action: 'auth.logout', actor: user.name, target: user.name, outcome: 'success', details: { sessionId: session.id } });
+      deps.audit.append(
+        session.kind === 'api'
+          ? {
+              action: 'token.revoke',
+              actor: user.name,
+              target: user.name,
+              outcome: 'success',
+              details: { tokenId: session.id },
+            }
+          : {
+              action: 'auth.logout',
+              actor: user.name,
+              target: user.name,
+              outcome: 'success',
+              details: { sessionId: session.id },
+            },
+      );
     })();
   }
 
-  private liveStep(stepSecret: string, kind: 'mfa-pending' | 'mfa-enroll'): { step: AuthSession; user: User } {
+  private liveStep(
+    stepSecret: string,
+    kind: 'mfa-pending' | 'mfa-enroll',
+  ): { step: AuthSession; user: User } {
     const step = this.deps.sessions.resolve(stepSecret, [kind]);
     const user = step === undefined ? undefined : this.deps.users.getById(step.userId);
-    if (step === undefined || user === undefined) throw new AirlockError('unauthenticated', 'auth.login_expired', 'this login has expired or was ended; start again with your password');
+    if (step === undefined || user === undefined)
+      throw new AirlockError(
+        'unauthenticated',
+        'auth.login_expired',
+        'this login has expired or was ended; start again with your password',
+      );
     return { step, user };
   }
 
   private enrollSecretOf(step: AuthSession, user: User): string {
-    if (step.enrollSecretSealed === null) throw new AirlockError('internal', 'mfa.enroll_state', 'enrollment step without a secret');
+    if (step.enrollSecretSealed === null)
+      throw new AirlockError('internal', 'mfa.enroll_state', 'enrollment step without a secret');
     const bytes = openSecret(step.enrollSecretSealed, this.deps.secretsKey, enrollAd(user.id));
     const secret = Buffer.from(bytes).toString('utf8');
     wipe(bytes);

@@ -37,7 +37,8 @@ export interface LoginServiceDeps {
   readonly driftSteps: number;
 }
 
-type FailureKind = 'bad-password' | 'bad-code' | 'replay' | 'bad-recovery-code' | 'bad-enrollment-code';
+type FailureKind =
+  'bad-password' | 'bad-code' | 'replay' | 'bad-recovery-code' | 'bad-enrollment-code';
 
 export class LoginService {
   private dummyHash: string | undefined;
@@ -49,7 +50,8 @@ export class LoginService {
     const { deps } = this;
     this.gate(name, source, via);
     const user = USER_NAME_PATTERN.test(name) ? deps.users.getByName(name) : undefined;
-    const hash = user === undefined ? undefined : deps.users.credentials(user.id)?.passwordHash ?? undefined;
+    const hash =
+      user === undefined ? undefined : (deps.users.credentials(user.id)?.passwordHash ?? undefined);
     // Always pay for one argon2id verification, so response time says nothing about the name.
     this.dummyHash ??= hashPassword(randomToken(16));
     const ok = verifyPassword(hash ?? this.dummyHash, password) && hash !== undefined;
@@ -68,36 +70,72 @@ export class LoginService {
   }
 
   /** A disabled account or an ended contract: audited and refused. */
-  private refuseInactive(user: User, source: string, via: LoginVia, extra: Record<string, unknown>): void {
+  private refuseInactive(
+    user: User,
+    source: string,
+    via: LoginVia,
+    extra: Record<string, unknown>,
+  ): void {
     const refusal = accountRefusal(user, this.deps.clock.now());
     if (refusal === undefined) return;
-    this.deps.audit.append({ action: 'auth.login', actor: user.name, target: user.name, outcome: 'denied', details: { via, source, reason: refusal, ...extra } });
+    this.deps.audit.append({
+      action: 'auth.login',
+      actor: user.name,
+      target: user.name,
+      outcome: 'denied',
+      details: { via, source, reason: refusal, ...extra },
+    });
     throw refusal === 'disabled'
       ? new AirlockError('access_denied', 'auth.disabled', 'this account is disabled')
-      : new AirlockError('access_denied', 'auth.contract_ended', 'this account\'s contract has ended');
+      : new AirlockError(
+          'access_denied',
+          'auth.contract_ended',
+          "this account's contract has ended",
+        );
   }
 
   /** Step two: a TOTP code (never one already used) or a recovery code (consumed). */
-  checkSecondFactor(user: User, factor: SecondFactor, source: string, via: LoginVia): SecondFactorMethod {
+  checkSecondFactor(
+    user: User,
+    factor: SecondFactor,
+    source: string,
+    via: LoginVia,
+  ): SecondFactorMethod {
     const { deps } = this;
     this.gate(user.name, source, via);
     if ('recoveryCode' in factor) {
       const code = normalizeRecoveryCode(factor.recoveryCode);
       const now = deps.clock.now();
-      const used = code !== undefined && deps.db.transaction(() => {
-        if (!deps.recovery.consume(user.id, hashRecoveryCode(user.id, code), now)) return false;
-        deps.audit.append({ action: 'mfa.recovery_use', actor: user.name, target: user.name, outcome: 'success', details: { via, source, remaining: deps.recovery.remaining(user.id) } });
-        return true;
-      })();
+      const used =
+        code !== undefined &&
+        deps.db.transaction(() => {
+          if (!deps.recovery.consume(user.id, hashRecoveryCode(user.id, code), now)) return false;
+          deps.audit.append({
+            action: 'mfa.recovery_use',
+            actor: user.name,
+            target: user.name,
+            outcome: 'success',
+            details: { via, source, remaining: deps.recovery.remaining(user.id) },
+          });
+          return true;
+        })();
       if (!used) this.fail(user.name, user, source, via, 'bad-recovery-code');
       return 'recovery';
     }
     const secret = this.totpSecretOf(user);
     const lastStep = deps.users.credentials(user.id)?.totpLastStep ?? null;
-    const check = checkTotp({ secret, code: factor.code, nowMs: deps.clock.now(), lastStep, driftSteps: deps.driftSteps });
-    if (!check.ok) this.fail(user.name, user, source, via, check.reason === 'replay' ? 'replay' : 'bad-code');
+    const check = checkTotp({
+      secret,
+      code: factor.code,
+      nowMs: deps.clock.now(),
+      lastStep,
+      driftSteps: deps.driftSteps,
+    });
+    if (!check.ok)
+      this.fail(user.name, user, source, via, check.reason === 'replay' ? 'replay' : 'bad-code');
     // The conditional update is the real replay guard: two requests racing with one code cannot both pass.
-    if (!deps.users.advanceTotpStep(user.id, check.step)) this.fail(user.name, user, source, via, 'replay');
+    if (!deps.users.advanceTotpStep(user.id, check.step))
+      this.fail(user.name, user, source, via, 'replay');
     return 'totp';
   }
 
@@ -107,13 +145,31 @@ export class LoginService {
   }
 
   /** After both factors: clears the failure count and audits the login (with `extra` events in the same transaction). */
-  succeed(user: User, source: string, via: LoginVia, method: SecondFactorMethod, extra: readonly AuditEventInput[] = []): void {
+  succeed(
+    user: User,
+    source: string,
+    via: LoginVia,
+    method: SecondFactorMethod,
+    extra: readonly AuditEventInput[] = [],
+  ): void {
     const { deps } = this;
     deps.db.transaction(() => {
       deps.throttle.recordSuccess(user.name);
       deps.audit.appendMany([
-        { action: 'mfa.verify', actor: user.name, target: user.name, outcome: 'success', details: { via, method } },
-        { action: 'auth.login', actor: user.name, target: user.name, outcome: 'success', details: { via, source, mfa: method } },
+        {
+          action: 'mfa.verify',
+          actor: user.name,
+          target: user.name,
+          outcome: 'success',
+          details: { via, method },
+        },
+        {
+          action: 'auth.login',
+          actor: user.name,
+          target: user.name,
+          outcome: 'success',
+          details: { via, source, mfa: method },
+        },
         ...extra,
       ]);
     })();
@@ -122,7 +178,12 @@ export class LoginService {
   /** The user's TOTP secret in clear, for one verification. */
   private totpSecretOf(user: User): string {
     const sealed = this.deps.users.credentials(user.id)?.totpSecretSealed ?? null;
-    if (sealed === null) throw new AirlockError('access_denied', 'mfa.enrollment_required', 'this account has no second factor yet: log in to the portal to enroll one');
+    if (sealed === null)
+      throw new AirlockError(
+        'access_denied',
+        'mfa.enrollment_required',
+        'this account has no second factor yet: log in to the portal to enroll one',
+      );
     const bytes = openSecret(sealed, this.deps.secretsKey, totpAssociatedData(user.id));
     const secret = Buffer.from(bytes).toString('utf8');
     wipe(bytes);
@@ -133,18 +194,44 @@ export class LoginService {
     const { deps } = this;
     const now = deps.clock.now();
     if (deps.throttle.isSourceLimited(source, now)) {
-      throw new AirlockError('limit_exceeded', 'auth.rate_limited', 'too many failed logins from this address; try again later');
+      throw new AirlockError(
+        'limit_exceeded',
+        'auth.rate_limited',
+        'too many failed logins from this address; try again later',
+      );
     }
     const gate = deps.throttle.accountGate(name, now);
     if (gate.state === 'unlocked-by-time') {
-      deps.audit.append({ action: 'auth.unlock', actor: 'system:it', target: name.slice(0, 64), outcome: 'success', details: { by: 'time' } });
+      deps.audit.append({
+        action: 'auth.unlock',
+        actor: 'system:it',
+        target: name.slice(0, 64),
+        outcome: 'success',
+        details: { by: 'time' },
+      });
     } else if (gate.state === 'locked') {
-      deps.audit.append({ action: 'auth.login', actor: 'anonymous', target: name.slice(0, 64), outcome: 'denied', details: { via, source, reason: 'locked', lockedUntil: new Date(gate.until).toISOString() } });
-      throw new AirlockError('limit_exceeded', 'auth.locked', 'this account is locked after too many failed logins; try again later or ask an administrator');
+      deps.audit.append({
+        action: 'auth.login',
+        actor: 'anonymous',
+        target: name.slice(0, 64),
+        outcome: 'denied',
+        details: { via, source, reason: 'locked', lockedUntil: new Date(gate.until).toISOString() },
+      });
+      throw new AirlockError(
+        'limit_exceeded',
+        'auth.locked',
+        'this account is locked after too many failed logins; try again later or ask an administrator',
+      );
     }
   }
 
-  private fail(name: string, user: User | undefined, source: string, via: LoginVia, kind: FailureKind): never {
+  private fail(
+    name: string,
+    user: User | undefined,
+    source: string,
+    via: LoginVia,
+    kind: FailureKind,
+  ): never {
     const { deps } = this;
     const now = deps.clock.now();
     // A name that is not an account is not recorded: people type passwords into the name field.
@@ -153,14 +240,60 @@ export class LoginService {
     deps.db.transaction(() => {
       const outcome = deps.throttle.recordFailure(name, source, now);
       const events: AuditEventInput[] = [];
-      if (kind === 'bad-password') events.push({ action: 'auth.login', actor, target, outcome: 'failure', details: { via, source, reason: user === undefined ? 'unknown-account' : 'bad-password' } });
-      else if (kind === 'replay') events.push({ action: 'mfa.replay', actor, target, outcome: 'denied', details: { via, source } });
-      else events.push({ action: 'mfa.verify', actor, target, outcome: 'failure', details: { via, source, reason: kind } });
-      if (outcome.lockedUntil !== null) events.push({ action: 'auth.lock', actor: 'system:it', target: target ?? 'unknown-account', outcome: 'success', details: { until: new Date(outcome.lockedUntil).toISOString(), source } });
-      if (outcome.sourceLimited) events.push({ action: 'auth.rate_limit', actor: 'system:it', target: source, outcome: 'success', details: { scope: 'source' } });
+      if (kind === 'bad-password')
+        events.push({
+          action: 'auth.login',
+          actor,
+          target,
+          outcome: 'failure',
+          details: { via, source, reason: user === undefined ? 'unknown-account' : 'bad-password' },
+        });
+      else if (kind === 'replay')
+        events.push({
+          action: 'mfa.replay',
+          actor,
+          target,
+          outcome: 'denied',
+          details: { via, source },
+        });
+      else
+        events.push({
+          action: 'mfa.verify',
+          actor,
+          target,
+          outcome: 'failure',
+          details: { via, source, reason: kind },
+        });
+      if (outcome.lockedUntil !== null)
+        events.push({
+          action: 'auth.lock',
+          actor: 'system:it',
+          target: target ?? 'unknown-account',
+          outcome: 'success',
+          details: { until: new Date(outcome.lockedUntil).toISOString(), source },
+        });
+      if (outcome.sourceLimited)
+        events.push({
+          action: 'auth.rate_limit',
+          actor: 'system:it',
+          target: source,
+          outcome: 'success',
+          details: { scope: 'source' },
+        });
       deps.audit.appendMany(events);
     })();
-    if (kind === 'bad-password') throw new AirlockError('unauthenticated', 'auth.bad_credentials', 'wrong user name or password');
-    throw new AirlockError('unauthenticated', 'auth.bad_second_factor', kind === 'replay' ? 'this code was already used; wait for the next one and log in again' : 'wrong code; log in again');
+    if (kind === 'bad-password')
+      throw new AirlockError(
+        'unauthenticated',
+        'auth.bad_credentials',
+        'wrong user name or password',
+      );
+    throw new AirlockError(
+      'unauthenticated',
+      'auth.bad_second_factor',
+      kind === 'replay'
+        ? 'this code was already used; wait for the next one and log in again'
+        : 'wrong code; log in again',
+    );
   }
 }

@@ -41,7 +41,11 @@ export class LoginThrottle {
   /** Whether attempts from this source are currently refused. */
   isSourceLimited(source: string, now: number): boolean {
     const s = this.store.get('source', source);
-    return s !== undefined && now - s.windowStart < this.limits.sourceWindowMs && s.failures >= this.limits.sourceFailureLimit;
+    return (
+      s !== undefined &&
+      now - s.windowStart < this.limits.sourceWindowMs &&
+      s.failures >= this.limits.sourceFailureLimit
+    );
   }
 
   /** Checks the account lock, clearing it when its time has run out. */
@@ -55,7 +59,12 @@ export class LoginThrottle {
   }
 
   recordFailure(name: string, source: string, now: number): FailureOutcome {
-    const account = this.bump('account', normalizeAccountKey(name), now, this.limits.lockoutWindowMs);
+    const account = this.bump(
+      'account',
+      normalizeAccountKey(name),
+      now,
+      this.limits.lockoutWindowMs,
+    );
     let lockedUntil: number | null = null;
     if (account.lockedUntil === null && account.failures >= this.limits.lockoutThreshold) {
       lockedUntil = now + this.limits.lockoutMs;
@@ -76,18 +85,32 @@ export class LoginThrottle {
 
   lockedUntil(name: string, now: number): number | null {
     const s = this.store.get('account', normalizeAccountKey(name));
-    return s?.lockedUntil !== null && s?.lockedUntil !== undefined && s.lockedUntil > now ? s.lockedUntil : null;
+    return s?.lockedUntil !== null && s?.lockedUntil !== undefined && s.lockedUntil > now
+      ? s.lockedUntil
+      : null;
   }
 
   /** Forgets counters that no longer matter (spraying many names must not grow the table forever). */
   prune(now: number): number {
-    return this.store.prune(now - Math.max(this.limits.lockoutWindowMs, this.limits.sourceWindowMs), now);
+    return this.store.prune(
+      now - Math.max(this.limits.lockoutWindowMs, this.limits.sourceWindowMs),
+      now,
+    );
   }
 
-  private bump(scope: 'account' | 'source', key: string, now: number, windowMs: number): ThrottleState {
+  private bump(
+    scope: 'account' | 'source',
+    key: string,
+    now: number,
+    windowMs: number,
+  ): ThrottleState {
     const s = this.store.get(scope, key);
-    const fresh = s === undefined || (now - s.windowStart >= windowMs && (s.lockedUntil === null || s.lockedUntil <= now));
-    const next: ThrottleState = fresh ? { windowStart: now, failures: 1, lockedUntil: null } : { ...s, failures: s.failures + 1 };
+    const fresh =
+      s === undefined ||
+      (now - s.windowStart >= windowMs && (s.lockedUntil === null || s.lockedUntil <= now));
+    const next: ThrottleState = fresh
+      ? { windowStart: now, failures: 1, lockedUntil: null }
+      : { ...s, failures: s.failures + 1 };
     this.store.put(scope, key, next);
     return next;
   }

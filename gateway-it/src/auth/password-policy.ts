@@ -8,14 +8,27 @@ import { randomBytes } from 'node:crypto';
 export const MIN_PASSWORD_LENGTH = 12;
 export const MAX_PASSWORD_LENGTH = 256;
 
-const COMMON = new Set(['password1234', '123456789012', 'qwertyuiopas', 'letmein12345', 'administrator', 'changeme1234', 'welcome12345', 'passwordpassword', 'iloveyou1234']);
+const COMMON = new Set([
+  'password1234',
+  '123456789012',
+  'qwertyuiopas',
+  'letmein12345',
+  'administrator',
+  'changeme1234',
+  'welcome12345',
+  'passwordpassword',
+  'iloveyou1234',
+]);
 
 export function checkPasswordStrength(password: string, userName: string): string | undefined {
-  if (password.length < MIN_PASSWORD_LENGTH) return `password must have at least ${MIN_PASSWORD_LENGTH} characters`;
-  if (password.length > MAX_PASSWORD_LENGTH) return `password must have at most ${MAX_PASSWORD_LENGTH} characters`;
+  if (password.length < MIN_PASSWORD_LENGTH)
+    return `password must have at least ${MIN_PASSWORD_LENGTH} characters`;
+  if (password.length > MAX_PASSWORD_LENGTH)
+    return `password must have at most ${MAX_PASSWORD_LENGTH} characters`;
   if (new Set(password).size < 5) return 'password must use at least 5 different characters';
   const lower = password.toLowerCase();
-  if (userName.length >= 3 && lower.includes(userName.toLowerCase())) return 'password must not contain the user name';
+  if (userName.length >= 3 && lower.includes(userName.toLowerCase()))
+    return 'password must not contain the user name';
   if (COMMON.has(lower)) return 'password is too common';
   return undefined;
 }

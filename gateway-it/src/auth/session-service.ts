@@ -10,7 +10,11 @@ import type { IdGenerator, UserId } from '../../../shared/src/ids.js';
 import type { Db } from '../../../shared/src/store/open-database.js';
 import { blake2bHex } from '../../../shared/src/crypto/hash.js';
 import { randomToken } from '../../../shared/src/crypto/random.js';
-import type { AuthSession, AuthSessionKind, AuthSessionStore } from '../store/auth-session-store.js';
+import type {
+  AuthSession,
+  AuthSessionKind,
+  AuthSessionStore,
+} from '../store/auth-session-store.js';
 import type { UserStore } from '../store/user-store.js';
 
 export interface SessionLimits {
@@ -50,12 +54,23 @@ const TOUCH_EVERY_MS = 10_000;
 export class SessionService {
   constructor(private readonly deps: SessionServiceDeps) {}
 
-  issue(userId: UserId, kind: AuthSessionKind, source: string, options: { enrollSecretSealed?: Uint8Array } = {}): IssuedSession {
+  issue(
+    userId: UserId,
+    kind: AuthSessionKind,
+    source: string,
+    options: { enrollSecretSealed?: Uint8Array } = {},
+  ): IssuedSession {
     const { deps } = this;
     const now = deps.clock.now();
     const secret = randomToken(32);
     const id = deps.ids.next(kind === 'api' ? 'tok' : 'ses');
-    const expiresAt = now + (kind === 'web' ? deps.limits.absoluteMs : kind === 'api' ? deps.limits.tokenTtlMs : LOGIN_STEP_MS);
+    const expiresAt =
+      now +
+      (kind === 'web'
+        ? deps.limits.absoluteMs
+        : kind === 'api'
+          ? deps.limits.tokenTtlMs
+          : LOGIN_STEP_MS);
     const csrfToken = kind === 'web' ? randomToken(24) : null;
     deps.sessions.insert({
       id,
@@ -111,8 +126,15 @@ export class SessionService {
     }
     const user = deps.users.getById(s.userId);
     deps.db.transaction(() => {
-      if (!deps.sessions.end(s.id, now, why === 'idle' ? 'idle timeout' : 'absolute timeout')) return;
-      deps.audit.append({ action: 'auth.session_expire', actor: 'system:it', target: user?.name ?? s.userId, outcome: 'success', details: { sessionId: s.id, kind: s.kind, timeout: why } });
+      if (!deps.sessions.end(s.id, now, why === 'idle' ? 'idle timeout' : 'absolute timeout'))
+        return;
+      deps.audit.append({
+        action: 'auth.session_expire',
+        actor: 'system:it',
+        target: user?.name ?? s.userId,
+        outcome: 'success',
+        details: { sessionId: s.id, kind: s.kind, timeout: why },
+      });
     })();
   }
 }

@@ -5,12 +5,14 @@ import { parseOpenSshPublicKey, sshFingerprint } from './ssh-keys.js';
 
 /** An OpenSSH line from raw parts (the wire format is a sequence of length-prefixed strings). */
 function line(type: string, parts: Buffer[], comment = 'me@host'): string {
-  const blob = Buffer.concat([type, ...parts].map((p) => {
-    const b = typeof p === 'string' ? Buffer.from(p) : p;
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(b.length);
-    return Buffer.concat([len, b]);
-  }));
+  const blob = Buffer.concat(
+    [type, ...parts].map((p) => {
+      const b = typeof p === 'string' ? Buffer.from(p) : p;
+      const len = Buffer.alloc(4);
+      len.writeUInt32BE(b.length);
+      return Buffer.concat([len, b]);
+    }),
+  );
   return `${type} ${blob.toString('base64')} ${comment}`;
 }
 
@@ -25,8 +27,13 @@ test('OpenSSH public key lines are parsed, checked and fingerprinted as OpenSSH 
   assert.match(r.value.fingerprint, /^SHA256:[A-Za-z0-9+/]{43}$/);
 
   const rsa = (bits: number) => {
-    const jwk = generateKeyPairSync('rsa', { modulusLength: bits }).publicKey.export({ format: 'jwk' });
-    return line('ssh-rsa', [Buffer.from(jwk.e ?? '', 'base64url'), Buffer.concat([Buffer.from([0]), Buffer.from(jwk.n ?? '', 'base64url')])]);
+    const jwk = generateKeyPairSync('rsa', { modulusLength: bits }).publicKey.export({
+      format: 'jwk',
+    });
+    return line('ssh-rsa', [
+      Buffer.from(jwk.e ?? '', 'base64url'),
+      Buffer.concat([Buffer.from([0]), Buffer.from(jwk.n ?? '', 'base64url')]),
+    ]);
   };
   assert.ok(parseOpenSshPublicKey(rsa(2048)).ok);
   const weak = parseOpenSshPublicKey(rsa(1024));

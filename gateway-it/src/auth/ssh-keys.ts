@@ -15,7 +15,13 @@ import type { Db } from '../../../shared/src/store/open-database.js';
 import type { SshKeyRecord, SshKeyStore } from '../store/ssh-key-store.js';
 import type { User } from '../store/user-store.js';
 
-export const SSH_KEY_TYPES = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'ssh-rsa'] as const;
+export const SSH_KEY_TYPES = [
+  'ssh-ed25519',
+  'ecdsa-sha2-nistp256',
+  'ecdsa-sha2-nistp384',
+  'ecdsa-sha2-nistp521',
+  'ssh-rsa',
+] as const;
 export const MAX_KEYS_PER_USER = 20;
 const MIN_RSA_BITS = 2048;
 
@@ -54,25 +60,45 @@ function rsaBits(modulus: Buffer): number {
 
 /** Parses one `type base64 [comment]` line. Never throws; problems name what is wrong. */
 export function parseOpenSshPublicKey(text: string): Result<ParsedPublicKey, Problem[]> {
-  const bad = (message: string): Result<ParsedPublicKey, Problem[]> => err([{ path: 'publicKey', message }]);
+  const bad = (message: string): Result<ParsedPublicKey, Problem[]> =>
+    err([{ path: 'publicKey', message }]);
   const line = text.trim();
-  if (line.length === 0 || line.length > 16_384 || line.includes('\n')) return bad('expected one OpenSSH public key line, e.g. "ssh-ed25519 AAAAC3... alice@laptop"');
+  if (line.length === 0 || line.length > 16_384 || line.includes('\n'))
+    return bad('expected one OpenSSH public key line, e.g. "ssh-ed25519 AAAAC3... alice@laptop"');
   const [type, data, ...rest] = line.split(/\s+/);
-  if (type === undefined || data === undefined) return bad('expected "<type> <base64 key> [comment]"');
-  if (!(SSH_KEY_TYPES as readonly string[]).includes(type)) return bad(`unsupported key type ${type.slice(0, 40)}; use one of ${SSH_KEY_TYPES.join(', ')}`);
+  if (type === undefined || data === undefined)
+    return bad('expected "<type> <base64 key> [comment]"');
+  if (!(SSH_KEY_TYPES as readonly string[]).includes(type))
+    return bad(`unsupported key type ${type.slice(0, 40)}; use one of ${SSH_KEY_TYPES.join(', ')}`);
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(data)) return bad('the key is not valid base64');
   const blob = Buffer.from(data, 'base64');
   const parts = wireStrings(blob);
-  if (parts === undefined || parts[0]?.toString('latin1') !== type) return bad(`the key data is not a ${type} public key`);
-  if (type === 'ssh-ed25519' && (parts.length !== 2 || parts[1]?.length !== 32)) return bad('the key data is not an Ed25519 public key');
-  if (type.startsWith('ecdsa-') && (parts.length !== 3 || parts[1]?.toString('latin1') !== type.slice('ecdsa-sha2-'.length))) return bad('the key data is not an ECDSA public key of that curve');
+  if (parts === undefined || parts[0]?.toString('latin1') !== type)
+    return bad(`the key data is not a ${type} public key`);
+  if (type === 'ssh-ed25519' && (parts.length !== 2 || parts[1]?.length !== 32))
+    return bad('the key data is not an Ed25519 public key');
+  if (
+    type.startsWith('ecdsa-') &&
+    (parts.length !== 3 || parts[1]?.toString('latin1') !== type.slice('ecdsa-sha2-'.length))
+  )
+    return bad('the key data is not an ECDSA public key of that curve');
   if (type === 'ssh-rsa') {
     const modulus = parts[2];
-    if (parts.length !== 3 || modulus === undefined) return bad('the key data is not an RSA public key');
-    if (rsaBits(modulus) < MIN_RSA_BITS) return bad(`RSA keys must have at least ${MIN_RSA_BITS} bits`);
+    if (parts.length !== 3 || modulus === undefined)
+      return bad('the key data is not an RSA public key');
+    if (rsaBits(modulus) < MIN_RSA_BITS)
+      return bad(`RSA keys must have at least ${MIN_RSA_BITS} bits`);
   }
-  const comment = rest.join(' ').replace(/[^\x20-\x7e]/g, '').slice(0, 200);
-  return ok({ algorithm: type, blob: new Uint8Array(blob), comment, fingerprint: sshFingerprint(blob) });
+  const comment = rest
+    .join(' ')
+    .replace(/[^\x20-\x7e]/g, '')
+    .slice(0, 200);
+  return ok({
+    algorithm: type,
+    blob: new Uint8Array(blob),
+    comment,
+    fingerprint: sshFingerprint(blob),
+  });
 }
 
 export interface SshKeyServiceDeps {
@@ -86,7 +112,15 @@ export interface SshKeyServiceDeps {
 export type SshKeyView = Omit<SshKeyRecord, 'blob' | 'userId'> & { readonly publicKey: string };
 
 export function viewOf(k: SshKeyRecord): SshKeyView {
-  return { id: k.id, algorithm: k.algorithm, fingerprint: k.fingerprint, comment: k.comment, createdAt: k.createdAt, lastUsedAt: k.lastUsedAt, publicKey: `${k.algorithm} ${Buffer.from(k.blob).toString('base64')}` };
+  return {
+    id: k.id,
+    algorithm: k.algorithm,
+    fingerprint: k.fingerprint,
+    comment: k.comment,
+    createdAt: k.createdAt,
+    lastUsedAt: k.lastUsedAt,
+    publicKey: `${k.algorithm} ${Buffer.from(k.blob).toString('base64')}`,
+  };
 }
 
 export class SshKeyService {
@@ -100,14 +134,50 @@ export class SshKeyService {
   add(user: User, publicKey: string): SshKeyView {
     const { deps } = this;
     const parsed = parseOpenSshPublicKey(publicKey);
-    if (!parsed.ok) throw new AirlockError('bad_request', 'ssh_key.invalid', parsed.error[0]?.message ?? 'invalid public key', { details: { problems: parsed.error } });
+    if (!parsed.ok)
+      throw new AirlockError(
+        'bad_request',
+        'ssh_key.invalid',
+        parsed.error[0]?.message ?? 'invalid public key',
+        { details: { problems: parsed.error } },
+      );
     const k = parsed.value;
-    const record: SshKeyRecord = { id: deps.ids.next('key'), userId: user.id, algorithm: k.algorithm, blob: k.blob, fingerprint: k.fingerprint, comment: k.comment, createdAt: deps.clock.now(), lastUsedAt: null };
+    const record: SshKeyRecord = {
+      id: deps.ids.next('key'),
+      userId: user.id,
+      algorithm: k.algorithm,
+      blob: k.blob,
+      fingerprint: k.fingerprint,
+      comment: k.comment,
+      createdAt: deps.clock.now(),
+      lastUsedAt: null,
+    };
     deps.db.transaction(() => {
-      if (deps.keys.byFingerprint(k.fingerprint) !== undefined) throw new AirlockError('conflict', 'ssh_key.exists', `the key ${k.fingerprint} is already registered`);
-      if (deps.keys.listByUser(user.id).length >= MAX_KEYS_PER_USER) throw new AirlockError('limit_exceeded', 'ssh_key.too_many', `an account holds at most ${MAX_KEYS_PER_USER} SSH keys; remove one first`);
+      if (deps.keys.byFingerprint(k.fingerprint) !== undefined)
+        throw new AirlockError(
+          'conflict',
+          'ssh_key.exists',
+          `the key ${k.fingerprint} is already registered`,
+        );
+      if (deps.keys.listByUser(user.id).length >= MAX_KEYS_PER_USER)
+        throw new AirlockError(
+          'limit_exceeded',
+          'ssh_key.too_many',
+          `an account holds at most ${MAX_KEYS_PER_USER} SSH keys; remove one first`,
+        );
       deps.keys.add(record);
-      deps.audit.append({ action: 'user.key_add', actor: user.name, target: user.name, outcome: 'success', details: { keyId: record.id, algorithm: k.algorithm, fingerprint: k.fingerprint, comment: k.comment } });
+      deps.audit.append({
+        action: 'user.key_add',
+        actor: user.name,
+        target: user.name,
+        outcome: 'success',
+        details: {
+          keyId: record.id,
+          algorithm: k.algorithm,
+          fingerprint: k.fingerprint,
+          comment: k.comment,
+        },
+      });
     })();
     return viewOf(record);
   }
@@ -116,15 +186,24 @@ export class SshKeyService {
     const { deps } = this;
     deps.db.transaction(() => {
       const k = deps.keys.listByUser(user.id).find((x) => x.id === keyId);
-      if (k === undefined || !deps.keys.remove(user.id, keyId)) throw new AirlockError('not_found', 'ssh_key.not_found', `you have no SSH key ${keyId}`);
-      deps.audit.append({ action: 'user.key_remove', actor: user.name, target: user.name, outcome: 'success', details: { keyId, fingerprint: k.fingerprint } });
+      if (k === undefined || !deps.keys.remove(user.id, keyId))
+        throw new AirlockError('not_found', 'ssh_key.not_found', `you have no SSH key ${keyId}`);
+      deps.audit.append({
+        action: 'user.key_remove',
+        actor: user.name,
+        target: user.name,
+        outcome: 'success',
+        details: { keyId, fingerprint: k.fingerprint },
+      });
     })();
   }
 
   /** The user's registered key with this blob, if any (the signature is checked by the caller). */
   findForLogin(user: User, blob: Uint8Array): SshKeyRecord | undefined {
     const k = this.deps.keys.byFingerprint(sshFingerprint(blob));
-    return k !== undefined && k.userId === user.id && Buffer.from(k.blob).equals(Buffer.from(blob)) ? k : undefined;
+    return k !== undefined && k.userId === user.id && Buffer.from(k.blob).equals(Buffer.from(blob))
+      ? k
+      : undefined;
   }
 
   markUsed(k: SshKeyRecord): void {

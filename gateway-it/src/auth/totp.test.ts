@@ -2,7 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkTotp, totpQrSvg, totpUri } from './totp.js';
 import { useCrypto } from '../../../test/helpers/crypto.js';
-import { generateRecoveryCodes, hashRecoveryCode, normalizeRecoveryCode } from './recovery-codes.js';
+import {
+  generateRecoveryCodes,
+  hashRecoveryCode,
+  normalizeRecoveryCode,
+} from './recovery-codes.js';
 
 useCrypto();
 
@@ -25,19 +29,58 @@ test('RFC 6238 vectors verify, each at its own time step', () => {
 
 test('a used step is a replay; an earlier step too; the next one passes', () => {
   const t = 1111111109 * 1000;
-  const first = checkTotp({ secret: SECRET, code: '081804', nowMs: t, lastStep: null, driftSteps: 1 });
+  const first = checkTotp({
+    secret: SECRET,
+    code: '081804',
+    nowMs: t,
+    lastStep: null,
+    driftSteps: 1,
+  });
   assert.ok(first.ok);
-  assert.deepEqual(checkTotp({ secret: SECRET, code: '081804', nowMs: t, lastStep: first.step, driftSteps: 1 }), { ok: false, reason: 'replay' });
-  assert.deepEqual(checkTotp({ secret: SECRET, code: '081804', nowMs: t, lastStep: first.step + 1, driftSteps: 1 }), { ok: false, reason: 'replay' });
+  assert.deepEqual(
+    checkTotp({ secret: SECRET, code: '081804', nowMs: t, lastStep: first.step, driftSteps: 1 }),
+    { ok: false, reason: 'replay' },
+  );
+  assert.deepEqual(
+    checkTotp({
+      secret: SECRET,
+      code: '081804',
+      nowMs: t,
+      lastStep: first.step + 1,
+      driftSteps: 1,
+    }),
+    { ok: false, reason: 'replay' },
+  );
 });
 
 test('drift: one step either side with driftSteps 1, none with 0; malformed codes are not even tried', () => {
   const t = 1111111109 * 1000;
-  assert.equal(checkTotp({ secret: SECRET, code: '081804', nowMs: t + 30_000, lastStep: null, driftSteps: 1 }).ok, true, 'one step late');
-  assert.deepEqual(checkTotp({ secret: SECRET, code: '081804', nowMs: t + 30_000, lastStep: null, driftSteps: 0 }), { ok: false, reason: 'invalid' });
-  assert.deepEqual(checkTotp({ secret: SECRET, code: '081804', nowMs: t + 90_000, lastStep: null, driftSteps: 1 }), { ok: false, reason: 'invalid' }, 'three steps late');
-  for (const bad of ['', '12345', '1234567', 'abcdef', '08180x']) assert.deepEqual(checkTotp({ secret: SECRET, code: bad, nowMs: t, lastStep: null, driftSteps: 1 }), { ok: false, reason: 'malformed' }, bad);
-  assert.equal(checkTotp({ secret: SECRET, code: ' 081 804 ', nowMs: t, lastStep: null, driftSteps: 0 }).ok, true, 'spaces as typed are fine');
+  assert.equal(
+    checkTotp({ secret: SECRET, code: '081804', nowMs: t + 30_000, lastStep: null, driftSteps: 1 })
+      .ok,
+    true,
+    'one step late',
+  );
+  assert.deepEqual(
+    checkTotp({ secret: SECRET, code: '081804', nowMs: t + 30_000, lastStep: null, driftSteps: 0 }),
+    { ok: false, reason: 'invalid' },
+  );
+  assert.deepEqual(
+    checkTotp({ secret: SECRET, code: '081804', nowMs: t + 90_000, lastStep: null, driftSteps: 1 }),
+    { ok: false, reason: 'invalid' },
+    'three steps late',
+  );
+  for (const bad of ['', '12345', '1234567', 'abcdef', '08180x'])
+    assert.deepEqual(
+      checkTotp({ secret: SECRET, code: bad, nowMs: t, lastStep: null, driftSteps: 1 }),
+      { ok: false, reason: 'malformed' },
+      bad,
+    );
+  assert.equal(
+    checkTotp({ secret: SECRET, code: ' 081 804 ', nowMs: t, lastStep: null, driftSteps: 0 }).ok,
+    true,
+    'spaces as typed are fine',
+  );
 });
 
 test('enrollment material: otpauth URI and an SVG QR code', async () => {
@@ -56,6 +99,10 @@ test('recovery codes: ten distinct 80-bit codes, typed any way, hashed per user'
   const c = codes[0] ?? '';
   assert.equal(normalizeRecoveryCode(c.toUpperCase().replace(/-/g, ' ')), c.replace(/-/g, ''));
   assert.equal(hashRecoveryCode('usr_1', c), hashRecoveryCode('usr_1', c.toUpperCase()));
-  assert.notEqual(hashRecoveryCode('usr_1', c), hashRecoveryCode('usr_2', c), 'a hash is bound to its user');
+  assert.notEqual(
+    hashRecoveryCode('usr_1', c),
+    hashRecoveryCode('usr_2', c),
+    'a hash is bound to its user',
+  );
   assert.equal(normalizeRecoveryCode('0000-1111-llll-oooo'), undefined);
 });

@@ -35,7 +35,8 @@ export function checkTotp(input: TotpCheckInput): TotpCheck {
     epochTolerance: input.driftSteps * TOTP_PERIOD_SECONDS,
   });
   if (!r.valid || !('timeStep' in r)) return { ok: false, reason: 'invalid' };
-  if (input.lastStep !== null && r.timeStep <= input.lastStep) return { ok: false, reason: 'replay' };
+  if (input.lastStep !== null && r.timeStep <= input.lastStep)
+    return { ok: false, reason: 'replay' };
   return { ok: true, step: r.timeStep };
 }
 

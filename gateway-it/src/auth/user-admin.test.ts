@@ -24,34 +24,81 @@ useCrypto();
 function setup() {
   const db = openItDatabase(':memory:');
   const clock = new FakeClock();
-  const audit = new AuditLog({ db, clock, ids: sequentialIds(), signingKey: generateSigningKeyPair(), checkpointIntervalMs: 0 });
+  const audit = new AuditLog({
+    db,
+    clock,
+    ids: sequentialIds(),
+    signingKey: generateSigningKeyPair(),
+    checkpointIntervalMs: 0,
+  });
   const users = new UserStore(db);
   const sites = new SiteStore(db);
   const secretsKey = generateAeadKey();
   const ids = sequentialIds();
-  const throttle = new LoginThrottle(new LoginThrottleStore(db), { lockoutThreshold: 5, lockoutWindowMs: 900_000, lockoutMs: 900_000, sourceFailureLimit: 20, sourceWindowMs: 600_000 });
-  const sessions = new SessionService({ db, sessions: new AuthSessionStore(db), users, audit, clock, ids, limits: { idleMs: 900_000, absoluteMs: 28_800_000, tokenTtlMs: 3_600_000 } });
-  const admin = new UserAdmin({ db, audit, users, sites, clock, ids, secretsKey, issuer: 'Airlock', recovery: new RecoveryCodeStore(db), throttle, sessions });
+  const throttle = new LoginThrottle(new LoginThrottleStore(db), {
+    lockoutThreshold: 5,
+    lockoutWindowMs: 900_000,
+    lockoutMs: 900_000,
+    sourceFailureLimit: 20,
+    sourceWindowMs: 600_000,
+  });
+  const sessions = new SessionService({
+    db,
+    sessions: new AuthSessionStore(db),
+    users,
+    audit,
+    clock,
+    ids,
+    limits: { idleMs: 900_000, absoluteMs: 28_800_000, tokenTtlMs: 3_600_000 },
+  });
+  const admin = new UserAdmin({
+    db,
+    audit,
+    users,
+    sites,
+    clock,
+    ids,
+    secretsKey,
+    issuer: 'Airlock',
+    recovery: new RecoveryCodeStore(db),
+    throttle,
+    sessions,
+  });
   return { db, audit, users, sites, admin, secretsKey };
 }
 
 test('a created user gets a strong password and a sealed, working TOTP secret; both audited, neither stored in clear', async () => {
   const { admin, users, audit, secretsKey, db } = setup();
   admin.createSite({ id: 'plant-1', timezone: 'Europe/Berlin' }, 'cli:root');
-  const created = admin.createUser({ name: 'olga', roles: [{ role: 'ot-owner', site: 'plant-1' }] }, 'cli:root');
+  const created = admin.createUser(
+    { name: 'olga', roles: [{ role: 'ot-owner', site: 'plant-1' }] },
+    'cli:root',
+  );
   assert.match(created.password, /^[a-z2-9]{4}(-[a-z2-9]{4}){4}$/);
   const creds = users.credentials(created.user.id);
-  assert.ok(creds?.passwordHash !== null && creds?.passwordHash !== undefined && verifyPassword(creds.passwordHash, created.password));
-  const secret = Buffer.from(openSecret(creds!.totpSecretSealed!, secretsKey, totpAssociatedData(created.user.id))).toString();
+  assert.ok(
+    creds?.passwordHash !== null &&
+      creds?.passwordHash !== undefined &&
+      verifyPassword(creds.passwordHash, created.password),
+  );
+  const secret = Buffer.from(
+    openSecret(creds!.totpSecretSealed!, secretsKey, totpAssociatedData(created.user.id)),
+  ).toString();
   assert.equal(secret, created.totpSecret);
   assert.equal(created.recoveryCodes.length, 10, 'recovery codes come with a bootstrap enrollment');
   assert.match(await generate({ secret }), /^\d{6}$/);
   assert.match(created.totpUri ?? '', /^otpauth:\/\/totp\/Airlock:olga\?secret=/);
   assert.deepEqual(created.user.roles, [{ role: 'ot-owner', site: 'plant-1' }]);
   const events = [...audit.iterate()];
-  assert.deepEqual(events.map((e) => e.action), ['site.create', 'user.create']);
+  assert.deepEqual(
+    events.map((e) => e.action),
+    ['site.create', 'user.create'],
+  );
   const dump = JSON.stringify(db.prepare('SELECT * FROM audit_events').all());
-  assert.ok(!dump.includes(created.password) && !dump.includes(created.totpSecret ?? '-'), 'no secret in the audit log');
+  assert.ok(
+    !dump.includes(created.password) && !dump.includes(created.totpSecret ?? '-'),
+    'no secret in the audit log',
+  );
 });
 
 test('bad user input is refused with the field named, and nothing is written', () => {
@@ -63,22 +110,38 @@ test('bad user input is refused with the field named, and nothing is written', (
     [{ name: 'alice', roles: [{ role: 'ot-owner' }] }, /per site: name the site/],
     [{ name: 'alice', roles: [{ role: 'engineer', site: 'plant-1' }] }, /not per site/],
     [{ name: 'alice', roles: [{ role: 'auditor', site: 'plant-9' }] }, /unknown site plant-9/],
-    [{ name: 'victor', roles: [{ role: 'vendor' }], company: 'ACME' }, /company and a contract end/],
-    [{ name: 'victor', roles: [{ role: 'vendor' }], company: 'ACME', contractEnd: '31.12.2026' }, /YYYY-MM-DD/],
+    [
+      { name: 'victor', roles: [{ role: 'vendor' }], company: 'ACME' },
+      /company and a contract end/,
+    ],
+    [
+      { name: 'victor', roles: [{ role: 'vendor' }], company: 'ACME', contractEnd: '31.12.2026' },
+      /YYYY-MM-DD/,
+    ],
     [{ name: 'alice', roles: [{ role: 'engineer' }], password: 'short' }, /at least 12 characters/],
-    [{ name: 'alice', roles: [{ role: 'engineer' }], password: 'alice-is-great-123' }, /must not contain the user name/],
+    [
+      { name: 'alice', roles: [{ role: 'engineer' }], password: 'alice-is-great-123' },
+      /must not contain the user name/,
+    ],
   ];
-  for (const [input, expected] of cases) assert.throws(() => admin.createUser(input, 'cli:root'), expected);
+  for (const [input, expected] of cases)
+    assert.throws(() => admin.createUser(input, 'cli:root'), expected);
   assert.equal(users.list().length, 0);
   assert.equal(audit.head().seq, 1, 'only the site creation was audited');
   admin.createUser({ name: 'alice', roles: [{ role: 'engineer' }] }, 'cli:root');
-  assert.throws(() => admin.createUser({ name: 'alice', roles: [{ role: 'engineer' }] }, 'cli:root'), /already exists/);
+  assert.throws(
+    () => admin.createUser({ name: 'alice', roles: [{ role: 'engineer' }] }, 'cli:root'),
+    /already exists/,
+  );
 });
 
 test('sites need a lowercase name and a real timezone', () => {
   const { admin } = setup();
   assert.throws(() => admin.createSite({ id: 'Plant 1', timezone: 'UTC' }, 'x'), /site id must be/);
-  assert.throws(() => admin.createSite({ id: 'plant-1', timezone: 'Mars/Olympus' }, 'x'), /unknown timezone "Mars\/Olympus"/);
+  assert.throws(
+    () => admin.createSite({ id: 'plant-1', timezone: 'Mars/Olympus' }, 'x'),
+    /unknown timezone "Mars\/Olympus"/,
+  );
   admin.createSite({ id: 'plant-1', timezone: 'America/New_York' }, 'x');
   assert.throws(() => admin.createSite({ id: 'plant-1', timezone: 'UTC' }, 'x'), /already exists/);
 });

@@ -94,27 +94,65 @@ export class UserAdmin {
 
   createSite(input: { id: string; displayName?: string; timezone: string }, actor: string): Site {
     const { deps } = this;
-    if (!NAME_PATTERN.test(input.id)) throw new AirlockError('bad_request', 'site.bad_name', 'site id must be a lowercase name: letters, digits, ".", "_", "-" (max 63)', { details: { field: 'id' } });
-    if (!isValidTimezone(input.timezone)) throw new AirlockError('bad_request', 'site.bad_timezone', `unknown timezone "${input.timezone}" (expected an IANA name such as Europe/Berlin)`, { details: { field: 'timezone' } });
-    if (deps.sites.get(input.id) !== undefined) throw new AirlockError('conflict', 'site.exists', `site ${input.id} already exists`);
-    const site: Site = { id: input.id as SiteId, displayName: input.displayName ?? input.id, timezone: input.timezone, createdAt: deps.clock.now() };
+    if (!NAME_PATTERN.test(input.id))
+      throw new AirlockError(
+        'bad_request',
+        'site.bad_name',
+        'site id must be a lowercase name: letters, digits, ".", "_", "-" (max 63)',
+        { details: { field: 'id' } },
+      );
+    if (!isValidTimezone(input.timezone))
+      throw new AirlockError(
+        'bad_request',
+        'site.bad_timezone',
+        `unknown timezone "${input.timezone}" (expected an IANA name such as Europe/Berlin)`,
+        { details: { field: 'timezone' } },
+      );
+    if (deps.sites.get(input.id) !== undefined)
+      throw new AirlockError('conflict', 'site.exists', `site ${input.id} already exists`);
+    const site: Site = {
+      id: input.id as SiteId,
+      displayName: input.displayName ?? input.id,
+      timezone: input.timezone,
+      createdAt: deps.clock.now(),
+    };
     deps.db.transaction(() => {
       deps.sites.insert(site);
-      deps.audit.append({ action: 'site.create', actor, site: site.id, target: site.id, outcome: 'success', details: { timezone: site.timezone, displayName: site.displayName } });
+      deps.audit.append({
+        action: 'site.create',
+        actor,
+        site: site.id,
+        target: site.id,
+        outcome: 'success',
+        details: { timezone: site.timezone, displayName: site.displayName },
+      });
     })();
     return site;
   }
 
   createUser(input: CreateUserInput, actor: string): CreatedUser {
     const { deps } = this;
-    if (!USER_NAME_PATTERN.test(input.name)) throw new AirlockError('bad_request', 'user.bad_name', 'user name must be 2-32 characters: a lowercase letter, then letters, digits, ".", "_", "-"', { details: { field: 'name' } });
-    if (deps.users.getByName(input.name) !== undefined) throw new AirlockError('conflict', 'user.exists', `user ${input.name} already exists`);
-    if (input.roles.length === 0) throw new AirlockError('bad_request', 'user.no_role', 'a user needs at least one role', { details: { field: 'roles' } });
+    if (!USER_NAME_PATTERN.test(input.name))
+      throw new AirlockError(
+        'bad_request',
+        'user.bad_name',
+        'user name must be 2-32 characters: a lowercase letter, then letters, digits, ".", "_", "-"',
+        { details: { field: 'name' } },
+      );
+    if (deps.users.getByName(input.name) !== undefined)
+      throw new AirlockError('conflict', 'user.exists', `user ${input.name} already exists`);
+    if (input.roles.length === 0)
+      throw new AirlockError('bad_request', 'user.no_role', 'a user needs at least one role', {
+        details: { field: 'roles' },
+      });
     this.checkRoles(input.roles);
     this.checkContract(input.roles, input.company ?? null, input.contractEnd ?? null);
     const password = input.password ?? generatePassword();
     const weak = checkPasswordStrength(password, input.name);
-    if (weak !== undefined) throw new AirlockError('bad_request', 'user.weak_password', weak, { details: { field: 'password' } });
+    if (weak !== undefined)
+      throw new AirlockError('bad_request', 'user.weak_password', weak, {
+        details: { field: 'password' },
+      });
 
     const id = deps.ids.next('usr') as UserId;
     const enrolled = (input.mfa ?? 'enrolled') === 'enrolled';
@@ -127,7 +165,10 @@ export class UserAdmin {
         name: input.name,
         displayName: input.displayName ?? input.name,
         passwordHash: hashPassword(password),
-        totpSecretSealed: totpSecret === null ? null : sealSecret(utf8(totpSecret), deps.secretsKey, totpAssociatedData(id)),
+        totpSecretSealed:
+          totpSecret === null
+            ? null
+            : sealSecret(utf8(totpSecret), deps.secretsKey, totpAssociatedData(id)),
         totpEnrolledAt: totpSecret === null ? null : now,
         company: input.company ?? null,
         contractEnd: input.contractEnd ?? null,
@@ -135,18 +176,38 @@ export class UserAdmin {
         roles: input.roles,
         createdAt: now,
       });
-      deps.recovery.replace(id, recoveryCodes.map((c) => hashRecoveryCode(id, c)));
+      deps.recovery.replace(
+        id,
+        recoveryCodes.map((c) => hashRecoveryCode(id, c)),
+      );
       deps.audit.append({
         action: 'user.create',
         actor,
         target: input.name,
         outcome: 'success',
-        details: { userId: id, roles: input.roles.map(formatRole), company: input.company ?? null, contractEnd: input.contractEnd ?? null, canBreakGlass: input.canBreakGlass ?? false, mfa: enrolled ? 'enrolled' : 'at-first-login' },
+        details: {
+          userId: id,
+          roles: input.roles.map(formatRole),
+          company: input.company ?? null,
+          contractEnd: input.contractEnd ?? null,
+          canBreakGlass: input.canBreakGlass ?? false,
+          mfa: enrolled ? 'enrolled' : 'at-first-login',
+        },
       });
     })();
     const user = deps.users.getById(id);
-    if (user === undefined) throw new AirlockError('internal', 'user.vanished', 'user was not stored');
-    return { user, password, totpSecret, totpUri: totpSecret === null ? null : generateURI({ issuer: deps.issuer, label: input.name, secret: totpSecret }), recoveryCodes };
+    if (user === undefined)
+      throw new AirlockError('internal', 'user.vanished', 'user was not stored');
+    return {
+      user,
+      password,
+      totpSecret,
+      totpUri:
+        totpSecret === null
+          ? null
+          : generateURI({ issuer: deps.issuer, label: input.name, secret: totpSecret }),
+      recoveryCodes,
+    };
   }
 
   /**
@@ -159,40 +220,72 @@ export class UserAdmin {
     requireAdmin(actor);
     const user = this.existing(id);
     const actorName = 'cli' in actor ? actor.cli : actor.name;
-    if (!('cli' in actor) && actor.id === user.id && (changes.roles !== undefined || changes.canBreakGlass !== undefined || changes.state !== undefined)) {
-      throw new AirlockError('access_denied', 'user.self_change', 'an admin cannot change their own roles, break-glass mark or state; ask another admin');
+    if (
+      !('cli' in actor) &&
+      actor.id === user.id &&
+      (changes.roles !== undefined ||
+        changes.canBreakGlass !== undefined ||
+        changes.state !== undefined)
+    ) {
+      throw new AirlockError(
+        'access_denied',
+        'user.self_change',
+        'an admin cannot change their own roles, break-glass mark or state; ask another admin',
+      );
     }
     const roles = changes.roles ?? user.roles;
     if (changes.roles !== undefined) {
-      if (roles.length === 0) throw new AirlockError('bad_request', 'user.no_role', 'a user needs at least one role', { details: { field: 'roles' } });
+      if (roles.length === 0)
+        throw new AirlockError('bad_request', 'user.no_role', 'a user needs at least one role', {
+          details: { field: 'roles' },
+        });
       this.checkRoles(roles);
     }
     const company = changes.company === undefined ? user.company : changes.company;
     const contractEnd = changes.contractEnd === undefined ? user.contractEnd : changes.contractEnd;
     this.checkContract(roles, company, contractEnd);
-    if (changes.displayName !== undefined && (changes.displayName.trim() === '' || changes.displayName.length > 100)) {
-      throw new AirlockError('bad_request', 'user.bad_display_name', 'display name must be 1-100 characters', { details: { field: 'displayName' } });
+    if (
+      changes.displayName !== undefined &&
+      (changes.displayName.trim() === '' || changes.displayName.length > 100)
+    ) {
+      throw new AirlockError(
+        'bad_request',
+        'user.bad_display_name',
+        'display name must be 1-100 characters',
+        { details: { field: 'displayName' } },
+      );
     }
     const now = deps.clock.now();
     deps.db.transaction(() => {
-      if (changes.displayName !== undefined) deps.users.setDisplayName(user.id, changes.displayName.trim());
+      if (changes.displayName !== undefined)
+        deps.users.setDisplayName(user.id, changes.displayName.trim());
       if (changes.roles !== undefined) deps.users.replaceRoles(user.id, roles);
-      if (changes.canBreakGlass !== undefined) deps.users.setCanBreakGlass(user.id, changes.canBreakGlass);
-      if (changes.company !== undefined || changes.contractEnd !== undefined) deps.users.setContract(user.id, company, contractEnd);
+      if (changes.canBreakGlass !== undefined)
+        deps.users.setCanBreakGlass(user.id, changes.canBreakGlass);
+      if (changes.company !== undefined || changes.contractEnd !== undefined)
+        deps.users.setContract(user.id, company, contractEnd);
       if (changes.state !== undefined) deps.users.setState(user.id, changes.state);
-      const ended = changes.state === 'disabled' ? deps.sessions.endAllOfUser(user.id, 'account disabled') : 0;
+      const ended =
+        changes.state === 'disabled' ? deps.sessions.endAllOfUser(user.id, 'account disabled') : 0;
       deps.audit.append({
-        action: changes.state === 'disabled' && user.state !== 'disabled' ? 'user.disable' : 'user.update',
+        action:
+          changes.state === 'disabled' && user.state !== 'disabled'
+            ? 'user.disable'
+            : 'user.update',
         actor: actorName,
         target: user.name,
         outcome: 'success',
         details: {
           userId: user.id,
           ...(changes.displayName === undefined ? {} : { displayName: changes.displayName.trim() }),
-          ...(changes.roles === undefined ? {} : { roles: roles.map(formatRole), previousRoles: user.roles.map(formatRole) }),
+          ...(changes.roles === undefined
+            ? {}
+            : { roles: roles.map(formatRole), previousRoles: user.roles.map(formatRole) }),
           ...(changes.canBreakGlass === undefined ? {} : { canBreakGlass: changes.canBreakGlass }),
           ...(changes.state === undefined ? {} : { state: changes.state, sessionsEnded: ended }),
-          ...(changes.company === undefined && changes.contractEnd === undefined ? {} : { company, contractEnd }),
+          ...(changes.company === undefined && changes.contractEnd === undefined
+            ? {}
+            : { company, contractEnd }),
           at: now,
         },
       });
@@ -205,7 +298,13 @@ export class UserAdmin {
     const { deps } = this;
     return deps.db.transaction(() => {
       const had = deps.throttle.unlock(name);
-      deps.audit.append({ action: 'auth.unlock', actor, target: name, outcome: 'success', details: { by: 'admin', hadLockOrFailures: had } });
+      deps.audit.append({
+        action: 'auth.unlock',
+        actor,
+        target: name,
+        outcome: 'success',
+        details: { by: 'admin', hadLockOrFailures: had },
+      });
       return had;
     })();
   }
@@ -215,12 +314,23 @@ export class UserAdmin {
     const { deps } = this;
     requireAdmin(actor);
     const user = this.existing(id);
-    if (!('cli' in actor) && actor.id === user.id) throw new AirlockError('access_denied', 'user.self_change', 'an admin cannot reset their own second factor; ask another admin');
+    if (!('cli' in actor) && actor.id === user.id)
+      throw new AirlockError(
+        'access_denied',
+        'user.self_change',
+        'an admin cannot reset their own second factor; ask another admin',
+      );
     deps.db.transaction(() => {
       deps.users.setTotp(user.id, null, null);
       deps.recovery.clear(user.id);
       const ended = deps.sessions.endAllOfUser(user.id, 'second factor reset');
-      deps.audit.append({ action: 'mfa.reset', actor: 'cli' in actor ? actor.cli : actor.name, target: user.name, outcome: 'success', details: { userId: user.id, sessionsEnded: ended } });
+      deps.audit.append({
+        action: 'mfa.reset',
+        actor: 'cli' in actor ? actor.cli : actor.name,
+        target: user.name,
+        outcome: 'success',
+        details: { userId: user.id, sessionsEnded: ended },
+      });
     })();
   }
 
@@ -229,13 +339,24 @@ export class UserAdmin {
     const { deps } = this;
     requireAdmin(actor);
     const user = this.existing(id);
-    if (!('cli' in actor) && actor.id === user.id) throw new AirlockError('access_denied', 'user.self_change', 'change your own password from your account page');
+    if (!('cli' in actor) && actor.id === user.id)
+      throw new AirlockError(
+        'access_denied',
+        'user.self_change',
+        'change your own password from your account page',
+      );
     const password = generatePassword();
     const hash = hashPassword(password);
     deps.db.transaction(() => {
       deps.users.setPasswordHash(user.id, hash);
       const ended = deps.sessions.endAllOfUser(user.id, 'password reset');
-      deps.audit.append({ action: 'user.password_change', actor: 'cli' in actor ? actor.cli : actor.name, target: user.name, outcome: 'success', details: { userId: user.id, by: 'admin-reset', sessionsEnded: ended } });
+      deps.audit.append({
+        action: 'user.password_change',
+        actor: 'cli' in actor ? actor.cli : actor.name,
+        target: user.name,
+        outcome: 'success',
+        details: { userId: user.id, by: 'admin-reset', sessionsEnded: ended },
+      });
     })();
     return password;
   }
@@ -244,22 +365,40 @@ export class UserAdmin {
   changeOwnPassword(user: User, current: string, next: string, keepSessionId: string): void {
     const { deps } = this;
     const hash = deps.users.credentials(user.id)?.passwordHash ?? null;
-    if (hash === null || !verifyPassword(hash, current)) throw new AirlockError('bad_request', 'user.wrong_password', 'the current password is wrong', { details: { field: 'currentPassword' } });
+    if (hash === null || !verifyPassword(hash, current))
+      throw new AirlockError(
+        'bad_request',
+        'user.wrong_password',
+        'the current password is wrong',
+        { details: { field: 'currentPassword' } },
+      );
     const weak = checkPasswordStrength(next, user.name);
-    if (weak !== undefined) throw new AirlockError('bad_request', 'user.weak_password', weak, { details: { field: 'newPassword' } });
+    if (weak !== undefined)
+      throw new AirlockError('bad_request', 'user.weak_password', weak, {
+        details: { field: 'newPassword' },
+      });
     const newHash = hashPassword(next);
     deps.db.transaction(() => {
       deps.users.setPasswordHash(user.id, newHash);
       let ended = 0;
-      for (const s of deps.sessions.liveOf(user.id)) if (s.id !== keepSessionId && deps.sessions.end(s.id, 'password changed')) ended++;
-      deps.audit.append({ action: 'user.password_change', actor: user.name, target: user.name, outcome: 'success', details: { userId: user.id, by: 'self', sessionsEnded: ended } });
+      for (const s of deps.sessions.liveOf(user.id))
+        if (s.id !== keepSessionId && deps.sessions.end(s.id, 'password changed')) ended++;
+      deps.audit.append({
+        action: 'user.password_change',
+        actor: user.name,
+        target: user.name,
+        outcome: 'success',
+        details: { userId: user.id, by: 'self', sessionsEnded: ended },
+      });
     })();
   }
 
   /** Every account with its login lock, for the admin pages. */
   listUsers(): { user: User; lockedUntil: number | null }[] {
     const now = this.deps.clock.now();
-    return this.deps.users.list().map((user) => ({ user, lockedUntil: this.deps.throttle.lockedUntil(user.name, now) }));
+    return this.deps.users
+      .list()
+      .map((user) => ({ user, lockedUntil: this.deps.throttle.lockedUntil(user.name, now) }));
   }
 
   getUser(id: string): { user: User; lockedUntil: number | null } {
@@ -276,28 +415,63 @@ export class UserAdmin {
   private checkRoles(roles: readonly RoleAssignment[]): void {
     for (const r of roles) {
       const perSite = SITE_ROLES.includes(r.role);
-      if (perSite && r.site === undefined) throw new AirlockError('bad_request', 'user.role_needs_site', `role ${r.role} is per site: name the site (${r.role}@<site>)`, { details: { field: 'roles' } });
-      if (!perSite && r.site !== undefined) throw new AirlockError('bad_request', 'user.role_not_per_site', `role ${r.role} is not per site`, { details: { field: 'roles' } });
-      if (r.site !== undefined && this.deps.sites.get(r.site) === undefined) throw new AirlockError('bad_request', 'user.unknown_site', `unknown site ${r.site}`, { details: { field: 'roles' } });
+      if (perSite && r.site === undefined)
+        throw new AirlockError(
+          'bad_request',
+          'user.role_needs_site',
+          `role ${r.role} is per site: name the site (${r.role}@<site>)`,
+          { details: { field: 'roles' } },
+        );
+      if (!perSite && r.site !== undefined)
+        throw new AirlockError(
+          'bad_request',
+          'user.role_not_per_site',
+          `role ${r.role} is not per site`,
+          { details: { field: 'roles' } },
+        );
+      if (r.site !== undefined && this.deps.sites.get(r.site) === undefined)
+        throw new AirlockError('bad_request', 'user.unknown_site', `unknown site ${r.site}`, {
+          details: { field: 'roles' },
+        });
     }
   }
 
-  private checkContract(roles: readonly RoleAssignment[], company: string | null, contractEnd: string | null): void {
+  private checkContract(
+    roles: readonly RoleAssignment[],
+    company: string | null,
+    contractEnd: string | null,
+  ): void {
     const isVendor = roles.some((r) => r.role === 'vendor');
     if (isVendor && (company === null || contractEnd === null)) {
-      throw new AirlockError('bad_request', 'user.vendor_contract', 'a vendor needs a company and a contract end date', { details: { field: company === null ? 'company' : 'contractEnd' } });
+      throw new AirlockError(
+        'bad_request',
+        'user.vendor_contract',
+        'a vendor needs a company and a contract end date',
+        { details: { field: company === null ? 'company' : 'contractEnd' } },
+      );
     }
     if (contractEnd !== null && !isIsoDate(contractEnd)) {
-      throw new AirlockError('bad_request', 'user.bad_contract_end', 'contract end must be a date YYYY-MM-DD', { details: { field: 'contractEnd' } });
+      throw new AirlockError(
+        'bad_request',
+        'user.bad_contract_end',
+        'contract end must be a date YYYY-MM-DD',
+        { details: { field: 'contractEnd' } },
+      );
     }
     if (company !== null && (company.trim() === '' || company.length > 100)) {
-      throw new AirlockError('bad_request', 'user.bad_company', 'company must be 1-100 characters', { details: { field: 'company' } });
+      throw new AirlockError(
+        'bad_request',
+        'user.bad_company',
+        'company must be 1-100 characters',
+        { details: { field: 'company' } },
+      );
     }
   }
 }
 
 function requireAdmin(actor: Operator): void {
-  if (!('cli' in actor) && !actor.roles.some((r) => r.role === 'admin')) throw new AirlockError('access_denied', 'user.admin_only', 'only an admin manages accounts');
+  if (!('cli' in actor) && !actor.roles.some((r) => r.role === 'admin'))
+    throw new AirlockError('access_denied', 'user.admin_only', 'only an admin manages accounts');
 }
 
 export function formatRole(r: RoleAssignment): string {
@@ -316,5 +490,7 @@ export function parseRoleAssignment(text: string): RoleAssignment | undefined {
   const [role, site, extra] = text.split('@');
   if (extra !== undefined || role === undefined) return undefined;
   if (!['admin', 'engineer', 'ot-owner', 'vendor', 'auditor'].includes(role)) return undefined;
-  return site === undefined ? { role: role as RoleAssignment['role'] } : { role: role as RoleAssignment['role'], site };
+  return site === undefined
+    ? { role: role as RoleAssignment['role'] }
+    : { role: role as RoleAssignment['role'], site };
 }

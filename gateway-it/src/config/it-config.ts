@@ -5,7 +5,13 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { loadConfig, type ConfigSource } from '../../../shared/src/config/load-config.js';
-import { auditConfigSchema, hostSchema, listenPortSchema, logLevelSchema, portSchema } from '../../../shared/src/config/common-schemas.js';
+import {
+  auditConfigSchema,
+  hostSchema,
+  listenPortSchema,
+  logLevelSchema,
+  portSchema,
+} from '../../../shared/src/config/common-schemas.js';
 import { normalizeFingerprint } from '../../../shared/src/crypto/hash.js';
 import type { Problem, Result } from '../../../shared/src/result.js';
 
@@ -31,7 +37,9 @@ export const itConfigSchema = z.strictObject({
       hostnames: z.array(z.string().min(1)).min(1).default(['localhost', '127.0.0.1']),
     })
     .prefault({})
-    .refine((t) => (t.certFile === undefined) === (t.keyFile === undefined), { message: 'certFile and keyFile must be given together' }),
+    .refine((t) => (t.certFile === undefined) === (t.keyFile === undefined), {
+      message: 'certFile and keyFile must be given together',
+    }),
   log: z.strictObject({ level: logLevelSchema.default('info') }).prefault({}),
   audit: auditConfigSchema,
   /** Live forwarding of audit events to a syslog collector (RFC 5424 over TLS); off when absent. */
@@ -44,7 +52,12 @@ export const itConfigSchema = z.strictObject({
       /** Name the collector's certificate must be valid for (default: host). */
       serverName: z.string().min(1).max(253).optional(),
       /** Optional pin: SHA-256 fingerprint of the collector's certificate (hex, colons allowed). */
-      certFingerprint: z.string().refine((v) => normalizeFingerprint(v) !== undefined, { message: 'expected a SHA-256 fingerprint (64 hex digits, colons allowed)' }).optional(),
+      certFingerprint: z
+        .string()
+        .refine((v) => normalizeFingerprint(v) !== undefined, {
+          message: 'expected a SHA-256 fingerprint (64 hex digits, colons allowed)',
+        })
+        .optional(),
       /** Client certificate and key, when the collector requires mutual TLS. */
       clientCertFile: z.string().min(1).optional(),
       clientKeyFile: z.string().min(1).optional(),
@@ -55,7 +68,9 @@ export const itConfigSchema = z.strictObject({
       hostname: z.string().min(1).max(255).optional(),
       /** Private enterprise number of the structured-data id (32473 is the documentation example, RFC 5612). */
       enterpriseId: z.number().int().positive().default(32473),
-      forward: z.strictObject({ it: z.boolean().default(true), ot: z.boolean().default(true) }).prefault({}),
+      forward: z
+        .strictObject({ it: z.boolean().default(true), ot: z.boolean().default(true) })
+        .prefault({}),
       /** Where a stream without a saved cursor starts: the whole history, or events from now on. */
       startAt: z.enum(['beginning', 'now']).default('beginning'),
       /** Events per delivery session (each session ends with a confirmed close, see docs/audit.md). */
@@ -66,8 +81,12 @@ export const itConfigSchema = z.strictObject({
       pollSeconds: z.number().min(0.05).max(3600).default(5),
       timeoutSeconds: z.number().min(1).max(600).default(15),
     })
-    .refine((s) => (s.clientCertFile === undefined) === (s.clientKeyFile === undefined), { message: 'clientCertFile and clientKeyFile must be given together' })
-    .refine((s) => s.retryMinSeconds <= s.retryMaxSeconds, { message: 'retryMinSeconds must not exceed retryMaxSeconds' })
+    .refine((s) => (s.clientCertFile === undefined) === (s.clientKeyFile === undefined), {
+      message: 'clientCertFile and clientKeyFile must be given together',
+    })
+    .refine((s) => s.retryMinSeconds <= s.retryMaxSeconds, {
+      message: 'retryMinSeconds must not exceed retryMaxSeconds',
+    })
     .optional(),
   /** The IT<->OT link (see docs/link.md for what the timings mean). */
   link: z
@@ -84,25 +103,52 @@ export const itConfigSchema = z.strictObject({
       handshakeTimeoutSeconds: z.number().min(1).max(120).default(10),
     })
     .prefault({})
-    .refine((l) => l.offlineAfterSeconds >= 2 * l.heartbeatSeconds, { message: 'offlineAfterSeconds must be at least twice heartbeatSeconds' }),
+    .refine((l) => l.offlineAfterSeconds >= 2 * l.heartbeatSeconds, {
+      message: 'offlineAfterSeconds must be at least twice heartbeatSeconds',
+    }),
   /** Login, MFA, web sessions and API tokens. */
   auth: z
     .strictObject({
       /** A portal session ends after this long without a request... */
-      sessionIdleMinutes: z.number().int().min(1).max(24 * 60).default(15),
+      sessionIdleMinutes: z
+        .number()
+        .int()
+        .min(1)
+        .max(24 * 60)
+        .default(15),
       /** ...and after this long in any case. */
       sessionAbsoluteHours: z.number().int().min(1).max(24).default(8),
       /** Lifetime of an API bearer token. */
-      tokenTtlMinutes: z.number().int().min(1).max(24 * 60).default(60),
+      tokenTtlMinutes: z
+        .number()
+        .int()
+        .min(1)
+        .max(24 * 60)
+        .default(60),
       /** Consecutive failed logins (password or second factor) that lock an account... */
       lockoutThreshold: z.number().int().min(1).max(100).default(5),
       /** ...counted within this window... */
-      lockoutWindowMinutes: z.number().int().min(1).max(24 * 60).default(15),
+      lockoutWindowMinutes: z
+        .number()
+        .int()
+        .min(1)
+        .max(24 * 60)
+        .default(15),
       /** ...for this long (an admin can unlock earlier). */
-      lockoutMinutes: z.number().int().min(1).max(7 * 24 * 60).default(15),
+      lockoutMinutes: z
+        .number()
+        .int()
+        .min(1)
+        .max(7 * 24 * 60)
+        .default(15),
       /** Failed logins from one source address within the window before it is refused (429). */
       sourceFailureLimit: z.number().int().min(1).max(10_000).default(20),
-      sourceWindowMinutes: z.number().int().min(1).max(24 * 60).default(10),
+      sourceWindowMinutes: z
+        .number()
+        .int()
+        .min(1)
+        .max(24 * 60)
+        .default(10),
       /** TOTP codes accepted this many 30 s steps before or after the current one (clock drift). */
       totpDriftSteps: z.number().int().min(0).max(2).default(1),
     })
@@ -111,7 +157,12 @@ export const itConfigSchema = z.strictObject({
   access: z
     .strictObject({
       /** Longest grant a request may ask for. */
-      maxRequestHours: z.number().int().min(1).max(31 * 24).default(7 * 24),
+      maxRequestHours: z
+        .number()
+        .int()
+        .min(1)
+        .max(31 * 24)
+        .default(7 * 24),
       /** Longest emergency grant. */
       breakGlassMaxHours: z.number().int().min(1).max(24).default(4),
     })
@@ -169,17 +220,38 @@ function resolvePaths(config: ItConfig, base: string): ItConfig {
           siem: {
             ...config.siem,
             caFile: abs(config.siem.caFile),
-            ...(config.siem.clientCertFile === undefined ? {} : { clientCertFile: abs(config.siem.clientCertFile) }),
-            ...(config.siem.clientKeyFile === undefined ? {} : { clientKeyFile: abs(config.siem.clientKeyFile) }),
+            ...(config.siem.clientCertFile === undefined
+              ? {}
+              : { clientCertFile: abs(config.siem.clientCertFile) }),
+            ...(config.siem.clientKeyFile === undefined
+              ? {}
+              : { clientKeyFile: abs(config.siem.clientKeyFile) }),
           },
         }),
-    ssh: config.ssh.hostKeyFile === undefined ? config.ssh : { ...config.ssh, hostKeyFile: abs(config.ssh.hostKeyFile) },
-    notifications: config.notifications.webhook === undefined ? config.notifications : { webhook: { ...config.notifications.webhook, secretFile: abs(config.notifications.webhook.secretFile) } },
+    ssh:
+      config.ssh.hostKeyFile === undefined
+        ? config.ssh
+        : { ...config.ssh, hostKeyFile: abs(config.ssh.hostKeyFile) },
+    notifications:
+      config.notifications.webhook === undefined
+        ? config.notifications
+        : {
+            webhook: {
+              ...config.notifications.webhook,
+              secretFile: abs(config.notifications.webhook.secretFile),
+            },
+          },
   };
 }
 
 export function loadItConfig(source: Omit<ConfigSource, 'envPrefix'>): Result<ItConfig, Problem[]> {
   const r = loadConfig(itConfigSchema, { ...source, envPrefix: IT_ENV_PREFIX });
   if (!r.ok) return r;
-  return { ok: true, value: resolvePaths(r.value, source.file === undefined ? process.cwd() : dirname(resolve(source.file))) };
+  return {
+    ok: true,
+    value: resolvePaths(
+      r.value,
+      source.file === undefined ? process.cwd() : dirname(resolve(source.file)),
+    ),
+  };
 }

@@ -12,7 +12,13 @@ test('the siem block is optional, strict, and resolves its files against the con
   const none = loadItConfig({ file, env: {} });
   assert.ok(none.ok && none.value.siem === undefined);
 
-  writeFileSync(file, JSON.stringify({ dataDir: 'data', siem: { host: '127.0.0.1', port: 6514, caFile: 'ca.pem', certFingerprint: 'ab'.repeat(32) } }));
+  writeFileSync(
+    file,
+    JSON.stringify({
+      dataDir: 'data',
+      siem: { host: '127.0.0.1', port: 6514, caFile: 'ca.pem', certFingerprint: 'ab'.repeat(32) },
+    }),
+  );
   const on = loadItConfig({ file, env: {} });
   assert.ok(on.ok, on.ok ? '' : JSON.stringify(on.error));
   assert.equal(on.value.siem?.caFile, join(dir, 'ca.pem'));
@@ -28,7 +34,13 @@ test('the siem block is optional, strict, and resolves its files against the con
   };
   assert.match(bad({ host: 'h', port: 6514 }), /siem\.caFile/);
   assert.match(bad({ host: 'h', port: 6514, caFile: 'c', payload: 'xml' }), /siem\.payload/);
-  assert.match(bad({ host: 'h', port: 6514, caFile: 'c', clientCertFile: 'x' }), /clientCertFile and clientKeyFile/);
-  assert.match(bad({ host: 'h', port: 6514, caFile: 'c', certFingerprint: 'nope' }), /SHA-256 fingerprint/);
+  assert.match(
+    bad({ host: 'h', port: 6514, caFile: 'c', clientCertFile: 'x' }),
+    /clientCertFile and clientKeyFile/,
+  );
+  assert.match(
+    bad({ host: 'h', port: 6514, caFile: 'c', certFingerprint: 'nope' }),
+    /SHA-256 fingerprint/,
+  );
   assert.match(bad({ host: 'h', port: 6514, caFile: 'c', password: 'x' }), /password/);
 });

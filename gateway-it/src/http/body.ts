@@ -12,9 +12,16 @@ import { badRequest } from './error-response.js';
 /** The largest body any route accepts; requests above it get 413 before parsing. */
 export const MAX_BODY_BYTES = 64 * 1024;
 
-export async function parseJsonBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.output<S>> {
+export async function parseJsonBody<S extends z.ZodType>(
+  c: Context,
+  schema: S,
+): Promise<z.output<S>> {
   if (!/^application\/json\s*(;|$)/i.test(c.req.header('content-type') ?? '')) {
-    throw new AirlockError('bad_request', 'request.content_type', 'send the body as application/json');
+    throw new AirlockError(
+      'bad_request',
+      'request.content_type',
+      'send the body as application/json',
+    );
   }
   let raw: unknown;
   try {
@@ -28,7 +35,10 @@ export async function parseJsonBody<S extends z.ZodType>(c: Context, schema: S):
 }
 
 /** Form fields as strings (repeated fields as arrays), without the CSRF fields, validated. */
-export async function parseFormBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.output<S>> {
+export async function parseFormBody<S extends z.ZodType>(
+  c: Context,
+  schema: S,
+): Promise<z.output<S>> {
   const form = await c.req.parseBody({ all: true });
   const fields: Record<string, string | string[]> = {};
   for (const [k, v] of Object.entries(form)) {

@@ -9,7 +9,15 @@ import { authenticate, requireRole, type HttpVariables, type Principal } from '.
 import { respondWithError } from './error-response.js';
 import type { HealthReport } from '../status/health-report.js';
 
-const report: HealthReport = { status: 'ok', gateway: 'it', version: '0.1.0', time: '2026-01-01T00:00:00.000Z', uptimeSeconds: 1, tlsFingerprint: 'ab', sites: [] };
+const report: HealthReport = {
+  status: 'ok',
+  gateway: 'it',
+  version: '0.1.0',
+  time: '2026-01-01T00:00:00.000Z',
+  uptimeSeconds: 1,
+  tlsFingerprint: 'ab',
+  sites: [],
+};
 
 test('GET /healthz answers JSON with security headers', async () => {
   const app = createHttpApp({ log: silentLogger, health: () => report });
@@ -27,21 +35,36 @@ test('unknown routes answer a JSON 404 naming the route', async () => {
   const app = createHttpApp({ log: silentLogger, health: () => report });
   const res = await app.request('/api/v1/nothing', { method: 'DELETE' });
   assert.equal(res.status, 404);
-  assert.deepEqual(await res.json(), { error: { code: 'http.not_found', message: 'no route for DELETE /api/v1/nothing' } });
+  assert.deepEqual(await res.json(), {
+    error: { code: 'http.not_found', message: 'no route for DELETE /api/v1/nothing' },
+  });
 });
 
 test('guards: no principal is 401, a principal without the role is 403, with it passes', async () => {
-  const alice: Principal = { userId: 'usr_1' as UserId, name: 'alice', roles: [{ role: 'engineer' }], via: 'token' };
+  const alice: Principal = {
+    userId: 'usr_1' as UserId,
+    name: 'alice',
+    roles: [{ role: 'engineer' }],
+    via: 'token',
+  };
   const build = (p: Principal | undefined): Hono<{ Variables: HttpVariables }> => {
     const app = new Hono<{ Variables: HttpVariables }>();
-    app.use('*', authenticate(() => p));
+    app.use(
+      '*',
+      authenticate(() => p),
+    );
     app.get('/admin', requireRole('admin'), (c) => c.text('ok'));
-    app.onError((e, c) => respondWithError(c, e instanceof AirlockError ? e : new AirlockError('internal', 'x', 'x')));
+    app.onError((e, c) =>
+      respondWithError(c, e instanceof AirlockError ? e : new AirlockError('internal', 'x', 'x')),
+    );
     return app;
   };
   assert.equal((await build(undefined).request('/admin')).status, 401);
   assert.equal((await build(alice).request('/admin')).status, 403);
-  assert.equal((await build({ ...alice, roles: [{ role: 'admin' }] }).request('/admin')).status, 200);
+  assert.equal(
+    (await build({ ...alice, roles: [{ role: 'admin' }] }).request('/admin')).status,
+    200,
+  );
 });
 
 test('internal errors never leak their cause', async () => {
@@ -49,7 +72,14 @@ test('internal errors never leak their cause', async () => {
   app.get('/boom', () => {
     throw new Error('database file /secret/path is locked');
   });
-  app.onError((e, c) => respondWithError(c, e instanceof AirlockError ? e : new AirlockError('internal', 'internal', 'internal error', { cause: e })));
+  app.onError((e, c) =>
+    respondWithError(
+      c,
+      e instanceof AirlockError
+        ? e
+        : new AirlockError('internal', 'internal', 'internal error', { cause: e }),
+    ),
+  );
   const res = await app.request('/boom');
   assert.equal(res.status, 500);
   assert.deepEqual(await res.json(), { error: { code: 'internal', message: 'internal error' } });

@@ -49,7 +49,10 @@ export function createHttpApp(services: HttpServices): Hono<{ Variables: HttpVar
         scriptSrc: ["'self'"],
         // xterm.js sizes and colours its grid with <style> elements it creates: the terminal pages
         // (and only they) allow inline styles; scripts stay 'self' everywhere.
-        styleSrc: ["'self'", (c) => (TERMINAL_PAGE.test(c.req.path) ? "'unsafe-inline'" : "'self'")],
+        styleSrc: [
+          "'self'",
+          (c) => (TERMINAL_PAGE.test(c.req.path) ? "'unsafe-inline'" : "'self'"),
+        ],
         imgSrc: ["'self'", 'data:'],
         connectSrc: ["'self'"],
         frameAncestors: ["'none'"],
@@ -64,7 +67,10 @@ export function createHttpApp(services: HttpServices): Hono<{ Variables: HttpVar
     // Pages and answers carry personal and security data: never cached, unless a route says so.
     if (!c.res.headers.has('cache-control')) c.res.headers.set('cache-control', 'no-store');
   });
-  app.use('*', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => respondTooLarge(c, MAX_BODY_BYTES) }));
+  app.use(
+    '*',
+    bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => respondTooLarge(c, MAX_BODY_BYTES) }),
+  );
   app.use('*', authenticate(services.authenticator ?? nobody));
   app.use('*', csrfProtection());
   app.route('/', healthRoutes(services.health));
@@ -73,14 +79,35 @@ export function createHttpApp(services: HttpServices): Hono<{ Variables: HttpVar
     app.route(API_PREFIX, apiRoutes(services.portal));
     for (const portal of portalApps(services.portal, services.log)) app.route('/', portal);
   }
-  app.notFound((c) => respondWithError(c, new AirlockError('not_found', 'http.not_found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`)));
-  const portalError = services.portal === undefined ? undefined : portalErrorPage(services.portal, services.log);
+  app.notFound((c) =>
+    respondWithError(
+      c,
+      new AirlockError(
+        'not_found',
+        'http.not_found',
+        `no route for ${c.req.method} ${new URL(c.req.url).pathname}`,
+      ),
+    ),
+  );
+  const portalError =
+    services.portal === undefined ? undefined : portalErrorPage(services.portal, services.log);
   app.onError((e, c) => {
     // Pages get an HTML answer (e.g. a CSRF refusal from the middleware); the API and probes JSON.
     const path = new URL(c.req.url).pathname;
-    if (portalError !== undefined && !path.startsWith(`${API_PREFIX}/`) && !path.startsWith('/link/') && path !== '/healthz') return portalError(e, c);
+    if (
+      portalError !== undefined &&
+      !path.startsWith(`${API_PREFIX}/`) &&
+      !path.startsWith('/link/') &&
+      path !== '/healthz'
+    )
+      return portalError(e, c);
     const ae = toAirlockError(e);
-    if (ae.kind === 'internal') services.log.error('request failed', { method: c.req.method, path: new URL(c.req.url).pathname, err: e });
+    if (ae.kind === 'internal')
+      services.log.error('request failed', {
+        method: c.req.method,
+        path: new URL(c.req.url).pathname,
+        err: e,
+      });
     return respondWithError(c, ae);
   });
   return app;

@@ -16,23 +16,36 @@ const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 export const CSRF_FIELD = '_csrf';
 export const CSRF_HEADER = 'x-csrf-token';
 
-const refuse = (code: string, message: string): AirlockError => new AirlockError('access_denied', code, message);
+const refuse = (code: string, message: string): AirlockError =>
+  new AirlockError('access_denied', code, message);
 
 export function csrfProtection(): MiddlewareHandler<{ Variables: HttpVariables }> {
   return async (c, next) => {
     if (SAFE.has(c.req.method)) return next();
-    if (c.req.header('sec-fetch-site') === 'cross-site') throw refuse('csrf.cross_site', 'cross-site request refused');
+    if (c.req.header('sec-fetch-site') === 'cross-site')
+      throw refuse('csrf.cross_site', 'cross-site request refused');
     const origin = c.req.header('origin');
-    if (origin !== undefined && origin !== new URL(c.req.url).origin) throw refuse('csrf.origin', 'request from another origin refused');
+    if (origin !== undefined && origin !== new URL(c.req.url).origin)
+      throw refuse('csrf.origin', 'request from another origin refused');
     const p = c.get('principal');
     if (p?.via !== 'session') return next();
     let token = c.req.header(CSRF_HEADER);
-    if (token === undefined && /^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i.test(c.req.header('content-type') ?? '')) {
+    if (
+      token === undefined &&
+      /^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i.test(
+        c.req.header('content-type') ?? '',
+      )
+    ) {
       const form = await c.req.parseBody();
       const v = form[CSRF_FIELD];
       token = typeof v === 'string' ? v : undefined;
     }
-    if (token === undefined || p.csrfToken === undefined || p.csrfToken === null || !constantTimeEqual(token, p.csrfToken)) {
+    if (
+      token === undefined ||
+      p.csrfToken === undefined ||
+      p.csrfToken === null ||
+      !constantTimeEqual(token, p.csrfToken)
+    ) {
       throw refuse('csrf.token', 'missing or wrong CSRF token: reload the page and try again');
     }
     return next();

@@ -19,7 +19,12 @@ export const STATUS_BY_KIND: Readonly<Record<ErrorKind, ContentfulStatusCode>> =
 };
 
 export interface ErrorBody {
-  readonly error: { readonly code: string; readonly message: string; readonly problems?: readonly Problem[]; readonly details?: Readonly<Record<string, unknown>> };
+  readonly error: {
+    readonly code: string;
+    readonly message: string;
+    readonly problems?: readonly Problem[];
+    readonly details?: Readonly<Record<string, unknown>>;
+  };
 }
 
 export function errorBody(e: AirlockError): ErrorBody {
@@ -42,11 +47,25 @@ export function respondWithError(c: Context, e: AirlockError): Response {
 
 export function badRequest(problems: readonly Problem[]): AirlockError {
   const first = problems[0];
-  const message = first === undefined ? 'bad request' : first.path === '' ? first.message : `${first.path}: ${first.message}`;
+  const message =
+    first === undefined
+      ? 'bad request'
+      : first.path === ''
+        ? first.message
+        : `${first.path}: ${first.message}`;
   return new AirlockError('bad_request', 'request.invalid', message, { details: { problems } });
 }
 
 /** 413 for a body over the size limit (before it is parsed). */
 export function respondTooLarge(c: Context, limit: number): Response {
-  return c.json(errorBody(new AirlockError('bad_request', 'request.too_large', `the request body is larger than ${limit} bytes`)), 413);
+  return c.json(
+    errorBody(
+      new AirlockError(
+        'bad_request',
+        'request.too_large',
+        `the request body is larger than ${limit} bytes`,
+      ),
+    ),
+    413,
+  );
 }

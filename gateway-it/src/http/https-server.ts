@@ -13,8 +13,16 @@ export interface HttpsListener {
   close(): Promise<void>;
 }
 
-export async function listenHttps(app: { fetch: Parameters<typeof getRequestListener>[0] }, tls: TlsIdentity, host: string, port: number): Promise<HttpsListener> {
-  const server = createServer({ key: tls.keyPem, cert: tls.certPem, minVersion: 'TLSv1.2' }, getRequestListener(app.fetch));
+export async function listenHttps(
+  app: { fetch: Parameters<typeof getRequestListener>[0] },
+  tls: TlsIdentity,
+  host: string,
+  port: number,
+): Promise<HttpsListener> {
+  const server = createServer(
+    { key: tls.keyPem, cert: tls.certPem, minVersion: 'TLSv1.2' },
+    getRequestListener(app.fetch),
+  );
   server.headersTimeout = 20_000;
   server.requestTimeout = 60_000;
   server.keepAliveTimeout = 5_000;

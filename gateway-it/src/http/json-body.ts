@@ -13,12 +13,19 @@ export function limitBody(maxBytes: number): MiddlewareHandler {
   return bodyLimit({
     maxSize: maxBytes,
     onError: () => {
-      throw new AirlockError('bad_request', 'request.too_large', `request body exceeds ${maxBytes} bytes`);
+      throw new AirlockError(
+        'bad_request',
+        'request.too_large',
+        `request body exceeds ${maxBytes} bytes`,
+      );
     },
   });
 }
 
-export async function readJsonBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.output<S>> {
+export async function readJsonBody<S extends z.ZodType>(
+  c: Context,
+  schema: S,
+): Promise<z.output<S>> {
   let json: unknown;
   try {
     json = (await c.req.json()) as unknown;

@@ -34,7 +34,9 @@ export function hasRole(p: Principal, role: RoleAssignment['role'], site?: strin
 }
 
 /** Resolves the principal once per request and stores it for the guards. */
-export function authenticate(authenticator: Authenticator): MiddlewareHandler<{ Variables: HttpVariables }> {
+export function authenticate(
+  authenticator: Authenticator,
+): MiddlewareHandler<{ Variables: HttpVariables }> {
   return async (c, next) => {
     c.set('principal', await authenticator(c));
     await next();
@@ -43,15 +45,23 @@ export function authenticate(authenticator: Authenticator): MiddlewareHandler<{ 
 
 export function currentPrincipal(c: Context<{ Variables: HttpVariables }>): Principal {
   const p = c.get('principal');
-  if (p === undefined) throw new AirlockError('unauthenticated', 'auth.required', 'authentication required');
+  if (p === undefined)
+    throw new AirlockError('unauthenticated', 'auth.required', 'authentication required');
   return p;
 }
 
 /** 401 without a principal; 403 unless the principal holds one of the roles (any site). */
-export function requireRole(...roles: readonly RoleAssignment['role'][]): MiddlewareHandler<{ Variables: HttpVariables }> {
+export function requireRole(
+  ...roles: readonly RoleAssignment['role'][]
+): MiddlewareHandler<{ Variables: HttpVariables }> {
   return async (c, next) => {
     const p = currentPrincipal(c);
-    if (!roles.some((r) => hasRole(p, r))) throw new AirlockError('access_denied', 'auth.role_required', `requires role ${roles.join(' or ')}`);
+    if (!roles.some((r) => hasRole(p, r)))
+      throw new AirlockError(
+        'access_denied',
+        'auth.role_required',
+        `requires role ${roles.join(' or ')}`,
+      );
     await next();
   };
 }

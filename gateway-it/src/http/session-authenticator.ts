@@ -43,13 +43,30 @@ export function createSessionAuthenticator(deps: SessionAuthenticatorDeps): Auth
  * The principal for a portal session secret or API token, or undefined; also for callers outside
  * hono (the web terminal's WebSocket upgrade reads the session cookie itself).
  */
-export function resolveCredential(deps: SessionAuthenticatorDeps, secret: string, via: Principal['via']): Principal | undefined {
+export function resolveCredential(
+  deps: SessionAuthenticatorDeps,
+  secret: string,
+  via: Principal['via'],
+): Principal | undefined {
   const session = deps.sessions.resolve(secret, [via === 'token' ? 'api' : 'web']);
   if (session === undefined) return undefined;
   const user = deps.users.getById(session.userId);
   if (user === undefined || accountRefusal(user, deps.clock.now()) !== undefined) {
-    deps.sessions.end(session.id, user === undefined ? 'account removed' : `account ${accountRefusal(user, deps.clock.now()) ?? ''}`);
+    deps.sessions.end(
+      session.id,
+      user === undefined
+        ? 'account removed'
+        : `account ${accountRefusal(user, deps.clock.now()) ?? ''}`,
+    );
     return undefined;
   }
-  return { userId: user.id, name: user.name, roles: user.roles, via, user, sessionId: session.id, csrfToken: session.csrfToken };
+  return {
+    userId: user.id,
+    name: user.name,
+    roles: user.roles,
+    via,
+    user,
+    sessionId: session.id,
+    csrfToken: session.csrfToken,
+  };
 }

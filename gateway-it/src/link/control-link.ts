@@ -14,8 +14,24 @@ import type { AuditLog } from '../../../shared/src/audit/audit-log.js';
 import type { Clock, TimerHandle } from '../../../shared/src/clock.js';
 import { describeError } from '../../../shared/src/errors.js';
 import type { Logger } from '../../../shared/src/log.js';
-import { decodeFrame, encodeFrame, onlyTypes, socketErrorViolation, type LinkViolation } from '../../../shared/src/link/frame-codec.js';
-import { MAX_CONTROL_FRAME_BYTES, OT_TO_IT, type AuditBatch, type CommandResult, type ItToOtMessage, type OtToItMessage, type ReviewClose, type ReviewDecisionMessage, type ReviewRequest } from '../../../shared/src/link/control-messages.js';
+import {
+  decodeFrame,
+  encodeFrame,
+  onlyTypes,
+  socketErrorViolation,
+  type LinkViolation,
+} from '../../../shared/src/link/frame-codec.js';
+import {
+  MAX_CONTROL_FRAME_BYTES,
+  OT_TO_IT,
+  type AuditBatch,
+  type CommandResult,
+  type ItToOtMessage,
+  type OtToItMessage,
+  type ReviewClose,
+  type ReviewDecisionMessage,
+  type ReviewRequest,
+} from '../../../shared/src/link/control-messages.js';
 import type { FrameData, FrameInbox } from '../../../shared/src/link/frame-inbox.js';
 import type { CatalogueAsset } from '../../../shared/src/model/asset-catalogue.js';
 import type { OtAuditIngest } from '../audit/ot-audit-ingest.js';
@@ -29,7 +45,16 @@ export const CLOSE_REVOKED = 4003;
 export const CLOSE_TIMEOUT = 4008;
 export const CLOSE_GOING_AWAY = 1001;
 
-const AFTER_HELLO = onlyTypes(OT_TO_IT, 'pong', 'catalogue', 'audit.batch', 'recording.chunk', 'review.request', 'review.close', 'result');
+const AFTER_HELLO = onlyTypes(
+  OT_TO_IT,
+  'pong',
+  'catalogue',
+  'audit.batch',
+  'recording.chunk',
+  'review.request',
+  'review.close',
+  'result',
+);
 
 /** Where lines held for review by a site's command filter go (gateway-it/src/sessions/command-reviews.ts). */
 export interface ReviewInbox {
@@ -49,13 +74,24 @@ export interface ControlLinkDeps {
   /** Lines held for review (absent: each is denied at once). */
   readonly reviews?: ReviewInbox;
   readonly gateways: SiteGatewayStore;
-  readonly updateCatalogue: (site: string, gatewayId: string, assets: readonly CatalogueAsset[]) => boolean;
+  readonly updateCatalogue: (
+    site: string,
+    gatewayId: string,
+    assets: readonly CatalogueAsset[],
+  ) => boolean;
   readonly heartbeatMs: number;
   readonly offlineAfterMs: number;
 }
 
-type Command = Exclude<ItToOtMessage, { type: 'challenge' | 'welcome' | 'data.welcome' | 'ping' | 'audit.ack' | 'audit.reject' }>;
-type CommandInput = Command extends infer C ? (C extends { id: number } ? Omit<C, 'id'> : never) : never;
+type Command = Exclude<
+  ItToOtMessage,
+  { type: 'challenge' | 'welcome' | 'data.welcome' | 'ping' | 'audit.ack' | 'audit.reject' }
+>;
+type CommandInput = Command extends infer C
+  ? C extends { id: number }
+    ? Omit<C, 'id'>
+    : never
+  : never;
 
 export class ControlLink {
   readonly peer: LinkPeer;
@@ -65,7 +101,10 @@ export class ControlLink {
   private readonly ws: WebSocket;
   private readonly deps: ControlLinkDeps;
   private readonly onClosed: (link: ControlLink, reason: string) => void;
-  private readonly pending = new Map<number, { resolve: (r: CommandResult | undefined) => void; timer: TimerHandle }>();
+  private readonly pending = new Map<
+    number,
+    { resolve: (r: CommandResult | undefined) => void; timer: TimerHandle }
+  >();
   private heartbeat: TimerHandle | undefined;
   private nextId = 1;
   private lastPing: { id: number; sentAt: number } | undefined;
@@ -77,7 +116,12 @@ export class ControlLink {
     this.markDone = resolve;
   });
 
-  constructor(ws: WebSocket, peer: LinkPeer, deps: ControlLinkDeps, onClosed: (link: ControlLink, reason: string) => void) {
+  constructor(
+    ws: WebSocket,
+    peer: LinkPeer,
+    deps: ControlLinkDeps,
+    onClosed: (link: ControlLink, reason: string) => void,
+  ) {
     this.ws = ws;
     this.peer = peer;
     this.deps = deps;
@@ -100,10 +144,28 @@ export class ControlLink {
   start(inbox: FrameInbox): void {
     const { deps, peer } = this;
     this.ws.on('error', (e: Error & { code?: string }) => this.socketError(e));
-    this.send({ type: 'welcome', site: peer.site, gatewayId: peer.gatewayId, itTime: deps.clock.now(), heartbeatMs: deps.heartbeatMs, offlineAfterMs: deps.offlineAfterMs, auditHead: deps.ingest.head(peer.gatewayId) });
+    this.send({
+      type: 'welcome',
+      site: peer.site,
+      gatewayId: peer.gatewayId,
+      itTime: deps.clock.now(),
+      heartbeatMs: deps.heartbeatMs,
+      offlineAfterMs: deps.offlineAfterMs,
+      auditHead: deps.ingest.head(peer.gatewayId),
+    });
     deps.gateways.recordSeen(peer.gatewayId, this.lastSeen, peer.gatewayVersion);
-    deps.audit.append({ action: 'link.connect', actor: `gateway:${peer.site}`, site: peer.site, target: peer.gatewayId, outcome: 'success', details: { gatewayId: peer.gatewayId, gatewayVersion: peer.gatewayVersion } });
-    inbox.deliverTo({ frame: (data, isBinary) => this.receive(data, isBinary), closed: (code, reason) => this.finish(code, reason) });
+    deps.audit.append({
+      action: 'link.connect',
+      actor: `gateway:${peer.site}`,
+      site: peer.site,
+      target: peer.gatewayId,
+      outcome: 'success',
+      details: { gatewayId: peer.gatewayId, gatewayVersion: peer.gatewayVersion },
+    });
+    inbox.deliverTo({
+      frame: (data, isBinary) => this.receive(data, isBinary),
+      closed: (code, reason) => this.finish(code, reason),
+    });
     this.heartbeat = deps.clock.setInterval(() => this.tick(), deps.heartbeatMs);
     this.tick();
   }
@@ -173,8 +235,15 @@ export class ControlLink {
     try {
       this.handle(decoded.value);
     } catch (e) {
-      this.deps.log.error('control message handling failed; closing the link', { site: this.site, type: decoded.value.type, err: e });
-      this.close(`IT gateway could not handle ${decoded.value.type}: ${describeError(e).slice(0, 200)}`, 1011);
+      this.deps.log.error('control message handling failed; closing the link', {
+        site: this.site,
+        type: decoded.value.type,
+        err: e,
+      });
+      this.close(
+        `IT gateway could not handle ${decoded.value.type}: ${describeError(e).slice(0, 200)}`,
+        1011,
+      );
     }
   }
 
@@ -196,12 +265,28 @@ export class ControlLink {
       case 'recording.chunk': {
         const { peer } = this;
         const r = this.deps.recordings;
-        this.send(r === undefined ? { type: 'recording.reject', sessionId: message.sessionId, problem: 'not_supported', reason: 'this IT gateway does not take recordings' } : r.ingest({ site: peer.site, gatewayId: peer.gatewayId }, message));
+        this.send(
+          r === undefined
+            ? {
+                type: 'recording.reject',
+                sessionId: message.sessionId,
+                problem: 'not_supported',
+                reason: 'this IT gateway does not take recordings',
+              }
+            : r.ingest({ site: peer.site, gatewayId: peer.gatewayId }, message),
+        );
         return;
       }
       case 'review.request': {
         const r = this.deps.reviews;
-        if (r === undefined) this.send({ type: 'review.decision', reviewId: message.reviewId, decision: 'deny', reviewer: 'airlock-it', comment: 'this IT gateway takes no reviews' });
+        if (r === undefined)
+          this.send({
+            type: 'review.decision',
+            reviewId: message.reviewId,
+            decision: 'deny',
+            reviewer: 'airlock-it',
+            comment: 'this IT gateway takes no reviews',
+          });
         else r.received(this.site, message);
         return;
       }
@@ -225,23 +310,52 @@ export class ControlLink {
 
   private ingest(batch: AuditBatch): void {
     const { peer } = this;
-    const r = this.deps.ingest.ingest({ gatewayId: peer.gatewayId, site: peer.site, publicKey: peer.publicKey }, batch.events, batch.checkpoints);
+    const r = this.deps.ingest.ingest(
+      { gatewayId: peer.gatewayId, site: peer.site, publicKey: peer.publicKey },
+      batch.events,
+      batch.checkpoints,
+    );
     if (r.ok) {
       this.send({ type: 'audit.ack', seq: r.head.seq, hash: r.head.hash });
       // A recording that arrived before its recording.close event is checked now.
       this.deps.recordings?.verifyPending(peer.site);
-    } else this.send({ type: 'audit.reject', problem: r.problem, seq: r.seq, reason: r.message.slice(0, 500) });
+    } else
+      this.send({
+        type: 'audit.reject',
+        problem: r.problem,
+        seq: r.seq,
+        reason: r.message.slice(0, 500),
+      });
   }
 
   private violation(v: LinkViolation): void {
     const { peer } = this;
-    this.deps.log.warn('link violation; closing', { site: peer.site, code: v.code, message: v.message });
+    this.deps.log.warn('link violation; closing', {
+      site: peer.site,
+      code: v.code,
+      message: v.message,
+    });
     try {
-      this.deps.audit.append({ action: 'link.violation', actor: `gateway:${peer.site}`, site: peer.site, target: peer.gatewayId, outcome: 'denied', details: { gatewayId: peer.gatewayId, code: v.code, message: v.message, type: v.type ?? null } });
+      this.deps.audit.append({
+        action: 'link.violation',
+        actor: `gateway:${peer.site}`,
+        site: peer.site,
+        target: peer.gatewayId,
+        outcome: 'denied',
+        details: {
+          gatewayId: peer.gatewayId,
+          code: v.code,
+          message: v.message,
+          type: v.type ?? null,
+        },
+      });
     } catch (e) {
       this.deps.log.error('could not audit a link violation', { err: e });
     }
-    this.close(`link violation: ${v.message}`, v.code === 'frame.too_large' ? 1009 : CLOSE_VIOLATION);
+    this.close(
+      `link violation: ${v.message}`,
+      v.code === 'frame.too_large' ? 1009 : CLOSE_VIOLATION,
+    );
   }
 
   private socketError(e: Error & { code?: string }): void {
@@ -259,11 +373,27 @@ export class ControlLink {
       p.resolve(undefined);
     }
     this.pending.clear();
-    const reason = this.closeReason ?? (frameReason !== '' ? `closed by the gateway: ${frameReason}` : `connection closed (code ${code})`);
+    const reason =
+      this.closeReason ??
+      (frameReason !== ''
+        ? `closed by the gateway: ${frameReason}`
+        : `connection closed (code ${code})`);
     const { deps, peer } = this;
     try {
       deps.gateways.recordSeen(peer.gatewayId, this.lastSeen, peer.gatewayVersion);
-      deps.audit.append({ action: 'link.disconnect', actor: 'system:link', site: peer.site, target: peer.gatewayId, outcome: 'success', details: { gatewayId: peer.gatewayId, reason, code, connectedMs: deps.clock.now() - this.connectedAt } });
+      deps.audit.append({
+        action: 'link.disconnect',
+        actor: 'system:link',
+        site: peer.site,
+        target: peer.gatewayId,
+        outcome: 'success',
+        details: {
+          gatewayId: peer.gatewayId,
+          reason,
+          code,
+          connectedMs: deps.clock.now() - this.connectedAt,
+        },
+      });
     } catch (e) {
       deps.log.error('could not record a link disconnect', { err: e });
     }

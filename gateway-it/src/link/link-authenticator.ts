@@ -13,7 +13,12 @@ import type { Clock } from '../../../shared/src/clock.js';
 import type { Logger } from '../../../shared/src/log.js';
 import { fromBase64Url } from '../../../shared/src/crypto/encoding.js';
 import { decodeFrame, encodeFrame, onlyTypes } from '../../../shared/src/link/frame-codec.js';
-import { LINK_PROTOCOL_VERSION, MAX_HANDSHAKE_FRAME_BYTES, OT_TO_IT, type Hello } from '../../../shared/src/link/control-messages.js';
+import {
+  LINK_PROTOCOL_VERSION,
+  MAX_HANDSHAKE_FRAME_BYTES,
+  OT_TO_IT,
+  type Hello,
+} from '../../../shared/src/link/control-messages.js';
 import { newChallengeNonce, verifyLinkProof } from '../../../shared/src/link/link-proof.js';
 import type { FrameInbox } from '../../../shared/src/link/frame-inbox.js';
 import type { SiteGatewayStore } from '../store/site-gateway-store.js';
@@ -30,11 +35,17 @@ export interface LinkPeer {
   readonly receivedAt: number;
 }
 
-export type Expected = { readonly channel: 'control' } | { readonly channel: 'data'; readonly sessionId: string };
+export type Expected =
+  { readonly channel: 'control' } | { readonly channel: 'data'; readonly sessionId: string };
 
 export type HandshakeOutcome =
   | { readonly ok: true; readonly peer: LinkPeer }
-  | { readonly ok: false; readonly code: string; readonly reason: string; readonly audit: 'refuse' | 'violation' | 'none' };
+  | {
+      readonly ok: false;
+      readonly code: string;
+      readonly reason: string;
+      readonly audit: 'refuse' | 'violation' | 'none';
+    };
 
 export interface HandshakeSocket {
   send(data: string): void;
@@ -58,17 +69,53 @@ export class LinkAuthenticator {
 
   constructor(private readonly deps: LinkAuthenticatorDeps) {}
 
-  async authenticate(socket: HandshakeSocket, inbox: FrameInbox, expected: Expected, remote: string): Promise<HandshakeOutcome> {
+  async authenticate(
+    socket: HandshakeSocket,
+    inbox: FrameInbox,
+    expected: Expected,
+    remote: string,
+  ): Promise<HandshakeOutcome> {
     const { deps } = this;
     const nonce = newChallengeNonce();
     this.remember(nonce);
-    socket.send(encodeFrame({ type: 'challenge', v: LINK_PROTOCOL_VERSION, nonce, itTime: deps.clock.now() }));
+    socket.send(
+      encodeFrame({ type: 'challenge', v: LINK_PROTOCOL_VERSION, nonce, itTime: deps.clock.now() }),
+    );
     const item = await inbox.next(deps.handshakeTimeoutMs);
-    if (item.kind === 'timeout') return { ok: false, code: 'link.handshake_timeout', reason: 'no hello within the handshake timeout', audit: 'none' };
-    if (item.kind === 'closed') return { ok: false, code: 'link.handshake_closed', reason: 'the connection closed during the handshake', audit: 'none' };
-    if (item.kind === 'overflow') return this.refused({ ok: false, code: 'link.handshake_flood', reason: 'frames sent before the handshake finished', audit: 'violation' }, expected, remote, null);
+    if (item.kind === 'timeout')
+      return {
+        ok: false,
+        code: 'link.handshake_timeout',
+        reason: 'no hello within the handshake timeout',
+        audit: 'none',
+      };
+    if (item.kind === 'closed')
+      return {
+        ok: false,
+        code: 'link.handshake_closed',
+        reason: 'the connection closed during the handshake',
+        audit: 'none',
+      };
+    if (item.kind === 'overflow')
+      return this.refused(
+        {
+          ok: false,
+          code: 'link.handshake_flood',
+          reason: 'frames sent before the handshake finished',
+          audit: 'violation',
+        },
+        expected,
+        remote,
+        null,
+      );
     const decoded = decodeFrame(HELLO_ONLY, item.data, item.isBinary, MAX_HANDSHAKE_FRAME_BYTES);
-    if (!decoded.ok) return this.refused({ ok: false, code: decoded.error.code, reason: decoded.error.message, audit: 'violation' }, expected, remote, null);
+    if (!decoded.ok)
+      return this.refused(
+        { ok: false, code: decoded.error.code, reason: decoded.error.message, audit: 'violation' },
+        expected,
+        remote,
+        null,
+      );
     const outcome = this.judge(decoded.value, nonce, expected);
     return outcome.ok ? outcome : this.refused(outcome, expected, remote, decoded.value);
   }
@@ -79,30 +126,78 @@ export class LinkAuthenticator {
   }
 
   private judge(hello: Hello, nonce: string, expected: Expected): HandshakeOutcome {
-    const refuse = (code: string, reason: string): HandshakeOutcome => ({ ok: false, code, reason, audit: 'refuse' });
-    if (hello.channel !== expected.channel) return refuse('link.wrong_channel', `a ${hello.channel} hello on the ${expected.channel} path`);
+    const refuse = (code: string, reason: string): HandshakeOutcome => ({
+      ok: false,
+      code,
+      reason,
+      audit: 'refuse',
+    });
+    if (hello.channel !== expected.channel)
+      return refuse(
+        'link.wrong_channel',
+        `a ${hello.channel} hello on the ${expected.channel} path`,
+      );
     const sessionId = expected.channel === 'data' ? expected.sessionId : null;
-    if (hello.sessionId !== sessionId) return refuse('link.wrong_session', 'the hello names another session than the connection path');
+    if (hello.sessionId !== sessionId)
+      return refuse(
+        'link.wrong_session',
+        'the hello names another session than the connection path',
+      );
     if (hello.nonce !== nonce) {
       return this.issued.has(hello.nonce)
-        ? refuse('link.replayed_proof', 'the proof answers a challenge issued to another connection (replayed)')
-        : refuse('link.stale_proof', 'the proof does not answer this connection\'s challenge');
+        ? refuse(
+            'link.replayed_proof',
+            'the proof answers a challenge issued to another connection (replayed)',
+          )
+        : refuse('link.stale_proof', "the proof does not answer this connection's challenge");
     }
     const gateway = this.deps.gateways.byPublicKey(hello.publicKey);
-    if (gateway === undefined) return refuse('link.unknown_key', 'no gateway is enrolled with this identity key');
-    if (gateway.site !== hello.site) return refuse('link.wrong_site', `this identity key is enrolled for another site, not ${hello.site}`);
-    if (gateway.state === 'revoked') return refuse('link.revoked', 'this gateway identity was revoked');
-    if (gateway.state === 'replaced') return refuse('link.replaced', 'this gateway identity was replaced by a newer enrollment');
+    if (gateway === undefined)
+      return refuse('link.unknown_key', 'no gateway is enrolled with this identity key');
+    if (gateway.site !== hello.site)
+      return refuse(
+        'link.wrong_site',
+        `this identity key is enrolled for another site, not ${hello.site}`,
+      );
+    if (gateway.state === 'revoked')
+      return refuse('link.revoked', 'this gateway identity was revoked');
+    if (gateway.state === 'replaced')
+      return refuse('link.replaced', 'this gateway identity was replaced by a newer enrollment');
     const key = fromBase64Url(hello.publicKey, 32);
-    const statement = { channel: hello.channel, site: hello.site, sessionId: hello.sessionId, itFingerprint: this.deps.tlsFingerprint, publicKey: hello.publicKey, nonce };
-    if (!key.ok || !verifyLinkProof(statement, hello.signature, key.value)) return refuse('link.bad_signature', 'the proof signature does not verify with the enrolled key');
+    const statement = {
+      channel: hello.channel,
+      site: hello.site,
+      sessionId: hello.sessionId,
+      itFingerprint: this.deps.tlsFingerprint,
+      publicKey: hello.publicKey,
+      nonce,
+    };
+    if (!key.ok || !verifyLinkProof(statement, hello.signature, key.value))
+      return refuse(
+        'link.bad_signature',
+        'the proof signature does not verify with the enrolled key',
+      );
     return {
       ok: true,
-      peer: { gatewayId: gateway.id, site: gateway.site, publicKey: key.value, gatewayVersion: hello.gatewayVersion, channel: hello.channel, sessionId: hello.sessionId, otTime: hello.otTime, receivedAt: this.deps.clock.now() },
+      peer: {
+        gatewayId: gateway.id,
+        site: gateway.site,
+        publicKey: key.value,
+        gatewayVersion: hello.gatewayVersion,
+        channel: hello.channel,
+        sessionId: hello.sessionId,
+        otTime: hello.otTime,
+        receivedAt: this.deps.clock.now(),
+      },
     };
   }
 
-  private refused(outcome: HandshakeOutcome & { ok: false }, expected: Expected, remote: string, hello: Hello | null): HandshakeOutcome {
+  private refused(
+    outcome: HandshakeOutcome & { ok: false },
+    expected: Expected,
+    remote: string,
+    hello: Hello | null,
+  ): HandshakeOutcome {
     const details = {
       code: outcome.code,
       reason: outcome.reason,
@@ -116,7 +211,17 @@ export class LinkAuthenticator {
     this.deps.log.warn('link connection refused', details);
     const action = outcome.audit === 'violation' ? 'link.violation' : 'link.refuse';
     try {
-      this.deps.audit.append({ action, actor: 'system:link', site: hello !== null && this.deps.gateways.byPublicKey(hello.publicKey)?.site === hello.site ? hello.site : null, target: hello?.site ?? remote, outcome: 'denied', details });
+      this.deps.audit.append({
+        action,
+        actor: 'system:link',
+        site:
+          hello !== null && this.deps.gateways.byPublicKey(hello.publicKey)?.site === hello.site
+            ? hello.site
+            : null,
+        target: hello?.site ?? remote,
+        outcome: 'denied',
+        details,
+      });
     } catch (e) {
       // The connection is refused either way; the failure to record it is itself logged.
       this.deps.log.error('could not audit a refused link connection', { err: e });

@@ -12,7 +12,12 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Clock } from '../../../shared/src/clock.js';
 import type { Logger } from '../../../shared/src/log.js';
-import { CONTROL_PATH, DATA_PATH_PREFIX, MAX_CONTROL_FRAME_BYTES, sessionIdSchema } from '../../../shared/src/link/control-messages.js';
+import {
+  CONTROL_PATH,
+  DATA_PATH_PREFIX,
+  MAX_CONTROL_FRAME_BYTES,
+  sessionIdSchema,
+} from '../../../shared/src/link/control-messages.js';
 import { socketErrorViolation } from '../../../shared/src/link/frame-codec.js';
 import { FrameInbox } from '../../../shared/src/link/frame-inbox.js';
 import { DATA_SOCKET_MAX_PAYLOAD } from '../../../shared/src/link/session-channel.js';
@@ -47,8 +52,18 @@ function reject(socket: Duplex, status: number, text: string): void {
 }
 
 export function attachLinkEndpoint(server: Server, deps: LinkEndpointDeps): LinkEndpoint {
-  const control = new WebSocketServer({ noServer: true, maxPayload: MAX_CONTROL_FRAME_BYTES, perMessageDeflate: false, clientTracking: false });
-  const data = new WebSocketServer({ noServer: true, maxPayload: DATA_SOCKET_MAX_PAYLOAD, perMessageDeflate: false, clientTracking: false });
+  const control = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_CONTROL_FRAME_BYTES,
+    perMessageDeflate: false,
+    clientTracking: false,
+  });
+  const data = new WebSocketServer({
+    noServer: true,
+    maxPayload: DATA_SOCKET_MAX_PAYLOAD,
+    perMessageDeflate: false,
+    clientTracking: false,
+  });
   const maxPending = deps.maxPendingHandshakes ?? 64;
   let pending = 0;
 
@@ -57,7 +72,8 @@ export function attachLinkEndpoint(server: Server, deps: LinkEndpointDeps): Link
     let preAuth = true;
     ws.on('error', (e: Error & { code?: string }) => {
       const v = socketErrorViolation(e);
-      if (preAuth && v !== undefined) deps.authenticator.recordViolation(expected, remote, v.code, v.message);
+      if (preAuth && v !== undefined)
+        deps.authenticator.recordViolation(expected, remote, v.code, v.message);
       else if (v === undefined) deps.log.debug('link socket error', { remote, err: e });
     });
     pending++;
@@ -92,7 +108,8 @@ export function attachLinkEndpoint(server: Server, deps: LinkEndpointDeps): Link
       wss = control;
     } else if (path.startsWith(DATA_PATH_PREFIX)) {
       const id = sessionIdSchema.safeParse(decodePathPart(path.slice(DATA_PATH_PREFIX.length)));
-      if (!id.success || !deps.links.isAwaitingData(id.data)) return reject(socket, 404, 'Not Found');
+      if (!id.success || !deps.links.isAwaitingData(id.data))
+        return reject(socket, 404, 'Not Found');
       expected = { channel: 'data', sessionId: id.data };
       wss = data;
     } else {

@@ -18,11 +18,22 @@ import { AirlockError } from '../../../shared/src/errors.js';
 import type { Logger } from '../../../shared/src/log.js';
 import type { SignedTicket } from '../../../shared/src/model/session-ticket.js';
 import type { ReviewDecisionMessage } from '../../../shared/src/link/control-messages.js';
-import { encodeFrame, socketErrorViolation, type LinkViolation } from '../../../shared/src/link/frame-codec.js';
+import {
+  encodeFrame,
+  socketErrorViolation,
+  type LinkViolation,
+} from '../../../shared/src/link/frame-codec.js';
 import type { FrameInbox } from '../../../shared/src/link/frame-inbox.js';
 import { SessionChannel, type SessionStream } from '../../../shared/src/link/session-channel.js';
 import type { SiteGatewayStore } from '../store/site-gateway-store.js';
-import { CLOSE_GOING_AWAY, CLOSE_REVOKED, CLOSE_SUPERSEDED, CLOSE_VIOLATION, ControlLink, type ControlLinkDeps } from './control-link.js';
+import {
+  CLOSE_GOING_AWAY,
+  CLOSE_REVOKED,
+  CLOSE_SUPERSEDED,
+  CLOSE_VIOLATION,
+  ControlLink,
+  type ControlLinkDeps,
+} from './control-link.js';
 import type { LinkPeer } from './link-authenticator.js';
 import type { SiteCommands } from './site-commands.js';
 import type { SiteLinkState, SiteLinkStates } from './site-link-state.js';
@@ -62,12 +73,30 @@ export class SiteLinks implements SiteLinkStates, SiteCommands {
   // ---- SiteLinkStates ----
   get(site: string): SiteLinkState {
     const link = this.links.get(site);
-    if (link?.isOpen === true) return { state: 'online', lastSeen: link.lastSeen, gatewayVersion: link.peer.gatewayVersion, clockOffsetMs: link.clockOffsetMs };
+    if (link?.isOpen === true)
+      return {
+        state: 'online',
+        lastSeen: link.lastSeen,
+        gatewayVersion: link.peer.gatewayVersion,
+        clockOffsetMs: link.clockOffsetMs,
+      };
     const offset = this.lastOffsets.get(site) ?? null;
     const active = this.deps.gateways.active(site);
-    if (active !== undefined) return { state: 'offline', lastSeen: active.lastSeen, gatewayVersion: active.gatewayVersion, clockOffsetMs: offset };
+    if (active !== undefined)
+      return {
+        state: 'offline',
+        lastSeen: active.lastSeen,
+        gatewayVersion: active.gatewayVersion,
+        clockOffsetMs: offset,
+      };
     const latest = this.deps.gateways.latest(site);
-    if (latest?.state === 'revoked') return { state: 'revoked', lastSeen: latest.lastSeen, gatewayVersion: latest.gatewayVersion, clockOffsetMs: offset };
+    if (latest?.state === 'revoked')
+      return {
+        state: 'revoked',
+        lastSeen: latest.lastSeen,
+        gatewayVersion: latest.gatewayVersion,
+        clockOffsetMs: offset,
+      };
     return { state: 'not-enrolled', lastSeen: null, gatewayVersion: null, clockOffsetMs: null };
   }
 
@@ -78,7 +107,9 @@ export class SiteLinks implements SiteLinkStates, SiteCommands {
       return;
     }
     const previous = this.links.get(peer.site);
-    const link = new ControlLink(ws, peer, this.deps.control, (l, reason) => this.controlClosed(l, reason));
+    const link = new ControlLink(ws, peer, this.deps.control, (l, reason) =>
+      this.controlClosed(l, reason),
+    );
     this.links.set(peer.site, link);
     previous?.close('superseded by a newer connection from the site', CLOSE_SUPERSEDED);
     link.start(inbox);
@@ -93,8 +124,26 @@ export class SiteLinks implements SiteLinkStates, SiteCommands {
   attachData(ws: WebSocket, inbox: FrameInbox, peer: LinkPeer, remote: string): void {
     const sessionId = peer.sessionId ?? '';
     const pending = this.pendingOpens.get(sessionId);
-    if (pending === undefined || pending.channel !== undefined || pending.site !== peer.site || pending.gatewayId !== peer.gatewayId) {
-      this.auditSafely({ action: 'link.refuse', actor: 'system:link', site: peer.site, target: peer.gatewayId, outcome: 'denied', details: { code: 'link.unexpected_session', reason: 'no session is being opened with this id for this gateway', sessionId, channel: 'data', remote } });
+    if (
+      pending === undefined ||
+      pending.channel !== undefined ||
+      pending.site !== peer.site ||
+      pending.gatewayId !== peer.gatewayId
+    ) {
+      this.auditSafely({
+        action: 'link.refuse',
+        actor: 'system:link',
+        site: peer.site,
+        target: peer.gatewayId,
+        outcome: 'denied',
+        details: {
+          code: 'link.unexpected_session',
+          reason: 'no session is being opened with this id for this gateway',
+          sessionId,
+          channel: 'data',
+          remote,
+        },
+      });
       ws.close(CLOSE_VIOLATION, 'unexpected session');
       return;
     }
@@ -137,18 +186,73 @@ export class SiteLinks implements SiteLinkStates, SiteCommands {
 
   openSession(site: string, ticket: SignedTicket): Promise<SessionStream> {
     const link = this.links.get(site);
-    if (link?.isOpen !== true) return Promise.reject(new AirlockError('unavailable', 'link.site_offline', `site ${site} is not connected`));
+    if (link?.isOpen !== true)
+      return Promise.reject(
+        new AirlockError('unavailable', 'link.site_offline', `site ${site} is not connected`),
+      );
     const sessionId = ticket.ticket.sessionId;
-    if (ticket.ticket.site !== site) return Promise.reject(new AirlockError('bad_request', 'link.ticket_site', `the ticket is for site ${ticket.ticket.site}, not ${site}`));
-    if (this.pendingOpens.has(sessionId)) return Promise.reject(new AirlockError('conflict', 'link.session_opening', `session ${sessionId} is already being opened`));
+    if (ticket.ticket.site !== site)
+      return Promise.reject(
+        new AirlockError(
+          'bad_request',
+          'link.ticket_site',
+          `the ticket is for site ${ticket.ticket.site}, not ${site}`,
+        ),
+      );
+    if (this.pendingOpens.has(sessionId))
+      return Promise.reject(
+        new AirlockError(
+          'conflict',
+          'link.session_opening',
+          `session ${sessionId} is already being opened`,
+        ),
+      );
     return new Promise<SessionStream>((resolve, reject) => {
-      const timer = this.deps.clock.setTimeout(() => this.fail(sessionId, pending, new AirlockError('unavailable', 'link.open_timeout', `site ${site} did not open session ${sessionId} in time`)), this.deps.openTimeoutMs);
-      const pending: PendingOpen = { site, gatewayId: link.peer.gatewayId, timer, channel: undefined, accepted: false, resolve, reject };
+      const timer = this.deps.clock.setTimeout(
+        () =>
+          this.fail(
+            sessionId,
+            pending,
+            new AirlockError(
+              'unavailable',
+              'link.open_timeout',
+              `site ${site} did not open session ${sessionId} in time`,
+            ),
+          ),
+        this.deps.openTimeoutMs,
+      );
+      const pending: PendingOpen = {
+        site,
+        gatewayId: link.peer.gatewayId,
+        timer,
+        channel: undefined,
+        accepted: false,
+        resolve,
+        reject,
+      };
       this.pendingOpens.set(sessionId, pending);
       void link.request({ type: 'open', ticket }, this.deps.openTimeoutMs).then((result) => {
         if (this.pendingOpens.get(sessionId) !== pending) return;
-        if (result === undefined) this.fail(sessionId, pending, new AirlockError('unavailable', 'link.site_offline', `site ${site} went offline while opening session ${sessionId}`));
-        else if (!result.ok) this.fail(sessionId, pending, new AirlockError('access_denied', result.code, `site ${site} refused the session: ${result.reason}`));
+        if (result === undefined)
+          this.fail(
+            sessionId,
+            pending,
+            new AirlockError(
+              'unavailable',
+              'link.site_offline',
+              `site ${site} went offline while opening session ${sessionId}`,
+            ),
+          );
+        else if (!result.ok)
+          this.fail(
+            sessionId,
+            pending,
+            new AirlockError(
+              'access_denied',
+              result.code,
+              `site ${site} refused the session: ${result.reason}`,
+            ),
+          );
         else {
           pending.accepted = true;
           this.settle(sessionId, pending);
@@ -182,7 +286,8 @@ export class SiteLinks implements SiteLinkStates, SiteCommands {
   /** Closes everything (gateway stop) and resolves when the control links have finished. */
   async closeAll(reason: string): Promise<void> {
     this.closedAll = true;
-    for (const [id, p] of [...this.pendingOpens]) this.fail(id, p, new AirlockError('unavailable', 'link.stopping', reason));
+    for (const [id, p] of [...this.pendingOpens])
+      this.fail(id, p, new AirlockError('unavailable', 'link.stopping', reason));
     for (const set of this.sessions.values()) for (const s of set) s.close(reason);
     const open = [...this.links.values()];
     for (const l of open) l.close(reason, CLOSE_GOING_AWAY);
@@ -200,16 +305,38 @@ export class SiteLinks implements SiteLinkStates, SiteCommands {
     this.deps.log.info('site link closed', { site: link.site, reason });
   }
 
-  private async command(site: string, command: Parameters<ControlLink['request']>[0]): Promise<boolean> {
+  private async command(
+    site: string,
+    command: Parameters<ControlLink['request']>[0],
+  ): Promise<boolean> {
     const link = this.links.get(site);
     if (link?.isOpen !== true) return false;
     const r = await link.request(command, this.deps.commandTimeoutMs);
-    if (r !== undefined && !r.ok) this.deps.log.warn('site refused a command', { site, type: command.type, code: r.code, reason: r.reason });
+    if (r !== undefined && !r.ok)
+      this.deps.log.warn('site refused a command', {
+        site,
+        type: command.type,
+        code: r.code,
+        reason: r.reason,
+      });
     return r?.ok === true;
   }
 
   private dataViolation(peer: LinkPeer, sessionId: string, v: LinkViolation): void {
-    this.auditSafely({ action: 'link.violation', actor: `gateway:${peer.site}`, site: peer.site, target: peer.gatewayId, outcome: 'denied', details: { gatewayId: peer.gatewayId, sessionId, channel: 'data', code: v.code, message: v.message } });
+    this.auditSafely({
+      action: 'link.violation',
+      actor: `gateway:${peer.site}`,
+      site: peer.site,
+      target: peer.gatewayId,
+      outcome: 'denied',
+      details: {
+        gatewayId: peer.gatewayId,
+        sessionId,
+        channel: 'data',
+        code: v.code,
+        message: v.message,
+      },
+    });
   }
 
   private auditSafely(event: Parameters<AuditLog['append']>[0]): void {

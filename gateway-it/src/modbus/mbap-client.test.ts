@@ -52,7 +52,10 @@ test('reads coils as bits and returns an exception by code and name', async () =
   await settle();
   assert.deepEqual(d.sent[1], frame(2, 1, [6, 0, 0, 0x07, 0x6c]));
   d.answer(frame(2, 1, [0x86, 0x03]));
-  assert.deepEqual(await refused, { ok: false, exception: { code: 3, text: '03 illegal data value' } });
+  assert.deepEqual(await refused, {
+    ok: false,
+    exception: { code: 3, text: '03 illegal data value' },
+  });
 });
 
 test('a write succeeds only on an exact echo; a wrong byte count or another unit poisons the client', async () => {
@@ -62,7 +65,10 @@ test('a write succeeds only on an exact echo; a wrong byte count or another unit
   await settle();
   assert.deepEqual(d.sent[0], frame(1, 1, [5, 0, 11, 0xff, 0x00]));
   d.answer(frame(1, 1, [5, 0, 11, 0, 0]));
-  await assert.rejects(coil, (e: unknown) => e instanceof AirlockError && e.code === 'modbus.bad_answer');
+  await assert.rejects(
+    coil,
+    (e: unknown) => e instanceof AirlockError && e.code === 'modbus.bad_answer',
+  );
   await assert.rejects(c.read(1, 'inputRegisters', 0, 1), /not echoed/);
 
   const d2 = device();
@@ -87,14 +93,23 @@ test('a closed stream fails the request in flight', async () => {
   await settle();
   d.stream.push(null);
   d.stream.resume();
-  await assert.rejects(r, (e: unknown) => e instanceof AirlockError && e.code === 'modbus.stream_closed');
+  await assert.rejects(
+    r,
+    (e: unknown) => e instanceof AirlockError && e.code === 'modbus.stream_closed',
+  );
 });
 
 test('point tables merge readable and writable addresses with their bounds', () => {
   const tables = pointTables({
     unitIds: [1],
     functions: ['read', 'write'],
-    tables: { coils: { read: [{ from: 0, to: 1 }], write: [{ from: 1, to: 2, value: false }] }, holdingRegisters: { read: [{ from: 0, to: 0 }], write: [{ from: 0, to: 0, min: -5, max: 5, signed: true }] } },
+    tables: {
+      coils: { read: [{ from: 0, to: 1 }], write: [{ from: 1, to: 2, value: false }] },
+      holdingRegisters: {
+        read: [{ from: 0, to: 0 }],
+        write: [{ from: 0, to: 0, min: -5, max: 5, signed: true }],
+      },
+    },
   });
   assert.deepEqual(
     tables.map((t) => t.points.map((p) => [p.table, p.address, p.readable, p.write])),
@@ -107,7 +122,11 @@ test('point tables merge readable and writable addresses with their bounds', () 
       [['holdingRegisters', 0, true, { min: -5, max: 5, signed: true }]],
     ],
   );
-  const big = pointTables({ unitIds: [1], functions: [], tables: { inputRegisters: { read: [{ from: 0, to: 65535 }] } } });
+  const big = pointTables({
+    unitIds: [1],
+    functions: [],
+    tables: { inputRegisters: { read: [{ from: 0, to: 65535 }] } },
+  });
   assert.equal(big[0]?.points.length, 200);
   assert.equal(big[0]?.truncated, true);
 });

@@ -13,13 +13,33 @@
 import type { Duplex } from 'node:stream';
 import { AirlockError } from '../../../shared/src/errors.js';
 
-export const MODBUS_TABLES = ['coils', 'discreteInputs', 'inputRegisters', 'holdingRegisters'] as const;
+export const MODBUS_TABLES = [
+  'coils',
+  'discreteInputs',
+  'inputRegisters',
+  'holdingRegisters',
+] as const;
 export type ModbusTable = (typeof MODBUS_TABLES)[number];
 
-const READ_FC: Record<ModbusTable, number> = { coils: 1, discreteInputs: 2, holdingRegisters: 3, inputRegisters: 4 };
-const IS_BITS: Record<ModbusTable, boolean> = { coils: true, discreteInputs: true, holdingRegisters: false, inputRegisters: false };
+const READ_FC: Record<ModbusTable, number> = {
+  coils: 1,
+  discreteInputs: 2,
+  holdingRegisters: 3,
+  inputRegisters: 4,
+};
+const IS_BITS: Record<ModbusTable, boolean> = {
+  coils: true,
+  discreteInputs: true,
+  holdingRegisters: false,
+  inputRegisters: false,
+};
 /** Spec limits for one read request. */
-export const MAX_READ: Record<ModbusTable, number> = { coils: 2000, discreteInputs: 2000, holdingRegisters: 125, inputRegisters: 125 };
+export const MAX_READ: Record<ModbusTable, number> = {
+  coils: 2000,
+  discreteInputs: 2000,
+  holdingRegisters: 125,
+  inputRegisters: 125,
+};
 
 export const EXCEPTION_NAMES: Readonly<Record<number, string>> = {
   0x01: 'illegal function',
@@ -39,7 +59,9 @@ export interface ModbusException {
   readonly text: string;
 }
 
-export type ModbusAnswer<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly exception: ModbusException };
+export type ModbusAnswer<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly exception: ModbusException };
 
 export function exceptionText(code: number): string {
   return `${code.toString(16).padStart(2, '0').toUpperCase()} ${EXCEPTION_NAMES[code] ?? 'unknown exception'}`;
@@ -66,14 +88,36 @@ export class MbapClient {
     private readonly timeoutMs: number,
   ) {
     stream.on('data', (chunk: Buffer) => this.onData(chunk));
-    stream.on('error', () => this.fail(new AirlockError('unavailable', 'modbus.stream_error', 'the session to the PLC failed')));
-    stream.on('close', () => this.fail(new AirlockError('unavailable', 'modbus.stream_closed', 'the session to the PLC closed')));
-    stream.on('end', () => this.fail(new AirlockError('unavailable', 'modbus.stream_closed', 'the session to the PLC closed')));
+    stream.on('error', () =>
+      this.fail(
+        new AirlockError('unavailable', 'modbus.stream_error', 'the session to the PLC failed'),
+      ),
+    );
+    stream.on('close', () =>
+      this.fail(
+        new AirlockError('unavailable', 'modbus.stream_closed', 'the session to the PLC closed'),
+      ),
+    );
+    stream.on('end', () =>
+      this.fail(
+        new AirlockError('unavailable', 'modbus.stream_closed', 'the session to the PLC closed'),
+      ),
+    );
   }
 
   /** Reads `quantity` points of a table from `address`: bits as 0/1, registers as uint16. */
-  async read(unit: number, table: ModbusTable, address: number, quantity: number): Promise<ModbusAnswer<number[]>> {
-    if (quantity < 1 || quantity > MAX_READ[table] || address + quantity > 65536) throw new AirlockError('bad_request', 'modbus.read_span', `cannot read ${quantity} ${table} from ${address}`);
+  async read(
+    unit: number,
+    table: ModbusTable,
+    address: number,
+    quantity: number,
+  ): Promise<ModbusAnswer<number[]>> {
+    if (quantity < 1 || quantity > MAX_READ[table] || address + quantity > 65536)
+      throw new AirlockError(
+        'bad_request',
+        'modbus.read_span',
+        `cannot read ${quantity} ${table} from ${address}`,
+      );
     const fc = READ_FC[table];
     const req = Buffer.alloc(5);
     req.writeUInt8(fc, 0);
@@ -82,15 +126,24 @@ export class MbapClient {
     const pdu = await this.transact(unit, req);
     if (isException(pdu, fc)) return exception(pdu);
     const bytes = IS_BITS[table] ? Math.ceil(quantity / 8) : quantity * 2;
-    if (pdu.length !== 2 + bytes || pdu[1] !== bytes) throw this.malformed(`a ${table} read answered with ${pdu.length - 2} data bytes, expected ${bytes}`);
+    if (pdu.length !== 2 + bytes || pdu[1] !== bytes)
+      throw this.malformed(
+        `a ${table} read answered with ${pdu.length - 2} data bytes, expected ${bytes}`,
+      );
     const data = pdu.subarray(2);
     const values: number[] = [];
-    for (let i = 0; i < quantity; i++) values.push(IS_BITS[table] ? ((data[i >> 3] ?? 0) >> (i & 7)) & 1 : data.readUInt16BE(2 * i));
+    for (let i = 0; i < quantity; i++)
+      values.push(IS_BITS[table] ? ((data[i >> 3] ?? 0) >> (i & 7)) & 1 : data.readUInt16BE(2 * i));
     return { ok: true, value: values };
   }
 
   /** FC 5 (coil, value 0/1) or FC 6 (holding register, uint16); success only on an exact echo. */
-  async writeSingle(unit: number, table: 'coils' | 'holdingRegisters', address: number, value: number): Promise<ModbusAnswer<null>> {
+  async writeSingle(
+    unit: number,
+    table: 'coils' | 'holdingRegisters',
+    address: number,
+    value: number,
+  ): Promise<ModbusAnswer<null>> {
     const fc = table === 'coils' ? 5 : 6;
     const req = Buffer.alloc(5);
     req.writeUInt8(fc, 0);
@@ -119,7 +172,17 @@ export class MbapClient {
     header.writeUInt16BE(pdu.length + 1, 4);
     header.writeUInt8(unit, 6);
     return new Promise<Buffer>((resolve, reject) => {
-      const timer = setTimeout(() => this.fail(new AirlockError('unavailable', 'modbus.no_answer', `no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
+      const timer = setTimeout(
+        () =>
+          this.fail(
+            new AirlockError(
+              'unavailable',
+              'modbus.no_answer',
+              `no answer within ${this.timeoutMs} ms`,
+            ),
+          ),
+        this.timeoutMs,
+      );
       this.pending = { tid, unit, fc: pdu[0] ?? 0, resolve, reject, timer };
       this.stream.write(Buffer.concat([header, pdu]));
     });
@@ -141,7 +204,9 @@ export class MbapClient {
       const p = this.pending;
       if (p === undefined || p.tid !== tid) continue; // an answer to nothing asked (late): dropped
       if (p.unit !== unit || ((pdu[0] ?? 0) & 0x7f) !== p.fc) {
-        this.fail(this.malformed(`the answer to transaction ${tid} came from another unit or function`));
+        this.fail(
+          this.malformed(`the answer to transaction ${tid} came from another unit or function`),
+        );
         return;
       }
       this.pending = undefined;
@@ -152,7 +217,11 @@ export class MbapClient {
 
   /** A malformed answer: the stream cannot be trusted any more. */
   private malformed(reason: string): AirlockError {
-    const e = new AirlockError('unavailable', 'modbus.bad_answer', `malformed Modbus answer: ${reason}`);
+    const e = new AirlockError(
+      'unavailable',
+      'modbus.bad_answer',
+      `malformed Modbus answer: ${reason}`,
+    );
     this.failure ??= e;
     return e;
   }
@@ -172,7 +241,12 @@ function isException(pdu: Buffer, fc: number): boolean {
 }
 
 function exception(pdu: Buffer): { ok: false; exception: ModbusException } {
-  if (pdu.length !== 2) throw new AirlockError('unavailable', 'modbus.bad_answer', 'malformed Modbus answer: an exception must carry one code byte');
+  if (pdu.length !== 2)
+    throw new AirlockError(
+      'unavailable',
+      'modbus.bad_answer',
+      'malformed Modbus answer: an exception must carry one code byte',
+    );
   const code = pdu[1] ?? 0;
   return { ok: false, exception: { code, text: exceptionText(code) } };
 }

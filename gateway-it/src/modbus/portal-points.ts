@@ -14,7 +14,13 @@ import { AirlockError } from '../../../shared/src/errors.js';
 import type { UserId } from '../../../shared/src/ids.js';
 import type { ModbusPoints } from '../../../shared/src/model/modbus-points.js';
 import type { OperatorSessions } from '../sessions/operator-sessions.js';
-import { MAX_READ, MbapClient, MODBUS_TABLES, type ModbusException, type ModbusTable } from './mbap-client.js';
+import {
+  MAX_READ,
+  MbapClient,
+  MODBUS_TABLES,
+  type ModbusException,
+  type ModbusTable,
+} from './mbap-client.js';
 
 /** Points listed (and read) per table: a page, not a data export. */
 export const MAX_POINTS = 200;
@@ -42,7 +48,9 @@ export interface PointTable {
   readonly truncated: boolean;
 }
 
-export type PointValue = { readonly ok: true; readonly value: number } | { readonly ok: false; readonly exception: ModbusException };
+export type PointValue =
+  | { readonly ok: true; readonly value: number }
+  | { readonly ok: false; readonly exception: ModbusException };
 
 export interface WriteOutcome {
   readonly table: 'coils' | 'holdingRegisters';
@@ -70,26 +78,45 @@ export function pointTables(p: ModbusPoints): PointTable[] {
       }
     };
     const entry = (a: number) => byAddress.get(a) ?? { readable: false, write: undefined };
-    for (const r of t.read) add(r.from, r.to, (a) => byAddress.set(a, { ...entry(a), readable: true }));
+    for (const r of t.read)
+      add(r.from, r.to, (a) => byAddress.set(a, { ...entry(a), readable: true }));
     if ('write' in t) {
       for (const w of t.write) {
-        const bound: WriteBound = 'min' in w ? { min: w.min, max: w.max, signed: w.signed } : { min: 0, max: 1, signed: false, ...(w.value === undefined ? {} : { only: w.value ? 1 : 0 }) };
+        const bound: WriteBound =
+          'min' in w
+            ? { min: w.min, max: w.max, signed: w.signed }
+            : {
+                min: 0,
+                max: 1,
+                signed: false,
+                ...(w.value === undefined ? {} : { only: w.value ? 1 : 0 }),
+              };
         add(w.from, w.to, (a) => byAddress.set(a, { ...entry(a), write: bound }));
       }
     }
-    const points = [...byAddress.entries()].sort(([a], [b]) => a - b).map(([address, v]) => ({ table, address, ...v }));
+    const points = [...byAddress.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([address, v]) => ({ table, address, ...v }));
     if (points.length > 0) out.push({ table, points, truncated });
   }
   return out;
 }
 
 /** Consecutive readable addresses of a table, each run at most one request long. */
-function readSpans(points: readonly Point[]): { table: ModbusTable; from: number; quantity: number }[] {
+function readSpans(
+  points: readonly Point[],
+): { table: ModbusTable; from: number; quantity: number }[] {
   const spans: { table: ModbusTable; from: number; quantity: number }[] = [];
   for (const p of points) {
     if (!p.readable) continue;
     const last = spans[spans.length - 1];
-    if (last !== undefined && last.table === p.table && last.from + last.quantity === p.address && last.quantity < MAX_READ[p.table]) last.quantity++;
+    if (
+      last !== undefined &&
+      last.table === p.table &&
+      last.from + last.quantity === p.address &&
+      last.quantity < MAX_READ[p.table]
+    )
+      last.quantity++;
     else spans.push({ table: p.table, from: p.address, quantity: 1 });
   }
   return spans;
@@ -104,7 +131,11 @@ export interface PointAction {
   readonly source?: string;
   /** The unit to address (one of the profile's unit ids). */
   readonly unit: (points: ModbusPoints) => number;
-  readonly write?: { readonly table: 'coils' | 'holdingRegisters'; readonly address: number; readonly value: number };
+  readonly write?: {
+    readonly table: 'coils' | 'holdingRegisters';
+    readonly address: number;
+    readonly value: number;
+  };
 }
 
 export interface PointActionResult {
@@ -121,11 +152,28 @@ export interface PointActionResult {
  * `pointsOf` finds the published points of the session's profile (after the access check, which
  * decides the profile).
  */
-export async function runPointAction(sessions: OperatorSessions, pointsOf: (profile: string) => ModbusPoints | undefined, a: PointAction): Promise<PointActionResult> {
-  const live = await sessions.open({ user: a.user, site: a.site, asset: a.asset, protocol: 'modbus', channel: 'tcp-forward', via: 'web', ...(a.source === undefined ? {} : { source: a.source }) });
+export async function runPointAction(
+  sessions: OperatorSessions,
+  pointsOf: (profile: string) => ModbusPoints | undefined,
+  a: PointAction,
+): Promise<PointActionResult> {
+  const live = await sessions.open({
+    user: a.user,
+    site: a.site,
+    asset: a.asset,
+    protocol: 'modbus',
+    channel: 'tcp-forward',
+    via: 'web',
+    ...(a.source === undefined ? {} : { source: a.source }),
+  });
   try {
     const points = pointsOf(live.info.profile);
-    if (points === undefined) throw new AirlockError('unavailable', 'modbus.no_points', `the site has not published the points of profile ${live.info.profile}`);
+    if (points === undefined)
+      throw new AirlockError(
+        'unavailable',
+        'modbus.no_points',
+        `the site has not published the points of profile ${live.info.profile}`,
+      );
     const unit = a.unit(points);
     const client = new MbapClient(live.stream.stream, ANSWER_TIMEOUT_MS);
     let write: WriteOutcome | undefined;
@@ -139,10 +187,20 @@ export async function runPointAction(sessions: OperatorSessions, pointsOf: (prof
     for (const span of readSpans(tables.flatMap((t) => t.points))) {
       const r = await client.read(unit, span.table, span.from, span.quantity);
       for (let i = 0; i < span.quantity; i++) {
-        values.set(pointKey(span.table, span.from + i), r.ok ? { ok: true, value: r.value[i] ?? 0 } : { ok: false, exception: r.exception });
+        values.set(
+          pointKey(span.table, span.from + i),
+          r.ok ? { ok: true, value: r.value[i] ?? 0 } : { ok: false, exception: r.exception },
+        );
       }
     }
-    return { profile: live.info.profile, points, unit, tables, values, ...(write === undefined ? {} : { write }) };
+    return {
+      profile: live.info.profile,
+      points,
+      unit,
+      tables,
+      values,
+      ...(write === undefined ? {} : { write }),
+    };
   } finally {
     live.end('the portal points page finished its request');
   }

@@ -5,7 +5,14 @@
  * and times only, never a secret. Sending is fire-and-forget for the caller: the action has
  * already been committed and audited; delivery is retried and audited by the notifier.
  */
-export const NOTIFICATION_EVENTS = ['request.created', 'request.approved', 'request.denied', 'grant.revoked', 'break_glass', 'ot.alert'] as const;
+export const NOTIFICATION_EVENTS = [
+  'request.created',
+  'request.approved',
+  'request.denied',
+  'grant.revoked',
+  'break_glass',
+  'ot.alert',
+] as const;
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 
 /** The OT event behind an `ot.alert`: what happened where, in the site's own audit chain (no secret is ever in it). */

@@ -14,9 +14,14 @@ import { isAuditAction, auditCode } from '../../../shared/src/audit/catalogue.js
 import type { AuditEvent } from '../../../shared/src/audit/audit-event.js';
 import type { Notification } from './notification.js';
 
-const text = (v: unknown, max: number): string | null => (typeof v === 'string' ? v.slice(0, max) : null);
+const text = (v: unknown, max: number): string | null =>
+  typeof v === 'string' ? v.slice(0, max) : null;
 
-export function otAlertNotifications(site: string, events: readonly AuditEvent[], owners: readonly string[]): Notification[] {
+export function otAlertNotifications(
+  site: string,
+  events: readonly AuditEvent[],
+  owners: readonly string[],
+): Notification[] {
   return events
     .filter((e) => e.details['alert'] === true)
     .map((e) => ({
@@ -26,7 +31,10 @@ export function otAlertNotifications(site: string, events: readonly AuditEvent[]
       grantId: text(e.details['grantId'], 64),
       user: e.actor,
       actor: e.actor,
-      assets: e.target === null ? [] : [{ asset: e.target, profile: text(e.details['profile'], 64) ?? '' }],
+      assets:
+        e.target === null
+          ? []
+          : [{ asset: e.target, profile: text(e.details['profile'], 64) ?? '' }],
       startsAt: e.time,
       endsAt: e.time,
       breakGlass: false,

@@ -53,7 +53,9 @@ export function webhookBody(deliveryId: string, n: Notification, now: number): s
     breakGlass: n.breakGlass,
     comment: n.comment,
     recipients: n.recipients,
-    ...(n.alert === undefined ? {} : { alert: { ...n.alert, time: new Date(n.alert.time).toISOString() } }),
+    ...(n.alert === undefined
+      ? {}
+      : { alert: { ...n.alert, time: new Date(n.alert.time).toISOString() } }),
   });
 }
 
@@ -122,15 +124,29 @@ export class WebhookNotifier implements Notifier {
       await res.body?.cancel();
       return res.status >= 200 && res.status < 300 ? undefined : `HTTP ${res.status}`;
     } catch (e) {
-      return e instanceof Error && e.name === 'TimeoutError' ? `no answer within ${this.options.timeoutMs} ms` : describeError(e);
+      return e instanceof Error && e.name === 'TimeoutError'
+        ? `no answer within ${this.options.timeoutMs} ms`
+        : describeError(e);
     }
   }
 
-  private settle(deliveryId: string, n: Notification, body: string, attempt: number, failure: string | undefined): void {
+  private settle(
+    deliveryId: string,
+    n: Notification,
+    body: string,
+    attempt: number,
+    failure: string | undefined,
+  ): void {
     const { deps, options } = this;
     if (failure !== undefined && attempt < options.maxAttempts && !this.closed) {
       const delay = options.initialBackoffMs * 2 ** (attempt - 1);
-      deps.log.warn('webhook delivery failed; will retry', { deliveryId, event: n.event, attempt, failure, retryInMs: delay });
+      deps.log.warn('webhook delivery failed; will retry', {
+        deliveryId,
+        event: n.event,
+        attempt,
+        failure,
+        retryInMs: delay,
+      });
       const timer = deps.clock.setTimeout(() => {
         this.timers.delete(timer);
         this.attempt(deliveryId, n, body, attempt + 1);
@@ -145,7 +161,12 @@ export class WebhookNotifier implements Notifier {
         site: n.site,
         target: n.grantId ?? n.requestId,
         outcome: failure === undefined ? 'success' : 'failure',
-        details: { deliveryId, event: n.event, attempts: attempt, ...(failure === undefined ? {} : { error: failure.slice(0, 200) }) },
+        details: {
+          deliveryId,
+          event: n.event,
+          attempts: attempt,
+          ...(failure === undefined ? {} : { error: failure.slice(0, 200) }),
+        },
       });
     } catch (e) {
       deps.log.error('could not audit a webhook delivery', { deliveryId, err: e });

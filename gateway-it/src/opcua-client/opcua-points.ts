@@ -77,15 +77,32 @@ export class OpcuaPoints {
   }
 
   /** Writes one Value and reads it back; then lists the points again for the page. */
-  write(req: PointRequest, w: PointWrite): Promise<{ outcome: WriteOutcome; points: OpcuaPoint[] }> {
+  write(
+    req: PointRequest,
+    w: PointWrite,
+  ): Promise<{ outcome: WriteOutcome; points: OpcuaPoint[] }> {
     return this.withSession(req, async (o, session) => {
       const ns = (await session.readNamespaceArray()).indexOf(w.namespaceUri);
-      if (ns < 0) throw new AirlockError('not_found', 'opcua.unknown_namespace', `namespace: ${w.namespaceUri} is not visible on ${req.asset}`);
+      if (ns < 0)
+        throw new AirlockError(
+          'not_found',
+          'opcua.unknown_namespace',
+          `namespace: ${w.namespaceUri} is not visible on ${req.asset}`,
+        );
       const nodeId = `ns=${ns};${w.identifier}`;
-      const code = await session.write({ nodeId, attributeId: o.AttributeIds.Value, value: { value: { dataType: o.DataType[w.dataType as WritableType], value: w.value } } });
+      const code = await session.write({
+        nodeId,
+        attributeId: o.AttributeIds.Value,
+        value: { value: { dataType: o.DataType[w.dataType as WritableType], value: w.value } },
+      });
       const after = await session.read({ nodeId, attributeId: o.AttributeIds.Value });
-      const readBack = after.statusCode.isGood() ? valueText(after.value.value) : after.statusCode.name;
-      return { outcome: { status: code.name, readBack }, points: await browseAll(o, session, this.deps.maxNodes ?? 500) };
+      const readBack = after.statusCode.isGood()
+        ? valueText(after.value.value)
+        : after.statusCode.name;
+      return {
+        outcome: { status: code.name, readBack },
+        points: await browseAll(o, session, this.deps.maxNodes ?? 500),
+      };
     });
   }
 
@@ -94,9 +111,20 @@ export class OpcuaPoints {
     return this.lib;
   }
 
-  private async withSession<T>(req: PointRequest, work: (o: Opcua, session: ClientSession) => Promise<T>): Promise<T> {
+  private async withSession<T>(
+    req: PointRequest,
+    work: (o: Opcua, session: ClientSession) => Promise<T>,
+  ): Promise<T> {
     const o = await this.load();
-    const live = await this.deps.sessions.open({ user: req.user, site: req.site, asset: req.asset, protocol: 'opcua', channel: 'tcp-forward', via: 'web', ...(req.source === undefined ? {} : { source: req.source }) });
+    const live = await this.deps.sessions.open({
+      user: req.user,
+      site: req.site,
+      asset: req.asset,
+      protocol: 'opcua',
+      channel: 'tcp-forward',
+      via: 'web',
+      ...(req.source === undefined ? {} : { source: req.source }),
+    });
     const timeoutMs = this.deps.timeoutMs ?? 30_000;
     const timer = setTimeout(() => live.end('the portal request took too long'), timeoutMs);
     timer.unref();
@@ -105,7 +133,11 @@ export class OpcuaPoints {
       endpointMustExist: false,
       securityMode: o.MessageSecurityMode.None,
       securityPolicy: o.SecurityPolicy.None,
-      clientCertificateManager: new o.OPCUACertificateManager({ rootFolder: join(this.deps.pkiDir), automaticallyAcceptUnknownCertificate: true, disableFileWatchers: true }),
+      clientCertificateManager: new o.OPCUACertificateManager({
+        rootFolder: join(this.deps.pkiDir),
+        automaticallyAcceptUnknownCertificate: true,
+        disableFileWatchers: true,
+      }),
       connectionStrategy: { maxRetry: 0, initialDelay: 100, maxDelay: 200 },
       transportTimeout: timeoutMs,
       requestedSessionTimeout: timeoutMs,
@@ -114,7 +146,11 @@ export class OpcuaPoints {
       const bridge = await openSessionBridge(live);
       await client.connect(`opc.tcp://127.0.0.1:${bridge.port}`);
       // The broker checks the name against the ticket's user; it does not check the password.
-      const session = await client.createSession({ type: o.UserTokenType.UserName, userName: req.userName, password: '' });
+      const session = await client.createSession({
+        type: o.UserTokenType.UserName,
+        userName: req.userName,
+        password: '',
+      });
       try {
         return await work(o, session);
       } finally {
@@ -122,9 +158,22 @@ export class OpcuaPoints {
       }
     } catch (e) {
       if (e instanceof AirlockError) throw e;
-      const why = live.isEnded ? (live.endReason ?? 'the session ended') : e instanceof Error ? e.message : String(e);
-      this.deps.log.warn('portal OPC UA request failed', { site: req.site, asset: req.asset, sessionId: live.id, err: e });
-      throw new AirlockError('unavailable', 'opcua.portal_failed', `the OPC UA session to ${req.asset} failed: ${why}`);
+      const why = live.isEnded
+        ? (live.endReason ?? 'the session ended')
+        : e instanceof Error
+          ? e.message
+          : String(e);
+      this.deps.log.warn('portal OPC UA request failed', {
+        site: req.site,
+        asset: req.asset,
+        sessionId: live.id,
+        err: e,
+      });
+      throw new AirlockError(
+        'unavailable',
+        'opcua.portal_failed',
+        `the OPC UA session to ${req.asset} failed: ${why}`,
+      );
     } finally {
       // The timer stays armed until here: a disconnect that hangs is cut by the session's end.
       await client.disconnect().catch(() => undefined);
@@ -134,7 +183,11 @@ export class OpcuaPoints {
   }
 }
 
-async function browseAll(o: Opcua, session: ClientSession, maxNodes: number): Promise<OpcuaPoint[]> {
+async function browseAll(
+  o: Opcua,
+  session: ClientSession,
+  maxNodes: number,
+): Promise<OpcuaPoint[]> {
   const namespaces = await session.readNamespaceArray();
   const out: OpcuaPoint[] = [];
   const seen = new Set<string>();
@@ -147,9 +200,20 @@ async function browseAll(o: Opcua, session: ClientSession, maxNodes: number): Pr
       if (id.namespace === 0 || seen.has(key) || out.length >= maxNodes) continue;
       seen.add(key);
       const name = r.browseName.name ?? key;
-      const kind = r.nodeClass === o.NodeClass.Variable ? 'Variable' : r.nodeClass === o.NodeClass.Method ? 'Method' : 'Object';
-      const base = { namespaceUri: namespaces[id.namespace] ?? '', identifier: key.replace(/^ns=\d+;/, ''), path: path === '' ? name : `${path}/${name}`, depth };
-      if (kind === 'Variable') out.push({ ...base, kind, ...(await variableFacts(o, session, key)) });
+      const kind =
+        r.nodeClass === o.NodeClass.Variable
+          ? 'Variable'
+          : r.nodeClass === o.NodeClass.Method
+            ? 'Method'
+            : 'Object';
+      const base = {
+        namespaceUri: namespaces[id.namespace] ?? '',
+        identifier: key.replace(/^ns=\d+;/, ''),
+        path: path === '' ? name : `${path}/${name}`,
+        depth,
+      };
+      if (kind === 'Variable')
+        out.push({ ...base, kind, ...(await variableFacts(o, session, key)) });
       else out.push({ ...base, kind, writable: false });
       if (kind === 'Object') await visit(key, base.path, depth + 1);
     }
@@ -158,8 +222,19 @@ async function browseAll(o: Opcua, session: ClientSession, maxNodes: number): Pr
   return out;
 }
 
-async function browseChildren(o: Opcua, session: ClientSession, nodeId: string): Promise<ReferenceDescription[]> {
-  const result = await session.browse({ nodeId, browseDirection: o.BrowseDirection.Forward, referenceTypeId: 'HierarchicalReferences', includeSubtypes: true, nodeClassMask: o.NodeClass.Object | o.NodeClass.Variable | o.NodeClass.Method, resultMask: 63 });
+async function browseChildren(
+  o: Opcua,
+  session: ClientSession,
+  nodeId: string,
+): Promise<ReferenceDescription[]> {
+  const result = await session.browse({
+    nodeId,
+    browseDirection: o.BrowseDirection.Forward,
+    referenceTypeId: 'HierarchicalReferences',
+    includeSubtypes: true,
+    nodeClassMask: o.NodeClass.Object | o.NodeClass.Variable | o.NodeClass.Method,
+    resultMask: 63,
+  });
   const refs = [...(result.references ?? [])];
   let cp = result.continuationPoint;
   for (let i = 0; i < 20 && cp !== null && cp !== undefined && cp.length > 0; i++) {
@@ -170,21 +245,34 @@ async function browseChildren(o: Opcua, session: ClientSession, nodeId: string):
   return refs;
 }
 
-async function variableFacts(o: Opcua, session: ClientSession, nodeId: string): Promise<{ dataType?: string; value?: string; status: string; writable: boolean }> {
+async function variableFacts(
+  o: Opcua,
+  session: ClientSession,
+  nodeId: string,
+): Promise<{ dataType?: string; value?: string; status: string; writable: boolean }> {
   const [value, dataType, access] = await session.read([
     { nodeId, attributeId: o.AttributeIds.Value },
     { nodeId, attributeId: o.AttributeIds.DataType },
     { nodeId, attributeId: o.AttributeIds.UserAccessLevel },
   ]);
-  const typeId = dataType?.value.value as { namespace?: number; value?: unknown } | null | undefined;
-  const typeName = typeId?.namespace === 0 && typeof typeId.value === 'number' ? (o.DataType[typeId.value] as string | undefined) : undefined;
+  const typeId = dataType?.value.value as
+    { namespace?: number; value?: unknown } | null | undefined;
+  const typeName =
+    typeId?.namespace === 0 && typeof typeId.value === 'number'
+      ? (o.DataType[typeId.value] as string | undefined)
+      : undefined;
   const level = typeof access?.value.value === 'number' ? access.value.value : 0;
   const status = value?.statusCode.name ?? 'BadNoData';
   return {
     ...(typeName === undefined ? {} : { dataType: typeName }),
-    ...(value !== undefined && value.statusCode.isGood() ? { value: valueText(value.value.value) } : {}),
+    ...(value !== undefined && value.statusCode.isGood()
+      ? { value: valueText(value.value.value) }
+      : {}),
     status,
-    writable: (level & o.AccessLevelFlag.CurrentWrite) !== 0 && typeName !== undefined && isWritableType(typeName),
+    writable:
+      (level & o.AccessLevelFlag.CurrentWrite) !== 0 &&
+      typeName !== undefined &&
+      isWritableType(typeName),
   };
 }
 
@@ -196,7 +284,9 @@ function valueText(v: unknown): string {
   else if (typeof v === 'string') t = v;
   else {
     try {
-      t = JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x)) ?? String(v);
+      t =
+        JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x)) ??
+        String(v);
     } catch {
       t = String(v);
     }

@@ -2,14 +2,31 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parsePointWrite, parseValueAs } from './opcua-write-value.js';
 
-const form = (over: Record<string, unknown> = {}) => ({ namespace: 'urn:airlock:sim:plant', node: 's=Line1.Setpoint', dataType: 'Double', value: '42.5', ...over });
+const form = (over: Record<string, unknown> = {}) => ({
+  namespace: 'urn:airlock:sim:plant',
+  node: 's=Line1.Setpoint',
+  dataType: 'Double',
+  value: '42.5',
+  ...over,
+});
 
 test('a write form parses into a typed value by its data type', () => {
-  assert.deepEqual(parsePointWrite(form()), { ok: true, value: { namespaceUri: 'urn:airlock:sim:plant', identifier: 's=Line1.Setpoint', dataType: 'Double', value: 42.5 } });
+  assert.deepEqual(parsePointWrite(form()), {
+    ok: true,
+    value: {
+      namespaceUri: 'urn:airlock:sim:plant',
+      identifier: 's=Line1.Setpoint',
+      dataType: 'Double',
+      value: 42.5,
+    },
+  });
   assert.deepEqual(parseValueAs('Boolean', 'true'), { ok: true, value: true });
   assert.deepEqual(parseValueAs('Int16', '-32768'), { ok: true, value: -32768 });
   assert.deepEqual(parseValueAs('String', 'batch 7'), { ok: true, value: 'batch 7' });
-  assert.equal(parsePointWrite(form({ node: 'i=1001', dataType: 'UInt32', value: '4294967295' })).ok, true);
+  assert.equal(
+    parsePointWrite(form({ node: 'i=1001', dataType: 'UInt32', value: '4294967295' })).ok,
+    true,
+  );
 });
 
 test('bad values and fields are refused with the field named', () => {

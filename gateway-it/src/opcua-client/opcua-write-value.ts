@@ -6,7 +6,11 @@
  * Not guaranteed: that the broker's profile allows the write (bounds, type, node): the OT broker
  * decides that and answers with a status code.
  */
-import { OPCUA_INTEGER_RANGES as INTEGER_RANGES, OPCUA_WRITABLE_TYPES, type OpcuaWritableType } from '../../../shared/src/model/opcua-scalars.js';
+import {
+  OPCUA_INTEGER_RANGES as INTEGER_RANGES,
+  OPCUA_WRITABLE_TYPES,
+  type OpcuaWritableType,
+} from '../../../shared/src/model/opcua-scalars.js';
 import { err, ok, type Problem, type Result } from '../../../shared/src/result.js';
 
 /** The scalar types the OT broker can allow writes of (docs/opcua.md, `write` rules). */
@@ -23,17 +27,25 @@ export interface PointWrite {
 
 const FLOAT_MAX = 3.4028234663852886e38;
 const MAX_STRING = 65_535;
-const IDENTIFIER = /^(s=[^\u0000-\u001f]{1,512}|i=\d{1,10}|g=[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|b=[A-Za-z0-9+/]{1,512}={0,2})$/;
+const IDENTIFIER =
+  /^(s=[^\u0000-\u001f]{1,512}|i=\d{1,10}|g=[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|b=[A-Za-z0-9+/]{1,512}={0,2})$/;
 
 export function isWritableType(t: string): t is WritableType {
   return (WRITABLE_TYPES as readonly string[]).includes(t);
 }
 
 /** The text of a value field as the given type, or why not. */
-export function parseValueAs(dataType: WritableType, text: string): Result<number | boolean | string, string> {
+export function parseValueAs(
+  dataType: WritableType,
+  text: string,
+): Result<number | boolean | string, string> {
   switch (dataType) {
     case 'Boolean':
-      return text === 'true' ? ok(true) : text === 'false' ? ok(false) : err('a Boolean is true or false');
+      return text === 'true'
+        ? ok(true)
+        : text === 'false'
+          ? ok(false)
+          : err('a Boolean is true or false');
     case 'SByte':
     case 'Byte':
     case 'Int16':
@@ -42,7 +54,8 @@ export function parseValueAs(dataType: WritableType, text: string): Result<numbe
     case 'UInt32': {
       const [lo, hi] = INTEGER_RANGES[dataType] ?? [0, 0];
       const t = text.trim();
-      if (!/^[-+]?\d{1,10}$/.test(t)) return err(`a ${dataType} is a whole number from ${lo} to ${hi}`);
+      if (!/^[-+]?\d{1,10}$/.test(t))
+        return err(`a ${dataType} is a whole number from ${lo} to ${hi}`);
       const n = Number(t);
       return n >= lo && n <= hi ? ok(n) : err(`${t} is outside the ${dataType} range ${lo}..${hi}`);
     }
@@ -50,12 +63,16 @@ export function parseValueAs(dataType: WritableType, text: string): Result<numbe
     case 'Double': {
       const t = text.trim();
       const n = Number(t);
-      if (t === '' || !Number.isFinite(n)) return err(`a ${dataType} is a finite number (e.g. 42.5)`);
-      if (dataType === 'Float' && Math.abs(n) > FLOAT_MAX) return err(`${t} is outside the Float range`);
+      if (t === '' || !Number.isFinite(n))
+        return err(`a ${dataType} is a finite number (e.g. 42.5)`);
+      if (dataType === 'Float' && Math.abs(n) > FLOAT_MAX)
+        return err(`${t} is outside the Float range`);
       return ok(n);
     }
     case 'String':
-      return text.length <= MAX_STRING ? ok(text) : err(`a String is at most ${MAX_STRING} characters`);
+      return text.length <= MAX_STRING
+        ? ok(text)
+        : err(`a String is at most ${MAX_STRING} characters`);
     default: {
       const never: never = dataType;
       return err(`unknown data type ${String(never)}`);
@@ -77,16 +94,37 @@ export function parsePointWrite(fields: Readonly<Record<string, unknown>>): Resu
   const dataType = str('dataType');
   const text = str('value');
   const known = new Set(['namespace', 'node', 'dataType', 'value']);
-  for (const k of Object.keys(fields)) if (!known.has(k)) problems.push({ path: k, message: 'unknown field' });
-  if (namespaceUri !== undefined && (namespaceUri.length === 0 || namespaceUri.length > 512 || /[\u0000-\u001f]/.test(namespaceUri))) problems.push({ path: 'namespace', message: 'a namespace URI of 1 to 512 printable characters' });
-  if (identifier !== undefined && !IDENTIFIER.test(identifier)) problems.push({ path: 'node', message: 'an identifier in OPC UA text form without ns= (s=..., i=..., g=..., b=...)' });
+  for (const k of Object.keys(fields))
+    if (!known.has(k)) problems.push({ path: k, message: 'unknown field' });
+  if (
+    namespaceUri !== undefined &&
+    (namespaceUri.length === 0 || namespaceUri.length > 512 || /[\u0000-\u001f]/.test(namespaceUri))
+  )
+    problems.push({
+      path: 'namespace',
+      message: 'a namespace URI of 1 to 512 printable characters',
+    });
+  if (identifier !== undefined && !IDENTIFIER.test(identifier))
+    problems.push({
+      path: 'node',
+      message: 'an identifier in OPC UA text form without ns= (s=..., i=..., g=..., b=...)',
+    });
   let parsed: number | boolean | string | undefined;
-  if (dataType !== undefined && !isWritableType(dataType)) problems.push({ path: 'dataType', message: `one of ${WRITABLE_TYPES.join(', ')}` });
+  if (dataType !== undefined && !isWritableType(dataType))
+    problems.push({ path: 'dataType', message: `one of ${WRITABLE_TYPES.join(', ')}` });
   else if (dataType !== undefined && text !== undefined) {
     const r = parseValueAs(dataType, text);
     if (r.ok) parsed = r.value;
     else problems.push({ path: 'value', message: r.error });
   }
-  if (problems.length > 0 || namespaceUri === undefined || identifier === undefined || dataType === undefined || !isWritableType(dataType) || parsed === undefined) return err(problems.length > 0 ? problems : [{ path: '', message: 'incomplete write form' }]);
+  if (
+    problems.length > 0 ||
+    namespaceUri === undefined ||
+    identifier === undefined ||
+    dataType === undefined ||
+    !isWritableType(dataType) ||
+    parsed === undefined
+  )
+    return err(problems.length > 0 ? problems : [{ path: '', message: 'incomplete write form' }]);
   return ok({ namespaceUri, identifier, dataType, value: parsed });
 }

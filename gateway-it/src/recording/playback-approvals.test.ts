@@ -18,7 +18,14 @@ import { RecordingLibrary } from './recording-library.js';
 
 useCrypto();
 
-const person = (name: string, roles: { role: Role; site?: string }[]): Actor => ({ id: `usr_${name}` as Actor['id'], name, roles, state: 'active', contractEnd: null, canBreakGlass: false });
+const person = (name: string, roles: { role: Role; site?: string }[]): Actor => ({
+  id: `usr_${name}` as Actor['id'],
+  name,
+  roles,
+  state: 'active',
+  contractEnd: null,
+  canBreakGlass: false,
+});
 const audrey = person('audrey', [{ role: 'auditor', site: 'plant-1' }]);
 const aaron = person('aaron', [{ role: 'auditor', site: 'plant-1' }]);
 const olga = person('olga', [{ role: 'ot-owner', site: 'plant-1' }]);
@@ -29,75 +36,155 @@ function setup(t: Parameters<typeof makeTempDir>[0]) {
   const clock = new FakeClock(Date.UTC(2026, 5, 1, 8));
   const db = openItDatabase(':memory:');
   t.after(() => db.close());
-  const audit = new AuditLog({ db, clock, ids: sequentialIds(), signingKey: generateSigningKeyPair() });
-  for (const site of ['plant-1', 'plant-2']) db.prepare('INSERT INTO sites (id, display_name, timezone, created_at) VALUES (?, ?, ?, ?)').run(site, site, 'UTC', 0);
+  const audit = new AuditLog({
+    db,
+    clock,
+    ids: sequentialIds(),
+    signingKey: generateSigningKeyPair(),
+  });
+  for (const site of ['plant-1', 'plant-2'])
+    db.prepare(
+      'INSERT INTO sites (id, display_name, timezone, created_at) VALUES (?, ?, ?, ?)',
+    ).run(site, site, 'UTC', 0);
   const store = new RecordingStore(db);
   const dir = makeTempDir(t);
   const cast = `${JSON.stringify({ version: 2, width: 80, height: 24 })}\n${JSON.stringify([0.1, 'o', 'hello\r\n'])}\n`;
   writeFileSync(join(dir, 'ses_1.cast'), cast);
-  store.create({ sessionId: 'ses_1', site: 'plant-1', gatewayId: 'gw', asset: 'hmi-1', userName: 'alice', startedAt: clock.now(), now: clock.now() });
+  store.create({
+    sessionId: 'ses_1',
+    site: 'plant-1',
+    gatewayId: 'gw',
+    asset: 'hmi-1',
+    userName: 'alice',
+    startedAt: clock.now(),
+    now: clock.now(),
+  });
   store.finish('ses_1', 'verified', cast.length, sha256Hex(cast), null, clock.now());
-  const playback = new PlaybackApprovals({ db, audit, clock, ids: sequentialIds(), approvalTtlMs: 600_000, siteExists: (site) => site === 'plant-1' || site === 'plant-2', recording: (id) => store.get(id) });
-  const library = new RecordingLibrary({ store, audit, pathOf: (_site, id) => join(dir, `${id}.cast`), playback });
+  const playback = new PlaybackApprovals({
+    db,
+    audit,
+    clock,
+    ids: sequentialIds(),
+    approvalTtlMs: 600_000,
+    siteExists: (site) => site === 'plant-1' || site === 'plant-2',
+    recording: (id) => store.get(id),
+  });
+  const library = new RecordingLibrary({
+    store,
+    audit,
+    pathOf: (_site, id) => join(dir, `${id}.cast`),
+    playback,
+  });
   const events = (action: string) => [...audit.iterate()].filter((e) => e.action === action);
   const rec = store.get('ses_1');
   assert.ok(rec);
   return { clock, playback, library, events, rec };
 }
 
-test('without four-eyes a recording plays directly; the setting is for OT owners of the site and admins, audited', { timeout: 10_000 }, (t) => {
-  const { playback, library, events } = setup(t);
-  assert.ok(library.play(audrey, 'ses_1').length > 0);
-  assert.throws(() => playback.setFourEyes(audrey, 'plant-1', true), { code: 'recording.policy_not_allowed' });
-  assert.throws(() => playback.setFourEyes(otto, 'plant-1', true), { code: 'recording.policy_not_allowed' });
-  assert.equal(playback.fourEyes('plant-1'), false);
-  playback.setFourEyes(olga, 'plant-1', true);
-  assert.equal(playback.fourEyes('plant-1'), true);
-  assert.equal(playback.fourEyes('plant-2'), false);
-  playback.setFourEyes(root, 'plant-2', true);
-  assert.throws(() => playback.setFourEyes(root, 'plant-9', true), { code: 'site.not_found' });
-  const changes = events('site.update');
-  assert.deepEqual(changes.map((e) => [e.actor, e.site, e.details.fourEyesPlayback]), [['olga', 'plant-1', true], ['root', 'plant-2', true]]);
-});
+test(
+  'without four-eyes a recording plays directly; the setting is for OT owners of the site and admins, audited',
+  { timeout: 10_000 },
+  (t) => {
+    const { playback, library, events } = setup(t);
+    assert.ok(library.play(audrey, 'ses_1').length > 0);
+    assert.throws(() => playback.setFourEyes(audrey, 'plant-1', true), {
+      code: 'recording.policy_not_allowed',
+    });
+    assert.throws(() => playback.setFourEyes(otto, 'plant-1', true), {
+      code: 'recording.policy_not_allowed',
+    });
+    assert.equal(playback.fourEyes('plant-1'), false);
+    playback.setFourEyes(olga, 'plant-1', true);
+    assert.equal(playback.fourEyes('plant-1'), true);
+    assert.equal(playback.fourEyes('plant-2'), false);
+    playback.setFourEyes(root, 'plant-2', true);
+    assert.throws(() => playback.setFourEyes(root, 'plant-9', true), { code: 'site.not_found' });
+    const changes = events('site.update');
+    assert.deepEqual(
+      changes.map((e) => [e.actor, e.site, e.details.fourEyesPlayback]),
+      [
+        ['olga', 'plant-1', true],
+        ['root', 'plant-2', true],
+      ],
+    );
+  },
+);
 
-test('four-eyes: the requester alone is refused, cannot approve their own request; a second person approves; the approval lapses', { timeout: 10_000 }, (t) => {
-  const { clock, playback, library, events, rec } = setup(t);
-  playback.setFourEyes(olga, 'plant-1', true);
+test(
+  'four-eyes: the requester alone is refused, cannot approve their own request; a second person approves; the approval lapses',
+  { timeout: 10_000 },
+  (t) => {
+    const { clock, playback, library, events, rec } = setup(t);
+    playback.setFourEyes(olga, 'plant-1', true);
 
-  assert.throws(() => library.play(audrey, 'ses_1'), { code: 'recording.four_eyes' });
-  assert.equal(events('recording.play').at(-1)?.outcome, 'denied');
-  assert.throws(() => playback.request(audrey, rec, 'x'), { code: 'recording.play_reason' });
-  const req = playback.request(audrey, rec, 'incident 4711: check what was typed');
-  assert.equal(req.state, 'pending');
-  assert.throws(() => playback.request(audrey, rec, 'again please'), { code: 'recording.play_request_open' });
-  assert.throws(() => library.play(audrey, 'ses_1'), { code: 'recording.four_eyes' });
+    assert.throws(() => library.play(audrey, 'ses_1'), { code: 'recording.four_eyes' });
+    assert.equal(events('recording.play').at(-1)?.outcome, 'denied');
+    assert.throws(() => playback.request(audrey, rec, 'x'), { code: 'recording.play_reason' });
+    const req = playback.request(audrey, rec, 'incident 4711: check what was typed');
+    assert.equal(req.state, 'pending');
+    assert.throws(() => playback.request(audrey, rec, 'again please'), {
+      code: 'recording.play_request_open',
+    });
+    assert.throws(() => library.play(audrey, 'ses_1'), { code: 'recording.four_eyes' });
 
-  assert.throws(() => playback.decide(audrey, req.id, true), { code: 'recording.self_approval' });
-  assert.throws(() => playback.decide(otto, req.id, true), { code: 'recording.play_request_unknown' }, 'an OT owner of another site does not see it');
-  assert.throws(() => playback.decide(root, req.id, true), { code: 'recording.approver_role' }, 'an admin is not a second auditor');
-  const denied = events('recording.play_approve');
-  assert.deepEqual(denied.map((e) => [e.actor, e.outcome, e.details.reason]), [['audrey', 'denied', 'recording.self_approval'], ['root', 'denied', 'recording.approver_role']]);
+    assert.throws(() => playback.decide(audrey, req.id, true), { code: 'recording.self_approval' });
+    assert.throws(
+      () => playback.decide(otto, req.id, true),
+      { code: 'recording.play_request_unknown' },
+      'an OT owner of another site does not see it',
+    );
+    assert.throws(
+      () => playback.decide(root, req.id, true),
+      { code: 'recording.approver_role' },
+      'an admin is not a second auditor',
+    );
+    const denied = events('recording.play_approve');
+    assert.deepEqual(
+      denied.map((e) => [e.actor, e.outcome, e.details.reason]),
+      [
+        ['audrey', 'denied', 'recording.self_approval'],
+        ['root', 'denied', 'recording.approver_role'],
+      ],
+    );
 
-  const approved = playback.decide(aaron, req.id, true);
-  assert.equal(approved.state, 'approved');
-  assert.equal(approved.decidedBy, 'aaron');
-  assert.throws(() => playback.decide(olga, req.id, false), { code: 'recording.play_request_decided' });
-  assert.ok(library.play(audrey, 'ses_1').toString().includes('hello'));
-  const played = events('recording.play').at(-1);
-  assert.equal(played?.outcome, 'success');
-  assert.equal(played?.details.approvedBy, 'aaron');
-  assert.throws(() => library.play(aaron, 'ses_1'), { code: 'recording.four_eyes' }, 'the approval is for the requester only');
+    const approved = playback.decide(aaron, req.id, true);
+    assert.equal(approved.state, 'approved');
+    assert.equal(approved.decidedBy, 'aaron');
+    assert.throws(() => playback.decide(olga, req.id, false), {
+      code: 'recording.play_request_decided',
+    });
+    assert.ok(library.play(audrey, 'ses_1').toString().includes('hello'));
+    const played = events('recording.play').at(-1);
+    assert.equal(played?.outcome, 'success');
+    assert.equal(played?.details.approvedBy, 'aaron');
+    assert.throws(
+      () => library.play(aaron, 'ses_1'),
+      { code: 'recording.four_eyes' },
+      'the approval is for the requester only',
+    );
 
-  clock.advance(600_001);
-  assert.throws(() => library.play(audrey, 'ses_1'), { code: 'recording.four_eyes' });
-  assert.equal(playback.check(audrey, rec).allowed, false);
+    clock.advance(600_001);
+    assert.throws(() => library.play(audrey, 'ses_1'), { code: 'recording.four_eyes' });
+    assert.equal(playback.check(audrey, rec).allowed, false);
 
-  const again = playback.request(audrey, rec, 'still investigating 4711');
-  playback.decide(olga, again.id, false);
-  const gate = playback.check(audrey, rec);
-  assert.equal(gate.allowed ? 'allowed' : gate.reason, 'refused');
-  assert.deepEqual(events('recording.play_request').map((e) => e.details.requestId), [req.id, again.id]);
-  assert.deepEqual(events('recording.play_approve').filter((e) => e.details.reason === undefined).map((e) => [e.actor, e.outcome]), [['aaron', 'success'], ['olga', 'denied']]);
-  assert.equal(playback.list(olga, 'plant-1').length, 2);
-  assert.throws(() => playback.list(otto, 'plant-1'), { code: 'recording.not_allowed' });
-});
+    const again = playback.request(audrey, rec, 'still investigating 4711');
+    playback.decide(olga, again.id, false);
+    const gate = playback.check(audrey, rec);
+    assert.equal(gate.allowed ? 'allowed' : gate.reason, 'refused');
+    assert.deepEqual(
+      events('recording.play_request').map((e) => e.details.requestId),
+      [req.id, again.id],
+    );
+    assert.deepEqual(
+      events('recording.play_approve')
+        .filter((e) => e.details.reason === undefined)
+        .map((e) => [e.actor, e.outcome]),
+      [
+        ['aaron', 'success'],
+        ['olga', 'denied'],
+      ],
+    );
+    assert.equal(playback.list(olga, 'plant-1').length, 2);
+    assert.throws(() => playback.list(otto, 'plant-1'), { code: 'recording.not_allowed' });
+  },
+);

@@ -35,9 +35,19 @@ export interface PlaybackRequest {
 }
 
 /** Whether the actor may play now, and if not, why (a value: the page shows it). */
-export type PlaybackGate = { readonly allowed: true; readonly approval: PlaybackRequest | null } | { readonly allowed: false; readonly reason: 'four_eyes_required' | 'pending' | 'refused' | 'expired'; readonly request: PlaybackRequest | null };
+export type PlaybackGate =
+  | { readonly allowed: true; readonly approval: PlaybackRequest | null }
+  | {
+      readonly allowed: false;
+      readonly reason: 'four_eyes_required' | 'pending' | 'refused' | 'expired';
+      readonly request: PlaybackRequest | null;
+    };
 
-export const playbackReasonSchema = z.string().trim().min(3, 'reason: say why you need to see the recording').max(300);
+export const playbackReasonSchema = z
+  .string()
+  .trim()
+  .min(3, 'reason: say why you need to see the recording')
+  .max(300);
 
 export interface PlaybackApprovalsDeps {
   readonly db: Db;
@@ -52,12 +62,15 @@ export interface PlaybackApprovalsDeps {
   readonly recording: (sessionId: string) => RecordingRow | undefined;
 }
 
-const COLUMNS = 'id, session_id AS sessionId, site, requester, reason, created_at AS createdAt, state, decided_by AS decidedBy, decided_at AS decidedAt, expires_at AS expiresAt';
+const COLUMNS =
+  'id, session_id AS sessionId, site, requester, reason, created_at AS createdAt, state, decided_by AS decidedBy, decided_at AS decidedAt, expires_at AS expiresAt';
 
 /** Who may approve someone else's playback at `site`. */
-export const canApprovePlayback = (u: Pick<Actor, 'roles'>, site: string): boolean => isAuditorOf(u, site) || isOtOwnerOf(u, site);
+export const canApprovePlayback = (u: Pick<Actor, 'roles'>, site: string): boolean =>
+  isAuditorOf(u, site) || isOtOwnerOf(u, site);
 /** Who may turn four-eyes playback on or off for `site`. */
-export const canSetPlaybackPolicy = (u: Pick<Actor, 'roles'>, site: string): boolean => isOtOwnerOf(u, site) || isAdmin(u);
+export const canSetPlaybackPolicy = (u: Pick<Actor, 'roles'>, site: string): boolean =>
+  isOtOwnerOf(u, site) || isAdmin(u);
 
 export class PlaybackApprovals {
   private readonly stmts;
@@ -67,16 +80,28 @@ export class PlaybackApprovals {
     const { db } = deps;
     this.ttl = deps.approvalTtlMs ?? 3_600_000;
     this.stmts = {
-      policy: db.prepare<[string], { four_eyes: number; changed_by: string; changed_at: number }>('SELECT four_eyes, changed_by, changed_at FROM playback_policies WHERE site = ?'),
+      policy: db.prepare<[string], { four_eyes: number; changed_by: string; changed_at: number }>(
+        'SELECT four_eyes, changed_by, changed_at FROM playback_policies WHERE site = ?',
+      ),
       putPolicy: db.prepare<[string, number, string, number]>(
         `INSERT INTO playback_policies (site, four_eyes, changed_by, changed_at) VALUES (?, ?, ?, ?)
          ON CONFLICT (site) DO UPDATE SET four_eyes = excluded.four_eyes, changed_by = excluded.changed_by, changed_at = excluded.changed_at`,
       ),
-      insert: db.prepare('INSERT INTO playback_requests (id, session_id, site, requester, reason, created_at, state) VALUES (@id, @sessionId, @site, @requester, @reason, @createdAt, \'pending\')'),
-      get: db.prepare<[string], PlaybackRequest>(`SELECT ${COLUMNS} FROM playback_requests WHERE id = ?`),
-      latest: db.prepare<[string, string], PlaybackRequest>(`SELECT ${COLUMNS} FROM playback_requests WHERE session_id = ? AND requester = ? ORDER BY created_at DESC, rowid DESC LIMIT 1`),
-      bySite: db.prepare<[string, number], PlaybackRequest>(`SELECT ${COLUMNS} FROM playback_requests WHERE site = ? ORDER BY created_at DESC LIMIT ?`),
-      decide: db.prepare<[string, string, number, number | null, string]>("UPDATE playback_requests SET state = ?, decided_by = ?, decided_at = ?, expires_at = ? WHERE id = ? AND state = 'pending'"),
+      insert: db.prepare(
+        "INSERT INTO playback_requests (id, session_id, site, requester, reason, created_at, state) VALUES (@id, @sessionId, @site, @requester, @reason, @createdAt, 'pending')",
+      ),
+      get: db.prepare<[string], PlaybackRequest>(
+        `SELECT ${COLUMNS} FROM playback_requests WHERE id = ?`,
+      ),
+      latest: db.prepare<[string, string], PlaybackRequest>(
+        `SELECT ${COLUMNS} FROM playback_requests WHERE session_id = ? AND requester = ? ORDER BY created_at DESC, rowid DESC LIMIT 1`,
+      ),
+      bySite: db.prepare<[string, number], PlaybackRequest>(
+        `SELECT ${COLUMNS} FROM playback_requests WHERE site = ? ORDER BY created_at DESC LIMIT ?`,
+      ),
+      decide: db.prepare<[string, string, number, number | null, string]>(
+        "UPDATE playback_requests SET state = ?, decided_by = ?, decided_at = ?, expires_at = ? WHERE id = ? AND state = 'pending'",
+      ),
     };
   }
 
@@ -86,13 +111,26 @@ export class PlaybackApprovals {
   }
 
   setFourEyes(actor: Actor, site: string, on: boolean): void {
-    if (!canSetPlaybackPolicy(actor, site)) throw new AirlockError('access_denied', 'recording.policy_not_allowed', `only an OT owner of ${site} or an admin sets its playback policy`);
-    if (!this.deps.siteExists(site)) throw new AirlockError('not_found', 'site.not_found', `site ${site} does not exist`);
+    if (!canSetPlaybackPolicy(actor, site))
+      throw new AirlockError(
+        'access_denied',
+        'recording.policy_not_allowed',
+        `only an OT owner of ${site} or an admin sets its playback policy`,
+      );
+    if (!this.deps.siteExists(site))
+      throw new AirlockError('not_found', 'site.not_found', `site ${site} does not exist`);
     const { deps } = this;
     const before = this.fourEyes(site);
     deps.db.transaction(() => {
       this.stmts.putPolicy.run(site, on ? 1 : 0, actor.name, deps.clock.now());
-      deps.audit.append({ action: 'site.update', actor: actor.name, site, target: site, outcome: 'success', details: { fourEyesPlayback: on, previous: { fourEyesPlayback: before } } });
+      deps.audit.append({
+        action: 'site.update',
+        actor: actor.name,
+        site,
+        target: site,
+        outcome: 'success',
+        details: { fourEyesPlayback: on, previous: { fourEyesPlayback: before } },
+      });
     })();
   }
 
@@ -100,14 +138,50 @@ export class PlaybackApprovals {
   request(actor: Actor, recording: RecordingRow, reasonText: string): PlaybackRequest {
     const { deps } = this;
     const reason = playbackReasonSchema.safeParse(reasonText);
-    if (!reason.success) throw new AirlockError('bad_request', 'recording.play_reason', reason.error.issues[0]?.message ?? 'reason: invalid');
-    if (!this.fourEyes(recording.site)) throw new AirlockError('conflict', 'recording.four_eyes_off', `${recording.site} does not require approval to play a recording`);
+    if (!reason.success)
+      throw new AirlockError(
+        'bad_request',
+        'recording.play_reason',
+        reason.error.issues[0]?.message ?? 'reason: invalid',
+      );
+    if (!this.fourEyes(recording.site))
+      throw new AirlockError(
+        'conflict',
+        'recording.four_eyes_off',
+        `${recording.site} does not require approval to play a recording`,
+      );
     const gate = this.check(actor, recording);
-    if (gate.allowed || gate.reason === 'pending') throw new AirlockError('conflict', 'recording.play_request_open', gate.allowed ? 'you may already play this recording' : 'your request for this recording is waiting for a decision');
-    const row = { id: deps.ids.next('prq'), sessionId: recording.sessionId, site: recording.site, requester: actor.name, reason: reason.data, createdAt: deps.clock.now() };
+    if (gate.allowed || gate.reason === 'pending')
+      throw new AirlockError(
+        'conflict',
+        'recording.play_request_open',
+        gate.allowed
+          ? 'you may already play this recording'
+          : 'your request for this recording is waiting for a decision',
+      );
+    const row = {
+      id: deps.ids.next('prq'),
+      sessionId: recording.sessionId,
+      site: recording.site,
+      requester: actor.name,
+      reason: reason.data,
+      createdAt: deps.clock.now(),
+    };
     deps.db.transaction(() => {
       this.stmts.insert.run(row);
-      deps.audit.append({ action: 'recording.play_request', actor: actor.name, site: recording.site, target: recording.asset, outcome: 'success', details: { requestId: row.id, sessionId: recording.sessionId, user: recording.userName, reason: row.reason } });
+      deps.audit.append({
+        action: 'recording.play_request',
+        actor: actor.name,
+        site: recording.site,
+        target: recording.asset,
+        outcome: 'success',
+        details: {
+          requestId: row.id,
+          sessionId: recording.sessionId,
+          user: recording.userName,
+          reason: row.reason,
+        },
+      });
     })();
     return this.mustGet(row.id);
   }
@@ -119,20 +193,75 @@ export class PlaybackApprovals {
   decide(actor: Actor, requestId: string, approve: boolean): PlaybackRequest {
     const { deps } = this;
     const r = this.stmts.get.get(requestId);
-    if (r === undefined || !(canApprovePlayback(actor, r.site) || isAdmin(actor))) throw new AirlockError('not_found', 'recording.play_request_unknown', `no playback request ${requestId}`);
+    if (r === undefined || !(canApprovePlayback(actor, r.site) || isAdmin(actor)))
+      throw new AirlockError(
+        'not_found',
+        'recording.play_request_unknown',
+        `no playback request ${requestId}`,
+      );
     const denied = (code: string, message: string, kind: 'access_denied' | 'conflict'): never => {
-      deps.audit.append({ action: 'recording.play_approve', actor: actor.name, site: r.site, target: r.sessionId, outcome: 'denied', details: { requestId, requester: r.requester, decision: approve ? 'approve' : 'refuse', reason: code } });
+      deps.audit.append({
+        action: 'recording.play_approve',
+        actor: actor.name,
+        site: r.site,
+        target: r.sessionId,
+        outcome: 'denied',
+        details: {
+          requestId,
+          requester: r.requester,
+          decision: approve ? 'approve' : 'refuse',
+          reason: code,
+        },
+      });
       throw new AirlockError(kind, code, message);
     };
-    if (r.requester === actor.name) denied('recording.self_approval', 'a playback request needs a second person: you cannot decide your own', 'access_denied');
-    if (!canApprovePlayback(actor, r.site)) denied('recording.approver_role', `only an auditor or OT owner of ${r.site} decides playback requests`, 'access_denied');
-    if (r.state !== 'pending') denied('recording.play_request_decided', `request ${requestId} was already ${r.state}`, 'conflict');
+    if (r.requester === actor.name)
+      denied(
+        'recording.self_approval',
+        'a playback request needs a second person: you cannot decide your own',
+        'access_denied',
+      );
+    if (!canApprovePlayback(actor, r.site))
+      denied(
+        'recording.approver_role',
+        `only an auditor or OT owner of ${r.site} decides playback requests`,
+        'access_denied',
+      );
+    if (r.state !== 'pending')
+      denied(
+        'recording.play_request_decided',
+        `request ${requestId} was already ${r.state}`,
+        'conflict',
+      );
     const now = deps.clock.now();
     const expiresAt = approve ? now + this.ttl : null;
     deps.db.transaction(() => {
-      const changed = this.stmts.decide.run(approve ? 'approved' : 'refused', actor.name, now, expiresAt, requestId).changes;
-      if (changed !== 1) throw new AirlockError('conflict', 'recording.play_request_decided', `request ${requestId} was decided meanwhile`);
-      deps.audit.append({ action: 'recording.play_approve', actor: actor.name, site: r.site, target: r.sessionId, outcome: approve ? 'success' : 'denied', details: { requestId, requester: r.requester, decision: approve ? 'approve' : 'refuse', ...(expiresAt === null ? {} : { expiresAt }) } });
+      const changed = this.stmts.decide.run(
+        approve ? 'approved' : 'refused',
+        actor.name,
+        now,
+        expiresAt,
+        requestId,
+      ).changes;
+      if (changed !== 1)
+        throw new AirlockError(
+          'conflict',
+          'recording.play_request_decided',
+          `request ${requestId} was decided meanwhile`,
+        );
+      deps.audit.append({
+        action: 'recording.play_approve',
+        actor: actor.name,
+        site: r.site,
+        target: r.sessionId,
+        outcome: approve ? 'success' : 'denied',
+        details: {
+          requestId,
+          requester: r.requester,
+          decision: approve ? 'approve' : 'refuse',
+          ...(expiresAt === null ? {} : { expiresAt }),
+        },
+      });
     })();
     return this.mustGet(requestId);
   }
@@ -148,17 +277,28 @@ export class PlaybackApprovals {
       case 'refused':
         return { allowed: false, reason: 'refused', request: last };
       case 'approved':
-        return last.expiresAt !== null && this.deps.clock.now() < last.expiresAt ? { allowed: true, approval: last } : { allowed: false, reason: 'expired', request: last };
+        return last.expiresAt !== null && this.deps.clock.now() < last.expiresAt
+          ? { allowed: true, approval: last }
+          : { allowed: false, reason: 'expired', request: last };
       default: {
         const never: never = last.state;
-        throw new AirlockError('internal', 'recording.play_state', `unknown request state ${String(never)}`);
+        throw new AirlockError(
+          'internal',
+          'recording.play_state',
+          `unknown request state ${String(never)}`,
+        );
       }
     }
   }
 
   /** Requests at a site, newest first, for its auditors and OT owners (and admins). */
   list(actor: Actor, site: string, limit = 100): PlaybackRequest[] {
-    if (!(canApprovePlayback(actor, site) || isAdmin(actor))) throw new AirlockError('access_denied', 'recording.not_allowed', `only auditors and OT owners of ${site} see its playback requests`);
+    if (!(canApprovePlayback(actor, site) || isAdmin(actor)))
+      throw new AirlockError(
+        'access_denied',
+        'recording.not_allowed',
+        `only auditors and OT owners of ${site} see its playback requests`,
+      );
     return this.stmts.bySite.all(site, limit);
   }
 
@@ -168,7 +308,12 @@ export class PlaybackApprovals {
 
   private mustGet(id: string): PlaybackRequest {
     const r = this.stmts.get.get(id);
-    if (r === undefined) throw new AirlockError('internal', 'recording.play_request_lost', `playback request ${id} was not stored`);
+    if (r === undefined)
+      throw new AirlockError(
+        'internal',
+        'recording.play_request_lost',
+        `playback request ${id} was not stored`,
+      );
     return r;
   }
 }

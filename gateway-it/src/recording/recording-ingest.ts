@@ -14,12 +14,24 @@
  * together ("no audit, no action"). Not guaranteed here: anything about the content (the OT
  * gateway is the authority for what was recorded).
  */
-import { closeSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { AuditLog } from '../../../shared/src/audit/audit-log.js';
 import type { Clock } from '../../../shared/src/clock.js';
 import { createSha256 } from '../../../shared/src/crypto/hash.js';
-import type { RecordingAck, RecordingChunk, RecordingReject } from '../../../shared/src/link/control-messages.js';
+import type {
+  RecordingAck,
+  RecordingChunk,
+  RecordingReject,
+} from '../../../shared/src/link/control-messages.js';
 import type { Logger } from '../../../shared/src/log.js';
 import type { Db } from '../../../shared/src/store/open-database.js';
 import type { RecordingRow, RecordingStatus, RecordingStore } from '../store/recording-store.js';
@@ -54,35 +66,94 @@ export class RecordingIngest {
 
   ingest(peer: RecordingPeer, m: RecordingChunk): ChunkReply {
     const { store } = this.deps;
-    const reject = (problem: string, reason: string): RecordingReject => ({ type: 'recording.reject', sessionId: m.sessionId, problem, reason });
-    const ack = (held: number, complete: boolean): RecordingAck => ({ type: 'recording.ack', sessionId: m.sessionId, held, complete });
+    const reject = (problem: string, reason: string): RecordingReject => ({
+      type: 'recording.reject',
+      sessionId: m.sessionId,
+      problem,
+      reason,
+    });
+    const ack = (held: number, complete: boolean): RecordingAck => ({
+      type: 'recording.ack',
+      sessionId: m.sessionId,
+      held,
+      complete,
+    });
     const row = store.get(m.sessionId);
     if (row !== undefined && row.site !== peer.site) {
-      this.auditOutcome(peer.site, m.sessionId, m.asset, 'denied', { problem: 'wrong_site', owner: row.site });
+      this.auditOutcome(peer.site, m.sessionId, m.asset, 'denied', {
+        problem: 'wrong_site',
+        owner: row.site,
+      });
       return reject('wrong_site', `session ${m.sessionId} belongs to another site`);
     }
-    if (row?.status === 'rejected') return reject(row.problem ?? 'rejected', 'this recording was refused earlier');
+    if (row?.status === 'rejected')
+      return reject(row.problem ?? 'rejected', 'this recording was refused earlier');
     if (row !== undefined && row.status !== 'receiving') return ack(row.heldBytes, true);
     const held = row?.heldBytes ?? 0;
     if (m.offset !== held) return ack(held, false);
     const data = Buffer.from(m.data, 'base64');
     const end = held + data.length;
-    if (end > MAX_RECORDING_BYTES) return this.finishRejected(peer, m, end, '', 'too_large', `a recording may hold at most ${MAX_RECORDING_BYTES} bytes`);
-    if (row === undefined) store.create({ sessionId: m.sessionId, site: peer.site, gatewayId: peer.gatewayId, asset: m.asset, userName: m.user, startedAt: m.startedAt, now: this.deps.clock.now() });
+    if (end > MAX_RECORDING_BYTES)
+      return this.finishRejected(
+        peer,
+        m,
+        end,
+        '',
+        'too_large',
+        `a recording may hold at most ${MAX_RECORDING_BYTES} bytes`,
+      );
+    if (row === undefined)
+      store.create({
+        sessionId: m.sessionId,
+        site: peer.site,
+        gatewayId: peer.gatewayId,
+        asset: m.asset,
+        userName: m.user,
+        startedAt: m.startedAt,
+        now: this.deps.clock.now(),
+      });
     if (data.length > 0 || row === undefined) {
       this.writeAt(peer.site, m.sessionId, held, data);
       store.setHeld(m.sessionId, end);
     }
     if (m.final === null) return ack(end, false);
-    if (m.final.size !== end) return this.finishRejected(peer, m, end, '', 'size_mismatch', `the site announced ${m.final.size} bytes; ${end} arrived`);
+    if (m.final.size !== end)
+      return this.finishRejected(
+        peer,
+        m,
+        end,
+        '',
+        'size_mismatch',
+        `the site announced ${m.final.size} bytes; ${end} arrived`,
+      );
     const sha256 = this.hashFile(peer.site, m.sessionId, end);
-    if (sha256 !== m.final.sha256) return this.finishRejected(peer, m, end, sha256, 'hash_mismatch', 'the SHA-256 of the received file differs from the site\'s');
+    if (sha256 !== m.final.sha256)
+      return this.finishRejected(
+        peer,
+        m,
+        end,
+        sha256,
+        'hash_mismatch',
+        "the SHA-256 of the received file differs from the site's",
+      );
     const audited = store.auditedHash(peer.site, m.sessionId);
-    if (audited !== undefined && audited !== sha256) return this.finishRejected(peer, m, end, sha256, 'audit_hash_mismatch', 'the SHA-256 differs from the one in the site\'s audit chain');
+    if (audited !== undefined && audited !== sha256)
+      return this.finishRejected(
+        peer,
+        m,
+        end,
+        sha256,
+        'audit_hash_mismatch',
+        "the SHA-256 differs from the one in the site's audit chain",
+      );
     const status: RecordingStatus = audited === undefined ? 'complete' : 'verified';
     this.deps.db.transaction(() => {
       store.finish(m.sessionId, status, end, sha256, null, this.deps.clock.now());
-      this.auditOutcome(peer.site, m.sessionId, m.asset, 'success', { bytes: end, sha256, auditChain: audited === undefined ? 'pending' : 'matched' });
+      this.auditOutcome(peer.site, m.sessionId, m.asset, 'success', {
+        bytes: end,
+        sha256,
+        auditChain: audited === undefined ? 'pending' : 'matched',
+      });
     })();
     return ack(end, true);
   }
@@ -100,10 +171,23 @@ export class RecordingIngest {
       if (audited === undefined) continue;
       const ok = audited === r.sha256;
       this.deps.db.transaction(() => {
-        store.setStatus(r.sessionId, ok ? 'verified' : 'rejected', ok ? null : 'audit_hash_mismatch');
-        this.auditOutcome(site, r.sessionId, r.asset, ok ? 'success' : 'failure', { bytes: r.size, sha256: r.sha256, auditChain: ok ? 'matched' : 'mismatch', ...(ok ? {} : { audited }) });
+        store.setStatus(
+          r.sessionId,
+          ok ? 'verified' : 'rejected',
+          ok ? null : 'audit_hash_mismatch',
+        );
+        this.auditOutcome(site, r.sessionId, r.asset, ok ? 'success' : 'failure', {
+          bytes: r.size,
+          sha256: r.sha256,
+          auditChain: ok ? 'matched' : 'mismatch',
+          ...(ok ? {} : { audited }),
+        });
       })();
-      if (!ok) this.deps.log.error('a recording does not match the hash in its site\'s audit chain', { site, sessionId: r.sessionId });
+      if (!ok)
+        this.deps.log.error("a recording does not match the hash in its site's audit chain", {
+          site,
+          sessionId: r.sessionId,
+        });
       changed++;
     }
     return changed;
@@ -114,19 +198,54 @@ export class RecordingIngest {
     return this.deps.store.get(sessionId);
   }
 
-  private finishRejected(peer: RecordingPeer, m: RecordingChunk, size: number, sha256: string, problem: string, reason: string): RecordingReject {
+  private finishRejected(
+    peer: RecordingPeer,
+    m: RecordingChunk,
+    size: number,
+    sha256: string,
+    problem: string,
+    reason: string,
+  ): RecordingReject {
     const { store } = this.deps;
     this.deps.db.transaction(() => {
-      if (store.get(m.sessionId) === undefined) store.create({ sessionId: m.sessionId, site: peer.site, gatewayId: peer.gatewayId, asset: m.asset, userName: m.user, startedAt: m.startedAt, now: this.deps.clock.now() });
+      if (store.get(m.sessionId) === undefined)
+        store.create({
+          sessionId: m.sessionId,
+          site: peer.site,
+          gatewayId: peer.gatewayId,
+          asset: m.asset,
+          userName: m.user,
+          startedAt: m.startedAt,
+          now: this.deps.clock.now(),
+        });
       store.finish(m.sessionId, 'rejected', size, sha256, problem, this.deps.clock.now());
-      this.auditOutcome(peer.site, m.sessionId, m.asset, 'failure', { problem, reason, bytes: size, sha256: sha256 === '' ? null : sha256, claimed: m.final?.sha256 ?? null });
+      this.auditOutcome(peer.site, m.sessionId, m.asset, 'failure', {
+        problem,
+        reason,
+        bytes: size,
+        sha256: sha256 === '' ? null : sha256,
+        claimed: m.final?.sha256 ?? null,
+      });
     })();
     this.deps.log.error('recording refused', { site: peer.site, sessionId: m.sessionId, problem });
     return { type: 'recording.reject', sessionId: m.sessionId, problem, reason };
   }
 
-  private auditOutcome(site: string, sessionId: string, asset: string, outcome: 'success' | 'failure' | 'denied', details: Record<string, unknown>): void {
-    this.deps.audit.append({ action: 'recording.receive', actor: `gateway:${site}`, site, target: asset, outcome, details: { sessionId, ...details } });
+  private auditOutcome(
+    site: string,
+    sessionId: string,
+    asset: string,
+    outcome: 'success' | 'failure' | 'denied',
+    details: Record<string, unknown>,
+  ): void {
+    this.deps.audit.append({
+      action: 'recording.receive',
+      actor: `gateway:${site}`,
+      site,
+      target: asset,
+      outcome,
+      details: { sessionId, ...details },
+    });
   }
 
   /** Writes `data` at `offset` (dropping anything past it from an interrupted write) and syncs. */
@@ -136,7 +255,8 @@ export class RecordingIngest {
     try {
       ftruncateSync(fd, offset);
       let done = 0;
-      while (done < data.length) done += writeSync(fd, data, done, data.length - done, offset + done);
+      while (done < data.length)
+        done += writeSync(fd, data, done, data.length - done, offset + done);
       fsyncSync(fd);
     } finally {
       closeSync(fd);

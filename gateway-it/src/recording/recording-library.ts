@@ -20,7 +20,14 @@ export function canSeeRecordings(u: Actor, site: string): boolean {
 }
 
 export class RecordingLibrary {
-  constructor(private readonly deps: { store: RecordingStore; audit: AuditLog; pathOf: (site: string, sessionId: string) => string; playback?: { check(actor: Actor, r: RecordingRow): PlaybackGate } }) {}
+  constructor(
+    private readonly deps: {
+      store: RecordingStore;
+      audit: AuditLog;
+      pathOf: (site: string, sessionId: string) => string;
+      playback?: { check(actor: Actor, r: RecordingRow): PlaybackGate };
+    },
+  ) {}
 
   /** Whether the site's playback policy (four-eyes) lets `actor` play `r` now. */
   gate(actor: Actor, r: RecordingRow): PlaybackGate {
@@ -28,31 +35,73 @@ export class RecordingLibrary {
   }
 
   list(actor: Actor, site: string): RecordingView[] {
-    if (!canSeeRecordings(actor, site)) throw new AirlockError('access_denied', 'recording.not_allowed', `only OT owners and auditors of ${site} see its recordings`);
+    if (!canSeeRecordings(actor, site))
+      throw new AirlockError(
+        'access_denied',
+        'recording.not_allowed',
+        `only OT owners and auditors of ${site} see its recordings`,
+      );
     return this.deps.store.listBySite(site).map(view);
   }
 
   /** One recording, if the actor may see it (404 otherwise: an id says nothing to others). */
   get(actor: Actor, sessionId: string): RecordingView {
     const r = this.deps.store.get(sessionId);
-    if (r === undefined || !canSeeRecordings(actor, r.site)) throw new AirlockError('not_found', 'recording.not_found', `no recording ${sessionId}`);
+    if (r === undefined || !canSeeRecordings(actor, r.site))
+      throw new AirlockError('not_found', 'recording.not_found', `no recording ${sessionId}`);
     return view(r);
   }
 
   /** The asciicast file of a verified recording; audited as `recording.play` first. */
   play(actor: Actor, sessionId: string): Buffer {
     const r = this.get(actor, sessionId);
-    if (!r.playable) throw new AirlockError('conflict', 'recording.not_verified', `recording ${sessionId} is ${r.status}${r.problem === null ? '' : ` (${r.problem})`}; only verified recordings are played`);
+    if (!r.playable)
+      throw new AirlockError(
+        'conflict',
+        'recording.not_verified',
+        `recording ${sessionId} is ${r.status}${r.problem === null ? '' : ` (${r.problem})`}; only verified recordings are played`,
+      );
     const gate = this.gate(actor, r);
     if (!gate.allowed) {
-      this.deps.audit.append({ action: 'recording.play', actor: actor.name, site: r.site, target: r.asset, outcome: 'denied', details: { sessionId, user: r.userName, reason: gate.reason } });
-      throw new AirlockError('access_denied', 'recording.four_eyes', `${r.site} requires a second person's approval to play a recording (${gate.reason.replaceAll('_', ' ')})`);
+      this.deps.audit.append({
+        action: 'recording.play',
+        actor: actor.name,
+        site: r.site,
+        target: r.asset,
+        outcome: 'denied',
+        details: { sessionId, user: r.userName, reason: gate.reason },
+      });
+      throw new AirlockError(
+        'access_denied',
+        'recording.four_eyes',
+        `${r.site} requires a second person's approval to play a recording (${gate.reason.replaceAll('_', ' ')})`,
+      );
     }
     const bytes = readFileSync(this.deps.pathOf(r.site, r.sessionId));
     // The file on this disk is checked again: what is played is what the site hashed.
     const ok = sha256Hex(bytes) === r.sha256;
-    this.deps.audit.append({ action: 'recording.play', actor: actor.name, site: r.site, target: r.asset, outcome: ok ? 'success' : 'failure', details: { sessionId, user: r.userName, sha256: r.sha256, ...(gate.approval === null ? {} : { approvedBy: gate.approval.decidedBy, requestId: gate.approval.id }), ...(ok ? {} : { problem: 'file changed since it was verified' }) } });
-    if (!ok) throw new AirlockError('conflict', 'recording.changed', `recording ${sessionId} changed on disk since it was verified; it is not played`);
+    this.deps.audit.append({
+      action: 'recording.play',
+      actor: actor.name,
+      site: r.site,
+      target: r.asset,
+      outcome: ok ? 'success' : 'failure',
+      details: {
+        sessionId,
+        user: r.userName,
+        sha256: r.sha256,
+        ...(gate.approval === null
+          ? {}
+          : { approvedBy: gate.approval.decidedBy, requestId: gate.approval.id }),
+        ...(ok ? {} : { problem: 'file changed since it was verified' }),
+      },
+    });
+    if (!ok)
+      throw new AirlockError(
+        'conflict',
+        'recording.changed',
+        `recording ${sessionId} changed on disk since it was verified; it is not played`,
+      );
     return bytes;
   }
 }

@@ -18,7 +18,11 @@ import { AirlockError } from '../../../shared/src/errors.js';
 import type { IdGenerator } from '../../../shared/src/ids.js';
 import type { Logger } from '../../../shared/src/log.js';
 import type { Db } from '../../../shared/src/store/open-database.js';
-import type { ReviewClose, ReviewDecisionMessage, ReviewRequest } from '../../../shared/src/link/control-messages.js';
+import type {
+  ReviewClose,
+  ReviewDecisionMessage,
+  ReviewRequest,
+} from '../../../shared/src/link/control-messages.js';
 import { isOtOwnerOf, sitesWithRole } from '../access/visibility.js';
 import type { User } from '../store/user-store.js';
 import type { ReviewRow, ReviewStore } from '../store/review-store.js';
@@ -32,7 +36,16 @@ export interface CommandReviewsDeps {
   readonly ids: IdGenerator;
   readonly log: Logger;
   /** The live session a site names (absent: this gateway opened no such session). */
-  readonly sessionOf: (sessionId: string) => { readonly userId: string; readonly userName: string; readonly site: string; readonly asset: string } | undefined;
+  readonly sessionOf: (
+    sessionId: string,
+  ) =>
+    | {
+        readonly userId: string;
+        readonly userName: string;
+        readonly site: string;
+        readonly asset: string;
+      }
+    | undefined;
   /** Sends a decision to the site; false when its link is down. */
   readonly deliver: (site: string, m: ReviewDecisionMessage) => boolean;
 }
@@ -51,14 +64,54 @@ export class CommandReviews implements ReviewInbox {
     const s = deps.sessionOf(m.sessionId);
     if (s === undefined || s.site !== site) {
       const comment = `the IT gateway has no live session ${m.sessionId} at ${site}`;
-      this.auditSafely({ action: 'review.request', actor: `gateway:${site}`, site, target: m.sessionId, outcome: 'denied', details: { reviewId: m.reviewId, sessionId: m.sessionId, reason: comment } });
-      deps.deliver(site, { type: 'review.decision', reviewId: m.reviewId, decision: 'deny', reviewer: SYSTEM_REVIEWER, comment });
+      this.auditSafely({
+        action: 'review.request',
+        actor: `gateway:${site}`,
+        site,
+        target: m.sessionId,
+        outcome: 'denied',
+        details: { reviewId: m.reviewId, sessionId: m.sessionId, reason: comment },
+      });
+      deps.deliver(site, {
+        type: 'review.decision',
+        reviewId: m.reviewId,
+        decision: 'deny',
+        reviewer: SYSTEM_REVIEWER,
+        comment,
+      });
       return;
     }
-    const row = { id: deps.ids.next('rvw'), site, reviewId: m.reviewId, sessionId: m.sessionId, asset: s.asset, requesterId: s.userId, requesterName: s.userName, line: m.line, why: m.why, requestedAt: deps.clock.now(), expiresAt: m.expiresAt };
+    const row = {
+      id: deps.ids.next('rvw'),
+      site,
+      reviewId: m.reviewId,
+      sessionId: m.sessionId,
+      asset: s.asset,
+      requesterId: s.userId,
+      requesterName: s.userName,
+      line: m.line,
+      why: m.why,
+      requestedAt: deps.clock.now(),
+      expiresAt: m.expiresAt,
+    };
     deps.db.transaction(() => {
       deps.store.insert(row);
-      deps.audit.append({ action: 'review.request', actor: `gateway:${site}`, site, target: s.asset, outcome: 'success', details: { id: row.id, reviewId: m.reviewId, sessionId: m.sessionId, requester: s.userName, line: m.line, why: m.why, expiresAt: m.expiresAt } });
+      deps.audit.append({
+        action: 'review.request',
+        actor: `gateway:${site}`,
+        site,
+        target: s.asset,
+        outcome: 'success',
+        details: {
+          id: row.id,
+          reviewId: m.reviewId,
+          sessionId: m.sessionId,
+          requester: s.userName,
+          line: m.line,
+          why: m.why,
+          expiresAt: m.expiresAt,
+        },
+      });
     })();
   }
 
@@ -77,25 +130,78 @@ export class CommandReviews implements ReviewInbox {
   }
 
   /** An OT owner's decision; throws an AirlockError saying why it cannot be taken (audited). */
-  decide(user: Pick<User, 'id' | 'name' | 'roles'>, id: string, decision: ReviewVerb, comment: string): ReviewRow {
+  decide(
+    user: Pick<User, 'id' | 'name' | 'roles'>,
+    id: string,
+    decision: ReviewVerb,
+    comment: string,
+  ): ReviewRow {
     const { deps } = this;
     const row = deps.store.get(id);
-    if (row === undefined) throw new AirlockError('not_found', 'review.not_found', `no review ${id}`);
+    if (row === undefined)
+      throw new AirlockError('not_found', 'review.not_found', `no review ${id}`);
     const refuse = (code: string, message: string): AirlockError => {
-      this.auditSafely({ action: 'review.decide', actor: user.name, site: row.site, target: row.asset, outcome: 'denied', details: { id, decision, code, reason: message } });
+      this.auditSafely({
+        action: 'review.decide',
+        actor: user.name,
+        site: row.site,
+        target: row.asset,
+        outcome: 'denied',
+        details: { id, decision, code, reason: message },
+      });
       return new AirlockError('access_denied', code, message);
     };
-    if (!isOtOwnerOf(user, row.site)) throw refuse('review.not_owner', `only an OT owner of ${row.site} may decide its reviews`);
-    if (row.requesterId === user.id) throw refuse('review.own_session', 'nobody reviews a line of their own session');
-    if (row.state !== 'pending') throw new AirlockError('conflict', 'review.closed', `review ${id} is no longer pending (${row.state})`);
+    if (!isOtOwnerOf(user, row.site))
+      throw refuse('review.not_owner', `only an OT owner of ${row.site} may decide its reviews`);
+    if (row.requesterId === user.id)
+      throw refuse('review.own_session', 'nobody reviews a line of their own session');
+    if (row.state !== 'pending')
+      throw new AirlockError(
+        'conflict',
+        'review.closed',
+        `review ${id} is no longer pending (${row.state})`,
+      );
     deps.db.transaction(() => {
-      if (!deps.store.close(id, decision === 'allow' ? 'allowed' : 'denied', deps.clock.now(), { id: user.id, name: user.name, comment })) {
+      if (
+        !deps.store.close(id, decision === 'allow' ? 'allowed' : 'denied', deps.clock.now(), {
+          id: user.id,
+          name: user.name,
+          comment,
+        })
+      ) {
         throw new AirlockError('conflict', 'review.closed', `review ${id} is no longer pending`);
       }
-      deps.audit.append({ action: 'review.decide', actor: user.name, site: row.site, target: row.asset, outcome: 'success', details: { id, reviewId: row.reviewId, sessionId: row.sessionId, requester: row.requesterName, line: row.line, decision, comment } });
+      deps.audit.append({
+        action: 'review.decide',
+        actor: user.name,
+        site: row.site,
+        target: row.asset,
+        outcome: 'success',
+        details: {
+          id,
+          reviewId: row.reviewId,
+          sessionId: row.sessionId,
+          requester: row.requesterName,
+          line: row.line,
+          decision,
+          comment,
+        },
+      });
       // Last in the transaction: if the site cannot be told, the decision is not recorded either.
-      if (!deps.deliver(row.site, { type: 'review.decision', reviewId: row.reviewId, decision, reviewer: user.name, comment })) {
-        throw new AirlockError('unavailable', 'link.site_offline', `site ${row.site} is not connected; the line stays held there until its timeout denies it`);
+      if (
+        !deps.deliver(row.site, {
+          type: 'review.decision',
+          reviewId: row.reviewId,
+          decision,
+          reviewer: user.name,
+          comment,
+        })
+      ) {
+        throw new AirlockError(
+          'unavailable',
+          'link.site_offline',
+          `site ${row.site} is not connected; the line stays held there until its timeout denies it`,
+        );
       }
     })();
     return deps.store.get(id) ?? row;
@@ -106,7 +212,14 @@ export class CommandReviews implements ReviewInbox {
     try {
       deps.db.transaction(() => {
         if (!deps.store.close(row.id, state, deps.clock.now())) return;
-        deps.audit.append({ action: 'review.close', actor: 'system:link', site: row.site, target: row.asset, outcome: 'success', details: { id: row.id, reviewId: row.reviewId, sessionId: row.sessionId, reason: state } });
+        deps.audit.append({
+          action: 'review.close',
+          actor: 'system:link',
+          site: row.site,
+          target: row.asset,
+          outcome: 'success',
+          details: { id: row.id, reviewId: row.reviewId, sessionId: row.sessionId, reason: state },
+        });
       })();
     } catch (e) {
       deps.log.error('could not close a review', { id: row.id, err: e });

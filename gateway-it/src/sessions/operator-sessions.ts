@@ -39,7 +39,9 @@ export interface SessionOpenRequest {
   readonly source?: string;
 }
 
-export type SessionEvent = { readonly type: 'started'; readonly session: LiveSession } | { readonly type: 'ended'; readonly session: LiveSession; readonly reason: string };
+export type SessionEvent =
+  | { readonly type: 'started'; readonly session: LiveSession }
+  | { readonly type: 'ended'; readonly session: LiveSession; readonly reason: string };
 
 export interface OperatorSessionsDeps {
   readonly tickets: { issue(req: TicketRequest): TicketIssue };
@@ -52,7 +54,12 @@ export interface OperatorSessionsDeps {
 
 /** The error an access refusal becomes: `access.<reason>`, the checker's message for the operator. */
 export function accessRefusal(deny: AccessDeny): AirlockError {
-  return new AirlockError('access_denied', `access.${deny.reason.replaceAll('-', '_')}`, deny.message, { details: { reason: deny.reason, grantId: deny.grantId } });
+  return new AirlockError(
+    'access_denied',
+    `access.${deny.reason.replaceAll('-', '_')}`,
+    deny.message,
+    { details: { reason: deny.reason, grantId: deny.grantId } },
+  );
 }
 
 export class OperatorSessions {
@@ -66,20 +73,49 @@ export class OperatorSessions {
   async open(req: SessionOpenRequest): Promise<LiveSession> {
     const { deps } = this;
     const actor = deps.userName(req.user) ?? req.user;
-    const facts = { protocol: req.protocol, channel: req.channel, via: req.via, source: req.source ?? null };
+    const facts = {
+      protocol: req.protocol,
+      channel: req.channel,
+      via: req.via,
+      source: req.source ?? null,
+    };
     const refuse = (e: AirlockError, extra: Record<string, unknown> = {}): AirlockError => {
-      this.auditSafely({ action: 'session.deny', actor, site: req.site, target: req.asset, outcome: 'denied', details: { ...facts, ...extra, code: e.code, message: e.message } });
+      this.auditSafely({
+        action: 'session.deny',
+        actor,
+        site: req.site,
+        target: req.asset,
+        outcome: 'denied',
+        details: { ...facts, ...extra, code: e.code, message: e.message },
+      });
       return e;
     };
-    if (this.closing) throw refuse(new AirlockError('unavailable', 'session.stopping', 'the IT gateway is stopping'));
-    const issued = deps.tickets.issue({ user: req.user, site: req.site, asset: req.asset, protocol: req.protocol, channel: req.channel, ...(req.source === undefined ? {} : { source: req.source }) });
-    if (!issued.ok) throw refuse(accessRefusal(issued.access), { reason: issued.access.reason, grantId: issued.access.grantId });
+    if (this.closing)
+      throw refuse(
+        new AirlockError('unavailable', 'session.stopping', 'the IT gateway is stopping'),
+      );
+    const issued = deps.tickets.issue({
+      user: req.user,
+      site: req.site,
+      asset: req.asset,
+      protocol: req.protocol,
+      channel: req.channel,
+      ...(req.source === undefined ? {} : { source: req.source }),
+    });
+    if (!issued.ok)
+      throw refuse(accessRefusal(issued.access), {
+        reason: issued.access.reason,
+        grantId: issued.access.grantId,
+      });
     const grant = issued.access.grant;
     let stream;
     try {
       stream = await deps.siteCommands.openSession(req.site, issued.signed);
     } catch (e) {
-      throw refuse(toAirlockError(e, 'session.open_failed'), { sessionId: issued.sessionId, grantId: grant.id });
+      throw refuse(toAirlockError(e, 'session.open_failed'), {
+        sessionId: issued.sessionId,
+        grantId: grant.id,
+      });
     }
     const session = new LiveSession(
       {
@@ -101,7 +137,20 @@ export class OperatorSessions {
       stream,
     );
     try {
-      deps.audit.append({ action: 'session.start', actor, site: req.site, target: req.asset, outcome: 'success', details: { ...facts, sessionId: session.id, grantId: grant.id, profile: issued.access.profile, breakGlass: grant.breakGlass } });
+      deps.audit.append({
+        action: 'session.start',
+        actor,
+        site: req.site,
+        target: req.asset,
+        outcome: 'success',
+        details: {
+          ...facts,
+          sessionId: session.id,
+          grantId: grant.id,
+          profile: issued.access.profile,
+          breakGlass: grant.breakGlass,
+        },
+      });
     } catch (e) {
       stream.close('the IT gateway could not record the session start');
       throw toAirlockError(e, 'session.audit_failed');
@@ -119,7 +168,12 @@ export class OperatorSessions {
 
   /** Live sessions, oldest first. */
   list(filter: { user?: UserId; site?: string; grantId?: string } = {}): LiveSession[] {
-    return [...this.live.values()].filter((s) => (filter.user === undefined || s.info.userId === filter.user) && (filter.site === undefined || s.info.site === filter.site) && (filter.grantId === undefined || s.info.grantId === filter.grantId));
+    return [...this.live.values()].filter(
+      (s) =>
+        (filter.user === undefined || s.info.userId === filter.user) &&
+        (filter.site === undefined || s.info.site === filter.site) &&
+        (filter.grantId === undefined || s.info.grantId === filter.grantId),
+    );
   }
 
   get size(): number {
@@ -141,11 +195,22 @@ export class OperatorSessions {
     const session = this.live.get(id as SessionId);
     if (session === undefined) return false;
     const { info } = session;
-    this.deps.audit.append({ action: 'session.terminate', actor, site: info.site, target: info.asset, outcome: 'success', details: { sessionId: info.id, user: info.userName, reason } });
+    this.deps.audit.append({
+      action: 'session.terminate',
+      actor,
+      site: info.site,
+      target: info.asset,
+      outcome: 'success',
+      details: { sessionId: info.id, user: info.userName, reason },
+    });
     const text = `ended by ${actor}: ${reason}`;
     const told = this.deps.siteCommands.endSession(info.site, info.id, text).catch(() => false);
     session.end(text);
-    if (!(await told)) this.deps.log.warn('site did not confirm the end of a session', { site: info.site, sessionId: info.id });
+    if (!(await told))
+      this.deps.log.warn('site did not confirm the end of a session', {
+        site: info.site,
+        sessionId: info.id,
+      });
     return true;
   }
 
@@ -172,7 +237,21 @@ export class OperatorSessions {
   private ended(session: LiveSession, reason: string): void {
     this.live.delete(session.id);
     const { info } = session;
-    this.auditSafely({ action: 'session.end', actor: info.userName, site: info.site, target: info.asset, outcome: 'success', details: { sessionId: info.id, grantId: info.grantId, channel: info.channel, via: info.via, reason, durationMs: this.deps.clock.now() - info.startedAt } });
+    this.auditSafely({
+      action: 'session.end',
+      actor: info.userName,
+      site: info.site,
+      target: info.asset,
+      outcome: 'success',
+      details: {
+        sessionId: info.id,
+        grantId: info.grantId,
+        channel: info.channel,
+        via: info.via,
+        reason,
+        durationMs: this.deps.clock.now() - info.startedAt,
+      },
+    });
     this.emit({ type: 'ended', session, reason });
   }
 
@@ -200,7 +279,10 @@ export class OperatorSessions {
  * The SiteCommands the access services use: each command also ends the matching local sessions,
  * so a revocation or lockdown cuts the operator off at once even if the site is unreachable.
  */
-export function withLocalSessionEnd(base: SiteCommands, sessions: () => OperatorSessions | undefined): SiteCommands {
+export function withLocalSessionEnd(
+  base: SiteCommands,
+  sessions: () => OperatorSessions | undefined,
+): SiteCommands {
   return {
     setLockdown: async (site, on, reason) => {
       if (on) sessions()?.endSite(site, `site locked down: ${reason}`);

@@ -21,11 +21,18 @@ export interface SiteCatalogueDeps {
 const MAX_NAMES_IN_AUDIT = 50;
 
 export function catalogueHash(assets: readonly CatalogueAsset[]): string {
-  return sha256Hex(canonicalJson([...assets].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))));
+  return sha256Hex(
+    canonicalJson([...assets].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))),
+  );
 }
 
 /** Stores `assets` as the site's catalogue if it differs from the stored one; returns whether it did. */
-export function updateSiteCatalogue(deps: SiteCatalogueDeps, site: string, gatewayId: string, assets: readonly CatalogueAsset[]): boolean {
+export function updateSiteCatalogue(
+  deps: SiteCatalogueDeps,
+  site: string,
+  gatewayId: string,
+  assets: readonly CatalogueAsset[],
+): boolean {
   const before = deps.catalogues.list(site);
   const hash = catalogueHash(assets);
   if (before.length > 0 && catalogueHash(before) === hash) return false;
@@ -43,7 +50,14 @@ export function updateSiteCatalogue(deps: SiteCatalogueDeps, site: string, gatew
       site,
       target: site,
       outcome: 'success',
-      details: { gatewayId, catalogueSha256: hash, assets: assets.length, added: added.slice(0, MAX_NAMES_IN_AUDIT), removed: removed.slice(0, MAX_NAMES_IN_AUDIT), changed: changed.slice(0, MAX_NAMES_IN_AUDIT) },
+      details: {
+        gatewayId,
+        catalogueSha256: hash,
+        assets: assets.length,
+        added: added.slice(0, MAX_NAMES_IN_AUDIT),
+        removed: removed.slice(0, MAX_NAMES_IN_AUDIT),
+        changed: changed.slice(0, MAX_NAMES_IN_AUDIT),
+      },
     });
   })();
   return true;

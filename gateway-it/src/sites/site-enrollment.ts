@@ -16,7 +16,11 @@ import type { IdGenerator } from '../../../shared/src/ids.js';
 import type { Db } from '../../../shared/src/store/open-database.js';
 import { sha256Hex } from '../../../shared/src/crypto/hash.js';
 import { toBase64Url } from '../../../shared/src/crypto/encoding.js';
-import { ENROLLMENT_TOKEN_TTL_MS, type EnrollRequest, type EnrollResponse } from '../../../shared/src/link/enrollment.js';
+import {
+  ENROLLMENT_TOKEN_TTL_MS,
+  type EnrollRequest,
+  type EnrollResponse,
+} from '../../../shared/src/link/enrollment.js';
 import type { SiteStore } from '../store/site-store.js';
 import type { SiteGateway, SiteGatewayStore } from '../store/site-gateway-store.js';
 
@@ -53,7 +57,8 @@ export class SiteEnrollment {
 
   issueToken(site: string, actor: string): IssuedToken {
     const { deps } = this;
-    if (deps.sites.get(site) === undefined) throw new AirlockError('not_found', 'site.not_found', `site ${site} does not exist`);
+    if (deps.sites.get(site) === undefined)
+      throw new AirlockError('not_found', 'site.not_found', `site ${site} does not exist`);
     const token = `aet_${toBase64Url(randomBytes(32))}`;
     const tokenHash = sha256Hex(token);
     const now = deps.clock.now();
@@ -61,7 +66,14 @@ export class SiteEnrollment {
     deps.db.transaction(() => {
       const superseded = deps.gateways.supersedeTokens(site, now);
       deps.gateways.insertToken({ tokenHash, site, createdAt: now, createdBy: actor, expiresAt });
-      deps.audit.append({ action: 'site.enroll_token', actor, site, target: site, outcome: 'success', details: { tokenRef: tokenRef(tokenHash), expiresAt, supersededTokens: superseded } });
+      deps.audit.append({
+        action: 'site.enroll_token',
+        actor,
+        site,
+        target: site,
+        outcome: 'success',
+        details: { tokenRef: tokenRef(tokenHash), expiresAt, supersededTokens: superseded },
+      });
     })();
     return { site, token, expiresAt, itFingerprint: deps.tlsFingerprint };
   }
@@ -71,54 +83,141 @@ export class SiteEnrollment {
     const { deps } = this;
     const tokenHash = sha256Hex(request.token);
     const now = deps.clock.now();
-    const facts = { tokenRef: tokenRef(tokenHash), publicKey: request.publicKey, gatewayVersion: request.gatewayVersion, source };
+    const facts = {
+      tokenRef: tokenRef(tokenHash),
+      publicKey: request.publicKey,
+      gatewayVersion: request.gatewayVersion,
+      source,
+    };
     const refuse = (kind: ErrorKind, code: string, message: string): never => {
-      deps.audit.append({ action: 'site.enroll', actor: `gateway:${request.site}`, site: request.site, target: request.site, outcome: 'denied', details: { ...facts, code, reason: message } });
+      deps.audit.append({
+        action: 'site.enroll',
+        actor: `gateway:${request.site}`,
+        site: request.site,
+        target: request.site,
+        outcome: 'denied',
+        details: { ...facts, code, reason: message },
+      });
       throw new AirlockError(kind, code, message);
     };
     const token = deps.gateways.token(tokenHash);
-    if (token === undefined) return refuse('unauthenticated', 'enroll.bad_token', 'the enrollment token is not valid');
-    if (token.usedAt !== null) return refuse('unauthenticated', 'enroll.token_used', 'the enrollment token was already used; ask an admin for a new one');
-    if (token.supersededAt !== null) return refuse('unauthenticated', 'enroll.token_superseded', 'the enrollment token was replaced by a newer one; use the newest token');
-    if (token.expiresAt <= now) return refuse('unauthenticated', 'enroll.token_expired', 'the enrollment token has expired; ask an admin for a new one');
-    if (token.site !== request.site) return refuse('access_denied', 'enroll.wrong_site', `the enrollment token is for another site, not ${request.site}`);
+    if (token === undefined)
+      return refuse('unauthenticated', 'enroll.bad_token', 'the enrollment token is not valid');
+    if (token.usedAt !== null)
+      return refuse(
+        'unauthenticated',
+        'enroll.token_used',
+        'the enrollment token was already used; ask an admin for a new one',
+      );
+    if (token.supersededAt !== null)
+      return refuse(
+        'unauthenticated',
+        'enroll.token_superseded',
+        'the enrollment token was replaced by a newer one; use the newest token',
+      );
+    if (token.expiresAt <= now)
+      return refuse(
+        'unauthenticated',
+        'enroll.token_expired',
+        'the enrollment token has expired; ask an admin for a new one',
+      );
+    if (token.site !== request.site)
+      return refuse(
+        'access_denied',
+        'enroll.wrong_site',
+        `the enrollment token is for another site, not ${request.site}`,
+      );
     const known = deps.gateways.byPublicKey(request.publicKey);
-    if (known !== undefined && known.site !== request.site) return refuse('conflict', 'enroll.key_other_site', 'this gateway identity is enrolled for another site');
-    if (known?.state === 'revoked') return refuse('access_denied', 'enroll.key_revoked', 'this gateway identity was revoked; enroll with a new identity');
+    if (known !== undefined && known.site !== request.site)
+      return refuse(
+        'conflict',
+        'enroll.key_other_site',
+        'this gateway identity is enrolled for another site',
+      );
+    if (known?.state === 'revoked')
+      return refuse(
+        'access_denied',
+        'enroll.key_revoked',
+        'this gateway identity was revoked; enroll with a new identity',
+      );
 
     const gatewayId = known?.id ?? deps.ids.next('gw');
     deps.db.transaction(() => {
-      if (!deps.gateways.useToken(tokenHash, now)) throw new AirlockError('conflict', 'enroll.token_used', 'the enrollment token was already used; ask an admin for a new one');
+      if (!deps.gateways.useToken(tokenHash, now))
+        throw new AirlockError(
+          'conflict',
+          'enroll.token_used',
+          'the enrollment token was already used; ask an admin for a new one',
+        );
       const current = deps.gateways.active(request.site);
-      if (current !== undefined && current.id !== known?.id) deps.gateways.setState(current.id, 'replaced', now, 'enrollment');
-      if (known === undefined) deps.gateways.insertGateway({ id: gatewayId, site: request.site, publicKey: request.publicKey, now, by: `token:${tokenRef(tokenHash)}`, version: request.gatewayVersion });
-      else deps.gateways.reactivate(known.id, now, `token:${tokenRef(tokenHash)}`, request.gatewayVersion);
+      if (current !== undefined && current.id !== known?.id)
+        deps.gateways.setState(current.id, 'replaced', now, 'enrollment');
+      if (known === undefined)
+        deps.gateways.insertGateway({
+          id: gatewayId,
+          site: request.site,
+          publicKey: request.publicKey,
+          now,
+          by: `token:${tokenRef(tokenHash)}`,
+          version: request.gatewayVersion,
+        });
+      else
+        deps.gateways.reactivate(
+          known.id,
+          now,
+          `token:${tokenRef(tokenHash)}`,
+          request.gatewayVersion,
+        );
       deps.audit.append({
         action: 'site.enroll',
         actor: `gateway:${request.site}`,
         site: request.site,
         target: request.site,
         outcome: 'success',
-        details: { ...facts, gatewayId, replacedGatewayId: current !== undefined && current.id !== known?.id ? current.id : null, reenrolled: known !== undefined },
+        details: {
+          ...facts,
+          gatewayId,
+          replacedGatewayId: current !== undefined && current.id !== known?.id ? current.id : null,
+          reenrolled: known !== undefined,
+        },
       });
     })();
-    return { site: request.site, gatewayId, grantPublicKey: toBase64Url(deps.grantPublicKey), itFingerprint: deps.tlsFingerprint };
+    return {
+      site: request.site,
+      gatewayId,
+      grantPublicKey: toBase64Url(deps.grantPublicKey),
+      itFingerprint: deps.tlsFingerprint,
+    };
   }
 
   /** Revokes the site's active gateway: its key is refused from now on and its links close. */
   revoke(site: string, actor: string, reason: string): SiteGateway {
     const { deps } = this;
-    if (deps.sites.get(site) === undefined) throw new AirlockError('not_found', 'site.not_found', `site ${site} does not exist`);
+    if (deps.sites.get(site) === undefined)
+      throw new AirlockError('not_found', 'site.not_found', `site ${site} does not exist`);
     const active = deps.gateways.active(site);
-    if (active === undefined) throw new AirlockError('not_found', 'site.no_gateway', `site ${site} has no enrolled gateway to revoke`);
+    if (active === undefined)
+      throw new AirlockError(
+        'not_found',
+        'site.no_gateway',
+        `site ${site} has no enrolled gateway to revoke`,
+      );
     const now = deps.clock.now();
     deps.db.transaction(() => {
       deps.gateways.setState(active.id, 'revoked', now, actor);
-      deps.audit.append({ action: 'site.revoke', actor, site, target: site, outcome: 'success', details: { gatewayId: active.id, publicKey: active.publicKey, reason } });
+      deps.audit.append({
+        action: 'site.revoke',
+        actor,
+        site,
+        target: site,
+        outcome: 'success',
+        details: { gatewayId: active.id, publicKey: active.publicKey, reason },
+      });
     })();
     deps.onRevoked?.(site);
     const revoked = deps.gateways.byId(active.id);
-    if (revoked === undefined) throw new AirlockError('internal', 'site.gateway_vanished', 'revoked gateway not found');
+    if (revoked === undefined)
+      throw new AirlockError('internal', 'site.gateway_vanished', 'revoked gateway not found');
     return revoked;
   }
 }

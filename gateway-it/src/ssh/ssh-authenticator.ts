@@ -11,7 +11,12 @@
  * Not done here: the target in the user name is parsed but checked only after login.
  */
 import ssh2 from 'ssh2';
-import type { AuthContext, KeyboardAuthContext, PublicKeyAuthContext, PasswordAuthContext } from 'ssh2';
+import type {
+  AuthContext,
+  KeyboardAuthContext,
+  PublicKeyAuthContext,
+  PasswordAuthContext,
+} from 'ssh2';
 import { isAirlockError } from '../../../shared/src/errors.js';
 import type { Logger } from '../../../shared/src/log.js';
 import type { LoginService, SecondFactor, SecondFactorMethod } from '../auth/login-service.js';
@@ -39,7 +44,8 @@ const MAX_CODE_ATTEMPTS = 3;
 export const TOTP_PROMPT = 'Airlock verification code: ';
 
 export class SshAuthenticator {
-  private first: { user: User; name: LoginName; username: string; method: 'publickey' | 'password' } | undefined;
+  private first:
+    { user: User; name: LoginName; username: string; method: 'publickey' | 'password' } | undefined;
   private codeFailures = 0;
   private lastProblem = '';
   private identity: SshIdentity | undefined;
@@ -73,7 +79,10 @@ export class SshAuthenticator {
         return this.secondFactor(ctx);
       case 'none':
       case 'hostbased':
-        return ctx.reject(this.first === undefined ? FIRST_FACTORS : ['keyboard-interactive'], this.first !== undefined);
+        return ctx.reject(
+          this.first === undefined ? FIRST_FACTORS : ['keyboard-interactive'],
+          this.first !== undefined,
+        );
       default: {
         const never: never = ctx;
         return (never as AuthContext).reject();
@@ -91,13 +100,21 @@ export class SshAuthenticator {
     const name = this.nameOf(ctx);
     const user = name === undefined ? undefined : this.deps.users.getByName(name.user);
     const key = user === undefined ? undefined : this.deps.keys.findForLogin(user, ctx.key.data);
-    if (name === undefined || user === undefined || key === undefined) return ctx.reject(FIRST_FACTORS);
+    if (name === undefined || user === undefined || key === undefined)
+      return ctx.reject(FIRST_FACTORS);
     // Without a signature the client only asks whether we would take this key.
     if (ctx.signature === undefined || ctx.blob === undefined) return ctx.accept();
     const parsed = ssh2.utils.parseKey(ctx.key.data);
     const pub = Array.isArray(parsed) ? parsed[0] : parsed;
-    if (pub === undefined || pub instanceof Error || pub.verify(ctx.blob, ctx.signature, ctx.hashAlgo) !== true) {
-      this.deps.log.warn('SSH public key signature did not verify', { user: user.name, source: this.source });
+    if (
+      pub === undefined ||
+      pub instanceof Error ||
+      pub.verify(ctx.blob, ctx.signature, ctx.hashAlgo) !== true
+    ) {
+      this.deps.log.warn('SSH public key signature did not verify', {
+        user: user.name,
+        source: this.source,
+      });
       return ctx.reject(FIRST_FACTORS);
     }
     try {
@@ -128,26 +145,41 @@ export class SshAuthenticator {
   private secondFactor(ctx: KeyboardAuthContext): void {
     const first = this.first;
     if (first === undefined) return ctx.reject(FIRST_FACTORS);
-    const instructions = this.lastProblem === '' ? `Enter the current code from your authenticator app for ${first.user.name} (or a recovery code).` : this.lastProblem;
-    ctx.prompt([{ prompt: TOTP_PROMPT, echo: false }], 'Airlock second factor', instructions, (answers) => {
-      const answer = (answers[0] ?? '').trim();
-      const factor: SecondFactor = /^\d{6,8}$/.test(answer) ? { code: answer } : { recoveryCode: answer };
-      try {
-        const method = this.deps.login.checkSecondFactor(first.user, factor, this.source, 'ssh');
-        this.deps.login.succeed(first.user, this.source, 'ssh', method);
-        this.identity = { user: first.user, name: first.name, firstFactor: first.method, secondFactor: method };
-        ctx.accept();
-      } catch (e) {
-        this.note(e);
-        this.codeFailures++;
-        if (this.codeFailures >= MAX_CODE_ATTEMPTS) {
-          ctx.reject([]);
-          this.drop('too many wrong codes');
-          return;
+    const instructions =
+      this.lastProblem === ''
+        ? `Enter the current code from your authenticator app for ${first.user.name} (or a recovery code).`
+        : this.lastProblem;
+    ctx.prompt(
+      [{ prompt: TOTP_PROMPT, echo: false }],
+      'Airlock second factor',
+      instructions,
+      (answers) => {
+        const answer = (answers[0] ?? '').trim();
+        const factor: SecondFactor = /^\d{6,8}$/.test(answer)
+          ? { code: answer }
+          : { recoveryCode: answer };
+        try {
+          const method = this.deps.login.checkSecondFactor(first.user, factor, this.source, 'ssh');
+          this.deps.login.succeed(first.user, this.source, 'ssh', method);
+          this.identity = {
+            user: first.user,
+            name: first.name,
+            firstFactor: first.method,
+            secondFactor: method,
+          };
+          ctx.accept();
+        } catch (e) {
+          this.note(e);
+          this.codeFailures++;
+          if (this.codeFailures >= MAX_CODE_ATTEMPTS) {
+            ctx.reject([]);
+            this.drop('too many wrong codes');
+            return;
+          }
+          ctx.reject(['keyboard-interactive'], true);
         }
-        ctx.reject(['keyboard-interactive'], true);
-      }
-    });
+      },
+    );
   }
 
   /** Keeps the reason for the operator's next prompt (the message names no secret). */

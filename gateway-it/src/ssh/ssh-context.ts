@@ -40,9 +40,19 @@ export function refusalCode(e: unknown): string {
 }
 
 /** Audits a refused SSH request (agent, X11, env, remote forwarding, unknown subsystem...). */
-export function auditRequestDeny(ctx: SshConnectionContext, request: string, details: Record<string, unknown> = {}): void {
+export function auditRequestDeny(
+  ctx: SshConnectionContext,
+  request: string,
+  details: Record<string, unknown> = {},
+): void {
   try {
-    ctx.services.audit.append({ action: 'ssh.request_deny', actor: ctx.identity.user.name, target: ctx.identity.name.target?.asset ?? null, outcome: 'denied', details: { request, source: ctx.source, ...details } });
+    ctx.services.audit.append({
+      action: 'ssh.request_deny',
+      actor: ctx.identity.user.name,
+      target: ctx.identity.name.target?.asset ?? null,
+      outcome: 'denied',
+      details: { request, source: ctx.source, ...details },
+    });
   } catch (e) {
     ctx.services.log.error('could not audit a refused SSH request', { request, err: e });
   }

@@ -39,18 +39,21 @@ export async function startSshEndpoint(deps: SshEndpointDeps): Promise<SshEndpoi
   const { config, log, clock } = deps;
   const services: SshServices = { ...deps.services, log, clock };
   const clients = new Set<Connection>();
-  const server = new ssh2.Server({ hostKeys: [deps.hostKey.privateKey], ident: 'Airlock' }, (client, info) => {
-    const source = `${info.ip}:${info.port}`;
-    if (clients.size >= config.maxConnections) {
-      log.warn('SSH connection refused: too many connections', { source });
-      client.end();
-      return;
-    }
-    clients.add(client);
-    (client as unknown as { setNoDelay(on: boolean): void }).setNoDelay(true);
-    serveConnection(client, info.ip, source, deps, services);
-    client.on('close', () => clients.delete(client));
-  });
+  const server = new ssh2.Server(
+    { hostKeys: [deps.hostKey.privateKey], ident: 'Airlock' },
+    (client, info) => {
+      const source = `${info.ip}:${info.port}`;
+      if (clients.size >= config.maxConnections) {
+        log.warn('SSH connection refused: too many connections', { source });
+        client.end();
+        return;
+      }
+      clients.add(client);
+      (client as unknown as { setNoDelay(on: boolean): void }).setNoDelay(true);
+      serveConnection(client, info.ip, source, deps, services);
+      client.on('close', () => clients.delete(client));
+    },
+  );
   server.on('error', (e: Error) => log.error('SSH server error', { err: e }));
   server.maxConnections = config.maxConnections + 1;
   await new Promise<void>((resolve, reject) => {
@@ -61,7 +64,11 @@ export async function startSshEndpoint(deps: SshEndpointDeps): Promise<SshEndpoi
     });
   });
   const port = (server.address() as AddressInfo).port;
-  log.info('SSH endpoint listening', { listen: config.listen, port, hostKeyFingerprint: deps.hostKey.fingerprint });
+  log.info('SSH endpoint listening', {
+    listen: config.listen,
+    port,
+    hostKeyFingerprint: deps.hostKey.fingerprint,
+  });
   return {
     port,
     fingerprint: deps.hostKey.fingerprint,
@@ -74,7 +81,13 @@ export async function startSshEndpoint(deps: SshEndpointDeps): Promise<SshEndpoi
   };
 }
 
-function serveConnection(client: Connection, ip: string, source: string, deps: SshEndpointDeps, services: SshServices): void {
+function serveConnection(
+  client: Connection,
+  ip: string,
+  source: string,
+  deps: SshEndpointDeps,
+  services: SshServices,
+): void {
   const { log, clock, config } = deps;
   let ctx: SshConnectionContext | undefined;
   let channels = 0;
@@ -83,7 +96,10 @@ function serveConnection(client: Connection, ip: string, source: string, deps: S
     client.end();
   };
   const auth = new SshAuthenticator({ ...deps.auth, log }, ip, drop);
-  const loginTimer = clock.setTimeout(() => drop('authentication took too long'), config.loginTimeoutSeconds * 1000);
+  const loginTimer = clock.setTimeout(
+    () => drop('authentication took too long'),
+    config.loginTimeoutSeconds * 1000,
+  );
   client.on('error', (e: Error) => log.debug('SSH connection error', { source, err: e }));
   client.on('close', () => loginTimer.cancel());
   client.on('authentication', (c) => auth.handle(c));
@@ -110,18 +126,26 @@ function serveConnection(client: Connection, ip: string, source: string, deps: S
   client.on('tcpip', (accept, reject, info) => {
     if (!reserve() || ctx === undefined) return reject();
     const c = ctx;
-    void handleDirectTcpip(c, () => {
-      const ch = accept();
-      ch.on('close', release);
-      return ch;
-    }, () => {
-      release();
-      reject();
-    }, info).catch((e: unknown) => log.error('port forward failed', { err: e }));
+    void handleDirectTcpip(
+      c,
+      () => {
+        const ch = accept();
+        ch.on('close', release);
+        return ch;
+      },
+      () => {
+        release();
+        reject();
+      },
+      info,
+    ).catch((e: unknown) => log.error('port forward failed', { err: e }));
   });
   client.on('openssh.streamlocal', (_accept, reject, info) => {
     reject();
-    if (ctx !== undefined) auditRequestDeny(ctx, 'direct-streamlocal', { socketPath: String(info.socketPath).slice(0, 128) });
+    if (ctx !== undefined)
+      auditRequestDeny(ctx, 'direct-streamlocal', {
+        socketPath: String(info.socketPath).slice(0, 128),
+      });
   });
   client.on('request', (_accept, reject, name) => {
     reject?.();

@@ -17,12 +17,28 @@ import { parseAssetRef } from './ssh-login-name.js';
 import { resolveTarget, type ResolvedTarget } from './ssh-targets.js';
 import type { LiveSession } from '../sessions/live-session.js';
 
-export async function handleDirectTcpip(ctx: SshConnectionContext, accept: AcceptConnection<ServerChannel>, reject: RejectConnection, info: TcpipRequestInfo): Promise<void> {
+export async function handleDirectTcpip(
+  ctx: SshConnectionContext,
+  accept: AcceptConnection<ServerChannel>,
+  reject: RejectConnection,
+  info: TcpipRequestInfo,
+): Promise<void> {
   const { services, identity } = ctx;
   const dest = `${String(info.destIP).slice(0, 128)}:${info.destPort}`;
-  const record = (outcome: AuditOutcome, details: Record<string, unknown>, target?: ResolvedTarget): void => {
+  const record = (
+    outcome: AuditOutcome,
+    details: Record<string, unknown>,
+    target?: ResolvedTarget,
+  ): void => {
     try {
-      services.audit.append({ action: 'ssh.forward', actor: identity.user.name, site: target?.site ?? null, target: target?.asset.name ?? null, outcome, details: { destination: dest, source: ctx.source, ...details } });
+      services.audit.append({
+        action: 'ssh.forward',
+        actor: identity.user.name,
+        site: target?.site ?? null,
+        target: target?.asset.name ?? null,
+        outcome,
+        details: { destination: dest, source: ctx.source, ...details },
+      });
     } catch (e) {
       services.log.error('could not audit a port forward', { err: e });
     }
@@ -31,12 +47,35 @@ export async function handleDirectTcpip(ctx: SshConnectionContext, accept: Accep
   let live: LiveSession;
   try {
     const ref = parseAssetRef(String(info.destIP));
-    if (!ref.ok) throw new AirlockError('bad_request', 'ssh.forward_not_asset', `forwarding goes only to assets, not to ${dest}`);
+    if (!ref.ok)
+      throw new AirlockError(
+        'bad_request',
+        'ssh.forward_not_asset',
+        `forwarding goes only to assets, not to ${dest}`,
+      );
     target = resolveTarget(services.targets, identity.user.id, ref.value, services.clock.now());
     const { asset } = target;
-    if (asset.protocol === 'ssh') throw new AirlockError('access_denied', 'ssh.forward_ssh_asset', `${asset.name} is an SSH asset: open it with ssh ${identity.user.name}:${asset.name}@${services.hintHost}, it is not forwarded`);
-    if (info.destPort !== asset.servicePort) throw new AirlockError('access_denied', 'ssh.forward_wrong_port', `${asset.name} is reached on port ${asset.servicePort} (${asset.protocol}), not ${info.destPort}`);
-    live = await services.sessions.open({ user: identity.user.id, site: target.site, asset: asset.name, protocol: asset.protocol, channel: 'tcp-forward', via: 'ssh', source: ctx.source });
+    if (asset.protocol === 'ssh')
+      throw new AirlockError(
+        'access_denied',
+        'ssh.forward_ssh_asset',
+        `${asset.name} is an SSH asset: open it with ssh ${identity.user.name}:${asset.name}@${services.hintHost}, it is not forwarded`,
+      );
+    if (info.destPort !== asset.servicePort)
+      throw new AirlockError(
+        'access_denied',
+        'ssh.forward_wrong_port',
+        `${asset.name} is reached on port ${asset.servicePort} (${asset.protocol}), not ${info.destPort}`,
+      );
+    live = await services.sessions.open({
+      user: identity.user.id,
+      site: target.site,
+      asset: asset.name,
+      protocol: asset.protocol,
+      channel: 'tcp-forward',
+      via: 'ssh',
+      source: ctx.source,
+    });
   } catch (e) {
     record('denied', { code: refusalCode(e), reason: refusalText(e) }, target);
     reject();
@@ -49,8 +88,12 @@ export async function handleDirectTcpip(ctx: SshConnectionContext, accept: Accep
   }
   record('success', { sessionId: live.id, protocol: target.asset.protocol }, target);
   const ot = live.stream.stream;
-  channel.on('error', (e: Error) => services.log.debug('forward channel error', { sessionId: live.id, err: e }));
-  ot.on('error', (e: Error) => services.log.debug('forward stream error', { sessionId: live.id, err: e }));
+  channel.on('error', (e: Error) =>
+    services.log.debug('forward channel error', { sessionId: live.id, err: e }),
+  );
+  ot.on('error', (e: Error) =>
+    services.log.debug('forward stream error', { sessionId: live.id, err: e }),
+  );
   channel.pipe(ot);
   ot.pipe(channel);
   // The session's end ends its stream after the buffered bytes, and the pipe then ends the channel.

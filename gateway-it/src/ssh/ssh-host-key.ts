@@ -24,11 +24,25 @@ export function loadOrCreateSshHostKey(path: string): SshHostKey {
   }
   const privateKey = Buffer.from(readSecretFile(path)).toString('utf8');
   const parsed = ssh2.utils.parseKey(privateKey);
-  if (parsed instanceof Error) throw new AirlockError('bad_request', 'ssh.host_key_invalid', `SSH host key ${path} cannot be read: ${parsed.message}`);
+  if (parsed instanceof Error)
+    throw new AirlockError(
+      'bad_request',
+      'ssh.host_key_invalid',
+      `SSH host key ${path} cannot be read: ${parsed.message}`,
+    );
   const key = Array.isArray(parsed) ? parsed[0] : parsed;
-  if (key === undefined || !key.isPrivateKey()) throw new AirlockError('bad_request', 'ssh.host_key_invalid', `SSH host key ${path} holds no private key`);
+  if (key === undefined || !key.isPrivateKey())
+    throw new AirlockError(
+      'bad_request',
+      'ssh.host_key_invalid',
+      `SSH host key ${path} holds no private key`,
+    );
   const blob = key.getPublicSSH();
-  return { privateKey, publicKey: `${key.type} ${blob.toString('base64')}`, fingerprint: sshFingerprint(blob) };
+  return {
+    privateKey,
+    publicKey: `${key.type} ${blob.toString('base64')}`,
+    fingerprint: sshFingerprint(blob),
+  };
 }
 
 /**
@@ -40,5 +54,9 @@ export function generateEd25519PrivateKey(): string {
     const candidate = ssh2.utils.generateKeyPairSync('ed25519').private;
     if (!(ssh2.utils.parseKey(candidate) instanceof Error)) return candidate;
   }
-  throw new AirlockError('internal', 'ssh.host_key_generation', 'could not generate a readable Ed25519 host key');
+  throw new AirlockError(
+    'internal',
+    'ssh.host_key_generation',
+    'could not generate a readable Ed25519 host key',
+  );
 }

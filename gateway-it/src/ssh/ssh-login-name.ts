@@ -20,16 +20,23 @@ export interface LoginName {
 /** `hmi-1` or `plant-1/hmi-1` (also used for the destination of `ssh -L`). */
 export function parseAssetRef(text: string): Result<AssetRef, Problem[]> {
   const parts = text.split('/');
-  const bad = err([{ path: 'target', message: `"${text.slice(0, 80)}" is not an asset: expected <asset> or <site>/<asset>` }]);
+  const bad = err([
+    {
+      path: 'target',
+      message: `"${text.slice(0, 80)}" is not an asset: expected <asset> or <site>/<asset>`,
+    },
+  ]);
   if (parts.length === 1 && NAME_PATTERN.test(text)) return ok({ asset: text });
-  if (parts.length === 2 && NAME_PATTERN.test(parts[0] ?? '') && NAME_PATTERN.test(parts[1] ?? '')) return ok({ site: parts[0] as string, asset: parts[1] as string });
+  if (parts.length === 2 && NAME_PATTERN.test(parts[0] ?? '') && NAME_PATTERN.test(parts[1] ?? ''))
+    return ok({ site: parts[0] as string, asset: parts[1] as string });
   return bad;
 }
 
 export function parseLoginName(text: string): Result<LoginName, Problem[]> {
   const colon = text.indexOf(':');
   const user = colon < 0 ? text : text.slice(0, colon);
-  if (!USER_NAME_PATTERN.test(user)) return err([{ path: 'user', message: 'not a valid user name' }]);
+  if (!USER_NAME_PATTERN.test(user))
+    return err([{ path: 'user', message: 'not a valid user name' }]);
   if (colon < 0) return ok({ user });
   const target = parseAssetRef(text.slice(colon + 1));
   return target.ok ? ok({ user, target: target.value }) : target;

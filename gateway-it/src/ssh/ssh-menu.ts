@@ -22,13 +22,27 @@ export function menuText(entries: readonly MenuEntry[], loginUser: string, host:
   const shells = entries.filter((e) => e.allow.protocol === 'ssh');
   const others = entries.filter((e) => e.allow.protocol !== 'ssh');
   const lines: string[] = [];
-  if (entries.length === 0) lines.push('Airlock: you hold no grant that can be used now.', 'Request access in the portal; an OT owner approves it.');
+  if (entries.length === 0)
+    lines.push(
+      'Airlock: you hold no grant that can be used now.',
+      'Request access in the portal; an OT owner approves it.',
+    );
   else lines.push('Airlock: assets you can open now');
-  shells.forEach((e, i) => lines.push(`  ${i + 1}) ${e.site}/${e.asset}  (${e.allow.profile}, until ${new Date(e.allow.grant.notAfter).toISOString()})`));
+  shells.forEach((e, i) =>
+    lines.push(
+      `  ${i + 1}) ${e.site}/${e.asset}  (${e.allow.profile}, until ${new Date(e.allow.grant.notAfter).toISOString()})`,
+    ),
+  );
   for (const e of others) {
-    lines.push(`  -  ${e.site}/${e.asset}  (${e.allow.protocol}): ssh -N -L <local port>:${e.asset}:${SERVICE_PORTS[e.allow.protocol]} ${loginUser}@${host}`);
+    lines.push(
+      `  -  ${e.site}/${e.asset}  (${e.allow.protocol}): ssh -N -L <local port>:${e.asset}:${SERVICE_PORTS[e.allow.protocol]} ${loginUser}@${host}`,
+    );
   }
-  if (shells.length > 0) lines.push(`Next time: ssh ${loginUser}:<asset>@${host}`, `Choose 1-${shells.length} (q to leave): `);
+  if (shells.length > 0)
+    lines.push(
+      `Next time: ssh ${loginUser}:<asset>@${host}`,
+      `Choose 1-${shells.length} (q to leave): `,
+    );
   return lines.join('\r\n');
 }
 
@@ -36,7 +50,11 @@ export function menuText(entries: readonly MenuEntry[], loginUser: string, host:
  * Shows the menu on a pty channel and resolves with the chosen SSH entry, or undefined when the
  * operator leaves, the channel closes, or nothing is chosen within `idleMs`.
  */
-export function runMenu(channel: ServerChannel, entries: readonly MenuEntry[], opts: { loginUser: string; host: string; clock: Clock; idleMs: number }): Promise<MenuEntry | undefined> {
+export function runMenu(
+  channel: ServerChannel,
+  entries: readonly MenuEntry[],
+  opts: { loginUser: string; host: string; clock: Clock; idleMs: number },
+): Promise<MenuEntry | undefined> {
   const shells = entries.filter((e) => e.allow.protocol === 'ssh');
   channel.write(menuText(entries, opts.loginUser, opts.host));
   if (shells.length === 0) {
@@ -54,7 +72,8 @@ export function runMenu(channel: ServerChannel, entries: readonly MenuEntry[], o
       channel.off('close', onClose);
       channel.pause();
       // What was typed after Enter belongs to the session that is about to open.
-      if (choice !== undefined && typedAhead !== undefined && typedAhead.length > 0) channel.unshift(typedAhead);
+      if (choice !== undefined && typedAhead !== undefined && typedAhead.length > 0)
+        channel.unshift(typedAhead);
       channel.write('\r\n');
       resolve(choice);
     };

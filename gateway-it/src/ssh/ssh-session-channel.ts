@@ -13,7 +13,12 @@ import { AirlockError } from '../../../shared/src/errors.js';
 import { SERVICE_PORTS } from '../../../shared/src/model/asset-catalogue.js';
 import { auditRequestDeny, refusalText, type SshConnectionContext } from './ssh-context.js';
 import { runMenu, type MenuEntry } from './ssh-menu.js';
-import { notify, REFUSED_EXIT_STATUS, SshSessionRelay, type SshStart } from './ssh-session-relay.js';
+import {
+  notify,
+  REFUSED_EXIT_STATUS,
+  SshSessionRelay,
+  type SshStart,
+} from './ssh-session-relay.js';
 import { resolveTarget } from './ssh-targets.js';
 import type { AssetRef } from './ssh-login-name.js';
 
@@ -36,7 +41,8 @@ export function handleSessionChannel(ctx: SshConnectionContext, session: Session
   session.on('window-change', (accept, _reject, info) => {
     accept?.();
     if (relay !== undefined) relay.window(info);
-    else if (pty !== undefined) pty = { ...pty, cols: info.cols, rows: info.rows, width: info.width, height: info.height };
+    else if (pty !== undefined)
+      pty = { ...pty, cols: info.cols, rows: info.rows, width: info.width, height: info.height };
   });
   session.on('signal', (accept, _reject, info) => {
     accept?.();
@@ -45,7 +51,9 @@ export function handleSessionChannel(ctx: SshConnectionContext, session: Session
   session.on('env', (_accept, reject, info) => {
     reject?.();
     // The name only: values may hold secrets.
-    refuse('env', `environment variable ${String(info.key).slice(0, 64)} is not passed on`, { name: String(info.key).slice(0, 64) });
+    refuse('env', `environment variable ${String(info.key).slice(0, 64)} is not passed on`, {
+      name: String(info.key).slice(0, 64),
+    });
   });
   session.on('auth-agent', (_accept, reject) => {
     reject?.();
@@ -61,14 +69,17 @@ export function handleSessionChannel(ctx: SshConnectionContext, session: Session
     begun = true;
     channel.pause();
     for (const n of notices) notify(channel, n);
-    void open(channel, start).catch((e: unknown) => log.error('SSH session failed to start', { err: e }));
+    void open(channel, start).catch((e: unknown) =>
+      log.error('SSH session failed to start', { err: e }),
+    );
   };
   session.on('shell', (accept) => begin(accept(), { type: 'ssh.start', kind: 'shell' }));
   session.on('exec', (accept, _reject, info) => {
     const command = String(info.command);
     if (command.length === 0 || command.length > 32_768) {
       const ch = accept();
-      if (ch !== undefined) finishRefused(ch, 'the command is empty or longer than 32768 characters');
+      if (ch !== undefined)
+        finishRefused(ch, 'the command is empty or longer than 32768 characters');
       return;
     }
     begin(accept(), { type: 'ssh.start', kind: 'exec', command });
@@ -87,9 +98,17 @@ export function handleSessionChannel(ctx: SshConnectionContext, session: Session
     let ref: AssetRef | undefined = identity.name.target;
     if (ref === undefined) {
       if (start.kind !== 'shell' || pty === undefined) {
-        return finishRefused(channel, `name a target in the user name, e.g. ssh ${identity.user.name}:<asset>@${services.hintHost}`);
+        return finishRefused(
+          channel,
+          `name a target in the user name, e.g. ssh ${identity.user.name}:<asset>@${services.hintHost}`,
+        );
       }
-      const chosen = await runMenu(channel, menuEntries(ctx), { loginUser: identity.user.name, host: services.hintHost, clock: services.clock, idleMs: services.menuIdleMs });
+      const chosen = await runMenu(channel, menuEntries(ctx), {
+        loginUser: identity.user.name,
+        host: services.hintHost,
+        clock: services.clock,
+        idleMs: services.menuIdleMs,
+      });
       if (chosen === undefined) {
         channel.exit(0);
         channel.end();
@@ -102,9 +121,21 @@ export function handleSessionChannel(ctx: SshConnectionContext, session: Session
       const now = services.clock.now();
       const target = resolveTarget(services.targets, identity.user.id, ref, now);
       if (target.asset.protocol !== 'ssh') {
-        throw new AirlockError('bad_request', 'ssh.not_an_ssh_asset', `${target.asset.name} is reached over ${target.asset.protocol}: forward it with ssh -N -L <local port>:${target.asset.name}:${SERVICE_PORTS[target.asset.protocol]} ${identity.user.name}@${services.hintHost}`);
+        throw new AirlockError(
+          'bad_request',
+          'ssh.not_an_ssh_asset',
+          `${target.asset.name} is reached over ${target.asset.protocol}: forward it with ssh -N -L <local port>:${target.asset.name}:${SERVICE_PORTS[target.asset.protocol]} ${identity.user.name}@${services.hintHost}`,
+        );
       }
-      live = await services.sessions.open({ user: identity.user.id, site: target.site, asset: target.asset.name, protocol: 'ssh', channel: 'ssh-session', via: 'ssh', source: ctx.source });
+      live = await services.sessions.open({
+        user: identity.user.id,
+        site: target.site,
+        asset: target.asset.name,
+        protocol: 'ssh',
+        channel: 'ssh-session',
+        via: 'ssh',
+        source: ctx.source,
+      });
     } catch (e) {
       return finishRefused(channel, refusalText(e));
     }
@@ -119,7 +150,9 @@ export function handleSessionChannel(ctx: SshConnectionContext, session: Session
 
 function menuEntries(ctx: SshConnectionContext): MenuEntry[] {
   const { services, identity } = ctx;
-  return services.targets.checker.usableNow(identity.user.id, services.clock.now()).map((allow) => ({ site: allow.grant.site, asset: allow.asset, allow }));
+  return services.targets.checker
+    .usableNow(identity.user.id, services.clock.now())
+    .map((allow) => ({ site: allow.grant.site, asset: allow.asset, allow }));
 }
 
 /** One line saying why on stderr, exit status 255, channel closed. */

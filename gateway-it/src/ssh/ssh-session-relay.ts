@@ -14,7 +14,12 @@
  */
 import type { PseudoTtyInfo, ServerChannel, WindowChangeInfo } from 'ssh2';
 import type { Logger } from '../../../shared/src/log.js';
-import { parseOtToItSsh, SSH_SIGNALS, type ItToOtSshMessage, type OtToItSshMessage } from '../../../shared/src/model/ssh-channel.js';
+import {
+  parseOtToItSsh,
+  SSH_SIGNALS,
+  type ItToOtSshMessage,
+  type OtToItSshMessage,
+} from '../../../shared/src/model/ssh-channel.js';
 import type { LiveSession } from '../sessions/live-session.js';
 
 /** Exit status when Airlock itself ended or refused the session (as OpenSSH uses for its own errors). */
@@ -25,8 +30,17 @@ type ExitMessage = Extract<OtToItSshMessage, { type: 'ssh.exit' }>;
 
 export function ptyMessage(pty: PseudoTtyInfo): ItToOtSshMessage {
   const modes: Record<string, number> = {};
-  for (const [k, v] of Object.entries(pty.modes ?? {})) if (typeof v === 'number' && k.length <= 32) modes[k] = v;
-  return { type: 'ssh.pty', term: pty.term || 'xterm', cols: pty.cols, rows: pty.rows, width: pty.width, height: pty.height, modes };
+  for (const [k, v] of Object.entries(pty.modes ?? {}))
+    if (typeof v === 'number' && k.length <= 32) modes[k] = v;
+  return {
+    type: 'ssh.pty',
+    term: pty.term || 'xterm',
+    cols: pty.cols,
+    rows: pty.rows,
+    width: pty.width,
+    height: pty.height,
+    modes,
+  };
 }
 
 export function windowMessage(w: WindowChangeInfo): ItToOtSshMessage {
@@ -59,8 +73,12 @@ export class SshSessionRelay {
     ot.onControl((raw) => this.control(raw));
     ot.onClose(() => this.maybeFinish());
     channel.on('close', () => session.end('the operator closed the channel'));
-    channel.on('error', (e: Error) => this.log.debug('SSH channel error', { sessionId: session.id, err: e }));
-    ot.stream.on('error', (e) => this.log.debug('session stream error', { sessionId: session.id, err: e }));
+    channel.on('error', (e: Error) =>
+      this.log.debug('SSH channel error', { sessionId: session.id, err: e }),
+    );
+    ot.stream.on('error', (e) =>
+      this.log.debug('session stream error', { sessionId: session.id, err: e }),
+    );
     if (pty !== undefined) ot.sendControl(ptyMessage(pty));
     ot.sendControl(start);
   }
@@ -72,13 +90,17 @@ export class SshSessionRelay {
   signal(name: string): void {
     const bare = name.toUpperCase().replace(/^SIG/, '');
     const known = SSH_SIGNALS.find((s) => s === bare);
-    if (known !== undefined && !this.session.isEnded) this.session.stream.sendControl({ type: 'ssh.signal', name: known });
+    if (known !== undefined && !this.session.isEnded)
+      this.session.stream.sendControl({ type: 'ssh.signal', name: known });
   }
 
   private control(raw: Readonly<Record<string, unknown>>): void {
     const parsed = parseOtToItSsh(raw);
     if (!parsed.ok) {
-      this.log.warn('invalid SSH control message from the site', { sessionId: this.session.id, problems: parsed.error });
+      this.log.warn('invalid SSH control message from the site', {
+        sessionId: this.session.id,
+        problems: parsed.error,
+      });
       this.session.end('invalid SSH control message from the site');
       return;
     }

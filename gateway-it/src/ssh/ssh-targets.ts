@@ -24,7 +24,12 @@ export interface SshTargetDeps {
   readonly checker: AccessChecker;
 }
 
-export function resolveTarget(deps: SshTargetDeps, user: UserId, ref: AssetRef, now: number): ResolvedTarget {
+export function resolveTarget(
+  deps: SshTargetDeps,
+  user: UserId,
+  ref: AssetRef,
+  now: number,
+): ResolvedTarget {
   const sites = ref.site === undefined ? deps.sites.list().map((s) => s.id as string) : [ref.site];
   const found: ResolvedTarget[] = [];
   for (const site of sites) {
@@ -33,9 +38,16 @@ export function resolveTarget(deps: SshTargetDeps, user: UserId, ref: AssetRef, 
   }
   const named = ref.site === undefined ? ref.asset : `${ref.site}/${ref.asset}`;
   const only = found[0];
-  if (only === undefined) throw new AirlockError('not_found', 'ssh.unknown_target', `there is no asset ${named}`);
+  if (only === undefined)
+    throw new AirlockError('not_found', 'ssh.unknown_target', `there is no asset ${named}`);
   if (found.length === 1) return only;
-  const usable = found.filter((t) => deps.checker.checkAccess(user, t.site, t.asset.name, t.asset.protocol, now).allow);
+  const usable = found.filter(
+    (t) => deps.checker.checkAccess(user, t.site, t.asset.name, t.asset.protocol, now).allow,
+  );
   if (usable.length === 1 && usable[0] !== undefined) return usable[0];
-  throw new AirlockError('conflict', 'ssh.ambiguous_target', `${ref.asset} exists at ${found.map((t) => t.site).join(', ')}: name the site, e.g. ${found[0]?.site}/${ref.asset}`);
+  throw new AirlockError(
+    'conflict',
+    'ssh.ambiguous_target',
+    `${ref.asset} exists at ${found.map((t) => t.site).join(', ')}: name the site, e.g. ${found[0]?.site}/${ref.asset}`,
+  );
 }

@@ -22,7 +22,14 @@ export interface HealthReport {
   }[];
 }
 
-export function createHealthReporter(deps: { clock: Clock; sites: SiteStore; links: () => SiteLinkStates; tlsFingerprint: string; sshHostKeyFingerprint?: string; startedAt: number }): () => HealthReport {
+export function createHealthReporter(deps: {
+  clock: Clock;
+  sites: SiteStore;
+  links: () => SiteLinkStates;
+  tlsFingerprint: string;
+  sshHostKeyFingerprint?: string;
+  startedAt: number;
+}): () => HealthReport {
   return () => ({
     status: 'ok',
     gateway: 'it',
@@ -30,10 +37,18 @@ export function createHealthReporter(deps: { clock: Clock; sites: SiteStore; lin
     time: new Date(deps.clock.now()).toISOString(),
     uptimeSeconds: Math.floor((deps.clock.now() - deps.startedAt) / 1000),
     tlsFingerprint: deps.tlsFingerprint,
-    ...(deps.sshHostKeyFingerprint === undefined ? {} : { sshHostKeyFingerprint: deps.sshHostKeyFingerprint }),
+    ...(deps.sshHostKeyFingerprint === undefined
+      ? {}
+      : { sshHostKeyFingerprint: deps.sshHostKeyFingerprint }),
     sites: deps.sites.list().map((s) => {
       const l = deps.links().get(s.id);
-      return { site: s.id, link: l.state, lastSeen: l.lastSeen === null ? null : new Date(l.lastSeen).toISOString(), gatewayVersion: l.gatewayVersion, clockOffsetMs: l.clockOffsetMs };
+      return {
+        site: s.id,
+        link: l.state,
+        lastSeen: l.lastSeen === null ? null : new Date(l.lastSeen).toISOString(),
+        gatewayVersion: l.gatewayVersion,
+        clockOffsetMs: l.clockOffsetMs,
+      };
     }),
   });
 }

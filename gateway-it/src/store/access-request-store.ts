@@ -76,21 +76,47 @@ export class AccessRequestStore {
         `INSERT INTO access_requests (id, requester_id, site, starts_at, ends_at, reason, ticket_ref, break_glass, status, required_approvals, created_at)
          VALUES (@id, @requesterId, @site, @startsAt, @endsAt, @reason, @ticketRef, @breakGlass, @status, @requiredApprovals, @createdAt)`,
       ),
-      insertAsset: db.prepare('INSERT INTO request_assets (request_id, asset, protocol, profile) VALUES (?, ?, ?, ?)'),
+      insertAsset: db.prepare(
+        'INSERT INTO request_assets (request_id, asset, protocol, profile) VALUES (?, ?, ?, ?)',
+      ),
       get: db.prepare<[string], Raw>('SELECT * FROM access_requests WHERE id = ?'),
-      assets: db.prepare<[string], RequestAssetRow>('SELECT asset, protocol, profile FROM request_assets WHERE request_id = ? ORDER BY asset'),
-      decisions: db.prepare<[string], { seq: number; approver_id: string; approver_name: string; decision: 'approve' | 'deny'; comment: string; decided_at: number }>(
+      assets: db.prepare<[string], RequestAssetRow>(
+        'SELECT asset, protocol, profile FROM request_assets WHERE request_id = ? ORDER BY asset',
+      ),
+      decisions: db.prepare<
+        [string],
+        {
+          seq: number;
+          approver_id: string;
+          approver_name: string;
+          decision: 'approve' | 'deny';
+          comment: string;
+          decided_at: number;
+        }
+      >(
         'SELECT d.seq, d.approver_id, u.name AS approver_name, d.decision, d.comment, d.decided_at FROM request_decisions d JOIN users u ON u.id = d.approver_id WHERE d.request_id = ? ORDER BY d.seq',
       ),
       addDecision: db.prepare(
         'INSERT INTO request_decisions (request_id, seq, approver_id, decision, comment, decided_at) VALUES (?, (SELECT coalesce(max(seq), 0) + 1 FROM request_decisions WHERE request_id = ?), ?, ?, ?, ?)',
       ),
-      setStatus: db.prepare<[RequestStatus, number | null, string, RequestStatus]>('UPDATE access_requests SET status = ?, closed_at = ? WHERE id = ? AND status = ?'),
-      byRequester: db.prepare<[string, number], Raw>('SELECT * FROM access_requests WHERE requester_id = ? ORDER BY created_at DESC, id DESC LIMIT ?'),
-      bySite: db.prepare<[string, number], Raw>('SELECT * FROM access_requests WHERE site = ? ORDER BY created_at DESC, id DESC LIMIT ?'),
-      pendingOfSite: db.prepare<[string], Raw>("SELECT * FROM access_requests WHERE site = ? AND status = 'pending' ORDER BY starts_at, id"),
-      pendingEndedBy: db.prepare<[number], Raw>("SELECT * FROM access_requests WHERE status = 'pending' AND ends_at <= ? ORDER BY ends_at"),
-      nextPendingEnd: db.prepare<[], { t: number | null }>("SELECT min(ends_at) AS t FROM access_requests WHERE status = 'pending'"),
+      setStatus: db.prepare<[RequestStatus, number | null, string, RequestStatus]>(
+        'UPDATE access_requests SET status = ?, closed_at = ? WHERE id = ? AND status = ?',
+      ),
+      byRequester: db.prepare<[string, number], Raw>(
+        'SELECT * FROM access_requests WHERE requester_id = ? ORDER BY created_at DESC, id DESC LIMIT ?',
+      ),
+      bySite: db.prepare<[string, number], Raw>(
+        'SELECT * FROM access_requests WHERE site = ? ORDER BY created_at DESC, id DESC LIMIT ?',
+      ),
+      pendingOfSite: db.prepare<[string], Raw>(
+        "SELECT * FROM access_requests WHERE site = ? AND status = 'pending' ORDER BY starts_at, id",
+      ),
+      pendingEndedBy: db.prepare<[number], Raw>(
+        "SELECT * FROM access_requests WHERE status = 'pending' AND ends_at <= ? ORDER BY ends_at",
+      ),
+      nextPendingEnd: db.prepare<[], { t: number | null }>(
+        "SELECT min(ends_at) AS t FROM access_requests WHERE status = 'pending'",
+      ),
     };
   }
 
@@ -111,10 +137,25 @@ export class AccessRequestStore {
   }
 
   decisions(id: string): DecisionRow[] {
-    return this.stmts.decisions.all(id).map((d) => ({ seq: d.seq, approverId: d.approver_id, approverName: d.approver_name, decision: d.decision, comment: d.comment, decidedAt: d.decided_at }));
+    return this.stmts.decisions
+      .all(id)
+      .map((d) => ({
+        seq: d.seq,
+        approverId: d.approver_id,
+        approverName: d.approver_name,
+        decision: d.decision,
+        comment: d.comment,
+        decidedAt: d.decided_at,
+      }));
   }
 
-  addDecision(requestId: string, approverId: string, decision: 'approve' | 'deny', comment: string, at: number): void {
+  addDecision(
+    requestId: string,
+    approverId: string,
+    decision: 'approve' | 'deny',
+    comment: string,
+    at: number,
+  ): void {
     this.stmts.addDecision.run(requestId, requestId, approverId, decision, comment, at);
   }
 

@@ -30,9 +30,15 @@ export class AssetCatalogueStore {
     this.db = db;
     this.stmts = {
       clear: db.prepare('DELETE FROM site_assets WHERE site = ?'),
-      insert: db.prepare('INSERT INTO site_assets (site, name, protocol, description, address, service_port, profiles, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
-      list: db.prepare<[string], AssetRow>('SELECT * FROM site_assets WHERE site = ? ORDER BY name'),
-      get: db.prepare<[string, string], AssetRow>('SELECT * FROM site_assets WHERE site = ? AND name = ?'),
+      insert: db.prepare(
+        'INSERT INTO site_assets (site, name, protocol, description, address, service_port, profiles, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      list: db.prepare<[string], AssetRow>(
+        'SELECT * FROM site_assets WHERE site = ? ORDER BY name',
+      ),
+      get: db.prepare<[string, string], AssetRow>(
+        'SELECT * FROM site_assets WHERE site = ? AND name = ?',
+      ),
     };
   }
 
@@ -40,7 +46,17 @@ export class AssetCatalogueStore {
   replace(site: string, assets: readonly CatalogueAsset[], now: number): void {
     this.db.transaction(() => {
       this.stmts.clear.run(site);
-      for (const a of assets) this.stmts.insert.run(site, a.name, a.protocol, a.description, a.address, a.servicePort, JSON.stringify(a.profiles), now);
+      for (const a of assets)
+        this.stmts.insert.run(
+          site,
+          a.name,
+          a.protocol,
+          a.description,
+          a.address,
+          a.servicePort,
+          JSON.stringify(a.profiles),
+          now,
+        );
     })();
   }
 

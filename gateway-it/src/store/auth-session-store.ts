@@ -64,7 +64,8 @@ const toSession = (r: Row): AuthSession => ({
   lastSeenAt: r.last_seen_at,
   idleTimeoutMs: r.idle_timeout_ms,
   expiresAt: r.expires_at,
-  enrollSecretSealed: r.enroll_secret_sealed === null ? null : new Uint8Array(r.enroll_secret_sealed),
+  enrollSecretSealed:
+    r.enroll_secret_sealed === null ? null : new Uint8Array(r.enroll_secret_sealed),
   endedAt: r.ended_at,
   endReason: r.end_reason,
 });
@@ -80,15 +81,26 @@ export class AuthSessionStore {
       ),
       bySecret: db.prepare<[string], Row>('SELECT * FROM auth_sessions WHERE secret_hash = ?'),
       byId: db.prepare<[string], Row>('SELECT * FROM auth_sessions WHERE id = ?'),
-      touch: db.prepare('UPDATE auth_sessions SET last_seen_at = ? WHERE id = ? AND ended_at IS NULL'),
-      end: db.prepare('UPDATE auth_sessions SET ended_at = ?, end_reason = ? WHERE id = ? AND ended_at IS NULL'),
-      endAllOfUser: db.prepare<[number, string, string]>('UPDATE auth_sessions SET ended_at = ?, end_reason = ? WHERE user_id = ? AND ended_at IS NULL'),
-      liveOfUser: db.prepare<[string, number], Row>('SELECT * FROM auth_sessions WHERE user_id = ? AND ended_at IS NULL AND expires_at > ? ORDER BY created_at'),
+      touch: db.prepare(
+        'UPDATE auth_sessions SET last_seen_at = ? WHERE id = ? AND ended_at IS NULL',
+      ),
+      end: db.prepare(
+        'UPDATE auth_sessions SET ended_at = ?, end_reason = ? WHERE id = ? AND ended_at IS NULL',
+      ),
+      endAllOfUser: db.prepare<[number, string, string]>(
+        'UPDATE auth_sessions SET ended_at = ?, end_reason = ? WHERE user_id = ? AND ended_at IS NULL',
+      ),
+      liveOfUser: db.prepare<[string, number], Row>(
+        'SELECT * FROM auth_sessions WHERE user_id = ? AND ended_at IS NULL AND expires_at > ? ORDER BY created_at',
+      ),
     };
   }
 
   insert(s: NewAuthSession): void {
-    this.stmts.insert.run({ ...s, enrollSecretSealed: s.enrollSecretSealed === null ? null : Buffer.from(s.enrollSecretSealed) });
+    this.stmts.insert.run({
+      ...s,
+      enrollSecretSealed: s.enrollSecretSealed === null ? null : Buffer.from(s.enrollSecretSealed),
+    });
   }
 
   getBySecretHash(hash: string): AuthSession | undefined {

@@ -69,23 +69,53 @@ export class GrantStore {
       ),
       get: db.prepare<[string], Raw>('SELECT * FROM grants WHERE id = ?'),
       byRequest: db.prepare<[string], Raw>('SELECT * FROM grants WHERE request_id = ?'),
-      byUser: db.prepare<[string, number], Raw>('SELECT * FROM grants WHERE user_id = ? ORDER BY issued_at DESC, id DESC LIMIT ?'),
-      bySite: db.prepare<[string, number], Raw>('SELECT * FROM grants WHERE site = ? ORDER BY issued_at DESC, id DESC LIMIT ?'),
-      all: db.prepare<[number], Raw>('SELECT * FROM grants ORDER BY issued_at DESC, id DESC LIMIT ?'),
+      byUser: db.prepare<[string, number], Raw>(
+        'SELECT * FROM grants WHERE user_id = ? ORDER BY issued_at DESC, id DESC LIMIT ?',
+      ),
+      bySite: db.prepare<[string, number], Raw>(
+        'SELECT * FROM grants WHERE site = ? ORDER BY issued_at DESC, id DESC LIMIT ?',
+      ),
+      all: db.prepare<[number], Raw>(
+        'SELECT * FROM grants ORDER BY issued_at DESC, id DESC LIMIT ?',
+      ),
       forAsset: db.prepare<[string, string, string], Raw & { protocol: string; profile: string }>(
         `SELECT g.*, a.protocol, a.profile FROM grants g JOIN request_assets a ON a.request_id = g.request_id
          WHERE g.user_id = ? AND g.site = ? AND a.asset = ? ORDER BY g.not_before, g.id`,
       ),
-      end: db.prepare<[Exclude<GrantStatus, 'active'>, number, string, string, string]>("UPDATE grants SET status = ?, ended_at = ?, ended_by = ?, end_reason = ? WHERE id = ? AND status = 'active'"),
-      review: db.prepare<[string, number, string, string]>('UPDATE grants SET reviewed_by = ?, reviewed_at = ?, review_comment = ? WHERE id = ? AND break_glass = 1 AND reviewed_at IS NULL'),
-      due: db.prepare<[number], Raw>("SELECT * FROM grants WHERE status = 'active' AND not_after <= ? ORDER BY not_after"),
-      nextEnd: db.prepare<[], { t: number | null }>("SELECT min(not_after) AS t FROM grants WHERE status = 'active'"),
-      unreviewed: db.prepare<[string], Raw>('SELECT * FROM grants WHERE site = ? AND break_glass = 1 AND reviewed_at IS NULL ORDER BY issued_at'),
+      end: db.prepare<[Exclude<GrantStatus, 'active'>, number, string, string, string]>(
+        "UPDATE grants SET status = ?, ended_at = ?, ended_by = ?, end_reason = ? WHERE id = ? AND status = 'active'",
+      ),
+      review: db.prepare<[string, number, string, string]>(
+        'UPDATE grants SET reviewed_by = ?, reviewed_at = ?, review_comment = ? WHERE id = ? AND break_glass = 1 AND reviewed_at IS NULL',
+      ),
+      due: db.prepare<[number], Raw>(
+        "SELECT * FROM grants WHERE status = 'active' AND not_after <= ? ORDER BY not_after",
+      ),
+      nextEnd: db.prepare<[], { t: number | null }>(
+        "SELECT min(not_after) AS t FROM grants WHERE status = 'active'",
+      ),
+      unreviewed: db.prepare<[string], Raw>(
+        'SELECT * FROM grants WHERE site = ? AND break_glass = 1 AND reviewed_at IS NULL ORDER BY issued_at',
+      ),
     };
   }
 
-  insert(g: Pick<GrantRow, 'id' | 'requestId' | 'userId' | 'site' | 'notBefore' | 'notAfter' | 'breakGlass' | 'issuedAt'>): void {
-    this.stmts.insert.run(g.id, g.requestId, g.userId, g.site, g.notBefore, g.notAfter, g.breakGlass ? 1 : 0, g.issuedAt);
+  insert(
+    g: Pick<
+      GrantRow,
+      'id' | 'requestId' | 'userId' | 'site' | 'notBefore' | 'notAfter' | 'breakGlass' | 'issuedAt'
+    >,
+  ): void {
+    this.stmts.insert.run(
+      g.id,
+      g.requestId,
+      g.userId,
+      g.site,
+      g.notBefore,
+      g.notAfter,
+      g.breakGlass ? 1 : 0,
+      g.issuedAt,
+    );
   }
 
   get(id: string): GrantRow | undefined {
@@ -111,12 +141,24 @@ export class GrantStore {
   }
 
   /** Every grant (any state) of the user that names `asset` at `site`, with the asset's protocol and profile. */
-  forAsset(userId: string, site: string, asset: string): (GrantRow & { protocol: string; profile: string })[] {
-    return this.stmts.forAsset.all(userId, site, asset).map((r) => ({ ...toRow(r), protocol: r.protocol, profile: r.profile }));
+  forAsset(
+    userId: string,
+    site: string,
+    asset: string,
+  ): (GrantRow & { protocol: string; profile: string })[] {
+    return this.stmts.forAsset
+      .all(userId, site, asset)
+      .map((r) => ({ ...toRow(r), protocol: r.protocol, profile: r.profile }));
   }
 
   /** Ends an active grant; false if it had already ended. */
-  end(id: string, status: Exclude<GrantStatus, 'active'>, at: number, by: string, reason: string): boolean {
+  end(
+    id: string,
+    status: Exclude<GrantStatus, 'active'>,
+    at: number,
+    by: string,
+    reason: string,
+  ): boolean {
     return this.stmts.end.run(status, at, by, reason, id).changes === 1;
   }
 

@@ -4,5 +4,8 @@ import { openDatabase, type Db } from '../../../shared/src/store/open-database.j
 import { IT_MIGRATIONS } from './it-migrations.js';
 
 export function openItDatabase(dataDir: string | ':memory:'): Db {
-  return openDatabase({ path: dataDir === ':memory:' ? ':memory:' : join(dataDir, 'it.db'), migrations: IT_MIGRATIONS });
+  return openDatabase({
+    path: dataDir === ':memory:' ? ':memory:' : join(dataDir, 'it.db'),
+    migrations: IT_MIGRATIONS,
+  });
 }

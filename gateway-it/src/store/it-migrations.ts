@@ -207,7 +207,7 @@ const IT: readonly Migration[] = [
   {
     component: 'it',
     version: 5,
-    name: 'users\' SSH public keys',
+    name: "users' SSH public keys",
     up: `
       CREATE TABLE user_ssh_keys (
         id TEXT PRIMARY KEY,
@@ -243,4 +243,12 @@ const SIEM: readonly Migration[] = [
   },
 ];
 
-export const IT_MIGRATIONS: readonly Migration[] = [...AUDIT_MIGRATIONS, ...IT, ...LINK, ...RECORDING, ...SIEM, ...REVIEW, ...PLAYBACK];
+export const IT_MIGRATIONS: readonly Migration[] = [
+  ...AUDIT_MIGRATIONS,
+  ...IT,
+  ...LINK,
+  ...RECORDING,
+  ...SIEM,
+  ...REVIEW,
+  ...PLAYBACK,
+];

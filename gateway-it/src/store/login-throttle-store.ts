@@ -23,19 +23,25 @@ export class LoginThrottleStore {
 
   constructor(db: Db) {
     this.stmts = {
-      get: db.prepare<[ThrottleScope, string], Row>('SELECT window_start, failures, locked_until FROM login_throttle WHERE scope = ? AND key = ?'),
+      get: db.prepare<[ThrottleScope, string], Row>(
+        'SELECT window_start, failures, locked_until FROM login_throttle WHERE scope = ? AND key = ?',
+      ),
       put: db.prepare(
         `INSERT INTO login_throttle (scope, key, window_start, failures, locked_until) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (scope, key) DO UPDATE SET window_start = excluded.window_start, failures = excluded.failures, locked_until = excluded.locked_until`,
       ),
       clear: db.prepare('DELETE FROM login_throttle WHERE scope = ? AND key = ?'),
-      prune: db.prepare<[number, number]>('DELETE FROM login_throttle WHERE window_start < ? AND (locked_until IS NULL OR locked_until <= ?)'),
+      prune: db.prepare<[number, number]>(
+        'DELETE FROM login_throttle WHERE window_start < ? AND (locked_until IS NULL OR locked_until <= ?)',
+      ),
     };
   }
 
   get(scope: ThrottleScope, key: string): ThrottleState | undefined {
     const r = this.stmts.get.get(scope, key);
-    return r === undefined ? undefined : { windowStart: r.window_start, failures: r.failures, lockedUntil: r.locked_until };
+    return r === undefined
+      ? undefined
+      : { windowStart: r.window_start, failures: r.failures, lockedUntil: r.locked_until };
   }
 
   put(scope: ThrottleScope, key: string, state: ThrottleState): void {

@@ -6,29 +6,48 @@
 import type { Db } from '../../../shared/src/store/open-database.js';
 import { rowToCheckpoint, rowToEvent } from '../../../shared/src/audit/audit-log.js';
 import { canonicalJson } from '../../../shared/src/crypto/canonical.js';
-import { GENESIS_HASH, type AuditEvent, type Checkpoint } from '../../../shared/src/audit/audit-event.js';
+import {
+  GENESIS_HASH,
+  type AuditEvent,
+  type Checkpoint,
+} from '../../../shared/src/audit/audit-event.js';
 
 type EventRow = Parameters<typeof rowToEvent>[0];
 type CheckpointRow = Parameters<typeof rowToCheckpoint>[0];
 
-const EVENT_COLUMNS = 'seq, id, time, actor, action, event_site AS site, target, outcome, details, prev_hash, hash';
+const EVENT_COLUMNS =
+  'seq, id, time, actor, action, event_site AS site, target, outcome, details, prev_hash, hash';
 
 export class OtAuditStore {
   private readonly stmts;
 
   constructor(db: Db) {
     this.stmts = {
-      head: db.prepare<[string], { seq: number; hash: string }>('SELECT seq, hash FROM ot_audit_events WHERE gateway_id = ? ORDER BY seq DESC LIMIT 1'),
-      hashAt: db.prepare<[string, number], { hash: string }>('SELECT hash FROM ot_audit_events WHERE gateway_id = ? AND seq = ?'),
+      head: db.prepare<[string], { seq: number; hash: string }>(
+        'SELECT seq, hash FROM ot_audit_events WHERE gateway_id = ? ORDER BY seq DESC LIMIT 1',
+      ),
+      hashAt: db.prepare<[string, number], { hash: string }>(
+        'SELECT hash FROM ot_audit_events WHERE gateway_id = ? AND seq = ?',
+      ),
       insert: db.prepare(
         `INSERT INTO ot_audit_events (gateway_id, site, seq, id, time, actor, action, event_site, target, outcome, details, prev_hash, hash, received_at)
          VALUES (@gatewayId, @source, @seq, @id, @time, @actor, @action, @site, @target, @outcome, @details, @prevHash, @hash, @receivedAt)`,
       ),
-      hasCheckpoint: db.prepare<[string, number], { seq: number }>('SELECT seq FROM ot_audit_checkpoints WHERE gateway_id = ? AND seq = ?'),
-      insertCheckpoint: db.prepare('INSERT OR IGNORE INTO ot_audit_checkpoints (gateway_id, seq, hash, time, signature, public_key) VALUES (?, ?, ?, ?, ?, ?)'),
-      events: db.prepare<[string, number, number], EventRow>(`SELECT ${EVENT_COLUMNS} FROM ot_audit_events WHERE gateway_id = ? AND seq > ? AND seq <= ? ORDER BY seq`),
-      checkpoints: db.prepare<[string], CheckpointRow>('SELECT seq, hash, time, signature, public_key FROM ot_audit_checkpoints WHERE gateway_id = ? ORDER BY seq'),
-      countBySite: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM ot_audit_events WHERE site = ?'),
+      hasCheckpoint: db.prepare<[string, number], { seq: number }>(
+        'SELECT seq FROM ot_audit_checkpoints WHERE gateway_id = ? AND seq = ?',
+      ),
+      insertCheckpoint: db.prepare(
+        'INSERT OR IGNORE INTO ot_audit_checkpoints (gateway_id, seq, hash, time, signature, public_key) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      events: db.prepare<[string, number, number], EventRow>(
+        `SELECT ${EVENT_COLUMNS} FROM ot_audit_events WHERE gateway_id = ? AND seq > ? AND seq <= ? ORDER BY seq`,
+      ),
+      checkpoints: db.prepare<[string], CheckpointRow>(
+        'SELECT seq, hash, time, signature, public_key FROM ot_audit_checkpoints WHERE gateway_id = ? ORDER BY seq',
+      ),
+      countBySite: db.prepare<[string], { n: number }>(
+        'SELECT count(*) AS n FROM ot_audit_events WHERE site = ?',
+      ),
     };
   }
 
@@ -45,15 +64,32 @@ export class OtAuditStore {
     return this.stmts.hasCheckpoint.get(gatewayId, seq) !== undefined;
   }
 
-  insert(gatewayId: string, site: string, events: readonly AuditEvent[], checkpoints: readonly Checkpoint[], receivedAt: number): void {
+  insert(
+    gatewayId: string,
+    site: string,
+    events: readonly AuditEvent[],
+    checkpoints: readonly Checkpoint[],
+    receivedAt: number,
+  ): void {
     for (const e of events) {
-      this.stmts.insert.run({ ...e, gatewayId, source: site, details: canonicalJson(e.details), receivedAt });
+      this.stmts.insert.run({
+        ...e,
+        gatewayId,
+        source: site,
+        details: canonicalJson(e.details),
+        receivedAt,
+      });
     }
-    for (const c of checkpoints) this.stmts.insertCheckpoint.run(gatewayId, c.seq, c.hash, c.time, c.signature, c.publicKey);
+    for (const c of checkpoints)
+      this.stmts.insertCheckpoint.run(gatewayId, c.seq, c.hash, c.time, c.signature, c.publicKey);
   }
 
   /** Streams the gateway's events with fromSeq < seq <= toSeq, in order. */
-  *events(gatewayId: string, fromSeq = 0, toSeq = Number.MAX_SAFE_INTEGER): IterableIterator<AuditEvent> {
+  *events(
+    gatewayId: string,
+    fromSeq = 0,
+    toSeq = Number.MAX_SAFE_INTEGER,
+  ): IterableIterator<AuditEvent> {
     for (const r of this.stmts.events.iterate(gatewayId, fromSeq, toSeq)) yield rowToEvent(r);
   }
 

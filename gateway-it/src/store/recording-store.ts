@@ -32,18 +32,32 @@ export class RecordingStore {
 
   constructor(db: Db) {
     this.stmts = {
-      get: db.prepare<[string], RecordingRow>(`SELECT ${COLUMNS} FROM recordings WHERE session_id = ?`),
+      get: db.prepare<[string], RecordingRow>(
+        `SELECT ${COLUMNS} FROM recordings WHERE session_id = ?`,
+      ),
       // A session's recording belongs to a range when the session started by its end and the file was still being received (or completed) after its start.
-      inRange: db.prepare<[string, number, number], RecordingRow>(`SELECT ${COLUMNS} FROM recordings WHERE site = ? AND started_at <= ? AND COALESCE(completed_at, started_at) >= ? ORDER BY started_at, session_id`),
-      bySite: db.prepare<[string, number], RecordingRow>(`SELECT ${COLUMNS} FROM recordings WHERE site = ? ORDER BY started_at DESC LIMIT ?`),
-      byStatus: db.prepare<[string], RecordingRow>(`SELECT ${COLUMNS} FROM recordings WHERE status = ?`),
+      inRange: db.prepare<[string, number, number], RecordingRow>(
+        `SELECT ${COLUMNS} FROM recordings WHERE site = ? AND started_at <= ? AND COALESCE(completed_at, started_at) >= ? ORDER BY started_at, session_id`,
+      ),
+      bySite: db.prepare<[string, number], RecordingRow>(
+        `SELECT ${COLUMNS} FROM recordings WHERE site = ? ORDER BY started_at DESC LIMIT ?`,
+      ),
+      byStatus: db.prepare<[string], RecordingRow>(
+        `SELECT ${COLUMNS} FROM recordings WHERE status = ?`,
+      ),
       insert: db.prepare(
         `INSERT INTO recordings (session_id, site, gateway_id, asset, user_name, started_at, held_bytes, status, first_chunk_at)
          VALUES (@sessionId, @site, @gatewayId, @asset, @userName, @startedAt, 0, 'receiving', @now)`,
       ),
-      setHeld: db.prepare<[number, string]>('UPDATE recordings SET held_bytes = ? WHERE session_id = ?'),
-      finish: db.prepare<[string, number, string, string | null, number, string]>('UPDATE recordings SET status = ?, size = ?, sha256 = ?, problem = ?, completed_at = ? WHERE session_id = ?'),
-      setStatus: db.prepare<[string, string | null, string]>('UPDATE recordings SET status = ?, problem = ? WHERE session_id = ?'),
+      setHeld: db.prepare<[number, string]>(
+        'UPDATE recordings SET held_bytes = ? WHERE session_id = ?',
+      ),
+      finish: db.prepare<[string, number, string, string | null, number, string]>(
+        'UPDATE recordings SET status = ?, size = ?, sha256 = ?, problem = ?, completed_at = ? WHERE session_id = ?',
+      ),
+      setStatus: db.prepare<[string, string | null, string]>(
+        'UPDATE recordings SET status = ?, problem = ? WHERE session_id = ?',
+      ),
       closeHash: db.prepare<[string, string], { hash: string | null }>(
         `SELECT json_extract(details, '$.sha256') AS hash FROM ot_audit_events
          WHERE site = ? AND action = 'recording.close' AND json_extract(details, '$.sessionId') = ? ORDER BY seq DESC LIMIT 1`,
@@ -68,7 +82,15 @@ export class RecordingStore {
     return this.stmts.byStatus.all(status);
   }
 
-  create(r: { sessionId: string; site: string; gatewayId: string; asset: string; userName: string; startedAt: number; now: number }): void {
+  create(r: {
+    sessionId: string;
+    site: string;
+    gatewayId: string;
+    asset: string;
+    userName: string;
+    startedAt: number;
+    now: number;
+  }): void {
     this.stmts.insert.run(r);
   }
 
@@ -76,7 +98,14 @@ export class RecordingStore {
     this.stmts.setHeld.run(bytes, sessionId);
   }
 
-  finish(sessionId: string, status: RecordingStatus, size: number, sha256: string, problem: string | null, now: number): void {
+  finish(
+    sessionId: string,
+    status: RecordingStatus,
+    size: number,
+    sha256: string,
+    problem: string | null,
+    now: number,
+  ): void {
     this.stmts.finish.run(status, size, sha256, problem, now, sessionId);
   }
 

@@ -10,8 +10,12 @@ export class RecoveryCodeStore {
     this.stmts = {
       clear: db.prepare('DELETE FROM recovery_codes WHERE user_id = ?'),
       insert: db.prepare('INSERT INTO recovery_codes (user_id, code_hash) VALUES (?, ?)'),
-      consume: db.prepare('UPDATE recovery_codes SET used_at = ? WHERE user_id = ? AND code_hash = ? AND used_at IS NULL'),
-      remaining: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM recovery_codes WHERE user_id = ? AND used_at IS NULL'),
+      consume: db.prepare(
+        'UPDATE recovery_codes SET used_at = ? WHERE user_id = ? AND code_hash = ? AND used_at IS NULL',
+      ),
+      remaining: db.prepare<[string], { n: number }>(
+        'SELECT count(*) AS n FROM recovery_codes WHERE user_id = ? AND used_at IS NULL',
+      ),
     };
   }
 

@@ -79,17 +79,31 @@ export class SiteGatewayStore {
 
   constructor(db: Db) {
     this.stmts = {
-      insertToken: db.prepare('INSERT INTO enrollment_tokens (token_hash, site, created_at, created_by, expires_at) VALUES (?, ?, ?, ?, ?)'),
-      supersedeTokens: db.prepare('UPDATE enrollment_tokens SET superseded_at = ? WHERE site = ? AND used_at IS NULL AND superseded_at IS NULL'),
+      insertToken: db.prepare(
+        'INSERT INTO enrollment_tokens (token_hash, site, created_at, created_by, expires_at) VALUES (?, ?, ?, ?, ?)',
+      ),
+      supersedeTokens: db.prepare(
+        'UPDATE enrollment_tokens SET superseded_at = ? WHERE site = ? AND used_at IS NULL AND superseded_at IS NULL',
+      ),
       token: db.prepare<[string], TokenRow>('SELECT * FROM enrollment_tokens WHERE token_hash = ?'),
-      useToken: db.prepare('UPDATE enrollment_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND superseded_at IS NULL AND expires_at > ?'),
+      useToken: db.prepare(
+        'UPDATE enrollment_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND superseded_at IS NULL AND expires_at > ?',
+      ),
       insertGateway: db.prepare(
         "INSERT INTO site_gateways (id, site, public_key, state, enrolled_at, state_changed_at, state_changed_by, gateway_version) VALUES (?, ?, ?, 'active', ?, ?, ?, ?)",
       ),
-      setState: db.prepare('UPDATE site_gateways SET state = ?, state_changed_at = ?, state_changed_by = ? WHERE id = ?'),
-      reactivate: db.prepare("UPDATE site_gateways SET state = 'active', enrolled_at = ?, state_changed_at = ?, state_changed_by = ?, gateway_version = ? WHERE id = ?"),
-      active: db.prepare<[string], GatewayRow>("SELECT * FROM site_gateways WHERE site = ? AND state = 'active'"),
-      latest: db.prepare<[string], GatewayRow>('SELECT * FROM site_gateways WHERE site = ? ORDER BY state_changed_at DESC, rowid DESC LIMIT 1'),
+      setState: db.prepare(
+        'UPDATE site_gateways SET state = ?, state_changed_at = ?, state_changed_by = ? WHERE id = ?',
+      ),
+      reactivate: db.prepare(
+        "UPDATE site_gateways SET state = 'active', enrolled_at = ?, state_changed_at = ?, state_changed_by = ?, gateway_version = ? WHERE id = ?",
+      ),
+      active: db.prepare<[string], GatewayRow>(
+        "SELECT * FROM site_gateways WHERE site = ? AND state = 'active'",
+      ),
+      latest: db.prepare<[string], GatewayRow>(
+        'SELECT * FROM site_gateways WHERE site = ? ORDER BY state_changed_at DESC, rowid DESC LIMIT 1',
+      ),
       byKey: db.prepare<[string], GatewayRow>('SELECT * FROM site_gateways WHERE public_key = ?'),
       byId: db.prepare<[string], GatewayRow>('SELECT * FROM site_gateways WHERE id = ?'),
       seen: db.prepare('UPDATE site_gateways SET last_seen = ?, gateway_version = ? WHERE id = ?'),
@@ -115,7 +129,14 @@ export class SiteGatewayStore {
     return this.stmts.useToken.run(now, tokenHash, now).changes === 1;
   }
 
-  insertGateway(g: { id: string; site: string; publicKey: string; now: number; by: string; version: string }): void {
+  insertGateway(g: {
+    id: string;
+    site: string;
+    publicKey: string;
+    now: number;
+    by: string;
+    version: string;
+  }): void {
     this.stmts.insertGateway.run(g.id, g.site, g.publicKey, g.now, g.now, g.by, g.version);
   }
 

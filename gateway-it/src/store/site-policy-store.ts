@@ -24,12 +24,18 @@ export class SitePolicyStore {
 
   constructor(db: Db) {
     this.stmts = {
-      getPolicy: db.prepare<[string], { required_approvals: number; ticket_pattern: string | null; updated_at: number }>('SELECT required_approvals, ticket_pattern, updated_at FROM site_policies WHERE site = ?'),
+      getPolicy: db.prepare<
+        [string],
+        { required_approvals: number; ticket_pattern: string | null; updated_at: number }
+      >('SELECT required_approvals, ticket_pattern, updated_at FROM site_policies WHERE site = ?'),
       putPolicy: db.prepare(
         `INSERT INTO site_policies (site, required_approvals, ticket_pattern, updated_at) VALUES (?, ?, ?, ?)
          ON CONFLICT (site) DO UPDATE SET required_approvals = excluded.required_approvals, ticket_pattern = excluded.ticket_pattern, updated_at = excluded.updated_at`,
       ),
-      getLockdown: db.prepare<[string], { locked: number; reason: string; changed_by: string; changed_at: number }>('SELECT locked, reason, changed_by, changed_at FROM site_lockdowns WHERE site = ?'),
+      getLockdown: db.prepare<
+        [string],
+        { locked: number; reason: string; changed_by: string; changed_at: number }
+      >('SELECT locked, reason, changed_by, changed_at FROM site_lockdowns WHERE site = ?'),
       putLockdown: db.prepare(
         `INSERT INTO site_lockdowns (site, locked, reason, changed_by, changed_at) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (site) DO UPDATE SET locked = excluded.locked, reason = excluded.reason, changed_by = excluded.changed_by, changed_at = excluded.changed_at`,
@@ -39,7 +45,19 @@ export class SitePolicyStore {
 
   policy(site: string): SitePolicy {
     const r = this.stmts.getPolicy.get(site);
-    return r === undefined ? { site, requiredApprovals: DEFAULT_REQUIRED_APPROVALS, ticketPattern: null, updatedAt: null } : { site, requiredApprovals: r.required_approvals, ticketPattern: r.ticket_pattern, updatedAt: r.updated_at };
+    return r === undefined
+      ? {
+          site,
+          requiredApprovals: DEFAULT_REQUIRED_APPROVALS,
+          ticketPattern: null,
+          updatedAt: null,
+        }
+      : {
+          site,
+          requiredApprovals: r.required_approvals,
+          ticketPattern: r.ticket_pattern,
+          updatedAt: r.updated_at,
+        };
   }
 
   putPolicy(p: SitePolicy & { readonly updatedAt: number }): void {
@@ -48,7 +66,15 @@ export class SitePolicyStore {
 
   lockdown(site: string): SiteLockdown | undefined {
     const r = this.stmts.getLockdown.get(site);
-    return r === undefined ? undefined : { site, locked: r.locked === 1, reason: r.reason, changedBy: r.changed_by, changedAt: r.changed_at };
+    return r === undefined
+      ? undefined
+      : {
+          site,
+          locked: r.locked === 1,
+          reason: r.reason,
+          changedBy: r.changed_by,
+          changedAt: r.changed_at,
+        };
   }
 
   putLockdown(l: SiteLockdown): void {

@@ -16,14 +16,21 @@ interface SiteRow {
   created_at: number;
 }
 
-const toSite = (r: SiteRow): Site => ({ id: r.id as SiteId, displayName: r.display_name, timezone: r.timezone, createdAt: r.created_at });
+const toSite = (r: SiteRow): Site => ({
+  id: r.id as SiteId,
+  displayName: r.display_name,
+  timezone: r.timezone,
+  createdAt: r.created_at,
+});
 
 export class SiteStore {
   private readonly stmts;
 
   constructor(db: Db) {
     this.stmts = {
-      insert: db.prepare('INSERT INTO sites (id, display_name, timezone, created_at) VALUES (?, ?, ?, ?)'),
+      insert: db.prepare(
+        'INSERT INTO sites (id, display_name, timezone, created_at) VALUES (?, ?, ?, ?)',
+      ),
       get: db.prepare<[string], SiteRow>('SELECT * FROM sites WHERE id = ?'),
       list: db.prepare<[], SiteRow>('SELECT * FROM sites ORDER BY id'),
     };

@@ -24,23 +24,46 @@ interface KeyRow {
   last_used_at: number | null;
 }
 
-const toRecord = (r: KeyRow): SshKeyRecord => ({ id: r.id, userId: r.user_id, algorithm: r.algorithm, blob: new Uint8Array(r.key_blob), fingerprint: r.fingerprint, comment: r.comment, createdAt: r.created_at, lastUsedAt: r.last_used_at });
+const toRecord = (r: KeyRow): SshKeyRecord => ({
+  id: r.id,
+  userId: r.user_id,
+  algorithm: r.algorithm,
+  blob: new Uint8Array(r.key_blob),
+  fingerprint: r.fingerprint,
+  comment: r.comment,
+  createdAt: r.created_at,
+  lastUsedAt: r.last_used_at,
+});
 
 export class SshKeyStore {
   private readonly stmts;
 
   constructor(db: Db) {
     this.stmts = {
-      insert: db.prepare('INSERT INTO user_ssh_keys (id, user_id, algorithm, key_blob, fingerprint, comment, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      insert: db.prepare(
+        'INSERT INTO user_ssh_keys (id, user_id, algorithm, key_blob, fingerprint, comment, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
       remove: db.prepare('DELETE FROM user_ssh_keys WHERE id = ? AND user_id = ?'),
-      byUser: db.prepare<[string], KeyRow>('SELECT * FROM user_ssh_keys WHERE user_id = ? ORDER BY created_at, id'),
-      byFingerprint: db.prepare<[string], KeyRow>('SELECT * FROM user_ssh_keys WHERE fingerprint = ?'),
+      byUser: db.prepare<[string], KeyRow>(
+        'SELECT * FROM user_ssh_keys WHERE user_id = ? ORDER BY created_at, id',
+      ),
+      byFingerprint: db.prepare<[string], KeyRow>(
+        'SELECT * FROM user_ssh_keys WHERE fingerprint = ?',
+      ),
       touch: db.prepare('UPDATE user_ssh_keys SET last_used_at = ? WHERE id = ?'),
     };
   }
 
   add(k: Omit<SshKeyRecord, 'lastUsedAt'>): void {
-    this.stmts.insert.run(k.id, k.userId, k.algorithm, Buffer.from(k.blob), k.fingerprint, k.comment, k.createdAt);
+    this.stmts.insert.run(
+      k.id,
+      k.userId,
+      k.algorithm,
+      Buffer.from(k.blob),
+      k.fingerprint,
+      k.comment,
+      k.createdAt,
+    );
   }
 
   /** False when the user has no key with that id. */

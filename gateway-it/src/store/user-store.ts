@@ -77,17 +77,25 @@ export class UserStore {
       byName: db.prepare<[string], UserRow>('SELECT * FROM users WHERE name = ?'),
       byId: db.prepare<[string], UserRow>('SELECT * FROM users WHERE id = ?'),
       list: db.prepare<[], UserRow>('SELECT * FROM users ORDER BY name'),
-      roles: db.prepare<[string], { role: Role; site: string }>('SELECT role, site FROM user_roles WHERE user_id = ? ORDER BY role, site'),
-      withSiteRole: db.prepare<[string, string], UserRow>('SELECT u.* FROM users u JOIN user_roles r ON r.user_id = u.id WHERE r.role = ? AND r.site = ? ORDER BY u.name'),
+      roles: db.prepare<[string], { role: Role; site: string }>(
+        'SELECT role, site FROM user_roles WHERE user_id = ? ORDER BY role, site',
+      ),
+      withSiteRole: db.prepare<[string, string], UserRow>(
+        'SELECT u.* FROM users u JOIN user_roles r ON r.user_id = u.id WHERE r.role = ? AND r.site = ? ORDER BY u.name',
+      ),
       deleteRoles: db.prepare('DELETE FROM user_roles WHERE user_id = ?'),
       setState: db.prepare('UPDATE users SET state = ? WHERE id = ?'),
       setBreakGlass: db.prepare('UPDATE users SET can_break_glass = ? WHERE id = ?'),
       setContract: db.prepare('UPDATE users SET company = ?, contract_end = ? WHERE id = ?'),
       setDisplayName: db.prepare('UPDATE users SET display_name = ? WHERE id = ?'),
       setPassword: db.prepare('UPDATE users SET password_hash = ? WHERE id = ?'),
-      setTotp: db.prepare('UPDATE users SET totp_secret_sealed = ?, totp_enrolled_at = ?, totp_last_step = NULL WHERE id = ?'),
+      setTotp: db.prepare(
+        'UPDATE users SET totp_secret_sealed = ?, totp_enrolled_at = ?, totp_last_step = NULL WHERE id = ?',
+      ),
       // Only moves forward: two concurrent logins with the same code cannot both pass.
-      advanceTotpStep: db.prepare('UPDATE users SET totp_last_step = ? WHERE id = ? AND (totp_last_step IS NULL OR totp_last_step < ?)'),
+      advanceTotpStep: db.prepare(
+        'UPDATE users SET totp_last_step = ? WHERE id = ? AND (totp_last_step IS NULL OR totp_last_step < ?)',
+      ),
     };
   }
 
@@ -115,7 +123,14 @@ export class UserStore {
 
   credentials(id: string): UserCredentials | undefined {
     const r = this.stmts.byId.get(id);
-    return r === undefined ? undefined : { passwordHash: r.password_hash, totpSecretSealed: r.totp_secret_sealed === null ? null : new Uint8Array(r.totp_secret_sealed), totpLastStep: r.totp_last_step };
+    return r === undefined
+      ? undefined
+      : {
+          passwordHash: r.password_hash,
+          totpSecretSealed:
+            r.totp_secret_sealed === null ? null : new Uint8Array(r.totp_secret_sealed),
+          totpLastStep: r.totp_last_step,
+        };
   }
 
   list(): User[] {
@@ -173,7 +188,9 @@ export class UserStore {
       company: r.company,
       contractEnd: r.contract_end,
       canBreakGlass: r.can_break_glass === 1,
-      roles: this.stmts.roles.all(r.id).map((x) => (x.site === '' ? { role: x.role } : { role: x.role, site: x.site })),
+      roles: this.stmts.roles
+        .all(r.id)
+        .map((x) => (x.site === '' ? { role: x.role } : { role: x.role, site: x.site })),
       mfaEnrolled: r.totp_enrolled_at !== null,
       createdAt: r.created_at,
     };

@@ -44,28 +44,72 @@ interface RawSchedule extends Omit<RawWindow, 'asset'> {
   profile: string;
 }
 
-const toWindow = (r: RawWindow): WindowRow => ({ id: r.id, site: r.site, asset: r.asset, label: r.label, ruleJson: r.rule, createdBy: r.created_by, createdAt: r.created_at });
-const toSchedule = (r: RawSchedule): ScheduleRow => ({ id: r.id, site: r.site, vendorId: r.vendor_id, asset: r.asset, profile: r.profile, label: r.label, ruleJson: r.rule, createdBy: r.created_by, createdAt: r.created_at });
+const toWindow = (r: RawWindow): WindowRow => ({
+  id: r.id,
+  site: r.site,
+  asset: r.asset,
+  label: r.label,
+  ruleJson: r.rule,
+  createdBy: r.created_by,
+  createdAt: r.created_at,
+});
+const toSchedule = (r: RawSchedule): ScheduleRow => ({
+  id: r.id,
+  site: r.site,
+  vendorId: r.vendor_id,
+  asset: r.asset,
+  profile: r.profile,
+  label: r.label,
+  ruleJson: r.rule,
+  createdBy: r.created_by,
+  createdAt: r.created_at,
+});
 
 export class WindowStore {
   private readonly stmts;
 
   constructor(db: Db) {
     this.stmts = {
-      insertWindow: db.prepare('INSERT INTO maintenance_windows (id, site, asset, label, rule, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
-      windowsOfSite: db.prepare<[string], RawWindow>('SELECT * FROM maintenance_windows WHERE site = ? AND deleted_at IS NULL ORDER BY created_at, id'),
-      window: db.prepare<[string], RawWindow>('SELECT * FROM maintenance_windows WHERE id = ? AND deleted_at IS NULL'),
-      deleteWindow: db.prepare('UPDATE maintenance_windows SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL'),
-      insertSchedule: db.prepare('INSERT INTO vendor_schedules (id, site, vendor_id, asset, profile, label, rule, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
-      schedulesOfSite: db.prepare<[string], RawSchedule>('SELECT * FROM vendor_schedules WHERE site = ? AND deleted_at IS NULL ORDER BY created_at, id'),
-      schedulesOfVendor: db.prepare<[string], RawSchedule>('SELECT * FROM vendor_schedules WHERE vendor_id = ? AND deleted_at IS NULL ORDER BY site, created_at, id'),
-      schedule: db.prepare<[string], RawSchedule>('SELECT * FROM vendor_schedules WHERE id = ? AND deleted_at IS NULL'),
-      deleteSchedule: db.prepare('UPDATE vendor_schedules SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL'),
+      insertWindow: db.prepare(
+        'INSERT INTO maintenance_windows (id, site, asset, label, rule, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
+      windowsOfSite: db.prepare<[string], RawWindow>(
+        'SELECT * FROM maintenance_windows WHERE site = ? AND deleted_at IS NULL ORDER BY created_at, id',
+      ),
+      window: db.prepare<[string], RawWindow>(
+        'SELECT * FROM maintenance_windows WHERE id = ? AND deleted_at IS NULL',
+      ),
+      deleteWindow: db.prepare(
+        'UPDATE maintenance_windows SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL',
+      ),
+      insertSchedule: db.prepare(
+        'INSERT INTO vendor_schedules (id, site, vendor_id, asset, profile, label, rule, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      schedulesOfSite: db.prepare<[string], RawSchedule>(
+        'SELECT * FROM vendor_schedules WHERE site = ? AND deleted_at IS NULL ORDER BY created_at, id',
+      ),
+      schedulesOfVendor: db.prepare<[string], RawSchedule>(
+        'SELECT * FROM vendor_schedules WHERE vendor_id = ? AND deleted_at IS NULL ORDER BY site, created_at, id',
+      ),
+      schedule: db.prepare<[string], RawSchedule>(
+        'SELECT * FROM vendor_schedules WHERE id = ? AND deleted_at IS NULL',
+      ),
+      deleteSchedule: db.prepare(
+        'UPDATE vendor_schedules SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL',
+      ),
     };
   }
 
   insertWindow(w: WindowRow): void {
-    this.stmts.insertWindow.run(w.id, w.site, w.asset, w.label, w.ruleJson, w.createdBy, w.createdAt);
+    this.stmts.insertWindow.run(
+      w.id,
+      w.site,
+      w.asset,
+      w.label,
+      w.ruleJson,
+      w.createdBy,
+      w.createdAt,
+    );
   }
 
   windowsOfSite(site: string): WindowRow[] {
@@ -82,7 +126,17 @@ export class WindowStore {
   }
 
   insertSchedule(s: ScheduleRow): void {
-    this.stmts.insertSchedule.run(s.id, s.site, s.vendorId, s.asset, s.profile, s.label, s.ruleJson, s.createdBy, s.createdAt);
+    this.stmts.insertSchedule.run(
+      s.id,
+      s.site,
+      s.vendorId,
+      s.asset,
+      s.profile,
+      s.label,
+      s.ruleJson,
+      s.createdBy,
+      s.createdAt,
+    );
   }
 
   schedulesOfSite(site: string): ScheduleRow[] {

@@ -20,13 +20,19 @@ import { z } from 'zod';
 import type { AuditLog } from '../../../shared/src/audit/audit-log.js';
 import type { AuditEvent } from '../../../shared/src/audit/audit-event.js';
 import type { Clock } from '../../../shared/src/clock.js';
-import { AUDIT_BATCH_TARGET_BYTES, MAX_AUDIT_BATCH_EVENTS, type AuditBatch, type ChainHead } from '../../../shared/src/link/control-messages.js';
+import {
+  AUDIT_BATCH_TARGET_BYTES,
+  MAX_AUDIT_BATCH_EVENTS,
+  type AuditBatch,
+  type ChainHead,
+} from '../../../shared/src/link/control-messages.js';
 import type { GatewayStateStore } from '../store/gateway-state-store.js';
 
 const cursorSchema = z.strictObject({ seq: z.number().int().nonnegative(), hash: z.string() });
 const CURSOR_KEY = 'outbox.audit';
 
-export type ResumeOutcome = { readonly ok: true; readonly cursor: number } | { readonly ok: false; readonly reason: string };
+export type ResumeOutcome =
+  { readonly ok: true; readonly cursor: number } | { readonly ok: false; readonly reason: string };
 
 export class AuditOutbox {
   private cursor: number;
@@ -52,8 +58,16 @@ export class AuditOutbox {
       return { ok: true, cursor: 0 };
     }
     const local = this.deps.audit.get(itHead.seq);
-    if (local === undefined) return { ok: false, reason: `the IT gateway holds event ${itHead.seq} but this gateway's log ends at ${this.deps.audit.head().seq}` };
-    if (local.hash !== itHead.hash) return { ok: false, reason: `the IT gateway's copy of event ${itHead.seq} differs from this gateway's log` };
+    if (local === undefined)
+      return {
+        ok: false,
+        reason: `the IT gateway holds event ${itHead.seq} but this gateway's log ends at ${this.deps.audit.head().seq}`,
+      };
+    if (local.hash !== itHead.hash)
+      return {
+        ok: false,
+        reason: `the IT gateway's copy of event ${itHead.seq} differs from this gateway's log`,
+      };
     this.setCursor(itHead.seq, local.hash);
     return { ok: true, cursor: itHead.seq };
   }
@@ -64,13 +78,21 @@ export class AuditOutbox {
     let bytes = 0;
     for (const e of this.deps.audit.iterate({ fromSeq: this.cursor + 1 })) {
       const size = JSON.stringify(e).length;
-      if (events.length > 0 && (events.length >= MAX_AUDIT_BATCH_EVENTS || bytes + size > AUDIT_BATCH_TARGET_BYTES)) break;
+      if (
+        events.length > 0 &&
+        (events.length >= MAX_AUDIT_BATCH_EVENTS || bytes + size > AUDIT_BATCH_TARGET_BYTES)
+      )
+        break;
       events.push(e);
       bytes += size;
     }
     const last = events.at(-1);
     if (last === undefined) return undefined;
-    return { type: 'audit.batch', events, checkpoints: this.deps.audit.checkpointsBetween(this.cursor, last.seq) };
+    return {
+      type: 'audit.batch',
+      events,
+      checkpoints: this.deps.audit.checkpointsBetween(this.cursor, last.seq),
+    };
   }
 
   /** Records the IT side's acknowledgement; false (and no change) if it names an event not in this chain. */

@@ -30,7 +30,11 @@ export interface VaultCommandDeps {
 
 const ACCOUNT = /^[a-z_][a-z0-9_.-]{0,31}$/i;
 
-async function withVault<T>(deps: VaultCommandDeps, file: string | undefined, fn: (v: OfflineVault) => Promise<T> | T): Promise<T> {
+async function withVault<T>(
+  deps: VaultCommandDeps,
+  file: string | undefined,
+  fn: (v: OfflineVault) => Promise<T> | T,
+): Promise<T> {
   const v = await openOfflineVault(deps.configFrom(file), deps);
   try {
     return await fn(v);
@@ -51,27 +55,56 @@ export function vaultCommands(deps: VaultCommandDeps): Record<string, CliCommand
   const p = deps.program;
   return {
     'vault-set': {
-      summary: 'store or replace a target credential in the vault (secret from stdin or a key file)',
+      summary:
+        'store or replace a target credential in the vault (secret from stdin or a key file)',
       usage: `usage: ${p} vault-set --config <file> --asset <name> --account <user> [--kind password|private-key] [--key-file <path>]
 
 Reads the secret from stdin (a password: one trailing newline is dropped), or with --key-file from
 an OpenSSH private key file (which must be 0600). The secret is never taken from the command line.
   echo -n 'S3cret' | ${p} vault-set --config ot.json --asset hmi-1 --account operator`,
       async run(argv) {
-        const a = parseCommand(argv, { config: { type: 'string' }, asset: { type: 'string' }, account: { type: 'string' }, kind: { type: 'string' }, 'key-file': { type: 'string' } });
+        const a = parseCommand(argv, {
+          config: { type: 'string' },
+          asset: { type: 'string' },
+          account: { type: 'string' },
+          kind: { type: 'string' },
+          'key-file': { type: 'string' },
+        });
         if (!a.ok) throw new UsageError(a.error);
         const { asset, account, kind: kindArg } = a.value.values;
         const keyFile = a.value.values['key-file'];
-        if (a.value.positionals.length > 0) throw new UsageError('unexpected argument; the secret is read from stdin or --key-file, never from the command line');
-        if (asset === undefined || !NAME_PATTERN.test(asset)) throw new UsageError('--asset <name> is required (an asset of the local policy)');
-        if (account === undefined || !ACCOUNT.test(account)) throw new UsageError('--account <user> is required (a target account name)');
-        const kind: SecretKind = kindArg === undefined ? (keyFile === undefined ? 'password' : 'private-key') : kindArg === 'password' || kindArg === 'private-key' ? kindArg : (() => { throw new UsageError('--kind must be password or private-key'); })();
+        if (a.value.positionals.length > 0)
+          throw new UsageError(
+            'unexpected argument; the secret is read from stdin or --key-file, never from the command line',
+          );
+        if (asset === undefined || !NAME_PATTERN.test(asset))
+          throw new UsageError('--asset <name> is required (an asset of the local policy)');
+        if (account === undefined || !ACCOUNT.test(account))
+          throw new UsageError('--account <user> is required (a target account name)');
+        const kind: SecretKind =
+          kindArg === undefined
+            ? keyFile === undefined
+              ? 'password'
+              : 'private-key'
+            : kindArg === 'password' || kindArg === 'private-key'
+              ? kindArg
+              : (() => {
+                  throw new UsageError('--kind must be password or private-key');
+                })();
         return withVault(deps, a.value.values.config, async ({ vault, policy }) => {
-          if (policy.assets[asset] === undefined) throw new UsageError(`asset ${asset} is not in the local policy`);
-          const raw = keyFile === undefined ? trimNewline(await deps.readStdin()) : Buffer.from(readSecretFile(keyFile));
+          if (policy.assets[asset] === undefined)
+            throw new UsageError(`asset ${asset} is not in the local policy`);
+          const raw =
+            keyFile === undefined
+              ? trimNewline(await deps.readStdin())
+              : Buffer.from(readSecretFile(keyFile));
           try {
             if (raw.length === 0) throw new UsageError('no secret on stdin');
-            if (kind === 'private-key' && !raw.subarray(0, 64).toString('latin1').includes('-----BEGIN ')) throw new UsageError('the private key is not in PEM/OpenSSH format (-----BEGIN ...)');
+            if (
+              kind === 'private-key' &&
+              !raw.subarray(0, 64).toString('latin1').includes('-----BEGIN ')
+            )
+              throw new UsageError('the private key is not in PEM/OpenSSH format (-----BEGIN ...)');
             vault.set({ asset, account, kind, secret: raw, actor: deps.operator });
           } finally {
             wipe(raw);
@@ -97,14 +130,27 @@ outcome is still unconfirmed (both secrets are then tried at the next login).`,
             return 0;
           }
           const iso = (t: number | null): string => (t === null ? '-' : new Date(t).toISOString());
-          const lines = entries.map((e) => [e.asset, e.account, e.kind, `v${e.version}`, iso(e.updatedAt), iso(e.rotatedAt), e.hasPending ? 'rotation-unconfirmed' : 'ok'].join('\t'));
-          process.stdout.write(`${['ASSET', 'ACCOUNT', 'KIND', 'VERSION', 'UPDATED', 'ROTATED', 'STATE'].join('\t')}\n${lines.join('\n')}${lines.length > 0 ? '\n' : ''}`);
+          const lines = entries.map((e) =>
+            [
+              e.asset,
+              e.account,
+              e.kind,
+              `v${e.version}`,
+              iso(e.updatedAt),
+              iso(e.rotatedAt),
+              e.hasPending ? 'rotation-unconfirmed' : 'ok',
+            ].join('\t'),
+          );
+          process.stdout.write(
+            `${['ASSET', 'ACCOUNT', 'KIND', 'VERSION', 'UPDATED', 'ROTATED', 'STATE'].join('\t')}\n${lines.join('\n')}${lines.length > 0 ? '\n' : ''}`,
+          );
           return 0;
         });
       },
     },
     'vault-rotate': {
-      summary: 'rotate an asset account\'s password now (two phases: set, verify a login, then commit)',
+      summary:
+        "rotate an asset account's password now (two phases: set, verify a login, then commit)",
       usage: `usage: ${p} vault-rotate --config <file> --asset <name>
 
 Rotates the password of the asset's account (the asset needs a "rotation" block in the local policy):
@@ -117,19 +163,35 @@ or another one of the same account is under way (a running gateway's, say).`,
         if (!a.ok) throw new UsageError(a.error);
         const asset = a.value.values.asset;
         if (a.value.positionals.length > 0) throw new UsageError('unexpected argument');
-        if (asset === undefined || !NAME_PATTERN.test(asset)) throw new UsageError('--asset <name> is required (an asset of the local policy)');
+        if (asset === undefined || !NAME_PATTERN.test(asset))
+          throw new UsageError('--asset <name> is required (an asset of the local policy)');
         return withVault(deps, a.value.values.config, async ({ site, vault, policy, audit }) => {
-          if (policy.assets[asset] === undefined) throw new UsageError(`asset ${asset} is not in the local policy`);
-          const rotation = createRotation({ vault, audit, clock: deps.clock, log: silentLogger, site, targetOf: (x) => rotationTargetOf(policy, x), assets: () => [asset] });
+          if (policy.assets[asset] === undefined)
+            throw new UsageError(`asset ${asset} is not in the local policy`);
+          const rotation = createRotation({
+            vault,
+            audit,
+            clock: deps.clock,
+            log: silentLogger,
+            site,
+            targetOf: (x) => rotationTargetOf(policy, x),
+            assets: () => [asset],
+          });
           const r = await rotation.rotate(asset, 'manual', deps.operator);
           switch (r.outcome) {
             case 'committed':
-              process.stdout.write(`rotated the password of ${rotationTargetOf(policy, asset)?.account ?? '?'} on ${asset}\n`);
+              process.stdout.write(
+                `rotated the password of ${rotationTargetOf(policy, asset)?.account ?? '?'} on ${asset}\n`,
+              );
               return 0;
             case 'busy':
               throw new AirlockError('conflict', 'vault.rotation_in_progress', r.message);
             case 'failed':
-              throw new AirlockError('unavailable', r.code, `rotation failed, ${r.state === 'kept-old' ? 'the old password is kept' : 'both passwords are kept until a login confirms one'}: ${r.message}`);
+              throw new AirlockError(
+                'unavailable',
+                r.code,
+                `rotation failed, ${r.state === 'kept-old' ? 'the old password is kept' : 'both passwords are kept until a login confirms one'}: ${r.message}`,
+              );
             default: {
               const never: never = r;
               return never;

@@ -33,7 +33,9 @@ export const otConfigSchema = z.strictObject({
       enrollmentPollSeconds: z.number().min(0.1).max(600).default(5),
     })
     .prefault({})
-    .refine((l) => l.reconnectMaxSeconds >= l.reconnectMinSeconds, { message: 'reconnectMaxSeconds must be at least reconnectMinSeconds' }),
+    .refine((l) => l.reconnectMaxSeconds >= l.reconnectMinSeconds, {
+      message: 'reconnectMaxSeconds must be at least reconnectMinSeconds',
+    }),
   vault: z
     .strictObject({
       /** The vault master key (32 bytes, 0600), outside the database; created on first start. Default: <dataDir>/keys/vault-master.key. */
@@ -49,6 +51,17 @@ export function loadOtConfig(source: Omit<ConfigSource, 'envPrefix'>): Result<Ot
   if (!r.ok) return r;
   const base = source.file === undefined ? process.cwd() : dirname(resolve(source.file));
   const abs = (p: string): string => (isAbsolute(p) ? p : resolve(base, p));
-  const vault = r.value.vault.masterKeyFile === undefined ? {} : { masterKeyFile: abs(r.value.vault.masterKeyFile) };
-  return { ok: true, value: { ...r.value, dataDir: abs(r.value.dataDir), policyFile: abs(r.value.policyFile), vault } };
+  const vault =
+    r.value.vault.masterKeyFile === undefined
+      ? {}
+      : { masterKeyFile: abs(r.value.vault.masterKeyFile) };
+  return {
+    ok: true,
+    value: {
+      ...r.value,
+      dataDir: abs(r.value.dataDir),
+      policyFile: abs(r.value.policyFile),
+      vault,
+    },
+  };
 }

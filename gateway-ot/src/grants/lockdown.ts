@@ -35,7 +35,13 @@ export function describeLockdown(s: LockdownStatus): string {
 
 export class Lockdown {
   constructor(
-    private readonly deps: { db: Db; state: GatewayStateStore; audit: AuditLog; clock: Clock; site: string },
+    private readonly deps: {
+      db: Db;
+      state: GatewayStateStore;
+      audit: AuditLog;
+      clock: Clock;
+      site: string;
+    },
   ) {}
 
   status(): LockdownStatus {
@@ -51,21 +57,29 @@ export class Lockdown {
   set(source: LockdownSource, on: boolean, reason: string, actor: string): boolean {
     const { deps } = this;
     const key = keyOf(source);
-    return deps.db.transaction(() => {
-      const current = deps.state.get(key, entrySchema);
-      if ((current !== undefined) === on) return false;
-      const now = deps.clock.now();
-      if (on) deps.state.put(key, { reason, since: now, by: actor }, now);
-      else deps.state.remove(key);
-      deps.audit.append({
-        action: on ? 'site.lockdown' : 'site.lockdown_lift',
-        actor,
-        site: deps.site,
-        target: deps.site,
-        outcome: 'success',
-        details: { source, reason, ...(current === undefined ? {} : { lockedSince: current.since, lockedBy: current.by, lockedReason: current.reason }) },
-      });
-      return true;
-    }).immediate();
+    return deps.db
+      .transaction(() => {
+        const current = deps.state.get(key, entrySchema);
+        if ((current !== undefined) === on) return false;
+        const now = deps.clock.now();
+        if (on) deps.state.put(key, { reason, since: now, by: actor }, now);
+        else deps.state.remove(key);
+        deps.audit.append({
+          action: on ? 'site.lockdown' : 'site.lockdown_lift',
+          actor,
+          site: deps.site,
+          target: deps.site,
+          outcome: 'success',
+          details: {
+            source,
+            reason,
+            ...(current === undefined
+              ? {}
+              : { lockedSince: current.since, lockedBy: current.by, lockedReason: current.reason }),
+          },
+        });
+        return true;
+      })
+      .immediate();
   }
 }

@@ -9,14 +9,23 @@ import { FakeClock } from '../../../shared/src/clock.js';
 import { randomIds } from '../../../shared/src/ids.js';
 import { generateSigningKeyPair, type SigningKeyPair } from '../../../shared/src/crypto/signing.js';
 import { toBase64Url } from '../../../shared/src/crypto/encoding.js';
-import { signTicket, type SessionTicket, type SignedTicket } from '../../../shared/src/model/session-ticket.js';
+import {
+  signTicket,
+  type SessionTicket,
+  type SignedTicket,
+} from '../../../shared/src/model/session-ticket.js';
 import type { Db } from '../../../shared/src/store/open-database.js';
 import { parseLocalPolicy, type LocalPolicy } from '../policy/local-policy.js';
 import { openOtDatabase } from '../store/ot-database.js';
 import { TicketNonceStore } from '../store/ticket-nonce-store.js';
 import { GatewayStateStore } from '../store/gateway-state-store.js';
 import { Lockdown } from './lockdown.js';
-import { NONCE_RETENTION_MS, TICKET_CLOCK_SKEW_MS, TicketVerifier, type TicketContext } from './ticket-verifier.js';
+import {
+  NONCE_RETENTION_MS,
+  TICKET_CLOCK_SKEW_MS,
+  TicketVerifier,
+  type TicketContext,
+} from './ticket-verifier.js';
 
 useCrypto();
 
@@ -24,8 +33,18 @@ const policyResult = parseLocalPolicy(
   {
     limits: { maxSessionMinutes: 60, maxConcurrentSessions: 2 },
     assets: {
-      'plc-1': { protocol: 'modbus', address: '10.0.1.10', profiles: { 'read-only': { unitIds: [1] } } },
-      'hmi-1': { protocol: 'ssh', address: '10.0.0.5', hostKey: 'ssh-ed25519 AAAA', username: 'svc', profiles: { maintenance: { mode: 'interactive' } } },
+      'plc-1': {
+        protocol: 'modbus',
+        address: '10.0.1.10',
+        profiles: { 'read-only': { unitIds: [1] } },
+      },
+      'hmi-1': {
+        protocol: 'ssh',
+        address: '10.0.0.5',
+        hostKey: 'ssh-ed25519 AAAA',
+        username: 'svc',
+        profiles: { maintenance: { mode: 'interactive' } },
+      },
     },
   },
   'h',
@@ -41,14 +60,39 @@ interface Fixture {
   lockdown: Lockdown;
   itKey: SigningKeyPair;
   ticket(overrides?: Partial<SessionTicket>): SignedTicket;
-  verify(input: unknown, ctx?: Partial<Omit<TicketContext, 'now' | 'site' | 'isNonceSeen'>>): ReturnType<TicketVerifier['verify']>;
+  verify(
+    input: unknown,
+    ctx?: Partial<Omit<TicketContext, 'now' | 'site' | 'isNonceSeen'>>,
+  ): ReturnType<TicketVerifier['verify']>;
 }
 
-function fixture(path = ':memory:', itKey = generateSigningKeyPair(), clock = new FakeClock()): Fixture {
+function fixture(
+  path = ':memory:',
+  itKey = generateSigningKeyPair(),
+  clock = new FakeClock(),
+): Fixture {
   const db = path === ':memory:' ? openOtDatabase(':memory:') : openOtDatabase(path);
-  const audit = new AuditLog({ db, clock, ids: randomIds, signingKey: generateSigningKeyPair(), checkpointIntervalMs: 0 });
-  const verifier = new TicketVerifier({ db, audit, nonces: new TicketNonceStore(db), clock, site: 'plant-1' });
-  const lockdown = new Lockdown({ db, state: new GatewayStateStore(db), audit, clock, site: 'plant-1' });
+  const audit = new AuditLog({
+    db,
+    clock,
+    ids: randomIds,
+    signingKey: generateSigningKeyPair(),
+    checkpointIntervalMs: 0,
+  });
+  const verifier = new TicketVerifier({
+    db,
+    audit,
+    nonces: new TicketNonceStore(db),
+    clock,
+    site: 'plant-1',
+  });
+  const lockdown = new Lockdown({
+    db,
+    state: new GatewayStateStore(db),
+    audit,
+    clock,
+    site: 'plant-1',
+  });
   const ticket = (o: Partial<SessionTicket> = {}): SignedTicket =>
     signTicket(
       {
@@ -73,7 +117,15 @@ function fixture(path = ':memory:', itKey = generateSigningKeyPair(), clock = ne
       itKey.secretKey,
     );
   const verify: Fixture['verify'] = (input, ctx = {}) =>
-    verifier.verify(input, { grantPublicKey: itKey.publicKey, policy, lockdown: lockdown.status(), protocols: new Set(['modbus', 'ssh']), liveSessions: 0, isLive: () => false, ...ctx });
+    verifier.verify(input, {
+      grantPublicKey: itKey.publicKey,
+      policy,
+      lockdown: lockdown.status(),
+      protocols: new Set(['modbus', 'ssh']),
+      liveSessions: 0,
+      isLive: () => false,
+      ...ctx,
+    });
   return { db, clock, audit, verifier, lockdown, itKey, ticket, verify };
 }
 
@@ -83,24 +135,81 @@ test('ticket verification: every refusal, table-driven, each with its code', () 
   const skew = TICKET_CLOCK_SKEW_MS;
   const other = generateSigningKeyPair();
   const good = f.ticket();
-  const cases: [string, unknown, Partial<Omit<TicketContext, 'now' | 'site' | 'isNonceSeen'>>, string][] = [
-    ['forged (signed by another key)', signTicket(f.ticket().ticket, other.secretKey), {}, 'ticket.bad_signature'],
-    ['altered after signing', { ...good, ticket: { ...good.ticket, asset: 'hmi-1' } }, {}, 'ticket.bad_signature'],
-    ['malformed', { ticket: { ...good.ticket, admin: true }, signature: good.signature }, {}, 'ticket.malformed'],
+  const cases: [
+    string,
+    unknown,
+    Partial<Omit<TicketContext, 'now' | 'site' | 'isNonceSeen'>>,
+    string,
+  ][] = [
+    [
+      'forged (signed by another key)',
+      signTicket(f.ticket().ticket, other.secretKey),
+      {},
+      'ticket.bad_signature',
+    ],
+    [
+      'altered after signing',
+      { ...good, ticket: { ...good.ticket, asset: 'hmi-1' } },
+      {},
+      'ticket.bad_signature',
+    ],
+    [
+      'malformed',
+      { ticket: { ...good.ticket, admin: true }, signature: good.signature },
+      {},
+      'ticket.malformed',
+    ],
     ['not enrolled', f.ticket(), { grantPublicKey: undefined }, 'ticket.not_enrolled'],
     ['other site', f.ticket({ site: 'plant-2' }), {}, 'ticket.wrong_site'],
     ['expired', f.ticket({ issuedAt: now - 60_000, expiresAt: now - skew }), {}, 'ticket.expired'],
-    ['issued in the future', f.ticket({ issuedAt: now + skew + 1, expiresAt: now + skew + 30_000 }), {}, 'ticket.not_yet_valid'],
+    [
+      'issued in the future',
+      f.ticket({ issuedAt: now + skew + 1, expiresAt: now + skew + 30_000 }),
+      {},
+      'ticket.not_yet_valid',
+    ],
     ['lives too long', f.ticket({ expiresAt: now + 10 * 60_000 }), {}, 'ticket.bad_lifetime'],
     ['grant not started', f.ticket({ grantNotBefore: now + skew + 1 }), {}, 'grant.not_started'],
     ['grant ended', f.ticket({ grantNotAfter: now }), {}, 'grant.ended'],
-    ['grant bounds inverted', f.ticket({ grantNotBefore: now - 10, grantNotAfter: now - 20 }), {}, 'grant.bad_bounds'],
+    [
+      'grant bounds inverted',
+      f.ticket({ grantNotBefore: now - 10, grantNotAfter: now - 20 }),
+      {},
+      'grant.bad_bounds',
+    ],
     ['unknown asset', f.ticket({ asset: 'plc-9' }), {}, 'policy.unknown_asset'],
     ['unknown profile', f.ticket({ profile: 'engineering' }), {}, 'policy.unknown_profile'],
     ['protocol mismatch', f.ticket({ protocol: 'opcua' }), {}, 'policy.protocol_mismatch'],
-    ['locked down (local)', f.ticket(), { lockdown: { locked: true, local: { reason: 'fire drill', since: now, by: 'cli:olga' }, it: null } }, 'site.lockdown'],
-    ['locked down (IT side)', f.ticket(), { lockdown: { locked: true, local: null, it: { reason: 'incident', since: now, by: 'it-gateway' } } }, 'site.lockdown'],
-    ['no broker for the protocol', f.ticket(), { protocols: new Set(['ssh']) }, 'session.no_broker'],
+    [
+      'locked down (local)',
+      f.ticket(),
+      {
+        lockdown: {
+          locked: true,
+          local: { reason: 'fire drill', since: now, by: 'cli:olga' },
+          it: null,
+        },
+      },
+      'site.lockdown',
+    ],
+    [
+      'locked down (IT side)',
+      f.ticket(),
+      {
+        lockdown: {
+          locked: true,
+          local: null,
+          it: { reason: 'incident', since: now, by: 'it-gateway' },
+        },
+      },
+      'site.lockdown',
+    ],
+    [
+      'no broker for the protocol',
+      f.ticket(),
+      { protocols: new Set(['ssh']) },
+      'session.no_broker',
+    ],
     ['session id already live', f.ticket(), { isLive: () => true }, 'session.duplicate'],
     ['over the session limit', f.ticket(), { liveSessions: 2 }, 'session.limit'],
   ];
@@ -113,7 +222,10 @@ test('ticket verification: every refusal, table-driven, each with its code', () 
   assert.equal(accepted.accepted, true);
   const verdicts = [...f.audit.iterate()].filter((e) => e.action === 'ticket.verify');
   assert.equal(verdicts.length, cases.length + 1, 'every verdict is audited');
-  assert.deepEqual(verdicts.map((e) => e.details.code ?? 'accepted'), [...cases.map((c) => c[3]), 'accepted']);
+  assert.deepEqual(
+    verdicts.map((e) => e.details.code ?? 'accepted'),
+    [...cases.map((c) => c[3]), 'accepted'],
+  );
   assert.equal(verdicts.at(-1)?.outcome, 'success');
   assert.equal(verdicts[0]?.actor, 'system:ot:plant-1', 'a forged ticket names no user');
   assert.equal(verdicts.at(-1)?.actor, 'alice');
@@ -123,9 +235,21 @@ test('the clock-skew allowance is exactly 30 s at each boundary, and the grant e
   const f = fixture();
   const now = f.clock.now();
   const skew = TICKET_CLOCK_SKEW_MS;
-  assert.equal(f.verify(f.ticket({ issuedAt: now + skew, expiresAt: now + skew + 30_000 })).accepted, true, 'issued up to 30 s ahead');
-  assert.equal(f.verify(f.ticket({ issuedAt: now - 60_000, expiresAt: now - skew + 1 })).accepted, true, 'expired less than 30 s ago');
-  assert.equal(f.verify(f.ticket({ grantNotBefore: now + skew })).accepted, true, 'grant starting within 30 s');
+  assert.equal(
+    f.verify(f.ticket({ issuedAt: now + skew, expiresAt: now + skew + 30_000 })).accepted,
+    true,
+    'issued up to 30 s ahead',
+  );
+  assert.equal(
+    f.verify(f.ticket({ issuedAt: now - 60_000, expiresAt: now - skew + 1 })).accepted,
+    true,
+    'expired less than 30 s ago',
+  );
+  assert.equal(
+    f.verify(f.ticket({ grantNotBefore: now + skew })).accepted,
+    true,
+    'grant starting within 30 s',
+  );
   assert.equal(f.verify(f.ticket({ grantNotAfter: now + 1 })).accepted, true);
   const ended = f.verify(f.ticket({ grantNotAfter: now }));
   assert.equal(ended.accepted ? '' : ended.code, 'grant.ended');
@@ -151,14 +275,22 @@ test('replays are refused, also after a restart; a ticket refused during a lockd
 
   const restarted = fixture(path, itKey, clock);
   const replay = restarted.verify(ticket);
-  assert.equal(replay.accepted ? '' : replay.code, 'ticket.replayed', 'the nonce survived the restart');
+  assert.equal(
+    replay.accepted ? '' : replay.code,
+    'ticket.replayed',
+    'the nonce survived the restart',
+  );
   const later = restarted.verify(during);
-  assert.equal(later.accepted ? '' : later.code, 'ticket.replayed', 'the refused ticket burned its nonce');
+  assert.equal(
+    later.accepted ? '' : later.code,
+    'ticket.replayed',
+    'the refused ticket burned its nonce',
+  );
   restarted.audit.close();
   restarted.db.close();
 });
 
-test('nonces are pruned after the retention, when the ticket\'s own times refuse it anyway', () => {
+test("nonces are pruned after the retention, when the ticket's own times refuse it anyway", () => {
   const f = fixture();
   const ticket = f.ticket();
   assert.equal(f.verify(ticket).accepted, true);
@@ -168,6 +300,14 @@ test('nonces are pruned after the retention, when the ticket\'s own times refuse
   assert.ok(nonces.has(ticket.ticket.nonce), 'kept while the ticket could still be presented');
   f.clock.advance(2);
   const late = f.verify(ticket);
-  assert.equal(late.accepted ? '' : late.code, 'ticket.expired', 'past the retention the ticket is expired by its own times');
-  assert.equal(nonces.has(ticket.ticket.nonce), false, 'and its nonce is gone: the table stays bounded');
+  assert.equal(
+    late.accepted ? '' : late.code,
+    'ticket.expired',
+    'past the retention the ticket is expired by its own times',
+  );
+  assert.equal(
+    nonces.has(ticket.ticket.nonce),
+    false,
+    'and its nonce is gone: the table stays bounded',
+  );
 });

@@ -21,7 +21,10 @@ export class Backoff {
 
   /** The delay before the next attempt (and counts the attempt). */
   next(): number {
-    const exp = Math.min(this.options.maxMs, this.options.initialMs * 2 ** Math.min(this.attempt, 30));
+    const exp = Math.min(
+      this.options.maxMs,
+      this.options.initialMs * 2 ** Math.min(this.attempt, 30),
+    );
     this.attempt++;
     return Math.round(exp / 2 + this.random() * (exp / 2));
   }

@@ -8,9 +8,21 @@ import type { Clock } from '../../../shared/src/clock.js';
 import { AirlockError } from '../../../shared/src/errors.js';
 import type { Logger } from '../../../shared/src/log.js';
 import type { SigningKeyPair } from '../../../shared/src/crypto/signing.js';
-import { DATA_PATH_PREFIX, IT_TO_OT, MAX_HANDSHAKE_FRAME_BYTES } from '../../../shared/src/link/control-messages.js';
-import { decodeFrame, onlyTypes, socketErrorViolation, type LinkViolation } from '../../../shared/src/link/frame-codec.js';
-import { DATA_SOCKET_MAX_PAYLOAD, SessionChannel } from '../../../shared/src/link/session-channel.js';
+import {
+  DATA_PATH_PREFIX,
+  IT_TO_OT,
+  MAX_HANDSHAKE_FRAME_BYTES,
+} from '../../../shared/src/link/control-messages.js';
+import {
+  decodeFrame,
+  onlyTypes,
+  socketErrorViolation,
+  type LinkViolation,
+} from '../../../shared/src/link/frame-codec.js';
+import {
+  DATA_SOCKET_MAX_PAYLOAD,
+  SessionChannel,
+} from '../../../shared/src/link/session-channel.js';
 import type { EnrollmentRecord } from '../store/enrollment-store.js';
 import { describeInboxItem, openLinkSocket } from './link-socket.js';
 
@@ -25,11 +37,22 @@ export interface DataDialerDeps {
   readonly timeoutMs: number;
 }
 
-export async function dialDataConnection(deps: DataDialerDeps, enrollment: EnrollmentRecord, sessionId: string): Promise<SessionChannel> {
+export async function dialDataConnection(
+  deps: DataDialerDeps,
+  enrollment: EnrollmentRecord,
+  sessionId: string,
+): Promise<SessionChannel> {
   const violation = (v: LinkViolation): void => {
     deps.log.warn('data connection violation', { sessionId, code: v.code, message: v.message });
     try {
-      deps.audit.append({ action: 'link.violation', actor: `system:ot:${deps.site}`, site: deps.site, target: sessionId, outcome: 'denied', details: { channel: 'data', sessionId, code: v.code, message: v.message } });
+      deps.audit.append({
+        action: 'link.violation',
+        actor: `system:ot:${deps.site}`,
+        site: deps.site,
+        target: sessionId,
+        outcome: 'denied',
+        details: { channel: 'data', sessionId, code: v.code, message: v.message },
+      });
     } catch (e) {
       deps.log.error('could not audit a link violation', { err: e });
     }
@@ -50,12 +73,22 @@ export async function dialDataConnection(deps: DataDialerDeps, enrollment: Enrol
     },
   });
   const item = await inbox.next(deps.timeoutMs);
-  const welcome = item.kind === 'frame' ? decodeFrame(DATA_WELCOME_ONLY, item.data, item.isBinary, MAX_HANDSHAKE_FRAME_BYTES) : undefined;
+  const welcome =
+    item.kind === 'frame'
+      ? decodeFrame(DATA_WELCOME_ONLY, item.data, item.isBinary, MAX_HANDSHAKE_FRAME_BYTES)
+      : undefined;
   if (welcome === undefined || !welcome.ok || welcome.value.sessionId !== sessionId) {
     ws.terminate();
-    throw new AirlockError('unavailable', 'link.data_refused', `the IT gateway did not accept the data connection: ${welcome === undefined ? describeInboxItem(item) : welcome.ok ? 'wrong session' : welcome.error.message}`);
+    throw new AirlockError(
+      'unavailable',
+      'link.data_refused',
+      `the IT gateway did not accept the data connection: ${welcome === undefined ? describeInboxItem(item) : welcome.ok ? 'wrong session' : welcome.error.message}`,
+    );
   }
-  const channel = new SessionChannel(sessionId, ws, { onViolation: violation, onError: (e) => deps.log.warn('session control listener failed', { sessionId, err: e }) });
+  const channel = new SessionChannel(sessionId, ws, {
+    onViolation: violation,
+    onError: (e) => deps.log.warn('session control listener failed', { sessionId, err: e }),
+  });
   inbox.deliverTo(channel);
   return channel;
 }

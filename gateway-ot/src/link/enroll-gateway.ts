@@ -35,35 +35,89 @@ export interface EnrollDeps {
 }
 
 /** Checks the operator's input; throws a bad_request naming the flag. */
-export function parseEnrollInput(input: EnrollInput): { itUrl: URL; token: string; fingerprint: string } {
+export function parseEnrollInput(input: EnrollInput): {
+  itUrl: URL;
+  token: string;
+  fingerprint: string;
+} {
   let itUrl: URL;
   try {
     itUrl = new URL(input.itUrl);
   } catch {
-    throw new AirlockError('bad_request', 'enroll.bad_url', `--it-url ${input.itUrl} is not a URL (expected https://host:port)`);
+    throw new AirlockError(
+      'bad_request',
+      'enroll.bad_url',
+      `--it-url ${input.itUrl} is not a URL (expected https://host:port)`,
+    );
   }
-  if (itUrl.protocol !== 'https:') throw new AirlockError('bad_request', 'enroll.bad_url', '--it-url must be an https:// URL');
-  if (!ENROLLMENT_TOKEN_PATTERN.test(input.token)) throw new AirlockError('bad_request', 'enroll.bad_token', '--token is not an enrollment token (aet_ followed by 43 characters)');
+  if (itUrl.protocol !== 'https:')
+    throw new AirlockError('bad_request', 'enroll.bad_url', '--it-url must be an https:// URL');
+  if (!ENROLLMENT_TOKEN_PATTERN.test(input.token))
+    throw new AirlockError(
+      'bad_request',
+      'enroll.bad_token',
+      '--token is not an enrollment token (aet_ followed by 43 characters)',
+    );
   const fingerprint = normalizeFingerprint(input.fingerprint);
-  if (fingerprint === undefined) throw new AirlockError('bad_request', 'enroll.bad_fingerprint', '--fingerprint must be a SHA-256 fingerprint (64 hex digits, colons allowed)');
+  if (fingerprint === undefined)
+    throw new AirlockError(
+      'bad_request',
+      'enroll.bad_fingerprint',
+      '--fingerprint must be a SHA-256 fingerprint (64 hex digits, colons allowed)',
+    );
   return { itUrl, token: input.token, fingerprint };
 }
 
-export async function enrollGateway(deps: EnrollDeps, input: EnrollInput): Promise<EnrollmentRecord> {
+export async function enrollGateway(
+  deps: EnrollDeps,
+  input: EnrollInput,
+): Promise<EnrollmentRecord> {
   const { itUrl, token, fingerprint } = parseEnrollInput(input);
   const publicKey = toBase64Url(deps.identity.publicKey);
   let answer;
   try {
-    answer = await requestEnrollment(itUrl, fingerprint, { token, site: deps.site, publicKey, gatewayVersion: AIRLOCK_VERSION }, deps.timeoutMs);
+    answer = await requestEnrollment(
+      itUrl,
+      fingerprint,
+      { token, site: deps.site, publicKey, gatewayVersion: AIRLOCK_VERSION },
+      deps.timeoutMs,
+    );
   } catch (e) {
     const code = e instanceof AirlockError ? e.code : 'enroll.failed';
-    deps.audit.append({ action: 'site.enroll', actor: `system:ot:${deps.site}`, site: deps.site, target: itUrl.origin, outcome: 'failure', details: { itUrl: itUrl.origin, itFingerprint: fingerprint, publicKey, code } });
+    deps.audit.append({
+      action: 'site.enroll',
+      actor: `system:ot:${deps.site}`,
+      site: deps.site,
+      target: itUrl.origin,
+      outcome: 'failure',
+      details: { itUrl: itUrl.origin, itFingerprint: fingerprint, publicKey, code },
+    });
     throw e;
   }
-  const record: EnrollmentRecord = { site: deps.site, itUrl: itUrl.origin, itFingerprint: fingerprint, grantPublicKey: answer.grantPublicKey, gatewayId: answer.gatewayId, enrolledAt: deps.clock.now() };
+  const record: EnrollmentRecord = {
+    site: deps.site,
+    itUrl: itUrl.origin,
+    itFingerprint: fingerprint,
+    grantPublicKey: answer.grantPublicKey,
+    gatewayId: answer.gatewayId,
+    enrolledAt: deps.clock.now(),
+  };
   deps.db.transaction(() => {
     writeEnrollment(deps.state, record);
-    deps.audit.append({ action: 'site.enroll', actor: `system:ot:${deps.site}`, site: deps.site, target: itUrl.origin, outcome: 'success', details: { itUrl: record.itUrl, itFingerprint: fingerprint, gatewayId: answer.gatewayId, publicKey, grantPublicKey: answer.grantPublicKey } });
+    deps.audit.append({
+      action: 'site.enroll',
+      actor: `system:ot:${deps.site}`,
+      site: deps.site,
+      target: itUrl.origin,
+      outcome: 'success',
+      details: {
+        itUrl: record.itUrl,
+        itFingerprint: fingerprint,
+        gatewayId: answer.gatewayId,
+        publicKey,
+        grantPublicKey: answer.grantPublicKey,
+      },
+    });
   })();
   return record;
 }

@@ -19,8 +19,22 @@ import { AirlockError, describeError, isAirlockError } from '../../../shared/src
 import type { Logger } from '../../../shared/src/log.js';
 import type { SigningKeyPair } from '../../../shared/src/crypto/signing.js';
 import type { CatalogueAsset } from '../../../shared/src/model/asset-catalogue.js';
-import { CONTROL_PATH, IT_TO_OT, MAX_CONTROL_FRAME_BYTES, MAX_HANDSHAKE_FRAME_BYTES, type ItToOtMessage, type OtToItMessage, type Welcome } from '../../../shared/src/link/control-messages.js';
-import { decodeFrame, encodeFrame, onlyTypes, socketErrorViolation, type LinkViolation } from '../../../shared/src/link/frame-codec.js';
+import {
+  CONTROL_PATH,
+  IT_TO_OT,
+  MAX_CONTROL_FRAME_BYTES,
+  MAX_HANDSHAKE_FRAME_BYTES,
+  type ItToOtMessage,
+  type OtToItMessage,
+  type Welcome,
+} from '../../../shared/src/link/control-messages.js';
+import {
+  decodeFrame,
+  encodeFrame,
+  onlyTypes,
+  socketErrorViolation,
+  type LinkViolation,
+} from '../../../shared/src/link/frame-codec.js';
 import type { FrameData } from '../../../shared/src/link/frame-inbox.js';
 import type { SessionChannel } from '../../../shared/src/link/session-channel.js';
 import type { AuditOutbox } from '../audit/audit-outbox.js';
@@ -31,7 +45,8 @@ import { Backoff } from './backoff.js';
 import { dialDataConnection } from './data-dialer.js';
 import { describeInboxItem, openLinkSocket } from './link-socket.js';
 
-export type CommandOutcome = { readonly ok: true } | { readonly ok: false; readonly code: string; readonly reason: string };
+export type CommandOutcome =
+  { readonly ok: true } | { readonly ok: false; readonly code: string; readonly reason: string };
 
 /** What the IT side may ask; implemented by the composition root over sessions and lockdown. */
 export interface LinkCommandHandler {
@@ -67,7 +82,19 @@ export interface LinkClientDeps {
 /** A link that stayed up this long resets the backoff; shorter ones keep backing off. */
 const STABLE_LINK_MS = 10_000;
 const WELCOME_ONLY = onlyTypes(IT_TO_OT, 'welcome');
-const AFTER_WELCOME = onlyTypes(IT_TO_OT, 'ping', 'open', 'session.end', 'grant.end', 'lockdown', 'audit.ack', 'audit.reject', 'recording.ack', 'recording.reject', 'review.decision');
+const AFTER_WELCOME = onlyTypes(
+  IT_TO_OT,
+  'ping',
+  'open',
+  'session.end',
+  'grant.end',
+  'lockdown',
+  'audit.ack',
+  'audit.reject',
+  'recording.ack',
+  'recording.reject',
+  'review.decision',
+);
 
 interface Connection {
   readonly ws: WebSocket;
@@ -89,7 +116,11 @@ export class LinkClient {
   private lastMismatch: string | undefined;
 
   constructor(private readonly deps: LinkClientDeps) {
-    this.backoff = new Backoff({ initialMs: deps.reconnectInitialMs, maxMs: deps.reconnectMaxMs, ...(deps.random === undefined ? {} : { random: deps.random }) });
+    this.backoff = new Backoff({
+      initialMs: deps.reconnectInitialMs,
+      maxMs: deps.reconnectMaxMs,
+      ...(deps.random === undefined ? {} : { random: deps.random }),
+    });
   }
 
   get state(): LinkClientState {
@@ -127,9 +158,23 @@ export class LinkClient {
   /** A new, authenticated data connection for one session (used when the IT side sends `open`). */
   dialData(sessionId: string): Promise<SessionChannel> {
     const enrollment = this.deps.enrollment();
-    if (enrollment === undefined) return Promise.reject(new AirlockError('unavailable', 'link.not_enrolled', 'this gateway is not enrolled'));
+    if (enrollment === undefined)
+      return Promise.reject(
+        new AirlockError('unavailable', 'link.not_enrolled', 'this gateway is not enrolled'),
+      );
     const { deps } = this;
-    return dialDataConnection({ identity: deps.identity, clock: deps.clock, log: deps.log, audit: deps.audit, site: deps.site, timeoutMs: deps.connectTimeoutMs }, enrollment, sessionId);
+    return dialDataConnection(
+      {
+        identity: deps.identity,
+        clock: deps.clock,
+        log: deps.log,
+        audit: deps.audit,
+        site: deps.site,
+        timeoutMs: deps.connectTimeoutMs,
+      },
+      enrollment,
+      sessionId,
+    );
   }
 
   private async run(): Promise<void> {
@@ -151,7 +196,10 @@ export class LinkClient {
       if (upFor >= STABLE_LINK_MS) this.backoff.reset();
       const delay = this.backoff.next();
       this.stateValue = 'waiting';
-      this.deps.log.info('link down; reconnecting', { inMs: delay, attempt: this.backoff.attempts });
+      this.deps.log.info('link down; reconnecting', {
+        inMs: delay,
+        attempt: this.backoff.attempts,
+      });
       await this.sleep(delay);
     }
   }
@@ -178,39 +226,91 @@ export class LinkClient {
       },
     });
     const item = await inbox.next(deps.connectTimeoutMs);
-    const decoded = item.kind === 'frame' ? decodeFrame(WELCOME_ONLY, item.data, item.isBinary, MAX_HANDSHAKE_FRAME_BYTES) : undefined;
+    const decoded =
+      item.kind === 'frame'
+        ? decodeFrame(WELCOME_ONLY, item.data, item.isBinary, MAX_HANDSHAKE_FRAME_BYTES)
+        : undefined;
     if (decoded === undefined || !decoded.ok || decoded.value.site !== enrollment.site) {
       ws.terminate();
-      const why = decoded === undefined ? describeInboxItem(item) : decoded.ok ? `the welcome names site ${decoded.value.site}` : decoded.error.message;
-      throw new AirlockError('unavailable', 'link.not_welcomed', `the IT gateway did not accept this gateway: ${why}`);
+      const why =
+        decoded === undefined
+          ? describeInboxItem(item)
+          : decoded.ok
+            ? `the welcome names site ${decoded.value.site}`
+            : decoded.error.message;
+      throw new AirlockError(
+        'unavailable',
+        'link.not_welcomed',
+        `the IT gateway did not accept this gateway: ${why}`,
+      );
     }
     const welcome = decoded.value;
-    const c: Connection = { ws, welcome, since: deps.clock.now(), lastHeard: deps.clock.now(), inFlight: false, shippingStopped: false, closeReason: undefined };
+    const c: Connection = {
+      ws,
+      welcome,
+      since: deps.clock.now(),
+      lastHeard: deps.clock.now(),
+      inFlight: false,
+      shippingStopped: false,
+      closeReason: undefined,
+    };
     this.current = c;
     this.deps.recordings?.reset();
     this.deps.reviews?.connected((m) => this.send(c, m));
     this.stateValue = 'online';
     this.lastMismatch = undefined;
-    deps.log.info('link up', { site: welcome.site, gatewayId: welcome.gatewayId, itHead: welcome.auditHead.seq });
+    deps.log.info('link up', {
+      site: welcome.site,
+      gatewayId: welcome.gatewayId,
+      itHead: welcome.auditHead.seq,
+    });
     const closed = new Promise<string>((resolve) => {
-      inbox.deliverTo({ frame: (data, isBinary) => this.receive(c, data, isBinary), closed: (code, reason) => resolve(c.closeReason ?? (reason === '' ? `closed (code ${code})` : `closed by the IT gateway: ${reason}`)) });
+      inbox.deliverTo({
+        frame: (data, isBinary) => this.receive(c, data, isBinary),
+        closed: (code, reason) =>
+          resolve(
+            c.closeReason ??
+              (reason === '' ? `closed (code ${code})` : `closed by the IT gateway: ${reason}`),
+          ),
+      });
     });
     // stop() may have come while this connection was being set up.
     if (this.stopped) this.closeConnection(c, 'OT gateway stopping', 1001);
     const watchdog = deps.clock.setInterval(() => {
       if (deps.clock.now() - c.lastHeard > welcome.offlineAfterMs) {
-        this.closeConnection(c, `nothing heard from the IT gateway for ${deps.clock.now() - c.lastHeard} ms`, 4008);
+        this.closeConnection(
+          c,
+          `nothing heard from the IT gateway for ${deps.clock.now() - c.lastHeard} ms`,
+          4008,
+        );
         ws.terminate();
       }
     }, welcome.heartbeatMs);
     try {
-      this.auditSafely({ action: 'link.connect', actor: `system:ot:${deps.site}`, site: deps.site, target: welcome.gatewayId, outcome: 'success', details: { itUrl: enrollment.itUrl, itHead: welcome.auditHead.seq } });
+      this.auditSafely({
+        action: 'link.connect',
+        actor: `system:ot:${deps.site}`,
+        site: deps.site,
+        target: welcome.gatewayId,
+        outcome: 'success',
+        details: { itUrl: enrollment.itUrl, itHead: welcome.auditHead.seq },
+      });
       this.send(c, { type: 'catalogue', assets: [...deps.catalogue()] });
       const resumed = deps.outbox.resume(welcome.auditHead);
       if (!resumed.ok) {
         c.shippingStopped = true;
-        deps.log.error('audit shipping stopped: the IT gateway holds a chain this gateway did not write', { reason: resumed.reason });
-        this.auditSafely({ action: 'link.ingest_fail', actor: `system:ot:${deps.site}`, site: deps.site, target: welcome.gatewayId, outcome: 'failure', details: { reason: resumed.reason } });
+        deps.log.error(
+          'audit shipping stopped: the IT gateway holds a chain this gateway did not write',
+          { reason: resumed.reason },
+        );
+        this.auditSafely({
+          action: 'link.ingest_fail',
+          actor: `system:ot:${deps.site}`,
+          site: deps.site,
+          target: welcome.gatewayId,
+          outcome: 'failure',
+          details: { reason: resumed.reason },
+        });
       }
       this.pump();
       const reason = await closed;
@@ -229,14 +329,24 @@ export class LinkClient {
     const decoded = decodeFrame(AFTER_WELCOME, data, isBinary, MAX_CONTROL_FRAME_BYTES);
     if (!decoded.ok) {
       this.recordViolation(decoded.error);
-      this.closeConnection(c, `link violation: ${decoded.error.message}`, decoded.error.code === 'frame.too_large' ? 1009 : 1008);
+      this.closeConnection(
+        c,
+        `link violation: ${decoded.error.message}`,
+        decoded.error.code === 'frame.too_large' ? 1009 : 1008,
+      );
       return;
     }
     c.lastHeard = this.deps.clock.now();
-    this.handle(c, decoded.value as Exclude<ItToOtMessage, { type: 'challenge' | 'welcome' | 'data.welcome' }>);
+    this.handle(
+      c,
+      decoded.value as Exclude<ItToOtMessage, { type: 'challenge' | 'welcome' | 'data.welcome' }>,
+    );
   }
 
-  private handle(c: Connection, m: Exclude<ItToOtMessage, { type: 'challenge' | 'welcome' | 'data.welcome' }>): void {
+  private handle(
+    c: Connection,
+    m: Exclude<ItToOtMessage, { type: 'challenge' | 'welcome' | 'data.welcome' }>,
+  ): void {
     const { deps } = this;
     switch (m.type) {
       case 'ping':
@@ -246,20 +356,40 @@ export class LinkClient {
       case 'open':
         void deps.commands.open(m.ticket).then(
           (r) => this.reply(c, m.id, r),
-          (e: unknown) => this.reply(c, m.id, { ok: false, code: isAirlockError(e) ? e.code : 'internal', reason: describeError(e).slice(0, 300) }),
+          (e: unknown) =>
+            this.reply(c, m.id, {
+              ok: false,
+              code: isAirlockError(e) ? e.code : 'internal',
+              reason: describeError(e).slice(0, 300),
+            }),
         );
         return;
       case 'session.end':
-        return this.reply(c, m.id, this.attempt(() => deps.commands.endSession(m.sessionId, m.reason)));
+        return this.reply(
+          c,
+          m.id,
+          this.attempt(() => deps.commands.endSession(m.sessionId, m.reason)),
+        );
       case 'grant.end':
-        return this.reply(c, m.id, this.attempt(() => deps.commands.endGrant(m.grantId, m.reason)));
+        return this.reply(
+          c,
+          m.id,
+          this.attempt(() => deps.commands.endGrant(m.grantId, m.reason)),
+        );
       case 'lockdown':
-        return this.reply(c, m.id, this.attempt(() => deps.commands.lockdown(m.on, m.reason)));
+        return this.reply(
+          c,
+          m.id,
+          this.attempt(() => deps.commands.lockdown(m.on, m.reason)),
+        );
       case 'audit.ack':
         c.inFlight = false;
         if (!deps.outbox.acknowledge(m.seq, m.hash)) {
           c.shippingStopped = true;
-          deps.log.error('the IT gateway acknowledged an event this gateway did not write; audit shipping stopped', { seq: m.seq });
+          deps.log.error(
+            'the IT gateway acknowledged an event this gateway did not write; audit shipping stopped',
+            { seq: m.seq },
+          );
           return;
         }
         this.pump();
@@ -267,7 +397,10 @@ export class LinkClient {
       case 'audit.reject':
         c.inFlight = false;
         c.shippingStopped = true;
-        deps.log.error('the IT gateway refused an audit batch; shipping resumes after reconnecting', { problem: m.problem, seq: m.seq, reason: m.reason });
+        deps.log.error(
+          'the IT gateway refused an audit batch; shipping resumes after reconnecting',
+          { problem: m.problem, seq: m.seq, reason: m.reason },
+        );
         return;
       case 'recording.ack':
       case 'recording.reject':
@@ -288,12 +421,27 @@ export class LinkClient {
     try {
       return fn();
     } catch (e) {
-      return { ok: false, code: isAirlockError(e) ? e.code : 'internal', reason: describeError(e).slice(0, 300) };
+      return {
+        ok: false,
+        code: isAirlockError(e) ? e.code : 'internal',
+        reason: describeError(e).slice(0, 300),
+      };
     }
   }
 
   private reply(c: Connection, id: number, r: CommandOutcome): void {
-    this.send(c, r.ok ? { type: 'result', id, ok: true } : { type: 'result', id, ok: false, code: r.code.slice(0, 64), reason: r.reason.slice(0, 500) || 'refused' });
+    this.send(
+      c,
+      r.ok
+        ? { type: 'result', id, ok: true }
+        : {
+            type: 'result',
+            id,
+            ok: false,
+            code: r.code.slice(0, 64),
+            reason: r.reason.slice(0, 500) || 'refused',
+          },
+    );
   }
 
   private send(c: Connection, m: Exclude<OtToItMessage, { type: 'hello' }>): void {
@@ -315,10 +463,20 @@ export class LinkClient {
     const { deps } = this;
     if (isAirlockError(e) && e.code === 'link.fingerprint_mismatch') {
       const presented = String(e.details.presented ?? '');
-      deps.log.error('refusing the IT gateway: its certificate is not the pinned one', { presented, pinned: e.details.pinned });
+      deps.log.error('refusing the IT gateway: its certificate is not the pinned one', {
+        presented,
+        pinned: e.details.pinned,
+      });
       if (this.lastMismatch !== presented) {
         this.lastMismatch = presented;
-        this.auditSafely({ action: 'link.refuse', actor: `system:ot:${deps.site}`, site: deps.site, target: 'it-gateway', outcome: 'denied', details: { code: e.code, presented, pinned: e.details.pinned ?? null } });
+        this.auditSafely({
+          action: 'link.refuse',
+          actor: `system:ot:${deps.site}`,
+          site: deps.site,
+          target: 'it-gateway',
+          outcome: 'denied',
+          details: { code: e.code, presented, pinned: e.details.pinned ?? null },
+        });
       }
       return;
     }
@@ -326,8 +484,18 @@ export class LinkClient {
   }
 
   private recordViolation(v: LinkViolation): void {
-    this.deps.log.warn('link violation from the IT gateway; closing', { code: v.code, message: v.message });
-    this.auditSafely({ action: 'link.violation', actor: `system:ot:${this.deps.site}`, site: this.deps.site, target: 'it-gateway', outcome: 'denied', details: { channel: 'control', code: v.code, message: v.message } });
+    this.deps.log.warn('link violation from the IT gateway; closing', {
+      code: v.code,
+      message: v.message,
+    });
+    this.auditSafely({
+      action: 'link.violation',
+      actor: `system:ot:${this.deps.site}`,
+      site: this.deps.site,
+      target: 'it-gateway',
+      outcome: 'denied',
+      details: { channel: 'control', code: v.code, message: v.message },
+    });
   }
 
   private auditSafely(event: Parameters<AuditLog['append']>[0]): void {

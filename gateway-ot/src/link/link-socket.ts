@@ -12,7 +12,11 @@ import type { SigningKeyPair } from '../../../shared/src/crypto/signing.js';
 import { AIRLOCK_VERSION } from '../../../shared/src/version.js';
 import { decodeFrame, encodeFrame, onlyTypes } from '../../../shared/src/link/frame-codec.js';
 import { FrameInbox, type InboxItem } from '../../../shared/src/link/frame-inbox.js';
-import { IT_TO_OT, LINK_PROTOCOL_VERSION, MAX_HANDSHAKE_FRAME_BYTES } from '../../../shared/src/link/control-messages.js';
+import {
+  IT_TO_OT,
+  LINK_PROTOCOL_VERSION,
+  MAX_HANDSHAKE_FRAME_BYTES,
+} from '../../../shared/src/link/control-messages.js';
 import { signLinkProof } from '../../../shared/src/link/link-proof.js';
 import type { EnrollmentRecord } from '../store/enrollment-store.js';
 import { connectPinned } from './pinned-tls.js';
@@ -63,12 +67,25 @@ export async function openLinkSocket(o: LinkSocketOptions): Promise<OpenedLinkSo
   // protects caching proxies from script-controlled browser traffic, and this is gateway-to-gateway
   // traffic inside pinned TLS that no intermediary reads. Masking in JS cost about a fifth of the
   // OT gateway's CPU per relayed byte (see the SSH benchmark).
-  const ws = new WebSocket(url, { createConnection: () => tls, maxPayload: o.maxPayload, perMessageDeflate: false, handshakeTimeout: o.timeoutMs, generateMask: (mask: Buffer) => void mask.fill(0) });
+  const ws = new WebSocket(url, {
+    createConnection: () => tls,
+    maxPayload: o.maxPayload,
+    perMessageDeflate: false,
+    handshakeTimeout: o.timeoutMs,
+    generateMask: (mask: Buffer) => void mask.fill(0),
+  });
   const inbox = new FrameInbox(ws, o.clock);
   await new Promise<void>((resolve, reject) => {
     const onError = (e: Error): void => {
       ws.off('open', onOpen);
-      reject(new AirlockError('unavailable', 'link.upgrade_failed', `WebSocket upgrade to ${url.pathname} failed: ${e.message}`, { cause: e }));
+      reject(
+        new AirlockError(
+          'unavailable',
+          'link.upgrade_failed',
+          `WebSocket upgrade to ${url.pathname} failed: ${e.message}`,
+          { cause: e },
+        ),
+      );
     };
     const onOpen = (): void => {
       ws.off('error', onError);
@@ -80,14 +97,43 @@ export async function openLinkSocket(o: LinkSocketOptions): Promise<OpenedLinkSo
   });
   try {
     const item = await inbox.next(o.timeoutMs);
-    if (item.kind !== 'frame') throw new AirlockError('unavailable', 'link.no_challenge', describeInboxItem(item));
-    const challenge = decodeFrame(CHALLENGE_ONLY, item.data, item.isBinary, MAX_HANDSHAKE_FRAME_BYTES);
-    if (!challenge.ok) throw new AirlockError('unavailable', 'link.bad_challenge', `the IT gateway's challenge is invalid: ${challenge.error.message}`);
+    if (item.kind !== 'frame')
+      throw new AirlockError('unavailable', 'link.no_challenge', describeInboxItem(item));
+    const challenge = decodeFrame(
+      CHALLENGE_ONLY,
+      item.data,
+      item.isBinary,
+      MAX_HANDSHAKE_FRAME_BYTES,
+    );
+    if (!challenge.ok)
+      throw new AirlockError(
+        'unavailable',
+        'link.bad_challenge',
+        `the IT gateway's challenge is invalid: ${challenge.error.message}`,
+      );
     const publicKey = toBase64Url(o.identity.publicKey);
-    const statement = { channel: o.channel, site: o.enrollment.site, sessionId: o.sessionId, itFingerprint: o.enrollment.itFingerprint, publicKey, nonce: challenge.value.nonce };
+    const statement = {
+      channel: o.channel,
+      site: o.enrollment.site,
+      sessionId: o.sessionId,
+      itFingerprint: o.enrollment.itFingerprint,
+      publicKey,
+      nonce: challenge.value.nonce,
+    };
     const signature = signLinkProof(statement, o.identity.secretKey);
     ws.send(
-      encodeFrame({ type: 'hello', v: LINK_PROTOCOL_VERSION, channel: o.channel, site: statement.site, sessionId: o.sessionId, publicKey, nonce: statement.nonce, signature, gatewayVersion: AIRLOCK_VERSION, otTime: o.clock.now() }),
+      encodeFrame({
+        type: 'hello',
+        v: LINK_PROTOCOL_VERSION,
+        channel: o.channel,
+        site: statement.site,
+        sessionId: o.sessionId,
+        publicKey,
+        nonce: statement.nonce,
+        signature,
+        gatewayVersion: AIRLOCK_VERSION,
+        otTime: o.clock.now(),
+      }),
     );
     return { ws, inbox };
   } catch (e) {

@@ -23,7 +23,14 @@ export function connectPinned(target: PinnedTarget, timeoutMs: number): Promise<
   const host = hostOf(target.url);
   const port = Number(target.url.port === '' ? 443 : target.url.port);
   return new Promise((resolve, reject) => {
-    const socket = connect({ host, port, ...(isIP(host) === 0 ? { servername: host } : {}), rejectUnauthorized: false, ALPNProtocols: ['http/1.1'], minVersion: 'TLSv1.2' });
+    const socket = connect({
+      host,
+      port,
+      ...(isIP(host) === 0 ? { servername: host } : {}),
+      rejectUnauthorized: false,
+      ALPNProtocols: ['http/1.1'],
+      minVersion: 'TLSv1.2',
+    });
     let settled = false;
     const fail = (e: AirlockError): void => {
       if (settled) return;
@@ -31,13 +38,37 @@ export function connectPinned(target: PinnedTarget, timeoutMs: number): Promise<
       socket.destroy();
       reject(e);
     };
-    socket.setTimeout(timeoutMs, () => fail(new AirlockError('unavailable', 'link.connect_timeout', `no TLS connection to ${host}:${port} within ${timeoutMs} ms`)));
-    socket.once('error', (e) => fail(new AirlockError('unavailable', 'link.connect_failed', `cannot connect to ${host}:${port}: ${e.message}`, { cause: e })));
+    socket.setTimeout(timeoutMs, () =>
+      fail(
+        new AirlockError(
+          'unavailable',
+          'link.connect_timeout',
+          `no TLS connection to ${host}:${port} within ${timeoutMs} ms`,
+        ),
+      ),
+    );
+    socket.once('error', (e) =>
+      fail(
+        new AirlockError(
+          'unavailable',
+          'link.connect_failed',
+          `cannot connect to ${host}:${port}: ${e.message}`,
+          { cause: e },
+        ),
+      ),
+    );
     socket.once('secureConnect', () => {
       const raw = socket.getPeerCertificate().raw as Buffer | undefined;
       const got = raw === undefined ? 'none' : sha256Hex(raw);
       if (got !== target.fingerprint) {
-        fail(new AirlockError('access_denied', 'link.fingerprint_mismatch', `the IT gateway at ${host}:${port} presented certificate ${got}, not the pinned ${target.fingerprint}`, { details: { presented: got, pinned: target.fingerprint } }));
+        fail(
+          new AirlockError(
+            'access_denied',
+            'link.fingerprint_mismatch',
+            `the IT gateway at ${host}:${port} presented certificate ${got}, not the pinned ${target.fingerprint}`,
+            { details: { presented: got, pinned: target.fingerprint } },
+          ),
+        );
         return;
       }
       settled = true;

@@ -11,7 +11,17 @@ import type { RecordingOutbox, ShippableRecording } from './recording-shipper.js
 
 /** What this needs of the recording store. */
 export interface RecordingsForShipping {
-  listUnsent(limit?: number): readonly { id: string; sessionId: string; asset: string; user: string; startedAt: number; sha256: string | null; bytes: number | null }[];
+  listUnsent(
+    limit?: number,
+  ): readonly {
+    id: string;
+    sessionId: string;
+    asset: string;
+    user: string;
+    startedAt: number;
+    sha256: string | null;
+    bytes: number | null;
+  }[];
   readChunk(id: string, offset: number, maxBytes: number): Uint8Array;
   markAcknowledged(id: string, sha256: string): void;
 }
@@ -26,7 +36,15 @@ export function recordingOutboxOf(recordings: RecordingsForShipping): RecordingO
       for (const r of recordings.listUnsent()) {
         if (refused.has(r.sessionId) || r.sha256 === null || r.bytes === null) continue;
         idOf.set(r.sessionId, { id: r.id, sha256: r.sha256 });
-        out.push({ sessionId: r.sessionId, asset: r.asset, user: r.user, startedAt: r.startedAt, size: r.bytes, sha256: r.sha256, acknowledged: held.get(r.sessionId) ?? 0 });
+        out.push({
+          sessionId: r.sessionId,
+          asset: r.asset,
+          user: r.user,
+          startedAt: r.startedAt,
+          size: r.bytes,
+          sha256: r.sha256,
+          acknowledged: held.get(r.sessionId) ?? 0,
+        });
       }
       return out;
     },

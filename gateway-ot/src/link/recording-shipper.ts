@@ -9,7 +9,12 @@
  * checks. A refusal from the IT side (hash or size mismatch) stops shipping that recording and is
  * logged; the file stays here, authoritative.
  */
-import { MAX_RECORDING_CHUNK_BYTES, type RecordingAck, type RecordingChunk, type RecordingReject } from '../../../shared/src/link/control-messages.js';
+import {
+  MAX_RECORDING_CHUNK_BYTES,
+  type RecordingAck,
+  type RecordingChunk,
+  type RecordingReject,
+} from '../../../shared/src/link/control-messages.js';
 import type { Logger } from '../../../shared/src/log.js';
 
 /** One recording not yet fully acknowledged by the IT side. */
@@ -41,7 +46,9 @@ export interface RecordingOutbox {
 export class RecordingShipper {
   private inFlight: string | undefined;
 
-  constructor(private readonly deps: { outbox: RecordingOutbox; log: Logger; maxChunkBytes?: number }) {}
+  constructor(
+    private readonly deps: { outbox: RecordingOutbox; log: Logger; maxChunkBytes?: number },
+  ) {}
 
   /** A new connection: nothing is in flight on it. */
   reset(): void {
@@ -51,15 +58,31 @@ export class RecordingShipper {
   /** The next chunk to send, or undefined (one in flight, or nothing new). */
   next(): RecordingChunk | undefined {
     if (this.inFlight !== undefined) return undefined;
-    const max = Math.min(this.deps.maxChunkBytes ?? MAX_RECORDING_CHUNK_BYTES, MAX_RECORDING_CHUNK_BYTES);
+    const max = Math.min(
+      this.deps.maxChunkBytes ?? MAX_RECORDING_CHUNK_BYTES,
+      MAX_RECORDING_CHUNK_BYTES,
+    );
     for (const r of this.deps.outbox.unsent()) {
       const closed = r.sha256 !== null;
       if (r.acknowledged >= r.size && !closed) continue;
-      const data = r.acknowledged < r.size ? this.deps.outbox.read(r.sessionId, r.acknowledged, max) : new Uint8Array(0);
+      const data =
+        r.acknowledged < r.size
+          ? this.deps.outbox.read(r.sessionId, r.acknowledged, max)
+          : new Uint8Array(0);
       const end = r.acknowledged + data.length;
-      const final = closed && end >= r.size && r.sha256 !== null ? { size: r.size, sha256: r.sha256 } : null;
+      const final =
+        closed && end >= r.size && r.sha256 !== null ? { size: r.size, sha256: r.sha256 } : null;
       this.inFlight = r.sessionId;
-      return { type: 'recording.chunk', sessionId: r.sessionId, asset: r.asset, user: r.user, startedAt: r.startedAt, offset: r.acknowledged, data: Buffer.from(data.buffer, data.byteOffset, data.length).toString('base64'), final };
+      return {
+        type: 'recording.chunk',
+        sessionId: r.sessionId,
+        asset: r.asset,
+        user: r.user,
+        startedAt: r.startedAt,
+        offset: r.acknowledged,
+        data: Buffer.from(data.buffer, data.byteOffset, data.length).toString('base64'),
+        final,
+      };
     }
     return undefined;
   }
@@ -71,7 +94,10 @@ export class RecordingShipper {
       this.deps.outbox.acknowledge(m.sessionId, m.held, m.complete);
       return;
     }
-    this.deps.log.error('the IT gateway refused a recording; it stays here and is no longer shipped', { sessionId: m.sessionId, problem: m.problem, reason: m.reason });
+    this.deps.log.error(
+      'the IT gateway refused a recording; it stays here and is no longer shipped',
+      { sessionId: m.sessionId, problem: m.problem, reason: m.reason },
+    );
     this.deps.outbox.refused(m.sessionId, m.problem, m.reason);
   }
 }

@@ -17,8 +17,18 @@ function setup() {
   const reviews = new ReviewRequests({ clock, ids: sequentialIds(), log: silentLogger });
   const sent: (ReviewRequest | ReviewClose)[] = [];
   const abort = new AbortController();
-  const session = { ticket: { sessionId: 'ses_1' }, signal: abort.signal } as unknown as BrokerSession;
-  return { clock, reviews, sent, abort, session, connect: () => reviews.connected((m) => sent.push(m)) };
+  const session = {
+    ticket: { sessionId: 'ses_1' },
+    signal: abort.signal,
+  } as unknown as BrokerSession;
+  return {
+    clock,
+    reviews,
+    sent,
+    abort,
+    session,
+    connect: () => reviews.connected((m) => sent.push(m)),
+  };
 }
 
 test('a decision from the IT side settles the held line; a late one changes nothing', async () => {
@@ -27,16 +37,37 @@ test('a decision from the IT side settles the held line; a late one changes noth
   const v = reviews.request(session, 'systemctl restart hmi', 'rule 2', 60_000);
   const req = sent[0];
   assert.equal(req?.type, 'review.request');
-  assert.deepEqual(req?.type === 'review.request' ? { sessionId: req.sessionId, line: req.line, expiresAt: req.expiresAt } : undefined, { sessionId: 'ses_1', line: 'systemctl restart hmi', expiresAt: 1_060_000 });
-  reviews.decided({ type: 'review.decision', reviewId: req?.reviewId ?? '', decision: 'allow', reviewer: 'olga', comment: 'planned' });
+  assert.deepEqual(
+    req?.type === 'review.request'
+      ? { sessionId: req.sessionId, line: req.line, expiresAt: req.expiresAt }
+      : undefined,
+    { sessionId: 'ses_1', line: 'systemctl restart hmi', expiresAt: 1_060_000 },
+  );
+  reviews.decided({
+    type: 'review.decision',
+    reviewId: req?.reviewId ?? '',
+    decision: 'allow',
+    reviewer: 'olga',
+    comment: 'planned',
+  });
   assert.deepEqual(await v, { decision: 'allow', reviewer: 'olga', comment: 'planned' });
-  reviews.decided({ type: 'review.decision', reviewId: req?.reviewId ?? '', decision: 'deny', reviewer: 'olga', comment: 'late' });
+  reviews.decided({
+    type: 'review.decision',
+    reviewId: req?.reviewId ?? '',
+    decision: 'deny',
+    reviewer: 'olga',
+    comment: 'late',
+  });
   assert.equal(reviews.pending, 0);
 });
 
 test('timeout (OT clock), session end and link down deny; with no link nothing is asked', async () => {
   const { clock, reviews, sent, abort, session, connect } = setup();
-  assert.deepEqual(await reviews.request(session, 'ls', 'x', 60_000), { decision: 'deny' }, 'link down: denied at once');
+  assert.deepEqual(
+    await reviews.request(session, 'ls', 'x', 60_000),
+    { decision: 'deny' },
+    'link down: denied at once',
+  );
   assert.equal(sent.length, 0);
   connect();
   const timedOut = reviews.request(session, 'ls', 'x', 60_000);
@@ -44,7 +75,11 @@ test('timeout (OT clock), session end and link down deny; with no link nothing i
   assert.equal(reviews.pending, 1);
   clock.advance(1);
   assert.deepEqual(await timedOut, { decision: 'deny' });
-  assert.deepEqual(sent.at(-1), { type: 'review.close', reviewId: (sent[0] as ReviewRequest).reviewId, reason: 'timeout' });
+  assert.deepEqual(sent.at(-1), {
+    type: 'review.close',
+    reviewId: (sent[0] as ReviewRequest).reviewId,
+    reason: 'timeout',
+  });
 
   const dropped = reviews.request(session, 'ls', 'x', 60_000);
   reviews.disconnected();
@@ -56,5 +91,9 @@ test('timeout (OT clock), session end and link down deny; with no link nothing i
   assert.deepEqual(await ended, { decision: 'deny' });
   assert.equal((sent.at(-1) as ReviewClose).reason, 'session_ended');
   assert.equal(reviews.pending, 0);
-  assert.deepEqual(await reviews.request(session, 'ls', 'x', 60_000), { decision: 'deny' }, 'an ended session asks nothing');
+  assert.deepEqual(
+    await reviews.request(session, 'ls', 'x', 60_000),
+    { decision: 'deny' },
+    'an ended session asks nothing',
+  );
 });

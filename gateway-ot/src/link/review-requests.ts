@@ -11,7 +11,12 @@
 import type { Clock, TimerHandle } from '../../../shared/src/clock.js';
 import type { IdGenerator } from '../../../shared/src/ids.js';
 import type { Logger } from '../../../shared/src/log.js';
-import { MAX_REVIEW_LINE_CHARS, type ReviewClose, type ReviewDecisionMessage, type ReviewRequest } from '../../../shared/src/link/control-messages.js';
+import {
+  MAX_REVIEW_LINE_CHARS,
+  type ReviewClose,
+  type ReviewDecisionMessage,
+  type ReviewRequest,
+} from '../../../shared/src/link/control-messages.js';
 import type { ReviewVerdict } from '../protocols/ssh/filter/interactive-filter.js';
 import type { BrokerSession } from '../sessions/protocol-broker.js';
 
@@ -26,7 +31,13 @@ export class ReviewRequests {
   private send: ((m: ReviewRequest | ReviewClose) => void) | undefined;
   private readonly held = new Map<string, Held>();
 
-  constructor(private readonly deps: { readonly clock: Clock; readonly ids: IdGenerator; readonly log: Logger }) {}
+  constructor(
+    private readonly deps: {
+      readonly clock: Clock;
+      readonly ids: IdGenerator;
+      readonly log: Logger;
+    },
+  ) {}
 
   /** Lines currently held, waiting for a decision. */
   get pending(): number {
@@ -45,7 +56,12 @@ export class ReviewRequests {
   }
 
   /** Asks the site's OT owners; resolves with their verdict, or a denial (timeout, session end, link down). */
-  request(session: BrokerSession, line: string | null, why: string, timeoutMs: number): Promise<ReviewVerdict> {
+  request(
+    session: BrokerSession,
+    line: string | null,
+    why: string,
+    timeoutMs: number,
+  ): Promise<ReviewVerdict> {
     const send = this.send;
     if (send === undefined || session.signal.aborted) return Promise.resolve(DENY);
     const { clock } = this.deps;
@@ -67,8 +83,20 @@ export class ReviewRequests {
       this.held.set(reviewId, held);
       timer = clock.setTimeout(() => held.settle(DENY, 'timeout'), timeoutMs);
       session.signal.addEventListener('abort', onAbort, { once: true });
-      const shown = line === null ? null : line.length > MAX_REVIEW_LINE_CHARS ? `${line.slice(0, MAX_REVIEW_LINE_CHARS - 20)} [... cut, ${line.length} chars]` : line;
-      send({ type: 'review.request', reviewId, sessionId: session.ticket.sessionId, line: shown, why: why.slice(0, 500) || 'held for review', expiresAt: clock.now() + timeoutMs });
+      const shown =
+        line === null
+          ? null
+          : line.length > MAX_REVIEW_LINE_CHARS
+            ? `${line.slice(0, MAX_REVIEW_LINE_CHARS - 20)} [... cut, ${line.length} chars]`
+            : line;
+      send({
+        type: 'review.request',
+        reviewId,
+        sessionId: session.ticket.sessionId,
+        line: shown,
+        why: why.slice(0, 500) || 'held for review',
+        expiresAt: clock.now() + timeoutMs,
+      });
     });
   }
 
@@ -76,7 +104,9 @@ export class ReviewRequests {
   decided(m: ReviewDecisionMessage): void {
     const h = this.held.get(m.reviewId);
     if (h === undefined) {
-      this.deps.log.info('a review decision arrived for a line no longer held; ignored', { reviewId: m.reviewId });
+      this.deps.log.info('a review decision arrived for a line no longer held; ignored', {
+        reviewId: m.reviewId,
+      });
       return;
     }
     h.settle({ decision: m.decision, reviewer: m.reviewer, comment: m.comment });

@@ -6,16 +6,45 @@ import type { AssetPolicy, LocalPolicy } from './local-policy.js';
 
 /** What a Modbus profile may touch, for the operator (no address of the PLC, no rate limit). */
 export function modbusPoints(p: ModbusProfile): ModbusPoints {
-  const span = (r: { from: number; to: number }): { from: number; to: number } => ({ from: r.from, to: r.to });
+  const span = (r: { from: number; to: number }): { from: number; to: number } => ({
+    from: r.from,
+    to: r.to,
+  });
   const t = p.tables;
   return {
     unitIds: [...p.unitIds],
     functions: [...p.functions],
     tables: {
-      ...(t.coils === undefined ? {} : { coils: { read: t.coils.read.map(span), write: t.coils.write.map((w) => ({ ...span(w), ...(w.value === undefined ? {} : { value: w.value }) })) } }),
-      ...(t.discreteInputs === undefined ? {} : { discreteInputs: { read: t.discreteInputs.read.map(span) } }),
-      ...(t.inputRegisters === undefined ? {} : { inputRegisters: { read: t.inputRegisters.read.map(span) } }),
-      ...(t.holdingRegisters === undefined ? {} : { holdingRegisters: { read: t.holdingRegisters.read.map(span), write: t.holdingRegisters.write.map((w) => ({ ...span(w), min: w.min, max: w.max, signed: w.signed })) } }),
+      ...(t.coils === undefined
+        ? {}
+        : {
+            coils: {
+              read: t.coils.read.map(span),
+              write: t.coils.write.map((w) => ({
+                ...span(w),
+                ...(w.value === undefined ? {} : { value: w.value }),
+              })),
+            },
+          }),
+      ...(t.discreteInputs === undefined
+        ? {}
+        : { discreteInputs: { read: t.discreteInputs.read.map(span) } }),
+      ...(t.inputRegisters === undefined
+        ? {}
+        : { inputRegisters: { read: t.inputRegisters.read.map(span) } }),
+      ...(t.holdingRegisters === undefined
+        ? {}
+        : {
+            holdingRegisters: {
+              read: t.holdingRegisters.read.map(span),
+              write: t.holdingRegisters.write.map((w) => ({
+                ...span(w),
+                min: w.min,
+                max: w.max,
+                signed: w.signed,
+              })),
+            },
+          }),
     },
   };
 }
@@ -23,8 +52,15 @@ export function modbusPoints(p: ModbusProfile): ModbusPoints {
 function profilesOf(a: AssetPolicy): CatalogueAsset['profiles'] {
   const entries: CatalogueAsset['profiles'] =
     a.protocol === 'modbus'
-      ? Object.entries(a.profiles).map(([p, prof]) => ({ name: p, description: prof.description ?? '', modbus: modbusPoints(prof) }))
-      : Object.entries(a.profiles).map(([p, prof]) => ({ name: p, description: prof.description ?? '' }));
+      ? Object.entries(a.profiles).map(([p, prof]) => ({
+          name: p,
+          description: prof.description ?? '',
+          modbus: modbusPoints(prof),
+        }))
+      : Object.entries(a.profiles).map(([p, prof]) => ({
+          name: p,
+          description: prof.description ?? '',
+        }));
   return entries.sort((x, y) => x.name.localeCompare(y.name));
 }
 

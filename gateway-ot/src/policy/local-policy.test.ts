@@ -6,9 +6,27 @@ import { buildCatalogue } from './asset-catalogue.js';
 
 const good = {
   assets: {
-    'hmi-1': { protocol: 'ssh', address: '10.0.0.5', hostKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExample', username: 'svc-hmi', profiles: { maintenance: { mode: 'interactive', description: 'shell' }, 'read-only': { mode: 'exec-only' } } },
-    'plc-1': { protocol: 'modbus', address: '10.0.1.10', port: 502, profiles: { 'read-only': { unitIds: [1] } } },
-    'opc-1': { protocol: 'opcua', address: '10.0.1.20', profiles: { operator: { namespaceUri: 'urn:airlock:sim:plant' } } },
+    'hmi-1': {
+      protocol: 'ssh',
+      address: '10.0.0.5',
+      hostKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExample',
+      username: 'svc-hmi',
+      profiles: {
+        maintenance: { mode: 'interactive', description: 'shell' },
+        'read-only': { mode: 'exec-only' },
+      },
+    },
+    'plc-1': {
+      protocol: 'modbus',
+      address: '10.0.1.10',
+      port: 502,
+      profiles: { 'read-only': { unitIds: [1] } },
+    },
+    'opc-1': {
+      protocol: 'opcua',
+      address: '10.0.1.20',
+      profiles: { operator: { namespaceUri: 'urn:airlock:sim:plant' } },
+    },
   },
 };
 
@@ -22,13 +40,29 @@ test('a valid policy parses with defaults', () => {
 
 test('policy problems name the key', () => {
   const cases: [unknown, RegExp][] = [
-    [{ assets: { 'hmi-1': { ...good.assets['hmi-1'], protocol: 'telnet' } } }, /assets\.hmi-1\.protocol/],
+    [
+      { assets: { 'hmi-1': { ...good.assets['hmi-1'], protocol: 'telnet' } } },
+      /assets\.hmi-1\.protocol/,
+    ],
     [{ assets: { 'plc-1': { ...good.assets['plc-1'], port: 70000 } } }, /assets\.plc-1\.port/],
-    [{ assets: { 'plc-1': { ...good.assets['plc-1'], profiles: { x: { unitIds: [1], writeAll: true } } } } }, /assets\.plc-1\.profiles\.x\.writeAll: unknown key/],
+    [
+      {
+        assets: {
+          'plc-1': { ...good.assets['plc-1'], profiles: { x: { unitIds: [1], writeAll: true } } },
+        },
+      },
+      /assets\.plc-1\.profiles\.x\.writeAll: unknown key/,
+    ],
     [{ assets: { PLC: good.assets['plc-1'] } }, /assets\.PLC: asset name must be/],
-    [{ assets: { 'plc-1': { ...good.assets['plc-1'], profiles: {} } } }, /assets\.plc-1\.profiles: an asset needs at least one access profile/],
+    [
+      { assets: { 'plc-1': { ...good.assets['plc-1'], profiles: {} } } },
+      /assets\.plc-1\.profiles: an asset needs at least one access profile/,
+    ],
     [{ assets: {}, lockdown: true }, /lockdown: unknown key/],
-    [{ assets: { 'hmi-1': { ...good.assets['hmi-1'], password: 'x' } } }, /assets\.hmi-1\.password: unknown key/],
+    [
+      { assets: { 'hmi-1': { ...good.assets['hmi-1'], password: 'x' } } },
+      /assets\.hmi-1\.password: unknown key/,
+    ],
   ];
   for (const [input, expected] of cases) {
     const r = parseLocalPolicy(input, 'h');
@@ -41,8 +75,18 @@ test('the published catalogue lists names, protocols, addresses and profiles, an
   const r = parseLocalPolicy(good, 'h');
   assert.ok(r.ok);
   const cat = buildCatalogue(r.value);
-  assert.deepEqual(cat.map((a) => [a.name, a.protocol, a.servicePort]), [['hmi-1', 'ssh', 22], ['opc-1', 'opcua', 4840], ['plc-1', 'modbus', 502]]);
-  assert.deepEqual(cat[0]?.profiles, [{ name: 'maintenance', description: 'shell' }, { name: 'read-only', description: '' }]);
+  assert.deepEqual(
+    cat.map((a) => [a.name, a.protocol, a.servicePort]),
+    [
+      ['hmi-1', 'ssh', 22],
+      ['opc-1', 'opcua', 4840],
+      ['plc-1', 'modbus', 502],
+    ],
+  );
+  assert.deepEqual(cat[0]?.profiles, [
+    { name: 'maintenance', description: 'shell' },
+    { name: 'read-only', description: '' },
+  ]);
   const text = JSON.stringify(cat);
   assert.ok(!text.includes('svc-hmi') && !text.includes('AAAAC3'), 'no account names or host keys');
 });

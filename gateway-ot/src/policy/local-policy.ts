@@ -14,14 +14,23 @@ import { sshAssetSchema } from '../protocols/ssh/ssh-policy.js';
 import { modbusAssetSchema } from '../protocols/modbus/modbus-policy.js';
 import { opcuaAssetSchema } from '../protocols/opcua/opcua-policy.js';
 
-export const assetPolicySchema = z.discriminatedUnion('protocol', [sshAssetSchema, modbusAssetSchema, opcuaAssetSchema]);
+export const assetPolicySchema = z.discriminatedUnion('protocol', [
+  sshAssetSchema,
+  modbusAssetSchema,
+  opcuaAssetSchema,
+]);
 export type AssetPolicy = z.output<typeof assetPolicySchema>;
 
 export const localPolicySchema = z.strictObject({
   limits: z
     .strictObject({
       /** No session lasts longer than this, whatever the grant says. */
-      maxSessionMinutes: z.number().int().min(1).max(24 * 60).default(8 * 60),
+      maxSessionMinutes: z
+        .number()
+        .int()
+        .min(1)
+        .max(24 * 60)
+        .default(8 * 60),
       maxConcurrentSessions: z.number().int().min(1).max(10_000).default(64),
     })
     .prefault({}),
@@ -34,10 +43,22 @@ export type LocalPolicy = z.output<typeof localPolicySchema> & { readonly hash: 
 function checkNames(policy: z.output<typeof localPolicySchema>): Problem[] {
   const problems: Problem[] = [];
   for (const [asset, a] of Object.entries(policy.assets)) {
-    if (!NAME_PATTERN.test(asset)) problems.push({ path: `assets.${asset}`, message: 'asset name must be lowercase letters, digits, ".", "_", "-" (max 63)' });
-    if (Object.keys(a.profiles).length === 0) problems.push({ path: `assets.${asset}.profiles`, message: 'an asset needs at least one access profile' });
+    if (!NAME_PATTERN.test(asset))
+      problems.push({
+        path: `assets.${asset}`,
+        message: 'asset name must be lowercase letters, digits, ".", "_", "-" (max 63)',
+      });
+    if (Object.keys(a.profiles).length === 0)
+      problems.push({
+        path: `assets.${asset}.profiles`,
+        message: 'an asset needs at least one access profile',
+      });
     for (const p of Object.keys(a.profiles)) {
-      if (!nameSchema.safeParse(p).success) problems.push({ path: `assets.${asset}.profiles.${p}`, message: 'profile name must be lowercase letters, digits, ".", "_", "-" (max 63)' });
+      if (!nameSchema.safeParse(p).success)
+        problems.push({
+          path: `assets.${asset}.profiles.${p}`,
+          message: 'profile name must be lowercase letters, digits, ".", "_", "-" (max 63)',
+        });
     }
   }
   return problems;
@@ -56,13 +77,20 @@ export function loadLocalPolicy(path: string): Result<LocalPolicy, Problem[]> {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    return err([{ path: '', message: `cannot read policy file ${path} (${(e as NodeJS.ErrnoException).code ?? 'error'})` }]);
+    return err([
+      {
+        path: '',
+        message: `cannot read policy file ${path} (${(e as NodeJS.ErrnoException).code ?? 'error'})`,
+      },
+    ]);
   }
   let json: unknown;
   try {
     json = JSON.parse(text) as unknown;
   } catch (e) {
-    return err([{ path: '', message: `policy file ${path} is not valid JSON: ${(e as Error).message}` }]);
+    return err([
+      { path: '', message: `policy file ${path} is not valid JSON: ${(e as Error).message}` },
+    ]);
   }
   return parseLocalPolicy(json, sha256Hex(text));
 }

@@ -13,7 +13,18 @@
  * Not guaranteed: power loss can lose up to the last second (the fsync interval). Files are 0600.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readSync, fstatSync, writeSync, readFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  fstatSync,
+  writeSync,
+  readFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import type { AuditLog } from '../../../shared/src/audit/audit-log.js';
@@ -81,10 +92,31 @@ export function createRecordings(deps: RecordingsDeps): Recordings {
   const actor = `system:ot:${deps.site}`;
   mkdirSync(deps.dir, { recursive: true, mode: 0o700 });
 
-  const audited = (row: Pick<RecordingRow, 'id' | 'sessionId' | 'asset' | 'startedAt'>, state: 'closed' | 'recovered', sha256: string, bytes: number, extra: Record<string, unknown>): void => {
+  const audited = (
+    row: Pick<RecordingRow, 'id' | 'sessionId' | 'asset' | 'startedAt'>,
+    state: 'closed' | 'recovered',
+    sha256: string,
+    bytes: number,
+    extra: Record<string, unknown>,
+  ): void => {
     store.transaction(() => {
       store.close(row.id, state, deps.clock.now(), sha256, bytes);
-      deps.audit.append({ action: 'recording.close', actor, site: deps.site, target: row.asset, outcome: 'success', details: { recordingId: row.id, sessionId: row.sessionId, sha256, bytes, durationMs: deps.clock.now() - row.startedAt, recovered: state === 'recovered', ...extra } });
+      deps.audit.append({
+        action: 'recording.close',
+        actor,
+        site: deps.site,
+        target: row.asset,
+        outcome: 'success',
+        details: {
+          recordingId: row.id,
+          sessionId: row.sessionId,
+          sha256,
+          bytes,
+          durationMs: deps.clock.now() - row.startedAt,
+          recovered: state === 'recovered',
+          ...extra,
+        },
+      });
     });
   };
 
@@ -105,8 +137,22 @@ export function createRecordings(deps: RecordingsDeps): Recordings {
         bytes += b.length;
         dirty = true;
       };
-      const header = { version: 2, width: Math.max(1, meta.cols), height: Math.max(1, meta.rows), timestamp: Math.floor(startedAt / 1000), title: meta.title, env: { TERM: meta.term ?? 'xterm', SHELL: '/bin/sh' } };
-      store.insert({ id, sessionId: meta.sessionId, asset: meta.asset, user: meta.user, file, startedAt });
+      const header = {
+        version: 2,
+        width: Math.max(1, meta.cols),
+        height: Math.max(1, meta.rows),
+        timestamp: Math.floor(startedAt / 1000),
+        title: meta.title,
+        env: { TERM: meta.term ?? 'xterm', SHELL: '/bin/sh' },
+      };
+      store.insert({
+        id,
+        sessionId: meta.sessionId,
+        asset: meta.asset,
+        user: meta.user,
+        file,
+        startedAt,
+      });
       write(JSON.stringify(header));
       fsyncSync(fd);
       dirty = false;
@@ -142,7 +188,13 @@ export function createRecordings(deps: RecordingsDeps): Recordings {
           closeSync(fd);
           const sha256 = hash.digest('hex');
           closed = { id, file, sha256, bytes };
-          audited({ id, sessionId: meta.sessionId, asset: meta.asset, startedAt }, 'closed', sha256, bytes, {});
+          audited(
+            { id, sessionId: meta.sessionId, asset: meta.asset, startedAt },
+            'closed',
+            sha256,
+            bytes,
+            {},
+          );
           return closed;
         },
       };
@@ -163,7 +215,9 @@ export function createRecordings(deps: RecordingsDeps): Recordings {
           dropped = content.length - keep;
           if (keep === 0) {
             // Not even the header survived: write one so the file is a valid (empty) recording.
-            const header = Buffer.from(`${JSON.stringify({ version: 2, width: 80, height: 24, timestamp: Math.floor(row.startedAt / 1000) })}\n`);
+            const header = Buffer.from(
+              `${JSON.stringify({ version: 2, width: 80, height: 24, timestamp: Math.floor(row.startedAt / 1000) })}\n`,
+            );
             ftruncateSync(fd, 0);
             writeSync(fd, header, 0, header.length, 0);
             keep = header.length;
@@ -184,8 +238,14 @@ export function createRecordings(deps: RecordingsDeps): Recordings {
     listUnsent: (limit = 100) => store.listUnacked(Math.min(Math.max(1, limit), 1000)),
     readChunk(id, offset, maxBytes) {
       const row = store.get(id);
-      if (row === undefined) throw new AirlockError('not_found', 'recording.unknown', `no recording ${id}`);
-      if (row.state === 'open') throw new AirlockError('conflict', 'recording.open', `recording ${id} is still being written`);
+      if (row === undefined)
+        throw new AirlockError('not_found', 'recording.unknown', `no recording ${id}`);
+      if (row.state === 'open')
+        throw new AirlockError(
+          'conflict',
+          'recording.open',
+          `recording ${id} is still being written`,
+        );
       const fd = openSync(row.file, 'r');
       try {
         const size = fstatSync(fd).size;
@@ -199,8 +259,14 @@ export function createRecordings(deps: RecordingsDeps): Recordings {
     },
     markAcknowledged(id, sha256) {
       const row = store.get(id);
-      if (row === undefined) throw new AirlockError('not_found', 'recording.unknown', `no recording ${id}`);
-      if (row.sha256 !== sha256) throw new AirlockError('conflict', 'recording.hash_mismatch', `the IT copy of ${id} does not match the audited hash`);
+      if (row === undefined)
+        throw new AirlockError('not_found', 'recording.unknown', `no recording ${id}`);
+      if (row.sha256 !== sha256)
+        throw new AirlockError(
+          'conflict',
+          'recording.hash_mismatch',
+          `the IT copy of ${id} does not match the audited hash`,
+        );
       store.ack(id, deps.clock.now());
     },
   };

@@ -4,7 +4,11 @@ import { createHash } from 'node:crypto';
 import type { RecordingClosed, SessionRecorder } from './recordings.js';
 import { capStreamOutput } from './stream-output-cap.js';
 
-function collecting(): SessionRecorder & { readonly out: Buffer[]; readonly inp: string[]; closes: number } {
+function collecting(): SessionRecorder & {
+  readonly out: Buffer[];
+  readonly inp: string[];
+  closes: number;
+} {
   const out: Buffer[] = [];
   const inp: string[] = [];
   const r = {
@@ -39,15 +43,35 @@ test('output under the limit is recorded unchanged and nothing is added at close
 test('past the limit: the first bytes exactly, one notice, then the count and SHA-256 of the whole stream at close', () => {
   const inner = collecting();
   const rec = capStreamOutput(inner, 8);
-  const chunks = [Buffer.from('0123'), Buffer.from('456789ab'), Buffer.alloc(1000, 0), Buffer.from('tail')];
+  const chunks = [
+    Buffer.from('0123'),
+    Buffer.from('456789ab'),
+    Buffer.alloc(1000, 0),
+    Buffer.from('tail'),
+  ];
   for (const c of chunks) rec.output(c);
   rec.close();
   rec.close();
   const text = Buffer.concat(inner.out).toString();
   const whole = Buffer.concat(chunks);
-  assert.ok(text.startsWith('01234567\r\n[airlock: this exec session has no terminal; output after the first 8 bytes'));
-  assert.ok(!text.includes('89ab') && !text.includes('tail'), 'nothing past the limit is kept as text');
-  assert.ok(text.endsWith(`[airlock: exec output ${whole.length} bytes, SHA-256 ${createHash('sha256').update(whole).digest('hex')}]\r\n`));
-  assert.equal(text.match(/\[airlock: exec output/g)?.length, 1, 'the summary is written once even if close is called twice');
+  assert.ok(
+    text.startsWith(
+      '01234567\r\n[airlock: this exec session has no terminal; output after the first 8 bytes',
+    ),
+  );
+  assert.ok(
+    !text.includes('89ab') && !text.includes('tail'),
+    'nothing past the limit is kept as text',
+  );
+  assert.ok(
+    text.endsWith(
+      `[airlock: exec output ${whole.length} bytes, SHA-256 ${createHash('sha256').update(whole).digest('hex')}]\r\n`,
+    ),
+  );
+  assert.equal(
+    text.match(/\[airlock: exec output/g)?.length,
+    1,
+    'the summary is written once even if close is called twice',
+  );
   assert.equal(inner.closes, 2, 'close stays idempotent in the inner recorder');
 });

@@ -19,7 +19,10 @@ import type { RecordingClosed, SessionRecorder } from './recordings.js';
 
 export const DEFAULT_STREAM_TEXT_LIMIT_BYTES = 1024 * 1024;
 
-export function capStreamOutput(recorder: SessionRecorder, textLimitBytes: number = DEFAULT_STREAM_TEXT_LIMIT_BYTES): SessionRecorder {
+export function capStreamOutput(
+  recorder: SessionRecorder,
+  textLimitBytes: number = DEFAULT_STREAM_TEXT_LIMIT_BYTES,
+): SessionRecorder {
   const hash = createHash('sha256');
   let total = 0;
   let capped = false;
@@ -35,12 +38,17 @@ export function capStreamOutput(recorder: SessionRecorder, textLimitBytes: numbe
       if (b.length <= room) return recorder.output(b);
       if (room > 0) recorder.output(b.subarray(0, room));
       capped = true;
-      recorder.output(`\r\n[airlock: this exec session has no terminal; output after the first ${textLimitBytes} bytes is not recorded as text. Its byte count and SHA-256 follow at the end.]\r\n`);
+      recorder.output(
+        `\r\n[airlock: this exec session has no terminal; output after the first ${textLimitBytes} bytes is not recorded as text. Its byte count and SHA-256 follow at the end.]\r\n`,
+      );
     },
     input: (data) => recorder.input(data),
     resize: (cols, rows) => recorder.resize(cols, rows),
     close(): RecordingClosed {
-      if (capped) recorder.output(`\r\n[airlock: exec output ${total} bytes, SHA-256 ${hash.digest('hex')}]\r\n`);
+      if (capped)
+        recorder.output(
+          `\r\n[airlock: exec output ${total} bytes, SHA-256 ${hash.digest('hex')}]\r\n`,
+        );
       capped = false;
       return recorder.close();
     },

@@ -27,7 +27,9 @@ export interface OperatorChannel {
 }
 
 /** An audit event as a broker records it: actor, site and session facts are filled in for it. */
-export type BrokerAuditInput = Omit<AuditEventInput, 'actor' | 'site'> & { readonly actor?: string };
+export type BrokerAuditInput = Omit<AuditEventInput, 'actor' | 'site'> & {
+  readonly actor?: string;
+};
 
 export interface BrokerSession {
   readonly ticket: SessionTicket;

@@ -13,7 +13,12 @@ export interface DeadlineHandlers {
   end(): void;
 }
 
-export function scheduleDeadline(clock: Clock, notAfter: number, handlers: DeadlineHandlers, warningMinutes: readonly number[] = DEFAULT_WARNING_MINUTES): TimerHandle {
+export function scheduleDeadline(
+  clock: Clock,
+  notAfter: number,
+  handlers: DeadlineHandlers,
+  warningMinutes: readonly number[] = DEFAULT_WARNING_MINUTES,
+): TimerHandle {
   const timers: TimerHandle[] = [];
   const now = clock.now();
   for (const m of warningMinutes) {

@@ -26,7 +26,8 @@ const FLUSH_TIMEOUT_MS = 10_000;
  * closing the session at once would discard the tail. Waits (bounded) for the stream to finish.
  */
 function flushed(stream: Duplex, clock: Clock, ms: number): Promise<void> {
-  if (!stream.writableEnded || stream.writableFinished || stream.destroyed) return Promise.resolve();
+  if (!stream.writableEnded || stream.writableFinished || stream.destroyed)
+    return Promise.resolve();
   return new Promise((resolve) => {
     const timer = clock.setTimeout(done, ms);
     function done(): void {
@@ -51,7 +52,9 @@ export interface SessionManagerDeps {
   readonly grantPublicKey: () => Uint8Array | undefined;
 }
 
-export type OpenOutcome = { readonly ok: true; readonly endsAt: number } | { readonly ok: false; readonly code: string; readonly reason: string };
+export type OpenOutcome =
+  | { readonly ok: true; readonly endsAt: number }
+  | { readonly ok: false; readonly code: string; readonly reason: string };
 
 interface LiveSession {
   readonly ticket: SessionTicket;
@@ -91,9 +94,17 @@ export class SessionManager {
     if (!decision.accepted) return { ok: false, code: decision.code, reason: decision.reason };
     const ticket = decision.ticket;
     const broker = deps.brokers.get(ticket.protocol);
-    if (broker === undefined) return { ok: false, code: 'session.no_broker', reason: `no ${ticket.protocol} broker` };
+    if (broker === undefined)
+      return { ok: false, code: 'session.no_broker', reason: `no ${ticket.protocol} broker` };
     // Reserve the slot while dialling, so the concurrency limit counts this session.
-    const session: LiveSession = { ticket, asset: decision.asset, controller: new AbortController(), channel: undefined, timer: undefined, done: undefined };
+    const session: LiveSession = {
+      ticket,
+      asset: decision.asset,
+      controller: new AbortController(),
+      channel: undefined,
+      timer: undefined,
+      done: undefined,
+    };
     this.live.set(ticket.sessionId, session);
 
     let channel: SessionStream;
@@ -102,7 +113,19 @@ export class SessionManager {
     } catch (e) {
       this.live.delete(ticket.sessionId);
       const reason = `the data connection to the IT gateway failed: ${describeError(e).slice(0, 200)}`;
-      this.auditSafely({ action: 'session.deny', actor: ticket.user.name, site: deps.site, target: ticket.asset, outcome: 'failure', details: { sessionId: ticket.sessionId, grantId: ticket.grantId, code: 'link.data_dial_failed', reason } });
+      this.auditSafely({
+        action: 'session.deny',
+        actor: ticket.user.name,
+        site: deps.site,
+        target: ticket.asset,
+        outcome: 'failure',
+        details: {
+          sessionId: ticket.sessionId,
+          grantId: ticket.grantId,
+          code: 'link.data_dial_failed',
+          reason,
+        },
+      });
       return { ok: false, code: 'link.data_dial_failed', reason };
     }
     if (session.controller.signal.aborted) {
@@ -113,7 +136,10 @@ export class SessionManager {
     }
     session.channel = channel;
     const start = deps.clock.now();
-    const endsAt = Math.min(ticket.grantNotAfter, start + deps.policy.limits.maxSessionMinutes * 60_000);
+    const endsAt = Math.min(
+      ticket.grantNotAfter,
+      start + deps.policy.limits.maxSessionMinutes * 60_000,
+    );
     try {
       deps.audit.append({
         action: 'session.start',
@@ -121,16 +147,35 @@ export class SessionManager {
         site: deps.site,
         target: ticket.asset,
         outcome: 'success',
-        details: { sessionId: ticket.sessionId, grantId: ticket.grantId, userId: ticket.user.id, profile: ticket.profile, protocol: ticket.protocol, channel: ticket.channel, breakGlass: ticket.breakGlass, endsAt },
+        details: {
+          sessionId: ticket.sessionId,
+          grantId: ticket.grantId,
+          userId: ticket.user.id,
+          profile: ticket.profile,
+          protocol: ticket.protocol,
+          channel: ticket.channel,
+          breakGlass: ticket.breakGlass,
+          endsAt,
+        },
       });
     } catch (e) {
       // No audit, no session.
       this.live.delete(ticket.sessionId);
       channel.close('the OT gateway could not record the session start');
-      return { ok: false, code: 'audit.unavailable', reason: `the session start could not be audited: ${describeError(e).slice(0, 200)}` };
+      return {
+        ok: false,
+        code: 'audit.unavailable',
+        reason: `the session start could not be audited: ${describeError(e).slice(0, 200)}`,
+      };
     }
     session.timer = deps.clock.setTimeout(
-      () => this.abort(session, endsAt === ticket.grantNotAfter ? 'the grant has ended' : `the local limit of ${deps.policy.limits.maxSessionMinutes} minutes per session was reached`),
+      () =>
+        this.abort(
+          session,
+          endsAt === ticket.grantNotAfter
+            ? 'the grant has ended'
+            : `the local limit of ${deps.policy.limits.maxSessionMinutes} minutes per session was reached`,
+        ),
       endsAt - start,
     );
     channel.onClose((reason) => this.abort(session, `the data connection closed: ${reason}`));
@@ -162,7 +207,9 @@ export class SessionManager {
 
   /** Ends everything and waits (up to `graceMs`) for the brokers to finish. */
   async stop(reason: string, graceMs = 5_000): Promise<void> {
-    const running = [...this.live.values()].map((s) => s.done).filter((d): d is Promise<void> => d !== undefined);
+    const running = [...this.live.values()]
+      .map((s) => s.done)
+      .filter((d): d is Promise<void> => d !== undefined);
     this.endAll(reason);
     if (running.length === 0) return;
     await new Promise<void>((resolve) => {
@@ -178,7 +225,12 @@ export class SessionManager {
     if (!s.controller.signal.aborted) s.controller.abort(reason);
   }
 
-  private async run(session: LiveSession, broker: ProtocolBroker, channel: SessionStream, start: number): Promise<void> {
+  private async run(
+    session: LiveSession,
+    broker: ProtocolBroker,
+    channel: SessionStream,
+    start: number,
+  ): Promise<void> {
     const { deps } = this;
     const t = session.ticket;
     const brokerSession: BrokerSession = {
@@ -187,7 +239,12 @@ export class SessionManager {
       asset: session.asset,
       profileName: t.profile,
       audit: (event) => {
-        deps.audit.append({ ...event, actor: event.actor ?? t.user.name, site: deps.site, details: { ...event.details, sessionId: t.sessionId, grantId: t.grantId } });
+        deps.audit.append({
+          ...event,
+          actor: event.actor ?? t.user.name,
+          site: deps.site,
+          details: { ...event.details, sessionId: t.sessionId, grantId: t.grantId },
+        });
       },
       log: deps.log.child({ sessionId: t.sessionId, asset: t.asset }),
       clock: deps.clock,
@@ -207,7 +264,19 @@ export class SessionManager {
     this.live.delete(t.sessionId);
     await flushed(channel.stream, deps.clock, FLUSH_TIMEOUT_MS);
     channel.close(reason);
-    this.auditSafely({ action: 'session.end', actor: t.user.name, site: deps.site, target: t.asset, outcome, details: { sessionId: t.sessionId, grantId: t.grantId, reason, durationMs: deps.clock.now() - start } });
+    this.auditSafely({
+      action: 'session.end',
+      actor: t.user.name,
+      site: deps.site,
+      target: t.asset,
+      outcome,
+      details: {
+        sessionId: t.sessionId,
+        grantId: t.grantId,
+        reason,
+        durationMs: deps.clock.now() - start,
+      },
+    });
   }
 
   private auditSafely(event: Parameters<AuditLog['append']>[0]): void {

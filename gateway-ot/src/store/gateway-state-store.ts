@@ -15,7 +15,9 @@ export class GatewayStateStore {
   constructor(db: Db) {
     this.stmts = {
       get: db.prepare<[string], { value: string }>('SELECT value FROM gateway_state WHERE key = ?'),
-      put: db.prepare('INSERT INTO gateway_state (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at'),
+      put: db.prepare(
+        'INSERT INTO gateway_state (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at',
+      ),
       remove: db.prepare('DELETE FROM gateway_state WHERE key = ?'),
     };
   }
@@ -27,10 +29,20 @@ export class GatewayStateStore {
     try {
       json = JSON.parse(row.value) as unknown;
     } catch (e) {
-      throw new AirlockError('internal', 'state.corrupt', `gateway state ${key} is not valid JSON`, { cause: e });
+      throw new AirlockError(
+        'internal',
+        'state.corrupt',
+        `gateway state ${key} is not valid JSON`,
+        { cause: e },
+      );
     }
     const r = parseWith(schema, json);
-    if (!r.ok) throw new AirlockError('internal', 'state.corrupt', `gateway state ${key} is invalid: ${formatProblems(r.error)}`);
+    if (!r.ok)
+      throw new AirlockError(
+        'internal',
+        'state.corrupt',
+        `gateway state ${key} is invalid: ${formatProblems(r.error)}`,
+      );
     return r.value;
   }
 

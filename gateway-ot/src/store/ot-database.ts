@@ -4,5 +4,8 @@ import { openDatabase, type Db } from '../../../shared/src/store/open-database.j
 import { OT_MIGRATIONS } from './ot-migrations.js';
 
 export function openOtDatabase(dataDir: string | ':memory:'): Db {
-  return openDatabase({ path: dataDir === ':memory:' ? ':memory:' : join(dataDir, 'ot.db'), migrations: OT_MIGRATIONS });
+  return openDatabase({
+    path: dataDir === ':memory:' ? ':memory:' : join(dataDir, 'ot.db'),
+    migrations: OT_MIGRATIONS,
+  });
 }

@@ -35,4 +35,9 @@ const OT: readonly Migration[] = [
   },
 ];
 
-export const OT_MIGRATIONS: readonly Migration[] = [...AUDIT_MIGRATIONS, ...OT, ...VAULT_MIGRATIONS, ...RECORDING_MIGRATIONS];
+export const OT_MIGRATIONS: readonly Migration[] = [
+  ...AUDIT_MIGRATIONS,
+  ...OT,
+  ...VAULT_MIGRATIONS,
+  ...RECORDING_MIGRATIONS,
+];

@@ -46,8 +46,21 @@ const toRow = (r: Row): RecordingRow => ({
 });
 
 export interface RecordingStore {
-  insert(r: { id: string; sessionId: string; asset: string; user: string; file: string; startedAt: number }): void;
-  close(id: string, state: 'closed' | 'recovered', closedAt: number, sha256: string, bytes: number): void;
+  insert(r: {
+    id: string;
+    sessionId: string;
+    asset: string;
+    user: string;
+    file: string;
+    startedAt: number;
+  }): void;
+  close(
+    id: string,
+    state: 'closed' | 'recovered',
+    closedAt: number,
+    sha256: string,
+    bytes: number,
+  ): void;
   get(id: string): RecordingRow | undefined;
   listOpen(): RecordingRow[];
   listUnacked(limit: number): RecordingRow[];
@@ -57,16 +70,25 @@ export interface RecordingStore {
 
 export function createRecordingStore(db: Db): RecordingStore {
   const s = {
-    insert: db.prepare("INSERT INTO recordings (id, session_id, asset, user_name, file, state, started_at) VALUES (?, ?, ?, ?, ?, 'open', ?)"),
-    close: db.prepare("UPDATE recordings SET state = ?, closed_at = ?, sha256 = ?, bytes = ? WHERE id = ? AND state = 'open'"),
+    insert: db.prepare(
+      "INSERT INTO recordings (id, session_id, asset, user_name, file, state, started_at) VALUES (?, ?, ?, ?, ?, 'open', ?)",
+    ),
+    close: db.prepare(
+      "UPDATE recordings SET state = ?, closed_at = ?, sha256 = ?, bytes = ? WHERE id = ? AND state = 'open'",
+    ),
     get: db.prepare<[string], Row>('SELECT * FROM recordings WHERE id = ?'),
     open: db.prepare<[], Row>("SELECT * FROM recordings WHERE state = 'open' ORDER BY started_at"),
-    unacked: db.prepare<[number], Row>("SELECT * FROM recordings WHERE state <> 'open' AND acked_at IS NULL ORDER BY closed_at LIMIT ?"),
-    ack: db.prepare("UPDATE recordings SET acked_at = ? WHERE id = ? AND state <> 'open' AND acked_at IS NULL"),
+    unacked: db.prepare<[number], Row>(
+      "SELECT * FROM recordings WHERE state <> 'open' AND acked_at IS NULL ORDER BY closed_at LIMIT ?",
+    ),
+    ack: db.prepare(
+      "UPDATE recordings SET acked_at = ? WHERE id = ? AND state <> 'open' AND acked_at IS NULL",
+    ),
   };
   return {
     insert: (r) => void s.insert.run(r.id, r.sessionId, r.asset, r.user, r.file, r.startedAt),
-    close: (id, state, closedAt, sha256, bytes) => void s.close.run(state, closedAt, sha256, bytes, id),
+    close: (id, state, closedAt, sha256, bytes) =>
+      void s.close.run(state, closedAt, sha256, bytes, id),
     get: (id) => {
       const r = s.get.get(id);
       return r === undefined ? undefined : toRow(r);

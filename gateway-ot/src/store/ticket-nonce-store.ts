@@ -6,8 +6,12 @@ export class TicketNonceStore {
 
   constructor(db: Db) {
     this.stmts = {
-      has: db.prepare<[string], { nonce: string }>('SELECT nonce FROM ticket_nonces WHERE nonce = ?'),
-      insert: db.prepare('INSERT OR IGNORE INTO ticket_nonces (nonce, session_id, seen_at) VALUES (?, ?, ?)'),
+      has: db.prepare<[string], { nonce: string }>(
+        'SELECT nonce FROM ticket_nonces WHERE nonce = ?',
+      ),
+      insert: db.prepare(
+        'INSERT OR IGNORE INTO ticket_nonces (nonce, session_id, seen_at) VALUES (?, ?, ?)',
+      ),
       prune: db.prepare('DELETE FROM ticket_nonces WHERE seen_at < ?'),
       count: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM ticket_nonces'),
     };

@@ -3,13 +3,38 @@ import assert from 'node:assert/strict';
 import { parseLocalPolicy } from '../policy/local-policy.js';
 import { rotationTargetOf } from './rotation-targets.js';
 
-const hmi = { protocol: 'ssh', address: '127.0.0.1', hostKey: 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', username: 'operator', profiles: { ro: { mode: 'exec-only' } } };
+const hmi = {
+  protocol: 'ssh',
+  address: '127.0.0.1',
+  hostKey: 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+  username: 'operator',
+  profiles: { ro: { mode: 'exec-only' } },
+};
 
 test('the rotation block: strict, and read into a rotation target', () => {
-  const policy = parseLocalPolicy({ assets: { 'hmi-1': { ...hmi, rotation: { account: 'airlock-rot', command: 'sudo chpasswd', intervalMinutes: 1440 } }, 'hmi-2': hmi, 'plc-1': { protocol: 'modbus', address: '127.0.0.1', profiles: { 'read-only': { unitIds: [1] } } } } }, 'h');
+  const policy = parseLocalPolicy(
+    {
+      assets: {
+        'hmi-1': {
+          ...hmi,
+          rotation: { account: 'airlock-rot', command: 'sudo chpasswd', intervalMinutes: 1440 },
+        },
+        'hmi-2': hmi,
+        'plc-1': {
+          protocol: 'modbus',
+          address: '127.0.0.1',
+          profiles: { 'read-only': { unitIds: [1] } },
+        },
+      },
+    },
+    'h',
+  );
   assert.ok(policy.ok, JSON.stringify(policy));
   const t = rotationTargetOf(policy.value, 'hmi-1');
-  assert.deepEqual([t?.account, t?.rotationAccount, t?.onCheckIn, t?.intervalMs], ['operator', 'airlock-rot', false, 86_400_000]);
+  assert.deepEqual(
+    [t?.account, t?.rotationAccount, t?.onCheckIn, t?.intervalMs],
+    ['operator', 'airlock-rot', false, 86_400_000],
+  );
   assert.equal(rotationTargetOf(policy.value, 'hmi-2'), undefined);
   assert.equal(rotationTargetOf(policy.value, 'plc-1'), undefined);
   assert.equal(rotationTargetOf(policy.value, 'nope'), undefined);
@@ -19,6 +44,10 @@ test('the rotation block: strict, and read into a rotation target', () => {
     { account: 'r', command: 'chpasswd', onCheckin: true },
     { command: 'chpasswd' },
   ]) {
-    assert.equal(parseLocalPolicy({ assets: { 'hmi-1': { ...hmi, rotation } } }, 'h').ok, false, JSON.stringify(rotation));
+    assert.equal(
+      parseLocalPolicy({ assets: { 'hmi-1': { ...hmi, rotation } } }, 'h').ok,
+      false,
+      JSON.stringify(rotation),
+    );
   }
 });

@@ -3,10 +3,17 @@
  * knows how to set and verify a password (SSH today). Modbus and OPC UA assets have none.
  */
 import type { LocalPolicy } from '../policy/local-policy.js';
-import { sshRotationTarget, type SshRotationOptions } from '../protocols/ssh/ssh-password-rotation.js';
+import {
+  sshRotationTarget,
+  type SshRotationOptions,
+} from '../protocols/ssh/ssh-password-rotation.js';
 import type { RotationTarget } from './rotation.js';
 
-export function rotationTargetOf(policy: LocalPolicy, asset: string, options: SshRotationOptions = {}): RotationTarget | undefined {
+export function rotationTargetOf(
+  policy: LocalPolicy,
+  asset: string,
+  options: SshRotationOptions = {},
+): RotationTarget | undefined {
   const a = policy.assets[asset];
   if (a === undefined) return undefined;
   switch (a.protocol) {

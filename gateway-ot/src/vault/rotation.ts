@@ -27,10 +27,20 @@ import type { VaultSecret } from './credential-lease.js';
 import type { CheckInNotice, Vault } from './vault.js';
 
 /** Setting the password on the target: when it failed, whether the target may have changed it. */
-export type SetOutcome = { readonly ok: true } | { readonly ok: false; readonly changed: 'no' | 'unknown'; readonly code: string; readonly message: string };
+export type SetOutcome =
+  | { readonly ok: true }
+  | {
+      readonly ok: false;
+      readonly changed: 'no' | 'unknown';
+      readonly code: string;
+      readonly message: string;
+    };
 
 /** A login attempt: the target accepted or refused the password, or could not be asked. */
-export type LoginOutcome = { readonly result: 'accepted' } | { readonly result: 'refused' } | { readonly result: 'error'; readonly code: string; readonly message: string };
+export type LoginOutcome =
+  | { readonly result: 'accepted' }
+  | { readonly result: 'refused' }
+  | { readonly result: 'error'; readonly code: string; readonly message: string };
 
 /** One rotatable account on one asset, and how to reach it (SSH today: ssh-password-rotation.ts). */
 export interface RotationTarget {
@@ -49,7 +59,12 @@ export type RotationTrigger = 'check-in' | 'break-glass' | 'schedule' | 'manual'
 
 export type RotationResult =
   | { readonly outcome: 'committed' }
-  | { readonly outcome: 'failed'; readonly code: string; readonly message: string; readonly state: 'kept-old' | 'unknown' }
+  | {
+      readonly outcome: 'failed';
+      readonly code: string;
+      readonly message: string;
+      readonly state: 'kept-old' | 'unknown';
+    }
   /** Another rotation of this account is under way (maybe in another process): nothing was done. */
   | { readonly outcome: 'busy'; readonly message: string };
 
@@ -89,7 +104,8 @@ const PASSWORD_LENGTH = 24;
 export function generatePassword(): Buffer {
   const raw = randomBytes(PASSWORD_LENGTH);
   const out = Buffer.alloc(PASSWORD_LENGTH);
-  for (let i = 0; i < PASSWORD_LENGTH; i++) out[i] = PASSWORD_ALPHABET.charCodeAt((raw[i] ?? 0) & 63);
+  for (let i = 0; i < PASSWORD_LENGTH; i++)
+    out[i] = PASSWORD_ALPHABET.charCodeAt((raw[i] ?? 0) & 63);
   wipe(raw);
   return out;
 }
@@ -102,32 +118,99 @@ export function createRotation(deps: RotationDeps): Rotation {
   const lastFailure = new Map<string, number>();
   let timer: TimerHandle | undefined;
 
-  const fail = (asset: string, account: string, trigger: RotationTrigger, actor: string, code: string, message: string, state: 'kept-old' | 'unknown'): RotationResult => {
+  const fail = (
+    asset: string,
+    account: string,
+    trigger: RotationTrigger,
+    actor: string,
+    code: string,
+    message: string,
+    state: 'kept-old' | 'unknown',
+  ): RotationResult => {
     lastFailure.set(asset, clock.now());
     log.warn('credential rotation failed', { asset, account, trigger, code, state });
-    audit.append({ action: 'vault.rotate', actor, site, target: asset, outcome: 'failure', details: { account, trigger, reason: code, message: message.slice(0, 300), state, alert: true } });
+    audit.append({
+      action: 'vault.rotate',
+      actor,
+      site,
+      target: asset,
+      outcome: 'failure',
+      details: {
+        account,
+        trigger,
+        reason: code,
+        message: message.slice(0, 300),
+        state,
+        alert: true,
+      },
+    });
     return { outcome: 'failed', code, message, state };
   };
 
-  async function once(asset: string, trigger: RotationTrigger, actor: string): Promise<RotationResult> {
+  async function once(
+    asset: string,
+    trigger: RotationTrigger,
+    actor: string,
+  ): Promise<RotationResult> {
     const target = deps.targetOf(asset);
-    if (target === undefined) return fail(asset, '-', trigger, actor, 'vault.not_rotatable', `${asset} has no rotation settings in the local policy; its credential was not rotated`, 'kept-old');
+    if (target === undefined)
+      return fail(
+        asset,
+        '-',
+        trigger,
+        actor,
+        'vault.not_rotatable',
+        `${asset} has no rotation settings in the local policy; its credential was not rotated`,
+        'kept-old',
+      );
     const { account } = target;
     for (const a of [account, target.rotationAccount]) {
-      if (!vault.has(asset, a)) return fail(asset, account, trigger, actor, 'vault.no_secret', `the vault holds no credential for ${a} on ${asset}`, 'kept-old');
+      if (!vault.has(asset, a))
+        return fail(
+          asset,
+          account,
+          trigger,
+          actor,
+          'vault.no_secret',
+          `the vault holds no credential for ${a} on ${asset}`,
+          'kept-old',
+        );
     }
     if (vault.list().find((e) => e.asset === asset && e.account === account)?.kind !== 'password') {
-      return fail(asset, account, trigger, actor, 'vault.not_password', `the credential of ${account} on ${asset} is not a password`, 'kept-old');
+      return fail(
+        asset,
+        account,
+        trigger,
+        actor,
+        'vault.not_password',
+        `the credential of ${account} on ${asset} is not a password`,
+        'kept-old',
+      );
     }
     // 0. Settle an earlier rotation first: staging over an unconfirmed pending password could lose the one the target has.
     const view = vault.readForRotation(asset, account, 'rotation');
     try {
       const p = view.pending;
       if (p !== undefined) {
-        if (p.state === 'rotating' && !p.stale) return { outcome: 'busy', message: `a rotation of ${account} on ${asset} is already under way` };
-        if ((await target.verifyLogin(view.committed.bytes)).result === 'accepted') vault.dropPending(asset, account);
-        else if ((await target.verifyLogin(p.secret.bytes)).result === 'accepted') vault.commitPending(asset, account, gateway, { trigger, confirmedBy: 'rotation-check' });
-        else return fail(asset, account, trigger, actor, 'vault.rotate_unsettled', 'an earlier rotation is unsettled and the target accepts neither the committed nor the pending password; both are kept', 'unknown');
+        if (p.state === 'rotating' && !p.stale)
+          return {
+            outcome: 'busy',
+            message: `a rotation of ${account} on ${asset} is already under way`,
+          };
+        if ((await target.verifyLogin(view.committed.bytes)).result === 'accepted')
+          vault.dropPending(asset, account);
+        else if ((await target.verifyLogin(p.secret.bytes)).result === 'accepted')
+          vault.commitPending(asset, account, gateway, { trigger, confirmedBy: 'rotation-check' });
+        else
+          return fail(
+            asset,
+            account,
+            trigger,
+            actor,
+            'vault.rotate_unsettled',
+            'an earlier rotation is unsettled and the target accepts neither the committed nor the pending password; both are kept',
+            'unknown',
+          );
       }
     } finally {
       wipe(view.committed.bytes);
@@ -139,7 +222,8 @@ export function createRotation(deps: RotationDeps): Rotation {
       try {
         vault.stagePending(asset, account, password);
       } catch (e) {
-        if (e instanceof AirlockError && e.code === 'vault.rotation_in_progress') return { outcome: 'busy', message: e.message };
+        if (e instanceof AirlockError && e.code === 'vault.rotation_in_progress')
+          return { outcome: 'busy', message: e.message };
         throw e;
       }
       // 2. Set on the target through the rotation account.
@@ -148,19 +232,35 @@ export function createRotation(deps: RotationDeps): Rotation {
       try {
         set = await target.setPassword(rotationSecret, password);
       } catch (e) {
-        set = { ok: false, changed: 'unknown', code: 'vault.rotate_error', message: describeError(e) };
+        set = {
+          ok: false,
+          changed: 'unknown',
+          code: 'vault.rotate_error',
+          message: describeError(e),
+        };
       } finally {
         wipe(rotationSecret.bytes);
       }
       if (!set.ok) {
         if (set.changed === 'no') vault.dropPending(asset, account);
         else vault.markPendingUnknown(asset, account);
-        return fail(asset, account, trigger, actor, set.code, set.message, set.changed === 'no' ? 'kept-old' : 'unknown');
+        return fail(
+          asset,
+          account,
+          trigger,
+          actor,
+          set.code,
+          set.message,
+          set.changed === 'no' ? 'kept-old' : 'unknown',
+        );
       }
       // 3. Verify with a fresh login, then commit.
       const login = await target.verifyLogin(password);
       if (login.result === 'accepted') {
-        vault.commitPending(asset, account, actor, { trigger, rotationAccount: target.rotationAccount });
+        vault.commitPending(asset, account, actor, {
+          trigger,
+          rotationAccount: target.rotationAccount,
+        });
         lastFailure.delete(asset);
         log.info('credential rotated', { asset, account, trigger });
         return { outcome: 'committed' };
@@ -170,21 +270,44 @@ export function createRotation(deps: RotationDeps): Rotation {
         try {
           if ((await target.verifyLogin(old.bytes)).result === 'accepted') {
             vault.dropPending(asset, account);
-            return fail(asset, account, trigger, actor, 'vault.rotate_verify_failed', 'the target refused a login with the new password; it still accepts the old one, which is kept', 'kept-old');
+            return fail(
+              asset,
+              account,
+              trigger,
+              actor,
+              'vault.rotate_verify_failed',
+              'the target refused a login with the new password; it still accepts the old one, which is kept',
+              'kept-old',
+            );
           }
         } finally {
           wipe(old.bytes);
         }
       }
       vault.markPendingUnknown(asset, account);
-      const why = login.result === 'error' ? `${login.code}: ${login.message}` : 'the target refused both the new and the old password';
-      return fail(asset, account, trigger, actor, 'vault.rotate_verify_failed', `the new password could not be verified (${why}); both are kept and the next login tries both`, 'unknown');
+      const why =
+        login.result === 'error'
+          ? `${login.code}: ${login.message}`
+          : 'the target refused both the new and the old password';
+      return fail(
+        asset,
+        account,
+        trigger,
+        actor,
+        'vault.rotate_verify_failed',
+        `the new password could not be verified (${why}); both are kept and the next login tries both`,
+        'unknown',
+      );
     } finally {
       wipe(password);
     }
   }
 
-  const guarded = async (asset: string, trigger: RotationTrigger, actor: string): Promise<RotationResult> => {
+  const guarded = async (
+    asset: string,
+    trigger: RotationTrigger,
+    actor: string,
+  ): Promise<RotationResult> => {
     try {
       return await once(asset, trigger, actor);
     } catch (e) {
@@ -192,10 +315,26 @@ export function createRotation(deps: RotationDeps): Rotation {
       const account = deps.targetOf(asset)?.account ?? '-';
       try {
         if (account !== '-') vault.markPendingUnknown(asset, account);
-        return fail(asset, account, trigger, actor, 'vault.rotate_error', describeError(e), 'unknown');
+        return fail(
+          asset,
+          account,
+          trigger,
+          actor,
+          'vault.rotate_error',
+          describeError(e),
+          'unknown',
+        );
       } catch (again) {
-        log.error('credential rotation failed and could not be audited', { asset, error: describeError(again) });
-        return { outcome: 'failed', code: 'vault.rotate_error', message: describeError(e), state: 'unknown' };
+        log.error('credential rotation failed and could not be audited', {
+          asset,
+          error: describeError(again),
+        });
+        return {
+          outcome: 'failed',
+          code: 'vault.rotate_error',
+          message: describeError(e),
+          state: 'unknown',
+        };
       }
     }
   };
@@ -205,7 +344,12 @@ export function createRotation(deps: RotationDeps): Rotation {
       const current = running.get(asset);
       if (current !== undefined) {
         // One follow-up at most: a request during a rotation (a break-glass check-in) runs once more after it.
-        const next = queued.get(asset) ?? current.then(() => { queued.delete(asset); return rotation.rotate(asset, trigger, actor); });
+        const next =
+          queued.get(asset) ??
+          current.then(() => {
+            queued.delete(asset);
+            return rotation.rotate(asset, trigger, actor);
+          });
         queued.set(asset, next);
         return next;
       }
@@ -217,12 +361,22 @@ export function createRotation(deps: RotationDeps): Rotation {
       const target = deps.targetOf(n.asset);
       const run = (trigger: RotationTrigger): void => {
         void rotation.rotate(n.asset, trigger).then((r) => {
-          if (r.outcome === 'busy') log.info('rotation skipped: another one is under way', { asset: n.asset });
+          if (r.outcome === 'busy')
+            log.info('rotation skipped: another one is under way', { asset: n.asset });
         });
       };
       if (n.breakGlass) {
         if (target !== undefined && target.account === n.account) run('break-glass');
-        else fail(n.asset, n.account, 'break-glass', gateway, 'vault.not_rotatable', `a break-glass session used ${n.account} on ${n.asset}, which is not rotatable; change its password by hand`, 'kept-old');
+        else
+          fail(
+            n.asset,
+            n.account,
+            'break-glass',
+            gateway,
+            'vault.not_rotatable',
+            `a break-glass session used ${n.account} on ${n.asset}, which is not rotatable; change its password by hand`,
+            'kept-old',
+          );
       } else if (target?.onCheckIn === true && target.account === n.account) run('check-in');
     },
     start() {
@@ -235,8 +389,10 @@ export function createRotation(deps: RotationDeps): Rotation {
           const entry = entries.find((e) => e.asset === asset && e.account === target.account);
           if (entry === undefined) continue;
           const failedAt = lastFailure.get(asset);
-          if (failedAt !== undefined && now - failedAt < (deps.retryAfterFailureMs ?? 15 * 60_000)) continue;
-          if (now - (entry.rotatedAt ?? entry.updatedAt) >= target.intervalMs) void rotation.rotate(asset, 'schedule');
+          if (failedAt !== undefined && now - failedAt < (deps.retryAfterFailureMs ?? 15 * 60_000))
+            continue;
+          if (now - (entry.rotatedAt ?? entry.updatedAt) >= target.intervalMs)
+            void rotation.rotate(asset, 'schedule');
         }
       }, deps.tickMs ?? 60_000);
     },
@@ -246,7 +402,8 @@ export function createRotation(deps: RotationDeps): Rotation {
       await rotation.idle();
     },
     async idle() {
-      while (running.size > 0 || queued.size > 0) await Promise.allSettled([...running.values(), ...queued.values()]);
+      while (running.size > 0 || queued.size > 0)
+        await Promise.allSettled([...running.values(), ...queued.values()]);
     },
   };
   return rotation;

@@ -18,48 +18,99 @@ function setup(t: { after(fn: () => void): void }) {
   const clock = new FakeClock();
   const audit = createTestAudit(db, clock);
   const vault = openVault({ db, audit, clock, site: 'plant-a', masterKey: generateAeadKey() });
-  const actions = () => audit.verify().ok && Array.from({ length: audit.head().seq }, (_, i) => audit.get(i + 1)?.action);
+  const actions = () =>
+    audit.verify().ok &&
+    Array.from({ length: audit.head().seq }, (_, i) => audit.get(i + 1)?.action);
   return { db, clock, audit, vault, actions };
 }
 
-const req = { asset: 'hmi-1', account: 'operator', sessionId: 'ses_1', user: 'alice', breakGlass: false };
+const req = {
+  asset: 'hmi-1',
+  account: 'operator',
+  sessionId: 'ses_1',
+  user: 'alice',
+  breakGlass: false,
+};
 
 test('secrets are sealed, listed without their value, checked out and in with audit', (t) => {
   const { db, vault, audit, actions } = setup(t);
-  vault.set({ asset: 'hmi-1', account: 'operator', kind: 'password', secret: Buffer.from('S3cret-pw'), actor: 'local:root' });
+  vault.set({
+    asset: 'hmi-1',
+    account: 'operator',
+    kind: 'password',
+    secret: Buffer.from('S3cret-pw'),
+    actor: 'local:root',
+  });
   const raw = db.prepare('SELECT sealed FROM vault_secrets').get() as { sealed: Buffer };
   assert.equal(raw.sealed.includes(Buffer.from('S3cret-pw')), false, 'not stored in clear');
-  assert.deepEqual(vault.list().map((e) => [e.asset, e.account, e.kind, e.version, e.hasPending]), [['hmi-1', 'operator', 'password', 1, false]]);
+  assert.deepEqual(
+    vault.list().map((e) => [e.asset, e.account, e.kind, e.version, e.hasPending]),
+    [['hmi-1', 'operator', 'password', 1, false]],
+  );
   assert.equal(JSON.stringify(vault.list()).includes('S3cret'), false);
   const lease = vault.checkOut(req);
   const secret = lease.candidates[0];
   assert.equal(secret?.bytes.toString(), 'S3cret-pw');
   lease.checkIn();
   lease.checkIn();
-  assert.equal(secret?.bytes.every((b) => b === 0), true, 'zeroed at check-in');
+  assert.equal(
+    secret?.bytes.every((b) => b === 0),
+    true,
+    'zeroed at check-in',
+  );
   assert.deepEqual(actions(), ['vault.set', 'vault.checkout', 'vault.checkin']);
   const checkout = audit.get(2);
   assert.equal(checkout?.actor, 'alice');
   assert.equal(checkout?.details['sessionId'], 'ses_1');
-  assert.equal(JSON.stringify([audit.get(1), audit.get(2), audit.get(3)]).includes('S3cret'), false, 'no secret in audit');
-  assert.throws(() => vault.checkOut({ ...req, account: 'root' }), /no credential for root on hmi-1/);
+  assert.equal(
+    JSON.stringify([audit.get(1), audit.get(2), audit.get(3)]).includes('S3cret'),
+    false,
+    'no secret in audit',
+  );
+  assert.throws(
+    () => vault.checkOut({ ...req, account: 'root' }),
+    /no credential for root on hmi-1/,
+  );
 });
 
 test('a sealed secret moved to another asset does not open', (t) => {
   const { db, vault } = setup(t);
-  vault.set({ asset: 'hmi-1', account: 'operator', kind: 'password', secret: Buffer.from('a'), actor: 'x' });
-  vault.set({ asset: 'hmi-2', account: 'operator', kind: 'password', secret: Buffer.from('b'), actor: 'x' });
-  db.prepare("UPDATE vault_secrets SET sealed = (SELECT sealed FROM vault_secrets WHERE asset = 'hmi-1') WHERE asset = 'hmi-2'").run();
+  vault.set({
+    asset: 'hmi-1',
+    account: 'operator',
+    kind: 'password',
+    secret: Buffer.from('a'),
+    actor: 'x',
+  });
+  vault.set({
+    asset: 'hmi-2',
+    account: 'operator',
+    kind: 'password',
+    secret: Buffer.from('b'),
+    actor: 'x',
+  });
+  db.prepare(
+    "UPDATE vault_secrets SET sealed = (SELECT sealed FROM vault_secrets WHERE asset = 'hmi-1') WHERE asset = 'hmi-2'",
+  ).run();
   assert.throws(() => vault.checkOut({ ...req, asset: 'hmi-2' }), /does not decrypt/);
 });
 
 test('pending secrets: offered after an uncertain rotation, settled by the login that worked', (t) => {
   const { vault, clock, actions } = setup(t);
-  vault.set({ asset: 'hmi-1', account: 'operator', kind: 'password', secret: Buffer.from('old'), actor: 'x' });
+  vault.set({
+    asset: 'hmi-1',
+    account: 'operator',
+    kind: 'password',
+    secret: Buffer.from('old'),
+    actor: 'x',
+  });
   vault.stagePending('hmi-1', 'operator', Buffer.from('new'));
   // While a rotation is running, a login with the old one does not discard its pending secret.
   const during = vault.checkOut(req);
-  assert.deepEqual(during.candidates.map((c) => c.bytes.toString()), ['old', 'new']);
+  assert.deepEqual(
+    during.candidates.map((c) => c.bytes.toString()),
+    ['old', 'new'],
+  );
   during.confirm(0);
   during.checkIn();
   assert.equal(vault.list()[0]?.hasPending, true);
@@ -67,8 +118,17 @@ test('pending secrets: offered after an uncertain rotation, settled by the login
   const after = vault.checkOut(req);
   after.confirm(1);
   after.checkIn();
-  assert.deepEqual(vault.list().map((e) => [e.version, e.hasPending]), [[2, false]]);
-  assert.equal(vault.checkOut(req).candidates.map((c) => c.bytes.toString()).join(), 'new');
+  assert.deepEqual(
+    vault.list().map((e) => [e.version, e.hasPending]),
+    [[2, false]],
+  );
+  assert.equal(
+    vault
+      .checkOut(req)
+      .candidates.map((c) => c.bytes.toString())
+      .join(),
+    'new',
+  );
   assert.ok((actions() || []).includes('vault.rotate'));
   // An old `rotating` pending (a rotation that crashed) is settled too; here the old one still works.
   vault.stagePending('hmi-1', 'operator', Buffer.from('newer'));

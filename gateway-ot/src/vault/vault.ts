@@ -15,12 +15,23 @@
 import { existsSync } from 'node:fs';
 import type { AuditLog } from '../../../shared/src/audit/audit-log.js';
 import type { Clock } from '../../../shared/src/clock.js';
-import { AEAD_KEY_BYTES, generateAeadKey, openSecret, sealSecret, wipe } from '../../../shared/src/crypto/aead.js';
+import {
+  AEAD_KEY_BYTES,
+  generateAeadKey,
+  openSecret,
+  sealSecret,
+  wipe,
+} from '../../../shared/src/crypto/aead.js';
 import { readSecretFile, writeSecretFile } from '../../../shared/src/crypto/key-file.js';
 import { AirlockError } from '../../../shared/src/errors.js';
 import type { Db } from '../../../shared/src/store/open-database.js';
 import { createVaultStore, type SecretKind, type VaultStore } from '../store/vault-store.js';
-import type { CheckOutRequest, CredentialLease, CredentialSource, VaultSecret } from './credential-lease.js';
+import type {
+  CheckOutRequest,
+  CredentialLease,
+  CredentialSource,
+  VaultSecret,
+} from './credential-lease.js';
 
 export interface VaultEntry {
   readonly asset: string;
@@ -41,7 +52,13 @@ export interface CheckInNotice {
 }
 
 export interface Vault extends CredentialSource {
-  set(input: { asset: string; account: string; kind: SecretKind; secret: Uint8Array; actor: string }): void;
+  set(input: {
+    asset: string;
+    account: string;
+    kind: SecretKind;
+    secret: Uint8Array;
+    actor: string;
+  }): void;
   list(): VaultEntry[];
   has(asset: string, account: string): boolean;
   /** Called after each check-in (the rotation scheduler listens). */
@@ -63,14 +80,25 @@ export interface Vault extends CredentialSource {
   /** The rotation could not tell whether the target took the pending secret: the next login decides. */
   markPendingUnknown(asset: string, account: string): void;
   /** The target now has the pending secret: it becomes the committed one. Audited `vault.rotate` success in the same transaction. */
-  commitPending(asset: string, account: string, actor: string, details: Record<string, unknown>): void;
+  commitPending(
+    asset: string,
+    account: string,
+    actor: string,
+    details: Record<string, unknown>,
+  ): void;
   /** The target still has the committed secret: the pending one is dropped. */
   dropPending(asset: string, account: string): void;
 }
 
 export interface RotationView {
   readonly committed: VaultSecret;
-  readonly pending: { readonly secret: VaultSecret; readonly state: 'rotating' | 'unknown'; readonly stale: boolean } | undefined;
+  readonly pending:
+    | {
+        readonly secret: VaultSecret;
+        readonly state: 'rotating' | 'unknown';
+        readonly stale: boolean;
+      }
+    | undefined;
 }
 
 export interface VaultDeps {
@@ -90,7 +118,8 @@ export function loadOrCreateVaultKey(path: string): Uint8Array {
 /** A `rotating` pending secret older than this was left by a rotation that never finished (a crash). */
 const STALE_ROTATION_MS = 10 * 60_000;
 
-const associatedData = (asset: string, account: string, kind: SecretKind): string => `airlock/vault/v1/${asset}/${account}/${kind}`;
+const associatedData = (asset: string, account: string, kind: SecretKind): string =>
+  `airlock/vault/v1/${asset}/${account}/${kind}`;
 
 /** A Buffer over the same memory, so wiping one wipes the other. */
 const asBuffer = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
@@ -101,36 +130,78 @@ export function openVault(deps: VaultDeps): Vault {
   const { audit, clock, site, masterKey } = deps;
   const gateway = `system:ot:${site}`;
 
-  const unseal = (sealed: Uint8Array, asset: string, account: string, kind: SecretKind): VaultSecret => ({
+  const unseal = (
+    sealed: Uint8Array,
+    asset: string,
+    account: string,
+    kind: SecretKind,
+  ): VaultSecret => ({
     kind,
     bytes: asBuffer(openSecret(sealed, masterKey, associatedData(asset, account, kind))),
   });
   const mustGet = (asset: string, account: string) => {
     const row = store.get(asset, account);
-    if (row === undefined) throw new AirlockError('not_found', 'vault.no_secret', `the vault holds no credential for ${account} on ${asset} (set one with airlock-ot vault-set)`);
+    if (row === undefined)
+      throw new AirlockError(
+        'not_found',
+        'vault.no_secret',
+        `the vault holds no credential for ${account} on ${asset} (set one with airlock-ot vault-set)`,
+      );
     return row;
   };
 
   const vault: Vault = {
     set({ asset, account, kind, secret, actor }) {
-      if (secret.length === 0) throw new AirlockError('bad_request', 'vault.empty_secret', 'the secret is empty');
+      if (secret.length === 0)
+        throw new AirlockError('bad_request', 'vault.empty_secret', 'the secret is empty');
       const sealed = sealSecret(secret, masterKey, associatedData(asset, account, kind));
       store.transaction(() => {
         const replaced = store.get(asset, account) !== undefined;
         store.put(asset, account, kind, sealed, clock.now());
-        audit.append({ action: 'vault.set', actor, site, target: asset, outcome: 'success', details: { account, kind, replaced } });
+        audit.append({
+          action: 'vault.set',
+          actor,
+          site,
+          target: asset,
+          outcome: 'success',
+          details: { account, kind, replaced },
+        });
       });
     },
-    list: () => store.list().map((r) => ({ asset: r.asset, account: r.account, kind: r.kind, version: r.version, updatedAt: r.updatedAt, rotatedAt: r.rotatedAt, hasPending: r.pending !== null })),
+    list: () =>
+      store
+        .list()
+        .map((r) => ({
+          asset: r.asset,
+          account: r.account,
+          kind: r.kind,
+          version: r.version,
+          updatedAt: r.updatedAt,
+          rotatedAt: r.rotatedAt,
+          hasPending: r.pending !== null,
+        })),
     has: (asset, account) => store.get(asset, account) !== undefined,
     onCheckIn(listener) {
       listeners.push(listener);
     },
     checkOut(req: CheckOutRequest): CredentialLease {
       const row = mustGet(req.asset, req.account);
-      audit.append({ action: 'vault.checkout', actor: req.user, site, target: req.asset, outcome: 'success', details: { account: req.account, sessionId: req.sessionId, version: row.version, candidates: row.pending === null ? 1 : 2 } });
+      audit.append({
+        action: 'vault.checkout',
+        actor: req.user,
+        site,
+        target: req.asset,
+        outcome: 'success',
+        details: {
+          account: req.account,
+          sessionId: req.sessionId,
+          version: row.version,
+          candidates: row.pending === null ? 1 : 2,
+        },
+      });
       const candidates: VaultSecret[] = [unseal(row.sealed, req.asset, req.account, row.kind)];
-      if (row.pending !== null) candidates.push(unseal(row.pending, req.asset, req.account, row.kind));
+      if (row.pending !== null)
+        candidates.push(unseal(row.pending, req.asset, req.account, row.kind));
       let checkedIn = false;
       return {
         asset: req.asset,
@@ -138,46 +209,119 @@ export function openVault(deps: VaultDeps): Vault {
         candidates,
         confirm(index) {
           // A rotation in progress owns its pending secret; only an abandoned or uncertain one is settled by a login.
-          const settle = row.pendingState === 'unknown' || (row.pendingState === 'rotating' && clock.now() - (row.pendingSince ?? 0) > STALE_ROTATION_MS);
+          const settle =
+            row.pendingState === 'unknown' ||
+            (row.pendingState === 'rotating' &&
+              clock.now() - (row.pendingSince ?? 0) > STALE_ROTATION_MS);
           if (row.pending === null || checkedIn || !settle) return;
-          if (index === 1) vault.commitPending(req.asset, req.account, gateway, { confirmedBy: 'login', sessionId: req.sessionId });
+          if (index === 1)
+            vault.commitPending(req.asset, req.account, gateway, {
+              confirmedBy: 'login',
+              sessionId: req.sessionId,
+            });
           else if (index === 0) vault.dropPending(req.asset, req.account);
         },
         checkIn() {
           if (checkedIn) return;
           checkedIn = true;
           for (const c of candidates) wipe(c.bytes);
-          audit.append({ action: 'vault.checkin', actor: req.user, site, target: req.asset, outcome: 'success', details: { account: req.account, sessionId: req.sessionId } });
-          for (const l of listeners) l({ asset: req.asset, account: req.account, sessionId: req.sessionId, breakGlass: req.breakGlass });
+          audit.append({
+            action: 'vault.checkin',
+            actor: req.user,
+            site,
+            target: req.asset,
+            outcome: 'success',
+            details: { account: req.account, sessionId: req.sessionId },
+          });
+          for (const l of listeners)
+            l({
+              asset: req.asset,
+              account: req.account,
+              sessionId: req.sessionId,
+              breakGlass: req.breakGlass,
+            });
         },
       };
     },
     checkOutForRotation(asset, account, purpose) {
       const row = mustGet(asset, account);
-      audit.append({ action: 'vault.checkout', actor: gateway, site, target: asset, outcome: 'success', details: { account, purpose, version: row.version } });
+      audit.append({
+        action: 'vault.checkout',
+        actor: gateway,
+        site,
+        target: asset,
+        outcome: 'success',
+        details: { account, purpose, version: row.version },
+      });
       return unseal(row.sealed, asset, account, row.kind);
     },
     stagePending(asset, account, secret) {
       const row = mustGet(asset, account);
-      if (!store.setPending(asset, account, sealSecret(secret, masterKey, associatedData(asset, account, row.kind)), 'rotating', clock.now())) {
-        throw new AirlockError('conflict', 'vault.rotation_in_progress', `a rotation of ${account} on ${asset} is already under way or its outcome is not settled yet`);
+      if (
+        !store.setPending(
+          asset,
+          account,
+          sealSecret(secret, masterKey, associatedData(asset, account, row.kind)),
+          'rotating',
+          clock.now(),
+        )
+      ) {
+        throw new AirlockError(
+          'conflict',
+          'vault.rotation_in_progress',
+          `a rotation of ${account} on ${asset} is already under way or its outcome is not settled yet`,
+        );
       }
     },
     readForRotation(asset, account, purpose) {
       const row = mustGet(asset, account);
-      audit.append({ action: 'vault.checkout', actor: gateway, site, target: asset, outcome: 'success', details: { account, purpose, version: row.version, candidates: row.pending === null ? 1 : 2 } });
+      audit.append({
+        action: 'vault.checkout',
+        actor: gateway,
+        site,
+        target: asset,
+        outcome: 'success',
+        details: {
+          account,
+          purpose,
+          version: row.version,
+          candidates: row.pending === null ? 1 : 2,
+        },
+      });
       const committed = unseal(row.sealed, asset, account, row.kind);
-      if (row.pending === null || row.pendingState === null) return { committed, pending: undefined };
-      const stale = row.pendingState === 'rotating' && clock.now() - (row.pendingSince ?? 0) > STALE_ROTATION_MS;
-      return { committed, pending: { secret: unseal(row.pending, asset, account, row.kind), state: row.pendingState, stale } };
+      if (row.pending === null || row.pendingState === null)
+        return { committed, pending: undefined };
+      const stale =
+        row.pendingState === 'rotating' &&
+        clock.now() - (row.pendingSince ?? 0) > STALE_ROTATION_MS;
+      return {
+        committed,
+        pending: {
+          secret: unseal(row.pending, asset, account, row.kind),
+          state: row.pendingState,
+          stale,
+        },
+      };
     },
     markPendingUnknown(asset, account) {
       store.markPending(asset, account, 'unknown');
     },
     commitPending(asset, account, actor, details) {
       store.transaction(() => {
-        if (!store.commitPending(asset, account, clock.now())) throw new AirlockError('conflict', 'vault.no_pending', `no pending secret for ${account} on ${asset}`);
-        audit.append({ action: 'vault.rotate', actor, site, target: asset, outcome: 'success', details: { account, ...details } });
+        if (!store.commitPending(asset, account, clock.now()))
+          throw new AirlockError(
+            'conflict',
+            'vault.no_pending',
+            `no pending secret for ${account} on ${asset}`,
+          );
+        audit.append({
+          action: 'vault.rotate',
+          actor,
+          site,
+          target: asset,
+          outcome: 'success',
+          details: { account, ...details },
+        });
       });
     },
     dropPending(asset, account) {

@@ -94,6 +94,10 @@ export function computeEventHash(e: Omit<AuditEvent, 'hash'>): string {
 }
 
 /** What a checkpoint signature covers. */
-export function checkpointSigningInput(c: Pick<Checkpoint, 'seq' | 'hash' | 'time'>): { seq: number; hash: string; time: number } {
+export function checkpointSigningInput(c: Pick<Checkpoint, 'seq' | 'hash' | 'time'>): {
+  seq: number;
+  hash: string;
+  time: number;
+} {
   return { seq: c.seq, hash: c.hash, time: c.time };
 }

@@ -19,7 +19,15 @@ import { canonicalJson } from '../crypto/canonical.js';
 import { toBase64Url } from '../crypto/encoding.js';
 import { signObject, type SigningKeyPair } from '../crypto/signing.js';
 import { isAuditAction } from './catalogue.js';
-import { checkpointSigningInput, computeEventHash, GENESIS_HASH, type AuditEvent, type AuditEventInput, type AuditOutcome, type Checkpoint } from './audit-event.js';
+import {
+  checkpointSigningInput,
+  computeEventHash,
+  GENESIS_HASH,
+  type AuditEvent,
+  type AuditEventInput,
+  type AuditOutcome,
+  type Checkpoint,
+} from './audit-event.js';
 import { verifyChain, type ChainVerification } from './verify-chain.js';
 
 export interface AuditLogOptions {
@@ -77,7 +85,13 @@ export function rowToEvent(r: EventRow): AuditEvent {
 }
 
 export function rowToCheckpoint(r: CheckpointRow): Checkpoint {
-  return { seq: r.seq, hash: r.hash, time: r.time, signature: r.signature, publicKey: r.public_key };
+  return {
+    seq: r.seq,
+    hash: r.hash,
+    time: r.time,
+    signature: r.signature,
+    publicKey: r.public_key,
+  };
 }
 
 export type AuditListener = (events: readonly AuditEvent[]) => void;
@@ -102,30 +116,42 @@ export class AuditLog {
     this.key = options.signingKey;
     this.every = Math.max(1, options.checkpointEvery ?? 256);
     this.stmts = {
-      head: this.db.prepare<[], { seq: number; hash: string }>('SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1'),
+      head: this.db.prepare<[], { seq: number; hash: string }>(
+        'SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1',
+      ),
       insert: this.db.prepare(
         'INSERT INTO audit_events (seq, id, time, actor, action, site, target, outcome, details, prev_hash, hash) VALUES (@seq, @id, @time, @actor, @action, @site, @target, @outcome, @details, @prevHash, @hash)',
       ),
-      lastCheckpoint: this.db.prepare<[], { seq: number }>('SELECT seq FROM audit_checkpoints ORDER BY seq DESC LIMIT 1'),
-      insertCheckpoint: this.db.prepare('INSERT INTO audit_checkpoints (seq, hash, time, signature, public_key) VALUES (?, ?, ?, ?, ?)'),
+      lastCheckpoint: this.db.prepare<[], { seq: number }>(
+        'SELECT seq FROM audit_checkpoints ORDER BY seq DESC LIMIT 1',
+      ),
+      insertCheckpoint: this.db.prepare(
+        'INSERT INTO audit_checkpoints (seq, hash, time, signature, public_key) VALUES (?, ?, ?, ?, ?)',
+      ),
       range: this.db.prepare<[number, number, number, number], EventRow>(
         'SELECT * FROM audit_events WHERE seq >= ? AND seq <= ? AND time >= ? AND time <= ? ORDER BY seq',
       ),
       one: this.db.prepare<[number], EventRow>('SELECT * FROM audit_events WHERE seq = ?'),
-      checkpoints: this.db.prepare<[], CheckpointRow>('SELECT * FROM audit_checkpoints ORDER BY seq'),
-      checkpointsBetween: this.db.prepare<[number, number], CheckpointRow>('SELECT * FROM audit_checkpoints WHERE seq >= ? AND seq <= ? ORDER BY seq'),
+      checkpoints: this.db.prepare<[], CheckpointRow>(
+        'SELECT * FROM audit_checkpoints ORDER BY seq',
+      ),
+      checkpointsBetween: this.db.prepare<[number, number], CheckpointRow>(
+        'SELECT * FROM audit_checkpoints WHERE seq >= ? AND seq <= ? ORDER BY seq',
+      ),
     };
     const head = this.head();
     const last = this.stmts.lastCheckpoint.get();
     this.sinceCheckpoint = head.seq - (last?.seq ?? 0);
     const interval = options.checkpointIntervalMs ?? 60_000;
-    this.timer = interval > 0 ? this.clock.setInterval(() => this.checkpointIfMoved(), interval) : undefined;
+    this.timer =
+      interval > 0 ? this.clock.setInterval(() => this.checkpointIfMoved(), interval) : undefined;
   }
 
   /** Records one event durably and returns it; throws (and records nothing) on any failure. */
   append(input: AuditEventInput): AuditEvent {
     const [event] = this.appendMany([input]);
-    if (event === undefined) throw new AirlockError('internal', 'audit.append_failed', 'audit append produced no event');
+    if (event === undefined)
+      throw new AirlockError('internal', 'audit.append_failed', 'audit append produced no event');
     return event;
   }
 
@@ -133,35 +159,42 @@ export class AuditLog {
   appendMany(inputs: readonly AuditEventInput[]): AuditEvent[] {
     if (this.closed) throw new AirlockError('unavailable', 'audit.closed', 'audit log is closed');
     for (const input of inputs) {
-      if (!isAuditAction(input.action)) throw new AirlockError('internal', 'audit.unknown_action', `audit action ${input.action} is not in the catalogue`);
+      if (!isAuditAction(input.action))
+        throw new AirlockError(
+          'internal',
+          'audit.unknown_action',
+          `audit action ${input.action} is not in the catalogue`,
+        );
     }
-    const written = this.db.transaction(() => {
-      let { seq, hash } = this.head();
-      const out: AuditEvent[] = [];
-      for (const input of inputs) {
-        const details = input.details ?? {};
-        const base = {
-          seq: seq + 1,
-          id: this.ids.next('evt'),
-          time: this.clock.now(),
-          actor: input.actor,
-          action: input.action,
-          site: input.site ?? null,
-          target: input.target ?? null,
-          outcome: input.outcome,
-          details: JSON.parse(canonicalJson(details)) as Record<string, unknown>,
-          prevHash: hash,
-        };
-        const event: AuditEvent = { ...base, hash: computeEventHash(base) };
-        this.stmts.insert.run({ ...event, details: canonicalJson(event.details) });
-        out.push(event);
-        seq = event.seq;
-        hash = event.hash;
-      }
-      this.sinceCheckpoint += out.length;
-      if (this.sinceCheckpoint >= this.every) this.writeCheckpoint(seq, hash);
-      return out;
-    }).immediate();
+    const written = this.db
+      .transaction(() => {
+        let { seq, hash } = this.head();
+        const out: AuditEvent[] = [];
+        for (const input of inputs) {
+          const details = input.details ?? {};
+          const base = {
+            seq: seq + 1,
+            id: this.ids.next('evt'),
+            time: this.clock.now(),
+            actor: input.actor,
+            action: input.action,
+            site: input.site ?? null,
+            target: input.target ?? null,
+            outcome: input.outcome,
+            details: JSON.parse(canonicalJson(details)) as Record<string, unknown>,
+            prevHash: hash,
+          };
+          const event: AuditEvent = { ...base, hash: computeEventHash(base) };
+          this.stmts.insert.run({ ...event, details: canonicalJson(event.details) });
+          out.push(event);
+          seq = event.seq;
+          hash = event.hash;
+        }
+        this.sinceCheckpoint += out.length;
+        if (this.sinceCheckpoint >= this.every) this.writeCheckpoint(seq, hash);
+        return out;
+      })
+      .immediate();
     for (const l of this.listeners) {
       try {
         l(written);
@@ -178,12 +211,14 @@ export class AuditLog {
 
   /** Signs the current head now (no-op when it is already signed or the log is empty). */
   checkpoint(): Checkpoint | undefined {
-    return this.db.transaction(() => {
-      const h = this.head();
-      const last = this.stmts.lastCheckpoint.get();
-      if (h.seq === 0 || last?.seq === h.seq) return undefined;
-      return this.writeCheckpoint(h.seq, h.hash);
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        const h = this.head();
+        const last = this.stmts.lastCheckpoint.get();
+        if (h.seq === 0 || last?.seq === h.seq) return undefined;
+        return this.writeCheckpoint(h.seq, h.hash);
+      })
+      .immediate();
   }
 
   get(seq: number): AuditEvent | undefined {
@@ -193,7 +228,12 @@ export class AuditLog {
 
   /** Streams events in sequence order; the iterator holds a read snapshot, so finish or close it. */
   *iterate(q: AuditQuery = {}): IterableIterator<AuditEvent> {
-    for (const r of this.stmts.range.iterate(q.fromSeq ?? 0, q.toSeq ?? Number.MAX_SAFE_INTEGER, q.fromTime ?? 0, q.toTime ?? Number.MAX_SAFE_INTEGER)) {
+    for (const r of this.stmts.range.iterate(
+      q.fromSeq ?? 0,
+      q.toSeq ?? Number.MAX_SAFE_INTEGER,
+      q.fromTime ?? 0,
+      q.toTime ?? Number.MAX_SAFE_INTEGER,
+    )) {
       yield rowToEvent(r);
     }
   }
@@ -207,8 +247,14 @@ export class AuditLog {
     return this.stmts.checkpointsBetween.all(fromSeq, toSeq).map(rowToCheckpoint);
   }
 
-  verify(publicKey: Uint8Array = this.key.publicKey, expectedHead?: { seq: number; hash: string }): ChainVerification {
-    return verifyChain(this.iterate(), this.checkpoints(), { publicKey, ...(expectedHead === undefined ? {} : { expectedHead }) });
+  verify(
+    publicKey: Uint8Array = this.key.publicKey,
+    expectedHead?: { seq: number; hash: string },
+  ): ChainVerification {
+    return verifyChain(this.iterate(), this.checkpoints(), {
+      publicKey,
+      ...(expectedHead === undefined ? {} : { expectedHead }),
+    });
   }
 
   /** Called after each committed append with the new events (for the outbox and SIEM forwarders). */
@@ -238,7 +284,9 @@ export class AuditLog {
 
   private writeCheckpoint(seq: number, hash: string): Checkpoint {
     const time = this.clock.now();
-    const signature = toBase64Url(signObject(checkpointSigningInput({ seq, hash, time }), this.key.secretKey));
+    const signature = toBase64Url(
+      signObject(checkpointSigningInput({ seq, hash, time }), this.key.secretKey),
+    );
     const publicKey = toBase64Url(this.key.publicKey);
     this.stmts.insertCheckpoint.run(seq, hash, time, signature, publicKey);
     this.sinceCheckpoint = 0;

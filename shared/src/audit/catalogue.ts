@@ -13,121 +13,265 @@ export const AUDIT_EVENTS = {
   // gateway lifecycle (AL0xx)
   'gateway.start': { code: 'AL001', description: 'a gateway process started' },
   'gateway.stop': { code: 'AL002', description: 'a gateway process stopped cleanly' },
-  'config.load': { code: 'AL003', description: 'configuration or local policy was loaded (with its hash)' },
+  'config.load': {
+    code: 'AL003',
+    description: 'configuration or local policy was loaded (with its hash)',
+  },
 
   // authentication (AL1xx)
-  'auth.login': { code: 'AL101', description: 'a login attempt (portal, API or SSH); outcome says whether it succeeded' },
+  'auth.login': {
+    code: 'AL101',
+    description: 'a login attempt (portal, API or SSH); outcome says whether it succeeded',
+  },
   'auth.logout': { code: 'AL102', description: 'a web session or API token ended by the user' },
   'auth.lock': { code: 'AL103', description: 'an account was locked after repeated failures' },
   'auth.unlock': { code: 'AL104', description: 'an account was unlocked (by time or by an admin)' },
-  'auth.rate_limit': { code: 'AL105', description: 'login attempts from a source or for an account were rate limited' },
-  'auth.session_expire': { code: 'AL106', description: 'a web session reached its idle or absolute timeout' },
+  'auth.rate_limit': {
+    code: 'AL105',
+    description: 'login attempts from a source or for an account were rate limited',
+  },
+  'auth.session_expire': {
+    code: 'AL106',
+    description: 'a web session reached its idle or absolute timeout',
+  },
   'mfa.enroll': { code: 'AL110', description: 'a user enrolled a TOTP authenticator' },
-  'mfa.verify': { code: 'AL111', description: 'a second factor was checked; outcome says whether it passed' },
-  'mfa.replay': { code: 'AL112', description: 'a TOTP code that had already been used was presented again' },
+  'mfa.verify': {
+    code: 'AL111',
+    description: 'a second factor was checked; outcome says whether it passed',
+  },
+  'mfa.replay': {
+    code: 'AL112',
+    description: 'a TOTP code that had already been used was presented again',
+  },
   'mfa.recovery_use': { code: 'AL113', description: 'a recovery code was used (and consumed)' },
-  'mfa.reset': { code: 'AL114', description: 'an admin reset a user\'s second factor' },
+  'mfa.reset': { code: 'AL114', description: "an admin reset a user's second factor" },
   'token.issue': { code: 'AL120', description: 'an API bearer token was issued' },
   'token.revoke': { code: 'AL121', description: 'an API bearer token was revoked' },
 
   // users and sites (AL2xx)
   'user.create': { code: 'AL201', description: 'a user account was created' },
-  'user.update': { code: 'AL202', description: 'a user account was changed (roles, contract, break-glass mark, state)' },
+  'user.update': {
+    code: 'AL202',
+    description: 'a user account was changed (roles, contract, break-glass mark, state)',
+  },
   'user.disable': { code: 'AL203', description: 'a user account was disabled' },
   'user.password_change': { code: 'AL204', description: 'a password was set or changed' },
   'user.key_add': { code: 'AL205', description: 'an SSH public key was registered' },
   'user.key_remove': { code: 'AL206', description: 'an SSH public key was removed' },
   'site.create': { code: 'AL210', description: 'a site was created' },
-  'site.update': { code: 'AL211', description: 'a site\'s settings were changed' },
+  'site.update': { code: 'AL211', description: "a site's settings were changed" },
   'site.enroll_token': { code: 'AL212', description: 'an enrollment token was issued for a site' },
-  'site.enroll': { code: 'AL213', description: 'an OT gateway enrolled for a site (or the attempt was refused)' },
-  'site.revoke': { code: 'AL214', description: 'a site\'s OT gateway was revoked' },
-  'site.lockdown': { code: 'AL215', description: 'a site was locked down (IT portal or OT local command)' },
+  'site.enroll': {
+    code: 'AL213',
+    description: 'an OT gateway enrolled for a site (or the attempt was refused)',
+  },
+  'site.revoke': { code: 'AL214', description: "a site's OT gateway was revoked" },
+  'site.lockdown': {
+    code: 'AL215',
+    description: 'a site was locked down (IT portal or OT local command)',
+  },
   'site.lockdown_lift': { code: 'AL216', description: 'a site lockdown was lifted' },
-  'site.catalogue': { code: 'AL217', description: 'a site\'s asset catalogue was published or updated' },
+  'site.catalogue': {
+    code: 'AL217',
+    description: "a site's asset catalogue was published or updated",
+  },
 
   // the IT<->OT link (AL3xx)
-  'link.connect': { code: 'AL301', description: 'an OT gateway\'s control link was authenticated and opened' },
+  'link.connect': {
+    code: 'AL301',
+    description: "an OT gateway's control link was authenticated and opened",
+  },
   'link.disconnect': { code: 'AL302', description: 'a control link closed' },
-  'link.refuse': { code: 'AL303', description: 'a link connection or proof was refused (unknown, revoked, replayed, bad signature)' },
-  'link.violation': { code: 'AL304', description: 'a link frame failed validation or exceeded the size limit; the link was closed' },
-  'link.ingest': { code: 'AL305', description: 'a batch of OT audit events was ingested and chain-verified' },
-  'link.ingest_fail': { code: 'AL306', description: 'OT audit events failed chain verification and were not ingested' },
+  'link.refuse': {
+    code: 'AL303',
+    description:
+      'a link connection or proof was refused (unknown, revoked, replayed, bad signature)',
+  },
+  'link.violation': {
+    code: 'AL304',
+    description: 'a link frame failed validation or exceeded the size limit; the link was closed',
+  },
+  'link.ingest': {
+    code: 'AL305',
+    description: 'a batch of OT audit events was ingested and chain-verified',
+  },
+  'link.ingest_fail': {
+    code: 'AL306',
+    description: 'OT audit events failed chain verification and were not ingested',
+  },
 
   // requests, approvals, grants (AL4xx)
   'request.create': { code: 'AL401', description: 'an access request was made' },
-  'request.approve': { code: 'AL402', description: 'an OT owner approved a request (with comment)' },
+  'request.approve': {
+    code: 'AL402',
+    description: 'an OT owner approved a request (with comment)',
+  },
   'request.deny': { code: 'AL403', description: 'an OT owner denied a request (with comment)' },
   'request.cancel': { code: 'AL404', description: 'the requester withdrew a request' },
-  'request.expire': { code: 'AL405', description: 'a pending request reached its end without enough approvals' },
+  'request.expire': {
+    code: 'AL405',
+    description: 'a pending request reached its end without enough approvals',
+  },
   'grant.issue': { code: 'AL410', description: 'a request became a grant' },
   'grant.revoke': { code: 'AL411', description: 'a grant was revoked' },
   'grant.expire': { code: 'AL412', description: 'a grant reached its end' },
-  'grant.break_glass': { code: 'AL413', description: 'an emergency grant was taken without approval' },
-  'grant.review': { code: 'AL414', description: 'an OT owner reviewed a break-glass grant after the fact' },
+  'grant.break_glass': {
+    code: 'AL413',
+    description: 'an emergency grant was taken without approval',
+  },
+  'grant.review': {
+    code: 'AL414',
+    description: 'an OT owner reviewed a break-glass grant after the fact',
+  },
   'window.create': { code: 'AL420', description: 'a maintenance window was defined' },
   'window.delete': { code: 'AL421', description: 'a maintenance window was removed' },
   'schedule.create': { code: 'AL422', description: 'a vendor job schedule was defined' },
   'schedule.delete': { code: 'AL423', description: 'a vendor job schedule was removed' },
   'ticket.issue': { code: 'AL430', description: 'the IT gateway signed a session ticket' },
-  'ticket.verify': { code: 'AL431', description: 'the OT gateway checked a session ticket; outcome says whether it was accepted' },
+  'ticket.verify': {
+    code: 'AL431',
+    description: 'the OT gateway checked a session ticket; outcome says whether it was accepted',
+  },
   'notify.send': { code: 'AL440', description: 'a webhook notification was delivered or failed' },
 
   // sessions (AL5xx)
   'session.start': { code: 'AL501', description: 'a brokered session started' },
   'session.end': { code: 'AL502', description: 'a brokered session ended (with reason)' },
-  'session.deny': { code: 'AL503', description: 'a session was refused (no grant, expired, outside window, lockdown, policy)' },
+  'session.deny': {
+    code: 'AL503',
+    description: 'a session was refused (no grant, expired, outside window, lockdown, policy)',
+  },
   'session.terminate': { code: 'AL504', description: 'an OT owner or admin ended a live session' },
-  'session.watch': { code: 'AL505', description: 'a supervisor started or stopped watching a live session' },
-  'session.warn': { code: 'AL506', description: 'the operator was warned that the grant is about to end' },
+  'session.watch': {
+    code: 'AL505',
+    description: 'a supervisor started or stopped watching a live session',
+  },
+  'session.warn': {
+    code: 'AL506',
+    description: 'the operator was warned that the grant is about to end',
+  },
 
   // SSH (AL6xx)
   'ssh.command': { code: 'AL601', description: 'a command or line was run (exec or interactive)' },
   'ssh.command_deny': { code: 'AL602', description: 'a command was refused by the filter' },
-  'ssh.command_review': { code: 'AL603', description: 'a command was held for live review, then allowed or denied' },
+  'ssh.command_review': {
+    code: 'AL603',
+    description: 'a command was held for live review, then allowed or denied',
+  },
   'ssh.command_alert': { code: 'AL604', description: 'a command matched an alert rule' },
   'ssh.file': { code: 'AL605', description: 'an SFTP or scp file operation' },
   'ssh.forward': { code: 'AL606', description: 'a local port forward was opened or refused' },
-  'ssh.host_key_mismatch': { code: 'AL607', description: 'a target presented a host key other than the pinned one; the session was refused' },
-  'ssh.request_deny': { code: 'AL608', description: 'an SSH request was refused (agent, X11, remote forwarding, env, subsystem)' },
-  'review.request': { code: 'AL610', description: 'the IT gateway received a line held for review by a site and showed it to the site\'s OT owners' },
-  'review.decide': { code: 'AL611', description: 'an OT owner approved or denied a held line (with comment); refused attempts too (not an owner of the site, own session)' },
-  'review.close': { code: 'AL612', description: 'a held line was closed without a decision at the IT gateway (timed out at the site, session ended, link lost)' },
-  'recording.close': { code: 'AL620', description: 'a session recording was closed (with its hash)' },
+  'ssh.host_key_mismatch': {
+    code: 'AL607',
+    description: 'a target presented a host key other than the pinned one; the session was refused',
+  },
+  'ssh.request_deny': {
+    code: 'AL608',
+    description: 'an SSH request was refused (agent, X11, remote forwarding, env, subsystem)',
+  },
+  'review.request': {
+    code: 'AL610',
+    description:
+      "the IT gateway received a line held for review by a site and showed it to the site's OT owners",
+  },
+  'review.decide': {
+    code: 'AL611',
+    description:
+      'an OT owner approved or denied a held line (with comment); refused attempts too (not an owner of the site, own session)',
+  },
+  'review.close': {
+    code: 'AL612',
+    description:
+      'a held line was closed without a decision at the IT gateway (timed out at the site, session ended, link lost)',
+  },
+  'recording.close': {
+    code: 'AL620',
+    description: 'a session recording was closed (with its hash)',
+  },
   'recording.play': { code: 'AL621', description: 'a recording was played' },
   'recording.play_request': { code: 'AL622', description: 'four-eyes playback was requested' },
-  'recording.play_approve': { code: 'AL623', description: 'four-eyes playback was approved or refused' },
-  'recording.receive': { code: 'AL630', description: 'a recording shipped by a site was complete at the IT gateway; outcome says whether its size and SHA-256 matched the site\'s claim and audit chain' },
+  'recording.play_approve': {
+    code: 'AL623',
+    description: 'four-eyes playback was approved or refused',
+  },
+  'recording.receive': {
+    code: 'AL630',
+    description:
+      "a recording shipped by a site was complete at the IT gateway; outcome says whether its size and SHA-256 matched the site's claim and audit chain",
+  },
 
   // Modbus (AL7xx)
-  'modbus.write': { code: 'AL701', description: 'a Modbus write was forwarded (with old and new values when configured)' },
-  'modbus.deny': { code: 'AL702', description: 'a Modbus request was refused by policy (with reason and exception code)' },
-  'modbus.malformed': { code: 'AL703', description: 'a malformed Modbus frame closed the connection' },
-  'modbus.reads': { code: 'AL704', description: 'the number of Modbus reads in a session (at its end)' },
-  'modbus.timeout': { code: 'AL705', description: 'the PLC did not answer, or answered wrongly; the client got exception 0B' },
+  'modbus.write': {
+    code: 'AL701',
+    description: 'a Modbus write was forwarded (with old and new values when configured)',
+  },
+  'modbus.deny': {
+    code: 'AL702',
+    description: 'a Modbus request was refused by policy (with reason and exception code)',
+  },
+  'modbus.malformed': {
+    code: 'AL703',
+    description: 'a malformed Modbus frame closed the connection',
+  },
+  'modbus.reads': {
+    code: 'AL704',
+    description: 'the number of Modbus reads in a session (at its end)',
+  },
+  'modbus.timeout': {
+    code: 'AL705',
+    description: 'the PLC did not answer, or answered wrongly; the client got exception 0B',
+  },
 
   // OPC UA (AL8xx)
-  'opcua.write': { code: 'AL801', description: 'an OPC UA write was forwarded (with old and new value)' },
-  'opcua.call': { code: 'AL802', description: 'an OPC UA method call was forwarded (with arguments and result)' },
-  'opcua.deny': { code: 'AL803', description: 'an OPC UA request was refused with BadUserAccessDenied' },
-  'opcua.malformed': { code: 'AL804', description: 'a malformed OPC UA message closed the channel' },
-  'opcua.limit': { code: 'AL805', description: 'an OPC UA limit (sessions, subscriptions, items, size) was reached' },
-  'opcua.certificate_mismatch': { code: 'AL806', description: 'a plant OPC UA server presented a certificate other than the pinned one; the session was refused' },
+  'opcua.write': {
+    code: 'AL801',
+    description: 'an OPC UA write was forwarded (with old and new value)',
+  },
+  'opcua.call': {
+    code: 'AL802',
+    description: 'an OPC UA method call was forwarded (with arguments and result)',
+  },
+  'opcua.deny': {
+    code: 'AL803',
+    description: 'an OPC UA request was refused with BadUserAccessDenied',
+  },
+  'opcua.malformed': {
+    code: 'AL804',
+    description: 'a malformed OPC UA message closed the channel',
+  },
+  'opcua.limit': {
+    code: 'AL805',
+    description: 'an OPC UA limit (sessions, subscriptions, items, size) was reached',
+  },
+  'opcua.certificate_mismatch': {
+    code: 'AL806',
+    description:
+      'a plant OPC UA server presented a certificate other than the pinned one; the session was refused',
+  },
 
   // vault (AL9xx)
   'vault.set': { code: 'AL901', description: 'a credential was stored or replaced in the vault' },
   'vault.checkout': { code: 'AL902', description: 'a credential was checked out for a session' },
   'vault.checkin': { code: 'AL903', description: 'a credential was checked in after a session' },
-  'vault.rotate': { code: 'AL904', description: 'a credential rotation finished; outcome says whether the new one was committed' },
+  'vault.rotate': {
+    code: 'AL904',
+    description: 'a credential rotation finished; outcome says whether the new one was committed',
+  },
   'vault.delete': { code: 'AL905', description: 'a credential was removed from the vault' },
 
   // audit itself (AL10xx)
   'audit.search': { code: 'AL1001', description: 'an auditor searched events' },
   'audit.view': { code: 'AL1002', description: 'an auditor viewed an asset/time page or an event' },
   'audit.export': { code: 'AL1003', description: 'a signed export bundle was produced' },
-  'audit.forward_fail': { code: 'AL1004', description: 'forwarding to the SIEM collector failed; events are buffered' },
+  'audit.forward_fail': {
+    code: 'AL1004',
+    description: 'forwarding to the SIEM collector failed; events are buffered',
+  },
   'audit.download': { code: 'AL1005', description: 'a signed export bundle was downloaded' },
-  'policy.change': { code: 'AL1010', description: 'the OT local policy changed (with old and new hash)' },
+  'policy.change': {
+    code: 'AL1010',
+    description: 'the OT local policy changed (with old and new hash)',
+  },
 } as const satisfies Record<string, AuditEventSpec>;
 
 export type AuditAction = keyof typeof AUDIT_EVENTS;

@@ -17,7 +17,13 @@
  */
 import { fromBase64Url } from '../crypto/encoding.js';
 import { verifyObject } from '../crypto/signing.js';
-import { checkpointSigningInput, computeEventHash, GENESIS_HASH, type AuditEvent, type Checkpoint } from './audit-event.js';
+import {
+  checkpointSigningInput,
+  computeEventHash,
+  GENESIS_HASH,
+  type AuditEvent,
+  type Checkpoint,
+} from './audit-event.js';
 
 export type ChainProblemKind =
   | 'hash_mismatch'
@@ -108,11 +114,19 @@ export class ChainVerifier {
   skip(fromSeq: number, toSeq: number, lastHash: string): boolean {
     if (this.problem !== undefined || this.finished !== undefined) return false;
     if (fromSeq <= this.prevSeq || toSeq < fromSeq) {
-      this.problem = { kind: 'out_of_order', seq: fromSeq, message: `withheld events ${fromSeq}..${toSeq} come after event ${this.prevSeq}: out of order or repeated` };
+      this.problem = {
+        kind: 'out_of_order',
+        seq: fromSeq,
+        message: `withheld events ${fromSeq}..${toSeq} come after event ${this.prevSeq}: out of order or repeated`,
+      };
       return false;
     }
     if (fromSeq !== this.prevSeq + 1) {
-      this.problem = { kind: 'gap', seq: this.prevSeq + 1, message: `events ${this.prevSeq + 1}..${fromSeq - 1} are missing (neither given nor declared withheld)` };
+      this.problem = {
+        kind: 'gap',
+        seq: this.prevSeq + 1,
+        message: `events ${this.prevSeq + 1}..${fromSeq - 1} are missing (neither given nor declared withheld)`,
+      };
       return false;
     }
     while (this.cpIndex < this.pending.length) {
@@ -125,7 +139,11 @@ export class ChainVerifier {
         return false;
       }
       if (c.seq === toSeq && c.hash !== lastHash) {
-        this.problem = { kind: 'checkpoint_mismatch', seq: c.seq, message: `signed checkpoint at event ${c.seq} does not match the hash declared for withheld events ${fromSeq}..${toSeq}` };
+        this.problem = {
+          kind: 'checkpoint_mismatch',
+          seq: c.seq,
+          message: `signed checkpoint at event ${c.seq} does not match the hash declared for withheld events ${fromSeq}..${toSeq}`,
+        };
         return false;
       }
     }
@@ -158,7 +176,11 @@ export class ChainVerifier {
 
   private checkSignature(c: Checkpoint): ChainProblem | undefined {
     if (!isCheckpointSignedBy(c, this.options.publicKey)) {
-      return { kind: 'bad_checkpoint', seq: c.seq, message: `checkpoint at event ${c.seq} is not signed by the trusted gateway key (forged or altered)` };
+      return {
+        kind: 'bad_checkpoint',
+        seq: c.seq,
+        message: `checkpoint at event ${c.seq} is not signed by the trusted gateway key (forged or altered)`,
+      };
     }
     return undefined;
   }
@@ -166,19 +188,38 @@ export class ChainVerifier {
   private check(e: AuditEvent, contentHash: string | undefined): ChainProblem | undefined {
     const { prevSeq, prevHash } = this;
     if (e.seq <= prevSeq) {
-      return { kind: 'out_of_order', seq: e.seq, message: `event ${e.seq} comes after event ${prevSeq}: events are out of order or repeated` };
+      return {
+        kind: 'out_of_order',
+        seq: e.seq,
+        message: `event ${e.seq} comes after event ${prevSeq}: events are out of order or repeated`,
+      };
     }
     // Checkpoints that fall in a gap are judged when the gap is reported.
     if (e.seq !== prevSeq + 1) {
-      const missing = e.seq - prevSeq - 1 === 1 ? `event ${prevSeq + 1} is` : `events ${prevSeq + 1}..${e.seq - 1} are`;
-      return { kind: 'gap', seq: prevSeq + 1, message: `${missing} missing before event ${e.seq} (deleted, or moved out of order)` };
+      const missing =
+        e.seq - prevSeq - 1 === 1
+          ? `event ${prevSeq + 1} is`
+          : `events ${prevSeq + 1}..${e.seq - 1} are`;
+      return {
+        kind: 'gap',
+        seq: prevSeq + 1,
+        message: `${missing} missing before event ${e.seq} (deleted, or moved out of order)`,
+      };
     }
     const recomputed = contentHash ?? computeEventHash(e);
     if (recomputed !== e.hash) {
-      return { kind: 'hash_mismatch', seq: e.seq, message: `event ${e.seq} does not match its hash: it was edited, renumbered, or shifted by an insertion` };
+      return {
+        kind: 'hash_mismatch',
+        seq: e.seq,
+        message: `event ${e.seq} does not match its hash: it was edited, renumbered, or shifted by an insertion`,
+      };
     }
     if (e.prevHash !== prevHash) {
-      return { kind: 'broken_link', seq: e.seq, message: `event ${e.seq} does not follow event ${prevSeq}: an event was replaced, inserted or moved here` };
+      return {
+        kind: 'broken_link',
+        seq: e.seq,
+        message: `event ${e.seq} does not follow event ${prevSeq}: an event was replaced, inserted or moved here`,
+      };
     }
     this.firstSeq ??= e.seq;
     this.count++;
@@ -192,7 +233,11 @@ export class ChainVerifier {
       const bad = this.checkSignature(c);
       if (bad !== undefined) return bad;
       if (c.seq === e.seq && c.hash !== e.hash) {
-        return { kind: 'checkpoint_mismatch', seq: c.seq, message: `signed checkpoint at event ${c.seq} does not match the chain: events up to ${c.seq} were rewritten after it was signed` };
+        return {
+          kind: 'checkpoint_mismatch',
+          seq: c.seq,
+          message: `signed checkpoint at event ${c.seq} does not match the chain: events up to ${c.seq} were rewritten after it was signed`,
+        };
       }
       this.verified++;
     }
@@ -207,22 +252,38 @@ export class ChainVerifier {
       if (c === undefined) continue;
       const bad = this.checkSignature(c);
       if (bad !== undefined) return bad;
-      return { kind: 'truncated', seq: prevSeq + 1, message: `the log ends at event ${prevSeq} but a signed checkpoint covers event ${c.seq}: events were removed from the end` };
+      return {
+        kind: 'truncated',
+        seq: prevSeq + 1,
+        message: `the log ends at event ${prevSeq} but a signed checkpoint covers event ${c.seq}: events were removed from the end`,
+      };
     }
     const head = this.options.expectedHead;
     if (head !== undefined) {
       if (prevSeq < head.seq) {
-        return { kind: 'truncated', seq: prevSeq + 1, message: `the log ends at event ${prevSeq} but event ${head.seq} is known to exist: events were removed from the end` };
+        return {
+          kind: 'truncated',
+          seq: prevSeq + 1,
+          message: `the log ends at event ${prevSeq} but event ${head.seq} is known to exist: events were removed from the end`,
+        };
       }
       if (prevSeq === head.seq && prevHash !== head.hash) {
-        return { kind: 'hash_mismatch', seq: prevSeq, message: `event ${prevSeq} differs from the independently known head of the chain` };
+        return {
+          kind: 'hash_mismatch',
+          seq: prevSeq,
+          message: `event ${prevSeq} differs from the independently known head of the chain`,
+        };
       }
     }
     return undefined;
   }
 }
 
-export function verifyChain(events: Iterable<AuditEvent>, checkpoints: Iterable<Checkpoint>, options: VerifyChainOptions): ChainVerification {
+export function verifyChain(
+  events: Iterable<AuditEvent>,
+  checkpoints: Iterable<Checkpoint>,
+  options: VerifyChainOptions,
+): ChainVerification {
   const verifier = new ChainVerifier(checkpoints, options);
   for (const e of events) {
     if (!verifier.push(e)) break;

@@ -9,11 +9,16 @@ import { err, ok, type Result } from '../result.js';
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
 
 export interface ParsedCommand<O extends OptionSpec> {
-  readonly values: ReturnType<typeof parseArgs<{ options: O; allowPositionals: true; strict: true }>>['values'];
+  readonly values: ReturnType<
+    typeof parseArgs<{ options: O; allowPositionals: true; strict: true }>
+  >['values'];
   readonly positionals: string[];
 }
 
-export function parseCommand<O extends OptionSpec>(argv: readonly string[], options: O): Result<ParsedCommand<O>, string> {
+export function parseCommand<O extends OptionSpec>(
+  argv: readonly string[],
+  options: O,
+): Result<ParsedCommand<O>, string> {
   try {
     const r = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
     return ok({ values: r.values, positionals: r.positionals });

@@ -15,7 +15,13 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-export async function runCli(program: string, header: string, commands: Readonly<Record<string, CliCommand>>, argv: readonly string[], version?: string): Promise<number> {
+export async function runCli(
+  program: string,
+  header: string,
+  commands: Readonly<Record<string, CliCommand>>,
+  argv: readonly string[],
+  version?: string,
+): Promise<number> {
   const [verb, ...rest] = argv;
   if (verb === '--version' && version !== undefined) {
     process.stdout.write(`${version}\n`);
@@ -25,7 +31,9 @@ export async function runCli(program: string, header: string, commands: Readonly
   const help = (): string =>
     `${header}\n\nusage: ${program} <command> [options]\n\ncommands:\n${Object.entries(commands)
       .map(([name, c]) => `  ${name.padEnd(width)} ${c.summary}`)
-      .join('\n')}\n\n${program} <command> --help shows a command's options; ${program} --version prints the version.\n`;
+      .join(
+        '\n',
+      )}\n\n${program} <command> --help shows a command's options; ${program} --version prints the version.\n`;
   if (verb === undefined || verb === '--help' || verb === '-h' || verb === 'help') {
     process.stdout.write(help());
     return verb === undefined ? 2 : 0;
@@ -46,7 +54,9 @@ export async function runCli(program: string, header: string, commands: Readonly
       process.stderr.write(`${program} ${verb}: ${e.message}\n\n${command.usage}\n`);
       return 2;
     }
-    process.stderr.write(`${program} ${verb}: ${isAirlockError(e) ? `${e.message} (${e.code})` : describeError(e)}\n`);
+    process.stderr.write(
+      `${program} ${verb}: ${isAirlockError(e) ? `${e.message} (${e.code})` : describeError(e)}\n`,
+    );
     return 1;
   }
 }

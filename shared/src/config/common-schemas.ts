@@ -1,9 +1,17 @@
 /** Schema pieces both gateways' configs use, so the same key means the same thing on both sides. */
 import { z } from 'zod';
 
-export const portSchema = z.number().int().min(1, 'expected a TCP port 1..65535').max(65535, 'expected a TCP port 1..65535');
+export const portSchema = z
+  .number()
+  .int()
+  .min(1, 'expected a TCP port 1..65535')
+  .max(65535, 'expected a TCP port 1..65535');
 /** Listening ports may be 0 (ephemeral) in tests. */
-export const listenPortSchema = z.number().int().min(0, 'expected a TCP port 0..65535').max(65535, 'expected a TCP port 0..65535');
+export const listenPortSchema = z
+  .number()
+  .int()
+  .min(0, 'expected a TCP port 0..65535')
+  .max(65535, 'expected a TCP port 0..65535');
 export const hostSchema = z.string().min(1).max(253);
 export const logLevelSchema = z.enum(['debug', 'info', 'warn', 'error']);
 

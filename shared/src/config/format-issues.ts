@@ -28,7 +28,12 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[], prefix = ''): 
     if (issue.code === 'invalid_union' && issue.errors.length > 0) {
       // Report the branch with the fewest issues: it is the one the input was closest to.
       const best = [...issue.errors].sort((a, b) => a.length - b.length)[0] ?? [];
-      problems.push(...formatIssues(best, prefix).map((p) => ({ ...p, path: p.path === '' ? join(path) : p.path })));
+      problems.push(
+        ...formatIssues(best, prefix).map((p) => ({
+          ...p,
+          path: p.path === '' ? join(path) : p.path,
+        })),
+      );
       continue;
     }
     problems.push({ path: join(path), message: issue.message });

@@ -8,12 +8,19 @@ import { formatProblems } from '../result.js';
 import { makeTempDir } from '../../../test/helpers/temp-dir.js';
 
 const schema = z.strictObject({
-  http: z.strictObject({
-    host: z.string().default('127.0.0.1'),
-    port: z.number().int().min(1).max(65535).default(8443),
-  }).prefault({}),
+  http: z
+    .strictObject({
+      host: z.string().default('127.0.0.1'),
+      port: z.number().int().min(1).max(65535).default(8443),
+    })
+    .prefault({}),
   dataDir: z.string().min(1),
-  link: z.strictObject({ heartbeatSeconds: z.number().positive().default(10), enabled: z.boolean().default(true) }).prefault({}),
+  link: z
+    .strictObject({
+      heartbeatSeconds: z.number().positive().default(10),
+      enabled: z.boolean().default(true),
+    })
+    .prefault({}),
   sites: z.array(z.string()).default([]),
 });
 
@@ -25,14 +32,25 @@ function write(t: Parameters<typeof makeTempDir>[0], body: string): string {
 }
 
 test('env names follow the key path in SCREAMING_SNAKE', () => {
-  assert.equal(envNameFor('AIRLOCK_IT_', ['link', 'heartbeatSeconds']), 'AIRLOCK_IT_LINK_HEARTBEAT_SECONDS');
+  assert.equal(
+    envNameFor('AIRLOCK_IT_', ['link', 'heartbeatSeconds']),
+    'AIRLOCK_IT_LINK_HEARTBEAT_SECONDS',
+  );
   assert.ok(listEnvOverrides(schema, 'X_').includes('X_HTTP_PORT -> http.port'));
 });
 
 test('a valid file with defaults filled in', (t) => {
-  const r = loadConfig(schema, { file: write(t, '{"dataDir":"/var/lib/airlock"}'), envPrefix: 'X_' });
+  const r = loadConfig(schema, {
+    file: write(t, '{"dataDir":"/var/lib/airlock"}'),
+    envPrefix: 'X_',
+  });
   assert.ok(r.ok);
-  assert.deepEqual(r.value, { http: { host: '127.0.0.1', port: 8443 }, dataDir: '/var/lib/airlock', link: { heartbeatSeconds: 10, enabled: true }, sites: [] });
+  assert.deepEqual(r.value, {
+    http: { host: '127.0.0.1', port: 8443 },
+    dataDir: '/var/lib/airlock',
+    link: { heartbeatSeconds: 10, enabled: true },
+    sites: [],
+  });
 });
 
 test('environment overrides are typed from the schema', (t) => {
@@ -48,14 +66,20 @@ test('environment overrides are typed from the schema', (t) => {
 });
 
 test('an unknown key is an error naming the key', (t) => {
-  const r = loadConfig(schema, { file: write(t, '{"dataDir":"/d","http":{"prot":1}}'), envPrefix: 'X_' });
+  const r = loadConfig(schema, {
+    file: write(t, '{"dataDir":"/d","http":{"prot":1}}'),
+    envPrefix: 'X_',
+  });
   assert.equal(r.ok, false);
   if (r.ok) return;
   assert.deepEqual(r.error, [{ path: 'http.prot', message: 'unknown key' }]);
 });
 
 test('every problem is reported at once, each naming key and expectation', (t) => {
-  const r = loadConfig(schema, { file: write(t, '{"http":{"port":"x"},"link":{"heartbeatSeconds":-1},"extra":true}'), envPrefix: 'X_' });
+  const r = loadConfig(schema, {
+    file: write(t, '{"http":{"port":"x"},"link":{"heartbeatSeconds":-1},"extra":true}'),
+    envPrefix: 'X_',
+  });
   assert.equal(r.ok, false);
   if (r.ok) return;
   const text = formatProblems(r.error);
@@ -67,23 +91,37 @@ test('every problem is reported at once, each naming key and expectation', (t) =
 });
 
 test('a bad environment value names the variable', (t) => {
-  const r = loadConfig(schema, { file: write(t, '{"dataDir":"/d"}'), envPrefix: 'X_', env: { X_HTTP_PORT: 'eighty' } });
+  const r = loadConfig(schema, {
+    file: write(t, '{"dataDir":"/d"}'),
+    envPrefix: 'X_',
+    env: { X_HTTP_PORT: 'eighty' },
+  });
   assert.equal(r.ok, false);
   if (r.ok) return;
   assert.match(formatProblems(r.error), /http\.port: .*\(from environment X_HTTP_PORT\)/);
 });
 
 test('an unknown environment override is an error', (t) => {
-  const r = loadConfig(schema, { file: write(t, '{"dataDir":"/d"}'), envPrefix: 'X_', env: { X_HTTP_PROT: '1' } });
+  const r = loadConfig(schema, {
+    file: write(t, '{"dataDir":"/d"}'),
+    envPrefix: 'X_',
+    env: { X_HTTP_PROT: '1' },
+  });
   assert.equal(r.ok, false);
   if (r.ok) return;
-  assert.deepEqual(r.error, [{ path: 'X_HTTP_PROT', message: 'unknown environment override (no config key has this name)' }]);
+  assert.deepEqual(r.error, [
+    { path: 'X_HTTP_PROT', message: 'unknown environment override (no config key has this name)' },
+  ]);
 });
 
 test('unreadable and malformed files are reported, not thrown', (t) => {
   const missing = loadConfig(schema, { file: '/nonexistent/airlock.json', envPrefix: 'X_' });
   assert.equal(missing.ok, false);
-  if (!missing.ok) assert.match(missing.error[0]?.message ?? '', /cannot read config file \/nonexistent\/airlock.json \(ENOENT\)/);
+  if (!missing.ok)
+    assert.match(
+      missing.error[0]?.message ?? '',
+      /cannot read config file \/nonexistent\/airlock.json \(ENOENT\)/,
+    );
   const bad = loadConfig(schema, { file: write(t, '{"dataDir": '), envPrefix: 'X_' });
   assert.equal(bad.ok, false);
   if (!bad.ok) assert.match(bad.error[0]?.message ?? '', /is not valid JSON/);

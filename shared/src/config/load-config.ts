@@ -27,7 +27,12 @@ interface Leaf {
 function unwrap(schema: z.ZodType): z.ZodType {
   let s: z.ZodType = schema;
   for (let i = 0; i < 10; i++) {
-    if (s instanceof z.ZodDefault || s instanceof z.ZodOptional || s instanceof z.ZodNullable || s instanceof z.ZodPrefault) {
+    if (
+      s instanceof z.ZodDefault ||
+      s instanceof z.ZodOptional ||
+      s instanceof z.ZodNullable ||
+      s instanceof z.ZodPrefault
+    ) {
       s = s.unwrap() as z.ZodType;
     } else break;
   }
@@ -37,17 +42,22 @@ function unwrap(schema: z.ZodType): z.ZodType {
 function leaves(schema: z.ZodType, path: readonly string[] = []): Leaf[] {
   const s = unwrap(schema);
   if (s instanceof z.ZodObject) {
-    return Object.entries(s.shape as Record<string, z.ZodType>).flatMap(([k, v]) => leaves(v, [...path, k]));
+    return Object.entries(s.shape as Record<string, z.ZodType>).flatMap(([k, v]) =>
+      leaves(v, [...path, k]),
+    );
   }
   let kind: LeafKind = 'json';
-  if (s instanceof z.ZodString || s instanceof z.ZodEnum || s instanceof z.ZodLiteral) kind = 'string';
+  if (s instanceof z.ZodString || s instanceof z.ZodEnum || s instanceof z.ZodLiteral)
+    kind = 'string';
   else if (s instanceof z.ZodNumber) kind = 'number';
   else if (s instanceof z.ZodBoolean) kind = 'boolean';
   return [{ path, kind }];
 }
 
 export function envNameFor(prefix: string, path: readonly string[]): string {
-  return prefix + path.map((seg) => seg.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()).join('_');
+  return (
+    prefix + path.map((seg) => seg.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()).join('_')
+  );
 }
 
 function coerce(kind: LeafKind, raw: string): unknown {
@@ -89,7 +99,10 @@ export function listEnvOverrides(schema: z.ZodType, prefix: string): string[] {
   return leaves(schema).map((l) => `${envNameFor(prefix, l.path)} -> ${l.path.join('.')}`);
 }
 
-export function loadConfig<S extends z.ZodType>(schema: S, source: ConfigSource): Result<z.output<S>, Problem[]> {
+export function loadConfig<S extends z.ZodType>(
+  schema: S,
+  source: ConfigSource,
+): Result<z.output<S>, Problem[]> {
   let raw: unknown = {};
   if (source.file !== undefined) {
     let text: string;
@@ -102,7 +115,12 @@ export function loadConfig<S extends z.ZodType>(schema: S, source: ConfigSource)
     try {
       raw = JSON.parse(text) as unknown;
     } catch (e) {
-      return err([{ path: '', message: `config file ${source.file} is not valid JSON: ${(e as Error).message}` }]);
+      return err([
+        {
+          path: '',
+          message: `config file ${source.file} is not valid JSON: ${(e as Error).message}`,
+        },
+      ]);
     }
     if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
       return err([{ path: '', message: `config file ${source.file} must hold a JSON object` }]);
@@ -111,13 +129,18 @@ export function loadConfig<S extends z.ZodType>(schema: S, source: ConfigSource)
 
   const problems: Problem[] = [];
   const fromEnv = new Map<string, string>();
-  const byName = new Map(leaves(schema).map((l) => [envNameFor(source.envPrefix, l.path), l] as const));
+  const byName = new Map(
+    leaves(schema).map((l) => [envNameFor(source.envPrefix, l.path), l] as const),
+  );
   const merged = structuredClone(raw) as Record<string, unknown>;
   for (const [name, value] of Object.entries(source.env ?? {})) {
     if (!name.startsWith(source.envPrefix) || value === undefined) continue;
     const leaf = byName.get(name);
     if (leaf === undefined) {
-      problems.push({ path: name, message: 'unknown environment override (no config key has this name)' });
+      problems.push({
+        path: name,
+        message: 'unknown environment override (no config key has this name)',
+      });
       continue;
     }
     setPath(merged, leaf.path, coerce(leaf.kind, value));
@@ -128,7 +151,11 @@ export function loadConfig<S extends z.ZodType>(schema: S, source: ConfigSource)
   if (!parsed.success) {
     for (const p of formatIssues(parsed.error.issues)) {
       const envName = fromEnv.get(p.path);
-      problems.push(envName === undefined ? p : { path: p.path, message: `${p.message} (from environment ${envName})` });
+      problems.push(
+        envName === undefined
+          ? p
+          : { path: p.path, message: `${p.message} (from environment ${envName})` },
+      );
     }
   }
   if (problems.length > 0) return err(problems);

@@ -15,21 +15,47 @@ export function generateAeadKey(): Uint8Array {
 }
 
 /** Returns nonce || ciphertext+tag. */
-export function sealSecret(plaintext: Uint8Array, key: Uint8Array, associatedData: string): Uint8Array {
+export function sealSecret(
+  plaintext: Uint8Array,
+  key: Uint8Array,
+  associatedData: string,
+): Uint8Array {
   const nonce = new Uint8Array(randomBytes(AEAD_NONCE_BYTES));
-  const ct = sodium().crypto_aead_xchacha20poly1305_ietf_encrypt(plaintext, associatedData, null, nonce, key);
+  const ct = sodium().crypto_aead_xchacha20poly1305_ietf_encrypt(
+    plaintext,
+    associatedData,
+    null,
+    nonce,
+    key,
+  );
   const out = new Uint8Array(nonce.length + ct.length);
   out.set(nonce, 0);
   out.set(ct, nonce.length);
   return out;
 }
 
-export function openSecret(sealed: Uint8Array, key: Uint8Array, associatedData: string): Uint8Array {
-  if (sealed.length < AEAD_NONCE_BYTES + 16) throw new AirlockError('internal', 'secret.corrupt', 'sealed secret is too short');
+export function openSecret(
+  sealed: Uint8Array,
+  key: Uint8Array,
+  associatedData: string,
+): Uint8Array {
+  if (sealed.length < AEAD_NONCE_BYTES + 16)
+    throw new AirlockError('internal', 'secret.corrupt', 'sealed secret is too short');
   try {
-    return sodium().crypto_aead_xchacha20poly1305_ietf_decrypt(null, sealed.subarray(AEAD_NONCE_BYTES), associatedData, sealed.subarray(0, AEAD_NONCE_BYTES), key);
+    return sodium().crypto_aead_xchacha20poly1305_ietf_decrypt(
+      null,
+      sealed.subarray(AEAD_NONCE_BYTES),
+      associatedData,
+      sealed.subarray(0, AEAD_NONCE_BYTES),
+      key,
+    );
   } catch (e) {
-    throw new AirlockError('internal', 'secret.undecryptable', 'sealed secret does not decrypt with this key for this owner', { cause: e });
+    throw new AirlockError(
+      'internal',
+      'secret.undecryptable',
+      'sealed secret does not decrypt with this key for this owner',
+      { cause: e },
+    );
   }
 }
 

@@ -20,18 +20,24 @@ function encodeValue(value: unknown, path: string): string {
     case 'boolean':
       return value ? 'true' : 'false';
     case 'number':
-      if (!Number.isFinite(value)) throw new CanonicalEncodingError(`${path || 'value'}: non-finite number`);
+      if (!Number.isFinite(value))
+        throw new CanonicalEncodingError(`${path || 'value'}: non-finite number`);
       return JSON.stringify(value);
     case 'object': {
       if (Array.isArray(value)) {
-        return `[${value.map((v, i) => {
-          if (v === undefined) throw new CanonicalEncodingError(`${path}[${i}]: undefined in array`);
-          return encodeValue(v, `${path}[${i}]`);
-        }).join(',')}]`;
+        return `[${value
+          .map((v, i) => {
+            if (v === undefined)
+              throw new CanonicalEncodingError(`${path}[${i}]: undefined in array`);
+            return encodeValue(v, `${path}[${i}]`);
+          })
+          .join(',')}]`;
       }
-      if (ArrayBuffer.isView(value)) throw new CanonicalEncodingError(`${path || 'value'}: bytes must be encoded as text first`);
+      if (ArrayBuffer.isView(value))
+        throw new CanonicalEncodingError(`${path || 'value'}: bytes must be encoded as text first`);
       const proto = Object.getPrototypeOf(value) as unknown;
-      if (proto !== Object.prototype && proto !== null) throw new CanonicalEncodingError(`${path || 'value'}: only plain objects can be encoded`);
+      if (proto !== Object.prototype && proto !== null)
+        throw new CanonicalEncodingError(`${path || 'value'}: only plain objects can be encoded`);
       const entries = Object.entries(value as Record<string, unknown>)
         .filter(([, v]) => v !== undefined)
         .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));

@@ -6,8 +6,20 @@ import { X509Certificate } from 'node:crypto';
 import { useCrypto } from '../../../test/helpers/crypto.js';
 import { makeTempDir } from '../../../test/helpers/temp-dir.js';
 import { canonicalJson, CanonicalEncodingError } from './canonical.js';
-import { blake2bHex, createBlake2b, formatFingerprint, normalizeFingerprint, sha256Hex } from './hash.js';
-import { generateSigningKeyPair, signObject, verifyObject, verifySignature, publicKeyOf } from './signing.js';
+import {
+  blake2bHex,
+  createBlake2b,
+  formatFingerprint,
+  normalizeFingerprint,
+  sha256Hex,
+} from './hash.js';
+import {
+  generateSigningKeyPair,
+  signObject,
+  verifyObject,
+  verifySignature,
+  publicKeyOf,
+} from './signing.js';
 import { fromBase64Url, toBase64Url, utf8 } from './encoding.js';
 import { sealSecret, openSecret, generateAeadKey } from './aead.js';
 import { loadOrCreateSigningKey, readSecretFile } from './key-file.js';
@@ -17,7 +29,10 @@ import { hashPassword, verifyPassword } from './password-hash.js';
 useCrypto();
 
 test('canonical JSON sorts keys at every depth and drops undefined properties', () => {
-  assert.equal(canonicalJson({ b: 1, a: { d: [1, 'x'], c: null }, u: undefined }), '{"a":{"c":null,"d":[1,"x"]},"b":1}');
+  assert.equal(
+    canonicalJson({ b: 1, a: { d: [1, 'x'], c: null }, u: undefined }),
+    '{"a":{"c":null,"d":[1,"x"]},"b":1}',
+  );
   assert.equal(canonicalJson({ é: 1, e: 2, Z: 3 }), '{"Z":3,"e":2,"é":1}');
 });
 
@@ -32,12 +47,18 @@ test('canonical JSON refuses values it cannot represent faithfully', () => {
 
 test('BLAKE2b matches the RFC 7693 test vector and streams the same as one shot', () => {
   // BLAKE2b-512("abc"), RFC 7693 appendix A.
-  assert.equal(blake2bHex('abc', 64), 'ba80a53f981c4d0d6a2797b69f12f6e94c212f14685ac4b74b12bb6fdbffa2d17d87c5392aab792dc252d5de4533cc9518d38aa8dbf1925ab92386edd4009923');
+  assert.equal(
+    blake2bHex('abc', 64),
+    'ba80a53f981c4d0d6a2797b69f12f6e94c212f14685ac4b74b12bb6fdbffa2d17d87c5392aab792dc252d5de4533cc9518d38aa8dbf1925ab92386edd4009923',
+  );
   const h = createBlake2b();
   h.update('a');
   h.update(utf8('bc'));
   assert.equal(h.digestHex(), blake2bHex('abc'));
-  assert.equal(sha256Hex('abc'), 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+  assert.equal(
+    sha256Hex('abc'),
+    'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
+  );
 });
 
 test('fingerprints normalise from any common spelling', () => {
@@ -88,7 +109,10 @@ test('signing keys are created 0600 once and refused when readable by others', (
   assert.equal(statSync(path).mode & 0o777, 0o600);
   assert.deepEqual(loadOrCreateSigningKey(path).publicKey, kp.publicKey);
   chmodSync(path, 0o644);
-  assert.throws(() => loadOrCreateSigningKey(path), /accessible by group or others \(mode 644\); run chmod 600/);
+  assert.throws(
+    () => loadOrCreateSigningKey(path),
+    /accessible by group or others \(mode 644\); run chmod 600/,
+  );
   const short = join(dir, 'short.key');
   writeFileSync(short, 'abc', { mode: 0o600 });
   assert.throws(() => readSecretFile(short, 64), /holds 3 bytes, expected 64/);
@@ -96,7 +120,12 @@ test('signing keys are created 0600 once and refused when readable by others', (
 
 test('a self-signed TLS identity is created once, with SANs, and keeps its fingerprint', async (t) => {
   const dir = makeTempDir(t);
-  const opts = { certPath: join(dir, 'tls.crt'), keyPath: join(dir, 'tls.key'), hostnames: ['localhost', '127.0.0.1'], commonName: 'airlock-it' };
+  const opts = {
+    certPath: join(dir, 'tls.crt'),
+    keyPath: join(dir, 'tls.key'),
+    hostnames: ['localhost', '127.0.0.1'],
+    commonName: 'airlock-it',
+  };
   const a = await loadOrCreateTlsIdentity(opts);
   const b = await loadOrCreateTlsIdentity(opts);
   assert.equal(a.fingerprint, b.fingerprint);

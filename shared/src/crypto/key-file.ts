@@ -3,10 +3,23 @@
  * accident; refused on read when group or others may read them, the way OpenSSH refuses a private
  * key with loose permissions.
  */
-import { mkdirSync, openSync, readFileSync, statSync, writeSync, closeSync, fsyncSync } from 'node:fs';
+import {
+  mkdirSync,
+  openSync,
+  readFileSync,
+  statSync,
+  writeSync,
+  closeSync,
+  fsyncSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
 import { AirlockError } from '../errors.js';
-import { publicKeyOf, generateSigningKeyPair, SECRET_KEY_BYTES, type SigningKeyPair } from './signing.js';
+import {
+  publicKeyOf,
+  generateSigningKeyPair,
+  SECRET_KEY_BYTES,
+  type SigningKeyPair,
+} from './signing.js';
 
 export function writeSecretFile(path: string, bytes: Uint8Array): void {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
@@ -14,7 +27,12 @@ export function writeSecretFile(path: string, bytes: Uint8Array): void {
   try {
     fd = openSync(path, 'wx', 0o600);
   } catch (e) {
-    throw new AirlockError('conflict', 'key.exists', `refusing to overwrite existing secret file ${path}`, { cause: e });
+    throw new AirlockError(
+      'conflict',
+      'key.exists',
+      `refusing to overwrite existing secret file ${path}`,
+      { cause: e },
+    );
   }
   try {
     writeSync(fd, bytes);
@@ -29,14 +47,24 @@ export function readSecretFile(path: string, expectedLength?: number): Uint8Arra
   try {
     mode = statSync(path).mode;
   } catch (e) {
-    throw new AirlockError('unavailable', 'key.missing', `secret file ${path} cannot be read`, { cause: e });
+    throw new AirlockError('unavailable', 'key.missing', `secret file ${path} cannot be read`, {
+      cause: e,
+    });
   }
   if ((mode & 0o077) !== 0) {
-    throw new AirlockError('access_denied', 'key.permissions', `secret file ${path} is accessible by group or others (mode ${(mode & 0o777).toString(8)}); run chmod 600 ${path}`);
+    throw new AirlockError(
+      'access_denied',
+      'key.permissions',
+      `secret file ${path} is accessible by group or others (mode ${(mode & 0o777).toString(8)}); run chmod 600 ${path}`,
+    );
   }
   const bytes = new Uint8Array(readFileSync(path));
   if (expectedLength !== undefined && bytes.length !== expectedLength) {
-    throw new AirlockError('bad_request', 'key.length', `secret file ${path} holds ${bytes.length} bytes, expected ${expectedLength}`);
+    throw new AirlockError(
+      'bad_request',
+      'key.length',
+      `secret file ${path} holds ${bytes.length} bytes, expected ${expectedLength}`,
+    );
   }
   return bytes;
 }

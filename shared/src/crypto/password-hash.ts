@@ -7,7 +7,11 @@ import { sodium } from './sodium.js';
 
 export function hashPassword(password: string): string {
   const s = sodium();
-  return s.crypto_pwhash_str(password, s.crypto_pwhash_OPSLIMIT_INTERACTIVE, s.crypto_pwhash_MEMLIMIT_INTERACTIVE);
+  return s.crypto_pwhash_str(
+    password,
+    s.crypto_pwhash_OPSLIMIT_INTERACTIVE,
+    s.crypto_pwhash_MEMLIMIT_INTERACTIVE,
+  );
 }
 
 export function verifyPassword(encoded: string, password: string): boolean {
@@ -21,5 +25,9 @@ export function verifyPassword(encoded: string, password: string): boolean {
 
 export function needsRehash(encoded: string): boolean {
   const s = sodium();
-  return s.crypto_pwhash_str_needs_rehash(encoded, s.crypto_pwhash_OPSLIMIT_INTERACTIVE, s.crypto_pwhash_MEMLIMIT_INTERACTIVE);
+  return s.crypto_pwhash_str_needs_rehash(
+    encoded,
+    s.crypto_pwhash_OPSLIMIT_INTERACTIVE,
+    s.crypto_pwhash_MEMLIMIT_INTERACTIVE,
+  );
 }

@@ -29,7 +29,11 @@ export function signDetached(message: Uint8Array, secretKey: Uint8Array): Uint8A
   return sodium().crypto_sign_detached(message, secretKey);
 }
 
-export function verifySignature(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
+export function verifySignature(
+  signature: Uint8Array,
+  message: Uint8Array,
+  publicKey: Uint8Array,
+): boolean {
   if (signature.length !== SIGNATURE_BYTES || publicKey.length !== PUBLIC_KEY_BYTES) return false;
   try {
     return sodium().crypto_sign_verify_detached(signature, message, publicKey);
@@ -42,7 +46,11 @@ export function signObject(value: unknown, secretKey: Uint8Array): Uint8Array {
   return signDetached(canonicalBytes(value), secretKey);
 }
 
-export function verifyObject(signature: Uint8Array, value: unknown, publicKey: Uint8Array): boolean {
+export function verifyObject(
+  signature: Uint8Array,
+  value: unknown,
+  publicKey: Uint8Array,
+): boolean {
   let bytes: Uint8Array;
   try {
     bytes = canonicalBytes(value);

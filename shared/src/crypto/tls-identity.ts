@@ -34,12 +34,19 @@ export function certificateFingerprint(certPem: string): string {
   return new X509Certificate(certPem).fingerprint256.replace(/:/g, '').toLowerCase();
 }
 
-export async function createSelfSignedIdentity(options: Omit<TlsIdentityOptions, 'certPath' | 'keyPath'>): Promise<TlsIdentity> {
+export async function createSelfSignedIdentity(
+  options: Omit<TlsIdentityOptions, 'certPath' | 'keyPath'>,
+): Promise<TlsIdentity> {
   const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
-  const keys = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+  const keys = (await webcrypto.subtle.generateKey(alg, true, [
+    'sign',
+    'verify',
+  ])) as webcrypto.CryptoKeyPair;
   const now = Date.now();
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: randomBytes(16).toString('hex').replace(/^[89a-f]/, '1'),
+    serialNumber: randomBytes(16)
+      .toString('hex')
+      .replace(/^[89a-f]/, '1'),
     name: `CN=${options.commonName.replace(/[,=+<>#;"\\]/g, '_')}`,
     notBefore: new Date(now - 60_000),
     notAfter: new Date(now + (options.validDays ?? 825) * 86_400_000),
@@ -47,13 +54,23 @@ export async function createSelfSignedIdentity(options: Omit<TlsIdentityOptions,
     keys,
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyAgreement, true),
+      new x509.KeyUsagesExtension(
+        x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyAgreement,
+        true,
+      ),
       new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-      new x509.SubjectAlternativeNameExtension(options.hostnames.map((h) => (isIP(h) !== 0 ? { type: 'ip' as const, value: h } : { type: 'dns' as const, value: h }))),
+      new x509.SubjectAlternativeNameExtension(
+        options.hostnames.map((h) =>
+          isIP(h) !== 0 ? { type: 'ip' as const, value: h } : { type: 'dns' as const, value: h },
+        ),
+      ),
     ],
   });
   const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey));
-  const keyPem = `-----BEGIN PRIVATE KEY-----\n${pkcs8.toString('base64').replace(/(.{64})/g, '$1\n').trimEnd()}\n-----END PRIVATE KEY-----\n`;
+  const keyPem = `-----BEGIN PRIVATE KEY-----\n${pkcs8
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n')
+    .trimEnd()}\n-----END PRIVATE KEY-----\n`;
   const certPem = cert.toString('pem') + '\n';
   return { certPem, keyPem, fingerprint: certificateFingerprint(certPem) };
 }
@@ -63,7 +80,9 @@ export async function loadOrCreateTlsIdentity(options: TlsIdentityOptions): Prom
   const hasCert = existsSync(options.certPath);
   const hasKey = existsSync(options.keyPath);
   if (hasCert !== hasKey) {
-    throw new Error(`TLS certificate and key must both exist or both be absent (${hasCert ? options.keyPath : options.certPath} is missing)`);
+    throw new Error(
+      `TLS certificate and key must both exist or both be absent (${hasCert ? options.keyPath : options.certPath} is missing)`,
+    );
   }
   if (!hasCert) {
     const created = await createSelfSignedIdentity(options);

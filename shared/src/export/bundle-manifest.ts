@@ -51,13 +51,22 @@ const HEX64 = /^[0-9a-f]{64}$/;
 const hex64 = z.string().regex(HEX64);
 const seqSchema = z.number().int().nonnegative();
 const epochMs = z.number().int().nonnegative();
-const b64urlKey = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'expected a 32-byte Ed25519 public key in base64url');
+const b64urlKey = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{43}$/, 'expected a 32-byte Ed25519 public key in base64url');
 const pointSchema = z.strictObject({ seq: seqSchema, hash: hex64 });
 
 export type FileKind = 'readme' | 'events' | 'checkpoints' | ArtifactKind;
 
 const fileEntrySchema = z.strictObject({
-  path: z.string().min(1).max(512).regex(/^(?!\/)(?!.*(^|\/)\.\.?(\/|$))[A-Za-z0-9._/-]+$/, 'expected a relative path without . or .. segments'),
+  path: z
+    .string()
+    .min(1)
+    .max(512)
+    .regex(
+      /^(?!\/)(?!.*(^|\/)\.\.?(\/|$))[A-Za-z0-9._/-]+$/,
+      'expected a relative path without . or .. segments',
+    ),
   sha256: hex64,
   bytes: z.number().int().nonnegative(),
   kind: z.enum(['readme', 'events', 'checkpoints', 'recording', 'protocol-log']),
@@ -88,7 +97,9 @@ export const manifestSchema = z.strictObject({
   version: z.literal(BUNDLE_VERSION),
   exportId: z.string().min(1).max(64),
   site: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/),
-  range: z.strictObject({ from: epochMs, to: epochMs }).refine((r) => r.from <= r.to, { message: 'range.from must not be after range.to' }),
+  range: z
+    .strictObject({ from: epochMs, to: epochMs })
+    .refine((r) => r.from <= r.to, { message: 'range.from must not be after range.to' }),
   createdAt: epochMs,
   exportedBy: z.string().min(1).max(256),
   generator: z.strictObject({ product: z.literal('airlock'), version: z.string().min(1).max(64) }),
@@ -107,19 +118,24 @@ export type ChainPoint = z.output<typeof pointSchema>;
 export function parseManifest(bytes: Uint8Array): Result<BundleManifest, string> {
   let raw: unknown;
   try {
-    raw = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')) as unknown;
+    raw = JSON.parse(
+      Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'),
+    ) as unknown;
   } catch (e) {
     return err(`manifest.json is not valid JSON: ${(e as Error).message}`);
   }
   const parsed = manifestSchema.safeParse(raw);
   if (!parsed.success) {
     const first = parsed.error.issues[0];
-    return err(`manifest.json does not match format ${BUNDLE_FORMAT} v${BUNDLE_VERSION}: ${first === undefined ? 'invalid' : `${first.path.join('.') || '(root)'}: ${first.message}`}`);
+    return err(
+      `manifest.json does not match format ${BUNDLE_FORMAT} v${BUNDLE_VERSION}: ${first === undefined ? 'invalid' : `${first.path.join('.') || '(root)'}: ${first.message}`}`,
+    );
   }
   const seen = new Set<string>();
   for (const f of parsed.data.files) {
     if (seen.has(f.path)) return err(`manifest.json lists ${f.path} twice`);
-    if (f.path === MANIFEST_FILE || f.path === SIGNATURE_FILE) return err(`manifest.json must not list ${f.path}`);
+    if (f.path === MANIFEST_FILE || f.path === SIGNATURE_FILE)
+      return err(`manifest.json must not list ${f.path}`);
     seen.add(f.path);
   }
   return ok(parsed.data);
@@ -134,7 +150,9 @@ export function parseCheckpointLine(line: string): Result<Checkpoint, string> {
     return err('not valid JSON');
   }
   const parsed = checkpointSchema.safeParse(raw);
-  return parsed.success ? ok(parsed.data) : err(parsed.error.issues[0]?.message ?? 'not a checkpoint');
+  return parsed.success
+    ? ok(parsed.data)
+    : err(parsed.error.issues[0]?.message ?? 'not a checkpoint');
 }
 
 export function isAuditLogName(value: string): value is AuditLogName {

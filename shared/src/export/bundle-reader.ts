@@ -26,7 +26,12 @@ export async function* readBundleEntries(input: Readable): AsyncGenerator<Bundle
   });
   try {
     for await (const entry of ex) {
-      yield { name: entry.header.name, size: entry.header.size ?? 0, type: entry.header.type ?? 'file', stream: entry as AsyncIterable<Buffer> };
+      yield {
+        name: entry.header.name,
+        size: entry.header.size ?? 0,
+        type: entry.header.type ?? 'file',
+        stream: entry as AsyncIterable<Buffer>,
+      };
       // Whatever the caller did not read must still be drained before the next header.
       entry.resume();
     }
@@ -43,8 +48,15 @@ export async function* readBundleEntries(input: Readable): AsyncGenerator<Bundle
  * the rest is still read and hashed, because leaving a tar entry early would break the stream.
  * Returns a problem description, or undefined.
  */
-export async function forEachLine(stream: AsyncIterable<Buffer>, maxLineBytes: number, onBytes: (chunk: Buffer) => void, onLine: (line: string) => void): Promise<string | undefined> {
-  const lines = new LineSplitter(maxLineBytes, (b, start, end) => onLine(b.toString('utf8', start, end)));
+export async function forEachLine(
+  stream: AsyncIterable<Buffer>,
+  maxLineBytes: number,
+  onBytes: (chunk: Buffer) => void,
+  onLine: (line: string) => void,
+): Promise<string | undefined> {
+  const lines = new LineSplitter(maxLineBytes, (b, start, end) =>
+    onLine(b.toString('utf8', start, end)),
+  );
   for await (const chunk of stream) {
     onBytes(chunk);
     lines.push(chunk);
@@ -66,7 +78,10 @@ export class LineSplitter {
    * `plain` tells a byte reader that the whole chunk the line is in is ASCII without a backslash,
    * found by one native scan per chunk instead of one per line (canonical-line-bytes.ts).
    */
-  constructor(private readonly maxLineBytes: number, private readonly onLine: (bytes: Buffer, start: number, end: number, plain: boolean) => void) {}
+  constructor(
+    private readonly maxLineBytes: number,
+    private readonly onLine: (bytes: Buffer, start: number, end: number, plain: boolean) => void,
+  ) {}
 
   push(chunk: Buffer): void {
     if (this.problem !== undefined) return;
@@ -94,7 +109,8 @@ export class LineSplitter {
 
   /** Delivers a final line without "\n"; returns the problem, if any. */
   end(): string | undefined {
-    if (this.problem === undefined && this.carry !== undefined && this.carry.length > 0) this.onLine(this.carry, 0, this.carry.length, false);
+    if (this.problem === undefined && this.carry !== undefined && this.carry.length > 0)
+      this.onLine(this.carry, 0, this.carry.length, false);
     this.carry = undefined;
     return this.problem;
   }
@@ -111,7 +127,10 @@ export class LineSplitter {
 }
 
 /** Reads a whole (small) entry into memory, refusing more than `maxBytes`. */
-export async function readSmallEntry(stream: AsyncIterable<Buffer>, maxBytes: number): Promise<Buffer | undefined> {
+export async function readSmallEntry(
+  stream: AsyncIterable<Buffer>,
+  maxBytes: number,
+): Promise<Buffer | undefined> {
   const parts: Buffer[] = [];
   let total = 0;
   // Read to the end even when too big: leaving a tar entry early would break the stream.

@@ -14,7 +14,19 @@
 import { isAscii } from 'node:buffer';
 
 /** Offsets in `Fields`: each value is the byte range [Fields[k], Fields[k + 1]) of the buffer scanned. */
-export const F = { action: 0, actor: 2, details: 4, hash: 6, id: 8, outcome: 10, prevHash: 12, seq: 14, site: 16, target: 18, time: 20 } as const;
+export const F = {
+  action: 0,
+  actor: 2,
+  details: 4,
+  hash: 6,
+  id: 8,
+  outcome: 10,
+  prevHash: 12,
+  seq: 14,
+  site: 16,
+  target: 18,
+  time: 20,
+} as const;
 
 /** The scan's answer; `site` and `target` start at -1 when null. Reused line after line (no allocation). */
 export type Fields = Int32Array;
@@ -47,7 +59,13 @@ const QUOTE = 0x22;
  * walk is plain JavaScript over the short values: a native Buffer call costs about 100 ns here,
  * more than a loop over a typical value (measured).
  */
-export function scanEventLine(b: Buffer, start: number, end: number, f: Fields, plain: boolean): boolean {
+export function scanEventLine(
+  b: Buffer,
+  start: number,
+  end: number,
+  f: Fields,
+  plain: boolean,
+): boolean {
   if (!plain) {
     const line = b.subarray(start, end);
     if (!isAscii(line) || line.indexOf(0x5c) >= 0) return false;
@@ -85,7 +103,14 @@ function expect(b: Uint8Array, at: number, end: number, literal: Uint8Array): nu
 }
 
 /** A string's raw bytes up to its closing quote, which starts `then`. */
-function text(b: Uint8Array, at: number, end: number, f: Fields, k: number, then: Uint8Array): number {
+function text(
+  b: Uint8Array,
+  at: number,
+  end: number,
+  f: Fields,
+  k: number,
+  then: Uint8Array,
+): number {
   if (at < 0) return -1;
   let q = at;
   while (q < end && b[q] !== QUOTE) q++;
@@ -95,7 +120,14 @@ function text(b: Uint8Array, at: number, end: number, f: Fields, k: number, then
 }
 
 /** An object, delimited by matching brackets outside strings (strings hold no escapes here). */
-function object(b: Uint8Array, at: number, end: number, f: Fields, k: number, then: Uint8Array): number {
+function object(
+  b: Uint8Array,
+  at: number,
+  end: number,
+  f: Fields,
+  k: number,
+  then: Uint8Array,
+): number {
   if (at < 0 || b[at] !== 0x7b) return -1;
   let depth = 0;
   let inString = false;
@@ -114,7 +146,14 @@ function object(b: Uint8Array, at: number, end: number, f: Fields, k: number, th
 }
 
 /** 1 to 15 digits, no leading zero; followed by `then` (or, without one, by the last byte). */
-function integer(b: Uint8Array, at: number, end: number, f: Fields, k: number, then: Uint8Array | undefined): number {
+function integer(
+  b: Uint8Array,
+  at: number,
+  end: number,
+  f: Fields,
+  k: number,
+  then: Uint8Array | undefined,
+): number {
   if (at < 0) return -1;
   let q = at;
   while (q < end && (b[q] as number) >= 48 && (b[q] as number) <= 57) q++;
@@ -124,7 +163,14 @@ function integer(b: Uint8Array, at: number, end: number, f: Fields, k: number, t
   return then === undefined ? q : expect(b, q, end, then);
 }
 
-function nullOrText(b: Uint8Array, at: number, end: number, f: Fields, k: number, then: Uint8Array): number {
+function nullOrText(
+  b: Uint8Array,
+  at: number,
+  end: number,
+  f: Fields,
+  k: number,
+  then: Uint8Array,
+): number {
   if (at < 0) return -1;
   if (b[at] === QUOTE) return expect(b, text(b, at + 1, end, f, k, CLOSE), end, then);
   f[k] = -1;
@@ -145,7 +191,8 @@ export function isHexOf(digest: Uint8Array, b: Uint8Array, at: number): boolean 
   if (digest.length !== 32) return false;
   for (let i = 0; i < 32; i++) {
     const d = digest[i] as number;
-    if (b[at + 2 * i] !== HEX_DIGIT[d >> 4] || b[at + 2 * i + 1] !== HEX_DIGIT[d & 15]) return false;
+    if (b[at + 2 * i] !== HEX_DIGIT[d >> 4] || b[at + 2 * i + 1] !== HEX_DIGIT[d & 15])
+      return false;
   }
   return true;
 }

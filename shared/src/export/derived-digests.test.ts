@@ -8,8 +8,18 @@ import { withheldLine } from './segment-lines.js';
 
 function event(seq: number, over: Partial<AuditEvent> = {}): AuditEvent {
   return {
-    seq, id: `evt_${seq}`, time: 1_767_225_600_000 + seq * 1000, actor: 'vera', action: 'ssh.command', site: 'plant-1', target: 'hmi-1',
-    outcome: 'success', details: { command: `ls -l /tmp/${seq}`, n: seq }, prevHash: 'b'.repeat(64), hash: seq.toString(16).padStart(64, '0'), ...over,
+    seq,
+    id: `evt_${seq}`,
+    time: 1_767_225_600_000 + seq * 1000,
+    actor: 'vera',
+    action: 'ssh.command',
+    site: 'plant-1',
+    target: 'hmi-1',
+    outcome: 'success',
+    details: { command: `ls -l /tmp/${seq}`, n: seq },
+    prevHash: 'b'.repeat(64),
+    hash: seq.toString(16).padStart(64, '0'),
+    ...over,
   };
 }
 
@@ -24,7 +34,14 @@ test('deriving from line bytes gives the digests of the verified events, for pla
       continue;
     }
     // Every few lines one the byte path cannot take: an escape, non-ASCII, a CSV formula, a far-future time.
-    const over: Partial<AuditEvent>[] = [{}, { actor: 'say "hi"' }, { target: 'Düsseldorf-1' }, { details: { command: '=1+1', path: 'C:\\temp' } }, { time: Date.UTC(10_000, 0, 1) }, { site: null, target: null }];
+    const over: Partial<AuditEvent>[] = [
+      {},
+      { actor: 'say "hi"' },
+      { target: 'Düsseldorf-1' },
+      { details: { command: '=1+1', path: 'C:\\temp' } },
+      { time: Date.UTC(10_000, 0, 1) },
+      { site: null, target: null },
+    ];
     const e = event(seq, over[seq % over.length]);
     events.push(e);
     lines.push(eventToJsonLine(e));
@@ -44,10 +61,21 @@ test('deriving from line bytes gives the digests of the verified events, for pla
     for (let at = 0; at < bytes.length; at += size) splitter.push(bytes.subarray(at, at + size));
     assert.equal(splitter.end(), undefined);
     assert.deepEqual(derived.finish(), expected, `chunks of ${size} bytes`);
-    if (size === bytes.length) assert.equal(plainLines, 0, 'a chunk with one backslash or non-ASCII byte is not plain as a whole');
+    if (size === bytes.length)
+      assert.equal(
+        plainLines,
+        0,
+        'a chunk with one backslash or non-ASCII byte is not plain as a whole',
+      );
   }
 
-  const plainOnly = Buffer.from(events.map(eventToJsonLine).filter((l) => /^[\x20-\x5b\x5d-\x7e]*\n$/.test(l)).join(''), 'utf8');
+  const plainOnly = Buffer.from(
+    events
+      .map(eventToJsonLine)
+      .filter((l) => /^[\x20-\x5b\x5d-\x7e]*\n$/.test(l))
+      .join(''),
+    'utf8',
+  );
   let plain = 0;
   const s = new LineSplitter(1 << 20, (_b, _s, _e, p) => void (plain += p ? 1 : 0));
   s.push(plainOnly);

@@ -16,7 +16,12 @@
 import { createHash, type Hash } from 'node:crypto';
 import type { AuditEvent } from '../audit/audit-event.js';
 import type { ManifestLog } from './bundle-manifest.js';
-import { CSV_HEADER, eventToCefLine, eventToCsvRecord, type AuditLogName } from './event-formats.js';
+import {
+  CSV_HEADER,
+  eventToCefLine,
+  eventToCsvRecord,
+  type AuditLogName,
+} from './event-formats.js';
 import { F, fieldNumber, newFields, scanEventLine } from './canonical-line-bytes.js';
 import { EventBytesRenderer, type ByteSink } from './event-formats-bytes.js';
 import { canonicalDetailsText } from './segment-lines.js';
@@ -126,6 +131,8 @@ export class DerivedDigests {
   finish(): DerivedDigestsResult {
     const csvSha256 = this.csv.digestHex();
     const cefSha256 = this.cef.digestHex();
-    return this.poisoned ? { csvSha256: 'unrenderable', cefSha256: 'unrenderable' } : { csvSha256, cefSha256 };
+    return this.poisoned
+      ? { csvSha256: 'unrenderable', cefSha256: 'unrenderable' }
+      : { csvSha256, cefSha256 };
   }
 }

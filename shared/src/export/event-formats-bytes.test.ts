@@ -3,7 +3,12 @@ import assert from 'node:assert/strict';
 import type { AuditEvent } from '../audit/audit-event.js';
 import { newFields, scanEventLine } from './canonical-line-bytes.js';
 import { EventBytesRenderer, type ByteSink } from './event-formats-bytes.js';
-import { eventToCefLine, eventToCsvRecord, eventToJsonLine, type AuditLogName } from './event-formats.js';
+import {
+  eventToCefLine,
+  eventToCsvRecord,
+  eventToJsonLine,
+  type AuditLogName,
+} from './event-formats.js';
 
 function sink(size = 64 * 1024): ByteSink {
   const buf = Buffer.alloc(size);
@@ -17,7 +22,11 @@ function sink(size = 64 * 1024): ByteSink {
 }
 
 /** Renders the event's line from its bytes; undefined when the renderer defers to the strings (or the scan does). */
-function fromBytes(log: AuditLogName, version: string, e: AuditEvent): { csv: string; cef: string } | undefined {
+function fromBytes(
+  log: AuditLogName,
+  version: string,
+  e: AuditEvent,
+): { csv: string; cef: string } | undefined {
   const line = Buffer.from(`{"pad":1}\n${eventToJsonLine(e)}`, 'utf8');
   const start = 10;
   const end = line.length - 1;
@@ -33,26 +42,75 @@ function fromBytes(log: AuditLogName, version: string, e: AuditEvent): { csv: st
 }
 
 const base: AuditEvent = {
-  seq: 7, id: 'evt_7', time: Date.UTC(2026, 10, 24, 20, 15, 0, 7), actor: 'vera', action: 'modbus.write', site: 'plant-1', target: 'plc-1',
-  outcome: 'success', details: { address: 40001, value: 1350 }, prevHash: 'b'.repeat(64), hash: 'a'.repeat(64),
+  seq: 7,
+  id: 'evt_7',
+  time: Date.UTC(2026, 10, 24, 20, 15, 0, 7),
+  actor: 'vera',
+  action: 'modbus.write',
+  site: 'plant-1',
+  target: 'plc-1',
+  outcome: 'success',
+  details: { address: 40001, value: 1350 },
+  prevHash: 'b'.repeat(64),
+  hash: 'a'.repeat(64),
 };
 
 // Every character the two formats treat specially that can sit in a plain line (no quote or backslash inside a string: those are escaped in JSON and defer).
-const VALUES = ['', 'plain', '=cmd()', '+1', '-rf', '@SUM(A1)', 'a,b', 'x=y', 'p|q', '{[}]', 'two words', ' lead', 'x'.repeat(100), 'a=b,c|d'.repeat(12), '\u007f'];
+const VALUES = [
+  '',
+  'plain',
+  '=cmd()',
+  '+1',
+  '-rf',
+  '@SUM(A1)',
+  'a,b',
+  'x=y',
+  'p|q',
+  '{[}]',
+  'two words',
+  ' lead',
+  'x'.repeat(100),
+  'a=b,c|d'.repeat(12),
+  '\u007f',
+];
 
-test('the CSV and CEF written from a line\'s bytes are exactly the strings event-formats.ts renders', () => {
+test("the CSV and CEF written from a line's bytes are exactly the strings event-formats.ts renders", () => {
   let rendered = 0;
   for (const [i, v] of VALUES.entries()) {
     const variants: AuditEvent[] = [
       { ...base, id: v || 'x', actor: v || 'y', site: v, target: v },
-      { ...base, action: v || 'z', outcome: (['success', 'failure', 'denied'] as const)[i % 3] as AuditEvent['outcome'], site: null, target: null },
-      { ...base, details: { text: v, nested: { list: [1, v, null, true], empty: {} }, [v || 'k']: `${v}=${v}` } },
-      { ...base, details: {}, seq: 1 + i * 1_000_003, time: [0, 1, 86_399_999, Date.UTC(9999, 11, 31, 23, 59, 59, 999)][i % 4] as number },
+      {
+        ...base,
+        action: v || 'z',
+        outcome: (['success', 'failure', 'denied'] as const)[i % 3] as AuditEvent['outcome'],
+        site: null,
+        target: null,
+      },
+      {
+        ...base,
+        details: {
+          text: v,
+          nested: { list: [1, v, null, true], empty: {} },
+          [v || 'k']: `${v}=${v}`,
+        },
+      },
+      {
+        ...base,
+        details: {},
+        seq: 1 + i * 1_000_003,
+        time: [0, 1, 86_399_999, Date.UTC(9999, 11, 31, 23, 59, 59, 999)][i % 4] as number,
+      },
     ];
     for (const e of variants) {
-      for (const [log, version] of [['ot', '0.1.0'], ['it', 'v|2=x']] as const) {
+      for (const [log, version] of [
+        ['ot', '0.1.0'],
+        ['it', 'v|2=x'],
+      ] as const) {
         const got = fromBytes(log, version, e);
-        assert.ok(got !== undefined, `a plain line is rendered from its bytes: ${JSON.stringify(e)}`);
+        assert.ok(
+          got !== undefined,
+          `a plain line is rendered from its bytes: ${JSON.stringify(e)}`,
+        );
         assert.equal(got.csv, eventToCsvRecord(log, e), JSON.stringify(e));
         assert.equal(got.cef, eventToCefLine(log, e, { version }), JSON.stringify(e));
         rendered++;
@@ -64,14 +122,24 @@ test('the CSV and CEF written from a line\'s bytes are exactly the strings event
 
 test('generated events with random printable values render the same both ways', () => {
   let seed = 11;
-  const rnd = (n: number): number => ((seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) % n);
+  const rnd = (n: number): number => (seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) % n;
   // Printable ASCII without the quote and the backslash (JSON escapes those; such lines defer).
-  const chars = Array.from({ length: 95 }, (_, k) => String.fromCharCode(0x20 + k)).filter((c) => c !== '"' && c !== '\\');
-  const word = (max: number, min = 0): string => Array.from({ length: min + rnd(max - min + 1) }, () => chars[rnd(chars.length)]).join('');
+  const chars = Array.from({ length: 95 }, (_, k) => String.fromCharCode(0x20 + k)).filter(
+    (c) => c !== '"' && c !== '\\',
+  );
+  const word = (max: number, min = 0): string =>
+    Array.from({ length: min + rnd(max - min + 1) }, () => chars[rnd(chars.length)]).join('');
   for (let k = 0; k < 1500; k++) {
     const e: AuditEvent = {
-      ...base, seq: 1 + rnd(1e9), time: rnd(2 ** 31) * 1000 + rnd(1000), id: word(20, 1), actor: word(30, 1), action: word(24, 1),
-      site: rnd(4) === 0 ? null : word(16), target: rnd(4) === 0 ? null : word(60), outcome: (['success', 'failure', 'denied'] as const)[rnd(3)] as AuditEvent['outcome'],
+      ...base,
+      seq: 1 + rnd(1e9),
+      time: rnd(2 ** 31) * 1000 + rnd(1000),
+      id: word(20, 1),
+      actor: word(30, 1),
+      action: word(24, 1),
+      site: rnd(4) === 0 ? null : word(16),
+      target: rnd(4) === 0 ? null : word(60),
+      outcome: (['success', 'failure', 'denied'] as const)[rnd(3)] as AuditEvent['outcome'],
       details: { [word(8)]: word(50), n: rnd(100), list: [word(5), { [word(3)]: word(70) }] },
     };
     const got = fromBytes('ot', '0.1.0', e);
@@ -82,15 +150,35 @@ test('generated events with random printable values render the same both ways', 
 });
 
 test('what the renderer does not handle it leaves to the strings, writing nothing', () => {
-  assert.equal(fromBytes('ot', '0.1.0', { ...base, time: Date.UTC(10_000, 0, 1) }), undefined, 'a time past the year 9999 (a "+" the CSV must neutralise)');
-  assert.equal(fromBytes('ot', '0.1.0', { ...base, outcome: 'maybe' as AuditEvent['outcome'] }), undefined, 'an outcome CEF has no severity for');
-  assert.equal(fromBytes('ot', '0.1.0', { ...base, actor: 'say "hi"' }), undefined, 'an escape in the line (the scan defers)');
-  assert.equal(fromBytes('ot', '0.1.0', { ...base, actor: 'véra' }), undefined, 'non-ASCII (the scan defers)');
+  assert.equal(
+    fromBytes('ot', '0.1.0', { ...base, time: Date.UTC(10_000, 0, 1) }),
+    undefined,
+    'a time past the year 9999 (a "+" the CSV must neutralise)',
+  );
+  assert.equal(
+    fromBytes('ot', '0.1.0', { ...base, outcome: 'maybe' as AuditEvent['outcome'] }),
+    undefined,
+    'an outcome CEF has no severity for',
+  );
+  assert.equal(
+    fromBytes('ot', '0.1.0', { ...base, actor: 'say "hi"' }),
+    undefined,
+    'an escape in the line (the scan defers)',
+  );
+  assert.equal(
+    fromBytes('ot', '0.1.0', { ...base, actor: 'véra' }),
+    undefined,
+    'non-ASCII (the scan defers)',
+  );
   const line = Buffer.from(eventToJsonLine(base).trimEnd(), 'utf8');
   const f = newFields();
   assert.ok(scanEventLine(line, 0, line.length, f, false));
   const small = sink(256);
   const cef = sink();
-  assert.equal(new EventBytesRenderer('ot', '0.1.0').render(line, line.length, f, small, cef), false, 'no room in the sink');
+  assert.equal(
+    new EventBytesRenderer('ot', '0.1.0').render(line, line.length, f, small, cef),
+    false,
+    'no room in the sink',
+  );
   assert.equal(small.used + cef.used, 0);
 });

@@ -15,7 +15,14 @@
  */
 import type { AuditEvent } from '../audit/audit-event.js';
 import { F, fieldNumber, type Fields } from './canonical-line-bytes.js';
-import { auditCodeOf, cefHeaderField, cefValue, csvCell, isoTime, type AuditLogName } from './event-formats.js';
+import {
+  auditCodeOf,
+  cefHeaderField,
+  cefValue,
+  csvCell,
+  isoTime,
+  type AuditLogName,
+} from './event-formats.js';
 
 /** Where rendered bytes go: `reserve(n)` makes room for n more bytes at `used` (false if it never can). */
 export interface ByteSink {
@@ -25,7 +32,11 @@ export interface ByteSink {
 }
 
 const enc = (s: string): Buffer => Buffer.from(s, 'utf8');
-const SEVERITY: Readonly<Record<AuditEvent['outcome'], number>> = { success: 3, failure: 5, denied: 7 };
+const SEVERITY: Readonly<Record<AuditEvent['outcome'], number>> = {
+  success: 3,
+  failure: 5,
+  denied: 7,
+};
 const OUTCOMES = Object.keys(SEVERITY) as AuditEvent['outcome'][];
 const COMMA = 0x2c;
 const QUOTE = 0x22;
@@ -70,7 +81,8 @@ export class EventBytesRenderer {
     const outcome = this.outcomeIndex(b, f);
     // Every value at most doubles (CSV quotes, CEF escapes); the rest is short and fixed.
     const worst = 2 * lineLength + 512;
-    if (time.length !== 24 || outcome < 0 || !csv.reserve(worst) || !cef.reserve(worst)) return false;
+    if (time.length !== 24 || outcome < 0 || !csv.reserve(worst) || !cef.reserve(worst))
+      return false;
     const pieces = this.pieces(b, f);
 
     // Positions are kept in locals and handed along, not stored in the sink after every byte.
@@ -143,7 +155,9 @@ export class EventBytesRenderer {
       const code = auditCodeOf(action);
       p = {
         csv: enc(`${csvCell(action)},${code},`),
-        cefHead: enc(`CEF:0|Airlock|${cefHeaderField(`airlock-${this.log}`)}|${cefHeaderField(this.version)}|${cefHeaderField(code)}|${cefHeaderField(action)}|`),
+        cefHead: enc(
+          `CEF:0|Airlock|${cefHeaderField(`airlock-${this.log}`)}|${cefHeaderField(this.version)}|${cefHeaderField(code)}|${cefHeaderField(action)}|`,
+        ),
         cefAct: enc(cefValue(action)),
       };
       if (this.actions.size < MAX_ACTIONS_CACHED) this.actions.set(action, p);

@@ -70,11 +70,17 @@ export class SegmentCheck {
     /** False when the caller derives CSV and CEF itself from the same lines (segment-job.ts); the digests are then ''. */
     derive = true,
   ) {
-    this.derived = derive ? new DerivedDigests(log, spec.inRange, manifest.generator.version) : undefined;
+    this.derived = derive
+      ? new DerivedDigests(log, spec.inRange, manifest.generator.version)
+      : undefined;
     this.file = `events/${log}.jsonl`;
     this.signedSeqs = checkpoints.map((c) => c.seq).sort((a, b) => a - b);
     this.checkAnchor(checkpoints);
-    this.verifier = new ChainVerifier(checkpoints, { publicKey, anchor: spec.anchor, expectedHead: spec.head });
+    this.verifier = new ChainVerifier(checkpoints, {
+      publicKey,
+      anchor: spec.anchor,
+      expectedHead: spec.head,
+    });
   }
 
   /**
@@ -84,7 +90,9 @@ export class SegmentCheck {
    */
   lineBytes(b: Buffer, start: number, end: number, plain: boolean): void {
     if (start === end) return;
-    const read = this.stopped ? undefined : readEventLine(b, start, end, plain, this.verifier.expectedPrevHash);
+    const read = this.stopped
+      ? undefined
+      : readEventLine(b, start, end, plain, this.verifier.expectedPrevHash);
     if (read === undefined) {
       this.line(b.toString('utf8', start, end));
       return;
@@ -106,7 +114,11 @@ export class SegmentCheck {
     if (item.kind === 'withheld') {
       const { fromSeq, toSeq, lastHash } = item.span;
       if (this.log !== 'it') {
-        this.error('events.format', `line ${this.lineNo}: the OT log is the site's own and may not withhold events`, fromSeq);
+        this.error(
+          'events.format',
+          `line ${this.lineNo}: the OT log is the site's own and may not withhold events`,
+          fromSeq,
+        );
         this.stopped = true;
         return;
       }
@@ -121,10 +133,19 @@ export class SegmentCheck {
     this.event(item.event, canonicalLineParts(text, item.event));
   }
 
-  private event(e: AuditEvent, parts: { contentHash: string; detailsJson: string } | undefined): void {
+  private event(
+    e: AuditEvent,
+    parts: { contentHash: string; detailsJson: string } | undefined,
+  ): void {
     const { manifest } = this;
-    const belongs = this.log === 'it' ? e.site === manifest.site : e.site === null || e.site === manifest.site;
-    if (!belongs) this.error('events.site', `event ${e.seq} belongs to site ${e.site ?? '(none)'}, not ${manifest.site}: a site's export must not contain it`, e.seq);
+    const belongs =
+      this.log === 'it' ? e.site === manifest.site : e.site === null || e.site === manifest.site;
+    if (!belongs)
+      this.error(
+        'events.site',
+        `event ${e.seq} belongs to site ${e.site ?? '(none)'}, not ${manifest.site}: a site's export must not contain it`,
+        e.seq,
+      );
     this.events++;
     if (!this.verifier.push(e, parts?.contentHash)) {
       this.stopped = true;
@@ -136,7 +157,11 @@ export class SegmentCheck {
       // The verifier accepted the line, so its details text is the canonical encoding: reuse it.
       this.derived?.add(e, parts?.detailsJson);
     } else if (e.time >= manifest.range.from && e.time <= manifest.range.to) {
-      this.error('events.range', `event ${e.seq} has a time inside the range but lies outside the declared run ${first}..${last}: the range is not complete`, e.seq);
+      this.error(
+        'events.range',
+        `event ${e.seq} has a time inside the range but lies outside the declared run ${first}..${last}: the range is not complete`,
+        e.seq,
+      );
     }
     if (this.log === 'ot' && e.action === 'recording.close') this.noteRecording(e);
   }
@@ -144,58 +169,139 @@ export class SegmentCheck {
   /** Ends the segment; returns the re-derived CSV and CEF digests (if the chain verified) and the summary. */
   finish(): { csvSha256: string; cefSha256: string; summary: SegmentSummary } {
     const v = this.verifier.finish();
-    if (v.problem !== undefined) this.error(`chain.${v.problem.kind}`, `${this.log.toUpperCase()} log: ${v.problem.message}`, v.problem.seq);
+    if (v.problem !== undefined)
+      this.error(
+        `chain.${v.problem.kind}`,
+        `${this.log.toUpperCase()} log: ${v.problem.message}`,
+        v.problem.seq,
+      );
     const chainOk = v.ok && !this.stopped;
     if (chainOk) {
       this.compare('events', this.events, this.spec.events);
       this.compare('withheld events', this.withheld, this.spec.withheld);
       const { first, last } = this.spec.inRange;
-      this.compare('events in range', this.inRange, Math.max(0, last - first + 1) - this.withheldInRange);
+      this.compare(
+        'events in range',
+        this.inRange,
+        Math.max(0, last - first + 1) - this.withheldInRange,
+      );
     }
     this.checkBoundaries();
-    const lastCheckpointSeq = chainOk ? this.signedSeqs.filter((s) => s > this.spec.anchor.seq && s <= this.spec.head.seq).at(-1) ?? this.spec.anchor.seq : 0;
+    const lastCheckpointSeq = chainOk
+      ? (this.signedSeqs
+          .filter((s) => s > this.spec.anchor.seq && s <= this.spec.head.seq)
+          .at(-1) ?? this.spec.anchor.seq)
+      : 0;
     return {
       // Derived digests mean something only for a chain that verified; '' otherwise (also in segment-job.ts).
-      ...(chainOk && this.derived !== undefined ? this.derived.finish() : { csvSha256: '', cefSha256: '' }),
-      summary: { events: this.events, withheld: this.withheld, inRange: this.inRange, checkpointsVerified: v.checkpointsVerified, lastCheckpointSeq, chainOk },
+      ...(chainOk && this.derived !== undefined
+        ? this.derived.finish()
+        : { csvSha256: '', cefSha256: '' }),
+      summary: {
+        events: this.events,
+        withheld: this.withheld,
+        inRange: this.inRange,
+        checkpointsVerified: v.checkpointsVerified,
+        lastCheckpointSeq,
+        chainOk,
+      },
     };
   }
 
   private checkAnchor(checkpoints: readonly Checkpoint[]): void {
     const { anchor } = this.spec;
     if (anchor.seq === 0) {
-      if (anchor.hash !== GENESIS_HASH) this.error('chain.anchor', `${this.log.toUpperCase()} log: a segment from the beginning must start at the genesis hash`, 0);
+      if (anchor.hash !== GENESIS_HASH)
+        this.error(
+          'chain.anchor',
+          `${this.log.toUpperCase()} log: a segment from the beginning must start at the genesis hash`,
+          0,
+        );
       return;
     }
     const cp = checkpoints.find((c) => c.seq === anchor.seq);
-    if (cp === undefined) this.error('chain.anchor', `${this.log.toUpperCase()} log: the segment continues from event ${anchor.seq}, but the bundle holds no signed checkpoint for it`, anchor.seq);
-    else if (cp.hash !== anchor.hash) this.error('chain.anchor', `${this.log.toUpperCase()} log: the anchor at event ${anchor.seq} differs from the signed checkpoint there`, anchor.seq);
-    else if (!isCheckpointSignedBy(cp, this.publicKey)) this.error('chain.anchor', `${this.log.toUpperCase()} log: the checkpoint at event ${anchor.seq} the segment starts from is not signed by the log's key`, anchor.seq);
+    if (cp === undefined)
+      this.error(
+        'chain.anchor',
+        `${this.log.toUpperCase()} log: the segment continues from event ${anchor.seq}, but the bundle holds no signed checkpoint for it`,
+        anchor.seq,
+      );
+    else if (cp.hash !== anchor.hash)
+      this.error(
+        'chain.anchor',
+        `${this.log.toUpperCase()} log: the anchor at event ${anchor.seq} differs from the signed checkpoint there`,
+        anchor.seq,
+      );
+    else if (!isCheckpointSignedBy(cp, this.publicKey))
+      this.error(
+        'chain.anchor',
+        `${this.log.toUpperCase()} log: the checkpoint at event ${anchor.seq} the segment starts from is not signed by the log's key`,
+        anchor.seq,
+      );
   }
 
   private checkBoundaries(): void {
     const { anchor, head, inRange, logHead } = this.spec;
     const L = this.log.toUpperCase();
-    if (inRange.first > inRange.last + 1) this.error('events.range', `${L} log: the declared run ${inRange.first}..${inRange.last} is malformed`);
+    if (inRange.first > inRange.last + 1)
+      this.error(
+        'events.range',
+        `${L} log: the declared run ${inRange.first}..${inRange.last} is malformed`,
+      );
     // The event just before the run and the one just after must be in the segment, so their times show the run is the whole range.
-    if (inRange.first - 1 >= 1 && anchor.seq > inRange.first - 2) this.error('events.range', `${L} log: event ${inRange.first - 1}, just before the range, is not in the bundle, so the start of the range cannot be shown complete`, inRange.first - 1);
-    if (inRange.last < logHead.seq && head.seq < inRange.last + 1) this.error('events.range', `${L} log: event ${inRange.last + 1}, just after the range, is not in the bundle, so the end of the range cannot be shown complete`, inRange.last + 1);
-    if (head.seq > logHead.seq) this.error('events.range', `${L} log: the segment ends at event ${head.seq}, after the log's head ${logHead.seq}`);
+    if (inRange.first - 1 >= 1 && anchor.seq > inRange.first - 2)
+      this.error(
+        'events.range',
+        `${L} log: event ${inRange.first - 1}, just before the range, is not in the bundle, so the start of the range cannot be shown complete`,
+        inRange.first - 1,
+      );
+    if (inRange.last < logHead.seq && head.seq < inRange.last + 1)
+      this.error(
+        'events.range',
+        `${L} log: event ${inRange.last + 1}, just after the range, is not in the bundle, so the end of the range cannot be shown complete`,
+        inRange.last + 1,
+      );
+    if (head.seq > logHead.seq)
+      this.error(
+        'events.range',
+        `${L} log: the segment ends at event ${head.seq}, after the log's head ${logHead.seq}`,
+      );
   }
 
   private noteRecording(e: AuditEvent): void {
     const sessionId = e.details.sessionId;
     if (typeof sessionId !== 'string') return;
-    const sha256 = typeof e.details.sha256 === 'string' && HEX64.test(e.details.sha256) ? e.details.sha256 : undefined;
-    const blake2b = typeof e.details.blake2b === 'string' && HEX64.test(e.details.blake2b) ? e.details.blake2b : undefined;
-    this.recordingCloses.set(sessionId, { seq: e.seq, ...(sha256 === undefined ? {} : { sha256 }), ...(blake2b === undefined ? {} : { blake2b }) });
+    const sha256 =
+      typeof e.details.sha256 === 'string' && HEX64.test(e.details.sha256)
+        ? e.details.sha256
+        : undefined;
+    const blake2b =
+      typeof e.details.blake2b === 'string' && HEX64.test(e.details.blake2b)
+        ? e.details.blake2b
+        : undefined;
+    this.recordingCloses.set(sessionId, {
+      seq: e.seq,
+      ...(sha256 === undefined ? {} : { sha256 }),
+      ...(blake2b === undefined ? {} : { blake2b }),
+    });
   }
 
   private compare(what: string, actual: number, declared: number): void {
-    if (actual !== declared) this.error('events.count', `${this.log.toUpperCase()} log: the manifest declares ${declared} ${what}, ${this.file} holds ${actual}`);
+    if (actual !== declared)
+      this.error(
+        'events.count',
+        `${this.log.toUpperCase()} log: the manifest declares ${declared} ${what}, ${this.file} holds ${actual}`,
+      );
   }
 
   private error(check: string, message: string, seq?: number): void {
-    this.findings.push({ level: 'error', check, message, file: this.file, log: this.log, ...(seq === undefined ? {} : { seq }) });
+    this.findings.push({
+      level: 'error',
+      check,
+      message,
+      file: this.file,
+      log: this.log,
+      ...(seq === undefined ? {} : { seq }),
+    });
   }
 }

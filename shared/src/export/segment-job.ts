@@ -29,7 +29,8 @@ export interface SegmentJobInit {
   readonly publicKey: Uint8Array;
 }
 
-export type ToSegmentWorker = { readonly type: 'chunk'; readonly bytes: Uint8Array } | { readonly type: 'end' };
+export type ToSegmentWorker =
+  { readonly type: 'chunk'; readonly bytes: Uint8Array } | { readonly type: 'end' };
 
 export interface SegmentOutcome {
   readonly csvSha256: string;
@@ -39,11 +40,23 @@ export interface SegmentOutcome {
 
 type FromSegmentWorker =
   | { readonly type: 'ack'; readonly bytes: number }
-  | { readonly type: 'done'; readonly findings: Finding[]; readonly recordingCloses: [string, RecordingClose][]; readonly segment: SegmentOutcome; readonly problem?: string }
+  | {
+      readonly type: 'done';
+      readonly findings: Finding[];
+      readonly recordingCloses: [string, RecordingClose][];
+      readonly segment: SegmentOutcome;
+      readonly problem?: string;
+    }
   | { readonly type: 'failed'; readonly message: string };
 
 export type SegmentJobResult =
-  | { readonly ok: true; readonly findings: readonly Finding[]; readonly recordingCloses: ReadonlyMap<string, RecordingClose>; readonly segment: SegmentOutcome; readonly problem?: string }
+  | {
+      readonly ok: true;
+      readonly findings: readonly Finding[];
+      readonly recordingCloses: ReadonlyMap<string, RecordingClose>;
+      readonly segment: SegmentOutcome;
+      readonly problem?: string;
+    }
   | { readonly ok: false; readonly reason: string };
 
 const BATCH_BYTES = 1 << 20;
@@ -69,9 +82,15 @@ export class SegmentJob {
 
   /** `workerUrl` is for tests (a worker that dies); the verifier uses the real one. */
   constructor(init: SegmentJobInit, workerUrl: URL = SEGMENT_WORKER_URL) {
-    const derived = new DerivedDigests(init.log, init.spec.inRange, init.manifest.generator.version);
+    const derived = new DerivedDigests(
+      init.log,
+      init.spec.inRange,
+      init.manifest.generator.version,
+    );
     this.derived = derived;
-    this.lines = new LineSplitter(MAX_LINE_BYTES, (b, start, end, plain) => derived.lineBytes(b, start, end, plain));
+    this.lines = new LineSplitter(MAX_LINE_BYTES, (b, start, end, plain) =>
+      derived.lineBytes(b, start, end, plain),
+    );
     this.worker = new Worker(workerUrl, { workerData: init });
     this.result = new Promise<SegmentJobResult>((resolve) => {
       const settle = (r: SegmentJobResult): void => {
@@ -93,9 +112,20 @@ export class SegmentJob {
             return;
           case 'done':
             // Acks travel ahead of the verdict on the same port: all in means every byte was checked.
-            if (!this.ended || this.inFlight !== 0) fail('the events worker reported before it had checked all the bytes');
-            else if (this.derivedResult === undefined) fail('the events worker reported before the CSV and CEF were derived');
-            else settle({ ok: true, findings: m.findings, recordingCloses: new Map(m.recordingCloses), segment: m.segment.summary.chainOk ? { ...m.segment, ...this.derivedResult } : m.segment, ...(m.problem === undefined ? {} : { problem: m.problem }) });
+            if (!this.ended || this.inFlight !== 0)
+              fail('the events worker reported before it had checked all the bytes');
+            else if (this.derivedResult === undefined)
+              fail('the events worker reported before the CSV and CEF were derived');
+            else
+              settle({
+                ok: true,
+                findings: m.findings,
+                recordingCloses: new Map(m.recordingCloses),
+                segment: m.segment.summary.chainOk
+                  ? { ...m.segment, ...this.derivedResult }
+                  : m.segment,
+                ...(m.problem === undefined ? {} : { problem: m.problem }),
+              });
             return;
           case 'failed':
             fail(`the events worker failed: ${m.message}`);
@@ -107,7 +137,9 @@ export class SegmentJob {
         }
       });
       this.worker.on('error', (e) => fail(`the events worker crashed: ${e.message}`));
-      this.worker.on('exit', (code) => fail(`the events worker exited (code ${code}) before reporting`));
+      this.worker.on('exit', (code) =>
+        fail(`the events worker exited (code ${code}) before reporting`),
+      );
     });
   }
 
@@ -124,7 +156,8 @@ export class SegmentJob {
     }
     // The worker already has the full batches; derive from the same bytes meanwhile.
     this.lines.push(chunk);
-    while (this.inFlight > MAX_IN_FLIGHT && !this.settled) await new Promise<void>((r) => (this.wake = r));
+    while (this.inFlight > MAX_IN_FLIGHT && !this.settled)
+      await new Promise<void>((r) => (this.wake = r));
   }
 
   /** All bytes given: the worker's verdict (never rejects). */
@@ -151,7 +184,9 @@ export class SegmentJob {
     if (this.batchUsed === 0 || this.settled) return;
     const bytes = new Uint8Array(this.batch.buffer, this.batch.byteOffset, this.batchUsed);
     this.inFlight += this.batchUsed;
-    this.worker.postMessage({ type: 'chunk', bytes } satisfies ToSegmentWorker, [this.batch.buffer]);
+    this.worker.postMessage({ type: 'chunk', bytes } satisfies ToSegmentWorker, [
+      this.batch.buffer,
+    ]);
     this.batch = Buffer.allocUnsafeSlow(BATCH_BYTES);
     this.batchUsed = 0;
     this.armStall();
@@ -167,6 +202,9 @@ export class SegmentJob {
   private armStall(): void {
     clearTimeout(this.stall);
     if (this.settled || (this.inFlight === 0 && !this.ended)) return;
-    this.stall = setTimeout(() => this.fail(`the events worker gave no answer for ${STALL_MS / 1000} s`), STALL_MS);
+    this.stall = setTimeout(
+      () => this.fail(`the events worker gave no answer for ${STALL_MS / 1000} s`),
+      STALL_MS,
+    );
   }
 }

@@ -11,7 +11,16 @@ import { blake2b, blake2bHex } from '../crypto/hash.js';
 import { toHex } from '../crypto/encoding.js';
 import { auditEventSchema, type AuditEvent } from '../audit/audit-event.js';
 import { err, ok, type Result } from '../result.js';
-import { F, fieldNumber, hasControl, isHexOf, isLowerHex64, newFields, scanEventLine, type Fields } from './canonical-line-bytes.js';
+import {
+  F,
+  fieldNumber,
+  hasControl,
+  isHexOf,
+  isLowerHex64,
+  newFields,
+  scanEventLine,
+  type Fields,
+} from './canonical-line-bytes.js';
 
 export interface WithheldSpan {
   readonly fromSeq: number;
@@ -20,7 +29,9 @@ export interface WithheldSpan {
   readonly lastHash: string;
 }
 
-export type SegmentLine = { readonly kind: 'event'; readonly event: AuditEvent } | { readonly kind: 'withheld'; readonly span: WithheldSpan };
+export type SegmentLine =
+  | { readonly kind: 'event'; readonly event: AuditEvent }
+  | { readonly kind: 'withheld'; readonly span: WithheldSpan };
 
 const withheldSchema = z.strictObject({
   withheld: z.strictObject({
@@ -43,19 +54,35 @@ export function parseSegmentLine(line: string): Result<SegmentLine, string> {
   }
   if (raw !== null && typeof raw === 'object' && 'withheld' in raw) {
     const w = withheldSchema.safeParse(raw);
-    if (!w.success) return err(`malformed withheld span: ${w.error.issues[0]?.message ?? 'invalid'}`);
+    if (!w.success)
+      return err(`malformed withheld span: ${w.error.issues[0]?.message ?? 'invalid'}`);
     return ok({ kind: 'withheld', span: w.data.withheld });
   }
   if (isAuditEventShape(raw)) return ok({ kind: 'event', event: raw });
   // Slow path only for bad lines: zod names the field and the problem.
   const e = auditEventSchema.safeParse(raw);
   const first = e.success ? undefined : e.error.issues[0];
-  return err(`not an audit event: ${first === undefined ? 'invalid' : `${first.path.join('.') || '(root)'}: ${first.message}`}`);
+  return err(
+    `not an audit event: ${first === undefined ? 'invalid' : `${first.path.join('.') || '(root)'}: ${first.message}`}`,
+  );
 }
 
-const EVENT_KEYS = new Set(['seq', 'id', 'time', 'actor', 'action', 'site', 'target', 'outcome', 'details', 'prevHash', 'hash']);
+const EVENT_KEYS = new Set([
+  'seq',
+  'id',
+  'time',
+  'actor',
+  'action',
+  'site',
+  'target',
+  'outcome',
+  'details',
+  'prevHash',
+  'hash',
+]);
 const HEX64 = /^[0-9a-f]{64}$/;
-const isStr = (v: unknown, min: number, max: number): v is string => typeof v === 'string' && v.length >= min && v.length <= max;
+const isStr = (v: unknown, min: number, max: number): v is string =>
+  typeof v === 'string' && v.length >= min && v.length <= max;
 
 /**
  * Exactly `auditEventSchema`'s rules, hand-written: the verifier checks a million lines and zod's
@@ -72,15 +99,23 @@ export function isAuditEventShape(v: unknown): v is AuditEvent {
   if (n !== EVENT_KEYS.size) return false;
   const d = o.details;
   return (
-    Number.isSafeInteger(o.seq) && (o.seq as number) > 0 &&
-    Number.isSafeInteger(o.time) && (o.time as number) >= 0 &&
-    isStr(o.id, 1, 64) && isStr(o.actor, 1, 256) && isStr(o.action, 1, 64) &&
+    Number.isSafeInteger(o.seq) &&
+    (o.seq as number) > 0 &&
+    Number.isSafeInteger(o.time) &&
+    (o.time as number) >= 0 &&
+    isStr(o.id, 1, 64) &&
+    isStr(o.actor, 1, 256) &&
+    isStr(o.action, 1, 64) &&
     (o.site === null || isStr(o.site, 0, 128)) &&
     (o.target === null || isStr(o.target, 0, 512)) &&
     (o.outcome === 'success' || o.outcome === 'failure' || o.outcome === 'denied') &&
-    d !== null && typeof d === 'object' && !Array.isArray(d) &&
-    typeof o.prevHash === 'string' && HEX64.test(o.prevHash) &&
-    typeof o.hash === 'string' && HEX64.test(o.hash)
+    d !== null &&
+    typeof d === 'object' &&
+    !Array.isArray(d) &&
+    typeof o.prevHash === 'string' &&
+    HEX64.test(o.prevHash) &&
+    typeof o.hash === 'string' &&
+    HEX64.test(o.hash)
   );
 }
 
@@ -95,10 +130,16 @@ export function isAuditEventShape(v: unknown): v is AuditEvent {
  * and CEF renderings need not encode it again. Undefined when the line is not shaped that way (the
  * caller then re-encodes).
  */
-export function canonicalLineParts(line: string, e: AuditEvent): { readonly contentHash: string; readonly detailsJson: string } | undefined {
+export function canonicalLineParts(
+  line: string,
+  e: AuditEvent,
+): { readonly contentHash: string; readonly detailsJson: string } | undefined {
   const span = hashMemberSpan(line, e.hash);
   if (span === undefined) return undefined;
-  return { contentHash: blake2bHex(`${line.slice(0, span.at)},"id":${line.slice(span.end)}`), detailsJson: line.slice(span.details, span.at) };
+  return {
+    contentHash: blake2bHex(`${line.slice(0, span.at)},"id":${line.slice(span.end)}`),
+    detailsJson: line.slice(span.details, span.at),
+  };
 }
 
 /** canonicalLineParts' `detailsJson` alone (no hash computed), for rendering a line whose chain is checked elsewhere. */
@@ -108,7 +149,10 @@ export function canonicalDetailsText(line: string, hash: string): string | undef
 }
 
 /** Where the top-level `"hash"` member sits (from its comma to the `"id":` after it) and where details' value starts. */
-function hashMemberSpan(line: string, hash: string): { readonly at: number; readonly end: number; readonly details: number } | undefined {
+function hashMemberSpan(
+  line: string,
+  hash: string,
+): { readonly at: number; readonly end: number; readonly details: number } | undefined {
   const member = `,"hash":"${hash}","id":`;
   const at = line.indexOf(member);
   const d = line.indexOf('"details":');
@@ -138,13 +182,23 @@ let preimage = Buffer.allocUnsafe(64 * 1024);
  * names the problem. segment-lines.test.ts holds the two paths to the same answers. `knownHex`, if
  * given, must be 64 lowercase hex digits (the hash the event must link to).
  */
-export function readEventLine(b: Buffer, start: number, end: number, plain: boolean, knownHex?: string): ReadEventLine | undefined {
+export function readEventLine(
+  b: Buffer,
+  start: number,
+  end: number,
+  plain: boolean,
+  knownHex?: string,
+): ReadEventLine | undefined {
   const f = fields;
   if (!scanEventLine(b, start, end, f, plain)) return undefined;
   const seq = fieldNumber(b, f, F.seq);
   if (
     seq <= 0 ||
-    !within(f, F.id, 1, 64) || !within(f, F.actor, 1, 256) || !within(f, F.action, 1, 64) || !within(f, F.site, 0, 128) || !within(f, F.target, 0, 512) ||
+    !within(f, F.id, 1, 64) ||
+    !within(f, F.actor, 1, 256) ||
+    !within(f, F.action, 1, 64) ||
+    !within(f, F.site, 0, 128) ||
+    !within(f, F.target, 0, 512) ||
     // JSON forbids raw control characters; details go through JSON.parse, the hashes and outcome are checked below.
     hasControl(b, f[F.action] as number, f[F.actor + 1] as number) ||
     hasControl(b, f[F.id] as number, f[F.id + 1] as number) ||
@@ -157,7 +211,11 @@ export function readEventLine(b: Buffer, start: number, end: number, plain: bool
   if (outcome !== 'success' && outcome !== 'failure' && outcome !== 'denied') return undefined;
   // `knownHex` (the hash this event must link to) is hex already: an equal prevHash needs no check of its own.
   const prevHash = slice(text, f, F.prevHash, start);
-  if (prevHash !== knownHex && !isLowerHex64(b, f[F.prevHash] as number, f[F.prevHash + 1] as number)) return undefined;
+  if (
+    prevHash !== knownHex &&
+    !isLowerHex64(b, f[F.prevHash] as number, f[F.prevHash + 1] as number)
+  )
+    return undefined;
   const detailsJson = slice(text, f, F.details, start);
   let details: unknown;
   try {
@@ -183,7 +241,19 @@ export function readEventLine(b: Buffer, start: number, end: number, plain: bool
   }
   const site = (f[F.site] as number) < 0 ? null : slice(text, f, F.site, start);
   const target = (f[F.target] as number) < 0 ? null : slice(text, f, F.target, start);
-  const event: AuditEvent = { action: slice(text, f, F.action, start), actor: slice(text, f, F.actor, start), details: details as AuditEvent['details'], hash, id: slice(text, f, F.id, start), outcome, prevHash, seq, site, target, time: fieldNumber(b, f, F.time) };
+  const event: AuditEvent = {
+    action: slice(text, f, F.action, start),
+    actor: slice(text, f, F.actor, start),
+    details: details as AuditEvent['details'],
+    hash,
+    id: slice(text, f, F.id, start),
+    outcome,
+    prevHash,
+    seq,
+    site,
+    target,
+    time: fieldNumber(b, f, F.time),
+  };
   return { event, contentHash, detailsJson };
 }
 

@@ -24,9 +24,20 @@ let check: SegmentCheck | undefined;
 
 // Messages may arrive before libsodium is ready: queue them behind its start, in order.
 let queue: Promise<void> = initCrypto().then(() => {
-  check = new SegmentCheck(init.log, init.spec, init.manifest, init.checkpoints, init.publicKey, findings, recordingCloses, false);
+  check = new SegmentCheck(
+    init.log,
+    init.spec,
+    init.manifest,
+    init.checkpoints,
+    init.publicKey,
+    findings,
+    recordingCloses,
+    false,
+  );
   const c = check;
-  lines = new LineSplitter(MAX_LINE_BYTES, (b, start, end, plain) => c.lineBytes(b, start, end, plain));
+  lines = new LineSplitter(MAX_LINE_BYTES, (b, start, end, plain) =>
+    c.lineBytes(b, start, end, plain),
+  );
 });
 
 function handle(m: ToSegmentWorker): void {
@@ -38,7 +49,13 @@ function handle(m: ToSegmentWorker): void {
   }
   const problem = lines.end();
   const segment = check.finish();
-  port?.postMessage({ type: 'done', findings, recordingCloses: [...recordingCloses], segment, ...(problem === undefined ? {} : { problem }) });
+  port?.postMessage({
+    type: 'done',
+    findings,
+    recordingCloses: [...recordingCloses],
+    segment,
+    ...(problem === undefined ? {} : { problem }),
+  });
 }
 
 let failed = false;

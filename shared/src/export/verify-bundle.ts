@@ -25,10 +25,31 @@ import type { Checkpoint } from '../audit/audit-event.js';
 import { fromBase64Url, toBase64Url } from '../crypto/encoding.js';
 import { createBlake2b } from '../crypto/hash.js';
 import { verifySignature } from '../crypto/signing.js';
-import { MANIFEST_FILE, MAX_LINE_BYTES, MAX_MANIFEST_BYTES, SIGNATURE_FILE, checkpointsFile, eventsFile, parseCheckpointLine, parseManifest, type BundleManifest, type ManifestFile } from './bundle-manifest.js';
-import { forEachLine, readBundleEntries, readSmallEntry, type BundleEntry } from './bundle-reader.js';
+import {
+  MANIFEST_FILE,
+  MAX_LINE_BYTES,
+  MAX_MANIFEST_BYTES,
+  SIGNATURE_FILE,
+  checkpointsFile,
+  eventsFile,
+  parseCheckpointLine,
+  parseManifest,
+  type BundleManifest,
+  type ManifestFile,
+} from './bundle-manifest.js';
+import {
+  forEachLine,
+  readBundleEntries,
+  readSmallEntry,
+  type BundleEntry,
+} from './bundle-reader.js';
 import { AUDIT_LOG_NAMES, type AuditLogName } from './event-formats.js';
-import { SegmentCheck, type Finding, type RecordingClose, type SegmentSummary } from './segment-check.js';
+import {
+  SegmentCheck,
+  type Finding,
+  type RecordingClose,
+  type SegmentSummary,
+} from './segment-check.js';
 import { SegmentJob } from './segment-job.js';
 
 export type { Finding } from './segment-check.js';
@@ -65,7 +86,10 @@ interface LogState {
   segment?: { csvSha256: string; cefSha256: string; summary: SegmentSummary };
 }
 
-export async function verifyBundle(input: Readable, options: VerifyBundleOptions = {}): Promise<BundleVerification> {
+export async function verifyBundle(
+  input: Readable,
+  options: VerifyBundleOptions = {},
+): Promise<BundleVerification> {
   const findings: Finding[] = [];
   const error = (check: string, message: string, file?: string): void => {
     findings.push({ level: 'error', check, message, ...(file === undefined ? {} : { file }) });
@@ -83,12 +107,19 @@ export async function verifyBundle(input: Readable, options: VerifyBundleOptions
 
   const onManifest = async (entry: BundleEntry): Promise<boolean> => {
     if (entry.name !== MANIFEST_FILE) {
-      error('manifest.missing', `the first entry is ${entry.name}, not ${MANIFEST_FILE}: this is not an Airlock export bundle, or it was rebuilt`);
+      error(
+        'manifest.missing',
+        `the first entry is ${entry.name}, not ${MANIFEST_FILE}: this is not an Airlock export bundle, or it was rebuilt`,
+      );
       return false;
     }
     const bytes = await readSmallEntry(entry.stream, MAX_MANIFEST_BYTES);
     if (bytes === undefined) {
-      error('manifest.format', `${MANIFEST_FILE} is larger than ${MAX_MANIFEST_BYTES} bytes`, MANIFEST_FILE);
+      error(
+        'manifest.format',
+        `${MANIFEST_FILE} is larger than ${MAX_MANIFEST_BYTES} bytes`,
+        MANIFEST_FILE,
+      );
       return false;
     }
     const parsed = parseManifest(bytes);
@@ -103,27 +134,47 @@ export async function verifyBundle(input: Readable, options: VerifyBundleOptions
   };
   let manifestBytes: Buffer | undefined;
 
-  const onSignature = async (entry: BundleEntry, m: BundleManifest, bytes: Buffer): Promise<void> => {
+  const onSignature = async (
+    entry: BundleEntry,
+    m: BundleManifest,
+    bytes: Buffer,
+  ): Promise<void> => {
     signer = m.signer.publicKey;
     if (entry.name !== SIGNATURE_FILE) {
-      error('manifest.signature', `the second entry is ${entry.name}, not ${SIGNATURE_FILE}: the manifest is unsigned`);
+      error(
+        'manifest.signature',
+        `the second entry is ${entry.name}, not ${SIGNATURE_FILE}: the manifest is unsigned`,
+      );
       return;
     }
     const text = (await readSmallEntry(entry.stream, 1024))?.toString('utf8').trim();
     const sig = text === undefined ? undefined : fromBase64Url(text, 64);
     const key = fromBase64Url(m.signer.publicKey, 32);
     if (sig === undefined || !sig.ok || !key.ok || !verifySignature(sig.value, bytes, key.value)) {
-      error('manifest.signature', `${SIGNATURE_FILE} is not a valid signature of ${MANIFEST_FILE} by the key it names (${m.signer.publicKey}): the manifest was altered or re-signed`, SIGNATURE_FILE);
+      error(
+        'manifest.signature',
+        `${SIGNATURE_FILE} is not a valid signature of ${MANIFEST_FILE} by the key it names (${m.signer.publicKey}): the manifest was altered or re-signed`,
+        SIGNATURE_FILE,
+      );
       return;
     }
     signatureValid = true;
     if (options.expectedPublicKey !== undefined) {
       const expected = toBase64Url(options.expectedPublicKey);
       if (expected !== m.signer.publicKey) {
-        error('manifest.signer', `the manifest is signed by ${m.signer.publicKey}, not by the expected key ${expected}: the bundle was re-signed with another key`, SIGNATURE_FILE);
+        error(
+          'manifest.signer',
+          `the manifest is signed by ${m.signer.publicKey}, not by the expected key ${expected}: the bundle was re-signed with another key`,
+          SIGNATURE_FILE,
+        );
       }
     } else {
-      findings.push({ level: 'warning', check: 'manifest.signer', message: `no expected public key given: the signature is valid under the key in the bundle (${m.signer.publicKey}); compare it with the IT gateway's audit key shown in the portal, or pass --public-key`, file: SIGNATURE_FILE });
+      findings.push({
+        level: 'warning',
+        check: 'manifest.signer',
+        message: `no expected public key given: the signature is valid under the key in the bundle (${m.signer.publicKey}); compare it with the IT gateway's audit key shown in the portal, or pass --public-key`,
+        file: SIGNATURE_FILE,
+      });
     }
   };
 
@@ -136,7 +187,11 @@ export async function verifyBundle(input: Readable, options: VerifyBundleOptions
     seen.add(name);
     const spec = listed.get(name);
     if (spec === undefined) {
-      error('file.unlisted', `${name} is in the bundle but not in the manifest: it was added`, name);
+      error(
+        'file.unlisted',
+        `${name} is in the bundle but not in the manifest: it was added`,
+        name,
+      );
       return;
     }
     if (entry.type !== 'file') {
@@ -161,7 +216,8 @@ export async function verifyBundle(input: Readable, options: VerifyBundleOptions
         onBytes(chunk);
         b2.update(chunk);
       }
-      if (spec.sessionId !== undefined) recordingHashes.set(spec.sessionId, { sha256: '', blake2b: b2.digestHex(), file: name });
+      if (spec.sessionId !== undefined)
+        recordingHashes.set(spec.sessionId, { sha256: '', blake2b: b2.digestHex(), file: name });
     } else {
       for await (const chunk of entry.stream) onBytes(chunk);
     }
@@ -171,11 +227,19 @@ export async function verifyBundle(input: Readable, options: VerifyBundleOptions
     const rec = spec.sessionId === undefined ? undefined : recordingHashes.get(spec.sessionId);
     if (rec !== undefined && rec.file === name) rec.sha256 = digest;
     if (bytes !== spec.bytes || digest !== spec.sha256) {
-      error('file.hash', `${name} does not match the manifest (SHA-256 ${digest}, ${bytes} bytes; manifest says ${spec.sha256}, ${spec.bytes} bytes): the file was changed or replaced`, name);
+      error(
+        'file.hash',
+        `${name} does not match the manifest (SHA-256 ${digest}, ${bytes} bytes; manifest says ${spec.sha256}, ${spec.bytes} bytes): the file was changed or replaced`,
+        name,
+      );
     }
   };
 
-  const readCheckpoints = async (entry: BundleEntry, log: AuditLogName, onBytes: (c: Buffer) => void): Promise<string | undefined> => {
+  const readCheckpoints = async (
+    entry: BundleEntry,
+    log: AuditLogName,
+    onBytes: (c: Buffer) => void,
+  ): Promise<string | undefined> => {
     const list: Checkpoint[] = [];
     let lineNo = 0;
     const problem = await forEachLine(entry.stream, MAX_LINE_BYTES, onBytes, (line) => {
@@ -183,26 +247,61 @@ export async function verifyBundle(input: Readable, options: VerifyBundleOptions
       if (line === '' || list.length > MAX_CHECKPOINT_LINES) return;
       const c = parseCheckpointLine(line);
       if (c.ok) list.push(c.value);
-      else findings.push({ level: 'error', check: 'checkpoints.format', message: `line ${lineNo}: ${c.error}`, file: entry.name, log });
+      else
+        findings.push({
+          level: 'error',
+          check: 'checkpoints.format',
+          message: `line ${lineNo}: ${c.error}`,
+          file: entry.name,
+          log,
+        });
     });
     logs[log].checkpoints = list;
     return problem;
   };
 
-  const readSegment = async (entry: BundleEntry, log: AuditLogName, m: BundleManifest, onBytes: (c: Buffer) => void): Promise<string | undefined> => {
+  const readSegment = async (
+    entry: BundleEntry,
+    log: AuditLogName,
+    m: BundleManifest,
+    onBytes: (c: Buffer) => void,
+  ): Promise<string | undefined> => {
     const spec = m.logs[log];
     const checkpoints = logs[log].checkpoints;
     const key = spec === null ? undefined : fromBase64Url(spec.publicKey, 32);
     if (spec === null || checkpoints === undefined || key === undefined || !key.ok) {
-      if (spec === null) error('events.log', `${entry.name} is present but the manifest declares no ${log.toUpperCase()} log`, entry.name);
-      else if (checkpoints === undefined) error('bundle.order', `${entry.name} comes before ${checkpointsFile(log)}: the bundle was rebuilt out of order`, entry.name);
-      else error('manifest.format', `the ${log.toUpperCase()} log's public key is malformed`, MANIFEST_FILE);
+      if (spec === null)
+        error(
+          'events.log',
+          `${entry.name} is present but the manifest declares no ${log.toUpperCase()} log`,
+          entry.name,
+        );
+      else if (checkpoints === undefined)
+        error(
+          'bundle.order',
+          `${entry.name} comes before ${checkpointsFile(log)}: the bundle was rebuilt out of order`,
+          entry.name,
+        );
+      else
+        error(
+          'manifest.format',
+          `the ${log.toUpperCase()} log's public key is malformed`,
+          MANIFEST_FILE,
+        );
       for await (const chunk of entry.stream) onBytes(chunk);
       return undefined;
     }
     await settleSegment();
     if (entry.size < (options.eventsWorker?.minBytes ?? EVENTS_WORKER_MIN_BYTES)) {
-      const check = new SegmentCheck(log, spec, m, checkpoints, key.value, findings, recordingCloses);
+      const check = new SegmentCheck(
+        log,
+        spec,
+        m,
+        checkpoints,
+        key.value,
+        findings,
+        recordingCloses,
+      );
       const problem = await forEachLine(entry.stream, MAX_LINE_BYTES, onBytes, (line) => {
         if (line !== '') check.line(line);
       });
@@ -212,7 +311,16 @@ export async function verifyBundle(input: Readable, options: VerifyBundleOptions
     // A big one is checked on a worker thread while this one reads on (segment-job.ts). Its
     // findings go where the inline check would have put them, ahead of anything found meanwhile.
     const at = findings.length;
-    const job = new SegmentJob({ log, spec, manifest: { site: m.site, range: m.range, generator: m.generator }, checkpoints, publicKey: key.value }, options.eventsWorker?.url);
+    const job = new SegmentJob(
+      {
+        log,
+        spec,
+        manifest: { site: m.site, range: m.range, generator: m.generator },
+        checkpoints,
+        publicKey: key.value,
+      },
+      options.eventsWorker?.url,
+    );
     try {
       for await (const chunk of entry.stream) {
         onBytes(chunk);
@@ -224,11 +332,23 @@ export async function verifyBundle(input: Readable, options: VerifyBundleOptions
     }
     pendingSegment = job.finish().then((r) => {
       if (!r.ok) {
-        findings.splice(at, 0, { level: 'error', check: 'events.verifier', message: `${entry.name} could not be checked: ${r.reason}`, file: entry.name, log });
+        findings.splice(at, 0, {
+          level: 'error',
+          check: 'events.verifier',
+          message: `${entry.name} could not be checked: ${r.reason}`,
+          file: entry.name,
+          log,
+        });
         return;
       }
       const late = [...r.findings];
-      if (r.problem !== undefined) late.push({ level: 'error', check: 'file.read', message: `${entry.name} could not be read: ${r.problem}`, file: entry.name });
+      if (r.problem !== undefined)
+        late.push({
+          level: 'error',
+          check: 'file.read',
+          message: `${entry.name} could not be read: ${r.problem}`,
+          file: entry.name,
+        });
       findings.splice(at, 0, ...late);
       for (const [sessionId, close] of r.recordingCloses) recordingCloses.set(sessionId, close);
       logs[log].segment = r.segment;
@@ -280,38 +400,75 @@ export async function verifyBundle(input: Readable, options: VerifyBundleOptions
 
   function finalChecks(m: BundleManifest): void {
     for (const f of m.files) {
-      if (!seen.has(f.path)) error('file.missing', `${f.path} is listed in the manifest but missing from the bundle: it was removed`, f.path);
+      if (!seen.has(f.path))
+        error(
+          'file.missing',
+          `${f.path} is listed in the manifest but missing from the bundle: it was removed`,
+          f.path,
+        );
     }
     for (const log of AUDIT_LOG_NAMES) {
       const spec = m.logs[log];
       if (spec === null) continue;
       const state = logs[log];
-      for (const path of [checkpointsFile(log), eventsFile(log, 'jsonl'), eventsFile(log, 'csv'), eventsFile(log, 'cef')]) {
-        if (!listed.has(path)) error('manifest.files', `the manifest declares the ${log.toUpperCase()} log but does not list ${path}`, MANIFEST_FILE);
+      for (const path of [
+        checkpointsFile(log),
+        eventsFile(log, 'jsonl'),
+        eventsFile(log, 'csv'),
+        eventsFile(log, 'cef'),
+      ]) {
+        if (!listed.has(path))
+          error(
+            'manifest.files',
+            `the manifest declares the ${log.toUpperCase()} log but does not list ${path}`,
+            MANIFEST_FILE,
+          );
       }
       if (state.checkpoints !== undefined && state.checkpoints.length !== spec.checkpoints) {
-        error('checkpoints.count', `the manifest declares ${spec.checkpoints} ${log.toUpperCase()} checkpoints, ${checkpointsFile(log)} holds ${state.checkpoints.length}`, checkpointsFile(log));
+        error(
+          'checkpoints.count',
+          `the manifest declares ${spec.checkpoints} ${log.toUpperCase()} checkpoints, ${checkpointsFile(log)} holds ${state.checkpoints.length}`,
+          checkpointsFile(log),
+        );
       }
       const seg = state.segment;
       // Derived files are only judged against a chain that verified (a broken one stops being read).
       if (seg === undefined || !seg.summary.chainOk) continue;
-      for (const [format, derived] of [['csv', seg.csvSha256], ['cef', seg.cefSha256]] as const) {
+      for (const [format, derived] of [
+        ['csv', seg.csvSha256],
+        ['cef', seg.cefSha256],
+      ] as const) {
         const path = eventsFile(log, format);
         const actual = actualSha.get(path);
         if (actual !== undefined && actual !== derived) {
-          error('events.derived', `${path} does not say what the verified ${eventsFile(log, 'jsonl')} says (rendering the verified events gives SHA-256 ${derived}, the file has ${actual})`, path);
+          error(
+            'events.derived',
+            `${path} does not say what the verified ${eventsFile(log, 'jsonl')} says (rendering the verified events gives SHA-256 ${derived}, the file has ${actual})`,
+            path,
+          );
         }
       }
     }
     for (const [sessionId, rec] of recordingHashes) {
       const close = recordingCloses.get(sessionId);
       if (close === undefined) {
-        findings.push({ level: 'warning', check: 'recording.unanchored', message: `no recording.close event for session ${sessionId} is in the bundle's OT events: the recording is vouched for by the export signature only`, file: rec.file });
+        findings.push({
+          level: 'warning',
+          check: 'recording.unanchored',
+          message: `no recording.close event for session ${sessionId} is in the bundle's OT events: the recording is vouched for by the export signature only`,
+          file: rec.file,
+        });
         continue;
       }
-      const mismatch = (close.sha256 !== undefined && close.sha256 !== rec.sha256) || (close.blake2b !== undefined && close.blake2b !== rec.blake2b);
+      const mismatch =
+        (close.sha256 !== undefined && close.sha256 !== rec.sha256) ||
+        (close.blake2b !== undefined && close.blake2b !== rec.blake2b);
       if (mismatch) {
-        error('recording.hash', `${rec.file} is not the recording the OT gateway closed for session ${sessionId} (its hash differs from the one in OT event ${close.seq}): the recording was replaced`, rec.file);
+        error(
+          'recording.hash',
+          `${rec.file} is not the recording the OT gateway closed for session ${sessionId} (its hash differs from the one in OT event ${close.seq}): the recording was replaced`,
+          rec.file,
+        );
       }
     }
   }
@@ -319,6 +476,12 @@ export async function verifyBundle(input: Readable, options: VerifyBundleOptions
 
 /** One line per finding, for the CLI and logs. */
 export function formatFinding(f: Finding): string {
-  const where = [f.file, f.log === undefined ? undefined : `${f.log.toUpperCase()} log`, f.seq === undefined ? undefined : `event ${f.seq}`].filter((x) => x !== undefined).join(', ');
+  const where = [
+    f.file,
+    f.log === undefined ? undefined : `${f.log.toUpperCase()} log`,
+    f.seq === undefined ? undefined : `event ${f.seq}`,
+  ]
+    .filter((x) => x !== undefined)
+    .join(', ');
   return `${f.level === 'error' ? 'FAIL' : 'warn'} [${f.check}]${where === '' ? '' : ` ${where}:`} ${f.message}`;
 }

@@ -29,19 +29,30 @@ export const ENROLL_PATH = '/link/v1/enroll';
 
 const b64url32 = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'expected 32 bytes in base64url');
 const b64url64 = z.string().regex(/^[A-Za-z0-9_-]{86}$/, 'expected 64 bytes in base64url');
-const hex64 = z.string().regex(/^[0-9a-f]{64}$/, 'expected a SHA-256 / BLAKE2b-256 digest in lowercase hex');
+const hex64 = z
+  .string()
+  .regex(/^[0-9a-f]{64}$/, 'expected a SHA-256 / BLAKE2b-256 digest in lowercase hex');
 const epochMs = z.number().int().nonnegative();
 const commandId = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 const reason = z.string().min(1).max(500);
-export const sessionIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected a session id: letters, digits, "_", "-" (max 64)');
+export const sessionIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected a session id: letters, digits, "_", "-" (max 64)');
 const version = z.string().min(1).max(32);
-const reviewId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected a review id: letters, digits, "_", "-" (max 64)');
+const reviewId = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected a review id: letters, digits, "_", "-" (max 64)');
 
 export const chainHeadSchema = z.strictObject({ seq: z.number().int().nonnegative(), hash: hex64 });
 export type ChainHead = z.output<typeof chainHeadSchema>;
 
 // ---- handshake (both channels) ----
-export const challengeSchema = z.strictObject({ type: z.literal('challenge'), v: z.literal(LINK_PROTOCOL_VERSION), nonce: b64url32, itTime: epochMs });
+export const challengeSchema = z.strictObject({
+  type: z.literal('challenge'),
+  v: z.literal(LINK_PROTOCOL_VERSION),
+  nonce: b64url32,
+  itTime: epochMs,
+});
 export const helloSchema = z.strictObject({
   type: z.literal('hello'),
   v: z.literal(LINK_PROTOCOL_VERSION),
@@ -66,25 +77,70 @@ export const welcomeSchema = z.strictObject({
   /** The last OT audit event the IT side holds for this gateway (seq 0 = none): shipping resumes after it. */
   auditHead: chainHeadSchema,
 });
-export const dataWelcomeSchema = z.strictObject({ type: z.literal('data.welcome'), sessionId: sessionIdSchema });
+export const dataWelcomeSchema = z.strictObject({
+  type: z.literal('data.welcome'),
+  sessionId: sessionIdSchema,
+});
 
 // ---- IT -> OT after the welcome ----
-export const pingSchema = z.strictObject({ type: z.literal('ping'), id: commandId, itTime: epochMs });
-export const openSchema = z.strictObject({ type: z.literal('open'), id: commandId, ticket: signedTicketSchema });
-export const endSessionSchema = z.strictObject({ type: z.literal('session.end'), id: commandId, sessionId: sessionIdSchema, reason });
-export const endGrantSchema = z.strictObject({ type: z.literal('grant.end'), id: commandId, grantId: z.string().min(1).max(64), reason });
-export const lockdownSchema = z.strictObject({ type: z.literal('lockdown'), id: commandId, on: z.boolean(), reason });
-export const auditAckSchema = z.strictObject({ type: z.literal('audit.ack'), seq: z.number().int().nonnegative(), hash: hex64 });
-export const auditRejectSchema = z.strictObject({ type: z.literal('audit.reject'), problem: z.string().min(1).max(64), seq: z.number().int().nonnegative(), reason });
+export const pingSchema = z.strictObject({
+  type: z.literal('ping'),
+  id: commandId,
+  itTime: epochMs,
+});
+export const openSchema = z.strictObject({
+  type: z.literal('open'),
+  id: commandId,
+  ticket: signedTicketSchema,
+});
+export const endSessionSchema = z.strictObject({
+  type: z.literal('session.end'),
+  id: commandId,
+  sessionId: sessionIdSchema,
+  reason,
+});
+export const endGrantSchema = z.strictObject({
+  type: z.literal('grant.end'),
+  id: commandId,
+  grantId: z.string().min(1).max(64),
+  reason,
+});
+export const lockdownSchema = z.strictObject({
+  type: z.literal('lockdown'),
+  id: commandId,
+  on: z.boolean(),
+  reason,
+});
+export const auditAckSchema = z.strictObject({
+  type: z.literal('audit.ack'),
+  seq: z.number().int().nonnegative(),
+  hash: hex64,
+});
+export const auditRejectSchema = z.strictObject({
+  type: z.literal('audit.reject'),
+  problem: z.string().min(1).max(64),
+  seq: z.number().int().nonnegative(),
+  reason,
+});
 /**
  * Recording store and forward, IT answer: the IT side holds the first `held` bytes of the file
  * durably (written and synced); the OT side continues from there, whatever it sent before (so a
  * lost chunk or ack is resent, and a resumed link starts where the IT side really is). `complete`:
  * the whole file arrived and its SHA-256 matched; nothing more to send.
  */
-export const recordingAckSchema = z.strictObject({ type: z.literal('recording.ack'), sessionId: sessionIdSchema, held: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER), complete: z.boolean() });
+export const recordingAckSchema = z.strictObject({
+  type: z.literal('recording.ack'),
+  sessionId: sessionIdSchema,
+  held: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+  complete: z.boolean(),
+});
 /** The IT side refused the recording for good (its hash or size does not match, another site's session): stop shipping it. */
-export const recordingRejectSchema = z.strictObject({ type: z.literal('recording.reject'), sessionId: sessionIdSchema, problem: z.string().min(1).max(64), reason });
+export const recordingRejectSchema = z.strictObject({
+  type: z.literal('recording.reject'),
+  sessionId: sessionIdSchema,
+  problem: z.string().min(1).max(64),
+  reason,
+});
 
 /**
  * Command review, IT answer: an OT owner of the site decided on a held line (`reviewer` is the
@@ -100,8 +156,16 @@ export const reviewDecisionSchema = z.strictObject({
 });
 
 // ---- OT -> IT after the welcome ----
-export const pongSchema = z.strictObject({ type: z.literal('pong'), id: commandId, itTime: epochMs, otTime: epochMs });
-export const catalogueSchema = z.strictObject({ type: z.literal('catalogue'), assets: assetCatalogueSchema });
+export const pongSchema = z.strictObject({
+  type: z.literal('pong'),
+  id: commandId,
+  itTime: epochMs,
+  otTime: epochMs,
+});
+export const catalogueSchema = z.strictObject({
+  type: z.literal('catalogue'),
+  assets: assetCatalogueSchema,
+});
 export const auditBatchSchema = z.strictObject({
   type: z.literal('audit.batch'),
   events: z.array(auditEventSchema).min(1).max(MAX_AUDIT_BATCH_EVENTS),
@@ -122,7 +186,12 @@ export const recordingChunkSchema = z.strictObject({
   startedAt: epochMs,
   offset: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
   data: z.base64().max((MAX_RECORDING_CHUNK_BYTES / 3) * 4 + 4),
-  final: z.strictObject({ size: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER), sha256: hex64 }).nullable(),
+  final: z
+    .strictObject({
+      size: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+      sha256: hex64,
+    })
+    .nullable(),
 });
 /** Largest held line shown to a reviewer (longer lines are cut, and said to be). */
 export const MAX_REVIEW_LINE_CHARS = 4096;
@@ -140,10 +209,20 @@ export const reviewRequestSchema = z.strictObject({
   expiresAt: epochMs,
 });
 /** Command review, OT side: the site stopped holding the line without a decision (its timeout, or the session ended). */
-export const reviewCloseSchema = z.strictObject({ type: z.literal('review.close'), reviewId, reason: z.enum(['timeout', 'session_ended']) });
+export const reviewCloseSchema = z.strictObject({
+  type: z.literal('review.close'),
+  reviewId,
+  reason: z.enum(['timeout', 'session_ended']),
+});
 export const resultSchema = z.union([
   z.strictObject({ type: z.literal('result'), id: commandId, ok: z.literal(true) }),
-  z.strictObject({ type: z.literal('result'), id: commandId, ok: z.literal(false), code: z.string().min(1).max(64), reason }),
+  z.strictObject({
+    type: z.literal('result'),
+    id: commandId,
+    ok: z.literal(false),
+    code: z.string().min(1).max(64),
+    reason,
+  }),
 ]);
 
 /** Every message the IT side may send, by type. */

@@ -37,8 +37,12 @@ export class FrameInbox {
     private readonly clock: Clock,
     private readonly maxQueued = 4,
   ) {
-    socket.on('message', ((data: FrameData, isBinary: boolean) => this.push({ kind: 'frame', data, isBinary })) as (...a: never[]) => void);
-    socket.on('close', ((code: number, reason: Buffer) => this.push({ kind: 'closed', code, reason: reason.toString('utf8') })) as (...a: never[]) => void);
+    socket.on('message', ((data: FrameData, isBinary: boolean) =>
+      this.push({ kind: 'frame', data, isBinary })) as (...a: never[]) => void);
+    socket.on('close', ((code: number, reason: Buffer) =>
+      this.push({ kind: 'closed', code, reason: reason.toString('utf8') })) as (
+      ...a: never[]
+    ) => void);
   }
 
   /** The next frame (or the close) within `timeoutMs`. */

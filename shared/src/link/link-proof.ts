@@ -25,7 +25,15 @@ export interface LinkProofStatement {
 }
 
 function signedContent(s: LinkProofStatement): Record<string, unknown> {
-  return { purpose: LINK_PROOF_PURPOSE, channel: s.channel, site: s.site, sessionId: s.sessionId, itFingerprint: s.itFingerprint, publicKey: s.publicKey, nonce: s.nonce };
+  return {
+    purpose: LINK_PROOF_PURPOSE,
+    channel: s.channel,
+    site: s.site,
+    sessionId: s.sessionId,
+    itFingerprint: s.itFingerprint,
+    publicKey: s.publicKey,
+    nonce: s.nonce,
+  };
 }
 
 export function newChallengeNonce(): string {
@@ -37,7 +45,11 @@ export function signLinkProof(statement: LinkProofStatement, secretKey: Uint8Arr
 }
 
 /** True only for a valid signature by `publicKey` over exactly this statement; never throws. */
-export function verifyLinkProof(statement: LinkProofStatement, signature: string, publicKey: Uint8Array): boolean {
+export function verifyLinkProof(
+  statement: LinkProofStatement,
+  signature: string,
+  publicKey: Uint8Array,
+): boolean {
   const sig = fromBase64Url(signature, 64);
   return sig.ok && verifyObject(sig.value, signedContent(statement), publicKey);
 }

@@ -33,10 +33,15 @@ export type SessionControlMessage = Readonly<Record<string, unknown>> & { readon
 
 const RESERVED_EOF = 'stream.eof';
 const RESERVED_CLOSE = 'session.close';
-const controlTypeSchema = z.string().regex(/^[a-z][a-z0-9._-]{0,63}$/, 'expected a lowercase message type');
+const controlTypeSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9._-]{0,63}$/, 'expected a lowercase message type');
 const sessionControlSchema = z.looseObject({ type: controlTypeSchema });
 const eofSchema = z.strictObject({ type: z.literal(RESERVED_EOF) });
-const closeSchema = z.strictObject({ type: z.literal(RESERVED_CLOSE), reason: z.string().min(1).max(500) });
+const closeSchema = z.strictObject({
+  type: z.literal(RESERVED_CLOSE),
+  reason: z.string().min(1).max(500),
+});
 
 /** Session frames a peer may send: the two reserved types, and any broker message with a valid type. */
 function schemaFor(type: string): z.ZodType<SessionControlMessage> {
@@ -116,10 +121,17 @@ export class SessionChannel implements SessionStream, InboxHandler {
       write: (chunk: Buffer, _enc, cb) => this.writeBytes(chunk, cb),
       // Chunks that queued while a frame was being sent go out together: fewer, larger frames
       // (a relay writes 32 KiB SSH packets one by one; per-frame costs dominated).
-      writev: (chunks, cb) => this.writeBytes(chunks.length === 1 ? (chunks[0]?.chunk as Buffer) : Buffer.concat(chunks.map((c) => c.chunk as Buffer)), cb),
+      writev: (chunks, cb) =>
+        this.writeBytes(
+          chunks.length === 1
+            ? (chunks[0]?.chunk as Buffer)
+            : Buffer.concat(chunks.map((c) => c.chunk as Buffer)),
+          cb,
+        ),
       final: (cb) => this.sendText({ type: RESERVED_EOF }, () => cb()),
       destroy: (e, cb) => {
-        if (!this.closing) this.close(e === null ? 'session stream destroyed' : 'session stream failed');
+        if (!this.closing)
+          this.close(e === null ? 'session stream destroyed' : 'session stream failed');
         cb(e);
       },
     });
@@ -135,7 +147,8 @@ export class SessionChannel implements SessionStream, InboxHandler {
   }
 
   sendControl(message: SessionControlMessage): void {
-    if (message.type === RESERVED_EOF || message.type === RESERVED_CLOSE) throw new Error(`session control type ${message.type} is reserved`);
+    if (message.type === RESERVED_EOF || message.type === RESERVED_CLOSE)
+      throw new Error(`session control type ${message.type} is reserved`);
     this.sendText(message, () => undefined);
   }
 
@@ -152,7 +165,11 @@ export class SessionChannel implements SessionStream, InboxHandler {
     if (this.closing) return;
     this.closing = true;
     this.localReason = reason;
-    this.sendText({ type: RESERVED_CLOSE, reason: reason.slice(0, 500) || 'closed' }, () => undefined, true);
+    this.sendText(
+      { type: RESERVED_CLOSE, reason: reason.slice(0, 500) || 'closed' },
+      () => undefined,
+      true,
+    );
     this.socket.close(1000, closeFrameReason(reason));
   }
 
@@ -185,7 +202,8 @@ export class SessionChannel implements SessionStream, InboxHandler {
   frame(data: FrameData, isBinary: boolean): void {
     if (this.closing) return;
     if (isBinary) {
-      if (this.readEnded) return this.violate({ code: 'frame.unexpected', message: 'data after end of stream' });
+      if (this.readEnded)
+        return this.violate({ code: 'frame.unexpected', message: 'data after end of stream' });
       const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
       if (!this.stream.push(buf) && !this.paused) {
         this.paused = true;
@@ -196,7 +214,11 @@ export class SessionChannel implements SessionStream, InboxHandler {
     const frame = parseFrameObject(data, false, MAX_SESSION_CONTROL_BYTES);
     if (!frame.ok) return this.violate(frame.error);
     const typeOk = controlTypeSchema.safeParse(frame.value.type);
-    if (!typeOk.success) return this.violate({ code: 'frame.unknown_type', message: 'session message type must be a lowercase name' });
+    if (!typeOk.success)
+      return this.violate({
+        code: 'frame.unknown_type',
+        message: 'session message type must be a lowercase name',
+      });
     const r = checkFrame(frame.value.type, frame.value.json, schemaFor(frame.value.type));
     if (!r.ok) return this.violate(r.error);
     const message = r.value;
@@ -229,7 +251,10 @@ export class SessionChannel implements SessionStream, InboxHandler {
   closed(code: number, frameReason: string): void {
     if (this.closedReason !== undefined) return;
     this.closing = true;
-    this.closedReason = this.localReason ?? this.peerReason ?? (frameReason !== '' ? frameReason : `data connection closed (code ${code})`);
+    this.closedReason =
+      this.localReason ??
+      this.peerReason ??
+      (frameReason !== '' ? frameReason : `data connection closed (code ${code})`);
     // Bytes already received stay readable; the reader then sees the end.
     if (!this.readEnded) {
       this.readEnded = true;

@@ -16,7 +16,16 @@ export const catalogueAssetSchema = z.strictObject({
   description: z.string().max(200),
   address: z.string().min(1).max(253),
   servicePort: z.number().int().min(1).max(65535),
-  profiles: z.array(z.strictObject({ name: nameSchema, description: z.string().max(200), modbus: modbusPointsSchema.optional() })).min(1).max(64),
+  profiles: z
+    .array(
+      z.strictObject({
+        name: nameSchema,
+        description: z.string().max(200),
+        modbus: modbusPointsSchema.optional(),
+      }),
+    )
+    .min(1)
+    .max(64),
 });
 
 export const assetCatalogueSchema = z.array(catalogueAssetSchema).max(10_000);

@@ -13,13 +13,35 @@ const ranges = z.array(range).max(256);
 
 export const modbusPointsSchema = z.strictObject({
   unitIds: z.array(z.number().int().min(0).max(255)).min(1).max(256),
-  functions: z.array(z.union([z.string().min(1).max(32), z.number().int().min(1).max(127)])).max(128),
+  functions: z
+    .array(z.union([z.string().min(1).max(32), z.number().int().min(1).max(127)]))
+    .max(128),
   tables: z.strictObject({
-    coils: z.strictObject({ read: ranges, write: z.array(z.strictObject({ from: address, to: address, value: z.boolean().optional() })).max(256) }).optional(),
+    coils: z
+      .strictObject({
+        read: ranges,
+        write: z
+          .array(z.strictObject({ from: address, to: address, value: z.boolean().optional() }))
+          .max(256),
+      })
+      .optional(),
     discreteInputs: z.strictObject({ read: ranges }).optional(),
     inputRegisters: z.strictObject({ read: ranges }).optional(),
     holdingRegisters: z
-      .strictObject({ read: ranges, write: z.array(z.strictObject({ from: address, to: address, min: z.number().int(), max: z.number().int(), signed: z.boolean() })).max(256) })
+      .strictObject({
+        read: ranges,
+        write: z
+          .array(
+            z.strictObject({
+              from: address,
+              to: address,
+              min: z.number().int(),
+              max: z.number().int(),
+              signed: z.boolean(),
+            }),
+          )
+          .max(256),
+      })
       .optional(),
   }),
 });

@@ -5,7 +5,18 @@
  */
 
 /** OPC UA built-in type names a write rule may name. */
-export const OPCUA_WRITABLE_TYPES = ['Boolean', 'SByte', 'Byte', 'Int16', 'UInt16', 'Int32', 'UInt32', 'Float', 'Double', 'String'] as const;
+export const OPCUA_WRITABLE_TYPES = [
+  'Boolean',
+  'SByte',
+  'Byte',
+  'Int16',
+  'UInt16',
+  'Int32',
+  'UInt32',
+  'Float',
+  'Double',
+  'String',
+] as const;
 export type OpcuaWritableType = (typeof OPCUA_WRITABLE_TYPES)[number];
 
 /** Inclusive ranges of the integer types. */

@@ -28,7 +28,10 @@ const ticket: SessionTicket = {
 
 test('a signed ticket opens with the signing key', () => {
   const kp = generateSigningKeyPair();
-  const r = openSignedTicket(JSON.parse(JSON.stringify(signTicket(ticket, kp.secretKey))), kp.publicKey);
+  const r = openSignedTicket(
+    JSON.parse(JSON.stringify(signTicket(ticket, kp.secretKey))),
+    kp.publicKey,
+  );
   assert.ok(r.ok);
   assert.deepEqual(r.value, ticket);
 });

@@ -16,7 +16,9 @@ export type Protocol = (typeof PROTOCOLS)[number];
 
 /** Names of sites, assets and profiles: what an OT owner can type in a policy file. */
 export const NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,62}$/;
-export const nameSchema = z.string().regex(NAME_PATTERN, 'expected a lowercase name: letters, digits, ".", "_", "-" (max 63)');
+export const nameSchema = z
+  .string()
+  .regex(NAME_PATTERN, 'expected a lowercase name: letters, digits, ".", "_", "-" (max 63)');
 
 const b64url16 = z.string().regex(/^[A-Za-z0-9_-]{22}$/, 'expected 16 random bytes in base64url');
 const epochMs = z.number().int().nonnegative();
@@ -64,7 +66,10 @@ export function signTicket(ticket: SessionTicket, secretKey: Uint8Array): Signed
  * Checks shape and signature only. Time, site, nonce and policy checks belong to the verifier on
  * the OT side, which has the clock and the state to make them.
  */
-export function openSignedTicket(input: unknown, publicKey: Uint8Array): Result<SessionTicket, Problem[]> {
+export function openSignedTicket(
+  input: unknown,
+  publicKey: Uint8Array,
+): Result<SessionTicket, Problem[]> {
   const outer = parseWith(signedTicketSchema, input);
   if (!outer.ok) return outer;
   const inner = parseWith(sessionTicketSchema, outer.value.ticket, 'ticket');
@@ -73,7 +78,9 @@ export function openSignedTicket(input: unknown, publicKey: Uint8Array): Result<
   if (!sig.ok) return err([{ path: 'signature', message: sig.error }]);
   // Verify over the parsed value: a strict schema guarantees nothing was dropped or added.
   if (!verifyObject(sig.value, inner.value, publicKey)) {
-    return err([{ path: 'signature', message: 'signature does not verify with the enrolled IT gateway key' }]);
+    return err([
+      { path: 'signature', message: 'signature does not verify with the enrolled IT gateway key' },
+    ]);
   }
   return ok(inner.value);
 }

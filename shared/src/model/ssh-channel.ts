@@ -20,7 +20,11 @@ const dim = z.number().int().min(0).max(10_000);
 
 export const sshPtySchema = z.strictObject({
   type: z.literal('ssh.pty'),
-  term: z.string().min(1).max(64).regex(/^[\x21-\x7e]+$/, 'expected a terminal name'),
+  term: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[\x21-\x7e]+$/, 'expected a terminal name'),
   cols: dim,
   rows: dim,
   width: dim,
@@ -31,22 +35,63 @@ export const sshPtySchema = z.strictObject({
 
 export const sshStartSchema = z.discriminatedUnion('kind', [
   z.strictObject({ type: z.literal('ssh.start'), kind: z.literal('shell') }),
-  z.strictObject({ type: z.literal('ssh.start'), kind: z.literal('exec'), command: z.string().min(1).max(32_768) }),
-  z.strictObject({ type: z.literal('ssh.start'), kind: z.literal('subsystem'), name: z.literal('sftp') }),
+  z.strictObject({
+    type: z.literal('ssh.start'),
+    kind: z.literal('exec'),
+    command: z.string().min(1).max(32_768),
+  }),
+  z.strictObject({
+    type: z.literal('ssh.start'),
+    kind: z.literal('subsystem'),
+    name: z.literal('sftp'),
+  }),
 ]);
 
-export const sshWindowSchema = z.strictObject({ type: z.literal('ssh.window'), cols: dim, rows: dim, width: dim, height: dim });
+export const sshWindowSchema = z.strictObject({
+  type: z.literal('ssh.window'),
+  cols: dim,
+  rows: dim,
+  width: dim,
+  height: dim,
+});
 /** Signal names as RFC 4254 §6.10 spells them, without "SIG". */
-export const SSH_SIGNALS = ['ABRT', 'ALRM', 'FPE', 'HUP', 'ILL', 'INT', 'KILL', 'PIPE', 'QUIT', 'SEGV', 'TERM', 'USR1', 'USR2'] as const;
-export const sshSignalSchema = z.strictObject({ type: z.literal('ssh.signal'), name: z.enum(SSH_SIGNALS) });
+export const SSH_SIGNALS = [
+  'ABRT',
+  'ALRM',
+  'FPE',
+  'HUP',
+  'ILL',
+  'INT',
+  'KILL',
+  'PIPE',
+  'QUIT',
+  'SEGV',
+  'TERM',
+  'USR1',
+  'USR2',
+] as const;
+export const sshSignalSchema = z.strictObject({
+  type: z.literal('ssh.signal'),
+  name: z.enum(SSH_SIGNALS),
+});
 export const sshEofSchema = z.strictObject({ type: z.literal('ssh.eof') });
 /**
  * A supervisor (OT owner) is now watching this session in the portal. A `supervised` profile
  * holds the session before it reaches the target until this arrives; it may come at any time.
  */
-export const sshSupervisorPresentSchema = z.strictObject({ type: z.literal('ssh.supervisor_present'), supervisor: z.string().min(1).max(128) });
+export const sshSupervisorPresentSchema = z.strictObject({
+  type: z.literal('ssh.supervisor_present'),
+  supervisor: z.string().min(1).max(128),
+});
 
-export const itToOtSshMessageSchema = z.discriminatedUnion('type', [sshPtySchema, sshStartSchema, sshWindowSchema, sshSignalSchema, sshEofSchema, sshSupervisorPresentSchema]);
+export const itToOtSshMessageSchema = z.discriminatedUnion('type', [
+  sshPtySchema,
+  sshStartSchema,
+  sshWindowSchema,
+  sshSignalSchema,
+  sshEofSchema,
+  sshSupervisorPresentSchema,
+]);
 export type ItToOtSshMessage = z.output<typeof itToOtSshMessageSchema>;
 
 export const sshStartedSchema = z.strictObject({ type: z.literal('ssh.started') });
@@ -57,7 +102,10 @@ export const sshRefusedSchema = z.strictObject({
   /** Shown to the operator; never contains a secret. */
   message: z.string().min(1).max(500),
 });
-export const sshStderrSchema = z.strictObject({ type: z.literal('ssh.stderr'), data: z.base64().max(87_384) });
+export const sshStderrSchema = z.strictObject({
+  type: z.literal('ssh.stderr'),
+  data: z.base64().max(87_384),
+});
 /** Either an exit status, or the signal that ended the remote command (then coreDumped and message). */
 export const sshExitSchema = z
   .strictObject({
@@ -67,9 +115,17 @@ export const sshExitSchema = z
     coreDumped: z.boolean().optional(),
     message: z.string().max(500).optional(),
   })
-  .refine((m) => (m.status === undefined) !== (m.signal === undefined), { message: 'expected exactly one of status or signal' });
+  .refine((m) => (m.status === undefined) !== (m.signal === undefined), {
+    message: 'expected exactly one of status or signal',
+  });
 
-export const otToItSshMessageSchema = z.discriminatedUnion('type', [sshStartedSchema, sshRefusedSchema, sshStderrSchema, sshEofSchema, sshExitSchema]);
+export const otToItSshMessageSchema = z.discriminatedUnion('type', [
+  sshStartedSchema,
+  sshRefusedSchema,
+  sshStderrSchema,
+  sshEofSchema,
+  sshExitSchema,
+]);
 export type OtToItSshMessage = z.output<typeof otToItSshMessageSchema>;
 
 export function parseItToOtSsh(input: unknown): Result<ItToOtSshMessage, Problem[]> {

@@ -31,8 +31,12 @@ export interface OpenDatabaseOptions {
 }
 
 export function openDatabase(options: OpenDatabaseOptions): Db {
-  if (options.path !== ':memory:' && options.readonly !== true) mkdirSync(dirname(options.path), { recursive: true });
-  const db = new Database(options.path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+  if (options.path !== ':memory:' && options.readonly !== true)
+    mkdirSync(dirname(options.path), { recursive: true });
+  const db = new Database(options.path, {
+    readonly: options.readonly ?? false,
+    fileMustExist: options.readonly ?? false,
+  });
   try {
     if (options.readonly !== true) {
       db.pragma('journal_mode = WAL');
@@ -57,16 +61,29 @@ export function applyMigrations(db: Db, migrations: readonly Migration[]): void 
     applied_at INTEGER NOT NULL,
     PRIMARY KEY (component, version)
   ) STRICT`);
-  const applied = db.prepare<[], { component: string; version: number; name: string }>('SELECT component, version, name FROM schema_migrations').all();
+  const applied = db
+    .prepare<[], { component: string; version: number; name: string }>(
+      'SELECT component, version, name FROM schema_migrations',
+    )
+    .all();
   const known = new Set(migrations.map((m) => `${m.component}/${m.version}`));
   for (const a of applied) {
     // Only components this build manages are checked: a database may be shared by tools.
-    if (migrations.some((m) => m.component === a.component) && !known.has(`${a.component}/${a.version}`)) {
-      throw new AirlockError('conflict', 'store.newer_schema', `database has migration ${a.component}/${a.version} (${a.name}) that this version does not know; it was written by a newer Airlock`);
+    if (
+      migrations.some((m) => m.component === a.component) &&
+      !known.has(`${a.component}/${a.version}`)
+    ) {
+      throw new AirlockError(
+        'conflict',
+        'store.newer_schema',
+        `database has migration ${a.component}/${a.version} (${a.name}) that this version does not know; it was written by a newer Airlock`,
+      );
     }
   }
   const done = new Set(applied.map((a) => `${a.component}/${a.version}`));
-  const record = db.prepare('INSERT INTO schema_migrations (component, version, name, applied_at) VALUES (?, ?, ?, ?)');
+  const record = db.prepare(
+    'INSERT INTO schema_migrations (component, version, name, applied_at) VALUES (?, ?, ?, ?)',
+  );
   for (const m of migrations) {
     if (done.has(`${m.component}/${m.version}`)) continue;
     db.transaction(() => {
@@ -82,7 +99,11 @@ function checkMigrationList(migrations: readonly Migration[]): void {
   for (const m of migrations) {
     const prev = last.get(m.component) ?? 0;
     if (m.version !== prev + 1) {
-      throw new AirlockError('internal', 'store.migration_order', `migration ${m.component}/${m.version} (${m.name}) is out of order: expected version ${prev + 1}`);
+      throw new AirlockError(
+        'internal',
+        'store.migration_order',
+        `migration ${m.component}/${m.version} (${m.name}) is out of order: expected version ${prev + 1}`,
+      );
     }
     last.set(m.component, m.version);
   }

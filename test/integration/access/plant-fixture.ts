@@ -7,7 +7,10 @@ import { asset, type Harness, type HarnessUser } from '../../helpers/it-harness.
 
 export interface Plant {
   readonly h: Harness;
-  readonly users: Record<'alice' | 'bob' | 'olga' | 'oscar' | 'paul' | 'audrey' | 'root' | 'victor', HarnessUser>;
+  readonly users: Record<
+    'alice' | 'bob' | 'olga' | 'oscar' | 'paul' | 'audrey' | 'root' | 'victor',
+    HarnessUser
+  >;
   token(name: keyof Plant['users']): Promise<string>;
   /** ISO time `minutes` from the harness clock's now. */
   at(minutes: number): string;
@@ -18,7 +21,10 @@ export interface Plant {
 export async function seedPlant(h: Harness): Promise<Plant> {
   h.site('plant-1', 'Europe/Berlin');
   h.site('plant-2', 'America/New_York');
-  h.catalogue('plant-1', [asset('hmi-1', 'ssh', ['maintenance', 'read-only']), asset('plc-1', 'modbus', ['read-only', 'tuning'])]);
+  h.catalogue('plant-1', [
+    asset('hmi-1', 'ssh', ['maintenance', 'read-only']),
+    asset('plc-1', 'modbus', ['read-only', 'tuning']),
+  ]);
   h.catalogue('plant-2', [asset('hmi-9', 'ssh', ['maintenance'])]);
   const users = {
     alice: h.user('alice', ['engineer']),
@@ -30,7 +36,16 @@ export async function seedPlant(h: Harness): Promise<Plant> {
     root: h.user('root', ['admin']),
     victor: h.user('victor', ['vendor'], { company: 'ACME Automation', contractEnd: '2026-06-30' }),
   };
-  h.gw.services.access.windows.addWindow({ cli: 'cli:test' }, 'plant-1', { asset: null, label: 'weekday daytime', rule: { kind: 'weekly', days: ['mon', 'tue', 'wed', 'thu', 'fri'], start: '08:00', end: '18:00' } });
+  h.gw.services.access.windows.addWindow({ cli: 'cli:test' }, 'plant-1', {
+    asset: null,
+    label: 'weekday daytime',
+    rule: {
+      kind: 'weekly',
+      days: ['mon', 'tue', 'wed', 'thu', 'fri'],
+      start: '08:00',
+      end: '18:00',
+    },
+  });
   const tokens = new Map<string, string>();
   const plant: Plant = {
     h,
@@ -44,7 +59,15 @@ export async function seedPlant(h: Harness): Promise<Plant> {
       return t;
     },
     at: (minutes) => new Date(h.clock.now() + minutes * 60_000).toISOString(),
-    requestBody: (from = 10, to = 70, extra = {}) => ({ site: 'plant-1', assets: [{ asset: 'hmi-1', profile: 'maintenance' }], start: plant.at(from), end: plant.at(to), reason: 'replace the HMI panel firmware', ticketRef: 'CHG-1042', ...extra }),
+    requestBody: (from = 10, to = 70, extra = {}) => ({
+      site: 'plant-1',
+      assets: [{ asset: 'hmi-1', profile: 'maintenance' }],
+      start: plant.at(from),
+      end: plant.at(to),
+      reason: 'replace the HMI panel firmware',
+      ticketRef: 'CHG-1042',
+      ...extra,
+    }),
   };
   return plant;
 }

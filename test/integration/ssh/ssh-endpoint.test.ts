@@ -20,13 +20,37 @@ import { waitFor } from '../../helpers/wait-for.js';
 import { startSshChain, type SshChain } from '../../helpers/ssh-chain.js';
 
 /** Opens a ControlMaster connection for `login` (key + TOTP) and returns the options that reuse it. */
-async function master(t: { after(fn: () => Promise<unknown> | void): void }, chain: SshChain, login: string): Promise<string[]> {
+async function master(
+  t: { after(fn: () => Promise<unknown> | void): void },
+  chain: SshChain,
+  login: string,
+): Promise<string[]> {
   const ctl = join(chain.dir, `ctl-${randomBytes(3).toString('hex')}`);
   const { alice } = chain.users;
   chain.answers(alice);
-  const opened = await chain.run('ssh', [...chain.baseOptions(), '-p', String(chain.sshPort), '-i', alice.keyFile ?? '', '-o', 'IdentitiesOnly=yes', '-o', 'PreferredAuthentications=publickey,keyboard-interactive', '-M', '-S', ctl, '-o', 'ControlPersist=yes', '-f', '-N', `${login}@127.0.0.1`]);
+  const opened = await chain.run('ssh', [
+    ...chain.baseOptions(),
+    '-p',
+    String(chain.sshPort),
+    '-i',
+    alice.keyFile ?? '',
+    '-o',
+    'IdentitiesOnly=yes',
+    '-o',
+    'PreferredAuthentications=publickey,keyboard-interactive',
+    '-M',
+    '-S',
+    ctl,
+    '-o',
+    'ControlPersist=yes',
+    '-f',
+    '-N',
+    `${login}@127.0.0.1`,
+  ]);
   assert.equal(opened.code, 0, `master connection failed: ${opened.stderr}`);
-  t.after(() => chain.run('ssh', ['-F', '/dev/null', '-S', ctl, '-O', 'exit', 'x']).then(() => undefined));
+  t.after(() =>
+    chain.run('ssh', ['-F', '/dev/null', '-S', ctl, '-O', 'exit', 'x']).then(() => undefined),
+  );
   // ControlPath rather than -S: scp's -S means something else.
   return [...chain.baseOptions(), '-o', `ControlPath=${ctl}`, '-o', 'ControlMaster=no'];
 }
@@ -35,9 +59,14 @@ test('native SSH through both gateways to a real sshd', { timeout: 240_000 }, as
   const chain = await startSshChain(t);
   const { alice, bob } = chain.users;
   const mux = await master(t, chain, 'alice:hmi-1');
-  const ssh = (args: readonly string[], o?: { input?: string; env?: NodeJS.ProcessEnv }) => chain.run('ssh', [...mux, ...args], o);
+  const ssh = (args: readonly string[], o?: { input?: string; env?: NodeJS.ProcessEnv }) =>
+    chain.run('ssh', [...mux, ...args], o);
   const logins = chain.audit('auth.login').filter((e) => e.outcome === 'success');
-  assert.deepEqual(logins.map((e) => [e.details.via, e.details.mfa]), [['ssh', 'totp']], 'one login, by key, then TOTP');
+  assert.deepEqual(
+    logins.map((e) => [e.details.via, e.details.mfa]),
+    [['ssh', 'totp']],
+    'one login, by key, then TOTP',
+  );
 
   await t.test('exec: stdout, stderr and the exit status come back', async () => {
     const r = await ssh(['alice:hmi-1@127.0.0.1', 'echo out-$((6*7)); echo err-line >&2; exit 7']);
@@ -45,13 +74,19 @@ test('native SSH through both gateways to a real sshd', { timeout: 240_000 }, as
     assert.equal(r.stdout, 'out-42\n');
     assert.match(r.stderr, /err-line/);
     // Every byte arrives before the exit status (the tail used to be lost when the site closed at once).
-    const bulk = await chain.run('ssh', [...mux, 'alice:hmi-1@127.0.0.1', 'head -c 3000000 /dev/zero'], { countStdout: true });
+    const bulk = await chain.run(
+      'ssh',
+      [...mux, 'alice:hmi-1@127.0.0.1', 'head -c 3000000 /dev/zero'],
+      { countStdout: true },
+    );
     assert.equal(bulk.code, 0, bulk.stderr);
     assert.equal(bulk.stdoutBytes, 3_000_000);
   });
 
   await t.test('an interactive pty session runs a shell on the target', async () => {
-    const r = await ssh(['-tt', 'alice:hmi-1@127.0.0.1'], { input: 'echo "pty-$((2*21))"; tty; exit 3\n' });
+    const r = await ssh(['-tt', 'alice:hmi-1@127.0.0.1'], {
+      input: 'echo "pty-$((2*21))"; tty; exit 3\n',
+    });
     assert.match(r.stdout, /pty-42/);
     assert.match(r.stdout, /\/dev\/pts\//, 'a real pty on the target');
     assert.equal(r.code, 3);
@@ -69,7 +104,10 @@ test('native SSH through both gateways to a real sshd', { timeout: 240_000 }, as
     assert.equal(down.code, 0, down.stderr);
     assert.ok(readFileSync(back).equals(payload), 'scp round trip');
     const batch = join(chain.dir, 'batch');
-    writeFileSync(batch, `ls -l upload.bin\nget upload.bin ${join(chain.dir, 'sftp.bin')}\nrm upload.bin\n`);
+    writeFileSync(
+      batch,
+      `ls -l upload.bin\nget upload.bin ${join(chain.dir, 'sftp.bin')}\nrm upload.bin\n`,
+    );
     const sftp = await chain.run('sftp', [...scpOpts, '-b', batch, '127.0.0.1']);
     assert.equal(sftp.code, 0, sftp.stderr);
     assert.match(sftp.stdout, /upload\.bin/);
@@ -92,44 +130,96 @@ test('native SSH through both gateways to a real sshd', { timeout: 240_000 }, as
           if (Buffer.concat(chunks).length >= data.length) sock.end();
         });
         // A refused forward: OpenSSH closes the local connection (often with a reset).
-        sock.on('error', (e: NodeJS.ErrnoException) => (e.code === 'ECONNRESET' ? undefined : reject(e)));
+        sock.on('error', (e: NodeJS.ErrnoException) =>
+          e.code === 'ECONNRESET' ? undefined : reject(e),
+        );
         sock.on('close', () => resolve(Buffer.concat(chunks)));
       });
     const probe = Buffer.from('0001000000060103000a0002', 'hex');
-    assert.ok((await exchange(granted, probe)).equals(probe), 'bytes reach the Modbus broker of the site and come back');
-    assert.equal((await exchange(wrongPort, probe)).length, 0, 'another port of the asset is refused');
+    assert.ok(
+      (await exchange(granted, probe)).equals(probe),
+      'bytes reach the Modbus broker of the site and come back',
+    );
+    assert.equal(
+      (await exchange(wrongPort, probe)).length,
+      0,
+      'another port of the asset is refused',
+    );
     assert.equal((await exchange(sshAsset, probe)).length, 0, 'an SSH asset is not forwarded');
     const forwards = chain.audit('ssh.forward');
-    assert.deepEqual(forwards.map((f) => [f.outcome, f.details.code ?? 'ok']), [['success', 'ok'], ['denied', 'ssh.forward_wrong_port'], ['denied', 'ssh.forward_ssh_asset']]);
+    assert.deepEqual(
+      forwards.map((f) => [f.outcome, f.details.code ?? 'ok']),
+      [
+        ['success', 'ok'],
+        ['denied', 'ssh.forward_wrong_port'],
+        ['denied', 'ssh.forward_ssh_asset'],
+      ],
+    );
   });
 
-  await t.test('refusals say why: no grant (password login), unknown target, a Modbus asset as a shell', async () => {
-    chain.answers(bob);
-    const pw = [...chain.baseOptions(), '-p', String(chain.sshPort), '-o', 'PubkeyAuthentication=no', '-o', 'PreferredAuthentications=password,keyboard-interactive'];
-    const noGrant = await chain.run('ssh', [...pw, 'bob:hmi-1@127.0.0.1', 'true']);
-    assert.equal(noGrant.code, 255);
-    assert.match(noGrant.stderr, /airlock: you have no grant for hmi-1 at plant-1/);
-    const key = [...chain.baseOptions(), '-p', String(chain.sshPort), '-i', alice.keyFile ?? '', '-o', 'IdentitiesOnly=yes', '-o', 'PreferredAuthentications=publickey,keyboard-interactive'];
-    chain.answers(alice, { stepOffset: 1 });
-    const unknown = await chain.run('ssh', [...key, 'alice:hmi-9@127.0.0.1', 'true']);
-    assert.equal(unknown.code, 255);
-    assert.match(unknown.stderr, /airlock: there is no asset hmi-9/);
-    chain.answers(alice, { recoveryCode: alice.recoveryCodes[0] ?? '' });
-    const modbus = await chain.run('ssh', [...key, 'alice:plc-1@127.0.0.1', 'true']);
-    assert.equal(modbus.code, 255);
-    assert.match(modbus.stderr, /plc-1 is reached over modbus: forward it with ssh -N -L <local port>:plc-1:502/);
-    const denies = chain.audit('session.deny').map((e) => e.details.code);
-    assert.ok(denies.includes('access.no_grant'), JSON.stringify(denies));
-  });
+  await t.test(
+    'refusals say why: no grant (password login), unknown target, a Modbus asset as a shell',
+    async () => {
+      chain.answers(bob);
+      const pw = [
+        ...chain.baseOptions(),
+        '-p',
+        String(chain.sshPort),
+        '-o',
+        'PubkeyAuthentication=no',
+        '-o',
+        'PreferredAuthentications=password,keyboard-interactive',
+      ];
+      const noGrant = await chain.run('ssh', [...pw, 'bob:hmi-1@127.0.0.1', 'true']);
+      assert.equal(noGrant.code, 255);
+      assert.match(noGrant.stderr, /airlock: you have no grant for hmi-1 at plant-1/);
+      const key = [
+        ...chain.baseOptions(),
+        '-p',
+        String(chain.sshPort),
+        '-i',
+        alice.keyFile ?? '',
+        '-o',
+        'IdentitiesOnly=yes',
+        '-o',
+        'PreferredAuthentications=publickey,keyboard-interactive',
+      ];
+      chain.answers(alice, { stepOffset: 1 });
+      const unknown = await chain.run('ssh', [...key, 'alice:hmi-9@127.0.0.1', 'true']);
+      assert.equal(unknown.code, 255);
+      assert.match(unknown.stderr, /airlock: there is no asset hmi-9/);
+      chain.answers(alice, { recoveryCode: alice.recoveryCodes[0] ?? '' });
+      const modbus = await chain.run('ssh', [...key, 'alice:plc-1@127.0.0.1', 'true']);
+      assert.equal(modbus.code, 255);
+      assert.match(
+        modbus.stderr,
+        /plc-1 is reached over modbus: forward it with ssh -N -L <local port>:plc-1:502/,
+      );
+      const denies = chain.audit('session.deny').map((e) => e.details.code);
+      assert.ok(denies.includes('access.no_grant'), JSON.stringify(denies));
+    },
+  );
 
   await t.test('a wrong TOTP code is refused and audited', async () => {
     const wrong = String((Number(generateCode(chain, alice)) + 1) % 1_000_000).padStart(6, '0');
     writeFileSync(join(chain.dir, 'answer-code'), `${wrong}\n`);
-    const key = [...chain.baseOptions(), '-p', String(chain.sshPort), '-i', alice.keyFile ?? '', '-o', 'IdentitiesOnly=yes', '-o', 'PreferredAuthentications=publickey,keyboard-interactive'];
+    const key = [
+      ...chain.baseOptions(),
+      '-p',
+      String(chain.sshPort),
+      '-i',
+      alice.keyFile ?? '',
+      '-o',
+      'IdentitiesOnly=yes',
+      '-o',
+      'PreferredAuthentications=publickey,keyboard-interactive',
+    ];
     const r = await chain.run('ssh', [...key, 'alice:hmi-1@127.0.0.1', 'true']);
     assert.equal(r.code, 255);
     assert.match(r.stderr, /Permission denied/);
-    assert.ok(chain.audit('mfa.verify').some((e) => e.outcome === 'failure' && e.details.via === 'ssh'));
+    assert.ok(
+      chain.audit('mfa.verify').some((e) => e.outcome === 'failure' && e.details.via === 'ssh'),
+    );
   });
 
   await t.test('agent forwarding is refused and the operator is told', async () => {
@@ -145,79 +235,136 @@ test('native SSH through both gateways to a real sshd', { timeout: 240_000 }, as
       }
     });
     chain.answers(alice, { recoveryCode: alice.recoveryCodes[1] ?? '' });
-    const key = [...chain.baseOptions(), '-p', String(chain.sshPort), '-i', alice.keyFile ?? '', '-o', 'IdentitiesOnly=yes', '-o', 'PreferredAuthentications=publickey,keyboard-interactive'];
-    const r = await chain.run('ssh', [...key, '-A', 'alice:hmi-1@127.0.0.1', 'echo "agent=[$SSH_AUTH_SOCK]"'], { env: { SSH_AUTH_SOCK: sock } });
+    const key = [
+      ...chain.baseOptions(),
+      '-p',
+      String(chain.sshPort),
+      '-i',
+      alice.keyFile ?? '',
+      '-o',
+      'IdentitiesOnly=yes',
+      '-o',
+      'PreferredAuthentications=publickey,keyboard-interactive',
+    ];
+    const r = await chain.run(
+      'ssh',
+      [...key, '-A', 'alice:hmi-1@127.0.0.1', 'echo "agent=[$SSH_AUTH_SOCK]"'],
+      { env: { SSH_AUTH_SOCK: sock } },
+    );
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, 'agent=[]\n');
     assert.match(r.stderr, /airlock: agent forwarding is refused/);
     assert.ok(chain.audit('ssh.request_deny').some((e) => e.details.request === 'auth-agent'));
   });
 
-  await t.test('with no target: a menu of granted assets on a pty, and a clear refusal without one', async () => {
-    chain.answers(alice, { recoveryCode: alice.recoveryCodes[2] ?? '' });
-    const key = [...chain.baseOptions(), '-p', String(chain.sshPort), '-i', alice.keyFile ?? '', '-o', 'IdentitiesOnly=yes', '-o', 'PreferredAuthentications=publickey,keyboard-interactive'];
-    const menu = await chain.run('ssh', [...key, '-tt', 'alice@127.0.0.1'], { input: '1\recho "menu-$((40+2))"; exit 4\n', timeoutMs: 15_000 });
-    assert.match(menu.stdout, /assets you can open now/);
-    assert.match(menu.stdout, /1\) plant-1\/hmi-1 {2}\(maintenance, until /);
-    assert.match(menu.stdout, /plant-1\/plc-1 {2}\(modbus\): ssh -N -L <local port>:plc-1:502 alice@/);
-    assert.match(menu.stdout, /menu-42/, 'what was typed after the choice reached the session');
-    assert.equal(menu.code, 4);
-    chain.answers(alice, { recoveryCode: alice.recoveryCodes[3] ?? '' });
-    const exec = await chain.run('ssh', [...key, 'alice@127.0.0.1', 'true']);
-    assert.equal(exec.code, 255);
-    assert.match(exec.stderr, /airlock: name a target in the user name, e.g. ssh alice:<asset>@/);
-  });
+  await t.test(
+    'with no target: a menu of granted assets on a pty, and a clear refusal without one',
+    async () => {
+      chain.answers(alice, { recoveryCode: alice.recoveryCodes[2] ?? '' });
+      const key = [
+        ...chain.baseOptions(),
+        '-p',
+        String(chain.sshPort),
+        '-i',
+        alice.keyFile ?? '',
+        '-o',
+        'IdentitiesOnly=yes',
+        '-o',
+        'PreferredAuthentications=publickey,keyboard-interactive',
+      ];
+      const menu = await chain.run('ssh', [...key, '-tt', 'alice@127.0.0.1'], {
+        input: '1\recho "menu-$((40+2))"; exit 4\n',
+        timeoutMs: 15_000,
+      });
+      assert.match(menu.stdout, /assets you can open now/);
+      assert.match(menu.stdout, /1\) plant-1\/hmi-1 {2}\(maintenance, until /);
+      assert.match(
+        menu.stdout,
+        /plant-1\/plc-1 {2}\(modbus\): ssh -N -L <local port>:plc-1:502 alice@/,
+      );
+      assert.match(menu.stdout, /menu-42/, 'what was typed after the choice reached the session');
+      assert.equal(menu.code, 4);
+      chain.answers(alice, { recoveryCode: alice.recoveryCodes[3] ?? '' });
+      const exec = await chain.run('ssh', [...key, 'alice@127.0.0.1', 'true']);
+      assert.equal(exec.code, 255);
+      assert.match(exec.stderr, /airlock: name a target in the user name, e.g. ssh alice:<asset>@/);
+    },
+  );
 
-  await t.test('window changes and signals reach the target (ssh2 client, which can send both)', async () => {
-    chain.answers(alice, { recoveryCode: alice.recoveryCodes[4] ?? '' });
-    const code = readFileSync(join(chain.dir, 'answer-code'), 'utf8').trim();
-    const client = new ssh2.Client();
-    t.after(() => client.end());
-    const expected = chain.it.running.ssh?.publicKey.split(' ')[1] ?? '';
-    await new Promise<void>((resolve, reject) => {
-      client.on('ready', resolve).on('error', reject);
-      client.on('keyboard-interactive', (_n, _i, _l, _p, finish) => finish([code]));
-      client.connect({ host: '127.0.0.1', port: chain.sshPort, username: 'alice:hmi-1', privateKey: readFileSync(alice.keyFile ?? ''), tryKeyboard: true, hostVerifier: (key: Buffer) => key.toString('base64') === expected, readyTimeout: 20_000 });
-    });
-    const shell = await new Promise<ssh2.ClientChannel>((resolve, reject) => client.shell({ rows: 24, cols: 80, term: 'xterm' }, (e, ch) => (e ? reject(e) : resolve(ch))));
-    let out = '';
-    shell.on('data', (d: Buffer) => (out += d.toString()));
-    shell.write('stty size\n');
-    await waitFor('the first size', () => /24 80/.test(out));
-    shell.setWindow(50, 132, 0, 0);
-    shell.write('stty size\n');
-    await waitFor('the new size', () => /50 132/.test(out));
-    shell.end('exit\n');
-    const exec = await new Promise<ssh2.ClientChannel>((resolve, reject) => client.exec('echo sleeping; exec sleep 60', (e, ch) => (e ? reject(e) : resolve(ch))));
-    const exited = new Promise<unknown[]>((resolve) => exec.on('exit', (...args: unknown[]) => resolve(args)));
-    let eout = '';
-    exec.on('data', (d: Buffer) => (eout += d.toString()));
-    await waitFor('the command to run', () => eout.includes('sleeping'));
-    exec.signal('TERM');
-    const [status, signal] = await exited;
-    assert.equal(status, null);
-    assert.equal(signal, 'SIGTERM', 'ssh2 reports the signal name with its SIG prefix');
-  });
+  await t.test(
+    'window changes and signals reach the target (ssh2 client, which can send both)',
+    async () => {
+      chain.answers(alice, { recoveryCode: alice.recoveryCodes[4] ?? '' });
+      const code = readFileSync(join(chain.dir, 'answer-code'), 'utf8').trim();
+      const client = new ssh2.Client();
+      t.after(() => client.end());
+      const expected = chain.it.running.ssh?.publicKey.split(' ')[1] ?? '';
+      await new Promise<void>((resolve, reject) => {
+        client.on('ready', resolve).on('error', reject);
+        client.on('keyboard-interactive', (_n, _i, _l, _p, finish) => finish([code]));
+        client.connect({
+          host: '127.0.0.1',
+          port: chain.sshPort,
+          username: 'alice:hmi-1',
+          privateKey: readFileSync(alice.keyFile ?? ''),
+          tryKeyboard: true,
+          hostVerifier: (key: Buffer) => key.toString('base64') === expected,
+          readyTimeout: 20_000,
+        });
+      });
+      const shell = await new Promise<ssh2.ClientChannel>((resolve, reject) =>
+        client.shell({ rows: 24, cols: 80, term: 'xterm' }, (e, ch) =>
+          e ? reject(e) : resolve(ch),
+        ),
+      );
+      let out = '';
+      shell.on('data', (d: Buffer) => (out += d.toString()));
+      shell.write('stty size\n');
+      await waitFor('the first size', () => /24 80/.test(out));
+      shell.setWindow(50, 132, 0, 0);
+      shell.write('stty size\n');
+      await waitFor('the new size', () => /50 132/.test(out));
+      shell.end('exit\n');
+      const exec = await new Promise<ssh2.ClientChannel>((resolve, reject) =>
+        client.exec('echo sleeping; exec sleep 60', (e, ch) => (e ? reject(e) : resolve(ch))),
+      );
+      const exited = new Promise<unknown[]>((resolve) =>
+        exec.on('exit', (...args: unknown[]) => resolve(args)),
+      );
+      let eout = '';
+      exec.on('data', (d: Buffer) => (eout += d.toString()));
+      await waitFor('the command to run', () => eout.includes('sleeping'));
+      exec.signal('TERM');
+      const [status, signal] = await exited;
+      assert.equal(status, null);
+      assert.equal(signal, 'SIGTERM', 'ssh2 reports the signal name with its SIG prefix');
+    },
+  );
 
-  await t.test('a grant that ends mid-session ends the session, and then refuses with the reason', async () => {
-    const s = chain.it.gw.services;
-    let seen = '';
-    s.sessions.subscribe((e) => {
-      if (e.type === 'started') e.session.watchOutput((c) => (seen += c.toString()));
-    });
-    const long = ssh(['alice:hmi-1@127.0.0.1', 'echo started; exec sleep 120']);
-    await waitFor('the long session to run', () => seen.includes('started'));
-    // The grant's end is moved to now (as if its time ran out); the expiry sweep does the rest.
-    s.db.prepare('UPDATE grants SET not_after = ? WHERE id = ?').run(Date.now() - 1, chain.grantId);
-    s.access.grants.rearm();
-    const r = await long;
-    assert.equal(r.code, 255);
-    assert.match(r.stderr, /airlock: session ended/);
-    const after = await ssh(['alice:hmi-1@127.0.0.1', 'true']);
-    assert.equal(after.code, 255);
-    assert.match(after.stderr, /airlock: your grant \S+ for hmi-1 ended at/);
-    assert.equal(s.sessions.size, 0);
-  });
+  await t.test(
+    'a grant that ends mid-session ends the session, and then refuses with the reason',
+    async () => {
+      const s = chain.it.gw.services;
+      let seen = '';
+      s.sessions.subscribe((e) => {
+        if (e.type === 'started') e.session.watchOutput((c) => (seen += c.toString()));
+      });
+      const long = ssh(['alice:hmi-1@127.0.0.1', 'echo started; exec sleep 120']);
+      await waitFor('the long session to run', () => seen.includes('started'));
+      // The grant's end is moved to now (as if its time ran out); the expiry sweep does the rest.
+      s.db
+        .prepare('UPDATE grants SET not_after = ? WHERE id = ?')
+        .run(Date.now() - 1, chain.grantId);
+      s.access.grants.rearm();
+      const r = await long;
+      assert.equal(r.code, 255);
+      assert.match(r.stderr, /airlock: session ended/);
+      const after = await ssh(['alice:hmi-1@127.0.0.1', 'true']);
+      assert.equal(after.code, 255);
+      assert.match(after.stderr, /airlock: your grant \S+ for hmi-1 ended at/);
+      assert.equal(s.sessions.size, 0);
+    },
+  );
 });
 
 function generateCode(chain: SshChain, u: SshChain['users']['alice']): string {

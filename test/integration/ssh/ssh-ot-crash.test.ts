@@ -9,30 +9,48 @@ import { waitFor } from '../../helpers/wait-for.js';
 import { SITE } from '../../helpers/link-fixture.js';
 import { startSshChain } from '../../helpers/ssh-chain.js';
 
-test('kill -9 of the OT gateway mid-session ends the operator session with the reason', { timeout: 120_000 }, async (t) => {
-  const chain = await startSshChain(t, { otProcess: true });
-  const { alice } = chain.users;
-  const s = chain.it.gw.services;
-  const key = [...chain.baseOptions(), '-p', String(chain.sshPort), '-i', alice.keyFile ?? '', '-o', 'IdentitiesOnly=yes', '-o', 'PreferredAuthentications=publickey,keyboard-interactive'];
-  // The live-supervision tap shows when the target's shell has answered.
-  let seen = '';
-  s.sessions.subscribe((e) => {
-    if (e.type === 'started') e.session.watchOutput((c) => (seen += c.toString()));
-  });
-  chain.answers(alice);
-  const long = chain.run('ssh', [...key, 'alice:hmi-1@127.0.0.1', 'echo started; exec sleep 120']);
-  await waitFor('output from the target', () => seen.includes('started'));
-  chain.otProcess?.child.kill('SIGKILL');
-  const r = await long;
-  assert.equal(r.code, 255, r.stderr);
-  assert.match(r.stdout, /started/);
-  assert.match(r.stderr, /airlock: session ended: /);
-  await waitFor('the session to be gone', () => s.sessions.size === 0);
-  await waitFor('the site to be offline', () => s.links.get(SITE).state !== 'online');
-  chain.answers(alice, { stepOffset: 1 });
-  const again = await chain.run('ssh', [...key, 'alice:hmi-1@127.0.0.1', 'true']);
-  assert.equal(again.code, 255);
-  assert.match(again.stderr, /airlock: site plant-1 is not connected/);
-  const end = chain.audit('session.end').at(-1);
-  assert.ok(end !== undefined && typeof end.details.reason === 'string');
-});
+test(
+  'kill -9 of the OT gateway mid-session ends the operator session with the reason',
+  { timeout: 120_000 },
+  async (t) => {
+    const chain = await startSshChain(t, { otProcess: true });
+    const { alice } = chain.users;
+    const s = chain.it.gw.services;
+    const key = [
+      ...chain.baseOptions(),
+      '-p',
+      String(chain.sshPort),
+      '-i',
+      alice.keyFile ?? '',
+      '-o',
+      'IdentitiesOnly=yes',
+      '-o',
+      'PreferredAuthentications=publickey,keyboard-interactive',
+    ];
+    // The live-supervision tap shows when the target's shell has answered.
+    let seen = '';
+    s.sessions.subscribe((e) => {
+      if (e.type === 'started') e.session.watchOutput((c) => (seen += c.toString()));
+    });
+    chain.answers(alice);
+    const long = chain.run('ssh', [
+      ...key,
+      'alice:hmi-1@127.0.0.1',
+      'echo started; exec sleep 120',
+    ]);
+    await waitFor('output from the target', () => seen.includes('started'));
+    chain.otProcess?.child.kill('SIGKILL');
+    const r = await long;
+    assert.equal(r.code, 255, r.stderr);
+    assert.match(r.stdout, /started/);
+    assert.match(r.stderr, /airlock: session ended: /);
+    await waitFor('the session to be gone', () => s.sessions.size === 0);
+    await waitFor('the site to be offline', () => s.links.get(SITE).state !== 'online');
+    chain.answers(alice, { stepOffset: 1 });
+    const again = await chain.run('ssh', [...key, 'alice:hmi-1@127.0.0.1', 'true']);
+    assert.equal(again.code, 255);
+    assert.match(again.stderr, /airlock: site plant-1 is not connected/);
+    const end = chain.audit('session.end').at(-1);
+    assert.ok(end !== undefined && typeof end.details.reason === 'string');
+  },
+);

@@ -60,7 +60,12 @@ export interface SiemStatus {
   readonly lastError?: string;
   readonly delivered: number;
   readonly sessions: number;
-  readonly streams: readonly { readonly stream: string; readonly cursor: number; readonly head: number; readonly held: boolean }[];
+  readonly streams: readonly {
+    readonly stream: string;
+    readonly cursor: number;
+    readonly head: number;
+    readonly held: boolean;
+  }[];
 }
 
 export class SiemForwarder {
@@ -86,7 +91,9 @@ export class SiemForwarder {
     this.tls = tlsOptions(o.target);
     this.stmts = {
       get: o.db.prepare<[string], Cursor>('SELECT seq, hash FROM siem_cursors WHERE stream = ?'),
-      put: o.db.prepare('INSERT INTO siem_cursors (stream, seq, hash, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (stream) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, updated_at = excluded.updated_at'),
+      put: o.db.prepare(
+        'INSERT INTO siem_cursors (stream, seq, hash, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (stream) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, updated_at = excluded.updated_at',
+      ),
     };
   }
 
@@ -115,7 +122,12 @@ export class SiemForwarder {
       ...(this.lastError === undefined ? {} : { lastError: this.lastError }),
       delivered: this.delivered,
       sessions: this.sessions,
-      streams: this.streams().map((s) => ({ stream: s.name, cursor: this.cursor(s).seq, head: s.chain.head().seq, held: this.held.has(s.name) })),
+      streams: this.streams().map((s) => ({
+        stream: s.name,
+        cursor: this.cursor(s).seq,
+        head: s.chain.head().seq,
+        held: this.held.has(s.name),
+      })),
     };
   }
 
@@ -142,7 +154,12 @@ export class SiemForwarder {
       for (const site of this.o.siteEvents.sites()) {
         const chain = this.o.siteEvents.otChain(site);
         // A re-enrolled site's new gateway starts a new chain: a new stream, with its own cursor.
-        if (chain !== undefined) out.push({ name: chain.id === undefined ? `ot:${site}` : `ot:${site}:${chain.id}`, log: 'ot', chain });
+        if (chain !== undefined)
+          out.push({
+            name: chain.id === undefined ? `ot:${site}` : `ot:${site}:${chain.id}`,
+            log: 'ot',
+            chain,
+          });
       }
     }
     return out;
@@ -169,15 +186,23 @@ export class SiemForwarder {
         const events = [...s.chain.page(cursor.seq, head, room)];
         const first = events[0];
         if (first === undefined) continue;
-        if (first.seq !== cursor.seq + 1 || (cursor.seq > 0 && cursor.hash !== '' && first.prevHash !== cursor.hash)) {
-          this.hold(s, `stream ${s.name}: the event after the delivered cursor ${cursor.seq} does not continue the chain (the log was replaced?); forwarding of this stream is held until restart`);
+        if (
+          first.seq !== cursor.seq + 1 ||
+          (cursor.seq > 0 && cursor.hash !== '' && first.prevHash !== cursor.hash)
+        ) {
+          this.hold(
+            s,
+            `stream ${s.name}: the event after the delivered cursor ${cursor.seq} does not continue the chain (the log was replaced?); forwarding of this stream is held until restart`,
+          );
           continue;
         }
         batch.push({ stream: s, events, cursor });
         room -= events.length;
       }
       if (batch.length === 0) return;
-      const frames = batch.flatMap((b) => b.events.map((e) => octetFrame(syslogMessage(b.stream.log, e, this.o.syslog))));
+      const frames = batch.flatMap((b) =>
+        b.events.map((e) => octetFrame(syslogMessage(b.stream.log, e, this.o.syslog))),
+      );
       const outcome = await deliverSession(this.tls, this.o.target.timeoutMs, frames);
       this.sessions++;
       if (!outcome.confirmed) {
@@ -194,7 +219,11 @@ export class SiemForwarder {
       })();
       this.delivered += frames.length;
       this.failures = 0;
-      if (!this.healthy) this.o.log.info('SIEM collector reachable again; buffered events delivered', { host: this.o.target.host, port: this.o.target.port });
+      if (!this.healthy)
+        this.o.log.info('SIEM collector reachable again; buffered events delivered', {
+          host: this.o.target.host,
+          port: this.o.target.port,
+        });
       this.healthy = true;
       this.lastError = undefined;
     }
@@ -205,7 +234,13 @@ export class SiemForwarder {
     this.lastError = reason;
     this.o.log.error('SIEM stream held', { stream: s.name, reason });
     try {
-      this.o.audit.append({ action: 'audit.forward_fail', actor: 'system:it', target: s.name, outcome: 'failure', details: { reason } });
+      this.o.audit.append({
+        action: 'audit.forward_fail',
+        actor: 'system:it',
+        target: s.name,
+        outcome: 'failure',
+        details: { reason },
+      });
     } catch {
       // The audit log itself is failing; the forwarder has nothing to add.
     }
@@ -216,9 +251,19 @@ export class SiemForwarder {
     this.lastError = reason;
     if (!this.healthy) return;
     this.healthy = false;
-    this.o.log.warn('SIEM forwarding failed; events stay buffered in the audit log', { host: this.o.target.host, port: this.o.target.port, reason });
+    this.o.log.warn('SIEM forwarding failed; events stay buffered in the audit log', {
+      host: this.o.target.host,
+      port: this.o.target.port,
+      reason,
+    });
     try {
-      this.o.audit.append({ action: 'audit.forward_fail', actor: 'system:it', target: `${this.o.target.host}:${this.o.target.port}`, outcome: 'failure', details: { reason } });
+      this.o.audit.append({
+        action: 'audit.forward_fail',
+        actor: 'system:it',
+        target: `${this.o.target.host}:${this.o.target.port}`,
+        outcome: 'failure',
+        details: { reason },
+      });
     } catch {
       // The audit log itself is failing; the forwarder has nothing to add.
     }
@@ -226,7 +271,10 @@ export class SiemForwarder {
 
   private scheduleRetry(): void {
     if (this.stopped) return;
-    const delay = Math.min(this.o.retryMaxMs, this.o.retryMinMs * 2 ** Math.min(this.failures - 1, 16));
+    const delay = Math.min(
+      this.o.retryMaxMs,
+      this.o.retryMinMs * 2 ** Math.min(this.failures - 1, 16),
+    );
     this.timer = this.o.clock.setTimeout(() => {
       this.timer = undefined;
       this.kick();

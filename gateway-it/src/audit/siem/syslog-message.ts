@@ -10,7 +10,12 @@
  * event in CEF or canonical JSON (shared/src/export/event-formats.ts: the same text as in exports).
  */
 import type { AuditEvent } from '../../../../shared/src/audit/audit-event.js';
-import { auditCodeOf, eventToCef, eventToSiemJson, type AuditLogName } from '../../../../shared/src/export/event-formats.js';
+import {
+  auditCodeOf,
+  eventToCef,
+  eventToSiemJson,
+  type AuditLogName,
+} from '../../../../shared/src/export/event-formats.js';
 
 export type SiemPayload = 'cef' | 'json';
 
@@ -22,7 +27,11 @@ export interface SyslogOptions {
   readonly version: string;
 }
 
-const SEVERITY: Readonly<Record<AuditEvent['outcome'], number>> = { success: 6, denied: 5, failure: 4 };
+const SEVERITY: Readonly<Record<AuditEvent['outcome'], number>> = {
+  success: 6,
+  denied: 5,
+  failure: 4,
+};
 
 /** RFC 5424 header fields are printable US-ASCII without spaces; anything else becomes `_`. */
 function headerField(value: string, max: number): string {
@@ -36,9 +45,16 @@ function sdValue(value: string): string {
 
 export function syslogMessage(log: AuditLogName, e: AuditEvent, o: SyslogOptions): string {
   const pri = o.facility * 8 + SEVERITY[e.outcome];
-  const params: [string, string][] = [['log', log], ...(e.site === null ? [] : ([['site', e.site]] as [string, string][])), ['seq', String(e.seq)], ['id', e.id], ['hash', e.hash]];
+  const params: [string, string][] = [
+    ['log', log],
+    ...(e.site === null ? [] : ([['site', e.site]] as [string, string][])),
+    ['seq', String(e.seq)],
+    ['id', e.id],
+    ['hash', e.hash],
+  ];
   const sd = `[airlock@${o.enterpriseId} ${params.map(([k, v]) => `${k}="${sdValue(v)}"`).join(' ')}]`;
-  const msg = o.payload === 'cef' ? eventToCef(log, e, { version: o.version }) : eventToSiemJson(log, e);
+  const msg =
+    o.payload === 'cef' ? eventToCef(log, e, { version: o.version }) : eventToSiemJson(log, e);
   return `<${pri}>1 ${new Date(e.time).toISOString()} ${headerField(o.hostname, 255)} airlock-${log} - ${headerField(auditCodeOf(e.action), 32)} ${sd} ${msg}`;
 }
 

@@ -28,7 +28,8 @@ export interface SyslogTarget {
   readonly timeoutMs: number;
 }
 
-export type SessionOutcome = { readonly confirmed: true } | { readonly confirmed: false; readonly reason: string };
+export type SessionOutcome =
+  { readonly confirmed: true } | { readonly confirmed: false; readonly reason: string };
 
 /** TLS options from the target, read once (files are read at construction: a missing CA fails early). */
 export function tlsOptions(t: SyslogTarget): ConnectionOptions {
@@ -39,7 +40,9 @@ export function tlsOptions(t: SyslogTarget): ConnectionOptions {
     // SNI carries names only (RFC 6066); an IP address is still checked against the certificate's SANs.
     ...(isIP(t.serverName ?? t.host) === 0 ? { servername: t.serverName ?? t.host } : {}),
     ca: readFileSync(t.caFile),
-    ...(t.clientCertFile === undefined || t.clientKeyFile === undefined ? {} : { cert: readFileSync(t.clientCertFile), key: readFileSync(t.clientKeyFile) }),
+    ...(t.clientCertFile === undefined || t.clientKeyFile === undefined
+      ? {}
+      : { cert: readFileSync(t.clientCertFile), key: readFileSync(t.clientKeyFile) }),
     minVersion: 'TLSv1.2',
     rejectUnauthorized: true,
     ...(pin === undefined
@@ -47,13 +50,20 @@ export function tlsOptions(t: SyslogTarget): ConnectionOptions {
       : {
           checkServerIdentity: (host, cert) => {
             const fp = new X509Certificate(cert.raw).fingerprint256.replace(/:/g, '').toLowerCase();
-            return fp === pin ? undefined : new Error(`the collector's certificate ${fp} is not the pinned one`);
+            return fp === pin
+              ? undefined
+              : new Error(`the collector's certificate ${fp} is not the pinned one`);
           },
         }),
   };
 }
 
-export function deliverSession(options: ConnectionOptions, timeoutMs: number, frames: readonly Buffer[], onSocket?: (s: TLSSocket) => void): Promise<SessionOutcome> {
+export function deliverSession(
+  options: ConnectionOptions,
+  timeoutMs: number,
+  frames: readonly Buffer[],
+  onSocket?: (s: TLSSocket) => void,
+): Promise<SessionOutcome> {
   return new Promise((resolve) => {
     let ended = false; // we sent our FIN
     let peerEnded = false;
@@ -67,23 +77,32 @@ export function deliverSession(options: ConnectionOptions, timeoutMs: number, fr
       socket.destroy();
       resolve(outcome);
     };
-    const timer = setTimeout(() => finish({ confirmed: false, reason: `no confirmed close within ${timeoutMs} ms` }), timeoutMs);
+    const timer = setTimeout(
+      () => finish({ confirmed: false, reason: `no confirmed close within ${timeoutMs} ms` }),
+      timeoutMs,
+    );
     socket.setNoDelay(true);
     socket.on('error', (e) => finish({ confirmed: false, reason: e.message }));
     socket.on('data', () => undefined); // a syslog collector sends nothing; drain whatever comes
     socket.on('end', () => {
       peerEnded = true;
-      if (!ended) finish({ confirmed: false, reason: 'the collector closed the connection before the session was complete' });
+      if (!ended)
+        finish({
+          confirmed: false,
+          reason: 'the collector closed the connection before the session was complete',
+        });
     });
     socket.on('close', (hadError) => {
-      if (hadError || !peerEnded || !ended) finish({ confirmed: false, reason: 'the connection closed without a confirmed end' });
+      if (hadError || !peerEnded || !ended)
+        finish({ confirmed: false, reason: 'the connection closed without a confirmed end' });
       else finish({ confirmed: true });
     });
     socket.once('secureConnect', () => {
       void (async () => {
         for (const f of frames) {
           if (settled) return;
-          if (!socket.write(f)) await new Promise<void>((r) => socket.once('drain', r).once('close', r));
+          if (!socket.write(f))
+            await new Promise<void>((r) => socket.once('drain', r).once('close', r));
         }
         if (settled) return;
         ended = true;

@@ -4,14 +4,26 @@ import { formatFingerprint } from '../../../../shared/src/crypto/hash.js';
 import { parseRoleAssignment } from '../../auth/user-admin.js';
 import type { RoleAssignment } from '../../store/user-store.js';
 import type { AccessHttpServices } from '../http-services.js';
-import { createSiteBody, createUserBody, gatewayRevokeBody, sitePolicyBody, updateUserBody } from './api-schemas.js';
+import {
+  createSiteBody,
+  createUserBody,
+  gatewayRevokeBody,
+  sitePolicyBody,
+  updateUserBody,
+} from './api-schemas.js';
 import { op, type ApiOperation } from './api-registry.js';
 import { grantJson, userJson } from './api-json.js';
 
 export function parseRoles(texts: readonly string[]): RoleAssignment[] {
   return texts.map((t, i) => {
     const r = parseRoleAssignment(t);
-    if (r === undefined) throw new AirlockError('bad_request', 'user.bad_role', `roles[${i}]: expected admin, engineer, vendor, ot-owner@<site> or auditor@<site>`, { details: { field: `roles[${i}]` } });
+    if (r === undefined)
+      throw new AirlockError(
+        'bad_request',
+        'user.bad_role',
+        `roles[${i}]: expected admin, engineer, vendor, ot-owner@<site> or auditor@<site>`,
+        { details: { field: `roles[${i}]` } },
+      );
     return r;
   });
 }
@@ -21,13 +33,23 @@ export function adminOperations(s: AccessHttpServices): ApiOperation[] {
   const { policies, grants } = s.access;
   const admin = ['admin'] as const;
   return [
-    op({ method: 'get', path: '/admin/users', tag: 'admin', roles: admin, summary: 'Every account with roles, MFA state and login lock', handler: () => ({ json: userAdmin.listUsers().map((u) => userJson(u.user, { lockedUntil: u.lockedUntil })) }) }),
+    op({
+      method: 'get',
+      path: '/admin/users',
+      tag: 'admin',
+      roles: admin,
+      summary: 'Every account with roles, MFA state and login lock',
+      handler: () => ({
+        json: userAdmin.listUsers().map((u) => userJson(u.user, { lockedUntil: u.lockedUntil })),
+      }),
+    }),
     op({
       method: 'post',
       path: '/admin/users',
       tag: 'admin',
       roles: admin,
-      summary: 'Create an account with a generated password (returned once); the user enrolls TOTP at first login',
+      summary:
+        'Create an account with a generated password (returned once); the user enrolls TOTP at first login',
       body: createUserBody,
       responses: { 201: 'created', 409: 'name taken' },
       handler: ({ user, body }) => {
@@ -46,13 +68,24 @@ export function adminOperations(s: AccessHttpServices): ApiOperation[] {
         return { status: 201, json: { user: userJson(created.user), password: created.password } };
       },
     }),
-    op({ method: 'get', path: '/admin/users/:id', tag: 'admin', roles: admin, summary: 'One account', handler: ({ params }) => { const u = userAdmin.getUser(params.id ?? ''); return { json: userJson(u.user, { lockedUntil: u.lockedUntil }) }; } }),
+    op({
+      method: 'get',
+      path: '/admin/users/:id',
+      tag: 'admin',
+      roles: admin,
+      summary: 'One account',
+      handler: ({ params }) => {
+        const u = userAdmin.getUser(params.id ?? '');
+        return { json: userJson(u.user, { lockedUntil: u.lockedUntil }) };
+      },
+    }),
     op({
       method: 'patch',
       path: '/admin/users/:id',
       tag: 'admin',
       roles: admin,
-      summary: 'Change an account: display name, roles, break-glass mark, state, company, contract end (not your own roles, mark or state)',
+      summary:
+        'Change an account: display name, roles, break-glass mark, state, company, contract end (not your own roles, mark or state)',
       body: updateUserBody,
       handler: ({ user, params, body }) => {
         const updated = userAdmin.updateUser(
@@ -70,9 +103,37 @@ export function adminOperations(s: AccessHttpServices): ApiOperation[] {
         return { json: userJson(updated) };
       },
     }),
-    op({ method: 'post', path: '/admin/users/:id/unlock', tag: 'admin', roles: admin, summary: 'Lift a login lock', handler: ({ user, params }) => ({ json: { unlocked: userAdmin.unlock(userAdmin.getUser(params.id ?? '').user.name, user.name) } }) }),
-    op({ method: 'post', path: '/admin/users/:id/mfa-reset', tag: 'admin', roles: admin, summary: 'Remove the second factor (the user enrolls again at next login); sessions end', responses: { 204: 'reset' }, handler: ({ user, params }) => (userAdmin.resetMfa(params.id ?? '', user), { status: 204 }) }),
-    op({ method: 'post', path: '/admin/users/:id/password-reset', tag: 'admin', roles: admin, summary: 'Set a new generated password (returned once); sessions end', handler: ({ user, params }) => ({ json: { password: userAdmin.resetPassword(params.id ?? '', user) } }) }),
+    op({
+      method: 'post',
+      path: '/admin/users/:id/unlock',
+      tag: 'admin',
+      roles: admin,
+      summary: 'Lift a login lock',
+      handler: ({ user, params }) => ({
+        json: {
+          unlocked: userAdmin.unlock(userAdmin.getUser(params.id ?? '').user.name, user.name),
+        },
+      }),
+    }),
+    op({
+      method: 'post',
+      path: '/admin/users/:id/mfa-reset',
+      tag: 'admin',
+      roles: admin,
+      summary: 'Remove the second factor (the user enrolls again at next login); sessions end',
+      responses: { 204: 'reset' },
+      handler: ({ user, params }) => (userAdmin.resetMfa(params.id ?? '', user), { status: 204 }),
+    }),
+    op({
+      method: 'post',
+      path: '/admin/users/:id/password-reset',
+      tag: 'admin',
+      roles: admin,
+      summary: 'Set a new generated password (returned once); sessions end',
+      handler: ({ user, params }) => ({
+        json: { password: userAdmin.resetPassword(params.id ?? '', user) },
+      }),
+    }),
     op({
       method: 'post',
       path: '/admin/sites',
@@ -82,8 +143,18 @@ export function adminOperations(s: AccessHttpServices): ApiOperation[] {
       body: createSiteBody,
       responses: { 201: 'created', 409: 'exists' },
       handler: ({ user, body }) => {
-        const site = userAdmin.createSite({ id: body.id, timezone: body.timezone, ...(body.displayName === undefined ? {} : { displayName: body.displayName }) }, user.name);
-        return { status: 201, json: { id: site.id, displayName: site.displayName, timezone: site.timezone } };
+        const site = userAdmin.createSite(
+          {
+            id: body.id,
+            timezone: body.timezone,
+            ...(body.displayName === undefined ? {} : { displayName: body.displayName }),
+          },
+          user.name,
+        );
+        return {
+          status: 201,
+          json: { id: site.id, displayName: site.displayName, timezone: site.timezone },
+        };
       },
     }),
     op({
@@ -91,14 +162,27 @@ export function adminOperations(s: AccessHttpServices): ApiOperation[] {
       path: '/admin/sites/:site/policy',
       tag: 'admin',
       roles: admin,
-      summary: 'Set a site\'s access policy: approvals required (1-5) and ticket reference format',
+      summary: "Set a site's access policy: approvals required (1-5) and ticket reference format",
       body: sitePolicyBody,
       handler: ({ user, params, body }) => {
         const p = policies.set(user, params.site ?? '', body);
-        return { json: { site: p.site, requiredApprovals: p.requiredApprovals, ticketPattern: p.ticketPattern } };
+        return {
+          json: {
+            site: p.site,
+            requiredApprovals: p.requiredApprovals,
+            ticketPattern: p.ticketPattern,
+          },
+        };
       },
     }),
-    op({ method: 'get', path: '/admin/grants', tag: 'admin', roles: admin, summary: 'Every grant of every site (to revoke)', handler: ({ user }) => ({ json: grants.list(user).map(grantJson) }) }),
+    op({
+      method: 'get',
+      path: '/admin/grants',
+      tag: 'admin',
+      roles: admin,
+      summary: 'Every grant of every site (to revoke)',
+      handler: ({ user }) => ({ json: grants.list(user).map(grantJson) }),
+    }),
     ...siteGatewayOperations(s),
   ];
 }
@@ -114,11 +198,20 @@ function siteGatewayOperations(s: AccessHttpServices): ApiOperation[] {
       path: '/admin/sites/:site/enrollment-tokens',
       tag: 'admin',
       roles: admin,
-      summary: 'Issue a one-time enrollment token for the site\'s OT gateway (returned once, with the IT certificate fingerprint the OT side must pin); supersedes unused ones',
+      summary:
+        "Issue a one-time enrollment token for the site's OT gateway (returned once, with the IT certificate fingerprint the OT side must pin); supersedes unused ones",
       responses: { 201: 'issued', 404: 'no such site' },
       handler: ({ user, params }) => {
         const t = enrollment.issueToken(params.site ?? '', user.name);
-        return { status: 201, json: { site: t.site, token: t.token, expiresAt: new Date(t.expiresAt).toISOString(), itFingerprint: formatFingerprint(t.itFingerprint) } };
+        return {
+          status: 201,
+          json: {
+            site: t.site,
+            token: t.token,
+            expiresAt: new Date(t.expiresAt).toISOString(),
+            itFingerprint: formatFingerprint(t.itFingerprint),
+          },
+        };
       },
     }),
     op({
@@ -126,12 +219,19 @@ function siteGatewayOperations(s: AccessHttpServices): ApiOperation[] {
       path: '/admin/sites/:site/gateway/revoke',
       tag: 'admin',
       roles: admin,
-      summary: 'Revoke the site\'s OT gateway: its link is cut and it must enroll again',
+      summary: "Revoke the site's OT gateway: its link is cut and it must enroll again",
       body: gatewayRevokeBody,
       responses: { 200: 'revoked', 404: 'no such site', 409: 'no active gateway' },
       handler: ({ user, params, body }) => {
         const g = enrollment.revoke(params.site ?? '', user.name, body.reason);
-        return { json: { site: g.site, gatewayId: g.id, state: g.state, revokedAt: new Date(g.stateChangedAt).toISOString() } };
+        return {
+          json: {
+            site: g.site,
+            gatewayId: g.id,
+            state: g.state,
+            revokedAt: new Date(g.stateChangedAt).toISOString(),
+          },
+        };
       },
     }),
   ];

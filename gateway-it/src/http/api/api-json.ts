@@ -9,7 +9,8 @@ import type { User } from '../../store/user-store.js';
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 const isoNN = (ms: number): string => new Date(ms).toISOString();
 
-export const ruleJson = (r: WindowRule): unknown => (r.kind === 'once' ? { kind: 'once', start: isoNN(r.start), end: isoNN(r.end) } : r);
+export const ruleJson = (r: WindowRule): unknown =>
+  r.kind === 'once' ? { kind: 'once', start: isoNN(r.start), end: isoNN(r.end) } : r;
 
 export function requestJson(r: RequestView): unknown {
   return {
@@ -39,15 +40,29 @@ export function siteJson(s: SiteSummary): unknown {
     displayName: s.site.displayName,
     timezone: s.site.timezone,
     link: { ...s.link, lastSeen: iso(s.link.lastSeen) },
-    lockdown: s.lockdown === null ? { locked: false } : { ...s.lockdown, changedAt: isoNN(s.lockdown.changedAt) },
-    policy: { requiredApprovals: s.policy.requiredApprovals, ticketPattern: s.policy.ticketPattern },
+    lockdown:
+      s.lockdown === null
+        ? { locked: false }
+        : { ...s.lockdown, changedAt: isoNN(s.lockdown.changedAt) },
+    policy: {
+      requiredApprovals: s.policy.requiredApprovals,
+      ticketPattern: s.policy.ticketPattern,
+    },
     assets: s.assets,
     owners: s.owners,
   };
 }
 
-export const windowJson = (w: MaintenanceWindow): unknown => ({ ...w, rule: ruleJson(w.rule), createdAt: isoNN(w.createdAt) });
-export const scheduleJson = (s: VendorSchedule): unknown => ({ ...s, rule: ruleJson(s.rule), createdAt: isoNN(s.createdAt) });
+export const windowJson = (w: MaintenanceWindow): unknown => ({
+  ...w,
+  rule: ruleJson(w.rule),
+  createdAt: isoNN(w.createdAt),
+});
+export const scheduleJson = (s: VendorSchedule): unknown => ({
+  ...s,
+  rule: ruleJson(s.rule),
+  createdAt: isoNN(s.createdAt),
+});
 
 export function userJson(u: User, extra: { lockedUntil?: number | null } = {}): unknown {
   return {
@@ -65,4 +80,12 @@ export function userJson(u: User, extra: { lockedUntil?: number | null } = {}): 
   };
 }
 
-export const usableJson = (a: AccessAllow): unknown => ({ site: a.grant.site, asset: a.asset, protocol: a.protocol, profile: a.profile, grantId: a.grant.id, notAfter: isoNN(a.grant.notAfter), breakGlass: a.grant.breakGlass });
+export const usableJson = (a: AccessAllow): unknown => ({
+  site: a.grant.site,
+  asset: a.asset,
+  protocol: a.protocol,
+  profile: a.profile,
+  grantId: a.grant.id,
+  notAfter: isoNN(a.grant.notAfter),
+  breakGlass: a.grant.breakGlass,
+});

@@ -16,13 +16,29 @@ import { reviewOperations } from './reviews-api.js';
 export const API_PREFIX = '/api/v1';
 
 export function apiOperations(s: AccessHttpServices): ApiOperation[] {
-  return [...authOperations(s), ...accessOperations(s), ...sitesOperations(s), ...adminOperations(s), ...sshKeyOperations(s), ...supervisionOperations(s), ...reviewOperations(s), ...auditOperations(s)];
+  return [
+    ...authOperations(s),
+    ...accessOperations(s),
+    ...sitesOperations(s),
+    ...adminOperations(s),
+    ...sshKeyOperations(s),
+    ...supervisionOperations(s),
+    ...reviewOperations(s),
+    ...auditOperations(s),
+  ];
 }
 
 export function apiRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVariables }> {
   const app = new Hono<{ Variables: HttpVariables }>();
   const ops = apiOperations(s);
-  app.get('/openapi.json', (c) => c.json(openApiDocument(ops, { version: AIRLOCK_VERSION, serverUrl: `${new URL(c.req.url).origin}${API_PREFIX}` })));
+  app.get('/openapi.json', (c) =>
+    c.json(
+      openApiDocument(ops, {
+        version: AIRLOCK_VERSION,
+        serverUrl: `${new URL(c.req.url).origin}${API_PREFIX}`,
+      }),
+    ),
+  );
   registerOperations(app, ops);
   return app;
 }

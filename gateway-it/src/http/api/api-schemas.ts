@@ -7,19 +7,31 @@ import { nameSchema } from '../../../../shared/src/model/session-ticket.js';
 import { weeklyRuleSchema } from '../../access/window-rules.js';
 
 const text = (max: number) => z.string().max(max);
-const isoTime = z.iso.datetime({ offset: true, message: 'expected an ISO 8601 time with offset, e.g. 2026-03-29T22:00:00+02:00' });
+const isoTime = z.iso.datetime({
+  offset: true,
+  message: 'expected an ISO 8601 time with offset, e.g. 2026-03-29T22:00:00+02:00',
+});
 const userName = z.string().min(1).max(32);
 
 export const loginBody = z.strictObject({
   name: userName,
   password: text(256),
-  code: z.string().regex(/^\d{6}$/, 'expected the 6-digit code from your authenticator').optional(),
+  code: z
+    .string()
+    .regex(/^\d{6}$/, 'expected the 6-digit code from your authenticator')
+    .optional(),
   recoveryCode: text(32).optional(),
 });
 
 export const enrollBody = z.strictObject({ name: userName, password: text(256) });
-export const enrollConfirmBody = z.strictObject({ enrollmentToken: text(128), code: z.string().regex(/^\d{6}$/, 'expected a 6-digit code') });
-export const passwordChangeBody = z.strictObject({ currentPassword: text(256), newPassword: text(256) });
+export const enrollConfirmBody = z.strictObject({
+  enrollmentToken: text(128),
+  code: z.string().regex(/^\d{6}$/, 'expected a 6-digit code'),
+});
+export const passwordChangeBody = z.strictObject({
+  currentPassword: text(256),
+  newPassword: text(256),
+});
 
 export const assetChoiceSchema = z.strictObject({ asset: nameSchema, profile: nameSchema });
 
@@ -32,25 +44,50 @@ export const requestBody = z.strictObject({
   ticketRef: text(64).optional(),
 });
 
-export const decisionBody = z.strictObject({ decision: z.enum(['approve', 'deny']), comment: text(1000) });
+export const decisionBody = z.strictObject({
+  decision: z.enum(['approve', 'deny']),
+  comment: text(1000),
+});
 export const reasonBody = z.strictObject({ reason: text(1000) });
 export const commentBody = z.strictObject({ comment: text(1000) });
 
 export const breakGlassBody = z.strictObject({
   site: nameSchema,
   assets: z.array(assetChoiceSchema).min(1).max(20),
-  durationMinutes: z.number().int().min(5).max(24 * 60),
+  durationMinutes: z
+    .number()
+    .int()
+    .min(5)
+    .max(24 * 60),
   justification: text(2000),
 });
 
 /** One-off windows take ISO times in the API; weekly ones wall-clock times in the site's zone. */
-export const apiRuleSchema = z.discriminatedUnion('kind', [weeklyRuleSchema, z.strictObject({ kind: z.literal('once'), start: isoTime, end: isoTime })]);
+export const apiRuleSchema = z.discriminatedUnion('kind', [
+  weeklyRuleSchema,
+  z.strictObject({ kind: z.literal('once'), start: isoTime, end: isoTime }),
+]);
 
-export const windowBody = z.strictObject({ asset: nameSchema.nullable().optional(), label: text(100), rule: apiRuleSchema });
-export const scheduleBody = z.strictObject({ vendor: userName, asset: nameSchema, profile: nameSchema, label: text(100), rule: apiRuleSchema });
+export const windowBody = z.strictObject({
+  asset: nameSchema.nullable().optional(),
+  label: text(100),
+  rule: apiRuleSchema,
+});
+export const scheduleBody = z.strictObject({
+  vendor: userName,
+  asset: nameSchema,
+  profile: nameSchema,
+  label: text(100),
+  rule: apiRuleSchema,
+});
 export const lockdownBody = z.strictObject({ reason: text(500) });
 
-const roleText = z.string().regex(/^(admin|engineer|vendor|ot-owner@[a-z0-9][a-z0-9._-]{0,62}|auditor@[a-z0-9][a-z0-9._-]{0,62})$/, 'expected admin, engineer, vendor, ot-owner@<site> or auditor@<site>');
+const roleText = z
+  .string()
+  .regex(
+    /^(admin|engineer|vendor|ot-owner@[a-z0-9][a-z0-9._-]{0,62}|auditor@[a-z0-9][a-z0-9._-]{0,62})$/,
+    'expected admin, engineer, vendor, ot-owner@<site> or auditor@<site>',
+  );
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date YYYY-MM-DD');
 
 export const createUserBody = z.strictObject({
@@ -71,6 +108,13 @@ export const updateUserBody = z.strictObject({
   contractEnd: isoDate.nullable().optional(),
 });
 
-export const createSiteBody = z.strictObject({ id: nameSchema, displayName: text(100).optional(), timezone: text(64) });
+export const createSiteBody = z.strictObject({
+  id: nameSchema,
+  displayName: text(100).optional(),
+  timezone: text(64),
+});
 export const gatewayRevokeBody = z.strictObject({ reason: text(500).min(1) });
-export const sitePolicyBody = z.strictObject({ requiredApprovals: z.number().int().min(1).max(5), ticketPattern: text(200).nullable() });
+export const sitePolicyBody = z.strictObject({
+  requiredApprovals: z.number().int().min(1).max(5),
+  ticketPattern: text(200).nullable(),
+});

@@ -21,13 +21,19 @@ import { op, type ApiOperation } from './api-registry.js';
 
 /** Auditors of the site and admins; anyone else gets 403 naming the site. */
 export function requireAuditorOf(user: User, site: string): void {
-  if (!isAuditorOf(user, site) && !isAdmin(user)) throw new AirlockError('access_denied', 'audit.not_auditor', `only auditors of ${site} (and admins) see its audit trail`);
+  if (!isAuditorOf(user, site) && !isAdmin(user))
+    throw new AirlockError(
+      'access_denied',
+      'audit.not_auditor',
+      `only auditors of ${site} (and admins) see its audit trail`,
+    );
 }
 
 /** An export the user may see (404 otherwise: an id says nothing to others). */
 export function visibleExport(exports: ExportJobs, user: User, id: string): ExportJobStatus {
   const job = exports.get(id);
-  if (job === undefined || !(isAuditorOf(user, job.site) || isAdmin(user))) throw new AirlockError('not_found', 'export.unknown', `no export ${id}`);
+  if (job === undefined || !(isAuditorOf(user, job.site) || isAdmin(user)))
+    throw new AirlockError('not_found', 'export.unknown', `no export ${id}`);
   return job;
 }
 
@@ -48,16 +54,29 @@ const policyBody = z.strictObject({ fourEyes: z.boolean() });
 const playRequestBody = z.strictObject({ reason: z.string().max(300) });
 const decisionBody = z.strictObject({ decision: z.enum(['approve', 'refuse']) });
 
-export function parseQuery<S extends z.ZodType>(schema: S, query: Readonly<Record<string, string>>): z.output<S> {
+export function parseQuery<S extends z.ZodType>(
+  schema: S,
+  query: Readonly<Record<string, string>>,
+): z.output<S> {
   const r = schema.safeParse(query);
   if (r.success) return r.data;
   const i = r.error.issues[0];
-  throw new AirlockError('bad_request', 'http.bad_query', `${i?.path.join('.') || 'query'}: ${i?.message ?? 'invalid'}`, { details: { field: i?.path.join('.') ?? null } });
+  throw new AirlockError(
+    'bad_request',
+    'http.bad_query',
+    `${i?.path.join('.') || 'query'}: ${i?.message ?? 'invalid'}`,
+    { details: { field: i?.path.join('.') ?? null } },
+  );
 }
 
-const iso = (ms: number | null | undefined): string | null => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
+const iso = (ms: number | null | undefined): string | null =>
+  ms === null || ms === undefined ? null : new Date(ms).toISOString();
 
-export const hitJson = (h: AuditSearchHit): unknown => ({ log: h.log, ...h.event, time: iso(h.event.time) });
+export const hitJson = (h: AuditSearchHit): unknown => ({
+  log: h.log,
+  ...h.event,
+  time: iso(h.event.time),
+});
 
 export function assetPageJson(v: AssetPageView): unknown {
   return {
@@ -73,22 +92,44 @@ export function assetPageJson(v: AssetPageView): unknown {
       approvals: s.approvals.map((a) => ({ ...a, time: iso(a.time) })),
       commands: s.commands.map(hitJson),
       writes: s.writes.map(hitJson),
-      recording: s.recording === null ? null : { ...s.recording, url: `/recordings/${s.sessionId}` },
+      recording:
+        s.recording === null ? null : { ...s.recording, url: `/recordings/${s.sessionId}` },
     })),
     events: v.events.map(hitJson),
   };
 }
 
 export function exportJson(j: ExportJobStatus): unknown {
-  return { ...j, from: iso(j.from), to: iso(j.to), startedAt: iso(j.startedAt), finishedAt: iso(j.finishedAt), ...(j.state === 'done' ? { download: `/api/v1/exports/${j.id}/bundle` } : {}) };
+  return {
+    ...j,
+    from: iso(j.from),
+    to: iso(j.to),
+    startedAt: iso(j.startedAt),
+    finishedAt: iso(j.finishedAt),
+    ...(j.state === 'done' ? { download: `/api/v1/exports/${j.id}/bundle` } : {}),
+  };
 }
 
-export const playRequestJson = (r: PlaybackRequest): unknown => ({ ...r, createdAt: iso(r.createdAt), decidedAt: iso(r.decidedAt), expiresAt: iso(r.expiresAt) });
+export const playRequestJson = (r: PlaybackRequest): unknown => ({
+  ...r,
+  createdAt: iso(r.createdAt),
+  decidedAt: iso(r.decidedAt),
+  expiresAt: iso(r.expiresAt),
+});
 
 /** The asset page for `user` (audited as `audit.view` by the search service). */
-export function assetPage(a: AuditHttpServices, user: User, site: string, asset: string, from: number, to: number): AssetPageView {
+export function assetPage(
+  a: AuditHttpServices,
+  user: User,
+  site: string,
+  asset: string,
+  from: number,
+  to: number,
+): AssetPageView {
   requireAuditorOf(user, site);
-  return assetPageView(a.search.assetActivity(site, asset, from, to, user.name), (id) => a.playback.recordingOf(id));
+  return assetPageView(a.search.assetActivity(site, asset, from, to, user.name), (id) =>
+    a.playback.recordingOf(id),
+  );
 }
 
 export function auditOperations(s: AccessHttpServices): ApiOperation[] {
@@ -96,7 +137,8 @@ export function auditOperations(s: AccessHttpServices): ApiOperation[] {
   if (a === undefined) return [];
   const recording = (user: User, id: string) => {
     const r = s.recordings?.get(user, id);
-    if (r === undefined) throw new AirlockError('not_found', 'recording.not_found', `no recording ${id}`);
+    if (r === undefined)
+      throw new AirlockError('not_found', 'recording.not_found', `no recording ${id}`);
     return r;
   };
   return [
@@ -105,15 +147,35 @@ export function auditOperations(s: AccessHttpServices): ApiOperation[] {
       path: '/sites/:site/audit/events',
       tag: 'audit',
       roles: ['auditor', 'admin'],
-      summary: 'Events of a site (IT and OT logs) in a time range, filtered by actor, asset, action (exact, or a prefix ending in a dot) and outcome; paged with `cursor`',
+      summary:
+        'Events of a site (IT and OT logs) in a time range, filtered by actor, asset, action (exact, or a prefix ending in a dot) and outcome; paged with `cursor`',
       query: eventsQuery,
       responses: { 200: '{ hits, nextCursor? }', 403: 'not an auditor of the site' },
       handler: ({ user, params, query }) => {
         const site = params.site ?? '';
         requireAuditorOf(user, site);
         const q = parseQuery(eventsQuery, query);
-        const r = a.search.search({ site, from: Date.parse(q.from), to: Date.parse(q.to), ...(q.actor === undefined ? {} : { actor: q.actor }), ...(q.asset === undefined ? {} : { target: q.asset }), ...(q.action === undefined ? {} : { action: q.action }), ...(q.outcome === undefined ? {} : { outcome: q.outcome }), ...(q.limit === undefined ? {} : { limit: q.limit }), ...(q.cursor === undefined ? {} : { cursor: q.cursor }) }, user.name);
-        return { json: { hits: r.hits.map(hitJson), scanned: r.scanned, ...(r.nextCursor === undefined ? {} : { nextCursor: r.nextCursor }) } };
+        const r = a.search.search(
+          {
+            site,
+            from: Date.parse(q.from),
+            to: Date.parse(q.to),
+            ...(q.actor === undefined ? {} : { actor: q.actor }),
+            ...(q.asset === undefined ? {} : { target: q.asset }),
+            ...(q.action === undefined ? {} : { action: q.action }),
+            ...(q.outcome === undefined ? {} : { outcome: q.outcome }),
+            ...(q.limit === undefined ? {} : { limit: q.limit }),
+            ...(q.cursor === undefined ? {} : { cursor: q.cursor }),
+          },
+          user.name,
+        );
+        return {
+          json: {
+            hits: r.hits.map(hitJson),
+            scanned: r.scanned,
+            ...(r.nextCursor === undefined ? {} : { nextCursor: r.nextCursor }),
+          },
+        };
       },
     }),
     op({
@@ -121,15 +183,34 @@ export function auditOperations(s: AccessHttpServices): ApiOperation[] {
       path: '/sites/:site/audit/assets/:asset',
       tag: 'audit',
       roles: ['auditor', 'admin'],
-      summary: 'Who was on one asset in a time range: sessions with their grant, request, approvers, commands, protocol writes and recording',
+      summary:
+        'Who was on one asset in a time range: sessions with their grant, request, approvers, commands, protocol writes and recording',
       query: assetQuery,
       responses: { 200: 'the asset page', 403: 'not an auditor of the site' },
       handler: ({ user, params, query }) => {
         const q = parseQuery(assetQuery, query);
-        return { json: assetPageJson(assetPage(a, user, params.site ?? '', params.asset ?? '', Date.parse(q.from), Date.parse(q.to))) };
+        return {
+          json: assetPageJson(
+            assetPage(
+              a,
+              user,
+              params.site ?? '',
+              params.asset ?? '',
+              Date.parse(q.from),
+              Date.parse(q.to),
+            ),
+          ),
+        };
       },
     }),
-    op({ method: 'get', path: '/audit/public-key', tag: 'audit', roles: ['auditor', 'admin'], summary: 'The IT audit public key (base64url Ed25519) that verifies export bundles', handler: () => ({ json: { algorithm: 'Ed25519', publicKey: a.publicKey } }) }),
+    op({
+      method: 'get',
+      path: '/audit/public-key',
+      tag: 'audit',
+      roles: ['auditor', 'admin'],
+      summary: 'The IT audit public key (base64url Ed25519) that verifies export bundles',
+      handler: () => ({ json: { algorithm: 'Ed25519', publicKey: a.publicKey } }),
+    }),
     op({
       method: 'post',
       path: '/sites/:site/exports',
@@ -137,11 +218,25 @@ export function auditOperations(s: AccessHttpServices): ApiOperation[] {
       roles: ['auditor', 'admin'],
       summary: 'Start a signed export of a site for a time range; poll the job for progress',
       body: exportBody,
-      responses: { 202: 'started', 403: 'not an auditor of the site', 429: 'too many exports running' },
+      responses: {
+        202: 'started',
+        403: 'not an auditor of the site',
+        429: 'too many exports running',
+      },
       handler: ({ user, params, body }) => {
         const site = params.site ?? '';
         requireAuditorOf(user, site);
-        return { status: 202, json: exportJson(a.exports.start({ site, from: Date.parse(body.from), to: Date.parse(body.to), requestedBy: user.name })) };
+        return {
+          status: 202,
+          json: exportJson(
+            a.exports.start({
+              site,
+              from: Date.parse(body.from),
+              to: Date.parse(body.to),
+              requestedBy: user.name,
+            }),
+          ),
+        };
       },
     }),
     op({
@@ -155,18 +250,36 @@ export function auditOperations(s: AccessHttpServices): ApiOperation[] {
         return { json: a.exports.list(params.site ?? '').map(exportJson) };
       },
     }),
-    op({ method: 'get', path: '/exports/:id', tag: 'audit', roles: ['auditor', 'admin'], summary: 'An export job: state and progress', responses: { 200: 'the job', 404: 'no such export you may see' }, handler: ({ user, params }) => ({ json: exportJson(visibleExport(a.exports, user, params.id ?? '')) }) }),
+    op({
+      method: 'get',
+      path: '/exports/:id',
+      tag: 'audit',
+      roles: ['auditor', 'admin'],
+      summary: 'An export job: state and progress',
+      responses: { 200: 'the job', 404: 'no such export you may see' },
+      handler: ({ user, params }) => ({
+        json: exportJson(visibleExport(a.exports, user, params.id ?? '')),
+      }),
+    }),
     op({
       method: 'get',
       path: '/exports/:id/bundle',
       tag: 'audit',
       roles: ['auditor', 'admin'],
-      summary: 'Download a finished export bundle (tar.gz); check it with `airlock-it verify-export`',
+      summary:
+        'Download a finished export bundle (tar.gz); check it with `airlock-it verify-export`',
       responses: { 200: 'the bundle', 404: 'no such finished export you may see' },
       handler: ({ user, params }) => {
         const job = visibleExport(a.exports, user, params.id ?? '');
         const f = a.exports.download(job.id, user.name);
-        return { file: { stream: Readable.toWeb(f.stream) as ReadableStream<Uint8Array>, contentType: 'application/gzip', fileName: f.fileName, bytes: f.bytes } };
+        return {
+          file: {
+            stream: Readable.toWeb(f.stream) as ReadableStream<Uint8Array>,
+            contentType: 'application/gzip',
+            fileName: f.fileName,
+            bytes: f.bytes,
+          },
+        };
       },
     }),
     op({
@@ -174,7 +287,8 @@ export function auditOperations(s: AccessHttpServices): ApiOperation[] {
       path: '/sites/:site/playback-policy',
       tag: 'audit',
       roles: ['ot-owner', 'admin'],
-      summary: 'Require (or stop requiring) a second person\'s approval before a recording of the site plays',
+      summary:
+        "Require (or stop requiring) a second person's approval before a recording of the site plays",
       body: policyBody,
       responses: { 200: 'saved', 403: 'not an OT owner of the site or admin' },
       handler: ({ user, params, body }) => {
@@ -188,7 +302,12 @@ export function auditOperations(s: AccessHttpServices): ApiOperation[] {
       tag: 'audit',
       roles: ['auditor', 'ot-owner', 'admin'],
       summary: 'Playback requests of a site and the four-eyes setting',
-      handler: ({ user, params }) => ({ json: { fourEyes: a.playback.fourEyes(params.site ?? ''), requests: a.playback.list(user, params.site ?? '').map(playRequestJson) } }),
+      handler: ({ user, params }) => ({
+        json: {
+          fourEyes: a.playback.fourEyes(params.site ?? ''),
+          requests: a.playback.list(user, params.site ?? '').map(playRequestJson),
+        },
+      }),
     }),
     op({
       method: 'post',
@@ -196,18 +315,36 @@ export function auditOperations(s: AccessHttpServices): ApiOperation[] {
       tag: 'audit',
       summary: 'Ask a second auditor or OT owner of the site to approve playing a recording',
       body: playRequestBody,
-      responses: { 201: 'requested', 404: 'no such recording you may see', 409: 'the site does not require approval, or a request is open' },
-      handler: ({ user, params, body }) => ({ status: 201, json: playRequestJson(a.playback.request(user, recording(user, params.id ?? ''), body.reason)) }),
+      responses: {
+        201: 'requested',
+        404: 'no such recording you may see',
+        409: 'the site does not require approval, or a request is open',
+      },
+      handler: ({ user, params, body }) => ({
+        status: 201,
+        json: playRequestJson(
+          a.playback.request(user, recording(user, params.id ?? ''), body.reason),
+        ),
+      }),
     }),
     op({
       method: 'post',
       path: '/playback-requests/:id/decision',
       tag: 'audit',
       roles: ['auditor', 'ot-owner'],
-      summary: 'Approve or refuse someone else\'s playback request (never your own)',
+      summary: "Approve or refuse someone else's playback request (never your own)",
       body: decisionBody,
-      responses: { 200: 'decided', 403: 'your own request, or not an auditor/OT owner of the site', 404: 'no such request', 409: 'already decided' },
-      handler: ({ user, params, body }) => ({ json: playRequestJson(a.playback.decide(user, params.id ?? '', body.decision === 'approve')) }),
+      responses: {
+        200: 'decided',
+        403: 'your own request, or not an auditor/OT owner of the site',
+        404: 'no such request',
+        409: 'already decided',
+      },
+      handler: ({ user, params, body }) => ({
+        json: playRequestJson(
+          a.playback.decide(user, params.id ?? '', body.decision === 'approve'),
+        ),
+      }),
     }),
   ];
 }

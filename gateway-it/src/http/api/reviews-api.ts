@@ -30,7 +30,12 @@ export function reviewJson(r: ReviewRow): Record<string, unknown> {
 }
 
 /** Records an OT owner's decision (shared by the API and the portal form). */
-export function decideReview(reviews: CommandReviews, user: Parameters<CommandReviews['decide']>[0], id: string, body: z.output<typeof reviewDecisionBody>): ReviewRow {
+export function decideReview(
+  reviews: CommandReviews,
+  user: Parameters<CommandReviews['decide']>[0],
+  id: string,
+  body: z.output<typeof reviewDecisionBody>,
+): ReviewRow {
   return reviews.decide(user, id, body.decision === 'approve' ? 'allow' : 'deny', body.comment);
 }
 
@@ -43,7 +48,8 @@ export function reviewOperations(s: AccessHttpServices): ApiOperation[] {
       path: '/reviews',
       tag: 'reviews',
       roles: ['ot-owner'],
-      summary: 'Command lines held for review at the sites you own, oldest first (the site denies each at expiresAt, by its clock)',
+      summary:
+        'Command lines held for review at the sites you own, oldest first (the site denies each at expiresAt, by its clock)',
       handler: ({ user }) => ({ json: reviews.pendingFor(user).map(reviewJson) }),
     }),
     op({
@@ -51,10 +57,19 @@ export function reviewOperations(s: AccessHttpServices): ApiOperation[] {
       path: '/reviews/:id/decision',
       tag: 'reviews',
       roles: ['ot-owner'],
-      summary: 'Approve or deny a held command line of a site you own (never one of your own sessions); a comment is required',
+      summary:
+        'Approve or deny a held command line of a site you own (never one of your own sessions); a comment is required',
       body: reviewDecisionBody,
-      responses: { 200: 'decision recorded and sent to the site', 403: 'not an OT owner of the site, or your own session', 404: 'no such review', 409: 'no longer pending', 503: 'the site is not connected (nothing recorded)' },
-      handler: ({ user, params, body }) => ({ json: reviewJson(decideReview(reviews, user, params.id ?? '', body)) }),
+      responses: {
+        200: 'decision recorded and sent to the site',
+        403: 'not an OT owner of the site, or your own session',
+        404: 'no such review',
+        409: 'no longer pending',
+        503: 'the site is not connected (nothing recorded)',
+      },
+      handler: ({ user, params, body }) => ({
+        json: reviewJson(decideReview(reviews, user, params.id ?? '', body)),
+      }),
     }),
   ];
 }

@@ -7,7 +7,15 @@ import type { SshKeyView } from '../../auth/ssh-keys.js';
 export const sshKeyBody = z.strictObject({ publicKey: z.string().min(1).max(16_384) });
 
 function keyJson(k: SshKeyView): Record<string, unknown> {
-  return { id: k.id, algorithm: k.algorithm, fingerprint: k.fingerprint, comment: k.comment, publicKey: k.publicKey, createdAt: new Date(k.createdAt).toISOString(), lastUsedAt: k.lastUsedAt === null ? null : new Date(k.lastUsedAt).toISOString() };
+  return {
+    id: k.id,
+    algorithm: k.algorithm,
+    fingerprint: k.fingerprint,
+    comment: k.comment,
+    publicKey: k.publicKey,
+    createdAt: new Date(k.createdAt).toISOString(),
+    lastUsedAt: k.lastUsedAt === null ? null : new Date(k.lastUsedAt).toISOString(),
+  };
 }
 
 /** The known_hosts line operators add to pin the endpoint (`[host]:port key`). */
@@ -24,16 +32,23 @@ export function sshKeyOperations(s: AccessHttpServices): ApiOperation[] {
       method: 'get',
       path: '/me/ssh-keys',
       tag: 'auth',
-      summary: 'Your SSH public keys (for ssh -p 2222 you:asset@gateway; TOTP is asked for as well)',
+      summary:
+        'Your SSH public keys (for ssh -p 2222 you:asset@gateway; TOTP is asked for as well)',
       handler: ({ user }) => ({ json: keys.list(user).map(keyJson) }),
     }),
     op({
       method: 'post',
       path: '/me/ssh-keys',
       tag: 'auth',
-      summary: 'Register an SSH public key (one OpenSSH line: ssh-ed25519, ecdsa-sha2-nistp256/384/521, or ssh-rsa of 2048 bits or more)',
+      summary:
+        'Register an SSH public key (one OpenSSH line: ssh-ed25519, ecdsa-sha2-nistp256/384/521, or ssh-rsa of 2048 bits or more)',
       body: sshKeyBody,
-      responses: { 201: 'registered', 400: 'not a supported public key', 409: 'the key is already registered', 429: 'too many keys' },
+      responses: {
+        201: 'registered',
+        400: 'not a supported public key',
+        409: 'the key is already registered',
+        429: 'too many keys',
+      },
       handler: ({ user, body }) => ({ status: 201, json: keyJson(keys.add(user, body.publicKey)) }),
     }),
     op({
@@ -48,9 +63,20 @@ export function sshKeyOperations(s: AccessHttpServices): ApiOperation[] {
       method: 'get',
       path: '/ssh/host-key',
       tag: 'auth',
-      summary: 'The SSH endpoint\'s host key: its SHA-256 fingerprint and the known_hosts line to pin it',
+      summary:
+        "The SSH endpoint's host key: its SHA-256 fingerprint and the known_hosts line to pin it",
       responses: { 200: 'the host key (enabled: false when the SSH endpoint is off)' },
-      handler: () => ({ json: s.sshHostKey === undefined ? { enabled: false } : { enabled: true, fingerprint: s.sshHostKey.fingerprint, publicKey: s.sshHostKey.publicKey, knownHosts: knownHostsLine(s) } }),
+      handler: () => ({
+        json:
+          s.sshHostKey === undefined
+            ? { enabled: false }
+            : {
+                enabled: true,
+                fingerprint: s.sshHostKey.fingerprint,
+                publicKey: s.sshHostKey.publicKey,
+                knownHosts: knownHostsLine(s),
+              },
+      }),
     }),
   ];
 }

@@ -15,7 +15,11 @@ export function connectHint(a: AccessAllow, user: string, host: string, port: nu
   return `ssh -p ${port} -N -L ${local}:${a.asset}:${remote} ${user}@${host}`;
 }
 
-export function RequestTable(props: { requests: readonly RequestView[]; tz: Tz; showRequester?: boolean }) {
+export function RequestTable(props: {
+  requests: readonly RequestView[];
+  tz: Tz;
+  showRequester?: boolean;
+}) {
   if (props.requests.length === 0) return <p class="muted">None.</p>;
   return (
     <table>
@@ -42,7 +46,12 @@ export function RequestTable(props: { requests: readonly RequestView[]; tz: Tz; 
               {siteTime(r.startsAt, props.tz(r.site))} → {siteTime(r.endsAt, props.tz(r.site))}
             </td>
             <td>
-              <StateBadge state={r.status} /> {r.status === 'pending' && <span class="muted">{r.approvals}/{r.requiredApprovals} approvals</span>}
+              <StateBadge state={r.status} />{' '}
+              {r.status === 'pending' && (
+                <span class="muted">
+                  {r.approvals}/{r.requiredApprovals} approvals
+                </span>
+              )}
             </td>
           </tr>
         ))}
@@ -87,7 +96,17 @@ export function GrantTable(props: { grants: readonly GrantView[]; tz: Tz; showUs
   );
 }
 
-export function Dashboard(props: { user: string; requests: readonly RequestView[]; grants: readonly GrantView[]; usable: readonly AccessAllow[]; tz: Tz; host: string; sshPort: number; pending: number; canRequest: boolean }) {
+export function Dashboard(props: {
+  user: string;
+  requests: readonly RequestView[];
+  grants: readonly GrantView[];
+  usable: readonly AccessAllow[];
+  tz: Tz;
+  host: string;
+  sshPort: number;
+  pending: number;
+  canRequest: boolean;
+}) {
   const live = props.grants.filter((g) => g.state === 'active' || g.state === 'scheduled');
   return (
     <>
@@ -113,7 +132,8 @@ export function Dashboard(props: { user: string; requests: readonly RequestView[
             {props.usable.map((a) => (
               <tr>
                 <td>
-                  {a.grant.site}/{a.asset} ({a.protocol}) <BreakGlassBadge on={a.grant.breakGlass} />
+                  {a.grant.site}/{a.asset} ({a.protocol}){' '}
+                  <BreakGlassBadge on={a.grant.breakGlass} />
                 </td>
                 <td>{a.profile}</td>
                 <td>{siteTime(a.grant.notAfter, props.tz(a.grant.site))}</td>
@@ -128,13 +148,19 @@ export function Dashboard(props: { user: string; requests: readonly RequestView[
                   {a.protocol === 'modbus' && (
                     <>
                       {' '}
-                      or <a href={`/assets/${a.grant.site}/${a.asset}/points`}>its points in the portal</a>
+                      or{' '}
+                      <a href={`/assets/${a.grant.site}/${a.asset}/points`}>
+                        its points in the portal
+                      </a>
                     </>
                   )}
                   {a.protocol === 'opcua' && (
                     <>
                       {' '}
-                      or <a href={`/assets/${a.grant.site}/${a.asset}/opcua`}>its points in the portal</a>
+                      or{' '}
+                      <a href={`/assets/${a.grant.site}/${a.asset}/opcua`}>
+                        its points in the portal
+                      </a>
                     </>
                   )}
                 </td>
@@ -205,7 +231,10 @@ export function AssetPicks(props: { site: SiteSummary; picks: readonly string[] 
               <select name="pick" aria-label={`profile for ${a.name}`} data-asset={a.name}>
                 <option value="">(not requested)</option>
                 {a.profiles.map((p) => (
-                  <option value={`${a.name}:${p.name}`} selected={props.picks.includes(`${a.name}:${p.name}`)}>
+                  <option
+                    value={`${a.name}:${p.name}`}
+                    selected={props.picks.includes(`${a.name}:${p.name}`)}
+                  >
                     {p.name}
                     {p.description === '' ? '' : ` — ${p.description}`}
                   </option>
@@ -219,17 +248,32 @@ export function AssetPicks(props: { site: SiteSummary; picks: readonly string[] 
   );
 }
 
-export function RequestForm(props: { site: SiteSummary; csrf: string | null; values: RequestFormValues; windows: readonly MaintenanceWindow[]; schedules: readonly VendorSchedule[]; isVendor: boolean }) {
+export function RequestForm(props: {
+  site: SiteSummary;
+  csrf: string | null;
+  values: RequestFormValues;
+  windows: readonly MaintenanceWindow[];
+  schedules: readonly VendorSchedule[];
+  isVendor: boolean;
+}) {
   const s = props.site;
   return (
     <form class="card" method="post" action="/requests">
       <Csrf token={props.csrf} />
       <input type="hidden" name="site" value={s.site.id} />
       <p>
-        Site <strong>{s.site.displayName}</strong> ({s.site.id}). Times are in the site's timezone, <strong>{s.site.timezone}</strong>.
-        {s.policy.requiredApprovals > 1 && ` Needs ${s.policy.requiredApprovals} OT-owner approvals.`}
+        Site <strong>{s.site.displayName}</strong> ({s.site.id}). Times are in the site's timezone,{' '}
+        <strong>{s.site.timezone}</strong>.
+        {s.policy.requiredApprovals > 1 &&
+          ` Needs ${s.policy.requiredApprovals} OT-owner approvals.`}
       </p>
-      {s.assets.length === 0 ? <p class="notice error">This site has published no assets yet (its OT gateway has not connected).</p> : <AssetPicks site={s} picks={props.values.picks} />}
+      {s.assets.length === 0 ? (
+        <p class="notice error">
+          This site has published no assets yet (its OT gateway has not connected).
+        </p>
+      ) : (
+        <AssetPicks site={s} picks={props.values.picks} />
+      )}
       <label for="start">Start ({s.site.timezone})</label>
       <input type="datetime-local" id="start" name="start" required value={props.values.start} />
       <label for="end">End ({s.site.timezone})</label>
@@ -238,18 +282,48 @@ export function RequestForm(props: { site: SiteSummary; csrf: string | null; val
       <textarea id="reason" name="reason" required maxlength={1000}>
         {props.values.reason}
       </textarea>
-      <label for="ticketRef">Ticket reference{s.policy.ticketPattern !== null && ` (required, format ${s.policy.ticketPattern})`}</label>
-      <input type="text" id="ticketRef" name="ticketRef" maxlength={64} value={props.values.ticketRef} required={s.policy.ticketPattern !== null} />
+      <label for="ticketRef">
+        Ticket reference
+        {s.policy.ticketPattern !== null && ` (required, format ${s.policy.ticketPattern})`}
+      </label>
+      <input
+        type="text"
+        id="ticketRef"
+        name="ticketRef"
+        maxlength={64}
+        value={props.values.ticketRef}
+        required={s.policy.ticketPattern !== null}
+      />
       <div class="actions">
         <button type="submit">Send request</button>
       </div>
       <h2>Maintenance windows</h2>
       <p class="muted">A request must fall inside a maintenance window of each asset.</p>
-      {props.windows.length === 0 ? <p class="muted">No window is defined for this site.</p> : <ul>{props.windows.map((w) => <li>{w.asset ?? 'all assets'}: {w.description} — {w.label}</li>)}</ul>}
+      {props.windows.length === 0 ? (
+        <p class="muted">No window is defined for this site.</p>
+      ) : (
+        <ul>
+          {props.windows.map((w) => (
+            <li>
+              {w.asset ?? 'all assets'}: {w.description} — {w.label}
+            </li>
+          ))}
+        </ul>
+      )}
       {props.isVendor && (
         <>
           <h2>Your job schedules</h2>
-          {props.schedules.length === 0 ? <p class="muted">You have no job schedule at this site.</p> : <ul>{props.schedules.map((x) => <li>{x.asset} ({x.profile}): {x.description} — {x.label}</li>)}</ul>}
+          {props.schedules.length === 0 ? (
+            <p class="muted">You have no job schedule at this site.</p>
+          ) : (
+            <ul>
+              {props.schedules.map((x) => (
+                <li>
+                  {x.asset} ({x.profile}): {x.description} — {x.label}
+                </li>
+              ))}
+            </ul>
+          )}
         </>
       )}
     </form>
@@ -262,24 +336,33 @@ export function Decisions(props: { r: RequestView; tz: string }) {
     <ul>
       {props.r.decisions.map((d) => (
         <li>
-          <strong>{d.approver}</strong> {d.decision === 'approve' ? 'approved' : 'denied'} at {siteTime(d.decidedAt, props.tz)}: “{d.comment}”
+          <strong>{d.approver}</strong> {d.decision === 'approve' ? 'approved' : 'denied'} at{' '}
+          {siteTime(d.decidedAt, props.tz)}: “{d.comment}”
         </li>
       ))}
     </ul>
   );
 }
 
-export function RequestDetail(props: { r: RequestView; tz: string; csrf: string | null; canCancel: boolean; decide: { can: boolean; why: string | null } | null }) {
+export function RequestDetail(props: {
+  r: RequestView;
+  tz: string;
+  csrf: string | null;
+  canCancel: boolean;
+  decide: { can: boolean; why: string | null } | null;
+}) {
   const r = props.r;
   return (
     <>
       <section class="card">
         <p>
-          <StateBadge state={r.status} /> <BreakGlassBadge on={r.breakGlass} /> by <strong>{r.requester.name}</strong> at <strong>{r.site}</strong>
+          <StateBadge state={r.status} /> <BreakGlassBadge on={r.breakGlass} /> by{' '}
+          <strong>{r.requester.name}</strong> at <strong>{r.site}</strong>
         </p>
         <p>Assets: {r.assets.map((a) => `${a.asset} (${a.protocol}, ${a.profile})`).join(', ')}</p>
         <p>
-          From {siteTime(r.startsAt, props.tz)} to {siteTime(r.endsAt, props.tz)} ({duration(r.endsAt - r.startsAt)})
+          From {siteTime(r.startsAt, props.tz)} to {siteTime(r.endsAt, props.tz)} (
+          {duration(r.endsAt - r.startsAt)})
         </p>
         <p>Reason: {r.reason}</p>
         <p>Ticket: {r.ticketRef ?? <span class="muted">none</span>}</p>
@@ -295,41 +378,54 @@ export function RequestDetail(props: { r: RequestView; tz: string; csrf: string 
         <Decisions r={r} tz={props.tz} />
       </section>
       {props.canCancel && (
-        <form class="card" method="post" action={`/requests/${r.id}/cancel`} data-confirm="Withdraw this request?">
+        <form
+          class="card"
+          method="post"
+          action={`/requests/${r.id}/cancel`}
+          data-confirm="Withdraw this request?"
+        >
           <Csrf token={props.csrf} />
           <button type="submit" class="secondary">
             Withdraw request
           </button>
         </form>
       )}
-      {props.decide !== null && (props.decide.can ? (
-        <form class="card" method="post" action={`/requests/${r.id}/decide`}>
-          <Csrf token={props.csrf} />
-          <label for="comment">Comment (required, recorded in the audit log)</label>
-          <textarea id="comment" name="comment" required maxlength={1000}></textarea>
-          <div class="actions">
-            <button type="submit" name="decision" value="approve">
-              Approve
-            </button>
-            <button type="submit" name="decision" value="deny" class="danger">
-              {r.status === 'approved' ? 'Deny (revokes the grant)' : 'Deny'}
-            </button>
-          </div>
-        </form>
-      ) : (
-        <p class="muted">{props.decide.why}</p>
-      ))}
+      {props.decide !== null &&
+        (props.decide.can ? (
+          <form class="card" method="post" action={`/requests/${r.id}/decide`}>
+            <Csrf token={props.csrf} />
+            <label for="comment">Comment (required, recorded in the audit log)</label>
+            <textarea id="comment" name="comment" required maxlength={1000}></textarea>
+            <div class="actions">
+              <button type="submit" name="decision" value="approve">
+                Approve
+              </button>
+              <button type="submit" name="decision" value="deny" class="danger">
+                {r.status === 'approved' ? 'Deny (revokes the grant)' : 'Deny'}
+              </button>
+            </div>
+          </form>
+        ) : (
+          <p class="muted">{props.decide.why}</p>
+        ))}
     </>
   );
 }
 
-export function GrantDetail(props: { g: GrantView; tz: string; csrf: string | null; canRevoke: boolean; canReview: boolean }) {
+export function GrantDetail(props: {
+  g: GrantView;
+  tz: string;
+  csrf: string | null;
+  canRevoke: boolean;
+  canReview: boolean;
+}) {
   const g = props.g;
   return (
     <>
       <section class="card">
         <p>
-          <StateBadge state={g.state} /> <BreakGlassBadge on={g.breakGlass} /> for <strong>{g.user.name}</strong> at <strong>{g.site}</strong> (request{' '}
+          <StateBadge state={g.state} /> <BreakGlassBadge on={g.breakGlass} /> for{' '}
+          <strong>{g.user.name}</strong> at <strong>{g.site}</strong> (request{' '}
           <a href={`/requests/${g.requestId}`}>{g.requestId}</a>)
         </p>
         <p>Assets: {g.assets.map((a) => `${a.asset} (${a.protocol}, ${a.profile})`).join(', ')}</p>
@@ -337,13 +433,27 @@ export function GrantDetail(props: { g: GrantView; tz: string; csrf: string | nu
           Valid from {siteTime(g.notBefore, props.tz)} to {siteTime(g.notAfter, props.tz)}
         </p>
         <p>{g.breakGlass ? `Justification: ${g.reason}` : `Reason: ${g.reason}`}</p>
-        <p>Approved by: {g.approvers.length === 0 ? <span class="muted">nobody (break-glass)</span> : g.approvers.join(', ')}</p>
+        <p>
+          Approved by:{' '}
+          {g.approvers.length === 0 ? (
+            <span class="muted">nobody (break-glass)</span>
+          ) : (
+            g.approvers.join(', ')
+          )}
+        </p>
         {g.endedAt !== null && (
           <p>
             Ended {siteTime(g.endedAt, props.tz)} by {g.endedBy}: {g.endReason}
           </p>
         )}
-        {g.breakGlass && (g.review === null ? <p class="notice error">Not reviewed by an OT owner yet.</p> : <p>Reviewed by {g.review.by} at {siteTime(g.review.at, props.tz)}: “{g.review.comment}”</p>)}
+        {g.breakGlass &&
+          (g.review === null ? (
+            <p class="notice error">Not reviewed by an OT owner yet.</p>
+          ) : (
+            <p>
+              Reviewed by {g.review.by} at {siteTime(g.review.at, props.tz)}: “{g.review.comment}”
+            </p>
+          ))}
       </section>
       {props.canReview && (
         <form class="card" method="post" action={`/grants/${g.id}/review`}>
@@ -356,7 +466,12 @@ export function GrantDetail(props: { g: GrantView; tz: string; csrf: string | nu
         </form>
       )}
       {props.canRevoke && (
-        <form class="card" method="post" action={`/grants/${g.id}/revoke`} data-confirm="Revoke this grant and end its live sessions?">
+        <form
+          class="card"
+          method="post"
+          action={`/grants/${g.id}/revoke`}
+          data-confirm="Revoke this grant and end its live sessions?"
+        >
           <Csrf token={props.csrf} />
           <label for="revoke-reason">Reason for revoking</label>
           <input type="text" id="revoke-reason" name="reason" required maxlength={1000} />

@@ -2,36 +2,76 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { AirlockError } from '../../../../shared/src/errors.js';
-import { isOtOwnerOf, isVendor, sitesWithRole, canRequest, isAdmin } from '../../access/visibility.js';
+import {
+  isOtOwnerOf,
+  isVendor,
+  sitesWithRole,
+  canRequest,
+  isAdmin,
+} from '../../access/visibility.js';
 import { fromLocal, parseLocalDateTime, formatLocalInput } from '../../access/zoned-time.js';
 import type { AssetChoice } from '../../access/request-service.js';
 import { parseFormBody } from '../body.js';
 import type { AccessHttpServices } from '../http-services.js';
 import type { HttpVariables } from '../principal.js';
 import { Csrf } from './layout.js';
-import { Dashboard, GrantDetail, RequestDetail, RequestForm, SitePicker, AssetPicks, type RequestFormValues } from './access-pages.js';
+import {
+  Dashboard,
+  GrantDetail,
+  RequestDetail,
+  RequestForm,
+  SitePicker,
+  AssetPicks,
+  type RequestFormValues,
+} from './access-pages.js';
 import { Inbox } from './inbox-page.js';
 import { many, page, viewer, type PortalContext } from './portal-context.js';
 
 const picks = z.union([z.string().max(130), z.array(z.string().max(130)).max(200)]).optional();
-const requestForm = z.strictObject({ site: z.string().max(63), pick: picks, start: z.string().max(20), end: z.string().max(20), reason: z.string().max(1000), ticketRef: z.string().max(64).optional() });
-const decideForm = z.strictObject({ decision: z.enum(['approve', 'deny']), comment: z.string().max(1000) });
+const requestForm = z.strictObject({
+  site: z.string().max(63),
+  pick: picks,
+  start: z.string().max(20),
+  end: z.string().max(20),
+  reason: z.string().max(1000),
+  ticketRef: z.string().max(64).optional(),
+});
+const decideForm = z.strictObject({
+  decision: z.enum(['approve', 'deny']),
+  comment: z.string().max(1000),
+});
 const reasonForm = z.strictObject({ reason: z.string().max(1000) });
 const commentForm = z.strictObject({ comment: z.string().max(1000) });
-const breakGlassForm = z.strictObject({ site: z.string().max(63), pick: picks, durationMinutes: z.string().max(6), justification: z.string().max(2000) });
-const passwordForm = z.strictObject({ currentPassword: z.string().max(256), newPassword: z.string().max(256) });
+const breakGlassForm = z.strictObject({
+  site: z.string().max(63),
+  pick: picks,
+  durationMinutes: z.string().max(6),
+  justification: z.string().max(2000),
+});
+const passwordForm = z.strictObject({
+  currentPassword: z.string().max(256),
+  newPassword: z.string().max(256),
+});
 
 /** `hmi-1:maintenance` choices from the asset selects; empty ones are "not requested". */
 export function choicesOf(values: readonly string[]): AssetChoice[] {
-  return values.filter((v) => v !== '').map((v) => {
-    const i = v.indexOf(':');
-    return { asset: i < 0 ? v : v.slice(0, i), profile: i < 0 ? '' : v.slice(i + 1) };
-  });
+  return values
+    .filter((v) => v !== '')
+    .map((v) => {
+      const i = v.indexOf(':');
+      return { asset: i < 0 ? v : v.slice(0, i), profile: i < 0 ? '' : v.slice(i + 1) };
+    });
 }
 
 export function localToInstant(text: string, timeZone: string, field: string): number {
   const l = parseLocalDateTime(text);
-  if (l === undefined) throw new AirlockError('bad_request', 'request.bad_time', `${field}: expected a date and time (YYYY-MM-DDTHH:MM)`, { details: { field } });
+  if (l === undefined)
+    throw new AirlockError(
+      'bad_request',
+      'request.bad_time',
+      `${field}: expected a date and time (YYYY-MM-DDTHH:MM)`,
+      { details: { field } },
+    );
   return fromLocal(l, timeZone);
 }
 
@@ -44,37 +84,99 @@ export function accessRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVaria
     const v = viewer(c, s);
     const host = new URL(c.req.url).hostname;
     const pending = requests.inbox(v.user).filter((i) => i.canDecide).length;
-    const body = <Dashboard user={v.user.name} requests={requests.mine(v.user)} grants={grants.mine(v.user)} usable={checker.usableNow(v.user.id, s.clock.now())} tz={tz} host={host} sshPort={s.sshHint?.port ?? 2222} pending={pending} canRequest={canRequest(v.user)} />;
+    const body = (
+      <Dashboard
+        user={v.user.name}
+        requests={requests.mine(v.user)}
+        grants={grants.mine(v.user)}
+        usable={checker.usableNow(v.user.id, s.clock.now())}
+        tz={tz}
+        host={host}
+        sshPort={s.sshHint?.port ?? 2222}
+        pending={pending}
+        canRequest={canRequest(v.user)}
+      />
+    );
     return page(c, v, `Hello, ${v.user.displayName}`, body);
   });
 
-  const renderForm = (c: PortalContext, siteId: string, values: RequestFormValues, error?: string, status?: 400 | 403 | 404): Response | Promise<Response> => {
+  const renderForm = (
+    c: PortalContext,
+    siteId: string,
+    values: RequestFormValues,
+    error?: string,
+    status?: 400 | 403 | 404,
+  ): Response | Promise<Response> => {
     const v = viewer(c, s);
     const site = directory.get(v.user, siteId);
     const schedules = isVendor(v.user) ? windows.listSchedules(v.user, siteId) : [];
-    return page(c, v, 'Request access', <RequestForm site={site} csrf={v.csrf} values={values} windows={windows.listWindows(v.user, siteId)} schedules={schedules} isVendor={isVendor(v.user)} />, { error, ...(status === undefined ? {} : { status }) });
+    return page(
+      c,
+      v,
+      'Request access',
+      <RequestForm
+        site={site}
+        csrf={v.csrf}
+        values={values}
+        windows={windows.listWindows(v.user, siteId)}
+        schedules={schedules}
+        isVendor={isVendor(v.user)}
+      />,
+      { error, ...(status === undefined ? {} : { status }) },
+    );
   };
 
   app.get('/requests/new', (c) => {
     const v = viewer(c, s);
-    if (!canRequest(v.user)) throw new AirlockError('access_denied', 'request.role', 'only engineers and vendors can request access');
+    if (!canRequest(v.user))
+      throw new AirlockError(
+        'access_denied',
+        'request.role',
+        'only engineers and vendors can request access',
+      );
     const site = c.req.query('site');
-    if (site === undefined) return page(c, v, 'Request access', <SitePicker sites={directory.visible(v.user)} action="/requests/new" />);
+    if (site === undefined)
+      return page(
+        c,
+        v,
+        'Request access',
+        <SitePicker sites={directory.visible(v.user)} action="/requests/new" />,
+      );
     const now = s.clock.now();
     const zone = tz(site);
-    return renderForm(c, site, { picks: [], start: formatLocalInput(now + 5 * 60_000, zone), end: formatLocalInput(now + 65 * 60_000, zone), reason: '', ticketRef: '' });
+    return renderForm(c, site, {
+      picks: [],
+      start: formatLocalInput(now + 5 * 60_000, zone),
+      end: formatLocalInput(now + 65 * 60_000, zone),
+      reason: '',
+      ticketRef: '',
+    });
   });
 
   app.post('/requests', async (c) => {
     const v = viewer(c, s);
     const form = await parseFormBody(c, requestForm);
-    const values: RequestFormValues = { picks: many(form.pick), start: form.start, end: form.end, reason: form.reason, ticketRef: form.ticketRef ?? '' };
+    const values: RequestFormValues = {
+      picks: many(form.pick),
+      start: form.start,
+      end: form.end,
+      reason: form.reason,
+      ticketRef: form.ticketRef ?? '',
+    };
     try {
       const zone = tz(form.site);
-      const r = requests.create(v.user, { site: form.site, assets: choicesOf(many(form.pick)), startsAt: localToInstant(form.start, zone, 'start'), endsAt: localToInstant(form.end, zone, 'end'), reason: form.reason, ticketRef: form.ticketRef });
+      const r = requests.create(v.user, {
+        site: form.site,
+        assets: choicesOf(many(form.pick)),
+        startsAt: localToInstant(form.start, zone, 'start'),
+        endsAt: localToInstant(form.end, zone, 'end'),
+        reason: form.reason,
+        ticketRef: form.ticketRef,
+      });
       return c.redirect(`/requests/${r.id}?notice=request-created`, 303);
     } catch (e) {
-      if (e instanceof AirlockError && (e.kind === 'bad_request' || e.kind === 'access_denied')) return renderForm(c, form.site, values, e.message, e.kind === 'bad_request' ? 400 : 403);
+      if (e instanceof AirlockError && (e.kind === 'bad_request' || e.kind === 'access_denied'))
+        return renderForm(c, form.site, values, e.message, e.kind === 'bad_request' ? 400 : 403);
       throw e;
     }
   });
@@ -84,10 +186,34 @@ export function accessRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVaria
     const r = requests.get(v.user, c.req.param('id'));
     const owner = isOtOwnerOf(v.user, r.site);
     const own = r.requester.id === v.user.id;
-    const approvedByMe = r.decisions.some((d) => d.approver === v.user.name && d.decision === 'approve');
-    const open = r.status === 'pending' || (r.status === 'approved' && r.grantId !== null && grants.get(v.user, r.grantId).status === 'active');
-    const decide = !owner || r.breakGlass || !open ? null : own ? { can: false, why: 'Your own request: another OT owner of the site must decide.' } : r.status === 'pending' && approvedByMe ? { can: false, why: 'You approved it; waiting for more approvals.' } : { can: true, why: null };
-    return page(c, v, `Request ${r.id}`, <RequestDetail r={r} tz={tz(r.site)} csrf={v.csrf} canCancel={own && r.status === 'pending'} decide={decide} />);
+    const approvedByMe = r.decisions.some(
+      (d) => d.approver === v.user.name && d.decision === 'approve',
+    );
+    const open =
+      r.status === 'pending' ||
+      (r.status === 'approved' &&
+        r.grantId !== null &&
+        grants.get(v.user, r.grantId).status === 'active');
+    const decide =
+      !owner || r.breakGlass || !open
+        ? null
+        : own
+          ? { can: false, why: 'Your own request: another OT owner of the site must decide.' }
+          : r.status === 'pending' && approvedByMe
+            ? { can: false, why: 'You approved it; waiting for more approvals.' }
+            : { can: true, why: null };
+    return page(
+      c,
+      v,
+      `Request ${r.id}`,
+      <RequestDetail
+        r={r}
+        tz={tz(r.site)}
+        csrf={v.csrf}
+        canCancel={own && r.status === 'pending'}
+        decide={decide}
+      />,
+    );
   });
 
   app.post('/requests/:id/cancel', (c) => {
@@ -100,15 +226,31 @@ export function accessRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVaria
     const v = viewer(c, s);
     const form = await parseFormBody(c, decideForm);
     const r = await approvals.decide(v.user, c.req.param('id'), form.decision, form.comment);
-    return c.redirect(`/requests/${r.request.id}?notice=${r.outcome === 'granted' ? 'granted' : r.outcome === 'revoked' ? 'revoked' : 'decided'}`, 303);
+    return c.redirect(
+      `/requests/${r.request.id}?notice=${r.outcome === 'granted' ? 'granted' : r.outcome === 'revoked' ? 'revoked' : 'decided'}`,
+      303,
+    );
   });
 
   app.get('/grants/:id', (c) => {
     const v = viewer(c, s);
     const g = grants.get(v.user, c.req.param('id'));
-    const canRevoke = g.status === 'active' && (g.user.id === v.user.id || isOtOwnerOf(v.user, g.site) || isAdmin(v.user));
+    const canRevoke =
+      g.status === 'active' &&
+      (g.user.id === v.user.id || isOtOwnerOf(v.user, g.site) || isAdmin(v.user));
     const canReview = g.needsReview && isOtOwnerOf(v.user, g.site) && g.user.id !== v.user.id;
-    return page(c, v, `Grant ${g.id}`, <GrantDetail g={g} tz={tz(g.site)} csrf={v.csrf} canRevoke={canRevoke} canReview={canReview} />);
+    return page(
+      c,
+      v,
+      `Grant ${g.id}`,
+      <GrantDetail
+        g={g}
+        tz={tz(g.site)}
+        csrf={v.csrf}
+        canRevoke={canRevoke}
+        canReview={canReview}
+      />,
+    );
   });
 
   app.post('/grants/:id/revoke', async (c) => {
@@ -128,29 +270,77 @@ export function accessRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVaria
   app.get('/inbox', (c) => {
     const v = viewer(c, s);
     const sites = sitesWithRole(v.user, 'ot-owner');
-    if (sites.length === 0) throw new AirlockError('access_denied', 'auth.role_required', 'requires role ot-owner');
-    const active = sites.flatMap((site) => grants.list(v.user, site)).filter((g) => g.state === 'active' || g.state === 'scheduled');
-    return page(c, v, 'OT owner inbox', <Inbox items={requests.inbox(v.user)} reviews={sites.flatMap((site) => grants.awaitingReview(site))} active={active} tz={tz} />);
+    if (sites.length === 0)
+      throw new AirlockError('access_denied', 'auth.role_required', 'requires role ot-owner');
+    const active = sites
+      .flatMap((site) => grants.list(v.user, site))
+      .filter((g) => g.state === 'active' || g.state === 'scheduled');
+    return page(
+      c,
+      v,
+      'OT owner inbox',
+      <Inbox
+        items={requests.inbox(v.user)}
+        reviews={sites.flatMap((site) => grants.awaitingReview(site))}
+        active={active}
+        tz={tz}
+      />,
+    );
   });
 
   app.get('/break-glass', (c) => {
     const v = viewer(c, s);
-    if (!v.user.canBreakGlass) throw new AirlockError('access_denied', 'break_glass.not_allowed', 'this account is not marked for break-glass access');
+    if (!v.user.canBreakGlass)
+      throw new AirlockError(
+        'access_denied',
+        'break_glass.not_allowed',
+        'this account is not marked for break-glass access',
+      );
     const siteId = c.req.query('site');
-    if (siteId === undefined) return page(c, v, 'Break-glass access', <SitePicker sites={directory.visible(v.user)} action="/break-glass" />);
+    if (siteId === undefined)
+      return page(
+        c,
+        v,
+        'Break-glass access',
+        <SitePicker sites={directory.visible(v.user)} action="/break-glass" />,
+      );
     const site = directory.get(v.user, siteId);
     const body = (
-      <form class="card" method="post" action="/break-glass" data-confirm="Take emergency access now? Every OT owner of the site is alerted and will review it.">
+      <form
+        class="card"
+        method="post"
+        action="/break-glass"
+        data-confirm="Take emergency access now? Every OT owner of the site is alerted and will review it."
+      >
         <Csrf token={v.csrf} />
         <input type="hidden" name="site" value={site.site.id} />
-        <p class="notice error">Emergency access: granted at once without approval and outside maintenance windows, alerted to every OT owner of {site.site.id}, marked everywhere, and reviewed afterwards.</p>
+        <p class="notice error">
+          Emergency access: granted at once without approval and outside maintenance windows,
+          alerted to every OT owner of {site.site.id}, marked everywhere, and reviewed afterwards.
+        </p>
         <AssetPicks site={site} picks={[]} />
         <label for="durationMinutes">Duration (minutes)</label>
-        <input type="number" id="durationMinutes" name="durationMinutes" min={5} max={24 * 60} value="60" required />
+        <input
+          type="number"
+          id="durationMinutes"
+          name="durationMinutes"
+          min={5}
+          max={24 * 60}
+          value="60"
+          required
+        />
         <label for="justification">Justification (at least 20 characters)</label>
-        <textarea id="justification" name="justification" required minlength={20} maxlength={2000}></textarea>
+        <textarea
+          id="justification"
+          name="justification"
+          required
+          minlength={20}
+          maxlength={2000}
+        ></textarea>
         <div class="actions">
-          <button type="submit" class="danger">Take emergency access</button>
+          <button type="submit" class="danger">
+            Take emergency access
+          </button>
         </div>
       </form>
     );
@@ -161,7 +351,12 @@ export function accessRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVaria
     const v = viewer(c, s);
     const form = await parseFormBody(c, breakGlassForm);
     const minutes = Number(form.durationMinutes);
-    const g = breakGlass.take(v.user, { site: form.site, assets: choicesOf(many(form.pick)), durationMinutes: Number.isInteger(minutes) ? minutes : -1, justification: form.justification });
+    const g = breakGlass.take(v.user, {
+      site: form.site,
+      assets: choicesOf(many(form.pick)),
+      durationMinutes: Number.isInteger(minutes) ? minutes : -1,
+      justification: form.justification,
+    });
     return c.redirect(`/grants/${g.id}?notice=break-glass`, 303);
   });
 
@@ -172,9 +367,14 @@ export function accessRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVaria
       <>
         <section class="card">
           <p>
-            {u.displayName} ({u.name}) — roles: {u.roles.map((r) => (r.site === undefined ? r.role : `${r.role}@${r.site}`)).join(', ')}
+            {u.displayName} ({u.name}) — roles:{' '}
+            {u.roles.map((r) => (r.site === undefined ? r.role : `${r.role}@${r.site}`)).join(', ')}
           </p>
-          {u.company !== null && <p>Company: {u.company}; contract ends {u.contractEnd ?? ''}</p>}
+          {u.company !== null && (
+            <p>
+              Company: {u.company}; contract ends {u.contractEnd ?? ''}
+            </p>
+          )}
           {u.canBreakGlass && <p>This account may take break-glass access.</p>}
           <p>
             <a href="/account/ssh-keys">SSH keys</a> for connecting with your own SSH client.
@@ -183,9 +383,22 @@ export function accessRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVaria
         <form class="card" method="post" action="/account/password">
           <Csrf token={v.csrf} />
           <label for="currentPassword">Current password</label>
-          <input type="password" id="currentPassword" name="currentPassword" autocomplete="current-password" required />
+          <input
+            type="password"
+            id="currentPassword"
+            name="currentPassword"
+            autocomplete="current-password"
+            required
+          />
           <label for="newPassword">New password (at least 12 characters)</label>
-          <input type="password" id="newPassword" name="newPassword" autocomplete="new-password" required minlength={12} />
+          <input
+            type="password"
+            id="newPassword"
+            name="newPassword"
+            autocomplete="new-password"
+            required
+            minlength={12}
+          />
           <div class="actions">
             <button type="submit">Change password</button>
           </div>
@@ -198,7 +411,12 @@ export function accessRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVaria
   app.post('/account/password', async (c) => {
     const v = viewer(c, s);
     const form = await parseFormBody(c, passwordForm);
-    s.auth.userAdmin.changeOwnPassword(v.user, form.currentPassword, form.newPassword, c.get('principal')?.sessionId ?? '');
+    s.auth.userAdmin.changeOwnPassword(
+      v.user,
+      form.currentPassword,
+      form.newPassword,
+      c.get('principal')?.sessionId ?? '',
+    );
     return c.redirect('/account?notice=password-changed', 303);
   });
 

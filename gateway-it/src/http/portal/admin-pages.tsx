@@ -4,9 +4,13 @@ import type { User } from '../../store/user-store.js';
 import { Csrf, PostButton, StateBadge } from './layout.js';
 import { utcTime } from './format.js';
 
-const roleText = (u: User): string => u.roles.map((r) => (r.site === undefined ? r.role : `${r.role}@${r.site}`)).join(', ');
+const roleText = (u: User): string =>
+  u.roles.map((r) => (r.site === undefined ? r.role : `${r.role}@${r.site}`)).join(', ');
 
-export function UsersPage(props: { users: readonly { user: User; lockedUntil: number | null }[]; csrf: string | null }) {
+export function UsersPage(props: {
+  users: readonly { user: User; lockedUntil: number | null }[];
+  csrf: string | null;
+}) {
   return (
     <>
       <table>
@@ -24,7 +28,8 @@ export function UsersPage(props: { users: readonly { user: User; lockedUntil: nu
           {props.users.map(({ user: u, lockedUntil }) => (
             <tr data-user={u.name}>
               <td>
-                <a href={`/admin/users/${u.id}`}>{u.name}</a> <span class="muted">{u.displayName}</span>
+                <a href={`/admin/users/${u.id}`}>{u.name}</a>{' '}
+                <span class="muted">{u.displayName}</span>
               </td>
               <td>{roleText(u)}</td>
               <td>
@@ -32,7 +37,13 @@ export function UsersPage(props: { users: readonly { user: User; lockedUntil: nu
                 {u.contractEnd !== null && <span class="muted"> contract to {u.contractEnd}</span>}
               </td>
               <td>{u.mfaEnrolled ? 'enrolled' : <span class="muted">at next login</span>}</td>
-              <td>{lockedUntil === null ? <span class="muted">no</span> : <span class="badge locked">until {utcTime(lockedUntil)}</span>}</td>
+              <td>
+                {lockedUntil === null ? (
+                  <span class="muted">no</span>
+                ) : (
+                  <span class="badge locked">until {utcTime(lockedUntil)}</span>
+                )}
+              </td>
               <td>{u.canBreakGlass ? 'yes' : ''}</td>
             </tr>
           ))}
@@ -42,15 +53,30 @@ export function UsersPage(props: { users: readonly { user: User; lockedUntil: nu
       <form class="card" method="post" action="/admin/users">
         <Csrf token={props.csrf} />
         <label for="name">User name</label>
-        <input type="text" id="name" name="name" required maxlength={32} pattern="[a-z][a-z0-9._\-]{1,31}" />
+        <input
+          type="text"
+          id="name"
+          name="name"
+          required
+          maxlength={32}
+          pattern="[a-z][a-z0-9._\-]{1,31}"
+        />
         <label for="displayName">Display name</label>
         <input type="text" id="displayName" name="displayName" maxlength={100} />
-        <label for="roles">Roles (comma-separated: admin, engineer, vendor, ot-owner@site, auditor@site)</label>
+        <label for="roles">
+          Roles (comma-separated: admin, engineer, vendor, ot-owner@site, auditor@site)
+        </label>
         <input type="text" id="roles" name="roles" required maxlength={500} />
         <label for="company">Company (vendors)</label>
         <input type="text" id="company" name="company" maxlength={100} />
         <label for="contractEnd">Contract end (vendors, YYYY-MM-DD)</label>
-        <input type="text" id="contractEnd" name="contractEnd" maxlength={10} placeholder="2026-12-31" />
+        <input
+          type="text"
+          id="contractEnd"
+          name="contractEnd"
+          maxlength={10}
+          placeholder="2026-12-31"
+        />
         <div class="inline">
           <label>
             <input type="checkbox" name="canBreakGlass" value="on" /> may take break-glass access
@@ -59,20 +85,32 @@ export function UsersPage(props: { users: readonly { user: User; lockedUntil: nu
         <div class="actions">
           <button type="submit">Create account</button>
         </div>
-        <p class="muted">A password is generated and shown once; the user sets up their authenticator at first login.</p>
+        <p class="muted">
+          A password is generated and shown once; the user sets up their authenticator at first
+          login.
+        </p>
       </form>
     </>
   );
 }
 
-export function SecretShownOnce(props: { what: string; name: string; secret: string; note?: string; back?: { href: string; label: string } }) {
+export function SecretShownOnce(props: {
+  what: string;
+  name: string;
+  secret: string;
+  note?: string;
+  back?: { href: string; label: string };
+}) {
   const back = props.back ?? { href: '/admin/users', label: 'Back to accounts' };
   return (
     <section class="card">
       <p>
-        {props.what} for <strong>{props.name}</strong>. <strong>Shown once</strong>: hand it over securely.
+        {props.what} for <strong>{props.name}</strong>. <strong>Shown once</strong>: hand it over
+        securely.
       </p>
-      <pre class="codes" id="one-time-secret">{props.secret}</pre>
+      <pre class="codes" id="one-time-secret">
+        {props.secret}
+      </pre>
       {props.note !== undefined && <p id="one-time-note">{props.note}</p>}
       <p>
         <a href={back.href}>{back.label}</a>
@@ -81,29 +119,66 @@ export function SecretShownOnce(props: { what: string; name: string; secret: str
   );
 }
 
-export function UserPage(props: { u: User; lockedUntil: number | null; csrf: string | null; self: boolean }) {
+export function UserPage(props: {
+  u: User;
+  lockedUntil: number | null;
+  csrf: string | null;
+  self: boolean;
+}) {
   const u = props.u;
   return (
     <>
       <form class="card" method="post" action={`/admin/users/${u.id}`}>
         <Csrf token={props.csrf} />
-        {props.self && <p class="muted">You cannot change your own roles, break-glass mark or state.</p>}
+        {props.self && (
+          <p class="muted">You cannot change your own roles, break-glass mark or state.</p>
+        )}
         <label for="displayName">Display name</label>
-        <input type="text" id="displayName" name="displayName" maxlength={100} value={u.displayName} />
+        <input
+          type="text"
+          id="displayName"
+          name="displayName"
+          maxlength={100}
+          value={u.displayName}
+        />
         <label for="roles">Roles</label>
-        <input type="text" id="roles" name="roles" maxlength={500} value={roleText(u)} disabled={props.self} />
+        <input
+          type="text"
+          id="roles"
+          name="roles"
+          maxlength={500}
+          value={roleText(u)}
+          disabled={props.self}
+        />
         <label for="company">Company</label>
         <input type="text" id="company" name="company" maxlength={100} value={u.company ?? ''} />
         <label for="contractEnd">Contract end (YYYY-MM-DD)</label>
-        <input type="text" id="contractEnd" name="contractEnd" maxlength={10} value={u.contractEnd ?? ''} />
+        <input
+          type="text"
+          id="contractEnd"
+          name="contractEnd"
+          maxlength={10}
+          value={u.contractEnd ?? ''}
+        />
         <label for="state">State</label>
         <select id="state" name="state" disabled={props.self}>
-          <option value="active" selected={u.state === 'active'}>active</option>
-          <option value="disabled" selected={u.state === 'disabled'}>disabled (ends every session)</option>
+          <option value="active" selected={u.state === 'active'}>
+            active
+          </option>
+          <option value="disabled" selected={u.state === 'disabled'}>
+            disabled (ends every session)
+          </option>
         </select>
         <div class="inline">
           <label>
-            <input type="checkbox" name="canBreakGlass" value="on" checked={u.canBreakGlass} disabled={props.self} /> may take break-glass access
+            <input
+              type="checkbox"
+              name="canBreakGlass"
+              value="on"
+              checked={u.canBreakGlass}
+              disabled={props.self}
+            />{' '}
+            may take break-glass access
           </label>
         </div>
         <div class="actions">
@@ -111,45 +186,98 @@ export function UserPage(props: { u: User; lockedUntil: number | null; csrf: str
         </div>
       </form>
       <section class="card">
-        <p>Second factor: {u.mfaEnrolled ? 'enrolled' : 'not enrolled (set up at next login)'}. Login lock: {props.lockedUntil === null ? 'none' : `until ${utcTime(props.lockedUntil)}`}.</p>
+        <p>
+          Second factor: {u.mfaEnrolled ? 'enrolled' : 'not enrolled (set up at next login)'}. Login
+          lock: {props.lockedUntil === null ? 'none' : `until ${utcTime(props.lockedUntil)}`}.
+        </p>
         <div class="actions">
-          <PostButton action={`/admin/users/${u.id}/unlock`} csrf={props.csrf} label="Lift login lock" />
-          {!props.self && <PostButton action={`/admin/users/${u.id}/mfa-reset`} csrf={props.csrf} label="Reset second factor" confirm="Remove this user's second factor? They set up a new one at next login." />}
-          {!props.self && <PostButton action={`/admin/users/${u.id}/password-reset`} csrf={props.csrf} label="Reset password" confirm="Set a new password for this user? Their sessions end." />}
+          <PostButton
+            action={`/admin/users/${u.id}/unlock`}
+            csrf={props.csrf}
+            label="Lift login lock"
+          />
+          {!props.self && (
+            <PostButton
+              action={`/admin/users/${u.id}/mfa-reset`}
+              csrf={props.csrf}
+              label="Reset second factor"
+              confirm="Remove this user's second factor? They set up a new one at next login."
+            />
+          )}
+          {!props.self && (
+            <PostButton
+              action={`/admin/users/${u.id}/password-reset`}
+              csrf={props.csrf}
+              label="Reset password"
+              confirm="Set a new password for this user? Their sessions end."
+            />
+          )}
         </div>
       </section>
     </>
   );
 }
 
-export function AdminSitesPage(props: { sites: readonly SiteSummary[]; csrf: string | null; canEnroll: boolean }) {
+export function AdminSitesPage(props: {
+  sites: readonly SiteSummary[];
+  csrf: string | null;
+  canEnroll: boolean;
+}) {
   return (
     <>
       {props.sites.map((s) => (
         <>
-        <form class="card" method="post" action={`/admin/sites/${s.site.id}/policy`}>
-          <Csrf token={props.csrf} />
-          <p>
-            <strong>{s.site.displayName}</strong> ({s.site.id}, {s.site.timezone}) — link {s.link.state}, OT owners: {s.owners.join(', ') || 'none'}
-          </p>
-          <label for={`ra-${s.site.id}`}>OT-owner approvals required</label>
-          <input type="number" id={`ra-${s.site.id}`} name="requiredApprovals" min={1} max={5} value={String(s.policy.requiredApprovals)} />
-          <label for={`tp-${s.site.id}`}>Ticket reference format (regular expression; empty: no ticket needed)</label>
-          <input type="text" id={`tp-${s.site.id}`} name="ticketPattern" maxlength={200} value={s.policy.ticketPattern ?? ''} />
-          <div class="actions">
-            <button type="submit">Save policy</button>
-          </div>
-        </form>
-        {props.canEnroll && (
-          <PostButton action={`/admin/sites/${s.site.id}/enrollment-token`} csrf={props.csrf} label={`Issue an OT gateway enrollment token for ${s.site.id}`} confirm="Issue a new enrollment token? An earlier unused token of this site stops working." />
-        )}
+          <form class="card" method="post" action={`/admin/sites/${s.site.id}/policy`}>
+            <Csrf token={props.csrf} />
+            <p>
+              <strong>{s.site.displayName}</strong> ({s.site.id}, {s.site.timezone}) — link{' '}
+              {s.link.state}, OT owners: {s.owners.join(', ') || 'none'}
+            </p>
+            <label for={`ra-${s.site.id}`}>OT-owner approvals required</label>
+            <input
+              type="number"
+              id={`ra-${s.site.id}`}
+              name="requiredApprovals"
+              min={1}
+              max={5}
+              value={String(s.policy.requiredApprovals)}
+            />
+            <label for={`tp-${s.site.id}`}>
+              Ticket reference format (regular expression; empty: no ticket needed)
+            </label>
+            <input
+              type="text"
+              id={`tp-${s.site.id}`}
+              name="ticketPattern"
+              maxlength={200}
+              value={s.policy.ticketPattern ?? ''}
+            />
+            <div class="actions">
+              <button type="submit">Save policy</button>
+            </div>
+          </form>
+          {props.canEnroll && (
+            <PostButton
+              action={`/admin/sites/${s.site.id}/enrollment-token`}
+              csrf={props.csrf}
+              label={`Issue an OT gateway enrollment token for ${s.site.id}`}
+              confirm="Issue a new enrollment token? An earlier unused token of this site stops working."
+            />
+          )}
         </>
       ))}
       <h2>New site</h2>
       <form class="card" method="post" action="/admin/sites">
         <Csrf token={props.csrf} />
         <label for="id">Site id</label>
-        <input type="text" id="id" name="id" required maxlength={63} pattern="[a-z0-9][a-z0-9._\-]{0,62}" />
+        <input
+          type="text"
+          id="id"
+          name="id"
+          required
+          maxlength={63}
+          pattern="[a-z0-9][a-z0-9._\-]{0,62}"
+        />
         <label for="displayName">Display name</label>
         <input type="text" id="displayName" name="displayName" maxlength={100} />
         <label for="timezone">Timezone (IANA, e.g. Europe/Berlin)</label>

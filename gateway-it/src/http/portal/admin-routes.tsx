@@ -12,17 +12,44 @@ import { AdminSitesPage, SecretShownOnce, UserPage, UsersPage } from './admin-pa
 import { utcTime } from './format.js';
 import { page, viewer, type PortalContext, type Viewer } from './portal-context.js';
 
-const createUserForm = z.strictObject({ name: z.string().max(32), displayName: z.string().max(100).optional(), roles: z.string().max(500), company: z.string().max(100).optional(), contractEnd: z.string().max(10).optional(), canBreakGlass: z.literal('on').optional() });
-const updateUserForm = z.strictObject({ displayName: z.string().max(100).optional(), roles: z.string().max(500).optional(), company: z.string().max(100).optional(), contractEnd: z.string().max(10).optional(), state: z.enum(['active', 'disabled']).optional(), canBreakGlass: z.literal('on').optional() });
-const createSiteForm = z.strictObject({ id: z.string().max(63), displayName: z.string().max(100).optional(), timezone: z.string().max(64) });
-const policyForm = z.strictObject({ requiredApprovals: z.string().max(2), ticketPattern: z.string().max(200).optional() });
+const createUserForm = z.strictObject({
+  name: z.string().max(32),
+  displayName: z.string().max(100).optional(),
+  roles: z.string().max(500),
+  company: z.string().max(100).optional(),
+  contractEnd: z.string().max(10).optional(),
+  canBreakGlass: z.literal('on').optional(),
+});
+const updateUserForm = z.strictObject({
+  displayName: z.string().max(100).optional(),
+  roles: z.string().max(500).optional(),
+  company: z.string().max(100).optional(),
+  contractEnd: z.string().max(10).optional(),
+  state: z.enum(['active', 'disabled']).optional(),
+  canBreakGlass: z.literal('on').optional(),
+});
+const createSiteForm = z.strictObject({
+  id: z.string().max(63),
+  displayName: z.string().max(100).optional(),
+  timezone: z.string().max(64),
+});
+const policyForm = z.strictObject({
+  requiredApprovals: z.string().max(2),
+  ticketPattern: z.string().max(200).optional(),
+});
 
-const splitRoles = (text: string): string[] => text.split(',').map((r) => r.trim()).filter((r) => r !== '');
-const blankToNull = (v: string | undefined): string | null => (v === undefined || v.trim() === '' ? null : v.trim());
+const splitRoles = (text: string): string[] =>
+  text
+    .split(',')
+    .map((r) => r.trim())
+    .filter((r) => r !== '');
+const blankToNull = (v: string | undefined): string | null =>
+  v === undefined || v.trim() === '' ? null : v.trim();
 
 function adminViewer(c: PortalContext, s: AccessHttpServices): Viewer {
   const v = viewer(c, s);
-  if (!isAdmin(v.user)) throw new AirlockError('access_denied', 'auth.role_required', 'requires role admin');
+  if (!isAdmin(v.user))
+    throw new AirlockError('access_denied', 'auth.role_required', 'requires role admin');
   return v;
 }
 
@@ -42,17 +69,40 @@ export function adminRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVariab
     const contractEnd = blankToNull(f.contractEnd);
     const displayName = blankToNull(f.displayName);
     const created = userAdmin.createUser(
-      { name: f.name.trim(), roles: parseRoles(splitRoles(f.roles)), mfa: 'at-first-login', canBreakGlass: f.canBreakGlass === 'on', ...(company === null ? {} : { company }), ...(contractEnd === null ? {} : { contractEnd }), ...(displayName === null ? {} : { displayName }) },
+      {
+        name: f.name.trim(),
+        roles: parseRoles(splitRoles(f.roles)),
+        mfa: 'at-first-login',
+        canBreakGlass: f.canBreakGlass === 'on',
+        ...(company === null ? {} : { company }),
+        ...(contractEnd === null ? {} : { contractEnd }),
+        ...(displayName === null ? {} : { displayName }),
+      },
       v.user.name,
     );
     c.header('cache-control', 'no-store');
-    return page(c, v, 'Account created', <SecretShownOnce what="Initial password" name={created.user.name} secret={created.password} />, { status: 200 });
+    return page(
+      c,
+      v,
+      'Account created',
+      <SecretShownOnce
+        what="Initial password"
+        name={created.user.name}
+        secret={created.password}
+      />,
+      { status: 200 },
+    );
   });
 
   app.get('/admin/users/:id', (c) => {
     const v = adminViewer(c, s);
     const { user, lockedUntil } = userAdmin.getUser(c.req.param('id'));
-    return page(c, v, `Account ${user.name}`, <UserPage u={user} lockedUntil={lockedUntil} csrf={v.csrf} self={user.id === v.user.id} />);
+    return page(
+      c,
+      v,
+      `Account ${user.name}`,
+      <UserPage u={user} lockedUntil={lockedUntil} csrf={v.csrf} self={user.id === v.user.id} />,
+    );
   });
 
   app.post('/admin/users/:id', async (c) => {
@@ -94,35 +144,75 @@ export function adminRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVariab
     const { user } = userAdmin.getUser(c.req.param('id'));
     const password = userAdmin.resetPassword(user.id, v.user);
     c.header('cache-control', 'no-store');
-    return page(c, v, 'Password reset', <SecretShownOnce what="New password" name={user.name} secret={password} />);
+    return page(
+      c,
+      v,
+      'Password reset',
+      <SecretShownOnce what="New password" name={user.name} secret={password} />,
+    );
   });
 
   app.get('/admin/sites', (c) => {
     const v = adminViewer(c, s);
-    return page(c, v, 'Site administration', <AdminSitesPage sites={s.access.directory.visible(v.user)} csrf={v.csrf} canEnroll={s.siteEnrollment !== undefined} />);
+    return page(
+      c,
+      v,
+      'Site administration',
+      <AdminSitesPage
+        sites={s.access.directory.visible(v.user)}
+        csrf={v.csrf}
+        canEnroll={s.siteEnrollment !== undefined}
+      />,
+    );
   });
 
   app.post('/admin/sites/:site/enrollment-token', (c) => {
     const v = adminViewer(c, s);
-    if (s.siteEnrollment === undefined) throw new AirlockError('not_found', 'route.not_found', 'OT gateway enrollment is not available on this gateway');
+    if (s.siteEnrollment === undefined)
+      throw new AirlockError(
+        'not_found',
+        'route.not_found',
+        'OT gateway enrollment is not available on this gateway',
+      );
     const issued = s.siteEnrollment.issueToken(c.req.param('site'), v.user.name);
     c.header('cache-control', 'no-store');
     const note = `Valid until ${utcTime(issued.expiresAt)}. On the OT gateway, enroll with this token and pin the IT gateway certificate SHA-256 ${formatFingerprint(issued.itFingerprint)}.`;
-    return page(c, v, 'OT gateway enrollment token', <SecretShownOnce what="OT gateway enrollment token" name={issued.site} secret={issued.token} note={note} back={{ href: '/admin/sites', label: 'Back to sites' }} />);
+    return page(
+      c,
+      v,
+      'OT gateway enrollment token',
+      <SecretShownOnce
+        what="OT gateway enrollment token"
+        name={issued.site}
+        secret={issued.token}
+        note={note}
+        back={{ href: '/admin/sites', label: 'Back to sites' }}
+      />,
+    );
   });
 
   app.post('/admin/sites', async (c) => {
     const v = adminViewer(c, s);
     const f = await parseFormBody(c, createSiteForm);
     const displayName = blankToNull(f.displayName);
-    userAdmin.createSite({ id: f.id.trim(), timezone: f.timezone.trim(), ...(displayName === null ? {} : { displayName }) }, v.user.name);
+    userAdmin.createSite(
+      {
+        id: f.id.trim(),
+        timezone: f.timezone.trim(),
+        ...(displayName === null ? {} : { displayName }),
+      },
+      v.user.name,
+    );
     return c.redirect('/admin/sites?notice=site-created', 303);
   });
 
   app.post('/admin/sites/:site/policy', async (c) => {
     const v = adminViewer(c, s);
     const f = await parseFormBody(c, policyForm);
-    s.access.policies.set(v.user, c.req.param('site'), { requiredApprovals: Number(f.requiredApprovals), ticketPattern: blankToNull(f.ticketPattern) });
+    s.access.policies.set(v.user, c.req.param('site'), {
+      requiredApprovals: Number(f.requiredApprovals),
+      ticketPattern: blankToNull(f.ticketPattern),
+    });
     return c.redirect('/admin/sites?notice=policy-saved', 303);
   });
 

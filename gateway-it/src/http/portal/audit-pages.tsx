@@ -99,9 +99,15 @@ function detailsText(d: Readonly<Record<string, unknown>>): string {
   return text.length > 300 ? `${text.slice(0, 300)}…` : text;
 }
 
-export function EventsTable(props: { site: string; hits: readonly AuditSearchHit[]; tz: string; range: RangeValues }) {
+export function EventsTable(props: {
+  site: string;
+  hits: readonly AuditSearchHit[];
+  tz: string;
+  range: RangeValues;
+}) {
   if (props.hits.length === 0) return <p class="muted">No event matches.</p>;
-  const assetLink = (asset: string) => `/sites/${props.site}/audit/assets/${encodeURIComponent(asset)}?from=${encodeURIComponent(props.range.from)}&to=${encodeURIComponent(props.range.to)}`;
+  const assetLink = (asset: string) =>
+    `/sites/${props.site}/audit/assets/${encodeURIComponent(asset)}?from=${encodeURIComponent(props.range.from)}&to=${encodeURIComponent(props.range.to)}`;
   return (
     <table class="events">
       <HeadRow cols={['Time', 'Log', 'User', 'Action', 'Outcome', 'Target', 'Details']} />
@@ -117,7 +123,13 @@ export function EventsTable(props: { site: string; hits: readonly AuditSearchHit
               <code>{h.event.action}</code>
             </td>
             <td>{h.event.outcome}</td>
-            <td>{h.event.target === null ? '' : <a href={assetLink(h.event.target)}>{h.event.target}</a>}</td>
+            <td>
+              {h.event.target === null ? (
+                ''
+              ) : (
+                <a href={assetLink(h.event.target)}>{h.event.target}</a>
+              )}
+            </td>
             <td>
               <code>{detailsText(h.event.details)}</code>
             </td>
@@ -137,7 +149,8 @@ function HitList(props: { hits: readonly AuditSearchHit[]; tz: string; empty: st
         const what = typeof d.command === 'string' ? d.command : detailsText(d);
         return (
           <li data-action={h.event.action}>
-            {siteTime(h.event.time, props.tz)} <code>{h.event.action}</code> {h.event.outcome}: <code>{what}</code>
+            {siteTime(h.event.time, props.tz)} <code>{h.event.action}</code> {h.event.outcome}:{' '}
+            <code>{what}</code>
           </li>
         );
       })}
@@ -166,7 +179,12 @@ function SessionSection(props: { s: AssetSessionView; tz: string }) {
           </>
         )}
         ; approved by{' '}
-        <span class="approvers">{s.approvals.length === 0 ? 'no approval in the range' : s.approvals.map((a) => `${a.approver} (${siteTime(a.time, props.tz)})`).join(', ')}</span>.
+        <span class="approvers">
+          {s.approvals.length === 0
+            ? 'no approval in the range'
+            : s.approvals.map((a) => `${a.approver} (${siteTime(a.time, props.tz)})`).join(', ')}
+        </span>
+        .
       </p>
       <h4>Commands</h4>
       <HitList hits={s.commands} tz={props.tz} empty="No command recorded." />
@@ -194,9 +212,13 @@ export function AssetPage(props: { view: AssetPageView; tz: string; range: Range
         <RangeInputs values={props.range} tz={props.tz} />
         <button type="submit">Show</button>
       </form>
-      {v.incomplete && <p class="notice error">The range holds more events than one page reads: narrow it.</p>}
+      {v.incomplete && (
+        <p class="notice error">The range holds more events than one page reads: narrow it.</p>
+      )}
       <h2>Sessions ({v.sessions.length})</h2>
-      {v.sessions.length === 0 && <p class="muted">Nobody had a session on {v.asset} in this range.</p>}
+      {v.sessions.length === 0 && (
+        <p class="muted">Nobody had a session on {v.asset} in this range.</p>
+      )}
       {v.sessions.map((s) => (
         <SessionSection s={s} tz={props.tz} />
       ))}
@@ -206,7 +228,14 @@ export function AssetPage(props: { view: AssetPageView; tz: string; range: Range
   );
 }
 
-export function ExportsPage(props: { site: string; jobs: readonly ExportJobStatus[]; tz: string; range: RangeValues; publicKey: string; csrf: string | null }) {
+export function ExportsPage(props: {
+  site: string;
+  jobs: readonly ExportJobStatus[];
+  tz: string;
+  range: RangeValues;
+  publicKey: string;
+  csrf: string | null;
+}) {
   const running = props.jobs.some((j) => j.state === 'running');
   return (
     <>
@@ -239,12 +268,14 @@ export function ExportsPage(props: { site: string; jobs: readonly ExportJobStatu
                 <td>{j.requestedBy}</td>
                 <td>{j.state === 'failed' ? `failed: ${j.error ?? ''}` : j.state}</td>
                 <td>
-                  <progress max={Math.max(1, j.progress.total)} value={j.progress.done}></progress> {j.progress.phase} {j.progress.done}/{j.progress.total}
+                  <progress max={Math.max(1, j.progress.total)} value={j.progress.done}></progress>{' '}
+                  {j.progress.phase} {j.progress.done}/{j.progress.total}
                 </td>
                 <td>
                   {j.bundle !== undefined && (
                     <>
-                      <a href={`/exports/${j.id}/bundle`}>Download</a> ({j.bundle.bytes} bytes, SHA-256 <code>{j.bundle.sha256}</code>)
+                      <a href={`/exports/${j.id}/bundle`}>Download</a> ({j.bundle.bytes} bytes,
+                      SHA-256 <code>{j.bundle.sha256}</code>)
                     </>
                   )}
                 </td>
@@ -257,15 +288,32 @@ export function ExportsPage(props: { site: string; jobs: readonly ExportJobStatu
   );
 }
 
-export function PlaybackPage(props: { site: string; fourEyes: boolean; canSet: boolean; canDecide: boolean; me: string; requests: readonly PlaybackRequest[]; tz: string; csrf: string | null }) {
+export function PlaybackPage(props: {
+  site: string;
+  fourEyes: boolean;
+  canSet: boolean;
+  canDecide: boolean;
+  me: string;
+  requests: readonly PlaybackRequest[];
+  tz: string;
+  csrf: string | null;
+}) {
   return (
     <>
-      <p>Four-eyes playback is {props.fourEyes ? 'on: a recording plays only after a second auditor or OT owner approves the request' : 'off: auditors and OT owners of the site play recordings directly'}.</p>
+      <p>
+        Four-eyes playback is{' '}
+        {props.fourEyes
+          ? 'on: a recording plays only after a second auditor or OT owner approves the request'
+          : 'off: auditors and OT owners of the site play recordings directly'}
+        .
+      </p>
       {props.canSet && (
         <form method="post" action={`/sites/${props.site}/playback-policy`}>
           <Csrf token={props.csrf} />
           <input type="hidden" name="fourEyes" value={props.fourEyes ? 'off' : 'on'} />
-          <button type="submit">{props.fourEyes ? 'Turn four-eyes playback off' : 'Require four-eyes playback'}</button>
+          <button type="submit">
+            {props.fourEyes ? 'Turn four-eyes playback off' : 'Require four-eyes playback'}
+          </button>
         </form>
       )}
       {props.requests.length === 0 ? (
@@ -290,8 +338,17 @@ export function PlaybackPage(props: { site: string; fourEyes: boolean; canSet: b
                 <td>
                   {r.state === 'pending' && props.canDecide && r.requester !== props.me && (
                     <>
-                      <PostButton action={`/playback-requests/${r.id}/approve`} csrf={props.csrf} label="Approve" />
-                      <PostButton action={`/playback-requests/${r.id}/refuse`} csrf={props.csrf} label="Refuse" kind="danger" />
+                      <PostButton
+                        action={`/playback-requests/${r.id}/approve`}
+                        csrf={props.csrf}
+                        label="Approve"
+                      />
+                      <PostButton
+                        action={`/playback-requests/${r.id}/refuse`}
+                        csrf={props.csrf}
+                        label="Refuse"
+                        kind="danger"
+                      />
                     </>
                   )}
                 </td>
@@ -305,13 +362,19 @@ export function PlaybackPage(props: { site: string; fourEyes: boolean; canSet: b
 }
 
 const GATE_TEXT: Readonly<Record<Exclude<PlaybackGate, { allowed: true }>['reason'], string>> = {
-  four_eyes_required: 'This site requires a second person to approve before a recording plays. Say why you need it; an auditor or OT owner of the site decides.',
+  four_eyes_required:
+    'This site requires a second person to approve before a recording plays. Say why you need it; an auditor or OT owner of the site decides.',
   pending: 'Your request is waiting for a second auditor or OT owner of the site.',
   refused: 'Your last request was refused. You may ask again.',
   expired: 'Your approval has lapsed. You may ask again.',
 };
 
-export function FourEyesPage(props: { sessionId: string; gate: Exclude<PlaybackGate, { allowed: true }>; caption: string; csrf: string | null }) {
+export function FourEyesPage(props: {
+  sessionId: string;
+  gate: Exclude<PlaybackGate, { allowed: true }>;
+  caption: string;
+  csrf: string | null;
+}) {
   const g = props.gate;
   return (
     <>

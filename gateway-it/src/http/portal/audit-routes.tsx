@@ -17,11 +17,28 @@ import type { AccessHttpServices, AuditHttpServices } from '../http-services.js'
 import type { HttpVariables } from '../principal.js';
 import { assetPage, parseQuery, requireAuditorOf, visibleExport } from '../api/audit-api.js';
 import { localToInstant } from './access-routes.js';
-import { AssetPage, AuditHome, EventsTable, ExportsPage, PlaybackPage, SearchForm, type RangeValues, type SearchValues } from './audit-pages.js';
+import {
+  AssetPage,
+  AuditHome,
+  EventsTable,
+  ExportsPage,
+  PlaybackPage,
+  SearchForm,
+  type RangeValues,
+  type SearchValues,
+} from './audit-pages.js';
 import { page, viewer, type PortalContext } from './portal-context.js';
 
 const local = z.string().max(20);
-const searchQuery = z.strictObject({ from: local.optional(), to: local.optional(), actor: z.string().max(256).optional(), asset: z.string().max(512).optional(), action: z.string().max(64).optional(), outcome: z.enum(['', 'success', 'failure', 'denied']).optional(), cursor: z.string().max(200).optional() });
+const searchQuery = z.strictObject({
+  from: local.optional(),
+  to: local.optional(),
+  actor: z.string().max(256).optional(),
+  asset: z.string().max(512).optional(),
+  action: z.string().max(64).optional(),
+  outcome: z.enum(['', 'success', 'failure', 'denied']).optional(),
+  cursor: z.string().max(200).optional(),
+});
 const rangeQuery = z.strictObject({ from: local.optional(), to: local.optional() });
 const rangeForm = z.strictObject({ from: local, to: local });
 const policyForm = z.strictObject({ fourEyes: z.enum(['on', 'off']) });
@@ -34,9 +51,16 @@ function siteParam(value: string): string {
 }
 
 /** The range a page shows: the one asked for, else today in the site's zone (midnight to now). */
-function rangeOf(q: { from?: string | undefined; to?: string | undefined }, now: number, tz: string): { values: RangeValues; from: number; to: number } {
+function rangeOf(
+  q: { from?: string | undefined; to?: string | undefined },
+  now: number,
+  tz: string,
+): { values: RangeValues; from: number; to: number } {
   const today = toLocal(now, tz);
-  const values = { from: q.from || formatLocalInput(fromLocal({ ...today, hour: 0, minute: 0 }, tz), tz), to: q.to || formatLocalInput(now + 60_000, tz) };
+  const values = {
+    from: q.from || formatLocalInput(fromLocal({ ...today, hour: 0, minute: 0 }, tz), tz),
+    to: q.to || formatLocalInput(now + 60_000, tz),
+  };
   const from = localToInstant(values.from, tz, 'from');
   // A minute-precise "to" means the whole minute.
   const to = localToInstant(values.to, tz, 'to') + 59_999;
@@ -44,7 +68,10 @@ function rangeOf(q: { from?: string | undefined; to?: string | undefined }, now:
   return { values, from, to };
 }
 
-export function auditRoutes(s: AccessHttpServices, a: AuditHttpServices): Hono<{ Variables: HttpVariables }> {
+export function auditRoutes(
+  s: AccessHttpServices,
+  a: AuditHttpServices,
+): Hono<{ Variables: HttpVariables }> {
   const app = new Hono<{ Variables: HttpVariables }>();
   const tz = (site: string): string => s.access.directory.timezoneOf(site);
   const auditedSite = (c: PortalContext) => {
@@ -56,7 +83,9 @@ export function auditRoutes(s: AccessHttpServices, a: AuditHttpServices): Hono<{
 
   app.get('/audit', (c) => {
     const v = viewer(c, s);
-    const sites = isAdmin(v.user) ? s.access.directory.visible(v.user).map((x) => x.site.id) : sitesWithRole(v.user, 'auditor');
+    const sites = isAdmin(v.user)
+      ? s.access.directory.visible(v.user).map((x) => x.site.id)
+      : sitesWithRole(v.user, 'auditor');
     return page(c, v, 'Audit', <AuditHome sites={sites} />);
   });
 
@@ -64,9 +93,30 @@ export function auditRoutes(s: AccessHttpServices, a: AuditHttpServices): Hono<{
     const { v, site, zone } = auditedSite(c);
     const q = parseQuery(searchQuery, c.req.query());
     const range = rangeOf(q, s.clock.now(), zone);
-    const values: SearchValues = { ...range.values, actor: q.actor ?? '', asset: q.asset ?? '', action: q.action ?? '', outcome: q.outcome ?? '' };
-    const r = a.search.search({ site, from: range.from, to: range.to, ...(values.actor === '' ? {} : { actor: values.actor }), ...(values.asset === '' ? {} : { target: values.asset }), ...(values.action === '' ? {} : { action: values.action }), ...(q.outcome === undefined || q.outcome === '' ? {} : { outcome: q.outcome }), ...(q.cursor === undefined ? {} : { cursor: q.cursor }) }, v.user.name);
-    const next = r.nextCursor === undefined ? undefined : `/sites/${site}/audit?${new URLSearchParams({ ...values, cursor: r.nextCursor }).toString()}`;
+    const values: SearchValues = {
+      ...range.values,
+      actor: q.actor ?? '',
+      asset: q.asset ?? '',
+      action: q.action ?? '',
+      outcome: q.outcome ?? '',
+    };
+    const r = a.search.search(
+      {
+        site,
+        from: range.from,
+        to: range.to,
+        ...(values.actor === '' ? {} : { actor: values.actor }),
+        ...(values.asset === '' ? {} : { target: values.asset }),
+        ...(values.action === '' ? {} : { action: values.action }),
+        ...(q.outcome === undefined || q.outcome === '' ? {} : { outcome: q.outcome }),
+        ...(q.cursor === undefined ? {} : { cursor: q.cursor }),
+      },
+      v.user.name,
+    );
+    const next =
+      r.nextCursor === undefined
+        ? undefined
+        : `/sites/${site}/audit?${new URLSearchParams({ ...values, cursor: r.nextCursor }).toString()}`;
     return page(
       c,
       v,
@@ -88,13 +138,30 @@ export function auditRoutes(s: AccessHttpServices, a: AuditHttpServices): Hono<{
     const asset = c.req.param('asset');
     const range = rangeOf(parseQuery(rangeQuery, c.req.query()), s.clock.now(), zone);
     const view = assetPage(a, v.user, site, asset, range.from, range.to);
-    return page(c, v, `Who was on ${asset} at ${site}`, <AssetPage view={view} tz={zone} range={range.values} />);
+    return page(
+      c,
+      v,
+      `Who was on ${asset} at ${site}`,
+      <AssetPage view={view} tz={zone} range={range.values} />,
+    );
   });
 
   app.get('/sites/:site/exports', (c) => {
     const { v, site, zone } = auditedSite(c);
     const range = rangeOf({}, s.clock.now(), zone);
-    return page(c, v, `Exports of ${site}`, <ExportsPage site={site} jobs={a.exports.list(site)} tz={zone} range={range.values} publicKey={a.publicKey} csrf={v.csrf} />);
+    return page(
+      c,
+      v,
+      `Exports of ${site}`,
+      <ExportsPage
+        site={site}
+        jobs={a.exports.list(site)}
+        tz={zone}
+        range={range.values}
+        publicKey={a.publicKey}
+        csrf={v.csrf}
+      />,
+    );
   });
 
   app.post('/sites/:site/exports', async (c) => {
@@ -109,14 +176,32 @@ export function auditRoutes(s: AccessHttpServices, a: AuditHttpServices): Hono<{
     const v = viewer(c, s);
     const job = visibleExport(a.exports, v.user, c.req.param('id'));
     const f = a.exports.download(job.id, v.user.name);
-    return c.body(Readable.toWeb(f.stream) as ReadableStream<Uint8Array>, 200, { 'content-type': 'application/gzip', 'content-length': String(f.bytes), 'content-disposition': `attachment; filename="${f.fileName}"` });
+    return c.body(Readable.toWeb(f.stream) as ReadableStream<Uint8Array>, 200, {
+      'content-type': 'application/gzip',
+      'content-length': String(f.bytes),
+      'content-disposition': `attachment; filename="${f.fileName}"`,
+    });
   });
 
   app.get('/sites/:site/playback', (c) => {
     const v = viewer(c, s);
     const site = siteParam(c.req.param('site'));
     const requests = a.playback.list(v.user, site);
-    return page(c, v, `Recording playback at ${site}`, <PlaybackPage site={site} fourEyes={a.playback.fourEyes(site)} canSet={canSetPlaybackPolicy(v.user, site)} canDecide={canApprovePlayback(v.user, site)} me={v.user.name} requests={requests} tz={tz(site)} csrf={v.csrf} />);
+    return page(
+      c,
+      v,
+      `Recording playback at ${site}`,
+      <PlaybackPage
+        site={site}
+        fourEyes={a.playback.fourEyes(site)}
+        canSet={canSetPlaybackPolicy(v.user, site)}
+        canDecide={canApprovePlayback(v.user, site)}
+        me={v.user.name}
+        requests={requests}
+        tz={tz(site)}
+        csrf={v.csrf}
+      />,
+    );
   });
 
   app.post('/sites/:site/playback-policy', async (c) => {
@@ -130,7 +215,12 @@ export function auditRoutes(s: AccessHttpServices, a: AuditHttpServices): Hono<{
   app.post('/recordings/:id/playback-requests', async (c) => {
     const v = viewer(c, s);
     const r = s.recordings?.get(v.user, c.req.param('id'));
-    if (r === undefined) throw new AirlockError('not_found', 'recording.not_found', `no recording ${c.req.param('id')}`);
+    if (r === undefined)
+      throw new AirlockError(
+        'not_found',
+        'recording.not_found',
+        `no recording ${c.req.param('id')}`,
+      );
     const f = await parseFormBody(c, reasonForm);
     a.playback.request(v.user, r, f.reason);
     return c.redirect(`/recordings/${r.sessionId}?notice=play-requested`, 303);
@@ -140,7 +230,10 @@ export function auditRoutes(s: AccessHttpServices, a: AuditHttpServices): Hono<{
     app.post(`/playback-requests/:id/${decision}`, (c) => {
       const v = viewer(c, s);
       const r = a.playback.decide(v.user, c.req.param('id'), decision === 'approve');
-      return c.redirect(`/sites/${r.site}/playback?notice=${decision === 'approve' ? 'play-approved' : 'play-refused'}`, 303);
+      return c.redirect(
+        `/sites/${r.site}/playback?notice=${decision === 'approve' ? 'play-approved' : 'play-refused'}`,
+        303,
+      );
     });
   }
 

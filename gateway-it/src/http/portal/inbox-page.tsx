@@ -3,7 +3,12 @@ import type { GrantView, RequestView } from '../../access/views.js';
 import { GrantTable } from './access-pages.js';
 import { siteTime } from './format.js';
 
-export function Inbox(props: { items: readonly { request: RequestView; canDecide: boolean; why: string | null }[]; reviews: readonly GrantView[]; active: readonly GrantView[]; tz: (site: string) => string }) {
+export function Inbox(props: {
+  items: readonly { request: RequestView; canDecide: boolean; why: string | null }[];
+  reviews: readonly GrantView[];
+  active: readonly GrantView[];
+  tz: (site: string) => string;
+}) {
   return (
     <>
       <h2>Break-glass grants to review</h2>
@@ -31,15 +36,23 @@ export function Inbox(props: { items: readonly { request: RequestView; canDecide
                 </td>
                 <td>{i.request.requester.name}</td>
                 <td>
-                  {i.request.site}: {i.request.assets.map((a) => `${a.asset} (${a.profile})`).join(', ')}
+                  {i.request.site}:{' '}
+                  {i.request.assets.map((a) => `${a.asset} (${a.profile})`).join(', ')}
                 </td>
                 <td>
-                  {siteTime(i.request.startsAt, props.tz(i.request.site))} → {siteTime(i.request.endsAt, props.tz(i.request.site))}
+                  {siteTime(i.request.startsAt, props.tz(i.request.site))} →{' '}
+                  {siteTime(i.request.endsAt, props.tz(i.request.site))}
                 </td>
                 <td>
                   {i.request.approvals}/{i.request.requiredApprovals}
                 </td>
-                <td>{i.canDecide ? <a href={`/requests/${i.request.id}`}>Decide</a> : <span class="muted">{i.why}</span>}</td>
+                <td>
+                  {i.canDecide ? (
+                    <a href={`/requests/${i.request.id}`}>Decide</a>
+                  ) : (
+                    <span class="muted">{i.why}</span>
+                  )}
+                </td>
               </tr>
             ))}
           </tbody>

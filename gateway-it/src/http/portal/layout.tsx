@@ -12,7 +12,8 @@ export interface PageFrame {
   readonly error?: string | undefined;
 }
 
-const has = (u: User | undefined, role: string): boolean => u?.roles.some((r) => r.role === role) === true;
+const has = (u: User | undefined, role: string): boolean =>
+  u?.roles.some((r) => r.role === role) === true;
 
 export function Csrf(props: { token: string | null | undefined }) {
   return <input type="hidden" name="_csrf" value={props.token ?? ''} />;
@@ -36,7 +37,9 @@ export function Layout(props: PageFrame & { title: string; children?: Child }) {
           {u !== undefined && (
             <>
               <a href="/">Dashboard</a>
-              {(has(u, 'engineer') || has(u, 'vendor')) && <a href="/requests/new">Request access</a>}
+              {(has(u, 'engineer') || has(u, 'vendor')) && (
+                <a href="/requests/new">Request access</a>
+              )}
               {u.canBreakGlass && <a href="/break-glass">Break-glass</a>}
               {has(u, 'ot-owner') && <a href="/inbox">Inbox</a>}
               {has(u, 'ot-owner') && <a href="/reviews">Reviews</a>}
@@ -45,7 +48,9 @@ export function Layout(props: PageFrame & { title: string; children?: Child }) {
               {has(u, 'admin') && <a href="/admin/users">Users</a>}
               {has(u, 'admin') && <a href="/admin/sites">Site admin</a>}
               <span class="who">
-                <a href="/account">{u.displayName} ({u.name})</a>
+                <a href="/account">
+                  {u.displayName} ({u.name})
+                </a>
                 <form method="post" action="/logout">
                   <Csrf token={props.csrf} />
                   <button type="submit">Log out</button>
@@ -57,11 +62,20 @@ export function Layout(props: PageFrame & { title: string; children?: Child }) {
         <main>
           {(props.alerts ?? []).map((g) => (
             <p class="notice alert" role="alert">
-              BREAK-GLASS at {g.site}: {g.user.name} took emergency access to {g.assets.map((a) => a.asset).join(', ')} — <a href={`/grants/${g.id}`}>review it</a>
+              BREAK-GLASS at {g.site}: {g.user.name} took emergency access to{' '}
+              {g.assets.map((a) => a.asset).join(', ')} — <a href={`/grants/${g.id}`}>review it</a>
             </p>
           ))}
-          {props.notice !== undefined && <p class="notice ok" role="status">{props.notice}</p>}
-          {props.error !== undefined && <p class="notice error" role="alert">{props.error}</p>}
+          {props.notice !== undefined && (
+            <p class="notice ok" role="status">
+              {props.notice}
+            </p>
+          )}
+          {props.error !== undefined && (
+            <p class="notice error" role="alert">
+              {props.error}
+            </p>
+          )}
           <h1>{props.title}</h1>
           {props.children}
         </main>
@@ -71,9 +85,19 @@ export function Layout(props: PageFrame & { title: string; children?: Child }) {
 }
 
 /** A one-button form that posts to `action` with the CSRF token (remove, unlock, reset...). */
-export function PostButton(props: { action: string; csrf: string | null | undefined; label: string; confirm?: string; kind?: 'secondary' | 'danger' }) {
+export function PostButton(props: {
+  action: string;
+  csrf: string | null | undefined;
+  label: string;
+  confirm?: string;
+  kind?: 'secondary' | 'danger';
+}) {
   return (
-    <form method="post" action={props.action} {...(props.confirm === undefined ? {} : { 'data-confirm': props.confirm })}>
+    <form
+      method="post"
+      action={props.action}
+      {...(props.confirm === undefined ? {} : { 'data-confirm': props.confirm })}
+    >
       <Csrf token={props.csrf} />
       <button type="submit" class={props.kind ?? 'secondary'}>
         {props.label}

@@ -5,15 +5,34 @@ function Pre(props: { token: string }) {
   return <input type="hidden" name="_pre" value={props.token} />;
 }
 
-export function LoginPage(props: { pre: string; error?: string | undefined; notice?: string | undefined }) {
+export function LoginPage(props: {
+  pre: string;
+  error?: string | undefined;
+  notice?: string | undefined;
+}) {
   return (
     <Layout title="Log in" error={props.error} notice={props.notice}>
       <form class="card" method="post" action="/login">
         <Pre token={props.pre} />
         <label for="name">User name</label>
-        <input type="text" id="name" name="name" autocomplete="username" required maxlength={32} autofocus />
+        <input
+          type="text"
+          id="name"
+          name="name"
+          autocomplete="username"
+          required
+          maxlength={32}
+          autofocus
+        />
         <label for="password">Password</label>
-        <input type="password" id="password" name="password" autocomplete="current-password" required maxlength={256} />
+        <input
+          type="password"
+          id="password"
+          name="password"
+          autocomplete="current-password"
+          required
+          maxlength={256}
+        />
         <div class="actions">
           <button type="submit">Continue</button>
         </div>
@@ -29,31 +48,61 @@ export function SecondFactorPage(props: { pre: string; error?: string | undefine
       <form class="card" method="post" action="/login/mfa">
         <Pre token={props.pre} />
         <label for="code">6-digit code from your authenticator app</label>
-        <input type="text" id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength={6} autofocus />
+        <input
+          type="text"
+          id="code"
+          name="code"
+          inputmode="numeric"
+          autocomplete="one-time-code"
+          pattern="[0-9]{6}"
+          maxlength={6}
+          autofocus
+        />
         <details>
           <summary>Lost your authenticator? Use a recovery code</summary>
           <label for="recoveryCode">Recovery code</label>
-          <input type="text" id="recoveryCode" name="recoveryCode" autocomplete="off" maxlength={32} />
+          <input
+            type="text"
+            id="recoveryCode"
+            name="recoveryCode"
+            autocomplete="off"
+            maxlength={32}
+          />
         </details>
         <div class="actions">
           <button type="submit">Log in</button>
         </div>
-        <p class="muted">A code works once. A wrong code ends this login; start again with your password.</p>
+        <p class="muted">
+          A code works once. A wrong code ends this login; start again with your password.
+        </p>
       </form>
     </Layout>
   );
 }
 
-export function EnrollPage(props: { pre: string; account: string; secret: string; qrDataUrl: string; error?: string | undefined }) {
+export function EnrollPage(props: {
+  pre: string;
+  account: string;
+  secret: string;
+  qrDataUrl: string;
+  error?: string | undefined;
+}) {
   const grouped = props.secret.match(/.{1,4}/g)?.join(' ') ?? props.secret;
   return (
     <Layout title="Set up your second factor" error={props.error}>
       <section class="card">
         <p>
-          Account <strong>{props.account}</strong> has no second factor yet. Scan this QR code with an authenticator app
-          (any RFC 6238 TOTP app), or type the secret into it, then enter the code it shows.
+          Account <strong>{props.account}</strong> has no second factor yet. Scan this QR code with
+          an authenticator app (any RFC 6238 TOTP app), or type the secret into it, then enter the
+          code it shows.
         </p>
-        <img class="qr" src={props.qrDataUrl} alt="QR code with the otpauth URI of your TOTP secret" width={220} height={220} />
+        <img
+          class="qr"
+          src={props.qrDataUrl}
+          alt="QR code with the otpauth URI of your TOTP secret"
+          width={220}
+          height={220}
+        />
         <p>
           Secret: <code id="totp-secret">{grouped}</code>
         </p>
@@ -61,7 +110,17 @@ export function EnrollPage(props: { pre: string; account: string; secret: string
       <form class="card" method="post" action="/login/enroll">
         <Pre token={props.pre} />
         <label for="code">6-digit code from your authenticator app</label>
-        <input type="text" id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength={6} required autofocus />
+        <input
+          type="text"
+          id="code"
+          name="code"
+          inputmode="numeric"
+          autocomplete="one-time-code"
+          pattern="[0-9]{6}"
+          maxlength={6}
+          required
+          autofocus
+        />
         <div class="actions">
           <button type="submit">Confirm and log in</button>
         </div>
@@ -75,10 +134,13 @@ export function RecoveryCodesPage(props: { codes: readonly string[] }) {
     <Layout title="Your recovery codes">
       <section class="card">
         <p>
-          <strong>Shown once.</strong> Store these codes somewhere safe (a password manager, or printed and locked away). Each logs you in once
-          instead of an authenticator code, if you lose your phone.
+          <strong>Shown once.</strong> Store these codes somewhere safe (a password manager, or
+          printed and locked away). Each logs you in once instead of an authenticator code, if you
+          lose your phone.
         </p>
-        <pre class="codes" id="recovery-codes">{props.codes.join('\n')}</pre>
+        <pre class="codes" id="recovery-codes">
+          {props.codes.join('\n')}
+        </pre>
         <p>
           <a class="button" href="/">
             I have stored them: continue

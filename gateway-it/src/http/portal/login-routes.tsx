@@ -11,7 +11,13 @@ import { AirlockError, toAirlockError } from '../../../../shared/src/errors.js';
 import { constantTimeEqual } from '../../../../shared/src/crypto/hash.js';
 import { randomToken } from '../../../../shared/src/crypto/random.js';
 import { parseFormBody } from '../body.js';
-import { clearCookie, LOGIN_STEP_COOKIE, PRE_LOGIN_COOKIE, SESSION_COOKIE, setSecretCookie } from '../cookies.js';
+import {
+  clearCookie,
+  LOGIN_STEP_COOKIE,
+  PRE_LOGIN_COOKIE,
+  SESSION_COOKIE,
+  setSecretCookie,
+} from '../cookies.js';
 import { STATUS_BY_KIND } from '../error-response.js';
 import type { AccessHttpServices } from '../http-services.js';
 import type { HttpVariables } from '../principal.js';
@@ -20,7 +26,10 @@ import { EnrollPage, LoginPage, RecoveryCodesPage, SecondFactorPage } from './lo
 import type { PortalContext } from './portal-context.js';
 
 const loginForm = z.strictObject({ name: z.string().max(32), password: z.string().max(256) });
-const codeForm = z.strictObject({ code: z.string().max(16).optional(), recoveryCode: z.string().max(32).optional() });
+const codeForm = z.strictObject({
+  code: z.string().max(16).optional(),
+  recoveryCode: z.string().max(32).optional(),
+});
 const enrollForm = z.strictObject({ code: z.string().max(16) });
 
 type FailStatus = 400 | 401 | 403 | 409 | 429;
@@ -39,7 +48,11 @@ async function checkPre(c: PortalContext): Promise<void> {
   const sent = form._pre;
   const cookie = getCookie(c, PRE_LOGIN_COOKIE);
   if (typeof sent !== 'string' || cookie === undefined || !constantTimeEqual(sent, cookie)) {
-    throw new AirlockError('access_denied', 'csrf.login_token', 'the login form expired; please try again');
+    throw new AirlockError(
+      'access_denied',
+      'csrf.login_token',
+      'the login form expired; please try again',
+    );
   }
 }
 
@@ -80,7 +93,8 @@ export function loginRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVariab
 
   app.get('/login/mfa', (c) => {
     const step = getCookie(c, LOGIN_STEP_COOKIE);
-    if (step === undefined || flows.stepKind(step) !== 'second-factor') return c.redirect('/login', 303);
+    if (step === undefined || flows.stepKind(step) !== 'second-factor')
+      return c.redirect('/login', 303);
     return c.html(<SecondFactorPage pre={preToken(c)} />);
   });
 
@@ -91,8 +105,14 @@ export function loginRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVariab
       const step = getCookie(c, LOGIN_STEP_COOKIE) ?? '';
       const code = form.code?.trim() ?? '';
       const recovery = form.recoveryCode?.trim() ?? '';
-      const factor = code !== '' ? { code } : recovery !== '' ? { recoveryCode: recovery } : undefined;
-      if (factor === undefined) throw new AirlockError('bad_request', 'auth.second_factor_required', 'enter the code from your authenticator (or a recovery code)');
+      const factor =
+        code !== '' ? { code } : recovery !== '' ? { recoveryCode: recovery } : undefined;
+      if (factor === undefined)
+        throw new AirlockError(
+          'bad_request',
+          'auth.second_factor_required',
+          'enter the code from your authenticator (or a recovery code)',
+        );
       const session = flows.finish(step, factor, sourceAddress(c));
       clearCookie(c, LOGIN_STEP_COOKIE);
       setSecretCookie(c, SESSION_COOKIE, session.secret);
@@ -107,14 +127,22 @@ export function loginRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVariab
     if (step === undefined || flows.stepKind(step) !== 'enroll') return c.redirect('/login', 303);
     const d = await flows.enrollment(step);
     const qr = `data:image/svg+xml;base64,${Buffer.from(d.qrSvg, 'utf8').toString('base64')}`;
-    return c.html(<EnrollPage pre={preToken(c)} account={d.account} secret={d.secret} qrDataUrl={qr} />);
+    return c.html(
+      <EnrollPage pre={preToken(c)} account={d.account} secret={d.secret} qrDataUrl={qr} />,
+    );
   });
 
   app.post('/login/enroll', async (c) => {
     try {
       await checkPre(c);
       const form = await parseFormBody(c, enrollForm);
-      const done = flows.confirmEnrollment(getCookie(c, LOGIN_STEP_COOKIE) ?? '', form.code, sourceAddress(c), 'portal', 'web');
+      const done = flows.confirmEnrollment(
+        getCookie(c, LOGIN_STEP_COOKIE) ?? '',
+        form.code,
+        sourceAddress(c),
+        'portal',
+        'web',
+      );
       clearCookie(c, LOGIN_STEP_COOKIE);
       setSecretCookie(c, SESSION_COOKIE, done.session.secret);
       c.header('cache-control', 'no-store');
@@ -126,7 +154,8 @@ export function loginRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVariab
 
   app.post('/logout', (c) => {
     const p = c.get('principal');
-    if (p?.user !== undefined && p.sessionId !== undefined && p.via === 'session') flows.logout({ id: p.sessionId, kind: 'web' }, p.user);
+    if (p?.user !== undefined && p.sessionId !== undefined && p.via === 'session')
+      flows.logout({ id: p.sessionId, kind: 'web' }, p.user);
     clearCookie(c, SESSION_COOKIE);
     return c.redirect('/login?notice=logged-out', 303);
   });

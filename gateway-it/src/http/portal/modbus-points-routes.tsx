@@ -32,18 +32,36 @@ const wholeNumber = (field: string, lo: number, hi: number, hint: string) =>
 const writeForm = z
   .strictObject({
     unit: wholeNumber('unit', 0, 255, 'a unit id 0..255'),
-    table: z.enum(['coils', 'holdingRegisters'], { message: 'table: only coils and holding registers can be written' }),
+    table: z.enum(['coils', 'holdingRegisters'], {
+      message: 'table: only coils and holding registers can be written',
+    }),
     address: wholeNumber('address', 0, 65535, 'an address 0..65535'),
     value: z.string().trim(),
   })
   .transform((f, ctx) => {
     const coil = f.table === 'coils';
-    const parsed = (coil ? wholeNumber('value', 0, 1, 'a coil takes 0 (off) or 1 (on)') : wholeNumber('value', -32768, 65535, 'a register takes a whole number 0..65535 (or -32768..-1 for a signed register)')).safeParse(f.value);
+    const parsed = (
+      coil
+        ? wholeNumber('value', 0, 1, 'a coil takes 0 (off) or 1 (on)')
+        : wholeNumber(
+            'value',
+            -32768,
+            65535,
+            'a register takes a whole number 0..65535 (or -32768..-1 for a signed register)',
+          )
+    ).safeParse(f.value);
     if (!parsed.success) {
-      ctx.addIssue({ code: 'custom', path: ['value'], message: parsed.error.issues[0]?.message ?? 'value: not a number' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['value'],
+        message: parsed.error.issues[0]?.message ?? 'value: not a number',
+      });
       return z.NEVER;
     }
-    return { unit: f.unit, write: { table: f.table, address: f.address, value: parsed.data & 0xffff } };
+    return {
+      unit: f.unit,
+      write: { table: f.table, address: f.address, value: parsed.data & 0xffff },
+    };
   });
 
 function nameParam(value: string, what: string): string {
@@ -56,17 +74,31 @@ function nameParam(value: string, what: string): string {
 function unitChooser(asked: number | undefined): (p: ModbusPoints) => number {
   return (p) => {
     if (asked !== undefined) {
-      if (!p.unitIds.includes(asked)) throw badRequest([{ path: 'unit', message: `unit ${asked} is not one of this profile's units (${p.unitIds.join(', ')})` }]);
+      if (!p.unitIds.includes(asked))
+        throw badRequest([
+          {
+            path: 'unit',
+            message: `unit ${asked} is not one of this profile's units (${p.unitIds.join(', ')})`,
+          },
+        ]);
       return asked;
     }
     return p.unitIds.find((u) => u !== 0) ?? p.unitIds[0] ?? 1;
   };
 }
 
-export function modbusPointsRoutes(s: AccessHttpServices, sessions: OperatorSessions): Hono<{ Variables: HttpVariables }> {
+export function modbusPointsRoutes(
+  s: AccessHttpServices,
+  sessions: OperatorSessions,
+): Hono<{ Variables: HttpVariables }> {
   const app = new Hono<{ Variables: HttpVariables }>();
 
-  const act = async (c: PortalContext, v: Viewer, unit: number | undefined, write: PointAction['write']) => {
+  const act = async (
+    c: PortalContext,
+    v: Viewer,
+    unit: number | undefined,
+    write: PointAction['write'],
+  ) => {
     const site = nameParam(c.req.param('site') ?? '', 'site');
     const asset = nameParam(c.req.param('asset') ?? '', 'asset');
     const pointsOf = (profile: string): ModbusPoints | undefined =>
@@ -74,8 +106,20 @@ export function modbusPointsRoutes(s: AccessHttpServices, sessions: OperatorSess
         .get(v.user, site)
         .assets.find((a) => a.name === asset)
         ?.profiles.find((p) => p.name === profile)?.modbus;
-    const r = await runPointAction(sessions, pointsOf, { user: v.user.id, site, asset, source: sourceAddress(c), unit: unitChooser(unit), ...(write === undefined ? {} : { write }) });
-    return page(c, v, `Points of ${site}/${asset}`, <PointsPage site={site} asset={asset} r={r} csrf={v.csrf} />);
+    const r = await runPointAction(sessions, pointsOf, {
+      user: v.user.id,
+      site,
+      asset,
+      source: sourceAddress(c),
+      unit: unitChooser(unit),
+      ...(write === undefined ? {} : { write }),
+    });
+    return page(
+      c,
+      v,
+      `Points of ${site}/${asset}`,
+      <PointsPage site={site} asset={asset} r={r} csrf={v.csrf} />,
+    );
   };
 
   app.get('/assets/:site/:asset/points', async (c) => {

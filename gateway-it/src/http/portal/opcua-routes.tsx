@@ -16,33 +16,55 @@ import { OpcuaPointsPage, writeMessage } from './opcua-pages.js';
 import { page, viewer, type PortalContext } from './portal-context.js';
 import { nameParam } from './terminal-routes.js';
 
-export function opcuaRoutes(s: AccessHttpServices, points: OpcuaPoints): Hono<{ Variables: HttpVariables }> {
+export function opcuaRoutes(
+  s: AccessHttpServices,
+  points: OpcuaPoints,
+): Hono<{ Variables: HttpVariables }> {
   const app = new Hono<{ Variables: HttpVariables }>();
   const target = (c: PortalContext): PointRequest => {
     const v = viewer(c, s);
-    return { user: v.user.id, userName: v.user.name, site: nameParam(c.req.param('site') ?? '', 'site'), asset: nameParam(c.req.param('asset') ?? '', 'asset'), source: sourceAddress(c) };
+    return {
+      user: v.user.id,
+      userName: v.user.name,
+      site: nameParam(c.req.param('site') ?? '', 'site'),
+      asset: nameParam(c.req.param('asset') ?? '', 'asset'),
+      source: sourceAddress(c),
+    };
   };
 
   app.get('/assets/:site/:asset/opcua', async (c) => {
     const v = viewer(c, s);
     const req = target(c);
     const list = await points.browse(req);
-    return page(c, v, `OPC UA: ${req.site}/${req.asset}`, <OpcuaPointsPage site={req.site} asset={req.asset} points={list} csrf={v.csrf} />);
+    return page(
+      c,
+      v,
+      `OPC UA: ${req.site}/${req.asset}`,
+      <OpcuaPointsPage site={req.site} asset={req.asset} points={list} csrf={v.csrf} />,
+    );
   });
 
   app.post('/assets/:site/:asset/opcua/write', async (c) => {
     const v = viewer(c, s);
     const req = target(c);
     const form = await c.req.parseBody({ all: true });
-    const fields = Object.fromEntries(Object.entries(form).filter(([k]) => k !== '_csrf' && k !== '_pre'));
+    const fields = Object.fromEntries(
+      Object.entries(form).filter(([k]) => k !== '_csrf' && k !== '_pre'),
+    );
     const parsed = parsePointWrite(fields);
     if (!parsed.ok) throw badRequest(parsed.error);
     const w = parsed.value;
     const { outcome, points: list } = await points.write(req, w);
-    const shown = list.find((p) => p.namespaceUri === w.namespaceUri && p.identifier === w.identifier)?.path ?? w.identifier;
+    const shown =
+      list.find((p) => p.namespaceUri === w.namespaceUri && p.identifier === w.identifier)?.path ??
+      w.identifier;
     const message = writeMessage({ path: shown, attempted: String(w.value), outcome });
     const good = outcome.status === 'Good';
-    const status = good ? 200 : outcome.status === 'BadUserAccessDenied' || outcome.status === 'BadNotWritable' ? 403 : 409;
+    const status = good
+      ? 200
+      : outcome.status === 'BadUserAccessDenied' || outcome.status === 'BadNotWritable'
+        ? 403
+        : 409;
     const body = (
       <>
         <p class={good ? 'notice' : 'notice error'} data-write-status={outcome.status}>

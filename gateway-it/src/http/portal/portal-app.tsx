@@ -22,16 +22,46 @@ import { opcuaRoutes } from './opcua-routes.js';
 import { PORTAL_CSS, PORTAL_JS } from './static-assets.js';
 import { reviewRoutes } from './review-routes.js';
 import { modbusPointsRoutes } from './modbus-points-routes.js';
-import { recordingRoutes, terminalFileRoutes, terminalRoutes, TERMINAL_PUBLIC_ROUTES } from './terminal-routes.js';
+import {
+  recordingRoutes,
+  terminalFileRoutes,
+  terminalRoutes,
+  TERMINAL_PUBLIC_ROUTES,
+} from './terminal-routes.js';
 
 /** Paths the portal serves without a session (the route-walk test checks this list). */
-export const PORTAL_PUBLIC_ROUTES: readonly string[] = ['GET /login', 'POST /login', 'GET /login/mfa', 'POST /login/mfa', 'GET /login/enroll', 'POST /login/enroll', 'POST /logout', 'GET /static/portal.css', 'GET /static/portal.js', ...TERMINAL_PUBLIC_ROUTES];
+export const PORTAL_PUBLIC_ROUTES: readonly string[] = [
+  'GET /login',
+  'POST /login',
+  'GET /login/mfa',
+  'POST /login/mfa',
+  'GET /login/enroll',
+  'POST /login/enroll',
+  'POST /logout',
+  'GET /static/portal.css',
+  'GET /static/portal.js',
+  ...TERMINAL_PUBLIC_ROUTES,
+];
 
-export function portalErrorPage(s: AccessHttpServices, log: Logger): ErrorHandler<{ Variables: HttpVariables }> {
+export function portalErrorPage(
+  s: AccessHttpServices,
+  log: Logger,
+): ErrorHandler<{ Variables: HttpVariables }> {
   return (e, c) => {
     const ae = toAirlockError(e);
-    if (ae.kind === 'unauthenticated') return c.req.method === 'GET' ? c.redirect('/login', 303) : c.html(<Layout title="Please log in" error="Your session has ended. Log in again." />, 401);
-    if (ae.kind === 'internal') log.error('portal request failed', { method: c.req.method, path: new URL(c.req.url).pathname, err: e });
+    if (ae.kind === 'unauthenticated')
+      return c.req.method === 'GET'
+        ? c.redirect('/login', 303)
+        : c.html(
+            <Layout title="Please log in" error="Your session has ended. Log in again." />,
+            401,
+          );
+    if (ae.kind === 'internal')
+      log.error('portal request failed', {
+        method: c.req.method,
+        path: new URL(c.req.url).pathname,
+        err: e,
+      });
     let frame = {};
     try {
       const v = viewer(c, s);
@@ -40,7 +70,11 @@ export function portalErrorPage(s: AccessHttpServices, log: Logger): ErrorHandle
       // No session: a bare page.
     }
     return c.html(
-      <Layout title="Not done" {...frame} error={ae.kind === 'internal' ? 'internal error' : ae.message}>
+      <Layout
+        title="Not done"
+        {...frame}
+        error={ae.kind === 'internal' ? 'internal error' : ae.message}
+      >
         <p>
           <a href="/">Back to the dashboard</a>
         </p>
@@ -50,7 +84,10 @@ export function portalErrorPage(s: AccessHttpServices, log: Logger): ErrorHandle
   };
 }
 
-export function portalApps(s: AccessHttpServices, log: Logger): Hono<{ Variables: HttpVariables }>[] {
+export function portalApps(
+  s: AccessHttpServices,
+  log: Logger,
+): Hono<{ Variables: HttpVariables }>[] {
   const onError = portalErrorPage(s, log);
   const apps = [loginRoutes(s), accessRoutes(s), siteRoutes(s), adminRoutes(s), sshKeyRoutes(s)];
   if (s.sessions !== undefined) apps.push(terminalRoutes(s, s.sessions));
@@ -61,7 +98,17 @@ export function portalApps(s: AccessHttpServices, log: Logger): Hono<{ Variables
   if (s.audit !== undefined) apps.push(auditRoutes(s, s.audit));
   for (const a of apps) a.onError(onError);
   const files = new Hono<{ Variables: HttpVariables }>();
-  files.get('/static/portal.css', (c) => c.body(PORTAL_CSS, 200, { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'public, max-age=3600' }));
-  files.get('/static/portal.js', (c) => c.body(PORTAL_JS, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'public, max-age=3600' }));
+  files.get('/static/portal.css', (c) =>
+    c.body(PORTAL_CSS, 200, {
+      'content-type': 'text/css; charset=utf-8',
+      'cache-control': 'public, max-age=3600',
+    }),
+  );
+  files.get('/static/portal.js', (c) =>
+    c.body(PORTAL_JS, 200, {
+      'content-type': 'text/javascript; charset=utf-8',
+      'cache-control': 'public, max-age=3600',
+    }),
+  );
   return [files, terminalFileRoutes(), ...apps];
 }

@@ -31,7 +31,8 @@ export const NOTICES: Readonly<Record<string, string>> = {
   'schedule-removed': 'Vendor schedule removed.',
   locked: 'Site locked down: live sessions end and no grant can be used.',
   unlocked: 'Lockdown lifted.',
-  'lockdown-undelivered': 'Recorded, but the site\'s OT gateway is not reachable now; it also enforces its own limits.',
+  'lockdown-undelivered':
+    "Recorded, but the site's OT gateway is not reachable now; it also enforces its own limits.",
   'user-updated': 'Account updated.',
   unlocked_user: 'Login lock lifted.',
   'mfa-reset': 'Second factor removed; the user enrolls again at next login.',
@@ -53,17 +54,35 @@ export const NOTICES: Readonly<Record<string, string>> = {
 export function viewer(c: PortalContext, s: AccessHttpServices): Viewer {
   const p = c.get('principal');
   // Pages take the portal session only; API tokens are for /api/v1.
-  if (p?.user === undefined || p.via !== 'session') throw new AirlockError('unauthenticated', 'auth.required', 'authentication required');
-  const sites = p.user.roles.filter((r) => r.role === 'ot-owner' && r.site !== undefined).map((r) => r.site ?? '');
-  const alerts = sites.filter((site) => isOtOwnerOf(p.user as User, site)).flatMap((site) => s.access.grants.awaitingReview(site));
+  if (p?.user === undefined || p.via !== 'session')
+    throw new AirlockError('unauthenticated', 'auth.required', 'authentication required');
+  const sites = p.user.roles
+    .filter((r) => r.role === 'ot-owner' && r.site !== undefined)
+    .map((r) => r.site ?? '');
+  const alerts = sites
+    .filter((site) => isOtOwnerOf(p.user as User, site))
+    .flatMap((site) => s.access.grants.awaitingReview(site));
   return { user: p.user, csrf: p.csrfToken ?? null, alerts };
 }
 
-export function page(c: PortalContext, v: Viewer, title: string, body: Child, options: { status?: 200 | 400 | 401 | 403 | 404 | 409 | 429; error?: string | undefined } = {}): Response | Promise<Response> {
+export function page(
+  c: PortalContext,
+  v: Viewer,
+  title: string,
+  body: Child,
+  options: { status?: 200 | 400 | 401 | 403 | 404 | 409 | 429; error?: string | undefined } = {},
+): Response | Promise<Response> {
   const code = c.req.query('notice');
   const notice = code === undefined ? undefined : NOTICES[code];
   return c.html(
-    <Layout title={title} user={v.user} csrf={v.csrf} alerts={v.alerts} notice={notice} error={options.error}>
+    <Layout
+      title={title}
+      user={v.user}
+      csrf={v.csrf}
+      alerts={v.alerts}
+      notice={notice}
+      error={options.error}
+    >
       {body}
     </Layout>,
     options.status ?? 200,

@@ -16,7 +16,12 @@ import type { HttpVariables } from '../principal.js';
 import { Csrf } from './layout.js';
 import { page, viewer } from './portal-context.js';
 
-function ReviewList(props: { rows: readonly ReviewRow[]; csrf: string | null; userId: string; now: number }) {
+function ReviewList(props: {
+  rows: readonly ReviewRow[];
+  csrf: string | null;
+  userId: string;
+  now: number;
+}) {
   if (props.rows.length === 0) return <p class="muted">No command line waits for a review.</p>;
   return (
     <table>
@@ -37,7 +42,13 @@ function ReviewList(props: { rows: readonly ReviewRow[]; csrf: string | null; us
               {r.site} / {r.asset}
             </td>
             <td>{r.requesterName}</td>
-            <td>{r.line === null ? <span class="muted">(typed at a password prompt: not shown)</span> : <code>{r.line}</code>}</td>
+            <td>
+              {r.line === null ? (
+                <span class="muted">(typed at a password prompt: not shown)</span>
+              ) : (
+                <code>{r.line}</code>
+              )}
+            </td>
             <td>{r.why}</td>
             <td>{Math.max(0, Math.round((r.expiresAt - props.now) / 1000))} s</td>
             <td>
@@ -63,16 +74,28 @@ function ReviewList(props: { rows: readonly ReviewRow[]; csrf: string | null; us
   );
 }
 
-export function reviewRoutes(s: AccessHttpServices, reviews: CommandReviews): Hono<{ Variables: HttpVariables }> {
+export function reviewRoutes(
+  s: AccessHttpServices,
+  reviews: CommandReviews,
+): Hono<{ Variables: HttpVariables }> {
   const app = new Hono<{ Variables: HttpVariables }>();
 
   app.get('/reviews', (c) => {
     const v = viewer(c, s);
-    if (sitesWithRole(v.user, 'ot-owner').length === 0) throw new AirlockError('access_denied', 'auth.role_required', 'requires role ot-owner');
+    if (sitesWithRole(v.user, 'ot-owner').length === 0)
+      throw new AirlockError('access_denied', 'auth.role_required', 'requires role ot-owner');
     const body = (
       <>
-        <p>Lines held by the command filter of your sites. The site denies each by its own clock when its time runs out, or when its link drops.</p>
-        <ReviewList rows={reviews.pendingFor(v.user)} csrf={v.csrf} userId={v.user.id} now={s.clock.now()} />
+        <p>
+          Lines held by the command filter of your sites. The site denies each by its own clock when
+          its time runs out, or when its link drops.
+        </p>
+        <ReviewList
+          rows={reviews.pendingFor(v.user)}
+          csrf={v.csrf}
+          userId={v.user.id}
+          now={s.clock.now()}
+        />
       </>
     );
     return page(c, v, 'Command reviews', body);

@@ -29,13 +29,23 @@ export function SitesList(props: { sites: readonly SiteSummary[] }) {
         {props.sites.map((s) => (
           <tr data-site={s.site.id}>
             <td>
-              <a href={`/sites/${s.site.id}`}>{s.site.displayName}</a> <span class="muted">({s.site.id})</span>
+              <a href={`/sites/${s.site.id}`}>{s.site.displayName}</a>{' '}
+              <span class="muted">({s.site.id})</span>
             </td>
             <td>{s.site.timezone}</td>
             <td>
-              <LinkBadge s={s} /> {s.link.lastSeen !== null && <span class="muted">last seen {siteTime(s.link.lastSeen, s.site.timezone)}</span>}
+              <LinkBadge s={s} />{' '}
+              {s.link.lastSeen !== null && (
+                <span class="muted">last seen {siteTime(s.link.lastSeen, s.site.timezone)}</span>
+              )}
             </td>
-            <td>{s.lockdown?.locked === true ? <span class="badge locked">LOCKED DOWN</span> : <span class="muted">no</span>}</td>
+            <td>
+              {s.lockdown?.locked === true ? (
+                <span class="badge locked">LOCKED DOWN</span>
+              ) : (
+                <span class="muted">no</span>
+              )}
+            </td>
             <td>{s.assets.length}</td>
             <td>{s.owners.join(', ')}</td>
           </tr>
@@ -45,7 +55,12 @@ export function SitesList(props: { sites: readonly SiteSummary[] }) {
   );
 }
 
-function WindowForm(props: { site: SiteSummary; csrf: string | null; action: string; vendor: boolean }) {
+function WindowForm(props: {
+  site: SiteSummary;
+  csrf: string | null;
+  action: string;
+  vendor: boolean;
+}) {
   const s = props.site;
   return (
     <form class="card" method="post" action={props.action}>
@@ -56,7 +71,11 @@ function WindowForm(props: { site: SiteSummary; csrf: string | null; action: str
           <input type="text" id="vendor" name="vendor" required maxlength={32} />
           <label for="sched-asset">Asset and profile</label>
           <select id="sched-asset" name="pick" required>
-            {s.assets.flatMap((a) => a.profiles.map((p) => <option value={`${a.name}:${p.name}`}>{`${a.name} (${p.name})`}</option>))}
+            {s.assets.flatMap((a) =>
+              a.profiles.map((p) => (
+                <option value={`${a.name}:${p.name}`}>{`${a.name} (${p.name})`}</option>
+              )),
+            )}
           </select>
         </>
       ) : (
@@ -71,7 +90,13 @@ function WindowForm(props: { site: SiteSummary; csrf: string | null; action: str
         </>
       )}
       <label for={`${props.vendor ? 's' : 'w'}-label`}>Label</label>
-      <input type="text" id={`${props.vendor ? 's' : 'w'}-label`} name="label" required maxlength={100} />
+      <input
+        type="text"
+        id={`${props.vendor ? 's' : 'w'}-label`}
+        name="label"
+        required
+        maxlength={100}
+      />
       <label for={`${props.vendor ? 's' : 'w'}-kind`}>Kind</label>
       <select id={`${props.vendor ? 's' : 'w'}-kind`} name="kind" data-kind-switch="1">
         <option value="weekly">weekly (wall-clock times in {s.site.timezone})</option>
@@ -97,7 +122,9 @@ function WindowForm(props: { site: SiteSummary; csrf: string | null; action: str
         <input type="datetime-local" name="end" />
       </div>
       <div class="actions">
-        <button type="submit">{props.vendor ? 'Add vendor schedule' : 'Add maintenance window'}</button>
+        <button type="submit">
+          {props.vendor ? 'Add vendor schedule' : 'Add maintenance window'}
+        </button>
       </div>
     </form>
   );
@@ -123,25 +150,42 @@ export function SitePage(props: SitePageProps) {
           Timezone <strong>{s.site.timezone}</strong>. OT gateway link: <LinkBadge s={s} />
           {s.link.gatewayVersion !== null && ` version ${s.link.gatewayVersion}`}
           {s.link.lastSeen !== null && `, last seen ${siteTime(s.link.lastSeen, s.site.timezone)}`}
-          {s.link.clockOffsetMs !== null && `, clock offset ${s.link.clockOffsetMs} ms`}. Approvals required: {s.policy.requiredApprovals}.
-          {s.policy.ticketPattern !== null && ` Ticket format: ${s.policy.ticketPattern}.`} OT owners: {s.owners.join(', ') || 'none'}.
+          {s.link.clockOffsetMs !== null && `, clock offset ${s.link.clockOffsetMs} ms`}. Approvals
+          required: {s.policy.requiredApprovals}.
+          {s.policy.ticketPattern !== null && ` Ticket format: ${s.policy.ticketPattern}.`} OT
+          owners: {s.owners.join(', ') || 'none'}.
         </p>
         {props.grants !== null && (
           <p>
-            {props.isOwner && <a href={`/sites/${s.site.id}/sessions`}>Live sessions</a>} <a href={`/sites/${s.site.id}/recordings`}>Recordings</a>
+            {props.isOwner && <a href={`/sites/${s.site.id}/sessions`}>Live sessions</a>}{' '}
+            <a href={`/sites/${s.site.id}/recordings`}>Recordings</a>
           </p>
         )}
         {s.lockdown?.locked === true && (
           <p class="notice alert">
-            LOCKED DOWN by {s.lockdown.changedBy} at {siteTime(s.lockdown.changedAt, s.site.timezone)}: {s.lockdown.reason}
+            LOCKED DOWN by {s.lockdown.changedBy} at{' '}
+            {siteTime(s.lockdown.changedAt, s.site.timezone)}: {s.lockdown.reason}
           </p>
         )}
       </section>
       {props.isOwner && <h2>Lockdown</h2>}
       {props.isOwner && (
-        <form class="card" method="post" action={`/sites/${s.site.id}/lockdown`} data-confirm={s.lockdown?.locked === true ? 'Lift the lockdown?' : 'Lock the site down? Every live session ends.'}>
+        <form
+          class="card"
+          method="post"
+          action={`/sites/${s.site.id}/lockdown`}
+          data-confirm={
+            s.lockdown?.locked === true
+              ? 'Lift the lockdown?'
+              : 'Lock the site down? Every live session ends.'
+          }
+        >
           <Csrf token={props.csrf} />
-          <input type="hidden" name="action" value={s.lockdown?.locked === true ? 'lift' : 'lock'} />
+          <input
+            type="hidden"
+            name="action"
+            value={s.lockdown?.locked === true ? 'lift' : 'lock'}
+          />
           <label for="lock-reason">Reason</label>
           <input type="text" id="lock-reason" name="reason" required maxlength={500} />
           <div class="actions">
@@ -192,14 +236,28 @@ export function SitePage(props: SitePageProps) {
                 <td>{w.description}</td>
                 <td>{w.label}</td>
                 <td>
-                  {props.isOwner && <PostButton action={`/windows/${w.id}/delete`} csrf={props.csrf} label="Remove" confirm="Remove this window?" />}
+                  {props.isOwner && (
+                    <PostButton
+                      action={`/windows/${w.id}/delete`}
+                      csrf={props.csrf}
+                      label="Remove"
+                      confirm="Remove this window?"
+                    />
+                  )}
                 </td>
               </tr>
             ))}
           </tbody>
         </table>
       )}
-      {props.isOwner && <WindowForm site={s} csrf={props.csrf} action={`/sites/${s.site.id}/windows`} vendor={false} />}
+      {props.isOwner && (
+        <WindowForm
+          site={s}
+          csrf={props.csrf}
+          action={`/sites/${s.site.id}/windows`}
+          vendor={false}
+        />
+      )}
       <h2>Vendor job schedules</h2>
       {props.schedules.length === 0 ? (
         <p class="muted">None.</p>
@@ -215,14 +273,28 @@ export function SitePage(props: SitePageProps) {
                 <td>{x.description}</td>
                 <td>{x.label}</td>
                 <td>
-                  {props.isOwner && <PostButton action={`/schedules/${x.id}/delete`} csrf={props.csrf} label="Remove" confirm="Remove this schedule?" />}
+                  {props.isOwner && (
+                    <PostButton
+                      action={`/schedules/${x.id}/delete`}
+                      csrf={props.csrf}
+                      label="Remove"
+                      confirm="Remove this schedule?"
+                    />
+                  )}
                 </td>
               </tr>
             ))}
           </tbody>
         </table>
       )}
-      {props.isOwner && s.assets.length > 0 && <WindowForm site={s} csrf={props.csrf} action={`/sites/${s.site.id}/schedules`} vendor={true} />}
+      {props.isOwner && s.assets.length > 0 && (
+        <WindowForm
+          site={s}
+          csrf={props.csrf}
+          action={`/sites/${s.site.id}/schedules`}
+          vendor={true}
+        />
+      )}
       {props.grants !== null && (
         <>
           <h2>Grants</h2>

@@ -21,13 +21,38 @@ const ruleFields = {
   end: z.string().max(20).optional(),
 };
 const windowForm = z.strictObject({ asset: z.string().max(63).optional(), ...ruleFields });
-const scheduleForm = z.strictObject({ vendor: z.string().max(32), pick: z.string().max(130), ...ruleFields });
-const lockdownForm = z.strictObject({ action: z.enum(['lock', 'lift']), reason: z.string().max(500) });
+const scheduleForm = z.strictObject({
+  vendor: z.string().max(32),
+  pick: z.string().max(130),
+  ...ruleFields,
+});
+const lockdownForm = z.strictObject({
+  action: z.enum(['lock', 'lift']),
+  reason: z.string().max(500),
+});
 
-function ruleOf(form: { kind: 'weekly' | 'once'; days?: Weekday | Weekday[] | undefined; startTime?: string | undefined; endTime?: string | undefined; start?: string | undefined; end?: string | undefined }, timeZone: string): WindowRule {
-  if (form.kind === 'once') return { kind: 'once', start: localToInstant(form.start ?? '', timeZone, 'start'), end: localToInstant(form.end ?? '', timeZone, 'end') };
+function ruleOf(
+  form: {
+    kind: 'weekly' | 'once';
+    days?: Weekday | Weekday[] | undefined;
+    startTime?: string | undefined;
+    endTime?: string | undefined;
+    start?: string | undefined;
+    end?: string | undefined;
+  },
+  timeZone: string,
+): WindowRule {
+  if (form.kind === 'once')
+    return {
+      kind: 'once',
+      start: localToInstant(form.start ?? '', timeZone, 'start'),
+      end: localToInstant(form.end ?? '', timeZone, 'end'),
+    };
   const days = many(form.days);
-  if (days.length === 0) throw new AirlockError('bad_request', 'window.no_days', 'days: choose at least one day', { details: { field: 'days' } });
+  if (days.length === 0)
+    throw new AirlockError('bad_request', 'window.no_days', 'days: choose at least one day', {
+      details: { field: 'days' },
+    });
   return { kind: 'weekly', days, start: form.startTime ?? '', end: form.endTime ?? '' };
 }
 
@@ -63,7 +88,11 @@ export function siteRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVariabl
     const v = viewer(c, s);
     const site = c.req.param('site');
     const form = await parseFormBody(c, windowForm);
-    windows.addWindow(v.user, site, { asset: form.asset === undefined || form.asset === '' ? null : form.asset, label: form.label, rule: ruleOf(form, directory.timezoneOf(site)) });
+    windows.addWindow(v.user, site, {
+      asset: form.asset === undefined || form.asset === '' ? null : form.asset,
+      label: form.label,
+      rule: ruleOf(form, directory.timezoneOf(site)),
+    });
     return c.redirect(`/sites/${site}?notice=window-added`, 303);
   });
 
@@ -81,7 +110,13 @@ export function siteRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVariabl
     const site = c.req.param('site');
     const form = await parseFormBody(c, scheduleForm);
     const [choice] = choicesOf([form.pick]);
-    windows.addSchedule(v.user, site, { vendor: form.vendor, asset: choice?.asset ?? '', profile: choice?.profile ?? '', label: form.label, rule: ruleOf(form, directory.timezoneOf(site)) });
+    windows.addSchedule(v.user, site, {
+      vendor: form.vendor,
+      asset: choice?.asset ?? '',
+      profile: choice?.profile ?? '',
+      label: form.label,
+      rule: ruleOf(form, directory.timezoneOf(site)),
+    });
     return c.redirect(`/sites/${site}?notice=schedule-added`, 303);
   });
 
@@ -98,7 +133,10 @@ export function siteRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVariabl
     const site = c.req.param('site');
     const form = await parseFormBody(c, lockdownForm);
     const r = await lockdown.set(v.user, site, form.action === 'lock', form.reason);
-    return c.redirect(`/sites/${site}?notice=${r.delivered ? (r.lockdown.locked ? 'locked' : 'unlocked') : 'lockdown-undelivered'}`, 303);
+    return c.redirect(
+      `/sites/${site}?notice=${r.delivered ? (r.lockdown.locked ? 'locked' : 'unlocked') : 'lockdown-undelivered'}`,
+      303,
+    );
   });
 
   return app;

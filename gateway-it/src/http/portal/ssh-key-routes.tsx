@@ -25,9 +25,11 @@ export function sshKeyRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVaria
           <h2>Connecting with your own SSH client</h2>
           <p>
             <code>
-              ssh -p {s.sshHint?.port ?? 2222} {v.user.name}:&lt;asset&gt;@{s.sshHint?.host ?? 'gateway'}
+              ssh -p {s.sshHint?.port ?? 2222} {v.user.name}:&lt;asset&gt;@
+              {s.sshHint?.host ?? 'gateway'}
             </code>{' '}
-            — with one of the keys below (or your password), then the code from your authenticator app.
+            — with one of the keys below (or your password), then the code from your authenticator
+            app.
           </p>
           {s.sshHostKey !== undefined && (
             <p>
@@ -68,7 +70,13 @@ export function sshKeyRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVaria
                     <td>{utcTime(k.createdAt)}</td>
                     <td>{k.lastUsedAt === null ? 'never' : utcTime(k.lastUsedAt)}</td>
                     <td>
-                      <PostButton action={`/account/ssh-keys/${k.id}/delete`} csrf={v.csrf} label="Remove" kind="danger" confirm="Remove this key?" />
+                      <PostButton
+                        action={`/account/ssh-keys/${k.id}/delete`}
+                        csrf={v.csrf}
+                        label="Remove"
+                        kind="danger"
+                        confirm="Remove this key?"
+                      />
                     </td>
                   </tr>
                 ))}
@@ -79,7 +87,13 @@ export function sshKeyRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVaria
         <form class="card" method="post" action="/account/ssh-keys">
           <Csrf token={v.csrf} />
           <label for="publicKey">Public key (one line of your ~/.ssh/id_ed25519.pub)</label>
-          <textarea id="publicKey" name="publicKey" rows={3} required placeholder="ssh-ed25519 AAAAC3Nza... you@laptop"></textarea>
+          <textarea
+            id="publicKey"
+            name="publicKey"
+            rows={3}
+            required
+            placeholder="ssh-ed25519 AAAAC3Nza... you@laptop"
+          ></textarea>
           <div class="actions">
             <button type="submit">Add key</button>
           </div>

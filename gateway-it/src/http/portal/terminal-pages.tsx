@@ -27,14 +27,22 @@ export function TerminalPage(props: { site: string; asset: string; csrf: string 
         </span>
       </p>
       <div id="terminal" data-mode="open" data-ws={ws} data-csrf={props.csrf ?? ''}></div>
-      <p class="muted">Everything you type and see is recorded by the site's OT gateway. The session ends when your grant ends.</p>
+      <p class="muted">
+        Everything you type and see is recorded by the site's OT gateway. The session ends when your
+        grant ends.
+      </p>
       <TerminalScripts />
     </>
   );
 }
 
 /** Owners get a Watch link (the end form is on the watch page); admins, who do not watch, an end form per row. */
-export function LiveSessionsTable(props: { sessions: readonly LiveSession[]; tz: string; csrf: string | null; canWatch: boolean }) {
+export function LiveSessionsTable(props: {
+  sessions: readonly LiveSession[];
+  tz: string;
+  csrf: string | null;
+  canWatch: boolean;
+}) {
   if (props.sessions.length === 0) return <p class="muted">No live session at this site.</p>;
   return (
     <table>
@@ -65,11 +73,23 @@ export function LiveSessionsTable(props: { sessions: readonly LiveSession[]; tz:
             <td>{s.watcherCount}</td>
             <td>
               {props.canWatch ? (
-                s.info.protocol === 'ssh' && s.info.channel === 'ssh-session' && <a href={`/sessions/${s.id}/watch`}>Watch</a>
+                s.info.protocol === 'ssh' &&
+                s.info.channel === 'ssh-session' && <a href={`/sessions/${s.id}/watch`}>Watch</a>
               ) : (
-                <form method="post" action={`/sessions/${s.id}/end`} data-confirm="End this session now?">
+                <form
+                  method="post"
+                  action={`/sessions/${s.id}/end`}
+                  data-confirm="End this session now?"
+                >
                   <Csrf token={props.csrf} />
-                  <input type="text" name="reason" required maxlength={300} placeholder="reason" aria-label="reason for ending the session" />
+                  <input
+                    type="text"
+                    name="reason"
+                    required
+                    maxlength={300}
+                    placeholder="reason"
+                    aria-label="reason for ending the session"
+                  />
                   <button type="submit" class="danger">
                     End
                   </button>
@@ -85,7 +105,12 @@ export function LiveSessionsTable(props: { sessions: readonly LiveSession[]; tz:
 
 export function EndSessionForm(props: { sessionId: string; csrf: string | null }) {
   return (
-    <form class="card" method="post" action={`/sessions/${props.sessionId}/end`} data-confirm="End this session now?">
+    <form
+      class="card"
+      method="post"
+      action={`/sessions/${props.sessionId}/end`}
+      data-confirm="End this session now?"
+    >
       <Csrf token={props.csrf} />
       <label for="reason">Reason for ending the session</label>
       <input type="text" id="reason" name="reason" required maxlength={300} />
@@ -103,13 +128,22 @@ export function WatchPage(props: { session: LiveSession; csrf: string | null; tz
   return (
     <>
       <p>
-        {s.userName} on {s.site}/{s.asset} ({s.profile}, via {s.via}) since {siteTime(s.startedAt, props.tz)}.{' '}
+        {s.userName} on {s.site}/{s.asset} ({s.profile}, via {s.via}) since{' '}
+        {siteTime(s.startedAt, props.tz)}.{' '}
         <span id="term-status" role="status" data-state="connecting">
           loading…
         </span>
       </p>
-      <div id="terminal" data-mode="watch" data-ws={`/terminal/v1/watch?session=${encodeURIComponent(s.id)}`} data-csrf={props.csrf ?? ''}></div>
-      <p class="muted">Read-only: you see the operator's output from the moment you opened this page. Your watching is audited.</p>
+      <div
+        id="terminal"
+        data-mode="watch"
+        data-ws={`/terminal/v1/watch?session=${encodeURIComponent(s.id)}`}
+        data-csrf={props.csrf ?? ''}
+      ></div>
+      <p class="muted">
+        Read-only: you see the operator's output from the moment you opened this page. Your watching
+        is audited.
+      </p>
       <EndSessionForm sessionId={s.id} csrf={props.csrf} />
       <TerminalScripts />
     </>
@@ -145,7 +179,8 @@ export function ReplayPage(props: { src: string; caption: string }) {
 }
 
 export function RecordingsTable(props: { recordings: readonly RecordingView[]; tz: string }) {
-  if (props.recordings.length === 0) return <p class="muted">No recording has reached the IT gateway for this site yet.</p>;
+  if (props.recordings.length === 0)
+    return <p class="muted">No recording has reached the IT gateway for this site yet.</p>;
   return (
     <table>
       <thead>
@@ -170,7 +205,11 @@ export function RecordingsTable(props: { recordings: readonly RecordingView[]; t
             <td>{siteTime(r.startedAt, props.tz)}</td>
             <td>{r.size ?? r.heldBytes} bytes</td>
             <td>
-              <span class={`badge ${r.status === 'verified' ? 'active' : r.status === 'rejected' ? 'denied' : 'pending'}`}>{r.status}</span>
+              <span
+                class={`badge ${r.status === 'verified' ? 'active' : r.status === 'rejected' ? 'denied' : 'pending'}`}
+              >
+                {r.status}
+              </span>
               {r.problem !== null && <span class="muted"> {r.problem}</span>}
             </td>
             <td>{r.playable && <a href={`/recordings/${r.sessionId}`}>Play</a>}</td>

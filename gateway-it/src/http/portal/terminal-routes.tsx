@@ -18,14 +18,28 @@ import type { HttpVariables } from '../principal.js';
 import { siteTime } from './format.js';
 import { page, viewer } from './portal-context.js';
 import { terminalAssets, TERMINAL_CSS, TERMINAL_JS } from './terminal-assets.js';
-import { LiveSessionsTable, RecordingsTable, ReplayPage, TerminalPage, WatchPage } from './terminal-pages.js';
+import {
+  LiveSessionsTable,
+  RecordingsTable,
+  ReplayPage,
+  TerminalPage,
+  WatchPage,
+} from './terminal-pages.js';
 import type { RecordingLibrary } from '../../recording/recording-library.js';
 import { FourEyesPage } from './audit-pages.js';
 
 /** Paths served without a session: the terminal's static files (public code, no data). */
-export const TERMINAL_PUBLIC_ROUTES: readonly string[] = ['GET /static/xterm.js', 'GET /static/xterm.css', 'GET /static/addon-fit.js', 'GET /static/terminal.js', 'GET /static/terminal.css'];
+export const TERMINAL_PUBLIC_ROUTES: readonly string[] = [
+  'GET /static/xterm.js',
+  'GET /static/xterm.css',
+  'GET /static/addon-fit.js',
+  'GET /static/terminal.js',
+  'GET /static/terminal.css',
+];
 
-const endForm = z.strictObject({ reason: z.string().trim().min(3, 'reason: say why the session is ended').max(300) });
+const endForm = z.strictObject({
+  reason: z.string().trim().min(3, 'reason: say why the session is ended').max(300),
+});
 
 export function nameParam(value: string, what: string): string {
   const r = nameSchema.safeParse(value);
@@ -34,9 +48,15 @@ export function nameParam(value: string, what: string): string {
 }
 
 /** The live session, if the user owns its site (else 404: a session id says nothing to others). */
-function ownedSession(sessions: OperatorSessions, user: User, id: string, allowAdmin: boolean): LiveSession {
+function ownedSession(
+  sessions: OperatorSessions,
+  user: User,
+  id: string,
+  allowAdmin: boolean,
+): LiveSession {
   const s = sessions.get(id);
-  if (s === undefined || !(isOtOwnerOf(user, s.info.site) || (allowAdmin && isAdmin(user)))) throw new AirlockError('not_found', 'session.not_live', `session ${id} is not live`);
+  if (s === undefined || !(isOtOwnerOf(user, s.info.site) || (allowAdmin && isAdmin(user))))
+    throw new AirlockError('not_found', 'session.not_live', `session ${id} is not live`);
   return s;
 }
 
@@ -53,7 +73,10 @@ export function terminalFileRoutes(): Hono<{ Variables: HttpVariables }> {
   return app;
 }
 
-export function terminalRoutes(s: AccessHttpServices, sessions: OperatorSessions): Hono<{ Variables: HttpVariables }> {
+export function terminalRoutes(
+  s: AccessHttpServices,
+  sessions: OperatorSessions,
+): Hono<{ Variables: HttpVariables }> {
   const app = new Hono<{ Variables: HttpVariables }>();
   const tz = (site: string): string => s.access.directory.timezoneOf(site);
 
@@ -61,20 +84,45 @@ export function terminalRoutes(s: AccessHttpServices, sessions: OperatorSessions
     const v = viewer(c, s);
     const site = nameParam(c.req.param('site'), 'site');
     const asset = nameParam(c.req.param('asset'), 'asset');
-    return page(c, v, `Terminal: ${site}/${asset}`, <TerminalPage site={site} asset={asset} csrf={v.csrf} />);
+    return page(
+      c,
+      v,
+      `Terminal: ${site}/${asset}`,
+      <TerminalPage site={site} asset={asset} csrf={v.csrf} />,
+    );
   });
 
   app.get('/sites/:site/sessions', (c) => {
     const v = viewer(c, s);
     const site = nameParam(c.req.param('site'), 'site');
-    if (!isOtOwnerOf(v.user, site) && !isAdmin(v.user)) throw new AirlockError('access_denied', 'session.not_owner', `only an OT owner of ${site} sees its live sessions`);
-    return page(c, v, `Live sessions at ${site}`, <LiveSessionsTable sessions={sessions.list({ site })} tz={tz(site)} csrf={v.csrf} canWatch={isOtOwnerOf(v.user, site)} />);
+    if (!isOtOwnerOf(v.user, site) && !isAdmin(v.user))
+      throw new AirlockError(
+        'access_denied',
+        'session.not_owner',
+        `only an OT owner of ${site} sees its live sessions`,
+      );
+    return page(
+      c,
+      v,
+      `Live sessions at ${site}`,
+      <LiveSessionsTable
+        sessions={sessions.list({ site })}
+        tz={tz(site)}
+        csrf={v.csrf}
+        canWatch={isOtOwnerOf(v.user, site)}
+      />,
+    );
   });
 
   app.get('/sessions/:id/watch', (c) => {
     const v = viewer(c, s);
     const live = ownedSession(sessions, v.user, c.req.param('id'), false);
-    return page(c, v, `Watching ${live.info.userName} on ${live.info.asset}`, <WatchPage session={live} csrf={v.csrf} tz={tz(live.info.site)} />);
+    return page(
+      c,
+      v,
+      `Watching ${live.info.userName} on ${live.info.asset}`,
+      <WatchPage session={live} csrf={v.csrf} tz={tz(live.info.site)} />,
+    );
   });
 
   app.post('/sessions/:id/end', async (c) => {
@@ -88,14 +136,22 @@ export function terminalRoutes(s: AccessHttpServices, sessions: OperatorSessions
   return app;
 }
 
-export function recordingRoutes(s: AccessHttpServices, library: RecordingLibrary): Hono<{ Variables: HttpVariables }> {
+export function recordingRoutes(
+  s: AccessHttpServices,
+  library: RecordingLibrary,
+): Hono<{ Variables: HttpVariables }> {
   const app = new Hono<{ Variables: HttpVariables }>();
   const tz = (site: string): string => s.access.directory.timezoneOf(site);
 
   app.get('/sites/:site/recordings', (c) => {
     const v = viewer(c, s);
     const site = nameParam(c.req.param('site'), 'site');
-    return page(c, v, `Recordings at ${site}`, <RecordingsTable recordings={library.list(v.user, site)} tz={tz(site)} />);
+    return page(
+      c,
+      v,
+      `Recordings at ${site}`,
+      <RecordingsTable recordings={library.list(v.user, site)} tz={tz(site)} />,
+    );
   });
 
   app.get('/recordings/:id', (c) => {
@@ -104,15 +160,29 @@ export function recordingRoutes(s: AccessHttpServices, library: RecordingLibrary
     const caption = `${r.userName} on ${r.site}/${r.asset}, ${siteTime(r.startedAt, tz(r.site))}; SHA-256 ${r.sha256 ?? 'not known yet'} (${r.status}).`;
     // Four-eyes playback: without an approval the page offers to ask for one (the cast URL refuses too).
     const gate = library.gate(v.user, r);
-    if (!gate.allowed) return page(c, v, `Recording ${r.sessionId}`, <FourEyesPage sessionId={r.sessionId} gate={gate} caption={caption} csrf={v.csrf} />);
-    return page(c, v, `Recording ${r.sessionId}`, <ReplayPage src={`/recordings/${r.sessionId}/cast`} caption={caption} />);
+    if (!gate.allowed)
+      return page(
+        c,
+        v,
+        `Recording ${r.sessionId}`,
+        <FourEyesPage sessionId={r.sessionId} gate={gate} caption={caption} csrf={v.csrf} />,
+      );
+    return page(
+      c,
+      v,
+      `Recording ${r.sessionId}`,
+      <ReplayPage src={`/recordings/${r.sessionId}/cast`} caption={caption} />,
+    );
   });
 
   app.get('/recordings/:id/cast', (c) => {
     const v = viewer(c, s);
     const r = library.get(v.user, c.req.param('id'));
     const bytes = library.play(v.user, r.sessionId);
-    return c.body(new Uint8Array(bytes), 200, { 'content-type': 'application/x-asciicast; charset=utf-8', 'content-disposition': `attachment; filename="${r.sessionId}.cast"` });
+    return c.body(new Uint8Array(bytes), 200, {
+      'content-type': 'application/x-asciicast; charset=utf-8',
+      'content-disposition': `attachment; filename="${r.sessionId}.cast"`,
+    });
   });
 
   return app;

@@ -5,7 +5,10 @@
 import { Hono } from 'hono';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { ENROLL_PATH } from '../../../../shared/src/link/control-messages.js';
-import { enrollRequestSchema, MAX_ENROLL_BODY_BYTES } from '../../../../shared/src/link/enrollment.js';
+import {
+  enrollRequestSchema,
+  MAX_ENROLL_BODY_BYTES,
+} from '../../../../shared/src/link/enrollment.js';
 import type { SiteEnrollment } from '../../sites/site-enrollment.js';
 import { limitBody, readJsonBody } from '../json-body.js';
 import type { HttpVariables } from '../principal.js';

@@ -32,15 +32,36 @@ import { isOtOwnerOf } from '../../access/visibility.js';
 import { SESSION_COOKIE } from '../cookies.js';
 import type { Principal } from '../principal.js';
 import { resolveCredential, type SessionAuthenticatorDeps } from '../session-authenticator.js';
-import { parseBrowserMessage, TERMINAL_MAX_PAYLOAD, TERMINAL_OPEN_PATH, TERMINAL_WATCH_PATH, type BrowserMessage } from './terminal-protocol.js';
-import { CLOSE_POLICY, CLOSE_REFUSED, closeBrowser, relayOperatorTerminal, relayWatcher, type RelayedSession } from './terminal-relay.js';
+import {
+  parseBrowserMessage,
+  TERMINAL_MAX_PAYLOAD,
+  TERMINAL_OPEN_PATH,
+  TERMINAL_WATCH_PATH,
+  type BrowserMessage,
+} from './terminal-protocol.js';
+import {
+  CLOSE_POLICY,
+  CLOSE_REFUSED,
+  closeBrowser,
+  relayOperatorTerminal,
+  relayWatcher,
+  type RelayedSession,
+} from './terminal-relay.js';
 
 export const START_TIMEOUT_MS = 10_000;
 export const RECHECK_MS = 30_000;
 
 /** What the endpoint needs of gateway-it/src/sessions/operator-sessions.ts. */
 export interface TerminalSessions {
-  open(req: { user: UserId; site: string; asset: string; protocol: 'ssh'; channel: 'ssh-session'; via: 'web'; source?: string }): Promise<RelayedSession>;
+  open(req: {
+    user: UserId;
+    site: string;
+    asset: string;
+    protocol: 'ssh';
+    channel: 'ssh-session';
+    via: 'web';
+    source?: string;
+  }): Promise<RelayedSession>;
   get(id: string): RelayedSession | undefined;
 }
 
@@ -58,7 +79,9 @@ export interface TerminalEndpoint {
   detach(): void;
 }
 
-type Target = { readonly kind: 'open'; readonly site: string; readonly asset: string } | { readonly kind: 'watch'; readonly sessionId: string };
+type Target =
+  | { readonly kind: 'open'; readonly site: string; readonly asset: string }
+  | { readonly kind: 'watch'; readonly sessionId: string };
 
 function reject(socket: Duplex, status: number, text: string): void {
   socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
@@ -69,7 +92,9 @@ function targetOf(url: URL): Target | undefined {
   if (url.pathname === TERMINAL_OPEN_PATH) {
     const site = nameSchema.safeParse(url.searchParams.get('site'));
     const asset = nameSchema.safeParse(url.searchParams.get('asset'));
-    return site.success && asset.success ? { kind: 'open', site: site.data, asset: asset.data } : undefined;
+    return site.success && asset.success
+      ? { kind: 'open', site: site.data, asset: asset.data }
+      : undefined;
   }
   if (url.pathname === TERMINAL_WATCH_PATH) {
     const id = sessionIdSchema.safeParse(url.searchParams.get('session'));
@@ -88,17 +113,34 @@ function isSameOrigin(req: IncomingMessage): boolean {
   return origin === `https://${host}`;
 }
 
-export function attachTerminalEndpoint(server: Server, deps: TerminalEndpointDeps): TerminalEndpoint {
-  const wss = new WebSocketServer({ noServer: true, maxPayload: TERMINAL_MAX_PAYLOAD, perMessageDeflate: false, clientTracking: true });
+export function attachTerminalEndpoint(
+  server: Server,
+  deps: TerminalEndpointDeps,
+): TerminalEndpoint {
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: TERMINAL_MAX_PAYLOAD,
+    perMessageDeflate: false,
+    clientTracking: true,
+  });
   const maxSockets = deps.maxSockets ?? 256;
   const log = deps.log;
 
-  const principalOf = (secret: string): Principal | undefined => resolveCredential(deps.credentials, secret, 'session');
+  const principalOf = (secret: string): Principal | undefined =>
+    resolveCredential(deps.credentials, secret, 'session');
 
   const run = (ws: WebSocket, target: Target, secret: string, source: string): void => {
     let closed = false;
     let recheck: TimerHandle | undefined;
-    const startTimer = deps.clock.setTimeout(() => closeBrowser(ws, CLOSE_POLICY, { type: 'refused', code: 'terminal.start_timeout', message: 'no start message' }), START_TIMEOUT_MS);
+    const startTimer = deps.clock.setTimeout(
+      () =>
+        closeBrowser(ws, CLOSE_POLICY, {
+          type: 'refused',
+          code: 'terminal.start_timeout',
+          message: 'no start message',
+        }),
+      START_TIMEOUT_MS,
+    );
     ws.on('error', (e) => log.debug('terminal socket error', { source, err: e }));
     ws.on('close', () => {
       closed = true;
@@ -110,17 +152,34 @@ export function attachTerminalEndpoint(server: Server, deps: TerminalEndpointDep
       const m = isBinary ? undefined : parseBrowserMessage(data.toString());
       const principal = principalOf(secret);
       const wanted = target.kind === 'open' ? 'start' : 'watch';
-      if (m === undefined || !m.ok || m.value.type !== wanted) return closeBrowser(ws, CLOSE_POLICY, { type: 'refused', code: 'terminal.bad_start', message: `expected a ${wanted} message first` });
+      if (m === undefined || !m.ok || m.value.type !== wanted)
+        return closeBrowser(ws, CLOSE_POLICY, {
+          type: 'refused',
+          code: 'terminal.bad_start',
+          message: `expected a ${wanted} message first`,
+        });
       const start = m.value as Extract<BrowserMessage, { csrf: string }>;
-      if (principal?.user === undefined || typeof principal.csrfToken !== 'string' || !constantTimeEqual(start.csrf, principal.csrfToken)) {
-        return closeBrowser(ws, CLOSE_POLICY, { type: 'refused', code: 'csrf.token', message: 'missing or wrong CSRF token: reload the page' });
+      if (
+        principal?.user === undefined ||
+        typeof principal.csrfToken !== 'string' ||
+        !constantTimeEqual(start.csrf, principal.csrfToken)
+      ) {
+        return closeBrowser(ws, CLOSE_POLICY, {
+          type: 'refused',
+          code: 'csrf.token',
+          message: 'missing or wrong CSRF token: reload the page',
+        });
       }
       // Each tick: the portal session must still be live, and the browser must have answered the
       // last ping (a vanished browser must not keep a plant session open until the grant ends).
       let answered = true;
       ws.on('pong', () => (answered = true));
       recheck = deps.clock.setInterval(() => {
-        if (principalOf(secret) === undefined) return closeBrowser(ws, CLOSE_POLICY, { type: 'ended', reason: 'your portal session ended' });
+        if (principalOf(secret) === undefined)
+          return closeBrowser(ws, CLOSE_POLICY, {
+            type: 'ended',
+            reason: 'your portal session ended',
+          });
         if (!answered) return ws.terminate();
         answered = false;
         ws.ping();
@@ -133,14 +192,38 @@ export function attachTerminalEndpoint(server: Server, deps: TerminalEndpointDep
     });
   };
 
-  const openTerminal = async (ws: WebSocket, p: Principal, t: { site: string; asset: string }, start: { cols: number; rows: number }, source: string, isClosed: () => boolean): Promise<void> => {
+  const openTerminal = async (
+    ws: WebSocket,
+    p: Principal,
+    t: { site: string; asset: string },
+    start: { cols: number; rows: number },
+    source: string,
+    isClosed: () => boolean,
+  ): Promise<void> => {
     let session: RelayedSession;
     try {
-      session = await deps.sessions.open({ user: p.userId, site: t.site, asset: t.asset, protocol: 'ssh', channel: 'ssh-session', via: 'web', source });
+      session = await deps.sessions.open({
+        user: p.userId,
+        site: t.site,
+        asset: t.asset,
+        protocol: 'ssh',
+        channel: 'ssh-session',
+        via: 'web',
+        source,
+      });
     } catch (e) {
       const ae = toAirlockError(e, 'session.open_failed');
-      if (ae.kind === 'internal') log.error('web terminal could not open a session', { site: t.site, asset: t.asset, err: e });
-      return closeBrowser(ws, CLOSE_REFUSED, { type: 'refused', code: ae.code, message: ae.kind === 'internal' ? 'internal error' : ae.message });
+      if (ae.kind === 'internal')
+        log.error('web terminal could not open a session', {
+          site: t.site,
+          asset: t.asset,
+          err: e,
+        });
+      return closeBrowser(ws, CLOSE_REFUSED, {
+        type: 'refused',
+        code: ae.code,
+        message: ae.kind === 'internal' ? 'internal error' : ae.message,
+      });
     }
     if (isClosed()) return session.end('the operator closed the web terminal');
     relayOperatorTerminal(ws, session, { cols: start.cols, rows: start.rows, log });
@@ -149,20 +232,40 @@ export function attachTerminalEndpoint(server: Server, deps: TerminalEndpointDep
   const watch = (ws: WebSocket, p: Principal, sessionId: string): void => {
     const user = p.user;
     const session = deps.sessions.get(sessionId);
-    if (user === undefined || session === undefined || session.isEnded) return closeBrowser(ws, CLOSE_REFUSED, { type: 'refused', code: 'session.not_live', message: `session ${sessionId} is not live` });
+    if (user === undefined || session === undefined || session.isEnded)
+      return closeBrowser(ws, CLOSE_REFUSED, {
+        type: 'refused',
+        code: 'session.not_live',
+        message: `session ${sessionId} is not live`,
+      });
     const { info } = session;
     const audit = (outcome: 'success' | 'denied', details: Record<string, unknown>): void => {
-      deps.audit.append({ action: 'session.watch', actor: user.name, site: info.site, target: info.asset, outcome, details: { sessionId: info.id, user: info.userName, ...details } });
+      deps.audit.append({
+        action: 'session.watch',
+        actor: user.name,
+        site: info.site,
+        target: info.asset,
+        outcome,
+        details: { sessionId: info.id, user: info.userName, ...details },
+      });
     };
     if (!isOtOwnerOf(user, info.site)) {
       audit('denied', { event: 'start', reason: 'not an OT owner of the site' });
-      return closeBrowser(ws, CLOSE_REFUSED, { type: 'refused', code: 'session.not_owner', message: `only an OT owner of ${info.site} may watch its sessions` });
+      return closeBrowser(ws, CLOSE_REFUSED, {
+        type: 'refused',
+        code: 'session.not_owner',
+        message: `only an OT owner of ${info.site} may watch its sessions`,
+      });
     }
     try {
       audit('success', { event: 'start' });
     } catch (e) {
       log.error('could not audit the start of a watch', { sessionId, err: e });
-      return closeBrowser(ws, CLOSE_REFUSED, { type: 'refused', code: 'audit.failed', message: 'the watch could not be recorded' });
+      return closeBrowser(ws, CLOSE_REFUSED, {
+        type: 'refused',
+        code: 'audit.failed',
+        message: 'the watch could not be recorded',
+      });
     }
     relayWatcher(ws, session, {
       supervisor: user.name,
@@ -187,7 +290,8 @@ export function attachTerminalEndpoint(server: Server, deps: TerminalEndpointDep
     if (target === undefined) return reject(socket, 404, 'Not Found');
     if (!isSameOrigin(req)) return reject(socket, 403, 'Forbidden');
     const secret = parseCookies(req.headers.cookie ?? '', SESSION_COOKIE)[SESSION_COOKIE];
-    if (secret === undefined || principalOf(secret) === undefined) return reject(socket, 401, 'Unauthorized');
+    if (secret === undefined || principalOf(secret) === undefined)
+      return reject(socket, 401, 'Unauthorized');
     if (wss.clients.size >= maxSockets) return reject(socket, 503, 'Service Unavailable');
     const source = `${req.socket.remoteAddress ?? 'unknown'}:${req.socket.remotePort ?? 0}`;
     wss.handleUpgrade(req, socket, head, (ws) => run(ws, target, secret, source));
@@ -197,7 +301,8 @@ export function attachTerminalEndpoint(server: Server, deps: TerminalEndpointDep
   return {
     detach() {
       server.off('upgrade', onUpgrade);
-      for (const ws of wss.clients) closeBrowser(ws, 1001, { type: 'ended', reason: 'the IT gateway is stopping' });
+      for (const ws of wss.clients)
+        closeBrowser(ws, 1001, { type: 'ended', reason: 'the IT gateway is stopping' });
       wss.close();
     },
   };

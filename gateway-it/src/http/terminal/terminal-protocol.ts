@@ -30,7 +30,15 @@ export const browserMessageSchema = z.discriminatedUnion('type', [
 export type BrowserMessage = z.output<typeof browserMessageSchema>;
 
 export type ServerMessage =
-  | { readonly type: 'started'; readonly sessionId: string; readonly site: string; readonly asset: string; readonly user: string; readonly profile: string; readonly notAfter: number }
+  | {
+      readonly type: 'started';
+      readonly sessionId: string;
+      readonly site: string;
+      readonly asset: string;
+      readonly user: string;
+      readonly profile: string;
+      readonly notAfter: number;
+    }
   | { readonly type: 'refused'; readonly code: string; readonly message: string }
   | { readonly type: 'notice'; readonly message: string }
   | { readonly type: 'exit'; readonly status: number | null; readonly signal: string | null }

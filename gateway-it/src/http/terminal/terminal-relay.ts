@@ -17,14 +17,24 @@
 import type { WebSocket } from 'ws';
 import type { Logger } from '../../../../shared/src/log.js';
 import { formatProblems } from '../../../../shared/src/result.js';
-import type { SessionControlMessage, SessionStream } from '../../../../shared/src/link/session-channel.js';
+import type {
+  SessionControlMessage,
+  SessionStream,
+} from '../../../../shared/src/link/session-channel.js';
 import { parseOtToItSsh, type ItToOtSshMessage } from '../../../../shared/src/model/ssh-channel.js';
 import type { ServerMessage } from './terminal-protocol.js';
 import { parseBrowserMessage } from './terminal-protocol.js';
 
 /** What the relay needs of a live session (gateway-it/src/sessions/live-session.ts). */
 export interface RelayedSession {
-  readonly info: { readonly id: string; readonly site: string; readonly asset: string; readonly userName: string; readonly profile: string; readonly notAfter: number };
+  readonly info: {
+    readonly id: string;
+    readonly site: string;
+    readonly asset: string;
+    readonly userName: string;
+    readonly profile: string;
+    readonly notAfter: number;
+  };
   readonly stream: SessionStream;
   publishOutput(chunk: Buffer): void;
   watchOutput(listener: (chunk: Buffer) => void): () => void;
@@ -66,7 +76,11 @@ export interface OperatorRelayOptions {
 }
 
 /** Runs the operator's terminal until either side ends; the browser socket is already past `start`. */
-export function relayOperatorTerminal(ws: WebSocket, session: RelayedSession, o: OperatorRelayOptions): void {
+export function relayOperatorTerminal(
+  ws: WebSocket,
+  session: RelayedSession,
+  o: OperatorRelayOptions,
+): void {
   const { stream } = session.stream;
   const { info } = session;
   let ended = false;
@@ -92,7 +106,10 @@ export function relayOperatorTerminal(ws: WebSocket, session: RelayedSession, o:
   session.stream.onControl((raw) => {
     const m = parseOtToItSsh(raw);
     if (!m.ok) {
-      o.log.warn('invalid SSH channel message from the site', { sessionId: info.id, problems: formatProblems(m.error) });
+      o.log.warn('invalid SSH channel message from the site', {
+        sessionId: info.id,
+        problems: formatProblems(m.error),
+      });
       finish(`the site sent an invalid message: ${formatProblems(m.error)}`);
       return;
     }
@@ -137,15 +154,38 @@ export function relayOperatorTerminal(ws: WebSocket, session: RelayedSession, o:
     }
     const m = parseBrowserMessage(data.toString());
     if (!m.ok || m.value.type !== 'resize') {
-      finish(`the browser sent an invalid message: ${m.ok ? `unexpected ${m.value.type}` : formatProblems(m.error)}`);
+      finish(
+        `the browser sent an invalid message: ${m.ok ? `unexpected ${m.value.type}` : formatProblems(m.error)}`,
+      );
       return;
     }
-    sendSsh(session.stream, { type: 'ssh.window', cols: m.value.cols, rows: m.value.rows, width: 0, height: 0 });
+    sendSsh(session.stream, {
+      type: 'ssh.window',
+      cols: m.value.cols,
+      rows: m.value.rows,
+      width: 0,
+      height: 0,
+    });
   });
   ws.on('close', () => finish('the operator closed the web terminal'));
 
-  sendMessage(ws, { type: 'started', sessionId: info.id, site: info.site, asset: info.asset, user: info.userName, profile: info.profile, notAfter: info.notAfter });
-  sendSsh(session.stream, { type: 'ssh.pty', term: 'xterm-256color', cols: o.cols, rows: o.rows, width: 0, height: 0 });
+  sendMessage(ws, {
+    type: 'started',
+    sessionId: info.id,
+    site: info.site,
+    asset: info.asset,
+    user: info.userName,
+    profile: info.profile,
+    notAfter: info.notAfter,
+  });
+  sendSsh(session.stream, {
+    type: 'ssh.pty',
+    term: 'xterm-256color',
+    cols: o.cols,
+    rows: o.rows,
+    width: 0,
+    height: 0,
+  });
   sendSsh(session.stream, { type: 'ssh.start', kind: 'shell' });
 }
 
@@ -167,17 +207,37 @@ export function relayWatcher(ws: WebSocket, session: RelayedSession, o: WatchRel
     closeBrowser(ws, code, m);
     o.onLeave(reason);
   };
-  ws.on('message', () => leave('a watcher sent input', CLOSE_POLICY, { type: 'notice', message: 'this view is read-only' }));
-  ws.on('close', () => leave('the supervisor closed the view', CLOSE_NORMAL, { type: 'ended', reason: 'closed' }));
-  sendMessage(ws, { type: 'started', sessionId: info.id, site: info.site, asset: info.asset, user: info.userName, profile: info.profile, notAfter: info.notAfter });
+  ws.on('message', () =>
+    leave('a watcher sent input', CLOSE_POLICY, {
+      type: 'notice',
+      message: 'this view is read-only',
+    }),
+  );
+  ws.on('close', () =>
+    leave('the supervisor closed the view', CLOSE_NORMAL, { type: 'ended', reason: 'closed' }),
+  );
+  sendMessage(ws, {
+    type: 'started',
+    sessionId: info.id,
+    site: info.site,
+    asset: info.asset,
+    user: info.userName,
+    profile: info.profile,
+    notAfter: info.notAfter,
+  });
   unsubscribe = session.watchOutput((chunk) => {
     if (ws.bufferedAmount > WATCHER_MAX_BEHIND) {
-      leave('the supervisor could not keep up', CLOSE_TOO_SLOW, { type: 'notice', message: 'this view fell too far behind; reload to watch again' });
+      leave('the supervisor could not keep up', CLOSE_TOO_SLOW, {
+        type: 'notice',
+        message: 'this view fell too far behind; reload to watch again',
+      });
       return;
     }
     ws.send(chunk, { binary: true });
   });
-  session.onEnd((reason) => leave(`session ended: ${reason}`, CLOSE_NORMAL, { type: 'ended', reason }));
+  session.onEnd((reason) =>
+    leave(`session ended: ${reason}`, CLOSE_NORMAL, { type: 'ended', reason }),
+  );
   // A supervised profile waits for this before the session reaches the target.
   sendSsh(session.stream, { type: 'ssh.supervisor_present', supervisor: o.supervisor });
 }

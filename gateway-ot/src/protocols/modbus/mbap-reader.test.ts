@@ -3,7 +3,11 @@ import { test } from 'node:test';
 import { MbapReader } from './mbap-reader.js';
 import { encodeFrame } from './modbus-pdu.js';
 
-const frames = [encodeFrame(1, 1, Buffer.from('0300000002', 'hex')), encodeFrame(2, 7, Buffer.from('10000a00020400010002', 'hex')), encodeFrame(0xffff, 0, Buffer.of(0x2b, 0x0e, 0x01, 0x00))];
+const frames = [
+  encodeFrame(1, 1, Buffer.from('0300000002', 'hex')),
+  encodeFrame(2, 7, Buffer.from('10000a00020400010002', 'hex')),
+  encodeFrame(0xffff, 0, Buffer.of(0x2b, 0x0e, 0x01, 0x00)),
+];
 const stream = Buffer.concat(frames);
 
 function drain(r: MbapReader): string[] {

@@ -59,9 +59,13 @@ export class MbapReader {
     const p = this.pos;
     const protocolId = b.readUInt16BE(p + 2);
     const length = b.readUInt16BE(p + 4);
-    if (protocolId !== 0) return this.fail(`protocol id ${protocolId} (Modbus is 0)`, b.readUInt16BE(p));
+    if (protocolId !== 0)
+      return this.fail(`protocol id ${protocolId} (Modbus is 0)`, b.readUInt16BE(p));
     if (length < MIN_LENGTH || length > MAX_LENGTH) {
-      return this.fail(`length field ${length} outside ${MIN_LENGTH}..${MAX_LENGTH} (unit id and a PDU of 1..${MAX_PDU_BYTES} bytes)`, b.readUInt16BE(p));
+      return this.fail(
+        `length field ${length} outside ${MIN_LENGTH}..${MAX_LENGTH} (unit id and a PDU of 1..${MAX_PDU_BYTES} bytes)`,
+        b.readUInt16BE(p),
+      );
     }
     const total = 6 + length;
     if (available < total) return undefined;
@@ -79,7 +83,9 @@ export class MbapReader {
   }
 
   private fail(reason: string, transactionId: number): Result<MbapFrame, MbapError> {
-    const headerHex = this.buf.subarray(this.pos, Math.min(this.buf.length, this.pos + 8)).toString('hex');
+    const headerHex = this.buf
+      .subarray(this.pos, Math.min(this.buf.length, this.pos + 8))
+      .toString('hex');
     this.failure = { reason, transactionId, headerHex };
     this.buf = EMPTY;
     this.pos = 0;

@@ -34,7 +34,14 @@ export function requestFacts(unitId: number, r: ModbusRequest, pdu: Buffer): Det
     case 'mask-write':
       return { ...base, table: 'holdingRegisters', address: r.address, quantity: 1 };
     case 'file-write':
-      return { ...base, records: r.records.map((x) => ({ file: x.file, record: x.record, quantity: x.values.length })) };
+      return {
+        ...base,
+        records: r.records.map((x) => ({
+          file: x.file,
+          record: x.record,
+          quantity: x.values.length,
+        })),
+      };
     case 'other':
       return {
         ...base,
@@ -50,7 +57,9 @@ export function requestFacts(unitId: number, r: ModbusRequest, pdu: Buffer): Det
 }
 
 /** Where a write's old values live, so the broker can read them first; undefined when it cannot. */
-export function oldValueSpan(r: ModbusRequest): { table: Table; address: number; quantity: number } | undefined {
+export function oldValueSpan(
+  r: ModbusRequest,
+): { table: Table; address: number; quantity: number } | undefined {
   switch (r.kind) {
     case 'write-coils':
       return { table: 'coils', address: r.address, quantity: r.values.length };
@@ -71,17 +80,28 @@ export function oldValueSpan(r: ModbusRequest): { table: Table; address: number;
 }
 
 /** Decodes the data of an FC 1 or FC 3 response into `quantity` values. */
-export function decodeReadValues(table: Table, response: Buffer, quantity: number): (number | boolean)[] {
+export function decodeReadValues(
+  table: Table,
+  response: Buffer,
+  quantity: number,
+): (number | boolean)[] {
   const out: (number | boolean)[] = [];
   for (let i = 0; i < quantity; i++) {
-    if (table === 'coils' || table === 'discreteInputs') out.push((((response[2 + (i >> 3)] ?? 0) >> (i & 7)) & 1) === 1);
+    if (table === 'coils' || table === 'discreteInputs')
+      out.push((((response[2 + (i >> 3)] ?? 0) >> (i & 7)) & 1) === 1);
     else out.push(response.readUInt16BE(2 + 2 * i));
   }
   return out;
 }
 
 const show = (v: number | boolean | undefined, signed: boolean): string =>
-  v === undefined ? '?' : typeof v === 'boolean' ? (v ? 'on' : 'off') : String(signed && v >= 0x8000 ? v - 0x10000 : v);
+  v === undefined
+    ? '?'
+    : typeof v === 'boolean'
+      ? v
+        ? 'on'
+        : 'off'
+      : String(signed && v >= 0x8000 ? v - 0x10000 : v);
 
 /** The values a state-changing request will leave (known for a mask write only with the old value). */
 function newValues(r: ModbusRequest, old: OldValues): readonly (number | boolean)[] | undefined {
@@ -101,14 +121,25 @@ function newValues(r: ModbusRequest, old: OldValues): readonly (number | boolean
 }
 
 /** Details of a `modbus.write` event: the request, the new values and, when read, the old ones. */
-export function writeDetails(unitId: number, r: ModbusRequest, pdu: Buffer, old: OldValues, isSigned: (address: number) => boolean): Details {
+export function writeDetails(
+  unitId: number,
+  r: ModbusRequest,
+  pdu: Buffer,
+  old: OldValues,
+  isSigned: (address: number) => boolean,
+): Details {
   const details: Details = requestFacts(unitId, r, pdu);
-  if (r.kind === 'file-write') return { ...details, records: r.records.map((x) => ({ file: x.file, record: x.record, values: x.values })) };
+  if (r.kind === 'file-write')
+    return {
+      ...details,
+      records: r.records.map((x) => ({ file: x.file, record: x.record, values: x.values })),
+    };
   const span = oldValueSpan(r);
   const values = newValues(r, old);
   if (span === undefined) return details;
   if (r.kind === 'mask-write') Object.assign(details, { andMask: r.andMask, orMask: r.orMask });
-  if (r.kind === 'read-write') Object.assign(details, { readAddress: r.read.address, readQuantity: r.read.quantity });
+  if (r.kind === 'read-write')
+    Object.assign(details, { readAddress: r.read.address, readQuantity: r.read.quantity });
   details.values = values ?? null;
   if (old.kind === 'read') details.oldValues = old.values;
   if (old.kind === 'unavailable') details.oldValuesError = old.reason;
@@ -117,7 +148,11 @@ export function writeDetails(unitId: number, r: ModbusRequest, pdu: Buffer, old:
     const signed = span.table === 'holdingRegisters' && isSigned(span.address + i);
     const next = show(values?.[i], signed);
     const label = pointLabel(span.table, span.address + i);
-    changes.push(old.kind === 'read' ? `${label}: ${show(old.values[i], signed)} → ${next}` : `${label}: → ${next}`);
+    changes.push(
+      old.kind === 'read'
+        ? `${label}: ${show(old.values[i], signed)} → ${next}`
+        : `${label}: → ${next}`,
+    );
   }
   details.changes = changes;
   return details;

@@ -35,9 +35,17 @@ export function createModbusBroker(deps: ModbusBrokerDeps = {}): ProtocolBroker 
       const asset = session.asset;
       const profile = asset.protocol === 'modbus' ? asset.profiles[session.profileName] : undefined;
       if (asset.protocol !== 'modbus' || profile === undefined) {
-        const reason = asset.protocol !== 'modbus' ? `asset ${session.assetName} is not a Modbus asset` : `profile ${session.profileName} is not defined for ${session.assetName} in the local policy`;
+        const reason =
+          asset.protocol !== 'modbus'
+            ? `asset ${session.assetName} is not a Modbus asset`
+            : `profile ${session.profileName} is not defined for ${session.assetName} in the local policy`;
         try {
-          session.audit({ action: 'session.deny', target: session.assetName, outcome: 'denied', details: { protocol: 'modbus', profile: session.profileName, reason } });
+          session.audit({
+            action: 'session.deny',
+            target: session.assetName,
+            outcome: 'denied',
+            details: { protocol: 'modbus', profile: session.profileName, reason },
+          });
         } catch (e) {
           session.log.error('session.deny could not be recorded', { err: String(e) });
         }
@@ -50,8 +58,18 @@ export function createModbusBroker(deps: ModbusBrokerDeps = {}): ProtocolBroker 
         rules = compileProfile(profile);
         compiled.set(profile, rules);
       }
-      channel.onControl((message) => session.log.debug('modbus session ignores control messages', { type: message.type }));
-      return runModbusSession({ session, stream: channel.stream, asset, profile: rules, dial, maxQueued, closeGraceMs });
+      channel.onControl((message) =>
+        session.log.debug('modbus session ignores control messages', { type: message.type }),
+      );
+      return runModbusSession({
+        session,
+        stream: channel.stream,
+        asset,
+        profile: rules,
+        dial,
+        maxQueued,
+        closeGraceMs,
+      });
     },
   };
 }

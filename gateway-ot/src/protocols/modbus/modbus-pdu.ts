@@ -124,7 +124,12 @@ export function encodeFrame(transactionId: number, unitId: number, pdu: Uint8Arr
   return frame;
 }
 
-export function exceptionFrame(transactionId: number, unitId: number, fc: number, code: ExceptionCode): Buffer {
+export function exceptionFrame(
+  transactionId: number,
+  unitId: number,
+  fc: number,
+  code: ExceptionCode,
+): Buffer {
   return encodeFrame(transactionId, unitId, Uint8Array.of((fc | 0x80) & 0xff, code));
 }
 

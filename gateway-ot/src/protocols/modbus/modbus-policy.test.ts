@@ -14,7 +14,13 @@ const withProfile = (p: unknown): unknown => ({ ...base, profiles: { p } });
 test('defaults: port 502, timeout, no pipelining, deny-all functions, rate limit, read before write', () => {
   const a = modbusAssetSchema.parse(withProfile({ unitIds: [1] }));
   assert.deepEqual([a.port, a.responseTimeoutMs, a.maxInFlight], [502, 2000, 1]);
-  assert.deepEqual(a.profiles.p, { unitIds: [1], functions: [], tables: {}, rateLimit: { requestsPerSecond: 100, burst: 200 }, readBeforeWrite: true });
+  assert.deepEqual(a.profiles.p, {
+    unitIds: [1],
+    functions: [],
+    tables: {},
+    rateLimit: { requestsPerSecond: 100, burst: 200 },
+    readBeforeWrite: true,
+  });
 });
 
 test('bad profiles are refused with the key named', () => {
@@ -22,15 +28,63 @@ test('bad profiles are refused with the key named', () => {
     [{ unitIds: [1], functions: ['everything'] }, /profiles\.p\.functions\[0\]/],
     [{ unitIds: [1], functions: [128] }, /profiles\.p\.functions\[0\]/],
     [{ unitIds: [] }, /profiles\.p\.unitIds/],
-    [{ unitIds: [1], tables: { holdingRegisters: { read: [{ from: 10, to: 9 }] } } }, /holdingRegisters\.read\[0\]\.to: from must not be greater than to/],
-    [{ unitIds: [1], tables: { holdingRegisters: { read: [{ from: 0, to: 65536 }] } } }, /holdingRegisters\.read\[0\]\.to/],
-    [{ unitIds: [1], tables: { holdingRegisters: { write: [{ from: 0, to: 1 }] } } }, /write\[0\]\.min/],
-    [{ unitIds: [1], tables: { holdingRegisters: { write: [{ from: 0, to: 1, min: 5, max: 4 }] } } }, /write\[0\]\.max: min must not be greater than max/],
-    [{ unitIds: [1], tables: { holdingRegisters: { write: [{ from: 0, to: 1, min: -1, max: 4 }] } } }, /write\[0\]\.min: must be within 0..65535/],
-    [{ unitIds: [1], tables: { holdingRegisters: { write: [{ from: 0, to: 1, min: 0, max: 40000, signed: true }] } } }, /write\[0\]\.max: must be within -32768..32767 \(signed\)/],
-    [{ unitIds: [1], tables: { holdingRegisters: { write: [{ from: 0, to: 5, min: 0, max: 1 }, { from: 5, to: 6, min: 0, max: 1 }] } } }, /write\[1\]: overlaps write range 0..5/],
-    [{ unitIds: [1], tables: { inputRegisters: { write: [] } } }, /inputRegisters\.write: unknown key/],
-    [{ unitIds: [1], tables: { coils: { write: [{ from: 0, to: 0, value: 1 }] } } }, /coils\.write\[0\]\.value/],
+    [
+      { unitIds: [1], tables: { holdingRegisters: { read: [{ from: 10, to: 9 }] } } },
+      /holdingRegisters\.read\[0\]\.to: from must not be greater than to/,
+    ],
+    [
+      { unitIds: [1], tables: { holdingRegisters: { read: [{ from: 0, to: 65536 }] } } },
+      /holdingRegisters\.read\[0\]\.to/,
+    ],
+    [
+      { unitIds: [1], tables: { holdingRegisters: { write: [{ from: 0, to: 1 }] } } },
+      /write\[0\]\.min/,
+    ],
+    [
+      {
+        unitIds: [1],
+        tables: { holdingRegisters: { write: [{ from: 0, to: 1, min: 5, max: 4 }] } },
+      },
+      /write\[0\]\.max: min must not be greater than max/,
+    ],
+    [
+      {
+        unitIds: [1],
+        tables: { holdingRegisters: { write: [{ from: 0, to: 1, min: -1, max: 4 }] } },
+      },
+      /write\[0\]\.min: must be within 0..65535/,
+    ],
+    [
+      {
+        unitIds: [1],
+        tables: {
+          holdingRegisters: { write: [{ from: 0, to: 1, min: 0, max: 40000, signed: true }] },
+        },
+      },
+      /write\[0\]\.max: must be within -32768..32767 \(signed\)/,
+    ],
+    [
+      {
+        unitIds: [1],
+        tables: {
+          holdingRegisters: {
+            write: [
+              { from: 0, to: 5, min: 0, max: 1 },
+              { from: 5, to: 6, min: 0, max: 1 },
+            ],
+          },
+        },
+      },
+      /write\[1\]: overlaps write range 0..5/,
+    ],
+    [
+      { unitIds: [1], tables: { inputRegisters: { write: [] } } },
+      /inputRegisters\.write: unknown key/,
+    ],
+    [
+      { unitIds: [1], tables: { coils: { write: [{ from: 0, to: 0, value: 1 }] } } },
+      /coils\.write\[0\]\.value/,
+    ],
     [{ unitIds: [1], rateLimit: { requestsPerSecond: 0 } }, /rateLimit\.requestsPerSecond/],
     [{ unitIds: [1], readBeforeWrite: 'yes' }, /readBeforeWrite/],
   ];

@@ -17,7 +17,9 @@ const address = z.number().int().min(0).max(65535);
 const ORDERED = { message: 'from must not be greater than to', path: ['to'] };
 const isOrdered = (r: { from: number; to: number }): boolean => r.from <= r.to;
 
-export const addressRangeSchema = z.strictObject({ from: address, to: address }).refine(isOrdered, ORDERED);
+export const addressRangeSchema = z
+  .strictObject({ from: address, to: address })
+  .refine(isOrdered, ORDERED);
 
 export const coilWriteRangeSchema = z
   .strictObject({
@@ -41,20 +43,38 @@ export const registerWriteRangeSchema = z
   .refine(isOrdered, ORDERED)
   .superRefine((r, ctx) => {
     const [lo, hi] = r.signed ? [-32768, 32767] : [0, 65535];
-    if (r.min < lo || r.min > hi) ctx.addIssue({ code: 'custom', path: ['min'], message: `must be within ${lo}..${hi}${r.signed ? ' (signed)' : ''}` });
-    if (r.max < lo || r.max > hi) ctx.addIssue({ code: 'custom', path: ['max'], message: `must be within ${lo}..${hi}${r.signed ? ' (signed)' : ''}` });
-    if (r.min > r.max) ctx.addIssue({ code: 'custom', path: ['max'], message: 'min must not be greater than max' });
+    if (r.min < lo || r.min > hi)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['min'],
+        message: `must be within ${lo}..${hi}${r.signed ? ' (signed)' : ''}`,
+      });
+    if (r.max < lo || r.max > hi)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['max'],
+        message: `must be within ${lo}..${hi}${r.signed ? ' (signed)' : ''}`,
+      });
+    if (r.min > r.max)
+      ctx.addIssue({ code: 'custom', path: ['max'], message: 'min must not be greater than max' });
   });
 
 const MAX_RANGES = 256;
 
-function noOverlap<T extends { from: number; to: number }>(ranges: readonly T[], ctx: z.core.$RefinementCtx<T[]>): void {
+function noOverlap<T extends { from: number; to: number }>(
+  ranges: readonly T[],
+  ctx: z.core.$RefinementCtx<T[]>,
+): void {
   const sorted = ranges.map((r, i) => ({ ...r, i })).sort((a, b) => a.from - b.from);
   for (let k = 1; k < sorted.length; k++) {
     const prev = sorted[k - 1];
     const cur = sorted[k];
     if (prev !== undefined && cur !== undefined && cur.from <= prev.to) {
-      ctx.addIssue({ code: 'custom', path: [cur.i], message: `overlaps write range ${prev.from}..${prev.to}: each register needs exactly one bound` });
+      ctx.addIssue({
+        code: 'custom',
+        path: [cur.i],
+        message: `overlaps write range ${prev.from}..${prev.to}: each register needs exactly one bound`,
+      });
     }
   }
 }
@@ -66,13 +86,30 @@ export const modbusProfileSchema = z.strictObject({
   /** Unit ids this profile may address (broadcast 0 is never forwarded for anything that changes state). */
   unitIds: z.array(z.number().int().min(0).max(255)).min(1),
   /** Allowed function codes, by class or by number (1..127); everything else is refused with 01. */
-  functions: z.array(z.union([z.enum(FUNCTION_CLASSES), z.number().int().min(1).max(127)])).max(128).default([]),
+  functions: z
+    .array(z.union([z.enum(FUNCTION_CLASSES), z.number().int().min(1).max(127)]))
+    .max(128)
+    .default([]),
   tables: z
     .strictObject({
-      coils: z.strictObject({ read: readRanges, write: z.array(coilWriteRangeSchema).max(MAX_RANGES).superRefine(noOverlap).default([]) }).optional(),
+      coils: z
+        .strictObject({
+          read: readRanges,
+          write: z.array(coilWriteRangeSchema).max(MAX_RANGES).superRefine(noOverlap).default([]),
+        })
+        .optional(),
       discreteInputs: z.strictObject({ read: readRanges }).optional(),
       inputRegisters: z.strictObject({ read: readRanges }).optional(),
-      holdingRegisters: z.strictObject({ read: readRanges, write: z.array(registerWriteRangeSchema).max(MAX_RANGES).superRefine(noOverlap).default([]) }).optional(),
+      holdingRegisters: z
+        .strictObject({
+          read: readRanges,
+          write: z
+            .array(registerWriteRangeSchema)
+            .max(MAX_RANGES)
+            .superRefine(noOverlap)
+            .default([]),
+        })
+        .optional(),
     })
     .prefault({}),
   /** Token bucket over every request of a session (refused requests count too); over it, exception 06. */

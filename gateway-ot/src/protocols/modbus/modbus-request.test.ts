@@ -6,7 +6,11 @@ const hex = (s: string): Buffer => Buffer.from(s.replace(/\s/g, ''), 'hex');
 const w = (n: number): string => n.toString(16).padStart(4, '0');
 
 /** [name, PDU hex, expected: kind/classes/stateChanging or the refusal's exception and reason]. */
-type Case = [string, string, { kind: string; classes: string; changes: boolean } | { exception: number; reason: RegExp }];
+type Case = [
+  string,
+  string,
+  { kind: string; classes: string; changes: boolean } | { exception: number; reason: RegExp },
+];
 
 const ok = (kind: string, classes: string, changes: boolean) => ({ kind, classes, changes });
 const bad = (exception: number, reason: RegExp) => ({ exception, reason });
@@ -44,13 +48,21 @@ const cases: Case[] = [
   ['FC 16 q=2', `10 0000 0002 04 0001 0002`, ok('write-registers', 'write', true)],
   ['FC 16 q=123', `10 0000 ${w(123)} f6 ${'00'.repeat(246)}`, ok('write-registers', 'write', true)],
   ['FC 16 q=0', `10 0000 0000 00 0000`, bad(3, /quantity 0/)],
-  ['FC 16 byte count odd', `10 0000 0002 03 000100`, bad(3, /byte count 3 does not match 2 registers/)],
+  [
+    'FC 16 byte count odd',
+    `10 0000 0002 03 000100`,
+    bad(3, /byte count 3 does not match 2 registers/),
+  ],
   ['FC 16 wraps', `10 ffff 0002 04 0001 0002`, bad(2, /wraps/)],
   // FC 22, 23, 24
   ['FC 22', `16 0004 00f2 0025`, ok('mask-write', 'write', true)],
   ['FC 22 length 5', `16 0004 00f2`, bad(3, /needs a PDU of 7/)],
   ['FC 23', `17 0003 0006 000e 0003 06 00ff 00ff 00ff`, ok('read-write', 'read+write', true)],
-  ['FC 23 write q=122', `17 0000 0001 0000 ${w(122)} f4 0000`, bad(3, /write quantity 122 outside 1..121/)],
+  [
+    'FC 23 write q=122',
+    `17 0000 0001 0000 ${w(122)} f4 0000`,
+    bad(3, /write quantity 122 outside 1..121/),
+  ],
   ['FC 23 read wraps', `17 ffff 0002 0000 0001 02 0000`, bad(2, /wraps/)],
   ['FC 24', `18 04de`, ok('read', 'read', false)],
   ['FC 24 length 5', `18 04de 0000`, bad(3, /needs a PDU of 3/)],
@@ -77,7 +89,11 @@ const cases: Case[] = [
   ['FC 20 reference type 5', `14 07 05 0004 0001 0002`, bad(3, /reference type 5/)],
   ['FC 20 byte count 6', `14 06 06 0004 0001 00`, bad(3, /multiple of 7/)],
   ['FC 21', `15 0b 06 0004 0007 0002 06af 04be`, ok('file-write', 'file', true)],
-  ['FC 21 record 10000', `15 0b 06 0004 2710 0001 0000`, bad(3, /byte count 11 does not match|outside 0..9999/)],
+  [
+    'FC 21 record 10000',
+    `15 0b 06 0004 2710 0001 0000`,
+    bad(3, /byte count 11 does not match|outside 0..9999/),
+  ],
   // vendor, user-defined, invalid
   ['FC 90 (UMAS)', `5a 00 02`, ok('other', 'programming', true)],
   ['FC 65 user-defined', `41`, ok('other', 'programming', true)],
@@ -93,7 +109,16 @@ test('every function code and boundary: decoded, or refused with the exception a
     const r = decodeRequest(hex(pduHex));
     if ('kind' in expected) {
       assert.ok(r.ok, `${name}: ${r.ok ? '' : r.error.reason}`);
-      if (r.ok) assert.deepEqual({ kind: r.value.kind, classes: r.value.classes.join('+'), changes: isStateChanging(r.value) }, expected, name);
+      if (r.ok)
+        assert.deepEqual(
+          {
+            kind: r.value.kind,
+            classes: r.value.classes.join('+'),
+            changes: isStateChanging(r.value),
+          },
+          expected,
+          name,
+        );
     } else {
       assert.ok(!r.ok, `${name} should be refused`);
       if (!r.ok) {
@@ -107,26 +132,49 @@ test('every function code and boundary: decoded, or refused with the exception a
 test('decoded values: coils bit by bit, registers, read-write spans', () => {
   const coils = decodeRequest(hex('0f 0013 000a 02 cd01'));
   assert.ok(coils.ok && coils.value.kind === 'write-coils');
-  if (coils.ok && coils.value.kind === 'write-coils') assert.deepEqual(coils.value.values, [true, false, true, true, false, false, true, true, true, false]);
+  if (coils.ok && coils.value.kind === 'write-coils')
+    assert.deepEqual(coils.value.values, [
+      true,
+      false,
+      true,
+      true,
+      false,
+      false,
+      true,
+      true,
+      true,
+      false,
+    ]);
   const regs = decodeRequest(hex('10 0001 0002 04 000a 0102'));
-  if (regs.ok && regs.value.kind === 'write-registers') assert.deepEqual([regs.value.address, regs.value.values], [1, [10, 258]]);
+  if (regs.ok && regs.value.kind === 'write-registers')
+    assert.deepEqual([regs.value.address, regs.value.values], [1, [10, 258]]);
   else assert.fail('FC 16 not decoded');
   const rw = decodeRequest(hex('17 0003 0006 000e 0003 06 00ff 00fe 00fd'));
-  if (rw.ok && rw.value.kind === 'read-write') assert.deepEqual([rw.value.read, rw.value.address, rw.value.values], [{ table: 'holdingRegisters', address: 3, quantity: 6 }, 14, [255, 254, 253]]);
+  if (rw.ok && rw.value.kind === 'read-write')
+    assert.deepEqual(
+      [rw.value.read, rw.value.address, rw.value.values],
+      [{ table: 'holdingRegisters', address: 3, quantity: 6 }, 14, [255, 254, 253]],
+    );
   else assert.fail('FC 23 not decoded');
   const fifo = decodeRequest(hex('18 fff0'));
-  if (fifo.ok && fifo.value.kind === 'read') assert.deepEqual(fifo.value.span, { table: 'holdingRegisters', address: 0xfff0, quantity: 16 }, 'the FIFO span is clipped at 65535');
+  if (fifo.ok && fifo.value.kind === 'read')
+    assert.deepEqual(
+      fifo.value.span,
+      { table: 'holdingRegisters', address: 0xfff0, quantity: 16 },
+      'the FIFO span is clipped at 65535',
+    );
   else assert.fail('FC 24 not decoded');
 });
 
 test('never throws on any PDU of 0..253 random bytes', () => {
   let seed = 42;
-  const rand = (): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % 256);
+  const rand = (): number => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) % 256;
   for (let i = 0; i < 5000; i++) {
     const len = rand() % 16 === 0 ? rand() : rand() % 12;
     const b = Buffer.alloc(len);
     for (let j = 0; j < len; j++) b[j] = rand();
-    if (len > 0 && rand() % 2 === 0) b[0] = [1, 2, 3, 4, 5, 6, 8, 15, 16, 20, 21, 22, 23, 24, 43][rand() % 15] ?? 3;
+    if (len > 0 && rand() % 2 === 0)
+      b[0] = [1, 2, 3, 4, 5, 6, 8, 15, 16, 20, 21, 22, 23, 24, 43][rand() % 15] ?? 3;
     decodeRequest(b);
   }
 });

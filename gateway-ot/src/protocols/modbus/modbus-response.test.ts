@@ -9,12 +9,22 @@ const hex = (s: string): Buffer => Buffer.from(s.replace(/\s/g, ''), 'hex');
 const cases: [string, string, string, 'ok' | number | RegExp][] = [
   ['FC 3 two registers', '03 0000 0002', '03 04 0001 0002', 'ok'],
   ['FC 3 byte count short', '03 0000 0002', '03 02 0001', /byte count 2, expected 4/],
-  ['FC 3 data longer than its byte count', '03 0000 0002', '03 04 0001 0002 00', /byte count 4 but 5 data bytes/],
+  [
+    'FC 3 data longer than its byte count',
+    '03 0000 0002',
+    '03 04 0001 0002 00',
+    /byte count 4 but 5 data bytes/,
+  ],
   ['FC 1 ten coils: two bytes', '01 0000 000a', '01 02 ff03', 'ok'],
   ['FC 1 ten coils: one byte', '01 0000 000a', '01 01 ff', /expected 2/],
   ['exception 02', '03 0000 0002', '83 02', 2],
   ['exception with extra bytes', '03 0000 0002', '83 02 00', /exception response of 3 bytes/],
-  ['other function code', '03 0000 0002', '04 04 0001 0002', /function 4 answers a request for function 3/],
+  [
+    'other function code',
+    '03 0000 0002',
+    '04 04 0001 0002',
+    /function 4 answers a request for function 3/,
+  ],
   ['empty', '03 0000 0002', '', /empty response/],
   ['FC 6 echo', '06 0001 0003', '06 0001 0003', 'ok'],
   ['FC 6 echo of another value', '06 0001 0003', '06 0001 0004', /does not echo/],
@@ -38,7 +48,8 @@ test('responses must answer the request they claim to answer', () => {
     if (!decoded.ok) continue;
     const r = checkResponse(decoded.value, hex(req), hex(res));
     if (expected === 'ok') assert.deepEqual(r, { ok: true, value: { exception: undefined } }, name);
-    else if (typeof expected === 'number') assert.deepEqual(r, { ok: true, value: { exception: expected } }, name);
+    else if (typeof expected === 'number')
+      assert.deepEqual(r, { ok: true, value: { exception: expected } }, name);
     else {
       assert.equal(r.ok, false, name);
       if (!r.ok) assert.match(r.error, expected, name);

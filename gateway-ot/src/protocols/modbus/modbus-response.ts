@@ -28,16 +28,25 @@ function byteCountIs(res: Buffer, expected: number): Result<CheckedResponse, str
 }
 
 function selfConsistent(res: Buffer): Result<CheckedResponse, string> {
-  return res.length >= 2 && res.length === 2 + res.readUInt8(1) ? fine : err('byte count does not match the response length');
+  return res.length >= 2 && res.length === 2 + res.readUInt8(1)
+    ? fine
+    : err('byte count does not match the response length');
 }
 
-const echoes = (req: Buffer, res: Buffer, bytes: number): boolean => res.length === bytes && req.subarray(0, bytes).equals(res);
+const echoes = (req: Buffer, res: Buffer, bytes: number): boolean =>
+  res.length === bytes && req.subarray(0, bytes).equals(res);
 
-export function checkResponse(request: ModbusRequest, requestPdu: Buffer, res: Buffer): Result<CheckedResponse, string> {
+export function checkResponse(
+  request: ModbusRequest,
+  requestPdu: Buffer,
+  res: Buffer,
+): Result<CheckedResponse, string> {
   if (res.length === 0) return err('empty response');
   const fc = res.readUInt8(0);
   if (fc === (request.fc | 0x80)) {
-    return res.length === 2 ? ok({ exception: res.readUInt8(1) }) : err(`exception response of ${res.length} bytes (must be 2)`);
+    return res.length === 2
+      ? ok({ exception: res.readUInt8(1) })
+      : err(`exception response of ${res.length} bytes (must be 2)`);
   }
   if (fc !== request.fc) return err(`function ${fc} answers a request for function ${request.fc}`);
   switch (request.kind) {
@@ -46,7 +55,12 @@ export function checkResponse(request: ModbusRequest, requestPdu: Buffer, res: B
         if (res.length < 5) return err('fifo response too short');
         const byteCount = res.readUInt16BE(1);
         const count = res.readUInt16BE(3);
-        if (count > LIMITS.fifoRegisters || byteCount !== 2 + 2 * count || res.length !== 3 + byteCount) return err('fifo response counts do not agree');
+        if (
+          count > LIMITS.fifoRegisters ||
+          byteCount !== 2 + 2 * count ||
+          res.length !== 3 + byteCount
+        )
+          return err('fifo response counts do not agree');
         return fine;
       }
       const q = request.span.quantity;
@@ -73,9 +87,13 @@ export function checkResponse(request: ModbusRequest, requestPdu: Buffer, res: B
         case FC.READ_FILE_RECORD:
           return selfConsistent(res);
         case FC.DIAGNOSTICS:
-          return res.length >= 3 && res.readUInt16BE(1) === request.subFunction ? fine : err('diagnostics response does not echo the sub-function');
+          return res.length >= 3 && res.readUInt16BE(1) === request.subFunction
+            ? fine
+            : err('diagnostics response does not echo the sub-function');
         case FC.ENCAPSULATED_INTERFACE:
-          return res.length >= 2 && res.readUInt8(1) === request.subFunction ? fine : err('response does not echo the MEI type');
+          return res.length >= 2 && res.readUInt8(1) === request.subFunction
+            ? fine
+            : err('response does not echo the MEI type');
         default:
           return fine;
       }

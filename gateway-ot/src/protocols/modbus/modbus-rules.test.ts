@@ -9,11 +9,25 @@ const profile = compileProfile(
     unitIds: [0, 1, 5],
     functions: ['read', 'write', 'identification', 90],
     tables: {
-      coils: { read: [{ from: 0, to: 15 }], write: [{ from: 8, to: 8, value: false }, { from: 9, to: 11 }] },
+      coils: {
+        read: [{ from: 0, to: 15 }],
+        write: [
+          { from: 8, to: 8, value: false },
+          { from: 9, to: 11 },
+        ],
+      },
       discreteInputs: { read: [{ from: 0, to: 11 }] },
-      inputRegisters: { read: [{ from: 100, to: 109 }, { from: 110, to: 119 }] },
+      inputRegisters: {
+        read: [
+          { from: 100, to: 109 },
+          { from: 110, to: 119 },
+        ],
+      },
       holdingRegisters: {
-        read: [{ from: 0, to: 19 }, { from: 65530, to: 65535 }],
+        read: [
+          { from: 0, to: 19 },
+          { from: 65530, to: 65535 },
+        ],
         write: [
           { from: 0, to: 0, min: 0, max: 1800 },
           { from: 1, to: 1, min: -200, max: 1200, signed: true },
@@ -77,8 +91,18 @@ const cases: Case[] = [
   ['HR 2 = 9 (below min)', 1, `06 0002 ${w(9)}`, ['value', 3]],
   ['HR 6 not writable', 1, `06 0006 0001`, ['address', 2]],
   ['HR 65535 writable', 1, `06 ffff 0001`, 'allow'],
-  ['FC 16 HR 0..5 across ranges, all in bounds', 1, `10 0000 0006 0c ${w(5)}${w(-5)}${w(10)}${w(15)}${w(20)}${w(65535)}`, 'allow'],
-  ['FC 16 HR 0..5 one value out', 1, `10 0000 0006 0c ${w(5)}${w(-5)}${w(10)}${w(21)}${w(20)}${w(1)}`, ['value', 3]],
+  [
+    'FC 16 HR 0..5 across ranges, all in bounds',
+    1,
+    `10 0000 0006 0c ${w(5)}${w(-5)}${w(10)}${w(15)}${w(20)}${w(65535)}`,
+    'allow',
+  ],
+  [
+    'FC 16 HR 0..5 one value out',
+    1,
+    `10 0000 0006 0c ${w(5)}${w(-5)}${w(10)}${w(21)}${w(20)}${w(1)}`,
+    ['value', 3],
+  ],
   ['FC 16 HR 5..6 crosses the end', 1, `10 0005 0002 04 00010001`, ['address', 2]],
   // coil writes
   ['FC 5 CO 8 off', 1, `05 0008 0000`, 'allow'],
@@ -123,12 +147,28 @@ test('reasons name the point as plant people do', () => {
 
 test('an empty profile (unit ids only) denies every function', () => {
   const empty = compileProfile(modbusProfileSchema.parse({ unitIds: [1] }));
-  for (const pduHex of ['0300000001', '0100000001', '0600000001', '11', '2b0e0100', '5a0002', '0800001234']) {
+  for (const pduHex of [
+    '0300000001',
+    '0100000001',
+    '0600000001',
+    '11',
+    '2b0e0100',
+    '5a0002',
+    '0800001234',
+  ]) {
     const r = decodeRequest(Buffer.from(pduHex, 'hex'));
     assert.ok(r.ok);
     if (r.ok) assert.equal(decide(empty, 1, r.value).allow, false, pduHex);
   }
-  const readsOnly = compileProfile(modbusProfileSchema.parse({ unitIds: [1], functions: ['read'] }));
+  const readsOnly = compileProfile(
+    modbusProfileSchema.parse({ unitIds: [1], functions: ['read'] }),
+  );
   const r = decodeRequest(Buffer.from('0300000001', 'hex'));
-  if (r.ok) assert.deepEqual(decide(readsOnly, 1, r.value), { allow: false, rule: 'address', exception: 2, reason: 'read of HR 40001 (address 0, quantity 1) is outside the readable ranges' });
+  if (r.ok)
+    assert.deepEqual(decide(readsOnly, 1, r.value), {
+      allow: false,
+      rule: 'address',
+      exception: 2,
+      reason: 'read of HR 40001 (address 0, quantity 1) is outside the readable ranges',
+    });
 });

@@ -16,14 +16,24 @@
  * Rate limiting lives in the broker (token-bucket.ts), before these rules.
  */
 import { EXCEPTION, pointLabel, type ExceptionCode, type Table } from './modbus-pdu.js';
-import { isStateChanging, type FunctionClass, type ModbusRequest, type Span } from './modbus-request.js';
+import {
+  isStateChanging,
+  type FunctionClass,
+  type ModbusRequest,
+  type Span,
+} from './modbus-request.js';
 import type { CoilWriteRange, ModbusProfile, RegisterWriteRange } from './modbus-policy.js';
 
 export type DenyRule = 'unit' | 'function' | 'broadcast' | 'address' | 'value' | 'rate';
 
 export type Decision =
   | { readonly allow: true }
-  | { readonly allow: false; readonly rule: DenyRule; readonly reason: string; readonly exception: ExceptionCode };
+  | {
+      readonly allow: false;
+      readonly rule: DenyRule;
+      readonly reason: string;
+      readonly exception: ExceptionCode;
+    };
 
 interface Interval {
   readonly from: number;
@@ -51,7 +61,8 @@ function merge(ranges: readonly Interval[]): Interval[] {
   const out: Interval[] = [];
   for (const r of sorted) {
     const last = out[out.length - 1];
-    if (last !== undefined && r.from <= last.to + 1) out[out.length - 1] = { from: last.from, to: Math.max(last.to, r.to) };
+    if (last !== undefined && r.from <= last.to + 1)
+      out[out.length - 1] = { from: last.from, to: Math.max(last.to, r.to) };
     else out.push({ from: r.from, to: r.to });
   }
   return out;
@@ -100,44 +111,80 @@ export function compileProfile(p: ModbusProfile): CompiledProfile {
   };
 }
 
-const deny = (rule: DenyRule, exception: ExceptionCode, reason: string): Decision => ({ allow: false, rule, reason, exception });
+const deny = (rule: DenyRule, exception: ExceptionCode, reason: string): Decision => ({
+  allow: false,
+  rule,
+  reason,
+  exception,
+});
 
 function spanLabel(table: Table, address: number, quantity: number): string {
-  return quantity === 1 ? pointLabel(table, address) : `${pointLabel(table, address)}..${pointLabel(table, address + quantity - 1).split(' ')[1] ?? ''}`;
+  return quantity === 1
+    ? pointLabel(table, address)
+    : `${pointLabel(table, address)}..${pointLabel(table, address + quantity - 1).split(' ')[1] ?? ''}`;
 }
 
 function checkRead(p: CompiledProfile, span: Span): Decision {
   if (covers(p.readable[span.table], span.address, span.quantity)) return ALLOW;
-  return deny('address', EXCEPTION.ILLEGAL_DATA_ADDRESS, `read of ${spanLabel(span.table, span.address, span.quantity)} (address ${span.address}, quantity ${span.quantity}) is outside the readable ranges`);
+  return deny(
+    'address',
+    EXCEPTION.ILLEGAL_DATA_ADDRESS,
+    `read of ${spanLabel(span.table, span.address, span.quantity)} (address ${span.address}, quantity ${span.quantity}) is outside the readable ranges`,
+  );
 }
 
-function checkWriteSpan(p: CompiledProfile, table: 'coils' | 'holdingRegisters', address: number, quantity: number): Decision {
+function checkWriteSpan(
+  p: CompiledProfile,
+  table: 'coils' | 'holdingRegisters',
+  address: number,
+  quantity: number,
+): Decision {
   const writable = table === 'coils' ? p.coilWritable : p.registerWritable;
   if (covers(writable, address, quantity)) return ALLOW;
-  return deny('address', EXCEPTION.ILLEGAL_DATA_ADDRESS, `write to ${spanLabel(table, address, quantity)} (address ${address}, quantity ${quantity}) is outside the writable ranges`);
+  return deny(
+    'address',
+    EXCEPTION.ILLEGAL_DATA_ADDRESS,
+    `write to ${spanLabel(table, address, quantity)} (address ${address}, quantity ${quantity}) is outside the writable ranges`,
+  );
 }
 
 export const asSigned = (v: number): number => (v >= 0x8000 ? v - 0x10000 : v);
 
-function checkRegisterValues(p: CompiledProfile, address: number, values: readonly number[]): Decision {
+function checkRegisterValues(
+  p: CompiledProfile,
+  address: number,
+  values: readonly number[],
+): Decision {
   for (let i = 0; i < values.length; i++) {
     const range = find(p.registerWrites, address + i);
     const raw = values[i] ?? 0;
     if (range === undefined) return checkWriteSpan(p, 'holdingRegisters', address + i, 1);
     const v = range.signed ? asSigned(raw) : raw;
     if (v < range.min || v > range.max) {
-      return deny('value', EXCEPTION.ILLEGAL_DATA_VALUE, `value ${v} for ${pointLabel('holdingRegisters', address + i)} is outside its bounds ${range.min}..${range.max}`);
+      return deny(
+        'value',
+        EXCEPTION.ILLEGAL_DATA_VALUE,
+        `value ${v} for ${pointLabel('holdingRegisters', address + i)} is outside its bounds ${range.min}..${range.max}`,
+      );
     }
   }
   return ALLOW;
 }
 
-function checkCoilValues(p: CompiledProfile, address: number, values: readonly boolean[]): Decision {
+function checkCoilValues(
+  p: CompiledProfile,
+  address: number,
+  values: readonly boolean[],
+): Decision {
   for (let i = 0; i < values.length; i++) {
     const range = find(p.coilWrites, address + i);
     if (range === undefined) return checkWriteSpan(p, 'coils', address + i, 1);
     if (range.value !== undefined && values[i] !== range.value) {
-      return deny('value', EXCEPTION.ILLEGAL_DATA_VALUE, `${pointLabel('coils', address + i)} may only be set ${range.value ? 'on' : 'off'}`);
+      return deny(
+        'value',
+        EXCEPTION.ILLEGAL_DATA_VALUE,
+        `${pointLabel('coils', address + i)} may only be set ${range.value ? 'on' : 'off'}`,
+      );
     }
   }
   return ALLOW;
@@ -171,7 +218,11 @@ function checkAddressesAndValues(p: CompiledProfile, r: ModbusRequest): Decision
       // The result depends on the current value, which the gateway cannot hold still between a read
       // and the write: only registers whose range has no bounds may be masked.
       if (range === undefined || !isFullRange(range)) {
-        return deny('value', EXCEPTION.ILLEGAL_DATA_VALUE, `mask write to ${pointLabel('holdingRegisters', r.address)} refused: its range has value bounds, and a masked result cannot be checked`);
+        return deny(
+          'value',
+          EXCEPTION.ILLEGAL_DATA_VALUE,
+          `mask write to ${pointLabel('holdingRegisters', r.address)} refused: its range has value bounds, and a masked result cannot be checked`,
+        );
       }
       return ALLOW;
     }
@@ -197,13 +248,25 @@ export function isFunctionAllowed(p: CompiledProfile, r: ModbusRequest): boolean
 
 export function decide(p: CompiledProfile, unitId: number, r: ModbusRequest): Decision {
   if (!p.unitIds.has(unitId)) {
-    return deny('unit', EXCEPTION.GATEWAY_PATH_UNAVAILABLE, `unit ${unitId} is not among this profile's unit ids (${[...p.unitIds].join(', ')})`);
+    return deny(
+      'unit',
+      EXCEPTION.GATEWAY_PATH_UNAVAILABLE,
+      `unit ${unitId} is not among this profile's unit ids (${[...p.unitIds].join(', ')})`,
+    );
   }
   if (!isFunctionAllowed(p, r)) {
-    return deny('function', EXCEPTION.ILLEGAL_FUNCTION, `function ${r.fc} (class ${r.classes.join('+')}) is not allowed by this profile`);
+    return deny(
+      'function',
+      EXCEPTION.ILLEGAL_FUNCTION,
+      `function ${r.fc} (class ${r.classes.join('+')}) is not allowed by this profile`,
+    );
   }
   if (unitId === 0 && isStateChanging(r)) {
-    return deny('broadcast', EXCEPTION.GATEWAY_PATH_UNAVAILABLE, 'unit 0 is broadcast: nothing that can change state is forwarded to it');
+    return deny(
+      'broadcast',
+      EXCEPTION.GATEWAY_PATH_UNAVAILABLE,
+      'unit 0 is broadcast: nothing that can change state is forwarded to it',
+    );
   }
   return checkAddressesAndValues(p, r);
 }

@@ -25,9 +25,20 @@
  */
 import type { Duplex } from 'node:stream';
 import { describeError } from '../../../../shared/src/errors.js';
-import type { BrokerAuditInput, BrokerSession, SessionEnd } from '../../sessions/protocol-broker.js';
+import type {
+  BrokerAuditInput,
+  BrokerSession,
+  SessionEnd,
+} from '../../sessions/protocol-broker.js';
 import { MbapReader, type MbapFrame } from './mbap-reader.js';
-import { decodeReadValues, oldValueSpan, requestFacts, writeDetails, type Details, type OldValues } from './modbus-audit.js';
+import {
+  decodeReadValues,
+  oldValueSpan,
+  requestFacts,
+  writeDetails,
+  type Details,
+  type OldValues,
+} from './modbus-audit.js';
 import { EXCEPTION, encodeFrame, exceptionFrame, exceptionLabel, readPdu } from './modbus-pdu.js';
 import type { ModbusAssetPolicy } from './modbus-policy.js';
 import { decodeRequest, isStateChanging, type ModbusRequest } from './modbus-request.js';
@@ -78,7 +89,16 @@ class ModbusSession {
   private readonly reader = new MbapReader();
   private readonly queue: Queued[] = [];
   private readonly bucket: TokenBucket;
-  private readonly stats: ModbusSessionStats = { reads: 0, readPoints: 0, writes: 0, otherRequests: 0, denied: 0, rateLimited: 0, plcFailures: 0, auditFailures: 0 };
+  private readonly stats: ModbusSessionStats = {
+    reads: 0,
+    readPoints: 0,
+    writes: 0,
+    otherRequests: 0,
+    denied: 0,
+    rateLimited: 0,
+    plcFailures: 0,
+    auditFailures: 0,
+  };
   private plc: PlcConnection | undefined;
   /** A state-changing request is being handled: nothing else goes to the PLC meanwhile. */
   private isWriting = false;
@@ -95,12 +115,18 @@ class ModbusSession {
   ) {
     this.s = o.session;
     this.stream = o.stream;
-    this.bucket = new TokenBucket(o.profile.rateLimit.requestsPerSecond, o.profile.rateLimit.burst, o.session.clock.now());
+    this.bucket = new TokenBucket(
+      o.profile.rateLimit.requestsPerSecond,
+      o.profile.rateLimit.burst,
+      o.session.clock.now(),
+    );
   }
 
   start(): void {
     const stream = this.stream;
-    stream.on('error', (e: Error) => this.end(`operator connection error: ${describeError(e)}`, false));
+    stream.on('error', (e: Error) =>
+      this.end(`operator connection error: ${describeError(e)}`, false),
+    );
     stream.on('close', () => {
       this.end('the operator connection closed', false);
       this.finish();
@@ -128,11 +154,20 @@ class ModbusSession {
 
   /** Parses what has arrived while there is room, sends what may go, and applies back-pressure. */
   private process(): void {
-    while (this.endReason === undefined && this.broken === undefined && this.queue.length < this.o.maxQueued && !this.stream.writableNeedDrain) {
+    while (
+      this.endReason === undefined &&
+      this.broken === undefined &&
+      this.queue.length < this.o.maxQueued &&
+      !this.stream.writableNeedDrain
+    ) {
       const r = this.reader.next();
       if (r === undefined) break;
       if (!r.ok) {
-        this.malformed(`bad MBAP header: ${r.error.reason}`, { headerHex: r.error.headerHex }, undefined);
+        this.malformed(
+          `bad MBAP header: ${r.error.reason}`,
+          { headerHex: r.error.headerHex },
+          undefined,
+        );
         break;
       }
       this.onRequest(r.value);
@@ -155,8 +190,17 @@ class ModbusSession {
     const decoded = decodeRequest(frame.pdu);
     if (!decoded.ok) {
       const fc = frame.pdu[0] ?? 0;
-      const facts = { unit: frame.unitId, function: fc, pduLength: frame.pdu.length, pduPrefixHex: frame.pdu.subarray(0, 8).toString('hex') };
-      this.malformed(decoded.error.reason, facts, exceptionFrame(frame.transactionId, frame.unitId, fc, decoded.error.exception));
+      const facts = {
+        unit: frame.unitId,
+        function: fc,
+        pduLength: frame.pdu.length,
+        pduPrefixHex: frame.pdu.subarray(0, 8).toString('hex'),
+      };
+      this.malformed(
+        decoded.error.reason,
+        facts,
+        exceptionFrame(frame.transactionId, frame.unitId, fc, decoded.error.exception),
+      );
       return;
     }
     const request = decoded.value;
@@ -213,19 +257,42 @@ class ModbusSession {
       if (this.endReason !== undefined) return;
       if (answer.kind !== 'response') {
         // A PLC that does not answer a read will not answer the write either: do not send it blind.
-        this.plcFailure(q, answer.kind === 'timeout' ? `no answer to the read of old values within ${this.o.asset.responseTimeoutMs} ms; the write was not sent` : answer.reason);
+        this.plcFailure(
+          q,
+          answer.kind === 'timeout'
+            ? `no answer to the read of old values within ${this.o.asset.responseTimeoutMs} ms; the write was not sent`
+            : answer.reason,
+        );
         return;
       }
       const read: ModbusRequest = { kind: 'read', fc: pdu.readUInt8(0), classes: ['read'], span };
-      const check = answer.unitId === q.frame.unitId ? checkResponse(read, pdu, answer.pdu) : undefined;
-      if (check === undefined || !check.ok) old = { kind: 'unavailable', reason: `wrong answer to the read of old values${check === undefined ? '' : `: ${check.error}`}` };
-      else if (check.value.exception !== undefined) old = { kind: 'unavailable', reason: `the PLC answered the read of old values with exception ${exceptionLabel(check.value.exception)}` };
+      const check =
+        answer.unitId === q.frame.unitId ? checkResponse(read, pdu, answer.pdu) : undefined;
+      if (check === undefined || !check.ok)
+        old = {
+          kind: 'unavailable',
+          reason: `wrong answer to the read of old values${check === undefined ? '' : `: ${check.error}`}`,
+        };
+      else if (check.value.exception !== undefined)
+        old = {
+          kind: 'unavailable',
+          reason: `the PLC answered the read of old values with exception ${exceptionLabel(check.value.exception)}`,
+        };
       else old = { kind: 'read', values: decodeReadValues(span.table, answer.pdu, span.quantity) };
     }
-    const details = writeDetails(q.frame.unitId, q.request, q.frame.pdu, old, (a) => isSignedRegister(this.o.profile, a));
+    const details = writeDetails(q.frame.unitId, q.request, q.frame.pdu, old, (a) =>
+      isSignedRegister(this.o.profile, a),
+    );
     if (!this.record({ action: 'modbus.write', outcome: 'success', details })) {
       this.stats.auditFailures++;
-      this.reply(exceptionFrame(q.frame.transactionId, q.frame.unitId, q.request.fc, EXCEPTION.SERVER_DEVICE_FAILURE));
+      this.reply(
+        exceptionFrame(
+          q.frame.transactionId,
+          q.frame.unitId,
+          q.request.fc,
+          EXCEPTION.SERVER_DEVICE_FAILURE,
+        ),
+      );
       return;
     }
     this.stats.writes++;
@@ -236,7 +303,16 @@ class ModbusSession {
   private relay(q: Queued, answer: PlcAnswer): void {
     if (this.endReason !== undefined) {
       // The session ended with this request at the PLC; only a write's fate is worth recording.
-      if (isStateChanging(q.request)) this.record({ action: 'modbus.timeout', outcome: 'failure', details: { ...requestFacts(q.frame.unitId, q.request, q.frame.pdu), reason: `the session ended (${this.endReason}) before the PLC answered`, writeOutcome: 'unknown' } });
+      if (isStateChanging(q.request))
+        this.record({
+          action: 'modbus.timeout',
+          outcome: 'failure',
+          details: {
+            ...requestFacts(q.frame.unitId, q.request, q.frame.pdu),
+            reason: `the session ended (${this.endReason}) before the PLC answered`,
+            writeOutcome: 'unknown',
+          },
+        });
       return;
     }
     switch (answer.kind) {
@@ -248,7 +324,10 @@ class ModbusSession {
         return;
       case 'response': {
         if (answer.unitId !== q.frame.unitId) {
-          this.plcFailure(q, `response from unit ${answer.unitId} to a request for unit ${q.frame.unitId}`);
+          this.plcFailure(
+            q,
+            `response from unit ${answer.unitId} to a request for unit ${q.frame.unitId}`,
+          );
           return;
         }
         const check = checkResponse(q.request, q.frame.pdu, answer.pdu);
@@ -271,7 +350,14 @@ class ModbusSession {
     const r = q.request;
     if (isStateChanging(r)) {
       if (exception !== undefined) {
-        this.record({ action: 'modbus.write', outcome: 'failure', details: { ...requestFacts(q.frame.unitId, r, q.frame.pdu), plcException: exceptionLabel(exception) } });
+        this.record({
+          action: 'modbus.write',
+          outcome: 'failure',
+          details: {
+            ...requestFacts(q.frame.unitId, r, q.frame.pdu),
+            plcException: exceptionLabel(exception),
+          },
+        });
       }
       if (r.kind === 'read-write') this.countRead(r.read.quantity);
       return;
@@ -285,9 +371,22 @@ class ModbusSession {
     this.stats.readPoints += points;
   }
 
-  private refuse(frame: MbapFrame, request: ModbusRequest, d: Extract<Decision, { allow: false }>): void {
+  private refuse(
+    frame: MbapFrame,
+    request: ModbusRequest,
+    d: Extract<Decision, { allow: false }>,
+  ): void {
     this.stats.denied++;
-    this.record({ action: 'modbus.deny', outcome: 'denied', details: { ...requestFacts(frame.unitId, request, frame.pdu), rule: d.rule, reason: d.reason, exception: exceptionLabel(d.exception) } });
+    this.record({
+      action: 'modbus.deny',
+      outcome: 'denied',
+      details: {
+        ...requestFacts(frame.unitId, request, frame.pdu),
+        rule: d.rule,
+        reason: d.reason,
+        exception: exceptionLabel(d.exception),
+      },
+    });
     this.reply(exceptionFrame(frame.transactionId, frame.unitId, request.fc, d.exception));
   }
 
@@ -298,18 +397,40 @@ class ModbusSession {
       this.isRateLimited = true;
       const { requestsPerSecond, burst } = this.o.profile.rateLimit;
       const reason = `over the rate limit of ${requestsPerSecond} requests/s (burst ${burst}); further refusals until the rate drops are counted in modbus.reads`;
-      this.record({ action: 'modbus.deny', outcome: 'denied', details: { ...requestFacts(frame.unitId, request, frame.pdu), rule: 'rate', reason, exception: exceptionLabel(EXCEPTION.SERVER_DEVICE_BUSY) } });
+      this.record({
+        action: 'modbus.deny',
+        outcome: 'denied',
+        details: {
+          ...requestFacts(frame.unitId, request, frame.pdu),
+          rule: 'rate',
+          reason,
+          exception: exceptionLabel(EXCEPTION.SERVER_DEVICE_BUSY),
+        },
+      });
     }
-    this.reply(exceptionFrame(frame.transactionId, frame.unitId, request.fc, EXCEPTION.SERVER_DEVICE_BUSY));
+    this.reply(
+      exceptionFrame(frame.transactionId, frame.unitId, request.fc, EXCEPTION.SERVER_DEVICE_BUSY),
+    );
   }
 
   private plcFailure(q: Queued, reason: string): void {
     this.stats.plcFailures++;
-    const details: Details = { ...requestFacts(q.frame.unitId, q.request, q.frame.pdu), reason, exception: exceptionLabel(EXCEPTION.GATEWAY_TARGET_FAILED) };
+    const details: Details = {
+      ...requestFacts(q.frame.unitId, q.request, q.frame.pdu),
+      reason,
+      exception: exceptionLabel(EXCEPTION.GATEWAY_TARGET_FAILED),
+    };
     // For a write that was sent, nobody knows whether the PLC applied it: say so.
     if (isStateChanging(q.request)) details.writeOutcome = 'unknown or not sent';
     this.record({ action: 'modbus.timeout', outcome: 'failure', details });
-    this.reply(exceptionFrame(q.frame.transactionId, q.frame.unitId, q.request.fc, EXCEPTION.GATEWAY_TARGET_FAILED));
+    this.reply(
+      exceptionFrame(
+        q.frame.transactionId,
+        q.frame.unitId,
+        q.request.fc,
+        EXCEPTION.GATEWAY_TARGET_FAILED,
+      ),
+    );
   }
 
   private malformed(reason: string, facts: Details, answer: Buffer | undefined): void {
@@ -328,7 +449,10 @@ class ModbusSession {
       this.s.audit({ ...event, target: this.s.assetName });
       return true;
     } catch (e) {
-      this.s.log.error('modbus audit event could not be recorded', { action: event.action, err: describeError(e) });
+      this.s.log.error('modbus audit event could not be recorded', {
+        action: event.action,
+        err: describeError(e),
+      });
       return false;
     }
   }
@@ -343,7 +467,11 @@ class ModbusSession {
     this.s.signal.removeEventListener('abort', this.onAbort);
     this.plc?.close('the session ended');
     this.queue.length = 0;
-    this.record({ action: 'modbus.reads', outcome: 'success', details: { ...this.stats, strayResponses: this.plc?.strayResponses ?? 0, endReason: reason } });
+    this.record({
+      action: 'modbus.reads',
+      outcome: 'success',
+      details: { ...this.stats, strayResponses: this.plc?.strayResponses ?? 0, endReason: reason },
+    });
     if (this.stream.destroyed) {
       this.finish();
       return;

@@ -61,14 +61,17 @@ export class PlcConnection {
     this.timeoutMs = options.timeoutMs;
     this.socket = options.dial(options.host, options.port);
     this.connectTimer = this.clock.setTimeout(() => {
-      if (!this.isConnected) this.close(`no connection to ${options.host}:${options.port} within ${this.timeoutMs} ms`);
+      if (!this.isConnected)
+        this.close(`no connection to ${options.host}:${options.port} within ${this.timeoutMs} ms`);
     }, this.timeoutMs);
     this.socket.on('connect', () => {
       this.isConnected = true;
       this.connectTimer.cancel();
     });
     this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    this.socket.on('error', (e: NodeJS.ErrnoException) => this.close(`PLC connection error: ${e.code ?? e.message}`));
+    this.socket.on('error', (e: NodeJS.ErrnoException) =>
+      this.close(`PLC connection error: ${e.code ?? e.message}`),
+    );
     this.socket.on('end', () => this.close('the PLC closed the connection'));
     this.socket.on('close', () => this.close('the PLC connection closed'));
   }

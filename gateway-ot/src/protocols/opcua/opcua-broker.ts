@@ -19,11 +19,21 @@ import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { AirlockError, describeError } from '../../../../shared/src/errors.js';
 import type { CredentialLease, CredentialSource } from '../../vault/credential-lease.js';
-import type { BrokerSession, OperatorChannel, ProtocolBroker, SessionEnd } from '../../sessions/protocol-broker.js';
+import type {
+  BrokerSession,
+  OperatorChannel,
+  ProtocolBroker,
+  SessionEnd,
+} from '../../sessions/protocol-broker.js';
 import { createFrameGuard, type FrameGuard } from './opcua-frame-guard.js';
 import { buildMirror } from './opcua-mirror.js';
 import { createOperationHooks } from './opcua-operations.js';
-import { connectPlant, createPlantCertificateManager, type PlantConnection, type PlantCredential } from './opcua-plant-client.js';
+import {
+  connectPlant,
+  createPlantCertificateManager,
+  type PlantConnection,
+  type PlantCredential,
+} from './opcua-plant-client.js';
 import { compileProfile, type OpcuaAssetPolicy, type OpcuaProfile } from './opcua-policy.js';
 import { MAX_CHUNK_BYTES, startSessionServer, type SessionServer } from './opcua-session-server.js';
 
@@ -66,15 +76,36 @@ export function createOpcuaBroker(deps: OpcuaBrokerDeps): OpcuaBroker {
 
   async function run(session: BrokerSession, channel: OperatorChannel): Promise<SessionEnd> {
     const { asset, assetName } = session;
-    if (asset.protocol !== 'opcua') throw new AirlockError('internal', 'opcua.wrong_protocol', `asset ${assetName} is not an OPC UA asset`);
+    if (asset.protocol !== 'opcua')
+      throw new AirlockError(
+        'internal',
+        'opcua.wrong_protocol',
+        `asset ${assetName} is not an OPC UA asset`,
+      );
     const profile = asset.profiles[session.profileName];
-    if (profile === undefined) throw new AirlockError('access_denied', 'opcua.no_profile', `asset ${assetName} has no profile ${session.profileName}`);
+    if (profile === undefined)
+      throw new AirlockError(
+        'access_denied',
+        'opcua.no_profile',
+        `asset ${assetName} has no profile ${session.profileName}`,
+      );
     if (asset.serverCertificateSha256 === undefined) {
-      session.audit({ action: 'opcua.deny', target: assetName, outcome: 'denied', details: { service: 'session', reason: 'no pinned server certificate for this asset in the local policy' } });
+      session.audit({
+        action: 'opcua.deny',
+        target: assetName,
+        outcome: 'denied',
+        details: {
+          service: 'session',
+          reason: 'no pinned server certificate for this asset in the local policy',
+        },
+      });
       return { reason: 'no pinned server certificate' };
     }
     // The operator's first bytes are checked before anything costly (plant login, a server) starts.
-    const guard = createFrameGuard({ maxChunkBytes: MAX_CHUNK_BYTES, maxMessageBytes: profile.limits.maxMessageBytes });
+    const guard = createFrameGuard({
+      maxChunkBytes: MAX_CHUNK_BYTES,
+      maxMessageBytes: profile.limits.maxMessageBytes,
+    });
     const first = await firstBytes(channel, plantTimeoutMs, session.signal);
     if (first === undefined) return { reason: 'the operator sent nothing' };
     if (!checkFrames(session, guard, first)) return { reason: 'malformed OPC UA message' };
@@ -82,21 +113,46 @@ export function createOpcuaBroker(deps: OpcuaBrokerDeps): OpcuaBroker {
     let lease: CredentialLease | undefined;
     if (asset.username !== undefined) {
       try {
-        lease = deps.credentials.checkOut({ asset: assetName, account: asset.username, sessionId: session.ticket.sessionId, user: session.ticket.user.name, breakGlass: session.ticket.breakGlass });
+        lease = deps.credentials.checkOut({
+          asset: assetName,
+          account: asset.username,
+          sessionId: session.ticket.sessionId,
+          user: session.ticket.user.name,
+          breakGlass: session.ticket.breakGlass,
+        });
       } catch (e) {
-        if (e instanceof AirlockError && e.code === 'vault.no_secret') return { reason: 'no plant credential in the vault' };
+        if (e instanceof AirlockError && e.code === 'vault.no_secret')
+          return { reason: 'no plant credential in the vault' };
         throw e;
       }
     }
     try {
-      return await runWith(session, channel, { asset, pin: asset.serverCertificateSha256, profile, guard, first, lease });
+      return await runWith(session, channel, {
+        asset,
+        pin: asset.serverCertificateSha256,
+        profile,
+        guard,
+        first,
+        lease,
+      });
     } finally {
       lease?.checkIn();
     }
   }
 
   /** The session once its first bytes passed the guard and its plant credential (if any) is checked out. */
-  async function runWith(session: BrokerSession, channel: OperatorChannel, o: { asset: OpcuaAssetPolicy; pin: string; profile: OpcuaProfile; guard: FrameGuard; first: Buffer; lease: CredentialLease | undefined }): Promise<SessionEnd> {
+  async function runWith(
+    session: BrokerSession,
+    channel: OperatorChannel,
+    o: {
+      asset: OpcuaAssetPolicy;
+      pin: string;
+      profile: OpcuaProfile;
+      guard: FrameGuard;
+      first: Buffer;
+      lease: CredentialLease | undefined;
+    },
+  ): Promise<SessionEnd> {
     const { assetName, log } = session;
     const { asset, pin, profile, guard, first, lease } = o;
     const credential = lease === undefined ? undefined : plantCredentialOf(lease);
@@ -114,7 +170,12 @@ export function createOpcuaBroker(deps: OpcuaBrokerDeps): OpcuaBroker {
       });
     } catch (e) {
       if (e instanceof AirlockError && e.code === 'opcua.server_certificate_mismatch') {
-        session.audit({ action: 'opcua.certificate_mismatch', target: assetName, outcome: 'denied', details: { ...e.details } });
+        session.audit({
+          action: 'opcua.certificate_mismatch',
+          target: assetName,
+          outcome: 'denied',
+          details: { ...e.details },
+        });
       }
       throw e;
     }
@@ -131,7 +192,12 @@ export function createOpcuaBroker(deps: OpcuaBrokerDeps): OpcuaBroker {
       if (limitSeen.has(key)) return;
       limitSeen.add(key);
       try {
-        session.audit({ action: 'opcua.limit', target: assetName, outcome: 'denied', details: { limit, service } });
+        session.audit({
+          action: 'opcua.limit',
+          target: assetName,
+          outcome: 'denied',
+          details: { limit, service },
+        });
       } catch (e) {
         log.error('opcua limit could not be audited', { error: describeError(e) });
       }
@@ -143,7 +209,9 @@ export function createOpcuaBroker(deps: OpcuaBrokerDeps): OpcuaBroker {
         plant,
         audit: (event) => session.audit(event),
         onAuditFailure: (e) => {
-          log.error('opcua action result could not be audited; ending the session', { error: describeError(e) });
+          log.error('opcua action result could not be audited; ending the session', {
+            error: describeError(e),
+          });
           finish('audit failure');
         },
       });
@@ -155,24 +223,48 @@ export function createOpcuaBroker(deps: OpcuaBrokerDeps): OpcuaBroker {
           limits: profile.limits,
           advertisedPort: asset.port,
           build: async (addressSpace) => {
-            const mirror = await buildMirror({ plant, profile: compiled, addressSpace, hooks, maxNodes: deps.maxViewNodes ?? 5000, log });
-            log.info('opcua view built', { nodes: mirror.nodes.size, plantSecurity: plant.securityMode });
+            const mirror = await buildMirror({
+              plant,
+              profile: compiled,
+              addressSpace,
+              hooks,
+              maxNodes: deps.maxViewNodes ?? 5000,
+              log,
+            });
+            log.info('opcua view built', {
+              nodes: mirror.nodes.size,
+              plantSecurity: plant.securityMode,
+            });
           },
           bridgePort: () => bridge?.localPort,
           onLimit: auditLimit,
           onRefused: (service, reason) => {
             try {
-              session.audit({ action: 'opcua.deny', target: assetName, outcome: 'denied', details: { service, reason } });
+              session.audit({
+                action: 'opcua.deny',
+                target: assetName,
+                outcome: 'denied',
+                details: { service, reason },
+              });
             } catch (e) {
               log.error('opcua identity refusal could not be audited', { error: describeError(e) });
             }
           },
         }),
       );
-      if (session.signal.aborted) return { reason: String(session.signal.reason ?? 'session ended') };
+      if (session.signal.aborted)
+        return { reason: String(session.signal.reason ?? 'session ended') };
       bridge = await openBridge(server.port, plantTimeoutMs);
       bridge.write(first);
-      const reason = await relay({ session, channel, bridge, ended, finish, guard, idleTimeoutMs: deps.idleTimeoutMs ?? 600_000 });
+      const reason = await relay({
+        session,
+        channel,
+        bridge,
+        ended,
+        finish,
+        guard,
+        idleTimeoutMs: deps.idleTimeoutMs ?? 600_000,
+      });
       return { reason };
     } finally {
       channel.stream.destroy();
@@ -186,10 +278,17 @@ export function createOpcuaBroker(deps: OpcuaBrokerDeps): OpcuaBroker {
     protocol: 'opcua',
     activeSessions: () => active,
     async handle(session, channel) {
-      channel.stream.on('error', (e) => session.log.debug('opcua operator stream error', { error: describeError(e) }));
+      channel.stream.on('error', (e) =>
+        session.log.debug('opcua operator stream error', { error: describeError(e) }),
+      );
       if (active >= maxSessions) {
         try {
-          session.audit({ action: 'opcua.limit', target: session.assetName, outcome: 'denied', details: { limit: 'maxConcurrentSessions', max: maxSessions } });
+          session.audit({
+            action: 'opcua.limit',
+            target: session.assetName,
+            outcome: 'denied',
+            details: { limit: 'maxConcurrentSessions', max: maxSessions },
+          });
         } catch (e) {
           session.log.error('opcua limit could not be audited', { error: describeError(e) });
         }
@@ -221,7 +320,11 @@ export function createOpcuaBroker(deps: OpcuaBrokerDeps): OpcuaBroker {
 function plantCredentialOf(lease: CredentialLease): PlantCredential {
   const secret = lease.candidates[0];
   if (secret === undefined || secret.kind !== 'password') {
-    throw new AirlockError('bad_request', 'opcua.credential_kind', `the vault credential for ${lease.account} on ${lease.asset} must be a password for an OPC UA user login`);
+    throw new AirlockError(
+      'bad_request',
+      'opcua.credential_kind',
+      `the vault credential for ${lease.account} on ${lease.asset} must be a password for an OPC UA user login`,
+    );
   }
   lease.confirm(0);
   return { username: lease.account, password: secret.bytes.toString('utf8') };
@@ -232,11 +335,24 @@ function openBridge(port: number, timeoutMs: number): Promise<Socket> {
     const socket = connect({ host: '127.0.0.1', port });
     const timer = setTimeout(() => {
       socket.destroy();
-      reject(new AirlockError('internal', 'opcua.bridge_timeout', 'the broker could not reach its own OPC UA server'));
+      reject(
+        new AirlockError(
+          'internal',
+          'opcua.bridge_timeout',
+          'the broker could not reach its own OPC UA server',
+        ),
+      );
     }, timeoutMs);
     const onError = (e: Error): void => {
       clearTimeout(timer);
-      reject(new AirlockError('internal', 'opcua.bridge_failed', 'the broker could not reach its own OPC UA server', { cause: e }));
+      reject(
+        new AirlockError(
+          'internal',
+          'opcua.bridge_failed',
+          'the broker could not reach its own OPC UA server',
+          { cause: e },
+        ),
+      );
     };
     socket.once('error', onError);
     socket.once('connect', () => {
@@ -269,7 +385,7 @@ async function relay(o: RelayOptions): Promise<string> {
 
   bridge.setTimeout(o.idleTimeoutMs, () => finish('idle timeout'));
   bridge.on('error', (e) => session.log.debug('opcua bridge error', { error: describeError(e) }));
-  bridge.on('close', () => finish('the broker\'s OPC UA server closed the connection'));
+  bridge.on('close', () => finish("the broker's OPC UA server closed the connection"));
   if (stream.destroyed || stream.readableEnded) finish('the operator closed the connection');
   stream.on('close', () => finish('the operator closed the connection'));
   stream.on('end', () => finish('the operator closed the connection'));
@@ -303,7 +419,10 @@ function checkFrames(session: BrokerSession, guard: FrameGuard, chunk: Buffer): 
   const verdict = guard.push(chunk);
   if (verdict.kind === 'ok') return true;
   const action = verdict.kind === 'malformed' ? 'opcua.malformed' : 'opcua.limit';
-  const details = verdict.kind === 'malformed' ? { reason: verdict.reason } : { limit: 'maxMessageBytes', reason: verdict.reason };
+  const details =
+    verdict.kind === 'malformed'
+      ? { reason: verdict.reason }
+      : { limit: 'maxMessageBytes', reason: verdict.reason };
   try {
     session.audit({ action, target: session.assetName, outcome: 'denied', details });
   } catch (e) {
@@ -313,7 +432,11 @@ function checkFrames(session: BrokerSession, guard: FrameGuard, chunk: Buffer): 
 }
 
 /** The operator's first chunk, leaving the stream paused; undefined if none comes in time. */
-function firstBytes(channel: OperatorChannel, timeoutMs: number, signal: AbortSignal): Promise<Buffer | undefined> {
+function firstBytes(
+  channel: OperatorChannel,
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<Buffer | undefined> {
   const stream = channel.stream;
   return new Promise((resolve) => {
     const done = (chunk: Buffer | undefined): void => {

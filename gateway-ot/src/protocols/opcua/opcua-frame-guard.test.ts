@@ -21,10 +21,19 @@ function feed(parts: readonly Buffer[]): FrameVerdict {
 }
 
 test('valid framing passes whole, split byte by byte, and coalesced', () => {
-  const stream = Buffer.concat([hello, chunk('OPNF', 132), chunk('MSGC', 65_536), chunk('MSGF', 100), chunk('CLOF', 57)]);
+  const stream = Buffer.concat([
+    hello,
+    chunk('OPNF', 132),
+    chunk('MSGC', 65_536),
+    chunk('MSGF', 100),
+    chunk('CLOF', 57),
+  ]);
   assert.equal(feed([stream]).kind, 'ok');
   assert.equal(feed([...stream].map((b) => Buffer.from([b]))).kind, 'ok');
-  assert.equal(feed([stream.subarray(0, 70), stream.subarray(70, 5000), stream.subarray(5000)]).kind, 'ok');
+  assert.equal(
+    feed([stream.subarray(0, 70), stream.subarray(70, 5000), stream.subarray(5000)]).kind,
+    'ok',
+  );
 });
 
 test('malformed framing is named', () => {
@@ -50,7 +59,16 @@ test('chunk and message sizes are limits, and a failed guard stays failed', () =
   const many = Array.from({ length: 4 }, () => chunk('MSGC', 60_000));
   assert.equal(feed([hello, ...many]).kind, 'limit');
   // An abort chunk ends the message: the count starts again.
-  assert.equal(feed([hello, chunk('MSGC', 60_000), chunk('MSGA', 60_000), chunk('MSGC', 60_000), chunk('MSGF', 60_000)]).kind, 'ok');
+  assert.equal(
+    feed([
+      hello,
+      chunk('MSGC', 60_000),
+      chunk('MSGA', 60_000),
+      chunk('MSGC', 60_000),
+      chunk('MSGF', 60_000),
+    ]).kind,
+    'ok',
+  );
   const guard = createFrameGuard(LIMITS);
   assert.equal(guard.push(Buffer.from('garbage!')).kind, 'malformed');
   assert.equal(guard.push(hello).kind, 'malformed');

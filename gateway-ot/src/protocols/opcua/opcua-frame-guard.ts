@@ -51,19 +51,28 @@ export function createFrameGuard(limits: FrameGuardLimits): FrameGuard {
     const chunk = header.toString('latin1', 3, 4);
     const size = header.readUInt32LE(4);
     const allowed = CHUNK_TYPES[type];
-    if (allowed === undefined) return { kind: 'malformed', reason: `unknown message type ${JSON.stringify(type)}` };
-    if (!allowed.has(chunk)) return { kind: 'malformed', reason: `chunk type ${JSON.stringify(chunk)} not valid for ${type}` };
-    if (size < HEADER_BYTES) return { kind: 'malformed', reason: `chunk size ${size} smaller than its header` };
+    if (allowed === undefined)
+      return { kind: 'malformed', reason: `unknown message type ${JSON.stringify(type)}` };
+    if (!allowed.has(chunk))
+      return {
+        kind: 'malformed',
+        reason: `chunk type ${JSON.stringify(chunk)} not valid for ${type}`,
+      };
+    if (size < HEADER_BYTES)
+      return { kind: 'malformed', reason: `chunk size ${size} smaller than its header` };
     if (!hasHello) {
       if (type !== 'HEL') return { kind: 'malformed', reason: `first message is ${type}, not HEL` };
-      if (size < 32 || size > MAX_HELLO_BYTES) return { kind: 'malformed', reason: `Hello of ${size} bytes` };
+      if (size < 32 || size > MAX_HELLO_BYTES)
+        return { kind: 'malformed', reason: `Hello of ${size} bytes` };
       hasHello = true;
     } else if (type === 'HEL') {
       return { kind: 'malformed', reason: 'a second Hello on the same connection' };
     }
-    if (size > limits.maxChunkBytes) return { kind: 'limit', reason: `chunk of ${size} bytes over ${limits.maxChunkBytes}` };
+    if (size > limits.maxChunkBytes)
+      return { kind: 'limit', reason: `chunk of ${size} bytes over ${limits.maxChunkBytes}` };
     messageBytes += size;
-    if (messageBytes > limits.maxMessageBytes) return { kind: 'limit', reason: `message over ${limits.maxMessageBytes} bytes` };
+    if (messageBytes > limits.maxMessageBytes)
+      return { kind: 'limit', reason: `message over ${limits.maxMessageBytes} bytes` };
     if (chunk !== 'C') messageBytes = 0;
     remaining = size - HEADER_BYTES;
     return { kind: 'ok' };

@@ -90,10 +90,16 @@ export function identifierText(nodeId: NodeId): string {
   return text.startsWith('ns=') ? text.slice(text.indexOf(';') + 1) : text;
 }
 
-function refOf(id: ExpandedNodeId | NodeId, namespaceArray: readonly string[]): NodeRef | undefined {
+function refOf(
+  id: ExpandedNodeId | NodeId,
+  namespaceArray: readonly string[],
+): NodeRef | undefined {
   const expanded = id as Partial<ExpandedNodeId>;
   if (typeof expanded.serverIndex === 'number' && expanded.serverIndex !== 0) return undefined;
-  const uri = typeof expanded.namespaceUri === 'string' && expanded.namespaceUri !== '' ? expanded.namespaceUri : namespaceArray[id.namespace];
+  const uri =
+    typeof expanded.namespaceUri === 'string' && expanded.namespaceUri !== ''
+      ? expanded.namespaceUri
+      : namespaceArray[id.namespace];
   return uri === undefined ? undefined : { namespaceUri: uri, identifier: identifierText(id) };
 }
 
@@ -101,7 +107,9 @@ async function explore(options: MirrorOptions): Promise<Found[]> {
   const { plant, profile } = options;
   const found: Found[] = [];
   const seen = new Set<string>([OBJECTS_FOLDER.toString()]);
-  let level: Array<{ key: string | undefined; nodeId: NodeId }> = [{ key: undefined, nodeId: OBJECTS_FOLDER }];
+  let level: Array<{ key: string | undefined; nodeId: NodeId }> = [
+    { key: undefined, nodeId: OBJECTS_FOLDER },
+  ];
   while (level.length > 0) {
     const next: typeof level = [];
     for (let i = 0; i < level.length; i += BROWSE_BATCH) {
@@ -129,17 +137,36 @@ async function explore(options: MirrorOptions): Promise<Found[]> {
         for (const reference of references) {
           const ref = refOf(reference.nodeId, plant.namespaceArray);
           if (ref === undefined || reference.nodeId.namespace === 0) continue;
-          const plantNodeId = new NodeId(reference.nodeId.identifierType, reference.nodeId.value, reference.nodeId.namespace);
+          const plantNodeId = new NodeId(
+            reference.nodeId.identifierType,
+            reference.nodeId.value,
+            reference.nodeId.namespace,
+          );
           const key = plantNodeId.toString();
           if (seen.has(key)) continue;
           seen.add(key);
           if (found.length >= options.maxNodes) {
-            options.log.warn('opcua view truncated: the plant has more nodes than the exploration limit', { maxNodes: options.maxNodes });
+            options.log.warn(
+              'opcua view truncated: the plant has more nodes than the exploration limit',
+              { maxNodes: options.maxNodes },
+            );
             return found;
           }
           const decision = profile.decide(ref);
-          found.push({ key, parentKey: parent.key, plantNodeId, plantParentId: parent.nodeId, reference, ref, rule: decision.kind === 'allow' ? decision.rule : undefined });
-          if (profile.namespaceUris.has(ref.namespaceUri) && reference.nodeClass !== NodeClass.Method) next.push({ key, nodeId: plantNodeId });
+          found.push({
+            key,
+            parentKey: parent.key,
+            plantNodeId,
+            plantParentId: parent.nodeId,
+            reference,
+            ref,
+            rule: decision.kind === 'allow' ? decision.rule : undefined,
+          });
+          if (
+            profile.namespaceUris.has(ref.namespaceUri) &&
+            reference.nodeClass !== NodeClass.Method
+          )
+            next.push({ key, nodeId: plantNodeId });
         }
       }
     }
@@ -154,13 +181,23 @@ function select(found: readonly Found[]): Found[] {
   const keep = new Set<string>();
   for (const f of found) {
     if (f.rule === undefined) continue;
-    for (let k: string | undefined = f.key; k !== undefined && !keep.has(k); k = byKey.get(k)?.parentKey) keep.add(k);
+    for (
+      let k: string | undefined = f.key;
+      k !== undefined && !keep.has(k);
+      k = byKey.get(k)?.parentKey
+    )
+      keep.add(k);
   }
   return found.filter((f) => keep.has(f.key));
 }
 
 function builtInName(dataType: unknown): string | undefined {
-  if (!(dataType instanceof NodeId) || dataType.namespace !== 0 || typeof dataType.value !== 'number') return undefined;
+  if (
+    !(dataType instanceof NodeId) ||
+    dataType.namespace !== 0 ||
+    typeof dataType.value !== 'number'
+  )
+    return undefined;
   const name = DataType[dataType.value];
   return dataType.value >= 1 && dataType.value <= 25 && typeof name === 'string' ? name : undefined;
 }
@@ -169,13 +206,24 @@ export async function buildMirror(options: MirrorOptions): Promise<Mirror> {
   const { plant, addressSpace, hooks, log } = options;
   const selected = select(await explore(options));
   const variables = selected.filter((f) => f.reference.nodeClass === NodeClass.Variable);
-  const attributes = variables.length === 0 ? [] : await plant.session.read(
-    variables.flatMap((v) => [
-      { nodeId: v.plantNodeId, attributeId: AttributeIds.DataType },
-      { nodeId: v.plantNodeId, attributeId: AttributeIds.ValueRank },
+  const attributes =
+    variables.length === 0
+      ? []
+      : await plant.session.read(
+          variables.flatMap((v) => [
+            { nodeId: v.plantNodeId, attributeId: AttributeIds.DataType },
+            { nodeId: v.plantNodeId, attributeId: AttributeIds.ValueRank },
+          ]),
+        );
+  const variableFacts = new Map(
+    variables.map((v, i) => [
+      v.key,
+      {
+        dataType: attributes[2 * i]?.value.value as unknown,
+        valueRank: attributes[2 * i + 1]?.value.value as unknown,
+      },
     ]),
   );
-  const variableFacts = new Map(variables.map((v, i) => [v.key, { dataType: attributes[2 * i]?.value.value as unknown, valueRank: attributes[2 * i + 1]?.value.value as unknown }]));
 
   const namespaceIndex = (uri: string): number => {
     const index = addressSpace.getNamespaceIndex(uri);
@@ -191,24 +239,42 @@ export async function buildMirror(options: MirrorOptions): Promise<Mirror> {
     const nodeId = new NodeId(f.plantNodeId.identifierType, f.plantNodeId.value, ns);
     const bn = f.reference.browseName;
     const bnUri = plant.namespaceArray[bn.namespaceIndex];
-    const browseName = { name: bn.name ?? '', namespaceIndex: bnUri === undefined ? ns : namespaceIndex(bnUri) };
+    const browseName = {
+      name: bn.name ?? '',
+      namespaceIndex: bnUri === undefined ? ns : namespaceIndex(bnUri),
+    };
     const parent = (f.parentKey === undefined ? undefined : localNodes.get(f.parentKey)) ?? objects;
     const refType = f.reference.referenceTypeId.toString();
-    const link = refType === ORGANIZES ? { organizedBy: parent } : refType === HAS_PROPERTY ? { propertyOf: parent } : { componentOf: parent };
+    const link =
+      refType === ORGANIZES
+        ? { organizedBy: parent }
+        : refType === HAS_PROPERTY
+          ? { propertyOf: parent }
+          : { componentOf: parent };
     const common = { browseName, nodeId, displayName: f.reference.displayName };
     let rule = f.rule;
     let dataType: string | undefined;
     let local: BaseNode;
     switch (f.reference.nodeClass) {
       case NodeClass.Object:
-        local = f.reference.typeDefinition.toString() === FOLDER_TYPE ? namespace.addFolder(parent as UAObject, common) : namespace.addObject({ ...common, ...link });
+        local =
+          f.reference.typeDefinition.toString() === FOLDER_TYPE
+            ? namespace.addFolder(parent as UAObject, common)
+            : namespace.addObject({ ...common, ...link });
         break;
       case NodeClass.Variable: {
         const facts = variableFacts.get(f.key);
         dataType = builtInName(facts?.dataType);
         if (rule?.access === 'write' && rule.dataType !== dataType) {
-          log.warn('opcua write rule downgraded to read: the plant variable has another data type', { node: f.ref.identifier, ruleType: rule.dataType, plantType: dataType ?? 'custom' });
-          rule = { access: 'read', node: rule.node, ...(rule.namespaceUri === undefined ? {} : { namespaceUri: rule.namespaceUri }) };
+          log.warn(
+            'opcua write rule downgraded to read: the plant variable has another data type',
+            { node: f.ref.identifier, ruleType: rule.dataType, plantType: dataType ?? 'custom' },
+          );
+          rule = {
+            access: 'read',
+            node: rule.node,
+            ...(rule.namespaceUri === undefined ? {} : { namespaceUri: rule.namespaceUri }),
+          };
         }
         const isReadable = rule !== undefined && canRead(rule);
         const isWritable = rule?.access === 'write';
@@ -226,28 +292,63 @@ export async function buildMirror(options: MirrorOptions): Promise<Mirror> {
         });
         if (isReadable) {
           // The callback form: node-opcua refreshes from it before each Read and sampling tick.
-          variable.bindVariable({ refreshFunc: (callback) => void readPlantValue(plant, plantNodeId).then((dv) => callback(null, dv), (e: unknown) => callback(e instanceof Error ? e : new Error(String(e)))) }, true);
+          variable.bindVariable(
+            {
+              refreshFunc: (callback) =>
+                void readPlantValue(plant, plantNodeId).then(
+                  (dv) => callback(null, dv),
+                  (e: unknown) => callback(e instanceof Error ? e : new Error(String(e))),
+                ),
+            },
+            true,
+          );
         }
         local = variable;
         break;
       }
       case NodeClass.Method: {
-        const args = await plant.session.getArgumentDefinition(f.plantNodeId).catch(() => ({ inputArguments: [], outputArguments: [] }));
-        const method = namespace.addMethod(parent as UAObject, { ...common, inputArguments: args.inputArguments, outputArguments: args.outputArguments });
+        const args = await plant.session
+          .getArgumentDefinition(f.plantNodeId)
+          .catch(() => ({ inputArguments: [], outputArguments: [] }));
+        const method = namespace.addMethod(parent as UAObject, {
+          ...common,
+          inputArguments: args.inputArguments,
+          outputArguments: args.outputArguments,
+        });
         local = method;
         break;
       }
       default:
         continue;
     }
-    const mirrored: MirroredNode = { plantNodeId: f.plantNodeId, plantParentId: f.plantParentId, ref: f.ref, nodeClass: f.reference.nodeClass, rule, dataType };
+    const mirrored: MirroredNode = {
+      plantNodeId: f.plantNodeId,
+      plantParentId: f.plantParentId,
+      ref: f.ref,
+      nodeClass: f.reference.nodeClass,
+      rule,
+      dataType,
+    };
     if (local.nodeClass === NodeClass.Method) {
       // node-opcua tells promise methods from callback ones by arity: keep two parameters.
-      (local as unknown as { bindMethod(fn: (args: Variant[], context: unknown) => Promise<CallMethodResultOptions>): void }).bindMethod(async (args: Variant[], _context: unknown) => hooks.call(mirrored, args));
+      (
+        local as unknown as {
+          bindMethod(
+            fn: (args: Variant[], context: unknown) => Promise<CallMethodResultOptions>,
+          ): void;
+        }
+      ).bindMethod(async (args: Variant[], _context: unknown) => hooks.call(mirrored, args));
     }
     // Every write of every attribute of a mirrored node goes through the hook.
-    const writeAttribute = (_context: unknown, writeValue: WriteValue, callback: (err: Error | null, status?: StatusCode) => void): void => {
-      hooks.write(mirrored, writeValue).then((s) => callback(null, s), (e: unknown) => callback(e instanceof Error ? e : new Error(String(e))));
+    const writeAttribute = (
+      _context: unknown,
+      writeValue: WriteValue,
+      callback: (err: Error | null, status?: StatusCode) => void,
+    ): void => {
+      hooks.write(mirrored, writeValue).then(
+        (s) => callback(null, s),
+        (e: unknown) => callback(e instanceof Error ? e : new Error(String(e))),
+      );
     };
     Object.assign(local, { writeAttribute });
     localNodes.set(f.key, local);
@@ -261,5 +362,9 @@ async function readPlantValue(plant: PlantConnection, nodeId: NodeId): Promise<D
 }
 
 export function variantFacts(v: Variant): { dataType: string; isScalar: boolean; value: unknown } {
-  return { dataType: DataType[v.dataType] ?? String(v.dataType), isScalar: v.arrayType === 0, value: v.value as unknown };
+  return {
+    dataType: DataType[v.dataType] ?? String(v.dataType),
+    isScalar: v.arrayType === 0,
+    value: v.value as unknown,
+  };
 }

@@ -10,7 +10,14 @@
  * write. Not guaranteed: that nothing changes the value between that read and the write (OPC UA has
  * no compare-and-set), or that the plant applies the value; its status is passed back as it is.
  */
-import { AttributeIds, StatusCodes, type CallMethodResultOptions, type StatusCode, type Variant, type WriteValue } from 'node-opcua';
+import {
+  AttributeIds,
+  StatusCodes,
+  type CallMethodResultOptions,
+  type StatusCode,
+  type Variant,
+  type WriteValue,
+} from 'node-opcua';
 import type { BrokerAuditInput } from '../../sessions/protocol-broker.js';
 import type { MirroredNode, MirrorHooks } from './opcua-mirror.js';
 import { variantFacts } from './opcua-mirror.js';
@@ -43,9 +50,19 @@ export function auditValue(value: unknown): unknown {
 }
 
 export function createOperationHooks(ctx: OperationContext): MirrorHooks {
-  const deny = (service: 'Write' | 'Call', node: MirroredNode, reason: string, extra: Record<string, unknown> = {}): StatusCode => {
+  const deny = (
+    service: 'Write' | 'Call',
+    node: MirroredNode,
+    reason: string,
+    extra: Record<string, unknown> = {},
+  ): StatusCode => {
     try {
-      ctx.audit({ action: 'opcua.deny', target: ctx.assetName, outcome: 'denied', details: { service, node: nodeText(node), reason, status: 'BadUserAccessDenied', ...extra } });
+      ctx.audit({
+        action: 'opcua.deny',
+        target: ctx.assetName,
+        outcome: 'denied',
+        details: { service, node: nodeText(node), reason, status: 'BadUserAccessDenied', ...extra },
+      });
     } catch {
       // The refusal stands whether or not it could be recorded.
     }
@@ -63,43 +80,95 @@ export function createOperationHooks(ctx: OperationContext): MirrorHooks {
   return {
     async write(node: MirroredNode, writeValue: WriteValue): Promise<StatusCode> {
       const rule = node.rule;
-      if (writeValue.attributeId !== AttributeIds.Value) return deny('Write', node, 'only the Value attribute may be written', { attributeId: writeValue.attributeId });
-      if (writeValue.indexRange?.isDefined() === true) return deny('Write', node, 'index ranges may not be written');
-      if (rule?.access !== 'write') return deny('Write', node, 'the profile does not allow writing this node');
+      if (writeValue.attributeId !== AttributeIds.Value)
+        return deny('Write', node, 'only the Value attribute may be written', {
+          attributeId: writeValue.attributeId,
+        });
+      if (writeValue.indexRange?.isDefined() === true)
+        return deny('Write', node, 'index ranges may not be written');
+      if (rule?.access !== 'write')
+        return deny('Write', node, 'the profile does not allow writing this node');
       const variant = writeValue.value.value;
       const facts = variantFacts(variant);
       const check = checkWriteValue(rule, facts);
-      if (check.kind === 'deny') return deny('Write', node, check.reason, { newValue: auditValue(facts.value), dataType: facts.dataType });
-      const old = await ctx.plant.session.read({ nodeId: node.plantNodeId, attributeId: AttributeIds.Value });
-      const details = { node: nodeText(node), dataType: facts.dataType, oldValue: auditValue(old.value.value), newValue: auditValue(facts.value) };
+      if (check.kind === 'deny')
+        return deny('Write', node, check.reason, {
+          newValue: auditValue(facts.value),
+          dataType: facts.dataType,
+        });
+      const old = await ctx.plant.session.read({
+        nodeId: node.plantNodeId,
+        attributeId: AttributeIds.Value,
+      });
+      const details = {
+        node: nodeText(node),
+        dataType: facts.dataType,
+        oldValue: auditValue(old.value.value),
+        newValue: auditValue(facts.value),
+      };
       try {
-        ctx.audit({ action: 'opcua.write', target: ctx.assetName, outcome: 'success', details: { ...details, phase: 'forward' } });
+        ctx.audit({
+          action: 'opcua.write',
+          target: ctx.assetName,
+          outcome: 'success',
+          details: { ...details, phase: 'forward' },
+        });
       } catch {
         return StatusCodes.BadInternalError;
       }
       let status: StatusCode;
       try {
-        status = await ctx.plant.session.write({ nodeId: node.plantNodeId, attributeId: AttributeIds.Value, value: { value: variant } });
+        status = await ctx.plant.session.write({
+          nodeId: node.plantNodeId,
+          attributeId: AttributeIds.Value,
+          value: { value: variant },
+        });
       } catch {
         status = StatusCodes.BadCommunicationError;
       }
-      recordResult({ action: 'opcua.write', target: ctx.assetName, outcome: status.isGood() ? 'success' : 'failure', details: { ...details, phase: 'result', status: status.name } });
+      recordResult({
+        action: 'opcua.write',
+        target: ctx.assetName,
+        outcome: status.isGood() ? 'success' : 'failure',
+        details: { ...details, phase: 'result', status: status.name },
+      });
       return status;
     },
 
-    async call(node: MirroredNode, inputArguments: readonly Variant[]): Promise<CallMethodResultOptions> {
+    async call(
+      node: MirroredNode,
+      inputArguments: readonly Variant[],
+    ): Promise<CallMethodResultOptions> {
       const args = inputArguments.map((a) => auditValue(a.value));
-      if (node.rule?.access !== 'call') return { statusCode: deny('Call', node, 'the method is not on the profile\'s call list', { arguments: args }) };
+      if (node.rule?.access !== 'call')
+        return {
+          statusCode: deny('Call', node, "the method is not on the profile's call list", {
+            arguments: args,
+          }),
+        };
       const details = { node: nodeText(node), arguments: args };
       try {
-        ctx.audit({ action: 'opcua.call', target: ctx.assetName, outcome: 'success', details: { ...details, phase: 'forward' } });
+        ctx.audit({
+          action: 'opcua.call',
+          target: ctx.assetName,
+          outcome: 'success',
+          details: { ...details, phase: 'forward' },
+        });
       } catch {
         return { statusCode: StatusCodes.BadInternalError };
       }
       let result: CallMethodResultOptions;
       try {
-        const r = await ctx.plant.session.call({ objectId: node.plantParentId, methodId: node.plantNodeId, inputArguments: [...inputArguments] });
-        result = { statusCode: r.statusCode, outputArguments: r.outputArguments ?? [], inputArgumentResults: r.inputArgumentResults ?? [] };
+        const r = await ctx.plant.session.call({
+          objectId: node.plantParentId,
+          methodId: node.plantNodeId,
+          inputArguments: [...inputArguments],
+        });
+        result = {
+          statusCode: r.statusCode,
+          outputArguments: r.outputArguments ?? [],
+          inputArgumentResults: r.inputArgumentResults ?? [],
+        };
       } catch {
         result = { statusCode: StatusCodes.BadCommunicationError };
       }
@@ -108,7 +177,14 @@ export function createOperationHooks(ctx: OperationContext): MirrorHooks {
         action: 'opcua.call',
         target: ctx.assetName,
         outcome: status.isGood() ? 'success' : 'failure',
-        details: { ...details, phase: 'result', status: status.name, outputArguments: (result.outputArguments ?? []).map((o) => auditValue((o as { value?: unknown }).value)) },
+        details: {
+          ...details,
+          phase: 'result',
+          status: status.name,
+          outputArguments: (result.outputArguments ?? []).map((o) =>
+            auditValue((o as { value?: unknown }).value),
+          ),
+        },
       });
       return result;
     },

@@ -53,12 +53,23 @@ export interface PlantConnection {
 }
 
 /** The security policies the broker uses towards the plant, best first. */
-const POLICY_RANK: readonly SecurityPolicy[] = [SecurityPolicy.Aes256_Sha256_RsaPss, SecurityPolicy.Aes128_Sha256_RsaOaep, SecurityPolicy.Basic256Sha256];
-const MODE_RANK: readonly MessageSecurityMode[] = [MessageSecurityMode.SignAndEncrypt, MessageSecurityMode.Sign];
+const POLICY_RANK: readonly SecurityPolicy[] = [
+  SecurityPolicy.Aes256_Sha256_RsaPss,
+  SecurityPolicy.Aes128_Sha256_RsaOaep,
+  SecurityPolicy.Basic256Sha256,
+];
+const MODE_RANK: readonly MessageSecurityMode[] = [
+  MessageSecurityMode.SignAndEncrypt,
+  MessageSecurityMode.Sign,
+];
 
 /** The broker's client PKI; `initialize()` it once before the first session. */
 export function createPlantCertificateManager(pkiDir: string): OPCUACertificateManager {
-  return new OPCUACertificateManager({ rootFolder: pkiDir, automaticallyAcceptUnknownCertificate: false, disableFileWatchers: true });
+  return new OPCUACertificateManager({
+    rootFolder: pkiDir,
+    automaticallyAcceptUnknownCertificate: false,
+    disableFileWatchers: true,
+  });
 }
 
 export function certificateSha256(der: Uint8Array): string {
@@ -66,7 +77,9 @@ export function certificateSha256(der: Uint8Array): string {
 }
 
 /** Picks the endpoint to use: the best secure mode and policy offered, else None. */
-export function chooseEndpoint(endpoints: readonly EndpointDescription[]): EndpointDescription | undefined {
+export function chooseEndpoint(
+  endpoints: readonly EndpointDescription[],
+): EndpointDescription | undefined {
   for (const mode of MODE_RANK) {
     for (const policy of POLICY_RANK) {
       const e = endpoints.find((x) => x.securityMode === mode && x.securityPolicyUri === policy);
@@ -76,7 +89,13 @@ export function chooseEndpoint(endpoints: readonly EndpointDescription[]): Endpo
   return endpoints.find((x) => x.securityMode === MessageSecurityMode.None);
 }
 
-function createClient(options: PlantConnectOptions, cm: OPCUACertificateManager, mode: MessageSecurityMode, policy: SecurityPolicy, serverCertificate?: Buffer): OPCUAClient {
+function createClient(
+  options: PlantConnectOptions,
+  cm: OPCUACertificateManager,
+  mode: MessageSecurityMode,
+  policy: SecurityPolicy,
+  serverCertificate?: Buffer,
+): OPCUAClient {
   return OPCUAClient.create({
     applicationName: 'Airlock OT gateway',
     applicationUri: 'urn:airlock:ot-gateway:opcua-broker',
@@ -96,7 +115,17 @@ function createClient(options: PlantConnectOptions, cm: OPCUACertificateManager,
 async function withTimeout<T>(what: string, ms: number, p: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new AirlockError('unavailable', 'opcua.plant_timeout', `the plant OPC UA server did not answer (${what})`)), ms);
+    timer = setTimeout(
+      () =>
+        reject(
+          new AirlockError(
+            'unavailable',
+            'opcua.plant_timeout',
+            `the plant OPC UA server did not answer (${what})`,
+          ),
+        ),
+      ms,
+    );
   });
   try {
     return await Promise.race([p, timeout]);
@@ -105,7 +134,10 @@ async function withTimeout<T>(what: string, ms: number, p: Promise<T>): Promise<
   }
 }
 
-async function discover(options: PlantConnectOptions, cm: OPCUACertificateManager): Promise<EndpointDescription[]> {
+async function discover(
+  options: PlantConnectOptions,
+  cm: OPCUACertificateManager,
+): Promise<EndpointDescription[]> {
   const client = createClient(options, cm, MessageSecurityMode.None, SecurityPolicy.None);
   try {
     await withTimeout('connect', options.timeoutMs, client.connect(options.endpointUrl));
@@ -123,30 +155,71 @@ export async function connectPlant(options: PlantConnectOptions): Promise<PlantC
     try {
       endpoints = await discover(options, cm);
     } catch (e) {
-      throw e instanceof AirlockError ? e : new AirlockError('unavailable', 'opcua.plant_unreachable', `cannot reach the plant OPC UA server at ${options.endpointUrl}`, { cause: e });
+      throw e instanceof AirlockError
+        ? e
+        : new AirlockError(
+            'unavailable',
+            'opcua.plant_unreachable',
+            `cannot reach the plant OPC UA server at ${options.endpointUrl}`,
+            { cause: e },
+          );
     }
     const endpoint = chooseEndpoint(endpoints);
-    if (endpoint === undefined) throw new AirlockError('unavailable', 'opcua.plant_no_endpoint', 'the plant OPC UA server offers no endpoint the broker supports');
+    if (endpoint === undefined)
+      throw new AirlockError(
+        'unavailable',
+        'opcua.plant_no_endpoint',
+        'the plant OPC UA server offers no endpoint the broker supports',
+      );
     const certificate = endpoint.serverCertificate;
-    const presented = certificate === null || certificate.length === 0 ? 'none' : certificateSha256(certificate);
+    const presented =
+      certificate === null || certificate.length === 0 ? 'none' : certificateSha256(certificate);
     if (presented !== options.pinnedCertificateSha256) {
-      throw new AirlockError('access_denied', 'opcua.server_certificate_mismatch', 'the plant OPC UA server presented a certificate other than the pinned one', {
-        details: { expectedSha256: options.pinnedCertificateSha256, presentedSha256: presented },
-      });
+      throw new AirlockError(
+        'access_denied',
+        'opcua.server_certificate_mismatch',
+        'the plant OPC UA server presented a certificate other than the pinned one',
+        {
+          details: { expectedSha256: options.pinnedCertificateSha256, presentedSha256: presented },
+        },
+      );
     }
     const mode = endpoint.securityMode;
     const policy = endpoint.securityPolicyUri as SecurityPolicy;
-    if (mode === MessageSecurityMode.None) options.log.warn('the plant OPC UA server offers no secure endpoint; using SecurityMode None');
+    if (mode === MessageSecurityMode.None)
+      options.log.warn(
+        'the plant OPC UA server offers no secure endpoint; using SecurityMode None',
+      );
     // Trust exactly the pinned certificate, so the secure channel checks the server against it.
-    if (certificate !== null && mode !== MessageSecurityMode.None) await cm.trustCertificate(certificate);
-    client = createClient(options, cm, mode, policy, mode === MessageSecurityMode.None || certificate === null ? undefined : certificate);
+    if (certificate !== null && mode !== MessageSecurityMode.None)
+      await cm.trustCertificate(certificate);
+    client = createClient(
+      options,
+      cm,
+      mode,
+      policy,
+      mode === MessageSecurityMode.None || certificate === null ? undefined : certificate,
+    );
     client.on('backoff', () => undefined);
     await withTimeout('connect', options.timeoutMs, client.connect(options.endpointUrl));
-    const identity: UserIdentityInfo = options.credential === undefined
-      ? { type: UserTokenType.Certificate, certificateData: client.getCertificate(), keyOperations: client.getKeyOperations() }
-      : { type: UserTokenType.UserName, userName: options.credential.username, password: options.credential.password };
+    const identity: UserIdentityInfo =
+      options.credential === undefined
+        ? {
+            type: UserTokenType.Certificate,
+            certificateData: client.getCertificate(),
+            keyOperations: client.getKeyOperations(),
+          }
+        : {
+            type: UserTokenType.UserName,
+            userName: options.credential.username,
+            password: options.credential.password,
+          };
     const session = await withTimeout('login', options.timeoutMs, client.createSession(identity));
-    const namespaceArray = await withTimeout('namespace table', options.timeoutMs, session.readNamespaceArray());
+    const namespaceArray = await withTimeout(
+      'namespace table',
+      options.timeoutMs,
+      session.readNamespaceArray(),
+    );
     const owned = client;
     let isClosing = false;
     const lostListeners: Array<() => void> = [];
@@ -174,7 +247,18 @@ export async function connectPlant(options: PlantConnectOptions): Promise<PlantC
     if (e instanceof AirlockError) throw e;
     const text = e instanceof Error ? e.message : String(e);
     // node-opcua says BadUserAccessDenied / BadIdentityTokenRejected for a refused login.
-    if (/BadUserAccessDenied|BadIdentityToken/i.test(text)) throw new AirlockError('access_denied', 'opcua.plant_login_refused', 'the plant OPC UA server refused the gateway\'s login', { cause: e });
-    throw new AirlockError('unavailable', 'opcua.plant_connect_failed', 'cannot open a session on the plant OPC UA server', { cause: e });
+    if (/BadUserAccessDenied|BadIdentityToken/i.test(text))
+      throw new AirlockError(
+        'access_denied',
+        'opcua.plant_login_refused',
+        "the plant OPC UA server refused the gateway's login",
+        { cause: e },
+      );
+    throw new AirlockError(
+      'unavailable',
+      'opcua.plant_connect_failed',
+      'cannot open a session on the plant OPC UA server',
+      { cause: e },
+    );
   }
 }

@@ -1,7 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseWith } from '../../../../shared/src/config/format-issues.js';
-import { compileProfile, opcuaAssetSchema, opcuaProfileSchema, type OpcuaProfile } from './opcua-policy.js';
+import {
+  compileProfile,
+  opcuaAssetSchema,
+  opcuaProfileSchema,
+  type OpcuaProfile,
+} from './opcua-policy.js';
 import { checkWriteValue } from './opcua-write-check.js';
 
 const NS = 'urn:airlock:sim:plant';
@@ -13,14 +18,16 @@ function profile(input: unknown): OpcuaProfile {
 }
 
 test('rules match by namespace URI and identifier pattern, first match wins, nothing else', () => {
-  const p = compileProfile(profile({
-    namespaceUri: NS,
-    nodes: [
-      { node: 's=Line1.Setpoint', access: 'write', dataType: 'Double', min: 0, max: 90 },
-      { node: 's=Line1.*', access: 'read' },
-      { node: 'i=10*', access: 'read', namespaceUri: 'urn:other' },
-    ],
-  }));
+  const p = compileProfile(
+    profile({
+      namespaceUri: NS,
+      nodes: [
+        { node: 's=Line1.Setpoint', access: 'write', dataType: 'Double', min: 0, max: 90 },
+        { node: 's=Line1.*', access: 'read' },
+        { node: 'i=10*', access: 'read', namespaceUri: 'urn:other' },
+      ],
+    }),
+  );
   const cases: Array<[string, string, string | undefined]> = [
     [NS, 's=Line1.Setpoint', 'write'],
     [NS, 's=Line1.Temperature', 'read'],
@@ -35,19 +42,36 @@ test('rules match by namespace URI and identifier pattern, first match wins, not
   ];
   for (const [namespaceUri, identifier, access] of cases) {
     const d = p.decide({ namespaceUri, identifier });
-    assert.equal(d.kind === 'allow' ? d.rule.access : undefined, access, `${namespaceUri} ${identifier}`);
+    assert.equal(
+      d.kind === 'allow' ? d.rule.access : undefined,
+      access,
+      `${namespaceUri} ${identifier}`,
+    );
   }
   assert.deepEqual([...p.namespaceUris].sort(), [NS, 'urn:other'].sort());
-  assert.equal(compileProfile(profile({ namespaceUri: NS })).decide({ namespaceUri: NS, identifier: 's=Line1.Setpoint' }).kind, 'deny', 'no rules: deny by default');
+  assert.equal(
+    compileProfile(profile({ namespaceUri: NS })).decide({
+      namespaceUri: NS,
+      identifier: 's=Line1.Setpoint',
+    }).kind,
+    'deny',
+    'no rules: deny by default',
+  );
 });
 
 test('the profile schema refuses rules that would be unsafe or ambiguous, naming the field', () => {
   const bad: Array<[unknown, RegExp]> = [
     [{ node: 'ns=2;s=Line1.Setpoint', access: 'read' }, /no \\"ns=/],
     [{ node: 's=Line1.Setpoint', access: 'write', dataType: 'Double' }, /needs min and max/],
-    [{ node: 's=Line1.Setpoint', access: 'write', dataType: 'Double', min: 5, max: 1 }, /at least min/],
+    [
+      { node: 's=Line1.Setpoint', access: 'write', dataType: 'Double', min: 5, max: 1 },
+      /at least min/,
+    ],
     [{ node: 's=Line1.BatchName', access: 'write', dataType: 'String' }, /needs maxLength/],
-    [{ node: 's=Line1.MotorRunning', access: 'write', dataType: 'Boolean', min: 0, max: 1 }, /numeric rules/],
+    [
+      { node: 's=Line1.MotorRunning', access: 'write', dataType: 'Boolean', min: 0, max: 1 },
+      /numeric rules/,
+    ],
     [{ node: 's=Line1.X', access: 'write', dataType: 'DateTime', min: 0, max: 1 }, /dataType/],
     [{ node: 's=Line1.X', access: 'read', min: 0 }, /min/],
     [{ node: 's=Line1.X', access: 'delete' }, /access/],
@@ -55,9 +79,19 @@ test('the profile schema refuses rules that would be unsafe or ambiguous, naming
   for (const [rule, message] of bad) {
     const r = parseWith(opcuaProfileSchema, { namespaceUri: NS, nodes: [rule] });
     assert.equal(r.ok, false, JSON.stringify(rule));
-    if (!r.ok) assert.match(JSON.stringify(r.error), message, `${JSON.stringify(rule)}: ${JSON.stringify(r.error)}`);
+    if (!r.ok)
+      assert.match(
+        JSON.stringify(r.error),
+        message,
+        `${JSON.stringify(rule)}: ${JSON.stringify(r.error)}`,
+      );
   }
-  const pin = parseWith(opcuaAssetSchema, { protocol: 'opcua', address: 'x', serverCertificateSha256: 'AB', profiles: {} });
+  const pin = parseWith(opcuaAssetSchema, {
+    protocol: 'opcua',
+    address: 'x',
+    serverCertificateSha256: 'AB',
+    profiles: {},
+  });
   assert.equal(pin.ok, false);
 });
 
@@ -84,6 +118,10 @@ test('write values: exact type, scalar, within bounds', () => {
     [flag, 'Boolean', true, 0, false],
   ];
   for (const [rule, dataType, isScalar, value, allowed] of cases) {
-    assert.equal(checkWriteValue(rule, { dataType, isScalar, value }).kind, allowed ? 'allow' : 'deny', `${rule.dataType} ${dataType} ${String(value)}`);
+    assert.equal(
+      checkWriteValue(rule, { dataType, isScalar, value }).kind,
+      allowed ? 'allow' : 'deny',
+      `${rule.dataType} ${dataType} ${String(value)}`,
+    );
   }
 });

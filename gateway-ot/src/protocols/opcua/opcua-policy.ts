@@ -16,14 +16,26 @@ import { OPCUA_WRITABLE_TYPES } from '../../../../shared/src/model/opcua-scalars
 /** The scalar data types a write rule may name (OPC UA built-in type names). */
 export const WRITABLE_DATA_TYPES = OPCUA_WRITABLE_TYPES;
 export type WritableDataType = (typeof WRITABLE_DATA_TYPES)[number];
-export const NUMERIC_DATA_TYPES: ReadonlySet<WritableDataType> = new Set(['SByte', 'Byte', 'Int16', 'UInt16', 'Int32', 'UInt32', 'Float', 'Double']);
+export const NUMERIC_DATA_TYPES: ReadonlySet<WritableDataType> = new Set([
+  'SByte',
+  'Byte',
+  'Int16',
+  'UInt16',
+  'Int32',
+  'UInt32',
+  'Float',
+  'Double',
+]);
 
 /** `i=`, `s=`, `g=` or `b=` followed by the identifier; `*` is a wildcard. No `ns=`. */
 const nodePatternSchema = z
   .string()
   .min(3)
   .max(512)
-  .regex(/^[isgb]=/, 'expected "i=", "s=", "g=" or "b=" then the identifier (no "ns=": rules name the namespace by URI)');
+  .regex(
+    /^[isgb]=/,
+    'expected "i=", "s=", "g=" or "b=" then the identifier (no "ns=": rules name the namespace by URI)',
+  );
 
 const namespaceUriSchema = z.string().min(1).max(512);
 
@@ -50,13 +62,39 @@ export const opcuaNodeRuleSchema = z.discriminatedUnion('access', [
     })
     .superRefine((r, ctx) => {
       if (NUMERIC_DATA_TYPES.has(r.dataType)) {
-        if (r.min === undefined || r.max === undefined) ctx.addIssue({ code: 'custom', path: ['min'], message: `a ${r.dataType} write rule needs min and max` });
-        else if (r.min > r.max) ctx.addIssue({ code: 'custom', path: ['max'], message: 'max must be at least min' });
-        if (r.maxLength !== undefined) ctx.addIssue({ code: 'custom', path: ['maxLength'], message: 'maxLength is for String rules' });
+        if (r.min === undefined || r.max === undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['min'],
+            message: `a ${r.dataType} write rule needs min and max`,
+          });
+        else if (r.min > r.max)
+          ctx.addIssue({ code: 'custom', path: ['max'], message: 'max must be at least min' });
+        if (r.maxLength !== undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['maxLength'],
+            message: 'maxLength is for String rules',
+          });
       } else {
-        if (r.min !== undefined || r.max !== undefined) ctx.addIssue({ code: 'custom', path: ['min'], message: `min and max are for numeric rules, not ${r.dataType}` });
-        if (r.dataType === 'String' && r.maxLength === undefined) ctx.addIssue({ code: 'custom', path: ['maxLength'], message: 'a String write rule needs maxLength' });
-        if (r.dataType === 'Boolean' && r.maxLength !== undefined) ctx.addIssue({ code: 'custom', path: ['maxLength'], message: 'maxLength is for String rules' });
+        if (r.min !== undefined || r.max !== undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['min'],
+            message: `min and max are for numeric rules, not ${r.dataType}`,
+          });
+        if (r.dataType === 'String' && r.maxLength === undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['maxLength'],
+            message: 'a String write rule needs maxLength',
+          });
+        if (r.dataType === 'Boolean' && r.maxLength !== undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['maxLength'],
+            message: 'maxLength is for String rules',
+          });
       }
     }),
   /** Browse the method and Call it (arguments are forwarded as given and audited). */
@@ -76,7 +114,12 @@ export const opcuaProfileSchema = z.strictObject({
       maxSubscriptions: z.number().int().min(1).max(100).default(10),
       maxMonitoredItems: z.number().int().min(1).max(10_000).default(200),
       /** Largest OPC UA message (after chunk reassembly) either way, in bytes. */
-      maxMessageBytes: z.number().int().min(8192).max(16 * 1024 * 1024).default(1024 * 1024),
+      maxMessageBytes: z
+        .number()
+        .int()
+        .min(8192)
+        .max(16 * 1024 * 1024)
+        .default(1024 * 1024),
     })
     .prefault({}),
 });
@@ -92,7 +135,10 @@ export const opcuaAssetSchema = z.strictObject({
    * SHA-256 (hex) of the plant server's certificate (DER), recorded at onboarding. A session is
    * refused unless the server presents exactly this certificate; without it no session starts.
    */
-  serverCertificateSha256: z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex digits (SHA-256 of the DER certificate)').optional(),
+  serverCertificateSha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex digits (SHA-256 of the DER certificate)')
+    .optional(),
   profiles: z.record(z.string(), opcuaProfileSchema),
 });
 
@@ -121,7 +167,10 @@ export interface CompiledProfile {
 }
 
 function globToRegExp(pattern: string): RegExp {
-  const body = pattern.split('*').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*');
+  const body = pattern
+    .split('*')
+    .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+    .join('.*');
   return new RegExp(`^${body}$`, 's');
 }
 
@@ -137,7 +186,8 @@ export function compileProfile(profile: OpcuaProfile): CompiledProfile {
     namespaceUris: new Set([profile.namespaceUri, ...rules.map((r) => r.namespaceUri)]),
     decide(node) {
       for (const r of rules) {
-        if (r.namespaceUri === node.namespaceUri && r.pattern.test(node.identifier)) return { kind: 'allow', rule: r.rule, ruleIndex: r.index };
+        if (r.namespaceUri === node.namespaceUri && r.pattern.test(node.identifier))
+          return { kind: 'allow', rule: r.rule, ruleIndex: r.index };
       }
       return { kind: 'deny', reason: 'no rule of the profile names this node' };
     },

@@ -73,7 +73,10 @@ type ValidityCallback = (err: Error | null, statusCode?: StatusCode) => void;
 class BrokerOpcuaServer extends OPCUAServer {
   constructor(
     options: ConstructorParameters<typeof OPCUAServer>[0],
-    private readonly check: (channel: ServerSecureChannelLayer, token: UserIdentityToken) => StatusCode | undefined,
+    private readonly check: (
+      channel: ServerSecureChannelLayer,
+      token: UserIdentityToken,
+    ) => StatusCode | undefined,
   ) {
     super(options);
   }
@@ -95,8 +98,15 @@ class BrokerOpcuaServer extends OPCUAServer {
   }
 }
 
-function certificateManager(rootFolder: string, isAcceptingUnknown: boolean): OPCUACertificateManager {
-  return new OPCUACertificateManager({ rootFolder, automaticallyAcceptUnknownCertificate: isAcceptingUnknown, disableFileWatchers: true });
+function certificateManager(
+  rootFolder: string,
+  isAcceptingUnknown: boolean,
+): OPCUACertificateManager {
+  return new OPCUACertificateManager({
+    rootFolder,
+    automaticallyAcceptUnknownCertificate: isAcceptingUnknown,
+    disableFileWatchers: true,
+  });
 }
 
 export async function startSessionServer(options: SessionServerOptions): Promise<SessionServer> {
@@ -132,8 +142,13 @@ export async function startSessionServer(options: SessionServerOptions): Promise
         adjustTransportLimits: (hello) => ({
           receiveBufferSize: Math.min(hello.receiveBufferSize || MAX_CHUNK_BYTES, MAX_CHUNK_BYTES),
           sendBufferSize: Math.min(hello.sendBufferSize || MAX_CHUNK_BYTES, MAX_CHUNK_BYTES),
-          maxMessageSize: Math.min(hello.maxMessageSize || limits.maxMessageBytes, limits.maxMessageBytes),
-          maxChunkCount: Math.min(hello.maxChunkCount || 0, Math.ceil(limits.maxMessageBytes / 1024)) || Math.ceil(limits.maxMessageBytes / 1024),
+          maxMessageSize: Math.min(
+            hello.maxMessageSize || limits.maxMessageBytes,
+            limits.maxMessageBytes,
+          ),
+          maxChunkCount:
+            Math.min(hello.maxChunkCount || 0, Math.ceil(limits.maxMessageBytes / 1024)) ||
+            Math.ceil(limits.maxMessageBytes / 1024),
         }),
       },
       serverInfo: {
@@ -141,19 +156,29 @@ export async function startSessionServer(options: SessionServerOptions): Promise
         productUri: 'urn:airlock',
         applicationName: { text: 'Airlock OPC UA broker', locale: 'en' },
       },
-      buildInfo: { productName: 'Airlock OPC UA broker', manufacturerName: 'Airlock', softwareVersion: '0.1.0' },
+      buildInfo: {
+        productName: 'Airlock OPC UA broker',
+        manufacturerName: 'Airlock',
+        softwareVersion: '0.1.0',
+      },
     },
     (channel, token) => {
       if (channel.remotePort !== options.bridgePort()) {
-        options.onRefused('ActivateSession', 'session activation from a connection other than the broker bridge');
+        options.onRefused(
+          'ActivateSession',
+          'session activation from a connection other than the broker bridge',
+        );
         return StatusCodes.BadUserAccessDenied;
       }
       if (!(token instanceof UserNameIdentityToken)) {
-        options.onRefused('ActivateSession', 'only a UserName identity token naming the grant\'s user is accepted');
+        options.onRefused(
+          'ActivateSession',
+          "only a UserName identity token naming the grant's user is accepted",
+        );
         return StatusCodes.BadIdentityTokenRejected;
       }
       if (token.userName !== options.user) {
-        options.onRefused('ActivateSession', 'the UserName token does not name the grant\'s user');
+        options.onRefused('ActivateSession', "the UserName token does not name the grant's user");
         return StatusCodes.BadUserAccessDenied;
       }
       return undefined;
@@ -163,26 +188,45 @@ export async function startSessionServer(options: SessionServerOptions): Promise
     const header = (response as { responseHeader?: { serviceResult?: StatusCode } }).responseHeader;
     const results = (response as { results?: unknown }).results;
     const codes: StatusCode[] = header?.serviceResult === undefined ? [] : [header.serviceResult];
-    if (Array.isArray(results)) for (const r of results as unknown[]) if (r !== null && typeof r === 'object' && 'statusCode' in r) codes.push((r as { statusCode: StatusCode }).statusCode);
-    for (const c of codes) if (LIMIT_CODES.has(c.value)) options.onLimit(c.name, response.schema.name);
+    if (Array.isArray(results))
+      for (const r of results as unknown[])
+        if (r !== null && typeof r === 'object' && 'statusCode' in r)
+          codes.push((r as { statusCode: StatusCode }).statusCode);
+    for (const c of codes)
+      if (LIMIT_CODES.has(c.value)) options.onLimit(c.name, response.schema.name);
   });
   server.on('connectionRefused', () => options.onLimit('BadTooManySessions', 'connection'));
   // Another local process that finds the port gets its channel cut as soon as it says Hello.
   server.on('newChannel', (channel) => {
     if (channel.remotePort !== options.bridgePort()) {
-      options.onRefused('connection', 'a connection other than the broker bridge reached the session server');
+      options.onRefused(
+        'connection',
+        'a connection other than the broker bridge reached the session server',
+      );
       channel.abruptlyInterrupt();
     }
   });
   try {
     await server.initialize();
     const addressSpace = server.engine.addressSpace;
-    if (addressSpace === null) throw new AirlockError('internal', 'opcua.no_address_space', 'node-opcua built no address space');
+    if (addressSpace === null)
+      throw new AirlockError(
+        'internal',
+        'opcua.no_address_space',
+        'node-opcua built no address space',
+      );
     await options.build(addressSpace);
     await server.start();
   } catch (e) {
     await server.shutdown(0).catch(() => undefined);
-    throw e instanceof AirlockError ? e : new AirlockError('unavailable', 'opcua.broker_server_failed', 'the broker\'s OPC UA server could not start', { cause: e });
+    throw e instanceof AirlockError
+      ? e
+      : new AirlockError(
+          'unavailable',
+          'opcua.broker_server_failed',
+          "the broker's OPC UA server could not start",
+          { cause: e },
+        );
   }
   const port = server.endpoints[0]?.port ?? 0;
   let closing: Promise<void> | undefined;

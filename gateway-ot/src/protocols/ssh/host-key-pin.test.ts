@@ -20,7 +20,11 @@ test('host key pins: key lines and SHA256 fingerprints', () => {
   assert.ok(fp.ok);
   assert.equal(isPinnedKey(fp.value, key), true);
   assert.equal(isPinnedKey(fp.value, other), false);
-  assert.equal(parseHostKeyPin(`ssh-rsa ${key.toString('base64')}`).ok, false, 'type and blob disagree');
+  assert.equal(
+    parseHostKeyPin(`ssh-rsa ${key.toString('base64')}`).ok,
+    false,
+    'type and blob disagree',
+  );
   assert.equal(parseHostKeyPin('hmi-1.plant').ok, false);
   assert.equal(parseHostKeyPin('SHA256:short').ok, false);
 });

@@ -12,7 +12,8 @@ export type HostKeyPin =
   | { readonly kind: 'key'; readonly keyType: string; readonly blob: Buffer }
   | { readonly kind: 'fingerprint'; readonly sha256: string };
 
-const KEY_LINE = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp256|ecdsa-sha2-nistp384|ecdsa-sha2-nistp521|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com)\s+([A-Za-z0-9+/]+={0,2})(?:\s.*)?$/;
+const KEY_LINE =
+  /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp256|ecdsa-sha2-nistp384|ecdsa-sha2-nistp521|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com)\s+([A-Za-z0-9+/]+={0,2})(?:\s.*)?$/;
 const FINGERPRINT = /^SHA256:([A-Za-z0-9+/]{43})=?$/;
 
 export function parseHostKeyPin(text: string): Result<HostKeyPin, string> {
@@ -20,7 +21,10 @@ export function parseHostKeyPin(text: string): Result<HostKeyPin, string> {
   const fp = FINGERPRINT.exec(t);
   if (fp !== null) return ok({ kind: 'fingerprint', sha256: fp[1] ?? '' });
   const m = KEY_LINE.exec(t);
-  if (m === null) return err('expected an OpenSSH public key line ("ssh-ed25519 AAAA...") or a "SHA256:..." fingerprint');
+  if (m === null)
+    return err(
+      'expected an OpenSSH public key line ("ssh-ed25519 AAAA...") or a "SHA256:..." fingerprint',
+    );
   const keyType = m[1] ?? '';
   const blob = Buffer.from(m[2] ?? '', 'base64');
   // The blob starts with its own key type as an SSH string; a line whose parts disagree is not a key.

@@ -14,9 +14,19 @@
 import type { Client } from 'ssh2';
 import type { TimerHandle } from '../../../../shared/src/clock.js';
 import { AirlockError } from '../../../../shared/src/errors.js';
-import { parseItToOtSsh, type ItToOtSshMessage, type OtToItSshMessage } from '../../../../shared/src/model/ssh-channel.js';
+import {
+  parseItToOtSsh,
+  type ItToOtSshMessage,
+  type OtToItSshMessage,
+} from '../../../../shared/src/model/ssh-channel.js';
 import { formatProblems } from '../../../../shared/src/result.js';
-import type { BrokerSession, ControlMessage, OperatorChannel, ProtocolBroker, SessionEnd } from '../../sessions/protocol-broker.js';
+import type {
+  BrokerSession,
+  ControlMessage,
+  OperatorChannel,
+  ProtocolBroker,
+  SessionEnd,
+} from '../../sessions/protocol-broker.js';
 import { scheduleDeadline } from '../../sessions/session-deadline.js';
 import type { CredentialLease, CredentialSource } from '../../vault/credential-lease.js';
 import type { Recordings, SessionRecorder } from '../../recording/recordings.js';
@@ -26,7 +36,12 @@ import { InteractiveFilter, type ReviewVerdict } from './filter/interactive-filt
 import { decideLine } from './filter/line-rules.js';
 import { parseHostKeyPin } from './host-key-pin.js';
 import type { SshAssetPolicy, SshProfile } from './ssh-policy.js';
-import { openTargetChannel, relayChannel, type RelayHooks, type TargetChannel } from './ssh-relay.js';
+import {
+  openTargetChannel,
+  relayChannel,
+  type RelayHooks,
+  type TargetChannel,
+} from './ssh-relay.js';
 import { connectTarget } from './target-connection.js';
 
 /** How long a target's last output may take to drain after its connection closed. */
@@ -43,7 +58,12 @@ export interface SshBrokerDeps {
    * denies it itself after `timeoutMs` (OT clock), whatever this does. Without it, every line held
    * for review is denied.
    */
-  readonly requestReview?: (session: BrokerSession, line: string | null, why: string, timeoutMs: number) => Promise<ReviewVerdict>;
+  readonly requestReview?: (
+    session: BrokerSession,
+    line: string | null,
+    why: string,
+    timeoutMs: number,
+  ) => Promise<ReviewVerdict>;
   /** SSH handshake timeout towards the target (real time). Default 15 s. */
   readonly targetReadyTimeoutMs?: number;
 }
@@ -61,7 +81,10 @@ export function createSshBroker(deps: SshBrokerDeps): ProtocolBroker {
 /** Maps anything that stops a session before it started to what the operator is told. */
 function refusalOf(e: unknown): { code: string; message: string } {
   if (e instanceof AirlockError) return { code: e.code, message: e.message };
-  return { code: 'ssh.internal', message: 'the OT gateway could not open this session (internal error; see the OT gateway log)' };
+  return {
+    code: 'ssh.internal',
+    message: 'the OT gateway could not open this session (internal error; see the OT gateway log)',
+  };
 }
 
 class SshBrokerSession {
@@ -97,7 +120,8 @@ class SshBrokerSession {
       this.finish('operator_error');
     });
     channel.stream.on('close', () => this.finish('operator_closed'));
-    const onAbort = (): void => this.finish(typeof session.signal.reason === 'string' ? session.signal.reason : 'aborted');
+    const onAbort = (): void =>
+      this.finish(typeof session.signal.reason === 'string' ? session.signal.reason : 'aborted');
     if (session.signal.aborted) onAbort();
     else session.signal.addEventListener('abort', onAbort, { once: true });
     this.timers.push(
@@ -109,7 +133,10 @@ class SshBrokerSession {
         },
       }),
     );
-    this.startTimer = session.clock.setTimeout(() => this.finish('ssh.no_start'), this.deps.startTimeoutMs ?? 30_000);
+    this.startTimer = session.clock.setTimeout(
+      () => this.finish('ssh.no_start'),
+      this.deps.startTimeoutMs ?? 30_000,
+    );
     this.proceed().catch((e: unknown) => this.refuse(e));
     const reason = await done;
     session.signal.removeEventListener('abort', onAbort);
@@ -121,10 +148,19 @@ class SshBrokerSession {
     const { session } = this;
     const asset = session.asset;
     if (asset.protocol !== 'ssh' || session.ticket.channel !== 'ssh-session') {
-      throw new AirlockError('bad_request', 'ssh.wrong_channel', `asset ${session.assetName} is not reached by an SSH session channel`);
+      throw new AirlockError(
+        'bad_request',
+        'ssh.wrong_channel',
+        `asset ${session.assetName} is not reached by an SSH session channel`,
+      );
     }
     const profile = asset.profiles[session.profileName];
-    if (profile === undefined) throw new AirlockError('access_denied', 'ssh.no_profile', `profile ${session.profileName} does not exist for ${session.assetName}`);
+    if (profile === undefined)
+      throw new AirlockError(
+        'access_denied',
+        'ssh.no_profile',
+        `profile ${session.profileName} does not exist for ${session.assetName}`,
+      );
     await new Promise<void>((resolve) => {
       if (this.start !== undefined) resolve();
       else this.startWaiter = resolve;
@@ -132,7 +168,8 @@ class SshBrokerSession {
     const start = this.start;
     if (this.ended || start === undefined) return;
     const command = this.checkProfile(profile, start);
-    if (start.kind === 'exec' && profile.mode === 'interactive') await this.checkExecLine(profile, start.command);
+    if (start.kind === 'exec' && profile.mode === 'interactive')
+      await this.checkExecLine(profile, start.command);
     if (this.ended) return;
     if (profile.supervised && this.supervisor === undefined) {
       this.notice('This session starts when a supervisor is watching. Waiting...');
@@ -145,23 +182,52 @@ class SshBrokerSession {
   /** Applies the profile to the request; returns the exec command to run (re-quoted in exec-only). */
   private checkProfile(profile: SshProfile, start: StartMessage): string | undefined {
     const deny = (code: string, message: string, details: Record<string, unknown>): never => {
-      this.session.audit({ action: 'ssh.request_deny', target: this.session.assetName, outcome: 'denied', details: { ...details, reason: code } });
+      this.session.audit({
+        action: 'ssh.request_deny',
+        target: this.session.assetName,
+        outcome: 'denied',
+        details: { ...details, reason: code },
+      });
       throw new AirlockError('access_denied', code, message);
     };
     if (start.kind === 'subsystem') {
-      if (!profile.sftp) deny('ssh.sftp_forbidden', `profile ${this.session.profileName} does not allow SFTP or scp`, { request: 'subsystem', name: start.name });
+      if (!profile.sftp)
+        deny(
+          'ssh.sftp_forbidden',
+          `profile ${this.session.profileName} does not allow SFTP or scp`,
+          { request: 'subsystem', name: start.name },
+        );
       return undefined;
     }
     if (profile.mode === 'exec-only') {
-      if (start.kind === 'shell') deny('ssh.profile_forbids_shell', `profile ${this.session.profileName} is exec-only: run one allowed command (ssh host command)`, { request: 'shell' });
-      if (this.pty !== undefined) deny('ssh.profile_forbids_pty', `profile ${this.session.profileName} is exec-only: no terminal is allocated (do not use ssh -t)`, { request: 'pty' });
+      if (start.kind === 'shell')
+        deny(
+          'ssh.profile_forbids_shell',
+          `profile ${this.session.profileName} is exec-only: run one allowed command (ssh host command)`,
+          { request: 'shell' },
+        );
+      if (this.pty !== undefined)
+        deny(
+          'ssh.profile_forbids_pty',
+          `profile ${this.session.profileName} is exec-only: no terminal is allocated (do not use ssh -t)`,
+          { request: 'pty' },
+        );
     }
     if (start.kind !== 'exec') return undefined;
     if (profile.mode !== 'exec-only') return start.command;
     const decision = decideExec(start.command, profile.exec);
     if (decision.decision === 'deny') {
-      this.session.audit({ action: 'ssh.command_deny', target: this.session.assetName, outcome: 'denied', details: { mode: 'exec-only', command: start.command, reason: decision.reason } });
-      throw new AirlockError('access_denied', 'ssh.command_denied', `command refused: ${decision.reason}`);
+      this.session.audit({
+        action: 'ssh.command_deny',
+        target: this.session.assetName,
+        outcome: 'denied',
+        details: { mode: 'exec-only', command: start.command, reason: decision.reason },
+      });
+      throw new AirlockError(
+        'access_denied',
+        'ssh.command_denied',
+        `command refused: ${decision.reason}`,
+      );
     }
     return decision.command;
   }
@@ -172,22 +238,48 @@ class SshBrokerSession {
     const audit = this.session.audit.bind(this.session);
     const target = this.session.assetName;
     const denied = (reason: string): never => {
-      audit({ action: 'ssh.command_deny', target, outcome: 'denied', details: { mode: 'interactive', kind: 'exec', command, reason } });
+      audit({
+        action: 'ssh.command_deny',
+        target,
+        outcome: 'denied',
+        details: { mode: 'interactive', kind: 'exec', command, reason },
+      });
       throw new AirlockError('access_denied', 'ssh.command_denied', `command refused: ${reason}`);
     };
     switch (d.action) {
       case 'allow':
         return;
       case 'alert':
-        audit({ action: 'ssh.command_alert', target, outcome: 'success', details: { kind: 'exec', command, rule: d.rule } });
+        audit({
+          action: 'ssh.command_alert',
+          target,
+          outcome: 'success',
+          details: { kind: 'exec', command, rule: d.rule },
+        });
         return;
       case 'deny':
         return denied(d.reason);
       case 'review': {
         this.notice(`waiting for an OT owner to approve this command (${d.reason})...`);
         const v = await this.review(command, d.reason, profile.reviewTimeoutSeconds * 1000);
-        audit({ action: 'ssh.command_review', target, outcome: v.decision === 'allow' ? 'success' : 'denied', details: { kind: 'exec', command, decision: v.decision, reviewer: v.reviewer ?? null, comment: v.comment ?? null } });
-        if (v.decision !== 'allow') denied(v.reviewer === undefined ? 'no OT owner approved it' : `refused by ${v.reviewer}: ${v.comment ?? ''}`);
+        audit({
+          action: 'ssh.command_review',
+          target,
+          outcome: v.decision === 'allow' ? 'success' : 'denied',
+          details: {
+            kind: 'exec',
+            command,
+            decision: v.decision,
+            reviewer: v.reviewer ?? null,
+            comment: v.comment ?? null,
+          },
+        });
+        if (v.decision !== 'allow')
+          denied(
+            v.reviewer === undefined
+              ? 'no OT owner approved it'
+              : `refused by ${v.reviewer}: ${v.comment ?? ''}`,
+          );
         return;
       }
       default: {
@@ -216,18 +308,38 @@ class SshBrokerSession {
     });
   }
 
-  private async open(asset: SshAssetPolicy, start: StartMessage, command: string | undefined): Promise<void> {
+  private async open(
+    asset: SshAssetPolicy,
+    start: StartMessage,
+    command: string | undefined,
+  ): Promise<void> {
     const { session } = this;
     const pin = parseHostKeyPin(asset.hostKey);
-    if (!pin.ok) throw new AirlockError('internal', 'ssh.bad_pin', `the pinned host key of ${session.assetName} is invalid: ${pin.error}`);
+    if (!pin.ok)
+      throw new AirlockError(
+        'internal',
+        'ssh.bad_pin',
+        `the pinned host key of ${session.assetName} is invalid: ${pin.error}`,
+      );
     let connection;
     try {
       connection = await connectTarget(
         { host: asset.address, port: asset.port, username: asset.username, pin: pin.value },
         {
           secrets: () => {
-            this.lease = this.deps.credentials.checkOut({ asset: session.assetName, account: asset.username, sessionId: session.ticket.sessionId, user: session.ticket.user.name, breakGlass: session.ticket.breakGlass });
-            if (this.ended) throw new AirlockError('unavailable', 'ssh.session_ended', 'the session ended during setup');
+            this.lease = this.deps.credentials.checkOut({
+              asset: session.assetName,
+              account: asset.username,
+              sessionId: session.ticket.sessionId,
+              user: session.ticket.user.name,
+              breakGlass: session.ticket.breakGlass,
+            });
+            if (this.ended)
+              throw new AirlockError(
+                'unavailable',
+                'ssh.session_ended',
+                'the session ended during setup',
+              );
             return this.lease.candidates;
           },
           readyTimeoutMs: this.deps.targetReadyTimeoutMs ?? 15_000,
@@ -235,7 +347,17 @@ class SshBrokerSession {
       );
     } catch (e) {
       if (e instanceof AirlockError && e.code === 'ssh.host_key_mismatch') {
-        session.audit({ action: 'ssh.host_key_mismatch', target: session.assetName, outcome: 'denied', details: { address: `${asset.address}:${asset.port}`, pinned: asset.hostKey.slice(0, 120), message: e.message, alert: true } });
+        session.audit({
+          action: 'ssh.host_key_mismatch',
+          target: session.assetName,
+          outcome: 'denied',
+          details: {
+            address: `${asset.address}:${asset.port}`,
+            pinned: asset.hostKey.slice(0, 120),
+            message: e.message,
+            alert: true,
+          },
+        });
       }
       throw e;
     }
@@ -249,7 +371,9 @@ class SshBrokerSession {
       // been read to the end, which under the operator's back-pressure can come after the connection's
       // own 'close'. With a relay running, the channel decides how the session ended, within a bound.
       if (this.target === undefined) return this.finish('target_closed');
-      this.timers.push(session.clock.setTimeout(() => this.finish('target_closed'), TARGET_DRAIN_MS));
+      this.timers.push(
+        session.clock.setTimeout(() => this.finish('target_closed'), TARGET_DRAIN_MS),
+      );
     });
     if (this.ended) return;
     this.lease?.confirm(connection.accepted);
@@ -268,10 +392,16 @@ class SshBrokerSession {
         title: `${t.user.name}@${session.assetName} (${session.profileName}) ${start.kind === 'exec' ? `exec: ${(command ?? start.command).slice(0, 200)}` : 'shell'}`,
       });
       // An exec without a terminal is a byte stream: its text is kept up to a limit, then counted and hashed.
-      this.recorder = start.kind === 'exec' && this.pty === undefined ? capStreamOutput(recorder) : recorder;
+      this.recorder =
+        start.kind === 'exec' && this.pty === undefined ? capStreamOutput(recorder) : recorder;
     }
     if (start.kind === 'exec') {
-      session.audit({ action: 'ssh.command', target: session.assetName, outcome: 'success', details: { kind: 'exec', command: command ?? start.command } });
+      session.audit({
+        action: 'ssh.command',
+        target: session.assetName,
+        outcome: 'success',
+        details: { kind: 'exec', command: command ?? start.command },
+      });
     }
     this.sendControl({ type: 'ssh.started' });
     this.startedSent = true;
@@ -297,8 +427,11 @@ class SshBrokerSession {
         uncertain: profile.uncertain,
         reviewTimeoutMs: profile.reviewTimeoutSeconds * 1000,
         clock: session.clock,
-        requestReview: (line, why) => this.deps.requestReview?.(session, line, why, profile.reviewTimeoutSeconds * 1000) ?? Promise.resolve({ decision: 'deny' }),
-        audit: (action, outcome, details) => session.audit({ action, target: session.assetName, outcome, details }),
+        requestReview: (line, why) =>
+          this.deps.requestReview?.(session, line, why, profile.reviewTimeoutSeconds * 1000) ??
+          Promise.resolve({ decision: 'deny' }),
+        audit: (action, outcome, details) =>
+          session.audit({ action, target: session.assetName, outcome, details }),
         notify: (text) => this.notice(text),
         recordInput: (text) => rec.input(text),
       });
@@ -316,14 +449,17 @@ class SshBrokerSession {
     if (this.ended) return;
     const parsed = parseItToOtSsh(raw);
     if (!parsed.ok) {
-      this.session.log.warn('invalid SSH control message', { problems: formatProblems(parsed.error) });
+      this.session.log.warn('invalid SSH control message', {
+        problems: formatProblems(parsed.error),
+      });
       this.finish('ssh.bad_control');
       return;
     }
     const m = parsed.value;
     switch (m.type) {
       case 'ssh.pty':
-        if (this.start !== undefined || this.pty !== undefined) return this.finish('ssh.bad_control');
+        if (this.start !== undefined || this.pty !== undefined)
+          return this.finish('ssh.bad_control');
         this.pty = m;
         return;
       case 'ssh.start':
@@ -371,8 +507,15 @@ class SshBrokerSession {
 
   private warn(minutesLeft: number): void {
     const at = new Date(this.session.ticket.grantNotAfter).toISOString().slice(11, 16);
-    this.notice(`This session ends in ${minutesLeft} minute${minutesLeft === 1 ? '' : 's'} (at ${at} UTC, when the grant ends).`);
-    this.session.audit({ action: 'session.warn', target: this.session.assetName, outcome: 'success', details: { minutesLeft, grantNotAfter: this.session.ticket.grantNotAfter } });
+    this.notice(
+      `This session ends in ${minutesLeft} minute${minutesLeft === 1 ? '' : 's'} (at ${at} UTC, when the grant ends).`,
+    );
+    this.session.audit({
+      action: 'session.warn',
+      target: this.session.assetName,
+      outcome: 'success',
+      details: { minutesLeft, grantNotAfter: this.session.ticket.grantNotAfter },
+    });
   }
 
   /** A gateway notice: into the terminal when there is one (so it is recorded), else as stderr. */
@@ -384,14 +527,20 @@ class SshBrokerSession {
       if (!stream.writableEnded && !stream.destroyed) stream.write(line);
     } else if (this.start?.kind !== 'subsystem' || !this.startedSent) {
       this.recorder?.output(`[airlock] ${text}\r\n`);
-      this.sendControl({ type: 'ssh.stderr', data: Buffer.from(`[airlock] ${text}\n`).toString('base64') });
+      this.sendControl({
+        type: 'ssh.stderr',
+        data: Buffer.from(`[airlock] ${text}\n`).toString('base64'),
+      });
     }
   }
 
   private refuse(e: unknown): void {
     if (this.ended) return;
     const r = refusalOf(e);
-    if (!(e instanceof AirlockError)) this.session.log.error('SSH session setup failed', { error: e instanceof Error ? e.message : String(e) });
+    if (!(e instanceof AirlockError))
+      this.session.log.error('SSH session setup failed', {
+        error: e instanceof Error ? e.message : String(e),
+      });
     if (this.startedSent) {
       this.finish(r.code);
       return;
@@ -404,7 +553,10 @@ class SshBrokerSession {
     try {
       this.channel.sendControl(m);
     } catch (e) {
-      this.session.log.warn('could not send SSH control message', { type: m.type, error: e instanceof Error ? e.message : String(e) });
+      this.session.log.warn('could not send SSH control message', {
+        type: m.type,
+        error: e instanceof Error ? e.message : String(e),
+      });
     }
   }
 
@@ -424,12 +576,16 @@ class SshBrokerSession {
     try {
       this.lease?.checkIn();
     } catch (e) {
-      this.session.log.error('credential check-in failed', { error: e instanceof Error ? e.message : String(e) });
+      this.session.log.error('credential check-in failed', {
+        error: e instanceof Error ? e.message : String(e),
+      });
     }
     try {
       this.recorder?.close();
     } catch (e) {
-      this.session.log.error('recording close failed', { error: e instanceof Error ? e.message : String(e) });
+      this.session.log.error('recording close failed', {
+        error: e instanceof Error ? e.message : String(e),
+      });
     }
     const stream = this.channel.stream;
     if (!stream.writableEnded && !stream.destroyed) stream.end();

@@ -40,29 +40,52 @@ export function chpasswdCommand(command: SshRotationPolicy['command']): string {
   }
 }
 
-export function sshRotationTarget(asset: SshAssetPolicy, options: SshRotationOptions = {}): RotationTarget | undefined {
+export function sshRotationTarget(
+  asset: SshAssetPolicy,
+  options: SshRotationOptions = {},
+): RotationTarget | undefined {
   const rotation = asset.rotation;
   if (rotation === undefined) return undefined;
   const parsed = parseHostKeyPin(asset.hostKey);
   const pin: HostKeyPin | undefined = parsed.ok ? parsed.value : undefined;
   const dial = async (username: string, secret: VaultSecret): Promise<TargetConnection> => {
-    if (pin === undefined) throw new AirlockError('internal', 'ssh.bad_pin', 'the pinned host key in the local policy is invalid');
-    return connectTarget({ host: asset.address, port: asset.port, username, pin }, { secrets: () => [secret], readyTimeoutMs: options.readyTimeoutMs ?? 15_000 });
+    if (pin === undefined)
+      throw new AirlockError(
+        'internal',
+        'ssh.bad_pin',
+        'the pinned host key in the local policy is invalid',
+      );
+    return connectTarget(
+      { host: asset.address, port: asset.port, username, pin },
+      { secrets: () => [secret], readyTimeoutMs: options.readyTimeoutMs ?? 15_000 },
+    );
   };
   return {
     account: asset.username,
     rotationAccount: rotation.account,
     onCheckIn: rotation.onCheckIn,
-    intervalMs: rotation.intervalMinutes === undefined ? undefined : rotation.intervalMinutes * 60_000,
+    intervalMs:
+      rotation.intervalMinutes === undefined ? undefined : rotation.intervalMinutes * 60_000,
     async setPassword(rotationSecret, newPassword) {
       let connection: TargetConnection;
       try {
         connection = await dial(rotation.account, rotationSecret);
       } catch (e) {
         const code = e instanceof AirlockError ? e.code : 'ssh.target_error';
-        return { ok: false, changed: 'no', code, message: `rotation account ${rotation.account}: ${describeError(e)}` };
+        return {
+          ok: false,
+          changed: 'no',
+          code,
+          message: `rotation account ${rotation.account}: ${describeError(e)}`,
+        };
       }
-      return runChpasswd(connection, chpasswdCommand(rotation.command), asset.username, newPassword, options.commandTimeoutMs ?? 30_000);
+      return runChpasswd(
+        connection,
+        chpasswdCommand(rotation.command),
+        asset.username,
+        newPassword,
+        options.commandTimeoutMs ?? 30_000,
+      );
     },
     async verifyLogin(password): Promise<LoginOutcome> {
       try {
@@ -70,14 +93,25 @@ export function sshRotationTarget(asset: SshAssetPolicy, options: SshRotationOpt
         client.end();
         return { result: 'accepted' };
       } catch (e) {
-        if (e instanceof AirlockError && e.code === 'ssh.target_auth_failed') return { result: 'refused' };
-        return { result: 'error', code: e instanceof AirlockError ? e.code : 'ssh.target_error', message: describeError(e) };
+        if (e instanceof AirlockError && e.code === 'ssh.target_auth_failed')
+          return { result: 'refused' };
+        return {
+          result: 'error',
+          code: e instanceof AirlockError ? e.code : 'ssh.target_error',
+          message: describeError(e),
+        };
       }
     },
   };
 }
 
-function runChpasswd(connection: TargetConnection, command: string, account: string, password: Buffer, timeoutMs: number): Promise<SetOutcome> {
+function runChpasswd(
+  connection: TargetConnection,
+  command: string,
+  account: string,
+  password: Buffer,
+  timeoutMs: number,
+): Promise<SetOutcome> {
   const { client } = connection;
   return new Promise((resolve) => {
     let sent = false;
@@ -93,18 +127,34 @@ function runChpasswd(connection: TargetConnection, command: string, account: str
       resolve(outcome);
     };
     const lost = (why: string): SetOutcome =>
-      sent ? { ok: false, changed: 'unknown', code: 'vault.rotate_lost', message: `${why} after the new password was sent; the target may or may not have it` } : { ok: false, changed: 'no', code: 'vault.rotate_set_failed', message: why };
-    const timer = setTimeout(() => finish(lost(`${command} did not finish within ${timeoutMs} ms`)), timeoutMs);
+      sent
+        ? {
+            ok: false,
+            changed: 'unknown',
+            code: 'vault.rotate_lost',
+            message: `${why} after the new password was sent; the target may or may not have it`,
+          }
+        : { ok: false, changed: 'no', code: 'vault.rotate_set_failed', message: why };
+    const timer = setTimeout(
+      () => finish(lost(`${command} did not finish within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
     client.on('error', (e: Error) => finish(lost(`the connection failed (${e.message})`)));
     client.on('close', () => finish(lost('the connection closed')));
     client.exec(command, (e, channel) => {
       if (e !== undefined) {
-        finish({ ok: false, changed: 'no', code: 'vault.rotate_set_failed', message: `the target refused to run ${command}: ${e.message}` });
+        finish({
+          ok: false,
+          changed: 'no',
+          code: 'vault.rotate_set_failed',
+          message: `the target refused to run ${command}: ${e.message}`,
+        });
         return;
       }
       channel.on('error', (err: Error) => finish(lost(`the channel failed (${err.message})`)));
       channel.stderr.on('data', (d: Buffer) => {
-        if (stderr.length < STDERR_LIMIT) stderr = Buffer.concat([stderr, d]).subarray(0, STDERR_LIMIT);
+        if (stderr.length < STDERR_LIMIT)
+          stderr = Buffer.concat([stderr, d]).subarray(0, STDERR_LIMIT);
       });
       channel.on('data', () => undefined);
       channel.on('exit', (code: number | null, sig?: string) => {
@@ -113,12 +163,27 @@ function runChpasswd(connection: TargetConnection, command: string, account: str
       });
       channel.on('close', () => {
         if (status === 0) return finish({ ok: true });
-        const said = redact(stderr, password).toString('utf8').trim().replace(/\s+/g, ' ').slice(0, 300);
+        const said = redact(stderr, password)
+          .toString('utf8')
+          .trim()
+          .replace(/\s+/g, ' ')
+          .slice(0, 300);
         if (status !== undefined) {
           // chpasswd writes nothing when any line fails, and sudo -n refuses before running it.
-          return finish({ ok: false, changed: 'no', code: 'vault.rotate_refused', message: `${command} exited with status ${status}${said === '' ? '' : `: ${said}`}` });
+          return finish({
+            ok: false,
+            changed: 'no',
+            code: 'vault.rotate_refused',
+            message: `${command} exited with status ${status}${said === '' ? '' : `: ${said}`}`,
+          });
         }
-        finish(lost(signal === undefined ? `${command} ended without an exit status` : `${command} was killed by ${signal}`));
+        finish(
+          lost(
+            signal === undefined
+              ? `${command} ended without an exit status`
+              : `${command} was killed by ${signal}`,
+          ),
+        );
       });
       const prefix = Buffer.from(`${account}:`, 'utf8');
       const line = Buffer.alloc(prefix.length + password.length + 1);
@@ -137,6 +202,7 @@ function runChpasswd(connection: TargetConnection, command: string, account: str
 function redact(text: Buffer, secret: Buffer): Buffer {
   if (secret.length === 0) return text;
   const out = Buffer.from(text);
-  for (let i = out.indexOf(secret); i !== -1; i = out.indexOf(secret, i)) out.fill(0x2a, i, i + secret.length);
+  for (let i = out.indexOf(secret); i !== -1; i = out.indexOf(secret, i))
+    out.fill(0x2a, i, i + secret.length);
   return out;
 }

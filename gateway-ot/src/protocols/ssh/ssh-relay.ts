@@ -10,7 +10,11 @@ import type { Duplex } from 'node:stream';
 import type { Client, ClientChannel, PseudoTtyOptions } from 'ssh2';
 import { AirlockError } from '../../../../shared/src/errors.js';
 import type { Logger } from '../../../../shared/src/log.js';
-import { SSH_SIGNALS, type ItToOtSshMessage, type OtToItSshMessage } from '../../../../shared/src/model/ssh-channel.js';
+import {
+  SSH_SIGNALS,
+  type ItToOtSshMessage,
+  type OtToItSshMessage,
+} from '../../../../shared/src/model/ssh-channel.js';
 
 export interface TargetChannel {
   readonly kind: 'shell' | 'exec' | 'sftp';
@@ -35,21 +39,50 @@ type PtyMessage = Extract<ItToOtSshMessage, { type: 'ssh.pty' }>;
 /** The largest stderr chunk one `ssh.stderr` message carries (its base64 limit is 87,384 characters). */
 const STDERR_CHUNK = 65_535;
 
-export function openTargetChannel(client: Client, start: StartMessage, command: string | undefined, pty: PtyMessage | undefined): Promise<TargetChannel> {
+export function openTargetChannel(
+  client: Client,
+  start: StartMessage,
+  command: string | undefined,
+  pty: PtyMessage | undefined,
+): Promise<TargetChannel> {
   const ptyOptions: PseudoTtyOptions | undefined =
-    pty === undefined ? undefined : { term: pty.term, cols: pty.cols, rows: pty.rows, width: pty.width, height: pty.height, ...(pty.modes === undefined ? {} : { modes: pty.modes as NonNullable<PseudoTtyOptions['modes']> }) };
+    pty === undefined
+      ? undefined
+      : {
+          term: pty.term,
+          cols: pty.cols,
+          rows: pty.rows,
+          width: pty.width,
+          height: pty.height,
+          ...(pty.modes === undefined
+            ? {}
+            : { modes: pty.modes as NonNullable<PseudoTtyOptions['modes']> }),
+        };
   return new Promise((resolve, reject) => {
-    const done = (kind: TargetChannel['kind']) => (e: Error | undefined, channel: ClientChannel) => {
-      if (e !== undefined) reject(new AirlockError('unavailable', 'ssh.channel_refused', `the target refused the ${kind === 'sftp' ? 'SFTP subsystem' : kind} request: ${e.message}`, { cause: e }));
-      else resolve({ kind, channel });
-    };
+    const done =
+      (kind: TargetChannel['kind']) => (e: Error | undefined, channel: ClientChannel) => {
+        if (e !== undefined)
+          reject(
+            new AirlockError(
+              'unavailable',
+              'ssh.channel_refused',
+              `the target refused the ${kind === 'sftp' ? 'SFTP subsystem' : kind} request: ${e.message}`,
+              { cause: e },
+            ),
+          );
+        else resolve({ kind, channel });
+      };
     switch (start.kind) {
       case 'shell':
         if (ptyOptions === undefined) client.shell(false, done('shell'));
         else client.shell(ptyOptions, done('shell'));
         return;
       case 'exec':
-        client.exec(command ?? start.command, ptyOptions === undefined ? {} : { pty: ptyOptions }, done('exec'));
+        client.exec(
+          command ?? start.command,
+          ptyOptions === undefined ? {} : { pty: ptyOptions },
+          done('exec'),
+        );
         return;
       case 'subsystem':
         client.subsys(start.name, done('sftp'));
@@ -64,16 +97,29 @@ export function openTargetChannel(client: Client, start: StartMessage, command: 
 
 const KNOWN_SIGNALS = new Set<string>(SSH_SIGNALS);
 
-export function exitMessage(code: number | null | undefined, signal: string | undefined, coreDumped: boolean | undefined, description: string | undefined): OtToItSshMessage {
+export function exitMessage(
+  code: number | null | undefined,
+  signal: string | undefined,
+  coreDumped: boolean | undefined,
+  description: string | undefined,
+): OtToItSshMessage {
   if (signal !== undefined && signal !== null) {
     const name = signal.replace(/^SIG/, '');
     if (KNOWN_SIGNALS.has(name)) {
-      return { type: 'ssh.exit', signal: name as (typeof SSH_SIGNALS)[number], coreDumped: coreDumped === true, ...(description ? { message: description.slice(0, 500) } : {}) };
+      return {
+        type: 'ssh.exit',
+        signal: name as (typeof SSH_SIGNALS)[number],
+        coreDumped: coreDumped === true,
+        ...(description ? { message: description.slice(0, 500) } : {}),
+      };
     }
     // A signal RFC 4254 does not name: report it the way a shell would, as 128 + nothing known.
     return { type: 'ssh.exit', status: 255, message: `ended by signal ${name.slice(0, 32)}` };
   }
-  return { type: 'ssh.exit', status: typeof code === 'number' && code >= 0 && code <= 255 ? code : 255 };
+  return {
+    type: 'ssh.exit',
+    status: typeof code === 'number' && code >= 0 && code <= 255 ? code : 255,
+  };
 }
 
 export function relayChannel(target: TargetChannel, stream: Duplex, hooks: RelayHooks): void {
@@ -101,13 +147,20 @@ export function relayChannel(target: TargetChannel, stream: Duplex, hooks: Relay
   });
   ch.stderr.on('data', (d: Buffer) => {
     hooks.onStderr?.(d);
-    for (let i = 0; i < d.length; i += STDERR_CHUNK) hooks.sendControl({ type: 'ssh.stderr', data: d.subarray(i, i + STDERR_CHUNK).toString('base64') });
+    for (let i = 0; i < d.length; i += STDERR_CHUNK)
+      hooks.sendControl({
+        type: 'ssh.stderr',
+        data: d.subarray(i, i + STDERR_CHUNK).toString('base64'),
+      });
   });
   // ssh2 reports the target's EOF as the end of the channel's readable side.
   ch.on('end', () => hooks.sendControl({ type: 'ssh.eof' }));
-  ch.on('exit', (code: number | null, signal?: string, coreDumped?: boolean, description?: string) => {
-    exit ??= exitMessage(code, signal, coreDumped, description);
-  });
+  ch.on(
+    'exit',
+    (code: number | null, signal?: string, coreDumped?: boolean, description?: string) => {
+      exit ??= exitMessage(code, signal, coreDumped, description);
+    },
+  );
   ch.on('error', (e: Error) => {
     hooks.log.warn('target channel error', { error: e.message });
     hooks.finish('target_error');
@@ -115,11 +168,18 @@ export function relayChannel(target: TargetChannel, stream: Duplex, hooks: Relay
   // ssh2 passes the exit status to 'close' as well; it is taken from there when 'exit' was emitted
   // before this relay was attached (a fast command's status can arrive in the same read as the
   // answer to the exec request, before the promise that hands us the channel resolves).
-  ch.on('close', (code?: number | null, signal?: string, coreDumped?: boolean, description?: string) => {
-    if (exit === undefined && (typeof code === 'number' || (code === null && signal !== undefined))) exit = exitMessage(code, signal, coreDumped, description);
-    if (exit !== undefined) hooks.sendControl(exit);
-    hooks.finish(exit === undefined ? 'target_closed' : 'exit');
-  });
+  ch.on(
+    'close',
+    (code?: number | null, signal?: string, coreDumped?: boolean, description?: string) => {
+      if (
+        exit === undefined &&
+        (typeof code === 'number' || (code === null && signal !== undefined))
+      )
+        exit = exitMessage(code, signal, coreDumped, description);
+      if (exit !== undefined) hooks.sendControl(exit);
+      hooks.finish(exit === undefined ? 'target_closed' : 'exit');
+    },
+  );
 
   stream.on('data', (d: Buffer) => {
     if (hooks.onInput === undefined) toTarget(d);

@@ -7,7 +7,13 @@
  * which one the target accepted.
  */
 import { connect as tcpConnect } from 'node:net';
-import { Client, type AuthenticationType, type ClientChannel, type ConnectConfig, type PseudoTtyOptions } from 'ssh2';
+import {
+  Client,
+  type AuthenticationType,
+  type ClientChannel,
+  type ConnectConfig,
+  type PseudoTtyOptions,
+} from 'ssh2';
 import { AirlockError } from '../../../../shared/src/errors.js';
 import type { VaultSecret } from '../../vault/credential-lease.js';
 import { fingerprintOf, isPinnedKey, type HostKeyPin } from './host-key-pin.js';
@@ -33,7 +39,10 @@ export interface TargetConnection {
   readonly accepted: number;
 }
 
-export function connectTarget(target: TargetAddress, options: TargetOptions): Promise<TargetConnection> {
+export function connectTarget(
+  target: TargetAddress,
+  options: TargetOptions,
+): Promise<TargetConnection> {
   return new Promise((resolve, reject) => {
     const client = new Client();
     const sock = tcpConnect({ host: target.host, port: target.port });
@@ -49,19 +58,63 @@ export function connectTarget(target: TargetAddress, options: TargetOptions): Pr
       sock.destroy();
       reject(e);
     };
-    sock.on('error', (e) => fail(new AirlockError('unavailable', 'ssh.target_unreachable', `cannot reach ${target.host}:${target.port} (${(e as NodeJS.ErrnoException).code ?? e.message})`, { cause: e })));
+    sock.on('error', (e) =>
+      fail(
+        new AirlockError(
+          'unavailable',
+          'ssh.target_unreachable',
+          `cannot reach ${target.host}:${target.port} (${(e as NodeJS.ErrnoException).code ?? e.message})`,
+          { cause: e },
+        ),
+      ),
+    );
     client.on('error', (e: Error & { level?: string }) => {
       if (mismatch) {
-        fail(new AirlockError('access_denied', 'ssh.host_key_mismatch', `the target presented host key ${presented ?? '?'}, not the pinned key; refused before any credential was sent`));
+        fail(
+          new AirlockError(
+            'access_denied',
+            'ssh.host_key_mismatch',
+            `the target presented host key ${presented ?? '?'}, not the pinned key; refused before any credential was sent`,
+          ),
+        );
       } else if (e.level === 'client-authentication') {
-        fail(new AirlockError('unavailable', 'ssh.target_auth_failed', `the target refused the vault credential for ${target.username}`, { cause: e }));
+        fail(
+          new AirlockError(
+            'unavailable',
+            'ssh.target_auth_failed',
+            `the target refused the vault credential for ${target.username}`,
+            { cause: e },
+          ),
+        );
       } else if (e.level === 'client-timeout') {
-        fail(new AirlockError('unavailable', 'ssh.target_timeout', `no SSH handshake from ${target.host}:${target.port} in time`, { cause: e }));
+        fail(
+          new AirlockError(
+            'unavailable',
+            'ssh.target_timeout',
+            `no SSH handshake from ${target.host}:${target.port} in time`,
+            { cause: e },
+          ),
+        );
       } else {
-        fail(new AirlockError('unavailable', 'ssh.target_error', `SSH connection to ${target.host}:${target.port} failed: ${e.message}`, { cause: e }));
+        fail(
+          new AirlockError(
+            'unavailable',
+            'ssh.target_error',
+            `SSH connection to ${target.host}:${target.port} failed: ${e.message}`,
+            { cause: e },
+          ),
+        );
       }
     });
-    client.on('close', () => fail(new AirlockError('unavailable', 'ssh.target_closed', `${target.host}:${target.port} closed the connection during setup`)));
+    client.on('close', () =>
+      fail(
+        new AirlockError(
+          'unavailable',
+          'ssh.target_closed',
+          `${target.host}:${target.port} closed the connection during setup`,
+        ),
+      ),
+    );
     client.on('ready', () => {
       if (settled) return;
       settled = true;
@@ -84,7 +137,16 @@ export function connectTarget(target: TargetAddress, options: TargetOptions): Pr
         try {
           secrets ??= options.secrets();
         } catch (e) {
-          fail(e instanceof AirlockError ? e : new AirlockError('internal', 'vault.checkout_failed', 'the vault credential could not be checked out', { cause: e }));
+          fail(
+            e instanceof AirlockError
+              ? e
+              : new AirlockError(
+                  'internal',
+                  'vault.checkout_failed',
+                  'the vault credential could not be checked out',
+                  { cause: e },
+                ),
+          );
           return next(false as unknown as AuthenticationType);
         }
         offered++;
@@ -92,7 +154,11 @@ export function connectTarget(target: TargetAddress, options: TargetOptions): Pr
         if (s === undefined) return next(false as unknown as AuthenticationType);
         switch (s.kind) {
           case 'password':
-            return next({ type: 'password', username: target.username, password: s.bytes as unknown as string });
+            return next({
+              type: 'password',
+              username: target.username,
+              password: s.bytes as unknown as string,
+            });
           case 'private-key':
             return next({ type: 'publickey', username: target.username, key: s.bytes });
           default: {

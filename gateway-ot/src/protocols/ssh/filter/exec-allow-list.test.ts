@@ -3,7 +3,12 @@ import assert from 'node:assert/strict';
 import { decideExec } from './exec-allow-list.js';
 import { quoteShellWords, splitShellWords } from './shell-words.js';
 
-const ALLOW = [['systemctl', 'status', '*'], ['cat', '/var/log/hmi/*.log'], ['journalctl', '-u', 'hmi', '**'], ['uptime']];
+const ALLOW = [
+  ['systemctl', 'status', '*'],
+  ['cat', '/var/log/hmi/*.log'],
+  ['journalctl', '-u', 'hmi', '**'],
+  ['uptime'],
+];
 
 test('exec-only decisions: the command as argv against the allow-list', () => {
   const cases: [string, 'allow' | 'deny', string?][] = [
@@ -42,7 +47,10 @@ test('exec-only decisions: the command as argv against the allow-list', () => {
 });
 
 test('quoting round-trips through the splitter', () => {
-  for (const argv of [['a b', "it's", '', 'x;y', '$HOME', '-n'], ['printf', '%s\\n', 'ü']]) {
+  for (const argv of [
+    ['a b', "it's", '', 'x;y', '$HOME', '-n'],
+    ['printf', '%s\\n', 'ü'],
+  ]) {
     const back = splitShellWords(quoteShellWords(argv));
     assert.ok(back.ok);
     assert.deepEqual(back.value, argv);

@@ -9,17 +9,30 @@
 import { quoteShellWords, splitShellWords } from './shell-words.js';
 
 export type ExecDecision =
-  | { readonly decision: 'allow'; readonly argv: readonly string[]; readonly command: string; readonly rule: number }
+  | {
+      readonly decision: 'allow';
+      readonly argv: readonly string[];
+      readonly command: string;
+      readonly rule: number;
+    }
   | { readonly decision: 'deny'; readonly reason: string; readonly argv?: readonly string[] };
 
-export function decideExec(command: string, allowList: readonly (readonly string[])[]): ExecDecision {
+export function decideExec(
+  command: string,
+  allowList: readonly (readonly string[])[],
+): ExecDecision {
   const split = splitShellWords(command);
   if (!split.ok) return { decision: 'deny', reason: `not a simple command: ${split.error}` };
   const argv = split.value;
   for (const [i, pattern] of allowList.entries()) {
-    if (matchesArgv(pattern, argv)) return { decision: 'allow', argv, command: quoteShellWords(argv), rule: i };
+    if (matchesArgv(pattern, argv))
+      return { decision: 'allow', argv, command: quoteShellWords(argv), rule: i };
   }
-  return { decision: 'deny', reason: `"${argv[0] ?? ''}" with these arguments is not on this profile's allow-list`, argv };
+  return {
+    decision: 'deny',
+    reason: `"${argv[0] ?? ''}" with these arguments is not on this profile's allow-list`,
+    argv,
+  };
 }
 
 function matchesArgv(pattern: readonly string[], argv: readonly string[]): boolean {

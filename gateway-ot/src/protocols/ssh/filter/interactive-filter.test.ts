@@ -6,7 +6,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FakeClock } from '../../../../../shared/src/clock.js';
-import { InteractiveFilter, type FilterAuditAction, type ReviewDecision } from './interactive-filter.js';
+import {
+  InteractiveFilter,
+  type FilterAuditAction,
+  type ReviewDecision,
+} from './interactive-filter.js';
 import type { LineAction, LineRule } from './line-rules.js';
 
 const RULES: LineRule[] = [
@@ -27,9 +31,24 @@ interface Run {
   reviewed: (string | null)[];
 }
 
-async function type(keys: readonly string[], opts: { defaultAction?: LineAction; uncertain?: 'review' | 'deny'; review?: ReviewDecision | 'never'; output?: string } = {}): Promise<Run> {
+async function type(
+  keys: readonly string[],
+  opts: {
+    defaultAction?: LineAction;
+    uncertain?: 'review' | 'deny';
+    review?: ReviewDecision | 'never';
+    output?: string;
+  } = {},
+): Promise<Run> {
   const clock = new FakeClock();
-  const run: Run = { outcome: 'runs', forwarded: '', audits: [], notices: [], recorded: '', reviewed: [] };
+  const run: Run = {
+    outcome: 'runs',
+    forwarded: '',
+    audits: [],
+    notices: [],
+    recorded: '',
+    reviewed: [],
+  };
   const f = new InteractiveFilter({
     rules: RULES,
     defaultAction: opts.defaultAction ?? 'deny',
@@ -39,7 +58,11 @@ async function type(keys: readonly string[], opts: { defaultAction?: LineAction;
     requestReview: (line) => {
       run.reviewed.push(line);
       if (opts.review === 'never') return new Promise(() => undefined);
-      return Promise.resolve({ decision: opts.review ?? 'deny', reviewer: 'olga', comment: 'checked' });
+      return Promise.resolve({
+        decision: opts.review ?? 'deny',
+        reviewer: 'olga',
+        comment: 'checked',
+      });
     },
     audit: (action, _outcome, details) => run.audits.push({ action, details }),
     notify: (t) => run.notices.push(t),
@@ -51,8 +74,18 @@ async function type(keys: readonly string[], opts: { defaultAction?: LineAction;
   if (opts.review === 'never') clock.advance(60_000);
   const reviewed = run.reviewed.length > 0;
   const entered = /[\r\n]/.test(run.forwarded);
-  run.outcome = entered ? (reviewed ? 'runs after review' : 'runs') : reviewed ? 'refused after review' : 'refused';
-  assert.equal(entered || run.forwarded.includes('\x05\x15'), true, 'every line either runs or is cleared with Ctrl-E Ctrl-U');
+  run.outcome = entered
+    ? reviewed
+      ? 'runs after review'
+      : 'runs'
+    : reviewed
+      ? 'refused after review'
+      : 'refused';
+  assert.equal(
+    entered || run.forwarded.includes('\x05\x15'),
+    true,
+    'every line either runs or is cleared with Ctrl-E Ctrl-U',
+  );
   return run;
 }
 
@@ -96,18 +129,30 @@ test('the interactive filter table (default deny, uncertain lines held for revie
     const r = await type(keys);
     assert.equal(r.outcome, expected, `${name}: ${JSON.stringify(keys)}`);
     if (expected === 'refused') {
-      assert.ok(r.notices.some((n) => n.startsWith('command refused')), `${name}: the operator is told`);
-      assert.ok(r.audits.some((a) => a.action === 'ssh.command_deny'), `${name}: audited`);
+      assert.ok(
+        r.notices.some((n) => n.startsWith('command refused')),
+        `${name}: the operator is told`,
+      );
+      assert.ok(
+        r.audits.some((a) => a.action === 'ssh.command_deny'),
+        `${name}: audited`,
+      );
     }
   }
-  assert.ok((await type(['cat /etc/shadow\r'])).audits.some((a) => a.action === 'ssh.command_alert'));
+  assert.ok(
+    (await type(['cat /etc/shadow\r'])).audits.some((a) => a.action === 'ssh.command_alert'),
+  );
 });
 
 test('review: approved lines run, silence times out as a denial', async () => {
   const ok = await type(['systemctl restart hmi\r', 'ls\r'], { review: 'allow' });
   assert.equal(ok.outcome, 'runs after review');
   assert.deepEqual(ok.reviewed, ['systemctl restart hmi']);
-  assert.equal(ok.forwarded, 'systemctl restart hmi\rls\r', 'keys typed while held wait for the decision, in order');
+  assert.equal(
+    ok.forwarded,
+    'systemctl restart hmi\rls\r',
+    'keys typed while held wait for the decision, in order',
+  );
   const late = await type(['systemctl stop hmi\r'], { review: 'never' });
   assert.equal(late.outcome, 'refused after review');
   assert.ok(late.notices.some((n) => /in time/.test(n)));
@@ -120,9 +165,16 @@ test('uncertain lines: denied outright when the profile says so', async () => {
 });
 
 test('password prompts and full-screen programs', async () => {
-  const pw = await type(['S3cret!\r'], { output: '[sudo] password for operator: ', review: 'allow' });
+  const pw = await type(['S3cret!\r'], {
+    output: '[sudo] password for operator: ',
+    review: 'allow',
+  });
   assert.equal(pw.outcome, 'runs after review');
-  assert.deepEqual(pw.reviewed, [null], 'the reviewer never sees what was typed at a password prompt');
+  assert.deepEqual(
+    pw.reviewed,
+    [null],
+    'the reviewer never sees what was typed at a password prompt',
+  );
   assert.equal(pw.recorded.includes('S3cret'), false, 'nor does the recording');
   assert.equal(JSON.stringify(pw.audits).includes('S3cret'), false, 'nor the audit');
   const vim = await type([':wq\r'], { output: '\x1b[?1049h\x1b[1;1H~', uncertain: 'deny' });
@@ -137,7 +189,11 @@ test('what interactive mode cannot catch (documented; exec-only is the strict mo
     ["echo 'rm -rf /' > x.sh\r"], // then `sh x.sh`
     ['find / -delete\r'], // a different program doing the same harm
   ]) {
-    assert.equal((await type(keys, { defaultAction: 'allow' })).outcome, 'runs', JSON.stringify(keys));
+    assert.equal(
+      (await type(keys, { defaultAction: 'allow' })).outcome,
+      'runs',
+      JSON.stringify(keys),
+    );
   }
   // A default of deny (an allow-list) closes most of these: eval, alias, sh, find match no allow rule.
   assert.equal((await type(['eval "$(echo cm0gLXJmIC8= | base64 -d)"\r'])).outcome, 'refused');

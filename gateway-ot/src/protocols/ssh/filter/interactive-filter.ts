@@ -26,7 +26,8 @@ export interface ReviewVerdict {
   readonly reviewer?: string;
   readonly comment?: string;
 }
-export type FilterAuditAction = 'ssh.command' | 'ssh.command_deny' | 'ssh.command_review' | 'ssh.command_alert';
+export type FilterAuditAction =
+  'ssh.command' | 'ssh.command_deny' | 'ssh.command_review' | 'ssh.command_alert';
 
 export interface InteractiveFilterOptions {
   readonly rules: readonly LineRule[];
@@ -37,7 +38,11 @@ export interface InteractiveFilterOptions {
   readonly clock: Clock;
   /** Asks an OT owner; `line` is null when it must not be shown (typed at a password prompt). */
   requestReview(line: string | null, why: string): Promise<ReviewVerdict>;
-  audit(action: FilterAuditAction, outcome: 'success' | 'denied', details: Record<string, unknown>): void;
+  audit(
+    action: FilterAuditAction,
+    outcome: 'success' | 'denied',
+    details: Record<string, unknown>,
+  ): void;
   /** A notice to the operator, written into the terminal output (and so recorded). */
   notify(text: string): void;
   /** Operator input as it may be recorded (never what is typed at a password prompt). */
@@ -99,7 +104,11 @@ export class InteractiveFilter {
   }
 
   /** Processes segments in order; stops (holding) at a line that waits for review, resumes after. */
-  private run(segments: readonly EditorSegment[], from: number, forward: (d: Buffer) => void): void {
+  private run(
+    segments: readonly EditorSegment[],
+    from: number,
+    forward: (d: Buffer) => void,
+  ): void {
     for (let i = from; i < segments.length; i++) {
       const s = segments[i];
       if (s === undefined) continue;
@@ -112,7 +121,14 @@ export class InteractiveFilter {
         continue;
       }
       const line = s.kind === 'enter' ? s.line : s.text;
-      const why = s.kind === 'paste' ? s.uncertain : secret ? 'typed at a password prompt (echo off)' : this.altScreen ? 'a full-screen program (alternate screen)' : s.uncertain;
+      const why =
+        s.kind === 'paste'
+          ? s.uncertain
+          : secret
+            ? 'typed at a password prompt (echo off)'
+            : this.altScreen
+              ? 'a full-screen program (alternate screen)'
+              : s.uncertain;
       const shown = secret ? null : line;
       const submit = (): void => {
         if (!secret) this.o.recordInput(s.text);
@@ -120,7 +136,12 @@ export class InteractiveFilter {
       };
       if (why !== undefined) {
         if (this.o.uncertain === 'deny') {
-          this.refuse(forward, shown, `the line cannot be checked (${why}) and this profile denies such lines`, { uncertain: why });
+          this.refuse(
+            forward,
+            shown,
+            `the line cannot be checked (${why}) and this profile denies such lines`,
+            { uncertain: why },
+          );
           continue;
         }
         this.hold(segments, i, forward, shown, why, submit);
@@ -151,22 +172,51 @@ export class InteractiveFilter {
     }
   }
 
-  private hold(segments: readonly EditorSegment[], at: number, forward: (d: Buffer) => void, line: string | null, why: string, submit: () => void): void {
+  private hold(
+    segments: readonly EditorSegment[],
+    at: number,
+    forward: (d: Buffer) => void,
+    line: string | null,
+    why: string,
+    submit: () => void,
+  ): void {
     this.holding = true;
     this.o.notify(`waiting for an OT owner to approve this line (${why})...`);
     let settled = false;
-    const timer = this.o.clock.setTimeout(() => settle({ decision: 'deny' }, true), this.o.reviewTimeoutMs);
+    const timer = this.o.clock.setTimeout(
+      () => settle({ decision: 'deny' }, true),
+      this.o.reviewTimeoutMs,
+    );
     const settle = (v: ReviewVerdict, timedOut: boolean): void => {
       if (settled) return;
       settled = true;
       timer.cancel();
-      const by = v.reviewer === undefined ? '' : ` by ${v.reviewer}${v.comment === undefined ? '' : `: ${v.comment}`}`;
-      this.o.audit('ssh.command_review', v.decision === 'allow' ? 'success' : 'denied', { line, why, decision: v.decision, timedOut, reviewer: v.reviewer ?? null, comment: v.comment ?? null });
+      const by =
+        v.reviewer === undefined
+          ? ''
+          : ` by ${v.reviewer}${v.comment === undefined ? '' : `: ${v.comment}`}`;
+      this.o.audit('ssh.command_review', v.decision === 'allow' ? 'success' : 'denied', {
+        line,
+        why,
+        decision: v.decision,
+        timedOut,
+        reviewer: v.reviewer ?? null,
+        comment: v.comment ?? null,
+      });
       if (v.decision === 'allow') {
         this.o.notify(`approved${by}.`);
         submit();
       } else {
-        this.refuse(forward, line, timedOut ? 'no OT owner approved it in time' : v.reviewer === undefined ? 'no OT owner could be asked (link down or review unavailable)' : `refused${by}`, { why });
+        this.refuse(
+          forward,
+          line,
+          timedOut
+            ? 'no OT owner approved it in time'
+            : v.reviewer === undefined
+              ? 'no OT owner could be asked (link down or review unavailable)'
+              : `refused${by}`,
+          { why },
+        );
       }
       this.holding = false;
       this.run(segments, at + 1, forward);
@@ -178,7 +228,12 @@ export class InteractiveFilter {
     );
   }
 
-  private refuse(forward: (d: Buffer) => void, line: string | null, reason: string, details: Record<string, unknown>): void {
+  private refuse(
+    forward: (d: Buffer) => void,
+    line: string | null,
+    reason: string,
+    details: Record<string, unknown>,
+  ): void {
     this.editor.reset();
     forward(CLEAR_LINE);
     this.o.notify(`command refused: ${reason}`);

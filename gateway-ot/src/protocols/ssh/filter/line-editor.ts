@@ -11,7 +11,12 @@ export type EditorSegment =
   /** Bytes to pass on as they are (not an Enter). */
   | { readonly kind: 'pass'; readonly text: string }
   /** An Enter, with the line it submits; `uncertain` says why the line cannot be known. */
-  | { readonly kind: 'enter'; readonly text: string; readonly line: string; readonly uncertain?: string }
+  | {
+      readonly kind: 'enter';
+      readonly text: string;
+      readonly line: string;
+      readonly uncertain?: string;
+    }
   /** Several lines at once (a paste): decided as a whole, `text` is everything pasted. */
   | { readonly kind: 'paste'; readonly text: string; readonly uncertain: string };
 
@@ -42,11 +47,18 @@ export class LineEditor {
     const stripped = text.replace(/\x1b\[20[01]~/g, '');
     // More than one line at once, or a line followed by more text: a paste, not typing.
     const firstEnter = stripped.search(/\r\n|\r|\n/);
-    const afterEnter = firstEnter < 0 ? '' : stripped.slice(firstEnter).replace(/^(\r\n|\r|\n)/, '');
+    const afterEnter =
+      firstEnter < 0 ? '' : stripped.slice(firstEnter).replace(/^(\r\n|\r|\n)/, '');
     if (firstEnter >= 0 && afterEnter.length > 0) {
       const whole = this.current + stripped;
       this.reset();
-      return [{ kind: 'paste', text, uncertain: `a paste of several lines: ${JSON.stringify(whole.slice(0, 200))}` }];
+      return [
+        {
+          kind: 'paste',
+          text,
+          uncertain: `a paste of several lines: ${JSON.stringify(whole.slice(0, 200))}`,
+        },
+      ];
     }
     const out: EditorSegment[] = [];
     let pass = '';
@@ -59,7 +71,12 @@ export class LineEditor {
         pass = '';
         // CR LF from some clients is one Enter.
         const len = c === '\r' && text[i + 1] === '\n' ? 2 : 1;
-        out.push({ kind: 'enter', text: text.slice(i, i + len), line: this.current, ...(this.uncertain === undefined ? {} : { uncertain: this.uncertain }) });
+        out.push({
+          kind: 'enter',
+          text: text.slice(i, i + len),
+          line: this.current,
+          ...(this.uncertain === undefined ? {} : { uncertain: this.uncertain }),
+        });
         this.reset();
         i += len;
         continue;

@@ -68,7 +68,19 @@ export function splitCommands(line: string): string[] {
       continue;
     }
     if (c === "'" || c === '"') quote = c;
-    else if (c === ';' || c === '&' || c === '|' || c === '\n' || c === '\r' || c === '(' || c === ')' || c === '`' || c === '{' || c === '}') push();
+    else if (
+      c === ';' ||
+      c === '&' ||
+      c === '|' ||
+      c === '\n' ||
+      c === '\r' ||
+      c === '(' ||
+      c === ')' ||
+      c === '`' ||
+      c === '{' ||
+      c === '}'
+    )
+      push();
     else if (c === '$' && line[i + 1] === '(') {
       push();
       i++;
@@ -92,14 +104,28 @@ function arithmeticEnd(line: string, from: number): number {
   return line.length;
 }
 
-export function decideLine(line: string, rules: readonly LineRule[], defaultAction: LineAction): LineDecision {
+export function decideLine(
+  line: string,
+  rules: readonly LineRule[],
+  defaultAction: LineAction,
+): LineDecision {
   const commands = splitCommands(line);
   let worst: LineDecision | undefined;
   for (const command of commands) {
-    let d: LineDecision = { action: defaultAction, rule: -1, command, reason: `"${command}" matches no rule of this profile` };
+    let d: LineDecision = {
+      action: defaultAction,
+      rule: -1,
+      command,
+      reason: `"${command}" matches no rule of this profile`,
+    };
     for (const [i, r] of rules.entries()) {
       if (new RegExp(r.pattern).test(command)) {
-        d = { action: r.action, rule: i, command, reason: r.reason ?? `"${command}" matches rule ${i + 1} (${r.action})` };
+        d = {
+          action: r.action,
+          rule: i,
+          command,
+          reason: r.reason ?? `"${command}" matches rule ${i + 1} (${r.action})`,
+        };
         break;
       }
     }

@@ -27,8 +27,12 @@ export function splitShellWords(command: string): Result<string[], string> {
       continue;
     }
     if (c === '#' && !inWord) return err('"#" starts a shell comment; quote it');
-    if (UNQUOTED_META.has(c)) return err(`"${printable(c)}" is shell syntax; exec-only runs one program with literal arguments`);
-    if (c === '*' || c === '?' || c === '[') return err(`"${c}" would be expanded by the shell; quote it`);
+    if (UNQUOTED_META.has(c))
+      return err(
+        `"${printable(c)}" is shell syntax; exec-only runs one program with literal arguments`,
+      );
+    if (c === '*' || c === '?' || c === '[')
+      return err(`"${c}" would be expanded by the shell; quote it`);
     inWord = true;
     if (c === "'") {
       const end = command.indexOf("'", i + 1);
@@ -44,7 +48,8 @@ export function splitShellWords(command: string): Result<string[], string> {
           i++;
           break;
         }
-        if (d === '$' || d === '`') return err(`"${d}" inside double quotes is expanded by the shell`);
+        if (d === '$' || d === '`')
+          return err(`"${d}" inside double quotes is expanded by the shell`);
         if (d === '\\' && i + 1 < n && '"\\$`'.includes(command[i + 1] ?? '')) {
           word += command[i + 1];
           i += 2;
@@ -62,8 +67,10 @@ export function splitShellWords(command: string): Result<string[], string> {
       word += e;
       i += 2;
     } else {
-      if (c === '~' && word === '') return err('"~" at the start of a word is expanded by the shell; quote it');
-      if (c.charCodeAt(0) < 0x20 || c === '\x7f') return err(`control character ${printable(c)} in the command`);
+      if (c === '~' && word === '')
+        return err('"~" at the start of a word is expanded by the shell; quote it');
+      if (c.charCodeAt(0) < 0x20 || c === '\x7f')
+        return err(`control character ${printable(c)} in the command`);
       word += c;
       i++;
     }
@@ -76,7 +83,9 @@ export function splitShellWords(command: string): Result<string[], string> {
 
 /** One argument per word, single-quoted unless it is made only of characters no shell treats specially. */
 export function quoteShellWords(argv: readonly string[]): string {
-  return argv.map((a) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", `'\\''`)}'`)).join(' ');
+  return argv
+    .map((a) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", `'\\''`)}'`))
+    .join(' ');
 }
 
 function printable(c: string): string {
