@@ -36,9 +36,7 @@ export interface CommandReviewsDeps {
   readonly ids: IdGenerator;
   readonly log: Logger;
   /** The live session a site names (absent: this gateway opened no such session). */
-  readonly sessionOf: (
-    sessionId: string,
-  ) =>
+  readonly sessionOf: (sessionId: string) =>
     | {
         readonly userId: string;
         readonly userName: string;

@@ -137,16 +137,14 @@ export class AccessRequestStore {
   }
 
   decisions(id: string): DecisionRow[] {
-    return this.stmts.decisions
-      .all(id)
-      .map((d) => ({
-        seq: d.seq,
-        approverId: d.approver_id,
-        approverName: d.approver_name,
-        decision: d.decision,
-        comment: d.comment,
-        decidedAt: d.decided_at,
-      }));
+    return this.stmts.decisions.all(id).map((d) => ({
+      seq: d.seq,
+      approverId: d.approver_id,
+      approverName: d.approver_name,
+      decision: d.decision,
+      comment: d.comment,
+      decidedAt: d.decided_at,
+    }));
   }
 
   addDecision(

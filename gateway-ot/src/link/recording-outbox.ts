@@ -11,9 +11,7 @@ import type { RecordingOutbox, ShippableRecording } from './recording-shipper.js
 
 /** What this needs of the recording store. */
 export interface RecordingsForShipping {
-  listUnsent(
-    limit?: number,
-  ): readonly {
+  listUnsent(limit?: number): readonly {
     id: string;
     sessionId: string;
     asset: string;

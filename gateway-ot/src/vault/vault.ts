@@ -169,17 +169,15 @@ export function openVault(deps: VaultDeps): Vault {
       });
     },
     list: () =>
-      store
-        .list()
-        .map((r) => ({
-          asset: r.asset,
-          account: r.account,
-          kind: r.kind,
-          version: r.version,
-          updatedAt: r.updatedAt,
-          rotatedAt: r.rotatedAt,
-          hasPending: r.pending !== null,
-        })),
+      store.list().map((r) => ({
+        asset: r.asset,
+        account: r.account,
+        kind: r.kind,
+        version: r.version,
+        updatedAt: r.updatedAt,
+        rotatedAt: r.rotatedAt,
+        hasPending: r.pending !== null,
+      })),
     has: (asset, account) => store.get(asset, account) !== undefined,
     onCheckIn(listener) {
       listeners.push(listener);
