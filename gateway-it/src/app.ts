@@ -74,6 +74,7 @@ import { loadOrCreateSshHostKey, type SshHostKey } from './ssh/ssh-host-key.js';
 import { startSshEndpoint, type SshEndpoint } from './ssh/ssh-endpoint.js';
 import { CommandReviews } from './sessions/command-reviews.js';
 import { ReviewStore } from './store/review-store.js';
+import { omitUndefined } from '../../shared/src/omit-undefined.js';
 
 export interface ItDeps {
   readonly clock: Clock;
@@ -313,7 +314,7 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
             clock: deps.clock,
             ids: deps.ids,
             log: deps.log.child({ component: 'webhook' }),
-            ...(deps.fetch === undefined ? {} : { fetch: deps.fetch }),
+            ...omitUndefined({ fetch: deps.fetch }),
           },
         );
   const requests = new AccessRequestStore(db);
@@ -384,7 +385,7 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
             port: siemConfig.port,
             caFile: siemConfig.caFile,
             timeoutMs: siemConfig.timeoutSeconds * 1000,
-            ...(siemConfig.serverName === undefined ? {} : { serverName: siemConfig.serverName }),
+            ...omitUndefined({ serverName: siemConfig.serverName }),
             ...(siemConfig.certFingerprint === undefined
               ? {}
               : { certFingerprint: siemConfig.certFingerprint }),
@@ -456,7 +457,7 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
         sites,
         links: () => services.links,
         tlsFingerprint: tls.fingerprint,
-        ...(sshHostKey === undefined ? {} : { sshHostKeyFingerprint: sshHostKey.fingerprint }),
+        ...omitUndefined({ sshHostKeyFingerprint: sshHostKey?.fingerprint }),
         startedAt: deps.clock.now(),
       }),
       authenticator: createSessionAuthenticator({

@@ -26,6 +26,7 @@ import { initCrypto } from '../../shared/src/crypto/sodium.js';
 import { readSecretFile } from '../../shared/src/crypto/key-file.js';
 import { publicKeyOf } from '../../shared/src/crypto/signing.js';
 import { toBase64Url } from '../../shared/src/crypto/encoding.js';
+import { omitUndefined } from '../../shared/src/omit-undefined.js';
 
 const PROGRAM = 'airlock-it';
 
@@ -115,7 +116,7 @@ ${listEnvOverrides(itConfigSchema, IT_ENV_PREFIX)
       const running = await gw.start();
       const stopSignal = waitForStopSignal();
       process.stdout.write(
-        `${JSON.stringify({ event: 'ready', url: running.url, httpsPort: running.httpsPort, tlsFingerprint: formatFingerprint(running.tlsFingerprint), ...(running.ssh === undefined ? {} : { sshPort: running.ssh.port, sshHostKeyFingerprint: running.ssh.fingerprint }) })}\n`,
+        `${JSON.stringify({ event: 'ready', url: running.url, httpsPort: running.httpsPort, tlsFingerprint: formatFingerprint(running.tlsFingerprint), ...omitUndefined({ sshPort: running.ssh?.port, sshHostKeyFingerprint: running.ssh?.fingerprint }) })}\n`,
       );
       await stopSignal;
       await gw.stop();
@@ -153,7 +154,7 @@ ${listEnvOverrides(itConfigSchema, IT_ENV_PREFIX)
           {
             id: v.site ?? '',
             timezone: v.timezone ?? '',
-            ...(v.name === undefined ? {} : { displayName: v.name }),
+            ...omitUndefined({ displayName: v.name }),
           },
           cliActor(),
         ),
@@ -187,7 +188,7 @@ unused ones) and the SHA-256 fingerprint of this gateway's TLS certificate. On t
         token: issued.token,
         expiresAt: new Date(issued.expiresAt).toISOString(),
         itFingerprint: formatFingerprint(issued.itFingerprint),
-        ...(config.http.publicUrl === undefined ? {} : { itUrl: config.http.publicUrl }),
+        ...omitUndefined({ itUrl: config.http.publicUrl }),
       };
       process.stdout.write(
         v.json === true
@@ -263,9 +264,11 @@ password, the TOTP secret and otpauth:// URI and ten recovery codes (--json: as 
           {
             name: v.name ?? '',
             roles,
-            ...(v['display-name'] === undefined ? {} : { displayName: v['display-name'] }),
-            ...(v.company === undefined ? {} : { company: v.company }),
-            ...(v['contract-end'] === undefined ? {} : { contractEnd: v['contract-end'] }),
+            ...omitUndefined({
+              displayName: v['display-name'],
+              company: v.company,
+              contractEnd: v['contract-end'],
+            }),
             canBreakGlass: v['break-glass'] === true,
           },
           cliActor(),

@@ -38,6 +38,7 @@ import { createRotation, type Rotation } from './vault/rotation.js';
 import { rotationTargetOf } from './vault/rotation-targets.js';
 import { createRecordings, type Recordings } from './recording/recordings.js';
 import type { Protocol } from '../../shared/src/model/session-ticket.js';
+import { omitUndefined } from '../../shared/src/omit-undefined.js';
 
 export interface OtDeps {
   readonly clock: Clock;
@@ -284,7 +285,7 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
     reconnectMaxMs: config.link.reconnectMaxSeconds * 1000,
     connectTimeoutMs: config.link.connectTimeoutSeconds * 1000,
     enrollmentPollMs: config.link.enrollmentPollSeconds * 1000,
-    ...(deps.random === undefined ? {} : { random: deps.random }),
+    ...omitUndefined({ random: deps.random }),
   });
   const services: OtServices = {
     config,

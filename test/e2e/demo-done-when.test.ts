@@ -22,6 +22,7 @@ import { pinnedRequest, type HttpResult } from '../helpers/https-client.js';
 import { createTestClient } from '../helpers/opcua-broker-harness.js';
 import { mbpollValues, runMbpoll } from '../peers/mbpoll.js';
 import { waitFor } from '../helpers/wait-for.js';
+import { omitUndefined, ifDefined } from '../../shared/src/omit-undefined.js';
 
 type DemoUser = DemoCredentials['users'][number];
 
@@ -62,10 +63,12 @@ test(
       pinnedRequest(`${base}/api/v1${path}`, fingerprint, {
         method,
         headers: {
-          ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...omitUndefined({
+            authorization: ifDefined(token, (t) => `Bearer ${t}`),
+            'content-type': ifDefined(body, () => 'application/json'),
+          }),
         },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        ...omitUndefined({ body: ifDefined(body, (b) => JSON.stringify(b)) }),
       });
     const login = async (
       u: DemoUser,

@@ -15,6 +15,7 @@ import { silentLogger } from '../../shared/src/log.js';
 import type { CatalogueAsset } from '../../shared/src/model/asset-catalogue.js';
 import { RecordingSiteCommands } from './fake-site-commands.js';
 import { makeTempDir } from './temp-dir.js';
+import { omitUndefined } from '../../shared/src/omit-undefined.js';
 
 /** Monday 1 June 2026, 08:00 UTC (10:00 in Berlin). */
 export const HARNESS_START = Date.UTC(2026, 5, 1, 8, 0);
@@ -150,7 +151,7 @@ export async function startHarness(
       }
       const res = await app.request(
         `https://airlock.test${path}`,
-        { method, headers, ...(body === undefined ? {} : { body }) },
+        { method, headers, ...omitUndefined({ body }) },
         { incoming: { socket: { remoteAddress: options.source ?? '10.0.0.1' } } },
       );
       const text = await res.text();

@@ -29,6 +29,7 @@ import type { EnrollmentRecord } from '../../gateway-ot/src/store/enrollment-sto
 import { makeTempDir } from './temp-dir.js';
 import { testTicket } from './test-ticket.js';
 import { waitFor } from './wait-for.js';
+import { omitUndefined } from '../../shared/src/omit-undefined.js';
 
 export const SITE = 'plant-1';
 
@@ -92,7 +93,7 @@ export async function startIt(
       handshakeTimeoutSeconds: 5,
       ...o.link,
     },
-    ...(o.notifications === undefined ? {} : { notifications: o.notifications }),
+    ...omitUndefined({ notifications: o.notifications }),
   });
   const gw = await createItGateway(config, {
     clock: o.clock ?? systemClock,
@@ -156,8 +157,7 @@ export async function startOt(
     clock: o.clock ?? systemClock,
     ids: randomIds,
     log: o.log ?? silentLogger,
-    ...(o.brokers === undefined ? {} : { brokers: o.brokers }),
-    ...(o.recordingOutbox === undefined ? {} : { recordingOutbox: o.recordingOutbox }),
+    ...omitUndefined({ brokers: o.brokers, recordingOutbox: o.recordingOutbox }),
   });
   if (o.enrollWith !== undefined) await enrollOt(gw, o.enrollWith, o.itUrl);
   let stopped = false;

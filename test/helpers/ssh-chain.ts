@@ -25,6 +25,7 @@ import { echoBroker } from './test-brokers.js';
 import { storeTargetPassword } from './ot-ssh-process.js';
 import { waitFor } from './wait-for.js';
 import { startSshd, type SshdPeer } from '../peers/sshd.js';
+import { omitUndefined } from '../../shared/src/omit-undefined.js';
 
 export interface SshRun {
   readonly code: number | null;
@@ -101,8 +102,7 @@ export async function startSshChain(
   const account = sshd.users[0];
   if (account === undefined) throw new Error('sshd has no user');
   const it = await startIt(t, {
-    ...(o.ssh === undefined ? {} : { ssh: o.ssh }),
-    ...(o.notifications === undefined ? {} : { notifications: o.notifications }),
+    ...omitUndefined({ ssh: o.ssh, notifications: o.notifications }),
   });
   const policy = {
     limits: { maxSessionMinutes: 240, maxConcurrentSessions: 400 },
@@ -213,8 +213,7 @@ export async function startSshChain(
 
   const chain: SshChain = {
     it,
-    ...(ot === undefined ? {} : { ot }),
-    ...(otProcess === undefined ? {} : { otProcess }),
+    ...omitUndefined({ ot, otProcess }),
     sshd,
     sshPort,
     dir,

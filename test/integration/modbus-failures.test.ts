@@ -11,6 +11,7 @@ import { startBrokerListener, type BrokerListener } from '../peers/modbus-broker
 import { plc1Asset, PLC1_PROFILES } from '../peers/plc-1-policy.js';
 import { connectRaw, mbap, pdu, type AnswerFrame } from '../peers/raw-modbus-client.js';
 import { startRecordingPlc, standardAnswer, type RecordingPlc } from '../peers/recording-plc.js';
+import { omitUndefined } from '../../shared/src/omit-undefined.js';
 
 interface Rig {
   readonly plc: RecordingPlc;
@@ -32,7 +33,7 @@ async function rig(
     asset: plc1Asset(plc.port, options.asset),
     profile: options.profile ?? 'maintenance',
     clock,
-    ...(options.isAuditBroken === undefined ? {} : { isAuditBroken: options.isAuditBroken }),
+    ...omitUndefined({ isAuditBroken: options.isAuditBroken }),
   });
   return { plc, gw, clock };
 }

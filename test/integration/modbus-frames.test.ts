@@ -11,6 +11,7 @@ import { startBrokerListener, type BrokerListener } from '../peers/modbus-broker
 import { plc1Asset, PLC1_PROFILES } from '../peers/plc-1-policy.js';
 import { connectRaw, mbap, pdu } from '../peers/raw-modbus-client.js';
 import { startRecordingPlc, type RecordingPlc } from '../peers/recording-plc.js';
+import { omitUndefined } from '../../shared/src/omit-undefined.js';
 
 interface Rig {
   readonly plc: RecordingPlc;
@@ -30,7 +31,7 @@ async function rig(
     asset: plc1Asset(plc.port, assetOverrides),
     profile,
     clock,
-    ...(isAuditBroken === undefined ? {} : { isAuditBroken }),
+    ...omitUndefined({ isAuditBroken }),
   });
   return { plc, gw, clock };
 }

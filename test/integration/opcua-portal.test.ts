@@ -14,6 +14,7 @@ import { SITE } from '../helpers/link-fixture.js';
 import { startOpcuaSite } from '../helpers/opcua-site.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { PLANT_NAMESPACE_URI } from '../sim/opcua-server.js';
+import { omitUndefined, ifDefined } from '../../shared/src/omit-undefined.js';
 
 useCrypto();
 
@@ -69,7 +70,7 @@ test(
         {
           method,
           headers,
-          ...(form === undefined ? {} : { body: new URLSearchParams(form).toString() }),
+          ...omitUndefined({ body: ifDefined(form, (f) => new URLSearchParams(f).toString()) }),
         },
         { incoming: { socket: { remoteAddress: '127.0.0.1' } } },
       );

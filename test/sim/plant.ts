@@ -20,6 +20,7 @@ import { startModbusPlc, type ModbusPlc } from './modbus-plc.js';
 import type { OpcuaSimServer } from './opcua-server.js';
 import { PLANT_USAGE, SIM_KINDS, parsePlantArgs, type SimKind } from './plant-args.js';
 import { startSshTarget, type SshTarget } from './ssh-target.js';
+import { omitUndefined } from '../../shared/src/omit-undefined.js';
 
 export { SIM_KINDS, type SimKind } from './plant-args.js';
 
@@ -65,7 +66,7 @@ export async function startPlant(options: PlantOptions = {}): Promise<Plant> {
   const sshRotators =
     options.sshRotators ?? (options.sshUsers === undefined ? DEMO_SSH_ROTATORS : []);
   const opcuaUsers = options.opcuaUsers ?? DEMO_OPCUA_USERS;
-  const hostOption = options.host === undefined ? {} : { host: options.host };
+  const hostOption = omitUndefined({ host: options.host });
   const started: { close(): Promise<void> }[] = [];
   let ssh: SshTarget | undefined;
   let modbus: ModbusPlc | undefined;
@@ -206,7 +207,7 @@ async function main(argv: readonly string[]): Promise<void> {
       kinds: args.kinds,
       host: args.host,
       ports,
-      ...(args.dataDir === undefined ? {} : { dataDir: args.dataDir }),
+      ...omitUndefined({ dataDir: args.dataDir }),
       log,
     });
   } catch (e) {

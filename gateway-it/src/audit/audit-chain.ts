@@ -13,6 +13,7 @@ import { GENESIS_HASH } from '../../../shared/src/audit/audit-event.js';
 import { rowToCheckpoint, rowToEvent } from '../../../shared/src/audit/audit-log.js';
 import type { Db } from '../../../shared/src/store/open-database.js';
 import { fromBase64Url } from '../../../shared/src/crypto/encoding.js';
+import { omitUndefined } from '../../../shared/src/omit-undefined.js';
 
 export interface ChainPoint {
   readonly seq: number;
@@ -103,7 +104,7 @@ function chainOver(db: Db, publicKey: Uint8Array, t: ChainTables, id?: string): 
   );
   return {
     publicKey,
-    ...(id === undefined ? {} : { id }),
+    ...omitUndefined({ id }),
     head: () => head.get(...a) ?? { seq: 0, hash: GENESIS_HASH },
     page: (afterSeq, toSeq, limit) => page.all(...a, afterSeq, toSeq, limit).map(rowToEvent),
     checkpoints: (fromSeq, toSeq) => cps.all(...a, fromSeq, toSeq).map(rowToCheckpoint),

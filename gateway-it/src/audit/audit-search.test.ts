@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { useCrypto } from '../../../test/helpers/crypto.js';
 import { twoLogs } from '../../../test/helpers/audit-export.js';
 import { AuditSearch, type AuditSearchHit } from './audit-search.js';
+import { omitUndefined } from '../../../shared/src/omit-undefined.js';
 
 useCrypto();
 
@@ -41,7 +42,7 @@ test(
           from: Date.UTC(2026, 5, 1, 19),
           to: Date.UTC(2026, 5, 1, 21),
           limit: 5,
-          ...(cursor === undefined ? {} : { cursor }),
+          ...omitUndefined({ cursor }),
         },
         'audrey',
       );

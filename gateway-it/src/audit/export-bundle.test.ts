@@ -16,6 +16,7 @@ import {
 import { parseSegmentLine } from '../../../shared/src/export/segment-lines.js';
 import { verifyBundle, type BundleVerification } from '../../../shared/src/export/verify-bundle.js';
 import { writeExportBundle, type ExportProgress } from './export-bundle.js';
+import { omitUndefined } from '../../../shared/src/omit-undefined.js';
 
 useCrypto();
 
@@ -61,10 +62,7 @@ async function exportPlant1(
 }
 
 function verify(path: string, expectedPublicKey?: Uint8Array): Promise<BundleVerification> {
-  return verifyBundle(
-    createReadStream(path),
-    expectedPublicKey === undefined ? {} : { expectedPublicKey },
-  );
+  return verifyBundle(createReadStream(path), omitUndefined({ expectedPublicKey }));
 }
 
 function errorChecks(v: BundleVerification): string[] {

@@ -14,6 +14,7 @@ import {
   verifyBundle,
   type BundleVerification,
 } from '../../../shared/src/export/verify-bundle.js';
+import { omitUndefined } from '../../../shared/src/omit-undefined.js';
 
 function parsePublicKey(text: string): Uint8Array {
   const inline = fromBase64Url(text.trim(), 32);
@@ -72,7 +73,7 @@ Exit status: 0 verified, 1 verification failed, 2 usage error.`,
     await initCrypto();
     const v = await verifyBundle(
       createReadStream(file, { highWaterMark: 1 << 20 }),
-      expectedPublicKey === undefined ? {} : { expectedPublicKey },
+      omitUndefined({ expectedPublicKey }),
     );
     if (a.value.values.json === true) {
       process.stdout.write(

@@ -20,6 +20,7 @@ import type { RecoveryCodeStore } from '../store/recovery-code-store.js';
 import type { LoginThrottle } from './login-throttle.js';
 import type { SessionService } from './session-service.js';
 import { generateRecoveryCodes, hashRecoveryCode } from './recovery-codes.js';
+import { omitUndefined } from '../../../shared/src/omit-undefined.js';
 
 export interface UserAdminDeps {
   readonly db: Db;
@@ -277,12 +278,15 @@ export class UserAdmin {
         outcome: 'success',
         details: {
           userId: user.id,
-          ...(changes.displayName === undefined ? {} : { displayName: changes.displayName.trim() }),
+          ...omitUndefined({ displayName: changes.displayName?.trim() }),
           ...(changes.roles === undefined
             ? {}
             : { roles: roles.map(formatRole), previousRoles: user.roles.map(formatRole) }),
-          ...(changes.canBreakGlass === undefined ? {} : { canBreakGlass: changes.canBreakGlass }),
-          ...(changes.state === undefined ? {} : { state: changes.state, sessionsEnded: ended }),
+          ...omitUndefined({ canBreakGlass: changes.canBreakGlass }),
+          ...omitUndefined({
+            state: changes.state,
+            sessionsEnded: changes.state === undefined ? undefined : ended,
+          }),
           ...(changes.company === undefined && changes.contractEnd === undefined
             ? {}
             : { company, contractEnd }),

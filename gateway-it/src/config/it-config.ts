@@ -14,6 +14,7 @@ import {
 } from '../../../shared/src/config/common-schemas.js';
 import { normalizeFingerprint } from '../../../shared/src/crypto/hash.js';
 import type { Problem, Result } from '../../../shared/src/result.js';
+import { omitUndefined, ifDefined } from '../../../shared/src/omit-undefined.js';
 
 export const IT_ENV_PREFIX = 'AIRLOCK_IT_';
 
@@ -211,8 +212,10 @@ function resolvePaths(config: ItConfig, base: string): ItConfig {
     dataDir: abs(config.dataDir),
     tls: {
       ...config.tls,
-      ...(config.tls.certFile === undefined ? {} : { certFile: abs(config.tls.certFile) }),
-      ...(config.tls.keyFile === undefined ? {} : { keyFile: abs(config.tls.keyFile) }),
+      ...omitUndefined({
+        certFile: ifDefined(config.tls.certFile, abs),
+        keyFile: ifDefined(config.tls.keyFile, abs),
+      }),
     },
     ...(config.siem === undefined
       ? {}

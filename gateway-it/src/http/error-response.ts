@@ -6,6 +6,7 @@ import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { AirlockError, type ErrorKind } from '../../../shared/src/errors.js';
 import type { Problem } from '../../../shared/src/result.js';
+import { omitUndefined } from '../../../shared/src/omit-undefined.js';
 
 export const STATUS_BY_KIND: Readonly<Record<ErrorKind, ContentfulStatusCode>> = {
   bad_request: 400,
@@ -35,7 +36,7 @@ export function errorBody(e: AirlockError): ErrorBody {
     error: {
       code: e.code,
       message: e.message,
-      ...(problems === undefined ? {} : { problems }),
+      ...omitUndefined({ problems }),
       ...(Object.keys(details).length === 0 ? {} : { details }),
     },
   };

@@ -21,6 +21,7 @@ import {
   type ModbusException,
   type ModbusTable,
 } from './mbap-client.js';
+import { omitUndefined, ifDefined } from '../../../shared/src/omit-undefined.js';
 
 /** Points listed (and read) per table: a page, not a data export. */
 export const MAX_POINTS = 200;
@@ -89,7 +90,7 @@ export function pointTables(p: ModbusPoints): PointTable[] {
                 min: 0,
                 max: 1,
                 signed: false,
-                ...(w.value === undefined ? {} : { only: w.value ? 1 : 0 }),
+                ...omitUndefined({ only: ifDefined(w.value, (v): 0 | 1 => (v ? 1 : 0)) }),
               };
         add(w.from, w.to, (a) => byAddress.set(a, { ...entry(a), write: bound }));
       }
@@ -164,7 +165,7 @@ export async function runPointAction(
     protocol: 'modbus',
     channel: 'tcp-forward',
     via: 'web',
-    ...(a.source === undefined ? {} : { source: a.source }),
+    ...omitUndefined({ source: a.source }),
   });
   try {
     const points = pointsOf(live.info.profile);
@@ -199,7 +200,7 @@ export async function runPointAction(
       unit,
       tables,
       values,
-      ...(write === undefined ? {} : { write }),
+      ...omitUndefined({ write }),
     };
   } finally {
     live.end('the portal points page finished its request');

@@ -15,6 +15,7 @@ import type { Logger } from '../../../shared/src/log.js';
 import { describeError } from '../../../shared/src/errors.js';
 import { hmacSha256Hex } from '../../../shared/src/crypto/hash.js';
 import type { Notification, Notifier } from './notification.js';
+import { omitUndefined } from '../../../shared/src/omit-undefined.js';
 
 export interface WebhookOptions {
   readonly url: string;
@@ -165,7 +166,7 @@ export class WebhookNotifier implements Notifier {
           deliveryId,
           event: n.event,
           attempts: attempt,
-          ...(failure === undefined ? {} : { error: failure.slice(0, 200) }),
+          ...omitUndefined({ error: failure?.slice(0, 200) }),
         },
       });
     } catch (e) {

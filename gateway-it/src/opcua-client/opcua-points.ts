@@ -22,6 +22,7 @@ import type { Logger } from '../../../shared/src/log.js';
 import type { OperatorSessions } from '../sessions/operator-sessions.js';
 import { openSessionBridge } from './session-bridge.js';
 import { isWritableType, type PointWrite, type WritableType } from './opcua-write-value.js';
+import { omitUndefined } from '../../../shared/src/omit-undefined.js';
 
 export interface OpcuaPoint {
   readonly namespaceUri: string;
@@ -123,7 +124,7 @@ export class OpcuaPoints {
       protocol: 'opcua',
       channel: 'tcp-forward',
       via: 'web',
-      ...(req.source === undefined ? {} : { source: req.source }),
+      ...omitUndefined({ source: req.source }),
     });
     const timeoutMs = this.deps.timeoutMs ?? 30_000;
     const timer = setTimeout(() => live.end('the portal request took too long'), timeoutMs);
@@ -264,7 +265,7 @@ async function variableFacts(
   const level = typeof access?.value.value === 'number' ? access.value.value : 0;
   const status = value?.statusCode.name ?? 'BadNoData';
   return {
-    ...(typeName === undefined ? {} : { dataType: typeName }),
+    ...omitUndefined({ dataType: typeName }),
     ...(value !== undefined && value.statusCode.isGood()
       ? { value: valueText(value.value.value) }
       : {}),

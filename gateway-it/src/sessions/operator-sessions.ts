@@ -27,6 +27,7 @@ import type { AccessDeny } from '../access/access-check.js';
 import type { TicketChannel, TicketIssue, TicketRequest } from '../access/ticket-issuer.js';
 import type { SiteCommands } from '../link/site-commands.js';
 import { LiveSession, type SessionVia, type Unsubscribe } from './live-session.js';
+import { omitUndefined } from '../../../shared/src/omit-undefined.js';
 
 export interface SessionOpenRequest {
   readonly user: UserId;
@@ -100,7 +101,7 @@ export class OperatorSessions {
       asset: req.asset,
       protocol: req.protocol,
       channel: req.channel,
-      ...(req.source === undefined ? {} : { source: req.source }),
+      ...omitUndefined({ source: req.source }),
     });
     if (!issued.ok)
       throw refuse(accessRefusal(issued.access), {

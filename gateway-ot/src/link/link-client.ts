@@ -44,6 +44,7 @@ import type { EnrollmentRecord } from '../store/enrollment-store.js';
 import { Backoff } from './backoff.js';
 import { dialDataConnection } from './data-dialer.js';
 import { describeInboxItem, openLinkSocket } from './link-socket.js';
+import { omitUndefined } from '../../../shared/src/omit-undefined.js';
 
 export type CommandOutcome =
   { readonly ok: true } | { readonly ok: false; readonly code: string; readonly reason: string };
@@ -119,7 +120,7 @@ export class LinkClient {
     this.backoff = new Backoff({
       initialMs: deps.reconnectInitialMs,
       maxMs: deps.reconnectMaxMs,
-      ...(deps.random === undefined ? {} : { random: deps.random }),
+      ...omitUndefined({ random: deps.random }),
     });
   }
 

@@ -3,6 +3,7 @@ import { SERVICE_PORTS, type CatalogueAsset } from '../../../shared/src/model/as
 import type { ModbusPoints } from '../../../shared/src/model/modbus-points.js';
 import type { ModbusProfile } from '../protocols/modbus/modbus-policy.js';
 import type { AssetPolicy, LocalPolicy } from './local-policy.js';
+import { omitUndefined } from '../../../shared/src/omit-undefined.js';
 
 /** What a Modbus profile may touch, for the operator (no address of the PLC, no rate limit). */
 export function modbusPoints(p: ModbusProfile): ModbusPoints {
@@ -22,7 +23,7 @@ export function modbusPoints(p: ModbusProfile): ModbusPoints {
               read: t.coils.read.map(span),
               write: t.coils.write.map((w) => ({
                 ...span(w),
-                ...(w.value === undefined ? {} : { value: w.value }),
+                ...omitUndefined({ value: w.value }),
               })),
             },
           }),

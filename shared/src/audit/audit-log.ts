@@ -29,6 +29,7 @@ import {
   type Checkpoint,
 } from './audit-event.js';
 import { verifyChain, type ChainVerification } from './verify-chain.js';
+import { omitUndefined } from '../omit-undefined.js';
 
 export interface AuditLogOptions {
   readonly db: Db;
@@ -253,7 +254,7 @@ export class AuditLog {
   ): ChainVerification {
     return verifyChain(this.iterate(), this.checkpoints(), {
       publicKey,
-      ...(expectedHead === undefined ? {} : { expectedHead }),
+      ...omitUndefined({ expectedHead }),
     });
   }
 

@@ -24,6 +24,7 @@ import {
   type AuditEvent,
   type Checkpoint,
 } from './audit-event.js';
+import { omitUndefined } from '../omit-undefined.js';
 
 export type ChainProblemKind =
   | 'hash_mismatch'
@@ -170,7 +171,7 @@ export class ChainVerifier {
       lastSeq: this.count === 0 ? null : this.prevSeq,
       headHash: this.prevHash,
       checkpointsVerified: this.verified,
-      ...(problem === undefined ? {} : { problem }),
+      ...omitUndefined({ problem }),
     };
   }
 

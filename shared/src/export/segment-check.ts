@@ -14,6 +14,7 @@ import type { AuditLogName } from './event-formats.js';
 import { DerivedDigests } from './derived-digests.js';
 import type { BundleManifest, ManifestLog } from './bundle-manifest.js';
 import { canonicalLineParts, parseSegmentLine, readEventLine } from './segment-lines.js';
+import { omitUndefined } from '../omit-undefined.js';
 
 export interface Finding {
   readonly level: 'error' | 'warning';
@@ -281,8 +282,7 @@ export class SegmentCheck {
         : undefined;
     this.recordingCloses.set(sessionId, {
       seq: e.seq,
-      ...(sha256 === undefined ? {} : { sha256 }),
-      ...(blake2b === undefined ? {} : { blake2b }),
+      ...omitUndefined({ sha256, blake2b }),
     });
   }
 
@@ -301,7 +301,7 @@ export class SegmentCheck {
       message,
       file: this.file,
       log: this.log,
-      ...(seq === undefined ? {} : { seq }),
+      ...omitUndefined({ seq }),
     });
   }
 }

@@ -20,6 +20,7 @@ import { LineSplitter } from './bundle-reader.js';
 import { DerivedDigests, type DerivedDigestsResult } from './derived-digests.js';
 import type { AuditLogName } from './event-formats.js';
 import type { Finding, RecordingClose, SegmentManifest, SegmentSummary } from './segment-check.js';
+import { omitUndefined } from '../omit-undefined.js';
 
 export interface SegmentJobInit {
   readonly log: AuditLogName;
@@ -124,7 +125,7 @@ export class SegmentJob {
                 segment: m.segment.summary.chainOk
                   ? { ...m.segment, ...this.derivedResult }
                   : m.segment,
-                ...(m.problem === undefined ? {} : { problem: m.problem }),
+                ...omitUndefined({ problem: m.problem }),
               });
             return;
           case 'failed':

@@ -12,6 +12,7 @@ import { MAX_LINE_BYTES } from './bundle-manifest.js';
 import { LineSplitter } from './bundle-reader.js';
 import { SegmentCheck, type Finding, type RecordingClose } from './segment-check.js';
 import type { SegmentJobInit, ToSegmentWorker } from './segment-job.js';
+import { omitUndefined } from '../omit-undefined.js';
 
 const port = parentPort;
 if (port === null) throw new Error('segment-worker.js runs only as a worker thread');
@@ -54,7 +55,7 @@ function handle(m: ToSegmentWorker): void {
     findings,
     recordingCloses: [...recordingCloses],
     segment,
-    ...(problem === undefined ? {} : { problem }),
+    ...omitUndefined({ problem }),
   });
 }
 

@@ -51,6 +51,7 @@ import {
   type SegmentSummary,
 } from './segment-check.js';
 import { SegmentJob } from './segment-job.js';
+import { omitUndefined } from '../omit-undefined.js';
 
 export type { Finding } from './segment-check.js';
 
@@ -92,7 +93,7 @@ export async function verifyBundle(
 ): Promise<BundleVerification> {
   const findings: Finding[] = [];
   const error = (check: string, message: string, file?: string): void => {
-    findings.push({ level: 'error', check, message, ...(file === undefined ? {} : { file }) });
+    findings.push({ level: 'error', check, message, ...omitUndefined({ file }) });
   };
   let manifest: BundleManifest | undefined;
   let signer: string | undefined;
@@ -391,8 +392,7 @@ export async function verifyBundle(
   return {
     ok: !findings.some((f) => f.level === 'error'),
     findings,
-    ...(manifest === undefined ? {} : { manifest }),
-    ...(signer === undefined ? {} : { signer }),
+    ...omitUndefined({ manifest, signer }),
     signatureValid,
     logs: summaries,
     files: seen.size,

@@ -3,6 +3,7 @@
  * automatically, and posts url-encoded forms with the CSRF token scraped from the last page.
  */
 import type { Harness, HarnessUser } from '../../helpers/it-harness.js';
+import { omitUndefined } from '../../../shared/src/omit-undefined.js';
 
 export interface PortalAnswer {
   readonly status: number;
@@ -54,7 +55,7 @@ export class PortalClient {
       {
         method,
         headers: { ...headers, ...(cookie === '' ? {} : { cookie }) },
-        ...(body === undefined ? {} : { body }),
+        ...omitUndefined({ body }),
       },
       { incoming: { socket: { remoteAddress: this.source } } },
     );

@@ -28,6 +28,7 @@ import { IT_MAIN, runNode } from '../../helpers/processes.js';
 import { readBundleFiles, tamper } from '../../helpers/audit-export.js';
 import { type PortalClient, portalLogin } from '../access/portal-client.js';
 import { launchChromium, loggedInPage } from '../../helpers/browser.js';
+import { omitUndefined, ifDefined } from '../../../shared/src/omit-undefined.js';
 
 useCrypto();
 
@@ -117,9 +118,9 @@ test(
           headers: {
             cookie,
             'x-csrf-token': c.csrf,
-            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+            ...omitUndefined({ 'content-type': ifDefined(body, () => 'application/json') }),
           },
-          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+          ...omitUndefined({ body: ifDefined(body, (b) => JSON.stringify(b)) }),
         },
         { incoming: { socket: { remoteAddress: '127.0.0.1' } } },
       );

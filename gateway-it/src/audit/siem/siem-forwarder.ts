@@ -24,6 +24,7 @@ import type { AuditChain, SiteEventSource } from '../audit-chain.js';
 import { deliverSession, tlsOptions, type SyslogTarget } from './syslog-session.js';
 import { octetFrame, syslogMessage, type SyslogOptions } from './syslog-message.js';
 import type { ConnectionOptions } from 'node:tls';
+import { omitUndefined } from '../../../../shared/src/omit-undefined.js';
 
 export interface SiemForwarderOptions {
   readonly db: Db;
@@ -119,7 +120,7 @@ export class SiemForwarder {
     return {
       running: !this.stopped,
       healthy: this.healthy,
-      ...(this.lastError === undefined ? {} : { lastError: this.lastError }),
+      ...omitUndefined({ lastError: this.lastError }),
       delivered: this.delivered,
       sessions: this.sessions,
       streams: this.streams().map((s) => ({

@@ -9,6 +9,7 @@ import {
 } from './api-schemas.js';
 import { op, type ApiOperation } from './api-registry.js';
 import { grantJson, requestJson, usableJson } from './api-json.js';
+import { omitUndefined } from '../../../../shared/src/omit-undefined.js';
 
 export function accessOperations(s: AccessHttpServices): ApiOperation[] {
   const { requests, approvals, grants, breakGlass, checker } = s.access;
@@ -86,7 +87,7 @@ export function accessOperations(s: AccessHttpServices): ApiOperation[] {
             outcome: r.outcome,
             grantId: r.grantId,
             request: requestJson(r.request),
-            ...(r.sessionsEnded === undefined ? {} : { sessionsEnded: r.sessionsEnded }),
+            ...omitUndefined({ sessionsEnded: r.sessionsEnded }),
           },
         };
       },

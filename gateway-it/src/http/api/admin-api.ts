@@ -13,6 +13,7 @@ import {
 } from './api-schemas.js';
 import { op, type ApiOperation } from './api-registry.js';
 import { grantJson, userJson } from './api-json.js';
+import { omitUndefined, ifDefined } from '../../../../shared/src/omit-undefined.js';
 
 export function parseRoles(texts: readonly string[]): RoleAssignment[] {
   return texts.map((t, i) => {
@@ -58,10 +59,12 @@ export function adminOperations(s: AccessHttpServices): ApiOperation[] {
             name: body.name,
             roles: parseRoles(body.roles),
             mfa: 'at-first-login',
-            ...(body.displayName === undefined ? {} : { displayName: body.displayName }),
-            ...(body.company === undefined ? {} : { company: body.company }),
-            ...(body.contractEnd === undefined ? {} : { contractEnd: body.contractEnd }),
-            ...(body.canBreakGlass === undefined ? {} : { canBreakGlass: body.canBreakGlass }),
+            ...omitUndefined({
+              displayName: body.displayName,
+              company: body.company,
+              contractEnd: body.contractEnd,
+              canBreakGlass: body.canBreakGlass,
+            }),
           },
           user.name,
         );
@@ -91,12 +94,14 @@ export function adminOperations(s: AccessHttpServices): ApiOperation[] {
         const updated = userAdmin.updateUser(
           params.id ?? '',
           {
-            ...(body.displayName === undefined ? {} : { displayName: body.displayName }),
-            ...(body.roles === undefined ? {} : { roles: parseRoles(body.roles) }),
-            ...(body.canBreakGlass === undefined ? {} : { canBreakGlass: body.canBreakGlass }),
-            ...(body.state === undefined ? {} : { state: body.state }),
-            ...(body.company === undefined ? {} : { company: body.company }),
-            ...(body.contractEnd === undefined ? {} : { contractEnd: body.contractEnd }),
+            ...omitUndefined({ displayName: body.displayName }),
+            ...omitUndefined({
+              roles: ifDefined(body.roles, parseRoles),
+              canBreakGlass: body.canBreakGlass,
+              state: body.state,
+              company: body.company,
+              contractEnd: body.contractEnd,
+            }),
           },
           user,
         );
@@ -147,7 +152,7 @@ export function adminOperations(s: AccessHttpServices): ApiOperation[] {
           {
             id: body.id,
             timezone: body.timezone,
-            ...(body.displayName === undefined ? {} : { displayName: body.displayName }),
+            ...omitUndefined({ displayName: body.displayName }),
           },
           user.name,
         );

@@ -5,6 +5,7 @@ import type { GrantView, RequestView } from '../../access/views.js';
 import type { MaintenanceWindow, VendorSchedule } from '../../access/window-service.js';
 import type { WindowRule } from '../../access/window-rules.js';
 import type { User } from '../../store/user-store.js';
+import { omitUndefined, ifDefined } from '../../../../shared/src/omit-undefined.js';
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 const isoNN = (ms: number): string => new Date(ms).toISOString();
@@ -76,7 +77,7 @@ export function userJson(u: User, extra: { lockedUntil?: number | null } = {}): 
     canBreakGlass: u.canBreakGlass,
     mfaEnrolled: u.mfaEnrolled,
     createdAt: isoNN(u.createdAt),
-    ...(extra.lockedUntil === undefined ? {} : { lockedUntil: iso(extra.lockedUntil) }),
+    ...omitUndefined({ lockedUntil: ifDefined(extra.lockedUntil, iso) }),
   };
 }
 

@@ -18,6 +18,7 @@ import type { PlaybackRequest } from '../../recording/playback-approvals.js';
 import type { User } from '../../store/user-store.js';
 import type { AccessHttpServices, AuditHttpServices } from '../http-services.js';
 import { op, type ApiOperation } from './api-registry.js';
+import { omitUndefined } from '../../../../shared/src/omit-undefined.js';
 
 /** Auditors of the site and admins; anyone else gets 403 naming the site. */
 export function requireAuditorOf(user: User, site: string): void {
@@ -160,12 +161,14 @@ export function auditOperations(s: AccessHttpServices): ApiOperation[] {
             site,
             from: Date.parse(q.from),
             to: Date.parse(q.to),
-            ...(q.actor === undefined ? {} : { actor: q.actor }),
-            ...(q.asset === undefined ? {} : { target: q.asset }),
-            ...(q.action === undefined ? {} : { action: q.action }),
-            ...(q.outcome === undefined ? {} : { outcome: q.outcome }),
-            ...(q.limit === undefined ? {} : { limit: q.limit }),
-            ...(q.cursor === undefined ? {} : { cursor: q.cursor }),
+            ...omitUndefined({
+              actor: q.actor,
+              target: q.asset,
+              action: q.action,
+              outcome: q.outcome,
+              limit: q.limit,
+              cursor: q.cursor,
+            }),
           },
           user.name,
         );
@@ -173,7 +176,7 @@ export function auditOperations(s: AccessHttpServices): ApiOperation[] {
           json: {
             hits: r.hits.map(hitJson),
             scanned: r.scanned,
-            ...(r.nextCursor === undefined ? {} : { nextCursor: r.nextCursor }),
+            ...omitUndefined({ nextCursor: r.nextCursor }),
           },
         };
       },

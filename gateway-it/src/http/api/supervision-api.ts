@@ -10,6 +10,7 @@ import { isAdmin, isAuditorOf, isOtOwnerOf } from '../../access/visibility.js';
 import type { AuditSearchQuery } from '../../audit/audit-search.js';
 import type { AccessHttpServices } from '../http-services.js';
 import { op, type ApiOperation } from './api-registry.js';
+import { omitUndefined } from '../../../../shared/src/omit-undefined.js';
 
 const SESSION_ROLES = ['ot-owner', 'admin'] as const;
 const AUDIT_ROLES = ['ot-owner', 'auditor', 'admin'] as const;
@@ -142,15 +143,12 @@ export function supervisionOperations(s: AccessHttpServices): ApiOperation[] {
               site,
               from: queryTime(query, 'from', now - 86_400_000),
               to: queryTime(query, 'to', now),
-              ...(query.action === undefined ? {} : { action: query.action }),
-              ...(query.actor === undefined ? {} : { actor: query.actor }),
-              ...(query.target === undefined ? {} : { target: query.target }),
+              ...omitUndefined({ action: query.action, actor: query.actor, target: query.target }),
               // Checked against the outcome list by AuditSearch (400 naming the field).
               ...(query.outcome === undefined
                 ? {}
                 : { outcome: query.outcome as NonNullable<AuditSearchQuery['outcome']> }),
-              ...(limit === undefined ? {} : { limit }),
-              ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
+              ...omitUndefined({ limit, cursor: query.cursor }),
             },
             user.name,
           );
@@ -161,7 +159,7 @@ export function supervisionOperations(s: AccessHttpServices): ApiOperation[] {
                 ...h.event,
                 time: new Date(h.event.time).toISOString(),
               })),
-              ...(result.nextCursor === undefined ? {} : { nextCursor: result.nextCursor }),
+              ...omitUndefined({ nextCursor: result.nextCursor }),
             },
           };
         },

@@ -26,6 +26,7 @@ import {
 } from './access-pages.js';
 import { Inbox } from './inbox-page.js';
 import { many, page, viewer, type PortalContext } from './portal-context.js';
+import { omitUndefined } from '../../../../shared/src/omit-undefined.js';
 
 const picks = z.union([z.string().max(130), z.array(z.string().max(130)).max(200)]).optional();
 const requestForm = z.strictObject({
@@ -122,7 +123,7 @@ export function accessRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVaria
         schedules={schedules}
         isVendor={isVendor(v.user)}
       />,
-      { error, ...(status === undefined ? {} : { status }) },
+      { error, ...omitUndefined({ status }) },
     );
   };
 

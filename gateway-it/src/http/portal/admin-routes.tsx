@@ -11,6 +11,7 @@ import { parseRoles } from '../api/admin-api.js';
 import { AdminSitesPage, SecretShownOnce, UserPage, UsersPage } from './admin-pages.js';
 import { utcTime } from './format.js';
 import { page, viewer, type PortalContext, type Viewer } from './portal-context.js';
+import { omitUndefined, ifDefined } from '../../../../shared/src/omit-undefined.js';
 
 const createUserForm = z.strictObject({
   name: z.string().max(32),
@@ -113,13 +114,17 @@ export function adminRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVariab
     userAdmin.updateUser(
       id,
       {
-        ...(f.displayName === undefined ? {} : { displayName: f.displayName }),
+        ...omitUndefined({ displayName: f.displayName }),
         company: blankToNull(f.company),
         contractEnd: blankToNull(f.contractEnd),
         // Disabled inputs are not sent: for your own account these stay as they are.
         ...(self ? {} : { canBreakGlass: f.canBreakGlass === 'on' }),
-        ...(self || f.roles === undefined ? {} : { roles: parseRoles(splitRoles(f.roles)) }),
-        ...(self || f.state === undefined ? {} : { state: f.state }),
+        ...(self
+          ? {}
+          : omitUndefined({
+              roles: ifDefined(f.roles, (r) => parseRoles(splitRoles(r))),
+              state: f.state,
+            })),
       },
       v.user,
     );

@@ -28,6 +28,7 @@ import {
   type SearchValues,
 } from './audit-pages.js';
 import { page, viewer, type PortalContext } from './portal-context.js';
+import { omitUndefined } from '../../../../shared/src/omit-undefined.js';
 
 const local = z.string().max(20);
 const searchQuery = z.strictObject({
@@ -109,7 +110,7 @@ export function auditRoutes(
         ...(values.asset === '' ? {} : { target: values.asset }),
         ...(values.action === '' ? {} : { action: values.action }),
         ...(q.outcome === undefined || q.outcome === '' ? {} : { outcome: q.outcome }),
-        ...(q.cursor === undefined ? {} : { cursor: q.cursor }),
+        ...omitUndefined({ cursor: q.cursor }),
       },
       v.user.name,
     );

@@ -2,6 +2,7 @@
 import type { Child } from 'hono/jsx';
 import type { User } from '../../store/user-store.js';
 import type { GrantView } from '../../access/views.js';
+import { omitUndefined } from '../../../../shared/src/omit-undefined.js';
 
 export interface PageFrame {
   readonly user?: User | undefined;
@@ -93,11 +94,7 @@ export function PostButton(props: {
   kind?: 'secondary' | 'danger';
 }) {
   return (
-    <form
-      method="post"
-      action={props.action}
-      {...(props.confirm === undefined ? {} : { 'data-confirm': props.confirm })}
-    >
+    <form method="post" action={props.action} {...omitUndefined({ 'data-confirm': props.confirm })}>
       <Csrf token={props.csrf} />
       <button type="submit" class={props.kind ?? 'secondary'}>
         {props.label}

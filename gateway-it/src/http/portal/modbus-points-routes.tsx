@@ -20,6 +20,7 @@ import type { HttpVariables } from '../principal.js';
 import { sourceAddress } from '../request-source.js';
 import { PointsPage } from './modbus-points-pages.js';
 import { page, viewer, type PortalContext, type Viewer } from './portal-context.js';
+import { omitUndefined } from '../../../../shared/src/omit-undefined.js';
 
 const wholeNumber = (field: string, lo: number, hi: number, hint: string) =>
   z
@@ -112,7 +113,7 @@ export function modbusPointsRoutes(
       asset,
       source: sourceAddress(c),
       unit: unitChooser(unit),
-      ...(write === undefined ? {} : { write }),
+      ...omitUndefined({ write }),
     });
     return page(
       c,

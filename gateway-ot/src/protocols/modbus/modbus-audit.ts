@@ -9,6 +9,7 @@
  */
 import { functionName, pointLabel, type Table } from './modbus-pdu.js';
 import type { ModbusRequest } from './modbus-request.js';
+import { omitUndefined } from '../../../../shared/src/omit-undefined.js';
 
 /** The values a write replaces, as read from the PLC just before it. */
 export type OldValues =
@@ -45,7 +46,7 @@ export function requestFacts(unitId: number, r: ModbusRequest, pdu: Buffer): Det
     case 'other':
       return {
         ...base,
-        ...(r.subFunction === undefined ? {} : { subFunction: r.subFunction }),
+        ...omitUndefined({ subFunction: r.subFunction }),
         pduLength: pdu.length,
         pduPrefixHex: pdu.subarray(1, 1 + PREFIX_BYTES).toString('hex'),
       };

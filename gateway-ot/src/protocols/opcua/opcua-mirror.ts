@@ -36,6 +36,7 @@ import {
 import type { Logger } from '../../../../shared/src/log.js';
 import { canRead, type CompiledProfile, type NodeRef, type OpcuaNodeRule } from './opcua-policy.js';
 import type { PlantConnection } from './opcua-plant-client.js';
+import { omitUndefined } from '../../../../shared/src/omit-undefined.js';
 
 export interface MirroredNode {
   readonly plantNodeId: NodeId;
@@ -273,7 +274,7 @@ export async function buildMirror(options: MirrorOptions): Promise<Mirror> {
           rule = {
             access: 'read',
             node: rule.node,
-            ...(rule.namespaceUri === undefined ? {} : { namespaceUri: rule.namespaceUri }),
+            ...omitUndefined({ namespaceUri: rule.namespaceUri }),
           };
         }
         const isReadable = rule !== undefined && canRead(rule);

@@ -25,6 +25,7 @@ import {
 } from 'node-opcua';
 import { AirlockError } from '../../../../shared/src/errors.js';
 import type { Logger } from '../../../../shared/src/log.js';
+import { omitUndefined } from '../../../../shared/src/omit-undefined.js';
 
 export interface PlantCredential {
   readonly username: string;
@@ -102,7 +103,7 @@ function createClient(
     clientCertificateManager: cm,
     securityMode: mode,
     securityPolicy: policy,
-    ...(serverCertificate === undefined ? {} : { serverCertificate }),
+    ...omitUndefined({ serverCertificate }),
     endpointMustExist: false,
     keepSessionAlive: true,
     connectionStrategy: { maxRetry: 0, initialDelay: 100, maxDelay: 200 },

@@ -43,6 +43,7 @@ import {
   type TargetChannel,
 } from './ssh-relay.js';
 import { connectTarget } from './target-connection.js';
+import { omitUndefined } from '../../../../shared/src/omit-undefined.js';
 
 /** How long a target's last output may take to drain after its connection closed. */
 const TARGET_DRAIN_MS = 30_000;
@@ -388,7 +389,7 @@ class SshBrokerSession {
         user: t.user.name,
         cols: this.pty?.cols || 80,
         rows: this.pty?.rows || 24,
-        ...(this.pty === undefined ? {} : { term: this.pty.term }),
+        ...omitUndefined({ term: this.pty?.term }),
         title: `${t.user.name}@${session.assetName} (${session.profileName}) ${start.kind === 'exec' ? `exec: ${(command ?? start.command).slice(0, 200)}` : 'shell'}`,
       });
       // An exec without a terminal is a byte stream: its text is kept up to a limit, then counted and hashed.

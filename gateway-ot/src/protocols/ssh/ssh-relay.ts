@@ -15,6 +15,7 @@ import {
   type ItToOtSshMessage,
   type OtToItSshMessage,
 } from '../../../../shared/src/model/ssh-channel.js';
+import { omitUndefined } from '../../../../shared/src/omit-undefined.js';
 
 export interface TargetChannel {
   readonly kind: 'shell' | 'exec' | 'sftp';
@@ -78,11 +79,7 @@ export function openTargetChannel(
         else client.shell(ptyOptions, done('shell'));
         return;
       case 'exec':
-        client.exec(
-          command ?? start.command,
-          ptyOptions === undefined ? {} : { pty: ptyOptions },
-          done('exec'),
-        );
+        client.exec(command ?? start.command, omitUndefined({ pty: ptyOptions }), done('exec'));
         return;
       case 'subsystem':
         client.subsys(start.name, done('sftp'));

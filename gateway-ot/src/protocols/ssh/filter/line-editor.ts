@@ -1,3 +1,4 @@
+import { omitUndefined } from '../../../../../shared/src/omit-undefined.js';
 /**
  * Reconstructs the command line an operator is typing from the keys they send, the way an
  * emacs-mode readline would apply them: printable text, Backspace, Delete, Ctrl-U/K/W, Ctrl-A/E/B/F,
@@ -75,7 +76,7 @@ export class LineEditor {
           kind: 'enter',
           text: text.slice(i, i + len),
           line: this.current,
-          ...(this.uncertain === undefined ? {} : { uncertain: this.uncertain }),
+          ...omitUndefined({ uncertain: this.uncertain }),
         });
         this.reset();
         i += len;
