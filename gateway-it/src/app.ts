@@ -68,7 +68,7 @@ import {
   attachTerminalEndpoint,
   type TerminalEndpoint,
 } from './http/terminal/terminal-endpoint.js';
-import { OpcuaPoints } from './opcua-client/opcua-points.js';
+import { OpcuaPoints } from './opcua/opcua-points.js';
 import { OperatorSessions, withLocalSessionEnd } from './sessions/operator-sessions.js';
 import { loadOrCreateSshHostKey, type SshHostKey } from './ssh/ssh-host-key.js';
 import { startSshEndpoint, type SshEndpoint } from './ssh/ssh-endpoint.js';

@@ -3,8 +3,8 @@
  * walks through. A real site writes this file by hand (see docs/); here it is generated because the
  * simulated targets' ports and host key are only known once they run.
  */
-import { PLC1_PROFILES } from '../../test/peers/plc-1-policy.js';
-import type { Plant } from '../../test/sim/plant.js';
+import { PLC1_PROFILES } from './plant/plc-1-policy.js';
+import type { Plant } from './plant/plant.js';
 
 export function demoPolicy(plant: Plant): Record<string, unknown> {
   const assets: Record<string, unknown> = {};

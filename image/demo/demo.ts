@@ -14,7 +14,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { DEMO_OPCUA_USERS, DEMO_SSH_USERS, startPlant, type Plant } from '../../test/sim/plant.js';
+import { DEMO_OPCUA_USERS, DEMO_SSH_USERS, startPlant, type Plant } from './plant/plant.js';
 import { demoPolicy } from './demo-policy.js';
 import { demoUsers } from './demo-users.js';
 import { runCommand, startDaemon, type Daemon } from './demo-process.js';

@@ -105,9 +105,31 @@ export function readGraph(root: string, dirs: readonly string[]): ImportEdge[] {
 
 const isTest = (f: string): boolean => /\.test\.tsx?$/.test(f);
 const under = (f: string, prefix: string): boolean => f === prefix || f.startsWith(`${prefix}/`);
+/** Test support kept beside the code it serves: a `*.fixture.ts` file or shared/src/testing/. */
+const isTestSupport = (f: string): boolean =>
+  /\.fixture(\.tsx?)?$/.test(f) || under(f, 'shared/src/testing');
+/** What ships: the gateways, shared/ and the appliance (image/, the demo and its plant among it). */
 const isProduct = (f: string): boolean =>
   !isTest(f) &&
-  (under(f, 'shared/src') || under(f, 'gateway-it/src') || under(f, 'gateway-ot/src'));
+  !isTestSupport(f) &&
+  (under(f, 'shared/src') ||
+    under(f, 'gateway-it/src') ||
+    under(f, 'gateway-ot/src') ||
+    under(f, 'image'));
+
+/**
+ * The subsystem a gateway file belongs to: the first folder under `gateway-{it,ot}/src/` (each OT
+ * protocol folder is one of its own). Files directly in `src/` (main.ts, app.ts) belong to none.
+ */
+export function subsystemOf(f: string): string | undefined {
+  const m = /^(gateway-ot\/src\/protocols\/[^/]+|gateway-(?:it|ot)\/src\/[^/]+)\//.exec(f);
+  return m?.[1];
+}
+
+/** A subsystem's one front door: the module named like its folder (`access/access.ts`). */
+export function entryOf(subsystem: string): string {
+  return `${subsystem}/${subsystem.slice(subsystem.lastIndexOf('/') + 1)}`;
+}
 
 /** Where each library may be imported (value or type). Libraries not listed are unrestricted. */
 const LIBRARY_HOMES: Readonly<Record<string, readonly string[]>> = {
@@ -120,8 +142,8 @@ const LIBRARY_HOMES: Readonly<Record<string, readonly string[]>> = {
   ws: ['gateway-it/src/link', 'gateway-it/src/http', 'gateway-ot/src/link'],
   ssh2: ['gateway-it/src/ssh', 'gateway-ot/src/protocols/ssh'],
   'modbus-serial': ['gateway-ot/src/protocols/modbus'],
-  // gateway-it/src/opcua-client: the portal's OPC UA page speaks to the OT broker (never the plant) through an operator session.
-  'node-opcua': ['gateway-ot/src/protocols/opcua', 'gateway-it/src/opcua-client'],
+  // gateway-it/src/opcua: the portal's OPC UA page speaks to the OT broker (never the plant) through an operator session.
+  'node-opcua': ['gateway-ot/src/protocols/opcua', 'gateway-it/src/opcua'],
   otplib: ['gateway-it/src/auth'],
 };
 
@@ -141,9 +163,20 @@ export function checkRules(edges: readonly ImportEdge[]): Violation[] {
         flag('gateway-ot never imports gateway-it', e);
       if (under(f, 'shared') && (under(e.to, 'gateway-it') || under(e.to, 'gateway-ot')))
         flag('shared never imports a gateway', e);
-      if (isProduct(f) && (under(e.to, 'test') || under(e.to, 'image')))
-        flag('product code never imports tests or the image', e);
+      if (isProduct(f) && under(e.to, 'test')) flag('product code never imports test/', e);
+      if (isProduct(f) && !under(f, 'image') && under(e.to, 'image'))
+        flag('the gateways and shared/ never import the image', e);
       if (isProduct(f) && isTest(e.to)) flag('product code never imports test files', e);
+      if (isProduct(f) && isTestSupport(e.to))
+        flag('product code never imports test support (fixtures, shared/src/testing)', e);
+      const target = subsystemOf(e.to);
+      if (
+        isProduct(f) &&
+        target !== undefined &&
+        subsystemOf(f) !== target &&
+        e.to !== entryOf(target)
+      )
+        flag(`outside ${target}, import only its entry module ${entryOf(target)}`, e);
       for (const p of PROTOCOLS) {
         const home = `gateway-ot/src/protocols/${p}`;
         if (!under(f, home) || isTest(f)) continue;
@@ -163,18 +196,62 @@ export function checkRules(edges: readonly ImportEdge[]): Violation[] {
       const homes =
         LIBRARY_HOMES[e.to] ??
         (e.to.startsWith('node-opcua') ? LIBRARY_HOMES['node-opcua'] : undefined);
-      if (homes !== undefined && isProduct(f) && !homes.some((h) => under(f, h)))
+      // The demo's simulated plant is a plant: it may speak the protocols' libraries itself.
+      if (
+        homes !== undefined &&
+        isProduct(f) &&
+        !under(f, 'image') &&
+        !homes.some((h) => under(f, h))
+      )
         flag(`${e.to} may only be imported in ${homes.join(', ')}`, e);
       if (
         isProduct(f) &&
         under(f, 'gateway-it') &&
-        !under(f, 'gateway-it/src/opcua-client') &&
+        !under(f, 'gateway-it/src/opcua') &&
         (e.to === 'modbus-serial' || e.to.startsWith('node-opcua'))
       )
         flag('the IT side never imports plant protocol clients', e);
     }
   }
+  for (const e of subsystemCycles(edges))
+    flag(
+      'subsystems never import each other in a cycle (break it with a listener or a narrower interface)',
+      e,
+    );
   return v;
+}
+
+/**
+ * Product edges between two subsystems that lie on a cycle of the subsystem graph (type-only
+ * imports count: a cycle of types is still two subsystems that cannot be understood apart).
+ */
+export function subsystemCycles(edges: readonly ImportEdge[]): ImportEdge[] {
+  const between = edges.filter((e) => {
+    if (e.isPackage || !isProduct(e.from)) return false;
+    const a = subsystemOf(e.from);
+    const b = subsystemOf(e.to);
+    return a !== undefined && b !== undefined && a !== b;
+  });
+  const next = new Map<string, Set<string>>();
+  for (const e of between) {
+    const a = subsystemOf(e.from) as string;
+    const set = next.get(a) ?? new Set<string>();
+    set.add(subsystemOf(e.to) as string);
+    next.set(a, set);
+  }
+  const reaches = (from: string, to: string): boolean => {
+    const seen = new Set<string>();
+    const stack = [from];
+    while (stack.length > 0) {
+      const n = stack.pop() as string;
+      if (n === to) return true;
+      if (seen.has(n)) continue;
+      seen.add(n);
+      for (const m of next.get(n) ?? []) stack.push(m);
+    }
+    return false;
+  };
+  return between.filter((e) => reaches(subsystemOf(e.to) as string, subsystemOf(e.from) as string));
 }
 
 export function formatViolation(x: Violation): string {

@@ -16,10 +16,10 @@ import { SITE, startIt, startOt } from '../helpers/link-fixture.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { startLinkForward } from '../peers/link-forward.js';
 import { startBrokerListener } from '../peers/modbus-broker-listener.js';
-import { plc1Asset, PLC1_PROFILES } from '../peers/plc-1-policy.js';
+import { plc1Asset, PLC1_PROFILES } from '../../image/demo/plant/plc-1-policy.js';
 import { connectRaw, mbap, pdu, type RawModbusClient } from '../peers/raw-modbus-client.js';
 import { startRecordingPlc } from '../peers/recording-plc.js';
-import { startModbusPlc } from '../sim/modbus-plc.js';
+import { startModbusPlc } from '../../image/demo/plant/modbus-plc.js';
 
 const bench = benchContext();
 const t = bench.t;

@@ -28,7 +28,7 @@ import {
 import { initCrypto } from '../../shared/src/crypto/sodium.js';
 import { createOpcuaBroker } from '../../gateway-ot/src/protocols/opcua/opcua-broker.js';
 import { opcuaAssetSchema } from '../../gateway-ot/src/protocols/opcua/opcua-policy.js';
-import { PLANT_NAMESPACE_URI, startOpcuaServer } from '../sim/opcua-server.js';
+import { PLANT_NAMESPACE_URI, startOpcuaServer } from '../../image/demo/plant/opcua-server.js';
 import { benchContext, interleave, latencyRow, type Sampler } from '../helpers/latency-bench.js';
 import { SITE, startIt, startOt } from '../helpers/link-fixture.js';
 import {
@@ -37,7 +37,7 @@ import {
   openTestVault,
   startForwarder,
 } from '../helpers/opcua-broker-harness.js';
-import { makeTempDir } from '../helpers/temp-dir.js';
+import { makeTempDir } from '../../shared/src/testing/temp-dir.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { startLinkForward } from '../peers/link-forward.js';
 

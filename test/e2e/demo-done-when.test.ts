@@ -16,7 +16,7 @@ import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AttributeIds, DataType, UserTokenType } from 'node-opcua';
 import { generateSync } from 'otplib';
-import { PLANT_NAMESPACE_URI } from '../sim/opcua-server.js';
+import { PLANT_NAMESPACE_URI } from '../../image/demo/plant/opcua-server.js';
 import { startDemo, portOpen, type DemoCredentials } from '../helpers/demo-launcher.js';
 import { pinnedRequest, type HttpResult } from '../helpers/https-client.js';
 import { createTestClient } from '../helpers/opcua-broker-harness.js';

@@ -7,8 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeTempDir } from '../helpers/temp-dir.js';
-import { IT_MAIN, runNode } from '../helpers/processes.js';
+import { makeTempDir } from '../../shared/src/testing/temp-dir.js';
+import { IT_MAIN, runNode } from '../../shared/src/testing/processes.js';
 
 test(
   'operators seed policy, windows and schedules and unlock accounts from the command line',

@@ -9,8 +9,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeTempDir } from '../helpers/temp-dir.js';
-import { IT_MAIN, OT_MAIN, runNode, startNode } from '../helpers/processes.js';
+import { makeTempDir } from '../../shared/src/testing/temp-dir.js';
+import { IT_MAIN, OT_MAIN, runNode, startNode } from '../../shared/src/testing/processes.js';
 import { pinnedRequest } from '../helpers/https-client.js';
 import { waitFor } from '../helpers/wait-for.js';
 

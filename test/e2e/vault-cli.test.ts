@@ -6,8 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeTempDir } from '../helpers/temp-dir.js';
-import { OT_MAIN, runNode } from '../helpers/processes.js';
+import { makeTempDir } from '../../shared/src/testing/temp-dir.js';
+import { OT_MAIN, runNode } from '../../shared/src/testing/processes.js';
 
 test('vault-set and vault-list', { timeout: 60_000 }, async (t) => {
   const dir = makeTempDir(t);

@@ -8,8 +8,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeTempDir } from '../helpers/temp-dir.js';
-import { OT_MAIN, runNode } from '../helpers/processes.js';
+import { makeTempDir } from '../../shared/src/testing/temp-dir.js';
+import { OT_MAIN, runNode } from '../../shared/src/testing/processes.js';
 import { allowSudoChpasswd, passwordLogin, startSshd } from '../peers/sshd.js';
 
 test('vault-rotate against a real sshd', { timeout: 90_000 }, async (t) => {

@@ -7,10 +7,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeTempDir } from '../helpers/temp-dir.js';
-import { IT_MAIN, runNode } from '../helpers/processes.js';
-import { useCrypto } from '../helpers/crypto.js';
-import { generateSigningKeyPair, tamper, twoLogs } from '../helpers/audit-export.js';
+import { makeTempDir } from '../../shared/src/testing/temp-dir.js';
+import { IT_MAIN, runNode } from '../../shared/src/testing/processes.js';
+import { useCrypto } from '../../shared/src/testing/crypto.js';
+import {
+  generateSigningKeyPair,
+  tamper,
+  twoLogs,
+} from '../../gateway-it/src/audit/two-logs.fixture.js';
 import { toBase64Url } from '../../shared/src/crypto/encoding.js';
 import { readSecretFile } from '../../shared/src/crypto/key-file.js';
 import { publicKeyOf } from '../../shared/src/crypto/signing.js';

@@ -8,8 +8,8 @@ import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { distRoot } from './processes.js';
-import { makeTempDir } from './temp-dir.js';
+import { distRoot } from '../../shared/src/testing/processes.js';
+import { makeTempDir } from '../../shared/src/testing/temp-dir.js';
 
 export const DEMO = join(distRoot, 'image', 'demo', 'demo.js');
 

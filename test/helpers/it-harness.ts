@@ -14,7 +14,7 @@ import { sequentialIds } from '../../shared/src/ids.js';
 import { silentLogger } from '../../shared/src/log.js';
 import type { CatalogueAsset } from '../../shared/src/model/asset-catalogue.js';
 import { RecordingSiteCommands } from './fake-site-commands.js';
-import { makeTempDir } from './temp-dir.js';
+import { makeTempDir } from '../../shared/src/testing/temp-dir.js';
 import { omitUndefined } from '../../shared/src/omit-undefined.js';
 
 /** Monday 1 June 2026, 08:00 UTC (10:00 in Berlin). */

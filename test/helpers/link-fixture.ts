@@ -26,8 +26,8 @@ import { otConfigSchema, type OtConfig } from '../../gateway-ot/src/config/ot-co
 import { createOtGateway, type OtGateway, type OtDeps } from '../../gateway-ot/src/app.js';
 import { enrollGateway } from '../../gateway-ot/src/link/enroll-gateway.js';
 import type { EnrollmentRecord } from '../../gateway-ot/src/store/enrollment-store.js';
-import { makeTempDir } from './temp-dir.js';
-import { testTicket } from './test-ticket.js';
+import { makeTempDir } from '../../shared/src/testing/temp-dir.js';
+import { testTicket } from '../../shared/src/testing/test-ticket.js';
 import { waitFor } from './wait-for.js';
 import { omitUndefined } from '../../shared/src/omit-undefined.js';
 

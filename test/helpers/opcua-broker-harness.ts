@@ -17,7 +17,7 @@ import {
 import { systemClock } from '../../shared/src/clock.js';
 import { silentLogger } from '../../shared/src/log.js';
 import type { SessionTicket } from '../../shared/src/model/session-ticket.js';
-import { testTicket } from './test-ticket.js';
+import { testTicket } from '../../shared/src/testing/test-ticket.js';
 import type { AssetPolicy } from '../../gateway-ot/src/policy/local-policy.js';
 import type {
   BrokerAuditInput,
@@ -28,7 +28,7 @@ import { initCrypto } from '../../shared/src/crypto/sodium.js';
 import { generateAeadKey } from '../../shared/src/crypto/aead.js';
 import { openOtDatabase } from '../../gateway-ot/src/store/ot-database.js';
 import { openVault, type Vault } from '../../gateway-ot/src/vault/vault.js';
-import { createTestAudit } from './broker-session.js';
+import { createTestAudit } from '../../gateway-ot/src/sessions/broker-session.fixture.js';
 
 export interface RecordedEvent extends BrokerAuditInput {
   readonly actor: string;

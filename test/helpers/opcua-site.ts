@@ -7,10 +7,14 @@
  */
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { PLANT_NAMESPACE_URI, startOpcuaServer, type OpcuaSimServer } from '../sim/opcua-server.js';
+import {
+  PLANT_NAMESPACE_URI,
+  startOpcuaServer,
+  type OpcuaSimServer,
+} from '../../image/demo/plant/opcua-server.js';
 import { SITE, startIt, startOt, type ItFixture, type OtFixture } from './link-fixture.js';
 import { fetchServerCertificateSha256 } from './opcua-broker-harness.js';
-import { makeTempDir } from './temp-dir.js';
+import { makeTempDir } from '../../shared/src/testing/temp-dir.js';
 import { waitFor } from './wait-for.js';
 
 export interface OpcuaSite {

@@ -19,8 +19,8 @@ import {
   type OtFixture,
   type StartItOptions,
 } from './link-fixture.js';
-import { makeTempDir } from './temp-dir.js';
-import { distRoot, startNode, type Started } from './processes.js';
+import { makeTempDir } from '../../shared/src/testing/temp-dir.js';
+import { distRoot, startNode, type Started } from '../../shared/src/testing/processes.js';
 import { echoBroker } from './test-brokers.js';
 import { storeTargetPassword } from './ot-ssh-process.js';
 import { waitFor } from './wait-for.js';

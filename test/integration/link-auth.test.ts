@@ -15,7 +15,7 @@ import { createSelfSignedIdentity } from '../../shared/src/crypto/tls-identity.j
 import { ENROLLMENT_TOKEN_TTL_MS } from '../../shared/src/link/enrollment.js';
 import { enrollGateway } from '../../gateway-ot/src/link/enroll-gateway.js';
 import { readEnrollment, writeEnrollment } from '../../gateway-ot/src/store/enrollment-store.js';
-import { useCrypto } from '../helpers/crypto.js';
+import { useCrypto } from '../../shared/src/testing/crypto.js';
 import { auditActions, SITE, startIt, startOt, type ItFixture } from '../helpers/link-fixture.js';
 import { connectRawPeer } from '../helpers/raw-link-peer.js';
 import { waitFor } from '../helpers/wait-for.js';

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { systemClock, type Clock } from '../../shared/src/clock.js';
 import { MAX_CONTROL_FRAME_BYTES } from '../../shared/src/link/control-messages.js';
-import { useCrypto } from '../helpers/crypto.js';
+import { useCrypto } from '../../shared/src/testing/crypto.js';
 import { auditActions, SITE, startIt, startOt, TEST_POLICY } from '../helpers/link-fixture.js';
 import { connectRawPeer } from '../helpers/raw-link-peer.js';
 import { waitFor } from '../helpers/wait-for.js';

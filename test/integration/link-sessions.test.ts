@@ -12,7 +12,7 @@ import { FakeClock } from '../../shared/src/clock.js';
 import { AirlockError } from '../../shared/src/errors.js';
 import type { SessionStream } from '../../shared/src/link/session-channel.js';
 import { LOCKDOWN_POLL_MS } from '../../gateway-ot/src/app.js';
-import { useCrypto } from '../helpers/crypto.js';
+import { useCrypto } from '../../shared/src/testing/crypto.js';
 import {
   auditActions,
   makeTicket,

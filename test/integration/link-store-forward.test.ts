@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AuditEventInput } from '../../shared/src/audit/audit-event.js';
 import { verifyChain } from '../../shared/src/audit/verify-chain.js';
-import { useCrypto } from '../helpers/crypto.js';
+import { useCrypto } from '../../shared/src/testing/crypto.js';
 import { auditActions, SITE, startIt, startOt } from '../helpers/link-fixture.js';
 import { startTcpProxy } from '../helpers/tcp-proxy.js';
 import { waitFor } from '../helpers/wait-for.js';

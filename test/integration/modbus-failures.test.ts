@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { FakeClock } from '../../shared/src/clock.js';
 import { startBrokerListener, type BrokerListener } from '../peers/modbus-broker-listener.js';
-import { plc1Asset, PLC1_PROFILES } from '../peers/plc-1-policy.js';
+import { plc1Asset, PLC1_PROFILES } from '../../image/demo/plant/plc-1-policy.js';
 import { connectRaw, mbap, pdu, type AnswerFrame } from '../peers/raw-modbus-client.js';
 import { startRecordingPlc, standardAnswer, type RecordingPlc } from '../peers/recording-plc.js';
 import { omitUndefined } from '../../shared/src/omit-undefined.js';

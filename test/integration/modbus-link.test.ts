@@ -7,13 +7,13 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { startModbusPlc } from '../sim/modbus-plc.js';
-import { useCrypto } from '../helpers/crypto.js';
+import { startModbusPlc } from '../../image/demo/plant/modbus-plc.js';
+import { useCrypto } from '../../shared/src/testing/crypto.js';
 import { auditActions, SITE, startIt, startOt } from '../helpers/link-fixture.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { mbpollValues, runMbpoll } from '../peers/mbpoll.js';
 import { startLinkForward } from '../peers/link-forward.js';
-import { plc1Asset } from '../peers/plc-1-policy.js';
+import { plc1Asset } from '../../image/demo/plant/plc-1-policy.js';
 
 useCrypto();
 

@@ -6,10 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { startModbusPlc } from '../sim/modbus-plc.js';
+import { startModbusPlc } from '../../image/demo/plant/modbus-plc.js';
 import { startBrokerListener } from '../peers/modbus-broker-listener.js';
 import { mbpollValues, runMbpoll } from '../peers/mbpoll.js';
-import { plc1Asset } from '../peers/plc-1-policy.js';
+import { plc1Asset } from '../../image/demo/plant/plc-1-policy.js';
 import { runPymodbusClient, startPymodbusServer } from '../peers/pymodbus.js';
 
 test(

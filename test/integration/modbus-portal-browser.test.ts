@@ -8,11 +8,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { launchChromium, loggedInPage, submitAndWait } from '../helpers/browser.js';
-import { useCrypto } from '../helpers/crypto.js';
+import { useCrypto } from '../../shared/src/testing/crypto.js';
 import { SITE, startIt, startOt, waitForFreshLink } from '../helpers/link-fixture.js';
 import { waitFor } from '../helpers/wait-for.js';
-import { plc1Asset } from '../peers/plc-1-policy.js';
-import { startModbusPlc } from '../sim/modbus-plc.js';
+import { plc1Asset } from '../../image/demo/plant/plc-1-policy.js';
+import { startModbusPlc } from '../../image/demo/plant/modbus-plc.js';
 
 useCrypto();
 

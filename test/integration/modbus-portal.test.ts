@@ -9,12 +9,12 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { startModbusPlc } from '../sim/modbus-plc.js';
-import { useCrypto } from '../helpers/crypto.js';
+import { startModbusPlc } from '../../image/demo/plant/modbus-plc.js';
+import { useCrypto } from '../../shared/src/testing/crypto.js';
 import { pinnedRequest, type HttpResult } from '../helpers/https-client.js';
 import { auditActions, SITE, startIt, startOt, waitForFreshLink } from '../helpers/link-fixture.js';
 import { waitFor } from '../helpers/wait-for.js';
-import { plc1Asset } from '../peers/plc-1-policy.js';
+import { plc1Asset } from '../../image/demo/plant/plc-1-policy.js';
 
 useCrypto();
 

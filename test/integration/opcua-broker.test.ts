@@ -1,7 +1,7 @@
 /**
  * The OPC UA broker end to end on one side of the chain: a real node-opcua client (its own PKI in a
  * temp dir) talks to the broker through a forwarded TCP connection, exactly as `ssh -L` will
- * deliver it, and the broker talks to the simulated plant server (test/sim/opcua-server.ts). One
+ * deliver it, and the broker talks to the simulated plant server (image/demo/plant/opcua-server.ts). One
  * plant server and one broker for the whole file: node-opcua servers are CPU heavy.
  */
 import { after, before, test } from 'node:test';
@@ -29,7 +29,11 @@ import {
   opcuaAssetSchema,
   type OpcuaAssetPolicy,
 } from '../../gateway-ot/src/protocols/opcua/opcua-policy.js';
-import { PLANT_NAMESPACE_URI, startOpcuaServer, type OpcuaSimServer } from '../sim/opcua-server.js';
+import {
+  PLANT_NAMESPACE_URI,
+  startOpcuaServer,
+  type OpcuaSimServer,
+} from '../../image/demo/plant/opcua-server.js';
 import {
   createTestClient,
   fetchServerCertificateSha256,

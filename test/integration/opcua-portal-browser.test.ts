@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { launchChromium, loggedInPage, submitAndWait } from '../helpers/browser.js';
-import { useCrypto } from '../helpers/crypto.js';
+import { useCrypto } from '../../shared/src/testing/crypto.js';
 import { SITE } from '../helpers/link-fixture.js';
 import { startOpcuaSite } from '../helpers/opcua-site.js';
 import { waitFor } from '../helpers/wait-for.js';

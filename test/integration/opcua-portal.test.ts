@@ -9,11 +9,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useCrypto } from '../helpers/crypto.js';
+import { useCrypto } from '../../shared/src/testing/crypto.js';
 import { SITE } from '../helpers/link-fixture.js';
 import { startOpcuaSite } from '../helpers/opcua-site.js';
 import { waitFor } from '../helpers/wait-for.js';
-import { PLANT_NAMESPACE_URI } from '../sim/opcua-server.js';
+import { PLANT_NAMESPACE_URI } from '../../image/demo/plant/opcua-server.js';
 import { omitUndefined, ifDefined } from '../../shared/src/omit-undefined.js';
 
 useCrypto();

@@ -13,10 +13,10 @@ import { sequentialIds } from '../../shared/src/ids.js';
 import { createRecordings } from '../../gateway-ot/src/recording/recordings.js';
 import { openOtDatabase } from '../../gateway-ot/src/store/ot-database.js';
 import { asciinemaCat } from '../helpers/asciinema.js';
-import { createTestAudit } from '../helpers/broker-session.js';
-import { useCrypto } from '../helpers/crypto.js';
-import { distRoot, startNode } from '../helpers/processes.js';
-import { makeTempDir } from '../helpers/temp-dir.js';
+import { createTestAudit } from '../../gateway-ot/src/sessions/broker-session.fixture.js';
+import { useCrypto } from '../../shared/src/testing/crypto.js';
+import { distRoot, startNode } from '../../shared/src/testing/processes.js';
+import { makeTempDir } from '../../shared/src/testing/temp-dir.js';
 
 useCrypto();
 

@@ -22,10 +22,10 @@ import type {
   RecordingOutbox,
   ShippableRecording,
 } from '../../gateway-ot/src/link/recording-shipper.js';
-import { useCrypto } from '../helpers/crypto.js';
+import { useCrypto } from '../../shared/src/testing/crypto.js';
 import { SITE, startIt, startOt } from '../helpers/link-fixture.js';
 import { startTcpProxy } from '../helpers/tcp-proxy.js';
-import { makeTempDir } from '../helpers/temp-dir.js';
+import { makeTempDir } from '../../shared/src/testing/temp-dir.js';
 import { waitFor } from '../helpers/wait-for.js';
 import {
   launchChromium,

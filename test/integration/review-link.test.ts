@@ -9,7 +9,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { BrokerSession } from '../../gateway-ot/src/sessions/protocol-broker.js';
-import { useCrypto } from '../helpers/crypto.js';
+import { useCrypto } from '../../shared/src/testing/crypto.js';
 import { auditActions, startIt, startOt } from '../helpers/link-fixture.js';
 import { waitFor } from '../helpers/wait-for.js';
 

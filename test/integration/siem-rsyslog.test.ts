@@ -5,8 +5,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useCrypto } from '../helpers/crypto.js';
-import { makeTempDir } from '../helpers/temp-dir.js';
+import { useCrypto } from '../../shared/src/testing/crypto.js';
+import { makeTempDir } from '../../shared/src/testing/temp-dir.js';
 import { startCollector } from '../helpers/rsyslog.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { AuditLog } from '../../shared/src/audit/audit-log.js';

@@ -21,8 +21,11 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { createOperatorDriver } from '../helpers/operator-channel.js';
-import { createTestAudit, makeBrokerSession } from '../helpers/broker-session.js';
-import { makeTempDir } from '../helpers/temp-dir.js';
+import {
+  createTestAudit,
+  makeBrokerSession,
+} from '../../gateway-ot/src/sessions/broker-session.fixture.js';
+import { makeTempDir } from '../../shared/src/testing/temp-dir.js';
 import { newHostKey, startSshd } from '../peers/sshd.js';
 
 test('SSH broker against a real sshd', { timeout: 120_000 }, async (t) => {

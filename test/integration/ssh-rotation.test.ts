@@ -23,8 +23,11 @@ import { openOtDatabase } from '../../gateway-ot/src/store/ot-database.js';
 import { createRotation } from '../../gateway-ot/src/vault/rotation.js';
 import { openVault } from '../../gateway-ot/src/vault/vault.js';
 import { createOperatorDriver } from '../helpers/operator-channel.js';
-import { createTestAudit, makeBrokerSession } from '../helpers/broker-session.js';
-import { makeTempDir } from '../helpers/temp-dir.js';
+import {
+  createTestAudit,
+  makeBrokerSession,
+} from '../../gateway-ot/src/sessions/broker-session.fixture.js';
+import { makeTempDir } from '../../shared/src/testing/temp-dir.js';
 import { allowSudoChpasswd, newHostKey, passwordLogin, startSshd } from '../peers/sshd.js';
 
 test('password rotation against a real sshd', { timeout: 120_000 }, async (t) => {

@@ -13,7 +13,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AuditLog } from '../../shared/src/audit/audit-log.js';
-import { useCrypto } from '../helpers/crypto.js';
+import { useCrypto } from '../../shared/src/testing/crypto.js';
 import {
   launchChromium,
   loggedInPage,

@@ -14,7 +14,7 @@ import { PassThrough } from 'node:stream';
 import WebSocket from 'ws';
 import type { SessionStream } from '../../gateway-it/src/link/site-commands.js';
 import type { SessionControlMessage } from '../../shared/src/link/session-channel.js';
-import { useCrypto } from '../helpers/crypto.js';
+import { useCrypto } from '../../shared/src/testing/crypto.js';
 import { startHarness } from '../helpers/it-harness.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { seedPlant } from './access/plant-fixture.js';

@@ -16,7 +16,7 @@ import { AirlockError } from '../../shared/src/errors.js';
 import { sequentialIds } from '../../shared/src/ids.js';
 import { silentLogger } from '../../shared/src/log.js';
 import type { SessionTicket } from '../../shared/src/model/session-ticket.js';
-import { testTicket } from '../helpers/test-ticket.js';
+import { testTicket } from '../../shared/src/testing/test-ticket.js';
 import { openDatabase } from '../../shared/src/store/open-database.js';
 import {
   modbusAssetSchema,

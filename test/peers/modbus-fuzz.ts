@@ -8,7 +8,7 @@
 import type { TestContext } from 'node:test';
 import { FakeClock } from '../../shared/src/clock.js';
 import { startBrokerListener } from './modbus-broker-listener.js';
-import { plc1Asset, PLC1_PROFILES } from './plc-1-policy.js';
+import { plc1Asset, PLC1_PROFILES } from '../../image/demo/plant/plc-1-policy.js';
 import { connectRaw, mbap, pdu } from './raw-modbus-client.js';
 import { startRecordingPlc, type ReceivedFrame } from './recording-plc.js';
 

@@ -12,8 +12,8 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { Client } from 'ssh2';
-import { makeTempDir } from '../helpers/temp-dir.js';
-import { freePort } from '../helpers/free-port.js';
+import { makeTempDir } from '../../shared/src/testing/temp-dir.js';
+import { freePort } from '../../image/demo/plant/free-port.js';
 
 export interface SshdUser {
   readonly name: string;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useCrypto } from '../../../test/helpers/crypto.js';
+import { useCrypto } from '../../../shared/src/testing/crypto.js';
 import { AuditLog } from '../../../shared/src/audit/audit-log.js';
 import { AUDIT_MIGRATIONS } from '../../../shared/src/audit/audit-migrations.js';
 import { FakeClock } from '../../../shared/src/clock.js';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useCrypto } from '../../../test/helpers/crypto.js';
-import { twoLogs } from '../../../test/helpers/audit-export.js';
+import { useCrypto } from '../../../shared/src/testing/crypto.js';
+import { twoLogs } from './two-logs.fixture.js';
 import { AuditSearch, type AuditSearchHit } from './audit-search.js';
 import { omitUndefined } from '../../../shared/src/omit-undefined.js';
 

@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createReadStream, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { useCrypto } from '../../../test/helpers/crypto.js';
-import { makeTempDir } from '../../../test/helpers/temp-dir.js';
+import { useCrypto } from '../../../shared/src/testing/crypto.js';
+import { makeTempDir } from '../../../shared/src/testing/temp-dir.js';
 import {
   HOUR,
   fileArtifact,
@@ -12,7 +12,7 @@ import {
   tamper,
   twoLogs,
   type TwoLogs,
-} from '../../../test/helpers/audit-export.js';
+} from './two-logs.fixture.js';
 import { parseSegmentLine } from '../../../shared/src/export/segment-lines.js';
 import { verifyBundle, type BundleVerification } from '../../../shared/src/export/verify-bundle.js';
 import { writeExportBundle, type ExportProgress } from './export-bundle.js';

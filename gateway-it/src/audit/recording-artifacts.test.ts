@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeTempDir } from '../../../test/helpers/temp-dir.js';
+import { makeTempDir } from '../../../shared/src/testing/temp-dir.js';
 import { sha256Hex } from '../../../shared/src/crypto/hash.js';
 import type { RecordingRow } from '../store/recording-store.js';
 import { recordingArtifacts } from './recording-artifacts.js';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkTotp, totpQrSvg, totpUri } from './totp.js';
-import { useCrypto } from '../../../test/helpers/crypto.js';
+import { useCrypto } from '../../../shared/src/testing/crypto.js';
 import {
   generateRecoveryCodes,
   hashRecoveryCode,

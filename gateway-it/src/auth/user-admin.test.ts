@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generate } from 'otplib';
-import { useCrypto } from '../../../test/helpers/crypto.js';
+import { useCrypto } from '../../../shared/src/testing/crypto.js';
 import { AuditLog } from '../../../shared/src/audit/audit-log.js';
 import { FakeClock } from '../../../shared/src/clock.js';
 import { sequentialIds } from '../../../shared/src/ids.js';

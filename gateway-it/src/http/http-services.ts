@@ -3,7 +3,7 @@ import type { Clock } from '../../../shared/src/clock.js';
 import type { AccessServices } from '../access/access-services.js';
 import type { AuthServices } from '../auth/auth-services.js';
 import type { SiteEnrollment } from '../sites/site-enrollment.js';
-import type { OpcuaPoints } from '../opcua-client/opcua-points.js';
+import type { OpcuaPoints } from '../opcua/opcua-points.js';
 import type { OperatorSessions } from '../sessions/operator-sessions.js';
 import type { RecordingLibrary } from '../recording/recording-library.js';
 import type { AuditSearch } from '../audit/audit-search.js';

@@ -20,8 +20,8 @@ import { OtAuditStore } from '../store/ot-audit-store.js';
 import { RecordingStore } from '../store/recording-store.js';
 import { SiteGatewayStore } from '../store/site-gateway-store.js';
 import { SiteStore } from '../store/site-store.js';
-import { useCrypto } from '../../../test/helpers/crypto.js';
-import { makeTempDir } from '../../../test/helpers/temp-dir.js';
+import { useCrypto } from '../../../shared/src/testing/crypto.js';
+import { makeTempDir } from '../../../shared/src/testing/temp-dir.js';
 import { RecordingIngest } from './recording-ingest.js';
 
 useCrypto();

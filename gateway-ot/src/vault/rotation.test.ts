@@ -4,8 +4,8 @@ import { FakeClock } from '../../../shared/src/clock.js';
 import { generateAeadKey } from '../../../shared/src/crypto/aead.js';
 import { silentLogger } from '../../../shared/src/log.js';
 import { openOtDatabase } from '../store/ot-database.js';
-import { createTestAudit } from '../../../test/helpers/broker-session.js';
-import { useCrypto } from '../../../test/helpers/crypto.js';
+import { createTestAudit } from '../sessions/broker-session.fixture.js';
+import { useCrypto } from '../../../shared/src/testing/crypto.js';
 import {
   createRotation,
   generatePassword,

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { FakeClock } from '../../../shared/src/clock.js';
 import { generateAeadKey } from '../../../shared/src/crypto/aead.js';
 import { openOtDatabase } from '../store/ot-database.js';
-import { createTestAudit } from '../../../test/helpers/broker-session.js';
-import { useCrypto } from '../../../test/helpers/crypto.js';
-import { makeTempDir } from '../../../test/helpers/temp-dir.js';
+import { createTestAudit } from '../sessions/broker-session.fixture.js';
+import { useCrypto } from '../../../shared/src/testing/crypto.js';
+import { makeTempDir } from '../../../shared/src/testing/temp-dir.js';
 import { loadOrCreateVaultKey, openVault } from './vault.js';
 
 useCrypto();

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { useCrypto } from '../../../test/helpers/crypto.js';
-import { makeTempDir } from '../../../test/helpers/temp-dir.js';
+import { useCrypto } from '../testing/crypto.js';
+import { makeTempDir } from '../testing/temp-dir.js';
 import { FakeClock } from '../clock.js';
 import { randomIds, sequentialIds } from '../ids.js';
 import { openDatabase, type Db } from '../store/open-database.js';

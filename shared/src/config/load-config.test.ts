@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { loadConfig, envNameFor, listEnvOverrides } from './load-config.js';
 import { formatProblems } from '../result.js';
-import { makeTempDir } from '../../../test/helpers/temp-dir.js';
+import { makeTempDir } from '../testing/temp-dir.js';
 
 const schema = z.strictObject({
   http: z

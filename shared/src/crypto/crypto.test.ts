@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { statSync, chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { X509Certificate } from 'node:crypto';
-import { useCrypto } from '../../../test/helpers/crypto.js';
-import { makeTempDir } from '../../../test/helpers/temp-dir.js';
+import { useCrypto } from '../testing/crypto.js';
+import { makeTempDir } from '../testing/temp-dir.js';
 import { canonicalJson, CanonicalEncodingError } from './canonical.js';
 import {
   blake2bHex,

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useCrypto } from '../../../test/helpers/crypto.js';
+import { useCrypto } from '../testing/crypto.js';
 import { computeEventHash, GENESIS_HASH, type AuditEvent } from '../audit/audit-event.js';
 import { toBase64Url } from '../crypto/encoding.js';
 import { generateSigningKeyPair } from '../crypto/signing.js';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useCrypto } from '../../../test/helpers/crypto.js';
+import { useCrypto } from '../testing/crypto.js';
 import { generateSigningKeyPair } from '../crypto/signing.js';
 import { formatProblems } from '../result.js';
 import { openSignedTicket, signTicket, type SessionTicket } from './session-ticket.js';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { makeTempDir } from '../../../test/helpers/temp-dir.js';
+import { makeTempDir } from '../testing/temp-dir.js';
 import { openDatabase, type Migration } from './open-database.js';
 
 const base: Migration[] = [

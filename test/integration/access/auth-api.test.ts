@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateSync } from 'otplib';
-import { useCrypto } from '../../helpers/crypto.js';
+import { useCrypto } from '../../../shared/src/testing/crypto.js';
 import { startHarness, type Harness, type HarnessUser } from '../../helpers/it-harness.js';
 
 useCrypto();

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openSignedTicket } from '../../../shared/src/model/session-ticket.js';
-import { useCrypto } from '../../helpers/crypto.js';
+import { useCrypto } from '../../../shared/src/testing/crypto.js';
 import { startHarness } from '../../helpers/it-harness.js';
 import { seedPlant, type Plant } from './plant-fixture.js';
 

@@ -14,10 +14,10 @@ import { formatLocalInput } from '../../../gateway-it/src/access/zoned-time.js';
 import { systemClock } from '../../../shared/src/clock.js';
 import { randomIds } from '../../../shared/src/ids.js';
 import { silentLogger } from '../../../shared/src/log.js';
-import { useCrypto } from '../../helpers/crypto.js';
+import { useCrypto } from '../../../shared/src/testing/crypto.js';
 import { RecordingSiteCommands } from '../../helpers/fake-site-commands.js';
 import { asset } from '../../helpers/it-harness.js';
-import { makeTempDir } from '../../helpers/temp-dir.js';
+import { makeTempDir } from '../../../shared/src/testing/temp-dir.js';
 
 useCrypto();
 

@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PORTAL_PUBLIC_ROUTES } from '../../../gateway-it/src/http/portal/portal-app.js';
-import { useCrypto } from '../../helpers/crypto.js';
+import { useCrypto } from '../../../shared/src/testing/crypto.js';
 import { startHarness } from '../../helpers/it-harness.js';
 
 useCrypto();

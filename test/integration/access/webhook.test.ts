@@ -11,9 +11,9 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { writeSecretFile } from '../../../shared/src/crypto/key-file.js';
 import type { WebhookNotifier } from '../../../gateway-it/src/notify/webhook-notifier.js';
-import { useCrypto } from '../../helpers/crypto.js';
+import { useCrypto } from '../../../shared/src/testing/crypto.js';
 import { HARNESS_START, startHarness } from '../../helpers/it-harness.js';
-import { makeTempDir } from '../../helpers/temp-dir.js';
+import { makeTempDir } from '../../../shared/src/testing/temp-dir.js';
 import { seedPlant } from './plant-fixture.js';
 
 useCrypto();

@@ -9,7 +9,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ReviewRequest } from '../../../shared/src/link/control-messages.js';
-import { useCrypto } from '../../helpers/crypto.js';
+import { useCrypto } from '../../../shared/src/testing/crypto.js';
 import { fakeStream } from '../../helpers/fake-session-stream.js';
 import { startHarness } from '../../helpers/it-harness.js';
 import { seedPlant } from '../access/plant-fixture.js';

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AirlockError } from '../../../shared/src/errors.js';
 import { fakeStream } from '../../helpers/fake-session-stream.js';
-import { useCrypto } from '../../helpers/crypto.js';
+import { useCrypto } from '../../../shared/src/testing/crypto.js';
 import { startHarness } from '../../helpers/it-harness.js';
 import { seedPlant, type Plant } from '../access/plant-fixture.js';
 

@@ -13,9 +13,9 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { writeSecretFile } from '../../../shared/src/crypto/key-file.js';
-import { useCrypto } from '../../helpers/crypto.js';
+import { useCrypto } from '../../../shared/src/testing/crypto.js';
 import { startSshChain } from '../../helpers/ssh-chain.js';
-import { makeTempDir } from '../../helpers/temp-dir.js';
+import { makeTempDir } from '../../../shared/src/testing/temp-dir.js';
 import { waitFor } from '../../helpers/wait-for.js';
 import { newHostKey, startSshd } from '../../peers/sshd.js';
 

@@ -15,7 +15,7 @@ import { connect } from 'node:net';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ssh2 from 'ssh2';
-import { freePort } from '../../helpers/free-port.js';
+import { freePort } from '../../../image/demo/plant/free-port.js';
 import { waitFor } from '../../helpers/wait-for.js';
 import { startSshChain, type SshChain } from '../../helpers/ssh-chain.js';
 

@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { useCrypto } from '../../helpers/crypto.js';
+import { useCrypto } from '../../../shared/src/testing/crypto.js';
 import { startHarness } from '../../helpers/it-harness.js';
-import { makeTempDir } from '../../helpers/temp-dir.js';
+import { makeTempDir } from '../../../shared/src/testing/temp-dir.js';
 
 useCrypto();
 

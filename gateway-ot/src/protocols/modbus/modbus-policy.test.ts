@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { formatProblems } from '../../../../shared/src/result.js';
 import { parseWith } from '../../../../shared/src/config/format-issues.js';
-import { repoRoot } from '../../../../test/helpers/processes.js';
-import { PLC1_PROFILES } from '../../../../test/peers/plc-1-policy.js';
+import { repoRoot } from '../../../../shared/src/testing/processes.js';
+import { PLC1_PROFILES } from '../../../../image/demo/plant/plc-1-policy.js';
 import { modbusAssetSchema } from './modbus-policy.js';
 
 const base = { protocol: 'modbus', address: '10.0.1.10' };

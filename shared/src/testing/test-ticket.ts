@@ -3,7 +3,7 @@
  * (without the link that normally carries and verifies it): valid for 30 s from `now`, inside a
  * grant that began a minute ago and runs an hour. Callers name what the test is about.
  */
-import type { SessionTicket } from '../../shared/src/model/session-ticket.js';
+import type { SessionTicket } from '../model/session-ticket.js';
 
 export function testTicket(
   fields: Pick<SessionTicket, 'asset' | 'protocol' | 'profile' | 'channel'> &

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import modbusSerial from 'modbus-serial';
-import { FakeClock } from '../../shared/src/clock.js';
+import { FakeClock } from '../../../shared/src/clock.js';
 import { PLC_MAP, startModbusPlc, type ModbusPlc, type ModbusPlcOptions } from './modbus-plc.js';
 
 const MBPOLL = '/usr/bin/mbpoll';

@@ -2,7 +2,7 @@
  * The simulated plant: starts the SSH target, the Modbus PLC and the OPC UA server, in process
  * (`startPlant`, for the demo launcher and tests) or as a command:
  *
- *   node dist/test/sim/plant.js <ssh|modbus|opcua|all> [--port N] [--host 127.0.0.1] [--data-dir DIR]
+ *   node dist/image/demo/plant/plant.js <ssh|modbus|opcua|all> [--port N] [--host 127.0.0.1] [--data-dir DIR]
  *
  * The command prints one JSON line per simulator on stdout (nothing else goes to stdout: node-opcua's
  * console output is sent to the stderr log), stops cleanly on SIGINT/SIGTERM and exits 2 on bad
@@ -14,13 +14,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { format } from 'node:util';
-import { describeError } from '../../shared/src/errors.js';
-import { createLogger, silentLogger, type Logger } from '../../shared/src/log.js';
+import { describeError } from '../../../shared/src/errors.js';
+import { createLogger, silentLogger, type Logger } from '../../../shared/src/log.js';
 import { startModbusPlc, type ModbusPlc } from './modbus-plc.js';
 import type { OpcuaSimServer } from './opcua-server.js';
 import { PLANT_USAGE, SIM_KINDS, parsePlantArgs, type SimKind } from './plant-args.js';
 import { startSshTarget, type SshTarget } from './ssh-target.js';
-import { omitUndefined } from '../../shared/src/omit-undefined.js';
+import { omitUndefined } from '../../../shared/src/omit-undefined.js';
 
 export { SIM_KINDS, type SimKind } from './plant-args.js';
 

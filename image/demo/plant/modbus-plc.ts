@@ -15,10 +15,10 @@
  * 502), which can race with another process, so start retries a few times on EADDRINUSE.
  */
 import { ServerTCP, type IServiceVector } from 'modbus-serial';
-import type { Clock } from '../../shared/src/clock.js';
-import { AirlockError } from '../../shared/src/errors.js';
-import { silentLogger, type Logger } from '../../shared/src/log.js';
-import { freePort } from '../helpers/free-port.js';
+import type { Clock } from '../../../shared/src/clock.js';
+import { AirlockError } from '../../../shared/src/errors.js';
+import { silentLogger, type Logger } from '../../../shared/src/log.js';
+import { freePort } from './free-port.js';
 import { backgroundClock } from './background-clock.js';
 import { loopbackAddress } from './loopback.js';
 

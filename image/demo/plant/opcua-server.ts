@@ -29,9 +29,9 @@ import {
   type UAMethod,
   type UAVariable,
 } from 'node-opcua';
-import type { Clock } from '../../shared/src/clock.js';
-import { AirlockError } from '../../shared/src/errors.js';
-import { silentLogger, type Logger } from '../../shared/src/log.js';
+import type { Clock } from '../../../shared/src/clock.js';
+import { AirlockError } from '../../../shared/src/errors.js';
+import { silentLogger, type Logger } from '../../../shared/src/log.js';
 import { backgroundClock } from './background-clock.js';
 import { loopbackAddress } from './loopback.js';
 

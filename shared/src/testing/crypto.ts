@@ -1,6 +1,6 @@
 /** Test setup for anything that signs or hashes: libsodium must be ready first. */
 import { before } from 'node:test';
-import { initCrypto } from '../../shared/src/crypto/sodium.js';
+import { initCrypto } from '../crypto/sodium.js';
 
 export function useCrypto(): void {
   before(async () => {

@@ -3,7 +3,7 @@
  * is the one check every start function and the plant command use, so a typo in a demo config
  * cannot put a fake PLC with a known password on the plant network.
  */
-import { AirlockError } from '../../shared/src/errors.js';
+import { AirlockError } from '../../../shared/src/errors.js';
 
 const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['127.0.0.1', 'localhost', '::1']);
 

@@ -3,17 +3,17 @@
  * real signing key), a ticket with test defaults, and an AbortController to end the session the
  * way the link would.
  */
-import { AuditLog } from '../../shared/src/audit/audit-log.js';
-import type { AuditEvent } from '../../shared/src/audit/audit-event.js';
-import type { Clock } from '../../shared/src/clock.js';
-import { generateSigningKeyPair } from '../../shared/src/crypto/signing.js';
-import { sequentialIds } from '../../shared/src/ids.js';
-import { silentLogger } from '../../shared/src/log.js';
-import type { SessionTicket } from '../../shared/src/model/session-ticket.js';
-import { testTicket } from './test-ticket.js';
-import type { Db } from '../../shared/src/store/open-database.js';
-import type { AssetPolicy } from '../../gateway-ot/src/policy/local-policy.js';
-import type { BrokerSession } from '../../gateway-ot/src/sessions/protocol-broker.js';
+import { AuditLog } from '../../../shared/src/audit/audit-log.js';
+import type { AuditEvent } from '../../../shared/src/audit/audit-event.js';
+import type { Clock } from '../../../shared/src/clock.js';
+import { generateSigningKeyPair } from '../../../shared/src/crypto/signing.js';
+import { sequentialIds } from '../../../shared/src/ids.js';
+import { silentLogger } from '../../../shared/src/log.js';
+import type { SessionTicket } from '../../../shared/src/model/session-ticket.js';
+import { testTicket } from '../../../shared/src/testing/test-ticket.js';
+import type { Db } from '../../../shared/src/store/open-database.js';
+import type { AssetPolicy } from '../policy/local-policy.js';
+import type { BrokerSession } from './protocol-broker.js';
 
 export interface TestBrokerSession {
   readonly session: BrokerSession;

@@ -9,7 +9,7 @@
  */
 import { StringDecoder } from 'node:string_decoder';
 import type { ServerChannel, Session } from 'ssh2';
-import type { Logger } from '../../shared/src/log.js';
+import type { Logger } from '../../../shared/src/log.js';
 import { isChpasswdCommand, parseChpasswdInput } from './chpasswd.js';
 import {
   createShellSession,

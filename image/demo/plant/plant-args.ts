@@ -2,7 +2,7 @@
  * Command-line arguments of the plant simulator command (plant.ts). Parsing never throws: bad
  * input is a `Result` whose message names the argument, so the command can print it and exit 2.
  */
-import { err, ok, type Result } from '../../shared/src/result.js';
+import { err, ok, type Result } from '../../../shared/src/result.js';
 import { isLoopbackHost } from './loopback.js';
 
 export const SIM_KINDS = ['ssh', 'modbus', 'opcua'] as const;
@@ -17,8 +17,8 @@ export interface PlantArgs {
   readonly isHelp: boolean;
 }
 
-export const PLANT_USAGE = `usage: node dist/test/sim/plant.js <ssh|modbus|opcua|all> [--port N] [--host 127.0.0.1] [--data-dir DIR]
-       node dist/test/sim/plant.js --help
+export const PLANT_USAGE = `usage: node dist/image/demo/plant/plant.js <ssh|modbus|opcua|all> [--port N] [--host 127.0.0.1] [--data-dir DIR]
+       node dist/image/demo/plant/plant.js --help
 
 Starts simulated plant peers on loopback for the Airlock demo and tests, and prints one JSON line
 per started simulator on stdout with what a client needs (kind, host, port; for ssh the host key

@@ -4,7 +4,7 @@
  * Unlike the real tool this one is all or nothing: any bad line rejects the whole input, and
  * nothing is changed. It never echoes a password in a message.
  */
-import { err, ok, type Result } from '../../shared/src/result.js';
+import { err, ok, type Result } from '../../../shared/src/result.js';
 
 export interface PasswordChange {
   readonly user: string;

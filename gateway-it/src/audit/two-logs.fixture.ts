@@ -9,25 +9,21 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { createGunzip, gzipSync } from 'node:zlib';
 import { extract, pack } from 'tar-stream';
-import { AuditLog } from '../../shared/src/audit/audit-log.js';
-import { AUDIT_MIGRATIONS } from '../../shared/src/audit/audit-migrations.js';
-import { FakeClock } from '../../shared/src/clock.js';
-import { sequentialIds } from '../../shared/src/ids.js';
-import { openDatabase, type Db } from '../../shared/src/store/open-database.js';
-import { canonicalJson } from '../../shared/src/crypto/canonical.js';
-import { toBase64Url } from '../../shared/src/crypto/encoding.js';
+import { AuditLog } from '../../../shared/src/audit/audit-log.js';
+import { AUDIT_MIGRATIONS } from '../../../shared/src/audit/audit-migrations.js';
+import { FakeClock } from '../../../shared/src/clock.js';
+import { sequentialIds } from '../../../shared/src/ids.js';
+import { openDatabase, type Db } from '../../../shared/src/store/open-database.js';
+import { canonicalJson } from '../../../shared/src/crypto/canonical.js';
+import { toBase64Url } from '../../../shared/src/crypto/encoding.js';
 import {
   generateSigningKeyPair,
   signDetached,
   type SigningKeyPair,
-} from '../../shared/src/crypto/signing.js';
-import { blake2bHex } from '../../shared/src/crypto/hash.js';
-import {
-  sqliteAuditChain,
-  type AuditChain,
-  type SiteEventSource,
-} from '../../gateway-it/src/audit/audit-chain.js';
-import type { SessionArtifact } from '../../gateway-it/src/audit/export-bundle.js';
+} from '../../../shared/src/crypto/signing.js';
+import { blake2bHex } from '../../../shared/src/crypto/hash.js';
+import { sqliteAuditChain, type AuditChain, type SiteEventSource } from './audit-chain.js';
+import type { SessionArtifact } from './export-bundle.js';
 
 export const HOUR = 3_600_000;
 

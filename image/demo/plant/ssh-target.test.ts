@@ -5,7 +5,7 @@ import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ssh2 from 'ssh2';
 import type { ClientChannel } from 'ssh2';
-import { makeTempDir } from '../helpers/temp-dir.js';
+import { makeTempDir } from '../../../shared/src/testing/temp-dir.js';
 import { startSshTarget, type SshTarget, type SshTargetOptions } from './ssh-target.js';
 
 const SSH = '/usr/bin/ssh';

@@ -5,7 +5,7 @@ import { statSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { makeTempDir } from '../helpers/temp-dir.js';
+import { makeTempDir } from '../../../shared/src/testing/temp-dir.js';
 import { startPlant } from './plant.js';
 
 const PLANT = fileURLToPath(new URL('./plant.js', import.meta.url));
@@ -100,7 +100,7 @@ test(
     let stdout = '';
     help.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
     assert.deepEqual(await exitOf(help), { code: 0, signal: null });
-    assert.match(stdout, /^usage: node dist\/test\/sim\/plant\.js <ssh\|modbus\|opcua\|all>/);
+    assert.match(stdout, /^usage: node dist\/image\/demo\/plant\/plant\.js <ssh\|modbus\|opcua\|all>/);
   },
 );
 

@@ -3,7 +3,7 @@
  * unref()'d, so a forgotten simulator never keeps a process alive. Simulators still cancel their
  * timers on close; this is the safety net, not the plan.
  */
-import type { Clock } from '../../shared/src/clock.js';
+import type { Clock } from '../../../shared/src/clock.js';
 
 export const backgroundClock: Clock = {
   now: () => Date.now(),

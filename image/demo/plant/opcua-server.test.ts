@@ -14,8 +14,8 @@ import {
   type ClientSession,
   type UserIdentityInfo,
 } from 'node-opcua';
-import { FakeClock } from '../../shared/src/clock.js';
-import { makeTempDir } from '../helpers/temp-dir.js';
+import { FakeClock } from '../../../shared/src/clock.js';
+import { makeTempDir } from '../../../shared/src/testing/temp-dir.js';
 import {
   PLANT_NAMESPACE_URI,
   startOpcuaServer,
