@@ -2,7 +2,34 @@
  * The portal's only stylesheet and script, served as files from the gateway (CSP: script-src and
  * style-src 'self', so nothing inline). The script only adds conveniences (confirm before
  * destructive buttons, showing the fields of the chosen window kind); every page works without it.
+ *
+ * The scripts are TypeScript in browser/ (their own project, checked against the DOM), compiled by
+ * the one `tsc -b` to dist/ beside this module, and read from there once, when the gateway loads
+ * this module: found through import.meta.url, so a checkout and the installed package (which
+ * ships dist/ alone) find them the same way, whatever the working directory. A missing script
+ * stops the gateway at start instead of breaking pages later. The stylesheets stay strings here:
+ * tsc copies no .css file into dist/, and a second build step (or reading the source tree, which
+ * the package does not ship) would be a second way to build.
  */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { AirlockError } from '../../../../shared/src/errors.js';
+
+/** A compiled script of browser/ (`portal.js`, `terminal.js`), as the browser receives it. */
+export function readBrowserScript(name: 'portal.js' | 'terminal.js'): string {
+  const url = new URL(`./browser/${name}`, import.meta.url);
+  try {
+    return readFileSync(url, 'utf8');
+  } catch (e) {
+    throw new AirlockError(
+      'internal',
+      'http.script_missing',
+      `the portal's browser script ${fileURLToPath(url)} cannot be read: rebuild (npm run clean && npx tsc -b)`,
+      { cause: e },
+    );
+  }
+}
+
 export const PORTAL_CSS = `
 :root { --fg:#1b1f24; --muted:#5b6570; --line:#d5dae0; --bg:#f6f7f9; --accent:#0b5cad; --bad:#b00020; --warn:#8a5a00; --ok:#1d6b2f; }
 * { box-sizing: border-box; }
@@ -42,24 +69,4 @@ pre.codes { background:#fff; border:1px solid var(--line); padding:.8rem; }
 .grid { display:grid; grid-template-columns:repeat(auto-fit, minmax(280px, 1fr)); gap:1rem; }
 `;
 
-export const PORTAL_JS = `
-'use strict';
-document.addEventListener('submit', function (e) {
-  var b = e.submitter || e.target.querySelector('[data-confirm]');
-  var text = (b && b.getAttribute('data-confirm')) || e.target.getAttribute('data-confirm');
-  if (text && !window.confirm(text)) e.preventDefault();
-});
-function syncKinds() {
-  document.querySelectorAll('select[data-kind-switch]').forEach(function (s) {
-    var form = s.form;
-    form.querySelectorAll('[data-kind]').forEach(function (f) { f.hidden = f.getAttribute('data-kind') !== s.value; });
-  });
-}
-document.addEventListener('change', function (e) { if (e.target.matches && e.target.matches('select[data-kind-switch]')) syncKinds(); });
-document.addEventListener('DOMContentLoaded', syncKinds);
-// A page showing work in progress (an export) reloads itself until it is done.
-document.addEventListener('DOMContentLoaded', function () {
-  var p = document.querySelector('[data-poll-seconds]');
-  if (p) setTimeout(function () { location.reload(); }, 1000 * Number(p.getAttribute('data-poll-seconds')));
-});
-`;
+export const PORTAL_JS = readBrowserScript('portal.js');
