@@ -1,64 +1,58 @@
 /**
- * The OT gateway's composition root: loads the local policy, opens the database and audit log,
- * loads (or creates) the gateway's Ed25519 identity, and wires the services. It opens no inbound
- * listener: everything it does with the IT side goes over connections it dials itself.
+ * The OT gateway's composition root: reads its keys and the local policy, opens the database, and
+ * builds each subsystem once, in order, from what was built before it (one factory per subsystem,
+ * each imported from its entry module). It opens no inbound listener: everything it does with the
+ * IT side goes over connections it dials itself.
+ *
+ * The protocols plug in here, one line each in OT_PROTOCOLS: a protocol module hands the policy
+ * loader its asset schema, the vault the rotation target of its accounts (if any), and the sessions
+ * its broker factory. A fourth protocol is one folder under protocols/ and one line below.
  */
 import { join } from 'node:path';
-import { AuditLog } from '../../shared/src/audit/audit-log.js';
-import type { Clock, TimerHandle } from '../../shared/src/clock.js';
-import { AirlockError } from '../../shared/src/errors.js';
-import type { IdGenerator } from '../../shared/src/ids.js';
-import type { Logger } from '../../shared/src/log.js';
-import { formatProblems } from '../../shared/src/result.js';
-import type { Db } from '../../shared/src/store/open-database.js';
+import type { Clock } from '../../shared/src/clock.js';
 import { initCrypto } from '../../shared/src/crypto/sodium.js';
 import { loadOrCreateSigningKey } from '../../shared/src/crypto/key-file.js';
 import type { SigningKeyPair } from '../../shared/src/crypto/signing.js';
-import { AIRLOCK_VERSION } from '../../shared/src/version.js';
-import type { OtConfig } from './config/ot-config.js';
-import { loadLocalPolicy, type LocalPolicy } from './policy/local-policy.js';
-import { openOtDatabase } from './store/ot-database.js';
-import { GatewayStateStore } from './store/gateway-state-store.js';
-import { TicketNonceStore } from './store/ticket-nonce-store.js';
-import { grantPublicKeyOf, readEnrollment } from './store/enrollment-store.js';
-import { buildCatalogue } from './policy/asset-catalogue.js';
-import { Lockdown, describeLockdown } from './grants/lockdown.js';
-import { TicketVerifier } from './grants/ticket-verifier.js';
-import { SessionManager } from './sessions/session-manager.js';
-import type { ProtocolBroker } from './sessions/protocol-broker.js';
-import { createModbusBroker } from './protocols/modbus/modbus-broker.js';
-import { AuditOutbox } from './audit/audit-outbox.js';
-import { LinkClient, type LinkCommandHandler } from './link/link-client.js';
-import { RecordingShipper, type RecordingOutbox } from './link/recording-shipper.js';
-import { recordingOutboxOf } from './link/recording-outbox.js';
-import { ReviewRequests } from './link/review-requests.js';
-import { loadOrCreateVaultKey, openVault, type Vault } from './vault/vault.js';
-import { createSshBroker } from './protocols/ssh/ssh-broker.js';
-import { createRotation, type Rotation } from './vault/rotation.js';
-import { rotationTargetOf } from './vault/rotation-targets.js';
-import { createRecordings, type Recordings } from './recording/recordings.js';
-import type { Protocol } from '../../shared/src/model/session-ticket.js';
+import type { IdGenerator } from '../../shared/src/ids.js';
+import { silentLogger, type Logger } from '../../shared/src/log.js';
+import type { AuditLog } from '../../shared/src/audit/audit-log.js';
 import { omitUndefined } from '../../shared/src/omit-undefined.js';
+import type { Db } from '../../shared/src/store/open-database.js';
+import { AIRLOCK_VERSION } from '../../shared/src/version.js';
+import { createAudit, type AuditOutbox } from './audit/audit.js';
+import type { OfflineVault } from './cli/cli.js';
+import type { OtConfig } from './config/config.js';
+import { createGrants, type Lockdown } from './grants/grants.js';
+import { createLink, type LinkClient } from './link/link.js';
+import { createPolicyLoader, type LocalPolicy } from './policy/policy.js';
+import { modbusProtocol } from './protocols/modbus/modbus.js';
+import { opcuaProtocol } from './protocols/opcua/opcua.js';
+import { sshProtocol } from './protocols/ssh/ssh.js';
+import { createRecordings, type RecordingOutbox, type Recordings } from './recording/recording.js';
+import {
+  createSessions,
+  type ProtocolBroker,
+  type ProtocolModule,
+  type ReviewRequests,
+  type SessionManager,
+} from './sessions/sessions.js';
+import { createStore, type GatewayStateStore } from './store/store.js';
+import { createVault, loadOrCreateVaultKey, type Rotation, type Vault } from './vault/vault.js';
+
+/** The protocols this gateway can broker, one line each (policy errors list them in this order). */
+export const OT_PROTOCOLS: readonly ProtocolModule[] = [sshProtocol, modbusProtocol, opcuaProtocol];
 
 export interface OtDeps {
   readonly clock: Clock;
   readonly ids: IdGenerator;
   readonly log: Logger;
-  /** One broker per protocol this gateway brokers (default: defaultBrokers(); the SSH broker over the vault is added when none is given for ssh); sessions for other protocols are refused. */
+  /** For tests: fakes, each replacing the broker its protocol's module would build. */
   readonly brokers?: readonly ProtocolBroker[];
-  /** For tests: where session recordings are shipped from (default: the recording store). */
+  /** For tests: where session recordings are shipped from (default: the recordings' own outbox). */
   readonly recordingOutbox?: RecordingOutbox;
   /** For tests: the jitter source of the reconnect backoff. */
   readonly random?: () => number;
 }
-
-/** The brokers a running gateway registers: one per protocol it can broker. */
-export function defaultBrokers(): ProtocolBroker[] {
-  return [createModbusBroker()];
-}
-
-/** How often the running gateway re-reads the lockdown switches (the CLI may change them). */
-export const LOCKDOWN_POLL_MS = 1_000;
 
 export interface OtServices {
   readonly config: OtConfig;
@@ -76,11 +70,9 @@ export interface OtServices {
   readonly vault: Vault;
   /** Session recordings (asciicast v2 files) and their store-and-forward API for the link. */
   readonly recordings: Recordings;
-  /** The SSH broker, for the link to hand `ssh-session` tickets to. */
-  readonly sshBroker: ProtocolBroker;
-  /** Credential rotation: on check-in, after break-glass sessions, on its schedule (started with the gateway). */
+  /** Credential rotation: on check-in, after break-glass, on its schedule (once started). */
   readonly rotation: Rotation;
-  /** Lines held by the SSH command filter, waiting for an OT owner's decision over the link. */
+  /** Lines the brokers hold (the SSH command filter) for an OT owner's decision over the link. */
   readonly reviews: ReviewRequests;
 }
 
@@ -98,189 +90,113 @@ export function vaultKeyPath(config: OtConfig): string {
   return config.vault.masterKeyFile ?? join(config.dataDir, 'keys', 'vault-master.key');
 }
 
-function auditLogFor(
-  config: OtConfig,
-  db: Db,
-  identity: SigningKeyPair,
-  deps: Pick<OtDeps, 'clock' | 'ids'>,
-): AuditLog {
-  return new AuditLog({
-    db,
-    clock: deps.clock,
-    ids: deps.ids,
-    signingKey: identity,
-    checkpointEvery: config.audit.checkpointEvery,
-    checkpointIntervalMs: config.audit.checkpointIntervalSeconds * 1000,
-  });
-}
-
-export interface OfflineVault {
-  readonly site: string;
-  readonly vault: Vault;
-  readonly policy: LocalPolicy;
-  readonly audit: AuditLog;
-  close(): void;
-}
-
 /**
  * The vault without the gateway, for the CLI verbs (vault-set, vault-list, vault-rotate): the same
- * database, audit chain (WAL; appends are serialized by SQLite) and master key as the running gateway.
+ * factories, database, audit chain (WAL; appends are serialized by SQLite) and master key as the
+ * running gateway. Its rotation schedule is not started.
  */
 export async function openOfflineVault(
   config: OtConfig,
   deps: Pick<OtDeps, 'clock' | 'ids'>,
 ): Promise<OfflineVault> {
   await initCrypto();
-  const policyResult = loadLocalPolicy(config.policyFile);
-  if (!policyResult.ok) {
-    throw new AirlockError(
-      'bad_request',
-      'policy.invalid',
-      `local policy ${config.policyFile} is invalid: ${formatProblems(policyResult.error)}`,
-    );
-  }
+  const policy = createPolicyLoader({ protocols: OT_PROTOCOLS }).open(config.policyFile);
   const masterKey = loadOrCreateVaultKey(vaultKeyPath(config));
   const identity = loadOrCreateSigningKey(identityKeyPath(config.dataDir));
-  const db = openOtDatabase(config.dataDir);
-  const audit = auditLogFor(config, db, identity, { clock: deps.clock, ids: deps.ids });
-  const vault = openVault({ db, audit, clock: deps.clock, site: config.site, masterKey });
+  const store = createStore({ dataDir: config.dataDir });
+  const audit = createAudit({
+    store,
+    identity,
+    clock: deps.clock,
+    ids: deps.ids,
+    checkpointEvery: config.audit.checkpointEvery,
+    checkpointIntervalMs: config.audit.checkpointIntervalSeconds * 1000,
+  });
+  const vault = createVault({
+    store: store.vault,
+    audit: audit.log,
+    clock: deps.clock,
+    log: silentLogger,
+    site: config.site,
+    masterKey,
+    policy,
+    protocols: OT_PROTOCOLS,
+  });
   return {
     site: config.site,
-    vault,
-    policy: policyResult.value,
-    audit,
+    vault: vault.credentials,
+    rotation: vault.rotation,
+    policy,
     close() {
-      audit.close();
-      db.close();
+      audit.log.close();
+      store.close();
     },
   };
 }
 
 export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<OtGateway> {
+  const { clock, ids, log } = deps;
+  const site = config.site;
   await initCrypto();
-  const policyResult = loadLocalPolicy(config.policyFile);
-  if (!policyResult.ok) {
-    throw new AirlockError(
-      'bad_request',
-      'policy.invalid',
-      `local policy ${config.policyFile} is invalid: ${formatProblems(policyResult.error)}`,
-    );
-  }
-  const policy = policyResult.value;
+  const policies = createPolicyLoader({ protocols: OT_PROTOCOLS });
+  const policy = policies.open(config.policyFile);
   const identity = loadOrCreateSigningKey(identityKeyPath(config.dataDir));
   const masterKey = loadOrCreateVaultKey(vaultKeyPath(config));
-  const db = openOtDatabase(config.dataDir);
-  const audit = auditLogFor(config, db, identity, deps);
-  const vault = openVault({ db, audit, clock: deps.clock, site: config.site, masterKey });
+  const store = createStore({ dataDir: config.dataDir });
+  const audit = createAudit({
+    store,
+    identity,
+    clock,
+    ids,
+    checkpointEvery: config.audit.checkpointEvery,
+    checkpointIntervalMs: config.audit.checkpointIntervalSeconds * 1000,
+  });
+  const vault = createVault({
+    store: store.vault,
+    audit: audit.log,
+    clock,
+    log: log.child({ component: 'rotation' }),
+    site,
+    masterKey,
+    policy,
+    protocols: OT_PROTOCOLS,
+  });
   const recordings = createRecordings({
-    db,
-    audit,
-    clock: deps.clock,
-    ids: deps.ids,
-    site: config.site,
+    store: store.recordings,
+    audit: audit.log,
+    clock,
+    ids,
+    site,
     dir: join(config.dataDir, 'recordings'),
   });
-  // Lines the SSH command filter holds for review go to the site's OT owners over the link.
-  const reviews = new ReviewRequests({
-    clock: deps.clock,
-    ids: deps.ids,
-    log: deps.log.child({ component: 'reviews' }),
-  });
-  const sshBroker = createSshBroker({
-    credentials: vault,
-    recordings,
-    requestReview: (session, line, why, timeoutMs) =>
-      reviews.request(session, line, why, timeoutMs),
-  });
-  const rotation = createRotation({
-    vault,
-    audit,
-    clock: deps.clock,
-    log: deps.log.child({ component: 'rotation' }),
-    site: config.site,
-    targetOf: (a) => rotationTargetOf(policy, a),
-    assets: () => Object.keys(policy.assets),
-  });
-  vault.onCheckIn((n) => rotation.onCheckIn(n));
-  const state = new GatewayStateStore(db);
-  const lockdown = new Lockdown({ db, state, audit, clock: deps.clock, site: config.site });
-  const brokers = new Map<Protocol, ProtocolBroker>();
-  const given = deps.brokers ?? defaultBrokers();
-  // The OPC UA broker is built here when the policy has OPC UA assets and no test supplied one;
-  // imported only then, because loading node-opcua costs seconds of CPU.
-  const hasOpcua = Object.values(policy.assets).some((a) => a.protocol === 'opcua');
-  const opcua =
-    hasOpcua && !given.some((b) => b.protocol === 'opcua')
-      ? (await import('./protocols/opcua/opcua-broker.js')).createOpcuaBroker({
-          pkiDir: join(config.dataDir, 'opcua-pki'),
-          credentials: vault,
-        })
-      : undefined;
-  for (const b of [...given, ...(opcua === undefined ? [] : [opcua])]) {
-    if (brokers.has(b.protocol))
-      throw new AirlockError(
-        'internal',
-        'broker.duplicate',
-        `two brokers registered for ${b.protocol}`,
-      );
-    brokers.set(b.protocol, b);
-  }
-  if (!brokers.has('ssh')) brokers.set('ssh', sshBroker);
-  const verifier = new TicketVerifier({
-    db,
-    audit,
-    nonces: new TicketNonceStore(db),
-    clock: deps.clock,
-    site: config.site,
-  });
-  const sessions = new SessionManager({
-    audit,
-    clock: deps.clock,
-    log: deps.log.child({ component: 'sessions' }),
-    site: config.site,
+  const grants = createGrants({ store, audit: audit.log, clock, site });
+  const sessions = await createSessions({
+    protocols: OT_PROTOCOLS,
+    brokers: deps.brokers ?? [],
     policy,
-    brokers,
-    verifier,
-    lockdown,
-    grantPublicKey: () => grantPublicKeyOf(readEnrollment(state)),
+    grants,
+    audit: audit.log,
+    clock,
+    ids,
+    log,
+    site,
+    grantPublicKey: () => store.enrollment.grantPublicKey(),
+    credentials: vault.credentials,
+    recordings,
+    dataDir: config.dataDir,
   });
-  const outbox = new AuditOutbox({ audit, state, clock: deps.clock });
-  const catalogue = buildCatalogue(policy);
-  // The IT side's commands, carried out with the OT gateway's own services and checks.
-  const commands: LinkCommandHandler = {
-    open: async (ticket) => {
-      const r = await sessions.open(ticket, (sessionId) => link.dialData(sessionId));
-      return r.ok ? { ok: true } : r;
-    },
-    endSession: (sessionId, reason) =>
-      sessions.end(sessionId, reason)
-        ? { ok: true }
-        : { ok: false, code: 'session.not_found', reason: `no live session ${sessionId}` },
-    endGrant: (grantId, reason) => {
-      sessions.endGrant(grantId, reason);
-      return { ok: true };
-    },
-    lockdown: (on, reason) => {
-      lockdown.set('it', on, reason, 'it-gateway');
-      if (on) sessions.endAll(describeLockdown(lockdown.status()));
-      return { ok: true };
-    },
-  };
-  const link: LinkClient = new LinkClient({
-    clock: deps.clock,
-    log: deps.log.child({ component: 'link' }),
-    audit,
-    site: config.site,
+  const link = createLink({
+    clock,
+    log: log.child({ component: 'link' }),
+    audit: audit.log,
+    site,
     identity,
-    enrollment: () => readEnrollment(state),
-    catalogue: () => catalogue,
-    outbox,
-    recordings: new RecordingShipper({
-      outbox: deps.recordingOutbox ?? recordingOutboxOf(recordings),
-      log: deps.log.child({ component: 'recording-shipper' }),
-    }),
-    reviews,
-    commands,
+    enrollment: store.enrollment,
+    catalogue: policies.catalogue(policy),
+    outbox: audit.outbox,
+    recordings: deps.recordingOutbox ?? recordings.outbox,
+    reviews: sessions.reviews,
+    commands: sessions.commands,
     reconnectInitialMs: config.link.reconnectMinSeconds * 1000,
     reconnectMaxMs: config.link.reconnectMaxSeconds * 1000,
     connectTimeoutMs: config.link.connectTimeoutSeconds * 1000,
@@ -290,40 +206,38 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
   const services: OtServices = {
     config,
     policy,
-    db,
-    audit,
+    db: store.db,
+    audit: audit.log,
     identity,
-    state,
-    lockdown,
-    sessions,
-    outbox,
+    state: store.state,
+    lockdown: grants.lockdown,
+    sessions: sessions.live,
+    outbox: audit.outbox,
     link,
-    vault,
+    vault: vault.credentials,
     recordings,
-    sshBroker,
-    rotation,
-    reviews,
+    rotation: vault.rotation,
+    reviews: sessions.reviews,
   };
-  const actor = `system:ot:${config.site}`;
+  const actor = `system:ot:${site}`;
   let unsubscribe: (() => void) | undefined;
-  let lockdownWatch: TimerHandle | undefined;
   let started = false;
   let stopped = false;
   return {
     services,
     async start() {
-      audit.appendMany([
+      audit.log.appendMany([
         {
           action: 'gateway.start',
           actor,
-          site: config.site,
+          site,
           outcome: 'success',
           details: { version: AIRLOCK_VERSION },
         },
         {
           action: 'config.load',
           actor,
-          site: config.site,
+          site,
           outcome: 'success',
           details: {
             policyFile: config.policyFile,
@@ -334,37 +248,31 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
       ]);
       const recovered = recordings.recover();
       if (recovered.length > 0)
-        deps.log.warn('recordings left open by a crash were closed', {
+        log.warn('recordings left open by a crash were closed', {
           recordings: recovered.map((r) => r.id),
         });
       started = true;
-      unsubscribe = audit.onAppend(() => link.pump());
-      lockdownWatch = deps.clock.setInterval(() => {
-        const status = lockdown.status();
-        if (status.locked && sessions.liveCount > 0) sessions.endAll(describeLockdown(status));
-      }, LOCKDOWN_POLL_MS);
+      unsubscribe = audit.log.onAppend(() => link.pump());
+      sessions.start();
       link.start();
-      rotation.start();
-      deps.log.info('OT gateway started', {
-        site: config.site,
+      vault.rotation.start();
+      log.info('OT gateway started', {
+        site,
         assets: Object.keys(policy.assets).length,
         version: AIRLOCK_VERSION,
-        enrolled: readEnrollment(state) !== undefined,
+        enrolled: store.enrollment.read() !== undefined,
       });
     },
     async stop() {
       if (stopped) return;
       stopped = true;
-      lockdownWatch?.cancel();
       await sessions.stop('the OT gateway is stopping');
-      await rotation.stop();
-      await opcua?.close();
+      await vault.rotation.stop();
       await link.stop();
       unsubscribe?.();
-      if (started)
-        audit.append({ action: 'gateway.stop', actor, site: config.site, outcome: 'success' });
-      audit.close();
-      db.close();
+      if (started) audit.log.append({ action: 'gateway.stop', actor, site, outcome: 'success' });
+      audit.log.close();
+      store.close();
     },
   };
 }

@@ -8,18 +8,15 @@ import { systemClock } from '../../shared/src/clock.js';
 import { randomIds } from '../../shared/src/ids.js';
 import { createLogger } from '../../shared/src/log.js';
 import { formatProblems } from '../../shared/src/result.js';
-import { listEnvOverrides } from '../../shared/src/config/load-config.js';
 import { AIRLOCK_VERSION } from '../../shared/src/version.js';
-import { OT_ENV_PREFIX, otConfigSchema, loadOtConfig, type OtConfig } from './config/ot-config.js';
-import { loadLocalPolicy } from './policy/local-policy.js';
-import { buildCatalogue } from './policy/asset-catalogue.js';
-import { createOtGateway, type OtGateway } from './app.js';
-import { enrollGateway } from './link/enroll-gateway.js';
-import { describeLockdown } from './grants/lockdown.js';
+import { listOtEnvOverrides, loadOtConfig, type OtConfig } from './config/config.js';
+import { createPolicyLoader } from './policy/policy.js';
+import { createOtGateway, openOfflineVault, OT_PROTOCOLS, type OtGateway } from './app.js';
+import { describeLockdown } from './grants/grants.js';
 import { formatFingerprint } from '../../shared/src/crypto/hash.js';
 import { toBase64Url } from '../../shared/src/crypto/encoding.js';
 import { userInfo } from 'node:os';
-import { vaultCommands } from './cli/vault-commands.js';
+import { createVaultCommands } from './cli/cli.js';
 
 async function readStdin(): Promise<Buffer> {
   if (process.stdin.isTTY) process.stderr.write('secret (end with Ctrl-D): ');
@@ -65,7 +62,7 @@ const commands: Record<string, CliCommand> = {
     usage: `usage: ${PROGRAM} run --config <file>
 
 Starts the gateway and runs until SIGINT or SIGTERM. Environment variables override config keys:
-${listEnvOverrides(otConfigSchema, OT_ENV_PREFIX)
+${listOtEnvOverrides()
   .map((l) => `  ${l}`)
   .join('\n')}`,
     async run(argv) {
@@ -108,22 +105,10 @@ A running gateway picks the enrollment up by itself.`,
         throw new UsageError('--it-url, --token and --fingerprint are required');
       const config = configFrom(v.config);
       const input = { itUrl: v['it-url'], token: v.token, fingerprint: v.fingerprint };
-      const { record, publicKey } = await withGateway(config, async (gw) => {
-        const s = gw.services;
-        const rec = await enrollGateway(
-          {
-            db: s.db,
-            audit: s.audit,
-            state: s.state,
-            clock: systemClock,
-            identity: s.identity,
-            site: config.site,
-            timeoutMs: config.link.connectTimeoutSeconds * 1000,
-          },
-          input,
-        );
-        return { record: rec, publicKey: toBase64Url(s.identity.publicKey) };
-      });
+      const { record, publicKey } = await withGateway(config, async (gw) => ({
+        record: await gw.services.link.enroll(input),
+        publicKey: toBase64Url(gw.services.identity.publicKey),
+      }));
       const out = {
         enrolled: record.site,
         gatewayId: record.gatewayId,
@@ -181,24 +166,24 @@ the asset catalogue the gateway would publish (no secrets).`,
       const a = parseCommand(argv, { config: { type: 'string' } });
       if (!a.ok) throw new UsageError(a.error);
       const config = configFrom(a.value.values.config);
-      const p = loadLocalPolicy(config.policyFile);
+      const policies = createPolicyLoader({ protocols: OT_PROTOCOLS });
+      const p = policies.load(config.policyFile);
       if (!p.ok)
         throw new UsageError(
           `invalid local policy ${config.policyFile}:\n${p.error.map((x) => `  - ${formatProblems([x])}`).join('\n')}`,
         );
       process.stdout.write(
-        `configuration and policy are valid\n${JSON.stringify({ site: config.site, catalogue: buildCatalogue(p.value) }, null, 2)}\n`,
+        `configuration and policy are valid\n${JSON.stringify({ site: config.site, catalogue: policies.catalogue(p.value) }, null, 2)}\n`,
       );
       return 0;
     },
   },
-  ...vaultCommands({
+  ...createVaultCommands({
     program: PROGRAM,
     configFrom,
+    openVault: (config) => openOfflineVault(config, { clock: systemClock, ids: randomIds }),
     readStdin,
     operator: `local:${userInfo().username}`,
-    clock: systemClock,
-    ids: randomIds,
   }),
 };
 

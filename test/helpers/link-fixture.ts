@@ -25,7 +25,10 @@ import {
 import { otConfigSchema, type OtConfig } from '../../gateway-ot/src/config/ot-config.js';
 import { createOtGateway, type OtGateway, type OtDeps } from '../../gateway-ot/src/app.js';
 import { enrollGateway } from '../../gateway-ot/src/link/enroll-gateway.js';
-import type { EnrollmentRecord } from '../../gateway-ot/src/store/enrollment-store.js';
+import {
+  createEnrollmentStore,
+  type EnrollmentRecord,
+} from '../../gateway-ot/src/store/enrollment-store.js';
 import { makeTempDir } from '../../shared/src/testing/temp-dir.js';
 import { testTicket } from '../../shared/src/testing/test-ticket.js';
 import { waitFor } from './wait-for.js';
@@ -181,9 +184,8 @@ export async function enrollOt(
   const s = ot.services;
   return enrollGateway(
     {
-      db: s.db,
       audit: s.audit,
-      state: s.state,
+      enrollment: createEnrollmentStore(s.db, s.state),
       clock: systemClock,
       identity: s.identity,
       site: s.config.site,

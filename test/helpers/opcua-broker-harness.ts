@@ -27,7 +27,8 @@ import type {
 import { initCrypto } from '../../shared/src/crypto/sodium.js';
 import { generateAeadKey } from '../../shared/src/crypto/aead.js';
 import { openOtDatabase } from '../../gateway-ot/src/store/ot-database.js';
-import { openVault, type Vault } from '../../gateway-ot/src/vault/vault.js';
+import { createVaultStore } from '../../gateway-ot/src/store/vault-store.js';
+import { openVault, type Vault } from '../../gateway-ot/src/vault/credential-vault.js';
 import { createTestAudit } from '../../gateway-ot/src/sessions/broker-session.fixture.js';
 
 export interface RecordedEvent extends BrokerAuditInput {
@@ -170,7 +171,7 @@ export async function openTestVault(
   const db = openOtDatabase(':memory:');
   const audit = createTestAudit(db, systemClock);
   const vault = openVault({
-    db,
+    store: createVaultStore(db),
     audit,
     clock: systemClock,
     site: 'plant-1',

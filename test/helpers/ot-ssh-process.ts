@@ -14,12 +14,13 @@ import { randomIds } from '../../shared/src/ids.js';
 import { createLogger } from '../../shared/src/log.js';
 import { createOtGateway, type OtGateway } from '../../gateway-ot/src/app.js';
 import { otConfigSchema } from '../../gateway-ot/src/config/ot-config.js';
+import { isSshAsset } from '../../gateway-ot/src/protocols/ssh/ssh-policy.js';
 import { echoBroker } from './test-brokers.js';
 
 /** Stores `password` in the gateway's vault for the account of every SSH asset of its policy. */
 export function storeTargetPassword(gw: OtGateway, password: string): void {
   for (const [asset, a] of Object.entries(gw.services.policy.assets)) {
-    if (a.protocol === 'ssh')
+    if (isSshAsset(a))
       gw.services.vault.set({
         asset,
         account: a.username,

@@ -14,7 +14,11 @@ import { toBase64Url } from '../../shared/src/crypto/encoding.js';
 import { createSelfSignedIdentity } from '../../shared/src/crypto/tls-identity.js';
 import { ENROLLMENT_TOKEN_TTL_MS } from '../../shared/src/link/enrollment.js';
 import { enrollGateway } from '../../gateway-ot/src/link/enroll-gateway.js';
-import { readEnrollment, writeEnrollment } from '../../gateway-ot/src/store/enrollment-store.js';
+import {
+  createEnrollmentStore,
+  readEnrollment,
+  writeEnrollment,
+} from '../../gateway-ot/src/store/enrollment-store.js';
 import { useCrypto } from '../../shared/src/testing/crypto.js';
 import { auditActions, SITE, startIt, startOt, type ItFixture } from '../helpers/link-fixture.js';
 import { connectRawPeer } from '../helpers/raw-link-peer.js';
@@ -38,9 +42,8 @@ test(
     const ot = await startOt(t, { start: false });
     const s = ot.gw.services;
     const deps = {
-      db: s.db,
       audit: s.audit,
-      state: s.state,
+      enrollment: createEnrollmentStore(s.db, s.state),
       clock,
       identity: s.identity,
       site: SITE,
@@ -133,9 +136,8 @@ test(
     await assert.rejects(
       enrollGateway(
         {
-          db: s.db,
           audit: s.audit,
-          state: s.state,
+          enrollment: createEnrollmentStore(s.db, s.state),
           clock: systemClock,
           identity: s.identity,
           site: SITE,
@@ -148,9 +150,8 @@ test(
     // Enrolled for real, then pointed at the impostor (as if DNS or routing were hijacked).
     const real = await enrollGateway(
       {
-        db: s.db,
         audit: s.audit,
-        state: s.state,
+        enrollment: createEnrollmentStore(s.db, s.state),
         clock: systemClock,
         identity: s.identity,
         site: SITE,
@@ -228,9 +229,8 @@ test(
     await assert.rejects(
       enrollGateway(
         {
-          db: r.db,
           audit: r.audit,
-          state: r.state,
+          enrollment: createEnrollmentStore(r.db, r.state),
           clock: systemClock,
           identity: r.identity,
           site: SITE,

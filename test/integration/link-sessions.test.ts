@@ -11,7 +11,7 @@ import { once } from 'node:events';
 import { FakeClock } from '../../shared/src/clock.js';
 import { AirlockError } from '../../shared/src/errors.js';
 import type { SessionStream } from '../../shared/src/link/session-channel.js';
-import { LOCKDOWN_POLL_MS } from '../../gateway-ot/src/app.js';
+import { LOCKDOWN_POLL_MS } from '../../gateway-ot/src/sessions/lockdown-watch.js';
 import { useCrypto } from '../../shared/src/testing/crypto.js';
 import {
   auditActions,

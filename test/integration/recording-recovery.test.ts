@@ -12,6 +12,7 @@ import { FakeClock } from '../../shared/src/clock.js';
 import { sequentialIds } from '../../shared/src/ids.js';
 import { createRecordings } from '../../gateway-ot/src/recording/recordings.js';
 import { openOtDatabase } from '../../gateway-ot/src/store/ot-database.js';
+import { createRecordingStore } from '../../gateway-ot/src/store/recording-store.js';
 import { asciinemaCat } from '../helpers/asciinema.js';
 import { createTestAudit } from '../../gateway-ot/src/sessions/broker-session.fixture.js';
 import { useCrypto } from '../../shared/src/testing/crypto.js';
@@ -39,7 +40,7 @@ test(
     t.after(() => db.close());
     const audit = createTestAudit(db, new FakeClock());
     const recordings = createRecordings({
-      db,
+      store: createRecordingStore(db),
       audit,
       clock: new FakeClock(),
       ids: sequentialIds(),

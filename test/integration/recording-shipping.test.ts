@@ -21,7 +21,7 @@ import type { AuditLog } from '../../shared/src/audit/audit-log.js';
 import type {
   RecordingOutbox,
   ShippableRecording,
-} from '../../gateway-ot/src/link/recording-shipper.js';
+} from '../../gateway-ot/src/recording/recording.js';
 import { useCrypto } from '../../shared/src/testing/crypto.js';
 import { SITE, startIt, startOt } from '../helpers/link-fixture.js';
 import { startTcpProxy } from '../helpers/tcp-proxy.js';

@@ -8,10 +8,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FakeClock } from '../../shared/src/clock.js';
 import { initCrypto } from '../../shared/src/crypto/sodium.js';
-import { assetPolicySchema, type AssetPolicy } from '../../gateway-ot/src/policy/local-policy.js';
+import type { AssetPolicy } from '../../gateway-ot/src/policy/policy.js';
+import { sshAssetSchema } from '../../gateway-ot/src/protocols/ssh/ssh-policy.js';
 import { openOtDatabase } from '../../gateway-ot/src/store/ot-database.js';
+import { createRecordingStore } from '../../gateway-ot/src/store/recording-store.js';
+import { createVaultStore } from '../../gateway-ot/src/store/vault-store.js';
 import { createSshBroker } from '../../gateway-ot/src/protocols/ssh/ssh-broker.js';
-import { openVault } from '../../gateway-ot/src/vault/vault.js';
+import { openVault } from '../../gateway-ot/src/vault/credential-vault.js';
 import { generateAeadKey } from '../../shared/src/crypto/aead.js';
 import { sequentialIds } from '../../shared/src/ids.js';
 import { createRecordings } from '../../gateway-ot/src/recording/recordings.js';
@@ -38,7 +41,7 @@ test('SSH broker against a real sshd', { timeout: 120_000 }, async (t) => {
   const clock = new FakeClock(Date.now());
   const audit = createTestAudit(db, clock);
   const asset = (over: Record<string, unknown> = {}): AssetPolicy =>
-    assetPolicySchema.parse({
+    sshAssetSchema.parse({
       protocol: 'ssh',
       address: '127.0.0.1',
       port: sshd.port,
@@ -72,7 +75,13 @@ test('SSH broker against a real sshd', { timeout: 120_000 }, async (t) => {
       },
       ...over,
     });
-  const vault = openVault({ db, audit, clock, site: 'plant-a', masterKey: generateAeadKey() });
+  const vault = openVault({
+    store: createVaultStore(db),
+    audit,
+    clock,
+    site: 'plant-a',
+    masterKey: generateAeadKey(),
+  });
   vault.set({
     asset: 'hmi-1',
     account: user.name,
@@ -94,7 +103,7 @@ test('SSH broker against a real sshd', { timeout: 120_000 }, async (t) => {
     },
   };
   const recordings = createRecordings({
-    db,
+    store: createRecordingStore(db),
     audit,
     clock,
     ids: sequentialIds(),

@@ -20,8 +20,10 @@ import { sshRotationTarget } from '../../gateway-ot/src/protocols/ssh/ssh-passwo
 import { createSshBroker } from '../../gateway-ot/src/protocols/ssh/ssh-broker.js';
 import { createRecordings } from '../../gateway-ot/src/recording/recordings.js';
 import { openOtDatabase } from '../../gateway-ot/src/store/ot-database.js';
+import { createRecordingStore } from '../../gateway-ot/src/store/recording-store.js';
+import { createVaultStore } from '../../gateway-ot/src/store/vault-store.js';
 import { createRotation } from '../../gateway-ot/src/vault/rotation.js';
-import { openVault } from '../../gateway-ot/src/vault/vault.js';
+import { openVault } from '../../gateway-ot/src/vault/credential-vault.js';
 import { createOperatorDriver } from '../helpers/operator-channel.js';
 import {
   createTestAudit,
@@ -41,7 +43,13 @@ test('password rotation against a real sshd', { timeout: 120_000 }, async (t) =>
   t.after(() => db.close());
   const clock = new FakeClock(Date.now());
   const audit = createTestAudit(db, clock);
-  const vault = openVault({ db, audit, clock, site: 'plant-a', masterKey: generateAeadKey() });
+  const vault = openVault({
+    store: createVaultStore(db),
+    audit,
+    clock,
+    site: 'plant-a',
+    masterKey: generateAeadKey(),
+  });
   vault.set({
     asset: 'hmi-1',
     account: user.name,
@@ -195,7 +203,7 @@ test('password rotation against a real sshd', { timeout: 120_000 }, async (t) =>
   const broker = createSshBroker({
     credentials: vault,
     recordings: createRecordings({
-      db,
+      store: createRecordingStore(db),
       audit,
       clock,
       ids: sequentialIds(),

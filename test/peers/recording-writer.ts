@@ -13,6 +13,7 @@ import { initCrypto } from '../../shared/src/crypto/sodium.js';
 import { randomIds } from '../../shared/src/ids.js';
 import { createRecordings } from '../../gateway-ot/src/recording/recordings.js';
 import { openOtDatabase } from '../../gateway-ot/src/store/ot-database.js';
+import { createRecordingStore } from '../../gateway-ot/src/store/recording-store.js';
 
 const dataDir = process.argv[2];
 if (dataDir === undefined) throw new Error('usage: recording-writer <dataDir>');
@@ -25,7 +26,7 @@ const audit = new AuditLog({
   signingKey: generateSigningKeyPair(),
 });
 const recordings = createRecordings({
-  db,
+  store: createRecordingStore(db),
   audit,
   clock: systemClock,
   ids: randomIds,

@@ -26,7 +26,7 @@ import {
   type AuditBatch,
   type ChainHead,
 } from '../../../shared/src/link/control-messages.js';
-import type { GatewayStateStore } from '../store/gateway-state-store.js';
+import type { GatewayStateStore } from '../store/store.js';
 
 const cursorSchema = z.strictObject({ seq: z.number().int().nonnegative(), hash: z.string() });
 const CURSOR_KEY = 'outbox.audit';

@@ -5,27 +5,31 @@
  */
 import { UsageError, type CliCommand } from '../../../shared/src/cli/run-cli.js';
 import { parseCommand } from '../../../shared/src/cli/parse-args.js';
-import type { Clock } from '../../../shared/src/clock.js';
 import { readSecretFile } from '../../../shared/src/crypto/key-file.js';
 import { wipe } from '../../../shared/src/crypto/aead.js';
-import type { IdGenerator } from '../../../shared/src/ids.js';
 import { NAME_PATTERN } from '../../../shared/src/model/session-ticket.js';
-import type { OtConfig } from '../config/ot-config.js';
-import { openOfflineVault, type OfflineVault } from '../app.js';
-import type { SecretKind } from '../store/vault-store.js';
+import type { OtConfig } from '../config/config.js';
+import type { LocalPolicy } from '../policy/policy.js';
+import type { Rotation, Vault, VaultSecretKind } from '../vault/vault.js';
 import { AirlockError } from '../../../shared/src/errors.js';
-import { silentLogger } from '../../../shared/src/log.js';
-import { createRotation } from '../vault/rotation.js';
-import { rotationTargetOf } from '../vault/rotation-targets.js';
+
+/** The vault without a running gateway: the same database, audit chain and master key. */
+export interface OfflineVault {
+  readonly site: string;
+  readonly vault: Vault;
+  readonly rotation: Rotation;
+  readonly policy: LocalPolicy;
+  close(): void;
+}
 
 export interface VaultCommandDeps {
   readonly program: string;
   readonly configFrom: (file: string | undefined) => OtConfig;
+  /** Opens the vault of the gateway the config names (the composition root's openOfflineVault). */
+  readonly openVault: (config: OtConfig) => Promise<OfflineVault>;
   readonly readStdin: () => Promise<Buffer>;
   /** Who runs the command, for the audit actor (the OS user). */
   readonly operator: string;
-  readonly clock: Clock;
-  readonly ids: IdGenerator;
 }
 
 const ACCOUNT = /^[a-z_][a-z0-9_.-]{0,31}$/i;
@@ -35,7 +39,7 @@ async function withVault<T>(
   file: string | undefined,
   fn: (v: OfflineVault) => Promise<T> | T,
 ): Promise<T> {
-  const v = await openOfflineVault(deps.configFrom(file), deps);
+  const v = await deps.openVault(deps.configFrom(file));
   try {
     return await fn(v);
   } finally {
@@ -51,7 +55,7 @@ function trimNewline(b: Buffer): Buffer {
   return b.subarray(0, end);
 }
 
-export function vaultCommands(deps: VaultCommandDeps): Record<string, CliCommand> {
+export function createVaultCommands(deps: VaultCommandDeps): Record<string, CliCommand> {
   const p = deps.program;
   return {
     'vault-set': {
@@ -81,7 +85,7 @@ an OpenSSH private key file (which must be 0600). The secret is never taken from
           throw new UsageError('--asset <name> is required (an asset of the local policy)');
         if (account === undefined || !ACCOUNT.test(account))
           throw new UsageError('--account <user> is required (a target account name)');
-        const kind: SecretKind =
+        const kind: VaultSecretKind =
           kindArg === undefined
             ? keyFile === undefined
               ? 'password'
@@ -165,23 +169,14 @@ or another one of the same account is under way (a running gateway's, say).`,
         if (a.value.positionals.length > 0) throw new UsageError('unexpected argument');
         if (asset === undefined || !NAME_PATTERN.test(asset))
           throw new UsageError('--asset <name> is required (an asset of the local policy)');
-        return withVault(deps, a.value.values.config, async ({ site, vault, policy, audit }) => {
+        return withVault(deps, a.value.values.config, async ({ rotation, policy }) => {
           if (policy.assets[asset] === undefined)
             throw new UsageError(`asset ${asset} is not in the local policy`);
-          const rotation = createRotation({
-            vault,
-            audit,
-            clock: deps.clock,
-            log: silentLogger,
-            site,
-            targetOf: (x) => rotationTargetOf(policy, x),
-            assets: () => [asset],
-          });
           const r = await rotation.rotate(asset, 'manual', deps.operator);
           switch (r.outcome) {
             case 'committed':
               process.stdout.write(
-                `rotated the password of ${rotationTargetOf(policy, asset)?.account ?? '?'} on ${asset}\n`,
+                `rotated the password of ${rotation.targetOf(asset)?.account ?? '?'} on ${asset}\n`,
               );
               return 0;
             case 'busy':

@@ -11,7 +11,7 @@ import { z } from 'zod';
 import type { AuditLog } from '../../../shared/src/audit/audit-log.js';
 import type { Clock } from '../../../shared/src/clock.js';
 import type { Db } from '../../../shared/src/store/open-database.js';
-import type { GatewayStateStore } from '../store/gateway-state-store.js';
+import type { GatewayStateStore } from '../store/store.js';
 
 export type LockdownSource = 'local' | 'it';
 

@@ -15,7 +15,8 @@ import {
   type SignedTicket,
 } from '../../../shared/src/model/session-ticket.js';
 import type { Db } from '../../../shared/src/store/open-database.js';
-import { parseLocalPolicy, type LocalPolicy } from '../policy/local-policy.js';
+import type { LocalPolicy } from '../policy/policy.js';
+import { testPolicies } from '../policy/local-policy.fixture.js';
 import { openOtDatabase } from '../store/ot-database.js';
 import { TicketNonceStore } from '../store/ticket-nonce-store.js';
 import { GatewayStateStore } from '../store/gateway-state-store.js';
@@ -29,7 +30,7 @@ import {
 
 useCrypto();
 
-const policyResult = parseLocalPolicy(
+const policyResult = testPolicies.parse(
   {
     limits: { maxSessionMinutes: 60, maxConcurrentSessions: 2 },
     assets: {

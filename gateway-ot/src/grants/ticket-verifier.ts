@@ -27,8 +27,8 @@ import {
   type SessionTicket,
 } from '../../../shared/src/model/session-ticket.js';
 import { formatProblems } from '../../../shared/src/result.js';
-import type { AssetPolicy, LocalPolicy } from '../policy/local-policy.js';
-import type { TicketNonceStore } from '../store/ticket-nonce-store.js';
+import type { AssetPolicy, LocalPolicy } from '../policy/policy.js';
+import type { TicketNonceStore } from '../store/store.js';
 import { describeLockdown, type LockdownStatus } from './lockdown.js';
 
 export const TICKET_CLOCK_SKEW_MS = 30_000;

@@ -23,7 +23,7 @@ import {
   DATA_SOCKET_MAX_PAYLOAD,
   SessionChannel,
 } from '../../../shared/src/link/session-channel.js';
-import type { EnrollmentRecord } from '../store/enrollment-store.js';
+import type { EnrollmentRecord } from '../store/store.js';
 import { describeInboxItem, openLinkSocket } from './link-socket.js';
 
 const DATA_WELCOME_ONLY = onlyTypes(IT_TO_OT, 'data.welcome');

@@ -8,14 +8,12 @@
 import type { AuditLog } from '../../../shared/src/audit/audit-log.js';
 import type { Clock } from '../../../shared/src/clock.js';
 import { AirlockError } from '../../../shared/src/errors.js';
-import type { Db } from '../../../shared/src/store/open-database.js';
 import { toBase64Url } from '../../../shared/src/crypto/encoding.js';
 import { normalizeFingerprint } from '../../../shared/src/crypto/hash.js';
 import type { SigningKeyPair } from '../../../shared/src/crypto/signing.js';
 import { ENROLLMENT_TOKEN_PATTERN } from '../../../shared/src/link/enrollment.js';
 import { AIRLOCK_VERSION } from '../../../shared/src/version.js';
-import type { GatewayStateStore } from '../store/gateway-state-store.js';
-import { writeEnrollment, type EnrollmentRecord } from '../store/enrollment-store.js';
+import type { EnrollmentRecord, EnrollmentStore } from '../store/store.js';
 import { requestEnrollment } from './enroll-client.js';
 
 export interface EnrollInput {
@@ -25,9 +23,8 @@ export interface EnrollInput {
 }
 
 export interface EnrollDeps {
-  readonly db: Db;
   readonly audit: AuditLog;
-  readonly state: GatewayStateStore;
+  readonly enrollment: EnrollmentStore;
   readonly clock: Clock;
   readonly identity: SigningKeyPair;
   readonly site: string;
@@ -102,8 +99,7 @@ export async function enrollGateway(
     gatewayId: answer.gatewayId,
     enrolledAt: deps.clock.now(),
   };
-  deps.db.transaction(() => {
-    writeEnrollment(deps.state, record);
+  deps.enrollment.write(record, () =>
     deps.audit.append({
       action: 'site.enroll',
       actor: `system:ot:${deps.site}`,
@@ -117,7 +113,7 @@ export async function enrollGateway(
         publicKey,
         grantPublicKey: answer.grantPublicKey,
       },
-    });
-  })();
+    }),
+  );
   return record;
 }

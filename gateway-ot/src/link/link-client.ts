@@ -37,25 +37,15 @@ import {
 } from '../../../shared/src/link/frame-codec.js';
 import type { FrameData } from '../../../shared/src/link/frame-inbox.js';
 import type { SessionChannel } from '../../../shared/src/link/session-channel.js';
-import type { AuditOutbox } from '../audit/audit-outbox.js';
+import type { AuditOutbox } from '../audit/audit.js';
+import type { CommandOutcome, ItCommands, ReviewRequests } from '../sessions/sessions.js';
+import type { EnrollmentRecord, EnrollmentStore } from '../store/store.js';
 import type { RecordingShipper } from './recording-shipper.js';
-import type { ReviewRequests } from './review-requests.js';
-import type { EnrollmentRecord } from '../store/enrollment-store.js';
 import { Backoff } from './backoff.js';
 import { dialDataConnection } from './data-dialer.js';
+import { enrollGateway, type EnrollInput } from './enroll-gateway.js';
 import { describeInboxItem, openLinkSocket } from './link-socket.js';
 import { omitUndefined } from '../../../shared/src/omit-undefined.js';
-
-export type CommandOutcome =
-  { readonly ok: true } | { readonly ok: false; readonly code: string; readonly reason: string };
-
-/** What the IT side may ask; implemented by the composition root over sessions and lockdown. */
-export interface LinkCommandHandler {
-  open(signedTicket: unknown): Promise<CommandOutcome>;
-  endSession(sessionId: string, reason: string): CommandOutcome;
-  endGrant(grantId: string, reason: string): CommandOutcome;
-  lockdown(on: boolean, reason: string): CommandOutcome;
-}
 
 export type LinkClientState = 'stopped' | 'not-enrolled' | 'connecting' | 'online' | 'waiting';
 
@@ -65,14 +55,16 @@ export interface LinkClientDeps {
   readonly audit: AuditLog;
   readonly site: string;
   readonly identity: SigningKeyPair;
-  readonly enrollment: () => EnrollmentRecord | undefined;
+  /** Where the IT gateway is and what to pin (`enroll` writes it; read at each connection). */
+  readonly enrollment: EnrollmentStore;
   readonly catalogue: () => readonly CatalogueAsset[];
   readonly outbox: AuditOutbox;
-  /** Ships session recordings beside the audit batches (absent: recordings stay here). */
-  readonly recordings?: RecordingShipper;
-  /** Lines the SSH command filter holds for an OT owner's review (absent: review decisions are ignored). */
-  readonly reviews?: ReviewRequests;
-  readonly commands: LinkCommandHandler;
+  /** Ships session recordings beside the audit batches. */
+  readonly recordings: RecordingShipper;
+  /** Lines the brokers hold for an OT owner's review: carried out, and their decisions back. */
+  readonly reviews: ReviewRequests;
+  /** The IT side's commands are carried out there; `open` gets this link's data dialer. */
+  readonly commands: ItCommands;
   readonly reconnectInitialMs: number;
   readonly reconnectMaxMs: number;
   readonly connectTimeoutMs: number;
@@ -147,7 +139,7 @@ export class LinkClient {
   pump(): void {
     const c = this.current;
     if (c === undefined || c.closeReason !== undefined) return;
-    const chunk = this.deps.recordings?.next();
+    const chunk = this.deps.recordings.next();
     if (chunk !== undefined) this.send(c, chunk);
     if (c.inFlight || c.shippingStopped) return;
     const batch = this.deps.outbox.nextBatch();
@@ -156,9 +148,28 @@ export class LinkClient {
     this.send(c, batch);
   }
 
+  /**
+   * Enrolls this gateway with its IT gateway (a one-time token from an admin), over TLS pinned to
+   * the given fingerprint; a running link picks the enrollment up by itself.
+   */
+  enroll(input: EnrollInput): Promise<EnrollmentRecord> {
+    const { deps } = this;
+    return enrollGateway(
+      {
+        audit: deps.audit,
+        enrollment: deps.enrollment,
+        clock: deps.clock,
+        identity: deps.identity,
+        site: deps.site,
+        timeoutMs: deps.connectTimeoutMs,
+      },
+      input,
+    );
+  }
+
   /** A new, authenticated data connection for one session (used when the IT side sends `open`). */
   dialData(sessionId: string): Promise<SessionChannel> {
-    const enrollment = this.deps.enrollment();
+    const enrollment = this.deps.enrollment.read();
     if (enrollment === undefined)
       return Promise.reject(
         new AirlockError('unavailable', 'link.not_enrolled', 'this gateway is not enrolled'),
@@ -180,7 +191,7 @@ export class LinkClient {
 
   private async run(): Promise<void> {
     while (!this.stopped) {
-      const enrollment = this.deps.enrollment();
+      const enrollment = this.deps.enrollment.read();
       if (enrollment === undefined) {
         this.stateValue = 'not-enrolled';
         await this.sleep(this.deps.enrollmentPollMs);
@@ -256,8 +267,8 @@ export class LinkClient {
       closeReason: undefined,
     };
     this.current = c;
-    this.deps.recordings?.reset();
-    this.deps.reviews?.connected((m) => this.send(c, m));
+    this.deps.recordings.reset();
+    this.deps.reviews.connected((m) => this.send(c, m));
     this.stateValue = 'online';
     this.lastMismatch = undefined;
     deps.log.info('link up', {
@@ -321,7 +332,7 @@ export class LinkClient {
       watchdog.cancel();
       if (this.current === c) this.current = undefined;
       // Lines held for review are denied as soon as the link that carried them is gone.
-      deps.reviews?.disconnected();
+      deps.reviews.disconnected();
     }
   }
 
@@ -355,15 +366,17 @@ export class LinkClient {
         this.pump();
         return;
       case 'open':
-        void deps.commands.open(m.ticket).then(
-          (r) => this.reply(c, m.id, r),
-          (e: unknown) =>
-            this.reply(c, m.id, {
-              ok: false,
-              code: isAirlockError(e) ? e.code : 'internal',
-              reason: describeError(e).slice(0, 300),
-            }),
-        );
+        void deps.commands
+          .open(m.ticket, (sessionId) => this.dialData(sessionId))
+          .then(
+            (r) => this.reply(c, m.id, r),
+            (e: unknown) =>
+              this.reply(c, m.id, {
+                ok: false,
+                code: isAirlockError(e) ? e.code : 'internal',
+                reason: describeError(e).slice(0, 300),
+              }),
+          );
         return;
       case 'session.end':
         return this.reply(
@@ -405,11 +418,11 @@ export class LinkClient {
         return;
       case 'recording.ack':
       case 'recording.reject':
-        deps.recordings?.answered(m);
+        deps.recordings.answered(m);
         this.pump();
         return;
       case 'review.decision':
-        deps.reviews?.decided(m);
+        deps.reviews.decided(m);
         return;
       default: {
         const never: never = m;

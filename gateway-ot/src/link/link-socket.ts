@@ -18,7 +18,7 @@ import {
   MAX_HANDSHAKE_FRAME_BYTES,
 } from '../../../shared/src/link/control-messages.js';
 import { signLinkProof } from '../../../shared/src/link/link-proof.js';
-import type { EnrollmentRecord } from '../store/enrollment-store.js';
+import type { EnrollmentRecord } from '../store/store.js';
 import { connectPinned } from './pinned-tls.js';
 
 export interface LinkSocketOptions {

@@ -16,32 +16,7 @@ import {
   type RecordingReject,
 } from '../../../shared/src/link/control-messages.js';
 import type { Logger } from '../../../shared/src/log.js';
-
-/** One recording not yet fully acknowledged by the IT side. */
-export interface ShippableRecording {
-  readonly sessionId: string;
-  readonly asset: string;
-  readonly user: string;
-  readonly startedAt: number;
-  /** Bytes in the file now (it grows while the session is live). */
-  readonly size: number;
-  /** Set once the recording is closed: its SHA-256, as in the audit chain. */
-  readonly sha256: string | null;
-  /** Bytes the IT side acknowledged holding. */
-  readonly acknowledged: number;
-}
-
-/** What the shipper needs of the OT recording store (gateway-ot/src/recording/). */
-export interface RecordingOutbox {
-  /** Recordings not completely acknowledged and not refused, oldest first. */
-  unsent(): readonly ShippableRecording[];
-  /** Up to `maxBytes` of the file from `offset` (fewer at its end). */
-  read(sessionId: string, offset: number, maxBytes: number): Uint8Array;
-  /** The IT side holds `held` bytes; `complete`: all of it, verified, nothing more to send. */
-  acknowledge(sessionId: string, held: number, complete: boolean): void;
-  /** The IT side refused this recording for good. */
-  refused(sessionId: string, problem: string, reason: string): void;
-}
+import type { RecordingOutbox } from '../recording/recording.js';
 
 export class RecordingShipper {
   private inFlight: string | undefined;

@@ -1,8 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatProblems } from '../../../shared/src/result.js';
-import { parseLocalPolicy } from './local-policy.js';
-import { buildCatalogue } from './asset-catalogue.js';
+import { testPolicies } from './local-policy.fixture.js';
 
 const good = {
   assets: {
@@ -31,7 +30,7 @@ const good = {
 };
 
 test('a valid policy parses with defaults', () => {
-  const r = parseLocalPolicy(good, 'h');
+  const r = testPolicies.parse(good, 'h');
   assert.ok(r.ok, r.ok ? '' : formatProblems(r.error));
   assert.equal(r.value.limits.maxSessionMinutes, 480);
   assert.equal(r.value.assets['hmi-1']?.port, 22);
@@ -65,16 +64,16 @@ test('policy problems name the key', () => {
     ],
   ];
   for (const [input, expected] of cases) {
-    const r = parseLocalPolicy(input, 'h');
+    const r = testPolicies.parse(input, 'h');
     assert.equal(r.ok, false);
     if (!r.ok) assert.match(formatProblems(r.error), expected);
   }
 });
 
 test('the published catalogue lists names, protocols, addresses and profiles, and nothing else', () => {
-  const r = parseLocalPolicy(good, 'h');
+  const r = testPolicies.parse(good, 'h');
   assert.ok(r.ok);
-  const cat = buildCatalogue(r.value);
+  const cat = testPolicies.catalogue(r.value);
   assert.deepEqual(
     cat.map((a) => [a.name, a.protocol, a.servicePort]),
     [

@@ -3,44 +3,85 @@
  * and hard limits. It is the ceiling for everything the IT side asks: a grant can name only an
  * asset and profile listed here, and can only narrow what the profile allows. Loaded and validated
  * at start (a bad file stops the gateway with the key named); never editable from the IT side.
+ *
+ * What an asset of each protocol may say is that protocol's business: each registered protocol
+ * hands in the strict schema of its assets (`ProtocolPolicy`), and an asset is parsed by the schema
+ * its `protocol` names. This module knows only what every asset has (protocol, address, port,
+ * description, named profiles) and the rules no schema can express (names, at least one profile).
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { parseWith } from '../../../shared/src/config/format-issues.js';
 import { sha256Hex } from '../../../shared/src/crypto/hash.js';
-import { NAME_PATTERN, nameSchema } from '../../../shared/src/model/session-ticket.js';
+import { AirlockError } from '../../../shared/src/errors.js';
+import {
+  NAME_PATTERN,
+  nameSchema,
+  type Protocol,
+} from '../../../shared/src/model/session-ticket.js';
+import type { CatalogueAsset } from '../../../shared/src/model/asset-catalogue.js';
 import { err, ok, type Problem, type Result } from '../../../shared/src/result.js';
-import { sshAssetSchema } from '../protocols/ssh/ssh-policy.js';
-import { modbusAssetSchema } from '../protocols/modbus/modbus-policy.js';
-import { opcuaAssetSchema } from '../protocols/opcua/opcua-policy.js';
 
-export const assetPolicySchema = z.discriminatedUnion('protocol', [
-  sshAssetSchema,
-  modbusAssetSchema,
-  opcuaAssetSchema,
-]);
-export type AssetPolicy = z.output<typeof assetPolicySchema>;
+/** What every access profile has, whatever its protocol. */
+export interface ProfilePolicy {
+  readonly description?: string | undefined;
+}
 
-export const localPolicySchema = z.strictObject({
-  limits: z
-    .strictObject({
-      /** No session lasts longer than this, whatever the grant says. */
-      maxSessionMinutes: z
-        .number()
-        .int()
-        .min(1)
-        .max(24 * 60)
-        .default(8 * 60),
-      maxConcurrentSessions: z.number().int().min(1).max(10_000).default(64),
-    })
-    .prefault({}),
-  assets: z.record(z.string(), assetPolicySchema),
-});
+/**
+ * What every asset has, whatever its protocol. The protocol's own type (SshAssetPolicy, ...) has
+ * more; a protocol module narrows to it with its own guard, since its own schema parsed the asset.
+ */
+export interface AssetPolicy {
+  readonly protocol: Protocol;
+  readonly description?: string | undefined;
+  readonly address: string;
+  readonly port: number;
+  readonly profiles: Readonly<Record<string, ProfilePolicy>>;
+}
 
-export type LocalPolicy = z.output<typeof localPolicySchema> & { readonly hash: string };
+/** A strict zod object schema for one protocol's assets, with `protocol` a literal. */
+export type AssetSchema = z.ZodType<AssetPolicy, unknown> & z.core.$ZodTypeDiscriminable;
+
+/** What the published catalogue may say of a profile beyond its name and description. */
+export type CatalogueProfileExtras = Omit<
+  CatalogueAsset['profiles'][number],
+  'name' | 'description'
+>;
+
+/** What a protocol module tells the policy loader of its assets (the composition root hands it in). */
+export interface ProtocolPolicy {
+  readonly protocol: Protocol;
+  /** Parses one asset of this protocol: its keys, its profiles, its defaults. */
+  readonly assetSchema: AssetSchema;
+  /**
+   * What the published catalogue adds to one of this protocol's profiles for the operator (Modbus:
+   * the points it may touch); never a secret. Absent: the profile's name and description only.
+   */
+  describeProfile?(asset: AssetPolicy, profileName: string): CatalogueProfileExtras;
+}
+
+const limitsSchema = z
+  .strictObject({
+    /** No session lasts longer than this, whatever the grant says. */
+    maxSessionMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 60)
+      .default(8 * 60),
+    maxConcurrentSessions: z.number().int().min(1).max(10_000).default(64),
+  })
+  .prefault({});
+
+export interface LocalPolicy {
+  readonly limits: z.output<typeof limitsSchema>;
+  readonly assets: Readonly<Record<string, AssetPolicy>>;
+  /** SHA-256 of the file as read (audited at start, so a change of policy shows in the chain). */
+  readonly hash: string;
+}
 
 /** Checks that a parsed policy also satisfies rules a schema cannot express (names). */
-function checkNames(policy: z.output<typeof localPolicySchema>): Problem[] {
+function checkNames(policy: Omit<LocalPolicy, 'hash'>): Problem[] {
   const problems: Problem[] = [];
   for (const [asset, a] of Object.entries(policy.assets)) {
     if (!NAME_PATTERN.test(asset))
@@ -64,15 +105,43 @@ function checkNames(policy: z.output<typeof localPolicySchema>): Problem[] {
   return problems;
 }
 
-export function parseLocalPolicy(input: unknown, hash: string): Result<LocalPolicy, Problem[]> {
-  const r = parseWith(localPolicySchema, input);
+/** The policy file's schema for these protocols, in their order (the order error messages list them in). */
+export function localPolicySchemaOf(protocols: readonly ProtocolPolicy[]) {
+  const [first, ...rest] = protocols.map((p) => p.assetSchema);
+  if (first === undefined)
+    throw new AirlockError('internal', 'policy.no_protocols', 'no protocol is registered');
+  const seen = new Set<Protocol>();
+  for (const p of protocols) {
+    if (seen.has(p.protocol))
+      throw new AirlockError(
+        'internal',
+        'policy.duplicate_protocol',
+        `two protocol modules registered for ${p.protocol}`,
+      );
+    seen.add(p.protocol);
+  }
+  return z.strictObject({
+    limits: limitsSchema,
+    assets: z.record(z.string(), z.discriminatedUnion('protocol', [first, ...rest])),
+  });
+}
+
+export function parseLocalPolicy(
+  schema: ReturnType<typeof localPolicySchemaOf>,
+  input: unknown,
+  hash: string,
+): Result<LocalPolicy, Problem[]> {
+  const r = parseWith(schema, input);
   if (!r.ok) return r;
   const problems = checkNames(r.value);
   if (problems.length > 0) return err(problems);
   return ok({ ...r.value, hash });
 }
 
-export function loadLocalPolicy(path: string): Result<LocalPolicy, Problem[]> {
+export function loadLocalPolicy(
+  schema: ReturnType<typeof localPolicySchemaOf>,
+  path: string,
+): Result<LocalPolicy, Problem[]> {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -92,5 +161,5 @@ export function loadLocalPolicy(path: string): Result<LocalPolicy, Problem[]> {
       { path: '', message: `policy file ${path} is not valid JSON: ${(e as Error).message}` },
     ]);
   }
-  return parseLocalPolicy(json, sha256Hex(text));
+  return parseLocalPolicy(schema, json, sha256Hex(text));
 }

@@ -31,8 +31,9 @@ import type { AuditLog } from '../../../shared/src/audit/audit-log.js';
 import type { Clock, TimerHandle } from '../../../shared/src/clock.js';
 import { AirlockError } from '../../../shared/src/errors.js';
 import type { IdGenerator } from '../../../shared/src/ids.js';
-import type { Db } from '../../../shared/src/store/open-database.js';
-import { createRecordingStore, type RecordingRow } from '../store/recording-store.js';
+import type { RecordingRow, RecordingStore } from '../store/store.js';
+import { recordingOutboxOf, type RecordingOutbox } from './recording-outbox.js';
+import { capStreamOutput } from './stream-output-cap.js';
 
 export interface RecordingMeta {
   readonly sessionId: string;
@@ -63,6 +64,11 @@ export interface SessionRecorder {
 
 export interface Recordings {
   start(meta: RecordingMeta): SessionRecorder;
+  /**
+   * For a byte stream rather than a terminal (exec without a pty): output past the first MiB is
+   * kept as its byte count and SHA-256, not as text (stream-output-cap.ts says why).
+   */
+  startStream(meta: RecordingMeta): SessionRecorder;
   /** Closes recordings left open by a crash; call once at start, before any session. */
   recover(): RecordingClosed[];
   /** Closed recordings the IT side has not acknowledged yet, oldest first. */
@@ -71,10 +77,12 @@ export interface Recordings {
   readChunk(id: string, offset: number, maxBytes: number): Buffer;
   /** The IT side holds a copy whose SHA-256 is `sha256`; it must match the audited hash. */
   markAcknowledged(id: string, sha256: string): void;
+  /** The closed recordings as the link's shipper takes them (one view per gateway). */
+  readonly outbox: RecordingOutbox;
 }
 
 export interface RecordingsDeps {
-  readonly db: Db;
+  readonly store: RecordingStore;
   readonly audit: AuditLog;
   readonly clock: Clock;
   readonly ids: IdGenerator;
@@ -88,7 +96,7 @@ export interface RecordingsDeps {
 const MAX_CHUNK = 1024 * 1024;
 
 export function createRecordings(deps: RecordingsDeps): Recordings {
-  const store = createRecordingStore(deps.db);
+  const { store } = deps;
   const actor = `system:ot:${deps.site}`;
   mkdirSync(deps.dir, { recursive: true, mode: 0o700 });
 
@@ -120,7 +128,7 @@ export function createRecordings(deps: RecordingsDeps): Recordings {
     });
   };
 
-  return {
+  const recordings: Omit<Recordings, 'outbox'> = {
     start(meta) {
       const id = deps.ids.next('rec');
       const file = join(deps.dir, `${id}.cast`);
@@ -199,6 +207,7 @@ export function createRecordings(deps: RecordingsDeps): Recordings {
         },
       };
     },
+    startStream: (meta) => capStreamOutput(recordings.start(meta)),
     recover() {
       const out: RecordingClosed[] = [];
       for (const row of store.listOpen()) {
@@ -270,4 +279,5 @@ export function createRecordings(deps: RecordingsDeps): Recordings {
       store.ack(id, deps.clock.now());
     },
   };
+  return { ...recordings, outbox: recordingOutboxOf(recordings) };
 }

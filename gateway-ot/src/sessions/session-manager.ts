@@ -13,9 +13,8 @@ import { describeError } from '../../../shared/src/errors.js';
 import type { Logger } from '../../../shared/src/log.js';
 import type { Protocol, SessionTicket } from '../../../shared/src/model/session-ticket.js';
 import type { SessionStream } from '../../../shared/src/link/session-channel.js';
-import type { AssetPolicy, LocalPolicy } from '../policy/local-policy.js';
-import type { TicketVerifier } from '../grants/ticket-verifier.js';
-import type { Lockdown } from '../grants/lockdown.js';
+import type { AssetPolicy, LocalPolicy } from '../policy/policy.js';
+import type { Lockdown, TicketVerifier } from '../grants/grants.js';
 import type { BrokerSession, ProtocolBroker } from './protocol-broker.js';
 
 /** How long the end of a session waits for bytes the broker wrote before it returned. */
@@ -56,6 +55,9 @@ export type OpenOutcome =
   | { readonly ok: true; readonly endsAt: number }
   | { readonly ok: false; readonly code: string; readonly reason: string };
 
+/** Dials the session's data connection to the IT gateway (the link does, for the `open` it carried). */
+export type DataDialer = (sessionId: string) => Promise<SessionStream>;
+
 interface LiveSession {
   readonly ticket: SessionTicket;
   readonly asset: AssetPolicy;
@@ -64,9 +66,6 @@ interface LiveSession {
   timer: TimerHandle | undefined;
   done: Promise<void> | undefined;
 }
-
-/** Dials the session's data connection to the IT gateway. */
-export type DataDialer = (sessionId: string) => Promise<SessionStream>;
 
 export class SessionManager {
   private readonly live = new Map<string, LiveSession>();

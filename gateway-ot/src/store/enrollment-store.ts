@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { fromBase64Url } from '../../../shared/src/crypto/encoding.js';
+import type { Db } from '../../../shared/src/store/open-database.js';
 import type { GatewayStateStore } from './gateway-state-store.js';
 
 export const enrollmentRecordSchema = z.strictObject({
@@ -34,4 +35,26 @@ export function grantPublicKeyOf(record: EnrollmentRecord | undefined): Uint8Arr
   if (record === undefined) return undefined;
   const k = fromBase64Url(record.grantPublicKey, 32);
   return k.ok ? k.value : undefined;
+}
+
+/** The enrollment record of this gateway's database. */
+export interface EnrollmentStore {
+  read(): EnrollmentRecord | undefined;
+  /** Records the enrollment and, in the same transaction, `alongside` (its audit event). */
+  write(record: EnrollmentRecord, alongside: () => void): void;
+  /** The enrolled IT gateway's ticket-signing key, or undefined when not enrolled. */
+  grantPublicKey(): Uint8Array | undefined;
+}
+
+export function createEnrollmentStore(db: Db, state: GatewayStateStore): EnrollmentStore {
+  return {
+    read: () => readEnrollment(state),
+    write(record, alongside) {
+      db.transaction(() => {
+        writeEnrollment(state, record);
+        alongside();
+      })();
+    },
+    grantPublicKey: () => grantPublicKeyOf(readEnrollment(state)),
+  };
 }

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseLocalPolicy } from '../policy/local-policy.js';
+import { OT_PROTOCOLS } from '../app.js';
+import { testPolicies } from '../policy/local-policy.fixture.js';
 import { rotationTargetOf } from './rotation-targets.js';
 
 const hmi = {
@@ -12,7 +13,7 @@ const hmi = {
 };
 
 test('the rotation block: strict, and read into a rotation target', () => {
-  const policy = parseLocalPolicy(
+  const policy = testPolicies.parse(
     {
       assets: {
         'hmi-1': {
@@ -30,14 +31,14 @@ test('the rotation block: strict, and read into a rotation target', () => {
     'h',
   );
   assert.ok(policy.ok, JSON.stringify(policy));
-  const t = rotationTargetOf(policy.value, 'hmi-1');
+  const t = rotationTargetOf(policy.value, OT_PROTOCOLS, 'hmi-1');
   assert.deepEqual(
     [t?.account, t?.rotationAccount, t?.onCheckIn, t?.intervalMs],
     ['operator', 'airlock-rot', false, 86_400_000],
   );
-  assert.equal(rotationTargetOf(policy.value, 'hmi-2'), undefined);
-  assert.equal(rotationTargetOf(policy.value, 'plc-1'), undefined);
-  assert.equal(rotationTargetOf(policy.value, 'nope'), undefined);
+  assert.equal(rotationTargetOf(policy.value, OT_PROTOCOLS, 'hmi-2'), undefined);
+  assert.equal(rotationTargetOf(policy.value, OT_PROTOCOLS, 'plc-1'), undefined);
+  assert.equal(rotationTargetOf(policy.value, OT_PROTOCOLS, 'nope'), undefined);
   for (const rotation of [
     { account: 'r', command: 'passwd' },
     { account: 'r', command: 'chpasswd', intervalMinutes: 1 },
@@ -45,7 +46,7 @@ test('the rotation block: strict, and read into a rotation target', () => {
     { command: 'chpasswd' },
   ]) {
     assert.equal(
-      parseLocalPolicy({ assets: { 'hmi-1': { ...hmi, rotation } } }, 'h').ok,
+      testPolicies.parse({ assets: { 'hmi-1': { ...hmi, rotation } } }, 'h').ok,
       false,
       JSON.stringify(rotation),
     );

@@ -1,30 +1,25 @@
 /**
  * Which accounts of the local policy are rotatable, and how each is reached: the protocol that
- * knows how to set and verify a password (SSH today). Modbus and OPC UA assets have none.
+ * knows how to set and verify a password on its assets (SSH today) says so for each asset. The
+ * protocols are handed in by the composition root; the vault imports none of them.
  */
-import type { LocalPolicy } from '../policy/local-policy.js';
-import {
-  sshRotationTarget,
-  type SshRotationOptions,
-} from '../protocols/ssh/ssh-password-rotation.js';
+import type { Protocol } from '../../../shared/src/model/session-ticket.js';
+import type { AssetPolicy, LocalPolicy } from '../policy/policy.js';
 import type { RotationTarget } from './rotation.js';
+
+/** A protocol as the vault sees it: able (or not) to rotate the password of an asset's account. */
+export interface RotationProtocol {
+  readonly protocol: Protocol;
+  /** The asset's rotatable account and how to reach it; absent or undefined: not rotatable. */
+  rotationTarget?(asset: AssetPolicy): RotationTarget | undefined;
+}
 
 export function rotationTargetOf(
   policy: LocalPolicy,
+  protocols: readonly RotationProtocol[],
   asset: string,
-  options: SshRotationOptions = {},
 ): RotationTarget | undefined {
-  const a = policy.assets[asset];
+  const a = Object.hasOwn(policy.assets, asset) ? policy.assets[asset] : undefined;
   if (a === undefined) return undefined;
-  switch (a.protocol) {
-    case 'ssh':
-      return sshRotationTarget(a, options);
-    case 'modbus':
-    case 'opcua':
-      return undefined;
-    default: {
-      const never: never = a;
-      return never;
-    }
-  }
+  return protocols.find((p) => p.protocol === a.protocol)?.rotationTarget?.(a);
 }

@@ -4,6 +4,7 @@ import { FakeClock } from '../../../shared/src/clock.js';
 import { generateAeadKey } from '../../../shared/src/crypto/aead.js';
 import { silentLogger } from '../../../shared/src/log.js';
 import { openOtDatabase } from '../store/ot-database.js';
+import { createVaultStore } from '../store/vault-store.js';
 import { createTestAudit } from '../sessions/broker-session.fixture.js';
 import { useCrypto } from '../../../shared/src/testing/crypto.js';
 import {
@@ -13,7 +14,7 @@ import {
   type RotationTarget,
   type SetOutcome,
 } from './rotation.js';
-import { openVault } from './vault.js';
+import { openVault } from './credential-vault.js';
 
 useCrypto();
 
@@ -58,7 +59,13 @@ function setup(t: { after(fn: () => void): void }, rotatable = true) {
   t.after(() => db.close());
   const clock = new FakeClock();
   const audit = createTestAudit(db, clock);
-  const vault = openVault({ db, audit, clock, site: 'plant-a', masterKey: generateAeadKey() });
+  const vault = openVault({
+    store: createVaultStore(db),
+    audit,
+    clock,
+    site: 'plant-a',
+    masterKey: generateAeadKey(),
+  });
   vault.set({
     asset: 'hmi-1',
     account: 'operator',

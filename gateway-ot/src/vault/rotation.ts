@@ -24,7 +24,7 @@ import { wipe } from '../../../shared/src/crypto/aead.js';
 import { AirlockError, describeError } from '../../../shared/src/errors.js';
 import type { Logger } from '../../../shared/src/log.js';
 import type { VaultSecret } from './credential-lease.js';
-import type { CheckInNotice, Vault } from './vault.js';
+import type { CheckInNotice, Vault } from './credential-vault.js';
 
 /** Setting the password on the target: when it failed, whether the target may have changed it. */
 export type SetOutcome =
@@ -42,7 +42,7 @@ export type LoginOutcome =
   | { readonly result: 'refused' }
   | { readonly result: 'error'; readonly code: string; readonly message: string };
 
-/** One rotatable account on one asset, and how to reach it (SSH today: ssh-password-rotation.ts). */
+/** One rotatable account on one asset, and how to reach it (a protocol implements it: SSH today). */
 export interface RotationTarget {
   /** The account whose password rotates. */
   readonly account: string;
@@ -85,6 +85,8 @@ export interface RotationDeps {
 }
 
 export interface Rotation {
+  /** The asset's rotatable account and how it is reached, or undefined. */
+  targetOf(asset: string): RotationTarget | undefined;
   /** Rotates now (coalesced: a request during a rotation runs once more after it). */
   rotate(asset: string, trigger: RotationTrigger, actor?: string): Promise<RotationResult>;
   /** The vault's check-in listener: rotates on check-in targets, and after every break-glass session. */
@@ -340,6 +342,7 @@ export function createRotation(deps: RotationDeps): Rotation {
   };
 
   const rotation: Rotation = {
+    targetOf: (asset) => deps.targetOf(asset),
     rotate(asset, trigger, actor = gateway) {
       const current = running.get(asset);
       if (current !== undefined) {

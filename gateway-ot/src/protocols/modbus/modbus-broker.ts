@@ -8,8 +8,8 @@
  * is refused (audited as `session.deny`) and its channel closed: the link layer should never hand
  * one over, and the broker does not trust that it did not.
  */
-import type { ProtocolBroker } from '../../sessions/protocol-broker.js';
-import type { ModbusProfile } from './modbus-policy.js';
+import type { ProtocolBroker } from '../../sessions/sessions.js';
+import { isModbusAsset, type ModbusProfile } from './modbus-policy.js';
 import { compileProfile, type CompiledProfile } from './modbus-rules.js';
 import { runModbusSession } from './modbus-session.js';
 import { dialTcp, type Dial } from './plc-connection.js';
@@ -33,12 +33,11 @@ export function createModbusBroker(deps: ModbusBrokerDeps = {}): ProtocolBroker 
     protocol: 'modbus',
     handle(session, channel) {
       const asset = session.asset;
-      const profile = asset.protocol === 'modbus' ? asset.profiles[session.profileName] : undefined;
-      if (asset.protocol !== 'modbus' || profile === undefined) {
-        const reason =
-          asset.protocol !== 'modbus'
-            ? `asset ${session.assetName} is not a Modbus asset`
-            : `profile ${session.profileName} is not defined for ${session.assetName} in the local policy`;
+      const profile = isModbusAsset(asset) ? asset.profiles[session.profileName] : undefined;
+      if (!isModbusAsset(asset) || profile === undefined) {
+        const reason = !isModbusAsset(asset)
+          ? `asset ${session.assetName} is not a Modbus asset`
+          : `profile ${session.profileName} is not defined for ${session.assetName} in the local policy`;
         try {
           session.audit({
             action: 'session.deny',

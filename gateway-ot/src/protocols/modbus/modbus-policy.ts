@@ -10,6 +10,7 @@
  * rules mean is in modbus-rules.ts and docs/modbus.md.
  */
 import { z } from 'zod';
+import type { AssetPolicy } from '../../policy/policy.js';
 import { FUNCTION_CLASSES } from './modbus-request.js';
 
 const address = z.number().int().min(0).max(65535);
@@ -144,3 +145,8 @@ export type ModbusProfile = z.output<typeof modbusProfileSchema>;
 export type RegisterWriteRange = z.output<typeof registerWriteRangeSchema>;
 export type CoilWriteRange = z.output<typeof coilWriteRangeSchema>;
 export type AddressRange = z.output<typeof addressRangeSchema>;
+
+/** The policy loader parsed every `modbus` asset with modbusAssetSchema (it was registered for `modbus`). */
+export function isModbusAsset(asset: AssetPolicy): asset is ModbusAssetPolicy {
+  return asset.protocol === 'modbus';
+}

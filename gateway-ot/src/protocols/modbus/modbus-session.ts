@@ -25,11 +25,7 @@
  */
 import type { Duplex } from 'node:stream';
 import { describeError } from '../../../../shared/src/errors.js';
-import type {
-  BrokerAuditInput,
-  BrokerSession,
-  SessionEnd,
-} from '../../sessions/protocol-broker.js';
+import type { BrokerAuditInput, BrokerSession, SessionEnd } from '../../sessions/sessions.js';
 import { MbapReader, type MbapFrame } from './mbap-reader.js';
 import {
   decodeReadValues,

@@ -18,13 +18,13 @@
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { AirlockError, describeError } from '../../../../shared/src/errors.js';
-import type { CredentialLease, CredentialSource } from '../../vault/credential-lease.js';
+import type { CredentialLease, CredentialSource } from '../../vault/vault.js';
 import type {
   BrokerSession,
   OperatorChannel,
   ProtocolBroker,
   SessionEnd,
-} from '../../sessions/protocol-broker.js';
+} from '../../sessions/sessions.js';
 import { createFrameGuard, type FrameGuard } from './opcua-frame-guard.js';
 import { buildMirror } from './opcua-mirror.js';
 import { createOperationHooks } from './opcua-operations.js';
@@ -34,7 +34,12 @@ import {
   type PlantConnection,
   type PlantCredential,
 } from './opcua-plant-client.js';
-import { compileProfile, type OpcuaAssetPolicy, type OpcuaProfile } from './opcua-policy.js';
+import {
+  compileProfile,
+  isOpcuaAsset,
+  type OpcuaAssetPolicy,
+  type OpcuaProfile,
+} from './opcua-policy.js';
 import { MAX_CHUNK_BYTES, startSessionServer, type SessionServer } from './opcua-session-server.js';
 
 export interface OpcuaBrokerDeps {
@@ -76,7 +81,7 @@ export function createOpcuaBroker(deps: OpcuaBrokerDeps): OpcuaBroker {
 
   async function run(session: BrokerSession, channel: OperatorChannel): Promise<SessionEnd> {
     const { asset, assetName } = session;
-    if (asset.protocol !== 'opcua')
+    if (!isOpcuaAsset(asset))
       throw new AirlockError(
         'internal',
         'opcua.wrong_protocol',

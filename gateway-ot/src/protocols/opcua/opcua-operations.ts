@@ -18,7 +18,7 @@ import {
   type Variant,
   type WriteValue,
 } from 'node-opcua';
-import type { BrokerAuditInput } from '../../sessions/protocol-broker.js';
+import type { BrokerAuditInput } from '../../sessions/sessions.js';
 import type { MirroredNode, MirrorHooks } from './opcua-mirror.js';
 import { variantFacts } from './opcua-mirror.js';
 import type { PlantConnection } from './opcua-plant-client.js';

@@ -11,6 +11,7 @@
  * the rule's data type; the broker checks that against the plant when it builds the session's view.
  */
 import { z } from 'zod';
+import type { AssetPolicy } from '../../policy/policy.js';
 import { OPCUA_WRITABLE_TYPES } from '../../../../shared/src/model/opcua-scalars.js';
 
 /** The scalar data types a write rule may name (OPC UA built-in type names). */
@@ -143,6 +144,11 @@ export const opcuaAssetSchema = z.strictObject({
 });
 
 export type OpcuaAssetPolicy = z.output<typeof opcuaAssetSchema>;
+
+/** The policy loader parsed every `opcua` asset with opcuaAssetSchema (it was registered for `opcua`). */
+export function isOpcuaAsset(asset: AssetPolicy): asset is OpcuaAssetPolicy {
+  return asset.protocol === 'opcua';
+}
 export type OpcuaProfile = z.output<typeof opcuaProfileSchema>;
 export type OpcuaNodeRule = z.output<typeof opcuaNodeRuleSchema>;
 export type OpcuaWriteRule = Extract<OpcuaNodeRule, { access: 'write' }>;

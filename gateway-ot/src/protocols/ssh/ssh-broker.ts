@@ -20,22 +20,23 @@ import {
   type OtToItSshMessage,
 } from '../../../../shared/src/model/ssh-channel.js';
 import { formatProblems } from '../../../../shared/src/result.js';
-import type {
-  BrokerSession,
-  ControlMessage,
-  OperatorChannel,
-  ProtocolBroker,
-  SessionEnd,
-} from '../../sessions/protocol-broker.js';
-import { scheduleDeadline } from '../../sessions/session-deadline.js';
-import type { CredentialLease, CredentialSource } from '../../vault/credential-lease.js';
-import type { Recordings, SessionRecorder } from '../../recording/recordings.js';
-import { capStreamOutput } from '../../recording/stream-output-cap.js';
+import {
+  scheduleDeadline,
+  type BrokerSession,
+  type ControlMessage,
+  type OperatorChannel,
+  type ProtocolBroker,
+  type RequestReview,
+  type ReviewVerdict,
+  type SessionEnd,
+} from '../../sessions/sessions.js';
+import type { CredentialLease, CredentialSource } from '../../vault/vault.js';
+import type { RecordingMeta, Recordings, SessionRecorder } from '../../recording/recording.js';
 import { decideExec } from './filter/exec-allow-list.js';
-import { InteractiveFilter, type ReviewVerdict } from './filter/interactive-filter.js';
+import { InteractiveFilter } from './filter/interactive-filter.js';
 import { decideLine } from './filter/line-rules.js';
 import { parseHostKeyPin } from './host-key-pin.js';
-import type { SshAssetPolicy, SshProfile } from './ssh-policy.js';
+import { isSshAsset, type SshAssetPolicy, type SshProfile } from './ssh-policy.js';
 import {
   openTargetChannel,
   relayChannel,
@@ -59,12 +60,7 @@ export interface SshBrokerDeps {
    * denies it itself after `timeoutMs` (OT clock), whatever this does. Without it, every line held
    * for review is denied.
    */
-  readonly requestReview?: (
-    session: BrokerSession,
-    line: string | null,
-    why: string,
-    timeoutMs: number,
-  ) => Promise<ReviewVerdict>;
+  readonly requestReview?: RequestReview;
   /** SSH handshake timeout towards the target (real time). Default 15 s. */
   readonly targetReadyTimeoutMs?: number;
 }
@@ -148,7 +144,7 @@ class SshBrokerSession {
   private async proceed(): Promise<void> {
     const { session } = this;
     const asset = session.asset;
-    if (asset.protocol !== 'ssh' || session.ticket.channel !== 'ssh-session') {
+    if (!isSshAsset(asset) || session.ticket.channel !== 'ssh-session') {
       throw new AirlockError(
         'bad_request',
         'ssh.wrong_channel',
@@ -383,7 +379,7 @@ class SshBrokerSession {
     if (this.ended) return;
     if (target.kind !== 'sftp') {
       const t = session.ticket;
-      const recorder = this.deps.recordings.start({
+      const meta: RecordingMeta = {
         sessionId: t.sessionId,
         asset: session.assetName,
         user: t.user.name,
@@ -391,10 +387,12 @@ class SshBrokerSession {
         rows: this.pty?.rows || 24,
         ...omitUndefined({ term: this.pty?.term }),
         title: `${t.user.name}@${session.assetName} (${session.profileName}) ${start.kind === 'exec' ? `exec: ${(command ?? start.command).slice(0, 200)}` : 'shell'}`,
-      });
+      };
       // An exec without a terminal is a byte stream: its text is kept up to a limit, then counted and hashed.
       this.recorder =
-        start.kind === 'exec' && this.pty === undefined ? capStreamOutput(recorder) : recorder;
+        start.kind === 'exec' && this.pty === undefined
+          ? this.deps.recordings.startStream(meta)
+          : this.deps.recordings.start(meta);
     }
     if (start.kind === 'exec') {
       session.audit({

@@ -1,7 +1,8 @@
 /**
- * The SSH side of password rotation (vault/rotation.ts drives it): sets an account's password on a
- * target through its rotation account with `chpasswd` (or `sudo -n chpasswd`: sudo never prompts,
- * the sudoers rule must allow chpasswd without a password), and verifies a login with a password.
+ * The SSH side of password rotation: the vault's RotationTarget for an SSH asset (the vault drives
+ * the rotation). Sets an account's password on a target through its rotation account with
+ * `chpasswd` (or `sudo -n chpasswd`: sudo never prompts, the sudoers rule must allow chpasswd
+ * without a password), and verifies a login with a password.
  * Both dial the target with its pinned host key (target-connection.ts), so a changed key refuses
  * before any credential is sent. The new password reaches chpasswd on its stdin only, never argv
  * (argv is visible in `ps` on the target); it is never logged; chpasswd's stderr is kept (bounded)
@@ -11,8 +12,7 @@
  * on any error); a connection lost after the password was sent, or no exit status, is unknown.
  */
 import { AirlockError, describeError } from '../../../../shared/src/errors.js';
-import type { VaultSecret } from '../../vault/credential-lease.js';
-import type { LoginOutcome, RotationTarget, SetOutcome } from '../../vault/rotation.js';
+import type { LoginOutcome, RotationTarget, SetOutcome, VaultSecret } from '../../vault/vault.js';
 import { parseHostKeyPin, type HostKeyPin } from './host-key-pin.js';
 import type { SshAssetPolicy, SshRotationPolicy } from './ssh-policy.js';
 import { connectTarget, type TargetConnection } from './target-connection.js';

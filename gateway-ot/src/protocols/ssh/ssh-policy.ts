@@ -4,6 +4,7 @@
  * account lives in the vault, never here.
  */
 import { z } from 'zod';
+import type { AssetPolicy } from '../../policy/policy.js';
 import { LINE_ACTIONS } from './filter/line-rules.js';
 
 const regexSchema = z
@@ -86,3 +87,8 @@ export const sshAssetSchema = z.strictObject({
 export type SshAssetPolicy = z.output<typeof sshAssetSchema>;
 export type SshProfile = z.output<typeof sshProfileSchema>;
 export type SshRotationPolicy = z.output<typeof sshRotationSchema>;
+
+/** The policy loader parsed every `ssh` asset with sshAssetSchema (it was registered for `ssh`). */
+export function isSshAsset(asset: AssetPolicy): asset is SshAssetPolicy {
+  return asset.protocol === 'ssh';
+}

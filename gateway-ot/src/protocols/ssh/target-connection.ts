@@ -15,7 +15,7 @@ import {
   type PseudoTtyOptions,
 } from 'ssh2';
 import { AirlockError } from '../../../../shared/src/errors.js';
-import type { VaultSecret } from '../../vault/credential-lease.js';
+import type { VaultSecret } from '../../vault/vault.js';
 import { fingerprintOf, isPinnedKey, type HostKeyPin } from './host-key-pin.js';
 
 export interface TargetAddress {

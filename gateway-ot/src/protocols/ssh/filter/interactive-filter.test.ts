@@ -6,11 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FakeClock } from '../../../../../shared/src/clock.js';
-import {
-  InteractiveFilter,
-  type FilterAuditAction,
-  type ReviewDecision,
-} from './interactive-filter.js';
+import type { ReviewDecision } from '../../../sessions/sessions.js';
+import { InteractiveFilter, type FilterAuditAction } from './interactive-filter.js';
 import type { LineAction, LineRule } from './line-rules.js';
 
 const RULES: LineRule[] = [

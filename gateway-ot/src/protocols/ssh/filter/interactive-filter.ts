@@ -18,14 +18,8 @@ import type { Clock } from '../../../../../shared/src/clock.js';
 import { StringDecoder } from 'node:string_decoder';
 import { LineEditor, type EditorSegment } from './line-editor.js';
 import { decideLine, type LineAction, type LineRule } from './line-rules.js';
+import type { ReviewVerdict } from '../../../sessions/sessions.js';
 
-export type ReviewDecision = 'allow' | 'deny';
-/** An OT owner's answer; `reviewer` and `comment` are absent when no one decided (unreachable, failed). */
-export interface ReviewVerdict {
-  readonly decision: ReviewDecision;
-  readonly reviewer?: string;
-  readonly comment?: string;
-}
 export type FilterAuditAction =
   'ssh.command' | 'ssh.command_deny' | 'ssh.command_review' | 'ssh.command_alert';
 

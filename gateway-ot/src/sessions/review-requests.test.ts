@@ -9,7 +9,7 @@ import { FakeClock } from '../../../shared/src/clock.js';
 import { sequentialIds } from '../../../shared/src/ids.js';
 import { silentLogger } from '../../../shared/src/log.js';
 import type { ReviewClose, ReviewRequest } from '../../../shared/src/link/control-messages.js';
-import type { BrokerSession } from '../sessions/protocol-broker.js';
+import type { BrokerSession } from './protocol-broker.js';
 import { ReviewRequests } from './review-requests.js';
 
 function setup() {

@@ -1,12 +1,15 @@
 /**
- * Command review, OT end: the SSH command filter's `requestReview`, carried over the control link.
- * A held line goes to the IT gateway as `review.request`; an OT owner's `review.decision` comes
- * back and settles it. Guarantees, all by this gateway's own clock and state: a line is never
- * passed without a decision from the IT side; it is denied when the review times out (the IT side
- * is told, `review.close timeout`), when its session ends (`review.close session_ended`), when the
- * link is down at the time of the request, or when the link goes down while it is held. A decision
- * for a review no longer held (late, or from before a reconnect) changes nothing.
- * Not here: the audit of the outcome (the filter audits `ssh.command_review` with the reviewer).
+ * Command review, OT end: the brokers' `requestReview` (the SSH command filter's held lines),
+ * waiting here while the control link carries them. The link calls `connected` with its sender
+ * when it is up and `disconnected` when it goes down; a held line goes to the IT gateway as
+ * `review.request`, and an OT owner's `review.decision`, handed back by the link to `decided`,
+ * settles it.
+ * Guarantees, all by this gateway's own clock and state: a line is never passed without a decision
+ * from the IT side; it is denied when the review times out (the IT side is told, `review.close
+ * timeout`), when its session ends (`review.close session_ended`), when the link is down at the
+ * time of the request, or when the link goes down while it is held. A decision for a review no
+ * longer held (late, or from before a reconnect) changes nothing.
+ * Not here: the audit of the outcome (the SSH filter audits `ssh.command_review` with the reviewer).
  */
 import type { Clock, TimerHandle } from '../../../shared/src/clock.js';
 import type { IdGenerator } from '../../../shared/src/ids.js';
@@ -17,8 +20,7 @@ import {
   type ReviewDecisionMessage,
   type ReviewRequest,
 } from '../../../shared/src/link/control-messages.js';
-import type { ReviewVerdict } from '../protocols/ssh/filter/interactive-filter.js';
-import type { BrokerSession } from '../sessions/protocol-broker.js';
+import type { BrokerSession, ReviewVerdict } from './protocol-broker.js';
 
 interface Held {
   readonly sessionId: string;

@@ -1,5 +1,5 @@
 /**
- * The OT recording store (gateway-ot/src/recording/) seen as the shipper's outbox. The store lists
+ * The OT recording store seen as the outbox of the link's recording shipper. The store lists
  * closed recordings not yet acknowledged, reads slices of them, and records the final
  * acknowledgement (with the SHA-256 the IT side holds). How far a recording got before that is not
  * persisted here: the IT side says how much it holds in every answer, so after a restart the
@@ -7,7 +7,32 @@
  * A recording the IT side refused is not offered again until this gateway restarts (it is then
  * refused again at once, and logged each time by the shipper).
  */
-import type { RecordingOutbox, ShippableRecording } from './recording-shipper.js';
+
+/** One recording not yet fully acknowledged by the IT side. */
+export interface ShippableRecording {
+  readonly sessionId: string;
+  readonly asset: string;
+  readonly user: string;
+  readonly startedAt: number;
+  /** Bytes in the file now (it grows while the session is live). */
+  readonly size: number;
+  /** Set once the recording is closed: its SHA-256, as in the audit chain. */
+  readonly sha256: string | null;
+  /** Bytes the IT side acknowledged holding. */
+  readonly acknowledged: number;
+}
+
+/** The recordings as the link's shipper (link/recording-shipper.ts) sees them: its outbox. */
+export interface RecordingOutbox {
+  /** Recordings not completely acknowledged and not refused, oldest first. */
+  unsent(): readonly ShippableRecording[];
+  /** Up to `maxBytes` of the file from `offset` (fewer at its end). */
+  read(sessionId: string, offset: number, maxBytes: number): Uint8Array;
+  /** The IT side holds `held` bytes; `complete`: all of it, verified, nothing more to send. */
+  acknowledge(sessionId: string, held: number, complete: boolean): void;
+  /** The IT side refused this recording for good. */
+  refused(sessionId: string, problem: string, reason: string): void;
+}
 
 /** What this needs of the recording store. */
 export interface RecordingsForShipping {

@@ -5,10 +5,11 @@ import { join } from 'node:path';
 import { FakeClock } from '../../../shared/src/clock.js';
 import { generateAeadKey } from '../../../shared/src/crypto/aead.js';
 import { openOtDatabase } from '../store/ot-database.js';
+import { createVaultStore } from '../store/vault-store.js';
 import { createTestAudit } from '../sessions/broker-session.fixture.js';
 import { useCrypto } from '../../../shared/src/testing/crypto.js';
 import { makeTempDir } from '../../../shared/src/testing/temp-dir.js';
-import { loadOrCreateVaultKey, openVault } from './vault.js';
+import { loadOrCreateVaultKey, openVault } from './credential-vault.js';
 
 useCrypto();
 
@@ -17,7 +18,13 @@ function setup(t: { after(fn: () => void): void }) {
   t.after(() => db.close());
   const clock = new FakeClock();
   const audit = createTestAudit(db, clock);
-  const vault = openVault({ db, audit, clock, site: 'plant-a', masterKey: generateAeadKey() });
+  const vault = openVault({
+    store: createVaultStore(db),
+    audit,
+    clock,
+    site: 'plant-a',
+    masterKey: generateAeadKey(),
+  });
   const actions = () =>
     audit.verify().ok &&
     Array.from({ length: audit.head().seq }, (_, i) => audit.get(i + 1)?.action);

@@ -1,0 +1,146 @@
+/**
+ * The sessions subsystem: every session the OT gateway brokers, from the IT side's `open` to its
+ * end. It owns the protocol brokers (one per registered protocol the local policy has assets of,
+ * built here from the protocol modules), the live session table, the lines brokers hold for an OT
+ * owner's review while the link carries them, the IT side's commands, and the lockdown watch.
+ *
+ * Guarantees: a session opens only on this gateway's own verdict on its ticket (grants/), is handed
+ * to the broker of its protocol and to no other, and ends, by this gateway's clock whatever the
+ * link does, at the grant's end or the local session limit, on an IT command, on lockdown (local
+ * lockdowns within LOCKDOWN_POLL_MS), when its data connection closes, and at stop; `session.start`
+ * and `session.end` are audited. A held review is denied unless an OT owner allows it in time.
+ * Not here: what a protocol allows inside a session (each broker enforces its profile), the link
+ * itself (link/ carries the commands, data connections and reviews), and the vault.
+ *
+ * The interface a protocol implements (`ProtocolModule`, `ProtocolBroker`, `BrokerSession`) is
+ * defined here and re-exported below; protocol folders import it from this module only.
+ */
+import type { AuditLog } from '../../../shared/src/audit/audit-log.js';
+import type { Clock, TimerHandle } from '../../../shared/src/clock.js';
+import { AirlockError } from '../../../shared/src/errors.js';
+import type { IdGenerator } from '../../../shared/src/ids.js';
+import type { Logger } from '../../../shared/src/log.js';
+import type { Protocol } from '../../../shared/src/model/session-ticket.js';
+import type { Grants } from '../grants/grants.js';
+import type { LocalPolicy } from '../policy/policy.js';
+import type { Recordings } from '../recording/recording.js';
+import type { CredentialSource } from '../vault/vault.js';
+import { createItCommands, type ItCommands } from './it-commands.js';
+import { watchLockdown } from './lockdown-watch.js';
+import type { BrokerDeps, ProtocolBroker, ProtocolModule } from './protocol-broker.js';
+import { ReviewRequests } from './review-requests.js';
+import { SessionManager } from './session-manager.js';
+
+export type {
+  BrokerAuditInput,
+  BrokerDeps,
+  BrokerSession,
+  ControlMessage,
+  OperatorChannel,
+  ProtocolBroker,
+  ProtocolModule,
+  RequestReview,
+  ReviewDecision,
+  ReviewVerdict,
+  SessionEnd,
+} from './protocol-broker.js';
+export type { CommandOutcome, ItCommands } from './it-commands.js';
+export type { DataDialer, OpenOutcome, SessionManager } from './session-manager.js';
+export type { ReviewRequests } from './review-requests.js';
+export { scheduleDeadline, type DeadlineHandlers } from './session-deadline.js';
+
+export interface SessionsDeps {
+  /** The registered protocol modules. */
+  readonly protocols: readonly ProtocolModule[];
+  /** Fakes for tests: each replaces the broker its protocol's module would build. */
+  readonly brokers: readonly ProtocolBroker[];
+  readonly policy: LocalPolicy;
+  readonly grants: Grants;
+  readonly audit: AuditLog;
+  readonly clock: Clock;
+  readonly ids: IdGenerator;
+  readonly log: Logger;
+  readonly site: string;
+  /** The enrolled IT gateway's ticket-signing key (read at each verification). */
+  readonly grantPublicKey: () => Uint8Array | undefined;
+  /** What the brokers are built with (BrokerDeps, but for the reviews, which are held here). */
+  readonly credentials: CredentialSource;
+  readonly recordings: Recordings;
+  readonly dataDir: string;
+}
+
+export interface Sessions {
+  /** The live sessions. */
+  readonly live: SessionManager;
+  /** Held lines, for the link to carry to the IT side and back. */
+  readonly reviews: ReviewRequests;
+  /** What the IT side may ask (the link carries the asks). */
+  readonly commands: ItCommands;
+  /** Starts the lockdown watch. */
+  start(): void;
+  /** Ends every session, waits (bounded) for the brokers to finish, then closes the brokers. */
+  stop(reason: string): Promise<void>;
+}
+
+/** The brokers this gateway runs: the injected ones, and one per other protocol the policy uses. */
+async function buildBrokers(
+  deps: SessionsDeps,
+  brokerDeps: BrokerDeps,
+): Promise<Map<Protocol, ProtocolBroker>> {
+  const brokers = new Map<Protocol, ProtocolBroker>();
+  const add = (b: ProtocolBroker): void => {
+    if (brokers.has(b.protocol))
+      throw new AirlockError(
+        'internal',
+        'broker.duplicate',
+        `two brokers registered for ${b.protocol}`,
+      );
+    brokers.set(b.protocol, b);
+  };
+  for (const b of deps.brokers) add(b);
+  const used = new Set(Object.values(deps.policy.assets).map((a) => a.protocol));
+  for (const m of deps.protocols)
+    if (used.has(m.protocol) && !brokers.has(m.protocol)) add(await m.createBroker(brokerDeps));
+  return brokers;
+}
+
+export async function createSessions(deps: SessionsDeps): Promise<Sessions> {
+  const { clock, grants } = deps;
+  const reviews = new ReviewRequests({
+    clock,
+    ids: deps.ids,
+    log: deps.log.child({ component: 'reviews' }),
+  });
+  const brokers = await buildBrokers(deps, {
+    credentials: deps.credentials,
+    recordings: deps.recordings,
+    requestReview: (session, line, why, timeoutMs) =>
+      reviews.request(session, line, why, timeoutMs),
+    dataDir: deps.dataDir,
+  });
+  const live = new SessionManager({
+    audit: deps.audit,
+    clock,
+    log: deps.log.child({ component: 'sessions' }),
+    site: deps.site,
+    policy: deps.policy,
+    brokers,
+    verifier: grants.verifier,
+    lockdown: grants.lockdown,
+    grantPublicKey: deps.grantPublicKey,
+  });
+  let watch: TimerHandle | undefined;
+  return {
+    live,
+    reviews,
+    commands: createItCommands({ sessions: live, lockdown: grants.lockdown }),
+    start() {
+      watch ??= watchLockdown({ clock, lockdown: grants.lockdown, sessions: live });
+    },
+    async stop(reason) {
+      watch?.cancel();
+      await live.stop(reason);
+      for (const b of brokers.values()) await b.close?.();
+    },
+  };
+}

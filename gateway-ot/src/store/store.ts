@@ -1,0 +1,54 @@
+/**
+ * The store subsystem: the OT gateway's one SQLite database (WAL, numbered migrations, prepared
+ * statements) and every table in it but the audit log's own: gateway state (enrollment, lockdown
+ * switches, the audit outbox cursor), seen ticket nonces, sealed vault secrets and recording rows.
+ *
+ * Guarantees: the schema is migrated before anything reads it; a state value is parsed with its
+ * reader's schema, so a row edited into something invalid is reported, never used. The audit log
+ * (shared/src/audit/) lives in the same database, so a change and its audit event commit in one
+ * transaction (`db.transaction`). Not here: sealing (the vault seals before it stores), recording
+ * files (recording/), and what any value means.
+ */
+import type { Db } from '../../../shared/src/store/open-database.js';
+import { createEnrollmentStore, type EnrollmentStore } from './enrollment-store.js';
+import { GatewayStateStore } from './gateway-state-store.js';
+import { openOtDatabase } from './ot-database.js';
+import { createRecordingStore, type RecordingStore } from './recording-store.js';
+import { TicketNonceStore } from './ticket-nonce-store.js';
+import { createVaultStore, type VaultStore } from './vault-store.js';
+
+export type { EnrollmentRecord, EnrollmentStore } from './enrollment-store.js';
+export type { GatewayStateStore } from './gateway-state-store.js';
+export type { RecordingRow, RecordingState, RecordingStore } from './recording-store.js';
+export type { TicketNonceStore } from './ticket-nonce-store.js';
+export type { PendingState, SealedSecretRow, SecretKind, VaultStore } from './vault-store.js';
+
+export interface OtStoreDeps {
+  /** The gateway's data folder (the database is `ot.db` in it), or `:memory:` for tests. */
+  readonly dataDir: string;
+}
+
+export interface OtStore {
+  /** For transactions spanning a store and the audit log, and for the audit log itself. */
+  readonly db: Db;
+  readonly state: GatewayStateStore;
+  readonly enrollment: EnrollmentStore;
+  readonly nonces: TicketNonceStore;
+  readonly vault: VaultStore;
+  readonly recordings: RecordingStore;
+  close(): void;
+}
+
+export function createStore(deps: OtStoreDeps): OtStore {
+  const db = openOtDatabase(deps.dataDir);
+  const state = new GatewayStateStore(db);
+  return {
+    db,
+    state,
+    enrollment: createEnrollmentStore(db, state),
+    nonces: new TicketNonceStore(db),
+    vault: createVaultStore(db),
+    recordings: createRecordingStore(db),
+    close: () => db.close(),
+  };
+}
