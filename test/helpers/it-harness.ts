@@ -7,7 +7,7 @@
 import type { TestContext } from 'node:test';
 import { generateSync } from 'otplib';
 import { createItGateway, type ItGateway } from '../../gateway-it/src/app.js';
-import { loadItConfig } from '../../gateway-it/src/config/it-config.js';
+import { loadItConfig } from '../../gateway-it/src/config/config.js';
 import type { RoleAssignment, User } from '../../gateway-it/src/store/user-store.js';
 import { FakeClock } from '../../shared/src/clock.js';
 import { sequentialIds } from '../../shared/src/ids.js';
@@ -115,10 +115,10 @@ export async function startHarness(
     clock,
     sites,
     site: (id, timezone = 'Europe/Berlin') =>
-      void s.userAdmin.createSite({ id, timezone }, 'cli:test'),
-    catalogue: (site, assets) => s.catalogue.replace(site, assets, clock.now()),
+      void s.auth.userAdmin.createSite({ id, timezone }, 'cli:test'),
+    catalogue: (site, assets) => s.store.catalogue.replace(site, assets, clock.now()),
     user(name, roles, extra = {}) {
-      const created = s.userAdmin.createUser(
+      const created = s.auth.userAdmin.createUser(
         { name, roles: roles.map(roleOf), ...extra },
         'cli:test',
       );
@@ -163,7 +163,7 @@ export async function startHarness(
       }
       return { status: res.status, headers: res.headers, text, json };
     },
-    auditActions: () => [...s.audit.iterate()].map((e) => e.action),
+    auditActions: () => [...s.store.audit.iterate()].map((e) => e.action),
   };
   return h;
 }
