@@ -10,11 +10,9 @@
  * listening (the CLI's admin commands use it so); `start` opens the listeners and timers; `stop`
  * closes them, then the audit log (signing a final checkpoint) and the database.
  */
-import { join } from 'node:path';
 import type { Clock } from '../../shared/src/clock.js';
 import type { IdGenerator } from '../../shared/src/ids.js';
 import type { Logger } from '../../shared/src/log.js';
-import { omitUndefined } from '../../shared/src/omit-undefined.js';
 import { AIRLOCK_VERSION } from '../../shared/src/version.js';
 import { createAccess, type Access } from './access/access.js';
 import { createAudit, type Audit } from './audit/audit.js';
@@ -94,77 +92,26 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
   return runnable(services, deps);
 }
 
+/** Each subsystem from those built before it: nothing is used before it is made. */
 function compose(config: ItConfig, store: ItStore, deps: ItDeps): ItServices {
-  const { clock, ids, log } = deps;
-  const auth = createAuth({ config: config.auth, store, clock, ids });
-  const notify = createNotify({
-    config: config.notifications,
-    store,
-    clock,
-    ids,
-    log,
-    ...omitUndefined({ fetch: deps.fetch }),
-  });
-  const recording = createRecording({
-    store,
-    clock,
-    ids,
-    log,
-    dir: join(config.dataDir, 'recordings'),
-  });
-  const audit = createAudit({
-    config,
-    store,
-    recordingPath: (site, id) => recording.pathOf(site, id),
-    onIngested: (site, events) => notify.otAlerts(site, events),
-    clock,
-    ids,
-    log,
-  });
-  const sites = createSites({ store, clock, ids });
-  const links = createLinks({
-    config: config.link,
-    store,
-    ingest: audit.ingest,
-    recordings: recording.ingest,
-    sites,
-    clock,
-    log,
-  });
+  const base = { clock: deps.clock, ids: deps.ids, log: deps.log };
+  const auth = createAuth({ ...base, config, store });
+  const notify = createNotify({ ...base, config, store, fetch: deps.fetch });
+  const recording = createRecording({ ...base, config, store });
+  const audit = createAudit({ ...base, config, store, recording, notify });
+  const sites = createSites({ ...base, store });
+  const links = createLinks({ ...base, config, store, audit, recording, sites });
   const siteCommands = deps.siteCommands ?? links;
-  const access = createAccess({
-    config: config.access,
-    store,
-    notifier: notify.notifier,
-    siteCommands,
-    links,
-    clock,
-    ids,
-    log,
-  });
-  const sessions = createSessions({
-    store,
-    access,
-    siteCommands,
-    reviewSource: links,
-    clock,
-    ids,
-    log,
-  });
-  const modbus = createModbus({ sessions: sessions.live });
-  const opcua = createOpcua({ sessions: sessions.live, dataDir: config.dataDir, log });
+  const access = createAccess({ ...base, config, store, notify, siteCommands, links });
+  const sessions = createSessions({ ...base, store, access, siteCommands, links });
+  const modbus = createModbus({ sessions });
+  const opcua = createOpcua({ ...base, config, sessions });
   const ssh = config.ssh.enabled
-    ? createSsh({ config, store, auth, access, sessions: sessions.live, clock, log })
+    ? createSsh({ ...base, config, store, auth, access, sessions })
     : undefined;
-  const status = createStatus({
-    clock,
-    sites: store.sites,
-    links,
-    tlsFingerprint: store.keys.tls.fingerprint,
-    sshHostKeyFingerprint: ssh?.hostKey.fingerprint,
-    startedAt: clock.now(),
-  });
+  const status = createStatus({ ...base, store, links, ssh });
   const http = createHttp({
+    ...base,
     config,
     store,
     status,
@@ -177,9 +124,7 @@ function compose(config: ItConfig, store: ItStore, deps: ItDeps): ItServices {
     recording,
     audit,
     ssh,
-    upgrades: [(req, socket, head) => links.handleUpgrade(req, socket, head)],
-    clock,
-    log,
+    upgrades: [links],
   });
   return {
     config,
@@ -246,7 +191,8 @@ function runnable(s: ItServices, deps: ItDeps): ItGateway {
       await s.notify.close();
       if (listening)
         store.audit.append({ action: 'gateway.stop', actor: 'system:it', outcome: 'success' });
-      // gateway.stop may not reach the collector now; it stays behind the cursor and goes out at the next start.
+      // gateway.stop may not reach the collector now; it stays behind the cursor and goes out
+      // at the next start.
       await s.audit.stop();
       store.close();
     },

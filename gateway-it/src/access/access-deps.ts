@@ -40,7 +40,7 @@ export interface AccessDeps {
   readonly policies: SitePolicyStore;
   readonly views: AccessViews;
   readonly notifier: Notifier;
-  /** Lockdown and ending a grant's sessions at the site (announced to session-end listeners first). */
+  /** Lockdown and ending a grant's sessions at the site (announced to listeners first). */
   readonly siteCommands: Pick<SiteCommands, 'setLockdown' | 'endGrantSessions'>;
   readonly limits: AccessLimits;
 }

@@ -18,7 +18,7 @@ import type { Clock } from '../../../shared/src/clock.js';
 import type { IdGenerator } from '../../../shared/src/ids.js';
 import type { Logger } from '../../../shared/src/log.js';
 import type { ItConfig } from '../config/config.js';
-import type { Notifier } from '../notify/notify.js';
+import type { Notify } from '../notify/notify.js';
 import type { SiteCommands, SiteLinkStates } from '../sites/sites.js';
 import type { ItStore } from '../store/store.js';
 import { AccessChecker } from './access-check.js';
@@ -83,7 +83,7 @@ export interface Access {
   readonly checker: AccessChecker;
   /** Signs session tickets after a fresh access check. */
   readonly tickets: TicketIssuer;
-  /** Registers a listener told, before the site is, of each grant and lockdown whose sessions end. */
+  /** Registers a listener told of each grant and lockdown whose sessions end (before the site). */
   onSessionsEnd(listener: SessionsEndListener): void;
   /** Starts expiring grants on time (a timer on the injected clock). */
   start(): void;
@@ -91,7 +91,7 @@ export interface Access {
 }
 
 export interface AccessFactoryDeps {
-  readonly config: ItConfig['access'];
+  readonly config: Pick<ItConfig, 'access'>;
   readonly store: Pick<
     ItStore,
     | 'db'
@@ -105,7 +105,7 @@ export interface AccessFactoryDeps {
     | 'windows'
     | 'policies'
   >;
-  readonly notifier: Notifier;
+  readonly notify: Pick<Notify, 'notifier'>;
   readonly siteCommands: Pick<SiteCommands, 'setLockdown' | 'endGrantSessions'>;
   /** Each site's link state, shown with the site. */
   readonly links: SiteLinkStates;
@@ -115,7 +115,8 @@ export interface AccessFactoryDeps {
 }
 
 export function createAccess(factory: AccessFactoryDeps): Access {
-  const { store, config } = factory;
+  const { store } = factory;
+  const config = factory.config.access;
   const log = factory.log.child({ component: 'access' });
   const endListeners = new Set<SessionsEndListener>();
   const deps: AccessDeps = {
@@ -132,7 +133,7 @@ export function createAccess(factory: AccessFactoryDeps): Access {
     windows: store.windows,
     policies: store.policies,
     views: new AccessViews(store.requests, store.grants, store.users),
-    notifier: factory.notifier,
+    notifier: factory.notify.notifier,
     siteCommands: announcingSiteCommands(factory.siteCommands, endListeners, log),
     limits: {
       maxRequestMs: config.maxRequestHours * 3_600_000,

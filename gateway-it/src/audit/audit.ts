@@ -5,7 +5,7 @@
  *
  * Guarantees: an OT batch is kept only if it extends the site's chain and its checkpoints verify
  * (a fork or a bad signature is refused and audited); the batch's new events are then handed to
- * `onIngested` (OT alerts). Every search, view and export is audited before its result is
+ * notify/ (OT alerts). Every search, view and export is audited before its result is
  * returned. An export bundle is signed with the audit key and verifies offline (`verify-export`).
  * Off by configuration: with no `siem` section there is no SIEM forwarder (`siem` is undefined).
  * Not here: who may search or export (the HTTP faces check the roles), and the IT log's own chain
@@ -13,7 +13,6 @@
  */
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import type { AuditEvent } from '../../../shared/src/audit/audit-event.js';
 import type { Clock } from '../../../shared/src/clock.js';
 import { toBase64Url } from '../../../shared/src/crypto/encoding.js';
 import type { IdGenerator } from '../../../shared/src/ids.js';
@@ -21,6 +20,8 @@ import type { Logger } from '../../../shared/src/log.js';
 import { omitUndefined } from '../../../shared/src/omit-undefined.js';
 import { AIRLOCK_VERSION } from '../../../shared/src/version.js';
 import type { ItConfig } from '../config/config.js';
+import type { Notify } from '../notify/notify.js';
+import type { Recording } from '../recording/recording.js';
 import type { ItStore } from '../store/store.js';
 import { ingestedSiteEvents, sqliteAuditChain, type SiteEventSource } from './audit-chain.js';
 import { AuditSearch } from './audit-search.js';
@@ -61,10 +62,10 @@ export interface AuditDeps {
     ItStore,
     'db' | 'audit' | 'keys' | 'otAudit' | 'gateways' | 'sites' | 'recordings'
   >;
-  /** Where a session's recording file is, for export bundles. */
-  readonly recordingPath: (site: string, sessionId: string) => string;
-  /** Told of each ingested batch's new events, once committed; must not throw. */
-  readonly onIngested: (site: string, events: readonly AuditEvent[]) => void;
+  /** Where each session's recording file is, for export bundles. */
+  readonly recording: Pick<Recording, 'pathOf'>;
+  /** Told of each ingested batch's new events, once committed (OT alerts); never throws. */
+  readonly notify: Pick<Notify, 'otAlerts'>;
   readonly clock: Clock;
   readonly ids: IdGenerator;
   readonly log: Logger;
@@ -85,7 +86,7 @@ export function createAudit(deps: AuditDeps): Audit {
       audit,
       store: store.otAudit,
       clock,
-      onIngested: deps.onIngested,
+      onIngested: (site, events) => deps.notify.otAlerts(site, events),
     }),
     siteEvents,
     search: new AuditSearch({ audit, itChain, siteEvents }),
@@ -93,7 +94,10 @@ export function createAudit(deps: AuditDeps): Audit {
       audit,
       itChain,
       siteEvents,
-      artifacts: recordingArtifacts({ store: store.recordings, pathOf: deps.recordingPath }),
+      artifacts: recordingArtifacts({
+        store: store.recordings,
+        pathOf: (site, id) => deps.recording.pathOf(site, id),
+      }),
       signingKey: store.keys.audit,
       clock,
       ids: deps.ids,

@@ -45,7 +45,7 @@ export interface Auth {
 }
 
 export interface AuthDeps {
-  readonly config: ItConfig['auth'];
+  readonly config: Pick<ItConfig, 'auth'>;
   readonly store: Pick<
     ItStore,
     | 'db'
@@ -67,7 +67,8 @@ const ISSUER = 'Airlock';
 const PRUNE_EVERY_MS = 3_600_000;
 
 export function createAuth(deps: AuthDeps): Auth {
-  const { config, store, clock, ids } = deps;
+  const { store, clock, ids } = deps;
+  const config = deps.config.auth;
   const { db, audit, users, sites } = store;
   const recovery = store.recoveryCodes;
   const secretsKey = store.keys.secrets;

@@ -26,7 +26,7 @@ const TERMINAL_PAGE = /^\/(terminal\/|sessions\/[^/]+\/watch$|recordings\/[^/]+$
 export interface HttpServices {
   readonly log: Logger;
   readonly health: HealthReporter;
-  /** Recognises portal sessions and API tokens; a request it does not recognise has no principal. */
+  /** Recognises portal sessions and API tokens; an unrecognised request has no principal. */
   readonly authenticator: Authenticator;
   /** The public OT gateway enrollment call (its admin API is in the API registry). */
   readonly enrollment: SiteEnrollment;

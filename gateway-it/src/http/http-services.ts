@@ -18,7 +18,7 @@ export interface AuditHttpServices {
   readonly publicKey: string;
 }
 
-/** How operators reach the SSH endpoint and the host key they pin (connect hints, SSH keys page). */
+/** How operators reach the SSH endpoint and the host key they pin (hints, the SSH keys page). */
 export interface SshHttpFacts {
   /** Host and port operators use for `ssh -p <port> user:asset@host`. */
   readonly hint: { readonly host: string; readonly port: number };

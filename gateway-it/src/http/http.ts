@@ -60,8 +60,8 @@ export interface HttpDeps {
   readonly audit: Pick<Audit, 'search' | 'exports' | 'publicKey'>;
   /** The SSH endpoint's hints and host key; undefined when `ssh.enabled` is false. */
   readonly ssh: SshHttpFacts | undefined;
-  /** Other subsystems' WebSocket upgrades on this port (the link's). */
-  readonly upgrades: readonly UpgradeHandler[];
+  /** Other subsystems taking WebSocket upgrades on this port (the link). */
+  readonly upgrades: readonly { handleUpgrade: UpgradeHandler }[];
   readonly clock: Clock;
   readonly log: Logger;
 }
@@ -100,10 +100,7 @@ export function createHttp(deps: HttpDeps): Http {
     clock,
     log: log.child({ component: 'web-terminal' }),
   });
-  const upgrades: readonly UpgradeHandler[] = [
-    ...deps.upgrades,
-    (req, socket, head) => terminal.handleUpgrade(req, socket, head),
-  ];
+  const upgrades = [...deps.upgrades, terminal];
   let takingUpgrades = true;
   let listener: HttpsListener | undefined;
   return {
@@ -120,7 +117,7 @@ export function createHttp(deps: HttpDeps): Http {
             socket.destroy();
             return true;
           }
-          return upgrades.some((take) => take(req, socket, head));
+          return upgrades.some((u) => u.handleUpgrade(req, socket, head));
         },
       );
       return listener.port;

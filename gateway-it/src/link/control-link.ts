@@ -56,7 +56,7 @@ const AFTER_HELLO = onlyTypes(
   'result',
 );
 
-/** Where lines held for review by a site's command filter go (sessions/ registers CommandReviews). */
+/** Where lines a site's command filter holds for review go (sessions/ registers CommandReviews). */
 export interface ReviewInbox {
   received(site: string, m: ReviewRequest): void;
   closed(site: string, m: ReviewClose): void;

@@ -19,9 +19,9 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Clock } from '../../../shared/src/clock.js';
 import type { Logger } from '../../../shared/src/log.js';
-import type { OtAuditIngest } from '../audit/audit.js';
+import type { Audit } from '../audit/audit.js';
 import type { ItConfig } from '../config/config.js';
-import type { RecordingIngest } from '../recording/recording.js';
+import type { Recording } from '../recording/recording.js';
 import type { SiteCommands, SiteLinkStates, Sites } from '../sites/sites.js';
 import type { ItStore } from '../store/store.js';
 import type { ReviewInbox } from './control-link.js';
@@ -41,17 +41,20 @@ export interface Links extends SiteLinkStates, SiteCommands {
 }
 
 export interface LinksDeps {
-  readonly config: ItConfig['link'];
+  readonly config: Pick<ItConfig, 'link'>;
   readonly store: Pick<ItStore, 'audit' | 'gateways' | 'keys'>;
-  readonly ingest: OtAuditIngest;
-  readonly recordings: RecordingIngest;
+  /** Takes the sites' audit batches. */
+  readonly audit: Pick<Audit, 'ingest'>;
+  /** Takes the sites' recording chunks. */
+  readonly recording: Pick<Recording, 'ingest'>;
   readonly sites: Pick<Sites, 'updateCatalogue' | 'onRevoked'>;
   readonly clock: Clock;
   readonly log: Logger;
 }
 
 export function createLinks(deps: LinksDeps): Links {
-  const { config, store, clock } = deps;
+  const { store, clock } = deps;
+  const config = deps.config.link;
   const log = deps.log.child({ component: 'link' });
   const links = new SiteLinks({
     clock,
@@ -64,8 +67,8 @@ export function createLinks(deps: LinksDeps): Links {
       clock,
       log,
       audit: store.audit,
-      ingest: deps.ingest,
-      recordings: deps.recordings,
+      ingest: deps.audit.ingest,
+      recordings: deps.recording.ingest,
       gateways: store.gateways,
       updateCatalogue: (site, gatewayId, assets) =>
         deps.sites.updateCatalogue(site, gatewayId, assets),

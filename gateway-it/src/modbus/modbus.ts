@@ -10,7 +10,7 @@
  * broker decides and audits).
  */
 import type { ModbusPoints } from '../../../shared/src/model/modbus-points.js';
-import type { OperatorSessions } from '../sessions/sessions.js';
+import type { Sessions } from '../sessions/sessions.js';
 import { runPointAction, type PointAction, type PointActionResult } from './portal-points.js';
 
 export { MODBUS_TABLES, type ModbusTable } from './mbap-client.js';
@@ -36,9 +36,9 @@ export interface Modbus {
 }
 
 export interface ModbusDeps {
-  readonly sessions: Pick<OperatorSessions, 'open'>;
+  readonly sessions: Pick<Sessions, 'live'>;
 }
 
 export function createModbus(deps: ModbusDeps): Modbus {
-  return { run: (pointsOf, action) => runPointAction(deps.sessions, pointsOf, action) };
+  return { run: (pointsOf, action) => runPointAction(deps.sessions.live, pointsOf, action) };
 }

@@ -1,7 +1,7 @@
 /**
  * Notifications to the outside: the access services' announcements (request created, approved,
- * denied, grant revoked, break-glass) and `ot.alert`s, an OT gateway's events flagged as alerts once
- * they are ingested. They go to the webhook, signed and retried (webhook-notifier.ts).
+ * denied, grant revoked, break-glass) and `ot.alert`s (an OT gateway's events flagged as alerts,
+ * once ingested). They go to the webhook, signed and retried (webhook-notifier.ts).
  *
  * Off by configuration: with no `notifications.webhook` the notifier is the no-op one and nothing
  * leaves the gateway; the audit log stays the record either way. Guarantees: a notification
@@ -37,13 +37,13 @@ export interface Notify {
 }
 
 export interface NotifyDeps {
-  readonly config: ItConfig['notifications'];
+  readonly config: Pick<ItConfig, 'notifications'>;
   readonly store: Pick<ItStore, 'audit' | 'users'>;
   readonly clock: Clock;
   readonly ids: IdGenerator;
   readonly log: Logger;
-  /** For the webhook; tests inject one. */
-  readonly fetch?: typeof fetch;
+  /** For the webhook (undefined: the platform's); tests inject one. */
+  readonly fetch: typeof fetch | undefined;
 }
 
 /** The webhook's HMAC key: a 0600 file of at least 16 bytes (e.g. `head -c 32 /dev/urandom`). */
@@ -60,7 +60,7 @@ function readWebhookSecret(path: string): Uint8Array {
 
 export function createNotify(deps: NotifyDeps): Notify {
   const { store, log } = deps;
-  const webhook = deps.config.webhook;
+  const webhook = deps.config.notifications.webhook;
   const sender =
     webhook === undefined
       ? undefined

@@ -11,22 +11,24 @@
  */
 import { join } from 'node:path';
 import type { Logger } from '../../../shared/src/log.js';
-import { OpcuaPoints, type OpcuaPointsDeps } from './opcua-points.js';
+import type { ItConfig } from '../config/config.js';
+import type { Sessions } from '../sessions/sessions.js';
+import { OpcuaPoints } from './opcua-points.js';
 
 export type { OpcuaPoint, OpcuaPoints, PointRequest, WriteOutcome } from './opcua-points.js';
 export { parsePointWrite, type PointWrite } from './opcua-write-value.js';
 
 export interface OpcuaDeps {
-  readonly sessions: OpcuaPointsDeps['sessions'];
+  readonly sessions: Pick<Sessions, 'live'>;
   /** The client keeps its PKI under `<dataDir>/opcua-portal-pki`. */
-  readonly dataDir: string;
+  readonly config: Pick<ItConfig, 'dataDir'>;
   readonly log: Logger;
 }
 
 export function createOpcua(deps: OpcuaDeps): OpcuaPoints {
   return new OpcuaPoints({
-    sessions: deps.sessions,
-    pkiDir: join(deps.dataDir, 'opcua-portal-pki'),
+    sessions: deps.sessions.live,
+    pkiDir: join(deps.config.dataDir, 'opcua-portal-pki'),
     log: deps.log.child({ component: 'opcua-portal' }),
   });
 }

@@ -10,9 +10,11 @@
  * makes it. Not here: what was recorded (the OT gateway is the authority) and export bundles
  * (audit/ carries recordings as evidence).
  */
+import { join } from 'node:path';
 import type { Clock } from '../../../shared/src/clock.js';
 import type { IdGenerator } from '../../../shared/src/ids.js';
 import type { Logger } from '../../../shared/src/log.js';
+import type { ItConfig } from '../config/config.js';
 import type { ItStore } from '../store/store.js';
 import { PlaybackApprovals } from './playback-approvals.js';
 import { RecordingIngest } from './recording-ingest.js';
@@ -44,8 +46,8 @@ export interface RecordingDeps {
   readonly clock: Clock;
   readonly ids: IdGenerator;
   readonly log: Logger;
-  /** `<dataDir>/recordings` */
-  readonly dir: string;
+  /** Recordings are kept under `<dataDir>/recordings`. */
+  readonly config: Pick<ItConfig, 'dataDir'>;
 }
 
 export function createRecording(deps: RecordingDeps): Recording {
@@ -56,7 +58,7 @@ export function createRecording(deps: RecordingDeps): Recording {
     store: store.recordings,
     clock,
     log: deps.log.child({ component: 'recordings' }),
-    dir: deps.dir,
+    dir: join(deps.config.dataDir, 'recordings'),
   });
   const pathOf = (site: string, sessionId: string): string => ingest.pathOf(site, sessionId);
   const playback = new PlaybackApprovals({

@@ -17,7 +17,7 @@ import type { Clock } from '../../../shared/src/clock.js';
 import type { IdGenerator } from '../../../shared/src/ids.js';
 import type { Logger } from '../../../shared/src/log.js';
 import type { Access } from '../access/access.js';
-import type { ReviewInbox } from '../link/link.js';
+import type { Links } from '../link/link.js';
 import type { SiteCommands } from '../sites/sites.js';
 import type { ItStore } from '../store/store.js';
 import { CommandReviews } from './command-reviews.js';
@@ -45,8 +45,8 @@ export interface SessionsDeps {
   readonly store: Pick<ItStore, 'db' | 'audit' | 'users' | 'reviews'>;
   readonly access: Pick<Access, 'tickets' | 'onSessionsEnd'>;
   readonly siteCommands: Pick<SiteCommands, 'openSession' | 'endSession' | 'sendReviewDecision'>;
-  /** The link: where held lines arrive (the inbox is registered here). */
-  readonly reviewSource: { onReviews(inbox: ReviewInbox): void };
+  /** Where held lines arrive: the review inbox is registered with the link. */
+  readonly links: Pick<Links, 'onReviews'>;
   readonly clock: Clock;
   readonly ids: IdGenerator;
   readonly log: Logger;
@@ -86,6 +86,6 @@ export function createSessions(deps: SessionsDeps): Sessions {
     sessionOf: (id) => live.get(id)?.info,
     deliver: (site, m) => siteCommands.sendReviewDecision(site, m),
   });
-  deps.reviewSource.onReviews(reviews);
+  deps.links.onReviews(reviews);
   return { live, reviews, close: (reason) => live.closeAll(reason) };
 }

@@ -29,7 +29,7 @@ export interface SshEndpointDeps {
 
 export interface SshEndpoint {
   readonly hostKey: SshHostKey;
-  /** The bound port once listening (0 in the config means any free one), else the configured port. */
+  /** The bound port once listening (a configured 0 means any free one), else the configured one. */
   readonly port: number;
   /** Starts listening; resolves with the bound port. */
   start(): Promise<number>;

@@ -16,7 +16,7 @@ import type { Logger } from '../../../shared/src/log.js';
 import type { Access } from '../access/access.js';
 import type { Auth } from '../auth/auth.js';
 import type { ItConfig } from '../config/config.js';
-import type { OperatorSessions } from '../sessions/sessions.js';
+import type { Sessions } from '../sessions/sessions.js';
 import type { ItStore } from '../store/store.js';
 import { createSshEndpoint, type SshEndpoint } from './ssh-endpoint.js';
 import { loadOrCreateSshHostKey } from './ssh-host-key.js';
@@ -36,7 +36,7 @@ export interface SshDeps {
   readonly store: Pick<ItStore, 'audit' | 'users' | 'sites' | 'catalogue'>;
   readonly auth: Pick<Auth, 'login' | 'sshKeys'>;
   readonly access: Pick<Access, 'checker'>;
-  readonly sessions: OperatorSessions;
+  readonly sessions: Pick<Sessions, 'live'>;
   readonly clock: Clock;
   readonly log: Logger;
 }
@@ -54,7 +54,7 @@ export function createSsh(deps: SshDeps): Ssh {
     ),
     auth: { login: deps.auth.login, users: store.users, keys: deps.auth.sshKeys },
     services: {
-      sessions: deps.sessions,
+      sessions: deps.sessions.live,
       targets: { sites: store.sites, catalogue: store.catalogue, checker: deps.access.checker },
       audit: store.audit,
       hintHost: `${new URL(config.http.publicUrl ?? 'https://127.0.0.1').hostname} -p ${ssh.port}`,

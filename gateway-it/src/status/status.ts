@@ -11,7 +11,7 @@ import { AIRLOCK_VERSION } from '../../../shared/src/version.js';
 import type { Clock } from '../../../shared/src/clock.js';
 import { omitUndefined } from '../../../shared/src/omit-undefined.js';
 import type { LinkState, SiteLinkStates } from '../sites/sites.js';
-import type { SiteStore } from '../store/store.js';
+import type { ItStore } from '../store/store.js';
 
 export interface HealthReport {
   readonly status: 'ok';
@@ -34,25 +34,26 @@ export interface HealthReport {
 export type HealthReporter = () => HealthReport;
 
 export interface StatusDeps {
-  readonly clock: Clock;
-  readonly sites: SiteStore;
+  readonly store: Pick<ItStore, 'sites' | 'keys'>;
   readonly links: SiteLinkStates;
-  readonly tlsFingerprint: string;
-  /** Undefined when the SSH endpoint is off (`ssh.enabled` false). */
-  readonly sshHostKeyFingerprint: string | undefined;
-  readonly startedAt: number;
+  /** The SSH endpoint's host key; undefined when the endpoint is off (`ssh.enabled` false). */
+  readonly ssh: { readonly hostKey: { readonly fingerprint: string } } | undefined;
+  readonly clock: Clock;
 }
 
 export function createStatus(deps: StatusDeps): HealthReporter {
+  const startedAt = deps.clock.now();
+  const tlsFingerprint = deps.store.keys.tls.fingerprint;
+  const sshHostKeyFingerprint = deps.ssh?.hostKey.fingerprint;
   return () => ({
     status: 'ok',
     gateway: 'it',
     version: AIRLOCK_VERSION,
     time: new Date(deps.clock.now()).toISOString(),
-    uptimeSeconds: Math.floor((deps.clock.now() - deps.startedAt) / 1000),
-    tlsFingerprint: deps.tlsFingerprint,
-    ...omitUndefined({ sshHostKeyFingerprint: deps.sshHostKeyFingerprint }),
-    sites: deps.sites.list().map((s) => {
+    uptimeSeconds: Math.floor((deps.clock.now() - startedAt) / 1000),
+    tlsFingerprint,
+    ...omitUndefined({ sshHostKeyFingerprint }),
+    sites: deps.store.sites.list().map((s) => {
       const l = deps.links.get(s.id);
       return {
         site: s.id,
