@@ -1,8 +1,10 @@
 /**
- * An IT gateway assembled in process for API and portal tests: real services, real SQLite in a
- * temp dir, a FakeClock, a recording SiteCommands, and helpers to seed sites, catalogues and
- * users and to call the HTTP app as a given user (bearer token) from a given source address.
- * Nothing listens; requests go through `app.request()`.
+ * An IT gateway built in process for API and portal tests by the real composition root
+ * (createItGateway: every subsystem's own factory, real SQLite in a temp dir), with fakes injected
+ * through its deps only: a FakeClock, sequential ids and a recording SiteCommands. Helpers seed
+ * sites, catalogues and users and call the HTTP app as a given user (bearer token) from a given
+ * source address. Nothing listens; requests go through `app.request()`; grants expire on the fake
+ * clock (the access subsystem is started).
  */
 import type { TestContext } from 'node:test';
 import { generateSync } from 'otplib';
@@ -105,7 +107,7 @@ export async function startHarness(
     siteCommands: sites,
   });
   t.after(() => gw.stop());
-  gw.services.access.grants.start();
+  gw.services.access.start();
   const app = gw.httpApp();
   const s = gw.services;
 
