@@ -12,16 +12,15 @@ import { formatProblems } from '../../shared/src/result.js';
 import { listEnvOverrides } from '../../shared/src/config/load-config.js';
 import { formatFingerprint } from '../../shared/src/crypto/hash.js';
 import { AIRLOCK_VERSION } from '../../shared/src/version.js';
-import { IT_ENV_PREFIX, itConfigSchema, loadItConfig, type ItConfig } from './config/it-config.js';
+import { IT_ENV_PREFIX, itConfigSchema, loadItConfig, type ItConfig } from './config/config.js';
 import { createItGateway } from './app.js';
-import { parseRoleAssignment } from './auth/user-admin.js';
-import type { RoleAssignment } from './store/user-store.js';
+import { parseRoleAssignment } from './auth/auth.js';
+import { auditKeyPath, type RoleAssignment } from './store/store.js';
 import { AirlockError } from '../../shared/src/errors.js';
 import { formatIssues } from '../../shared/src/config/format-issues.js';
-import { windowRuleSchema, type WindowRule } from './access/window-rules.js';
-import { verifyExportCommand } from './audit/verify-export-command.js';
+import { windowRuleSchema, type WindowRule } from './access/access.js';
+import { verifyExportCommand } from './audit/audit.js';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { initCrypto } from '../../shared/src/crypto/sodium.js';
 import { readSecretFile } from '../../shared/src/crypto/key-file.js';
 import { publicKeyOf } from '../../shared/src/crypto/signing.js';
@@ -150,7 +149,7 @@ ${listEnvOverrides(itConfigSchema, IT_ENV_PREFIX)
         throw new UsageError('--site and --timezone are required');
       const config = configFrom(v.config);
       const site = await withGateway(config, (gw) =>
-        gw.services.userAdmin.createSite(
+        gw.services.auth.userAdmin.createSite(
           {
             id: v.site ?? '',
             timezone: v.timezone ?? '',
@@ -181,7 +180,7 @@ unused ones) and the SHA-256 fingerprint of this gateway's TLS certificate. On t
       if (v.site === undefined) throw new UsageError('--site is required');
       const config = configFrom(v.config);
       const issued = await withGateway(config, (gw) =>
-        gw.services.enrollment.issueToken(v.site ?? '', cliActor()),
+        gw.services.sites.enrollment.issueToken(v.site ?? '', cliActor()),
       );
       const out = {
         site: issued.site,
@@ -215,7 +214,7 @@ heartbeat. To bring the site back, issue a new token and enroll a gateway with a
       if (v.site === undefined) throw new UsageError('--site is required');
       const config = configFrom(v.config);
       const g = await withGateway(config, (gw) =>
-        gw.services.enrollment.revoke(
+        gw.services.sites.enrollment.revoke(
           v.site ?? '',
           cliActor(),
           v.reason ?? 'revoked from the command line',
@@ -260,7 +259,7 @@ password, the TOTP secret and otpauth:// URI and ten recovery codes (--json: as 
       }
       const config = configFrom(v.config);
       const created = await withGateway(config, (gw) =>
-        gw.services.userAdmin.createUser(
+        gw.services.auth.userAdmin.createUser(
           {
             name: v.name ?? '',
             roles,
@@ -299,7 +298,7 @@ password, the TOTP secret and otpauth:// URI and ten recovery codes (--json: as 
       const { config: file, name } = a.value.values;
       if (name === undefined) throw new UsageError('--name is required');
       const had = await withGateway(configFrom(file), (gw) =>
-        gw.services.userAdmin.unlock(name, cliActor()),
+        gw.services.auth.userAdmin.unlock(name, cliActor()),
       );
       process.stdout.write(
         had ? `unlocked ${name}\n` : `${name} had no lock or failed logins; recorded anyway\n`,
@@ -316,10 +315,10 @@ password, the TOTP secret and otpauth:// URI and ten recovery codes (--json: as 
       const { config: file, name } = a.value.values;
       if (name === undefined) throw new UsageError('--name is required');
       await withGateway(configFrom(file), (gw) => {
-        const user = gw.services.users.getByName(name);
+        const user = gw.services.store.users.getByName(name);
         if (user === undefined)
           throw new AirlockError('not_found', 'user.not_found', `no user ${name}`);
-        gw.services.userAdmin.resetMfa(user.id, { cli: cliActor() });
+        gw.services.auth.userAdmin.resetMfa(user.id, { cli: cliActor() });
       });
       process.stdout.write(
         `second factor of ${name} removed; they set up a new one at next login\n`,
@@ -441,7 +440,7 @@ Prints the IT gateway's Ed25519 audit public key (base64url). Give it to auditor
       if (!a.ok) throw new UsageError(a.error);
       const config = configFrom(a.value.values.config);
       await initCrypto();
-      const path = join(config.dataDir, 'keys', 'audit-signing.key');
+      const path = auditKeyPath(config.dataDir);
       if (!existsSync(path))
         throw new AirlockError(
           'not_found',

@@ -142,7 +142,7 @@ async function main(): Promise<void> {
   const before = { it: process.memoryUsage().rss, ot: rssOf(otPid) };
   const idle = await openIdleSessions(chain, cfg, nextCode);
   const after = { it: process.memoryUsage().rss, ot: rssOf(otPid) };
-  const live = chain.it.gw.services.sessions.size;
+  const live = chain.it.gw.services.sessions.live.size;
   for (const c of idle) c.kill('SIGTERM');
 
   const perSession = (after.it - before.it + (after.ot - before.ot)) / IDLE_SESSIONS;

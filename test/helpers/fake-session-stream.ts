@@ -1,6 +1,6 @@
 /** A session stream whose other end the test holds (what the OT side would be), for IT-side session tests. */
 import { PassThrough } from 'node:stream';
-import type { SessionStream } from '../../gateway-it/src/link/site-commands.js';
+import type { SessionStream } from '../../gateway-it/src/sites/sites.js';
 
 /** A session stream the test holds the other end of (what the OT side would be). */
 export function fakeStream(sessionId: string): SessionStream & { readonly closeReasons: string[] } {

@@ -1,5 +1,5 @@
 /** A SiteCommands that records what the access services asked of sites (the link is not needed). */
-import type { SessionStream, SiteCommands } from '../../gateway-it/src/link/site-commands.js';
+import type { SessionStream, SiteCommands } from '../../gateway-it/src/sites/sites.js';
 import type { SignedTicket } from '../../shared/src/model/session-ticket.js';
 import type { ReviewDecisionMessage } from '../../shared/src/link/control-messages.js';
 

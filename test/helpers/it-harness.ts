@@ -1,13 +1,15 @@
 /**
- * An IT gateway assembled in process for API and portal tests: real services, real SQLite in a
- * temp dir, a FakeClock, a recording SiteCommands, and helpers to seed sites, catalogues and
- * users and to call the HTTP app as a given user (bearer token) from a given source address.
- * Nothing listens; requests go through `app.request()`.
+ * An IT gateway built in process for API and portal tests by the real composition root
+ * (createItGateway: every subsystem's own factory, real SQLite in a temp dir), with fakes injected
+ * through its deps only: a FakeClock, sequential ids and a recording SiteCommands. Helpers seed
+ * sites, catalogues and users and call the HTTP app as a given user (bearer token) from a given
+ * source address. Nothing listens; requests go through `app.request()`; grants expire on the fake
+ * clock (the access subsystem is started).
  */
 import type { TestContext } from 'node:test';
 import { generateSync } from 'otplib';
 import { createItGateway, type ItGateway } from '../../gateway-it/src/app.js';
-import { loadItConfig } from '../../gateway-it/src/config/it-config.js';
+import { loadItConfig } from '../../gateway-it/src/config/config.js';
 import type { RoleAssignment, User } from '../../gateway-it/src/store/user-store.js';
 import { FakeClock } from '../../shared/src/clock.js';
 import { sequentialIds } from '../../shared/src/ids.js';
@@ -105,7 +107,7 @@ export async function startHarness(
     siteCommands: sites,
   });
   t.after(() => gw.stop());
-  gw.services.access.grants.start();
+  gw.services.access.start();
   const app = gw.httpApp();
   const s = gw.services;
 
@@ -115,10 +117,10 @@ export async function startHarness(
     clock,
     sites,
     site: (id, timezone = 'Europe/Berlin') =>
-      void s.userAdmin.createSite({ id, timezone }, 'cli:test'),
-    catalogue: (site, assets) => s.catalogue.replace(site, assets, clock.now()),
+      void s.auth.userAdmin.createSite({ id, timezone }, 'cli:test'),
+    catalogue: (site, assets) => s.store.catalogue.replace(site, assets, clock.now()),
     user(name, roles, extra = {}) {
-      const created = s.userAdmin.createUser(
+      const created = s.auth.userAdmin.createUser(
         { name, roles: roles.map(roleOf), ...extra },
         'cli:test',
       );
@@ -163,7 +165,7 @@ export async function startHarness(
       }
       return { status: res.status, headers: res.headers, text, json };
     },
-    auditActions: () => [...s.audit.iterate()].map((e) => e.action),
+    auditActions: () => [...s.store.audit.iterate()].map((e) => e.action),
   };
   return h;
 }

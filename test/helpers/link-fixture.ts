@@ -16,7 +16,7 @@ import {
   type SessionTicket,
   type SignedTicket,
 } from '../../shared/src/model/session-ticket.js';
-import { itConfigSchema, type ItConfig } from '../../gateway-it/src/config/it-config.js';
+import { itConfigSchema, type ItConfig } from '../../gateway-it/src/config/config.js';
 import {
   createItGateway,
   type ItGateway,
@@ -104,8 +104,8 @@ export async function startIt(
     log: o.log ?? silentLogger,
   });
   const site = o.site ?? SITE;
-  if (site !== false && gw.services.sites.get(site) === undefined)
-    gw.services.userAdmin.createSite({ id: site, timezone: 'Europe/Berlin' }, 'test');
+  if (site !== false && gw.services.store.sites.get(site) === undefined)
+    gw.services.auth.userAdmin.createSite({ id: site, timezone: 'Europe/Berlin' }, 'test');
   const running = await gw.start();
   let stopped = false;
   const stop = async (): Promise<void> => {
@@ -180,7 +180,7 @@ export async function enrollOt(
   it: ItFixture,
   itUrl?: string,
 ): Promise<EnrollmentRecord> {
-  const issued = it.gw.services.enrollment.issueToken(SITE, 'test-admin');
+  const issued = it.gw.services.sites.enrollment.issueToken(SITE, 'test-admin');
   const s = ot.services;
   return enrollGateway(
     {
@@ -214,7 +214,7 @@ export function makeTicket(
     },
     now,
   );
-  return signTicket(ticket, it.gw.services.grantKey.secretKey);
+  return signTicket(ticket, it.gw.services.store.keys.grant.secretKey);
 }
 
 /**
@@ -233,7 +233,8 @@ export async function waitForFreshLink(it: ItFixture, since: number): Promise<vo
 export function auditActions(
   gw: ItGateway | OtGateway,
 ): { action: string; outcome: string; details: Readonly<Record<string, unknown>> }[] {
-  return [...gw.services.audit.iterate()].map((e) => ({
+  const log = 'store' in gw.services ? gw.services.store.audit : gw.services.audit;
+  return [...log.iterate()].map((e) => ({
     action: e.action,
     outcome: e.outcome,
     details: e.details,

@@ -144,7 +144,8 @@ export async function startSshChain(
   const s = it.gw.services;
   await waitFor(
     'the site catalogue',
-    () => s.catalogue.get(SITE, 'hmi-1') !== undefined && s.links.get(SITE).state === 'online',
+    () =>
+      s.store.catalogue.get(SITE, 'hmi-1') !== undefined && s.links.get(SITE).state === 'online',
   );
   const sshPort = it.running.ssh?.port;
   const hostKey = it.running.ssh?.publicKey;
@@ -153,9 +154,9 @@ export async function startSshChain(
 
   const mk = (
     name: string,
-    roles: Parameters<typeof s.userAdmin.createUser>[0]['roles'],
+    roles: Parameters<typeof s.auth.userAdmin.createUser>[0]['roles'],
   ): HarnessUser => {
-    const c = s.userAdmin.createUser({ name, roles }, 'cli:test');
+    const c = s.auth.userAdmin.createUser({ name, roles }, 'cli:test');
     return {
       user: c.user,
       password: c.password,
@@ -287,7 +288,7 @@ export async function startSshChain(
       });
     },
     audit: (action) =>
-      [...s.audit.iterate()]
+      [...s.store.audit.iterate()]
         .filter((e) => e.action === action)
         .map((e) => ({ outcome: e.outcome, details: e.details })),
   };

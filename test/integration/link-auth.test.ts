@@ -38,7 +38,7 @@ test(
   async (t) => {
     const clock = new FakeClock(Date.now());
     const it = await startIt(t, { clock });
-    it.gw.services.userAdmin.createSite({ id: 'plant-2', timezone: 'UTC' }, 'test');
+    it.gw.services.auth.userAdmin.createSite({ id: 'plant-2', timezone: 'UTC' }, 'test');
     const ot = await startOt(t, { start: false });
     const s = ot.gw.services;
     const deps = {
@@ -52,13 +52,13 @@ test(
     const enroll = (token: string): ReturnType<typeof enrollGateway> =>
       enrollGateway(deps, { itUrl: it.running.url, token, fingerprint: it.running.tlsFingerprint });
 
-    const issued = it.gw.services.enrollment.issueToken(SITE, 'admin');
+    const issued = it.gw.services.sites.enrollment.issueToken(SITE, 'admin');
     const record = await enroll(issued.token);
     assert.equal(record.itFingerprint, it.running.tlsFingerprint);
-    assert.equal(record.grantPublicKey, toBase64Url(it.gw.services.grantKey.publicKey));
+    assert.equal(record.grantPublicKey, toBase64Url(it.gw.services.store.keys.grant.publicKey));
     assert.deepEqual(readEnrollment(s.state), record);
     assert.equal(
-      it.gw.services.gateways.active(SITE)?.publicKey,
+      it.gw.services.store.gateways.active(SITE)?.publicKey,
       toBase64Url(s.identity.publicKey),
     );
 
@@ -67,13 +67,13 @@ test(
       (e: Error & { code?: string }) =>
         e.code === 'enroll.token_used' && /already used/.test(e.message),
     );
-    const late = it.gw.services.enrollment.issueToken(SITE, 'admin');
+    const late = it.gw.services.sites.enrollment.issueToken(SITE, 'admin');
     clock.advance(ENROLLMENT_TOKEN_TTL_MS);
     await assert.rejects(
       enroll(late.token),
       (e: Error & { code?: string }) => e.code === 'enroll.token_expired',
     );
-    const other = it.gw.services.enrollment.issueToken('plant-2', 'admin');
+    const other = it.gw.services.sites.enrollment.issueToken('plant-2', 'admin');
     await assert.rejects(
       enroll(other.token),
       (e: Error & { code?: string }) => e.code === 'enroll.wrong_site',
@@ -94,7 +94,8 @@ test(
       'denied:enroll.bad_token',
     ]);
     const dump =
-      JSON.stringify([...it.gw.services.audit.iterate()]) + JSON.stringify([...s.audit.iterate()]);
+      JSON.stringify([...it.gw.services.store.audit.iterate()]) +
+      JSON.stringify([...s.audit.iterate()]);
     for (const tok of [issued.token, late.token, other.token])
       assert.ok(!dump.includes(tok), 'no token in any audit log');
     assert.deepEqual(
@@ -132,7 +133,7 @@ test(
 
     const ot = await startOt(t, { start: false });
     const s = ot.gw.services;
-    const issued = it.gw.services.enrollment.issueToken(SITE, 'admin');
+    const issued = it.gw.services.sites.enrollment.issueToken(SITE, 'admin');
     await assert.rejects(
       enrollGateway(
         {
@@ -219,7 +220,7 @@ test(
     await ot.stop();
 
     // Revoked, the replacement's link is closed at once and it is refused from then on.
-    it.gw.services.enrollment.revoke(SITE, 'admin', 'box stolen');
+    it.gw.services.sites.enrollment.revoke(SITE, 'admin', 'box stolen');
     await waitFor('revoked', () => it.gw.services.links.get(SITE).state === 'revoked');
     await waitFor('the revoked gateway refused on reconnect', () =>
       refusals(it).includes('link.revoked'),
@@ -238,7 +239,7 @@ test(
         },
         {
           itUrl: url,
-          token: it.gw.services.enrollment.issueToken(SITE, 'admin').token,
+          token: it.gw.services.sites.enrollment.issueToken(SITE, 'admin').token,
           fingerprint: fp,
         },
       ),

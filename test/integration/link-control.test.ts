@@ -87,9 +87,9 @@ test(
   async (t) => {
     const it = await startIt(t);
     const ot = await startOt(t, { enrollWith: it });
-    await waitFor('catalogue stored', () => it.gw.services.catalogue.list(SITE).length === 2);
+    await waitFor('catalogue stored', () => it.gw.services.store.catalogue.list(SITE).length === 2);
     assert.deepEqual(
-      it.gw.services.catalogue
+      it.gw.services.store.catalogue
         .list(SITE)
         .map((a) => [a.name, a.protocol, a.servicePort, a.profiles.map((p) => p.name)]),
       [
@@ -97,7 +97,7 @@ test(
         ['plc-1', 'modbus', 502, ['maintenance', 'read-only']],
       ],
     );
-    const stored = JSON.stringify(it.gw.services.catalogue.list(SITE));
+    const stored = JSON.stringify(it.gw.services.store.catalogue.list(SITE));
     assert.ok(
       !stored.includes('svc') && !stored.includes('AAAAC3'),
       'no account names or host keys leave the OT side',
@@ -118,7 +118,7 @@ test(
     await startOt(t, { dir: ot.dir, policy });
     await waitFor(
       'changed catalogue stored',
-      () => it.gw.services.catalogue.get(SITE, 'plc-2') !== undefined,
+      () => it.gw.services.store.catalogue.get(SITE, 'plc-2') !== undefined,
     );
     const changes = auditActions(it.gw)
       .filter((e) => e.action === 'site.catalogue')

@@ -37,8 +37,8 @@ test(
     const proxy = await startTcpProxy(t, it.running.httpsPort);
     const ot = await startOt(t, { enrollWith: it, itUrl: `https://127.0.0.1:${proxy.port}` });
     const audit = ot.gw.services.audit;
-    const gatewayId = it.gw.services.gateways.active(SITE)?.id ?? '';
-    const ingested = (): number => it.gw.services.otAudit.head(gatewayId).seq;
+    const gatewayId = it.gw.services.store.gateways.active(SITE)?.id ?? '';
+    const ingested = (): number => it.gw.services.store.otAudit.head(gatewayId).seq;
     await waitFor(
       'online through the proxy',
       () => it.gw.services.links.get(SITE).state === 'online',
@@ -70,7 +70,7 @@ test(
     );
 
     const otEvents = [...audit.iterate()];
-    const itEvents = [...it.gw.services.otAudit.events(gatewayId)];
+    const itEvents = [...it.gw.services.store.otAudit.events(gatewayId)];
     assert.equal(otEvents.filter((e) => e.action === 'modbus.write').length, TOTAL);
     assert.equal(itEvents.length, otEvents.length, 'exactly once');
     assert.deepEqual(
@@ -90,7 +90,7 @@ test(
       values,
       Array.from({ length: TOTAL }, (_, i) => i),
     );
-    const v = verifyChain(itEvents, it.gw.services.otAudit.checkpoints(gatewayId), {
+    const v = verifyChain(itEvents, it.gw.services.store.otAudit.checkpoints(gatewayId), {
       publicKey: ot.gw.services.identity.publicKey,
       expectedHead: audit.head(),
     });

@@ -54,11 +54,11 @@ test(
     assert.deepEqual([denied?.details.rule, denied?.details.exception], ['value', '03']);
     assert.equal(events.filter((e) => e.action === 'modbus.reads').length, 3);
     // The IT gateway ingests the OT log (chain verified), so the portal's auditors see these events too.
-    const gatewayId = it.gw.services.gateways.active(SITE)?.id ?? '';
+    const gatewayId = it.gw.services.store.gateways.active(SITE)?.id ?? '';
     const otHead = ot.gw.services.audit.head().seq;
     await waitFor(
       'the IT side to ingest the OT events',
-      () => it.gw.services.otAudit.head(gatewayId).seq >= otHead,
+      () => it.gw.services.store.otAudit.head(gatewayId).seq >= otHead,
     );
   },
 );

@@ -25,12 +25,12 @@ test(
     const it = await startIt(t);
     await startOt(t, { enrollWith: it, policy: { assets: { 'plc-1': plc1Asset(plc.port) } } });
     const s = it.gw.services;
-    await waitFor('the site catalogue', () => s.catalogue.get(SITE, 'plc-1') !== undefined);
-    const alice = s.userAdmin.createUser(
+    await waitFor('the site catalogue', () => s.store.catalogue.get(SITE, 'plc-1') !== undefined);
+    const alice = s.auth.userAdmin.createUser(
       { name: 'alice', roles: [{ role: 'engineer' }] },
       'cli:test',
     );
-    const olga = s.userAdmin.createUser(
+    const olga = s.auth.userAdmin.createUser(
       { name: 'olga', roles: [{ role: 'ot-owner', site: SITE }] },
       'cli:test',
     ).user;
@@ -88,6 +88,6 @@ test(
     assert.equal(plc.getHoldingRegister(0), 1500, 'the refused write did not reach the PLC');
 
     assert.deepEqual(consoleErrors, [], 'no script or CSP errors on the page');
-    await waitFor('every portal session ended', () => s.sessions?.size === 0);
+    await waitFor('every portal session ended', () => s.sessions?.live.size === 0);
   },
 );

@@ -37,18 +37,19 @@ test(
     const s = it.gw.services;
     await waitFor(
       'the site online with its catalogue',
-      () => s.links.get(SITE).state === 'online' && s.catalogue.get(SITE, 'plc-1') !== undefined,
+      () =>
+        s.links.get(SITE).state === 'online' && s.store.catalogue.get(SITE, 'plc-1') !== undefined,
     );
 
-    const alice = s.userAdmin.createUser(
+    const alice = s.auth.userAdmin.createUser(
       { name: 'alice', roles: [{ role: 'engineer' }] },
       'cli:test',
     ).user;
-    const bob = s.userAdmin.createUser(
+    const bob = s.auth.userAdmin.createUser(
       { name: 'bob', roles: [{ role: 'engineer' }] },
       'cli:test',
     ).user;
-    const olga = s.userAdmin.createUser(
+    const olga = s.auth.userAdmin.createUser(
       { name: 'olga', roles: [{ role: 'ot-owner', site: SITE }] },
       'cli:test',
     ).user;
@@ -97,7 +98,7 @@ test(
     await t.test(
       'the catalogue carries the profile points, and the dashboard links the page',
       async () => {
-        const maint = s.catalogue
+        const maint = s.store.catalogue
           .get(SITE, 'plc-1')
           ?.profiles.find((p) => p.name === 'maintenance');
         assert.deepEqual(maint?.modbus?.tables.holdingRegisters?.write[0], {
@@ -135,7 +136,8 @@ test(
         await waitFor(
           'the page session to end on both sides',
           () =>
-            s.sessions?.size === 0 && auditActions(ot.gw).some((e) => e.action === 'modbus.reads'),
+            s.sessions?.live.size === 0 &&
+            auditActions(ot.gw).some((e) => e.action === 'modbus.reads'),
         );
       },
     );
@@ -280,7 +282,7 @@ test(
         assert.equal(w.status, 403);
         assert.equal(plc.getHoldingRegister(0), 1350);
         assert.equal(otSessions(), before);
-        const denied = [...s.audit.iterate()].filter(
+        const denied = [...s.store.audit.iterate()].filter(
           (e) => e.action === 'session.deny' && e.actor === 'bob',
         );
         assert.equal(denied.length, 2);

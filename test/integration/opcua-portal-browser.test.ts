@@ -21,12 +21,12 @@ test(
   async (t) => {
     const { plant, it } = await startOpcuaSite(t);
     const s = it.gw.services;
-    await waitFor('the site catalogue', () => s.catalogue.get(SITE, 'opc-1') !== undefined);
-    const alice = s.userAdmin.createUser(
+    await waitFor('the site catalogue', () => s.store.catalogue.get(SITE, 'opc-1') !== undefined);
+    const alice = s.auth.userAdmin.createUser(
       { name: 'alice', roles: [{ role: 'engineer' }] },
       'cli:test',
     );
-    const olga = s.userAdmin.createUser(
+    const olga = s.auth.userAdmin.createUser(
       { name: 'olga', roles: [{ role: 'ot-owner', site: SITE }] },
       'cli:test',
     ).user;
@@ -97,6 +97,6 @@ test(
       [],
       'no script errors on the page',
     );
-    await waitFor('every portal session ended', () => s.sessions.size === 0);
+    await waitFor('every portal session ended', () => s.sessions.live.size === 0);
   },
 );

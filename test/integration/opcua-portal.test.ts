@@ -24,16 +24,16 @@ test(
   async (t) => {
     const { plant, it, ot } = await startOpcuaSite(t);
     const s = it.gw.services;
-    await waitFor('the site catalogue', () => s.catalogue.get(SITE, 'opc-1') !== undefined);
-    const alice = s.userAdmin.createUser(
+    await waitFor('the site catalogue', () => s.store.catalogue.get(SITE, 'opc-1') !== undefined);
+    const alice = s.auth.userAdmin.createUser(
       { name: 'alice', roles: [{ role: 'engineer' }] },
       'cli:test',
     ).user;
-    const bob = s.userAdmin.createUser(
+    const bob = s.auth.userAdmin.createUser(
       { name: 'bob', roles: [{ role: 'engineer' }] },
       'cli:test',
     ).user;
-    const olga = s.userAdmin.createUser(
+    const olga = s.auth.userAdmin.createUser(
       { name: 'olga', roles: [{ role: 'ot-owner', site: SITE }] },
       'cli:test',
     ).user;
@@ -145,7 +145,7 @@ test(
     const bobPage = await call(web(bob.id), 'GET', page);
     assert.equal(bobPage.status, 403);
     assert.ok(
-      [...s.audit.iterate()].some(
+      [...s.store.audit.iterate()].some(
         (e) => e.action === 'session.deny' && e.actor === 'bob' && e.target === 'opc-1',
       ),
       'the refusal is audited on the IT side',
@@ -171,7 +171,7 @@ test(
       [deny?.actor, deny?.details['newValue'], deny?.details['status']],
       ['alice', 95, 'BadUserAccessDenied'],
     );
-    const started = [...s.audit.iterate()].filter(
+    const started = [...s.store.audit.iterate()].filter(
       (e) => e.action === 'session.start' && e.details['via'] === 'web',
     );
     assert.equal(
@@ -179,6 +179,6 @@ test(
       3,
       'one session per page load or write (the bad value and the missing token opened none)',
     );
-    assert.equal(s.sessions.size, 0, 'every portal session ended with its request');
+    assert.equal(s.sessions.live.size, 0, 'every portal session ended with its request');
   },
 );

@@ -147,7 +147,7 @@ test(
       itUrl: `https://127.0.0.1:${proxy.port}`,
       recordingOutbox: outbox,
     });
-    const recordings = it.gw.services.recordings;
+    const recordings = it.gw.services.recording.ingest;
     const received = (id: string): Buffer => readFileSync(recordings.pathOf(SITE, id));
 
     await t.test(
@@ -188,7 +188,7 @@ test(
           () => outbox.entries.get('ses_live1')?.complete === true,
         );
         assert.ok(proxy.accepted >= 2, 'the link was re-established');
-        const events = [...it.gw.services.audit.iterate()].filter(
+        const events = [...it.gw.services.store.audit.iterate()].filter(
           (e) => e.action === 'recording.receive' && e.details.sessionId === 'ses_live1',
         );
         assert.equal(events.at(-1)?.outcome, 'success');
@@ -206,7 +206,7 @@ test(
           () => outbox.entries.get('ses_bad1')?.refused === 'hash_mismatch',
         );
         assert.equal(recordings.get('ses_bad1')?.status, 'rejected');
-        const e = [...it.gw.services.audit.iterate()].find(
+        const e = [...it.gw.services.store.audit.iterate()].find(
           (x) => x.action === 'recording.receive' && x.details.sessionId === 'ses_bad1',
         );
         assert.equal(e?.outcome, 'failure');
@@ -251,7 +251,7 @@ test(
           () => recordings.get('ses_play')?.status === 'verified',
         );
         const s = it.gw.services;
-        const audrey = s.userAdmin.createUser(
+        const audrey = s.auth.userAdmin.createUser(
           {
             name: 'audrey',
             displayName: 'Audrey Auditor',
@@ -290,7 +290,7 @@ test(
         const text = await waitForTerminal(page, /play 29/, 'the last output event');
         assert.doesNotMatch(text, /ls/, 'input events are not drawn');
         assert.equal(await page.getAttribute('#terminal', 'data-events'), '31');
-        const play = [...s.audit.iterate()].find(
+        const play = [...s.store.audit.iterate()].find(
           (e) => e.action === 'recording.play' && e.details.sessionId === 'ses_play',
         );
         assert.equal(play?.actor, 'audrey');

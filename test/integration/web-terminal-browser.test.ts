@@ -64,12 +64,12 @@ test(
     const ot = await startOt(t, { enrollWith: it, policy });
     storeTargetPassword(ot.gw, target.password);
     const s = it.gw.services;
-    await waitFor('the site catalogue', () => s.catalogue.get(SITE, 'hmi-3'));
-    const alice = s.userAdmin.createUser(
+    await waitFor('the site catalogue', () => s.store.catalogue.get(SITE, 'hmi-3'));
+    const alice = s.auth.userAdmin.createUser(
       { name: 'alice', displayName: 'Alice Engineer', roles: [{ role: 'engineer' }] },
       'cli:test',
     );
-    const olga = s.userAdmin.createUser(
+    const olga = s.auth.userAdmin.createUser(
       { name: 'olga', displayName: 'Olga Owner', roles: [{ role: 'ot-owner', site: SITE }] },
       'cli:test',
     );
@@ -121,11 +121,11 @@ test(
           'the command output',
         );
         assert.match(text, /web-42/);
-        const live = s.sessions.list({ site: SITE });
+        const live = s.sessions.live.list({ site: SITE });
         assert.equal(live.length, 1);
         firstSession = live[0]?.id ?? '';
         assert.equal(live[0]?.info.via, 'web');
-        const start = actions(s.audit).find((e) => e.action === 'session.start');
+        const start = actions(s.store.audit).find((e) => e.action === 'session.start');
         assert.equal(start?.details.via, 'web');
       },
     );
@@ -135,7 +135,7 @@ test(
       await p.goto(`${base}/terminal/${SITE}/hmi-3`);
       const text = await waitForTermState(p, 'refused');
       assert.match(text, /you have no grant for hmi-3 at plant-1/);
-      const deny = actions(s.audit).filter((e) => e.action === 'session.deny');
+      const deny = actions(s.store.audit).filter((e) => e.action === 'session.deny');
       assert.equal(deny.at(-1)?.details.code, 'access.no_grant');
       await p.close();
     });
@@ -164,8 +164,8 @@ test(
           await waitForTermState(a.page, 'ended'),
           /ended by olga: test of ending a session/,
         );
-        await waitFor('the session to leave the registry', () => s.sessions.size === 0);
-        const log = actions(s.audit);
+        await waitFor('the session to leave the registry', () => s.sessions.live.size === 0);
+        const log = actions(s.store.audit);
         assert.ok(log.some((e) => e.action === 'session.watch' && e.details.event === 'start'));
         assert.ok(
           log.some(
@@ -215,7 +215,7 @@ test(
       async () => {
         await waitFor(
           'the recording verified at IT',
-          () => s.recordings.get(firstSession)?.status === 'verified',
+          () => s.recording.ingest.get(firstSession)?.status === 'verified',
           30_000,
         );
         await o.page.goto(`${base}/sites/${SITE}/recordings`);
@@ -227,7 +227,7 @@ test(
         await waitForTermState(o.page, 'done');
         await waitForTerminal(o.page, /web-42/, 'the recorded output');
         assert.ok(
-          actions(s.audit).some(
+          actions(s.store.audit).some(
             (e) => e.action === 'recording.play' && e.details.sessionId === firstSession,
           ),
         );

@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
 import WebSocket from 'ws';
-import type { SessionStream } from '../../gateway-it/src/link/site-commands.js';
+import type { SessionStream } from '../../gateway-it/src/sites/sites.js';
 import type { SessionControlMessage } from '../../shared/src/link/session-channel.js';
 import { useCrypto } from '../../shared/src/testing/crypto.js';
 import { startHarness } from '../helpers/it-harness.js';
@@ -177,14 +177,14 @@ test(
         await waitFor('the window change', () =>
           site.controls.find((m) => m.type === 'ssh.window'),
         );
-        assert.equal(s.sessions.list()[0]?.info.via, 'web');
+        assert.equal(s.sessions.live.list()[0]?.info.via, 'web');
       },
     );
 
     await t.test(
       'watching: refused (and audited) for a non-owner; an owner sees output, is announced, and cannot type',
       async () => {
-        const session = s.sessions.list()[0];
+        const session = s.sessions.live.list()[0];
         assert.ok(session);
         const bob = web('bob');
         const b = connect(`/terminal/v1/watch?session=${session.id}`, {
@@ -195,7 +195,7 @@ test(
         b.ws.send(JSON.stringify({ type: 'watch', csrf: bob.csrfToken }));
         assert.equal(await b.closed, 4003);
         assert.equal(b.texts[0]?.code, 'session.not_owner');
-        const denied = [...s.audit.iterate()].find(
+        const denied = [...s.store.audit.iterate()].find(
           (e) => e.action === 'session.watch' && e.outcome === 'denied',
         );
         assert.equal(denied?.actor, 'bob');
@@ -221,7 +221,7 @@ test(
           !operator.output.includes('rm -rf'),
           'nothing a watcher sends reaches the session',
         );
-        const watch = [...s.audit.iterate()]
+        const watch = [...s.store.audit.iterate()]
           .filter((e) => e.action === 'session.watch' && e.actor === 'olga')
           .map((e) => e.details.event);
         assert.deepEqual(watch, ['start', 'stop']);
@@ -233,7 +233,7 @@ test(
       h.clock.advance(31_000);
       assert.equal(await operator.closed, 1008);
       assert.equal(operator.texts.at(-1)?.reason, 'your portal session ended');
-      await waitFor('the session ended', () => s.sessions.size === 0);
+      await waitFor('the session ended', () => s.sessions.live.size === 0);
     });
   },
 );

@@ -10,7 +10,7 @@
  */
 import type { UserId } from '../../../shared/src/ids.js';
 import type { Protocol } from '../../../shared/src/model/session-ticket.js';
-import { accountRefusal } from '../auth/account-status.js';
+import { accountRefusal } from '../auth/auth.js';
 import type { AccessDeps } from './access-deps.js';
 import type { LockdownService } from './lockdown-service.js';
 import type { GrantView } from './views.js';

@@ -1,19 +1,22 @@
-/** What the access services are built from (passed down by the composition root), and shared helpers. */
+/** What the access services are built from (access.ts assembles it), and helpers they share. */
 import type { AuditLog } from '../../../shared/src/audit/audit-log.js';
 import type { Clock } from '../../../shared/src/clock.js';
 import { AirlockError } from '../../../shared/src/errors.js';
 import type { IdGenerator } from '../../../shared/src/ids.js';
 import type { Logger } from '../../../shared/src/log.js';
 import type { Db } from '../../../shared/src/store/open-database.js';
-import type { SiteCommands } from '../link/site-commands.js';
-import type { Notifier } from '../notify/notification.js';
-import type { AccessRequestStore } from '../store/access-request-store.js';
-import type { AssetCatalogueStore } from '../store/asset-catalogue-store.js';
-import type { GrantStore } from '../store/grant-store.js';
-import type { SitePolicyStore } from '../store/site-policy-store.js';
-import type { Site, SiteStore } from '../store/site-store.js';
-import type { UserStore } from '../store/user-store.js';
-import type { WindowStore } from '../store/window-store.js';
+import type { Notifier } from '../notify/notify.js';
+import type { SiteCommands } from '../sites/sites.js';
+import type {
+  AccessRequestStore,
+  AssetCatalogueStore,
+  GrantStore,
+  Site,
+  SitePolicyStore,
+  SiteStore,
+  UserStore,
+  WindowStore,
+} from '../store/store.js';
 import type { Actor } from './visibility.js';
 import type { AccessViews } from './views.js';
 
@@ -37,7 +40,8 @@ export interface AccessDeps {
   readonly policies: SitePolicyStore;
   readonly views: AccessViews;
   readonly notifier: Notifier;
-  readonly siteCommands: SiteCommands;
+  /** Lockdown and ending a grant's sessions at the site (announced to listeners first). */
+  readonly siteCommands: Pick<SiteCommands, 'setLockdown' | 'endGrantSessions'>;
   readonly limits: AccessLimits;
 }
 

@@ -6,8 +6,8 @@
  * and stays flagged until an OT owner reviews it (GrantService.review).
  */
 import { AirlockError } from '../../../shared/src/errors.js';
-import type { RequestRow } from '../store/access-request-store.js';
-import { accountRefusal, contractEndsAt } from '../auth/account-status.js';
+import type { RequestRow } from '../store/store.js';
+import { accountRefusal, contractEndsAt } from '../auth/auth.js';
 import { requireSite, requireText, type AccessDeps } from './access-deps.js';
 import type { GrantService } from './grant-service.js';
 import type { LockdownService } from './lockdown-service.js';

@@ -8,8 +8,7 @@
  */
 import { AirlockError } from '../../../shared/src/errors.js';
 import type { TimerHandle } from '../../../shared/src/clock.js';
-import type { GrantRow } from '../store/grant-store.js';
-import type { RequestAssetRow, RequestRow } from '../store/access-request-store.js';
+import type { GrantRow, RequestAssetRow, RequestRow } from '../store/store.js';
 import { requireSite, requireText, tellSite, type AccessDeps } from './access-deps.js';
 import type { GrantView } from './views.js';
 import { canSeeAccess, isAdmin, isOtOwnerOf, type Actor } from './visibility.js';

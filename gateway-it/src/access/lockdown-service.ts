@@ -6,7 +6,7 @@
  * from here. The link should re-send `isLocked` to a site when it reconnects.
  */
 import { AirlockError } from '../../../shared/src/errors.js';
-import type { SiteLockdown } from '../store/site-policy-store.js';
+import type { SiteLockdown } from '../store/store.js';
 import { requireSite, requireText, tellSite, type AccessDeps } from './access-deps.js';
 import { isOtOwnerOf, type Actor } from './visibility.js';
 

@@ -8,8 +8,8 @@
  */
 import { AirlockError } from '../../../shared/src/errors.js';
 import type { CatalogueAsset } from '../../../shared/src/model/asset-catalogue.js';
-import type { RequestAssetRow, RequestRow } from '../store/access-request-store.js';
-import { accountRefusal, contractEndsAt } from '../auth/account-status.js';
+import type { RequestAssetRow, RequestRow } from '../store/store.js';
+import { accountRefusal, contractEndsAt } from '../auth/auth.js';
 import { requireSite, requireText, type AccessDeps } from './access-deps.js';
 import type { RequestView } from './views.js';
 import { canRequest, canSeeAccess, isVendor, sitesWithRole, type Actor } from './visibility.js';
@@ -212,10 +212,7 @@ export class RequestService {
   }
 
   owners(site: string): string[] {
-    return this.deps.users
-      .listWithSiteRole('ot-owner', site)
-      .filter((u) => u.state === 'active')
-      .map((u) => u.name);
+    return this.deps.users.activeOtOwnerNames(site);
   }
 
   /** Assets and profiles exist in the site's catalogue; returned with each asset's protocol. */

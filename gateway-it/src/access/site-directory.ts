@@ -4,9 +4,8 @@
  */
 import { AirlockError } from '../../../shared/src/errors.js';
 import type { CatalogueAsset } from '../../../shared/src/model/asset-catalogue.js';
-import type { SiteLinkState, SiteLinkStates } from '../link/site-link-state.js';
-import type { SiteLockdown, SitePolicy } from '../store/site-policy-store.js';
-import type { Site } from '../store/site-store.js';
+import type { SiteLinkState, SiteLinkStates } from '../sites/sites.js';
+import type { Site, SiteLockdown, SitePolicy } from '../store/store.js';
 import type { AccessDeps } from './access-deps.js';
 import type { Actor } from './visibility.js';
 import type { WindowService } from './window-service.js';
@@ -24,7 +23,7 @@ export class SiteDirectory {
   constructor(
     private readonly deps: AccessDeps,
     private readonly windows: WindowService,
-    private readonly links: () => SiteLinkStates,
+    private readonly links: SiteLinkStates,
   ) {}
 
   visible(actor: Actor): SiteSummary[] {
@@ -50,7 +49,7 @@ export class SiteDirectory {
     const { deps } = this;
     return {
       site: s,
-      link: this.links().get(s.id),
+      link: this.links.get(s.id),
       lockdown: deps.policies.lockdown(s.id) ?? null,
       policy: deps.policies.policy(s.id),
       assets: deps.catalogue.list(s.id),

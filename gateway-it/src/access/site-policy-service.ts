@@ -3,7 +3,7 @@
  * an optional ticket reference format (a regular expression the whole reference must match).
  */
 import { AirlockError } from '../../../shared/src/errors.js';
-import type { SitePolicy } from '../store/site-policy-store.js';
+import type { SitePolicy } from '../store/store.js';
 import { isCli, operatorName, requireSite, type AccessDeps, type Operator } from './access-deps.js';
 import { isAdmin } from './visibility.js';
 

@@ -19,7 +19,7 @@ import {
   type SessionTicket,
   type SignedTicket,
 } from '../../../shared/src/model/session-ticket.js';
-import type { UserStore } from '../store/user-store.js';
+import type { UserStore } from '../store/store.js';
 import type { AccessAllow, AccessChecker, AccessDeny } from './access-check.js';
 
 export type TicketChannel = SessionTicket['channel'];

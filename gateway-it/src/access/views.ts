@@ -6,9 +6,11 @@ import type {
   AccessRequestStore,
   RequestAssetRow,
   RequestRow,
-} from '../store/access-request-store.js';
-import type { GrantRow, GrantStatus, GrantStore } from '../store/grant-store.js';
-import type { UserStore } from '../store/user-store.js';
+  GrantRow,
+  GrantStatus,
+  GrantStore,
+  UserStore,
+} from '../store/store.js';
 
 export interface PersonRef {
   readonly id: string;

@@ -4,7 +4,7 @@
  * approves; requesters see their own. Services call these before acting, so every face (portal,
  * API, CLI) gets the same rules; routes only add a coarse role guard in front.
  */
-import type { Role, User } from '../store/user-store.js';
+import type { Role, User } from '../store/store.js';
 
 export type Actor = Pick<User, 'id' | 'name' | 'roles' | 'state' | 'contractEnd' | 'canBreakGlass'>;
 

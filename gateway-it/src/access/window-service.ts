@@ -6,7 +6,7 @@
  */
 import { AirlockError } from '../../../shared/src/errors.js';
 import type { UserId } from '../../../shared/src/ids.js';
-import type { ScheduleRow, WindowRow } from '../store/window-store.js';
+import type { ScheduleRow, WindowRow } from '../store/store.js';
 import {
   isCli,
   operatorName,

@@ -5,7 +5,7 @@
  * audit logs say. A session with no `session.start` in the range (started before it) still shows,
  * with what the range holds.
  */
-import type { RecordingRow } from '../store/recording-store.js';
+import type { RecordingRow } from '../store/store.js';
 import type { AssetActivity, AuditSearchHit } from './audit-search.js';
 
 export interface ApprovalView {

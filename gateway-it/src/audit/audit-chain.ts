@@ -8,8 +8,11 @@
  * it, and so can any ingest that keeps a site's OT events in the same shape. The link's ingest
  * implements `SiteEventSource` however it stores them.
  */
-import type { AuditEvent, Checkpoint } from '../../../shared/src/audit/audit-event.js';
-import { GENESIS_HASH } from '../../../shared/src/audit/audit-event.js';
+import {
+  type AuditEvent,
+  type Checkpoint,
+  GENESIS_HASH,
+} from '../../../shared/src/audit/audit-event.js';
 import { rowToCheckpoint, rowToEvent } from '../../../shared/src/audit/audit-log.js';
 import type { Db } from '../../../shared/src/store/open-database.js';
 import { fromBase64Url } from '../../../shared/src/crypto/encoding.js';
@@ -48,9 +51,6 @@ export interface SiteEventSource {
   /** The site's OT log as ingested and chain-verified, or undefined when nothing was ingested yet. */
   otChain(site: string): AuditChain | undefined;
 }
-
-/** A source with no sites: the IT gateway before the link is wired in. */
-export const noSiteEvents: SiteEventSource = { sites: () => [], otChain: () => undefined };
 
 /** Iterates a chain's events afterSeq < seq <= toSeq in pages, yielding to the event loop between pages. */
 export async function* chainEvents(

@@ -74,8 +74,6 @@ export interface SessionArtifactSource {
   artifacts(site: string, from: number, to: number): Promise<readonly SessionArtifact[]>;
 }
 
-export const noArtifacts: SessionArtifactSource = { artifacts: () => Promise.resolve([]) };
-
 export interface ExportProgress {
   readonly phase: 'events' | 'artifacts' | 'packing' | 'done';
   /** Units done and total: events read plus artifact files. */

@@ -7,8 +7,10 @@ import { makeTempDir } from '../../../shared/src/testing/temp-dir.js';
 import { twoLogs, type TwoLogs } from './two-logs.fixture.js';
 import { sequentialIds } from '../../../shared/src/ids.js';
 import { verifyBundle } from '../../../shared/src/export/verify-bundle.js';
-import { noArtifacts } from './export-bundle.js';
+import type { SessionArtifactSource } from './export-bundle.js';
 import { ExportJobs, type ExportJobStatus } from './export-jobs.js';
+
+const noArtifacts: SessionArtifactSource = { artifacts: () => Promise.resolve([]) };
 
 useCrypto();
 

@@ -62,7 +62,7 @@ function setup() {
     version: '0.1.0',
   });
   const store = new OtAuditStore(db);
-  const ingest = new OtAuditIngest({ db, audit, store, clock });
+  const ingest = new OtAuditIngest({ db, audit, store, clock, onIngested: () => undefined });
   const source = { gatewayId: 'gw_1', site: 'plant-1', publicKey: otKey.publicKey };
   const events = [...ot.iterate()];
   const batch = (from: number, to: number): [AuditEvent[], ReturnType<AuditLog['checkpoints']>] => [

@@ -21,7 +21,7 @@ import type { Clock } from '../../../shared/src/clock.js';
 import type { Db } from '../../../shared/src/store/open-database.js';
 import { fromBase64Url } from '../../../shared/src/crypto/encoding.js';
 import { verifyObject } from '../../../shared/src/crypto/signing.js';
-import type { OtAuditStore } from '../store/ot-audit-store.js';
+import type { OtAuditStore } from '../store/store.js';
 
 export interface IngestSource {
   readonly gatewayId: string;
@@ -53,7 +53,7 @@ export interface OtAuditIngestDeps {
   readonly store: OtAuditStore;
   readonly clock: Clock;
   /** Told of each batch's new events once committed (OT alerts); must not throw (the batch is already ingested). */
-  readonly onIngested?: (site: string, events: readonly AuditEvent[]) => void;
+  readonly onIngested: (site: string, events: readonly AuditEvent[]) => void;
 }
 
 export class OtAuditIngest {
@@ -161,7 +161,7 @@ export class OtAuditIngest {
         },
       });
     })();
-    if (fresh.length > 0) deps.onIngested?.(source.site, fresh);
+    if (fresh.length > 0) deps.onIngested(source.site, fresh);
     return { ok: true, head: newHead, ingested: fresh.length, duplicates };
   }
 }

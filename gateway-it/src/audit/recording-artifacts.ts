@@ -13,7 +13,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { createSha256 } from '../../../shared/src/crypto/hash.js';
-import type { RecordingStore } from '../store/recording-store.js';
+import type { RecordingStore } from '../store/store.js';
 import type { SessionArtifact, SessionArtifactSource } from './export-bundle.js';
 
 export interface RecordingArtifactsOptions {

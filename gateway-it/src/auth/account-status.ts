@@ -3,7 +3,7 @@
  * their contract end are refused on every path (login, existing sessions, tokens, grants).
  * A contract end date is inclusive: the account works until the end of that day in UTC.
  */
-import type { User } from '../store/user-store.js';
+import type { User } from '../store/store.js';
 
 export type AccountRefusal = 'disabled' | 'contract-ended';
 

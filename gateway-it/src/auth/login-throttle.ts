@@ -5,7 +5,7 @@
  * refused until its window ends. The caller audits: this module only decides and records.
  * Only failures count, and a successful login clears the account's counter.
  */
-import type { LoginThrottleStore, ThrottleState } from '../store/login-throttle-store.js';
+import type { LoginThrottleStore, ThrottleState } from '../store/store.js';
 
 export interface ThrottleLimits {
   readonly lockoutThreshold: number;

@@ -10,12 +10,7 @@ import type { IdGenerator, UserId } from '../../../shared/src/ids.js';
 import type { Db } from '../../../shared/src/store/open-database.js';
 import { blake2bHex } from '../../../shared/src/crypto/hash.js';
 import { randomToken } from '../../../shared/src/crypto/random.js';
-import type {
-  AuthSession,
-  AuthSessionKind,
-  AuthSessionStore,
-} from '../store/auth-session-store.js';
-import type { UserStore } from '../store/user-store.js';
+import type { AuthSession, AuthSessionKind, AuthSessionStore, UserStore } from '../store/store.js';
 
 export interface SessionLimits {
   readonly idleMs: number;

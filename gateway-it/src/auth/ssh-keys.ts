@@ -12,8 +12,7 @@ import { AirlockError } from '../../../shared/src/errors.js';
 import type { IdGenerator } from '../../../shared/src/ids.js';
 import { err, ok, type Problem, type Result } from '../../../shared/src/result.js';
 import type { Db } from '../../../shared/src/store/open-database.js';
-import type { SshKeyRecord, SshKeyStore } from '../store/ssh-key-store.js';
-import type { User } from '../store/user-store.js';
+import type { SshKeyRecord, SshKeyStore, User } from '../store/store.js';
 
 export const SSH_KEY_TYPES = [
   'ssh-ed25519',

@@ -13,10 +13,16 @@ import { hashPassword, verifyPassword } from '../../../shared/src/crypto/passwor
 import { sealSecret } from '../../../shared/src/crypto/aead.js';
 import { utf8 } from '../../../shared/src/crypto/encoding.js';
 import { NAME_PATTERN } from '../../../shared/src/model/session-ticket.js';
-import type { SiteStore, Site } from '../store/site-store.js';
-import { SITE_ROLES, type RoleAssignment, type User, type UserStore } from '../store/user-store.js';
+import {
+  type SiteStore,
+  type Site,
+  SITE_ROLES,
+  type RoleAssignment,
+  type User,
+  type UserStore,
+  type RecoveryCodeStore,
+} from '../store/store.js';
 import { checkPasswordStrength, generatePassword } from './password-policy.js';
-import type { RecoveryCodeStore } from '../store/recovery-code-store.js';
 import type { LoginThrottle } from './login-throttle.js';
 import type { SessionService } from './session-service.js';
 import { generateRecoveryCodes, hashRecoveryCode } from './recovery-codes.js';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeTempDir } from '../../../shared/src/testing/temp-dir.js';
-import { loadItConfig } from './it-config.js';
+import { loadItConfig } from './config.js';
 
 test('the siem block is optional, strict, and resolves its files against the config file', (t) => {
   const dir = makeTempDir(t);

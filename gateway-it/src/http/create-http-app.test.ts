@@ -1,29 +1,31 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Hono } from 'hono';
-import { silentLogger } from '../../../shared/src/log.js';
 import { AirlockError } from '../../../shared/src/errors.js';
 import type { UserId } from '../../../shared/src/ids.js';
-import { createHttpApp } from './create-http-app.js';
+import { useCrypto } from '../../../shared/src/testing/crypto.js';
+import { AIRLOCK_VERSION } from '../../../shared/src/version.js';
+import { HARNESS_START, startHarness } from '../../../test/helpers/it-harness.js';
 import { authenticate, requireRole, type HttpVariables, type Principal } from './principal.js';
 import { respondWithError } from './error-response.js';
-import type { HealthReport } from '../status/health-report.js';
 
-const report: HealthReport = {
-  status: 'ok',
-  gateway: 'it',
-  version: '0.1.0',
-  time: '2026-01-01T00:00:00.000Z',
-  uptimeSeconds: 1,
-  tlsFingerprint: 'ab',
-  sites: [],
-};
+useCrypto();
 
-test('GET /healthz answers JSON with security headers', async () => {
-  const app = createHttpApp({ log: silentLogger, health: () => report });
-  const res = await app.request('/healthz');
+test('GET /healthz answers JSON with security headers', async (t) => {
+  const h = await startHarness(t);
+  const s = h.gw.services;
+  const res = await h.app.request('/healthz');
   assert.equal(res.status, 200);
-  assert.deepEqual(await res.json(), report);
+  assert.deepEqual(await res.json(), {
+    status: 'ok',
+    gateway: 'it',
+    version: AIRLOCK_VERSION,
+    time: new Date(HARNESS_START).toISOString(),
+    uptimeSeconds: 0,
+    tlsFingerprint: s.store.keys.tls.fingerprint,
+    sshHostKeyFingerprint: s.ssh?.hostKey.fingerprint,
+    sites: [],
+  });
   assert.match(res.headers.get('content-security-policy') ?? '', /default-src 'self'/);
   assert.match(res.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/);
   assert.equal(res.headers.get('x-frame-options'), 'DENY');
@@ -31,9 +33,9 @@ test('GET /healthz answers JSON with security headers', async () => {
   assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
 });
 
-test('unknown routes answer a JSON 404 naming the route', async () => {
-  const app = createHttpApp({ log: silentLogger, health: () => report });
-  const res = await app.request('/api/v1/nothing', { method: 'DELETE' });
+test('unknown routes answer a JSON 404 naming the route', async (t) => {
+  const h = await startHarness(t);
+  const res = await h.app.request('/api/v1/nothing', { method: 'DELETE' });
   assert.equal(res.status, 404);
   assert.deepEqual(await res.json(), {
     error: { code: 'http.not_found', message: 'no route for DELETE /api/v1/nothing' },

@@ -8,11 +8,11 @@ import { bodyLimit } from 'hono/body-limit';
 import { secureHeaders } from 'hono/secure-headers';
 import { AirlockError, toAirlockError } from '../../../shared/src/errors.js';
 import type { Logger } from '../../../shared/src/log.js';
-import type { HealthReport } from '../status/health-report.js';
+import type { HealthReporter } from '../status/status.js';
+import type { SiteEnrollment } from '../sites/sites.js';
 import { respondTooLarge, respondWithError } from './error-response.js';
 import { healthRoutes } from './routes/health.js';
-import { authenticate, nobody, type Authenticator, type HttpVariables } from './principal.js';
-import type { SiteEnrollment } from '../sites/site-enrollment.js';
+import { authenticate, type Authenticator, type HttpVariables } from './principal.js';
 import { linkEnrollRoutes } from './routes/link-enroll.js';
 import { MAX_BODY_BYTES } from './body.js';
 import { csrfProtection } from './csrf.js';
@@ -25,13 +25,13 @@ const TERMINAL_PAGE = /^\/(terminal\/|sessions\/[^/]+\/watch$|recordings\/[^/]+$
 
 export interface HttpServices {
   readonly log: Logger;
-  readonly health: () => HealthReport;
-  /** Recognises portal sessions and API tokens; without one, every guarded route answers 401. */
-  readonly authenticator?: Authenticator;
+  readonly health: HealthReporter;
+  /** Recognises portal sessions and API tokens; an unrecognised request has no principal. */
+  readonly authenticator: Authenticator;
   /** The public OT gateway enrollment call (its admin API is in the API registry). */
-  readonly sites?: { readonly enrollment: SiteEnrollment };
-  /** The portal and /api/v1 (absent in tests of the bare app). */
-  readonly portal?: AccessHttpServices;
+  readonly enrollment: SiteEnrollment;
+  /** The portal and /api/v1. */
+  readonly portal: AccessHttpServices;
 }
 
 export function createHttpApp(services: HttpServices): Hono<{ Variables: HttpVariables }> {
@@ -71,14 +71,12 @@ export function createHttpApp(services: HttpServices): Hono<{ Variables: HttpVar
     '*',
     bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => respondTooLarge(c, MAX_BODY_BYTES) }),
   );
-  app.use('*', authenticate(services.authenticator ?? nobody));
+  app.use('*', authenticate(services.authenticator));
   app.use('*', csrfProtection());
   app.route('/', healthRoutes(services.health));
-  if (services.sites !== undefined) app.route('/', linkEnrollRoutes(services.sites.enrollment));
-  if (services.portal !== undefined) {
-    app.route(API_PREFIX, apiRoutes(services.portal));
-    for (const portal of portalApps(services.portal, services.log)) app.route('/', portal);
-  }
+  app.route('/', linkEnrollRoutes(services.enrollment));
+  app.route(API_PREFIX, apiRoutes(services.portal));
+  for (const portal of portalApps(services.portal, services.log)) app.route('/', portal);
   app.notFound((c) =>
     respondWithError(
       c,
@@ -89,17 +87,11 @@ export function createHttpApp(services: HttpServices): Hono<{ Variables: HttpVar
       ),
     ),
   );
-  const portalError =
-    services.portal === undefined ? undefined : portalErrorPage(services.portal, services.log);
+  const portalError = portalErrorPage(services.portal, services.log);
   app.onError((e, c) => {
     // Pages get an HTML answer (e.g. a CSRF refusal from the middleware); the API and probes JSON.
     const path = new URL(c.req.url).pathname;
-    if (
-      portalError !== undefined &&
-      !path.startsWith(`${API_PREFIX}/`) &&
-      !path.startsWith('/link/') &&
-      path !== '/healthz'
-    )
+    if (!path.startsWith(`${API_PREFIX}/`) && !path.startsWith('/link/') && path !== '/healthz')
       return portalError(e, c);
     const ae = toAirlockError(e);
     if (ae.kind === 'internal')

@@ -1,15 +1,13 @@
-/** The services the portal and the API are two faces of (handed over by the composition root). */
+/** The services the portal and the API are two faces of (handed over by http.ts). */
 import type { Clock } from '../../../shared/src/clock.js';
-import type { AccessServices } from '../access/access-services.js';
-import type { AuthServices } from '../auth/auth-services.js';
-import type { SiteEnrollment } from '../sites/site-enrollment.js';
-import type { OpcuaPoints } from '../opcua/opcua-points.js';
-import type { OperatorSessions } from '../sessions/operator-sessions.js';
-import type { RecordingLibrary } from '../recording/recording-library.js';
-import type { AuditSearch } from '../audit/audit-search.js';
-import type { CommandReviews } from '../sessions/command-reviews.js';
-import type { ExportJobs } from '../audit/export-jobs.js';
-import type { PlaybackApprovals } from '../recording/playback-approvals.js';
+import type { Access } from '../access/access.js';
+import type { AuditSearch, ExportJobs } from '../audit/audit.js';
+import type { Auth } from '../auth/auth.js';
+import type { Modbus } from '../modbus/modbus.js';
+import type { OpcuaPoints } from '../opcua/opcua.js';
+import type { PlaybackApprovals, RecordingLibrary } from '../recording/recording.js';
+import type { CommandReviews, OperatorSessions } from '../sessions/sessions.js';
+import type { SiteEnrollment } from '../sites/sites.js';
 
 /** The auditor's services: search, the asset page, exports, four-eyes playback. */
 export interface AuditHttpServices {
@@ -20,26 +18,31 @@ export interface AuditHttpServices {
   readonly publicKey: string;
 }
 
+/** How operators reach the SSH endpoint and the host key they pin (hints, the SSH keys page). */
+export interface SshHttpFacts {
+  /** Host and port operators use for `ssh -p <port> user:asset@host`. */
+  readonly hint: { readonly host: string; readonly port: number };
+  readonly hostKey: { readonly fingerprint: string; readonly publicKey: string };
+}
+
 export interface AccessHttpServices {
   readonly clock: Clock;
-  readonly auth: AuthServices;
-  readonly access: AccessServices;
-  /** Host and port operators use for `ssh -p <port> user:asset@host` (connect hints). */
-  readonly sshHint?: { readonly host: string; readonly port: number };
+  readonly auth: Auth;
+  readonly access: Access;
   /** The sites' OT gateways: enrollment tokens and revocation (admin API and the admin's site page). */
-  readonly siteEnrollment?: Pick<SiteEnrollment, 'issueToken' | 'revoke'>;
-  /** Live operator sessions: the web terminal, supervision and ending a session (absent: no such pages). */
-  readonly sessions?: OperatorSessions;
-  /** The OPC UA points page (absent: no such page). */
-  readonly opcuaPoints?: OpcuaPoints;
-  /** Recordings received from the sites (absent: no recording pages). */
-  readonly recordings?: RecordingLibrary;
-  /** Audit search over a site's IT and OT events (absent: no audit API). */
-  readonly auditSearch?: AuditSearch;
-  /** Command lines held for review by the sites (absent: no review pages or API). */
-  readonly reviews?: CommandReviews;
-  /** Auditor search, asset page, exports and four-eyes playback (absent: no auditor pages). */
-  readonly audit?: AuditHttpServices;
-  /** The SSH endpoint's host key, shown so operators can pin it (absent when SSH is off). */
-  readonly sshHostKey?: { readonly fingerprint: string; readonly publicKey: string };
+  readonly siteEnrollment: Pick<SiteEnrollment, 'issueToken' | 'revoke'>;
+  /** Live operator sessions: the web terminal, supervision and ending a session. */
+  readonly sessions: OperatorSessions;
+  /** The Modbus points page. */
+  readonly modbus: Modbus;
+  /** The OPC UA points page. */
+  readonly opcuaPoints: OpcuaPoints;
+  /** Recordings received from the sites. */
+  readonly recordings: RecordingLibrary;
+  /** Command lines held for review by the sites. */
+  readonly reviews: CommandReviews;
+  /** Auditor search, asset page, exports and four-eyes playback. */
+  readonly audit: AuditHttpServices;
+  /** Undefined when the SSH endpoint is off (`ssh.enabled` false): no hints, no host key. */
+  readonly ssh: SshHttpFacts | undefined;
 }

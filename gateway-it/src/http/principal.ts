@@ -1,12 +1,12 @@
 /**
  * Who is making an HTTP request, and the guards routes use. Authentication (sessions, bearer tokens)
- * is a pluggable `Authenticator` set by the composition root; when none is set, or it recognises
- * nobody, every guarded route answers 401: deny is the default.
+ * is a pluggable `Authenticator` (session-authenticator.ts); when it recognises nobody, every
+ * guarded route answers 401: deny is the default.
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { AirlockError } from '../../../shared/src/errors.js';
 import type { UserId } from '../../../shared/src/ids.js';
-import type { RoleAssignment, User } from '../store/user-store.js';
+import type { RoleAssignment, User } from '../store/store.js';
 
 export interface Principal {
   readonly userId: UserId;
@@ -24,8 +24,6 @@ export interface Principal {
 
 /** Finds the principal for a request, or undefined. Must not throw for bad credentials. */
 export type Authenticator = (c: Context) => Principal | undefined | Promise<Principal | undefined>;
-
-export const nobody: Authenticator = () => undefined;
 
 export type HttpVariables = { principal: Principal | undefined };
 

@@ -8,9 +8,8 @@
 import type { Context } from 'hono';
 import { getCookie } from 'hono/cookie';
 import type { Clock } from '../../../shared/src/clock.js';
-import { accountRefusal } from '../auth/account-status.js';
-import type { SessionService } from '../auth/session-service.js';
-import type { User } from '../store/user-store.js';
+import { accountRefusal, type SessionService } from '../auth/auth.js';
+import type { User } from '../store/store.js';
 import { SESSION_COOKIE } from './cookies.js';
 import type { Authenticator, Principal } from './principal.js';
 

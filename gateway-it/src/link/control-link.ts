@@ -34,9 +34,9 @@ import {
 } from '../../../shared/src/link/control-messages.js';
 import type { FrameData, FrameInbox } from '../../../shared/src/link/frame-inbox.js';
 import type { CatalogueAsset } from '../../../shared/src/model/asset-catalogue.js';
-import type { OtAuditIngest } from '../audit/ot-audit-ingest.js';
-import type { RecordingIngest } from '../recording/recording-ingest.js';
-import type { SiteGatewayStore } from '../store/site-gateway-store.js';
+import type { OtAuditIngest } from '../audit/audit.js';
+import type { RecordingIngest } from '../recording/recording.js';
+import type { SiteGatewayStore } from '../store/store.js';
 import type { LinkPeer } from './link-authenticator.js';
 
 export const CLOSE_VIOLATION = 1008;
@@ -56,7 +56,7 @@ const AFTER_HELLO = onlyTypes(
   'result',
 );
 
-/** Where lines held for review by a site's command filter go (gateway-it/src/sessions/command-reviews.ts). */
+/** Where lines a site's command filter holds for review go (sessions/ registers CommandReviews). */
 export interface ReviewInbox {
   received(site: string, m: ReviewRequest): void;
   closed(site: string, m: ReviewClose): void;
@@ -69,10 +69,10 @@ export interface ControlLinkDeps {
   readonly log: Logger;
   readonly audit: AuditLog;
   readonly ingest: OtAuditIngest;
-  /** Session recordings shipped by the site (absent: chunks are refused). */
-  readonly recordings?: RecordingIngest;
-  /** Lines held for review (absent: each is denied at once). */
-  readonly reviews?: ReviewInbox;
+  /** Session recordings shipped by the site. */
+  readonly recordings: RecordingIngest;
+  /** Where held lines go: the inbox registered with the link (none yet: each is denied at once). */
+  readonly reviews: () => ReviewInbox | undefined;
   readonly gateways: SiteGatewayStore;
   readonly updateCatalogue: (
     site: string,
@@ -264,21 +264,14 @@ export class ControlLink {
         return this.ingest(message);
       case 'recording.chunk': {
         const { peer } = this;
-        const r = this.deps.recordings;
         this.send(
-          r === undefined
-            ? {
-                type: 'recording.reject',
-                sessionId: message.sessionId,
-                problem: 'not_supported',
-                reason: 'this IT gateway does not take recordings',
-              }
-            : r.ingest({ site: peer.site, gatewayId: peer.gatewayId }, message),
+          this.deps.recordings.ingest({ site: peer.site, gatewayId: peer.gatewayId }, message),
         );
         return;
       }
       case 'review.request': {
-        const r = this.deps.reviews;
+        const r = this.deps.reviews();
+        // Fail closed: a line held while no inbox is registered (never, once the gateway runs).
         if (r === undefined)
           this.send({
             type: 'review.decision',
@@ -291,7 +284,7 @@ export class ControlLink {
         return;
       }
       case 'review.close':
-        this.deps.reviews?.closed(this.site, message);
+        this.deps.reviews()?.closed(this.site, message);
         return;
       case 'result': {
         const p = this.pending.get(message.id);
@@ -318,7 +311,7 @@ export class ControlLink {
     if (r.ok) {
       this.send({ type: 'audit.ack', seq: r.head.seq, hash: r.head.hash });
       // A recording that arrived before its recording.close event is checked now.
-      this.deps.recordings?.verifyPending(peer.site);
+      this.deps.recordings.verifyPending(peer.site);
     } else
       this.send({
         type: 'audit.reject',

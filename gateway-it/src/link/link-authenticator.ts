@@ -21,7 +21,7 @@ import {
 } from '../../../shared/src/link/control-messages.js';
 import { newChallengeNonce, verifyLinkProof } from '../../../shared/src/link/link-proof.js';
 import type { FrameInbox } from '../../../shared/src/link/frame-inbox.js';
-import type { SiteGatewayStore } from '../store/site-gateway-store.js';
+import type { SiteGatewayStore } from '../store/store.js';
 
 export interface LinkPeer {
   readonly gatewayId: string;

@@ -5,9 +5,10 @@
  * `maxPayload` (control: MAX_CONTROL_FRAME_BYTES, data: DATA_SOCKET_MAX_PAYLOAD) and no compression.
  * Unknown /link/ paths, data paths for sessions nobody is opening, and more than
  * `maxPendingHandshakes` handshakes at once are refused before the upgrade. Paths outside /link/
- * are left to other upgrade handlers (the web terminal), or answered 404 if there are none.
+ * are not taken (`handleUpgrade` answers false): the HTTPS server offers them to its other
+ * handlers (the web terminal) and answers 404 when none takes them.
  */
-import type { IncomingMessage, Server } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Clock } from '../../../shared/src/clock.js';
@@ -34,8 +35,10 @@ export interface LinkEndpointDeps {
 }
 
 export interface LinkEndpoint {
+  /** Takes an upgrade request for a /link/ path (true), or leaves it to others (false). */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
   /** Stops taking upgrades (live connections are closed by the registry). */
-  detach(): void;
+  close(): void;
 }
 
 function decodePathPart(text: string): string | undefined {
@@ -51,7 +54,7 @@ function reject(socket: Duplex, status: number, text: string): void {
   socket.destroy();
 }
 
-export function attachLinkEndpoint(server: Server, deps: LinkEndpointDeps): LinkEndpoint {
+export function createLinkEndpoint(deps: LinkEndpointDeps): LinkEndpoint {
   const control = new WebSocketServer({
     noServer: true,
     maxPayload: MAX_CONTROL_FRAME_BYTES,
@@ -93,12 +96,9 @@ export function attachLinkEndpoint(server: Server, deps: LinkEndpointDeps): Link
     else deps.links.attachData(ws, inbox, outcome.peer, remote);
   };
 
-  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    const path = new URL(req.url ?? '/', 'https://link.invalid').pathname;
-    if (!path.startsWith('/link/')) {
-      if (server.listenerCount('upgrade') <= 1) reject(socket, 404, 'Not Found');
-      return;
-    }
+  let closed = false;
+  const take = (req: IncomingMessage, socket: Duplex, head: Buffer, path: string): void => {
+    if (closed) return reject(socket, 503, 'Service Unavailable');
     socket.on('error', (e) => deps.log.debug('link upgrade socket error', { err: e }));
     const remote = req.socket.remoteAddress ?? 'unknown';
     let expected: Expected;
@@ -127,10 +127,15 @@ export function attachLinkEndpoint(server: Server, deps: LinkEndpointDeps): Link
     });
   };
 
-  server.on('upgrade', onUpgrade);
   return {
-    detach() {
-      server.off('upgrade', onUpgrade);
+    handleUpgrade(req, socket, head) {
+      const path = new URL(req.url ?? '/', 'https://link.invalid').pathname;
+      if (!path.startsWith('/link/')) return false;
+      take(req, socket, head, path);
+      return true;
+    },
+    close() {
+      closed = true;
       control.close();
       data.close();
     },

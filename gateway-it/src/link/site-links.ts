@@ -25,7 +25,8 @@ import {
 } from '../../../shared/src/link/frame-codec.js';
 import type { FrameInbox } from '../../../shared/src/link/frame-inbox.js';
 import { SessionChannel, type SessionStream } from '../../../shared/src/link/session-channel.js';
-import type { SiteGatewayStore } from '../store/site-gateway-store.js';
+import type { SiteCommands, SiteLinkState, SiteLinkStates } from '../sites/sites.js';
+import type { SiteGatewayStore } from '../store/store.js';
 import {
   CLOSE_GOING_AWAY,
   CLOSE_REVOKED,
@@ -33,17 +34,16 @@ import {
   CLOSE_VIOLATION,
   ControlLink,
   type ControlLinkDeps,
+  type ReviewInbox,
 } from './control-link.js';
 import type { LinkPeer } from './link-authenticator.js';
-import type { SiteCommands } from './site-commands.js';
-import type { SiteLinkState, SiteLinkStates } from './site-link-state.js';
 
 export interface SiteLinksDeps {
   readonly clock: Clock;
   readonly log: Logger;
   readonly audit: AuditLog;
   readonly gateways: SiteGatewayStore;
-  readonly control: ControlLinkDeps;
+  readonly control: Omit<ControlLinkDeps, 'reviews'>;
   /** How long openSession waits for the OT gateway's verdict and data connection. */
   readonly openTimeoutMs: number;
   /** How long a command waits for the OT gateway's result. */
@@ -67,8 +67,16 @@ export class SiteLinks implements SiteLinkStates, SiteCommands {
   private readonly pendingOpens = new Map<string, PendingOpen>();
   private readonly sessions = new Map<string, Set<SessionChannel>>();
   private closedAll = false;
+  private reviews: ReviewInbox | undefined;
 
   constructor(private readonly deps: SiteLinksDeps) {}
+
+  /** Registers where lines held for review go (one inbox: sessions/ registers CommandReviews). */
+  onReviews(inbox: ReviewInbox): void {
+    if (this.reviews !== undefined)
+      throw new AirlockError('internal', 'link.reviews_taken', 'a review inbox is registered');
+    this.reviews = inbox;
+  }
 
   // ---- SiteLinkStates ----
   get(site: string): SiteLinkState {
@@ -107,9 +115,8 @@ export class SiteLinks implements SiteLinkStates, SiteCommands {
       return;
     }
     const previous = this.links.get(peer.site);
-    const link = new ControlLink(ws, peer, this.deps.control, (l, reason) =>
-      this.controlClosed(l, reason),
-    );
+    const control = { ...this.deps.control, reviews: () => this.reviews };
+    const link = new ControlLink(ws, peer, control, (l, reason) => this.controlClosed(l, reason));
     this.links.set(peer.site, link);
     previous?.close('superseded by a newer connection from the site', CLOSE_SUPERSEDED);
     link.start(inbox);
@@ -299,7 +306,7 @@ export class SiteLinks implements SiteLinkStates, SiteCommands {
       this.links.delete(link.site);
       // Lines held over this link were denied by the site when it went; a superseded link's close
       // must not touch those held over its successor.
-      this.deps.control.reviews?.linkDown(link.site);
+      this.reviews?.linkDown(link.site);
     }
     this.lastOffsets.set(link.site, link.clockOffsetMs);
     this.deps.log.info('site link closed', { site: link.site, reason });

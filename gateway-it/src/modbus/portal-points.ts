@@ -13,7 +13,7 @@
 import { AirlockError } from '../../../shared/src/errors.js';
 import type { UserId } from '../../../shared/src/ids.js';
 import type { ModbusPoints } from '../../../shared/src/model/modbus-points.js';
-import type { OperatorSessions } from '../sessions/operator-sessions.js';
+import type { OperatorSessions } from '../sessions/sessions.js';
 import {
   MAX_READ,
   MbapClient,
@@ -154,7 +154,7 @@ export interface PointActionResult {
  * decides the profile).
  */
 export async function runPointAction(
-  sessions: OperatorSessions,
+  sessions: Pick<OperatorSessions, 'open'>,
   pointsOf: (profile: string) => ModbusPoints | undefined,
   a: PointAction,
 ): Promise<PointActionResult> {

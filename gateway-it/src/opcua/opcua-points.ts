@@ -19,7 +19,7 @@ import type { ClientSession, ReferenceDescription } from 'node-opcua';
 import { AirlockError } from '../../../shared/src/errors.js';
 import type { UserId } from '../../../shared/src/ids.js';
 import type { Logger } from '../../../shared/src/log.js';
-import type { OperatorSessions } from '../sessions/operator-sessions.js';
+import type { OperatorSessions } from '../sessions/sessions.js';
 import { openSessionBridge } from './session-bridge.js';
 import { isWritableType, type PointWrite, type WritableType } from './opcua-write-value.js';
 import { omitUndefined } from '../../../shared/src/omit-undefined.js';
@@ -55,7 +55,7 @@ export interface WriteOutcome {
 }
 
 export interface OpcuaPointsDeps {
-  readonly sessions: OperatorSessions;
+  readonly sessions: Pick<OperatorSessions, 'open'>;
   /** The client's own PKI (node-opcua wants an application certificate even for SecurityMode None). */
   readonly pkiDir: string;
   readonly log: Logger;

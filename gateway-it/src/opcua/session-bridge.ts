@@ -11,7 +11,7 @@
  * grant's user; the port lives for one request and the broker only answers that user's name).
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import type { LiveSession } from '../sessions/live-session.js';
+import type { LiveSession } from '../sessions/sessions.js';
 
 export interface SessionBridge {
   readonly port: number;

@@ -15,8 +15,8 @@ import type { Clock } from '../../../shared/src/clock.js';
 import type { IdGenerator } from '../../../shared/src/ids.js';
 import type { Db } from '../../../shared/src/store/open-database.js';
 import { AirlockError } from '../../../shared/src/errors.js';
-import { isAdmin, isAuditorOf, isOtOwnerOf, type Actor } from '../access/visibility.js';
-import type { RecordingRow } from '../store/recording-store.js';
+import { isAdmin, isAuditorOf, isOtOwnerOf, type Actor } from '../access/access.js';
+import type { RecordingRow } from '../store/store.js';
 
 export const PLAYBACK_REQUEST_STATES = ['pending', 'approved', 'refused'] as const;
 export type PlaybackRequestState = (typeof PLAYBACK_REQUEST_STATES)[number];

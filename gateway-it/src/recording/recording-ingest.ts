@@ -34,7 +34,7 @@ import type {
 } from '../../../shared/src/link/control-messages.js';
 import type { Logger } from '../../../shared/src/log.js';
 import type { Db } from '../../../shared/src/store/open-database.js';
-import type { RecordingRow, RecordingStatus, RecordingStore } from '../store/recording-store.js';
+import type { RecordingRow, RecordingStatus, RecordingStore } from '../store/store.js';
 
 /** The largest recording the IT side accepts (a site sending more is refused, not trusted). */
 export const MAX_RECORDING_BYTES = 1024 * 1024 * 1024;

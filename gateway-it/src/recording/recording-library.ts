@@ -9,8 +9,8 @@ import { readFileSync } from 'node:fs';
 import type { AuditLog } from '../../../shared/src/audit/audit-log.js';
 import { sha256Hex } from '../../../shared/src/crypto/hash.js';
 import { AirlockError } from '../../../shared/src/errors.js';
-import { isAdmin, isAuditorOf, isOtOwnerOf, type Actor } from '../access/visibility.js';
-import type { RecordingRow, RecordingStore } from '../store/recording-store.js';
+import { isAdmin, isAuditorOf, isOtOwnerOf, type Actor } from '../access/access.js';
+import type { RecordingRow, RecordingStore } from '../store/store.js';
 import type { PlaybackGate } from './playback-approvals.js';
 
 export type RecordingView = RecordingRow & { readonly playable: boolean };
@@ -25,13 +25,13 @@ export class RecordingLibrary {
       store: RecordingStore;
       audit: AuditLog;
       pathOf: (site: string, sessionId: string) => string;
-      playback?: { check(actor: Actor, r: RecordingRow): PlaybackGate };
+      playback: { check(actor: Actor, r: RecordingRow): PlaybackGate };
     },
   ) {}
 
   /** Whether the site's playback policy (four-eyes) lets `actor` play `r` now. */
   gate(actor: Actor, r: RecordingRow): PlaybackGate {
-    return this.deps.playback?.check(actor, r) ?? { allowed: true, approval: null };
+    return this.deps.playback.check(actor, r);
   }
 
   list(actor: Actor, site: string): RecordingView[] {

@@ -23,10 +23,9 @@ import type {
   ReviewDecisionMessage,
   ReviewRequest,
 } from '../../../shared/src/link/control-messages.js';
-import { isOtOwnerOf, sitesWithRole } from '../access/visibility.js';
-import type { User } from '../store/user-store.js';
-import type { ReviewRow, ReviewStore } from '../store/review-store.js';
-import type { ReviewInbox } from '../link/control-link.js';
+import { isOtOwnerOf, sitesWithRole } from '../access/access.js';
+import type { ReviewInbox } from '../link/link.js';
+import type { ReviewRow, ReviewStore, User } from '../store/store.js';
 
 export interface CommandReviewsDeps {
   readonly db: Db;

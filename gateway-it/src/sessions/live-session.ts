@@ -14,8 +14,8 @@
  */
 import type { Protocol } from '../../../shared/src/model/session-ticket.js';
 import type { SessionId, UserId } from '../../../shared/src/ids.js';
-import type { SessionStream } from '../link/site-commands.js';
-import type { TicketChannel } from '../access/ticket-issuer.js';
+import type { TicketChannel } from '../access/access.js';
+import type { SessionStream } from '../sites/sites.js';
 
 /** Which operator-facing path opened the session. */
 export const SESSION_VIAS = ['ssh', 'web'] as const;

@@ -11,9 +11,9 @@
  * If `session.start` cannot be audited the session is closed at once and the error propagates.
  *
  * Ending: by the operator or the relay (`LiveSession.end`), by an IT command (`terminate`: audited,
- * and the site is told), or by grant revocation or lockdown (`withLocalSessionEnd` makes the
- * SiteCommands the access services use also end the local sessions, so revocation does not wait
- * for the site). Every end is audited once as `session.end` with its reason.
+ * and the site is told), or by grant revocation or lockdown (`endGrant`, `endSite`: sessions.ts
+ * calls them when access announces the end, so revocation does not wait for the site). Every end
+ * is audited once as `session.end` with its reason.
  * Not guaranteed here: anything about the OT side; the site enforces expiry by its own clock.
  */
 import type { AuditLog } from '../../../shared/src/audit/audit-log.js';
@@ -23,9 +23,8 @@ import { AirlockError, toAirlockError } from '../../../shared/src/errors.js';
 import type { SessionId, UserId } from '../../../shared/src/ids.js';
 import type { Logger } from '../../../shared/src/log.js';
 import type { Protocol } from '../../../shared/src/model/session-ticket.js';
-import type { AccessDeny } from '../access/access-check.js';
-import type { TicketChannel, TicketIssue, TicketRequest } from '../access/ticket-issuer.js';
-import type { SiteCommands } from '../link/site-commands.js';
+import type { AccessDeny, TicketChannel, TicketIssue, TicketRequest } from '../access/access.js';
+import type { SiteCommands } from '../sites/sites.js';
 import { LiveSession, type SessionVia, type Unsubscribe } from './live-session.js';
 import { omitUndefined } from '../../../shared/src/omit-undefined.js';
 
@@ -46,7 +45,7 @@ export type SessionEvent =
 
 export interface OperatorSessionsDeps {
   readonly tickets: { issue(req: TicketRequest): TicketIssue };
-  readonly siteCommands: SiteCommands;
+  readonly siteCommands: Pick<SiteCommands, 'openSession' | 'endSession'>;
   readonly userName: (user: UserId) => string | undefined;
   readonly audit: AuditLog;
   readonly clock: Clock;
@@ -274,29 +273,4 @@ export class OperatorSessions {
       this.deps.log.error('could not audit a session event', { action: event.action, err: e });
     }
   }
-}
-
-/**
- * The SiteCommands the access services use: each command also ends the matching local sessions,
- * so a revocation or lockdown cuts the operator off at once even if the site is unreachable.
- */
-export function withLocalSessionEnd(
-  base: SiteCommands,
-  sessions: () => OperatorSessions | undefined,
-): SiteCommands {
-  return {
-    setLockdown: async (site, on, reason) => {
-      if (on) sessions()?.endSite(site, `site locked down: ${reason}`);
-      return base.setLockdown(site, on, reason);
-    },
-    endGrantSessions: async (site, grantId, reason) => {
-      sessions()?.endGrant(grantId, reason);
-      return base.endGrantSessions(site, grantId, reason);
-    },
-    endSession: async (site, sessionId, reason) => {
-      sessions()?.get(sessionId)?.end(reason);
-      return base.endSession(site, sessionId, reason);
-    },
-    openSession: (site, ticket) => base.openSession(site, ticket),
-  };
 }

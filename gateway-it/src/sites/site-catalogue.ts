@@ -9,7 +9,7 @@ import type { Db } from '../../../shared/src/store/open-database.js';
 import { canonicalJson } from '../../../shared/src/crypto/canonical.js';
 import { sha256Hex } from '../../../shared/src/crypto/hash.js';
 import type { CatalogueAsset } from '../../../shared/src/model/asset-catalogue.js';
-import type { AssetCatalogueStore } from '../store/asset-catalogue-store.js';
+import type { AssetCatalogueStore } from '../store/store.js';
 
 export interface SiteCatalogueDeps {
   readonly db: Db;

@@ -21,8 +21,7 @@ import {
   type EnrollRequest,
   type EnrollResponse,
 } from '../../../shared/src/link/enrollment.js';
-import type { SiteStore } from '../store/site-store.js';
-import type { SiteGateway, SiteGatewayStore } from '../store/site-gateway-store.js';
+import type { SiteStore, SiteGateway, SiteGatewayStore } from '../store/store.js';
 
 export interface SiteEnrollmentDeps {
   readonly db: Db;
@@ -36,7 +35,7 @@ export interface SiteEnrollmentDeps {
   /** Lowercase hex SHA-256 of the IT gateway's TLS certificate. */
   readonly tlsFingerprint: string;
   /** Told when a site's gateway was revoked in this process, so live links close at once. */
-  readonly onRevoked?: (site: string) => void;
+  readonly onRevoked: (site: string) => void;
 }
 
 export interface IssuedToken {
@@ -214,7 +213,7 @@ export class SiteEnrollment {
         details: { gatewayId: active.id, publicKey: active.publicKey, reason },
       });
     })();
-    deps.onRevoked?.(site);
+    deps.onRevoked(site);
     const revoked = deps.gateways.byId(active.id);
     if (revoked === undefined)
       throw new AirlockError('internal', 'site.gateway_vanished', 'revoked gateway not found');

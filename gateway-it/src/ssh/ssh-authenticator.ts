@@ -19,9 +19,13 @@ import type {
 } from 'ssh2';
 import { isAirlockError } from '../../../shared/src/errors.js';
 import type { Logger } from '../../../shared/src/log.js';
-import type { LoginService, SecondFactor, SecondFactorMethod } from '../auth/login-service.js';
-import type { SshKeyService } from '../auth/ssh-keys.js';
-import type { User, UserStore } from '../store/user-store.js';
+import type {
+  LoginService,
+  SecondFactor,
+  SecondFactorMethod,
+  SshKeyService,
+} from '../auth/auth.js';
+import type { User, UserStore } from '../store/store.js';
 import { parseLoginName, type LoginName } from './ssh-login-name.js';
 
 export interface SshAuthDeps {

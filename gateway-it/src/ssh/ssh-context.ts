@@ -7,7 +7,7 @@ import type { AuditLog } from '../../../shared/src/audit/audit-log.js';
 import type { Clock } from '../../../shared/src/clock.js';
 import { isAirlockError } from '../../../shared/src/errors.js';
 import type { Logger } from '../../../shared/src/log.js';
-import type { OperatorSessions } from '../sessions/operator-sessions.js';
+import type { OperatorSessions } from '../sessions/sessions.js';
 import type { SshIdentity } from './ssh-authenticator.js';
 import type { SshTargetDeps } from './ssh-targets.js';
 

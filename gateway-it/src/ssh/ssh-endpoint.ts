@@ -11,7 +11,7 @@ import ssh2 from 'ssh2';
 import type { Connection } from 'ssh2';
 import type { Clock } from '../../../shared/src/clock.js';
 import type { Logger } from '../../../shared/src/log.js';
-import type { ItConfig } from '../config/it-config.js';
+import type { ItConfig } from '../config/config.js';
 import { SshAuthenticator, type SshAuthDeps } from './ssh-authenticator.js';
 import { auditRequestDeny, type SshConnectionContext, type SshServices } from './ssh-context.js';
 import { handleDirectTcpip } from './ssh-forward.js';
@@ -28,14 +28,19 @@ export interface SshEndpointDeps {
 }
 
 export interface SshEndpoint {
+  readonly hostKey: SshHostKey;
+  /** The bound port once listening (a configured 0 means any free one), else the configured one. */
   readonly port: number;
-  readonly fingerprint: string;
+  /** Starts listening; resolves with the bound port. */
+  start(): Promise<number>;
   /** Connections open now. */
   connectionCount(): number;
+  /** Stops listening and ends every connection. */
   close(): Promise<void>;
 }
 
-export async function startSshEndpoint(deps: SshEndpointDeps): Promise<SshEndpoint> {
+/** The endpoint, not yet listening: `start` binds the port. */
+export function createSshEndpoint(deps: SshEndpointDeps): SshEndpoint {
   const { config, log, clock } = deps;
   const services: SshServices = { ...deps.services, log, clock };
   const clients = new Set<Connection>();
@@ -56,25 +61,33 @@ export async function startSshEndpoint(deps: SshEndpointDeps): Promise<SshEndpoi
   );
   server.on('error', (e: Error) => log.error('SSH server error', { err: e }));
   server.maxConnections = config.maxConnections + 1;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.listen, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
-  log.info('SSH endpoint listening', {
-    listen: config.listen,
-    port,
-    hostKeyFingerprint: deps.hostKey.fingerprint,
-  });
+  let bound: number | undefined;
   return {
-    port,
-    fingerprint: deps.hostKey.fingerprint,
+    hostKey: deps.hostKey,
+    get port(): number {
+      return bound ?? config.port;
+    },
+    async start() {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.port, config.listen, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      const port = (server.address() as AddressInfo).port;
+      bound = port;
+      log.info('SSH endpoint listening', {
+        listen: config.listen,
+        port,
+        hostKeyFingerprint: deps.hostKey.fingerprint,
+      });
+      return port;
+    },
     connectionCount: () => clients.size,
     close: () =>
       new Promise<void>((resolve) => {
+        if (bound === undefined) return resolve();
         server.close(() => resolve());
         for (const c of clients) c.end();
       }),

@@ -15,7 +15,7 @@ import type { AuditOutcome } from '../../../shared/src/audit/audit-event.js';
 import { refusalCode, refusalText, type SshConnectionContext } from './ssh-context.js';
 import { parseAssetRef } from './ssh-login-name.js';
 import { resolveTarget, type ResolvedTarget } from './ssh-targets.js';
-import type { LiveSession } from '../sessions/live-session.js';
+import type { LiveSession } from '../sessions/sessions.js';
 
 export async function handleDirectTcpip(
   ctx: SshConnectionContext,

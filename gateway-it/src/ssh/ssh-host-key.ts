@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import ssh2 from 'ssh2';
 import { AirlockError } from '../../../shared/src/errors.js';
 import { readSecretFile, writeSecretFile } from '../../../shared/src/crypto/key-file.js';
-import { sshFingerprint } from '../auth/ssh-keys.js';
+import { sshFingerprint } from '../auth/auth.js';
 
 export interface SshHostKey {
   /** OpenSSH private key text, for ssh2's `hostKeys`. */

@@ -5,7 +5,7 @@
  */
 import { NAME_PATTERN } from '../../../shared/src/model/session-ticket.js';
 import { err, ok, type Problem, type Result } from '../../../shared/src/result.js';
-import { USER_NAME_PATTERN } from '../auth/user-admin.js';
+import { USER_NAME_PATTERN } from '../auth/auth.js';
 
 export interface AssetRef {
   readonly site?: string;

@@ -6,7 +6,7 @@
  */
 import type { ServerChannel } from 'ssh2';
 import type { Clock } from '../../../shared/src/clock.js';
-import type { AccessAllow } from '../access/access-check.js';
+import type { AccessAllow } from '../access/access.js';
 import { SERVICE_PORTS } from '../../../shared/src/model/asset-catalogue.js';
 
 export interface MenuEntry {

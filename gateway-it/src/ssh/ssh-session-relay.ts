@@ -20,7 +20,7 @@ import {
   type ItToOtSshMessage,
   type OtToItSshMessage,
 } from '../../../shared/src/model/ssh-channel.js';
-import type { LiveSession } from '../sessions/live-session.js';
+import type { LiveSession } from '../sessions/sessions.js';
 
 /** Exit status when Airlock itself ended or refused the session (as OpenSSH uses for its own errors). */
 export const REFUSED_EXIT_STATUS = 255;

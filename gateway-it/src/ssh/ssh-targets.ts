@@ -8,9 +8,8 @@
 import { AirlockError } from '../../../shared/src/errors.js';
 import type { UserId } from '../../../shared/src/ids.js';
 import type { CatalogueAsset } from '../../../shared/src/model/asset-catalogue.js';
-import type { AccessChecker } from '../access/access-check.js';
-import type { AssetCatalogueStore } from '../store/asset-catalogue-store.js';
-import type { SiteStore } from '../store/site-store.js';
+import type { AccessChecker } from '../access/access.js';
+import type { AssetCatalogueStore, SiteStore } from '../store/store.js';
 import type { AssetRef } from './ssh-login-name.js';
 
 export interface ResolvedTarget {

@@ -142,6 +142,13 @@ export class UserStore {
     return this.stmts.withSiteRole.all(role, site).map((r) => this.toUser(r));
   }
 
+  /** Names of a site's active OT owners: who hears of its requests and of its OT alerts. */
+  activeOtOwnerNames(site: string): string[] {
+    return this.listWithSiteRole('ot-owner', site)
+      .filter((u) => u.state === 'active')
+      .map((u) => u.name);
+  }
+
   replaceRoles(id: string, roles: readonly RoleAssignment[]): void {
     this.db.transaction(() => {
       this.stmts.deleteRoles.run(id);

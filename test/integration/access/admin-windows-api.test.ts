@@ -100,7 +100,7 @@ test(
     });
     assert.deepEqual(promoted.json.roles, ['engineer', 'ot-owner@plant-3']);
     assert.equal(promoted.json.canBreakGlass, true);
-    const update = [...h.gw.services.audit.iterate()]
+    const update = [...h.gw.services.store.audit.iterate()]
       .filter((e) => e.action === 'user.update')
       .pop();
     assert.deepEqual(update?.details.previousRoles, ['engineer']);

@@ -108,7 +108,9 @@ test(
     assert.match(missing.json.error.message, /^comment: /);
     const ok = await decide('olga');
     assert.equal(ok.status, 200);
-    const event = [...h.gw.services.audit.iterate()].find((e) => e.action === 'request.approve');
+    const event = [...h.gw.services.store.audit.iterate()].find(
+      (e) => e.action === 'request.approve',
+    );
     assert.equal(event?.actor, 'olga');
     assert.equal(event?.details.comment, 'ok', 'the comment is in the audit record');
   },

@@ -90,7 +90,9 @@ test(
     assert.equal(again.status, 401);
     assert.equal(again.json.error.code, 'auth.bad_second_factor');
     assert.match(again.json.error.message, /already used/);
-    const replays = [...h.gw.services.audit.iterate()].filter((e) => e.action === 'mfa.replay');
+    const replays = [...h.gw.services.store.audit.iterate()].filter(
+      (e) => e.action === 'mfa.replay',
+    );
     assert.equal(replays.length, 1);
     assert.equal(replays[0]?.target, 'alice');
     h.clock.advance(30_000);
@@ -145,14 +147,16 @@ test(
     const locked = await login(h, alice);
     assert.equal(locked.status, 429);
     assert.equal(locked.json.error.code, 'auth.locked');
-    const lockEvents = [...h.gw.services.audit.iterate()].filter((e) => e.action === 'auth.lock');
+    const lockEvents = [...h.gw.services.store.audit.iterate()].filter(
+      (e) => e.action === 'auth.lock',
+    );
     assert.equal(lockEvents.length, 1);
     assert.equal(lockEvents[0]?.target, 'alice');
 
     h.clock.advance(15 * 60_000);
     assert.equal((await login(h, alice)).status, 200, 'the lock runs out');
     assert.ok(
-      [...h.gw.services.audit.iterate()].some(
+      [...h.gw.services.store.audit.iterate()].some(
         (e) => e.action === 'auth.unlock' && e.details.by === 'time',
       ),
     );
@@ -173,7 +177,7 @@ test(
     );
     assert.equal((await login(h, alice)).status, 200, 'unlocked by the admin');
     assert.ok(
-      [...h.gw.services.audit.iterate()].some(
+      [...h.gw.services.store.audit.iterate()].some(
         (e) => e.action === 'auth.unlock' && e.details.by === 'admin' && e.actor === 'root',
       ),
     );
@@ -202,7 +206,7 @@ test(
       'another source still logs in',
     );
     assert.equal(
-      [...h.gw.services.audit.iterate()].filter((e) => e.action === 'auth.rate_limit').length,
+      [...h.gw.services.store.audit.iterate()].filter((e) => e.action === 'auth.rate_limit').length,
       1,
     );
     h.clock.advance(10 * 60_000);
@@ -211,7 +215,7 @@ test(
 );
 
 async function defaultAuth(t: Parameters<typeof startHarness>[0]) {
-  const { loadItConfig } = await import('../../../gateway-it/src/config/it-config.js');
+  const { loadItConfig } = await import('../../../gateway-it/src/config/config.js');
   void t;
   const c = loadItConfig({ env: { AIRLOCK_IT_DATA_DIR: '/nonexistent' } });
   if (!c.ok) throw new Error('config');
@@ -247,7 +251,7 @@ test(
     assert.equal(refused.status, 403);
     assert.equal(refused.json.error.code, 'auth.disabled');
     assert.ok(
-      [...h.gw.services.audit.iterate()].some(
+      [...h.gw.services.store.audit.iterate()].some(
         (e) => e.action === 'user.disable' && e.target === 'alice',
       ),
     );
@@ -333,7 +337,7 @@ test(
       409,
       'enrolled once; a reset is an admin act',
     );
-    const dump = JSON.stringify([...h.gw.services.audit.iterate()]);
+    const dump = JSON.stringify([...h.gw.services.store.audit.iterate()]);
     assert.ok(
       !dump.includes(restart.json.secret) &&
         !dump.includes(password) &&

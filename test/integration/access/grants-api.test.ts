@@ -199,7 +199,7 @@ test(
     assert.ok(issued.ok);
     const opened = openSignedTicket(
       JSON.parse(JSON.stringify(issued.signed)),
-      h.gw.services.grantKey.publicKey,
+      h.gw.services.store.keys.grant.publicKey,
     );
     assert.ok(opened.ok, 'the ticket verifies with the grant-signing public key');
     assert.equal(opened.value.grantId, grantId);
@@ -241,7 +241,7 @@ test(
     });
     assert.equal(refused.ok, false);
     assert.equal(refused.ok ? '' : refused.access.reason, 'outside-window');
-    const ticketEvents = [...h.gw.services.audit.iterate()].filter(
+    const ticketEvents = [...h.gw.services.store.audit.iterate()].filter(
       (e) => e.action === 'ticket.issue',
     );
     assert.deepEqual(
@@ -346,7 +346,11 @@ test(
       'outside-schedule',
       'a vendor uses a grant only inside their schedule',
     );
-    h.gw.services.userAdmin.updateUser(victor, { contractEnd: '2026-05-31' }, { cli: 'cli:test' });
+    h.gw.services.auth.userAdmin.updateUser(
+      victor,
+      { contractEnd: '2026-05-31' },
+      { cli: 'cli:test' },
+    );
     assert.equal(
       reason(checker.checkAccess(victor, 'plant-1', 'plc-1', 'modbus', now())),
       'contract-ended',
@@ -371,7 +375,7 @@ test(
       403,
       'not marked',
     );
-    h.gw.services.userAdmin.updateUser(
+    h.gw.services.auth.userAdmin.updateUser(
       p.users.bob.user.id,
       { canBreakGlass: true },
       { cli: 'cli:test' },
@@ -413,7 +417,9 @@ test(
       h.clock.now(),
     );
     assert.ok(decision.allow && decision.grant.breakGlass, 'usable outside any window, and marked');
-    const event = [...h.gw.services.audit.iterate()].find((e) => e.action === 'grant.break_glass');
+    const event = [...h.gw.services.store.audit.iterate()].find(
+      (e) => e.action === 'grant.break_glass',
+    );
     assert.deepEqual(
       event?.details.alerted,
       ['olga', 'oscar'],

@@ -181,7 +181,7 @@ test(
       h.clock.advance(10 * 60_000);
       if ((await d.get('/')).status !== 200) break;
     }
-    const timeouts = [...h.gw.services.audit.iterate()]
+    const timeouts = [...h.gw.services.store.audit.iterate()]
       .filter((e) => e.action === 'auth.session_expire')
       .map((e) => e.details.timeout);
     assert.deepEqual(timeouts, ['idle', 'absolute']);
@@ -247,7 +247,7 @@ test(
     assert.equal((await root.post('/admin/sites/nowhere/enrollment-token', {})).status, 404);
     const olga = await portalLogin(h, h.user('olga', ['ot-owner@plant-9']));
     assert.equal((await olga.post('/admin/sites/plant-9/enrollment-token', {})).status, 403);
-    const tokens = [...h.gw.services.audit.iterate()].filter(
+    const tokens = [...h.gw.services.store.audit.iterate()].filter(
       (e) => e.action === 'site.enroll_token',
     );
     assert.deepEqual(

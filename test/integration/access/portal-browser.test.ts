@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { generateSync } from 'otplib';
 import { createItGateway } from '../../../gateway-it/src/app.js';
-import { loadItConfig } from '../../../gateway-it/src/config/it-config.js';
+import { loadItConfig } from '../../../gateway-it/src/config/config.js';
 import { formatLocalInput } from '../../../gateway-it/src/access/zoned-time.js';
 import { systemClock } from '../../../shared/src/clock.js';
 import { randomIds } from '../../../shared/src/ids.js';
@@ -73,11 +73,11 @@ test(
     });
     t.after(() => gw.stop());
     const s = gw.services;
-    s.userAdmin.createSite(
+    s.auth.userAdmin.createSite(
       { id: 'plant-1', timezone: 'Europe/Berlin', displayName: 'Plant 1' },
       'cli:test',
     );
-    s.catalogue.replace(
+    s.store.catalogue.replace(
       'plant-1',
       [
         asset('hmi-1', 'ssh', ['maintenance', 'read-only']),
@@ -85,11 +85,11 @@ test(
       ],
       Date.now(),
     );
-    const alice = s.userAdmin.createUser(
+    const alice = s.auth.userAdmin.createUser(
       { name: 'alice', displayName: 'Alice Engineer', roles: [{ role: 'engineer' }] },
       'cli:test',
     );
-    const olga = s.userAdmin.createUser(
+    const olga = s.auth.userAdmin.createUser(
       { name: 'olga', displayName: 'Olga Owner', roles: [{ role: 'ot-owner', site: 'plant-1' }] },
       'cli:test',
     );
@@ -171,7 +171,7 @@ test(
     assert.match((await a.textContent('main')) ?? '', /Approved by: olga/);
 
     assert.deepEqual(consoleErrors, [], 'no CSP violation or script error in the pages');
-    const actions = [...s.audit.iterate()].map((e) => e.action);
+    const actions = [...s.store.audit.iterate()].map((e) => e.action);
     for (const x of [
       'auth.login',
       'mfa.verify',
@@ -180,7 +180,7 @@ test(
       'grant.issue',
     ])
       assert.ok(actions.includes(x), x);
-    const logins = [...s.audit.iterate()].filter((e) => e.action === 'auth.login');
+    const logins = [...s.store.audit.iterate()].filter((e) => e.action === 'auth.login');
     assert.deepEqual(
       logins.map((e) => [e.actor, e.details.via]),
       [

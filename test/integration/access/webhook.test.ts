@@ -70,7 +70,7 @@ async function setup(t: Parameters<typeof makeTempDir>[0], statuses: number[], m
     },
   });
   const p = await seedPlant(h);
-  const notifier = h.gw.services.notifier as WebhookNotifier;
+  const notifier = h.gw.services.notify.notifier as WebhookNotifier;
   return { h, p, rx, secret, notifier };
 }
 
@@ -94,7 +94,7 @@ test(
       token: olga,
       body: { decision: 'deny', comment: 'changed my mind' },
     });
-    h.gw.services.userAdmin.updateUser(
+    h.gw.services.auth.userAdmin.updateUser(
       p.users.bob.user.id,
       { canBreakGlass: true },
       { cli: 'cli:test' },
@@ -149,7 +149,9 @@ test(
       ['olga', 'oscar'],
       'break-glass alerts every OT owner of the site',
     );
-    const sends = [...h.gw.services.audit.iterate()].filter((e) => e.action === 'notify.send');
+    const sends = [...h.gw.services.store.audit.iterate()].filter(
+      (e) => e.action === 'notify.send',
+    );
     assert.equal(sends.length, 5);
     assert.ok(sends.every((e) => e.outcome === 'success' && e.details.attempts === 1));
     assert.ok(!JSON.stringify(sends).includes(secret.toString('hex')));
@@ -182,7 +184,7 @@ test(
       1,
       'one delivery id across attempts',
     );
-    const send = [...h.gw.services.audit.iterate()].filter((e) => e.action === 'notify.send');
+    const send = [...h.gw.services.store.audit.iterate()].filter((e) => e.action === 'notify.send');
     assert.deepEqual(
       send.map((e) => [e.outcome, e.details.attempts]),
       [['success', 3]],
@@ -201,7 +203,7 @@ test('after the last attempt a delivery is audited as failed', { timeout: 60_000
   await notifier.idle();
   assert.equal(rx.got.length, 2);
   assert.equal(notifier.pendingRetries, 0);
-  const send = [...h.gw.services.audit.iterate()].filter((e) => e.action === 'notify.send');
+  const send = [...h.gw.services.store.audit.iterate()].filter((e) => e.action === 'notify.send');
   assert.equal(send.length, 1);
   assert.equal(send[0]?.outcome, 'failure');
   assert.equal(send[0]?.details.error, 'HTTP 500');

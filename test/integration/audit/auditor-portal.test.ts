@@ -60,18 +60,18 @@ test(
     ]);
     assert.equal(ran.code, 0, ran.stderr);
     assert.equal(ran.stdout, 'audit-marker-42\n');
-    const start = [...s.audit.iterate()].find(
+    const start = [...s.store.audit.iterate()].find(
       (e) => e.action === 'session.start' && e.actor === 'alice' && e.target === 'hmi-1',
     );
     const sessionId = start?.details.sessionId;
     assert.ok(typeof sessionId === 'string');
     await waitFor(
       'the recording verified at the IT gateway',
-      () => s.recordings.get(sessionId)?.status === 'verified',
+      () => s.recording.ingest.get(sessionId)?.status === 'verified',
       60_000,
     );
     const otEvents = () => [
-      ...(s.siteEvents.otChain(SITE)?.page(0, Number.MAX_SAFE_INTEGER, 10_000) ?? []),
+      ...(s.audit.siteEvents.otChain(SITE)?.page(0, Number.MAX_SAFE_INTEGER, 10_000) ?? []),
     ];
     await waitFor(
       'the OT session end ingested',
@@ -80,12 +80,12 @@ test(
     );
 
     // The people: two auditors of plant-1, an auditor of another site, an admin.
-    s.userAdmin.createSite({ id: 'plant-2', timezone: 'UTC' }, 'cli:test');
+    s.auth.userAdmin.createSite({ id: 'plant-2', timezone: 'UTC' }, 'cli:test');
     const mk = (
       name: string,
-      roles: Parameters<typeof s.userAdmin.createUser>[0]['roles'],
+      roles: Parameters<typeof s.auth.userAdmin.createUser>[0]['roles'],
     ): HarnessUser => {
-      const c = s.userAdmin.createUser({ name, roles }, 'cli:test');
+      const c = s.auth.userAdmin.createUser({ name, roles }, 'cli:test');
       return {
         user: c.user,
         password: c.password,
@@ -221,7 +221,7 @@ test(
           "and none of plant-1's",
         );
         assert.ok(
-          [...s.audit.iterate()].some(
+          [...s.store.audit.iterate()].some(
             (e) => e.action === 'audit.search' && e.actor === 'audrey' && e.site === SITE,
           ),
         );
@@ -275,7 +275,7 @@ test(
         assert.ok(search.text.includes('audit-marker'));
         assert.equal((await asDave.get(`/sites/${SITE}/audit/assets/hmi-1`)).status, 403);
         assert.ok(
-          [...s.audit.iterate()].some(
+          [...s.store.audit.iterate()].some(
             (e) => e.action === 'audit.view' && e.actor === 'audrey' && e.target === 'hmi-1',
           ),
         );
@@ -329,7 +329,7 @@ test(
         const cast = await asAudrey.get(`/recordings/${sessionId}/cast`);
         assert.equal(cast.status, 200);
         assert.ok(cast.text.includes('audit-marker-42'));
-        const audited = [...s.audit.iterate()].filter(
+        const audited = [...s.store.audit.iterate()].filter(
           (e) => e.details.sessionId === sessionId || e.target === sessionId,
         );
         assert.deepEqual(
@@ -353,7 +353,7 @@ test(
       async () => {
         const zone = s.access.directory.timezoneOf(SITE);
         const exportsPage = await asAudrey.get(`/sites/${SITE}/exports`);
-        const publicKey = toBase64Url(s.auditKey.publicKey);
+        const publicKey = toBase64Url(s.store.keys.audit.publicKey);
         assert.ok(exportsPage.text.includes(`<code id="audit-public-key">${publicKey}</code>`));
         const started = await asAudrey.post(`/sites/${SITE}/exports`, {
           from: formatLocalInput(Date.now() - 3_600_000, zone),
@@ -387,7 +387,7 @@ test(
         const recordingName = `sessions/${sessionId}/recording/${sessionId}.cast`;
         const rec = files.find((f) => f.name === recordingName);
         assert.ok(rec, `the bundle holds ${recordingName}: ${files.map((f) => f.name).join(', ')}`);
-        assert.deepEqual(rec.data, readFileSync(s.recordings.pathOf(SITE, sessionId)));
+        assert.deepEqual(rec.data, readFileSync(s.recording.ingest.pathOf(SITE, sessionId)));
 
         const ok = await runNode([IT_MAIN, 'verify-export', path, `--public-key=${publicKey}`]);
         assert.equal(ok.code, 0, ok.stdout + ok.stderr);
@@ -403,7 +403,7 @@ test(
                 f.data.toString('utf8').replace('audit-marker-42', 'nothing-to-see'),
               );
           },
-          s.auditKey,
+          s.store.keys.audit,
         );
         const bad = await runNode([
           IT_MAIN,
@@ -413,7 +413,7 @@ test(
         ]);
         assert.equal(bad.code, 1, bad.stdout);
         assert.match(bad.stdout, /FAIL \[recording\.hash\] .*the recording was replaced/);
-        const actions = [...s.audit.iterate()]
+        const actions = [...s.store.audit.iterate()]
           .filter((e) => e.actor === 'audrey' && e.target === done.id)
           .map((e) => e.action);
         assert.deepEqual(actions, ['audit.export', 'audit.download']);

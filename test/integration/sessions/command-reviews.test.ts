@@ -23,7 +23,7 @@ test(
   async (t) => {
     const p = await seedPlant(await startHarness(t));
     const { h } = p;
-    const reviews = h.gw.services.reviews;
+    const reviews = h.gw.services.sessions.reviews;
     h.sites.opener = async (_site, ticket) => fakeStream(ticket.ticket.sessionId);
     // oscar is an engineer and an OT owner of plant-1: he works on hmi-1, olga approves.
     const reqId = (
@@ -41,7 +41,7 @@ test(
       ).json.outcome,
       'granted',
     );
-    const session = await h.gw.services.sessions.open({
+    const session = await h.gw.services.sessions.live.open({
       user: p.users.oscar.user.id,
       site: 'plant-1',
       asset: 'hmi-1',
@@ -142,7 +142,7 @@ test(
     assert.deepEqual(await list('olga'), []);
 
     // Audited: the request, the refused attempts and the decision (with its comment).
-    const events = h.gw.services.db
+    const events = h.gw.services.store.db
       .prepare<[], { action: string; actor: string; outcome: string; details: string }>(
         "SELECT action, actor, outcome, details FROM audit_events WHERE action LIKE 'review.%' ORDER BY seq",
       )
@@ -190,7 +190,7 @@ test(
     reviews.received('plant-1', held('rev_4'));
     reviews.linkDown('plant-1');
     assert.deepEqual(await list('olga'), []);
-    const closes = h.gw.services.db
+    const closes = h.gw.services.store.db
       .prepare<[], { details: string }>(
         "SELECT details FROM audit_events WHERE action = 'review.close' ORDER BY seq",
       )

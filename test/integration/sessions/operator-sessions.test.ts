@@ -56,7 +56,7 @@ test(
 
     // No grant: refused with the checker's reason, audited, nothing asked of the site.
     await assert.rejects(
-      sessions.open(req),
+      sessions.live.open(req),
       (e: unknown) =>
         e instanceof AirlockError &&
         e.kind === 'access_denied' &&
@@ -67,7 +67,7 @@ test(
     assert.ok(h.auditActions().includes('session.deny'));
 
     const grantId = await grantFor(p);
-    const s1 = await sessions.open(req);
+    const s1 = await sessions.live.open(req);
     const call = h.sites.of('openSession')[0];
     assert.equal(call?.ticket.ticket.sessionId, s1.id);
     assert.equal(call?.ticket.ticket.channel, 'ssh-session');
@@ -93,7 +93,7 @@ test(
       },
     );
     assert.deepEqual(
-      sessions.list({ user: alice }).map((s) => s.id),
+      sessions.live.list({ user: alice }).map((s) => s.id),
       [s1.id],
     );
 
@@ -108,28 +108,28 @@ test(
 
     // Ended by the operator: audited with the reason, gone from the registry.
     const events: string[] = [];
-    sessions.subscribe((e) => events.push(`${e.type}:${e.session.id}`));
+    sessions.live.subscribe((e) => events.push(`${e.type}:${e.session.id}`));
     s1.end('operator closed the connection');
-    assert.equal(sessions.size, 0);
+    assert.equal(sessions.live.size, 0);
     assert.deepEqual(events, [`ended:${s1.id}`]);
-    const endEvent = [...h.gw.services.audit.iterate()]
+    const endEvent = [...h.gw.services.store.audit.iterate()]
       .filter((e) => e.action === 'session.end')
       .at(-1);
     assert.equal(endEvent?.details.reason, 'operator closed the connection');
 
     // Ended by an IT command: audited as terminate, the site is told.
-    const s2 = await sessions.open(req);
-    assert.equal(await sessions.terminate(s2.id, 'olga', 'unplanned change'), true);
+    const s2 = await sessions.live.open(req);
+    assert.equal(await sessions.live.terminate(s2.id, 'olga', 'unplanned change'), true);
     assert.ok(s2.isEnded && /ended by olga/.test(s2.endReason ?? ''));
     assert.deepEqual(
       h.sites.of('endSession').map((c) => c.sessionId),
       [s2.id],
     );
     assert.ok(h.auditActions().includes('session.terminate'));
-    assert.equal(await sessions.terminate(s2.id, 'olga', 'again'), false, 'no longer live');
+    assert.equal(await sessions.live.terminate(s2.id, 'olga', 'again'), false, 'no longer live');
 
     // Lockdown ends the site's local sessions at once, and then refuses with the reason.
-    const s3 = await sessions.open(req);
+    const s3 = await sessions.live.open(req);
     const olga = await p.token('olga');
     const lock = await h.call('POST', '/api/v1/sites/plant-1/lockdown', {
       token: olga,
@@ -138,7 +138,7 @@ test(
     assert.ok(lock.status < 300, lock.text);
     assert.ok(s3.isEnded && /locked down/.test(s3.endReason ?? ''), s3.endReason);
     await assert.rejects(
-      sessions.open(req),
+      sessions.live.open(req),
       (e: unknown) => e instanceof AirlockError && e.code === 'access.site_locked_down',
     );
     const lift = await h.call('POST', '/api/v1/sites/plant-1/lockdown/lift', {
@@ -148,7 +148,7 @@ test(
     assert.equal(lift.status, 200, lift.text);
 
     // Revocation ends the grant's local sessions at once (and tells the site).
-    const s4 = await sessions.open(req);
+    const s4 = await sessions.live.open(req);
     const rev = await h.call('POST', `/api/v1/grants/${grantId}/revoke`, {
       token: await p.token('alice'),
       body: { reason: 'done' },
@@ -159,9 +159,9 @@ test(
       h.sites.of('endGrantSessions').map((c) => c.grantId),
       [grantId],
     );
-    assert.equal(sessions.size, 0);
+    assert.equal(sessions.live.size, 0);
     await assert.rejects(
-      sessions.open(req),
+      sessions.live.open(req),
       (e: unknown) => e instanceof AirlockError && e.code === 'access.revoked',
     );
   },
@@ -186,7 +186,7 @@ test(
       throw new AirlockError('unavailable', 'link.site_offline', 'site plant-1 is not connected');
     };
     await assert.rejects(
-      h.gw.services.sessions.open(req),
+      h.gw.services.sessions.live.open(req),
       (e: unknown) =>
         e instanceof AirlockError && e.kind === 'unavailable' && e.code === 'link.site_offline',
     );
@@ -198,13 +198,13 @@ test(
       );
     };
     await assert.rejects(
-      h.gw.services.sessions.open(req),
+      h.gw.services.sessions.live.open(req),
       (e: unknown) => e instanceof AirlockError && e.code === 'ticket.replayed',
     );
-    const denies = [...h.gw.services.audit.iterate()]
+    const denies = [...h.gw.services.store.audit.iterate()]
       .filter((e) => e.action === 'session.deny')
       .map((e) => e.details.code);
     assert.deepEqual(denies, ['link.site_offline', 'ticket.replayed']);
-    assert.equal(h.gw.services.sessions.size, 0);
+    assert.equal(h.gw.services.sessions.live.size, 0);
   },
 );

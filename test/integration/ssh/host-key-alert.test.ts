@@ -115,8 +115,8 @@ test(
     );
     // The event behind it is in the IT copy of the site's chain; the session's other events notified nobody.
     const s = chain.it.gw.services;
-    const gatewayId = s.gateways.active('plant-1')?.id ?? '';
-    const ingested = [...s.otAudit.events(gatewayId)];
+    const gatewayId = s.store.gateways.active('plant-1')?.id ?? '';
+    const ingested = [...s.store.otAudit.events(gatewayId)];
     assert.equal(
       ingested.find((e) => e.seq === body.alert['seq'])?.action,
       'ssh.host_key_mismatch',

@@ -346,13 +346,13 @@ test('native SSH through both gateways to a real sshd', { timeout: 240_000 }, as
     async () => {
       const s = chain.it.gw.services;
       let seen = '';
-      s.sessions.subscribe((e) => {
+      s.sessions.live.subscribe((e) => {
         if (e.type === 'started') e.session.watchOutput((c) => (seen += c.toString()));
       });
       const long = ssh(['alice:hmi-1@127.0.0.1', 'echo started; exec sleep 120']);
       await waitFor('the long session to run', () => seen.includes('started'));
       // The grant's end is moved to now (as if its time ran out); the expiry sweep does the rest.
-      s.db
+      s.store.db
         .prepare('UPDATE grants SET not_after = ? WHERE id = ?')
         .run(Date.now() - 1, chain.grantId);
       s.access.grants.rearm();
@@ -362,7 +362,7 @@ test('native SSH through both gateways to a real sshd', { timeout: 240_000 }, as
       const after = await ssh(['alice:hmi-1@127.0.0.1', 'true']);
       assert.equal(after.code, 255);
       assert.match(after.stderr, /airlock: your grant \S+ for hmi-1 ended at/);
-      assert.equal(s.sessions.size, 0);
+      assert.equal(s.sessions.live.size, 0);
     },
   );
 });

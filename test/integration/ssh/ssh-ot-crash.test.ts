@@ -29,7 +29,7 @@ test(
     ];
     // The live-supervision tap shows when the target's shell has answered.
     let seen = '';
-    s.sessions.subscribe((e) => {
+    s.sessions.live.subscribe((e) => {
       if (e.type === 'started') e.session.watchOutput((c) => (seen += c.toString()));
     });
     chain.answers(alice);
@@ -44,7 +44,7 @@ test(
     assert.equal(r.code, 255, r.stderr);
     assert.match(r.stdout, /started/);
     assert.match(r.stderr, /airlock: session ended: /);
-    await waitFor('the session to be gone', () => s.sessions.size === 0);
+    await waitFor('the session to be gone', () => s.sessions.live.size === 0);
     await waitFor('the site to be offline', () => s.links.get(SITE).state !== 'online');
     chain.answers(alice, { stepOffset: 1 });
     const again = await chain.run('ssh', [...key, 'alice:hmi-1@127.0.0.1', 'true']);

@@ -1,8 +1,8 @@
 /** Users, roles, sites and site policy: the admin's API (admins manage; they never approve). */
 import { AirlockError } from '../../../../shared/src/errors.js';
 import { formatFingerprint } from '../../../../shared/src/crypto/hash.js';
-import { parseRoleAssignment } from '../../auth/user-admin.js';
-import type { RoleAssignment } from '../../store/user-store.js';
+import { parseRoleAssignment } from '../../auth/auth.js';
+import type { RoleAssignment } from '../../store/store.js';
 import type { AccessHttpServices } from '../http-services.js';
 import {
   createSiteBody,
@@ -192,10 +192,9 @@ export function adminOperations(s: AccessHttpServices): ApiOperation[] {
   ];
 }
 
-/** A site's OT gateway: enrollment tokens and revocation (when the gateway runs the link). */
+/** A site's OT gateway: enrollment tokens and revocation. */
 function siteGatewayOperations(s: AccessHttpServices): ApiOperation[] {
   const enrollment = s.siteEnrollment;
-  if (enrollment === undefined) return [];
   const admin = ['admin'] as const;
   return [
     op({

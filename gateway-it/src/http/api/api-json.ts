@@ -1,10 +1,14 @@
 /** JSON shapes of the API's answers: the services' views with times as ISO 8601 strings. */
-import type { AccessAllow } from '../../access/access-check.js';
-import type { SiteSummary } from '../../access/site-directory.js';
-import type { GrantView, RequestView } from '../../access/views.js';
-import type { MaintenanceWindow, VendorSchedule } from '../../access/window-service.js';
-import type { WindowRule } from '../../access/window-rules.js';
-import type { User } from '../../store/user-store.js';
+import type {
+  AccessAllow,
+  SiteSummary,
+  GrantView,
+  RequestView,
+  MaintenanceWindow,
+  VendorSchedule,
+  WindowRule,
+} from '../../access/access.js';
+import type { User } from '../../store/store.js';
 import { omitUndefined, ifDefined } from '../../../../shared/src/omit-undefined.js';
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());

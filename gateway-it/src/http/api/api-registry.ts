@@ -9,7 +9,7 @@
 import type { Context, Hono } from 'hono';
 import { z } from 'zod';
 import { AirlockError } from '../../../../shared/src/errors.js';
-import type { User, Role } from '../../store/user-store.js';
+import type { User, Role } from '../../store/store.js';
 import { parseJsonBody } from '../body.js';
 import { currentPrincipal, hasRole, type HttpVariables } from '../principal.js';
 import { sourceAddress } from '../request-source.js';

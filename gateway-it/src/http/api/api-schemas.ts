@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { nameSchema } from '../../../../shared/src/model/session-ticket.js';
-import { weeklyRuleSchema } from '../../access/window-rules.js';
+import { weeklyRuleSchema } from '../../access/access.js';
 
 const text = (max: number) => z.string().max(max);
 const isoTime = z.iso.datetime({

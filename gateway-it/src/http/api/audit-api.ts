@@ -9,13 +9,16 @@ import { Readable } from 'node:stream';
 import { z } from 'zod';
 import { AUDIT_OUTCOMES } from '../../../../shared/src/audit/audit-event.js';
 import { AirlockError } from '../../../../shared/src/errors.js';
-import { isAdmin, isAuditorOf } from '../../access/visibility.js';
-import type { AuditSearchHit } from '../../audit/audit-search.js';
-import type { AssetPageView } from '../../audit/asset-page.js';
-import { assetPageView } from '../../audit/asset-page.js';
-import type { ExportJobStatus, ExportJobs } from '../../audit/export-jobs.js';
-import type { PlaybackRequest } from '../../recording/playback-approvals.js';
-import type { User } from '../../store/user-store.js';
+import { isAdmin, isAuditorOf } from '../../access/access.js';
+import {
+  type AuditSearchHit,
+  type AssetPageView,
+  assetPageView,
+  type ExportJobStatus,
+  type ExportJobs,
+} from '../../audit/audit.js';
+import type { PlaybackRequest } from '../../recording/recording.js';
+import type { User } from '../../store/store.js';
 import type { AccessHttpServices, AuditHttpServices } from '../http-services.js';
 import { op, type ApiOperation } from './api-registry.js';
 import { omitUndefined } from '../../../../shared/src/omit-undefined.js';
@@ -135,9 +138,8 @@ export function assetPage(
 
 export function auditOperations(s: AccessHttpServices): ApiOperation[] {
   const a = s.audit;
-  if (a === undefined) return [];
   const recording = (user: User, id: string) => {
-    const r = s.recordings?.get(user, id);
+    const r = s.recordings.get(user, id);
     if (r === undefined)
       throw new AirlockError('not_found', 'recording.not_found', `no recording ${id}`);
     return r;

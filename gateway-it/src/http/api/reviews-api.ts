@@ -1,8 +1,8 @@
 /** Command lines held for review by the sites' SSH command filters: the API face of CommandReviews. */
 import { z } from 'zod';
 import type { AccessHttpServices } from '../http-services.js';
-import type { CommandReviews } from '../../sessions/command-reviews.js';
-import type { ReviewRow } from '../../store/review-store.js';
+import type { CommandReviews } from '../../sessions/sessions.js';
+import type { ReviewRow } from '../../store/store.js';
 import { op, type ApiOperation } from './api-registry.js';
 
 export const reviewDecisionBody = z.strictObject({
@@ -41,7 +41,6 @@ export function decideReview(
 
 export function reviewOperations(s: AccessHttpServices): ApiOperation[] {
   const reviews = s.reviews;
-  if (reviews === undefined) return [];
   return [
     op({
       method: 'get',

@@ -1,6 +1,5 @@
 /** Sites, windows, vendor schedules, lockdown, and per-site lists for owners and auditors. */
-import type { NewWindow } from '../../access/window-service.js';
-import type { WindowRule } from '../../access/window-rules.js';
+import type { NewWindow, WindowRule } from '../../access/access.js';
 import type { AccessHttpServices } from '../http-services.js';
 import { lockdownBody, scheduleBody, windowBody, type apiRuleSchema } from './api-schemas.js';
 import type { z } from 'zod';

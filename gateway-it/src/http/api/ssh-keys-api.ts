@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AccessHttpServices } from '../http-services.js';
 import { op, type ApiOperation } from './api-registry.js';
-import type { SshKeyView } from '../../auth/ssh-keys.js';
+import type { SshKeyView } from '../../auth/auth.js';
 
 export const sshKeyBody = z.strictObject({ publicKey: z.string().min(1).max(16_384) });
 
@@ -20,9 +20,10 @@ function keyJson(k: SshKeyView): Record<string, unknown> {
 
 /** The known_hosts line operators add to pin the endpoint (`[host]:port key`). */
 export function knownHostsLine(s: AccessHttpServices): string | null {
-  if (s.sshHostKey === undefined || s.sshHint === undefined) return null;
-  const host = s.sshHint.port === 22 ? s.sshHint.host : `[${s.sshHint.host}]:${s.sshHint.port}`;
-  return `${host} ${s.sshHostKey.publicKey}`;
+  if (s.ssh === undefined) return null;
+  const { hint, hostKey } = s.ssh;
+  const host = hint.port === 22 ? hint.host : `[${hint.host}]:${hint.port}`;
+  return `${host} ${hostKey.publicKey}`;
 }
 
 export function sshKeyOperations(s: AccessHttpServices): ApiOperation[] {
@@ -68,12 +69,12 @@ export function sshKeyOperations(s: AccessHttpServices): ApiOperation[] {
       responses: { 200: 'the host key (enabled: false when the SSH endpoint is off)' },
       handler: () => ({
         json:
-          s.sshHostKey === undefined
+          s.ssh === undefined
             ? { enabled: false }
             : {
                 enabled: true,
-                fingerprint: s.sshHostKey.fingerprint,
-                publicKey: s.sshHostKey.publicKey,
+                fingerprint: s.ssh.hostKey.fingerprint,
+                publicKey: s.ssh.hostKey.publicKey,
                 knownHosts: knownHostsLine(s),
               },
       }),

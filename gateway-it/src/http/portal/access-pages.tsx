@@ -1,8 +1,12 @@
 /** Pages for engineers, vendors and OT owners: dashboard, request form, request, grant, inbox. */
-import type { AccessAllow } from '../../access/access-check.js';
-import type { SiteSummary } from '../../access/site-directory.js';
-import type { GrantView, RequestView } from '../../access/views.js';
-import type { MaintenanceWindow, VendorSchedule } from '../../access/window-service.js';
+import type {
+  AccessAllow,
+  SiteSummary,
+  GrantView,
+  RequestView,
+  MaintenanceWindow,
+  VendorSchedule,
+} from '../../access/access.js';
 import { BreakGlassBadge, Csrf, StateBadge } from './layout.js';
 import { duration, siteTime } from './format.js';
 

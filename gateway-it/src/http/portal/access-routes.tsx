@@ -8,9 +8,11 @@ import {
   sitesWithRole,
   canRequest,
   isAdmin,
-} from '../../access/visibility.js';
-import { fromLocal, parseLocalDateTime, formatLocalInput } from '../../access/zoned-time.js';
-import type { AssetChoice } from '../../access/request-service.js';
+  fromLocal,
+  parseLocalDateTime,
+  formatLocalInput,
+  type AssetChoice,
+} from '../../access/access.js';
 import { parseFormBody } from '../body.js';
 import type { AccessHttpServices } from '../http-services.js';
 import type { HttpVariables } from '../principal.js';
@@ -93,7 +95,7 @@ export function accessRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVaria
         usable={checker.usableNow(v.user.id, s.clock.now())}
         tz={tz}
         host={host}
-        sshPort={s.sshHint?.port ?? 2222}
+        sshPort={s.ssh?.hint.port ?? 2222}
         pending={pending}
         canRequest={canRequest(v.user)}
       />

@@ -1,6 +1,6 @@
 /** Admin pages: accounts (roles, contract, break-glass mark, state, lock, MFA reset) and sites. */
-import type { SiteSummary } from '../../access/site-directory.js';
-import type { User } from '../../store/user-store.js';
+import type { SiteSummary } from '../../access/access.js';
+import type { User } from '../../store/store.js';
 import { Csrf, PostButton, StateBadge } from './layout.js';
 import { utcTime } from './format.js';
 
@@ -218,11 +218,7 @@ export function UserPage(props: {
   );
 }
 
-export function AdminSitesPage(props: {
-  sites: readonly SiteSummary[];
-  csrf: string | null;
-  canEnroll: boolean;
-}) {
+export function AdminSitesPage(props: { sites: readonly SiteSummary[]; csrf: string | null }) {
   return (
     <>
       {props.sites.map((s) => (
@@ -256,14 +252,12 @@ export function AdminSitesPage(props: {
               <button type="submit">Save policy</button>
             </div>
           </form>
-          {props.canEnroll && (
-            <PostButton
-              action={`/admin/sites/${s.site.id}/enrollment-token`}
-              csrf={props.csrf}
-              label={`Issue an OT gateway enrollment token for ${s.site.id}`}
-              confirm="Issue a new enrollment token? An earlier unused token of this site stops working."
-            />
-          )}
+          <PostButton
+            action={`/admin/sites/${s.site.id}/enrollment-token`}
+            csrf={props.csrf}
+            label={`Issue an OT gateway enrollment token for ${s.site.id}`}
+            confirm="Issue a new enrollment token? An earlier unused token of this site stops working."
+          />
         </>
       ))}
       <h2>New site</h2>

@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { AirlockError } from '../../../../shared/src/errors.js';
 import { formatFingerprint } from '../../../../shared/src/crypto/hash.js';
-import { isAdmin } from '../../access/visibility.js';
+import { isAdmin } from '../../access/access.js';
 import { parseFormBody } from '../body.js';
 import type { AccessHttpServices } from '../http-services.js';
 import type { HttpVariables } from '../principal.js';
@@ -163,22 +163,12 @@ export function adminRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVariab
       c,
       v,
       'Site administration',
-      <AdminSitesPage
-        sites={s.access.directory.visible(v.user)}
-        csrf={v.csrf}
-        canEnroll={s.siteEnrollment !== undefined}
-      />,
+      <AdminSitesPage sites={s.access.directory.visible(v.user)} csrf={v.csrf} />,
     );
   });
 
   app.post('/admin/sites/:site/enrollment-token', (c) => {
     const v = adminViewer(c, s);
-    if (s.siteEnrollment === undefined)
-      throw new AirlockError(
-        'not_found',
-        'route.not_found',
-        'OT gateway enrollment is not available on this gateway',
-      );
     const issued = s.siteEnrollment.issueToken(c.req.param('site'), v.user.name);
     c.header('cache-control', 'no-store');
     const note = `Valid until ${utcTime(issued.expiresAt)}. On the OT gateway, enroll with this token and pin the IT gateway certificate SHA-256 ${formatFingerprint(issued.itFingerprint)}.`;

@@ -1,8 +1,11 @@
 /** The auditor's pages: search, the one-asset page, exports with progress, four-eyes playback. */
-import type { AuditSearchHit } from '../../audit/audit-search.js';
-import type { AssetPageView, AssetSessionView } from '../../audit/asset-page.js';
-import type { ExportJobStatus } from '../../audit/export-jobs.js';
-import type { PlaybackGate, PlaybackRequest } from '../../recording/playback-approvals.js';
+import type {
+  AuditSearchHit,
+  AssetPageView,
+  AssetSessionView,
+  ExportJobStatus,
+} from '../../audit/audit.js';
+import type { PlaybackGate, PlaybackRequest } from '../../recording/recording.js';
 import { siteTime } from './format.js';
 import { Csrf, PostButton } from './layout.js';
 

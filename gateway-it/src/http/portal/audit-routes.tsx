@@ -9,9 +9,14 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { AirlockError } from '../../../../shared/src/errors.js';
 import { nameSchema } from '../../../../shared/src/model/session-ticket.js';
-import { formatLocalInput, fromLocal, toLocal } from '../../access/zoned-time.js';
-import { isAdmin, sitesWithRole } from '../../access/visibility.js';
-import { canApprovePlayback, canSetPlaybackPolicy } from '../../recording/playback-approvals.js';
+import {
+  formatLocalInput,
+  fromLocal,
+  toLocal,
+  isAdmin,
+  sitesWithRole,
+} from '../../access/access.js';
+import { canApprovePlayback, canSetPlaybackPolicy } from '../../recording/recording.js';
 import { parseFormBody } from '../body.js';
 import type { AccessHttpServices, AuditHttpServices } from '../http-services.js';
 import type { HttpVariables } from '../principal.js';
@@ -215,7 +220,7 @@ export function auditRoutes(
 
   app.post('/recordings/:id/playback-requests', async (c) => {
     const v = viewer(c, s);
-    const r = s.recordings?.get(v.user, c.req.param('id'));
+    const r = s.recordings.get(v.user, c.req.param('id'));
     if (r === undefined)
       throw new AirlockError(
         'not_found',

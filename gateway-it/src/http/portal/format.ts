@@ -1,5 +1,5 @@
 /** Time and state formatting for pages: site times in the site's zone, with the zone named. */
-import { formatLocal } from '../../access/zoned-time.js';
+import { formatLocal } from '../../access/access.js';
 
 export function siteTime(ms: number, timeZone: string): string {
   return `${formatLocal(ms, timeZone)} ${timeZone}`;

@@ -1,5 +1,5 @@
 /** The OT owner's inbox: break-glass grants to review, pending requests, grants at their sites. */
-import type { GrantView, RequestView } from '../../access/views.js';
+import type { GrantView, RequestView } from '../../access/access.js';
 import { GrantTable } from './access-pages.js';
 import { siteTime } from './format.js';
 

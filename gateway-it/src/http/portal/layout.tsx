@@ -1,7 +1,7 @@
 /** The page frame: navigation by role, the break-glass alert banner for OT owners, notices. */
 import type { Child } from 'hono/jsx';
-import type { User } from '../../store/user-store.js';
-import type { GrantView } from '../../access/views.js';
+import type { User } from '../../store/store.js';
+import type { GrantView } from '../../access/access.js';
 import { omitUndefined } from '../../../../shared/src/omit-undefined.js';
 
 export interface PageFrame {

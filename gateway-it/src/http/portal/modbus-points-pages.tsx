@@ -1,12 +1,12 @@
 /** The Modbus points page: what the profile allows, the values just read, a write form per writable point. */
-import type {
-  PointActionResult,
-  PointTable,
-  WriteBound,
-  WriteOutcome,
-} from '../../modbus/portal-points.js';
-import { pointKey } from '../../modbus/portal-points.js';
-import type { ModbusTable } from '../../modbus/mbap-client.js';
+import {
+  type PointActionResult,
+  type PointTable,
+  type WriteBound,
+  type WriteOutcome,
+  pointKey,
+  type ModbusTable,
+} from '../../modbus/modbus.js';
 import { Csrf } from './layout.js';
 
 const TABLE_NAMES: Record<ModbusTable, string> = {

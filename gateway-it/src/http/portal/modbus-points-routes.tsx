@@ -11,8 +11,7 @@ import { z } from 'zod';
 import { AirlockError } from '../../../../shared/src/errors.js';
 import type { ModbusPoints } from '../../../../shared/src/model/modbus-points.js';
 import { nameSchema } from '../../../../shared/src/model/session-ticket.js';
-import { runPointAction, type PointAction } from '../../modbus/portal-points.js';
-import type { OperatorSessions } from '../../sessions/operator-sessions.js';
+import type { Modbus, PointAction } from '../../modbus/modbus.js';
 import { parseFormBody } from '../body.js';
 import { badRequest } from '../error-response.js';
 import type { AccessHttpServices } from '../http-services.js';
@@ -90,7 +89,7 @@ function unitChooser(asked: number | undefined): (p: ModbusPoints) => number {
 
 export function modbusPointsRoutes(
   s: AccessHttpServices,
-  sessions: OperatorSessions,
+  modbus: Modbus,
 ): Hono<{ Variables: HttpVariables }> {
   const app = new Hono<{ Variables: HttpVariables }>();
 
@@ -107,7 +106,7 @@ export function modbusPointsRoutes(
         .get(v.user, site)
         .assets.find((a) => a.name === asset)
         ?.profiles.find((p) => p.name === profile)?.modbus;
-    const r = await runPointAction(sessions, pointsOf, {
+    const r = await modbus.run(pointsOf, {
       user: v.user.id,
       site,
       asset,

@@ -3,7 +3,7 @@
  * type and read status, methods), a write form per writable variable, and the answer of the last
  * write by status code name. A refused write is shown as refused, with the value read back.
  */
-import type { OpcuaPoint, WriteOutcome } from '../../opcua/opcua-points.js';
+import type { OpcuaPoint, WriteOutcome } from '../../opcua/opcua.js';
 import { Csrf } from './layout.js';
 
 export interface WriteShown {

@@ -6,8 +6,7 @@
  * window, lockdown, site online) runs every time and a refusal is a 403 page.
  */
 import { Hono } from 'hono';
-import type { OpcuaPoints, PointRequest } from '../../opcua/opcua-points.js';
-import { parsePointWrite } from '../../opcua/opcua-write-value.js';
+import { type OpcuaPoints, type PointRequest, parsePointWrite } from '../../opcua/opcua.js';
 import { badRequest } from '../error-response.js';
 import type { AccessHttpServices } from '../http-services.js';
 import type { HttpVariables } from '../principal.js';

@@ -89,13 +89,19 @@ export function portalApps(
   log: Logger,
 ): Hono<{ Variables: HttpVariables }>[] {
   const onError = portalErrorPage(s, log);
-  const apps = [loginRoutes(s), accessRoutes(s), siteRoutes(s), adminRoutes(s), sshKeyRoutes(s)];
-  if (s.sessions !== undefined) apps.push(terminalRoutes(s, s.sessions));
-  if (s.sessions !== undefined) apps.push(modbusPointsRoutes(s, s.sessions));
-  if (s.opcuaPoints !== undefined) apps.push(opcuaRoutes(s, s.opcuaPoints));
-  if (s.recordings !== undefined) apps.push(recordingRoutes(s, s.recordings));
-  if (s.reviews !== undefined) apps.push(reviewRoutes(s, s.reviews));
-  if (s.audit !== undefined) apps.push(auditRoutes(s, s.audit));
+  const apps = [
+    loginRoutes(s),
+    accessRoutes(s),
+    siteRoutes(s),
+    adminRoutes(s),
+    sshKeyRoutes(s),
+    terminalRoutes(s, s.sessions),
+    modbusPointsRoutes(s, s.modbus),
+    opcuaRoutes(s, s.opcuaPoints),
+    recordingRoutes(s, s.recordings),
+    reviewRoutes(s, s.reviews),
+    auditRoutes(s, s.audit),
+  ];
   for (const a of apps) a.onError(onError);
   const files = new Hono<{ Variables: HttpVariables }>();
   files.get('/static/portal.css', (c) =>

@@ -2,9 +2,8 @@
 import type { Context } from 'hono';
 import type { Child } from 'hono/jsx';
 import { AirlockError } from '../../../../shared/src/errors.js';
-import type { GrantView } from '../../access/views.js';
-import { isOtOwnerOf } from '../../access/visibility.js';
-import type { User } from '../../store/user-store.js';
+import { type GrantView, isOtOwnerOf } from '../../access/access.js';
+import type { User } from '../../store/store.js';
 import type { AccessHttpServices } from '../http-services.js';
 import type { HttpVariables } from '../principal.js';
 import { Layout } from './layout.js';

@@ -6,9 +6,9 @@
  */
 import { Hono } from 'hono';
 import { AirlockError } from '../../../../shared/src/errors.js';
-import { sitesWithRole } from '../../access/visibility.js';
-import type { CommandReviews } from '../../sessions/command-reviews.js';
-import type { ReviewRow } from '../../store/review-store.js';
+import { sitesWithRole } from '../../access/access.js';
+import type { CommandReviews } from '../../sessions/sessions.js';
+import type { ReviewRow } from '../../store/store.js';
 import { decideReview, reviewDecisionBody } from '../api/reviews-api.js';
 import { parseFormBody } from '../body.js';
 import type { AccessHttpServices } from '../http-services.js';

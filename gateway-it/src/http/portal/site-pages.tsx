@@ -1,8 +1,12 @@
 /** Sites: list with link state and lockdown; one site with assets, windows, schedules, lockdown. */
-import type { SiteSummary } from '../../access/site-directory.js';
-import type { GrantView, RequestView } from '../../access/views.js';
-import type { MaintenanceWindow, VendorSchedule } from '../../access/window-service.js';
-import { WEEKDAYS_MONDAY_FIRST } from '../../access/window-rules.js';
+import {
+  type SiteSummary,
+  type GrantView,
+  type RequestView,
+  type MaintenanceWindow,
+  type VendorSchedule,
+  WEEKDAYS_MONDAY_FIRST,
+} from '../../access/access.js';
 import { Csrf, PostButton, StateBadge } from './layout.js';
 import { GrantTable, RequestTable } from './access-pages.js';
 import { siteTime } from './format.js';

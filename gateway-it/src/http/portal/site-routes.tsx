@@ -2,8 +2,13 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { AirlockError } from '../../../../shared/src/errors.js';
-import { canSeeAccess, isOtOwnerOf } from '../../access/visibility.js';
-import { WEEKDAYS, type Weekday, type WindowRule } from '../../access/window-rules.js';
+import {
+  canSeeAccess,
+  isOtOwnerOf,
+  WEEKDAYS,
+  type Weekday,
+  type WindowRule,
+} from '../../access/access.js';
 import { parseFormBody } from '../body.js';
 import type { AccessHttpServices } from '../http-services.js';
 import type { HttpVariables } from '../principal.js';

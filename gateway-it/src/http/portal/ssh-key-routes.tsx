@@ -25,15 +25,15 @@ export function sshKeyRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVaria
           <h2>Connecting with your own SSH client</h2>
           <p>
             <code>
-              ssh -p {s.sshHint?.port ?? 2222} {v.user.name}:&lt;asset&gt;@
-              {s.sshHint?.host ?? 'gateway'}
+              ssh -p {s.ssh?.hint.port ?? 2222} {v.user.name}:&lt;asset&gt;@
+              {s.ssh?.hint.host ?? 'gateway'}
             </code>{' '}
             — with one of the keys below (or your password), then the code from your authenticator
             app.
           </p>
-          {s.sshHostKey !== undefined && (
+          {s.ssh !== undefined && (
             <p>
-              Host key fingerprint: <code>{s.sshHostKey.fingerprint}</code>
+              Host key fingerprint: <code>{s.ssh.hostKey.fingerprint}</code>
               {pin !== null && (
                 <>
                   <br />

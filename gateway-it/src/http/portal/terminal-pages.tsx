@@ -1,6 +1,6 @@
 /** Pages of the web terminal, live supervision and recording playback (all driven by /static/terminal.js). */
-import type { RecordingView } from '../../recording/recording-library.js';
-import type { LiveSession } from '../../sessions/live-session.js';
+import type { RecordingView } from '../../recording/recording.js';
+import type { LiveSession } from '../../sessions/sessions.js';
 import { Csrf } from './layout.js';
 import { siteTime } from './format.js';
 

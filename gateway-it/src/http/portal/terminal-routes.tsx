@@ -8,10 +8,9 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { AirlockError } from '../../../../shared/src/errors.js';
 import { nameSchema } from '../../../../shared/src/model/session-ticket.js';
-import { isAdmin, isOtOwnerOf } from '../../access/visibility.js';
-import type { OperatorSessions } from '../../sessions/operator-sessions.js';
-import type { LiveSession } from '../../sessions/live-session.js';
-import type { User } from '../../store/user-store.js';
+import { isAdmin, isOtOwnerOf } from '../../access/access.js';
+import type { OperatorSessions, LiveSession } from '../../sessions/sessions.js';
+import type { User } from '../../store/store.js';
 import { parseFormBody } from '../body.js';
 import type { AccessHttpServices } from '../http-services.js';
 import type { HttpVariables } from '../principal.js';
@@ -25,7 +24,7 @@ import {
   TerminalPage,
   WatchPage,
 } from './terminal-pages.js';
-import type { RecordingLibrary } from '../../recording/recording-library.js';
+import type { RecordingLibrary } from '../../recording/recording.js';
 import { FourEyesPage } from './audit-pages.js';
 
 /** Paths served without a session: the terminal's static files (public code, no data). */

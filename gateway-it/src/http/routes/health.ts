@@ -1,6 +1,6 @@
 /** GET /healthz: public, for load balancers and the demo; says nothing secret. */
 import { Hono } from 'hono';
-import type { HealthReport } from '../../status/health-report.js';
+import type { HealthReport } from '../../status/status.js';
 
 export function healthRoutes(report: () => HealthReport): Hono {
   const app = new Hono();

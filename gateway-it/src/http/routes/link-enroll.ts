@@ -9,7 +9,7 @@ import {
   enrollRequestSchema,
   MAX_ENROLL_BODY_BYTES,
 } from '../../../../shared/src/link/enrollment.js';
-import type { SiteEnrollment } from '../../sites/site-enrollment.js';
+import type { SiteEnrollment } from '../../sites/sites.js';
 import { limitBody, readJsonBody } from '../json-body.js';
 import type { HttpVariables } from '../principal.js';
 

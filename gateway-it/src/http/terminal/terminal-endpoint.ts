@@ -1,7 +1,7 @@
 /**
  * The web terminal's WebSocket endpoint on the portal's HTTPS port: `/terminal/v1/open?site&asset`
  * (an operator's SSH shell) and `/terminal/v1/watch?session` (an OT owner's read-only view of a
- * live session). Other paths are left to the other upgrade handlers (the link).
+ * live session). Other paths are not taken (`handleUpgrade` answers false): the link's, or a 404.
  *
  * Checked before the upgrade: the path and query (parsed), the Origin is this gateway's own
  * (cross-site WebSocket hijacking), and the portal session cookie names a live session of an
@@ -16,7 +16,7 @@
  * The WebSocket server sets `maxPayload` (TERMINAL_MAX_PAYLOAD) and no compression; at most
  * `maxSockets` terminal sockets are open at once.
  */
-import type { IncomingMessage, Server } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { parse as parseCookies } from 'hono/utils/cookie';
@@ -28,7 +28,7 @@ import type { UserId } from '../../../../shared/src/ids.js';
 import type { Logger } from '../../../../shared/src/log.js';
 import { sessionIdSchema } from '../../../../shared/src/link/control-messages.js';
 import { nameSchema } from '../../../../shared/src/model/session-ticket.js';
-import { isOtOwnerOf } from '../../access/visibility.js';
+import { isOtOwnerOf } from '../../access/access.js';
 import { SESSION_COOKIE } from '../cookies.js';
 import type { Principal } from '../principal.js';
 import { resolveCredential, type SessionAuthenticatorDeps } from '../session-authenticator.js';
@@ -75,8 +75,10 @@ export interface TerminalEndpointDeps {
 }
 
 export interface TerminalEndpoint {
+  /** Takes an upgrade request for a /terminal/ path (true), or leaves it to others (false). */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
   /** Stops taking upgrades and closes the open terminal sockets. */
-  detach(): void;
+  close(): void;
 }
 
 type Target =
@@ -113,10 +115,7 @@ function isSameOrigin(req: IncomingMessage): boolean {
   return origin === `https://${host}`;
 }
 
-export function attachTerminalEndpoint(
-  server: Server,
-  deps: TerminalEndpointDeps,
-): TerminalEndpoint {
+export function createTerminalEndpoint(deps: TerminalEndpointDeps): TerminalEndpoint {
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: TERMINAL_MAX_PAYLOAD,
@@ -279,12 +278,9 @@ export function attachTerminalEndpoint(
     });
   };
 
-  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    const url = new URL(req.url ?? '/', 'https://terminal.invalid');
-    if (!url.pathname.startsWith('/terminal/')) {
-      if (server.listenerCount('upgrade') <= 1) reject(socket, 404, 'Not Found');
-      return;
-    }
+  let closed = false;
+  const take = (req: IncomingMessage, socket: Duplex, head: Buffer, url: URL): void => {
+    if (closed) return reject(socket, 503, 'Service Unavailable');
     socket.on('error', (e) => log.debug('terminal upgrade socket error', { err: e }));
     const target = targetOf(url);
     if (target === undefined) return reject(socket, 404, 'Not Found');
@@ -297,10 +293,15 @@ export function attachTerminalEndpoint(
     wss.handleUpgrade(req, socket, head, (ws) => run(ws, target, secret, source));
   };
 
-  server.on('upgrade', onUpgrade);
   return {
-    detach() {
-      server.off('upgrade', onUpgrade);
+    handleUpgrade(req, socket, head) {
+      const url = new URL(req.url ?? '/', 'https://terminal.invalid');
+      if (!url.pathname.startsWith('/terminal/')) return false;
+      take(req, socket, head, url);
+      return true;
+    },
+    close() {
+      closed = true;
       for (const ws of wss.clients)
         closeBrowser(ws, 1001, { type: 'ended', reason: 'the IT gateway is stopping' });
       wss.close();

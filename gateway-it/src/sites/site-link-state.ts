@@ -1,6 +1,7 @@
 /**
  * What the IT gateway knows about each site's OT gateway link, for /healthz, the API and the
- * portal. The link server (link/) is the only writer; everything else reads through this interface.
+ * portal. Declared here so readers need not know the link: the link server (link/) implements it
+ * and is the only writer; everything else reads through this interface.
  */
 export type LinkState = 'not-enrolled' | 'offline' | 'online' | 'revoked';
 
@@ -16,8 +17,3 @@ export interface SiteLinkState {
 export interface SiteLinkStates {
   get(site: string): SiteLinkState;
 }
-
-/** Before any OT gateway has enrolled, every site is simply not enrolled. */
-export const noSiteLinks: SiteLinkStates = {
-  get: () => ({ state: 'not-enrolled', lastSeen: null, gatewayVersion: null, clockOffsetMs: null }),
-};

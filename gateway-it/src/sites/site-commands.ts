@@ -1,10 +1,11 @@
 /**
- * What the rest of the IT gateway may ask of a site's OT gateway, through the link. The link
- * server implements it; access services (lockdown, revocation) and session relays call it. Each
- * method reports whether the command reached the OT gateway; the OT side enforces expiry and its
- * own lockdown without the link, so an unreachable site is never less safe.
+ * What the rest of the IT gateway may ask of a site's OT gateway. Declared here, beside the sites
+ * it speaks to, so that access/ and sessions/ need not know the link: the link (link/) implements
+ * it, and tests inject a recording fake through the gateway's deps. Access services (lockdown,
+ * revocation), session relays and command reviews call it. Each method reports whether the command
+ * reached the OT gateway; the OT side enforces expiry and its own lockdown without the link, so an
+ * unreachable site is never less safe.
  */
-import { AirlockError } from '../../../shared/src/errors.js';
 import type { SignedTicket } from '../../../shared/src/model/session-ticket.js';
 import type { SessionStream } from '../../../shared/src/link/session-channel.js';
 import type { ReviewDecisionMessage } from '../../../shared/src/link/control-messages.js';
@@ -22,7 +23,7 @@ export interface SiteCommands {
    */
   openSession(site: string, ticket: SignedTicket): Promise<SessionStream>;
   /** Hands an OT owner's decision on a held command line to the site; false when it is not connected. */
-  sendReviewDecision?(site: string, decision: ReviewDecisionMessage): boolean;
+  sendReviewDecision(site: string, decision: ReviewDecisionMessage): boolean;
 }
 
 /**
@@ -32,13 +33,3 @@ export interface SiteCommands {
  * the reason the session ended, `close(reason)` ends it.
  */
 export type { SessionStream } from '../../../shared/src/link/session-channel.js';
-
-/** Until the link exists, no site can be reached; callers report that as unavailable. */
-export const unreachableSites: SiteCommands = {
-  setLockdown: async () => false,
-  endGrantSessions: async () => false,
-  endSession: async () => false,
-  openSession: async (site) => {
-    throw new AirlockError('unavailable', 'link.site_offline', `site ${site} is not connected`);
-  },
-};

@@ -1,6 +1,10 @@
 /**
- * The IT gateway's configuration: schema and defaults in one place. Relative paths are resolved
- * against the config file's directory. Secrets are never inline: only paths to key files.
+ * The IT gateway's configuration: schema and defaults in one place, and `loadItConfig`, the one way
+ * to get an `ItConfig` (the file and environment overrides; main.ts passes process.env, nothing
+ * else reads it). Strict: an unknown key is an error, and every problem is returned at once as a
+ * `Result`, never thrown. Relative paths are resolved against the config file's directory.
+ * Secrets are never inline: only paths to key files. Not checked here: that those files exist or
+ * hold good keys (their owners read them at start and fail naming the file).
  */
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';

@@ -1,0 +1,147 @@
+/**
+ * Identity on the IT gateway: local accounts with password and TOTP (or recovery codes), login
+ * throttling and account locks, portal sessions and API tokens, users' SSH public keys, and user
+ * and site administration. Every login path (portal, API, SSH) goes through the same LoginService,
+ * so the same password, second-factor, throttle and account checks apply to each.
+ *
+ * Guarantees: secrets are stored only as hashes (passwords, session secrets, recovery codes) or
+ * encrypted under the secrets key (TOTP seeds); every login, failure, lock and administrative
+ * change is audited in the transaction that makes it; a disabled account or a vendor past their
+ * contract end cannot log in and loses its sessions. While running (`start`), old throttle
+ * counters are pruned hourly. Not here: what a user may reach (access/), and roles as policy
+ * (access/visibility.ts reads them).
+ */
+import type { Clock, TimerHandle } from '../../../shared/src/clock.js';
+import type { IdGenerator } from '../../../shared/src/ids.js';
+import type { ItConfig } from '../config/config.js';
+import type { ItStore } from '../store/store.js';
+import { LoginFlows } from './login-flows.js';
+import { LoginService } from './login-service.js';
+import { LoginThrottle } from './login-throttle.js';
+import { SessionService } from './session-service.js';
+import { SshKeyService } from './ssh-keys.js';
+import { UserAdmin } from './user-admin.js';
+
+export { accountRefusal, contractEndsAt, type AccountRefusal } from './account-status.js';
+export type { LoginService, LoginVia, SecondFactor, SecondFactorMethod } from './login-service.js';
+export type { LoginFlows } from './login-flows.js';
+export type { LoginThrottle } from './login-throttle.js';
+export type { SessionService } from './session-service.js';
+export { sshFingerprint, type SshKeyService, type SshKeyView } from './ssh-keys.js';
+export { parseRoleAssignment, USER_NAME_PATTERN, type UserAdmin } from './user-admin.js';
+
+export interface Auth {
+  readonly sessions: SessionService;
+  readonly throttle: LoginThrottle;
+  /** Password and second-factor checks shared by every login path (portal, API, SSH). */
+  readonly login: LoginService;
+  readonly flows: LoginFlows;
+  readonly userAdmin: UserAdmin;
+  /** Users' SSH public keys for the native SSH endpoint. */
+  readonly sshKeys: SshKeyService;
+  /** Starts the hourly pruning of old throttle counters. */
+  start(): void;
+  stop(): void;
+}
+
+export interface AuthDeps {
+  readonly config: Pick<ItConfig, 'auth'>;
+  readonly store: Pick<
+    ItStore,
+    | 'db'
+    | 'audit'
+    | 'keys'
+    | 'users'
+    | 'sites'
+    | 'authSessions'
+    | 'loginThrottle'
+    | 'recoveryCodes'
+    | 'sshKeys'
+  >;
+  readonly clock: Clock;
+  readonly ids: IdGenerator;
+}
+
+/** The name authenticator apps show next to the account (the otpauth:// issuer). */
+const ISSUER = 'Airlock';
+const PRUNE_EVERY_MS = 3_600_000;
+
+export function createAuth(deps: AuthDeps): Auth {
+  const { store, clock, ids } = deps;
+  const config = deps.config.auth;
+  const { db, audit, users, sites } = store;
+  const recovery = store.recoveryCodes;
+  const secretsKey = store.keys.secrets;
+  const throttle = new LoginThrottle(store.loginThrottle, {
+    lockoutThreshold: config.lockoutThreshold,
+    lockoutWindowMs: config.lockoutWindowMinutes * 60_000,
+    lockoutMs: config.lockoutMinutes * 60_000,
+    sourceFailureLimit: config.sourceFailureLimit,
+    sourceWindowMs: config.sourceWindowMinutes * 60_000,
+  });
+  const sessions = new SessionService({
+    db,
+    sessions: store.authSessions,
+    users,
+    audit,
+    clock,
+    ids,
+    limits: {
+      idleMs: config.sessionIdleMinutes * 60_000,
+      absoluteMs: config.sessionAbsoluteHours * 3_600_000,
+      tokenTtlMs: config.tokenTtlMinutes * 60_000,
+    },
+  });
+  const login = new LoginService({
+    db,
+    audit,
+    users,
+    recovery,
+    throttle,
+    clock,
+    secretsKey,
+    driftSteps: config.totpDriftSteps,
+  });
+  const flows = new LoginFlows({
+    db,
+    audit,
+    users,
+    recovery,
+    login,
+    sessions,
+    clock,
+    secretsKey,
+    issuer: ISSUER,
+    driftSteps: config.totpDriftSteps,
+  });
+  const userAdmin = new UserAdmin({
+    db,
+    audit,
+    users,
+    sites,
+    clock,
+    ids,
+    secretsKey,
+    issuer: ISSUER,
+    recovery,
+    throttle,
+    sessions,
+  });
+  const sshKeys = new SshKeyService({ db, audit, keys: store.sshKeys, clock, ids });
+  let pruneTimer: TimerHandle | undefined;
+  return {
+    sessions,
+    throttle,
+    login,
+    flows,
+    userAdmin,
+    sshKeys,
+    start() {
+      pruneTimer ??= clock.setInterval(() => throttle.prune(clock.now()), PRUNE_EVERY_MS);
+    },
+    stop() {
+      pruneTimer?.cancel();
+      pruneTimer = undefined;
+    },
+  };
+}

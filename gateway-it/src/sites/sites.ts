@@ -1,0 +1,67 @@
+/**
+ * Sites, as the rest of the IT gateway sees them: enrolling and revoking each site's OT gateway
+ * (one-time tokens, identity keys), keeping the asset catalogue each site publishes, and the two
+ * contracts the link implements for everyone else: `SiteCommands` (what may be asked of a site)
+ * and `SiteLinkStates` (whether its link is up). Declaring those here keeps access/ and sessions/
+ * independent of the link.
+ *
+ * Guarantees: see site-enrollment.ts (tokens shown once, stored hashed, single use; one active
+ * gateway key per site; every enrollment and refusal audited) and site-catalogue.ts (a catalogue
+ * is stored only when it changed, with its `site.catalogue` event). A revocation made here is
+ * announced to the `onRevoked` listeners (the link closes the site's connections at once); one
+ * made by the CLI in another process is seen by the link at its next heartbeat. Not here: the
+ * sites themselves (rows in store/) and talking to a site (link/).
+ */
+import type { Clock } from '../../../shared/src/clock.js';
+import type { IdGenerator } from '../../../shared/src/ids.js';
+import type { CatalogueAsset } from '../../../shared/src/model/asset-catalogue.js';
+import type { ItStore } from '../store/store.js';
+import { updateSiteCatalogue } from './site-catalogue.js';
+import { SiteEnrollment } from './site-enrollment.js';
+
+export type { IssuedToken, SiteEnrollment } from './site-enrollment.js';
+export type { SessionStream, SiteCommands } from './site-commands.js';
+export type { LinkState, SiteLinkState, SiteLinkStates } from './site-link-state.js';
+
+export interface Sites {
+  readonly enrollment: SiteEnrollment;
+  /** Stores a catalogue a site published if it changed (audited); returns whether it did. */
+  updateCatalogue(site: string, gatewayId: string, assets: readonly CatalogueAsset[]): boolean;
+  /** Registers a listener told of each revocation made in this process. */
+  onRevoked(listener: (site: string) => void): void;
+}
+
+export interface SitesDeps {
+  readonly store: Pick<ItStore, 'db' | 'audit' | 'sites' | 'gateways' | 'catalogue' | 'keys'>;
+  readonly clock: Clock;
+  readonly ids: IdGenerator;
+}
+
+export function createSites(deps: SitesDeps): Sites {
+  const { store, clock } = deps;
+  const revokedListeners: ((site: string) => void)[] = [];
+  const catalogueDeps = {
+    db: store.db,
+    audit: store.audit,
+    catalogues: store.catalogue,
+    clock,
+  };
+  return {
+    enrollment: new SiteEnrollment({
+      db: store.db,
+      audit: store.audit,
+      sites: store.sites,
+      gateways: store.gateways,
+      clock,
+      ids: deps.ids,
+      grantPublicKey: store.keys.grant.publicKey,
+      tlsFingerprint: store.keys.tls.fingerprint,
+      onRevoked: (site) => {
+        for (const l of revokedListeners) l(site);
+      },
+    }),
+    updateCatalogue: (site, gatewayId, assets) =>
+      updateSiteCatalogue(catalogueDeps, site, gatewayId, assets),
+    onRevoked: (listener) => void revokedListeners.push(listener),
+  };
+}

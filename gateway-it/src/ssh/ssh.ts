@@ -1,0 +1,82 @@
+/**
+ * The operator SSH endpoint (`ssh -p 2222 alice:hmi-1@it-gateway`, and `-L` forwarding to granted
+ * Modbus and OPC UA assets): ssh2 server side, with its own pinned host key.
+ *
+ * Guarantees: each connection authenticates through auth/ (a registered key or the password, then
+ * the second factor) within a time limit; every session and forward opens through sessions/ (the
+ * access check, a signed ticket, the site's verification); remote forwarding, agent and X11
+ * forwarding, streamlocal and every other global request are refused and audited; connections and
+ * channels per connection are capped. Off by configuration: with `ssh.enabled` false the gateway
+ * builds no endpoint at all (and loads no host key). Not here: the target's credentials and the
+ * command filter (the OT gateway holds and applies them).
+ */
+import { join } from 'node:path';
+import type { Clock } from '../../../shared/src/clock.js';
+import type { Logger } from '../../../shared/src/log.js';
+import type { Access } from '../access/access.js';
+import type { Auth } from '../auth/auth.js';
+import type { ItConfig } from '../config/config.js';
+import type { Sessions } from '../sessions/sessions.js';
+import type { ItStore } from '../store/store.js';
+import { createSshEndpoint, type SshEndpoint } from './ssh-endpoint.js';
+import { loadOrCreateSshHostKey } from './ssh-host-key.js';
+
+export type { SshEndpoint } from './ssh-endpoint.js';
+export type { SshHostKey } from './ssh-host-key.js';
+
+export interface Ssh extends Omit<SshEndpoint, 'hostKey'> {
+  /** Where operators point `ssh -p`: the public host name, and the port (bound once listening). */
+  readonly hint: { readonly host: string; readonly port: number };
+  /** The host key's public half, for operators to pin (the private key stays in the endpoint). */
+  readonly hostKey: { readonly fingerprint: string; readonly publicKey: string };
+}
+
+export interface SshDeps {
+  readonly config: Pick<ItConfig, 'ssh' | 'http' | 'dataDir'>;
+  readonly store: Pick<ItStore, 'audit' | 'users' | 'sites' | 'catalogue'>;
+  readonly auth: Pick<Auth, 'login' | 'sshKeys'>;
+  readonly access: Pick<Access, 'checker'>;
+  readonly sessions: Pick<Sessions, 'live'>;
+  readonly clock: Clock;
+  readonly log: Logger;
+}
+
+/** How long the target menu waits for a choice. */
+const MENU_IDLE_MS = 5 * 60_000;
+
+export function createSsh(deps: SshDeps): Ssh {
+  const { config, store } = deps;
+  const ssh = config.ssh;
+  const endpoint = createSshEndpoint({
+    config: ssh,
+    hostKey: loadOrCreateSshHostKey(
+      ssh.hostKeyFile ?? join(config.dataDir, 'keys', 'ssh-host-ed25519.key'),
+    ),
+    auth: { login: deps.auth.login, users: store.users, keys: deps.auth.sshKeys },
+    services: {
+      sessions: deps.sessions.live,
+      targets: { sites: store.sites, catalogue: store.catalogue, checker: deps.access.checker },
+      audit: store.audit,
+      hintHost: `${new URL(config.http.publicUrl ?? 'https://127.0.0.1').hostname} -p ${ssh.port}`,
+      menuIdleMs: MENU_IDLE_MS,
+    },
+    clock: deps.clock,
+    log: deps.log.child({ component: 'ssh' }),
+  });
+  const host = new URL(config.http.publicUrl ?? `https://${ssh.listen}`).hostname;
+  return {
+    hostKey: { fingerprint: endpoint.hostKey.fingerprint, publicKey: endpoint.hostKey.publicKey },
+    get port(): number {
+      return endpoint.port;
+    },
+    hint: {
+      host,
+      get port(): number {
+        return endpoint.port;
+      },
+    },
+    start: () => endpoint.start(),
+    connectionCount: () => endpoint.connectionCount(),
+    close: () => endpoint.close(),
+  };
+}
