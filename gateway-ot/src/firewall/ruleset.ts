@@ -55,6 +55,7 @@ table inet ${TABLE} {
 \t\ttype filter hook input priority filter; policy drop;
 \t\tiif "lo" accept
 \t\tct state established,related counter accept
+\t\ticmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-advert } accept
 \t\tcounter comment "input dropped"
 \t}
 
@@ -67,6 +68,7 @@ table inet ${TABLE} {
 \t\ttype filter hook output priority filter; policy drop;
 \t\toif "lo" accept
 \t\tct state established,related counter accept
+\t\ticmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit } accept
 ${allowed.map((d) => `\t\t${allowRule(input.serviceUser, d)}`).join('\n')}
 \t\tcounter comment "output dropped"
 \t}
