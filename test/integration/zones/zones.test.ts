@@ -18,7 +18,13 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateSync } from 'otplib';
 import { distRoot, OT_MAIN } from '../../../shared/src/testing/processes.js';
-import { PLANT_HOSTS, ZONE_ADDRESSES, type Zone } from '../../../image/demo/zones/zones.js';
+import {
+  PLANT_HOSTS,
+  ZONE_ADDRESSES,
+  ZONE_FAMILY,
+  type Zone,
+} from '../../../image/demo/zones/zones.js';
+import { removeStaleNamespaces } from '../../../image/demo/zones/netns.js';
 import { run } from '../../../image/demo/zones/run.js';
 import { startDemo, type DemoCredentials } from '../../helpers/demo-launcher.js';
 import { pinnedRequest } from '../../helpers/https-client.js';
@@ -54,7 +60,6 @@ async function makeServiceUser(t: { after(fn: () => unknown): void }): Promise<s
     ...['--shell', '/usr/sbin/nologin', name],
   ]);
   assert.equal(made.code, 0, made.stderr);
-  t.after(() => run('userdel', [name]));
   return name;
 }
 
@@ -64,6 +69,13 @@ test(
   async (t) => {
     const otUser = await makeServiceUser(t);
     const demo = await startDemo(t, 11_000, 240_000, ['--zones', '--ot-user', otUser]);
+    // After startDemo's own clean-up (SIGKILL to the launcher's group, which cannot then remove its
+    // zones): the zones of the dead launcher, then the user none of its processes holds any more.
+    t.after(async () => {
+      await waitFor('the demo to be gone', () => !isAlive(demo.child.pid ?? 0), 20_000, 100);
+      await removeStaleNamespaces(ZONE_FAMILY);
+      await run('userdel', [otUser]);
+    });
     const prefix = /Zones\s+(\S+)-corp,/.exec(demo.output())?.[1];
     assert.ok(prefix !== undefined, demo.output());
     const ns = (zone: Zone): string => `${prefix}-${zone}`;
