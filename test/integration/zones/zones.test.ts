@@ -49,7 +49,7 @@ function isAlive(pid: number): boolean {
 }
 
 /** A system user for the OT gateway, named for this run; those of dead runs are removed first. */
-async function makeServiceUser(t: { after(fn: () => unknown): void }): Promise<string> {
+async function makeServiceUser(): Promise<string> {
   for (const line of readFileSync('/etc/passwd', 'utf8').split('\n')) {
     const pid = new RegExp(`^${USER_FAMILY}(\\d+):`).exec(line)?.[1];
     if (pid !== undefined && !isAlive(Number(pid))) await run('userdel', [`${USER_FAMILY}${pid}`]);
@@ -67,7 +67,7 @@ test(
   'zones: the plant is reachable only through Airlock, and the OT firewall follows the policy',
   { timeout: 400_000, skip: isRoot ? false : 'needs root (network namespaces, nftables, useradd)' },
   async (t) => {
-    const otUser = await makeServiceUser(t);
+    const otUser = await makeServiceUser();
     const demo = await startDemo(t, 11_000, 240_000, ['--zones', '--ot-user', otUser]);
     // After startDemo's own clean-up (SIGKILL to the launcher's group, which cannot then remove its
     // zones): the zones of the dead launcher, then the user none of its processes holds any more.
