@@ -22,6 +22,7 @@ import { AIRLOCK_VERSION } from '../../shared/src/version.js';
 import { createAudit, type AuditOutbox } from './audit/audit.js';
 import type { OfflineVault } from './cli/cli.js';
 import type { OtConfig } from './config/config.js';
+import { createFirewall, type Resolver } from './firewall/firewall.js';
 import { createGrants, type Lockdown } from './grants/grants.js';
 import { createLink, type LinkClient } from './link/link.js';
 import { createPolicyLoader, type LocalPolicy } from './policy/policy.js';
@@ -52,6 +53,8 @@ export interface OtDeps {
   readonly recordingOutbox?: RecordingOutbox;
   /** For tests: the jitter source of the reconnect backoff. */
   readonly random?: () => number;
+  /** For tests: how the firewall resolves policy hostnames (default: getaddrinfo). */
+  readonly resolve?: Resolver;
 }
 
 export interface OtServices {
@@ -140,6 +143,17 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
   await initCrypto();
   const policies = createPolicyLoader({ protocols: OT_PROTOCOLS });
   const policy = policies.open(config.policyFile);
+  // The policy loader's hook for the host firewall: a policy address no rule can name safely stops
+  // the gateway here, with the same problems `airlock-ot firewall render` prints.
+  const firewall =
+    config.firewall === undefined
+      ? undefined
+      : createFirewall({
+          config: config.firewall,
+          policyFile: config.policyFile,
+          ...omitUndefined({ resolve: deps.resolve }),
+        });
+  const ruleset = await firewall?.prepare(policy);
   const identity = loadOrCreateSigningKey(identityKeyPath(config.dataDir));
   const masterKey = loadOrCreateVaultKey(vaultKeyPath(config));
   const store = createStore({ dataDir: config.dataDir });
@@ -246,6 +260,8 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
           },
         },
       ]);
+      if (firewall !== undefined && ruleset !== undefined)
+        await firewall.enforce(ruleset, { audit: audit.log, log, actor, site });
       const recovered = recordings.recover();
       if (recovered.length > 0)
         log.warn('recordings left open by a crash were closed', {

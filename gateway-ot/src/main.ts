@@ -16,7 +16,7 @@ import { describeLockdown } from './grants/grants.js';
 import { formatFingerprint } from '../../shared/src/crypto/hash.js';
 import { toBase64Url } from '../../shared/src/crypto/encoding.js';
 import { userInfo } from 'node:os';
-import { createVaultCommands } from './cli/cli.js';
+import { createFirewallCommands, createVaultCommands } from './cli/cli.js';
 
 async function readStdin(): Promise<Buffer> {
   if (process.stdin.isTTY) process.stderr.write('secret (end with Ctrl-D): ');
@@ -178,6 +178,11 @@ the asset catalogue the gateway would publish (no secrets).`,
       return 0;
     },
   },
+  ...createFirewallCommands({
+    program: PROGRAM,
+    configFrom,
+    policies: createPolicyLoader({ protocols: OT_PROTOCOLS }),
+  }),
   ...createVaultCommands({
     program: PROGRAM,
     configFrom,

@@ -6,7 +6,32 @@
 import { PLC1_PROFILES } from './plant/plc-1-policy.js';
 import type { Plant } from './plant/plant.js';
 
-export function demoPolicy(plant: Plant): Record<string, unknown> {
+/** What the policy needs of each simulator: where it listens and what pins it. */
+export interface PlantView {
+  readonly ssh?: { readonly host: string; readonly port: number; readonly hostKey: string };
+  readonly modbus?: { readonly host: string; readonly port: number; readonly unitId: number };
+  readonly opcua?: {
+    readonly host: string;
+    readonly port: number;
+    readonly certificateSha256: string;
+    readonly namespaceUri: string;
+  };
+}
+
+/** The view of a plant started in this process. */
+export function viewOfPlant(plant: Plant): PlantView {
+  return {
+    ...(plant.ssh === undefined
+      ? {}
+      : {
+          ssh: { host: plant.ssh.host, port: plant.ssh.port, hostKey: plant.ssh.hostKey.publicKey },
+        }),
+    ...(plant.modbus === undefined ? {} : { modbus: plant.modbus }),
+    ...(plant.opcua === undefined ? {} : { opcua: plant.opcua }),
+  };
+}
+
+export function demoPolicy(plant: PlantView): Record<string, unknown> {
   const assets: Record<string, unknown> = {};
   if (plant.ssh !== undefined) {
     assets['hmi-1'] = {
@@ -14,7 +39,7 @@ export function demoPolicy(plant: Plant): Record<string, unknown> {
       description: 'Line 1 operator HMI (simulated)',
       address: plant.ssh.host,
       port: plant.ssh.port,
-      hostKey: plant.ssh.hostKey.publicKey,
+      hostKey: plant.ssh.hostKey,
       username: 'operator',
       profiles: {
         'read-only': {

@@ -1,14 +1,20 @@
 /**
  * Child processes of the demo: run a CLI command to completion, or keep a gateway running with its
- * output in a log file, noticing when it dies.
+ * output in a log file, noticing when it dies. `wrap` puts a command in front of node (the zoned
+ * demo's `ip netns exec <zone>` and `setpriv` to the OT gateway's user).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 
 /** Runs a CLI command; `input` goes to its stdin (a secret for `vault-set`, never on its command line). */
-export async function runCommand(args: readonly string[], input?: string): Promise<string> {
-  const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+export async function runCommand(
+  args: readonly string[],
+  input?: string,
+  wrap: readonly string[] = [],
+): Promise<string> {
+  const [command, ...argv] = [...wrap, process.execPath, ...args] as [string, ...string[]];
+  const child = spawn(command, argv, { stdio: ['pipe', 'pipe', 'pipe'] });
   child.stdin.on('error', () => undefined);
   child.stdin.end(input);
   let out = '';
@@ -28,16 +34,33 @@ export interface Daemon {
   stop(): Promise<void>;
 }
 
+export interface DaemonOptions {
+  /** Put in front of node (default none). */
+  readonly wrap?: readonly string[];
+  /** Which JSON line on stdout means ready (default `{"event":"ready"}`). */
+  readonly isReady?: (line: Record<string, unknown>) => boolean;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
 /** Starts a gateway, waits for its JSON `ready` line, and sends everything it prints to `logFile`. */
 export async function startDaemon(
   name: string,
   args: readonly string[],
   logFile: string,
   onExit: (name: string, code: number | null) => void,
+  options: DaemonOptions = {},
 ): Promise<Daemon> {
   const log = createWriteStream(logFile, { flags: 'a' });
-  const child = spawn(process.execPath, ['--enable-source-maps', ...args], {
+  const isReady = options.isReady ?? ((e) => e.event === 'ready');
+  const [command, ...argv] = [
+    ...(options.wrap ?? []),
+    process.execPath,
+    '--enable-source-maps',
+    ...args,
+  ] as [string, ...string[]];
+  const child = spawn(command, argv, {
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...(options.env === undefined ? {} : { env: options.env }),
   });
   child.stderr.pipe(log, { end: false });
   let stopping = false;
@@ -49,7 +72,7 @@ export async function startDaemon(
       for (const line of buf.split('\n')) {
         try {
           const e = JSON.parse(line) as Record<string, unknown>;
-          if (e.event === 'ready') {
+          if (isReady(e)) {
             child.stdout.off('data', onData);
             child.stdout.pipe(log, { end: false });
             resolve(e);

@@ -1,5 +1,9 @@
 /**
- * `npm run demo`: the demo appliance on 127.0.0.1. Starts the simulated plant (in this process),
+ * `npm run demo`: the demo appliance. Run as root (or with --zones), it places the parts in four
+ * network zones (demo-zones.ts: corp, it-dmz, ot, plant, each behind its role's firewall) and
+ * relays only the IT gateway's two ports to the host's 127.0.0.1; otherwise (or with --loopback)
+ * everything listens on 127.0.0.1 and it says plainly that the plant is then not isolated.
+ * Starts the simulated plant (in this process, or in the plant zone),
  * the IT gateway and the OT gateway for plant-1 (as processes, from the compiled code), creates the
  * demo site, users and a daily maintenance window on first start (their passwords and TOTP secrets go to a credentials file),
  * stores the simulated plant's logins (hmi-1 SSH, opc-1 OPC UA) in the OT vault with `airlock-ot vault-set`,
@@ -8,14 +12,24 @@
  *
  *   npm run demo [-- --keep] [-- --help]
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEMO_OPCUA_USERS, DEMO_SSH_USERS, startPlant, type Plant } from './plant/plant.js';
-import { demoPolicy } from './demo-policy.js';
+import { demoPolicy, viewOfPlant, type PlantView } from './demo-policy.js';
+import { startZonedDemo, type ZonedDemo } from './demo-zones.js';
+import { PLANT_HOSTS, ZONE_ADDRESSES } from './zones/zones.js';
 import { demoUsers } from './demo-users.js';
 import { runCommand, startDaemon, type Daemon } from './demo-process.js';
 import { waitForStopSignal } from '../../shared/src/cli/wait-for-signal.js';
@@ -24,12 +38,20 @@ const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const IT_MAIN = join(repoRoot, 'dist', 'gateway-it', 'src', 'main.js');
 const OT_MAIN = join(repoRoot, 'dist', 'gateway-ot', 'src', 'main.js');
 const SITE = 'plant-1';
-const BASE_PORTS = { https: 8443, ssh: 2222, hmi: 12022, plc: 15020, opc: 14840 } as const;
+// The simulators stay off the local ports the portal suggests for `ssh -L` (FORWARD_HINT_PORTS).
+const BASE_PORTS = { https: 8443, ssh: 2222, hmi: 12022, plc: 16502, opc: 16840 } as const;
+/** The local ports the portal's "Connect with" hints suggest (gateway-it access-pages.tsx). */
+const FORWARD_HINT_PORTS = { modbus: 15020, opcua: 14840 } as const;
 type Ports = Record<keyof typeof BASE_PORTS, number>;
 let PORTS: Ports = { ...BASE_PORTS };
 
 const USAGE = `usage: npm run demo [-- --keep] [-- --state-dir DIR] [-- --port-offset N]
+                     [-- --zones | --loopback] [-- --ot-user NAME]
 
+As root (or with --zones) the parts run in network zones: corp (this host, as an operator's desk,
+through a relay of the portal and SSH ports on 127.0.0.1), it-dmz, ot and plant (10.77.0.0/16
+inside the zones only), each gateway behind its firewall; the OT gateway runs as --ot-user
+(default nobody) so its firewall can tell its connections apart. --loopback, or without root:
 Starts the Airlock demo appliance on 127.0.0.1:
   IT gateway   https://127.0.0.1:${PORTS.https}   (portal, API, /healthz)
   OT gateway   site ${SITE}, enrolled on first start, dialling out to the IT gateway
@@ -41,6 +63,17 @@ Their passwords and TOTP secrets go to .demo/credentials.json; \`npm run demo:to
 prints a current TOTP code. State lives in .demo/ (or --state-dir) and is created fresh unless
 --keep is given. --port-offset N adds N to every port (to run beside another demo, or in tests).
 Ctrl-C stops everything.`;
+
+const NOT_ISOLATED = `Loopback mode: every part listens on this machine's 127.0.0.1, so the plant is NOT isolated:
+anything on this machine can reach plc-1 and hmi-1 directly, around Airlock. Network zones need
+root (network namespaces and nftables rules): run the demo as root, or with --zones.`;
+
+/** `port` when nothing listens on it on 127.0.0.1, else the next free one above it. */
+async function freePortFrom(port: number): Promise<number> {
+  let p = port;
+  while (!(await portFree(p))) p++;
+  return p;
+}
 
 async function portFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -108,6 +141,8 @@ async function waitUntilOnline(
 async function main(): Promise<number> {
   let keep = false;
   let demoDir = join(repoRoot, '.demo');
+  let zoned = false;
+  let otUser = 'nobody';
   try {
     const { values } = parseArgs({
       args: process.argv.slice(2),
@@ -116,6 +151,9 @@ async function main(): Promise<number> {
         help: { type: 'boolean', short: 'h' },
         'state-dir': { type: 'string' },
         'port-offset': { type: 'string' },
+        zones: { type: 'boolean' },
+        loopback: { type: 'boolean' },
+        'ot-user': { type: 'string' },
       },
       strict: true,
     });
@@ -124,6 +162,15 @@ async function main(): Promise<number> {
       return 0;
     }
     keep = values.keep === true;
+    const isRoot = process.getuid?.() === 0;
+    if (values.zones === true && values.loopback === true)
+      throw new Error('give --zones or --loopback, not both');
+    if (values.zones === true && !isRoot)
+      throw new Error(
+        '--zones needs root: the zones are network namespaces with nftables rules, which only root can make',
+      );
+    zoned = values.zones === true || (isRoot && values.loopback !== true);
+    if (values['ot-user'] !== undefined) otUser = values['ot-user'];
     if (values['state-dir'] !== undefined) demoDir = values['state-dir'];
     if (values['port-offset'] !== undefined) {
       const offset = Number(values['port-offset']);
@@ -137,7 +184,8 @@ async function main(): Promise<number> {
     process.stderr.write(`demo: ${(e as Error).message}\n\n${USAGE}\n`);
     return 2;
   }
-  for (const [name, port] of Object.entries(PORTS)) {
+  const onHost = zoned ? { https: PORTS.https, ssh: PORTS.ssh } : PORTS;
+  for (const [name, port] of Object.entries(onHost)) {
     if (!(await portFree(port))) {
       process.stderr.write(
         `demo: port ${port} (${name}) on 127.0.0.1 is in use; is another demo running?\n`,
@@ -151,11 +199,13 @@ async function main(): Promise<number> {
 
   const daemons: Daemon[] = [];
   let plant: Plant | undefined;
+  let zd: ZonedDemo | undefined;
   let stopping = false;
   const stopAll = async (): Promise<void> => {
     stopping = true;
     for (const d of [...daemons].reverse()) await d.stop();
     await plant?.close();
+    await zd?.stop();
   };
   const onUnexpectedExit = (name: string, code: number | null): void => {
     if (stopping) return;
@@ -166,11 +216,29 @@ async function main(): Promise<number> {
   };
 
   try {
-    process.stdout.write('starting the simulated plant...\n');
-    plant = await startPlant({
-      dataDir: join(demoDir, 'plant'),
-      ports: { ssh: PORTS.hmi, modbus: PORTS.plc, opcua: PORTS.opc },
-    });
+    let plantView: PlantView;
+    if (zoned) {
+      process.stdout.write('making the network zones and starting the plant in its zone...\n');
+      zd = await startZonedDemo({
+        demoDir,
+        otUser,
+        distRoot: join(repoRoot, 'dist'),
+        itPorts: { https: PORTS.https, ssh: PORTS.ssh },
+        onExit: onUnexpectedExit,
+      });
+      plantView = zd.plant;
+    } else {
+      process.stdout.write(`${NOT_ISOLATED}\nstarting the simulated plant...\n`);
+      plant = await startPlant({
+        dataDir: join(demoDir, 'plant'),
+        ports: { ssh: PORTS.hmi, modbus: PORTS.plc, opcua: PORTS.opc },
+      });
+      plantView = viewOfPlant(plant);
+    }
+    const itWrap = zd?.inZone('it-dmz') ?? [];
+    // The OT gateway's files (database, vault key) belong to its user; its network is the ot zone.
+    const otWrap = zd?.asOtUser('ot') ?? [];
+    const itAddress = zoned ? '0.0.0.0' : '127.0.0.1';
 
     const itConfig = join(demoDir, 'it', 'config.json');
     writeFileSync(
@@ -178,8 +246,24 @@ async function main(): Promise<number> {
       JSON.stringify(
         {
           dataDir: 'data',
-          http: { host: '127.0.0.1', port: PORTS.https },
-          ssh: { port: PORTS.ssh },
+          http: {
+            host: itAddress,
+            port: PORTS.https,
+            ...(zoned ? { publicUrl: `https://127.0.0.1:${PORTS.https}` } : {}),
+          },
+          ...(zoned
+            ? {
+                tls: {
+                  hostnames: [
+                    'localhost',
+                    '127.0.0.1',
+                    ZONE_ADDRESSES.itFromCorp,
+                    ZONE_ADDRESSES.itFromOt,
+                  ],
+                },
+              }
+            : {}),
+          ssh: { listen: itAddress, port: PORTS.ssh },
         },
         null,
         2,
@@ -188,9 +272,43 @@ async function main(): Promise<number> {
     const otConfig = join(demoDir, 'ot', 'config.json');
     writeFileSync(
       otConfig,
-      JSON.stringify({ site: SITE, dataDir: 'data', policyFile: 'policy.json' }, null, 2),
+      JSON.stringify(
+        {
+          site: SITE,
+          dataDir: 'data',
+          policyFile: 'policy.json',
+          ...(zd === undefined
+            ? {}
+            : {
+                // As on the appliance: a root-run `firewall apply` loads the rules (below, and
+                // after every policy change); the gateway checks and audits them at start.
+                firewall: {
+                  mode: 'external',
+                  serviceUser: zd.otUid,
+                  itGateway: { address: ZONE_ADDRESSES.itFromOt, port: PORTS.https },
+                  plantSubnets: [ZONE_ADDRESSES.plantSubnet],
+                  rulesetFile: 'nftables-ot.nft',
+                },
+              }),
+        },
+        null,
+        2,
+      ),
     );
-    writeFileSync(join(demoDir, 'ot', 'policy.json'), JSON.stringify(demoPolicy(plant), null, 2));
+    writeFileSync(
+      join(demoDir, 'ot', 'policy.json'),
+      JSON.stringify(demoPolicy(plantView), null, 2),
+    );
+    if (zd !== undefined) {
+      for (const f of ['config.json', 'policy.json'])
+        chownSync(join(demoDir, 'ot', f), zd.otUid, zd.otGid);
+      process.stdout.write('loading the OT gateway firewall its policy gives...\n');
+      await runCommand(
+        [OT_MAIN, 'firewall', 'apply', '--config', otConfig],
+        undefined,
+        zd.inZone('ot'),
+      );
+    }
 
     const credentialsFile = join(demoDir, 'credentials.json');
     if (fresh) {
@@ -250,10 +368,12 @@ async function main(): Promise<number> {
       await runCommand(
         [OT_MAIN, 'vault-set', '--config', otConfig, '--asset', 'hmi-1', '--account', 'operator'],
         DEMO_SSH_USERS.operator,
+        otWrap,
       );
       await runCommand(
         [OT_MAIN, 'vault-set', '--config', otConfig, '--asset', 'opc-1', '--account', 'operator'],
         DEMO_OPCUA_USERS.operator,
+        otWrap,
       );
       writeFileSync(
         credentialsFile,
@@ -269,9 +389,12 @@ async function main(): Promise<number> {
       [IT_MAIN, 'run', '--config', itConfig],
       join(demoDir, 'logs', 'it.log'),
       onUnexpectedExit,
+      { wrap: itWrap },
     );
     daemons.push(it);
+    await zd?.relayFromHost({ https: PORTS.https, ssh: PORTS.ssh });
     const itUrl = `https://127.0.0.1:${PORTS.https}`;
+    const otLinkUrl = zoned ? `https://${ZONE_ADDRESSES.itFromOt}:${PORTS.https}` : itUrl;
     const enrolledMarker = join(demoDir, 'ot', 'enrolled');
     if (!existsSync(enrolledMarker)) {
       process.stdout.write(`enrolling the OT gateway of ${SITE} with the IT gateway...\n`);
@@ -286,19 +409,23 @@ async function main(): Promise<number> {
           '--json',
         ]),
       ) as { token: string; itFingerprint: string };
-      await runCommand([
-        OT_MAIN,
-        'enroll',
-        '--config',
-        otConfig,
-        '--it-url',
-        itUrl,
-        '--token',
-        issued.token,
-        '--fingerprint',
-        issued.itFingerprint,
-        '--json',
-      ]);
+      await runCommand(
+        [
+          OT_MAIN,
+          'enroll',
+          '--config',
+          otConfig,
+          '--it-url',
+          otLinkUrl,
+          '--token',
+          issued.token,
+          '--fingerprint',
+          issued.itFingerprint,
+          '--json',
+        ],
+        undefined,
+        otWrap,
+      );
       writeFileSync(enrolledMarker, `${new Date().toISOString()}\n`);
     }
     process.stdout.write('starting the OT gateway...\n');
@@ -307,6 +434,7 @@ async function main(): Promise<number> {
       [OT_MAIN, 'run', '--config', otConfig],
       join(demoDir, 'logs', 'ot.log'),
       onUnexpectedExit,
+      { wrap: otWrap },
     );
     daemons.push(ot);
     await waitUntilOnline(itUrl, String(it.ready.tlsFingerprint), SITE, 30_000);
@@ -317,13 +445,29 @@ async function main(): Promise<number> {
         users: { name: string; password: string }[];
       }
     ).users;
+    // The ports the portal suggests for `ssh -L`, or the next free ones when something here holds them.
+    const mbLocal = await freePortFrom(FORWARD_HINT_PORTS.modbus);
+    const opcLocal = await freePortFrom(FORWARD_HINT_PORTS.opcua);
+    const portNote =
+      mbLocal === FORWARD_HINT_PORTS.modbus && opcLocal === FORWARD_HINT_PORTS.opcua
+        ? ''
+        : `\n  Note            the portal suggests local ports ${FORWARD_HINT_PORTS.modbus} and ${FORWARD_HINT_PORTS.opcua} for -L; one is in use on this machine,\n                  so the commands below use free ones (any free local port works)`;
+    const plantLine = zoned
+      ? `in the plant zone only (hmi-1 ${PLANT_HOSTS.hmi}:22, plc-1 ${PLANT_HOSTS.plc}:502, opc-1 ${PLANT_HOSTS.opc}:4840):
+                  reachable from the OT gateway alone; this host reaches only the IT gateway's two ports
+  Zones           ${['corp', 'it-dmz', 'ot', 'plant'].map((z) => zd?.zones.nameOf(z) ?? z).join(', ')} (ip netns exec <zone> ...);
+                  this host is an operator's desk in corp: 127.0.0.1:${PORTS.https} and :${PORTS.ssh} are relayed there
+  Firewalls       ip netns exec ${zd?.zones.nameOf('ot') ?? ''} nft list table inet airlock_ot   (from the OT policy)
+                  ip netns exec ${zd?.zones.nameOf('it-dmz') ?? ''} nft list table inet airlock_it`
+      : `hmi-1 ssh 127.0.0.1:${PORTS.hmi}, plc-1 modbus 127.0.0.1:${PORTS.plc}, opc-1 ${plant?.opcua?.endpointUrl ?? ''}
+  Isolation       none: ${NOT_ISOLATED.split('\n').join(' ')}`;
     process.stdout.write(`
 Airlock demo is running (Ctrl-C stops it).
 
   Portal and API  https://127.0.0.1:${PORTS.https}   (self-signed; certificate SHA-256 ${String(it.ready.tlsFingerprint)})
   Health          curl -k https://127.0.0.1:${PORTS.https}/healthz
   Site            ${SITE} online (OT gateway enrolled, dialling out), assets: ${(ot.ready.assets as string[]).join(', ')}
-  Plant           hmi-1 ssh 127.0.0.1:${PORTS.hmi}, plc-1 modbus 127.0.0.1:${PORTS.plc}, opc-1 ${plant.opcua?.endpointUrl ?? ''}
+  Plant           ${plantLine}${portNote}
 
   Credentials     ${credentialsFile}
 ${users.map((u) => `                  ${u.name.padEnd(7)} ${u.password}`).join('\n')}
@@ -333,12 +477,12 @@ ${users.map((u) => `                  ${u.name.padEnd(7)} ${u.password}`).join('
                   or a key added in the portal, then her TOTP code):
     SSH           ssh -p ${PORTS.ssh} alice:hmi-1@127.0.0.1
                   olga watches it under Sites > ${SITE} > live sessions, and replays it under recordings
-    Modbus        ssh -p ${PORTS.ssh} -N -L 5020:plc-1:502 alice@127.0.0.1      (leave it running), then
-                  mbpoll -m tcp -p 5020 -a 1 -t 4 -r 1 -c 4 -1 127.0.0.1        read holding registers 0-3
-                  mbpoll -m tcp -p 5020 -a 1 -t 4 -r 1 -1 127.0.0.1 1500        write HR 0 (allowed: 0-1800)
-                  mbpoll -m tcp -p 5020 -a 1 -t 4 -r 3 -1 127.0.0.1 7           HR 2 is not writable: exception 02
-    OPC UA        ssh -p ${PORTS.ssh} -N -L 4840:opc-1:4840 alice@127.0.0.1     (leave it running), then an OPC UA
-                  client on opc.tcp://127.0.0.1:4840, UserName token "alice" (any password): browse
+    Modbus        ssh -p ${PORTS.ssh} -N -L ${mbLocal}:plc-1:502 alice@127.0.0.1      (leave it running), then
+                  mbpoll -m tcp -p ${mbLocal} -a 1 -t 4 -r 1 -c 4 -1 127.0.0.1        read holding registers 0-3
+                  mbpoll -m tcp -p ${mbLocal} -a 1 -t 4 -r 1 -1 127.0.0.1 1500        write HR 0 (allowed: 0-1800)
+                  mbpoll -m tcp -p ${mbLocal} -a 1 -t 4 -r 3 -1 127.0.0.1 7           HR 2 is not writable: exception 02
+    OPC UA        ssh -p ${PORTS.ssh} -N -L ${opcLocal}:opc-1:4840 alice@127.0.0.1     (leave it running), then an OPC UA
+                  client on opc.tcp://127.0.0.1:${opcLocal}, UserName token "alice" (any password): browse
                   Line1, write Line1.Setpoint 10-90; 95 answers BadUserAccessDenied
   TOTP code       npm run demo:totp -- alice${demoDir === join(repoRoot, '.demo') ? '' : ` (reads .demo/ only)`}
   Logs            ${join(demoDir, 'logs')}

@@ -45,19 +45,29 @@ export function portOpen(port: number): Promise<boolean> {
   });
 }
 
-/** Starts the launcher with `--state-dir` and `--port-offset` and waits until it says it is running. */
+/** The local ports the portal suggests for `ssh -L`: no demo port may land on them. */
+const HINT_PORTS = [15020, 14840];
+const DEMO_BASE_PORTS = [8443, 2222, 12022, 16502, 16840];
+
+/**
+ * Starts the launcher with `--state-dir` and `--port-offset` and waits until it says it is running.
+ * `mode`: `loopback` (the default: every part on 127.0.0.1, whoever runs the test) or `zones` (root
+ * only; extra arguments such as `--ot-user` follow).
+ */
 export async function startDemo(
   t: Pick<TestContext, 'after'>,
   offsetBase: number,
   timeoutMs = 150_000,
+  mode: readonly string[] = ['--loopback'],
 ): Promise<DemoRun> {
   const dir = makeTempDir(t, 'airlock-demo-');
-  const offset = offsetBase + (process.pid % 5_000);
+  let offset = offsetBase + (process.pid % 5_000);
+  while (DEMO_BASE_PORTS.some((p) => HINT_PORTS.includes(p + offset))) offset++;
   // Its own process group, so a test that fails half-way also kills the gateways the launcher started
   // (killing the launcher alone would leave them holding the demo's ports).
   const child = spawn(
     process.execPath,
-    [DEMO, '--state-dir', dir, '--port-offset', String(offset)],
+    [DEMO, '--state-dir', dir, '--port-offset', String(offset), ...mode],
     { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   );
   t.after(() => {

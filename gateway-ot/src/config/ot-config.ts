@@ -9,6 +9,8 @@ import { loadConfig, type ConfigSource } from '../../../shared/src/config/load-c
 import { auditConfigSchema, logLevelSchema } from '../../../shared/src/config/common-schemas.js';
 import { nameSchema } from '../../../shared/src/model/session-ticket.js';
 import type { Problem, Result } from '../../../shared/src/result.js';
+import { ifDefined, omitUndefined } from '../../../shared/src/omit-undefined.js';
+import { firewallConfigSchema } from '../firewall/firewall.js';
 
 export const OT_ENV_PREFIX = 'AIRLOCK_OT_';
 
@@ -42,6 +44,8 @@ export const otConfigSchema = z.strictObject({
       masterKeyFile: z.string().min(1).optional(),
     })
     .prefault({}),
+  /** The host firewall derived from the local policy (firewall/); absent: none is rendered or loaded. */
+  firewall: firewallConfigSchema.optional(),
 });
 
 export type OtConfig = z.output<typeof otConfigSchema>;
@@ -62,6 +66,9 @@ export function loadOtConfig(source: Omit<ConfigSource, 'envPrefix'>): Result<Ot
       dataDir: abs(r.value.dataDir),
       policyFile: abs(r.value.policyFile),
       vault,
+      ...omitUndefined({
+        firewall: ifDefined(r.value.firewall, (f) => ({ ...f, rulesetFile: abs(f.rulesetFile) })),
+      }),
     },
   };
 }

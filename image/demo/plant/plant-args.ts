@@ -3,7 +3,7 @@
  * input is a `Result` whose message names the argument, so the command can print it and exit 2.
  */
 import { err, ok, type Result } from '../../../shared/src/result.js';
-import { isLoopbackHost } from './loopback.js';
+import { isAllowedSimHost } from './loopback.js';
 
 export const SIM_KINDS = ['ssh', 'modbus', 'opcua'] as const;
 export type SimKind = (typeof SIM_KINDS)[number];
@@ -32,7 +32,8 @@ Logs go to stderr. Ctrl-C or SIGTERM stops everything.
 
   --port N        port to listen on (default 0: a free port). With "all": ssh on N, modbus on
                   N+1, opcua on N+2.
-  --host H        127.0.0.1 (default), localhost or ::1; any other address is refused.
+  --host H        127.0.0.1 (default), localhost or ::1; another address only when run inside
+                  a network namespace of its own (the zoned demo's plant), else refused.
   --data-dir DIR  keep the SSH host key (DIR/ssh-target/) and the OPC UA PKI (DIR/opcua/) here, so
                   they stay the same across restarts. Default: a temporary directory removed on exit.
   --help          this text.
@@ -65,9 +66,9 @@ export function parsePlantArgs(argv: readonly string[]): Result<PlantArgs, strin
       case '--host': {
         const value = takeValue();
         if (value === undefined) return err('--host expects an address');
-        if (!isLoopbackHost(value))
+        if (!isAllowedSimHost(value))
           return err(
-            `--host ${value} refused: the simulators listen on loopback only (127.0.0.1, localhost or ::1)`,
+            `--host ${value} refused: the simulators listen on loopback only (127.0.0.1, localhost or ::1), or on an address inside a network namespace of their own`,
           );
         host = value;
         break;

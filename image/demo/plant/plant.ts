@@ -7,7 +7,8 @@
  * The command prints one JSON line per simulator on stdout (nothing else goes to stdout: node-opcua's
  * console output is sent to the stderr log), stops cleanly on SIGINT/SIGTERM and exits 2 on bad
  * arguments. The demo users and passwords are printed in those JSON lines on purpose (they are
- * demo values a client needs) and never logged. Everything listens on loopback only.
+ * demo values a client needs) and never logged. Everything listens on loopback only
+ * (or, run inside a network namespace of its own, on that namespace's address: see loopback.ts).
  */
 import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -152,6 +153,7 @@ export async function startPlant(options: PlantOptions = {}): Promise<Plant> {
               host: opcua.host,
               port: opcua.port,
               endpointUrl: opcua.endpointUrl,
+              certificateSha256: opcua.certificateSha256,
               namespaceUri: opcua.namespaceUri,
               securityModes: ['None', 'SignAndEncrypt'],
               securityPolicies: ['None', 'Basic256Sha256'],

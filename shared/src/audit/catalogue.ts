@@ -17,6 +17,11 @@ export const AUDIT_EVENTS = {
     code: 'AL003',
     description: 'configuration or local policy was loaded (with its hash)',
   },
+  'firewall.load': {
+    code: 'AL004',
+    description:
+      'the OT host firewall derived from the local policy was loaded or checked (with its hash)',
+  },
 
   // authentication (AL1xx)
   'auth.login': {

@@ -173,6 +173,14 @@ export function Dashboard(props: {
           </tbody>
         </table>
       )}
+      {props.usable.some((a) => a.protocol !== 'ssh') && (
+        <p class="muted">
+          In <code>-L 15020:…</code> and <code>-L 14840:…</code> the first number is a port on your
+          own machine: any free one works. If it is taken there (<code>ss -ltn</code> lists the
+          ports in use), pick another and point your Modbus or OPC UA tool at 127.0.0.1 on that
+          port.
+        </p>
+      )}
       <h2>My grants</h2>
       <GrantTable grants={live} tz={props.tz} />
       <h2>My requests</h2>
