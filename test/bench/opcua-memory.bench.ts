@@ -4,7 +4,8 @@
  * one a client that connects, logs in, reads a value and leaves; every fifth one ends by its signal
  * instead (grant end), and every fifth sends a malformed frame. A heap census (objects counted per
  * constructor after a full GC) is taken after a warm-up and again after the run, and the objects
- * that grew by at least one per ten sessions are printed with heap and RSS.
+ * that grew by at least one per ten sessions are printed with heap and RSS. Fails when a constructor
+ * grew by half the number of sessions or more (something kept per session): counts, not RSS.
  *
  *   node --expose-gc dist/test/bench/opcua-memory.bench.js [sessions] [warm-up]
  *   (npm run bench -- opcua-memory runs 200 after 20, without --expose-gc: counts are then noisier)
@@ -135,6 +136,8 @@ async function main(): Promise<void> {
   for (let i = 0; i < SESSIONS; i++) await oneSession(dir, forwarder, i);
   const seconds = (Date.now() - start) / 1000;
   const after = await takeCensus();
+  // Retained per session: a constructor whose count grew by half the sessions or more.
+  const leaks = growth(before, after, Math.max(1, Math.floor(SESSIONS / 2)));
   process.stdout.write(
     [
       `${SESSIONS} OPC UA sessions after ${WARMUP} warm-up sessions (${seconds.toFixed(0)} s; ${broker.activeSessions()} active at the end)`,
@@ -146,6 +149,12 @@ async function main(): Promise<void> {
       ),
     ].join('\n') + '\n',
   );
+  if (leaks.length > 0) {
+    process.stderr.write(
+      `opcua-memory: FAILED: retained per session: ${leaks.map((l) => l.name).join(', ')}\n`,
+    );
+    process.exitCode = 1;
+  }
 }
 
 main()
