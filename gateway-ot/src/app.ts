@@ -211,6 +211,7 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
     recordings: deps.recordingOutbox ?? recordings.outbox,
     reviews: sessions.reviews,
     commands: sessions.commands,
+    linkState: sessions.linkState,
     reconnectInitialMs: config.link.reconnectMinSeconds * 1000,
     reconnectMaxMs: config.link.reconnectMaxSeconds * 1000,
     connectTimeoutMs: config.link.connectTimeoutSeconds * 1000,

@@ -1,7 +1,9 @@
 /**
  * A loopback TCP proxy a test can cut: `cut()` destroys every connection through it and refuses new
  * ones until `restore()`. Used to take the IT<->OT link down without stopping either gateway, the
- * way a plant firewall or WAN outage would.
+ * way a plant firewall or WAN outage would. `freeze()` is the silent kind of outage (a frozen peer,
+ * a blackholing firewall): no byte moves either way and nothing is closed, new connections are
+ * accepted and go nowhere, until `thaw()` lets everything through again.
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -13,6 +15,8 @@ export interface TcpProxy {
   readonly accepted: number;
   cut(): void;
   restore(): void;
+  freeze(): void;
+  thaw(): void;
   close(): Promise<void>;
 }
 
@@ -21,8 +25,17 @@ export async function startTcpProxy(
   targetPort: number,
 ): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
+  const pairs = new Set<readonly [Socket, Socket]>();
   let open = true;
+  let frozen = false;
   let accepted = 0;
+  const flow = (pair: readonly [Socket, Socket]): void => {
+    const [client, upstream] = pair;
+    client.pipe(upstream);
+    upstream.pipe(client);
+    client.resume();
+    upstream.resume();
+  };
   const server: Server = createServer((client) => {
     if (!open) {
       client.destroy();
@@ -30,15 +43,22 @@ export async function startTcpProxy(
     }
     accepted++;
     const upstream = connect(targetPort, '127.0.0.1');
-    for (const s of [client, upstream]) {
+    const pair = [client, upstream] as const;
+    pairs.add(pair);
+    for (const s of pair) {
       sockets.add(s);
       s.on('error', () => s.destroy());
-      s.on('close', () => sockets.delete(s));
+      s.on('close', () => {
+        sockets.delete(s);
+        pairs.delete(pair);
+      });
     }
     client.on('close', () => upstream.destroy());
     upstream.on('close', () => client.destroy());
-    client.pipe(upstream);
-    upstream.pipe(client);
+    if (frozen) {
+      client.pause();
+      upstream.pause();
+    } else flow(pair);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const proxy: TcpProxy = {
@@ -52,6 +72,19 @@ export async function startTcpProxy(
     },
     restore() {
       open = true;
+    },
+    freeze() {
+      frozen = true;
+      for (const [client, upstream] of pairs) {
+        client.unpipe(upstream);
+        upstream.unpipe(client);
+        client.pause();
+        upstream.pause();
+      }
+    },
+    thaw() {
+      frozen = false;
+      for (const pair of pairs) flow(pair);
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -7,6 +7,7 @@
  * schedules cover it for each asset and profile and it ends by their contract end.
  */
 import { AirlockError } from '../../../shared/src/errors.js';
+import { compileLinearRegex } from '../../../shared/src/text/linear-regex.js';
 import type { CatalogueAsset } from '../../../shared/src/model/asset-catalogue.js';
 import type { RequestAssetRow, RequestRow } from '../store/store.js';
 import { accountRefusal, contractEndsAt } from '../auth/auth.js';
@@ -301,7 +302,17 @@ export class RequestService {
           `ticketRef: site ${site} requires a ticket reference`,
           { details: { field: 'ticketRef' } },
         );
-      if (!new RegExp(`^(?:${pattern})$`, 'u').test(t))
+      const format = compileLinearRegex(pattern);
+      // Set through SitePolicyService, which refuses what does not compile; a format stored before
+      // the linear engine may not: fail closed, and say who can fix it.
+      if (!format.ok)
+        throw new AirlockError(
+          'unavailable',
+          'site.bad_ticket_pattern',
+          `ticketRef: site ${site}'s ticket format cannot be used (${format.error}); an admin must set it again`,
+          { details: { field: 'ticketRef' } },
+        );
+      if (!format.value.matchesWhole(t))
         throw new AirlockError(
           'bad_request',
           'request.ticket_pattern',

@@ -1,8 +1,11 @@
 /**
  * Per-site access policy, set by an admin: how many OT-owner approvals a request needs (1-5) and
- * an optional ticket reference format (a regular expression the whole reference must match).
+ * an optional ticket reference format (a regular expression the whole reference must match). The
+ * format runs on the linear-time engine (shared/src/text/linear-regex.ts): any pattern costs time
+ * linear in the reference, and what that engine cannot run is refused here, naming the part.
  */
 import { AirlockError } from '../../../shared/src/errors.js';
+import { linearRegexProblem } from '../../../shared/src/text/linear-regex.js';
 import type { SitePolicy } from '../store/store.js';
 import { isCli, operatorName, requireSite, type AccessDeps, type Operator } from './access-deps.js';
 import { isAdmin } from './visibility.js';
@@ -53,16 +56,14 @@ export class SitePolicyService {
           'ticketPattern must be at most 200 characters',
           { details: { field: 'ticketPattern' } },
         );
-      try {
-        new RegExp(`^(?:${pattern})$`, 'u');
-      } catch {
+      const problem = linearRegexProblem(pattern);
+      if (problem !== undefined)
         throw new AirlockError(
           'bad_request',
           'site.bad_ticket_pattern',
-          'ticketPattern is not a valid regular expression',
+          `ticketPattern is not a valid regular expression: ${problem}`,
           { details: { field: 'ticketPattern' } },
         );
-      }
     }
     const before = deps.policies.policy(site);
     const next = {

@@ -7,8 +7,9 @@
  *
  * When the link drops (or nothing is heard for the IT side's offlineAfterMs) it reconnects with
  * exponential backoff, jitter and a cap (backoff.ts). While it is down the gateway keeps working:
- * live sessions continue on their own data connections, their ends are enforced by this gateway's
- * clock, and audit events wait in the log until the IT side acknowledges them.
+ * live sessions follow the site's rule for link loss (sessions/link-loss.ts: ended after a grace,
+ * or kept on their own data connections), their ends are enforced by this gateway's clock, and
+ * audit events wait in the log until the IT side acknowledges them.
  * Frames from the IT side are validated like every link input; a bad one closes the link and is
  * audited (`link.violation`) in this gateway's log.
  */
@@ -38,7 +39,12 @@ import {
 import type { FrameData } from '../../../shared/src/link/frame-inbox.js';
 import type { SessionChannel } from '../../../shared/src/link/session-channel.js';
 import type { AuditOutbox } from '../audit/audit.js';
-import type { CommandOutcome, ItCommands, ReviewRequests } from '../sessions/sessions.js';
+import type {
+  CommandOutcome,
+  ItCommands,
+  LinkState,
+  ReviewRequests,
+} from '../sessions/sessions.js';
 import type { EnrollmentRecord, EnrollmentStore } from '../store/store.js';
 import type { RecordingShipper } from './recording-shipper.js';
 import { Backoff } from './backoff.js';
@@ -65,6 +71,8 @@ export interface LinkClientDeps {
   readonly reviews: ReviewRequests;
   /** The IT side's commands are carried out there; `open` gets this link's data dialer. */
   readonly commands: ItCommands;
+  /** Told when the link is up and when it is gone (live sessions follow the site's link-loss rule). */
+  readonly linkState: LinkState;
   readonly reconnectInitialMs: number;
   readonly reconnectMaxMs: number;
   readonly connectTimeoutMs: number;
@@ -269,6 +277,7 @@ export class LinkClient {
     this.current = c;
     this.deps.recordings.reset();
     this.deps.reviews.connected((m) => this.send(c, m));
+    this.deps.linkState.connected();
     this.stateValue = 'online';
     this.lastMismatch = undefined;
     deps.log.info('link up', {
@@ -298,6 +307,7 @@ export class LinkClient {
         ws.terminate();
       }
     }, welcome.heartbeatMs);
+    let downReason = 'the link closed';
     try {
       this.auditSafely({
         action: 'link.connect',
@@ -326,6 +336,7 @@ export class LinkClient {
       }
       this.pump();
       const reason = await closed;
+      downReason = reason;
       deps.log.info('link closed', { reason, pendingAuditEvents: deps.outbox.pending });
       return deps.clock.now() - c.since;
     } finally {
@@ -333,6 +344,7 @@ export class LinkClient {
       if (this.current === c) this.current = undefined;
       // Lines held for review are denied as soon as the link that carried them is gone.
       deps.reviews.disconnected();
+      deps.linkState.disconnected(downReason);
     }
   }
 

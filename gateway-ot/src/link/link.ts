@@ -20,7 +20,7 @@ import type { CatalogueAsset } from '../../../shared/src/model/asset-catalogue.j
 import { omitUndefined } from '../../../shared/src/omit-undefined.js';
 import type { AuditOutbox } from '../audit/audit.js';
 import type { RecordingOutbox } from '../recording/recording.js';
-import type { ItCommands, ReviewRequests } from '../sessions/sessions.js';
+import type { ItCommands, LinkState, ReviewRequests } from '../sessions/sessions.js';
 import type { EnrollmentStore } from '../store/store.js';
 import { LinkClient } from './link-client.js';
 import { RecordingShipper } from './recording-shipper.js';
@@ -42,6 +42,8 @@ export interface LinkDeps {
   readonly recordings: RecordingOutbox;
   readonly reviews: ReviewRequests;
   readonly commands: ItCommands;
+  /** Told when the link is up and when it is gone (the sessions' rule for link loss). */
+  readonly linkState: LinkState;
   readonly reconnectInitialMs: number;
   readonly reconnectMaxMs: number;
   /** TLS, WebSocket and handshake (and an enrollment request) must complete within this. */
@@ -68,6 +70,7 @@ export function createLink(deps: LinkDeps): LinkClient {
     }),
     reviews: deps.reviews,
     commands: deps.commands,
+    linkState: deps.linkState,
     reconnectInitialMs: deps.reconnectInitialMs,
     reconnectMaxMs: deps.reconnectMaxMs,
     connectTimeoutMs: deps.connectTimeoutMs,

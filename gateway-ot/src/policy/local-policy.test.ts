@@ -33,6 +33,8 @@ test('a valid policy parses with defaults', () => {
   const r = testPolicies.parse(good, 'h');
   assert.ok(r.ok, r.ok ? '' : formatProblems(r.error));
   assert.equal(r.value.limits.maxSessionMinutes, 480);
+  assert.equal(r.value.limits.sessionsWithoutLink, 'end');
+  assert.equal(r.value.limits.linkLossGraceSeconds, 30);
   assert.equal(r.value.assets['hmi-1']?.port, 22);
   assert.equal(r.value.assets['opc-1']?.port, 4840);
 });

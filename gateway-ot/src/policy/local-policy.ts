@@ -70,6 +70,13 @@ const limitsSchema = z
       .max(24 * 60)
       .default(8 * 60),
     maxConcurrentSessions: z.number().int().min(1).max(10_000).default(64),
+    /**
+     * Live sessions once the link to the IT gateway is lost: `end` them `linkLossGraceSeconds`
+     * after the link was declared down, or `keep` them until their grant ends by this gateway's
+     * clock. Why `end` is the default: docs/link.md, "Sessions without the link".
+     */
+    sessionsWithoutLink: z.enum(['end', 'keep']).default('end'),
+    linkLossGraceSeconds: z.number().min(0).max(3600).default(30),
   })
   .prefault({});
 

@@ -7,7 +7,8 @@
  * Guarantees: a session opens only on this gateway's own verdict on its ticket (grants/), is handed
  * to the broker of its protocol and to no other, and ends, by this gateway's clock whatever the
  * link does, at the grant's end or the local session limit, on an IT command, on lockdown (local
- * lockdowns within LOCKDOWN_POLL_MS), when its data connection closes, and at stop; `session.start`
+ * lockdowns within LOCKDOWN_POLL_MS), when its data connection closes, when the link has been lost
+ * for the site's grace (unless its policy keeps sessions without the link), and at stop; `session.start`
  * and `session.end` are audited. A held review is denied unless an OT owner allows it in time.
  * Not here: what a protocol allows inside a session (each broker enforces its profile), the link
  * itself (link/ carries the commands, data connections and reviews), and the vault.
@@ -26,6 +27,7 @@ import type { LocalPolicy } from '../policy/policy.js';
 import type { Recordings } from '../recording/recording.js';
 import type { CredentialSource } from '../vault/vault.js';
 import { createItCommands, type ItCommands } from './it-commands.js';
+import { createLinkLossRule, type LinkState } from './link-loss.js';
 import { watchLockdown } from './lockdown-watch.js';
 import type { BrokerDeps, ProtocolBroker, ProtocolModule } from './protocol-broker.js';
 import { ReviewRequests } from './review-requests.js';
@@ -45,6 +47,7 @@ export type {
   SessionEnd,
 } from './protocol-broker.js';
 export type { CommandOutcome, ItCommands } from './it-commands.js';
+export type { LinkState } from './link-loss.js';
 export type { DataDialer, OpenOutcome, SessionManager } from './session-manager.js';
 export type { ReviewRequests } from './review-requests.js';
 export { scheduleDeadline, type DeadlineHandlers } from './session-deadline.js';
@@ -76,6 +79,8 @@ export interface Sessions {
   readonly reviews: ReviewRequests;
   /** What the IT side may ask (the link carries the asks). */
   readonly commands: ItCommands;
+  /** The link reports itself up and down here; live sessions follow the site's rule for link loss. */
+  readonly linkState: LinkState;
   /** Starts the lockdown watch. */
   start(): void;
   /** Ends every session, waits (bounded) for the brokers to finish, then closes the brokers. */
@@ -130,15 +135,23 @@ export async function createSessions(deps: SessionsDeps): Promise<Sessions> {
     grantPublicKey: deps.grantPublicKey,
   });
   let watch: TimerHandle | undefined;
+  const linkLoss = createLinkLossRule({
+    clock,
+    log: deps.log.child({ component: 'sessions' }),
+    limits: deps.policy.limits,
+    sessions: live,
+  });
   return {
     live,
     reviews,
     commands: createItCommands({ sessions: live, lockdown: grants.lockdown }),
+    linkState: linkLoss,
     start() {
       watch ??= watchLockdown({ clock, lockdown: grants.lockdown, sessions: live });
     },
     async stop(reason) {
       watch?.cancel();
+      linkLoss.stop();
       await live.stop(reason);
       for (const b of brokers.values()) await b.close?.();
     },

@@ -226,6 +226,11 @@ export const AUDIT_EVENTS = {
     code: 'AL705',
     description: 'the PLC did not answer, or answered wrongly; the client got exception 0B',
   },
+  'modbus.deadline': {
+    code: 'AL706',
+    description:
+      'a Modbus connection was closed: a frame did not complete in time, or no request came for the idle limit',
+  },
 
   // OPC UA (AL8xx)
   'opcua.write': {

@@ -161,6 +161,45 @@ test(
 );
 
 test(
+  "a site's ticket format runs on the linear-time engine: (a+)+$ with a hostile reference is refused at once",
+  { timeout: 90_000 },
+  async (t) => {
+    // On V8's backtracking engine this reference took 2^63 steps (2.6 s for 29 characters).
+    const p = await seedPlant(await startHarness(t));
+    const { h } = p;
+    const alice = await p.token('alice');
+    const root = await p.token('root');
+    const set = (ticketPattern: string) =>
+      h.call('PUT', '/api/v1/admin/sites/plant-1/policy', {
+        token: root,
+        body: { requiredApprovals: 1, ticketPattern },
+      });
+    for (const [pattern, why] of [
+      ['CHG-(?=\\d)\\d+', /lookahead `\(\?=` is not supported/],
+      ['(CHG)-\\1', /backreference `\\1` is not supported/],
+      ['CHG-[0-9', /missing closing \]: `\[0-9`/],
+    ] as const) {
+      const r = await set(pattern);
+      assert.equal(r.status, 400, pattern);
+      assert.match(r.json.error.message, /^ticketPattern is not a valid regular expression: /);
+      assert.match(r.json.error.message, why);
+    }
+    assert.equal((await set('(a+)+$')).status, 200);
+    const hostile = await h.call('POST', '/api/v1/requests', {
+      token: alice,
+      body: p.requestBody(10, 70, { ticketRef: `${'a'.repeat(63)}!` }),
+    });
+    assert.equal(hostile.status, 400, hostile.text);
+    assert.match(hostile.json.error.message, /does not match the site's ticket format \(a\+\)\+\$/);
+    const fine = await h.call('POST', '/api/v1/requests', {
+      token: alice,
+      body: p.requestBody(10, 70, { ticketRef: 'a'.repeat(64) }),
+    });
+    assert.equal(fine.status, 201, fine.text);
+  },
+);
+
+test(
   'only engineers and vendors request; vendors only inside their job schedule and before their contract end',
   { timeout: 90_000 },
   async (t) => {

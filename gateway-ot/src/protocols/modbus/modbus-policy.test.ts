@@ -11,7 +11,7 @@ import { modbusAssetSchema } from './modbus-policy.js';
 const base = { protocol: 'modbus', address: '10.0.1.10' };
 const withProfile = (p: unknown): unknown => ({ ...base, profiles: { p } });
 
-test('defaults: port 502, timeout, no pipelining, deny-all functions, rate limit, read before write', () => {
+test('defaults: port 502, timeout, no pipelining, deny-all functions, rate limit, read before write, deadlines', () => {
   const a = modbusAssetSchema.parse(withProfile({ unitIds: [1] }));
   assert.deepEqual([a.port, a.responseTimeoutMs, a.maxInFlight], [502, 2000, 1]);
   assert.deepEqual(a.profiles.p, {
@@ -20,6 +20,8 @@ test('defaults: port 502, timeout, no pipelining, deny-all functions, rate limit
     tables: {},
     rateLimit: { requestsPerSecond: 100, burst: 200 },
     readBeforeWrite: true,
+    frameTimeoutSeconds: 5,
+    idleTimeoutSeconds: 120,
   });
 });
 

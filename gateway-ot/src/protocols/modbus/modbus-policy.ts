@@ -122,6 +122,10 @@ export const modbusProfileSchema = z.strictObject({
     .prefault({}),
   /** Read the current values before each write and audit them beside the new ones. */
   readBeforeWrite: z.boolean().default(true),
+  /** A frame must be complete this long after its first byte, or the connection closes. */
+  frameTimeoutSeconds: z.number().min(0.1).max(60).default(5),
+  /** A connection that completes no request this long closes (its session slot and PLC connection freed). */
+  idleTimeoutSeconds: z.number().min(1).max(86_400).default(120),
 });
 
 export const modbusAssetSchema = z.strictObject({

@@ -52,6 +52,8 @@ export interface CompiledProfile {
   readonly registerWritable: readonly Interval[];
   readonly readBeforeWrite: boolean;
   readonly rateLimit: { readonly requestsPerSecond: number; readonly burst: number };
+  /** The connection's deadlines (connection-deadlines.ts), in ms. */
+  readonly deadlines: { readonly frameMs: number; readonly idleMs: number };
 }
 
 const ALLOW: Decision = { allow: true };
@@ -108,6 +110,7 @@ export function compileProfile(p: ModbusProfile): CompiledProfile {
     registerWritable: merge(registerWrites),
     readBeforeWrite: p.readBeforeWrite,
     rateLimit: p.rateLimit,
+    deadlines: { frameMs: p.frameTimeoutSeconds * 1000, idleMs: p.idleTimeoutSeconds * 1000 },
   };
 }
 

@@ -16,8 +16,10 @@
  *    were read (profile option) and after its `modbus.write` event was recorded.
  *  - Memory is bounded: at most `maxQueued` parsed requests wait; beyond that the operator's stream
  *    is paused (TCP back-pressure), as it is while the operator does not read the answers.
- *  - The session ends when either side closes, on a malformed frame, or when `session.signal`
- *    aborts; both sides are closed and the read count is audited (`modbus.reads`).
+ *  - The session ends when either side closes, on a malformed frame, when a frame is not complete
+ *    `frameTimeoutSeconds` after its first byte or no request completes for `idleTimeoutSeconds`
+ *    (profile keys; `modbus.deadline` audited), or when `session.signal` aborts; both sides are
+ *    closed and the read count is audited (`modbus.reads`).
  *
  * Not guaranteed: answers to pipelined requests keep their order only among forwarded requests; a
  * refusal is answered at once and may overtake earlier requests still at the PLC (clients match
@@ -39,6 +41,7 @@ import { EXCEPTION, encodeFrame, exceptionFrame, exceptionLabel, readPdu } from 
 import type { ModbusAssetPolicy } from './modbus-policy.js';
 import { decodeRequest, isStateChanging, type ModbusRequest } from './modbus-request.js';
 import { checkResponse } from './modbus-response.js';
+import { ConnectionDeadlines, type DeadlineKind } from './connection-deadlines.js';
 import { decide, isSignedRegister, type CompiledProfile, type Decision } from './modbus-rules.js';
 import { PlcConnection, type Dial, type PlcAnswer } from './plc-connection.js';
 import { TokenBucket } from './token-bucket.js';
@@ -96,6 +99,7 @@ class ModbusSession {
     auditFailures: 0,
   };
   private plc: PlcConnection | undefined;
+  private deadlines: ConnectionDeadlines | undefined;
   /** A state-changing request is being handled: nothing else goes to the PLC meanwhile. */
   private isWriting = false;
   private isRateLimited = false;
@@ -140,6 +144,12 @@ class ModbusSession {
       timeoutMs: this.o.asset.responseTimeoutMs,
       onClose: (reason) => this.end(`PLC connection lost: ${reason}`, true),
     });
+    this.deadlines = new ConnectionDeadlines({
+      clock: this.s.clock,
+      ...this.o.profile.deadlines,
+      isBusy: () => this.queue.length > 0 || this.isWriting || (this.plc?.inFlight ?? 0) > 0,
+      onExpire: (kind, reason) => this.deadlineExpired(kind, reason),
+    });
     stream.on('data', (chunk: Buffer) => {
       this.reader.push(chunk);
       this.process();
@@ -150,6 +160,8 @@ class ModbusSession {
 
   /** Parses what has arrived while there is room, sends what may go, and applies back-pressure. */
   private process(): void {
+    let frames = 0;
+    let isMidFrame = false;
     while (
       this.endReason === undefined &&
       this.broken === undefined &&
@@ -157,7 +169,10 @@ class ModbusSession {
       !this.stream.writableNeedDrain
     ) {
       const r = this.reader.next();
-      if (r === undefined) break;
+      if (r === undefined) {
+        isMidFrame = this.reader.pending > 0;
+        break;
+      }
       if (!r.ok) {
         this.malformed(
           `bad MBAP header: ${r.error.reason}`,
@@ -166,8 +181,10 @@ class ModbusSession {
         );
         break;
       }
+      frames++;
       this.onRequest(r.value);
     }
+    this.deadlines?.observe(frames, isMidFrame);
     this.pump();
     if (this.endReason !== undefined) return;
     if (this.broken !== undefined) {
@@ -429,6 +446,16 @@ class ModbusSession {
     );
   }
 
+  /** A deadline of connection-deadlines.ts passed: audited, then the session ends (and frees its slot). */
+  private deadlineExpired(kind: DeadlineKind, reason: string): void {
+    this.record({
+      action: 'modbus.deadline',
+      outcome: 'denied',
+      details: { deadline: kind, reason, pendingBytes: this.reader.pending },
+    });
+    this.end(reason, true);
+  }
+
   private malformed(reason: string, facts: Details, answer: Buffer | undefined): void {
     this.record({ action: 'modbus.malformed', outcome: 'denied', details: { ...facts, reason } });
     this.broken = { reason, answer };
@@ -460,6 +487,7 @@ class ModbusSession {
       return;
     }
     this.endReason = reason;
+    this.deadlines?.stop();
     this.s.signal.removeEventListener('abort', this.onAbort);
     this.plc?.close('the session ended');
     this.queue.length = 0;

@@ -125,3 +125,18 @@ test('write values: exact type, scalar, within bounds', () => {
     );
   }
 });
+
+test(
+  'node globs match in linear time: many stars against a long identifier',
+  { timeout: 10_000 },
+  () => {
+    // As a V8 regular expression, this glob against this identifier backtracks about n^40 times.
+    const glob = `s=${'*a'.repeat(40)}b`;
+    const p = compileProfile(
+      profile({ namespaceUri: NS, nodes: [{ node: glob, access: 'read' }] }),
+    );
+    const long = `s=${'a'.repeat(4_000)}`;
+    assert.equal(p.decide({ namespaceUri: NS, identifier: long }).kind, 'deny');
+    assert.equal(p.decide({ namespaceUri: NS, identifier: `${long}b` }).kind, 'allow');
+  },
+);

@@ -13,6 +13,7 @@
 import { z } from 'zod';
 import type { AssetPolicy } from '../../policy/policy.js';
 import { OPCUA_WRITABLE_TYPES } from '../../../../shared/src/model/opcua-scalars.js';
+import { linearRegex, type LinearRegex } from '../../../../shared/src/text/linear-regex.js';
 
 /** The scalar data types a write rule may name (OPC UA built-in type names). */
 export const WRITABLE_DATA_TYPES = OPCUA_WRITABLE_TYPES;
@@ -172,12 +173,13 @@ export interface CompiledProfile {
   decide(node: NodeRef): NodeDecision;
 }
 
-function globToRegExp(pattern: string): RegExp {
+/** Linear-time matching (shared/src/text/linear-regex.ts): `a*a*a*b` costs no more than `a*`. */
+function globToRegExp(pattern: string): LinearRegex {
   const body = pattern
     .split('*')
     .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
     .join('.*');
-  return new RegExp(`^${body}$`, 's');
+  return linearRegex(`^${body}$`, { dotAll: true });
 }
 
 export function compileProfile(profile: OpcuaProfile): CompiledProfile {

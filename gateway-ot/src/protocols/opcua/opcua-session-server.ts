@@ -111,6 +111,9 @@ function certificateManager(
 
 export async function startSessionServer(options: SessionServerOptions): Promise<SessionServer> {
   const { limits } = options;
+  const serverCm = certificateManager(join(options.pkiDir, 'server'), true);
+  // No user certificate is trusted: X.509 user tokens are refused before they get here anyway.
+  const userCm = certificateManager(join(options.pkiDir, 'user'), false);
   const server = new BrokerOpcuaServer(
     {
       host: '127.0.0.1',
@@ -122,9 +125,8 @@ export async function startSessionServer(options: SessionServerOptions): Promise
       securityPolicies: [SecurityPolicy.None, SecurityPolicy.Basic256Sha256],
       allowAnonymous: false,
       userManager: { isValidUser: (userName: string) => userName === options.user },
-      serverCertificateManager: certificateManager(join(options.pkiDir, 'server'), true),
-      // No user certificate is trusted: X.509 user tokens are refused before they get here anyway.
-      userCertificateManager: certificateManager(join(options.pkiDir, 'user'), false),
+      serverCertificateManager: serverCm,
+      userCertificateManager: userCm,
       registerServerMethod: RegisterServerMethod.HIDDEN,
       isAuditing: false,
       maxConnectionsPerEndpoint: limits.maxSessions + 1,
@@ -218,7 +220,14 @@ export async function startSessionServer(options: SessionServerOptions): Promise
     await options.build(addressSpace);
     await server.start();
   } catch (e) {
-    await server.shutdown(0).catch(() => undefined);
+    // shutdown() does nothing for a server whose engine never started (a view that failed to
+    // build, a session ended meanwhile): then its endpoints, engine and certificate managers are
+    // released here, or each such session would keep them.
+    if (server.engine.isStarted()) await server.shutdown(0).catch(() => undefined);
+    else {
+      server.dispose();
+      await Promise.allSettled([serverCm.dispose(), userCm.dispose()]);
+    }
     throw e instanceof AirlockError
       ? e
       : new AirlockError(

@@ -4,21 +4,20 @@
  * account lives in the vault, never here.
  */
 import { z } from 'zod';
+import { linearRegexProblem } from '../../../../shared/src/text/linear-regex.js';
 import type { AssetPolicy } from '../../policy/policy.js';
 import { LINE_ACTIONS } from './filter/line-rules.js';
 
+/** Run by the linear-time engine (shared/src/text/linear-regex.ts); what it cannot run is refused here. */
 const regexSchema = z
   .string()
   .min(1)
   .max(1024)
-  .refine((p) => {
-    try {
-      new RegExp(p);
-      return true;
-    } catch {
-      return false;
-    }
-  }, 'expected a valid JavaScript regular expression');
+  .superRefine((p, ctx) => {
+    const problem = linearRegexProblem(p);
+    if (problem !== undefined)
+      ctx.addIssue({ code: 'custom', message: `expected a regular expression: ${problem}` });
+  });
 
 /** One interactive rule: the first whose pattern matches a command of the line decides. */
 const lineRuleSchema = z.strictObject({

@@ -6,6 +6,7 @@
  * `/var/log/hmi/*` cannot be walked out of. Literal elements match exactly. Fail closed: an empty
  * list allows nothing.
  */
+import { linearRegex, type LinearRegex } from '../../../../../shared/src/text/linear-regex.js';
 import { quoteShellWords, splitShellWords } from './shell-words.js';
 
 export type ExecDecision =
@@ -56,12 +57,12 @@ function hasDotDot(arg: string): boolean {
   return arg.split('/').includes('..');
 }
 
-function globToRegExp(glob: string): RegExp {
+function globToRegExp(glob: string): LinearRegex {
   let re = '^';
   for (const ch of glob) {
     if (ch === '*') re += '[^/]*';
     else if (ch === '?') re += '[^/]';
     else re += ch.replace(/[\\^$.|+()[\]{}]/g, '\\$&');
   }
-  return new RegExp(`${re}$`, 's');
+  return linearRegex(`${re}$`, { dotAll: true });
 }

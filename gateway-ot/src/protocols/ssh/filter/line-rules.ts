@@ -7,6 +7,8 @@
  * (deny > review > alert > allow). A best-effort reading of shell syntax, not a shell: see
  * docs/ssh-command-filter.md for what it cannot see.
  */
+import { linearRegex } from '../../../../../shared/src/text/linear-regex.js';
+
 export const LINE_ACTIONS = ['allow', 'deny', 'review', 'alert'] as const;
 export type LineAction = (typeof LINE_ACTIONS)[number];
 
@@ -119,7 +121,7 @@ export function decideLine(
       reason: `"${command}" matches no rule of this profile`,
     };
     for (const [i, r] of rules.entries()) {
-      if (new RegExp(r.pattern).test(command)) {
+      if (linearRegex(r.pattern).test(command)) {
         d = {
           action: r.action,
           rule: i,
