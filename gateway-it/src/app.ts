@@ -75,6 +75,8 @@ import { startSshEndpoint, type SshEndpoint } from './ssh/ssh-endpoint.js';
 import { CommandReviews } from './sessions/command-reviews.js';
 import { ReviewStore } from './store/review-store.js';
 import { omitUndefined } from '../../shared/src/omit-undefined.js';
+import { SetupCodeStore } from './store/setup-code-store.js';
+import { createFirstAdminSetup, type FirstAdminSetup } from './setup/setup.js';
 
 export interface ItDeps {
   readonly clock: Clock;
@@ -128,6 +130,8 @@ export interface ItServices {
   readonly sshHostKey: SshHostKey | undefined;
   /** Command lines the sites hold for an OT owner's review (shown to that site's owners, decided, sent back). */
   readonly reviews: CommandReviews;
+  /** First admin set-up with a one-time code shown on the console (no default password). */
+  readonly setup: FirstAdminSetup;
 }
 
 export interface RunningItGateway {
@@ -140,6 +144,8 @@ export interface RunningItGateway {
     readonly fingerprint: string;
     readonly publicKey: string;
   };
+  /** The one-time set-up code issued by this start (no admin yet and `setup.oneTimeCode` on), to show once. */
+  readonly setupCode?: string;
 }
 
 export interface ItGateway {
@@ -167,6 +173,14 @@ function readWebhookSecret(path: string): Uint8Array {
   return secret;
 }
 
+/** Where the portal's certificate and key are: the config's, or the self-signed pair in the data directory. */
+export function tlsPathsOf(config: ItConfig): { certFile: string; keyFile: string } {
+  return {
+    certFile: config.tls.certFile ?? join(config.dataDir, 'tls', 'it-gateway.crt'),
+    keyFile: config.tls.keyFile ?? join(config.dataDir, 'tls', 'it-gateway.key'),
+  };
+}
+
 /** Opens state (database, keys, certificate) without listening; the CLI's admin commands use this too. */
 export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<ItGateway> {
   await initCrypto();
@@ -174,9 +188,10 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
   const auditKey = loadOrCreateSigningKey(join(keysDir, 'audit-signing.key'));
   const grantKey = loadOrCreateSigningKey(join(keysDir, 'grant-signing.key'));
   const secretsKey = loadOrCreateAeadKey(join(keysDir, 'secrets.key'));
+  const tlsPaths = tlsPathsOf(config);
   const tls = await loadOrCreateTlsIdentity({
-    certPath: config.tls.certFile ?? join(config.dataDir, 'tls', 'it-gateway.crt'),
-    keyPath: config.tls.keyFile ?? join(config.dataDir, 'tls', 'it-gateway.key'),
+    certPath: tlsPaths.certFile,
+    keyPath: tlsPaths.keyFile,
     hostnames: config.tls.hostnames,
     commonName: 'airlock-it',
   });
@@ -207,6 +222,20 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
     config: config.auth,
   });
   const userAdmin: UserAdmin = auth.userAdmin;
+  const setup = createFirstAdminSetup({
+    db,
+    audit,
+    clock: deps.clock,
+    ids: deps.ids,
+    codes: new SetupCodeStore(db),
+    createAdmin: (input, actor) => {
+      const created = userAdmin.createUser(
+        { ...input, roles: [{ role: 'admin' }], mfa: 'at-first-login' },
+        actor,
+      );
+      return { id: created.user.id, name: created.user.name };
+    },
+  });
   const gateways = new SiteGatewayStore(db);
   const otAudit = new OtAuditStore(db);
   // Ingested OT events flagged as alerts go to the site's OT owners (notifier and access are built below; called only once running).
@@ -446,6 +475,7 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
     sshHostKey,
     recordings,
     reviews,
+    setup,
   };
   // Declared before the portal so its connect hints show the port the endpoint really bound (0 = any in tests).
   let sshEndpoint: SshEndpoint | undefined;
@@ -479,6 +509,7 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
         recordings: recordingLibrary,
         auditSearch,
         reviews,
+        setup,
         audit: {
           search: auditSearch,
           exports,
@@ -554,6 +585,7 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
         config.http.publicUrl ??
         `https://${config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host}:${listener.port}`;
       siem?.start();
+      const setupCode = config.setup.oneTimeCode ? setup.issueIfNeeded() : undefined;
       deps.log.info('IT gateway listening', {
         url,
         tlsFingerprintSha256: tls.fingerprint,
@@ -569,7 +601,13 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
                 publicKey: sshHostKey.publicKey,
               },
             };
-      return { httpsPort: listener.port, url, tlsFingerprint: tls.fingerprint, ...ssh };
+      return {
+        httpsPort: listener.port,
+        url,
+        tlsFingerprint: tls.fingerprint,
+        ...ssh,
+        ...omitUndefined({ setupCode }),
+      };
     },
     async stop() {
       if (stopped) return;

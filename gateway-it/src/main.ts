@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * `airlock-it`: the IT gateway's command line. The only place that reads process.env and argv.
  */
@@ -13,7 +14,9 @@ import { listEnvOverrides } from '../../shared/src/config/load-config.js';
 import { formatFingerprint } from '../../shared/src/crypto/hash.js';
 import { AIRLOCK_VERSION } from '../../shared/src/version.js';
 import { IT_ENV_PREFIX, itConfigSchema, loadItConfig, type ItConfig } from './config/it-config.js';
-import { createItGateway } from './app.js';
+import { createItGateway, tlsPathsOf } from './app.js';
+import { applianceCommands } from './appliance/appliance.js';
+import { IT_MIGRATIONS } from './store/it-migrations.js';
 import { parseRoleAssignment } from './auth/user-admin.js';
 import type { RoleAssignment } from './store/user-store.js';
 import { AirlockError } from '../../shared/src/errors.js';
@@ -83,6 +86,14 @@ function cliActor(): string {
   return `cli:${userInfo().username}`;
 }
 
+async function readStdin(): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  const all = Buffer.concat(chunks);
+  for (const c of chunks) c.fill(0);
+  return all;
+}
+
 async function withGateway<T>(
   config: ItConfig,
   fn: (gw: Awaited<ReturnType<typeof createItGateway>>) => T | Promise<T>,
@@ -118,6 +129,10 @@ ${listEnvOverrides(itConfigSchema, IT_ENV_PREFIX)
       process.stdout.write(
         `${JSON.stringify({ event: 'ready', url: running.url, httpsPort: running.httpsPort, tlsFingerprint: formatFingerprint(running.tlsFingerprint), ...omitUndefined({ sshPort: running.ssh?.port, sshHostKeyFingerprint: running.ssh?.fingerprint }) })}\n`,
       );
+      if (running.setupCode !== undefined)
+        process.stdout.write(
+          `\nAirlock set-up code: ${running.setupCode}\n  No admin exists yet. Create the first admin with this code at ${running.url}/setup\n  (or POST /api/v1/setup). It works once; each start shows a new one until an admin exists.\n  TLS certificate SHA-256: ${formatFingerprint(running.tlsFingerprint)}\n\n`,
+        );
       await stopSignal;
       await gw.stop();
       return 0;
@@ -429,6 +444,16 @@ next day); one-off times are ISO 8601 with an offset, e.g. 2026-03-29T22:00:00+0
     },
   },
   'verify-export': verifyExportCommand,
+  ...applianceCommands({
+    program: PROGRAM,
+    version: AIRLOCK_VERSION,
+    configFrom,
+    loadFile: (file) => loadItConfig({ file, env: {} }),
+    readStdin,
+    actor: cliActor(),
+    migrations: IT_MIGRATIONS,
+    defaultTls: tlsPathsOf,
+  }),
   'audit-key': {
     summary:
       'print the audit public key that signs checkpoints and export bundles (for verify-export --public-key)',

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * `airlock-ot`: the OT gateway's command line. The only place that reads process.env and argv.
  */
@@ -20,6 +21,8 @@ import { formatFingerprint } from '../../shared/src/crypto/hash.js';
 import { toBase64Url } from '../../shared/src/crypto/encoding.js';
 import { userInfo } from 'node:os';
 import { vaultCommands } from './cli/vault-commands.js';
+import { applianceCommands } from './appliance/appliance.js';
+import { OT_MIGRATIONS } from './store/ot-migrations.js';
 
 async function readStdin(): Promise<Buffer> {
   if (process.stdin.isTTY) process.stderr.write('secret (end with Ctrl-D): ');
@@ -199,6 +202,15 @@ the asset catalogue the gateway would publish (no secrets).`,
     operator: `local:${userInfo().username}`,
     clock: systemClock,
     ids: randomIds,
+  }),
+  ...applianceCommands({
+    program: PROGRAM,
+    version: AIRLOCK_VERSION,
+    configFrom,
+    loadFile: (file) => loadOtConfig({ file, env: {} }),
+    readStdin,
+    actor: cliActor(),
+    migrations: OT_MIGRATIONS,
   }),
 };
 

@@ -10,6 +10,7 @@ import type { AuditSearch } from '../audit/audit-search.js';
 import type { CommandReviews } from '../sessions/command-reviews.js';
 import type { ExportJobs } from '../audit/export-jobs.js';
 import type { PlaybackApprovals } from '../recording/playback-approvals.js';
+import type { FirstAdminSetup } from '../setup/setup.js';
 
 /** The auditor's services: search, the asset page, exports, four-eyes playback. */
 export interface AuditHttpServices {
@@ -42,4 +43,6 @@ export interface AccessHttpServices {
   readonly audit?: AuditHttpServices;
   /** The SSH endpoint's host key, shown so operators can pin it (absent when SSH is off). */
   readonly sshHostKey?: { readonly fingerprint: string; readonly publicKey: string };
+  /** First admin set-up with the console's one-time code (absent: no set-up page or API). */
+  readonly setup?: FirstAdminSetup;
 }

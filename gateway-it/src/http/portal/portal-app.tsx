@@ -22,6 +22,7 @@ import { opcuaRoutes } from './opcua-routes.js';
 import { PORTAL_CSS, PORTAL_JS } from './static-assets.js';
 import { reviewRoutes } from './review-routes.js';
 import { modbusPointsRoutes } from './modbus-points-routes.js';
+import { setupRoutes } from './setup-routes.js';
 import {
   recordingRoutes,
   terminalFileRoutes,
@@ -38,6 +39,8 @@ export const PORTAL_PUBLIC_ROUTES: readonly string[] = [
   'GET /login/enroll',
   'POST /login/enroll',
   'POST /logout',
+  'GET /setup',
+  'POST /setup',
   'GET /static/portal.css',
   'GET /static/portal.js',
   ...TERMINAL_PUBLIC_ROUTES,
@@ -96,6 +99,7 @@ export function portalApps(
   if (s.recordings !== undefined) apps.push(recordingRoutes(s, s.recordings));
   if (s.reviews !== undefined) apps.push(reviewRoutes(s, s.reviews));
   if (s.audit !== undefined) apps.push(auditRoutes(s, s.audit));
+  if (s.setup !== undefined) apps.push(setupRoutes(s));
   for (const a of apps) a.onError(onError);
   const files = new Hono<{ Variables: HttpVariables }>();
   files.get('/static/portal.css', (c) =>
