@@ -108,7 +108,8 @@ const child = spawn(
     '--enable-source-maps',
     '--test',
     `--test-concurrency=${concurrency}`,
-    '--test-timeout=300000',
+    // The appliance suite builds and boots machines: its own, longer safety net.
+    `--test-timeout=${only === 'appliance' ? 1_200_000 : 300_000}`,
     '--test-reporter=spec',
     ...files,
   ],

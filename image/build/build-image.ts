@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { buildPackage, stageRuntime } from './debian-package.js';
 import { ROLES, type Role } from './debian-metadata.js';
-import { buildRootfs, mirrorFrom, requireRoot } from './rootfs.js';
+import { buildRootfs, ensureBase, mirrorFrom, requireRoot } from './rootfs.js';
 import type { OlderBuild } from './older-build.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -31,6 +31,8 @@ export interface BuildImageOptions {
   readonly outDir?: string;
   readonly cacheDir?: string;
   readonly older?: OlderBuild;
+  /** Leave the root file systems unpacked in <dir>/<role> instead of packing them (for tests). */
+  readonly rootfsDirs?: string;
   readonly log?: (line: string) => void;
 }
 
@@ -57,7 +59,7 @@ export async function buildImage(o: BuildImageOptions = {}): Promise<BuiltImage>
     version: string;
   };
   const version = o.older?.version ?? pkg.version;
-  const workDir = join(cacheDir, o.older === undefined ? 'work' : 'work-older');
+  const workDir = join(cacheDir, 'work');
   let t = Date.now();
   const step = (what: string): void => {
     log(`${what} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
@@ -78,18 +80,27 @@ export async function buildImage(o: BuildImageOptions = {}): Promise<BuiltImage>
     step(`${packages[role]}: ${(statSync(packages[role]).size / 1048576).toFixed(1)} MiB`);
   }
   const rootfs: Partial<Record<Role, string>> = {};
-  if (o.rootfs !== false)
-    for (const role of roles) {
-      const deb = packages[role];
-      if (deb === undefined) continue;
-      rootfs[role] = await buildRootfs(role, deb, {
-        cacheDir,
-        outDir,
-        mirror: mirrorFrom(process.env),
-        log,
-      });
-      step(`${rootfs[role]}: ${(statSync(rootfs[role]).size / 1048576).toFixed(1)} MiB`);
-    }
+  if (o.rootfs !== false) {
+    // The base first (once), then both roles at once: copying and unpacking mostly wait on disk.
+    const mirror = mirrorFrom(process.env);
+    await ensureBase(cacheDir, mirror, log);
+    await Promise.all(
+      roles.map(async (role) => {
+        const deb = packages[role];
+        if (deb === undefined) return;
+        rootfs[role] = await buildRootfs(role, deb, {
+          cacheDir,
+          outDir,
+          mirror,
+          log,
+          ...(o.rootfsDirs === undefined ? {} : { keepIn: o.rootfsDirs }),
+        });
+      }),
+    );
+    for (const r of Object.values(rootfs))
+      if (o.rootfsDirs === undefined) log(`${r}: ${(statSync(r).size / 1048576).toFixed(1)} MiB`);
+    step(o.rootfsDirs === undefined ? 'root file systems packed' : 'root file systems');
+  }
   return { version, packages, rootfs };
 }
 

@@ -75,6 +75,16 @@ function trimNativeBuild(nodeModules: string): void {
   rmSync(join(nodeModules, '.bin'), { recursive: true, force: true });
 }
 
+/** What the staged runtime is made of: when none of it changed, the stage is reused. */
+function runtimeStamp(repoRoot: string): string {
+  const h = createHash('sha256');
+  h.update(`${process.version}\n${process.execPath}\n${statSync(process.execPath).mtimeMs}\n`);
+  h.update(readFileSync(join(repoRoot, 'package-lock.json')));
+  const installed = join(repoRoot, 'node_modules', '.package-lock.json');
+  h.update(existsSync(installed) ? `${statSync(installed).mtimeMs}` : 'none');
+  return h.digest('hex');
+}
+
 export async function stageRuntime(repoRoot: string, workDir: string): Promise<RuntimeStage> {
   const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as {
     version: string;
@@ -86,6 +96,11 @@ export async function stageRuntime(repoRoot: string, workDir: string): Promise<R
       `the package brings the Node.js that runs this build (${process.version}), which does not meet engines ${engines}`,
     );
   const dir = join(workDir, 'runtime');
+  const stamp = runtimeStamp(repoRoot);
+  const stampFile = join(workDir, 'runtime.stamp');
+  if (existsSync(stampFile) && existsSync(dir) && readFileSync(stampFile, 'utf8') === stamp)
+    return { dir, nodeVersion: process.version };
+  rmSync(stampFile, { force: true });
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(join(dir, 'bin'), { recursive: true });
   copyFileSync(process.execPath, join(dir, 'bin', 'node'));
@@ -114,6 +129,7 @@ export async function stageRuntime(repoRoot: string, workDir: string): Promise<R
     ['-e', "const D = require('better-sqlite3'); new D(':memory:').prepare('select 1').get();"],
     { cwd: dir },
   );
+  writeFileSync(stampFile, stamp);
   return { dir, nodeVersion: process.version };
 }
 

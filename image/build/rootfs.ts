@@ -114,21 +114,32 @@ export interface RootfsOptions {
   readonly outDir: string;
   readonly mirror: string;
   readonly log: (line: string) => void;
+  /** Leave the tree in this directory instead of packing it (the appliance test boots it). */
+  readonly keepIn?: string;
 }
 
-/** Builds dist/image/airlock-<role>-rootfs.tar.zst with the role's package installed. */
+/**
+ * Builds dist/image/airlock-<role>-rootfs.tar.zst with the role's package installed, or with
+ * `keepIn` the same tree left unpacked at <keepIn>/<role>.
+ */
 export async function buildRootfs(role: Role, deb: string, o: RootfsOptions): Promise<string> {
   const base = await ensureBase(o.cacheDir, o.mirror, o.log);
-  const dir = join(o.cacheDir, `rootfs-${role}.work`);
+  const dir =
+    o.keepIn === undefined ? join(o.cacheDir, `rootfs-${role}.work`) : join(o.keepIn, role);
+  let kept = false;
   try {
     await copyTree(base, dir);
     prepareImage(dir, role);
     await installPackage(dir, deb);
+    if (o.keepIn !== undefined) {
+      kept = true;
+      return dir;
+    }
     mkdirSync(o.outDir, { recursive: true });
     const out = join(o.outDir, `${packageName(role)}-rootfs.tar.zst`);
     await packRootfs(dir, out);
     return out;
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    if (!kept) rmSync(dir, { recursive: true, force: true });
   }
 }
