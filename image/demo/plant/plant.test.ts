@@ -100,7 +100,10 @@ test(
     let stdout = '';
     help.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
     assert.deepEqual(await exitOf(help), { code: 0, signal: null });
-    assert.match(stdout, /^usage: node dist\/image\/demo\/plant\/plant\.js <ssh\|modbus\|opcua\|all>/);
+    assert.match(
+      stdout,
+      /^usage: node dist\/image\/demo\/plant\/plant\.js <ssh\|modbus\|opcua\|all>/,
+    );
   },
 );
 
