@@ -129,10 +129,16 @@ ${listEnvOverrides(itConfigSchema, IT_ENV_PREFIX)
       process.stdout.write(
         `${JSON.stringify({ event: 'ready', url: running.url, httpsPort: running.httpsPort, tlsFingerprint: formatFingerprint(running.tlsFingerprint), ...omitUndefined({ sshPort: running.ssh?.port, sshHostKeyFingerprint: running.ssh?.fingerprint }) })}\n`,
       );
-      if (running.setupCode !== undefined)
-        process.stdout.write(
-          `\nAirlock set-up code: ${running.setupCode}\n  No admin exists yet. Create the first admin with this code at ${running.url}/setup\n  (or POST /api/v1/setup). It works once; each start shows a new one until an admin exists.\n  TLS certificate SHA-256: ${formatFingerprint(running.tlsFingerprint)}\n\n`,
+      if (running.setupCode !== undefined) {
+        // Listening on every address: the URL people use is this machine's, which only they know.
+        const url = running.url.replace(
+          /^https:\/\/(0\.0\.0\.0|\[::\])(:443)?/,
+          'https://<this appliance>',
         );
+        process.stdout.write(
+          `\nAirlock set-up code: ${running.setupCode}\n  No admin exists yet. Create the first admin with this code at ${url}/setup\n  (or POST /api/v1/setup). It works once; each start shows a new one until an admin exists.\n  TLS certificate SHA-256: ${formatFingerprint(running.tlsFingerprint)}\n\n`,
+        );
+      }
       await stopSignal;
       await gw.stop();
       return 0;

@@ -1,7 +1,7 @@
 /**
  * The appliance, built and booted (issue 15). As root: builds both packages and both root file
- * systems exactly as `npm run image` does, plus an older IT package (version lowered, the newest
- * `it` migration left out); makes four network namespaces joined by veth pairs (corp, it, ot,
+ * systems with `npm run image`'s code (the root file systems left unpacked, to boot them), plus an
+ * older IT package (version lowered, the newest `it` migration left out); makes four network namespaces joined by veth pairs (corp, it, ot,
  * plant: corp and the OT gateway each reach only the IT gateway, only the OT gateway reaches the
  * plant); boots Debian 12 machines with systemd as init under systemd-nspawn in the it and ot
  * namespaces; puts a real sshd in the plant namespace; and walks docs/install.md step by step:
