@@ -28,27 +28,25 @@ import {
   chmodSync,
   copyFileSync,
   existsSync,
-  mkdirSync,
   mkdtempSync,
-  readdirSync,
   readFileSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { generateSync } from 'otplib';
 import { buildImage, REPO_ROOT } from '../../image/build/build-image.js';
 import { copyTree, ensureBase, mirrorFrom, prepareImage } from '../../image/build/rootfs.js';
 import { mustRun, runCommand } from '../../image/build/run-command.js';
 import { waitFor } from '../helpers/wait-for.js';
-import { fillPlaceholders, readDocSteps, type DocStep } from './doc-steps.js';
-import { bootMachine, consoleLog, journalOf, killMachines, type Machine } from './machine.js';
-import { makeNamespaces, removeNamespaces } from './netns.js';
-import { ACCOUNT_PREFIX, startPlantSshd } from './plant-sshd.js';
+import { docRunner, readDocSteps } from './doc-steps.js';
+import { PREFIX, removeLeftovers, TMP_PREFIX } from './leftovers.js';
+import { bootMachine, consoleLog, journalOf, type Machine } from './machine.js';
+import { makeNamespaces } from './netns.js';
+import { createOperator } from './operator.js';
+import { exposureOf, parseJson, parseUsers, totp } from './outputs.js';
+import { startPlantSshd } from './plant-sshd.js';
+import { makeItCertificate } from './test-pki.js';
 
-const PREFIX = 'alt';
-const OPERATOR_PREFIX = 'altop';
-const TMP_PREFIX = 'airlock-appliance-';
 const ADDRESS = {
   corp: '10.77.1.1',
   itForCorp: '10.77.1.2',
@@ -58,53 +56,6 @@ const ADDRESS = {
   plant: '10.77.3.2',
 } as const;
 const isRoot = process.getuid?.() === 0;
-
-/** What a killed earlier run may have left: machines, namespaces, accounts, work directories. */
-async function removeLeftovers(): Promise<void> {
-  await killMachines(PREFIX);
-  // A plant sshd of a killed run (its config lives in that run's work directory).
-  const sshd = await runCommand('pgrep', ['-f', `sshd -D -e -f /tmp/${TMP_PREFIX}`]);
-  for (const pid of sshd.stdout.split('\n').filter((p) => p !== ''))
-    await runCommand('kill', [pid]);
-  await removeNamespaces(PREFIX);
-  const users = (await runCommand('getent', ['passwd'])).stdout
-    .split('\n')
-    .map((l) => l.split(':')[0] ?? '')
-    .filter((u) => new RegExp(`^(${ACCOUNT_PREFIX}|${OPERATOR_PREFIX})[0-9a-f]{8}$`).test(u));
-  for (const u of users) await runCommand('userdel', ['-r', '-f', u]);
-  for (const name of readdirSync('/tmp'))
-    if (name.startsWith(TMP_PREFIX)) {
-      await runCommand('umount', [join('/tmp', name)]);
-      rmSync(join('/tmp', name), { recursive: true, force: true });
-    }
-}
-
-function json<T = Record<string, unknown>>(text: string, what: string): T {
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    throw new Error(`${what}: not JSON: ${text}`);
-  }
-}
-
-/** `created <name>` blocks of `airlock-it user-add`'s human output. */
-function parseUsers(out: string): Map<string, { password: string; totpSecret: string }> {
-  const users = new Map<string, { password: string; totpSecret: string }>();
-  for (const m of out.matchAll(/created (\S+)\n\s+password:\s+(\S+)\n\s+TOTP secret:\s+(\S+)/g))
-    users.set(m[1] ?? '', { password: m[2] ?? '', totpSecret: m[3] ?? '' });
-  return users;
-}
-
-/** TOTP for a later 30 s step (the gateways accept one step of drift): fresh after one login. */
-function totp(secret: string, stepsAhead = 0): string {
-  return generateSync({ secret, epoch: Math.floor(Date.now() / 1000) + 30 * stepsAhead });
-}
-
-function exposureOf(out: string, unit: string): number {
-  const m = new RegExp(`Overall exposure level for ${unit}: ([0-9.]+)`).exec(out);
-  if (m === null) throw new Error(`no exposure score for ${unit} in:\n${out}`);
-  return Number(m[1]);
-}
 
 test(
   'the appliance: packages and root file systems built, booted, installed by the book, upgraded, backed up and restored',
@@ -133,8 +84,6 @@ test(
       rmSync(work, { recursive: true, force: true });
       process.stdout.write(`# clean-up: ${((Date.now() - cleaning) / 1000).toFixed(1)} s\n`);
     });
-    const steps = readDocSteps(join(REPO_ROOT, 'docs', 'install.md'));
-    const ran = new Set<string>();
 
     // Build: this tree as `npm run image` builds it, and the older IT package.
     const log = (line: string): void => void process.stdout.write(`# image: ${line}\n`);
@@ -184,72 +133,21 @@ test(
     cleanups.push(() => ns.teardown());
     const plant = await startPlantSshd(t, ns.nameOf('plant'), ADDRESS.plant, join(work, 'plant'));
 
-    // The operator's workstation: an unprivileged account in the corp namespace, its home here.
-    const home = join(work, 'operator');
-    const operator = `${OPERATOR_PREFIX}${Date.now().toString(16).slice(-8)}`;
-    await mustRun('useradd', ['-M', '-d', home, '-s', '/bin/sh', operator]);
-    cleanups.push(() => runCommand('userdel', ['-f', operator]));
-    mkdirSync(join(home, '.ssh'), { recursive: true, mode: 0o700 });
-
-    // The organisation's CA and the IT gateway's certificate (both addresses, a name).
-    const pki = join(work, 'pki');
-    mkdirSync(pki);
-    const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
-    await mustRun('openssl', [
-      'req',
-      '-x509',
-      ...ec,
-      '-keyout',
-      join(pki, 'ca.key'),
-      '-out',
-      join(pki, 'ca.pem'),
-      '-days',
-      '7',
-      '-subj',
-      '/CN=Airlock appliance test CA',
-      '-addext',
-      'basicConstraints=critical,CA:TRUE',
-      '-addext',
-      'keyUsage=critical,keyCertSign',
-    ]);
-    await mustRun('openssl', [
-      'req',
-      ...ec,
-      '-keyout',
-      join(pki, 'it.key'),
-      '-out',
-      join(pki, 'it.csr'),
-      '-subj',
-      '/CN=it.airlock.test',
-    ]);
-    writeFileSync(
-      join(pki, 'ext.cnf'),
-      `subjectAltName=IP:${ADDRESS.itForCorp},IP:${ADDRESS.itForOt},DNS:it.airlock.test\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n`,
+    // The organisation's CA and the IT gateway's certificate; the operator's workstation in corp.
+    const pki = await makeItCertificate(join(work, 'pki'), [ADDRESS.itForCorp, ADDRESS.itForOt]);
+    const op = await createOperator(
+      cleanups,
+      ns,
+      'corp',
+      join(work, 'operator'),
+      pki.caPem,
+      `https://${ADDRESS.itForCorp}`,
     );
-    await mustRun('openssl', [
-      'x509',
-      '-req',
-      '-in',
-      join(pki, 'it.csr'),
-      '-CA',
-      join(pki, 'ca.pem'),
-      '-CAkey',
-      join(pki, 'ca.key'),
-      '-CAcreateserial',
-      '-out',
-      join(pki, 'it.crt'),
-      '-days',
-      '7',
-      '-extfile',
-      join(pki, 'ext.cnf'),
-    ]);
-    copyFileSync(join(pki, 'ca.pem'), join(home, 'ca.pem'));
-    await mustRun('chown', ['-R', `${operator}:${operator}`, home]);
 
     // The machines read their files from /root: packages, the certificate.
     const debs = { it: built.packages.it ?? '', ot: built.packages.ot ?? '' };
-    copyFileSync(join(pki, 'it.crt'), join(dirs.it1, 'root', 'it.crt'));
-    copyFileSync(join(pki, 'it.key'), join(dirs.it1, 'root', 'it.key'));
+    copyFileSync(pki.certFile, join(dirs.it1, 'root', 'it.crt'));
+    copyFileSync(pki.keyFile, join(dirs.it1, 'root', 'it.key'));
     copyFileSync(debs.ot, join(dirs.ot, 'root', `airlock-ot_${version}_amd64.deb`));
 
     const boot = async (name: string, dir: string, netns: string): Promise<Machine> => {
@@ -269,63 +167,21 @@ test(
     mark('older package');
 
     // The document's steps, on the machine each names.
-    const runStep = async (name: string, values: Record<string, string>): Promise<string> => {
-      const step = steps.get(name) as DocStep | undefined;
-      if (step === undefined) throw new Error(`docs/install.md has no step ${name}`);
-      assert.ok(!ran.has(name), `step ${name} runs once`);
-      ran.add(name);
-      const script = fillPlaceholders(step.script, values);
-      if (step.on === 'it') return it.mustSh(script);
-      if (step.on === 'ot') return ot.mustSh(script);
-      const r = await corp(script);
-      if (r.code !== 0)
-        throw new Error(`step ${name} on corp, exit ${String(r.code)}:\n${r.stdout}\n${r.stderr}`);
-      return r.stdout;
-    };
-    const corp = (script: string) =>
-      ns.exec('corp', '/usr/bin/setpriv', [
-        `--reuid=${operator}`,
-        `--regid=${operator}`,
-        '--init-groups',
-        '/usr/bin/env',
-        '-i',
-        'PATH=/usr/bin:/bin',
-        `HOME=${home}`,
-        'LANG=C.UTF-8',
-        `SSH_ASKPASS=${join(home, 'askpass.sh')}`,
-        'SSH_ASKPASS_REQUIRE=force',
-        'DISPLAY=:0',
-        'sh',
-        '-e',
-        '-c',
-        `cd '${home}'\n${script}`,
-      ]);
-    const api = async (
-      method: string,
-      path: string,
-      token?: string,
-      body?: unknown,
-    ): Promise<{ status: number; body: Record<string, unknown> }> => {
-      const args = [
-        `curl -sS --cacert ca.pem -o body.json -w '%{http_code}' -X ${method}`,
-        token === undefined ? '' : `-H 'authorization: Bearer ${token}'`,
-        body === undefined ? '' : `-H 'content-type: application/json' --data-binary @request.json`,
-        `https://${ADDRESS.itForCorp}/api/v1${path}`,
-      ];
-      if (body !== undefined) writeFileSync(join(home, 'request.json'), JSON.stringify(body));
-      const r = await corp(`${args.join(' ')}`);
-      assert.equal(r.code, 0, r.stderr);
-      return {
-        status: Number(r.stdout),
-        body: json(readFileSync(join(home, 'body.json'), 'utf8'), path),
-      };
-    };
-    const siteLink = async (): Promise<string> => {
-      const r = await corp(`curl -sS --cacert ca.pem https://${ADDRESS.itForCorp}/healthz`);
-      if (r.code !== 0) return 'unreachable';
-      const h = json<{ sites: { site: string; link: string }[] }>(r.stdout, '/healthz');
-      return h.sites.find((s) => s.site === 'plant-1')?.link ?? 'none';
-    };
+    const doc = docRunner(
+      readDocSteps(join(REPO_ROOT, 'docs', 'install.md')),
+      async (on, script, name) => {
+        if (on === 'it') return it.mustSh(script);
+        if (on === 'ot') return ot.mustSh(script);
+        const r = await op.run(script);
+        if (r.code !== 0)
+          throw new Error(
+            `step ${name} on corp, exit ${String(r.code)}:\n${r.stdout}\n${r.stderr}`,
+          );
+        return r.stdout;
+      },
+    );
+    const runStep = doc.run;
+    const siteLink = (): Promise<string> => op.siteLink('plant-1');
     const setupCodes = async (m: Machine): Promise<string[]> =>
       [...(await journalOf(m, 'airlock-it')).matchAll(/set-up code: (\S+)/g)].map(
         (x) => x[1] ?? '',
@@ -345,7 +201,7 @@ test(
       'the first start to print a set-up code',
       async () => (await setupCodes(it)).length >= 1,
     );
-    const tls = json<{ tlsFingerprint: string }>(
+    const tls = parseJson<{ tlsFingerprint: string }>(
       (await runStep('it-tls', {})).split('\n')[0] ?? '',
       'tls-import',
     );
@@ -363,7 +219,7 @@ test(
       'printed on the console too',
     );
     const adminPassword = 'correct horse battery staple 15';
-    const setup = json<{ enrollmentToken: string; secret: string }>(
+    const setup = parseJson<{ enrollmentToken: string; secret: string }>(
       await runStep('corp-setup', {
         'set-up code': setupCode,
         'it-address': ADDRESS.itForCorp,
@@ -371,7 +227,7 @@ test(
       }),
       'setup',
     );
-    const enrolled = json<{ token: string; recoveryCodes: string[] }>(
+    const enrolled = parseJson<{ token: string; recoveryCodes: string[] }>(
       await runStep('corp-enroll', {
         'mfa enrollment token': setup.enrollmentToken,
         'admin authenticator code': totp(setup.secret),
@@ -380,7 +236,7 @@ test(
       'enroll confirm',
     );
     assert.equal(enrolled.recoveryCodes.length, 10);
-    const again = await api('POST', '/setup', undefined, {
+    const again = await op.api('POST', '/setup', undefined, {
       code: setupCode,
       name: 'admin2',
       password: 'another long passphrase 9',
@@ -424,7 +280,7 @@ test(
     mark('site, users, OT gateway enrolled and online');
 
     // 6. The first approved session, through both appliances to the plant's sshd.
-    const aliceToken = json<{ token: string }>(
+    const aliceToken = parseJson<{ token: string }>(
       await runStep('corp-alice-login', {
         'alice password': alice.password,
         'alice authenticator code': totp(alice.totpSecret),
@@ -433,7 +289,7 @@ test(
       'alice login',
     ).token;
     const now = Date.now();
-    const request = json<{ id: string }>(
+    const request = parseJson<{ id: string }>(
       await runStep('corp-request', {
         'alice token': aliceToken,
         now: new Date(now).toISOString(),
@@ -442,7 +298,7 @@ test(
       }),
       'request',
     );
-    const olgaToken = json<{ token: string }>(
+    const olgaToken = parseJson<{ token: string }>(
       await runStep('corp-olga-login', {
         'olga password': olga.password,
         'olga authenticator code': totp(olga.totpSecret),
@@ -450,7 +306,7 @@ test(
       }),
       'olga login',
     ).token;
-    const approved = json<{ grantId?: string }>(
+    const approved = parseJson<{ grantId?: string }>(
       await runStep('corp-approve', {
         'olga token': olgaToken,
         'request id': request.id,
@@ -459,7 +315,7 @@ test(
       'approve',
     );
     assert.match(approved.grantId ?? '', /\S/, 'the approval made a grant');
-    const hostKey = json<{ knownHosts: string }>(
+    const hostKey = parseJson<{ knownHosts: string }>(
       await runStep('corp-host-key', {
         'alice token': aliceToken,
         'it-address': ADDRESS.itForCorp,
@@ -470,16 +326,8 @@ test(
       hostKey.knownHosts.startsWith(`${ADDRESS.itForCorp} ssh-ed25519 `),
       hostKey.knownHosts,
     );
-    writeFileSync(join(home, '.ssh', 'known_hosts'), `${hostKey.knownHosts}\n`);
-    writeFileSync(join(home, 'answer-password'), `${alice.password}\n`, { mode: 0o600 });
     // Her API login used this step's code; the SSH login takes the next one.
-    writeFileSync(join(home, 'answer-code'), `${totp(alice.totpSecret, 1)}\n`, { mode: 0o600 });
-    writeFileSync(
-      join(home, 'askpass.sh'),
-      `#!/bin/sh\ncase "$1" in\n  *erification*) cat '${home}/answer-code' ;;\n  *assword*) cat '${home}/answer-password' ;;\n  *) echo "unexpected prompt: $1" >&2; exit 1 ;;\nesac\n`,
-    );
-    chmodSync(join(home, 'askpass.sh'), 0o755);
-    await mustRun('chown', ['-R', `${operator}:${operator}`, home]);
+    await op.prepareSsh(hostKey.knownHosts, alice.password, totp(alice.totpSecret, 1));
     const sshOut = await runStep('corp-ssh', { 'it-address': ADDRESS.itForCorp });
     assert.match(sshOut, /load average/, 'uptime ran on the plant sshd');
     assert.match(
@@ -492,7 +340,7 @@ test(
     // 8. Upgrade to this build: migrated, state intact.
     copyFileSync(debs.it, join(dirs.it1, 'root', `airlock-it_${version}_amd64.deb`));
     const upgrade = await runStep('it-upgrade', { version });
-    const migrated = json<{ before: Record<string, number>; after: Record<string, number> }>(
+    const migrated = parseJson<{ before: Record<string, number>; after: Record<string, number> }>(
       /\{"database".*\}/.exec(upgrade)?.[0] ?? '',
       'migrate',
     );
@@ -505,7 +353,7 @@ test(
       60_000,
       250,
     );
-    const adminLogin = await api('POST', '/auth/login', undefined, {
+    const adminLogin = await op.api('POST', '/auth/login', undefined, {
       name: 'admin',
       password: adminPassword,
       recoveryCode: enrolled.recoveryCodes[0],
@@ -558,11 +406,14 @@ test(
     // 7. Backups (IT, and OT's for the wrong-role check), then the older package refuses.
     mark('services checked');
     await runStep('it-backup-passphrase', {});
-    const itBackup = json<{ backup: string; files: number }>(
+    const itBackup = parseJson<{ backup: string; files: number }>(
       (await runStep('it-backup', {})).trim(),
       'it backup',
     );
-    const otBackup = json<{ backup: string }>((await runStep('ot-backup', {})).trim(), 'ot backup');
+    const otBackup = parseJson<{ backup: string }>(
+      (await runStep('ot-backup', {})).trim(),
+      'ot backup',
+    );
     assert.ok(itBackup.files > 5);
     const backupFile = join(dirs.it1, itBackup.backup);
     const passphraseFile = join(dirs.it1, 'root', 'backup-passphrase');
@@ -636,7 +487,7 @@ test(
     assert.match(running.stderr, /the gateway is running; stop it first/);
     mark('bad backups refused');
     const restoreOut = await runStep('it-restore', {});
-    const restored = json<{ auditChain: { ok: boolean; events: number }; from: string }>(
+    const restored = parseJson<{ auditChain: { ok: boolean; events: number }; from: string }>(
       /\{"restored".*\}/.exec(restoreOut)?.[0] ?? '',
       'restore',
     );
@@ -649,9 +500,9 @@ test(
       90_000,
       500,
     );
-    const setupAfter = await api('GET', '/setup');
+    const setupAfter = await op.api('GET', '/setup');
     assert.deepEqual(setupAfter.body, { open: false }, 'the restored gateway has its admin');
-    const aliceAgain = await api('POST', '/auth/login', undefined, {
+    const aliceAgain = await op.api('POST', '/auth/login', undefined, {
       name: 'alice',
       password: alice.password,
       code: totp(alice.totpSecret, 1),
@@ -659,7 +510,7 @@ test(
     assert.equal(aliceAgain.status, 200, JSON.stringify(aliceAgain.body));
     mark('restore onto a fresh IT appliance; the site reconnected');
 
-    assert.deepEqual([...ran].sort(), [...steps.keys()].sort(), 'every docs/install.md step ran');
+    assert.deepEqual(doc.notRun(), [], 'every docs/install.md step ran');
     t.diagnostic(`appliance test: ${((Date.now() - started) / 1000).toFixed(0)} s`);
   },
 );

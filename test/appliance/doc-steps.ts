@@ -44,3 +44,27 @@ export function fillPlaceholders(script: string, values: Readonly<Record<string,
   if (missing.length > 0) throw new Error(`no value for <${missing.join('>, <')}> in:\n${script}`);
   return script.replace(PLACEHOLDER, (_m, p: string) => values[p] ?? '');
 }
+
+export interface DocRunner {
+  /** Runs the named step once, placeholders filled, on its machine; returns what it printed. */
+  run(name: string, values: Readonly<Record<string, string>>): Promise<string>;
+  /** The steps not run yet (empty at the end of a test that follows the whole document). */
+  notRun(): string[];
+}
+
+export function docRunner(
+  steps: ReadonlyMap<string, DocStep>,
+  runOn: (machine: DocMachine, script: string, step: string) => Promise<string>,
+): DocRunner {
+  const ran = new Set<string>();
+  return {
+    async run(name, values) {
+      const step = steps.get(name);
+      if (step === undefined) throw new Error(`the document has no step ${name}`);
+      if (ran.has(name)) throw new Error(`step ${name} ran twice`);
+      ran.add(name);
+      return runOn(step.on, fillPlaceholders(step.script, values), name);
+    },
+    notRun: () => [...steps.keys()].filter((s) => !ran.has(s)),
+  };
+}
