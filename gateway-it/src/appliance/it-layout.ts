@@ -4,7 +4,7 @@
  * outside it (an imported certificate kept elsewhere, the SSH host key, the webhook and SIEM files).
  * Export bundles are derived output and are not backed up.
  */
-import { isAbsolute, relative } from 'node:path';
+import { filesOutside } from '../../../shared/src/backup/maintenance-commands.js';
 import type { ConfigLayout } from '../../../shared/src/backup/restore-backup.js';
 
 /** The parts of the IT config that say where state is (the loaded ItConfig has this shape). */
@@ -25,11 +25,6 @@ export interface ItStatePaths {
 export const IT_DATABASE_FILE = 'it.db';
 export const IT_AUDIT_KEY = 'keys/audit-signing.key';
 
-function isInside(path: string, dir: string): boolean {
-  const r = relative(dir, path);
-  return r !== '' && !r.startsWith('..') && !isAbsolute(r);
-}
-
 export function itLayout(config: ItStatePaths): ConfigLayout {
   const named: Record<string, string | undefined> = {
     'tls-cert': config.tls.certFile,
@@ -40,8 +35,10 @@ export function itLayout(config: ItStatePaths): ConfigLayout {
     'siem-client-cert': config.siem?.clientCertFile,
     'siem-client-key': config.siem?.clientKeyFile,
   };
-  const files: Record<string, string> = {};
-  for (const [slot, path] of Object.entries(named))
-    if (path !== undefined && !isInside(path, config.dataDir)) files[slot] = path;
-  return { dataDir: config.dataDir, databaseFile: IT_DATABASE_FILE, site: null, files };
+  return {
+    dataDir: config.dataDir,
+    databaseFile: IT_DATABASE_FILE,
+    site: null,
+    files: filesOutside(config.dataDir, named),
+  };
 }

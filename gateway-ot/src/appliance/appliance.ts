@@ -5,9 +5,9 @@
  * and the local policy file the config names. The vault's secrets stay sealed in the database and
  * its master key travels only inside the encrypted archive. See docs/install.md.
  */
-import { isAbsolute, relative } from 'node:path';
 import type { CliCommand } from '../../../shared/src/cli/run-cli.js';
 import {
+  filesOutside,
   maintenanceCommands,
   type MaintenanceDeps,
 } from '../../../shared/src/backup/maintenance-commands.js';
@@ -25,20 +25,17 @@ export interface OtStatePaths {
   readonly vault: { readonly masterKeyFile?: string | undefined };
 }
 
-function isInside(path: string, dir: string): boolean {
-  const r = relative(dir, path);
-  return r !== '' && !r.startsWith('..') && !isAbsolute(r);
-}
-
 export function otLayout(config: OtStatePaths): ConfigLayout {
   const named: Record<string, string | undefined> = {
     policy: config.policyFile,
     'vault-master-key': config.vault.masterKeyFile,
   };
-  const files: Record<string, string> = {};
-  for (const [slot, path] of Object.entries(named))
-    if (path !== undefined && !isInside(path, config.dataDir)) files[slot] = path;
-  return { dataDir: config.dataDir, databaseFile: OT_DATABASE_FILE, site: config.site, files };
+  return {
+    dataDir: config.dataDir,
+    databaseFile: OT_DATABASE_FILE,
+    site: config.site,
+    files: filesOutside(config.dataDir, named),
+  };
 }
 
 export function applianceCommands<C extends OtStatePaths>(

@@ -7,7 +7,7 @@
  * stopping and starting the service. Each records what it did in the gateway's audit chain.
  */
 import { chownSync, existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
 import { UsageError, type CliCommand } from '../cli/run-cli.js';
 import { parseCommand } from '../cli/parse-args.js';
 import { initCrypto } from '../crypto/sodium.js';
@@ -41,6 +41,23 @@ export interface MaintenanceDeps<C> {
   readonly signingKey: string;
   /** Top-level names in the data directory that are derived output, not state. */
   readonly skip?: readonly string[];
+}
+
+/**
+ * The files a config names that lie outside its data directory (those inside travel with it), by
+ * slot: what a layout's `files` holds.
+ */
+export function filesOutside(
+  dataDir: string,
+  named: Readonly<Record<string, string | undefined>>,
+): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const [slot, path] of Object.entries(named)) {
+    if (path === undefined) continue;
+    const r = relative(dataDir, path);
+    if (r === '' || r.startsWith('..') || isAbsolute(r)) files[slot] = path;
+  }
+  return files;
 }
 
 /** The audit chain of the gateway whose config is `layout`. */
