@@ -36,7 +36,8 @@ const MACHINE_ENV = [
 ];
 
 let machinesUp = 0;
-let mountedRunSystemd = false;
+/** Set while this process has machines up: whether it mounted the tmpfs (one check, even for boots at once). */
+let runSystemd: Promise<boolean> | undefined;
 
 async function isMountPoint(path: string): Promise<boolean> {
   return (await runCommand('mountpoint', ['-q', path])).code === 0;
@@ -45,18 +46,19 @@ async function isMountPoint(path: string): Promise<boolean> {
 /** Marks the tmpfs as this helper's, so a later run can unmount one a killed run left. */
 const OURS = '/run/systemd/.airlock-appliance-test';
 
-async function ensureRunSystemd(): Promise<void> {
-  if (await isMountPoint('/run/systemd')) return;
+async function mountRunSystemd(): Promise<boolean> {
+  if (await isMountPoint('/run/systemd')) return false;
   await mustRun('mkdir', ['-p', '/run/systemd']);
   await mustRun('mount', ['-t', 'tmpfs', 'tmpfs', '/run/systemd']);
   writeFileSync(OURS, '');
-  mountedRunSystemd = true;
+  return true;
 }
 
 async function releaseRunSystemd(): Promise<void> {
-  if (machinesUp > 0 || !mountedRunSystemd) return;
-  await runCommand('umount', ['/run/systemd']);
-  mountedRunSystemd = false;
+  if (machinesUp > 0 || runSystemd === undefined) return;
+  const mounted = await runSystemd;
+  runSystemd = undefined;
+  if (mounted) await runCommand('umount', ['/run/systemd']);
 }
 
 /**
@@ -75,7 +77,7 @@ export async function killMachines(prefix: string): Promise<void> {
       20_000,
       100,
     );
-  if (existsSync(OURS) && (await isMountPoint('/run/systemd')))
+  for (let i = 0; i < 3 && existsSync(OURS) && (await isMountPoint('/run/systemd')); i++)
     await runCommand('umount', ['/run/systemd']);
 }
 
@@ -99,8 +101,9 @@ export interface BootOptions {
 }
 
 export async function bootMachine(o: BootOptions): Promise<Machine> {
-  await ensureRunSystemd();
   machinesUp++;
+  runSystemd ??= mountRunSystemd();
+  await runSystemd;
   const child: ChildProcess = spawn(
     'systemd-nspawn',
     [
