@@ -3,7 +3,10 @@
  * TypeScript source still exists, and runs them with node's test runner. Fails when it finds none,
  * because on Node 20 `node --test` with nothing to run exits 0 and would hide a broken build.
  *
- *   node dist/test/run-tests.js [--only unit|integration|e2e|architecture] [--concurrency N] [name-filter...]
+ *   node dist/test/run-tests.js [--only unit|integration|e2e|architecture|appliance] [--concurrency N] [name-filter...]
+ *
+ * The appliance suite (test/appliance/: builds the packages, boots them under systemd-nspawn, needs
+ * root) runs only when asked for with `--only appliance` (`npm run test:appliance`; CI runs both).
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -13,14 +16,15 @@ import { fileURLToPath } from 'node:url';
 const distRoot = fileURLToPath(new URL('..', import.meta.url));
 const repoRoot = join(distRoot, '..');
 const ROOTS = ['shared', 'gateway-it', 'gateway-ot', 'test', 'image'];
-const GROUPS = ['unit', 'integration', 'e2e', 'architecture'] as const;
+const GROUPS = ['unit', 'integration', 'e2e', 'architecture', 'appliance'] as const;
 type Group = (typeof GROUPS)[number];
 
 function usage(): never {
   process.stdout
     .write(`usage: npm test [-- --only ${GROUPS.join('|')}] [--concurrency N] [filter...]
 Runs every test suite: unit tests beside the code, then integration and end-to-end tests that start
-real processes and peers on 127.0.0.1. A filter keeps files whose path contains it.
+real processes and peers on 127.0.0.1. A filter keeps files whose path contains it. The appliance
+suite (packages booted under systemd-nspawn, as root) runs only with --only appliance.
 `);
   process.exit(0);
 }
@@ -29,6 +33,7 @@ function groupOf(rel: string): Group {
   if (rel.startsWith(`test${sep}integration${sep}`)) return 'integration';
   if (rel.startsWith(`test${sep}e2e${sep}`)) return 'e2e';
   if (rel.startsWith(`test${sep}architecture${sep}`)) return 'architecture';
+  if (rel.startsWith(`test${sep}appliance${sep}`)) return 'appliance';
   return 'unit';
 }
 
@@ -73,7 +78,11 @@ const files = found
     const src = join(repoRoot, rel.replace(/\.js$/, ''));
     return existsSync(`${src}.ts`) || existsSync(`${src}.tsx`);
   })
-  .filter((f) => only === undefined || groupOf(relative(distRoot, f)) === only)
+  .filter((f) =>
+    only === undefined
+      ? groupOf(relative(distRoot, f)) !== 'appliance'
+      : groupOf(relative(distRoot, f)) === only,
+  )
   .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
   // Unit tests first: they fail fastest.
   .sort(
@@ -99,7 +108,8 @@ const child = spawn(
     '--enable-source-maps',
     '--test',
     `--test-concurrency=${concurrency}`,
-    '--test-timeout=300000',
+    // The appliance suite builds and boots machines: its own, longer safety net.
+    `--test-timeout=${only === 'appliance' ? 1_200_000 : 300_000}`,
     '--test-reporter=spec',
     ...files,
   ],

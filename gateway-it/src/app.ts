@@ -13,6 +13,7 @@
 import type { Clock } from '../../shared/src/clock.js';
 import type { IdGenerator } from '../../shared/src/ids.js';
 import type { Logger } from '../../shared/src/log.js';
+import { omitUndefined } from '../../shared/src/omit-undefined.js';
 import { AIRLOCK_VERSION } from '../../shared/src/version.js';
 import { createAccess, type Access } from './access/access.js';
 import { createAudit, type Audit } from './audit/audit.js';
@@ -25,6 +26,7 @@ import { createNotify, type Notify } from './notify/notify.js';
 import { createOpcua } from './opcua/opcua.js';
 import { createRecording, type Recording } from './recording/recording.js';
 import { createSessions, type Sessions } from './sessions/sessions.js';
+import { createSetup, type FirstAdminSetup } from './setup/setup.js';
 import { createSites, type SiteCommands, type Sites } from './sites/sites.js';
 import { createSsh, type Ssh } from './ssh/ssh.js';
 import { createStatus } from './status/status.js';
@@ -45,6 +47,8 @@ export interface ItServices {
   readonly config: ItConfig;
   readonly store: ItStore;
   readonly auth: Auth;
+  /** First admin set-up with a one-time code shown on the console (no default password). */
+  readonly setup: FirstAdminSetup;
   readonly notify: Notify;
   readonly recording: Recording;
   readonly audit: Audit;
@@ -69,6 +73,8 @@ export interface RunningItGateway {
     readonly fingerprint: string;
     readonly publicKey: string;
   };
+  /** The one-time set-up code issued by this start (no admin yet and `setup.oneTimeCode` on), to show once. */
+  readonly setupCode?: string;
 }
 
 export interface ItGateway {
@@ -96,6 +102,7 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
 function compose(config: ItConfig, store: ItStore, deps: ItDeps): ItServices {
   const base = { clock: deps.clock, ids: deps.ids, log: deps.log };
   const auth = createAuth({ ...base, config, store });
+  const setup = createSetup({ ...base, store, auth });
   const notify = createNotify({ ...base, config, store, fetch: deps.fetch });
   const recording = createRecording({ ...base, config, store });
   const audit = createAudit({ ...base, config, store, recording, notify });
@@ -116,6 +123,7 @@ function compose(config: ItConfig, store: ItStore, deps: ItDeps): ItServices {
     store,
     status,
     auth,
+    setup,
     access,
     sites,
     sessions,
@@ -130,6 +138,7 @@ function compose(config: ItConfig, store: ItStore, deps: ItDeps): ItServices {
     config,
     store,
     auth,
+    setup,
     notify,
     recording,
     audit,
@@ -167,6 +176,7 @@ function runnable(s: ItServices, deps: ItDeps): ItGateway {
       const url = config.http.publicUrl ?? `https://${host}:${httpsPort}`;
       const tlsFingerprint = store.keys.tls.fingerprint;
       s.audit.start();
+      const setupCode = config.setup.oneTimeCode ? s.setup.issueIfNeeded() : undefined;
       deps.log.info('IT gateway listening', {
         url,
         tlsFingerprintSha256: tlsFingerprint,
@@ -176,7 +186,7 @@ function runnable(s: ItServices, deps: ItDeps): ItGateway {
         s.ssh === undefined || sshPort === undefined
           ? {}
           : { ssh: { port: sshPort, ...s.ssh.hostKey } };
-      return { httpsPort, url, tlsFingerprint, ...ssh };
+      return { httpsPort, url, tlsFingerprint, ...ssh, ...omitUndefined({ setupCode }) };
     },
     async stop() {
       if (stopped) return;

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * `airlock-it`: the IT gateway's command line. The only place that reads process.env and argv.
  */
@@ -14,8 +15,9 @@ import { formatFingerprint } from '../../shared/src/crypto/hash.js';
 import { AIRLOCK_VERSION } from '../../shared/src/version.js';
 import { IT_ENV_PREFIX, itConfigSchema, loadItConfig, type ItConfig } from './config/config.js';
 import { createItGateway } from './app.js';
+import { applianceCommands } from './appliance/appliance.js';
 import { parseRoleAssignment } from './auth/auth.js';
-import { auditKeyPath, type RoleAssignment } from './store/store.js';
+import { auditKeyPath, IT_MIGRATIONS, tlsPathsOf, type RoleAssignment } from './store/store.js';
 import { AirlockError } from '../../shared/src/errors.js';
 import { formatIssues } from '../../shared/src/config/format-issues.js';
 import { windowRuleSchema, type WindowRule } from './access/access.js';
@@ -82,6 +84,14 @@ function cliActor(): string {
   return `cli:${userInfo().username}`;
 }
 
+async function readStdin(): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  const all = Buffer.concat(chunks);
+  for (const c of chunks) c.fill(0);
+  return all;
+}
+
 async function withGateway<T>(
   config: ItConfig,
   fn: (gw: Awaited<ReturnType<typeof createItGateway>>) => T | Promise<T>,
@@ -117,6 +127,16 @@ ${listEnvOverrides(itConfigSchema, IT_ENV_PREFIX)
       process.stdout.write(
         `${JSON.stringify({ event: 'ready', url: running.url, httpsPort: running.httpsPort, tlsFingerprint: formatFingerprint(running.tlsFingerprint), ...omitUndefined({ sshPort: running.ssh?.port, sshHostKeyFingerprint: running.ssh?.fingerprint }) })}\n`,
       );
+      if (running.setupCode !== undefined) {
+        // Listening on every address: the URL people use is this machine's, which only they know.
+        const url = running.url.replace(
+          /^https:\/\/(0\.0\.0\.0|\[::\])(:443)?/,
+          'https://<this appliance>',
+        );
+        process.stdout.write(
+          `\nAirlock set-up code: ${running.setupCode}\n  No admin exists yet. Create the first admin with this code at ${url}/setup\n  (or POST /api/v1/setup). It works once; each start shows a new one until an admin exists.\n  TLS certificate SHA-256: ${formatFingerprint(running.tlsFingerprint)}\n\n`,
+        );
+      }
       await stopSignal;
       await gw.stop();
       return 0;
@@ -428,6 +448,16 @@ next day); one-off times are ISO 8601 with an offset, e.g. 2026-03-29T22:00:00+0
     },
   },
   'verify-export': verifyExportCommand,
+  ...applianceCommands({
+    program: PROGRAM,
+    version: AIRLOCK_VERSION,
+    configFrom,
+    loadFile: (file) => loadItConfig({ file, env: {} }),
+    readStdin,
+    actor: cliActor(),
+    migrations: IT_MIGRATIONS,
+    defaultTls: tlsPathsOf,
+  }),
   'audit-key': {
     summary:
       'print the audit public key that signs checkpoints and export bundles (for verify-export --public-key)',

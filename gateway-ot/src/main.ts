@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * `airlock-ot`: the OT gateway's command line. The only place that reads process.env and argv.
  */
@@ -17,6 +18,8 @@ import { formatFingerprint } from '../../shared/src/crypto/hash.js';
 import { toBase64Url } from '../../shared/src/crypto/encoding.js';
 import { userInfo } from 'node:os';
 import { createFirewallCommands, createVaultCommands } from './cli/cli.js';
+import { applianceCommands } from './appliance/appliance.js';
+import { OT_MIGRATIONS } from './store/store.js';
 
 async function readStdin(): Promise<Buffer> {
   if (process.stdin.isTTY) process.stderr.write('secret (end with Ctrl-D): ');
@@ -189,6 +192,15 @@ the asset catalogue the gateway would publish (no secrets).`,
     openVault: (config) => openOfflineVault(config, { clock: systemClock, ids: randomIds }),
     readStdin,
     operator: `local:${userInfo().username}`,
+  }),
+  ...applianceCommands({
+    program: PROGRAM,
+    version: AIRLOCK_VERSION,
+    configFrom,
+    loadFile: (file) => loadOtConfig({ file, env: {} }),
+    readStdin,
+    actor: cliActor(),
+    migrations: OT_MIGRATIONS,
   }),
 };
 

@@ -189,6 +189,16 @@ export const itConfigSchema = z.strictObject({
       maxChannelsPerConnection: z.number().int().min(1).max(64).default(10),
     })
     .prefault({}),
+  /** First admin set-up (see docs/install.md). */
+  setup: z
+    .strictObject({
+      /**
+       * While no admin exists, each start prints a one-time set-up code to the console (the
+       * appliance's default). Off: the first admin is created with `user-add` on the machine.
+       */
+      oneTimeCode: z.boolean().default(false),
+    })
+    .prefault({}),
   /** Outgoing notifications (request created, approved, denied, revoked, break-glass). */
   notifications: z
     .strictObject({

@@ -7,6 +7,7 @@ import type { Modbus } from '../modbus/modbus.js';
 import type { OpcuaPoints } from '../opcua/opcua.js';
 import type { PlaybackApprovals, RecordingLibrary } from '../recording/recording.js';
 import type { CommandReviews, OperatorSessions } from '../sessions/sessions.js';
+import type { FirstAdminSetup } from '../setup/setup.js';
 import type { SiteEnrollment } from '../sites/sites.js';
 
 /** The auditor's services: search, the asset page, exports, four-eyes playback. */
@@ -43,6 +44,8 @@ export interface AccessHttpServices {
   readonly reviews: CommandReviews;
   /** Auditor search, asset page, exports and four-eyes playback. */
   readonly audit: AuditHttpServices;
+  /** First admin set-up with the console's one-time code (the set-up page and API). */
+  readonly setup: FirstAdminSetup;
   /** Undefined when the SSH endpoint is off (`ssh.enabled` false): no hints, no host key. */
   readonly ssh: SshHttpFacts | undefined;
 }

@@ -21,6 +21,7 @@ import type { Modbus } from '../modbus/modbus.js';
 import type { OpcuaPoints } from '../opcua/opcua.js';
 import type { Recording } from '../recording/recording.js';
 import type { Sessions } from '../sessions/sessions.js';
+import type { FirstAdminSetup } from '../setup/setup.js';
 import type { Sites } from '../sites/sites.js';
 import type { HealthReporter } from '../status/status.js';
 import type { ItStore } from '../store/store.js';
@@ -51,6 +52,8 @@ export interface HttpDeps {
   readonly store: Pick<ItStore, 'audit' | 'users' | 'keys'>;
   readonly status: HealthReporter;
   readonly auth: Auth;
+  /** First admin set-up (the set-up page and API). */
+  readonly setup: FirstAdminSetup;
   readonly access: Access;
   readonly sites: Pick<Sites, 'enrollment'>;
   readonly sessions: Sessions;
@@ -91,6 +94,7 @@ export function createHttp(deps: HttpDeps): Http {
         publicKey: deps.audit.publicKey,
       },
       ssh: deps.ssh,
+      setup: deps.setup,
     },
   });
   const terminal = createTerminalEndpoint({

@@ -45,6 +45,7 @@ import { SiteStore } from './site-store.js';
 import { SshKeyStore } from './ssh-key-store.js';
 import { UserStore } from './user-store.js';
 import { WindowStore } from './window-store.js';
+import { SetupCodeStore } from './setup-code-store.js';
 
 export type {
   AccessRequestStore,
@@ -72,6 +73,8 @@ export {
   type UserStore,
 } from './user-store.js';
 export type { ScheduleRow, WindowRow, WindowStore } from './window-store.js';
+export type { SetupCodeStore } from './setup-code-store.js';
+export { IT_MIGRATIONS } from './it-migrations.js';
 
 /** The gateway's keys, each in its own 0600 file. */
 export interface ItKeys {
@@ -108,6 +111,8 @@ export interface ItStore {
   readonly otAudit: OtAuditStore;
   readonly recordings: RecordingStore;
   readonly reviews: ReviewStore;
+  /** The first admin's one-time set-up code (its hash) while no admin exists. */
+  readonly setupCodes: SetupCodeStore;
   /** Signs a final audit checkpoint, then closes the database. */
   close(): void;
 }
@@ -116,6 +121,17 @@ export interface StoreDeps {
   readonly config: Pick<ItConfig, 'dataDir' | 'tls' | 'audit'>;
   readonly clock: Clock;
   readonly ids: IdGenerator;
+}
+
+/** Where the portal's certificate and key are: the config's, or the self-signed pair in the data directory. */
+export function tlsPathsOf(config: Pick<ItConfig, 'dataDir' | 'tls'>): {
+  certFile: string;
+  keyFile: string;
+} {
+  return {
+    certFile: config.tls.certFile ?? join(config.dataDir, 'tls', 'it-gateway.crt'),
+    keyFile: config.tls.keyFile ?? join(config.dataDir, 'tls', 'it-gateway.key'),
+  };
 }
 
 /** Where the audit signing key lives (the CLI's `audit-key` prints its public half). */
@@ -137,8 +153,8 @@ export async function createStore(deps: StoreDeps): Promise<ItStore> {
     grant: loadOrCreateSigningKey(join(keysDir, 'grant-signing.key')),
     secrets: loadOrCreateAeadKey(join(keysDir, 'secrets.key')),
     tls: await loadOrCreateTlsIdentity({
-      certPath: config.tls.certFile ?? join(config.dataDir, 'tls', 'it-gateway.crt'),
-      keyPath: config.tls.keyFile ?? join(config.dataDir, 'tls', 'it-gateway.key'),
+      certPath: tlsPathsOf(config).certFile,
+      keyPath: tlsPathsOf(config).keyFile,
       hostnames: config.tls.hostnames,
       commonName: 'airlock-it',
     }),
@@ -171,6 +187,7 @@ export async function createStore(deps: StoreDeps): Promise<ItStore> {
     otAudit: new OtAuditStore(db),
     recordings: new RecordingStore(db),
     reviews: new ReviewStore(db),
+    setupCodes: new SetupCodeStore(db),
     close() {
       audit.close();
       db.close();

@@ -17,6 +17,7 @@ import { createRecordingStore, type RecordingStore } from './recording-store.js'
 import { TicketNonceStore } from './ticket-nonce-store.js';
 import { createVaultStore, type VaultStore } from './vault-store.js';
 
+export { OT_MIGRATIONS } from './ot-migrations.js';
 export type { EnrollmentRecord, EnrollmentStore } from './enrollment-store.js';
 export type { GatewayStateStore } from './gateway-state-store.js';
 export type { RecordingRow, RecordingState, RecordingStore } from './recording-store.js';

@@ -22,6 +22,24 @@ export const AUDIT_EVENTS = {
     description:
       'the OT host firewall derived from the local policy was loaded or checked (with its hash)',
   },
+  'tls.import': {
+    code: 'AL005',
+    description:
+      "an organisation's TLS certificate and key replaced the portal's (with both fingerprints)",
+  },
+  'backup.create': {
+    code: 'AL006',
+    description: 'an encrypted backup of state, keys and config was written (with its manifest)',
+  },
+  'backup.restore': {
+    code: 'AL007',
+    description: 'state, keys and config were restored from a backup (with where it came from)',
+  },
+  'gateway.migrate': {
+    code: 'AL008',
+    description:
+      "the database schema was migrated to this version's (with the versions before and after)",
+  },
 
   // authentication (AL1xx)
   'auth.login': {
@@ -63,6 +81,19 @@ export const AUDIT_EVENTS = {
   'user.password_change': { code: 'AL204', description: 'a password was set or changed' },
   'user.key_add': { code: 'AL205', description: 'an SSH public key was registered' },
   'user.key_remove': { code: 'AL206', description: 'an SSH public key was removed' },
+  'setup.code_issue': {
+    code: 'AL207',
+    description:
+      'a one-time set-up code for the first admin was issued (shown on the console; the code itself is not recorded)',
+  },
+  'setup.complete': {
+    code: 'AL208',
+    description: 'the first admin was created with the set-up code; the code is spent',
+  },
+  'setup.refuse': {
+    code: 'AL209',
+    description: 'a set-up attempt was refused (wrong or spent code, or set-up already done)',
+  },
   'site.create': { code: 'AL210', description: 'a site was created' },
   'site.update': { code: 'AL211', description: "a site's settings were changed" },
   'site.enroll_token': { code: 'AL212', description: 'an enrollment token was issued for a site' },

@@ -11,6 +11,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AirlockError } from '../errors.js';
+import { AIRLOCK_VERSION } from '../version.js';
 
 export type Db = Database.Database;
 
@@ -73,10 +74,18 @@ export function applyMigrations(db: Db, migrations: readonly Migration[]): void 
       migrations.some((m) => m.component === a.component) &&
       !known.has(`${a.component}/${a.version}`)
     ) {
+      const inDb = highestVersions(applied);
+      const inBuild = highestVersions(migrations);
+      const schema = (v: Record<string, number>): string =>
+        Object.entries(v)
+          .filter(([c]) => inBuild[c] !== undefined)
+          .map(([c, n]) => `${c}/${n}`)
+          .join(', ');
       throw new AirlockError(
         'conflict',
         'store.newer_schema',
-        `database has migration ${a.component}/${a.version} (${a.name}) that this version does not know; it was written by a newer Airlock`,
+        `database has migration ${a.component}/${a.version} (${a.name}) that this version does not know; it was written by a newer Airlock. Database schema: ${schema(inDb)}; this build (Airlock ${AIRLOCK_VERSION}) knows up to: ${schema(inBuild)}. Install an Airlock at least as new as the one that wrote it, or restore a backup made by this version.`,
+        { details: { database: inDb, build: inBuild, version: AIRLOCK_VERSION } },
       );
     }
   }
@@ -92,6 +101,15 @@ export function applyMigrations(db: Db, migrations: readonly Migration[]): void 
       record.run(m.component, m.version, m.name, Date.now());
     })();
   }
+}
+
+/** The highest version of each component in a list of migrations (applied or known). */
+export function highestVersions(
+  migrations: readonly { readonly component: string; readonly version: number }[],
+): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const m of migrations) out[m.component] = Math.max(out[m.component] ?? 0, m.version);
+  return out;
 }
 
 function checkMigrationList(migrations: readonly Migration[]): void {

@@ -18,6 +18,9 @@ const PUBLIC: ReadonlySet<string> = new Set([
   'POST /api/v1/auth/login',
   'POST /api/v1/auth/enroll',
   'POST /api/v1/auth/enroll/confirm',
+  // First admin set-up: only with the one-time code from the console, only while no admin exists.
+  'GET /api/v1/setup',
+  'POST /api/v1/setup',
   // An OT gateway enrolls with a one-time token from an admin, not as a user.
   'POST /link/v1/enroll',
   ...PORTAL_PUBLIC_ROUTES,

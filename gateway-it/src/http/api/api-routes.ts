@@ -12,11 +12,13 @@ import { sitesOperations } from './sites-api.js';
 import { sshKeyOperations } from './ssh-keys-api.js';
 import { supervisionOperations } from './supervision-api.js';
 import { reviewOperations } from './reviews-api.js';
+import { setupOperations } from './setup-api.js';
 
 export const API_PREFIX = '/api/v1';
 
 export function apiOperations(s: AccessHttpServices): ApiOperation[] {
   return [
+    ...setupOperations(s),
     ...authOperations(s),
     ...accessOperations(s),
     ...sitesOperations(s),

@@ -34,7 +34,8 @@ const enrollForm = z.strictObject({ code: z.string().max(16) });
 
 type FailStatus = 400 | 401 | 403 | 409 | 429;
 
-function preToken(c: PortalContext): string {
+/** The pre-login double-submit token (cookie and hidden field) of the forms shown before a session. */
+export function preToken(c: PortalContext): string {
   let t = getCookie(c, PRE_LOGIN_COOKIE);
   if (t === undefined || !/^[A-Za-z0-9_-]{32}$/.test(t)) {
     t = randomToken(24);
@@ -43,7 +44,7 @@ function preToken(c: PortalContext): string {
   return t;
 }
 
-async function checkPre(c: PortalContext): Promise<void> {
+export async function checkPre(c: PortalContext): Promise<void> {
   const form = await c.req.parseBody();
   const sent = form._pre;
   const cookie = getCookie(c, PRE_LOGIN_COOKIE);

@@ -22,6 +22,7 @@ import { opcuaRoutes } from './opcua-routes.js';
 import { PORTAL_CSS, PORTAL_JS } from './static-assets.js';
 import { reviewRoutes } from './review-routes.js';
 import { modbusPointsRoutes } from './modbus-points-routes.js';
+import { setupRoutes } from './setup-routes.js';
 import {
   recordingRoutes,
   terminalFileRoutes,
@@ -38,6 +39,8 @@ export const PORTAL_PUBLIC_ROUTES: readonly string[] = [
   'GET /login/enroll',
   'POST /login/enroll',
   'POST /logout',
+  'GET /setup',
+  'POST /setup',
   'GET /static/portal.css',
   'GET /static/portal.js',
   ...TERMINAL_PUBLIC_ROUTES,
@@ -101,6 +104,7 @@ export function portalApps(
     recordingRoutes(s, s.recordings),
     reviewRoutes(s, s.reviews),
     auditRoutes(s, s.audit),
+    setupRoutes(s),
   ];
   for (const a of apps) a.onError(onError);
   const files = new Hono<{ Variables: HttpVariables }>();
