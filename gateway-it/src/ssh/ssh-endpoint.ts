@@ -12,6 +12,11 @@ import type { Connection } from 'ssh2';
 import type { Clock } from '../../../shared/src/clock.js';
 import type { Logger } from '../../../shared/src/log.js';
 import type { ItConfig } from '../config/config.js';
+import {
+  isAcceptedSignatureAlgorithm,
+  SIGNATURE_ALGORITHMS,
+  signatureAlgorithmOf,
+} from './ssh-algorithms.js';
 import { SshAuthenticator, type SshAuthDeps } from './ssh-authenticator.js';
 import { auditRequestDeny, type SshConnectionContext, type SshServices } from './ssh-context.js';
 import { handleDirectTcpip } from './ssh-forward.js';
@@ -45,7 +50,12 @@ export function createSshEndpoint(deps: SshEndpointDeps): SshEndpoint {
   const services: SshServices = { ...deps.services, log, clock };
   const clients = new Set<Connection>();
   const server = new ssh2.Server(
-    { hostKeys: [deps.hostKey.privateKey], ident: 'Airlock' },
+    // `serverSigAlgs` comes from patches/ssh2+1.17.0.patch (ssh2's own list is malformed).
+    {
+      hostKeys: [deps.hostKey.privateKey],
+      ident: 'Airlock',
+      serverSigAlgs: [...SIGNATURE_ALGORITHMS],
+    } as ssh2.ServerConfig,
     (client, info) => {
       const source = `${info.ip}:${info.port}`;
       if (clients.size >= config.maxConnections) {
@@ -115,7 +125,20 @@ function serveConnection(
   );
   client.on('error', (e: Error) => log.debug('SSH connection error', { source, err: e }));
   client.on('close', () => loginTimer.cancel());
-  client.on('authentication', (c) => auth.handle(c));
+  client.on('authentication', (c) => {
+    // A signature algorithm we do not advertise (ssh-rsa with SHA-1, ssh-dss) never reaches the
+    // authenticator: the client is told to try something else, as for an unknown key.
+    const algorithm =
+      c.method === 'publickey' ? signatureAlgorithmOf(c.key.algo, c.hashAlgo) : undefined;
+    if (algorithm !== undefined && !isAcceptedSignatureAlgorithm(algorithm)) {
+      log.info('SSH public key refused: signature algorithm not offered', {
+        source,
+        algorithm: algorithm.slice(0, 64),
+      });
+      return c.reject(['publickey', 'password']);
+    }
+    auth.handle(c);
+  });
   client.on('ready', () => {
     loginTimer.cancel();
     const identity = auth.authenticated;

@@ -1,0 +1,86 @@
+/**
+ * The operator SSH endpoint's algorithms, checked with real clients: the `server-sig-algs` list the
+ * endpoint advertises, as OpenSSH parses it, names exactly the signature algorithms it accepts, and
+ * each one logs in (OpenSSH restricted to that algorithm with PubkeyAcceptedAlgorithms, with a key
+ * of its type registered for the user).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startSshChain, type SshChain } from '../../helpers/ssh-chain.js';
+import { SIGNATURE_ALGORITHMS } from '../../../gateway-it/src/ssh/ssh-algorithms.js';
+
+/** ssh-keygen arguments for a key that signs with `algorithm`. */
+const KEY_TYPES: Record<string, readonly string[]> = {
+  'ssh-ed25519': ['-t', 'ed25519'],
+  'ecdsa-sha2-nistp256': ['-t', 'ecdsa', '-b', '256'],
+  'ecdsa-sha2-nistp384': ['-t', 'ecdsa', '-b', '384'],
+  'ecdsa-sha2-nistp521': ['-t', 'ecdsa', '-b', '521'],
+  'rsa-sha2-512': ['-t', 'rsa', '-b', '3072'],
+  'rsa-sha2-256': ['-t', 'rsa', '-b', '3072'],
+};
+
+/** The client options of the chain, but with OpenSSH's debug output (`-vvv` wins over LogLevel). */
+function verbose(chain: SshChain): string[] {
+  const base = chain.baseOptions();
+  const level = base.findIndex((o) => o.startsWith('LogLevel='));
+  if (level > 0) base.splice(level - 1, 2);
+  return ['-vvv', ...base, '-p', String(chain.sshPort)];
+}
+
+test('server-sig-algs names what the endpoint accepts', { timeout: 180_000 }, async (t) => {
+  const chain = await startSshChain(t);
+  const { alice } = chain.users;
+
+  // What a real OpenSSH client parsed from the endpoint's EXT_INFO.
+  const probe = await chain.run('ssh', [
+    ...verbose(chain),
+    '-o',
+    'PreferredAuthentications=none',
+    'alice:hmi-1@127.0.0.1',
+    'true',
+  ]);
+  const advertised = /server-sig-algs=<([^>]*)>/.exec(probe.stderr)?.[1];
+  assert.ok(advertised !== undefined, `no server-sig-algs in:\n${probe.stderr}`);
+  assert.deepEqual(advertised.split(','), [...SIGNATURE_ALGORITHMS]);
+
+  const keys = new Map<string, string>();
+  let codes = 0;
+  for (const algorithm of advertised.split(',')) {
+    const type = KEY_TYPES[algorithm];
+    assert.ok(
+      type !== undefined,
+      `advertised algorithm ${algorithm} is not one OpenSSH signs with`,
+    );
+    const file = join(chain.dir, `key-${type.join('')}`);
+    if (!keys.has(file)) {
+      execFileSync('/usr/bin/ssh-keygen', ['-q', ...type, '-N', '', '-C', algorithm, '-f', file]);
+      chain.it.gw.services.auth.sshKeys.add(alice.user, readFileSync(`${file}.pub`, 'utf8'));
+      keys.set(file, algorithm);
+    }
+    chain.answers(alice, { recoveryCode: alice.recoveryCodes[codes++] ?? '' });
+    const r = await chain.run('ssh', [
+      ...verbose(chain),
+      '-i',
+      file,
+      '-o',
+      'IdentitiesOnly=yes',
+      '-o',
+      `PubkeyAcceptedAlgorithms=${algorithm}`,
+      '-o',
+      'PreferredAuthentications=publickey,keyboard-interactive',
+      'alice:hmi-1@127.0.0.1',
+      'echo logged-in',
+    ]);
+    assert.match(r.stderr, new RegExp(`signing using ${algorithm} `), `${algorithm}: ${r.stderr}`);
+    assert.match(
+      r.stderr,
+      /Authenticated using "publickey" with partial success/,
+      `${algorithm} was not accepted:\n${r.stderr}`,
+    );
+    assert.equal(r.code, 0, `${algorithm}: ${r.stderr.replace(/^debug\d.*\n/gm, '')}`);
+    assert.equal(r.stdout, 'logged-in\n');
+  }
+});
