@@ -31,3 +31,20 @@ export function signatureAlgorithmOf(keyAlgo: string, hashAlgo: string | undefin
 export function isAcceptedSignatureAlgorithm(name: string): name is SignatureAlgorithm {
   return (SIGNATURE_ALGORITHMS as readonly string[]).includes(name);
 }
+
+/**
+ * What the endpoint offers in its key exchange, by default and always (operators run current
+ * OpenSSH or ssh2 clients): curve25519 key exchange only, AEAD ciphers, encrypt-then-MAC MACs
+ * (unused with AEAD ciphers, but a list must be offered), no compression, and the Ed25519 host
+ * key. ssh2 appends `kex-strict-s-v00@openssh.com` (strict key exchange against Terrapin,
+ * CVE-2023-48795) to the key exchange list itself. docs/ssh.md lists what ssh-audit says of it.
+ */
+export const ENDPOINT_ALGORITHMS = {
+  kex: ['curve25519-sha256', 'curve25519-sha256@libssh.org'],
+  serverHostKey: ['ssh-ed25519'],
+  cipher: ['chacha20-poly1305@openssh.com', 'aes256-gcm@openssh.com', 'aes128-gcm@openssh.com'],
+  hmac: ['hmac-sha2-256-etm@openssh.com', 'hmac-sha2-512-etm@openssh.com'],
+  compress: ['none'],
+} as const satisfies {
+  readonly [K in 'kex' | 'serverHostKey' | 'cipher' | 'hmac' | 'compress']: readonly string[];
+};

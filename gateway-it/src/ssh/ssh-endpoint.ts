@@ -13,6 +13,7 @@ import type { Clock } from '../../../shared/src/clock.js';
 import type { Logger } from '../../../shared/src/log.js';
 import type { ItConfig } from '../config/config.js';
 import {
+  ENDPOINT_ALGORITHMS,
   isAcceptedSignatureAlgorithm,
   SIGNATURE_ALGORITHMS,
   signatureAlgorithmOf,
@@ -55,6 +56,13 @@ export function createSshEndpoint(deps: SshEndpointDeps): SshEndpoint {
       hostKeys: [deps.hostKey.privateKey],
       ident: 'Airlock',
       serverSigAlgs: [...SIGNATURE_ALGORITHMS],
+      algorithms: {
+        kex: [...ENDPOINT_ALGORITHMS.kex],
+        serverHostKey: [...ENDPOINT_ALGORITHMS.serverHostKey],
+        cipher: [...ENDPOINT_ALGORITHMS.cipher],
+        hmac: [...ENDPOINT_ALGORITHMS.hmac],
+        compress: [...ENDPOINT_ALGORITHMS.compress],
+      },
     } as ssh2.ServerConfig,
     (client, info) => {
       const source = `${info.ip}:${info.port}`;

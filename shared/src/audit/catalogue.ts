@@ -205,6 +205,11 @@ export const AUDIT_EVENTS = {
     code: 'AL608',
     description: 'an SSH request was refused (agent, X11, remote forwarding, env, subsystem)',
   },
+  'ssh.target_connect': {
+    code: 'AL609',
+    description:
+      "the OT gateway's SSH connection to a target was set up: address, host key, and the key exchange, host key, cipher, MAC and compression negotiated",
+  },
   'review.request': {
     code: 'AL610',
     description:

@@ -11,6 +11,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startSshChain, type SshChain } from '../../helpers/ssh-chain.js';
 import { SIGNATURE_ALGORITHMS } from '../../../gateway-it/src/ssh/ssh-algorithms.js';
+import { runSshAudit } from '../../peers/ssh-audit.js';
+
+/** The ssh-audit warnings docs/ssh.md accepts (its table rows: | `algorithm` | `[warn] text` | why |). */
+function documentedWarnings(): Set<string> {
+  const doc = readFileSync(new URL('../../../../docs/ssh.md', import.meta.url), 'utf8');
+  const rows = [...doc.matchAll(/^\| `([^`]+)` \| `\[warn\] ([^`]+)` \|/gm)];
+  return new Set(rows.map((m) => `${m[1]}: ${m[2]}`));
+}
 
 /** ssh-keygen arguments for a key that signs with `algorithm`. */
 const KEY_TYPES: Record<string, readonly string[]> = {
@@ -30,57 +38,112 @@ function verbose(chain: SshChain): string[] {
   return ['-vvv', ...base, '-p', String(chain.sshPort)];
 }
 
-test('server-sig-algs names what the endpoint accepts', { timeout: 180_000 }, async (t) => {
-  const chain = await startSshChain(t);
-  const { alice } = chain.users;
+test(
+  'the endpoint offers a hardened set; server-sig-algs names what it accepts',
+  { timeout: 180_000 },
+  async (t) => {
+    const chain = await startSshChain(t);
+    const { alice } = chain.users;
 
-  // What a real OpenSSH client parsed from the endpoint's EXT_INFO.
-  const probe = await chain.run('ssh', [
-    ...verbose(chain),
-    '-o',
-    'PreferredAuthentications=none',
-    'alice:hmi-1@127.0.0.1',
-    'true',
-  ]);
-  const advertised = /server-sig-algs=<([^>]*)>/.exec(probe.stderr)?.[1];
-  assert.ok(advertised !== undefined, `no server-sig-algs in:\n${probe.stderr}`);
-  assert.deepEqual(advertised.split(','), [...SIGNATURE_ALGORITHMS]);
-
-  const keys = new Map<string, string>();
-  let codes = 0;
-  for (const algorithm of advertised.split(',')) {
-    const type = KEY_TYPES[algorithm];
+    // ssh-audit (Debian's): no failure, and no warning docs/ssh.md does not accept.
+    const report = await runSshAudit(chain.sshPort);
+    const accepted = documentedWarnings();
+    assert.ok(accepted.size > 0, 'docs/ssh.md lists the accepted ssh-audit warnings');
     assert.ok(
-      type !== undefined,
-      `advertised algorithm ${algorithm} is not one OpenSSH signs with`,
+      [0, 2].includes(report.exitCode),
+      `ssh-audit exit ${report.exitCode}:\n${report.text}`,
     );
-    const file = join(chain.dir, `key-${type.join('')}`);
-    if (!keys.has(file)) {
-      execFileSync('/usr/bin/ssh-keygen', ['-q', ...type, '-N', '', '-C', algorithm, '-f', file]);
-      chain.it.gw.services.auth.sshKeys.add(alice.user, readFileSync(`${file}.pub`, 'utf8'));
-      keys.set(file, algorithm);
-    }
-    chain.answers(alice, { recoveryCode: alice.recoveryCodes[codes++] ?? '' });
-    const r = await chain.run('ssh', [
+    assert.deepEqual(
+      report.notes.filter((n) => n.level === 'fail'),
+      [],
+      report.text,
+    );
+    for (const n of report.notes.filter((x) => x.level === 'warn'))
+      assert.ok(
+        accepted.has(`${n.algorithm}: ${n.text}`),
+        `undocumented warning ${n.algorithm}: ${n.text}`,
+      );
+    t.diagnostic(
+      `ssh-audit exit ${report.exitCode}; offered ${Object.entries(report.algorithms)
+        .map(([k, v]) => `${k} ${v.join(',')}`)
+        .join('; ')}; notes: ${report.notes
+        .filter((n) => n.level !== 'info')
+        .map((n) => `${n.algorithm} [${n.level}] ${n.text}`)
+        .join('; ')}`,
+    );
+    const kex = report.algorithms['kex'] ?? [];
+    assert.ok(kex.includes('kex-strict-s-v00@openssh.com'), 'strict key exchange (Terrapin)');
+    assert.deepEqual(
+      kex.filter((k) => !k.startsWith('curve25519-sha256') && !k.startsWith('kex-strict-s-')),
+      [],
+      'curve25519 key exchange only',
+    );
+    assert.deepEqual(
+      (report.algorithms['enc'] ?? []).filter((c) => !/poly1305|gcm/.test(c)),
+      [],
+      'AEAD ciphers only',
+    );
+    assert.deepEqual(
+      (report.algorithms['mac'] ?? []).filter(
+        (m) => !m.endsWith('-etm@openssh.com') || m.includes('sha1'),
+      ),
+      [],
+      'encrypt-then-MAC SHA-2 MACs only',
+    );
+    assert.equal(report.compression, 'disabled');
+
+    // What a real OpenSSH client parsed from the endpoint's EXT_INFO.
+    const probe = await chain.run('ssh', [
       ...verbose(chain),
-      '-i',
-      file,
       '-o',
-      'IdentitiesOnly=yes',
-      '-o',
-      `PubkeyAcceptedAlgorithms=${algorithm}`,
-      '-o',
-      'PreferredAuthentications=publickey,keyboard-interactive',
+      'PreferredAuthentications=none',
       'alice:hmi-1@127.0.0.1',
-      'echo logged-in',
+      'true',
     ]);
-    assert.match(r.stderr, new RegExp(`signing using ${algorithm} `), `${algorithm}: ${r.stderr}`);
-    assert.match(
-      r.stderr,
-      /Authenticated using "publickey" with partial success/,
-      `${algorithm} was not accepted:\n${r.stderr}`,
-    );
-    assert.equal(r.code, 0, `${algorithm}: ${r.stderr.replace(/^debug\d.*\n/gm, '')}`);
-    assert.equal(r.stdout, 'logged-in\n');
-  }
-});
+    const advertised = /server-sig-algs=<([^>]*)>/.exec(probe.stderr)?.[1];
+    assert.ok(advertised !== undefined, `no server-sig-algs in:\n${probe.stderr}`);
+    assert.deepEqual(advertised.split(','), [...SIGNATURE_ALGORITHMS]);
+
+    const keys = new Map<string, string>();
+    let codes = 0;
+    for (const algorithm of advertised.split(',')) {
+      const type = KEY_TYPES[algorithm];
+      assert.ok(
+        type !== undefined,
+        `advertised algorithm ${algorithm} is not one OpenSSH signs with`,
+      );
+      const file = join(chain.dir, `key-${type.join('')}`);
+      if (!keys.has(file)) {
+        execFileSync('/usr/bin/ssh-keygen', ['-q', ...type, '-N', '', '-C', algorithm, '-f', file]);
+        chain.it.gw.services.auth.sshKeys.add(alice.user, readFileSync(`${file}.pub`, 'utf8'));
+        keys.set(file, algorithm);
+      }
+      chain.answers(alice, { recoveryCode: alice.recoveryCodes[codes++] ?? '' });
+      const r = await chain.run('ssh', [
+        ...verbose(chain),
+        '-i',
+        file,
+        '-o',
+        'IdentitiesOnly=yes',
+        '-o',
+        `PubkeyAcceptedAlgorithms=${algorithm}`,
+        '-o',
+        'PreferredAuthentications=publickey,keyboard-interactive',
+        'alice:hmi-1@127.0.0.1',
+        'echo logged-in',
+      ]);
+      assert.match(
+        r.stderr,
+        new RegExp(`signing using ${algorithm} `),
+        `${algorithm}: ${r.stderr}`,
+      );
+      assert.match(
+        r.stderr,
+        /Authenticated using "publickey" with partial success/,
+        `${algorithm} was not accepted:\n${r.stderr}`,
+      );
+      assert.equal(r.code, 0, `${algorithm}: ${r.stderr.replace(/^debug\d.*\n/gm, '')}`);
+      assert.equal(r.stdout, 'logged-in\n');
+    }
+  },
+);
