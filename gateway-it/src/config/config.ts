@@ -181,8 +181,15 @@ export const itConfigSchema = z.strictObject({
       port: listenPortSchema.default(2222),
       /** The endpoint's host key (OpenSSH private key, 0600); created at first start if absent. */
       hostKeyFile: z.string().min(1).optional(),
-      /** A connection must finish authentication (key or password, then TOTP) within this time. */
+      /**
+       * A connection must finish logging in (identification string, key exchange, key or password,
+       * then TOTP) within this time from TCP accept, or it is closed (OpenSSH's LoginGraceTime).
+       */
       loginTimeoutSeconds: z.number().int().min(5).max(600).default(60),
+      /** Connections not logged in yet from one address; more are closed at once (docs/ssh.md). */
+      maxUnauthenticatedPerSource: z.number().int().min(1).max(10_000).default(10),
+      /** Connections not logged in yet in all (OpenSSH's MaxStartups); more are closed at once. */
+      maxUnauthenticated: z.number().int().min(1).max(10_000).default(100),
       /** Connections open at once (each may carry several sessions). */
       maxConnections: z.number().int().min(1).max(10_000).default(1000),
       /** Session and forwarding channels one connection may have open at once. */

@@ -210,6 +210,11 @@ export const AUDIT_EVENTS = {
     description:
       "the OT gateway's SSH connection to a target was set up: address, host key, and the key exchange, host key, cipher, MAC and compression negotiated",
   },
+  'ssh.preauth_limit': {
+    code: 'AL613',
+    description:
+      'the SSH endpoint closed connections that had not logged in, over its per-source or total cap (one event per episode, with the count refused)',
+  },
   'review.request': {
     code: 'AL610',
     description:
