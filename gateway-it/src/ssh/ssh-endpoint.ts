@@ -20,9 +20,10 @@ import {
   signatureAlgorithmOf,
 } from './ssh-algorithms.js';
 import { SshAuthenticator, type SshAuthDeps } from './ssh-authenticator.js';
-import { auditRequestDeny, type SshConnectionContext, type SshServices } from './ssh-context.js';
+import type { SshConnectionContext, SshServices } from './ssh-context.js';
 import { handleDirectTcpip } from './ssh-forward.js';
 import { PreauthGate, type PreauthSlot } from './ssh-preauth.js';
+import { RequestRefusals } from './ssh-refusals.js';
 import type { SshHostKey } from './ssh-host-key.js';
 import { handleSessionChannel } from './ssh-session-channel.js';
 
@@ -158,6 +159,8 @@ function serveConnection(
   const { log, config } = deps;
   let ctx: SshConnectionContext | undefined;
   let channels = 0;
+  const refusals = new RequestRefusals(() => ctx);
+  client.on('close', () => refusals.flush());
   const drop = (reason: string): void => {
     log.info('SSH connection dropped', { source, reason });
     client.end();
@@ -181,7 +184,7 @@ function serveConnection(
   client.on('ready', () => {
     const identity = auth.authenticated;
     if (identity === undefined) return drop('ready without an identity');
-    ctx = { identity, source, services };
+    ctx = { identity, source, services, refusals };
   });
   const reserve = (): boolean => {
     if (ctx === undefined || channels >= config.maxChannelsPerConnection) return false;
@@ -216,13 +219,12 @@ function serveConnection(
   });
   client.on('openssh.streamlocal', (_accept, reject, info) => {
     reject();
-    if (ctx !== undefined)
-      auditRequestDeny(ctx, 'direct-streamlocal', {
-        socketPath: String(info.socketPath).slice(0, 128),
-      });
+    refusals.refuse('direct-streamlocal', undefined, {
+      socketPath: String(info.socketPath).slice(0, 128),
+    });
   });
   client.on('request', (_accept, reject, name) => {
     reject?.();
-    if (ctx !== undefined) auditRequestDeny(ctx, name);
+    refusals.refuse(name);
   });
 }

@@ -203,7 +203,8 @@ export const AUDIT_EVENTS = {
   },
   'ssh.request_deny': {
     code: 'AL608',
-    description: 'an SSH request was refused (agent, X11, remote forwarding, env, subsystem)',
+    description:
+      'SSH requests were refused (agent, X11, remote forwarding, env, subsystem): on the IT side one event per channel or connection and flush, with the count and the first few',
   },
   'ssh.target_connect': {
     code: 'AL609',
