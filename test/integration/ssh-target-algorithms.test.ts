@@ -27,6 +27,9 @@ import {
 } from '../../gateway-ot/src/sessions/broker-session.fixture.js';
 import { createOperatorDriver } from '../helpers/operator-channel.js';
 import { startSshd, type SshdPeer } from '../peers/sshd.js';
+import { auditClient, documentedSshAuditWarnings } from '../peers/ssh-audit.js';
+import { freePort } from '../../image/demo/plant/free-port.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const OLD_TARGET = [
   'KexAlgorithms diffie-hellman-group14-sha256',
@@ -119,6 +122,30 @@ test('SSH client algorithms towards plant targets', { timeout: 120_000 }, async 
     assert.equal(details['compression'], 'none');
     assert.equal(details['algorithmsFrom'], 'default');
     assert.match(String(details['hostKey']), /^SHA256:/);
+  });
+
+  await t.test('ssh-audit, as a server, finds nothing to fault in the default offer', async () => {
+    const port = await freePort();
+    const audited = auditClient(port);
+    // ssh-audit audits the first client and exits; the session is refused then (it is no target).
+    const asset = assetOf(current, { port });
+    await waitFor('ssh-audit to listen and hear the client', async () => {
+      const { reason } = await exec(asset).ended;
+      return reason !== 'ssh.target_unreachable';
+    });
+    const report = await audited.report;
+    const accepted = documentedSshAuditWarnings();
+    const faults = report.notes.filter(
+      (n) =>
+        n.level === 'fail' || (n.level === 'warn' && !accepted.has(`${n.algorithm}: ${n.text}`)),
+    );
+    assert.deepEqual(faults, [], report.text);
+    assert.ok((report.algorithms['kex'] ?? []).length > 0, report.text);
+    t.diagnostic(
+      `ssh-audit -c exit ${report.exitCode}; offered ${Object.entries(report.algorithms)
+        .map(([k, v]) => `${k} ${v.join(',')}`)
+        .join('; ')}`,
+    );
   });
 
   await t.test(

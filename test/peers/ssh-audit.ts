@@ -1,9 +1,11 @@
 /**
- * Debian's `ssh-audit` (installed by .ci/install-peers) run against an SSH server on 127.0.0.1,
- * its text report parsed: each algorithm with its [fail]/[warn] notes, and the compression line.
+ * Debian's `ssh-audit` (installed by .ci/install-peers) run against an SSH server on 127.0.0.1, or
+ * as a server auditing the SSH client that connects to it (`-c`), its text report parsed: each
+ * algorithm with its [fail]/[warn] notes, and the compression line.
  * Exit codes of ssh-audit 2.5: 0 good, 1 connection error, 2 warnings, 3 failures.
  */
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
 export interface SshAuditNote {
   /** `kex`, `key`, `enc`, `mac` (the report's section tags). */
@@ -38,6 +40,26 @@ export function runSshAudit(port: number): Promise<SshAuditReport> {
   });
 }
 
+/**
+ * Starts `ssh-audit -c` on `port` (it audits the first client that connects, then exits) and
+ * resolves with its report once it exits; the caller connects its client meanwhile.
+ */
+export function auditClient(port: number): { readonly report: Promise<SshAuditReport> } {
+  const report = new Promise<SshAuditReport>((resolve, reject) => {
+    execFile(
+      '/usr/bin/ssh-audit',
+      ['-n', '-c', '-t', '20', '-p', String(port)],
+      { timeout: 60_000 },
+      (error, stdout) => {
+        const exitCode = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
+        if (exitCode === -1) return reject(error ?? new Error('ssh-audit failed'));
+        resolve(parseSshAudit(stdout, exitCode));
+      },
+    );
+  });
+  return { report };
+}
+
 export function parseSshAudit(text: string, exitCode: number): SshAuditReport {
   const algorithms: Record<string, string[]> = {};
   const notes: SshAuditNote[] = [];
@@ -63,4 +85,11 @@ export function parseSshAudit(text: string, exitCode: number): SshAuditReport {
     if (!/^\s/.test(line)) current = undefined;
   }
   return { exitCode, text, algorithms, notes, compression };
+}
+
+/** The ssh-audit warnings docs/ssh.md accepts (its table rows: | `algorithm` | `[warn] text` | why |). */
+export function documentedSshAuditWarnings(): Set<string> {
+  const doc = readFileSync(new URL('../../../docs/ssh.md', import.meta.url), 'utf8');
+  const rows = [...doc.matchAll(/^\| `([^`]+)` \| `\[warn\] ([^`]+)` \|/gm)];
+  return new Set(rows.map((m) => `${m[1]}: ${m[2]}`));
 }

@@ -7,18 +7,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startSshChain, type SshChain } from '../../helpers/ssh-chain.js';
+import { makeTempDir } from '../../../shared/src/testing/temp-dir.js';
 import { SIGNATURE_ALGORITHMS } from '../../../gateway-it/src/ssh/ssh-algorithms.js';
-import { runSshAudit } from '../../peers/ssh-audit.js';
-
-/** The ssh-audit warnings docs/ssh.md accepts (its table rows: | `algorithm` | `[warn] text` | why |). */
-function documentedWarnings(): Set<string> {
-  const doc = readFileSync(new URL('../../../../docs/ssh.md', import.meta.url), 'utf8');
-  const rows = [...doc.matchAll(/^\| `([^`]+)` \| `\[warn\] ([^`]+)` \|/gm)];
-  return new Set(rows.map((m) => `${m[1]}: ${m[2]}`));
-}
+import { documentedSshAuditWarnings, runSshAudit } from '../../peers/ssh-audit.js';
 
 /** ssh-keygen arguments for a key that signs with `algorithm`. */
 const KEY_TYPES: Record<string, readonly string[]> = {
@@ -42,12 +36,21 @@ test(
   'the endpoint offers a hardened set; server-sig-algs names what it accepts',
   { timeout: 180_000 },
   async (t) => {
+    // Keys first: ssh-keygen (RSA especially) would stall the gateways running in this process.
+    const keyDir = makeTempDir(t, 'airlock-keys-');
+    const keyFiles = new Map<string, string>();
+    for (const [algorithm, type] of Object.entries(KEY_TYPES)) {
+      const file = join(keyDir, `key-${type.join('')}`);
+      if (!existsSync(file))
+        execFileSync('/usr/bin/ssh-keygen', ['-q', ...type, '-N', '', '-C', algorithm, '-f', file]);
+      keyFiles.set(algorithm, file);
+    }
     const chain = await startSshChain(t);
     const { alice } = chain.users;
 
     // ssh-audit (Debian's): no failure, and no warning docs/ssh.md does not accept.
     const report = await runSshAudit(chain.sshPort);
-    const accepted = documentedWarnings();
+    const accepted = documentedSshAuditWarnings();
     assert.ok(accepted.size > 0, 'docs/ssh.md lists the accepted ssh-audit warnings');
     assert.ok(
       [0, 2].includes(report.exitCode),
@@ -104,7 +107,7 @@ test(
     assert.ok(advertised !== undefined, `no server-sig-algs in:\n${probe.stderr}`);
     assert.deepEqual(advertised.split(','), [...SIGNATURE_ALGORITHMS]);
 
-    const keys = new Map<string, string>();
+    const registered = new Set<string>();
     let codes = 0;
     for (const algorithm of advertised.split(',')) {
       const type = KEY_TYPES[algorithm];
@@ -112,11 +115,10 @@ test(
         type !== undefined,
         `advertised algorithm ${algorithm} is not one OpenSSH signs with`,
       );
-      const file = join(chain.dir, `key-${type.join('')}`);
-      if (!keys.has(file)) {
-        execFileSync('/usr/bin/ssh-keygen', ['-q', ...type, '-N', '', '-C', algorithm, '-f', file]);
+      const file = keyFiles.get(algorithm) ?? '';
+      if (!registered.has(file)) {
         chain.it.gw.services.auth.sshKeys.add(alice.user, readFileSync(`${file}.pub`, 'utf8'));
-        keys.set(file, algorithm);
+        registered.add(file);
       }
       chain.answers(alice, { recoveryCode: alice.recoveryCodes[codes++] ?? '' });
       const r = await chain.run('ssh', [

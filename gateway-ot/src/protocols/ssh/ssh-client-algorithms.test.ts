@@ -33,13 +33,13 @@ test('every algorithm the policy may name is one ssh2 implements', () => {
   }
 });
 
-test('the default is hardened: curve25519, AEAD, ETM SHA-2, no compression, no SHA-1', () => {
+test('the default is hardened: curve25519, AEAD, ETM SHA-2, no compression, no ECDSA or SHA-1 host keys', () => {
   const d = DEFAULT_CLIENT_ALGORITHMS;
   assert.ok(d.kex.every((k) => k.startsWith('curve25519-sha256')));
   assert.ok(d.cipher.every((c) => /poly1305|gcm/.test(c)));
   assert.ok(d.mac.every((m) => m.endsWith('-etm@openssh.com') && !m.includes('sha1')));
   assert.deepEqual(d.compress, ['none']);
-  assert.ok(!d.serverHostKey.some((k) => k === 'ssh-rsa' || k === 'ssh-dss'));
+  assert.deepEqual(d.serverHostKey, ['ssh-ed25519', 'rsa-sha2-512', 'rsa-sha2-256']);
 });
 
 test('an asset list replaces the default for its kind only; bad lists are refused, named', () => {

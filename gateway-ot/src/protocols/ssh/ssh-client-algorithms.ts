@@ -72,15 +72,8 @@ export type ClientAlgorithms = {
 /** Offered to every target whose asset does not say otherwise. */
 export const DEFAULT_CLIENT_ALGORITHMS: ClientAlgorithms = {
   kex: ['curve25519-sha256', 'curve25519-sha256@libssh.org'],
-  // The host key is pinned either way; SHA-1 (ssh-rsa) and DSA signatures are still not accepted.
-  serverHostKey: [
-    'ssh-ed25519',
-    'ecdsa-sha2-nistp256',
-    'ecdsa-sha2-nistp384',
-    'ecdsa-sha2-nistp521',
-    'rsa-sha2-512',
-    'rsa-sha2-256',
-  ],
+  // No NIST-curve ECDSA, SHA-1 (ssh-rsa) or DSA: a target with such a host key is listed per asset.
+  serverHostKey: ['ssh-ed25519', 'rsa-sha2-512', 'rsa-sha2-256'],
   cipher: ['chacha20-poly1305@openssh.com', 'aes256-gcm@openssh.com', 'aes128-gcm@openssh.com'],
   mac: ['hmac-sha2-256-etm@openssh.com', 'hmac-sha2-512-etm@openssh.com'],
   compress: ['none'],
