@@ -182,6 +182,20 @@ test(
     );
     const runStep = doc.run;
     const siteLink = (): Promise<string> => op.siteLink('plant-1');
+    // The site's link state at the IT gateway, waited for; the OT gateway reconnects with a backoff
+    // capped at 30 s, so on a busy machine this can take a while. On timeout the error carries both
+    // gateways' journals, so a failure says why rather than only that it waited.
+    const waitForSiteOnline = async (what: string): Promise<void> => {
+      try {
+        await waitFor(what, async () => (await siteLink()) === 'online', 180_000, 250);
+      } catch (e) {
+        const tail = async (m: Machine, unit: string): Promise<string> =>
+          (await m.sh(`journalctl -u ${unit} --no-pager -n 40`)).stdout;
+        throw new Error(
+          `${(e as Error).message}\n--- airlock-ot journal\n${await tail(ot, 'airlock-ot')}\n--- airlock-it journal\n${await tail(it, 'airlock-it')}`,
+        );
+      }
+    };
     const setupCodes = async (m: Machine): Promise<string[]> =>
       [...(await journalOf(m, 'airlock-it')).matchAll(/set-up code: (\S+)/g)].map(
         (x) => x[1] ?? '',
@@ -269,12 +283,7 @@ test(
       'site token': siteToken,
       'it fingerprint': itFingerprint,
     });
-    await waitFor(
-      'plant-1 online at the IT gateway',
-      async () => (await siteLink()) === 'online',
-      60_000,
-      250,
-    );
+    await waitForSiteOnline('plant-1 online at the IT gateway');
     assert.equal((await ot.mustSh('systemctl is-active airlock-ot')).trim(), 'active');
     assert.equal((await ot.mustSh('ss -Htln')).trim(), '', 'the OT gateway listens on nothing');
     mark('site, users, OT gateway enrolled and online');
@@ -347,12 +356,7 @@ test(
     const newest = migrated.after.it ?? 0;
     assert.equal(migrated.before.it, newest - 1, 'the older build lacked the newest it migration');
     assert.equal((await it.mustSh('systemctl is-active airlock-it')).trim(), 'active');
-    await waitFor(
-      'plant-1 back online after the upgrade',
-      async () => (await siteLink()) === 'online',
-      60_000,
-      250,
-    );
+    await waitForSiteOnline('plant-1 back online after the upgrade');
     const adminLogin = await op.api('POST', '/auth/login', undefined, {
       name: 'admin',
       password: adminPassword,
@@ -494,12 +498,7 @@ test(
     assert.equal(restored.auditChain.ok, true);
     assert.ok(restored.auditChain.events > 10, 'the restored chain verified');
     assert.equal(restored.from, version);
-    await waitFor(
-      'plant-1 to reconnect to the restored IT gateway',
-      async () => (await siteLink()) === 'online',
-      90_000,
-      500,
-    );
+    await waitForSiteOnline('plant-1 to reconnect to the restored IT gateway');
     const setupAfter = await op.api('GET', '/setup');
     assert.deepEqual(setupAfter.body, { open: false }, 'the restored gateway has its admin');
     const aliceAgain = await op.api('POST', '/auth/login', undefined, {
