@@ -121,6 +121,12 @@ test('the interactive filter table (default deny, uncertain lines held for revie
     ['multi-line paste: uncertain', ['ls\rrm -rf /\r'], 'refused after review'],
     ['bracketed multi-line paste', ['\x1b[200~ls\nid\n\x1b[201~'], 'refused after review'],
     ['bracketed one-line paste is typing', ['\x1b[200~ls -l\x1b[201~', '\r'], 'runs'],
+    ['a quote left open: incomplete', ["echo 'x\r"], 'refused after review'],
+    ['a backslash continuation: incomplete', ['echo x \\\r'], 'refused after review'],
+    ['a here-document: incomplete', ['cat <<EOF\r'], 'refused after review'],
+    ['a trailing pipe: incomplete', ['ls |\r'], 'refused after review'],
+    ['an open $(: incomplete', ['echo $(\r'], 'refused after review'],
+    ['a quote in a comment opens nothing', ["echo hi # it's\r"], 'runs'],
   ];
   for (const [name, keys, expected] of table) {
     const r = await type(keys);
@@ -194,4 +200,33 @@ test('what interactive mode cannot catch (documented; exec-only is the strict mo
   }
   // A default of deny (an allow-list) closes most of these: eval, alias, sh, find match no allow rule.
   assert.equal((await type(['eval "$(echo cm0gLXJmIC8= | base64 -d)"\r'])).outcome, 'refused');
+});
+
+test('quotes spanning lines: the shell joins them, so the filter does too', async () => {
+  const keys = ["echo 'x\r", "id '; touch /tmp/p; echo '\r", "'\r"];
+  // Uncertain lines denied: the opening line never gets its Enter, so the shell holds nothing and
+  // the second line is read alone (`id` with one quoted argument); the lone quote opens one: denied.
+  const denied = await type(keys, { uncertain: 'deny' });
+  assert.equal(
+    denied.forwarded,
+    "echo 'x\x05\x15id '; touch /tmp/p; echo '\r'\x05\x15",
+    'only the line that is complete alone got its Enter',
+  );
+  // Reviewed and approved: the shell holds `echo 'x`; the next line is read as its continuation,
+  // so `touch` is a command and the line is refused by the rules, without asking anyone.
+  const approved = await type(keys, { review: 'allow' });
+  assert.equal(approved.forwarded, "echo 'x\rid '; touch /tmp/p; echo '\x05\x15'\r");
+  assert.deepEqual(approved.reviewed, ["echo 'x", "echo 'x\n'"], 'the reviewer sees the whole');
+  const deny = approved.audits.find((a) => a.action === 'ssh.command_deny');
+  assert.equal(deny?.details['command'], 'touch /tmp/p');
+  assert.ok(approved.notices.some((n) => /the shell still holds the earlier lines/.test(n)));
+  // Ctrl-C drops the held command: the next complete line is judged alone again.
+  const interrupted = await type(["echo 'x\r", '\x03', 'ls\r'], { review: 'allow' });
+  assert.deepEqual(interrupted.reviewed, ["echo 'x"]);
+  // Judged alone as well, should the shell not hold what the filter thinks: a deny rule refuses it.
+  const alone = await type(["echo '\r", 'rm -rf / #\r'], { review: 'allow' });
+  assert.equal(alone.forwarded, "echo '\rrm -rf / #\x05\x15");
+  // A here-document body is read as the shell reads it: its substitutions are commands.
+  const heredoc = await type(['cat <<EOF\r', '$(reboot)\r', 'EOF\r'], { review: 'allow' });
+  assert.equal(heredoc.forwarded, 'cat <<EOF\r$(reboot)\x05\x15EOF\r');
 });
