@@ -1,8 +1,9 @@
 /**
  * The interactive filter against real shells behind a real sshd: `dash` (no readline: the tty's
  * canonical mode edits the line) and `bash` (readline), each as the test user's login shell. The
- * inputs are the review's (issue 17): quotes spanning lines, which the shell joins into one command.
- * What ran is checked on the target itself: the file a smuggled `touch` would create.
+ * inputs are the review's (issue 17): quotes spanning lines, which the shell joins into one command,
+ * and readline's editing keys, which a shell without readline receives as bytes of the line. What
+ * ran is checked on the target itself: the file a smuggled `touch` would create.
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
@@ -87,6 +88,8 @@ async function target(t: TestContext, shell: string, profile: Record<string, unk
   const s = makeBrokerSession({ audit, clock, assetName: 'hmi-1', asset, profileName: 'filtered' });
   const d = createOperatorDriver();
   const ended = broker.handle(s.session, d.channel);
+  // A failed assertion must not leave the session (and the test) waiting on the target.
+  t.after(() => s.abort.abort());
   d.send({ type: 'ssh.pty', term: 'xterm', cols: 200, rows: 24, width: 0, height: 0 });
   d.send({ type: 'ssh.start', kind: 'shell' });
   await d.waitFor('ssh.started');
@@ -132,3 +135,46 @@ for (const shell of ['/usr/bin/dash', '/bin/bash']) {
     );
   });
 }
+
+for (const shell of ['/usr/bin/dash', '/bin/bash']) {
+  test(`editing keys on a target of unknown line discipline (${shell}) make the line uncertain`, async (t) => {
+    await initCrypto();
+    const { d, home, events, settle, refusals, finish } = await target(t, shell, {
+      defaultAction: 'deny',
+      uncertain: 'deny',
+      rules: [...RULES, { pattern: '^touch\\b', action: 'deny' }],
+    });
+    // Read as readline would, this is `ls`; dash receives `touch q^A^Kls` and creates that file.
+    const file = `q${String(process.pid)}`;
+    d.stream.write(`touch ${file}\x01\x0bls\r`);
+    await settle();
+    assert.equal(existsSync(join(home, `${file}\x01\x0bls`)), false, 'the raw line never ran');
+    d.stream.write('sudo id\x01\x0bls\r');
+    await settle();
+    assert.doesNotMatch(d.output(), /password for|sudo:/, 'sudo never ran');
+    assert.equal(refusals(), 2);
+    await finish();
+    assert.deepEqual(
+      events('ssh.command_deny').map((e) => e.details['line']),
+      [`touch ${file}^A^Kls`, 'sudo id^A^Kls'],
+    );
+  });
+}
+
+test('a profile that says the target has readline keeps its editing keys (bash)', async (t) => {
+  await initCrypto();
+  const { d, events, settle, finish } = await target(t, '/bin/bash', {
+    defaultAction: 'deny',
+    uncertain: 'deny',
+    lineDiscipline: 'readline',
+  });
+  d.stream.write('sudo id\x01\x0becho "ed-$((3*4))"\r');
+  await d.waitForOutput('ed-12\r\n');
+  await settle();
+  await finish();
+  assert.deepEqual(
+    events('ssh.command').map((e) => e.details['line']),
+    ['echo "mark-$((1000+1))"', 'echo "ed-$((3*4))"', 'echo "mark-$((1000+2))"', 'exit'],
+  );
+  assert.equal(events('ssh.command_deny').length, 0);
+});

@@ -429,6 +429,7 @@ class SshBrokerSession {
         defaultAction: profile.defaultAction,
         uncertain: profile.uncertain,
         reviewTimeoutMs: profile.reviewTimeoutSeconds * 1000,
+        lineDiscipline: profile.lineDiscipline ?? 'unknown',
         clock: session.clock,
         requestReview: (line, why) =>
           this.deps.requestReview?.(session, line, why, profile.reviewTimeoutSeconds * 1000) ??

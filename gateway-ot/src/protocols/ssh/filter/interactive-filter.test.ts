@@ -9,6 +9,7 @@ import { FakeClock } from '../../../../../shared/src/clock.js';
 import type { ReviewDecision } from '../../../sessions/sessions.js';
 import { InteractiveFilter, type FilterAuditAction } from './interactive-filter.js';
 import type { LineAction, LineRule } from './line-rules.js';
+import type { LineDiscipline } from './line-editor.js';
 
 const RULES: LineRule[] = [
   { pattern: '^(rm|dd|mkfs|shutdown|reboot)\\b', action: 'deny', reason: 'destructive' },
@@ -35,6 +36,7 @@ async function type(
     uncertain?: 'review' | 'deny';
     review?: ReviewDecision | 'never';
     output?: string;
+    lineDiscipline?: LineDiscipline;
   } = {},
 ): Promise<Run> {
   const clock = new FakeClock();
@@ -51,6 +53,7 @@ async function type(
     defaultAction: opts.defaultAction ?? 'deny',
     uncertain: opts.uncertain ?? 'review',
     reviewTimeoutMs: 60_000,
+    lineDiscipline: opts.lineDiscipline ?? 'readline',
     clock,
     requestReview: (line) => {
       run.reviewed.push(line);
@@ -89,7 +92,7 @@ async function type(
 const LEFT = '\x1b[D';
 const HOME = '\x1b[H';
 
-test('the interactive filter table (default deny, uncertain lines held for review)', async () => {
+test('the interactive filter table (readline target, default deny, uncertain lines held for review)', async () => {
   const table: [string, string[], Outcome][] = [
     ['plain allowed', ['ls -l\r'], 'runs'],
     ['plain denied', ['rm -rf /opt/hmi\r'], 'refused'],
@@ -229,4 +232,30 @@ test('quotes spanning lines: the shell joins them, so the filter does too', asyn
   // A here-document body is read as the shell reads it: its substitutions are commands.
   const heredoc = await type(['cat <<EOF\r', '$(reboot)\r', 'EOF\r'], { review: 'allow' });
   assert.equal(heredoc.forwarded, 'cat <<EOF\r$(reboot)\x05\x15EOF\r');
+});
+
+test('editing keys the target does not have: the line is what a raw tty hands the shell', async () => {
+  const keys = ['sudo id', '\x01', '\x0b', 'ls\r'];
+  // readline (bash): Ctrl-A Ctrl-K kill the line, `ls` runs.
+  assert.equal((await type(keys, { lineDiscipline: 'readline' })).outcome, 'runs');
+  for (const lineDiscipline of ['raw', 'unknown'] as const) {
+    // dash and other shells without readline receive `sudo id^A^Kls` and run it: uncertain.
+    const held = await type(keys, { lineDiscipline });
+    assert.equal(held.outcome, 'refused after review', lineDiscipline);
+    assert.deepEqual(held.reviewed, ['sudo id^A^Kls'], 'the reviewer sees what the target gets');
+    const denied = await type(keys, { lineDiscipline, uncertain: 'deny' });
+    assert.equal(denied.outcome, 'refused', lineDiscipline);
+    assert.equal(denied.audits[0]?.details['line'], 'sudo id^A^Kls');
+    // The keys a canonical-mode tty edits with are modelled the same way: still certain.
+    assert.equal((await type(['lsx\x7f -l\r'], { lineDiscipline })).outcome, 'runs');
+    assert.equal((await type(['rm -rf /\x15ls\r'], { lineDiscipline })).outcome, 'runs');
+    assert.equal((await type(['rm -rf /\x03', 'ls\r'], { lineDiscipline })).outcome, 'runs');
+    // Arrows, Home, Tab, Ctrl-W: bytes of the line there, so uncertain.
+    for (const k of [['m x', '\x1b[H', 'r\r'], ['ls /tmp/x\x17\r'], ['ls\t\r']]) {
+      assert.equal((await type(k, { lineDiscipline })).outcome, 'refused after review', `${k}`);
+    }
+  }
+  // A readline line held for a key the filter does not model shows the keys typed as well.
+  const tab = await type(['sys\t', ' restart\r']);
+  assert.deepEqual(tab.reviewed, ['sys restart (keys typed: sys^I restart)']);
 });

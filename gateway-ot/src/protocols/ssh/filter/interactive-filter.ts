@@ -13,6 +13,10 @@
  * line that continues one the shell holds. Such lines are uncertain (the reviewer sees the whole
  * command so far), and once the command completes its whole text is checked by the rules too.
  *
+ * Editing keys are read as the profile's `lineDiscipline` says the target reads them (readline, or
+ * the tty's canonical mode when `raw` or unknown, where Ctrl-A and friends are bytes of the line:
+ * line-editor.ts); a reviewer sees control keys as `^X`, i.e. what the target will receive.
+ *
  * Lines that cannot be known (Tab completion, history recall, several lines pasted at once, typing
  * into a full-screen program on the alternate screen, or at a password prompt where echo is off)
  * are decided by the profile: held for review or denied. At a password prompt the typed text is
@@ -22,7 +26,7 @@
  */
 import type { Clock } from '../../../../../shared/src/clock.js';
 import { StringDecoder } from 'node:string_decoder';
-import { LineEditor, type EditorSegment } from './line-editor.js';
+import { LineEditor, visibleKeys, type EditorSegment, type LineDiscipline } from './line-editor.js';
 import { decideLine, type LineAction, type LineRule } from './line-rules.js';
 import { readShell } from './shell-reader.js';
 import type { ReviewVerdict } from '../../../sessions/sessions.js';
@@ -36,6 +40,8 @@ export interface InteractiveFilterOptions {
   /** What happens to a line that cannot be known. */
   readonly uncertain: 'review' | 'deny';
   readonly reviewTimeoutMs: number;
+  /** How the target edits a line: `readline`, or `raw`/`unknown` (the tty's canonical mode). */
+  readonly lineDiscipline: LineDiscipline;
   readonly clock: Clock;
   /** Asks an OT owner; `line` is null when it must not be shown (typed at a password prompt). */
   requestReview(line: string | null, why: string): Promise<ReviewVerdict>;
@@ -69,7 +75,7 @@ const CLEAR_LINE = Buffer.from([0x05, 0x15]);
 const MAX_HELD = 16_384;
 
 export class InteractiveFilter {
-  private readonly editor = new LineEditor();
+  private readonly editor: LineEditor;
   private readonly decoder = new StringDecoder('utf8');
   private readonly queue: { text: string; forward: (d: Buffer) => void }[] = [];
   private holding = false;
@@ -82,7 +88,9 @@ export class InteractiveFilter {
    */
   private held = '';
 
-  constructor(private readonly o: InteractiveFilterOptions) {}
+  constructor(private readonly o: InteractiveFilterOptions) {
+    this.editor = new LineEditor(o.lineDiscipline);
+  }
 
   /** Target output, watched for the alternate screen and password prompts. */
   output(data: Buffer): void {
@@ -147,7 +155,18 @@ export class InteractiveFilter {
                   : open !== undefined
                     ? `it leaves a ${open} open: the shell reads the next line as part of it`
                     : undefined));
-      const shown = secret ? null : this.held.length > 0 ? whole.slice(0, -1) : line;
+      // The reviewer reads what the target will receive: control keys shown as ^X; for readline,
+      // whose editing the filter models, the keys typed too when they made the line uncertain.
+      const typed =
+        s.kind === 'enter' &&
+        s.uncertain !== undefined &&
+        this.o.lineDiscipline === 'readline' &&
+        s.keys !== line
+          ? `${line} (keys typed: ${s.keys})`
+          : line;
+      const shown = secret
+        ? null
+        : visibleKeys(this.held.length > 0 ? `${this.held}${typed}` : typed);
       const submit = (): void => {
         if (!secret) {
           this.o.recordInput(s.text);
