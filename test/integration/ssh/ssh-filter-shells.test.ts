@@ -7,7 +7,7 @@
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { FakeClock } from '../../../shared/src/clock.js';
@@ -16,6 +16,7 @@ import { generateAeadKey } from '../../../shared/src/crypto/aead.js';
 import { sequentialIds } from '../../../shared/src/ids.js';
 import { makeTempDir } from '../../../shared/src/testing/temp-dir.js';
 import { sshAssetSchema } from '../../../gateway-ot/src/protocols/ssh/ssh-policy.js';
+import { readShell } from '../../../gateway-ot/src/protocols/ssh/filter/shell-reader.js';
 import { createSshBroker } from '../../../gateway-ot/src/protocols/ssh/ssh-broker.js';
 import { openOtDatabase } from '../../../gateway-ot/src/store/ot-database.js';
 import { createRecordingStore } from '../../../gateway-ot/src/store/recording-store.js';
@@ -177,4 +178,41 @@ test('a profile that says the target has readline keeps its editing keys (bash)'
     ['echo "mark-$((1000+1))"', 'echo "ed-$((3*4))"', 'echo "mark-$((1000+2))"', 'exit'],
   );
   assert.equal(events('ssh.command_deny').length, 0);
+});
+
+test('the filter reads a line as incomplete exactly when dash and bash do', () => {
+  // `sh -n` reads without running; at the end of its input an open construct is a syntax error.
+  // (An unfinished here-document or a backslash before the end pass there; interactively the shell
+  // waits for the next line, and the reader's unit tests cover both.)
+  const lines = [
+    "echo 'x",
+    "echo 'x' 'y",
+    'echo "x',
+    'echo "it\'s"',
+    "echo hi # it's",
+    'echo a#b "$#"',
+    'ls || # why',
+    'ls |',
+    'ls &&',
+    'ls &',
+    'echo $(',
+    'echo "$(ls "a b")"',
+    'echo ${x',
+    'echo ${x:-"}"}',
+    'echo $((1 +',
+    'echo $((1 + 2))',
+    "echo 'a'\\''b'",
+    "echo '\\'",
+    'echo "a \\',
+    'echo `ls',
+    'echo `ls` done',
+    "cat <<'E'\n$(\nE",
+  ];
+  for (const line of lines) {
+    const reader = readShell(`${line}\n`).open.length > 0;
+    for (const shell of ['/usr/bin/dash', '/bin/bash']) {
+      const r = spawnSync(shell, ['-n'], { input: `${line}\n`, encoding: 'utf8' });
+      assert.equal(reader, r.status !== 0, `${shell} and the reader on ${JSON.stringify(line)}`);
+    }
+  }
 });
