@@ -15,6 +15,7 @@ import type { Clock, TimerHandle } from '../../../shared/src/clock.js';
 import type { IdGenerator } from '../../../shared/src/ids.js';
 import type { ItConfig } from '../config/config.js';
 import type { ItStore } from '../store/store.js';
+import { createPasswordPool, type PasswordPool } from '../../../shared/src/crypto/password-pool.js';
 import { LoginFlows } from './login-flows.js';
 import { LoginService } from './login-service.js';
 import { LoginThrottle } from './login-throttle.js';
@@ -28,7 +29,12 @@ export type { LoginFlows } from './login-flows.js';
 export type { LoginThrottle } from './login-throttle.js';
 export type { SessionService } from './session-service.js';
 export { sshFingerprint, type SshKeyService, type SshKeyView } from './ssh-keys.js';
-export { parseRoleAssignment, USER_NAME_PATTERN, type UserAdmin } from './user-admin.js';
+export {
+  parseRoleAssignment,
+  USER_NAME_PATTERN,
+  type PreparedUser,
+  type UserAdmin,
+} from './user-admin.js';
 
 export interface Auth {
   readonly sessions: SessionService;
@@ -39,8 +45,11 @@ export interface Auth {
   readonly userAdmin: UserAdmin;
   /** Users' SSH public keys for the native SSH endpoint. */
   readonly sshKeys: SshKeyService;
+  /** argon2id hashing and verification on worker threads (never on the event loop). */
+  readonly passwords: PasswordPool;
   /** Starts the hourly pruning of old throttle counters. */
   start(): void;
+  /** Stops the pruning and ends the password threads (checks still waiting fail `unavailable`). */
   stop(): void;
 }
 
@@ -79,6 +88,10 @@ export function createAuth(deps: AuthDeps): Auth {
     sourceFailureLimit: config.sourceFailureLimit,
     sourceWindowMs: config.sourceWindowMinutes * 60_000,
   });
+  const passwords = createPasswordPool({
+    ...(config.passwordWorkers === undefined ? {} : { workers: config.passwordWorkers }),
+    maxQueued: config.passwordQueue,
+  });
   const sessions = new SessionService({
     db,
     sessions: store.authSessions,
@@ -101,6 +114,8 @@ export function createAuth(deps: AuthDeps): Auth {
     clock,
     secretsKey,
     driftSteps: config.totpDriftSteps,
+    passwords,
+    checksPerSource: config.passwordChecksPerSource,
   });
   const flows = new LoginFlows({
     db,
@@ -126,6 +141,7 @@ export function createAuth(deps: AuthDeps): Auth {
     recovery,
     throttle,
     sessions,
+    passwords,
   });
   const sshKeys = new SshKeyService({ db, audit, keys: store.sshKeys, clock, ids });
   let pruneTimer: TimerHandle | undefined;
@@ -136,12 +152,14 @@ export function createAuth(deps: AuthDeps): Auth {
     flows,
     userAdmin,
     sshKeys,
+    passwords,
     start() {
       pruneTimer ??= clock.setInterval(() => throttle.prune(clock.now()), PRUNE_EVERY_MS);
     },
     stop() {
       pruneTimer?.cancel();
       pruneTimer = undefined;
+      void passwords.close();
     },
   };
 }

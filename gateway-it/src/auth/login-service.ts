@@ -11,9 +11,8 @@ import type { AuditLog } from '../../../shared/src/audit/audit-log.js';
 import type { Clock } from '../../../shared/src/clock.js';
 import { AirlockError } from '../../../shared/src/errors.js';
 import type { Db } from '../../../shared/src/store/open-database.js';
-import { hashPassword, verifyPassword } from '../../../shared/src/crypto/password-hash.js';
+import type { PasswordPool } from '../../../shared/src/crypto/password-pool.js';
 import { openSecret, wipe } from '../../../shared/src/crypto/aead.js';
-import { randomToken } from '../../../shared/src/crypto/random.js';
 import type { RecoveryCodeStore, User, UserStore } from '../store/store.js';
 import { accountRefusal } from './account-status.js';
 import type { LoginThrottle } from './login-throttle.js';
@@ -34,29 +33,121 @@ export interface LoginServiceDeps {
   readonly clock: Clock;
   readonly secretsKey: Uint8Array;
   readonly driftSteps: number;
+  /** argon2id off the event loop. */
+  readonly passwords: PasswordPool;
+  /** Password checks one source address may have in flight at once (pre-authentication work). */
+  readonly checksPerSource: number;
 }
 
 type FailureKind =
   'bad-password' | 'bad-code' | 'replay' | 'bad-recovery-code' | 'bad-enrollment-code';
 
+/**
+ * What an unknown name's password is checked against, so it costs one argon2id verification like
+ * a known one: the hash of 24 random bytes nobody kept, with the interactive limits new hashes get
+ * (a test fails if those limits change and this is not replaced).
+ */
+export const UNKNOWN_ACCOUNT_HASH =
+  '$argon2id$v=19$m=65536,t=2,p=1$bD06H/K7wX/BWM5cx0Icpg$DkYt4j5YeHYfew1KLoaQdJHF3dwjcDp7/xxjOUJ+I5Q';
+
 export class LoginService {
-  private dummyHash: string | undefined;
+  /** Password checks in flight per source address. */
+  private readonly inFlight = new Map<string, number>();
 
   constructor(private readonly deps: LoginServiceDeps) {}
 
   /** Step one on every path. Returns the user whose password this is; throws otherwise. */
-  checkPassword(name: string, password: string, source: string, via: LoginVia): User {
+  async checkPassword(
+    name: string,
+    password: string,
+    source: string,
+    via: LoginVia,
+  ): Promise<User> {
     const { deps } = this;
     this.gate(name, source, via);
     const user = USER_NAME_PATTERN.test(name) ? deps.users.getByName(name) : undefined;
     const hash =
       user === undefined ? undefined : (deps.users.credentials(user.id)?.passwordHash ?? undefined);
-    // Always pay for one argon2id verification, so response time says nothing about the name.
-    this.dummyHash ??= hashPassword(randomToken(16));
-    const ok = verifyPassword(hash ?? this.dummyHash, password) && hash !== undefined;
+    const ok = await this.verifyOffLoop(name, user, hash, password, source, via);
     if (user === undefined || !ok) this.fail(name, user, source, via, 'bad-password');
-    this.refuseInactive(user, source, via, {});
-    return user;
+    // The account may have changed while the worker ran: judge its state as it is now.
+    const fresh = deps.users.getById(user.id) ?? user;
+    this.refuseInactive(fresh, source, via, {});
+    return fresh;
+  }
+
+  /**
+   * One argon2id verification on the pool, counted against the source's in-flight cap. An unknown
+   * name is checked against a dummy hash, so its cost and timing match a known one's.
+   */
+  private async verifyOffLoop(
+    name: string,
+    user: User | undefined,
+    hash: string | undefined,
+    password: string,
+    source: string,
+    via: LoginVia,
+  ): Promise<boolean> {
+    const { deps } = this;
+    const running = this.inFlight.get(source) ?? 0;
+    if (running >= deps.checksPerSource)
+      this.refuseBusy(
+        name,
+        user,
+        source,
+        via,
+        'source_busy',
+        new AirlockError(
+          'limit_exceeded',
+          'auth.source_busy',
+          'another login from this address is still being checked; wait for it to finish',
+        ),
+      );
+    if (deps.passwords.isFull())
+      this.refuseBusy(
+        name,
+        user,
+        source,
+        via,
+        'busy',
+        new AirlockError(
+          'unavailable',
+          'auth.busy',
+          'the gateway is busy checking other logins; try again in a few seconds',
+        ),
+      );
+    this.inFlight.set(source, running + 1);
+    try {
+      const encoded = hash ?? UNKNOWN_ACCOUNT_HASH;
+      return (await deps.passwords.verify(encoded, password)) && hash !== undefined;
+    } catch (e) {
+      if (e instanceof AirlockError && e.code === 'auth.busy')
+        this.refuseBusy(name, user, source, via, 'busy', e);
+      throw e;
+    } finally {
+      const left = (this.inFlight.get(source) ?? 1) - 1;
+      if (left <= 0) this.inFlight.delete(source);
+      else this.inFlight.set(source, left);
+    }
+  }
+
+  /** Audits a check refused before any argon2id ran (not a failed guess: nothing is counted). */
+  private refuseBusy(
+    name: string,
+    user: User | undefined,
+    source: string,
+    via: LoginVia,
+    reason: 'busy' | 'source_busy',
+    error: AirlockError,
+  ): never {
+    this.deps.audit.append({
+      action: 'auth.login',
+      actor: user?.name ?? 'anonymous',
+      target: user?.name ?? null,
+      outcome: 'denied',
+      details: { via, source, reason },
+    });
+    throw error;
   }
 
   /**

@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { generate } from 'otplib';
 import { useCrypto } from '../../../shared/src/testing/crypto.js';
@@ -8,6 +8,7 @@ import { sequentialIds } from '../../../shared/src/ids.js';
 import { generateSigningKeyPair } from '../../../shared/src/crypto/signing.js';
 import { generateAeadKey, openSecret } from '../../../shared/src/crypto/aead.js';
 import { verifyPassword } from '../../../shared/src/crypto/password-hash.js';
+import { createPasswordPool } from '../../../shared/src/crypto/password-pool.js';
 import { openItDatabase } from '../store/it-database.js';
 import { SiteStore } from '../store/site-store.js';
 import { UserStore } from '../store/user-store.js';
@@ -21,7 +22,9 @@ import { checkPasswordStrength, generatePassword } from './password-policy.js';
 
 useCrypto();
 
-function setup() {
+function setup(t: Pick<TestContext, 'after'>) {
+  const passwords = createPasswordPool({ workers: 1 });
+  t.after(() => passwords.close());
   const db = openItDatabase(':memory:');
   const clock = new FakeClock();
   const audit = new AuditLog({
@@ -63,14 +66,15 @@ function setup() {
     recovery: new RecoveryCodeStore(db),
     throttle,
     sessions,
+    passwords,
   });
   return { db, audit, users, sites, admin, secretsKey };
 }
 
-test('a created user gets a strong password and a sealed, working TOTP secret; both audited, neither stored in clear', async () => {
-  const { admin, users, audit, secretsKey, db } = setup();
+test('a created user gets a strong password and a sealed, working TOTP secret; both audited, neither stored in clear', async (t) => {
+  const { admin, users, audit, secretsKey, db } = setup(t);
   admin.createSite({ id: 'plant-1', timezone: 'Europe/Berlin' }, 'cli:root');
-  const created = admin.createUser(
+  const created = await admin.createUser(
     { name: 'olga', roles: [{ role: 'ot-owner', site: 'plant-1' }] },
     'cli:root',
   );
@@ -101,8 +105,8 @@ test('a created user gets a strong password and a sealed, working TOTP secret; b
   );
 });
 
-test('bad user input is refused with the field named, and nothing is written', () => {
-  const { admin, users, audit } = setup();
+test('bad user input is refused with the field named, and nothing is written', async (t) => {
+  const { admin, users, audit } = setup(t);
   admin.createSite({ id: 'plant-1', timezone: 'UTC' }, 'cli:root');
   const cases: [Parameters<UserAdmin['createUser']>[0], RegExp][] = [
     [{ name: 'Bad Name', roles: [{ role: 'engineer' }] }, /user name must be/],
@@ -125,18 +129,18 @@ test('bad user input is refused with the field named, and nothing is written', (
     ],
   ];
   for (const [input, expected] of cases)
-    assert.throws(() => admin.createUser(input, 'cli:root'), expected);
+    await assert.rejects(admin.createUser(input, 'cli:root'), expected);
   assert.equal(users.list().length, 0);
   assert.equal(audit.head().seq, 1, 'only the site creation was audited');
-  admin.createUser({ name: 'alice', roles: [{ role: 'engineer' }] }, 'cli:root');
-  assert.throws(
-    () => admin.createUser({ name: 'alice', roles: [{ role: 'engineer' }] }, 'cli:root'),
+  await admin.createUser({ name: 'alice', roles: [{ role: 'engineer' }] }, 'cli:root');
+  await assert.rejects(
+    admin.createUser({ name: 'alice', roles: [{ role: 'engineer' }] }, 'cli:root'),
     /already exists/,
   );
 });
 
-test('sites need a lowercase name and a real timezone', () => {
-  const { admin } = setup();
+test('sites need a lowercase name and a real timezone', (t) => {
+  const { admin } = setup(t);
   assert.throws(() => admin.createSite({ id: 'Plant 1', timezone: 'UTC' }, 'x'), /site id must be/);
   assert.throws(
     () => admin.createSite({ id: 'plant-1', timezone: 'Mars/Olympus' }, 'x'),

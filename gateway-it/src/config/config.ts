@@ -154,6 +154,15 @@ export const itConfigSchema = z.strictObject({
         .min(1)
         .max(24 * 60)
         .default(10),
+      /**
+       * Threads that hash and verify passwords (argon2id, about 120 ms and 64 MiB each), off the
+       * event loop. Default: one less than the cores, at least 1, at most 4.
+       */
+      passwordWorkers: z.number().int().min(1).max(16).optional(),
+      /** Password checks that may wait for a thread; one more is refused at once (503 / SSH failure). */
+      passwordQueue: z.number().int().min(0).max(1000).default(32),
+      /** Password checks one source address may have in flight at once; one more is refused (429). */
+      passwordChecksPerSource: z.number().int().min(1).max(100).default(2),
       /** TOTP codes accepted this many 30 s steps before or after the current one (clock drift). */
       totpDriftSteps: z.number().int().min(0).max(2).default(1),
     })

@@ -136,14 +136,24 @@ export class SshAuthenticator {
     if (this.first !== undefined) return ctx.reject(['keyboard-interactive'], true);
     const name = this.nameOf(ctx);
     if (name === undefined) return ctx.reject(FIRST_FACTORS);
-    try {
-      const user = this.deps.login.checkPassword(name.user, ctx.password, this.source, 'ssh');
-      this.first = { user, name, username: ctx.username, method: 'password' };
-    } catch (e) {
-      this.note(e);
-      return ctx.reject(FIRST_FACTORS);
-    }
-    ctx.reject(['keyboard-interactive'], true);
+    // The argon2id check runs on the password threads; ssh2 holds this connection's next
+    // authentication request until we answer this one.
+    this.deps.login
+      .checkPassword(name.user, ctx.password, this.source, 'ssh')
+      .then(
+        (user) => {
+          this.first = { user, name, username: ctx.username, method: 'password' };
+          ctx.reject(['keyboard-interactive'], true);
+        },
+        (e: unknown) => {
+          this.note(e);
+          ctx.reject(FIRST_FACTORS);
+        },
+      )
+      // The client may have gone while the check ran: answering a closed connection must not crash us.
+      .catch((e: unknown) =>
+        this.deps.log.warn('SSH password answer not delivered', { err: e, source: this.source }),
+      );
   }
 
   private secondFactor(ctx: KeyboardAuthContext): void {
