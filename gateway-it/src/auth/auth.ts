@@ -87,6 +87,10 @@ export function createAuth(deps: AuthDeps): Auth {
     lockoutMs: config.lockoutMinutes * 60_000,
     sourceFailureLimit: config.sourceFailureLimit,
     sourceWindowMs: config.sourceWindowMinutes * 60_000,
+    backoffAfterFailures: config.backoffAfterFailures,
+    backoffBaseMs: config.backoffBaseSeconds * 1000,
+    backoffMaxMs: config.backoffMaxMinutes * 60_000,
+    knownSourceMs: config.knownSourceDays * 86_400_000,
   });
   const passwords = createPasswordPool({
     ...(config.passwordWorkers === undefined ? {} : { workers: config.passwordWorkers }),

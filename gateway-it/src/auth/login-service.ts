@@ -244,7 +244,7 @@ export class LoginService {
   ): void {
     const { deps } = this;
     deps.db.transaction(() => {
-      deps.throttle.recordSuccess(user.name);
+      deps.throttle.recordSuccess(user.name, source, deps.clock.now());
       deps.audit.appendMany([
         {
           action: 'mfa.verify',
@@ -290,8 +290,8 @@ export class LoginService {
         'too many failed logins from this address; try again later',
       );
     }
-    const gate = deps.throttle.accountGate(name, now);
-    if (gate.state === 'unlocked-by-time') {
+    const gate = deps.throttle.gate(name, source, now);
+    if (gate.unlockedByTime) {
       deps.audit.append({
         action: 'auth.unlock',
         actor: 'system:it',
@@ -299,7 +299,8 @@ export class LoginService {
         outcome: 'success',
         details: { by: 'time' },
       });
-    } else if (gate.state === 'locked') {
+    }
+    if (gate.state === 'locked') {
       deps.audit.append({
         action: 'auth.login',
         actor: 'anonymous',
@@ -310,7 +311,23 @@ export class LoginService {
       throw new AirlockError(
         'limit_exceeded',
         'auth.locked',
-        'this account is locked after too many failed logins; try again later or ask an administrator',
+        'this account is locked after too many failed logins from other addresses; log in from an address you used before, try again later or ask an administrator',
+      );
+    }
+    if (gate.state === 'throttled') {
+      const waitS = Math.max(1, Math.ceil((gate.until - now) / 1000));
+      deps.audit.append({
+        action: 'auth.login',
+        actor: 'anonymous',
+        target: name.slice(0, 64),
+        outcome: 'denied',
+        details: { via, source, reason: 'throttled', until: new Date(gate.until).toISOString() },
+      });
+      throw new AirlockError(
+        'limit_exceeded',
+        'auth.throttled',
+        `too many failed logins for this account from this address; try again in ${waitS} s`,
+        { details: { retryAfterSeconds: waitS } },
       );
     }
   }
@@ -361,6 +378,18 @@ export class LoginService {
           target: target ?? 'unknown-account',
           outcome: 'success',
           details: { until: new Date(outcome.lockedUntil).toISOString(), source },
+        });
+      if (outcome.backoffUntil !== null)
+        events.push({
+          action: 'auth.rate_limit',
+          actor: 'system:it',
+          target: target ?? 'unknown-account',
+          outcome: 'success',
+          details: {
+            scope: 'account-source',
+            source,
+            until: new Date(outcome.backoffUntil).toISOString(),
+          },
         });
       if (outcome.sourceLimited)
         events.push({

@@ -44,6 +44,10 @@ function setup(t: Pick<TestContext, 'after'>) {
     lockoutMs: 900_000,
     sourceFailureLimit: 20,
     sourceWindowMs: 600_000,
+    backoffAfterFailures: 3,
+    backoffBaseMs: 2000,
+    backoffMaxMs: 900_000,
+    knownSourceMs: 30 * 86_400_000,
   });
   const sessions = new SessionService({
     db,
