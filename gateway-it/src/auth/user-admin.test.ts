@@ -161,8 +161,48 @@ test('role assignments parse as role or role@site', () => {
   assert.equal(parseRoleAssignment('a@b@c'), undefined);
 });
 
-test('password policy', () => {
-  assert.equal(checkPasswordStrength(generatePassword(), 'alice'), undefined);
-  assert.match(checkPasswordStrength('aaaaaaaaaaaaaaaa', 'bob') ?? '', /5 different characters/);
-  assert.match(checkPasswordStrength('Password1234', 'bob') ?? '', /too common/);
+test('password policy: keyboard walks, sequences and common passwords are refused with the reason; passphrases pass', async (t) => {
+  const passwords = createPasswordPool({ workers: 1 });
+  t.after(() => passwords.close());
+  const refused: [string, RegExp][] = [
+    ['Password1234!', /too easy to guess .*commonly used password/],
+    ['qwertyuiop123', /too easy to guess .*commonly used password/],
+    ['1234567890123', /too easy to guess .*commonly used password/],
+    ['aaaaaaaaaaaaaaaa', /too easy to guess .*Repeated characters/],
+    ['short', /at least 12 characters/],
+    ['bob-the-builder-77', /must not contain the user name/],
+  ];
+  for (const [password, why] of refused)
+    assert.match(
+      (await checkPasswordStrength(password, 'bob', passwords)) ?? 'accepted',
+      why,
+      password,
+    );
+  for (const password of [
+    generatePassword(),
+    'correct horse battery staple',
+    'violet tractor mends the river',
+    'Tr0ub4dor&3 under a blue moon',
+  ])
+    assert.equal(await checkPasswordStrength(password, 'bob', passwords), undefined, password);
+});
+
+test('an account cannot be created or changed to a weak password', async (t) => {
+  const { admin, users } = setup(t);
+  await assert.rejects(
+    admin.createUser(
+      { name: 'alice', roles: [{ role: 'engineer' }], password: 'Password1234!' },
+      'cli:root',
+    ),
+    { code: 'user.weak_password', message: /commonly used password/ },
+  );
+  assert.equal(users.list().length, 0);
+  const made = await admin.createUser(
+    { name: 'alice', roles: [{ role: 'engineer' }], password: 'violet tractor mends the river' },
+    'cli:root',
+  );
+  await assert.rejects(admin.changeOwnPassword(made.user, made.password, 'qwertyuiop123', ''), {
+    code: 'user.weak_password',
+    message: /too easy to guess/,
+  });
 });

@@ -22,7 +22,7 @@ import {
   type UserStore,
   type RecoveryCodeStore,
 } from '../store/store.js';
-import { checkPasswordStrength, generatePassword } from './password-policy.js';
+import { checkPasswordShape, checkPasswordStrength, generatePassword } from './password-policy.js';
 import type { LoginThrottle } from './login-throttle.js';
 import type { SessionService } from './session-service.js';
 import { generateRecoveryCodes, hashRecoveryCode } from './recovery-codes.js';
@@ -159,6 +159,14 @@ export class UserAdmin {
   async prepareUser(input: CreateUserInput): Promise<PreparedUser> {
     const password = input.password ?? generatePassword();
     this.checkNewUser(input, password);
+    // A generated password has 100 random bits: only a chosen one needs the estimate.
+    if (input.password !== undefined) {
+      const weak = await checkPasswordStrength(password, input.name, this.deps.passwords);
+      if (weak !== undefined)
+        throw new AirlockError('bad_request', 'user.weak_password', weak, {
+          details: { field: 'password' },
+        });
+    }
     return { input, password, passwordHash: await this.deps.passwords.hash(password) };
   }
 
@@ -180,7 +188,7 @@ export class UserAdmin {
       });
     this.checkRoles(input.roles);
     this.checkContract(input.roles, input.company ?? null, input.contractEnd ?? null);
-    const weak = checkPasswordStrength(password, input.name);
+    const weak = checkPasswordShape(password, input.name);
     if (weak !== undefined)
       throw new AirlockError('bad_request', 'user.weak_password', weak, {
         details: { field: 'password' },
@@ -418,7 +426,7 @@ export class UserAdmin {
         'the current password is wrong',
         { details: { field: 'currentPassword' } },
       );
-    const weak = checkPasswordStrength(next, user.name);
+    const weak = await checkPasswordStrength(next, user.name, deps.passwords);
     if (weak !== undefined)
       throw new AirlockError('bad_request', 'user.weak_password', weak, {
         details: { field: 'newPassword' },

@@ -1,6 +1,7 @@
 /**
- * argon2id off the event loop: a small pool of worker threads that hash and verify passwords, so
- * one login (about 120 ms of CPU) never freezes the sessions the same loop relays.
+ * argon2id off the event loop: a small pool of worker threads that hash and verify passwords (and
+ * estimate a new password's strength, zxcvbn), so one login (about 120 ms of CPU) never freezes
+ * the sessions the same loop relays.
  *
  * Guarantees: at most `workers` operations run at once and at most `maxQueued` wait; a task beyond
  * that is refused at once with `unavailable` / `auth.busy` (nothing queued, nothing computed), so
@@ -13,9 +14,16 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { AirlockError } from '../errors.js';
+import type { StrengthEstimate } from './password-strength.js';
 
 export type ToPasswordWorker =
   | { readonly id: number; readonly op: 'hash'; readonly password: string }
+  | {
+      readonly id: number;
+      readonly op: 'strength';
+      readonly password: string;
+      readonly related: readonly string[];
+    }
   | {
       readonly id: number;
       readonly op: 'verify';
@@ -24,7 +32,7 @@ export type ToPasswordWorker =
     };
 
 export type FromPasswordWorker =
-  | { readonly id: number; readonly ok: true; readonly value: string | boolean }
+  | { readonly id: number; readonly ok: true; readonly value: string | boolean | StrengthEstimate }
   | { readonly id: number; readonly ok: false };
 
 export interface PasswordPoolOptions {
@@ -46,6 +54,8 @@ export interface PasswordPool {
   hash(password: string): Promise<string>;
   /** False for a wrong password or a malformed hash; never throws for those. */
   verify(encoded: string, password: string): Promise<boolean>;
+  /** zxcvbn's estimate; `related` are words the password must not lean on (the user name). */
+  strength(password: string, related: readonly string[]): Promise<StrengthEstimate>;
   /** Whether a new operation would be refused right now. */
   isFull(): boolean;
   stats(): PasswordPoolStats;
@@ -58,11 +68,12 @@ export const DEFAULT_MAX_QUEUED = 32;
 
 type PoolOp =
   | { readonly op: 'hash'; readonly password: string }
+  | { readonly op: 'strength'; readonly password: string; readonly related: readonly string[] }
   | { readonly op: 'verify'; readonly encoded: string; readonly password: string };
 
 type Task = {
   readonly message: ToPasswordWorker;
-  readonly resolve: (v: string | boolean) => void;
+  readonly resolve: (v: string | boolean | StrengthEstimate) => void;
   readonly reject: (e: AirlockError) => void;
 };
 
@@ -138,7 +149,7 @@ export function createPasswordPool(options: PasswordPoolOptions = {}): PasswordP
     return closed || (running() >= size && queue.length >= maxQueued);
   }
 
-  function submit(message: PoolOp): Promise<string | boolean> {
+  function submit(message: PoolOp): Promise<string | boolean | StrengthEstimate> {
     if (closed) return Promise.reject(closedError());
     if (isFull()) {
       refused++;
@@ -165,6 +176,12 @@ export function createPasswordPool(options: PasswordPoolOptions = {}): PasswordP
     },
     async verify(encoded, password) {
       return (await submit({ op: 'verify', encoded, password })) === true;
+    },
+    async strength(password, related) {
+      const v = await submit({ op: 'strength', password, related });
+      if (typeof v !== 'object')
+        throw new AirlockError('internal', 'auth.worker_failed', 'bad strength estimate');
+      return v;
     },
     isFull,
     stats: () => ({ running: running(), queued: queue.length, refused }),
