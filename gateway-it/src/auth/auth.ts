@@ -24,7 +24,14 @@ import { SshKeyService } from './ssh-keys.js';
 import { UserAdmin } from './user-admin.js';
 
 export { accountRefusal, contractEndsAt, type AccountRefusal } from './account-status.js';
-export type { LoginService, LoginVia, SecondFactor, SecondFactorMethod } from './login-service.js';
+export type {
+  FirstFactor,
+  LoginService,
+  LoginVia,
+  RejectedKeys,
+  SecondFactor,
+  SecondFactorMethod,
+} from './login-service.js';
 export type { LoginFlows } from './login-flows.js';
 export type { LoginThrottle } from './login-throttle.js';
 export type { SessionService } from './session-service.js';

@@ -23,6 +23,22 @@ import { totpAssociatedData, USER_NAME_PATTERN } from './user-admin.js';
 export type LoginVia = 'portal' | 'api' | 'ssh';
 export type SecondFactor = { readonly code: string } | { readonly recoveryCode: string };
 export type SecondFactorMethod = 'totp' | 'recovery';
+/** How the first factor was proven, for the login's audit event. */
+export type FirstFactor =
+  | { readonly method: 'password' }
+  | { readonly method: 'publickey'; readonly keyFingerprint: string };
+
+/** The public keys a connection offered that were not accepted (one audit event per connection). */
+export interface RejectedKeys {
+  /** The login name the keys were offered for. */
+  readonly name: string;
+  /** Distinct keys offered that are not registered for that account (or the name is not one). */
+  readonly keys: number;
+  /** Signatures that did not verify with a registered key. */
+  readonly badSignatures: number;
+  /** Their SHA256 fingerprints (the first few). */
+  readonly fingerprints: readonly string[];
+}
 
 export interface LoginServiceDeps {
   readonly db: Db;
@@ -159,6 +175,32 @@ export class LoginService {
     this.refuseInactive(user, source, via, { method: 'publickey' });
   }
 
+  /**
+   * Public keys a connection offered that did not get it in, as ONE event when the connection
+   * ends unauthenticated (clients offer every key they hold: a row per key would let one
+   * connection write thousands). Not counted as failed guesses: offering a key is not one.
+   */
+  auditRejectedKeys(rejected: RejectedKeys, source: string, via: LoginVia): void {
+    const user = USER_NAME_PATTERN.test(rejected.name)
+      ? this.deps.users.getByName(rejected.name)
+      : undefined;
+    this.deps.audit.append({
+      action: 'auth.login',
+      actor: user?.name ?? 'anonymous',
+      target: user?.name ?? null,
+      outcome: 'failure',
+      details: {
+        via,
+        source,
+        firstFactor: 'publickey',
+        reason: rejected.badSignatures > 0 ? 'bad-signature' : 'key-not-accepted',
+        keysRejected: rejected.keys,
+        badSignatures: rejected.badSignatures,
+        keyFingerprints: rejected.fingerprints,
+      },
+    });
+  }
+
   /** A disabled account or an ended contract: audited and refused. */
   private refuseInactive(
     user: User,
@@ -234,13 +276,17 @@ export class LoginService {
     this.fail(user.name, user, source, via, 'bad-enrollment-code');
   }
 
-  /** After both factors: clears the failure count and audits the login (with `extra` events in the same transaction). */
+  /**
+   * After both factors: clears the failure count and audits the login with both factors (and
+   * `extra` events in the same transaction).
+   */
   succeed(
     user: User,
     source: string,
     via: LoginVia,
     method: SecondFactorMethod,
     extra: readonly AuditEventInput[] = [],
+    first: FirstFactor = { method: 'password' },
   ): void {
     const { deps } = this;
     deps.db.transaction(() => {
@@ -258,7 +304,13 @@ export class LoginService {
           actor: user.name,
           target: user.name,
           outcome: 'success',
-          details: { via, source, mfa: method },
+          details: {
+            via,
+            source,
+            firstFactor: first.method,
+            ...(first.method === 'publickey' ? { keyFingerprint: first.keyFingerprint } : {}),
+            mfa: method,
+          },
         },
         ...extra,
       ]);
