@@ -37,9 +37,17 @@ test('a burst of password logins (known and unknown names) leaves the event loop
   h.user('alice', ['engineer']);
   const argon2Ms = inlineVerifyMs();
 
+  // A 1 ms heartbeat stands for the keystrokes of live sessions: its worst gap is the stall.
   const delay = monitorEventLoopDelay({ resolution: 1 });
   let beats = 0;
-  const heartbeat = setInterval(() => beats++, 1);
+  let last = performance.now();
+  let worstGapMs = 0;
+  const heartbeat = setInterval(() => {
+    const now = performance.now();
+    worstGapMs = Math.max(worstGapMs, now - last);
+    last = now;
+    beats++;
+  }, 1);
   delay.enable();
   const answers = await Promise.all(
     Array.from({ length: 8 }, (_, i) =>
@@ -53,6 +61,9 @@ test('a burst of password logins (known and unknown names) leaves the event loop
       }),
     ),
   );
+  // One more beat after the burst, so a stall at its very end is measured too.
+  const beatsAtEnd = beats;
+  await waitFor('a heartbeat after the burst', () => beats > beatsAtEnd);
   delay.disable();
   clearInterval(heartbeat);
 
@@ -60,14 +71,12 @@ test('a burst of password logins (known and unknown names) leaves the event loop
     assert.equal(a.status, 401, a.text);
     assert.equal(a.json.error.code, 'auth.bad_credentials');
   }
-  const stallMs = delay.max / 1e6;
   t.diagnostic(
-    `longest loop stall ${stallMs.toFixed(1)} ms during 8 checks; one inline argon2id ${argon2Ms.toFixed(1)} ms; ${beats} heartbeats`,
+    `worst heartbeat gap ${worstGapMs.toFixed(1)} ms (loop delay max ${(delay.max / 1e6).toFixed(1)} ms) during 8 checks; one inline argon2id ${argon2Ms.toFixed(1)} ms; ${beats} heartbeats`,
   );
-  assert.ok(beats > 0, 'the heartbeat ticked while the checks ran');
   assert.ok(
-    stallMs < argon2Ms,
-    `the loop stalled ${stallMs.toFixed(1)} ms, not below one argon2id check (${argon2Ms.toFixed(1)} ms)`,
+    worstGapMs < argon2Ms,
+    `the loop stalled ${worstGapMs.toFixed(1)} ms, not below one argon2id check (${argon2Ms.toFixed(1)} ms)`,
   );
   // Unknown names paid the same check (in the pool) and were refused the same way, all audited.
   const failures = [...h.gw.services.store.audit.iterate()].filter(
