@@ -21,7 +21,8 @@ export function authOperations(s: AccessHttpServices): ApiOperation[] {
         200: 'token issued',
         401: 'wrong name, password or code',
         403: 'account disabled, contract ended or no second factor enrolled',
-        429: 'account locked or source rate limited',
+        429: 'account locked for this address, in backoff from this address, or source rate limited',
+        503: 'busy checking other logins: try again in a few seconds',
       },
       handler: async ({ body, source }) => {
         const factor =
