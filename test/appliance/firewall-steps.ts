@@ -1,0 +1,207 @@
+/**
+ * Section 7 of docs/install.md in the booted appliances (issues 15 and 16): each role's nft table
+ * is loaded; from corp only the IT gateway's portal and SSH ports answer, and its management port
+ * only once the management network is set; on the OT machine the service user reaches the IT
+ * gateway's 443 and the policy's sshd and nothing else (not even root gets out), and an asset added
+ * to the policy opens exactly its address and port through the path unit, which the restarted
+ * gateway audits as `firewall.load` with the loaded ruleset's SHA-256. The figures (rules,
+ * packets each drop counter counted) are printed.
+ */
+import assert from 'node:assert/strict';
+import type { TestContext } from 'node:test';
+import { waitFor } from '../helpers/wait-for.js';
+import {
+  listenInMachine,
+  listenInNamespace,
+  probeFromNamespace,
+  probeInMachine,
+  tableFigures,
+  type TableFigures,
+} from './host-firewall.js';
+import { ADDRESS } from './addresses.js';
+import type { Machine } from './machine.js';
+import type { Namespaces } from './netns.js';
+
+type RunStep = (name: string, values: Readonly<Record<string, string>>) => Promise<string>;
+
+/** Ports listening in the IT machine besides the gateway's: the management port and another. */
+const MANAGEMENT_PORT = 8022;
+const OTHER_IT_PORT = 8080;
+/** A port listening in the plant that no policy lists at first; the PLC the policy then adds. */
+const PLC_PORT = 502;
+
+function report(t: Pick<TestContext, 'diagnostic'>, line: string): void {
+  t.diagnostic(line);
+  process.stdout.write(`# ${line}\n`);
+}
+
+function describe(what: string, f: TableFigures, counters: readonly string[]): string {
+  return `${what}: ${f.rules} rules; ${counters.map((c) => `${c} ${f.counted.get(c) ?? 0} packets`).join(', ')}`;
+}
+
+export async function checkItFirewall(
+  t: Pick<TestContext, 'diagnostic'>,
+  o: { it: Machine; ns: Namespaces; runStep: RunStep },
+): Promise<void> {
+  const { it, ns } = o;
+  const ruleset = await it.mustSh('nft list ruleset');
+  assert.match(ruleset, /^table inet airlock_it \{/m, 'the IT ruleset is loaded');
+  assert.doesNotMatch(ruleset, /airlock_ot/);
+  const listener = await listenInMachine(it, 'it', 'airlock-test-listener', [
+    MANAGEMENT_PORT,
+    OTHER_IT_PORT,
+  ]);
+  try {
+    const at = (p: number): string => `${ADDRESS.itForCorp}:${p}`;
+    const targets = [at(443), at(22), at(MANAGEMENT_PORT), at(OTHER_IT_PORT)];
+    assert.deepEqual(
+      await probeFromNamespace(ns, 'corp', targets),
+      {
+        [at(443)]: 'open',
+        [at(22)]: 'open',
+        [at(MANAGEMENT_PORT)]: 'silent',
+        [at(OTHER_IT_PORT)]: 'silent',
+      },
+      'from corp only the portal and SSH ports answer; listening management and other ports are dropped',
+    );
+    const listed = await o.runStep('it-firewall', { 'management network': `${ADDRESS.corp}/32` });
+    assert.match(listed, new RegExp(`ip saddr ${ADDRESS.corp} tcp dport ${MANAGEMENT_PORT} `));
+    assert.deepEqual(
+      await probeFromNamespace(ns, 'corp', targets),
+      {
+        [at(443)]: 'open',
+        [at(22)]: 'open',
+        [at(MANAGEMENT_PORT)]: 'open',
+        [at(OTHER_IT_PORT)]: 'silent',
+      },
+      'the management network reaches the management port; the other port stays dropped',
+    );
+  } finally {
+    await listener.stop();
+  }
+  const figures = tableFigures(await it.mustSh('nft list table inet airlock_it'));
+  assert.ok((figures.counted.get('input dropped') ?? 0) >= 1, 'the dropped SYNs were counted');
+  report(
+    t,
+    describe('IT host firewall (table inet airlock_it)', figures, [
+      'input dropped',
+      'portal, API and OT links',
+      "operators' SSH endpoint",
+      'management',
+    ]),
+  );
+}
+
+export async function checkOtFirewall(
+  t: Pick<TestContext, 'diagnostic'>,
+  o: {
+    ot: Machine;
+    ns: Namespaces;
+    runStep: RunStep;
+    hmi: Readonly<Record<string, string>>;
+    cleanups: (() => Promise<unknown>)[];
+    audit: (query: string) => Promise<{ status: number; body: Record<string, unknown> }>;
+  },
+): Promise<void> {
+  const { ot, ns } = o;
+  const ruleset = await ot.mustSh('nft list ruleset');
+  assert.match(ruleset, /^table inet airlock_ot \{/m, 'the OT ruleset is loaded');
+  assert.doesNotMatch(ruleset, /airlock_it/);
+  const plc = await listenInNamespace(ns.nameOf('plant'), ADDRESS.plant, [PLC_PORT]);
+  o.cleanups.push(() => plc.stop());
+  const sshd = `${ADDRESS.plant}:22`;
+  const plcAt = `${ADDRESS.plant}:${PLC_PORT}`;
+  const unlisted = `${ADDRESS.plant}:2222`;
+  const itSsh = `${ADDRESS.itForOt}:22`;
+  assert.deepEqual(
+    await probeFromNamespace(ns, 'plant', [sshd, plcAt]),
+    { [sshd]: 'open', [plcAt]: 'open' },
+    'both plant ports listen',
+  );
+  const asService = (targets: readonly string[]) => probeInMachine(ot, 'ot', 'airlock-ot', targets);
+  assert.deepEqual(
+    await asService([sshd, plcAt, unlisted, itSsh, `${ADDRESS.itForOt}:443`]),
+    {
+      [sshd]: 'open',
+      [plcAt]: 'blocked',
+      [unlisted]: 'blocked',
+      [itSsh]: 'blocked',
+      [`${ADDRESS.itForOt}:443`]: 'open',
+    },
+    "the service user reaches the policy's sshd and the IT gateway's 443, nothing else",
+  );
+  assert.deepEqual(
+    await probeInMachine(ot, 'ot', undefined, [sshd]),
+    { [sshd]: 'blocked' },
+    'no other user gets out, root included',
+  );
+  const shown = await o.runStep('ot-firewall', {});
+  assert.match(shown, /^active\n/, 'the path unit watches the policy');
+  assert.match(shown, new RegExp(`ip daddr ${ADDRESS.plant} tcp dport 22 .*"asset hmi-1"`));
+  assert.doesNotMatch(shown, /asset plc-1/);
+  const before = tableFigures(await ot.mustSh('nft list table inet airlock_ot'));
+  assert.ok((before.counted.get('output dropped') ?? 0) >= 4, 'the blocked connects were counted');
+  report(
+    t,
+    describe('OT host firewall before the policy change', before, [
+      'output dropped',
+      'it-gateway',
+      'asset hmi-1',
+    ]),
+  );
+
+  // The OT owner adds the PLC: the path unit regenerates and reloads the rules by itself.
+  await o.runStep('ot-policy-add', { ...o.hmi, 'plc-1 address': ADDRESS.plant });
+  await waitFor(
+    'the path unit to open the added asset for the service user',
+    async () => (await asService([plcAt]))[plcAt] === 'open',
+    30_000,
+    200,
+  );
+  // The load is followed by the file for the next boot, then its report in the unit's journal.
+  await waitFor(
+    "the firewall unit's report of the new rules",
+    async () =>
+      (await ot.mustSh('journalctl -u airlock-ot-firewall -o cat')).includes('allows asset plc-1'),
+    30_000,
+    200,
+  );
+  assert.deepEqual(
+    await asService([sshd, plcAt, unlisted]),
+    { [sshd]: 'open', [plcAt]: 'open', [unlisted]: 'blocked' },
+    'exactly the added address and port opened',
+  );
+  const checked = await o.runStep('ot-policy-check', {});
+  const sha256 = /loaded table inet airlock_ot \(SHA-256 ([0-9a-f]{64})\)/.exec(checked)?.[1];
+  assert.ok(sha256 !== undefined, checked);
+  assert.match(
+    checked,
+    new RegExp(`ip daddr ${ADDRESS.plant} tcp dport ${PLC_PORT} .*"asset plc-1"`),
+  );
+  const file = (await ot.mustSh('sha256sum /etc/airlock/nftables-ot.nft')).split(' ')[0];
+  assert.equal(file, sha256, 'the loaded ruleset is the one written for the next boot');
+  const after = tableFigures(await ot.mustSh('nft list table inet airlock_ot'));
+  assert.equal(after.rules, before.rules + 1, 'one rule more: the added asset');
+  report(
+    t,
+    describe('OT host firewall after adding plc-1', after, ['output dropped', 'asset plc-1']),
+  );
+
+  // The restarted gateway checked the loaded rules against its policy and audited it.
+  const audited = await waitFor(
+    'firewall.load of the new ruleset in the site audit',
+    async () => {
+      const r = await o.audit(`action=firewall.load`);
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      const events = (r.body.events ?? []) as {
+        outcome: string;
+        details: Record<string, unknown>;
+      }[];
+      return events.find((e) => e.details['sha256'] === sha256);
+    },
+    60_000,
+    500,
+  );
+  assert.equal(audited.outcome, 'success', JSON.stringify(audited));
+  await plc.stop();
+}
