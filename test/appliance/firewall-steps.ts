@@ -191,6 +191,13 @@ export async function checkOtFirewall(
     { [sshd]: 'open', [plcAt]: 'open', [unlisted]: 'dropped' },
     'exactly the added address and port opened',
   );
+  // Before the check step: its gateway restart derives the rules again, which zeroes the counters.
+  const after = tableFigures(await ot.mustSh('nft list table inet airlock_ot'));
+  assert.equal(after.rules, before.rules + 1, 'one rule more: the added asset');
+  report(
+    t,
+    describe('OT host firewall after adding plc-1', after, ['output dropped', 'asset plc-1']),
+  );
   const checked = await o.runStep('ot-policy-check', {});
   const sha256 = /loaded table inet airlock_ot \(SHA-256 ([0-9a-f]{64})\)/.exec(checked)?.[1];
   assert.ok(sha256 !== undefined, checked);
@@ -200,12 +207,6 @@ export async function checkOtFirewall(
   );
   const file = (await ot.mustSh('sha256sum /etc/airlock/nftables-ot.nft')).split(' ')[0];
   assert.equal(file, sha256, 'the loaded ruleset is the one written for the next boot');
-  const after = tableFigures(await ot.mustSh('nft list table inet airlock_ot'));
-  assert.equal(after.rules, before.rules + 1, 'one rule more: the added asset');
-  report(
-    t,
-    describe('OT host firewall after adding plc-1', after, ['output dropped', 'asset plc-1']),
-  );
 
   // The restarted gateway checked the loaded rules against its policy and audited it.
   const audited = await waitFor(
