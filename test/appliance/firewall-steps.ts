@@ -3,8 +3,9 @@
  * is loaded; from corp only the IT gateway's portal and SSH ports answer, and its management port
  * only once the management network is set; on the OT machine the service user reaches the IT
  * gateway's 443 and the policy's sshd and nothing else (not even root gets out), and an asset added
- * to the policy opens exactly its address and port through the path unit, which the restarted
- * gateway audits as `firewall.load` with the loaded ruleset's SHA-256. The figures (rules,
+ * to the policy opens exactly its address and port through the path unit; the running gateway
+ * audits that reload (`firewall.load`, the new ruleset's SHA-256, not yet its policy's), and after
+ * a restart audits that the loaded rules are its policy's. The figures (rules,
  * packets each drop counter counted) are printed.
  */
 import assert from 'node:assert/strict';
@@ -198,31 +199,37 @@ export async function checkOtFirewall(
     t,
     describe('OT host firewall after adding plc-1', after, ['output dropped', 'asset plc-1']),
   );
+  // The running gateway audits the reload at once: the new rules, not yet the policy it serves.
+  type Load = { outcome: string; details: Record<string, unknown> };
+  const loads = async (): Promise<Load[]> => {
+    const r = await o.audit(`action=firewall.load`);
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    return (r.body.events ?? []) as Load[];
+  };
+  const sha256 = (await ot.mustSh('sha256sum /etc/airlock/nftables-ot.nft')).split(' ')[0] ?? '';
+  const reload = await waitFor(
+    'the running gateway to audit the reload',
+    async () => (await loads()).find((e) => e.details['sha256'] === sha256),
+    60_000,
+    500,
+  );
+  assert.equal(reload.outcome, 'success', JSON.stringify(reload));
+  assert.equal(reload.details['matchesRunningPolicy'], false, 'until the gateway restarts');
+
   const checked = await o.runStep('ot-policy-check', {});
-  const sha256 = /loaded table inet airlock_ot \(SHA-256 ([0-9a-f]{64})\)/.exec(checked)?.[1];
-  assert.ok(sha256 !== undefined, checked);
+  assert.match(checked, new RegExp(`loaded table inet airlock_ot \\(SHA-256 ${sha256}\\)`));
   assert.match(
     checked,
     new RegExp(`ip daddr ${ADDRESS.plant} tcp dport ${PLC_PORT} .*"asset plc-1"`),
   );
-  const file = (await ot.mustSh('sha256sum /etc/airlock/nftables-ot.nft')).split(' ')[0];
-  assert.equal(file, sha256, 'the loaded ruleset is the one written for the next boot');
-
-  // The restarted gateway checked the loaded rules against its policy and audited it.
-  const audited = await waitFor(
-    'firewall.load of the new ruleset in the site audit',
-    async () => {
-      const r = await o.audit(`action=firewall.load`);
-      assert.equal(r.status, 200, JSON.stringify(r.body));
-      const events = (r.body.events ?? []) as {
-        outcome: string;
-        details: Record<string, unknown>;
-      }[];
-      return events.find((e) => e.details['sha256'] === sha256);
-    },
+  // The restarted gateway checked the loaded rules against its policy and audited that.
+  const atStart = await waitFor(
+    "the restarted gateway's check of the new rules in the site audit",
+    async () => (await loads()).find((e) => e.details['fileSha256'] === sha256),
     60_000,
     500,
   );
-  assert.equal(audited.outcome, 'success', JSON.stringify(audited));
+  assert.equal(atStart.outcome, 'success', JSON.stringify(atStart));
+  assert.equal(atStart.details['sha256'], sha256, "the loaded rules are its policy's");
   await plc.stop();
 }
