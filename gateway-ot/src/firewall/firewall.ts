@@ -213,14 +213,24 @@ export function createFirewall(deps: FirewallDeps): Firewall {
             { sha256, running: running.sha256 },
           );
       };
-      // The directory, not the file: `firewall apply` replaces the file by rename.
-      const watcher = watch(dirname(config.rulesetFile), (_event, name) => {
-        if (name === file) changed();
-      });
-      watcher.on('error', (e) =>
-        on.log.warn('cannot follow the host firewall file', { reason: describeError(e) }),
-      );
-      return { close: () => watcher.close() };
+      // The directory, not the file: `firewall apply` replaces the file by rename. A directory
+      // this gateway cannot watch costs the prompt audit of reloads, not the gateway: the check
+      // at the next start still audits what is loaded.
+      const cannotFollow = (e: unknown): void =>
+        on.log.warn('cannot follow the host firewall file; reloads are audited at the next start', {
+          file: config.rulesetFile,
+          reason: describeError(e),
+        });
+      try {
+        const watcher = watch(dirname(config.rulesetFile), (_event, name) => {
+          if (name === file) changed();
+        });
+        watcher.on('error', cannotFollow);
+        return { close: () => watcher.close() };
+      } catch (e) {
+        cannotFollow(e);
+        return { close: () => undefined };
+      }
     },
   };
   return firewall;
