@@ -382,6 +382,13 @@ test(
     });
     assert.equal(adminLogin.status, 200, 'the admin still logs in after the upgrade');
     assert.equal((await it.mustSh('airlock-it --version')).trim(), version);
+    // The operator's firewall edit (section 7) survived the upgrade, in the file and loaded.
+    assert.match(
+      await it.mustSh('grep ^define /etc/airlock/nftables-it.nft; nft list table inet airlock_it'),
+      new RegExp(
+        `define MANAGEMENT_NETS = \\{ ${ADDRESS.corp}/32 \\}[\\s\\S]*ip saddr ${ADDRESS.corp} tcp dport`,
+      ),
+    );
     mark('upgrade');
 
     // The services as installed: hardening scores, capabilities, key files.
