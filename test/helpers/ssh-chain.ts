@@ -187,7 +187,7 @@ export async function startSshChain(
     label: 'test window',
     rule: { kind: 'once', start: now - 3_600_000, end: now + 6 * 3_600_000 },
   });
-  const req = s.access.requests.create(alice.user, {
+  const req = await s.access.requests.create(alice.user, {
     site: SITE,
     assets: [
       { asset: 'hmi-1', profile: 'maintenance' },

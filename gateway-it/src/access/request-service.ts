@@ -4,11 +4,14 @@
  * with the field named unless: every asset and profile exists in the catalogue; the times are sane
  * and within the longest allowed grant; the ticket matches the site's pattern when it has one;
  * every asset's maintenance windows cover the whole interval; and, for a vendor, their job
- * schedules cover it for each asset and profile and it ends by their contract end.
+ * schedules cover it for each asset and profile and it ends by their contract end. Last, when the
+ * site names an ITSM connector, the ticket must check out there (itsm/); the answer is kept with the
+ * request, and asked again at approval time.
  */
 import { AirlockError } from '../../../shared/src/errors.js';
 import { compileLinearRegex } from '../../../shared/src/text/linear-regex.js';
 import type { CatalogueAsset } from '../../../shared/src/model/asset-catalogue.js';
+import type { ItsmVerdict } from '../itsm/itsm.js';
 import type { RequestAssetRow, RequestRow } from '../store/store.js';
 import { accountRefusal, contractEndsAt } from '../auth/auth.js';
 import { requireSite, requireText, type AccessDeps } from './access-deps.js';
@@ -44,7 +47,7 @@ export class RequestService {
     private readonly afterCreate: () => void = () => undefined,
   ) {}
 
-  create(actor: Actor, input: NewRequest): RequestView {
+  async create(actor: Actor, input: NewRequest): Promise<RequestView> {
     const { deps } = this;
     const now = deps.clock.now();
     if (!canRequest(actor))
@@ -85,6 +88,15 @@ export class RequestService {
         );
       }
     }
+    // Last, after every local check: the ITSM is asked only about a request that is otherwise fine.
+    const verdict = await this.checkTicketWithItsm(actor, {
+      site: site.id,
+      ticketRef,
+      assets,
+      startsAt: input.startsAt,
+      endsAt: input.endsAt,
+      requestId: null,
+    });
     const policy = deps.policies.policy(site.id);
     const row: RequestRow = {
       id: deps.ids.next('req'),
@@ -115,10 +127,13 @@ export class RequestService {
           ticketRef,
           requiredApprovals: row.requiredApprovals,
           breakGlass: false,
+          ...(verdict === undefined ? {} : { itsm: verdict.outcome }),
         },
       });
+      if (verdict !== undefined) deps.itsm.keep(row.id, verdict, actor.name);
     })();
     this.afterCreate();
+    if (verdict?.outcome === 'unverified') deps.itsm.alertUnverified(verdict, row.id);
     const view = deps.views.request(row);
     deps.notifier.notify({
       event: 'request.created',
@@ -135,6 +150,34 @@ export class RequestService {
       recipients: this.owners(site.id),
     });
     return view;
+  }
+
+  /**
+   * At approval time: the ticket is checked again (it may have moved on since the request). The
+   * answer is kept with the request and audited; a refusal stops the approval.
+   */
+  async recheckTicket(actor: Actor, r: RequestRow): Promise<void> {
+    const { deps } = this;
+    if (r.status !== 'pending' || !deps.itsm.isRequired(r.site)) return;
+    const v = await deps.itsm.check({
+      site: r.site,
+      ticket: r.ticketRef ?? '',
+      requester: deps.views.person(r.requesterId).name,
+      assets: deps.requests.assets(r.id),
+      startsAt: r.startsAt,
+      endsAt: r.endsAt,
+      stage: 'approval',
+      requestId: r.id,
+    });
+    deps.db.transaction(() => deps.itsm.keep(r.id, v, actor.name))();
+    if (v.outcome === 'unverified') deps.itsm.alertUnverified(v, r.id);
+    if (v.outcome === 'refused')
+      throw new AirlockError(
+        'access_denied',
+        'approval.itsm_refused',
+        `the ticket no longer checks out: ${v.reason}`,
+        { details: { ticketRef: r.ticketRef, connector: v.connector } },
+      );
   }
 
   /** The requester withdraws a pending request. */
@@ -321,6 +364,46 @@ export class RequestService {
         );
     }
     return t === '' ? null : t;
+  }
+
+  /** Asks the site's ITSM about the ticket; a refusal is audited, then refused naming the reason. */
+  private async checkTicketWithItsm(
+    actor: Actor,
+    q: {
+      site: string;
+      ticketRef: string | null;
+      assets: readonly RequestAssetRow[];
+      startsAt: number;
+      endsAt: number;
+      requestId: string | null;
+    },
+  ): Promise<ItsmVerdict | undefined> {
+    const { deps } = this;
+    if (!deps.itsm.isRequired(q.site)) return undefined;
+    if (q.ticketRef === null)
+      throw new AirlockError(
+        'bad_request',
+        'request.ticket_required',
+        `ticketRef: site ${q.site} checks tickets with its ITSM; give the change or incident number`,
+        { details: { field: 'ticketRef' } },
+      );
+    const v = await deps.itsm.check({
+      site: q.site,
+      ticket: q.ticketRef,
+      requester: actor.name,
+      assets: q.assets,
+      startsAt: q.startsAt,
+      endsAt: q.endsAt,
+      stage: 'request',
+      requestId: q.requestId,
+    });
+    if (v.outcome === 'refused') {
+      deps.itsm.auditRefusal(v, actor.name);
+      throw new AirlockError('access_denied', 'request.itsm_refused', `ticketRef: ${v.reason}`, {
+        details: { field: 'ticketRef', connector: v.connector },
+      });
+    }
+    return v;
   }
 
   private checkVendor(

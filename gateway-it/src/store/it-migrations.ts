@@ -3,6 +3,7 @@
  * list: never edit a released migration, add the next number.
  */
 import type { Migration } from '../../../shared/src/store/open-database.js';
+import { ITSM_MIGRATIONS } from './itsm-migrations.js';
 import { AUDIT_MIGRATIONS } from '../../../shared/src/audit/audit-migrations.js';
 import { LINK } from './link-migrations.js';
 import { RECORDING } from './recording-migrations.js';
@@ -262,4 +263,5 @@ export const IT_MIGRATIONS: readonly Migration[] = [
   ...REVIEW,
   ...PLAYBACK,
   ...SETUP,
+  ...ITSM_MIGRATIONS,
 ];
