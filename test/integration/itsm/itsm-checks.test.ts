@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useCrypto } from '../../../shared/src/testing/crypto.js';
 import { waitFor } from '../../helpers/wait-for.js';
+import { portalLogin } from '../access/portal-client.js';
 import { change, ITSM_PASSWORD, itsmWorld } from './itsm-fixture.js';
 
 useCrypto();
@@ -117,6 +118,10 @@ test(
       token: await w.p.token('olga'),
     });
     assert.equal(page.json.itsm[0].outcome, 'unverified', 'the approver sees the flag');
+    const portal = await portalLogin(w.h, w.p.users.olga);
+    const html = (await portal.get(`/requests/${String(flagged.json.id)}`)).text;
+    assert.match(html, /<span class="badge unverified">unverified<\/span>/);
+    assert.match(html, /Check the ticket yourself before approving/);
   },
 );
 
@@ -150,6 +155,33 @@ test(
     assert.equal(granted.status, 200, granted.text);
     assert.notEqual(granted.json.grantId, null);
     assert.equal(granted.json.request.itsm[1].outcome, 'verified');
+    const portal = await portalLogin(w.h, w.p.users.olga);
+    const html = (await portal.get(`/requests/${String(r.json.id)}`)).text;
+    assert.match(html, /CHG0000107 \(change\): state Implement, assigned to alice/);
+    assert.match(html, /CIs: HMI-1, PLC-1/);
+
+    // The grant reaches its end (the fake clock): the work note is written to the ticket, once.
+    w.h.clock.advance(2 * 3_600_000);
+    const [note] = await w.itsm.waitForNotes(1);
+    assert.ok(note);
+    assert.equal(note.ticket, 'CHG0000107');
+    assert.equal(note.via, 'table-api');
+    const grantId = String(granted.json.grantId);
+    assert.equal(
+      note.text,
+      [
+        `Airlock: access under CHG0000107 has ended (grant ${grantId}, site plant-1).`,
+        'Who: alice',
+        'What: hmi-1 (ssh, profile maintenance)',
+        `Granted: ${String(r.json.startsAt)} to ${String(r.json.endsAt)}; ended ${String(r.json.endsAt)} (expired)`,
+        'Sessions: none recorded by the site',
+        'Commands: 0; writes: 0; refusals: 0',
+        `Record: https://127.0.0.1:8443/requests/${String(r.json.id)}`,
+      ].join('\n'),
+    );
+    await w.h.gw.services.itsm.idle();
+    assert.equal(w.h.auditActions().filter((a) => a === 'itsm.work_note').length, 1);
+    assert.equal(w.itsm.notes.length, 1);
   },
 );
 
