@@ -53,6 +53,8 @@ export interface StandInOptions {
   readonly webhookAllowedStates?: readonly string[];
   readonly port?: number;
   readonly host?: string;
+  /** Told of each work note as it arrives (the command prints them). */
+  readonly onNote?: (n: WorkNote) => void;
 }
 
 export interface WorkNote {
@@ -100,6 +102,7 @@ export async function startItsmStandIn(o: StandInOptions): Promise<ItsmStandIn> 
   );
   const addNote = (n: WorkNote): void => {
     notes.push(n);
+    o.onNote?.(n);
     for (const w of [...waiters])
       if (notes.length >= w.n) {
         waiters.splice(waiters.indexOf(w), 1);
@@ -327,7 +330,12 @@ async function main(argv: readonly string[]): Promise<void> {
       process.exit(2);
     }
   }
-  const s = await startItsmStandIn({ records: demoRecords(Date.now()), credentials, port });
+  const s = await startItsmStandIn({
+    records: demoRecords(Date.now()),
+    credentials,
+    port,
+    onNote: (n) => process.stdout.write(`${JSON.stringify({ workNote: n })}\n`),
+  });
   process.stdout.write(`${JSON.stringify({ itsm: { url: s.url, webhookUrl: s.webhookUrl } })}\n`);
   const stop = (): void => void s.close().then(() => process.exit(0));
   process.once('SIGINT', stop);
