@@ -1,7 +1,7 @@
 /**
  * One HTTP exchange with an ITSM: node's fetch (undici, non-blocking) with a hard deadline
  * (AbortSignal.timeout) over the whole exchange including the body, the body parsed as JSON and
- * then by a zod schema. Every failure is an ItsmError naming what went wrong (the timeout, the
+ * then by a zod schema; an answer past 1 MiB is refused unread. Every failure is an ItsmError naming what went wrong (the timeout, the
  * status, the first field that did not fit); the URL's query and the headers (credentials) are
  * never put in an error.
  */
@@ -15,6 +15,25 @@ export interface HttpCall {
   readonly body?: unknown;
   readonly timeoutMs: number;
   readonly fetch: typeof fetch;
+}
+
+/** An ITSM answer larger than this is refused (a record and its CIs are a few KiB). */
+export const MAX_ANSWER_BYTES = 1024 * 1024;
+
+/** The body as text, refused (and the rest not read) past `max` bytes. */
+async function readLimited(res: Response, max: number, where: string): Promise<string> {
+  if (res.body === null) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of res.body) {
+    size += chunk.byteLength;
+    if (size > max) {
+      await res.body.cancel().catch(() => undefined);
+      throw new ItsmError('itsm.malformed', `${where} answered with more than ${max} bytes`);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** Where a call went, safe to show: origin and path, no query. */
@@ -43,8 +62,9 @@ export async function callJson<S extends z.ZodType>(
       redirect: 'error',
     });
     status = res.status;
-    text = await res.text();
+    text = await readLimited(res, MAX_ANSWER_BYTES, where);
   } catch (e) {
+    if (e instanceof ItsmError) throw e;
     if (signal.aborted)
       throw new ItsmError('itsm.timeout', `${where} did not answer within ${call.timeoutMs} ms`);
     throw new ItsmError('itsm.unreachable', `${where} could not be reached`, e);

@@ -9,7 +9,7 @@
  *   rules Airlock applies to table records; `ticket.work_note` appends a note.
  *
  * Every call needs the configured credentials (HTTP Basic or Bearer), else 401. A record may ask
- * for a misbehaviour (`hang`: never answer; `not-json`; `bad-shape`) so tests see the failures a
+ * for a misbehaviour (`hang`: never answer; `not-json`; `bad-shape`; `huge`: 2 MiB) so tests see the failures a
  * real ITSM produces. Work notes are kept in memory (`notes`). Not a model of any product's
  * business rules: states are labels, nothing moves on its own.
  *
@@ -22,7 +22,7 @@ import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
-export type Misbehaviour = 'hang' | 'not-json' | 'bad-shape';
+export type Misbehaviour = 'hang' | 'not-json' | 'bad-shape' | 'huge';
 
 export interface StandInRecord {
   readonly number: string;
@@ -123,6 +123,9 @@ export async function startItsmStandIn(o: StandInOptions): Promise<ItsmStandIn> 
       case 'not-json':
         res.writeHead(200, { 'content-type': 'text/html' });
         res.end('<html>maintenance</html>');
+        return true;
+      case 'huge':
+        send(res, 200, { result: [], padding: 'x'.repeat(2 * 1024 * 1024) });
         return true;
       case 'bad-shape':
         send(res, 200, { result: [{ sys_id: 'x', number: r.number, state: 42 }], allow: 'yes' });

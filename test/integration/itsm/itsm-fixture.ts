@@ -50,6 +50,7 @@ export const RECORDS: readonly StandInRecord[] = [
   change('CHG0000106', 'Implement', { misbehave: 'hang' }),
   change('CHG0000107', 'Scheduled'),
   change('CHG0000108', 'Implement', { ci: undefined, affectedCis: [] }),
+  change('CHG0000109', 'Implement', { misbehave: 'huge' }),
   change('INC0000200', 'In Progress', { ci: 'HMI-1', affectedCis: [] }),
 ];
 
