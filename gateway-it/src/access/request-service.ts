@@ -11,12 +11,12 @@
 import { AirlockError } from '../../../shared/src/errors.js';
 import { compileLinearRegex } from '../../../shared/src/text/linear-regex.js';
 import type { CatalogueAsset } from '../../../shared/src/model/asset-catalogue.js';
-import type { ItsmVerdict } from '../itsm/itsm.js';
 import type { RequestAssetRow, RequestRow } from '../store/store.js';
 import { accountRefusal, contractEndsAt } from '../auth/auth.js';
 import { requireSite, requireText, type AccessDeps } from './access-deps.js';
 import type { RequestView } from './views.js';
 import { canRequest, canSeeAccess, isVendor, sitesWithRole, type Actor } from './visibility.js';
+import { checkTicketAtRequest, recheckTicketAtApproval } from './itsm-ticket.js';
 import type { WindowService } from './window-service.js';
 import { firstUncovered, occurrences } from './window-rules.js';
 import { formatLocal } from './zoned-time.js';
@@ -89,7 +89,7 @@ export class RequestService {
       }
     }
     // Last, after every local check: the ITSM is asked only about a request that is otherwise fine.
-    const verdict = await this.checkTicketWithItsm(actor, {
+    const verdict = await checkTicketAtRequest(deps, actor, {
       site: site.id,
       ticketRef,
       assets,
@@ -152,32 +152,9 @@ export class RequestService {
     return view;
   }
 
-  /**
-   * At approval time: the ticket is checked again (it may have moved on since the request). The
-   * answer is kept with the request and audited; a refusal stops the approval.
-   */
-  async recheckTicket(actor: Actor, r: RequestRow): Promise<void> {
-    const { deps } = this;
-    if (r.status !== 'pending' || !deps.itsm.isRequired(r.site)) return;
-    const v = await deps.itsm.check({
-      site: r.site,
-      ticket: r.ticketRef ?? '',
-      requester: deps.views.person(r.requesterId).name,
-      assets: deps.requests.assets(r.id),
-      startsAt: r.startsAt,
-      endsAt: r.endsAt,
-      stage: 'approval',
-      requestId: r.id,
-    });
-    deps.db.transaction(() => deps.itsm.keep(r.id, v, actor.name))();
-    if (v.outcome === 'unverified') deps.itsm.alertUnverified(v, r.id);
-    if (v.outcome === 'refused')
-      throw new AirlockError(
-        'access_denied',
-        'approval.itsm_refused',
-        `the ticket no longer checks out: ${v.reason}`,
-        { details: { ticketRef: r.ticketRef, connector: v.connector } },
-      );
+  /** At approval time: the ticket is checked again with the site's ITSM (itsm-ticket.ts). */
+  recheckTicket(actor: Actor, r: RequestRow): Promise<void> {
+    return recheckTicketAtApproval(this.deps, actor, r);
   }
 
   /** The requester withdraws a pending request. */
@@ -364,46 +341,6 @@ export class RequestService {
         );
     }
     return t === '' ? null : t;
-  }
-
-  /** Asks the site's ITSM about the ticket; a refusal is audited, then refused naming the reason. */
-  private async checkTicketWithItsm(
-    actor: Actor,
-    q: {
-      site: string;
-      ticketRef: string | null;
-      assets: readonly RequestAssetRow[];
-      startsAt: number;
-      endsAt: number;
-      requestId: string | null;
-    },
-  ): Promise<ItsmVerdict | undefined> {
-    const { deps } = this;
-    if (!deps.itsm.isRequired(q.site)) return undefined;
-    if (q.ticketRef === null)
-      throw new AirlockError(
-        'bad_request',
-        'request.ticket_required',
-        `ticketRef: site ${q.site} checks tickets with its ITSM; give the change or incident number`,
-        { details: { field: 'ticketRef' } },
-      );
-    const v = await deps.itsm.check({
-      site: q.site,
-      ticket: q.ticketRef,
-      requester: actor.name,
-      assets: q.assets,
-      startsAt: q.startsAt,
-      endsAt: q.endsAt,
-      stage: 'request',
-      requestId: q.requestId,
-    });
-    if (v.outcome === 'refused') {
-      deps.itsm.auditRefusal(v, actor.name);
-      throw new AirlockError('access_denied', 'request.itsm_refused', `ticketRef: ${v.reason}`, {
-        details: { field: 'ticketRef', connector: v.connector },
-      });
-    }
-    return v;
   }
 
   private checkVendor(
