@@ -375,6 +375,57 @@ password, the TOTP secret and otpauth:// URI and ten recovery codes (--json: as 
       return 0;
     },
   },
+  'site-itsm': {
+    summary: "check a site's ticket references against an ITSM connector (or stop with --off)",
+    usage: `usage: ${PROGRAM} site-itsm --config <file> --site <id> (--off | --connector <name> --state <state>...
+         [--ci <asset>=<CI name>...] [--on-unavailable deny|allow-and-flag] [--no-work-notes])
+
+The connector is one named under itsm.connectors in the config (see docs/access.md).`,
+    async run(argv) {
+      const a = parseCommand(argv, {
+        config: { type: 'string' },
+        site: { type: 'string' },
+        off: { type: 'boolean' },
+        connector: { type: 'string' },
+        state: { type: 'string', multiple: true },
+        ci: { type: 'string', multiple: true },
+        'on-unavailable': { type: 'string' },
+        'no-work-notes': { type: 'boolean' },
+      });
+      if (!a.ok) throw new UsageError(a.error);
+      const v = a.value.values;
+      if (v.site === undefined) throw new UsageError('--site is required');
+      const site = v.site;
+      if (v.off === true) {
+        await withGateway(configFrom(v.config), (gw) =>
+          gw.services.itsm.settings.clear({ cli: cliActor() }, site),
+        );
+        process.stdout.write(`${JSON.stringify({ site, itsm: null })}\n`);
+        return 0;
+      }
+      if (v.connector === undefined) throw new UsageError('--connector (or --off) is required');
+      const onUnavailable = v['on-unavailable'] ?? 'deny';
+      if (onUnavailable !== 'deny' && onUnavailable !== 'allow-and-flag')
+        throw new UsageError('--on-unavailable expects deny or allow-and-flag');
+      const assetCis: Record<string, string> = {};
+      for (const m of v.ci ?? []) {
+        const eq = m.indexOf('=');
+        if (eq <= 0) throw new UsageError(`--ci expects <asset>=<CI name>, got ${m}`);
+        assetCis[m.slice(0, eq)] = m.slice(eq + 1);
+      }
+      const s = await withGateway(configFrom(v.config), (gw) =>
+        gw.services.itsm.settings.set({ cli: cliActor() }, site, {
+          connector: v.connector ?? '',
+          allowedStates: v.state ?? [],
+          assetCis,
+          onUnavailable,
+          workNotes: v['no-work-notes'] !== true,
+        }),
+      );
+      process.stdout.write(`${JSON.stringify(s)}\n`);
+      return 0;
+    },
+  },
   'window-add': {
     summary: 'define a maintenance window for a site or one asset (weekly or one-off)',
     usage: `usage: ${PROGRAM} window-add --config <file> --site <id> --label <text> [--asset <name>]

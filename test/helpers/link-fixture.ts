@@ -76,6 +76,8 @@ export interface StartItOptions {
   readonly site?: string | false;
   /** Outgoing notifications (default: none). */
   readonly notifications?: ItConfig['notifications'];
+  /** ITSM connectors (default: none). */
+  readonly itsm?: ItConfig['itsm'];
 }
 
 export async function startIt(
@@ -96,7 +98,7 @@ export async function startIt(
       handshakeTimeoutSeconds: 5,
       ...o.link,
     },
-    ...omitUndefined({ notifications: o.notifications }),
+    ...omitUndefined({ notifications: o.notifications, itsm: o.itsm }),
   });
   const gw = await createItGateway(config, {
     clock: o.clock ?? systemClock,

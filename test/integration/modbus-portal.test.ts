@@ -62,7 +62,7 @@ test(
       label: 'test window',
       rule: { kind: 'once', start: now - 3_600_000, end: now + 3_600_000 },
     });
-    const req = s.access.requests.create(alice, {
+    const req = await s.access.requests.create(alice, {
       site: SITE,
       assets: [{ asset: 'plc-1', profile: 'maintenance' }],
       startsAt: now,

@@ -81,7 +81,7 @@ test(
     });
     const aliceUser = alice.user;
     const olgaUser = olga.user;
-    const req = s.access.requests.create(aliceUser, {
+    const req = await s.access.requests.create(aliceUser, {
       site: SITE,
       assets: [
         { asset: 'hmi-1', profile: 'maintenance' },

@@ -5,6 +5,7 @@ import { AirlockError } from '../../../shared/src/errors.js';
 import type { IdGenerator } from '../../../shared/src/ids.js';
 import type { Logger } from '../../../shared/src/log.js';
 import type { Db } from '../../../shared/src/store/open-database.js';
+import type { TicketChecks } from '../itsm/itsm.js';
 import type { Notifier } from '../notify/notify.js';
 import type { SiteCommands } from '../sites/sites.js';
 import type {
@@ -40,6 +41,8 @@ export interface AccessDeps {
   readonly policies: SitePolicyStore;
   readonly views: AccessViews;
   readonly notifier: Notifier;
+  /** Ticket checks against the site's ITSM, when the site names a connector. */
+  readonly itsm: TicketChecks;
   /** Lockdown and ending a grant's sessions at the site (announced to listeners first). */
   readonly siteCommands: Pick<SiteCommands, 'setLockdown' | 'endGrantSessions'>;
   readonly limits: AccessLimits;

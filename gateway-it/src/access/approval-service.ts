@@ -56,6 +56,7 @@ export class ApprovalService {
         'a break-glass grant is not approved; review it or revoke it',
       );
     const text = requireText(comment, 'comment', 1, 1000);
+    if (decision === 'approve') await this.requests.recheckTicket(actor, r);
     return decision === 'approve' ? this.approve(actor, id, text) : this.deny(actor, id, text);
   }
 

@@ -224,6 +224,40 @@ export const itConfigSchema = z.strictObject({
       oneTimeCode: z.boolean().default(false),
     })
     .prefault({}),
+  /** ITSM connectors a site may name to check ticket references (see docs/access.md). */
+  itsm: z
+    .strictObject({
+      connectors: z
+        .record(
+          z
+            .string()
+            .regex(
+              /^[a-z0-9][a-z0-9-]{0,39}$/,
+              'a connector name is lowercase letters, digits and -',
+            ),
+          z.discriminatedUnion('type', [
+            z.strictObject({
+              /** ServiceNow-style Table API: records read by number, work notes written to them. */
+              type: z.literal('table-api'),
+              /** The instance's base URL; /api/now/table/... is appended. */
+              url: z.url({ protocol: /^https?$/ }),
+              /** File (0600) with {"username","password"} or {"token"}; never inline. */
+              credentialsFile: z.string().min(1),
+              /** The whole exchange must finish within this time. */
+              timeoutMs: z.number().int().min(50).max(30_000).default(5000),
+            }),
+            z.strictObject({
+              /** Generic JSON webhook: POST the request, it answers {allow, reason}. */
+              type: z.literal('webhook'),
+              url: z.url({ protocol: /^https?$/ }),
+              credentialsFile: z.string().min(1),
+              timeoutMs: z.number().int().min(50).max(30_000).default(5000),
+            }),
+          ]),
+        )
+        .default({}),
+    })
+    .prefault({}),
   /** Outgoing notifications (request created, approved, denied, revoked, break-glass). */
   notifications: z
     .strictObject({
@@ -274,6 +308,14 @@ function resolvePaths(config: ItConfig, base: string): ItConfig {
       config.ssh.hostKeyFile === undefined
         ? config.ssh
         : { ...config.ssh, hostKeyFile: abs(config.ssh.hostKeyFile) },
+    itsm: {
+      connectors: Object.fromEntries(
+        Object.entries(config.itsm.connectors).map(([name, c]) => [
+          name,
+          { ...c, credentialsFile: abs(c.credentialsFile) },
+        ]),
+      ),
+    },
     notifications:
       config.notifications.webhook === undefined
         ? config.notifications

@@ -168,7 +168,7 @@ export function accessRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVaria
     };
     try {
       const zone = tz(form.site);
-      const r = requests.create(v.user, {
+      const r = await requests.create(v.user, {
         site: form.site,
         assets: choicesOf(many(form.pick)),
         startsAt: localToInstant(form.start, zone, 'start'),
