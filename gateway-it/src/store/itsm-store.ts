@@ -43,7 +43,9 @@ export class ItsmStore {
 
   constructor(db: Db) {
     this.stmts = {
-      settings: db.prepare<[string], SettingsRow>('SELECT * FROM site_itsm_settings WHERE site = ?'),
+      settings: db.prepare<[string], SettingsRow>(
+        'SELECT * FROM site_itsm_settings WHERE site = ?',
+      ),
       putSettings: db.prepare(
         `INSERT INTO site_itsm_settings (site, connector, allowed_states, asset_cis, on_unavailable, work_notes, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?)

@@ -12,7 +12,8 @@ export function itsmOperations(s: AccessHttpServices): ApiOperation[] {
       path: '/admin/sites/:site/itsm',
       tag: 'admin',
       roles: admin,
-      summary: "A site's ITSM check (null when tickets are not checked) and the configured connectors",
+      summary:
+        "A site's ITSM check (null when tickets are not checked) and the configured connectors",
       handler: ({ params }) => ({
         json: { settings: settings.get(params.site ?? ''), connectors: s.itsm.connectorNames() },
       }),
