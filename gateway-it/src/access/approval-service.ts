@@ -42,12 +42,14 @@ export class ApprovalService {
         'access_denied',
         'approval.not_site_owner',
         `only an OT owner of ${r.site} can decide on this request`,
+        { subject: { site: r.site, target: id } },
       );
     if (r.requesterId === actor.id)
       throw new AirlockError(
         'access_denied',
         'approval.self',
         'nobody decides on their own request; another OT owner must',
+        { subject: { site: r.site, target: id } },
       );
     if (r.breakGlass)
       throw new AirlockError(

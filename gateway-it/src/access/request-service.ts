@@ -81,6 +81,7 @@ export class RequestService {
           `${a.asset}: no maintenance window covers ${formatLocal(gap, site.timezone)} (${site.timezone}); a request must fall inside a window of each asset`,
           {
             details: { field: 'start', asset: a.asset, uncoveredFrom: new Date(gap).toISOString() },
+            subject: { site: site.id, target: a.asset },
           },
         );
       }
@@ -336,7 +337,7 @@ export class RequestService {
         'access_denied',
         'request.after_contract_end',
         `end: your contract ends on ${actor.contractEnd ?? '(no date)'}; access cannot reach past it`,
-        { details: { field: 'end' } },
+        { details: { field: 'end' }, subject: { site } },
       );
     }
     for (const a of assets) {
@@ -351,6 +352,7 @@ export class RequestService {
           `${a.asset} (${a.profile}): your job schedule does not cover ${formatLocal(gap, timeZone)} (${timeZone})`,
           {
             details: { field: 'start', asset: a.asset, uncoveredFrom: new Date(gap).toISOString() },
+            subject: { site, target: a.asset },
           },
         );
       }

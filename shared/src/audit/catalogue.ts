@@ -169,6 +169,11 @@ export const AUDIT_EVENTS = {
     description: 'the OT gateway checked a session ticket; outcome says whether it was accepted',
   },
   'notify.send': { code: 'AL440', description: 'a webhook notification was delivered or failed' },
+  'access.deny': {
+    code: 'AL450',
+    description:
+      'a signed-in user was refused a privileged action at the portal or API (403), or asked for an object hidden from them (404); details carry the refusal code, route and source',
+  },
 
   // sessions (AL5xx)
   'session.start': { code: 'AL501', description: 'a brokered session started' },

@@ -16,6 +16,7 @@ import {
 import { parseFormBody } from '../body.js';
 import type { AccessHttpServices } from '../http-services.js';
 import type { HttpVariables } from '../principal.js';
+import { noteRefusal } from '../refusal-audit.js';
 import { Csrf } from './layout.js';
 import {
   Dashboard,
@@ -178,8 +179,10 @@ export function accessRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVaria
       });
       return c.redirect(`/requests/${r.id}?notice=request-created`, 303);
     } catch (e) {
-      if (e instanceof AirlockError && (e.kind === 'bad_request' || e.kind === 'access_denied'))
+      if (e instanceof AirlockError && (e.kind === 'bad_request' || e.kind === 'access_denied')) {
+        noteRefusal(c, e);
         return renderForm(c, form.site, values, e.message, e.kind === 'bad_request' ? 400 : 403);
+      }
       throw e;
     }
   });
