@@ -19,6 +19,7 @@ import { linkEnrollRoutes } from './routes/link-enroll.js';
 import { MAX_BODY_BYTES } from './body.js';
 import { csrfProtection } from './csrf.js';
 import { auditRefusals } from './refusal-audit.js';
+import { neutraliseHtml } from './html-output.js';
 import type { AccessHttpServices } from './http-services.js';
 import { API_PREFIX, apiRoutes } from './api/api-routes.js';
 import { portalApps, portalErrorPage } from './portal/portal-app.js';
@@ -72,6 +73,7 @@ export function createHttpApp(services: HttpServices): Hono<{ Variables: HttpVar
     // Pages and answers carry personal and security data: never cached, unless a route says so.
     if (!c.res.headers.has('cache-control')) c.res.headers.set('cache-control', 'no-store');
   });
+  app.use('*', neutraliseHtml());
   app.use(
     '*',
     bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => respondTooLarge(c, MAX_BODY_BYTES) }),
