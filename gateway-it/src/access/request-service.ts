@@ -13,7 +13,14 @@ import type { RequestAssetRow, RequestRow } from '../store/store.js';
 import { accountRefusal, contractEndsAt } from '../auth/auth.js';
 import { requireSite, requireText, type AccessDeps } from './access-deps.js';
 import type { RequestView } from './views.js';
-import { canRequest, canSeeAccess, isVendor, sitesWithRole, type Actor } from './visibility.js';
+import {
+  canRequest,
+  canSeeAccess,
+  decisionBar,
+  isVendor,
+  sitesWithRole,
+  type Actor,
+} from './visibility.js';
 import type { WindowService } from './window-service.js';
 import { firstUncovered, occurrences } from './window-rules.js';
 import { formatLocal } from './zoned-time.js';
@@ -188,18 +195,21 @@ export class RequestService {
     return sitesWithRole(actor, 'ot-owner').flatMap((site) =>
       this.deps.requests.pendingOfSite(site).map((r) => {
         const view = this.deps.views.request(r);
-        const own = r.requesterId === actor.id;
+        const bar = decisionBar(actor, site, r.requesterId);
         const already = view.decisions.some(
           (d) => d.approver === actor.name && d.decision === 'approve',
         );
         return {
           request: view,
-          canDecide: !own && !already,
-          why: own
-            ? 'your own request: another OT owner must decide'
-            : already
-              ? 'you approved it; waiting for more approvals'
-              : null,
+          canDecide: bar === undefined && !already,
+          why:
+            bar?.code === 'approval.self'
+              ? 'your own request: another OT owner must decide'
+              : bar !== undefined
+                ? bar.why
+                : already
+                  ? 'you approved it; waiting for more approvals'
+                  : null,
         };
       }),
     );

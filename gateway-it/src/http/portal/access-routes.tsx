@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { AirlockError } from '../../../../shared/src/errors.js';
 import {
   isOtOwnerOf,
+  decisionBar,
   isVendor,
   sitesWithRole,
   canRequest,
@@ -192,6 +193,7 @@ export function accessRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVaria
     const r = requests.get(v.user, c.req.param('id'));
     const owner = isOtOwnerOf(v.user, r.site);
     const own = r.requester.id === v.user.id;
+    const bar = decisionBar(v.user, r.site, r.requester.id);
     const approvedByMe = r.decisions.some(
       (d) => d.approver === v.user.name && d.decision === 'approve',
     );
@@ -203,11 +205,13 @@ export function accessRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVaria
     const decide =
       !owner || r.breakGlass || !open
         ? null
-        : own
+        : bar?.code === 'approval.self'
           ? { can: false, why: 'Your own request: another OT owner of the site must decide.' }
-          : r.status === 'pending' && approvedByMe
-            ? { can: false, why: 'You approved it; waiting for more approvals.' }
-            : { can: true, why: null };
+          : bar !== undefined
+            ? { can: false, why: `${bar.why[0]?.toUpperCase() ?? ''}${bar.why.slice(1)}.` }
+            : r.status === 'pending' && approvedByMe
+              ? { can: false, why: 'You approved it; waiting for more approvals.' }
+              : { can: true, why: null };
     return page(
       c,
       v,
