@@ -3,8 +3,8 @@
  * that writes it, beside the one place errors become a status (error-response.ts). It runs around
  * every route, after the principal is known; when the answer is a 403 (`access_denied`) or a 404
  * (`not_found`) from an AirlockError, it appends `access.deny` with the actor, the site and target
- * the service named (or the path, which names the object in every route), the refusal's code, the
- * route and the source address.
+ * the service named (else the route's `:site`, and the path, which names the object in every
+ * route), the refusal's code, the route and the source address.
  *
  * Not audited here, on purpose (docs/audit.md): requests without a principal (a 401 or a login
  * refusal is not a privileged action, and a flood of anonymous probes must not flood the chain;
@@ -27,6 +27,16 @@ export function noteRefusal(c: Context, e: AirlockError): void {
   c.error = e;
 }
 
+/** The `:site` of the matched route, when it has one (a refusal before the service named it). */
+function routeSite(c: Context): string | undefined {
+  try {
+    const site = c.req.param('site') as string | undefined;
+    return site === undefined || site === '' ? undefined : site;
+  } catch {
+    return undefined; // no route matched
+  }
+}
+
 export function auditRefusals(
   audit: Pick<AuditLog, 'append'>,
   log: Logger,
@@ -44,7 +54,7 @@ export function auditRefusals(
       audit.append({
         action: 'access.deny',
         actor: p.name,
-        site: e.subject.site ?? null,
+        site: e.subject.site ?? routeSite(c) ?? null,
         target: e.subject.target ?? path,
         outcome: 'denied',
         details: {

@@ -154,6 +154,17 @@ test(
         expect: refused('audrey', 403, 'audit.not_auditor', 'plant-2', 'plant-2'),
       },
       {
+        name: "API: an engineer asks for a site's live sessions (the route names the site)",
+        run: () => api('alice', 'GET', '/api/v1/sites/plant-1/sessions'),
+        expect: refused(
+          'alice',
+          403,
+          'auth.role_required',
+          'plant-1',
+          '/api/v1/sites/plant-1/sessions',
+        ),
+      },
+      {
         name: 'API: an engineer lists accounts',
         run: () => api('alice', 'GET', '/api/v1/admin/users'),
         expect: refused('alice', 403, 'auth.role_required', null, '/api/v1/admin/users'),
