@@ -28,6 +28,17 @@ import { readSecretFile } from '../../shared/src/crypto/key-file.js';
 import { publicKeyOf } from '../../shared/src/crypto/signing.js';
 import { toBase64Url } from '../../shared/src/crypto/encoding.js';
 import { omitUndefined } from '../../shared/src/omit-undefined.js';
+import { freeTextProblem } from '../../shared/src/text/free-text.js';
+
+/**
+ * A free-text option (a display name, a company) as typed, or a usage error naming the option:
+ * the CLI is a boundary like the API (shared/src/text/free-text.ts; docs/access.md "Free text").
+ */
+function freeTextOption(flag: string, value: string | undefined): string | undefined {
+  const problem = value === undefined ? undefined : freeTextProblem(value, 'line');
+  if (problem !== undefined) throw new UsageError(`--${flag}: ${problem}`);
+  return value;
+}
 
 const PROGRAM = 'airlock-it';
 
@@ -167,13 +178,14 @@ ${listEnvOverrides(itConfigSchema, IT_ENV_PREFIX)
       const v = a.value.values;
       if (v.site === undefined || v.timezone === undefined)
         throw new UsageError('--site and --timezone are required');
+      const displayName = freeTextOption('name', v.name);
       const config = configFrom(v.config);
       const site = await withGateway(config, (gw) =>
         gw.services.auth.userAdmin.createSite(
           {
             id: v.site ?? '',
             timezone: v.timezone ?? '',
-            ...omitUndefined({ displayName: v.name }),
+            ...omitUndefined({ displayName }),
           },
           cliActor(),
         ),
@@ -277,6 +289,8 @@ password, the TOTP secret and otpauth:// URI and ten recovery codes (--json: as 
           );
         roles.push(r);
       }
+      const displayName = freeTextOption('display-name', v['display-name']);
+      const company = freeTextOption('company', v.company);
       const config = configFrom(v.config);
       const created = await withGateway(config, (gw) =>
         gw.services.auth.userAdmin.createUser(
@@ -284,8 +298,8 @@ password, the TOTP secret and otpauth:// URI and ten recovery codes (--json: as 
             name: v.name ?? '',
             roles,
             ...omitUndefined({
-              displayName: v['display-name'],
-              company: v.company,
+              displayName,
+              company,
               contractEnd: v['contract-end'],
             }),
             canBreakGlass: v['break-glass'] === true,
