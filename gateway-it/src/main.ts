@@ -324,7 +324,8 @@ password, the TOTP secret and otpauth:// URI and ten recovery codes (--json: as 
     },
   },
   'user-unlock': {
-    summary: 'lift the login lock of an account (after repeated failed logins)',
+    summary:
+      'lift the login lock of an account and its per-address backoffs (after repeated failed logins)',
     usage: `usage: ${PROGRAM} user-unlock --config <file> --name <user>`,
     async run(argv) {
       const a = parseCommand(argv, { config: { type: 'string' }, name: { type: 'string' } });

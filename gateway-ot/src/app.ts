@@ -239,6 +239,7 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
   let unsubscribe: (() => void) | undefined;
   let started = false;
   let stopped = false;
+  let followFirewall: { close(): void } | undefined;
   return {
     services,
     async start() {
@@ -262,8 +263,11 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
           },
         },
       ]);
-      if (firewall !== undefined && ruleset !== undefined)
+      if (firewall !== undefined && ruleset !== undefined) {
         await firewall.enforce(ruleset, { audit: audit.log, log, actor, site });
+        if (firewall.config.mode === 'external')
+          followFirewall = firewall.follow(ruleset, { audit: audit.log, log, actor, site });
+      }
       const recovered = recordings.recover();
       if (recovered.length > 0)
         log.warn('recordings left open by a crash were closed', {
@@ -291,6 +295,7 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
       await sessions.stop('the OT gateway is stopping');
       await vault.rotation.stop();
       await link.stop();
+      followFirewall?.close();
       unsubscribe?.();
       if (started) audit.log.append({ action: 'gateway.stop', actor, site, outcome: 'success' });
       audit.log.close();

@@ -26,6 +26,7 @@ import { storeTargetPassword } from './ot-ssh-process.js';
 import { waitFor } from './wait-for.js';
 import { startSshd, type SshdPeer } from '../peers/sshd.js';
 import { omitUndefined } from '../../shared/src/omit-undefined.js';
+import { createUserNow } from './create-user-now.js';
 
 export interface SshRun {
   readonly code: number | null;
@@ -156,7 +157,7 @@ export async function startSshChain(
     name: string,
     roles: Parameters<typeof s.auth.userAdmin.createUser>[0]['roles'],
   ): HarnessUser => {
-    const c = s.auth.userAdmin.createUser({ name, roles }, 'cli:test');
+    const c = createUserNow(s.auth.userAdmin, { name, roles });
     return {
       user: c.user,
       password: c.password,

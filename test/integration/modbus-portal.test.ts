@@ -41,17 +41,20 @@ test(
         s.links.get(SITE).state === 'online' && s.store.catalogue.get(SITE, 'plc-1') !== undefined,
     );
 
-    const alice = s.auth.userAdmin.createUser(
-      { name: 'alice', roles: [{ role: 'engineer' }] },
-      'cli:test',
+    const alice = (
+      await s.auth.userAdmin.createUser(
+        { name: 'alice', roles: [{ role: 'engineer' }] },
+        'cli:test',
+      )
     ).user;
-    const bob = s.auth.userAdmin.createUser(
-      { name: 'bob', roles: [{ role: 'engineer' }] },
-      'cli:test',
+    const bob = (
+      await s.auth.userAdmin.createUser({ name: 'bob', roles: [{ role: 'engineer' }] }, 'cli:test')
     ).user;
-    const olga = s.auth.userAdmin.createUser(
-      { name: 'olga', roles: [{ role: 'ot-owner', site: SITE }] },
-      'cli:test',
+    const olga = (
+      await s.auth.userAdmin.createUser(
+        { name: 'olga', roles: [{ role: 'ot-owner', site: SITE }] },
+        'cli:test',
+      )
     ).user;
     const now = Date.now();
     s.access.windows.addWindow({ cli: 'cli:test' }, SITE, {

@@ -22,13 +22,15 @@ test(
     const { plant, it } = await startOpcuaSite(t);
     const s = it.gw.services;
     await waitFor('the site catalogue', () => s.store.catalogue.get(SITE, 'opc-1') !== undefined);
-    const alice = s.auth.userAdmin.createUser(
+    const alice = await s.auth.userAdmin.createUser(
       { name: 'alice', roles: [{ role: 'engineer' }] },
       'cli:test',
     );
-    const olga = s.auth.userAdmin.createUser(
-      { name: 'olga', roles: [{ role: 'ot-owner', site: SITE }] },
-      'cli:test',
+    const olga = (
+      await s.auth.userAdmin.createUser(
+        { name: 'olga', roles: [{ role: 'ot-owner', site: SITE }] },
+        'cli:test',
+      )
     ).user;
     const now = Date.now();
     s.access.windows.addWindow({ cli: 'cli:test' }, SITE, {

@@ -65,11 +65,11 @@ test(
     storeTargetPassword(ot.gw, target.password);
     const s = it.gw.services;
     await waitFor('the site catalogue', () => s.store.catalogue.get(SITE, 'hmi-3'));
-    const alice = s.auth.userAdmin.createUser(
+    const alice = await s.auth.userAdmin.createUser(
       { name: 'alice', displayName: 'Alice Engineer', roles: [{ role: 'engineer' }] },
       'cli:test',
     );
-    const olga = s.auth.userAdmin.createUser(
+    const olga = await s.auth.userAdmin.createUser(
       { name: 'olga', displayName: 'Olga Owner', roles: [{ role: 'ot-owner', site: SITE }] },
       'cli:test',
     );

@@ -116,6 +116,7 @@ function serveConnection(
   client.on('error', (e: Error) => log.debug('SSH connection error', { source, err: e }));
   client.on('close', () => loginTimer.cancel());
   client.on('authentication', (c) => auth.handle(c));
+  client.on('close', () => auth.close());
   client.on('ready', () => {
     loginTimer.cancel();
     const identity = auth.authenticated;

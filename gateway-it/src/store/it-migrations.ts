@@ -9,6 +9,7 @@ import { RECORDING } from './recording-migrations.js';
 import { REVIEW } from './review-migrations.js';
 import { PLAYBACK } from './playback-migrations.js';
 import { SETUP } from './setup-migrations.js';
+import { THROTTLE } from './throttle-migrations.js';
 
 const IT: readonly Migration[] = [
   {
@@ -262,4 +263,5 @@ export const IT_MIGRATIONS: readonly Migration[] = [
   ...REVIEW,
   ...PLAYBACK,
   ...SETUP,
+  ...THROTTLE,
 ];

@@ -56,7 +56,7 @@ export type {
 export type { AssetCatalogueStore } from './asset-catalogue-store.js';
 export type { AuthSession, AuthSessionKind, AuthSessionStore } from './auth-session-store.js';
 export type { GrantRow, GrantStatus, GrantStore } from './grant-store.js';
-export type { LoginThrottleStore, ThrottleState } from './login-throttle-store.js';
+export type { LoginThrottleStore, PairState, ThrottleState } from './login-throttle-store.js';
 export type { OtAuditStore } from './ot-audit-store.js';
 export type { RecordingRow, RecordingStatus, RecordingStore } from './recording-store.js';
 export type { RecoveryCodeStore } from './recovery-code-store.js';

@@ -29,6 +29,7 @@ import { readBundleFiles, tamper } from '../../../gateway-it/src/audit/two-logs.
 import { type PortalClient, portalLogin } from '../access/portal-client.js';
 import { launchChromium, loggedInPage } from '../../helpers/browser.js';
 import { omitUndefined, ifDefined } from '../../../shared/src/omit-undefined.js';
+import { createUserNow } from '../../helpers/create-user-now.js';
 
 useCrypto();
 
@@ -85,7 +86,7 @@ test(
       name: string,
       roles: Parameters<typeof s.auth.userAdmin.createUser>[0]['roles'],
     ): HarnessUser => {
-      const c = s.auth.userAdmin.createUser({ name, roles }, 'cli:test');
+      const c = createUserNow(s.auth.userAdmin, { name, roles });
       return {
         user: c.user,
         password: c.password,

@@ -421,7 +421,7 @@ export function accessRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVaria
   app.post('/account/password', async (c) => {
     const v = viewer(c, s);
     const form = await parseFormBody(c, passwordForm);
-    s.auth.userAdmin.changeOwnPassword(
+    await s.auth.userAdmin.changeOwnPassword(
       v.user,
       form.currentPassword,
       form.newPassword,
