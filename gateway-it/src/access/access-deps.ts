@@ -1,4 +1,5 @@
 /** What the access services are built from (access.ts assembles it), and helpers they share. */
+import { freeTextProblem, type TextKind } from '../../../shared/src/text/free-text.js';
 import type { AuditLog } from '../../../shared/src/audit/audit-log.js';
 import type { Clock } from '../../../shared/src/clock.js';
 import { AirlockError } from '../../../shared/src/errors.js';
@@ -64,14 +65,24 @@ export function requireSite(deps: Pick<AccessDeps, 'sites'>, site: string): Site
   return s;
 }
 
-/** A trimmed free-text field with bounds, or a 400 naming the field. */
+/**
+ * A trimmed free-text field with bounds and no control characters or bidi overrides (one-line for
+ * a label; a reason, comment or justification may span lines), or a 400 naming the field. The HTTP
+ * bodies were already judged (http/body-text.ts); this holds the rule for the CLI too.
+ */
 export function requireText(
   value: string | undefined,
   field: string,
   min: number,
   max: number,
+  kind: TextKind = field === 'label' ? 'line' : 'multiline',
 ): string {
   const v = (value ?? '').trim();
+  const problem = freeTextProblem(v, kind);
+  if (problem !== undefined)
+    throw new AirlockError('bad_request', `request.${field}_text`, `${field}: ${problem}`, {
+      details: { field },
+    });
   if (v.length < min)
     throw new AirlockError(
       'bad_request',

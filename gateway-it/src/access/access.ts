@@ -46,6 +46,7 @@ export type { GrantView, RequestView } from './views.js';
 export {
   canRequest,
   canSeeAccess,
+  decisionBar,
   hasRole,
   isAdmin,
   isAuditorOf,

@@ -15,7 +15,14 @@ import type { RequestAssetRow, RequestRow } from '../store/store.js';
 import { accountRefusal, contractEndsAt } from '../auth/auth.js';
 import { requireSite, requireText, type AccessDeps } from './access-deps.js';
 import type { RequestView } from './views.js';
-import { canRequest, canSeeAccess, isVendor, sitesWithRole, type Actor } from './visibility.js';
+import {
+  canRequest,
+  canSeeAccess,
+  decisionBar,
+  isVendor,
+  sitesWithRole,
+  type Actor,
+} from './visibility.js';
 import { checkTicketAtRequest, recheckTicketAtApproval } from './itsm-ticket.js';
 import type { WindowService } from './window-service.js';
 import { firstUncovered, occurrences } from './window-rules.js';
@@ -84,6 +91,7 @@ export class RequestService {
           `${a.asset}: no maintenance window covers ${formatLocal(gap, site.timezone)} (${site.timezone}); a request must fall inside a window of each asset`,
           {
             details: { field: 'start', asset: a.asset, uncoveredFrom: new Date(gap).toISOString() },
+            subject: { site: site.id, target: a.asset },
           },
         );
       }
@@ -207,18 +215,21 @@ export class RequestService {
     return sitesWithRole(actor, 'ot-owner').flatMap((site) =>
       this.deps.requests.pendingOfSite(site).map((r) => {
         const view = this.deps.views.request(r);
-        const own = r.requesterId === actor.id;
+        const bar = decisionBar(actor, site, r.requesterId);
         const already = view.decisions.some(
           (d) => d.approver === actor.name && d.decision === 'approve',
         );
         return {
           request: view,
-          canDecide: !own && !already,
-          why: own
-            ? 'your own request: another OT owner must decide'
-            : already
-              ? 'you approved it; waiting for more approvals'
-              : null,
+          canDecide: bar === undefined && !already,
+          why:
+            bar?.code === 'approval.self'
+              ? 'your own request: another OT owner must decide'
+              : bar !== undefined
+                ? bar.why
+                : already
+                  ? 'you approved it; waiting for more approvals'
+                  : null,
         };
       }),
     );
@@ -356,7 +367,7 @@ export class RequestService {
         'access_denied',
         'request.after_contract_end',
         `end: your contract ends on ${actor.contractEnd ?? '(no date)'}; access cannot reach past it`,
-        { details: { field: 'end' } },
+        { details: { field: 'end' }, subject: { site } },
       );
     }
     for (const a of assets) {
@@ -371,6 +382,7 @@ export class RequestService {
           `${a.asset} (${a.profile}): your job schedule does not cover ${formatLocal(gap, timeZone)} (${timeZone})`,
           {
             details: { field: 'start', asset: a.asset, uncoveredFrom: new Date(gap).toISOString() },
+            subject: { site, target: a.asset },
           },
         );
       }

@@ -6,7 +6,7 @@
 import { UsageError, type CliCommand } from '../../../shared/src/cli/run-cli.js';
 import { parseCommand } from '../../../shared/src/cli/parse-args.js';
 import { omitUndefined } from '../../../shared/src/omit-undefined.js';
-import type { ItCliContext } from './cli-context.js';
+import { freeTextOption, type ItCliContext } from './cli-context.js';
 import { formatFingerprint } from '../../../shared/src/crypto/hash.js';
 
 export function createSiteCommands(ctx: ItCliContext): Record<string, CliCommand> {
@@ -27,13 +27,14 @@ export function createSiteCommands(ctx: ItCliContext): Record<string, CliCommand
         const v = a.value.values;
         if (v.site === undefined || v.timezone === undefined)
           throw new UsageError('--site and --timezone are required');
+        const displayName = freeTextOption('name', v.name);
         const config = configFrom(v.config);
         const site = await withGateway(config, (gw) =>
           gw.services.auth.userAdmin.createSite(
             {
               id: v.site ?? '',
               timezone: v.timezone ?? '',
-              ...omitUndefined({ displayName: v.name }),
+              ...omitUndefined({ displayName }),
             },
             cliActor(),
           ),

@@ -6,7 +6,7 @@
 import { UsageError, type CliCommand } from '../../../shared/src/cli/run-cli.js';
 import { parseCommand } from '../../../shared/src/cli/parse-args.js';
 import { omitUndefined } from '../../../shared/src/omit-undefined.js';
-import type { ItCliContext } from './cli-context.js';
+import { freeTextOption, type ItCliContext } from './cli-context.js';
 import { AirlockError } from '../../../shared/src/errors.js';
 import { parseRoleAssignment } from '../auth/auth.js';
 import type { RoleAssignment } from '../store/store.js';
@@ -46,6 +46,8 @@ export function createUserCommands(ctx: ItCliContext): Record<string, CliCommand
             );
           roles.push(r);
         }
+        const displayName = freeTextOption('display-name', v['display-name']);
+        const company = freeTextOption('company', v.company);
         const config = configFrom(v.config);
         const created = await withGateway(config, (gw) =>
           gw.services.auth.userAdmin.createUser(
@@ -53,8 +55,8 @@ export function createUserCommands(ctx: ItCliContext): Record<string, CliCommand
               name: v.name ?? '',
               roles,
               ...omitUndefined({
-                displayName: v['display-name'],
-                company: v.company,
+                displayName,
+                company,
                 contractEnd: v['contract-end'],
               }),
               canBreakGlass: v['break-glass'] === true,

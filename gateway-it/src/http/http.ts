@@ -76,6 +76,7 @@ export function createHttp(deps: HttpDeps): Http {
   const credentials = { sessions: auth.sessions, users: store.users, clock };
   const app = createHttpApp({
     log,
+    audit: store.audit,
     health: deps.status,
     authenticator: createSessionAuthenticator(credentials),
     enrollment: deps.sites.enrollment,

@@ -179,6 +179,11 @@ export const AUDIT_EVENTS = {
     code: 'AL452',
     description: "a work note was written to a grant's ticket when the grant ended, or failed",
   },
+  'access.deny': {
+    code: 'AL460',
+    description:
+      'a signed-in user was refused a privileged action at the portal or API (403), or asked for an object hidden from them (404); details carry the refusal code, route and source',
+  },
 
   // sessions (AL5xx)
   'session.start': { code: 'AL501', description: 'a brokered session started' },
