@@ -366,7 +366,7 @@ test(
           'tcp',
           '-1',
           '-o',
-          '2',
+          '10',
           '-p',
           String(port),
           ...args,
