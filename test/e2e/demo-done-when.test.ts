@@ -250,7 +250,7 @@ test(
       20_000,
       200,
     );
-    await waitFor('the status output', () => /line/i.test(screen), 10_000, 200);
+    await waitFor('the status output', () => /line/i.test(screen), 30_000, 200);
     const closed = new Promise<number | null>((resolve) =>
       shell.once('close', (code) => resolve(code)),
     );

@@ -19,6 +19,7 @@ import {
   type ItFixture,
   type OtFixture,
   type StartItOptions,
+  waitForSiteConnected,
 } from './link-fixture.js';
 import { makeTempDir } from '../../shared/src/testing/temp-dir.js';
 import { distRoot, startNode, type Started } from '../../shared/src/testing/processes.js';
@@ -208,6 +209,9 @@ export async function startSshChain(
   });
   const decided = await s.access.approvals.decide(olga.user, req.id, 'approve', 'ok');
   if (decided.grantId === null) throw new Error(`no grant: ${decided.outcome}`);
+
+  // Creating the users above hashed their passwords (argon2id), holding this process's event loop.
+  await waitForSiteConnected(it);
 
   const knownHosts = join(dir, 'known_hosts');
   writeFileSync(knownHosts, `[127.0.0.1]:${sshPort} ${hostKey}\n`);

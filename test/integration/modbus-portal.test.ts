@@ -12,7 +12,13 @@ import { test } from 'node:test';
 import { startModbusPlc } from '../../image/demo/plant/modbus-plc.js';
 import { useCrypto } from '../../shared/src/testing/crypto.js';
 import { pinnedRequest, type HttpResult } from '../helpers/https-client.js';
-import { auditActions, SITE, startIt, startOt, waitForFreshLink } from '../helpers/link-fixture.js';
+import {
+  auditActions,
+  SITE,
+  startIt,
+  startOt,
+  waitForSiteConnected,
+} from '../helpers/link-fixture.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { plc1Asset } from '../../image/demo/plant/plc-1-policy.js';
 
@@ -70,7 +76,7 @@ test(
       reason: 'tune the line speed setpoint',
     });
     assert.notEqual((await s.access.approvals.decide(olga, req.id, 'approve', 'ok')).grantId, null);
-    await waitForFreshLink(it, Date.now());
+    await waitForSiteConnected(it);
 
     const base = it.running.url;
     const origin = new URL(base).origin;

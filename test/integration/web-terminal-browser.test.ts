@@ -20,7 +20,7 @@ import {
   waitForTermState,
   waitForTerminal,
 } from '../helpers/browser.js';
-import { SITE, startIt, startOt } from '../helpers/link-fixture.js';
+import { SITE, startIt, startOt, waitForSiteConnected } from '../helpers/link-fixture.js';
 import { storeTargetPassword } from '../helpers/ot-ssh-process.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { startSshd } from '../peers/sshd.js';
@@ -93,6 +93,7 @@ test(
       ticketRef: 'CHG-1',
     });
     await s.access.approvals.decide(olgaUser, req.id, 'approve', 'ok');
+    await waitForSiteConnected(it);
     const base = it.running.url;
 
     const browser = await launchChromium(t);

@@ -367,7 +367,7 @@ test(
           'tcp',
           '-1',
           '-o',
-          '2',
+          '10',
           '-p',
           String(port),
           ...args,
