@@ -198,6 +198,7 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
     credentials: vault.credentials,
     recordings,
     dataDir: config.dataDir,
+    openSessions: store.openSessions,
   });
   const link = createLink({
     clock,
@@ -238,6 +239,7 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
   let unsubscribe: (() => void) | undefined;
   let started = false;
   let stopped = false;
+  let followFirewall: { close(): void } | undefined;
   return {
     services,
     async start() {
@@ -261,8 +263,11 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
           },
         },
       ]);
-      if (firewall !== undefined && ruleset !== undefined)
+      if (firewall !== undefined && ruleset !== undefined) {
         await firewall.enforce(ruleset, { audit: audit.log, log, actor, site });
+        if (firewall.config.mode === 'external')
+          followFirewall = firewall.follow(ruleset, { audit: audit.log, log, actor, site });
+      }
       const recovered = recordings.recover();
       if (recovered.length > 0)
         log.warn('recordings left open by a crash were closed', {
@@ -270,7 +275,11 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
         });
       started = true;
       unsubscribe = audit.log.onAppend(() => link.pump());
-      sessions.start();
+      const cut = sessions.start();
+      if (cut.length > 0)
+        log.warn('sessions cut by a crash were closed (session.end, reason gateway_crash)', {
+          sessions: cut,
+        });
       link.start();
       vault.rotation.start();
       log.info('OT gateway started', {
@@ -286,6 +295,7 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
       await sessions.stop('the OT gateway is stopping');
       await vault.rotation.stop();
       await link.stop();
+      followFirewall?.close();
       unsubscribe?.();
       if (started) audit.log.append({ action: 'gateway.stop', actor, site, outcome: 'success' });
       audit.log.close();

@@ -12,7 +12,7 @@ test('the control file names the package, version, runtime dependencies and a fo
   assert.match(text, /\nInstalled-Size: 1234\n/);
   assert.match(
     text,
-    /\nDepends: libc6 \(>= 2\.28\), libstdc\+\+6 \(>= 10\), systemd, passwd, util-linux\n/,
+    /\nDepends: libc6 \(>= 2\.28\), libstdc\+\+6 \(>= 10\), systemd, passwd, util-linux, nftables\n/,
   );
   for (const line of text
     .split('\n')
@@ -36,6 +36,10 @@ test('every package template fills for both roles and leaves no placeholder behi
   assert.match(
     fillTemplate(readFileSync(join(repoRoot, 'image', 'debian', 'wrapper'), 'utf8'), 'it'),
     /for verb in restore tls-import; do/,
+  );
+  assert.match(
+    fillTemplate(readFileSync(join(repoRoot, 'image', 'debian', 'wrapper'), 'utf8'), 'ot'),
+    /for verb in restore firewall; do/,
   );
   assert.throws(() => fillTemplate('@NOPE@', 'it'), /unknown placeholder @NOPE@/);
 });

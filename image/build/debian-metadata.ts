@@ -45,9 +45,9 @@ export function controlFile(role: Role, version: string, installedKiB: number): 
     'Architecture: amd64',
     'Maintainer: Airlock maintainers <airlock@localhost>',
     `Installed-Size: ${installedKiB}`,
-    // The bundled node needs libc and libstdc++; the scripts need useradd and setpriv.
-    'Depends: libc6 (>= 2.28), libstdc++6 (>= 10), systemd, passwd, util-linux',
-    'Recommends: nftables',
+    // The bundled node needs libc and libstdc++; the scripts need useradd and setpriv; the host
+    // firewall units load their rules with nft.
+    'Depends: libc6 (>= 2.28), libstdc++6 (>= 10), systemd, passwd, util-linux, nftables',
     'Section: net',
     'Priority: optional',
     `Description: ${SUMMARY[role]}`,
@@ -56,13 +56,26 @@ export function controlFile(role: Role, version: string, installedKiB: number): 
   ].join('\n');
 }
 
+/**
+ * The systemd units a role's package carries (from image/systemd/), all enabled at install: the
+ * gateway and the boot-time loader of its host firewall; on OT also the unit that derives the
+ * firewall from the local policy and the path unit that runs it whenever the policy changes.
+ */
+export function unitsOf(role: Role): readonly string[] {
+  const name = packageName(role);
+  const common = [`${name}.service`, `${name}-nftables.service`];
+  return role === 'ot' ? [...common, `${name}-firewall.service`, `${name}-firewall.path`] : common;
+}
+
 /** Fills a template from image/debian/: every placeholder must be known, none may remain. */
 export function fillTemplate(text: string, role: Role): string {
   const values: Record<string, string> = {
     PKG: packageName(role),
     ROLE: role,
     ROLE_NAME: role.toUpperCase(),
-    ROOT_VERBS: role === 'it' ? 'restore tls-import' : 'restore',
+    // `firewall apply` loads rules (CAP_NET_ADMIN), which the service user never may.
+    ROOT_VERBS: role === 'it' ? 'restore tls-import' : 'restore firewall',
+    UNITS: unitsOf(role).join(' '),
   };
   const out = text.replace(/@([A-Z_]+)@/g, (m, name: string) => {
     const v = values[name];

@@ -5,7 +5,7 @@
  *    Debian 12's own is 18) with its license, and the production dependencies pruned from
  *    node_modules, so native modules (better-sqlite3) are the ones built for that very runtime;
  *  - per role: the compiled gateway and shared/ (no tests, no fixtures), the systemd units, the
- *    `airlock-<role>` wrapper, the default config or examples, docs, maintainer scripts, then
+ *    host firewall's nft ruleset, the `airlock-<role>` wrapper, the default config or examples, docs, maintainer scripts, then
  *    `dpkg-deb` (files owned by root, zstd).
  * An older build for the upgrade test lowers the version and leaves out the newest migration of a
  * component (older-build.ts).
@@ -25,7 +25,7 @@ import {
 } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { mustRun } from './run-command.js';
-import { controlFile, fillTemplate, packageName, type Role } from './debian-metadata.js';
+import { controlFile, fillTemplate, packageName, unitsOf, type Role } from './debian-metadata.js';
 import { applyOlderBuild, type OlderBuild } from './older-build.js';
 
 export interface RuntimeStage {
@@ -206,9 +206,12 @@ export async function buildPackage(role: Role, o: PackageOptions): Promise<strin
     chmodSync(path, mode);
   };
   write(join(root, 'usr', 'bin', name), fillTemplate(fromImage('debian', 'wrapper'), role), 0o755);
-  for (const unit of [`${name}.service`, `${name}-nftables.service`])
+  for (const unit of unitsOf(role))
     write(join(root, 'lib', 'systemd', 'system', unit), fromImage('systemd', unit), 0o644);
   const share = join(root, 'usr', 'share', name);
+  // The role's host firewall, copied to /etc/airlock/ by postinst only when absent (an operator's
+  // edits are never overwritten; on OT the policy-derived rules replace it at the first apply).
+  write(join(share, `nftables-${role}.nft`), fromImage('nftables', `${name}.nft`), 0o644);
   if (role === 'it') write(join(share, 'it.json'), fromImage('debian', 'it.json'), 0o644);
   else {
     write(join(share, 'ot.json.example'), fromImage('debian', 'ot.json.example'), 0o644);

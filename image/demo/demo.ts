@@ -12,37 +12,38 @@
  *
  *   npm run demo [-- --keep] [-- --help]
  */
-import {
-  chmodSync,
-  chownSync,
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { request as httpsRequest } from 'node:https';
-import { createServer } from 'node:net';
+import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { DEMO_OPCUA_USERS, DEMO_SSH_USERS, startPlant, type Plant } from './plant/plant.js';
+import { startPlant, type Plant } from './plant/plant.js';
 import { demoPolicy, viewOfPlant, type PlantView } from './demo-policy.js';
 import { startZonedDemo, type ZonedDemo } from './demo-zones.js';
 import { PLANT_HOSTS, ZONE_ADDRESSES } from './zones/zones.js';
-import { demoUsers } from './demo-users.js';
+import { provisionFirstStart } from './demo-provision.js';
 import { runCommand, startDaemon, type Daemon } from './demo-process.js';
+import {
+  BASE_PORTS,
+  FORWARD_HINT_PORTS,
+  freePortFrom,
+  portFree,
+  portsWithOffset,
+  type Ports,
+} from './demo-ports.js';
+import { waitUntilOnline } from './demo-health.js';
+import {
+  configureSiteItsm,
+  itsmConfig,
+  itsmCredentialsFile,
+  startItsmStandIn,
+} from './demo-itsm.js';
 import { waitForStopSignal } from '../../shared/src/cli/wait-for-signal.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const IT_MAIN = join(repoRoot, 'dist', 'gateway-it', 'src', 'main.js');
 const OT_MAIN = join(repoRoot, 'dist', 'gateway-ot', 'src', 'main.js');
+const ITSM_MAIN = join(repoRoot, 'dist', 'image', 'demo', 'itsm', 'itsm-standin.js');
 const SITE = 'plant-1';
-// The simulators stay off the local ports the portal suggests for `ssh -L` (FORWARD_HINT_PORTS).
-const BASE_PORTS = { https: 8443, ssh: 2222, hmi: 12022, plc: 16502, opc: 16840 } as const;
-/** The local ports the portal's "Connect with" hints suggest (gateway-it access-pages.tsx). */
-const FORWARD_HINT_PORTS = { modbus: 15020, opcua: 14840 } as const;
-type Ports = Record<keyof typeof BASE_PORTS, number>;
 let PORTS: Ports = { ...BASE_PORTS };
 
 const USAGE = `usage: npm run demo [-- --keep] [-- --state-dir DIR] [-- --port-offset N]
@@ -67,76 +68,6 @@ Ctrl-C stops everything.`;
 const NOT_ISOLATED = `Loopback mode: every part listens on this machine's 127.0.0.1, so the plant is NOT isolated:
 anything on this machine can reach plc-1 and hmi-1 directly, around Airlock. Network zones need
 root (network namespaces and nftables rules): run the demo as root, or with --zones.`;
-
-/** `port` when nothing listens on it on 127.0.0.1, else the next free one above it. */
-async function freePortFrom(port: number): Promise<number> {
-  let p = port;
-  while (!(await portFree(p))) p++;
-  return p;
-}
-
-async function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.once('error', () => resolve(false));
-    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
-  });
-}
-
-/** Polls the IT gateway's /healthz (TLS pinned to its fingerprint) until `site` shows online. */
-async function waitUntilOnline(
-  itUrl: string,
-  fingerprint: string,
-  site: string,
-  timeoutMs: number,
-): Promise<void> {
-  const pin = fingerprint.replace(/:/g, '').toLowerCase();
-  const linkState = (): Promise<string> =>
-    new Promise((resolve, reject) => {
-      const req = httpsRequest(
-        `${itUrl}/healthz`,
-        {
-          agent: false,
-          rejectUnauthorized: false,
-          timeout: 2_000,
-          checkServerIdentity: (_h, cert) =>
-            cert.fingerprint256.replace(/:/g, '').toLowerCase() === pin
-              ? undefined
-              : new Error('the IT certificate is not the pinned one'),
-        },
-        (res) => {
-          let body = '';
-          res.setEncoding('utf8');
-          res.on('data', (d: string) => (body += d));
-          res.on('error', reject);
-          res.on('end', () => {
-            try {
-              resolve(
-                (JSON.parse(body) as { sites: { site: string; link: string }[] }).sites.find(
-                  (s) => s.site === site,
-                )?.link ?? 'unknown',
-              );
-            } catch (e) {
-              reject(e as Error);
-            }
-          });
-        },
-      );
-      req.on('timeout', () => req.destroy(new Error('/healthz did not answer')));
-      req.on('error', reject);
-      req.end();
-    });
-  const until = Date.now() + timeoutMs;
-  let last = 'unknown';
-  while (Date.now() < until) {
-    last = await linkState();
-    if (last === 'online') return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(
-    `site ${site} did not come online within ${timeoutMs / 1000} s (link: ${last}); see the ot and it logs`,
-  );
-}
 
 async function main(): Promise<number> {
   let keep = false;
@@ -172,14 +103,7 @@ async function main(): Promise<number> {
     zoned = values.zones === true || (isRoot && values.loopback !== true);
     if (values['ot-user'] !== undefined) otUser = values['ot-user'];
     if (values['state-dir'] !== undefined) demoDir = values['state-dir'];
-    if (values['port-offset'] !== undefined) {
-      const offset = Number(values['port-offset']);
-      if (!Number.isInteger(offset) || offset < 0 || offset > 40_000)
-        throw new Error('--port-offset expects an integer 0..40000');
-      PORTS = Object.fromEntries(
-        Object.entries(BASE_PORTS).map(([k, v]) => [k, v + offset]),
-      ) as Ports;
-    }
+    PORTS = portsWithOffset(values['port-offset']);
   } catch (e) {
     process.stderr.write(`demo: ${(e as Error).message}\n\n${USAGE}\n`);
     return 2;
@@ -241,6 +165,7 @@ async function main(): Promise<number> {
     const itAddress = zoned ? '0.0.0.0' : '127.0.0.1';
 
     const itConfig = join(demoDir, 'it', 'config.json');
+    const itsmCredentials = itsmCredentialsFile(join(demoDir, 'it'));
     writeFileSync(
       itConfig,
       JSON.stringify(
@@ -264,6 +189,7 @@ async function main(): Promise<number> {
               }
             : {}),
           ssh: { listen: itAddress, port: PORTS.ssh },
+          itsm: itsmConfig(PORTS.itsm, 'itsm-credentials.json'),
         },
         null,
         2,
@@ -311,78 +237,30 @@ async function main(): Promise<number> {
     }
 
     const credentialsFile = join(demoDir, 'credentials.json');
-    if (fresh) {
-      process.stdout.write('creating the demo site and users...\n');
-      await runCommand([
-        IT_MAIN,
-        'site-add',
-        '--config',
+    if (fresh)
+      await provisionFirstStart({
+        itMain: IT_MAIN,
+        otMain: OT_MAIN,
         itConfig,
-        '--site',
-        SITE,
-        '--timezone',
-        'Europe/Berlin',
-        '--name',
-        'Plant 1 (demo)',
-      ]);
-      const contractEnd = new Date(Date.now() + 365 * 86_400_000).toISOString().slice(0, 10);
-      const creds: Record<string, unknown>[] = [];
-      for (const u of demoUsers(SITE, contractEnd)) {
-        const out = await runCommand([
-          IT_MAIN,
-          'user-add',
-          '--config',
-          itConfig,
-          '--name',
-          u.name,
-          '--display-name',
-          u.displayName,
-          ...u.roles.flatMap((r) => ['--role', r]),
-          ...(u.extra ?? []),
-          '--json',
-        ]);
-        creds.push(JSON.parse(out) as Record<string, unknown>);
-      }
-      // A site-wide window open every day, so a request for hmi-1 made at any hour of the demo
-      // falls inside one (requests outside every window are refused, see docs/access.md).
-      await runCommand([
-        IT_MAIN,
-        'window-add',
-        '--config',
-        itConfig,
-        '--site',
-        SITE,
-        '--label',
-        'demo: every day, all day',
-        '--weekly',
-        'mon,tue,wed,thu,fri,sat,sun',
-        '--from',
-        '00:00',
-        '--to',
-        '00:00',
-      ]);
-      // The plant logins the OT gateway uses, in its vault (stdin, never argv): hmi-1's SSH account
-      // and opc-1's OPC UA user, the accounts demoPolicy names. The host key and certificate they
-      // are checked against are pinned in the policy.
-      process.stdout.write('storing the plant logins in the OT vault...\n');
-      await runCommand(
-        [OT_MAIN, 'vault-set', '--config', otConfig, '--asset', 'hmi-1', '--account', 'operator'],
-        DEMO_SSH_USERS.operator,
-        otWrap,
-      );
-      await runCommand(
-        [OT_MAIN, 'vault-set', '--config', otConfig, '--asset', 'opc-1', '--account', 'operator'],
-        DEMO_OPCUA_USERS.operator,
-        otWrap,
-      );
-      writeFileSync(
+        otConfig,
+        site: SITE,
+        portalUrl: `https://127.0.0.1:${PORTS.https}`,
         credentialsFile,
-        `${JSON.stringify({ site: SITE, portal: `https://127.0.0.1:${PORTS.https}`, users: creds }, null, 2)}\n`,
-        { mode: 0o600 },
-      );
-      chmodSync(credentialsFile, 0o600);
-    }
+        otWrap,
+        afterUsers: () => configureSiteItsm(IT_MAIN, itConfig, SITE),
+      });
 
+    process.stdout.write('starting the ITSM stand-in...\n');
+    daemons.push(
+      await startItsmStandIn(
+        ITSM_MAIN,
+        PORTS.itsm,
+        itsmCredentials,
+        join(demoDir, 'logs', 'itsm.log'),
+        onUnexpectedExit,
+        itWrap,
+      ),
+    );
     process.stdout.write('starting the IT gateway...\n');
     const it = await startDaemon(
       'it',
@@ -472,9 +350,13 @@ Airlock demo is running (Ctrl-C stops it).
   Credentials     ${credentialsFile}
 ${users.map((u) => `                  ${u.name.padEnd(7)} ${u.password}`).join('\n')}
   Window          ${SITE}: weekly, every day, 00:00-00:00 site time (24 h), label "demo: every day, all day"
-  Try             alice logs in, requests hmi-1, plc-1 and opc-1 (profile maintenance); olga approves
-                  in her inbox; alice's dashboard shows the grant active. Then, as alice (her password
-                  or a key added in the portal, then her TOTP code):
+  ITSM            ${SITE} checks tickets with a local stand-in (http://127.0.0.1:${PORTS.itsm}, table API and webhook):
+                  CHG0001001 (Implement, names HMI-1, PLC-1, OPC-1), CHG0001002 (Scheduled, HMI-1 only),
+                  CHG0001003 (Assess: refused), CHG0001004 (Closed: refused), INC0002001 (In Progress, PLC-1);
+                  work notes written when a grant ends: ${join(demoDir, 'logs', 'itsm.log')}
+  Try             alice logs in, requests hmi-1, plc-1 and opc-1 (profile maintenance, ticket CHG0001001);
+                  olga approves in her inbox, beside the ITSM's answer; alice's dashboard shows the grant
+                  active. Then, as alice (her password or a key added in the portal, then her TOTP code):
     SSH           ssh -p ${PORTS.ssh} alice:hmi-1@127.0.0.1
                   olga watches it under Sites > ${SITE} > live sessions, and replays it under recordings
     Modbus        ssh -p ${PORTS.ssh} -N -L ${mbLocal}:plc-1:502 alice@127.0.0.1      (leave it running), then

@@ -13,6 +13,10 @@
  *    nothing; the site comes online;
  *  - alice requests, olga approves, alice's `ssh alice:hmi-1@it uptime` runs on the plant's sshd
  *    through both booted appliances;
+ *  - the host firewalls (firewall-steps.ts): each machine has its role's table; from corp only 443
+ *    and 22 answer (a management port once its network is set); on OT the service user reaches the
+ *    IT gateway's 443 and the policy's sshd and nothing else; an asset added to the policy opens
+ *    through the path unit, and the restarted gateway audits the new rules;
  *  - the IT appliance upgrades to this build (migrated, state intact), exposure scores printed and
  *    at most 2.0, keys 0600 owned by the service users; backup; the older package installed again
  *    refuses to start naming the schema versions;
@@ -45,16 +49,11 @@ import { makeNamespaces } from './netns.js';
 import { createOperator } from './operator.js';
 import { exposureOf, parseJson, parseUsers, totp } from './outputs.js';
 import { startPlantSshd } from './plant-sshd.js';
+import { ADDRESS, PLANT_SUBNET } from './addresses.js';
+import { checkItFirewall, checkOtFirewall } from './firewall-steps.js';
+import { installProbe } from './host-firewall.js';
 import { makeItCertificate } from './test-pki.js';
 
-const ADDRESS = {
-  corp: '10.77.1.1',
-  itForCorp: '10.77.1.2',
-  itForOt: '10.77.2.1',
-  ot: '10.77.2.2',
-  otForPlant: '10.77.3.1',
-  plant: '10.77.3.2',
-} as const;
 const isRoot = process.getuid?.() === 0;
 
 test(
@@ -149,6 +148,7 @@ test(
     copyFileSync(pki.certFile, join(dirs.it1, 'root', 'it.crt'));
     copyFileSync(pki.keyFile, join(dirs.it1, 'root', 'it.key'));
     copyFileSync(debs.ot, join(dirs.ot, 'root', `airlock-ot_${version}_amd64.deb`));
+    for (const d of [dirs.it1, dirs.ot]) installProbe(d);
 
     const boot = async (name: string, dir: string, netns: string): Promise<Machine> => {
       const m = await bootMachine({
@@ -182,6 +182,20 @@ test(
     );
     const runStep = doc.run;
     const siteLink = (): Promise<string> => op.siteLink('plant-1');
+    // The site's link state at the IT gateway, waited for; the OT gateway reconnects with a backoff
+    // capped at 30 s, so on a busy machine this can take a while. On timeout the error carries both
+    // gateways' journals, so a failure says why rather than only that it waited.
+    const waitForSiteOnline = async (what: string): Promise<void> => {
+      try {
+        await waitFor(what, async () => (await siteLink()) === 'online', 180_000, 250);
+      } catch (e) {
+        const tail = async (m: Machine, unit: string): Promise<string> =>
+          (await m.sh(`journalctl -u ${unit} --no-pager -n 40`)).stdout;
+        throw new Error(
+          `${(e as Error).message}\n--- airlock-ot journal\n${await tail(ot, 'airlock-ot')}\n--- airlock-it journal\n${await tail(it, 'airlock-it')}`,
+        );
+      }
+    };
     const setupCodes = async (m: Machine): Promise<string[]> =>
       [...(await journalOf(m, 'airlock-it')).matchAll(/set-up code: (\S+)/g)].map(
         (x) => x[1] ?? '',
@@ -262,19 +276,18 @@ test(
       'hmi-1 account': plant.account,
       'hmi-1 password': plant.password,
     };
-    await runStep('ot-config', hmi);
+    await runStep('ot-config', {
+      ...hmi,
+      'it-address': ADDRESS.itForOt,
+      'plant subnet': PLANT_SUBNET,
+    });
     await runStep('ot-enroll', {
       ...hmi,
       'it-address': ADDRESS.itForOt,
       'site token': siteToken,
       'it fingerprint': itFingerprint,
     });
-    await waitFor(
-      'plant-1 online at the IT gateway',
-      async () => (await siteLink()) === 'online',
-      60_000,
-      250,
-    );
+    await waitForSiteOnline('plant-1 online at the IT gateway');
     assert.equal((await ot.mustSh('systemctl is-active airlock-ot')).trim(), 'active');
     assert.equal((await ot.mustSh('ss -Htln')).trim(), '', 'the OT gateway listens on nothing');
     mark('site, users, OT gateway enrolled and online');
@@ -337,7 +350,25 @@ test(
     );
     mark('approved SSH session through both appliances');
 
-    // 8. Upgrade to this build: migrated, state intact.
+    // 7. The host firewall of each role, loaded in the booted machines.
+    await checkItFirewall(t, { it, ns, runStep });
+    await checkOtFirewall(t, {
+      ot,
+      ns,
+      runStep,
+      hmi,
+      cleanups,
+      audit: (query) => op.api('GET', `/sites/plant-1/audit?${query}`, olgaToken),
+    });
+    await waitFor(
+      'plant-1 online again after the OT gateway restarted',
+      async () => (await siteLink()) === 'online',
+      60_000,
+      250,
+    );
+    mark('host firewalls: IT ports, OT rules from the policy, a policy change');
+
+    // 9. Upgrade to this build: migrated, state intact.
     copyFileSync(debs.it, join(dirs.it1, 'root', `airlock-it_${version}_amd64.deb`));
     const upgrade = await runStep('it-upgrade', { version });
     const migrated = parseJson<{ before: Record<string, number>; after: Record<string, number> }>(
@@ -347,12 +378,7 @@ test(
     const newest = migrated.after.it ?? 0;
     assert.equal(migrated.before.it, newest - 1, 'the older build lacked the newest it migration');
     assert.equal((await it.mustSh('systemctl is-active airlock-it')).trim(), 'active');
-    await waitFor(
-      'plant-1 back online after the upgrade',
-      async () => (await siteLink()) === 'online',
-      60_000,
-      250,
-    );
+    await waitForSiteOnline('plant-1 back online after the upgrade');
     const adminLogin = await op.api('POST', '/auth/login', undefined, {
       name: 'admin',
       password: adminPassword,
@@ -360,6 +386,13 @@ test(
     });
     assert.equal(adminLogin.status, 200, 'the admin still logs in after the upgrade');
     assert.equal((await it.mustSh('airlock-it --version')).trim(), version);
+    // The operator's firewall edit (section 7) survived the upgrade, in the file and loaded.
+    assert.match(
+      await it.mustSh('grep ^define /etc/airlock/nftables-it.nft; nft list table inet airlock_it'),
+      new RegExp(
+        `define MANAGEMENT_NETS = \\{ ${ADDRESS.corp}/32 \\}[\\s\\S]*ip saddr ${ADDRESS.corp} tcp dport`,
+      ),
+    );
     mark('upgrade');
 
     // The services as installed: hardening scores, capabilities, key files.
@@ -403,7 +436,7 @@ test(
       for (const k of keys) assert.match(k, new RegExp(`^(600|700) airlock-${role} `), k);
     }
 
-    // 7. Backups (IT, and OT's for the wrong-role check), then the older package refuses.
+    // 8. Backups (IT, and OT's for the wrong-role check), then the older package refuses.
     mark('services checked');
     await runStep('it-backup-passphrase', {});
     const itBackup = parseJson<{ backup: string; files: number }>(
@@ -494,12 +527,7 @@ test(
     assert.equal(restored.auditChain.ok, true);
     assert.ok(restored.auditChain.events > 10, 'the restored chain verified');
     assert.equal(restored.from, version);
-    await waitFor(
-      'plant-1 to reconnect to the restored IT gateway',
-      async () => (await siteLink()) === 'online',
-      90_000,
-      500,
-    );
+    await waitForSiteOnline('plant-1 to reconnect to the restored IT gateway');
     const setupAfter = await op.api('GET', '/setup');
     assert.deepEqual(setupAfter.body, { open: false }, 'the restored gateway has its admin');
     const aliceAgain = await op.api('POST', '/auth/login', undefined, {

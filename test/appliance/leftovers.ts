@@ -5,6 +5,7 @@
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCommand } from '../../image/build/run-command.js';
+import { LISTENER_MARK } from './host-firewall.js';
 import { killMachines } from './machine.js';
 import { removeNamespaces } from './netns.js';
 import { OPERATOR_PREFIX } from './operator.js';
@@ -19,6 +20,10 @@ export async function removeLeftovers(): Promise<void> {
   // A plant sshd of a killed run (its config lives in that run's work directory).
   const sshd = await runCommand('pgrep', ['-f', `sshd -D -e -f /tmp/${TMP_PREFIX}`]);
   for (const pid of sshd.stdout.split('\n').filter((p) => p !== ''))
+    await runCommand('kill', [pid]);
+  // A plant listener of a killed run (its namespace goes below; the process would outlive it).
+  const listeners = await runCommand('pgrep', ['-f', LISTENER_MARK]);
+  for (const pid of listeners.stdout.split('\n').filter((p) => p !== ''))
     await runCommand('kill', [pid]);
   await removeNamespaces(PREFIX);
   const users = (await runCommand('getent', ['passwd'])).stdout

@@ -115,6 +115,9 @@ export async function bootMachine(o: BootOptions): Promise<Machine> {
       // The console's output (the set-up code goes there) is nspawn's output, kept in the log file.
       '--console=read-only',
       `--network-namespace-path=${o.netnsPath}`,
+      // A machine loads its own host firewall, as a VM would: nspawn keeps CAP_NET_ADMIN only
+      // with --private-network, not for a namespace it is given.
+      '--capability=CAP_NET_ADMIN',
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );

@@ -18,6 +18,7 @@ import type { CatalogueAsset } from '../../shared/src/model/asset-catalogue.js';
 import { RecordingSiteCommands } from './fake-site-commands.js';
 import { makeTempDir } from '../../shared/src/testing/temp-dir.js';
 import { omitUndefined } from '../../shared/src/omit-undefined.js';
+import { createUserNow } from './create-user-now.js';
 
 /** Monday 1 June 2026, 08:00 UTC (10:00 in Berlin). */
 export const HARNESS_START = Date.UTC(2026, 5, 1, 8, 0);
@@ -120,10 +121,11 @@ export async function startHarness(
       void s.auth.userAdmin.createSite({ id, timezone }, 'cli:test'),
     catalogue: (site, assets) => s.store.catalogue.replace(site, assets, clock.now()),
     user(name, roles, extra = {}) {
-      const created = s.auth.userAdmin.createUser(
-        { name, roles: roles.map(roleOf), ...extra },
-        'cli:test',
-      );
+      const created = createUserNow(s.auth.userAdmin, {
+        name,
+        roles: roles.map(roleOf),
+        ...extra,
+      });
       return {
         user: created.user,
         password: created.password,

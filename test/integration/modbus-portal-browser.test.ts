@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { launchChromium, loggedInPage, submitAndWait } from '../helpers/browser.js';
 import { useCrypto } from '../../shared/src/testing/crypto.js';
-import { SITE, startIt, startOt, waitForFreshLink } from '../helpers/link-fixture.js';
+import { SITE, startIt, startOt, waitForSiteConnected } from '../helpers/link-fixture.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { plc1Asset } from '../../image/demo/plant/plc-1-policy.js';
 import { startModbusPlc } from '../../image/demo/plant/modbus-plc.js';
@@ -26,13 +26,15 @@ test(
     await startOt(t, { enrollWith: it, policy: { assets: { 'plc-1': plc1Asset(plc.port) } } });
     const s = it.gw.services;
     await waitFor('the site catalogue', () => s.store.catalogue.get(SITE, 'plc-1') !== undefined);
-    const alice = s.auth.userAdmin.createUser(
+    const alice = await s.auth.userAdmin.createUser(
       { name: 'alice', roles: [{ role: 'engineer' }] },
       'cli:test',
     );
-    const olga = s.auth.userAdmin.createUser(
-      { name: 'olga', roles: [{ role: 'ot-owner', site: SITE }] },
-      'cli:test',
+    const olga = (
+      await s.auth.userAdmin.createUser(
+        { name: 'olga', roles: [{ role: 'ot-owner', site: SITE }] },
+        'cli:test',
+      )
     ).user;
     const now = Date.now();
     s.access.windows.addWindow({ cli: 'cli:test' }, SITE, {
@@ -40,7 +42,7 @@ test(
       label: 'test window',
       rule: { kind: 'once', start: now - 3_600_000, end: now + 3_600_000 },
     });
-    const req = s.access.requests.create(alice.user, {
+    const req = await s.access.requests.create(alice.user, {
       site: SITE,
       assets: [{ asset: 'plc-1', profile: 'maintenance' }],
       startsAt: now,
@@ -48,7 +50,7 @@ test(
       reason: 'tune the line speed setpoint',
     });
     assert.notEqual((await s.access.approvals.decide(olga, req.id, 'approve', 'ok')).grantId, null);
-    await waitForFreshLink(it, Date.now());
+    await waitForSiteConnected(it);
     const base = it.running.url;
     const page = `${base}/assets/${SITE}/plc-1/points`;
 

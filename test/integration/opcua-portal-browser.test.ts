@@ -22,13 +22,15 @@ test(
     const { plant, it } = await startOpcuaSite(t);
     const s = it.gw.services;
     await waitFor('the site catalogue', () => s.store.catalogue.get(SITE, 'opc-1') !== undefined);
-    const alice = s.auth.userAdmin.createUser(
+    const alice = await s.auth.userAdmin.createUser(
       { name: 'alice', roles: [{ role: 'engineer' }] },
       'cli:test',
     );
-    const olga = s.auth.userAdmin.createUser(
-      { name: 'olga', roles: [{ role: 'ot-owner', site: SITE }] },
-      'cli:test',
+    const olga = (
+      await s.auth.userAdmin.createUser(
+        { name: 'olga', roles: [{ role: 'ot-owner', site: SITE }] },
+        'cli:test',
+      )
     ).user;
     const now = Date.now();
     s.access.windows.addWindow({ cli: 'cli:test' }, SITE, {
@@ -36,7 +38,7 @@ test(
       label: 'test window',
       rule: { kind: 'once', start: now - 3_600_000, end: now + 3_600_000 },
     });
-    const req = s.access.requests.create(alice.user, {
+    const req = await s.access.requests.create(alice.user, {
       site: SITE,
       assets: [{ asset: 'opc-1', profile: 'maintenance' }],
       startsAt: now,

@@ -251,7 +251,7 @@ test(
           () => recordings.get('ses_play')?.status === 'verified',
         );
         const s = it.gw.services;
-        const audrey = s.auth.userAdmin.createUser(
+        const audrey = await s.auth.userAdmin.createUser(
           {
             name: 'audrey',
             displayName: 'Audrey Auditor',

@@ -59,6 +59,7 @@ test('SSH broker against a real sshd', { timeout: 120_000 }, async (t) => {
         vendor: { mode: 'record-only', supervised: true },
         filtered: {
           mode: 'interactive',
+          lineDiscipline: 'readline',
           uncertain: 'review',
           reviewTimeoutSeconds: 60,
           rules: [

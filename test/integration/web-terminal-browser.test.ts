@@ -20,7 +20,7 @@ import {
   waitForTermState,
   waitForTerminal,
 } from '../helpers/browser.js';
-import { SITE, startIt, startOt } from '../helpers/link-fixture.js';
+import { SITE, startIt, startOt, waitForSiteConnected } from '../helpers/link-fixture.js';
 import { storeTargetPassword } from '../helpers/ot-ssh-process.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { startSshd } from '../peers/sshd.js';
@@ -65,11 +65,11 @@ test(
     storeTargetPassword(ot.gw, target.password);
     const s = it.gw.services;
     await waitFor('the site catalogue', () => s.store.catalogue.get(SITE, 'hmi-3'));
-    const alice = s.auth.userAdmin.createUser(
+    const alice = await s.auth.userAdmin.createUser(
       { name: 'alice', displayName: 'Alice Engineer', roles: [{ role: 'engineer' }] },
       'cli:test',
     );
-    const olga = s.auth.userAdmin.createUser(
+    const olga = await s.auth.userAdmin.createUser(
       { name: 'olga', displayName: 'Olga Owner', roles: [{ role: 'ot-owner', site: SITE }] },
       'cli:test',
     );
@@ -81,7 +81,7 @@ test(
     });
     const aliceUser = alice.user;
     const olgaUser = olga.user;
-    const req = s.access.requests.create(aliceUser, {
+    const req = await s.access.requests.create(aliceUser, {
       site: SITE,
       assets: [
         { asset: 'hmi-1', profile: 'maintenance' },
@@ -93,6 +93,7 @@ test(
       ticketRef: 'CHG-1',
     });
     await s.access.approvals.decide(olgaUser, req.id, 'approve', 'ok');
+    await waitForSiteConnected(it);
     const base = it.running.url;
 
     const browser = await launchChromium(t);

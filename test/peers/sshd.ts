@@ -37,6 +37,8 @@ export interface SshdOptions {
   readonly users?: number;
   /** Extra sshd_config lines. */
   readonly extraConfig?: readonly string[];
+  /** The users' login shell (default /bin/bash), e.g. /usr/bin/dash for a shell without readline. */
+  readonly shell?: string;
 }
 
 export function newHostKey(dir: string, name: string): { path: string; publicLine: string } {
@@ -46,10 +48,10 @@ export function newHostKey(dir: string, name: string): { path: string; publicLin
   return { path, publicLine };
 }
 
-function createUser(t: Pick<TestContext, 'after'>): SshdUser {
+function createUser(t: Pick<TestContext, 'after'>, shell: string): SshdUser {
   const name = `alt${randomBytes(4).toString('hex')}`;
   const password = randomBytes(12).toString('base64url');
-  execFileSync('/usr/sbin/useradd', ['-m', '-s', '/bin/bash', name]);
+  execFileSync('/usr/sbin/useradd', ['-m', '-s', shell, name]);
   t.after(() => {
     try {
       // The user's processes go with sshd; -r removes the home directory.
@@ -69,7 +71,9 @@ export async function startSshd(
   mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
   const dir = makeTempDir(t, 'airlock-sshd-');
   const key = newHostKey(dir, 'host_ed25519');
-  const users = Array.from({ length: options.users ?? 1 }, () => createUser(t));
+  const users = Array.from({ length: options.users ?? 1 }, () =>
+    createUser(t, options.shell ?? '/bin/bash'),
+  );
   for (let attempt = 0; ; attempt++) {
     const port = await freePort();
     const config = join(dir, 'sshd_config');

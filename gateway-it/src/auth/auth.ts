@@ -15,6 +15,7 @@ import type { Clock, TimerHandle } from '../../../shared/src/clock.js';
 import type { IdGenerator } from '../../../shared/src/ids.js';
 import type { ItConfig } from '../config/config.js';
 import type { ItStore } from '../store/store.js';
+import { createPasswordPool, type PasswordPool } from '../../../shared/src/crypto/password-pool.js';
 import { LoginFlows } from './login-flows.js';
 import { LoginService } from './login-service.js';
 import { LoginThrottle } from './login-throttle.js';
@@ -23,12 +24,24 @@ import { SshKeyService } from './ssh-keys.js';
 import { UserAdmin } from './user-admin.js';
 
 export { accountRefusal, contractEndsAt, type AccountRefusal } from './account-status.js';
-export type { LoginService, LoginVia, SecondFactor, SecondFactorMethod } from './login-service.js';
+export type {
+  FirstFactor,
+  LoginService,
+  LoginVia,
+  RejectedKeys,
+  SecondFactor,
+  SecondFactorMethod,
+} from './login-service.js';
 export type { LoginFlows } from './login-flows.js';
 export type { LoginThrottle } from './login-throttle.js';
 export type { SessionService } from './session-service.js';
 export { sshFingerprint, type SshKeyService, type SshKeyView } from './ssh-keys.js';
-export { parseRoleAssignment, USER_NAME_PATTERN, type UserAdmin } from './user-admin.js';
+export {
+  parseRoleAssignment,
+  USER_NAME_PATTERN,
+  type PreparedUser,
+  type UserAdmin,
+} from './user-admin.js';
 
 export interface Auth {
   readonly sessions: SessionService;
@@ -39,8 +52,11 @@ export interface Auth {
   readonly userAdmin: UserAdmin;
   /** Users' SSH public keys for the native SSH endpoint. */
   readonly sshKeys: SshKeyService;
+  /** argon2id hashing and verification on worker threads (never on the event loop). */
+  readonly passwords: PasswordPool;
   /** Starts the hourly pruning of old throttle counters. */
   start(): void;
+  /** Stops the pruning and ends the password threads (checks still waiting fail `unavailable`). */
   stop(): void;
 }
 
@@ -78,6 +94,14 @@ export function createAuth(deps: AuthDeps): Auth {
     lockoutMs: config.lockoutMinutes * 60_000,
     sourceFailureLimit: config.sourceFailureLimit,
     sourceWindowMs: config.sourceWindowMinutes * 60_000,
+    backoffAfterFailures: config.backoffAfterFailures,
+    backoffBaseMs: config.backoffBaseSeconds * 1000,
+    backoffMaxMs: config.backoffMaxMinutes * 60_000,
+    knownSourceMs: config.knownSourceDays * 86_400_000,
+  });
+  const passwords = createPasswordPool({
+    ...(config.passwordWorkers === undefined ? {} : { workers: config.passwordWorkers }),
+    maxQueued: config.passwordQueue,
   });
   const sessions = new SessionService({
     db,
@@ -101,6 +125,8 @@ export function createAuth(deps: AuthDeps): Auth {
     clock,
     secretsKey,
     driftSteps: config.totpDriftSteps,
+    passwords,
+    checksPerSource: config.passwordChecksPerSource,
   });
   const flows = new LoginFlows({
     db,
@@ -126,6 +152,7 @@ export function createAuth(deps: AuthDeps): Auth {
     recovery,
     throttle,
     sessions,
+    passwords,
   });
   const sshKeys = new SshKeyService({ db, audit, keys: store.sshKeys, clock, ids });
   let pruneTimer: TimerHandle | undefined;
@@ -136,12 +163,14 @@ export function createAuth(deps: AuthDeps): Auth {
     flows,
     userAdmin,
     sshKeys,
+    passwords,
     start() {
       pruneTimer ??= clock.setInterval(() => throttle.prune(clock.now()), PRUNE_EVERY_MS);
     },
     stop() {
       pruneTimer?.cancel();
       pruneTimer = undefined;
+      void passwords.close();
     },
   };
 }

@@ -58,9 +58,9 @@ export class LoginFlows {
   constructor(private readonly deps: LoginFlowDeps) {}
 
   /** Portal step one (and API enrollment's first call). */
-  begin(name: string, password: string, source: string, via: LoginVia): LoginStart {
+  async begin(name: string, password: string, source: string, via: LoginVia): Promise<LoginStart> {
     const { deps } = this;
-    const user = deps.login.checkPassword(name, password, source, via);
+    const user = await deps.login.checkPassword(name, password, source, via);
     if (user.mfaEnrolled)
       return { next: 'second-factor', step: deps.sessions.issue(user.id, 'mfa-pending', source) };
     const secret = newTotpSecret();
@@ -177,9 +177,14 @@ export class LoginFlows {
   }
 
   /** API login in one call; an account without a second factor must enroll first. */
-  apiLogin(name: string, password: string, factor: SecondFactor, source: string): IssuedSession {
+  async apiLogin(
+    name: string,
+    password: string,
+    factor: SecondFactor,
+    source: string,
+  ): Promise<IssuedSession> {
     const { deps } = this;
-    const user = deps.login.checkPassword(name, password, source, 'api');
+    const user = await deps.login.checkPassword(name, password, source, 'api');
     if (!user.mfaEnrolled)
       throw new AirlockError(
         'access_denied',
@@ -209,7 +214,7 @@ export class LoginFlows {
     password: string,
     source: string,
   ): Promise<{ step: IssuedSession; details: EnrollmentDetails }> {
-    const started = this.begin(name, password, source, 'api');
+    const started = await this.begin(name, password, source, 'api');
     if (started.next !== 'enroll') {
       this.deps.sessions.end(started.step.id, 'not needed');
       throw new AirlockError(

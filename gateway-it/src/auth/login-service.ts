@@ -11,9 +11,8 @@ import type { AuditLog } from '../../../shared/src/audit/audit-log.js';
 import type { Clock } from '../../../shared/src/clock.js';
 import { AirlockError } from '../../../shared/src/errors.js';
 import type { Db } from '../../../shared/src/store/open-database.js';
-import { hashPassword, verifyPassword } from '../../../shared/src/crypto/password-hash.js';
+import type { PasswordPool } from '../../../shared/src/crypto/password-pool.js';
 import { openSecret, wipe } from '../../../shared/src/crypto/aead.js';
-import { randomToken } from '../../../shared/src/crypto/random.js';
 import type { RecoveryCodeStore, User, UserStore } from '../store/store.js';
 import { accountRefusal } from './account-status.js';
 import type { LoginThrottle } from './login-throttle.js';
@@ -24,6 +23,22 @@ import { totpAssociatedData, USER_NAME_PATTERN } from './user-admin.js';
 export type LoginVia = 'portal' | 'api' | 'ssh';
 export type SecondFactor = { readonly code: string } | { readonly recoveryCode: string };
 export type SecondFactorMethod = 'totp' | 'recovery';
+/** How the first factor was proven, for the login's audit event. */
+export type FirstFactor =
+  | { readonly method: 'password' }
+  | { readonly method: 'publickey'; readonly keyFingerprint: string };
+
+/** The public keys a connection offered that were not accepted (one audit event per connection). */
+export interface RejectedKeys {
+  /** The login name the keys were offered for. */
+  readonly name: string;
+  /** Distinct keys offered that are not registered for that account (or the name is not one). */
+  readonly keys: number;
+  /** Signatures that did not verify with a registered key. */
+  readonly badSignatures: number;
+  /** Their SHA256 fingerprints (the first few). */
+  readonly fingerprints: readonly string[];
+}
 
 export interface LoginServiceDeps {
   readonly db: Db;
@@ -34,29 +49,121 @@ export interface LoginServiceDeps {
   readonly clock: Clock;
   readonly secretsKey: Uint8Array;
   readonly driftSteps: number;
+  /** argon2id off the event loop. */
+  readonly passwords: PasswordPool;
+  /** Password checks one source address may have in flight at once (pre-authentication work). */
+  readonly checksPerSource: number;
 }
 
 type FailureKind =
   'bad-password' | 'bad-code' | 'replay' | 'bad-recovery-code' | 'bad-enrollment-code';
 
+/**
+ * What an unknown name's password is checked against, so it costs one argon2id verification like
+ * a known one: the hash of 24 random bytes nobody kept, with the interactive limits new hashes get
+ * (a test fails if those limits change and this is not replaced).
+ */
+export const UNKNOWN_ACCOUNT_HASH =
+  '$argon2id$v=19$m=65536,t=2,p=1$bD06H/K7wX/BWM5cx0Icpg$DkYt4j5YeHYfew1KLoaQdJHF3dwjcDp7/xxjOUJ+I5Q';
+
 export class LoginService {
-  private dummyHash: string | undefined;
+  /** Password checks in flight per source address. */
+  private readonly inFlight = new Map<string, number>();
 
   constructor(private readonly deps: LoginServiceDeps) {}
 
   /** Step one on every path. Returns the user whose password this is; throws otherwise. */
-  checkPassword(name: string, password: string, source: string, via: LoginVia): User {
+  async checkPassword(
+    name: string,
+    password: string,
+    source: string,
+    via: LoginVia,
+  ): Promise<User> {
     const { deps } = this;
     this.gate(name, source, via);
     const user = USER_NAME_PATTERN.test(name) ? deps.users.getByName(name) : undefined;
     const hash =
       user === undefined ? undefined : (deps.users.credentials(user.id)?.passwordHash ?? undefined);
-    // Always pay for one argon2id verification, so response time says nothing about the name.
-    this.dummyHash ??= hashPassword(randomToken(16));
-    const ok = verifyPassword(hash ?? this.dummyHash, password) && hash !== undefined;
+    const ok = await this.verifyOffLoop(name, user, hash, password, source, via);
     if (user === undefined || !ok) this.fail(name, user, source, via, 'bad-password');
-    this.refuseInactive(user, source, via, {});
-    return user;
+    // The account may have changed while the worker ran: judge its state as it is now.
+    const fresh = deps.users.getById(user.id) ?? user;
+    this.refuseInactive(fresh, source, via, {});
+    return fresh;
+  }
+
+  /**
+   * One argon2id verification on the pool, counted against the source's in-flight cap. An unknown
+   * name is checked against a dummy hash, so its cost and timing match a known one's.
+   */
+  private async verifyOffLoop(
+    name: string,
+    user: User | undefined,
+    hash: string | undefined,
+    password: string,
+    source: string,
+    via: LoginVia,
+  ): Promise<boolean> {
+    const { deps } = this;
+    const running = this.inFlight.get(source) ?? 0;
+    if (running >= deps.checksPerSource)
+      this.refuseBusy(
+        name,
+        user,
+        source,
+        via,
+        'source_busy',
+        new AirlockError(
+          'limit_exceeded',
+          'auth.source_busy',
+          'another login from this address is still being checked; wait for it to finish',
+        ),
+      );
+    if (deps.passwords.isFull())
+      this.refuseBusy(
+        name,
+        user,
+        source,
+        via,
+        'busy',
+        new AirlockError(
+          'unavailable',
+          'auth.busy',
+          'the gateway is busy checking other logins; try again in a few seconds',
+        ),
+      );
+    this.inFlight.set(source, running + 1);
+    try {
+      const encoded = hash ?? UNKNOWN_ACCOUNT_HASH;
+      return (await deps.passwords.verify(encoded, password)) && hash !== undefined;
+    } catch (e) {
+      if (e instanceof AirlockError && e.code === 'auth.busy')
+        this.refuseBusy(name, user, source, via, 'busy', e);
+      throw e;
+    } finally {
+      const left = (this.inFlight.get(source) ?? 1) - 1;
+      if (left <= 0) this.inFlight.delete(source);
+      else this.inFlight.set(source, left);
+    }
+  }
+
+  /** Audits a check refused before any argon2id ran (not a failed guess: nothing is counted). */
+  private refuseBusy(
+    name: string,
+    user: User | undefined,
+    source: string,
+    via: LoginVia,
+    reason: 'busy' | 'source_busy',
+    error: AirlockError,
+  ): never {
+    this.deps.audit.append({
+      action: 'auth.login',
+      actor: user?.name ?? 'anonymous',
+      target: user?.name ?? null,
+      outcome: 'denied',
+      details: { via, source, reason },
+    });
+    throw error;
   }
 
   /**
@@ -66,6 +173,32 @@ export class LoginService {
   admitKeyHolder(user: User, source: string, via: LoginVia): void {
     this.gate(user.name, source, via);
     this.refuseInactive(user, source, via, { method: 'publickey' });
+  }
+
+  /**
+   * Public keys a connection offered that did not get it in, as ONE event when the connection
+   * ends unauthenticated (clients offer every key they hold: a row per key would let one
+   * connection write thousands). Not counted as failed guesses: offering a key is not one.
+   */
+  auditRejectedKeys(rejected: RejectedKeys, source: string, via: LoginVia): void {
+    const user = USER_NAME_PATTERN.test(rejected.name)
+      ? this.deps.users.getByName(rejected.name)
+      : undefined;
+    this.deps.audit.append({
+      action: 'auth.login',
+      actor: user?.name ?? 'anonymous',
+      target: user?.name ?? null,
+      outcome: 'failure',
+      details: {
+        via,
+        source,
+        firstFactor: 'publickey',
+        reason: rejected.badSignatures > 0 ? 'bad-signature' : 'key-not-accepted',
+        keysRejected: rejected.keys,
+        badSignatures: rejected.badSignatures,
+        keyFingerprints: rejected.fingerprints,
+      },
+    });
   }
 
   /** A disabled account or an ended contract: audited and refused. */
@@ -143,17 +276,21 @@ export class LoginService {
     this.fail(user.name, user, source, via, 'bad-enrollment-code');
   }
 
-  /** After both factors: clears the failure count and audits the login (with `extra` events in the same transaction). */
+  /**
+   * After both factors: clears the failure count and audits the login with both factors (and
+   * `extra` events in the same transaction).
+   */
   succeed(
     user: User,
     source: string,
     via: LoginVia,
     method: SecondFactorMethod,
     extra: readonly AuditEventInput[] = [],
+    first: FirstFactor = { method: 'password' },
   ): void {
     const { deps } = this;
     deps.db.transaction(() => {
-      deps.throttle.recordSuccess(user.name);
+      deps.throttle.recordSuccess(user.name, source, deps.clock.now());
       deps.audit.appendMany([
         {
           action: 'mfa.verify',
@@ -167,7 +304,13 @@ export class LoginService {
           actor: user.name,
           target: user.name,
           outcome: 'success',
-          details: { via, source, mfa: method },
+          details: {
+            via,
+            source,
+            firstFactor: first.method,
+            ...(first.method === 'publickey' ? { keyFingerprint: first.keyFingerprint } : {}),
+            mfa: method,
+          },
         },
         ...extra,
       ]);
@@ -199,8 +342,8 @@ export class LoginService {
         'too many failed logins from this address; try again later',
       );
     }
-    const gate = deps.throttle.accountGate(name, now);
-    if (gate.state === 'unlocked-by-time') {
+    const gate = deps.throttle.gate(name, source, now);
+    if (gate.unlockedByTime) {
       deps.audit.append({
         action: 'auth.unlock',
         actor: 'system:it',
@@ -208,7 +351,8 @@ export class LoginService {
         outcome: 'success',
         details: { by: 'time' },
       });
-    } else if (gate.state === 'locked') {
+    }
+    if (gate.state === 'locked') {
       deps.audit.append({
         action: 'auth.login',
         actor: 'anonymous',
@@ -219,7 +363,23 @@ export class LoginService {
       throw new AirlockError(
         'limit_exceeded',
         'auth.locked',
-        'this account is locked after too many failed logins; try again later or ask an administrator',
+        'this account is locked after too many failed logins from other addresses; log in from an address you used before, try again later or ask an administrator',
+      );
+    }
+    if (gate.state === 'throttled') {
+      const waitS = Math.max(1, Math.ceil((gate.until - now) / 1000));
+      deps.audit.append({
+        action: 'auth.login',
+        actor: 'anonymous',
+        target: name.slice(0, 64),
+        outcome: 'denied',
+        details: { via, source, reason: 'throttled', until: new Date(gate.until).toISOString() },
+      });
+      throw new AirlockError(
+        'limit_exceeded',
+        'auth.throttled',
+        `too many failed logins for this account from this address; try again in ${waitS} s`,
+        { details: { retryAfterSeconds: waitS } },
       );
     }
   }
@@ -270,6 +430,18 @@ export class LoginService {
           target: target ?? 'unknown-account',
           outcome: 'success',
           details: { until: new Date(outcome.lockedUntil).toISOString(), source },
+        });
+      if (outcome.backoffUntil !== null)
+        events.push({
+          action: 'auth.rate_limit',
+          actor: 'system:it',
+          target: target ?? 'unknown-account',
+          outcome: 'success',
+          details: {
+            scope: 'account-source',
+            source,
+            until: new Date(outcome.backoffUntil).toISOString(),
+          },
         });
       if (outcome.sourceLimited)
         events.push({

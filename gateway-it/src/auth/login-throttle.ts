@@ -1,11 +1,19 @@
 /**
- * Failed-login accounting: per account name (known or not, so answers never reveal which names
- * exist) and per source address, in fixed windows. An account that reaches the threshold is
- * locked for a fixed time (or until an admin unlocks it); a source that reaches its limit is
- * refused until its window ends. The caller audits: this module only decides and records.
- * Only failures count, and a successful login clears the account's counter.
+ * Failed-login accounting that keeps guessing out without letting a stranger lock a person out:
+ *  - per (account, source) pair: the first `backoffAfterFailures` failures in the window are
+ *    free; each one after that blocks the pair for a backoff that doubles (base, 2×base, ... up to
+ *    the maximum). Only that account from that address waits.
+ *  - per account (every source together): at `lockoutThreshold` failures in the window the account
+ *    is locked for `lockoutMs`, but only for sources it has not completed a login from within
+ *    `knownSourceMs`: attempts spread over many addresses cannot stop the person logging in from
+ *    where they always do. An admin unlock clears the lock and every pair of the account.
+ *  - per source (every account together): at `sourceFailureLimit` the address is refused until
+ *    its window ends.
+ * Names that are not accounts are counted the same way, so answers never reveal which exist.
+ * The caller audits: this module only decides and records. Only failures count; a refusal by a
+ * gate is not a failure. A successful login clears its pair and remembers the source.
  */
-import type { LoginThrottleStore, ThrottleState } from '../store/store.js';
+import type { LoginThrottleStore, PairState, ThrottleState } from '../store/store.js';
 
 export interface ThrottleLimits {
   readonly lockoutThreshold: number;
@@ -13,19 +21,27 @@ export interface ThrottleLimits {
   readonly lockoutMs: number;
   readonly sourceFailureLimit: number;
   readonly sourceWindowMs: number;
+  readonly backoffAfterFailures: number;
+  readonly backoffBaseMs: number;
+  readonly backoffMaxMs: number;
+  readonly knownSourceMs: number;
 }
 
-export type AccountGate =
-  | { readonly state: 'open' }
-  /** The lock had run out; the caller audits the unlock. */
-  | { readonly state: 'unlocked-by-time' }
-  | { readonly state: 'locked'; readonly until: number };
+export type LoginGate =
+  /** `unlockedByTime`: the account lock had run out and was cleared now (the caller audits it). */
+  | { readonly state: 'open'; readonly unlockedByTime: boolean }
+  /** The account is locked and this source is not one it logs in from. */
+  | { readonly state: 'locked'; readonly until: number; readonly unlockedByTime: false }
+  /** This account from this source is in backoff. */
+  | { readonly state: 'throttled'; readonly until: number; readonly unlockedByTime: boolean };
 
 export interface FailureOutcome {
   /** The account became locked by this failure (until this time). */
   readonly lockedUntil: number | null;
   /** The source reached its limit with this failure. */
   readonly sourceLimited: boolean;
+  /** The (account, source) pair is now in backoff until this time. */
+  readonly backoffUntil: number | null;
 }
 
 export function normalizeAccountKey(name: string): string {
@@ -48,39 +64,60 @@ export class LoginThrottle {
     );
   }
 
-  /** Checks the account lock, clearing it when its time has run out. */
-  accountGate(name: string, now: number): AccountGate {
+  /** May this account be tried from this source now? Clears an account lock whose time ran out. */
+  gate(name: string, source: string, now: number): LoginGate {
     const key = normalizeAccountKey(name);
     const s = this.store.get('account', key);
-    if (s?.lockedUntil === null || s?.lockedUntil === undefined) return { state: 'open' };
-    if (s.lockedUntil > now) return { state: 'locked', until: s.lockedUntil };
-    this.store.clear('account', key);
-    return { state: 'unlocked-by-time' };
+    let unlockedByTime = false;
+    if (s?.lockedUntil !== null && s?.lockedUntil !== undefined) {
+      if (s.lockedUntil <= now) {
+        this.store.clear('account', key);
+        unlockedByTime = true;
+      } else if (!this.isKnownSource(key, source, now))
+        return { state: 'locked', until: s.lockedUntil, unlockedByTime: false };
+    }
+    const pair = this.store.getPair(key, source);
+    if (pair?.blockedUntil !== null && pair?.blockedUntil !== undefined && pair.blockedUntil > now)
+      return { state: 'throttled', until: pair.blockedUntil, unlockedByTime };
+    return { state: 'open', unlockedByTime };
   }
 
   recordFailure(name: string, source: string, now: number): FailureOutcome {
-    const account = this.bump(
-      'account',
-      normalizeAccountKey(name),
-      now,
-      this.limits.lockoutWindowMs,
-    );
+    const key = normalizeAccountKey(name);
+    const account = this.bump('account', key, now, this.limits.lockoutWindowMs);
     let lockedUntil: number | null = null;
     if (account.lockedUntil === null && account.failures >= this.limits.lockoutThreshold) {
       lockedUntil = now + this.limits.lockoutMs;
-      this.store.put('account', normalizeAccountKey(name), { ...account, lockedUntil });
+      this.store.put('account', key, { ...account, lockedUntil });
     }
+    const backoffUntil = this.bumpPair(key, source, now);
     const src = this.bump('source', source, now, this.limits.sourceWindowMs);
-    return { lockedUntil, sourceLimited: src.failures === this.limits.sourceFailureLimit };
+    return {
+      lockedUntil,
+      sourceLimited: src.failures === this.limits.sourceFailureLimit,
+      backoffUntil,
+    };
   }
 
-  recordSuccess(name: string): void {
-    this.store.clear('account', normalizeAccountKey(name));
+  /**
+   * A completed login: forgets this pair's failures and remembers the source. The account's own
+   * count is cleared only while it is not locked: the person logging in from a known source must
+   * not lift a lock that holds strangers back.
+   */
+  recordSuccess(name: string, source: string, now: number): void {
+    const key = normalizeAccountKey(name);
+    this.store.clearPair(key, source);
+    this.store.rememberSource(key, source, now);
+    const s = this.store.get('account', key);
+    if (s !== undefined && (s.lockedUntil === null || s.lockedUntil <= now))
+      this.store.clear('account', key);
   }
 
-  /** Admin unlock: true if there was a lock (or a failure count) to clear. */
+  /** Admin unlock: clears the account lock and every (account, source) backoff; true if there was any. */
   unlock(name: string): boolean {
-    return this.store.clear('account', normalizeAccountKey(name));
+    const key = normalizeAccountKey(name);
+    const had = this.store.clear('account', key);
+    return this.store.clearPairsOf(key) > 0 || had;
   }
 
   lockedUntil(name: string, now: number): number | null {
@@ -90,12 +127,38 @@ export class LoginThrottle {
       : null;
   }
 
-  /** Forgets counters that no longer matter (spraying many names must not grow the table forever). */
+  /** Forgets counters that no longer matter (spraying many names must not grow the tables forever). */
   prune(now: number): number {
-    return this.store.prune(
-      now - Math.max(this.limits.lockoutWindowMs, this.limits.sourceWindowMs),
-      now,
+    const before = now - Math.max(this.limits.lockoutWindowMs, this.limits.sourceWindowMs);
+    return (
+      this.store.prune(before, now) +
+      this.store.prunePairsAndSources(before, now, now - this.limits.knownSourceMs)
     );
+  }
+
+  private isKnownSource(key: string, source: string, now: number): boolean {
+    return this.store.isKnownSource(key, source, now - this.limits.knownSourceMs);
+  }
+
+  /** Counts a pair's failure; past the free ones, blocks it for a doubling backoff. */
+  private bumpPair(key: string, source: string, now: number): number | null {
+    const { backoffAfterFailures, backoffBaseMs, backoffMaxMs, lockoutWindowMs } = this.limits;
+    const p = this.store.getPair(key, source);
+    const fresh =
+      p === undefined ||
+      (now - p.windowStart >= lockoutWindowMs &&
+        (p.blockedUntil === null || p.blockedUntil <= now));
+    const failures = fresh ? 1 : p.failures + 1;
+    const over = failures - backoffAfterFailures;
+    const blockedUntil =
+      over > 0 ? now + Math.min(backoffMaxMs, backoffBaseMs * 2 ** Math.min(over - 1, 30)) : null;
+    const next: PairState = {
+      windowStart: fresh ? now : p.windowStart,
+      failures,
+      blockedUntil,
+    };
+    this.store.putPair(key, source, next);
+    return blockedUntil;
   }
 
   private bump(

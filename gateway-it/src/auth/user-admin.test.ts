@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { generate } from 'otplib';
 import { useCrypto } from '../../../shared/src/testing/crypto.js';
@@ -8,6 +8,7 @@ import { sequentialIds } from '../../../shared/src/ids.js';
 import { generateSigningKeyPair } from '../../../shared/src/crypto/signing.js';
 import { generateAeadKey, openSecret } from '../../../shared/src/crypto/aead.js';
 import { verifyPassword } from '../../../shared/src/crypto/password-hash.js';
+import { createPasswordPool } from '../../../shared/src/crypto/password-pool.js';
 import { openItDatabase } from '../store/it-database.js';
 import { SiteStore } from '../store/site-store.js';
 import { UserStore } from '../store/user-store.js';
@@ -21,7 +22,9 @@ import { checkPasswordStrength, generatePassword } from './password-policy.js';
 
 useCrypto();
 
-function setup() {
+function setup(t: Pick<TestContext, 'after'>) {
+  const passwords = createPasswordPool({ workers: 1 });
+  t.after(() => passwords.close());
   const db = openItDatabase(':memory:');
   const clock = new FakeClock();
   const audit = new AuditLog({
@@ -41,6 +44,10 @@ function setup() {
     lockoutMs: 900_000,
     sourceFailureLimit: 20,
     sourceWindowMs: 600_000,
+    backoffAfterFailures: 3,
+    backoffBaseMs: 2000,
+    backoffMaxMs: 900_000,
+    knownSourceMs: 30 * 86_400_000,
   });
   const sessions = new SessionService({
     db,
@@ -63,14 +70,15 @@ function setup() {
     recovery: new RecoveryCodeStore(db),
     throttle,
     sessions,
+    passwords,
   });
   return { db, audit, users, sites, admin, secretsKey };
 }
 
-test('a created user gets a strong password and a sealed, working TOTP secret; both audited, neither stored in clear', async () => {
-  const { admin, users, audit, secretsKey, db } = setup();
+test('a created user gets a strong password and a sealed, working TOTP secret; both audited, neither stored in clear', async (t) => {
+  const { admin, users, audit, secretsKey, db } = setup(t);
   admin.createSite({ id: 'plant-1', timezone: 'Europe/Berlin' }, 'cli:root');
-  const created = admin.createUser(
+  const created = await admin.createUser(
     { name: 'olga', roles: [{ role: 'ot-owner', site: 'plant-1' }] },
     'cli:root',
   );
@@ -101,8 +109,8 @@ test('a created user gets a strong password and a sealed, working TOTP secret; b
   );
 });
 
-test('bad user input is refused with the field named, and nothing is written', () => {
-  const { admin, users, audit } = setup();
+test('bad user input is refused with the field named, and nothing is written', async (t) => {
+  const { admin, users, audit } = setup(t);
   admin.createSite({ id: 'plant-1', timezone: 'UTC' }, 'cli:root');
   const cases: [Parameters<UserAdmin['createUser']>[0], RegExp][] = [
     [{ name: 'Bad Name', roles: [{ role: 'engineer' }] }, /user name must be/],
@@ -125,18 +133,18 @@ test('bad user input is refused with the field named, and nothing is written', (
     ],
   ];
   for (const [input, expected] of cases)
-    assert.throws(() => admin.createUser(input, 'cli:root'), expected);
+    await assert.rejects(admin.createUser(input, 'cli:root'), expected);
   assert.equal(users.list().length, 0);
   assert.equal(audit.head().seq, 1, 'only the site creation was audited');
-  admin.createUser({ name: 'alice', roles: [{ role: 'engineer' }] }, 'cli:root');
-  assert.throws(
-    () => admin.createUser({ name: 'alice', roles: [{ role: 'engineer' }] }, 'cli:root'),
+  await admin.createUser({ name: 'alice', roles: [{ role: 'engineer' }] }, 'cli:root');
+  await assert.rejects(
+    admin.createUser({ name: 'alice', roles: [{ role: 'engineer' }] }, 'cli:root'),
     /already exists/,
   );
 });
 
-test('sites need a lowercase name and a real timezone', () => {
-  const { admin } = setup();
+test('sites need a lowercase name and a real timezone', (t) => {
+  const { admin } = setup(t);
   assert.throws(() => admin.createSite({ id: 'Plant 1', timezone: 'UTC' }, 'x'), /site id must be/);
   assert.throws(
     () => admin.createSite({ id: 'plant-1', timezone: 'Mars/Olympus' }, 'x'),
@@ -153,8 +161,48 @@ test('role assignments parse as role or role@site', () => {
   assert.equal(parseRoleAssignment('a@b@c'), undefined);
 });
 
-test('password policy', () => {
-  assert.equal(checkPasswordStrength(generatePassword(), 'alice'), undefined);
-  assert.match(checkPasswordStrength('aaaaaaaaaaaaaaaa', 'bob') ?? '', /5 different characters/);
-  assert.match(checkPasswordStrength('Password1234', 'bob') ?? '', /too common/);
+test('password policy: keyboard walks, sequences and common passwords are refused with the reason; passphrases pass', async (t) => {
+  const passwords = createPasswordPool({ workers: 1 });
+  t.after(() => passwords.close());
+  const refused: [string, RegExp][] = [
+    ['Password1234!', /too easy to guess .*commonly used password/],
+    ['qwertyuiop123', /too easy to guess .*commonly used password/],
+    ['1234567890123', /too easy to guess .*commonly used password/],
+    ['aaaaaaaaaaaaaaaa', /too easy to guess .*Repeated characters/],
+    ['short', /at least 12 characters/],
+    ['bob-the-builder-77', /must not contain the user name/],
+  ];
+  for (const [password, why] of refused)
+    assert.match(
+      (await checkPasswordStrength(password, 'bob', passwords)) ?? 'accepted',
+      why,
+      password,
+    );
+  for (const password of [
+    generatePassword(),
+    'correct horse battery staple',
+    'violet tractor mends the river',
+    'Tr0ub4dor&3 under a blue moon',
+  ])
+    assert.equal(await checkPasswordStrength(password, 'bob', passwords), undefined, password);
+});
+
+test('an account cannot be created or changed to a weak password', async (t) => {
+  const { admin, users } = setup(t);
+  await assert.rejects(
+    admin.createUser(
+      { name: 'alice', roles: [{ role: 'engineer' }], password: 'Password1234!' },
+      'cli:root',
+    ),
+    { code: 'user.weak_password', message: /commonly used password/ },
+  );
+  assert.equal(users.list().length, 0);
+  const made = await admin.createUser(
+    { name: 'alice', roles: [{ role: 'engineer' }], password: 'violet tractor mends the river' },
+    'cli:root',
+  );
+  await assert.rejects(admin.changeOwnPassword(made.user, made.password, 'qwertyuiop123', ''), {
+    code: 'user.weak_password',
+    message: /too easy to guess/,
+  });
 });

@@ -9,7 +9,7 @@ import type { Clock } from '../../../shared/src/clock.js';
 import { AirlockError } from '../../../shared/src/errors.js';
 import type { IdGenerator, SiteId, UserId } from '../../../shared/src/ids.js';
 import type { Db } from '../../../shared/src/store/open-database.js';
-import { hashPassword, verifyPassword } from '../../../shared/src/crypto/password-hash.js';
+import type { PasswordPool } from '../../../shared/src/crypto/password-pool.js';
 import { sealSecret } from '../../../shared/src/crypto/aead.js';
 import { utf8 } from '../../../shared/src/crypto/encoding.js';
 import { NAME_PATTERN } from '../../../shared/src/model/session-ticket.js';
@@ -22,7 +22,7 @@ import {
   type UserStore,
   type RecoveryCodeStore,
 } from '../store/store.js';
-import { checkPasswordStrength, generatePassword } from './password-policy.js';
+import { checkPasswordShape, checkPasswordStrength, generatePassword } from './password-policy.js';
 import type { LoginThrottle } from './login-throttle.js';
 import type { SessionService } from './session-service.js';
 import { generateRecoveryCodes, hashRecoveryCode } from './recovery-codes.js';
@@ -42,6 +42,8 @@ export interface UserAdminDeps {
   readonly secretsKey: Uint8Array;
   /** Shown in authenticator apps. */
   readonly issuer: string;
+  /** argon2id off the event loop. */
+  readonly passwords: PasswordPool;
 }
 
 export interface CreateUserInput {
@@ -67,6 +69,13 @@ export interface CreatedUser {
   readonly totpSecret: string | null;
   readonly totpUri: string | null;
   readonly recoveryCodes: readonly string[];
+}
+
+/** An account checked and with its password hashed, not stored yet (see `UserAdmin.prepareUser`). */
+export interface PreparedUser {
+  readonly input: CreateUserInput;
+  readonly password: string;
+  readonly passwordHash: string;
 }
 
 export interface UserChanges {
@@ -137,7 +146,32 @@ export class UserAdmin {
     return site;
   }
 
-  createUser(input: CreateUserInput, actor: string): CreatedUser {
+  /** Validates and creates an account (the password is hashed on the password threads). */
+  async createUser(input: CreateUserInput, actor: string): Promise<CreatedUser> {
+    return this.insertUser(await this.prepareUser(input), actor);
+  }
+
+  /**
+   * The slow half of creating an account, outside any transaction: checks the input and hashes
+   * the password off the event loop. `insertUser` stores the result (synchronously, so a caller
+   * can commit it with other changes).
+   */
+  async prepareUser(input: CreateUserInput): Promise<PreparedUser> {
+    const password = input.password ?? generatePassword();
+    this.checkNewUser(input, password);
+    // A generated password has 100 random bits: only a chosen one needs the estimate.
+    if (input.password !== undefined) {
+      const weak = await checkPasswordStrength(password, input.name, this.deps.passwords);
+      if (weak !== undefined)
+        throw new AirlockError('bad_request', 'user.weak_password', weak, {
+          details: { field: 'password' },
+        });
+    }
+    return { input, password, passwordHash: await this.deps.passwords.hash(password) };
+  }
+
+  /** The cheap checks of a new account (both halves run them: the name may be taken meanwhile). */
+  private checkNewUser(input: CreateUserInput, password: string): void {
     const { deps } = this;
     if (!USER_NAME_PATTERN.test(input.name))
       throw new AirlockError(
@@ -154,24 +188,29 @@ export class UserAdmin {
       });
     this.checkRoles(input.roles);
     this.checkContract(input.roles, input.company ?? null, input.contractEnd ?? null);
-    const password = input.password ?? generatePassword();
-    const weak = checkPasswordStrength(password, input.name);
+    const weak = checkPasswordShape(password, input.name);
     if (weak !== undefined)
       throw new AirlockError('bad_request', 'user.weak_password', weak, {
         details: { field: 'password' },
       });
+  }
 
+  /** Stores a prepared account with its audit event, in one transaction (nested in the caller's, if any). */
+  insertUser(prepared: PreparedUser, actor: string): CreatedUser {
+    const { deps } = this;
+    const { input, password, passwordHash } = prepared;
+    this.checkNewUser(input, password);
+    const now = deps.clock.now();
     const id = deps.ids.next('usr') as UserId;
     const enrolled = (input.mfa ?? 'enrolled') === 'enrolled';
     const totpSecret = enrolled ? generateSecret() : null;
     const recoveryCodes = enrolled ? generateRecoveryCodes() : [];
-    const now = deps.clock.now();
     deps.db.transaction(() => {
       deps.users.insert({
         id,
         name: input.name,
         displayName: input.displayName ?? input.name,
-        passwordHash: hashPassword(password),
+        passwordHash,
         totpSecretSealed:
           totpSecret === null
             ? null
@@ -345,7 +384,7 @@ export class UserAdmin {
   }
 
   /** Sets a new generated password (returned once) and ends the user's sessions. */
-  resetPassword(id: string, actor: Operator): string {
+  async resetPassword(id: string, actor: Operator): Promise<string> {
     const { deps } = this;
     requireAdmin(actor);
     const user = this.existing(id);
@@ -356,7 +395,7 @@ export class UserAdmin {
         'change your own password from your account page',
       );
     const password = generatePassword();
-    const hash = hashPassword(password);
+    const hash = await deps.passwords.hash(password);
     deps.db.transaction(() => {
       deps.users.setPasswordHash(user.id, hash);
       const ended = deps.sessions.endAllOfUser(user.id, 'password reset');
@@ -372,22 +411,27 @@ export class UserAdmin {
   }
 
   /** A user changes their own password, proving the current one; other sessions end. */
-  changeOwnPassword(user: User, current: string, next: string, keepSessionId: string): void {
+  async changeOwnPassword(
+    user: User,
+    current: string,
+    next: string,
+    keepSessionId: string,
+  ): Promise<void> {
     const { deps } = this;
     const hash = deps.users.credentials(user.id)?.passwordHash ?? null;
-    if (hash === null || !verifyPassword(hash, current))
+    if (hash === null || !(await deps.passwords.verify(hash, current)))
       throw new AirlockError(
         'bad_request',
         'user.wrong_password',
         'the current password is wrong',
         { details: { field: 'currentPassword' } },
       );
-    const weak = checkPasswordStrength(next, user.name);
+    const weak = await checkPasswordStrength(next, user.name, deps.passwords);
     if (weak !== undefined)
       throw new AirlockError('bad_request', 'user.weak_password', weak, {
         details: { field: 'newPassword' },
       });
-    const newHash = hashPassword(next);
+    const newHash = await deps.passwords.hash(next);
     deps.db.transaction(() => {
       deps.users.setPasswordHash(user.id, newHash);
       let ended = 0;

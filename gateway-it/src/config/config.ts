@@ -130,7 +130,10 @@ export const itConfigSchema = z.strictObject({
         .min(1)
         .max(24 * 60)
         .default(60),
-      /** Consecutive failed logins (password or second factor) that lock an account... */
+      /**
+       * Failed logins (password or second factor) of one account from all sources that lock it
+       * against sources it has not logged in from (see knownSourceDays)...
+       */
       lockoutThreshold: z.number().int().min(1).max(100).default(5),
       /** ...counted within this window... */
       lockoutWindowMinutes: z
@@ -146,6 +149,19 @@ export const itConfigSchema = z.strictObject({
         .min(1)
         .max(7 * 24 * 60)
         .default(15),
+      /** Failures of one account from one source (in the lockout window) before backoff starts... */
+      backoffAfterFailures: z.number().int().min(1).max(100).default(3),
+      /** ...then each failure blocks that account from that source for this long, doubling... */
+      backoffBaseSeconds: z.number().int().min(1).max(3600).default(2),
+      /** ...up to this long. */
+      backoffMaxMinutes: z
+        .number()
+        .int()
+        .min(1)
+        .max(24 * 60)
+        .default(15),
+      /** A source an account completed a login from within this many days is not held back by its lock. */
+      knownSourceDays: z.number().int().min(0).max(365).default(30),
       /** Failed logins from one source address within the window before it is refused (429). */
       sourceFailureLimit: z.number().int().min(1).max(10_000).default(20),
       sourceWindowMinutes: z
@@ -154,6 +170,15 @@ export const itConfigSchema = z.strictObject({
         .min(1)
         .max(24 * 60)
         .default(10),
+      /**
+       * Threads that hash and verify passwords (argon2id, about 120 ms and 64 MiB each), off the
+       * event loop. Default: one less than the cores, at least 1, at most 4.
+       */
+      passwordWorkers: z.number().int().min(1).max(16).optional(),
+      /** Password checks that may wait for a thread; one more is refused at once (503 / SSH failure). */
+      passwordQueue: z.number().int().min(0).max(1000).default(32),
+      /** Password checks one source address may have in flight at once; one more is refused (429). */
+      passwordChecksPerSource: z.number().int().min(1).max(100).default(2),
       /** TOTP codes accepted this many 30 s steps before or after the current one (clock drift). */
       totpDriftSteps: z.number().int().min(0).max(2).default(1),
     })
@@ -206,6 +231,40 @@ export const itConfigSchema = z.strictObject({
       oneTimeCode: z.boolean().default(false),
     })
     .prefault({}),
+  /** ITSM connectors a site may name to check ticket references (see docs/access.md). */
+  itsm: z
+    .strictObject({
+      connectors: z
+        .record(
+          z
+            .string()
+            .regex(
+              /^[a-z0-9][a-z0-9-]{0,39}$/,
+              'a connector name is lowercase letters, digits and -',
+            ),
+          z.discriminatedUnion('type', [
+            z.strictObject({
+              /** ServiceNow-style Table API: records read by number, work notes written to them. */
+              type: z.literal('table-api'),
+              /** The instance's base URL; /api/now/table/... is appended. */
+              url: z.url({ protocol: /^https?$/ }),
+              /** File (0600) with {"username","password"} or {"token"}; never inline. */
+              credentialsFile: z.string().min(1),
+              /** The whole exchange must finish within this time. */
+              timeoutMs: z.number().int().min(50).max(30_000).default(5000),
+            }),
+            z.strictObject({
+              /** Generic JSON webhook: POST the request, it answers {allow, reason}. */
+              type: z.literal('webhook'),
+              url: z.url({ protocol: /^https?$/ }),
+              credentialsFile: z.string().min(1),
+              timeoutMs: z.number().int().min(50).max(30_000).default(5000),
+            }),
+          ]),
+        )
+        .default({}),
+    })
+    .prefault({}),
   /** Outgoing notifications (request created, approved, denied, revoked, break-glass). */
   notifications: z
     .strictObject({
@@ -256,6 +315,14 @@ function resolvePaths(config: ItConfig, base: string): ItConfig {
       config.ssh.hostKeyFile === undefined
         ? config.ssh
         : { ...config.ssh, hostKeyFile: abs(config.ssh.hostKeyFile) },
+    itsm: {
+      connectors: Object.fromEntries(
+        Object.entries(config.itsm.connectors).map(([name, c]) => [
+          name,
+          { ...c, credentialsFile: abs(c.credentialsFile) },
+        ]),
+      ),
+    },
     notifications:
       config.notifications.webhook === undefined
         ? config.notifications

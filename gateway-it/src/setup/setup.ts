@@ -17,7 +17,7 @@ import { AirlockError } from '../../../shared/src/errors.js';
 import type { IdGenerator } from '../../../shared/src/ids.js';
 import type { Db } from '../../../shared/src/store/open-database.js';
 import { omitUndefined } from '../../../shared/src/omit-undefined.js';
-import type { Auth } from '../auth/auth.js';
+import type { Auth, PreparedUser } from '../auth/auth.js';
 import type { ItStore } from '../store/store.js';
 
 export interface SetupCodeRecord {
@@ -47,9 +47,15 @@ export interface SetupDeps {
   readonly clock: Clock;
   readonly ids: IdGenerator;
   readonly codes: SetupCodes;
-  /** Creates an admin with this password whose second factor is enrolled at first login (user admin). */
+  /** Checks an admin's name and password and hashes it (off the event loop; nothing stored yet). */
+  readonly prepareAdmin: (input: {
+    name: string;
+    password: string;
+    displayName?: string;
+  }) => Promise<PreparedUser>;
+  /** Stores a prepared admin whose second factor is enrolled at first login (user admin). */
   readonly createAdmin: (
-    input: { name: string; password: string; displayName?: string },
+    prepared: PreparedUser,
     actor: string,
   ) => { readonly id: string; readonly name: string };
 }
@@ -60,7 +66,7 @@ export interface FirstAdminSetup {
   /** At start: a new code when there is no admin yet (returned once, for the console), else undefined. */
   issueIfNeeded(): string | undefined;
   /** Creates the first admin with the code; the code is spent. Throws (and audits) on refusal. */
-  createFirstAdmin(input: FirstAdminInput, source: string): { readonly name: string };
+  createFirstAdmin(input: FirstAdminInput, source: string): Promise<{ readonly name: string }>;
 }
 
 /** Crockford's base32 without I, L, O, U: what survives being read off a console and typed. */
@@ -98,7 +104,7 @@ export function createFirstAdminSetup(deps: SetupDeps): FirstAdminSetup {
       outcome: 'denied',
       details: { reason, source },
     });
-    throw new AirlockError('access_denied', `setup.${reason}`, message);
+    throw new AirlockError('access_denied', `setup.${reason}`, message, { audited: true });
   };
 
   return {
@@ -123,7 +129,7 @@ export function createFirstAdminSetup(deps: SetupDeps): FirstAdminSetup {
       return code;
     },
 
-    createFirstAdmin(input, source) {
+    async createFirstAdmin(input, source) {
       if (codes.hasAdmin())
         return refuse(
           source,
@@ -139,17 +145,22 @@ export function createFirstAdminSetup(deps: SetupDeps): FirstAdminSetup {
         );
       if (!constantTimeEqual(hashOf(input.code), open.codeHash))
         return refuse(source, 'wrong_code', 'wrong set-up code');
+      // Name and password are checked (and hashed) before anything is spent.
+      const prepared = await deps.prepareAdmin({
+        name: input.name,
+        password: input.password,
+        ...omitUndefined({ displayName: input.displayName }),
+      });
       const now = clock.now();
       // The admin and the spent code commit together: a refused password leaves the code usable.
       return db.transaction(() => {
-        const admin = deps.createAdmin(
-          {
-            name: input.name,
-            password: input.password,
-            ...omitUndefined({ displayName: input.displayName }),
-          },
-          `setup:${source}`,
-        );
+        if (codes.hasAdmin())
+          return refuse(
+            source,
+            'done',
+            'set-up is done: an admin exists. Log in, or ask an admin for an account',
+          );
+        const admin = deps.createAdmin(prepared, `setup:${source}`);
         if (!codes.end(open.id, now, 'used', admin.id))
           throw new AirlockError('conflict', 'setup.spent', 'the set-up code was just used');
         audit.append({
@@ -178,11 +189,14 @@ export function createSetup(deps: {
     clock: deps.clock,
     ids: deps.ids,
     codes: deps.store.setupCodes,
-    createAdmin: (input, actor) => {
-      const created = deps.auth.userAdmin.createUser(
-        { ...input, roles: [{ role: 'admin' }], mfa: 'at-first-login' },
-        actor,
-      );
+    prepareAdmin: (input) =>
+      deps.auth.userAdmin.prepareUser({
+        ...input,
+        roles: [{ role: 'admin' }],
+        mfa: 'at-first-login',
+      }),
+    createAdmin: (prepared, actor) => {
+      const created = deps.auth.userAdmin.insertUser(prepared, actor);
       return { id: created.user.id, name: created.user.name };
     },
   });

@@ -6,8 +6,11 @@
  * check, and both factors must be for the same user name.
  *
  * Throttling, lockout, account state and auditing are the shared LoginService's (via `ssh`), so
- * the portal and SSH count failures together. A client offering keys we do not know is not a
- * failure (clients try each key they hold); a bad signature, password or code is.
+ * the portal and SSH count failures together. The login's `auth.login` event names the first
+ * factor (`password` or `publickey`, with the key's SHA256 fingerprint). A client offering keys we
+ * do not know is not a counted failure (clients try each key they hold), but a connection that
+ * ends unauthenticated after keys were refused (unknown, or a signature that did not verify) is
+ * audited once, with how many and their fingerprints (`close`). A wrong password or code counts.
  * Not done here: the target in the user name is parsed but checked only after login.
  */
 import ssh2 from 'ssh2';
@@ -19,11 +22,13 @@ import type {
 } from 'ssh2';
 import { isAirlockError } from '../../../shared/src/errors.js';
 import type { Logger } from '../../../shared/src/log.js';
-import type {
-  LoginService,
-  SecondFactor,
-  SecondFactorMethod,
-  SshKeyService,
+import {
+  sshFingerprint,
+  type FirstFactor,
+  type LoginService,
+  type SecondFactor,
+  type SecondFactorMethod,
+  type SshKeyService,
 } from '../auth/auth.js';
 import type { User, UserStore } from '../store/store.js';
 import { parseLoginName, type LoginName } from './ssh-login-name.js';
@@ -45,11 +50,19 @@ export interface SshIdentity {
 const FIRST_FACTORS: ('publickey' | 'password')[] = ['publickey', 'password'];
 /** Codes a connection may get wrong before it is closed (the account lockout counts them too). */
 const MAX_CODE_ATTEMPTS = 3;
+/** Fingerprints of refused keys named in the connection's one audit event... */
+const MAX_FINGERPRINTS_AUDITED = 8;
+/** ...and distinct ones counted (a client may offer keys without end until the login timeout). */
+const MAX_REFUSED_KEYS_COUNTED = 1000;
 export const TOTP_PROMPT = 'Airlock verification code: ';
 
 export class SshAuthenticator {
-  private first:
-    { user: User; name: LoginName; username: string; method: 'publickey' | 'password' } | undefined;
+  private first: { user: User; name: LoginName; username: string; factor: FirstFactor } | undefined;
+  /** Public keys refused on this connection (audited once, at close, if it never logs in). */
+  private readonly refusedKeys = new Set<string>();
+  private badSignatures = 0;
+  private offeredName = '';
+  private closed = false;
   private codeFailures = 0;
   private lastProblem = '';
   private identity: SshIdentity | undefined;
@@ -61,6 +74,28 @@ export class SshAuthenticator {
     /** Called when the connection must be dropped (too many wrong codes). */
     private readonly drop: (reason: string) => void,
   ) {}
+
+  /** The connection ended: audits the public keys it had refused, if it never logged in. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.identity !== undefined || (this.refusedKeys.size === 0 && this.badSignatures === 0))
+      return;
+    try {
+      this.deps.login.auditRejectedKeys(
+        {
+          name: this.offeredName,
+          keys: this.refusedKeys.size,
+          badSignatures: this.badSignatures,
+          fingerprints: [...this.refusedKeys].slice(0, MAX_FINGERPRINTS_AUDITED),
+        },
+        this.source,
+        'ssh',
+      );
+    } catch (e) {
+      this.deps.log.error('could not audit refused SSH keys', { err: e, source: this.source });
+    }
+  }
 
   /** Who authenticated, once both factors passed. */
   get authenticated(): SshIdentity | undefined {
@@ -104,8 +139,12 @@ export class SshAuthenticator {
     const name = this.nameOf(ctx);
     const user = name === undefined ? undefined : this.deps.users.getByName(name.user);
     const key = user === undefined ? undefined : this.deps.keys.findForLogin(user, ctx.key.data);
-    if (name === undefined || user === undefined || key === undefined)
+    const fingerprint = sshFingerprint(ctx.key.data);
+    this.offeredName = name?.user ?? ctx.username.slice(0, 64);
+    if (name === undefined || user === undefined || key === undefined) {
+      this.refuseKey(fingerprint);
       return ctx.reject(FIRST_FACTORS);
+    }
     // Without a signature the client only asks whether we would take this key.
     if (ctx.signature === undefined || ctx.blob === undefined) return ctx.accept();
     const parsed = ssh2.utils.parseKey(ctx.key.data);
@@ -119,6 +158,8 @@ export class SshAuthenticator {
         user: user.name,
         source: this.source,
       });
+      this.badSignatures++;
+      this.refuseKey(fingerprint);
       return ctx.reject(FIRST_FACTORS);
     }
     try {
@@ -128,7 +169,12 @@ export class SshAuthenticator {
       return ctx.reject(FIRST_FACTORS);
     }
     this.deps.keys.markUsed(key);
-    this.first = { user, name, username: ctx.username, method: 'publickey' };
+    this.first = {
+      user,
+      name,
+      username: ctx.username,
+      factor: { method: 'publickey', keyFingerprint: fingerprint },
+    };
     ctx.reject(['keyboard-interactive'], true);
   }
 
@@ -136,14 +182,24 @@ export class SshAuthenticator {
     if (this.first !== undefined) return ctx.reject(['keyboard-interactive'], true);
     const name = this.nameOf(ctx);
     if (name === undefined) return ctx.reject(FIRST_FACTORS);
-    try {
-      const user = this.deps.login.checkPassword(name.user, ctx.password, this.source, 'ssh');
-      this.first = { user, name, username: ctx.username, method: 'password' };
-    } catch (e) {
-      this.note(e);
-      return ctx.reject(FIRST_FACTORS);
-    }
-    ctx.reject(['keyboard-interactive'], true);
+    // The argon2id check runs on the password threads; ssh2 holds this connection's next
+    // authentication request until we answer this one.
+    this.deps.login
+      .checkPassword(name.user, ctx.password, this.source, 'ssh')
+      .then(
+        (user) => {
+          this.first = { user, name, username: ctx.username, factor: { method: 'password' } };
+          ctx.reject(['keyboard-interactive'], true);
+        },
+        (e: unknown) => {
+          this.note(e);
+          ctx.reject(FIRST_FACTORS);
+        },
+      )
+      // The client may have gone while the check ran: answering a closed connection must not crash us.
+      .catch((e: unknown) =>
+        this.deps.log.warn('SSH password answer not delivered', { err: e, source: this.source }),
+      );
   }
 
   private secondFactor(ctx: KeyboardAuthContext): void {
@@ -164,11 +220,11 @@ export class SshAuthenticator {
           : { recoveryCode: answer };
         try {
           const method = this.deps.login.checkSecondFactor(first.user, factor, this.source, 'ssh');
-          this.deps.login.succeed(first.user, this.source, 'ssh', method);
+          this.deps.login.succeed(first.user, this.source, 'ssh', method, [], first.factor);
           this.identity = {
             user: first.user,
             name: first.name,
-            firstFactor: first.method,
+            firstFactor: first.factor.method,
             secondFactor: method,
           };
           ctx.accept();
@@ -184,6 +240,10 @@ export class SshAuthenticator {
         }
       },
     );
+  }
+
+  private refuseKey(fingerprint: string): void {
+    if (this.refusedKeys.size < MAX_REFUSED_KEYS_COUNTED) this.refusedKeys.add(fingerprint);
   }
 
   /** Keeps the reason for the operator's next prompt (the message names no secret). */

@@ -181,6 +181,7 @@ function serveConnection(
     }
     auth.handle(c);
   });
+  client.on('close', () => auth.close());
   client.on('ready', () => {
     const identity = auth.authenticated;
     if (identity === undefined) return drop('ready without an identity');

@@ -3,12 +3,14 @@
  * list: never edit a released migration, add the next number.
  */
 import type { Migration } from '../../../shared/src/store/open-database.js';
+import { ITSM_MIGRATIONS } from './itsm-migrations.js';
 import { AUDIT_MIGRATIONS } from '../../../shared/src/audit/audit-migrations.js';
 import { LINK } from './link-migrations.js';
 import { RECORDING } from './recording-migrations.js';
 import { REVIEW } from './review-migrations.js';
 import { PLAYBACK } from './playback-migrations.js';
 import { SETUP } from './setup-migrations.js';
+import { THROTTLE } from './throttle-migrations.js';
 
 const IT: readonly Migration[] = [
   {
@@ -262,4 +264,6 @@ export const IT_MIGRATIONS: readonly Migration[] = [
   ...REVIEW,
   ...PLAYBACK,
   ...SETUP,
+  ...THROTTLE,
+  ...ITSM_MIGRATIONS,
 ];

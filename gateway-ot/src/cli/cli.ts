@@ -6,8 +6,8 @@
  * Guarantees: a secret is read from stdin or a 0600 key file, never from argv (visible in `ps` and
  * shell history), sealed at once and its plaintext zeroed; nothing prints a secret; every vault
  * change is audited in the site's chain, as the running gateway would; a firewall loaded by
- * `firewall apply` is audited by the gateway when it starts (`firewall.load`, with its hash). Not
- * here: argv and environment parsing (shared/src/cli/), opening the vault (the composition root's
+ * `firewall apply` is audited by the running gateway as soon as the ruleset file changes, and
+ * again when it starts (`firewall.load`, with its hash). Not here: argv and environment parsing (shared/src/cli/), opening the vault (the composition root's
  * openOfflineVault).
  */
 export { createVaultCommands } from './vault-commands.js';

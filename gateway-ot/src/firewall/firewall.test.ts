@@ -4,7 +4,17 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { refusedBecause, resolveRuleAddress, parseSubnet, type Resolver } from './address-check.js';
+import { AuditLog } from '../../../shared/src/audit/audit-log.js';
+import { FakeClock } from '../../../shared/src/clock.js';
+import { generateSigningKeyPair } from '../../../shared/src/crypto/signing.js';
+import { sequentialIds } from '../../../shared/src/ids.js';
+import { silentLogger } from '../../../shared/src/log.js';
+import { useCrypto } from '../../../shared/src/testing/crypto.js';
+import { waitFor } from '../../../test/helpers/wait-for.js';
+import { openOtDatabase } from '../store/ot-database.js';
 import { createFirewall, firewallConfigSchema, type FirewallConfig } from './firewall.js';
+
+useCrypto();
 
 const NAMES: Record<string, readonly string[]> = {
   'plc-1.plant': ['10.77.2.11'],
@@ -169,4 +179,56 @@ test('a policy with addresses no rule can name gives every problem and no rulese
     assert.match(e.message, /assets\.plc-9\.address: 224\.0\.0\.1 is a multicast address/);
     return true;
   });
+});
+
+test('while the gateway runs, each ruleset the root-owned unit writes is audited with its hash', async (t) => {
+  const { dir, firewall } = firewallFor();
+  const audit = new AuditLog({
+    db: openOtDatabase(':memory:'),
+    clock: new FakeClock(),
+    ids: sequentialIds(),
+    signingKey: generateSigningKeyPair(),
+    checkpointIntervalMs: 0,
+  });
+  const running = await firewall.prepare({
+    hash: 'ab'.repeat(32),
+    assets: { 'plc-1': asset('plc-1.plant', 502) },
+  });
+  firewall.writeFile(running);
+  const warnings: string[] = [];
+  const log = { ...silentLogger, warn: (m: string) => void warnings.push(m) };
+  const follower = firewall.follow(running, { audit, log, actor: 'gateway', site: 'plant-1' });
+  t.after(() => {
+    follower.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const loads = () =>
+    [...audit.iterate()]
+      .filter((e) => e.action === 'firewall.load')
+      .map((e): Record<string, unknown> => ({ outcome: e.outcome, ...e.details }));
+  // A policy change: the unit loads the new rules and writes them (by rename).
+  const changed = await firewall.prepare({
+    hash: 'cd'.repeat(32),
+    assets: { 'plc-1': asset('plc-1.plant', 502), 'hmi-1': asset('10.77.2.12', 22) },
+  });
+  firewall.writeFile(changed);
+  await waitFor('the changed ruleset audited', () => loads().length === 1);
+  assert.deepEqual(loads(), [
+    {
+      outcome: 'success',
+      mode: 'external',
+      sha256: changed.sha256,
+      table: 'inet airlock_ot',
+      file: firewall.config.rulesetFile,
+      matchesRunningPolicy: false,
+    },
+  ]);
+  assert.match(warnings.join('\n'), /restart the gateway to serve it/);
+  // Writing the same rules again (a save without changes) adds nothing; back to the running
+  // policy's rules is audited as matching.
+  firewall.writeFile(changed);
+  firewall.writeFile(running);
+  await waitFor('the reverted ruleset audited', () => loads().length === 2);
+  assert.equal(loads()[1]?.['matchesRunningPolicy'], true);
+  assert.equal(loads()[1]?.['sha256'], running.sha256);
 });

@@ -11,8 +11,8 @@
  * Not here: who runs the load (the gateway with CAP_NET_ADMIN, or the appliance's root-owned unit:
  * see firewall-config.ts), and the IT gateway's ruleset (a static file under image/nftables/).
  */
-import { renameSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { renameSync, readFileSync, watch, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import type { AuditLog } from '../../../shared/src/audit/audit-log.js';
 import { sha256Hex } from '../../../shared/src/crypto/hash.js';
 import { AirlockError, describeError } from '../../../shared/src/errors.js';
@@ -71,6 +71,13 @@ export interface Firewall {
    * `firewall.load` with the ruleset's SHA-256 either way.
    */
   enforce(ruleset: Ruleset, on: FirewallAudit): Promise<void>;
+  /**
+   * `external` mode, while the gateway runs: each new ruleset the root-owned unit writes (it
+   * writes the file only after the rules loaded) is audited as `firewall.load` with its SHA-256,
+   * and whether it is the policy this gateway serves (`matchesRunningPolicy`: after a policy
+   * change it is not, until the gateway restarts). So a reload between restarts is in the chain.
+   */
+  follow(running: Ruleset, on: FirewallAudit): { close(): void };
 }
 
 export interface FirewallAudit {
@@ -177,6 +184,53 @@ export function createFirewall(deps: FirewallDeps): Firewall {
           'the host firewall file is not the ruleset this policy gives: run `airlock-ot firewall apply` as root (the appliance does on every policy change)',
           { expected: ruleset.sha256, file: config.rulesetFile, found: loaded ?? 'unreadable' },
         );
+    },
+    follow(running, on) {
+      let last = firewall.fileSha256();
+      const file = basename(config.rulesetFile);
+      const changed = (): void => {
+        const sha256 = firewall.fileSha256();
+        if (sha256 === undefined || sha256 === last) return;
+        last = sha256;
+        const matches = sha256 === running.sha256;
+        on.audit.append({
+          action: 'firewall.load',
+          actor: on.actor,
+          site: on.site,
+          outcome: 'success',
+          details: {
+            mode: config.mode,
+            sha256,
+            table: `inet ${TABLE}`,
+            file: config.rulesetFile,
+            matchesRunningPolicy: matches,
+          },
+        });
+        if (matches) on.log.info('host firewall reloaded with this policy', { sha256 });
+        else
+          on.log.warn(
+            'host firewall reloaded from a changed policy: restart the gateway to serve it',
+            { sha256, running: running.sha256 },
+          );
+      };
+      // The directory, not the file: `firewall apply` replaces the file by rename. A directory
+      // this gateway cannot watch costs the prompt audit of reloads, not the gateway: the check
+      // at the next start still audits what is loaded.
+      const cannotFollow = (e: unknown): void =>
+        on.log.warn('cannot follow the host firewall file; reloads are audited at the next start', {
+          file: config.rulesetFile,
+          reason: describeError(e),
+        });
+      try {
+        const watcher = watch(dirname(config.rulesetFile), (_event, name) => {
+          if (name === file) changed();
+        });
+        watcher.on('error', cannotFollow);
+        return { close: () => watcher.close() };
+      } catch (e) {
+        cannotFollow(e);
+        return { close: () => undefined };
+      }
     },
   };
   return firewall;

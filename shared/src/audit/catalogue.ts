@@ -169,6 +169,21 @@ export const AUDIT_EVENTS = {
     description: 'the OT gateway checked a session ticket; outcome says whether it was accepted',
   },
   'notify.send': { code: 'AL440', description: 'a webhook notification was delivered or failed' },
+  'itsm.check': {
+    code: 'AL450',
+    description:
+      "a ticket was checked against the site's ITSM (request or approval time); outcome: verified, unverified (allowed and flagged) or refused, with the record's key fields",
+  },
+  'itsm.configure': { code: 'AL451', description: "a site's ITSM settings were set or removed" },
+  'itsm.work_note': {
+    code: 'AL452',
+    description: "a work note was written to a grant's ticket when the grant ended, or failed",
+  },
+  'access.deny': {
+    code: 'AL460',
+    description:
+      'a signed-in user was refused a privileged action at the portal or API (403), or asked for an object hidden from them (404); details carry the refusal code, route and source',
+  },
 
   // sessions (AL5xx)
   'session.start': { code: 'AL501', description: 'a brokered session started' },

@@ -121,7 +121,7 @@ test('recovery codes log in once each', { timeout: 60_000 }, async (t) => {
 });
 
 test(
-  'wrong password and unknown account get the same answer; five failures lock the account until time or an admin lifts it',
+  'wrong password and unknown account get the same answer; five failures from any sources lock the account for unfamiliar sources until time or an admin lifts it',
   { timeout: 90_000 },
   async (t) => {
     const h = await startHarness(t);
@@ -129,22 +129,28 @@ test(
     const admin = h.user('root', ['admin']);
     const wrong = await h.call('POST', '/api/v1/auth/login', {
       body: { name: 'alice', password: 'not-her-password', code: '000000' },
+      source: '198.51.100.1',
     });
     const unknown = await h.call('POST', '/api/v1/auth/login', {
       body: { name: 'mallory', password: 'not-her-password', code: '000000' },
+      source: '198.51.100.1',
     });
     assert.equal(wrong.status, 401);
     assert.deepEqual(wrong.json, unknown.json, 'no hint whether the account exists');
-    for (let i = 0; i < 3; i++)
+    for (let i = 2; i <= 4; i++)
       await h.call('POST', '/api/v1/auth/login', {
         body: { name: 'alice', password: `wrong-${i}`, code: '000000' },
+        source: `198.51.100.${i}`,
       });
     // The fifth failure is a wrong TOTP code with the right password: second factors count too.
-    const badCode = await login(h, alice, {
-      code: h.code(alice) === '123456' ? '654321' : '123456',
-    });
+    const badCode = await login(
+      h,
+      alice,
+      { code: h.code(alice) === '123456' ? '654321' : '123456' },
+      '198.51.100.5',
+    );
     assert.equal(badCode.status, 401);
-    const locked = await login(h, alice);
+    const locked = await login(h, alice, {}, '198.51.100.6');
     assert.equal(locked.status, 429);
     assert.equal(locked.json.error.code, 'auth.locked');
     const lockEvents = [...h.gw.services.store.audit.iterate()].filter(
@@ -154,18 +160,25 @@ test(
     assert.equal(lockEvents[0]?.target, 'alice');
 
     h.clock.advance(15 * 60_000);
-    assert.equal((await login(h, alice)).status, 200, 'the lock runs out');
+    assert.equal((await login(h, alice, {}, '198.51.100.6')).status, 200, 'the lock runs out');
     assert.ok(
       [...h.gw.services.store.audit.iterate()].some(
         (e) => e.action === 'auth.unlock' && e.details.by === 'time',
       ),
     );
 
-    for (let i = 0; i < 5; i++)
+    for (let i = 10; i < 15; i++)
       await h.call('POST', '/api/v1/auth/login', {
         body: { name: 'alice', password: `wrong-${i}`, code: '000000' },
+        source: `198.51.100.${i}`,
       });
-    assert.equal((await login(h, alice)).status, 429);
+    h.clock.advance(30_000);
+    assert.equal((await login(h, alice, {}, '198.51.100.20')).status, 429, 'a new source waits');
+    assert.equal(
+      (await login(h, alice, {}, '198.51.100.6')).status,
+      200,
+      'the source she logged in from is not held back',
+    );
     const rootToken = await h.login(admin);
     const users = await h.call('GET', '/api/v1/admin/users', { token: rootToken });
     const row = users.json.find((u: { name: string }) => u.name === 'alice');
@@ -175,12 +188,91 @@ test(
         .status,
       200,
     );
-    assert.equal((await login(h, alice)).status, 200, 'unlocked by the admin');
+    assert.equal((await login(h, alice, {}, '198.51.100.20')).status, 200, 'unlocked by the admin');
     assert.ok(
       [...h.gw.services.store.audit.iterate()].some(
         (e) => e.action === 'auth.unlock' && e.details.by === 'admin' && e.actor === 'root',
       ),
     );
+  },
+);
+
+test(
+  'many sources failing for an account do not stop it logging in from its own source; one source is slowed with doubling backoff',
+  { timeout: 90_000 },
+  async (t) => {
+    const h = await startHarness(t);
+    const admin = h.user('root', ['admin']);
+    const second = h.user('root2', ['admin']);
+    // The admin has logged in from her workstation before.
+    assert.equal((await login(h, admin, {}, '10.1.1.1')).status, 200);
+    h.clock.advance(30_000);
+
+    // Forty addresses each guess once: the account locks for every address it never used.
+    const answers: number[] = [];
+    for (let i = 1; i <= 40; i++)
+      answers.push(
+        (
+          await h.call('POST', '/api/v1/auth/login', {
+            body: { name: 'root', password: `guess-${i}`, code: '000000' },
+            source: `203.0.113.${i}`,
+          })
+        ).status,
+      );
+    assert.deepEqual(answers.slice(0, 5), [401, 401, 401, 401, 401]);
+    assert.ok(
+      answers.slice(5).every((s) => s === 429),
+      'after five failures strangers wait',
+    );
+    assert.equal(
+      (await login(h, admin, {}, '10.1.1.1')).status,
+      200,
+      'the admin still logs in from her own source, whatever strangers did',
+    );
+
+    // One source guessing one account, even a source the account uses (so its lock does not
+    // apply): three free failures, then 2 s, 4 s, ... of backoff.
+    const token2 = await h.login(second, '10.9.9.9');
+    const guess = (password: string) =>
+      h.call('POST', '/api/v1/auth/login', {
+        body: { name: 'root2', password, code: '000000' },
+        source: '10.9.9.9',
+      });
+    for (let i = 0; i < 3; i++) assert.equal((await guess(`wrong-${i}`)).status, 401);
+    assert.equal((await guess('wrong-3')).status, 401, 'the fourth failure starts the backoff');
+    const slowed = await login(h, second, {}, '10.9.9.9');
+    assert.equal(slowed.status, 429);
+    assert.equal(slowed.json.error.code, 'auth.throttled');
+    assert.match(slowed.json.error.message, /try again in 2 s/);
+    h.clock.advance(2_000);
+    assert.equal((await guess('wrong-4')).status, 401);
+    h.clock.advance(2_000);
+    assert.equal((await guess('wrong-5')).status, 429, 'the backoff doubled to 4 s');
+    h.clock.advance(2_000);
+    assert.equal((await guess('wrong-5')).status, 401);
+    const audit = [...h.gw.services.store.audit.iterate()];
+    assert.ok(
+      audit.some(
+        (e) =>
+          e.action === 'auth.rate_limit' &&
+          e.details.scope === 'account-source' &&
+          e.details.source === '10.9.9.9',
+      ),
+    );
+    assert.ok(
+      audit.some(
+        (e) =>
+          e.action === 'auth.login' && e.outcome === 'denied' && e.details.reason === 'throttled',
+      ),
+    );
+    // Another admin lifts the lock and the backoff without the locked person.
+    const unlocked = await h.call('POST', `/api/v1/admin/users/${admin.user.id}/unlock`, {
+      token: token2,
+      source: '10.9.9.9',
+    });
+    assert.equal(unlocked.status, 200, unlocked.text);
+    h.clock.advance(30_000);
+    assert.equal((await login(h, admin, {}, '203.0.113.77')).status, 200, 'any source again');
   },
 );
 

@@ -85,11 +85,11 @@ test(
       ],
       Date.now(),
     );
-    const alice = s.auth.userAdmin.createUser(
+    const alice = await s.auth.userAdmin.createUser(
       { name: 'alice', displayName: 'Alice Engineer', roles: [{ role: 'engineer' }] },
       'cli:test',
     );
-    const olga = s.auth.userAdmin.createUser(
+    const olga = await s.auth.userAdmin.createUser(
       { name: 'olga', displayName: 'Olga Owner', roles: [{ role: 'ot-owner', site: 'plant-1' }] },
       'cli:test',
     );

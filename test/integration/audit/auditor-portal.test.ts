@@ -21,7 +21,7 @@ import { toBase64Url } from '../../../shared/src/crypto/encoding.js';
 import { formatLocalInput } from '../../../gateway-it/src/access/zoned-time.js';
 import { useCrypto } from '../../../shared/src/testing/crypto.js';
 import { startSshChain } from '../../helpers/ssh-chain.js';
-import { SITE } from '../../helpers/link-fixture.js';
+import { SITE, waitForSiteConnected } from '../../helpers/link-fixture.js';
 import type { Harness, HarnessUser } from '../../helpers/it-harness.js';
 import { waitFor } from '../../helpers/wait-for.js';
 import { IT_MAIN, runNode } from '../../../shared/src/testing/processes.js';
@@ -29,6 +29,7 @@ import { readBundleFiles, tamper } from '../../../gateway-it/src/audit/two-logs.
 import { type PortalClient, portalLogin } from '../access/portal-client.js';
 import { launchChromium, loggedInPage } from '../../helpers/browser.js';
 import { omitUndefined, ifDefined } from '../../../shared/src/omit-undefined.js';
+import { createUserNow } from '../../helpers/create-user-now.js';
 
 useCrypto();
 
@@ -53,6 +54,7 @@ test(
       '-o',
       'PreferredAuthentications=publickey,keyboard-interactive',
     ];
+    await waitForSiteConnected(chain.it);
     const ran = await chain.run('ssh', [
       ...key,
       'alice:hmi-1@127.0.0.1',
@@ -85,7 +87,7 @@ test(
       name: string,
       roles: Parameters<typeof s.auth.userAdmin.createUser>[0]['roles'],
     ): HarnessUser => {
-      const c = s.auth.userAdmin.createUser({ name, roles }, 'cli:test');
+      const c = createUserNow(s.auth.userAdmin, { name, roles });
       return {
         user: c.user,
         password: c.password,

@@ -53,8 +53,8 @@ export function adminOperations(s: AccessHttpServices): ApiOperation[] {
         'Create an account with a generated password (returned once); the user enrolls TOTP at first login',
       body: createUserBody,
       responses: { 201: 'created', 409: 'name taken' },
-      handler: ({ user, body }) => {
-        const created = userAdmin.createUser(
+      handler: async ({ user, body }) => {
+        const created = await userAdmin.createUser(
           {
             name: body.name,
             roles: parseRoles(body.roles),
@@ -135,8 +135,8 @@ export function adminOperations(s: AccessHttpServices): ApiOperation[] {
       tag: 'admin',
       roles: admin,
       summary: 'Set a new generated password (returned once); sessions end',
-      handler: ({ user, params }) => ({
-        json: { password: userAdmin.resetPassword(params.id ?? '', user) },
+      handler: async ({ user, params }) => ({
+        json: { password: await userAdmin.resetPassword(params.id ?? '', user) },
       }),
     }),
     op({

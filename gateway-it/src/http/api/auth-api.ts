@@ -21,9 +21,10 @@ export function authOperations(s: AccessHttpServices): ApiOperation[] {
         200: 'token issued',
         401: 'wrong name, password or code',
         403: 'account disabled, contract ended or no second factor enrolled',
-        429: 'account locked or source rate limited',
+        429: 'account locked for this address, in backoff from this address, or source rate limited',
+        503: 'busy checking other logins: try again in a few seconds',
       },
-      handler: ({ body, source }) => {
+      handler: async ({ body, source }) => {
         const factor =
           body.code !== undefined
             ? { code: body.code }
@@ -37,7 +38,7 @@ export function authOperations(s: AccessHttpServices): ApiOperation[] {
             'code: the 6-digit code from your authenticator (or recoveryCode) is required',
             { details: { field: 'code' } },
           );
-        const t = flows.apiLogin(body.name, body.password, factor, source);
+        const t = await flows.apiLogin(body.name, body.password, factor, source);
         return {
           json: {
             token: t.secret,
@@ -124,8 +125,8 @@ export function authOperations(s: AccessHttpServices): ApiOperation[] {
       summary: 'Change your own password (other sessions and tokens end)',
       body: passwordChangeBody,
       responses: { 204: 'changed' },
-      handler: ({ c, user, body }) => {
-        userAdmin.changeOwnPassword(
+      handler: async ({ c, user, body }) => {
+        await userAdmin.changeOwnPassword(
           user,
           body.currentPassword,
           body.newPassword,

@@ -37,7 +37,7 @@ export function setupOperations(s: AccessHttpServices): ApiOperation[] {
         403: 'wrong or spent code, or set-up already done (audited)',
       },
       handler: async ({ body, source }) => {
-        const admin = setup.createFirstAdmin(
+        const admin = await setup.createFirstAdmin(
           {
             code: body.code,
             name: body.name,

@@ -69,7 +69,7 @@ export function adminRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVariab
     const company = blankToNull(f.company);
     const contractEnd = blankToNull(f.contractEnd);
     const displayName = blankToNull(f.displayName);
-    const created = userAdmin.createUser(
+    const created = await userAdmin.createUser(
       {
         name: f.name.trim(),
         roles: parseRoles(splitRoles(f.roles)),
@@ -144,10 +144,10 @@ export function adminRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVariab
     return c.redirect(`/admin/users/${c.req.param('id')}?notice=mfa-reset`, 303);
   });
 
-  app.post('/admin/users/:id/password-reset', (c) => {
+  app.post('/admin/users/:id/password-reset', async (c) => {
     const v = adminViewer(c, s);
     const { user } = userAdmin.getUser(c.req.param('id'));
-    const password = userAdmin.resetPassword(user.id, v.user);
+    const password = await userAdmin.resetPassword(user.id, v.user);
     c.header('cache-control', 'no-store');
     return page(
       c,

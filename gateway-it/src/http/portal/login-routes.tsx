@@ -84,7 +84,7 @@ export function loginRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVariab
       const old = getCookie(c, LOGIN_STEP_COOKIE);
       if (old !== undefined) flows.abandon(old);
       const form = await parseFormBody(c, loginForm);
-      const started = flows.begin(form.name, form.password, sourceAddress(c), 'portal');
+      const started = await flows.begin(form.name, form.password, sourceAddress(c), 'portal');
       setSecretCookie(c, LOGIN_STEP_COOKIE, started.step.secret);
       return c.redirect(started.next === 'enroll' ? '/login/enroll' : '/login/mfa', 303);
     } catch (e) {

@@ -34,8 +34,13 @@ export function setupRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVariab
       await checkPre(c);
       const form = await parseFormBody(c, setupForm);
       name = form.name;
-      const admin = setup.createFirstAdmin(form, sourceAddress(c));
-      const started = s.auth.flows.begin(admin.name, form.password, sourceAddress(c), 'portal');
+      const admin = await setup.createFirstAdmin(form, sourceAddress(c));
+      const started = await s.auth.flows.begin(
+        admin.name,
+        form.password,
+        sourceAddress(c),
+        'portal',
+      );
       setSecretCookie(c, LOGIN_STEP_COOKIE, started.step.secret);
       return c.redirect(started.next === 'enroll' ? '/login/enroll' : '/login/mfa', 303);
     } catch (e) {

@@ -35,6 +35,7 @@ import type { RecordingMeta, Recordings, SessionRecorder } from '../../recording
 import { decideExec } from './filter/exec-allow-list.js';
 import { InteractiveFilter } from './filter/interactive-filter.js';
 import { decideLine } from './filter/line-rules.js';
+import { readShell } from './filter/shell-reader.js';
 import { parseHostKeyPin } from './host-key-pin.js';
 import { isSshAsset, type SshAssetPolicy, type SshProfile } from './ssh-policy.js';
 import {
@@ -244,6 +245,9 @@ class SshBrokerSession {
       });
       throw new AirlockError('access_denied', 'ssh.command_denied', `command refused: ${reason}`);
     };
+    // `sh -c` runs the lines before a syntax error: an incomplete command is refused whole.
+    const open = readShell(command).open[0];
+    if (open !== undefined) denied(`the command leaves a ${open} open`);
     switch (d.action) {
       case 'allow':
         return;
@@ -439,6 +443,7 @@ class SshBrokerSession {
         defaultAction: profile.defaultAction,
         uncertain: profile.uncertain,
         reviewTimeoutMs: profile.reviewTimeoutSeconds * 1000,
+        lineDiscipline: profile.lineDiscipline ?? 'unknown',
         clock: session.clock,
         requestReview: (line, why) =>
           this.deps.requestReview?.(session, line, why, profile.reviewTimeoutSeconds * 1000) ??

@@ -49,6 +49,12 @@ export const sshProfileSchema = z.strictObject({
   defaultAction: z.enum(LINE_ACTIONS).default('deny'),
   /** interactive: what a line that cannot be known gets (Tab, history, multi-line paste, echo off, full-screen). */
   uncertain: z.enum(['review', 'deny']).default('deny'),
+  /**
+   * interactive: how the target's shell edits a line. `readline` (bash): the filter models its
+   * editing keys; `raw` (dash, busybox sh, a canonical-mode tty): editing keys are bytes of the
+   * line. Absent: unknown, treated as `raw` (editing keys make the line uncertain).
+   */
+  lineDiscipline: z.enum(['readline', 'raw']).optional(),
   /** interactive: how long a line waits for an OT owner's approval before it is denied. */
   reviewTimeoutSeconds: z.number().int().min(5).max(3600).default(120),
 });

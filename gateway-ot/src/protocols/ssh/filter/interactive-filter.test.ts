@@ -9,6 +9,7 @@ import { FakeClock } from '../../../../../shared/src/clock.js';
 import type { ReviewDecision } from '../../../sessions/sessions.js';
 import { InteractiveFilter, type FilterAuditAction } from './interactive-filter.js';
 import type { LineAction, LineRule } from './line-rules.js';
+import type { LineDiscipline } from './line-editor.js';
 
 const RULES: LineRule[] = [
   { pattern: '^(rm|dd|mkfs|shutdown|reboot)\\b', action: 'deny', reason: 'destructive' },
@@ -35,6 +36,7 @@ async function type(
     uncertain?: 'review' | 'deny';
     review?: ReviewDecision | 'never';
     output?: string;
+    lineDiscipline?: LineDiscipline;
   } = {},
 ): Promise<Run> {
   const clock = new FakeClock();
@@ -51,6 +53,7 @@ async function type(
     defaultAction: opts.defaultAction ?? 'deny',
     uncertain: opts.uncertain ?? 'review',
     reviewTimeoutMs: 60_000,
+    lineDiscipline: opts.lineDiscipline ?? 'readline',
     clock,
     requestReview: (line) => {
       run.reviewed.push(line);
@@ -89,7 +92,7 @@ async function type(
 const LEFT = '\x1b[D';
 const HOME = '\x1b[H';
 
-test('the interactive filter table (default deny, uncertain lines held for review)', async () => {
+test('the interactive filter table (readline target, default deny, uncertain lines held for review)', async () => {
   const table: [string, string[], Outcome][] = [
     ['plain allowed', ['ls -l\r'], 'runs'],
     ['plain denied', ['rm -rf /opt/hmi\r'], 'refused'],
@@ -121,6 +124,12 @@ test('the interactive filter table (default deny, uncertain lines held for revie
     ['multi-line paste: uncertain', ['ls\rrm -rf /\r'], 'refused after review'],
     ['bracketed multi-line paste', ['\x1b[200~ls\nid\n\x1b[201~'], 'refused after review'],
     ['bracketed one-line paste is typing', ['\x1b[200~ls -l\x1b[201~', '\r'], 'runs'],
+    ['a quote left open: incomplete', ["echo 'x\r"], 'refused after review'],
+    ['a backslash continuation: incomplete', ['echo x \\\r'], 'refused after review'],
+    ['a here-document: incomplete', ['cat <<EOF\r'], 'refused after review'],
+    ['a trailing pipe: incomplete', ['ls |\r'], 'refused after review'],
+    ['an open $(: incomplete', ['echo $(\r'], 'refused after review'],
+    ['a quote in a comment opens nothing', ["echo hi # it's\r"], 'runs'],
   ];
   for (const [name, keys, expected] of table) {
     const r = await type(keys);
@@ -194,4 +203,59 @@ test('what interactive mode cannot catch (documented; exec-only is the strict mo
   }
   // A default of deny (an allow-list) closes most of these: eval, alias, sh, find match no allow rule.
   assert.equal((await type(['eval "$(echo cm0gLXJmIC8= | base64 -d)"\r'])).outcome, 'refused');
+});
+
+test('quotes spanning lines: the shell joins them, so the filter does too', async () => {
+  const keys = ["echo 'x\r", "id '; touch /tmp/p; echo '\r", "'\r"];
+  // Uncertain lines denied: the opening line never gets its Enter, so the shell holds nothing and
+  // the second line is read alone (`id` with one quoted argument); the lone quote opens one: denied.
+  const denied = await type(keys, { uncertain: 'deny' });
+  assert.equal(
+    denied.forwarded,
+    "echo 'x\x05\x15id '; touch /tmp/p; echo '\r'\x05\x15",
+    'only the line that is complete alone got its Enter',
+  );
+  // Reviewed and approved: the shell holds `echo 'x`; the next line is read as its continuation,
+  // so `touch` is a command and the line is refused by the rules, without asking anyone.
+  const approved = await type(keys, { review: 'allow' });
+  assert.equal(approved.forwarded, "echo 'x\rid '; touch /tmp/p; echo '\x05\x15'\r");
+  assert.deepEqual(approved.reviewed, ["echo 'x", "echo 'x\n'"], 'the reviewer sees the whole');
+  const deny = approved.audits.find((a) => a.action === 'ssh.command_deny');
+  assert.equal(deny?.details['command'], 'touch /tmp/p');
+  assert.ok(approved.notices.some((n) => /the shell still holds the earlier lines/.test(n)));
+  // Ctrl-C drops the held command: the next complete line is judged alone again.
+  const interrupted = await type(["echo 'x\r", '\x03', 'ls\r'], { review: 'allow' });
+  assert.deepEqual(interrupted.reviewed, ["echo 'x"]);
+  // Judged alone as well, should the shell not hold what the filter thinks: a deny rule refuses it.
+  const alone = await type(["echo '\r", 'rm -rf / #\r'], { review: 'allow' });
+  assert.equal(alone.forwarded, "echo '\rrm -rf / #\x05\x15");
+  // A here-document body is read as the shell reads it: its substitutions are commands.
+  const heredoc = await type(['cat <<EOF\r', '$(reboot)\r', 'EOF\r'], { review: 'allow' });
+  assert.equal(heredoc.forwarded, 'cat <<EOF\r$(reboot)\x05\x15EOF\r');
+});
+
+test('editing keys the target does not have: the line is what a raw tty hands the shell', async () => {
+  const keys = ['sudo id', '\x01', '\x0b', 'ls\r'];
+  // readline (bash): Ctrl-A Ctrl-K kill the line, `ls` runs.
+  assert.equal((await type(keys, { lineDiscipline: 'readline' })).outcome, 'runs');
+  for (const lineDiscipline of ['raw', 'unknown'] as const) {
+    // dash and other shells without readline receive `sudo id^A^Kls` and run it: uncertain.
+    const held = await type(keys, { lineDiscipline });
+    assert.equal(held.outcome, 'refused after review', lineDiscipline);
+    assert.deepEqual(held.reviewed, ['sudo id^A^Kls'], 'the reviewer sees what the target gets');
+    const denied = await type(keys, { lineDiscipline, uncertain: 'deny' });
+    assert.equal(denied.outcome, 'refused', lineDiscipline);
+    assert.equal(denied.audits[0]?.details['line'], 'sudo id^A^Kls');
+    // The keys a canonical-mode tty edits with are modelled the same way: still certain.
+    assert.equal((await type(['lsx\x7f -l\r'], { lineDiscipline })).outcome, 'runs');
+    assert.equal((await type(['rm -rf /\x15ls\r'], { lineDiscipline })).outcome, 'runs');
+    assert.equal((await type(['rm -rf /\x03', 'ls\r'], { lineDiscipline })).outcome, 'runs');
+    // Arrows, Home, Tab, Ctrl-W: bytes of the line there, so uncertain.
+    for (const k of [['m x', '\x1b[H', 'r\r'], ['ls /tmp/x\x17\r'], ['ls\t\r']]) {
+      assert.equal((await type(k, { lineDiscipline })).outcome, 'refused after review', `${k}`);
+    }
+  }
+  // A readline line held for a key the filter does not model shows the keys typed as well.
+  const tab = await type(['sys\t', ' restart\r']);
+  assert.deepEqual(tab.reviewed, ['sys restart (keys typed: sys^I restart)']);
 });

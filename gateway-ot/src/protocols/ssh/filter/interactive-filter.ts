@@ -7,6 +7,16 @@
  * Ctrl-U instead of Enter (see CLEAR_LINE for why not Ctrl-C). The operator is told why in the
  * terminal, and the event is audited.
  *
+ * The shell's reading state is carried across lines (shell-reader.ts): a line that leaves a quote,
+ * a backslash continuation, a here-document, a substitution or a trailing `|`/`&&`/`||` open is
+ * incomplete, because the shell will read the next line as part of the same command; so is every
+ * line that continues one the shell holds. Such lines are uncertain (the reviewer sees the whole
+ * command so far), and once the command completes its whole text is checked by the rules too.
+ *
+ * Editing keys are read as the profile's `lineDiscipline` says the target reads them (readline, or
+ * the tty's canonical mode when `raw` or unknown, where Ctrl-A and friends are bytes of the line:
+ * line-editor.ts); a reviewer sees control keys as `^X`, i.e. what the target will receive.
+ *
  * Lines that cannot be known (Tab completion, history recall, several lines pasted at once, typing
  * into a full-screen program on the alternate screen, or at a password prompt where echo is off)
  * are decided by the profile: held for review or denied. At a password prompt the typed text is
@@ -16,8 +26,9 @@
  */
 import type { Clock } from '../../../../../shared/src/clock.js';
 import { StringDecoder } from 'node:string_decoder';
-import { LineEditor, type EditorSegment } from './line-editor.js';
+import { LineEditor, visibleKeys, type EditorSegment, type LineDiscipline } from './line-editor.js';
 import { decideLine, type LineAction, type LineRule } from './line-rules.js';
+import { readShell } from './shell-reader.js';
 import type { ReviewVerdict } from '../../../sessions/sessions.js';
 
 export type FilterAuditAction =
@@ -29,6 +40,8 @@ export interface InteractiveFilterOptions {
   /** What happens to a line that cannot be known. */
   readonly uncertain: 'review' | 'deny';
   readonly reviewTimeoutMs: number;
+  /** How the target edits a line: `readline`, or `raw`/`unknown` (the tty's canonical mode). */
+  readonly lineDiscipline: LineDiscipline;
   readonly clock: Clock;
   /** Asks an OT owner; `line` is null when it must not be shown (typed at a password prompt). */
   requestReview(line: string | null, why: string): Promise<ReviewVerdict>;
@@ -58,17 +71,26 @@ const SECRET_PROMPT = /(password|passphrase|passcode|pin)[^\n:]{0,40}:\s*$/i;
  * else (vi-mode command state, full-screen programs) the line is uncertain in the first place.
  */
 const CLEAR_LINE = Buffer.from([0x05, 0x15]);
+/** Past this, the text a shell holds is not followed: every further line is uncertain until Ctrl-C. */
+const MAX_HELD = 16_384;
 
 export class InteractiveFilter {
-  private readonly editor = new LineEditor();
+  private readonly editor: LineEditor;
   private readonly decoder = new StringDecoder('utf8');
   private readonly queue: { text: string; forward: (d: Buffer) => void }[] = [];
   private holding = false;
   private altScreen = false;
   private secretPrompt = false;
   private lastOutputLine = '';
+  /**
+   * Lines passed to the target that left a command open: the shell holds them and reads the next
+   * line as part of that command. Empty when the shell is at a fresh command. Ctrl-C drops it.
+   */
+  private held = '';
 
-  constructor(private readonly o: InteractiveFilterOptions) {}
+  constructor(private readonly o: InteractiveFilterOptions) {
+    this.editor = new LineEditor(o.lineDiscipline);
+  }
 
   /** Target output, watched for the alternate screen and password prompts. */
   output(data: Buffer): void {
@@ -111,10 +133,15 @@ export class InteractiveFilter {
         if (this.altScreen) this.editor.markUncertain('a full-screen program (alternate screen)');
         if (secret) this.editor.markUncertain('typed at a password prompt (echo off)');
         if (!secret) this.o.recordInput(s.text);
+        // Ctrl-C (SIGINT) makes the shell drop the command it was reading.
+        if (s.text.includes('\x03')) this.held = '';
         forward(Buffer.from(s.text, 'utf8'));
         continue;
       }
       const line = s.kind === 'enter' ? s.line : s.text;
+      // What the shell will have read once this Enter reaches it: the held lines, then this one.
+      const whole = secret ? '' : `${this.held}${line.replace(/\r\n?/g, '\n')}\n`;
+      const open = readShell(whole).open[0];
       const why =
         s.kind === 'paste'
           ? s.uncertain
@@ -122,12 +149,55 @@ export class InteractiveFilter {
             ? 'typed at a password prompt (echo off)'
             : this.altScreen
               ? 'a full-screen program (alternate screen)'
-              : s.uncertain;
-      const shown = secret ? null : line;
+              : (s.uncertain ??
+                (this.held.length > 0
+                  ? 'it continues a command the shell holds from earlier lines'
+                  : open !== undefined
+                    ? `it leaves a ${open} open: the shell reads the next line as part of it`
+                    : undefined));
+      // The reviewer reads what the target will receive: control keys shown as ^X; for readline,
+      // whose editing the filter models, the keys typed too when they made the line uncertain.
+      const typed =
+        s.kind === 'enter' &&
+        s.uncertain !== undefined &&
+        this.o.lineDiscipline === 'readline' &&
+        s.keys !== line
+          ? `${line} (keys typed: ${s.keys})`
+          : line;
+      const shown = secret
+        ? null
+        : visibleKeys(this.held.length > 0 ? `${this.held}${typed}` : typed);
       const submit = (): void => {
-        if (!secret) this.o.recordInput(s.text);
+        if (!secret) {
+          this.o.recordInput(s.text);
+          this.held = open === undefined ? '' : whole;
+        }
         forward(Buffer.from(s.text, 'utf8'));
       };
+      const multiLine = !secret && (this.held.length > 0 || open !== undefined);
+      // Judged as the continuation and, in case the shell did not hold what the filter thinks
+      // (a line typed into a program), alone too: there only a deny rule counts, as text that
+      // continues a quote or a here-document is rarely a command of its own.
+      const alone = decideLine(line, this.o.rules, this.o.defaultAction);
+      const strict = !multiLine
+        ? undefined
+        : alone.action === 'deny' && alone.rule >= 0
+          ? alone
+          : decideLine(whole, this.o.rules, this.o.defaultAction);
+      if (why !== undefined && strict?.action === 'deny') {
+        this.refuse(forward, shown, strict.reason, {
+          rule: strict.rule,
+          command: strict.command,
+          uncertain: why,
+        });
+        continue;
+      }
+      if (why !== undefined && whole.length > MAX_HELD) {
+        this.refuse(forward, shown, 'the command is too long to follow (Ctrl-C drops it)', {
+          uncertain: why,
+        });
+        continue;
+      }
       if (why !== undefined) {
         if (this.o.uncertain === 'deny') {
           this.refuse(
@@ -230,7 +300,13 @@ export class InteractiveFilter {
   ): void {
     this.editor.reset();
     forward(CLEAR_LINE);
-    this.o.notify(`command refused: ${reason}`);
+    this.o.notify(
+      `command refused: ${reason}${
+        this.held.length > 0
+          ? ' (the shell still holds the earlier lines of this command; Ctrl-C drops them)'
+          : ''
+      }`,
+    );
     this.o.audit('ssh.command_deny', 'denied', { kind: 'interactive', line, reason, ...details });
   }
 }

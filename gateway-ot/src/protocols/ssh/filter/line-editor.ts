@@ -7,7 +7,18 @@ import { omitUndefined } from '../../../../../shared/src/omit-undefined.js';
  * sequences) make the line *uncertain*; so does a paste of more than one line. The editor never
  * blocks anything itself: it cuts the input at each Enter and says what the line is, or that it
  * cannot know. Text is UTF-8; Enter is CR or LF.
+ *
+ * Those keys are readline's. A target without line editing (dash, busybox sh, a program reading
+ * its tty in canonical mode) gets the bytes as they are: the tty's line discipline erases a
+ * character on Backspace (DEL), the line on Ctrl-U, drops it on Ctrl-C, and keeps every other key
+ * (Ctrl-A, Ctrl-K, arrows, Tab) as a byte of the line the shell then runs. Unless the profile says
+ * the target has readline, the editor models that raw line, and any key other than text,
+ * Backspace, Ctrl-U and Ctrl-C makes it uncertain: the line is what the target receives (`sudo
+ * id^A^Kls`), not what readline would have made of it (`ls`). Ctrl-W is uncertain there too: the
+ * Linux tty erases a word of letters, digits and `_`, readline up to a space.
  */
+/** `readline`: the target edits lines like readline (bash); `raw`/`unknown`: the tty's canonical mode does. */
+export type LineDiscipline = 'readline' | 'raw' | 'unknown';
 export type EditorSegment =
   /** Bytes to pass on as they are (not an Enter). */
   | { readonly kind: 'pass'; readonly text: string }
@@ -16,6 +27,8 @@ export type EditorSegment =
       readonly kind: 'enter';
       readonly text: string;
       readonly line: string;
+      /** Every key of the line as typed (since the last Enter or reset), for a reviewer. */
+      readonly keys: string;
       readonly uncertain?: string;
     }
   /** Several lines at once (a paste): decided as a whole, `text` is everything pasted. */
@@ -27,6 +40,9 @@ export class LineEditor {
   private line: string[] = [];
   private cursor = 0;
   private uncertain: string | undefined;
+  private keys = '';
+
+  constructor(private readonly discipline: LineDiscipline) {}
 
   /** The line typed so far (for tests and notices). */
   get current(): string {
@@ -37,6 +53,7 @@ export class LineEditor {
     this.line = [];
     this.cursor = 0;
     this.uncertain = undefined;
+    this.keys = '';
   }
 
   /** Marks the line being typed as unknowable (echo off, alternate screen), from the output side. */
@@ -76,6 +93,7 @@ export class LineEditor {
           kind: 'enter',
           text: text.slice(i, i + len),
           line: this.current,
+          keys: this.keys,
           ...omitUndefined({ uncertain: this.uncertain }),
         });
         this.reset();
@@ -85,17 +103,40 @@ export class LineEditor {
       if (c === '\x1b') {
         const m = CSI.exec(rest);
         const seq = m?.[0] ?? rest.slice(0, 2);
-        this.escape(m?.[1], m?.[2] ?? m?.[3], seq);
+        this.keys += seq;
+        if (this.discipline === 'readline') this.escape(m?.[1], m?.[2] ?? m?.[3], seq);
+        else this.rawKey(seq);
         pass += seq;
         i += seq.length;
         continue;
       }
-      this.key(c);
+      this.keys += c;
+      if (this.discipline === 'readline') this.key(c);
+      else this.rawKey(c);
       pass += c;
       i++;
     }
     if (pass.length > 0) out.push({ kind: 'pass', text: pass });
     return out;
+  }
+
+  /** A key for a tty in canonical mode: it edits only with DEL, Ctrl-U and Ctrl-C; the rest are bytes of the line. */
+  private rawKey(k: string): void {
+    const code = k.charCodeAt(0);
+    if (k.length === 1 && code >= 0x20 && code !== 0x7f) {
+      this.line.push(k);
+    } else if (code === 0x7f) {
+      this.line.pop();
+    } else if (code === 0x15) {
+      this.line = [];
+    } else if (code === 0x03) {
+      this.reset();
+      return;
+    } else {
+      this.line.push(...k);
+      this.uncertain ??= `editing key ${visibleKeys(k)} on a target whose profile does not say it has readline (lineDiscipline: ${this.discipline})`;
+    }
+    this.cursor = this.line.length;
   }
 
   private key(c: string): void {
@@ -197,4 +238,11 @@ export class LineEditor {
     }
     this.uncertain ??= `key sequence ${JSON.stringify(seq)}`;
   }
+}
+
+/** Control characters as `^X` (ESC is `^[`, DEL `^?`), newlines kept: what a reviewer can read. */
+export function visibleKeys(text: string): string {
+  return text.replace(/[\x00-\x09\x0b-\x1f\x7f]/g, (c) =>
+    c === '\x7f' ? '^?' : `^${String.fromCharCode(c.charCodeAt(0) + 0x40)}`,
+  );
 }
