@@ -52,11 +52,16 @@ test(
       'alice:hmi-1@127.0.0.1',
       'echo started; exec sleep 120',
     ]);
-    await waitFor('output from the target', () => seen.includes('started'));
+    // A login through both gateways and an OT gateway process: slow on a busy machine, so a generous bound.
+    await waitFor('output from the target', () => seen.includes('started'), 90_000);
     chain.otProcess?.child.kill('SIGKILL');
     const r = await long;
     assert.equal(r.code, 255, r.stderr);
-    await waitFor('the site to be offline', () => s.links.get('plant-1').state !== 'online');
+    await waitFor(
+      'the site to be offline',
+      () => s.links.get('plant-1').state !== 'online',
+      90_000,
+    );
 
     const config = otConfigSchema.parse(
       JSON.parse(readFileSync(join(chain.dir, 'ot-config.json'), 'utf8')),
