@@ -25,7 +25,7 @@ const sessionEvents = (gw: OtGateway, action: string, sessionId: string): AuditE
 
 test(
   'a session cut by kill -9 of the OT gateway gets its session.end (gateway_crash) at the restart, once',
-  { timeout: 120_000 },
+  { timeout: 300_000 },
   async (t) => {
     const chain = await startSshChain(t, { otProcess: true });
     const { alice } = chain.users;
