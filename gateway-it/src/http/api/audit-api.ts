@@ -226,7 +226,7 @@ export function auditOperations(s: AccessHttpServices): ApiOperation[] {
       responses: {
         202: 'started',
         403: 'not an auditor of the site',
-        429: 'too many exports running',
+        503: 'the export queue is full (export.busy); try again when one has finished',
       },
       handler: ({ user, params, body }) => {
         const site = params.site ?? '';
