@@ -19,6 +19,7 @@ import { initCrypto } from '../../shared/src/crypto/sodium.js';
 import { generateSigningKeyPair } from '../../shared/src/crypto/signing.js';
 import { openDatabase } from '../../shared/src/store/open-database.js';
 import { sqliteAuditChain } from '../../gateway-it/src/audit/audit-chain.js';
+import { createExportRunner } from '../../gateway-it/src/audit/export-runner.js';
 import {
   writeExportBundle,
   type BundleRequest,
@@ -115,10 +116,20 @@ try {
   const inline = await measure(() =>
     writeExportBundle(req('inline'), src, dir, join(dir, 'inline.tar.gz')),
   );
+  const runner = createExportRunner(key);
+  const worker = await measure(() =>
+    runner.admit().run(req('worker'), src, dir, join(dir, 'worker.tar.gz'), () => undefined),
+  );
+  await runner.close();
+  if (runner.stats().inWorker !== 1) throw new Error('the export did not run on the worker');
   process.stdout.write(
     `export of a log of ${EVENTS} events (IT log, three quarters of them the site's)\n`,
   );
   process.stdout.write(line('inline on the loop', inline));
+  process.stdout.write(line('export worker', worker));
+  process.stdout.write(
+    `ratio inline/worker: loop stall max ${(inline.maxDelayMs / worker.maxDelayMs).toFixed(1)}x, p99 ${(inline.p99DelayMs / worker.p99DelayMs).toFixed(1)}x, heartbeat worst gap ${(inline.worstBeatMs / worker.worstBeatMs).toFixed(1)}x, wall ${(inline.wallMs / worker.wallMs).toFixed(2)}x\n`,
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -3,9 +3,11 @@
  * writeExportBundle, reading the chains through its own read-only connection to the database
  * file(s), and the artifacts from their files. It never holds the audit key: the manifest bytes go
  * to the main thread to be signed. Progress is posted as it goes; any failure is posted as
- * `failed` with its code and message (which never carry secrets: the worker has none).
+ * `failed` with its code and message (which never carry secrets: the worker has none). It runs at
+ * a lower scheduling priority than the relay loop (nice 10, this thread only).
  */
 import { createReadStream } from 'node:fs';
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { isAirlockError } from '../../../shared/src/errors.js';
 import { openDatabase, type Db } from '../../../shared/src/store/open-database.js';
@@ -22,6 +24,15 @@ import type {
 const port = parentPort;
 if (port === null) throw new Error('export-worker.js runs only as a worker thread');
 const data = workerData as ExportWorkerData;
+
+// An export is background work: when it and the relay loop want the same core, the loop wins.
+// On Linux a priority set for "process 0" applies to the calling thread only, so this lowers the
+// export thread's priority (nice 10), not the gateway's. Where that is not allowed, it runs as is.
+try {
+  setPriority(0, 10);
+} catch {
+  // Not permitted here (or not supported): the export still runs, at the gateway's priority.
+}
 const post = (m: FromExportWorker): void => port.postMessage(m);
 
 const dbs = new Map<string, Db>();
