@@ -63,7 +63,7 @@ export interface Audit {
 }
 
 export interface AuditDeps {
-  readonly config: Pick<ItConfig, 'dataDir' | 'siem'>;
+  readonly config: Pick<ItConfig, 'dataDir' | 'siem' | 'exports'>;
   readonly store: Pick<
     ItStore,
     'db' | 'audit' | 'keys' | 'otAudit' | 'gateways' | 'sites' | 'recordings'
@@ -86,7 +86,10 @@ export function createAudit(deps: AuditDeps): Audit {
     config.siem === undefined
       ? undefined
       : siemForwarder(config.siem, { ...deps, itChain, siteEvents });
-  const exportRunner = createExportRunner(store.keys.audit);
+  const exportRunner = createExportRunner(store.keys.audit, {
+    workers: config.exports.workers,
+    maxQueued: config.exports.queue,
+  });
   return {
     ingest: new OtAuditIngest({
       db,
