@@ -83,7 +83,9 @@ const files = found
       ? groupOf(relative(distRoot, f)) !== 'appliance'
       : groupOf(relative(distRoot, f)) === only,
   )
-  .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
+  // A filter matches the path inside the tree (dist/), never the checkout's own location: a clone in
+  // /work/wt/itsm must not make the filter `itsm/` select every file.
+  .filter((f) => filters.length === 0 || filters.some((x) => relative(distRoot, f).includes(x)))
   // Unit tests first: they fail fastest.
   .sort(
     (a, b) =>

@@ -20,6 +20,7 @@ import { createAudit, type Audit } from './audit/audit.js';
 import { createAuth, type Auth } from './auth/auth.js';
 import type { ItConfig } from './config/config.js';
 import { createHttp, type Http, type HttpApp } from './http/http.js';
+import { createItsm, type Itsm } from './itsm/itsm.js';
 import { createLinks, type Links } from './link/link.js';
 import { createModbus } from './modbus/modbus.js';
 import { createNotify, type Notify } from './notify/notify.js';
@@ -50,6 +51,8 @@ export interface ItServices {
   /** First admin set-up with a one-time code shown on the console (no default password). */
   readonly setup: FirstAdminSetup;
   readonly notify: Notify;
+  /** ITSM connectors, site settings, ticket checks and work notes. */
+  readonly itsm: Itsm;
   readonly recording: Recording;
   readonly audit: Audit;
   readonly sites: Sites;
@@ -109,7 +112,12 @@ function compose(config: ItConfig, store: ItStore, deps: ItDeps): ItServices {
   const sites = createSites({ ...base, store });
   const links = createLinks({ ...base, config, store, audit, recording, sites });
   const siteCommands = deps.siteCommands ?? links;
-  const access = createAccess({ ...base, config, store, notify, siteCommands, links });
+  const itsm = createItsm({ ...base, config, store, notify, fetch: deps.fetch });
+  const access = createAccess({ ...base, config, store, notify, itsm, siteCommands, links });
+  // A grant that ends gets its work note (itsm/ sits below access/, so access tells it here).
+  access.onSessionsEnd((e) => {
+    if (e.type === 'grant') void itsm.grantEnded(e.grantId);
+  });
   const sessions = createSessions({ ...base, store, access, siteCommands, links });
   const modbus = createModbus({ sessions });
   const opcua = createOpcua({ ...base, config, sessions });
@@ -125,6 +133,7 @@ function compose(config: ItConfig, store: ItStore, deps: ItDeps): ItServices {
     auth,
     setup,
     access,
+    itsm,
     sites,
     sessions,
     modbus,
@@ -140,6 +149,7 @@ function compose(config: ItConfig, store: ItStore, deps: ItDeps): ItServices {
     auth,
     setup,
     notify,
+    itsm,
     recording,
     audit,
     sites,
@@ -198,6 +208,7 @@ function runnable(s: ItServices, deps: ItDeps): ItGateway {
       await s.ssh?.close();
       await s.links.close('IT gateway stopping');
       await s.http.close();
+      await s.itsm.idle();
       await s.notify.close();
       if (listening)
         store.audit.append({ action: 'gateway.stop', actor: 'system:it', outcome: 'success' });

@@ -198,6 +198,7 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
     credentials: vault.credentials,
     recordings,
     dataDir: config.dataDir,
+    openSessions: store.openSessions,
   });
   const link = createLink({
     clock,
@@ -274,7 +275,11 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
         });
       started = true;
       unsubscribe = audit.log.onAppend(() => link.pump());
-      sessions.start();
+      const cut = sessions.start();
+      if (cut.length > 0)
+        log.warn('sessions cut by a crash were closed (session.end, reason gateway_crash)', {
+          sessions: cut,
+        });
       link.start();
       vault.rotation.start();
       log.info('OT gateway started', {

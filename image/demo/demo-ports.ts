@@ -6,7 +6,14 @@
 import { createServer } from 'node:net';
 
 // The simulators stay off the local ports the portal suggests for `ssh -L` (FORWARD_HINT_PORTS).
-export const BASE_PORTS = { https: 8443, ssh: 2222, hmi: 12022, plc: 16502, opc: 16840 } as const;
+export const BASE_PORTS = {
+  https: 8443,
+  ssh: 2222,
+  hmi: 12022,
+  plc: 16502,
+  opc: 16840,
+  itsm: 18080,
+} as const;
 /** The local ports the portal's "Connect with" hints suggest (gateway-it access-pages.tsx). */
 export const FORWARD_HINT_PORTS = { modbus: 15020, opcua: 14840 } as const;
 export type Ports = Record<keyof typeof BASE_PORTS, number>;

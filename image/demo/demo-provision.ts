@@ -19,6 +19,8 @@ export interface FirstStart {
   readonly credentialsFile: string;
   /** Put in front of the OT CLI (the zoned demo's namespace and user). */
   readonly otWrap: readonly string[];
+  /** Further IT set-up once the site and users exist (the site's ITSM check). */
+  readonly afterUsers?: () => Promise<void>;
 }
 
 export async function provisionFirstStart(f: FirstStart): Promise<void> {
@@ -72,6 +74,7 @@ export async function provisionFirstStart(f: FirstStart): Promise<void> {
     '--to',
     '00:00',
   ]);
+  await f.afterUsers?.();
   // The plant logins the OT gateway uses, in its vault (stdin, never argv): hmi-1's SSH account
   // and opc-1's OPC UA user, the accounts demoPolicy names. The host key and certificate they
   // are checked against are pinned in the policy.

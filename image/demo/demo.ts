@@ -31,11 +31,18 @@ import {
   type Ports,
 } from './demo-ports.js';
 import { waitUntilOnline } from './demo-health.js';
+import {
+  configureSiteItsm,
+  itsmConfig,
+  itsmCredentialsFile,
+  startItsmStandIn,
+} from './demo-itsm.js';
 import { waitForStopSignal } from '../../shared/src/cli/wait-for-signal.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const IT_MAIN = join(repoRoot, 'dist', 'gateway-it', 'src', 'main.js');
 const OT_MAIN = join(repoRoot, 'dist', 'gateway-ot', 'src', 'main.js');
+const ITSM_MAIN = join(repoRoot, 'dist', 'image', 'demo', 'itsm', 'itsm-standin.js');
 const SITE = 'plant-1';
 let PORTS: Ports = { ...BASE_PORTS };
 
@@ -158,6 +165,7 @@ async function main(): Promise<number> {
     const itAddress = zoned ? '0.0.0.0' : '127.0.0.1';
 
     const itConfig = join(demoDir, 'it', 'config.json');
+    const itsmCredentials = itsmCredentialsFile(join(demoDir, 'it'));
     writeFileSync(
       itConfig,
       JSON.stringify(
@@ -181,6 +189,7 @@ async function main(): Promise<number> {
               }
             : {}),
           ssh: { listen: itAddress, port: PORTS.ssh },
+          itsm: itsmConfig(PORTS.itsm, 'itsm-credentials.json'),
         },
         null,
         2,
@@ -238,8 +247,20 @@ async function main(): Promise<number> {
         portalUrl: `https://127.0.0.1:${PORTS.https}`,
         credentialsFile,
         otWrap,
+        afterUsers: () => configureSiteItsm(IT_MAIN, itConfig, SITE),
       });
 
+    process.stdout.write('starting the ITSM stand-in...\n');
+    daemons.push(
+      await startItsmStandIn(
+        ITSM_MAIN,
+        PORTS.itsm,
+        itsmCredentials,
+        join(demoDir, 'logs', 'itsm.log'),
+        onUnexpectedExit,
+        itWrap,
+      ),
+    );
     process.stdout.write('starting the IT gateway...\n');
     const it = await startDaemon(
       'it',
@@ -329,9 +350,13 @@ Airlock demo is running (Ctrl-C stops it).
   Credentials     ${credentialsFile}
 ${users.map((u) => `                  ${u.name.padEnd(7)} ${u.password}`).join('\n')}
   Window          ${SITE}: weekly, every day, 00:00-00:00 site time (24 h), label "demo: every day, all day"
-  Try             alice logs in, requests hmi-1, plc-1 and opc-1 (profile maintenance); olga approves
-                  in her inbox; alice's dashboard shows the grant active. Then, as alice (her password
-                  or a key added in the portal, then her TOTP code):
+  ITSM            ${SITE} checks tickets with a local stand-in (http://127.0.0.1:${PORTS.itsm}, table API and webhook):
+                  CHG0001001 (Implement, names HMI-1, PLC-1, OPC-1), CHG0001002 (Scheduled, HMI-1 only),
+                  CHG0001003 (Assess: refused), CHG0001004 (Closed: refused), INC0002001 (In Progress, PLC-1);
+                  work notes written when a grant ends: ${join(demoDir, 'logs', 'itsm.log')}
+  Try             alice logs in, requests hmi-1, plc-1 and opc-1 (profile maintenance, ticket CHG0001001);
+                  olga approves in her inbox, beside the ITSM's answer; alice's dashboard shows the grant
+                  active. Then, as alice (her password or a key added in the portal, then her TOTP code):
     SSH           ssh -p ${PORTS.ssh} alice:hmi-1@127.0.0.1
                   olga watches it under Sites > ${SITE} > live sessions, and replays it under recordings
     Modbus        ssh -p ${PORTS.ssh} -N -L ${mbLocal}:plc-1:502 alice@127.0.0.1      (leave it running), then

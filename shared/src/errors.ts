@@ -21,6 +21,18 @@ export interface AirlockErrorOptions {
   readonly cause?: unknown;
   /** Safe, structured facts for logs and API bodies (never secrets). */
   readonly details?: Readonly<Record<string, unknown>>;
+  /**
+   * What a refusal was about (the site and object refused), for the audit record the boundary
+   * writes; never sent to the client (a 404 must not reveal which site an id belongs to).
+   */
+  readonly subject?: RefusalSubject;
+  /** The service has already written this refusal's audit event: the boundary writes no second. */
+  readonly audited?: boolean;
+}
+
+export interface RefusalSubject {
+  readonly site?: string;
+  readonly target?: string;
 }
 
 export class AirlockError extends Error {
@@ -28,12 +40,26 @@ export class AirlockError extends Error {
   readonly kind: ErrorKind;
   readonly code: string;
   readonly details: Readonly<Record<string, unknown>>;
+  readonly subject: RefusalSubject;
+  readonly audited: boolean;
 
   constructor(kind: ErrorKind, code: string, message: string, options: AirlockErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.kind = kind;
     this.code = code;
     this.details = options.details ?? {};
+    this.subject = options.subject ?? {};
+    this.audited = options.audited ?? false;
+  }
+
+  /** The same error, marked as already audited by the service that refused. */
+  asAudited(): AirlockError {
+    return new AirlockError(this.kind, this.code, this.message, {
+      cause: this.cause,
+      details: this.details,
+      subject: this.subject,
+      audited: true,
+    });
   }
 }
 

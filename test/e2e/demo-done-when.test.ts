@@ -12,7 +12,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, existsSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AttributeIds, DataType, UserTokenType } from 'node-opcua';
 import { generateSync } from 'otplib';
@@ -93,8 +93,14 @@ test(
       start: new Date(now).toISOString(),
       end: new Date(now + 3_600_000).toISOString(),
       reason: 'demo: line 1 maintenance',
+      ticketRef: 'CHG0001001',
     });
     assert.equal(requested.status, 201, requested.body);
+    assert.equal(
+      requested.json<{ itsm: { outcome: string }[] }>().itsm[0]?.outcome,
+      'verified',
+      "the ticket checked with the demo's ITSM stand-in",
+    );
     const approved = await call(
       olgaToken,
       'POST',
@@ -244,7 +250,7 @@ test(
       20_000,
       200,
     );
-    await waitFor('the status output', () => /line/i.test(screen), 10_000, 200);
+    await waitFor('the status output', () => /line/i.test(screen), 30_000, 200);
     const closed = new Promise<number | null>((resolve) =>
       shell.once('close', (code) => resolve(code)),
     );
@@ -396,5 +402,22 @@ test(
       sessions.some((e) => e.target === 'hmi-1' && e.actor === 'alice'),
       'the SSH session',
     );
+
+    // Issue 23: the grant ends (olga revokes it) and the work note reaches the ticket.
+    const grantId = approved.json<{ grantId: string }>().grantId;
+    const revoked = await call(olgaToken, 'POST', `/grants/${grantId}/revoke`, {
+      reason: 'maintenance done',
+    });
+    assert.equal(revoked.status, 200, revoked.body);
+    const note = await waitFor('the work note in the stand-in log', () => {
+      const log = readFileSync(join(demo.dir, 'logs', 'itsm.log'), 'utf8');
+      return log.split('\n').find((l) => l.startsWith('{"workNote"'));
+    });
+    const text = (JSON.parse(note) as { workNote: { ticket: string; text: string } }).workNote;
+    assert.equal(text.ticket, 'CHG0001001');
+    assert.match(text.text, /^Who: alice$/m);
+    assert.match(text.text, /^What: hmi-1 \(ssh, profile maintenance\), /m);
+    assert.match(text.text, /\(revoked by olga\)$/m);
+    assert.match(text.text, /^Commands: [1-9]\d*; writes: [1-9]\d*; refusals: [1-9]\d*$/m);
   },
 );

@@ -177,3 +177,78 @@ test(
       assert.match(help.stdout, new RegExp(`\\b${verb}\\b`));
   },
 );
+
+test(
+  "site-itsm sets a site's ITSM check from the command line, refusing what is wrong",
+  { timeout: 120_000 },
+  async (t) => {
+    const dir = makeTempDir(t);
+    const cfg = join(dir, 'it.json');
+    writeFileSync(
+      cfg,
+      JSON.stringify({
+        dataDir: 'data',
+        http: { host: '127.0.0.1', port: 0 },
+        ssh: { port: 0 },
+        itsm: {
+          connectors: {
+            snow: { type: 'table-api', url: 'http://127.0.0.1:9', credentialsFile: 'itsm.json' },
+          },
+        },
+      }),
+    );
+    const it = (...args: string[]) => runNode([IT_MAIN, ...args, '--config', cfg]);
+    assert.equal(
+      (await it('site-add', '--site', 'plant-1', '--timezone', 'Europe/Berlin')).code,
+      0,
+    );
+    const set = await it(
+      'site-itsm',
+      '--site',
+      'plant-1',
+      '--connector',
+      'snow',
+      '--state',
+      'Implement',
+      '--state',
+      'Scheduled',
+      '--ci',
+      'hmi-1=HMI-1',
+      '--on-unavailable',
+      'allow-and-flag',
+    );
+    assert.equal(set.code, 0, set.stderr);
+    const s = JSON.parse(set.stdout) as Record<string, unknown>;
+    assert.deepEqual(
+      [s['connector'], s['allowedStates'], s['assetCis'], s['onUnavailable'], s['workNotes']],
+      ['snow', ['Implement', 'Scheduled'], { 'hmi-1': 'HMI-1' }, 'allow-and-flag', true],
+    );
+    const unknown = await it(
+      'site-itsm',
+      '--site',
+      'plant-1',
+      '--connector',
+      'jira',
+      '--state',
+      'Open',
+    );
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /connector: no connector jira; configured: snow/);
+    const badCi = await it(
+      'site-itsm',
+      '--site',
+      'plant-1',
+      '--connector',
+      'snow',
+      '--ci',
+      'HMI-1',
+    );
+    assert.equal(badCi.code, 2);
+    assert.match(badCi.stderr, /--ci expects <asset>=<CI name>, got HMI-1/);
+    const off = await it('site-itsm', '--site', 'plant-1', '--off');
+    assert.equal(off.code, 0, off.stderr);
+    assert.deepEqual(JSON.parse(off.stdout), { site: 'plant-1', itsm: null });
+    const help = await runNode([IT_MAIN, '--help']);
+    assert.match(help.stdout, /\bsite-itsm\b/);
+  },
+);

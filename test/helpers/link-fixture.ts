@@ -1,7 +1,16 @@
 /**
  * In-process IT and OT gateways for link tests: real HTTPS/WebSocket listeners on 127.0.0.1 with
- * ephemeral ports, temp data dirs, short link timings, and enrollment through the real enrollment
- * call. Everything started is stopped when the test ends.
+ * ephemeral ports, temp data dirs, and enrollment through the real enrollment call. Everything
+ * started is stopped when the test ends.
+ *
+ * Link timings (`TEST_LINK`): heartbeats are frequent (revocations and clock offsets are seen
+ * quickly) but a live link is only declared dead after a minute of silence, and every deadline is
+ * generous. Both gateways share this process's event loop, and argon2id hashing or a loaded machine
+ * can hold it for seconds; with tight timings the next tick then sees "nothing heard" and drops a
+ * link that was fine, and a test acting on the site fails with "site plant-1 is not connected".
+ * Tests of offline detection pass their own `link` timings and wait for the state
+ * (`waitForSiteState`); every test waits for the site to be connected before it acts on it
+ * (`waitForSiteConnected`).
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,6 +31,7 @@ import {
   type ItGateway,
   type RunningItGateway,
 } from '../../gateway-it/src/app.js';
+import type { LinkState } from '../../gateway-it/src/sites/sites.js';
 import { otConfigSchema, type OtConfig } from '../../gateway-ot/src/config/ot-config.js';
 import { createOtGateway, type OtGateway, type OtDeps } from '../../gateway-ot/src/app.js';
 import { enrollGateway } from '../../gateway-ot/src/link/enroll-gateway.js';
@@ -35,6 +45,24 @@ import { waitFor } from './wait-for.js';
 import { omitUndefined } from '../../shared/src/omit-undefined.js';
 
 export const SITE = 'plant-1';
+
+/** IT link timings for tests that do not test offline detection (see the module header). */
+export const TEST_LINK = {
+  heartbeatSeconds: 0.25,
+  offlineAfterSeconds: 60,
+  openTimeoutSeconds: 30,
+  commandTimeoutSeconds: 30,
+  handshakeTimeoutSeconds: 30,
+} as const satisfies Partial<ItConfig['link']>;
+
+/** Short IT link timings for tests of offline detection: silence is noticed within seconds. */
+export const OFFLINE_TEST_LINK = {
+  heartbeatSeconds: 0.5,
+  offlineAfterSeconds: 5,
+} as const satisfies Partial<ItConfig['link']>;
+
+/** How long a test waits for a link state before it fails (a safety net, not an assertion). */
+const LINK_STATE_DEADLINE_MS = 60_000;
 
 export const TEST_POLICY = {
   limits: { maxSessionMinutes: 60, maxConcurrentSessions: 4 },
@@ -76,6 +104,8 @@ export interface StartItOptions {
   readonly site?: string | false;
   /** Outgoing notifications (default: none). */
   readonly notifications?: ItConfig['notifications'];
+  /** ITSM connectors (default: none). */
+  readonly itsm?: ItConfig['itsm'];
 }
 
 export async function startIt(
@@ -88,15 +118,8 @@ export async function startIt(
     http: { host: '127.0.0.1', port: o.port ?? 0 },
     ssh: { port: 0, ...o.ssh },
     audit: { checkpointEvery: 64, checkpointIntervalSeconds: 0 },
-    link: {
-      heartbeatSeconds: 0.25,
-      offlineAfterSeconds: 1,
-      openTimeoutSeconds: 10,
-      commandTimeoutSeconds: 5,
-      handshakeTimeoutSeconds: 5,
-      ...o.link,
-    },
-    ...omitUndefined({ notifications: o.notifications }),
+    link: { ...TEST_LINK, ...o.link },
+    ...omitUndefined({ notifications: o.notifications, itsm: o.itsm }),
   });
   const gw = await createItGateway(config, {
     clock: o.clock ?? systemClock,
@@ -151,7 +174,7 @@ export async function startOt(
     link: {
       reconnectMinSeconds: 0.05,
       reconnectMaxSeconds: 0.5,
-      connectTimeoutSeconds: 5,
+      connectTimeoutSeconds: 30,
       enrollmentPollSeconds: 0.1,
       ...o.link,
     },
@@ -189,7 +212,7 @@ export async function enrollOt(
       clock: systemClock,
       identity: s.identity,
       site: s.config.site,
-      timeoutMs: 5_000,
+      timeoutMs: 30_000,
     },
     { itUrl: itUrl ?? it.running.url, token: issued.token, fingerprint: issued.itFingerprint },
   );
@@ -218,15 +241,32 @@ export function makeTicket(
 }
 
 /**
- * Waits for the site's link to be online and heard from more than a second after `since`. Creating
- * accounts hashes passwords (argon2id) and can hold the event loop past the test link's 1 s offline
- * timeout; the link is then dropped as soon as the loop runs, and the OT gateway reconnects.
+ * Waits until the IT side shows `site` in `state` (polling its link table), failing after a minute
+ * with the state it last read. Tests wait for this rather than assume a state after a delay.
  */
-export async function waitForFreshLink(it: ItFixture, since: number): Promise<void> {
-  await waitFor('the site online again', () => {
-    const l = it.gw.services.links.get(SITE);
-    return l.state === 'online' && (l.lastSeen ?? 0) > since + 1_000;
-  });
+export async function waitForSiteState(
+  it: ItFixture,
+  state: LinkState,
+  site: string = SITE,
+): Promise<void> {
+  let last: LinkState | undefined;
+  try {
+    await waitFor(
+      `site ${site} ${state}`,
+      () => (last = it.gw.services.links.get(site).state) === state,
+      LINK_STATE_DEADLINE_MS,
+    );
+  } catch (e) {
+    throw new Error(
+      `site ${site} did not become ${state} within ${LINK_STATE_DEADLINE_MS / 1000} s on the IT side (it reads ${last ?? 'nothing'})`,
+      { cause: e },
+    );
+  }
+}
+
+/** Waits until the IT side has `site` connected: call before acting on the site. */
+export function waitForSiteConnected(it: ItFixture, site: string = SITE): Promise<void> {
+  return waitForSiteState(it, 'online', site);
 }
 
 /** Audit actions recorded so far by a gateway's own log. */

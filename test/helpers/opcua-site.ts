@@ -12,10 +12,15 @@ import {
   startOpcuaServer,
   type OpcuaSimServer,
 } from '../../image/demo/plant/opcua-server.js';
-import { SITE, startIt, startOt, type ItFixture, type OtFixture } from './link-fixture.js';
+import {
+  startIt,
+  startOt,
+  waitForSiteConnected,
+  type ItFixture,
+  type OtFixture,
+} from './link-fixture.js';
 import { fetchServerCertificateSha256 } from './opcua-broker-harness.js';
 import { makeTempDir } from '../../shared/src/testing/temp-dir.js';
-import { waitFor } from './wait-for.js';
 
 export interface OpcuaSite {
   readonly dir: string;
@@ -53,8 +58,8 @@ export async function startOpcuaSite(t: Pick<TestContext, 'after'>): Promise<Opc
       },
     },
   };
-  // Tolerant link timings: an OPC UA server start blocks the event loop for a while on a busy machine.
-  const it = await startIt(t, { link: { heartbeatSeconds: 1, offlineAfterSeconds: 15 } });
+  // The fixture's link timings tolerate an OPC UA server start blocking the event loop for a while.
+  const it = await startIt(t, { link: { heartbeatSeconds: 1 } });
   const ot = await startOt(t, { enrollWith: it, policy });
   // The plant password as an operator would store it (airlock-ot vault-set); the broker checks it out.
   ot.gw.services.vault.set({
@@ -64,6 +69,6 @@ export async function startOpcuaSite(t: Pick<TestContext, 'after'>): Promise<Opc
     secret: Buffer.from('plant-pw'),
     actor: 'local:root',
   });
-  await waitFor('the site online', () => it.gw.services.links.get(SITE).state === 'online');
+  await waitForSiteConnected(it);
   return { dir, plant, it, ot };
 }

@@ -10,6 +10,7 @@ import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { generateSync } from 'otplib';
+import type { SettingsChange } from '../../gateway-it/src/itsm/itsm.js';
 import type { HarnessUser } from './it-harness.js';
 import {
   SITE,
@@ -18,6 +19,7 @@ import {
   type ItFixture,
   type OtFixture,
   type StartItOptions,
+  waitForSiteConnected,
 } from './link-fixture.js';
 import { makeTempDir } from '../../shared/src/testing/temp-dir.js';
 import { distRoot, startNode, type Started } from '../../shared/src/testing/processes.js';
@@ -92,6 +94,10 @@ export interface SshChainOptions {
   readonly ssh?: StartItOptions['ssh'];
   /** IT outgoing notifications (a webhook). */
   readonly notifications?: StartItOptions['notifications'];
+  /** IT ITSM connectors, the site's ITSM check (set before the request) and the request's ticket. */
+  readonly itsm?: StartItOptions['itsm'];
+  readonly itsmSite?: SettingsChange;
+  readonly ticketRef?: string;
 }
 
 export async function startSshChain(
@@ -103,7 +109,7 @@ export async function startSshChain(
   const account = sshd.users[0];
   if (account === undefined) throw new Error('sshd has no user');
   const it = await startIt(t, {
-    ...omitUndefined({ ssh: o.ssh, notifications: o.notifications }),
+    ...omitUndefined({ ssh: o.ssh, notifications: o.notifications, itsm: o.itsm }),
   });
   const policy = {
     limits: { maxSessionMinutes: 240, maxConcurrentSessions: 400 },
@@ -188,7 +194,9 @@ export async function startSshChain(
     label: 'test window',
     rule: { kind: 'once', start: now - 3_600_000, end: now + 6 * 3_600_000 },
   });
-  const req = s.access.requests.create(alice.user, {
+  if (o.itsmSite !== undefined)
+    s.itsm.settings.set({ name: 'cli:test', roles: [{ role: 'admin' }] }, SITE, o.itsmSite);
+  const req = await s.access.requests.create(alice.user, {
     site: SITE,
     assets: [
       { asset: 'hmi-1', profile: 'maintenance' },
@@ -197,9 +205,13 @@ export async function startSshChain(
     startsAt: now,
     endsAt: now + 4 * 3_600_000,
     reason: 'firmware update on the HMI',
+    ...omitUndefined({ ticketRef: o.ticketRef }),
   });
   const decided = await s.access.approvals.decide(olga.user, req.id, 'approve', 'ok');
   if (decided.grantId === null) throw new Error(`no grant: ${decided.outcome}`);
+
+  // Creating the users above hashed their passwords (argon2id), holding this process's event loop.
+  await waitForSiteConnected(it);
 
   const knownHosts = join(dir, 'known_hosts');
   writeFileSync(knownHosts, `[127.0.0.1]:${sshPort} ${hostKey}\n`);

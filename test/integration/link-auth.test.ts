@@ -47,7 +47,7 @@ test(
       clock,
       identity: s.identity,
       site: SITE,
-      timeoutMs: 5_000,
+      timeoutMs: 30_000,
     };
     const enroll = (token: string): ReturnType<typeof enrollGateway> =>
       enrollGateway(deps, { itUrl: it.running.url, token, fingerprint: it.running.tlsFingerprint });
@@ -142,7 +142,7 @@ test(
           clock: systemClock,
           identity: s.identity,
           site: SITE,
-          timeoutMs: 5_000,
+          timeoutMs: 30_000,
         },
         { itUrl: impostorUrl, token: issued.token, fingerprint: it.running.tlsFingerprint },
       ),
@@ -156,7 +156,7 @@ test(
         clock: systemClock,
         identity: s.identity,
         site: SITE,
-        timeoutMs: 5_000,
+        timeoutMs: 30_000,
       },
       { itUrl: it.running.url, token: issued.token, fingerprint: it.running.tlsFingerprint },
     );
@@ -235,7 +235,7 @@ test(
           clock: systemClock,
           identity: r.identity,
           site: SITE,
-          timeoutMs: 5_000,
+          timeoutMs: 30_000,
         },
         {
           itUrl: url,

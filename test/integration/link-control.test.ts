@@ -3,14 +3,25 @@
  * break the rules close the link and are audited, and the gateway comes back by itself; the asset
  * catalogue is published and stored (audited only when it changes); heartbeats measure the clock
  * offset and detect a silent peer; a restarted IT gateway sees its site come back without anyone
- * acting.
+ * acting. Nothing here races a timer: a bad peer speaks while the real gateway's path is frozen (it
+ * cannot take the link back mid-case), and only the silent-peer case uses short offline timings.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { systemClock, type Clock } from '../../shared/src/clock.js';
 import { MAX_CONTROL_FRAME_BYTES } from '../../shared/src/link/control-messages.js';
 import { useCrypto } from '../../shared/src/testing/crypto.js';
-import { auditActions, SITE, startIt, startOt, TEST_POLICY } from '../helpers/link-fixture.js';
+import {
+  auditActions,
+  OFFLINE_TEST_LINK,
+  SITE,
+  startIt,
+  startOt,
+  TEST_POLICY,
+  waitForSiteConnected,
+  waitForSiteState,
+} from '../helpers/link-fixture.js';
+import { startTcpProxy } from '../helpers/tcp-proxy.js';
 import { connectRawPeer } from '../helpers/raw-link-peer.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -21,12 +32,11 @@ test(
   { timeout: 90_000 },
   async (t) => {
     const it = await startIt(t);
-    // A slower first reconnect, so the bad peer below speaks before the real gateway takes the link back.
-    const ot = await startOt(t, {
-      enrollWith: it,
-      link: { reconnectMinSeconds: 0.5, reconnectMaxSeconds: 1 },
-    });
-    await waitFor('online', () => it.gw.services.links.get(SITE).state === 'online');
+    // The real gateway's link goes through a proxy the test freezes while a bad peer speaks: the
+    // bad peer supersedes the real link, and the real gateway cannot take it back until the thaw.
+    const proxy = await startTcpProxy(t, it.running.httpsPort);
+    const ot = await startOt(t, { enrollWith: it, itUrl: `https://127.0.0.1:${proxy.port}` });
+    await waitForSiteConnected(it);
     const cases: [string, unknown, number, string][] = [
       ['malformed', '{"type":"pong",', 1008, 'frame.not_json'],
       ['unknown type', { type: 'shell', cmd: 'rm -rf /' }, 1008, 'frame.unknown_type'],
@@ -45,6 +55,7 @@ test(
       ],
     ];
     for (const [name, frame, code, auditCode] of cases) {
+      proxy.freeze();
       // The same identity as the running gateway (as a compromised or buggy gateway would be).
       const peer = await connectRawPeer(
         it.running.url,
@@ -61,9 +72,11 @@ test(
         .filter((e) => e.action === 'link.violation')
         .at(-1);
       assert.equal(audited?.details.code, auditCode, name);
+      proxy.thaw();
       await waitFor(
         `the real gateway back online after the ${name} frame`,
         () => it.gw.services.links.get(SITE).state === 'online',
+        60_000,
       );
     }
     const reasons = auditActions(it.gw)
@@ -157,7 +170,8 @@ test(
     const port = it.running.httpsPort;
     await it.stop();
     await waitFor('the OT side to notice', () => ot.gw.services.link.state !== 'online');
-    const again = await startIt(t, { dir: it.dir, port, site: false });
+    // Short offline timings: the silent peer below must be noticed within seconds.
+    const again = await startIt(t, { dir: it.dir, port, site: false, link: OFFLINE_TEST_LINK });
     await waitFor(
       'the site back online after the restart',
       () => again.gw.services.links.get(SITE).state === 'online',
@@ -165,7 +179,7 @@ test(
 
     // A peer that authenticates and then goes silent (a cut cable: no FIN) is cut off and shown offline.
     await ot.stop();
-    await waitFor('offline', () => again.gw.services.links.get(SITE).state === 'offline');
+    await waitForSiteState(again, 'offline');
     const silent = await connectRawPeer(
       again.running.url,
       again.running.tlsFingerprint,

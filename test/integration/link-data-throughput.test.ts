@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useCrypto } from '../../shared/src/testing/crypto.js';
-import { startIt, startOt, makeTicket } from '../helpers/link-fixture.js';
+import { startIt, startOt, makeTicket, waitForSiteConnected } from '../helpers/link-fixture.js';
 import {
   bufferedOf,
   drainSlowly,
@@ -29,7 +29,7 @@ test(
     const it = await startIt(t);
     const probe = { sink: { bytes: 0, maxBuffered: 0 }, source: { bytes: 0, maxBuffered: 0 } };
     await startOt(t, { enrollWith: it, brokers: [throughputBroker('modbus', TOTAL, probe)] });
-    await waitFor('the site online', () => it.gw.services.links.get('plant-1').state === 'online');
+    await waitForSiteConnected(it);
     const commands = it.gw.services.siteCommands;
     const heapBefore = process.memoryUsage();
 

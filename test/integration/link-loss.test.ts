@@ -13,7 +13,16 @@ import { connect, type Socket } from 'node:net';
 import { test, type TestContext } from 'node:test';
 import { useCrypto } from '../../shared/src/testing/crypto.js';
 import type { SessionStream } from '../../shared/src/link/session-channel.js';
-import { auditActions, makeTicket, SITE, startIt, startOt } from '../helpers/link-fixture.js';
+import {
+  auditActions,
+  makeTicket,
+  OFFLINE_TEST_LINK,
+  SITE,
+  startIt,
+  startOt,
+  waitForSiteConnected,
+  waitForSiteState,
+} from '../helpers/link-fixture.js';
 import { storeTargetPassword } from '../helpers/ot-ssh-process.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -35,15 +44,20 @@ interface Site {
   readonly forwardPort: number;
 }
 
+/**
+ * `silent`: the outage under test is a silent one, so the link uses short offline timings (silence
+ * noticed within seconds, by both sides); otherwise the fixture's, which a busy loop never trips.
+ */
 async function startSite(
   t: TestContext,
   limits: Record<string, unknown>,
   withSsh: boolean,
+  silent: boolean,
 ): Promise<Site & { sshPassword?: string }> {
   const plc = await startRecordingPlc(t);
   const sshd = withSsh ? await startSshd(t) : undefined;
   const account = sshd?.users[0];
-  const it = await startIt(t);
+  const it = await startIt(t, silent ? { link: OFFLINE_TEST_LINK } : {});
   const proxy = await startTcpProxy(t, it.running.httpsPort);
   const assets: Record<string, unknown> = { 'plc-1': plc1Asset(plc.port) };
   if (sshd !== undefined && account !== undefined)
@@ -61,7 +75,7 @@ async function startSite(
     policy: { limits: { maxSessionMinutes: 60, maxConcurrentSessions: 8, ...limits }, assets },
   });
   if (account !== undefined) storeTargetPassword(ot.gw, account.password);
-  await waitFor('the site online', () => it.gw.services.links.get(SITE).state === 'online');
+  await waitForSiteConnected(it);
   const { port } = await startLinkForward(t, it, { profile: 'maintenance' });
   return { it, ot, proxy, plc, forwardPort: port };
 }
@@ -121,7 +135,7 @@ test(
   'silent outage (IT side frozen, nothing closed): Modbus and SSH sessions end after the grace, the PLC connection with them',
   { timeout: 90_000 },
   async (t) => {
-    const site = await startSite(t, { linkLossGraceSeconds: 0.5 }, true);
+    const site = await startSite(t, { linkLossGraceSeconds: 0.5 }, true, true);
     await modbusSession(t, site);
     await sshSession(site);
     assert.equal(site.ot.gw.services.sessions.liveCount, 2);
@@ -146,7 +160,7 @@ test(
   { timeout: 90_000 },
   async (t) => {
     // A grace far beyond the test: what ends the sessions here is their own data connection.
-    const site = await startSite(t, { linkLossGraceSeconds: 3600 }, true);
+    const site = await startSite(t, { linkLossGraceSeconds: 3600 }, true, false);
     await modbusSession(t, site);
     await sshSession(site);
     site.proxy.cut();
@@ -167,6 +181,7 @@ test(
       t,
       { sessionsWithoutLink: 'keep', linkLossGraceSeconds: 0 },
       false,
+      true,
     );
     const socket = await modbusSession(t, site);
     site.proxy.freeze();
@@ -174,10 +189,7 @@ test(
       const state = site.ot.gw.services.link.state;
       return state !== 'online';
     });
-    await waitFor(
-      'the IT side to see the site offline',
-      () => site.it.gw.services.links.get(SITE).state === 'offline',
-    );
+    await waitForSiteState(site.it, 'offline');
     site.proxy.thaw();
     await readThrough(socket, 2);
     assert.deepEqual(sessionEnds(site.ot), [], 'the session never ended');

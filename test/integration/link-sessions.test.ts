@@ -21,6 +21,7 @@ import {
   TEST_POLICY,
   type ItFixture,
   type OtFixture,
+  waitForSiteConnected,
 } from '../helpers/link-fixture.js';
 import { echoBroker } from '../helpers/test-brokers.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -36,7 +37,7 @@ async function setup(
   // here must end by the OT clock and the IT side's commands only, so they are kept without it.
   const policy = { ...TEST_POLICY, limits: { ...TEST_POLICY.limits, sessionsWithoutLink: 'keep' } };
   const ot = await startOt(t, { enrollWith: it, clock, policy, brokers: [echoBroker('modbus')] });
-  await waitFor('the site online', () => it.gw.services.links.get('plant-1').state === 'online');
+  await waitForSiteConnected(it);
   return { it, ot, clock };
 }
 

@@ -10,7 +10,14 @@ import assert from 'node:assert/strict';
 import type { AuditEventInput } from '../../shared/src/audit/audit-event.js';
 import { verifyChain } from '../../shared/src/audit/verify-chain.js';
 import { useCrypto } from '../../shared/src/testing/crypto.js';
-import { auditActions, SITE, startIt, startOt } from '../helpers/link-fixture.js';
+import {
+  auditActions,
+  SITE,
+  startIt,
+  startOt,
+  waitForSiteConnected,
+  waitForSiteState,
+} from '../helpers/link-fixture.js';
 import { startTcpProxy } from '../helpers/tcp-proxy.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -39,20 +46,14 @@ test(
     const audit = ot.gw.services.audit;
     const gatewayId = it.gw.services.store.gateways.active(SITE)?.id ?? '';
     const ingested = (): number => it.gw.services.store.otAudit.head(gatewayId).seq;
-    await waitFor(
-      'online through the proxy',
-      () => it.gw.services.links.get(SITE).state === 'online',
-    );
+    await waitForSiteConnected(it);
 
     // First half while the link is up; cut it as soon as shipping is under way.
     let produced = 0;
     for (; produced < TOTAL / 2; produced += 100) audit.appendMany(writes(produced, 100));
     await waitFor('shipping under way', () => ingested() > 10);
     proxy.cut();
-    await waitFor(
-      'the IT side to see the outage',
-      () => it.gw.services.links.get(SITE).state === 'offline',
-    );
+    await waitForSiteState(it, 'offline');
     const atCut = ingested();
     // The OT gateway keeps working and keeps its events while the link is down.
     for (; produced < TOTAL; produced += 100) audit.appendMany(writes(produced, 100));

@@ -12,6 +12,7 @@ import { plc1Asset, PLC1_PROFILES } from '../../image/demo/plant/plc-1-policy.js
 import { connectRaw, mbap, pdu, type AnswerFrame } from '../peers/raw-modbus-client.js';
 import { startRecordingPlc, standardAnswer, type RecordingPlc } from '../peers/recording-plc.js';
 import { omitUndefined } from '../../shared/src/omit-undefined.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 interface Rig {
   readonly plc: RecordingPlc;
@@ -40,8 +41,7 @@ async function rig(
 
 /** Waits (on real time, for the sockets) until the PLC stub has received `n` frames. */
 async function untilReceived(plc: RecordingPlc, n: number): Promise<void> {
-  for (let i = 0; i < 500 && plc.received.length < n; i++)
-    await new Promise((r) => setTimeout(r, 2));
+  await waitFor(`${n} frames at the PLC`, () => plc.received.length >= n);
   assert.equal(plc.received.length, n, 'frames at the PLC');
 }
 
@@ -201,8 +201,7 @@ test(
     assert.deepEqual(await client.closed(), []);
     const [end] = await Promise.all(gw.ends);
     assert.equal(end?.reason, 'grant gr_test ended');
-    for (let i = 0; i < 200 && plc.liveConnections() > 0; i++)
-      await new Promise((r) => setTimeout(r, 2));
+    await waitFor('the PLC connection to close', () => plc.liveConnections() === 0);
     assert.equal(plc.liveConnections(), 0, 'the PLC connection is closed too');
 
     const c2 = await connectRaw(t, gw.port);

@@ -9,7 +9,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { startModbusPlc } from '../../image/demo/plant/modbus-plc.js';
 import { useCrypto } from '../../shared/src/testing/crypto.js';
-import { auditActions, SITE, startIt, startOt } from '../helpers/link-fixture.js';
+import {
+  auditActions,
+  SITE,
+  startIt,
+  startOt,
+  waitForSiteConnected,
+} from '../helpers/link-fixture.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { mbpollValues, runMbpoll } from '../peers/mbpoll.js';
 import { startLinkForward } from '../peers/link-forward.js';
@@ -28,7 +34,7 @@ test(
       enrollWith: it,
       policy: { assets: { 'plc-1': plc1Asset(plc.port) } },
     });
-    await waitFor('the site online', () => it.gw.services.links.get(SITE).state === 'online');
+    await waitForSiteConnected(it);
 
     const { port } = await startLinkForward(t, it, { profile: 'maintenance' });
 

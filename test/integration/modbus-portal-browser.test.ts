@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { launchChromium, loggedInPage, submitAndWait } from '../helpers/browser.js';
 import { useCrypto } from '../../shared/src/testing/crypto.js';
-import { SITE, startIt, startOt, waitForFreshLink } from '../helpers/link-fixture.js';
+import { SITE, startIt, startOt, waitForSiteConnected } from '../helpers/link-fixture.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { plc1Asset } from '../../image/demo/plant/plc-1-policy.js';
 import { startModbusPlc } from '../../image/demo/plant/modbus-plc.js';
@@ -42,7 +42,7 @@ test(
       label: 'test window',
       rule: { kind: 'once', start: now - 3_600_000, end: now + 3_600_000 },
     });
-    const req = s.access.requests.create(alice.user, {
+    const req = await s.access.requests.create(alice.user, {
       site: SITE,
       assets: [{ asset: 'plc-1', profile: 'maintenance' }],
       startsAt: now,
@@ -50,7 +50,7 @@ test(
       reason: 'tune the line speed setpoint',
     });
     assert.notEqual((await s.access.approvals.decide(olga, req.id, 'approve', 'ok')).grantId, null);
-    await waitForFreshLink(it, Date.now());
+    await waitForSiteConnected(it);
     const base = it.running.url;
     const page = `${base}/assets/${SITE}/plc-1/points`;
 

@@ -12,7 +12,13 @@ import { test } from 'node:test';
 import { startModbusPlc } from '../../image/demo/plant/modbus-plc.js';
 import { useCrypto } from '../../shared/src/testing/crypto.js';
 import { pinnedRequest, type HttpResult } from '../helpers/https-client.js';
-import { auditActions, SITE, startIt, startOt, waitForFreshLink } from '../helpers/link-fixture.js';
+import {
+  auditActions,
+  SITE,
+  startIt,
+  startOt,
+  waitForSiteConnected,
+} from '../helpers/link-fixture.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { plc1Asset } from '../../image/demo/plant/plc-1-policy.js';
 
@@ -62,7 +68,7 @@ test(
       label: 'test window',
       rule: { kind: 'once', start: now - 3_600_000, end: now + 3_600_000 },
     });
-    const req = s.access.requests.create(alice, {
+    const req = await s.access.requests.create(alice, {
       site: SITE,
       assets: [{ asset: 'plc-1', profile: 'maintenance' }],
       startsAt: now,
@@ -70,7 +76,7 @@ test(
       reason: 'tune the line speed setpoint',
     });
     assert.notEqual((await s.access.approvals.decide(olga, req.id, 'approve', 'ok')).grantId, null);
-    await waitForFreshLink(it, Date.now());
+    await waitForSiteConnected(it);
 
     const base = it.running.url;
     const origin = new URL(base).origin;

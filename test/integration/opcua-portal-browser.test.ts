@@ -38,7 +38,7 @@ test(
       label: 'test window',
       rule: { kind: 'once', start: now - 3_600_000, end: now + 3_600_000 },
     });
-    const req = s.access.requests.create(alice.user, {
+    const req = await s.access.requests.create(alice.user, {
       site: SITE,
       assets: [{ asset: 'opc-1', profile: 'maintenance' }],
       startsAt: now,

@@ -20,7 +20,7 @@ import {
   waitForTermState,
   waitForTerminal,
 } from '../helpers/browser.js';
-import { SITE, startIt, startOt } from '../helpers/link-fixture.js';
+import { SITE, startIt, startOt, waitForSiteConnected } from '../helpers/link-fixture.js';
 import { storeTargetPassword } from '../helpers/ot-ssh-process.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { startSshd } from '../peers/sshd.js';
@@ -81,7 +81,7 @@ test(
     });
     const aliceUser = alice.user;
     const olgaUser = olga.user;
-    const req = s.access.requests.create(aliceUser, {
+    const req = await s.access.requests.create(aliceUser, {
       site: SITE,
       assets: [
         { asset: 'hmi-1', profile: 'maintenance' },
@@ -93,6 +93,7 @@ test(
       ticketRef: 'CHG-1',
     });
     await s.access.approvals.decide(olgaUser, req.id, 'approve', 'ok');
+    await waitForSiteConnected(it);
     const base = it.running.url;
 
     const browser = await launchChromium(t);

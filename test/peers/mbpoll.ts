@@ -7,7 +7,11 @@ export interface MbpollResult {
   readonly output: string;
 }
 
-/** Runs `mbpoll -m tcp -1 -p PORT ... 127.0.0.1 [values]`; `args` are the options between. */
+/**
+ * Runs `mbpoll -m tcp -1 -p PORT ... 127.0.0.1 [values]`; `args` are the options between. The
+ * response timeout is mbpoll's largest (10 s), a safety net: the first request through the link
+ * opens a session, which on a loaded machine can take seconds.
+ */
 export async function runMbpoll(
   port: number,
   args: readonly string[],
@@ -15,7 +19,7 @@ export async function runMbpoll(
 ): Promise<MbpollResult> {
   const child = spawn(
     'mbpoll',
-    ['-m', 'tcp', '-1', '-o', '2', '-p', String(port), ...args, '127.0.0.1', ...values],
+    ['-m', 'tcp', '-1', '-o', '10', '-p', String(port), ...args, '127.0.0.1', ...values],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';

@@ -90,7 +90,7 @@ export type PyResult =
 export async function runPymodbusClient(
   port: number,
   ops: readonly PyOp[],
-  timeoutSeconds = 2,
+  timeoutSeconds = 10,
 ): Promise<PyResult[]> {
   const child = spawn(
     DEBIAN_PYTHON,

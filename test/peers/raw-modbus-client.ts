@@ -98,13 +98,13 @@ export async function connectRaw(
   return {
     socket,
     write: (bytes) => void socket.write(bytes),
-    async frames(count, timeoutMs = 5000) {
+    async frames(count, timeoutMs = 20_000) {
       await waitFor(() => got.length >= count || isClosed, timeoutMs, `${count} frames`);
       if (got.length < count)
         throw new Error(`connection closed after ${got.length} of ${count} frames`);
       return got.splice(0, count);
     },
-    async closed(timeoutMs = 5000) {
+    async closed(timeoutMs = 20_000) {
       await waitFor(() => isClosed, timeoutMs, 'the connection to close');
       return got.splice(0);
     },

@@ -1,10 +1,12 @@
 /** What the access services are built from (access.ts assembles it), and helpers they share. */
+import { freeTextProblem, type TextKind } from '../../../shared/src/text/free-text.js';
 import type { AuditLog } from '../../../shared/src/audit/audit-log.js';
 import type { Clock } from '../../../shared/src/clock.js';
 import { AirlockError } from '../../../shared/src/errors.js';
 import type { IdGenerator } from '../../../shared/src/ids.js';
 import type { Logger } from '../../../shared/src/log.js';
 import type { Db } from '../../../shared/src/store/open-database.js';
+import type { TicketChecks } from '../itsm/itsm.js';
 import type { Notifier } from '../notify/notify.js';
 import type { SiteCommands } from '../sites/sites.js';
 import type {
@@ -40,6 +42,8 @@ export interface AccessDeps {
   readonly policies: SitePolicyStore;
   readonly views: AccessViews;
   readonly notifier: Notifier;
+  /** Ticket checks against the site's ITSM, when the site names a connector. */
+  readonly itsm: TicketChecks;
   /** Lockdown and ending a grant's sessions at the site (announced to listeners first). */
   readonly siteCommands: Pick<SiteCommands, 'setLockdown' | 'endGrantSessions'>;
   readonly limits: AccessLimits;
@@ -61,14 +65,24 @@ export function requireSite(deps: Pick<AccessDeps, 'sites'>, site: string): Site
   return s;
 }
 
-/** A trimmed free-text field with bounds, or a 400 naming the field. */
+/**
+ * A trimmed free-text field with bounds and no control characters or bidi overrides (one-line for
+ * a label; a reason, comment or justification may span lines), or a 400 naming the field. The HTTP
+ * bodies were already judged (http/body-text.ts); this holds the rule for the CLI too.
+ */
 export function requireText(
   value: string | undefined,
   field: string,
   min: number,
   max: number,
+  kind: TextKind = field === 'label' ? 'line' : 'multiline',
 ): string {
   const v = (value ?? '').trim();
+  const problem = freeTextProblem(v, kind);
+  if (problem !== undefined)
+    throw new AirlockError('bad_request', `request.${field}_text`, `${field}: ${problem}`, {
+      details: { field },
+    });
   if (v.length < min)
     throw new AirlockError(
       'bad_request',

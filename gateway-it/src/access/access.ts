@@ -18,6 +18,7 @@ import type { Clock } from '../../../shared/src/clock.js';
 import type { IdGenerator } from '../../../shared/src/ids.js';
 import type { Logger } from '../../../shared/src/log.js';
 import type { ItConfig } from '../config/config.js';
+import type { Itsm } from '../itsm/itsm.js';
 import type { Notify } from '../notify/notify.js';
 import type { SiteCommands, SiteLinkStates } from '../sites/sites.js';
 import type { ItStore } from '../store/store.js';
@@ -45,6 +46,7 @@ export type { GrantView, RequestView } from './views.js';
 export {
   canRequest,
   canSeeAccess,
+  decisionBar,
   hasRole,
   isAdmin,
   isAuditorOf,
@@ -106,6 +108,8 @@ export interface AccessFactoryDeps {
     | 'policies'
   >;
   readonly notify: Pick<Notify, 'notifier'>;
+  /** Ticket checks against each site's ITSM (request and approval time). */
+  readonly itsm: Pick<Itsm, 'checks'>;
   readonly siteCommands: Pick<SiteCommands, 'setLockdown' | 'endGrantSessions'>;
   /** Each site's link state, shown with the site. */
   readonly links: SiteLinkStates;
@@ -132,8 +136,9 @@ export function createAccess(factory: AccessFactoryDeps): Access {
     grants: store.grants,
     windows: store.windows,
     policies: store.policies,
-    views: new AccessViews(store.requests, store.grants, store.users),
+    views: new AccessViews(store.requests, store.grants, store.users, factory.itsm.checks),
     notifier: factory.notify.notifier,
+    itsm: factory.itsm.checks,
     siteCommands: announcingSiteCommands(factory.siteCommands, endListeners, log),
     limits: {
       maxRequestMs: config.maxRequestHours * 3_600_000,

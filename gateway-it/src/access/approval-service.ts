@@ -1,7 +1,7 @@
 /**
- * Decisions on requests. Only an OT owner of the request's site decides; nobody decides on their
- * own request, whatever roles they hold and whichever face they use (the rule lives here, not in
- * the routes). Every decision needs a comment and is audited with it. A request becomes a grant
+ * Decisions on requests. Only an OT owner of the request's site who is not an admin decides;
+ * nobody decides on their own request, whatever roles they hold and whichever face they use (the
+ * rule is `decisionBar` in visibility.ts, enforced here, not in the routes). Every decision needs a comment and is audited with it. A request becomes a grant
  * when it has the site's required number of approvals (default 1, from distinct owners). A deny
  * closes a pending request; a deny after approval revokes the grant and ends its live sessions.
  */
@@ -10,7 +10,7 @@ import { requireText, type AccessDeps } from './access-deps.js';
 import type { GrantService } from './grant-service.js';
 import type { RequestService } from './request-service.js';
 import type { RequestView } from './views.js';
-import { isOtOwnerOf, type Actor } from './visibility.js';
+import { decisionBar, type Actor } from './visibility.js';
 
 export type Decision = 'approve' | 'deny';
 
@@ -37,18 +37,11 @@ export class ApprovalService {
     comment: string,
   ): Promise<DecisionResult> {
     const r = this.requests.visible(actor, id);
-    if (!isOtOwnerOf(actor, r.site))
-      throw new AirlockError(
-        'access_denied',
-        'approval.not_site_owner',
-        `only an OT owner of ${r.site} can decide on this request`,
-      );
-    if (r.requesterId === actor.id)
-      throw new AirlockError(
-        'access_denied',
-        'approval.self',
-        'nobody decides on their own request; another OT owner must',
-      );
+    const bar = decisionBar(actor, r.site, r.requesterId);
+    if (bar !== undefined)
+      throw new AirlockError('access_denied', bar.code, bar.why, {
+        subject: { site: r.site, target: id },
+      });
     if (r.breakGlass)
       throw new AirlockError(
         'conflict',
@@ -56,6 +49,7 @@ export class ApprovalService {
         'a break-glass grant is not approved; review it or revoke it',
       );
     const text = requireText(comment, 'comment', 1, 1000);
+    if (decision === 'approve') await this.requests.recheckTicket(actor, r);
     return decision === 'approve' ? this.approve(actor, id, text) : this.deny(actor, id, text);
   }
 

@@ -4,7 +4,9 @@
  * with the field named unless: every asset and profile exists in the catalogue; the times are sane
  * and within the longest allowed grant; the ticket matches the site's pattern when it has one;
  * every asset's maintenance windows cover the whole interval; and, for a vendor, their job
- * schedules cover it for each asset and profile and it ends by their contract end.
+ * schedules cover it for each asset and profile and it ends by their contract end. Last, when the
+ * site names an ITSM connector, the ticket must check out there (itsm/); the answer is kept with the
+ * request, and asked again at approval time.
  */
 import { AirlockError } from '../../../shared/src/errors.js';
 import { compileLinearRegex } from '../../../shared/src/text/linear-regex.js';
@@ -13,7 +15,15 @@ import type { RequestAssetRow, RequestRow } from '../store/store.js';
 import { accountRefusal, contractEndsAt } from '../auth/auth.js';
 import { requireSite, requireText, type AccessDeps } from './access-deps.js';
 import type { RequestView } from './views.js';
-import { canRequest, canSeeAccess, isVendor, sitesWithRole, type Actor } from './visibility.js';
+import {
+  canRequest,
+  canSeeAccess,
+  decisionBar,
+  isVendor,
+  sitesWithRole,
+  type Actor,
+} from './visibility.js';
+import { checkTicketAtRequest, recheckTicketAtApproval } from './itsm-ticket.js';
 import type { WindowService } from './window-service.js';
 import { firstUncovered, occurrences } from './window-rules.js';
 import { formatLocal } from './zoned-time.js';
@@ -44,7 +54,7 @@ export class RequestService {
     private readonly afterCreate: () => void = () => undefined,
   ) {}
 
-  create(actor: Actor, input: NewRequest): RequestView {
+  async create(actor: Actor, input: NewRequest): Promise<RequestView> {
     const { deps } = this;
     const now = deps.clock.now();
     if (!canRequest(actor))
@@ -81,10 +91,20 @@ export class RequestService {
           `${a.asset}: no maintenance window covers ${formatLocal(gap, site.timezone)} (${site.timezone}); a request must fall inside a window of each asset`,
           {
             details: { field: 'start', asset: a.asset, uncoveredFrom: new Date(gap).toISOString() },
+            subject: { site: site.id, target: a.asset },
           },
         );
       }
     }
+    // Last, after every local check: the ITSM is asked only about a request that is otherwise fine.
+    const verdict = await checkTicketAtRequest(deps, actor, {
+      site: site.id,
+      ticketRef,
+      assets,
+      startsAt: input.startsAt,
+      endsAt: input.endsAt,
+      requestId: null,
+    });
     const policy = deps.policies.policy(site.id);
     const row: RequestRow = {
       id: deps.ids.next('req'),
@@ -115,10 +135,13 @@ export class RequestService {
           ticketRef,
           requiredApprovals: row.requiredApprovals,
           breakGlass: false,
+          ...(verdict === undefined ? {} : { itsm: verdict.outcome }),
         },
       });
+      if (verdict !== undefined) deps.itsm.keep(row.id, verdict, actor.name);
     })();
     this.afterCreate();
+    if (verdict?.outcome === 'unverified') deps.itsm.alertUnverified(verdict, row.id);
     const view = deps.views.request(row);
     deps.notifier.notify({
       event: 'request.created',
@@ -135,6 +158,11 @@ export class RequestService {
       recipients: this.owners(site.id),
     });
     return view;
+  }
+
+  /** At approval time: the ticket is checked again with the site's ITSM (itsm-ticket.ts). */
+  recheckTicket(actor: Actor, r: RequestRow): Promise<void> {
+    return recheckTicketAtApproval(this.deps, actor, r);
   }
 
   /** The requester withdraws a pending request. */
@@ -187,18 +215,21 @@ export class RequestService {
     return sitesWithRole(actor, 'ot-owner').flatMap((site) =>
       this.deps.requests.pendingOfSite(site).map((r) => {
         const view = this.deps.views.request(r);
-        const own = r.requesterId === actor.id;
+        const bar = decisionBar(actor, site, r.requesterId);
         const already = view.decisions.some(
           (d) => d.approver === actor.name && d.decision === 'approve',
         );
         return {
           request: view,
-          canDecide: !own && !already,
-          why: own
-            ? 'your own request: another OT owner must decide'
-            : already
-              ? 'you approved it; waiting for more approvals'
-              : null,
+          canDecide: bar === undefined && !already,
+          why:
+            bar?.code === 'approval.self'
+              ? 'your own request: another OT owner must decide'
+              : bar !== undefined
+                ? bar.why
+                : already
+                  ? 'you approved it; waiting for more approvals'
+                  : null,
         };
       }),
     );
@@ -336,7 +367,7 @@ export class RequestService {
         'access_denied',
         'request.after_contract_end',
         `end: your contract ends on ${actor.contractEnd ?? '(no date)'}; access cannot reach past it`,
-        { details: { field: 'end' } },
+        { details: { field: 'end' }, subject: { site } },
       );
     }
     for (const a of assets) {
@@ -351,6 +382,7 @@ export class RequestService {
           `${a.asset} (${a.profile}): your job schedule does not cover ${formatLocal(gap, timeZone)} (${timeZone})`,
           {
             details: { field: 'start', asset: a.asset, uncoveredFrom: new Date(gap).toISOString() },
+            subject: { site, target: a.asset },
           },
         );
       }

@@ -11,6 +11,7 @@ import type {
   GrantStore,
   UserStore,
 } from '../store/store.js';
+import type { ItsmCheckView, TicketChecks } from '../itsm/itsm.js';
 
 export interface PersonRef {
   readonly id: string;
@@ -31,6 +32,8 @@ export interface RequestView extends Omit<RequestRow, 'requesterId'> {
   readonly approvals: number;
   readonly decisions: readonly DecisionView[];
   readonly grantId: string | null;
+  /** The ITSM's answers about the ticket (request time, approval time), oldest first. */
+  readonly itsm: readonly ItsmCheckView[];
 }
 
 /** `scheduled`: approved, not started yet. `active` only between notBefore and notAfter. */
@@ -81,6 +84,7 @@ export class AccessViews {
     private readonly requests: AccessRequestStore,
     private readonly grants: GrantStore,
     private readonly users: UserStore,
+    private readonly itsm: Pick<TicketChecks, 'views'>,
   ) {}
 
   person(id: string): PersonRef {
@@ -102,6 +106,7 @@ export class AccessViews {
         decidedAt: d.decidedAt,
       })),
       grantId: this.grants.byRequest(r.id)?.id ?? null,
+      itsm: this.itsm.views(r.id),
     };
   }
 

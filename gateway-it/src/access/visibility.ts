@@ -27,6 +27,38 @@ export function sitesWithRole(u: Pick<User, 'roles'>, role: 'ot-owner' | 'audito
   return u.roles.filter((r) => r.role === role && r.site !== undefined).map((r) => r.site ?? '');
 }
 
+/** Why a user may not decide on an access request, as an error code and a sentence. */
+export interface DecisionBar {
+  readonly code: 'approval.not_site_owner' | 'approval.admin' | 'approval.self';
+  readonly why: string;
+}
+
+/**
+ * The one rule for who decides (approves or denies) an access request at `site` made by
+ * `requesterId`: an OT owner of that site who is not an admin and not the requester. An admin
+ * never decides, whatever other roles the account also holds: whoever can create accounts and
+ * assign roles must not also be the one who lets a person into the plant (separation of duties;
+ * docs/access.md). The approval service enforces it; the inbox and the portal show it.
+ */
+export function decisionBar(u: Actor, site: string, requesterId: string): DecisionBar | undefined {
+  if (!isOtOwnerOf(u, site))
+    return {
+      code: 'approval.not_site_owner',
+      why: `only an OT owner of ${site} can decide on this request`,
+    };
+  if (isAdmin(u))
+    return {
+      code: 'approval.admin',
+      why: 'an admin never decides on access requests, even as an OT owner of the site; another OT owner must',
+    };
+  if (requesterId === u.id)
+    return {
+      code: 'approval.self',
+      why: 'nobody decides on their own request; another OT owner must',
+    };
+  return undefined;
+}
+
 /** Whether `u` may read a request or grant of `ownerId` at `site`. */
 export function canSeeAccess(u: Actor, ownerId: string, site: string): boolean {
   return u.id === ownerId || isOtOwnerOf(u, site) || isAuditorOf(u, site) || isAdmin(u);

@@ -206,8 +206,15 @@ export const itConfigSchema = z.strictObject({
       port: listenPortSchema.default(2222),
       /** The endpoint's host key (OpenSSH private key, 0600); created at first start if absent. */
       hostKeyFile: z.string().min(1).optional(),
-      /** A connection must finish authentication (key or password, then TOTP) within this time. */
+      /**
+       * A connection must finish logging in (identification string, key exchange, key or password,
+       * then TOTP) within this time from TCP accept, or it is closed (OpenSSH's LoginGraceTime).
+       */
       loginTimeoutSeconds: z.number().int().min(5).max(600).default(60),
+      /** Connections not logged in yet from one address; more are closed at once (docs/ssh.md). */
+      maxUnauthenticatedPerSource: z.number().int().min(1).max(10_000).default(10),
+      /** Connections not logged in yet in all (OpenSSH's MaxStartups); more are closed at once. */
+      maxUnauthenticated: z.number().int().min(1).max(10_000).default(100),
       /** Connections open at once (each may carry several sessions). */
       maxConnections: z.number().int().min(1).max(10_000).default(1000),
       /** Session and forwarding channels one connection may have open at once. */
@@ -232,6 +239,40 @@ export const itConfigSchema = z.strictObject({
     .strictObject({
       workers: z.number().int().min(1).max(4).default(1),
       queue: z.number().int().min(0).max(16).default(1),
+    })
+    .prefault({}),
+  /** ITSM connectors a site may name to check ticket references (see docs/access.md). */
+  itsm: z
+    .strictObject({
+      connectors: z
+        .record(
+          z
+            .string()
+            .regex(
+              /^[a-z0-9][a-z0-9-]{0,39}$/,
+              'a connector name is lowercase letters, digits and -',
+            ),
+          z.discriminatedUnion('type', [
+            z.strictObject({
+              /** ServiceNow-style Table API: records read by number, work notes written to them. */
+              type: z.literal('table-api'),
+              /** The instance's base URL; /api/now/table/... is appended. */
+              url: z.url({ protocol: /^https?$/ }),
+              /** File (0600) with {"username","password"} or {"token"}; never inline. */
+              credentialsFile: z.string().min(1),
+              /** The whole exchange must finish within this time. */
+              timeoutMs: z.number().int().min(50).max(30_000).default(5000),
+            }),
+            z.strictObject({
+              /** Generic JSON webhook: POST the request, it answers {allow, reason}. */
+              type: z.literal('webhook'),
+              url: z.url({ protocol: /^https?$/ }),
+              credentialsFile: z.string().min(1),
+              timeoutMs: z.number().int().min(50).max(30_000).default(5000),
+            }),
+          ]),
+        )
+        .default({}),
     })
     .prefault({}),
   /** Outgoing notifications (request created, approved, denied, revoked, break-glass). */
@@ -284,6 +325,14 @@ function resolvePaths(config: ItConfig, base: string): ItConfig {
       config.ssh.hostKeyFile === undefined
         ? config.ssh
         : { ...config.ssh, hostKeyFile: abs(config.ssh.hostKeyFile) },
+    itsm: {
+      connectors: Object.fromEntries(
+        Object.entries(config.itsm.connectors).map(([name, c]) => [
+          name,
+          { ...c, credentialsFile: abs(c.credentialsFile) },
+        ]),
+      ),
+    },
     notifications:
       config.notifications.webhook === undefined
         ? config.notifications

@@ -1,13 +1,15 @@
 /**
  * Request bodies parsed at the boundary into typed values: JSON for the API (content type
  * required, so a cross-site form cannot post to it), url-encoded forms for the portal. Bad input
- * becomes a 400 whose message names the field (error-response.ts badRequest).
+ * becomes a 400 whose message names the field (error-response.ts badRequest); every string is
+ * judged as free text first (body-text.ts: no control characters or bidi overrides).
  */
 import type { Context } from 'hono';
 import type { z } from 'zod';
 import { AirlockError } from '../../../shared/src/errors.js';
 import { parseWith } from '../../../shared/src/config/format-issues.js';
 import { badRequest } from './error-response.js';
+import { bodyTextProblems } from './body-text.js';
 
 /** The largest body any route accepts; requests above it get 413 before parsing. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -29,6 +31,8 @@ export async function parseJsonBody<S extends z.ZodType>(
   } catch {
     throw new AirlockError('bad_request', 'request.bad_json', 'the body is not valid JSON');
   }
+  const text = bodyTextProblems(raw);
+  if (text.length > 0) throw badRequest(text);
   const r = parseWith(schema, raw);
   if (!r.ok) throw badRequest(r.error);
   return r.value;
@@ -46,6 +50,8 @@ export async function parseFormBody<S extends z.ZodType>(
     const values = (Array.isArray(v) ? v : [v]).filter((x): x is string => typeof x === 'string');
     fields[k] = values.length === 1 && !Array.isArray(v) ? (values[0] ?? '') : values;
   }
+  const text = bodyTextProblems(fields);
+  if (text.length > 0) throw badRequest(text);
   const r = parseWith(schema, fields);
   if (!r.ok) throw badRequest(r.error);
   return r.value;

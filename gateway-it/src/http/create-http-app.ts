@@ -1,12 +1,14 @@
 /**
  * The hono application: security headers on every answer, JSON errors mapped in one place
- * (error-response.ts), and the route groups. Built from services passed in (no globals), so tests
+ * (error-response.ts), every refused privileged action audited in one place (refusal-audit.ts),
+ * and the route groups. Built from services passed in (no globals), so tests
  * drive it with `app.request()` in process.
  */
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { secureHeaders } from 'hono/secure-headers';
 import { AirlockError, toAirlockError } from '../../../shared/src/errors.js';
+import type { AuditLog } from '../../../shared/src/audit/audit-log.js';
 import type { Logger } from '../../../shared/src/log.js';
 import type { HealthReporter } from '../status/status.js';
 import type { SiteEnrollment } from '../sites/sites.js';
@@ -16,6 +18,8 @@ import { authenticate, type Authenticator, type HttpVariables } from './principa
 import { linkEnrollRoutes } from './routes/link-enroll.js';
 import { MAX_BODY_BYTES } from './body.js';
 import { csrfProtection } from './csrf.js';
+import { auditRefusals } from './refusal-audit.js';
+import { neutraliseHtml } from './html-output.js';
 import type { AccessHttpServices } from './http-services.js';
 import { API_PREFIX, apiRoutes } from './api/api-routes.js';
 import { portalApps, portalErrorPage } from './portal/portal-app.js';
@@ -25,6 +29,8 @@ const TERMINAL_PAGE = /^\/(terminal\/|sessions\/[^/]+\/watch$|recordings\/[^/]+$
 
 export interface HttpServices {
   readonly log: Logger;
+  /** The IT audit log: refusals of privileged actions are written to it (refusal-audit.ts). */
+  readonly audit: Pick<AuditLog, 'append'>;
   readonly health: HealthReporter;
   /** Recognises portal sessions and API tokens; an unrecognised request has no principal. */
   readonly authenticator: Authenticator;
@@ -67,11 +73,13 @@ export function createHttpApp(services: HttpServices): Hono<{ Variables: HttpVar
     // Pages and answers carry personal and security data: never cached, unless a route says so.
     if (!c.res.headers.has('cache-control')) c.res.headers.set('cache-control', 'no-store');
   });
+  app.use('*', neutraliseHtml());
   app.use(
     '*',
     bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => respondTooLarge(c, MAX_BODY_BYTES) }),
   );
   app.use('*', authenticate(services.authenticator));
+  app.use('*', auditRefusals(services.audit, services.log));
   app.use('*', csrfProtection());
   app.route('/', healthRoutes(services.health));
   app.route('/', linkEnrollRoutes(services.enrollment));

@@ -7,6 +7,7 @@ import type { Modbus } from '../modbus/modbus.js';
 import type { OpcuaPoints } from '../opcua/opcua.js';
 import type { PlaybackApprovals, RecordingLibrary } from '../recording/recording.js';
 import type { CommandReviews, OperatorSessions } from '../sessions/sessions.js';
+import type { Itsm } from '../itsm/itsm.js';
 import type { FirstAdminSetup } from '../setup/setup.js';
 import type { SiteEnrollment } from '../sites/sites.js';
 
@@ -30,6 +31,8 @@ export interface AccessHttpServices {
   readonly clock: Clock;
   readonly auth: Auth;
   readonly access: Access;
+  /** Each site's ITSM check (admin API and the site page). */
+  readonly itsm: Pick<Itsm, 'settings' | 'connectorNames'>;
   /** The sites' OT gateways: enrollment tokens and revocation (admin API and the admin's site page). */
   readonly siteEnrollment: Pick<SiteEnrollment, 'issueToken' | 'revoke'>;
   /** Live operator sessions: the web terminal, supervision and ending a session. */

@@ -14,6 +14,7 @@
 import type { Clock } from '../../../shared/src/clock.js';
 import type { Logger } from '../../../shared/src/log.js';
 import type { Access } from '../access/access.js';
+import type { Itsm } from '../itsm/itsm.js';
 import type { Audit } from '../audit/audit.js';
 import type { Auth } from '../auth/auth.js';
 import type { ItConfig } from '../config/config.js';
@@ -55,6 +56,7 @@ export interface HttpDeps {
   /** First admin set-up (the set-up page and API). */
   readonly setup: FirstAdminSetup;
   readonly access: Access;
+  readonly itsm: Pick<Itsm, 'settings' | 'connectorNames'>;
   readonly sites: Pick<Sites, 'enrollment'>;
   readonly sessions: Sessions;
   readonly modbus: Modbus;
@@ -74,6 +76,7 @@ export function createHttp(deps: HttpDeps): Http {
   const credentials = { sessions: auth.sessions, users: store.users, clock };
   const app = createHttpApp({
     log,
+    audit: store.audit,
     health: deps.status,
     authenticator: createSessionAuthenticator(credentials),
     enrollment: deps.sites.enrollment,
@@ -81,6 +84,7 @@ export function createHttp(deps: HttpDeps): Http {
       clock,
       auth,
       access: deps.access,
+      itsm: deps.itsm,
       siteEnrollment: deps.sites.enrollment,
       sessions: deps.sessions.live,
       modbus: deps.modbus,

@@ -1,7 +1,8 @@
 /**
  * What the access services announce to the outside (a plant hooks mail or chat to the webhook):
  * request created, approved, denied, grant revoked, and break-glass; and `ot.alert`, an OT
- * gateway's event flagged as an alert (a changed host key, a failed rotation), once ingested. A notification carries names
+ * gateway's event flagged as an alert (a changed host key, a failed rotation), once ingested;
+ * `itsm.unverified`, a request going on although the ITSM could not check its ticket. A notification carries names
  * and times only, never a secret. Sending is fire-and-forget for the caller: the action has
  * already been committed and audited; delivery is retried and audited by the notifier.
  */
@@ -12,6 +13,7 @@ export const NOTIFICATION_EVENTS = [
   'grant.revoked',
   'break_glass',
   'ot.alert',
+  'itsm.unverified',
 ] as const;
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 

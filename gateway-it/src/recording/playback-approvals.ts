@@ -213,7 +213,7 @@ export class PlaybackApprovals {
           reason: code,
         },
       });
-      throw new AirlockError(kind, code, message);
+      throw new AirlockError(kind, code, message, { audited: true });
     };
     if (r.requester === actor.name)
       denied(

@@ -75,6 +75,7 @@ export class RecordingLibrary {
         'access_denied',
         'recording.four_eyes',
         `${r.site} requires a second person's approval to play a recording (${gate.reason.replaceAll('_', ' ')})`,
+        { audited: true },
       );
     }
     const bytes = readFileSync(this.deps.pathOf(r.site, r.sessionId));

@@ -146,7 +146,7 @@ export class CommandReviews implements ReviewInbox {
         outcome: 'denied',
         details: { id, decision, code, reason: message },
       });
-      return new AirlockError('access_denied', code, message);
+      return new AirlockError('access_denied', code, message, { audited: true });
     };
     if (!isOtOwnerOf(user, row.site))
       throw refuse('review.not_owner', `only an OT owner of ${row.site} may decide its reviews`);

@@ -88,7 +88,7 @@ export class OperatorSessions {
         outcome: 'denied',
         details: { ...facts, ...extra, code: e.code, message: e.message },
       });
-      return e;
+      return e.asAudited();
     };
     if (this.closing)
       throw refuse(

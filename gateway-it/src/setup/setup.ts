@@ -104,7 +104,7 @@ export function createFirstAdminSetup(deps: SetupDeps): FirstAdminSetup {
       outcome: 'denied',
       details: { reason, source },
     });
-    throw new AirlockError('access_denied', `setup.${reason}`, message);
+    throw new AirlockError('access_denied', `setup.${reason}`, message, { audited: true });
   };
 
   return {

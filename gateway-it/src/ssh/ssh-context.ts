@@ -28,6 +28,8 @@ export interface SshConnectionContext {
   /** `ip:port` of the client. */
   readonly source: string;
   readonly services: SshServices;
+  /** Refused connection-level requests (remote forwarding...), flushed when a session begins and at close. */
+  readonly refusals: { flush(): void };
 }
 
 /** The operator-facing text of a refusal; internal errors never show their cause. */
@@ -39,7 +41,10 @@ export function refusalCode(e: unknown): string {
   return isAirlockError(e) ? e.code : 'internal';
 }
 
-/** Audits a refused SSH request (agent, X11, env, remote forwarding, unknown subsystem...). */
+/**
+ * Audits refused SSH requests (agent, X11, env, remote forwarding, unknown subsystem...); called
+ * through RequestRefusals (ssh-refusals.ts), which aggregates them.
+ */
 export function auditRequestDeny(
   ctx: SshConnectionContext,
   request: string,

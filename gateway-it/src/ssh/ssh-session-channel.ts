@@ -1,7 +1,7 @@
 /**
  * One SSH "session" channel of an authenticated operator: collects the pre-start requests (pty,
  * window size), refuses what Airlock never allows (agent forwarding, X11, `env`, subsystems other
- * than sftp; each audited and noted to the operator), and on shell / exec / sftp opens ONE OT
+ * than sftp; audited and noted to the operator, aggregated: ssh-refusals.ts), and on shell / exec / sftp opens ONE OT
  * session for the target named in the user name (or chosen in the menu) through OperatorSessions,
  * then hands the channel to SshSessionRelay. Requests are accepted at once (ssh2 drops a late
  * accept after the client's EOF); the channel is paused until the OT side has started.
@@ -11,7 +11,8 @@
 import type { PseudoTtyInfo, ServerChannel, Session } from 'ssh2';
 import { AirlockError } from '../../../shared/src/errors.js';
 import { SERVICE_PORTS } from '../../../shared/src/model/asset-catalogue.js';
-import { auditRequestDeny, refusalText, type SshConnectionContext } from './ssh-context.js';
+import { refusalText, type SshConnectionContext } from './ssh-context.js';
+import { RequestRefusals } from './ssh-refusals.js';
 import { runMenu, type MenuEntry } from './ssh-menu.js';
 import {
   notify,
@@ -27,13 +28,13 @@ export function handleSessionChannel(ctx: SshConnectionContext, session: Session
   let pty: PseudoTtyInfo | undefined;
   let relay: SshSessionRelay | undefined;
   let begun = false;
-  const notices: string[] = [];
-  const refuse = (request: string, why: string, details: Record<string, unknown> = {}): void => {
-    auditRequestDeny(ctx, request, details);
-    notices.push(why);
-  };
+  // Refusals are counted and written once per flush (at the start and at the close of the channel).
+  const refusals = new RequestRefusals(() => ctx);
+  const refuse = (request: string, why: string, details: Record<string, unknown> = {}): void =>
+    refusals.refuse(request, why, details);
 
   session.on('error', (e: Error) => log.debug('SSH session error', { err: e }));
+  session.on('close', () => refusals.flush());
   session.on('pty', (accept, _reject, info) => {
     pty = info;
     accept?.();
@@ -68,7 +69,9 @@ export function handleSessionChannel(ctx: SshConnectionContext, session: Session
     if (channel === undefined || begun) return;
     begun = true;
     channel.pause();
-    for (const n of notices) notify(channel, n);
+    refusals.flush();
+    ctx.refusals.flush();
+    for (const n of refusals.takeNotices()) notify(channel, n);
     void open(channel, start).catch((e: unknown) =>
       log.error('SSH session failed to start', { err: e }),
     );
@@ -87,7 +90,7 @@ export function handleSessionChannel(ctx: SshConnectionContext, session: Session
   session.on('subsystem', (accept, reject, info) => {
     if (info.name !== 'sftp') {
       reject?.();
-      auditRequestDeny(ctx, 'subsystem', { name: String(info.name).slice(0, 64) });
+      refusals.refuse('subsystem', undefined, { name: String(info.name).slice(0, 64) });
       return;
     }
     begin(accept(), { type: 'ssh.start', kind: 'subsystem', name: 'sftp' });

@@ -6,7 +6,8 @@
  * the second factor) within a time limit; every session and forward opens through sessions/ (the
  * access check, a signed ticket, the site's verification); remote forwarding, agent and X11
  * forwarding, streamlocal and every other global request are refused and audited; connections and
- * channels per connection are capped. Off by configuration: with `ssh.enabled` false the gateway
+ * channels per connection are capped; connections that have not logged in have a deadline and
+ * per-source and total caps, audited when a cap refuses connections (`ssh.preauth_limit`). Off by configuration: with `ssh.enabled` false the gateway
  * builds no endpoint at all (and loads no host key). Not here: the target's credentials and the
  * command filter (the OT gateway holds and applies them).
  */
@@ -77,6 +78,7 @@ export function createSsh(deps: SshDeps): Ssh {
     },
     start: () => endpoint.start(),
     connectionCount: () => endpoint.connectionCount(),
+    unauthenticatedCount: () => endpoint.unauthenticatedCount(),
     close: () => endpoint.close(),
   };
 }

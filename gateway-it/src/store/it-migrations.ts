@@ -3,6 +3,7 @@
  * list: never edit a released migration, add the next number.
  */
 import type { Migration } from '../../../shared/src/store/open-database.js';
+import { ITSM_MIGRATIONS } from './itsm-migrations.js';
 import { AUDIT_MIGRATIONS } from '../../../shared/src/audit/audit-migrations.js';
 import { LINK } from './link-migrations.js';
 import { RECORDING } from './recording-migrations.js';
@@ -264,4 +265,5 @@ export const IT_MIGRATIONS: readonly Migration[] = [
   ...PLAYBACK,
   ...SETUP,
   ...THROTTLE,
+  ...ITSM_MIGRATIONS,
 ];

@@ -18,6 +18,14 @@ type CheckpointRow = Parameters<typeof rowToCheckpoint>[0];
 const EVENT_COLUMNS =
   'seq, id, time, actor, action, event_site AS site, target, outcome, details, prev_hash, hash';
 
+export interface GrantActivity {
+  readonly action: string;
+  readonly outcome: string;
+  readonly n: number;
+  readonly first: number;
+  readonly last: number;
+}
+
 export class OtAuditStore {
   private readonly stmts;
 
@@ -44,6 +52,13 @@ export class OtAuditStore {
       ),
       checkpoints: db.prepare<[string], CheckpointRow>(
         'SELECT seq, hash, time, signature, public_key FROM ot_audit_checkpoints WHERE gateway_id = ? ORDER BY seq',
+      ),
+      grantActivity: db.prepare<
+        [string, string],
+        { action: string; outcome: string; n: number; first: number; last: number }
+      >(
+        `SELECT action, outcome, count(*) AS n, min(time) AS first, max(time) AS last FROM ot_audit_events
+         WHERE site = ? AND json_extract(details, '$.grantId') = ? GROUP BY action, outcome`,
       ),
       countBySite: db.prepare<[string], { n: number }>(
         'SELECT count(*) AS n FROM ot_audit_events WHERE site = ?',
@@ -95,6 +110,11 @@ export class OtAuditStore {
 
   checkpoints(gatewayId: string): Checkpoint[] {
     return this.stmts.checkpoints.all(gatewayId).map(rowToCheckpoint);
+  }
+
+  /** What the site recorded under a grant so far (ingested events), counted by action and outcome. */
+  grantActivity(site: string, grantId: string): GrantActivity[] {
+    return this.stmts.grantActivity.all(site, grantId);
   }
 
   countForSite(site: string): number {

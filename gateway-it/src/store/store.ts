@@ -33,6 +33,7 @@ import { AccessRequestStore } from './access-request-store.js';
 import { AssetCatalogueStore } from './asset-catalogue-store.js';
 import { AuthSessionStore } from './auth-session-store.js';
 import { GrantStore } from './grant-store.js';
+import { ItsmStore } from './itsm-store.js';
 import { openItDatabase } from './it-database.js';
 import { LoginThrottleStore } from './login-throttle-store.js';
 import { OtAuditStore } from './ot-audit-store.js';
@@ -56,8 +57,15 @@ export type {
 export type { AssetCatalogueStore } from './asset-catalogue-store.js';
 export type { AuthSession, AuthSessionKind, AuthSessionStore } from './auth-session-store.js';
 export type { GrantRow, GrantStatus, GrantStore } from './grant-store.js';
+export type {
+  ItsmCheckOutcome,
+  ItsmCheckRow,
+  ItsmStore,
+  OnUnavailable,
+  SiteItsmSettings,
+} from './itsm-store.js';
 export type { LoginThrottleStore, PairState, ThrottleState } from './login-throttle-store.js';
-export type { OtAuditStore } from './ot-audit-store.js';
+export type { GrantActivity, OtAuditStore } from './ot-audit-store.js';
 export type { RecordingRow, RecordingStatus, RecordingStore } from './recording-store.js';
 export type { RecoveryCodeStore } from './recovery-code-store.js';
 export type { ReviewRow, ReviewStore } from './review-store.js';
@@ -113,6 +121,8 @@ export interface ItStore {
   readonly reviews: ReviewStore;
   /** The first admin's one-time set-up code (its hash) while no admin exists. */
   readonly setupCodes: SetupCodeStore;
+  /** ITSM settings per site, checks kept with requests, work notes written. */
+  readonly itsm: ItsmStore;
   /** Signs a final audit checkpoint, then closes the database. */
   close(): void;
 }
@@ -188,6 +198,7 @@ export async function createStore(deps: StoreDeps): Promise<ItStore> {
     recordings: new RecordingStore(db),
     reviews: new ReviewStore(db),
     setupCodes: new SetupCodeStore(db),
+    itsm: new ItsmStore(db),
     close() {
       audit.close();
       db.close();

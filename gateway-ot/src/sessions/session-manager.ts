@@ -4,7 +4,10 @@
  * clock and whatever the link does, at min(grantNotAfter, start + limits.maxSessionMinutes); it also
  * ends on an IT command (session or grant), on lockdown, when its data connection closes, and when
  * the gateway stops. Ending means the BrokerSession signal aborts with the reason as a string; the
- * broker closes both sides and resolves. `session.start` and `session.end` are audited here.
+ * broker closes both sides and resolves. `session.start` and `session.end` are audited here, each
+ * in one transaction with the session's row in `open_sessions`; a crash (kill -9, power loss)
+ * leaves the rows of the sessions it cut, and `recoverCrashed` at the next start audits their
+ * `session.end` with reason `gateway_crash`, so every start in the OT log has an end.
  */
 import type { Duplex } from 'node:stream';
 import type { AuditLog } from '../../../shared/src/audit/audit-log.js';
@@ -14,6 +17,7 @@ import type { Logger } from '../../../shared/src/log.js';
 import type { Protocol, SessionTicket } from '../../../shared/src/model/session-ticket.js';
 import type { SessionStream } from '../../../shared/src/link/session-channel.js';
 import type { AssetPolicy, LocalPolicy } from '../policy/policy.js';
+import type { OpenSessionRow, OpenSessionStore } from '../store/store.js';
 import type { Lockdown, TicketVerifier } from '../grants/grants.js';
 import type { BrokerSession, ProtocolBroker } from './protocol-broker.js';
 
@@ -49,7 +53,12 @@ export interface SessionManagerDeps {
   readonly lockdown: Lockdown;
   /** The enrolled IT gateway's ticket-signing key (read at each verification). */
   readonly grantPublicKey: () => Uint8Array | undefined;
+  /** Sessions started and not yet ended, kept with their audit events (what a crash cut). */
+  readonly openSessions: OpenSessionStore;
 }
+
+/** The `session.end` reason of a session a crash of this gateway cut (found at the next start). */
+export const GATEWAY_CRASH = 'gateway_crash';
 
 export type OpenOutcome =
   | { readonly ok: true; readonly endsAt: number }
@@ -140,22 +149,32 @@ export class SessionManager {
       start + deps.policy.limits.maxSessionMinutes * 60_000,
     );
     try {
-      deps.audit.append({
-        action: 'session.start',
-        actor: ticket.user.name,
-        site: deps.site,
-        target: ticket.asset,
-        outcome: 'success',
-        details: {
+      deps.openSessions.atomically(() => {
+        deps.audit.append({
+          action: 'session.start',
+          actor: ticket.user.name,
+          site: deps.site,
+          target: ticket.asset,
+          outcome: 'success',
+          details: {
+            sessionId: ticket.sessionId,
+            grantId: ticket.grantId,
+            userId: ticket.user.id,
+            profile: ticket.profile,
+            protocol: ticket.protocol,
+            channel: ticket.channel,
+            breakGlass: ticket.breakGlass,
+            endsAt,
+          },
+        });
+        deps.openSessions.insert({
           sessionId: ticket.sessionId,
           grantId: ticket.grantId,
-          userId: ticket.user.id,
-          profile: ticket.profile,
+          userName: ticket.user.name,
+          asset: ticket.asset,
           protocol: ticket.protocol,
-          channel: ticket.channel,
-          breakGlass: ticket.breakGlass,
-          endsAt,
-        },
+          startedAt: start,
+        });
       });
     } catch (e) {
       // No audit, no session.
@@ -263,19 +282,60 @@ export class SessionManager {
     this.live.delete(t.sessionId);
     await flushed(channel.stream, deps.clock, FLUSH_TIMEOUT_MS);
     channel.close(reason);
-    this.auditSafely({
-      action: 'session.end',
-      actor: t.user.name,
-      site: deps.site,
-      target: t.asset,
-      outcome,
-      details: {
-        sessionId: t.sessionId,
-        grantId: t.grantId,
-        reason,
-        durationMs: deps.clock.now() - start,
-      },
-    });
+    try {
+      deps.openSessions.atomically(() => {
+        deps.audit.append({
+          action: 'session.end',
+          actor: t.user.name,
+          site: deps.site,
+          target: t.asset,
+          outcome,
+          details: {
+            sessionId: t.sessionId,
+            grantId: t.grantId,
+            reason,
+            durationMs: deps.clock.now() - start,
+          },
+        });
+        deps.openSessions.remove(t.sessionId);
+      });
+    } catch (e) {
+      // The row stays: the next start closes the session as cut (its end could not be recorded).
+      deps.log.error('could not audit a session end', { sessionId: t.sessionId, err: e });
+    }
+  }
+
+  /**
+   * At start, before any session opens: audits `session.end` (reason `gateway_crash`, outcome
+   * `failure`) for every session a crash left open, and forgets it. When it ended is not known
+   * (the process died): the event says when it started and when the end was recorded. Counters
+   * kept in memory (a Modbus session's reads) died with the process and are not claimed.
+   * Returns the sessions closed.
+   */
+  recoverCrashed(): OpenSessionRow[] {
+    const { deps } = this;
+    const cut = deps.openSessions.list().filter((r) => !this.live.has(r.sessionId));
+    for (const r of cut) {
+      deps.openSessions.atomically(() => {
+        deps.audit.append({
+          action: 'session.end',
+          actor: r.userName,
+          site: deps.site,
+          target: r.asset,
+          outcome: 'failure',
+          details: {
+            sessionId: r.sessionId,
+            grantId: r.grantId,
+            reason: GATEWAY_CRASH,
+            protocol: r.protocol,
+            recovered: true,
+            startedAt: r.startedAt,
+          },
+        });
+        deps.openSessions.remove(r.sessionId);
+      });
+    }
+    return cut;
   }
 
   private auditSafely(event: Parameters<AuditLog['append']>[0]): void {

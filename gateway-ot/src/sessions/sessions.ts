@@ -9,7 +9,8 @@
  * link does, at the grant's end or the local session limit, on an IT command, on lockdown (local
  * lockdowns within LOCKDOWN_POLL_MS), when its data connection closes, when the link has been lost
  * for the site's grace (unless its policy keeps sessions without the link), and at stop; `session.start`
- * and `session.end` are audited. A held review is denied unless an OT owner allows it in time.
+ * and `session.end` are audited, and a session a crash cut gets its `session.end` (reason
+ * `gateway_crash`) at the next start. A held review is denied unless an OT owner allows it in time.
  * Not here: what a protocol allows inside a session (each broker enforces its profile), the link
  * itself (link/ carries the commands, data connections and reviews), and the vault.
  *
@@ -25,6 +26,7 @@ import type { Protocol } from '../../../shared/src/model/session-ticket.js';
 import type { Grants } from '../grants/grants.js';
 import type { LocalPolicy } from '../policy/policy.js';
 import type { Recordings } from '../recording/recording.js';
+import type { OpenSessionStore } from '../store/store.js';
 import type { CredentialSource } from '../vault/vault.js';
 import { createItCommands, type ItCommands } from './it-commands.js';
 import { createLinkLossRule, type LinkState } from './link-loss.js';
@@ -70,6 +72,8 @@ export interface SessionsDeps {
   readonly credentials: CredentialSource;
   readonly recordings: Recordings;
   readonly dataDir: string;
+  /** Sessions started and not yet ended (store), so a crash's cut sessions are closed at start. */
+  readonly openSessions: OpenSessionStore;
 }
 
 export interface Sessions {
@@ -81,8 +85,11 @@ export interface Sessions {
   readonly commands: ItCommands;
   /** The link reports itself up and down here; live sessions follow the site's rule for link loss. */
   readonly linkState: LinkState;
-  /** Starts the lockdown watch. */
-  start(): void;
+  /**
+   * Closes the sessions a crash left open (`session.end`, reason `gateway_crash`; returns their
+   * ids), then starts the lockdown watch. Call before the link takes sessions.
+   */
+  start(): string[];
   /** Ends every session, waits (bounded) for the brokers to finish, then closes the brokers. */
   stop(reason: string): Promise<void>;
 }
@@ -133,6 +140,7 @@ export async function createSessions(deps: SessionsDeps): Promise<Sessions> {
     verifier: grants.verifier,
     lockdown: grants.lockdown,
     grantPublicKey: deps.grantPublicKey,
+    openSessions: deps.openSessions,
   });
   let watch: TimerHandle | undefined;
   const linkLoss = createLinkLossRule({
@@ -147,7 +155,9 @@ export async function createSessions(deps: SessionsDeps): Promise<Sessions> {
     commands: createItCommands({ sessions: live, lockdown: grants.lockdown }),
     linkState: linkLoss,
     start() {
+      const cut = live.recoverCrashed().map((r) => r.sessionId);
       watch ??= watchLockdown({ clock, lockdown: grants.lockdown, sessions: live });
+      return cut;
     },
     async stop(reason) {
       watch?.cancel();

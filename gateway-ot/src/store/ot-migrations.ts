@@ -33,6 +33,24 @@ const OT: readonly Migration[] = [
       CREATE INDEX ticket_nonces_seen_at ON ticket_nonces (seen_at);
     `,
   },
+  {
+    component: 'ot',
+    version: 3,
+    name: 'open sessions',
+    up: `
+      -- One row per session whose session.start is audited and whose session.end is not yet:
+      -- written and removed in the same transaction as those events, so the rows a crash leaves
+      -- are exactly the sessions it cut (closed at the next start with reason gateway_crash).
+      CREATE TABLE open_sessions (
+        session_id TEXT PRIMARY KEY,
+        grant_id TEXT NOT NULL,
+        user_name TEXT NOT NULL,
+        asset TEXT NOT NULL,
+        protocol TEXT NOT NULL,
+        started_at INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
 
 export const OT_MIGRATIONS: readonly Migration[] = [

@@ -1,7 +1,8 @@
 /**
  * The store subsystem: the OT gateway's one SQLite database (WAL, numbered migrations, prepared
  * statements) and every table in it but the audit log's own: gateway state (enrollment, lockdown
- * switches, the audit outbox cursor), seen ticket nonces, sealed vault secrets and recording rows.
+ * switches, the audit outbox cursor), seen ticket nonces, sealed vault secrets, recording rows and
+ * the sessions open now.
  *
  * Guarantees: the schema is migrated before anything reads it; a state value is parsed with its
  * reader's schema, so a row edited into something invalid is reported, never used. The audit log
@@ -13,12 +14,14 @@ import type { Db } from '../../../shared/src/store/open-database.js';
 import { createEnrollmentStore, type EnrollmentStore } from './enrollment-store.js';
 import { GatewayStateStore } from './gateway-state-store.js';
 import { openOtDatabase } from './ot-database.js';
+import { createOpenSessionStore, type OpenSessionStore } from './open-session-store.js';
 import { createRecordingStore, type RecordingStore } from './recording-store.js';
 import { TicketNonceStore } from './ticket-nonce-store.js';
 import { createVaultStore, type VaultStore } from './vault-store.js';
 
 export { OT_MIGRATIONS } from './ot-migrations.js';
 export type { EnrollmentRecord, EnrollmentStore } from './enrollment-store.js';
+export type { OpenSessionRow, OpenSessionStore } from './open-session-store.js';
 export type { GatewayStateStore } from './gateway-state-store.js';
 export type { RecordingRow, RecordingState, RecordingStore } from './recording-store.js';
 export type { TicketNonceStore } from './ticket-nonce-store.js';
@@ -37,6 +40,8 @@ export interface OtStore {
   readonly nonces: TicketNonceStore;
   readonly vault: VaultStore;
   readonly recordings: RecordingStore;
+  /** Sessions started and not yet ended (what a crash cut). */
+  readonly openSessions: OpenSessionStore;
   close(): void;
 }
 
@@ -50,6 +55,7 @@ export function createStore(deps: OtStoreDeps): OtStore {
     nonces: new TicketNonceStore(db),
     vault: createVaultStore(db),
     recordings: createRecordingStore(db),
+    openSessions: createOpenSessionStore(db),
     close: () => db.close(),
   };
 }

@@ -169,6 +169,21 @@ export const AUDIT_EVENTS = {
     description: 'the OT gateway checked a session ticket; outcome says whether it was accepted',
   },
   'notify.send': { code: 'AL440', description: 'a webhook notification was delivered or failed' },
+  'itsm.check': {
+    code: 'AL450',
+    description:
+      "a ticket was checked against the site's ITSM (request or approval time); outcome: verified, unverified (allowed and flagged) or refused, with the record's key fields",
+  },
+  'itsm.configure': { code: 'AL451', description: "a site's ITSM settings were set or removed" },
+  'itsm.work_note': {
+    code: 'AL452',
+    description: "a work note was written to a grant's ticket when the grant ended, or failed",
+  },
+  'access.deny': {
+    code: 'AL460',
+    description:
+      'a signed-in user was refused a privileged action at the portal or API (403), or asked for an object hidden from them (404); details carry the refusal code, route and source',
+  },
 
   // sessions (AL5xx)
   'session.start': { code: 'AL501', description: 'a brokered session started' },
@@ -203,7 +218,18 @@ export const AUDIT_EVENTS = {
   },
   'ssh.request_deny': {
     code: 'AL608',
-    description: 'an SSH request was refused (agent, X11, remote forwarding, env, subsystem)',
+    description:
+      'SSH requests were refused (agent, X11, remote forwarding, env, subsystem): on the IT side one event per channel or connection and flush, with the count and the first few',
+  },
+  'ssh.target_connect': {
+    code: 'AL609',
+    description:
+      "the OT gateway's SSH connection to a target was set up: address, host key, and the key exchange, host key, cipher, MAC and compression negotiated",
+  },
+  'ssh.preauth_limit': {
+    code: 'AL613',
+    description:
+      'the SSH endpoint closed connections that had not logged in, over its per-source or total cap (one event per episode, with the count refused)',
   },
   'review.request': {
     code: 'AL610',

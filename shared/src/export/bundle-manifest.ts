@@ -1,5 +1,5 @@
 /**
- * The export bundle's layout and manifest (format `airlock-audit-export`, version 1).
+ * The export bundle's layout and manifest (format `airlock-audit-export`, version 2; 1 is read).
  *
  * A bundle is one tar.gz whose first entry is `manifest.json` (canonical JSON) and second
  * `manifest.sig` (the base64url Ed25519 signature over exactly the bytes of manifest.json, made with
@@ -15,10 +15,19 @@ import { z } from 'zod';
 import type { Checkpoint } from '../audit/audit-event.js';
 import { checkpointSchema } from '../audit/audit-event.js';
 import { err, ok, type Result } from '../result.js';
-import { AUDIT_LOG_NAMES, type AuditLogName } from './event-formats.js';
+import { AUDIT_LOG_NAMES, type AuditLogName, type TextRendering } from './event-formats.js';
 
 export const BUNDLE_FORMAT = 'airlock-audit-export';
-export const BUNDLE_VERSION = 1;
+/**
+ * 2: the CSV and CEF files render text neutralised (control characters and bidi overrides as
+ * U+FFFD, event-formats.ts); 1: as stored. The verifier reads both and re-derives each its way.
+ */
+export const BUNDLE_VERSION = 2;
+
+/** How a bundle of `version` renders the text of its CSV and CEF files. */
+export function bundleTextRendering(version: number): TextRendering {
+  return version >= 2 ? 'neutral' : 'raw';
+}
 
 export const MANIFEST_FILE = 'manifest.json';
 export const SIGNATURE_FILE = 'manifest.sig';
@@ -94,7 +103,7 @@ const logSchema = z.strictObject({
 
 export const manifestSchema = z.strictObject({
   format: z.literal(BUNDLE_FORMAT),
-  version: z.literal(BUNDLE_VERSION),
+  version: z.union([z.literal(1), z.literal(BUNDLE_VERSION)]),
   exportId: z.string().min(1).max(64),
   site: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/),
   range: z

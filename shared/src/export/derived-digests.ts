@@ -21,6 +21,7 @@ import {
   eventToCefLine,
   eventToCsvRecord,
   type AuditLogName,
+  type TextRendering,
 } from './event-formats.js';
 import { F, fieldNumber, newFields, scanEventLine } from './canonical-line-bytes.js';
 import { EventBytesRenderer, type ByteSink } from './event-formats-bytes.js';
@@ -86,16 +87,20 @@ export class DerivedDigests {
     private readonly log: AuditLogName,
     private readonly inRange: ManifestLog['inRange'],
     private readonly version: string,
+    /** How the bundle renders text (its format version: bundleTextRendering). */
+    private readonly text: TextRendering = 'neutral',
   ) {
     this.csv.update(CSV_HEADER);
-    this.bytes = new EventBytesRenderer(log, version);
+    this.bytes = new EventBytesRenderer(log, version, text);
   }
 
   /** A verified event; rendered if it lies in the declared run. `detailsJson`: its canonical details text, if known. */
   add(e: AuditEvent, detailsJson?: string): void {
     if (e.seq < this.inRange.first || e.seq > this.inRange.last) return;
-    this.csv.update(eventToCsvRecord(this.log, e, detailsJson));
-    this.cef.update(eventToCefLine(this.log, e, { version: this.version }, detailsJson));
+    this.csv.update(eventToCsvRecord(this.log, e, detailsJson, this.text));
+    this.cef.update(
+      eventToCefLine(this.log, e, { version: this.version, text: this.text }, detailsJson),
+    );
   }
 
   /** Line bytes [start, end) of `events/<log>.jsonl` (an empty line is skipped; `plain` as LineSplitter gives it); see the module header for why it is not checked here. */

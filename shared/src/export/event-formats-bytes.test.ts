@@ -8,6 +8,7 @@ import {
   eventToCsvRecord,
   eventToJsonLine,
   type AuditLogName,
+  type TextRendering,
 } from './event-formats.js';
 
 function sink(size = 64 * 1024): ByteSink {
@@ -26,6 +27,7 @@ function fromBytes(
   log: AuditLogName,
   version: string,
   e: AuditEvent,
+  text: TextRendering = 'neutral',
 ): { csv: string; cef: string } | undefined {
   const line = Buffer.from(`{"pad":1}\n${eventToJsonLine(e)}`, 'utf8');
   const start = 10;
@@ -34,7 +36,7 @@ function fromBytes(
   if (!scanEventLine(line, start, end, f, false)) return undefined;
   const csv = sink();
   const cef = sink();
-  if (!new EventBytesRenderer(log, version).render(line, end - start, f, csv, cef)) {
+  if (!new EventBytesRenderer(log, version, text).render(line, end - start, f, csv, cef)) {
     assert.equal(csv.used + cef.used, 0, 'a deferred line writes nothing');
     return undefined;
   }
@@ -181,4 +183,21 @@ test('what the renderer does not handle it leaves to the strings, writing nothin
     'no room in the sink',
   );
   assert.equal(small.used + cef.used, 0);
+});
+
+test('a DEL in a value renders the same both ways: U+FFFD in neutral text, as it is in raw', () => {
+  const e: AuditEvent = {
+    ...base,
+    actor: 've\u007fra',
+    target: '=plc\u007f,1',
+    details: { note: 'a\u007fb', n: 1 },
+  };
+  for (const text of ['neutral', 'raw'] as const) {
+    const got = fromBytes('ot', '0.1.0', e, text);
+    assert.ok(got !== undefined, text);
+    assert.equal(got.csv, eventToCsvRecord('ot', e, undefined, text), text);
+    assert.equal(got.cef, eventToCefLine('ot', e, { version: '0.1.0', text }), text);
+    assert.equal(got.csv.includes('\u007f'), text === 'raw', text);
+  }
+  assert.match(eventToCsvRecord('ot', e), /ve\uFFFDra/);
 });

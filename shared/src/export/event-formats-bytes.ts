@@ -11,7 +11,9 @@
  * does not handle (a time past the year 9999, an unknown outcome, a line too long for the sink)
  * returns false before a byte is written, and the caller renders the strings. The cell rules are
  * event-formats.ts's, applied to bytes; the scan's layout (printable ASCII, no backslash, no quote
- * inside a string value) means no multi-byte character can be split.
+ * inside a string value) means no multi-byte character can be split. The one control character
+ * such a line can hold in a value is DEL (JSON escapes the others): neutral text writes it as
+ * U+FFFD, as event-formats.ts does.
  */
 import type { AuditEvent } from '../audit/audit-event.js';
 import { F, fieldNumber, type Fields } from './canonical-line-bytes.js';
@@ -22,6 +24,7 @@ import {
   csvCell,
   isoTime,
   type AuditLogName,
+  type TextRendering,
 } from './event-formats.js';
 
 /** Where rendered bytes go: `reserve(n)` makes room for n more bytes at `used` (false if it never can). */
@@ -40,6 +43,7 @@ const SEVERITY: Readonly<Record<AuditEvent['outcome'], number>> = {
 const OUTCOMES = Object.keys(SEVERITY) as AuditEvent['outcome'][];
 const COMMA = 0x2c;
 const QUOTE = 0x22;
+const DEL = 0x7f;
 const MAX_ACTIONS_CACHED = 1024;
 
 /** The pieces that depend only on the action (a bundle has a few dozen). */
@@ -67,10 +71,14 @@ export class EventBytesRenderer {
   private readonly cs3 = enc(' cs3Label=details cs3=');
   private readonly cs5 = enc(' cs5Label=hash cs5=');
 
+  private readonly neutral: boolean;
+
   constructor(
     private readonly log: AuditLogName,
     private readonly version: string,
+    text: TextRendering = 'neutral',
   ) {
+    this.neutral = text === 'neutral';
     this.csvLog = enc(`${log},`);
     this.cefLogSeq = enc(` cs4Label=log cs4=${cefValue(log)} cn1Label=seq cn1=`);
   }
@@ -79,11 +87,12 @@ export class EventBytesRenderer {
   render(b: Buffer, lineLength: number, f: Fields, csv: ByteSink, cef: ByteSink): boolean {
     const time = isoTime(fieldNumber(b, f, F.time));
     const outcome = this.outcomeIndex(b, f);
-    // Every value at most doubles (CSV quotes, CEF escapes); the rest is short and fixed.
-    const worst = 2 * lineLength + 512;
+    // Every value at most triples (CSV quotes, CEF escapes, a DEL as U+FFFD); the rest is short and fixed.
+    const worst = 3 * lineLength + 512;
     if (time.length !== 24 || outcome < 0 || !csv.reserve(worst) || !cef.reserve(worst))
       return false;
     const pieces = this.pieces(b, f);
+    const n = this.neutral;
 
     // Positions are kept in locals and handed along, not stored in the sink after every byte.
     let o = csv.buf;
@@ -92,18 +101,18 @@ export class EventBytesRenderer {
     o[u++] = COMMA;
     for (let i = 0; i < 24; i++) o[u++] = time.charCodeAt(i);
     o[u++] = COMMA;
-    u = csvCellBytes(o, u, b, f[F.id] as number, f[F.id + 1] as number);
+    u = csvCellBytes(o, u, b, f[F.id] as number, f[F.id + 1] as number, n);
     o[u++] = COMMA;
-    u = csvCellBytes(o, u, b, f[F.actor] as number, f[F.actor + 1] as number);
+    u = csvCellBytes(o, u, b, f[F.actor] as number, f[F.actor + 1] as number, n);
     o[u++] = COMMA;
     u = put(o, u, pieces.csv, 0, pieces.csv.length);
     u = put(o, u, b, f[F.outcome] as number, f[F.outcome + 1] as number);
     o[u++] = COMMA;
-    u = csvCellBytes(o, u, b, f[F.site] as number, f[F.site + 1] as number);
+    u = csvCellBytes(o, u, b, f[F.site] as number, f[F.site + 1] as number, n);
     o[u++] = COMMA;
-    u = csvCellBytes(o, u, b, f[F.target] as number, f[F.target + 1] as number);
+    u = csvCellBytes(o, u, b, f[F.target] as number, f[F.target + 1] as number, n);
     o[u++] = COMMA;
-    u = csvCellBytes(o, u, b, f[F.details] as number, f[F.details + 1] as number);
+    u = csvCellBytes(o, u, b, f[F.details] as number, f[F.details + 1] as number, n);
     o[u++] = COMMA;
     u = put(o, u, b, f[F.hash] as number, f[F.hash + 1] as number);
     o[u++] = 0x0d;
@@ -115,16 +124,16 @@ export class EventBytesRenderer {
     o[u++] = 48 + (SEVERITY[OUTCOMES[outcome] as AuditEvent['outcome']] as number);
     u = put(o, u, this.rt, 0, this.rt.length);
     u = put(o, u, b, f[F.time] as number, f[F.time + 1] as number);
-    u = cefPair(o, u, this.externalId, b, f, F.id);
-    u = cefPair(o, u, this.suser, b, f, F.actor);
+    u = cefPair(o, u, n, this.externalId, b, f, F.id);
+    u = cefPair(o, u, n, this.suser, b, f, F.actor);
     u = put(o, u, this.act, 0, this.act.length);
     u = put(o, u, pieces.cefAct, 0, pieces.cefAct.length);
     // The outcome is one of three words (outcomeIndex) and CEF leaves them alone.
     u = put(o, u, this.outcome, 0, this.outcome.length);
     u = put(o, u, b, f[F.outcome] as number, f[F.outcome + 1] as number);
-    u = cefPair(o, u, this.cs1, b, f, F.site);
-    u = cefPair(o, u, this.cs2, b, f, F.target);
-    u = cefPair(o, u, this.cs3, b, f, F.details);
+    u = cefPair(o, u, n, this.cs1, b, f, F.site);
+    u = cefPair(o, u, n, this.cs2, b, f, F.target);
+    u = cefPair(o, u, n, this.cs3, b, f, F.details);
     u = put(o, u, this.cefLogSeq, 0, this.cefLogSeq.length);
     u = put(o, u, b, f[F.seq] as number, f[F.seq + 1] as number);
     // The hash is copied as it is: in a line the chain check accepts it is 64 hex digits, which CEF leaves alone.
@@ -178,12 +187,40 @@ function put(out: Buffer, u: number, src: Buffer, s: number, e: number): number 
   return u;
 }
 
-function cefPair(out: Buffer, u: number, key: Buffer, b: Buffer, f: Fields, k: number): number {
-  return cefValueBytes(out, put(out, u, key, 0, key.length), b, f[k] as number, f[k + 1] as number);
+function cefPair(
+  out: Buffer,
+  u: number,
+  neutral: boolean,
+  key: Buffer,
+  b: Buffer,
+  f: Fields,
+  k: number,
+): number {
+  const at = put(out, u, key, 0, key.length);
+  return cefValueBytes(out, at, b, f[k] as number, f[k + 1] as number, neutral);
+}
+
+/** Writes byte `x` of a value: a DEL as U+FFFD when text is neutral. */
+function text(out: Buffer, u: number, x: number, neutral: boolean): number {
+  if (x === DEL && neutral) {
+    out[u] = 0xef;
+    out[u + 1] = 0xbf;
+    out[u + 2] = 0xbd;
+    return u + 3;
+  }
+  out[u] = x;
+  return u + 1;
 }
 
 /** csvCell on bytes [s, e): a formula start gets "'", a cell with a quote, comma, CR or LF is quoted (quotes doubled). Null (s = -1) is the empty cell. */
-function csvCellBytes(out: Buffer, u: number, b: Buffer, s: number, e: number): number {
+function csvCellBytes(
+  out: Buffer,
+  u: number,
+  b: Buffer,
+  s: number,
+  e: number,
+  neutral: boolean,
+): number {
   if (s < 0 || s === e) return u;
   const c = b[s] as number;
   const formula = c === 61 || c === 43 || c === 45 || c === 64 || c === 9 || c === 13;
@@ -197,18 +234,25 @@ function csvCellBytes(out: Buffer, u: number, b: Buffer, s: number, e: number): 
   if (quote) {
     for (let i = s; i < e; i++) {
       const x = b[i] as number;
-      out[u++] = x;
+      u = text(out, u, x, neutral);
       if (x === QUOTE) out[u++] = QUOTE;
     }
     out[u++] = QUOTE;
   } else {
-    for (let i = s; i < e; i++) out[u++] = b[i] as number;
+    for (let i = s; i < e; i++) u = text(out, u, b[i] as number, neutral);
   }
   return u;
 }
 
 /** cefValue on bytes [s, e): backslash, "=", CR and LF escaped. Null (s = -1) is the empty value. */
-function cefValueBytes(out: Buffer, u: number, b: Buffer, s: number, e: number): number {
+function cefValueBytes(
+  out: Buffer,
+  u: number,
+  b: Buffer,
+  s: number,
+  e: number,
+  neutral: boolean,
+): number {
   if (s < 0) return u;
   for (let i = s; i < e; i++) {
     const x = b[i] as number;
@@ -219,7 +263,7 @@ function cefValueBytes(out: Buffer, u: number, b: Buffer, s: number, e: number):
       out[u++] = 0x5c;
       out[u++] = x === 0x0d ? 0x72 : 0x6e;
     } else {
-      out[u++] = x;
+      u = text(out, u, x, neutral);
     }
   }
   return u;

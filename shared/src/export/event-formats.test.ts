@@ -66,7 +66,7 @@ test('CEF and CSV renderings escape what their formats require, and stay one lin
 
 test('the CSV record of a valid event is every cell through csvCell, joined (the fast path skips only cells the schema keeps safe)', () => {
   const reference = (e: AuditEvent): string =>
-    `${['ot', String(e.seq), isoTime(e.time), e.id, e.actor, e.action, auditCodeOf(e.action), e.outcome, e.site ?? '', e.target ?? '', canonicalJson(e.details), e.hash].map(csvCell).join(',')}\r\n`;
+    `${['ot', String(e.seq), isoTime(e.time), e.id, e.actor, e.action, auditCodeOf(e.action), e.outcome, e.site ?? '', e.target ?? '', canonicalJson(e.details), e.hash].map((v) => csvCell(v)).join(',')}\r\n`;
   const odd = [
     '',
     '=1+1',
@@ -105,4 +105,25 @@ test('the CSV record of a valid event is every cell through csvCell, joined (the
       assert.equal(eventToCsvRecord('ot', e), reference(e), JSON.stringify(e));
     }
   }
+});
+
+test('neutral text (bundle format 2, SIEM) shows no control character or bidi override; raw keeps them', () => {
+  const e: AuditEvent = {
+    ...event,
+    actor: '\u001b[31mroot',
+    target: 'hmi-1\u202Etxt.exe',
+    details: { line: 'ls\u009b2J', del: '\u007f' },
+  };
+  const csv = eventToCsvRecord('ot', e);
+  const cef = eventToCef('ot', e, { version: '0.1.0' });
+  for (const out of [csv, cef]) {
+    assert.doesNotMatch(
+      out,
+      /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/,
+    );
+    assert.match(out, /\uFFFD\[31mroot/);
+    assert.match(out, /hmi-1\uFFFDtxt\.exe/);
+  }
+  assert.match(eventToCsvRecord('ot', e, undefined, 'raw'), /\u001b\[31mroot/);
+  assert.match(eventToCef('ot', e, { version: '0.1.0', text: 'raw' }), /hmi-1\u202Etxt/);
 });

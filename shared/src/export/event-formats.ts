@@ -8,10 +8,22 @@
  * never contains a raw line break, so one event is one line. CSV cells that a spreadsheet would run
  * as a formula (leading =, +, -, @, tab, CR) are prefixed with an apostrophe (OWASP's advice against
  * CSV injection: typed SSH commands end up in `details`); the JSON Lines file keeps the exact values.
+ * Text is `neutral` by default (bundle format 2 and the SIEM feed): control characters other than
+ * TAB, LF and CR LF, and bidirectional overrides, are replaced by U+FFFD in every text cell
+ * (shared/src/text/free-text.ts), so an ESC or U+202E stored in an event (typed before input was
+ * checked, or by a target) reaches no spreadsheet, SIEM console or terminal. `raw` renders as
+ * format 1 bundles were made, so the verifier still re-derives those exactly.
  */
 import { canonicalJson } from '../crypto/canonical.js';
 import type { AuditEvent } from '../audit/audit-event.js';
 import { AUDIT_EVENTS, isAuditAction } from '../audit/catalogue.js';
+import { neutraliseText } from '../text/free-text.js';
+
+/** How text cells are rendered: `neutral` (format 2, SIEM) or `raw` (format 1 bundles). */
+export type TextRendering = 'neutral' | 'raw';
+
+const shown = (value: string, text: TextRendering): string =>
+  text === 'raw' ? value : neutraliseText(value, 'multiline');
 
 /** Which gateway's chain an event comes from. */
 export type AuditLogName = 'it' | 'ot';
@@ -73,7 +85,8 @@ export const CSV_HEADER = `${CSV_COLUMNS.join(',')}\r\n`;
 
 const NEEDS_QUOTES = /[",\r\n]/;
 
-export function csvCell(value: string): string {
+export function csvCell(raw: string, text: TextRendering = 'neutral'): string {
+  const value = shown(raw, text);
   // FORMULA_START as char codes (= + - @ TAB CR): one regex per cell fewer, measured hot in verify.
   const c = value.charCodeAt(0);
   const safe =
@@ -91,11 +104,12 @@ export function eventToCsvRecord(
   log: AuditLogName,
   e: AuditEvent,
   detailsJson = canonicalJson(e.details),
+  text: TextRendering = 'neutral',
 ): string {
   const time = isoTime(e.time);
   return (
-    `${log},${e.seq},${time.charCodeAt(0) === 43 ? csvCell(time) : time},${csvCell(e.id)},${csvCell(e.actor)},${csvCell(e.action)},${auditCodeOf(e.action)},` +
-    `${e.outcome},${csvCell(e.site ?? '')},${csvCell(e.target ?? '')},${csvCell(detailsJson)},${e.hash}\r\n`
+    `${log},${e.seq},${time.charCodeAt(0) === 43 ? csvCell(time) : time},${csvCell(e.id, text)},${csvCell(e.actor, text)},${csvCell(e.action, text)},${auditCodeOf(e.action)},` +
+    `${e.outcome},${csvCell(e.site ?? '', text)},${csvCell(e.target ?? '', text)},${csvCell(detailsJson, text)},${e.hash}\r\n`
   );
 }
 
@@ -108,7 +122,8 @@ const CEF_SEVERITY: Readonly<Record<AuditEvent['outcome'], number>> = {
 const CEF_HEADER_SPECIAL = /[\\|\r\n]/;
 const CEF_VALUE_SPECIAL = /[\\=\r\n]/;
 
-export function cefHeaderField(value: string): string {
+export function cefHeaderField(raw: string, text: TextRendering = 'neutral'): string {
+  const value = shown(raw, text);
   if (!CEF_HEADER_SPECIAL.test(value)) return value; // the common case, measured hot in verify
   return value
     .replace(/\\/g, '\\\\')
@@ -116,7 +131,8 @@ export function cefHeaderField(value: string): string {
     .replace(/[\r\n]+/g, ' ');
 }
 
-export function cefValue(value: string): string {
+export function cefValue(raw: string, text: TextRendering = 'neutral'): string {
+  const value = shown(raw, text);
   if (!CEF_VALUE_SPECIAL.test(value)) return value;
   return value
     .replace(/\\/g, '\\\\')
@@ -128,6 +144,8 @@ export function cefValue(value: string): string {
 export interface CefOptions {
   /** Version of the Airlock that rendered the line (CEF "Device Version"). */
   readonly version: string;
+  /** `raw` only to re-derive a format 1 bundle; everything else is `neutral` (the default). */
+  readonly text?: TextRendering;
 }
 
 /** The CEF text of an event, without a line ending (the SIEM forwarder frames it itself). */
@@ -139,11 +157,12 @@ export function eventToCef(
 ): string {
   // One template rather than arrays of pairs joined: the verifier renders every event (measured hot).
   const code = auditCodeOf(e.action);
-  const header = `CEF:0|Airlock|${cefHeaderField(`airlock-${log}`)}|${cefHeaderField(options.version)}|${cefHeaderField(code)}|${cefHeaderField(e.action)}|${CEF_SEVERITY[e.outcome]}`;
+  const t = options.text ?? 'neutral';
+  const header = `CEF:0|Airlock|${cefHeaderField(`airlock-${log}`)}|${cefHeaderField(options.version, t)}|${cefHeaderField(code)}|${cefHeaderField(e.action, t)}|${CEF_SEVERITY[e.outcome]}`;
   return (
-    `${header}|rt=${e.time} externalId=${cefValue(e.id)} suser=${cefValue(e.actor)} act=${cefValue(e.action)} outcome=${cefValue(e.outcome)}` +
-    ` cs1Label=site cs1=${cefValue(e.site ?? '')} cs2Label=target cs2=${cefValue(e.target ?? '')} cs3Label=details cs3=${cefValue(detailsJson)}` +
-    ` cs4Label=log cs4=${cefValue(log)} cn1Label=seq cn1=${e.seq} cs5Label=hash cs5=${cefValue(e.hash)}`
+    `${header}|rt=${e.time} externalId=${cefValue(e.id, t)} suser=${cefValue(e.actor, t)} act=${cefValue(e.action, t)} outcome=${cefValue(e.outcome, t)}` +
+    ` cs1Label=site cs1=${cefValue(e.site ?? '', t)} cs2Label=target cs2=${cefValue(e.target ?? '', t)} cs3Label=details cs3=${cefValue(detailsJson, t)}` +
+    ` cs4Label=log cs4=${cefValue(log)} cn1Label=seq cn1=${e.seq} cs5Label=hash cs5=${cefValue(e.hash, t)}`
   );
 }
 

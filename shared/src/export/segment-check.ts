@@ -12,7 +12,7 @@ import { GENESIS_HASH } from '../audit/audit-event.js';
 import { ChainVerifier, isCheckpointSignedBy } from '../audit/verify-chain.js';
 import type { AuditLogName } from './event-formats.js';
 import { DerivedDigests } from './derived-digests.js';
-import type { BundleManifest, ManifestLog } from './bundle-manifest.js';
+import { bundleTextRendering, type BundleManifest, type ManifestLog } from './bundle-manifest.js';
 import { canonicalLineParts, parseSegmentLine, readEventLine } from './segment-lines.js';
 import { omitUndefined } from '../omit-undefined.js';
 
@@ -45,7 +45,7 @@ export interface SegmentSummary {
 const HEX64 = /^[0-9a-f]{64}$/;
 
 /** What a segment check needs of the manifest (small enough to hand to a worker thread). */
-export type SegmentManifest = Pick<BundleManifest, 'site' | 'range' | 'generator'>;
+export type SegmentManifest = Pick<BundleManifest, 'site' | 'range' | 'generator' | 'version'>;
 
 export class SegmentCheck {
   private readonly verifier: ChainVerifier;
@@ -72,7 +72,12 @@ export class SegmentCheck {
     derive = true,
   ) {
     this.derived = derive
-      ? new DerivedDigests(log, spec.inRange, manifest.generator.version)
+      ? new DerivedDigests(
+          log,
+          spec.inRange,
+          manifest.generator.version,
+          bundleTextRendering(manifest.version),
+        )
       : undefined;
     this.file = `events/${log}.jsonl`;
     this.signedSeqs = checkpoints.map((c) => c.seq).sort((a, b) => a - b);

@@ -58,6 +58,7 @@ function setup(n: number): { init: SegmentJobInit; bytes: Buffer } {
       site: 'plant-1',
       range: { from: 0, to: 10_000 },
       generator: { product: 'airlock', version: 'test' },
+      version: 2,
     },
     checkpoints: [],
     publicKey: key.publicKey,

@@ -15,7 +15,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { Checkpoint } from '../audit/audit-event.js';
-import { MAX_LINE_BYTES, type ManifestLog } from './bundle-manifest.js';
+import { MAX_LINE_BYTES, bundleTextRendering, type ManifestLog } from './bundle-manifest.js';
 import { LineSplitter } from './bundle-reader.js';
 import { DerivedDigests, type DerivedDigestsResult } from './derived-digests.js';
 import type { AuditLogName } from './event-formats.js';
@@ -87,6 +87,7 @@ export class SegmentJob {
       init.log,
       init.spec.inRange,
       init.manifest.generator.version,
+      bundleTextRendering(init.manifest.version),
     );
     this.derived = derived;
     this.lines = new LineSplitter(MAX_LINE_BYTES, (b, start, end, plain) =>

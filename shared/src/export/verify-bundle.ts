@@ -316,7 +316,7 @@ export async function verifyBundle(
       {
         log,
         spec,
-        manifest: { site: m.site, range: m.range, generator: m.generator },
+        manifest: { site: m.site, range: m.range, generator: m.generator, version: m.version },
         checkpoints,
         publicKey: key.value,
       },

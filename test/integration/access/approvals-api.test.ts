@@ -64,6 +64,60 @@ test(
 );
 
 test(
+  'an account that is both admin and OT owner of the site never decides: API, portal, inbox',
+  { timeout: 90_000 },
+  async (t) => {
+    const p = await seedPlant(await startHarness(t));
+    const { h } = p;
+    // Another admin made this account an OT owner too: the roles may be combined, the duties not.
+    const ada = h.user('ada', ['admin', 'ot-owner@plant-1']);
+    const adaToken = await h.login(ada);
+    const id = (
+      await h.call('POST', '/api/v1/requests', {
+        token: await p.token('alice'),
+        body: p.requestBody(),
+      })
+    ).json.id as string;
+    for (const decision of ['approve', 'deny']) {
+      const r = await h.call('POST', `/api/v1/requests/${id}/decision`, {
+        token: adaToken,
+        body: { decision, comment: 'I own this site too' },
+      });
+      assert.equal(r.status, 403, decision);
+      assert.equal(r.json.error.code, 'approval.admin');
+      assert.match(r.json.error.message, /an admin never decides on access requests/);
+    }
+    const inbox = await h.call('GET', '/api/v1/inbox', { token: adaToken });
+    const entry = inbox.json.pending.find((x: { request: { id: string } }) => x.request.id === id);
+    assert.equal(entry.canDecide, false);
+    assert.match(entry.why, /an admin never decides/);
+    const portal = await portalLogin(h, ada);
+    const page = await portal.get(`/requests/${id}`);
+    assert.match(page.text, /An admin never decides on access requests/);
+    assert.doesNotMatch(page.text, /name="decision"/, 'no decide buttons for an admin');
+    const form = await portal.post(`/requests/${id}/decide`, {
+      decision: 'approve',
+      comment: 'via the portal',
+    });
+    assert.equal(form.status, 403);
+    const view = await h.call('GET', `/api/v1/requests/${id}`, { token: await p.token('alice') });
+    assert.equal(view.json.status, 'pending');
+    assert.equal(view.json.decisions.length, 0, 'no decision was recorded');
+    const refusals = [...h.gw.services.store.audit.iterate()].filter(
+      (e) => e.action === 'access.deny' && e.details.code === 'approval.admin',
+    );
+    assert.equal(refusals.length, 3, 'each refusal is audited');
+    assert.ok(refusals.every((e) => e.actor === 'ada' && e.target === id));
+    // An OT owner who is not an admin still decides.
+    const olga = await h.call('POST', `/api/v1/requests/${id}/decision`, {
+      token: await p.token('olga'),
+      body: { decision: 'approve', comment: 'agreed with the shift lead' },
+    });
+    assert.equal(olga.json.outcome, 'granted');
+  },
+);
+
+test(
   "only OT owners of the request's site decide: not another site's owner, not an admin, not an auditor",
   { timeout: 90_000 },
   async (t) => {

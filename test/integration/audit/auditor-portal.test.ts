@@ -21,7 +21,7 @@ import { toBase64Url } from '../../../shared/src/crypto/encoding.js';
 import { formatLocalInput } from '../../../gateway-it/src/access/zoned-time.js';
 import { useCrypto } from '../../../shared/src/testing/crypto.js';
 import { startSshChain } from '../../helpers/ssh-chain.js';
-import { SITE } from '../../helpers/link-fixture.js';
+import { SITE, waitForSiteConnected } from '../../helpers/link-fixture.js';
 import type { Harness, HarnessUser } from '../../helpers/it-harness.js';
 import { waitFor } from '../../helpers/wait-for.js';
 import { IT_MAIN, runNode } from '../../../shared/src/testing/processes.js';
@@ -54,6 +54,7 @@ test(
       '-o',
       'PreferredAuthentications=publickey,keyboard-interactive',
     ];
+    await waitForSiteConnected(chain.it);
     const ran = await chain.run('ssh', [
       ...key,
       'alice:hmi-1@127.0.0.1',

@@ -13,12 +13,18 @@ function probe(target: string, timeoutMs: number): Promise<Outcome> {
   const at = target.lastIndexOf(':');
   return new Promise((resolve) => {
     const s = connect({ host: target.slice(0, at), port: Number(target.slice(at + 1)) });
+    let isDone = false;
     const done = (o: Outcome): void => {
+      if (isDone) return;
+      isDone = true;
       clearTimeout(timer);
       s.destroy();
       resolve(o);
     };
-    const timer = setTimeout(() => done('silent'), timeoutMs);
+    // A connection the kernel completed while this process's loop was busy is reported in the poll
+    // phase, after the timers: decide `silent` one turn later (setImmediate runs after the poll), so
+    // a loaded machine does not turn an open port into a silent one.
+    const timer = setTimeout(() => setImmediate(() => done('silent')), timeoutMs);
     s.once('connect', () => done('open'));
     s.once('error', (e: NodeJS.ErrnoException) =>
       done(

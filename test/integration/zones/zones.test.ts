@@ -235,6 +235,7 @@ test(
         start: new Date(now).toISOString(),
         end: new Date(now + 3_600_000).toISOString(),
         reason: 'zones: line 1 maintenance',
+        ticketRef: 'CHG0001001',
       });
       assert.equal(req.status, 201, req.body);
       const ok = await call(
@@ -366,7 +367,7 @@ test(
           'tcp',
           '-1',
           '-o',
-          '2',
+          '10',
           '-p',
           String(port),
           ...args,

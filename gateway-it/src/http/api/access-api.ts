@@ -32,13 +32,13 @@ export function accessOperations(s: AccessHttpServices): ApiOperation[] {
       body: requestBody,
       responses: {
         201: 'request created (pending)',
-        403: 'outside a maintenance window, outside the vendor schedule or after the contract end',
+        403: "outside a maintenance window, outside the vendor schedule or after the contract end, or the site's ITSM refused the ticket",
         404: 'unknown site',
       },
-      handler: ({ user, body }) => ({
+      handler: async ({ user, body }) => ({
         status: 201,
         json: requestJson(
-          requests.create(user, {
+          await requests.create(user, {
             site: body.site,
             assets: body.assets,
             startsAt: Date.parse(body.start),

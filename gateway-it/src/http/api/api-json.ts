@@ -25,6 +25,18 @@ export function requestJson(r: RequestView): unknown {
     createdAt: isoNN(r.createdAt),
     closedAt: iso(r.closedAt),
     decisions: r.decisions.map((d) => ({ ...d, decidedAt: isoNN(d.decidedAt) })),
+    itsm: r.itsm.map((c) => ({
+      ...c,
+      checkedAt: isoNN(c.checkedAt),
+      record:
+        c.record === null
+          ? null
+          : {
+              ...c.record,
+              plannedStart: iso(c.record.plannedStart),
+              plannedEnd: iso(c.record.plannedEnd),
+            },
+    })),
   };
 }
 

@@ -8,6 +8,7 @@ import { adminOperations } from './admin-api.js';
 import { auditOperations } from './audit-api.js';
 import { openApiDocument, registerOperations, type ApiOperation } from './api-registry.js';
 import { authOperations } from './auth-api.js';
+import { itsmOperations } from './itsm-api.js';
 import { sitesOperations } from './sites-api.js';
 import { sshKeyOperations } from './ssh-keys-api.js';
 import { supervisionOperations } from './supervision-api.js';
@@ -23,6 +24,7 @@ export function apiOperations(s: AccessHttpServices): ApiOperation[] {
     ...accessOperations(s),
     ...sitesOperations(s),
     ...adminOperations(s),
+    ...itsmOperations(s),
     ...sshKeyOperations(s),
     ...supervisionOperations(s),
     ...reviewOperations(s),

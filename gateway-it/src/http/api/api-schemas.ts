@@ -114,6 +114,14 @@ export const createSiteBody = z.strictObject({
   timezone: text(64),
 });
 export const gatewayRevokeBody = z.strictObject({ reason: text(500).min(1) });
+/** A site's ITSM check (itsm/site-settings.ts validates further, naming the field). */
+export const siteItsmBody = z.strictObject({
+  connector: text(40),
+  allowedStates: z.array(text(64)).min(1).max(20),
+  assetCis: z.record(text(64), text(200)).optional(),
+  onUnavailable: z.enum(['deny', 'allow-and-flag']).optional(),
+  workNotes: z.boolean().optional(),
+});
 export const sitePolicyBody = z.strictObject({
   requiredApprovals: z.number().int().min(1).max(5),
   ticketPattern: text(200).nullable(),

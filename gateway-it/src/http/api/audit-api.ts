@@ -30,6 +30,7 @@ export function requireAuditorOf(user: User, site: string): void {
       'access_denied',
       'audit.not_auditor',
       `only auditors of ${site} (and admins) see its audit trail`,
+      { subject: { site, target: site } },
     );
 }
 

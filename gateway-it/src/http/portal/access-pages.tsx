@@ -9,6 +9,7 @@ import type {
 } from '../../access/access.js';
 import { BreakGlassBadge, Csrf, StateBadge } from './layout.js';
 import { duration, siteTime } from './format.js';
+import { ItsmChecks } from './itsm-pages.js';
 
 type Tz = (site: string) => string;
 
@@ -378,6 +379,7 @@ export function RequestDetail(props: {
         </p>
         <p>Reason: {r.reason}</p>
         <p>Ticket: {r.ticketRef ?? <span class="muted">none</span>}</p>
+        <ItsmChecks checks={r.itsm} tz={props.tz} />
         <p>
           Approvals: {r.approvals}/{r.requiredApprovals}
           {r.grantId !== null && (

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { AirlockError } from '../../../../shared/src/errors.js';
 import {
   isOtOwnerOf,
+  decisionBar,
   isVendor,
   sitesWithRole,
   canRequest,
@@ -16,6 +17,7 @@ import {
 import { parseFormBody } from '../body.js';
 import type { AccessHttpServices } from '../http-services.js';
 import type { HttpVariables } from '../principal.js';
+import { noteRefusal } from '../refusal-audit.js';
 import { Csrf } from './layout.js';
 import {
   Dashboard,
@@ -168,7 +170,7 @@ export function accessRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVaria
     };
     try {
       const zone = tz(form.site);
-      const r = requests.create(v.user, {
+      const r = await requests.create(v.user, {
         site: form.site,
         assets: choicesOf(many(form.pick)),
         startsAt: localToInstant(form.start, zone, 'start'),
@@ -178,8 +180,10 @@ export function accessRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVaria
       });
       return c.redirect(`/requests/${r.id}?notice=request-created`, 303);
     } catch (e) {
-      if (e instanceof AirlockError && (e.kind === 'bad_request' || e.kind === 'access_denied'))
+      if (e instanceof AirlockError && (e.kind === 'bad_request' || e.kind === 'access_denied')) {
+        noteRefusal(c, e);
         return renderForm(c, form.site, values, e.message, e.kind === 'bad_request' ? 400 : 403);
+      }
       throw e;
     }
   });
@@ -189,6 +193,7 @@ export function accessRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVaria
     const r = requests.get(v.user, c.req.param('id'));
     const owner = isOtOwnerOf(v.user, r.site);
     const own = r.requester.id === v.user.id;
+    const bar = decisionBar(v.user, r.site, r.requester.id);
     const approvedByMe = r.decisions.some(
       (d) => d.approver === v.user.name && d.decision === 'approve',
     );
@@ -200,11 +205,13 @@ export function accessRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVaria
     const decide =
       !owner || r.breakGlass || !open
         ? null
-        : own
+        : bar?.code === 'approval.self'
           ? { can: false, why: 'Your own request: another OT owner of the site must decide.' }
-          : r.status === 'pending' && approvedByMe
-            ? { can: false, why: 'You approved it; waiting for more approvals.' }
-            : { can: true, why: null };
+          : bar !== undefined
+            ? { can: false, why: `${bar.why[0]?.toUpperCase() ?? ''}${bar.why.slice(1)}.` }
+            : r.status === 'pending' && approvedByMe
+              ? { can: false, why: 'You approved it; waiting for more approvals.' }
+              : { can: true, why: null };
     return page(
       c,
       v,

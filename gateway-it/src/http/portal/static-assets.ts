@@ -62,6 +62,7 @@ button.secondary { background:#fff; color:var(--accent); } button.danger { backg
 .badge { display:inline-block; padding:.05rem .45rem; border-radius:3px; font-size:.8rem; font-weight:700; background:#e3e7eb; }
 .badge.break-glass { background:var(--bad); color:#fff; } .badge.active { background:#d8f0dd; color:var(--ok); }
 .badge.pending, .badge.scheduled { background:#fff3d6; color:var(--warn); } .badge.denied, .badge.revoked { background:#fde2e6; color:var(--bad); }
+.badge.verified { background:#d8f0dd; color:var(--ok); } .badge.unverified { background:#fff3d6; color:var(--warn); } .badge.refused { background:#fde2e6; color:var(--bad); }
 .badge.online { background:#d8f0dd; color:var(--ok); } .badge.offline, .badge.locked { background:#fde2e6; color:var(--bad); }
 .muted { color:var(--muted); } code, pre { font-family:ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size:.9rem; }
 pre.codes { background:#fff; border:1px solid var(--line); padding:.8rem; }

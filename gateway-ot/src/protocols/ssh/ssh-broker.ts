@@ -44,6 +44,7 @@ import {
   type RelayHooks,
   type TargetChannel,
 } from './ssh-relay.js';
+import { resolveClientAlgorithms } from './ssh-client-algorithms.js';
 import { connectTarget } from './target-connection.js';
 import { omitUndefined } from '../../../../shared/src/omit-undefined.js';
 
@@ -344,6 +345,7 @@ class SshBrokerSession {
             return this.lease.candidates;
           },
           readyTimeoutMs: this.deps.targetReadyTimeoutMs ?? 15_000,
+          algorithms: resolveClientAlgorithms(asset.algorithms),
         },
       );
     } catch (e) {
@@ -363,6 +365,18 @@ class SshBrokerSession {
       throw e;
     }
     this.client = connection.client;
+    // What protects this session on the plant network, for the auditor (and the old targets list).
+    session.audit({
+      action: 'ssh.target_connect',
+      target: session.assetName,
+      outcome: 'success',
+      details: {
+        address: `${asset.address}:${asset.port}`,
+        hostKey: connection.hostKeyFingerprint,
+        ...connection.negotiated,
+        algorithmsFrom: asset.algorithms === undefined ? 'default' : 'asset policy',
+      },
+    });
     connection.client.on('error', (e) => {
       session.log.warn('target connection error', { error: e.message });
       this.finish('target_error');

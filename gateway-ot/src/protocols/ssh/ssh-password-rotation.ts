@@ -11,6 +11,7 @@
  * What a failure means for the target: chpasswd exiting non-zero changes nothing (it writes nothing
  * on any error); a connection lost after the password was sent, or no exit status, is unknown.
  */
+import { resolveClientAlgorithms } from './ssh-client-algorithms.js';
 import { AirlockError, describeError } from '../../../../shared/src/errors.js';
 import type { LoginOutcome, RotationTarget, SetOutcome, VaultSecret } from '../../vault/vault.js';
 import { parseHostKeyPin, type HostKeyPin } from './host-key-pin.js';
@@ -57,7 +58,11 @@ export function sshRotationTarget(
       );
     return connectTarget(
       { host: asset.address, port: asset.port, username, pin },
-      { secrets: () => [secret], readyTimeoutMs: options.readyTimeoutMs ?? 15_000 },
+      {
+        secrets: () => [secret],
+        readyTimeoutMs: options.readyTimeoutMs ?? 15_000,
+        algorithms: resolveClientAlgorithms(asset.algorithms),
+      },
     );
   };
   return {

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { linearRegexProblem } from '../../../../shared/src/text/linear-regex.js';
 import type { AssetPolicy } from '../../policy/policy.js';
 import { LINE_ACTIONS } from './filter/line-rules.js';
+import { SUPPORTED_CLIENT_ALGORITHMS, type AlgorithmKind } from './ssh-client-algorithms.js';
 
 /** Run by the linear-time engine (shared/src/text/linear-regex.ts); what it cannot run is refused here. */
 const regexSchema = z
@@ -75,6 +76,28 @@ export const sshRotationSchema = z.strictObject({
   intervalMinutes: z.number().int().min(5).max(527_040).optional(),
 });
 
+/** One kind's list, in preference order: names ssh2 implements, each once. */
+function algorithmList<K extends AlgorithmKind>(kind: K) {
+  return z
+    .array(z.enum(SUPPORTED_CLIENT_ALGORITHMS[kind]))
+    .min(1)
+    .max(SUPPORTED_CLIENT_ALGORITHMS[kind].length)
+    .refine((l) => new Set(l).size === l.length, { message: 'an algorithm is listed twice' })
+    .optional();
+}
+
+/**
+ * The algorithms offered to this target, for old targets the hardened default does not reach
+ * (ssh-client-algorithms.ts); each list given replaces the default for its kind.
+ */
+export const sshAlgorithmsSchema = z.strictObject({
+  kex: algorithmList('kex'),
+  serverHostKey: algorithmList('serverHostKey'),
+  cipher: algorithmList('cipher'),
+  mac: algorithmList('mac'),
+  compress: algorithmList('compress'),
+});
+
 export const sshAssetSchema = z.strictObject({
   protocol: z.literal('ssh'),
   description: z.string().max(200).optional(),
@@ -87,6 +110,8 @@ export const sshAssetSchema = z.strictObject({
   profiles: z.record(z.string(), sshProfileSchema),
   /** Absent: the account's password is never rotated by the gateway (a break-glass session then alerts). */
   rotation: sshRotationSchema.optional(),
+  /** SSH algorithms offered to this target; absent: the hardened default (docs/ssh.md). */
+  algorithms: sshAlgorithmsSchema.optional(),
 });
 
 export type SshAssetPolicy = z.output<typeof sshAssetSchema>;

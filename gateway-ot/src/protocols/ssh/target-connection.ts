@@ -17,6 +17,7 @@ import {
 import { AirlockError } from '../../../../shared/src/errors.js';
 import type { VaultSecret } from '../../vault/vault.js';
 import { fingerprintOf, isPinnedKey, type HostKeyPin } from './host-key-pin.js';
+import type { ClientAlgorithms, NegotiatedAlgorithms } from './ssh-client-algorithms.js';
 
 export interface TargetAddress {
   readonly host: string;
@@ -31,12 +32,18 @@ export interface TargetOptions {
   readonly readyTimeoutMs?: number;
   /** Server alive interval; a dead target ends the session instead of hanging it. */
   readonly keepaliveMs?: number;
+  /** What is offered in the key exchange (the asset's policy, or the hardened default). */
+  readonly algorithms: ClientAlgorithms;
 }
 
 export interface TargetConnection {
   readonly client: Client;
   /** Index into the secrets that the target accepted. */
   readonly accepted: number;
+  /** What the first key exchange settled on. */
+  readonly negotiated: NegotiatedAlgorithms;
+  /** The target's host key fingerprint (`SHA256:...`), the pinned one. */
+  readonly hostKeyFingerprint: string;
 }
 
 export function connectTarget(
@@ -51,6 +58,17 @@ export function connectTarget(
     let mismatch = false;
     let offered = -1;
     let settled = false;
+    let negotiated: NegotiatedAlgorithms | undefined;
+    client.once('handshake', (n) => {
+      negotiated = {
+        kex: n.kex,
+        hostKeyAlgorithm: n.serverHostKey,
+        cipher: n.cs.cipher,
+        // An AEAD cipher authenticates itself: there is no separate MAC.
+        mac: n.cs.mac === '' ? 'implicit' : n.cs.mac,
+        compression: n.cs.compress,
+      };
+    });
     const fail = (e: AirlockError): void => {
       if (settled) return;
       settled = true;
@@ -86,6 +104,15 @@ export function connectTarget(
             { cause: e },
           ),
         );
+      } else if (e.level === 'handshake') {
+        fail(
+          new AirlockError(
+            'unavailable',
+            'ssh.target_algorithms',
+            `${target.host}:${target.port} shares no SSH algorithms with the gateway (${e.message}); the asset's algorithms in the local policy can allow older ones`,
+            { cause: e },
+          ),
+        );
       } else if (e.level === 'client-timeout') {
         fail(
           new AirlockError(
@@ -117,8 +144,12 @@ export function connectTarget(
     );
     client.on('ready', () => {
       if (settled) return;
+      if (negotiated === undefined || presented === undefined)
+        return fail(
+          new AirlockError('internal', 'ssh.target_error', 'SSH ready before the key exchange'),
+        );
       settled = true;
-      resolve({ client, accepted: offered });
+      resolve({ client, accepted: offered, negotiated, hostKeyFingerprint: presented });
     });
     let secrets: readonly VaultSecret[] | undefined;
     const config: ConnectConfig = {
@@ -127,6 +158,13 @@ export function connectTarget(
       readyTimeout: options.readyTimeoutMs ?? 15_000,
       keepaliveInterval: options.keepaliveMs ?? 15_000,
       keepaliveCountMax: 3,
+      algorithms: {
+        kex: [...options.algorithms.kex],
+        serverHostKey: [...options.algorithms.serverHostKey],
+        cipher: [...options.algorithms.cipher],
+        hmac: [...options.algorithms.mac],
+        compress: [...options.algorithms.compress],
+      },
       hostVerifier: (key: Buffer) => {
         presented = fingerprintOf(key);
         mismatch = !isPinnedKey(target.pin, key);
