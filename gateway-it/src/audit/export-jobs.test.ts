@@ -112,9 +112,10 @@ test(
     const req = { site: 'plant-1', from: FROM, to: FROM + 7_200_000, requestedBy: 'audrey' };
     const running = [exports.start(req), exports.start(req)]; // one on the thread, one waiting
     const before = logs.it.head().seq;
-    assert.throws(() => exports.start({ ...req, requestedBy: 'auggie' }), {
+    assert.throws(() => exports.start({ ...req, requestedBy: 'auggie', source: '192.0.2.7' }), {
       kind: 'unavailable',
       code: 'export.busy',
+      audited: true,
     });
     assert.equal(exports.list().length, 2, 'the refused export started nothing');
     const refusal = [...logs.it.iterate({ fromSeq: before + 1 })];
@@ -124,6 +125,7 @@ test(
     assert.equal(refusal[0]?.actor, 'auggie');
     assert.equal(refusal[0]?.site, 'plant-1');
     assert.equal(refusal[0]?.details.code, 'export.busy');
+    assert.equal(refusal[0]?.details.source, '192.0.2.7');
     for (const j of running) assert.equal((await exports.wait(j.id)).state, 'done');
     const next = exports.start(req);
     assert.equal(next.state, 'running', 'a finished export frees its place');

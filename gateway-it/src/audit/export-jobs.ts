@@ -28,6 +28,8 @@ export interface ExportRequest {
   readonly to: number;
   /** The authenticated user asking (recorded in the manifest and the audit event). */
   readonly requestedBy: string;
+  /** The address the request came from (recorded with a refusal, like every refusal's source). */
+  readonly source?: string;
 }
 
 export interface ExportJobStatus {
@@ -97,16 +99,21 @@ export class ExportJobs {
     try {
       slot = this.o.runner.admit();
     } catch (e) {
-      if (isAirlockError(e))
-        this.o.audit.append({
-          action: 'audit.export',
-          actor: req.requestedBy,
-          site: req.site,
-          target: null,
-          outcome: 'denied',
-          details: { from: req.from, to: req.to, code: e.code },
-        });
-      throw e;
+      if (!isAirlockError(e)) throw e;
+      this.o.audit.append({
+        action: 'audit.export',
+        actor: req.requestedBy,
+        site: req.site,
+        target: null,
+        outcome: 'denied',
+        details: {
+          from: req.from,
+          to: req.to,
+          code: e.code,
+          ...(req.source === undefined ? {} : { source: req.source }),
+        },
+      });
+      throw e.asAudited();
     }
     const id = this.o.ids.next('exp');
     const job: ExportJobStatus = {

@@ -229,7 +229,7 @@ export function auditOperations(s: AccessHttpServices): ApiOperation[] {
         403: 'not an auditor of the site',
         503: 'the export queue is full (export.busy); try again when one has finished',
       },
-      handler: ({ user, params, body }) => {
+      handler: ({ user, params, body, source }) => {
         const site = params.site ?? '';
         requireAuditorOf(user, site);
         return {
@@ -240,6 +240,7 @@ export function auditOperations(s: AccessHttpServices): ApiOperation[] {
               from: Date.parse(body.from),
               to: Date.parse(body.to),
               requestedBy: user.name,
+              source,
             }),
           ),
         };
