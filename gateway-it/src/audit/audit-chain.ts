@@ -23,12 +23,22 @@ export interface ChainPoint {
   readonly hash: string;
 }
 
+/**
+ * Where a chain over SQLite lives, so another thread can open its own read-only connection to the
+ * same file and read the same chain (the export worker). Absent for in-memory databases.
+ */
+export type ChainLocator =
+  | { readonly file: string; readonly log: 'it' }
+  | { readonly file: string; readonly log: 'ingested'; readonly gatewayId: string };
+
 /** One hash-chained log, read-only. Seqs are contiguous from 1; times are epoch ms. */
 export interface AuditChain {
   /** Ed25519 key that signs this log's checkpoints (for the OT log: the site's, pinned at enrollment). */
   readonly publicKey: Uint8Array;
   /** Which chain this is when a site can have more than one over time (the OT gateway's id). */
   readonly id?: string;
+  /** Set when the chain is in a database file another connection can open. */
+  readonly locator?: ChainLocator;
   /** The last event (seq 0 and the genesis hash when the log is empty). */
   head(): ChainPoint;
   /** Events with afterSeq < seq <= toSeq, ascending, at most `limit`. */
@@ -85,7 +95,13 @@ interface ChainTables {
   readonly scopeArgs: readonly string[];
 }
 
-function chainOver(db: Db, publicKey: Uint8Array, t: ChainTables, id?: string): AuditChain {
+function chainOver(
+  db: Db,
+  publicKey: Uint8Array,
+  t: ChainTables,
+  locator: ChainLocator | undefined,
+  id?: string,
+): AuditChain {
   const a = t.scopeArgs;
   const head = db.prepare<unknown[], ChainPoint>(
     `SELECT seq, hash FROM ${t.events} WHERE ${t.scope} 1 ORDER BY seq DESC LIMIT 1`,
@@ -104,7 +120,7 @@ function chainOver(db: Db, publicKey: Uint8Array, t: ChainTables, id?: string): 
   );
   return {
     publicKey,
-    ...omitUndefined({ id }),
+    ...omitUndefined({ id, locator }),
     head: () => head.get(...a) ?? { seq: 0, hash: GENESIS_HASH },
     page: (afterSeq, toSeq, limit) => page.all(...a, afterSeq, toSeq, limit).map(rowToEvent),
     checkpoints: (fromSeq, toSeq) => cps.all(...a, fromSeq, toSeq).map(rowToCheckpoint),
@@ -120,13 +136,18 @@ function chainOver(db: Db, publicKey: Uint8Array, t: ChainTables, id?: string): 
 
 /** An AuditChain over the shared audit schema in `db` (tables audit_events, audit_checkpoints): the IT log. */
 export function sqliteAuditChain(db: Db, publicKey: Uint8Array): AuditChain {
-  return chainOver(db, publicKey, {
-    events: 'audit_events',
-    checkpoints: 'audit_checkpoints',
-    columns: '*',
-    scope: '',
-    scopeArgs: [],
-  });
+  return chainOver(
+    db,
+    publicKey,
+    {
+      events: 'audit_events',
+      checkpoints: 'audit_checkpoints',
+      columns: '*',
+      scope: '',
+      scopeArgs: [],
+    },
+    db.memory ? undefined : { file: db.name, log: 'it' },
+  );
 }
 
 /** One OT gateway's chain as the link ingested it (tables ot_audit_events, ot_audit_checkpoints, link migration 2). */
@@ -142,8 +163,16 @@ export function ingestedAuditChain(db: Db, gatewayId: string, publicKey: Uint8Ar
       scope: 'gateway_id = ? AND',
       scopeArgs: [gatewayId],
     },
+    db.memory ? undefined : { file: db.name, log: 'ingested', gatewayId },
     gatewayId,
   );
+}
+
+/** The chain `locator` names, read through `db` (a connection to `locator.file`). */
+export function chainAt(db: Db, locator: ChainLocator, publicKey: Uint8Array): AuditChain {
+  return locator.log === 'it'
+    ? sqliteAuditChain(db, publicKey)
+    : ingestedAuditChain(db, locator.gatewayId, publicKey);
 }
 
 /** A site's gateway as far as its audit chain is concerned. */

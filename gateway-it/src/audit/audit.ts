@@ -6,7 +6,9 @@
  * Guarantees: an OT batch is kept only if it extends the site's chain and its checkpoints verify
  * (a fork or a bad signature is refused and audited); the batch's new events are then handed to
  * notify/ (OT alerts). Every search, view and export is audited before its result is
- * returned. An export bundle is signed with the audit key and verifies offline (`verify-export`).
+ * returned. An export bundle is signed with the audit key and verifies offline (`verify-export`);
+ * it is written on a worker thread, never on the loop that relays sessions, and a full export queue
+ * refuses (`export.busy`, audited).
  * Off by configuration: with no `siem` section there is no SIEM forwarder (`siem` is undefined).
  * Not here: who may search or export (the HTTP faces check the roles), and the IT log's own chain
  * and checkpoints (shared/src/audit).
@@ -26,6 +28,7 @@ import type { ItStore } from '../store/store.js';
 import { ingestedSiteEvents, sqliteAuditChain, type SiteEventSource } from './audit-chain.js';
 import { AuditSearch } from './audit-search.js';
 import { ExportJobs } from './export-jobs.js';
+import { createExportRunner, type ExportRunner } from './export-runner.js';
 import { OtAuditIngest } from './ot-audit-ingest.js';
 import { recordingArtifacts } from './recording-artifacts.js';
 import { SiemForwarder } from './siem/siem-forwarder.js';
@@ -34,6 +37,7 @@ export { assetPageView, type AssetPageView, type AssetSessionView } from './asse
 export type { SiteEventSource } from './audit-chain.js';
 export type { AuditSearch, AuditSearchHit, AuditSearchQuery } from './audit-search.js';
 export type { ExportJobs, ExportJobStatus } from './export-jobs.js';
+export type { ExportRunner, ExportRunnerStats } from './export-runner.js';
 export type { IngestOutcome, OtAuditIngest } from './ot-audit-ingest.js';
 export type { SiemForwarder } from './siem/siem-forwarder.js';
 export { verifyExportCommand } from './verify-export-command.js';
@@ -47,6 +51,8 @@ export interface Audit {
   readonly search: AuditSearch;
   /** Signed per-site export bundles. */
   readonly exports: ExportJobs;
+  /** Where the bundles are written: worker threads, a bounded queue. */
+  readonly exportRunner: ExportRunner;
   /** Live forwarding to the SIEM collector; undefined when `siem` is not configured. */
   readonly siem: SiemForwarder | undefined;
   /** The audit public key (base64url) that verifies checkpoints and export bundles. */
@@ -57,7 +63,7 @@ export interface Audit {
 }
 
 export interface AuditDeps {
-  readonly config: Pick<ItConfig, 'dataDir' | 'siem'>;
+  readonly config: Pick<ItConfig, 'dataDir' | 'siem' | 'exports'>;
   readonly store: Pick<
     ItStore,
     'db' | 'audit' | 'keys' | 'otAudit' | 'gateways' | 'sites' | 'recordings'
@@ -80,6 +86,10 @@ export function createAudit(deps: AuditDeps): Audit {
     config.siem === undefined
       ? undefined
       : siemForwarder(config.siem, { ...deps, itChain, siteEvents });
+  const exportRunner = createExportRunner(store.keys.audit, {
+    workers: config.exports.workers,
+    maxQueued: config.exports.queue,
+  });
   return {
     ingest: new OtAuditIngest({
       db,
@@ -103,12 +113,14 @@ export function createAudit(deps: AuditDeps): Audit {
       ids: deps.ids,
       exportDir: join(config.dataDir, 'exports'),
       siteExists: (site) => store.sites.get(site) !== undefined,
+      runner: exportRunner,
     }),
+    exportRunner,
     siem,
     publicKey: toBase64Url(store.keys.audit.publicKey),
     start: () => siem?.start(),
     stop: async () => {
-      await siem?.stop();
+      await Promise.all([siem?.stop(), exportRunner.close()]);
     },
   };
 }

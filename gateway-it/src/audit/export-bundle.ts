@@ -68,6 +68,8 @@ export interface SessionArtifact {
   readonly name: string;
   /** Opens the content; called twice (hash, then pack), both reads must give the same bytes. */
   open(): Readable;
+  /** The file `open` reads, when it is one (the export worker opens it by path). */
+  readonly path?: string;
 }
 
 export interface SessionArtifactSource {
@@ -90,11 +92,27 @@ export interface BundleRequest {
   readonly createdAt: number;
 }
 
+/**
+ * Signs the manifest without holding the secret key: the export worker asks the main thread, which
+ * keeps the audit key (see export-runner.ts).
+ */
+export interface ManifestSigner {
+  readonly publicKey: Uint8Array;
+  sign(manifest: Uint8Array): Promise<Uint8Array>;
+}
+
 export interface BundleSources {
   readonly it: AuditChain;
   readonly ot: AuditChain | undefined;
   readonly artifacts: readonly SessionArtifact[];
-  readonly signingKey: SigningKeyPair;
+  readonly signingKey: SigningKeyPair | ManifestSigner;
+}
+
+async function signManifest(
+  key: SigningKeyPair | ManifestSigner,
+  bytes: Buffer,
+): Promise<Uint8Array> {
+  return 'secretKey' in key ? signDetached(bytes, key.secretKey) : key.sign(bytes);
 }
 
 export interface WrittenBundle {
@@ -386,7 +404,7 @@ export async function writeExportBundle(
       files: files.map((f) => f.entry),
     };
     const manifestBytes = Buffer.from(canonicalJson(manifest), 'utf8');
-    const signature = toBase64Url(signDetached(manifestBytes, src.signingKey.secretKey));
+    const signature = toBase64Url(await signManifest(src.signingKey, manifestBytes));
 
     onProgress({ phase: 'packing', done, total });
     const tar = tarPack();

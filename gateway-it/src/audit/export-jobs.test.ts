@@ -9,6 +9,7 @@ import { sequentialIds } from '../../../shared/src/ids.js';
 import { verifyBundle } from '../../../shared/src/export/verify-bundle.js';
 import type { SessionArtifactSource } from './export-bundle.js';
 import { ExportJobs, type ExportJobStatus } from './export-jobs.js';
+import { createExportRunner } from './export-runner.js';
 
 const noArtifacts: SessionArtifactSource = { artifacts: () => Promise.resolve([]) };
 
@@ -27,6 +28,7 @@ function jobs(logs: TwoLogs, exportDir: string): ExportJobs {
     ids: sequentialIds(),
     exportDir,
     siteExists: (s) => s === 'plant-1' || s === 'plant-2',
+    runner: createExportRunner(logs.itKey),
   });
 }
 
@@ -97,5 +99,36 @@ test(
     );
     assert.throws(() => exports.open(job.id), { code: 'export.not_ready' });
     assert.equal(existsSync(join(dir, `plant-1-${job.id}.tar.gz`)), false);
+  },
+);
+
+test(
+  'a full export queue refuses the next export as unavailable (503), audited as denied',
+  { timeout: 30_000 },
+  async (t) => {
+    const logs = twoLogs();
+    const dir = makeTempDir(t);
+    const exports = jobs(logs, dir);
+    const req = { site: 'plant-1', from: FROM, to: FROM + 7_200_000, requestedBy: 'audrey' };
+    const running = [exports.start(req), exports.start(req)]; // one on the thread, one waiting
+    const before = logs.it.head().seq;
+    assert.throws(() => exports.start({ ...req, requestedBy: 'auggie', source: '192.0.2.7' }), {
+      kind: 'unavailable',
+      code: 'export.busy',
+      audited: true,
+    });
+    assert.equal(exports.list().length, 2, 'the refused export started nothing');
+    const refusal = [...logs.it.iterate({ fromSeq: before + 1 })];
+    assert.equal(refusal.length, 1);
+    assert.equal(refusal[0]?.action, 'audit.export');
+    assert.equal(refusal[0]?.outcome, 'denied');
+    assert.equal(refusal[0]?.actor, 'auggie');
+    assert.equal(refusal[0]?.site, 'plant-1');
+    assert.equal(refusal[0]?.details.code, 'export.busy');
+    assert.equal(refusal[0]?.details.source, '192.0.2.7');
+    for (const j of running) assert.equal((await exports.wait(j.id)).state, 'done');
+    const next = exports.start(req);
+    assert.equal(next.state, 'running', 'a finished export frees its place');
+    assert.equal((await exports.wait(next.id)).state, 'done');
   },
 );

@@ -19,11 +19,8 @@ import type { SigningKeyPair } from '../../../shared/src/crypto/signing.js';
 import { toBase64Url } from '../../../shared/src/crypto/encoding.js';
 import { AirlockError, isAirlockError } from '../../../shared/src/errors.js';
 import type { AuditChain, SiteEventSource } from './audit-chain.js';
-import {
-  writeExportBundle,
-  type ExportProgress,
-  type SessionArtifactSource,
-} from './export-bundle.js';
+import type { ExportProgress, SessionArtifactSource } from './export-bundle.js';
+import type { ExportRunner, ExportSlot } from './export-runner.js';
 
 export interface ExportRequest {
   readonly site: string;
@@ -31,6 +28,8 @@ export interface ExportRequest {
   readonly to: number;
   /** The authenticated user asking (recorded in the manifest and the audit event). */
   readonly requestedBy: string;
+  /** The address the request came from (recorded with a refusal, like every refusal's source). */
+  readonly source?: string;
 }
 
 export interface ExportJobStatus {
@@ -63,7 +62,8 @@ export interface ExportJobsOptions {
   readonly exportDir: string;
   /** Whether a site exists (SiteStore). */
   readonly siteExists: (site: string) => boolean;
-  readonly maxConcurrent?: number;
+  /** Writes the bundles off the event loop, with a bounded queue (export-runner.ts). */
+  readonly runner: ExportRunner;
 }
 
 export type ExportListener = (job: ExportJobStatus) => void;
@@ -75,7 +75,11 @@ export class ExportJobs {
 
   constructor(private readonly o: ExportJobsOptions) {}
 
-  /** Validates and starts an export; throws AirlockError (bad_request, not_found, limit_exceeded) and starts nothing on bad input. */
+  /**
+   * Validates and starts an export; throws AirlockError (bad_request, not_found) and starts nothing
+   * on bad input; when the runner's queue is full, refuses with `unavailable` / `export.busy`,
+   * audited as a denied `audit.export`.
+   */
   start(req: ExportRequest): ExportJobStatus {
     if (
       !Number.isSafeInteger(req.from) ||
@@ -91,13 +95,26 @@ export class ExportJobs {
     }
     if (!this.o.siteExists(req.site))
       throw new AirlockError('not_found', 'export.site', `site ${req.site} does not exist`);
-    const running = [...this.jobs.values()].filter((j) => j.state === 'running').length;
-    if (running >= (this.o.maxConcurrent ?? 2))
-      throw new AirlockError(
-        'limit_exceeded',
-        'export.busy',
-        `${running} exports are running; try again when one has finished`,
-      );
+    let slot: ExportSlot;
+    try {
+      slot = this.o.runner.admit();
+    } catch (e) {
+      if (!isAirlockError(e)) throw e;
+      this.o.audit.append({
+        action: 'audit.export',
+        actor: req.requestedBy,
+        site: req.site,
+        target: null,
+        outcome: 'denied',
+        details: {
+          from: req.from,
+          to: req.to,
+          code: e.code,
+          ...(req.source === undefined ? {} : { source: req.source }),
+        },
+      });
+      throw e.asAudited();
+    }
     const id = this.o.ids.next('exp');
     const job: ExportJobStatus = {
       id,
@@ -110,7 +127,7 @@ export class ExportJobs {
       startedAt: this.o.clock.now(),
     };
     this.jobs.set(id, job);
-    this.done.set(id, this.run(job));
+    this.done.set(id, this.run(job, slot));
     return job;
   }
 
@@ -188,7 +205,7 @@ export class ExportJobs {
     return next;
   }
 
-  private async run(job: ExportJobStatus): Promise<ExportJobStatus> {
+  private async run(job: ExportJobStatus, slot: ExportSlot): Promise<ExportJobStatus> {
     const { o } = this;
     const fileName = `${job.site}-${job.id}.tar.gz`;
     const final = join(o.exportDir, fileName);
@@ -198,7 +215,7 @@ export class ExportJobs {
       mkdirSync(o.exportDir, { recursive: true, mode: 0o700 });
       // Sign the IT head now, so the bundle's IT segment ends at a checkpoint.
       o.audit.checkpoint();
-      const written = await writeExportBundle(
+      const written = await slot.run(
         {
           exportId: job.id,
           site: job.site,
@@ -247,6 +264,7 @@ export class ExportJobs {
         bundle: { fileName, sha256: written.sha256, bytes: written.bytes, signer },
       });
     } catch (e) {
+      slot.release();
       if (existsSync(partial)) rmSync(partial, { force: true });
       const message = isAirlockError(e) ? `${e.message} (${e.code})` : (e as Error).message;
       try {

@@ -45,6 +45,7 @@ export function recordingArtifacts(o: RecordingArtifactsOptions): SessionArtifac
           kind: 'recording',
           name: `${r.sessionId}.cast`,
           open: () => createReadStream(path),
+          path,
         });
       }
       return out;

@@ -122,7 +122,7 @@ export function fileArtifact(
   name: string,
   path: string,
 ): SessionArtifact {
-  return { sessionId, kind, name, open: () => createReadStream(path) };
+  return { sessionId, kind, name, open: () => createReadStream(path), path };
 }
 
 export async function readBundleFiles(path: string): Promise<{ name: string; data: Buffer }[]> {
@@ -189,3 +189,49 @@ export async function tamper(
 }
 
 export { generateSigningKeyPair };
+
+export interface FileLog {
+  readonly path: string;
+  readonly db: Db;
+  readonly log: AuditLog;
+  readonly key: SigningKeyPair;
+  readonly chain: AuditChain;
+  readonly clock: FakeClock;
+}
+
+/**
+ * An IT log in a database file (another connection, such as the export worker's, can open it)
+ * with `events` events, written quickly in batches: three in four are plant-1's, the rest
+ * plant-2's (withheld from plant-1's bundle). Starts at 2026-06-01 18:00 UTC, 40 s per 1,000 events.
+ */
+export function fileLog(dir: string, events: number): FileLog {
+  const clock = new FakeClock(Date.UTC(2026, 5, 1, 18));
+  const path = join(dir, 'audit.db');
+  const db = openDatabase({ path, migrations: AUDIT_MIGRATIONS });
+  db.pragma('synchronous = OFF'); // a fixture: durability is not under test
+  const key = generateSigningKeyPair();
+  const log = new AuditLog({
+    db,
+    clock,
+    ids: sequentialIds(),
+    signingKey: key,
+    checkpointIntervalMs: 0,
+  });
+  for (let at = 0; at < events; at += 1000) {
+    clock.advance(40_000);
+    log.appendMany(
+      Array.from({ length: Math.min(1000, events - at) }, (_, k) => {
+        const i = at + k;
+        return {
+          action: i % 10 === 0 ? 'ssh.command' : 'modbus.write',
+          actor: `user-${i % 17}`,
+          site: i % 4 === 3 ? 'plant-2' : 'plant-1',
+          target: `plc-${i % 5}`,
+          outcome: 'success' as const,
+          details: { address: 40001 + (i % 100), value: i },
+        };
+      }),
+    );
+  }
+  return { path, db, log, key, chain: sqliteAuditChain(db, key.publicKey), clock };
+}

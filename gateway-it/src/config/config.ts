@@ -231,6 +231,16 @@ export const itConfigSchema = z.strictObject({
       oneTimeCode: z.boolean().default(false),
     })
     .prefault({}),
+  /**
+   * Audit export bundles are written on worker threads, off the loop that relays sessions
+   * (docs/audit.md): `workers` run at once, `queue` more may wait; one more is refused (503).
+   */
+  exports: z
+    .strictObject({
+      workers: z.number().int().min(1).max(4).default(1),
+      queue: z.number().int().min(0).max(16).default(1),
+    })
+    .prefault({}),
   /** ITSM connectors a site may name to check ticket references (see docs/access.md). */
   itsm: z
     .strictObject({

@@ -227,9 +227,9 @@ export function auditOperations(s: AccessHttpServices): ApiOperation[] {
       responses: {
         202: 'started',
         403: 'not an auditor of the site',
-        429: 'too many exports running',
+        503: 'the export queue is full (export.busy); try again when one has finished',
       },
-      handler: ({ user, params, body }) => {
+      handler: ({ user, params, body, source }) => {
         const site = params.site ?? '';
         requireAuditorOf(user, site);
         return {
@@ -240,6 +240,7 @@ export function auditOperations(s: AccessHttpServices): ApiOperation[] {
               from: Date.parse(body.from),
               to: Date.parse(body.to),
               requestedBy: user.name,
+              source,
             }),
           ),
         };
