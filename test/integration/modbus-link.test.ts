@@ -58,7 +58,19 @@ test(
     assert.deepEqual(written?.details.changes, ['HR 40001: 1450 → 1350']);
     const denied = events.find((e) => e.action === 'modbus.deny');
     assert.deepEqual([denied?.details.rule, denied?.details.exception], ['value', '03']);
-    assert.equal(events.filter((e) => e.action === 'modbus.reads').length, 3);
+    const reads = events.filter((e) => e.action === 'modbus.reads');
+    assert.equal(reads.length, 3);
+    // Each session.end carries the broker's counters, the same as its modbus.reads event.
+    for (const r of reads) {
+      const end = events.find(
+        (e) => e.action === 'session.end' && e.details.sessionId === r.details.sessionId,
+      );
+      const counts = end?.details.counts as Record<string, unknown> | undefined;
+      assert.deepEqual(
+        [counts?.reads, counts?.writes, counts?.denied],
+        [r.details.reads, r.details.writes, r.details.denied],
+      );
+    }
     // The IT gateway ingests the OT log (chain verified), so the portal's auditors see these events too.
     const gatewayId = it.gw.services.store.gateways.active(SITE)?.id ?? '';
     const otHead = ot.gw.services.audit.head().seq;

@@ -7,7 +7,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { TestContext } from 'node:test';
 import { AuditLog } from '../../shared/src/audit/audit-log.js';
-import { AUDIT_MIGRATIONS } from '../../shared/src/audit/audit-migrations.js';
 import type { AuditEvent } from '../../shared/src/audit/audit-event.js';
 import { systemClock, type Clock } from '../../shared/src/clock.js';
 import { generateSigningKeyPair } from '../../shared/src/crypto/signing.js';
@@ -22,6 +21,9 @@ import {
   modbusAssetSchema,
   type ModbusAssetPolicy,
 } from '../../gateway-ot/src/protocols/modbus/modbus-policy.js';
+import { OT_MIGRATIONS } from '../../gateway-ot/src/store/store.js';
+import { createOpenSessionStore } from '../../gateway-ot/src/store/open-session-store.js';
+import { SessionCountsWriter } from '../../gateway-ot/src/sessions/session-counts.js';
 import {
   createModbusBroker,
   type ModbusBrokerDeps,
@@ -77,7 +79,9 @@ export async function startBrokerListener(
   await initCrypto();
   const asset = modbusAssetSchema.parse(options.asset);
   const clock = options.clock ?? systemClock;
-  const db = openDatabase({ path: ':memory:', migrations: AUDIT_MIGRATIONS });
+  // The OT schema, so each session's counters are kept in open_sessions as the gateway keeps them.
+  const db = openDatabase({ path: ':memory:', migrations: OT_MIGRATIONS });
+  const openSessions = createOpenSessionStore(db);
   const audit = new AuditLog({
     db,
     clock,
@@ -97,6 +101,15 @@ export async function startBrokerListener(
     const controller = new AbortController();
     controllers.add(controller);
     const ticket = { ...ticketFor('plc-1', options.profile, clock.now()), sessionId: `ses_${++n}` };
+    openSessions.insert({
+      sessionId: ticket.sessionId,
+      grantId: ticket.grantId,
+      userName: ticket.user.name,
+      asset: 'plc-1',
+      protocol: 'modbus',
+      startedAt: clock.now(),
+    });
+    const counts = new SessionCountsWriter(ticket.sessionId, openSessions, clock, silentLogger);
     const session: BrokerSession = {
       ticket,
       assetName: 'plc-1',
@@ -115,6 +128,8 @@ export async function startBrokerListener(
       log: silentLogger,
       clock,
       signal: controller.signal,
+      trackCounts: (read) => counts.track(read),
+      countsChanged: () => counts.changed(),
     };
     const end = broker.handle(session, {
       stream: socket,
@@ -122,7 +137,11 @@ export async function startBrokerListener(
       onControl: () => undefined,
     });
     ends.push(end);
-    void end.finally(() => controllers.delete(controller));
+    void end.finally(() => {
+      controllers.delete(controller);
+      counts.close();
+      openSessions.remove(ticket.sessionId);
+    });
   });
   server.on('error', () => undefined);
   await new Promise<void>((resolve) => server.listen({ host: '127.0.0.1', port: 0 }, resolve));

@@ -13,6 +13,7 @@ import type { SessionTicket } from '../../../shared/src/model/session-ticket.js'
 import { testTicket } from '../../../shared/src/testing/test-ticket.js';
 import type { Db } from '../../../shared/src/store/open-database.js';
 import type { AssetPolicy } from '../policy/local-policy.js';
+import type { SessionCounts } from '../store/store.js';
 import type { BrokerSession } from './protocol-broker.js';
 
 export interface TestBrokerSession {
@@ -20,6 +21,8 @@ export interface TestBrokerSession {
   readonly abort: AbortController;
   /** Events this session recorded, in order. */
   events(action?: string): AuditEvent[];
+  /** The broker's counters now (as the gateway would read them), undefined if it tracks none; and how many changes it reported. */
+  counts(): { readonly values: SessionCounts | undefined; readonly changes: number };
 }
 
 export function createTestAudit(db: Db, clock: Clock): AuditLog {
@@ -52,6 +55,8 @@ export function makeBrokerSession(options: {
   );
   const abort = new AbortController();
   const first = options.audit.head().seq + 1;
+  let readCounts: (() => SessionCounts) | undefined;
+  let changes = 0;
   const session: BrokerSession = {
     ticket,
     assetName: options.assetName,
@@ -60,6 +65,12 @@ export function makeBrokerSession(options: {
     log: silentLogger,
     clock: options.clock,
     signal: abort.signal,
+    trackCounts(read) {
+      readCounts = read;
+    },
+    countsChanged() {
+      changes++;
+    },
     audit(e) {
       options.audit.append({
         ...e,
@@ -72,6 +83,7 @@ export function makeBrokerSession(options: {
   return {
     session,
     abort,
+    counts: () => ({ values: readCounts?.(), changes }),
     events(action) {
       const out: AuditEvent[] = [];
       for (let seq = first; seq <= options.audit.head().seq; seq++) {

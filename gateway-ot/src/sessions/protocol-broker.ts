@@ -22,6 +22,7 @@ import type { Logger } from '../../../shared/src/log.js';
 import type { Protocol, SessionTicket } from '../../../shared/src/model/session-ticket.js';
 import type { AssetPolicy, ProtocolPolicy } from '../policy/policy.js';
 import type { Recordings } from '../recording/recording.js';
+import type { SessionCounts } from '../store/store.js';
 import type { CredentialSource, RotationProtocol } from '../vault/vault.js';
 
 /** Control messages beside the byte stream (SSH: pty, window size, signals, exit status...). */
@@ -50,6 +51,15 @@ export interface BrokerSession {
   readonly log: Logger;
   readonly clock: Clock;
   readonly signal: AbortSignal;
+  /**
+   * The broker's counters (Modbus: reads, writes, refusals), read when the gateway keeps them: at
+   * most once a second while they change and at the end. They go into `session.end`, and survive a
+   * crash of this gateway into the `session.end` its restart records. Call once; a broker that counts
+   * nothing does not call it.
+   */
+  trackCounts(read: () => SessionCounts): void;
+  /** The counters changed (cheap: call it on every change, never a write by itself). */
+  countsChanged(): void;
 }
 
 export interface SessionEnd {

@@ -17,9 +17,10 @@ import type { Logger } from '../../../shared/src/log.js';
 import type { Protocol, SessionTicket } from '../../../shared/src/model/session-ticket.js';
 import type { SessionStream } from '../../../shared/src/link/session-channel.js';
 import type { AssetPolicy, LocalPolicy } from '../policy/policy.js';
-import type { OpenSessionRow, OpenSessionStore } from '../store/store.js';
+import type { OpenSessionState, OpenSessionStore } from '../store/store.js';
 import type { Lockdown, TicketVerifier } from '../grants/grants.js';
 import type { BrokerSession, ProtocolBroker } from './protocol-broker.js';
+import { SessionCountsWriter } from './session-counts.js';
 
 /** How long the end of a session waits for bytes the broker wrote before it returned. */
 const FLUSH_TIMEOUT_MS = 10_000;
@@ -251,6 +252,8 @@ export class SessionManager {
   ): Promise<void> {
     const { deps } = this;
     const t = session.ticket;
+    const log = deps.log.child({ sessionId: t.sessionId, asset: t.asset });
+    const counts = new SessionCountsWriter(t.sessionId, deps.openSessions, deps.clock, log);
     const brokerSession: BrokerSession = {
       ticket: t,
       assetName: t.asset,
@@ -264,9 +267,11 @@ export class SessionManager {
           details: { ...event.details, sessionId: t.sessionId, grantId: t.grantId },
         });
       },
-      log: deps.log.child({ sessionId: t.sessionId, asset: t.asset }),
+      log,
       clock: deps.clock,
       signal: session.controller.signal,
+      trackCounts: (read) => counts.track(read),
+      countsChanged: () => counts.changed(),
     };
     let reason: string;
     let outcome: 'success' | 'failure' = 'success';
@@ -280,6 +285,7 @@ export class SessionManager {
     if (session.controller.signal.aborted) reason = String(session.controller.signal.reason);
     session.timer?.cancel();
     this.live.delete(t.sessionId);
+    const finalCounts = counts.close();
     await flushed(channel.stream, deps.clock, FLUSH_TIMEOUT_MS);
     channel.close(reason);
     try {
@@ -295,6 +301,7 @@ export class SessionManager {
             grantId: t.grantId,
             reason,
             durationMs: deps.clock.now() - start,
+            ...(finalCounts === undefined ? {} : { counts: finalCounts }),
           },
         });
         deps.openSessions.remove(t.sessionId);
@@ -308,11 +315,12 @@ export class SessionManager {
   /**
    * At start, before any session opens: audits `session.end` (reason `gateway_crash`, outcome
    * `failure`) for every session a crash left open, and forgets it. When it ended is not known
-   * (the process died): the event says when it started and when the end was recorded. Counters
-   * kept in memory (a Modbus session's reads) died with the process and are not claimed.
-   * Returns the sessions closed.
+   * (the process died): the event says when it started and when the end was recorded. The broker's
+   * counters are those last written (`counts`, at most a second apart while they changed), with
+   * `countsAsOf` (ms) saying when: what the session did after that died with the process, so they
+   * can be lower than the truth, never higher. Returns the sessions closed.
    */
-  recoverCrashed(): OpenSessionRow[] {
+  recoverCrashed(): OpenSessionState[] {
     const { deps } = this;
     const cut = deps.openSessions.list().filter((r) => !this.live.has(r.sessionId));
     for (const r of cut) {
@@ -330,6 +338,9 @@ export class SessionManager {
             protocol: r.protocol,
             recovered: true,
             startedAt: r.startedAt,
+            ...(r.counts === undefined
+              ? {}
+              : { counts: r.counts.values, countsAsOf: r.counts.asOf }),
           },
         });
         deps.openSessions.remove(r.sessionId);

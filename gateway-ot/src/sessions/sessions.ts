@@ -48,6 +48,7 @@ export type {
   ReviewVerdict,
   SessionEnd,
 } from './protocol-broker.js';
+export type { SessionCounts } from '../store/store.js';
 export type { CommandOutcome, ItCommands } from './it-commands.js';
 export type { LinkState } from './link-loss.js';
 export type { DataDialer, OpenOutcome, SessionManager } from './session-manager.js';

@@ -51,6 +51,19 @@ const OT: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    component: 'ot',
+    version: 4,
+    name: 'open session counts',
+    up: `
+      -- A session's counters (JSON object of numbers, e.g. a Modbus session's reads) as its broker
+      -- last reported them, and when they were written (ms): written at most once a second while
+      -- they change (sessions/session-counts.ts), so the session.end a crash leaves to recovery can
+      -- carry them "as of" that time. NULL until the first write (and for brokers that count nothing).
+      ALTER TABLE open_sessions ADD COLUMN counts TEXT;
+      ALTER TABLE open_sessions ADD COLUMN counts_at INTEGER;
+    `,
+  },
 ];
 
 export const OT_MIGRATIONS: readonly Migration[] = [

@@ -21,7 +21,12 @@ import { createVaultStore, type VaultStore } from './vault-store.js';
 
 export { OT_MIGRATIONS } from './ot-migrations.js';
 export type { EnrollmentRecord, EnrollmentStore } from './enrollment-store.js';
-export type { OpenSessionRow, OpenSessionStore } from './open-session-store.js';
+export type {
+  OpenSessionRow,
+  OpenSessionState,
+  OpenSessionStore,
+  SessionCounts,
+} from './open-session-store.js';
 export type { GatewayStateStore } from './gateway-state-store.js';
 export type { RecordingRow, RecordingState, RecordingStore } from './recording-store.js';
 export type { TicketNonceStore } from './ticket-nonce-store.js';

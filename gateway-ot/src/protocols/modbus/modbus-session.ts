@@ -19,7 +19,8 @@
  *  - The session ends when either side closes, on a malformed frame, when a frame is not complete
  *    `frameTimeoutSeconds` after its first byte or no request completes for `idleTimeoutSeconds`
  *    (profile keys; `modbus.deadline` audited), or when `session.signal` aborts; both sides are
- *    closed and the read count is audited (`modbus.reads`).
+ *    closed and the read count is audited (`modbus.reads`). The counters are also reported to the
+ *    gateway (`trackCounts`), which keeps them coalesced for the session.end a crash leaves.
  *
  * Not guaranteed: answers to pipelined requests keep their order only among forwarded requests; a
  * refusal is answered at once and may overtake earlier requests still at the PLC (clients match
@@ -124,6 +125,8 @@ class ModbusSession {
 
   start(): void {
     const stream = this.stream;
+    // The gateway keeps these (coalesced) so the session.end of a crash can still say them.
+    this.s.trackCounts(() => ({ ...this.stats }));
     stream.on('error', (e: Error) =>
       this.end(`operator connection error: ${describeError(e)}`, false),
     );
@@ -298,6 +301,7 @@ class ModbusSession {
     );
     if (!this.record({ action: 'modbus.write', outcome: 'success', details })) {
       this.stats.auditFailures++;
+      this.s.countsChanged();
       this.reply(
         exceptionFrame(
           q.frame.transactionId,
@@ -309,6 +313,7 @@ class ModbusSession {
       return;
     }
     this.stats.writes++;
+    this.s.countsChanged();
     this.relay(q, await plc.ask(q.frame.unitId, q.frame.pdu));
   }
 
@@ -376,12 +381,16 @@ class ModbusSession {
       return;
     }
     if (r.kind === 'read') this.countRead(r.span.quantity);
-    else this.stats.otherRequests++;
+    else {
+      this.stats.otherRequests++;
+      this.s.countsChanged();
+    }
   }
 
   private countRead(points: number): void {
     this.stats.reads++;
     this.stats.readPoints += points;
+    this.s.countsChanged();
   }
 
   private refuse(
@@ -390,6 +399,7 @@ class ModbusSession {
     d: Extract<Decision, { allow: false }>,
   ): void {
     this.stats.denied++;
+    this.s.countsChanged();
     this.record({
       action: 'modbus.deny',
       outcome: 'denied',
@@ -406,6 +416,7 @@ class ModbusSession {
   /** Over the rate limit: 06 (busy, retry later). Only the first refusal of a run is audited; all are counted. */
   private refuseOverRate(frame: MbapFrame, request: ModbusRequest): void {
     this.stats.rateLimited++;
+    this.s.countsChanged();
     if (!this.isRateLimited) {
       this.isRateLimited = true;
       const { requestsPerSecond, burst } = this.o.profile.rateLimit;
@@ -428,6 +439,7 @@ class ModbusSession {
 
   private plcFailure(q: Queued, reason: string): void {
     this.stats.plcFailures++;
+    this.s.countsChanged();
     const details: Details = {
       ...requestFacts(q.frame.unitId, q.request, q.frame.pdu),
       reason,
