@@ -29,7 +29,7 @@ const N = 25;
 
 test(
   'a Modbus session cut by kill -9 of the OT gateway: the recovered session.end carries its reads',
-  { timeout: 120_000 },
+  { timeout: 300_000 },
   async (t) => {
     const plc = await startModbusPlc({ driftIntervalMs: 0 });
     t.after(() => plc.close());
@@ -43,7 +43,12 @@ test(
     const configFile = join(enrolled.dir, 'ot-config.json');
     writeFileSync(configFile, JSON.stringify(enrolled.config));
     const ot = await startNode(t, [OT_MAIN, 'run', '--config', configFile]);
-    await waitFor('the site online', () => it.gw.services.links.get(SITE).state === 'online');
+    // Generous bounds throughout: an OT gateway process and a kill -9 on a busy machine.
+    await waitFor(
+      'the site online',
+      () => it.gw.services.links.get(SITE).state === 'online',
+      90_000,
+    );
 
     const { port } = await startLinkForward(t, it, { profile: 'maintenance' });
     const client = await connectRaw(t, port);
@@ -60,17 +65,25 @@ test(
       'SELECT session_id, counts FROM open_sessions',
     );
     let sessionId = '';
-    await waitFor('the gateway to write reads == N', () => {
-      const row = persisted.all()[0];
-      if (row?.counts === null || row === undefined) return false;
-      sessionId = row.session_id;
-      return (JSON.parse(row.counts) as { reads?: number }).reads === N;
-    });
+    await waitFor(
+      'the gateway to write reads == N',
+      () => {
+        const row = persisted.all()[0];
+        if (row?.counts === null || row === undefined) return false;
+        sessionId = row.session_id;
+        return (JSON.parse(row.counts) as { reads?: number }).reads === N;
+      },
+      90_000,
+    );
     db.close();
 
     ot.child.kill('SIGKILL');
     await client.closed();
-    await waitFor('the site offline', () => it.gw.services.links.get(SITE).state !== 'online');
+    await waitFor(
+      'the site offline',
+      () => it.gw.services.links.get(SITE).state !== 'online',
+      90_000,
+    );
 
     const gw = await createOtGateway(enrolled.config, {
       clock: systemClock,
