@@ -12,7 +12,17 @@ test('the SSH user name carries the user and, optionally, the target', () => {
     ok: true,
     value: { user: 'alice', target: { site: 'plant-1', asset: 'hmi-1' } },
   });
+  // `+` for `:`, so that scp's host:path parsing leaves the user name whole.
+  assert.deepEqual(parseLoginName('alice+hmi-1'), parseLoginName('alice:hmi-1'));
+  assert.deepEqual(parseLoginName('alice+plant-1/hmi-1'), {
+    ok: true,
+    value: { user: 'alice', target: { site: 'plant-1', asset: 'hmi-1' } },
+  });
   for (const bad of [
+    'alice+',
+    'alice+hmi-1:x',
+    'alice:hmi-1+x',
+    'alice++hmi-1',
     '',
     'Alice',
     'alice:',

@@ -1,6 +1,8 @@
 /**
  * The SSH user name carries the target (Warpgate's convention): `alice` (then a menu),
- * `alice:hmi-1`, or `alice:plant-1/hmi-1` when the asset name is not unique across sites.
+ * `alice:hmi-1`, or `alice:plant-1/hmi-1` when the asset name is not unique across sites. `+` does
+ * the same as `:` (`alice+hmi-1`), for scp and sftp: `scp f alice:hmi-1@gw:path` splits at the
+ * first colon and never reaches us, `scp f alice+hmi-1@gw:path` does. User names hold neither.
  * Parsed once, at the boundary; never throws.
  */
 import { NAME_PATTERN } from '../../../shared/src/model/session-ticket.js';
@@ -33,12 +35,12 @@ export function parseAssetRef(text: string): Result<AssetRef, Problem[]> {
 }
 
 export function parseLoginName(text: string): Result<LoginName, Problem[]> {
-  const colon = text.indexOf(':');
-  const user = colon < 0 ? text : text.slice(0, colon);
+  const at = text.search(/[:+]/);
+  const user = at < 0 ? text : text.slice(0, at);
   if (!USER_NAME_PATTERN.test(user))
     return err([{ path: 'user', message: 'not a valid user name' }]);
-  if (colon < 0) return ok({ user });
-  const target = parseAssetRef(text.slice(colon + 1));
+  if (at < 0) return ok({ user });
+  const target = parseAssetRef(text.slice(at + 1));
   return target.ok ? ok({ user, target: target.value }) : target;
 }
 
