@@ -317,6 +317,42 @@ export class LoginService {
     })();
   }
 
+  /**
+   * A login by a public key that a key + code login made fresh (SSH, one strong login per shift):
+   * the caller verified the signature and the mark, and `admitKeyHolder` applied the gate and the
+   * account state. Audited as a login whose second factor is that earlier code login.
+   */
+  succeedOnFreshKey(
+    user: User,
+    source: string,
+    via: LoginVia,
+    fresh: {
+      readonly keyFingerprint: string;
+      readonly verifiedAt: number;
+      readonly freshUntil: number;
+    },
+  ): void {
+    const { deps } = this;
+    deps.db.transaction(() => {
+      deps.throttle.recordSuccess(user.name, source, deps.clock.now());
+      deps.audit.append({
+        action: 'auth.login',
+        actor: user.name,
+        target: user.name,
+        outcome: 'success',
+        details: {
+          via,
+          source,
+          firstFactor: 'publickey',
+          keyFingerprint: fresh.keyFingerprint,
+          mfa: 'fresh-key',
+          mfaAt: new Date(fresh.verifiedAt).toISOString(),
+          freshUntil: new Date(fresh.freshUntil).toISOString(),
+        },
+      });
+    })();
+  }
+
   /** The user's TOTP secret in clear, for one verification. */
   private totpSecretOf(user: User): string {
     const sealed = this.deps.users.credentials(user.id)?.totpSecretSealed ?? null;

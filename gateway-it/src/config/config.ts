@@ -219,6 +219,18 @@ export const itConfigSchema = z.strictObject({
       maxConnections: z.number().int().min(1).max(10_000).default(1000),
       /** Session and forwarding channels one connection may have open at once. */
       maxChannelsPerConnection: z.number().int().min(1).max(64).default(10),
+      /**
+       * One strong login per shift: after a login with a registered key and a code, that key logs
+       * in without a code for this long (docs/ssh.md); 0 asks for a code on every connection. Each
+       * session still needs a live grant, and disabling the account, removing the key, revoking
+       * the grant or a lockdown take effect at once.
+       */
+      mfaFreshSeconds: z
+        .number()
+        .int()
+        .min(0)
+        .max(24 * 3600)
+        .default(8 * 3600),
     })
     .prefault({}),
   /** First admin set-up (see docs/install.md). */

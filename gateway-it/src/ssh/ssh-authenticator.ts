@@ -1,19 +1,25 @@
 /**
  * Authentication of one SSH connection: a first factor (a registered public key, proven by a
- * signature ssh2 hands us and we verify here, or the account password), then ALWAYS a TOTP code
- * (or a recovery code) as a keyboard-interactive step, announced to the client as "partial success"
- * so OpenSSH asks for it. Identity comes only from a verified signature or a completed password
- * check, and both factors must be for the same user name.
+ * signature ssh2 hands us and we verify here, or the account password), then a TOTP code (or a
+ * recovery code) as a keyboard-interactive step, announced to the client as "partial success" so
+ * OpenSSH asks for it. Identity comes only from a verified signature or a completed password
+ * check, and both factors must be for the same user name. The one exception to the code: a key
+ * that a key + code login made fresh (ssh-fresh-logins.ts) logs in with its signature alone until
+ * its mark runs out; a key + code login sets or renews the mark. The account state, lock and
+ * throttle checks run on every connection either way.
  *
  * Throttling, lockout, account state and auditing are the shared LoginService's (via `ssh`), so
  * the portal and SSH count failures together. The login's `auth.login` event names the first
  * factor (`password` or `publickey`, with the key's SHA256 fingerprint). A client offering keys we
  * do not know is not a counted failure (clients try each key they hold), but a connection that
  * ends unauthenticated after keys were refused (unknown, or a signature that did not verify) is
- * audited once, with how many and their fingerprints (`close`). A wrong password or code counts.
+ * audited once, with how many and their fingerprints (`close`); one that proved its first factor
+ * but never gave the code (a BatchMode client whose key's mark ran out) is audited once too,
+ * saying so. A wrong password or code counts.
  * Not done here: the target in the user name is parsed but checked only after login.
  */
 import ssh2 from 'ssh2';
+import type { AuditLog } from '../../../shared/src/audit/audit-log.js';
 import type {
   AuthContext,
   KeyboardAuthContext,
@@ -30,13 +36,17 @@ import {
   type SecondFactorMethod,
   type SshKeyService,
 } from '../auth/auth.js';
-import type { User, UserStore } from '../store/store.js';
+import type { SshKeyRecord, User, UserStore } from '../store/store.js';
+import type { SshFreshLogins } from './ssh-fresh-logins.js';
 import { parseLoginName, type LoginName } from './ssh-login-name.js';
 
 export interface SshAuthDeps {
   readonly login: LoginService;
   readonly users: UserStore;
   readonly keys: SshKeyService;
+  /** Keys a key + code login made fresh (they log in without a code for a while). */
+  readonly fresh: SshFreshLogins;
+  readonly audit: AuditLog;
   readonly log: Logger;
 }
 
@@ -44,7 +54,8 @@ export interface SshIdentity {
   readonly user: User;
   readonly name: LoginName;
   readonly firstFactor: 'publickey' | 'password';
-  readonly secondFactor: SecondFactorMethod;
+  /** `fresh-key`: no code on this connection, the key's earlier key + code login stands for it. */
+  readonly secondFactor: SecondFactorMethod | 'fresh-key';
 }
 
 const FIRST_FACTORS: ('publickey' | 'password')[] = ['publickey', 'password'];
@@ -57,7 +68,18 @@ const MAX_REFUSED_KEYS_COUNTED = 1000;
 export const TOTP_PROMPT = 'Airlock verification code: ';
 
 export class SshAuthenticator {
-  private first: { user: User; name: LoginName; username: string; factor: FirstFactor } | undefined;
+  private first:
+    | {
+        user: User;
+        name: LoginName;
+        username: string;
+        factor: FirstFactor;
+        /** The registered key that proved the first factor (a password login has none). */
+        key?: SshKeyRecord;
+        /** When that key's fresh login ran out, if it had one (said in the prompt and the audit). */
+        expiredAt?: number;
+      }
+    | undefined;
   /** Public keys refused on this connection (audited once, at close, if it never logs in). */
   private readonly refusedKeys = new Set<string>();
   private badSignatures = 0;
@@ -79,6 +101,9 @@ export class SshAuthenticator {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    // Wrong codes were audited as they came; a code never tried is audited here.
+    if (this.identity === undefined && this.first !== undefined && this.codeFailures === 0)
+      this.auditCodeNotGiven(this.first);
     if (this.identity !== undefined || (this.refusedKeys.size === 0 && this.badSignatures === 0))
       return;
     try {
@@ -169,11 +194,30 @@ export class SshAuthenticator {
       return ctx.reject(FIRST_FACTORS);
     }
     this.deps.keys.markUsed(key);
+    const fresh = this.deps.fresh.freshness(key);
+    if (fresh.kind === 'fresh') {
+      try {
+        this.deps.login.succeedOnFreshKey(user, this.source, 'ssh', {
+          keyFingerprint: fingerprint,
+          verifiedAt: fresh.verifiedAt,
+          freshUntil: fresh.freshUntil,
+        });
+      } catch (e) {
+        this.note(e);
+        return ctx.reject(FIRST_FACTORS);
+      }
+      this.identity = { user, name, firstFactor: 'publickey', secondFactor: 'fresh-key' };
+      return ctx.accept();
+    }
+    if (fresh.kind === 'expired')
+      this.lastProblem = `Your SSH login of ${isoMinute(fresh.verifiedAt)} ran out at ${isoMinute(fresh.freshUntil)} (UTC). Enter the current code from your authenticator app for ${user.name}; this key then logs in without a code for ${hoursText(this.deps.fresh.periodMs)}.`;
     this.first = {
       user,
       name,
       username: ctx.username,
       factor: { method: 'publickey', keyFingerprint: fingerprint },
+      key,
+      ...(fresh.kind === 'expired' ? { expiredAt: fresh.freshUntil } : {}),
     };
     ctx.reject(['keyboard-interactive'], true);
   }
@@ -221,6 +265,7 @@ export class SshAuthenticator {
         try {
           const method = this.deps.login.checkSecondFactor(first.user, factor, this.source, 'ssh');
           this.deps.login.succeed(first.user, this.source, 'ssh', method, [], first.factor);
+          if (first.key !== undefined) this.markFresh(first.key);
           this.identity = {
             user: first.user,
             name: first.name,
@@ -242,6 +287,44 @@ export class SshAuthenticator {
     );
   }
 
+  /** A key + code login: the key logs in without a code for the period (a failure only costs that). */
+  private markFresh(key: SshKeyRecord): void {
+    try {
+      this.deps.fresh.mark(key, this.source);
+    } catch (e) {
+      this.deps.log.error('could not mark the SSH key fresh', { err: e, source: this.source });
+    }
+  }
+
+  /** The first factor passed but the code never came (the client gave up, e.g. in BatchMode). */
+  private auditCodeNotGiven(first: NonNullable<SshAuthenticator['first']>): void {
+    try {
+      this.deps.audit.append({
+        action: 'auth.login',
+        actor: first.user.name,
+        target: first.user.name,
+        outcome: 'denied',
+        details: {
+          via: 'ssh',
+          source: this.source,
+          firstFactor: first.factor.method,
+          ...(first.factor.method === 'publickey'
+            ? { keyFingerprint: first.factor.keyFingerprint }
+            : {}),
+          reason: first.expiredAt === undefined ? 'code-not-given' : 'fresh-login-expired',
+          ...(first.expiredAt === undefined
+            ? {}
+            : { freshUntil: new Date(first.expiredAt).toISOString() }),
+        },
+      });
+    } catch (e) {
+      this.deps.log.error('could not audit an SSH login without its code', {
+        err: e,
+        source: this.source,
+      });
+    }
+  }
+
   private refuseKey(fingerprint: string): void {
     if (this.refusedKeys.size < MAX_REFUSED_KEYS_COUNTED) this.refusedKeys.add(fingerprint);
   }
@@ -251,4 +334,15 @@ export class SshAuthenticator {
     if (isAirlockError(e) && e.kind !== 'internal') this.lastProblem = e.message;
     else this.deps.log.error('SSH login check failed', { err: e, source: this.source });
   }
+}
+
+/** `2026-12-07 09:15`, for the operator's prompt. */
+function isoMinute(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
+}
+
+function hoursText(ms: number): string {
+  if (ms < 60_000) return `${Math.round(ms / 1000)} s`;
+  const minutes = Math.round(ms / 60_000);
+  return minutes % 60 === 0 ? `${minutes / 60} h` : `${minutes} min`;
 }

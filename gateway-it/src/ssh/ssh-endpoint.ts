@@ -30,7 +30,7 @@ import { handleSessionChannel } from './ssh-session-channel.js';
 export interface SshEndpointDeps {
   readonly config: ItConfig['ssh'];
   readonly hostKey: SshHostKey;
-  readonly auth: Omit<SshAuthDeps, 'log'>;
+  readonly auth: Omit<SshAuthDeps, 'log' | 'audit'>;
   readonly services: Omit<SshServices, 'log' | 'clock'>;
   readonly clock: Clock;
   readonly log: Logger;
@@ -165,7 +165,7 @@ function serveConnection(
     log.info('SSH connection dropped', { source, reason });
     client.end();
   };
-  const auth = new SshAuthenticator({ ...deps.auth, log }, ip, drop);
+  const auth = new SshAuthenticator({ ...deps.auth, audit: services.audit, log }, ip, drop);
   client.on('error', (e: Error) => log.debug('SSH connection error', { source, err: e }));
   client.on('authentication', (c) => {
     // A signature algorithm we do not advertise (ssh-rsa with SHA-1, ssh-dss) never reaches the

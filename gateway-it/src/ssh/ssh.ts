@@ -3,7 +3,8 @@
  * Modbus and OPC UA assets): ssh2 server side, with its own pinned host key.
  *
  * Guarantees: each connection authenticates through auth/ (a registered key or the password, then
- * the second factor) within a time limit; every session and forward opens through sessions/ (the
+ * the second factor, which a key made fresh by a key + code login skips until its mark runs out,
+ * ssh-fresh-logins.ts) within a time limit; every session and forward opens through sessions/ (the
  * access check, a signed ticket, the site's verification); remote forwarding, agent and X11
  * forwarding, streamlocal and every other global request are refused and audited; connections and
  * channels per connection are capped; connections that have not logged in have a deadline and
@@ -20,6 +21,7 @@ import type { ItConfig } from '../config/config.js';
 import type { Sessions } from '../sessions/sessions.js';
 import type { ItStore } from '../store/store.js';
 import { createSshEndpoint, type SshEndpoint } from './ssh-endpoint.js';
+import { SshFreshLogins } from './ssh-fresh-logins.js';
 import { loadOrCreateSshHostKey } from './ssh-host-key.js';
 
 export type { SshEndpoint } from './ssh-endpoint.js';
@@ -34,7 +36,7 @@ export interface Ssh extends Omit<SshEndpoint, 'hostKey'> {
 
 export interface SshDeps {
   readonly config: Pick<ItConfig, 'ssh' | 'http' | 'dataDir'>;
-  readonly store: Pick<ItStore, 'audit' | 'users' | 'sites' | 'catalogue'>;
+  readonly store: Pick<ItStore, 'audit' | 'users' | 'sites' | 'catalogue' | 'sshFreshLogins'>;
   readonly auth: Pick<Auth, 'login' | 'sshKeys'>;
   readonly access: Pick<Access, 'checker'>;
   readonly sessions: Pick<Sessions, 'live'>;
@@ -53,7 +55,16 @@ export function createSsh(deps: SshDeps): Ssh {
     hostKey: loadOrCreateSshHostKey(
       ssh.hostKeyFile ?? join(config.dataDir, 'keys', 'ssh-host-ed25519.key'),
     ),
-    auth: { login: deps.auth.login, users: store.users, keys: deps.auth.sshKeys },
+    auth: {
+      login: deps.auth.login,
+      users: store.users,
+      keys: deps.auth.sshKeys,
+      fresh: new SshFreshLogins({
+        store: store.sshFreshLogins,
+        clock: deps.clock,
+        periodMs: ssh.mfaFreshSeconds * 1000,
+      }),
+    },
     services: {
       sessions: deps.sessions.live,
       targets: { sites: store.sites, catalogue: store.catalogue, checker: deps.access.checker },

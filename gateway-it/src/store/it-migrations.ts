@@ -10,6 +10,7 @@ import { RECORDING } from './recording-migrations.js';
 import { REVIEW } from './review-migrations.js';
 import { PLAYBACK } from './playback-migrations.js';
 import { SETUP } from './setup-migrations.js';
+import { SSH_FRESH } from './ssh-fresh-migrations.js';
 import { THROTTLE } from './throttle-migrations.js';
 
 const IT: readonly Migration[] = [
@@ -266,4 +267,5 @@ export const IT_MIGRATIONS: readonly Migration[] = [
   ...SETUP,
   ...THROTTLE,
   ...ITSM_MIGRATIONS,
+  ...SSH_FRESH,
 ];

@@ -44,6 +44,7 @@ import { SiteGatewayStore } from './site-gateway-store.js';
 import { SitePolicyStore } from './site-policy-store.js';
 import { SiteStore } from './site-store.js';
 import { SshKeyStore } from './ssh-key-store.js';
+import { SshFreshLoginStore } from './ssh-fresh-login-store.js';
 import { UserStore } from './user-store.js';
 import { WindowStore } from './window-store.js';
 import { SetupCodeStore } from './setup-code-store.js';
@@ -73,6 +74,7 @@ export type { SiteGateway, SiteGatewayStore } from './site-gateway-store.js';
 export type { SiteLockdown, SitePolicy, SitePolicyStore } from './site-policy-store.js';
 export type { Site, SiteStore } from './site-store.js';
 export type { SshKeyRecord, SshKeyStore } from './ssh-key-store.js';
+export type { SshFreshLogin, SshFreshLoginStore } from './ssh-fresh-login-store.js';
 export {
   SITE_ROLES,
   type Role,
@@ -113,6 +115,8 @@ export interface ItStore {
   readonly loginThrottle: LoginThrottleStore;
   readonly recoveryCodes: RecoveryCodeStore;
   readonly sshKeys: SshKeyStore;
+  /** SSH keys a key + code login made fresh (they log in without a code until then). */
+  readonly sshFreshLogins: SshFreshLoginStore;
   /** Enrolled OT gateways and their enrollment tokens. */
   readonly gateways: SiteGatewayStore;
   /** Each OT gateway's audit chain as ingested over the link. */
@@ -193,6 +197,7 @@ export async function createStore(deps: StoreDeps): Promise<ItStore> {
     loginThrottle: new LoginThrottleStore(db),
     recoveryCodes: new RecoveryCodeStore(db),
     sshKeys: new SshKeyStore(db),
+    sshFreshLogins: new SshFreshLoginStore(db),
     gateways: new SiteGatewayStore(db),
     otAudit: new OtAuditStore(db),
     recordings: new RecordingStore(db),

@@ -1,0 +1,130 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { FakeClock } from '../../../shared/src/clock.js';
+import type { UserId } from '../../../shared/src/ids.js';
+import { openItDatabase } from '../store/it-database.js';
+import { SshFreshLoginStore } from '../store/ssh-fresh-login-store.js';
+import { SshKeyStore } from '../store/ssh-key-store.js';
+import { UserStore } from '../store/user-store.js';
+import { SshFreshLogins } from './ssh-fresh-logins.js';
+
+const HOUR = 3_600_000;
+
+function setUp(periodMs = 8 * HOUR) {
+  const db = openItDatabase(':memory:');
+  const clock = new FakeClock(Date.UTC(2026, 11, 7, 6, 0));
+  const users = new UserStore(db);
+  const keys = new SshKeyStore(db);
+  const store = new SshFreshLoginStore(db);
+  const addUser = (id: string, name: string) =>
+    users.insert({
+      id: id as UserId,
+      name,
+      displayName: name,
+      passwordHash: 'x',
+      totpSecretSealed: null,
+      totpEnrolledAt: null,
+      company: null,
+      contractEnd: null,
+      canBreakGlass: false,
+      roles: [{ role: 'engineer' }],
+      createdAt: clock.now(),
+    });
+  addUser('u1', 'alice');
+  addUser('u2', 'bob');
+  const addKey = (id: string, userId: string) => {
+    keys.add({
+      id,
+      userId,
+      algorithm: 'ssh-ed25519',
+      blob: new Uint8Array([1, 2, id.length]),
+      fingerprint: `SHA256:${id}`,
+      comment: '',
+      createdAt: clock.now(),
+    });
+    return { id, userId };
+  };
+  const fresh = (p = periodMs) => new SshFreshLogins({ store, clock, periodMs: p });
+  return { db, clock, users, keys, store, addKey, fresh };
+}
+
+test('a key + code login makes that key fresh for the period, then it runs out', () => {
+  const { clock, addKey, fresh } = setUp();
+  const k1 = addKey('k1', 'u1');
+  const k2 = addKey('k2', 'u1');
+  const f = fresh();
+  assert.deepEqual(f.freshness(k1), { kind: 'none' });
+  const at = clock.now();
+  assert.equal(f.mark(k1, '192.0.2.1'), at + 8 * HOUR);
+  assert.deepEqual(f.freshness(k1), { kind: 'fresh', verifiedAt: at, freshUntil: at + 8 * HOUR });
+  assert.deepEqual(f.freshness(k2), { kind: 'none' }, 'another key of the same user is not fresh');
+  clock.advance(8 * HOUR - 1);
+  assert.equal(f.freshness(k1).kind, 'fresh');
+  clock.advance(1);
+  assert.deepEqual(f.freshness(k1), {
+    kind: 'expired',
+    verifiedAt: at,
+    freshUntil: at + 8 * HOUR,
+  });
+  // A new code login renews it from then.
+  f.mark(k1, '192.0.2.1');
+  assert.deepEqual(f.freshness(k1), {
+    kind: 'fresh',
+    verifiedAt: at + 8 * HOUR,
+    freshUntil: at + 16 * HOUR,
+  });
+});
+
+test('a shorter period configured later shortens existing marks; 0 turns them off', () => {
+  const { clock, addKey, fresh } = setUp();
+  const k1 = addKey('k1', 'u1');
+  const at = clock.now();
+  fresh(8 * HOUR).mark(k1, '192.0.2.1');
+  clock.advance(2 * HOUR);
+  assert.deepEqual(fresh(HOUR).freshness(k1), {
+    kind: 'expired',
+    verifiedAt: at,
+    freshUntil: at + HOUR,
+  });
+  assert.deepEqual(fresh(0).freshness(k1), { kind: 'none' });
+  assert.equal(fresh(0).mark(k1, '192.0.2.1'), undefined);
+});
+
+test('a mark ends with its key, and with every key of an account that stops being active', () => {
+  const { users, keys, store, addKey, fresh } = setUp();
+  const k1 = addKey('k1', 'u1');
+  const k2 = addKey('k2', 'u1');
+  const k3 = addKey('k3', 'u2');
+  const f = fresh();
+  for (const k of [k1, k2, k3]) f.mark(k, '192.0.2.1');
+  assert.equal(keys.remove('u1', 'k1'), true);
+  assert.equal(store.get('k1'), undefined, 'removing the key removes its mark');
+  users.setState('u1', 'disabled');
+  assert.deepEqual(f.freshness(k2), { kind: 'none' }, 'disabling the account ends its marks');
+  assert.equal(f.freshness(k3).kind, 'fresh', "another user's mark stays");
+  // Enabling the account again does not bring the mark back: the next login needs a code.
+  users.setState('u1', 'active');
+  assert.deepEqual(f.freshness(k2), { kind: 'none' });
+});
+
+test('a mark is honoured only for the user it was set for', () => {
+  const { addKey, fresh } = setUp();
+  const k1 = addKey('k1', 'u1');
+  const f = fresh();
+  f.mark(k1, '192.0.2.1');
+  assert.deepEqual(f.freshness({ id: 'k1', userId: 'u2' }), { kind: 'none' });
+});
+
+test('marks that ran out more than a day ago are forgotten at the next mark', () => {
+  const { clock, store, addKey, fresh } = setUp(HOUR);
+  const k1 = addKey('k1', 'u1');
+  const k2 = addKey('k2', 'u2');
+  const f = fresh();
+  f.mark(k1, '192.0.2.1');
+  clock.advance(HOUR + 24 * HOUR - 1);
+  f.mark(k2, '192.0.2.2');
+  assert.notEqual(store.get('k1'), undefined, 'kept a day to say when it ran out');
+  clock.advance(1);
+  f.mark(k2, '192.0.2.2');
+  assert.equal(store.get('k1'), undefined);
+});

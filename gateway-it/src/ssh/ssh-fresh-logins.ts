@@ -1,0 +1,74 @@
+/**
+ * One strong login per shift (docs/ssh.md): a login with a registered public key and a code makes
+ * that key "fresh" for the configured period (`ssh.mfaFreshSeconds`, 8 h by default); a later
+ * connection that proves the same key (a signature verified by the authenticator) logs in without
+ * a code until the mark runs out, so `ssh`, `scp`, `sftp` and `-L` work in BatchMode all shift.
+ *
+ * Why a per-key mark and not short-lived OpenSSH certificates: the mark keeps the login bound to
+ * the key the person registered (a stolen certificate would work from any machine until it ran
+ * out; here only the holder of the registered private key benefits), needs no helper program or
+ * CA key on the operator's side, and revocation stays a row delete. Certificates remain the
+ * better fit once logins come from SSO without a registered key (docs/ssh.md, limits).
+ *
+ * Guarantees: only a key + code login sets a mark (a password login never does, and never
+ * benefits from one); a mark belongs to one key and never outlives the period counted from the
+ * code login (a new code login renews it); it ends with its key and whenever the account stops
+ * being active (store trigger); with the period set to 0 marks are ignored. Not here: the account
+ * state, lock and throttle checks, which still run on every connection (auth/), and the access
+ * check (grant, window, lockdown), which still runs when each session or forward opens.
+ */
+import type { Clock } from '../../../shared/src/clock.js';
+import type { SshFreshLoginStore, SshKeyRecord } from '../store/store.js';
+
+/** How long a mark that ran out is kept (to say so at the next login) before it is forgotten. */
+const KEEP_EXPIRED_MS = 24 * 3_600_000;
+
+export type Freshness =
+  | {
+      readonly kind: 'fresh';
+      readonly verifiedAt: number;
+      readonly freshUntil: number;
+    }
+  /** The key was fresh once; the operator is told when it ran out. */
+  | { readonly kind: 'expired'; readonly verifiedAt: number; readonly freshUntil: number }
+  | { readonly kind: 'none' };
+
+export interface SshFreshLoginDeps {
+  readonly store: SshFreshLoginStore;
+  readonly clock: Clock;
+  /** 0: no key is ever fresh (a code on every connection). */
+  readonly periodMs: number;
+}
+
+export class SshFreshLogins {
+  constructor(private readonly deps: SshFreshLoginDeps) {}
+
+  get periodMs(): number {
+    return this.deps.periodMs;
+  }
+
+  /** Whether this key of this user logs in without a code now. */
+  freshness(key: Pick<SshKeyRecord, 'id' | 'userId'>): Freshness {
+    const { deps } = this;
+    if (deps.periodMs === 0) return { kind: 'none' };
+    const mark = deps.store.get(key.id);
+    if (mark === undefined || mark.userId !== key.userId) return { kind: 'none' };
+    // A mark set under a longer period than today's configuration counts only as long as today's.
+    const freshUntil = Math.min(mark.freshUntil, mark.verifiedAt + deps.periodMs);
+    return deps.clock.now() < freshUntil
+      ? { kind: 'fresh', verifiedAt: mark.verifiedAt, freshUntil }
+      : { kind: 'expired', verifiedAt: mark.verifiedAt, freshUntil };
+  }
+
+  /** After a key + code login: the key is fresh for the period from now. Returns until when. */
+  mark(key: Pick<SshKeyRecord, 'id' | 'userId'>, source: string): number | undefined {
+    const { deps } = this;
+    if (deps.periodMs === 0) return undefined;
+    const now = deps.clock.now();
+    const freshUntil = now + deps.periodMs;
+    // Run-out marks are kept a day, so the operator is told when theirs ran out.
+    deps.store.prune(now - KEEP_EXPIRED_MS);
+    deps.store.put({ keyId: key.id, userId: key.userId, verifiedAt: now, source, freshUntil });
+    return freshUntil;
+  }
+}
