@@ -359,6 +359,8 @@ ${users.map((u) => `                  ${u.name.padEnd(7)} ${u.password}`).join('
                   active. Then, as alice (her password or a key added in the portal, then her TOTP code):
     SSH           ssh -p ${PORTS.ssh} alice:hmi-1@127.0.0.1
                   olga watches it under Sites > ${SITE} > live sessions, and replays it under recordings
+    Files         scp -P ${PORTS.ssh} <file> alice+hmi-1@127.0.0.1:/tmp/       ('+' for ':', which scp would split at)
+                  after one login with her key and a code, that key needs no code for 8 h (docs/ssh.md)
     Modbus        ssh -p ${PORTS.ssh} -N -L ${mbLocal}:plc-1:502 alice@127.0.0.1      (leave it running), then
                   mbpoll -m tcp -p ${mbLocal} -a 1 -t 4 -r 1 -c 4 -1 127.0.0.1        read holding registers 0-3
                   mbpoll -m tcp -p ${mbLocal} -a 1 -t 4 -r 1 -1 127.0.0.1 1500        write HR 0 (allowed: 0-1800)
