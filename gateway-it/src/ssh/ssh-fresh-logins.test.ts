@@ -128,3 +128,18 @@ test('marks that ran out more than a day ago are forgotten at the next mark', ()
   f.mark(k2, '192.0.2.2');
   assert.equal(store.get('k1'), undefined);
 });
+
+test('a new password or second factor ends every mark of the account', () => {
+  const { users, addKey, fresh } = setUp();
+  const k1 = addKey('k1', 'u1');
+  const k3 = addKey('k3', 'u2');
+  const f = fresh();
+  f.mark(k1, '192.0.2.1');
+  f.mark(k3, '192.0.2.1');
+  users.setPasswordHash('u1', 'y');
+  assert.deepEqual(f.freshness(k1), { kind: 'none' }, 'password reset or change');
+  f.mark(k1, '192.0.2.1');
+  users.setTotp('u1', null, null);
+  assert.deepEqual(f.freshness(k1), { kind: 'none' }, 'authenticator reset');
+  assert.equal(f.freshness(k3).kind, 'fresh', "another user's mark stays");
+});

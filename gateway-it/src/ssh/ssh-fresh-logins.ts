@@ -12,8 +12,8 @@
  *
  * Guarantees: only a key + code login sets a mark (a password login never does, and never
  * benefits from one); a mark belongs to one key and never outlives the period counted from the
- * code login (a new code login renews it); it ends with its key and whenever the account stops
- * being active (store trigger); with the period set to 0 marks are ignored. Not here: the account
+ * code login (a new code login renews it); it ends with its key, and whenever the account stops
+ * being active or its password or second factor changes (store triggers); with the period set to 0 marks are ignored. Not here: the account
  * state, lock and throttle checks, which still run on every connection (auth/), and the access
  * check (grant, window, lockdown), which still runs when each session or forward opens.
  */
