@@ -1,6 +1,7 @@
 /**
- * Per-site access policy, set by an admin: how many OT-owner approvals a request needs (1-5) and
- * an optional ticket reference format (a regular expression the whole reference must match). The
+ * Per-site access policy, set by an admin: how many OT-owner approvals a request needs (1-5), an
+ * optional ticket reference format (a regular expression the whole reference must match), and
+ * optionally a shorter period for SSH keys made fresh by a key + code login (docs/ssh.md). The
  * format runs on the linear-time engine (shared/src/text/linear-regex.ts): any pattern costs time
  * linear in the reference, and what that engine cannot run is refused here, naming the part.
  */
@@ -13,6 +14,8 @@ import { isAdmin } from './visibility.js';
 export interface PolicyChange {
   readonly requiredApprovals: number;
   readonly ticketPattern: string | null;
+  /** Minutes, 0-1440; null: the gateway's period; left out: unchanged. */
+  readonly sshFreshMinutes?: number | null | undefined;
 }
 
 export class SitePolicyService {
@@ -65,11 +68,24 @@ export class SitePolicyService {
           { details: { field: 'ticketPattern' } },
         );
     }
+    const fresh = change.sshFreshMinutes;
+    if (
+      fresh !== undefined &&
+      fresh !== null &&
+      (!Number.isInteger(fresh) || fresh < 0 || fresh > 1440)
+    )
+      throw new AirlockError(
+        'bad_request',
+        'site.bad_ssh_fresh_minutes',
+        'sshFreshMinutes must be 0 to 1440 (minutes), or null for the gateway default',
+        { details: { field: 'sshFreshMinutes' } },
+      );
     const before = deps.policies.policy(site);
     const next = {
       site,
       requiredApprovals: change.requiredApprovals,
       ticketPattern: pattern,
+      sshFreshMinutes: fresh === undefined ? before.sshFreshMinutes : fresh,
       updatedAt: deps.clock.now(),
     };
     deps.db.transaction(() => {
@@ -83,9 +99,11 @@ export class SitePolicyService {
         details: {
           requiredApprovals: next.requiredApprovals,
           ticketPattern: pattern,
+          sshFreshMinutes: next.sshFreshMinutes,
           previous: {
             requiredApprovals: before.requiredApprovals,
             ticketPattern: before.ticketPattern,
+            sshFreshMinutes: before.sshFreshMinutes,
           },
         },
       });

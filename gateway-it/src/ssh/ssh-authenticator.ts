@@ -37,7 +37,12 @@ import {
   type SshKeyService,
 } from '../auth/auth.js';
 import type { SshKeyRecord, User, UserStore } from '../store/store.js';
-import type { SshFreshLogins } from './ssh-fresh-logins.js';
+import {
+  durationText,
+  isoMinute,
+  type FreshKeyLogin,
+  type SshFreshLogins,
+} from './ssh-fresh-logins.js';
 import { parseLoginName, type LoginName } from './ssh-login-name.js';
 
 export interface SshAuthDeps {
@@ -56,6 +61,8 @@ export interface SshIdentity {
   readonly firstFactor: 'publickey' | 'password';
   /** `fresh-key`: no code on this connection, the key's earlier key + code login stands for it. */
   readonly secondFactor: SecondFactorMethod | 'fresh-key';
+  /** With `fresh-key`: which key and when its code login was (a site may want a newer one). */
+  readonly freshKey?: FreshKeyLogin;
 }
 
 const FIRST_FACTORS: ('publickey' | 'password')[] = ['publickey', 'password'];
@@ -206,11 +213,17 @@ export class SshAuthenticator {
         this.note(e);
         return ctx.reject(FIRST_FACTORS);
       }
-      this.identity = { user, name, firstFactor: 'publickey', secondFactor: 'fresh-key' };
+      this.identity = {
+        user,
+        name,
+        firstFactor: 'publickey',
+        secondFactor: 'fresh-key',
+        freshKey: { keyId: key.id, verifiedAt: fresh.verifiedAt },
+      };
       return ctx.accept();
     }
     if (fresh.kind === 'expired')
-      this.lastProblem = `Your SSH login of ${isoMinute(fresh.verifiedAt)} ran out at ${isoMinute(fresh.freshUntil)} (UTC). Enter the current code from your authenticator app for ${user.name}; this key then logs in without a code for ${hoursText(this.deps.fresh.periodMs)}.`;
+      this.lastProblem = `Your SSH login of ${isoMinute(fresh.verifiedAt)} ran out at ${isoMinute(fresh.freshUntil)} (UTC). Enter the current code from your authenticator app for ${user.name}; this key then logs in without a code for ${durationText(this.deps.fresh.periodMs)}.`;
     this.first = {
       user,
       name,
@@ -334,15 +347,4 @@ export class SshAuthenticator {
     if (isAirlockError(e) && e.kind !== 'internal') this.lastProblem = e.message;
     else this.deps.log.error('SSH login check failed', { err: e, source: this.source });
   }
-}
-
-/** `2026-12-07 09:15`, for the operator's prompt. */
-function isoMinute(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
-}
-
-function hoursText(ms: number): string {
-  if (ms < 60_000) return `${Math.round(ms / 1000)} s`;
-  const minutes = Math.round(ms / 60_000);
-  return minutes % 60 === 0 ? `${minutes / 60} h` : `${minutes} min`;
 }

@@ -9,12 +9,15 @@ import { isAirlockError } from '../../../shared/src/errors.js';
 import type { Logger } from '../../../shared/src/log.js';
 import type { OperatorSessions } from '../sessions/sessions.js';
 import type { SshIdentity } from './ssh-authenticator.js';
+import type { SshFreshLogins } from './ssh-fresh-logins.js';
 import type { SshTargetDeps } from './ssh-targets.js';
 
 export interface SshServices {
   readonly sessions: OperatorSessions;
   readonly targets: SshTargetDeps;
   readonly audit: AuditLog;
+  /** Fresh SSH keys: a site's own, shorter period is checked when a session or forward opens. */
+  readonly fresh: SshFreshLogins;
   readonly clock: Clock;
   readonly log: Logger;
   /** How operators reach this endpoint, for the hints the menu prints (`host -p port`). */

@@ -54,6 +54,8 @@ export async function handleDirectTcpip(
         `forwarding goes only to assets, not to ${dest}`,
       );
     target = resolveTarget(services.targets, identity.user.id, ref.value, services.clock.now());
+    if (identity.freshKey !== undefined)
+      services.fresh.requireForSite(identity.freshKey, target.site);
     const { asset } = target;
     if (asset.protocol === 'ssh')
       throw new AirlockError(

@@ -1,8 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FakeClock } from '../../../shared/src/clock.js';
-import type { UserId } from '../../../shared/src/ids.js';
+import { isAirlockError } from '../../../shared/src/errors.js';
+import type { SiteId, UserId } from '../../../shared/src/ids.js';
 import { openItDatabase } from '../store/it-database.js';
+import { SitePolicyStore } from '../store/site-policy-store.js';
+import { SiteStore } from '../store/site-store.js';
 import { SshFreshLoginStore } from '../store/ssh-fresh-login-store.js';
 import { SshKeyStore } from '../store/ssh-key-store.js';
 import { UserStore } from '../store/user-store.js';
@@ -16,6 +19,13 @@ function setUp(periodMs = 8 * HOUR) {
   const users = new UserStore(db);
   const keys = new SshKeyStore(db);
   const store = new SshFreshLoginStore(db);
+  const policies = new SitePolicyStore(db);
+  new SiteStore(db).insert({
+    id: 'plant-1' as SiteId,
+    displayName: 'plant-1',
+    timezone: 'UTC',
+    createdAt: clock.now(),
+  });
   const addUser = (id: string, name: string) =>
     users.insert({
       id: id as UserId,
@@ -44,8 +54,9 @@ function setUp(periodMs = 8 * HOUR) {
     });
     return { id, userId };
   };
-  const fresh = (p = periodMs) => new SshFreshLogins({ store, clock, periodMs: p });
-  return { db, clock, users, keys, store, addKey, fresh };
+  const fresh = (p = periodMs) =>
+    new SshFreshLogins({ store, clock, periodMs: p, sitePolicies: policies });
+  return { db, clock, users, keys, store, policies, addKey, fresh };
 }
 
 test('a key + code login makes that key fresh for the period, then it runs out', () => {
@@ -142,4 +153,37 @@ test('a new password or second factor ends every mark of the account', () => {
   users.setTotp('u1', null, null);
   assert.deepEqual(f.freshness(k1), { kind: 'none' }, 'authenticator reset');
   assert.equal(f.freshness(k3).kind, 'fresh', "another user's mark stays");
+});
+
+test("a site's own, shorter period refuses a fresh key's session there and ends the mark", () => {
+  const { clock, store, policies, addKey, fresh } = setUp();
+  const k1 = addKey('k1', 'u1');
+  const f = fresh();
+  const at = clock.now();
+  f.mark(k1, '192.0.2.1');
+  const login = { keyId: 'k1', verifiedAt: at };
+  clock.advance(3 * HOUR);
+  f.requireForSite(login, 'plant-1'); // no period of its own: the gateway's applies
+  const put = (m: number | null) =>
+    policies.putPolicy({
+      site: 'plant-1',
+      requiredApprovals: 1,
+      ticketPattern: null,
+      sshFreshMinutes: m,
+      updatedAt: clock.now(),
+    });
+  put(4 * 60);
+  f.requireForSite(login, 'plant-1');
+  assert.equal(f.freshness(k1).kind, 'fresh');
+  put(2 * 60);
+  assert.throws(
+    () => f.requireForSite(login, 'plant-1'),
+    (e: unknown) =>
+      isAirlockError(e) &&
+      e.code === 'ssh.code_login_required' &&
+      /site plant-1 asks for a code login at least every 2 h; your last was at 2026-12-07 06:00 UTC/.test(
+        e.message,
+      ),
+  );
+  assert.equal(store.get('k1'), undefined, 'the next connection asks for the code');
 });

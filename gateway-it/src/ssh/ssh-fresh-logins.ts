@@ -13,12 +13,15 @@
  * Guarantees: only a key + code login sets a mark (a password login never does, and never
  * benefits from one); a mark belongs to one key and never outlives the period counted from the
  * code login (a new code login renews it); it ends with its key, and whenever the account stops
- * being active or its password or second factor changes (store triggers); with the period set to 0 marks are ignored. Not here: the account
+ * being active or its password or second factor changes (store triggers); a site's policy may
+ * shorten the period for sessions and forwards at that site (`requireForSite`, checked as each
+ * opens), never lengthen it; with the period set to 0 marks are ignored. Not here: the account
  * state, lock and throttle checks, which still run on every connection (auth/), and the access
  * check (grant, window, lockdown), which still runs when each session or forward opens.
  */
 import type { Clock } from '../../../shared/src/clock.js';
-import type { SshFreshLoginStore, SshKeyRecord } from '../store/store.js';
+import { AirlockError } from '../../../shared/src/errors.js';
+import type { SitePolicyStore, SshFreshLoginStore, SshKeyRecord } from '../store/store.js';
 
 /** How long a mark that ran out is kept (to say so at the next login) before it is forgotten. */
 const KEEP_EXPIRED_MS = 24 * 3_600_000;
@@ -38,6 +41,15 @@ export interface SshFreshLoginDeps {
   readonly clock: Clock;
   /** 0: no key is ever fresh (a code on every connection). */
   readonly periodMs: number;
+  /** Each site's own, shorter period, if it has one. */
+  readonly sitePolicies: Pick<SitePolicyStore, 'policy'>;
+}
+
+/** How a connection that logged in by a fresh key did so (on its identity). */
+export interface FreshKeyLogin {
+  readonly keyId: string;
+  /** When the key + code login that made the key fresh happened. */
+  readonly verifiedAt: number;
 }
 
 export class SshFreshLogins {
@@ -60,6 +72,23 @@ export class SshFreshLogins {
       : { kind: 'expired', verifiedAt: mark.verifiedAt, freshUntil };
   }
 
+  /**
+   * Before a session or forward at `site` opens on a connection that logged in by a fresh key:
+   * refused when the site's own, shorter period has run out since the code login. The key's mark
+   * ends with the refusal, so the next connection asks for the code (and the period starts again).
+   */
+  requireForSite(login: FreshKeyLogin, site: string): void {
+    const { deps } = this;
+    const minutes = deps.sitePolicies.policy(site).sshFreshMinutes;
+    if (minutes === null || deps.clock.now() < login.verifiedAt + minutes * 60_000) return;
+    deps.store.endKey(login.keyId);
+    throw new AirlockError(
+      'access_denied',
+      'ssh.code_login_required',
+      `site ${site} asks for ${minutes === 0 ? 'a code on every SSH connection' : `a code login at least every ${durationText(minutes * 60_000)}`}; your last was at ${isoMinute(login.verifiedAt)} UTC: connect again and enter your code (not in BatchMode)`,
+    );
+  }
+
   /** After a key + code login: the key is fresh for the period from now. Returns until when. */
   mark(key: Pick<SshKeyRecord, 'id' | 'userId'>, source: string): number | undefined {
     const { deps } = this;
@@ -71,4 +100,16 @@ export class SshFreshLogins {
     deps.store.put({ keyId: key.id, userId: key.userId, verifiedAt: now, source, freshUntil });
     return freshUntil;
   }
+}
+
+/** `2026-12-07 09:15`, for the operator. */
+export function isoMinute(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
+}
+
+/** `8 h`, `90 min`, `2 s`, for the operator. */
+export function durationText(ms: number): string {
+  if (ms < 60_000) return `${Math.round(ms / 1000)} s`;
+  const minutes = Math.round(ms / 60_000);
+  return minutes % 60 === 0 ? `${minutes / 60} h` : `${minutes} min`;
 }

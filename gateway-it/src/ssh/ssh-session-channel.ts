@@ -123,6 +123,8 @@ export function handleSessionChannel(ctx: SshConnectionContext, session: Session
     try {
       const now = services.clock.now();
       const target = resolveTarget(services.targets, identity.user.id, ref, now);
+      if (identity.freshKey !== undefined)
+        services.fresh.requireForSite(identity.freshKey, target.site);
       if (target.asset.protocol !== 'ssh') {
         throw new AirlockError(
           'bad_request',

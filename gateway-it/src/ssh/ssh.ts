@@ -36,7 +36,10 @@ export interface Ssh extends Omit<SshEndpoint, 'hostKey'> {
 
 export interface SshDeps {
   readonly config: Pick<ItConfig, 'ssh' | 'http' | 'dataDir'>;
-  readonly store: Pick<ItStore, 'audit' | 'users' | 'sites' | 'catalogue' | 'sshFreshLogins'>;
+  readonly store: Pick<
+    ItStore,
+    'audit' | 'users' | 'sites' | 'catalogue' | 'sshFreshLogins' | 'policies'
+  >;
   readonly auth: Pick<Auth, 'login' | 'sshKeys'>;
   readonly access: Pick<Access, 'checker'>;
   readonly sessions: Pick<Sessions, 'live'>;
@@ -50,6 +53,12 @@ const MENU_IDLE_MS = 5 * 60_000;
 export function createSsh(deps: SshDeps): Ssh {
   const { config, store } = deps;
   const ssh = config.ssh;
+  const fresh = new SshFreshLogins({
+    store: store.sshFreshLogins,
+    clock: deps.clock,
+    periodMs: ssh.mfaFreshSeconds * 1000,
+    sitePolicies: store.policies,
+  });
   const endpoint = createSshEndpoint({
     config: ssh,
     hostKey: loadOrCreateSshHostKey(
@@ -59,16 +68,13 @@ export function createSsh(deps: SshDeps): Ssh {
       login: deps.auth.login,
       users: store.users,
       keys: deps.auth.sshKeys,
-      fresh: new SshFreshLogins({
-        store: store.sshFreshLogins,
-        clock: deps.clock,
-        periodMs: ssh.mfaFreshSeconds * 1000,
-      }),
+      fresh,
     },
     services: {
       sessions: deps.sessions.live,
       targets: { sites: store.sites, catalogue: store.catalogue, checker: deps.access.checker },
       audit: store.audit,
+      fresh,
       hintHost: `${new URL(config.http.publicUrl ?? 'https://127.0.0.1').hostname} -p ${ssh.port}`,
       menuIdleMs: MENU_IDLE_MS,
     },

@@ -6,6 +6,12 @@ export interface SitePolicy {
   readonly requiredApprovals: number;
   /** A regular expression a ticket reference must match in full, or null for "no ticket needed". */
   readonly ticketPattern: string | null;
+  /**
+   * How long a key made fresh by an SSH key + code login may open sessions at this site without
+   * a new code, in minutes (0: a code for every connection); null: the gateway's period. It can
+   * only shorten that period (docs/ssh.md).
+   */
+  readonly sshFreshMinutes: number | null;
   readonly updatedAt: number | null;
 }
 
@@ -26,11 +32,18 @@ export class SitePolicyStore {
     this.stmts = {
       getPolicy: db.prepare<
         [string],
-        { required_approvals: number; ticket_pattern: string | null; updated_at: number }
-      >('SELECT required_approvals, ticket_pattern, updated_at FROM site_policies WHERE site = ?'),
+        {
+          required_approvals: number;
+          ticket_pattern: string | null;
+          ssh_fresh_minutes: number | null;
+          updated_at: number;
+        }
+      >(
+        'SELECT required_approvals, ticket_pattern, ssh_fresh_minutes, updated_at FROM site_policies WHERE site = ?',
+      ),
       putPolicy: db.prepare(
-        `INSERT INTO site_policies (site, required_approvals, ticket_pattern, updated_at) VALUES (?, ?, ?, ?)
-         ON CONFLICT (site) DO UPDATE SET required_approvals = excluded.required_approvals, ticket_pattern = excluded.ticket_pattern, updated_at = excluded.updated_at`,
+        `INSERT INTO site_policies (site, required_approvals, ticket_pattern, ssh_fresh_minutes, updated_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (site) DO UPDATE SET required_approvals = excluded.required_approvals, ticket_pattern = excluded.ticket_pattern, ssh_fresh_minutes = excluded.ssh_fresh_minutes, updated_at = excluded.updated_at`,
       ),
       getLockdown: db.prepare<
         [string],
@@ -50,18 +63,26 @@ export class SitePolicyStore {
           site,
           requiredApprovals: DEFAULT_REQUIRED_APPROVALS,
           ticketPattern: null,
+          sshFreshMinutes: null,
           updatedAt: null,
         }
       : {
           site,
           requiredApprovals: r.required_approvals,
           ticketPattern: r.ticket_pattern,
+          sshFreshMinutes: r.ssh_fresh_minutes,
           updatedAt: r.updated_at,
         };
   }
 
   putPolicy(p: SitePolicy & { readonly updatedAt: number }): void {
-    this.stmts.putPolicy.run(p.site, p.requiredApprovals, p.ticketPattern, p.updatedAt);
+    this.stmts.putPolicy.run(
+      p.site,
+      p.requiredApprovals,
+      p.ticketPattern,
+      p.sshFreshMinutes,
+      p.updatedAt,
+    );
   }
 
   lockdown(site: string): SiteLockdown | undefined {

@@ -31,6 +31,7 @@ export class SshFreshLoginStore {
       ),
       get: db.prepare<[string], FreshRow>('SELECT * FROM ssh_key_fresh_logins WHERE key_id = ?'),
       endForUser: db.prepare('DELETE FROM ssh_key_fresh_logins WHERE user_id = ?'),
+      endKey: db.prepare('DELETE FROM ssh_key_fresh_logins WHERE key_id = ?'),
       prune: db.prepare('DELETE FROM ssh_key_fresh_logins WHERE fresh_until <= ?'),
     };
   }
@@ -56,6 +57,11 @@ export class SshFreshLoginStore {
   /** Ends every mark of a user (their keys need a code again); returns how many there were. */
   endForUser(userId: string): number {
     return this.stmts.endForUser.run(userId).changes;
+  }
+
+  /** Ends one key's mark (its next login needs a code). */
+  endKey(keyId: string): void {
+    this.stmts.endKey.run(keyId);
   }
 
   /** Forgets marks that ran out before `now`. */

@@ -41,4 +41,14 @@ export const SSH_FRESH: readonly Migration[] = [
         BEGIN DELETE FROM ssh_key_fresh_logins WHERE user_id = NEW.id; END;
     `,
   },
+  {
+    component: 'ssh_fresh',
+    version: 3,
+    name: "a site's own, shorter period for fresh SSH keys",
+    // NULL: the gateway's period (ssh.mfaFreshSeconds) applies; a site can only shorten it.
+    up: `
+      ALTER TABLE site_policies ADD COLUMN ssh_fresh_minutes INTEGER
+        CHECK (ssh_fresh_minutes IS NULL OR ssh_fresh_minutes BETWEEN 0 AND 1440);
+    `,
+  },
 ];

@@ -124,6 +124,31 @@ test(
     );
     assert.equal(typeof fresh[0]?.details.mfaAt, 'string');
 
+    // A site's own, shorter period (here: a code every time) refuses the fresh key's session with
+    // the reason and ends the mark; a code login then opens it, and with the site back on the
+    // gateway's period, that code login made the key fresh again.
+    const admin = { cli: 'cli:test' } as const;
+    const policy = (sshFreshMinutes: number | null) =>
+      s.access.policies.set(admin, SITE, {
+        requiredApprovals: 1,
+        ticketPattern: null,
+        sshFreshMinutes,
+      });
+    policy(0);
+    const strict = await chain.run('ssh', [...batch, 'alice+hmi-1@127.0.0.1', 'true']);
+    assert.equal(strict.code, 255);
+    assert.match(
+      strict.stderr,
+      /airlock: site plant-1 asks for a code on every SSH connection; your last was at .* connect again and enter your code/,
+    );
+    const ended = await chain.run('ssh', [...batch, 'alice+hmi-1@127.0.0.1', 'true']);
+    assert.match(ended.stderr, /Permission denied/, 'the mark ended with the refusal');
+    chain.answers(alice, { stepOffset: 1 });
+    const withCode = await chain.run('ssh', [...key, 'alice+hmi-1@127.0.0.1', 'echo with-code']);
+    assert.equal(withCode.code, 0, withCode.stderr);
+    policy(null);
+    await exec(10);
+
     // A lockdown refuses the next session with its reason; lifting it lets the key in again.
     await s.access.lockdown.set(olga.user, SITE, true, 'pump 3 leaking');
     const locked = await chain.run('ssh', [...batch, 'alice+hmi-1@127.0.0.1', 'true']);

@@ -167,7 +167,8 @@ export function adminOperations(s: AccessHttpServices): ApiOperation[] {
       path: '/admin/sites/:site/policy',
       tag: 'admin',
       roles: admin,
-      summary: "Set a site's access policy: approvals required (1-5) and ticket reference format",
+      summary:
+        "Set a site's access policy: approvals required (1-5), ticket reference format, and a shorter period for fresh SSH keys",
       body: sitePolicyBody,
       handler: ({ user, params, body }) => {
         const p = policies.set(user, params.site ?? '', body);
@@ -176,6 +177,7 @@ export function adminOperations(s: AccessHttpServices): ApiOperation[] {
             site: p.site,
             requiredApprovals: p.requiredApprovals,
             ticketPattern: p.ticketPattern,
+            sshFreshMinutes: p.sshFreshMinutes,
           },
         };
       },

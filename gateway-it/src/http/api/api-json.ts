@@ -64,6 +64,7 @@ export function siteJson(s: SiteSummary): unknown {
     policy: {
       requiredApprovals: s.policy.requiredApprovals,
       ticketPattern: s.policy.ticketPattern,
+      sshFreshMinutes: s.policy.sshFreshMinutes,
     },
     assets: s.assets,
     owners: s.owners,

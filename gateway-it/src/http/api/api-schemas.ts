@@ -125,4 +125,6 @@ export const siteItsmBody = z.strictObject({
 export const sitePolicyBody = z.strictObject({
   requiredApprovals: z.number().int().min(1).max(5),
   ticketPattern: text(200).nullable(),
+  /** A shorter period for SSH keys made fresh by a key + code login (docs/ssh.md); null: the gateway's. */
+  sshFreshMinutes: z.number().int().min(0).max(1440).nullable().optional(),
 });
