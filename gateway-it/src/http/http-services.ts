@@ -25,6 +25,11 @@ export interface SshHttpFacts {
   /** Host and port operators use for `ssh -p <port> user:asset@host`. */
   readonly hint: { readonly host: string; readonly port: number };
   readonly hostKey: { readonly fingerprint: string; readonly publicKey: string };
+  /** Keys a key + code login made fresh (no code until then): shown on the keys page, ended by their user. */
+  readonly freshKeys: {
+    freshUntilByKey(userId: string): ReadonlyMap<string, number>;
+    endShift(user: { readonly id: string; readonly name: string }, via: 'portal' | 'api'): number;
+  };
 }
 
 export interface AccessHttpServices {

@@ -1,8 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { AuditLog } from '../../../shared/src/audit/audit-log.js';
 import { FakeClock } from '../../../shared/src/clock.js';
+import { generateSigningKeyPair } from '../../../shared/src/crypto/signing.js';
+import { useCrypto } from '../../../shared/src/testing/crypto.js';
 import { isAirlockError } from '../../../shared/src/errors.js';
-import type { SiteId, UserId } from '../../../shared/src/ids.js';
+import { sequentialIds, type SiteId, type UserId } from '../../../shared/src/ids.js';
 import { openItDatabase } from '../store/it-database.js';
 import { SitePolicyStore } from '../store/site-policy-store.js';
 import { SiteStore } from '../store/site-store.js';
@@ -13,6 +16,8 @@ import { SshFreshLogins } from './ssh-fresh-logins.js';
 
 const HOUR = 3_600_000;
 
+useCrypto();
+
 function setUp(periodMs = 8 * HOUR) {
   const db = openItDatabase(':memory:');
   const clock = new FakeClock(Date.UTC(2026, 11, 7, 6, 0));
@@ -20,6 +25,13 @@ function setUp(periodMs = 8 * HOUR) {
   const keys = new SshKeyStore(db);
   const store = new SshFreshLoginStore(db);
   const policies = new SitePolicyStore(db);
+  const audit = new AuditLog({
+    db,
+    clock,
+    ids: sequentialIds(),
+    signingKey: generateSigningKeyPair(),
+    checkpointIntervalMs: 0,
+  });
   new SiteStore(db).insert({
     id: 'plant-1' as SiteId,
     displayName: 'plant-1',
@@ -55,8 +67,8 @@ function setUp(periodMs = 8 * HOUR) {
     return { id, userId };
   };
   const fresh = (p = periodMs) =>
-    new SshFreshLogins({ store, clock, periodMs: p, sitePolicies: policies });
-  return { db, clock, users, keys, store, policies, addKey, fresh };
+    new SshFreshLogins({ store, clock, periodMs: p, sitePolicies: policies, db, audit });
+  return { db, clock, users, keys, store, policies, audit, addKey, fresh };
 }
 
 test('a key + code login makes that key fresh for the period, then it runs out', () => {
@@ -186,4 +198,34 @@ test("a site's own, shorter period refuses a fresh key's session there and ends 
       ),
   );
   assert.equal(store.get('k1'), undefined, 'the next connection asks for the code');
+});
+
+test('a user sees until when each key is fresh, and ends their shift (audited)', () => {
+  const { clock, audit, addKey, fresh } = setUp();
+  const k1 = addKey('k1', 'u1');
+  const k2 = addKey('k2', 'u1');
+  const k3 = addKey('k3', 'u2');
+  const f = fresh();
+  const at = clock.now();
+  f.mark(k1, '192.0.2.1');
+  clock.advance(HOUR);
+  f.mark(k2, '192.0.2.1');
+  f.mark(k3, '192.0.2.1');
+  assert.deepEqual(
+    [...f.freshUntilByKey('u1')],
+    [
+      ['k1', at + 8 * HOUR],
+      ['k2', at + 9 * HOUR],
+    ],
+  );
+  clock.advance(7 * HOUR);
+  assert.deepEqual([...f.freshUntilByKey('u1')], [['k2', at + 9 * HOUR]], 'k1 ran out');
+  assert.equal(f.endShift({ id: 'u1', name: 'alice' }, 'portal'), 1);
+  assert.deepEqual([...f.freshUntilByKey('u1')], []);
+  assert.equal(f.freshness(k3).kind, 'fresh', "another user's key stays fresh");
+  const logout = [...audit.iterate()].filter((e) => e.action === 'auth.logout');
+  assert.deepEqual(
+    logout.map((e) => [e.actor, e.details]),
+    [['alice', { via: 'portal', what: 'ssh-fresh-keys', keys: 1 }]],
+  );
 });

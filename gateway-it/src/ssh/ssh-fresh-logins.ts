@@ -19,8 +19,10 @@
  * state, lock and throttle checks, which still run on every connection (auth/), and the access
  * check (grant, window, lockdown), which still runs when each session or forward opens.
  */
+import type { AuditLog } from '../../../shared/src/audit/audit-log.js';
 import type { Clock } from '../../../shared/src/clock.js';
 import { AirlockError } from '../../../shared/src/errors.js';
+import type { Db } from '../../../shared/src/store/open-database.js';
 import type { SitePolicyStore, SshFreshLoginStore, SshKeyRecord } from '../store/store.js';
 
 /** How long a mark that ran out is kept (to say so at the next login) before it is forgotten. */
@@ -43,6 +45,16 @@ export interface SshFreshLoginDeps {
   readonly periodMs: number;
   /** Each site's own, shorter period, if it has one. */
   readonly sitePolicies: Pick<SitePolicyStore, 'policy'>;
+  readonly db: Db;
+  readonly audit: AuditLog;
+}
+
+/** What the portal and the API show and do about a user's fresh keys. */
+export interface FreshKeysOfUser {
+  /** Until when each of the user's keys logs in without a code (keys fresh now only). */
+  freshUntilByKey(userId: string): ReadonlyMap<string, number>;
+  /** The user ends their shift: every key of theirs needs a code again. Returns how many were fresh. */
+  endShift(user: { readonly id: string; readonly name: string }, via: 'portal' | 'api'): number;
 }
 
 /** How a connection that logged in by a fresh key did so (on its identity). */
@@ -52,7 +64,7 @@ export interface FreshKeyLogin {
   readonly verifiedAt: number;
 }
 
-export class SshFreshLogins {
+export class SshFreshLogins implements FreshKeysOfUser {
   constructor(private readonly deps: SshFreshLoginDeps) {}
 
   get periodMs(): number {
@@ -87,6 +99,31 @@ export class SshFreshLogins {
       'ssh.code_login_required',
       `site ${site} asks for ${minutes === 0 ? 'a code on every SSH connection' : `a code login at least every ${durationText(minutes * 60_000)}`}; your last was at ${isoMinute(login.verifiedAt)} UTC: connect again and enter your code (not in BatchMode)`,
     );
+  }
+
+  freshUntilByKey(userId: string): ReadonlyMap<string, number> {
+    const out = new Map<string, number>();
+    for (const m of this.deps.store.listByUser(userId)) {
+      const f = this.freshness({ id: m.keyId, userId });
+      if (f.kind === 'fresh') out.set(m.keyId, f.freshUntil);
+    }
+    return out;
+  }
+
+  endShift(user: { readonly id: string; readonly name: string }, via: 'portal' | 'api'): number {
+    const { deps } = this;
+    return deps.db.transaction(() => {
+      const fresh = this.freshUntilByKey(user.id).size;
+      deps.store.endForUser(user.id);
+      deps.audit.append({
+        action: 'auth.logout',
+        actor: user.name,
+        target: user.name,
+        outcome: 'success',
+        details: { via, what: 'ssh-fresh-keys', keys: fresh },
+      });
+      return fresh;
+    })();
   }
 
   /** After a key + code login: the key is fresh for the period from now. Returns until when. */

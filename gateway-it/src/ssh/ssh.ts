@@ -21,7 +21,7 @@ import type { ItConfig } from '../config/config.js';
 import type { Sessions } from '../sessions/sessions.js';
 import type { ItStore } from '../store/store.js';
 import { createSshEndpoint, type SshEndpoint } from './ssh-endpoint.js';
-import { SshFreshLogins } from './ssh-fresh-logins.js';
+import { SshFreshLogins, type FreshKeysOfUser } from './ssh-fresh-logins.js';
 import { loadOrCreateSshHostKey } from './ssh-host-key.js';
 
 export type { SshEndpoint } from './ssh-endpoint.js';
@@ -32,13 +32,15 @@ export interface Ssh extends Omit<SshEndpoint, 'hostKey'> {
   readonly hint: { readonly host: string; readonly port: number };
   /** The host key's public half, for operators to pin (the private key stays in the endpoint). */
   readonly hostKey: { readonly fingerprint: string; readonly publicKey: string };
+  /** Users' fresh keys (a key + code login spares the code for a while): shown, and ended by the user. */
+  readonly freshKeys: FreshKeysOfUser;
 }
 
 export interface SshDeps {
   readonly config: Pick<ItConfig, 'ssh' | 'http' | 'dataDir'>;
   readonly store: Pick<
     ItStore,
-    'audit' | 'users' | 'sites' | 'catalogue' | 'sshFreshLogins' | 'policies'
+    'db' | 'audit' | 'users' | 'sites' | 'catalogue' | 'sshFreshLogins' | 'policies'
   >;
   readonly auth: Pick<Auth, 'login' | 'sshKeys'>;
   readonly access: Pick<Access, 'checker'>;
@@ -58,6 +60,8 @@ export function createSsh(deps: SshDeps): Ssh {
     clock: deps.clock,
     periodMs: ssh.mfaFreshSeconds * 1000,
     sitePolicies: store.policies,
+    db: store.db,
+    audit: store.audit,
   });
   const endpoint = createSshEndpoint({
     config: ssh,
@@ -93,6 +97,7 @@ export function createSsh(deps: SshDeps): Ssh {
         return endpoint.port;
       },
     },
+    freshKeys: fresh,
     start: () => endpoint.start(),
     connectionCount: () => endpoint.connectionCount(),
     unauthenticatedCount: () => endpoint.unauthenticatedCount(),

@@ -20,6 +20,14 @@ interface FreshRow {
   fresh_until: number;
 }
 
+const toFresh = (r: FreshRow): SshFreshLogin => ({
+  keyId: r.key_id,
+  userId: r.user_id,
+  verifiedAt: r.verified_at,
+  source: r.source,
+  freshUntil: r.fresh_until,
+});
+
 export class SshFreshLoginStore {
   private readonly stmts;
 
@@ -30,6 +38,9 @@ export class SshFreshLoginStore {
          ON CONFLICT (key_id) DO UPDATE SET user_id = excluded.user_id, verified_at = excluded.verified_at, source = excluded.source, fresh_until = excluded.fresh_until`,
       ),
       get: db.prepare<[string], FreshRow>('SELECT * FROM ssh_key_fresh_logins WHERE key_id = ?'),
+      byUser: db.prepare<[string], FreshRow>(
+        'SELECT * FROM ssh_key_fresh_logins WHERE user_id = ? ORDER BY key_id',
+      ),
       endForUser: db.prepare('DELETE FROM ssh_key_fresh_logins WHERE user_id = ?'),
       endKey: db.prepare('DELETE FROM ssh_key_fresh_logins WHERE key_id = ?'),
       prune: db.prepare('DELETE FROM ssh_key_fresh_logins WHERE fresh_until <= ?'),
@@ -43,15 +54,11 @@ export class SshFreshLoginStore {
 
   get(keyId: string): SshFreshLogin | undefined {
     const r = this.stmts.get.get(keyId);
-    return r === undefined
-      ? undefined
-      : {
-          keyId: r.key_id,
-          userId: r.user_id,
-          verifiedAt: r.verified_at,
-          source: r.source,
-          freshUntil: r.fresh_until,
-        };
+    return r === undefined ? undefined : toFresh(r);
+  }
+
+  listByUser(userId: string): SshFreshLogin[] {
+    return this.stmts.byUser.all(userId).map(toFresh);
   }
 
   /** Ends every mark of a user (their keys need a code again); returns how many there were. */

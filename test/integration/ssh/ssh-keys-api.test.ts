@@ -1,6 +1,7 @@
 /**
  * SSH keys over the API (the portal page is the same service): add, list, refuse a duplicate or a
- * bad key with the field named, remove; each change audited; the host key to pin is published.
+ * bad key with the field named, remove; each change audited; the host key to pin is published;
+ * until when a key is fresh (no code at SSH login), and the user ending that shift.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,6 +11,7 @@ import { join } from 'node:path';
 import { useCrypto } from '../../../shared/src/testing/crypto.js';
 import { startHarness } from '../../helpers/it-harness.js';
 import { makeTempDir } from '../../../shared/src/testing/temp-dir.js';
+import { portalLogin } from '../access/portal-client.js';
 
 useCrypto();
 
@@ -47,6 +49,46 @@ test(
       listed.json.map((k: { id: string }) => k.id),
       [added.json.id],
     );
+
+    assert.equal(listed.json[0].freshUntil, null, 'not fresh before a key + code SSH login');
+
+    // As a key + code SSH login leaves it (ssh-fresh-login.test.ts makes it with the real client):
+    // the key is fresh for 8 h; the list says until when, and the user can end the shift.
+    const now = h.clock.now();
+    h.gw.services.store.sshFreshLogins.put({
+      keyId: added.json.id,
+      userId: alice.user.id,
+      verifiedAt: now,
+      source: '127.0.0.1',
+      freshUntil: now + 8 * 3_600_000,
+    });
+    const fresh = await h.call('GET', '/api/v1/me/ssh-keys', { token });
+    assert.equal(fresh.json[0].freshUntil, new Date(now + 8 * 3_600_000).toISOString());
+    const ended = await h.call('DELETE', '/api/v1/me/ssh-fresh-keys', { token });
+    assert.equal(ended.status, 200, ended.text);
+    assert.deepEqual(ended.json, { keys: 1 });
+    const after = await h.call('GET', '/api/v1/me/ssh-keys', { token });
+    assert.equal(after.json[0].freshUntil, null);
+    assert.ok(h.auditActions().includes('auth.logout'));
+
+    // The portal page shows the same, and its button ends the shift.
+    h.gw.services.store.sshFreshLogins.put({
+      keyId: added.json.id,
+      userId: alice.user.id,
+      verifiedAt: now,
+      source: '127.0.0.1',
+      freshUntil: now + 8 * 3_600_000,
+    });
+    const portal = await portalLogin(h, alice);
+    const page = await portal.get('/account/ssh-keys');
+    assert.equal(page.status, 200);
+    assert.match(page.text, /No code until/);
+    assert.match(page.text, /End my SSH shift/);
+    const endShift = await portal.post('/account/ssh-keys/end-shift', {});
+    assert.equal(endShift.status, 303);
+    assert.equal(endShift.location, '/account/ssh-keys?notice=ssh-shift-ended');
+    assert.equal(h.gw.services.store.sshFreshLogins.get(added.json.id), undefined);
+    assert.doesNotMatch((await portal.get('/account/ssh-keys')).text, /End my SSH shift/);
 
     const again = await h.call('POST', '/api/v1/me/ssh-keys', {
       token: await h.login(bob),

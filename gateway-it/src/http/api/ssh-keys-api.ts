@@ -6,7 +6,7 @@ import type { SshKeyView } from '../../auth/auth.js';
 
 export const sshKeyBody = z.strictObject({ publicKey: z.string().min(1).max(16_384) });
 
-function keyJson(k: SshKeyView): Record<string, unknown> {
+function keyJson(k: SshKeyView, freshUntil?: number): Record<string, unknown> {
   return {
     id: k.id,
     algorithm: k.algorithm,
@@ -15,6 +15,8 @@ function keyJson(k: SshKeyView): Record<string, unknown> {
     publicKey: k.publicKey,
     createdAt: new Date(k.createdAt).toISOString(),
     lastUsedAt: k.lastUsedAt === null ? null : new Date(k.lastUsedAt).toISOString(),
+    // A key + code login over SSH spares the code with this key until then (docs/ssh.md).
+    freshUntil: freshUntil === undefined ? null : new Date(freshUntil).toISOString(),
   };
 }
 
@@ -35,7 +37,10 @@ export function sshKeyOperations(s: AccessHttpServices): ApiOperation[] {
       tag: 'auth',
       summary:
         'Your SSH public keys (for ssh -p 2222 you:asset@gateway; TOTP is asked for as well)',
-      handler: ({ user }) => ({ json: keys.list(user).map(keyJson) }),
+      handler: ({ user }) => {
+        const fresh = s.ssh?.freshKeys.freshUntilByKey(user.id);
+        return { json: keys.list(user).map((k) => keyJson(k, fresh?.get(k.id))) };
+      },
     }),
     op({
       method: 'post',
@@ -59,6 +64,17 @@ export function sshKeyOperations(s: AccessHttpServices): ApiOperation[] {
       summary: 'Remove one of your SSH public keys',
       responses: { 204: 'removed', 404: 'no such key of yours' },
       handler: ({ user, params }) => (keys.remove(user, params.id ?? ''), { status: 204 }),
+    }),
+    op({
+      method: 'delete',
+      path: '/me/ssh-fresh-keys',
+      tag: 'auth',
+      summary:
+        'End your SSH shift: keys a key + code login made fresh need a code again at the next SSH login',
+      responses: { 200: 'ended (keys: how many were fresh)' },
+      handler: ({ user }) => ({
+        json: { keys: s.ssh === undefined ? 0 : s.ssh.freshKeys.endShift(user, 'api') },
+      }),
     }),
     op({
       method: 'get',

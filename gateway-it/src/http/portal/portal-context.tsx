@@ -42,6 +42,7 @@ export const NOTICES: Readonly<Record<string, string>> = {
   'session-ended': 'Session ended; the site has been told to close it.',
   'ssh-key-added': 'SSH key added.',
   'ssh-key-removed': 'SSH key removed.',
+  'ssh-shift-ended': 'SSH shift ended: your next SSH login asks for a code.',
   'review-decided': 'Decision recorded and sent to the site.',
   'export-started': 'Export started: its progress shows below.',
   'play-requested': 'Playback requested: a second auditor or OT owner of the site decides.',

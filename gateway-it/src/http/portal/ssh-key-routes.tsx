@@ -18,6 +18,7 @@ export function sshKeyRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVaria
   app.get('/account/ssh-keys', (c) => {
     const v = viewer(c, s);
     const mine = keys.list(v.user);
+    const fresh = s.ssh?.freshKeys.freshUntilByKey(v.user.id) ?? new Map<string, number>();
     const pin = knownHostsLine(s);
     const body = (
       <>
@@ -29,7 +30,9 @@ export function sshKeyRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVaria
               {s.ssh?.hint.host ?? 'gateway'}
             </code>{' '}
             — with one of the keys below (or your password), then the code from your authenticator
-            app.
+            app. After a login with a key and the code, that key logs in without a code for the rest
+            of your shift (<code>scp</code> and <code>sftp</code>: write{' '}
+            <code>{v.user.name}+&lt;asset&gt;@</code>, as they split at a colon).
           </p>
           {s.ssh !== undefined && (
             <p>
@@ -56,6 +59,7 @@ export function sshKeyRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVaria
                   <th>Comment</th>
                   <th>Added</th>
                   <th>Last used</th>
+                  <th>No code until</th>
                   <th></th>
                 </tr>
               </thead>
@@ -69,6 +73,7 @@ export function sshKeyRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVaria
                     <td>{k.comment}</td>
                     <td>{utcTime(k.createdAt)}</td>
                     <td>{k.lastUsedAt === null ? 'never' : utcTime(k.lastUsedAt)}</td>
+                    <td>{fresh.has(k.id) ? utcTime(fresh.get(k.id) ?? 0) : '—'}</td>
                     <td>
                       <PostButton
                         action={`/account/ssh-keys/${k.id}/delete`}
@@ -82,6 +87,17 @@ export function sshKeyRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVaria
                 ))}
               </tbody>
             </table>
+          )}
+          {fresh.size > 0 && (
+            <div class="actions">
+              <PostButton
+                action="/account/ssh-keys/end-shift"
+                csrf={v.csrf}
+                label="End my SSH shift"
+                kind="danger"
+                confirm="Your next SSH login will ask for a code. End the shift?"
+              />
+            </div>
           )}
         </section>
         <form class="card" method="post" action="/account/ssh-keys">
@@ -108,6 +124,12 @@ export function sshKeyRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVaria
     const form = await parseFormBody(c, keyForm);
     keys.add(v.user, form.publicKey);
     return c.redirect('/account/ssh-keys?notice=ssh-key-added', 303);
+  });
+
+  app.post('/account/ssh-keys/end-shift', (c) => {
+    const v = viewer(c, s);
+    s.ssh?.freshKeys.endShift(v.user, 'portal');
+    return c.redirect('/account/ssh-keys?notice=ssh-shift-ended', 303);
   });
 
   app.post('/account/ssh-keys/:id/delete', (c) => {
