@@ -15,7 +15,8 @@
  * code login (a new code login renews it); it ends with its key, and whenever the account stops
  * being active or its password or second factor changes (store triggers); a site's policy may
  * shorten the period for sessions and forwards at that site (`requireForSite`, checked as each
- * opens), never lengthen it; with the period set to 0 marks are ignored. Not here: the account
+ * opens), never lengthen it; the user can end all their marks at once (`endShift`, audited
+ * `auth.logout`); with the period set to 0 marks are ignored. Not here: the account
  * state, lock and throttle checks, which still run on every connection (auth/), and the access
  * check (grant, window, lockdown), which still runs when each session or forward opens.
  */
