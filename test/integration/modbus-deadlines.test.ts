@@ -54,9 +54,11 @@ function deadlineEvents(gw: BrokerListener): Record<string, unknown>[] {
 }
 
 async function assertEndedBy(r: Rig, kind: 'frame' | 'idle', reason: RegExp): Promise<void> {
-  const [event] = deadlineEvents(r.gw);
-  assert.equal(event?.deadline, kind);
-  assert.match(String(event?.reason), reason);
+  // The deadline fires on the fake clock; its audit event is written as the broker closes the
+  // connection, which may be a turn of the loop later: wait for it, then check it.
+  const event = await waitFor('the deadline event', () => deadlineEvents(r.gw)[0]);
+  assert.equal(event.deadline, kind);
+  assert.match(String(event.reason), reason);
   await r.client.closed();
   const end = await r.gw.ends[0];
   assert.match(end?.reason ?? '', reason);
@@ -70,6 +72,10 @@ test(
   async (t) => {
     const r = await rig(t);
     await readOnce(r, 1);
+    // The read's counters are saved at most once a second, by a timer on the same clock: let it
+    // pass, so the timers left are the idle deadline and, once armed, the frame deadline.
+    r.clock.advance(1_000);
+    await waitFor('only the idle deadline pending', () => r.clock.pendingTimers === 1);
     r.client.write(Buffer.from([0, 2, 0, 0, 0, 200, 1]));
     await waitFor('the frame deadline to be armed', () => r.clock.pendingTimers === 2);
     r.clock.advance(4_999);
