@@ -44,6 +44,7 @@ import { SiteGatewayStore } from './site-gateway-store.js';
 import { SitePolicyStore } from './site-policy-store.js';
 import { SiteStore } from './site-store.js';
 import { SshKeyStore } from './ssh-key-store.js';
+import { SsoStore } from './sso-store.js';
 import { UserStore } from './user-store.js';
 import { WindowStore } from './window-store.js';
 import { SetupCodeStore } from './setup-code-store.js';
@@ -73,6 +74,7 @@ export type { SiteGateway, SiteGatewayStore } from './site-gateway-store.js';
 export type { SiteLockdown, SitePolicy, SitePolicyStore } from './site-policy-store.js';
 export type { Site, SiteStore } from './site-store.js';
 export type { SshKeyRecord, SshKeyStore } from './ssh-key-store.js';
+export type { SsoIdentity, SsoLoginAttempt, SsoStore } from './sso-store.js';
 export {
   SITE_ROLES,
   type Role,
@@ -123,6 +125,8 @@ export interface ItStore {
   readonly setupCodes: SetupCodeStore;
   /** ITSM settings per site, checks kept with requests, work notes written. */
   readonly itsm: ItsmStore;
+  /** SSO identities (issuer + subject → account) and login attempts at providers. */
+  readonly sso: SsoStore;
   /** Signs a final audit checkpoint, then closes the database. */
   close(): void;
 }
@@ -199,6 +203,7 @@ export async function createStore(deps: StoreDeps): Promise<ItStore> {
     reviews: new ReviewStore(db),
     setupCodes: new SetupCodeStore(db),
     itsm: new ItsmStore(db),
+    sso: new SsoStore(db),
     close() {
       audit.close();
       db.close();
