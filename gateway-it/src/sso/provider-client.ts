@@ -53,14 +53,24 @@ function readClientSecret(path: string): string {
   }
 }
 
-/** A library error's code and message, safe to record (they name checks, never secrets). */
-function describeRejection(e: unknown): { code: string; message: string } {
+/**
+ * A library error's code, message and the claim it names (openid-client wraps the check's own
+ * error as its cause): safe to record, they name checks, never secrets.
+ */
+function describeRejection(e: unknown): { code: string; message: string; claim?: string } {
   const code =
     typeof e === 'object' && e !== null && 'code' in e && typeof e.code === 'string'
       ? e.code
       : 'unknown';
-  const message = e instanceof Error ? e.message.slice(0, 200) : 'rejected';
-  return { code, message };
+  const inner = e instanceof Error && e.cause instanceof Error ? e.cause : undefined;
+  const outer = e instanceof Error ? e.message : 'rejected';
+  const message = (inner === undefined ? outer : `${outer}: ${inner.message}`).slice(0, 300);
+  const details = inner?.cause;
+  const claim =
+    typeof details === 'object' && details !== null && 'claim' in details
+      ? String(details.claim)
+      : undefined;
+  return claim === undefined ? { code, message } : { code, message, claim };
 }
 
 export function createProviderClient(
@@ -132,6 +142,10 @@ export function createProviderClient(
       );
       c.timeout = config.timeoutMs / 1000;
       if (insecure) oidc.allowInsecureRequests(c);
+      // The library skips the ID token's signature when the token came straight from the token
+      // endpoint over TLS (OIDC Core 3.1.3.7 allows it); we check it anyway, against the
+      // provider's published keys: a TLS-terminating proxy or a bad CA is not the provider.
+      oidc.enableNonRepudiationChecks(c);
       try {
         const tokens = await oidc.authorizationCodeGrant(c, callbackUrl, {
           pkceCodeVerifier: expected.verifier,
@@ -148,7 +162,7 @@ export function createProviderClient(
           'unauthenticated',
           'sso.token_rejected',
           'the identity provider’s answer was not accepted; log in again',
-          { cause: e, details: { provider: id, check: r.code, detail: r.message } },
+          { cause: e, details: { provider: id, check: r.code, detail: r.message, claim: r.claim } },
         );
       }
     },

@@ -163,7 +163,12 @@ export class SsoLogins {
       claims = await provider.redeem(answer, { state, nonce: attempt.nonce, verifier });
     } catch (e) {
       if (e instanceof AirlockError && e.code === 'sso.token_rejected')
-        return refuse('token-rejected', { check: e.details.check, detail: e.details.detail });
+        // No issuer or subject here: a rejected token proves no identity.
+        return refuse('token-rejected', {
+          check: e.details.check,
+          detail: e.details.detail,
+          ...(e.details.claim === undefined ? {} : { claim: e.details.claim }),
+        });
       throw e;
     }
     const mfa = idpMfaOf(claims, provider.config.acceptIdpMfa);
