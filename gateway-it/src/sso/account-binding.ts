@@ -11,6 +11,7 @@ import type { AuditLog } from '../../../shared/src/audit/audit-log.js';
 import type { Clock } from '../../../shared/src/clock.js';
 import type { IdGenerator, UserId } from '../../../shared/src/ids.js';
 import type { Db } from '../../../shared/src/store/open-database.js';
+import { AirlockError } from '../../../shared/src/errors.js';
 import { USER_NAME_PATTERN } from '../auth/auth.js';
 import type { SsoProviderConfig } from '../config/config.js';
 import type { RoleAssignment, SiteStore, SsoStore, User, UserStore } from '../store/store.js';
@@ -129,5 +130,54 @@ export function bindAccount(
     });
     const user = users.getById(bound.id) ?? bound;
     return { ok: true, user, created: false };
+  })();
+}
+
+/**
+ * Binds an existing account to an identity at a provider (an admin's act, for accounts made
+ * before SSO or when `jitCreate` is off). Refused when the account or the identity is bound
+ * already: one identity per account, and no identity moves silently to another account.
+ */
+export function linkAccount(
+  deps: BindingDeps,
+  link: { providerId: string; issuer: string; subject: string; userName: string; actor: string },
+): User {
+  const { db, audit, users, sso, clock } = deps;
+  return db.transaction(() => {
+    const user = users.getByName(link.userName);
+    if (user === undefined)
+      throw new AirlockError('not_found', 'user.not_found', `no user ${link.userName}`);
+    const taken = sso.identity(link.issuer, link.subject);
+    if (taken !== undefined)
+      throw new AirlockError(
+        'conflict',
+        'sso.identity_bound',
+        `that identity is already bound to ${users.getById(taken.userId)?.name ?? taken.userId}`,
+      );
+    if (sso.identityOfUser(user.id) !== undefined)
+      throw new AirlockError(
+        'conflict',
+        'sso.account_bound',
+        `${user.name} is already bound to an SSO identity`,
+      );
+    sso.bind({
+      issuer: link.issuer,
+      subject: link.subject,
+      userId: user.id,
+      provider: link.providerId,
+      email: null,
+      createdAt: clock.now(),
+    });
+    audit.append({
+      action: 'user.update',
+      actor: link.actor,
+      target: user.name,
+      outcome: 'success',
+      details: {
+        userId: user.id,
+        ssoLink: { provider: link.providerId, issuer: link.issuer, subject: link.subject },
+      },
+    });
+    return user;
   })();
 }

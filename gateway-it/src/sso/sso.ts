@@ -14,7 +14,9 @@ import type { Clock } from '../../../shared/src/clock.js';
 import type { IdGenerator } from '../../../shared/src/ids.js';
 import type { Auth } from '../auth/auth.js';
 import type { ItConfig } from '../config/config.js';
-import type { ItStore } from '../store/store.js';
+import type { ItStore, User } from '../store/store.js';
+import { AirlockError } from '../../../shared/src/errors.js';
+import { linkAccount } from './account-binding.js';
 import { createProviderClient, type ProviderClient } from './provider-client.js';
 import { SsoLogins, type StartedSsoLogin, type SsoOutcome } from './sso-login.js';
 
@@ -37,6 +39,8 @@ export interface Sso {
     browserSecret: string | undefined,
     source: string,
   ): Promise<SsoOutcome>;
+  /** Binds an existing account to `subject` at provider `id` (audited as `user.update`). */
+  link(id: string, subject: string, userName: string, actor: string): User;
 }
 
 export interface SsoDeps {
@@ -74,5 +78,31 @@ export function createSso(deps: SsoDeps): Sso {
     providers: () => views,
     begin: (id, source) => logins.begin(id, source),
     complete: (id, url, browserSecret, source) => logins.complete(id, url, browserSecret, source),
+    link(id, subject, userName, actor) {
+      const p = config.sso.providers[id];
+      if (p === undefined)
+        throw new AirlockError(
+          'not_found',
+          'sso.unknown_provider',
+          `no single sign-on provider ${id}`,
+        );
+      if (subject === '' || subject.length > 255)
+        throw new AirlockError(
+          'bad_request',
+          'sso.bad_subject',
+          'subject must be 1-255 characters',
+        );
+      const binding = {
+        db: store.db,
+        audit: store.audit,
+        users: store.users,
+        sites: store.sites,
+        sso: store.sso,
+        clock,
+        ids: deps.ids,
+      };
+      // The ID token's iss equals the configured issuer (openid-client checks it at discovery).
+      return linkAccount(binding, { providerId: id, issuer: p.issuer, subject, userName, actor });
+    },
   };
 }

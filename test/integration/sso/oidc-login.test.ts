@@ -326,6 +326,32 @@ test('SSO with an OpenID Provider on loopback', { timeout: 120_000 }, async (t) 
       assert.deepEqual(h.gw.services.store.users.getById(frank.id)?.roles, frank.roles);
     },
   );
+  await t.test(
+    'an admin binds an existing local account to its subject; SSO then logs in as it',
+    async () => {
+      const greta = h.user('greta', ['engineer']);
+      const linked = h.gw.services.sso.link('corp', 'sub-greta-0001', 'greta', 'cli:root');
+      assert.equal(linked.id, greta.user.id);
+      assert.throws(
+        () => h.gw.services.sso.link('corp', 'sub-greta-0001', 'root', 'cli:root'),
+        /already bound to greta/,
+      );
+      op.accounts.set('greta', account('greta', { groups: ['plant-engineers', 'plant1-audit'] }));
+      const run = await ssoLogin(h, op, new PortalClient(h, '10.0.0.15'), 'greta');
+      assert.equal(continueTo(run.answer), '/');
+      assert.equal(lastLogin(h).actor, 'greta');
+      assert.deepEqual(
+        h.gw.services.store.users
+          .getById(greta.user.id)
+          ?.roles.map((r) => `${r.role}@${r.site ?? ''}`)
+          .sort(),
+        ['auditor@plant-1', 'engineer@'],
+      );
+      // Her password and TOTP still work: the local account is the same account.
+      await portalLogin(h, greta, '10.0.0.15');
+    },
+  );
+
   // Last: it moves the gateway's clock ahead of the provider's for good.
   await t.test('an expired ID token is refused; so is an attempt past its time', async () => {
     op.accounts.set('erin', account('erin'));
