@@ -96,6 +96,10 @@ export const ssoConfigSchema = z
       .default({}),
     /** How long a login may take at the provider (state, nonce and PKCE verifier are kept this long). */
     loginTimeoutSeconds: z.number().int().min(30).max(3600).default(600),
+    /** Logins started and not finished from one address; one more is refused (429). */
+    maxPendingPerSource: z.number().int().min(1).max(1000).default(20),
+    /** Logins started and not finished in all; one more is refused (429). */
+    maxPending: z.number().int().min(1).max(1_000_000).default(10_000),
   })
   .prefault({})
   .superRefine((s, ctx) => {

@@ -73,6 +73,17 @@ function describeRejection(e: unknown): { code: string; message: string; claim?:
   return claim === undefined ? { code, message } : { code, message, claim };
 }
 
+/** A network failure or timeout talking to the provider (not an answer it gave). */
+function isUnreachable(e: unknown): boolean {
+  let cur: unknown = e;
+  for (let depth = 0; depth < 5 && cur instanceof Error; depth++) {
+    if (cur.name === 'TimeoutError' || cur.name === 'AbortError') return true;
+    if (cur instanceof TypeError && cur.message === 'fetch failed') return true;
+    cur = cur.cause;
+  }
+  return false;
+}
+
 export function createProviderClient(
   id: string,
   config: SsoProviderConfig,
@@ -158,6 +169,13 @@ export function createProviderClient(
         return claims as VerifiedClaims;
       } catch (e) {
         const r = describeRejection(e);
+        if (isUnreachable(e))
+          throw new AirlockError(
+            'unavailable',
+            'sso.provider_unavailable',
+            `the identity provider ${config.displayName} cannot be reached; try again later`,
+            { cause: e, details: { provider: id, check: r.code, detail: r.message } },
+          );
         throw new AirlockError(
           'unauthenticated',
           'sso.token_rejected',

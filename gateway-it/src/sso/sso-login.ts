@@ -27,6 +27,8 @@ export interface SsoLoginDeps extends BindingDeps {
   readonly secretsKey: Uint8Array;
   readonly providers: ReadonlyMap<string, ProviderClient>;
   readonly loginTimeoutMs: number;
+  readonly maxPendingPerSource: number;
+  readonly maxPending: number;
   readonly flows: {
     beginAfterSso(user: User, source: string, first: OidcFirstFactor): LoginStart;
     completeSso(user: User, source: string, first: OidcFirstFactor): IssuedSession;
@@ -60,6 +62,7 @@ export type RefusalReason =
   | 'browser-mismatch'
   | 'provider-mismatch'
   | 'token-rejected'
+  | 'provider-unavailable'
   | 'no-account'
   | 'no-role';
 
@@ -78,6 +81,10 @@ const MESSAGES: Record<RefusalReason, [ErrorKind, string]> = {
     'unauthenticated',
     'the identity provider’s answer was not accepted; log in again',
   ],
+  'provider-unavailable': [
+    'unavailable',
+    'the identity provider cannot be reached; try again later',
+  ],
   'no-account': [
     'access_denied',
     'no Airlock account is linked to this identity; ask an administrator',
@@ -86,11 +93,15 @@ const MESSAGES: Record<RefusalReason, [ErrorKind, string]> = {
 };
 
 export class SsoLogins {
+  /** Sources whose refusal for too many pending logins was audited, and when (once a window). */
+  private readonly reported = new Map<string, number>();
+
   constructor(private readonly deps: SsoLoginDeps) {}
 
   async begin(providerId: string, source: string): Promise<StartedSsoLogin> {
     const { deps } = this;
     const provider = this.provider(providerId);
+    this.limitPending(source.slice(0, 64));
     const req = await provider.authorizationRequest();
     const browserSecret = randomToken(32);
     const now = deps.clock.now();
@@ -128,7 +139,10 @@ export class SsoLogins {
         action: 'auth.login',
         actor,
         target: actor === 'anonymous' ? null : actor,
-        outcome: reason === 'token-rejected' || reason === 'idp-error' ? 'failure' : 'denied',
+        outcome:
+          reason === 'token-rejected' || reason === 'idp-error' || reason === 'provider-unavailable'
+            ? 'failure'
+            : 'denied',
         details: { ...base, reason, ...extra },
       });
       throw new AirlockError(kind, `sso.${reason.replace(/-/g, '_')}`, message, { audited: true });
@@ -162,6 +176,8 @@ export class SsoLogins {
       answer.search = callbackUrl.search;
       claims = await provider.redeem(answer, { state, nonce: attempt.nonce, verifier });
     } catch (e) {
+      if (e instanceof AirlockError && e.code === 'sso.provider_unavailable')
+        return refuse('provider-unavailable', { check: e.details.check, detail: e.details.detail });
       if (e instanceof AirlockError && e.code === 'sso.token_rejected')
         // No issuer or subject here: a rejected token proves no identity.
         return refuse('token-rejected', {
@@ -187,6 +203,39 @@ export class SsoLogins {
       return { next: 'session', session: deps.flows.completeSso(binding.user, source, first) };
     const started = deps.flows.beginAfterSso(binding.user, source, first);
     return { next: started.next, step: started.step };
+  }
+
+  /**
+   * Each started login keeps a row until it is used or expires: an address (and everyone
+   * together) may have only so many open, so nobody fills the database with logins never finished.
+   * The first refusal per address and window is audited (`auth.rate_limit`).
+   */
+  private limitPending(source: string): void {
+    const { deps } = this;
+    const now = deps.clock.now();
+    const fromSource = deps.sso.pending(now, source) >= deps.maxPendingPerSource;
+    if (!fromSource && deps.sso.pending(now) < deps.maxPending) return;
+    const key = fromSource ? source : '*';
+    const last = this.reported.get(key);
+    if (last === undefined || now - last >= deps.loginTimeoutMs) {
+      for (const [k, at] of this.reported)
+        if (now - at >= deps.loginTimeoutMs) this.reported.delete(k);
+      this.reported.set(key, now);
+      deps.audit.append({
+        action: 'auth.rate_limit',
+        actor: 'system:it',
+        target: fromSource ? source : null,
+        outcome: 'success',
+        details: { scope: fromSource ? 'sso-pending-source' : 'sso-pending', source },
+      });
+    }
+    throw new AirlockError(
+      'limit_exceeded',
+      'sso.too_many_pending',
+      fromSource
+        ? 'too many unfinished single sign-on logins from this address; finish one or wait a few minutes'
+        : 'too many unfinished single sign-on logins; try again in a few minutes',
+    );
   }
 
   private provider(id: string): ProviderClient {

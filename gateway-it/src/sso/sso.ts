@@ -68,6 +68,8 @@ export function createSso(deps: SsoDeps): Sso {
     secretsKey: store.keys.secrets,
     providers,
     loginTimeoutMs: config.sso.loginTimeoutSeconds * 1000,
+    maxPendingPerSource: config.sso.maxPendingPerSource,
+    maxPending: config.sso.maxPending,
     flows: deps.auth.flows,
   });
   const views = [...providers.values()].map((p) => ({

@@ -33,6 +33,7 @@ export const SSO_MIGRATIONS: readonly Migration[] = [
         used_at INTEGER
       ) STRICT;
       CREATE INDEX sso_login_attempts_created ON sso_login_attempts (created_at);
+      CREATE INDEX sso_login_attempts_source ON sso_login_attempts (source, expires_at);
       -- How a login step's first factor was proven (JSON); NULL: a password.
       ALTER TABLE auth_sessions ADD COLUMN first_factor TEXT;
     `,

@@ -101,6 +101,12 @@ export class SsoStore {
         'UPDATE sso_login_attempts SET used_at = ? WHERE state_hash = ? AND used_at IS NULL',
       ),
       prune: db.prepare('DELETE FROM sso_login_attempts WHERE created_at < ?'),
+      pending: db.prepare<[number], { n: number }>(
+        'SELECT count(*) AS n FROM sso_login_attempts WHERE used_at IS NULL AND expires_at > ?',
+      ),
+      pendingFrom: db.prepare<[string, number], { n: number }>(
+        'SELECT count(*) AS n FROM sso_login_attempts WHERE source = ? AND used_at IS NULL AND expires_at > ?',
+      ),
     };
   }
 
@@ -137,6 +143,13 @@ export class SsoStore {
       const fresh = this.stmts.use.run(now, stateHash).changes === 1;
       return { attempt: toAttempt(r), fresh };
     })();
+  }
+
+  /** Attempts not used and not expired: in all, and from one source. */
+  pending(now: number, source?: string): number {
+    return source === undefined
+      ? (this.stmts.pending.get(now)?.n ?? 0)
+      : (this.stmts.pendingFrom.get(source, now)?.n ?? 0);
   }
 
   /** Forgets attempts started before `before` (kept a while so a replay is named as one). */

@@ -6,7 +6,8 @@
  * MFA does not count, a break-glass local admin beside SSO, a tampered ID token (another key; an
  * edited payload), a wrong audience, a replayed state, another browser, an expired token and an
  * expired attempt, a changed e-mail (same subject: same account) and a different subject with the
- * same e-mail and name (not that account).
+ * same e-mail and name (not that account), an admin binding a local account, the cap on unfinished
+ * logins per address, and a provider that cannot be reached at the callback.
  */
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
@@ -32,6 +33,7 @@ async function setup(t: Pick<TestContext, 'after'>): Promise<{
   const secretFile = join(dir, 'corp-client-secret');
   writeFileSync(secretFile, `${op.clientSecret}\n`, { mode: 0o600 });
   const sso = ssoConfigSchema.parse({
+    maxPendingPerSource: 3,
     providers: {
       corp: {
         displayName: 'Corp IdP',
@@ -352,6 +354,25 @@ test('SSO with an OpenID Provider on loopback', { timeout: 120_000 }, async (t) 
     },
   );
 
+  await t.test(
+    'unfinished logins per address are capped; the first refusal is audited',
+    async () => {
+      syncClock(h);
+      const c = new PortalClient(h, '10.0.0.20');
+      for (let i = 0; i < 3; i++) assert.equal((await c.get('/sso/corp/login')).status, 303);
+      const refused = await c.get('/sso/corp/login');
+      assert.equal(refused.status, 429);
+      assert.match(refused.text, /too many unfinished single sign-on logins from this address/);
+      assert.equal((await c.get('/sso/corp/login')).status, 429);
+      const limits = events(h, 'auth.rate_limit').filter(
+        (e) => e.details.scope === 'sso-pending-source',
+      );
+      assert.equal(limits.length, 1, 'audited once per window');
+      assert.equal(limits[0]?.target, '10.0.0.20');
+      assert.equal((await new PortalClient(h, '10.0.0.21').get('/sso/corp/login')).status, 303);
+    },
+  );
+
   // Last: it moves the gateway's clock ahead of the provider's for good.
   await t.test('an expired ID token is refused; so is an attempt past its time', async () => {
     op.accounts.set('erin', account('erin'));
@@ -369,4 +390,19 @@ test('SSO with an OpenID Provider on loopback', { timeout: 120_000 }, async (t) 
     assert.equal(stale.answer.status, 401);
     assert.equal(lastLogin(h).details.reason, 'attempt-expired');
   });
+  await t.test(
+    'a provider that cannot be reached at the callback: refused, 503, audited',
+    async () => {
+      op.accounts.set('gina', account('gina'));
+      const c = new PortalClient(h, '10.0.0.22');
+      const start = await c.get('/sso/corp/login');
+      const back = await op.authorize(start.location ?? '', 'gina');
+      await op.close();
+      const answer = await c.get(back.pathname + back.search);
+      assert.equal(answer.status, 503);
+      const e = lastLogin(h);
+      assert.equal(e.outcome, 'failure');
+      assert.equal(e.details.reason, 'provider-unavailable');
+    },
+  );
 });
