@@ -22,6 +22,15 @@ import { SsoLogins, type StartedSsoLogin, type SsoOutcome } from './sso-login.js
 
 export type { StartedSsoLogin, SsoOutcome } from './sso-login.js';
 
+export interface SsoIdentityView {
+  readonly provider: string;
+  readonly issuer: string;
+  readonly subject: string;
+  /** The e-mail the provider last sent (display only). */
+  readonly email: string | null;
+  readonly lastLoginAt: number | null;
+}
+
 export interface SsoProviderView {
   readonly id: string;
   readonly displayName: string;
@@ -39,6 +48,8 @@ export interface Sso {
     browserSecret: string | undefined,
     source: string,
   ): Promise<SsoOutcome>;
+  /** The identity an account is bound to, if any (the admin's account page shows it). */
+  identityOf(userId: string): SsoIdentityView | undefined;
   /** Binds an existing account to `subject` at provider `id` (audited as `user.update`). */
   link(id: string, subject: string, userName: string, actor: string): User;
 }
@@ -80,6 +91,18 @@ export function createSso(deps: SsoDeps): Sso {
     providers: () => views,
     begin: (id, source) => logins.begin(id, source),
     complete: (id, url, browserSecret, source) => logins.complete(id, url, browserSecret, source),
+    identityOf(userId) {
+      const i = store.sso.identityOfUser(userId);
+      return i === undefined
+        ? undefined
+        : {
+            provider: i.provider,
+            issuer: i.issuer,
+            subject: i.subject,
+            email: i.email,
+            lastLoginAt: i.lastLoginAt,
+          };
+    },
     link(id, subject, userName, actor) {
       const p = config.sso.providers[id];
       if (p === undefined)

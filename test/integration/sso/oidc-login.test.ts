@@ -351,6 +351,12 @@ test('SSO with an OpenID Provider on loopback', { timeout: 120_000 }, async (t) 
       );
       // Her password and TOTP still work: the local account is the same account.
       await portalLogin(h, greta, '10.0.0.15');
+      // An admin sees the binding on her account page.
+      const admin = await portalLogin(h, h.user('ada', ['admin']), '10.0.0.16');
+      const page = await admin.get(`/admin/users/${greta.user.id}`);
+      assert.equal(page.status, 200);
+      assert.match(page.text, /id="sso-identity"/);
+      assert.match(page.text, /sub-greta-0001/);
     },
   );
 
