@@ -150,16 +150,16 @@ export class SsoLogins {
     const params = callbackUrl.searchParams;
     const state = params.get('state');
     if (state === null || state === '') return refuse('missing-state');
-    const taken = deps.sso.take(stateHashOf(state), deps.clock.now());
+    // Without the cookie nothing can match: an empty hash never equals a stored one.
+    const browserHash = browserSecret === undefined ? '' : browserHashOf(browserSecret);
+    const taken = deps.sso.take(stateHashOf(state), browserHash, deps.clock.now());
     if (taken === undefined) return refuse('unknown-state');
     const attempt = taken.attempt;
+    if (attempt.usedAt !== null) return refuse('state-replayed');
+    if (!constantTimeEqual(browserHash, attempt.browserHash)) return refuse('browser-mismatch');
+    // Both callbacks of a race passed the checks above; only one marked the attempt used.
     if (!taken.fresh) return refuse('state-replayed');
     if (deps.clock.now() >= attempt.expiresAt) return refuse('attempt-expired');
-    if (
-      browserSecret === undefined ||
-      !constantTimeEqual(browserHashOf(browserSecret), attempt.browserHash)
-    )
-      return refuse('browser-mismatch');
     if (attempt.provider !== providerId) return refuse('provider-mismatch');
     const idpError = params.get('error');
     if (idpError !== null)

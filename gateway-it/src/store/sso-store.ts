@@ -98,7 +98,7 @@ export class SsoStore {
         'SELECT * FROM sso_login_attempts WHERE state_hash = ?',
       ),
       use: db.prepare(
-        'UPDATE sso_login_attempts SET used_at = ? WHERE state_hash = ? AND used_at IS NULL',
+        'UPDATE sso_login_attempts SET used_at = ? WHERE state_hash = ? AND browser_hash = ? AND used_at IS NULL',
       ),
       prune: db.prepare('DELETE FROM sso_login_attempts WHERE created_at < ?'),
       pending: db.prepare<[number], { n: number }>(
@@ -133,14 +133,19 @@ export class SsoStore {
   }
 
   /**
-   * The attempt for a state hash as it was before this call, marking it used; `fresh` is true
-   * only for the one call that marked it.
+   * The attempt for a state hash as it was before this call, marking it used when the browser's
+   * hash matches (someone else holding the state cannot spend the owner's attempt); `fresh` is
+   * true only for the one call that marked it.
    */
-  take(stateHash: string, now: number): { attempt: SsoLoginAttempt; fresh: boolean } | undefined {
+  take(
+    stateHash: string,
+    browserHash: string,
+    now: number,
+  ): { attempt: SsoLoginAttempt; fresh: boolean } | undefined {
     return this.db.transaction(() => {
       const r = this.stmts.attempt.get(stateHash);
       if (r === undefined) return undefined;
-      const fresh = this.stmts.use.run(now, stateHash).changes === 1;
+      const fresh = this.stmts.use.run(now, stateHash, browserHash).changes === 1;
       return { attempt: toAttempt(r), fresh };
     })();
   }

@@ -285,6 +285,10 @@ test('SSO with an OpenID Provider on loopback', { timeout: 120_000 }, async (t) 
     const foreign = await victim.get(back.pathname + back.search);
     assert.equal(foreign.status, 401);
     assert.equal(lastLogin(h).details.reason, 'browser-mismatch');
+    assert.ok(!victim.cookies.has('__Host-airlock-session'));
+    // The foreign try did not spend the attempt: the browser that started it still can.
+    const own = await attacker.get(back.pathname + back.search);
+    assert.equal(continueTo(own), '/');
   });
 
   await t.test(
