@@ -30,6 +30,7 @@ import { createSessions, type Sessions } from './sessions/sessions.js';
 import { createSetup, type FirstAdminSetup } from './setup/setup.js';
 import { createSites, type SiteCommands, type Sites } from './sites/sites.js';
 import { createSsh, type Ssh } from './ssh/ssh.js';
+import { createSso, type Sso } from './sso/sso.js';
 import { createStatus } from './status/status.js';
 import { createStore, type ItStore } from './store/store.js';
 
@@ -48,6 +49,8 @@ export interface ItServices {
   readonly config: ItConfig;
   readonly store: ItStore;
   readonly auth: Auth;
+  /** Single sign-on with OpenID Connect providers (none configured: no buttons, no routes answer). */
+  readonly sso: Sso;
   /** First admin set-up with a one-time code shown on the console (no default password). */
   readonly setup: FirstAdminSetup;
   readonly notify: Notify;
@@ -105,6 +108,7 @@ export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<I
 function compose(config: ItConfig, store: ItStore, deps: ItDeps): ItServices {
   const base = { clock: deps.clock, ids: deps.ids, log: deps.log };
   const auth = createAuth({ ...base, config, store });
+  const sso = createSso({ ...base, config, store, auth });
   const setup = createSetup({ ...base, store, auth });
   const notify = createNotify({ ...base, config, store, fetch: deps.fetch });
   const recording = createRecording({ ...base, config, store });
@@ -141,12 +145,14 @@ function compose(config: ItConfig, store: ItStore, deps: ItDeps): ItServices {
     recording,
     audit,
     ssh,
+    sso,
     upgrades: [links],
   });
   return {
     config,
     store,
     auth,
+    sso,
     setup,
     notify,
     itsm,

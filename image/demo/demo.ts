@@ -37,12 +37,14 @@ import {
   itsmCredentialsFile,
   startItsmStandIn,
 } from './demo-itsm.js';
+import { idpConfig, idpFiles, idpLines, startIdp } from './demo-idp.js';
 import { waitForStopSignal } from '../../shared/src/cli/wait-for-signal.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const IT_MAIN = join(repoRoot, 'dist', 'gateway-it', 'src', 'main.js');
 const OT_MAIN = join(repoRoot, 'dist', 'gateway-ot', 'src', 'main.js');
 const ITSM_MAIN = join(repoRoot, 'dist', 'image', 'demo', 'itsm', 'itsm-standin.js');
+const IDP_MAIN = join(repoRoot, 'dist', 'image', 'demo', 'idp', 'idp-standin.js');
 const SITE = 'plant-1';
 let PORTS: Ports = { ...BASE_PORTS };
 
@@ -166,6 +168,8 @@ async function main(): Promise<number> {
 
     const itConfig = join(demoDir, 'it', 'config.json');
     const itsmCredentials = itsmCredentialsFile(join(demoDir, 'it'));
+    // Single sign-on with a local provider, on loopback only (not reachable from the zones).
+    const idp = zoned ? undefined : idpFiles(join(demoDir, 'it'));
     writeFileSync(
       itConfig,
       JSON.stringify(
@@ -190,6 +194,7 @@ async function main(): Promise<number> {
             : {}),
           ssh: { listen: itAddress, port: PORTS.ssh },
           itsm: itsmConfig(PORTS.itsm, 'itsm-credentials.json'),
+          ...(idp === undefined ? {} : { sso: idpConfig(PORTS.idp, PORTS.https, SITE) }),
         },
         null,
         2,
@@ -261,6 +266,19 @@ async function main(): Promise<number> {
         itWrap,
       ),
     );
+    if (idp !== undefined) {
+      process.stdout.write('starting the demo identity provider...\n');
+      daemons.push(
+        await startIdp(
+          IDP_MAIN,
+          PORTS.idp,
+          PORTS.https,
+          idp,
+          join(demoDir, 'logs', 'idp.log'),
+          onUnexpectedExit,
+        ),
+      );
+    }
     process.stdout.write('starting the IT gateway...\n');
     const it = await startDaemon(
       'it',
@@ -350,6 +368,7 @@ Airlock demo is running (Ctrl-C stops it).
   Credentials     ${credentialsFile}
 ${users.map((u) => `                  ${u.name.padEnd(7)} ${u.password}`).join('\n')}
   Window          ${SITE}: weekly, every day, 00:00-00:00 site time (24 h), label "demo: every day, all day"
+${idp === undefined ? '  SSO             not in zoned mode (the demo identity provider runs on loopback; try --loopback)' : idpLines(idp, PORTS.idp)}
   ITSM            ${SITE} checks tickets with a local stand-in (http://127.0.0.1:${PORTS.itsm}, table API and webhook):
                   CHG0001001 (Implement, names HMI-1, PLC-1, OPC-1), CHG0001002 (Scheduled, HMI-1 only),
                   CHG0001003 (Assess: refused), CHG0001004 (Closed: refused), INC0002001 (In Progress, PLC-1);

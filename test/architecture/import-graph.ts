@@ -145,6 +145,9 @@ const LIBRARY_HOMES: Readonly<Record<string, readonly string[]>> = {
   // gateway-it/src/opcua: the portal's OPC UA page speaks to the OT broker (never the plant) through an operator session.
   'node-opcua': ['gateway-ot/src/protocols/opcua', 'gateway-it/src/opcua'],
   otplib: ['gateway-it/src/auth'],
+  'openid-client': ['gateway-it/src/sso'],
+  // The test and demo OpenID provider: never in a gateway.
+  'oidc-provider': [],
   // Patterns from config, policy or users run only through the linear-time wrapper.
   re2js: ['shared/src/text'],
 };

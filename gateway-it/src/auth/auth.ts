@@ -25,16 +25,19 @@ import { UserAdmin } from './user-admin.js';
 
 export { accountRefusal, contractEndsAt, type AccountRefusal } from './account-status.js';
 export type {
+  AnyFirstFactor,
   FirstFactor,
   LoginService,
+  MfaMethod,
+  OidcFirstFactor,
   LoginVia,
   RejectedKeys,
   SecondFactor,
   SecondFactorMethod,
 } from './login-service.js';
-export type { LoginFlows } from './login-flows.js';
+export type { LoginFlows, LoginStart } from './login-flows.js';
 export type { LoginThrottle } from './login-throttle.js';
-export type { SessionService } from './session-service.js';
+export type { IssuedSession, SessionService } from './session-service.js';
 export { sshFingerprint, type SshKeyService, type SshKeyView } from './ssh-keys.js';
 export {
   parseRoleAssignment,

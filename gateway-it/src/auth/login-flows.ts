@@ -15,7 +15,14 @@ import type { Db } from '../../../shared/src/store/open-database.js';
 import { openSecret, sealSecret, wipe } from '../../../shared/src/crypto/aead.js';
 import { utf8 } from '../../../shared/src/crypto/encoding.js';
 import type { AuthSession, RecoveryCodeStore, User, UserStore } from '../store/store.js';
-import type { LoginService, LoginVia, SecondFactor, SecondFactorMethod } from './login-service.js';
+import type {
+  AnyFirstFactor,
+  LoginService,
+  LoginVia,
+  OidcFirstFactor,
+  SecondFactor,
+  SecondFactorMethod,
+} from './login-service.js';
 import { generateRecoveryCodes, hashRecoveryCode } from './recovery-codes.js';
 import type { IssuedSession, SessionService } from './session-service.js';
 import { checkTotp, newTotpSecret, totpQrSvg, totpUri } from './totp.js';
@@ -54,6 +61,19 @@ export interface EnrollmentDone {
 
 const enrollAd = (userId: string): string => `airlock:totp-enroll:${userId}`;
 
+/** The first factor a login step recorded (written by this file only); a password when none. */
+function firstFactorOf(step: AuthSession): AnyFirstFactor {
+  if (step.firstFactor === null) return { method: 'password' };
+  const f = JSON.parse(step.firstFactor) as OidcFirstFactor;
+  if (f.method !== 'oidc')
+    throw new AirlockError(
+      'internal',
+      'auth.step_state',
+      'login step with an unknown first factor',
+    );
+  return f;
+}
+
 export class LoginFlows {
   constructor(private readonly deps: LoginFlowDeps) {}
 
@@ -69,6 +89,42 @@ export class LoginFlows {
       next: 'enroll',
       step: deps.sessions.issue(user.id, 'mfa-enroll', source, { enrollSecretSealed: sealed }),
     };
+  }
+
+  /**
+   * After single sign-on whose MFA does not count here: the local second factor (or its
+   * enrollment) in a login step that remembers the identity, so the login's audit names it.
+   */
+  beginAfterSso(user: User, source: string, first: OidcFirstFactor): LoginStart {
+    const { deps } = this;
+    deps.login.admitExternal(user, source, 'portal', first);
+    const firstFactor = JSON.stringify(first);
+    if (user.mfaEnrolled)
+      return {
+        next: 'second-factor',
+        step: deps.sessions.issue(user.id, 'mfa-pending', source, { firstFactor }),
+      };
+    const secret = newTotpSecret();
+    const sealed = sealSecret(utf8(secret), deps.secretsKey, enrollAd(user.id));
+    return {
+      next: 'enroll',
+      step: deps.sessions.issue(user.id, 'mfa-enroll', source, {
+        enrollSecretSealed: sealed,
+        firstFactor,
+      }),
+    };
+  }
+
+  /** After single sign-on whose MFA counts (the provider's amr/acr): a portal session now. */
+  completeSso(user: User, source: string, first: OidcFirstFactor): IssuedSession {
+    const { deps } = this;
+    deps.login.admitExternal(user, source, 'portal', first);
+    // The session and its audit record commit together: no audit, no session.
+    return deps.db.transaction(() => {
+      const session = deps.sessions.issue(user.id, 'web', source);
+      deps.login.succeed(user, source, 'portal', 'idp', [], first);
+      return session;
+    })();
   }
 
   /** Ends a login step the client abandons (a new password attempt, a logout). */
@@ -93,7 +149,7 @@ export class LoginFlows {
     } finally {
       deps.sessions.end(step.id, 'login step used');
     }
-    deps.login.succeed(user, source, 'portal', method);
+    deps.login.succeed(user, source, 'portal', method, [], firstFactorOf(step));
     return deps.sessions.issue(user.id, 'web', source);
   }
 
@@ -172,6 +228,7 @@ export class LoginFlows {
             },
           ]
         : [],
+      firstFactorOf(step),
     );
     return { session: deps.sessions.issue(user.id, kind, source), recoveryCodes: codes };
   }

@@ -23,10 +23,48 @@ import { totpAssociatedData, USER_NAME_PATTERN } from './user-admin.js';
 export type LoginVia = 'portal' | 'api' | 'ssh';
 export type SecondFactor = { readonly code: string } | { readonly recoveryCode: string };
 export type SecondFactorMethod = 'totp' | 'recovery';
-/** How the first factor was proven, for the login's audit event. */
+/** How a login's MFA was satisfied: a local second factor, or the identity provider's own MFA. */
+export type MfaMethod = SecondFactorMethod | 'idp';
+/** A single sign-on login: the provider and the identity its ID token named. */
+export interface OidcFirstFactor {
+  readonly method: 'oidc';
+  readonly provider: string;
+  readonly issuer: string;
+  readonly subject: string;
+  /** The ID token's authentication methods and context class, as sent. */
+  readonly amr: readonly string[];
+  readonly acr: string | null;
+}
+/** How the first factor was proven here (password or SSH key), for the login's audit event. */
 export type FirstFactor =
   | { readonly method: 'password' }
   | { readonly method: 'publickey'; readonly keyFingerprint: string };
+/** Any first factor, here or at an identity provider. */
+export type AnyFirstFactor = FirstFactor | OidcFirstFactor;
+
+/** The first factor's fields in an `auth.login` event. */
+function firstFactorDetails(first: AnyFirstFactor): Record<string, unknown> {
+  switch (first.method) {
+    case 'password':
+      return { firstFactor: 'password' };
+    case 'publickey':
+      return { firstFactor: 'publickey', keyFingerprint: first.keyFingerprint };
+    case 'oidc':
+      return {
+        firstFactor: 'oidc',
+        method: 'oidc',
+        provider: first.provider,
+        issuer: first.issuer,
+        subject: first.subject,
+        amr: first.amr,
+        acr: first.acr,
+      };
+    default: {
+      const never: never = first;
+      return never;
+    }
+  }
+}
 
 /** The public keys a connection offered that were not accepted (one audit event per connection). */
 export interface RejectedKeys {
@@ -176,6 +214,15 @@ export class LoginService {
   }
 
   /**
+   * Step one proven elsewhere (single sign-on): the same gate (source limit, account lock) and
+   * account state as a password, with a refusal audited with the identity's fields.
+   */
+  admitExternal(user: User, source: string, via: LoginVia, first: OidcFirstFactor): void {
+    this.gate(user.name, source, via);
+    this.refuseInactive(user, source, via, firstFactorDetails(first));
+  }
+
+  /**
    * Public keys a connection offered that did not get it in, as ONE event when the connection
    * ends unauthenticated (clients offer every key they hold: a row per key would let one
    * connection write thousands). Not counted as failed guesses: offering a key is not one.
@@ -284,9 +331,9 @@ export class LoginService {
     user: User,
     source: string,
     via: LoginVia,
-    method: SecondFactorMethod,
+    method: MfaMethod,
     extra: readonly AuditEventInput[] = [],
-    first: FirstFactor = { method: 'password' },
+    first: AnyFirstFactor = { method: 'password' },
   ): void {
     const { deps } = this;
     deps.db.transaction(() => {
@@ -297,20 +344,20 @@ export class LoginService {
           actor: user.name,
           target: user.name,
           outcome: 'success',
-          details: { via, method },
+          details: {
+            via,
+            method,
+            ...(method === 'idp' && first.method === 'oidc'
+              ? { amr: first.amr, acr: first.acr }
+              : {}),
+          },
         },
         {
           action: 'auth.login',
           actor: user.name,
           target: user.name,
           outcome: 'success',
-          details: {
-            via,
-            source,
-            firstFactor: first.method,
-            ...(first.method === 'publickey' ? { keyFingerprint: first.keyFingerprint } : {}),
-            mfa: method,
-          },
+          details: { via, source, ...firstFactorDetails(first), mfa: method },
         },
         ...extra,
       ]);

@@ -53,7 +53,7 @@ export class SessionService {
     userId: UserId,
     kind: AuthSessionKind,
     source: string,
-    options: { enrollSecretSealed?: Uint8Array } = {},
+    options: { enrollSecretSealed?: Uint8Array; firstFactor?: string } = {},
   ): IssuedSession {
     const { deps } = this;
     const now = deps.clock.now();
@@ -78,6 +78,7 @@ export class SessionService {
       idleTimeoutMs: kind === 'web' ? deps.limits.idleMs : null,
       expiresAt,
       enrollSecretSealed: options.enrollSecretSealed ?? null,
+      firstFactor: options.firstFactor ?? null,
     });
     return { id, kind, secret, csrfToken, expiresAt };
   }

@@ -1,7 +1,8 @@
 /**
  * The account verbs of `airlock-it`: user-add (its password and TOTP secret printed once), user-unlock
  * (any admin's way round a lock, so a locked admin needs nobody's consent but another admin's),
- * user-mfa-reset. Audited as the portal's equivalents.
+ * user-mfa-reset, user-sso-link (bind an account to its identity at an SSO provider). Audited as
+ * the portal's equivalents.
  */
 import { UsageError, type CliCommand } from '../../../shared/src/cli/run-cli.js';
 import { parseCommand } from '../../../shared/src/cli/parse-args.js';
@@ -116,6 +117,30 @@ export function createUserCommands(ctx: ItCliContext): Record<string, CliCommand
         process.stdout.write(
           `second factor of ${name} removed; they set up a new one at next login\n`,
         );
+        return 0;
+      },
+    },
+    'user-sso-link': {
+      summary: 'bind an existing account to its identity (subject) at a single sign-on provider',
+      usage: `usage: ${PROGRAM} user-sso-link --config <file> --name <user> --provider <id> --subject <sub>
+
+  The subject is the provider's stable id for the person (the ID token's sub: Entra ID's per-app
+  sub, Okta's user id, Keycloak's user id), never an e-mail. One identity per account.`,
+      async run(argv) {
+        const a = parseCommand(argv, {
+          config: { type: 'string' },
+          name: { type: 'string' },
+          provider: { type: 'string' },
+          subject: { type: 'string' },
+        });
+        if (!a.ok) throw new UsageError(a.error);
+        const { config: file, name, provider, subject } = a.value.values;
+        if (name === undefined || provider === undefined || subject === undefined)
+          throw new UsageError('--name, --provider and --subject are required');
+        await withGateway(configFrom(file), (gw) =>
+          gw.services.sso.link(provider, subject, name, cliActor()),
+        );
+        process.stdout.write(`${name} is bound to subject ${subject} at ${provider}\n`);
         return 0;
       },
     },

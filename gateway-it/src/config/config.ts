@@ -19,6 +19,9 @@ import {
 import { normalizeFingerprint } from '../../../shared/src/crypto/hash.js';
 import type { Problem, Result } from '../../../shared/src/result.js';
 import { omitUndefined, ifDefined } from '../../../shared/src/omit-undefined.js';
+import { ssoConfigSchema } from './sso-config.js';
+
+export type { SsoConfig, SsoProviderConfig } from './sso-config.js';
 
 export const IT_ENV_PREFIX = 'AIRLOCK_IT_';
 
@@ -287,6 +290,8 @@ export const itConfigSchema = z.strictObject({
         .default({}),
     })
     .prefault({}),
+  /** Single sign-on with OpenID Connect providers (see docs/access.md). */
+  sso: ssoConfigSchema,
   /** Outgoing notifications (request created, approved, denied, revoked, break-glass). */
   notifications: z
     .strictObject({
@@ -342,6 +347,15 @@ function resolvePaths(config: ItConfig, base: string): ItConfig {
         Object.entries(config.itsm.connectors).map(([name, c]) => [
           name,
           { ...c, credentialsFile: abs(c.credentialsFile) },
+        ]),
+      ),
+    },
+    sso: {
+      ...config.sso,
+      providers: Object.fromEntries(
+        Object.entries(config.sso.providers).map(([id, p]) => [
+          id,
+          { ...p, clientSecretFile: abs(p.clientSecretFile) },
         ]),
       ),
     },

@@ -10,6 +10,7 @@ import type { CommandReviews, OperatorSessions } from '../sessions/sessions.js';
 import type { Itsm } from '../itsm/itsm.js';
 import type { FirstAdminSetup } from '../setup/setup.js';
 import type { SiteEnrollment } from '../sites/sites.js';
+import type { Sso } from '../sso/sso.js';
 
 /** The auditor's services: search, the asset page, exports, four-eyes playback. */
 export interface AuditHttpServices {
@@ -54,6 +55,8 @@ export interface AccessHttpServices {
   readonly audit: AuditHttpServices;
   /** First admin set-up with the console's one-time code (the set-up page and API). */
   readonly setup: FirstAdminSetup;
+  /** Single sign-on: the login page's provider buttons and the redirect URI's handler. */
+  readonly sso: Sso;
   /** Undefined when the SSH endpoint is off (`ssh.enabled` false): no hints, no host key. */
   readonly ssh: SshHttpFacts | undefined;
 }

@@ -24,6 +24,7 @@ import type { Recording } from '../recording/recording.js';
 import type { Sessions } from '../sessions/sessions.js';
 import type { FirstAdminSetup } from '../setup/setup.js';
 import type { Sites } from '../sites/sites.js';
+import type { Sso } from '../sso/sso.js';
 import type { HealthReporter } from '../status/status.js';
 import type { ItStore } from '../store/store.js';
 import { createHttpApp } from './create-http-app.js';
@@ -63,6 +64,7 @@ export interface HttpDeps {
   readonly opcua: OpcuaPoints;
   readonly recording: Pick<Recording, 'library' | 'playback'>;
   readonly audit: Pick<Audit, 'search' | 'exports' | 'publicKey'>;
+  readonly sso: Sso;
   /** The SSH endpoint's hints and host key; undefined when `ssh.enabled` is false. */
   readonly ssh: SshHttpFacts | undefined;
   /** Other subsystems taking WebSocket upgrades on this port (the link). */
@@ -99,6 +101,7 @@ export function createHttp(deps: HttpDeps): Http {
       },
       ssh: deps.ssh,
       setup: deps.setup,
+      sso: deps.sso,
     },
   });
   const terminal = createTerminalEndpoint({

@@ -21,6 +21,8 @@ export interface AuthSession {
   readonly idleTimeoutMs: number | null;
   readonly expiresAt: number;
   readonly enrollSecretSealed: Uint8Array | null;
+  /** How a login step's first factor was proven (JSON, see auth/); null: a password. */
+  readonly firstFactor: string | null;
   readonly endedAt: number | null;
   readonly endReason: string | null;
 }
@@ -36,6 +38,7 @@ export interface NewAuthSession {
   readonly idleTimeoutMs: number | null;
   readonly expiresAt: number;
   readonly enrollSecretSealed: Uint8Array | null;
+  readonly firstFactor: string | null;
 }
 
 interface Row {
@@ -50,6 +53,7 @@ interface Row {
   idle_timeout_ms: number | null;
   expires_at: number;
   enroll_secret_sealed: Buffer | null;
+  first_factor: string | null;
   ended_at: number | null;
   end_reason: string | null;
 }
@@ -66,6 +70,7 @@ const toSession = (r: Row): AuthSession => ({
   expiresAt: r.expires_at,
   enrollSecretSealed:
     r.enroll_secret_sealed === null ? null : new Uint8Array(r.enroll_secret_sealed),
+  firstFactor: r.first_factor,
   endedAt: r.ended_at,
   endReason: r.end_reason,
 });
@@ -76,8 +81,8 @@ export class AuthSessionStore {
   constructor(db: Db) {
     this.stmts = {
       insert: db.prepare(
-        `INSERT INTO auth_sessions (id, secret_hash, user_id, kind, csrf_token, source, created_at, last_seen_at, idle_timeout_ms, expires_at, enroll_secret_sealed)
-         VALUES (@id, @secretHash, @userId, @kind, @csrfToken, @source, @createdAt, @createdAt, @idleTimeoutMs, @expiresAt, @enrollSecretSealed)`,
+        `INSERT INTO auth_sessions (id, secret_hash, user_id, kind, csrf_token, source, created_at, last_seen_at, idle_timeout_ms, expires_at, enroll_secret_sealed, first_factor)
+         VALUES (@id, @secretHash, @userId, @kind, @csrfToken, @source, @createdAt, @createdAt, @idleTimeoutMs, @expiresAt, @enrollSecretSealed, @firstFactor)`,
       ),
       bySecret: db.prepare<[string], Row>('SELECT * FROM auth_sessions WHERE secret_hash = ?'),
       byId: db.prepare<[string], Row>('SELECT * FROM auth_sessions WHERE id = ?'),

@@ -45,6 +45,7 @@ import { SitePolicyStore } from './site-policy-store.js';
 import { SiteStore } from './site-store.js';
 import { SshKeyStore } from './ssh-key-store.js';
 import { SshFreshLoginStore } from './ssh-fresh-login-store.js';
+import { SsoStore } from './sso-store.js';
 import { UserStore } from './user-store.js';
 import { WindowStore } from './window-store.js';
 import { SetupCodeStore } from './setup-code-store.js';
@@ -75,6 +76,7 @@ export type { SiteLockdown, SitePolicy, SitePolicyStore } from './site-policy-st
 export type { Site, SiteStore } from './site-store.js';
 export type { SshKeyRecord, SshKeyStore } from './ssh-key-store.js';
 export type { SshFreshLogin, SshFreshLoginStore } from './ssh-fresh-login-store.js';
+export type { SsoIdentity, SsoLoginAttempt, SsoStore } from './sso-store.js';
 export {
   SITE_ROLES,
   type Role,
@@ -127,6 +129,8 @@ export interface ItStore {
   readonly setupCodes: SetupCodeStore;
   /** ITSM settings per site, checks kept with requests, work notes written. */
   readonly itsm: ItsmStore;
+  /** SSO identities (issuer + subject → account) and login attempts at providers. */
+  readonly sso: SsoStore;
   /** Signs a final audit checkpoint, then closes the database. */
   close(): void;
 }
@@ -204,6 +208,7 @@ export async function createStore(deps: StoreDeps): Promise<ItStore> {
     reviews: new ReviewStore(db),
     setupCodes: new SetupCodeStore(db),
     itsm: new ItsmStore(db),
+    sso: new SsoStore(db),
     close() {
       audit.close();
       db.close();

@@ -52,7 +52,8 @@ export interface NewUser {
   readonly id: UserId;
   readonly name: string;
   readonly displayName: string;
-  readonly passwordHash: string;
+  /** Null for an account that logs in only through single sign-on. */
+  readonly passwordHash: string | null;
   readonly totpSecretSealed: Uint8Array | null;
   readonly totpEnrolledAt: number | null;
   readonly company: string | null;

@@ -1,6 +1,7 @@
 /** Admin pages: accounts (roles, contract, break-glass mark, state, lock, MFA reset) and sites. */
 import type { SiteSummary } from '../../access/access.js';
 import type { User } from '../../store/store.js';
+import type { SsoIdentityView } from '../../sso/sso.js';
 import { Csrf, PostButton, StateBadge } from './layout.js';
 import { utcTime } from './format.js';
 
@@ -124,6 +125,8 @@ export function UserPage(props: {
   lockedUntil: number | null;
   csrf: string | null;
   self: boolean;
+  /** The single sign-on identity the account is bound to, if any. */
+  sso?: SsoIdentityView | undefined;
 }) {
   const u = props.u;
   return (
@@ -190,6 +193,15 @@ export function UserPage(props: {
           Second factor: {u.mfaEnrolled ? 'enrolled' : 'not enrolled (set up at next login)'}. Login
           lock: {props.lockedUntil === null ? 'none' : `until ${utcTime(props.lockedUntil)}`}.
         </p>
+        {props.sso !== undefined && (
+          <p id="sso-identity">
+            Single sign-on: provider <code>{props.sso.provider}</code>, subject{' '}
+            <code>{props.sso.subject}</code> at <code>{props.sso.issuer}</code>
+            {props.sso.email !== null && <> (last e-mail {props.sso.email})</>}
+            {props.sso.lastLoginAt !== null && <>, last login {utcTime(props.sso.lastLoginAt)}</>}.
+            Roles follow the provider's groups at each login.
+          </p>
+        )}
         <div class="actions">
           <PostButton
             action={`/admin/users/${u.id}/unlock`}

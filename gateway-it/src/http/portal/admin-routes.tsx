@@ -102,7 +102,13 @@ export function adminRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVariab
       c,
       v,
       `Account ${user.name}`,
-      <UserPage u={user} lockedUntil={lockedUntil} csrf={v.csrf} self={user.id === v.user.id} />,
+      <UserPage
+        u={user}
+        lockedUntil={lockedUntil}
+        csrf={v.csrf}
+        self={user.id === v.user.id}
+        sso={s.sso.identityOf(user.id)}
+      />,
     );
   });
 

@@ -9,7 +9,10 @@ export function LoginPage(props: {
   pre: string;
   error?: string | undefined;
   notice?: string | undefined;
+  /** Single sign-on providers: one button each. */
+  sso?: readonly { id: string; displayName: string }[];
 }) {
+  const sso = props.sso ?? [];
   return (
     <Layout title="Log in" error={props.error} notice={props.notice}>
       <form class="card" method="post" action="/login">
@@ -38,6 +41,21 @@ export function LoginPage(props: {
         </div>
         <p class="muted">A second factor (TOTP authenticator app) is required for every account.</p>
       </form>
+      {sso.length === 0 ? null : (
+        <section class="card" id="sso">
+          {sso.map((p) => (
+            <p>
+              <a class="button" href={`/sso/${p.id}/login`} data-sso={p.id}>
+                Log in with {p.displayName}
+              </a>
+            </p>
+          ))}
+          <p class="muted">
+            Single sign-on: your organisation's login, then (unless it did MFA) your second factor
+            here.
+          </p>
+        </section>
+      )}
     </Layout>
   );
 }

@@ -68,13 +68,16 @@ export function loginRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVariab
     const ae = toAirlockError(e);
     if (ae.kind === 'internal') throw e;
     const status = STATUS_BY_KIND[ae.kind] as FailStatus;
-    return c.html(<LoginPage pre={preToken(c)} error={ae.message} />, status);
+    return c.html(
+      <LoginPage pre={preToken(c)} error={ae.message} sso={s.sso.providers()} />,
+      status,
+    );
   };
 
   app.get('/login', (c) => {
     if (c.get('principal')?.via === 'session') return c.redirect('/', 303);
     const notice = c.req.query('notice') === 'logged-out' ? 'You are logged out.' : undefined;
-    return c.html(<LoginPage pre={preToken(c)} notice={notice} />);
+    return c.html(<LoginPage pre={preToken(c)} notice={notice} sso={s.sso.providers()} />);
   });
 
   app.post('/login', async (c) => {

@@ -23,6 +23,7 @@ import { PORTAL_CSS, PORTAL_JS } from './static-assets.js';
 import { reviewRoutes } from './review-routes.js';
 import { modbusPointsRoutes } from './modbus-points-routes.js';
 import { setupRoutes } from './setup-routes.js';
+import { ssoRoutes, SSO_PUBLIC_ROUTES } from './sso-routes.js';
 import {
   recordingRoutes,
   terminalFileRoutes,
@@ -41,6 +42,7 @@ export const PORTAL_PUBLIC_ROUTES: readonly string[] = [
   'POST /logout',
   'GET /setup',
   'POST /setup',
+  ...SSO_PUBLIC_ROUTES,
   'GET /static/portal.css',
   'GET /static/portal.js',
   ...TERMINAL_PUBLIC_ROUTES,
@@ -94,6 +96,7 @@ export function portalApps(
   const onError = portalErrorPage(s, log);
   const apps = [
     loginRoutes(s),
+    ssoRoutes(s),
     accessRoutes(s),
     siteRoutes(s),
     adminRoutes(s),
