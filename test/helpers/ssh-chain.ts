@@ -58,6 +58,21 @@ export interface ChainUser extends HarnessUser {
   readonly keyFile?: string;
 }
 
+/**
+ * The OpenSSH options that log in with `user`'s registered key only (then the code, if asked): the
+ * same for ssh, scp and sftp.
+ */
+export function keyLogin(user: ChainUser): string[] {
+  return [
+    '-i',
+    user.keyFile ?? '',
+    '-o',
+    'IdentitiesOnly=yes',
+    '-o',
+    'PreferredAuthentications=publickey,keyboard-interactive',
+  ];
+}
+
 export interface SshChain {
   readonly it: ItFixture;
   /** The OT gateway when it runs in this process... */

@@ -15,7 +15,7 @@ import { silentLogger } from '../../shared/src/log.js';
 import { createOtGateway, type OtGateway } from '../../gateway-ot/src/app.js';
 import { otConfigSchema } from '../../gateway-ot/src/config/ot-config.js';
 import { waitFor } from '../helpers/wait-for.js';
-import { startSshChain } from '../helpers/ssh-chain.js';
+import { startSshChain, keyLogin } from '../helpers/ssh-chain.js';
 import { echoBroker } from '../helpers/test-brokers.js';
 
 const sessionEvents = (gw: OtGateway, action: string, sessionId: string): AuditEvent[] =>
@@ -43,12 +43,7 @@ test(
       ...chain.baseOptions(),
       '-p',
       String(chain.sshPort),
-      '-i',
-      alice.keyFile ?? '',
-      '-o',
-      'IdentitiesOnly=yes',
-      '-o',
-      'PreferredAuthentications=publickey,keyboard-interactive',
+      ...keyLogin(alice),
       'alice:hmi-1@127.0.0.1',
       'echo started; exec sleep 120',
     ]);

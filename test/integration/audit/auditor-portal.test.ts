@@ -20,7 +20,7 @@ import { generateSync } from 'otplib';
 import { toBase64Url } from '../../../shared/src/crypto/encoding.js';
 import { formatLocalInput } from '../../../gateway-it/src/access/zoned-time.js';
 import { useCrypto } from '../../../shared/src/testing/crypto.js';
-import { startSshChain } from '../../helpers/ssh-chain.js';
+import { startSshChain, keyLogin } from '../../helpers/ssh-chain.js';
 import { SITE, waitForSiteConnected } from '../../helpers/link-fixture.js';
 import type { Harness, HarnessUser } from '../../helpers/it-harness.js';
 import { waitFor } from '../../helpers/wait-for.js';
@@ -43,17 +43,7 @@ test(
 
     // alice's session: key + TOTP, one exec command on hmi-1.
     chain.answers(alice);
-    const key = [
-      ...chain.baseOptions(),
-      '-p',
-      String(chain.sshPort),
-      '-i',
-      alice.keyFile ?? '',
-      '-o',
-      'IdentitiesOnly=yes',
-      '-o',
-      'PreferredAuthentications=publickey,keyboard-interactive',
-    ];
+    const key = [...chain.baseOptions(), '-p', String(chain.sshPort), ...keyLogin(alice)];
     await waitForSiteConnected(chain.it);
     const ran = await chain.run('ssh', [
       ...key,

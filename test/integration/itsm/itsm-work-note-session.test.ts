@@ -13,7 +13,7 @@ import { useCrypto } from '../../../shared/src/testing/crypto.js';
 import { makeTempDir } from '../../../shared/src/testing/temp-dir.js';
 import { startItsmStandIn } from '../../../image/demo/itsm/itsm-standin.js';
 import { SITE } from '../../helpers/link-fixture.js';
-import { startSshChain } from '../../helpers/ssh-chain.js';
+import { startSshChain, keyLogin } from '../../helpers/ssh-chain.js';
 import { waitFor } from '../../helpers/wait-for.js';
 
 useCrypto();
@@ -71,12 +71,7 @@ test(
       ...chain.baseOptions(),
       '-p',
       String(chain.sshPort),
-      '-i',
-      alice.keyFile ?? '',
-      '-o',
-      'IdentitiesOnly=yes',
-      '-o',
-      'PreferredAuthentications=publickey,keyboard-interactive',
+      ...keyLogin(alice),
       '-M',
       '-S',
       ctl,

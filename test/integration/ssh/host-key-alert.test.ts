@@ -14,7 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { writeSecretFile } from '../../../shared/src/crypto/key-file.js';
 import { useCrypto } from '../../../shared/src/testing/crypto.js';
-import { startSshChain } from '../../helpers/ssh-chain.js';
+import { startSshChain, keyLogin } from '../../helpers/ssh-chain.js';
 import { makeTempDir } from '../../../shared/src/testing/temp-dir.js';
 import { waitFor } from '../../helpers/wait-for.js';
 import { newHostKey, startSshd } from '../../peers/sshd.js';
@@ -69,12 +69,7 @@ test(
       ...chain.baseOptions(),
       '-p',
       String(chain.sshPort),
-      '-i',
-      alice.keyFile ?? '',
-      '-o',
-      'IdentitiesOnly=yes',
-      '-o',
-      'PreferredAuthentications=publickey,keyboard-interactive',
+      ...keyLogin(alice),
       'alice:hmi-1@127.0.0.1',
       'echo reached',
     ]);

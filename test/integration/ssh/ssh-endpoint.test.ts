@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import ssh2 from 'ssh2';
 import { freePort } from '../../../image/demo/plant/free-port.js';
 import { waitFor } from '../../helpers/wait-for.js';
-import { startSshChain, type SshChain } from '../../helpers/ssh-chain.js';
+import { startSshChain, type SshChain, keyLogin } from '../../helpers/ssh-chain.js';
 
 /** Opens a ControlMaster connection for `login` (key + TOTP) and returns the options that reuse it. */
 async function master(
@@ -32,12 +32,7 @@ async function master(
     ...chain.baseOptions(),
     '-p',
     String(chain.sshPort),
-    '-i',
-    alice.keyFile ?? '',
-    '-o',
-    'IdentitiesOnly=yes',
-    '-o',
-    'PreferredAuthentications=publickey,keyboard-interactive',
+    ...keyLogin(alice),
     '-M',
     '-S',
     ctl,
@@ -173,17 +168,7 @@ test('native SSH through both gateways to a real sshd', { timeout: 240_000 }, as
       const noGrant = await chain.run('ssh', [...pw, 'bob:hmi-1@127.0.0.1', 'true']);
       assert.equal(noGrant.code, 255);
       assert.match(noGrant.stderr, /airlock: you have no grant for hmi-1 at plant-1/);
-      const key = [
-        ...chain.baseOptions(),
-        '-p',
-        String(chain.sshPort),
-        '-i',
-        alice.keyFile ?? '',
-        '-o',
-        'IdentitiesOnly=yes',
-        '-o',
-        'PreferredAuthentications=publickey,keyboard-interactive',
-      ];
+      const key = [...chain.baseOptions(), '-p', String(chain.sshPort), ...keyLogin(alice)];
       chain.answers(alice, { stepOffset: 1 });
       const unknown = await chain.run('ssh', [...key, 'alice:hmi-9@127.0.0.1', 'true']);
       assert.equal(unknown.code, 255);
@@ -205,17 +190,7 @@ test('native SSH through both gateways to a real sshd', { timeout: 240_000 }, as
     chain.it.gw.services.store.sshFreshLogins.endForUser(alice.user.id);
     const wrong = String((Number(generateCode(chain, alice)) + 1) % 1_000_000).padStart(6, '0');
     writeFileSync(join(chain.dir, 'answer-code'), `${wrong}\n`);
-    const key = [
-      ...chain.baseOptions(),
-      '-p',
-      String(chain.sshPort),
-      '-i',
-      alice.keyFile ?? '',
-      '-o',
-      'IdentitiesOnly=yes',
-      '-o',
-      'PreferredAuthentications=publickey,keyboard-interactive',
-    ];
+    const key = [...chain.baseOptions(), '-p', String(chain.sshPort), ...keyLogin(alice)];
     const r = await chain.run('ssh', [...key, 'alice:hmi-1@127.0.0.1', 'true']);
     assert.equal(r.code, 255);
     assert.match(r.stderr, /Permission denied/);
@@ -237,17 +212,7 @@ test('native SSH through both gateways to a real sshd', { timeout: 240_000 }, as
       }
     });
     chain.answers(alice, { recoveryCode: alice.recoveryCodes[1] ?? '' });
-    const key = [
-      ...chain.baseOptions(),
-      '-p',
-      String(chain.sshPort),
-      '-i',
-      alice.keyFile ?? '',
-      '-o',
-      'IdentitiesOnly=yes',
-      '-o',
-      'PreferredAuthentications=publickey,keyboard-interactive',
-    ];
+    const key = [...chain.baseOptions(), '-p', String(chain.sshPort), ...keyLogin(alice)];
     const r = await chain.run(
       'ssh',
       [...key, '-A', 'alice:hmi-1@127.0.0.1', 'echo "agent=[$SSH_AUTH_SOCK]"'],
@@ -263,17 +228,7 @@ test('native SSH through both gateways to a real sshd', { timeout: 240_000 }, as
     'with no target: a menu of granted assets on a pty, and a clear refusal without one',
     async () => {
       chain.answers(alice, { recoveryCode: alice.recoveryCodes[2] ?? '' });
-      const key = [
-        ...chain.baseOptions(),
-        '-p',
-        String(chain.sshPort),
-        '-i',
-        alice.keyFile ?? '',
-        '-o',
-        'IdentitiesOnly=yes',
-        '-o',
-        'PreferredAuthentications=publickey,keyboard-interactive',
-      ];
+      const key = [...chain.baseOptions(), '-p', String(chain.sshPort), ...keyLogin(alice)];
       const menu = await chain.run('ssh', [...key, '-tt', 'alice@127.0.0.1'], {
         input: '1\recho "menu-$((40+2))"; exit 4\n',
         timeoutMs: 15_000,

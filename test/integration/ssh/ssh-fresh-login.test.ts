@@ -18,7 +18,7 @@ import { freePort } from '../../../image/demo/plant/free-port.js';
 import { makeTempDir } from '../../../shared/src/testing/temp-dir.js';
 import { createUserNow } from '../../helpers/create-user-now.js';
 import { startIt, SITE } from '../../helpers/link-fixture.js';
-import { startSshChain } from '../../helpers/ssh-chain.js';
+import { startSshChain, keyLogin } from '../../helpers/ssh-chain.js';
 import { waitFor } from '../../helpers/wait-for.js';
 
 /** Sends `data` through a local port and returns what came back before the peer closed. */
@@ -44,17 +44,7 @@ test(
     const { alice, olga } = chain.users;
     const s = chain.it.gw.services;
     // -o Port (not -p/-P): the same options serve ssh, scp and sftp.
-    const key = [
-      ...chain.baseOptions(),
-      '-o',
-      `Port=${chain.sshPort}`,
-      '-i',
-      alice.keyFile ?? '',
-      '-o',
-      'IdentitiesOnly=yes',
-      '-o',
-      'PreferredAuthentications=publickey,keyboard-interactive',
-    ];
+    const key = [...chain.baseOptions(), '-o', `Port=${chain.sshPort}`, ...keyLogin(alice)];
     const batch = ['-o', 'BatchMode=yes', ...key];
     const logins = () => chain.audit('auth.login');
 

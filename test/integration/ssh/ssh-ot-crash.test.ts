@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { waitFor } from '../../helpers/wait-for.js';
 import { SITE } from '../../helpers/link-fixture.js';
-import { startSshChain } from '../../helpers/ssh-chain.js';
+import { startSshChain, keyLogin } from '../../helpers/ssh-chain.js';
 
 test(
   'kill -9 of the OT gateway mid-session ends the operator session with the reason',
@@ -16,17 +16,7 @@ test(
     const chain = await startSshChain(t, { otProcess: true });
     const { alice } = chain.users;
     const s = chain.it.gw.services;
-    const key = [
-      ...chain.baseOptions(),
-      '-p',
-      String(chain.sshPort),
-      '-i',
-      alice.keyFile ?? '',
-      '-o',
-      'IdentitiesOnly=yes',
-      '-o',
-      'PreferredAuthentications=publickey,keyboard-interactive',
-    ];
+    const key = [...chain.baseOptions(), '-p', String(chain.sshPort), ...keyLogin(alice)];
     // The live-supervision tap shows when the target's shell has answered.
     let seen = '';
     s.sessions.live.subscribe((e) => {
