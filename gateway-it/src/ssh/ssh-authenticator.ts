@@ -5,8 +5,11 @@
  * OpenSSH asks for it. Identity comes only from a verified signature or a completed password
  * check, and both factors must be for the same user name. The one exception to the code: a key
  * that a key + code login made fresh (ssh-fresh-logins.ts) logs in with its signature alone until
- * its mark runs out; a key + code login sets or renews the mark. The account state, lock and
- * throttle checks run on every connection either way.
+ * its mark runs out; a key + code login sets or renews the mark. A key that is not fresh gets,
+ * beside the code prompt, a one-time portal link (ssh-confirmations.ts): once its owner confirms it
+ * in the portal, an empty answer (Enter) logs in on the key made fresh by that confirmation. The
+ * account state, lock and throttle checks run on every connection either way (again when a
+ * confirmation is taken).
  *
  * Throttling, lockout, account state and auditing are the shared LoginService's (via `ssh`), so
  * the portal and SSH count failures together. The login's `auth.login` event names the first
@@ -43,6 +46,7 @@ import {
   type FreshKeyLogin,
   type SshFreshLogins,
 } from './ssh-fresh-logins.js';
+import type { SshConfirmations } from './ssh-confirmations.js';
 import { parseLoginName, type LoginName } from './ssh-login-name.js';
 
 export interface SshAuthDeps {
@@ -51,6 +55,10 @@ export interface SshAuthDeps {
   readonly keys: SshKeyService;
   /** Keys a key + code login made fresh (they log in without a code for a while). */
   readonly fresh: SshFreshLogins;
+  /** One-time portal links that confirm a login instead of a code. */
+  readonly confirmations: SshConfirmations;
+  /** The portal's base URL (`https://host:port`), for those links. */
+  readonly portalUrl: () => string;
   readonly audit: AuditLog;
   readonly log: Logger;
 }
@@ -73,6 +81,8 @@ const MAX_FINGERPRINTS_AUDITED = 8;
 /** ...and distinct ones counted (a client may offer keys without end until the login timeout). */
 const MAX_REFUSED_KEYS_COUNTED = 1000;
 export const TOTP_PROMPT = 'Airlock verification code: ';
+/** Empty answers while a portal link is not yet confirmed, before the connection is closed. */
+const MAX_CONFIRM_WAITS = 20;
 
 export class SshAuthenticator {
   private first:
@@ -95,6 +105,11 @@ export class SshAuthenticator {
   private codeFailures = 0;
   private lastProblem = '';
   private identity: SshIdentity | undefined;
+  /** The portal link shown to this connection, while it may still be confirmed. */
+  private confirmCode: string | undefined;
+  private confirmWaits = 0;
+  /** Why the last portal link did not log in (for the audit at close). */
+  private confirmProblem: 'not-confirmed' | 'confirmation-expired' | undefined;
 
   constructor(
     private readonly deps: SshAuthDeps,
@@ -108,6 +123,7 @@ export class SshAuthenticator {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.dropLink();
     // Wrong codes were audited as they came; a code never tried is audited here.
     if (this.identity === undefined && this.first !== undefined && this.codeFailures === 0)
       this.auditCodeNotGiven(this.first);
@@ -262,16 +278,22 @@ export class SshAuthenticator {
   private secondFactor(ctx: KeyboardAuthContext): void {
     const first = this.first;
     if (first === undefined) return ctx.reject(FIRST_FACTORS);
-    const instructions =
+    const link = this.portalLink(first);
+    const instructions = [
       this.lastProblem === ''
         ? `Enter the current code from your authenticator app for ${first.user.name} (or a recovery code).`
-        : this.lastProblem;
+        : this.lastProblem,
+      ...(link === undefined ? [] : [link]),
+    ].join('\n');
     ctx.prompt(
       [{ prompt: TOTP_PROMPT, echo: false }],
       'Airlock second factor',
       instructions,
       (answers) => {
         const answer = (answers[0] ?? '').trim();
+        if (answer === '' && this.confirmCode !== undefined)
+          return this.afterConfirmation(ctx, first, this.confirmCode);
+        this.dropLink();
         const factor: SecondFactor = /^\d{6,8}$/.test(answer)
           ? { code: answer }
           : { recoveryCode: answer };
@@ -300,6 +322,103 @@ export class SshAuthenticator {
     );
   }
 
+  /**
+   * For a registered key that is not fresh: the one-time link to confirm this login in the portal
+   * (a new one when the last ran out), as a line of the prompt's instructions.
+   */
+  private portalLink(first: NonNullable<SshAuthenticator['first']>): string | undefined {
+    const { key, factor } = first;
+    if (key === undefined || factor.method !== 'publickey' || this.deps.fresh.periodMs === 0)
+      return undefined;
+    const c = this.deps.confirmations;
+    if (this.confirmCode === undefined) {
+      const issued = c.issue({
+        user: first.user,
+        key,
+        keyFingerprint: factor.keyFingerprint,
+        source: this.source,
+      });
+      if (issued === undefined) return undefined;
+      this.confirmCode = issued.code;
+    }
+    return `Or confirm this login in the portal, then press Enter here (no code): ${this.deps.portalUrl()}/ssh/confirm/${this.confirmCode} (key ${factor.keyFingerprint}, from ${this.source}; valid ${durationText(c.ttlMs)}, once).`;
+  }
+
+  /** An empty answer with a link shown: logs in if the link was confirmed, else says why not. */
+  private afterConfirmation(
+    ctx: KeyboardAuthContext,
+    first: NonNullable<SshAuthenticator['first']>,
+    code: string,
+  ): void {
+    const state = this.deps.confirmations.take(code);
+    if (state === 'confirmed') {
+      this.confirmCode = undefined;
+      if (this.loginOnConfirmedKey(first)) return ctx.accept();
+    } else if (state === 'pending') {
+      this.confirmProblem = 'not-confirmed';
+      this.lastProblem =
+        'Not confirmed yet: open the link below in the portal and confirm, then press Enter (or enter the code).';
+      if (++this.confirmWaits > MAX_CONFIRM_WAITS) {
+        ctx.reject([]);
+        this.drop('portal confirmation not given');
+        return;
+      }
+    } else {
+      this.confirmCode = undefined;
+      this.confirmProblem = 'confirmation-expired';
+      this.lastProblem =
+        'The portal link expired before it was confirmed. Enter the code, or confirm the new link below.';
+    }
+    ctx.reject(['keyboard-interactive'], true);
+  }
+
+  /**
+   * The confirmation made the key fresh: the account checks run again (it may have changed while
+   * the link was open) and the login is the fresh key's. False (with the reason kept) otherwise.
+   */
+  private loginOnConfirmedKey(first: NonNullable<SshAuthenticator['first']>): boolean {
+    const { key, factor } = first;
+    const user = this.deps.users.getByName(first.user.name);
+    if (key === undefined || factor.method !== 'publickey' || user?.id !== first.user.id)
+      return false;
+    try {
+      this.deps.login.admitKeyHolder(user, this.source, 'ssh');
+      const fresh = this.deps.fresh.freshness(key);
+      if (fresh.kind !== 'fresh') {
+        this.lastProblem =
+          'The confirmation no longer holds (the key was revoked or ended). Enter the code.';
+        return false;
+      }
+      this.deps.login.succeedOnFreshKey(user, this.source, 'ssh', {
+        keyFingerprint: factor.keyFingerprint,
+        verifiedAt: fresh.verifiedAt,
+        freshUntil: fresh.freshUntil,
+      });
+      this.identity = {
+        user,
+        name: first.name,
+        firstFactor: 'publickey',
+        secondFactor: 'fresh-key',
+        freshKey: { keyId: key.id, verifiedAt: fresh.verifiedAt },
+      };
+      return true;
+    } catch (e) {
+      this.note(e);
+      return false;
+    }
+  }
+
+  private dropLink(): void {
+    if (this.confirmCode === undefined) return;
+    const code = this.confirmCode;
+    this.confirmCode = undefined;
+    try {
+      this.deps.confirmations.drop(code);
+    } catch (e) {
+      this.deps.log.error('could not audit an SSH portal link', { err: e, source: this.source });
+    }
+  }
+
   /** A key + code login: the key logs in without a code for the period (a failure only costs that). */
   private markFresh(key: SshKeyRecord): void {
     try {
@@ -324,7 +443,9 @@ export class SshAuthenticator {
           ...(first.factor.method === 'publickey'
             ? { keyFingerprint: first.factor.keyFingerprint }
             : {}),
-          reason: first.expiredAt === undefined ? 'code-not-given' : 'fresh-login-expired',
+          reason:
+            this.confirmProblem ??
+            (first.expiredAt === undefined ? 'code-not-given' : 'fresh-login-expired'),
           ...(first.expiredAt === undefined
             ? {}
             : { freshUntil: new Date(first.expiredAt).toISOString() }),
