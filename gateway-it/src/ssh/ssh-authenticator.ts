@@ -47,6 +47,7 @@ import {
   type SshFreshLogins,
 } from './ssh-fresh-logins.js';
 import type { SshConfirmations } from './ssh-confirmations.js';
+import { SshConfirmPrompt } from './ssh-confirm-prompt.js';
 import { parseLoginName, type LoginName } from './ssh-login-name.js';
 
 export interface SshAuthDeps {
@@ -81,8 +82,6 @@ const MAX_FINGERPRINTS_AUDITED = 8;
 /** ...and distinct ones counted (a client may offer keys without end until the login timeout). */
 const MAX_REFUSED_KEYS_COUNTED = 1000;
 export const TOTP_PROMPT = 'Airlock verification code: ';
-/** Empty answers while a portal link is not yet confirmed, before the connection is closed. */
-const MAX_CONFIRM_WAITS = 20;
 
 export class SshAuthenticator {
   private first:
@@ -105,11 +104,8 @@ export class SshAuthenticator {
   private codeFailures = 0;
   private lastProblem = '';
   private identity: SshIdentity | undefined;
-  /** The portal link shown to this connection, while it may still be confirmed. */
-  private confirmCode: string | undefined;
-  private confirmWaits = 0;
-  /** Why the last portal link did not log in (for the audit at close). */
-  private confirmProblem: 'not-confirmed' | 'confirmation-expired' | undefined;
+  /** The one-time portal link this connection shows instead of asking for the code. */
+  private readonly portal: SshConfirmPrompt;
 
   constructor(
     private readonly deps: SshAuthDeps,
@@ -117,13 +113,15 @@ export class SshAuthenticator {
     private readonly source: string,
     /** Called when the connection must be dropped (too many wrong codes). */
     private readonly drop: (reason: string) => void,
-  ) {}
+  ) {
+    this.portal = new SshConfirmPrompt(deps, source);
+  }
 
   /** The connection ended: audits the public keys it had refused, if it never logged in. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.dropLink();
+    this.portal.drop();
     // Wrong codes were audited as they came; a code never tried is audited here.
     if (this.identity === undefined && this.first !== undefined && this.codeFailures === 0)
       this.auditCodeNotGiven(this.first);
@@ -218,26 +216,10 @@ export class SshAuthenticator {
     }
     this.deps.keys.markUsed(key);
     const fresh = this.deps.fresh.freshness(key);
-    if (fresh.kind === 'fresh') {
-      try {
-        this.deps.login.succeedOnFreshKey(user, this.source, 'ssh', {
-          keyFingerprint: fingerprint,
-          verifiedAt: fresh.verifiedAt,
-          freshUntil: fresh.freshUntil,
-        });
-      } catch (e) {
-        this.note(e);
-        return ctx.reject(FIRST_FACTORS);
-      }
-      this.identity = {
-        user,
-        name,
-        firstFactor: 'publickey',
-        secondFactor: 'fresh-key',
-        freshKey: { keyId: key.id, verifiedAt: fresh.verifiedAt },
-      };
-      return ctx.accept();
-    }
+    if (fresh.kind === 'fresh')
+      return this.loginOnFreshKey(user, name, key, fingerprint, fresh)
+        ? ctx.accept()
+        : ctx.reject(FIRST_FACTORS);
     if (fresh.kind === 'expired')
       this.lastProblem = `Your SSH login of ${isoMinute(fresh.verifiedAt)} ran out at ${isoMinute(fresh.freshUntil)} (UTC). Enter the current code from your authenticator app for ${user.name}; this key then logs in without a code for ${durationText(this.deps.fresh.periodMs)}.`;
     this.first = {
@@ -291,9 +273,8 @@ export class SshAuthenticator {
       instructions,
       (answers) => {
         const answer = (answers[0] ?? '').trim();
-        if (answer === '' && this.confirmCode !== undefined)
-          return this.afterConfirmation(ctx, first, this.confirmCode);
-        this.dropLink();
+        if (answer === '' && this.portal.isOpen) return this.afterEnter(ctx, first);
+        this.portal.drop();
         const factor: SecondFactor = /^\d{6,8}$/.test(answer)
           ? { code: answer }
           : { recoveryCode: answer };
@@ -322,52 +303,40 @@ export class SshAuthenticator {
     );
   }
 
-  /**
-   * For a registered key that is not fresh: the one-time link to confirm this login in the portal
-   * (a new one when the last ran out), as a line of the prompt's instructions.
-   */
+  /** For a registered key that is not fresh: the prompt's line with the one-time portal link. */
   private portalLink(first: NonNullable<SshAuthenticator['first']>): string | undefined {
     const { key, factor } = first;
     if (key === undefined || factor.method !== 'publickey' || this.deps.fresh.periodMs === 0)
       return undefined;
-    const c = this.deps.confirmations;
-    if (this.confirmCode === undefined) {
-      const issued = c.issue({
-        user: first.user,
-        key,
-        keyFingerprint: factor.keyFingerprint,
-        source: this.source,
-      });
-      if (issued === undefined) return undefined;
-      this.confirmCode = issued.code;
-    }
-    return `Or confirm this login in the portal, then press Enter here (no code): ${this.deps.portalUrl()}/ssh/confirm/${this.confirmCode} (key ${factor.keyFingerprint}, from ${this.source}; valid ${durationText(c.ttlMs)}, once).`;
+    return this.portal.line({
+      user: first.user,
+      key,
+      keyFingerprint: factor.keyFingerprint,
+      source: this.source,
+    });
   }
 
-  /** An empty answer with a link shown: logs in if the link was confirmed, else says why not. */
-  private afterConfirmation(
+  /** Enter with a link shown: logs in if the link was confirmed, else says why not. */
+  private afterEnter(
     ctx: KeyboardAuthContext,
     first: NonNullable<SshAuthenticator['first']>,
-    code: string,
   ): void {
-    const state = this.deps.confirmations.take(code);
-    if (state === 'confirmed') {
-      this.confirmCode = undefined;
-      if (this.loginOnConfirmedKey(first)) return ctx.accept();
-    } else if (state === 'pending') {
-      this.confirmProblem = 'not-confirmed';
-      this.lastProblem =
-        'Not confirmed yet: open the link below in the portal and confirm, then press Enter (or enter the code).';
-      if (++this.confirmWaits > MAX_CONFIRM_WAITS) {
+    const outcome = this.portal.enter();
+    switch (outcome.kind) {
+      case 'confirmed':
+        if (this.loginOnConfirmedKey(first)) return ctx.accept();
+        break;
+      case 'wait':
+        this.lastProblem = outcome.message;
+        break;
+      case 'give-up':
         ctx.reject([]);
         this.drop('portal confirmation not given');
         return;
+      default: {
+        const never: never = outcome;
+        return never;
       }
-    } else {
-      this.confirmCode = undefined;
-      this.confirmProblem = 'confirmation-expired';
-      this.lastProblem =
-        'The portal link expired before it was confirmed. Enter the code, or confirm the new link below.';
     }
     ctx.reject(['keyboard-interactive'], true);
   }
@@ -383,40 +352,44 @@ export class SshAuthenticator {
       return false;
     try {
       this.deps.login.admitKeyHolder(user, this.source, 'ssh');
-      const fresh = this.deps.fresh.freshness(key);
-      if (fresh.kind !== 'fresh') {
-        this.lastProblem =
-          'The confirmation no longer holds (the key was revoked or ended). Enter the code.';
-        return false;
-      }
-      this.deps.login.succeedOnFreshKey(user, this.source, 'ssh', {
-        keyFingerprint: factor.keyFingerprint,
-        verifiedAt: fresh.verifiedAt,
-        freshUntil: fresh.freshUntil,
-      });
-      this.identity = {
-        user,
-        name: first.name,
-        firstFactor: 'publickey',
-        secondFactor: 'fresh-key',
-        freshKey: { keyId: key.id, verifiedAt: fresh.verifiedAt },
-      };
-      return true;
     } catch (e) {
       this.note(e);
       return false;
     }
+    const fresh = this.deps.fresh.freshness(key);
+    if (fresh.kind === 'fresh')
+      return this.loginOnFreshKey(user, first.name, key, factor.keyFingerprint, fresh);
+    this.lastProblem =
+      'The confirmation no longer holds (the key was removed or its mark ended). Enter the code.';
+    return false;
   }
 
-  private dropLink(): void {
-    if (this.confirmCode === undefined) return;
-    const code = this.confirmCode;
-    this.confirmCode = undefined;
+  /** Logs in on a fresh key (audited); false with the reason kept if that fails. */
+  private loginOnFreshKey(
+    user: User,
+    name: LoginName,
+    key: SshKeyRecord,
+    keyFingerprint: string,
+    fresh: { readonly verifiedAt: number; readonly freshUntil: number },
+  ): boolean {
     try {
-      this.deps.confirmations.drop(code);
+      this.deps.login.succeedOnFreshKey(user, this.source, 'ssh', {
+        keyFingerprint,
+        verifiedAt: fresh.verifiedAt,
+        freshUntil: fresh.freshUntil,
+      });
     } catch (e) {
-      this.deps.log.error('could not audit an SSH portal link', { err: e, source: this.source });
+      this.note(e);
+      return false;
     }
+    this.identity = {
+      user,
+      name,
+      firstFactor: 'publickey',
+      secondFactor: 'fresh-key',
+      freshKey: { keyId: key.id, verifiedAt: fresh.verifiedAt },
+    };
+    return true;
   }
 
   /** A key + code login: the key logs in without a code for the period (a failure only costs that). */
@@ -444,7 +417,7 @@ export class SshAuthenticator {
             ? { keyFingerprint: first.factor.keyFingerprint }
             : {}),
           reason:
-            this.confirmProblem ??
+            this.portal.reason ??
             (first.expiredAt === undefined ? 'code-not-given' : 'fresh-login-expired'),
           ...(first.expiredAt === undefined
             ? {}
