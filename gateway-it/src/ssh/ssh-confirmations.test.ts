@@ -29,6 +29,7 @@ function setUp() {
   const c = new SshConfirmations({
     clock,
     audit,
+    db,
     ttlMs: 5 * MIN,
     fresh: {
       mark: (key) => {

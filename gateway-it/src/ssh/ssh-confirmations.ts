@@ -18,6 +18,7 @@ import { randomInt } from 'node:crypto';
 import type { AuditLog } from '../../../shared/src/audit/audit-log.js';
 import type { Clock } from '../../../shared/src/clock.js';
 import { AirlockError } from '../../../shared/src/errors.js';
+import type { Db } from '../../../shared/src/store/open-database.js';
 import type { SshKeyRecord } from '../store/store.js';
 import type { SshFreshLogins } from './ssh-fresh-logins.js';
 
@@ -32,6 +33,8 @@ const MAX_OPEN = 10_000;
 export interface SshConfirmationDeps {
   readonly clock: Clock;
   readonly audit: AuditLog;
+  /** The mark and its audit event commit together. */
+  readonly db: Db;
   readonly fresh: Pick<SshFreshLogins, 'mark'>;
   /** How long a link may be used (5 min). */
   readonly ttlMs: number;
@@ -128,19 +131,22 @@ export class SshConfirmations {
   /** The owner confirms: the key becomes fresh (audited with it), the connection may log in. */
   confirm(code: string, by: SshConfirmer): SshConfirmationView {
     const e = this.usable(code, by, 'confirm');
-    const freshUntil = this.deps.fresh.mark(e.key, e.source);
-    this.deps.audit.append({
-      action: 'ssh.confirm',
-      actor: by.name,
-      target: e.user.name,
-      outcome: 'success',
-      details: {
-        keyFingerprint: e.keyFingerprint,
-        sshSource: e.source,
-        source: by.source,
-        ...(freshUntil === undefined ? {} : { freshUntil: new Date(freshUntil).toISOString() }),
-      },
-    });
+    // No audit, no action: the key's mark and the event commit together or not at all.
+    this.deps.db.transaction(() => {
+      const freshUntil = this.deps.fresh.mark(e.key, e.source);
+      this.deps.audit.append({
+        action: 'ssh.confirm',
+        actor: by.name,
+        target: e.user.name,
+        outcome: 'success',
+        details: {
+          keyFingerprint: e.keyFingerprint,
+          sshSource: e.source,
+          source: by.source,
+          ...(freshUntil === undefined ? {} : { freshUntil: new Date(freshUntil).toISOString() }),
+        },
+      });
+    })();
     e.state = 'confirmed';
     return viewOf(e);
   }

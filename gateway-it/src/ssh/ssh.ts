@@ -76,6 +76,7 @@ export function createSsh(deps: SshDeps): Ssh {
   const confirmations = new SshConfirmations({
     clock: deps.clock,
     audit: store.audit,
+    db: store.db,
     fresh,
     ttlMs: CONFIRM_TTL_MS,
   });
