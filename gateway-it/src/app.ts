@@ -180,7 +180,9 @@ function runnable(s: ItServices, deps: ItDeps): ItGateway {
       const httpsPort = await s.http.start();
       listening = true;
       s.access.start();
-      const sshPort = await s.ssh?.start();
+      const host = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
+      const url = config.http.publicUrl ?? `https://${host}:${httpsPort}`;
+      const sshPort = await s.ssh?.start(url);
       s.auth.start();
       store.audit.append({
         action: 'gateway.start',
@@ -188,8 +190,6 @@ function runnable(s: ItServices, deps: ItDeps): ItGateway {
         outcome: 'success',
         details: { version: AIRLOCK_VERSION, httpsPort },
       });
-      const host = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
-      const url = config.http.publicUrl ?? `https://${host}:${httpsPort}`;
       const tlsFingerprint = store.keys.tls.fingerprint;
       s.audit.start();
       const setupCode = config.setup.oneTimeCode ? s.setup.issueIfNeeded() : undefined;

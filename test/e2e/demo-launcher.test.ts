@@ -1,16 +1,19 @@
 /**
  * The README's first command must always start: run the demo launcher (on offset ports, in a temp
  * state dir), check what it promises (gateways up, site and users created, the OT gateway enrolled
- * and its site online, credentials file 0600),
- * then stop it with Ctrl-C (SIGINT) and check that it exits cleanly and everything it started is gone.
+ * and its site online, credentials file 0600), that a newcomer can log in with the demo's own OpenID
+ * Provider in Chromium as the banner says (erin, whose provider login reports MFA, lands on the
+ * portal's dashboard with a session), then stop it with Ctrl-C (SIGINT) and check that it exits cleanly and everything it started is gone.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pinnedRequest } from '../helpers/https-client.js';
 import { portOpen, startDemo } from '../helpers/demo-launcher.js';
+import { launchChromium } from '../helpers/browser.js';
+import type { IdpAccount } from '../../image/demo/idp/idp-standin.js';
 
 test(
   'the demo launcher starts the appliance and stops it on Ctrl-C',
@@ -51,11 +54,41 @@ test(
       'the SSH command to try, on the shifted port',
     );
 
+    // SSO as the banner tells a newcomer: "Log in with Demo IdP", erin's password at the provider.
+    const accounts = JSON.parse(
+      readFileSync(join(demo.dir, 'it', 'demo-idp-accounts.json'), 'utf8'),
+    ) as IdpAccount[];
+    const erin = accounts.find((a) => a.login === 'erin');
+    assert.ok(erin !== undefined);
+    assert.match(out, new RegExp(`erin / ${erin.password}`), 'the banner gives the IdP password');
+    const idpBase = `http://127.0.0.1:${18090 + offset}`;
+    const portal = `https://127.0.0.1:${8443 + offset}`;
+    const browser = await launchChromium(t);
+    const ctx = await browser.newContext({ ignoreHTTPSErrors: true });
+    const page = await ctx.newPage();
+    page.setDefaultTimeout(30_000);
+    await page.goto(`${portal}/login`);
+    assert.match((await page.textContent('a[data-sso=demo-idp]')) ?? '', /Demo IdP/);
+    await Promise.all([page.waitForURL(`${idpBase}/**`), page.click('a[data-sso=demo-idp]')]);
+    await page.fill('input[name=login]', 'erin');
+    await page.fill('input[name=password]', erin.password);
+    await page.click('button');
+    await page.waitForSelector('input[name=confirm]', { state: 'attached' });
+    await page.click('button');
+    await page.waitForURL(`${portal}/`);
+    assert.match(await page.content(), /erin/);
+    const cookies = await ctx.cookies(portal);
+    assert.ok(
+      cookies.some((c) => c.name === '__Host-airlock-session'),
+      'a portal session',
+    );
+    await ctx.close();
+
     child.kill('SIGINT');
     const [code] = (await once(child, 'exit')) as [number | null];
     assert.equal(code, 0, demo.output());
     assert.match(demo.output(), /stopped\./);
-    for (const p of [8443, 2222, 12022, 16502, 16840])
+    for (const p of [8443, 2222, 12022, 16502, 16840, 18090])
       assert.equal(await portOpen(p + offset), false, `port ${p + offset} is closed`);
   },
 );

@@ -113,6 +113,8 @@ export interface SshChainOptions {
   readonly itsm?: StartItOptions['itsm'];
   readonly itsmSite?: SettingsChange;
   readonly ticketRef?: string;
+  /** The IT gateway's clock (default: the system's). */
+  readonly clock?: StartItOptions['clock'];
 }
 
 export async function startSshChain(
@@ -124,7 +126,7 @@ export async function startSshChain(
   const account = sshd.users[0];
   if (account === undefined) throw new Error('sshd has no user');
   const it = await startIt(t, {
-    ...omitUndefined({ ssh: o.ssh, notifications: o.notifications, itsm: o.itsm }),
+    ...omitUndefined({ ssh: o.ssh, notifications: o.notifications, itsm: o.itsm, clock: o.clock }),
   });
   const policy = {
     limits: { maxSessionMinutes: 240, maxConcurrentSessions: 400 },

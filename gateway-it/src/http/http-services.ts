@@ -31,6 +31,27 @@ export interface SshHttpFacts {
     freshUntilByKey(userId: string): ReadonlyMap<string, number>;
     endShift(user: { readonly id: string; readonly name: string }, via: 'portal' | 'api'): number;
   };
+  /** One-time links that confirm a waiting SSH login (ssh/ssh-confirmations.ts): the confirm page. */
+  readonly confirmations: {
+    describe(code: string, by: SshConfirmerFacts): SshConfirmationFacts;
+    confirm(code: string, by: SshConfirmerFacts): SshConfirmationFacts;
+  };
+}
+
+/** Who opens an SSH confirmation link: the portal user and their address. */
+export interface SshConfirmerFacts {
+  readonly id: string;
+  readonly name: string;
+  readonly source: string;
+}
+
+/** What the confirm page shows: the key, where the SSH client connects from, until when. */
+export interface SshConfirmationFacts {
+  readonly code: string;
+  readonly keyFingerprint: string;
+  readonly source: string;
+  readonly createdAt: number;
+  readonly expiresAt: number;
 }
 
 export interface AccessHttpServices {

@@ -5,8 +5,11 @@
  * OpenSSH asks for it. Identity comes only from a verified signature or a completed password
  * check, and both factors must be for the same user name. The one exception to the code: a key
  * that a key + code login made fresh (ssh-fresh-logins.ts) logs in with its signature alone until
- * its mark runs out; a key + code login sets or renews the mark. The account state, lock and
- * throttle checks run on every connection either way.
+ * its mark runs out; a key + code login sets or renews the mark. A key that is not fresh gets,
+ * beside the code prompt, a one-time portal link (ssh-confirmations.ts): once its owner confirms it
+ * in the portal, an empty answer (Enter) logs in on the key made fresh by that confirmation. The
+ * account state, lock and throttle checks run on every connection either way (again when a
+ * confirmation is taken).
  *
  * Throttling, lockout, account state and auditing are the shared LoginService's (via `ssh`), so
  * the portal and SSH count failures together. The login's `auth.login` event names the first
@@ -43,6 +46,8 @@ import {
   type FreshKeyLogin,
   type SshFreshLogins,
 } from './ssh-fresh-logins.js';
+import type { SshConfirmations } from './ssh-confirmations.js';
+import { SshConfirmPrompt } from './ssh-confirm-prompt.js';
 import { parseLoginName, type LoginName } from './ssh-login-name.js';
 
 export interface SshAuthDeps {
@@ -51,6 +56,10 @@ export interface SshAuthDeps {
   readonly keys: SshKeyService;
   /** Keys a key + code login made fresh (they log in without a code for a while). */
   readonly fresh: SshFreshLogins;
+  /** One-time portal links that confirm a login instead of a code. */
+  readonly confirmations: SshConfirmations;
+  /** The portal's base URL (`https://host:port`), for those links. */
+  readonly portalUrl: () => string;
   readonly audit: AuditLog;
   readonly log: Logger;
 }
@@ -95,6 +104,8 @@ export class SshAuthenticator {
   private codeFailures = 0;
   private lastProblem = '';
   private identity: SshIdentity | undefined;
+  /** The one-time portal link this connection shows instead of asking for the code. */
+  private readonly portal: SshConfirmPrompt;
 
   constructor(
     private readonly deps: SshAuthDeps,
@@ -102,12 +113,15 @@ export class SshAuthenticator {
     private readonly source: string,
     /** Called when the connection must be dropped (too many wrong codes). */
     private readonly drop: (reason: string) => void,
-  ) {}
+  ) {
+    this.portal = new SshConfirmPrompt(deps, source);
+  }
 
   /** The connection ended: audits the public keys it had refused, if it never logged in. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.portal.drop();
     // Wrong codes were audited as they came; a code never tried is audited here.
     if (this.identity === undefined && this.first !== undefined && this.codeFailures === 0)
       this.auditCodeNotGiven(this.first);
@@ -202,26 +216,10 @@ export class SshAuthenticator {
     }
     this.deps.keys.markUsed(key);
     const fresh = this.deps.fresh.freshness(key);
-    if (fresh.kind === 'fresh') {
-      try {
-        this.deps.login.succeedOnFreshKey(user, this.source, 'ssh', {
-          keyFingerprint: fingerprint,
-          verifiedAt: fresh.verifiedAt,
-          freshUntil: fresh.freshUntil,
-        });
-      } catch (e) {
-        this.note(e);
-        return ctx.reject(FIRST_FACTORS);
-      }
-      this.identity = {
-        user,
-        name,
-        firstFactor: 'publickey',
-        secondFactor: 'fresh-key',
-        freshKey: { keyId: key.id, verifiedAt: fresh.verifiedAt },
-      };
-      return ctx.accept();
-    }
+    if (fresh.kind === 'fresh')
+      return this.loginOnFreshKey(user, name, key, fingerprint, fresh)
+        ? ctx.accept()
+        : ctx.reject(FIRST_FACTORS);
     if (fresh.kind === 'expired')
       this.lastProblem = `Your SSH login of ${isoMinute(fresh.verifiedAt)} ran out at ${isoMinute(fresh.freshUntil)} (UTC). Enter the current code from your authenticator app for ${user.name}; this key then logs in without a code for ${durationText(this.deps.fresh.periodMs)}.`;
     this.first = {
@@ -262,16 +260,21 @@ export class SshAuthenticator {
   private secondFactor(ctx: KeyboardAuthContext): void {
     const first = this.first;
     if (first === undefined) return ctx.reject(FIRST_FACTORS);
-    const instructions =
+    const link = this.portalLink(first);
+    const instructions = [
       this.lastProblem === ''
         ? `Enter the current code from your authenticator app for ${first.user.name} (or a recovery code).`
-        : this.lastProblem;
+        : this.lastProblem,
+      ...(link === undefined ? [] : [link]),
+    ].join('\n');
     ctx.prompt(
       [{ prompt: TOTP_PROMPT, echo: false }],
       'Airlock second factor',
       instructions,
       (answers) => {
         const answer = (answers[0] ?? '').trim();
+        if (answer === '' && this.portal.isOpen) return this.afterEnter(ctx, first);
+        this.portal.drop();
         const factor: SecondFactor = /^\d{6,8}$/.test(answer)
           ? { code: answer }
           : { recoveryCode: answer };
@@ -300,6 +303,95 @@ export class SshAuthenticator {
     );
   }
 
+  /** For a registered key that is not fresh: the prompt's line with the one-time portal link. */
+  private portalLink(first: NonNullable<SshAuthenticator['first']>): string | undefined {
+    const { key, factor } = first;
+    if (key === undefined || factor.method !== 'publickey' || this.deps.fresh.periodMs === 0)
+      return undefined;
+    return this.portal.line({
+      user: first.user,
+      key,
+      keyFingerprint: factor.keyFingerprint,
+      source: this.source,
+    });
+  }
+
+  /** Enter with a link shown: logs in if the link was confirmed, else says why not. */
+  private afterEnter(
+    ctx: KeyboardAuthContext,
+    first: NonNullable<SshAuthenticator['first']>,
+  ): void {
+    const outcome = this.portal.enter();
+    switch (outcome.kind) {
+      case 'confirmed':
+        if (this.loginOnConfirmedKey(first)) return ctx.accept();
+        break;
+      case 'wait':
+        this.lastProblem = outcome.message;
+        break;
+      case 'give-up':
+        ctx.reject([]);
+        this.drop('portal confirmation not given');
+        return;
+      default: {
+        const never: never = outcome;
+        return never;
+      }
+    }
+    ctx.reject(['keyboard-interactive'], true);
+  }
+
+  /**
+   * The confirmation made the key fresh: the account checks run again (it may have changed while
+   * the link was open) and the login is the fresh key's. False (with the reason kept) otherwise.
+   */
+  private loginOnConfirmedKey(first: NonNullable<SshAuthenticator['first']>): boolean {
+    const { key, factor } = first;
+    const user = this.deps.users.getByName(first.user.name);
+    if (key === undefined || factor.method !== 'publickey' || user?.id !== first.user.id)
+      return false;
+    try {
+      this.deps.login.admitKeyHolder(user, this.source, 'ssh');
+    } catch (e) {
+      this.note(e);
+      return false;
+    }
+    const fresh = this.deps.fresh.freshness(key);
+    if (fresh.kind === 'fresh')
+      return this.loginOnFreshKey(user, first.name, key, factor.keyFingerprint, fresh);
+    this.lastProblem =
+      'The confirmation no longer holds (the key was removed or its mark ended). Enter the code.';
+    return false;
+  }
+
+  /** Logs in on a fresh key (audited); false with the reason kept if that fails. */
+  private loginOnFreshKey(
+    user: User,
+    name: LoginName,
+    key: SshKeyRecord,
+    keyFingerprint: string,
+    fresh: { readonly verifiedAt: number; readonly freshUntil: number },
+  ): boolean {
+    try {
+      this.deps.login.succeedOnFreshKey(user, this.source, 'ssh', {
+        keyFingerprint,
+        verifiedAt: fresh.verifiedAt,
+        freshUntil: fresh.freshUntil,
+      });
+    } catch (e) {
+      this.note(e);
+      return false;
+    }
+    this.identity = {
+      user,
+      name,
+      firstFactor: 'publickey',
+      secondFactor: 'fresh-key',
+      freshKey: { keyId: key.id, verifiedAt: fresh.verifiedAt },
+    };
+    return true;
+  }
+
   /** A key + code login: the key logs in without a code for the period (a failure only costs that). */
   private markFresh(key: SshKeyRecord): void {
     try {
@@ -324,7 +416,9 @@ export class SshAuthenticator {
           ...(first.factor.method === 'publickey'
             ? { keyFingerprint: first.factor.keyFingerprint }
             : {}),
-          reason: first.expiredAt === undefined ? 'code-not-given' : 'fresh-login-expired',
+          reason:
+            this.portal.reason ??
+            (first.expiredAt === undefined ? 'code-not-given' : 'fresh-login-expired'),
           ...(first.expiredAt === undefined
             ? {}
             : { freshUntil: new Date(first.expiredAt).toISOString() }),

@@ -4,7 +4,8 @@
  *
  * Guarantees: each connection authenticates through auth/ (a registered key or the password, then
  * the second factor, which a key made fresh by a key + code login skips until its mark runs out,
- * ssh-fresh-logins.ts) within a time limit; every session and forward opens through sessions/ (the
+ * ssh-fresh-logins.ts, or that its owner makes fresh by confirming the prompt's one-time portal link,
+ * ssh-confirmations.ts) within a time limit; every session and forward opens through sessions/ (the
  * access check, a signed ticket, the site's verification); remote forwarding, agent and X11
  * forwarding, streamlocal and every other global request are refused and audited; connections and
  * channels per connection are capped; connections that have not logged in have a deadline and
@@ -22,18 +23,25 @@ import type { Sessions } from '../sessions/sessions.js';
 import type { ItStore } from '../store/store.js';
 import { createSshEndpoint, type SshEndpoint } from './ssh-endpoint.js';
 import { SshFreshLogins, type FreshKeysOfUser } from './ssh-fresh-logins.js';
+import { SshConfirmations } from './ssh-confirmations.js';
 import { loadOrCreateSshHostKey } from './ssh-host-key.js';
 
 export type { SshEndpoint } from './ssh-endpoint.js';
 export type { SshHostKey } from './ssh-host-key.js';
+export type { SshConfirmations, SshConfirmationView, SshConfirmer } from './ssh-confirmations.js';
+export { CONFIRM_CODE } from './ssh-confirmations.js';
 
-export interface Ssh extends Omit<SshEndpoint, 'hostKey'> {
+export interface Ssh extends Omit<SshEndpoint, 'hostKey' | 'start'> {
+  /** Starts listening (resolves with the bound port); `portalUrl` is where the portal answers. */
+  start(portalUrl: string): Promise<number>;
   /** Where operators point `ssh -p`: the public host name, and the port (bound once listening). */
   readonly hint: { readonly host: string; readonly port: number };
   /** The host key's public half, for operators to pin (the private key stays in the endpoint). */
   readonly hostKey: { readonly fingerprint: string; readonly publicKey: string };
   /** Users' fresh keys (a key + code login spares the code for a while): shown, and ended by the user. */
   readonly freshKeys: FreshKeysOfUser;
+  /** One-time links that confirm a waiting SSH login in the portal (the confirm page). */
+  readonly confirmations: SshConfirmations;
 }
 
 export interface SshDeps {
@@ -51,6 +59,8 @@ export interface SshDeps {
 
 /** How long the target menu waits for a choice. */
 const MENU_IDLE_MS = 5 * 60_000;
+/** How long a portal link that confirms an SSH login may be used. */
+const CONFIRM_TTL_MS = 5 * 60_000;
 
 export function createSsh(deps: SshDeps): Ssh {
   const { config, store } = deps;
@@ -63,6 +73,15 @@ export function createSsh(deps: SshDeps): Ssh {
     db: store.db,
     audit: store.audit,
   });
+  const confirmations = new SshConfirmations({
+    clock: deps.clock,
+    audit: store.audit,
+    db: store.db,
+    fresh,
+    ttlMs: CONFIRM_TTL_MS,
+  });
+  // Known once the portal listens (its port may be chosen then): set by start, read per prompt.
+  let portalUrl = config.http.publicUrl ?? 'https://127.0.0.1';
   const endpoint = createSshEndpoint({
     config: ssh,
     hostKey: loadOrCreateSshHostKey(
@@ -73,6 +92,8 @@ export function createSsh(deps: SshDeps): Ssh {
       users: store.users,
       keys: deps.auth.sshKeys,
       fresh,
+      confirmations,
+      portalUrl: () => portalUrl.replace(/\/+$/, ''),
     },
     services: {
       sessions: deps.sessions.live,
@@ -98,7 +119,11 @@ export function createSsh(deps: SshDeps): Ssh {
       },
     },
     freshKeys: fresh,
-    start: () => endpoint.start(),
+    confirmations,
+    start: (url) => {
+      portalUrl = url;
+      return endpoint.start();
+    },
     connectionCount: () => endpoint.connectionCount(),
     unauthenticatedCount: () => endpoint.unauthenticatedCount(),
     close: () => endpoint.close(),

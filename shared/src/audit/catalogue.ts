@@ -226,6 +226,15 @@ export const AUDIT_EVENTS = {
     description:
       "the OT gateway's SSH connection to a target was set up: address, host key, and the key exchange, host key, cipher, MAC and compression negotiated",
   },
+  'ssh.confirm': {
+    code: 'AL655',
+    description:
+      "an SSH login's one-time portal link was confirmed by the key's owner (the key became fresh) or refused (unknown, expired, used, another user)",
+  },
+  'ssh.confirm_expire': {
+    code: 'AL656',
+    description: "an SSH login's one-time portal link ran out unconfirmed",
+  },
   'ssh.preauth_limit': {
     code: 'AL613',
     description:

@@ -18,6 +18,7 @@ import { loginRoutes } from './login-routes.js';
 import { viewer } from './portal-context.js';
 import { siteRoutes } from './site-routes.js';
 import { sshKeyRoutes } from './ssh-key-routes.js';
+import { sshConfirmRoutes } from './ssh-confirm-routes.js';
 import { opcuaRoutes } from './opcua-routes.js';
 import { PORTAL_CSS, PORTAL_JS } from './static-assets.js';
 import { reviewRoutes } from './review-routes.js';
@@ -101,6 +102,7 @@ export function portalApps(
     siteRoutes(s),
     adminRoutes(s),
     sshKeyRoutes(s),
+    sshConfirmRoutes(s),
     terminalRoutes(s, s.sessions),
     modbusPointsRoutes(s, s.modbus),
     opcuaRoutes(s, s.opcuaPoints),
