@@ -113,6 +113,8 @@ export class LoginGate {
     source: string,
     via: LoginVia,
     kind: FailureKind,
+    /** Fields added to the failure's event (e.g. why a passkey was refused). */
+    extra: Record<string, unknown> = {},
   ): never {
     const { deps } = this;
     const now = deps.clock.now();
@@ -144,7 +146,7 @@ export class LoginGate {
           actor,
           target,
           outcome: 'failure',
-          details: { via, source, reason: kind },
+          details: { via, source, reason: kind, ...extra },
         });
       if (outcome.lockedUntil !== null)
         events.push({

@@ -132,8 +132,9 @@ export class LoginService {
     source: string,
     via: LoginVia,
     kind: Extract<FailureKind, 'bad-passkey' | 'passkey-counter'>,
+    extra: Record<string, unknown> = {},
   ): never {
-    return this.gate.fail(name, user, source, via, kind);
+    return this.gate.fail(name, user, source, via, kind, extra);
   }
 
   /**
