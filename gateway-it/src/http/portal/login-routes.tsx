@@ -69,7 +69,13 @@ async function passkeyLoginOptions(
 ): Promise<string | undefined> {
   const { passkeys } = s.auth;
   if (passkeys.unavailableReason() !== null) return undefined;
-  return JSON.stringify(await passkeys.assertionOptions('login', pre, null));
+  try {
+    return JSON.stringify(await passkeys.assertionOptions('login', pre, null));
+  } catch (e) {
+    // Too many challenges live (someone loading the page in a loop): the password login stays.
+    if (e instanceof AirlockError && e.code === 'passkey.busy') return undefined;
+    throw e;
+  }
 }
 
 /** The login page again after a failed step: the step ended, the reason shown. */
