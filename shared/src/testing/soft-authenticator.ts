@@ -1,11 +1,12 @@
 /**
- * A software WebAuthn authenticator for unit tests (ES256, P-256): it makes assertions a browser
- * would post after `startAuthentication`, with every field a test may want wrong (origin, RP id,
- * challenge, flags, counter, type). Test code only; the product never imports it. Browser tests
+ * A software WebAuthn authenticator for unit tests (ES256, P-256): it makes the registrations
+ * (attestation `none`) and assertions a browser would post after `startRegistration` and
+ * `startAuthentication`, with every field a test may want wrong (origin, RP id, challenge, flags,
+ * counter, type). Test code only; the product never imports it. Browser tests
  * use Chromium's virtual authenticator instead.
  */
 import { createHash, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
-import type { AuthenticationResponseJSON } from '../webauthn/webauthn.js';
+import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '../webauthn/webauthn.js';
 
 export interface SoftAssertionInput {
   readonly rpId: string;
@@ -40,6 +41,55 @@ export class SoftAuthenticator {
       ]),
     );
     this.credentialId = createHash('sha256').update(x).digest('base64url');
+  }
+
+  /** A registration with attestation `none` (counter 0), as `startRegistration` returns it. */
+  register(input: Omit<SoftAssertionInput, 'counter' | 'userHandle'>): RegistrationResponseJSON {
+    const clientData = Buffer.from(
+      JSON.stringify({
+        type: input.type ?? 'webauthn.create',
+        challenge: input.challenge,
+        origin: input.origin,
+        crossOrigin: false,
+      }),
+    );
+    const id = Buffer.from(this.credentialId, 'base64url');
+    const idLength = Buffer.alloc(2);
+    idLength.writeUInt16BE(id.length);
+    const flags = (input.userPresent === false ? 0 : 0x01) | (input.userVerified ? 0x04 : 0) | 0x40;
+    const authData = Buffer.concat([
+      createHash('sha256').update(input.rpId).digest(),
+      Buffer.from([flags, 0, 0, 0, 0]),
+      Buffer.alloc(16),
+      idLength,
+      id,
+      this.publicKey,
+    ]);
+    const lengthPrefix = Buffer.from([0x59, authData.length >> 8, authData.length & 0xff]);
+    // CBOR map {"fmt": "none", "attStmt": {}, "authData": bytes}.
+    const attestation = Buffer.concat([
+      Buffer.from([0xa3, 0x63]),
+      Buffer.from('fmt'),
+      Buffer.from([0x64]),
+      Buffer.from('none'),
+      Buffer.from([0x67]),
+      Buffer.from('attStmt'),
+      Buffer.from([0xa0, 0x68]),
+      Buffer.from('authData'),
+      lengthPrefix,
+      authData,
+    ]);
+    return {
+      id: this.credentialId,
+      rawId: this.credentialId,
+      type: 'public-key',
+      clientExtensionResults: {},
+      response: {
+        clientDataJSON: clientData.toString('base64url'),
+        attestationObject: attestation.toString('base64url'),
+        transports: ['internal'],
+      },
+    };
   }
 
   assert(input: SoftAssertionInput): AuthenticationResponseJSON {

@@ -25,6 +25,7 @@ import {
   type PublicKeyCredentialRequestOptionsJSON,
   type RegistrationResponseJSON,
 } from '@simplewebauthn/server';
+import { decodeAttestationObject, parseAuthenticatorData } from '@simplewebauthn/server/helpers';
 import { z } from 'zod';
 import { err, ok, type Result } from '../result.js';
 
@@ -237,7 +238,11 @@ export async function verifyPasskeyAssertion(input: {
   }
 }
 
-/** Verifies a registration (attestation `none` or self: we do not rely on the authenticator's make). */
+/**
+ * Verifies a registration: client data (type, challenge, origin) and authenticator data (RP id,
+ * flags) with named reasons, then the library (attestation format and, for `packed` and the like,
+ * its signature; we do not rely on the authenticator's make, so no trust anchors are configured).
+ */
 export async function verifyPasskeyRegistration(input: {
   readonly response: RegistrationResponseJSON;
   readonly expectedChallenge: string;
@@ -252,6 +257,20 @@ export async function verifyPasskeyRegistration(input: {
   if (client.data.type !== 'webauthn.create') return err('wrong_type');
   if (client.data.challenge !== input.expectedChallenge) return err('wrong_challenge');
   if (!rp.origins.includes(client.data.origin)) return err('wrong_origin');
+  let flags: { up: boolean; uv: boolean };
+  try {
+    const att = decodeAttestationObject(
+      new Uint8Array(Buffer.from(response.response.attestationObject, 'base64url')),
+    );
+    const auth = parseAuthenticatorData(att.get('authData'));
+    if (!Buffer.from(auth.rpIdHash).equals(createHash('sha256').update(rp.id).digest()))
+      return err('wrong_rp');
+    flags = auth.flags;
+  } catch {
+    return err('malformed');
+  }
+  if (!flags.up) return err('user_not_present');
+  if (input.requireUserVerification && !flags.uv) return err('user_not_verified');
   try {
     const v = await verifyRegistrationResponse({
       response,
@@ -270,11 +289,8 @@ export async function verifyPasskeyRegistration(input: {
       userVerified: info.userVerified,
       backedUp: info.credentialBackedUp,
     });
-  } catch (e) {
-    const message = e instanceof Error ? e.message : '';
-    if (/RP ID/i.test(message)) return err('wrong_rp');
-    if (/user could not be verified|user verification/i.test(message))
-      return err('user_not_verified');
+  } catch {
+    // The library throws on anything it refuses; the named checks above already ran.
     return err('bad_signature');
   }
 }
