@@ -57,7 +57,7 @@ function setup() {
     return u;
   };
   const events = (action: string) => [...audit.iterate()].filter((e) => e.action === action);
-  return { store, passkeys, account, events };
+  return { users, store, passkeys, account, events };
 }
 
 const made = (key: SoftAuthenticator, challenge: string, over: Record<string, unknown> = {}) =>
@@ -160,4 +160,22 @@ test("one cannot rename or revoke another account's passkey", async () => {
   assert.throws(() => h.passkeys.revoke(bob, pk.id), /no such passkey/);
   assert.throws(() => h.passkeys.rename(bob, pk.id, 'mine'), /no such passkey/);
   assert.equal(h.passkeys.list(alice).length, 1);
+});
+
+test("an admin's second-factor reset removes the account's passkeys too", async () => {
+  const h = setup();
+  const alice = h.account('alice', [{ role: 'engineer' }]);
+  const bob = h.account('bob', [{ role: 'engineer' }]);
+  for (const u of [alice, bob]) {
+    const o = await h.passkeys.registrationOptions(u, `s-${u.name}`);
+    await h.passkeys.register(
+      u,
+      `s-${u.name}`,
+      'laptop',
+      made(new SoftAuthenticator(), o.challenge),
+    );
+  }
+  h.users.setTotp(alice.id, null, null);
+  assert.equal(h.passkeys.list(alice).length, 0);
+  assert.equal(h.passkeys.list(bob).length, 1);
 });

@@ -29,6 +29,13 @@ export const PASSKEY_MIGRATIONS: readonly Migration[] = [
         last_used_at INTEGER
       ) STRICT;
       CREATE INDEX passkeys_user ON passkeys (user_id);
+      -- An admin's second-factor reset (lost device: the TOTP seed set to NULL) removes every
+      -- passkey of the account in the same statement, so no path that resets it can forget them.
+      CREATE TRIGGER passkeys_mfa_reset AFTER UPDATE OF totp_secret_sealed ON users
+        WHEN NEW.totp_secret_sealed IS NULL
+      BEGIN
+        DELETE FROM passkeys WHERE user_id = NEW.id;
+      END;
       CREATE TABLE passkey_challenges (
         challenge TEXT PRIMARY KEY,
         purpose TEXT NOT NULL CHECK (purpose IN ('register', 'login', 'second-factor')),
