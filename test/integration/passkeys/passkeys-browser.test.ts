@@ -5,7 +5,8 @@
  * be a WebAuthn RP id). alice registers a passkey on her account page, logs in with it without a
  * password, then uses it as the second factor after her password, renames it; a clone of it
  * (same key, lower signature counter, on another authenticator) is refused and raises the alert;
- * once revoked it logs in no more. Each step's audit events are asserted.
+ * once revoked it logs in no more; at the IP address the page says where passkeys work. Each
+ * step's audit events are asserted.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -205,6 +206,15 @@ test(
     ]);
     assert.match((await page.textContent('.notice.error')) ?? '', /could not be verified/);
     assert.equal(events('mfa.verify').at(-1)?.details.refusal, 'unknown_passkey');
+    // At the IP address (not the RP id) the page says where passkeys work, and offers no button.
+    await page.goto(`https://127.0.0.1:${port}/login`);
+    await page.waitForSelector('#passkey-login [data-passkey-status][data-state=elsewhere]');
+    assert.match(
+      (await page.textContent('#passkey-login [data-passkey-status]')) ?? '',
+      new RegExp(`only at https://localhost:${port}/`),
+    );
+    assert.ok(await page.isDisabled('#passkey-login button'));
+
     // The two refusals are 401 pages (the browser logs their status); nothing else went wrong.
     assert.deepEqual(
       consoleErrors.filter((m) => !/status of 401/.test(m)),
