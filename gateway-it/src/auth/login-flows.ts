@@ -162,12 +162,15 @@ export class LoginFlows {
    * Options for answering this login step with a passkey (bound to the step), or null when the
    * account has none or passkeys are off.
    */
-  async passkeyOptions(stepSecret: string): Promise<PublicKeyCredentialRequestOptionsJSON | null> {
+  async passkeyOptions(
+    stepSecret: string,
+    source: string,
+  ): Promise<PublicKeyCredentialRequestOptionsJSON | null> {
     const { deps } = this;
     const { step, user } = this.liveStep(stepSecret, 'mfa-pending');
     if (deps.passkeys.unavailableReason() !== null || deps.passkeys.count(user.id) === 0)
       return null;
-    return deps.passkeys.assertionOptions('second-factor', step.id, user);
+    return deps.passkeys.assertionOptions('second-factor', step.id, user, source);
   }
 
   /** Portal step two with a passkey instead of a code. Any failure ends the step. */

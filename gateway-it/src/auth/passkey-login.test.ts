@@ -19,7 +19,12 @@ import type { RoleAssignment } from '../store/store.js';
 import { LoginService } from './login-service.js';
 import { LoginThrottle } from './login-throttle.js';
 import { PasskeyLogin } from './passkey-login.js';
-import { PASSKEY_CHALLENGE_MS, PasskeyService, userHandleOf } from './passkeys.js';
+import {
+  CHALLENGES_PER_SOURCE,
+  PASSKEY_CHALLENGE_MS,
+  PasskeyService,
+  userHandleOf,
+} from './passkeys.js';
 import { SessionService } from './session-service.js';
 
 useCrypto();
@@ -127,7 +132,7 @@ const signed = (
 test('passwordless: a session for the passkey owner, audited as a passkey login; the challenge works once', async (t) => {
   const h = setup(t);
   const { user, key } = h.account('alice', [{ role: 'engineer' }]);
-  const options = await h.passkeys.assertionOptions('login', 'browser-a', null);
+  const options = await h.passkeys.assertionOptions('login', 'browser-a', null, '10.0.0.1');
   assert.equal(options.userVerification, 'required');
   assert.deepEqual(options.allowCredentials, []);
   const response = signed(key, options.challenge, { userHandle: userHandleOf(user) });
@@ -146,12 +151,12 @@ test('passwordless: a session for the passkey owner, audited as a passkey login;
 test('a challenge is bound to the browser it was issued to, and expires', async (t) => {
   const h = setup(t);
   const { key } = h.account('alice', [{ role: 'engineer' }]);
-  const a = await h.passkeys.assertionOptions('login', 'browser-a', null);
+  const a = await h.passkeys.assertionOptions('login', 'browser-a', null, '10.0.0.1');
   await h.refused(
     h.flow.passwordless('browser-b', signed(key, a.challenge), 'x'),
     'auth.bad_passkey',
   );
-  const late = await h.passkeys.assertionOptions('login', 'browser-a', null);
+  const late = await h.passkeys.assertionOptions('login', 'browser-a', null, '10.0.0.1');
   h.clock.advance(PASSKEY_CHALLENGE_MS);
   await h.refused(
     h.flow.passwordless('browser-a', signed(key, late.challenge), 'x'),
@@ -173,7 +178,7 @@ test('a wrong origin or RP id is refused, audited, and leaves the counter alone'
     [{ origin: 'https://airlock.example.com.evil.test' }, 'wrong_origin'],
     [{ rpId: 'evil.test' }, 'wrong_rp'],
   ] as const) {
-    const o = await h.passkeys.assertionOptions('login', 'browser-a', null);
+    const o = await h.passkeys.assertionOptions('login', 'browser-a', null, '10.0.0.1');
     await h.refused(
       h.flow.passwordless('browser-a', signed(key, o.challenge, over), 'x'),
       'auth.bad_passkey',
@@ -188,7 +193,7 @@ test('a wrong origin or RP id is refused, audited, and leaves the counter alone'
 test('a counter going backwards is refused and raises the clone alert', async (t) => {
   const h = setup(t);
   const { key } = h.account('alice', [{ role: 'engineer' }]);
-  const o = await h.passkeys.assertionOptions('login', 'browser-a', null);
+  const o = await h.passkeys.assertionOptions('login', 'browser-a', null, '10.0.0.1');
   await h.refused(
     h.flow.passwordless('browser-a', signed(key, o.challenge, { counter: 2 }), 'x'),
     'auth.bad_passkey',
@@ -205,14 +210,19 @@ test('user verification: required passwordless and for privileged roles, presenc
   const alice = h.account('alice', [{ role: 'engineer' }]);
   const olga = h.account('olga', [{ role: 'ot-owner', site: 'plant-1' }]);
   const noUv = { userVerified: false };
-  const pw = await h.passkeys.assertionOptions('login', 'b', null);
+  const pw = await h.passkeys.assertionOptions('login', 'b', null, '10.0.0.1');
   await h.refused(
     h.flow.passwordless('b', signed(alice.key, pw.challenge, noUv), 'x'),
     'auth.bad_passkey',
   );
   assert.equal(h.events('mfa.verify').at(-1)?.details.refusal, 'user_not_verified');
 
-  const forAlice = await h.passkeys.assertionOptions('second-factor', 'step-1', alice.user);
+  const forAlice = await h.passkeys.assertionOptions(
+    'second-factor',
+    'step-1',
+    alice.user,
+    '10.0.0.1',
+  );
   assert.equal(forAlice.userVerification, 'preferred');
   const ok = await h.flow.secondFactor(
     alice.user,
@@ -223,7 +233,12 @@ test('user verification: required passwordless and for privileged roles, presenc
   );
   assert.equal(ok.passkey.id, 'pk_alice');
 
-  const forOlga = await h.passkeys.assertionOptions('second-factor', 'step-2', olga.user);
+  const forOlga = await h.passkeys.assertionOptions(
+    'second-factor',
+    'step-2',
+    olga.user,
+    '10.0.0.1',
+  );
   assert.equal(forOlga.userVerification, 'required');
   await h.refused(
     h.flow.secondFactor(
@@ -242,7 +257,7 @@ test("as a second factor only the account's own passkey counts", async (t) => {
   const h = setup(t);
   const alice = h.account('alice', [{ role: 'engineer' }]);
   const mallory = h.account('mallory', [{ role: 'engineer' }]);
-  const o = await h.passkeys.assertionOptions('second-factor', 'step-1', alice.user);
+  const o = await h.passkeys.assertionOptions('second-factor', 'step-1', alice.user, '10.0.0.1');
   await h.refused(
     h.flow.secondFactor(alice.user, 'step-1', signed(mallory.key, o.challenge), 'x', 'portal'),
     'auth.bad_passkey',
@@ -255,7 +270,24 @@ test('a disabled account cannot log in with its passkey', async (t) => {
   const h = setup(t);
   const { user, key } = h.account('alice', [{ role: 'engineer' }]);
   h.users.setState(user.id, 'disabled');
-  const o = await h.passkeys.assertionOptions('login', 'b', null);
+  const o = await h.passkeys.assertionOptions('login', 'b', null, '10.0.0.1');
   await h.refused(h.flow.passwordless('b', signed(key, o.challenge), 'x'), 'auth.disabled');
   assert.equal(h.events('auth.login').at(-1)?.details.reason, 'disabled');
+});
+
+test('one address keeps only its newest challenges live; another is not affected', async (t) => {
+  const h = setup(t);
+  const { key } = h.account('alice', [{ role: 'engineer' }]);
+  const other = await h.passkeys.assertionOptions('login', 'browser-b', null, '10.0.0.2');
+  const first = await h.passkeys.assertionOptions('login', 'loop-0', null, '10.0.0.9');
+  for (let i = 1; i < CHALLENGES_PER_SOURCE + 5; i++)
+    await h.passkeys.assertionOptions('login', `loop-${i}`, null, '10.0.0.9');
+  assert.equal(h.store.liveChallenges(), CHALLENGES_PER_SOURCE + 1);
+  await h.refused(
+    h.flow.passwordless('loop-0', signed(key, first.challenge), '10.0.0.9'),
+    'auth.bad_passkey',
+  );
+  assert.equal(h.events('mfa.verify').at(-1)?.details.refusal, 'challenge');
+  const session = await h.flow.passwordless('browser-b', signed(key, other.challenge), '10.0.0.2');
+  assert.equal(session.kind, 'web');
 });

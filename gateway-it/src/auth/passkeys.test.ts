@@ -69,11 +69,11 @@ test('register several named passkeys, rename and revoke them, all audited', asy
   const h = setup();
   const alice = h.account('alice', [{ role: 'engineer' }]);
   const laptop = new SoftAuthenticator();
-  const o1 = await h.passkeys.registrationOptions(alice, 'sess-1');
+  const o1 = await h.passkeys.registrationOptions(alice, 'sess-1', '10.0.0.1');
   assert.equal(o1.authenticatorSelection?.residentKey, 'required');
   assert.equal(o1.authenticatorSelection?.userVerification, 'preferred');
   const first = await h.passkeys.register(alice, 'sess-1', 'laptop', made(laptop, o1.challenge));
-  const o2 = await h.passkeys.registrationOptions(alice, 'sess-1');
+  const o2 = await h.passkeys.registrationOptions(alice, 'sess-1', '10.0.0.1');
   assert.deepEqual(
     o2.excludeCredentials?.map((c) => c.id),
     [laptop.credentialId],
@@ -117,11 +117,11 @@ test('a registration from another origin, for another RP id, or with a spent or 
     );
     assert.equal(h.events('passkey.register').at(-1)?.details.reason, reason);
   };
-  let o = await h.passkeys.registrationOptions(alice, 'sess-1');
+  let o = await h.passkeys.registrationOptions(alice, 'sess-1', '10.0.0.1');
   await refuse('sess-1', made(key, o.challenge, { origin: 'https://evil.test' }), 'wrong_origin');
-  o = await h.passkeys.registrationOptions(alice, 'sess-1');
+  o = await h.passkeys.registrationOptions(alice, 'sess-1', '10.0.0.1');
   await refuse('sess-1', made(key, o.challenge, { rpId: 'evil.test' }), 'wrong_rp');
-  o = await h.passkeys.registrationOptions(alice, 'sess-1');
+  o = await h.passkeys.registrationOptions(alice, 'sess-1', '10.0.0.1');
   await refuse('sess-2', made(key, o.challenge), 'challenge');
   await h.passkeys.register(alice, 'sess-1', 'ok', made(key, o.challenge));
   await refuse('sess-1', made(key, o.challenge), 'challenge');
@@ -132,7 +132,7 @@ test('a registration from another origin, for another RP id, or with a spent or 
 test('privileged roles must register a passkey that verifies the user', async () => {
   const h = setup();
   const admin = h.account('root', [{ role: 'admin' }]);
-  const o = await h.passkeys.registrationOptions(admin, 'sess-1');
+  const o = await h.passkeys.registrationOptions(admin, 'sess-1', '10.0.0.1');
   assert.equal(o.authenticatorSelection?.userVerification, 'required');
   await assert.rejects(
     h.passkeys.register(
@@ -150,7 +150,7 @@ test("one cannot rename or revoke another account's passkey", async () => {
   const h = setup();
   const alice = h.account('alice', [{ role: 'engineer' }]);
   const bob = h.account('bob', [{ role: 'engineer' }]);
-  const o = await h.passkeys.registrationOptions(alice, 's');
+  const o = await h.passkeys.registrationOptions(alice, 's', '10.0.0.1');
   const pk = await h.passkeys.register(
     alice,
     's',
@@ -167,7 +167,7 @@ test("an admin's second-factor reset removes the account's passkeys too", async 
   const alice = h.account('alice', [{ role: 'engineer' }]);
   const bob = h.account('bob', [{ role: 'engineer' }]);
   for (const u of [alice, bob]) {
-    const o = await h.passkeys.registrationOptions(u, `s-${u.name}`);
+    const o = await h.passkeys.registrationOptions(u, `s-${u.name}`, '10.0.0.1');
     await h.passkeys.register(
       u,
       `s-${u.name}`,

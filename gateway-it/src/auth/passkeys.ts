@@ -5,7 +5,8 @@
  *
  * Guarantees: a challenge is 32 random bytes, lives five minutes, is bound to what the browser
  * holds (its portal session, login step or pre-login cookie, stored as a hash) and is deleted by
- * the request that presents it, so it works once and only for that browser. The RP id and origin
+ * the request that presents it, so it works once and only for that browser; one source address
+ * keeps at most 20 live (its oldest go), so loading the login page in a loop fills nothing. The RP id and origin
  * are the portal's public URL (`http.publicUrl`, or https://localhost:<port>): an assertion from
  * another origin or for another RP id is refused. User verification is required for accounts
  * with a privileged role (admin, OT owner, auditor) and for every passwordless login. A counter
@@ -35,6 +36,8 @@ import type { ChallengePurpose, PasskeyRow, PasskeyStore, User } from '../store/
 export const PASSKEY_CHALLENGE_MS = 5 * 60_000;
 /** Live challenges at once, all browsers together (a pre-login page makes one per visit). */
 const MAX_LIVE_CHALLENGES = 10_000;
+/** Live challenges one source address keeps (its oldest go first). */
+export const CHALLENGES_PER_SOURCE = 20;
 const MAX_PASSKEYS_PER_USER = 10;
 /** Roles whose passkeys must verify the user (PIN or biometric), not only their presence. */
 const PRIVILEGED_ROLES = new Set(['admin', 'ot-owner', 'auditor']);
@@ -115,6 +118,7 @@ export class PasskeyService {
     purpose: ChallengePurpose,
     binding: string,
     userId: User['id'] | null,
+    source: string,
   ): Uint8Array {
     const { deps } = this;
     const now = deps.clock.now();
@@ -126,14 +130,18 @@ export class PasskeyService {
         'too many passkey logins are under way; try again in a minute',
       );
     const bytes = randomBytesArray(32);
-    deps.passkeys.addChallenge({
-      challenge: toBase64Url(bytes),
-      purpose,
-      bindingHash: bindingHash(purpose, binding),
-      userId,
-      createdAt: now,
-      expiresAt: now + PASSKEY_CHALLENGE_MS,
-    });
+    deps.passkeys.addChallenge(
+      {
+        challenge: toBase64Url(bytes),
+        purpose,
+        bindingHash: bindingHash(purpose, binding),
+        userId,
+        source,
+        createdAt: now,
+        expiresAt: now + PASSKEY_CHALLENGE_MS,
+      },
+      CHALLENGES_PER_SOURCE,
+    );
     return bytes;
   }
 
@@ -157,12 +165,13 @@ export class PasskeyService {
   async registrationOptions(
     user: User,
     sessionId: string,
+    source: string,
   ): Promise<PublicKeyCredentialCreationOptionsJSON> {
     const rp = this.relyingParty();
     const mine = this.deps.passkeys.ofUser(user.id);
     return registrationOptions({
       rp,
-      challenge: this.issueChallenge('register', sessionId, user.id),
+      challenge: this.issueChallenge('register', sessionId, user.id, source),
       userHandle: Buffer.from(user.id, 'utf8'),
       userName: user.name,
       displayName: user.displayName,
@@ -177,6 +186,7 @@ export class PasskeyService {
     purpose: 'login' | 'second-factor',
     binding: string,
     user: User | null,
+    source: string,
   ): Promise<PublicKeyCredentialRequestOptionsJSON> {
     const rp = this.relyingParty();
     const allow =
@@ -187,7 +197,7 @@ export class PasskeyService {
             .map((p) => ({ credentialId: p.credentialId, transports: p.transports }));
     return assertionOptions({
       rpId: rp.id,
-      challenge: this.issueChallenge(purpose, binding, user?.id ?? null),
+      challenge: this.issueChallenge(purpose, binding, user?.id ?? null, source),
       allow,
       requireUserVerification: user === null || requiresUserVerification(user),
       timeoutMs: PASSKEY_CHALLENGE_MS,

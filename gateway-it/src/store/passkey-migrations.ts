@@ -41,11 +41,14 @@ export const PASSKEY_MIGRATIONS: readonly Migration[] = [
         purpose TEXT NOT NULL CHECK (purpose IN ('register', 'login', 'second-factor')),
         binding_hash TEXT NOT NULL,
         user_id TEXT REFERENCES users(id) ON DELETE CASCADE,
+        -- The address that asked for it: one address keeps only its newest few live.
+        source TEXT NOT NULL,
         created_at INTEGER NOT NULL,
         expires_at INTEGER NOT NULL
       ) STRICT;
       CREATE INDEX passkey_challenges_binding ON passkey_challenges (binding_hash, purpose);
       CREATE INDEX passkey_challenges_expiry ON passkey_challenges (expires_at);
+      CREATE INDEX passkey_challenges_source ON passkey_challenges (source, created_at);
     `,
   },
 ];

@@ -26,6 +26,7 @@ export interface PasskeyChallenge {
   readonly purpose: ChallengePurpose;
   readonly bindingHash: string;
   readonly userId: UserId | null;
+  readonly source: string;
   readonly createdAt: number;
   readonly expiresAt: number;
 }
@@ -48,6 +49,7 @@ interface ChallengeRow {
   purpose: ChallengePurpose;
   binding_hash: string;
   user_id: string | null;
+  source: string;
   created_at: number;
   expires_at: number;
 }
@@ -90,8 +92,8 @@ export class PasskeyStore {
         'SELECT count(*) AS n FROM passkeys WHERE user_id = ?',
       ),
       insertChallenge: db.prepare(
-        `INSERT INTO passkey_challenges (challenge, purpose, binding_hash, user_id, created_at, expires_at)
-         VALUES (@challenge, @purpose, @bindingHash, @userId, @createdAt, @expiresAt)`,
+        `INSERT INTO passkey_challenges (challenge, purpose, binding_hash, user_id, source, created_at, expires_at)
+         VALUES (@challenge, @purpose, @bindingHash, @userId, @source, @createdAt, @expiresAt)`,
       ),
       dropBinding: db.prepare(
         'DELETE FROM passkey_challenges WHERE binding_hash = ? AND purpose = ?',
@@ -100,6 +102,11 @@ export class PasskeyStore {
         'DELETE FROM passkey_challenges WHERE challenge = ? AND binding_hash = ? AND purpose = ? RETURNING *',
       ),
       prune: db.prepare('DELETE FROM passkey_challenges WHERE expires_at <= ?'),
+      trimSource: db.prepare(
+        `DELETE FROM passkey_challenges WHERE rowid IN (
+           SELECT rowid FROM passkey_challenges WHERE source = ?
+           ORDER BY created_at DESC, rowid DESC LIMIT -1 OFFSET ?)`,
+      ),
       live: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM passkey_challenges'),
     };
   }
@@ -144,9 +151,13 @@ export class PasskeyStore {
     return this.stmts.advance.run({ id, counter, now }).changes === 1;
   }
 
-  /** A new challenge for a binding and purpose; the binding's earlier one of that purpose goes. */
-  addChallenge(c: PasskeyChallenge): void {
+  /**
+   * A new challenge for a binding and purpose; the binding's earlier one of that purpose goes,
+   * and so do the source's oldest beyond `perSource - 1` (one address cannot fill the table).
+   */
+  addChallenge(c: PasskeyChallenge, perSource: number): void {
     this.stmts.dropBinding.run(c.bindingHash, c.purpose);
+    this.stmts.trimSource.run(c.source, Math.max(0, perSource - 1));
     this.stmts.insertChallenge.run(c);
   }
 
@@ -164,6 +175,7 @@ export class PasskeyStore {
           purpose: r.purpose,
           bindingHash: r.binding_hash,
           userId: r.user_id as UserId | null,
+          source: r.source,
           createdAt: r.created_at,
           expiresAt: r.expires_at,
         };

@@ -66,11 +66,12 @@ export async function checkPre(c: PortalContext): Promise<void> {
 async function passkeyLoginOptions(
   s: AccessHttpServices,
   pre: string,
+  source: string,
 ): Promise<string | undefined> {
   const { passkeys } = s.auth;
   if (passkeys.unavailableReason() !== null) return undefined;
   try {
-    return JSON.stringify(await passkeys.assertionOptions('login', pre, null));
+    return JSON.stringify(await passkeys.assertionOptions('login', pre, null, source));
   } catch (e) {
     // Too many challenges live (someone loading the page in a loop): the password login stays.
     if (e instanceof AirlockError && e.code === 'passkey.busy') return undefined;
@@ -96,7 +97,7 @@ export function loginFailure(
         pre={pre}
         error={ae.message}
         sso={s.sso.providers()}
-        passkey={await passkeyLoginOptions(s, pre)}
+        passkey={await passkeyLoginOptions(s, pre, sourceAddress(c))}
       />,
       status,
     );
@@ -117,7 +118,7 @@ export function loginRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVariab
         pre={pre}
         notice={notice}
         sso={s.sso.providers()}
-        passkey={await passkeyLoginOptions(s, pre)}
+        passkey={await passkeyLoginOptions(s, pre, sourceAddress(c))}
       />,
     );
   });
@@ -141,7 +142,7 @@ export function loginRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVariab
     const step = getCookie(c, LOGIN_STEP_COOKIE);
     if (step === undefined || flows.stepKind(step) !== 'second-factor')
       return c.redirect('/login', 303);
-    const options = await flows.passkeyOptions(step);
+    const options = await flows.passkeyOptions(step, sourceAddress(c));
     return c.html(
       <SecondFactorPage
         pre={preToken(c)}

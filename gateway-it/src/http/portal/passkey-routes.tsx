@@ -93,7 +93,11 @@ export function passkeyRoutes(
     const options =
       off !== null
         ? { unavailable: off }
-        : { json: JSON.stringify(await passkeys.registrationOptions(v.user, sessionId)) };
+        : {
+            json: JSON.stringify(
+              await passkeys.registrationOptions(v.user, sessionId, sourceAddress(c)),
+            ),
+          };
     return page(
       c,
       v,
