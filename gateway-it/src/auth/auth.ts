@@ -1,11 +1,12 @@
 /**
- * Identity on the IT gateway: local accounts with password and TOTP (or recovery codes), login
- * throttling and account locks, portal sessions and API tokens, users' SSH public keys, and user
- * and site administration. Every login path (portal, API, SSH) goes through the same LoginService,
- * so the same password, second-factor, throttle and account checks apply to each.
+ * Identity on the IT gateway: local accounts with password and TOTP (or recovery codes) or
+ * passkeys (passwordless, or as the second factor), login throttling and account locks, portal
+ * sessions and API tokens, users' SSH public keys, and user and site administration. Every login
+ * path (portal, API, SSH, passkey) goes through the same LoginService, so the same password,
+ * second-factor, throttle and account checks apply to each.
  *
  * Guarantees: secrets are stored only as hashes (passwords, session secrets, recovery codes) or
- * encrypted under the secrets key (TOTP seeds); every login, failure, lock and administrative
+ * encrypted under the secrets key (TOTP seeds); passkeys only as public keys; every login, failure, lock and administrative
  * change is audited in the transaction that makes it; a disabled account or a vendor past their
  * contract end cannot log in and loses its sessions. While running (`start`), old throttle
  * counters are pruned hourly. Not here: what a user may reach (access/), and roles as policy

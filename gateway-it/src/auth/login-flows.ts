@@ -1,7 +1,7 @@
 /**
  * The login flows built on LoginService and SessionService, one per face:
- *  - portal: password, then (in a five-minute login step) the second factor or, for an account
- *    without one, enrollment (QR code and secret, confirmed with a first code; recovery codes shown
+ *  - portal: password, then (in a five-minute login step) the second factor (a TOTP or recovery
+ *    code, or one of the account's passkeys) or, for an account without one, enrollment (QR code and secret, confirmed with a first code; recovery codes shown
  *    once). A failed step ends the step: the next try starts again from the password, so a failed
  *    attempt can never leave a half-open login behind for anyone.
  *  - API: one call with name, password and code returns a bearer token with an expiry; an account
