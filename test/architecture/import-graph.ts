@@ -150,6 +150,10 @@ const LIBRARY_HOMES: Readonly<Record<string, readonly string[]>> = {
   'oidc-provider': [],
   // Patterns from config, policy or users run only through the linear-time wrapper.
   re2js: ['shared/src/text'],
+  // WebAuthn checks in one place, so the OT gateway can verify owners' assertions the same way.
+  '@simplewebauthn/server': ['shared/src/webauthn'],
+  // The browser bundle is served as a file (http/portal/passkey-assets.ts), never imported.
+  '@simplewebauthn/browser': [],
 };
 
 const PROTOCOLS = ['ssh', 'modbus', 'opcua'];

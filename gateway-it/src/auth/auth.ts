@@ -1,11 +1,12 @@
 /**
- * Identity on the IT gateway: local accounts with password and TOTP (or recovery codes), login
- * throttling and account locks, portal sessions and API tokens, users' SSH public keys, and user
- * and site administration. Every login path (portal, API, SSH) goes through the same LoginService,
- * so the same password, second-factor, throttle and account checks apply to each.
+ * Identity on the IT gateway: local accounts with password and TOTP (or recovery codes) or
+ * passkeys (passwordless, or as the second factor), login throttling and account locks, portal
+ * sessions and API tokens, users' SSH public keys, and user and site administration. Every login
+ * path (portal, API, SSH, passkey) goes through the same LoginService, so the same password,
+ * second-factor, throttle and account checks apply to each.
  *
  * Guarantees: secrets are stored only as hashes (passwords, session secrets, recovery codes) or
- * encrypted under the secrets key (TOTP seeds); every login, failure, lock and administrative
+ * encrypted under the secrets key (TOTP seeds); passkeys only as public keys; every login, failure, lock and administrative
  * change is audited in the transaction that makes it; a disabled account or a vendor past their
  * contract end cannot log in and loses its sessions. While running (`start`), old throttle
  * counters are pruned hourly. Not here: what a user may reach (access/), and roles as policy
@@ -19,6 +20,9 @@ import { createPasswordPool, type PasswordPool } from '../../../shared/src/crypt
 import { LoginFlows } from './login-flows.js';
 import { LoginService } from './login-service.js';
 import { LoginThrottle } from './login-throttle.js';
+import { PasskeyLogin } from './passkey-login.js';
+import { PasskeyService } from './passkeys.js';
+import { relyingPartyFor } from '../../../shared/src/webauthn/webauthn.js';
 import { SessionService } from './session-service.js';
 import { SshKeyService } from './ssh-keys.js';
 import { UserAdmin } from './user-admin.js';
@@ -36,6 +40,8 @@ export type {
   SecondFactorMethod,
 } from './login-service.js';
 export type { LoginFlows, LoginStart } from './login-flows.js';
+export type { PasskeyLogin } from './passkey-login.js';
+export { requiresUserVerification, type PasskeyService, type PasskeyView } from './passkeys.js';
 export type { LoginThrottle } from './login-throttle.js';
 export type { IssuedSession, SessionService } from './session-service.js';
 export { sshFingerprint, type SshKeyService, type SshKeyView } from './ssh-keys.js';
@@ -52,6 +58,10 @@ export interface Auth {
   /** Password and second-factor checks shared by every login path (portal, API, SSH). */
   readonly login: LoginService;
   readonly flows: LoginFlows;
+  /** Users' passkeys: registration, names, revocation, the challenges of every ceremony. */
+  readonly passkeys: PasskeyService;
+  /** Passwordless passkey login (the second-factor step is in `flows`). */
+  readonly passkeyLogin: PasskeyLogin;
   readonly userAdmin: UserAdmin;
   /** Users' SSH public keys for the native SSH endpoint. */
   readonly sshKeys: SshKeyService;
@@ -64,7 +74,7 @@ export interface Auth {
 }
 
 export interface AuthDeps {
-  readonly config: Pick<ItConfig, 'auth'>;
+  readonly config: Pick<ItConfig, 'auth' | 'http'>;
   readonly store: Pick<
     ItStore,
     | 'db'
@@ -76,6 +86,7 @@ export interface AuthDeps {
     | 'loginThrottle'
     | 'recoveryCodes'
     | 'sshKeys'
+    | 'passkeys'
   >;
   readonly clock: Clock;
   readonly ids: IdGenerator;
@@ -131,6 +142,28 @@ export function createAuth(deps: AuthDeps): Auth {
     passwords,
     checksPerSource: config.passwordChecksPerSource,
   });
+  const rp = relyingPartyFor(
+    deps.config.http.publicUrl ?? `https://localhost:${deps.config.http.port}`,
+    ISSUER,
+  );
+  const passkeys = new PasskeyService({
+    db,
+    audit,
+    passkeys: store.passkeys,
+    clock,
+    ids,
+    rp: rp.ok ? rp.value : { unavailable: rp.error },
+  });
+  const passkeyLogin = new PasskeyLogin({
+    db,
+    audit,
+    users,
+    store: store.passkeys,
+    passkeys,
+    login,
+    sessions,
+    clock,
+  });
   const flows = new LoginFlows({
     db,
     audit,
@@ -142,6 +175,8 @@ export function createAuth(deps: AuthDeps): Auth {
     secretsKey,
     issuer: ISSUER,
     driftSteps: config.totpDriftSteps,
+    passkeys,
+    passkeyLogin,
   });
   const userAdmin = new UserAdmin({
     db,
@@ -164,6 +199,8 @@ export function createAuth(deps: AuthDeps): Auth {
     throttle,
     login,
     flows,
+    passkeys,
+    passkeyLogin,
     userAdmin,
     sshKeys,
     passwords,

@@ -1,7 +1,7 @@
 /**
  * The login flows built on LoginService and SessionService, one per face:
- *  - portal: password, then (in a five-minute login step) the second factor or, for an account
- *    without one, enrollment (QR code and secret, confirmed with a first code; recovery codes shown
+ *  - portal: password, then (in a five-minute login step) the second factor (a TOTP or recovery
+ *    code, or one of the account's passkeys) or, for an account without one, enrollment (QR code and secret, confirmed with a first code; recovery codes shown
  *    once). A failed step ends the step: the next try starts again from the password, so a failed
  *    attempt can never leave a half-open login behind for anyone.
  *  - API: one call with name, password and code returns a bearer token with an expiry; an account
@@ -25,7 +25,10 @@ import type {
 } from './login-service.js';
 import { generateRecoveryCodes, hashRecoveryCode } from './recovery-codes.js';
 import type { IssuedSession, SessionService } from './session-service.js';
+import type { PasskeyLogin } from './passkey-login.js';
+import type { PasskeyService } from './passkeys.js';
 import { checkTotp, newTotpSecret, totpQrSvg, totpUri } from './totp.js';
+import type { PublicKeyCredentialRequestOptionsJSON } from '../../../shared/src/webauthn/webauthn.js';
 import { totpAssociatedData } from './user-admin.js';
 
 export interface LoginFlowDeps {
@@ -39,6 +42,8 @@ export interface LoginFlowDeps {
   readonly secretsKey: Uint8Array;
   readonly issuer: string;
   readonly driftSteps: number;
+  readonly passkeys: PasskeyService;
+  readonly passkeyLogin: PasskeyLogin;
 }
 
 export type LoginStart = {
@@ -151,6 +156,41 @@ export class LoginFlows {
     }
     deps.login.succeed(user, source, 'portal', method, [], firstFactorOf(step));
     return deps.sessions.issue(user.id, 'web', source);
+  }
+
+  /**
+   * Options for answering this login step with a passkey (bound to the step), or null when the
+   * account has none or passkeys are off.
+   */
+  async passkeyOptions(
+    stepSecret: string,
+    source: string,
+  ): Promise<PublicKeyCredentialRequestOptionsJSON | null> {
+    const { deps } = this;
+    const { step, user } = this.liveStep(stepSecret, 'mfa-pending');
+    if (deps.passkeys.unavailableReason() !== null || deps.passkeys.count(user.id) === 0)
+      return null;
+    return deps.passkeys.assertionOptions('second-factor', step.id, user, source);
+  }
+
+  /** Portal step two with a passkey instead of a code. Any failure ends the step. */
+  async finishWithPasskey(
+    stepSecret: string,
+    responseText: string,
+    source: string,
+  ): Promise<IssuedSession> {
+    const { deps } = this;
+    const { step, user } = this.liveStep(stepSecret, 'mfa-pending');
+    try {
+      await deps.passkeyLogin.secondFactor(user, step.id, responseText, source, 'portal');
+    } finally {
+      deps.sessions.end(step.id, 'login step used');
+    }
+    // The session and its audit record commit together: no audit, no session.
+    return deps.db.transaction(() => {
+      deps.login.succeed(user, source, 'portal', 'passkey', [], firstFactorOf(step));
+      return deps.sessions.issue(user.id, 'web', source);
+    })();
   }
 
   /** The secret being enrolled in this step, with its otpauth URI and QR code. */

@@ -32,7 +32,10 @@ export const itConfigSchema = z.strictObject({
     .strictObject({
       host: hostSchema.default('127.0.0.1'),
       port: listenPortSchema.default(8443),
-      /** How people and OT gateways reach this gateway, e.g. https://airlock.example.com:8443 */
+      /**
+       * How people and OT gateways reach this gateway, e.g. https://airlock.example.com:8443; also
+       * the passkeys' origin and RP id (a host name: WebAuthn refuses an IP address).
+       */
       publicUrl: z.url().optional(),
     })
     .prefault({}),

@@ -68,6 +68,17 @@ export const AUDIT_EVENTS = {
   },
   'mfa.recovery_use': { code: 'AL113', description: 'a recovery code was used (and consumed)' },
   'mfa.reset': { code: 'AL114', description: "an admin reset a user's second factor" },
+  'passkey.register': {
+    code: 'AL130',
+    description: 'a user registered a passkey (or the registration was refused, with the reason)',
+  },
+  'passkey.rename': { code: 'AL131', description: 'a user renamed one of their passkeys' },
+  'passkey.revoke': { code: 'AL132', description: 'a passkey was revoked (it no longer logs in)' },
+  'passkey.clone_detected': {
+    code: 'AL133',
+    description:
+      "ALERT: a passkey's signature counter went backwards (a cloned authenticator?); the login was refused",
+  },
   'token.issue': { code: 'AL120', description: 'an API bearer token was issued' },
   'token.revoke': { code: 'AL121', description: 'an API bearer token was revoked' },
 

@@ -389,6 +389,9 @@ export function accessRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVaria
           <p>
             <a href="/account/ssh-keys">SSH keys</a> for connecting with your own SSH client.
           </p>
+          <p>
+            <a href="/account/passkeys">Passkeys</a> for logging in without a password or code.
+          </p>
         </section>
         <form class="card" method="post" action="/account/password">
           <Csrf token={v.csrf} />

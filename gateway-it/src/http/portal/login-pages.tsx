@@ -1,5 +1,6 @@
 /** Login, second factor, enrollment (QR and secret) and the one-time recovery codes page. */
 import { Layout } from './layout.js';
+import { PasskeyLoginForm, PasskeySecondFactorForm } from './passkey-pages.js';
 
 function Pre(props: { token: string }) {
   return <input type="hidden" name="_pre" value={props.token} />;
@@ -11,6 +12,8 @@ export function LoginPage(props: {
   notice?: string | undefined;
   /** Single sign-on providers: one button each. */
   sso?: readonly { id: string; displayName: string }[];
+  /** Passwordless passkey options (JSON), when passkeys are on. */
+  passkey?: string | undefined;
 }) {
   const sso = props.sso ?? [];
   return (
@@ -39,8 +42,11 @@ export function LoginPage(props: {
         <div class="actions">
           <button type="submit">Continue</button>
         </div>
-        <p class="muted">A second factor (TOTP authenticator app) is required for every account.</p>
+        <p class="muted">
+          A second factor (TOTP authenticator app or a passkey) is required for every account.
+        </p>
       </form>
+      {props.passkey !== undefined && <PasskeyLoginForm pre={props.pre} options={props.passkey} />}
       {sso.length === 0 ? null : (
         <section class="card" id="sso">
           {sso.map((p) => (
@@ -60,9 +66,17 @@ export function LoginPage(props: {
   );
 }
 
-export function SecondFactorPage(props: { pre: string; error?: string | undefined }) {
+export function SecondFactorPage(props: {
+  pre: string;
+  error?: string | undefined;
+  /** Options for answering with one of the account's passkeys (JSON), when it has one. */
+  passkey?: string | undefined;
+}) {
   return (
     <Layout title="Second factor" error={props.error}>
+      {props.passkey !== undefined && (
+        <PasskeySecondFactorForm pre={props.pre} options={props.passkey} />
+      )}
       <form class="card" method="post" action="/login/mfa">
         <Pre token={props.pre} />
         <label for="code">6-digit code from your authenticator app</label>

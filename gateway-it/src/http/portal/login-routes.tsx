@@ -1,5 +1,7 @@
 /**
  * The portal's login face: password, then second factor or enrollment, then a session cookie.
+ * The login page offers a passkey (passwordless) and the second-factor step a passkey when the
+ * account has one; their posts are passkey-routes.tsx's, and fail the same way (loginFailure).
  * Before there is a session, forms carry a double-submit token (`_pre` = the pre-login cookie);
  * every failure ends the pending login step (cookie cleared, step ended server-side), so the next
  * attempt starts from the password and nothing half-open is left behind.
@@ -57,27 +59,68 @@ export async function checkPre(c: PortalContext): Promise<void> {
   }
 }
 
-export function loginRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVariables }> {
-  const app = new Hono<{ Variables: HttpVariables }>();
-  const { flows } = s.auth;
+/**
+ * Passwordless options for the login page, bound to this browser's pre-login cookie (`pre`);
+ * undefined when passkeys are off.
+ */
+async function passkeyLoginOptions(
+  s: AccessHttpServices,
+  pre: string,
+  source: string,
+): Promise<string | undefined> {
+  const { passkeys } = s.auth;
+  if (passkeys.unavailableReason() !== null) return undefined;
+  try {
+    return JSON.stringify(await passkeys.assertionOptions('login', pre, null, source));
+  } catch (e) {
+    // Too many challenges live (someone loading the page in a loop): the password login stays.
+    if (e instanceof AirlockError && e.code === 'passkey.busy') return undefined;
+    throw e;
+  }
+}
 
-  const failed = (c: PortalContext, e: unknown): Response | Promise<Response> => {
+/** The login page again after a failed step: the step ended, the reason shown. */
+export function loginFailure(
+  s: AccessHttpServices,
+): (c: PortalContext, e: unknown) => Promise<Response> {
+  const { flows } = s.auth;
+  return async (c, e) => {
     const stepSecret = getCookie(c, LOGIN_STEP_COOKIE);
     if (stepSecret !== undefined) flows.abandon(stepSecret);
     clearCookie(c, LOGIN_STEP_COOKIE);
     const ae = toAirlockError(e);
     if (ae.kind === 'internal') throw e;
     const status = STATUS_BY_KIND[ae.kind] as FailStatus;
+    const pre = preToken(c);
     return c.html(
-      <LoginPage pre={preToken(c)} error={ae.message} sso={s.sso.providers()} />,
+      <LoginPage
+        pre={pre}
+        error={ae.message}
+        sso={s.sso.providers()}
+        passkey={await passkeyLoginOptions(s, pre, sourceAddress(c))}
+      />,
       status,
     );
   };
+}
 
-  app.get('/login', (c) => {
+export function loginRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVariables }> {
+  const app = new Hono<{ Variables: HttpVariables }>();
+  const { flows } = s.auth;
+  const failed = loginFailure(s);
+
+  app.get('/login', async (c) => {
     if (c.get('principal')?.via === 'session') return c.redirect('/', 303);
     const notice = c.req.query('notice') === 'logged-out' ? 'You are logged out.' : undefined;
-    return c.html(<LoginPage pre={preToken(c)} notice={notice} sso={s.sso.providers()} />);
+    const pre = preToken(c);
+    return c.html(
+      <LoginPage
+        pre={pre}
+        notice={notice}
+        sso={s.sso.providers()}
+        passkey={await passkeyLoginOptions(s, pre, sourceAddress(c))}
+      />,
+    );
   });
 
   app.post('/login', async (c) => {
@@ -95,11 +138,17 @@ export function loginRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVariab
     }
   });
 
-  app.get('/login/mfa', (c) => {
+  app.get('/login/mfa', async (c) => {
     const step = getCookie(c, LOGIN_STEP_COOKIE);
     if (step === undefined || flows.stepKind(step) !== 'second-factor')
       return c.redirect('/login', 303);
-    return c.html(<SecondFactorPage pre={preToken(c)} />);
+    const options = await flows.passkeyOptions(step, sourceAddress(c));
+    return c.html(
+      <SecondFactorPage
+        pre={preToken(c)}
+        passkey={options === null ? undefined : JSON.stringify(options)}
+      />,
+    );
   });
 
   app.post('/login/mfa', async (c) => {

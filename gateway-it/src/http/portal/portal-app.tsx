@@ -14,7 +14,9 @@ import { accessRoutes } from './access-routes.js';
 import { adminRoutes } from './admin-routes.js';
 import { auditRoutes } from './audit-routes.js';
 import { Layout } from './layout.js';
-import { loginRoutes } from './login-routes.js';
+import { loginFailure, loginRoutes } from './login-routes.js';
+import { passkeyRoutes } from './passkey-routes.js';
+import { PASSKEY_JS, WEBAUTHN_JS } from './passkey-assets.js';
 import { viewer } from './portal-context.js';
 import { siteRoutes } from './site-routes.js';
 import { sshKeyRoutes } from './ssh-key-routes.js';
@@ -40,12 +42,16 @@ export const PORTAL_PUBLIC_ROUTES: readonly string[] = [
   'POST /login/mfa',
   'GET /login/enroll',
   'POST /login/enroll',
+  'POST /login/passkey',
+  'POST /login/mfa/passkey',
   'POST /logout',
   'GET /setup',
   'POST /setup',
   ...SSO_PUBLIC_ROUTES,
   'GET /static/portal.css',
   'GET /static/portal.js',
+  'GET /static/webauthn.js',
+  'GET /static/passkeys.js',
   ...TERMINAL_PUBLIC_ROUTES,
 ];
 
@@ -97,6 +103,7 @@ export function portalApps(
   const onError = portalErrorPage(s, log);
   const apps = [
     loginRoutes(s),
+    passkeyRoutes(s, loginFailure(s)),
     ssoRoutes(s),
     accessRoutes(s),
     siteRoutes(s),
@@ -125,5 +132,15 @@ export function portalApps(
       'cache-control': 'public, max-age=3600',
     }),
   );
+  for (const [path, body] of [
+    ['/static/webauthn.js', WEBAUTHN_JS],
+    ['/static/passkeys.js', PASSKEY_JS],
+  ] as const)
+    files.get(path, (c) =>
+      c.body(body, 200, {
+        'content-type': 'text/javascript; charset=utf-8',
+        'cache-control': 'public, max-age=3600',
+      }),
+    );
   return [files, terminalFileRoutes(), ...apps];
 }

@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { AirlockError } from '../../../../shared/src/errors.js';
 
 /** A compiled script of browser/ (`portal.js`, `terminal.js`), as the browser receives it. */
-export function readBrowserScript(name: 'portal.js' | 'terminal.js'): string {
+export function readBrowserScript(name: 'portal.js' | 'terminal.js' | 'passkeys.js'): string {
   const url = new URL(`./browser/${name}`, import.meta.url);
   try {
     return readFileSync(url, 'utf8');
