@@ -1,5 +1,6 @@
 /**
- * Creating users and sites: the bootstrap path (CLI) and, later, the admin API. Every change is
+ * Accounts: creating them (the CLI bootstrap and the admin API), changing, disabling, unlocking and
+ * resetting their credentials (sites are site-admin.ts, the shared rules account-rules.ts). Every change is
  * written together with its audit event in one transaction. A new user gets a generated password
  * and an enrolled TOTP secret, returned exactly once to be handed over; neither is stored in clear.
  */
@@ -7,16 +8,14 @@ import { generateSecret, generateURI } from 'otplib';
 import type { AuditLog } from '../../../shared/src/audit/audit-log.js';
 import type { Clock } from '../../../shared/src/clock.js';
 import { AirlockError } from '../../../shared/src/errors.js';
-import type { IdGenerator, SiteId, UserId } from '../../../shared/src/ids.js';
+import type { IdGenerator, UserId } from '../../../shared/src/ids.js';
 import type { Db } from '../../../shared/src/store/open-database.js';
 import type { PasswordPool } from '../../../shared/src/crypto/password-pool.js';
 import { sealSecret } from '../../../shared/src/crypto/aead.js';
 import { utf8 } from '../../../shared/src/crypto/encoding.js';
-import { NAME_PATTERN } from '../../../shared/src/model/session-ticket.js';
 import {
   type SiteStore,
   type Site,
-  SITE_ROLES,
   type RoleAssignment,
   type User,
   type UserStore,
@@ -27,6 +26,26 @@ import type { LoginThrottle } from './login-throttle.js';
 import type { SessionService } from './session-service.js';
 import { generateRecoveryCodes, hashRecoveryCode } from './recovery-codes.js';
 import { omitUndefined } from '../../../shared/src/omit-undefined.js';
+import {
+  checkContract,
+  checkRoles,
+  formatRole,
+  requireAdmin,
+  totpAssociatedData,
+  USER_NAME_PATTERN,
+  type Operator,
+} from './account-rules.js';
+import { createSite, type NewSite } from './site-admin.js';
+
+export {
+  formatRole,
+  isIsoDate,
+  parseRoleAssignment,
+  totpAssociatedData,
+  USER_NAME_PATTERN,
+  type Operator,
+} from './account-rules.js';
+export { isValidTimezone, type NewSite } from './site-admin.js';
 
 export interface UserAdminDeps {
   readonly db: Db;
@@ -87,63 +106,12 @@ export interface UserChanges {
   readonly contractEnd?: string | null;
 }
 
-/** Who changes an account: a signed-in admin, or the gateway's CLI run by an operator (`{ cli: 'cli:root' }`). */
-export type Operator = User | { readonly cli: string };
-
-export const USER_NAME_PATTERN = /^[a-z][a-z0-9._-]{1,31}$/;
-
-export function totpAssociatedData(userId: string): string {
-  return `airlock:totp:${userId}`;
-}
-
-export function isValidTimezone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return tz.length > 0;
-  } catch {
-    return false;
-  }
-}
-
 export class UserAdmin {
   constructor(private readonly deps: UserAdminDeps) {}
 
-  createSite(input: { id: string; displayName?: string; timezone: string }, actor: string): Site {
-    const { deps } = this;
-    if (!NAME_PATTERN.test(input.id))
-      throw new AirlockError(
-        'bad_request',
-        'site.bad_name',
-        'site id must be a lowercase name: letters, digits, ".", "_", "-" (max 63)',
-        { details: { field: 'id' } },
-      );
-    if (!isValidTimezone(input.timezone))
-      throw new AirlockError(
-        'bad_request',
-        'site.bad_timezone',
-        `unknown timezone "${input.timezone}" (expected an IANA name such as Europe/Berlin)`,
-        { details: { field: 'timezone' } },
-      );
-    if (deps.sites.get(input.id) !== undefined)
-      throw new AirlockError('conflict', 'site.exists', `site ${input.id} already exists`);
-    const site: Site = {
-      id: input.id as SiteId,
-      displayName: input.displayName ?? input.id,
-      timezone: input.timezone,
-      createdAt: deps.clock.now(),
-    };
-    deps.db.transaction(() => {
-      deps.sites.insert(site);
-      deps.audit.append({
-        action: 'site.create',
-        actor,
-        site: site.id,
-        target: site.id,
-        outcome: 'success',
-        details: { timezone: site.timezone, displayName: site.displayName },
-      });
-    })();
-    return site;
+  /** Creates a site (site-admin.ts); kept here so the CLI and API have one account/site admin. */
+  createSite(input: NewSite, actor: string): Site {
+    return createSite(this.deps, input, actor);
   }
 
   /** Validates and creates an account (the password is hashed on the password threads). */
@@ -186,8 +154,8 @@ export class UserAdmin {
       throw new AirlockError('bad_request', 'user.no_role', 'a user needs at least one role', {
         details: { field: 'roles' },
       });
-    this.checkRoles(input.roles);
-    this.checkContract(input.roles, input.company ?? null, input.contractEnd ?? null);
+    checkRoles(this.deps.sites, input.roles);
+    checkContract(input.roles, input.company ?? null, input.contractEnd ?? null);
     const weak = checkPasswordShape(password, input.name);
     if (weak !== undefined)
       throw new AirlockError('bad_request', 'user.weak_password', weak, {
@@ -285,11 +253,11 @@ export class UserAdmin {
         throw new AirlockError('bad_request', 'user.no_role', 'a user needs at least one role', {
           details: { field: 'roles' },
         });
-      this.checkRoles(roles);
+      checkRoles(this.deps.sites, roles);
     }
     const company = changes.company === undefined ? user.company : changes.company;
     const contractEnd = changes.contractEnd === undefined ? user.contractEnd : changes.contractEnd;
-    this.checkContract(roles, company, contractEnd);
+    checkContract(roles, company, contractEnd);
     if (
       changes.displayName !== undefined &&
       (changes.displayName.trim() === '' || changes.displayName.length > 100)
@@ -465,86 +433,4 @@ export class UserAdmin {
     if (user === undefined) throw new AirlockError('not_found', 'user.not_found', `no user ${id}`);
     return user;
   }
-
-  private checkRoles(roles: readonly RoleAssignment[]): void {
-    for (const r of roles) {
-      const perSite = SITE_ROLES.includes(r.role);
-      if (perSite && r.site === undefined)
-        throw new AirlockError(
-          'bad_request',
-          'user.role_needs_site',
-          `role ${r.role} is per site: name the site (${r.role}@<site>)`,
-          { details: { field: 'roles' } },
-        );
-      if (!perSite && r.site !== undefined)
-        throw new AirlockError(
-          'bad_request',
-          'user.role_not_per_site',
-          `role ${r.role} is not per site`,
-          { details: { field: 'roles' } },
-        );
-      if (r.site !== undefined && this.deps.sites.get(r.site) === undefined)
-        throw new AirlockError('bad_request', 'user.unknown_site', `unknown site ${r.site}`, {
-          details: { field: 'roles' },
-        });
-    }
-  }
-
-  private checkContract(
-    roles: readonly RoleAssignment[],
-    company: string | null,
-    contractEnd: string | null,
-  ): void {
-    const isVendor = roles.some((r) => r.role === 'vendor');
-    if (isVendor && (company === null || contractEnd === null)) {
-      throw new AirlockError(
-        'bad_request',
-        'user.vendor_contract',
-        'a vendor needs a company and a contract end date',
-        { details: { field: company === null ? 'company' : 'contractEnd' } },
-      );
-    }
-    if (contractEnd !== null && !isIsoDate(contractEnd)) {
-      throw new AirlockError(
-        'bad_request',
-        'user.bad_contract_end',
-        'contract end must be a date YYYY-MM-DD',
-        { details: { field: 'contractEnd' } },
-      );
-    }
-    if (company !== null && (company.trim() === '' || company.length > 100)) {
-      throw new AirlockError(
-        'bad_request',
-        'user.bad_company',
-        'company must be 1-100 characters',
-        { details: { field: 'company' } },
-      );
-    }
-  }
-}
-
-function requireAdmin(actor: Operator): void {
-  if (!('cli' in actor) && !actor.roles.some((r) => r.role === 'admin'))
-    throw new AirlockError('access_denied', 'user.admin_only', 'only an admin manages accounts');
-}
-
-export function formatRole(r: RoleAssignment): string {
-  return r.site === undefined ? r.role : `${r.role}@${r.site}`;
-}
-
-/** A real calendar date in YYYY-MM-DD form (2026-02-30 is not one). */
-export function isIsoDate(text: string): boolean {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
-  const d = new Date(`${text}T00:00:00Z`);
-  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === text;
-}
-
-/** Parses `role` or `role@site` as given on the command line or in an API body. */
-export function parseRoleAssignment(text: string): RoleAssignment | undefined {
-  const [role, site, extra] = text.split('@');
-  if (extra !== undefined || role === undefined) return undefined;
-  if (!['admin', 'engineer', 'ot-owner', 'vendor', 'auditor'].includes(role)) return undefined;
-  return site === undefined
-    ? { role: role as RoleAssignment['role'] }
-    : { role: role as RoleAssignment['role'], site };
 }
