@@ -122,6 +122,9 @@ function compose(config: ItConfig, store: ItStore, deps: ItDeps): ItServices {
   access.onSessionsEnd((e) => {
     if (e.type === 'grant') void itsm.grantEnded(e.grantId);
   });
+  // A disabled account (admin, CLI or SCIM leaver) loses its grants and pending requests at once
+  // (auth/ sits below access/, so auth tells access here).
+  auth.userAdmin.onDisable((user, actor) => void access.endAccessOf(user, actor));
   const sessions = createSessions({ ...base, store, access, siteCommands, links });
   const modbus = createModbus({ sessions });
   const opcua = createOpcua({ ...base, config, sessions });

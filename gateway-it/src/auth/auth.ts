@@ -42,6 +42,7 @@ export { sshFingerprint, type SshKeyService, type SshKeyView } from './ssh-keys.
 export {
   parseRoleAssignment,
   USER_NAME_PATTERN,
+  type DisableListener,
   type PreparedUser,
   type UserAdmin,
 } from './user-admin.js';
@@ -76,6 +77,7 @@ export interface AuthDeps {
     | 'loginThrottle'
     | 'recoveryCodes'
     | 'sshKeys'
+    | 'sshFreshLogins'
   >;
   readonly clock: Clock;
   readonly ids: IdGenerator;
@@ -156,6 +158,8 @@ export function createAuth(deps: AuthDeps): Auth {
     throttle,
     sessions,
     passwords,
+    sshKeys: store.sshKeys,
+    sshFresh: store.sshFreshLogins,
   });
   const sshKeys = new SshKeyService({ db, audit, keys: store.sshKeys, clock, ids });
   let pruneTimer: TimerHandle | undefined;

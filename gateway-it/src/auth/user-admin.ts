@@ -20,6 +20,8 @@ import {
   type User,
   type UserStore,
   type RecoveryCodeStore,
+  type SshFreshLoginStore,
+  type SshKeyStore,
 } from '../store/store.js';
 import { checkPasswordShape, checkPasswordStrength, generatePassword } from './password-policy.js';
 import type { LoginThrottle } from './login-throttle.js';
@@ -63,7 +65,17 @@ export interface UserAdminDeps {
   readonly issuer: string;
   /** argon2id off the event loop. */
   readonly passwords: PasswordPool;
+  /** A disabled account's SSH keys are removed and their "fresh until" marks ended. */
+  readonly sshKeys: Pick<SshKeyStore, 'listByUser' | 'remove'>;
+  readonly sshFresh: Pick<SshFreshLoginStore, 'endForUser'>;
 }
+
+/**
+ * Told after an account was disabled (committed and audited), with who did it: access/ revokes
+ * the account's grants (ending its live sessions through both gateways) and cancels its pending
+ * requests. Registered in app.ts, because access/ is built after auth/.
+ */
+export type DisableListener = (user: User, actor: string) => void;
 
 export interface CreateUserInput {
   readonly name: string;
@@ -107,7 +119,14 @@ export interface UserChanges {
 }
 
 export class UserAdmin {
+  private readonly disableListeners = new Set<DisableListener>();
+
   constructor(private readonly deps: UserAdminDeps) {}
+
+  /** Registers a listener told of each account disabled from now on (see DisableListener). */
+  onDisable(listener: DisableListener): void {
+    this.disableListeners.add(listener);
+  }
 
   /** Creates a site (site-admin.ts); kept here so the CLI and API have one account/site admin. */
   createSite(input: NewSite, actor: string): Site {
@@ -227,7 +246,9 @@ export class UserAdmin {
   /**
    * Changes a user's profile, roles, break-glass mark, state or contract. An admin cannot change
    * their own roles, mark or state: separation of duties needs a second admin for that.
-   * Disabling ends every session and token of the user at once.
+   * Disabling ends every portal session and token of the user, removes their SSH keys and ends
+   * their keys' "fresh until" marks in the same transaction, then tells the disable listeners
+   * (grants revoked, live sessions ended, pending requests cancelled: the leaver's whole exit).
    */
   updateUser(id: string, changes: UserChanges, actor: Operator): User {
     const { deps } = this;
@@ -279,8 +300,9 @@ export class UserAdmin {
       if (changes.company !== undefined || changes.contractEnd !== undefined)
         deps.users.setContract(user.id, company, contractEnd);
       if (changes.state !== undefined) deps.users.setState(user.id, changes.state);
-      const ended =
-        changes.state === 'disabled' ? deps.sessions.endAllOfUser(user.id, 'account disabled') : 0;
+      const disabling = changes.state === 'disabled';
+      const ended = disabling ? deps.sessions.endAllOfUser(user.id, 'account disabled') : 0;
+      const keysRemoved = disabling ? this.removeSshKeys(user.id) : 0;
       deps.audit.append({
         action:
           changes.state === 'disabled' && user.state !== 'disabled'
@@ -299,6 +321,7 @@ export class UserAdmin {
           ...omitUndefined({
             state: changes.state,
             sessionsEnded: changes.state === undefined ? undefined : ended,
+            sshKeysRemoved: disabling ? keysRemoved : undefined,
           }),
           ...(changes.company === undefined && changes.contractEnd === undefined
             ? {}
@@ -307,7 +330,38 @@ export class UserAdmin {
         },
       });
     })();
-    return this.existing(user.id);
+    const updated = this.existing(user.id);
+    if (changes.state === 'disabled') this.tellDisabled(updated, actorName);
+    return updated;
+  }
+
+  /** A disabled account's keys go (it registers them again if enabled); marks end with them. */
+  private removeSshKeys(userId: string): number {
+    const { deps } = this;
+    deps.sshFresh.endForUser(userId);
+    let removed = 0;
+    for (const k of deps.sshKeys.listByUser(userId))
+      if (deps.sshKeys.remove(userId, k.id)) removed++;
+    return removed;
+  }
+
+  /** Each listener in turn; one that throws does not keep the others from ending access. */
+  private tellDisabled(user: User, actor: string): void {
+    const failures: unknown[] = [];
+    for (const l of this.disableListeners) {
+      try {
+        l(user, actor);
+      } catch (e) {
+        failures.push(e);
+      }
+    }
+    if (failures.length > 0)
+      throw new AirlockError(
+        'internal',
+        'user.disable_incomplete',
+        'the account is disabled but ending its access failed',
+        { cause: failures[0] },
+      );
   }
 
   /** Lifts a login lock before its time runs out. */
