@@ -29,6 +29,7 @@ import { createRecording, type Recording } from './recording/recording.js';
 import { createSessions, type Sessions } from './sessions/sessions.js';
 import { createSetup, type FirstAdminSetup } from './setup/setup.js';
 import { createSites, type SiteCommands, type Sites } from './sites/sites.js';
+import { createScim, type Scim } from './scim/scim.js';
 import { createSsh, type Ssh } from './ssh/ssh.js';
 import { createSso, type Sso } from './sso/sso.js';
 import { createStatus } from './status/status.js';
@@ -51,6 +52,8 @@ export interface ItServices {
   readonly auth: Auth;
   /** Single sign-on with OpenID Connect providers (none configured: no buttons, no routes answer). */
   readonly sso: Sso;
+  /** SCIM provisioning for the providers with a SCIM token (joiners, movers, leavers). */
+  readonly scim: Scim;
   /** First admin set-up with a one-time code shown on the console (no default password). */
   readonly setup: FirstAdminSetup;
   readonly notify: Notify;
@@ -109,6 +112,7 @@ function compose(config: ItConfig, store: ItStore, deps: ItDeps): ItServices {
   const base = { clock: deps.clock, ids: deps.ids, log: deps.log };
   const auth = createAuth({ ...base, config, store });
   const sso = createSso({ ...base, config, store, auth });
+  const scim = createScim({ ...base, config, store, auth });
   const setup = createSetup({ ...base, store, auth });
   const notify = createNotify({ ...base, config, store, fetch: deps.fetch });
   const recording = createRecording({ ...base, config, store });
@@ -149,6 +153,7 @@ function compose(config: ItConfig, store: ItStore, deps: ItDeps): ItServices {
     audit,
     ssh,
     sso,
+    scim,
     upgrades: [links],
   });
   return {
@@ -156,6 +161,7 @@ function compose(config: ItConfig, store: ItStore, deps: ItDeps): ItServices {
     store,
     auth,
     sso,
+    scim,
     setup,
     notify,
     itsm,

@@ -112,6 +112,8 @@ export interface SshChainOptions {
   /** IT ITSM connectors, the site's ITSM check (set before the request) and the request's ticket. */
   readonly itsm?: StartItOptions['itsm'];
   readonly itsmSite?: SettingsChange;
+  /** IT SSO providers (config file form). */
+  readonly sso?: StartItOptions['sso'];
   readonly ticketRef?: string;
 }
 
@@ -124,7 +126,7 @@ export async function startSshChain(
   const account = sshd.users[0];
   if (account === undefined) throw new Error('sshd has no user');
   const it = await startIt(t, {
-    ...omitUndefined({ ssh: o.ssh, notifications: o.notifications, itsm: o.itsm }),
+    ...omitUndefined({ ssh: o.ssh, notifications: o.notifications, itsm: o.itsm, sso: o.sso }),
   });
   const policy = {
     limits: { maxSessionMinutes: 240, maxConcurrentSessions: 400 },

@@ -46,6 +46,7 @@ import { SiteStore } from './site-store.js';
 import { SshKeyStore } from './ssh-key-store.js';
 import { SshFreshLoginStore } from './ssh-fresh-login-store.js';
 import { SsoStore } from './sso-store.js';
+import { ScimStore } from './scim-store.js';
 import { UserStore } from './user-store.js';
 import { WindowStore } from './window-store.js';
 import { SetupCodeStore } from './setup-code-store.js';
@@ -77,6 +78,7 @@ export type { Site, SiteStore } from './site-store.js';
 export type { SshKeyRecord, SshKeyStore } from './ssh-key-store.js';
 export type { SshFreshLogin, SshFreshLoginStore } from './ssh-fresh-login-store.js';
 export type { SsoIdentity, SsoLoginAttempt, SsoStore } from './sso-store.js';
+export type { ScimGroupRow, ScimStore, ScimUserRow } from './scim-store.js';
 export {
   SITE_ROLES,
   type Role,
@@ -131,6 +133,8 @@ export interface ItStore {
   readonly itsm: ItsmStore;
   /** SSO identities (issuer + subject → account) and login attempts at providers. */
   readonly sso: SsoStore;
+  /** Users, groups and memberships identity providers manage through SCIM. */
+  readonly scim: ScimStore;
   /** Signs a final audit checkpoint, then closes the database. */
   close(): void;
 }
@@ -209,6 +213,7 @@ export async function createStore(deps: StoreDeps): Promise<ItStore> {
     setupCodes: new SetupCodeStore(db),
     itsm: new ItsmStore(db),
     sso: new SsoStore(db),
+    scim: new ScimStore(db),
     close() {
       audit.close();
       db.close();
