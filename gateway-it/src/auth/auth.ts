@@ -77,7 +77,6 @@ export interface AuthDeps {
     | 'loginThrottle'
     | 'recoveryCodes'
     | 'sshKeys'
-    | 'sshFreshLogins'
   >;
   readonly clock: Clock;
   readonly ids: IdGenerator;
@@ -159,7 +158,6 @@ export function createAuth(deps: AuthDeps): Auth {
     sessions,
     passwords,
     sshKeys: store.sshKeys,
-    sshFresh: store.sshFreshLogins,
   });
   const sshKeys = new SshKeyService({ db, audit, keys: store.sshKeys, clock, ids });
   let pruneTimer: TimerHandle | undefined;

@@ -76,7 +76,6 @@ function setup(t: Pick<TestContext, 'after'>) {
     sessions,
     passwords,
     sshKeys,
-    sshFresh,
   });
   return { db, audit, users, sites, admin, secretsKey, sessions, sshKeys, sshFresh };
 }

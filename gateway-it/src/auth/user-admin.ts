@@ -20,7 +20,6 @@ import {
   type User,
   type UserStore,
   type RecoveryCodeStore,
-  type SshFreshLoginStore,
   type SshKeyStore,
 } from '../store/store.js';
 import { checkPasswordShape, checkPasswordStrength, generatePassword } from './password-policy.js';
@@ -65,9 +64,11 @@ export interface UserAdminDeps {
   readonly issuer: string;
   /** argon2id off the event loop. */
   readonly passwords: PasswordPool;
-  /** A disabled account's SSH keys are removed and their "fresh until" marks ended. */
+  /**
+   * A disabled account's SSH keys are removed (their "fresh until" marks end with the state
+   * change itself: a database trigger, ssh-fresh-migrations.ts).
+   */
   readonly sshKeys: Pick<SshKeyStore, 'listByUser' | 'remove'>;
-  readonly sshFresh: Pick<SshFreshLoginStore, 'endForUser'>;
 }
 
 /**
@@ -335,10 +336,9 @@ export class UserAdmin {
     return updated;
   }
 
-  /** A disabled account's keys go (it registers them again if enabled); marks end with them. */
+  /** A disabled account's keys go: enabled again, it registers keys again (and logs in with a code). */
   private removeSshKeys(userId: string): number {
     const { deps } = this;
-    deps.sshFresh.endForUser(userId);
     let removed = 0;
     for (const k of deps.sshKeys.listByUser(userId))
       if (deps.sshKeys.remove(userId, k.id)) removed++;
