@@ -28,7 +28,8 @@ export const userInput = z.object({
   schemas: schemasWith(USER_SCHEMA),
   userName: text(256),
   externalId: text(256).optional(),
-  active: scimBoolean.default(true),
+  /** Absent: true for a new user; a PUT without it keeps the state (never re-enables a leaver). */
+  active: scimBoolean.optional(),
   displayName: text(100).optional(),
   name: z
     .object({

@@ -134,7 +134,7 @@ export class ScimUsers {
           roles: [],
           createdAt: now,
         });
-        if (!input.active) deps.users.setState(id, 'disabled');
+        if (input.active === false) deps.users.setState(id, 'disabled');
         if (input.externalId !== undefined)
           deps.sso.bind({
             issuer: provider.config.issuer,
@@ -165,7 +165,7 @@ export class ScimUsers {
           via: 'scim',
           scim: { userName: input.userName, externalId: input.externalId ?? null },
           ...(adoptedUser === undefined
-            ? { roles: [], active: input.active, mfa: 'at-first-login' }
+            ? { roles: [], active: input.active ?? true, mfa: 'at-first-login' }
             : { adopted: true, issuer: provider.config.issuer }),
         },
       });
@@ -301,7 +301,8 @@ export class ScimUsers {
     const user = this.deps.users.getById(userId);
     if (user === undefined) return;
     const displayName = displayNameOf(input);
-    const state: User['state'] = input.active ? 'active' : 'disabled';
+    const state: User['state'] =
+      input.active === undefined ? user.state : input.active ? 'active' : 'disabled';
     const changes = {
       ...(displayName === user.displayName ? {} : { displayName }),
       ...(state === user.state ? {} : { state }),

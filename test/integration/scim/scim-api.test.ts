@@ -174,6 +174,24 @@ test(
     );
     assert.equal(users.getById(u.id)?.state, 'active');
 
+    // A PUT without `active` keeps the state: it never re-enables a leaver by omission.
+    await f.corp.send('PATCH', `/Users/${u.id}`, {
+      schemas: [PATCH],
+      Operations: [{ op: 'replace', path: 'active', value: false }],
+    });
+    const put = await f.corp.send('PUT', `/Users/${u.id}`, {
+      schemas: [USER],
+      userName: 'bjensen',
+      externalId: 'bjensen',
+    });
+    assert.equal(put.status, 200, put.body);
+    assert.equal(put.json<{ active: boolean }>().active, false);
+    assert.equal(users.getById(u.id)?.state, 'disabled');
+    await f.corp.send('PATCH', `/Users/${u.id}`, {
+      schemas: [PATCH],
+      Operations: [{ op: 'replace', path: 'active', value: true }],
+    });
+
     const badPath = await f.corp.send('PATCH', `/Users/${u.id}`, {
       schemas: [PATCH],
       Operations: [{ op: 'replace', path: 'password', value: 'x' }],
