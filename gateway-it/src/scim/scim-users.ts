@@ -4,7 +4,8 @@
  *  - a new userName creates an account (no password: it logs in through the provider's SSO) and,
  *    when externalId is given, binds it to (issuer, externalId) so an SSO login whose subject is
  *    that externalId finds this account; an identity an admin already linked to an account is
- *    taken over by its (issuer, subject), never by a matching name or e-mail;
+ *    taken over by its (issuer, subject), never by a matching name or e-mail (never a local
+ *    admin or break-glass account: those stay the gateway's own);
  *  - `active: false` disables the account through UserAdmin, which runs the leaver's whole exit
  *    (sessions on both gateways, grants, requests, SSH keys, portal sessions; all audited);
  *  - DELETE does the same and forgets the SCIM record (GET answers 404); the account stays,
@@ -115,6 +116,18 @@ export class ScimUsers {
           'uniqueness',
         );
       const adoptedUser = identity === undefined ? undefined : deps.users.getById(identity.userId);
+      // The local admins and break-glass accounts stay the gateway's own: were the provider to
+      // manage them, a group change could take the last admin's role away.
+      if (
+        adoptedUser !== undefined &&
+        (adoptedUser.canBreakGlass || adoptedUser.roles.some((r) => r.role === 'admin'))
+      )
+        throw scimError(
+          'conflict',
+          'scim.local_admin',
+          `account ${adoptedUser.name} is a local admin or break-glass account and is not provisioned`,
+          'uniqueness',
+        );
       const id = adoptedUser?.id ?? (deps.ids.next('usr') as UserId);
       if (adoptedUser === undefined) {
         const name = uniqueUserName(

@@ -100,6 +100,21 @@ test(
       detail: 'userName bjensen is taken',
     });
 
+    // A local admin linked to an identity is never handed to the provider.
+    await f.it.gw.services.auth.userAdmin.createUser(
+      { name: 'root', roles: [{ role: 'admin' }] },
+      'cli:test',
+    );
+    f.it.gw.services.sso.link('corp', 'root-oid', 'root', 'cli:test');
+    const admin = await f.corp.send('POST', '/Users', {
+      schemas: [USER],
+      userName: 'root@corp',
+      externalId: 'root-oid',
+    });
+    assert.equal(admin.status, 409);
+    assert.match(admin.json<{ detail: string }>().detail, /local admin or break-glass/);
+    assert.deepEqual(users.getByName('root')?.roles, [{ role: 'admin' }]);
+
     const got = await f.corp.send('GET', `/Users/${u.id}`);
     assert.equal(got.status, 200);
     assert.equal(got.json<{ userName: string }>().userName, 'bjensen');
