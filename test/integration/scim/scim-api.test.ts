@@ -1,47 +1,12 @@
 /**
  * SCIM 2.0 over real HTTPS against a running IT gateway, following RFC 7644's examples: create
  * (3.3), get (3.4.1), filter (3.4.2), replace (3.5.1), patch (3.5.2), delete (3.6), discovery (4),
- * errors (3.12: wrong token 401, bad body 400 with scimType, unknown user 404); and a group change
- * moving an account's roles (audited).
+ * errors (3.12: wrong token 401, bad body 400 with scimType, unknown user 404). Groups:
+ * scim-groups.test.ts; a leaver with a live session: scim-leaver-ssh.test.ts.
  */
 import assert from 'node:assert/strict';
-import { test, type TestContext } from 'node:test';
-import { makeTempDir } from '../../../shared/src/testing/temp-dir.js';
-import { SITE, startIt, type ItFixture } from '../../helpers/link-fixture.js';
-import {
-  ERROR,
-  GROUP,
-  PATCH,
-  USER,
-  scimClient,
-  scimProviders,
-  type ScimClient,
-} from './scim-client.js';
-
-interface Fixture {
-  readonly it: ItFixture;
-  readonly corp: ScimClient;
-  readonly other: ScimClient;
-  audit(
-    action: string,
-  ): { actor: string; outcome: string; details: Readonly<Record<string, unknown>> }[];
-}
-
-async function start(t: TestContext): Promise<Fixture> {
-  const dir = makeTempDir(t, 'airlock-scim-');
-  const providers = scimProviders(dir);
-  const it = await startIt(t, { sso: providers.sso });
-  const fp = it.running.tlsFingerprint;
-  return {
-    it,
-    corp: scimClient(it.running.url, fp, providers.tokens.corp),
-    other: scimClient(it.running.url, fp, providers.tokens.other),
-    audit: (action) =>
-      [...it.gw.services.store.audit.iterate()]
-        .filter((e) => e.action === action)
-        .map((e) => ({ actor: e.actor, outcome: e.outcome, details: e.details })),
-  };
-}
+import { test } from 'node:test';
+import { ERROR, PATCH, USER, startScimGateway as start } from './scim-client.js';
 
 /** RFC 7644 3.3's example user. */
 const bjensen = {
@@ -329,99 +294,5 @@ test(
       (await f.corp.send('GET', '/ServiceProviderConfig', undefined, { token: null })).status,
       401,
     );
-  },
-);
-
-test(
-  'SCIM Groups: membership changes move roles through the SSO mapping, audited',
-  { timeout: 60_000 },
-  async (t) => {
-    const f = await start(t);
-    const users = f.it.gw.services.store.users;
-    const mk = async (userName: string): Promise<string> => {
-      const r = await f.corp.send('POST', '/Users', {
-        schemas: [USER],
-        userName,
-        externalId: `${userName}-oid`,
-      });
-      assert.equal(r.status, 201, r.body);
-      return r.json<{ id: string }>().id;
-    };
-    const alice = await mk('alice@corp.example');
-    const bob = await mk('bob@corp.example');
-    assert.equal(users.getById(alice)?.name, 'alice', 'an e-mail userName gives its local part');
-
-    const group = await f.corp.send('POST', '/Groups', {
-      schemas: [GROUP],
-      displayName: 'plant-engineers',
-      members: [{ value: alice, display: 'alice' }],
-    });
-    assert.equal(group.status, 201, group.body);
-    const g = group.json<{ id: string; members: { value: string }[] }>();
-    assert.deepEqual(
-      g.members.map((m) => m.value),
-      [alice],
-    );
-    assert.deepEqual(users.getById(alice)?.roles, [{ role: 'engineer' }]);
-    const moved = f.audit('user.update').filter((e) => e.details.via === 'scim-groups');
-    assert.deepEqual(moved.at(-1)?.details.roles, ['engineer']);
-    assert.deepEqual(moved.at(-1)?.details.previousRoles, []);
-
-    // RFC 7644 3.5.2.1: add a member.
-    const added = await f.corp.send('PATCH', `/Groups/${g.id}`, {
-      schemas: [PATCH],
-      Operations: [{ op: 'add', path: 'members', value: [{ display: 'bob', value: bob }] }],
-    });
-    assert.equal(added.status, 200, added.body);
-    assert.deepEqual(users.getById(bob)?.roles, [{ role: 'engineer' }]);
-    // RFC 7644 3.5.2.2: remove one member by a filtered path.
-    const removed = await f.corp.send('PATCH', `/Groups/${g.id}`, {
-      schemas: [PATCH],
-      Operations: [{ op: 'remove', path: `members[value eq "${alice}"]` }],
-    });
-    assert.equal(removed.status, 200, removed.body);
-    assert.deepEqual(users.getById(alice)?.roles, []);
-    assert.deepEqual(users.getById(bob)?.roles, [{ role: 'engineer' }]);
-    const change = f.audit('scim.group_change').at(-1);
-    assert.deepEqual(change?.details.removed, ['alice']);
-
-    // A member that is no user of this provider: refused, nothing changes.
-    const unknown = await f.corp.send('PATCH', `/Groups/${g.id}`, {
-      schemas: [PATCH],
-      Operations: [{ op: 'add', path: 'members', value: [{ value: 'usr_elsewhere' }] }],
-    });
-    assert.equal(unknown.status, 400);
-    assert.equal(unknown.json<{ scimType: string }>().scimType, 'invalidValue');
-
-    // The owners group gives a per-site role; moving bob there moves his roles.
-    const owners = await f.corp.send('POST', '/Groups', {
-      schemas: [GROUP],
-      displayName: 'plant-owners',
-    });
-    const ownersId = owners.json<{ id: string }>().id;
-    await f.corp.send('PUT', `/Groups/${ownersId}`, {
-      schemas: [GROUP],
-      displayName: 'plant-owners',
-      members: [{ value: bob }],
-    });
-    await f.corp.send('PATCH', `/Groups/${g.id}`, {
-      schemas: [PATCH],
-      Operations: [{ op: 'replace', path: 'members', value: [] }],
-    });
-    assert.deepEqual(users.getById(bob)?.roles, [{ role: 'ot-owner', site: SITE }]);
-    const bobView = await f.corp.send('GET', `/Users/${bob}`);
-    assert.deepEqual(
-      bobView.json<{ groups: { display: string }[] }>().groups.map((x) => x.display),
-      ['plant-owners'],
-    );
-
-    const filtered = await f.corp.send(
-      'GET',
-      `/Groups?filter=${encodeURIComponent('displayName eq "plant-owners"')}`,
-    );
-    assert.equal(filtered.json<{ totalResults: number }>().totalResults, 1);
-    assert.equal((await f.corp.send('DELETE', `/Groups/${ownersId}`)).status, 204);
-    assert.deepEqual(users.getById(bob)?.roles, [], 'a deleted group takes its roles with it');
-    assert.equal((await f.corp.send('GET', `/Groups/${ownersId}`)).status, 404);
   },
 );

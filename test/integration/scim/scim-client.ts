@@ -6,8 +6,10 @@
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { TestContext } from 'node:test';
+import { makeTempDir } from '../../../shared/src/testing/temp-dir.js';
 import { pinnedRequest, type HttpResult } from '../../helpers/https-client.js';
-import { SITE } from '../../helpers/link-fixture.js';
+import { SITE, startIt, type ItFixture } from '../../helpers/link-fixture.js';
 
 export const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 export const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
@@ -76,5 +78,31 @@ export function scimClient(baseUrl: string, fingerprint: string, token: string):
         ...(payload === undefined ? {} : { body: payload }),
       });
     },
+  };
+}
+
+/** An IT gateway with both providers, a client per provider and its audit, stopped after the test. */
+export interface ScimFixture {
+  readonly it: ItFixture;
+  readonly corp: ScimClient;
+  readonly other: ScimClient;
+  audit(
+    action: string,
+  ): { actor: string; outcome: string; details: Readonly<Record<string, unknown>> }[];
+}
+
+export async function startScimGateway(t: Pick<TestContext, 'after'>): Promise<ScimFixture> {
+  const dir = makeTempDir(t, 'airlock-scim-');
+  const providers = scimProviders(dir);
+  const it = await startIt(t, { sso: providers.sso });
+  const fp = it.running.tlsFingerprint;
+  return {
+    it,
+    corp: scimClient(it.running.url, fp, providers.tokens.corp),
+    other: scimClient(it.running.url, fp, providers.tokens.other),
+    audit: (action) =>
+      [...it.gw.services.store.audit.iterate()]
+        .filter((e) => e.action === action)
+        .map((e) => ({ actor: e.actor, outcome: e.outcome, details: e.details })),
   };
 }
