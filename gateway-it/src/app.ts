@@ -3,7 +3,7 @@
  * used before it is made, each handed what it needs explicitly (warpgate's `Services`). Where two
  * subsystems need each other, one registers a listener with the other: sessions/ registers its
  * review inbox with the link and its session-end listener with access/, the link registers for
- * sites/' revocations. Nothing below reads the environment or global state: the clock, ids, logger
+ * sites/' revocations, and access/ ends a disabled account's grants and requests on auth/'s word. Nothing below reads the environment or global state: the clock, ids, logger
  * and, for tests, the site commands and fetch come in through `ItDeps`.
  *
  * `createItGateway` opens state (database, keys, certificate) and builds everything without
