@@ -3,7 +3,7 @@
  * used before it is made, each handed what it needs explicitly (warpgate's `Services`). Where two
  * subsystems need each other, one registers a listener with the other: sessions/ registers its
  * review inbox with the link and its session-end listener with access/, the link registers for
- * sites/' revocations. Nothing below reads the environment or global state: the clock, ids, logger
+ * sites/' revocations, and access/ ends a disabled account's grants and requests on auth/'s word. Nothing below reads the environment or global state: the clock, ids, logger
  * and, for tests, the site commands and fetch come in through `ItDeps`.
  *
  * `createItGateway` opens state (database, keys, certificate) and builds everything without
@@ -29,6 +29,7 @@ import { createRecording, type Recording } from './recording/recording.js';
 import { createSessions, type Sessions } from './sessions/sessions.js';
 import { createSetup, type FirstAdminSetup } from './setup/setup.js';
 import { createSites, type SiteCommands, type Sites } from './sites/sites.js';
+import { createScim, type Scim } from './scim/scim.js';
 import { createSsh, type Ssh } from './ssh/ssh.js';
 import { createSso, type Sso } from './sso/sso.js';
 import { createStatus } from './status/status.js';
@@ -51,6 +52,8 @@ export interface ItServices {
   readonly auth: Auth;
   /** Single sign-on with OpenID Connect providers (none configured: no buttons, no routes answer). */
   readonly sso: Sso;
+  /** SCIM provisioning for the providers with a SCIM token (joiners, movers, leavers). */
+  readonly scim: Scim;
   /** First admin set-up with a one-time code shown on the console (no default password). */
   readonly setup: FirstAdminSetup;
   readonly notify: Notify;
@@ -109,6 +112,7 @@ function compose(config: ItConfig, store: ItStore, deps: ItDeps): ItServices {
   const base = { clock: deps.clock, ids: deps.ids, log: deps.log };
   const auth = createAuth({ ...base, config, store });
   const sso = createSso({ ...base, config, store, auth });
+  const scim = createScim({ ...base, config, store, auth });
   const setup = createSetup({ ...base, store, auth });
   const notify = createNotify({ ...base, config, store, fetch: deps.fetch });
   const recording = createRecording({ ...base, config, store });
@@ -122,6 +126,9 @@ function compose(config: ItConfig, store: ItStore, deps: ItDeps): ItServices {
   access.onSessionsEnd((e) => {
     if (e.type === 'grant') void itsm.grantEnded(e.grantId);
   });
+  // A disabled account (admin, CLI or SCIM leaver) loses its grants and pending requests at once
+  // (auth/ sits below access/, so auth tells access here).
+  auth.userAdmin.onDisable((user, actor) => void access.endAccessOf(user, actor));
   const sessions = createSessions({ ...base, store, access, siteCommands, links });
   const modbus = createModbus({ sessions });
   const opcua = createOpcua({ ...base, config, sessions });
@@ -146,6 +153,7 @@ function compose(config: ItConfig, store: ItStore, deps: ItDeps): ItServices {
     audit,
     ssh,
     sso,
+    scim,
     upgrades: [links],
   });
   return {
@@ -153,6 +161,7 @@ function compose(config: ItConfig, store: ItStore, deps: ItDeps): ItServices {
     store,
     auth,
     sso,
+    scim,
     setup,
     notify,
     itsm,

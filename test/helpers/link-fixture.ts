@@ -106,6 +106,8 @@ export interface StartItOptions {
   readonly notifications?: ItConfig['notifications'];
   /** ITSM connectors (default: none). */
   readonly itsm?: ItConfig['itsm'];
+  /** SSO providers, as written in a config file (default: none). */
+  readonly sso?: unknown;
 }
 
 export async function startIt(
@@ -119,7 +121,7 @@ export async function startIt(
     ssh: { port: 0, ...o.ssh },
     audit: { checkpointEvery: 64, checkpointIntervalSeconds: 0 },
     link: { ...TEST_LINK, ...o.link },
-    ...omitUndefined({ notifications: o.notifications, itsm: o.itsm }),
+    ...omitUndefined({ notifications: o.notifications, itsm: o.itsm, sso: o.sso }),
   });
   const gw = await createItGateway(config, {
     clock: o.clock ?? systemClock,

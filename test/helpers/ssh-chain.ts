@@ -112,6 +112,8 @@ export interface SshChainOptions {
   /** IT ITSM connectors, the site's ITSM check (set before the request) and the request's ticket. */
   readonly itsm?: StartItOptions['itsm'];
   readonly itsmSite?: SettingsChange;
+  /** IT SSO providers (config file form). */
+  readonly sso?: StartItOptions['sso'];
   readonly ticketRef?: string;
   /** The IT gateway's clock (default: the system's). */
   readonly clock?: StartItOptions['clock'];
@@ -126,7 +128,13 @@ export async function startSshChain(
   const account = sshd.users[0];
   if (account === undefined) throw new Error('sshd has no user');
   const it = await startIt(t, {
-    ...omitUndefined({ ssh: o.ssh, notifications: o.notifications, itsm: o.itsm, clock: o.clock }),
+    ...omitUndefined({
+      ssh: o.ssh,
+      notifications: o.notifications,
+      itsm: o.itsm,
+      clock: o.clock,
+      sso: o.sso,
+    }),
   });
   const policy = {
     limits: { maxSessionMinutes: 240, maxConcurrentSessions: 400 },

@@ -27,6 +27,7 @@ import type { AccessDeps } from './access-deps.js';
 import { ApprovalService } from './approval-service.js';
 import { BreakGlassService } from './break-glass.js';
 import { GrantService } from './grant-service.js';
+import { endAccessOf, type LeaverOutcome } from './leaver-access.js';
 import { LockdownService } from './lockdown-service.js';
 import { RequestService } from './request-service.js';
 import { announcingSiteCommands, type SessionsEndListener } from './session-ends.js';
@@ -38,6 +39,7 @@ import { WindowService } from './window-service.js';
 
 export type { AccessAllow, AccessChecker, AccessDeny } from './access-check.js';
 export type { CliOperator, Operator } from './access-deps.js';
+export type { LeaverOutcome } from './leaver-access.js';
 export type { AssetChoice } from './request-service.js';
 export type { SessionsEnd, SessionsEndListener } from './session-ends.js';
 export type { SiteSummary } from './site-directory.js';
@@ -85,6 +87,11 @@ export interface Access {
   readonly checker: AccessChecker;
   /** Signs session tickets after a fresh access check. */
   readonly tickets: TicketIssuer;
+  /**
+   * A disabled account's access ends: its grants are revoked (live sessions end on both
+   * gateways) and its pending requests cancelled, all audited (leaver-access.ts).
+   */
+  endAccessOf(user: { readonly id: string; readonly name: string }, actor: string): LeaverOutcome;
   /** Registers a listener told of each grant and lockdown whose sessions end (before the site). */
   onSessionsEnd(listener: SessionsEndListener): void;
   /** Starts expiring grants on time (a timer on the injected clock). */
@@ -168,6 +175,7 @@ export function createAccess(factory: AccessFactoryDeps): Access {
       ids: factory.ids,
       grantKey: store.keys.grant,
     }),
+    endAccessOf: (user, actor) => endAccessOf(deps, grants, user, actor),
     onSessionsEnd: (listener) => void endListeners.add(listener),
     start: () => grants.start(),
     stop: () => grants.stop(),

@@ -48,6 +48,7 @@ export { sshFingerprint, type SshKeyService, type SshKeyView } from './ssh-keys.
 export {
   parseRoleAssignment,
   USER_NAME_PATTERN,
+  type DisableListener,
   type PreparedUser,
   type UserAdmin,
 } from './user-admin.js';
@@ -191,6 +192,7 @@ export function createAuth(deps: AuthDeps): Auth {
     throttle,
     sessions,
     passwords,
+    sshKeys: store.sshKeys,
   });
   const sshKeys = new SshKeyService({ db, audit, keys: store.sshKeys, clock, ids });
   let pruneTimer: TimerHandle | undefined;

@@ -15,6 +15,8 @@ import { UserStore } from '../store/user-store.js';
 import { RecoveryCodeStore } from '../store/recovery-code-store.js';
 import { LoginThrottleStore } from '../store/login-throttle-store.js';
 import { AuthSessionStore } from '../store/auth-session-store.js';
+import { SshKeyStore } from '../store/ssh-key-store.js';
+import { SshFreshLoginStore } from '../store/ssh-fresh-login-store.js';
 import { LoginThrottle } from './login-throttle.js';
 import { SessionService } from './session-service.js';
 import { UserAdmin, parseRoleAssignment, totpAssociatedData } from './user-admin.js';
@@ -58,6 +60,8 @@ function setup(t: Pick<TestContext, 'after'>) {
     ids,
     limits: { idleMs: 900_000, absoluteMs: 28_800_000, tokenTtlMs: 3_600_000 },
   });
+  const sshKeys = new SshKeyStore(db);
+  const sshFresh = new SshFreshLoginStore(db);
   const admin = new UserAdmin({
     db,
     audit,
@@ -71,8 +75,9 @@ function setup(t: Pick<TestContext, 'after'>) {
     throttle,
     sessions,
     passwords,
+    sshKeys,
   });
-  return { db, audit, users, sites, admin, secretsKey };
+  return { db, audit, users, sites, admin, secretsKey, sessions, sshKeys, sshFresh };
 }
 
 test('a created user gets a strong password and a sealed, working TOTP secret; both audited, neither stored in clear', async (t) => {
@@ -205,4 +210,47 @@ test('an account cannot be created or changed to a weak password', async (t) => 
     code: 'user.weak_password',
     message: /too easy to guess/,
   });
+});
+
+test('disabling an account ends its portal sessions, removes its SSH keys and fresh marks, and tells the listeners once, after the commit', async (t) => {
+  const { admin, audit, sessions, sshKeys, sshFresh } = setup(t);
+  const { user } = await admin.createUser(
+    { name: 'leaver', roles: [{ role: 'engineer' }] },
+    'cli:root',
+  );
+  sessions.issue(user.id, 'web', '127.0.0.1');
+  sshKeys.add({
+    id: 'key_1',
+    userId: user.id,
+    algorithm: 'ssh-ed25519',
+    blob: new Uint8Array([1, 2, 3]),
+    fingerprint: 'SHA256:test',
+    comment: 'laptop',
+    createdAt: 0,
+  });
+  sshFresh.put({
+    keyId: 'key_1',
+    userId: user.id,
+    verifiedAt: 0,
+    source: 'test',
+    freshUntil: 1e15,
+  });
+  const told: string[] = [];
+  admin.onDisable((u, actor) => {
+    // The listener runs after the commit: it sees the account disabled.
+    told.push(`${u.name}:${u.state}:${actor}`);
+  });
+  admin.updateUser(user.id, { displayName: 'Still here' }, { cli: 'cli:root' });
+  assert.deepEqual(told, []);
+  admin.updateUser(user.id, { state: 'disabled' }, { cli: 'scim:corp' });
+  assert.deepEqual(told, ['leaver:disabled:scim:corp']);
+  assert.equal(sessions.liveOf(user.id).length, 0);
+  assert.deepEqual(sshKeys.listByUser(user.id), []);
+  assert.deepEqual(sshFresh.listByUser(user.id), []);
+  const ev = [...audit.iterate()].find((e) => e.action === 'user.disable');
+  assert.equal(ev?.actor, 'scim:corp');
+  assert.deepEqual(
+    { ended: ev?.details.sessionsEnded, keys: ev?.details.sshKeysRemoved },
+    { ended: 1, keys: 1 },
+  );
 });

@@ -1,5 +1,6 @@
 /**
- * Creating users and sites: the bootstrap path (CLI) and, later, the admin API. Every change is
+ * Accounts: creating them (the CLI bootstrap and the admin API), changing, disabling, unlocking and
+ * resetting their credentials (sites are site-admin.ts, the shared rules account-rules.ts). Every change is
  * written together with its audit event in one transaction. A new user gets a generated password
  * and an enrolled TOTP secret, returned exactly once to be handed over; neither is stored in clear.
  */
@@ -7,26 +8,45 @@ import { generateSecret, generateURI } from 'otplib';
 import type { AuditLog } from '../../../shared/src/audit/audit-log.js';
 import type { Clock } from '../../../shared/src/clock.js';
 import { AirlockError } from '../../../shared/src/errors.js';
-import type { IdGenerator, SiteId, UserId } from '../../../shared/src/ids.js';
+import type { IdGenerator, UserId } from '../../../shared/src/ids.js';
 import type { Db } from '../../../shared/src/store/open-database.js';
 import type { PasswordPool } from '../../../shared/src/crypto/password-pool.js';
 import { sealSecret } from '../../../shared/src/crypto/aead.js';
 import { utf8 } from '../../../shared/src/crypto/encoding.js';
-import { NAME_PATTERN } from '../../../shared/src/model/session-ticket.js';
 import {
   type SiteStore,
   type Site,
-  SITE_ROLES,
   type RoleAssignment,
   type User,
   type UserStore,
   type RecoveryCodeStore,
+  type SshKeyStore,
 } from '../store/store.js';
 import { checkPasswordShape, checkPasswordStrength, generatePassword } from './password-policy.js';
 import type { LoginThrottle } from './login-throttle.js';
 import type { SessionService } from './session-service.js';
 import { generateRecoveryCodes, hashRecoveryCode } from './recovery-codes.js';
 import { omitUndefined } from '../../../shared/src/omit-undefined.js';
+import {
+  checkContract,
+  checkRoles,
+  formatRole,
+  requireAdmin,
+  totpAssociatedData,
+  USER_NAME_PATTERN,
+  type Operator,
+} from './account-rules.js';
+import { createSite, type NewSite } from './site-admin.js';
+
+export {
+  formatRole,
+  isIsoDate,
+  parseRoleAssignment,
+  totpAssociatedData,
+  USER_NAME_PATTERN,
+  type Operator,
+} from './account-rules.js';
+export { isValidTimezone, type NewSite } from './site-admin.js';
 
 export interface UserAdminDeps {
   readonly db: Db;
@@ -44,7 +64,19 @@ export interface UserAdminDeps {
   readonly issuer: string;
   /** argon2id off the event loop. */
   readonly passwords: PasswordPool;
+  /**
+   * A disabled account's SSH keys are removed (their "fresh until" marks end with the state
+   * change itself: a database trigger, ssh-fresh-migrations.ts).
+   */
+  readonly sshKeys: Pick<SshKeyStore, 'listByUser' | 'remove'>;
 }
+
+/**
+ * Told after an account was disabled (committed and audited), with who did it: access/ revokes
+ * the account's grants (ending its live sessions through both gateways) and cancels its pending
+ * requests. Registered in app.ts, because access/ is built after auth/.
+ */
+export type DisableListener = (user: User, actor: string) => void;
 
 export interface CreateUserInput {
   readonly name: string;
@@ -87,63 +119,19 @@ export interface UserChanges {
   readonly contractEnd?: string | null;
 }
 
-/** Who changes an account: a signed-in admin, or the gateway's CLI run by an operator (`{ cli: 'cli:root' }`). */
-export type Operator = User | { readonly cli: string };
-
-export const USER_NAME_PATTERN = /^[a-z][a-z0-9._-]{1,31}$/;
-
-export function totpAssociatedData(userId: string): string {
-  return `airlock:totp:${userId}`;
-}
-
-export function isValidTimezone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return tz.length > 0;
-  } catch {
-    return false;
-  }
-}
-
 export class UserAdmin {
+  private readonly disableListeners = new Set<DisableListener>();
+
   constructor(private readonly deps: UserAdminDeps) {}
 
-  createSite(input: { id: string; displayName?: string; timezone: string }, actor: string): Site {
-    const { deps } = this;
-    if (!NAME_PATTERN.test(input.id))
-      throw new AirlockError(
-        'bad_request',
-        'site.bad_name',
-        'site id must be a lowercase name: letters, digits, ".", "_", "-" (max 63)',
-        { details: { field: 'id' } },
-      );
-    if (!isValidTimezone(input.timezone))
-      throw new AirlockError(
-        'bad_request',
-        'site.bad_timezone',
-        `unknown timezone "${input.timezone}" (expected an IANA name such as Europe/Berlin)`,
-        { details: { field: 'timezone' } },
-      );
-    if (deps.sites.get(input.id) !== undefined)
-      throw new AirlockError('conflict', 'site.exists', `site ${input.id} already exists`);
-    const site: Site = {
-      id: input.id as SiteId,
-      displayName: input.displayName ?? input.id,
-      timezone: input.timezone,
-      createdAt: deps.clock.now(),
-    };
-    deps.db.transaction(() => {
-      deps.sites.insert(site);
-      deps.audit.append({
-        action: 'site.create',
-        actor,
-        site: site.id,
-        target: site.id,
-        outcome: 'success',
-        details: { timezone: site.timezone, displayName: site.displayName },
-      });
-    })();
-    return site;
+  /** Registers a listener told of each account disabled from now on (see DisableListener). */
+  onDisable(listener: DisableListener): void {
+    this.disableListeners.add(listener);
+  }
+
+  /** Creates a site (site-admin.ts); kept here so the CLI and API have one account/site admin. */
+  createSite(input: NewSite, actor: string): Site {
+    return createSite(this.deps, input, actor);
   }
 
   /** Validates and creates an account (the password is hashed on the password threads). */
@@ -186,8 +174,8 @@ export class UserAdmin {
       throw new AirlockError('bad_request', 'user.no_role', 'a user needs at least one role', {
         details: { field: 'roles' },
       });
-    this.checkRoles(input.roles);
-    this.checkContract(input.roles, input.company ?? null, input.contractEnd ?? null);
+    checkRoles(this.deps.sites, input.roles);
+    checkContract(input.roles, input.company ?? null, input.contractEnd ?? null);
     const weak = checkPasswordShape(password, input.name);
     if (weak !== undefined)
       throw new AirlockError('bad_request', 'user.weak_password', weak, {
@@ -259,7 +247,9 @@ export class UserAdmin {
   /**
    * Changes a user's profile, roles, break-glass mark, state or contract. An admin cannot change
    * their own roles, mark or state: separation of duties needs a second admin for that.
-   * Disabling ends every session and token of the user at once.
+   * Disabling ends every portal session and token of the user, removes their SSH keys and ends
+   * their keys' "fresh until" marks in the same transaction, then tells the disable listeners
+   * (grants revoked, live sessions ended, pending requests cancelled: the leaver's whole exit).
    */
   updateUser(id: string, changes: UserChanges, actor: Operator): User {
     const { deps } = this;
@@ -285,11 +275,11 @@ export class UserAdmin {
         throw new AirlockError('bad_request', 'user.no_role', 'a user needs at least one role', {
           details: { field: 'roles' },
         });
-      this.checkRoles(roles);
+      checkRoles(this.deps.sites, roles);
     }
     const company = changes.company === undefined ? user.company : changes.company;
     const contractEnd = changes.contractEnd === undefined ? user.contractEnd : changes.contractEnd;
-    this.checkContract(roles, company, contractEnd);
+    checkContract(roles, company, contractEnd);
     if (
       changes.displayName !== undefined &&
       (changes.displayName.trim() === '' || changes.displayName.length > 100)
@@ -311,8 +301,9 @@ export class UserAdmin {
       if (changes.company !== undefined || changes.contractEnd !== undefined)
         deps.users.setContract(user.id, company, contractEnd);
       if (changes.state !== undefined) deps.users.setState(user.id, changes.state);
-      const ended =
-        changes.state === 'disabled' ? deps.sessions.endAllOfUser(user.id, 'account disabled') : 0;
+      const disabling = changes.state === 'disabled';
+      const ended = disabling ? deps.sessions.endAllOfUser(user.id, 'account disabled') : 0;
+      const keysRemoved = disabling ? this.removeSshKeys(user.id) : 0;
       deps.audit.append({
         action:
           changes.state === 'disabled' && user.state !== 'disabled'
@@ -331,6 +322,7 @@ export class UserAdmin {
           ...omitUndefined({
             state: changes.state,
             sessionsEnded: changes.state === undefined ? undefined : ended,
+            sshKeysRemoved: disabling ? keysRemoved : undefined,
           }),
           ...(changes.company === undefined && changes.contractEnd === undefined
             ? {}
@@ -339,7 +331,37 @@ export class UserAdmin {
         },
       });
     })();
-    return this.existing(user.id);
+    const updated = this.existing(user.id);
+    if (changes.state === 'disabled') this.tellDisabled(updated, actorName);
+    return updated;
+  }
+
+  /** A disabled account's keys go: enabled again, it registers keys again (and logs in with a code). */
+  private removeSshKeys(userId: string): number {
+    const { deps } = this;
+    let removed = 0;
+    for (const k of deps.sshKeys.listByUser(userId))
+      if (deps.sshKeys.remove(userId, k.id)) removed++;
+    return removed;
+  }
+
+  /** Each listener in turn; one that throws does not keep the others from ending access. */
+  private tellDisabled(user: User, actor: string): void {
+    const failures: unknown[] = [];
+    for (const l of this.disableListeners) {
+      try {
+        l(user, actor);
+      } catch (e) {
+        failures.push(e);
+      }
+    }
+    if (failures.length > 0)
+      throw new AirlockError(
+        'internal',
+        'user.disable_incomplete',
+        'the account is disabled but ending its access failed',
+        { cause: failures[0] },
+      );
   }
 
   /** Lifts a login lock before its time runs out. */
@@ -465,86 +487,4 @@ export class UserAdmin {
     if (user === undefined) throw new AirlockError('not_found', 'user.not_found', `no user ${id}`);
     return user;
   }
-
-  private checkRoles(roles: readonly RoleAssignment[]): void {
-    for (const r of roles) {
-      const perSite = SITE_ROLES.includes(r.role);
-      if (perSite && r.site === undefined)
-        throw new AirlockError(
-          'bad_request',
-          'user.role_needs_site',
-          `role ${r.role} is per site: name the site (${r.role}@<site>)`,
-          { details: { field: 'roles' } },
-        );
-      if (!perSite && r.site !== undefined)
-        throw new AirlockError(
-          'bad_request',
-          'user.role_not_per_site',
-          `role ${r.role} is not per site`,
-          { details: { field: 'roles' } },
-        );
-      if (r.site !== undefined && this.deps.sites.get(r.site) === undefined)
-        throw new AirlockError('bad_request', 'user.unknown_site', `unknown site ${r.site}`, {
-          details: { field: 'roles' },
-        });
-    }
-  }
-
-  private checkContract(
-    roles: readonly RoleAssignment[],
-    company: string | null,
-    contractEnd: string | null,
-  ): void {
-    const isVendor = roles.some((r) => r.role === 'vendor');
-    if (isVendor && (company === null || contractEnd === null)) {
-      throw new AirlockError(
-        'bad_request',
-        'user.vendor_contract',
-        'a vendor needs a company and a contract end date',
-        { details: { field: company === null ? 'company' : 'contractEnd' } },
-      );
-    }
-    if (contractEnd !== null && !isIsoDate(contractEnd)) {
-      throw new AirlockError(
-        'bad_request',
-        'user.bad_contract_end',
-        'contract end must be a date YYYY-MM-DD',
-        { details: { field: 'contractEnd' } },
-      );
-    }
-    if (company !== null && (company.trim() === '' || company.length > 100)) {
-      throw new AirlockError(
-        'bad_request',
-        'user.bad_company',
-        'company must be 1-100 characters',
-        { details: { field: 'company' } },
-      );
-    }
-  }
-}
-
-function requireAdmin(actor: Operator): void {
-  if (!('cli' in actor) && !actor.roles.some((r) => r.role === 'admin'))
-    throw new AirlockError('access_denied', 'user.admin_only', 'only an admin manages accounts');
-}
-
-export function formatRole(r: RoleAssignment): string {
-  return r.site === undefined ? r.role : `${r.role}@${r.site}`;
-}
-
-/** A real calendar date in YYYY-MM-DD form (2026-02-30 is not one). */
-export function isIsoDate(text: string): boolean {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
-  const d = new Date(`${text}T00:00:00Z`);
-  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === text;
-}
-
-/** Parses `role` or `role@site` as given on the command line or in an API body. */
-export function parseRoleAssignment(text: string): RoleAssignment | undefined {
-  const [role, site, extra] = text.split('@');
-  if (extra !== undefined || role === undefined) return undefined;
-  if (!['admin', 'engineer', 'ot-owner', 'vendor', 'auditor'].includes(role)) return undefined;
-  return site === undefined
-    ? { role: role as RoleAssignment['role'] }
-    : { role: role as RoleAssignment['role'], site };
 }

@@ -358,7 +358,11 @@ function resolvePaths(config: ItConfig, base: string): ItConfig {
       providers: Object.fromEntries(
         Object.entries(config.sso.providers).map(([id, p]) => [
           id,
-          { ...p, clientSecretFile: abs(p.clientSecretFile) },
+          {
+            ...p,
+            clientSecretFile: abs(p.clientSecretFile),
+            ...(p.scimTokenFile === undefined ? {} : { scimTokenFile: abs(p.scimTokenFile) }),
+          },
         ]),
       ),
     },

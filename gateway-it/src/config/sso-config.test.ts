@@ -63,3 +63,23 @@ test('sso providers: strict, defaults, secret file resolved against the config f
   );
   assert.ok(loadItConfig({ file, env: {} }).ok);
 });
+
+test('sso providers: the SCIM token file is optional and resolved against the config file', (t) => {
+  const dir = makeTempDir(t);
+  const file = join(dir, 'it.json');
+  const write = (p: Record<string, unknown>): void =>
+    writeFileSync(
+      file,
+      JSON.stringify({ dataDir: 'data', sso: { providers: { corp: { ...provider, ...p } } } }),
+    );
+  write({});
+  const off = loadItConfig({ file, env: {} });
+  assert.ok(off.ok);
+  assert.equal(off.value.sso.providers.corp?.scimTokenFile, undefined, 'no token: no SCIM');
+  write({ scimTokenFile: 'corp.scim-token' });
+  const on = loadItConfig({ file, env: {} });
+  assert.ok(on.ok, on.ok ? '' : JSON.stringify(on.error));
+  assert.equal(on.value.sso.providers.corp?.scimTokenFile, join(dir, 'corp.scim-token'));
+  write({ scimTokenFile: '' });
+  assert.equal(loadItConfig({ file, env: {} }).ok, false);
+});

@@ -82,6 +82,11 @@ export const ssoProviderSchema = z.strictObject({
       message: 'acceptIdpMfa needs at least one amr or acr value',
     })
     .optional(),
+  /**
+   * File (0600) holding the bearer token this provider's SCIM client sends to /scim/v2 (at least
+   * 32 characters); absent: the provider does not provision accounts through SCIM.
+   */
+  scimTokenFile: z.string().min(1).optional(),
   /** Each request to the provider (discovery, keys, token) must finish within this time. */
   timeoutMs: z.number().int().min(100).max(60_000).default(5000),
 });

@@ -23,6 +23,8 @@ import { neutraliseHtml } from './html-output.js';
 import type { AccessHttpServices } from './http-services.js';
 import { API_PREFIX, apiRoutes } from './api/api-routes.js';
 import { portalApps, portalErrorPage } from './portal/portal-app.js';
+import type { Scim } from '../scim/scim.js';
+import { scimRoutes } from './scim-routes.js';
 
 /** Pages that embed xterm.js (web terminal, supervision, recording playback). */
 const TERMINAL_PAGE = /^\/(terminal\/|sessions\/[^/]+\/watch$|recordings\/[^/]+$)/;
@@ -38,6 +40,8 @@ export interface HttpServices {
   readonly enrollment: SiteEnrollment;
   /** The portal and /api/v1. */
   readonly portal: AccessHttpServices;
+  /** SCIM provisioning at /scim/v2 (answers and errors in SCIM's own format). */
+  readonly scim: Scim;
 }
 
 export function createHttpApp(services: HttpServices): Hono<{ Variables: HttpVariables }> {
@@ -84,6 +88,7 @@ export function createHttpApp(services: HttpServices): Hono<{ Variables: HttpVar
   app.route('/', healthRoutes(services.health));
   app.route('/', linkEnrollRoutes(services.enrollment));
   app.route(API_PREFIX, apiRoutes(services.portal));
+  app.route('/', scimRoutes(services.scim, services.log));
   for (const portal of portalApps(services.portal, services.log)) app.route('/', portal);
   app.notFound((c) =>
     respondWithError(

@@ -24,6 +24,7 @@ import type { Recording } from '../recording/recording.js';
 import type { Sessions } from '../sessions/sessions.js';
 import type { FirstAdminSetup } from '../setup/setup.js';
 import type { Sites } from '../sites/sites.js';
+import type { Scim } from '../scim/scim.js';
 import type { Sso } from '../sso/sso.js';
 import type { HealthReporter } from '../status/status.js';
 import type { ItStore } from '../store/store.js';
@@ -65,6 +66,8 @@ export interface HttpDeps {
   readonly recording: Pick<Recording, 'library' | 'playback'>;
   readonly audit: Pick<Audit, 'search' | 'exports' | 'publicKey'>;
   readonly sso: Sso;
+  /** SCIM provisioning (/scim/v2). */
+  readonly scim: Scim;
   /** The SSH endpoint's hints and host key; undefined when `ssh.enabled` is false. */
   readonly ssh: SshHttpFacts | undefined;
   /** Other subsystems taking WebSocket upgrades on this port (the link). */
@@ -82,6 +85,7 @@ export function createHttp(deps: HttpDeps): Http {
     health: deps.status,
     authenticator: createSessionAuthenticator(credentials),
     enrollment: deps.sites.enrollment,
+    scim: deps.scim,
     portal: {
       clock,
       auth,

@@ -131,3 +131,6 @@ export function createSso(deps: SsoDeps): Sso {
     },
   };
 }
+
+/** The claim rules SCIM provisioning shares with SSO logins (same mapping, same user names). */
+export { baseUserName, rolesFromGroups, uniqueUserName } from './identity-claims.js';

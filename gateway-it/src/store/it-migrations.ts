@@ -6,6 +6,7 @@ import type { Migration } from '../../../shared/src/store/open-database.js';
 import { ITSM_MIGRATIONS } from './itsm-migrations.js';
 import { SSO_MIGRATIONS } from './sso-migrations.js';
 import { PASSKEY_MIGRATIONS } from './passkey-migrations.js';
+import { SCIM } from './scim-migrations.js';
 import { AUDIT_MIGRATIONS } from '../../../shared/src/audit/audit-migrations.js';
 import { LINK } from './link-migrations.js';
 import { RECORDING } from './recording-migrations.js';
@@ -272,4 +273,5 @@ export const IT_MIGRATIONS: readonly Migration[] = [
   ...SSH_FRESH,
   ...SSO_MIGRATIONS,
   ...PASSKEY_MIGRATIONS,
+  ...SCIM,
 ];

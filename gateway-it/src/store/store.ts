@@ -47,6 +47,7 @@ import { SshKeyStore } from './ssh-key-store.js';
 import { SshFreshLoginStore } from './ssh-fresh-login-store.js';
 import { SsoStore } from './sso-store.js';
 import { PasskeyStore } from './passkey-store.js';
+import { ScimStore } from './scim-store.js';
 import { UserStore } from './user-store.js';
 import { WindowStore } from './window-store.js';
 import { SetupCodeStore } from './setup-code-store.js';
@@ -84,6 +85,7 @@ export type {
   PasskeyRow,
   PasskeyStore,
 } from './passkey-store.js';
+export type { ScimGroupRow, ScimStore, ScimUserRow } from './scim-store.js';
 export {
   SITE_ROLES,
   type Role,
@@ -140,6 +142,8 @@ export interface ItStore {
   readonly sso: SsoStore;
   /** Passkeys (WebAuthn credentials) and the challenges handed to browsers. */
   readonly passkeys: PasskeyStore;
+  /** Users, groups and memberships identity providers manage through SCIM. */
+  readonly scim: ScimStore;
   /** Signs a final audit checkpoint, then closes the database. */
   close(): void;
 }
@@ -219,6 +223,7 @@ export async function createStore(deps: StoreDeps): Promise<ItStore> {
     itsm: new ItsmStore(db),
     sso: new SsoStore(db),
     passkeys: new PasskeyStore(db),
+    scim: new ScimStore(db),
     close() {
       audit.close();
       db.close();

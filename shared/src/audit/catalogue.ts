@@ -105,6 +105,20 @@ export const AUDIT_EVENTS = {
     code: 'AL209',
     description: 'a set-up attempt was refused (wrong or spent code, or set-up already done)',
   },
+  'scim.group_change': {
+    code: 'AL250',
+    description:
+      'an identity provider created, changed or deleted a SCIM group (members added and removed)',
+  },
+  'scim.user_delete': {
+    code: 'AL251',
+    description:
+      'an identity provider deleted a SCIM user: the account was disabled (leaver) and unbound from SCIM',
+  },
+  'scim.refuse': {
+    code: 'AL252',
+    description: 'a SCIM request was refused for a missing or wrong bearer token',
+  },
   'site.create': { code: 'AL210', description: 'a site was created' },
   'site.update': { code: 'AL211', description: "a site's settings were changed" },
   'site.enroll_token': { code: 'AL212', description: 'an enrollment token was issued for a site' },

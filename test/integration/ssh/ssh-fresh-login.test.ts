@@ -153,18 +153,20 @@ test(
     assert.equal(revoked.code, 255);
     assert.match(revoked.stderr, /airlock: your grant \S+ for hmi-1 was revoked/);
 
-    // A disabled account: the key no longer logs in, and its mark is gone for good.
+    // A disabled account: its keys are removed with it (the leaver's exit, user-admin.ts), so
+    // the key no longer logs in, and its mark is gone for good.
     s.auth.userAdmin.updateUser(alice.user.id, { state: 'disabled' }, { cli: 'cli:test' });
+    assert.deepEqual(s.store.sshKeys.listByUser(alice.user.id), []);
     const disabled = await chain.run('ssh', [...batch, 'alice+hmi-1@127.0.0.1', 'true']);
     assert.equal(disabled.code, 255);
     assert.match(disabled.stderr, /Permission denied/);
     assert.ok(
-      logins().some((e) => e.outcome === 'denied' && e.details.reason === 'disabled'),
+      logins().some((e) => e.outcome !== 'success' && e.details.reason === 'key-not-accepted'),
       JSON.stringify(logins().slice(-3)),
     );
     s.auth.userAdmin.updateUser(alice.user.id, { state: 'active' }, { cli: 'cli:test' });
     const reEnabled = await chain.run('ssh', [...batch, 'alice+hmi-1@127.0.0.1', 'true']);
-    assert.equal(reEnabled.code, 255, 'enabling the account again needs a new code login');
+    assert.equal(reEnabled.code, 255, 'enabling the account again needs a key and a code login');
     assert.match(reEnabled.stderr, /Permission denied/);
   },
 );

@@ -1,0 +1,63 @@
+/**
+ * What every SCIM operation works with: the stores, the account administration it reuses (a
+ * leaver is disabled through UserAdmin, so the whole exit runs: auth/user-admin.ts), and the
+ * provider the request's token belongs to. Also the body and paging helpers the operations share.
+ */
+import type { z } from 'zod';
+import type { AuditLog } from '../../../shared/src/audit/audit-log.js';
+import type { Clock } from '../../../shared/src/clock.js';
+import type { IdGenerator } from '../../../shared/src/ids.js';
+import type { Db } from '../../../shared/src/store/open-database.js';
+import type { UserAdmin } from '../auth/auth.js';
+import type { SsoProviderConfig } from '../config/config.js';
+import type { ScimStore, SiteStore, SsoStore, UserStore } from '../store/store.js';
+import { scimError } from './scim-errors.js';
+
+export interface ScimDeps {
+  readonly db: Db;
+  readonly audit: AuditLog;
+  readonly users: UserStore;
+  readonly sites: SiteStore;
+  readonly sso: SsoStore;
+  readonly scim: ScimStore;
+  readonly userAdmin: Pick<UserAdmin, 'updateUser'>;
+  readonly clock: Clock;
+  readonly ids: IdGenerator;
+}
+
+/** One request's provider (from its token) and the base of the locations it is answered with. */
+export interface ScimCall {
+  readonly provider: { readonly id: string; readonly config: SsoProviderConfig };
+  /** `https://host:port/scim/v2` */
+  readonly base: string;
+}
+
+export const actorOf = (call: ScimCall): string => `scim:${call.provider.id}`;
+
+/** Parses a body with `schema`; a failure is a 400 naming the first problem (`invalidValue`). */
+export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
+  const r = schema.safeParse(body);
+  if (r.success) return r.data;
+  const first = r.error.issues[0];
+  const where = first === undefined || first.path.length === 0 ? '' : `${first.path.join('.')}: `;
+  const isSchemas = first?.path[0] === 'schemas';
+  throw scimError(
+    'bad_request',
+    isSchemas ? 'scim.invalid_syntax' : 'scim.invalid_value',
+    `${where}${first?.message ?? 'invalid body'}`,
+    isSchemas ? 'invalidSyntax' : 'invalidValue',
+  );
+}
+
+export const MAX_PAGE = 200;
+
+/** RFC 7644 3.4.2.4: 1-based startIndex (below 1 is 1), count (negative is 0, capped). */
+export function page<T>(
+  items: readonly T[],
+  query: URLSearchParams,
+): { items: T[]; startIndex: number } {
+  const start = Math.max(1, Number.parseInt(query.get('startIndex') ?? '1', 10) || 1);
+  const rawCount = Number.parseInt(query.get('count') ?? `${MAX_PAGE}`, 10);
+  const count = Math.min(MAX_PAGE, Math.max(0, Number.isNaN(rawCount) ? MAX_PAGE : rawCount));
+  return { items: items.slice(start - 1, start - 1 + count), startIndex: start };
+}
