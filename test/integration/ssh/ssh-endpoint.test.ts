@@ -167,7 +167,11 @@ test('native SSH through both gateways to a real sshd', { timeout: 240_000 }, as
       ];
       const noGrant = await chain.run('ssh', [...pw, 'bob:hmi-1@127.0.0.1', 'true']);
       assert.equal(noGrant.code, 255);
-      assert.match(noGrant.stderr, /airlock: you have no grant for hmi-1 at plant-1/);
+      assert.match(
+        noGrant.stderr,
+        /airlock: you have no grant for hmi-1 at plant-1; request one at https:\/\/\S+\/requests\/new\?site=plant-1/,
+        'the refusal names the portal page where a grant is requested',
+      );
       const key = [...chain.baseOptions(), '-p', String(chain.sshPort), ...keyLogin(alice)];
       chain.answers(alice, { stepOffset: 1 });
       const unknown = await chain.run('ssh', [...key, 'alice:hmi-9@127.0.0.1', 'true']);
