@@ -83,7 +83,8 @@ const commands: Record<string, CliCommand> = {
 
 Starts the gateway and runs until SIGINT or SIGTERM. The ready line on stdout gives the HTTPS URL,
 the TLS certificate fingerprint and, unless ssh.enabled is false, the SSH endpoint's port and host
-key fingerprint (pin it: ssh-keygen -lf, or the known_hosts line from the portal's SSH keys page). Environment variables override config keys:
+key fingerprint and public key (sshHostKey, \`ssh-ed25519 AAAA...\`: pin it in known_hosts as
+\`[host]:port <sshHostKey>\`, or take the known_hosts line from the portal's SSH keys page). Environment variables override config keys:
 ${listEnvOverrides(itConfigSchema, IT_ENV_PREFIX)
   .map((l) => `  ${l}`)
   .join('\n')}`,
@@ -96,7 +97,7 @@ ${listEnvOverrides(itConfigSchema, IT_ENV_PREFIX)
       const running = await gw.start();
       const stopSignal = waitForStopSignal();
       process.stdout.write(
-        `${JSON.stringify({ event: 'ready', url: running.url, httpsPort: running.httpsPort, tlsFingerprint: formatFingerprint(running.tlsFingerprint), ...omitUndefined({ sshPort: running.ssh?.port, sshHostKeyFingerprint: running.ssh?.fingerprint }) })}\n`,
+        `${JSON.stringify({ event: 'ready', url: running.url, httpsPort: running.httpsPort, tlsFingerprint: formatFingerprint(running.tlsFingerprint), ...omitUndefined({ sshPort: running.ssh?.port, sshHostKeyFingerprint: running.ssh?.fingerprint, sshHostKey: running.ssh?.publicKey }) })}\n`,
       );
       if (running.setupCode !== undefined) {
         // Listening on every address: the URL people use is this machine's, which only they know.
