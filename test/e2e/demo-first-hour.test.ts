@@ -64,6 +64,7 @@ test(
       200,
     );
     assert.doesNotMatch(out, /Unexpected argument/);
+    assert.doesNotMatch(out, /NODE-OPCUA-W27|security-revert/, 'no node-opcua W27 warning');
     const creds = JSON.parse(
       readFileSync(join(dir, 'credentials.json'), 'utf8'),
     ) as DemoCredentials;
