@@ -69,7 +69,15 @@ export function typeOf(schema: z.ZodType): string {
   const s = unwrap(schema).inner;
   if (s instanceof z.ZodNumber) {
     const isInt = s.format === 'safeint' || s.format === 'int32' || s.format === 'uint32';
-    return `${isInt ? 'integer' : 'number'}${bounds(s.minValue, s.maxValue)}`;
+    // .positive() is an exclusive lower bound: "> 0", not "≥ 0".
+    const checks = (s._zod.def.checks ?? []) as unknown as {
+      _zod: { def: { check?: string; inclusive?: boolean } };
+    }[];
+    const exclusiveMin = checks.some(
+      (c) => c._zod.def.check === 'greater_than' && c._zod.def.inclusive === false,
+    );
+    const b = bounds(s.minValue, s.maxValue);
+    return `${isInt ? 'integer' : 'number'}${exclusiveMin ? b.replace(' ≥ ', ' > ') : b}`;
   }
   if (s instanceof z.ZodURL) return 'URL';
   if (s instanceof z.ZodString) {
