@@ -238,7 +238,11 @@ test('native SSH through both gateways to a real sshd', { timeout: 240_000 }, as
         timeoutMs: 15_000,
       });
       assert.match(menu.stdout, /assets you can open now/);
-      assert.match(menu.stdout, /1\) plant-1\/hmi-1 {2}\(maintenance, until /);
+      assert.match(
+        menu.stdout,
+        /1\) plant-1\/hmi-1 {2}\(maintenance, until \d{4}-\d\d-\d\d \d\d:\d\d Europe\/Berlin\)/,
+        "the grant's end in the site's time, not UTC",
+      );
       assert.match(
         menu.stdout,
         /plant-1\/plc-1 {2}\(modbus\): ssh -N -L <local port>:plc-1:502 alice@/,
