@@ -76,6 +76,11 @@ export interface FreshKeyLogin {
 export class SshFreshLogins implements FreshKeysOfUser {
   constructor(private readonly deps: SshFreshLoginDeps) {}
 
+  /** The clock the marks are judged by (for messages that say how long ago). */
+  now(): number {
+    return this.deps.clock.now();
+  }
+
   get periodMs(): number {
     return this.deps.periodMs;
   }
@@ -150,9 +155,12 @@ export class SshFreshLogins implements FreshKeysOfUser {
   }
 }
 
-/** `2026-12-07 09:15`, for the operator. */
-export function isoMinute(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
+/**
+ * Why a key that was fresh asks for a code again, for the operator: relative times (the login is
+ * not tied to one site, so there is no site zone to speak; a UTC clock time is what people misread).
+ */
+export function expiredLoginText(verifiedAt: number, freshUntil: number, now: number): string {
+  return `Your SSH login with a code ${durationText(now - verifiedAt)} ago ran out ${durationText(Math.max(0, now - freshUntil))} ago.`;
 }
 
 /** `8 h`, `90 min`, `2 s`, for the operator. */
