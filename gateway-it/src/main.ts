@@ -10,7 +10,7 @@ import { systemClock } from '../../shared/src/clock.js';
 import { randomIds } from '../../shared/src/ids.js';
 import { createLogger } from '../../shared/src/log.js';
 import { formatProblems } from '../../shared/src/result.js';
-import { listEnvOverrides } from '../../shared/src/config/load-config.js';
+import { envHelpLines } from '../../shared/src/config/config-reference.js';
 import { formatFingerprint } from '../../shared/src/crypto/hash.js';
 import { AIRLOCK_VERSION } from '../../shared/src/version.js';
 import { IT_ENV_PREFIX, itConfigSchema, loadItConfig, type ItConfig } from './config/config.js';
@@ -83,8 +83,12 @@ const commands: Record<string, CliCommand> = {
 
 Starts the gateway and runs until SIGINT or SIGTERM. The ready line on stdout gives the HTTPS URL,
 the TLS certificate fingerprint and, unless ssh.enabled is false, the SSH endpoint's port and host
-key fingerprint (pin it: ssh-keygen -lf, or the known_hosts line from the portal's SSH keys page). Environment variables override config keys:
-${listEnvOverrides(itConfigSchema, IT_ENV_PREFIX)
+key fingerprint and public key (sshHostKey, \`ssh-ed25519 AAAA...\`: pin it in known_hosts as
+\`[host]:port <sshHostKey>\`, or take the known_hosts line from the portal's SSH keys page).
+
+Environment variables override config keys (a value is parsed as the key's type; a map or list as
+JSON). Every key, its default and example files: docs/config.md.
+${envHelpLines(itConfigSchema, IT_ENV_PREFIX)
   .map((l) => `  ${l}`)
   .join('\n')}`,
     async run(argv) {
@@ -96,7 +100,7 @@ ${listEnvOverrides(itConfigSchema, IT_ENV_PREFIX)
       const running = await gw.start();
       const stopSignal = waitForStopSignal();
       process.stdout.write(
-        `${JSON.stringify({ event: 'ready', url: running.url, httpsPort: running.httpsPort, tlsFingerprint: formatFingerprint(running.tlsFingerprint), ...omitUndefined({ sshPort: running.ssh?.port, sshHostKeyFingerprint: running.ssh?.fingerprint }) })}\n`,
+        `${JSON.stringify({ event: 'ready', url: running.url, httpsPort: running.httpsPort, tlsFingerprint: formatFingerprint(running.tlsFingerprint), ...omitUndefined({ sshPort: running.ssh?.port, sshHostKeyFingerprint: running.ssh?.fingerprint, sshHostKey: running.ssh?.publicKey }) })}\n`,
       );
       if (running.setupCode !== undefined) {
         // Listening on every address: the URL people use is this machine's, which only they know.

@@ -64,7 +64,10 @@ const commands: Record<string, CliCommand> = {
     summary: 'start the OT gateway for its site',
     usage: `usage: ${PROGRAM} run --config <file>
 
-Starts the gateway and runs until SIGINT or SIGTERM. Environment variables override config keys:
+Starts the gateway and runs until SIGINT or SIGTERM.
+
+Environment variables override config keys (a value is parsed as the key's type; a list as JSON).
+Every key, its default and example files: docs/config.md.
 ${listOtEnvOverrides()
   .map((l) => `  ${l}`)
   .join('\n')}`,

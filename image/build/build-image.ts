@@ -6,7 +6,7 @@
  *   airlock-it-rootfs.tar.zst, airlock-ot-rootfs.tar.zst (Debian 12 with the package installed)
  * Work files and the debootstrap base live in .cache/image/ (git-ignored).
  *
- *   npm run image [-- --role it|ot] [--no-rootfs] [--out DIR]
+ *   npm run image -- [--role it|ot] [--no-rootfs] [--out DIR]
  *                 [--older-version V --omit-newest-migration COMPONENT]   (an older build, for tests)
  *
  * Written in TypeScript, not shell: the appliance test builds with the same functions (and an
@@ -125,7 +125,7 @@ async function main(): Promise<number> {
   }
   if (values.help === true) {
     process.stdout.write(
-      'usage: npm run image [-- --role it|ot] [--no-rootfs] [--out DIR] [--older-version V --omit-newest-migration COMPONENT]\n',
+      'usage: npm run image -- [--role it|ot] [--no-rootfs] [--out DIR] [--older-version V --omit-newest-migration COMPONENT]\n',
     );
     return 0;
   }

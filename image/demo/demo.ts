@@ -10,10 +10,10 @@
  * enrolls the OT gateway once (`airlock-it site-enroll-token`, then `airlock-ot enroll`), waits until
  * the site shows online on the IT side, prints what to try, and stops everything on Ctrl-C.
  *
- *   npm run demo [-- --keep] [-- --help]
+ *   npm run demo -- [--keep] [--state-dir DIR] [--help]
  */
 import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startPlant, type Plant } from './plant/plant.js';
@@ -31,6 +31,7 @@ import {
   type Ports,
 } from './demo-ports.js';
 import { waitUntilOnline } from './demo-health.js';
+import { sshTrustLines } from './demo-ssh-trust.js';
 import {
   configureSiteItsm,
   itsmConfig,
@@ -48,8 +49,9 @@ const IDP_MAIN = join(repoRoot, 'dist', 'image', 'demo', 'idp', 'idp-standin.js'
 const SITE = 'plant-1';
 let PORTS: Ports = { ...BASE_PORTS };
 
-const USAGE = `usage: npm run demo [-- --keep] [-- --state-dir DIR] [-- --port-offset N]
-                     [-- --zones | --loopback] [-- --ot-user NAME]
+const USAGE = `usage: npm run demo -- [--keep] [--state-dir DIR] [--port-offset N]
+                        [--zones | --loopback] [--ot-user NAME] [--help]
+       (one \`--\`, then the flags: \`npm run demo -- --keep --state-dir /tmp/demo\`)
 
 As root (or with --zones) the parts run in network zones: corp (this host, as an operator's desk,
 through a relay of the portal and SSH ports on 127.0.0.1), it-dmz, ot and plant (10.77.0.0/16
@@ -61,10 +63,12 @@ Starts the Airlock demo appliance on 127.0.0.1:
   plant        hmi-1 SSH on ${PORTS.hmi}, plc-1 Modbus TCP on ${PORTS.plc}, opc-1 OPC UA on ${PORTS.opc}
 Demo users: admin, alice (engineer), olga (OT owner of ${SITE}), victor (vendor), audrey (auditor),
 a maintenance window of ${SITE} open every day, and the plant's logins in the OT vault.
-SSH endpoint for operators: ssh -p ${PORTS.ssh} alice:hmi-1@127.0.0.1 (and ssh -N -L for plc-1, opc-1).
+SSH endpoint for operators: ssh -p ${PORTS.ssh} alice:hmi-1@127.0.0.1 (and ssh -N -L for plc-1, opc-1);
+the banner prints its host key fingerprint and a known_hosts line.
 Their passwords and TOTP secrets go to .demo/credentials.json; \`npm run demo:totp -- alice\`
-prints a current TOTP code. State lives in .demo/ (or --state-dir) and is created fresh unless
---keep is given. --port-offset N adds N to every port (to run beside another demo, or in tests).
+prints a current TOTP code (\`npm run demo:totp -- --state-dir DIR alice\` with --state-dir).
+State lives in .demo/ (or --state-dir DIR) and is created fresh unless --keep is given.
+--port-offset N adds N to every port (to run beside another demo, or in tests).
 Ctrl-C stops everything.`;
 
 const NOT_ISOLATED = `Loopback mode: every part listens on this machine's 127.0.0.1, so the plant is NOT isolated:
@@ -104,7 +108,9 @@ async function main(): Promise<number> {
       );
     zoned = values.zones === true || (isRoot && values.loopback !== true);
     if (values['ot-user'] !== undefined) otUser = values['ot-user'];
-    if (values['state-dir'] !== undefined) demoDir = values['state-dir'];
+    // npm runs the script in the repository root; a relative DIR means the caller's directory.
+    if (values['state-dir'] !== undefined)
+      demoDir = resolve(process.env.INIT_CWD ?? process.cwd(), values['state-dir']);
     PORTS = portsWithOffset(values['port-offset']);
   } catch (e) {
     process.stderr.write(`demo: ${(e as Error).message}\n\n${USAGE}\n`);
@@ -362,6 +368,7 @@ Airlock demo is running (Ctrl-C stops it).
 
   Portal and API  https://127.0.0.1:${PORTS.https}   (self-signed; certificate SHA-256 ${String(it.ready.tlsFingerprint)})
   Health          curl -k https://127.0.0.1:${PORTS.https}/healthz
+${sshTrustLines(it.ready, PORTS.ssh)}
   Site            ${SITE} online (OT gateway enrolled, dialling out), assets: ${(ot.ready.assets as string[]).join(', ')}
   Plant           ${plantLine}${portNote}
 
@@ -387,7 +394,7 @@ ${idp === undefined ? '  SSO             not in zoned mode (the demo identity pr
     OPC UA        ssh -p ${PORTS.ssh} -N -L ${opcLocal}:opc-1:4840 alice@127.0.0.1     (leave it running), then an OPC UA
                   client on opc.tcp://127.0.0.1:${opcLocal}, UserName token "alice" (any password): browse
                   Line1, write Line1.Setpoint 10-90; 95 answers BadUserAccessDenied
-  TOTP code       npm run demo:totp -- alice${demoDir === join(repoRoot, '.demo') ? '' : ` (reads .demo/ only)`}
+  TOTP code       npm run demo:totp -- ${demoDir === join(repoRoot, '.demo') ? '' : `--state-dir ${demoDir} `}alice
   Logs            ${join(demoDir, 'logs')}
 
 `);

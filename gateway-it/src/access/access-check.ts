@@ -7,6 +7,8 @@
  * inside its bounds, still active, inside a maintenance window now (unless break-glass) and, for a
  * vendor, inside their job schedule now. Fail closed: anything unknown is a deny.
  * The OT gateway re-checks what it can (signature, bounds, asset, profile, its own lockdown).
+ * Messages are for a person: times in the site's zone, named (`2026-12-07 14:05 Europe/Berlin`), as
+ * the portal shows them; "no grant" names the portal page where one is requested.
  */
 import type { UserId } from '../../../shared/src/ids.js';
 import type { Protocol } from '../../../shared/src/model/session-ticket.js';
@@ -17,6 +19,7 @@ import type { GrantView } from './views.js';
 import { isVendor } from './visibility.js';
 import type { WindowService } from './window-service.js';
 import { rulesContain } from './window-rules.js';
+import { formatLocal } from './zoned-time.js';
 
 export const ACCESS_DENY_REASONS = [
   'account-disabled',
@@ -99,26 +102,23 @@ export class AccessChecker {
         `site ${site} is locked down: ${this.lockdown.state(site)?.reason ?? ''}`,
       );
 
+    const noGrant = `you have no grant for ${asset} at ${site}; request one at ${deps.portalUrl}/requests/new?site=${encodeURIComponent(site)}`;
+    const at = (ms: number): string => `${formatLocal(ms, s.timezone)} ${s.timezone}`;
     const candidates = deps.grants.forAsset(u.id, site, asset);
-    if (candidates.length === 0)
-      return deny('no-grant', `you have no grant for ${asset} at ${site}`);
+    if (candidates.length === 0) return deny('no-grant', noGrant);
     const denials: AccessDeny[] = [];
     for (const g of candidates) {
       if (g.status === 'revoked')
         denials.push(deny('revoked', `your grant ${g.id} for ${asset} was revoked`, g.id));
       else if (g.status === 'expired' || now >= g.notAfter)
         denials.push(
-          deny(
-            'expired',
-            `your grant ${g.id} for ${asset} ended at ${new Date(g.notAfter).toISOString()}`,
-            g.id,
-          ),
+          deny('expired', `your grant ${g.id} for ${asset} ended at ${at(g.notAfter)}`, g.id),
         );
       else if (now < g.notBefore)
         denials.push(
           deny(
             'not-yet-valid',
-            `your grant ${g.id} for ${asset} starts at ${new Date(g.notBefore).toISOString()}`,
+            `your grant ${g.id} for ${asset} starts at ${at(g.notBefore)}`,
             g.id,
           ),
         );
@@ -155,10 +155,7 @@ export class AccessChecker {
       const i = PRIORITY.indexOf(d.reason);
       return i < 0 ? PRIORITY.length : i;
     };
-    return (
-      denials.sort((a, b) => rank(a) - rank(b))[0] ??
-      deny('no-grant', `you have no grant for ${asset} at ${site}`)
-    );
+    return denials.sort((a, b) => rank(a) - rank(b))[0] ?? deny('no-grant', noGrant);
   }
 
   /** Assets the user could open now (for the SSH menu and the dashboard's connect hints). */

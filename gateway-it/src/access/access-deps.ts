@@ -47,6 +47,19 @@ export interface AccessDeps {
   /** Lockdown and ending a grant's sessions at the site (announced to listeners first). */
   readonly siteCommands: Pick<SiteCommands, 'setLockdown' | 'endGrantSessions'>;
   readonly limits: AccessLimits;
+  /** The portal people are sent to (`http.publicUrl`, else the configured listener), in messages. */
+  readonly portalUrl: string;
+}
+
+/** `http.publicUrl`, else `https://<host>:<port>` of the listener as configured. */
+export function portalUrlOf(http: {
+  host: string;
+  port: number;
+  publicUrl?: string | undefined;
+}): string {
+  if (http.publicUrl !== undefined) return http.publicUrl.replace(/\/+$/, '');
+  const host = http.host.includes(':') ? `[${http.host}]` : http.host;
+  return `https://${host}:${http.port}`;
 }
 
 /** The gateway's own command line acting (an operator with the data directory), named for the audit log. */

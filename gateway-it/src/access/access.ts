@@ -23,6 +23,7 @@ import type { Notify } from '../notify/notify.js';
 import type { SiteCommands, SiteLinkStates } from '../sites/sites.js';
 import type { ItStore } from '../store/store.js';
 import { AccessChecker } from './access-check.js';
+import { portalUrlOf } from './access-deps.js';
 import type { AccessDeps } from './access-deps.js';
 import { ApprovalService } from './approval-service.js';
 import { BreakGlassService } from './break-glass.js';
@@ -100,7 +101,7 @@ export interface Access {
 }
 
 export interface AccessFactoryDeps {
-  readonly config: Pick<ItConfig, 'access'>;
+  readonly config: Pick<ItConfig, 'access' | 'http'>;
   readonly store: Pick<
     ItStore,
     | 'db'
@@ -147,6 +148,7 @@ export function createAccess(factory: AccessFactoryDeps): Access {
     notifier: factory.notify.notifier,
     itsm: factory.itsm.checks,
     siteCommands: announcingSiteCommands(factory.siteCommands, endListeners, log),
+    portalUrl: portalUrlOf(factory.config.http),
     limits: {
       maxRequestMs: config.maxRequestHours * 3_600_000,
       breakGlassMaxMs: config.breakGlassMaxHours * 3_600_000,

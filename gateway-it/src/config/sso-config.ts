@@ -30,65 +30,122 @@ export function isAcceptableIssuer(url: string): boolean {
 
 const mappedRole = z
   .strictObject({
-    /** The group as the provider puts it in the claim (a name, or an object id for Entra ID). */
-    group: z.string().min(1).max(256),
-    role: z.enum(['admin', 'engineer', 'ot-owner', 'auditor']),
-    /** For ot-owner and auditor: the site the role is for. */
-    site: z.string().min(1).max(64).optional(),
+    group: z
+      .string()
+      .min(1)
+      .max(256)
+      .describe(
+        'The group as the provider puts it in the claim (a name, or an object id for Entra ID).',
+      ),
+    role: z
+      .enum(['admin', 'engineer', 'ot-owner', 'auditor'])
+      .describe('The role members of the group get (vendors are never mapped from groups).'),
+    site: z
+      .string()
+      .min(1)
+      .max(64)
+      .optional()
+      .describe('For ot-owner and auditor: the site the role is for.'),
   })
   .refine((r) => (r.role === 'ot-owner' || r.role === 'auditor') === (r.site !== undefined), {
     message: 'ot-owner and auditor need a site; admin and engineer take none',
   });
 
 export const ssoProviderSchema = z.strictObject({
-  /** What the login page's button says: "Log in with <displayName>". */
-  displayName: z.string().min(1).max(64),
-  /** The issuer identifier; discovery reads `<issuer>/.well-known/openid-configuration`. */
-  issuer: z.url().refine(isAcceptableIssuer, {
-    message: 'issuer must be an https URL (http only on 127.0.0.1, localhost or [::1])',
-  }),
-  clientId: z.string().min(1).max(256),
-  /** File (0600) holding the client secret; never inline. */
-  clientSecretFile: z.string().min(1),
-  /** How the secret is sent to the token endpoint. */
+  displayName: z
+    .string()
+    .min(1)
+    .max(64)
+    .describe('What the login page\'s button says: "Log in with <displayName>".'),
+  issuer: z
+    .url()
+    .refine(isAcceptableIssuer, {
+      message: 'issuer must be an https URL (http only on 127.0.0.1, localhost or [::1])',
+    })
+    .describe(
+      'The issuer identifier; discovery reads `<issuer>/.well-known/openid-configuration`.',
+    ),
+  clientId: z.string().min(1).max(256).describe('The client id registered with the provider.'),
+  clientSecretFile: z
+    .string()
+    .min(1)
+    .describe('File (0600) holding the client secret; never inline.'),
   tokenEndpointAuth: z
     .enum(['client_secret_basic', 'client_secret_post'])
-    .default('client_secret_basic'),
-  /** Registered with the provider; its path must be /sso/<id>/callback. */
-  redirectUri: z.url({ protocol: /^https?$/ }),
+    .default('client_secret_basic')
+    .describe('How the secret is sent to the token endpoint.'),
+  redirectUri: z
+    .url({ protocol: /^https?$/ })
+    .describe('Registered with the provider; its path must be /sso/<id>/callback.'),
   scopes: z
     .array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, 'a scope is printable ASCII'))
     .max(20)
     .default(['openid', 'profile', 'email'])
-    .refine((s) => s.includes('openid'), { message: 'scopes must include openid' }),
-  /** The ID token claim with the user's groups (Entra ID and Keycloak: groups; Okta: as configured). */
-  groupsClaim: z.string().min(1).max(128).default('groups'),
-  /** The claim an account created on first login takes its name from (made unique if taken). */
-  userNameClaim: z.string().min(1).max(128).default('preferred_username'),
-  /** Groups and the roles they give; a login whose groups give no role is refused. */
-  roles: z.array(mappedRole).max(500).default([]),
-  /** Create an account on first login (bound to issuer and subject); off: an admin links one. */
-  jitCreate: z.boolean().default(false),
-  /**
-   * The provider's MFA counts when the ID token's `amr` holds one of these values or its `acr`
-   * is one of these; absent: the local second factor (TOTP) is always asked after SSO.
-   */
+    .refine((s) => s.includes('openid'), { message: 'scopes must include openid' })
+    .describe('Scopes asked for at login; must include openid.'),
+  groupsClaim: z
+    .string()
+    .min(1)
+    .max(128)
+    .default('groups')
+    .describe(
+      "The ID token claim with the user's groups (Entra ID and Keycloak: groups; Okta: as configured).",
+    ),
+  userNameClaim: z
+    .string()
+    .min(1)
+    .max(128)
+    .default('preferred_username')
+    .describe(
+      'The claim an account created on first login takes its name from (made unique if taken).',
+    ),
+  roles: z
+    .array(mappedRole)
+    .max(500)
+    .default([])
+    .describe('Groups and the roles they give; a login whose groups give no role is refused.'),
+  jitCreate: z
+    .boolean()
+    .default(false)
+    .describe(
+      'Create an account on first login (bound to issuer and subject); off: an admin links one.',
+    ),
   acceptIdpMfa: z
     .strictObject({
-      amr: z.array(z.string().min(1).max(128)).max(20).default([]),
-      acr: z.array(z.string().min(1).max(256)).max(20).default([]),
+      amr: z
+        .array(z.string().min(1).max(128))
+        .max(20)
+        .default([])
+        .describe('`amr` values that count as MFA (e.g. mfa, otp, hwk).'),
+      acr: z
+        .array(z.string().min(1).max(256))
+        .max(20)
+        .default([])
+        .describe('`acr` values that count as MFA.'),
     })
     .refine((m) => m.amr.length + m.acr.length > 0, {
       message: 'acceptIdpMfa needs at least one amr or acr value',
     })
-    .optional(),
-  /**
-   * File (0600) holding the bearer token this provider's SCIM client sends to /scim/v2 (at least
-   * 32 characters); absent: the provider does not provision accounts through SCIM.
-   */
-  scimTokenFile: z.string().min(1).optional(),
-  /** Each request to the provider (discovery, keys, token) must finish within this time. */
-  timeoutMs: z.number().int().min(100).max(60_000).default(5000),
+    .optional()
+    .describe(
+      "The provider's MFA counts when the ID token's `amr` holds one of these values or its `acr` is one of these; absent: the local second factor (TOTP) is always asked after SSO.",
+    ),
+  scimTokenFile: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      "File (0600) holding the bearer token this provider's SCIM client sends to /scim/v2 (at least 32 characters); absent: the provider does not provision accounts through SCIM.",
+    ),
+  timeoutMs: z
+    .number()
+    .int()
+    .min(100)
+    .max(60_000)
+    .default(5000)
+    .describe(
+      'Each request to the provider (discovery, keys, token) must finish within this time.',
+    ),
 });
 
 export const ssoConfigSchema = z
@@ -98,13 +155,33 @@ export const ssoConfigSchema = z
         z.string().regex(SSO_PROVIDER_ID, 'a provider id is lowercase letters, digits and -'),
         ssoProviderSchema,
       )
-      .default({}),
-    /** How long a login may take at the provider (state, nonce and PKCE verifier are kept this long). */
-    loginTimeoutSeconds: z.number().int().min(30).max(3600).default(600),
-    /** Logins started and not finished from one address; one more is refused (429). */
-    maxPendingPerSource: z.number().int().min(1).max(1000).default(20),
-    /** Logins started and not finished in all; one more is refused (429). */
-    maxPending: z.number().int().min(1).max(1_000_000).default(10_000),
+      .default({})
+      .describe(
+        'Providers by id (lowercase letters, digits and -): the id is in the login URL /sso/<id>/login.',
+      ),
+    loginTimeoutSeconds: z
+      .number()
+      .int()
+      .min(30)
+      .max(3600)
+      .default(600)
+      .describe(
+        'How long a login may take at the provider (state, nonce and PKCE verifier are kept this long).',
+      ),
+    maxPendingPerSource: z
+      .number()
+      .int()
+      .min(1)
+      .max(1000)
+      .default(20)
+      .describe('Logins started and not finished from one address; one more is refused (429).'),
+    maxPending: z
+      .number()
+      .int()
+      .min(1)
+      .max(1_000_000)
+      .default(10_000)
+      .describe('Logins started and not finished in all; one more is refused (429).'),
   })
   .prefault({})
   .superRefine((s, ctx) => {

@@ -42,7 +42,7 @@ import {
 import type { SshKeyRecord, User, UserStore } from '../store/store.js';
 import {
   durationText,
-  isoMinute,
+  expiredLoginText,
   type FreshKeyLogin,
   type SshFreshLogins,
 } from './ssh-fresh-logins.js';
@@ -221,7 +221,7 @@ export class SshAuthenticator {
         ? ctx.accept()
         : ctx.reject(FIRST_FACTORS);
     if (fresh.kind === 'expired')
-      this.lastProblem = `Your SSH login of ${isoMinute(fresh.verifiedAt)} ran out at ${isoMinute(fresh.freshUntil)} (UTC). Enter the current code from your authenticator app for ${user.name}; this key then logs in without a code for ${durationText(this.deps.fresh.periodMs)}.`;
+      this.lastProblem = `${expiredLoginText(fresh.verifiedAt, fresh.freshUntil, this.deps.fresh.now())} Enter the current code from your authenticator app for ${user.name}; this key then logs in without a code for ${durationText(this.deps.fresh.periodMs)}.`;
     this.first = {
       user,
       name,

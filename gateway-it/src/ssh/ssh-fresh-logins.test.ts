@@ -32,10 +32,11 @@ function setUp(periodMs = 8 * HOUR) {
     signingKey: generateSigningKeyPair(),
     checkpointIntervalMs: 0,
   });
-  new SiteStore(db).insert({
+  const sites = new SiteStore(db);
+  sites.insert({
     id: 'plant-1' as SiteId,
     displayName: 'plant-1',
-    timezone: 'UTC',
+    timezone: 'Europe/Berlin',
     createdAt: clock.now(),
   });
   const addUser = (id: string, name: string) =>
@@ -67,7 +68,7 @@ function setUp(periodMs = 8 * HOUR) {
     return { id, userId };
   };
   const fresh = (p = periodMs) =>
-    new SshFreshLogins({ store, clock, periodMs: p, sitePolicies: policies, db, audit });
+    new SshFreshLogins({ store, clock, periodMs: p, sitePolicies: policies, sites, db, audit });
   return { db, clock, users, keys, store, policies, audit, addKey, fresh };
 }
 
@@ -193,7 +194,7 @@ test("a site's own, shorter period refuses a fresh key's session there and ends 
     (e: unknown) =>
       isAirlockError(e) &&
       e.code === 'ssh.code_login_required' &&
-      /site plant-1 asks for a code login at least every 2 h; your last was at 2026-12-07 06:00 UTC/.test(
+      /site plant-1 asks for a code login at least every 2 h; your last was at 2026-12-07 07:00 Europe\/Berlin/.test(
         e.message,
       ),
   );

@@ -24,7 +24,13 @@ import type { AuditLog } from '../../../shared/src/audit/audit-log.js';
 import type { Clock } from '../../../shared/src/clock.js';
 import { AirlockError } from '../../../shared/src/errors.js';
 import type { Db } from '../../../shared/src/store/open-database.js';
-import type { SitePolicyStore, SshFreshLoginStore, SshKeyRecord } from '../store/store.js';
+import { formatLocal } from '../access/access.js';
+import type {
+  SitePolicyStore,
+  SiteStore,
+  SshFreshLoginStore,
+  SshKeyRecord,
+} from '../store/store.js';
 
 /** How long a mark that ran out is kept (to say so at the next login) before it is forgotten. */
 const KEEP_EXPIRED_MS = 24 * 3_600_000;
@@ -46,6 +52,8 @@ export interface SshFreshLoginDeps {
   readonly periodMs: number;
   /** Each site's own, shorter period, if it has one. */
   readonly sitePolicies: Pick<SitePolicyStore, 'policy'>;
+  /** Each site's zone: a refusal at a site speaks its time. */
+  readonly sites: Pick<SiteStore, 'get'>;
   readonly db: Db;
   readonly audit: AuditLog;
 }
@@ -67,6 +75,11 @@ export interface FreshKeyLogin {
 
 export class SshFreshLogins implements FreshKeysOfUser {
   constructor(private readonly deps: SshFreshLoginDeps) {}
+
+  /** The clock the marks are judged by (for messages that say how long ago). */
+  now(): number {
+    return this.deps.clock.now();
+  }
 
   get periodMs(): number {
     return this.deps.periodMs;
@@ -95,10 +108,12 @@ export class SshFreshLogins implements FreshKeysOfUser {
     const minutes = deps.sitePolicies.policy(site).sshFreshMinutes;
     if (minutes === null || deps.clock.now() < login.verifiedAt + minutes * 60_000) return;
     deps.store.endKey(login.keyId);
+    const zone = deps.sites.get(site)?.timezone ?? 'UTC';
+    const siteMinute = (ms: number): string => `${formatLocal(ms, zone)} ${zone}`;
     throw new AirlockError(
       'access_denied',
       'ssh.code_login_required',
-      `site ${site} asks for ${minutes === 0 ? 'a code on every SSH connection' : `a code login at least every ${durationText(minutes * 60_000)}`}; your last was at ${isoMinute(login.verifiedAt)} UTC: connect again and enter your code (not in BatchMode)`,
+      `site ${site} asks for ${minutes === 0 ? 'a code on every SSH connection' : `a code login at least every ${durationText(minutes * 60_000)}`}; your last was at ${siteMinute(login.verifiedAt)}: connect again and enter your code (not in BatchMode)`,
     );
   }
 
@@ -140,9 +155,12 @@ export class SshFreshLogins implements FreshKeysOfUser {
   }
 }
 
-/** `2026-12-07 09:15`, for the operator. */
-export function isoMinute(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
+/**
+ * Why a key that was fresh asks for a code again, for the operator: relative times (the login is
+ * not tied to one site, so there is no site zone to speak; a UTC clock time is what people misread).
+ */
+export function expiredLoginText(verifiedAt: number, freshUntil: number, now: number): string {
+  return `Your SSH login with a code ${durationText(now - verifiedAt)} ago ran out ${durationText(Math.max(0, now - freshUntil))} ago.`;
 }
 
 /** `8 h`, `90 min`, `2 s`, for the operator. */

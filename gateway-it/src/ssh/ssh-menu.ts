@@ -13,6 +13,8 @@ export interface MenuEntry {
   readonly site: string;
   readonly asset: string;
   readonly allow: AccessAllow;
+  /** When the grant ends, in the site's zone (`2026-12-07 18:00 Europe/Berlin`). */
+  readonly until: string;
 }
 
 const MAX_LINE = 16;
@@ -29,9 +31,7 @@ export function menuText(entries: readonly MenuEntry[], loginUser: string, host:
     );
   else lines.push('Airlock: assets you can open now');
   shells.forEach((e, i) =>
-    lines.push(
-      `  ${i + 1}) ${e.site}/${e.asset}  (${e.allow.profile}, until ${new Date(e.allow.grant.notAfter).toISOString()})`,
-    ),
+    lines.push(`  ${i + 1}) ${e.site}/${e.asset}  (${e.allow.profile}, until ${e.until})`),
   );
   for (const e of others) {
     lines.push(

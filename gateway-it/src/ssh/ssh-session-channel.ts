@@ -14,6 +14,7 @@ import { SERVICE_PORTS } from '../../../shared/src/model/asset-catalogue.js';
 import { refusalText, type SshConnectionContext } from './ssh-context.js';
 import { RequestRefusals } from './ssh-refusals.js';
 import { runMenu, type MenuEntry } from './ssh-menu.js';
+import { formatLocal } from '../access/access.js';
 import {
   notify,
   REFUSED_EXIT_STATUS,
@@ -155,9 +156,12 @@ export function handleSessionChannel(ctx: SshConnectionContext, session: Session
 
 function menuEntries(ctx: SshConnectionContext): MenuEntry[] {
   const { services, identity } = ctx;
-  return services.targets.checker
-    .usableNow(identity.user.id, services.clock.now())
-    .map((allow) => ({ site: allow.grant.site, asset: allow.asset, allow }));
+  return services.targets.checker.usableNow(identity.user.id, services.clock.now()).map((allow) => {
+    const site = allow.grant.site;
+    const zone = services.targets.sites.get(site)?.timezone ?? 'UTC';
+    const until = `${formatLocal(allow.grant.notAfter, zone)} ${zone}`;
+    return { site, asset: allow.asset, allow, until };
+  });
 }
 
 /** One line saying why on stderr, exit status 255, channel closed. */

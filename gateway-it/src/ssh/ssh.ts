@@ -70,6 +70,7 @@ export function createSsh(deps: SshDeps): Ssh {
     clock: deps.clock,
     periodMs: ssh.mfaFreshSeconds * 1000,
     sitePolicies: store.policies,
+    sites: store.sites,
     db: store.db,
     audit: store.audit,
   });

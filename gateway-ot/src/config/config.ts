@@ -6,13 +6,13 @@
  * relative paths resolve against the config file's folder. Not here: the local policy (a file of
  * its own, owned by the OT owner: policy/), secrets (the config holds paths to key files only).
  */
-import { listEnvOverrides } from '../../../shared/src/config/load-config.js';
+import { envHelpLines } from '../../../shared/src/config/config-reference.js';
 import { OT_ENV_PREFIX, otConfigSchema } from './ot-config.js';
 
-export { loadOtConfig } from './ot-config.js';
+export { loadOtConfig, otConfigSchema, OT_ENV_PREFIX } from './ot-config.js';
 export type { OtConfig } from './ot-config.js';
 
-/** One line per environment variable that overrides a config key (`AIRLOCK_OT_SITE -> site`). */
+/** Each environment variable that overrides a config key, with its type, default and meaning. */
 export function listOtEnvOverrides(): string[] {
-  return listEnvOverrides(otConfigSchema, OT_ENV_PREFIX);
+  return envHelpLines(otConfigSchema, OT_ENV_PREFIX);
 }

@@ -15,37 +15,76 @@ import { firewallConfigSchema } from '../firewall/firewall.js';
 export const OT_ENV_PREFIX = 'AIRLOCK_OT_';
 
 export const otConfigSchema = z.strictObject({
-  /** The site this gateway serves; must match the site it is enrolled for. */
-  site: nameSchema,
-  /** Database, identity key, enrollment, recordings. */
-  dataDir: z.string().min(1),
-  /** The OT owner's local policy file (assets, access profiles, hard limits). */
-  policyFile: z.string().min(1),
-  log: z.strictObject({ level: logLevelSchema.default('info') }).prefault({}),
+  site: nameSchema.describe(
+    'The site this gateway serves; must match the site it is enrolled for.',
+  ),
+  dataDir: z.string().min(1).describe('Database, identity key, enrollment, recordings.'),
+  policyFile: z
+    .string()
+    .min(1)
+    .describe("The OT owner's local policy file (assets, access profiles, hard limits)."),
+  log: z
+    .strictObject({
+      level: logLevelSchema
+        .default('info')
+        .describe('Least severe log line written (JSON lines on stderr).'),
+    })
+    .prefault({})
+    .describe('Logging.'),
   audit: auditConfigSchema,
-  /** The link to the IT gateway (where to is recorded by `airlock-ot enroll`, not configured here). */
   link: z
     .strictObject({
-      /** First reconnect delay; it doubles per failed attempt (with jitter) up to reconnectMaxSeconds. */
-      reconnectMinSeconds: z.number().min(0.05).max(600).default(1),
-      reconnectMaxSeconds: z.number().min(0.1).max(3600).default(30),
-      /** TLS + WebSocket + handshake must complete within this. */
-      connectTimeoutSeconds: z.number().min(1).max(120).default(10),
-      /** While not enrolled, how often the gateway checks whether `enroll` has run. */
-      enrollmentPollSeconds: z.number().min(0.1).max(600).default(5),
+      reconnectMinSeconds: z
+        .number()
+        .min(0.05)
+        .max(600)
+        .default(1)
+        .describe(
+          'First reconnect delay; it doubles per failed attempt (with jitter) up to reconnectMaxSeconds.',
+        ),
+      reconnectMaxSeconds: z
+        .number()
+        .min(0.1)
+        .max(3600)
+        .default(30)
+        .describe('Longest reconnect delay.'),
+      connectTimeoutSeconds: z
+        .number()
+        .min(1)
+        .max(120)
+        .default(10)
+        .describe('TLS + WebSocket + handshake must complete within this.'),
+      enrollmentPollSeconds: z
+        .number()
+        .min(0.1)
+        .max(600)
+        .default(5)
+        .describe('While not enrolled, how often the gateway checks whether `enroll` has run.'),
     })
     .prefault({})
     .refine((l) => l.reconnectMaxSeconds >= l.reconnectMinSeconds, {
       message: 'reconnectMaxSeconds must be at least reconnectMinSeconds',
-    }),
+    })
+    .describe(
+      'The link to the IT gateway (where to is recorded by `airlock-ot enroll`, not configured here).',
+    ),
   vault: z
     .strictObject({
-      /** The vault master key (32 bytes, 0600), outside the database; created on first start. Default: <dataDir>/keys/vault-master.key. */
-      masterKeyFile: z.string().min(1).optional(),
+      masterKeyFile: z
+        .string()
+        .min(1)
+        .optional()
+        .describe(
+          'The vault master key (32 bytes, 0600), outside the database; created on first start. Default: <dataDir>/keys/vault-master.key.',
+        ),
     })
-    .prefault({}),
-  /** The host firewall derived from the local policy (firewall/); absent: none is rendered or loaded. */
-  firewall: firewallConfigSchema.optional(),
+    .prefault({})
+    .describe('The OT vault: target credentials sealed under its master key (docs/vault.md).'),
+  firewall: firewallConfigSchema
+    .optional()
+    .describe(
+      'The host firewall derived from the local policy (firewall/); absent: none is rendered or loaded.',
+    ),
 });
 
 export type OtConfig = z.output<typeof otConfigSchema>;

@@ -17,7 +17,20 @@ export const logLevelSchema = z.enum(['debug', 'info', 'warn', 'error']);
 
 export const auditConfigSchema = z
   .strictObject({
-    checkpointEvery: z.number().int().min(1).max(100_000).default(256),
-    checkpointIntervalSeconds: z.number().int().min(0).max(86_400).default(60),
+    checkpointEvery: z
+      .number()
+      .int()
+      .min(1)
+      .max(100_000)
+      .default(256)
+      .describe('A signed checkpoint of the audit hash chain is written after this many events...'),
+    checkpointIntervalSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(86_400)
+      .default(60)
+      .describe('...or after this long with new events (0: only by count).'),
   })
-  .prefault({});
+  .prefault({})
+  .describe('The hash-chained audit log (docs/audit.md).');

@@ -129,8 +129,14 @@ test(
       a.click('button[type=submit]:has-text("Continue")'),
     ]);
     await a.selectOption('select[data-asset="hmi-1"]', 'hmi-1:maintenance');
-    await a.fill('#start', formatLocalInput(Date.now(), 'Europe/Berlin'));
-    await a.fill('#end', formatLocalInput(Date.now() + 60 * 60_000, 'Europe/Berlin'));
+    // The form's own times, as a newcomer leaves them: from now (site time) for an hour.
+    const start = await a.inputValue('#start');
+    assert.ok(
+      [Date.now(), Date.now() - 60_000]
+        .map((t) => formatLocalInput(t, 'Europe/Berlin'))
+        .includes(start),
+      `the default start is now in Europe/Berlin, not later (${start})`,
+    );
     await a.fill('#reason', 'update the HMI recipe screens');
     await a.fill('#ticketRef', 'CHG-2001');
     await Promise.all([

@@ -167,7 +167,11 @@ test('native SSH through both gateways to a real sshd', { timeout: 240_000 }, as
       ];
       const noGrant = await chain.run('ssh', [...pw, 'bob:hmi-1@127.0.0.1', 'true']);
       assert.equal(noGrant.code, 255);
-      assert.match(noGrant.stderr, /airlock: you have no grant for hmi-1 at plant-1/);
+      assert.match(
+        noGrant.stderr,
+        /airlock: you have no grant for hmi-1 at plant-1; request one at https:\/\/\S+\/requests\/new\?site=plant-1/,
+        'the refusal names the portal page where a grant is requested',
+      );
       const key = [...chain.baseOptions(), '-p', String(chain.sshPort), ...keyLogin(alice)];
       chain.answers(alice, { stepOffset: 1 });
       const unknown = await chain.run('ssh', [...key, 'alice:hmi-9@127.0.0.1', 'true']);
@@ -234,7 +238,11 @@ test('native SSH through both gateways to a real sshd', { timeout: 240_000 }, as
         timeoutMs: 15_000,
       });
       assert.match(menu.stdout, /assets you can open now/);
-      assert.match(menu.stdout, /1\) plant-1\/hmi-1 {2}\(maintenance, until /);
+      assert.match(
+        menu.stdout,
+        /1\) plant-1\/hmi-1 {2}\(maintenance, until \d{4}-\d\d-\d\d \d\d:\d\d Europe\/Berlin\)/,
+        "the grant's end in the site's time, not UTC",
+      );
       assert.match(
         menu.stdout,
         /plant-1\/plc-1 {2}\(modbus\): ssh -N -L <local port>:plc-1:502 alice@/,

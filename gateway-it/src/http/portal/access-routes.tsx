@@ -151,8 +151,9 @@ export function accessRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVaria
     const zone = tz(site);
     return renderForm(c, site, {
       picks: [],
-      start: formatLocalInput(now + 5 * 60_000, zone),
-      end: formatLocalInput(now + 65 * 60_000, zone),
+      // Now (the minute started): an approved grant is usable at once, not "scheduled".
+      start: formatLocalInput(now, zone),
+      end: formatLocalInput(now + 60 * 60_000, zone),
       reason: '',
       ticketRef: '',
     });

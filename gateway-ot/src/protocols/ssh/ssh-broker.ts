@@ -524,9 +524,10 @@ class SshBrokerSession {
   }
 
   private warn(minutesLeft: number): void {
-    const at = new Date(this.session.ticket.grantNotAfter).toISOString().slice(11, 16);
+    // Relative, not a UTC clock time: people read site time, and the OT side is not told the
+    // site's zone (the portal and the IT side's messages show the end in it).
     this.notice(
-      `This session ends in ${minutesLeft} minute${minutesLeft === 1 ? '' : 's'} (at ${at} UTC, when the grant ends).`,
+      `This session ends in ${minutesLeft} minute${minutesLeft === 1 ? '' : 's'} (when the grant ends).`,
     );
     this.session.audit({
       action: 'session.warn',
