@@ -184,7 +184,7 @@ function SessionSection(props: { s: AssetSessionView; tz: string }) {
         ; approved by{' '}
         <span class="approvers">
           {s.approvals.length === 0
-            ? 'no approval in the range'
+            ? 'nobody (no approval is recorded for this grant)'
             : s.approvals.map((a) => `${a.approver} (${siteTime(a.time, props.tz)})`).join(', ')}
         </span>
         .
