@@ -12,6 +12,7 @@
 import { z } from 'zod';
 import { AUDIT_OUTCOMES, type AuditEvent } from '../../../shared/src/audit/audit-event.js';
 import type { AuditLog } from '../../../shared/src/audit/audit-log.js';
+import { AUDIT_EVENTS } from '../../../shared/src/audit/catalogue.js';
 import { AirlockError } from '../../../shared/src/errors.js';
 import type { AuditLogName } from '../../../shared/src/export/event-formats.js';
 import type { AuditChain, SiteEventSource } from './audit-chain.js';
@@ -39,6 +40,28 @@ export const auditSearchQuerySchema = z
   .refine((q) => q.from <= q.to, { message: 'from must not be after to', path: ['from'] });
 
 export type AuditSearchQuery = z.input<typeof auditSearchQuerySchema>;
+
+/** The action areas of the catalogue (`ssh` of `ssh.command`), sorted: what a search filters by. */
+export const AUDIT_AREAS = [
+  ...new Set(Object.keys(AUDIT_EVENTS).map((a) => a.slice(0, a.indexOf('.')))),
+].sort() as [string, ...string[]];
+
+/**
+ * The action filter of a search from an area and an exact action (both optional): the action if
+ * given (it must lie in the area, if one is given too), else the area as a prefix (`ssh.`).
+ */
+export function actionFilter(
+  area: string | undefined,
+  action: string | undefined,
+): string | undefined {
+  if (action !== undefined && area !== undefined && !action.startsWith(`${area}.`))
+    throw new AirlockError(
+      'bad_request',
+      'audit.search_query',
+      `action: ${action} is not in the area ${area}`,
+    );
+  return action ?? (area === undefined ? undefined : `${area}.`);
+}
 
 export interface AuditSearchHit {
   readonly log: AuditLogName;

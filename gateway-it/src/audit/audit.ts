@@ -36,6 +36,7 @@ import { SiemForwarder } from './siem/siem-forwarder.js';
 export { assetPageView, type AssetPageView, type AssetSessionView } from './asset-page.js';
 export type { SiteEventSource } from './audit-chain.js';
 export type { AuditSearch, AuditSearchHit, AuditSearchQuery } from './audit-search.js';
+export { AUDIT_AREAS, actionFilter } from './audit-search.js';
 export type { ExportJobs, ExportJobStatus } from './export-jobs.js';
 export type { ExportRunner, ExportRunnerStats } from './export-runner.js';
 export type { IngestOutcome, OtAuditIngest } from './ot-audit-ingest.js';

@@ -16,6 +16,7 @@ import {
   isAdmin,
   sitesWithRole,
 } from '../../access/access.js';
+import { AUDIT_AREAS, actionFilter } from '../../audit/audit.js';
 import { canApprovePlayback, canSetPlaybackPolicy } from '../../recording/recording.js';
 import { parseFormBody } from '../body.js';
 import type { AccessHttpServices, AuditHttpServices } from '../http-services.js';
@@ -25,13 +26,13 @@ import { localToInstant } from './access-routes.js';
 import {
   AssetPage,
   AuditHome,
-  EventsTable,
   ExportsPage,
   PlaybackPage,
   SearchForm,
   type RangeValues,
   type SearchValues,
 } from './audit-pages.js';
+import { EventsTable } from './audit-event-views.js';
 import { page, viewer, type PortalContext } from './portal-context.js';
 import { omitUndefined } from '../../../../shared/src/omit-undefined.js';
 
@@ -41,6 +42,7 @@ const searchQuery = z.strictObject({
   to: local.optional(),
   actor: z.string().max(256).optional(),
   asset: z.string().max(512).optional(),
+  area: z.enum(['', ...AUDIT_AREAS]).optional(),
   action: z.string().max(64).optional(),
   outcome: z.enum(['', 'success', 'failure', 'denied']).optional(),
   cursor: z.string().max(200).optional(),
@@ -103,9 +105,14 @@ export function auditRoutes(
       ...range.values,
       actor: q.actor ?? '',
       asset: q.asset ?? '',
+      area: q.area ?? '',
       action: q.action ?? '',
       outcome: q.outcome ?? '',
     };
+    const action = actionFilter(
+      values.area === '' ? undefined : values.area,
+      values.action === '' ? undefined : values.action,
+    );
     const r = a.search.search(
       {
         site,
@@ -113,7 +120,7 @@ export function auditRoutes(
         to: range.to,
         ...(values.actor === '' ? {} : { actor: values.actor }),
         ...(values.asset === '' ? {} : { target: values.asset }),
-        ...(values.action === '' ? {} : { action: values.action }),
+        ...omitUndefined({ action }),
         ...(q.outcome === undefined || q.outcome === '' ? {} : { outcome: q.outcome }),
         ...omitUndefined({ cursor: q.cursor }),
       },
@@ -128,7 +135,7 @@ export function auditRoutes(
       v,
       `Audit trail of ${site}`,
       <>
-        <SearchForm site={site} values={values} tz={zone} />
+        <SearchForm site={site} values={values} tz={zone} areas={AUDIT_AREAS} />
         <EventsTable site={site} hits={r.hits} tz={zone} range={range.values} />
         {next !== undefined && (
           <p>
