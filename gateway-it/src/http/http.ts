@@ -63,7 +63,7 @@ export interface HttpDeps {
   readonly modbus: Modbus;
   readonly opcua: OpcuaPoints;
   readonly recording: Pick<Recording, 'library' | 'playback'>;
-  readonly audit: Pick<Audit, 'search' | 'exports' | 'publicKey'>;
+  readonly audit: Pick<Audit, 'search' | 'exports' | 'exportApprovals' | 'publicKey'>;
   readonly sso: Sso;
   /** The SSH endpoint's hints and host key; undefined when `ssh.enabled` is false. */
   readonly ssh: SshHttpFacts | undefined;
@@ -96,6 +96,7 @@ export function createHttp(deps: HttpDeps): Http {
       audit: {
         search: deps.audit.search,
         exports: deps.audit.exports,
+        exportApprovals: deps.audit.exportApprovals,
         playback: deps.recording.playback,
         publicKey: deps.audit.publicKey,
       },

@@ -230,7 +230,7 @@ export function auditOperations(s: AccessHttpServices): ApiOperation[] {
       body: exportBody,
       responses: {
         202: 'started',
-        403: 'not an auditor of the site',
+        403: 'not an auditor of the site; or the site requires four-eyes playback, the range carries recordings and no approval of yours covers it (export.four_eyes_required: ask at /sites/{site}/export-requests)',
         503: 'the export queue is full (export.busy); try again when one has finished',
       },
       handler: ({ user, params, body, source }) => {

@@ -1,9 +1,5 @@
 /** The auditor's pages: search, the one-asset page, exports with progress, four-eyes playback. */
-import type {
-  AssetPageView,
-  AssetSessionView,
-  ExportJobStatus,
-} from '../../audit/audit.js';
+import type { AssetPageView, AssetSessionView, ExportJobStatus } from '../../audit/audit.js';
 import type { PlaybackGate, PlaybackRequest } from '../../recording/recording.js';
 import type { Child } from 'hono/jsx';
 import { EventsTable, HitList } from './audit-event-views.js';
@@ -213,6 +209,8 @@ export function ExportsPage(props: {
   range: RangeValues;
   publicKey: string;
   csrf: string | null;
+  /** The four-eyes part (what it means, the form to ask, the requests) when the site requires it. */
+  fourEyes: Child;
 }) {
   const running = props.jobs.some((j) => j.state === 'running');
   return (
@@ -229,6 +227,7 @@ export function ExportsPage(props: {
         <RangeInputs values={props.range} tz={props.tz} />
         <button type="submit">Export</button>
       </form>
+      {props.fourEyes}
       {props.jobs.length === 0 ? (
         <p class="muted">No export of this site since the gateway started.</p>
       ) : (
