@@ -19,9 +19,22 @@ export function timeHeader(tz: string): string {
   return `Time (${tz})`;
 }
 
-function Value(props: { v: unknown; depth: number }) {
+/** Detail keys that hold an instant in epoch milliseconds (`from`, `expiresAt`...): shown as site time. */
+const isTimeKey = (key: string): boolean =>
+  key === 'from' || key === 'to' || key === 'time' || key.endsWith('At') || key === 'notAfter';
+/** Epoch ms between 2001 and 2286: a plausible instant, not a count. */
+const isInstant = (v: unknown): v is number =>
+  typeof v === 'number' && Number.isSafeInteger(v) && v >= 1e12 && v < 1e13;
+
+function Value(props: { v: unknown; depth: number; name?: string; tz: string }) {
   const v = props.v;
   if (v === null || v === undefined) return <span class="muted">none</span>;
+  if (props.name !== undefined && isTimeKey(props.name) && isInstant(v))
+    return (
+      <time datetime={new Date(v).toISOString()}>
+        {secondsTime(v, props.tz)} {props.tz}
+      </time>
+    );
   if (typeof v === 'string') return <>{v}</>;
   if (typeof v === 'number' || typeof v === 'boolean') return <code>{String(v)}</code>;
   if (props.depth >= MAX_DEPTH) return <code>{JSON.stringify(v)}</code>;
@@ -33,18 +46,18 @@ function Value(props: { v: unknown; depth: number }) {
       <ol>
         {v.map((x) => (
           <li>
-            <Value v={x} depth={props.depth + 1} />
+            <Value v={x} depth={props.depth + 1} tz={props.tz} />
           </li>
         ))}
       </ol>
     );
   }
   if (typeof v === 'object')
-    return <Fields fields={v as Record<string, unknown>} depth={props.depth + 1} />;
+    return <Fields fields={v as Record<string, unknown>} depth={props.depth + 1} tz={props.tz} />;
   return <code>{String(v)}</code>;
 }
 
-function Fields(props: { fields: Readonly<Record<string, unknown>>; depth: number }) {
+function Fields(props: { fields: Readonly<Record<string, unknown>>; depth: number; tz: string }) {
   const keys = Object.keys(props.fields);
   if (keys.length === 0) return <span class="muted">none</span>;
   return (
@@ -53,7 +66,7 @@ function Fields(props: { fields: Readonly<Record<string, unknown>>; depth: numbe
         <>
           <dt>{k}</dt>
           <dd>
-            <Value v={props.fields[k]} depth={props.depth} />
+            <Value v={props.fields[k]} depth={props.depth} name={k} tz={props.tz} />
           </dd>
         </>
       ))}
@@ -86,7 +99,7 @@ export function EventDetails(props: { hit: AuditSearchHit; tz: string }) {
           <>
             <dt>{k}</dt>
             <dd>
-              <Value v={e.details[k]} depth={1} />
+              <Value v={e.details[k]} depth={1} name={k} tz={props.tz} />
             </dd>
           </>
         ))}

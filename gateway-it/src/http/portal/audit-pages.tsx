@@ -36,11 +36,11 @@ function HeadRow(props: { cols: readonly string[] }) {
 export function AuditHome(props: { sites: readonly string[] }) {
   if (props.sites.length === 0) return <p class="muted">You audit no site.</p>;
   return (
-    <table>
+    <table class="stack">
       <tbody>
         {props.sites.map((site) => (
           <tr>
-            <td>{site}</td>
+            <td data-label="Site">{site}</td>
             <td>
               <a href={`/sites/${site}/audit`}>Search events</a>
             </td>
@@ -182,9 +182,15 @@ export function AssetPage(props: { view: AssetPageView; tz: string; range: Range
   const v = props.view;
   return (
     <>
-      <form method="get" action={`/sites/${v.site}/audit/assets/${encodeURIComponent(v.asset)}`}>
+      <form
+        method="get"
+        action={`/sites/${v.site}/audit/assets/${encodeURIComponent(v.asset)}`}
+        class="filters"
+      >
         <RangeInputs values={props.range} tz={props.tz} />
-        <button type="submit">Show</button>
+        <div>
+          <button type="submit">Show</button>
+        </div>
       </form>
       {v.incomplete && (
         <p class="notice error">The range holds more events than one page reads: narrow it.</p>
@@ -222,10 +228,12 @@ export function ExportsPage(props: {
       <p>
         IT audit public key (Ed25519): <code id="audit-public-key">{props.publicKey}</code>
       </p>
-      <form method="post" action={`/sites/${props.site}/exports`}>
+      <form method="post" action={`/sites/${props.site}/exports`} class="filters">
         <Csrf token={props.csrf} />
         <RangeInputs values={props.range} tz={props.tz} />
-        <button type="submit">Export</button>
+        <div>
+          <button type="submit">Export</button>
+        </div>
       </form>
       {props.fourEyes}
       {props.jobs.length === 0 ? (

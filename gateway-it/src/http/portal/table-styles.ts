@@ -6,8 +6,12 @@
  * like the rest (the CSP refuses inline styles).
  */
 export const TABLE_CSS = `
-td, th, dd, li, summary, p { overflow-wrap:anywhere; }
-td code, dd code, li code { white-space:pre-wrap; word-break:break-word; }
+/* Words break only when they cannot fit (a name never splits); ids and hashes in code break anywhere. */
+dd, li, p, td { overflow-wrap:break-word; }
+td code, dd code, li code { white-space:pre-wrap; overflow-wrap:anywhere; }
+/* The short columns of an event keep to one line; the details column takes the rest. */
+table.events td:not(:last-child), table.events td:not(:last-child) code, table.events th { white-space:nowrap; overflow-wrap:normal; }
+table.events td:last-child { width:100%; }
 code.hash { font-size:.75rem; }
 details.event-details > summary { cursor:pointer; color:var(--accent); }
 dl.fields { display:grid; grid-template-columns:minmax(6rem, max-content) minmax(0, 1fr); gap:.15rem .8rem; margin:.4rem 0 0; font-size:.9rem; }
@@ -22,7 +26,7 @@ form.filters input, form.filters select { max-width:100%; }
   table.stack, table.stack tbody, table.stack tr, table.stack td { display:block; width:100%; }
   table.stack thead { display:none; }
   table.stack tr { border-bottom:2px solid var(--line); padding:.3rem 0; }
-  table.stack td { border:0; padding:.15rem .6rem; }
+  table.stack td, table.events td:not(:last-child) { border:0; padding:.15rem .6rem; white-space:normal; }
   table.stack td[data-label]::before { content:attr(data-label); display:block; font-size:.75rem; font-weight:600; color:var(--muted); }
 }
 `;
