@@ -20,7 +20,7 @@ table.events td:first-child time { display:inline-block; max-width:6rem; }
 code.hash { font-size:.75rem; }
 details.event-details > summary { cursor:pointer; color:var(--accent); }
 dl.fields { display:grid; grid-template-columns:minmax(6rem, max-content) minmax(0, 1fr); gap:.15rem .8rem; margin:.4rem 0 0; font-size:.9rem; }
-dl.fields dt { font-weight:600; color:var(--muted); } dl.fields dd { margin:0; min-width:0; }
+dl.fields dt { font-weight:600; color:var(--muted); } dl.fields dd { margin:0; min-width:0; overflow-wrap:anywhere; }
 /* A nested value (a rule, a list of assets) reads as an indented list, not a grid in a grid. */
 dl.fields dl.fields { display:block; margin:0; } dl.fields dl.fields dd { margin:0 0 .2rem .8rem; }
 dd ol { margin:0; padding-left:1.2rem; }
