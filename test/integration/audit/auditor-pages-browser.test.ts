@@ -255,6 +255,16 @@ test(
           times.every((x) => /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/.test(x)),
           times.join(),
         );
+        // An asset links to its page; a request id is not an asset.
+        assert.ok(
+          (await page
+            .locator('tr.event[data-action="session.start"] a[href*="/assets/hmi-1?"]')
+            .count()) > 0,
+        );
+        assert.equal(
+          await page.locator('tr.event[data-action="request.create"] a[href*="/assets/"]').count(),
+          0,
+        );
         const row = page.locator('tr.event[data-action="ssh.command"]');
         await row.locator('summary').click();
         const fields = row.locator('details > dl.fields');

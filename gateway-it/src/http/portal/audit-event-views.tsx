@@ -14,6 +14,16 @@ import { secondsTime } from './format.js';
 
 const MAX_DEPTH = 3;
 
+/**
+ * Actions whose target is an asset (a session, a command, a protocol write): their target links to
+ * the asset page. Other targets (a request, a grant, a user, a site) are shown as text.
+ */
+const ASSET_AREAS = new Set(['session', 'ssh', 'modbus', 'opcua']);
+const targetsAsset = (action: string): boolean =>
+  ASSET_AREAS.has(action.slice(0, action.indexOf('.'))) ||
+  action === 'recording.play' ||
+  action === 'recording.play_request';
+
 /** `10:15:07` style times need a header naming the zone once: `Time (Europe/Berlin)`. */
 export function timeHeader(tz: string): string {
   return `Time (${tz})`;
@@ -152,8 +162,10 @@ export function EventsTable(props: {
             <td data-label="Target">
               {h.event.target === null ? (
                 ''
-              ) : (
+              ) : targetsAsset(h.event.action) ? (
                 <a href={assetLink(h.event.target)}>{h.event.target}</a>
+              ) : (
+                h.event.target
               )}
             </td>
             <td data-label="Details">
