@@ -217,6 +217,7 @@ test(
         await page.goto(url(path));
         await before?.();
         const w = await widths(page);
+        t.diagnostic(`${name} at ${size.width}x${size.height}: ${w.scroll}px in ${w.inner}px`);
         assert.ok(
           w.scroll <= w.inner,
           `${name} at ${size.width}px: the page is ${w.scroll}px wide in a ${w.inner}px window`,
