@@ -15,6 +15,8 @@ import { RECORDING_STATUSES, type RecordingRow, type RecordingStore } from '../s
 import type { PlaybackGate } from './playback-approvals.js';
 
 export type RecordingView = RecordingRow & { readonly playable: boolean };
+/** A recording's states, for the list's filter (the store defines them). */
+export { RECORDING_STATUSES };
 
 /** The recordings list's filters, as a page or API query carries them (empty means any). */
 export const recordingFilterSchema = z.strictObject({

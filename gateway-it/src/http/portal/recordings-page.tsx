@@ -3,8 +3,11 @@
  * applied by the server (the query is zod-parsed: recordingFilterSchema), and the table, which
  * stacks into cards on a phone. Who may see the list is RecordingLibrary's rule.
  */
-import type { RecordingFilter, RecordingView } from '../../recording/recording.js';
-import { RECORDING_STATUSES } from '../../store/store.js';
+import {
+  RECORDING_STATUSES,
+  type RecordingFilter,
+  type RecordingView,
+} from '../../recording/recording.js';
 import { siteTime } from './format.js';
 
 export function RecordingsFilterForm(props: { site: string; filter: RecordingFilter }) {
