@@ -193,3 +193,44 @@ test(
     );
   },
 );
+
+test(
+  'the asset page: a grant approved before the range still shows its requester and approvers',
+  { timeout: 10_000 },
+  () => {
+    const { clock, search } = logs();
+    // The request, both approvals and the grant are at 08:01-08:04; the range starts at 08:05:30.
+    const from = Date.UTC(2026, 5, 1, 8, 5, 30);
+    const view = assetPageView(
+      search.assetActivity('plant-1', 'plc-1', from, clock.now(), 'audrey'),
+      () => undefined,
+    );
+    const s = view.sessions[0];
+    assert.ok(s);
+    assert.equal(s.requestId, 'req_1');
+    assert.equal(s.requestedBy, 'vera');
+    assert.deepEqual(
+      s.approvals.map((a) => a.approver),
+      ['olga', 'oscar'],
+    );
+    assert.ok(
+      view.events.every((h) => h.event.time >= from),
+      'the events table keeps to the range',
+    );
+  },
+);
+
+test('the asset page shows only that asset: the same grant used on another asset is left out', () => {
+  const { clock, search } = logs();
+  const view = assetPageView(
+    search.assetActivity('plant-1', 'plc-1', Date.UTC(2026, 5, 1, 8), clock.now(), 'audrey'),
+    () => undefined,
+  );
+  const targets = new Set(view.events.map((h) => h.event.target));
+  assert.ok(!targets.has('hmi-1'), [...targets].join(', '));
+  assert.ok(!view.events.some((h) => h.event.details.sessionId === 'ses_2'));
+  assert.ok(
+    view.events.some((h) => h.event.action === 'grant.issue'),
+    'its grant stays',
+  );
+});

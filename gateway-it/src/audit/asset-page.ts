@@ -3,7 +3,8 @@
  * AuditSearch shaped per session for the auditor's one page and its API. Pure: it only reads the
  * events it is given (and asks `recording` about each session), so what the page shows is what the
  * audit logs say. A session with no `session.start` in the range (started before it) still shows,
- * with what the range holds.
+ * with what the range holds; its grant, requester and approvers show whatever the range (the search
+ * reads them from the IT log by grant and request id).
  */
 import type { RecordingRow } from '../store/store.js';
 import type { AssetActivity, AuditSearchHit } from './audit-search.js';
@@ -54,7 +55,8 @@ export function assetPageView(
   const requestOfGrant = new Map<string, string>();
   const requests = new Map<string, string>();
   const approvals = new Map<string, ApprovalView[]>();
-  for (const h of a.events) {
+  // `approvals` holds the grants' requests and approvals even from before the range.
+  for (const h of a.approvals) {
     const e = h.event;
     if (e.action === 'grant.issue' && e.target !== null) {
       const r = text(e.details.requestId);

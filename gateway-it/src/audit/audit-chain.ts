@@ -52,6 +52,11 @@ export interface AuditChain {
   ): { readonly first: number; readonly last: number } | undefined;
   /** Highest seq of an event with time < t (0 when none). */
   lastSeqBefore(t: number): number;
+  /**
+   * Events whose target is `target` (a grant or request id), ascending, at most `limit`, whatever
+   * their time: what the asset page needs about a session's grant when it was issued before the range.
+   */
+  withTarget(target: string, limit: number): readonly AuditEvent[];
 }
 
 /** The OT side of the IT gateway's audit: implemented by the link's ingest (issue 3). */
@@ -118,6 +123,9 @@ function chainOver(
   const before = db.prepare<unknown[], { seq: number | null }>(
     `SELECT MAX(seq) AS seq FROM ${t.events} WHERE ${t.scope} time < ?`,
   );
+  const onTarget = db.prepare<unknown[], EventRow>(
+    `SELECT ${t.columns} FROM ${t.events} WHERE ${t.scope} target = ? ORDER BY seq LIMIT ?`,
+  );
   return {
     publicKey,
     ...omitUndefined({ id, locator }),
@@ -131,6 +139,7 @@ function chainOver(
         : { first: r.first, last: r.last };
     },
     lastSeqBefore: (t0) => before.get(...a, t0)?.seq ?? 0,
+    withTarget: (target, limit) => onTarget.all(...a, target, limit).map(rowToEvent),
   };
 }
 

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useCrypto } from '../../../shared/src/testing/crypto.js';
 import { twoLogs } from './two-logs.fixture.js';
-import { AuditSearch, type AuditSearchHit } from './audit-search.js';
+import { AUDIT_AREAS, actionFilter, AuditSearch, type AuditSearchHit } from './audit-search.js';
+import { isAirlockError } from '../../../shared/src/errors.js';
 import { omitUndefined } from '../../../shared/src/omit-undefined.js';
 
 useCrypto();
@@ -169,3 +170,16 @@ test(
     assert.equal(viewed[0]?.target, 'hmi-1');
   },
 );
+
+test('an area filters by the action prefix; an exact action must lie in the chosen area', () => {
+  assert.ok(AUDIT_AREAS.includes('ssh') && AUDIT_AREAS.includes('audit'));
+  assert.ok(AUDIT_AREAS.every((a) => !a.includes('.')));
+  assert.equal(actionFilter('ssh', undefined), 'ssh.');
+  assert.equal(actionFilter('ssh', 'ssh.command'), 'ssh.command');
+  assert.equal(actionFilter(undefined, 'modbus.write'), 'modbus.write');
+  assert.equal(actionFilter(undefined, undefined), undefined);
+  assert.throws(
+    () => actionFilter('modbus', 'ssh.command'),
+    (e: unknown) => isAirlockError(e) && /ssh\.command is not in the area modbus/.test(e.message),
+  );
+});

@@ -12,6 +12,7 @@
 import { z } from 'zod';
 import { AUDIT_OUTCOMES, type AuditEvent } from '../../../shared/src/audit/audit-event.js';
 import type { AuditLog } from '../../../shared/src/audit/audit-log.js';
+import { AUDIT_EVENTS } from '../../../shared/src/audit/catalogue.js';
 import { AirlockError } from '../../../shared/src/errors.js';
 import type { AuditLogName } from '../../../shared/src/export/event-formats.js';
 import type { AuditChain, SiteEventSource } from './audit-chain.js';
@@ -39,6 +40,28 @@ export const auditSearchQuerySchema = z
   .refine((q) => q.from <= q.to, { message: 'from must not be after to', path: ['from'] });
 
 export type AuditSearchQuery = z.input<typeof auditSearchQuerySchema>;
+
+/** The action areas of the catalogue (`ssh` of `ssh.command`), sorted: what a search filters by. */
+export const AUDIT_AREAS = [
+  ...new Set(Object.keys(AUDIT_EVENTS).map((a) => a.slice(0, a.indexOf('.')))),
+].sort() as [string, ...string[]];
+
+/**
+ * The action filter of a search from an area and an exact action (both optional): the action if
+ * given (it must lie in the area, if one is given too), else the area as a prefix (`ssh.`).
+ */
+export function actionFilter(
+  area: string | undefined,
+  action: string | undefined,
+): string | undefined {
+  if (action !== undefined && area !== undefined && !action.startsWith(`${area}.`))
+    throw new AirlockError(
+      'bad_request',
+      'audit.search_query',
+      `action: ${action} is not in the area ${area}`,
+    );
+  return action ?? (area === undefined ? undefined : `${area}.`);
+}
 
 export interface AuditSearchHit {
   readonly log: AuditLogName;
@@ -69,9 +92,12 @@ export interface AssetActivity {
   readonly from: number;
   readonly to: number;
   readonly sessions: readonly SessionSummary[];
-  /** Requests, approvals, denials and grants referenced by the asset's events or naming the asset. */
+  /**
+   * Requests, approvals, denials and grants referenced by the asset's events or naming the asset;
+   * those of the sessions' grants even when they happened before the range.
+   */
   readonly approvals: readonly AuditSearchHit[];
-  /** Every event on the asset in the range (sessions' and others'), by time. */
+  /** Every event in the range on the asset, its sessions, and their grants and requests, by time. */
   readonly events: readonly AuditSearchHit[];
   /** True when the scan limit was reached: the answer may be incomplete; narrow the range. */
   readonly incomplete: boolean;
@@ -109,6 +135,9 @@ function parseCursor(text: string | undefined): { it: number; ot: number } {
 }
 
 const LINK_KEYS = ['sessionId', 'grantId', 'requestId', 'ticketId'] as const;
+/** Events a grant or request has, read from before the range for the asset page (bounded). */
+const EARLIER_LIMIT = 200;
+const isApprovalAction = (action: string): boolean => /^(request|grant)\./.test(action);
 
 export class AuditSearch {
   constructor(private readonly o: AuditSearchOptions) {}
@@ -240,8 +269,20 @@ export class AuditSearch {
         .map((h) => h.event.details.sessionId)
         .filter((x): x is string => typeof x === 'string'),
     );
-    const events = all.filter((h) => h.event.target === asset || linked(h)).sort(byTime);
-    const approvals = events.filter((h) => /^(request|grant)\./.test(h.event.action));
+    // Only this asset: an event of another session (the same grant on another asset) or on
+    // another target is left out; the grant and request themselves (targets in `ids`) stay.
+    const onThisAsset = (h: AuditSearchHit): boolean => {
+      if (h.event.target === asset) return true;
+      const sid = h.event.details.sessionId;
+      if (typeof sid === 'string') return onAssetSessions.has(sid);
+      return (h.event.target === null || ids.has(h.event.target)) && linked(h);
+    };
+    const events = all.filter(onThisAsset).sort(byTime);
+    const approvals = this.withEarlierApprovals(
+      site,
+      events.filter((h) => isApprovalAction(h.event.action)),
+      events,
+    );
     const sessions = new Map<
       string,
       {
@@ -279,6 +320,40 @@ export class AuditSearch {
       events,
       incomplete,
     };
+  }
+
+  /**
+   * The range's request and grant events, plus those of the sessions' grants from before the range
+   * (read by target from the IT log, whatever their time): who asked and who approved are shown
+   * however the range was chosen. At most `EARLIER_LIMIT` events per grant or request.
+   */
+  private withEarlierApprovals(
+    site: string,
+    inRange: readonly AuditSearchHit[],
+    events: readonly AuditSearchHit[],
+  ): AuditSearchHit[] {
+    const seen = new Set(inRange.map((h) => h.event.id));
+    const out = [...inRange];
+    const add = (target: string): void => {
+      for (const e of this.o.itChain.withTarget(target, EARLIER_LIMIT)) {
+        if (e.site !== site || !isApprovalAction(e.action) || seen.has(e.id)) continue;
+        seen.add(e.id);
+        out.push({ log: 'it', event: e });
+      }
+    };
+    const grants = new Set<string>();
+    for (const h of events) {
+      const g = h.event.details.grantId;
+      if (typeof g === 'string' && typeof h.event.details.sessionId === 'string') grants.add(g);
+    }
+    for (const g of grants) add(g);
+    const requests = new Set<string>();
+    for (const h of out) {
+      const r = h.event.details.requestId;
+      if (h.event.action === 'grant.issue' && typeof r === 'string') requests.add(r);
+    }
+    for (const r of requests) add(r);
+    return out.sort(byTime);
   }
 
   /** Reads a log's events in [from, to] after seq `after`, keeping the site's that pass `filter`, up to `limit` hits. */

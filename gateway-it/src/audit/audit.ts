@@ -8,7 +8,8 @@
  * notify/ (OT alerts). Every search, view and export is audited before its result is
  * returned. An export bundle is signed with the audit key and verifies offline (`verify-export`);
  * it is written on a worker thread, never on the loop that relays sessions, and a full export queue
- * refuses (`export.busy`, audited).
+ * refuses (`export.busy`, audited). A site with four-eyes playback requires a second person's
+ * approval for a bundle that carries recordings (export-approvals.ts).
  * Off by configuration: with no `siem` section there is no SIEM forwarder (`siem` is undefined).
  * Not here: who may search or export (the HTTP faces check the roles), and the IT log's own chain
  * and checkpoints (shared/src/audit).
@@ -27,6 +28,7 @@ import type { Recording } from '../recording/recording.js';
 import type { ItStore } from '../store/store.js';
 import { ingestedSiteEvents, sqliteAuditChain, type SiteEventSource } from './audit-chain.js';
 import { AuditSearch } from './audit-search.js';
+import { ExportApprovals } from './export-approvals.js';
 import { ExportJobs } from './export-jobs.js';
 import { createExportRunner, type ExportRunner } from './export-runner.js';
 import { OtAuditIngest } from './ot-audit-ingest.js';
@@ -36,7 +38,9 @@ import { SiemForwarder } from './siem/siem-forwarder.js';
 export { assetPageView, type AssetPageView, type AssetSessionView } from './asset-page.js';
 export type { SiteEventSource } from './audit-chain.js';
 export type { AuditSearch, AuditSearchHit, AuditSearchQuery } from './audit-search.js';
+export { AUDIT_AREAS, actionFilter } from './audit-search.js';
 export type { ExportJobs, ExportJobStatus } from './export-jobs.js';
+export type { ExportApprovals, ExportApprovalRequest } from './export-approvals.js';
 export type { ExportRunner, ExportRunnerStats } from './export-runner.js';
 export type { IngestOutcome, OtAuditIngest } from './ot-audit-ingest.js';
 export type { SiemForwarder } from './siem/siem-forwarder.js';
@@ -51,6 +55,8 @@ export interface Audit {
   readonly search: AuditSearch;
   /** Signed per-site export bundles. */
   readonly exports: ExportJobs;
+  /** Four-eyes exports: requests and decisions for bundles that carry recordings. */
+  readonly exportApprovals: ExportApprovals;
   /** Where the bundles are written: worker threads, a bounded queue. */
   readonly exportRunner: ExportRunner;
   /** Live forwarding to the SIEM collector; undefined when `siem` is not configured. */
@@ -68,8 +74,8 @@ export interface AuditDeps {
     ItStore,
     'db' | 'audit' | 'keys' | 'otAudit' | 'gateways' | 'sites' | 'recordings'
   >;
-  /** Where each session's recording file is, for export bundles. */
-  readonly recording: Pick<Recording, 'pathOf'>;
+  /** Where each session's recording file is, for export bundles; the site's four-eyes setting. */
+  readonly recording: Pick<Recording, 'pathOf' | 'playback'>;
   /** Told of each ingested batch's new events, once committed (OT alerts); never throws. */
   readonly notify: Pick<Notify, 'otAlerts'>;
   readonly clock: Clock;
@@ -89,6 +95,16 @@ export function createAudit(deps: AuditDeps): Audit {
   const exportRunner = createExportRunner(store.keys.audit, {
     workers: config.exports.workers,
     maxQueued: config.exports.queue,
+  });
+  // A site's four-eyes playback covers bundles that carry its recordings (docs/audit.md).
+  const exportApprovals = new ExportApprovals({
+    db,
+    audit,
+    clock,
+    ids: deps.ids,
+    fourEyes: (site) => deps.recording.playback.fourEyes(site),
+    carriesRecordings: (site, from, to) =>
+      store.recordings.inRange(site, from, to).some((r) => r.status === 'verified'),
   });
   return {
     ingest: new OtAuditIngest({
@@ -114,7 +130,9 @@ export function createAudit(deps: AuditDeps): Audit {
       exportDir: join(config.dataDir, 'exports'),
       siteExists: (site) => store.sites.get(site) !== undefined,
       runner: exportRunner,
+      approvals: exportApprovals,
     }),
+    exportApprovals,
     exportRunner,
     siem,
     publicKey: toBase64Url(store.keys.audit.publicKey),

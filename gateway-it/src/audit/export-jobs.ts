@@ -20,6 +20,7 @@ import { toBase64Url } from '../../../shared/src/crypto/encoding.js';
 import { AirlockError, isAirlockError } from '../../../shared/src/errors.js';
 import type { AuditChain, SiteEventSource } from './audit-chain.js';
 import type { ExportProgress, SessionArtifactSource } from './export-bundle.js';
+import type { ExportApprovals } from './export-approvals.js';
 import type { ExportRunner, ExportSlot } from './export-runner.js';
 
 export interface ExportRequest {
@@ -49,6 +50,8 @@ export interface ExportJobStatus {
     readonly signer: string;
   };
   readonly error?: string;
+  /** The four-eyes approval this export used (a site with four-eyes playback, a range with recordings). */
+  readonly approval?: { readonly id: string; readonly approvedBy: string };
 }
 
 export interface ExportJobsOptions {
@@ -64,6 +67,8 @@ export interface ExportJobsOptions {
   readonly siteExists: (site: string) => boolean;
   /** Writes the bundles off the event loop, with a bounded queue (export-runner.ts). */
   readonly runner: ExportRunner;
+  /** Four-eyes exports: whether a bundle with recordings may be made now (export-approvals.ts). */
+  readonly approvals: Pick<ExportApprovals, 'admit' | 'use'>;
 }
 
 export type ExportListener = (job: ExportJobStatus) => void;
@@ -77,8 +82,9 @@ export class ExportJobs {
 
   /**
    * Validates and starts an export; throws AirlockError (bad_request, not_found) and starts nothing
-   * on bad input; when the runner's queue is full, refuses with `unavailable` / `export.busy`,
-   * audited as a denied `audit.export`.
+   * on bad input; when the site requires four eyes and the range carries recordings without an
+   * approval, refuses with `access_denied` / `export.four_eyes_required`; when the runner's queue
+   * is full, refuses with `unavailable` / `export.busy`; both audited as a denied `audit.export`.
    */
   start(req: ExportRequest): ExportJobStatus {
     if (
@@ -96,8 +102,14 @@ export class ExportJobs {
     if (!this.o.siteExists(req.site))
       throw new AirlockError('not_found', 'export.site', `site ${req.site} does not exist`);
     let slot: ExportSlot;
+    let approval: ExportJobStatus['approval'];
     try {
+      const admission = this.o.approvals.admit(req.requestedBy, req.site, req.from, req.to);
       slot = this.o.runner.admit();
+      if (admission.required) {
+        const a = admission.approval;
+        approval = { id: a.id, approvedBy: a.decidedBy ?? '' };
+      }
     } catch (e) {
       if (!isAirlockError(e)) throw e;
       this.o.audit.append({
@@ -116,6 +128,14 @@ export class ExportJobs {
       throw e.asAudited();
     }
     const id = this.o.ids.next('exp');
+    if (approval !== undefined) {
+      try {
+        this.o.approvals.use(approval.id, id);
+      } catch (e) {
+        slot.release();
+        throw e;
+      }
+    }
     const job: ExportJobStatus = {
       id,
       site: req.site,
@@ -125,6 +145,7 @@ export class ExportJobs {
       state: 'running',
       progress: { phase: 'events', done: 0, total: 0 },
       startedAt: this.o.clock.now(),
+      ...(approval === undefined ? {} : { approval }),
     };
     this.jobs.set(id, job);
     this.done.set(id, this.run(job, slot));
@@ -251,6 +272,9 @@ export class ExportJobs {
             itEvents: written.manifest.logs.it.events,
             otEvents: written.manifest.logs.ot?.events ?? 0,
             files: written.manifest.files.length,
+            ...(job.approval === undefined
+              ? {}
+              : { approvalId: job.approval.id, approvedBy: job.approval.approvedBy }),
           },
         });
       } catch (e) {

@@ -91,6 +91,7 @@ test(
       exportDir: join(dir, 'exports'),
       siteExists: (s) => s === 'plant-1',
       runner,
+      approvals: { admit: () => ({ required: false }), use: () => undefined },
     });
 
     let job = exports.start({ site: 'plant-1', from, to, requestedBy: 'audrey' });

@@ -1,7 +1,7 @@
 /** The services the portal and the API are two faces of (handed over by http.ts). */
 import type { Clock } from '../../../shared/src/clock.js';
 import type { Access } from '../access/access.js';
-import type { AuditSearch, ExportJobs } from '../audit/audit.js';
+import type { AuditSearch, ExportApprovals, ExportJobs } from '../audit/audit.js';
 import type { Auth } from '../auth/auth.js';
 import type { Modbus } from '../modbus/modbus.js';
 import type { OpcuaPoints } from '../opcua/opcua.js';
@@ -16,6 +16,8 @@ import type { Sso } from '../sso/sso.js';
 export interface AuditHttpServices {
   readonly search: AuditSearch;
   readonly exports: ExportJobs;
+  /** Four-eyes exports: a bundle with recordings waits for a second person, like playback. */
+  readonly exportApprovals: ExportApprovals;
   readonly playback: PlaybackApprovals;
   /** The IT audit signing key (base64url), shown on the export page: it verifies bundles. */
   readonly publicKey: string;

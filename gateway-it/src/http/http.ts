@@ -64,7 +64,7 @@ export interface HttpDeps {
   readonly modbus: Modbus;
   readonly opcua: OpcuaPoints;
   readonly recording: Pick<Recording, 'library' | 'playback'>;
-  readonly audit: Pick<Audit, 'search' | 'exports' | 'publicKey'>;
+  readonly audit: Pick<Audit, 'search' | 'exports' | 'exportApprovals' | 'publicKey'>;
   readonly sso: Sso;
   /** SCIM provisioning (/scim/v2). */
   readonly scim: Scim;
@@ -100,6 +100,7 @@ export function createHttp(deps: HttpDeps): Http {
       audit: {
         search: deps.audit.search,
         exports: deps.audit.exports,
+        exportApprovals: deps.audit.exportApprovals,
         playback: deps.recording.playback,
         publicKey: deps.audit.publicKey,
       },

@@ -78,7 +78,7 @@ function setup(t: Parameters<typeof makeTempDir>[0]) {
   const events = (action: string) => [...audit.iterate()].filter((e) => e.action === action);
   const rec = store.get('ses_1');
   assert.ok(rec);
-  return { clock, playback, library, events, rec };
+  return { clock, playback, library, events, rec, store };
 }
 
 test(
@@ -188,3 +188,26 @@ test(
     assert.throws(() => playback.list(otto, 'plant-1'), { code: 'recording.not_allowed' });
   },
 );
+
+test('the recordings list filters by part of the user, asset or session id, and by state', (t) => {
+  const { library, clock, store } = setup(t);
+  store.create({
+    sessionId: 'ses_2',
+    site: 'plant-1',
+    gatewayId: 'gw',
+    asset: 'plc-7',
+    userName: 'Victor',
+    startedAt: clock.now() + 1,
+    now: clock.now(),
+  });
+  const ids = (f: Parameters<RecordingLibrary['list']>[2]) =>
+    library.list(audrey, 'plant-1', f).map((r) => r.sessionId);
+  assert.deepEqual(ids({}), ['ses_2', 'ses_1'], 'newest first');
+  assert.deepEqual(ids({ q: 'victor' }), ['ses_2'], 'any case');
+  assert.deepEqual(ids({ q: 'hmi' }), ['ses_1']);
+  assert.deepEqual(ids({ q: 'ses_1' }), ['ses_1']);
+  assert.deepEqual(ids({ status: 'verified' }), ['ses_1']);
+  assert.deepEqual(ids({ status: 'receiving', q: 'plc' }), ['ses_2']);
+  assert.deepEqual(ids({ q: 'nobody' }), []);
+  assert.deepEqual(ids({ status: '' }), ['ses_2', 'ses_1'], 'an empty select is any');
+});

@@ -10,10 +10,21 @@ import type { AuditLog } from '../../../shared/src/audit/audit-log.js';
 import { sha256Hex } from '../../../shared/src/crypto/hash.js';
 import { AirlockError } from '../../../shared/src/errors.js';
 import { isAdmin, isAuditorOf, isOtOwnerOf, type Actor } from '../access/access.js';
-import type { RecordingRow, RecordingStore } from '../store/store.js';
+import { z } from 'zod';
+import { RECORDING_STATUSES, type RecordingRow, type RecordingStore } from '../store/store.js';
 import type { PlaybackGate } from './playback-approvals.js';
 
 export type RecordingView = RecordingRow & { readonly playable: boolean };
+/** A recording's states, for the list's filter (the store defines them). */
+export { RECORDING_STATUSES };
+
+/** The recordings list's filters, as a page or API query carries them (empty means any). */
+export const recordingFilterSchema = z.strictObject({
+  /** Part of the user name, asset or session id (any case). */
+  q: z.string().trim().max(100).optional(),
+  status: z.enum(['', ...RECORDING_STATUSES]).optional(),
+});
+export type RecordingFilter = z.output<typeof recordingFilterSchema>;
 
 export function canSeeRecordings(u: Actor, site: string): boolean {
   return isOtOwnerOf(u, site) || isAuditorOf(u, site) || isAdmin(u);
@@ -34,14 +45,15 @@ export class RecordingLibrary {
     return this.deps.playback.check(actor, r);
   }
 
-  list(actor: Actor, site: string): RecordingView[] {
+  list(actor: Actor, site: string, filter: RecordingFilter = {}): RecordingView[] {
     if (!canSeeRecordings(actor, site))
       throw new AirlockError(
         'access_denied',
         'recording.not_allowed',
         `only OT owners and auditors of ${site} see its recordings`,
       );
-    return this.deps.store.listBySite(site).map(view);
+    const status = filter.status === '' ? undefined : filter.status;
+    return this.deps.store.search(site, { q: filter.q, status }).map(view);
   }
 
   /** One recording, if the actor may see it (404 otherwise: an id says nothing to others). */

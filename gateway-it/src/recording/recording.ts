@@ -28,7 +28,8 @@ export {
   type PlaybackRequest,
 } from './playback-approvals.js';
 export type { ChunkReply, RecordingIngest, RecordingPeer } from './recording-ingest.js';
-export type { RecordingLibrary, RecordingView } from './recording-library.js';
+export type { RecordingFilter, RecordingLibrary, RecordingView } from './recording-library.js';
+export { RECORDING_STATUSES, recordingFilterSchema } from './recording-library.js';
 
 export interface Recording {
   /** Chunks shipped by the sites (the link hands them over). */

@@ -12,6 +12,7 @@ import { LINK } from './link-migrations.js';
 import { RECORDING } from './recording-migrations.js';
 import { REVIEW } from './review-migrations.js';
 import { PLAYBACK } from './playback-migrations.js';
+import { EXPORT_APPROVALS } from './export-approval-migrations.js';
 import { SETUP } from './setup-migrations.js';
 import { SSH_FRESH } from './ssh-fresh-migrations.js';
 import { THROTTLE } from './throttle-migrations.js';
@@ -267,6 +268,7 @@ export const IT_MIGRATIONS: readonly Migration[] = [
   ...SIEM,
   ...REVIEW,
   ...PLAYBACK,
+  ...EXPORT_APPROVALS,
   ...SETUP,
   ...THROTTLE,
   ...ITSM_MIGRATIONS,

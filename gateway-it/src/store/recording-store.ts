@@ -39,6 +39,15 @@ export class RecordingStore {
       inRange: db.prepare<[string, number, number], RecordingRow>(
         `SELECT ${COLUMNS} FROM recordings WHERE site = ? AND started_at <= ? AND COALESCE(completed_at, started_at) >= ? ORDER BY started_at, session_id`,
       ),
+      search: db.prepare<
+        [{ site: string; q: string | null; status: string | null; limit: number }],
+        RecordingRow
+      >(
+        `SELECT ${COLUMNS} FROM recordings WHERE site = @site
+           AND (@q IS NULL OR instr(lower(user_name), @q) > 0 OR instr(lower(asset), @q) > 0 OR instr(lower(session_id), @q) > 0)
+           AND (@status IS NULL OR status = @status)
+         ORDER BY started_at DESC LIMIT @limit`,
+      ),
       bySite: db.prepare<[string, number], RecordingRow>(
         `SELECT ${COLUMNS} FROM recordings WHERE site = ? ORDER BY started_at DESC LIMIT ?`,
       ),
@@ -71,6 +80,23 @@ export class RecordingStore {
 
   listBySite(site: string, limit = 200): RecordingRow[] {
     return this.stmts.bySite.all(site, limit);
+  }
+
+  /**
+   * The site's recordings, newest first, whose user, asset or session id contains `q` (any case)
+   * and whose status is `status` (each filter only when given).
+   */
+  search(
+    site: string,
+    f: { readonly q?: string | undefined; readonly status?: RecordingStatus | undefined },
+    limit = 200,
+  ): RecordingRow[] {
+    return this.stmts.search.all({
+      site,
+      q: f.q === undefined || f.q === '' ? null : f.q.toLowerCase(),
+      status: f.status ?? null,
+      limit,
+    });
   }
 
   /** Recordings of sessions at `site` that overlap [from, to] (every status; the caller filters). */

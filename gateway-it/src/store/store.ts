@@ -71,6 +71,7 @@ export type {
 export type { LoginThrottleStore, PairState, ThrottleState } from './login-throttle-store.js';
 export type { GrantActivity, OtAuditStore } from './ot-audit-store.js';
 export type { RecordingRow, RecordingStatus, RecordingStore } from './recording-store.js';
+export { RECORDING_STATUSES } from './recording-store.js';
 export type { RecoveryCodeStore } from './recovery-code-store.js';
 export type { ReviewRow, ReviewStore } from './review-store.js';
 export type { SiteGateway, SiteGatewayStore } from './site-gateway-store.js';

@@ -369,6 +369,16 @@ export const AUDIT_EVENTS = {
     description: 'forwarding to the SIEM collector failed; events are buffered',
   },
   'audit.download': { code: 'AL1005', description: 'a signed export bundle was downloaded' },
+  'audit.export_request': {
+    code: 'AL1006',
+    description:
+      'four-eyes export: approval to export a range that carries recordings was requested (with the reason)',
+  },
+  'audit.export_approve': {
+    code: 'AL1007',
+    description:
+      'four-eyes export: a request was approved or refused; refused attempts too (own request, no role)',
+  },
   'policy.change': {
     code: 'AL1010',
     description: 'the OT local policy changed (with old and new hash)',

@@ -7,7 +7,8 @@
  *    and recording;
  *  - four-eyes playback: the requester alone is refused (page, cast URL), cannot approve their own
  *    request, a second person approves, then it plays;
- *  - an export started in the portal is followed to done, downloaded, carries the recording and
+ *  - an export carrying the recording is refused (API and portal) until a second person approves
+ *    it (four-eyes playback is on); then one started in the portal is followed to done, downloaded, carries the recording and
  *    verifies with `airlock-it verify-export`; a copy whose recording was replaced (and the
  *    manifest re-signed with the real IT key) fails, naming the replaced recording.
  * Every search, view, playback decision, export and download is found in the IT audit log.
@@ -347,10 +348,46 @@ test(
         const exportsPage = await asAudrey.get(`/sites/${SITE}/exports`);
         const publicKey = toBase64Url(s.store.keys.audit.publicKey);
         assert.ok(exportsPage.text.includes(`<code id="audit-public-key">${publicKey}</code>`));
-        const started = await asAudrey.post(`/sites/${SITE}/exports`, {
+        const localRange = {
           from: formatLocalInput(Date.now() - 3_600_000, zone),
           to: formatLocalInput(Date.now() + 60_000, zone),
+        };
+        // Four-eyes playback is on (above): a bundle with the recording needs a second person too.
+        const apiRefused = await api(asAudrey, 'POST', `/sites/${SITE}/exports`, { from, to });
+        assert.equal(apiRefused.status, 403, apiRefused.text);
+        assert.equal(apiRefused.json.error.code, 'export.four_eyes_required');
+        const refused = await asAudrey.post(`/sites/${SITE}/exports`, localRange);
+        assert.equal(refused.status, 403);
+        assert.match(
+          refused.text,
+          /requires a second person&#39;s approval|requires a second person's approval/,
+        );
+        assert.match(refused.text, /data-gate="four_eyes_export"/);
+        const asked = await asAudrey.post(`/sites/${SITE}/export-requests`, {
+          ...localRange,
+          reason: 'evidence for INC-4711',
         });
+        assert.equal(asked.status, 303, asked.text.slice(0, 300));
+        const xrq = (
+          (await api(asOlga, 'GET', `/sites/${SITE}/export-requests`)).json as {
+            id: string;
+            requester: string;
+            state: string;
+          }[]
+        ).find((x) => x.requester === 'audrey');
+        assert.ok(xrq);
+        assert.equal(xrq.state, 'pending');
+        const self = await api(asAudrey, 'POST', `/export-requests/${xrq.id}/decision`, {
+          decision: 'approve',
+        });
+        assert.equal(self.status, 403, 'not her own');
+        assert.equal(self.json.error.code, 'export.self_approval');
+        const olgaSees = await asOlga.get(`/sites/${SITE}/playback`);
+        assert.ok(olgaSees.text.includes(`/export-requests/${xrq.id}/approve`));
+        assert.equal((await asOlga.post(`/export-requests/${xrq.id}/approve`, {})).status, 303);
+        const approvedPage = await asAudrey.get(`/sites/${SITE}/exports`);
+        assert.match(approvedPage.text, /Export this range/);
+        const started = await asAudrey.post(`/sites/${SITE}/exports`, localRange);
         assert.equal(started.status, 303, started.text.slice(0, 300));
         const done = await waitFor(
           'the export to finish',
@@ -409,6 +446,22 @@ test(
           .filter((e) => e.actor === 'audrey' && e.target === done.id)
           .map((e) => e.action);
         assert.deepEqual(actions, ['audit.export', 'audit.download']);
+        const exported = [...s.store.audit.iterate()].find(
+          (e) => e.action === 'audit.export' && e.target === done.id,
+        );
+        assert.equal(exported?.details.approvedBy, 'olga');
+        assert.deepEqual(
+          [...s.store.audit.iterate()]
+            .filter((e) => e.action.startsWith('audit.export') && e.target !== done.id)
+            .map((e) => [e.action, e.actor, e.outcome, e.details.code ?? e.details.reason ?? null]),
+          [
+            ['audit.export', 'audrey', 'denied', 'export.four_eyes_required'],
+            ['audit.export', 'audrey', 'denied', 'export.four_eyes_required'],
+            ['audit.export_request', 'audrey', 'success', 'evidence for INC-4711'],
+            ['audit.export_approve', 'audrey', 'denied', 'export.self_approval'],
+            ['audit.export_approve', 'olga', 'success', null],
+          ],
+        );
       },
     );
 

@@ -6,6 +6,7 @@ import type { HttpVariables } from '../principal.js';
 import { accessOperations } from './access-api.js';
 import { adminOperations } from './admin-api.js';
 import { auditOperations } from './audit-api.js';
+import { exportApprovalOperations } from './export-approvals-api.js';
 import { openApiDocument, registerOperations, type ApiOperation } from './api-registry.js';
 import { authOperations } from './auth-api.js';
 import { itsmOperations } from './itsm-api.js';
@@ -29,6 +30,7 @@ export function apiOperations(s: AccessHttpServices): ApiOperation[] {
     ...supervisionOperations(s),
     ...reviewOperations(s),
     ...auditOperations(s),
+    ...exportApprovalOperations(s),
   ];
 }
 

@@ -11,6 +11,8 @@ import { AUDIT_OUTCOMES } from '../../../../shared/src/audit/audit-event.js';
 import { AirlockError } from '../../../../shared/src/errors.js';
 import { isAdmin, isAuditorOf } from '../../access/access.js';
 import {
+  AUDIT_AREAS,
+  actionFilter,
   type AuditSearchHit,
   type AssetPageView,
   assetPageView,
@@ -48,6 +50,8 @@ export const eventsQuery = z.strictObject({
   ...rangeQuery,
   actor: z.string().min(1).max(256).optional(),
   asset: z.string().min(1).max(512).optional(),
+  /** An action area of the catalogue (`ssh`): events whose action is `ssh.*`. */
+  area: z.enum(AUDIT_AREAS).optional(),
   action: z.string().min(1).max(64).optional(),
   outcome: z.enum(AUDIT_OUTCOMES).optional(),
   limit: z.coerce.number().int().min(1).max(1000).optional(),
@@ -152,7 +156,7 @@ export function auditOperations(s: AccessHttpServices): ApiOperation[] {
       tag: 'audit',
       roles: ['auditor', 'admin'],
       summary:
-        'Events of a site (IT and OT logs) in a time range, filtered by actor, asset, action (exact, or a prefix ending in a dot) and outcome; paged with `cursor`',
+        'Events of a site (IT and OT logs) in a time range, filtered by actor, asset, area (`ssh`: every `ssh.*` action), action (exact, or a prefix ending in a dot) and outcome; paged with `cursor`',
       query: eventsQuery,
       responses: { 200: '{ hits, nextCursor? }', 403: 'not an auditor of the site' },
       handler: ({ user, params, query }) => {
@@ -167,7 +171,7 @@ export function auditOperations(s: AccessHttpServices): ApiOperation[] {
             ...omitUndefined({
               actor: q.actor,
               target: q.asset,
-              action: q.action,
+              action: actionFilter(q.area, q.action),
               outcome: q.outcome,
               limit: q.limit,
               cursor: q.cursor,
@@ -226,7 +230,7 @@ export function auditOperations(s: AccessHttpServices): ApiOperation[] {
       body: exportBody,
       responses: {
         202: 'started',
-        403: 'not an auditor of the site',
+        403: 'not an auditor of the site; or the site requires four-eyes playback, the range carries recordings and no approval of yours covers it (export.four_eyes_required: ask at /sites/{site}/export-requests)',
         503: 'the export queue is full (export.busy); try again when one has finished',
       },
       handler: ({ user, params, body, source }) => {

@@ -8,6 +8,8 @@
 import { AirlockError } from '../../../../shared/src/errors.js';
 import { isAdmin, isAuditorOf, isOtOwnerOf } from '../../access/access.js';
 import type { AuditSearchQuery } from '../../audit/audit.js';
+import { recordingFilterSchema } from '../../recording/recording.js';
+import { parseQuery } from './audit-api.js';
 import type { AccessHttpServices } from '../http-services.js';
 import { op, type ApiOperation } from './api-registry.js';
 import { omitUndefined } from '../../../../shared/src/omit-undefined.js';
@@ -86,9 +88,13 @@ export function supervisionOperations(s: AccessHttpServices): ApiOperation[] {
       path: '/sites/:site/recordings',
       tag: 'supervision',
       roles: [...AUDIT_ROLES],
-      summary: 'Session recordings of a site, newest first (its OT owners and auditors, admins)',
+      summary:
+        'Session recordings of a site, newest first (its OT owners and auditors, admins); `q`: part of the user, asset or session id; `status`: one state',
+      query: recordingFilterSchema,
       responses: { 200: 'the recordings', 403: 'not an OT owner or auditor of the site' },
-      handler: ({ user, params }) => ({ json: recordings.list(user, params.site ?? '') }),
+      handler: ({ user, params, query }) => ({
+        json: recordings.list(user, params.site ?? '', parseQuery(recordingFilterSchema, query)),
+      }),
     }),
     op({
       method: 'get',

@@ -1,12 +1,9 @@
 /** The auditor's pages: search, the one-asset page, exports with progress, four-eyes playback. */
-import type {
-  AuditSearchHit,
-  AssetPageView,
-  AssetSessionView,
-  ExportJobStatus,
-} from '../../audit/audit.js';
+import type { AssetPageView, AssetSessionView, ExportJobStatus } from '../../audit/audit.js';
 import type { PlaybackGate, PlaybackRequest } from '../../recording/recording.js';
-import { siteTime } from './format.js';
+import type { Child } from 'hono/jsx';
+import { EventsTable, HitList } from './audit-event-views.js';
+import { siteTime, siteTimeSeconds } from './format.js';
 import { Csrf, PostButton } from './layout.js';
 
 export interface RangeValues {
@@ -17,6 +14,7 @@ export interface RangeValues {
 export interface SearchValues extends RangeValues {
   readonly actor: string;
   readonly asset: string;
+  readonly area: string;
   readonly action: string;
   readonly outcome: string;
 }
@@ -38,11 +36,11 @@ function HeadRow(props: { cols: readonly string[] }) {
 export function AuditHome(props: { sites: readonly string[] }) {
   if (props.sites.length === 0) return <p class="muted">You audit no site.</p>;
   return (
-    <table>
+    <table class="stack">
       <tbody>
         {props.sites.map((site) => (
           <tr>
-            <td>{site}</td>
+            <td data-label="Site">{site}</td>
             <td>
               <a href={`/sites/${site}/audit`}>Search events</a>
             </td>
@@ -65,105 +63,76 @@ export function AuditHome(props: { sites: readonly string[] }) {
 function RangeInputs(props: { values: RangeValues; tz: string }) {
   return (
     <>
-      <label for="from">From ({props.tz})</label>
-      <input type="datetime-local" id="from" name="from" required value={props.values.from} />
-      <label for="to">To ({props.tz})</label>
-      <input type="datetime-local" id="to" name="to" required value={props.values.to} />
+      <div>
+        <label for="from">From ({props.tz})</label>
+        <input type="datetime-local" id="from" name="from" required value={props.values.from} />
+      </div>
+      <div>
+        <label for="to">To ({props.tz})</label>
+        <input type="datetime-local" id="to" name="to" required value={props.values.to} />
+      </div>
     </>
   );
 }
 
-export function SearchForm(props: { site: string; values: SearchValues; tz: string }) {
+/** One labelled field of a filter form (a flex item of `form.filters`). */
+function Field(props: { id: string; label: string; children?: Child }) {
+  return (
+    <div>
+      <label for={props.id}>{props.label}</label>
+      {props.children}
+    </div>
+  );
+}
+
+export function SearchForm(props: {
+  site: string;
+  values: SearchValues;
+  tz: string;
+  areas: readonly string[];
+}) {
   const v = props.values;
   return (
-    <form method="get" action={`/sites/${props.site}/audit`} class="search">
+    <form method="get" action={`/sites/${props.site}/audit`} class="search filters">
       <RangeInputs values={v} tz={props.tz} />
-      <label for="actor">User</label>
-      <input type="text" id="actor" name="actor" value={v.actor} />
-      <label for="asset">Asset</label>
-      <input type="text" id="asset" name="asset" value={v.asset} />
-      <label for="action">Type (an action such as ssh.command, or a prefix such as ssh.)</label>
-      <input type="text" id="action" name="action" value={v.action} />
-      <label for="outcome">Outcome</label>
-      <select id="outcome" name="outcome">
-        {OUTCOMES.map((o) => (
-          <option value={o} selected={v.outcome === o}>
-            {o === '' ? 'any' : o}
-          </option>
-        ))}
-      </select>
-      <button type="submit">Search</button>
+      <Field id="actor" label="User">
+        <input type="text" id="actor" name="actor" value={v.actor} />
+      </Field>
+      <Field id="asset" label="Asset">
+        <input type="text" id="asset" name="asset" value={v.asset} />
+      </Field>
+      <Field id="area" label="Area">
+        <select id="area" name="area">
+          {['', ...props.areas].map((a) => (
+            <option value={a} selected={v.area === a}>
+              {a === '' ? 'any' : a}
+            </option>
+          ))}
+        </select>
+      </Field>
+      <Field id="action" label="Exact action (optional)">
+        <input type="text" id="action" name="action" value={v.action} placeholder="ssh.command" />
+      </Field>
+      <Field id="outcome" label="Outcome">
+        <select id="outcome" name="outcome">
+          {OUTCOMES.map((o) => (
+            <option value={o} selected={v.outcome === o}>
+              {o === '' ? 'any' : o}
+            </option>
+          ))}
+        </select>
+      </Field>
+      <div>
+        <button type="submit">Search</button>
+      </div>
     </form>
-  );
-}
-
-function detailsText(d: Readonly<Record<string, unknown>>): string {
-  const text = JSON.stringify(d);
-  return text.length > 300 ? `${text.slice(0, 300)}…` : text;
-}
-
-export function EventsTable(props: {
-  site: string;
-  hits: readonly AuditSearchHit[];
-  tz: string;
-  range: RangeValues;
-}) {
-  if (props.hits.length === 0) return <p class="muted">No event matches.</p>;
-  const assetLink = (asset: string) =>
-    `/sites/${props.site}/audit/assets/${encodeURIComponent(asset)}?from=${encodeURIComponent(props.range.from)}&to=${encodeURIComponent(props.range.to)}`;
-  return (
-    <table class="events">
-      <HeadRow cols={['Time', 'Log', 'User', 'Action', 'Outcome', 'Target', 'Details']} />
-      <tbody>
-        {props.hits.map((h) => (
-          <tr class="event" data-action={h.event.action}>
-            <td>{siteTime(h.event.time, props.tz)}</td>
-            <td>
-              {h.log} #{h.event.seq}
-            </td>
-            <td>{h.event.actor}</td>
-            <td>
-              <code>{h.event.action}</code>
-            </td>
-            <td>{h.event.outcome}</td>
-            <td>
-              {h.event.target === null ? (
-                ''
-              ) : (
-                <a href={assetLink(h.event.target)}>{h.event.target}</a>
-              )}
-            </td>
-            <td>
-              <code>{detailsText(h.event.details)}</code>
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
-  );
-}
-
-function HitList(props: { hits: readonly AuditSearchHit[]; tz: string; empty: string }) {
-  if (props.hits.length === 0) return <p class="muted">{props.empty}</p>;
-  return (
-    <ul>
-      {props.hits.map((h) => {
-        const d = h.event.details;
-        const what = typeof d.command === 'string' ? d.command : detailsText(d);
-        return (
-          <li data-action={h.event.action}>
-            {siteTime(h.event.time, props.tz)} <code>{h.event.action}</code> {h.event.outcome}:{' '}
-            <code>{what}</code>
-          </li>
-        );
-      })}
-    </ul>
   );
 }
 
 function SessionSection(props: { s: AssetSessionView; tz: string }) {
   const s = props.s;
-  const when = (ms: number | null, none: string) => (ms === null ? none : siteTime(ms, props.tz));
+  const when = (ms: number | null, none: string) =>
+    ms === null ? none : siteTimeSeconds(ms, props.tz);
   return (
     <section class="session" data-session={s.sessionId}>
       <h3>
@@ -184,8 +153,10 @@ function SessionSection(props: { s: AssetSessionView; tz: string }) {
         ; approved by{' '}
         <span class="approvers">
           {s.approvals.length === 0
-            ? 'no approval in the range'
-            : s.approvals.map((a) => `${a.approver} (${siteTime(a.time, props.tz)})`).join(', ')}
+            ? 'nobody (no approval is recorded for this grant)'
+            : s.approvals
+                .map((a) => `${a.approver} (${siteTimeSeconds(a.time, props.tz)})`)
+                .join(', ')}
         </span>
         .
       </p>
@@ -211,9 +182,15 @@ export function AssetPage(props: { view: AssetPageView; tz: string; range: Range
   const v = props.view;
   return (
     <>
-      <form method="get" action={`/sites/${v.site}/audit/assets/${encodeURIComponent(v.asset)}`}>
+      <form
+        method="get"
+        action={`/sites/${v.site}/audit/assets/${encodeURIComponent(v.asset)}`}
+        class="filters"
+      >
         <RangeInputs values={props.range} tz={props.tz} />
-        <button type="submit">Show</button>
+        <div>
+          <button type="submit">Show</button>
+        </div>
       </form>
       {v.incomplete && (
         <p class="notice error">The range holds more events than one page reads: narrow it.</p>
@@ -238,6 +215,8 @@ export function ExportsPage(props: {
   range: RangeValues;
   publicKey: string;
   csrf: string | null;
+  /** The four-eyes part (what it means, the form to ask, the requests) when the site requires it. */
+  fourEyes: Child;
 }) {
   const running = props.jobs.some((j) => j.state === 'running');
   return (
@@ -249,32 +228,37 @@ export function ExportsPage(props: {
       <p>
         IT audit public key (Ed25519): <code id="audit-public-key">{props.publicKey}</code>
       </p>
-      <form method="post" action={`/sites/${props.site}/exports`}>
+      <form method="post" action={`/sites/${props.site}/exports`} class="filters">
         <Csrf token={props.csrf} />
         <RangeInputs values={props.range} tz={props.tz} />
-        <button type="submit">Export</button>
+        <div>
+          <button type="submit">Export</button>
+        </div>
       </form>
+      {props.fourEyes}
       {props.jobs.length === 0 ? (
         <p class="muted">No export of this site since the gateway started.</p>
       ) : (
-        <table {...(running ? { 'data-poll-seconds': '2' } : {})}>
-          <HeadRow cols={['Export', 'Range', 'By', 'State', 'Progress', '']} />
+        <table class="stack" {...(running ? { 'data-poll-seconds': '2' } : {})}>
+          <HeadRow cols={['Export', 'Range', 'By', 'State', 'Progress', 'Bundle']} />
           <tbody>
             {props.jobs.map((j) => (
               <tr class="export" data-export={j.id} data-state={j.state}>
-                <td>
+                <td data-label="Export">
                   <code>{j.id}</code>
                 </td>
-                <td>
+                <td data-label="Range">
                   {siteTime(j.from, props.tz)} – {siteTime(j.to, props.tz)}
                 </td>
-                <td>{j.requestedBy}</td>
-                <td>{j.state === 'failed' ? `failed: ${j.error ?? ''}` : j.state}</td>
-                <td>
+                <td data-label="By">{j.requestedBy}</td>
+                <td data-label="State">
+                  {j.state === 'failed' ? `failed: ${j.error ?? ''}` : j.state}
+                </td>
+                <td data-label="Progress">
                   <progress max={Math.max(1, j.progress.total)} value={j.progress.done}></progress>{' '}
                   {j.progress.phase} {j.progress.done}/{j.progress.total}
                 </td>
-                <td>
+                <td data-label="Bundle">
                   {j.bundle !== undefined && (
                     <>
                       <a href={`/exports/${j.id}/bundle`}>Download</a> ({j.bundle.bytes} bytes,
@@ -323,22 +307,22 @@ export function PlaybackPage(props: {
         <p class="muted">No playback request.</p>
       ) : (
         <table>
-          <HeadRow cols={['Asked', 'By', 'Recording', 'Reason', 'State', '']} />
+          <HeadRow cols={['Asked', 'By', 'Recording', 'Reason', 'State', 'Decide']} />
           <tbody>
             {props.requests.map((r) => (
               <tr class="play-request" data-request={r.id} data-state={r.state}>
-                <td>{siteTime(r.createdAt, props.tz)}</td>
-                <td>{r.requester}</td>
-                <td>
+                <td data-label="Asked">{siteTime(r.createdAt, props.tz)}</td>
+                <td data-label="By">{r.requester}</td>
+                <td data-label="Recording">
                   <code>{r.sessionId}</code>
                 </td>
-                <td>{r.reason}</td>
-                <td>
+                <td data-label="Reason">{r.reason}</td>
+                <td data-label="State">
                   {r.state}
                   {r.decidedBy !== null && ` by ${r.decidedBy}`}
                   {r.expiresAt !== null && `, until ${siteTime(r.expiresAt, props.tz)}`}
                 </td>
-                <td>
+                <td data-label="Decide">
                   {r.state === 'pending' && props.canDecide && r.requester !== props.me && (
                     <>
                       <PostButton

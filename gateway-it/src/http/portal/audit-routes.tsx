@@ -7,7 +7,7 @@
 import { Readable } from 'node:stream';
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { AirlockError } from '../../../../shared/src/errors.js';
+import { AirlockError, isAirlockError } from '../../../../shared/src/errors.js';
 import { nameSchema } from '../../../../shared/src/model/session-ticket.js';
 import {
   formatLocalInput,
@@ -16,6 +16,7 @@ import {
   isAdmin,
   sitesWithRole,
 } from '../../access/access.js';
+import { AUDIT_AREAS, actionFilter } from '../../audit/audit.js';
 import { canApprovePlayback, canSetPlaybackPolicy } from '../../recording/recording.js';
 import { parseFormBody } from '../body.js';
 import type { AccessHttpServices, AuditHttpServices } from '../http-services.js';
@@ -25,13 +26,14 @@ import { localToInstant } from './access-routes.js';
 import {
   AssetPage,
   AuditHome,
-  EventsTable,
   ExportsPage,
   PlaybackPage,
   SearchForm,
   type RangeValues,
   type SearchValues,
 } from './audit-pages.js';
+import { EventsTable } from './audit-event-views.js';
+import { ExportFourEyes, ExportRequestsTable } from './export-approval-pages.js';
 import { page, viewer, type PortalContext } from './portal-context.js';
 import { omitUndefined } from '../../../../shared/src/omit-undefined.js';
 
@@ -41,6 +43,7 @@ const searchQuery = z.strictObject({
   to: local.optional(),
   actor: z.string().max(256).optional(),
   asset: z.string().max(512).optional(),
+  area: z.enum(['', ...AUDIT_AREAS]).optional(),
   action: z.string().max(64).optional(),
   outcome: z.enum(['', 'success', 'failure', 'denied']).optional(),
   cursor: z.string().max(200).optional(),
@@ -49,6 +52,7 @@ const rangeQuery = z.strictObject({ from: local.optional(), to: local.optional()
 const rangeForm = z.strictObject({ from: local, to: local });
 const policyForm = z.strictObject({ fourEyes: z.enum(['on', 'off']) });
 const reasonForm = z.strictObject({ reason: z.string().max(300) });
+const exportRequestForm = z.strictObject({ from: local, to: local, reason: z.string().max(300) });
 
 function siteParam(value: string): string {
   const r = nameSchema.safeParse(value);
@@ -103,9 +107,14 @@ export function auditRoutes(
       ...range.values,
       actor: q.actor ?? '',
       asset: q.asset ?? '',
+      area: q.area ?? '',
       action: q.action ?? '',
       outcome: q.outcome ?? '',
     };
+    const action = actionFilter(
+      values.area === '' ? undefined : values.area,
+      values.action === '' ? undefined : values.action,
+    );
     const r = a.search.search(
       {
         site,
@@ -113,7 +122,7 @@ export function auditRoutes(
         to: range.to,
         ...(values.actor === '' ? {} : { actor: values.actor }),
         ...(values.asset === '' ? {} : { target: values.asset }),
-        ...(values.action === '' ? {} : { action: values.action }),
+        ...omitUndefined({ action }),
         ...(q.outcome === undefined || q.outcome === '' ? {} : { outcome: q.outcome }),
         ...omitUndefined({ cursor: q.cursor }),
       },
@@ -128,7 +137,7 @@ export function auditRoutes(
       v,
       `Audit trail of ${site}`,
       <>
-        <SearchForm site={site} values={values} tz={zone} />
+        <SearchForm site={site} values={values} tz={zone} areas={AUDIT_AREAS} />
         <EventsTable site={site} hits={r.hits} tz={zone} range={range.values} />
         {next !== undefined && (
           <p>
@@ -152,9 +161,15 @@ export function auditRoutes(
     );
   });
 
-  app.get('/sites/:site/exports', (c) => {
-    const { v, site, zone } = auditedSite(c);
-    const range = rangeOf({}, s.clock.now(), zone);
+  const exportsPage = (
+    c: PortalContext,
+    v: ReturnType<typeof viewer>,
+    site: string,
+    zone: string,
+    range: RangeValues,
+    error?: string,
+  ) => {
+    const fourEyes = a.playback.fourEyes(site);
     return page(
       c,
       v,
@@ -163,20 +178,66 @@ export function auditRoutes(
         site={site}
         jobs={a.exports.list(site)}
         tz={zone}
-        range={range.values}
+        range={range}
         publicKey={a.publicKey}
         csrf={v.csrf}
+        fourEyes={
+          fourEyes && (
+            <>
+              <ExportFourEyes site={site} range={range} tz={zone} csrf={v.csrf} />
+              <h2>Export requests</h2>
+              <ExportRequestsTable
+                requests={a.exportApprovals.list(v.user, site)}
+                tz={zone}
+                me={v.user.name}
+                canDecide={canApprovePlayback(v.user, site)}
+                csrf={v.csrf}
+              />
+            </>
+          )
+        }
       />,
+      error === undefined ? {} : { status: 403, error },
     );
+  };
+
+  app.get('/sites/:site/exports', (c) => {
+    const { v, site, zone } = auditedSite(c);
+    return exportsPage(c, v, site, zone, rangeOf({}, s.clock.now(), zone).values);
   });
 
   app.post('/sites/:site/exports', async (c) => {
     const { v, site, zone } = auditedSite(c);
     const f = await parseFormBody(c, rangeForm);
     const range = rangeOf(f, s.clock.now(), zone);
-    a.exports.start({ site, from: range.from, to: range.to, requestedBy: v.user.name });
+    try {
+      a.exports.start({ site, from: range.from, to: range.to, requestedBy: v.user.name });
+    } catch (e) {
+      // Four eyes: the page says why and keeps the range in the form that asks for approval.
+      if (!isAirlockError(e) || e.code !== 'export.four_eyes_required') throw e;
+      return exportsPage(c, v, site, zone, range.values, e.message);
+    }
     return c.redirect(`/sites/${site}/exports?notice=export-started`, 303);
   });
+
+  app.post('/sites/:site/export-requests', async (c) => {
+    const { v, site, zone } = auditedSite(c);
+    const f = await parseFormBody(c, exportRequestForm);
+    const range = rangeOf(f, s.clock.now(), zone);
+    a.exportApprovals.request(v.user, site, range.from, range.to, f.reason);
+    return c.redirect(`/sites/${site}/exports?notice=export-requested`, 303);
+  });
+
+  for (const decision of ['approve', 'refuse'] as const) {
+    app.post(`/export-requests/:id/${decision}`, (c) => {
+      const v = viewer(c, s);
+      const r = a.exportApprovals.decide(v.user, c.req.param('id'), decision === 'approve');
+      return c.redirect(
+        `/sites/${r.site}/playback?notice=${decision === 'approve' ? 'export-approved' : 'export-refused'}`,
+        303,
+      );
+    });
+  }
 
   app.get('/exports/:id/bundle', (c) => {
     const v = viewer(c, s);
@@ -197,16 +258,26 @@ export function auditRoutes(
       c,
       v,
       `Recording playback at ${site}`,
-      <PlaybackPage
-        site={site}
-        fourEyes={a.playback.fourEyes(site)}
-        canSet={canSetPlaybackPolicy(v.user, site)}
-        canDecide={canApprovePlayback(v.user, site)}
-        me={v.user.name}
-        requests={requests}
-        tz={tz(site)}
-        csrf={v.csrf}
-      />,
+      <>
+        <PlaybackPage
+          site={site}
+          fourEyes={a.playback.fourEyes(site)}
+          canSet={canSetPlaybackPolicy(v.user, site)}
+          canDecide={canApprovePlayback(v.user, site)}
+          me={v.user.name}
+          requests={requests}
+          tz={tz(site)}
+          csrf={v.csrf}
+        />
+        <h2>Export requests (bundles with recordings)</h2>
+        <ExportRequestsTable
+          requests={a.exportApprovals.list(v.user, site)}
+          tz={tz(site)}
+          me={v.user.name}
+          canDecide={canApprovePlayback(v.user, site)}
+          csrf={v.csrf}
+        />
+      </>,
     );
   });
 

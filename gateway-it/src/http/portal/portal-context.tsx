@@ -52,6 +52,10 @@ export const NOTICES: Readonly<Record<string, string>> = {
   'play-approved': 'Playback approved for the requester.',
   'play-refused': 'Playback refused.',
   'playback-policy-saved': 'Playback setting saved.',
+  'export-requested':
+    'Export approval requested: a second auditor or OT owner of the site decides on the playback approvals page.',
+  'export-approved': 'Export approved for the requester (one export of that range, for an hour).',
+  'export-refused': 'Export refused.',
 };
 
 export function viewer(c: PortalContext, s: AccessHttpServices): Viewer {

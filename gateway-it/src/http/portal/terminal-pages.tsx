@@ -1,5 +1,4 @@
 /** Pages of the web terminal, live supervision and recording playback (all driven by /static/terminal.js). */
-import type { RecordingView } from '../../recording/recording.js';
 import type { LiveSession } from '../../sessions/sessions.js';
 import { Csrf } from './layout.js';
 import { siteTime } from './format.js';
@@ -175,47 +174,5 @@ export function ReplayPage(props: { src: string; caption: string }) {
       <div id="terminal" data-mode="replay" data-src={props.src}></div>
       <TerminalScripts />
     </>
-  );
-}
-
-export function RecordingsTable(props: { recordings: readonly RecordingView[]; tz: string }) {
-  if (props.recordings.length === 0)
-    return <p class="muted">No recording has reached the IT gateway for this site yet.</p>;
-  return (
-    <table>
-      <thead>
-        <tr>
-          <th>Session</th>
-          <th>User</th>
-          <th>Asset</th>
-          <th>Started</th>
-          <th>Size</th>
-          <th>State</th>
-          <th></th>
-        </tr>
-      </thead>
-      <tbody>
-        {props.recordings.map((r) => (
-          <tr class="recording" data-session={r.sessionId}>
-            <td>
-              <code>{r.sessionId}</code>
-            </td>
-            <td>{r.userName}</td>
-            <td>{r.asset}</td>
-            <td>{siteTime(r.startedAt, props.tz)}</td>
-            <td>{r.size ?? r.heldBytes} bytes</td>
-            <td>
-              <span
-                class={`badge ${r.status === 'verified' ? 'active' : r.status === 'rejected' ? 'denied' : 'pending'}`}
-              >
-                {r.status}
-              </span>
-              {r.problem !== null && <span class="muted"> {r.problem}</span>}
-            </td>
-            <td>{r.playable && <a href={`/recordings/${r.sessionId}`}>Play</a>}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
   );
 }

@@ -17,14 +17,10 @@ import type { HttpVariables } from '../principal.js';
 import { siteTime } from './format.js';
 import { page, viewer } from './portal-context.js';
 import { terminalAssets, TERMINAL_CSS, TERMINAL_JS } from './terminal-assets.js';
-import {
-  LiveSessionsTable,
-  RecordingsTable,
-  ReplayPage,
-  TerminalPage,
-  WatchPage,
-} from './terminal-pages.js';
-import type { RecordingLibrary } from '../../recording/recording.js';
+import { LiveSessionsTable, ReplayPage, TerminalPage, WatchPage } from './terminal-pages.js';
+import { recordingFilterSchema, type RecordingLibrary } from '../../recording/recording.js';
+import { parseQuery } from '../api/audit-api.js';
+import { RecordingsFilterForm, RecordingsTable } from './recordings-page.js';
 import { FourEyesPage } from './audit-pages.js';
 
 /** Paths served without a session: the terminal's static files (public code, no data). */
@@ -145,11 +141,19 @@ export function recordingRoutes(
   app.get('/sites/:site/recordings', (c) => {
     const v = viewer(c, s);
     const site = nameParam(c.req.param('site'), 'site');
+    const filter = parseQuery(recordingFilterSchema, c.req.query());
     return page(
       c,
       v,
       `Recordings at ${site}`,
-      <RecordingsTable recordings={library.list(v.user, site)} tz={tz(site)} />,
+      <>
+        <RecordingsFilterForm site={site} filter={filter} />
+        <RecordingsTable
+          recordings={library.list(v.user, site, filter)}
+          tz={tz(site)}
+          filtered={(filter.q ?? '') !== '' || (filter.status ?? '') !== ''}
+        />
+      </>,
     );
   });
 
