@@ -180,6 +180,7 @@ function runnable(s: ItServices, deps: ItDeps): ItGateway {
       const httpsPort = await s.http.start();
       listening = true;
       s.access.start();
+      s.notify.start();
       const sshPort = await s.ssh?.start();
       s.auth.start();
       store.audit.append({

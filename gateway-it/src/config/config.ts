@@ -292,9 +292,37 @@ export const itConfigSchema = z.strictObject({
     .prefault({}),
   /** Single sign-on with OpenID Connect providers (see docs/access.md). */
   sso: ssoConfigSchema,
-  /** Outgoing notifications (request created, approved, denied, revoked, break-glass). */
+  /** Outgoing notifications (docs/notifications.md): the generic webhook, e-mail, chat webhooks per site. */
   notifications: z
     .strictObject({
+      /**
+       * E-mail through the organisation's relay, always over TLS: STARTTLS required on a
+       * submission port (587, 25), or TLS from the first byte on 465 (`implicitTls`).
+       */
+      email: z
+        .strictObject({
+          host: z.string().min(1),
+          port: z.number().int().min(1).max(65535).default(587),
+          /** The sender, e.g. `Airlock <airlock@plant.example>`. */
+          from: z.string().min(3).max(200),
+          /** TLS from the first byte (port 465) instead of STARTTLS; plain SMTP is never used. */
+          implicitTls: z.boolean().default(false),
+          /** PEM file with the CA(s) that sign the relay's certificate (absent: the system's). */
+          caFile: z.string().min(1).optional(),
+          /** The relay's login name; its password is in `passwordFile` (0600). */
+          user: z.string().min(1).max(200).optional(),
+          passwordFile: z.string().min(1).optional(),
+          timeoutSeconds: z.number().int().min(1).max(120).default(15),
+          maxAttempts: z.number().int().min(1).max(20).default(6),
+          /** First retry delay; doubled on each further attempt. */
+          initialBackoffSeconds: z.number().int().min(1).max(600).default(5),
+        })
+        .refine((e) => (e.user === undefined) === (e.passwordFile === undefined), {
+          message: 'user and passwordFile go together',
+        })
+        .optional(),
+      /** How long before a grant ends its holder is told, once per grant (absent: 15). */
+      grantEndingMinutes: z.number().int().min(1).max(240).optional(),
       webhook: z
         .strictObject({
           url: z.url({ protocol: /^https?$/ }),
@@ -359,15 +387,28 @@ function resolvePaths(config: ItConfig, base: string): ItConfig {
         ]),
       ),
     },
-    notifications:
-      config.notifications.webhook === undefined
-        ? config.notifications
+    notifications: {
+      ...config.notifications,
+      ...(config.notifications.webhook === undefined
+        ? {}
         : {
             webhook: {
               ...config.notifications.webhook,
               secretFile: abs(config.notifications.webhook.secretFile),
             },
-          },
+          }),
+      ...(config.notifications.email === undefined
+        ? {}
+        : {
+            email: {
+              ...config.notifications.email,
+              ...omitUndefined({
+                caFile: ifDefined(config.notifications.email.caFile, abs),
+                passwordFile: ifDefined(config.notifications.email.passwordFile, abs),
+              }),
+            },
+          }),
+    },
   };
 }
 

@@ -19,7 +19,12 @@ import { omitUndefined } from '../../../shared/src/omit-undefined.js';
 
 export interface WebhookOptions {
   readonly url: string;
-  readonly secret: Uint8Array;
+  /** Signs each body (generic format); chat tools' webhooks take none (their URL is the secret). */
+  readonly secret: Uint8Array | undefined;
+  /** The body for a notification (default: the generic JSON, webhookBody). */
+  readonly render?: (deliveryId: string, n: Notification, now: number) => string;
+  /** Named in the `notify.send` audit event (`webhook`, `site-webhook:<id>`). */
+  readonly channel?: string;
   readonly timeoutMs: number;
   readonly maxAttempts: number;
   readonly initialBackoffMs: number;
@@ -73,7 +78,7 @@ export class WebhookNotifier implements Notifier {
   notify(n: Notification): void {
     if (this.closed) return;
     const deliveryId = this.deps.ids.next('dlv');
-    const body = webhookBody(deliveryId, n, this.deps.clock.now());
+    const body = (this.options.render ?? webhookBody)(deliveryId, n, this.deps.clock.now());
     this.attempt(deliveryId, n, body, 1);
   }
 
@@ -115,8 +120,12 @@ export class WebhookNotifier implements Notifier {
           'user-agent': 'airlock-it-webhook',
           'x-airlock-event': event,
           'x-airlock-delivery': deliveryId,
-          'x-airlock-timestamp': String(timestamp),
-          'x-airlock-signature': signWebhook(this.options.secret, timestamp, body),
+          ...(this.options.secret === undefined
+            ? {}
+            : {
+                'x-airlock-timestamp': String(timestamp),
+                'x-airlock-signature': signWebhook(this.options.secret, timestamp, body),
+              }),
         },
         body,
         redirect: 'manual',
@@ -165,6 +174,8 @@ export class WebhookNotifier implements Notifier {
         details: {
           deliveryId,
           event: n.event,
+          channel: options.channel ?? 'webhook',
+          host: new URL(options.url).host,
           attempts: attempt,
           ...omitUndefined({ error: failure?.slice(0, 200) }),
         },

@@ -36,6 +36,7 @@ import { GrantStore } from './grant-store.js';
 import { ItsmStore } from './itsm-store.js';
 import { openItDatabase } from './it-database.js';
 import { LoginThrottleStore } from './login-throttle-store.js';
+import { NotifyStore } from './notify-store.js';
 import { OtAuditStore } from './ot-audit-store.js';
 import { RecordingStore } from './recording-store.js';
 import { RecoveryCodeStore } from './recovery-code-store.js';
@@ -74,6 +75,14 @@ export type { ReviewRow, ReviewStore } from './review-store.js';
 export type { SiteGateway, SiteGatewayStore } from './site-gateway-store.js';
 export type { SiteLockdown, SitePolicy, SitePolicyStore } from './site-policy-store.js';
 export type { Site, SiteStore } from './site-store.js';
+export {
+  WEBHOOK_FORMATS,
+  type EndingGrant,
+  type NotifyStore,
+  type SiteWebhook,
+  type UserNotifySettings,
+  type WebhookFormat,
+} from './notify-store.js';
 export type { SshKeyRecord, SshKeyStore } from './ssh-key-store.js';
 export type { SshFreshLogin, SshFreshLoginStore } from './ssh-fresh-login-store.js';
 export type { SsoIdentity, SsoLoginAttempt, SsoStore } from './sso-store.js';
@@ -131,6 +140,8 @@ export interface ItStore {
   readonly itsm: ItsmStore;
   /** SSO identities (issuer + subject → account) and login attempts at providers. */
   readonly sso: SsoStore;
+  /** E-mail addresses and preferences, site webhooks, once-only notices. */
+  readonly notify: NotifyStore;
   /** Signs a final audit checkpoint, then closes the database. */
   close(): void;
 }
@@ -209,6 +220,7 @@ export async function createStore(deps: StoreDeps): Promise<ItStore> {
     setupCodes: new SetupCodeStore(db),
     itsm: new ItsmStore(db),
     sso: new SsoStore(db),
+    notify: new NotifyStore(db),
     close() {
       audit.close();
       db.close();
