@@ -146,6 +146,7 @@ function compose(config: ItConfig, store: ItStore, deps: ItDeps): ItServices {
     audit,
     ssh,
     sso,
+    notify,
     upgrades: [links],
   });
   return {

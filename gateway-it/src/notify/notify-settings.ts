@@ -79,8 +79,12 @@ const firstIssue = (e: z.ZodError): string => e.issues[0]?.message ?? 'invalid i
 export class NotifySettings {
   constructor(private readonly deps: NotifySettingsDeps) {}
 
-  emailOf(userId: string): { email: string | null; kinds: readonly string[] } {
-    const s = this.deps.store.settings(userId);
+  /** A person's address and kinds: one's own, or anyone's for an admin. */
+  emailOf(actor: Actor, userName: string): { email: string | null; kinds: readonly string[] } {
+    const target = this.deps.users.getByName(userName);
+    if (target === undefined || (target.id !== actor.id && !isAdmin(actor)))
+      throw new AirlockError('not_found', 'user.not_found', `no user ${userName}`);
+    const s = this.deps.store.settings(target.id);
     return { email: s.email, kinds: s.emailKinds };
   }
 

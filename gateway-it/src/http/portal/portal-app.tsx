@@ -14,6 +14,8 @@ import { accessRoutes } from './access-routes.js';
 import { adminRoutes } from './admin-routes.js';
 import { auditRoutes } from './audit-routes.js';
 import { Layout } from './layout.js';
+import { liveRoutes } from './live-routes.js';
+import { notificationRoutes } from './notification-routes.js';
 import { loginRoutes } from './login-routes.js';
 import { viewer } from './portal-context.js';
 import { siteRoutes } from './site-routes.js';
@@ -108,6 +110,8 @@ export function portalApps(
     reviewRoutes(s, s.reviews),
     auditRoutes(s, s.audit),
     setupRoutes(s),
+    liveRoutes(s),
+    notificationRoutes(s),
   ];
   for (const a of apps) a.onError(onError);
   const files = new Hono<{ Variables: HttpVariables }>();

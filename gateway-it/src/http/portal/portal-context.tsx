@@ -49,6 +49,9 @@ export const NOTICES: Readonly<Record<string, string>> = {
   'play-approved': 'Playback approved for the requester.',
   'play-refused': 'Playback refused.',
   'playback-policy-saved': 'Playback setting saved.',
+  'notify-saved': 'Notification settings saved.',
+  'webhook-added': 'Webhook added: the next notice about this site goes there too.',
+  'webhook-removed': 'Webhook removed.',
 };
 
 export function viewer(c: PortalContext, s: AccessHttpServices): Viewer {

@@ -37,6 +37,7 @@ body { margin:0; font:15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sa
 header { background:#14213d; color:#fff; padding:.6rem 1.2rem; display:flex; gap:1.2rem; align-items:center; flex-wrap:wrap; }
 header a { color:#fff; text-decoration:none; } header a:hover { text-decoration:underline; }
 header .brand { font-weight:700; letter-spacing:.02em; margin-right:.6rem; }
+header a.pending-count { background:#f2a900; color:#14213d; font-weight:700; padding:.05rem .55rem; border-radius:1rem; }
 header .who { margin-left:auto; display:flex; gap:.6rem; align-items:center; }
 header form { margin:0; } header button { background:transparent; color:#fff; border:1px solid #fff6; padding:.2rem .6rem; }
 main { max-width:1100px; margin:1.2rem auto; padding:0 1.2rem; }
