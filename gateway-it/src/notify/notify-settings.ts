@@ -90,20 +90,32 @@ export class NotifySettings {
 
   /** Sets a person's address and kinds: their own, or anyone's for an admin. */
   setEmail(actor: Actor, userName: string, input: unknown): void {
-    const { deps } = this;
-    const target = deps.users.getByName(userName);
+    const target = this.deps.users.getByName(userName);
     if (target === undefined || (target.id !== actor.id && !isAdmin(actor)))
       throw new AirlockError('not_found', 'user.not_found', `no user ${userName}`);
+    this.apply(actor.name, target, input);
+  }
+
+  /** The same from the appliance's CLI (`user-email`), audited with the operator as actor. */
+  setEmailByOperator(cliActor: string, userName: string, input: unknown): void {
+    const target = this.deps.users.getByName(userName);
+    if (target === undefined)
+      throw new AirlockError('not_found', 'user.not_found', `no user ${userName}`);
+    this.apply(cliActor, target, input);
+  }
+
+  private apply(actorName: string, target: Pick<User, 'id' | 'name'>, input: unknown): void {
+    const { deps } = this;
     const parsed = emailSettingsSchema.safeParse(input);
     if (!parsed.success)
       throw new AirlockError('bad_request', 'notify.bad_settings', firstIssue(parsed.error));
     const { email, kinds } = parsed.data;
     const before = deps.store.settings(target.id);
     deps.store.transaction(() => {
-      deps.store.putSettings(target.id, { email, emailKinds: kinds }, actor.name, deps.clock.now());
+      deps.store.putSettings(target.id, { email, emailKinds: kinds }, actorName, deps.clock.now());
       deps.audit.append({
         action: 'notify.settings',
-        actor: actor.name,
+        actor: actorName,
         target: target.name,
         outcome: 'success',
         details: {
