@@ -33,7 +33,11 @@ test('every kind has words and a portal page that is a page, never an action', (
     const t = noticeText(n, 'Europe/Berlin', 'https://airlock.example:8443/');
     assert.ok(t.subject.length > 0 && t.subject.length < 200, event);
     assert.ok(t.url.startsWith('https://airlock.example:8443/'), event);
-    assert.doesNotMatch(t.url, /decision|approve|deny|refuse|playback-requests|cast|token|\?/, event);
+    assert.doesNotMatch(
+      t.url,
+      /decision|approve|deny|refuse|playback-requests|cast|token|\?/,
+      event,
+    );
     assert.equal(t.lines.at(-1), `Open in the portal (log in as usual): ${t.url}`);
   }
   assert.equal(portalPath(base), '/requests/req_1');
