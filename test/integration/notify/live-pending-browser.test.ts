@@ -136,6 +136,53 @@ test(
         await page.screenshot({
           path: join(process.env['AIRLOCK_KEEP_SCREENSHOTS'], `notify-dashboard-${w}.png`),
         });
+
+    // Her own e-mail settings, then a chat webhook of her site, through the pages.
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.goto(`${base}/account/notifications`);
+    await page.fill('#email', 'Olga@Plant.example');
+    await page.check('input[name=kinds][value="request.created"]');
+    await page.check('input[name=kinds][value="review.held"]');
+    await Promise.all([
+      page.waitForURL(/notice=notify-saved/),
+      page.click('main button[type=submit]:has-text("Save")'),
+    ]);
+    assert.deepEqual(s.notify.settings.emailOf(olga.user, 'olga'), {
+      email: 'olga@plant.example',
+      kinds: ['request.created', 'review.held'],
+    });
+    assert.equal(await page.inputValue('#email'), 'olga@plant.example');
+    await page.goto(`${base}/sites/plant-1/notifications`);
+    await page.fill('#url', 'https://chat.example.com/webhookb2/T1/SECRETPART');
+    await page.selectOption('#format', 'teams');
+    await Promise.all([
+      page.waitForURL(/notice=webhook-added/),
+      page.click('button:has-text("Add webhook")'),
+    ]);
+    const row = (await page.textContent('main ul.webhooks')) ?? '';
+    assert.match(row, /chat\.example\.com/);
+    assert.match(row, /teams/);
+    assert.ok(!(await page.content()).includes('SECRETPART'), 'the URL is not shown back');
+    for (const path of ['/account/notifications', '/sites/plant-1/notifications'])
+      for (const [w, hgt] of [
+        [1280, 800],
+        [390, 844],
+      ] as const) {
+        await page.setViewportSize({ width: w, height: hgt });
+        await page.goto(`${base}${path}`);
+        const overflow = await page.evaluate(
+          'document.documentElement.scrollWidth - document.documentElement.clientWidth',
+        );
+        assert.equal(overflow, 0, `no horizontal overflow on ${path} at ${w}px`);
+        if (process.env['AIRLOCK_KEEP_SCREENSHOTS'] !== undefined)
+          await page.screenshot({
+            path: join(
+              process.env['AIRLOCK_KEEP_SCREENSHOTS'],
+              `notify${path.replace(/\//g, '-')}-${w}.png`,
+            ),
+            fullPage: true,
+          });
+      }
     assert.deepEqual(consoleErrors, []);
   },
 );

@@ -117,36 +117,22 @@ export function notificationRoutes(s: AccessHttpServices): Hono<{ Variables: Htt
           {hooks.length === 0 ? (
             <p>No webhook yet.</p>
           ) : (
-            <table>
-              <thead>
-                <tr>
-                  <th>Host</th>
-                  <th>Format</th>
-                  <th>Added</th>
-                  <th></th>
-                </tr>
-              </thead>
-              <tbody>
-                {hooks.map((h) => (
-                  <tr data-webhook={h.id}>
-                    <td>{h.host}</td>
-                    <td>{h.format}</td>
-                    <td>
-                      {utcTime(h.createdAt)} by {h.createdBy}
-                    </td>
-                    <td>
-                      <PostButton
-                        action={`/sites/${site}/notifications/webhooks/${h.id}/remove`}
-                        csrf={v.csrf}
-                        label="Remove"
-                        kind="danger"
-                        confirm="Remove this webhook?"
-                      />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            // A list, not a table: it stays within a phone's width.
+            <ul class="webhooks">
+              {hooks.map((h) => (
+                <li data-webhook={h.id}>
+                  <strong>{h.host}</strong> ({h.format}), added {utcTime(h.createdAt)} by{' '}
+                  {h.createdBy}
+                  <PostButton
+                    action={`/sites/${site}/notifications/webhooks/${h.id}/remove`}
+                    csrf={v.csrf}
+                    label="Remove"
+                    kind="danger"
+                    confirm="Remove this webhook?"
+                  />
+                </li>
+              ))}
+            </ul>
           )}
         </section>
         <form class="card" method="post" action={`/sites/${site}/notifications/webhooks`}>
