@@ -99,3 +99,33 @@ test('Slack text cannot open a link or mention anyone: <, > and & are escaped', 
   const body = JSON.parse(slackBody(t)) as { blocks: { text?: { text: string } }[] };
   assert.match(body.blocks[1]?.text?.text ?? '', /&lt;!channel&gt; &lt;https:\/\/evil\|click&gt;/);
 });
+
+test('a playback request becomes a notice to the OT owners and auditors of the site but the requester', () => {
+  const e: AuditEvent = {
+    seq: 9,
+    id: 'evt_9',
+    time: Date.UTC(2026, 0, 1, 12),
+    actor: 'audrey',
+    action: 'recording.play_request',
+    site: 'plant-1',
+    target: 'hmi-1',
+    outcome: 'success',
+    details: { requestId: 'prq_1', sessionId: 'ses_4', user: 'alice', reason: 'incident 42' },
+    prevHash: 'p',
+    hash: 'h',
+  };
+  const n = derivedNotification(e, {
+    owners: () => ['olga'],
+    auditors: () => ['audrey', 'arne'],
+    recording: () => ({ asset: 'hmi-1', startedAt: Date.UTC(2026, 0, 1, 9) }),
+  });
+  assert.ok(n);
+  assert.deepEqual(
+    [n.event, n.user, n.recipients, n.sessionId],
+    ['playback.requested', 'audrey', ['olga', 'arne'], 'ses_4'],
+  );
+  assert.deepEqual(emailAudience(n), ['olga', 'arne']);
+  const t = noticeText(n, 'Europe/Berlin', 'https://a');
+  assert.equal(t.subject, 'Playback waits for a second approver: audrey at plant-1');
+  assert.equal(t.url, 'https://a/sites/plant-1/playback');
+});
