@@ -1,5 +1,7 @@
 /**
- * The outgoing webhook: each notification is one JSON POST, signed with HMAC-SHA256 over
+ * An outgoing webhook: the config's generic one, or a site's chat webhook (whose `render` makes a
+ * Slack or Teams body and which is not signed: a chat tool's URL is its own secret). The generic
+ * one sends each notification as one JSON POST, signed with HMAC-SHA256 over
  * `<timestamp>.<body>` with a shared secret from a 0600 key file (the scheme Stripe and Slack use,
  * so receivers have code for it). Headers: `X-Airlock-Event`, `X-Airlock-Delivery` (unique id),
  * `X-Airlock-Timestamp` (Unix seconds) and `X-Airlock-Signature: v1=<hex>`. A receiver recomputes

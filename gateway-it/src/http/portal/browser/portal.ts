@@ -6,7 +6,9 @@
  *  - a `select[data-kind-switch]` shows only the `[data-kind]` fields of its form that match the
  *    chosen kind;
  *  - a page with a `[data-poll-seconds]` element (work in progress, e.g. an export) reloads itself
- *    after that many seconds.
+ *    after that many seconds;
+ *  - the header's live count of what waits (server-sent events), which also refreshes the
+ *    dashboard, inbox and review pages in place (below).
  */
 document.addEventListener('submit', (e) => {
   const form = e.target;
