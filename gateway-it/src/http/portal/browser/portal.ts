@@ -39,9 +39,9 @@ document.addEventListener('DOMContentLoaded', () => {
 
 /*
  * What waits, live: the header's `a[data-pending-stream]` (OT owners and auditors) listens to the
- * server-sent counts and shows their total; when they change, the dashboard, inbox and review
- * pages fetch themselves again and swap their main part, so new items appear without a reload
- * (not while the person is typing in a field of that page).
+ * server-sent counts and shows their total; when they change, the dashboard, inbox, review and
+ * playback pages fetch themselves again and swap their main part, so new items appear without a
+ * reload (not while the person is typing in a field of that page).
  */
 interface PendingCounts {
   readonly requests: number;
@@ -59,10 +59,11 @@ function parseCounts(text: string): PendingCounts | undefined {
   }
 }
 
-const LIVE_PAGES = ['/', '/inbox', '/reviews'];
+/** Pages that list what waits: the dashboard, inbox, reviews and a site's playback requests. */
+const LIVE_PAGE = /^\/(inbox|reviews)?$|^\/sites\/[^/]+\/playback$/;
 
 async function refreshMain(): Promise<void> {
-  if (!LIVE_PAGES.includes(location.pathname)) return;
+  if (!LIVE_PAGE.test(location.pathname)) return;
   const typing = document.activeElement;
   if (
     (typing instanceof HTMLInputElement || typing instanceof HTMLTextAreaElement) &&
