@@ -163,3 +163,14 @@ test('"your access ends in 15 minutes" goes out once, at 15 minutes before the e
   });
   assert.equal(again.sendDue(), 0);
 });
+
+test('the live count stream needs a portal session: without one, or with an API token, it sends nothing', async (t) => {
+  const h = await startHarness(t);
+  const p = await seedPlant(h);
+  for (const token of [undefined, await p.token('olga')]) {
+    const r = await h.call('GET', '/events/pending', token === undefined ? {} : { token });
+    assert.equal(r.status, 303);
+    assert.equal(r.headers.get('location'), '/login');
+    assert.doesNotMatch(r.text, /requests|reviews/);
+  }
+});
