@@ -154,6 +154,7 @@ function compose(config: ItConfig, store: ItStore, deps: ItDeps): ItServices {
     ssh,
     sso,
     scim,
+    notify,
     upgrades: [links],
   });
   return {
@@ -191,6 +192,7 @@ function runnable(s: ItServices, deps: ItDeps): ItGateway {
       s.access.start();
       const host = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
       const url = config.http.publicUrl ?? `https://${host}:${httpsPort}`;
+      s.notify.start();
       const sshPort = await s.ssh?.start(url);
       s.auth.start();
       store.audit.append({

@@ -14,6 +14,7 @@ export const BASE_PORTS = {
   opc: 16840,
   itsm: 18080,
   idp: 18090,
+  mail: 18025,
 } as const;
 /** The local ports the portal's "Connect with" hints suggest (gateway-it access-pages.tsx). */
 export const FORWARD_HINT_PORTS = { modbus: 15020, opcua: 14840 } as const;

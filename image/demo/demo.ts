@@ -39,6 +39,8 @@ import {
   startItsmStandIn,
 } from './demo-itsm.js';
 import { idpConfig, idpFiles, idpLines, startIdp } from './demo-idp.js';
+import { mailConfig, mailFiles, mailLines, setDemoEmails, startMailRelay } from './demo-mail.js';
+import { demoUsers } from './demo-users.js';
 import { waitForStopSignal } from '../../shared/src/cli/wait-for-signal.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -46,6 +48,7 @@ const IT_MAIN = join(repoRoot, 'dist', 'gateway-it', 'src', 'main.js');
 const OT_MAIN = join(repoRoot, 'dist', 'gateway-ot', 'src', 'main.js');
 const ITSM_MAIN = join(repoRoot, 'dist', 'image', 'demo', 'itsm', 'itsm-standin.js');
 const IDP_MAIN = join(repoRoot, 'dist', 'image', 'demo', 'idp', 'idp-standin.js');
+const MAIL_MAIN = join(repoRoot, 'dist', 'image', 'demo', 'mail', 'mail-main.js');
 const SITE = 'plant-1';
 let PORTS: Ports = { ...BASE_PORTS };
 
@@ -176,6 +179,7 @@ async function main(): Promise<number> {
     const itsmCredentials = itsmCredentialsFile(join(demoDir, 'it'));
     // Single sign-on with a local provider, on loopback only (not reachable from the zones).
     const idp = zoned ? undefined : idpFiles(join(demoDir, 'it'));
+    const mail = await mailFiles(join(demoDir, 'it'), join(demoDir, 'mail'));
     writeFileSync(
       itConfig,
       JSON.stringify(
@@ -200,6 +204,7 @@ async function main(): Promise<number> {
             : {}),
           ssh: { listen: itAddress, port: PORTS.ssh },
           itsm: itsmConfig(PORTS.itsm, 'itsm-credentials.json'),
+          notifications: mailConfig(PORTS.mail, mail),
           ...(idp === undefined ? {} : { sso: idpConfig(PORTS.idp, PORTS.https, SITE) }),
         },
         null,
@@ -258,7 +263,14 @@ async function main(): Promise<number> {
         portalUrl: `https://127.0.0.1:${PORTS.https}`,
         credentialsFile,
         otWrap,
-        afterUsers: () => configureSiteItsm(IT_MAIN, itConfig, SITE),
+        afterUsers: async () => {
+          await configureSiteItsm(IT_MAIN, itConfig, SITE);
+          await setDemoEmails(
+            IT_MAIN,
+            itConfig,
+            demoUsers(SITE, '').map((u) => u.name),
+          );
+        },
       });
 
     process.stdout.write('starting the ITSM stand-in...\n');
@@ -285,6 +297,17 @@ async function main(): Promise<number> {
         ),
       );
     }
+    process.stdout.write('starting the local SMTP relay (mail catcher)...\n');
+    daemons.push(
+      await startMailRelay(
+        MAIL_MAIN,
+        PORTS.mail,
+        mail,
+        join(demoDir, 'logs', 'mail.log'),
+        onUnexpectedExit,
+        itWrap,
+      ),
+    );
     process.stdout.write('starting the IT gateway...\n');
     const it = await startDaemon(
       'it',
@@ -380,6 +403,7 @@ ${idp === undefined ? '  SSO             not in zoned mode (the demo identity pr
                   CHG0001001 (Implement, names HMI-1, PLC-1, OPC-1), CHG0001002 (Scheduled, HMI-1 only),
                   CHG0001003 (Assess: refused), CHG0001004 (Closed: refused), INC0002001 (In Progress, PLC-1);
                   work notes written when a grant ends: ${join(demoDir, 'logs', 'itsm.log')}
+${mailLines(mail, PORTS.mail)}
   Try             alice logs in, requests hmi-1, plc-1 and opc-1 (profile maintenance, ticket CHG0001001);
                   olga approves in her inbox, beside the ITSM's answer; alice's dashboard shows the grant
                   active. Then, as alice (her password or a key added in the portal, then her TOTP code):

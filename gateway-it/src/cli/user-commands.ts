@@ -1,7 +1,7 @@
 /**
  * The account verbs of `airlock-it`: user-add (its password and TOTP secret printed once), user-unlock
  * (any admin's way round a lock, so a locked admin needs nobody's consent but another admin's),
- * user-mfa-reset, user-sso-link (bind an account to its identity at an SSO provider). Audited as
+ * user-mfa-reset, user-sso-link, user-email (address and notices by e-mail) (bind an account to its identity at an SSO provider). Audited as
  * the portal's equivalents.
  */
 import { UsageError, type CliCommand } from '../../../shared/src/cli/run-cli.js';
@@ -11,6 +11,7 @@ import { freeTextOption, type ItCliContext } from './cli-context.js';
 import { AirlockError } from '../../../shared/src/errors.js';
 import { parseRoleAssignment } from '../auth/auth.js';
 import type { RoleAssignment } from '../store/store.js';
+import { EMAIL_KINDS } from '../notify/notify.js';
 
 export function createUserCommands(ctx: ItCliContext): Record<string, CliCommand> {
   const { program: PROGRAM, configFrom, withGateway } = ctx;
@@ -77,6 +78,32 @@ export function createUserCommands(ctx: ItCliContext): Record<string, CliCommand
           v.json === true
             ? `${JSON.stringify(out)}\n`
             : `created ${out.name}\n  password:       ${out.password}\n  TOTP secret:    ${out.totpSecret ?? ''}\n  TOTP URI:       ${out.totpUri ?? ''}\n  recovery codes: ${out.recoveryCodes.join(' ')}\nHand these over securely; they are not shown again.\n`,
+        );
+        return 0;
+      },
+    },
+    'user-email': {
+      summary:
+        "set an account's e-mail address and the notices it gets by e-mail (default: every kind)",
+      usage: `usage: ${PROGRAM} user-email --config <file> --name <user> --email <address> [--kind <kind>]...
+  An empty --email '' removes the address. Kinds: ${EMAIL_KINDS.map((k) => k.event).join(', ')}.`,
+      async run(argv) {
+        const a = parseCommand(argv, {
+          config: { type: 'string' },
+          name: { type: 'string' },
+          email: { type: 'string' },
+          kind: { type: 'string', multiple: true },
+        });
+        if (!a.ok) throw new UsageError(a.error);
+        const { config: file, name, email, kind } = a.value.values;
+        if (name === undefined || email === undefined)
+          throw new UsageError('--name and --email are required');
+        const kinds = kind ?? EMAIL_KINDS.map((k) => k.event);
+        await withGateway(configFrom(file), (gw) =>
+          gw.services.notify.settings.setEmailByOperator(cliActor(), name, { email, kinds }),
+        );
+        process.stdout.write(
+          email === '' ? `${name} gets no e-mail\n` : `${name} <${email}>: ${kinds.join(', ')}\n`,
         );
         return 0;
       },

@@ -20,6 +20,7 @@ import { omitUndefined, ifDefined } from '../../../shared/src/omit-undefined.js'
 import { ssoConfigSchema } from './sso-config.js';
 import { siemConfigSchema } from './siem-config.js';
 import { authConfigSchema } from './auth-config.js';
+import { notificationsConfigSchema } from './notifications-config.js';
 
 export type { SsoConfig, SsoProviderConfig } from './sso-config.js';
 
@@ -295,46 +296,7 @@ export const itConfigSchema = z.strictObject({
   sso: ssoConfigSchema.describe(
     'Single sign-on with OpenID Connect providers (see docs/access.md).',
   ),
-  notifications: z
-    .strictObject({
-      webhook: z
-        .strictObject({
-          url: z
-            .url({ protocol: /^https?$/ })
-            .describe('Where each notification is POSTed as signed JSON.'),
-          secretFile: z
-            .string()
-            .min(1)
-            .describe(
-              'File (0600) holding the HMAC-SHA256 key the receiver checks signatures with.',
-            ),
-          timeoutSeconds: z
-            .number()
-            .int()
-            .min(1)
-            .max(60)
-            .default(5)
-            .describe('Each delivery attempt must finish within this time.'),
-          maxAttempts: z
-            .number()
-            .int()
-            .min(1)
-            .max(20)
-            .default(6)
-            .describe('Attempts per notification before it is given up (and logged).'),
-          initialBackoffSeconds: z
-            .number()
-            .int()
-            .min(1)
-            .max(600)
-            .default(2)
-            .describe('First retry delay; doubled on each further attempt.'),
-        })
-        .optional()
-        .describe('A webhook receiver for notifications; absent: none are sent by webhook.'),
-    })
-    .prefault({})
-    .describe('Outgoing notifications (request created, approved, denied, revoked, break-glass).'),
+  notifications: notificationsConfigSchema,
 });
 
 export type ItConfig = z.output<typeof itConfigSchema>;
@@ -390,15 +352,28 @@ function resolvePaths(config: ItConfig, base: string): ItConfig {
         ]),
       ),
     },
-    notifications:
-      config.notifications.webhook === undefined
-        ? config.notifications
+    notifications: {
+      ...config.notifications,
+      ...(config.notifications.webhook === undefined
+        ? {}
         : {
             webhook: {
               ...config.notifications.webhook,
               secretFile: abs(config.notifications.webhook.secretFile),
             },
-          },
+          }),
+      ...(config.notifications.email === undefined
+        ? {}
+        : {
+            email: {
+              ...config.notifications.email,
+              ...omitUndefined({
+                caFile: ifDefined(config.notifications.email.caFile, abs),
+                passwordFile: ifDefined(config.notifications.email.passwordFile, abs),
+              }),
+            },
+          }),
+    },
   };
 }
 

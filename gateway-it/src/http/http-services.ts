@@ -4,6 +4,7 @@ import type { Access } from '../access/access.js';
 import type { AuditSearch, ExportApprovals, ExportJobs } from '../audit/audit.js';
 import type { Auth } from '../auth/auth.js';
 import type { Modbus } from '../modbus/modbus.js';
+import type { Notify } from '../notify/notify.js';
 import type { OpcuaPoints } from '../opcua/opcua.js';
 import type { PlaybackApprovals, RecordingLibrary } from '../recording/recording.js';
 import type { CommandReviews, OperatorSessions } from '../sessions/sessions.js';
@@ -82,4 +83,6 @@ export interface AccessHttpServices {
   readonly sso: Sso;
   /** Undefined when the SSH endpoint is off (`ssh.enabled` false): no hints, no host key. */
   readonly ssh: SshHttpFacts | undefined;
+  /** E-mail settings, site webhooks, and the live "what waits" signal for the header. */
+  readonly notify: Pick<Notify, 'settings' | 'pending'>;
 }

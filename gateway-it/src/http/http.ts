@@ -18,6 +18,7 @@ import type { Itsm } from '../itsm/itsm.js';
 import type { Audit } from '../audit/audit.js';
 import type { Auth } from '../auth/auth.js';
 import type { ItConfig } from '../config/config.js';
+import type { Notify } from '../notify/notify.js';
 import type { Modbus } from '../modbus/modbus.js';
 import type { OpcuaPoints } from '../opcua/opcua.js';
 import type { Recording } from '../recording/recording.js';
@@ -68,6 +69,7 @@ export interface HttpDeps {
   readonly sso: Sso;
   /** SCIM provisioning (/scim/v2). */
   readonly scim: Scim;
+  readonly notify: Pick<Notify, 'settings' | 'pending'>;
   /** The SSH endpoint's hints and host key; undefined when `ssh.enabled` is false. */
   readonly ssh: SshHttpFacts | undefined;
   /** Other subsystems taking WebSocket upgrades on this port (the link). */
@@ -107,6 +109,7 @@ export function createHttp(deps: HttpDeps): Http {
       ssh: deps.ssh,
       setup: deps.setup,
       sso: deps.sso,
+      notify: deps.notify,
     },
   });
   const terminal = createTerminalEndpoint({

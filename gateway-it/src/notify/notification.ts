@@ -1,6 +1,8 @@
 /**
- * What the access services announce to the outside (a plant hooks mail or chat to the webhook):
- * request created, approved, denied, grant revoked, and break-glass; and `ot.alert`, an OT
+ * What the gateway announces to people (by e-mail, chat webhooks, the generic webhook): request
+ * created (waiting for approval), approved, denied, grant revoked, break-glass, a grant ending soon
+ * (`grant.ending`), a command line held for an OT owner's review (`review.held`), a playback waiting
+ * for a second person's approval (`playback.requested`); and `ot.alert`, an OT
  * gateway's event flagged as an alert (a changed host key, a failed rotation), once ingested;
  * `itsm.unverified`, a request going on although the ITSM could not check its ticket. A notification carries names
  * and times only, never a secret. Sending is fire-and-forget for the caller: the action has
@@ -14,6 +16,9 @@ export const NOTIFICATION_EVENTS = [
   'break_glass',
   'ot.alert',
   'itsm.unverified',
+  'grant.ending',
+  'review.held',
+  'playback.requested',
 ] as const;
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 
@@ -49,6 +54,8 @@ export interface Notification {
   readonly recipients: readonly string[];
   /** Set on `ot.alert` only. */
   readonly alert?: OtAlert;
+  /** The session a `review.held` or `playback.requested` is about. */
+  readonly sessionId?: string;
 }
 
 export interface Notifier {

@@ -1,5 +1,7 @@
 /**
- * The outgoing webhook: each notification is one JSON POST, signed with HMAC-SHA256 over
+ * An outgoing webhook: the config's generic one, or a site's chat webhook (whose `render` makes a
+ * Slack or Teams body and which is not signed: a chat tool's URL is its own secret). The generic
+ * one sends each notification as one JSON POST, signed with HMAC-SHA256 over
  * `<timestamp>.<body>` with a shared secret from a 0600 key file (the scheme Stripe and Slack use,
  * so receivers have code for it). Headers: `X-Airlock-Event`, `X-Airlock-Delivery` (unique id),
  * `X-Airlock-Timestamp` (Unix seconds) and `X-Airlock-Signature: v1=<hex>`. A receiver recomputes
@@ -19,7 +21,12 @@ import { omitUndefined } from '../../../shared/src/omit-undefined.js';
 
 export interface WebhookOptions {
   readonly url: string;
-  readonly secret: Uint8Array;
+  /** Signs each body (generic format); chat tools' webhooks take none (their URL is the secret). */
+  readonly secret: Uint8Array | undefined;
+  /** The body for a notification (default: the generic JSON, webhookBody). */
+  readonly render?: (deliveryId: string, n: Notification, now: number) => string;
+  /** Named in the `notify.send` audit event (`webhook`, `site-webhook:<id>`). */
+  readonly channel?: string;
   readonly timeoutMs: number;
   readonly maxAttempts: number;
   readonly initialBackoffMs: number;
@@ -73,7 +80,7 @@ export class WebhookNotifier implements Notifier {
   notify(n: Notification): void {
     if (this.closed) return;
     const deliveryId = this.deps.ids.next('dlv');
-    const body = webhookBody(deliveryId, n, this.deps.clock.now());
+    const body = (this.options.render ?? webhookBody)(deliveryId, n, this.deps.clock.now());
     this.attempt(deliveryId, n, body, 1);
   }
 
@@ -115,8 +122,12 @@ export class WebhookNotifier implements Notifier {
           'user-agent': 'airlock-it-webhook',
           'x-airlock-event': event,
           'x-airlock-delivery': deliveryId,
-          'x-airlock-timestamp': String(timestamp),
-          'x-airlock-signature': signWebhook(this.options.secret, timestamp, body),
+          ...(this.options.secret === undefined
+            ? {}
+            : {
+                'x-airlock-timestamp': String(timestamp),
+                'x-airlock-signature': signWebhook(this.options.secret, timestamp, body),
+              }),
         },
         body,
         redirect: 'manual',
@@ -165,6 +176,8 @@ export class WebhookNotifier implements Notifier {
         details: {
           deliveryId,
           event: n.event,
+          channel: options.channel ?? 'webhook',
+          host: new URL(options.url).host,
           attempts: attempt,
           ...omitUndefined({ error: failure?.slice(0, 200) }),
         },

@@ -4,6 +4,7 @@
  */
 import type { Migration } from '../../../shared/src/store/open-database.js';
 import { ITSM_MIGRATIONS } from './itsm-migrations.js';
+import { NOTIFY_MIGRATIONS } from './notify-migrations.js';
 import { SSO_MIGRATIONS } from './sso-migrations.js';
 import { PASSKEY_MIGRATIONS } from './passkey-migrations.js';
 import { SCIM } from './scim-migrations.js';
@@ -276,4 +277,5 @@ export const IT_MIGRATIONS: readonly Migration[] = [
   ...SSO_MIGRATIONS,
   ...PASSKEY_MIGRATIONS,
   ...SCIM,
+  ...NOTIFY_MIGRATIONS,
 ];

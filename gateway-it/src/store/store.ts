@@ -36,6 +36,7 @@ import { GrantStore } from './grant-store.js';
 import { ItsmStore } from './itsm-store.js';
 import { openItDatabase } from './it-database.js';
 import { LoginThrottleStore } from './login-throttle-store.js';
+import { NotifyStore } from './notify-store.js';
 import { OtAuditStore } from './ot-audit-store.js';
 import { RecordingStore } from './recording-store.js';
 import { RecoveryCodeStore } from './recovery-code-store.js';
@@ -77,6 +78,14 @@ export type { ReviewRow, ReviewStore } from './review-store.js';
 export type { SiteGateway, SiteGatewayStore } from './site-gateway-store.js';
 export type { SiteLockdown, SitePolicy, SitePolicyStore } from './site-policy-store.js';
 export type { Site, SiteStore } from './site-store.js';
+export {
+  WEBHOOK_FORMATS,
+  type EndingGrant,
+  type NotifyStore,
+  type SiteWebhook,
+  type UserNotifySettings,
+  type WebhookFormat,
+} from './notify-store.js';
 export type { SshKeyRecord, SshKeyStore } from './ssh-key-store.js';
 export type { SshFreshLogin, SshFreshLoginStore } from './ssh-fresh-login-store.js';
 export type { SsoIdentity, SsoLoginAttempt, SsoStore } from './sso-store.js';
@@ -145,6 +154,8 @@ export interface ItStore {
   readonly passkeys: PasskeyStore;
   /** Users, groups and memberships identity providers manage through SCIM. */
   readonly scim: ScimStore;
+  /** E-mail addresses and preferences, site webhooks, once-only notices. */
+  readonly notify: NotifyStore;
   /** Signs a final audit checkpoint, then closes the database. */
   close(): void;
 }
@@ -225,6 +236,7 @@ export async function createStore(deps: StoreDeps): Promise<ItStore> {
     sso: new SsoStore(db),
     passkeys: new PasskeyStore(db),
     scim: new ScimStore(db),
+    notify: new NotifyStore(db),
     close() {
       audit.close();
       db.close();

@@ -193,7 +193,18 @@ export const AUDIT_EVENTS = {
     code: 'AL431',
     description: 'the OT gateway checked a session ticket; outcome says whether it was accepted',
   },
-  'notify.send': { code: 'AL440', description: 'a webhook notification was delivered or failed' },
+  'notify.send': {
+    code: 'AL440',
+    description: 'a notification (webhook, site chat webhook or e-mail) was delivered or failed',
+  },
+  'notify.settings': {
+    code: 'AL445',
+    description: "a person's e-mail address or the notices they get by e-mail were changed",
+  },
+  'notify.webhook': {
+    code: 'AL446',
+    description: "a site's chat webhook was added or removed (by host; the URL is a credential)",
+  },
   'itsm.check': {
     code: 'AL450',
     description:

@@ -70,7 +70,7 @@ async function setup(t: Parameters<typeof makeTempDir>[0], statuses: number[], m
     },
   });
   const p = await seedPlant(h);
-  const notifier = h.gw.services.notify.notifier as WebhookNotifier;
+  const notifier = h.gw.services.notify.webhook as WebhookNotifier;
   return { h, p, rx, secret, notifier };
 }
 

@@ -7,6 +7,7 @@ import type {
   MaintenanceWindow,
   VendorSchedule,
 } from '../../access/access.js';
+import type { ReviewRow } from '../../store/store.js';
 import { BreakGlassBadge, Csrf, StateBadge } from './layout.js';
 import { duration, siteTime } from './format.js';
 import { ItsmChecks } from './itsm-pages.js';
@@ -110,11 +111,20 @@ export function Dashboard(props: {
   host: string;
   sshPort: number;
   pending: number;
+  /** Command lines held for this OT owner's review (denied by the site when their time runs out). */
+  held: readonly ReviewRow[];
   canRequest: boolean;
 }) {
   const live = props.grants.filter((g) => g.state === 'active' || g.state === 'scheduled');
   return (
     <>
+      {props.held.map((r) => (
+        <p class="notice alert" data-held-review={r.id}>
+          Command held for your review: {r.requesterName} on {r.site}/{r.asset} — denied
+          automatically at {siteTime(r.expiresAt, props.tz(r.site))} unless an OT owner decides.{' '}
+          <a href="/reviews">Review it</a>
+        </p>
+      ))}
       {props.pending > 0 && (
         <p class="notice ok">
           <a href="/inbox">{props.pending} request(s) wait for your decision.</a>

@@ -99,6 +99,7 @@ export function accessRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVaria
         host={host}
         sshPort={s.ssh?.hint.port ?? 2222}
         pending={pending}
+        held={s.reviews.pendingFor(v.user).filter((r) => r.requesterId !== v.user.id)}
         canRequest={canRequest(v.user)}
       />
     );
@@ -392,6 +393,10 @@ export function accessRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVaria
           </p>
           <p>
             <a href="/account/passkeys">Passkeys</a> for logging in without a password or code.
+          </p>
+          <p>
+            <a href="/account/notifications">Notifications</a>: your e-mail address and what you are
+            told by e-mail.
           </p>
         </section>
         <form class="card" method="post" action="/account/password">

@@ -131,6 +131,9 @@ export function UserPage(props: {
   const u = props.u;
   return (
     <>
+      <p>
+        <a href={`/admin/users/${u.name}/notifications`}>E-mail address and notifications</a>
+      </p>
       <form class="card" method="post" action={`/admin/users/${u.id}`}>
         <Csrf token={props.csrf} />
         {props.self && (

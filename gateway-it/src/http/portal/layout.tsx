@@ -44,6 +44,15 @@ export function Layout(props: PageFrame & { title: string; children?: Child }) {
               {u.canBreakGlass && <a href="/break-glass">Break-glass</a>}
               {has(u, 'ot-owner') && <a href="/inbox">Inbox</a>}
               {has(u, 'ot-owner') && <a href="/reviews">Reviews</a>}
+              {(has(u, 'ot-owner') || has(u, 'auditor')) && (
+                // Filled and shown by portal.js from the live count (GET /events/pending).
+                <a
+                  href={has(u, 'ot-owner') ? '/inbox' : '/sites'}
+                  class="pending-count"
+                  data-pending-stream="/events/pending"
+                  hidden
+                ></a>
+              )}
               <a href="/sites">Sites</a>
               {(has(u, 'auditor') || has(u, 'admin')) && <a href="/audit">Audit</a>}
               {has(u, 'admin') && <a href="/admin/users">Users</a>}

@@ -14,6 +14,8 @@ import { accessRoutes } from './access-routes.js';
 import { adminRoutes } from './admin-routes.js';
 import { auditRoutes } from './audit-routes.js';
 import { Layout } from './layout.js';
+import { liveRoutes } from './live-routes.js';
+import { notificationRoutes } from './notification-routes.js';
 import { loginFailure, loginRoutes } from './login-routes.js';
 import { passkeyRoutes } from './passkey-routes.js';
 import { PASSKEY_JS, WEBAUTHN_JS } from './passkey-assets.js';
@@ -117,6 +119,8 @@ export function portalApps(
     reviewRoutes(s, s.reviews),
     auditRoutes(s, s.audit),
     setupRoutes(s),
+    liveRoutes(s),
+    notificationRoutes(s),
   ];
   for (const a of apps) a.onError(onError);
   const files = new Hono<{ Variables: HttpVariables }>();

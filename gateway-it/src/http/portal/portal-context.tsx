@@ -56,6 +56,9 @@ export const NOTICES: Readonly<Record<string, string>> = {
     'Export approval requested: a second auditor or OT owner of the site decides on the playback approvals page.',
   'export-approved': 'Export approved for the requester (one export of that range, for an hour).',
   'export-refused': 'Export refused.',
+  'notify-saved': 'Notification settings saved.',
+  'webhook-added': 'Webhook added: the next notice about this site goes there too.',
+  'webhook-removed': 'Webhook removed.',
 };
 
 export function viewer(c: PortalContext, s: AccessHttpServices): Viewer {

@@ -162,7 +162,8 @@ export function SitePage(props: SitePageProps) {
         {props.grants !== null && (
           <p>
             {props.isOwner && <a href={`/sites/${s.site.id}/sessions`}>Live sessions</a>}{' '}
-            <a href={`/sites/${s.site.id}/recordings`}>Recordings</a>
+            <a href={`/sites/${s.site.id}/recordings`}>Recordings</a>{' '}
+            {props.isOwner && <a href={`/sites/${s.site.id}/notifications`}>Chat webhooks</a>}
           </p>
         )}
         {s.lockdown?.locked === true && (

@@ -38,6 +38,7 @@ body { margin:0; font:15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sa
 header { background:#14213d; color:#fff; padding:.6rem 1.2rem; display:flex; gap:1.2rem; align-items:center; flex-wrap:wrap; }
 header a { color:#fff; text-decoration:none; } header a:hover { text-decoration:underline; }
 header .brand { font-weight:700; letter-spacing:.02em; margin-right:.6rem; }
+header a.pending-count { background:#f2a900; color:#14213d; font-weight:700; padding:.05rem .55rem; border-radius:1rem; }
 header .who { margin-left:auto; display:flex; gap:.6rem; align-items:center; }
 header form { margin:0; } header button { background:transparent; color:#fff; border:1px solid #fff6; padding:.2rem .6rem; }
 main { max-width:1100px; margin:1.2rem auto; padding:0 1.2rem; }
@@ -49,7 +50,7 @@ th { background:#eef1f4; font-weight:600; font-size:.9rem; }
 /* Browse depth on the OPC UA page: classes, because the CSP refuses inline style attributes. */
 td.depth-1 { padding-left:1.8rem; } td.depth-2 { padding-left:3.0rem; } td.depth-3 { padding-left:4.2rem; } td.depth-4 { padding-left:5.4rem; } td.depth-5 { padding-left:6.6rem; } td.depth-6 { padding-left:7.8rem; } td.depth-7 { padding-left:9.0rem; } td.depth-8 { padding-left:10.2rem; }
 label { display:block; margin:.6rem 0 .2rem; font-weight:600; }
-input[type=text], input[type=password], input[type=datetime-local], input[type=time], input[type=number], select, textarea { width:100%; max-width:32rem; padding:.4rem .5rem; border:1px solid #aab3bd; border-radius:4px; font:inherit; }
+input[type=text], input[type=email], input[type=url], input[type=password], input[type=datetime-local], input[type=time], input[type=number], select, textarea { width:100%; max-width:32rem; padding:.4rem .5rem; border:1px solid #aab3bd; border-radius:4px; font:inherit; }
 textarea { min-height:4.5rem; }
 .inline label { display:inline; font-weight:400; margin-right:.8rem; }
 button, .button { font:inherit; padding:.45rem .9rem; border-radius:4px; border:1px solid var(--accent); background:var(--accent); color:#fff; cursor:pointer; text-decoration:none; display:inline-block; }
