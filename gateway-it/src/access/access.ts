@@ -39,6 +39,7 @@ import { WindowService } from './window-service.js';
 export type { AccessAllow, AccessChecker, AccessDeny } from './access-check.js';
 export type { CliOperator, Operator } from './access-deps.js';
 export type { AssetChoice } from './request-service.js';
+export { BREAK_GLASS_MIN_MINUTES, MIN_JUSTIFICATION } from './break-glass.js';
 export type { SessionsEnd, SessionsEndListener } from './session-ends.js';
 export type { SiteSummary } from './site-directory.js';
 export type { TicketChannel, TicketIssue, TicketRequest } from './ticket-issuer.js';

@@ -1,4 +1,4 @@
-/** Portal routes for dashboard, requests, decisions, grants, break-glass, inbox and own account. */
+/** Portal routes for dashboard, requests, decisions, grants, inbox and own account. */
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { AirlockError } from '../../../../shared/src/errors.js';
@@ -25,7 +25,6 @@ import {
   RequestDetail,
   RequestForm,
   SitePicker,
-  AssetPicks,
   type RequestFormValues,
 } from './access-pages.js';
 import { Inbox } from './inbox-page.js';
@@ -47,12 +46,6 @@ const decideForm = z.strictObject({
 });
 const reasonForm = z.strictObject({ reason: z.string().max(1000) });
 const commentForm = z.strictObject({ comment: z.string().max(1000) });
-const breakGlassForm = z.strictObject({
-  site: z.string().max(63),
-  pick: picks,
-  durationMinutes: z.string().max(6),
-  justification: z.string().max(2000),
-});
 const passwordForm = z.strictObject({
   currentPassword: z.string().max(256),
   newPassword: z.string().max(256),
@@ -82,7 +75,7 @@ export function localToInstant(text: string, timeZone: string, field: string): n
 
 export function accessRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVariables }> {
   const app = new Hono<{ Variables: HttpVariables }>();
-  const { requests, approvals, grants, breakGlass, checker, directory, windows } = s.access;
+  const { requests, approvals, grants, checker, directory, windows } = s.access;
   const tz = (site: string): string => directory.timezoneOf(site);
 
   app.get('/', (c) => {
@@ -296,78 +289,6 @@ export function accessRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVaria
         tz={tz}
       />,
     );
-  });
-
-  app.get('/break-glass', (c) => {
-    const v = viewer(c, s);
-    if (!v.user.canBreakGlass)
-      throw new AirlockError(
-        'access_denied',
-        'break_glass.not_allowed',
-        'this account is not marked for break-glass access',
-      );
-    const siteId = c.req.query('site');
-    if (siteId === undefined)
-      return page(
-        c,
-        v,
-        'Break-glass access',
-        <SitePicker sites={directory.visible(v.user)} action="/break-glass" />,
-      );
-    const site = directory.get(v.user, siteId);
-    const body = (
-      <form
-        class="card"
-        method="post"
-        action="/break-glass"
-        data-confirm="Take emergency access now? Every OT owner of the site is alerted and will review it."
-      >
-        <Csrf token={v.csrf} />
-        <input type="hidden" name="site" value={site.site.id} />
-        <p class="notice error">
-          Emergency access: granted at once without approval and outside maintenance windows,
-          alerted to every OT owner of {site.site.id}, marked everywhere, and reviewed afterwards.
-        </p>
-        <AssetPicks site={site} picks={[]} />
-        <label for="durationMinutes">Duration (minutes)</label>
-        <input
-          type="number"
-          id="durationMinutes"
-          name="durationMinutes"
-          min={5}
-          max={24 * 60}
-          value="60"
-          required
-        />
-        <label for="justification">Justification (at least 20 characters)</label>
-        <textarea
-          id="justification"
-          name="justification"
-          required
-          minlength={20}
-          maxlength={2000}
-        ></textarea>
-        <div class="actions">
-          <button type="submit" class="danger">
-            Take emergency access
-          </button>
-        </div>
-      </form>
-    );
-    return page(c, v, 'Break-glass access', body);
-  });
-
-  app.post('/break-glass', async (c) => {
-    const v = viewer(c, s);
-    const form = await parseFormBody(c, breakGlassForm);
-    const minutes = Number(form.durationMinutes);
-    const g = breakGlass.take(v.user, {
-      site: form.site,
-      assets: choicesOf(many(form.pick)),
-      durationMinutes: Number.isInteger(minutes) ? minutes : -1,
-      justification: form.justification,
-    });
-    return c.redirect(`/grants/${g.id}?notice=break-glass`, 303);
   });
 
   app.get('/account', (c) => {

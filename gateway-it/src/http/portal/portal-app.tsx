@@ -13,6 +13,7 @@ import type { HttpVariables } from '../principal.js';
 import { accessRoutes } from './access-routes.js';
 import { adminRoutes } from './admin-routes.js';
 import { auditRoutes } from './audit-routes.js';
+import { breakGlassRoutes } from './break-glass-routes.js';
 import { Layout } from './layout.js';
 import { loginRoutes } from './login-routes.js';
 import { viewer } from './portal-context.js';
@@ -98,6 +99,7 @@ export function portalApps(
     loginRoutes(s),
     ssoRoutes(s),
     accessRoutes(s),
+    breakGlassRoutes(s),
     siteRoutes(s),
     adminRoutes(s),
     sshKeyRoutes(s),
