@@ -30,6 +30,7 @@ import { GrantService } from './grant-service.js';
 import { LockdownService } from './lockdown-service.js';
 import { RequestService } from './request-service.js';
 import { announcingSiteCommands, type SessionsEndListener } from './session-ends.js';
+import { SiteScopes } from './scope.js';
 import { SiteDirectory } from './site-directory.js';
 import { SitePolicyService } from './site-policy-service.js';
 import { TicketIssuer } from './ticket-issuer.js';
@@ -42,6 +43,7 @@ export type { AssetChoice } from './request-service.js';
 export { BREAK_GLASS_MIN_MINUTES, MIN_JUSTIFICATION } from './break-glass.js';
 export type { SessionsEnd, SessionsEndListener } from './session-ends.js';
 export type { SiteSummary } from './site-directory.js';
+export { isJobScoped, seesPeople, type SiteAsset } from './scope.js';
 export type { TicketChannel, TicketIssue, TicketRequest } from './ticket-issuer.js';
 export type { GrantView, RequestView } from './views.js';
 export {
@@ -146,9 +148,10 @@ export function createAccess(factory: AccessFactoryDeps): Access {
       breakGlassMaxMs: config.breakGlassMaxHours * 3_600_000,
     },
   };
-  const windows = new WindowService(deps);
+  const scopes = new SiteScopes(store.windows);
+  const windows = new WindowService(deps, scopes);
   const grants = new GrantService(deps);
-  const requests = new RequestService(deps, windows, () => grants.rearm());
+  const requests = new RequestService(deps, windows, scopes, () => grants.rearm());
   const lockdown = new LockdownService(deps);
   const checker = new AccessChecker(deps, windows, lockdown);
   return {
@@ -160,7 +163,7 @@ export function createAccess(factory: AccessFactoryDeps): Access {
     approvals: new ApprovalService(deps, requests, grants),
     breakGlass: new BreakGlassService(deps, requests, grants, windows, lockdown),
     policies: new SitePolicyService(deps),
-    directory: new SiteDirectory(deps, windows, factory.links),
+    directory: new SiteDirectory(deps, windows, factory.links, scopes),
     tickets: new TicketIssuer({
       access: checker,
       users: store.users,

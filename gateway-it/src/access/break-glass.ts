@@ -12,6 +12,7 @@ import { requireSite, requireText, type AccessDeps } from './access-deps.js';
 import type { GrantService } from './grant-service.js';
 import type { LockdownService } from './lockdown-service.js';
 import type { AssetChoice, RequestService } from './request-service.js';
+import { grantFor } from './scope.js';
 import type { GrantView } from './views.js';
 import { isVendor, type Actor } from './visibility.js';
 import type { WindowService } from './window-service.js';
@@ -66,7 +67,7 @@ export class BreakGlassService {
         'break_glass.locked_down',
         `site ${site.id} is locked down by its OT owners; break-glass does not lift a lockdown`,
       );
-    const assets = this.requests.checkAssets(site.id, input.assets);
+    const assets = this.requests.checkAssets(actor, site.id, input.assets);
     const maxMinutes = this.maxMinutes;
     if (
       !Number.isInteger(input.durationMinutes) ||
@@ -146,6 +147,6 @@ export class BreakGlassService {
       comment: justification,
       recipients: owners,
     });
-    return deps.views.grant(grant, now);
+    return grantFor(actor, deps.views.grant(grant, now));
   }
 }

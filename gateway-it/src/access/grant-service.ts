@@ -10,6 +10,7 @@ import { AirlockError } from '../../../shared/src/errors.js';
 import type { TimerHandle } from '../../../shared/src/clock.js';
 import type { GrantRow, RequestAssetRow, RequestRow } from '../store/store.js';
 import { requireSite, requireText, tellSite, type AccessDeps } from './access-deps.js';
+import { grantFor } from './scope.js';
 import type { GrantView } from './views.js';
 import { canSeeAccess, isAdmin, isOtOwnerOf, type Actor } from './visibility.js';
 
@@ -58,12 +59,14 @@ export class GrantService {
   }
 
   get(actor: Actor, id: string): GrantView {
-    return this.deps.views.grant(this.visible(actor, id), this.deps.clock.now());
+    return grantFor(actor, this.deps.views.grant(this.visible(actor, id), this.deps.clock.now()));
   }
 
   mine(actor: Actor): GrantView[] {
     const now = this.deps.clock.now();
-    return this.deps.grants.listByUser(actor.id).map((g) => this.deps.views.grant(g, now));
+    return this.deps.grants
+      .listByUser(actor.id)
+      .map((g) => grantFor(actor, this.deps.views.grant(g, now)));
   }
 
   /** Grants of a site for its owners and auditors; every grant for an admin when `site` is undefined. */

@@ -24,6 +24,7 @@ import {
   type Actor,
 } from './visibility.js';
 import { checkTicketAtRequest, recheckTicketAtApproval } from './itsm-ticket.js';
+import { requestFor, type SiteScopes } from './scope.js';
 import type { WindowService } from './window-service.js';
 import { firstUncovered, occurrences } from './window-rules.js';
 import { formatLocal } from './zoned-time.js';
@@ -50,6 +51,7 @@ export class RequestService {
   constructor(
     private readonly deps: AccessDeps,
     private readonly windows: WindowService,
+    private readonly scopes: SiteScopes,
     /** Called after a request is stored (the expiry sweep re-arms for its end). */
     private readonly afterCreate: () => void = () => undefined,
   ) {}
@@ -73,7 +75,7 @@ export class RequestService {
     const site = requireSite(deps, input.site);
     if (!this.windows.canSeeSite(actor, site.id))
       throw new AirlockError('not_found', 'site.not_found', `no site ${input.site}`);
-    const assets = this.checkAssets(site.id, input.assets);
+    const assets = this.checkAssets(actor, site.id, input.assets);
     this.checkTimes(input.startsAt, input.endsAt, now, deps.limits.maxRequestMs);
     const reason = requireText(input.reason, 'reason', 3, 1000);
     const ticketRef = this.checkTicket(site.id, input.ticketRef);
@@ -142,7 +144,7 @@ export class RequestService {
     })();
     this.afterCreate();
     if (verdict?.outcome === 'unverified') deps.itsm.alertUnverified(verdict, row.id);
-    const view = deps.views.request(row);
+    const view = requestFor(actor, deps.views.request(row));
     deps.notifier.notify({
       event: 'request.created',
       site: site.id,
@@ -195,11 +197,13 @@ export class RequestService {
 
   /** One request, if the actor may see it (404 otherwise: existence is not revealed). */
   get(actor: Actor, id: string): RequestView {
-    return this.deps.views.request(this.visible(actor, id));
+    return requestFor(actor, this.deps.views.request(this.visible(actor, id)));
   }
 
   mine(actor: Actor): RequestView[] {
-    return this.deps.requests.listByRequester(actor.id).map((r) => this.deps.views.request(r));
+    return this.deps.requests
+      .listByRequester(actor.id)
+      .map((r) => requestFor(actor, this.deps.views.request(r)));
   }
 
   /** Requests of a site, for its OT owners and auditors and for admins. */
@@ -247,8 +251,12 @@ export class RequestService {
     return this.deps.users.activeOtOwnerNames(site);
   }
 
-  /** Assets and profiles exist in the site's catalogue; returned with each asset's protocol. */
-  checkAssets(site: string, choices: readonly AssetChoice[]): RequestAssetRow[] {
+  /**
+   * Assets and profiles exist in the site's catalogue and are ones `actor` may see (a vendor: their
+   * job's, scope.ts; anything else reads as absent, so a refusal reveals nothing more); returned
+   * with each asset's protocol.
+   */
+  checkAssets(actor: Actor, site: string, choices: readonly AssetChoice[]): RequestAssetRow[] {
     if (choices.length === 0)
       throw new AirlockError(
         'bad_request',
@@ -273,7 +281,16 @@ export class RequestService {
           { details: { field: `assets[${i}].asset` } },
         );
       seen.add(c.asset);
-      const asset: CatalogueAsset | undefined = this.deps.catalogue.get(site, c.asset);
+      const found: CatalogueAsset | undefined = this.deps.catalogue.get(site, c.asset);
+      const asset =
+        found === undefined || !this.scopes.canPick(actor, site, c.asset)
+          ? undefined
+          : {
+              ...found,
+              profiles: found.profiles.filter((p) =>
+                this.scopes.canPick(actor, site, c.asset, p.name),
+              ),
+            };
       if (asset === undefined)
         throw new AirlockError(
           'bad_request',

@@ -26,7 +26,7 @@ export function SitesList(props: { sites: readonly SiteSummary[] }) {
           <th>OT gateway link</th>
           <th>Lockdown</th>
           <th>Assets</th>
-          <th>OT owners</th>
+          {props.sites.some((s) => !s.jobScoped) && <th>OT owners</th>}
         </tr>
       </thead>
       <tbody>
@@ -51,7 +51,7 @@ export function SitesList(props: { sites: readonly SiteSummary[] }) {
               )}
             </td>
             <td>{s.assets.length}</td>
-            <td>{s.owners.join(', ')}</td>
+            {props.sites.some((x) => !x.jobScoped) && <td>{s.owners.join(', ')}</td>}
           </tr>
         ))}
       </tbody>
@@ -156,9 +156,15 @@ export function SitePage(props: SitePageProps) {
           {s.link.lastSeen !== null && `, last seen ${siteTime(s.link.lastSeen, s.site.timezone)}`}
           {s.link.clockOffsetMs !== null && `, clock offset ${s.link.clockOffsetMs} ms`}. Approvals
           required: {s.policy.requiredApprovals}.
-          {s.policy.ticketPattern !== null && ` Ticket format: ${s.policy.ticketPattern}.`} OT
-          owners: {s.owners.join(', ') || 'none'}.
+          {s.policy.ticketPattern !== null && ` Ticket format: ${s.policy.ticketPattern}.`}
+          {!s.jobScoped && ` OT owners: ${s.owners.join(', ') || 'none'}.`}
         </p>
+        {s.jobScoped && (
+          <p class="muted">
+            You see the assets and profiles your job schedules here name; ask the site's OT owners
+            for more.
+          </p>
+        )}
         {props.grants !== null && (
           <p>
             {props.isOwner && <a href={`/sites/${s.site.id}/sessions`}>Live sessions</a>}{' '}
@@ -208,7 +214,7 @@ export function SitePage(props: SitePageProps) {
             <tr>
               <th>Asset</th>
               <th>Protocol</th>
-              <th>Address</th>
+              {!s.jobScoped && <th>Address</th>}
               <th>Profiles</th>
             </tr>
           </thead>
@@ -219,9 +225,11 @@ export function SitePage(props: SitePageProps) {
                   {a.name} <span class="muted">{a.description}</span>
                 </td>
                 <td>{a.protocol}</td>
-                <td>
-                  {a.address}:{a.servicePort}
-                </td>
+                {!s.jobScoped && (
+                  <td>
+                    {a.address}:{a.servicePort}
+                  </td>
+                )}
                 <td>{a.profiles.map((p) => p.name).join(', ')}</td>
               </tr>
             ))}
