@@ -44,6 +44,8 @@ export { BREAK_GLASS_MIN_MINUTES, MIN_JUSTIFICATION } from './break-glass.js';
 export type { SessionsEnd, SessionsEndListener } from './session-ends.js';
 export type { SiteSummary } from './site-directory.js';
 export { isJobScoped, seesPeople, type SiteAsset } from './scope.js';
+export { quorumWarning, type Quorum } from './quorum.js';
+export type { Reevaluated } from './quorum-reevaluation.js';
 export type { TicketChannel, TicketIssue, TicketRequest } from './ticket-issuer.js';
 export type { GrantView, RequestView } from './views.js';
 export {
@@ -162,7 +164,7 @@ export function createAccess(factory: AccessFactoryDeps): Access {
     checker,
     approvals: new ApprovalService(deps, requests, grants),
     breakGlass: new BreakGlassService(deps, requests, grants, windows, lockdown),
-    policies: new SitePolicyService(deps),
+    policies: new SitePolicyService(deps, grants),
     directory: new SiteDirectory(deps, windows, factory.links, scopes),
     tickets: new TicketIssuer({
       access: checker,

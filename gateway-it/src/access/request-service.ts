@@ -24,6 +24,7 @@ import {
   type Actor,
 } from './visibility.js';
 import { checkTicketAtRequest, recheckTicketAtApproval } from './itsm-ticket.js';
+import { quorumOf, type Quorum } from './quorum.js';
 import { requestFor, type SiteScopes } from './scope.js';
 import type { WindowService } from './window-service.js';
 import { firstUncovered, occurrences } from './window-rules.js';
@@ -160,6 +161,16 @@ export class RequestService {
       recipients: this.owners(site.id),
     });
     return view;
+  }
+
+  /** Whether a request by `actor` at `site` could reach the site's required approvals (for the form). */
+  quorumFor(actor: Actor, site: string): Quorum {
+    const required = this.deps.policies.policy(site).requiredApprovals;
+    return quorumOf(
+      this.deps.users,
+      { site, requesterId: actor.id, requiredApprovals: required },
+      [],
+    );
   }
 
   /** At approval time: the ticket is checked again with the site's ITSM (itsm-ticket.ts). */

@@ -102,6 +102,9 @@ export class AccessRequestStore {
       setStatus: db.prepare<[RequestStatus, number | null, string, RequestStatus]>(
         'UPDATE access_requests SET status = ?, closed_at = ? WHERE id = ? AND status = ?',
       ),
+      setRequired: db.prepare<[number, string]>(
+        "UPDATE access_requests SET required_approvals = ? WHERE id = ? AND status = 'pending'",
+      ),
       byRequester: db.prepare<[string, number], Raw>(
         'SELECT * FROM access_requests WHERE requester_id = ? ORDER BY created_at DESC, id DESC LIMIT ?',
       ),
@@ -160,6 +163,11 @@ export class AccessRequestStore {
   /** Moves a request from `from` to `to`; false if it was no longer in `from` (a concurrent change). */
   transition(id: string, from: RequestStatus, to: RequestStatus, at: number | null): boolean {
     return this.stmts.setStatus.run(to, at, id, from).changes === 1;
+  }
+
+  /** A pending request takes the site's new required approvals (false if it is no longer pending). */
+  setRequiredApprovals(id: string, required: number): boolean {
+    return this.stmts.setRequired.run(required, id).changes === 1;
   }
 
   listByRequester(userId: string, limit = 200): RequestRow[] {

@@ -178,6 +178,7 @@ export function adminOperations(s: AccessHttpServices): ApiOperation[] {
             requiredApprovals: p.requiredApprovals,
             ticketPattern: p.ticketPattern,
             sshFreshMinutes: p.sshFreshMinutes,
+            reevaluated: p.reevaluated,
           },
         };
       },

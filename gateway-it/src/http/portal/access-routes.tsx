@@ -10,6 +10,7 @@ import {
   canRequest,
   isAdmin,
   fromLocal,
+  quorumWarning,
   parseLocalDateTime,
   formatLocalInput,
   type AssetChoice,
@@ -19,14 +20,8 @@ import type { AccessHttpServices } from '../http-services.js';
 import type { HttpVariables } from '../principal.js';
 import { noteRefusal } from '../refusal-audit.js';
 import { Csrf } from './layout.js';
-import {
-  Dashboard,
-  GrantDetail,
-  RequestDetail,
-  RequestForm,
-  SitePicker,
-  type RequestFormValues,
-} from './access-pages.js';
+import { Dashboard, RequestForm, SitePicker, type RequestFormValues } from './access-pages.js';
+import { GrantDetail, RequestDetail, grantTitle, requestTitle } from './request-pages.js';
 import { Inbox } from './inbox-page.js';
 import { many, page, viewer, type PortalContext } from './portal-context.js';
 import { omitUndefined } from '../../../../shared/src/omit-undefined.js';
@@ -108,6 +103,7 @@ export function accessRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVaria
     const v = viewer(c, s);
     const site = directory.get(v.user, siteId);
     const schedules = isVendor(v.user) ? windows.listSchedules(v.user, siteId) : [];
+    const quorum = requests.quorumFor(v.user, siteId);
     return page(
       c,
       v,
@@ -119,6 +115,7 @@ export function accessRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVaria
         windows={windows.listWindows(v.user, siteId)}
         schedules={schedules}
         isVendor={isVendor(v.user)}
+        quorumWarning={quorumWarning(quorum) ?? null}
       />,
       { error, ...omitUndefined({ status }) },
     );
@@ -195,20 +192,34 @@ export function accessRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVaria
       (r.status === 'approved' &&
         r.grantId !== null &&
         grants.get(v.user, r.grantId).status === 'active');
+    // Approve only while pending and not yet approved by the viewer; Deny stays (it closes the
+    // request, or revokes the grant after approval).
     const decide =
       !owner || r.breakGlass || !open
         ? null
         : bar?.code === 'approval.self'
-          ? { can: false, why: 'Your own request: another OT owner of the site must decide.' }
+          ? {
+              can: false,
+              canApprove: false,
+              why: 'Your own request: another OT owner of the site must decide.',
+            }
           : bar !== undefined
-            ? { can: false, why: `${bar.why[0]?.toUpperCase() ?? ''}${bar.why.slice(1)}.` }
+            ? {
+                can: false,
+                canApprove: false,
+                why: `${bar.why[0]?.toUpperCase() ?? ''}${bar.why.slice(1)}.`,
+              }
             : r.status === 'pending' && approvedByMe
-              ? { can: false, why: 'You approved it; waiting for more approvals.' }
-              : { can: true, why: null };
+              ? {
+                  can: true,
+                  canApprove: false,
+                  why: 'You approved it; waiting for more approvals. You can still deny it.',
+                }
+              : { can: true, canApprove: r.status === 'pending', why: null };
     return page(
       c,
       v,
-      `Request ${r.id}`,
+      requestTitle(r),
       <RequestDetail
         r={r}
         tz={tz(r.site)}
@@ -245,7 +256,7 @@ export function accessRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVaria
     return page(
       c,
       v,
-      `Grant ${g.id}`,
+      grantTitle(g),
       <GrantDetail
         g={g}
         tz={tz(g.site)}

@@ -32,7 +32,11 @@ export function Inbox(props: {
             {props.items.map((i) => (
               <tr data-request={i.request.id}>
                 <td>
-                  <a href={`/requests/${i.request.id}`}>{i.request.id}</a>
+                  <a href={`/requests/${i.request.id}`} title={`request ${i.request.id}`}>
+                    {i.request.reason.length > 48
+                      ? `${i.request.reason.slice(0, 47)}…`
+                      : i.request.reason}
+                  </a>
                 </td>
                 <td>{i.request.requester.name}</td>
                 <td>
@@ -45,6 +49,11 @@ export function Inbox(props: {
                 </td>
                 <td>
                   {i.request.approvals}/{i.request.requiredApprovals}
+                  {!i.request.quorum.canBeMet && (
+                    <span class="badge locked" title={i.request.quorumWarning ?? ''}>
+                      cannot be met
+                    </span>
+                  )}
                 </td>
                 <td>
                   {i.canDecide ? (
