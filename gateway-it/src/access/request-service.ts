@@ -16,6 +16,7 @@ import { accountRefusal, contractEndsAt } from '../auth/auth.js';
 import { requireSite, requireText, type AccessDeps } from './access-deps.js';
 import type { RequestView } from './views.js';
 import {
+  sitesSeenWhole,
   canRequest,
   canSeeAccess,
   decisionBar,
@@ -214,6 +215,17 @@ export class RequestService {
   mine(actor: Actor): RequestView[] {
     return this.deps.requests
       .listByRequester(actor.id)
+      .map((r) => requestFor(actor, this.deps.views.request(r)));
+  }
+
+  /** Every request the actor may see: their own and those of the sites they own or audit (admin: all), newest first. */
+  seen(actor: Actor): RequestView[] {
+    const byId = new Map<string, RequestRow>();
+    for (const r of this.deps.requests.listByRequester(actor.id)) byId.set(r.id, r);
+    for (const site of sitesSeenWhole(this.deps, actor))
+      for (const r of this.deps.requests.listBySite(site)) byId.set(r.id, r);
+    return [...byId.values()]
+      .sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : -1))
       .map((r) => requestFor(actor, this.deps.views.request(r)));
   }
 

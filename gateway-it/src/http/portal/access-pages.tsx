@@ -192,6 +192,9 @@ export function Dashboard(props: {
       )}
       <h2>My grants</h2>
       <GrantTable grants={live} tz={props.tz} />
+      <p>
+        <a href="/grants">Search all grants</a> · <a href="/requests">Search all requests</a>
+      </p>
       <h2>My requests</h2>
       {props.canRequest && (
         <p>

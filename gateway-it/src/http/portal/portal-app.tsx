@@ -14,6 +14,7 @@ import { accessRoutes } from './access-routes.js';
 import { adminRoutes } from './admin-routes.js';
 import { auditRoutes } from './audit-routes.js';
 import { breakGlassRoutes } from './break-glass-routes.js';
+import { listRoutes } from './list-routes.js';
 import { Layout } from './layout.js';
 import { loginRoutes } from './login-routes.js';
 import { viewer } from './portal-context.js';
@@ -100,6 +101,7 @@ export function portalApps(
     ssoRoutes(s),
     accessRoutes(s),
     breakGlassRoutes(s),
+    listRoutes(s),
     siteRoutes(s),
     adminRoutes(s),
     sshKeyRoutes(s),
