@@ -29,7 +29,7 @@ export function RequestTable(props: {
 }) {
   if (props.requests.length === 0) return <p class="muted">None.</p>;
   return (
-    <table>
+    <table class="stack">
       <thead>
         <tr>
           <th>Request</th>
@@ -42,20 +42,20 @@ export function RequestTable(props: {
       <tbody>
         {props.requests.map((r) => (
           <tr>
-            <td>
+            <td data-label="Request">
               <a href={`/requests/${r.id}`} title={`request ${r.id}`}>
                 {r.assets.map((a) => a.asset).join(', ')}: {shorten(r.reason, 48)}
               </a>{' '}
               <BreakGlassBadge on={r.breakGlass} />
             </td>
-            {props.showRequester === true && <td>{r.requester.name}</td>}
-            <td>
+            {props.showRequester === true && <td data-label="By">{r.requester.name}</td>}
+            <td data-label="Site / assets">
               {r.site}: {r.assets.map((a) => `${a.asset} (${a.profile})`).join(', ')}
             </td>
-            <td>
+            <td data-label="When (site time)">
               {siteTime(r.startsAt, props.tz(r.site))} → {siteTime(r.endsAt, props.tz(r.site))}
             </td>
-            <td>
+            <td data-label="State">
               <StateBadge state={r.status} />{' '}
               {r.status === 'pending' && (
                 <span class="muted">
@@ -73,7 +73,7 @@ export function RequestTable(props: {
 export function GrantTable(props: { grants: readonly GrantView[]; tz: Tz; showUser?: boolean }) {
   if (props.grants.length === 0) return <p class="muted">None.</p>;
   return (
-    <table>
+    <table class="stack">
       <thead>
         <tr>
           <th>Grant</th>
@@ -86,20 +86,20 @@ export function GrantTable(props: { grants: readonly GrantView[]; tz: Tz; showUs
       <tbody>
         {props.grants.map((g) => (
           <tr class={`grant ${g.state}`} data-grant={g.id}>
-            <td>
+            <td data-label="Grant">
               <a href={`/grants/${g.id}`} title={`grant ${g.id}`}>
                 {g.assets.map((a) => a.asset).join(', ')}: {shorten(g.reason, 48)}
               </a>{' '}
               <BreakGlassBadge on={g.breakGlass} />
             </td>
-            {props.showUser === true && <td>{g.user.name}</td>}
-            <td>
+            {props.showUser === true && <td data-label="For">{g.user.name}</td>}
+            <td data-label="Site / assets">
               {g.site}: {g.assets.map((a) => `${a.asset} (${a.profile})`).join(', ')}
             </td>
-            <td>
+            <td data-label="Valid (site time)">
               {siteTime(g.notBefore, props.tz(g.site))} → {siteTime(g.notAfter, props.tz(g.site))}
             </td>
-            <td>
+            <td data-label="State">
               <StateBadge state={g.state} />
             </td>
           </tr>
@@ -132,7 +132,7 @@ export function Dashboard(props: {
       {props.usable.length === 0 ? (
         <p class="muted">No asset is open to you right now.</p>
       ) : (
-        <table>
+        <table class="stack">
           <thead>
             <tr>
               <th>Asset</th>
@@ -144,13 +144,13 @@ export function Dashboard(props: {
           <tbody>
             {props.usable.map((a) => (
               <tr>
-                <td>
+                <td data-label="Asset">
                   {a.grant.site}/{a.asset} ({a.protocol}){' '}
                   <BreakGlassBadge on={a.grant.breakGlass} />
                 </td>
-                <td>{a.profile}</td>
-                <td>{siteTime(a.grant.notAfter, props.tz(a.grant.site))}</td>
-                <td>
+                <td data-label="Profile">{a.profile}</td>
+                <td data-label="Until">{siteTime(a.grant.notAfter, props.tz(a.grant.site))}</td>
+                <td data-label="Connect with">
                   <code>{connectHint(a, props.user, props.host, props.sshPort)}</code>
                   {a.protocol === 'ssh' && (
                     <>
@@ -236,7 +236,7 @@ export interface RequestFormValues {
 
 export function AssetPicks(props: { site: SiteSummary; picks: readonly string[] }) {
   return (
-    <table>
+    <table class="stack">
       <thead>
         <tr>
           <th>Asset</th>
@@ -247,11 +247,11 @@ export function AssetPicks(props: { site: SiteSummary; picks: readonly string[] 
       <tbody>
         {props.site.assets.map((a) => (
           <tr>
-            <td>
+            <td data-label="Asset">
               {a.name} <span class="muted">{a.description}</span>
             </td>
-            <td>{a.protocol}</td>
-            <td>
+            <td data-label="Protocol">{a.protocol}</td>
+            <td data-label="Profile">
               <select name="pick" aria-label={`profile for ${a.name}`} data-asset={a.name}>
                 <option value="">(not requested)</option>
                 {a.profiles.map((p) => (

@@ -14,6 +14,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { AirlockError } from '../../../../shared/src/errors.js';
+import { STACK_TABLE_CSS } from './stack-table-styles.js';
 
 /** A compiled script of browser/ (`portal.js`, `terminal.js`), as the browser receives it. */
 export function readBrowserScript(name: 'portal.js' | 'terminal.js'): string {
@@ -68,6 +69,6 @@ button.secondary { background:#fff; color:var(--accent); } button.danger { backg
 pre.codes { background:#fff; border:1px solid var(--line); padding:.8rem; }
 .qr { width:220px; height:220px; border:1px solid var(--line); background:#fff; }
 .grid { display:grid; grid-template-columns:repeat(auto-fit, minmax(280px, 1fr)); gap:1rem; }
-`;
+${STACK_TABLE_CSS}`;
 
 export const PORTAL_JS = readBrowserScript('portal.js');
