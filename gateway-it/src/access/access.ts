@@ -30,6 +30,7 @@ import { GrantService } from './grant-service.js';
 import { LockdownService } from './lockdown-service.js';
 import { RequestService } from './request-service.js';
 import { announcingSiteCommands, type SessionsEndListener } from './session-ends.js';
+import { watchOwnerChanges } from './quorum-reevaluation.js';
 import { SiteScopes } from './scope.js';
 import { SiteDirectory } from './site-directory.js';
 import { SitePolicyService } from './site-policy-service.js';
@@ -156,6 +157,7 @@ export function createAccess(factory: AccessFactoryDeps): Access {
   const requests = new RequestService(deps, windows, scopes, () => grants.rearm());
   const lockdown = new LockdownService(deps);
   const checker = new AccessChecker(deps, windows, lockdown);
+  const unwatchOwners = watchOwnerChanges(deps);
   return {
     windows,
     requests,
@@ -176,6 +178,9 @@ export function createAccess(factory: AccessFactoryDeps): Access {
     }),
     onSessionsEnd: (listener) => void endListeners.add(listener),
     start: () => grants.start(),
-    stop: () => grants.stop(),
+    stop: () => {
+      unwatchOwners();
+      grants.stop();
+    },
   };
 }

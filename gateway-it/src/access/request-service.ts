@@ -124,8 +124,11 @@ export class RequestService {
       createdAt: now,
       closedAt: null,
     };
+    const quorum = quorumOf(deps.users, row, []);
     deps.db.transaction(() => {
       deps.requests.insert(row, assets);
+      // Flagged from the start when nobody but the requester could approve enough (quorum.ts).
+      if (!quorum.canBeMet) deps.requests.setQuorumFlag(row.id, true, now);
       deps.audit.append({
         action: 'request.create',
         actor: actor.name,
@@ -138,6 +141,7 @@ export class RequestService {
           endsAt: new Date(row.endsAt).toISOString(),
           ticketRef,
           requiredApprovals: row.requiredApprovals,
+          quorumCanBeMet: quorum.canBeMet,
           breakGlass: false,
           ...(verdict === undefined ? {} : { itsm: verdict.outcome }),
         },

@@ -5,6 +5,7 @@
 import type { Migration } from '../../../shared/src/store/open-database.js';
 import { ITSM_MIGRATIONS } from './itsm-migrations.js';
 import { SSO_MIGRATIONS } from './sso-migrations.js';
+import { QUORUM_MIGRATIONS } from './quorum-migrations.js';
 import { AUDIT_MIGRATIONS } from '../../../shared/src/audit/audit-migrations.js';
 import { LINK } from './link-migrations.js';
 import { RECORDING } from './recording-migrations.js';
@@ -270,4 +271,5 @@ export const IT_MIGRATIONS: readonly Migration[] = [
   ...ITSM_MIGRATIONS,
   ...SSH_FRESH,
   ...SSO_MIGRATIONS,
+  ...QUORUM_MIGRATIONS,
 ];

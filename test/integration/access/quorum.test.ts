@@ -123,3 +123,51 @@ test(
     );
   },
 );
+
+test(
+  'quorum: owners joining or leaving turn the flag off and on, each change audited once',
+  { timeout: 90_000 },
+  async (t) => {
+    const h = await startHarness(t);
+    const p = await seedPlant(h);
+    const s = h.gw.services;
+    s.access.policies.set({ cli: 'cli:test' }, 'plant-1', {
+      requiredApprovals: 2,
+      ticketPattern: null,
+    });
+    const made = await h.call('POST', '/api/v1/requests', {
+      token: await p.token('oscar'),
+      body: p.requestBody(10, 70),
+    });
+    assert.equal(made.json.quorum.canBeMet, false);
+    const reevaluations = () =>
+      [...s.store.audit.iterate()]
+        .filter((e) => e.action === 'request.reevaluate' && e.target === made.json.id)
+        .map((e) => `${String(e.details.result)} by ${e.actor}: ${String(e.details.reason)}`);
+    const created = [...s.store.audit.iterate()].find(
+      (e) => e.action === 'request.create' && e.target === made.json.id,
+    );
+    assert.equal(created?.details.quorumCanBeMet, false);
+
+    // A third owner joins: the request can be approved again.
+    const otto = h.user('otto', ['ot-owner@plant-1']);
+    assert.deepEqual(reevaluations(), [`pending by cli:test: accounts changed (user.create otto)`]);
+    const again = await h.call('GET', `/api/v1/requests/${made.json.id}`, {
+      token: await p.token('oscar'),
+    });
+    assert.equal(again.json.quorum.canBeMet, true);
+    // An unrelated change audits nothing more.
+    h.user('bea', ['engineer']);
+    assert.equal(reevaluations().length, 1);
+    // otto is disabled: flagged again.
+    s.auth.userAdmin.updateUser(otto.user.id, { state: 'disabled' }, { cli: 'cli:root' });
+    assert.deepEqual(reevaluations().slice(1), [
+      `flagged by cli:root: accounts changed (user.disable otto)`,
+    ]);
+    const flagged = await h.call('GET', `/api/v1/requests/${made.json.id}`, {
+      token: await p.token('oscar'),
+    });
+    assert.equal(flagged.json.quorum.canBeMet, false);
+    assert.match(flagged.json.quorumWarning, /only 1 more person/);
+  },
+);
