@@ -312,12 +312,18 @@ export function SitePage(props: SitePageProps) {
       {props.grants !== null && (
         <>
           <h2>Grants</h2>
+          <p>
+            <a href={`/grants?site=${s.site.id}`}>Search and filter the grants</a>
+          </p>
           <GrantTable grants={props.grants} tz={tz} showUser={true} />
         </>
       )}
       {props.requests !== null && (
         <>
           <h2>Requests</h2>
+          <p>
+            <a href={`/requests?site=${s.site.id}`}>Search and filter the requests</a>
+          </p>
           <RequestTable requests={props.requests} tz={tz} showRequester={true} />
         </>
       )}
