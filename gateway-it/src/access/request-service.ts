@@ -9,7 +9,6 @@
  * request, and asked again at approval time.
  */
 import { AirlockError } from '../../../shared/src/errors.js';
-import { compileLinearRegex } from '../../../shared/src/text/linear-regex.js';
 import type { CatalogueAsset } from '../../../shared/src/model/asset-catalogue.js';
 import type { RequestAssetRow, RequestRow } from '../store/store.js';
 import { accountRefusal, contractEndsAt } from '../auth/auth.js';
@@ -24,6 +23,7 @@ import {
   sitesWithRole,
   type Actor,
 } from './visibility.js';
+import { checkTicketRef, checkTimes } from './request-checks.js';
 import { checkTicketAtRequest, recheckTicketAtApproval } from './itsm-ticket.js';
 import { quorumOf, type Quorum } from './quorum.js';
 import { requestFor, type SiteScopes } from './scope.js';
@@ -45,8 +45,6 @@ export interface NewRequest {
   readonly ticketRef?: string | undefined;
 }
 
-/** A start this far in the past is taken as "now" (forms take a moment to fill in). */
-export const START_GRACE_MS = 5 * 60_000;
 export const MAX_ASSETS_PER_REQUEST = 20;
 
 export class RequestService {
@@ -78,9 +76,9 @@ export class RequestService {
     if (!this.windows.canSeeSite(actor, site.id))
       throw new AirlockError('not_found', 'site.not_found', `no site ${input.site}`);
     const assets = this.checkAssets(actor, site.id, input.assets);
-    this.checkTimes(input.startsAt, input.endsAt, now, deps.limits.maxRequestMs);
+    checkTimes(input.startsAt, input.endsAt, now, deps.limits.maxRequestMs);
     const reason = requireText(input.reason, 'reason', 3, 1000);
-    const ticketRef = this.checkTicket(site.id, input.ticketRef);
+    const ticketRef = checkTicketRef(deps, site.id, input.ticketRef);
     if (isVendor(actor))
       this.checkVendor(actor, site.id, site.timezone, assets, input.startsAt, input.endsAt);
     for (const a of assets) {
@@ -335,67 +333,6 @@ export class RequestService {
       }
       return { asset: c.asset, protocol: asset.protocol, profile: c.profile };
     });
-  }
-
-  checkTimes(startsAt: number, endsAt: number, now: number, maxMs: number): void {
-    if (!Number.isSafeInteger(startsAt) || !Number.isSafeInteger(endsAt))
-      throw new AirlockError('bad_request', 'request.bad_time', 'start and end must be times', {
-        details: { field: 'start' },
-      });
-    if (endsAt <= startsAt)
-      throw new AirlockError('bad_request', 'request.end_before_start', 'end must be after start', {
-        details: { field: 'end' },
-      });
-    if (startsAt < now - START_GRACE_MS)
-      throw new AirlockError('bad_request', 'request.start_in_past', 'start is in the past', {
-        details: { field: 'start' },
-      });
-    if (endsAt - startsAt > maxMs)
-      throw new AirlockError(
-        'bad_request',
-        'request.too_long',
-        `end: access may last at most ${Math.round(maxMs / 3_600_000)} hours`,
-        { details: { field: 'end' } },
-      );
-  }
-
-  private checkTicket(site: string, ticketRef: string | undefined): string | null {
-    const t = (ticketRef ?? '').trim();
-    if (t.length > 64)
-      throw new AirlockError(
-        'bad_request',
-        'request.ticket_too_long',
-        'ticketRef must be at most 64 characters',
-        { details: { field: 'ticketRef' } },
-      );
-    const pattern = this.deps.policies.policy(site).ticketPattern;
-    if (pattern !== null) {
-      if (t === '')
-        throw new AirlockError(
-          'bad_request',
-          'request.ticket_required',
-          `ticketRef: site ${site} requires a ticket reference`,
-          { details: { field: 'ticketRef' } },
-        );
-      const format = compileLinearRegex(pattern);
-      // Set through SitePolicyService, which refuses what does not compile; a format stored before
-      // the linear engine may not: fail closed, and say who can fix it.
-      if (!format.ok)
-        throw new AirlockError(
-          'unavailable',
-          'site.bad_ticket_pattern',
-          `ticketRef: site ${site}'s ticket format cannot be used (${format.error}); an admin must set it again`,
-          { details: { field: 'ticketRef' } },
-        );
-      if (!format.value.matchesWhole(t))
-        throw new AirlockError(
-          'bad_request',
-          'request.ticket_pattern',
-          `ticketRef: "${t}" does not match the site's ticket format ${pattern}`,
-          { details: { field: 'ticketRef' } },
-        );
-    }
-    return t === '' ? null : t;
   }
 
   private checkVendor(
