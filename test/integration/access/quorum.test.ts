@@ -42,6 +42,8 @@ test(
     assert.equal(oscars.json.quorum.canBeMet, false);
     assert.equal(oscars.json.quorum.remainingApprovers, 1);
     assert.match(oscars.json.quorumWarning, /only 1 more person/);
+    const listed = await oscarPortal.get('/requests?status=pending');
+    assert.match(listed.text, /class="badge locked"[^>]*>\s*cannot be met/);
     const alices = await h.call('POST', '/api/v1/requests', {
       token: await p.token('alice'),
       body: p.requestBody(10, 70),

@@ -61,6 +61,11 @@ export function RequestTable(props: {
                 <span class="muted">
                   {r.approvals}/{r.requiredApprovals} approvals
                 </span>
+              )}{' '}
+              {r.quorumWarning !== null && (
+                <span class="badge locked" title={r.quorumWarning}>
+                  cannot be met
+                </span>
               )}
             </td>
           </tr>
@@ -300,7 +305,9 @@ export function RequestForm(props: {
       )}
       {s.assets.length === 0 ? (
         <p class="notice error">
-          This site has published no assets yet (its OT gateway has not connected).
+          {s.jobScoped
+            ? 'None of your job schedules at this site names an asset; ask its OT owners.'
+            : 'This site has published no assets yet (its OT gateway has not connected).'}
         </p>
       ) : (
         <AssetPicks site={s} picks={props.values.picks} />
