@@ -32,6 +32,8 @@ import { endAccessOf, type LeaverOutcome } from './leaver-access.js';
 import { LockdownService } from './lockdown-service.js';
 import { RequestService } from './request-service.js';
 import { announcingSiteCommands, type SessionsEndListener } from './session-ends.js';
+import { watchOwnerChanges } from './quorum-reevaluation.js';
+import { SiteScopes } from './scope.js';
 import { SiteDirectory } from './site-directory.js';
 import { SitePolicyService } from './site-policy-service.js';
 import { TicketIssuer } from './ticket-issuer.js';
@@ -42,8 +44,12 @@ export type { AccessAllow, AccessChecker, AccessDeny } from './access-check.js';
 export type { CliOperator, Operator } from './access-deps.js';
 export type { LeaverOutcome } from './leaver-access.js';
 export type { AssetChoice } from './request-service.js';
+export { BREAK_GLASS_MIN_MINUTES, MIN_JUSTIFICATION } from './break-glass.js';
 export type { SessionsEnd, SessionsEndListener } from './session-ends.js';
 export type { SiteSummary } from './site-directory.js';
+export { isJobScoped, seesPeople, type SiteAsset } from './scope.js';
+export { quorumWarning, type Quorum } from './quorum.js';
+export type { Reevaluated } from './quorum-reevaluation.js';
 export type { TicketChannel, TicketIssue, TicketRequest } from './ticket-issuer.js';
 export type { GrantView, RequestView } from './views.js';
 export {
@@ -154,11 +160,13 @@ export function createAccess(factory: AccessFactoryDeps): Access {
       breakGlassMaxMs: config.breakGlassMaxHours * 3_600_000,
     },
   };
-  const windows = new WindowService(deps);
+  const scopes = new SiteScopes(store.windows);
+  const windows = new WindowService(deps, scopes);
   const grants = new GrantService(deps);
-  const requests = new RequestService(deps, windows, () => grants.rearm());
+  const requests = new RequestService(deps, windows, scopes, () => grants.rearm());
   const lockdown = new LockdownService(deps);
   const checker = new AccessChecker(deps, windows, lockdown);
+  const unwatchOwners = watchOwnerChanges(deps);
   return {
     windows,
     requests,
@@ -167,8 +175,8 @@ export function createAccess(factory: AccessFactoryDeps): Access {
     checker,
     approvals: new ApprovalService(deps, requests, grants),
     breakGlass: new BreakGlassService(deps, requests, grants, windows, lockdown),
-    policies: new SitePolicyService(deps),
-    directory: new SiteDirectory(deps, windows, factory.links),
+    policies: new SitePolicyService(deps, grants),
+    directory: new SiteDirectory(deps, windows, factory.links, scopes),
     tickets: new TicketIssuer({
       access: checker,
       users: store.users,
@@ -180,6 +188,9 @@ export function createAccess(factory: AccessFactoryDeps): Access {
     endAccessOf: (user, actor) => endAccessOf(deps, grants, user, actor),
     onSessionsEnd: (listener) => void endListeners.add(listener),
     start: () => grants.start(),
-    stop: () => grants.stop(),
+    stop: () => {
+      unwatchOwners();
+      grants.stop();
+    },
   };
 }

@@ -12,6 +12,7 @@ import { requireSite, requireText, type AccessDeps } from './access-deps.js';
 import type { GrantService } from './grant-service.js';
 import type { LockdownService } from './lockdown-service.js';
 import type { AssetChoice, RequestService } from './request-service.js';
+import { grantFor } from './scope.js';
 import type { GrantView } from './views.js';
 import { isVendor, type Actor } from './visibility.js';
 import type { WindowService } from './window-service.js';
@@ -24,6 +25,8 @@ export interface BreakGlassInput {
 }
 
 export const MIN_JUSTIFICATION = 20;
+/** The shortest emergency grant; the longest is the config's `access.breakGlassMaxHours`. */
+export const BREAK_GLASS_MIN_MINUTES = 5;
 
 export class BreakGlassService {
   constructor(
@@ -33,6 +36,11 @@ export class BreakGlassService {
     private readonly windows: WindowService,
     private readonly lockdown: LockdownService,
   ) {}
+
+  /** The one limit every face shows and this service enforces (config `access.breakGlassMaxHours`). */
+  get maxMinutes(): number {
+    return Math.floor(this.deps.limits.breakGlassMaxMs / 60_000);
+  }
 
   take(actor: Actor, input: BreakGlassInput): GrantView {
     const { deps } = this;
@@ -59,17 +67,17 @@ export class BreakGlassService {
         'break_glass.locked_down',
         `site ${site.id} is locked down by its OT owners; break-glass does not lift a lockdown`,
       );
-    const assets = this.requests.checkAssets(site.id, input.assets);
-    const maxMinutes = Math.floor(deps.limits.breakGlassMaxMs / 60_000);
+    const assets = this.requests.checkAssets(actor, site.id, input.assets);
+    const maxMinutes = this.maxMinutes;
     if (
       !Number.isInteger(input.durationMinutes) ||
-      input.durationMinutes < 5 ||
+      input.durationMinutes < BREAK_GLASS_MIN_MINUTES ||
       input.durationMinutes > maxMinutes
     ) {
       throw new AirlockError(
         'bad_request',
         'break_glass.duration',
-        `durationMinutes must be 5 to ${maxMinutes}`,
+        `durationMinutes must be ${BREAK_GLASS_MIN_MINUTES} to ${maxMinutes} (minutes)`,
         { details: { field: 'durationMinutes' } },
       );
     }
@@ -139,6 +147,6 @@ export class BreakGlassService {
       comment: justification,
       recipients: owners,
     });
-    return deps.views.grant(grant, now);
+    return grantFor(actor, deps.views.grant(grant, now));
   }
 }

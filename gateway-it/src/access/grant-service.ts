@@ -10,8 +10,9 @@ import { AirlockError } from '../../../shared/src/errors.js';
 import type { TimerHandle } from '../../../shared/src/clock.js';
 import type { GrantRow, RequestAssetRow, RequestRow } from '../store/store.js';
 import { requireSite, requireText, tellSite, type AccessDeps } from './access-deps.js';
+import { grantFor } from './scope.js';
 import type { GrantView } from './views.js';
-import { canSeeAccess, isAdmin, isOtOwnerOf, type Actor } from './visibility.js';
+import { canSeeAccess, isAdmin, isOtOwnerOf, sitesSeenWhole, type Actor } from './visibility.js';
 
 /** The sweep re-arms at least this often, so a far-off expiry never depends on one huge timer. */
 const MAX_SWEEP_DELAY_MS = 60 * 60_000;
@@ -58,12 +59,26 @@ export class GrantService {
   }
 
   get(actor: Actor, id: string): GrantView {
-    return this.deps.views.grant(this.visible(actor, id), this.deps.clock.now());
+    return grantFor(actor, this.deps.views.grant(this.visible(actor, id), this.deps.clock.now()));
   }
 
   mine(actor: Actor): GrantView[] {
     const now = this.deps.clock.now();
-    return this.deps.grants.listByUser(actor.id).map((g) => this.deps.views.grant(g, now));
+    return this.deps.grants
+      .listByUser(actor.id)
+      .map((g) => grantFor(actor, this.deps.views.grant(g, now)));
+  }
+
+  /** Every grant the actor may see: their own and those of the sites they own or audit (admin: all), newest first. */
+  seen(actor: Actor): GrantView[] {
+    const now = this.deps.clock.now();
+    const byId = new Map<string, GrantRow>();
+    for (const g of this.deps.grants.listByUser(actor.id)) byId.set(g.id, g);
+    for (const site of sitesSeenWhole(this.deps, actor))
+      for (const g of this.deps.grants.listBySite(site)) byId.set(g.id, g);
+    return [...byId.values()]
+      .sort((a, b) => b.issuedAt - a.issuedAt || (a.id < b.id ? 1 : -1))
+      .map((g) => grantFor(actor, this.deps.views.grant(g, now)));
   }
 
   /** Grants of a site for its owners and auditors; every grant for an admin when `site` is undefined. */

@@ -9,13 +9,13 @@
  * request, and asked again at approval time.
  */
 import { AirlockError } from '../../../shared/src/errors.js';
-import { compileLinearRegex } from '../../../shared/src/text/linear-regex.js';
 import type { CatalogueAsset } from '../../../shared/src/model/asset-catalogue.js';
 import type { RequestAssetRow, RequestRow } from '../store/store.js';
 import { accountRefusal, contractEndsAt } from '../auth/auth.js';
 import { requireSite, requireText, type AccessDeps } from './access-deps.js';
 import type { RequestView } from './views.js';
 import {
+  sitesSeenWhole,
   canRequest,
   canSeeAccess,
   decisionBar,
@@ -23,7 +23,10 @@ import {
   sitesWithRole,
   type Actor,
 } from './visibility.js';
+import { checkTicketRef, checkTimes } from './request-checks.js';
 import { checkTicketAtRequest, recheckTicketAtApproval } from './itsm-ticket.js';
+import { quorumOf, type Quorum } from './quorum.js';
+import { requestFor, type SiteScopes } from './scope.js';
 import type { WindowService } from './window-service.js';
 import { firstUncovered, occurrences } from './window-rules.js';
 import { formatLocal } from './zoned-time.js';
@@ -42,14 +45,13 @@ export interface NewRequest {
   readonly ticketRef?: string | undefined;
 }
 
-/** A start this far in the past is taken as "now" (forms take a moment to fill in). */
-export const START_GRACE_MS = 5 * 60_000;
 export const MAX_ASSETS_PER_REQUEST = 20;
 
 export class RequestService {
   constructor(
     private readonly deps: AccessDeps,
     private readonly windows: WindowService,
+    private readonly scopes: SiteScopes,
     /** Called after a request is stored (the expiry sweep re-arms for its end). */
     private readonly afterCreate: () => void = () => undefined,
   ) {}
@@ -73,10 +75,10 @@ export class RequestService {
     const site = requireSite(deps, input.site);
     if (!this.windows.canSeeSite(actor, site.id))
       throw new AirlockError('not_found', 'site.not_found', `no site ${input.site}`);
-    const assets = this.checkAssets(site.id, input.assets);
-    this.checkTimes(input.startsAt, input.endsAt, now, deps.limits.maxRequestMs);
+    const assets = this.checkAssets(actor, site.id, input.assets);
+    checkTimes(input.startsAt, input.endsAt, now, deps.limits.maxRequestMs);
     const reason = requireText(input.reason, 'reason', 3, 1000);
-    const ticketRef = this.checkTicket(site.id, input.ticketRef);
+    const ticketRef = checkTicketRef(deps, site.id, input.ticketRef);
     if (isVendor(actor))
       this.checkVendor(actor, site.id, site.timezone, assets, input.startsAt, input.endsAt);
     for (const a of assets) {
@@ -120,8 +122,11 @@ export class RequestService {
       createdAt: now,
       closedAt: null,
     };
+    const quorum = quorumOf(deps.users, row, []);
     deps.db.transaction(() => {
       deps.requests.insert(row, assets);
+      // Flagged from the start when nobody but the requester could approve enough (quorum.ts).
+      if (!quorum.canBeMet) deps.requests.setQuorumFlag(row.id, true, now);
       deps.audit.append({
         action: 'request.create',
         actor: actor.name,
@@ -134,6 +139,7 @@ export class RequestService {
           endsAt: new Date(row.endsAt).toISOString(),
           ticketRef,
           requiredApprovals: row.requiredApprovals,
+          quorumCanBeMet: quorum.canBeMet,
           breakGlass: false,
           ...(verdict === undefined ? {} : { itsm: verdict.outcome }),
         },
@@ -142,7 +148,7 @@ export class RequestService {
     })();
     this.afterCreate();
     if (verdict?.outcome === 'unverified') deps.itsm.alertUnverified(verdict, row.id);
-    const view = deps.views.request(row);
+    const view = requestFor(actor, deps.views.request(row));
     deps.notifier.notify({
       event: 'request.created',
       site: site.id,
@@ -158,6 +164,16 @@ export class RequestService {
       recipients: this.owners(site.id),
     });
     return view;
+  }
+
+  /** Whether a request by `actor` at `site` could reach the site's required approvals (for the form). */
+  quorumFor(actor: Actor, site: string): Quorum {
+    const required = this.deps.policies.policy(site).requiredApprovals;
+    return quorumOf(
+      this.deps.users,
+      { site, requesterId: actor.id, requiredApprovals: required },
+      [],
+    );
   }
 
   /** At approval time: the ticket is checked again with the site's ITSM (itsm-ticket.ts). */
@@ -195,11 +211,24 @@ export class RequestService {
 
   /** One request, if the actor may see it (404 otherwise: existence is not revealed). */
   get(actor: Actor, id: string): RequestView {
-    return this.deps.views.request(this.visible(actor, id));
+    return requestFor(actor, this.deps.views.request(this.visible(actor, id)));
   }
 
   mine(actor: Actor): RequestView[] {
-    return this.deps.requests.listByRequester(actor.id).map((r) => this.deps.views.request(r));
+    return this.deps.requests
+      .listByRequester(actor.id)
+      .map((r) => requestFor(actor, this.deps.views.request(r)));
+  }
+
+  /** Every request the actor may see: their own and those of the sites they own or audit (admin: all), newest first. */
+  seen(actor: Actor): RequestView[] {
+    const byId = new Map<string, RequestRow>();
+    for (const r of this.deps.requests.listByRequester(actor.id)) byId.set(r.id, r);
+    for (const site of sitesSeenWhole(this.deps, actor))
+      for (const r of this.deps.requests.listBySite(site)) byId.set(r.id, r);
+    return [...byId.values()]
+      .sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : -1))
+      .map((r) => requestFor(actor, this.deps.views.request(r)));
   }
 
   /** Requests of a site, for its OT owners and auditors and for admins. */
@@ -247,8 +276,12 @@ export class RequestService {
     return this.deps.users.activeOtOwnerNames(site);
   }
 
-  /** Assets and profiles exist in the site's catalogue; returned with each asset's protocol. */
-  checkAssets(site: string, choices: readonly AssetChoice[]): RequestAssetRow[] {
+  /**
+   * Assets and profiles exist in the site's catalogue and are ones `actor` may see (a vendor: their
+   * job's, scope.ts; anything else reads as absent, so a refusal reveals nothing more); returned
+   * with each asset's protocol.
+   */
+  checkAssets(actor: Actor, site: string, choices: readonly AssetChoice[]): RequestAssetRow[] {
     if (choices.length === 0)
       throw new AirlockError(
         'bad_request',
@@ -273,7 +306,16 @@ export class RequestService {
           { details: { field: `assets[${i}].asset` } },
         );
       seen.add(c.asset);
-      const asset: CatalogueAsset | undefined = this.deps.catalogue.get(site, c.asset);
+      const found: CatalogueAsset | undefined = this.deps.catalogue.get(site, c.asset);
+      const asset =
+        found === undefined || !this.scopes.canPick(actor, site, c.asset)
+          ? undefined
+          : {
+              ...found,
+              profiles: found.profiles.filter((p) =>
+                this.scopes.canPick(actor, site, c.asset, p.name),
+              ),
+            };
       if (asset === undefined)
         throw new AirlockError(
           'bad_request',
@@ -291,67 +333,6 @@ export class RequestService {
       }
       return { asset: c.asset, protocol: asset.protocol, profile: c.profile };
     });
-  }
-
-  checkTimes(startsAt: number, endsAt: number, now: number, maxMs: number): void {
-    if (!Number.isSafeInteger(startsAt) || !Number.isSafeInteger(endsAt))
-      throw new AirlockError('bad_request', 'request.bad_time', 'start and end must be times', {
-        details: { field: 'start' },
-      });
-    if (endsAt <= startsAt)
-      throw new AirlockError('bad_request', 'request.end_before_start', 'end must be after start', {
-        details: { field: 'end' },
-      });
-    if (startsAt < now - START_GRACE_MS)
-      throw new AirlockError('bad_request', 'request.start_in_past', 'start is in the past', {
-        details: { field: 'start' },
-      });
-    if (endsAt - startsAt > maxMs)
-      throw new AirlockError(
-        'bad_request',
-        'request.too_long',
-        `end: access may last at most ${Math.round(maxMs / 3_600_000)} hours`,
-        { details: { field: 'end' } },
-      );
-  }
-
-  private checkTicket(site: string, ticketRef: string | undefined): string | null {
-    const t = (ticketRef ?? '').trim();
-    if (t.length > 64)
-      throw new AirlockError(
-        'bad_request',
-        'request.ticket_too_long',
-        'ticketRef must be at most 64 characters',
-        { details: { field: 'ticketRef' } },
-      );
-    const pattern = this.deps.policies.policy(site).ticketPattern;
-    if (pattern !== null) {
-      if (t === '')
-        throw new AirlockError(
-          'bad_request',
-          'request.ticket_required',
-          `ticketRef: site ${site} requires a ticket reference`,
-          { details: { field: 'ticketRef' } },
-        );
-      const format = compileLinearRegex(pattern);
-      // Set through SitePolicyService, which refuses what does not compile; a format stored before
-      // the linear engine may not: fail closed, and say who can fix it.
-      if (!format.ok)
-        throw new AirlockError(
-          'unavailable',
-          'site.bad_ticket_pattern',
-          `ticketRef: site ${site}'s ticket format cannot be used (${format.error}); an admin must set it again`,
-          { details: { field: 'ticketRef' } },
-        );
-      if (!format.value.matchesWhole(t))
-        throw new AirlockError(
-          'bad_request',
-          'request.ticket_pattern',
-          `ticketRef: "${t}" does not match the site's ticket format ${pattern}`,
-          { details: { field: 'ticketRef' } },
-        );
-    }
-    return t === '' ? null : t;
   }
 
   private checkVendor(

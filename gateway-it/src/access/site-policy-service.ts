@@ -4,12 +4,19 @@
  * optionally a shorter period for SSH keys made fresh by a key + code login (docs/ssh.md). The
  * format runs on the linear-time engine (shared/src/text/linear-regex.ts): any pattern costs time
  * linear in the reference, and what that engine cannot run is refused here, naming the part.
+ * A change of the required approvals re-evaluates the site's pending requests in the same
+ * transaction (quorum-reevaluation.ts): granted, still pending or flagged, each audited.
  */
 import { AirlockError } from '../../../shared/src/errors.js';
 import { linearRegexProblem } from '../../../shared/src/text/linear-regex.js';
 import type { SitePolicy } from '../store/store.js';
 import { isCli, operatorName, requireSite, type AccessDeps, type Operator } from './access-deps.js';
+import type { GrantService } from './grant-service.js';
+import { reevaluatePendingWithin, type Reevaluated } from './quorum-reevaluation.js';
 import { isAdmin } from './visibility.js';
+
+/** The stored policy and what became of the site's pending requests. */
+export type PolicySet = SitePolicy & { readonly reevaluated: readonly Reevaluated[] };
 
 export interface PolicyChange {
   readonly requiredApprovals: number;
@@ -19,14 +26,17 @@ export interface PolicyChange {
 }
 
 export class SitePolicyService {
-  constructor(private readonly deps: AccessDeps) {}
+  constructor(
+    private readonly deps: AccessDeps,
+    private readonly grants: Pick<GrantService, 'issueWithin' | 'rearm'>,
+  ) {}
 
   get(site: string): SitePolicy {
     requireSite(this.deps, site);
     return this.deps.policies.policy(site);
   }
 
-  set(operator: Operator, site: string, change: PolicyChange): SitePolicy {
+  set(operator: Operator, site: string, change: PolicyChange): PolicySet {
     const { deps } = this;
     requireSite(deps, site);
     if (!isCli(operator) && !isAdmin(operator))
@@ -88,7 +98,7 @@ export class SitePolicyService {
       sshFreshMinutes: fresh === undefined ? before.sshFreshMinutes : fresh,
       updatedAt: deps.clock.now(),
     };
-    deps.db.transaction(() => {
+    const reevaluated = deps.db.transaction(() => {
       deps.policies.putPolicy(next);
       deps.audit.append({
         action: 'site.update',
@@ -107,7 +117,39 @@ export class SitePolicyService {
           },
         },
       });
+      return reevaluatePendingWithin(
+        deps,
+        this.grants,
+        site,
+        { before: before.requiredApprovals, after: next.requiredApprovals },
+        operatorName(operator),
+      );
     })();
-    return deps.policies.policy(site);
+    if (reevaluated.some((r) => r.grantId !== null)) this.grants.rearm();
+    for (const r of reevaluated)
+      if (r.grantId !== null) this.notifyGranted(operator, r.requestId, r.grantId);
+    return { ...deps.policies.policy(site), reevaluated };
+  }
+
+  /** The requester and the site's owners hear of a grant the policy change issued. */
+  private notifyGranted(operator: Operator, requestId: string, grantId: string): void {
+    const { deps } = this;
+    const row = deps.requests.get(requestId);
+    if (row === undefined) return;
+    const view = deps.views.request(row);
+    deps.notifier.notify({
+      event: 'request.approved',
+      site: view.site,
+      requestId,
+      grantId,
+      user: view.requester.name,
+      actor: operatorName(operator),
+      assets: view.assets,
+      startsAt: view.startsAt,
+      endsAt: view.endsAt,
+      breakGlass: false,
+      comment: `the site's required approvals changed to ${view.requiredApprovals}`,
+      recipients: [...new Set([view.requester.name, ...deps.users.activeOtOwnerNames(view.site)])],
+    });
   }
 }

@@ -12,6 +12,7 @@ import type {
   UserStore,
 } from '../store/store.js';
 import type { ItsmCheckView, TicketChecks } from '../itsm/itsm.js';
+import { quorumOf, quorumWarning, type Quorum } from './quorum.js';
 
 export interface PersonRef {
   readonly id: string;
@@ -34,6 +35,10 @@ export interface RequestView extends Omit<RequestRow, 'requesterId'> {
   readonly grantId: string | null;
   /** The ITSM's answers about the ticket (request time, approval time), oldest first. */
   readonly itsm: readonly ItsmCheckView[];
+  /** Whether the site's required approvals can still be reached (quorum.ts). */
+  readonly quorum: Quorum;
+  /** For people: why the quorum cannot be met while pending; null otherwise. */
+  readonly quorumWarning: string | null;
 }
 
 /** `scheduled`: approved, not started yet. `active` only between notBefore and notAfter. */
@@ -94,6 +99,11 @@ export class AccessViews {
   request(r: RequestRow): RequestView {
     const decisions = this.requests.decisions(r.id);
     const { requesterId, ...row } = r;
+    const quorum = quorumOf(
+      this.users,
+      r,
+      decisions.filter((d) => d.decision === 'approve').map((d) => d.approverId),
+    );
     return {
       ...row,
       requester: this.person(requesterId),
@@ -107,6 +117,8 @@ export class AccessViews {
       })),
       grantId: this.grants.byRequest(r.id)?.id ?? null,
       itsm: this.itsm.views(r.id),
+      quorum,
+      quorumWarning: r.status === 'pending' ? (quorumWarning(quorum) ?? null) : null,
     };
   }
 

@@ -63,3 +63,12 @@ export function decisionBar(u: Actor, site: string, requesterId: string): Decisi
 export function canSeeAccess(u: Actor, ownerId: string, site: string): boolean {
   return u.id === ownerId || isOtOwnerOf(u, site) || isAuditorOf(u, site) || isAdmin(u);
 }
+
+/** Sites whose every request and grant `u` may read: those they own or audit; every site for an admin. */
+export function sitesSeenWhole(
+  deps: { readonly sites: { list(): readonly { readonly id: string }[] } },
+  u: Actor,
+): string[] {
+  if (isAdmin(u)) return deps.sites.list().map((s) => s.id);
+  return [...new Set([...sitesWithRole(u, 'ot-owner'), ...sitesWithRole(u, 'auditor')])];
+}

@@ -16,6 +16,7 @@ import {
   type Operator,
 } from './access-deps.js';
 import { isAdmin, isAuditorOf, isOtOwnerOf, isVendor, type Actor } from './visibility.js';
+import { SOMEONE, seesPeople, type SiteScopes } from './scope.js';
 import { describeRule, windowRuleSchema, type WindowRule } from './window-rules.js';
 
 export interface MaintenanceWindow {
@@ -63,7 +64,10 @@ function parseRule(json: string): WindowRule | undefined {
 }
 
 export class WindowService {
-  constructor(private readonly deps: AccessDeps) {}
+  constructor(
+    private readonly deps: AccessDeps,
+    private readonly scopes: SiteScopes,
+  ) {}
 
   addWindow(operator: Operator, site: string, input: NewWindow): MaintenanceWindow {
     const { deps } = this;
@@ -126,15 +130,21 @@ export class WindowService {
     })();
   }
 
-  /** Windows of a site, for anyone who may see the site. */
+  /**
+   * Windows of a site, for anyone who may see the site; a job-scoped vendor sees only those that
+   * apply to their job's assets, and not who wrote them (scope.ts).
+   */
   listWindows(actor: Actor, site: string): MaintenanceWindow[] {
     const s = requireSite(this.deps, site);
     if (!this.canSeeSite(actor, site))
       throw new AirlockError('not_found', 'site.not_found', `no site ${site}`);
+    const people = seesPeople(actor);
     return this.deps.windows
       .windowsOfSite(site)
+      .filter((w) => w.asset === null || this.scopes.canPick(actor, site, w.asset))
       .map((w) => this.toWindow(w, s.timezone))
-      .filter((w): w is MaintenanceWindow => w !== undefined);
+      .filter((w): w is MaintenanceWindow => w !== undefined)
+      .map((w) => (people ? w : { ...w, createdBy: SOMEONE }));
   }
 
   addSchedule(operator: Operator, site: string, input: NewSchedule): VendorSchedule {
@@ -236,7 +246,8 @@ export class WindowService {
       .schedulesOfSite(site)
       .filter((r) => all || r.vendorId === actor.id)
       .map((r) => this.toSchedule(r, s.timezone))
-      .filter((x): x is VendorSchedule => x !== undefined);
+      .filter((x): x is VendorSchedule => x !== undefined)
+      .map((x) => (seesPeople(actor) ? x : { ...x, createdBy: SOMEONE }));
   }
 
   /** The site a window belongs to (for redirects after the owner acted on it). */

@@ -109,7 +109,10 @@ export function createSiteCommands(ctx: ItCliContext): Record<string, CliCommand
     },
     'site-policy': {
       summary: "set a site's access policy (approvals required, ticket reference format)",
-      usage: `usage: ${PROGRAM} site-policy --config <file> --site <id> --approvals <1-5> [--ticket-pattern <regex>]`,
+      usage: `usage: ${PROGRAM} site-policy --config <file> --site <id> --approvals <1-5> [--ticket-pattern <regex>]
+
+  A new --approvals applies to the site's pending requests at once: one that already has enough
+  approvals is granted, one that can never get them is flagged (audited request.reevaluate).`,
       async run(argv) {
         const a = parseCommand(argv, {
           config: { type: 'string' },

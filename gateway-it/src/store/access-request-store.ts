@@ -102,6 +102,16 @@ export class AccessRequestStore {
       setStatus: db.prepare<[RequestStatus, number | null, string, RequestStatus]>(
         'UPDATE access_requests SET status = ?, closed_at = ? WHERE id = ? AND status = ?',
       ),
+      setRequired: db.prepare<[number, string]>(
+        "UPDATE access_requests SET required_approvals = ? WHERE id = ? AND status = 'pending'",
+      ),
+      isFlagged: db.prepare<[string], { n: number }>(
+        'SELECT count(*) AS n FROM request_quorum_flags WHERE request_id = ?',
+      ),
+      flag: db.prepare<[string, number]>(
+        'INSERT OR IGNORE INTO request_quorum_flags (request_id, flagged_at) VALUES (?, ?)',
+      ),
+      unflag: db.prepare<[string]>('DELETE FROM request_quorum_flags WHERE request_id = ?'),
       byRequester: db.prepare<[string, number], Raw>(
         'SELECT * FROM access_requests WHERE requester_id = ? ORDER BY created_at DESC, id DESC LIMIT ?',
       ),
@@ -160,6 +170,21 @@ export class AccessRequestStore {
   /** Moves a request from `from` to `to`; false if it was no longer in `from` (a concurrent change). */
   transition(id: string, from: RequestStatus, to: RequestStatus, at: number | null): boolean {
     return this.stmts.setStatus.run(to, at, id, from).changes === 1;
+  }
+
+  /** A pending request takes the site's new required approvals (false if it is no longer pending). */
+  setRequiredApprovals(id: string, required: number): boolean {
+    return this.stmts.setRequired.run(required, id).changes === 1;
+  }
+
+  /** Whether the request is flagged as unable to reach its approvals (access/quorum.ts). */
+  isQuorumFlagged(id: string): boolean {
+    return (this.stmts.isFlagged.get(id)?.n ?? 0) > 0;
+  }
+
+  /** Sets or clears the flag; true when that changed it. */
+  setQuorumFlag(id: string, flagged: boolean, at: number): boolean {
+    return (flagged ? this.stmts.flag.run(id, at) : this.stmts.unflag.run(id)).changes === 1;
   }
 
   listByRequester(userId: string, limit = 200): RequestRow[] {

@@ -8,6 +8,7 @@ import { NOTIFY_MIGRATIONS } from './notify-migrations.js';
 import { SSO_MIGRATIONS } from './sso-migrations.js';
 import { PASSKEY_MIGRATIONS } from './passkey-migrations.js';
 import { SCIM } from './scim-migrations.js';
+import { QUORUM_MIGRATIONS } from './quorum-migrations.js';
 import { AUDIT_MIGRATIONS } from '../../../shared/src/audit/audit-migrations.js';
 import { LINK } from './link-migrations.js';
 import { RECORDING } from './recording-migrations.js';
@@ -278,4 +279,5 @@ export const IT_MIGRATIONS: readonly Migration[] = [
   ...PASSKEY_MIGRATIONS,
   ...SCIM,
   ...NOTIFY_MIGRATIONS,
+  ...QUORUM_MIGRATIONS,
 ];

@@ -173,6 +173,11 @@ export const AUDIT_EVENTS = {
     code: 'AL405',
     description: 'a pending request reached its end without enough approvals',
   },
+  'request.reevaluate': {
+    code: 'AL406',
+    description:
+      "a pending request was re-evaluated after its site's required approvals changed (granted, still pending, or flagged as unreachable)",
+  },
   'grant.issue': { code: 'AL410', description: 'a request became a grant' },
   'grant.revoke': { code: 'AL411', description: 'a grant was revoked' },
   'grant.expire': { code: 'AL412', description: 'a grant reached its end' },

@@ -251,12 +251,15 @@ test(
       token: victor,
       body: plcBody(10, 60, 'read-only'),
     });
-    assert.equal(otherProfile.status, 403, 'the schedule names the tuning profile only');
+    // Outside the job reads as absent (access/scope.ts): the refusal reveals no other profile or asset.
+    assert.equal(otherProfile.status, 400, 'the schedule names the tuning profile only');
+    assert.equal(otherProfile.json.error.code, 'request.unknown_profile');
+    assert.match(otherProfile.json.error.message, /plc-1 offers tuning, not read-only/);
     const otherAsset = await h.call('POST', '/api/v1/requests', {
       token: victor,
       body: p.requestBody(10, 60),
     });
-    assert.equal(otherAsset.json.error.code, 'request.outside_schedule');
+    assert.equal(otherAsset.json.error.code, 'request.unknown_asset');
     // A one-off schedule on 1 July, after the contract (ends 30 June).
     h.gw.services.access.windows.addSchedule({ cli: 'cli:test' }, 'plant-1', {
       vendor: 'victor',

@@ -9,6 +9,13 @@ import {
 } from './api-schemas.js';
 import { op, type ApiOperation } from './api-registry.js';
 import { grantJson, requestJson, usableJson } from './api-json.js';
+import {
+  filterGrants,
+  filterRequests,
+  grantListApiQuery,
+  parseListQuery,
+  requestListApiQuery,
+} from '../list-filters.js';
 import { omitUndefined } from '../../../../shared/src/omit-undefined.js';
 
 export function accessOperations(s: AccessHttpServices): ApiOperation[] {
@@ -19,8 +26,14 @@ export function accessOperations(s: AccessHttpServices): ApiOperation[] {
       method: 'get',
       path: '/requests',
       tag: 'requests',
-      summary: 'Your own requests, newest first',
-      handler: ({ user }) => ({ json: requests.mine(user).map(requestJson) }),
+      summary:
+        'Your own requests, newest first; q searches ids, people, assets, reason and ticket; status and site filter',
+      query: requestListApiQuery,
+      handler: ({ user, query }) => ({
+        json: filterRequests(requests.mine(user), parseListQuery(requestListApiQuery, query)).map(
+          requestJson,
+        ),
+      }),
     }),
     op({
       method: 'post',
@@ -114,8 +127,13 @@ export function accessOperations(s: AccessHttpServices): ApiOperation[] {
       method: 'get',
       path: '/grants',
       tag: 'grants',
-      summary: 'Your own grants, newest first',
-      handler: ({ user }) => ({ json: grants.mine(user).map(grantJson) }),
+      summary: 'Your own grants, newest first; q searches, state, site and breakGlass filter',
+      query: grantListApiQuery,
+      handler: ({ user, query }) => ({
+        json: filterGrants(grants.mine(user), parseListQuery(grantListApiQuery, query)).map(
+          grantJson,
+        ),
+      }),
     }),
     op({
       method: 'get',

@@ -11,6 +11,7 @@ import {
   sitePolicyBody,
   updateUserBody,
 } from './api-schemas.js';
+import { filterUsers, parseListQuery, userListApiQuery } from '../list-filters.js';
 import { op, type ApiOperation } from './api-registry.js';
 import { grantJson, userJson } from './api-json.js';
 import { omitUndefined, ifDefined } from '../../../../shared/src/omit-undefined.js';
@@ -39,9 +40,13 @@ export function adminOperations(s: AccessHttpServices): ApiOperation[] {
       path: '/admin/users',
       tag: 'admin',
       roles: admin,
-      summary: 'Every account with roles, MFA state and login lock',
-      handler: () => ({
-        json: userAdmin.listUsers().map((u) => userJson(u.user, { lockedUntil: u.lockedUntil })),
+      summary:
+        'Every account with roles, MFA state and login lock; q searches name, display name, company, site; role and state filter',
+      query: userListApiQuery,
+      handler: ({ query }) => ({
+        json: filterUsers(userAdmin.listUsers(), parseListQuery(userListApiQuery, query)).map((u) =>
+          userJson(u.user, { lockedUntil: u.lockedUntil }),
+        ),
       }),
     }),
     op({
@@ -178,6 +183,7 @@ export function adminOperations(s: AccessHttpServices): ApiOperation[] {
             requiredApprovals: p.requiredApprovals,
             ticketPattern: p.ticketPattern,
             sshFreshMinutes: p.sshFreshMinutes,
+            reevaluated: p.reevaluated,
           },
         };
       },

@@ -66,8 +66,10 @@ export function siteJson(s: SiteSummary): unknown {
       ticketPattern: s.policy.ticketPattern,
       sshFreshMinutes: s.policy.sshFreshMinutes,
     },
-    assets: s.assets,
-    owners: s.owners,
+    // A job-scoped vendor gets neither plant addresses nor owners' names (access/scope.ts).
+    assets: s.jobScoped ? s.assets.map(({ address: _a, servicePort: _p, ...a }) => a) : s.assets,
+    ...(s.jobScoped ? {} : { owners: s.owners }),
+    jobScoped: s.jobScoped,
   };
 }
 

@@ -54,6 +54,8 @@ export const commentBody = z.strictObject({ comment: text(1000) });
 export const breakGlassBody = z.strictObject({
   site: nameSchema,
   assets: z.array(assetChoiceSchema).min(1).max(20),
+  // A parse bound only (the config's ceiling, breakGlassMaxHours <= 24): the one limit is the
+  // configured one, enforced by access/break-glass.ts (400 naming it, 240 minutes by default).
   durationMinutes: z
     .number()
     .int()

@@ -4,6 +4,13 @@ import type { AccessHttpServices } from '../http-services.js';
 import { lockdownBody, scheduleBody, windowBody, type apiRuleSchema } from './api-schemas.js';
 import type { z } from 'zod';
 import { op, type ApiOperation } from './api-registry.js';
+import {
+  filterGrants,
+  filterRequests,
+  grantListApiQuery,
+  parseListQuery,
+  requestListApiQuery,
+} from '../list-filters.js';
 import { grantJson, requestJson, scheduleJson, siteJson, windowJson } from './api-json.js';
 
 export function toRule(r: z.output<typeof apiRuleSchema>): WindowRule {
@@ -139,9 +146,13 @@ export function sitesOperations(s: AccessHttpServices): ApiOperation[] {
       path: '/sites/:site/requests',
       tag: 'sites',
       roles: ['ot-owner', 'auditor', 'admin'],
-      summary: 'Requests of a site (its OT owners and auditors, admins)',
-      handler: ({ user, params }) => ({
-        json: requests.ofSite(user, params.site ?? '').map(requestJson),
+      summary: 'Requests of a site (its OT owners and auditors, admins); q, status filter',
+      query: requestListApiQuery,
+      handler: ({ user, params, query }) => ({
+        json: filterRequests(
+          requests.ofSite(user, params.site ?? ''),
+          parseListQuery(requestListApiQuery, query),
+        ).map(requestJson),
       }),
     }),
     op({
@@ -149,9 +160,13 @@ export function sitesOperations(s: AccessHttpServices): ApiOperation[] {
       path: '/sites/:site/grants',
       tag: 'sites',
       roles: ['ot-owner', 'auditor', 'admin'],
-      summary: 'Grants of a site (its OT owners and auditors, admins)',
-      handler: ({ user, params }) => ({
-        json: grants.list(user, params.site ?? '').map(grantJson),
+      summary: 'Grants of a site (its OT owners and auditors, admins); q, state, breakGlass filter',
+      query: grantListApiQuery,
+      handler: ({ user, params, query }) => ({
+        json: filterGrants(
+          grants.list(user, params.site ?? ''),
+          parseListQuery(grantListApiQuery, query),
+        ).map(grantJson),
       }),
     }),
   ];

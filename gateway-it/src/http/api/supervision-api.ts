@@ -11,6 +11,7 @@ import type { AuditSearchQuery } from '../../audit/audit.js';
 import { recordingFilterSchema } from '../../recording/recording.js';
 import { parseQuery } from './audit-api.js';
 import type { AccessHttpServices } from '../http-services.js';
+import { filterSessions, parseListQuery, sessionListApiQuery } from '../list-filters.js';
 import { op, type ApiOperation } from './api-registry.js';
 import { omitUndefined } from '../../../../shared/src/omit-undefined.js';
 
@@ -40,9 +41,10 @@ export function supervisionOperations(s: AccessHttpServices): ApiOperation[] {
       path: '/sites/:site/sessions',
       tag: 'supervision',
       roles: [...SESSION_ROLES],
-      summary: 'Live sessions of a site (its OT owners, admins)',
+      summary: 'Live sessions of a site (its OT owners, admins); q searches, protocol filters',
+      query: sessionListApiQuery,
       responses: { 200: 'the live sessions', 403: 'not an OT owner of the site' },
-      handler: ({ user, params }) => {
+      handler: ({ user, params, query }) => {
         const site = params.site ?? '';
         if (!isOtOwnerOf(user, site) && !isAdmin(user))
           throw new AirlockError(
@@ -51,7 +53,10 @@ export function supervisionOperations(s: AccessHttpServices): ApiOperation[] {
             `only an OT owner of ${site} sees its live sessions`,
           );
         return {
-          json: sessions.list({ site }).map((l) => {
+          json: filterSessions(
+            sessions.list({ site }),
+            parseListQuery(sessionListApiQuery, query),
+          ).map((l) => {
             const {
               id,
               userName,

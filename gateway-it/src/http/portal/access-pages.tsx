@@ -9,10 +9,12 @@ import type {
 } from '../../access/access.js';
 import type { ReviewRow } from '../../store/store.js';
 import { BreakGlassBadge, Csrf, StateBadge } from './layout.js';
-import { duration, siteTime } from './format.js';
-import { ItsmChecks } from './itsm-pages.js';
+import { siteTime } from './format.js';
 
 type Tz = (site: string) => string;
+
+const shorten = (text: string, max: number): string =>
+  text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 
 export function connectHint(a: AccessAllow, user: string, host: string, port: number): string {
   if (a.protocol === 'ssh') return `ssh -p ${port} ${user}:${a.asset}@${host}`;
@@ -28,7 +30,7 @@ export function RequestTable(props: {
 }) {
   if (props.requests.length === 0) return <p class="muted">None.</p>;
   return (
-    <table>
+    <table class="stack">
       <thead>
         <tr>
           <th>Request</th>
@@ -41,21 +43,29 @@ export function RequestTable(props: {
       <tbody>
         {props.requests.map((r) => (
           <tr>
-            <td>
-              <a href={`/requests/${r.id}`}>{r.id}</a> <BreakGlassBadge on={r.breakGlass} />
+            <td data-label="Request">
+              <a href={`/requests/${r.id}`} title={`request ${r.id}`}>
+                {r.assets.map((a) => a.asset).join(', ')}: {shorten(r.reason, 48)}
+              </a>{' '}
+              <BreakGlassBadge on={r.breakGlass} />
             </td>
-            {props.showRequester === true && <td>{r.requester.name}</td>}
-            <td>
+            {props.showRequester === true && <td data-label="By">{r.requester.name}</td>}
+            <td data-label="Site / assets">
               {r.site}: {r.assets.map((a) => `${a.asset} (${a.profile})`).join(', ')}
             </td>
-            <td>
+            <td data-label="When (site time)">
               {siteTime(r.startsAt, props.tz(r.site))} → {siteTime(r.endsAt, props.tz(r.site))}
             </td>
-            <td>
+            <td data-label="State">
               <StateBadge state={r.status} />{' '}
               {r.status === 'pending' && (
                 <span class="muted">
                   {r.approvals}/{r.requiredApprovals} approvals
+                </span>
+              )}{' '}
+              {r.quorumWarning !== null && (
+                <span class="badge locked" title={r.quorumWarning}>
+                  cannot be met
                 </span>
               )}
             </td>
@@ -69,7 +79,7 @@ export function RequestTable(props: {
 export function GrantTable(props: { grants: readonly GrantView[]; tz: Tz; showUser?: boolean }) {
   if (props.grants.length === 0) return <p class="muted">None.</p>;
   return (
-    <table>
+    <table class="stack">
       <thead>
         <tr>
           <th>Grant</th>
@@ -82,17 +92,20 @@ export function GrantTable(props: { grants: readonly GrantView[]; tz: Tz; showUs
       <tbody>
         {props.grants.map((g) => (
           <tr class={`grant ${g.state}`} data-grant={g.id}>
-            <td>
-              <a href={`/grants/${g.id}`}>{g.id}</a> <BreakGlassBadge on={g.breakGlass} />
+            <td data-label="Grant">
+              <a href={`/grants/${g.id}`} title={`grant ${g.id}`}>
+                {g.assets.map((a) => a.asset).join(', ')}: {shorten(g.reason, 48)}
+              </a>{' '}
+              <BreakGlassBadge on={g.breakGlass} />
             </td>
-            {props.showUser === true && <td>{g.user.name}</td>}
-            <td>
+            {props.showUser === true && <td data-label="For">{g.user.name}</td>}
+            <td data-label="Site / assets">
               {g.site}: {g.assets.map((a) => `${a.asset} (${a.profile})`).join(', ')}
             </td>
-            <td>
+            <td data-label="Valid (site time)">
               {siteTime(g.notBefore, props.tz(g.site))} → {siteTime(g.notAfter, props.tz(g.site))}
             </td>
-            <td>
+            <td data-label="State">
               <StateBadge state={g.state} />
             </td>
           </tr>
@@ -134,7 +147,7 @@ export function Dashboard(props: {
       {props.usable.length === 0 ? (
         <p class="muted">No asset is open to you right now.</p>
       ) : (
-        <table>
+        <table class="stack">
           <thead>
             <tr>
               <th>Asset</th>
@@ -146,13 +159,13 @@ export function Dashboard(props: {
           <tbody>
             {props.usable.map((a) => (
               <tr>
-                <td>
+                <td data-label="Asset">
                   {a.grant.site}/{a.asset} ({a.protocol}){' '}
                   <BreakGlassBadge on={a.grant.breakGlass} />
                 </td>
-                <td>{a.profile}</td>
-                <td>{siteTime(a.grant.notAfter, props.tz(a.grant.site))}</td>
-                <td>
+                <td data-label="Profile">{a.profile}</td>
+                <td data-label="Until">{siteTime(a.grant.notAfter, props.tz(a.grant.site))}</td>
+                <td data-label="Connect with">
                   <code>{connectHint(a, props.user, props.host, props.sshPort)}</code>
                   {a.protocol === 'ssh' && (
                     <>
@@ -194,6 +207,9 @@ export function Dashboard(props: {
       )}
       <h2>My grants</h2>
       <GrantTable grants={live} tz={props.tz} />
+      <p>
+        <a href="/grants">Search all grants</a> · <a href="/requests">Search all requests</a>
+      </p>
       <h2>My requests</h2>
       {props.canRequest && (
         <p>
@@ -235,7 +251,7 @@ export interface RequestFormValues {
 
 export function AssetPicks(props: { site: SiteSummary; picks: readonly string[] }) {
   return (
-    <table>
+    <table class="stack">
       <thead>
         <tr>
           <th>Asset</th>
@@ -246,11 +262,11 @@ export function AssetPicks(props: { site: SiteSummary; picks: readonly string[] 
       <tbody>
         {props.site.assets.map((a) => (
           <tr>
-            <td>
+            <td data-label="Asset">
               {a.name} <span class="muted">{a.description}</span>
             </td>
-            <td>{a.protocol}</td>
-            <td>
+            <td data-label="Protocol">{a.protocol}</td>
+            <td data-label="Profile">
               <select name="pick" aria-label={`profile for ${a.name}`} data-asset={a.name}>
                 <option value="">(not requested)</option>
                 {a.profiles.map((p) => (
@@ -278,6 +294,8 @@ export function RequestForm(props: {
   windows: readonly MaintenanceWindow[];
   schedules: readonly VendorSchedule[];
   isVendor: boolean;
+  /** Set when the site's required approvals cannot be met by people other than the requester. */
+  quorumWarning: string | null;
 }) {
   const s = props.site;
   return (
@@ -290,9 +308,16 @@ export function RequestForm(props: {
         {s.policy.requiredApprovals > 1 &&
           ` Needs ${s.policy.requiredApprovals} OT-owner approvals.`}
       </p>
+      {props.quorumWarning !== null && (
+        <p class="notice error quorum-warning">
+          A request from you here cannot be approved as things stand: {props.quorumWarning}.
+        </p>
+      )}
       {s.assets.length === 0 ? (
         <p class="notice error">
-          This site has published no assets yet (its OT gateway has not connected).
+          {s.jobScoped
+            ? 'None of your job schedules at this site names an asset; ask its OT owners.'
+            : 'This site has published no assets yet (its OT gateway has not connected).'}
         </p>
       ) : (
         <AssetPicks site={s} picks={props.values.picks} />
@@ -350,162 +375,5 @@ export function RequestForm(props: {
         </>
       )}
     </form>
-  );
-}
-
-export function Decisions(props: { r: RequestView; tz: string }) {
-  if (props.r.decisions.length === 0) return <p class="muted">No decision yet.</p>;
-  return (
-    <ul>
-      {props.r.decisions.map((d) => (
-        <li>
-          <strong>{d.approver}</strong> {d.decision === 'approve' ? 'approved' : 'denied'} at{' '}
-          {siteTime(d.decidedAt, props.tz)}: “{d.comment}”
-        </li>
-      ))}
-    </ul>
-  );
-}
-
-export function RequestDetail(props: {
-  r: RequestView;
-  tz: string;
-  csrf: string | null;
-  canCancel: boolean;
-  decide: { can: boolean; why: string | null } | null;
-}) {
-  const r = props.r;
-  return (
-    <>
-      <section class="card">
-        <p>
-          <StateBadge state={r.status} /> <BreakGlassBadge on={r.breakGlass} /> by{' '}
-          <strong>{r.requester.name}</strong> at <strong>{r.site}</strong>
-        </p>
-        <p>Assets: {r.assets.map((a) => `${a.asset} (${a.protocol}, ${a.profile})`).join(', ')}</p>
-        <p>
-          From {siteTime(r.startsAt, props.tz)} to {siteTime(r.endsAt, props.tz)} (
-          {duration(r.endsAt - r.startsAt)})
-        </p>
-        <p>Reason: {r.reason}</p>
-        <p>Ticket: {r.ticketRef ?? <span class="muted">none</span>}</p>
-        <ItsmChecks checks={r.itsm} tz={props.tz} />
-        <p>
-          Approvals: {r.approvals}/{r.requiredApprovals}
-          {r.grantId !== null && (
-            <>
-              {' '}
-              — grant <a href={`/grants/${r.grantId}`}>{r.grantId}</a>
-            </>
-          )}
-        </p>
-        <Decisions r={r} tz={props.tz} />
-      </section>
-      {props.canCancel && (
-        <form
-          class="card"
-          method="post"
-          action={`/requests/${r.id}/cancel`}
-          data-confirm="Withdraw this request?"
-        >
-          <Csrf token={props.csrf} />
-          <button type="submit" class="secondary">
-            Withdraw request
-          </button>
-        </form>
-      )}
-      {props.decide !== null &&
-        (props.decide.can ? (
-          <form class="card" method="post" action={`/requests/${r.id}/decide`}>
-            <Csrf token={props.csrf} />
-            <label for="comment">Comment (required, recorded in the audit log)</label>
-            <textarea id="comment" name="comment" required maxlength={1000}></textarea>
-            <div class="actions">
-              <button type="submit" name="decision" value="approve">
-                Approve
-              </button>
-              <button type="submit" name="decision" value="deny" class="danger">
-                {r.status === 'approved' ? 'Deny (revokes the grant)' : 'Deny'}
-              </button>
-            </div>
-          </form>
-        ) : (
-          <p class="muted">{props.decide.why}</p>
-        ))}
-    </>
-  );
-}
-
-export function GrantDetail(props: {
-  g: GrantView;
-  tz: string;
-  csrf: string | null;
-  canRevoke: boolean;
-  canReview: boolean;
-}) {
-  const g = props.g;
-  return (
-    <>
-      <section class="card">
-        <p>
-          <StateBadge state={g.state} /> <BreakGlassBadge on={g.breakGlass} /> for{' '}
-          <strong>{g.user.name}</strong> at <strong>{g.site}</strong> (request{' '}
-          <a href={`/requests/${g.requestId}`}>{g.requestId}</a>)
-        </p>
-        <p>Assets: {g.assets.map((a) => `${a.asset} (${a.protocol}, ${a.profile})`).join(', ')}</p>
-        <p>
-          Valid from {siteTime(g.notBefore, props.tz)} to {siteTime(g.notAfter, props.tz)}
-        </p>
-        <p>{g.breakGlass ? `Justification: ${g.reason}` : `Reason: ${g.reason}`}</p>
-        <p>
-          Approved by:{' '}
-          {g.approvers.length === 0 ? (
-            <span class="muted">nobody (break-glass)</span>
-          ) : (
-            g.approvers.join(', ')
-          )}
-        </p>
-        {g.endedAt !== null && (
-          <p>
-            Ended {siteTime(g.endedAt, props.tz)} by {g.endedBy}: {g.endReason}
-          </p>
-        )}
-        {g.breakGlass &&
-          (g.review === null ? (
-            <p class="notice error">Not reviewed by an OT owner yet.</p>
-          ) : (
-            <p>
-              Reviewed by {g.review.by} at {siteTime(g.review.at, props.tz)}: “{g.review.comment}”
-            </p>
-          ))}
-      </section>
-      {props.canReview && (
-        <form class="card" method="post" action={`/grants/${g.id}/review`}>
-          <Csrf token={props.csrf} />
-          <label for="review-comment">Review of this break-glass access (required)</label>
-          <textarea id="review-comment" name="comment" required maxlength={1000}></textarea>
-          <div class="actions">
-            <button type="submit">Record review</button>
-          </div>
-        </form>
-      )}
-      {props.canRevoke && (
-        <form
-          class="card"
-          method="post"
-          action={`/grants/${g.id}/revoke`}
-          data-confirm="Revoke this grant and end its live sessions?"
-        >
-          <Csrf token={props.csrf} />
-          <label for="revoke-reason">Reason for revoking</label>
-          <input type="text" id="revoke-reason" name="reason" required maxlength={1000} />
-          <div class="actions">
-            <button type="submit" class="danger">
-              Revoke grant
-            </button>
-          </div>
-        </form>
-      )}
-    </>
   );
 }

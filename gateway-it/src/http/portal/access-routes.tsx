@@ -1,4 +1,4 @@
-/** Portal routes for dashboard, requests, decisions, grants, break-glass, inbox and own account. */
+/** Portal routes for dashboard, requests, decisions, grants, inbox and own account. */
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { AirlockError } from '../../../../shared/src/errors.js';
@@ -10,6 +10,7 @@ import {
   canRequest,
   isAdmin,
   fromLocal,
+  quorumWarning,
   parseLocalDateTime,
   formatLocalInput,
   type AssetChoice,
@@ -19,15 +20,8 @@ import type { AccessHttpServices } from '../http-services.js';
 import type { HttpVariables } from '../principal.js';
 import { noteRefusal } from '../refusal-audit.js';
 import { Csrf } from './layout.js';
-import {
-  Dashboard,
-  GrantDetail,
-  RequestDetail,
-  RequestForm,
-  SitePicker,
-  AssetPicks,
-  type RequestFormValues,
-} from './access-pages.js';
+import { Dashboard, RequestForm, SitePicker, type RequestFormValues } from './access-pages.js';
+import { GrantDetail, RequestDetail, grantTitle, requestTitle } from './request-pages.js';
 import { Inbox } from './inbox-page.js';
 import { many, page, viewer, type PortalContext } from './portal-context.js';
 import { omitUndefined } from '../../../../shared/src/omit-undefined.js';
@@ -47,12 +41,6 @@ const decideForm = z.strictObject({
 });
 const reasonForm = z.strictObject({ reason: z.string().max(1000) });
 const commentForm = z.strictObject({ comment: z.string().max(1000) });
-const breakGlassForm = z.strictObject({
-  site: z.string().max(63),
-  pick: picks,
-  durationMinutes: z.string().max(6),
-  justification: z.string().max(2000),
-});
 const passwordForm = z.strictObject({
   currentPassword: z.string().max(256),
   newPassword: z.string().max(256),
@@ -82,7 +70,7 @@ export function localToInstant(text: string, timeZone: string, field: string): n
 
 export function accessRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVariables }> {
   const app = new Hono<{ Variables: HttpVariables }>();
-  const { requests, approvals, grants, breakGlass, checker, directory, windows } = s.access;
+  const { requests, approvals, grants, checker, directory, windows } = s.access;
   const tz = (site: string): string => directory.timezoneOf(site);
 
   app.get('/', (c) => {
@@ -116,6 +104,7 @@ export function accessRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVaria
     const v = viewer(c, s);
     const site = directory.get(v.user, siteId);
     const schedules = isVendor(v.user) ? windows.listSchedules(v.user, siteId) : [];
+    const quorum = requests.quorumFor(v.user, siteId);
     return page(
       c,
       v,
@@ -127,6 +116,7 @@ export function accessRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVaria
         windows={windows.listWindows(v.user, siteId)}
         schedules={schedules}
         isVendor={isVendor(v.user)}
+        quorumWarning={quorumWarning(quorum) ?? null}
       />,
       { error, ...omitUndefined({ status }) },
     );
@@ -204,20 +194,34 @@ export function accessRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVaria
       (r.status === 'approved' &&
         r.grantId !== null &&
         grants.get(v.user, r.grantId).status === 'active');
+    // Approve only while pending and not yet approved by the viewer; Deny stays (it closes the
+    // request, or revokes the grant after approval).
     const decide =
       !owner || r.breakGlass || !open
         ? null
         : bar?.code === 'approval.self'
-          ? { can: false, why: 'Your own request: another OT owner of the site must decide.' }
+          ? {
+              can: false,
+              canApprove: false,
+              why: 'Your own request: another OT owner of the site must decide.',
+            }
           : bar !== undefined
-            ? { can: false, why: `${bar.why[0]?.toUpperCase() ?? ''}${bar.why.slice(1)}.` }
+            ? {
+                can: false,
+                canApprove: false,
+                why: `${bar.why[0]?.toUpperCase() ?? ''}${bar.why.slice(1)}.`,
+              }
             : r.status === 'pending' && approvedByMe
-              ? { can: false, why: 'You approved it; waiting for more approvals.' }
-              : { can: true, why: null };
+              ? {
+                  can: true,
+                  canApprove: false,
+                  why: 'You approved it; waiting for more approvals. You can still deny it.',
+                }
+              : { can: true, canApprove: r.status === 'pending', why: null };
     return page(
       c,
       v,
-      `Request ${r.id}`,
+      requestTitle(r),
       <RequestDetail
         r={r}
         tz={tz(r.site)}
@@ -254,7 +258,7 @@ export function accessRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVaria
     return page(
       c,
       v,
-      `Grant ${g.id}`,
+      grantTitle(g),
       <GrantDetail
         g={g}
         tz={tz(g.site)}
@@ -298,78 +302,6 @@ export function accessRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVaria
         tz={tz}
       />,
     );
-  });
-
-  app.get('/break-glass', (c) => {
-    const v = viewer(c, s);
-    if (!v.user.canBreakGlass)
-      throw new AirlockError(
-        'access_denied',
-        'break_glass.not_allowed',
-        'this account is not marked for break-glass access',
-      );
-    const siteId = c.req.query('site');
-    if (siteId === undefined)
-      return page(
-        c,
-        v,
-        'Break-glass access',
-        <SitePicker sites={directory.visible(v.user)} action="/break-glass" />,
-      );
-    const site = directory.get(v.user, siteId);
-    const body = (
-      <form
-        class="card"
-        method="post"
-        action="/break-glass"
-        data-confirm="Take emergency access now? Every OT owner of the site is alerted and will review it."
-      >
-        <Csrf token={v.csrf} />
-        <input type="hidden" name="site" value={site.site.id} />
-        <p class="notice error">
-          Emergency access: granted at once without approval and outside maintenance windows,
-          alerted to every OT owner of {site.site.id}, marked everywhere, and reviewed afterwards.
-        </p>
-        <AssetPicks site={site} picks={[]} />
-        <label for="durationMinutes">Duration (minutes)</label>
-        <input
-          type="number"
-          id="durationMinutes"
-          name="durationMinutes"
-          min={5}
-          max={24 * 60}
-          value="60"
-          required
-        />
-        <label for="justification">Justification (at least 20 characters)</label>
-        <textarea
-          id="justification"
-          name="justification"
-          required
-          minlength={20}
-          maxlength={2000}
-        ></textarea>
-        <div class="actions">
-          <button type="submit" class="danger">
-            Take emergency access
-          </button>
-        </div>
-      </form>
-    );
-    return page(c, v, 'Break-glass access', body);
-  });
-
-  app.post('/break-glass', async (c) => {
-    const v = viewer(c, s);
-    const form = await parseFormBody(c, breakGlassForm);
-    const minutes = Number(form.durationMinutes);
-    const g = breakGlass.take(v.user, {
-      site: form.site,
-      assets: choicesOf(many(form.pick)),
-      durationMinutes: Number.isInteger(minutes) ? minutes : -1,
-      justification: form.justification,
-    });
-    return c.redirect(`/grants/${g.id}?notice=break-glass`, 303);
   });
 
   app.get('/account', (c) => {

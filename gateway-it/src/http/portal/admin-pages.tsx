@@ -14,7 +14,7 @@ export function UsersPage(props: {
 }) {
   return (
     <>
-      <table>
+      <table class="stack">
         <thead>
           <tr>
             <th>Name</th>
@@ -28,24 +28,26 @@ export function UsersPage(props: {
         <tbody>
           {props.users.map(({ user: u, lockedUntil }) => (
             <tr data-user={u.name}>
-              <td>
+              <td data-label="Name">
                 <a href={`/admin/users/${u.id}`}>{u.name}</a>{' '}
                 <span class="muted">{u.displayName}</span>
               </td>
-              <td>{roleText(u)}</td>
-              <td>
+              <td data-label="Roles">{roleText(u)}</td>
+              <td data-label="State">
                 <StateBadge state={u.state} />
                 {u.contractEnd !== null && <span class="muted"> contract to {u.contractEnd}</span>}
               </td>
-              <td>{u.mfaEnrolled ? 'enrolled' : <span class="muted">at next login</span>}</td>
-              <td>
+              <td data-label="MFA">
+                {u.mfaEnrolled ? 'enrolled' : <span class="muted">at next login</span>}
+              </td>
+              <td data-label="Login lock">
                 {lockedUntil === null ? (
                   <span class="muted">no</span>
                 ) : (
                   <span class="badge locked">until {utcTime(lockedUntil)}</span>
                 )}
               </td>
-              <td>{u.canBreakGlass ? 'yes' : ''}</td>
+              <td data-label="Break-glass">{u.canBreakGlass ? 'yes' : ''}</td>
             </tr>
           ))}
         </tbody>

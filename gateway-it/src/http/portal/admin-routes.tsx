@@ -1,5 +1,7 @@
 /** Portal routes for admins: accounts and sites (the same services as /api/v1/admin). */
 import { Hono } from 'hono';
+import { filterUsers, parseListQuery, USER_ROLES, userListQuery } from '../list-filters.js';
+import { ListFilterForm } from './list-filter-form.js';
 import { z } from 'zod';
 import { AirlockError } from '../../../../shared/src/errors.js';
 import { formatFingerprint } from '../../../../shared/src/crypto/hash.js';
@@ -60,7 +62,25 @@ export function adminRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVariab
 
   app.get('/admin/users', (c) => {
     const v = adminViewer(c, s);
-    return page(c, v, 'Accounts', <UsersPage users={userAdmin.listUsers()} csrf={v.csrf} />);
+    const f = parseListQuery(userListQuery, c.req.query());
+    const users = filterUsers(userAdmin.listUsers(), f);
+    return page(
+      c,
+      v,
+      'Accounts',
+      <>
+        <ListFilterForm
+          action="/admin/users"
+          q={f.q}
+          shown={users.length}
+          selects={[
+            { name: 'role', label: 'Role', options: USER_ROLES, value: f.role },
+            { name: 'state', label: 'State', options: ['active', 'disabled'], value: f.state },
+          ]}
+        />
+        <UsersPage users={users} csrf={v.csrf} />
+      </>,
+    );
   });
 
   app.post('/admin/users', async (c) => {

@@ -17,7 +17,7 @@ export function Inbox(props: {
       {props.items.length === 0 ? (
         <p class="muted">Nothing waits for a decision.</p>
       ) : (
-        <table>
+        <table class="stack">
           <thead>
             <tr>
               <th>Request</th>
@@ -31,20 +31,29 @@ export function Inbox(props: {
           <tbody>
             {props.items.map((i) => (
               <tr data-request={i.request.id}>
-                <td>
-                  <a href={`/requests/${i.request.id}`}>{i.request.id}</a>
+                <td data-label="Request">
+                  <a href={`/requests/${i.request.id}`} title={`request ${i.request.id}`}>
+                    {i.request.reason.length > 48
+                      ? `${i.request.reason.slice(0, 47)}…`
+                      : i.request.reason}
+                  </a>
                 </td>
-                <td>{i.request.requester.name}</td>
-                <td>
+                <td data-label="By">{i.request.requester.name}</td>
+                <td data-label="Site / assets">
                   {i.request.site}:{' '}
                   {i.request.assets.map((a) => `${a.asset} (${a.profile})`).join(', ')}
                 </td>
-                <td>
+                <td data-label="When (site time)">
                   {siteTime(i.request.startsAt, props.tz(i.request.site))} →{' '}
                   {siteTime(i.request.endsAt, props.tz(i.request.site))}
                 </td>
-                <td>
+                <td data-label="Approvals">
                   {i.request.approvals}/{i.request.requiredApprovals}
+                  {!i.request.quorum.canBeMet && (
+                    <span class="badge locked" title={i.request.quorumWarning ?? ''}>
+                      cannot be met
+                    </span>
+                  )}
                 </td>
                 <td>
                   {i.canDecide ? (

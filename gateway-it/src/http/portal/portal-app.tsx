@@ -13,6 +13,8 @@ import type { HttpVariables } from '../principal.js';
 import { accessRoutes } from './access-routes.js';
 import { adminRoutes } from './admin-routes.js';
 import { auditRoutes } from './audit-routes.js';
+import { breakGlassRoutes } from './break-glass-routes.js';
+import { listRoutes } from './list-routes.js';
 import { Layout } from './layout.js';
 import { liveRoutes } from './live-routes.js';
 import { notificationRoutes } from './notification-routes.js';
@@ -108,6 +110,8 @@ export function portalApps(
     passkeyRoutes(s, loginFailure(s)),
     ssoRoutes(s),
     accessRoutes(s),
+    breakGlassRoutes(s),
+    listRoutes(s),
     siteRoutes(s),
     adminRoutes(s),
     sshKeyRoutes(s),

@@ -18,7 +18,7 @@ function LinkBadge(props: { s: SiteSummary }) {
 export function SitesList(props: { sites: readonly SiteSummary[] }) {
   if (props.sites.length === 0) return <p class="muted">No site is visible to you.</p>;
   return (
-    <table>
+    <table class="stack">
       <thead>
         <tr>
           <th>Site</th>
@@ -26,32 +26,34 @@ export function SitesList(props: { sites: readonly SiteSummary[] }) {
           <th>OT gateway link</th>
           <th>Lockdown</th>
           <th>Assets</th>
-          <th>OT owners</th>
+          {props.sites.some((s) => !s.jobScoped) && <th>OT owners</th>}
         </tr>
       </thead>
       <tbody>
         {props.sites.map((s) => (
           <tr data-site={s.site.id}>
-            <td>
+            <td data-label="Site">
               <a href={`/sites/${s.site.id}`}>{s.site.displayName}</a>{' '}
               <span class="muted">({s.site.id})</span>
             </td>
-            <td>{s.site.timezone}</td>
-            <td>
+            <td data-label="Timezone">{s.site.timezone}</td>
+            <td data-label="OT gateway link">
               <LinkBadge s={s} />{' '}
               {s.link.lastSeen !== null && (
                 <span class="muted">last seen {siteTime(s.link.lastSeen, s.site.timezone)}</span>
               )}
             </td>
-            <td>
+            <td data-label="Lockdown">
               {s.lockdown?.locked === true ? (
                 <span class="badge locked">LOCKED DOWN</span>
               ) : (
                 <span class="muted">no</span>
               )}
             </td>
-            <td>{s.assets.length}</td>
-            <td>{s.owners.join(', ')}</td>
+            <td data-label="Assets">{s.assets.length}</td>
+            {props.sites.some((x) => !x.jobScoped) && (
+              <td data-label="OT owners">{s.owners.join(', ')}</td>
+            )}
           </tr>
         ))}
       </tbody>
@@ -156,9 +158,15 @@ export function SitePage(props: SitePageProps) {
           {s.link.lastSeen !== null && `, last seen ${siteTime(s.link.lastSeen, s.site.timezone)}`}
           {s.link.clockOffsetMs !== null && `, clock offset ${s.link.clockOffsetMs} ms`}. Approvals
           required: {s.policy.requiredApprovals}.
-          {s.policy.ticketPattern !== null && ` Ticket format: ${s.policy.ticketPattern}.`} OT
-          owners: {s.owners.join(', ') || 'none'}.
+          {s.policy.ticketPattern !== null && ` Ticket format: ${s.policy.ticketPattern}.`}
+          {!s.jobScoped && ` OT owners: ${s.owners.join(', ') || 'none'}.`}
         </p>
+        {s.jobScoped && (
+          <p class="muted">
+            You see the assets and profiles your job schedules here name; ask the site's OT owners
+            for more.
+          </p>
+        )}
         {props.grants !== null && (
           <p>
             {props.isOwner && <a href={`/sites/${s.site.id}/sessions`}>Live sessions</a>}{' '}
@@ -204,26 +212,28 @@ export function SitePage(props: SitePageProps) {
       {s.assets.length === 0 ? (
         <p class="muted">No catalogue yet.</p>
       ) : (
-        <table>
+        <table class="stack">
           <thead>
             <tr>
               <th>Asset</th>
               <th>Protocol</th>
-              <th>Address</th>
+              {!s.jobScoped && <th>Address</th>}
               <th>Profiles</th>
             </tr>
           </thead>
           <tbody>
             {s.assets.map((a) => (
               <tr>
-                <td>
+                <td data-label="Asset">
                   {a.name} <span class="muted">{a.description}</span>
                 </td>
-                <td>{a.protocol}</td>
-                <td>
-                  {a.address}:{a.servicePort}
-                </td>
-                <td>{a.profiles.map((p) => p.name).join(', ')}</td>
+                <td data-label="Protocol">{a.protocol}</td>
+                {!s.jobScoped && (
+                  <td data-label="Address">
+                    {a.address}:{a.servicePort}
+                  </td>
+                )}
+                <td data-label="Profiles">{a.profiles.map((p) => p.name).join(', ')}</td>
               </tr>
             ))}
           </tbody>
@@ -233,13 +243,13 @@ export function SitePage(props: SitePageProps) {
       {props.windows.length === 0 ? (
         <p class="muted">None: nobody can request access here until an OT owner defines one.</p>
       ) : (
-        <table>
+        <table class="stack">
           <tbody>
             {props.windows.map((w) => (
               <tr>
-                <td>{w.asset ?? 'all assets'}</td>
-                <td>{w.description}</td>
-                <td>{w.label}</td>
+                <td data-label="Applies to">{w.asset ?? 'all assets'}</td>
+                <td data-label="When">{w.description}</td>
+                <td data-label="Label">{w.label}</td>
                 <td>
                   {props.isOwner && (
                     <PostButton
@@ -267,16 +277,16 @@ export function SitePage(props: SitePageProps) {
       {props.schedules.length === 0 ? (
         <p class="muted">None.</p>
       ) : (
-        <table>
+        <table class="stack">
           <tbody>
             {props.schedules.map((x) => (
               <tr>
-                <td>{x.vendor.name}</td>
-                <td>
+                <td data-label="Vendor">{x.vendor.name}</td>
+                <td data-label="Asset (profile)">
                   {x.asset} ({x.profile})
                 </td>
-                <td>{x.description}</td>
-                <td>{x.label}</td>
+                <td data-label="When">{x.description}</td>
+                <td data-label="Label">{x.label}</td>
                 <td>
                   {props.isOwner && (
                     <PostButton
@@ -303,12 +313,18 @@ export function SitePage(props: SitePageProps) {
       {props.grants !== null && (
         <>
           <h2>Grants</h2>
+          <p>
+            <a href={`/grants?site=${s.site.id}`}>Search and filter the grants</a>
+          </p>
           <GrantTable grants={props.grants} tz={tz} showUser={true} />
         </>
       )}
       {props.requests !== null && (
         <>
           <h2>Requests</h2>
+          <p>
+            <a href={`/requests?site=${s.site.id}`}>Search and filter the requests</a>
+          </p>
           <RequestTable requests={props.requests} tz={tz} showRequester={true} />
         </>
       )}

@@ -1,13 +1,14 @@
 /**
  * Styles that keep tables and long values inside the page (issue 20: an audit table was 3,176 px
- * wide on a 1,280 px screen): long words, ids and hashes wrap; a `table.stack` becomes one card
+ * wide on a 1,280 px screen; the access lists up to 566 px on a 390 px phone): long words, ids and hashes wrap; a `table.stack` becomes one card
  * per row on a narrow screen, each cell labelled from its `data-label`; filter forms sit on one
  * row where there is room. Appended to the portal's stylesheet (static-assets.ts), served as a file
  * like the rest (the CSP refuses inline styles).
  */
 export const TABLE_CSS = `
 /* Words break only when they cannot fit (a name never splits); ids and hashes in code break anywhere. */
-dd, li, p, td { overflow-wrap:break-word; }
+dd, li, p, td, th { overflow-wrap:break-word; }
+.badge { white-space:nowrap; }
 td code, dd code, li code { white-space:pre-wrap; overflow-wrap:anywhere; }
 /* Fixed columns for events: the short ones sized for their values, the details view takes the rest. */
 table.events { table-layout:fixed; }
@@ -29,7 +30,12 @@ ul.hits { padding-left:1.2rem; } ul.hits details { margin:.1rem 0 .4rem; }
 form.filters { display:flex; flex-wrap:wrap; gap:.2rem 1rem; align-items:flex-end; margin:0 0 1rem; }
 form.filters > div { flex:1 1 12rem; min-width:0; } form.filters > div > label { margin-top:.2rem; }
 form.filters input, form.filters select { max-width:100%; }
+/* The search bar of a list (requests, grants, accounts, sessions) wraps. */
+form.list-filter .inline { display:flex; flex-wrap:wrap; gap:.4rem .8rem; align-items:center; }
+form.list-filter input[type=search] { padding:.35rem .5rem; border:1px solid #aab3bd; border-radius:4px; font:inherit; max-width:100%; }
+form.list-filter select { width:auto; }
 @media (max-width: 720px) {
+  main { padding:0 .6rem; }
   table.stack, table.stack tbody, table.stack tr, table.stack td { display:block; width:100%; }
   table.stack thead { display:none; }
   table.stack tr { border-bottom:2px solid var(--line); padding:.3rem 0; }

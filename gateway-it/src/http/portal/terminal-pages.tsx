@@ -44,7 +44,7 @@ export function LiveSessionsTable(props: {
 }) {
   if (props.sessions.length === 0) return <p class="muted">No live session at this site.</p>;
   return (
-    <table>
+    <table class="stack">
       <thead>
         <tr>
           <th>User</th>
@@ -60,16 +60,16 @@ export function LiveSessionsTable(props: {
       <tbody>
         {props.sessions.map((s) => (
           <tr class="live-session" data-session={s.id}>
-            <td>{s.info.userName}</td>
-            <td>
+            <td data-label="User">{s.info.userName}</td>
+            <td data-label="Asset">
               {s.info.asset} ({s.info.protocol})
               {s.info.breakGlass && <span class="badge break-glass">BREAK-GLASS</span>}
             </td>
-            <td>{s.info.profile}</td>
-            <td>{s.info.via}</td>
-            <td>{siteTime(s.info.startedAt, props.tz)}</td>
-            <td>{siteTime(s.info.notAfter, props.tz)}</td>
-            <td>{s.watcherCount}</td>
+            <td data-label="Profile">{s.info.profile}</td>
+            <td data-label="Via">{s.info.via}</td>
+            <td data-label="Since">{siteTime(s.info.startedAt, props.tz)}</td>
+            <td data-label="Grant ends">{siteTime(s.info.notAfter, props.tz)}</td>
+            <td data-label="Watchers">{s.watcherCount}</td>
             <td>
               {props.canWatch ? (
                 s.info.protocol === 'ssh' &&

@@ -5,6 +5,8 @@
  * site or admin; audited with the reason by OperatorSessions.terminate), and the terminal's files.
  */
 import { Hono } from 'hono';
+import { filterSessions, parseListQuery, sessionListQuery } from '../list-filters.js';
+import { ListFilterForm } from './list-filter-form.js';
 import { z } from 'zod';
 import { AirlockError } from '../../../../shared/src/errors.js';
 import { nameSchema } from '../../../../shared/src/model/session-ticket.js';
@@ -96,16 +98,33 @@ export function terminalRoutes(
         'session.not_owner',
         `only an OT owner of ${site} sees its live sessions`,
       );
+    const f = parseListQuery(sessionListQuery, c.req.query());
+    const list = filterSessions(sessions.list({ site }), f);
     return page(
       c,
       v,
       `Live sessions at ${site}`,
-      <LiveSessionsTable
-        sessions={sessions.list({ site })}
-        tz={tz(site)}
-        csrf={v.csrf}
-        canWatch={isOtOwnerOf(v.user, site)}
-      />,
+      <>
+        <ListFilterForm
+          action={`/sites/${site}/sessions`}
+          q={f.q}
+          shown={list.length}
+          selects={[
+            {
+              name: 'protocol',
+              label: 'Protocol',
+              options: ['ssh', 'modbus', 'opcua'],
+              value: f.protocol,
+            },
+          ]}
+        />
+        <LiveSessionsTable
+          sessions={list}
+          tz={tz(site)}
+          csrf={v.csrf}
+          canWatch={isOtOwnerOf(v.user, site)}
+        />
+      </>,
     );
   });
 
