@@ -91,6 +91,12 @@ export const ssoProviderSchema = z.strictObject({
     .describe(
       "The ID token claim with the user's groups (Entra ID and Keycloak: groups; Okta: as configured).",
     ),
+  subjectClaim: z
+    .enum(['sub', 'oid'])
+    .default('sub')
+    .describe(
+      "The ID token claim an account is bound by, with the issuer: `sub`, or for Entra ID `oid` (the user's object id, the same in every app and the `externalId` Entra's SCIM provisioning sends; Entra's `sub` differs per app).",
+    ),
   userNameClaim: z
     .string()
     .min(1)

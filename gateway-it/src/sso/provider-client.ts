@@ -54,6 +54,22 @@ function readClientSecret(path: string): string {
 }
 
 /**
+ * The claims with `sub` set to the subject the account is bound by. Entra ID's `sub` is
+ * pairwise (one per application), while its SCIM provisioning names users by `oid`; a provider
+ * configured with `subjectClaim: oid` binds by that, so an account SCIM created is the one its SSO
+ * login finds. A token without that claim proves no identity here (refused, naming the claim).
+ */
+function boundSubject(claims: VerifiedClaims, claim: 'sub' | 'oid'): VerifiedClaims {
+  if (claim === 'sub') return claims;
+  const value = claims[claim];
+  if (typeof value !== 'string' || value === '' || value.length > 255)
+    throw Object.assign(new Error(`the ID token has no usable ${claim} claim`), {
+      code: 'subject_claim_missing',
+    });
+  return { ...claims, sub: value };
+}
+
+/**
  * A library error's code, message and the claim it names (openid-client wraps the check's own
  * error as its cause): safe to record, they name checks, never secrets.
  */
@@ -166,7 +182,7 @@ export function createProviderClient(
         });
         const claims = tokens.claims();
         if (claims === undefined) throw new Error('no ID token in the token response');
-        return claims as VerifiedClaims;
+        return boundSubject(claims as VerifiedClaims, config.subjectClaim);
       } catch (e) {
         const r = describeRejection(e);
         if (isUnreachable(e))

@@ -31,6 +31,8 @@ export interface IdpAccount {
   preferredUsername: string;
   name: string;
   groups: string[];
+  /** Entra ID's object id, sent as the `oid` claim when set (the same in every app, unlike `sub`). */
+  oid?: string;
   /** What this account's logins report as `amr` (and `acr`). */
   amr: string[];
   acr?: string;
@@ -100,7 +102,7 @@ export async function startIdpStandIn(options: IdpOptions): Promise<IdpStandIn> 
     claims: {
       acr: null,
       amr: null,
-      openid: ['sub', 'amr', 'acr'],
+      openid: ['sub', 'amr', 'acr', 'oid'],
       email: ['email', 'email_verified'],
       profile: ['name', 'preferred_username'],
       groups: ['groups'],
@@ -123,6 +125,7 @@ export async function startIdpStandIn(options: IdpOptions): Promise<IdpStandIn> 
           name: a.name,
           preferred_username: a.preferredUsername,
           groups: a.groups,
+          ...(a.oid === undefined ? {} : { oid: a.oid }),
         }),
       };
     },

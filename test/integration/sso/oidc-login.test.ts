@@ -24,7 +24,10 @@ import { PortalClient, portalLogin, type PortalAnswer } from '../access/portal-c
 const REDIRECT = 'https://airlock.test/sso/corp/callback';
 const SSO_COOKIE = '__Host-airlock-sso';
 
-async function setup(t: Pick<TestContext, 'after'>): Promise<{
+async function setup(
+  t: Pick<TestContext, 'after'>,
+  subjectClaim: 'sub' | 'oid' = 'sub',
+): Promise<{
   h: Harness;
   op: OidcOp;
 }> {
@@ -49,6 +52,7 @@ async function setup(t: Pick<TestContext, 'after'>): Promise<{
         ],
         jitCreate: true,
         acceptIdpMfa: { amr: ['mfa', 'hwk', 'otp'] },
+        subjectClaim,
       },
     },
   });
@@ -416,3 +420,42 @@ test('SSO with an OpenID Provider on loopback', { timeout: 120_000 }, async (t) 
     },
   );
 });
+
+test(
+  'Entra ID style: bound by the oid claim, the account SCIM provisioned is the one SSO finds',
+  { timeout: 60_000 },
+  async (t) => {
+    const { h, op } = await setup(t, 'oid');
+    // SCIM binds a provisioned account by (issuer, externalId), and Entra's provisioning sends the
+    // user's object id as externalId: the same binding an admin's link makes (scim-api.test.ts).
+    await h.gw.services.auth.userAdmin.createUser(
+      { name: 'dora', roles: [{ role: 'engineer' }] },
+      'cli:test',
+    );
+    const oid = '0e5c6f3a-7d1b-4b8e-9a51-3f0d2c9e1a77';
+    h.gw.services.sso.link('corp', oid, 'dora', 'cli:test');
+    // Entra's sub is per application: it is not what the account is bound by.
+    op.accounts.set('dora', account('dora', { sub: 'pairwise-sub-for-airlock', oid }));
+    const run = await ssoLogin(h, op, new PortalClient(h, '10.0.0.40'), 'dora');
+    assert.equal(continueTo(run.answer), '/', run.answer.text.slice(0, 300));
+    const login = lastLogin(h);
+    assert.equal(login.outcome, 'success');
+    assert.equal(login.actor, 'dora');
+    assert.equal(login.details.subject, oid);
+    assert.equal(
+      h.gw.services.store.sso.identity(op.issuer, 'pairwise-sub-for-airlock'),
+      undefined,
+    );
+
+    // A token without the oid claim proves no identity here: refused, naming the check.
+    op.accounts.set('nooid', account('nooid'));
+    const users = h.gw.services.store.users.list().length;
+    const refused = await ssoLogin(h, op, new PortalClient(h, '10.0.0.41'), 'nooid');
+    assert.notEqual(continueTo(refused.answer), '/');
+    const denied = lastLogin(h);
+    assert.equal(denied.outcome, 'failure');
+    assert.equal(denied.details.reason, 'token-rejected');
+    assert.equal(denied.details.check, 'subject_claim_missing');
+    assert.equal(h.gw.services.store.users.list().length, users, 'no account created');
+  },
+);
