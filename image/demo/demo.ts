@@ -391,7 +391,13 @@ Airlock demo is running (Ctrl-C stops it).
 
   Portal and API  https://127.0.0.1:${PORTS.https}   (self-signed; certificate SHA-256 ${String(it.ready.tlsFingerprint)})
   Health          curl -k https://127.0.0.1:${PORTS.https}/healthz
-${sshTrustLines(it.ready, PORTS.ssh)}
+${
+  zoned
+    ? ''
+    : `  Passkeys        open the portal as https://localhost:${PORTS.https} (WebAuthn refuses an IP address), then
+                  Account > Passkeys to register one; log in with it from the login page
+`
+}${sshTrustLines(it.ready, PORTS.ssh)}
   Site            ${SITE} online (OT gateway enrolled, dialling out), assets: ${(ot.ready.assets as string[]).join(', ')}
   Plant           ${plantLine}${portNote}
 

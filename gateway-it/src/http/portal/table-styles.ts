@@ -9,7 +9,7 @@ export const TABLE_CSS = `
 /* Words break only when they cannot fit (a name never splits); ids and hashes in code break anywhere. */
 dd, li, p, td, th { overflow-wrap:break-word; }
 .badge { white-space:nowrap; }
-td code, dd code, li code { white-space:pre-wrap; overflow-wrap:anywhere; }
+td code, dd code, li code, p code { white-space:pre-wrap; overflow-wrap:anywhere; }
 /* Fixed columns for events: the short ones sized for their values, the details view takes the rest. */
 table.events { table-layout:fixed; }
 table.events th:nth-child(1) { width:7.5rem; } table.events th:nth-child(2) { width:6rem; }
