@@ -129,6 +129,9 @@ test(
       ['sites', '/sites'],
       ['site', `/sites/${SITE}`],
       ['break-glass', `/break-glass?site=${SITE}`],
+      ['ssh-keys', '/account/ssh-keys'],
+      ['passkeys', '/account/passkeys'],
+      ['notifications', '/account/notifications'],
     ] as const)
       problems.push(...(await judge(a.page, base, path, shots, `alice-${label}`)));
     // A refused break-glass re-renders the form with what was typed.
