@@ -4,7 +4,8 @@
  * "Log in with Demo IdP". erin is in the engineers group and her provider login reports MFA
  * (`amr: mfa`), so she is in at once; omar owns plant-1 and his provider login is password only,
  * so Airlock asks for its own second factor (enrolled at his first login). Their accounts are made
- * at first SSO login (`jitCreate`). Not in zoned mode: the provider is on the host's loopback,
+ * at first SSO login (`jitCreate`). A SCIM token (0600) lets the newcomer play the provider's
+ * provisioning client with curl. Not in zoned mode: the provider is on the host's loopback,
  * which the IT gateway's zone cannot reach.
  */
 import { randomBytes } from 'node:crypto';
@@ -17,6 +18,8 @@ export const IDP_PROVIDER = 'demo-idp';
 
 export interface IdpFiles {
   readonly secretFile: string;
+  /** The bearer token a provisioning client sends to /scim/v2 (the provider's SCIM token). */
+  readonly scimTokenFile: string;
   readonly accountsFile: string;
   readonly accounts: readonly IdpAccount[];
 }
@@ -25,8 +28,11 @@ export interface IdpFiles {
 export function idpFiles(itDir: string): IdpFiles {
   const secretFile = join(itDir, 'demo-idp.secret');
   const accountsFile = join(itDir, 'demo-idp-accounts.json');
+  const scimTokenFile = join(itDir, 'demo-idp.scim-token');
   if (!existsSync(secretFile))
     writeFileSync(secretFile, `${randomBytes(24).toString('base64url')}\n`, { mode: 0o600 });
+  if (!existsSync(scimTokenFile))
+    writeFileSync(scimTokenFile, `${randomBytes(32).toString('base64url')}\n`, { mode: 0o600 });
   if (!existsSync(accountsFile)) {
     const pw = (): string => randomBytes(9).toString('base64url');
     const accounts: IdpAccount[] = [
@@ -55,6 +61,7 @@ export function idpFiles(itDir: string): IdpFiles {
   }
   return {
     secretFile,
+    scimTokenFile,
     accountsFile,
     accounts: JSON.parse(readFileSync(accountsFile, 'utf8')) as IdpAccount[],
   };
@@ -79,6 +86,7 @@ export const idpConfig = (idpPort: number, httpsPort: number, site: string) => (
       ],
       jitCreate: true,
       acceptIdpMfa: { amr: ['mfa'] },
+      scimTokenFile: 'demo-idp.scim-token',
     },
   },
 });
@@ -111,10 +119,13 @@ export function startIdp(
 }
 
 /** The lines the demo prints about it. */
-export function idpLines(files: IdpFiles, port: number): string {
+export function idpLines(files: IdpFiles, port: number, httpsPort: number): string {
   const [erin, omar] = files.accounts;
   return `  SSO             "Log in with Demo IdP" on the login page (a local OpenID Provider, http://127.0.0.1:${port}):
                   ${erin?.login ?? ''} / ${erin?.password ?? ''}  engineer, the provider reports MFA: in at once
                   ${omar?.login ?? ''} / ${omar?.password ?? ''}  ot-owner of plant-1, password only: Airlock asks for its TOTP
-                  (accounts made at first SSO login, bound to the provider's subject; see docs/access.md)`;
+                  (accounts made at first SSO login, bound to the provider's subject; see docs/access.md)
+  SCIM            the provider's provisioning endpoint (joiners, movers, leavers; docs/access.md):
+                  curl -k -H "Authorization: Bearer $(cat ${files.scimTokenFile})" https://127.0.0.1:${httpsPort}/scim/v2/Users
+                  a PATCH with active:false ends that person's sessions at once`;
 }

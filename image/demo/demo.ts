@@ -404,7 +404,7 @@ ${
   Credentials     ${credentialsFile}
 ${users.map((u) => `                  ${u.name.padEnd(7)} ${u.password}`).join('\n')}
   Window          ${SITE}: weekly, every day, 00:00-00:00 site time (24 h), label "demo: every day, all day"
-${idp === undefined ? '  SSO             not in zoned mode (the demo identity provider runs on loopback; try --loopback)' : idpLines(idp, PORTS.idp)}
+${idp === undefined ? '  SSO             not in zoned mode (the demo identity provider runs on loopback; try --loopback)' : idpLines(idp, PORTS.idp, PORTS.https)}
   ITSM            ${SITE} checks tickets with a local stand-in (http://127.0.0.1:${PORTS.itsm}, table API and webhook):
                   CHG0001001 (Implement, names HMI-1, PLC-1, OPC-1), CHG0001002 (Scheduled, HMI-1 only),
                   CHG0001003 (Assess: refused), CHG0001004 (Closed: refused), INC0002001 (In Progress, PLC-1);

@@ -84,6 +84,39 @@ test(
     );
     await ctx.close();
 
+    // SCIM as the banner shows it: the provider's provisioning client, a joiner then a leaver.
+    const token = readFileSync(join(demo.dir, 'it', 'demo-idp.scim-token'), 'utf8').trim();
+    assert.match(out, /scim\/v2\/Users/, 'the banner shows the SCIM endpoint');
+    const scim = (method: string, path: string, body?: unknown) =>
+      pinnedRequest(`${portal}/scim/v2${path}`, fp, {
+        method,
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/scim+json',
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    const joiner = await scim('POST', '/Users', {
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+      userName: 'jo',
+      externalId: 'demo-jo-0001',
+    });
+    assert.equal(joiner.status, 201, joiner.body);
+    const jo = joiner.json<{ id: string; active: boolean }>();
+    assert.equal(jo.active, true);
+    const leaver = await scim('PATCH', `/Users/${jo.id}`, {
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+      Operations: [{ op: 'replace', path: 'active', value: false }],
+    });
+    assert.equal(leaver.status, 200, leaver.body);
+    assert.equal(leaver.json<{ active: boolean }>().active, false);
+    assert.equal((await scim('GET', '/Users', undefined)).status, 200);
+    assert.equal(
+      (await pinnedRequest(`${portal}/scim/v2/Users`, fp)).status,
+      401,
+      'no token, no SCIM',
+    );
+
     child.kill('SIGINT');
     const [code] = (await once(child, 'exit')) as [number | null];
     assert.equal(code, 0, demo.output());
