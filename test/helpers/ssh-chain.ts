@@ -113,6 +113,8 @@ export interface SshChainOptions {
   readonly itsm?: StartItOptions['itsm'];
   readonly itsmSite?: SettingsChange;
   readonly ticketRef?: string;
+  /** hmi-1's `maintenance` profile (default: record-only with SFTP). */
+  readonly profile?: Record<string, unknown>;
 }
 
 export async function startSshChain(
@@ -135,7 +137,7 @@ export async function startSshChain(
         port: sshd.port,
         hostKey: sshd.hostKey,
         username: account.name,
-        profiles: { maintenance: { mode: 'record-only', sftp: true } },
+        profiles: { maintenance: o.profile ?? { mode: 'record-only', sftp: true } },
       },
       'plc-1': {
         protocol: 'modbus',

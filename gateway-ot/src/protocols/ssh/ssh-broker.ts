@@ -451,6 +451,7 @@ class SshBrokerSession {
         audit: (action, outcome, details) =>
           session.audit({ action, target: session.assetName, outcome, details }),
         notify: (text) => this.notice(text),
+        redraw: (text) => this.show(text),
         recordInput: (text) => rec.input(text),
       });
       hooks.onOutput = (d) => {
@@ -538,11 +539,8 @@ class SshBrokerSession {
 
   /** A gateway notice: into the terminal when there is one (so it is recorded), else as stderr. */
   private notice(text: string): void {
-    const stream = this.channel.stream;
     if (this.startedSent && this.pty !== undefined && this.start?.kind !== 'subsystem') {
-      const line = `\r\n[airlock] ${text}\r\n`;
-      this.recorder?.output(line);
-      if (!stream.writableEnded && !stream.destroyed) stream.write(line);
+      this.show(`\r\n[airlock] ${text}\r\n`);
     } else if (this.start?.kind !== 'subsystem' || !this.startedSent) {
       this.recorder?.output(`[airlock] ${text}\r\n`);
       this.sendControl({
@@ -550,6 +548,13 @@ class SshBrokerSession {
         data: Buffer.from(`[airlock] ${text}\n`).toString('base64'),
       });
     }
+  }
+
+  /** Terminal output of the gateway's own, to the operator and into the recording, in order. */
+  private show(text: string): void {
+    const stream = this.channel.stream;
+    this.recorder?.output(text);
+    if (!stream.writableEnded && !stream.destroyed) stream.write(text);
   }
 
   private refuse(e: unknown): void {
