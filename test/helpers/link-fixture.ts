@@ -106,6 +106,8 @@ export interface StartItOptions {
   readonly notifications?: ItConfig['notifications'];
   /** ITSM connectors (default: none). */
   readonly itsm?: ItConfig['itsm'];
+  /** Prometheus /metrics (default: off). */
+  readonly metrics?: ItConfig['metrics'];
 }
 
 export async function startIt(
@@ -119,7 +121,7 @@ export async function startIt(
     ssh: { port: 0, ...o.ssh },
     audit: { checkpointEvery: 64, checkpointIntervalSeconds: 0 },
     link: { ...TEST_LINK, ...o.link },
-    ...omitUndefined({ notifications: o.notifications, itsm: o.itsm }),
+    ...omitUndefined({ notifications: o.notifications, itsm: o.itsm, metrics: o.metrics }),
   });
   const gw = await createItGateway(config, {
     clock: o.clock ?? systemClock,
@@ -158,6 +160,8 @@ export interface StartOtOptions extends Partial<
   /** Overrides the IT URL recorded at enrollment (e.g. a proxy in front of the IT gateway). */
   readonly itUrl?: string;
   readonly start?: boolean;
+  /** Prometheus /metrics listener (default: none). */
+  readonly metrics?: OtConfig['metrics'];
 }
 
 export async function startOt(
@@ -178,6 +182,7 @@ export async function startOt(
       enrollmentPollSeconds: 0.1,
       ...o.link,
     },
+    ...omitUndefined({ metrics: o.metrics }),
   });
   const gw = await createOtGateway(config, {
     clock: o.clock ?? systemClock,

@@ -113,6 +113,8 @@ export interface SshChainOptions {
   readonly itsm?: StartItOptions['itsm'];
   readonly itsmSite?: SettingsChange;
   readonly ticketRef?: string;
+  /** Both gateways serve /metrics with the bearer token in this file (OT: its own port). */
+  readonly metricsTokenFile?: string;
   /** hmi-1's `maintenance` profile (default: record-only with SFTP). */
   readonly profile?: Record<string, unknown>;
 }
@@ -127,6 +129,7 @@ export async function startSshChain(
   if (account === undefined) throw new Error('sshd has no user');
   const it = await startIt(t, {
     ...omitUndefined({ ssh: o.ssh, notifications: o.notifications, itsm: o.itsm }),
+    ...(o.metricsTokenFile === undefined ? {} : { metrics: { tokenFile: o.metricsTokenFile } }),
   });
   const policy = {
     limits: { maxSessionMinutes: 240, maxConcurrentSessions: 400 },
@@ -162,7 +165,14 @@ export async function startSshChain(
       pw,
     ]);
   } else {
-    ot = await startOt(t, { enrollWith: it, policy, brokers: [echoBroker('modbus')] });
+    ot = await startOt(t, {
+      enrollWith: it,
+      policy,
+      brokers: [echoBroker('modbus')],
+      ...(o.metricsTokenFile === undefined
+        ? {}
+        : { metrics: { host: '127.0.0.1', port: 0, tokenFile: o.metricsTokenFile } }),
+    });
     storeTargetPassword(ot.gw, account.password);
   }
   const s = it.gw.services;

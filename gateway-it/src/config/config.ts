@@ -49,6 +49,13 @@ export const itConfigSchema = z.strictObject({
       message: 'certFile and keyFile must be given together',
     }),
   log: z.strictObject({ level: logLevelSchema.default('info') }).prefault({}),
+  /** Prometheus /metrics on the HTTPS listener (docs/metrics.md); without a token file it answers 404. */
+  metrics: z
+    .strictObject({
+      /** File (0600) holding the bearer token scrapers send (one word, at least 32 characters). */
+      tokenFile: z.string().min(1).optional(),
+    })
+    .prefault({}),
   audit: auditConfigSchema,
   /** Live forwarding of audit events to a syslog collector (RFC 5424 over TLS); off when absent. */
   siem: z
@@ -317,6 +324,7 @@ function resolvePaths(config: ItConfig, base: string): ItConfig {
   return {
     ...config,
     dataDir: abs(config.dataDir),
+    metrics: { ...omitUndefined({ tokenFile: ifDefined(config.metrics.tokenFile, abs) }) },
     tls: {
       ...config.tls,
       ...omitUndefined({

@@ -26,6 +26,7 @@ import type { FirstAdminSetup } from '../setup/setup.js';
 import type { Sites } from '../sites/sites.js';
 import type { Sso } from '../sso/sso.js';
 import type { HealthReporter } from '../status/status.js';
+import type { MetricsEndpoint } from './routes/metrics.js';
 import type { ItStore } from '../store/store.js';
 import { createHttpApp } from './create-http-app.js';
 import type { SshHttpFacts } from './http-services.js';
@@ -53,6 +54,7 @@ export interface HttpDeps {
   readonly config: Pick<ItConfig, 'http'>;
   readonly store: Pick<ItStore, 'audit' | 'users' | 'keys'>;
   readonly status: HealthReporter;
+  readonly metrics: MetricsEndpoint;
   readonly auth: Auth;
   /** First admin set-up (the set-up page and API). */
   readonly setup: FirstAdminSetup;
@@ -80,6 +82,7 @@ export function createHttp(deps: HttpDeps): Http {
     log,
     audit: store.audit,
     health: deps.status,
+    metrics: deps.metrics,
     authenticator: createSessionAuthenticator(credentials),
     enrollment: deps.sites.enrollment,
     portal: {

@@ -44,6 +44,18 @@ export const otConfigSchema = z.strictObject({
       masterKeyFile: z.string().min(1).optional(),
     })
     .prefault({}),
+  /**
+   * Prometheus /metrics on a listener of its own (docs/metrics.md), plain HTTP, bearer token from
+   * a file; absent: no listener.
+   */
+  metrics: z
+    .strictObject({
+      host: z.string().min(1).default('127.0.0.1'),
+      port: z.number().int().min(0).max(65_535).default(9464),
+      /** File (0600) holding the bearer token scrapers send (one word, at least 32 characters). */
+      tokenFile: z.string().min(1),
+    })
+    .optional(),
   /** The host firewall derived from the local policy (firewall/); absent: none is rendered or loaded. */
   firewall: firewallConfigSchema.optional(),
 });
@@ -68,6 +80,7 @@ export function loadOtConfig(source: Omit<ConfigSource, 'envPrefix'>): Result<Ot
       vault,
       ...omitUndefined({
         firewall: ifDefined(r.value.firewall, (f) => ({ ...f, rulesetFile: abs(f.rulesetFile) })),
+        metrics: ifDefined(r.value.metrics, (m) => ({ ...m, tokenFile: abs(m.tokenFile) })),
       }),
     },
   };
