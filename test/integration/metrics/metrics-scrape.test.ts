@@ -149,5 +149,16 @@ test(
     assert.match(otAfter, /^airlock_audit_shipping_lag_events\{gateway="ot"\} \d+$/m);
     assert.match(otAfter, /^airlock_recording_backlog\{gateway="ot"\} \d+$/m);
     assert.match(otAfter, /^airlock_process_cpu_seconds_total\{gateway="ot"\}/m);
+    // Every metric the Grafana dashboard queries is one the gateways serve.
+    const dashboard = readFileSync(
+      join(import.meta.dirname, '../../../../docs/grafana-airlock.json'),
+      'utf8',
+    );
+    const queried = new Set(dashboard.match(/airlock_[a-z0-9_]+/g));
+    for (const name of queried)
+      assert.ok(
+        itAfter.includes(`# TYPE ${name} `) || otAfter.includes(`# TYPE ${name} `),
+        `${name} is served`,
+      );
   },
 );
