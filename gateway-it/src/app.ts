@@ -22,6 +22,7 @@ import type { ItConfig } from './config/config.js';
 import { createHttp, type Http, type HttpApp } from './http/http.js';
 import { createItsm, type Itsm } from './itsm/itsm.js';
 import { createLinks, type Links } from './link/link.js';
+import { createMetrics, type ItMetrics } from './metrics/metrics.js';
 import { createModbus } from './modbus/modbus.js';
 import { createNotify, type Notify } from './notify/notify.js';
 import { createOpcua } from './opcua/opcua.js';
@@ -70,6 +71,8 @@ export interface ItServices {
   /** Undefined when `ssh.enabled` is false. */
   readonly ssh: Ssh | undefined;
   readonly http: Http;
+  /** Prometheus /metrics (off without metrics.tokenFile). */
+  readonly metrics: ItMetrics;
 }
 
 export interface RunningItGateway {
@@ -136,11 +139,20 @@ function compose(config: ItConfig, store: ItStore, deps: ItDeps): ItServices {
     ? createSsh({ ...base, config, store, auth, access, sessions })
     : undefined;
   const status = createStatus({ ...base, store, links, ssh });
+  const metrics = createMetrics({
+    config,
+    audit: store.audit,
+    sessions: sessions.live,
+    sites: store.sites,
+    links,
+    siem: () => audit.siem?.status().streams ?? [],
+  });
   const http = createHttp({
     ...base,
     config,
     store,
     status,
+    metrics,
     auth,
     setup,
     access,
@@ -174,6 +186,7 @@ function compose(config: ItConfig, store: ItStore, deps: ItDeps): ItServices {
     access,
     sessions,
     ssh,
+    metrics,
     http,
   };
 }
@@ -232,6 +245,7 @@ function runnable(s: ItServices, deps: ItDeps): ItGateway {
       // gateway.stop may not reach the collector now; it stays behind the cursor and goes out
       // at the next start.
       await s.audit.stop();
+      s.metrics.close();
       store.close();
     },
   };

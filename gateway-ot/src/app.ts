@@ -8,6 +8,7 @@
  * loader its asset schema, the vault the rotation target of its accounts (if any), and the sessions
  * its broker factory. A fourth protocol is one folder under protocols/ and one line below.
  */
+import { createMetrics, type OtMetrics } from './metrics/metrics.js';
 import { join } from 'node:path';
 import type { Clock } from '../../shared/src/clock.js';
 import { initCrypto } from '../../shared/src/crypto/sodium.js';
@@ -77,6 +78,8 @@ export interface OtServices {
   readonly rotation: Rotation;
   /** Lines the brokers hold (the SSH command filter) for an OT owner's decision over the link. */
   readonly reviews: ReviewRequests;
+  /** Prometheus /metrics on its own listener (none without a `metrics` section). */
+  readonly metrics: OtMetrics;
 }
 
 export interface OtGateway {
@@ -219,6 +222,15 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
     enrollmentPollMs: config.link.enrollmentPollSeconds * 1000,
     ...omitUndefined({ random: deps.random }),
   });
+  const metrics = createMetrics({
+    config,
+    audit: audit.log,
+    sessions: sessions.live,
+    link,
+    auditPending: () => audit.outbox.pending,
+    recordingsUnsent: () => recordings.listUnsent().length,
+    log: log.child({ component: 'metrics' }),
+  });
   const services: OtServices = {
     config,
     policy,
@@ -234,6 +246,7 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
     recordings,
     rotation: vault.rotation,
     reviews: sessions.reviews,
+    metrics,
   };
   const actor = `system:ot:${site}`;
   let unsubscribe: (() => void) | undefined;
@@ -282,6 +295,8 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
         });
       link.start();
       vault.rotation.start();
+      const metricsPort = await metrics.start();
+      if (metricsPort !== undefined) log.info('metrics listening', { port: metricsPort });
       log.info('OT gateway started', {
         site,
         assets: Object.keys(policy.assets).length,
@@ -295,6 +310,7 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
       await sessions.stop('the OT gateway is stopping');
       await vault.rotation.stop();
       await link.stop();
+      await metrics.stop();
       followFirewall?.close();
       unsubscribe?.();
       if (started) audit.log.append({ action: 'gateway.stop', actor, site, outcome: 'success' });

@@ -148,6 +148,8 @@ const LIBRARY_HOMES: Readonly<Record<string, readonly string[]>> = {
   'openid-client': ['gateway-it/src/sso'],
   // The test and demo OpenID provider: never in a gateway.
   'oidc-provider': [],
+  // Instrumentation stays in each gateway's metrics/ folder (and the shared audit counters).
+  'prom-client': ['gateway-it/src/metrics', 'gateway-ot/src/metrics', 'shared/src/metrics'],
   // Patterns from config, policy or users run only through the linear-time wrapper.
   re2js: ['shared/src/text'],
   // WebAuthn checks in one place, so the OT gateway can verify owners' assertions the same way.

@@ -108,6 +108,8 @@ export interface StartItOptions {
   readonly itsm?: ItConfig['itsm'];
   /** SSO providers, as written in a config file (default: none). */
   readonly sso?: unknown;
+  /** Prometheus /metrics (default: off). */
+  readonly metrics?: ItConfig['metrics'];
 }
 
 export async function startIt(
@@ -121,7 +123,12 @@ export async function startIt(
     ssh: { port: 0, ...o.ssh },
     audit: { checkpointEvery: 64, checkpointIntervalSeconds: 0 },
     link: { ...TEST_LINK, ...o.link },
-    ...omitUndefined({ notifications: o.notifications, itsm: o.itsm, sso: o.sso }),
+    ...omitUndefined({
+      notifications: o.notifications,
+      itsm: o.itsm,
+      sso: o.sso,
+      metrics: o.metrics,
+    }),
   });
   const gw = await createItGateway(config, {
     clock: o.clock ?? systemClock,
@@ -160,6 +167,8 @@ export interface StartOtOptions extends Partial<
   /** Overrides the IT URL recorded at enrollment (e.g. a proxy in front of the IT gateway). */
   readonly itUrl?: string;
   readonly start?: boolean;
+  /** Prometheus /metrics listener (default: none). */
+  readonly metrics?: OtConfig['metrics'];
 }
 
 export async function startOt(
@@ -180,6 +189,7 @@ export async function startOt(
       enrollmentPollSeconds: 0.1,
       ...o.link,
     },
+    ...omitUndefined({ metrics: o.metrics }),
   });
   const gw = await createOtGateway(config, {
     clock: o.clock ?? systemClock,

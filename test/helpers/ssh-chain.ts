@@ -117,6 +117,10 @@ export interface SshChainOptions {
   readonly ticketRef?: string;
   /** The IT gateway's clock (default: the system's). */
   readonly clock?: StartItOptions['clock'];
+  /** Both gateways serve /metrics with the bearer token in this file (OT: its own port). */
+  readonly metricsTokenFile?: string;
+  /** hmi-1's `maintenance` profile (default: record-only with SFTP). */
+  readonly profile?: Record<string, unknown>;
 }
 
 export async function startSshChain(
@@ -135,6 +139,7 @@ export async function startSshChain(
       clock: o.clock,
       sso: o.sso,
     }),
+    ...(o.metricsTokenFile === undefined ? {} : { metrics: { tokenFile: o.metricsTokenFile } }),
   });
   const policy = {
     limits: { maxSessionMinutes: 240, maxConcurrentSessions: 400 },
@@ -145,7 +150,7 @@ export async function startSshChain(
         port: sshd.port,
         hostKey: sshd.hostKey,
         username: account.name,
-        profiles: { maintenance: { mode: 'record-only', sftp: true } },
+        profiles: { maintenance: o.profile ?? { mode: 'record-only', sftp: true } },
       },
       'plc-1': {
         protocol: 'modbus',
@@ -170,7 +175,14 @@ export async function startSshChain(
       pw,
     ]);
   } else {
-    ot = await startOt(t, { enrollWith: it, policy, brokers: [echoBroker('modbus')] });
+    ot = await startOt(t, {
+      enrollWith: it,
+      policy,
+      brokers: [echoBroker('modbus')],
+      ...(o.metricsTokenFile === undefined
+        ? {}
+        : { metrics: { host: '127.0.0.1', port: 0, tokenFile: o.metricsTokenFile } }),
+    });
     storeTargetPassword(ot.gw, account.password);
   }
   const s = it.gw.services;

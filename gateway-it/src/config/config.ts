@@ -78,6 +78,18 @@ export const itConfigSchema = z.strictObject({
     })
     .prefault({})
     .describe('Logging.'),
+  metrics: z
+    .strictObject({
+      tokenFile: z
+        .string()
+        .min(1)
+        .optional()
+        .describe(
+          'File (0600) holding the bearer token scrapers send (one word, at least 32 characters); absent: /metrics answers 404.',
+        ),
+    })
+    .prefault({})
+    .describe('Prometheus /metrics on the HTTPS listener (docs/metrics.md).'),
   audit: auditConfigSchema,
   siem: siemConfigSchema,
   link: z
@@ -306,6 +318,7 @@ function resolvePaths(config: ItConfig, base: string): ItConfig {
   return {
     ...config,
     dataDir: abs(config.dataDir),
+    metrics: { ...omitUndefined({ tokenFile: ifDefined(config.metrics.tokenFile, abs) }) },
     tls: {
       ...config.tls,
       ...omitUndefined({

@@ -14,6 +14,7 @@ import type { HealthReporter } from '../status/status.js';
 import type { SiteEnrollment } from '../sites/sites.js';
 import { respondTooLarge, respondWithError } from './error-response.js';
 import { healthRoutes } from './routes/health.js';
+import { metricsRoutes, type MetricsEndpoint } from './routes/metrics.js';
 import { authenticate, type Authenticator, type HttpVariables } from './principal.js';
 import { linkEnrollRoutes } from './routes/link-enroll.js';
 import { MAX_BODY_BYTES } from './body.js';
@@ -34,6 +35,8 @@ export interface HttpServices {
   /** The IT audit log: refusals of privileged actions are written to it (refusal-audit.ts). */
   readonly audit: Pick<AuditLog, 'append'>;
   readonly health: HealthReporter;
+  /** Prometheus metrics for scrapers with the metrics token (404 when off). */
+  readonly metrics: MetricsEndpoint;
   /** Recognises portal sessions and API tokens; an unrecognised request has no principal. */
   readonly authenticator: Authenticator;
   /** The public OT gateway enrollment call (its admin API is in the API registry). */
@@ -86,6 +89,7 @@ export function createHttpApp(services: HttpServices): Hono<{ Variables: HttpVar
   app.use('*', auditRefusals(services.audit, services.log));
   app.use('*', csrfProtection());
   app.route('/', healthRoutes(services.health));
+  app.route('/', metricsRoutes(services.metrics));
   app.route('/', linkEnrollRoutes(services.enrollment));
   app.route(API_PREFIX, apiRoutes(services.portal));
   app.route('/', scimRoutes(services.scim, services.log));
@@ -104,7 +108,12 @@ export function createHttpApp(services: HttpServices): Hono<{ Variables: HttpVar
   app.onError((e, c) => {
     // Pages get an HTML answer (e.g. a CSRF refusal from the middleware); the API and probes JSON.
     const path = new URL(c.req.url).pathname;
-    if (!path.startsWith(`${API_PREFIX}/`) && !path.startsWith('/link/') && path !== '/healthz')
+    if (
+      !path.startsWith(`${API_PREFIX}/`) &&
+      !path.startsWith('/link/') &&
+      path !== '/healthz' &&
+      path !== '/metrics'
+    )
       return portalError(e, c);
     const ae = toAirlockError(e);
     if (ae.kind === 'internal')

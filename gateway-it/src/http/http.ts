@@ -28,6 +28,7 @@ import type { Sites } from '../sites/sites.js';
 import type { Scim } from '../scim/scim.js';
 import type { Sso } from '../sso/sso.js';
 import type { HealthReporter } from '../status/status.js';
+import type { MetricsEndpoint } from './routes/metrics.js';
 import type { ItStore } from '../store/store.js';
 import { createHttpApp } from './create-http-app.js';
 import type { SshHttpFacts } from './http-services.js';
@@ -55,6 +56,7 @@ export interface HttpDeps {
   readonly config: Pick<ItConfig, 'http'>;
   readonly store: Pick<ItStore, 'audit' | 'users' | 'keys'>;
   readonly status: HealthReporter;
+  readonly metrics: MetricsEndpoint;
   readonly auth: Auth;
   /** First admin set-up (the set-up page and API). */
   readonly setup: FirstAdminSetup;
@@ -85,6 +87,7 @@ export function createHttp(deps: HttpDeps): Http {
     log,
     audit: store.audit,
     health: deps.status,
+    metrics: deps.metrics,
     authenticator: createSessionAuthenticator(credentials),
     enrollment: deps.sites.enrollment,
     scim: deps.scim,

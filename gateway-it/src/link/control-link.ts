@@ -98,6 +98,8 @@ export class ControlLink {
   readonly connectedAt: number;
   lastSeen: number;
   clockOffsetMs: number;
+  /** Ping to pong of the last heartbeat answered (ms); undefined until one is. */
+  roundTripMs: number | undefined;
   private readonly ws: WebSocket;
   private readonly deps: ControlLinkDeps;
   private readonly onClosed: (link: ControlLink, reason: string) => void;
@@ -254,6 +256,7 @@ export class ControlLink {
         if (ping !== undefined && ping.id === message.id) {
           const now = this.deps.clock.now();
           this.clockOffsetMs = Math.round(message.otTime - (ping.sentAt + now) / 2);
+          this.roundTripMs = now - ping.sentAt;
         }
         return;
       }

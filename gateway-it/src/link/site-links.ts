@@ -87,6 +87,7 @@ export class SiteLinks implements SiteLinkStates, SiteCommands {
         lastSeen: link.lastSeen,
         gatewayVersion: link.peer.gatewayVersion,
         clockOffsetMs: link.clockOffsetMs,
+        ...(link.roundTripMs === undefined ? {} : { roundTripMs: link.roundTripMs }),
       };
     const offset = this.lastOffsets.get(site) ?? null;
     const active = this.deps.gateways.active(site);

@@ -12,6 +12,8 @@ export interface SiteLinkState {
   readonly gatewayVersion: string | null;
   /** OT clock minus IT clock, measured from heartbeats (ms); null until measured. */
   readonly clockOffsetMs: number | null;
+  /** Round trip of the last heartbeat (ms) while online, once measured. */
+  readonly roundTripMs?: number;
 }
 
 export interface SiteLinkStates {

@@ -21,7 +21,7 @@ import {
 } from './ssh-algorithms.js';
 import { SshAuthenticator, type SshAuthDeps } from './ssh-authenticator.js';
 import type { SshConnectionContext, SshServices } from './ssh-context.js';
-import { handleDirectTcpip } from './ssh-forward.js';
+import { handleDirectTcpip, rejectWithReason } from './ssh-forward.js';
 import { PreauthGate, type PreauthSlot } from './ssh-preauth.js';
 import { RequestRefusals } from './ssh-refusals.js';
 import type { SshHostKey } from './ssh-host-key.js';
@@ -211,9 +211,9 @@ function serveConnection(
         ch.on('close', release);
         return ch;
       },
-      () => {
+      (description) => {
         release();
-        reject();
+        rejectWithReason(reject, description);
       },
       info,
     ).catch((e: unknown) => log.error('port forward failed', { err: e }));

@@ -5,9 +5,9 @@
  * Each accepted channel is one OT session with a `tcp-forward` ticket for the asset's protocol,
  * so the OT broker for that protocol (Modbus proxy, OPC UA broker) applies the grant's profile.
  * SSH assets are never forwarded: they are reached as SSH sessions, which are recorded and
- * filtered. Every forward, opened or refused, is audited `ssh.forward`; OpenSSH shows a refusal
- * as "open failed: administratively prohibited" (the SSH protocol carries no reason text here;
- * the audit has it).
+ * filtered. Every forward, opened or refused, is audited `ssh.forward`; a refusal is a
+ * channel-open failure "administratively prohibited" with the reason as its description, which
+ * OpenSSH prints ("channel 2: open failed: administratively prohibited: airlock: ...").
  */
 import type { AcceptConnection, RejectConnection, ServerChannel, TcpipRequestInfo } from 'ssh2';
 import { AirlockError } from '../../../shared/src/errors.js';
@@ -20,7 +20,7 @@ import type { LiveSession } from '../sessions/sessions.js';
 export async function handleDirectTcpip(
   ctx: SshConnectionContext,
   accept: AcceptConnection<ServerChannel>,
-  reject: RejectConnection,
+  reject: (description: string) => void,
   info: TcpipRequestInfo,
 ): Promise<void> {
   const { services, identity } = ctx;
@@ -80,7 +80,7 @@ export async function handleDirectTcpip(
     });
   } catch (e) {
     record('denied', { code: refusalCode(e), reason: refusalText(e) }, target);
-    reject();
+    reject(`airlock: ${refusalText(e)}`);
     return;
   }
   const channel = accept();
@@ -100,4 +100,19 @@ export async function handleDirectTcpip(
   ot.pipe(channel);
   // The session's end ends its stream after the buffered bytes, and the pipe then ends the channel.
   channel.on('close', () => live.end('the operator closed the forwarded connection'));
+}
+
+/** RFC 4254 §5.1 SSH_OPEN_ADMINISTRATIVELY_PROHIBITED. */
+const ADMINISTRATIVELY_PROHIBITED = 1;
+
+/**
+ * ssh2's reject takes no reason upstream; patches/ssh2+1.17.0.patch lets it send a reason code and
+ * a description (one line, printable, bounded: the client prints it as is).
+ */
+export function rejectWithReason(reject: RejectConnection, description: string): void {
+  const text = description.replace(/[^\x20-\x7e]/g, ' ').slice(0, 300);
+  (reject as unknown as (reason: number, description: string) => void)(
+    ADMINISTRATIVELY_PROHIBITED,
+    text,
+  );
 }

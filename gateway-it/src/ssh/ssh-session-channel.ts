@@ -1,7 +1,7 @@
 /**
  * One SSH "session" channel of an authenticated operator: collects the pre-start requests (pty,
- * window size), refuses what Airlock never allows (agent forwarding, X11, `env`, subsystems other
- * than sftp; audited and noted to the operator, aggregated: ssh-refusals.ts), and on shell / exec / sftp opens ONE OT
+ * window size, the locale variables LANG and LC_* when their values are locale names), refuses
+ * what Airlock never allows (agent forwarding, X11, other `env`, subsystems other than sftp; audited and noted to the operator, aggregated: ssh-refusals.ts), and on shell / exec / sftp opens ONE OT
  * session for the target named in the user name (or chosen in the menu) through OperatorSessions,
  * then hands the channel to SshSessionRelay. Requests are accepted at once (ssh2 drops a late
  * accept after the client's EOF); the channel is paused until the OT side has started.
@@ -10,6 +10,11 @@
  */
 import type { PseudoTtyInfo, ServerChannel, Session } from 'ssh2';
 import { AirlockError } from '../../../shared/src/errors.js';
+import {
+  isLocaleEnvName,
+  isLocaleValue,
+  type LocaleEnv,
+} from '../../../shared/src/model/ssh-locale-env.js';
 import { SERVICE_PORTS } from '../../../shared/src/model/asset-catalogue.js';
 import { refusalText, type SshConnectionContext } from './ssh-context.js';
 import { RequestRefusals } from './ssh-refusals.js';
@@ -29,6 +34,7 @@ export function handleSessionChannel(ctx: SshConnectionContext, session: Session
   let pty: PseudoTtyInfo | undefined;
   let relay: SshSessionRelay | undefined;
   let begun = false;
+  const locale: LocaleEnv = {};
   // Refusals are counted and written once per flush (at the start and at the close of the channel).
   const refusals = new RequestRefusals(() => ctx);
   const refuse = (request: string, why: string, details: Record<string, unknown> = {}): void =>
@@ -50,12 +56,24 @@ export function handleSessionChannel(ctx: SshConnectionContext, session: Session
     accept?.();
     relay?.signal(info.name);
   });
-  session.on('env', (_accept, reject, info) => {
+  session.on('env', (accept, reject, info) => {
+    const name = String(info.key).slice(0, 64);
+    const value = String(info.val);
+    // A stock client sends its locale (SendEnv LANG LC_*): passed on when it is a locale name.
+    if (isLocaleEnvName(name) && isLocaleValue(value) && !begun) {
+      locale[name] = value;
+      accept?.();
+      return;
+    }
     reject?.();
     // The name only: values may hold secrets.
-    refuse('env', `environment variable ${String(info.key).slice(0, 64)} is not passed on`, {
-      name: String(info.key).slice(0, 64),
-    });
+    refuse(
+      'env',
+      isLocaleEnvName(name)
+        ? `environment variable ${name} is not passed on: its value is not a locale name such as C.UTF-8`
+        : `environment variable ${name} is not passed on`,
+      { name },
+    );
   });
   session.on('auth-agent', (_accept, reject) => {
     reject?.();
@@ -77,7 +95,8 @@ export function handleSessionChannel(ctx: SshConnectionContext, session: Session
       log.error('SSH session failed to start', { err: e }),
     );
   };
-  session.on('shell', (accept) => begin(accept(), { type: 'ssh.start', kind: 'shell' }));
+  const env = (): { env?: LocaleEnv } => (Object.keys(locale).length > 0 ? { env: locale } : {});
+  session.on('shell', (accept) => begin(accept(), { type: 'ssh.start', kind: 'shell', ...env() }));
   session.on('exec', (accept, _reject, info) => {
     const command = String(info.command);
     if (command.length === 0 || command.length > 32_768) {
@@ -86,7 +105,7 @@ export function handleSessionChannel(ctx: SshConnectionContext, session: Session
         finishRefused(ch, 'the command is empty or longer than 32768 characters');
       return;
     }
-    begin(accept(), { type: 'ssh.start', kind: 'exec', command });
+    begin(accept(), { type: 'ssh.start', kind: 'exec', command, ...env() });
   });
   session.on('subsystem', (accept, reject, info) => {
     if (info.name !== 'sftp') {

@@ -80,6 +80,33 @@ export const otConfigSchema = z.strictObject({
     })
     .prefault({})
     .describe('The OT vault: target credentials sealed under its master key (docs/vault.md).'),
+  metrics: z
+    .strictObject({
+      host: z
+        .string()
+        .min(1)
+        .default('127.0.0.1')
+        .describe(
+          'Address the metrics listener binds (plain HTTP; keep it on loopback or the management network).',
+        ),
+      port: z
+        .number()
+        .int()
+        .min(0)
+        .max(65_535)
+        .default(9464)
+        .describe('The metrics listener port (0: a free port, for tests).'),
+      tokenFile: z
+        .string()
+        .min(1)
+        .describe(
+          'File (0600) holding the bearer token scrapers send (one word, at least 32 characters).',
+        ),
+    })
+    .optional()
+    .describe(
+      'Prometheus /metrics on a listener of its own (docs/metrics.md); absent: no listener.',
+    ),
   firewall: firewallConfigSchema
     .optional()
     .describe(
@@ -107,6 +134,7 @@ export function loadOtConfig(source: Omit<ConfigSource, 'envPrefix'>): Result<Ot
       vault,
       ...omitUndefined({
         firewall: ifDefined(r.value.firewall, (f) => ({ ...f, rulesetFile: abs(f.rulesetFile) })),
+        metrics: ifDefined(r.value.metrics, (m) => ({ ...m, tokenFile: abs(m.tokenFile) })),
       }),
     },
   };

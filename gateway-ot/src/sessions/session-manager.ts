@@ -90,6 +90,14 @@ export class SessionManager {
     return [...this.live.keys()];
   }
 
+  /** Live sessions by protocol (the metrics' gauge). */
+  liveByProtocol(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const s of this.live.values())
+      counts.set(s.asset.protocol, (counts.get(s.asset.protocol) ?? 0) + 1);
+    return counts;
+  }
+
   async open(signedTicket: unknown, dial: DataDialer): Promise<OpenOutcome> {
     const { deps } = this;
     const decision = deps.verifier.verify(signedTicket, {

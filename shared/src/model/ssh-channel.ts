@@ -15,6 +15,7 @@
 import { z } from 'zod';
 import { parseWith } from '../config/format-issues.js';
 import type { Problem, Result } from '../result.js';
+import { localeEnvSchema } from './ssh-locale-env.js';
 
 const dim = z.number().int().min(0).max(10_000);
 
@@ -34,11 +35,17 @@ export const sshPtySchema = z.strictObject({
 });
 
 export const sshStartSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ type: z.literal('ssh.start'), kind: z.literal('shell') }),
+  /** `env`: the operator's locale variables only (ssh-locale-env.ts), checked again on receipt. */
+  z.strictObject({
+    type: z.literal('ssh.start'),
+    kind: z.literal('shell'),
+    env: localeEnvSchema.optional(),
+  }),
   z.strictObject({
     type: z.literal('ssh.start'),
     kind: z.literal('exec'),
     command: z.string().min(1).max(32_768),
+    env: localeEnvSchema.optional(),
   }),
   z.strictObject({
     type: z.literal('ssh.start'),

@@ -1,8 +1,9 @@
 /**
  * The SSH broker: the OT end of one operator SSH session channel (shared/src/model/ssh-channel.ts).
  * It reads the IT side's control messages (optional pty, one start), applies the access profile
- * (exec-only allow-list, SFTP allowed or not, supervised), dials the target with the pinned host
- * key and a vault credential (target-connection.ts), opens the real channel and relays it: bytes
+ * (ssh-start-checks.ts: exec-only allow-list, SFTP allowed or not; then supervised), dials the
+ * target with the pinned host key and a vault credential (ssh-target-dial.ts), opens the real
+ * channel and relays it (ssh-relay.ts, with recording and the filter: ssh-relay-hooks.ts): bytes
  * both ways with back-pressure, stderr, window changes, signals, eof, exit status or signal.
  * It warns in the terminal 5 and 1 minutes before the grant ends and ends the session then, by the
  * session's Clock; `session.signal` ends it from outside. The credential is checked in at the end,
@@ -27,25 +28,22 @@ import {
   type OperatorChannel,
   type ProtocolBroker,
   type RequestReview,
-  type ReviewVerdict,
   type SessionEnd,
 } from '../../sessions/sessions.js';
 import type { CredentialLease, CredentialSource } from '../../vault/vault.js';
 import type { RecordingMeta, Recordings, SessionRecorder } from '../../recording/recording.js';
-import { decideExec } from './filter/exec-allow-list.js';
-import { InteractiveFilter } from './filter/interactive-filter.js';
-import { decideLine } from './filter/line-rules.js';
-import { readShell } from './filter/shell-reader.js';
-import { parseHostKeyPin } from './host-key-pin.js';
-import { isSshAsset, type SshAssetPolicy, type SshProfile } from './ssh-policy.js';
+import { relayHooks } from './ssh-relay-hooks.js';
+import { dialTarget } from './ssh-target-dial.js';
 import {
-  openTargetChannel,
-  relayChannel,
-  type RelayHooks,
-  type TargetChannel,
-} from './ssh-relay.js';
-import { resolveClientAlgorithms } from './ssh-client-algorithms.js';
-import { connectTarget } from './target-connection.js';
+  askReview,
+  checkExecLine,
+  checkProfile,
+  type PtyMessage,
+  type StartCheckContext,
+  type StartMessage,
+} from './ssh-start-checks.js';
+import { isSshAsset, type SshAssetPolicy } from './ssh-policy.js';
+import { openTargetChannel, relayChannel, type TargetChannel } from './ssh-relay.js';
 import { omitUndefined } from '../../../../shared/src/omit-undefined.js';
 
 /** How long a target's last output may take to drain after its connection closed. */
@@ -66,9 +64,6 @@ export interface SshBrokerDeps {
   /** SSH handshake timeout towards the target (real time). Default 15 s. */
   readonly targetReadyTimeoutMs?: number;
 }
-
-type PtyMessage = Extract<ItToOtSshMessage, { type: 'ssh.pty' }>;
-type StartMessage = Extract<ItToOtSshMessage, { type: 'ssh.start' }>;
 
 export function createSshBroker(deps: SshBrokerDeps): ProtocolBroker {
   return {
@@ -166,9 +161,16 @@ class SshBrokerSession {
     });
     const start = this.start;
     if (this.ended || start === undefined) return;
-    const command = this.checkProfile(profile, start);
+    const checks: StartCheckContext = {
+      session: this.session,
+      pty: this.pty,
+      notice: (text) => this.notice(text),
+      review: (line, why, timeoutMs) =>
+        askReview(this.session, this.deps.requestReview, line, why, timeoutMs),
+    };
+    const command = checkProfile(checks, profile, start);
     if (start.kind === 'exec' && profile.mode === 'interactive')
-      await this.checkExecLine(profile, start.command);
+      await checkExecLine(checks, profile, start.command);
     if (this.ended) return;
     if (profile.supervised && this.supervisor === undefined) {
       this.notice('This session starts when a supervisor is watching. Waiting...');
@@ -178,205 +180,17 @@ class SshBrokerSession {
     await this.open(asset, start, command);
   }
 
-  /** Applies the profile to the request; returns the exec command to run (re-quoted in exec-only). */
-  private checkProfile(profile: SshProfile, start: StartMessage): string | undefined {
-    const deny = (code: string, message: string, details: Record<string, unknown>): never => {
-      this.session.audit({
-        action: 'ssh.request_deny',
-        target: this.session.assetName,
-        outcome: 'denied',
-        details: { ...details, reason: code },
-      });
-      throw new AirlockError('access_denied', code, message);
-    };
-    if (start.kind === 'subsystem') {
-      if (!profile.sftp)
-        deny(
-          'ssh.sftp_forbidden',
-          `profile ${this.session.profileName} does not allow SFTP or scp`,
-          { request: 'subsystem', name: start.name },
-        );
-      return undefined;
-    }
-    if (profile.mode === 'exec-only') {
-      if (start.kind === 'shell')
-        deny(
-          'ssh.profile_forbids_shell',
-          `profile ${this.session.profileName} is exec-only: run one allowed command (ssh host command)`,
-          { request: 'shell' },
-        );
-      if (this.pty !== undefined)
-        deny(
-          'ssh.profile_forbids_pty',
-          `profile ${this.session.profileName} is exec-only: no terminal is allocated (do not use ssh -t)`,
-          { request: 'pty' },
-        );
-    }
-    if (start.kind !== 'exec') return undefined;
-    if (profile.mode !== 'exec-only') return start.command;
-    const decision = decideExec(start.command, profile.exec);
-    if (decision.decision === 'deny') {
-      this.session.audit({
-        action: 'ssh.command_deny',
-        target: this.session.assetName,
-        outcome: 'denied',
-        details: { mode: 'exec-only', command: start.command, reason: decision.reason },
-      });
-      throw new AirlockError(
-        'access_denied',
-        'ssh.command_denied',
-        `command refused: ${decision.reason}`,
-      );
-    }
-    return decision.command;
-  }
-
-  /** In interactive mode an exec command is one line, decided by the same rules (review waits). */
-  private async checkExecLine(profile: SshProfile, command: string): Promise<void> {
-    const d = decideLine(command, profile.rules, profile.defaultAction);
-    const audit = this.session.audit.bind(this.session);
-    const target = this.session.assetName;
-    const denied = (reason: string): never => {
-      audit({
-        action: 'ssh.command_deny',
-        target,
-        outcome: 'denied',
-        details: { mode: 'interactive', kind: 'exec', command, reason },
-      });
-      throw new AirlockError('access_denied', 'ssh.command_denied', `command refused: ${reason}`);
-    };
-    // `sh -c` runs the lines before a syntax error: an incomplete command is refused whole.
-    const open = readShell(command).open[0];
-    if (open !== undefined) denied(`the command leaves a ${open} open`);
-    switch (d.action) {
-      case 'allow':
-        return;
-      case 'alert':
-        audit({
-          action: 'ssh.command_alert',
-          target,
-          outcome: 'success',
-          details: { kind: 'exec', command, rule: d.rule },
-        });
-        return;
-      case 'deny':
-        return denied(d.reason);
-      case 'review': {
-        this.notice(`waiting for an OT owner to approve this command (${d.reason})...`);
-        const v = await this.review(command, d.reason, profile.reviewTimeoutSeconds * 1000);
-        audit({
-          action: 'ssh.command_review',
-          target,
-          outcome: v.decision === 'allow' ? 'success' : 'denied',
-          details: {
-            kind: 'exec',
-            command,
-            decision: v.decision,
-            reviewer: v.reviewer ?? null,
-            comment: v.comment ?? null,
-          },
-        });
-        if (v.decision !== 'allow')
-          denied(
-            v.reviewer === undefined
-              ? 'no OT owner approved it'
-              : `refused by ${v.reviewer}: ${v.comment ?? ''}`,
-          );
-        return;
-      }
-      default: {
-        const never: never = d.action;
-        return never;
-      }
-    }
-  }
-
-  private review(line: string | null, why: string, timeoutMs: number): Promise<ReviewVerdict> {
-    const ask = this.deps.requestReview;
-    const deny: ReviewVerdict = { decision: 'deny' };
-    if (ask === undefined) return Promise.resolve(deny);
-    return new Promise((resolve) => {
-      const timer = this.session.clock.setTimeout(() => resolve(deny), timeoutMs);
-      ask(this.session, line, why, timeoutMs).then(
-        (v) => {
-          timer.cancel();
-          resolve(v);
-        },
-        () => {
-          timer.cancel();
-          resolve(deny);
-        },
-      );
-    });
-  }
-
   private async open(
     asset: SshAssetPolicy,
     start: StartMessage,
     command: string | undefined,
   ): Promise<void> {
     const { session } = this;
-    const pin = parseHostKeyPin(asset.hostKey);
-    if (!pin.ok)
-      throw new AirlockError(
-        'internal',
-        'ssh.bad_pin',
-        `the pinned host key of ${session.assetName} is invalid: ${pin.error}`,
-      );
-    let connection;
-    try {
-      connection = await connectTarget(
-        { host: asset.address, port: asset.port, username: asset.username, pin: pin.value },
-        {
-          secrets: () => {
-            this.lease = this.deps.credentials.checkOut({
-              asset: session.assetName,
-              account: asset.username,
-              sessionId: session.ticket.sessionId,
-              user: session.ticket.user.name,
-              breakGlass: session.ticket.breakGlass,
-            });
-            if (this.ended)
-              throw new AirlockError(
-                'unavailable',
-                'ssh.session_ended',
-                'the session ended during setup',
-              );
-            return this.lease.candidates;
-          },
-          readyTimeoutMs: this.deps.targetReadyTimeoutMs ?? 15_000,
-          algorithms: resolveClientAlgorithms(asset.algorithms),
-        },
-      );
-    } catch (e) {
-      if (e instanceof AirlockError && e.code === 'ssh.host_key_mismatch') {
-        session.audit({
-          action: 'ssh.host_key_mismatch',
-          target: session.assetName,
-          outcome: 'denied',
-          details: {
-            address: `${asset.address}:${asset.port}`,
-            pinned: asset.hostKey.slice(0, 120),
-            message: e.message,
-            alert: true,
-          },
-        });
-      }
-      throw e;
-    }
-    this.client = connection.client;
-    // What protects this session on the plant network, for the auditor (and the old targets list).
-    session.audit({
-      action: 'ssh.target_connect',
-      target: session.assetName,
-      outcome: 'success',
-      details: {
-        address: `${asset.address}:${asset.port}`,
-        hostKey: connection.hostKeyFingerprint,
-        ...connection.negotiated,
-        algorithmsFrom: asset.algorithms === undefined ? 'default' : 'asset policy',
-      },
+    const connection = await dialTarget(session, asset, this.deps, {
+      onLease: (lease) => (this.lease = lease),
+      isEnded: () => this.ended,
     });
+    this.client = connection.client;
     connection.client.on('error', (e) => {
       session.log.warn('target connection error', { error: e.message });
       this.finish('target_error');
@@ -422,43 +236,17 @@ class SshBrokerSession {
     }
     this.sendControl({ type: 'ssh.started' });
     this.startedSent = true;
-    const hooks: RelayHooks = {
+    const hooks = relayHooks({
+      session,
+      profile: asset.profiles[session.profileName],
+      start,
+      recorder: this.recorder,
+      requestReview: this.deps.requestReview,
       sendControl: (m) => this.sendControl(m),
       finish: (reason) => this.finish(reason),
-      log: session.log,
-    };
-    const rec = this.recorder;
-    const profile = asset.profiles[session.profileName];
-    if (rec !== undefined) {
-      hooks.onOutput = (d) => rec.output(d);
-      hooks.onStderr = (d) => rec.output(d);
-      hooks.onInput = (d, forward) => {
-        rec.input(d);
-        forward(d);
-      };
-    }
-    if (rec !== undefined && profile?.mode === 'interactive' && start.kind === 'shell') {
-      const filter = new InteractiveFilter({
-        rules: profile.rules,
-        defaultAction: profile.defaultAction,
-        uncertain: profile.uncertain,
-        reviewTimeoutMs: profile.reviewTimeoutSeconds * 1000,
-        lineDiscipline: profile.lineDiscipline ?? 'unknown',
-        clock: session.clock,
-        requestReview: (line, why) =>
-          this.deps.requestReview?.(session, line, why, profile.reviewTimeoutSeconds * 1000) ??
-          Promise.resolve({ decision: 'deny' }),
-        audit: (action, outcome, details) =>
-          session.audit({ action, target: session.assetName, outcome, details }),
-        notify: (text) => this.notice(text),
-        recordInput: (text) => rec.input(text),
-      });
-      hooks.onOutput = (d) => {
-        filter.output(d);
-        rec.output(d);
-      };
-      hooks.onInput = (d, forward) => filter.input(d, forward);
-    }
+      notice: (text) => this.notice(text),
+      show: (text) => this.show(text),
+    });
     relayChannel(target, this.channel.stream, hooks);
     for (const m of this.pending.splice(0)) this.apply(m);
   }
@@ -539,11 +327,8 @@ class SshBrokerSession {
 
   /** A gateway notice: into the terminal when there is one (so it is recorded), else as stderr. */
   private notice(text: string): void {
-    const stream = this.channel.stream;
     if (this.startedSent && this.pty !== undefined && this.start?.kind !== 'subsystem') {
-      const line = `\r\n[airlock] ${text}\r\n`;
-      this.recorder?.output(line);
-      if (!stream.writableEnded && !stream.destroyed) stream.write(line);
+      this.show(`\r\n[airlock] ${text}\r\n`);
     } else if (this.start?.kind !== 'subsystem' || !this.startedSent) {
       this.recorder?.output(`[airlock] ${text}\r\n`);
       this.sendControl({
@@ -551,6 +336,13 @@ class SshBrokerSession {
         data: Buffer.from(`[airlock] ${text}\n`).toString('base64'),
       });
     }
+  }
+
+  /** Terminal output of the gateway's own, to the operator and into the recording, in order. */
+  private show(text: string): void {
+    const stream = this.channel.stream;
+    this.recorder?.output(text);
+    if (!stream.writableEnded && !stream.destroyed) stream.write(text);
   }
 
   private refuse(e: unknown): void {

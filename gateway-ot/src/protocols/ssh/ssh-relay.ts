@@ -75,11 +75,15 @@ export function openTargetChannel(
       };
     switch (start.kind) {
       case 'shell':
-        if (ptyOptions === undefined) client.shell(false, done('shell'));
-        else client.shell(ptyOptions, done('shell'));
+        // The operator's locale (LANG, LC_*: validated on receipt); the target's AcceptEnv decides.
+        client.shell(ptyOptions ?? false, omitUndefined({ env: start.env }), done('shell'));
         return;
       case 'exec':
-        client.exec(command ?? start.command, omitUndefined({ pty: ptyOptions }), done('exec'));
+        client.exec(
+          command ?? start.command,
+          omitUndefined({ pty: ptyOptions, env: start.env }),
+          done('exec'),
+        );
         return;
       case 'subsystem':
         client.subsys(start.name, done('sftp'));

@@ -66,6 +66,7 @@ async function type(
     },
     audit: (action, _outcome, details) => run.audits.push({ action, details }),
     notify: (t) => run.notices.push(t),
+    redraw: () => undefined,
     recordInput: (t) => (run.recorded += t),
   });
   if (opts.output !== undefined) f.output(Buffer.from(opts.output));

@@ -5,7 +5,8 @@
  * Allowed lines get their Enter; `alert` lines too, with an alert event; `review` lines wait for an
  * OT owner (the injected `requestReview`, with a timeout that denies); denied lines get Ctrl-E
  * Ctrl-U instead of Enter (see CLEAR_LINE for why not Ctrl-C). The operator is told why in the
- * terminal, and the event is audited.
+ * terminal, under the refused line, which is then drawn again for the target to clear, so the
+ * screen (and the recording) ends on a clean prompt (screen-line.ts); the event is audited.
  *
  * The shell's reading state is carried across lines (shell-reader.ts): a line that leaves a quote,
  * a backslash continuation, a here-document, a substitution or a trailing `|`/`&&`/`||` open is
@@ -29,6 +30,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { LineEditor, visibleKeys, type EditorSegment, type LineDiscipline } from './line-editor.js';
 import { decideLine, type LineAction, type LineRule } from './line-rules.js';
 import { readShell } from './shell-reader.js';
+import { ScreenLine } from './screen-line.js';
 import type { ReviewVerdict } from '../../../sessions/sessions.js';
 
 export type FilterAuditAction =
@@ -52,6 +54,8 @@ export interface InteractiveFilterOptions {
   ): void;
   /** A notice to the operator, written into the terminal output (and so recorded). */
   notify(text: string): void;
+  /** Terminal output the target did not send (a refused line drawn again), written and recorded. */
+  redraw(text: string): void;
   /** Operator input as it may be recorded (never what is typed at a password prompt). */
   recordInput(text: string): void;
 }
@@ -82,6 +86,8 @@ export class InteractiveFilter {
   private altScreen = false;
   private secretPrompt = false;
   private lastOutputLine = '';
+  /** The operator's current line as the target drew it: put back after a refusal notice. */
+  private readonly screen = new ScreenLine();
   /**
    * Lines passed to the target that left a command open: the shell holds them and reads the next
    * line as part of that command. Empty when the shell is at a fresh command. Ctrl-C drops it.
@@ -95,6 +101,7 @@ export class InteractiveFilter {
   /** Target output, watched for the alternate screen and password prompts. */
   output(data: Buffer): void {
     const text = data.toString('utf8');
+    this.screen.feed(text);
     const on = text.search(ALT_SCREEN_ON);
     const off = text.search(ALT_SCREEN_OFF);
     if (on >= 0 || off >= 0) this.altScreen = on > off;
@@ -299,7 +306,6 @@ export class InteractiveFilter {
     details: Record<string, unknown>,
   ): void {
     this.editor.reset();
-    forward(CLEAR_LINE);
     this.o.notify(
       `command refused: ${reason}${
         this.held.length > 0
@@ -307,6 +313,12 @@ export class InteractiveFilter {
           : ''
       }`,
     );
+    // The notice moved the cursor to a new line; the target's line editor still believes it is on
+    // the line it drew. Drawn again here, its kill then erases the typed text there and leaves
+    // its prompt (screen-line.ts); otherwise it would erase at the wrong place and leave no prompt.
+    const drawn = this.altScreen ? undefined : this.screen.redraw();
+    if (drawn !== undefined) this.o.redraw(drawn);
+    forward(CLEAR_LINE);
     this.o.audit('ssh.command_deny', 'denied', { kind: 'interactive', line, reason, ...details });
   }
 }
