@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { SessionTicket } from '../../../shared/src/model/session-ticket.js';
-import type { ApprovalPolicy } from '../policy/approval-policy.js';
+import type { ApprovalPolicy } from '../policy/policy.js';
 import { checkApprovals } from './approval-check.js';
 
 const ticket: SessionTicket = {

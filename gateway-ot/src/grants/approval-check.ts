@@ -8,11 +8,7 @@
  * is refused (fail closed).
  */
 import type { SessionTicket } from '../../../shared/src/model/session-ticket.js';
-import {
-  isBreakGlassAllowed,
-  requiredQuorum,
-  type ApprovalPolicy,
-} from '../policy/approval-policy.js';
+import { isBreakGlassAllowed, requiredQuorum, type ApprovalPolicy } from '../policy/policy.js';
 
 export type ApprovalVerdict =
   { readonly ok: true } | { readonly ok: false; readonly code: string; readonly reason: string };
