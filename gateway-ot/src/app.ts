@@ -20,10 +20,11 @@ import { omitUndefined } from '../../shared/src/omit-undefined.js';
 import type { Db } from '../../shared/src/store/open-database.js';
 import { AIRLOCK_VERSION } from '../../shared/src/version.js';
 import { createAudit, type AuditOutbox } from './audit/audit.js';
-import type { OfflineVault } from './cli/cli.js';
+import type { OfflineOwners, OfflineVault } from './cli/cli.js';
 import type { OtConfig } from './config/config.js';
 import { createFirewall, type Resolver } from './firewall/firewall.js';
 import { createGrants, type Lockdown } from './grants/grants.js';
+import { createOwners } from './owners/owners.js';
 import { createLink, type LinkClient } from './link/link.js';
 import { createPolicyLoader, type LocalPolicy } from './policy/policy.js';
 import { modbusProtocol } from './protocols/modbus/modbus.js';
@@ -137,6 +138,36 @@ export async function openOfflineVault(
   };
 }
 
+/** OT owners' passkeys without a running gateway (`airlock-ot owner ...`): same database and chain. */
+export async function openOfflineOwners(
+  config: OtConfig,
+  deps: Pick<OtDeps, 'clock' | 'ids'>,
+): Promise<OfflineOwners> {
+  await initCrypto();
+  const policy = createPolicyLoader({ protocols: OT_PROTOCOLS }).open(config.policyFile);
+  const identity = loadOrCreateSigningKey(identityKeyPath(config.dataDir));
+  const store = createStore({ dataDir: config.dataDir });
+  const audit = createAudit({
+    store,
+    identity,
+    clock: deps.clock,
+    ids: deps.ids,
+    checkpointEvery: config.audit.checkpointEvery,
+    checkpointIntervalMs: config.audit.checkpointIntervalSeconds * 1000,
+  });
+  const owners = createOwners({ store, audit: audit.log, clock: deps.clock, site: config.site });
+  return {
+    site: config.site,
+    owners,
+    keys: store.ownerKeys,
+    approvalMode: policy.approvals.mode,
+    close() {
+      audit.log.close();
+      store.close();
+    },
+  };
+}
+
 export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<OtGateway> {
   const { clock, ids, log } = deps;
   const site = config.site;
@@ -184,11 +215,13 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
     dir: join(config.dataDir, 'recordings'),
   });
   const grants = createGrants({ store, audit: audit.log, clock, site });
+  const owners = createOwners({ store, audit: audit.log, clock, site });
   const sessions = await createSessions({
     protocols: OT_PROTOCOLS,
     brokers: deps.brokers ?? [],
     policy,
     grants,
+    owners,
     audit: audit.log,
     clock,
     ids,

@@ -64,7 +64,7 @@ test('approval check: break-glass, it-signed and owner-signed quorum, table-driv
     ],
   ];
   for (const [name, t, p, owners, code] of cases) {
-    const v = checkApprovals(t, p, owners);
+    const v = checkApprovals(t, p, { owners, problems: [] });
     assert.equal(v.ok ? null : v.code, code, name);
   }
 });

@@ -4,7 +4,7 @@
  *   it-signed     the distinct approvers the IT gateway lists meet the OT quorum, if one is set
  *   owner-signed  the distinct owners whose assertions verified meet the OT quorum
  * A verdict here is a value; the caller audits it. It does not verify assertions itself: the
- * owner-signed caller hands in the owners it verified (owner-approvals.ts), so a ticket with none
+ * owner-signed caller hands in the owners it verified (owners/owner-approvals.ts), so a ticket with none
  * is refused (fail closed).
  */
 import type { SessionTicket } from '../../../shared/src/model/session-ticket.js';
@@ -16,7 +16,8 @@ export type ApprovalVerdict =
 export function checkApprovals(
   t: SessionTicket,
   policy: ApprovalPolicy,
-  verifiedOwners: readonly string[],
+  signatures:
+    { readonly owners: readonly string[]; readonly problems: readonly string[] } | undefined,
 ): ApprovalVerdict {
   if (t.breakGlass)
     return isBreakGlassAllowed(policy, t.asset)
@@ -39,15 +40,17 @@ export function checkApprovals(
           };
     }
     case 'owner-signed': {
-      const n = new Set(verifiedOwners).size;
+      const n = new Set(signatures?.owners ?? []).size;
       if (n >= quorum) return { ok: true };
+      const why = (signatures?.problems ?? []).slice(0, 3).join('; ').slice(0, 300);
       return {
         ok: false,
         code: n === 0 ? 'approval.unsigned' : 'approval.below_quorum',
         reason:
-          n === 0
+          (n === 0
             ? 'no approval in the ticket was signed by an owner enrolled at this site'
-            : `${n} distinct enrolled owner(s) signed, the local quorum is ${quorum}`,
+            : `${n} distinct enrolled owner(s) signed, the local quorum is ${quorum}`) +
+          (why === '' ? '' : ` (${why})`),
       };
     }
     default: {

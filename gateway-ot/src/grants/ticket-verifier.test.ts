@@ -321,7 +321,10 @@ test('owner-signed: a ticket the IT key signed is refused without verified owner
   };
   const d = f.verify(f.ticket(), { policy: owned });
   assert.equal(d.accepted ? 'accepted' : d.code, 'approval.unsigned');
-  const ok = f.verify(f.ticket(), { policy: owned, verifiedOwners: ['olga'] });
+  const ok = f.verify(f.ticket(), {
+    policy: owned,
+    ownerSignatures: { owners: ['olga'], problems: [] },
+  });
   assert.equal(ok.accepted, true);
   const bg = f.verify(f.ticket({ breakGlass: true }), { policy: owned });
   assert.equal(bg.accepted ? 'accepted' : bg.code, 'approval.break_glass_not_allowed');

@@ -49,8 +49,14 @@ export interface TicketContext {
   readonly liveSessions: number;
   isLive(sessionId: string): boolean;
   isNonceSeen(nonce: string): boolean;
-  /** Owners of this site whose signed approvals of this ticket's grant verified (owner-signed mode). */
-  readonly verifiedOwners?: readonly string[];
+  /**
+   * Owner-signed sites: the owners whose signed approvals of this ticket's grant verified against
+   * the keys enrolled here (owners/), and why the others did not. Absent: none verified.
+   */
+  readonly ownerSignatures?: {
+    readonly owners: readonly string[];
+    readonly problems: readonly string[];
+  };
 }
 
 export type TicketDecision =
@@ -134,7 +140,7 @@ export function checkTicket(input: unknown, ctx: TicketContext): TicketDecision 
       'policy.protocol_mismatch',
       `${t.asset} is a ${asset.protocol} asset, the ticket says ${t.protocol}`,
     );
-  const approval = checkApprovals(t, ctx.policy.approvals, ctx.verifiedOwners ?? []);
+  const approval = checkApprovals(t, ctx.policy.approvals, ctx.ownerSignatures);
   if (!approval.ok) return refuse(approval.code, approval.reason);
   if (ctx.lockdown.locked) return refuse('site.lockdown', describeLockdown(ctx.lockdown));
   if (!ctx.protocols.has(t.protocol))
@@ -204,10 +210,19 @@ export class TicketVerifier {
                 channel: t.channel,
                 approvers: t.approvers,
                 breakGlass: t.breakGlass,
+                approvalMode: ctx.policy.approvals.mode,
+                ...(ctx.ownerSignatures === undefined
+                  ? {}
+                  : {
+                      signers: [...new Set(ctx.ownerSignatures.owners)],
+                      signatureProblems: ctx.ownerSignatures.problems.slice(0, 16),
+                    }),
                 nonce: t.nonce,
                 grantNotAfter: t.grantNotAfter,
               }),
           ...(decision.accepted ? {} : { code: decision.code, reason: decision.reason }),
+          // A refused approval is an attack or a misconfiguration: the owners must see it at once.
+          ...(!decision.accepted && decision.code.startsWith('approval.') ? { alert: true } : {}),
         },
       });
     })();
