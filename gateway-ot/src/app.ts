@@ -24,7 +24,7 @@ import type { OfflineOwners, OfflineVault } from './cli/cli.js';
 import type { OtConfig } from './config/config.js';
 import { createFirewall, type Resolver } from './firewall/firewall.js';
 import { createGrants, type Lockdown } from './grants/grants.js';
-import { createOwners } from './owners/owners.js';
+import { createOwners, type Owners } from './owners/owners.js';
 import { createLink, type LinkClient } from './link/link.js';
 import { createPolicyLoader, type LocalPolicy } from './policy/policy.js';
 import { modbusProtocol } from './protocols/modbus/modbus.js';
@@ -78,6 +78,8 @@ export interface OtServices {
   readonly rotation: Rotation;
   /** Lines the brokers hold (the SSH command filter) for an OT owner's decision over the link. */
   readonly reviews: ReviewRequests;
+  /** OT owners' passkeys (owner-signed approvals): enrollment and signature checks. */
+  readonly owners: Owners;
 }
 
 export interface OtGateway {
@@ -267,6 +269,7 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
     recordings,
     rotation: vault.rotation,
     reviews: sessions.reviews,
+    owners,
   };
   const actor = `system:ot:${site}`;
   let unsubscribe: (() => void) | undefined;
