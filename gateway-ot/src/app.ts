@@ -21,10 +21,11 @@ import { omitUndefined } from '../../shared/src/omit-undefined.js';
 import type { Db } from '../../shared/src/store/open-database.js';
 import { AIRLOCK_VERSION } from '../../shared/src/version.js';
 import { createAudit, type AuditOutbox } from './audit/audit.js';
-import type { OfflineVault } from './cli/cli.js';
+import type { OfflineOwners, OfflineVault } from './cli/cli.js';
 import type { OtConfig } from './config/config.js';
 import { createFirewall, type Resolver } from './firewall/firewall.js';
 import { createGrants, type Lockdown } from './grants/grants.js';
+import { createOwners, type Owners } from './owners/owners.js';
 import { createLink, type LinkClient } from './link/link.js';
 import { createPolicyLoader, type LocalPolicy } from './policy/policy.js';
 import { modbusProtocol } from './protocols/modbus/modbus.js';
@@ -80,6 +81,8 @@ export interface OtServices {
   readonly reviews: ReviewRequests;
   /** Prometheus /metrics on its own listener (none without a `metrics` section). */
   readonly metrics: OtMetrics;
+  /** OT owners' passkeys (owner-signed approvals): enrollment and signature checks. */
+  readonly owners: Owners;
 }
 
 export interface OtGateway {
@@ -140,6 +143,36 @@ export async function openOfflineVault(
   };
 }
 
+/** OT owners' passkeys without a running gateway (`airlock-ot owner ...`): same database and chain. */
+export async function openOfflineOwners(
+  config: OtConfig,
+  deps: Pick<OtDeps, 'clock' | 'ids'>,
+): Promise<OfflineOwners> {
+  await initCrypto();
+  const policy = createPolicyLoader({ protocols: OT_PROTOCOLS }).open(config.policyFile);
+  const identity = loadOrCreateSigningKey(identityKeyPath(config.dataDir));
+  const store = createStore({ dataDir: config.dataDir });
+  const audit = createAudit({
+    store,
+    identity,
+    clock: deps.clock,
+    ids: deps.ids,
+    checkpointEvery: config.audit.checkpointEvery,
+    checkpointIntervalMs: config.audit.checkpointIntervalSeconds * 1000,
+  });
+  const owners = createOwners({ store, audit: audit.log, clock: deps.clock, site: config.site });
+  return {
+    site: config.site,
+    owners,
+    keys: store.ownerKeys,
+    approvalMode: policy.approvals.mode,
+    close() {
+      audit.log.close();
+      store.close();
+    },
+  };
+}
+
 export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<OtGateway> {
   const { clock, ids, log } = deps;
   const site = config.site;
@@ -187,11 +220,13 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
     dir: join(config.dataDir, 'recordings'),
   });
   const grants = createGrants({ store, audit: audit.log, clock, site });
+  const owners = createOwners({ store, audit: audit.log, clock, site });
   const sessions = await createSessions({
     protocols: OT_PROTOCOLS,
     brokers: deps.brokers ?? [],
     policy,
     grants,
+    owners,
     audit: audit.log,
     clock,
     ids,
@@ -247,6 +282,7 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
     rotation: vault.rotation,
     reviews: sessions.reviews,
     metrics,
+    owners,
   };
   const actor = `system:ot:${site}`;
   let unsubscribe: (() => void) | undefined;

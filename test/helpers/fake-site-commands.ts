@@ -1,7 +1,10 @@
 /** A SiteCommands that records what the access services asked of sites (the link is not needed). */
 import type { SessionStream, SiteCommands } from '../../gateway-it/src/sites/sites.js';
 import type { SignedTicket } from '../../shared/src/model/session-ticket.js';
-import type { ReviewDecisionMessage } from '../../shared/src/link/control-messages.js';
+import type {
+  CommandResult,
+  ReviewDecisionMessage,
+} from '../../shared/src/link/control-messages.js';
 
 export type SiteCommandCall =
   | {
@@ -23,6 +26,12 @@ export type SiteCommandCall =
       readonly reason: string;
     }
   | { readonly command: 'openSession'; readonly site: string; readonly ticket: SignedTicket }
+  | {
+      readonly command: 'relayOwnerEnrollment';
+      readonly site: string;
+      readonly owner: string;
+      readonly registration: string;
+    }
   | {
       readonly command: 'sendReviewDecision';
       readonly site: string;
@@ -55,6 +64,15 @@ export class RecordingSiteCommands implements SiteCommands {
     this.calls.push({ command: 'openSession', site, ticket });
     if (this.opener !== undefined) return this.opener(site, ticket);
     throw new Error('the recording fake opens no sessions');
+  }
+
+  async relayOwnerEnrollment(
+    site: string,
+    owner: string,
+    registration: string,
+  ): Promise<CommandResult | undefined> {
+    this.calls.push({ command: 'relayOwnerEnrollment', site, owner, registration });
+    return this.delivered ? { type: 'result', id: 0, ok: true } : undefined;
   }
 
   sendReviewDecision(site: string, decision: ReviewDecisionMessage): boolean {

@@ -97,6 +97,8 @@ export function createLinks(deps: LinksDeps): Links {
     endSession: (site, sessionId, reason) => links.endSession(site, sessionId, reason),
     openSession: (site, ticket) => links.openSession(site, ticket),
     sendReviewDecision: (site, decision) => links.sendReviewDecision(site, decision),
+    relayOwnerEnrollment: (site, owner, registration) =>
+      links.relayOwnerEnrollment(site, owner, registration),
     onReviews: (inbox) => links.onReviews(inbox),
     handleUpgrade: (req, socket, head) => endpoint.handleUpgrade(req, socket, head),
     async close(reason) {

@@ -17,7 +17,10 @@ import type { Clock, TimerHandle } from '../../../shared/src/clock.js';
 import { AirlockError } from '../../../shared/src/errors.js';
 import type { Logger } from '../../../shared/src/log.js';
 import type { SignedTicket } from '../../../shared/src/model/session-ticket.js';
-import type { ReviewDecisionMessage } from '../../../shared/src/link/control-messages.js';
+import type {
+  CommandResult,
+  ReviewDecisionMessage,
+} from '../../../shared/src/link/control-messages.js';
 import {
   encodeFrame,
   socketErrorViolation,
@@ -185,6 +188,16 @@ export class SiteLinks implements SiteLinkStates, SiteCommands {
 
   async endSession(site: string, sessionId: string, reason: string): Promise<boolean> {
     return (await this.command(site, { type: 'session.end', sessionId, reason })) === true;
+  }
+
+  async relayOwnerEnrollment(
+    site: string,
+    owner: string,
+    registration: string,
+  ): Promise<CommandResult | undefined> {
+    const link = this.links.get(site);
+    if (link?.isOpen !== true) return undefined;
+    return link.request({ type: 'owner.enroll', owner, registration }, this.deps.commandTimeoutMs);
   }
 
   sendReviewDecision(site: string, decision: ReviewDecisionMessage): boolean {

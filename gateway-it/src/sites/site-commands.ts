@@ -8,7 +8,10 @@
  */
 import type { SignedTicket } from '../../../shared/src/model/session-ticket.js';
 import type { SessionStream } from '../../../shared/src/link/session-channel.js';
-import type { ReviewDecisionMessage } from '../../../shared/src/link/control-messages.js';
+import type {
+  CommandResult,
+  ReviewDecisionMessage,
+} from '../../../shared/src/link/control-messages.js';
 
 export interface SiteCommands {
   /** Tells the site to refuse new sessions and end live ones (on=true), or lifts the IT-side lockdown. */
@@ -24,6 +27,15 @@ export interface SiteCommands {
   openSession(site: string, ticket: SignedTicket): Promise<SessionStream>;
   /** Hands an OT owner's decision on a held command line to the site; false when it is not connected. */
   sendReviewDecision(site: string, decision: ReviewDecisionMessage): boolean;
+  /**
+   * Relays an OT owner's passkey registration to the site, which verifies it against the enrollment
+   * it started; the site's answer, or undefined when it is not connected or did not answer.
+   */
+  relayOwnerEnrollment(
+    site: string,
+    owner: string,
+    registration: string,
+  ): Promise<CommandResult | undefined>;
 }
 
 /**

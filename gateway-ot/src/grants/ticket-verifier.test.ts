@@ -312,3 +312,22 @@ test("nonces are pruned after the retention, when the ticket's own times refuse 
     'and its nonce is gone: the table stays bounded',
   );
 });
+
+test('owner-signed: a ticket the IT key signed is refused without verified owners, and audited', () => {
+  const f = fixture();
+  const owned: LocalPolicy = {
+    ...policy,
+    approvals: { mode: 'owner-signed', breakGlassAssets: ['hmi-1'] },
+  };
+  const d = f.verify(f.ticket(), { policy: owned });
+  assert.equal(d.accepted ? 'accepted' : d.code, 'approval.unsigned');
+  const ok = f.verify(f.ticket(), {
+    policy: owned,
+    ownerSignatures: { owners: ['olga'], problems: [] },
+  });
+  assert.equal(ok.accepted, true);
+  const bg = f.verify(f.ticket({ breakGlass: true }), { policy: owned });
+  assert.equal(bg.accepted ? 'accepted' : bg.code, 'approval.break_glass_not_allowed');
+  const first = [...f.audit.iterate()].find((e) => e.action === 'ticket.verify');
+  assert.match(JSON.stringify(first?.details), /approval\.unsigned/);
+});

@@ -8,6 +8,7 @@
  *   grant       grantNotBefore <= now + skew and now < grantNotAfter (the end gets no allowance:
  *               the session is ended at grantNotAfter by this gateway's clock anyway)
  *   policy      asset listed in the local policy, profile listed for it, protocol is the asset's
+ *   approvals   break-glass allowed for the asset; the OT quorum met (approval-check.ts)
  *   lockdown    neither the local nor the IT-side lockdown is on
  *   capacity    a broker for the protocol is registered; the session id is not live; fewer than
  *               limits.maxConcurrentSessions sessions are live
@@ -29,6 +30,7 @@ import {
 import { formatProblems } from '../../../shared/src/result.js';
 import type { AssetPolicy, LocalPolicy } from '../policy/policy.js';
 import type { TicketNonceStore } from '../store/store.js';
+import { checkApprovals } from './approval-check.js';
 import { describeLockdown, type LockdownStatus } from './lockdown.js';
 
 export const TICKET_CLOCK_SKEW_MS = 30_000;
@@ -47,6 +49,14 @@ export interface TicketContext {
   readonly liveSessions: number;
   isLive(sessionId: string): boolean;
   isNonceSeen(nonce: string): boolean;
+  /**
+   * Owner-signed sites: the owners whose signed approvals of this ticket's grant verified against
+   * the keys enrolled here (owners/), and why the others did not. Absent: none verified.
+   */
+  readonly ownerSignatures?: {
+    readonly owners: readonly string[];
+    readonly problems: readonly string[];
+  };
 }
 
 export type TicketDecision =
@@ -130,6 +140,8 @@ export function checkTicket(input: unknown, ctx: TicketContext): TicketDecision 
       'policy.protocol_mismatch',
       `${t.asset} is a ${asset.protocol} asset, the ticket says ${t.protocol}`,
     );
+  const approval = checkApprovals(t, ctx.policy.approvals, ctx.ownerSignatures);
+  if (!approval.ok) return refuse(approval.code, approval.reason);
   if (ctx.lockdown.locked) return refuse('site.lockdown', describeLockdown(ctx.lockdown));
   if (!ctx.protocols.has(t.protocol))
     return refuse(
@@ -198,10 +210,19 @@ export class TicketVerifier {
                 channel: t.channel,
                 approvers: t.approvers,
                 breakGlass: t.breakGlass,
+                approvalMode: ctx.policy.approvals.mode,
+                ...(ctx.ownerSignatures === undefined
+                  ? {}
+                  : {
+                      signers: [...new Set(ctx.ownerSignatures.owners)],
+                      signatureProblems: ctx.ownerSignatures.problems.slice(0, 16),
+                    }),
                 nonce: t.nonce,
                 grantNotAfter: t.grantNotAfter,
               }),
           ...(decision.accepted ? {} : { code: decision.code, reason: decision.reason }),
+          // A refused approval is an attack or a misconfiguration: the owners must see it at once.
+          ...(!decision.accepted && decision.code.startsWith('approval.') ? { alert: true } : {}),
         },
       });
     })();

@@ -95,6 +95,7 @@ const AFTER_WELCOME = onlyTypes(
   'recording.ack',
   'recording.reject',
   'review.decision',
+  'owner.enroll',
 );
 
 interface Connection {
@@ -378,18 +379,11 @@ export class LinkClient {
         this.pump();
         return;
       case 'open':
-        void deps.commands
-          .open(m.ticket, (sessionId) => this.dialData(sessionId))
-          .then(
-            (r) => this.reply(c, m.id, r),
-            (e: unknown) =>
-              this.reply(c, m.id, {
-                ok: false,
-                code: isAirlockError(e) ? e.code : 'internal',
-                reason: describeError(e).slice(0, 300),
-              }),
-          );
-        return;
+        return this.replyLater(
+          c,
+          m.id,
+          deps.commands.open(m.ticket, (sessionId) => this.dialData(sessionId)),
+        );
       case 'session.end':
         return this.reply(
           c,
@@ -436,11 +430,26 @@ export class LinkClient {
       case 'review.decision':
         deps.reviews.decided(m);
         return;
+      case 'owner.enroll':
+        return this.replyLater(c, m.id, deps.commands.enrollOwner(m.owner, m.registration));
       default: {
         const never: never = m;
         return never;
       }
     }
+  }
+
+  /** Replies once an asynchronous command settles; a throw becomes a refusal with its code. */
+  private replyLater(c: Connection, id: number, outcome: Promise<CommandOutcome>): void {
+    void outcome.then(
+      (r) => this.reply(c, id, r),
+      (e: unknown) =>
+        this.reply(c, id, {
+          ok: false,
+          code: isAirlockError(e) ? e.code : 'internal',
+          reason: describeError(e).slice(0, 300),
+        }),
+    );
   }
 
   private attempt(fn: () => CommandOutcome): CommandOutcome {

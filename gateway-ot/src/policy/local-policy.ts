@@ -11,6 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { approvalPolicySchema, type ApprovalPolicy } from './approval-policy.js';
 import { parseWith } from '../../../shared/src/config/format-issues.js';
 import { sha256Hex } from '../../../shared/src/crypto/hash.js';
 import { AirlockError } from '../../../shared/src/errors.js';
@@ -82,6 +83,8 @@ const limitsSchema = z
 
 export interface LocalPolicy {
   readonly limits: z.output<typeof limitsSchema>;
+  /** Who has the final say over a session here (approval-policy.ts). */
+  readonly approvals: ApprovalPolicy;
   readonly assets: Readonly<Record<string, AssetPolicy>>;
   /** SHA-256 of the file as read (audited at start, so a change of policy shows in the chain). */
   readonly hash: string;
@@ -109,6 +112,12 @@ function checkNames(policy: Omit<LocalPolicy, 'hash'>): Problem[] {
         });
     }
   }
+  for (const a of policy.approvals.breakGlassAssets ?? [])
+    if (!Object.hasOwn(policy.assets, a))
+      problems.push({
+        path: 'approvals.breakGlassAssets',
+        message: `asset ${a} is not in this policy's assets`,
+      });
   return problems;
 }
 
@@ -129,6 +138,7 @@ export function localPolicySchemaOf(protocols: readonly ProtocolPolicy[]) {
   }
   return z.strictObject({
     limits: limitsSchema,
+    approvals: approvalPolicySchema,
     assets: z.record(z.string(), z.discriminatedUnion('protocol', [first, ...rest])),
   });
 }

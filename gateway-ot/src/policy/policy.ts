@@ -25,6 +25,8 @@ import {
   type ProtocolPolicy,
 } from './local-policy.js';
 
+export { isBreakGlassAllowed, requiredQuorum } from './approval-policy.js';
+export type { ApprovalMode, ApprovalPolicy } from './approval-policy.js';
 export type {
   AssetPolicy,
   AssetSchema,

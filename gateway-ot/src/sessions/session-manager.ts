@@ -19,6 +19,7 @@ import type { SessionStream } from '../../../shared/src/link/session-channel.js'
 import type { AssetPolicy, LocalPolicy } from '../policy/policy.js';
 import type { OpenSessionState, OpenSessionStore } from '../store/store.js';
 import type { Lockdown, TicketVerifier } from '../grants/grants.js';
+import type { OwnerApprovalVerifier } from '../owners/owners.js';
 import type { BrokerSession, ProtocolBroker } from './protocol-broker.js';
 import { SessionCountsWriter } from './session-counts.js';
 
@@ -51,6 +52,8 @@ export interface SessionManagerDeps {
   readonly policy: LocalPolicy;
   readonly brokers: ReadonlyMap<Protocol, ProtocolBroker>;
   readonly verifier: TicketVerifier;
+  /** Owner-signed sites: checks the owners' signatures a ticket carries (owners/). */
+  readonly ownerApprovals: Pick<OwnerApprovalVerifier, 'verify'>;
   readonly lockdown: Lockdown;
   /** The enrolled IT gateway's ticket-signing key (read at each verification). */
   readonly grantPublicKey: () => Uint8Array | undefined;
@@ -100,7 +103,13 @@ export class SessionManager {
 
   async open(signedTicket: unknown, dial: DataDialer): Promise<OpenOutcome> {
     const { deps } = this;
+    // Owner signatures are verified (async: WebCrypto) before the one synchronous verdict.
+    const ownerSignatures =
+      deps.policy.approvals.mode === 'owner-signed'
+        ? await deps.ownerApprovals.verify(signedTicket)
+        : undefined;
     const decision = deps.verifier.verify(signedTicket, {
+      ...(ownerSignatures === undefined ? {} : { ownerSignatures }),
       grantPublicKey: deps.grantPublicKey(),
       policy: deps.policy,
       lockdown: deps.lockdown.status(),

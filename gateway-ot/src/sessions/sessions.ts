@@ -24,6 +24,7 @@ import type { IdGenerator } from '../../../shared/src/ids.js';
 import type { Logger } from '../../../shared/src/log.js';
 import type { Protocol } from '../../../shared/src/model/session-ticket.js';
 import type { Grants } from '../grants/grants.js';
+import type { Owners } from '../owners/owners.js';
 import type { LocalPolicy } from '../policy/policy.js';
 import type { Recordings } from '../recording/recording.js';
 import type { OpenSessionStore } from '../store/store.js';
@@ -62,6 +63,8 @@ export interface SessionsDeps {
   readonly brokers: readonly ProtocolBroker[];
   readonly policy: LocalPolicy;
   readonly grants: Grants;
+  /** OT owners' passkeys: checks the signed approvals of owner-signed sites. */
+  readonly owners: Owners;
   readonly audit: AuditLog;
   readonly clock: Clock;
   readonly ids: IdGenerator;
@@ -139,6 +142,7 @@ export async function createSessions(deps: SessionsDeps): Promise<Sessions> {
     policy: deps.policy,
     brokers,
     verifier: grants.verifier,
+    ownerApprovals: deps.owners.approvals,
     lockdown: grants.lockdown,
     grantPublicKey: deps.grantPublicKey,
     openSessions: deps.openSessions,
@@ -153,7 +157,7 @@ export async function createSessions(deps: SessionsDeps): Promise<Sessions> {
   return {
     live,
     reviews,
-    commands: createItCommands({ sessions: live, lockdown: grants.lockdown }),
+    commands: createItCommands({ sessions: live, lockdown: grants.lockdown, owners: deps.owners }),
     linkState: linkLoss,
     start() {
       const cut = live.recoverCrashed().map((r) => r.sessionId);

@@ -1,8 +1,8 @@
 /**
  * The store subsystem: the OT gateway's one SQLite database (WAL, numbered migrations, prepared
  * statements) and every table in it but the audit log's own: gateway state (enrollment, lockdown
- * switches, the audit outbox cursor), seen ticket nonces, sealed vault secrets, recording rows and
- * the sessions open now.
+ * switches, the audit outbox cursor), seen ticket nonces, sealed vault secrets, recording rows,
+ * the sessions open now and OT owners' passkeys.
  *
  * Guarantees: the schema is migrated before anything reads it; a state value is parsed with its
  * reader's schema, so a row edited into something invalid is reported, never used. The audit log
@@ -15,6 +15,7 @@ import { createEnrollmentStore, type EnrollmentStore } from './enrollment-store.
 import { GatewayStateStore } from './gateway-state-store.js';
 import { openOtDatabase } from './ot-database.js';
 import { createOpenSessionStore, type OpenSessionStore } from './open-session-store.js';
+import { createOwnerKeyStore, type OwnerKeyStore } from './owner-key-store.js';
 import { createRecordingStore, type RecordingStore } from './recording-store.js';
 import { TicketNonceStore } from './ticket-nonce-store.js';
 import { createVaultStore, type VaultStore } from './vault-store.js';
@@ -28,6 +29,7 @@ export type {
   SessionCounts,
 } from './open-session-store.js';
 export type { GatewayStateStore } from './gateway-state-store.js';
+export type { OwnerKeyRow, OwnerKeyStore, PendingOwnerEnrollment } from './owner-key-store.js';
 export type { RecordingRow, RecordingState, RecordingStore } from './recording-store.js';
 export type { TicketNonceStore } from './ticket-nonce-store.js';
 export type { PendingState, SealedSecretRow, SecretKind, VaultStore } from './vault-store.js';
@@ -47,6 +49,8 @@ export interface OtStore {
   readonly recordings: RecordingStore;
   /** Sessions started and not yet ended (what a crash cut). */
   readonly openSessions: OpenSessionStore;
+  /** OT owners' passkeys and pending enrollments (owner-signed approvals). */
+  readonly ownerKeys: OwnerKeyStore;
   close(): void;
 }
 
@@ -61,6 +65,7 @@ export function createStore(deps: OtStoreDeps): OtStore {
     vault: createVaultStore(db),
     recordings: createRecordingStore(db),
     openSessions: createOpenSessionStore(db),
+    ownerKeys: createOwnerKeyStore(db),
     close: () => db.close(),
   };
 }

@@ -225,6 +225,16 @@ export const AUDIT_EVENTS = {
     description:
       'a signed-in user was refused a privileged action at the portal or API (403), or asked for an object hidden from them (404); details carry the refusal code, route and source',
   },
+  'owner.enroll_start': {
+    code: 'AL470',
+    description: "an OT-side enrollment of an owner's passkey was started (one-time code printed)",
+  },
+  'owner.enroll': {
+    code: 'AL471',
+    description:
+      "the OT gateway verified and stored an owner's passkey, or refused an enrollment (with reason)",
+  },
+  'owner.remove': { code: 'AL472', description: "an OT owner's passkeys were removed OT-side" },
 
   // sessions (AL5xx)
   'session.start': { code: 'AL501', description: 'a brokered session started' },

@@ -12,6 +12,7 @@
 import { z } from 'zod';
 import { auditEventSchema, checkpointSchema } from '../audit/audit-event.js';
 import { assetCatalogueSchema } from '../model/asset-catalogue.js';
+import { ownerNameSchema } from '../model/owner-approval.js';
 import { nameSchema, signedTicketSchema } from '../model/session-ticket.js';
 
 export const LINK_PROTOCOL_VERSION = 1;
@@ -154,6 +155,18 @@ export const reviewDecisionSchema = z.strictObject({
   reviewer: z.string().min(1).max(128),
   comment: z.string().min(1).max(500),
 });
+/**
+ * Owner enrollment, relayed: the registration an OT owner's browser made in the portal for an
+ * enrollment the OT side started (`airlock-ot owner enroll-start`). The OT gateway verifies it
+ * against the challenge it derived from its one-time code and answers with `result`.
+ */
+export const ownerEnrollSchema = z.strictObject({
+  type: z.literal('owner.enroll'),
+  id: commandId,
+  owner: ownerNameSchema,
+  /** The JSON `startRegistration` returned, as the browser posted it. */
+  registration: z.string().min(1).max(80_000),
+});
 
 // ---- OT -> IT after the welcome ----
 export const pongSchema = z.strictObject({
@@ -240,6 +253,7 @@ export const IT_TO_OT = {
   'recording.ack': recordingAckSchema,
   'recording.reject': recordingRejectSchema,
   'review.decision': reviewDecisionSchema,
+  'owner.enroll': ownerEnrollSchema,
 } as const;
 
 /** Every message the OT side may send, by type. */

@@ -10,15 +10,13 @@ import { parseWith } from '../config/format-issues.js';
 import { fromBase64Url, toBase64Url } from '../crypto/encoding.js';
 import { signObject, verifyObject } from '../crypto/signing.js';
 import { err, ok, type Problem, type Result } from '../result.js';
+import { nameSchema } from './names.js';
+import { ownerApprovalSchema } from './owner-approval.js';
 
 export const PROTOCOLS = ['ssh', 'modbus', 'opcua'] as const;
 export type Protocol = (typeof PROTOCOLS)[number];
 
-/** Names of sites, assets and profiles: what an OT owner can type in a policy file. */
-export const NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,62}$/;
-export const nameSchema = z
-  .string()
-  .regex(NAME_PATTERN, 'expected a lowercase name: letters, digits, ".", "_", "-" (max 63)');
+export { NAME_PATTERN, nameSchema } from './names.js';
 
 const b64url16 = z.string().regex(/^[A-Za-z0-9_-]{22}$/, 'expected 16 random bytes in base64url');
 const epochMs = z.number().int().nonnegative();
@@ -38,6 +36,11 @@ export const sessionTicketSchema = z.strictObject({
   grantNotAfter: epochMs,
   approvers: z.array(z.string().min(1).max(128)).max(16),
   breakGlass: z.boolean(),
+  /**
+   * Owner-signed sites: the approved content and every owner's assertion over it (the OT gateway
+   * verifies them against the owners enrolled there). Absent for IT-signed grants and break-glass.
+   */
+  ownerApproval: ownerApprovalSchema.optional(),
   nonce: b64url16,
   issuedAt: epochMs,
   expiresAt: epochMs,
