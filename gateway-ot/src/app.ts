@@ -24,6 +24,7 @@ import type { OfflineVault } from './cli/cli.js';
 import type { OtConfig } from './config/config.js';
 import { createFirewall, type Resolver } from './firewall/firewall.js';
 import { createGrants, type Lockdown } from './grants/grants.js';
+import { createLearning, type Learning } from './learning/learning.js';
 import { createLink, type LinkClient } from './link/link.js';
 import { createPolicyLoader, type LocalPolicy } from './policy/policy.js';
 import { modbusProtocol } from './protocols/modbus/modbus.js';
@@ -77,6 +78,8 @@ export interface OtServices {
   readonly rotation: Rotation;
   /** Lines the brokers hold (the SSH command filter) for an OT owner's decision over the link. */
   readonly reviews: ReviewRequests;
+  /** Learn mode and the policy proposals made from it (docs/policy.md). */
+  readonly learning: Learning;
 }
 
 export interface OtGateway {
@@ -184,6 +187,17 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
     dir: join(config.dataDir, 'recordings'),
   });
   const grants = createGrants({ store, audit: audit.log, clock, site });
+  const learning = createLearning({
+    store: store.learning,
+    db: store.db,
+    audit: audit.log,
+    clock,
+    ids,
+    site,
+    policy,
+    policyFile: config.policyFile,
+    checkPolicy: (json, hash) => policies.parse(json, hash),
+  });
   const sessions = await createSessions({
     protocols: OT_PROTOCOLS,
     brokers: deps.brokers ?? [],
@@ -199,6 +213,7 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
     recordings,
     dataDir: config.dataDir,
     openSessions: store.openSessions,
+    learning,
   });
   const link = createLink({
     clock,
@@ -234,6 +249,7 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
     recordings,
     rotation: vault.rotation,
     reviews: sessions.reviews,
+    learning,
   };
   const actor = `system:ot:${site}`;
   let unsubscribe: (() => void) | undefined;

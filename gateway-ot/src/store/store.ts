@@ -15,6 +15,7 @@ import { createEnrollmentStore, type EnrollmentStore } from './enrollment-store.
 import { GatewayStateStore } from './gateway-state-store.js';
 import { openOtDatabase } from './ot-database.js';
 import { createOpenSessionStore, type OpenSessionStore } from './open-session-store.js';
+import { createLearningStore, type LearningStore } from './learning-store.js';
 import { createRecordingStore, type RecordingStore } from './recording-store.js';
 import { TicketNonceStore } from './ticket-nonce-store.js';
 import { createVaultStore, type VaultStore } from './vault-store.js';
@@ -28,6 +29,7 @@ export type {
   SessionCounts,
 } from './open-session-store.js';
 export type { GatewayStateStore } from './gateway-state-store.js';
+export type { LearnedOperationRow, LearningStore, ProposalRow } from './learning-store.js';
 export type { RecordingRow, RecordingState, RecordingStore } from './recording-store.js';
 export type { TicketNonceStore } from './ticket-nonce-store.js';
 export type { PendingState, SealedSecretRow, SecretKind, VaultStore } from './vault-store.js';
@@ -47,6 +49,8 @@ export interface OtStore {
   readonly recordings: RecordingStore;
   /** Sessions started and not yet ended (what a crash cut). */
   readonly openSessions: OpenSessionStore;
+  /** Learn mode: windows, learned operations, proposals. */
+  readonly learning: LearningStore;
   close(): void;
 }
 
@@ -61,6 +65,7 @@ export function createStore(deps: OtStoreDeps): OtStore {
     vault: createVaultStore(db),
     recordings: createRecordingStore(db),
     openSessions: createOpenSessionStore(db),
+    learning: createLearningStore(db),
     close: () => db.close(),
   };
 }

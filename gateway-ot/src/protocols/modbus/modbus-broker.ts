@@ -8,10 +8,11 @@
  * is refused (audited as `session.deny`) and its channel closed: the link layer should never hand
  * one over, and the broker does not trust that it did not.
  */
-import type { ProtocolBroker } from '../../sessions/sessions.js';
+import type { BrokerSession, ProfileLearning, ProtocolBroker } from '../../sessions/sessions.js';
+import { modbusOperation } from './modbus-learning.js';
 import { isModbusAsset, type ModbusProfile } from './modbus-policy.js';
-import { compileProfile, type CompiledProfile } from './modbus-rules.js';
-import { runModbusSession } from './modbus-session.js';
+import { compileProfile, decide, type CompiledProfile } from './modbus-rules.js';
+import { runModbusSession, type ModbusLearnHook } from './modbus-session.js';
 import { dialTcp, type Dial } from './plc-connection.js';
 
 export interface ModbusBrokerDeps {
@@ -21,6 +22,32 @@ export interface ModbusBrokerDeps {
   readonly maxQueuedRequests?: number;
   /** How long a closing session waits for its last answer to flush; default 2000 ms. */
   readonly closeGraceMs?: number;
+  /** Learn mode; absent (unit tests of the broker alone): every profile enforces. */
+  readonly learning?: ProfileLearning;
+}
+
+/**
+ * A session that starts while its profile learns is decided by the profile's learn ceiling until
+ * the window ends (checked per request), and each allowed request is recorded. A profile without
+ * a ceiling never learns (the CLI refuses to switch it; this is the broker's own check).
+ */
+function learnHook(
+  session: BrokerSession,
+  profile: ModbusProfile,
+  learning: ProfileLearning | undefined,
+): ModbusLearnHook | undefined {
+  const until = learning?.learningUntil(session.assetName, session.profileName);
+  if (learning === undefined || until === undefined || profile.learnCeiling === undefined)
+    return undefined;
+  const ceiling = compileProfile({ ...profile, ...profile.learnCeiling });
+  return {
+    decide(unit, request) {
+      if (session.clock.now() >= until) return undefined;
+      const d = decide(ceiling, unit, request);
+      if (d.allow) learning.record(session, { ...modbusOperation(unit, request) });
+      return d;
+    },
+  };
 }
 
 export function createModbusBroker(deps: ModbusBrokerDeps = {}): ProtocolBroker {
@@ -66,6 +93,7 @@ export function createModbusBroker(deps: ModbusBrokerDeps = {}): ProtocolBroker 
         asset,
         profile: rules,
         dial,
+        learn: learnHook(session, profile, deps.learning),
         maxQueued,
         closeGraceMs,
       });

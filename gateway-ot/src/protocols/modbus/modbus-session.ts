@@ -53,9 +53,16 @@ export interface ModbusSessionOptions {
   readonly asset: ModbusAssetPolicy;
   readonly profile: CompiledProfile;
   readonly dial: Dial;
+  /** Set while the profile learns: decides (by the learn ceiling) and records; undefined: enforce. */
+  readonly learn: ModbusLearnHook | undefined;
   readonly maxQueued: number;
   /** How long a closing operator stream may take to flush before it is destroyed. */
   readonly closeGraceMs: number;
+}
+
+export interface ModbusLearnHook {
+  /** The learn-mode decision for this request, or undefined once the learn window has ended. */
+  decide(unit: number, request: ModbusRequest): Decision | undefined;
 }
 
 interface Queued {
@@ -225,7 +232,8 @@ class ModbusSession {
       return;
     }
     this.isRateLimited = false;
-    const decision = decide(this.o.profile, frame.unitId, request);
+    const decision =
+      this.o.learn?.decide(frame.unitId, request) ?? decide(this.o.profile, frame.unitId, request);
     if (!decision.allow) {
       this.refuse(frame, request, decision);
       return;
