@@ -9,10 +9,10 @@
  * one over, and the broker does not trust that it did not.
  */
 import type { BrokerSession, ProfileLearning, ProtocolBroker } from '../../sessions/sessions.js';
-import { modbusOperation } from './modbus-learning.js';
+import { modbusOperation, type ModbusLearnHook } from './modbus-learning.js';
 import { isModbusAsset, type ModbusProfile } from './modbus-policy.js';
 import { compileProfile, decide, type CompiledProfile } from './modbus-rules.js';
-import { runModbusSession, type ModbusLearnHook } from './modbus-session.js';
+import { runModbusSession } from './modbus-session.js';
 import { dialTcp, type Dial } from './plc-connection.js';
 
 export interface ModbusBrokerDeps {

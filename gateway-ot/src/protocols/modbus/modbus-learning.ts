@@ -34,6 +34,12 @@ export interface ProposeOptions {
   readonly mergeGap: number;
 }
 
+/** What a session asks per request while its profile learns. */
+export interface ModbusLearnHook {
+  /** The decision by the learn ceiling (recorded when allowed); undefined once the window has ended. */
+  decide(unit: number, request: ModbusRequest): Decision | undefined;
+}
+
 /** The operation a decoded request is, for the learning record. */
 export function modbusOperation(unit: number, r: ModbusRequest): ModbusOperation {
   const base = { unit, fc: r.fc, classes: r.classes };

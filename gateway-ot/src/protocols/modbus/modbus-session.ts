@@ -30,6 +30,7 @@ import type { Duplex } from 'node:stream';
 import { describeError } from '../../../../shared/src/errors.js';
 import type { BrokerAuditInput, BrokerSession, SessionEnd } from '../../sessions/sessions.js';
 import { MbapReader, type MbapFrame } from './mbap-reader.js';
+import type { ModbusLearnHook } from './modbus-learning.js';
 import {
   decodeReadValues,
   oldValueSpan,
@@ -53,16 +54,11 @@ export interface ModbusSessionOptions {
   readonly asset: ModbusAssetPolicy;
   readonly profile: CompiledProfile;
   readonly dial: Dial;
-  /** Set while the profile learns: decides (by the learn ceiling) and records; undefined: enforce. */
+  /** Set while the profile learns (modbus-learning.ts); undefined: enforce. */
   readonly learn: ModbusLearnHook | undefined;
   readonly maxQueued: number;
   /** How long a closing operator stream may take to flush before it is destroyed. */
   readonly closeGraceMs: number;
-}
-
-export interface ModbusLearnHook {
-  /** The learn-mode decision for this request, or undefined once the learn window has ended. */
-  decide(unit: number, request: ModbusRequest): Decision | undefined;
 }
 
 interface Queued {
