@@ -8,15 +8,16 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'node:test';
-import { systemClock } from '../../shared/src/clock.js';
+import { test, type TestContext } from 'node:test';
+import { FakeClock, systemClock, type Clock } from '../../shared/src/clock.js';
 import { sequentialIds } from '../../shared/src/ids.js';
 import { makeTempDir } from '../../shared/src/testing/temp-dir.js';
 import { createLearning, type Learning } from '../../gateway-ot/src/learning/learning.js';
-import { createPolicyLoader } from '../../gateway-ot/src/policy/policy.js';
+import { createPolicyLoader, type LocalPolicy } from '../../gateway-ot/src/policy/policy.js';
 import { modbusProtocol } from '../../gateway-ot/src/protocols/modbus/modbus.js';
 import { createLearningStore } from '../../gateway-ot/src/store/learning-store.js';
-import { startBrokerListener } from '../peers/modbus-broker-listener.js';
+import { startBrokerListener, type BrokerListener } from '../peers/modbus-broker-listener.js';
+import { connectRaw, mbap, pdu } from '../peers/raw-modbus-client.js';
 import { runPymodbusClient, startPymodbusServer } from '../peers/pymodbus.js';
 
 const FULL = { from: 0, to: 199 };
@@ -52,6 +53,37 @@ function policyFor(port: number) {
   };
 }
 
+async function listen(
+  t: TestContext,
+  policy: LocalPolicy,
+  policyFile: string,
+  clock: Clock,
+): Promise<{ gw: BrokerListener; learning: Learning }> {
+  const loader = createPolicyLoader({ protocols: [modbusProtocol] });
+  let learning: Learning | undefined;
+  const gw = await startBrokerListener(t, {
+    asset: policy.assets['plc-1'],
+    profile: 'job',
+    clock,
+    learning: ({ db, audit }) => {
+      learning = createLearning({
+        store: createLearningStore(db),
+        db,
+        audit,
+        clock,
+        ids: sequentialIds(),
+        site: 'plant-1',
+        policy,
+        policyFile,
+        checkPolicy: (json, hash) => loader.parse(json, hash),
+      });
+      return learning;
+    },
+  });
+  assert.ok(learning);
+  return { gw, learning };
+}
+
 test(
   'learn a job through the broker, propose, replay, apply, then a write outside is refused',
   { timeout: 60_000 },
@@ -62,27 +94,7 @@ test(
     writeFileSync(policyFile, JSON.stringify(policyFor(plc.port), null, 2));
     const loader = createPolicyLoader({ protocols: [modbusProtocol] });
     const policy = loader.open(policyFile);
-    let learning: Learning | undefined;
-    const gw = await startBrokerListener(t, {
-      asset: policy.assets['plc-1'],
-      profile: 'job',
-      learning: ({ db, audit }) => {
-        learning = createLearning({
-          store: createLearningStore(db),
-          db,
-          audit,
-          clock: systemClock,
-          ids: sequentialIds(),
-          site: 'plant-1',
-          policy,
-          policyFile,
-          checkPolicy: (json, hash) => loader.parse(json, hash),
-        });
-        return learning;
-      },
-    });
-    assert.ok(learning);
-    const l = learning;
+    const { gw, learning: l } = await listen(t, policy, policyFile, systemClock);
 
     // An earlier job, enforced by the broad profile: it writes HR 50 (audited as modbus.write).
     assert.deepEqual(await runPymodbusClient(gw.port, [{ op: 'write_register', args: [50, 7] }]), [
@@ -150,5 +162,38 @@ test(
       [6, 'address'],
       [5, 'value'],
     ]);
+  },
+);
+
+test(
+  'a learn window ends by the gateway clock: the same session is enforced again at its next request',
+  { timeout: 60_000 },
+  async (t) => {
+    const plc = await startPymodbusServer(t, 1, new Array<number>(300).fill(0));
+    const dir = makeTempDir(t);
+    const policyFile = join(dir, 'policy.json');
+    writeFileSync(policyFile, JSON.stringify(policyFor(plc.port), null, 2));
+    const policy = createPolicyLoader({ protocols: [modbusProtocol] }).open(policyFile);
+    const clock = new FakeClock();
+    const { gw, learning } = await listen(t, policy, policyFile, clock);
+    learning.learn({
+      asset: 'plc-1',
+      profile: 'job',
+      until: clock.now() + 60_000,
+      actor: 'cli:olga',
+    });
+    const op = await connectRaw(t, gw.port);
+    op.write(mbap(1, 1, pdu(6, [500, 9]))); // beyond the profile, inside the ceiling
+    const [learned] = await op.frames(1);
+    assert.deepEqual([...(learned?.pdu ?? [])], [6, 0x01, 0xf4, 0, 9]);
+    clock.advance(60_000);
+    op.write(mbap(2, 1, pdu(6, [500, 9])));
+    const [enforced] = await op.frames(1);
+    assert.deepEqual(
+      [...(enforced?.pdu ?? [])],
+      [0x86, 2],
+      'illegal data address: the profile decides again',
+    );
+    assert.equal(learning.learningUntil('plc-1', 'job'), undefined);
   },
 );
