@@ -51,6 +51,10 @@ test('policy learn, propose and apply from the command line', { timeout: 60_000 
   assert.equal(learn.code, 0, learn.stderr);
   assert.match(learn.stdout, /^plc-1\/job learns until \d{4}-/);
 
+  const stop = await ot('learn', 'plc-1/fixed', '--stop');
+  assert.equal(stop.code, 0, stop.stderr);
+  assert.match(stop.stdout, /plc-1\/fixed was not learning/);
+
   const nothing = await ot('propose', 'plc-1/job');
   assert.equal(nothing.code, 1);
   assert.match(nothing.stderr, /nothing was learned/);

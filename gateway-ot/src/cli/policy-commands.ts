@@ -84,13 +84,14 @@ function describeProposal(p: Proposal): string {
 
 export function createPolicyCommands(deps: PolicyCommandDeps): Record<string, CliCommand> {
   const p = deps.program;
-  const usage = `usage: ${p} policy learn [site/]asset/profile --until <time> --config <file>
+  const usage = `usage: ${p} policy learn [site/]asset/profile (--until <time> | --stop) --config <file>
        ${p} policy propose [site/]asset/profile [--grants g1,g2] [--margin 10%] [--replay-days N] [--json] --config <file>
        ${p} policy apply <proposal-id> --config <file>
 
 learn    puts the profile in learn mode until --until (ISO time with zone, or 90m, 8h, 2d; at most 7
          days): sessions that start meanwhile are decided by the profile's learnCeiling and every
          allowed operation is recorded. Audited (policy.learn) and sent to the OT owners as an alert.
+         --stop ends the window now (policy.learn_end).
 propose  builds the least-privilege profile from what was learned (by the given grants only, if
          any): the units and function codes used, address ranges merged across gaps of up to 8,
          written values bounded with --margin each side. Prints it as a diff against the current
@@ -111,6 +112,7 @@ apply    writes the proposal into the policy file (the old file kept as <file>.<
         const a = parseCommand(rest, {
           config: { type: 'string' },
           until: { type: 'string' },
+          stop: { type: 'boolean' },
           grants: { type: 'string' },
           margin: { type: 'string' },
           'replay-days': { type: 'string' },
@@ -120,6 +122,17 @@ apply    writes the proposal into the policy file (the old file kept as <file>.<
         const v = a.value.values;
         const [target, ...extra] = a.value.positionals;
         if (extra.length > 0) throw new UsageError(`unexpected argument ${extra[0] ?? ''}`);
+        if (sub === 'learn' && v.stop === true) {
+          if (v.until !== undefined) throw new UsageError('give --until or --stop, not both');
+          const out = await withConfig(v.config, (l, c) => {
+            const t = parseTarget(target, c.site);
+            return { ...t, stopped: l.stopLearning({ ...t, actor: deps.actor }) };
+          });
+          process.stdout.write(
+            `${out.asset}/${out.profile} ${out.stopped ? 'enforces again' : 'was not learning'}\n`,
+          );
+          return 0;
+        }
         if (sub === 'learn') {
           const until = v.until === undefined ? undefined : parseUntil(v.until, deps.now());
           if (until === undefined)

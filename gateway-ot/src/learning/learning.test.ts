@@ -172,6 +172,20 @@ test('learn: only a profile with a ceiling, for a bounded time; audited as an al
   );
   clock.advance(2 * 3_600_000);
   assert.equal(learning.learningUntil('plc-1', 'maint'), undefined, 'enforce again at until');
+  assert.equal(
+    learning.stopLearning({ asset: 'plc-1', profile: 'maint', actor: 'cli:olga' }),
+    false,
+  );
+  learning.learn({ asset: 'plc-1', profile: 'maint', until: clock.now() + DAY, actor: 'cli:olga' });
+  assert.equal(
+    learning.stopLearning({ asset: 'plc-1', profile: 'maint', actor: 'cli:olga' }),
+    true,
+  );
+  assert.equal(learning.learningUntil('plc-1', 'maint'), undefined, 'stopped early');
+  assert.deepEqual(
+    [...audit.iterate()].filter((e) => e.action.startsWith('policy.')).map((e) => e.action),
+    ['policy.learn', 'policy.learn', 'policy.learn_end'],
+  );
 });
 
 test('propose: least privilege from what was learned, a diff, and a replay that lists an older write outside it', (t) => {

@@ -78,6 +78,8 @@ export interface Learning extends ProfileLearning {
   learn(input: { asset: string; profile: string; until: number; actor: string }): {
     readonly until: number;
   };
+  /** Ends an open learn window early (enforce); false when none was open. */
+  stopLearning(input: { asset: string; profile: string; actor: string }): boolean;
   propose(input: ProposeInput): Proposal;
   apply(input: { proposalId: string; actor: string }): {
     readonly asset: string;
@@ -159,6 +161,22 @@ export function createLearning(deps: LearningDeps): Learning {
         store.setWindow(asset, profile, until, now, actor);
       })();
       return { until };
+    },
+    stopLearning({ asset, profile, actor }) {
+      modbusProfile(asset, profile);
+      if (store.windowUntil(asset, profile, clock.now()) === undefined) return false;
+      deps.db.transaction(() => {
+        audit.append({
+          action: 'policy.learn_end',
+          actor,
+          site,
+          target: asset,
+          outcome: 'success',
+          details: { profile, mode: 'enforce' },
+        });
+        store.clearWindow(asset, profile);
+      })();
+      return true;
     },
     propose(input) {
       const current = modbusProfile(input.asset, input.profile);

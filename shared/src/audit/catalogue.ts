@@ -382,6 +382,11 @@ export const AUDIT_EVENTS = {
     description:
       "an OT access profile was put in learn mode until a time (an alert for the site's OT owners)",
   },
+  'policy.learn_end': {
+    code: 'AL914',
+    description:
+      'an OT access profile was taken out of learn mode before its window ended (enforce)',
+  },
   'policy.propose': {
     code: 'AL912',
     description:
