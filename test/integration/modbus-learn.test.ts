@@ -197,3 +197,33 @@ test(
     assert.equal(learning.learningUntil('plc-1', 'job'), undefined);
   },
 );
+
+test(
+  'fails closed: a learning session whose operations cannot be recorded gets only what the profile allows',
+  { timeout: 60_000 },
+  async (t) => {
+    const plc = await startPymodbusServer(t, 1, new Array<number>(300).fill(0));
+    const asset = policyFor(plc.port).assets['plc-1'];
+    const gw = await startBrokerListener(t, {
+      asset,
+      profile: 'job',
+      learning: () => ({
+        learningUntil: () => Date.now() + 3_600_000,
+        record: () => {
+          throw new Error('disk full (simulated)');
+        },
+      }),
+    });
+    const op = await connectRaw(t, gw.port);
+    op.write(mbap(1, 1, pdu(6, [500, 9]))); // only the ceiling allows it: not recorded, so refused
+    op.write(mbap(2, 1, pdu(6, [5, 9]))); // the profile allows it
+    const answers = await op.frames(2);
+    assert.deepEqual(
+      answers.map((a) => [a.transactionId, [...a.pdu]]),
+      [
+        [1, [0x86, 2]],
+        [2, [6, 0, 5, 0, 9]],
+      ],
+    );
+  },
+);
