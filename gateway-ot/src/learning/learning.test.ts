@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { AuditLog } from '../../../shared/src/audit/audit-log.js';
@@ -268,10 +268,12 @@ test('apply: writes the profile into the policy file, audits its hash, ends lear
     actor: 'cli:olga',
   });
   const before = readFileSync(policyFile, 'utf8');
+  chmodSync(policyFile, 0o604);
   const r = learning.apply({ proposalId: p.id, actor: 'cli:olga' });
   const after = readFileSync(policyFile, 'utf8');
   assert.equal(r.policySha256, sha256Hex(after));
   assert.equal(readFileSync(r.backup, 'utf8'), before, 'the previous file is kept');
+  assert.equal(statSync(policyFile).mode & 0o777, 0o604, 'with its mode');
   const ev = [...audit.iterate()].find((e) => e.action === 'policy.apply');
   assert.deepEqual(
     [ev?.details['policySha256'], ev?.details['mode']],

@@ -8,7 +8,14 @@
  * other keys are kept as written (JSON re-indented with two spaces). Not guaranteed: comments or
  * key order of the original (JSON has no comments; the order is JSON.parse's).
  */
-import { copyFileSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import {
+  chownSync,
+  copyFileSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { sha256Hex } from '../../../shared/src/crypto/hash.js';
 import { err, ok, type Problem, type Result } from '../../../shared/src/result.js';
 
@@ -50,8 +57,11 @@ export function renderProfile(
 export function replacePolicyFile(file: string, text: string, now: number): string {
   const backup = `${file}.${now}.bak`;
   copyFileSync(file, backup);
+  const st = statSync(file);
   const tmp = `${file}.tmp`;
-  writeFileSync(tmp, text, { mode: 0o640 });
+  // The new file keeps the old one's mode and owner, so the gateway's service user still reads it.
+  writeFileSync(tmp, text, { mode: st.mode & 0o777 });
+  if (process.getuid?.() === 0) chownSync(tmp, st.uid, st.gid);
   renameSync(tmp, file);
   return backup;
 }
