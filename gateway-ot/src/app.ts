@@ -26,6 +26,7 @@ import type { OtConfig } from './config/config.js';
 import { createFirewall, type Resolver } from './firewall/firewall.js';
 import { createGrants, type Lockdown } from './grants/grants.js';
 import { createOwners, type Owners } from './owners/owners.js';
+import { createLearning, type Learning } from './learning/learning.js';
 import { createLink, type LinkClient } from './link/link.js';
 import { createPolicyLoader, type LocalPolicy } from './policy/policy.js';
 import { modbusProtocol } from './protocols/modbus/modbus.js';
@@ -83,6 +84,8 @@ export interface OtServices {
   readonly metrics: OtMetrics;
   /** OT owners' passkeys (owner-signed approvals): enrollment and signature checks. */
   readonly owners: Owners;
+  /** Learn mode and the policy proposals made from it (docs/policy.md). */
+  readonly learning: Learning;
 }
 
 export interface OtGateway {
@@ -221,6 +224,17 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
   });
   const grants = createGrants({ store, audit: audit.log, clock, site });
   const owners = createOwners({ store, audit: audit.log, clock, site });
+  const learning = createLearning({
+    store: store.learning,
+    db: store.db,
+    audit: audit.log,
+    clock,
+    ids,
+    site,
+    policy,
+    policyFile: config.policyFile,
+    checkPolicy: (json, hash) => policies.parse(json, hash),
+  });
   const sessions = await createSessions({
     protocols: OT_PROTOCOLS,
     brokers: deps.brokers ?? [],
@@ -237,6 +251,7 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
     recordings,
     dataDir: config.dataDir,
     openSessions: store.openSessions,
+    learning,
   });
   const link = createLink({
     clock,
@@ -283,6 +298,7 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
     reviews: sessions.reviews,
     metrics,
     owners,
+    learning,
   };
   const actor = `system:ot:${site}`;
   let unsubscribe: (() => void) | undefined;

@@ -23,7 +23,12 @@ import { describeLockdown } from './grants/grants.js';
 import { formatFingerprint } from '../../shared/src/crypto/hash.js';
 import { toBase64Url } from '../../shared/src/crypto/encoding.js';
 import { userInfo } from 'node:os';
-import { createFirewallCommands, createOwnerCommands, createVaultCommands } from './cli/cli.js';
+import {
+  createFirewallCommands,
+  createOwnerCommands,
+  createPolicyCommands,
+  createVaultCommands,
+} from './cli/cli.js';
 import { applianceCommands } from './appliance/appliance.js';
 import { OT_MIGRATIONS } from './store/store.js';
 
@@ -194,6 +199,13 @@ the asset catalogue the gateway would publish (no secrets).`,
     program: PROGRAM,
     configFrom,
     policies: createPolicyLoader({ protocols: OT_PROTOCOLS }),
+  }),
+  ...createPolicyCommands({
+    program: PROGRAM,
+    configFrom,
+    withLearning: (config, fn) => withGateway(config, (gw) => fn(gw.services.learning)),
+    actor: cliActor(),
+    now: () => systemClock.now(),
   }),
   ...createVaultCommands({
     program: PROGRAM,

@@ -16,7 +16,7 @@ import { sequentialIds } from '../../shared/src/ids.js';
 import { silentLogger } from '../../shared/src/log.js';
 import type { SessionTicket } from '../../shared/src/model/session-ticket.js';
 import { testTicket } from '../../shared/src/testing/test-ticket.js';
-import { openDatabase } from '../../shared/src/store/open-database.js';
+import { openDatabase, type Db } from '../../shared/src/store/open-database.js';
 import {
   modbusAssetSchema,
   type ModbusAssetPolicy,
@@ -30,6 +30,7 @@ import {
 } from '../../gateway-ot/src/protocols/modbus/modbus-broker.js';
 import type {
   BrokerSession,
+  ProfileLearning,
   ProtocolBroker,
   SessionEnd,
 } from '../../gateway-ot/src/sessions/protocol-broker.js';
@@ -42,6 +43,8 @@ export interface BrokerListenerOptions {
   readonly deps?: ModbusBrokerDeps;
   /** When it returns true, the session's audit() throws as a full disk would. */
   readonly isAuditBroken?: () => boolean;
+  /** Learn mode for the broker, built on this listener's database and audit log. */
+  readonly learning?: (ctx: { readonly db: Db; readonly audit: AuditLog }) => ProfileLearning;
 }
 
 export interface BrokerListener {
@@ -89,7 +92,11 @@ export async function startBrokerListener(
     signingKey: generateSigningKeyPair(),
     checkpointIntervalMs: 0,
   });
-  const broker: ProtocolBroker = createModbusBroker(options.deps);
+  const learning = options.learning?.({ db, audit });
+  const broker: ProtocolBroker = createModbusBroker({
+    ...options.deps,
+    ...(learning === undefined ? {} : { learning }),
+  });
   const controllers = new Set<AbortController>();
   const sockets = new Set<Socket>();
   const ends: Promise<SessionEnd>[] = [];

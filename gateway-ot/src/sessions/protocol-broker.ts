@@ -104,6 +104,16 @@ export interface BrokerDeps {
   readonly requestReview: RequestReview;
   /** The gateway's data folder; a broker keeps its own files in a folder of its own under it. */
   readonly dataDir: string;
+  /** Learn mode (docs/policy.md): which profiles learn now, and the record of what they did. */
+  readonly learning: ProfileLearning;
+}
+
+/** What a broker asks of learn mode (the learning subsystem implements it). */
+export interface ProfileLearning {
+  /** When the learn window of this asset's profile ends (ms, gateway clock); undefined: it enforces. */
+  learningUntil(asset: string, profile: string): number | undefined;
+  /** Records one operation a learning session was allowed (the protocol's facts, JSON). */
+  record(session: BrokerSession, operation: Readonly<Record<string, unknown>>): void;
 }
 
 /** What a protocol folder registers: its policy schema, its rotation target if any, and its broker factory. */

@@ -32,7 +32,12 @@ import type { CredentialSource } from '../vault/vault.js';
 import { createItCommands, type ItCommands } from './it-commands.js';
 import { createLinkLossRule, type LinkState } from './link-loss.js';
 import { watchLockdown } from './lockdown-watch.js';
-import type { BrokerDeps, ProtocolBroker, ProtocolModule } from './protocol-broker.js';
+import type {
+  BrokerDeps,
+  ProfileLearning,
+  ProtocolBroker,
+  ProtocolModule,
+} from './protocol-broker.js';
 import { ReviewRequests } from './review-requests.js';
 import { SessionManager } from './session-manager.js';
 
@@ -42,6 +47,7 @@ export type {
   BrokerSession,
   ControlMessage,
   OperatorChannel,
+  ProfileLearning,
   ProtocolBroker,
   ProtocolModule,
   RequestReview,
@@ -76,6 +82,7 @@ export interface SessionsDeps {
   readonly credentials: CredentialSource;
   readonly recordings: Recordings;
   readonly dataDir: string;
+  readonly learning: ProfileLearning;
   /** Sessions started and not yet ended (store), so a crash's cut sessions are closed at start. */
   readonly openSessions: OpenSessionStore;
 }
@@ -133,6 +140,7 @@ export async function createSessions(deps: SessionsDeps): Promise<Sessions> {
     requestReview: (session, line, why, timeoutMs) =>
       reviews.request(session, line, why, timeoutMs),
     dataDir: deps.dataDir,
+    learning: deps.learning,
   });
   const live = new SessionManager({
     audit: deps.audit,

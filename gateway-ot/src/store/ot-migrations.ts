@@ -4,6 +4,7 @@ import { AUDIT_MIGRATIONS } from '../../../shared/src/audit/audit-migrations.js'
 import { VAULT_MIGRATIONS } from './vault-migrations.js';
 import { RECORDING_MIGRATIONS } from './recording-migrations.js';
 import { OWNER_KEYS_MIGRATIONS } from './owner-keys-migrations.js';
+import { LEARNING_MIGRATIONS } from './learning-migrations.js';
 
 const OT: readonly Migration[] = [
   {
@@ -73,4 +74,5 @@ export const OT_MIGRATIONS: readonly Migration[] = [
   ...VAULT_MIGRATIONS,
   ...RECORDING_MIGRATIONS,
   ...OWNER_KEYS_MIGRATIONS,
+  ...LEARNING_MIGRATIONS,
 ];

@@ -16,6 +16,7 @@ import { GatewayStateStore } from './gateway-state-store.js';
 import { openOtDatabase } from './ot-database.js';
 import { createOpenSessionStore, type OpenSessionStore } from './open-session-store.js';
 import { createOwnerKeyStore, type OwnerKeyStore } from './owner-key-store.js';
+import { createLearningStore, type LearningStore } from './learning-store.js';
 import { createRecordingStore, type RecordingStore } from './recording-store.js';
 import { TicketNonceStore } from './ticket-nonce-store.js';
 import { createVaultStore, type VaultStore } from './vault-store.js';
@@ -30,6 +31,7 @@ export type {
 } from './open-session-store.js';
 export type { GatewayStateStore } from './gateway-state-store.js';
 export type { OwnerKeyRow, OwnerKeyStore, PendingOwnerEnrollment } from './owner-key-store.js';
+export type { LearnedOperationRow, LearningStore, ProposalRow } from './learning-store.js';
 export type { RecordingRow, RecordingState, RecordingStore } from './recording-store.js';
 export type { TicketNonceStore } from './ticket-nonce-store.js';
 export type { PendingState, SealedSecretRow, SecretKind, VaultStore } from './vault-store.js';
@@ -51,6 +53,8 @@ export interface OtStore {
   readonly openSessions: OpenSessionStore;
   /** OT owners' passkeys and pending enrollments (owner-signed approvals). */
   readonly ownerKeys: OwnerKeyStore;
+  /** Learn mode: windows, learned operations, proposals. */
+  readonly learning: LearningStore;
   close(): void;
 }
 
@@ -66,6 +70,7 @@ export function createStore(deps: OtStoreDeps): OtStore {
     recordings: createRecordingStore(db),
     openSessions: createOpenSessionStore(db),
     ownerKeys: createOwnerKeyStore(db),
+    learning: createLearningStore(db),
     close: () => db.close(),
   };
 }

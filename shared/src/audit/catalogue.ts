@@ -386,6 +386,28 @@ export const AUDIT_EVENTS = {
   },
   'vault.delete': { code: 'AL905', description: 'a credential was removed from the vault' },
 
+  // OT policy lifecycle: learn, review, enforce (AL91x)
+  'policy.learn': {
+    code: 'AL911',
+    description:
+      "an OT access profile was put in learn mode until a time (an alert for the site's OT owners)",
+  },
+  'policy.learn_end': {
+    code: 'AL914',
+    description:
+      'an OT access profile was taken out of learn mode before its window ended (enforce)',
+  },
+  'policy.propose': {
+    code: 'AL912',
+    description:
+      'a least-privilege profile was proposed from what a profile learned (with its replay result)',
+  },
+  'policy.apply': {
+    code: 'AL913',
+    description:
+      "a proposed profile was written into the OT policy file (the new file's SHA-256); the profile enforces",
+  },
+
   // audit itself (AL10xx)
   'audit.search': { code: 'AL1001', description: 'an auditor searched events' },
   'audit.view': { code: 'AL1002', description: 'an auditor viewed an asset/time page or an event' },

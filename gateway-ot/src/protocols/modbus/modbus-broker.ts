@@ -8,9 +8,11 @@
  * is refused (audited as `session.deny`) and its channel closed: the link layer should never hand
  * one over, and the broker does not trust that it did not.
  */
-import type { ProtocolBroker } from '../../sessions/sessions.js';
+import { describeError } from '../../../../shared/src/errors.js';
+import type { BrokerSession, ProfileLearning, ProtocolBroker } from '../../sessions/sessions.js';
+import { modbusOperation, type ModbusLearnHook } from './modbus-learning.js';
 import { isModbusAsset, type ModbusProfile } from './modbus-policy.js';
-import { compileProfile, type CompiledProfile } from './modbus-rules.js';
+import { compileProfile, decide, type CompiledProfile } from './modbus-rules.js';
 import { runModbusSession } from './modbus-session.js';
 import { dialTcp, type Dial } from './plc-connection.js';
 
@@ -21,6 +23,46 @@ export interface ModbusBrokerDeps {
   readonly maxQueuedRequests?: number;
   /** How long a closing session waits for its last answer to flush; default 2000 ms. */
   readonly closeGraceMs?: number;
+  /** Learn mode; absent (unit tests of the broker alone): every profile enforces. */
+  readonly learning?: ProfileLearning;
+}
+
+/**
+ * A session that starts while its profile learns is decided by the profile's learn ceiling until
+ * the window ends (checked per request), and each allowed request is recorded. A profile without
+ * a ceiling never learns (the CLI refuses to switch it; this is the broker's own check). Fails
+ * closed: when the window cannot be read or a request cannot be recorded, the profile decides.
+ */
+function learnHook(
+  session: BrokerSession,
+  profile: ModbusProfile,
+  learning: ProfileLearning | undefined,
+): ModbusLearnHook | undefined {
+  if (learning === undefined || profile.learnCeiling === undefined) return undefined;
+  let until: number | undefined;
+  try {
+    until = learning.learningUntil(session.assetName, session.profileName);
+  } catch (e) {
+    session.log.error('learn window unreadable; the profile enforces', { err: describeError(e) });
+  }
+  if (until === undefined) return undefined;
+  const end = until;
+  const ceiling = compileProfile({ ...profile, ...profile.learnCeiling });
+  return {
+    decide(unit, request) {
+      if (session.clock.now() >= end) return undefined;
+      const d = decide(ceiling, unit, request);
+      if (!d.allow) return d;
+      try {
+        learning.record(session, { ...modbusOperation(unit, request) });
+        return d;
+      } catch (e) {
+        // Nothing goes beyond the profile unrecorded: the profile decides this request.
+        session.log.error('learned operation not recorded', { err: describeError(e) });
+        return undefined;
+      }
+    },
+  };
 }
 
 export function createModbusBroker(deps: ModbusBrokerDeps = {}): ProtocolBroker {
@@ -66,6 +108,7 @@ export function createModbusBroker(deps: ModbusBrokerDeps = {}): ProtocolBroker 
         asset,
         profile: rules,
         dial,
+        learn: learnHook(session, profile, deps.learning),
         maxQueued,
         closeGraceMs,
       });

@@ -82,8 +82,8 @@ function noOverlap<T extends { from: number; to: number }>(
 
 const readRanges = z.array(addressRangeSchema).max(MAX_RANGES).default([]);
 
-export const modbusProfileSchema = z.strictObject({
-  description: z.string().max(200).optional(),
+/** What a profile allows: the same keys in a profile and in its learn ceiling. */
+const scope = {
   /** Unit ids this profile may address (broadcast 0 is never forwarded for anything that changes state). */
   unitIds: z.array(z.number().int().min(0).max(255)).min(1),
   /** Allowed function codes, by class or by number (1..127); everything else is refused with 01. */
@@ -113,6 +113,11 @@ export const modbusProfileSchema = z.strictObject({
         .optional(),
     })
     .prefault({}),
+};
+
+export const modbusProfileSchema = z.strictObject({
+  description: z.string().max(200).optional(),
+  ...scope,
   /** Token bucket over every request of a session (refused requests count too); over it, exception 06. */
   rateLimit: z
     .strictObject({
@@ -126,6 +131,12 @@ export const modbusProfileSchema = z.strictObject({
   frameTimeoutSeconds: z.number().min(0.1).max(60).default(5),
   /** A connection that completes no request this long closes (its session slot and PLC connection freed). */
   idleTimeoutSeconds: z.number().min(1).max(86_400).default(120),
+  /**
+   * The hard ceiling of learn mode (docs/policy.md): while the profile learns, requests are decided
+   * by these unit ids, functions and tables instead of the profile's, and recorded. Absent: the
+   * profile cannot be put in learn mode.
+   */
+  learnCeiling: z.strictObject(scope).optional(),
 });
 
 export const modbusAssetSchema = z.strictObject({

@@ -30,6 +30,7 @@ import type { Duplex } from 'node:stream';
 import { describeError } from '../../../../shared/src/errors.js';
 import type { BrokerAuditInput, BrokerSession, SessionEnd } from '../../sessions/sessions.js';
 import { MbapReader, type MbapFrame } from './mbap-reader.js';
+import type { ModbusLearnHook } from './modbus-learning.js';
 import {
   decodeReadValues,
   oldValueSpan,
@@ -53,6 +54,8 @@ export interface ModbusSessionOptions {
   readonly asset: ModbusAssetPolicy;
   readonly profile: CompiledProfile;
   readonly dial: Dial;
+  /** Set while the profile learns (modbus-learning.ts); undefined: enforce. */
+  readonly learn: ModbusLearnHook | undefined;
   readonly maxQueued: number;
   /** How long a closing operator stream may take to flush before it is destroyed. */
   readonly closeGraceMs: number;
@@ -225,7 +228,8 @@ class ModbusSession {
       return;
     }
     this.isRateLimited = false;
-    const decision = decide(this.o.profile, frame.unitId, request);
+    const decision =
+      this.o.learn?.decide(frame.unitId, request) ?? decide(this.o.profile, frame.unitId, request);
     if (!decision.allow) {
       this.refuse(frame, request, decision);
       return;

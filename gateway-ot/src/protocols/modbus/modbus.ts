@@ -22,5 +22,14 @@ export const modbusProtocol: ProtocolModule = {
     const profile = isModbusAsset(asset) ? asset.profiles[profileName] : undefined;
     return profile === undefined ? {} : { modbus: modbusPoints(profile) };
   },
-  createBroker: () => Promise.resolve(createModbusBroker()),
+  createBroker: (deps) => Promise.resolve(createModbusBroker({ learning: deps.learning })),
 };
+
+export {
+  modbusOperation,
+  proposeModbusProfile,
+  replayModbusOperation,
+  type ModbusOperation,
+  type ProposeOptions,
+} from './modbus-learning.js';
+export { isModbusAsset, modbusProfileSchema, type ModbusProfile } from './modbus-policy.js';
