@@ -47,7 +47,13 @@ function encodeValue(value: unknown, path: string): string {
         const v = obj[k];
         if (v === undefined) continue;
         if (out.length > 1) out += ',';
-        out += `${JSON.stringify(k)}:${encodeValue(v, path === '' ? k : `${path}.${k}`)}`;
+        // Leaves inline: no recursion and no path text unless something is wrong (the path is
+        // only for the error message).
+        const leaf =
+          typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v))
+            ? JSON.stringify(v)
+            : encodeValue(v, path === '' ? k : `${path}.${k}`);
+        out += `${JSON.stringify(k)}:${leaf}`;
       }
       return `${out}}`;
     }
