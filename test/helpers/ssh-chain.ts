@@ -121,6 +121,12 @@ export interface SshChainOptions {
   readonly metricsTokenFile?: string;
   /** hmi-1's `maintenance` profile (default: record-only with SFTP). */
   readonly profile?: Record<string, unknown>;
+  /**
+   * plc-1 at this port with the real Modbus broker in the OT process (`otProcess`), its read-only
+   * profile merged with `profile` (benchmarks: the operator's `ssh -L` path). Default: port 15020,
+   * echo broker.
+   */
+  readonly modbus?: { readonly port: number; readonly profile?: Record<string, unknown> };
 }
 
 export async function startSshChain(
@@ -155,8 +161,8 @@ export async function startSshChain(
       'plc-1': {
         protocol: 'modbus',
         address: '127.0.0.1',
-        port: 15020,
-        profiles: { 'read-only': { unitIds: [1] } },
+        port: o.modbus?.port ?? 15020,
+        profiles: { 'read-only': { unitIds: [1], ...o.modbus?.profile } },
       },
     },
   };
@@ -169,11 +175,11 @@ export async function startSshChain(
     const pw = join(dir, 'target-password');
     writeFileSync(cfg, JSON.stringify(enrolled.config));
     writeFileSync(pw, account.password, { mode: 0o600 });
-    otProcess = await startNode(t, [
-      join(distRoot, 'test', 'helpers', 'ot-ssh-process.js'),
-      cfg,
-      pw,
-    ]);
+    otProcess = await startNode(
+      t,
+      [join(distRoot, 'test', 'helpers', 'ot-ssh-process.js'), cfg, pw],
+      o.modbus === undefined ? {} : { env: { ...process.env, AIRLOCK_TEST_REAL_MODBUS: '1' } },
+    );
   } else {
     ot = await startOt(t, {
       enrollWith: it,

@@ -15,20 +15,10 @@
  * Not guaranteed here: authorisation (the caller checks that `exportedBy` may export the site) and
  * auditing (export-jobs.ts appends `audit.export`).
  */
-import { createHash, type Hash } from 'node:crypto';
-import {
-  createReadStream,
-  createWriteStream,
-  mkdirSync,
-  rmSync,
-  statSync,
-  type WriteStream,
-} from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
-import { pack as tarPack } from 'tar-stream';
 import { GENESIS_HASH, type Checkpoint } from '../../../shared/src/audit/audit-event.js';
 import { AirlockError } from '../../../shared/src/errors.js';
 import { canonicalJson } from '../../../shared/src/crypto/canonical.js';
@@ -59,6 +49,7 @@ import {
 import { withheldLine, type WithheldSpan } from '../../../shared/src/export/segment-lines.js';
 import { AIRLOCK_VERSION } from '../../../shared/src/version.js';
 import { chainEvents, type AuditChain, type ChainPoint } from './audit-chain.js';
+import { CompressedPart, MemberTarGz } from './member-tar-gz.js';
 
 /** A recording or protocol log of a session in the range (issue 5 and the link provide these). */
 export interface SessionArtifact {
@@ -158,17 +149,16 @@ export function planSegment(chain: AuditChain, from: number, to: number): Segmen
   };
 }
 
-/** A temp file written through a buffer, hashed as it goes, with backpressure. */
+const CEF_OPTIONS = { version: AIRLOCK_VERSION };
+
+/** A temp file (one gzip member, see member-tar-gz.ts) written through a text buffer, hashed raw. */
 class HashedFile {
-  private readonly out: WriteStream;
-  private readonly sha: Hash = createHash('sha256');
+  private readonly part: CompressedPart;
   private buffered: string[] = [];
   private size = 0;
-  bytes = 0;
 
   constructor(readonly path: string) {
-    this.out = createWriteStream(path, { flags: 'wx', mode: 0o600 });
-    this.out.on('error', () => undefined); // surfaced by the write callbacks and `end`
+    this.part = new CompressedPart(path);
   }
 
   async write(text: string): Promise<void> {
@@ -179,10 +169,7 @@ class HashedFile {
 
   async end(): Promise<{ sha256: string; bytes: number }> {
     await this.flush();
-    await new Promise<void>((resolve, reject) =>
-      this.out.end((e?: Error | null) => (e ? reject(e) : resolve())),
-    );
-    return { sha256: this.sha.digest('hex'), bytes: this.bytes };
+    return this.part.end();
   }
 
   private async flush(): Promise<void> {
@@ -190,11 +177,7 @@ class HashedFile {
     const chunk = Buffer.from(this.buffered.join(''), 'utf8');
     this.buffered = [];
     this.size = 0;
-    this.sha.update(chunk);
-    this.bytes += chunk.length;
-    await new Promise<void>((resolve, reject) =>
-      this.out.write(chunk, (e) => (e ? reject(e) : resolve())),
-    );
+    await this.part.write(chunk);
   }
 }
 
@@ -294,10 +277,11 @@ export async function writeExportBundle(
             );
           await flushSpan();
           events++;
-          await jsonl.write(eventToJsonLine(e));
+          const detailsJson = canonicalJson(e.details);
+          await jsonl.write(eventToJsonLine(e, detailsJson));
           if (e.seq >= plan.inRange.first && e.seq <= plan.inRange.last) {
-            await csv.write(eventToCsvRecord(name, e));
-            await cef.write(eventToCefLine(name, e, { version: AIRLOCK_VERSION }));
+            await csv.write(eventToCsvRecord(name, e, detailsJson));
+            await cef.write(eventToCefLine(name, e, CEF_OPTIONS, detailsJson));
           }
         }
         if (++sinceTick === 10_000) {
@@ -407,56 +391,14 @@ export async function writeExportBundle(
     const signature = toBase64Url(await signManifest(src.signingKey, manifestBytes));
 
     onProgress({ phase: 'packing', done, total });
-    const tar = tarPack();
-    const sha = createHash('sha256');
-    const packing = pipeline(
-      tar,
-      createGzip({ level: 6 }),
-      async function* (source: AsyncIterable<Buffer>) {
-        for await (const chunk of source) {
-          sha.update(chunk);
-          yield chunk;
-        }
-      },
-      createWriteStream(outPath, { flags: 'wx', mode: 0o600 }),
-    );
-    const entry = (
-      name: string,
-      size: number,
-      body: Readable | Buffer,
-      expectSha?: string,
-    ): Promise<void> =>
-      new Promise((resolve, reject) => {
-        if (Buffer.isBuffer(body)) {
-          tar.entry({ name, size, mode: 0o644, mtime: new Date(req.createdAt) }, body, (e) =>
-            e ? reject(e) : resolve(),
-          );
-          return;
-        }
-        const h = createHash('sha256');
-        const w = tar.entry({ name, size, mode: 0o644, mtime: new Date(req.createdAt) }, (e) => {
-          if (e) reject(e);
-          else if (expectSha !== undefined && h.digest('hex') !== expectSha)
-            reject(
-              new AirlockError(
-                'conflict',
-                'export.artifact_changed',
-                `${name} changed while the bundle was written`,
-              ),
-            );
-          else resolve();
-        });
-        body.on('data', (c: Buffer) => h.update(c));
-        body.on('error', reject);
-        body.pipe(w);
-      });
+    const tar = new MemberTarGz(outPath, req.createdAt);
+    let sha256: string;
     try {
-      await entry(MANIFEST_FILE, manifestBytes.length, manifestBytes);
-      const sigBytes = Buffer.from(`${signature}\n`, 'utf8');
-      await entry(SIGNATURE_FILE, sigBytes.length, sigBytes);
+      await tar.addBuffer(MANIFEST_FILE, manifestBytes);
+      await tar.addBuffer(SIGNATURE_FILE, Buffer.from(`${signature}\n`, 'utf8'));
       for (const f of files) {
         if (f.path !== '') {
-          await entry(f.entry.path, f.entry.bytes, createReadStream(f.path), f.entry.sha256);
+          await tar.addCompressed(f.entry.path, f.entry.bytes, f.path);
           continue;
         }
         const a = src.artifacts.find(
@@ -464,18 +406,16 @@ export async function writeExportBundle(
         );
         if (a === undefined)
           throw new AirlockError('internal', 'export.artifact_lost', `${f.entry.path} vanished`);
-        await entry(f.entry.path, f.entry.bytes, a.open(), f.entry.sha256);
+        await tar.addStream(f.entry.path, f.entry.bytes, a.open(), f.entry.sha256);
       }
-      tar.finalize();
-      await packing;
+      sha256 = await tar.finish();
     } catch (e) {
       tar.destroy();
-      await packing.catch(() => undefined);
       rmSync(outPath, { force: true });
       throw e;
     }
     onProgress({ phase: 'done', done: total, total });
-    return { manifest, sha256: sha.digest('hex'), bytes: statSync(outPath).size };
+    return { manifest, sha256, bytes: statSync(outPath).size };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

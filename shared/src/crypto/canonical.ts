@@ -38,10 +38,24 @@ function encodeValue(value: unknown, path: string): string {
       const proto = Object.getPrototypeOf(value) as unknown;
       if (proto !== Object.prototype && proto !== null)
         throw new CanonicalEncodingError(`${path || 'value'}: only plain objects can be encoded`);
-      const entries = Object.entries(value as Record<string, unknown>)
-        .filter(([, v]) => v !== undefined)
-        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-      return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${encodeValue(v, path === '' ? k : `${path}.${k}`)}`).join(',')}}`;
+      // A plain loop over the sorted keys: this encodes every audit event written and exported
+      // (measured: entries/filter/sort/map/join took most of an export's encoding time).
+      const obj = value as Record<string, unknown>;
+      const keys = Object.keys(obj).sort();
+      let out = '{';
+      for (const k of keys) {
+        const v = obj[k];
+        if (v === undefined) continue;
+        if (out.length > 1) out += ',';
+        // Leaves inline: no recursion and no path text unless something is wrong (the path is
+        // only for the error message).
+        const leaf =
+          typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v))
+            ? JSON.stringify(v)
+            : encodeValue(v, path === '' ? k : `${path}.${k}`);
+        out += `${JSON.stringify(k)}:${leaf}`;
+      }
+      return `${out}}`;
     }
     default:
       throw new CanonicalEncodingError(`${path || 'value'}: cannot encode ${typeof value}`);

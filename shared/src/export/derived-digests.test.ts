@@ -71,7 +71,7 @@ test('deriving from line bytes gives the digests of the verified events, for pla
 
   const plainOnly = Buffer.from(
     events
-      .map(eventToJsonLine)
+      .map((e) => eventToJsonLine(e))
       .filter((l) => /^[\x20-\x5b\x5d-\x7e]*\n$/.test(l))
       .join(''),
     'utf8',

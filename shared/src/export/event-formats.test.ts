@@ -2,7 +2,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AuditEvent } from '../audit/audit-event.js';
 import { canonicalJson } from '../crypto/canonical.js';
-import { auditCodeOf, csvCell, eventToCef, eventToCsvRecord, isoTime } from './event-formats.js';
+import {
+  auditCodeOf,
+  csvCell,
+  eventToCef,
+  eventToCsvRecord,
+  eventToJsonLine,
+  isoTime,
+} from './event-formats.js';
 
 const event: AuditEvent = {
   seq: 42,
@@ -126,4 +133,27 @@ test('neutral text (bundle format 2, SIEM) shows no control character or bidi ov
   }
   assert.match(eventToCsvRecord('ot', e, undefined, 'raw'), /\u001b\[31mroot/);
   assert.match(eventToCef('ot', e, { version: '0.1.0', text: 'raw' }), /hmi-1\u202Etxt/);
+});
+
+test('the assembled JSON line is byte for byte the canonical encoding of the event', () => {
+  const base = {
+    seq: 12,
+    id: 'evt_12',
+    time: 1_767_225_600_123,
+    actor: 'vera "the operator"',
+    action: 'modbus.write',
+    site: null,
+    target: 'plc-\u202e1',
+    outcome: 'denied' as const,
+    details: { z: [1, 'two', null], a: { y: true, b: 'é\n' }, '': 0, é: -1.5 },
+    prevHash: '0'.repeat(64),
+    hash: 'a'.repeat(64),
+  };
+  for (const e of [base, { ...base, site: 'plant-1', target: null, details: {} }]) {
+    assert.equal(eventToJsonLine(e), `${canonicalJson(e)}\n`);
+    assert.equal(eventToJsonLine(e, canonicalJson(e.details)), `${canonicalJson(e)}\n`);
+  }
+  // An event carrying an extra key (not an AuditEvent) still gets the general encoder's bytes.
+  const odd = { ...base, extra: 1 } as unknown as Parameters<typeof eventToJsonLine>[0];
+  assert.equal(eventToJsonLine(odd), `${canonicalJson(odd)}\n`);
 });

@@ -62,9 +62,38 @@ export function isoTime(ms: number): string {
   return `${cachedDayPrefix}${pad2(h)}:${pad2(m)}:${pad2(sec)}.${pad3(rest - sec * 1000)}Z`;
 }
 
-/** One line of the JSON Lines file: the event's canonical JSON (hash included). */
-export function eventToJsonLine(e: AuditEvent): string {
-  return `${canonicalJson(e)}\n`;
+/**
+ * One line of the JSON Lines file: the event's canonical JSON (hash included). The keys of an event
+ * are fixed, so the line is assembled in their sorted order around `detailsJson` (the canonical
+ * details, which the CSV and CEF renderings of the same event reuse) instead of sorting and encoding
+ * the whole object again: the exporter renders a million of these (measured: a fifth of its time).
+ * A value of an unexpected type takes the general encoder, so the bytes are canonicalJson's always
+ * (a unit test compares the two).
+ */
+export function eventToJsonLine(e: AuditEvent, detailsJson?: string): string {
+  if (
+    typeof e.seq !== 'number' ||
+    !Number.isFinite(e.seq) ||
+    typeof e.time !== 'number' ||
+    !Number.isFinite(e.time) ||
+    typeof e.id !== 'string' ||
+    typeof e.actor !== 'string' ||
+    typeof e.action !== 'string' ||
+    typeof e.outcome !== 'string' ||
+    typeof e.prevHash !== 'string' ||
+    typeof e.hash !== 'string' ||
+    (e.site !== null && typeof e.site !== 'string') ||
+    (e.target !== null && typeof e.target !== 'string') ||
+    Object.keys(e).length !== 11
+  )
+    return `${canonicalJson(e)}\n`;
+  const str = JSON.stringify;
+  const details = detailsJson ?? canonicalJson(e.details);
+  return (
+    `{"action":${str(e.action)},"actor":${str(e.actor)},"details":${details},"hash":${str(e.hash)},"id":${str(e.id)},` +
+    `"outcome":${str(e.outcome)},"prevHash":${str(e.prevHash)},"seq":${str(e.seq)},"site":${e.site === null ? 'null' : str(e.site)},` +
+    `"target":${e.target === null ? 'null' : str(e.target)},"time":${str(e.time)}}\n`
+  );
 }
 
 export const CSV_COLUMNS = [

@@ -63,7 +63,7 @@ function setup(n: number): { init: SegmentJobInit; bytes: Buffer } {
     checkpoints: [],
     publicKey: key.publicKey,
   };
-  return { init, bytes: Buffer.from(events.map(eventToJsonLine).join(''), 'utf8') };
+  return { init, bytes: Buffer.from(events.map((e) => eventToJsonLine(e)).join(''), 'utf8') };
 }
 
 /** The same check on this thread: what the worker must report. */

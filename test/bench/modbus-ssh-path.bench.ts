@@ -1,0 +1,203 @@
+/**
+ * Modbus on the operator's real path (issue 22): `ssh -N -L` (OpenSSH client, key + one-time code)
+ * into the IT gateway's SSH endpoint, the link, and the real Modbus broker in an OT gateway running
+ * as its own process, to the raw PLC stub; against the path users would otherwise take: `ssh -N -L`
+ * through two OpenSSH hops (ProxyJump over two sshd on loopback) to the same stub, and the stub
+ * directly. Figures: median and p99 of 1,000 sequential reads (FC 3, 10 registers, interleaved in
+ * blocks) with the added median over direct, and reads per second with 50 requests in flight.
+ * The IT gateway runs in this benchmark's process (its client is a few sockets; the SSH clients and
+ * the OT gateway are processes of their own). Targets: added median <= 0.3 ms, added median <=
+ * ProxyJump's, pipelined throughput >= 1.0x ProxyJump's.
+ *   npm run bench -- modbus-ssh-path
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { initCrypto } from '../../shared/src/crypto/sodium.js';
+import { freePort } from '../../image/demo/plant/free-port.js';
+import { benchContext, interleave, latencyRow, quantile } from '../helpers/latency-bench.js';
+import { keyLogin, startSshChain } from '../helpers/ssh-chain.js';
+import { waitFor } from '../helpers/wait-for.js';
+import { startSshd } from '../peers/sshd.js';
+import { connectRaw, mbap, pdu, type RawModbusClient } from '../peers/raw-modbus-client.js';
+import { startRecordingPlc } from '../peers/recording-plc.js';
+import { PLC1_PROFILES } from '../../image/demo/plant/plc-1-policy.js';
+
+const bench = benchContext();
+const t = bench.t;
+
+const SEQUENTIAL = 1000;
+const WARMUP = 200;
+const BLOCK = 100;
+const WINDOW = 50;
+const PIPELINED = 10_000;
+const READ = pdu(3, [0, 10]);
+
+async function roundTrip(c: RawModbusClient, tid: number): Promise<number> {
+  const start = process.hrtime.bigint();
+  c.write(mbap(tid & 0xffff, 1, READ));
+  await c.frames(1);
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
+async function pipelined(c: RawModbusClient): Promise<number> {
+  const start = process.hrtime.bigint();
+  for (let sent = 0; sent < PIPELINED; sent += WINDOW) {
+    c.write(
+      Buffer.concat(Array.from({ length: WINDOW }, (_, i) => mbap((sent + i) & 0xffff, 1, READ))),
+    );
+    await c.frames(WINDOW);
+  }
+  return PIPELINED / (Number(process.hrtime.bigint() - start) / 1e9);
+}
+
+async function main(): Promise<void> {
+  await initCrypto();
+  const stub = await startRecordingPlc(t);
+  const jump1 = await startSshd(t);
+  const jump2 = await startSshd(t);
+  const [j1, j2] = [jump1.users[0], jump2.users[0]];
+  if (j1 === undefined || j2 === undefined) throw new Error('sshd users missing');
+  const chain = await startSshChain(t, {
+    otProcess: true,
+    extraPasswords: [
+      { match: `${j1.name}@`, password: j1.password },
+      { match: `${j2.name}@`, password: j2.password },
+    ],
+    // A rate limit far above what is measured: the bench measures the path, not its limiter.
+    modbus: {
+      port: stub.port,
+      profile: {
+        ...PLC1_PROFILES['read-only'],
+        rateLimit: { requestsPerSecond: 100_000, burst: 100_000 },
+      },
+    },
+  });
+  const { alice } = chain.users;
+  const kh = join(chain.dir, 'bench_known_hosts');
+  writeFileSync(
+    kh,
+    [
+      `[127.0.0.1]:${jump1.port} ${jump1.hostKey}`,
+      `[127.0.0.1]:${jump2.port} ${jump2.hostKey}`,
+      readFileSync(join(chain.dir, 'known_hosts'), 'utf8').trim(),
+      '',
+    ].join('\n'),
+  );
+  const cfg = join(chain.dir, 'bench_ssh_config');
+  writeFileSync(
+    cfg,
+    [
+      'Host jump1',
+      `  HostName 127.0.0.1\n  Port ${jump1.port}\n  User ${j1.name}`,
+      'Host jump2',
+      `  HostName 127.0.0.1\n  Port ${jump2.port}\n  User ${j2.name}\n  ProxyJump jump1`,
+      'Host airlock',
+      `  HostName 127.0.0.1\n  Port ${chain.sshPort}\n  User alice+hmi-1`,
+      'Host *',
+      `  UserKnownHostsFile ${kh}`,
+      '  GlobalKnownHostsFile /dev/null',
+      '  StrictHostKeyChecking yes',
+      '  NumberOfPasswordPrompts 1',
+      '  LogLevel ERROR',
+      '',
+    ].join('\n'),
+  );
+  const tunnel = async (args: readonly string[]): Promise<number> => {
+    const port = await freePort();
+    const child = spawn(
+      '/usr/bin/ssh',
+      ['-F', cfg, '-N', ...args.map((a) => a.replace('PORT', String(port)))],
+      {
+        env: {
+          PATH: '/usr/bin:/bin',
+          HOME: chain.dir,
+          SSH_ASKPASS: chain.askpass,
+          SSH_ASKPASS_REQUIRE: 'force',
+          DISPLAY: ':0',
+        },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    t.after(() => void child.kill());
+    await waitFor(
+      `the ssh -L tunnel (${args.join(' ')})`,
+      async () => {
+        if (child.exitCode !== null) throw new Error(`ssh exited: ${stderr}`);
+        const c = await connectRaw(t, port).catch(() => undefined);
+        if (c === undefined) return false;
+        c.write(mbap(1, 1, READ));
+        const ok = await c.frames(1, 2000).then(
+          // A read answer (FC 3), not an exception: the benchmark must measure reads that reach the PLC.
+          ([f]) => {
+            if (f !== undefined && f.pdu[0] !== 3)
+              throw new Error(`the read was refused: ${f.pdu.toString('hex')}`);
+            return f !== undefined;
+          },
+          () => false,
+        );
+        c.socket.destroy();
+        return ok;
+      },
+      60_000,
+      100,
+    );
+    return port;
+  };
+  chain.answers(alice);
+  const viaAirlock = await tunnel([
+    ...keyLogin(alice),
+    '-L',
+    '127.0.0.1:PORT:plc-1:502',
+    'airlock',
+  ]);
+  const viaJump = await tunnel([
+    '-o',
+    'PubkeyAuthentication=no',
+    '-L',
+    `127.0.0.1:PORT:127.0.0.1:${stub.port}`,
+    'jump2',
+  ]);
+
+  const paths = [
+    await connectRaw(t, stub.port),
+    await connectRaw(t, viaJump),
+    await connectRaw(t, viaAirlock),
+  ];
+  const before = stub.received.length;
+  const [d = [], j = [], a = []] = await interleave(
+    paths.map((p) => (i: number) => roundTrip(p, i)),
+    { warmup: WARMUP, count: SEQUENTIAL, block: BLOCK },
+  );
+  const expected = 3 * (WARMUP + SEQUENTIAL);
+  if (stub.received.length - before !== expected)
+    throw new Error(`the PLC saw ${stub.received.length - before} reads, not ${expected}`);
+  const addedA = quantile(a, 0.5) - quantile(d, 0.5);
+  const addedJ = quantile(j, 0.5) - quantile(d, 0.5);
+  const rDirect = await pipelined(await connectRaw(t, stub.port));
+  const rJump = await pipelined(await connectRaw(t, viaJump));
+  const rAirlock = await pipelined(await connectRaw(t, viaAirlock));
+  const lines = [
+    `${SEQUENTIAL} sequential reads, raw PLC stub, over ssh -N -L:`,
+    latencyRow('direct', d),
+    latencyRow('ProxyJump, 2 sshd hops', j, d),
+    latencyRow('Airlock (IT + OT process)', a, d),
+    `  added median: Airlock ${addedA.toFixed(3)} ms, ProxyJump ${addedJ.toFixed(3)} ms; target <= 0.3 ms: ${addedA <= 0.3 ? 'met' : 'NOT met'}; <= ProxyJump's: ${addedA <= addedJ ? 'met' : 'NOT met'}`,
+    `${PIPELINED} reads pipelined ${WINDOW} at a time (req/s):`,
+    `  direct                     ${Math.round(rDirect)}`,
+    `  ProxyJump, 2 sshd hops     ${Math.round(rJump)}   ${(rJump / rDirect).toFixed(2)}x direct`,
+    `  Airlock (maxInFlight 1)    ${Math.round(rAirlock)}   ${(rAirlock / rDirect).toFixed(2)}x direct, ${(rAirlock / rJump).toFixed(2)}x ProxyJump; target >= 1.0x ProxyJump: ${rAirlock >= rJump ? 'met' : 'NOT met'}`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+main()
+  .catch((e: unknown) => {
+    process.stderr.write(
+      `modbus-ssh-path: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+    );
+    process.exitCode = 1;
+  })
+  .finally(() => bench.cleanup());
