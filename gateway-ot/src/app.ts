@@ -26,9 +26,11 @@ import { createFirewall, type Resolver } from './firewall/firewall.js';
 import { createGrants, type Lockdown } from './grants/grants.js';
 import { createLink, type LinkClient } from './link/link.js';
 import { createPolicyLoader, type LocalPolicy } from './policy/policy.js';
-import { modbusProtocol } from './protocols/modbus/modbus.js';
-import { opcuaProtocol } from './protocols/opcua/opcua.js';
-import { sshProtocol } from './protocols/ssh/ssh.js';
+import { createDiscovery, type Discovery } from './discovery/discovery.js';
+import { modbusProtocol, probeModbus } from './protocols/modbus/modbus.js';
+import { createOpcuaProbe, opcuaProtocol } from './protocols/opcua/opcua.js';
+import { probeSsh, sshProtocol } from './protocols/ssh/ssh.js';
+import type { DiscoveryProtocol, ProtocolProbe } from '../../shared/src/model/discovery.js';
 import { createRecordings, type RecordingOutbox, type Recordings } from './recording/recording.js';
 import {
   createSessions,
@@ -42,6 +44,15 @@ import { createVault, loadOrCreateVaultKey, type Rotation, type Vault } from './
 
 /** The protocols this gateway can broker, one line each (policy errors list them in this order). */
 export const OT_PROTOCOLS: readonly ProtocolModule[] = [sshProtocol, modbusProtocol, opcuaProtocol];
+
+/** Each protocol's discovery probe, one line each (the OPC UA probe keeps its PKI in the data folder). */
+export function otProbes(dataDir: string): Record<DiscoveryProtocol, ProtocolProbe> {
+  return {
+    ssh: probeSsh,
+    modbus: probeModbus,
+    opcua: createOpcuaProbe(join(dataDir, 'pki', 'discovery')),
+  };
+}
 
 export interface OtDeps {
   readonly clock: Clock;
@@ -130,6 +141,49 @@ export async function openOfflineVault(
     vault: vault.credentials,
     rotation: vault.rotation,
     policy,
+    close() {
+      audit.log.close();
+      store.close();
+    },
+  };
+}
+
+/**
+ * Discovery without the gateway, for `airlock-ot discover`: the same database and audit chain as
+ * the running gateway (WAL; appends are serialized by SQLite), the probe scope of the local policy.
+ */
+export async function openDiscovery(
+  config: OtConfig,
+  deps: Pick<OtDeps, 'clock' | 'ids'> & {
+    readonly probes?: Record<DiscoveryProtocol, ProtocolProbe>;
+  },
+): Promise<{ readonly discovery: Discovery; close(): void }> {
+  await initCrypto();
+  const policies = createPolicyLoader({ protocols: OT_PROTOCOLS });
+  const policy = policies.open(config.policyFile);
+  const identity = loadOrCreateSigningKey(identityKeyPath(config.dataDir));
+  const store = createStore({ dataDir: config.dataDir });
+  const audit = createAudit({
+    store,
+    identity,
+    clock: deps.clock,
+    ids: deps.ids,
+    checkpointEvery: config.audit.checkpointEvery,
+    checkpointIntervalMs: config.audit.checkpointIntervalSeconds * 1000,
+  });
+  const discovery = createDiscovery({
+    scope: policy.discovery,
+    probes: deps.probes ?? otProbes(config.dataDir),
+    store: store.discovery,
+    audit: audit.log,
+    clock: deps.clock,
+    ids: deps.ids,
+    site: config.site,
+    policyFile: config.policyFile,
+    policies,
+  });
+  return {
+    discovery,
     close() {
       audit.log.close();
       store.close();

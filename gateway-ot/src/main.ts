@@ -12,12 +12,18 @@ import { formatProblems } from '../../shared/src/result.js';
 import { AIRLOCK_VERSION } from '../../shared/src/version.js';
 import { listOtEnvOverrides, loadOtConfig, type OtConfig } from './config/config.js';
 import { createPolicyLoader } from './policy/policy.js';
-import { createOtGateway, openOfflineVault, OT_PROTOCOLS, type OtGateway } from './app.js';
+import {
+  createOtGateway,
+  openDiscovery,
+  openOfflineVault,
+  OT_PROTOCOLS,
+  type OtGateway,
+} from './app.js';
 import { describeLockdown } from './grants/grants.js';
 import { formatFingerprint } from '../../shared/src/crypto/hash.js';
 import { toBase64Url } from '../../shared/src/crypto/encoding.js';
 import { userInfo } from 'node:os';
-import { createFirewallCommands, createVaultCommands } from './cli/cli.js';
+import { createDiscoverCommands, createFirewallCommands, createVaultCommands } from './cli/cli.js';
 import { applianceCommands } from './appliance/appliance.js';
 import { OT_MIGRATIONS } from './store/store.js';
 
@@ -188,6 +194,12 @@ the asset catalogue the gateway would publish (no secrets).`,
     program: PROGRAM,
     configFrom,
     policies: createPolicyLoader({ protocols: OT_PROTOCOLS }),
+  }),
+  ...createDiscoverCommands({
+    program: PROGRAM,
+    configFrom,
+    openDiscovery: (config) => openDiscovery(config, { clock: systemClock, ids: randomIds }),
+    actor: cliActor(),
   }),
   ...createVaultCommands({
     program: PROGRAM,

@@ -1,6 +1,6 @@
 /**
  * The cli subsystem: the OT gateway's administrative verbs that work on its state without running
- * it (the vault's: vault-set, vault-list, vault-rotate; the host firewall's: firewall render|apply);
+ * it (the vault's: vault-set, vault-list, vault-rotate; the host firewall's: firewall render|apply; discovery's: discover, discover list|onboard);
  * main.ts registers them beside its own.
  *
  * Guarantees: a secret is read from stdin or a 0600 key file, never from argv (visible in `ps` and
@@ -11,6 +11,8 @@
  * openOfflineVault).
  */
 export { createVaultCommands } from './vault-commands.js';
+export { createDiscoverCommands } from './discover-commands.js';
+export type { DiscoverCommandDeps } from './discover-commands.js';
 export { createFirewallCommands } from './firewall-commands.js';
 export type { FirewallCommandDeps } from './firewall-commands.js';
 export type { OfflineVault, VaultCommandDeps } from './vault-commands.js';

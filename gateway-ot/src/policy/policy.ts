@@ -25,6 +25,14 @@ import {
   type ProtocolPolicy,
 } from './local-policy.js';
 
+export {
+  cidrContains,
+  hostsOf,
+  isCidrWithin,
+  parseCidr,
+  type Cidr,
+  type DiscoveryScope,
+} from './discovery-scope.js';
 export type {
   AssetPolicy,
   AssetSchema,

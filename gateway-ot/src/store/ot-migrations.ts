@@ -3,6 +3,7 @@ import type { Migration } from '../../../shared/src/store/open-database.js';
 import { AUDIT_MIGRATIONS } from '../../../shared/src/audit/audit-migrations.js';
 import { VAULT_MIGRATIONS } from './vault-migrations.js';
 import { RECORDING_MIGRATIONS } from './recording-migrations.js';
+import { DISCOVERY_MIGRATIONS } from './discovery-migrations.js';
 
 const OT: readonly Migration[] = [
   {
@@ -71,4 +72,5 @@ export const OT_MIGRATIONS: readonly Migration[] = [
   ...OT,
   ...VAULT_MIGRATIONS,
   ...RECORDING_MIGRATIONS,
+  ...DISCOVERY_MIGRATIONS,
 ];

@@ -1,8 +1,8 @@
 /**
  * The store subsystem: the OT gateway's one SQLite database (WAL, numbered migrations, prepared
  * statements) and every table in it but the audit log's own: gateway state (enrollment, lockdown
- * switches, the audit outbox cursor), seen ticket nonces, sealed vault secrets, recording rows and
- * the sessions open now.
+ * switches, the audit outbox cursor), seen ticket nonces, sealed vault secrets, recording rows,
+ * the sessions open now and discovery proposals.
  *
  * Guarantees: the schema is migrated before anything reads it; a state value is parsed with its
  * reader's schema, so a row edited into something invalid is reported, never used. The audit log
@@ -11,6 +11,7 @@
  * files (recording/), and what any value means.
  */
 import type { Db } from '../../../shared/src/store/open-database.js';
+import { createDiscoveryStore, type DiscoveryStore } from './discovery-store.js';
 import { createEnrollmentStore, type EnrollmentStore } from './enrollment-store.js';
 import { GatewayStateStore } from './gateway-state-store.js';
 import { openOtDatabase } from './ot-database.js';
@@ -20,6 +21,7 @@ import { TicketNonceStore } from './ticket-nonce-store.js';
 import { createVaultStore, type VaultStore } from './vault-store.js';
 
 export { OT_MIGRATIONS } from './ot-migrations.js';
+export type { DiscoveryStore, NewProposal, ProposalRow } from './discovery-store.js';
 export type { EnrollmentRecord, EnrollmentStore } from './enrollment-store.js';
 export type {
   OpenSessionRow,
@@ -47,6 +49,8 @@ export interface OtStore {
   readonly recordings: RecordingStore;
   /** Sessions started and not yet ended (what a crash cut). */
   readonly openSessions: OpenSessionStore;
+  /** Discovery runs and the assets they propose (discovery/). */
+  readonly discovery: DiscoveryStore;
   close(): void;
 }
 
@@ -61,6 +65,7 @@ export function createStore(deps: OtStoreDeps): OtStore {
     vault: createVaultStore(db),
     recordings: createRecordingStore(db),
     openSessions: createOpenSessionStore(db),
+    discovery: createDiscoveryStore(db),
     close: () => db.close(),
   };
 }

@@ -24,3 +24,6 @@ export const modbusProtocol: ProtocolModule = {
   },
   createBroker: () => Promise.resolve(createModbusBroker()),
 };
+
+/** The discovery probe (discovery/): FC 3 of one register per unit id, FC 43/14 where allowed. */
+export { probeModbus } from './modbus-probe.js';

@@ -27,3 +27,6 @@ export const opcuaProtocol: ProtocolModule = {
     });
   },
 };
+
+/** The discovery probe (discovery/): Hello, then GetEndpoints without a session. */
+export { createOpcuaProbe } from './opcua-probe.js';
