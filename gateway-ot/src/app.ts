@@ -157,7 +157,7 @@ export async function openDiscovery(
   deps: Pick<OtDeps, 'clock' | 'ids'> & {
     readonly probes?: Record<DiscoveryProtocol, ProtocolProbe>;
   },
-): Promise<{ readonly discovery: Discovery; close(): void }> {
+): Promise<{ readonly discovery: Discovery; readonly audit: AuditLog; close(): void }> {
   await initCrypto();
   const policies = createPolicyLoader({ protocols: OT_PROTOCOLS });
   const policy = policies.open(config.policyFile);
@@ -184,6 +184,7 @@ export async function openDiscovery(
   });
   return {
     discovery,
+    audit: audit.log,
     close() {
       audit.log.close();
       store.close();
