@@ -31,6 +31,8 @@ import { modbusProtocol, probeModbus } from './protocols/modbus/modbus.js';
 import { createOpcuaProbe, opcuaProtocol } from './protocols/opcua/opcua.js';
 import { probeSsh, sshProtocol } from './protocols/ssh/ssh.js';
 import type { DiscoveryProtocol, ProtocolProbe } from '../../shared/src/model/discovery.js';
+import { MAX_PUBLISHED_PROPOSALS } from '../../shared/src/link/control-messages.js';
+import { sha256Hex } from '../../shared/src/crypto/hash.js';
 import { createRecordings, type RecordingOutbox, type Recordings } from './recording/recording.js';
 import {
   createSessions,
@@ -53,6 +55,9 @@ export function otProbes(dataDir: string): Record<DiscoveryProtocol, ProtocolPro
     opcua: createOpcuaProbe(join(dataDir, 'pki', 'discovery')),
   };
 }
+
+/** How often the running gateway looks for new discovery results to publish. */
+const DISCOVERY_PUBLISH_CHECK_MS = 5000;
 
 export interface OtDeps {
   readonly clock: Clock;
@@ -263,6 +268,7 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
     identity,
     enrollment: store.enrollment,
     catalogue: policies.catalogue(policy),
+    discovery: () => store.discovery.list(MAX_PUBLISHED_PROPOSALS).map(({ runId: _r, ...p }) => p),
     outbox: audit.outbox,
     recordings: deps.recordingOutbox ?? recordings.outbox,
     reviews: sessions.reviews,
@@ -295,6 +301,7 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
   let started = false;
   let stopped = false;
   let followFirewall: { close(): void } | undefined;
+  let discoveryWatch: { cancel(): void } | undefined;
   return {
     services,
     async start() {
@@ -336,6 +343,15 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
           sessions: cut,
         });
       link.start();
+      // `airlock-ot discover` runs in its own process and writes the same database: publish its
+      // results when they change (a cheap read every few seconds; no cross-process signal needed).
+      let discoveryDigest = '';
+      discoveryWatch = clock.setInterval(() => {
+        const digest = sha256Hex(JSON.stringify(store.discovery.list(MAX_PUBLISHED_PROPOSALS)));
+        if (digest === discoveryDigest) return;
+        discoveryDigest = digest;
+        link.publishDiscovery();
+      }, DISCOVERY_PUBLISH_CHECK_MS);
       vault.rotation.start();
       log.info('OT gateway started', {
         site,
@@ -349,6 +365,7 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
       stopped = true;
       await sessions.stop('the OT gateway is stopping');
       await vault.rotation.stop();
+      discoveryWatch?.cancel();
       await link.stop();
       followFirewall?.close();
       unsubscribe?.();
