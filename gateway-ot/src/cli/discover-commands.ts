@@ -7,7 +7,6 @@
 import { readFileSync } from 'node:fs';
 import { UsageError, type CliCommand } from '../../../shared/src/cli/run-cli.js';
 import { parseCommand } from '../../../shared/src/cli/parse-args.js';
-import { AirlockError } from '../../../shared/src/errors.js';
 import type { PublishedProposal } from '../../../shared/src/model/discovery.js';
 import type { OtConfig } from '../config/config.js';
 import type { Discovery } from '../discovery/discovery.js';
@@ -73,10 +72,6 @@ onboard   adds a proposal to the local policy as asset <name>, pinning its SSH h
     const d = await deps.openDiscovery(config);
     try {
       return await fn(d.discovery);
-    } catch (e) {
-      if (e instanceof AirlockError && e.kind !== 'internal')
-        throw new UsageError(`${e.code}: ${e.message}`);
-      throw e;
     } finally {
       d.close();
     }
@@ -171,7 +166,7 @@ onboard   adds a proposal to the local policy as asset <name>, pinning its SSH h
             Object.entries(r.counts)
               .map(([k, n]) => `${k} ${n}`)
               .join(', ') || 'none'
-          })\n${r.proposals.map(describe).join('\n')}\nonboard one with: ${program} discover onboard <id> --config <file> --name <asset>`,
+          })${r.proposals.map((p) => `\n${describe(p)}`).join('')}${r.proposals.some((p) => p.state === 'proposed') ? `\nonboard one with: ${program} discover onboard <id> --config <file> --name <asset>` : ''}`,
         );
       },
     },
