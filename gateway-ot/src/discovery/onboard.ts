@@ -180,7 +180,16 @@ export function onboardProposal(deps: OnboardDeps, input: OnboardInput): Onboard
         : `proposal ${p.id} is already onboarded as ${p.asset ?? '?'}`,
     );
   const oldText = readFileSync(deps.policyFile, 'utf8');
-  const doc = JSON.parse(oldText) as { assets?: Record<string, unknown> };
+  let doc: { assets?: Record<string, unknown> };
+  try {
+    doc = JSON.parse(oldText) as { assets?: Record<string, unknown> };
+  } catch (e) {
+    return refuse(
+      'bad_request',
+      'discovery.policy_invalid',
+      `the local policy ${deps.policyFile} is not valid JSON (${(e as Error).message}); nothing was changed`,
+    );
+  }
   const assets = doc.assets ?? {};
   if (Object.hasOwn(assets, input.name))
     return refuse(
