@@ -29,9 +29,13 @@ import { createOwners, type Owners } from './owners/owners.js';
 import { createLearning, type Learning } from './learning/learning.js';
 import { createLink, type LinkClient } from './link/link.js';
 import { createPolicyLoader, type LocalPolicy } from './policy/policy.js';
-import { modbusProtocol } from './protocols/modbus/modbus.js';
-import { opcuaProtocol } from './protocols/opcua/opcua.js';
-import { sshProtocol } from './protocols/ssh/ssh.js';
+import { createDiscovery, type Discovery } from './discovery/discovery.js';
+import { modbusProtocol, probeModbus } from './protocols/modbus/modbus.js';
+import { createOpcuaProbe, opcuaProtocol } from './protocols/opcua/opcua.js';
+import { probeSsh, sshProtocol } from './protocols/ssh/ssh.js';
+import type { DiscoveryProtocol, ProtocolProbe } from '../../shared/src/model/discovery.js';
+import { MAX_PUBLISHED_PROPOSALS } from '../../shared/src/link/control-messages.js';
+import { sha256Hex } from '../../shared/src/crypto/hash.js';
 import { createRecordings, type RecordingOutbox, type Recordings } from './recording/recording.js';
 import {
   createSessions,
@@ -45,6 +49,18 @@ import { createVault, loadOrCreateVaultKey, type Rotation, type Vault } from './
 
 /** The protocols this gateway can broker, one line each (policy errors list them in this order). */
 export const OT_PROTOCOLS: readonly ProtocolModule[] = [sshProtocol, modbusProtocol, opcuaProtocol];
+
+/** Each protocol's discovery probe, one line each (the OPC UA probe keeps its PKI in the data folder). */
+export function otProbes(dataDir: string): Record<DiscoveryProtocol, ProtocolProbe> {
+  return {
+    ssh: probeSsh,
+    modbus: probeModbus,
+    opcua: createOpcuaProbe(join(dataDir, 'pki', 'discovery')),
+  };
+}
+
+/** How often the running gateway looks for new discovery results to publish. */
+const DISCOVERY_PUBLISH_CHECK_MS = 5000;
 
 export interface OtDeps {
   readonly clock: Clock;
@@ -176,6 +192,50 @@ export async function openOfflineOwners(
   };
 }
 
+/**
+ * Discovery without the gateway, for `airlock-ot discover`: the same database and audit chain as
+ * the running gateway (WAL; appends are serialized by SQLite), the probe scope of the local policy.
+ */
+export async function openDiscovery(
+  config: OtConfig,
+  deps: Pick<OtDeps, 'clock' | 'ids'> & {
+    readonly probes?: Record<DiscoveryProtocol, ProtocolProbe>;
+  },
+): Promise<{ readonly discovery: Discovery; readonly audit: AuditLog; close(): void }> {
+  await initCrypto();
+  const policies = createPolicyLoader({ protocols: OT_PROTOCOLS });
+  const policy = policies.open(config.policyFile);
+  const identity = loadOrCreateSigningKey(identityKeyPath(config.dataDir));
+  const store = createStore({ dataDir: config.dataDir });
+  const audit = createAudit({
+    store,
+    identity,
+    clock: deps.clock,
+    ids: deps.ids,
+    checkpointEvery: config.audit.checkpointEvery,
+    checkpointIntervalMs: config.audit.checkpointIntervalSeconds * 1000,
+  });
+  const discovery = createDiscovery({
+    scope: policy.discovery,
+    probes: deps.probes ?? otProbes(config.dataDir),
+    store: store.discovery,
+    audit: audit.log,
+    clock: deps.clock,
+    ids: deps.ids,
+    site: config.site,
+    policyFile: config.policyFile,
+    policies,
+  });
+  return {
+    discovery,
+    audit: audit.log,
+    close() {
+      audit.log.close();
+      store.close();
+    },
+  };
+}
+
 export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<OtGateway> {
   const { clock, ids, log } = deps;
   const site = config.site;
@@ -261,6 +321,7 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
     identity,
     enrollment: store.enrollment,
     catalogue: policies.catalogue(policy),
+    discovery: () => store.discovery.list(MAX_PUBLISHED_PROPOSALS).map(({ runId: _r, ...p }) => p),
     outbox: audit.outbox,
     recordings: deps.recordingOutbox ?? recordings.outbox,
     reviews: sessions.reviews,
@@ -305,6 +366,7 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
   let started = false;
   let stopped = false;
   let followFirewall: { close(): void } | undefined;
+  let discoveryWatch: { cancel(): void } | undefined;
   return {
     services,
     async start() {
@@ -346,6 +408,15 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
           sessions: cut,
         });
       link.start();
+      // `airlock-ot discover` runs in its own process and writes the same database: publish its
+      // results when they change (a cheap read every few seconds; no cross-process signal needed).
+      let discoveryDigest = '';
+      discoveryWatch = clock.setInterval(() => {
+        const digest = sha256Hex(JSON.stringify(store.discovery.list(MAX_PUBLISHED_PROPOSALS)));
+        if (digest === discoveryDigest) return;
+        discoveryDigest = digest;
+        link.publishDiscovery();
+      }, DISCOVERY_PUBLISH_CHECK_MS);
       vault.rotation.start();
       const metricsPort = await metrics.start();
       if (metricsPort !== undefined) log.info('metrics listening', { port: metricsPort });
@@ -361,6 +432,7 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
       stopped = true;
       await sessions.stop('the OT gateway is stopping');
       await vault.rotation.stop();
+      discoveryWatch?.cancel();
       await link.stop();
       await metrics.stop();
       followFirewall?.close();

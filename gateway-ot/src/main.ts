@@ -15,6 +15,7 @@ import { createPolicyLoader } from './policy/policy.js';
 import {
   createOtGateway,
   openOfflineOwners,
+  openDiscovery,
   openOfflineVault,
   OT_PROTOCOLS,
   type OtGateway,
@@ -24,6 +25,7 @@ import { formatFingerprint } from '../../shared/src/crypto/hash.js';
 import { toBase64Url } from '../../shared/src/crypto/encoding.js';
 import { userInfo } from 'node:os';
 import {
+  createDiscoverCommands,
   createFirewallCommands,
   createOwnerCommands,
   createPolicyCommands,
@@ -206,6 +208,12 @@ the asset catalogue the gateway would publish (no secrets).`,
     withLearning: (config, fn) => withGateway(config, (gw) => fn(gw.services.learning)),
     actor: cliActor(),
     now: () => systemClock.now(),
+  }),
+  ...createDiscoverCommands({
+    program: PROGRAM,
+    configFrom,
+    openDiscovery: (config) => openDiscovery(config, { clock: systemClock, ids: randomIds }),
+    actor: cliActor(),
   }),
   ...createVaultCommands({
     program: PROGRAM,

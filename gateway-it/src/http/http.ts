@@ -62,7 +62,7 @@ export interface HttpDeps {
   readonly setup: FirstAdminSetup;
   readonly access: Access;
   readonly itsm: Pick<Itsm, 'settings' | 'connectorNames'>;
-  readonly sites: Pick<Sites, 'enrollment'>;
+  readonly sites: Pick<Sites, 'enrollment' | 'discoveryOf'>;
   readonly sessions: Sessions;
   readonly modbus: Modbus;
   readonly opcua: OpcuaPoints;
@@ -97,6 +97,7 @@ export function createHttp(deps: HttpDeps): Http {
       access: deps.access,
       itsm: deps.itsm,
       siteEnrollment: deps.sites.enrollment,
+      siteDiscovery: deps.sites,
       sessions: deps.sessions.live,
       modbus: deps.modbus,
       opcuaPoints: deps.opcua,

@@ -34,6 +34,7 @@ import {
 } from '../../../shared/src/link/control-messages.js';
 import type { FrameData, FrameInbox } from '../../../shared/src/link/frame-inbox.js';
 import type { CatalogueAsset } from '../../../shared/src/model/asset-catalogue.js';
+import type { PublishedProposal } from '../../../shared/src/model/discovery.js';
 import type { OtAuditIngest } from '../audit/audit.js';
 import type { RecordingIngest } from '../recording/recording.js';
 import type { SiteGatewayStore } from '../store/store.js';
@@ -49,6 +50,7 @@ const AFTER_HELLO = onlyTypes(
   OT_TO_IT,
   'pong',
   'catalogue',
+  'discovery',
   'audit.batch',
   'recording.chunk',
   'review.request',
@@ -79,6 +81,12 @@ export interface ControlLinkDeps {
     gatewayId: string,
     assets: readonly CatalogueAsset[],
   ) => boolean;
+  /** The site's discovery results (read-only, for the portal). */
+  readonly updateDiscovery: (
+    site: string,
+    gatewayId: string,
+    proposals: readonly PublishedProposal[],
+  ) => void;
   readonly heartbeatMs: number;
   readonly offlineAfterMs: number;
 }
@@ -262,6 +270,9 @@ export class ControlLink {
       }
       case 'catalogue':
         this.deps.updateCatalogue(this.site, this.peer.gatewayId, message.assets);
+        return;
+      case 'discovery':
+        this.deps.updateDiscovery(this.site, this.peer.gatewayId, message.proposals);
         return;
       case 'audit.batch':
         return this.ingest(message);

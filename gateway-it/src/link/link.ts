@@ -47,7 +47,7 @@ export interface LinksDeps {
   readonly audit: Pick<Audit, 'ingest'>;
   /** Takes the sites' recording chunks. */
   readonly recording: Pick<Recording, 'ingest'>;
-  readonly sites: Pick<Sites, 'updateCatalogue' | 'onRevoked'>;
+  readonly sites: Pick<Sites, 'updateCatalogue' | 'updateDiscovery' | 'onRevoked'>;
   readonly clock: Clock;
   readonly log: Logger;
 }
@@ -72,6 +72,8 @@ export function createLinks(deps: LinksDeps): Links {
       gateways: store.gateways,
       updateCatalogue: (site, gatewayId, assets) =>
         deps.sites.updateCatalogue(site, gatewayId, assets),
+      updateDiscovery: (site, gatewayId, proposals) =>
+        deps.sites.updateDiscovery(site, gatewayId, proposals),
       heartbeatMs: Math.round(config.heartbeatSeconds * 1000),
       offlineAfterMs: Math.round(config.offlineAfterSeconds * 1000),
     },

@@ -1,6 +1,6 @@
 /**
  * Sites, as the rest of the IT gateway sees them: enrolling and revoking each site's OT gateway
- * (one-time tokens, identity keys), keeping the asset catalogue each site publishes, and the two
+ * (one-time tokens, identity keys), keeping the asset catalogue and the discovery results each site publishes, and the two
  * contracts the link implements for everyone else: `SiteCommands` (what may be asked of a site)
  * and `SiteLinkStates` (whether its link is up). Declaring those here keeps access/ and sessions/
  * independent of the link.
@@ -18,7 +18,10 @@ import type { CatalogueAsset } from '../../../shared/src/model/asset-catalogue.j
 import type { ItStore } from '../store/store.js';
 import { updateSiteCatalogue } from './site-catalogue.js';
 import { SiteEnrollment } from './site-enrollment.js';
+import { SiteDiscoveryResults, type SiteDiscoverySnapshot } from './site-discovery.js';
+import type { PublishedProposal } from '../../../shared/src/model/discovery.js';
 
+export type { SiteDiscoverySnapshot } from './site-discovery.js';
 export type { IssuedToken, SiteEnrollment } from './site-enrollment.js';
 export type { SessionStream, SiteCommands } from './site-commands.js';
 export type { LinkState, SiteLinkState, SiteLinkStates } from './site-link-state.js';
@@ -27,6 +30,10 @@ export interface Sites {
   readonly enrollment: SiteEnrollment;
   /** Stores a catalogue a site published if it changed (audited); returns whether it did. */
   updateCatalogue(site: string, gatewayId: string, assets: readonly CatalogueAsset[]): boolean;
+  /** Keeps the discovery results a site published (latest snapshot, in memory; read-only view). */
+  updateDiscovery(site: string, gatewayId: string, proposals: readonly PublishedProposal[]): void;
+  /** The latest discovery results of a site, if it published any since this gateway started. */
+  discoveryOf(site: string): SiteDiscoverySnapshot | undefined;
   /** Registers a listener told of each revocation made in this process. */
   onRevoked(listener: (site: string) => void): void;
 }
@@ -40,6 +47,7 @@ export interface SitesDeps {
 export function createSites(deps: SitesDeps): Sites {
   const { store, clock } = deps;
   const revokedListeners: ((site: string) => void)[] = [];
+  const discovery = new SiteDiscoveryResults();
   const catalogueDeps = {
     db: store.db,
     audit: store.audit,
@@ -62,6 +70,9 @@ export function createSites(deps: SitesDeps): Sites {
     }),
     updateCatalogue: (site, gatewayId, assets) =>
       updateSiteCatalogue(catalogueDeps, site, gatewayId, assets),
+    updateDiscovery: (site, gatewayId, proposals) =>
+      discovery.update(site, { gatewayId, receivedAt: clock.now(), proposals }),
+    discoveryOf: (site) => discovery.of(site),
     onRevoked: (listener) => void revokedListeners.push(listener),
   };
 }

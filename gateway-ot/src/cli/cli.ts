@@ -1,7 +1,7 @@
 /**
  * The cli subsystem: the OT gateway's administrative verbs that work on its state without running
  * it (the vault's: vault-set, vault-list, vault-rotate; the host firewall's: firewall render|apply; OT owners'
- * passkeys: owner enroll-start|list|remove; the access profiles' learn loop: policy learn|propose|apply);
+ * passkeys: owner enroll-start|list|remove; the access profiles' learn loop: policy learn|propose|apply; discovery's: discover, discover list|onboard);
  * main.ts registers them beside its own.
  *
  * Guarantees: a secret is read from stdin or a 0600 key file, never from argv (visible in `ps` and
@@ -12,6 +12,8 @@
  * openOfflineVault).
  */
 export { createVaultCommands } from './vault-commands.js';
+export { createDiscoverCommands } from './discover-commands.js';
+export type { DiscoverCommandDeps } from './discover-commands.js';
 export { createFirewallCommands } from './firewall-commands.js';
 export { createOwnerCommands } from './owner-commands.js';
 export type { OfflineOwners, OwnerCommandDeps } from './owner-commands.js';

@@ -30,12 +30,13 @@ export function createFirewallCommands(deps: FirewallCommandDeps): Record<string
        ${program} firewall apply --config <file> [--json]
 
 render  prints the nftables ruleset the local policy gives (table inet airlock_ot): the service user
-        may connect only to the IT gateway and to each asset's address and port; everything else is
-        dropped and counted. Changes nothing. Its SHA-256 goes to stderr.
+        may connect only to the IT gateway, to each asset's address and port, and to the discovery
+        probe scope's subnets on its ports; everything else is dropped and counted. Changes nothing. Its SHA-256 goes to stderr.
 apply   renders, loads it with nft -f (one transaction replacing only that table; on any error the
         rules already loaded stay) and writes it to firewall.rulesetFile. Needs CAP_NET_ADMIN.
 Both need a "firewall" section in the config, and refuse a policy address a rule cannot name safely
-(a hostname with several addresses, loopback, multicast, outside firewall.plantSubnets).`;
+(a hostname with several addresses, loopback, multicast, outside firewall.plantSubnets), and
+a probe scope subnet with the same faults.`;
 
   const rulesetOf = async (argv: readonly string[]) => {
     const a = parseCommand(argv, { config: { type: 'string' }, json: { type: 'boolean' } });

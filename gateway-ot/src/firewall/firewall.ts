@@ -29,6 +29,7 @@ import {
 import type { FirewallConfig } from './firewall-config.js';
 import { runNft } from './nft.js';
 import { renderRuleset, TABLE, type RuleDestination } from './ruleset.js';
+import { probeRulesOf } from './probe-rules.js';
 
 export { firewallConfigSchema, type FirewallConfig } from './firewall-config.js';
 export type { Resolver, ResolvedAddress } from './address-check.js';
@@ -54,7 +55,9 @@ export interface FirewallDeps {
 export interface Firewall {
   readonly config: FirewallConfig;
   /** Resolves and checks every address, then renders; never throws on a bad policy. */
-  render(policy: Pick<LocalPolicy, 'assets' | 'hash'>): Promise<Result<Ruleset, Problem[]>>;
+  render(
+    policy: Pick<LocalPolicy, 'assets' | 'hash' | 'discovery'>,
+  ): Promise<Result<Ruleset, Problem[]>>;
   /** Loads the ruleset (`nft -f`, one transaction); throws `firewall.load_failed`. */
   load(ruleset: Ruleset): Promise<void>;
   /** Writes the ruleset to `config.rulesetFile` (0644, replaced by rename, never half-written). */
@@ -62,7 +65,7 @@ export interface Firewall {
   /** The SHA-256 of `config.rulesetFile` as it is now, or undefined when it cannot be read. */
   fileSha256(): string | undefined;
   /** `render`, throwing `policy.address_refused` with every problem (a gateway cannot start so). */
-  prepare(policy: Pick<LocalPolicy, 'assets' | 'hash'>): Promise<Ruleset>;
+  prepare(policy: Pick<LocalPolicy, 'assets' | 'hash' | 'discovery'>): Promise<Ruleset>;
   /**
    * At gateway start: `apply` mode loads the ruleset (a failure is audited and thrown: the gateway
    * does not run without the firewall it was told to install); `external` mode checks that the
@@ -109,6 +112,8 @@ export function createFirewall(deps: FirewallDeps): Firewall {
         if (!r.ok) problems.push({ path: `assets.${name}.address`, message: r.error });
         else assets.push({ label: `asset ${name}`, ...r.value, port: a.port });
       }
+      const probes = probeRulesOf(policy.discovery, subnets);
+      problems.push(...probes.problems);
       if (!it.ok || problems.length > 0) return err(problems);
       const itGateway: RuleDestination = {
         label: 'it-gateway',
@@ -119,6 +124,7 @@ export function createFirewall(deps: FirewallDeps): Firewall {
         serviceUser: config.serviceUser,
         itGateway,
         assets,
+        probes: probes.rules,
         policyFile: deps.policyFile,
         policySha256: policy.hash,
       });

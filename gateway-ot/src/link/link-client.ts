@@ -20,6 +20,7 @@ import { AirlockError, describeError, isAirlockError } from '../../../shared/src
 import type { Logger } from '../../../shared/src/log.js';
 import type { SigningKeyPair } from '../../../shared/src/crypto/signing.js';
 import type { CatalogueAsset } from '../../../shared/src/model/asset-catalogue.js';
+import type { PublishedProposal } from '../../../shared/src/model/discovery.js';
 import {
   CONTROL_PATH,
   IT_TO_OT,
@@ -64,6 +65,8 @@ export interface LinkClientDeps {
   /** Where the IT gateway is and what to pin (`enroll` writes it; read at each connection). */
   readonly enrollment: EnrollmentStore;
   readonly catalogue: () => readonly CatalogueAsset[];
+  /** The discovery proposals (newest first), published at each connection and on `publishDiscovery`. */
+  readonly discovery: () => readonly PublishedProposal[];
   readonly outbox: AuditOutbox;
   /** Ships session recordings beside the audit batches. */
   readonly recordings: RecordingShipper;
@@ -142,6 +145,13 @@ export class LinkClient {
     if (c !== undefined) this.closeConnection(c, 'OT gateway stopping', 1001);
     await this.loop;
     this.stateValue = 'stopped';
+  }
+
+  /** Publishes the discovery proposals now, if the link is up (else at the next connection). */
+  publishDiscovery(): void {
+    const c = this.current;
+    if (c === undefined || c.closeReason !== undefined) return;
+    this.send(c, { type: 'discovery', proposals: [...this.deps.discovery()] });
   }
 
   /** Ships whatever the outbox holds, if the link is up and no batch is awaiting its ack; and the next recording chunk. */
@@ -319,6 +329,7 @@ export class LinkClient {
         details: { itUrl: enrollment.itUrl, itHead: welcome.auditHead.seq },
       });
       this.send(c, { type: 'catalogue', assets: [...deps.catalogue()] });
+      this.send(c, { type: 'discovery', proposals: [...deps.discovery()] });
       const resumed = deps.outbox.resume(welcome.auditHead);
       if (!resumed.ok) {
         c.shippingStopped = true;

@@ -22,6 +22,7 @@ import {
 } from '../../../shared/src/model/session-ticket.js';
 import type { CatalogueAsset } from '../../../shared/src/model/asset-catalogue.js';
 import { err, ok, type Problem, type Result } from '../../../shared/src/result.js';
+import { discoveryScopeSchema, type DiscoveryScope } from './discovery-scope.js';
 
 /** What every access profile has, whatever its protocol. */
 export interface ProfilePolicy {
@@ -86,6 +87,8 @@ export interface LocalPolicy {
   /** Who has the final say over a session here (approval-policy.ts). */
   readonly approvals: ApprovalPolicy;
   readonly assets: Readonly<Record<string, AssetPolicy>>;
+  /** What the gateway may probe (discovery/); absent: nothing is probed. */
+  readonly discovery?: DiscoveryScope | undefined;
   /** SHA-256 of the file as read (audited at start, so a change of policy shows in the chain). */
   readonly hash: string;
 }
@@ -139,6 +142,7 @@ export function localPolicySchemaOf(protocols: readonly ProtocolPolicy[]) {
   return z.strictObject({
     limits: limitsSchema,
     approvals: approvalPolicySchema,
+    discovery: discoveryScopeSchema,
     assets: z.record(z.string(), z.discriminatedUnion('protocol', [first, ...rest])),
   });
 }

@@ -27,6 +27,14 @@ import {
 
 export { isBreakGlassAllowed, requiredQuorum } from './approval-policy.js';
 export type { ApprovalMode, ApprovalPolicy } from './approval-policy.js';
+export {
+  cidrContains,
+  hostsOf,
+  isCidrWithin,
+  parseCidr,
+  type Cidr,
+  type DiscoveryScope,
+} from './discovery-scope.js';
 export type {
   AssetPolicy,
   AssetSchema,

@@ -5,6 +5,7 @@ import { VAULT_MIGRATIONS } from './vault-migrations.js';
 import { RECORDING_MIGRATIONS } from './recording-migrations.js';
 import { OWNER_KEYS_MIGRATIONS } from './owner-keys-migrations.js';
 import { LEARNING_MIGRATIONS } from './learning-migrations.js';
+import { DISCOVERY_MIGRATIONS } from './discovery-migrations.js';
 
 const OT: readonly Migration[] = [
   {
@@ -75,4 +76,5 @@ export const OT_MIGRATIONS: readonly Migration[] = [
   ...RECORDING_MIGRATIONS,
   ...OWNER_KEYS_MIGRATIONS,
   ...LEARNING_MIGRATIONS,
+  ...DISCOVERY_MIGRATIONS,
 ];

@@ -2,7 +2,7 @@
  * The store subsystem: the OT gateway's one SQLite database (WAL, numbered migrations, prepared
  * statements) and every table in it but the audit log's own: gateway state (enrollment, lockdown
  * switches, the audit outbox cursor), seen ticket nonces, sealed vault secrets, recording rows,
- * the sessions open now and OT owners' passkeys.
+ * the sessions open now, OT owners' passkeys, learn mode and discovery proposals.
  *
  * Guarantees: the schema is migrated before anything reads it; a state value is parsed with its
  * reader's schema, so a row edited into something invalid is reported, never used. The audit log
@@ -11,6 +11,7 @@
  * files (recording/), and what any value means.
  */
 import type { Db } from '../../../shared/src/store/open-database.js';
+import { createDiscoveryStore, type DiscoveryStore } from './discovery-store.js';
 import { createEnrollmentStore, type EnrollmentStore } from './enrollment-store.js';
 import { GatewayStateStore } from './gateway-state-store.js';
 import { openOtDatabase } from './ot-database.js';
@@ -22,6 +23,11 @@ import { TicketNonceStore } from './ticket-nonce-store.js';
 import { createVaultStore, type VaultStore } from './vault-store.js';
 
 export { OT_MIGRATIONS } from './ot-migrations.js';
+export type {
+  DiscoveryStore,
+  NewProposal,
+  ProposalRow as DiscoveredAssetRow,
+} from './discovery-store.js';
 export type { EnrollmentRecord, EnrollmentStore } from './enrollment-store.js';
 export type {
   OpenSessionRow,
@@ -31,7 +37,11 @@ export type {
 } from './open-session-store.js';
 export type { GatewayStateStore } from './gateway-state-store.js';
 export type { OwnerKeyRow, OwnerKeyStore, PendingOwnerEnrollment } from './owner-key-store.js';
-export type { LearnedOperationRow, LearningStore, ProposalRow } from './learning-store.js';
+export type {
+  LearnedOperationRow,
+  LearningStore,
+  ProposalRow as PolicyProposalRow,
+} from './learning-store.js';
 export type { RecordingRow, RecordingState, RecordingStore } from './recording-store.js';
 export type { TicketNonceStore } from './ticket-nonce-store.js';
 export type { PendingState, SealedSecretRow, SecretKind, VaultStore } from './vault-store.js';
@@ -55,6 +65,8 @@ export interface OtStore {
   readonly ownerKeys: OwnerKeyStore;
   /** Learn mode: windows, learned operations, proposals. */
   readonly learning: LearningStore;
+  /** Discovery runs and the assets they propose (discovery/). */
+  readonly discovery: DiscoveryStore;
   close(): void;
 }
 
@@ -71,6 +83,7 @@ export function createStore(deps: OtStoreDeps): OtStore {
     openSessions: createOpenSessionStore(db),
     ownerKeys: createOwnerKeyStore(db),
     learning: createLearningStore(db),
+    discovery: createDiscoveryStore(db),
     close: () => db.close(),
   };
 }

@@ -431,6 +431,32 @@ export const AUDIT_EVENTS = {
     code: 'AL1010',
     description: 'the OT local policy changed (with old and new hash)',
   },
+  // discovery at the OT gateway (AL11xx): docs/policy.md, "Discover"
+  'discovery.start': {
+    code: 'AL1101',
+    description:
+      'a discovery run started, before any probe: its exact plan (subnets, ports by protocol, unit ids, rate)',
+  },
+  'discovery.find': {
+    code: 'AL1102',
+    description:
+      'a probed host:port answered: a proposed asset (success, with fingerprint, certificate or unit ids) or garbage (failure, with what was seen)',
+  },
+  'discovery.finish': {
+    code: 'AL1103',
+    description:
+      'a discovery run ended: every probe counted by outcome (found, garbage, refused, timeout, closed, unreachable)',
+  },
+  'discovery.deny': {
+    code: 'AL1104',
+    description:
+      'a discovery run or onboarding was refused (no probe scope, target outside it, proposal not onboardable)',
+  },
+  'asset.onboard': {
+    code: 'AL1105',
+    description:
+      'a discovered asset was added to the OT local policy with its host key or certificate pinned (with the new policy hash)',
+  },
 } as const satisfies Record<string, AuditEventSpec>;
 
 export type AuditAction = keyof typeof AUDIT_EVENTS;

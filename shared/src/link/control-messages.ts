@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { auditEventSchema, checkpointSchema } from '../audit/audit-event.js';
 import { assetCatalogueSchema } from '../model/asset-catalogue.js';
 import { ownerNameSchema } from '../model/owner-approval.js';
+import { publishedProposalSchema } from '../model/discovery.js';
 import { nameSchema, signedTicketSchema } from '../model/session-ticket.js';
 
 export const LINK_PROTOCOL_VERSION = 1;
@@ -179,6 +180,12 @@ export const catalogueSchema = z.strictObject({
   type: z.literal('catalogue'),
   assets: assetCatalogueSchema,
 });
+/** The site's discovery results (newest first), for the portal; read-only, onboarding is OT-side. */
+export const MAX_PUBLISHED_PROPOSALS = 500;
+export const discoveryResultsSchema = z.strictObject({
+  type: z.literal('discovery'),
+  proposals: z.array(publishedProposalSchema).max(MAX_PUBLISHED_PROPOSALS),
+});
 export const auditBatchSchema = z.strictObject({
   type: z.literal('audit.batch'),
   events: z.array(auditEventSchema).min(1).max(MAX_AUDIT_BATCH_EVENTS),
@@ -261,6 +268,7 @@ export const OT_TO_IT = {
   hello: helloSchema,
   pong: pongSchema,
   catalogue: catalogueSchema,
+  discovery: discoveryResultsSchema,
   'audit.batch': auditBatchSchema,
   'recording.chunk': recordingChunkSchema,
   'review.request': reviewRequestSchema,

@@ -23,6 +23,7 @@ import { passkeyRoutes } from './passkey-routes.js';
 import { PASSKEY_JS, WEBAUTHN_JS } from './passkey-assets.js';
 import { viewer } from './portal-context.js';
 import { siteRoutes } from './site-routes.js';
+import { discoveryRoutes } from './discovery-routes.js';
 import { sshKeyRoutes } from './ssh-key-routes.js';
 import { sshConfirmRoutes } from './ssh-confirm-routes.js';
 import { opcuaRoutes } from './opcua-routes.js';
@@ -113,6 +114,7 @@ export function portalApps(
     breakGlassRoutes(s),
     listRoutes(s),
     siteRoutes(s),
+    discoveryRoutes(s),
     adminRoutes(s),
     sshKeyRoutes(s),
     sshConfirmRoutes(s),

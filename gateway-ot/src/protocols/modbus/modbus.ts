@@ -33,3 +33,5 @@ export {
   type ProposeOptions,
 } from './modbus-learning.js';
 export { isModbusAsset, modbusProfileSchema, type ModbusProfile } from './modbus-policy.js';
+/** The discovery probe (discovery/): FC 3 of one register per unit id, FC 43/14 where allowed. */
+export { probeModbus } from './modbus-probe.js';

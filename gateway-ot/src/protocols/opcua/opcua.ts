@@ -13,6 +13,7 @@
  * asset.
  */
 import { join } from 'node:path';
+import type { ProtocolProbe } from '../../../../shared/src/model/discovery.js';
 import type { ProtocolModule } from '../../sessions/sessions.js';
 import { opcuaAssetSchema } from './opcua-policy.js';
 
@@ -27,3 +28,15 @@ export const opcuaProtocol: ProtocolModule = {
     });
   },
 };
+
+/**
+ * The discovery probe (discovery/): Hello, then GetEndpoints without a session. Loaded on first
+ * use, like the broker, so a gateway that never probes OPC UA never loads node-opcua.
+ */
+export function createOpcuaProbe(pkiDir: string): ProtocolProbe {
+  let probe: Promise<ProtocolProbe> | undefined;
+  return async (target, options) => {
+    probe ??= import('./opcua-probe.js').then((m) => m.createOpcuaProbe(pkiDir));
+    return (await probe)(target, options);
+  };
+}

@@ -22,3 +22,6 @@ export const sshProtocol: ProtocolModule = {
   createBroker: (deps) => Promise.resolve(createSshBroker(deps)),
   rotationTarget: (asset) => (isSshAsset(asset) ? sshRotationTarget(asset) : undefined),
 };
+
+/** The discovery probe (discovery/): banner and host key, no authentication. */
+export { probeSsh } from './ssh-probe.js';
