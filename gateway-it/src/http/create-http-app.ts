@@ -89,7 +89,8 @@ export function createHttpApp(services: HttpServices): Hono<{ Variables: HttpVar
   app.use('*', auditRefusals(services.audit, services.log));
   app.use('*', csrfProtection());
   app.route('/', healthRoutes(services.health));
-  app.route('/', metricsRoutes(services.metrics));
+  // Off: no route at all (a 404 like any unknown path), so nothing answers without credentials.
+  if (services.metrics.enabled) app.route('/', metricsRoutes(services.metrics));
   app.route('/', linkEnrollRoutes(services.enrollment));
   app.route(API_PREFIX, apiRoutes(services.portal));
   app.route('/', scimRoutes(services.scim, services.log));

@@ -1,6 +1,7 @@
 /**
  * GET /metrics: the Prometheus text format, for a scraper holding the bearer token
- * (metrics/metrics.ts). Off (404) without a configured token; 401 without the right one, before
+ * (metrics/metrics.ts). Mounted only with a configured token (otherwise the path is unknown: 404);
+ * 401 without the right one, before
  * anything is computed. The token is separate from users' API tokens: a scraper is not a person.
  */
 import { Hono } from 'hono';
