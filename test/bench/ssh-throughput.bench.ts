@@ -20,8 +20,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { initCrypto } from '../../shared/src/crypto/sodium.js';
 import { startSshChain, type SshChain } from '../helpers/ssh-chain.js';
+import type { PullPlan, PullResult } from '../helpers/ssh-pull-driver.js';
 import { startSshd } from '../peers/sshd.js';
 
 const BYTES = 500 * 1024 * 1024;
@@ -42,6 +44,33 @@ const parts = new Set<string>(chosen.length > 0 ? chosen : ALL_PARTS);
 
 const cleanups: (() => unknown)[] = [];
 const t = { after: (fn: () => unknown) => void cleanups.push(fn) };
+
+const PULL_DRIVER = fileURLToPath(new URL('../helpers/ssh-pull-driver.js', import.meta.url));
+
+/** CPU seconds (user + system) a process has used, from /proc. */
+function cpuOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+
+/** Runs one pull in the driver process, so this process (the IT gateway) is not the sink. */
+function pull(plan: PullPlan): Promise<PullResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [PULL_DRIVER, JSON.stringify(plan)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.once('exit', (code) => {
+      try {
+        resolve(JSON.parse(out) as PullResult);
+      } catch {
+        reject(new Error(`pull driver exited ${String(code)} without a result`));
+      }
+    });
+  });
+}
 
 function rssOf(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -160,14 +189,34 @@ async function main(): Promise<void> {
   }
   // ---- throughput: interleaved rounds, best of each (the machine is shared; the best run is the least disturbed)
   const runs: Record<string, number[]> = { direct: [], chain: [], airlock: [] };
+  /** CPU milliseconds per MiB relayed, IT and OT gateway, per Airlock run (steady under load, unlike MiB/s). */
+  const cpuPerMiB: { it: number; ot: number }[] = [];
+  const otPid = chain.otProcess?.child.pid;
+  if (otPid === undefined) throw new Error('no OT process');
+  const pullEnv = {
+    PATH: '/usr/bin:/bin',
+    HOME: chain.dir,
+    SSH_ASKPASS: chain.askpass,
+    SSH_ASKPASS_REQUIRE: 'force',
+    DISPLAY: ':0',
+  };
   for (let round = 0; round < (parts.has('throughput') ? THROUGHPUT_ROUNDS : 0); round++) {
     for (const host of ['direct', 'chain', 'airlock'] as const) {
-      const r = await ssh(host, `head -c ${BYTES} /dev/zero`, true);
-      if (r.code !== 0 || r.stdoutBytes !== BYTES)
+      const cpu0 = { it: cpuOf(process.pid), ot: cpuOf(otPid) };
+      const r = await pull({
+        args: ['-F', cfg, host, `head -c ${BYTES} /dev/zero`],
+        env: pullEnv,
+      });
+      if (r.code !== 0 || r.bytes !== BYTES)
         throw new Error(
-          `${host}: moved ${r.stdoutBytes} of ${BYTES} bytes (exit ${String(r.code)}): ${r.stderr}`,
+          `${host}: moved ${r.bytes} of ${BYTES} bytes (exit ${String(r.code)}): ${r.stderr}`,
         );
       runs[host]?.push(BYTES / MiB / ((r.totalMs - (r.firstByteMs ?? 0)) / 1000));
+      if (host === 'airlock')
+        cpuPerMiB.push({
+          it: ((cpuOf(process.pid) - cpu0.it) * 1000) / (BYTES / MiB),
+          ot: ((cpuOf(otPid) - cpu0.ot) * 1000) / (BYTES / MiB),
+        });
     }
   }
   const fmt = (n: number, d = 1): string => n.toFixed(d);
@@ -196,6 +245,7 @@ async function main(): Promise<void> {
       `  all runs: ${Object.entries(runs)
         .map(([k, v]) => `${k} ${v.map((x) => fmt(x)).join('/')}`)
         .join('   ')}`,
+      `  gateway CPU per MiB relayed (ms, each run): ${cpuPerMiB.map((c) => `IT ${fmt(c.it, 2)} + OT ${fmt(c.ot, 2)}`).join('   ')}`,
       `  airlock vs direct ${fmt(airlock / direct, 2)}x (target >= 0.50x: ${airlock / direct >= 0.5 ? 'met' : 'MISSED'})   vs proxyjump ${fmt(airlock / jump, 2)}x (target >= 1.30x: ${airlock / jump >= 1.3 ? 'met' : 'MISSED'})`,
     );
   }
@@ -203,8 +253,6 @@ async function main(): Promise<void> {
   if (!parts.has('memory')) return;
 
   // ---- memory with idle sessions
-  const otPid = chain.otProcess?.child.pid;
-  if (otPid === undefined) throw new Error('no OT process');
   const before = { it: process.memoryUsage().rss, ot: rssOf(otPid) };
   const idle = await openIdleSessions(chain, cfg);
   const after = { it: process.memoryUsage().rss, ot: rssOf(otPid) };
