@@ -96,6 +96,7 @@ async function main(): Promise<void> {
   const chain = await startSshChain(t, {
     otProcess: true,
     target,
+    maxConcurrentSessions: SESSIONS + 16,
     extraPasswords: [{ match: `${tu.name}@`, password: tu.password }],
   });
   const { alice, bob } = chain.users;

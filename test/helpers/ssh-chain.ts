@@ -117,6 +117,8 @@ export interface SshChainOptions {
   readonly ticketRef?: string;
   /** The IT gateway's clock (default: the system's). */
   readonly clock?: StartItOptions['clock'];
+  /** The OT local policy's limit of live sessions (default 400). */
+  readonly maxConcurrentSessions?: number;
 }
 
 export async function startSshChain(
@@ -137,7 +139,7 @@ export async function startSshChain(
     }),
   });
   const policy = {
-    limits: { maxSessionMinutes: 240, maxConcurrentSessions: 400 },
+    limits: { maxSessionMinutes: 240, maxConcurrentSessions: o.maxConcurrentSessions ?? 400 },
     assets: {
       'hmi-1': {
         protocol: 'ssh',
