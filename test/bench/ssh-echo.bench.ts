@@ -12,7 +12,8 @@
  * The clients run in a driver process of their own (test/helpers/ssh-echo-driver.ts): this process
  * hosts the IT gateway, whose event loop must carry only gateway work.
  * Targets (issue 22): added p99 <= 2 ms idle, <= 4 ms under 100 sessions; no echo stall > 20 ms
- * while others log in; 500 sessions with 0 errors (`-- --sessions 500`).
+ * while others log in; 500 sessions with 0 errors (run the file itself with `--sessions 500`;
+ * `npm run bench` runs it with 100).
  *
  *   node dist/test/bench/ssh-echo.bench.js [--sessions N]
  */
