@@ -79,7 +79,8 @@ function drive(plan: EchoPlan, onOpened: () => void, onResult: () => void): Prom
         }
       }
     });
-    child.once('exit', (code) =>
+    // 'close', not 'exit': the result line may still be in the pipe when the process exits.
+    child.once('close', (code) =>
       result !== undefined && code === 0
         ? resolve(result)
         : reject(new Error(`echo driver exited ${String(code)}: ${err}`)),

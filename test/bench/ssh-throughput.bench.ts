@@ -62,7 +62,7 @@ function pull(plan: PullPlan): Promise<PullResult> {
     });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.once('exit', (code) => {
+    child.once('close', (code) => {
       try {
         resolve(JSON.parse(out) as PullResult);
       } catch {
