@@ -127,6 +127,8 @@ export interface SshChainOptions {
    * echo broker.
    */
   readonly modbus?: { readonly port: number; readonly profile?: Record<string, unknown> };
+  /** The OT local policy's limit of live sessions (default 400). */
+  readonly maxConcurrentSessions?: number;
 }
 
 export async function startSshChain(
@@ -148,7 +150,7 @@ export async function startSshChain(
     ...(o.metricsTokenFile === undefined ? {} : { metrics: { tokenFile: o.metricsTokenFile } }),
   });
   const policy = {
-    limits: { maxSessionMinutes: 240, maxConcurrentSessions: 400 },
+    limits: { maxSessionMinutes: 240, maxConcurrentSessions: o.maxConcurrentSessions ?? 400 },
     assets: {
       'hmi-1': {
         protocol: 'ssh',

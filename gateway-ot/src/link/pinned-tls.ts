@@ -4,7 +4,7 @@
  * (the WebSocket upgrade or the enrollment request is only sent over a socket this resolved), so a
  * wrong certificate learns nothing but a TLS ClientHello. No CA is involved: the pin is the trust.
  */
-import { connect, type TLSSocket } from 'node:tls';
+import { connect, DEFAULT_CIPHERS, type TLSSocket } from 'node:tls';
 import { isIP } from 'node:net';
 import { AirlockError } from '../../../shared/src/errors.js';
 import { sha256Hex } from '../../../shared/src/crypto/hash.js';
@@ -19,6 +19,19 @@ function hostOf(url: URL): string {
   return url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
 }
 
+/**
+ * TLS 1.3 suites in the order the link prefers (the client's order decides: the IT server does not
+ * set honorCipherOrder). AES-128-GCM first: every relayed byte crosses the link, and with AES-NI it
+ * is the cheapest AEAD here (about 1.15x AES-256-GCM and 1.6x ChaCha20-Poly1305 per byte). Node's
+ * TLS 1.2 list follows unchanged.
+ */
+const LINK_CIPHERS = [
+  'TLS_AES_128_GCM_SHA256',
+  'TLS_AES_256_GCM_SHA384',
+  'TLS_CHACHA20_POLY1305_SHA256',
+  ...DEFAULT_CIPHERS.split(':').filter((c) => !c.startsWith('TLS_')),
+].join(':');
+
 export function connectPinned(target: PinnedTarget, timeoutMs: number): Promise<TLSSocket> {
   const host = hostOf(target.url);
   const port = Number(target.url.port === '' ? 443 : target.url.port);
@@ -30,6 +43,7 @@ export function connectPinned(target: PinnedTarget, timeoutMs: number): Promise<
       rejectUnauthorized: false,
       ALPNProtocols: ['http/1.1'],
       minVersion: 'TLSv1.2',
+      ciphers: LINK_CIPHERS,
     });
     let settled = false;
     const fail = (e: AirlockError): void => {

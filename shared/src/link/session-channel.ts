@@ -204,7 +204,12 @@ export class SessionChannel implements SessionStream, InboxHandler {
     if (isBinary) {
       if (this.readEnded)
         return this.violate({ code: 'frame.unexpected', message: 'data after end of stream' });
-      const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+      // A Buffer from ws is the frame's own (ws never reuses it): pushed as it is, not copied.
+      const buf = Buffer.isBuffer(data)
+        ? data
+        : Array.isArray(data)
+          ? Buffer.concat(data)
+          : Buffer.from(data);
       if (!this.stream.push(buf) && !this.paused) {
         this.paused = true;
         this.socket.pause();

@@ -74,7 +74,10 @@ export const DEFAULT_CLIENT_ALGORITHMS: ClientAlgorithms = {
   kex: ['curve25519-sha256', 'curve25519-sha256@libssh.org'],
   // No NIST-curve ECDSA, SHA-1 (ssh-rsa) or DSA: a target with such a host key is listed per asset.
   serverHostKey: ['ssh-ed25519', 'rsa-sha2-512', 'rsa-sha2-256'],
-  cipher: ['chacha20-poly1305@openssh.com', 'aes256-gcm@openssh.com', 'aes128-gcm@openssh.com'],
+  // AES-GCM first: the client's order decides, and with AES-NI (every x86-64 appliance) OpenSSL's
+  // AES-128-GCM is about 1.6x ChaCha20-Poly1305 per byte here (`openssl speed -evp`); this leg
+  // carries every relayed byte. A target without AES-GCM still gets ChaCha20-Poly1305.
+  cipher: ['aes128-gcm@openssh.com', 'aes256-gcm@openssh.com', 'chacha20-poly1305@openssh.com'],
   mac: ['hmac-sha2-256-etm@openssh.com', 'hmac-sha2-512-etm@openssh.com'],
   compress: ['none'],
 };
