@@ -1,15 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useCrypto } from '../../../shared/src/testing/crypto.js';
-import { AuditLog } from '../../../shared/src/audit/audit-log.js';
 import { FakeClock } from '../../../shared/src/clock.js';
 import { sequentialIds } from '../../../shared/src/ids.js';
-import { generateSigningKeyPair } from '../../../shared/src/crypto/signing.js';
 import { isAirlockError } from '../../../shared/src/errors.js';
 import { openItDatabase } from '../store/it-database.js';
 import type { Actor } from '../access/visibility.js';
 import type { Role } from '../store/user-store.js';
 import { ExportApprovals } from './export-approvals.js';
+import { testAuditLog } from '../../../shared/src/testing/test-audit-log.js';
 
 useCrypto();
 
@@ -32,12 +31,7 @@ function setup(t: { after(fn: () => void): void }) {
   const clock = new FakeClock(T0);
   const db = openItDatabase(':memory:');
   t.after(() => db.close());
-  const audit = new AuditLog({
-    db,
-    clock,
-    ids: sequentialIds(),
-    signingKey: generateSigningKeyPair(),
-  });
+  const audit = testAuditLog(db, clock);
   for (const site of ['plant-1', 'plant-2'])
     db.prepare(
       'INSERT INTO sites (id, display_name, timezone, created_at) VALUES (?, ?, ?, ?)',

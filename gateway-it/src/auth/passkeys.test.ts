@@ -1,10 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useCrypto } from '../../../shared/src/testing/crypto.js';
-import { AuditLog } from '../../../shared/src/audit/audit-log.js';
 import { FakeClock } from '../../../shared/src/clock.js';
 import { sequentialIds, type UserId } from '../../../shared/src/ids.js';
-import { generateSigningKeyPair } from '../../../shared/src/crypto/signing.js';
 import { AirlockError } from '../../../shared/src/errors.js';
 import { SoftAuthenticator } from '../../../shared/src/testing/soft-authenticator.js';
 import { openItDatabase } from '../store/it-database.js';
@@ -12,6 +10,7 @@ import { PasskeyStore } from '../store/passkey-store.js';
 import { UserStore } from '../store/user-store.js';
 import type { RoleAssignment } from '../store/store.js';
 import { PasskeyService } from './passkeys.js';
+import { testAuditLog } from '../../../shared/src/testing/test-audit-log.js';
 
 useCrypto();
 
@@ -21,13 +20,7 @@ const RP = { id: 'airlock.example.com', origins: [ORIGIN], name: 'Airlock' };
 function setup() {
   const db = openItDatabase(':memory:');
   const clock = new FakeClock();
-  const audit = new AuditLog({
-    db,
-    clock,
-    ids: sequentialIds(),
-    signingKey: generateSigningKeyPair(),
-    checkpointIntervalMs: 0,
-  });
+  const audit = testAuditLog(db, clock, { checkpointIntervalMs: 0 });
   const users = new UserStore(db);
   const store = new PasskeyStore(db);
   const passkeys = new PasskeyService({

@@ -4,10 +4,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { useCrypto } from '../../../shared/src/testing/crypto.js';
 import { makeTempDir } from '../../../shared/src/testing/temp-dir.js';
-import { AuditLog } from '../../../shared/src/audit/audit-log.js';
 import { FakeClock } from '../../../shared/src/clock.js';
 import { sequentialIds } from '../../../shared/src/ids.js';
-import { generateSigningKeyPair } from '../../../shared/src/crypto/signing.js';
 import { sha256Hex } from '../../../shared/src/crypto/hash.js';
 import { openItDatabase } from '../store/it-database.js';
 import { RecordingStore } from '../store/recording-store.js';
@@ -15,6 +13,7 @@ import type { Actor } from '../access/visibility.js';
 import type { Role } from '../store/user-store.js';
 import { PlaybackApprovals } from './playback-approvals.js';
 import { RecordingLibrary } from './recording-library.js';
+import { testAuditLog } from '../../../shared/src/testing/test-audit-log.js';
 
 useCrypto();
 
@@ -36,12 +35,7 @@ function setup(t: Parameters<typeof makeTempDir>[0]) {
   const clock = new FakeClock(Date.UTC(2026, 5, 1, 8));
   const db = openItDatabase(':memory:');
   t.after(() => db.close());
-  const audit = new AuditLog({
-    db,
-    clock,
-    ids: sequentialIds(),
-    signingKey: generateSigningKeyPair(),
-  });
+  const audit = testAuditLog(db, clock);
   for (const site of ['plant-1', 'plant-2'])
     db.prepare(
       'INSERT INTO sites (id, display_name, timezone, created_at) VALUES (?, ?, ?, ?)',

@@ -1,11 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AuditLog } from '../../../shared/src/audit/audit-log.js';
 import { FakeClock } from '../../../shared/src/clock.js';
-import { generateSigningKeyPair } from '../../../shared/src/crypto/signing.js';
 import { useCrypto } from '../../../shared/src/testing/crypto.js';
 import { isAirlockError } from '../../../shared/src/errors.js';
-import { sequentialIds, type SiteId, type UserId } from '../../../shared/src/ids.js';
+import { type SiteId, type UserId } from '../../../shared/src/ids.js';
 import { openItDatabase } from '../store/it-database.js';
 import { SitePolicyStore } from '../store/site-policy-store.js';
 import { SiteStore } from '../store/site-store.js';
@@ -13,6 +11,7 @@ import { SshFreshLoginStore } from '../store/ssh-fresh-login-store.js';
 import { SshKeyStore } from '../store/ssh-key-store.js';
 import { UserStore } from '../store/user-store.js';
 import { SshFreshLogins } from './ssh-fresh-logins.js';
+import { testAuditLog } from '../../../shared/src/testing/test-audit-log.js';
 
 const HOUR = 3_600_000;
 
@@ -25,13 +24,7 @@ function setUp(periodMs = 8 * HOUR) {
   const keys = new SshKeyStore(db);
   const store = new SshFreshLoginStore(db);
   const policies = new SitePolicyStore(db);
-  const audit = new AuditLog({
-    db,
-    clock,
-    ids: sequentialIds(),
-    signingKey: generateSigningKeyPair(),
-    checkpointIntervalMs: 0,
-  });
+  const audit = testAuditLog(db, clock, { checkpointIntervalMs: 0 });
   const sites = new SiteStore(db);
   sites.insert({
     id: 'plant-1' as SiteId,
