@@ -25,6 +25,7 @@ import {
 } from './passkeys.js';
 import { SessionService } from './session-service.js';
 import { testAuditLog } from '../../../shared/src/testing/test-audit-log.js';
+import { testUserRow } from '../store/test-user.fixture.js';
 
 useCrypto();
 
@@ -77,19 +78,7 @@ function setup(t: Pick<TestContext, 'after'>) {
   /** An account with one passkey (stored as a registration would have). */
   const account = (name: string, roles: RoleAssignment[]) => {
     const id = `usr_${name}` as UserId;
-    users.insert({
-      id,
-      name,
-      displayName: name,
-      passwordHash: null,
-      totpSecretSealed: null,
-      totpEnrolledAt: null,
-      company: null,
-      contractEnd: null,
-      canBreakGlass: false,
-      roles,
-      createdAt: clock.now(),
-    });
+    users.insert(testUserRow(name, roles, clock.now()));
     const key = new SoftAuthenticator();
     store.add({
       id: `pk_${name}`,

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useCrypto } from '../../../shared/src/testing/crypto.js';
 import { FakeClock } from '../../../shared/src/clock.js';
-import { sequentialIds, type UserId } from '../../../shared/src/ids.js';
+import { sequentialIds } from '../../../shared/src/ids.js';
 import { AirlockError } from '../../../shared/src/errors.js';
 import { SoftAuthenticator } from '../../../shared/src/testing/soft-authenticator.js';
 import { openItDatabase } from '../store/it-database.js';
@@ -11,6 +11,7 @@ import { UserStore } from '../store/user-store.js';
 import type { RoleAssignment } from '../store/store.js';
 import { PasskeyService } from './passkeys.js';
 import { testAuditLog } from '../../../shared/src/testing/test-audit-log.js';
+import { testUserRow } from '../store/test-user.fixture.js';
 
 useCrypto();
 
@@ -32,19 +33,7 @@ function setup() {
     rp: RP,
   });
   const account = (name: string, roles: RoleAssignment[]) => {
-    users.insert({
-      id: `usr_${name}` as UserId,
-      name,
-      displayName: name,
-      passwordHash: null,
-      totpSecretSealed: null,
-      totpEnrolledAt: null,
-      company: null,
-      contractEnd: null,
-      canBreakGlass: false,
-      roles,
-      createdAt: clock.now(),
-    });
+    users.insert(testUserRow(name, roles, clock.now()));
     const u = users.getById(`usr_${name}`);
     assert.ok(u !== undefined);
     return u;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { FakeClock } from '../../../shared/src/clock.js';
 import { useCrypto } from '../../../shared/src/testing/crypto.js';
 import { isAirlockError } from '../../../shared/src/errors.js';
-import { type SiteId, type UserId } from '../../../shared/src/ids.js';
+import { type SiteId } from '../../../shared/src/ids.js';
 import { openItDatabase } from '../store/it-database.js';
 import { SitePolicyStore } from '../store/site-policy-store.js';
 import { SiteStore } from '../store/site-store.js';
@@ -12,6 +12,7 @@ import { SshKeyStore } from '../store/ssh-key-store.js';
 import { UserStore } from '../store/user-store.js';
 import { SshFreshLogins } from './ssh-fresh-logins.js';
 import { testAuditLog } from '../../../shared/src/testing/test-audit-log.js';
+import { testUserRow } from '../store/test-user.fixture.js';
 
 const HOUR = 3_600_000;
 
@@ -33,19 +34,7 @@ function setUp(periodMs = 8 * HOUR) {
     createdAt: clock.now(),
   });
   const addUser = (id: string, name: string) =>
-    users.insert({
-      id: id as UserId,
-      name,
-      displayName: name,
-      passwordHash: 'x',
-      totpSecretSealed: null,
-      totpEnrolledAt: null,
-      company: null,
-      contractEnd: null,
-      canBreakGlass: false,
-      roles: [{ role: 'engineer' }],
-      createdAt: clock.now(),
-    });
+    users.insert(testUserRow(name, [{ role: 'engineer' }], clock.now(), { id, passwordHash: 'x' }));
   addUser('u1', 'alice');
   addUser('u2', 'bob');
   const addKey = (id: string, userId: string) => {
