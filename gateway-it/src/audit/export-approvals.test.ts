@@ -5,24 +5,11 @@ import { FakeClock } from '../../../shared/src/clock.js';
 import { sequentialIds } from '../../../shared/src/ids.js';
 import { isAirlockError } from '../../../shared/src/errors.js';
 import { openItDatabase } from '../store/it-database.js';
-import type { Actor } from '../access/visibility.js';
-import type { Role } from '../store/user-store.js';
 import { ExportApprovals } from './export-approvals.js';
 import { testAuditLog } from '../../../shared/src/testing/test-audit-log.js';
+import { audrey, insertTwoSites, olga, otto } from '../recording/four-eyes.fixture.js';
 
 useCrypto();
-
-const person = (name: string, roles: { role: Role; site?: string }[]): Actor => ({
-  id: `usr_${name}` as Actor['id'],
-  name,
-  roles,
-  state: 'active',
-  contractEnd: null,
-  canBreakGlass: false,
-});
-const audrey = person('audrey', [{ role: 'auditor', site: 'plant-1' }]);
-const olga = person('olga', [{ role: 'ot-owner', site: 'plant-1' }]);
-const otto = person('otto', [{ role: 'ot-owner', site: 'plant-2' }]);
 
 const T0 = Date.UTC(2026, 5, 1, 8);
 const FROM = T0 - 3_600_000;
@@ -32,10 +19,7 @@ function setup(t: { after(fn: () => void): void }) {
   const db = openItDatabase(':memory:');
   t.after(() => db.close());
   const audit = testAuditLog(db, clock);
-  for (const site of ['plant-1', 'plant-2'])
-    db.prepare(
-      'INSERT INTO sites (id, display_name, timezone, created_at) VALUES (?, ?, ?, ?)',
-    ).run(site, site, 'UTC', 0);
+  insertTwoSites(db);
   const state = { fourEyes: true, recordingAt: T0 - 1_800_000 };
   const approvals = new ExportApprovals({
     db,
