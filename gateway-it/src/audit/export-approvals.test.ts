@@ -1,29 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useCrypto } from '../../../shared/src/testing/crypto.js';
-import { AuditLog } from '../../../shared/src/audit/audit-log.js';
 import { FakeClock } from '../../../shared/src/clock.js';
 import { sequentialIds } from '../../../shared/src/ids.js';
-import { generateSigningKeyPair } from '../../../shared/src/crypto/signing.js';
 import { isAirlockError } from '../../../shared/src/errors.js';
 import { openItDatabase } from '../store/it-database.js';
-import type { Actor } from '../access/visibility.js';
-import type { Role } from '../store/user-store.js';
 import { ExportApprovals } from './export-approvals.js';
+import { testAuditLog } from '../../../shared/src/testing/test-audit-log.js';
+import { audrey, insertTwoSites, olga, otto } from '../recording/four-eyes.fixture.js';
 
 useCrypto();
-
-const person = (name: string, roles: { role: Role; site?: string }[]): Actor => ({
-  id: `usr_${name}` as Actor['id'],
-  name,
-  roles,
-  state: 'active',
-  contractEnd: null,
-  canBreakGlass: false,
-});
-const audrey = person('audrey', [{ role: 'auditor', site: 'plant-1' }]);
-const olga = person('olga', [{ role: 'ot-owner', site: 'plant-1' }]);
-const otto = person('otto', [{ role: 'ot-owner', site: 'plant-2' }]);
 
 const T0 = Date.UTC(2026, 5, 1, 8);
 const FROM = T0 - 3_600_000;
@@ -32,16 +18,8 @@ function setup(t: { after(fn: () => void): void }) {
   const clock = new FakeClock(T0);
   const db = openItDatabase(':memory:');
   t.after(() => db.close());
-  const audit = new AuditLog({
-    db,
-    clock,
-    ids: sequentialIds(),
-    signingKey: generateSigningKeyPair(),
-  });
-  for (const site of ['plant-1', 'plant-2'])
-    db.prepare(
-      'INSERT INTO sites (id, display_name, timezone, created_at) VALUES (?, ?, ?, ?)',
-    ).run(site, site, 'UTC', 0);
+  const audit = testAuditLog(db, clock);
+  insertTwoSites(db);
   const state = { fourEyes: true, recordingAt: T0 - 1_800_000 };
   const approvals = new ExportApprovals({
     db,

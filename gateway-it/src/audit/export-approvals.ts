@@ -20,7 +20,7 @@ import { AirlockError } from '../../../shared/src/errors.js';
 import type { IdGenerator } from '../../../shared/src/ids.js';
 import type { Db } from '../../../shared/src/store/open-database.js';
 import { isAdmin, type Actor } from '../access/access.js';
-import { canApprovePlayback } from '../recording/recording.js';
+import { canApprovePlayback, decideFourEyes } from '../recording/recording.js';
 
 export const EXPORT_REQUEST_STATES = ['pending', 'approved', 'refused', 'used'] as const;
 
@@ -155,67 +155,34 @@ export class ExportApprovals {
 
   /** A second auditor or OT owner of the site approves or refuses; never the requester. */
   decide(actor: Actor, id: string, approve: boolean): ExportApprovalRequest {
-    const { deps } = this;
     const r = this.stmts.get.get(id);
     if (r === undefined || !(canApprovePlayback(actor, r.site) || isAdmin(actor)))
       throw new AirlockError('not_found', 'export.request_unknown', `no export request ${id}`);
-    const decision = approve ? 'approve' : 'refuse';
-    const refuse = (code: string, message: string, kind: 'access_denied' | 'conflict'): never => {
-      deps.audit.append({
-        action: 'audit.export_approve',
-        actor: actor.name,
-        site: r.site,
-        target: id,
-        outcome: 'denied',
-        details: { requester: r.requester, decision, reason: code },
-      });
-      throw new AirlockError(kind, code, message, { audited: true });
-    };
-    if (r.requester === actor.name)
-      refuse(
-        'export.self_approval',
-        'an export with recordings needs a second person: you cannot decide your own request',
-        'access_denied',
-      );
-    if (!canApprovePlayback(actor, r.site))
-      refuse(
-        'export.approver_role',
-        `only an auditor or OT owner of ${r.site} decides export requests`,
-        'access_denied',
-      );
-    if (r.state !== 'pending')
-      refuse('export.request_decided', `export request ${id} was already ${r.state}`, 'conflict');
-    const now = deps.clock.now();
-    const expiresAt = approve ? now + this.ttl : null;
-    deps.db.transaction(() => {
-      const changed = this.stmts.decide.run(
-        approve ? 'approved' : 'refused',
-        actor.name,
-        now,
-        expiresAt,
-        id,
-      ).changes;
-      if (changed !== 1)
-        throw new AirlockError(
-          'conflict',
-          'export.request_decided',
-          `export request ${id} was decided meanwhile`,
-        );
-      deps.audit.append({
-        action: 'audit.export_approve',
-        actor: actor.name,
-        site: r.site,
-        target: id,
-        outcome: approve ? 'success' : 'denied',
-        details: {
-          requester: r.requester,
-          decision,
-          from: r.from,
-          to: r.to,
-          ...(expiresAt === null ? {} : { expiresAt }),
-        },
-      });
-    })();
+    decideFourEyes(this.deps, actor, approve, this.ttl, {
+      action: 'audit.export_approve',
+      site: r.site,
+      target: id,
+      requester: r.requester,
+      state: r.state,
+      idDetails: {},
+      decidedDetails: { from: r.from, to: r.to },
+      selfApproval: {
+        code: 'export.self_approval',
+        message:
+          'an export with recordings needs a second person: you cannot decide your own request',
+      },
+      approverRole: {
+        code: 'export.approver_role',
+        message: `only an auditor or OT owner of ${r.site} decides export requests`,
+      },
+      decided: {
+        code: 'export.request_decided',
+        already: `export request ${id} was already ${r.state}`,
+        meanwhile: `export request ${id} was decided meanwhile`,
+      },
+      store: (state, by, at, expiresAt) =>
+        this.stmts.decide.run(state, by, at, expiresAt, id).changes,
+    });
     return this.mustGet(id);
   }
 

@@ -13,6 +13,7 @@ import { OtAuditStore } from '../store/ot-audit-store.js';
 import { SiteStore } from '../store/site-store.js';
 import { SiteGatewayStore } from '../store/site-gateway-store.js';
 import { OtAuditIngest } from './ot-audit-ingest.js';
+import { testAuditLog } from '../../../shared/src/testing/test-audit-log.js';
 
 useCrypto();
 
@@ -40,13 +41,7 @@ function setup() {
   // The IT side.
   const db = openItDatabase(':memory:');
   const clock = new FakeClock();
-  const audit = new AuditLog({
-    db,
-    clock,
-    ids: sequentialIds(),
-    signingKey: generateSigningKeyPair(),
-    checkpointIntervalMs: 0,
-  });
+  const audit = testAuditLog(db, clock, { checkpointIntervalMs: 0 });
   new SiteStore(db).insert({
     id: 'plant-1' as never,
     displayName: 'p',

@@ -47,6 +47,13 @@ export function firstFactorDetails(first: AnyFirstFactor): Record<string, unknow
   }
 }
 
+/** The earlier key + code login that made a public key fresh (ssh-fresh-logins). */
+export interface FreshKeyLogin {
+  readonly keyFingerprint: string;
+  readonly verifiedAt: number;
+  readonly freshUntil: number;
+}
+
 export class LoginCompletion {
   constructor(private readonly deps: LoginCompletionDeps) {}
 
@@ -122,16 +129,7 @@ export class LoginCompletion {
    * the caller verified the signature and the mark, and `admitKeyHolder` applied the gate and the
    * account state. Audited as a login whose second factor is that earlier code login.
    */
-  succeedOnFreshKey(
-    user: User,
-    source: string,
-    via: LoginVia,
-    fresh: {
-      readonly keyFingerprint: string;
-      readonly verifiedAt: number;
-      readonly freshUntil: number;
-    },
-  ): void {
+  succeedOnFreshKey(user: User, source: string, via: LoginVia, fresh: FreshKeyLogin): void {
     const { deps } = this;
     deps.db.transaction(() => {
       deps.throttle.recordSuccess(user.name, source, deps.clock.now());

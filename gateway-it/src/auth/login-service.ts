@@ -13,7 +13,7 @@ import type { Clock } from '../../../shared/src/clock.js';
 import type { Db } from '../../../shared/src/store/open-database.js';
 import type { PasswordPool } from '../../../shared/src/crypto/password-pool.js';
 import type { RecoveryCodeStore, User, UserStore } from '../store/store.js';
-import { LoginCompletion, firstFactorDetails } from './login-completion.js';
+import { LoginCompletion, firstFactorDetails, type FreshKeyLogin } from './login-completion.js';
 import { LoginGate, type FailureKind } from './login-gate.js';
 import type { LoginThrottle } from './login-throttle.js';
 import { PasswordCheck } from './password-check.js';
@@ -176,21 +176,8 @@ export class LoginService {
     this.completion.succeed(user, source, via, method, extra, first);
   }
 
-  /**
-   * A login by a public key that a key + code login made fresh (SSH, one strong login per shift):
-   * the caller verified the signature and the mark, and `admitKeyHolder` applied the gate and the
-   * account state. Audited as a login whose second factor is that earlier code login.
-   */
-  succeedOnFreshKey(
-    user: User,
-    source: string,
-    via: LoginVia,
-    fresh: {
-      readonly keyFingerprint: string;
-      readonly verifiedAt: number;
-      readonly freshUntil: number;
-    },
-  ): void {
+  /** A login on a key a key + code login made fresh (LoginCompletion.succeedOnFreshKey). */
+  succeedOnFreshKey(user: User, source: string, via: LoginVia, fresh: FreshKeyLogin): void {
     this.completion.succeedOnFreshKey(user, source, via, fresh);
   }
 }

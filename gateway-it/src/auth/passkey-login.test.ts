@@ -1,10 +1,8 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { useCrypto } from '../../../shared/src/testing/crypto.js';
-import { AuditLog } from '../../../shared/src/audit/audit-log.js';
 import { FakeClock } from '../../../shared/src/clock.js';
 import { sequentialIds, type UserId } from '../../../shared/src/ids.js';
-import { generateSigningKeyPair } from '../../../shared/src/crypto/signing.js';
 import { generateAeadKey } from '../../../shared/src/crypto/aead.js';
 import { createPasswordPool } from '../../../shared/src/crypto/password-pool.js';
 import { AirlockError } from '../../../shared/src/errors.js';
@@ -26,6 +24,8 @@ import {
   userHandleOf,
 } from './passkeys.js';
 import { SessionService } from './session-service.js';
+import { testAuditLog } from '../../../shared/src/testing/test-audit-log.js';
+import { testUserRow } from '../store/test-user.fixture.js';
 
 useCrypto();
 
@@ -38,13 +38,7 @@ function setup(t: Pick<TestContext, 'after'>) {
   const db = openItDatabase(':memory:');
   const clock = new FakeClock();
   const ids = sequentialIds();
-  const audit = new AuditLog({
-    db,
-    clock,
-    ids: sequentialIds(),
-    signingKey: generateSigningKeyPair(),
-    checkpointIntervalMs: 0,
-  });
+  const audit = testAuditLog(db, clock, { checkpointIntervalMs: 0 });
   const users = new UserStore(db);
   const store = new PasskeyStore(db);
   const throttle = new LoginThrottle(new LoginThrottleStore(db), {
@@ -84,19 +78,7 @@ function setup(t: Pick<TestContext, 'after'>) {
   /** An account with one passkey (stored as a registration would have). */
   const account = (name: string, roles: RoleAssignment[]) => {
     const id = `usr_${name}` as UserId;
-    users.insert({
-      id,
-      name,
-      displayName: name,
-      passwordHash: null,
-      totpSecretSealed: null,
-      totpEnrolledAt: null,
-      company: null,
-      contractEnd: null,
-      canBreakGlass: false,
-      roles,
-      createdAt: clock.now(),
-    });
+    users.insert(testUserRow(name, roles, clock.now()));
     const key = new SoftAuthenticator();
     store.add({
       id: `pk_${name}`,

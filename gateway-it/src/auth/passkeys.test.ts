@@ -1,10 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useCrypto } from '../../../shared/src/testing/crypto.js';
-import { AuditLog } from '../../../shared/src/audit/audit-log.js';
 import { FakeClock } from '../../../shared/src/clock.js';
-import { sequentialIds, type UserId } from '../../../shared/src/ids.js';
-import { generateSigningKeyPair } from '../../../shared/src/crypto/signing.js';
+import { sequentialIds } from '../../../shared/src/ids.js';
 import { AirlockError } from '../../../shared/src/errors.js';
 import { SoftAuthenticator } from '../../../shared/src/testing/soft-authenticator.js';
 import { openItDatabase } from '../store/it-database.js';
@@ -12,6 +10,8 @@ import { PasskeyStore } from '../store/passkey-store.js';
 import { UserStore } from '../store/user-store.js';
 import type { RoleAssignment } from '../store/store.js';
 import { PasskeyService } from './passkeys.js';
+import { testAuditLog } from '../../../shared/src/testing/test-audit-log.js';
+import { testUserRow } from '../store/test-user.fixture.js';
 
 useCrypto();
 
@@ -21,13 +21,7 @@ const RP = { id: 'airlock.example.com', origins: [ORIGIN], name: 'Airlock' };
 function setup() {
   const db = openItDatabase(':memory:');
   const clock = new FakeClock();
-  const audit = new AuditLog({
-    db,
-    clock,
-    ids: sequentialIds(),
-    signingKey: generateSigningKeyPair(),
-    checkpointIntervalMs: 0,
-  });
+  const audit = testAuditLog(db, clock, { checkpointIntervalMs: 0 });
   const users = new UserStore(db);
   const store = new PasskeyStore(db);
   const passkeys = new PasskeyService({
@@ -39,19 +33,7 @@ function setup() {
     rp: RP,
   });
   const account = (name: string, roles: RoleAssignment[]) => {
-    users.insert({
-      id: `usr_${name}` as UserId,
-      name,
-      displayName: name,
-      passwordHash: null,
-      totpSecretSealed: null,
-      totpEnrolledAt: null,
-      company: null,
-      contractEnd: null,
-      canBreakGlass: false,
-      roles,
-      createdAt: clock.now(),
-    });
+    users.insert(testUserRow(name, roles, clock.now()));
     const u = users.getById(`usr_${name}`);
     assert.ok(u !== undefined);
     return u;

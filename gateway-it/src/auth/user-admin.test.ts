@@ -2,10 +2,8 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { generate } from 'otplib';
 import { useCrypto } from '../../../shared/src/testing/crypto.js';
-import { AuditLog } from '../../../shared/src/audit/audit-log.js';
 import { FakeClock } from '../../../shared/src/clock.js';
 import { sequentialIds } from '../../../shared/src/ids.js';
-import { generateSigningKeyPair } from '../../../shared/src/crypto/signing.js';
 import { generateAeadKey, openSecret } from '../../../shared/src/crypto/aead.js';
 import { verifyPassword } from '../../../shared/src/crypto/password-hash.js';
 import { createPasswordPool } from '../../../shared/src/crypto/password-pool.js';
@@ -21,6 +19,7 @@ import { LoginThrottle } from './login-throttle.js';
 import { SessionService } from './session-service.js';
 import { UserAdmin, parseRoleAssignment, totpAssociatedData } from './user-admin.js';
 import { checkPasswordStrength, generatePassword } from './password-policy.js';
+import { testAuditLog } from '../../../shared/src/testing/test-audit-log.js';
 
 useCrypto();
 
@@ -29,13 +28,7 @@ function setup(t: Pick<TestContext, 'after'>) {
   t.after(() => passwords.close());
   const db = openItDatabase(':memory:');
   const clock = new FakeClock();
-  const audit = new AuditLog({
-    db,
-    clock,
-    ids: sequentialIds(),
-    signingKey: generateSigningKeyPair(),
-    checkpointIntervalMs: 0,
-  });
+  const audit = testAuditLog(db, clock, { checkpointIntervalMs: 0 });
   const users = new UserStore(db);
   const sites = new SiteStore(db);
   const secretsKey = generateAeadKey();

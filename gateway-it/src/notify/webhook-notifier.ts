@@ -11,13 +11,13 @@
  * queued when the gateway stops are not persisted: the audit log, not the webhook, is the record.
  */
 import type { AuditLog } from '../../../shared/src/audit/audit-log.js';
-import type { Clock, TimerHandle } from '../../../shared/src/clock.js';
+import type { Clock } from '../../../shared/src/clock.js';
 import type { IdGenerator } from '../../../shared/src/ids.js';
 import type { Logger } from '../../../shared/src/log.js';
 import { describeError } from '../../../shared/src/errors.js';
 import { hmacSha256Hex } from '../../../shared/src/crypto/hash.js';
+import { DeliveryLoop } from './delivery-loop.js';
 import type { Notification, Notifier } from './notification.js';
-import { omitUndefined } from '../../../shared/src/omit-undefined.js';
 
 export interface WebhookOptions {
   readonly url: string;
@@ -68,46 +68,49 @@ export function webhookBody(deliveryId: string, n: Notification, now: number): s
 }
 
 export class WebhookNotifier implements Notifier {
-  private readonly timers = new Set<TimerHandle>();
-  private readonly inFlight = new Set<Promise<void>>();
-  private closed = false;
+  private readonly loop: DeliveryLoop;
 
   constructor(
     private readonly options: WebhookOptions,
     private readonly deps: WebhookDeps,
-  ) {}
+  ) {
+    this.loop = new DeliveryLoop(
+      {
+        maxAttempts: options.maxAttempts,
+        initialBackoffMs: options.initialBackoffMs,
+        retryMessage: 'webhook delivery failed; will retry',
+        auditFailedMessage: 'could not audit a webhook delivery',
+      },
+      deps,
+    );
+  }
 
   notify(n: Notification): void {
-    if (this.closed) return;
-    const deliveryId = this.deps.ids.next('dlv');
-    const body = (this.options.render ?? webhookBody)(deliveryId, n, this.deps.clock.now());
-    this.attempt(deliveryId, n, body, 1);
+    this.loop.deliver((deliveryId) => {
+      const body = (this.options.render ?? webhookBody)(deliveryId, n, this.deps.clock.now());
+      return {
+        n,
+        details: {
+          channel: this.options.channel ?? 'webhook',
+          host: new URL(this.options.url).host,
+        },
+        send: () => this.send(body, n.event, deliveryId),
+      };
+    });
   }
 
   /** Stops retrying; waits for requests already on the wire. */
   async close(): Promise<void> {
-    this.closed = true;
-    for (const t of this.timers) t.cancel();
-    this.timers.clear();
-    await Promise.allSettled([...this.inFlight]);
+    await this.loop.close();
   }
 
   /** Resolves when nothing is on the wire (tests use it between clock advances). */
   async idle(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+    await this.loop.idle();
   }
 
   get pendingRetries(): number {
-    return this.timers.size;
-  }
-
-  private attempt(deliveryId: string, n: Notification, body: string, attempt: number): void {
-    const p = this.send(body, n.event, deliveryId).then(
-      (failure) => this.settle(deliveryId, n, body, attempt, failure),
-      (e: unknown) => this.settle(deliveryId, n, body, attempt, describeError(e)),
-    );
-    this.inFlight.add(p);
-    void p.finally(() => this.inFlight.delete(p));
+    return this.loop.pendingRetries;
   }
 
   /** Resolves with undefined on a 2xx answer, or a short description of the failure. */
@@ -139,51 +142,6 @@ export class WebhookNotifier implements Notifier {
       return e instanceof Error && e.name === 'TimeoutError'
         ? `no answer within ${this.options.timeoutMs} ms`
         : describeError(e);
-    }
-  }
-
-  private settle(
-    deliveryId: string,
-    n: Notification,
-    body: string,
-    attempt: number,
-    failure: string | undefined,
-  ): void {
-    const { deps, options } = this;
-    if (failure !== undefined && attempt < options.maxAttempts && !this.closed) {
-      const delay = options.initialBackoffMs * 2 ** (attempt - 1);
-      deps.log.warn('webhook delivery failed; will retry', {
-        deliveryId,
-        event: n.event,
-        attempt,
-        failure,
-        retryInMs: delay,
-      });
-      const timer = deps.clock.setTimeout(() => {
-        this.timers.delete(timer);
-        this.attempt(deliveryId, n, body, attempt + 1);
-      }, delay);
-      this.timers.add(timer);
-      return;
-    }
-    try {
-      deps.audit.append({
-        action: 'notify.send',
-        actor: 'system:it',
-        site: n.site,
-        target: n.grantId ?? n.requestId,
-        outcome: failure === undefined ? 'success' : 'failure',
-        details: {
-          deliveryId,
-          event: n.event,
-          channel: options.channel ?? 'webhook',
-          host: new URL(options.url).host,
-          attempts: attempt,
-          ...omitUndefined({ error: failure?.slice(0, 200) }),
-        },
-      });
-    } catch (e) {
-      deps.log.error('could not audit a webhook delivery', { deliveryId, err: e });
     }
   }
 }

@@ -4,48 +4,27 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { useCrypto } from '../../../shared/src/testing/crypto.js';
 import { makeTempDir } from '../../../shared/src/testing/temp-dir.js';
-import { AuditLog } from '../../../shared/src/audit/audit-log.js';
 import { FakeClock } from '../../../shared/src/clock.js';
 import { sequentialIds } from '../../../shared/src/ids.js';
-import { generateSigningKeyPair } from '../../../shared/src/crypto/signing.js';
 import { sha256Hex } from '../../../shared/src/crypto/hash.js';
 import { openItDatabase } from '../store/it-database.js';
 import { RecordingStore } from '../store/recording-store.js';
-import type { Actor } from '../access/visibility.js';
-import type { Role } from '../store/user-store.js';
 import { PlaybackApprovals } from './playback-approvals.js';
 import { RecordingLibrary } from './recording-library.js';
+import { testAuditLog } from '../../../shared/src/testing/test-audit-log.js';
+import { audrey, insertTwoSites, olga, otto, person } from './four-eyes.fixture.js';
 
 useCrypto();
 
-const person = (name: string, roles: { role: Role; site?: string }[]): Actor => ({
-  id: `usr_${name}` as Actor['id'],
-  name,
-  roles,
-  state: 'active',
-  contractEnd: null,
-  canBreakGlass: false,
-});
-const audrey = person('audrey', [{ role: 'auditor', site: 'plant-1' }]);
 const aaron = person('aaron', [{ role: 'auditor', site: 'plant-1' }]);
-const olga = person('olga', [{ role: 'ot-owner', site: 'plant-1' }]);
-const otto = person('otto', [{ role: 'ot-owner', site: 'plant-2' }]);
 const root = person('root', [{ role: 'admin' }]);
 
 function setup(t: Parameters<typeof makeTempDir>[0]) {
   const clock = new FakeClock(Date.UTC(2026, 5, 1, 8));
   const db = openItDatabase(':memory:');
   t.after(() => db.close());
-  const audit = new AuditLog({
-    db,
-    clock,
-    ids: sequentialIds(),
-    signingKey: generateSigningKeyPair(),
-  });
-  for (const site of ['plant-1', 'plant-2'])
-    db.prepare(
-      'INSERT INTO sites (id, display_name, timezone, created_at) VALUES (?, ?, ?, ?)',
-    ).run(site, site, 'UTC', 0);
+  const audit = testAuditLog(db, clock);
+  insertTwoSites(db);
   const store = new RecordingStore(db);
   const dir = makeTempDir(t);
   const cast = `${JSON.stringify({ version: 2, width: 80, height: 24 })}\n${JSON.stringify([0.1, 'o', 'hello\r\n'])}\n`;

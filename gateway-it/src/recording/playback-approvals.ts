@@ -15,8 +15,9 @@ import type { Clock } from '../../../shared/src/clock.js';
 import type { IdGenerator } from '../../../shared/src/ids.js';
 import type { Db } from '../../../shared/src/store/open-database.js';
 import { AirlockError } from '../../../shared/src/errors.js';
-import { isAdmin, isAuditorOf, isOtOwnerOf, type Actor } from '../access/access.js';
+import { isAdmin, isOtOwnerOf, type Actor } from '../access/access.js';
 import type { RecordingRow } from '../store/store.js';
+import { canApprovePlayback, decideFourEyes } from './four-eyes-decision.js';
 
 export const PLAYBACK_REQUEST_STATES = ['pending', 'approved', 'refused'] as const;
 export type PlaybackRequestState = (typeof PLAYBACK_REQUEST_STATES)[number];
@@ -65,9 +66,6 @@ export interface PlaybackApprovalsDeps {
 const COLUMNS =
   'id, session_id AS sessionId, site, requester, reason, created_at AS createdAt, state, decided_by AS decidedBy, decided_at AS decidedAt, expires_at AS expiresAt';
 
-/** Who may approve someone else's playback at `site`. */
-export const canApprovePlayback = (u: Pick<Actor, 'roles'>, site: string): boolean =>
-  isAuditorOf(u, site) || isOtOwnerOf(u, site);
 /** Who may turn four-eyes playback on or off for `site`. */
 export const canSetPlaybackPolicy = (u: Pick<Actor, 'roles'>, site: string): boolean =>
   isOtOwnerOf(u, site) || isAdmin(u);
@@ -191,7 +189,6 @@ export class PlaybackApprovals {
    * audited as denied); only an auditor or OT owner of the site decides.
    */
   decide(actor: Actor, requestId: string, approve: boolean): PlaybackRequest {
-    const { deps } = this;
     const r = this.stmts.get.get(requestId);
     if (r === undefined || !(canApprovePlayback(actor, r.site) || isAdmin(actor)))
       throw new AirlockError(
@@ -199,70 +196,30 @@ export class PlaybackApprovals {
         'recording.play_request_unknown',
         `no playback request ${requestId}`,
       );
-    const denied = (code: string, message: string, kind: 'access_denied' | 'conflict'): never => {
-      deps.audit.append({
-        action: 'recording.play_approve',
-        actor: actor.name,
-        site: r.site,
-        target: r.sessionId,
-        outcome: 'denied',
-        details: {
-          requestId,
-          requester: r.requester,
-          decision: approve ? 'approve' : 'refuse',
-          reason: code,
-        },
-      });
-      throw new AirlockError(kind, code, message, { audited: true });
-    };
-    if (r.requester === actor.name)
-      denied(
-        'recording.self_approval',
-        'a playback request needs a second person: you cannot decide your own',
-        'access_denied',
-      );
-    if (!canApprovePlayback(actor, r.site))
-      denied(
-        'recording.approver_role',
-        `only an auditor or OT owner of ${r.site} decides playback requests`,
-        'access_denied',
-      );
-    if (r.state !== 'pending')
-      denied(
-        'recording.play_request_decided',
-        `request ${requestId} was already ${r.state}`,
-        'conflict',
-      );
-    const now = deps.clock.now();
-    const expiresAt = approve ? now + this.ttl : null;
-    deps.db.transaction(() => {
-      const changed = this.stmts.decide.run(
-        approve ? 'approved' : 'refused',
-        actor.name,
-        now,
-        expiresAt,
-        requestId,
-      ).changes;
-      if (changed !== 1)
-        throw new AirlockError(
-          'conflict',
-          'recording.play_request_decided',
-          `request ${requestId} was decided meanwhile`,
-        );
-      deps.audit.append({
-        action: 'recording.play_approve',
-        actor: actor.name,
-        site: r.site,
-        target: r.sessionId,
-        outcome: approve ? 'success' : 'denied',
-        details: {
-          requestId,
-          requester: r.requester,
-          decision: approve ? 'approve' : 'refuse',
-          ...(expiresAt === null ? {} : { expiresAt }),
-        },
-      });
-    })();
+    decideFourEyes(this.deps, actor, approve, this.ttl, {
+      action: 'recording.play_approve',
+      site: r.site,
+      target: r.sessionId,
+      requester: r.requester,
+      state: r.state,
+      idDetails: { requestId },
+      decidedDetails: {},
+      selfApproval: {
+        code: 'recording.self_approval',
+        message: 'a playback request needs a second person: you cannot decide your own',
+      },
+      approverRole: {
+        code: 'recording.approver_role',
+        message: `only an auditor or OT owner of ${r.site} decides playback requests`,
+      },
+      decided: {
+        code: 'recording.play_request_decided',
+        already: `request ${requestId} was already ${r.state}`,
+        meanwhile: `request ${requestId} was decided meanwhile`,
+      },
+      store: (state, by, at, expiresAt) =>
+        this.stmts.decide.run(state, by, at, expiresAt, requestId).changes,
+    });
     return this.mustGet(requestId);
   }
 

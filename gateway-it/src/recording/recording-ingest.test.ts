@@ -8,11 +8,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, readFileSync } from 'node:fs';
-import { AuditLog } from '../../../shared/src/audit/audit-log.js';
 import { FakeClock } from '../../../shared/src/clock.js';
 import { sha256Hex } from '../../../shared/src/crypto/hash.js';
-import { generateSigningKeyPair } from '../../../shared/src/crypto/signing.js';
-import { sequentialIds, type SiteId } from '../../../shared/src/ids.js';
+import { type SiteId } from '../../../shared/src/ids.js';
 import type { RecordingChunk } from '../../../shared/src/link/control-messages.js';
 import { silentLogger } from '../../../shared/src/log.js';
 import { openItDatabase } from '../store/it-database.js';
@@ -23,6 +21,7 @@ import { SiteStore } from '../store/site-store.js';
 import { useCrypto } from '../../../shared/src/testing/crypto.js';
 import { makeTempDir } from '../../../shared/src/testing/temp-dir.js';
 import { RecordingIngest } from './recording-ingest.js';
+import { testAuditLog } from '../../../shared/src/testing/test-audit-log.js';
 
 useCrypto();
 
@@ -35,12 +34,7 @@ function setup(t: Parameters<typeof makeTempDir>[0]) {
   const sites = new SiteStore(db);
   for (const id of ['plant-1', 'plant-2'])
     sites.insert({ id: id as SiteId, displayName: id, timezone: 'UTC', createdAt: clock.now() });
-  const audit = new AuditLog({
-    db,
-    clock,
-    ids: sequentialIds(),
-    signingKey: generateSigningKeyPair(),
-  });
+  const audit = testAuditLog(db, clock);
   const ingest = new RecordingIngest({
     db,
     audit,

@@ -20,8 +20,8 @@ import { PlaybackApprovals } from './playback-approvals.js';
 import { RecordingIngest } from './recording-ingest.js';
 import { RecordingLibrary } from './recording-library.js';
 
+export { canApprovePlayback, decideFourEyes } from './four-eyes-decision.js';
 export {
-  canApprovePlayback,
   canSetPlaybackPolicy,
   type PlaybackApprovals,
   type PlaybackGate,

@@ -1,7 +1,8 @@
 /**
  * What every SCIM operation works with: the stores, the account administration it reuses (a
  * leaver is disabled through UserAdmin, so the whole exit runs: auth/user-admin.ts), and the
- * provider the request's token belongs to. Also the body and paging helpers the operations share.
+ * provider the request's token belongs to. Also the body, list and patch helpers the operations
+ * share.
  */
 import type { z } from 'zod';
 import type { AuditLog } from '../../../shared/src/audit/audit-log.js';
@@ -12,6 +13,9 @@ import type { UserAdmin } from '../auth/auth.js';
 import type { SsoProviderConfig } from '../config/config.js';
 import type { ScimStore, SiteStore, SsoStore, UserStore } from '../store/store.js';
 import { scimError } from './scim-errors.js';
+import { parseEqFilter, type EqFilter } from './scim-filter.js';
+import { applyPatch, type PatchOperation, type PatchShape } from './scim-patch.js';
+import { listResponse } from './scim-resources.js';
 
 export interface ScimDeps {
   readonly db: Db;
@@ -60,4 +64,38 @@ export function page<T>(
   const rawCount = Number.parseInt(query.get('count') ?? `${MAX_PAGE}`, 10);
   const count = Math.min(MAX_PAGE, Math.max(0, Number.isNaN(rawCount) ? MAX_PAGE : rawCount));
   return { items: items.slice(start - 1, start - 1 + count), startIndex: start };
+}
+
+/**
+ * A list answer (RFC 7644 3.4.2): the optional `filter` (one `eq` on `keys`, else 400
+ * `invalidFilter`), `find` for the matches, then one page of them rendered.
+ */
+export function listPage<K extends string, T>(
+  query: URLSearchParams,
+  keys: readonly K[],
+  find: (by: EqFilter<K> | undefined) => readonly T[],
+  render: (row: T) => Record<string, unknown>,
+): Record<string, unknown> {
+  const filter = query.get('filter');
+  let by: EqFilter<K> | undefined;
+  if (filter !== null) {
+    const f = parseEqFilter(filter, keys);
+    if (!f.ok) throw scimError('bad_request', 'scim.invalid_filter', f.error, 'invalidFilter');
+    by = f.value;
+  }
+  const all = find(by);
+  const p = page(all, query);
+  return listResponse(p.items.map(render), all.length, p.startIndex);
+}
+
+/** `ops` applied to `current`; a patch that does not apply is a 400 with its SCIM type. */
+export function patchOrThrow(
+  current: Record<string, unknown>,
+  ops: readonly PatchOperation[],
+  shape: PatchShape,
+): Record<string, unknown> {
+  const patched = applyPatch(current, ops, shape);
+  if (!patched.ok)
+    throw scimError('bad_request', 'scim.bad_patch', patched.error.message, patched.error.scimType);
+  return patched.value;
 }

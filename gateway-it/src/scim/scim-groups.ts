@@ -6,15 +6,19 @@
  * removed) and the role move of every account whose membership changed (scim-roles.ts).
  */
 import type { AirlockError } from '../../../shared/src/errors.js';
-import { actorOf, page, parseBody, type ScimCall, type ScimDeps } from './scim-context.js';
+import {
+  actorOf,
+  listPage,
+  parseBody,
+  patchOrThrow,
+  type ScimCall,
+  type ScimDeps,
+} from './scim-context.js';
 import { badValue, scimError } from './scim-errors.js';
-import { parseEqFilter } from './scim-filter.js';
-import { applyPatch } from './scim-patch.js';
 import {
   GROUP_SCHEMA,
   GROUP_SHAPE,
   groupInput,
-  listResponse,
   meta,
   patchInput,
   type GroupInput,
@@ -48,19 +52,11 @@ export class ScimGroups {
   }
 
   list(call: ScimCall, query: URLSearchParams): Record<string, unknown> {
-    const filter = query.get('filter');
-    let by: { key: 'displayName' | 'externalId'; value: string } | undefined;
-    if (filter !== null) {
-      const f = parseEqFilter(filter, ['displayName', 'externalId'] as const);
-      if (!f.ok) throw scimError('bad_request', 'scim.invalid_filter', f.error, 'invalidFilter');
-      by = f.value;
-    }
-    const all = this.deps.scim.groups(call.provider.id, by);
-    const p = page(all, query);
-    return listResponse(
-      p.items.map((g) => this.render(call, g)),
-      all.length,
-      p.startIndex,
+    return listPage(
+      query,
+      ['displayName', 'externalId'] as const,
+      (by) => this.deps.scim.groups(call.provider.id, by),
+      (g) => this.render(call, g),
     );
   }
 
@@ -85,15 +81,8 @@ export class ScimGroups {
       ...(row.externalId === null ? {} : { externalId: row.externalId }),
       members: this.deps.scim.members(row.id).map((value) => ({ value })),
     };
-    const patched = applyPatch(current, ops, GROUP_SHAPE);
-    if (!patched.ok)
-      throw scimError(
-        'bad_request',
-        'scim.bad_patch',
-        patched.error.message,
-        patched.error.scimType,
-      );
-    this.write(call, row, id, parseBody(groupInput, { ...patched.value, schemas: [GROUP_SCHEMA] }));
+    const patched = patchOrThrow(current, ops, GROUP_SHAPE);
+    this.write(call, row, id, parseBody(groupInput, { ...patched, schemas: [GROUP_SCHEMA] }));
     return this.get(call, id);
   }
 

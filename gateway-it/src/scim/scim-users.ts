@@ -17,12 +17,16 @@ import type { UserId } from '../../../shared/src/ids.js';
 import { USER_NAME_PATTERN } from '../auth/auth.js';
 import { baseUserName, uniqueUserName } from '../sso/sso.js';
 import type { ScimUserRow, User } from '../store/store.js';
-import { actorOf, page, parseBody, type ScimCall, type ScimDeps } from './scim-context.js';
-import { scimError } from './scim-errors.js';
-import { parseEqFilter } from './scim-filter.js';
-import { applyPatch } from './scim-patch.js';
 import {
-  listResponse,
+  actorOf,
+  listPage,
+  parseBody,
+  patchOrThrow,
+  type ScimCall,
+  type ScimDeps,
+} from './scim-context.js';
+import { scimError } from './scim-errors.js';
+import {
   meta,
   patchInput,
   USER_SCHEMA,
@@ -80,19 +84,11 @@ export class ScimUsers {
   }
 
   list(call: ScimCall, query: URLSearchParams): Record<string, unknown> {
-    const filter = query.get('filter');
-    let by: { key: 'userName' | 'externalId'; value: string } | undefined;
-    if (filter !== null) {
-      const f = parseEqFilter(filter, ['userName', 'externalId'] as const);
-      if (!f.ok) throw scimError('bad_request', 'scim.invalid_filter', f.error, 'invalidFilter');
-      by = f.value;
-    }
-    const all = this.deps.scim.users(call.provider.id, by);
-    const p = page(all, query);
-    return listResponse(
-      p.items.map((r) => this.render(call, r)),
-      all.length,
-      p.startIndex,
+    return listPage(
+      query,
+      ['userName', 'externalId'] as const,
+      (by) => this.deps.scim.users(call.provider.id, by),
+      (r) => this.render(call, r),
     );
   }
 
@@ -202,19 +198,8 @@ export class ScimUsers {
     const editable = Object.fromEntries(
       USER_SHAPE.attributes.filter((a) => current[a] !== undefined).map((a) => [a, current[a]]),
     );
-    const patched = applyPatch(editable, ops, USER_SHAPE);
-    if (!patched.ok)
-      throw scimError(
-        'bad_request',
-        'scim.bad_patch',
-        patched.error.message,
-        patched.error.scimType,
-      );
-    return this.store(
-      call,
-      row,
-      parseBody(userInput, { ...patched.value, schemas: [USER_SCHEMA] }),
-    );
+    const patched = patchOrThrow(editable, ops, USER_SHAPE);
+    return this.store(call, row, parseBody(userInput, { ...patched, schemas: [USER_SCHEMA] }));
   }
 
   /** Disables the account (the leaver's exit, audited) and forgets the SCIM record. */

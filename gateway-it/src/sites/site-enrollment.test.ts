@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useCrypto } from '../../../shared/src/testing/crypto.js';
-import { AuditLog } from '../../../shared/src/audit/audit-log.js';
 import { FakeClock } from '../../../shared/src/clock.js';
 import { sequentialIds } from '../../../shared/src/ids.js';
 import { generateSigningKeyPair } from '../../../shared/src/crypto/signing.js';
@@ -14,19 +13,14 @@ import { SiteGatewayStore } from '../store/site-gateway-store.js';
 import { AssetCatalogueStore } from '../store/asset-catalogue-store.js';
 import { SiteEnrollment } from './site-enrollment.js';
 import { updateSiteCatalogue } from './site-catalogue.js';
+import { testAuditLog } from '../../../shared/src/testing/test-audit-log.js';
 
 useCrypto();
 
 function setup() {
   const db = openItDatabase(':memory:');
   const clock = new FakeClock();
-  const audit = new AuditLog({
-    db,
-    clock,
-    ids: sequentialIds(),
-    signingKey: generateSigningKeyPair(),
-    checkpointIntervalMs: 0,
-  });
+  const audit = testAuditLog(db, clock, { checkpointIntervalMs: 0 });
   const sites = new SiteStore(db);
   for (const id of ['plant-1', 'plant-2'])
     sites.insert({ id: id as never, displayName: id, timezone: 'UTC', createdAt: 0 });

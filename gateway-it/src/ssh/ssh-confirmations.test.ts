@@ -1,13 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AuditLog } from '../../../shared/src/audit/audit-log.js';
 import { FakeClock } from '../../../shared/src/clock.js';
-import { generateSigningKeyPair } from '../../../shared/src/crypto/signing.js';
 import { isAirlockError } from '../../../shared/src/errors.js';
-import { sequentialIds } from '../../../shared/src/ids.js';
 import { useCrypto } from '../../../shared/src/testing/crypto.js';
 import { openItDatabase } from '../store/it-database.js';
 import { CONFIRM_CODE, SshConfirmations } from './ssh-confirmations.js';
+import { testAuditLog } from '../../../shared/src/testing/test-audit-log.js';
 
 useCrypto();
 
@@ -18,13 +16,7 @@ const bob = { id: 'u2', name: 'bob' };
 function setUp() {
   const db = openItDatabase(':memory:');
   const clock = new FakeClock(Date.UTC(2026, 11, 7, 6, 0));
-  const audit = new AuditLog({
-    db,
-    clock,
-    ids: sequentialIds(),
-    signingKey: generateSigningKeyPair(),
-    checkpointIntervalMs: 0,
-  });
+  const audit = testAuditLog(db, clock, { checkpointIntervalMs: 0 });
   const marked: string[] = [];
   const c = new SshConfirmations({
     clock,

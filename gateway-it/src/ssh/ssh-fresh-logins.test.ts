@@ -1,11 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AuditLog } from '../../../shared/src/audit/audit-log.js';
 import { FakeClock } from '../../../shared/src/clock.js';
-import { generateSigningKeyPair } from '../../../shared/src/crypto/signing.js';
 import { useCrypto } from '../../../shared/src/testing/crypto.js';
 import { isAirlockError } from '../../../shared/src/errors.js';
-import { sequentialIds, type SiteId, type UserId } from '../../../shared/src/ids.js';
+import { type SiteId } from '../../../shared/src/ids.js';
 import { openItDatabase } from '../store/it-database.js';
 import { SitePolicyStore } from '../store/site-policy-store.js';
 import { SiteStore } from '../store/site-store.js';
@@ -13,6 +11,8 @@ import { SshFreshLoginStore } from '../store/ssh-fresh-login-store.js';
 import { SshKeyStore } from '../store/ssh-key-store.js';
 import { UserStore } from '../store/user-store.js';
 import { SshFreshLogins } from './ssh-fresh-logins.js';
+import { testAuditLog } from '../../../shared/src/testing/test-audit-log.js';
+import { testUserRow } from '../store/test-user.fixture.js';
 
 const HOUR = 3_600_000;
 
@@ -25,13 +25,7 @@ function setUp(periodMs = 8 * HOUR) {
   const keys = new SshKeyStore(db);
   const store = new SshFreshLoginStore(db);
   const policies = new SitePolicyStore(db);
-  const audit = new AuditLog({
-    db,
-    clock,
-    ids: sequentialIds(),
-    signingKey: generateSigningKeyPair(),
-    checkpointIntervalMs: 0,
-  });
+  const audit = testAuditLog(db, clock, { checkpointIntervalMs: 0 });
   const sites = new SiteStore(db);
   sites.insert({
     id: 'plant-1' as SiteId,
@@ -40,19 +34,7 @@ function setUp(periodMs = 8 * HOUR) {
     createdAt: clock.now(),
   });
   const addUser = (id: string, name: string) =>
-    users.insert({
-      id: id as UserId,
-      name,
-      displayName: name,
-      passwordHash: 'x',
-      totpSecretSealed: null,
-      totpEnrolledAt: null,
-      company: null,
-      contractEnd: null,
-      canBreakGlass: false,
-      roles: [{ role: 'engineer' }],
-      createdAt: clock.now(),
-    });
+    users.insert(testUserRow(name, [{ role: 'engineer' }], clock.now(), { id, passwordHash: 'x' }));
   addUser('u1', 'alice');
   addUser('u2', 'bob');
   const addKey = (id: string, userId: string) => {

@@ -8,16 +8,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { generateSync } from 'otplib';
-import { createItGateway } from '../../../gateway-it/src/app.js';
-import { loadItConfig } from '../../../gateway-it/src/config/config.js';
 import { formatLocalInput } from '../../../gateway-it/src/access/zoned-time.js';
-import { systemClock } from '../../../shared/src/clock.js';
-import { randomIds } from '../../../shared/src/ids.js';
-import { silentLogger } from '../../../shared/src/log.js';
 import { useCrypto } from '../../../shared/src/testing/crypto.js';
-import { RecordingSiteCommands } from '../../helpers/fake-site-commands.js';
 import { asset } from '../../helpers/it-harness.js';
 import { makeTempDir } from '../../../shared/src/testing/temp-dir.js';
+import { startLiveItGateway } from '../../helpers/live-it-gateway.js';
 
 useCrypto();
 
@@ -56,22 +51,7 @@ test(
   { timeout: 180_000 },
   async (t) => {
     const dir = makeTempDir(t);
-    const cfg = loadItConfig({
-      env: {
-        AIRLOCK_IT_DATA_DIR: dir,
-        AIRLOCK_IT_HTTP_PORT: '0',
-        AIRLOCK_IT_HTTP_HOST: '127.0.0.1',
-        AIRLOCK_IT_SSH_PORT: '0',
-      },
-    });
-    assert.ok(cfg.ok);
-    const gw = await createItGateway(cfg.value, {
-      clock: systemClock,
-      ids: randomIds,
-      log: silentLogger,
-      siteCommands: new RecordingSiteCommands(),
-    });
-    t.after(() => gw.stop());
+    const gw = await startLiveItGateway(t, { dataDir: dir });
     const s = gw.services;
     s.auth.userAdmin.createSite(
       { id: 'plant-1', timezone: 'Europe/Berlin', displayName: 'Plant 1' },

@@ -18,19 +18,15 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { createItGateway } from '../../../gateway-it/src/app.js';
-import { loadItConfig } from '../../../gateway-it/src/config/config.js';
 import { formatLocalInput } from '../../../gateway-it/src/access/zoned-time.js';
 import { systemClock, type Clock } from '../../../shared/src/clock.js';
 import { sha256Hex } from '../../../shared/src/crypto/hash.js';
-import { randomIds } from '../../../shared/src/ids.js';
-import { silentLogger } from '../../../shared/src/log.js';
 import { useCrypto } from '../../../shared/src/testing/crypto.js';
 import { makeTempDir } from '../../../shared/src/testing/temp-dir.js';
-import { RecordingSiteCommands } from '../../helpers/fake-site-commands.js';
 import { asset } from '../../helpers/it-harness.js';
 import { createUserNow } from '../../helpers/create-user-now.js';
 import { launchChromium, loggedInPage } from '../../helpers/browser.js';
+import { startLiveItGateway } from '../../helpers/live-it-gateway.js';
 
 useCrypto();
 
@@ -65,23 +61,8 @@ test(
   async (t) => {
     const dir = makeTempDir(t);
     const shots = process.env.AIRLOCK_SCREENSHOTS;
-    const cfg = loadItConfig({
-      env: {
-        AIRLOCK_IT_DATA_DIR: dir,
-        AIRLOCK_IT_HTTP_PORT: '0',
-        AIRLOCK_IT_HTTP_HOST: '127.0.0.1',
-        AIRLOCK_IT_SSH_PORT: '0',
-      },
-    });
-    assert.ok(cfg.ok);
     const clock = shiftedClock();
-    const gw = await createItGateway(cfg.value, {
-      clock,
-      ids: randomIds,
-      log: silentLogger,
-      siteCommands: new RecordingSiteCommands(),
-    });
-    t.after(() => gw.stop());
+    const gw = await startLiveItGateway(t, { dataDir: dir, clock });
     const s = gw.services;
     s.auth.userAdmin.createSite({ id: SITE, timezone: ZONE, displayName: 'Plant 1' }, 'cli:test');
     s.store.catalogue.replace(

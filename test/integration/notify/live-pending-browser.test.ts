@@ -7,17 +7,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { createItGateway } from '../../../gateway-it/src/app.js';
-import { loadItConfig } from '../../../gateway-it/src/config/config.js';
-import { systemClock } from '../../../shared/src/clock.js';
-import { randomIds } from '../../../shared/src/ids.js';
-import { silentLogger } from '../../../shared/src/log.js';
 import { useCrypto } from '../../../shared/src/testing/crypto.js';
 import { makeTempDir } from '../../../shared/src/testing/temp-dir.js';
 import { launchChromium, loggedInPage } from '../../helpers/browser.js';
-import { RecordingSiteCommands } from '../../helpers/fake-site-commands.js';
 import { asset } from '../../helpers/it-harness.js';
 import { createUserNow } from '../../helpers/create-user-now.js';
+import { startLiveItGateway } from '../../helpers/live-it-gateway.js';
 
 useCrypto();
 
@@ -26,22 +21,7 @@ test(
   { timeout: 180_000 },
   async (t) => {
     const dir = makeTempDir(t);
-    const cfg = loadItConfig({
-      env: {
-        AIRLOCK_IT_DATA_DIR: dir,
-        AIRLOCK_IT_HTTP_PORT: '0',
-        AIRLOCK_IT_HTTP_HOST: '127.0.0.1',
-        AIRLOCK_IT_SSH_PORT: '0',
-      },
-    });
-    assert.ok(cfg.ok);
-    const gw = await createItGateway(cfg.value, {
-      clock: systemClock,
-      ids: randomIds,
-      log: silentLogger,
-      siteCommands: new RecordingSiteCommands(),
-    });
-    t.after(() => gw.stop());
+    const gw = await startLiveItGateway(t, { dataDir: dir });
     const s = gw.services;
     s.auth.userAdmin.createSite({ id: 'plant-1', timezone: 'Europe/Berlin' }, 'cli:test');
     s.store.catalogue.replace('plant-1', [asset('hmi-1', 'ssh', ['maintenance'])], Date.now());

@@ -12,16 +12,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { CDPSession, Page } from 'playwright-core';
-import { createItGateway } from '../../../gateway-it/src/app.js';
-import { loadItConfig } from '../../../gateway-it/src/config/config.js';
 import { freePort } from '../../../image/demo/plant/free-port.js';
-import { systemClock } from '../../../shared/src/clock.js';
-import { randomIds } from '../../../shared/src/ids.js';
-import { silentLogger } from '../../../shared/src/log.js';
 import { makeTempDir } from '../../../shared/src/testing/temp-dir.js';
 import { launchChromium, loggedInPage } from '../../helpers/browser.js';
-import { RecordingSiteCommands } from '../../helpers/fake-site-commands.js';
 import { createUserNow } from '../../helpers/create-user-now.js';
+import { startLiveItGateway } from '../../helpers/live-it-gateway.js';
 
 interface VirtualCredential {
   credentialId: string;
@@ -66,23 +61,10 @@ test(
     const dir = makeTempDir(t);
     const port = await freePort();
     const base = `https://localhost:${port}`;
-    const cfg = loadItConfig({
-      env: {
-        AIRLOCK_IT_DATA_DIR: join(dir, 'data'),
-        AIRLOCK_IT_HTTP_PORT: String(port),
-        AIRLOCK_IT_HTTP_HOST: '127.0.0.1',
-        AIRLOCK_IT_HTTP_PUBLIC_URL: base,
-        AIRLOCK_IT_SSH_PORT: '0',
-      },
+    const gw = await startLiveItGateway(t, {
+      dataDir: join(dir, 'data'),
+      env: { AIRLOCK_IT_HTTP_PORT: String(port), AIRLOCK_IT_HTTP_PUBLIC_URL: base },
     });
-    assert.ok(cfg.ok, cfg.ok ? '' : JSON.stringify(cfg.error));
-    const gw = await createItGateway(cfg.value, {
-      clock: systemClock,
-      ids: randomIds,
-      log: silentLogger,
-      siteCommands: new RecordingSiteCommands(),
-    });
-    t.after(() => gw.stop());
     const s = gw.services;
     const alice = createUserNow(s.auth.userAdmin, {
       name: 'alice',

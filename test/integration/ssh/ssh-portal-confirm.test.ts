@@ -9,15 +9,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { chmodSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort } from '../../../image/demo/plant/free-port.js';
 import { systemClock, type Clock } from '../../../shared/src/clock.js';
 import { launchChromium, loggedInPage } from '../../helpers/browser.js';
 import { keyLogin, startSshChain } from '../../helpers/ssh-chain.js';
 import { waitFor } from '../../helpers/wait-for.js';
+import { tenPromptlessConnections } from '../../helpers/promptless-connections.js';
 
 /** The system clock, which the test can move forward (a link's five minutes pass at once). */
 function skippingClock(): Clock & { skip(ms: number): void } {
@@ -28,21 +26,6 @@ function skippingClock(): Clock & { skip(ms: number): void } {
     setInterval: (fn, ms) => systemClock.setInterval(fn, ms),
     skip: (ms) => (offset += ms),
   };
-}
-
-/** Sends `data` through a local port and returns what came back before the peer closed. */
-function exchange(port: number, data: Buffer): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    const sock = connect(port, '127.0.0.1', () => sock.write(data));
-    sock.setTimeout(20_000, () => sock.destroy(new Error('timeout')));
-    sock.on('data', (d) => {
-      chunks.push(d);
-      if (Buffer.concat(chunks).length >= data.length) sock.end();
-    });
-    sock.on('error', reject);
-    sock.on('close', () => resolve(Buffer.concat(chunks)));
-  });
 }
 
 const LINK = /(https:\/\/\S+\/ssh\/confirm\/([a-z0-9]{10}))/;
@@ -161,48 +144,7 @@ test(
     ]);
 
     // 2. Ten connections that could not answer a prompt.
-    const exec = async (n: number): Promise<void> => {
-      const r = await chain.run('ssh', [...batch, 'alice+hmi-1@127.0.0.1', `echo run-${n}`]);
-      assert.equal(r.code, 0, r.stderr);
-      assert.equal(r.stdout, `run-${n}\n`);
-    };
-    for (const n of [1, 2, 3, 4]) await exec(n);
-    const payload = randomBytes(50_000);
-    const local = join(chain.dir, 'confirm.bin');
-    writeFileSync(local, payload);
-    const up = await chain.run('scp', [...batch, local, 'alice+hmi-1@127.0.0.1:confirm.bin']);
-    assert.equal(up.code, 0, up.stderr);
-    const back = join(chain.dir, 'confirm-back.bin');
-    const down = await chain.run('scp', [...batch, 'alice+hmi-1@127.0.0.1:confirm.bin', back]);
-    assert.equal(down.code, 0, down.stderr);
-    assert.ok(readFileSync(back).equals(payload), 'scp round trip');
-    for (const n of [1, 2]) {
-      const commands = join(chain.dir, `sftp-${n}`);
-      writeFileSync(commands, `get confirm.bin ${join(chain.dir, `sftp-${n}.bin`)}\n`);
-      const r = await chain.run('sftp', [...batch, '-b', commands, 'alice+hmi-1@127.0.0.1']);
-      assert.equal(r.code, 0, r.stderr);
-      assert.ok(readFileSync(join(chain.dir, `sftp-${n}.bin`)).equals(payload), 'sftp get');
-    }
-    for (const n of [1, 2]) {
-      const port = await freePort();
-      const tunnel = spawn(
-        '/usr/bin/ssh',
-        [...batch, '-N', '-L', `127.0.0.1:${port}:plc-1:502`, 'alice+hmi-1@127.0.0.1'],
-        { env: { PATH: '/usr/bin:/bin', HOME: chain.dir }, stdio: 'ignore' },
-      );
-      const gone = new Promise((resolve) => tunnel.on('close', resolve));
-      t.after(() => void tunnel.kill());
-      const probe = Buffer.from(`0001000000060103000a000${n}`, 'hex');
-      const echoed = await waitFor(`the -L tunnel ${n}`, () =>
-        exchange(port, probe).then(
-          (b) => b.length > 0 && b,
-          () => false as const,
-        ),
-      );
-      assert.ok(echoed.equals(probe), 'bytes reach the Modbus broker of the site and come back');
-      tunnel.kill();
-      await gone;
-    }
+    await tenPromptlessConnections(t, chain, batch, { file: 'confirm', payloadBytes: 50_000 });
     const fresh = logins().filter((e) => e.outcome === 'success' && e.details.mfa === 'fresh-key');
     assert.equal(fresh.length, 11, 'the confirmed login and ten on the fresh key');
     assert.equal(

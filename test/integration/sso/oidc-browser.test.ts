@@ -11,17 +11,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createItGateway } from '../../../gateway-it/src/app.js';
-import { loadItConfig } from '../../../gateway-it/src/config/config.js';
 import { ssoConfigSchema } from '../../../gateway-it/src/config/sso-config.js';
 import { freePort } from '../../../image/demo/plant/free-port.js';
-import { systemClock } from '../../../shared/src/clock.js';
-import { randomIds } from '../../../shared/src/ids.js';
-import { silentLogger } from '../../../shared/src/log.js';
 import { makeTempDir } from '../../../shared/src/testing/temp-dir.js';
 import { launchChromium } from '../../helpers/browser.js';
-import { RecordingSiteCommands } from '../../helpers/fake-site-commands.js';
 import { startOidcOp, type OpAccount } from '../../helpers/oidc-op.js';
+import { startLiveItGateway } from '../../helpers/live-it-gateway.js';
 
 const person = (login: string, groups: string[], amr: string[]): OpAccount => ({
   login,
@@ -47,15 +42,6 @@ test(
     op.accounts.set('omar', person('omar', ['engineers'], ['pwd']));
     const secretFile = join(dir, 'corp.secret');
     writeFileSync(secretFile, op.clientSecret, { mode: 0o600 });
-    const cfg = loadItConfig({
-      env: {
-        AIRLOCK_IT_DATA_DIR: join(dir, 'data'),
-        AIRLOCK_IT_HTTP_PORT: String(port),
-        AIRLOCK_IT_HTTP_HOST: '127.0.0.1',
-        AIRLOCK_IT_SSH_PORT: '0',
-      },
-    });
-    assert.ok(cfg.ok);
     const sso = ssoConfigSchema.parse({
       providers: {
         corp: {
@@ -71,16 +57,11 @@ test(
         },
       },
     });
-    const gw = await createItGateway(
-      { ...cfg.value, sso },
-      {
-        clock: systemClock,
-        ids: randomIds,
-        log: silentLogger,
-        siteCommands: new RecordingSiteCommands(),
-      },
-    );
-    t.after(() => gw.stop());
+    const gw = await startLiveItGateway(t, {
+      dataDir: join(dir, 'data'),
+      env: { AIRLOCK_IT_HTTP_PORT: String(port) },
+      configure: (c) => ({ ...c, sso }),
+    });
     await gw.start();
     const browser = await launchChromium(t);
 

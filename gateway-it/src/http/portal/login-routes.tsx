@@ -46,6 +46,13 @@ export function preToken(c: PortalContext): string {
   return t;
 }
 
+/** A login finished: the login step cookie goes, the session cookie is set, on to the dashboard. */
+export function enterPortal(c: PortalContext, sessionSecret: string): Response {
+  clearCookie(c, LOGIN_STEP_COOKIE);
+  setSecretCookie(c, SESSION_COOKIE, sessionSecret);
+  return c.redirect('/', 303);
+}
+
 export async function checkPre(c: PortalContext): Promise<void> {
   const form = await c.req.parseBody();
   const sent = form._pre;
@@ -167,9 +174,7 @@ export function loginRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVariab
           'enter the code from your authenticator (or a recovery code)',
         );
       const session = flows.finish(step, factor, sourceAddress(c));
-      clearCookie(c, LOGIN_STEP_COOKIE);
-      setSecretCookie(c, SESSION_COOKIE, session.secret);
-      return c.redirect('/', 303);
+      return enterPortal(c, session.secret);
     } catch (e) {
       return failed(c, e);
     }

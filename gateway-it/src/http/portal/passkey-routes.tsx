@@ -11,17 +11,11 @@ import { z } from 'zod';
 import { AirlockError } from '../../../../shared/src/errors.js';
 import { requiresUserVerification } from '../../auth/auth.js';
 import { parseFormBody } from '../body.js';
-import {
-  clearCookie,
-  LOGIN_STEP_COOKIE,
-  PRE_LOGIN_COOKIE,
-  SESSION_COOKIE,
-  setSecretCookie,
-} from '../cookies.js';
+import { LOGIN_STEP_COOKIE, PRE_LOGIN_COOKIE } from '../cookies.js';
 import type { AccessHttpServices } from '../http-services.js';
 import type { HttpVariables } from '../principal.js';
 import { sourceAddress } from '../request-source.js';
-import { checkPre } from './login-routes.js';
+import { checkPre, enterPortal } from './login-routes.js';
 import { PasskeysBody } from './passkey-pages.js';
 import { page, viewer, type PortalContext } from './portal-context.js';
 
@@ -61,9 +55,7 @@ export function passkeyRoutes(
         form.response,
         sourceAddress(c),
       );
-      clearCookie(c, LOGIN_STEP_COOKIE);
-      setSecretCookie(c, SESSION_COOKIE, session.secret);
-      return c.redirect('/', 303);
+      return enterPortal(c, session.secret);
     } catch (e) {
       return failedLogin(c, e);
     }
@@ -78,9 +70,7 @@ export function passkeyRoutes(
         form.response,
         sourceAddress(c),
       );
-      clearCookie(c, LOGIN_STEP_COOKIE);
-      setSecretCookie(c, SESSION_COOKIE, session.secret);
-      return c.redirect('/', 303);
+      return enterPortal(c, session.secret);
     } catch (e) {
       return failedLogin(c, e);
     }
