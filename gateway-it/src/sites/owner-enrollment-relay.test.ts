@@ -23,7 +23,7 @@ function setup(answer: unknown) {
         return Promise.resolve(answer as never);
       },
     },
-    rp,
+    relyingParty: () => rp,
   });
   return { relay, events, relayed };
 }

@@ -34,8 +34,8 @@ export interface EnrollingUser {
 export interface OwnerEnrollmentRelayDeps {
   readonly audit: Pick<AuditLog, 'append'>;
   readonly commands: Pick<SiteCommands, 'relayOwnerEnrollment'>;
-  /** The portal's relying party, or why passkeys are off. */
-  readonly rp: RelyingParty | { readonly unavailable: string };
+  /** The portal's relying party; throws `passkey.unavailable` when passkeys are off. */
+  relyingParty(): RelyingParty;
 }
 
 /** The OT code as typed: 12 base32-ish characters once dashes and spaces go (60 bits). */
@@ -51,7 +51,7 @@ export class OwnerEnrollmentRelay {
     site: string,
     code: string,
   ): Promise<PublicKeyCredentialCreationOptionsJSON> {
-    const rp = this.relyingParty();
+    const rp = this.deps.relyingParty();
     this.checkOwner(user, site);
     const typed = normalizeEnrollmentCode(code);
     if (!CODE.test(typed))
@@ -99,13 +99,6 @@ export class OwnerEnrollmentRelay {
       details: verdict.ok ? {} : { code: verdict.code, reason: verdict.reason },
     });
     return verdict;
-  }
-
-  private relyingParty(): RelyingParty {
-    const { rp } = this.deps;
-    if ('unavailable' in rp)
-      throw new AirlockError('unavailable', 'passkey.unavailable', rp.unavailable);
-    return rp;
   }
 
   /** Deny by default: an OT owner of this site, whose account name is a valid OT owner name. */
