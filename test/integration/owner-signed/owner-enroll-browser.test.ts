@@ -75,6 +75,14 @@ test(
       ]);
     };
 
+    // The site page tells an owner how to enroll and links the page.
+    await page.goto(`${base}/sites/plant-1`);
+    assert.match((await page.textContent('#owner-signed-enroll')) ?? '', /enroll-start/);
+    await Promise.all([
+      page.waitForURL(`${base}/sites/plant-1/owner-enroll`),
+      page.click('#owner-signed-enroll a'),
+    ]);
+
     // A code the OT side never printed: the OT gateway refuses, the page says so.
     ot.gw.services.owners.enrollment.start('olga', 'local:root');
     await enroll('AAAA-AAAA-AAAA');
