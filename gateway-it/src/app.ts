@@ -29,7 +29,7 @@ import { createOpcua } from './opcua/opcua.js';
 import { createRecording, type Recording } from './recording/recording.js';
 import { createSessions, type Sessions } from './sessions/sessions.js';
 import { createSetup, type FirstAdminSetup } from './setup/setup.js';
-import { createSites, type SiteCommands, type Sites } from './sites/sites.js';
+import { createSites, OwnerEnrollmentRelay, type SiteCommands, type Sites } from './sites/sites.js';
 import { createScim, type Scim } from './scim/scim.js';
 import { createSsh, type Ssh } from './ssh/ssh.js';
 import { createSso, type Sso } from './sso/sso.js';
@@ -147,8 +147,14 @@ function compose(config: ItConfig, store: ItStore, deps: ItDeps): ItServices {
     links,
     siem: () => audit.siem?.status().streams ?? [],
   });
+  const ownerEnrollment = new OwnerEnrollmentRelay({
+    audit: store.audit,
+    commands: siteCommands,
+    relyingParty: () => auth.passkeys.relyingParty(),
+  });
   const http = createHttp({
     ...base,
+    ownerEnrollment,
     config,
     store,
     status,

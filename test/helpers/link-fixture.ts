@@ -96,6 +96,8 @@ export interface ItFixture {
 export interface StartItOptions {
   readonly dir?: string;
   readonly port?: number;
+  /** The portal's public URL (e.g. https://localhost:<port>, where WebAuthn works). */
+  readonly publicUrl?: string;
   readonly clock?: Clock;
   readonly log?: Logger;
   readonly link?: Partial<ItConfig['link']>;
@@ -119,7 +121,11 @@ export async function startIt(
   const dir = o.dir ?? makeTempDir(t, 'airlock-it-');
   const config = itConfigSchema.parse({
     dataDir: join(dir, 'data'),
-    http: { host: '127.0.0.1', port: o.port ?? 0 },
+    http: {
+      host: '127.0.0.1',
+      port: o.port ?? 0,
+      ...(o.publicUrl === undefined ? {} : { publicUrl: o.publicUrl }),
+    },
     ssh: { port: 0, ...o.ssh },
     audit: { checkpointEvery: 64, checkpointIntervalSeconds: 0 },
     link: { ...TEST_LINK, ...o.link },

@@ -120,6 +120,7 @@ export interface AccessFactoryDeps {
     | 'grants'
     | 'windows'
     | 'policies'
+    | 'ownerApprovals'
   >;
   readonly notify: Pick<Notify, 'notifier'>;
   /** Ticket checks against each site's ITSM (request and approval time). */
@@ -184,6 +185,7 @@ export function createAccess(factory: AccessFactoryDeps): Access {
       clock: factory.clock,
       ids: factory.ids,
       grantKey: store.keys.grant,
+      ownerApprovals: store.ownerApprovals,
     }),
     endAccessOf: (user, actor) => endAccessOf(deps, grants, user, actor),
     onSessionsEnd: (listener) => void endListeners.add(listener),

@@ -19,7 +19,11 @@ import {
   type SessionTicket,
   type SignedTicket,
 } from '../../../shared/src/model/session-ticket.js';
-import type { UserStore } from '../store/store.js';
+import {
+  canonicalApprovalContent,
+  type OwnerApproval,
+} from '../../../shared/src/model/owner-approval.js';
+import type { OwnerApprovalStore, StoredOwnerAssertion, UserStore } from '../store/store.js';
 import type { AccessAllow, AccessChecker, AccessDeny } from './access-check.js';
 
 export type TicketChannel = SessionTicket['channel'];
@@ -51,6 +55,25 @@ export interface TicketIssuerDeps {
   readonly ids: IdGenerator;
   readonly grantKey: SigningKeyPair;
   readonly ttlMs?: number;
+  /** Owners' assertions kept with approvals: carried in every ticket of the grant. */
+  readonly ownerApprovals?: Pick<OwnerApprovalStore, 'ofRequest'>;
+}
+
+/**
+ * What a ticket carries for owner-signed sites: the content the first owner signed and every
+ * assertion over that same content (an assertion over other content could not count at the OT
+ * gateway); undefined when no owner signed (an it-signed site, or break-glass).
+ */
+export function ownerApprovalOf(rows: readonly StoredOwnerAssertion[]): OwnerApproval | undefined {
+  const first = rows[0];
+  if (first === undefined) return undefined;
+  const signed = canonicalApprovalContent(first.content);
+  const assertions = rows
+    .filter((r) => canonicalApprovalContent(r.content) === signed)
+    .map((r) => r.assertion)
+    .slice(0, MAX_APPROVERS);
+  const [one, ...more] = assertions;
+  return one === undefined ? undefined : { content: first.content, assertions: [one, ...more] };
 }
 
 const MAX_APPROVERS = 16;
@@ -101,6 +124,10 @@ export class TicketIssuer {
       issuedAt: now,
       expiresAt: Math.min(now + (deps.ttlMs ?? TICKET_TTL_MS), g.notAfter),
     };
+    const ownerApproval = g.breakGlass
+      ? undefined
+      : ownerApprovalOf(deps.ownerApprovals?.ofRequest(g.requestId) ?? []);
+    if (ownerApproval !== undefined) ticket.ownerApproval = ownerApproval;
     const signed = signTicket(ticket, deps.grantKey.secretKey);
     deps.audit.append({
       action: 'ticket.issue',

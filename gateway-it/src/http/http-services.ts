@@ -10,7 +10,7 @@ import type { PlaybackApprovals, RecordingLibrary } from '../recording/recording
 import type { CommandReviews, OperatorSessions } from '../sessions/sessions.js';
 import type { Itsm } from '../itsm/itsm.js';
 import type { FirstAdminSetup } from '../setup/setup.js';
-import type { SiteEnrollment, Sites } from '../sites/sites.js';
+import type { OwnerEnrollmentRelay, SiteEnrollment, Sites } from '../sites/sites.js';
 import type { Sso } from '../sso/sso.js';
 
 /** The auditor's services: search, the asset page, exports, four-eyes playback. */
@@ -67,6 +67,8 @@ export interface AccessHttpServices {
   readonly siteEnrollment: Pick<SiteEnrollment, 'issueToken' | 'revoke'>;
   /** What each site's OT gateway found by discovery (the OT owners' read-only page). */
   readonly siteDiscovery: Pick<Sites, 'discoveryOf'>;
+  /** OT owners' passkey enrollment for their site's approvals, relayed over the link. */
+  readonly ownerEnrollment: Pick<OwnerEnrollmentRelay, 'options' | 'complete'>;
   /** Live operator sessions: the web terminal, supervision and ending a session. */
   readonly sessions: OperatorSessions;
   /** The Modbus points page. */

@@ -24,7 +24,7 @@ import type { OpcuaPoints } from '../opcua/opcua.js';
 import type { Recording } from '../recording/recording.js';
 import type { Sessions } from '../sessions/sessions.js';
 import type { FirstAdminSetup } from '../setup/setup.js';
-import type { Sites } from '../sites/sites.js';
+import type { OwnerEnrollmentRelay, Sites } from '../sites/sites.js';
 import type { Scim } from '../scim/scim.js';
 import type { Sso } from '../sso/sso.js';
 import type { HealthReporter } from '../status/status.js';
@@ -63,6 +63,8 @@ export interface HttpDeps {
   readonly access: Access;
   readonly itsm: Pick<Itsm, 'settings' | 'connectorNames'>;
   readonly sites: Pick<Sites, 'enrollment' | 'discoveryOf'>;
+  /** OT owners' passkey enrollment, relayed to their site (the enrollment page). */
+  readonly ownerEnrollment: OwnerEnrollmentRelay;
   readonly sessions: Sessions;
   readonly modbus: Modbus;
   readonly opcua: OpcuaPoints;
@@ -98,6 +100,7 @@ export function createHttp(deps: HttpDeps): Http {
       itsm: deps.itsm,
       siteEnrollment: deps.sites.enrollment,
       siteDiscovery: deps.sites,
+      ownerEnrollment: deps.ownerEnrollment,
       sessions: deps.sessions.live,
       modbus: deps.modbus,
       opcuaPoints: deps.opcua,

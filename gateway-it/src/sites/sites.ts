@@ -76,3 +76,5 @@ export function createSites(deps: SitesDeps): Sites {
     onRevoked: (listener) => void revokedListeners.push(listener),
   };
 }
+export { OwnerEnrollmentRelay } from './owner-enrollment-relay.js';
+export type { EnrollingUser, OwnerEnrollmentRelayDeps } from './owner-enrollment-relay.js';

@@ -18,6 +18,7 @@ import { EXPORT_APPROVALS } from './export-approval-migrations.js';
 import { SETUP } from './setup-migrations.js';
 import { SSH_FRESH } from './ssh-fresh-migrations.js';
 import { THROTTLE } from './throttle-migrations.js';
+import { OWNER_APPROVALS } from './owner-approval-migrations.js';
 
 const IT: readonly Migration[] = [
   {
@@ -273,6 +274,7 @@ export const IT_MIGRATIONS: readonly Migration[] = [
   ...EXPORT_APPROVALS,
   ...SETUP,
   ...THROTTLE,
+  ...OWNER_APPROVALS,
   ...ITSM_MIGRATIONS,
   ...SSH_FRESH,
   ...SSO_MIGRATIONS,

@@ -47,6 +47,7 @@ import { SiteStore } from './site-store.js';
 import { SshKeyStore } from './ssh-key-store.js';
 import { SshFreshLoginStore } from './ssh-fresh-login-store.js';
 import { SsoStore } from './sso-store.js';
+import { OwnerApprovalStore } from './owner-approval-store.js';
 import { PasskeyStore } from './passkey-store.js';
 import { ScimStore } from './scim-store.js';
 import { UserStore } from './user-store.js';
@@ -89,6 +90,7 @@ export {
 export type { SshKeyRecord, SshKeyStore } from './ssh-key-store.js';
 export type { SshFreshLogin, SshFreshLoginStore } from './ssh-fresh-login-store.js';
 export type { SsoIdentity, SsoLoginAttempt, SsoStore } from './sso-store.js';
+export type { OwnerApprovalStore, StoredOwnerAssertion } from './owner-approval-store.js';
 export type {
   ChallengePurpose,
   PasskeyChallenge,
@@ -150,6 +152,8 @@ export interface ItStore {
   readonly itsm: ItsmStore;
   /** SSO identities (issuer + subject → account) and login attempts at providers. */
   readonly sso: SsoStore;
+  /** OT owners' assertions over the content they approved (owner-signed sites). */
+  readonly ownerApprovals: OwnerApprovalStore;
   /** Passkeys (WebAuthn credentials) and the challenges handed to browsers. */
   readonly passkeys: PasskeyStore;
   /** Users, groups and memberships identity providers manage through SCIM. */
@@ -234,6 +238,7 @@ export async function createStore(deps: StoreDeps): Promise<ItStore> {
     setupCodes: new SetupCodeStore(db),
     itsm: new ItsmStore(db),
     sso: new SsoStore(db),
+    ownerApprovals: new OwnerApprovalStore(db),
     passkeys: new PasskeyStore(db),
     scim: new ScimStore(db),
     notify: new NotifyStore(db),

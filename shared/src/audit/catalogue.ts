@@ -235,6 +235,11 @@ export const AUDIT_EVENTS = {
       "the OT gateway verified and stored an owner's passkey, or refused an enrollment (with reason)",
   },
   'owner.remove': { code: 'AL472', description: "an OT owner's passkeys were removed OT-side" },
+  'owner.enroll_relay': {
+    code: 'AL473',
+    description:
+      "the IT portal relayed an OT owner's passkey registration to the site, with the site's answer, or refused it",
+  },
 
   // sessions (AL5xx)
   'session.start': { code: 'AL501', description: 'a brokered session started' },

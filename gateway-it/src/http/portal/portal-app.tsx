@@ -19,6 +19,7 @@ import { Layout } from './layout.js';
 import { liveRoutes } from './live-routes.js';
 import { notificationRoutes } from './notification-routes.js';
 import { loginFailure, loginRoutes } from './login-routes.js';
+import { ownerEnrollRoutes } from './owner-enroll-routes.js';
 import { passkeyRoutes } from './passkey-routes.js';
 import { PASSKEY_JS, WEBAUTHN_JS } from './passkey-assets.js';
 import { viewer } from './portal-context.js';
@@ -114,6 +115,7 @@ export function portalApps(
     breakGlassRoutes(s),
     listRoutes(s),
     siteRoutes(s),
+    ownerEnrollRoutes(s),
     discoveryRoutes(s),
     adminRoutes(s),
     sshKeyRoutes(s),

@@ -174,6 +174,14 @@ export function SitePage(props: SitePageProps) {
             {props.isOwner && <a href={`/sites/${s.site.id}/notifications`}>Chat webhooks</a>}
           </p>
         )}
+        {props.isOwner && (
+          <p id="owner-signed-enroll">
+            Owner-signed approvals (set in the site&apos;s OT local policy): the OT gateway accepts
+            only approvals signed by owners&apos; passkeys enrolled there. To enroll yours, have{' '}
+            <code>airlock-ot owner enroll-start {'<your account name>'}</code> run at the site, then{' '}
+            <a href={`/sites/${s.site.id}/owner-enroll`}>enroll your passkey with its code</a>.
+          </p>
+        )}
         {s.lockdown?.locked === true && (
           <p class="notice alert">
             LOCKED DOWN by {s.lockdown.changedBy} at{' '}
