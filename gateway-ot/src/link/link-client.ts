@@ -1,9 +1,9 @@
 /**
  * The OT gateway's control link to its IT gateway. It only ever dials out (the OT gateway opens no
  * listener): pinned TLS, WebSocket, challenge answered with the identity key, then it publishes
- * the asset catalogue, ships the audit outbox one acknowledged batch at a time, answers heartbeats,
- * and carries out the IT side's commands (open a session, end a session or a grant's sessions,
- * IT-side lockdown), answering each with a `result`.
+ * the asset catalogue and discovery proposals, and ships the audit outbox one acknowledged batch at
+ * a time. What each message from the IT side does (heartbeats answered, commands carried out and
+ * answered with a `result`) is control-handler.ts; this module owns the connection loop.
  *
  * When the link drops (or nothing is heard for the IT side's offlineAfterMs) it reconnects with
  * exponential backoff, jitter and a cap (backoff.ts). While it is down the gateway keeps working:
@@ -13,10 +13,9 @@
  * Frames from the IT side are validated like every link input; a bad one closes the link and is
  * audited (`link.violation`) in this gateway's log.
  */
-import type { WebSocket } from 'ws';
 import type { AuditLog } from '../../../shared/src/audit/audit-log.js';
 import type { Clock, TimerHandle } from '../../../shared/src/clock.js';
-import { AirlockError, describeError, isAirlockError } from '../../../shared/src/errors.js';
+import { AirlockError, isAirlockError } from '../../../shared/src/errors.js';
 import type { Logger } from '../../../shared/src/log.js';
 import type { SigningKeyPair } from '../../../shared/src/crypto/signing.js';
 import type { CatalogueAsset } from '../../../shared/src/model/asset-catalogue.js';
@@ -26,13 +25,9 @@ import {
   IT_TO_OT,
   MAX_CONTROL_FRAME_BYTES,
   MAX_HANDSHAKE_FRAME_BYTES,
-  type ItToOtMessage,
-  type OtToItMessage,
-  type Welcome,
 } from '../../../shared/src/link/control-messages.js';
 import {
   decodeFrame,
-  encodeFrame,
   onlyTypes,
   socketErrorViolation,
   type LinkViolation,
@@ -40,15 +35,18 @@ import {
 import type { FrameData } from '../../../shared/src/link/frame-inbox.js';
 import type { SessionChannel } from '../../../shared/src/link/session-channel.js';
 import type { AuditOutbox } from '../audit/audit.js';
-import type {
-  CommandOutcome,
-  ItCommands,
-  LinkState,
-  ReviewRequests,
-} from '../sessions/sessions.js';
+import type { ItCommands, LinkState, ReviewRequests } from '../sessions/sessions.js';
 import type { EnrollmentRecord, EnrollmentStore } from '../store/store.js';
 import type { RecordingShipper } from './recording-shipper.js';
 import { Backoff } from './backoff.js';
+import {
+  AFTER_WELCOME,
+  handleControlMessage,
+  sendControl,
+  type AfterWelcomeMessage,
+  type Connection,
+  type ControlHandlerDeps,
+} from './control-handler.js';
 import { dialDataConnection } from './data-dialer.js';
 import { enrollGateway, type EnrollInput } from './enroll-gateway.js';
 import { describeInboxItem, openLinkSocket } from './link-socket.js';
@@ -86,30 +84,6 @@ export interface LinkClientDeps {
 /** A link that stayed up this long resets the backoff; shorter ones keep backing off. */
 const STABLE_LINK_MS = 10_000;
 const WELCOME_ONLY = onlyTypes(IT_TO_OT, 'welcome');
-const AFTER_WELCOME = onlyTypes(
-  IT_TO_OT,
-  'ping',
-  'open',
-  'session.end',
-  'grant.end',
-  'lockdown',
-  'audit.ack',
-  'audit.reject',
-  'recording.ack',
-  'recording.reject',
-  'review.decision',
-  'owner.enroll',
-);
-
-interface Connection {
-  readonly ws: WebSocket;
-  readonly welcome: Welcome;
-  readonly since: number;
-  lastHeard: number;
-  inFlight: boolean;
-  shippingStopped: boolean;
-  closeReason: string | undefined;
-}
 
 export class LinkClient {
   private readonly backoff: Backoff;
@@ -119,6 +93,7 @@ export class LinkClient {
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
   private lastMismatch: string | undefined;
+  private readonly handlerDeps: ControlHandlerDeps;
 
   constructor(private readonly deps: LinkClientDeps) {
     this.backoff = new Backoff({
@@ -126,6 +101,16 @@ export class LinkClient {
       maxMs: deps.reconnectMaxMs,
       ...omitUndefined({ random: deps.random }),
     });
+    this.handlerDeps = {
+      clock: deps.clock,
+      log: deps.log,
+      outbox: deps.outbox,
+      recordings: deps.recordings,
+      reviews: deps.reviews,
+      commands: deps.commands,
+      pump: () => this.pump(),
+      dialData: (sessionId) => this.dialData(sessionId),
+    };
   }
 
   get state(): LinkClientState {
@@ -151,7 +136,7 @@ export class LinkClient {
   publishDiscovery(): void {
     const c = this.current;
     if (c === undefined || c.closeReason !== undefined) return;
-    this.send(c, { type: 'discovery', proposals: [...this.deps.discovery()] });
+    sendControl(c, { type: 'discovery', proposals: [...this.deps.discovery()] });
   }
 
   /** Ships whatever the outbox holds, if the link is up and no batch is awaiting its ack; and the next recording chunk. */
@@ -159,12 +144,12 @@ export class LinkClient {
     const c = this.current;
     if (c === undefined || c.closeReason !== undefined) return;
     const chunk = this.deps.recordings.next();
-    if (chunk !== undefined) this.send(c, chunk);
+    if (chunk !== undefined) sendControl(c, chunk);
     if (c.inFlight || c.shippingStopped) return;
     const batch = this.deps.outbox.nextBatch();
     if (batch === undefined) return;
     c.inFlight = true;
-    this.send(c, batch);
+    sendControl(c, batch);
   }
 
   /**
@@ -287,7 +272,7 @@ export class LinkClient {
     };
     this.current = c;
     this.deps.recordings.reset();
-    this.deps.reviews.connected((m) => this.send(c, m));
+    this.deps.reviews.connected((m) => sendControl(c, m));
     this.deps.linkState.connected();
     this.stateValue = 'online';
     this.lastMismatch = undefined;
@@ -328,8 +313,8 @@ export class LinkClient {
         outcome: 'success',
         details: { itUrl: enrollment.itUrl, itHead: welcome.auditHead.seq },
       });
-      this.send(c, { type: 'catalogue', assets: [...deps.catalogue()] });
-      this.send(c, { type: 'discovery', proposals: [...deps.discovery()] });
+      sendControl(c, { type: 'catalogue', assets: [...deps.catalogue()] });
+      sendControl(c, { type: 'discovery', proposals: [...deps.discovery()] });
       const resumed = deps.outbox.resume(welcome.auditHead);
       if (!resumed.ok) {
         c.shippingStopped = true;
@@ -373,126 +358,7 @@ export class LinkClient {
       return;
     }
     c.lastHeard = this.deps.clock.now();
-    this.handle(
-      c,
-      decoded.value as Exclude<ItToOtMessage, { type: 'challenge' | 'welcome' | 'data.welcome' }>,
-    );
-  }
-
-  private handle(
-    c: Connection,
-    m: Exclude<ItToOtMessage, { type: 'challenge' | 'welcome' | 'data.welcome' }>,
-  ): void {
-    const { deps } = this;
-    switch (m.type) {
-      case 'ping':
-        this.send(c, { type: 'pong', id: m.id, itTime: m.itTime, otTime: deps.clock.now() });
-        this.pump();
-        return;
-      case 'open':
-        return this.replyLater(
-          c,
-          m.id,
-          deps.commands.open(m.ticket, (sessionId) => this.dialData(sessionId)),
-        );
-      case 'session.end':
-        return this.reply(
-          c,
-          m.id,
-          this.attempt(() => deps.commands.endSession(m.sessionId, m.reason)),
-        );
-      case 'grant.end':
-        return this.reply(
-          c,
-          m.id,
-          this.attempt(() => deps.commands.endGrant(m.grantId, m.reason)),
-        );
-      case 'lockdown':
-        return this.reply(
-          c,
-          m.id,
-          this.attempt(() => deps.commands.lockdown(m.on, m.reason)),
-        );
-      case 'audit.ack':
-        c.inFlight = false;
-        if (!deps.outbox.acknowledge(m.seq, m.hash)) {
-          c.shippingStopped = true;
-          deps.log.error(
-            'the IT gateway acknowledged an event this gateway did not write; audit shipping stopped',
-            { seq: m.seq },
-          );
-          return;
-        }
-        this.pump();
-        return;
-      case 'audit.reject':
-        c.inFlight = false;
-        c.shippingStopped = true;
-        deps.log.error(
-          'the IT gateway refused an audit batch; shipping resumes after reconnecting',
-          { problem: m.problem, seq: m.seq, reason: m.reason },
-        );
-        return;
-      case 'recording.ack':
-      case 'recording.reject':
-        deps.recordings.answered(m);
-        this.pump();
-        return;
-      case 'review.decision':
-        deps.reviews.decided(m);
-        return;
-      case 'owner.enroll':
-        return this.replyLater(c, m.id, deps.commands.enrollOwner(m.owner, m.registration));
-      default: {
-        const never: never = m;
-        return never;
-      }
-    }
-  }
-
-  /** Replies once an asynchronous command settles; a throw becomes a refusal with its code. */
-  private replyLater(c: Connection, id: number, outcome: Promise<CommandOutcome>): void {
-    void outcome.then(
-      (r) => this.reply(c, id, r),
-      (e: unknown) =>
-        this.reply(c, id, {
-          ok: false,
-          code: isAirlockError(e) ? e.code : 'internal',
-          reason: describeError(e).slice(0, 300),
-        }),
-    );
-  }
-
-  private attempt(fn: () => CommandOutcome): CommandOutcome {
-    try {
-      return fn();
-    } catch (e) {
-      return {
-        ok: false,
-        code: isAirlockError(e) ? e.code : 'internal',
-        reason: describeError(e).slice(0, 300),
-      };
-    }
-  }
-
-  private reply(c: Connection, id: number, r: CommandOutcome): void {
-    this.send(
-      c,
-      r.ok
-        ? { type: 'result', id, ok: true }
-        : {
-            type: 'result',
-            id,
-            ok: false,
-            code: r.code.slice(0, 64),
-            reason: r.reason.slice(0, 500) || 'refused',
-          },
-    );
-  }
-
-  private send(c: Connection, m: Exclude<OtToItMessage, { type: 'hello' }>): void {
-    if (c.closeReason !== undefined || c.ws.readyState !== c.ws.OPEN) return;
-    c.ws.send(encodeFrame(m));
+    handleControlMessage(this.handlerDeps, c, decoded.value as AfterWelcomeMessage);
   }
 
   private closeConnection(c: Connection, reason: string, code: number): void {

@@ -25,10 +25,13 @@
  * Not guaranteed: answers to pipelined requests keep their order only among forwarded requests; a
  * refusal is answered at once and may overtake earlier requests still at the PLC (clients match
  * answers by transaction id, as the specification requires).
+ *
+ * This module is the request path (parse, decide, queue, write, relay, end); refusals, PLC failures
+ * and the counters are modbus-outcomes.ts, the frame and idle deadlines connection-deadlines.ts.
  */
 import type { Duplex } from 'node:stream';
 import { describeError } from '../../../../shared/src/errors.js';
-import type { BrokerAuditInput, BrokerSession, SessionEnd } from '../../sessions/sessions.js';
+import type { BrokerSession, SessionEnd } from '../../sessions/sessions.js';
 import { MbapReader, type MbapFrame } from './mbap-reader.js';
 import type { ModbusLearnHook } from './modbus-learning.js';
 import {
@@ -39,13 +42,14 @@ import {
   type Details,
   type OldValues,
 } from './modbus-audit.js';
-import { EXCEPTION, encodeFrame, exceptionFrame, exceptionLabel, readPdu } from './modbus-pdu.js';
+import { encodeFrame, exceptionFrame, exceptionLabel, readPdu } from './modbus-pdu.js';
 import type { ModbusAssetPolicy } from './modbus-policy.js';
 import { decodeRequest, isStateChanging, type ModbusRequest } from './modbus-request.js';
 import { checkResponse } from './modbus-response.js';
 import { ConnectionDeadlines, type DeadlineKind } from './connection-deadlines.js';
-import { decide, isSignedRegister, type CompiledProfile, type Decision } from './modbus-rules.js';
+import { decide, isSignedRegister, type CompiledProfile } from './modbus-rules.js';
 import { PlcConnection, type Dial, type PlcAnswer } from './plc-connection.js';
+import { SessionOutcomes, type Queued } from './modbus-outcomes.js';
 import { TokenBucket } from './token-bucket.js';
 
 export interface ModbusSessionOptions {
@@ -61,27 +65,6 @@ export interface ModbusSessionOptions {
   readonly closeGraceMs: number;
 }
 
-interface Queued {
-  readonly frame: MbapFrame;
-  readonly request: ModbusRequest;
-}
-
-export interface ModbusSessionStats {
-  /** Read requests answered by the PLC (FC 1–4, 23, 24), and the points they covered. */
-  reads: number;
-  readPoints: number;
-  /** State-changing requests forwarded (each has a `modbus.write` event). */
-  writes: number;
-  /** Other allowed requests forwarded (diagnostics, identification, file reads). */
-  otherRequests: number;
-  denied: number;
-  rateLimited: number;
-  /** Requests answered 0B: PLC timeout, wrong answer, or connection lost. */
-  plcFailures: number;
-  /** Writes refused with 04 because their audit event could not be recorded. */
-  auditFailures: number;
-}
-
 export function runModbusSession(options: ModbusSessionOptions): Promise<SessionEnd> {
   return new Promise((resolve) => new ModbusSession(options, resolve).start());
 }
@@ -92,21 +75,11 @@ class ModbusSession {
   private readonly reader = new MbapReader();
   private readonly queue: Queued[] = [];
   private readonly bucket: TokenBucket;
-  private readonly stats: ModbusSessionStats = {
-    reads: 0,
-    readPoints: 0,
-    writes: 0,
-    otherRequests: 0,
-    denied: 0,
-    rateLimited: 0,
-    plcFailures: 0,
-    auditFailures: 0,
-  };
+  private readonly outcomes: SessionOutcomes;
   private plc: PlcConnection | undefined;
   private deadlines: ConnectionDeadlines | undefined;
   /** A state-changing request is being handled: nothing else goes to the PLC meanwhile. */
   private isWriting = false;
-  private isRateLimited = false;
   /** Set by a malformed frame: the stream is not read past it, and the session ends once what came before is answered. */
   private broken: { readonly reason: string; readonly answer: Buffer | undefined } | undefined;
   private endReason: string | undefined;
@@ -119,6 +92,11 @@ class ModbusSession {
   ) {
     this.s = o.session;
     this.stream = o.stream;
+    this.outcomes = new SessionOutcomes({
+      session: o.session,
+      profile: o.profile,
+      reply: (frame) => this.reply(frame),
+    });
     this.bucket = new TokenBucket(
       o.profile.rateLimit.requestsPerSecond,
       o.profile.rateLimit.burst,
@@ -129,7 +107,7 @@ class ModbusSession {
   start(): void {
     const stream = this.stream;
     // The gateway keeps these (coalesced) so the session.end of a crash can still say them.
-    this.s.trackCounts(() => ({ ...this.stats }));
+    this.s.trackCounts(() => ({ ...this.outcomes.stats }));
     stream.on('error', (e: Error) =>
       this.end(`operator connection error: ${describeError(e)}`, false),
     );
@@ -224,14 +202,14 @@ class ModbusSession {
     }
     const request = decoded.value;
     if (!this.bucket.take(this.s.clock.now())) {
-      this.refuseOverRate(frame, request);
+      this.outcomes.refuseOverRate(frame, request);
       return;
     }
-    this.isRateLimited = false;
+    this.outcomes.withinRate();
     const decision =
       this.o.learn?.decide(frame.unitId, request) ?? decide(this.o.profile, frame.unitId, request);
     if (!decision.allow) {
-      this.refuse(frame, request, decision);
+      this.outcomes.refuse(frame, request, decision);
       return;
     }
     this.queue.push({ frame, request });
@@ -277,7 +255,7 @@ class ModbusSession {
       if (this.endReason !== undefined) return;
       if (answer.kind !== 'response') {
         // A PLC that does not answer a read will not answer the write either: do not send it blind.
-        this.plcFailure(
+        this.outcomes.plcFailure(
           q,
           answer.kind === 'timeout'
             ? `no answer to the read of old values within ${this.o.asset.responseTimeoutMs} ms; the write was not sent`
@@ -303,21 +281,11 @@ class ModbusSession {
     const details = writeDetails(q.frame.unitId, q.request, q.frame.pdu, old, (a) =>
       isSignedRegister(this.o.profile, a),
     );
-    if (!this.record({ action: 'modbus.write', outcome: 'success', details })) {
-      this.stats.auditFailures++;
-      this.s.countsChanged();
-      this.reply(
-        exceptionFrame(
-          q.frame.transactionId,
-          q.frame.unitId,
-          q.request.fc,
-          EXCEPTION.SERVER_DEVICE_FAILURE,
-        ),
-      );
+    if (!this.outcomes.record({ action: 'modbus.write', outcome: 'success', details })) {
+      this.outcomes.auditFailed(q);
       return;
     }
-    this.stats.writes++;
-    this.s.countsChanged();
+    this.outcomes.wrote();
     this.relay(q, await plc.ask(q.frame.unitId, q.frame.pdu));
   }
 
@@ -326,7 +294,7 @@ class ModbusSession {
     if (this.endReason !== undefined) {
       // The session ended with this request at the PLC; only a write's fate is worth recording.
       if (isStateChanging(q.request))
-        this.record({
+        this.outcomes.record({
           action: 'modbus.timeout',
           outcome: 'failure',
           details: {
@@ -339,14 +307,14 @@ class ModbusSession {
     }
     switch (answer.kind) {
       case 'timeout':
-        this.plcFailure(q, `no answer within ${this.o.asset.responseTimeoutMs} ms`);
+        this.outcomes.plcFailure(q, `no answer within ${this.o.asset.responseTimeoutMs} ms`);
         return;
       case 'closed':
-        this.plcFailure(q, answer.reason);
+        this.outcomes.plcFailure(q, answer.reason);
         return;
       case 'response': {
         if (answer.unitId !== q.frame.unitId) {
-          this.plcFailure(
+          this.outcomes.plcFailure(
             q,
             `response from unit ${answer.unitId} to a request for unit ${q.frame.unitId}`,
           );
@@ -354,10 +322,10 @@ class ModbusSession {
         }
         const check = checkResponse(q.request, q.frame.pdu, answer.pdu);
         if (!check.ok) {
-          this.plcFailure(q, `wrong response dropped: ${check.error}`);
+          this.outcomes.plcFailure(q, `wrong response dropped: ${check.error}`);
           return;
         }
-        this.count(q, check.value.exception);
+        this.outcomes.count(q, check.value.exception);
         this.reply(encodeFrame(q.frame.transactionId, q.frame.unitId, answer.pdu));
         return;
       }
@@ -368,103 +336,9 @@ class ModbusSession {
     }
   }
 
-  private count(q: Queued, exception: number | undefined): void {
-    const r = q.request;
-    if (isStateChanging(r)) {
-      if (exception !== undefined) {
-        this.record({
-          action: 'modbus.write',
-          outcome: 'failure',
-          details: {
-            ...requestFacts(q.frame.unitId, r, q.frame.pdu),
-            plcException: exceptionLabel(exception),
-          },
-        });
-      }
-      if (r.kind === 'read-write') this.countRead(r.read.quantity);
-      return;
-    }
-    if (r.kind === 'read') this.countRead(r.span.quantity);
-    else {
-      this.stats.otherRequests++;
-      this.s.countsChanged();
-    }
-  }
-
-  private countRead(points: number): void {
-    this.stats.reads++;
-    this.stats.readPoints += points;
-    this.s.countsChanged();
-  }
-
-  private refuse(
-    frame: MbapFrame,
-    request: ModbusRequest,
-    d: Extract<Decision, { allow: false }>,
-  ): void {
-    this.stats.denied++;
-    this.s.countsChanged();
-    this.record({
-      action: 'modbus.deny',
-      outcome: 'denied',
-      details: {
-        ...requestFacts(frame.unitId, request, frame.pdu),
-        rule: d.rule,
-        reason: d.reason,
-        exception: exceptionLabel(d.exception),
-      },
-    });
-    this.reply(exceptionFrame(frame.transactionId, frame.unitId, request.fc, d.exception));
-  }
-
-  /** Over the rate limit: 06 (busy, retry later). Only the first refusal of a run is audited; all are counted. */
-  private refuseOverRate(frame: MbapFrame, request: ModbusRequest): void {
-    this.stats.rateLimited++;
-    this.s.countsChanged();
-    if (!this.isRateLimited) {
-      this.isRateLimited = true;
-      const { requestsPerSecond, burst } = this.o.profile.rateLimit;
-      const reason = `over the rate limit of ${requestsPerSecond} requests/s (burst ${burst}); further refusals until the rate drops are counted in modbus.reads`;
-      this.record({
-        action: 'modbus.deny',
-        outcome: 'denied',
-        details: {
-          ...requestFacts(frame.unitId, request, frame.pdu),
-          rule: 'rate',
-          reason,
-          exception: exceptionLabel(EXCEPTION.SERVER_DEVICE_BUSY),
-        },
-      });
-    }
-    this.reply(
-      exceptionFrame(frame.transactionId, frame.unitId, request.fc, EXCEPTION.SERVER_DEVICE_BUSY),
-    );
-  }
-
-  private plcFailure(q: Queued, reason: string): void {
-    this.stats.plcFailures++;
-    this.s.countsChanged();
-    const details: Details = {
-      ...requestFacts(q.frame.unitId, q.request, q.frame.pdu),
-      reason,
-      exception: exceptionLabel(EXCEPTION.GATEWAY_TARGET_FAILED),
-    };
-    // For a write that was sent, nobody knows whether the PLC applied it: say so.
-    if (isStateChanging(q.request)) details.writeOutcome = 'unknown or not sent';
-    this.record({ action: 'modbus.timeout', outcome: 'failure', details });
-    this.reply(
-      exceptionFrame(
-        q.frame.transactionId,
-        q.frame.unitId,
-        q.request.fc,
-        EXCEPTION.GATEWAY_TARGET_FAILED,
-      ),
-    );
-  }
-
   /** A deadline of connection-deadlines.ts passed: audited, then the session ends (and frees its slot). */
   private deadlineExpired(kind: DeadlineKind, reason: string): void {
-    this.record({
+    this.outcomes.record({
       action: 'modbus.deadline',
       outcome: 'denied',
       details: { deadline: kind, reason, pendingBytes: this.reader.pending },
@@ -473,27 +347,17 @@ class ModbusSession {
   }
 
   private malformed(reason: string, facts: Details, answer: Buffer | undefined): void {
-    this.record({ action: 'modbus.malformed', outcome: 'denied', details: { ...facts, reason } });
+    this.outcomes.record({
+      action: 'modbus.malformed',
+      outcome: 'denied',
+      details: { ...facts, reason },
+    });
     this.broken = { reason, answer };
     this.stream.pause();
   }
 
   private reply(frame: Buffer): void {
     if (!this.stream.destroyed && !this.stream.writableEnded) this.stream.write(frame);
-  }
-
-  /** Appends an audit event; false (and logged) when it could not be recorded. */
-  private record(event: Omit<BrokerAuditInput, 'target'>): boolean {
-    try {
-      this.s.audit({ ...event, target: this.s.assetName });
-      return true;
-    } catch (e) {
-      this.s.log.error('modbus audit event could not be recorded', {
-        action: event.action,
-        err: describeError(e),
-      });
-      return false;
-    }
   }
 
   /** Ends the session once: closes the PLC side, audits the counts, then closes (or flushes and closes) the operator side. */
@@ -507,10 +371,14 @@ class ModbusSession {
     this.s.signal.removeEventListener('abort', this.onAbort);
     this.plc?.close('the session ended');
     this.queue.length = 0;
-    this.record({
+    this.outcomes.record({
       action: 'modbus.reads',
       outcome: 'success',
-      details: { ...this.stats, strayResponses: this.plc?.strayResponses ?? 0, endReason: reason },
+      details: {
+        ...this.outcomes.stats,
+        strayResponses: this.plc?.strayResponses ?? 0,
+        endReason: reason,
+      },
     });
     if (this.stream.destroyed) {
       this.finish();
