@@ -140,6 +140,8 @@ export interface SitePageProps {
   readonly s: SiteSummary;
   readonly csrf: string | null;
   readonly isOwner: boolean;
+  /** An auditor of the site (sees its policy learning, read-only). */
+  readonly isAuditor: boolean;
   readonly windows: readonly MaintenanceWindow[];
   readonly schedules: readonly VendorSchedule[];
   readonly requests: readonly RequestView[] | null;
@@ -172,6 +174,12 @@ export function SitePage(props: SitePageProps) {
             {props.isOwner && <a href={`/sites/${s.site.id}/sessions`}>Live sessions</a>}{' '}
             <a href={`/sites/${s.site.id}/recordings`}>Recordings</a>{' '}
             {props.isOwner && <a href={`/sites/${s.site.id}/notifications`}>Chat webhooks</a>}
+          </p>
+        )}
+        {(props.isOwner || props.isAuditor) && (
+          <p id="site-ot-views">
+            {props.isOwner && <a href={`/sites/${s.site.id}/discovery`}>Discovery</a>}{' '}
+            <a href={`/sites/${s.site.id}/learning`}>Policy learning</a>
           </p>
         )}
         {props.isOwner && (

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { AirlockError } from '../../../../shared/src/errors.js';
 import {
   canSeeAccess,
+  isAuditorOf,
   isOtOwnerOf,
   WEEKDAYS,
   type Weekday,
@@ -80,6 +81,7 @@ export function siteRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVariabl
         s={summary}
         csrf={v.csrf}
         isOwner={isOtOwnerOf(v.user, id)}
+        isAuditor={isAuditorOf(v.user, id)}
         windows={windows.listWindows(v.user, id)}
         schedules={windows.listSchedules(v.user, id)}
         requests={seesAll ? requests.ofSite(v.user, id) : null}
