@@ -186,6 +186,27 @@ test('a proposal and its review commit together: a failed review write leaves no
   );
 });
 
+test('a profile that would not parse on the IT side is left out, the others are published', (t) => {
+  const { report, clock, store } = setUp(t);
+  report.learning.learn({
+    asset: 'plc-1',
+    profile: 'maint',
+    until: clock.now() + DAY,
+    actor: 'cli:olga',
+  });
+  // A row no policy name can produce (the IT side would refuse the whole message for it).
+  store.db
+    .prepare(
+      'INSERT INTO learn_windows (asset, profile, until_at, started_at, started_by) VALUES (?, ?, ?, ?, ?)',
+    )
+    .run('Not A Name!', 'maint', clock.now() + DAY, clock.now(), 'cli:olga');
+  const status = learningStatusSchema.parse(report.status());
+  assert.deepEqual(
+    status.profiles.map((p) => `${p.asset}/${p.profile}`),
+    ['plc-1/maint'],
+  );
+});
+
 test('diffExcerpt keeps the changed lines with two lines of context, counts them all, and caps the lines', () => {
   const kept = Array.from({ length: 20 }, (_, i) => `  line ${i}`);
   const diff = [...kept.slice(0, 10), '- old', '+ new', ...kept.slice(10)].join('\n');

@@ -7,15 +7,17 @@
  *
  * Guarantees: a proposal and its review commit together (a failed review write rolls the proposal
  * and its `policy.propose` event back); the publication always parses with the shared schema (every
- * string is cut to its limit, lists are capped with their totals kept). Not here: deciding anything
- * (learning/ does), sending (link/ does), and the review of proposals made before this existed
- * (published with `review: null`).
+ * string is cut to its limit, lists are capped with their totals kept, and a profile that would
+ * still not parse is left out, so one bad row can never keep the link down). Not here: deciding
+ * anything (learning/ does), sending (link/ does), and the review of proposals made before this
+ * existed (published with `review: null`).
  */
 import type { Db } from '../../../shared/src/store/open-database.js';
 import {
   MAX_PUBLISHED_DIFF_LINES,
   MAX_PUBLISHED_PROFILES,
   MAX_PUBLISHED_REFUSALS,
+  profileLearningSchema,
   type LearningStatus,
   type ProfileLearning,
 } from '../../../shared/src/model/learning-status.js';
@@ -44,7 +46,8 @@ function published(row: ProfileLearningRow): ProfileLearning {
   return {
     asset: row.asset,
     profile: row.profile,
-    window: row.window,
+    window:
+      row.window === null ? null : { ...row.window, startedBy: row.window.startedBy.slice(0, 128) },
     proposal:
       p === null
         ? null
@@ -91,7 +94,13 @@ export function createLearningReport(deps: LearningReportDeps): LearningReport {
     learning,
     status: () => ({
       policySha256: deps.policySha256,
-      profiles: deps.store.profiles(MAX_PUBLISHED_PROFILES).map(published),
+      // The IT side closes the link on a message that does not parse, and this one is sent at
+      // every connection: a profile that would not parse (a name from an older policy, say) is
+      // left out rather than let it keep the whole link down.
+      profiles: deps.store
+        .profiles(MAX_PUBLISHED_PROFILES)
+        .map(published)
+        .filter((p) => profileLearningSchema.safeParse(p).success),
     }),
   };
 }

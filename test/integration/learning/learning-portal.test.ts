@@ -195,8 +195,10 @@ test(
           cookie: `__Host-airlock-session=${s.auth.sessions.issue(userId, 'web', '127.0.0.1').secret}`,
         },
       });
-    const sitePage = await get(`/sites/${SITE}`, olga.id);
-    assert.match(sitePage.body, new RegExp(`href="/sites/${SITE}/learning"`));
+    for (const who of [olga, audrey]) {
+      const sitePage = await get(`/sites/${SITE}`, who.id);
+      assert.match(sitePage.body, new RegExp(`href="/sites/${SITE}/learning"`));
+    }
     for (const who of [olga, audrey]) {
       const page = await get(`/sites/${SITE}/learning`, who.id);
       assert.equal(page.status, 200, page.body);
@@ -207,6 +209,7 @@ test(
       assert.match(page.body, /data-replay="refusals"/);
       assert.match(page.body, /unit 1 fc 6 holdingRegisters 50 x1 = 7/);
       assert.match(page.body, /<pre class="profile-diff">[^<]*\+ /);
+      assert.doesNotMatch(page.body, /data-stale/, 'made from the policy file in force');
       assert.doesNotMatch(page.body, /<form[^>]*learning/, 'nothing is applied from the portal');
     }
     const refused = await get(`/sites/${SITE}/learning`, alice.id);

@@ -75,22 +75,20 @@ function Proposal(props: { p: ProposalSummary; policySha256: string; tz: string 
         {siteTime(p.createdAt, props.tz)}:{' '}
         {p.appliedAt === null ? (
           <>
-            not applied.{' '}
-            {isStale ? (
-              <span class="badge locked">
-                made from another policy file than the one in force: propose again
-              </span>
-            ) : (
-              <>
-                The OT owner applies it on the OT gateway:{' '}
-                <code>airlock-ot policy apply {p.id} --config &lt;file&gt;</code>
-              </>
-            )}
+            not applied. The OT owner applies it on the OT gateway:{' '}
+            <code>airlock-ot policy apply {p.id} --config &lt;file&gt;</code>
           </>
         ) : (
           <>applied at {siteTime(p.appliedAt, props.tz)}.</>
         )}
       </p>
+      {isStale && (
+        <p class="notice" data-stale="yes">
+          Made from another policy file (SHA-256 <code>{p.basePolicySha256.slice(0, 12)}</code>)
+          than the one the gateway enforces now: either a restart is pending, or the file changed
+          since and <code>apply</code> will refuse it (propose again).
+        </p>
+      )}
       {p.review === null ? (
         <p class="muted">Made before reviews were published: see it on the OT gateway.</p>
       ) : (
