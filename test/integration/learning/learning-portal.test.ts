@@ -5,7 +5,8 @@
  * gateway instance on the same data folder, as `airlock-ot policy` does; the running gateway
  * publishes the window and the proposal (diff, replay refusals) over the link, and the portal's
  * "Policy learning" page shows them to the site's OT owners and auditors, read-only, with the
- * OT-side apply command; an engineer gets 403. After `apply` the page shows the proposal applied.
+ * OT-side apply command; an engineer gets 403 (audited as access.deny). After `apply` the page
+ * shows the proposal applied.
  */
 import assert from 'node:assert/strict';
 import type { Duplex } from 'node:stream';
@@ -215,6 +216,14 @@ test(
     const refused = await get(`/sites/${SITE}/learning`, alice.id);
     assert.equal(refused.status, 403, refused.body);
     assert.doesNotMatch(refused.body, new RegExp(proposal.id));
+    const denials = [...s.store.audit.iterate()].filter(
+      (e) => e.action === 'access.deny' && e.details['code'] === 'learning.owners_auditors_only',
+    );
+    assert.deepEqual(
+      denials.map((e) => [e.actor, e.site]),
+      [['alice', SITE]],
+      'the refusal is audited once',
+    );
 
     // Applied on the OT side: the window ends and the page says so.
     await asCli(ot.config, (gw) =>
