@@ -250,6 +250,18 @@ test('replaySummary caps the refusals (total kept), words each operation, and re
     r?.refused.map((x) => x.operation),
     ['unit 1 fc 3 holdingRegisters 1 x2', 'unit 1 fc 3 holdingRegisters 2 x2'],
   );
+  const summarized = JSON.stringify({
+    since: 0,
+    replayed: 1,
+    refused: [
+      { ...refusal(1), operation: { node: 'ns=1;s=Temp' }, summary: 'write ns=1;s=Temp = 7' },
+    ],
+  });
+  assert.deepEqual(
+    replaySummary(summarized, 2)?.refused.map((x) => x.operation),
+    ['write ns=1;s=Temp = 7'],
+    "the protocol's own summary wins",
+  );
   assert.equal(replaySummary('{not json', 2), null);
   assert.equal(replaySummary('{"since":0}', 2), null);
   assert.equal(describeOperation({ node: 'ns=1;s=Temp' }), '{"node":"ns=1;s=Temp"}');

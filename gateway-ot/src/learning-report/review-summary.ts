@@ -62,13 +62,18 @@ const storedReplaySchema = z.object({
       seq: z.number().int().nonnegative().optional(),
       sessionId: z.string(),
       operation: z.unknown(),
+      /** The protocol's own one-line summary, where the replay gives one (preferred). */
+      summary: z.string().optional(),
       rule: z.string(),
       reason: z.string(),
     }),
   ),
 });
 
-/** An operation in words: the Modbus facts in the CLI's order, anything else as its JSON. */
+/**
+ * An operation in words when the replay gave no summary of its own: the Modbus facts in the CLI's
+ * order, anything else as its JSON.
+ */
 export function describeOperation(op: unknown): string {
   const o = z
     .object({
@@ -109,7 +114,7 @@ export function replaySummary(json: string, maxRefusals: number): ReplaySummary 
       source: x.source,
       ...(x.seq === undefined ? {} : { seq: x.seq }),
       sessionId: cut(x.sessionId, 64),
-      operation: describeOperation(x.operation),
+      operation: cut(x.summary ?? describeOperation(x.operation), 300),
       rule: cut(x.rule, 100),
       reason: cut(x.reason, 300),
     })),
