@@ -140,12 +140,12 @@ export interface SitePageProps {
   readonly s: SiteSummary;
   readonly csrf: string | null;
   readonly isOwner: boolean;
-  /** An auditor of the site (sees its policy learning, read-only). */
-  readonly isAuditor: boolean;
   readonly windows: readonly MaintenanceWindow[];
   readonly schedules: readonly VendorSchedule[];
   readonly requests: readonly RequestView[] | null;
   readonly grants: readonly GrantView[] | null;
+  /** An auditor of the site (sees its policy learning, read-only). */
+  readonly isAuditor: boolean;
 }
 
 export function SitePage(props: SitePageProps) {
@@ -176,12 +176,6 @@ export function SitePage(props: SitePageProps) {
             {props.isOwner && <a href={`/sites/${s.site.id}/notifications`}>Chat webhooks</a>}
           </p>
         )}
-        {(props.isOwner || props.isAuditor) && (
-          <p id="site-ot-views">
-            {props.isOwner && <a href={`/sites/${s.site.id}/discovery`}>Discovery</a>}{' '}
-            <a href={`/sites/${s.site.id}/learning`}>Policy learning</a>
-          </p>
-        )}
         {props.isOwner && (
           <p id="owner-signed-enroll">
             Owner-signed approvals (set in the site&apos;s OT local policy): the OT gateway accepts
@@ -194,6 +188,12 @@ export function SitePage(props: SitePageProps) {
           <p class="notice alert">
             LOCKED DOWN by {s.lockdown.changedBy} at{' '}
             {siteTime(s.lockdown.changedAt, s.site.timezone)}: {s.lockdown.reason}
+          </p>
+        )}
+        {(props.isOwner || props.isAuditor) && (
+          <p id="site-ot-views">
+            {props.isOwner && <a href={`/sites/${s.site.id}/discovery`}>Discovery</a>}{' '}
+            <a href={`/sites/${s.site.id}/learning`}>Policy learning</a>
           </p>
         )}
       </section>

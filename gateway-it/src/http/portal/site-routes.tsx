@@ -81,11 +81,11 @@ export function siteRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVariabl
         s={summary}
         csrf={v.csrf}
         isOwner={isOtOwnerOf(v.user, id)}
-        isAuditor={isAuditorOf(v.user, id)}
         windows={windows.listWindows(v.user, id)}
         schedules={windows.listSchedules(v.user, id)}
         requests={seesAll ? requests.ofSite(v.user, id) : null}
         grants={seesAll ? grants.list(v.user, id) : null}
+        isAuditor={isAuditorOf(v.user, id)}
       />
     );
     return page(c, v, `Site ${summary.site.displayName}`, body);
