@@ -27,6 +27,7 @@ import { createFirewall, type Resolver } from './firewall/firewall.js';
 import { createGrants, type Lockdown } from './grants/grants.js';
 import { createOwners, type Owners } from './owners/owners.js';
 import { createLearning, type Learning } from './learning/learning.js';
+import { createLearningReport } from './learning-report/learning-report.js';
 import { createLink, type LinkClient } from './link/link.js';
 import { createPolicyLoader, type LocalPolicy } from './policy/policy.js';
 import { createDiscovery, type Discovery } from './discovery/discovery.js';
@@ -59,7 +60,7 @@ export function otProbes(dataDir: string): Record<DiscoveryProtocol, ProtocolPro
   };
 }
 
-/** How often the running gateway looks for new discovery results to publish. */
+/** How often the running gateway looks for new discovery results and learning status to publish. */
 const DISCOVERY_PUBLISH_CHECK_MS = 5000;
 
 export interface OtDeps {
@@ -295,6 +296,12 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
     policyFile: config.policyFile,
     checkPolicy: (json, hash) => policies.parse(json, hash),
   });
+  const learningReport = createLearningReport({
+    learning,
+    store: store.learningReview,
+    db: store.db,
+    policySha256: policy.hash,
+  });
   const sessions = await createSessions({
     protocols: OT_PROTOCOLS,
     brokers: deps.brokers ?? [],
@@ -322,6 +329,7 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
     enrollment: store.enrollment,
     catalogue: policies.catalogue(policy),
     discovery: () => store.discovery.list(MAX_PUBLISHED_PROPOSALS).map(({ runId: _r, ...p }) => p),
+    learning: () => learningReport.status(),
     outbox: audit.outbox,
     recordings: deps.recordingOutbox ?? recordings.outbox,
     reviews: sessions.reviews,
@@ -359,7 +367,7 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
     reviews: sessions.reviews,
     metrics,
     owners,
-    learning,
+    learning: learningReport.learning,
   };
   const actor = `system:ot:${site}`;
   let unsubscribe: (() => void) | undefined;
@@ -408,14 +416,18 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
           sessions: cut,
         });
       link.start();
-      // `airlock-ot discover` runs in its own process and writes the same database: publish its
-      // results when they change (a cheap read every few seconds; no cross-process signal needed).
+      // `airlock-ot discover` and `policy learn|propose|apply` run in their own processes and write
+      // the same database: publish their results when they change (a cheap read every few seconds;
+      // no cross-process signal needed).
       let discoveryDigest = '';
+      let learningDigest = '';
       discoveryWatch = clock.setInterval(() => {
         const digest = sha256Hex(JSON.stringify(store.discovery.list(MAX_PUBLISHED_PROPOSALS)));
-        if (digest === discoveryDigest) return;
+        if (digest !== discoveryDigest) link.publishDiscovery();
         discoveryDigest = digest;
-        link.publishDiscovery();
+        const learningNow = sha256Hex(JSON.stringify(learningReport.status()));
+        if (learningNow !== learningDigest) link.publishLearning();
+        learningDigest = learningNow;
       }, DISCOVERY_PUBLISH_CHECK_MS);
       vault.rotation.start();
       const metricsPort = await metrics.start();

@@ -45,10 +45,11 @@ logging.disable(logging.CRITICAL)
 from pymodbus.datastore import ModbusSequentialDataBlock, ModbusSlaveContext, ModbusServerContext
 from pymodbus.server.async_io import ModbusTcpServer
 unit, holding = int(sys.argv[1]), json.loads(sys.argv[2])
+host, port = sys.argv[3], int(sys.argv[4])
 def block(values): return ModbusSequentialDataBlock(0, values + [0] * (1000 - len(values)))
 async def main():
     store = ModbusSlaveContext(hr=block(holding), ir=block([]), co=block([]), di=block([]), zero_mode=True)
-    server = ModbusTcpServer(ModbusServerContext(slaves={unit: store}, single=False), address=('127.0.0.1', 0))
+    server = ModbusTcpServer(ModbusServerContext(slaves={unit: store}, single=False), address=(host, port))
     task = asyncio.create_task(server.serve_forever())
     while server.server is None:
         await asyncio.sleep(0.01)
@@ -112,13 +113,29 @@ export interface PymodbusServer {
   readonly port: number;
 }
 
-/** A pymodbus TCP server answering `unit`, holding registers from `holding` (the rest 0); stopped when the test ends. */
+/**
+ * A pymodbus TCP server answering `unit`, holding registers from `holding` (the rest 0), on
+ * 127.0.0.1 and a port of its own unless `at` says otherwise; stopped when the test ends.
+ */
 export async function startPymodbusServer(
   t: Pick<TestContext, 'after'>,
   unit: number,
   holding: readonly number[],
+  at: {
+    readonly host?: string;
+    readonly port?: number;
+    /** A command prefix it runs under, e.g. `ip netns exec <zone>` (it must exec, not fork). */
+    readonly wrap?: readonly string[];
+  } = {},
 ): Promise<PymodbusServer> {
-  const child = spawn(DEBIAN_PYTHON, ['-c', SERVER, String(unit), JSON.stringify(holding)], {
+  const [command = DEBIAN_PYTHON, ...prefixArgs] = [...(at.wrap ?? []), DEBIAN_PYTHON];
+  const args = [
+    String(unit),
+    JSON.stringify(holding),
+    at.host ?? '127.0.0.1',
+    String(at.port ?? 0),
+  ];
+  const child = spawn(command, [...prefixArgs, '-c', SERVER, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = once(child, 'exit');

@@ -1,9 +1,10 @@
 /**
  * A real OpenSSH sshd (Debian's openssh-server) for tests: its own config, its own ed25519 host
  * key and local test users (created with useradd, removed when the test ends), listening only on
- * 127.0.0.1 on a free high port, in the foreground (`-D -e`) so its log is ours and it dies with
- * the test. Password authentication only, checked by sshd against /etc/shadow (UsePAM no), SFTP
- * through internal-sftp. Needs root (useradd) and /run/sshd.
+ * 127.0.0.1 on a free high port (or where `listen` says, e.g. in a zone), in the foreground
+ * (`-D -e`) so its log is ours and it dies with the test. Password authentication only, checked
+ * by sshd against /etc/shadow (UsePAM no), SFTP through internal-sftp. Needs root (useradd) and
+ * /run/sshd.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -39,6 +40,10 @@ export interface SshdOptions {
   readonly extraConfig?: readonly string[];
   /** The users' login shell (default /bin/bash), e.g. /usr/bin/dash for a shell without readline. */
   readonly shell?: string;
+  /** Where to listen instead of 127.0.0.1 on a free port (e.g. a plant address in a zone). */
+  readonly listen?: { readonly host: string; readonly port: number };
+  /** A command prefix sshd runs under, e.g. `ip netns exec <zone>` (it must exec, not fork). */
+  readonly wrap?: readonly string[];
 }
 
 export function newHostKey(dir: string, name: string): { path: string; publicLine: string } {
@@ -75,12 +80,13 @@ export async function startSshd(
     createUser(t, options.shell ?? '/bin/bash'),
   );
   for (let attempt = 0; ; attempt++) {
-    const port = await freePort();
+    const port = options.listen?.port ?? (await freePort());
+    const host = options.listen?.host ?? '127.0.0.1';
     const config = join(dir, 'sshd_config');
     writeFileSync(
       config,
       [
-        `ListenAddress 127.0.0.1:${port}`,
+        `ListenAddress ${host}:${port}`,
         `HostKey ${key.path}`,
         `PidFile ${join(dir, 'sshd.pid')}`,
         'PasswordAuthentication yes',
@@ -97,7 +103,8 @@ export async function startSshd(
         '',
       ].join('\n'),
     );
-    const child: ChildProcess = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', config], {
+    const [command = '/usr/sbin/sshd', ...prefixArgs] = [...(options.wrap ?? []), '/usr/sbin/sshd'];
+    const child: ChildProcess = spawn(command, [...prefixArgs, '-D', '-e', '-f', config], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let log = '';
@@ -118,7 +125,8 @@ export async function startSshd(
     });
     if (!listening) {
       child.kill('SIGKILL');
-      if (attempt < 3 && log.includes('Address already in use')) continue;
+      if (attempt < 3 && options.listen === undefined && log.includes('Address already in use'))
+        continue;
       throw new Error(`sshd did not start: ${log}`);
     }
     t.after(async () => {

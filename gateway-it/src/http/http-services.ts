@@ -67,6 +67,8 @@ export interface AccessHttpServices {
   readonly siteEnrollment: Pick<SiteEnrollment, 'issueToken' | 'revoke'>;
   /** What each site's OT gateway found by discovery (the OT owners' read-only page). */
   readonly siteDiscovery: Pick<Sites, 'discoveryOf'>;
+  /** Each site's learn windows and proposals (the OT owners' and auditors' read-only page). */
+  readonly siteLearning: Pick<Sites, 'learningOf'>;
   /** OT owners' passkey enrollment for their site's approvals, relayed over the link. */
   readonly ownerEnrollment: Pick<OwnerEnrollmentRelay, 'options' | 'complete'>;
   /** Live operator sessions: the web terminal, supervision and ending a session. */

@@ -62,7 +62,7 @@ export interface HttpDeps {
   readonly setup: FirstAdminSetup;
   readonly access: Access;
   readonly itsm: Pick<Itsm, 'settings' | 'connectorNames'>;
-  readonly sites: Pick<Sites, 'enrollment' | 'discoveryOf'>;
+  readonly sites: Pick<Sites, 'enrollment' | 'discoveryOf' | 'learningOf'>;
   /** OT owners' passkey enrollment, relayed to their site (the enrollment page). */
   readonly ownerEnrollment: OwnerEnrollmentRelay;
   readonly sessions: Sessions;
@@ -100,6 +100,7 @@ export function createHttp(deps: HttpDeps): Http {
       itsm: deps.itsm,
       siteEnrollment: deps.sites.enrollment,
       siteDiscovery: deps.sites,
+      siteLearning: deps.sites,
       ownerEnrollment: deps.ownerEnrollment,
       sessions: deps.sessions.live,
       modbus: deps.modbus,

@@ -35,6 +35,7 @@ import {
 import type { FrameData, FrameInbox } from '../../../shared/src/link/frame-inbox.js';
 import type { CatalogueAsset } from '../../../shared/src/model/asset-catalogue.js';
 import type { PublishedProposal } from '../../../shared/src/model/discovery.js';
+import type { LearningStatus } from '../../../shared/src/model/learning-status.js';
 import type { OtAuditIngest } from '../audit/audit.js';
 import type { RecordingIngest } from '../recording/recording.js';
 import type { SiteGatewayStore } from '../store/store.js';
@@ -51,6 +52,7 @@ const AFTER_HELLO = onlyTypes(
   'pong',
   'catalogue',
   'discovery',
+  'learning',
   'audit.batch',
   'recording.chunk',
   'review.request',
@@ -87,6 +89,8 @@ export interface ControlLinkDeps {
     gatewayId: string,
     proposals: readonly PublishedProposal[],
   ) => void;
+  /** The site's learn windows and latest proposals (read-only, for the portal). */
+  readonly updateLearning: (site: string, gatewayId: string, status: LearningStatus) => void;
   readonly heartbeatMs: number;
   readonly offlineAfterMs: number;
 }
@@ -273,6 +277,9 @@ export class ControlLink {
         return;
       case 'discovery':
         this.deps.updateDiscovery(this.site, this.peer.gatewayId, message.proposals);
+        return;
+      case 'learning':
+        this.deps.updateLearning(this.site, this.peer.gatewayId, message.status);
         return;
       case 'audit.batch':
         return this.ingest(message);

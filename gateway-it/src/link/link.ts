@@ -47,7 +47,10 @@ export interface LinksDeps {
   readonly audit: Pick<Audit, 'ingest'>;
   /** Takes the sites' recording chunks. */
   readonly recording: Pick<Recording, 'ingest'>;
-  readonly sites: Pick<Sites, 'updateCatalogue' | 'updateDiscovery' | 'onRevoked'>;
+  readonly sites: Pick<
+    Sites,
+    'updateCatalogue' | 'updateDiscovery' | 'updateLearning' | 'onRevoked'
+  >;
   readonly clock: Clock;
   readonly log: Logger;
 }
@@ -74,6 +77,8 @@ export function createLinks(deps: LinksDeps): Links {
         deps.sites.updateCatalogue(site, gatewayId, assets),
       updateDiscovery: (site, gatewayId, proposals) =>
         deps.sites.updateDiscovery(site, gatewayId, proposals),
+      updateLearning: (site, gatewayId, status) =>
+        deps.sites.updateLearning(site, gatewayId, status),
       heartbeatMs: Math.round(config.heartbeatSeconds * 1000),
       offlineAfterMs: Math.round(config.offlineAfterSeconds * 1000),
     },

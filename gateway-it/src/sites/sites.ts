@@ -19,9 +19,12 @@ import type { ItStore } from '../store/store.js';
 import { updateSiteCatalogue } from './site-catalogue.js';
 import { SiteEnrollment } from './site-enrollment.js';
 import { SiteDiscoveryResults, type SiteDiscoverySnapshot } from './site-discovery.js';
+import { SiteLearningStatus, type SiteLearningSnapshot } from './site-learning.js';
+import type { LearningStatus } from '../../../shared/src/model/learning-status.js';
 import type { PublishedProposal } from '../../../shared/src/model/discovery.js';
 
 export type { SiteDiscoverySnapshot } from './site-discovery.js';
+export type { SiteLearningSnapshot } from './site-learning.js';
 export type { IssuedToken, SiteEnrollment } from './site-enrollment.js';
 export type { SessionStream, SiteCommands } from './site-commands.js';
 export type { LinkState, SiteLinkState, SiteLinkStates } from './site-link-state.js';
@@ -34,6 +37,10 @@ export interface Sites {
   updateDiscovery(site: string, gatewayId: string, proposals: readonly PublishedProposal[]): void;
   /** The latest discovery results of a site, if it published any since this gateway started. */
   discoveryOf(site: string): SiteDiscoverySnapshot | undefined;
+  /** Keeps the learning status a site published (latest snapshot, in memory; read-only view). */
+  updateLearning(site: string, gatewayId: string, status: LearningStatus): void;
+  /** The latest learning status of a site, if it published one since this gateway started. */
+  learningOf(site: string): SiteLearningSnapshot | undefined;
   /** Registers a listener told of each revocation made in this process. */
   onRevoked(listener: (site: string) => void): void;
 }
@@ -48,6 +55,7 @@ export function createSites(deps: SitesDeps): Sites {
   const { store, clock } = deps;
   const revokedListeners: ((site: string) => void)[] = [];
   const discovery = new SiteDiscoveryResults();
+  const learning = new SiteLearningStatus();
   const catalogueDeps = {
     db: store.db,
     audit: store.audit,
@@ -73,6 +81,9 @@ export function createSites(deps: SitesDeps): Sites {
     updateDiscovery: (site, gatewayId, proposals) =>
       discovery.update(site, { gatewayId, receivedAt: clock.now(), proposals }),
     discoveryOf: (site) => discovery.of(site),
+    updateLearning: (site, gatewayId, status) =>
+      learning.update(site, { gatewayId, receivedAt: clock.now(), status }),
+    learningOf: (site) => learning.of(site),
     onRevoked: (listener) => void revokedListeners.push(listener),
   };
 }

@@ -1,7 +1,7 @@
 /**
  * The OT gateway's control link to its IT gateway. It only ever dials out (the OT gateway opens no
  * listener): pinned TLS, WebSocket, challenge answered with the identity key, then it publishes
- * the asset catalogue and discovery proposals, and ships the audit outbox one acknowledged batch at
+ * the asset catalogue, discovery proposals and learning status, and ships the audit outbox one acknowledged batch at
  * a time. What each message from the IT side does (heartbeats answered, commands carried out and
  * answered with a `result`) is control-handler.ts; this module owns the connection loop.
  *
@@ -20,6 +20,7 @@ import type { Logger } from '../../../shared/src/log.js';
 import type { SigningKeyPair } from '../../../shared/src/crypto/signing.js';
 import type { CatalogueAsset } from '../../../shared/src/model/asset-catalogue.js';
 import type { PublishedProposal } from '../../../shared/src/model/discovery.js';
+import type { LearningStatus } from '../../../shared/src/model/learning-status.js';
 import {
   CONTROL_PATH,
   IT_TO_OT,
@@ -65,6 +66,8 @@ export interface LinkClientDeps {
   readonly catalogue: () => readonly CatalogueAsset[];
   /** The discovery proposals (newest first), published at each connection and on `publishDiscovery`. */
   readonly discovery: () => readonly PublishedProposal[];
+  /** Learn windows and latest proposals, published at each connection and on `publishLearning`. */
+  readonly learning: () => LearningStatus;
   readonly outbox: AuditOutbox;
   /** Ships session recordings beside the audit batches. */
   readonly recordings: RecordingShipper;
@@ -137,6 +140,13 @@ export class LinkClient {
     const c = this.current;
     if (c === undefined || c.closeReason !== undefined) return;
     sendControl(c, { type: 'discovery', proposals: [...this.deps.discovery()] });
+  }
+
+  /** Publishes the learning status now, if the link is up (else at the next connection). */
+  publishLearning(): void {
+    const c = this.current;
+    if (c === undefined || c.closeReason !== undefined) return;
+    sendControl(c, { type: 'learning', status: this.deps.learning() });
   }
 
   /** Ships whatever the outbox holds, if the link is up and no batch is awaiting its ack; and the next recording chunk. */
@@ -315,6 +325,7 @@ export class LinkClient {
       });
       sendControl(c, { type: 'catalogue', assets: [...deps.catalogue()] });
       sendControl(c, { type: 'discovery', proposals: [...deps.discovery()] });
+      sendControl(c, { type: 'learning', status: deps.learning() });
       const resumed = deps.outbox.resume(welcome.auditHead);
       if (!resumed.ok) {
         c.shippingStopped = true;

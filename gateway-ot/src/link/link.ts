@@ -18,6 +18,7 @@ import type { SigningKeyPair } from '../../../shared/src/crypto/signing.js';
 import type { Logger } from '../../../shared/src/log.js';
 import type { CatalogueAsset } from '../../../shared/src/model/asset-catalogue.js';
 import type { PublishedProposal } from '../../../shared/src/model/discovery.js';
+import type { LearningStatus } from '../../../shared/src/model/learning-status.js';
 import { omitUndefined } from '../../../shared/src/omit-undefined.js';
 import type { AuditOutbox } from '../audit/audit.js';
 import type { RecordingOutbox } from '../recording/recording.js';
@@ -41,6 +42,8 @@ export interface LinkDeps {
   readonly catalogue: readonly CatalogueAsset[];
   /** The discovery proposals, newest first (published at each connection and on `publishDiscovery`). */
   readonly discovery: () => readonly PublishedProposal[];
+  /** Learn windows and latest proposals (published at each connection and on `publishLearning`). */
+  readonly learning: () => LearningStatus;
   readonly outbox: AuditOutbox;
   readonly recordings: RecordingOutbox;
   readonly reviews: ReviewRequests;
@@ -67,6 +70,7 @@ export function createLink(deps: LinkDeps): LinkClient {
     enrollment: deps.enrollment,
     catalogue: () => deps.catalogue,
     discovery: deps.discovery,
+    learning: deps.learning,
     outbox: deps.outbox,
     recordings: new RecordingShipper({
       outbox: deps.recordings,

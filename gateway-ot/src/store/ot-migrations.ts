@@ -6,6 +6,7 @@ import { RECORDING_MIGRATIONS } from './recording-migrations.js';
 import { OWNER_KEYS_MIGRATIONS } from './owner-keys-migrations.js';
 import { LEARNING_MIGRATIONS } from './learning-migrations.js';
 import { DISCOVERY_MIGRATIONS } from './discovery-migrations.js';
+import { LEARNING_REVIEW_MIGRATIONS } from './learning-review-migrations.js';
 
 const OT: readonly Migration[] = [
   {
@@ -77,4 +78,5 @@ export const OT_MIGRATIONS: readonly Migration[] = [
   ...OWNER_KEYS_MIGRATIONS,
   ...LEARNING_MIGRATIONS,
   ...DISCOVERY_MIGRATIONS,
+  ...LEARNING_REVIEW_MIGRATIONS,
 ];

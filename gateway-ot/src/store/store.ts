@@ -18,6 +18,7 @@ import { openOtDatabase } from './ot-database.js';
 import { createOpenSessionStore, type OpenSessionStore } from './open-session-store.js';
 import { createOwnerKeyStore, type OwnerKeyStore } from './owner-key-store.js';
 import { createLearningStore, type LearningStore } from './learning-store.js';
+import { createLearningReviewStore, type LearningReviewStore } from './learning-review-store.js';
 import { createRecordingStore, type RecordingStore } from './recording-store.js';
 import { TicketNonceStore } from './ticket-nonce-store.js';
 import { createVaultStore, type VaultStore } from './vault-store.js';
@@ -42,6 +43,11 @@ export type {
   LearningStore,
   ProposalRow as PolicyProposalRow,
 } from './learning-store.js';
+export type {
+  LearningReviewStore,
+  ProfileLearningRow,
+  ProposalReviewRow,
+} from './learning-review-store.js';
 export type { RecordingRow, RecordingState, RecordingStore } from './recording-store.js';
 export type { TicketNonceStore } from './ticket-nonce-store.js';
 export type { PendingState, SealedSecretRow, SecretKind, VaultStore } from './vault-store.js';
@@ -65,6 +71,8 @@ export interface OtStore {
   readonly ownerKeys: OwnerKeyStore;
   /** Learn mode: windows, learned operations, proposals. */
   readonly learning: LearningStore;
+  /** What was reviewed with each proposal, and the per-profile view the link publishes. */
+  readonly learningReview: LearningReviewStore;
   /** Discovery runs and the assets they propose (discovery/). */
   readonly discovery: DiscoveryStore;
   close(): void;
@@ -83,6 +91,7 @@ export function createStore(deps: OtStoreDeps): OtStore {
     openSessions: createOpenSessionStore(db),
     ownerKeys: createOwnerKeyStore(db),
     learning: createLearningStore(db),
+    learningReview: createLearningReviewStore(db),
     discovery: createDiscoveryStore(db),
     close: () => db.close(),
   };

@@ -14,6 +14,7 @@ import { auditEventSchema, checkpointSchema } from '../audit/audit-event.js';
 import { assetCatalogueSchema } from '../model/asset-catalogue.js';
 import { ownerNameSchema } from '../model/owner-approval.js';
 import { publishedProposalSchema } from '../model/discovery.js';
+import { learningStatusSchema } from '../model/learning-status.js';
 import { nameSchema, signedTicketSchema } from '../model/session-ticket.js';
 
 export const LINK_PROTOCOL_VERSION = 1;
@@ -186,6 +187,11 @@ export const discoveryResultsSchema = z.strictObject({
   type: z.literal('discovery'),
   proposals: z.array(publishedProposalSchema).max(MAX_PUBLISHED_PROPOSALS),
 });
+/** The site's learn windows and latest proposals, for the portal; read-only, applying is OT-side. */
+export const learningMessageSchema = z.strictObject({
+  type: z.literal('learning'),
+  status: learningStatusSchema,
+});
 export const auditBatchSchema = z.strictObject({
   type: z.literal('audit.batch'),
   events: z.array(auditEventSchema).min(1).max(MAX_AUDIT_BATCH_EVENTS),
@@ -269,6 +275,7 @@ export const OT_TO_IT = {
   pong: pongSchema,
   catalogue: catalogueSchema,
   discovery: discoveryResultsSchema,
+  learning: learningMessageSchema,
   'audit.batch': auditBatchSchema,
   'recording.chunk': recordingChunkSchema,
   'review.request': reviewRequestSchema,

@@ -25,6 +25,7 @@ import { PASSKEY_JS, WEBAUTHN_JS } from './passkey-assets.js';
 import { viewer } from './portal-context.js';
 import { siteRoutes } from './site-routes.js';
 import { discoveryRoutes } from './discovery-routes.js';
+import { learningRoutes } from './learning-routes.js';
 import { sshKeyRoutes } from './ssh-key-routes.js';
 import { sshConfirmRoutes } from './ssh-confirm-routes.js';
 import { opcuaRoutes } from './opcua-routes.js';
@@ -117,6 +118,7 @@ export function portalApps(
     siteRoutes(s),
     ownerEnrollRoutes(s),
     discoveryRoutes(s),
+    learningRoutes(s),
     adminRoutes(s),
     sshKeyRoutes(s),
     sshConfirmRoutes(s),

@@ -144,6 +144,8 @@ export interface SitePageProps {
   readonly schedules: readonly VendorSchedule[];
   readonly requests: readonly RequestView[] | null;
   readonly grants: readonly GrantView[] | null;
+  /** An auditor of the site (sees its policy learning, read-only). */
+  readonly isAuditor: boolean;
 }
 
 export function SitePage(props: SitePageProps) {
@@ -186,6 +188,12 @@ export function SitePage(props: SitePageProps) {
           <p class="notice alert">
             LOCKED DOWN by {s.lockdown.changedBy} at{' '}
             {siteTime(s.lockdown.changedAt, s.site.timezone)}: {s.lockdown.reason}
+          </p>
+        )}
+        {(props.isOwner || props.isAuditor) && (
+          <p id="site-ot-views">
+            {props.isOwner && <a href={`/sites/${s.site.id}/discovery`}>Discovery</a>}{' '}
+            <a href={`/sites/${s.site.id}/learning`}>Policy learning</a>
           </p>
         )}
       </section>

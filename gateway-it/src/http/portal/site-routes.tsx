@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { AirlockError } from '../../../../shared/src/errors.js';
 import {
   canSeeAccess,
+  isAuditorOf,
   isOtOwnerOf,
   WEEKDAYS,
   type Weekday,
@@ -84,6 +85,7 @@ export function siteRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVariabl
         schedules={windows.listSchedules(v.user, id)}
         requests={seesAll ? requests.ofSite(v.user, id) : null}
         grants={seesAll ? grants.list(v.user, id) : null}
+        isAuditor={isAuditorOf(v.user, id)}
       />
     );
     return page(c, v, `Site ${summary.site.displayName}`, body);
