@@ -72,12 +72,10 @@ function describeProposal(p: Proposal): string {
     lines.push(
       `replay since ${new Date(p.replay.since).toISOString()}: ${p.replay.replayed} operation(s), ${p.replay.refused.length} would be refused`,
     );
-    for (const r of p.replay.refused) {
-      const o = r.operation;
+    for (const r of p.replay.refused)
       lines.push(
-        `  ${new Date(r.at).toISOString()} ${r.source}${r.seq === undefined ? '' : ` #${r.seq}`} session ${r.sessionId}: unit ${o.unit} fc ${o.fc} ${o.table ?? ''} ${o.address ?? ''}${o.quantity === undefined ? '' : ` x${o.quantity}`}${o.values === undefined ? '' : ` = ${o.values.join(',')}`}: ${r.rule}: ${r.reason}`,
+        `  ${new Date(r.at).toISOString()} ${r.source}${r.seq === undefined ? '' : ` #${r.seq}`} session ${r.sessionId}: ${r.summary}: ${r.rule}: ${r.reason}`,
       );
-    }
   }
   return `${lines.join('\n')}\n`;
 }
