@@ -60,6 +60,8 @@ export interface ForwarderOptions {
   readonly user: string;
   /** Shared event sink; a fresh array when omitted. */
   readonly events?: RecordedEvent[];
+  /** Also called with each event (e.g. to append it to a real audit log). */
+  readonly onAudit?: (event: RecordedEvent) => void;
 }
 
 export function ticketFor(
@@ -95,8 +97,11 @@ export async function startForwarder(o: ForwarderOptions): Promise<Forwarder> {
         assetName: o.assetName,
         asset: o.asset,
         profileName: o.profileName,
-        audit: (e) =>
-          void events.push({ ...e, actor: e.actor ?? o.user, sessionId, grantId: ticket.grantId }),
+        audit: (e) => {
+          const event = { ...e, actor: e.actor ?? o.user, sessionId, grantId: ticket.grantId };
+          events.push(event);
+          o.onAudit?.(event);
+        },
         log: silentLogger,
         clock: systemClock,
         signal: controller.signal,
