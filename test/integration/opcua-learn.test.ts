@@ -20,12 +20,13 @@ import {
   type StatusCode,
 } from 'node-opcua';
 import { AuditLog } from '../../shared/src/audit/audit-log.js';
-import { systemClock } from '../../shared/src/clock.js';
+import { FakeClock, systemClock, type Clock } from '../../shared/src/clock.js';
 import { generateSigningKeyPair } from '../../shared/src/crypto/signing.js';
 import { initCrypto } from '../../shared/src/crypto/sodium.js';
 import { sequentialIds } from '../../shared/src/ids.js';
 import { createLearning, type Learning } from '../../gateway-ot/src/learning/learning.js';
 import { createPolicyLoader, type AssetPolicy } from '../../gateway-ot/src/policy/policy.js';
+import type { ProfileLearning } from '../../gateway-ot/src/sessions/sessions.js';
 import {
   createOpcuaBroker,
   type OpcuaBroker,
@@ -55,6 +56,7 @@ let store: OtStore;
 let audit: AuditLog;
 let learning: Learning;
 let policyFile: string;
+let certificateSha256: string;
 const loader = createPolicyLoader({ protocols: [opcuaProtocol] });
 const events: RecordedEvent[] = [];
 const forwarders: Forwarder[] = [];
@@ -98,9 +100,12 @@ before(async () => {
     users: PLANT_USERS,
     updateIntervalMs: 0,
   });
-  const sha256 = await fetchServerCertificateSha256(plant.endpointUrl, join(dir, 'onboarding'));
+  certificateSha256 = await fetchServerCertificateSha256(
+    plant.endpointUrl,
+    join(dir, 'onboarding'),
+  );
   policyFile = join(dir, 'policy.json');
-  writeFileSync(policyFile, JSON.stringify(policyFor(plant.port, sha256), null, 2));
+  writeFileSync(policyFile, JSON.stringify(policyFor(plant.port, certificateSha256), null, 2));
   const policy = loader.open(policyFile);
   store = createStore({ dataDir: ':memory:' });
   audit = new AuditLog({
@@ -145,9 +150,10 @@ after(async () => {
 async function withSession<T>(
   asset: AssetPolicy,
   fn: (session: ClientSession, id: (s: string) => string) => Promise<T>,
+  via: { broker: OpcuaBroker; clock?: Clock } = { broker },
 ): Promise<T> {
   const f = await startForwarder({
-    broker,
+    ...via,
     assetName: 'opc-1',
     asset,
     profileName: 'job',
@@ -280,5 +286,63 @@ test(
       denied.map((e) => [e.details?.['service'], e.details?.['reason']]),
       [['Write', 'value 70 outside 38..62']],
     );
+  },
+);
+
+test(
+  'fails closed when an operation cannot be recorded, and the profile decides again once the window ends',
+  { timeout: 60_000 },
+  async () => {
+    // The policy as it was written, with the broad profile and its ceiling.
+    const asset = loader.parse(policyFor(plant.port, certificateSha256), 'test');
+    assert.ok(asset.ok);
+    const learnAsset = asset.value.assets['opc-1'];
+    assert.ok(learnAsset);
+    const clock = new FakeClock();
+    const until = clock.now() + 60_000;
+    let isBroken = true;
+    const recorded: unknown[] = [];
+    const stub: ProfileLearning = {
+      learningUntil: () => until,
+      record: (_session, op) => {
+        if (isBroken) throw new Error('disk full (simulated)');
+        recorded.push(op);
+      },
+    };
+    const learningBroker = createOpcuaBroker({
+      pkiDir: join(dir, 'ot-pki-stub'),
+      credentials: vault?.vault ?? assert.fail('no vault'),
+      learning: stub,
+    });
+    try {
+      await withSession(
+        learnAsset,
+        async (session, id) => {
+          const readCounter = async () =>
+            (await session.read({ nodeId: id('Line1.Counter'), attributeId: AttributeIds.Value }))
+              .statusCode.name;
+          // Not recorded: the profile decides (95 is outside 10..90, Counter is not in it).
+          assert.deepEqual(names([await writeSetpoint(session, id, 95)]), ['BadUserAccessDenied']);
+          assert.equal(await readCounter(), 'BadUserAccessDenied');
+          assert.deepEqual(names([await writeSetpoint(session, id, 50)]), ['Good']);
+          isBroken = false;
+          assert.deepEqual(names([await writeSetpoint(session, id, 95)]), ['Good']);
+          assert.equal(await readCounter(), 'Good');
+          assert.deepEqual(
+            recorded.map((o) => (o as { service: string }).service),
+            ['write', 'read'],
+            'what the profile allowed while recording failed is not learned',
+          );
+          // The window ends by the gateway clock: the same session is enforced again.
+          clock.advance(60_000);
+          assert.deepEqual(names([await writeSetpoint(session, id, 95)]), ['BadUserAccessDenied']);
+          assert.equal(await readCounter(), 'BadUserAccessDenied');
+          assert.equal(recorded.length, 2, 'nothing is recorded after the window');
+        },
+        { broker: learningBroker, clock },
+      );
+    } finally {
+      await learningBroker.close();
+    }
   },
 );
