@@ -99,7 +99,10 @@ export function createOperationHooks(ctx: OperationContext): MirrorHooks {
       if (isAllowed && isLearning && !readsRecorded.has(key)) {
         const ref = { namespaceUri: node.ref.namespaceUri, node: node.ref.identifier };
         if (learn.record({ service: 'read', ...ref })) readsRecorded.add(key);
-        else isAllowed = canRead(learn.profileRule(node) ?? { access: 'browse', node: '' });
+        else {
+          const p = learn.profileRule(node);
+          isAllowed = p !== undefined && canRead(p);
+        }
       }
       if (!isAllowed && !readsDenied.has(key)) {
         readsDenied.add(key);
