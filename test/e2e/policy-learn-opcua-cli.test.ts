@@ -18,7 +18,7 @@ const SETPOINT = { node: 's=Line1.Setpoint', access: 'write', dataType: 'Double'
 
 test(
   'policy learn, propose and apply an OPC UA profile from the command line',
-  { timeout: 60_000 },
+  { timeout: 120_000 },
   async (t) => {
     const dir = makeTempDir(t);
     const cfg = join(dir, 'ot.json');
