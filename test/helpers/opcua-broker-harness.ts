@@ -14,7 +14,7 @@ import {
   OPCUAClient,
   SecurityPolicy,
 } from 'node-opcua';
-import { systemClock } from '../../shared/src/clock.js';
+import { systemClock, type Clock } from '../../shared/src/clock.js';
 import { silentLogger } from '../../shared/src/log.js';
 import type { SessionTicket } from '../../shared/src/model/session-ticket.js';
 import { testTicket } from '../../shared/src/testing/test-ticket.js';
@@ -60,6 +60,10 @@ export interface ForwarderOptions {
   readonly user: string;
   /** Shared event sink; a fresh array when omitted. */
   readonly events?: RecordedEvent[];
+  /** The sessions' clock; default the system clock. */
+  readonly clock?: Clock;
+  /** Also called with each event (e.g. to append it to a real audit log). */
+  readonly onAudit?: (event: RecordedEvent) => void;
 }
 
 export function ticketFor(
@@ -95,10 +99,13 @@ export async function startForwarder(o: ForwarderOptions): Promise<Forwarder> {
         assetName: o.assetName,
         asset: o.asset,
         profileName: o.profileName,
-        audit: (e) =>
-          void events.push({ ...e, actor: e.actor ?? o.user, sessionId, grantId: ticket.grantId }),
+        audit: (e) => {
+          const event = { ...e, actor: e.actor ?? o.user, sessionId, grantId: ticket.grantId };
+          events.push(event);
+          o.onAudit?.(event);
+        },
         log: silentLogger,
-        clock: systemClock,
+        clock: o.clock ?? systemClock,
         signal: controller.signal,
         // The OPC UA broker keeps no counters; a broker that did would fail its test here.
         trackCounts: () => {

@@ -29,7 +29,15 @@ export interface OpcuaSite {
   readonly ot: OtFixture;
 }
 
-export async function startOpcuaSite(t: Pick<TestContext, 'after'>): Promise<OpcuaSite> {
+export interface OpcuaSiteOptions {
+  /** Added to the `maintenance` profile as its learn ceiling (docs/policy.md); default none. */
+  readonly learnCeiling?: { readonly nodes: readonly unknown[] };
+}
+
+export async function startOpcuaSite(
+  t: Pick<TestContext, 'after'>,
+  options: OpcuaSiteOptions = {},
+): Promise<OpcuaSite> {
   const dir = makeTempDir(t, 'airlock-opcua-site-');
   const plant = await startOpcuaServer({
     dataDir: join(dir, 'plant'),
@@ -53,6 +61,7 @@ export async function startOpcuaSite(t: Pick<TestContext, 'after'>): Promise<Opc
               { node: 's=Line1.Setpoint', access: 'write', dataType: 'Double', min: 10, max: 90 },
               { node: 's=Line1.Temperature', access: 'read' },
             ],
+            ...(options.learnCeiling === undefined ? {} : { learnCeiling: options.learnCeiling }),
           },
         },
       },

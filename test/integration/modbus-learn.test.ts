@@ -124,6 +124,7 @@ test(
       replayDays: 1,
       actor: 'cli:olga',
     });
+    assert.ok(proposal.protocol === 'modbus');
     assert.deepEqual(proposal.proposed.tables.holdingRegisters, {
       read: [{ from: 0, to: 9 }],
       write: [

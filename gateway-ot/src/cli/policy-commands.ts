@@ -72,12 +72,10 @@ function describeProposal(p: Proposal): string {
     lines.push(
       `replay since ${new Date(p.replay.since).toISOString()}: ${p.replay.replayed} operation(s), ${p.replay.refused.length} would be refused`,
     );
-    for (const r of p.replay.refused) {
-      const o = r.operation;
+    for (const r of p.replay.refused)
       lines.push(
-        `  ${new Date(r.at).toISOString()} ${r.source}${r.seq === undefined ? '' : ` #${r.seq}`} session ${r.sessionId}: unit ${o.unit} fc ${o.fc} ${o.table ?? ''} ${o.address ?? ''}${o.quantity === undefined ? '' : ` x${o.quantity}`}${o.values === undefined ? '' : ` = ${o.values.join(',')}`}: ${r.rule}: ${r.reason}`,
+        `  ${new Date(r.at).toISOString()} ${r.source}${r.seq === undefined ? '' : ` #${r.seq}`} session ${r.sessionId}: ${r.summary}: ${r.rule}: ${r.reason}`,
       );
-    }
   }
   return `${lines.join('\n')}\n`;
 }
@@ -93,10 +91,12 @@ learn    puts the profile in learn mode until --until (ISO time with zone, or 90
          allowed operation is recorded. Audited (policy.learn) and sent to the OT owners as an alert.
          --stop ends the window now (policy.learn_end).
 propose  builds the least-privilege profile from what was learned (by the given grants only, if
-         any): the units and function codes used, address ranges merged across gaps of up to 8,
-         written values bounded with --margin each side. Prints it as a diff against the current
-         profile; --replay-days N also replays the last N days of recorded traffic (forwarded
-         writes from the audit chain, learned reads) and lists every operation it would refuse.
+         any). Modbus: the units and function codes used, address ranges merged across gaps of up
+         to 8, written values bounded with --margin each side. OPC UA: one rule per node read,
+         written (numeric values bounded with --margin, Boolean and String values listed) or
+         called. Prints it as a diff against the current profile; --replay-days N also replays the
+         last N days of recorded traffic (forwarded writes and calls from the audit chain, learned
+         reads) and lists every operation it would refuse.
 apply    writes the proposal into the policy file (the old file kept as <file>.<time>.bak), audits
          the new file's SHA-256 (policy.apply) and ends learn mode. Restart the gateway to enforce it.`;
   const withConfig = <T>(file: string | undefined, fn: (l: Learning, c: OtConfig) => T) => {

@@ -230,6 +230,7 @@ test('propose: least privilege from what was learned, a diff, and a replay that 
     replayDays: 7,
     actor: 'cli:olga',
   });
+  assert.ok(p.protocol === 'modbus');
   assert.deepEqual(p.proposed.tables.holdingRegisters, {
     read: [{ from: 0, to: 13 }],
     write: [{ from: 20, to: 20, min: 1185, max: 1365, signed: false }],

@@ -10,7 +10,8 @@
  * broker decides by the ceiling) and for at most MAX_LEARN_DAYS; opening a window, proposing and
  * applying are each audited in the same transaction as their change (`policy.learn` is flagged as
  * an alert for the site's OT owners; `policy.apply` carries the new policy file's SHA-256); a
- * proposal applies only to the policy file it was made from (unchanged hash). Modbus profiles only.
+ * proposal applies only to the policy file it was made from (unchanged hash). What a profile,
+ * an operation and a proposal are is each protocol's (protocol-learning.ts; Modbus and OPC UA).
  * Not here: reloading the running gateway (the policy is read at start: restart it to enforce).
  */
 import type { AuditLog } from '../../../shared/src/audit/audit-log.js';
@@ -21,19 +22,19 @@ import type { IdGenerator } from '../../../shared/src/ids.js';
 import { formatProblems } from '../../../shared/src/result.js';
 import type { Db } from '../../../shared/src/store/open-database.js';
 import type { LocalPolicy } from '../policy/policy.js';
-import {
-  isModbusAsset,
-  proposeModbusProfile,
-  type ModbusProfile,
-} from '../protocols/modbus/modbus.js';
 import type { ProfileLearning } from '../sessions/sessions.js';
 import type { LearningStore } from '../store/store.js';
+import { modbusLearning } from './modbus-learning.js';
+import { opcuaLearning } from './opcua-learning.js';
 import { renderProfile, replacePolicyFile, type CheckPolicy } from './policy-file.js';
 import { profileDiff } from './profile-diff.js';
-import { parseLearned, replay, type ReplayResult } from './replay.js';
+import type { LearnableProfile, LearningProtocol, ProtocolProposal } from './protocol-learning.js';
 
-export type { ReplayRefusal, ReplayResult } from './replay.js';
+export type { ReplayRefusal, ReplayResult } from './protocol-learning.js';
 export type { CheckPolicy } from './policy-file.js';
+
+/** The protocols whose profiles can learn, one line each. */
+const LEARNING_PROTOCOLS: readonly LearningProtocol[] = [modbusLearning, opcuaLearning];
 
 /** The longest learn window: learning is an exception to least privilege, not a way of running. */
 export const MAX_LEARN_DAYS = 7;
@@ -64,15 +65,13 @@ export interface ProposeInput {
   readonly actor: string;
 }
 
-export interface Proposal {
+/** `protocol` tells which profile `proposed` is (and which operations `replay` lists). */
+export type Proposal = {
   readonly id: string;
   readonly asset: string;
   readonly profile: string;
-  readonly operations: number;
-  readonly proposed: ModbusProfile;
   readonly diff: string;
-  readonly replay: ReplayResult | undefined;
-}
+} & ProtocolProposal;
 
 export interface Learning extends ProfileLearning {
   learn(input: { asset: string; profile: string; until: number; actor: string }): {
@@ -89,12 +88,9 @@ export interface Learning extends ProfileLearning {
   };
 }
 
-/** Ranges of one table closer than this many addresses are proposed as one range. */
-const MERGE_GAP = 8;
-
 export function createLearning(deps: LearningDeps): Learning {
   const { store, audit, clock, site } = deps;
-  const modbusProfile = (asset: string, profile: string): ModbusProfile => {
+  const learnable = (asset: string, profile: string): LearnableProfile => {
     const a = deps.policy.assets[asset];
     if (a === undefined)
       throw new AirlockError(
@@ -102,20 +98,20 @@ export function createLearning(deps: LearningDeps): Learning {
         'learning.unknown_asset',
         `no asset ${asset} in the local policy`,
       );
-    if (!isModbusAsset(a))
+    const bound = LEARNING_PROTOCOLS.map((l) => l.bind(a, profile)).find((b) => b !== undefined);
+    if (bound === undefined)
       throw new AirlockError(
         'bad_request',
         'learning.unsupported_protocol',
-        `asset ${asset} is ${a.protocol}: only Modbus profiles can learn so far`,
+        `asset ${asset} is ${a.protocol}: its profiles cannot learn`,
       );
-    const p = a.profiles[profile];
-    if (p === undefined)
+    if (bound === 'no_profile')
       throw new AirlockError(
         'not_found',
         'learning.unknown_profile',
         `asset ${asset} has no profile ${profile}`,
       );
-    return p;
+    return bound;
   };
   return {
     learningUntil: (asset, profile) => store.windowUntil(asset, profile, clock.now()),
@@ -128,8 +124,8 @@ export function createLearning(deps: LearningDeps): Learning {
       });
     },
     learn({ asset, profile, until, actor }) {
-      const p = modbusProfile(asset, profile);
-      if (p.learnCeiling === undefined)
+      const p = learnable(asset, profile);
+      if (p.ceiling === undefined)
         throw new AirlockError(
           'bad_request',
           'learning.no_ceiling',
@@ -152,7 +148,7 @@ export function createLearning(deps: LearningDeps): Learning {
           details: {
             profile,
             until: new Date(until).toISOString(),
-            ceiling: p.learnCeiling,
+            ceiling: p.ceiling,
             alert: true,
             reason: 'learning.start',
             message: `profile ${asset}/${profile} learns until ${new Date(until).toISOString()}: requests within its ceiling are allowed and recorded`,
@@ -163,7 +159,7 @@ export function createLearning(deps: LearningDeps): Learning {
       return { until };
     },
     stopLearning({ asset, profile, actor }) {
-      modbusProfile(asset, profile);
+      learnable(asset, profile);
       if (store.windowUntil(asset, profile, clock.now()) === undefined) return false;
       deps.db.transaction(() => {
         audit.append({
@@ -179,34 +175,32 @@ export function createLearning(deps: LearningDeps): Learning {
       return true;
     },
     propose(input) {
-      const current = modbusProfile(input.asset, input.profile);
+      const current = learnable(input.asset, input.profile);
       const grants = new Set(input.grants ?? []);
       const rows = store
         .operations(input.asset, input.profile, 0)
         .filter((r) => grants.size === 0 || grants.has(r.grantId));
-      const ops = rows.flatMap((r) => parseLearned(r) ?? []);
-      if (ops.length === 0)
+      const now = clock.now();
+      const since = input.replayDays === undefined ? undefined : now - input.replayDays * DAY_MS;
+      const made = current.propose(rows, {
+        marginPercent: input.marginPercent,
+        replay:
+          since === undefined
+            ? undefined
+            : {
+                audit,
+                asset: input.asset,
+                since,
+                learned: store.operations(input.asset, input.profile, since),
+              },
+      });
+      if (made === undefined)
         throw new AirlockError(
           'conflict',
           'learning.nothing_learned',
           `nothing was learned for ${input.asset}/${input.profile}${grants.size > 0 ? ' by those grants' : ''}`,
         );
-      const proposed = proposeModbusProfile(current, ops, {
-        marginPercent: input.marginPercent,
-        mergeGap: MERGE_GAP,
-      });
-      const now = clock.now();
-      const since = input.replayDays === undefined ? undefined : now - input.replayDays * DAY_MS;
-      const replayed =
-        since === undefined
-          ? undefined
-          : replay({
-              audit,
-              asset: input.asset,
-              profile: proposed,
-              since,
-              learned: store.operations(input.asset, input.profile, since),
-            });
+      const { proposed, replay: replayed } = made;
       const id = deps.ids.next('prp');
       const json = JSON.stringify(proposed);
       deps.db.transaction(() => {
@@ -219,7 +213,7 @@ export function createLearning(deps: LearningDeps): Learning {
           details: {
             profile: input.profile,
             proposalId: id,
-            operations: ops.length,
+            operations: made.operations,
             marginPercent: input.marginPercent,
             grants: [...grants],
             profileSha256: sha256Hex(json),
@@ -246,10 +240,8 @@ export function createLearning(deps: LearningDeps): Learning {
         id,
         asset: input.asset,
         profile: input.profile,
-        operations: ops.length,
-        proposed,
-        diff: profileDiff(current, proposed),
-        replay: replayed,
+        diff: profileDiff(current.current, proposed),
+        ...made,
       };
     },
     apply({ proposalId, actor }) {

@@ -22,11 +22,13 @@ import type { CredentialLease, CredentialSource } from '../../vault/vault.js';
 import type {
   BrokerSession,
   OperatorChannel,
+  ProfileLearning,
   ProtocolBroker,
   SessionEnd,
 } from '../../sessions/sessions.js';
 import { createFrameGuard, type FrameGuard } from './opcua-frame-guard.js';
 import { buildMirror } from './opcua-mirror.js';
+import { createOpcuaLearnHook } from './opcua-learn-hook.js';
 import { createOperationHooks } from './opcua-operations.js';
 import {
   connectPlant,
@@ -55,6 +57,8 @@ export interface OpcuaBrokerDeps {
   readonly maxViewNodes?: number;
   /** A bridged connection with no traffic either way this long ends; default 10 min. */
   readonly idleTimeoutMs?: number;
+  /** Learn mode (opcua-learn-hook.ts); absent (tests of the broker alone): every profile enforces. */
+  readonly learning?: ProfileLearning;
 }
 
 export interface OpcuaBroker extends ProtocolBroker {
@@ -209,9 +213,12 @@ export function createOpcuaBroker(deps: OpcuaBrokerDeps): OpcuaBroker {
     };
     try {
       plant.onLost(() => finish('the plant OPC UA connection was lost'));
+      // A session that starts while its profile learns sees the learn ceiling's view.
+      const learning = createOpcuaLearnHook(session, profile, deps.learning);
       const hooks = createOperationHooks({
         assetName,
         plant,
+        learn: learning?.hook,
         audit: (event) => session.audit(event),
         onAuditFailure: (e) => {
           log.error('opcua action result could not be audited; ending the session', {
@@ -220,7 +227,7 @@ export function createOpcuaBroker(deps: OpcuaBrokerDeps): OpcuaBroker {
           finish('audit failure');
         },
       });
-      const compiled = compileProfile(profile);
+      const compiled = learning?.view ?? compileProfile(profile);
       server = await serialized(() =>
         startSessionServer({
           pkiDir: join(deps.pkiDir, 'operator-server'),

@@ -20,13 +20,14 @@ import {
   AttributeIds,
   BrowseDirection,
   DataType,
+  DataValue,
   NodeClass,
   NodeId,
+  StatusCodes,
   type Variant,
   type AddressSpace,
   type BaseNode,
   type CallMethodResultOptions,
-  type DataValue,
   type ExpandedNodeId,
   type ReferenceDescription,
   type StatusCode,
@@ -51,6 +52,8 @@ export interface MirroredNode {
 }
 
 export interface MirrorHooks {
+  /** Asked before each plant read of a readable node (Read, sampling); false answers BadUserAccessDenied. */
+  read?(node: MirroredNode): boolean;
   write(node: MirroredNode, writeValue: WriteValue): Promise<StatusCode>;
   call(node: MirroredNode, inputArguments: readonly Variant[]): Promise<CallMethodResultOptions>;
 }
@@ -295,11 +298,16 @@ export async function buildMirror(options: MirrorOptions): Promise<Mirror> {
           // The callback form: node-opcua refreshes from it before each Read and sampling tick.
           variable.bindVariable(
             {
-              refreshFunc: (callback) =>
+              refreshFunc: (callback) => {
+                if (hooks.read?.(mirrored) === false) {
+                  callback(null, new DataValue({ statusCode: StatusCodes.BadUserAccessDenied }));
+                  return;
+                }
                 void readPlantValue(plant, plantNodeId).then(
                   (dv) => callback(null, dv),
                   (e: unknown) => callback(e instanceof Error ? e : new Error(String(e))),
-                ),
+                );
+              },
             },
             true,
           );

@@ -9,6 +9,10 @@
  * a method with a `call` rule. The old value in the audit is read from the plant just before the
  * write. Not guaranteed: that nothing changes the value between that read and the write (OPC UA has
  * no compare-and-set), or that the plant applies the value; its status is passed back as it is.
+ *
+ * While the profile learns (opcua-learn-hook.ts) the learn hook names the rule that decides, and
+ * each read (once per node), write and call the ceiling allows is recorded before it is forwarded;
+ * a read refused after the window ends is audited once per node.
  */
 import {
   AttributeIds,
@@ -19,6 +23,8 @@ import {
   type WriteValue,
 } from 'node-opcua';
 import type { BrokerAuditInput } from '../../sessions/sessions.js';
+import type { OpcuaLearnHook } from './opcua-learn-hook.js';
+import { canRead, type OpcuaNodeRule } from './opcua-policy.js';
 import type { MirroredNode, MirrorHooks } from './opcua-mirror.js';
 import { variantFacts } from './opcua-mirror.js';
 import type { PlantConnection } from './opcua-plant-client.js';
@@ -30,6 +36,8 @@ export interface OperationContext {
   audit(event: BrokerAuditInput): void;
   /** The result event could not be recorded after the plant acted: the session must end. */
   onAuditFailure(error: unknown): void;
+  /** Set while the session's profile learns; undefined: the view's rules decide. */
+  readonly learn?: OpcuaLearnHook | undefined;
 }
 
 /** A node as audit events and logs name it: namespace URI and identifier, never an index. */
@@ -50,8 +58,13 @@ export function auditValue(value: unknown): unknown {
 }
 
 export function createOperationHooks(ctx: OperationContext): MirrorHooks {
+  const learn = ctx.learn;
+  const ruleOf = (node: MirroredNode): { rule: OpcuaNodeRule | undefined; isLearning: boolean } =>
+    learn === undefined ? { rule: node.rule, isLearning: false } : learn.ruleFor(node);
+  const readsRecorded = new Set<string>();
+  const readsDenied = new Set<string>();
   const deny = (
-    service: 'Write' | 'Call',
+    service: 'Read' | 'Write' | 'Call',
     node: MirroredNode,
     reason: string,
     extra: Record<string, unknown> = {},
@@ -78,8 +91,28 @@ export function createOperationHooks(ctx: OperationContext): MirrorHooks {
   };
 
   return {
+    read(node: MirroredNode): boolean {
+      if (learn === undefined) return true;
+      const key = nodeText(node);
+      const { rule, isLearning } = learn.ruleFor(node);
+      let isAllowed = rule !== undefined && canRead(rule);
+      if (isAllowed && isLearning && !readsRecorded.has(key)) {
+        const ref = { namespaceUri: node.ref.namespaceUri, node: node.ref.identifier };
+        if (learn.record({ service: 'read', ...ref })) readsRecorded.add(key);
+        else {
+          const p = learn.profileRule(node);
+          isAllowed = p !== undefined && canRead(p);
+        }
+      }
+      if (!isAllowed && !readsDenied.has(key)) {
+        readsDenied.add(key);
+        deny('Read', node, 'the profile does not allow reading this node');
+      }
+      return isAllowed;
+    },
+
     async write(node: MirroredNode, writeValue: WriteValue): Promise<StatusCode> {
-      const rule = node.rule;
+      const { rule, isLearning } = ruleOf(node);
       if (writeValue.attributeId !== AttributeIds.Value)
         return deny('Write', node, 'only the Value attribute may be written', {
           attributeId: writeValue.attributeId,
@@ -96,6 +129,23 @@ export function createOperationHooks(ctx: OperationContext): MirrorHooks {
           newValue: auditValue(facts.value),
           dataType: facts.dataType,
         });
+      if (isLearning && learn !== undefined) {
+        const value = facts.value;
+        const isRecorded =
+          (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'string') &&
+          learn.record({
+            service: 'write',
+            namespaceUri: node.ref.namespaceUri,
+            node: node.ref.identifier,
+            dataType: facts.dataType,
+            value,
+          });
+        const p = learn.profileRule(node);
+        if (!isRecorded && (p?.access !== 'write' || checkWriteValue(p, facts).kind === 'deny'))
+          return deny('Write', node, 'the learned write could not be recorded', {
+            newValue: auditValue(facts.value),
+          });
+      }
       const old = await ctx.plant.session.read({
         nodeId: node.plantNodeId,
         attributeId: AttributeIds.Value,
@@ -140,7 +190,14 @@ export function createOperationHooks(ctx: OperationContext): MirrorHooks {
       inputArguments: readonly Variant[],
     ): Promise<CallMethodResultOptions> {
       const args = inputArguments.map((a) => auditValue(a.value));
-      if (node.rule?.access !== 'call')
+      const { rule, isLearning } = ruleOf(node);
+      let isAllowed = rule?.access === 'call';
+      if (isAllowed && isLearning && learn !== undefined) {
+        const ref = { namespaceUri: node.ref.namespaceUri, node: node.ref.identifier };
+        if (!learn.record({ service: 'call', ...ref, arguments: args }))
+          isAllowed = learn.profileRule(node)?.access === 'call';
+      }
+      if (!isAllowed)
         return {
           statusCode: deny('Call', node, "the method is not on the profile's call list", {
             arguments: args,

@@ -75,6 +75,15 @@ test('the profile schema refuses rules that would be unsafe or ambiguous, naming
     [{ node: 's=Line1.X', access: 'write', dataType: 'DateTime', min: 0, max: 1 }, /dataType/],
     [{ node: 's=Line1.X', access: 'read', min: 0 }, /min/],
     [{ node: 's=Line1.X', access: 'delete' }, /access/],
+    [
+      { node: 's=X', access: 'write', dataType: 'Double', min: 0, max: 1, values: [true] },
+      /values are for Boolean and String/,
+    ],
+    [{ node: 's=X', access: 'write', dataType: 'Boolean', values: ['on'] }, /must be booleans/],
+    [
+      { node: 's=X', access: 'write', dataType: 'String', maxLength: 3, values: ['ABCD'] },
+      /longer than maxLength/,
+    ],
   ];
   for (const [rule, message] of bad) {
     const r = parseWith(opcuaProfileSchema, { namespaceUri: NS, nodes: [rule] });
@@ -116,6 +125,10 @@ test('write values: exact type, scalar, within bounds', () => {
     [text, 'String', true, 12, false],
     [flag, 'Boolean', true, false, true],
     [flag, 'Boolean', true, 0, false],
+    [{ ...flag, values: [true] }, 'Boolean', true, true, true],
+    [{ ...flag, values: [true] }, 'Boolean', true, false, false],
+    [{ ...text, values: ['A', 'B'] }, 'String', true, 'B', true],
+    [{ ...text, values: ['A', 'B'] }, 'String', true, 'C', false],
   ];
   for (const [rule, dataType, isScalar, value, allowed] of cases) {
     assert.equal(
@@ -140,3 +153,16 @@ test(
     assert.equal(p.decide({ namespaceUri: NS, identifier: `${long}b` }).kind, 'allow');
   },
 );
+
+test('a learn ceiling has the rules form and at least one rule', () => {
+  const ok = profile({
+    namespaceUri: NS,
+    nodes: [],
+    learnCeiling: { nodes: [{ node: 's=Line1.*', access: 'read' }] },
+  });
+  assert.equal(ok.learnCeiling?.nodes.length, 1);
+  for (const learnCeiling of [{ nodes: [] }, { nodes: [{ node: 's=X' }] }, { rules: [] }]) {
+    const r = parseWith(opcuaProfileSchema, { namespaceUri: NS, learnCeiling });
+    assert.equal(r.ok, false, JSON.stringify(learnCeiling));
+  }
+});

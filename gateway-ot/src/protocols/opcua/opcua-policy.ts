@@ -61,8 +61,35 @@ export const opcuaNodeRuleSchema = z.discriminatedUnion('access', [
       min: z.number().finite().optional(),
       max: z.number().finite().optional(),
       maxLength: z.number().int().min(0).max(65_535).optional(),
+      /** Boolean and String rules: the only values that may be written (what `policy propose` enumerates). */
+      values: z
+        .array(z.union([z.boolean(), z.string().max(65_535)]))
+        .min(1)
+        .max(64)
+        .optional(),
     })
     .superRefine((r, ctx) => {
+      if (r.values !== undefined) {
+        const expected = r.dataType === 'Boolean' ? 'boolean' : 'string';
+        if (NUMERIC_DATA_TYPES.has(r.dataType))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['values'],
+            message: 'values are for Boolean and String rules (numeric rules have min and max)',
+          });
+        else if (r.values.some((v) => typeof v !== expected))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['values'],
+            message: `values of a ${r.dataType} rule must be ${expected}s`,
+          });
+        else if (r.values.some((v) => typeof v === 'string' && v.length > (r.maxLength ?? 0)))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['values'],
+            message: 'a value is longer than maxLength',
+          });
+      }
       if (NUMERIC_DATA_TYPES.has(r.dataType)) {
         if (r.min === undefined || r.max === undefined)
           ctx.addIssue({
@@ -109,6 +136,12 @@ export const opcuaProfileSchema = z.strictObject({
   namespaceUri: namespaceUriSchema,
   /** Ordered; the first rule that matches a node decides. Empty: the profile sees nothing. */
   nodes: z.array(opcuaNodeRuleSchema).max(500).default([]),
+  /**
+   * The hard ceiling of learn mode (docs/policy.md): while the profile learns, the session's view is
+   * built from these rules instead of `nodes` (same form, same namespace default). Absent: the
+   * profile cannot be put in learn mode.
+   */
+  learnCeiling: z.strictObject({ nodes: z.array(opcuaNodeRuleSchema).min(1).max(500) }).optional(),
   limits: z
     .strictObject({
       /** OPC UA sessions one forwarded connection may hold. */

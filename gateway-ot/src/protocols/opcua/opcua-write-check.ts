@@ -1,7 +1,8 @@
 /**
  * The value check for a write the profile allows in principle: the operator's value must be a
  * scalar of exactly the rule's data type (no implicit conversion) and within its bounds. A decision
- * value, never an exception; the broker turns a deny into BadUserAccessDenied.
+ * value, never an exception; the broker turns a deny into BadUserAccessDenied. A Boolean or String
+ * rule with `values` allows only those values.
  *
  * Not guaranteed: that the plant accepts the value; the plant may still refuse it with its own
  * status, which the operator then gets.
@@ -25,6 +26,8 @@ export function checkWriteValue(rule: OpcuaWriteRule, facts: WriteValueFacts): W
   if (facts.dataType !== rule.dataType)
     return { kind: 'deny', reason: `expected ${rule.dataType}, got ${facts.dataType}` };
   const v = facts.value;
+  if (rule.values !== undefined && !rule.values.some((allowed) => allowed === v))
+    return { kind: 'deny', reason: 'not one of the values the rule lists' };
   if (rule.dataType === 'Boolean')
     return typeof v === 'boolean'
       ? { kind: 'allow' }

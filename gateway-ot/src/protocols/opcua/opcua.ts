@@ -25,6 +25,7 @@ export const opcuaProtocol: ProtocolModule = {
     return createOpcuaBroker({
       pkiDir: join(deps.dataDir, 'opcua-pki'),
       credentials: deps.credentials,
+      learning: deps.learning,
     });
   },
 };
@@ -40,3 +41,15 @@ export function createOpcuaProbe(pkiDir: string): ProtocolProbe {
     return (await probe)(target, options);
   };
 }
+
+export {
+  compileCeiling,
+  createOpcuaReplay,
+  describeOpcuaOperation,
+  opcuaOperationSchema,
+  parseNodeText,
+  proposeOpcuaProfile,
+  type OpcuaOperation,
+  type OpcuaReplayDecision,
+} from './opcua-learning.js';
+export { isOpcuaAsset, type OpcuaProfile } from './opcua-policy.js';

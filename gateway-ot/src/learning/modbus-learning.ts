@@ -1,38 +1,34 @@
 /**
- * The replay check: would the recorded traffic of the last days pass a proposed profile? The
- * traffic is what the gateway already keeps: every forwarded Modbus write is a `modbus.write` event
- * in the site's audit chain (unit, function, table, address, values), whatever the profile or
- * grant; reads are only counted there, so the reads of learning sessions (learned_operations) are
- * replayed beside them. Each is decided by the broker's own rules.
+ * Modbus in the learning service (protocol-learning.ts). Proposals come from
+ * protocols/modbus (proposeModbusProfile); the replay check is here: would the recorded traffic of
+ * the last days pass a proposed profile? The traffic is what the gateway already keeps: every
+ * forwarded Modbus write is a `modbus.write` event in the site's audit chain (unit, function,
+ * table, address, values), whatever the profile or grant; reads are only counted there, so the
+ * reads of learning sessions (learned_operations) are replayed beside them. Each is decided by the
+ * broker's own rules.
  *
  * Not guaranteed: reads of sessions that did not learn are not replayed (the audit keeps only their
  * number), and neither are file-record writes or requests without addresses (not in the events).
  */
 import { z } from 'zod';
-import type { AuditLog } from '../../../shared/src/audit/audit-log.js';
 import {
+  isModbusAsset,
+  proposeModbusProfile,
   replayModbusOperation,
   type ModbusOperation,
   type ModbusProfile,
 } from '../protocols/modbus/modbus.js';
 import type { LearnedOperationRow } from '../store/store.js';
+import {
+  rowJson,
+  type LearningProtocol,
+  type ReplayInput,
+  type ReplayRefusal,
+  type ReplayResult,
+} from './protocol-learning.js';
 
-export interface ReplayRefusal {
-  readonly at: number;
-  /** `audit` (a forwarded write, with its event's seq) or `learned` (a learning session's read). */
-  readonly source: 'audit' | 'learned';
-  readonly seq?: number;
-  readonly sessionId: string;
-  readonly operation: ModbusOperation;
-  readonly rule: string;
-  readonly reason: string;
-}
-
-export interface ReplayResult {
-  readonly since: number;
-  readonly replayed: number;
-  readonly refused: readonly ReplayRefusal[];
-}
+/** Ranges of one table closer than this many addresses are proposed as one range. */
+const MERGE_GAP = 8;
 
 const TABLE = z.enum(['coils', 'discreteInputs', 'inputRegisters', 'holdingRegisters']);
 const CLASS = z.enum(['read', 'write', 'diagnostic', 'identification', 'file', 'programming']);
@@ -57,15 +53,9 @@ const writeEventSchema = z.object({
   sessionId: z.string().default(''),
 });
 
-/** A learned operation row, parsed; undefined for a row that is not one (reported by the caller). */
+/** A learned operation row, parsed; undefined for a row that is not one. */
 export function parseLearned(row: LearnedOperationRow): ModbusOperation | undefined {
-  let json: unknown;
-  try {
-    json = JSON.parse(row.operation);
-  } catch {
-    return undefined;
-  }
-  const r = modbusOperationSchema.safeParse(json);
+  const r = modbusOperationSchema.safeParse(rowJson(row));
   if (!r.success) return undefined;
   const { table, address, quantity, values, ...rest } = r.data;
   return {
@@ -77,19 +67,26 @@ export function parseLearned(row: LearnedOperationRow): ModbusOperation | undefi
   };
 }
 
-export function replay(input: {
-  readonly audit: AuditLog;
-  readonly asset: string;
-  readonly profile: ModbusProfile;
-  readonly since: number;
-  readonly learned: readonly LearnedOperationRow[];
-}): ReplayResult {
-  const refused: ReplayRefusal[] = [];
+/** One line for the owner's review. */
+export function describeModbusOperation(o: ModbusOperation): string {
+  return `unit ${o.unit} fc ${o.fc} ${o.table ?? ''} ${o.address ?? ''}${o.quantity === undefined ? '' : ` x${o.quantity}`}${o.values === undefined ? '' : ` = ${o.values.join(',')}`}`;
+}
+
+export function replay(
+  input: ReplayInput & { readonly profile: ModbusProfile },
+): ReplayResult<ModbusOperation> {
+  const refused: ReplayRefusal<ModbusOperation>[] = [];
   let replayed = 0;
-  const check = (r: Omit<ReplayRefusal, 'rule' | 'reason'>): void => {
+  const check = (r: Omit<ReplayRefusal<ModbusOperation>, 'rule' | 'reason' | 'summary'>): void => {
     replayed++;
     const d = replayModbusOperation(input.profile, r.operation);
-    if (!d.allow) refused.push({ ...r, rule: d.rule, reason: d.reason });
+    if (!d.allow)
+      refused.push({
+        ...r,
+        summary: describeModbusOperation(r.operation),
+        rule: d.rule,
+        reason: d.reason,
+      });
   };
   for (const e of input.audit.iterate({ fromTime: input.since })) {
     if (e.action !== 'modbus.write' || e.outcome !== 'success' || e.target !== input.asset)
@@ -114,3 +111,33 @@ export function replay(input: {
   }
   return { since: input.since, replayed, refused };
 }
+
+export const modbusLearning: LearningProtocol = {
+  protocol: 'modbus',
+  bind(asset, name) {
+    if (!isModbusAsset(asset)) return undefined;
+    const current = asset.profiles[name];
+    if (current === undefined) return 'no_profile';
+    return {
+      current,
+      ceiling: current.learnCeiling,
+      propose(rows, options) {
+        const ops = rows.flatMap((r) => parseLearned(r) ?? []);
+        if (ops.length === 0) return undefined;
+        const proposed = proposeModbusProfile(current, ops, {
+          marginPercent: options.marginPercent,
+          mergeGap: MERGE_GAP,
+        });
+        return {
+          protocol: 'modbus',
+          operations: ops.length,
+          proposed,
+          replay:
+            options.replay === undefined
+              ? undefined
+              : replay({ ...options.replay, profile: proposed }),
+        };
+      },
+    };
+  },
+};
