@@ -26,7 +26,8 @@ export interface ScimDeps {
   readonly sites: SiteStore;
   readonly sso: SsoStore;
   readonly scim: ScimStore;
-  readonly userAdmin: Pick<UserAdmin, 'updateUser'>;
+  /** Disables leavers; told of each account or group change (auth/: the quorum flags listen). */
+  readonly userAdmin: Pick<UserAdmin, 'updateUser' | 'accountChanges'>;
   readonly clock: Clock;
   readonly ids: IdGenerator;
 }
@@ -131,7 +132,7 @@ export interface ResourceTable<Row, Input> {
   list(call: ScimCall, query: URLSearchParams): Record<string, unknown>;
   /** PUT: the row and the body as a whole resource. */
   replacement(call: ScimCall, id: string, body: unknown): { row: Row; input: Input };
-  /** PATCH: the row and its editable attributes with the operations applied, as a whole resource. */
+  /** PATCH: the row, and its editable attributes patched by the operations as a whole resource. */
   patched(call: ScimCall, id: string, body: unknown): { row: Row; input: Input };
 }
 

@@ -82,13 +82,15 @@ export class ScimGroups {
     deps.db.transaction(() => {
       const before = deps.scim.members(id);
       deps.scim.removeGroup(call.provider.id, id);
-      deps.audit.append({
-        action: 'scim.group_change',
-        actor: actorOf(call),
-        target: row.displayName,
-        outcome: 'success',
-        details: { groupId: id, change: 'delete', removed: this.names(before) },
-      });
+      deps.userAdmin.accountChanges.tell(
+        deps.audit.append({
+          action: 'scim.group_change',
+          actor: actorOf(call),
+          target: row.displayName,
+          outcome: 'success',
+          details: { groupId: id, change: 'delete', removed: this.names(before) },
+        }),
+      );
       syncRoles(deps, call.provider, before, `group ${row.displayName} deleted`);
     })();
   }
@@ -129,21 +131,23 @@ export class ScimGroups {
       deps.scim.setMembers(id, members);
       const added = members.filter((m) => !before.includes(m));
       const removed = before.filter((m) => !members.includes(m));
-      deps.audit.append({
-        action: 'scim.group_change',
-        actor: actorOf(call),
-        target: input.displayName,
-        outcome: 'success',
-        details: {
-          groupId: id,
-          change: row === undefined ? 'create' : 'update',
-          ...(row !== undefined && row.displayName !== input.displayName
-            ? { previousDisplayName: row.displayName }
-            : {}),
-          added: this.names(added),
-          removed: this.names(removed),
-        },
-      });
+      deps.userAdmin.accountChanges.tell(
+        deps.audit.append({
+          action: 'scim.group_change',
+          actor: actorOf(call),
+          target: input.displayName,
+          outcome: 'success',
+          details: {
+            groupId: id,
+            change: row === undefined ? 'create' : 'update',
+            ...(row !== undefined && row.displayName !== input.displayName
+              ? { previousDisplayName: row.displayName }
+              : {}),
+            added: this.names(added),
+            removed: this.names(removed),
+          },
+        }),
+      );
       // A rename changes what the mapping sees for every member, so all of them are checked.
       syncRoles(deps, call.provider, [...before, ...members], `group ${input.displayName} changed`);
     })();

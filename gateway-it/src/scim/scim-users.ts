@@ -163,20 +163,22 @@ export class ScimUsers {
         },
         now,
       );
-      deps.audit.append({
-        action: adoptedUser === undefined ? 'user.create' : 'user.update',
-        actor,
-        target: adoptedUser?.name ?? deps.users.getById(id)?.name ?? id,
-        outcome: 'success',
-        details: {
-          userId: id,
-          via: 'scim',
-          scim: { userName: input.userName, externalId: input.externalId ?? null },
-          ...(adoptedUser === undefined
-            ? { roles: [], active: input.active ?? true, mfa: 'at-first-login' }
-            : { adopted: true, issuer: provider.config.issuer }),
-        },
-      });
+      deps.userAdmin.accountChanges.tell(
+        deps.audit.append({
+          action: adoptedUser === undefined ? 'user.create' : 'user.update',
+          actor,
+          target: adoptedUser?.name ?? deps.users.getById(id)?.name ?? id,
+          outcome: 'success',
+          details: {
+            userId: id,
+            via: 'scim',
+            scim: { userName: input.userName, externalId: input.externalId ?? null },
+            ...(adoptedUser === undefined
+              ? { roles: [], active: input.active ?? true, mfa: 'at-first-login' }
+              : { adopted: true, issuer: provider.config.issuer }),
+          },
+        }),
+      );
       // A taken-over account's roles become what its groups give (none yet).
       if (adoptedUser !== undefined) syncRoles(deps, provider, [id], 'provisioned');
       return { userId: id, adopted: adoptedUser !== undefined };
@@ -207,21 +209,23 @@ export class ScimUsers {
       deps.scim.removeUser(call.provider.id, row.userId);
       const previous = deps.users.getById(row.userId)?.roles ?? [];
       deps.users.replaceRoles(row.userId, []);
-      deps.audit.append({
-        action: 'scim.user_delete',
-        actor: actorOf(call),
-        target: user?.name ?? row.userId,
-        outcome: 'success',
-        details: {
-          userId: row.userId,
-          userName: row.userName,
-          externalId: row.externalId,
-          groups,
-          previousRoles: previous.map((r) =>
-            r.site === undefined ? r.role : `${r.role}@${r.site}`,
-          ),
-        },
-      });
+      deps.userAdmin.accountChanges.tell(
+        deps.audit.append({
+          action: 'scim.user_delete',
+          actor: actorOf(call),
+          target: user?.name ?? row.userId,
+          outcome: 'success',
+          details: {
+            userId: row.userId,
+            userName: row.userName,
+            externalId: row.externalId,
+            groups,
+            previousRoles: previous.map((r) =>
+              r.site === undefined ? r.role : `${r.role}@${r.site}`,
+            ),
+          },
+        }),
+      );
     })();
   }
 
@@ -264,18 +268,20 @@ export class ScimUsers {
         deps.clock.now(),
       );
       if (renamed)
-        deps.audit.append({
-          action: 'user.update',
-          actor: actorOf(call),
-          target: deps.users.getById(row.userId)?.name ?? row.userId,
-          outcome: 'success',
-          details: {
-            userId: row.userId,
-            via: 'scim',
-            scim: { userName: input.userName, externalId: input.externalId ?? null },
-            previous: { userName: row.userName, externalId: row.externalId },
-          },
-        });
+        deps.userAdmin.accountChanges.tell(
+          deps.audit.append({
+            action: 'user.update',
+            actor: actorOf(call),
+            target: deps.users.getById(row.userId)?.name ?? row.userId,
+            outcome: 'success',
+            details: {
+              userId: row.userId,
+              via: 'scim',
+              scim: { userName: input.userName, externalId: input.externalId ?? null },
+              previous: { userName: row.userName, externalId: row.externalId },
+            },
+          }),
+        );
     })();
     this.applyAccount(call, row.userId, input);
     return this.get(call, row.userId);
