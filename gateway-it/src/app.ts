@@ -132,6 +132,9 @@ function compose(config: ItConfig, store: ItStore, deps: ItDeps): ItServices {
   // A disabled account (admin, CLI or SCIM leaver) loses its grants and pending requests at once
   // (auth/ sits below access/, so auth tells access here).
   auth.userAdmin.onDisable((user, actor) => void access.endAccessOf(user, actor));
+  // Any account change (admin, CLI, SSO login or SCIM) can change who may approve: pending
+  // requests' quorum flags are judged again, in the change's transaction.
+  auth.userAdmin.accountChanges.on((change) => access.accountsChanged(change));
   const sessions = createSessions({ ...base, store, access, siteCommands, links });
   const modbus = createModbus({ sessions });
   const opcua = createOpcua({ ...base, config, sessions });

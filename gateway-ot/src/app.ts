@@ -45,7 +45,7 @@ import {
   type ReviewRequests,
   type SessionManager,
 } from './sessions/sessions.js';
-import { createStore, type GatewayStateStore } from './store/store.js';
+import { createStore, type GatewayStateStore, type OtStore } from './store/store.js';
 import { createVault, loadOrCreateVaultKey, type Rotation, type Vault } from './vault/vault.js';
 
 /** The protocols this gateway can broker, one line each (policy errors list them in this order). */
@@ -120,17 +120,14 @@ export function vaultKeyPath(config: OtConfig): string {
 }
 
 /**
- * The vault without the gateway, for the CLI verbs (vault-set, vault-list, vault-rotate): the same
- * factories, database, audit chain (WAL; appends are serialized by SQLite) and master key as the
- * running gateway. Its rotation schedule is not started.
+ * What every offline CLI verb opens the same way as the running gateway: the identity key, the
+ * database and its audit chain (WAL; appends are serialized by SQLite, so a verb may run beside the
+ * gateway). `close` closes the chain, then the store. Crypto must be initialized first.
  */
-export async function openOfflineVault(
+function openOffline(
   config: OtConfig,
   deps: Pick<OtDeps, 'clock' | 'ids'>,
-): Promise<OfflineVault> {
-  await initCrypto();
-  const policy = createPolicyLoader({ protocols: OT_PROTOCOLS }).open(config.policyFile);
-  const masterKey = loadOrCreateVaultKey(vaultKeyPath(config));
+): { readonly store: OtStore; readonly audit: AuditLog; close(): void } {
   const identity = loadOrCreateSigningKey(identityKeyPath(config.dataDir));
   const store = createStore({ dataDir: config.dataDir });
   const audit = createAudit({
@@ -141,9 +138,32 @@ export async function openOfflineVault(
     checkpointEvery: config.audit.checkpointEvery,
     checkpointIntervalMs: config.audit.checkpointIntervalSeconds * 1000,
   });
+  return {
+    store,
+    audit: audit.log,
+    close() {
+      audit.log.close();
+      store.close();
+    },
+  };
+}
+
+/**
+ * The vault without the gateway, for the CLI verbs (vault-set, vault-list, vault-rotate): the same
+ * factories, database, audit chain and master key as the running gateway. Its rotation schedule is
+ * not started.
+ */
+export async function openOfflineVault(
+  config: OtConfig,
+  deps: Pick<OtDeps, 'clock' | 'ids'>,
+): Promise<OfflineVault> {
+  await initCrypto();
+  const policy = createPolicyLoader({ protocols: OT_PROTOCOLS }).open(config.policyFile);
+  const masterKey = loadOrCreateVaultKey(vaultKeyPath(config));
+  const { store, audit, close } = openOffline(config, deps);
   const vault = createVault({
     store: store.vault,
-    audit: audit.log,
+    audit,
     clock: deps.clock,
     log: silentLogger,
     site: config.site,
@@ -151,16 +171,7 @@ export async function openOfflineVault(
     policy,
     protocols: OT_PROTOCOLS,
   });
-  return {
-    site: config.site,
-    vault: vault.credentials,
-    rotation: vault.rotation,
-    policy,
-    close() {
-      audit.log.close();
-      store.close();
-    },
-  };
+  return { site: config.site, vault: vault.credentials, rotation: vault.rotation, policy, close };
 }
 
 /** OT owners' passkeys without a running gateway (`airlock-ot owner ...`): same database and chain. */
@@ -170,32 +181,20 @@ export async function openOfflineOwners(
 ): Promise<OfflineOwners> {
   await initCrypto();
   const policy = createPolicyLoader({ protocols: OT_PROTOCOLS }).open(config.policyFile);
-  const identity = loadOrCreateSigningKey(identityKeyPath(config.dataDir));
-  const store = createStore({ dataDir: config.dataDir });
-  const audit = createAudit({
-    store,
-    identity,
-    clock: deps.clock,
-    ids: deps.ids,
-    checkpointEvery: config.audit.checkpointEvery,
-    checkpointIntervalMs: config.audit.checkpointIntervalSeconds * 1000,
-  });
-  const owners = createOwners({ store, audit: audit.log, clock: deps.clock, site: config.site });
+  const { store, audit, close } = openOffline(config, deps);
+  const owners = createOwners({ store, audit, clock: deps.clock, site: config.site });
   return {
     site: config.site,
     owners,
     keys: store.ownerKeys,
     approvalMode: policy.approvals.mode,
-    close() {
-      audit.log.close();
-      store.close();
-    },
+    close,
   };
 }
 
 /**
  * Discovery without the gateway, for `airlock-ot discover`: the same database and audit chain as
- * the running gateway (WAL; appends are serialized by SQLite), the probe scope of the local policy.
+ * the running gateway, the probe scope of the local policy.
  */
 export async function openDiscovery(
   config: OtConfig,
@@ -206,35 +205,19 @@ export async function openDiscovery(
   await initCrypto();
   const policies = createPolicyLoader({ protocols: OT_PROTOCOLS });
   const policy = policies.open(config.policyFile);
-  const identity = loadOrCreateSigningKey(identityKeyPath(config.dataDir));
-  const store = createStore({ dataDir: config.dataDir });
-  const audit = createAudit({
-    store,
-    identity,
-    clock: deps.clock,
-    ids: deps.ids,
-    checkpointEvery: config.audit.checkpointEvery,
-    checkpointIntervalMs: config.audit.checkpointIntervalSeconds * 1000,
-  });
+  const { store, audit, close } = openOffline(config, deps);
   const discovery = createDiscovery({
     scope: policy.discovery,
     probes: deps.probes ?? otProbes(config.dataDir),
     store: store.discovery,
-    audit: audit.log,
+    audit,
     clock: deps.clock,
     ids: deps.ids,
     site: config.site,
     policyFile: config.policyFile,
     policies,
   });
-  return {
-    discovery,
-    audit: audit.log,
-    close() {
-      audit.log.close();
-      store.close();
-    },
-  };
+  return { discovery, audit, close };
 }
 
 export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<OtGateway> {

@@ -11,14 +11,12 @@
  *   npm run bench -- modbus-ssh-path
  */
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { initCrypto } from '../../shared/src/crypto/sodium.js';
 import { freePort } from '../../image/demo/plant/free-port.js';
 import { benchContext, interleave, latencyRow, quantile } from '../helpers/latency-bench.js';
-import { keyLogin, startSshChain } from '../helpers/ssh-chain.js';
+import { startJumpHostChain } from '../helpers/jump-host-chain.js';
+import { keyLogin } from '../helpers/ssh-chain.js';
 import { waitFor } from '../helpers/wait-for.js';
-import { startSshd } from '../peers/sshd.js';
 import { connectRaw, mbap, pdu, type RawModbusClient } from '../peers/raw-modbus-client.js';
 import { startRecordingPlc } from '../peers/recording-plc.js';
 import { PLC1_PROFILES } from '../../image/demo/plant/plc-1-policy.js';
@@ -54,55 +52,21 @@ async function pipelined(c: RawModbusClient): Promise<number> {
 async function main(): Promise<void> {
   await initCrypto();
   const stub = await startRecordingPlc(t);
-  const jump1 = await startSshd(t);
-  const jump2 = await startSshd(t);
-  const [j1, j2] = [jump1.users[0], jump2.users[0]];
-  if (j1 === undefined || j2 === undefined) throw new Error('sshd users missing');
-  const chain = await startSshChain(t, {
-    otProcess: true,
-    extraPasswords: [
-      { match: `${j1.name}@`, password: j1.password },
-      { match: `${j2.name}@`, password: j2.password },
-    ],
-    // A rate limit far above what is measured: the bench measures the path, not its limiter.
-    modbus: {
-      port: stub.port,
-      profile: {
-        ...PLC1_PROFILES['read-only'],
-        rateLimit: { requestsPerSecond: 100_000, burst: 100_000 },
+  const { chain, config: cfg } = await startJumpHostChain(t, {
+    chain: {
+      otProcess: true,
+      // A rate limit far above what is measured: the bench measures the path, not its limiter.
+      modbus: {
+        port: stub.port,
+        profile: {
+          ...PLC1_PROFILES['read-only'],
+          rateLimit: { requestsPerSecond: 100_000, burst: 100_000 },
+        },
       },
     },
+    hosts: (c) => ['Host airlock', `  HostName 127.0.0.1\n  Port ${c.sshPort}\n  User alice+hmi-1`],
   });
   const { alice } = chain.users;
-  const kh = join(chain.dir, 'bench_known_hosts');
-  writeFileSync(
-    kh,
-    [
-      `[127.0.0.1]:${jump1.port} ${jump1.hostKey}`,
-      `[127.0.0.1]:${jump2.port} ${jump2.hostKey}`,
-      readFileSync(join(chain.dir, 'known_hosts'), 'utf8').trim(),
-      '',
-    ].join('\n'),
-  );
-  const cfg = join(chain.dir, 'bench_ssh_config');
-  writeFileSync(
-    cfg,
-    [
-      'Host jump1',
-      `  HostName 127.0.0.1\n  Port ${jump1.port}\n  User ${j1.name}`,
-      'Host jump2',
-      `  HostName 127.0.0.1\n  Port ${jump2.port}\n  User ${j2.name}\n  ProxyJump jump1`,
-      'Host airlock',
-      `  HostName 127.0.0.1\n  Port ${chain.sshPort}\n  User alice+hmi-1`,
-      'Host *',
-      `  UserKnownHostsFile ${kh}`,
-      '  GlobalKnownHostsFile /dev/null',
-      '  StrictHostKeyChecking yes',
-      '  NumberOfPasswordPrompts 1',
-      '  LogLevel ERROR',
-      '',
-    ].join('\n'),
-  );
   const tunnel = async (args: readonly string[]): Promise<number> => {
     const port = await freePort();
     const child = spawn(

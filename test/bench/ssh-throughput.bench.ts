@@ -18,11 +18,12 @@
  *   node dist/test/bench/ssh-throughput.bench.js [setup] [throughput] [memory]   (default: all)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initCrypto } from '../../shared/src/crypto/sodium.js';
-import { startSshChain, type SshChain } from '../helpers/ssh-chain.js';
+import { startJumpHostChain } from '../helpers/jump-host-chain.js';
+import type { SshChain } from '../helpers/ssh-chain.js';
 import type { PullPlan, PullResult } from '../helpers/ssh-pull-driver.js';
 import { startSshd } from '../peers/sshd.js';
 
@@ -86,60 +87,32 @@ const median = (xs: number[]): number => {
 async function main(): Promise<void> {
   await initCrypto();
   const target = await startSshd(t);
-  const jump1 = await startSshd(t);
-  const jump2 = await startSshd(t);
-  const [tu, j1, j2] = [target.users[0], jump1.users[0], jump2.users[0]];
-  if (tu === undefined || j1 === undefined || j2 === undefined)
-    throw new Error('sshd users missing');
-  const chain = await startSshChain(t, {
-    otProcess: true,
-    target,
-    ssh: { maxChannelsPerConnection: 64 },
-    extraPasswords: [
-      { match: `${j1.name}@`, password: j1.password },
-      { match: `${j2.name}@`, password: j2.password },
-      { match: `${tu.name}@`, password: tu.password },
-    ],
+  const tu = target.users[0];
+  if (tu === undefined) throw new Error('sshd users missing');
+  const { chain, config: cfg } = await startJumpHostChain(t, {
+    chain: {
+      otProcess: true,
+      target,
+      ssh: { maxChannelsPerConnection: 64 },
+      extraPasswords: [{ match: `${tu.name}@`, password: tu.password }],
+    },
+    knownHosts: [`[127.0.0.1]:${target.port} ${target.hostKey}`],
+    hosts: (c) => {
+      const { alice } = c.users;
+      return [
+        'Host chain',
+        `  HostName 127.0.0.1\n  Port ${target.port}\n  User ${tu.name}\n  ProxyJump jump2`,
+        'Host direct',
+        `  HostName 127.0.0.1\n  Port ${target.port}\n  User ${tu.name}`,
+        'Host airlock',
+        `  HostName 127.0.0.1\n  Port ${c.sshPort}\n  User alice:hmi-1\n  IdentityFile ${alice.keyFile ?? ''}\n  IdentitiesOnly yes\n  PubkeyAuthentication yes\n  PreferredAuthentications publickey,keyboard-interactive`,
+        'Host airlock-password',
+        `  HostName 127.0.0.1\n  Port ${c.sshPort}\n  User alice:hmi-1\n  PreferredAuthentications password,keyboard-interactive`,
+      ];
+    },
+    defaults: ['  PubkeyAuthentication no'],
   });
   const { alice } = chain.users;
-  const kh = join(chain.dir, 'bench_known_hosts');
-  writeFileSync(
-    kh,
-    [
-      `[127.0.0.1]:${target.port} ${target.hostKey}`,
-      `[127.0.0.1]:${jump1.port} ${jump1.hostKey}`,
-      `[127.0.0.1]:${jump2.port} ${jump2.hostKey}`,
-      readFileSync(join(chain.dir, 'known_hosts'), 'utf8').trim(),
-      '',
-    ].join('\n'),
-  );
-  const cfg = join(chain.dir, 'bench_ssh_config');
-  writeFileSync(
-    cfg,
-    [
-      'Host jump1',
-      `  HostName 127.0.0.1\n  Port ${jump1.port}\n  User ${j1.name}`,
-      'Host jump2',
-      `  HostName 127.0.0.1\n  Port ${jump2.port}\n  User ${j2.name}\n  ProxyJump jump1`,
-      'Host chain',
-      `  HostName 127.0.0.1\n  Port ${target.port}\n  User ${tu.name}\n  ProxyJump jump2`,
-      'Host direct',
-      `  HostName 127.0.0.1\n  Port ${target.port}\n  User ${tu.name}`,
-      'Host airlock',
-      `  HostName 127.0.0.1\n  Port ${chain.sshPort}\n  User alice:hmi-1\n  IdentityFile ${alice.keyFile ?? ''}\n  IdentitiesOnly yes\n  PubkeyAuthentication yes\n  PreferredAuthentications publickey,keyboard-interactive`,
-      'Host airlock-password',
-      `  HostName 127.0.0.1\n  Port ${chain.sshPort}\n  User alice:hmi-1\n  PreferredAuthentications password,keyboard-interactive`,
-      // Last: ssh_config takes the first value it finds for each option.
-      'Host *',
-      `  UserKnownHostsFile ${kh}`,
-      '  GlobalKnownHostsFile /dev/null',
-      '  StrictHostKeyChecking yes',
-      '  NumberOfPasswordPrompts 1',
-      '  LogLevel ERROR',
-      '  PubkeyAuthentication no',
-      '',
-    ].join('\n'),
-  );
   const ssh = (host: string, command: string, count = false, extra: string[] = []) =>
     chain.run('ssh', ['-F', cfg, ...extra, host, command], {
       countStdout: count,

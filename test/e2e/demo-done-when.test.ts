@@ -12,7 +12,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AttributeIds, DataType, UserTokenType } from 'node-opcua';
 import { generateSync } from 'otplib';
@@ -21,6 +21,7 @@ import { startDemo, portOpen, type DemoCredentials } from '../helpers/demo-launc
 import { pinnedRequest, type HttpResult } from '../helpers/https-client.js';
 import { createTestClient } from '../helpers/opcua-broker-harness.js';
 import { mbpollValues, runMbpoll } from '../peers/mbpoll.js';
+import { demoSshClient } from '../helpers/demo-ssh-client.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { omitUndefined, ifDefined } from '../../shared/src/omit-undefined.js';
 
@@ -119,43 +120,11 @@ test(
     ])
       .toString()
       .trim();
-    writeFileSync(join(dir, 'known_hosts'), `[127.0.0.1]:${sshPort} ${hostKey}\n`);
-    writeFileSync(join(dir, 'answer-password'), `${alice.password}\n`, { mode: 0o600 });
-    writeFileSync(join(dir, 'answer-code'), `${generateSync({ secret: alice.totpSecret })}\n`, {
-      mode: 0o600,
-    });
-    const askpass = join(dir, 'askpass.sh');
-    writeFileSync(
-      askpass,
-      `#!/bin/sh\ncase "$1" in\n  *erification*) cat '${dir}/answer-code' ;;\n  *assword*) cat '${dir}/answer-password' ;;\n  *) echo "unexpected prompt: $1" >&2; exit 1 ;;\nesac\n`,
-    );
-    chmodSync(askpass, 0o700);
-    const env = {
-      PATH: '/usr/bin:/bin',
-      HOME: dir,
-      SSH_ASKPASS: askpass,
-      SSH_ASKPASS_REQUIRE: 'force',
-      DISPLAY: ':0',
-    };
+    const sshClient = demoSshClient(dir, `[127.0.0.1]:${sshPort} ${hostKey}`);
+    sshClient.answer(alice.password, generateSync({ secret: alice.totpSecret }));
+    const env = sshClient.env;
     const ctl = join(dir, 'ctl');
-    const base0 = [
-      '-F',
-      '/dev/null',
-      '-o',
-      `UserKnownHostsFile=${join(dir, 'known_hosts')}`,
-      '-o',
-      'StrictHostKeyChecking=yes',
-      '-o',
-      'PreferredAuthentications=keyboard-interactive,password',
-      '-o',
-      'NumberOfPasswordPrompts=1',
-      '-o',
-      'ConnectTimeout=20',
-      '-o',
-      'LogLevel=ERROR',
-      '-p',
-      String(sshPort),
-    ];
+    const base0 = [...sshClient.options, '-o', 'LogLevel=ERROR', '-p', String(sshPort)];
     const ssh = (
       args: readonly string[],
       input?: string,

@@ -11,13 +11,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateSync } from 'otplib';
 import { repoRoot } from '../../shared/src/testing/processes.js';
 import { makeTempDir } from '../../shared/src/testing/temp-dir.js';
 import type { DemoCredentials } from '../helpers/demo-launcher.js';
 import { pinnedRequest } from '../helpers/https-client.js';
+import { demoSshClient } from '../helpers/demo-ssh-client.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { readFileSync } from 'node:fs';
 
@@ -98,46 +98,14 @@ test(
     assert.equal(fingerprint, keygenFp);
 
     // The real OpenSSH client, trusting only that line; answers from files (SSH_ASKPASS).
-    writeFileSync(join(dir, 'known_hosts'), `${knownHosts}\n`);
-    const answer = (code: string): void => {
-      writeFileSync(join(dir, 'answer-password'), `${alice.password}\n`, { mode: 0o600 });
-      writeFileSync(join(dir, 'answer-code'), `${code}\n`, { mode: 0o600 });
-    };
-    const askpass = join(dir, 'askpass.sh');
-    writeFileSync(
-      askpass,
-      `#!/bin/sh\ncase "$1" in\n  *erification*) cat '${dir}/answer-code' ;;\n  *assword*) cat '${dir}/answer-password' ;;\n  *) echo "unexpected prompt: $1" >&2; exit 1 ;;\nesac\n`,
-    );
-    chmodSync(askpass, 0o700);
+    const client = demoSshClient(dir, knownHosts ?? '');
+    const answer = (code: string): void => client.answer(alice.password, code);
     const ssh = async (): Promise<{ code: number | null; stderr: string }> => {
       const c = spawn(
         '/usr/bin/ssh',
-        [
-          '-F',
-          '/dev/null',
-          '-o',
-          `UserKnownHostsFile=${join(dir, 'known_hosts')}`,
-          '-o',
-          'StrictHostKeyChecking=yes',
-          '-o',
-          'PreferredAuthentications=keyboard-interactive,password',
-          '-o',
-          'NumberOfPasswordPrompts=1',
-          '-o',
-          'ConnectTimeout=20',
-          '-p',
-          String(sshPort),
-          'alice:hmi-1@127.0.0.1',
-          'true',
-        ],
+        [...client.options, '-p', String(sshPort), 'alice:hmi-1@127.0.0.1', 'true'],
         {
-          env: {
-            PATH: '/usr/bin:/bin',
-            HOME: dir,
-            SSH_ASKPASS: askpass,
-            SSH_ASKPASS_REQUIRE: 'force',
-            DISPLAY: ':0',
-          },
+          env: client.env,
           stdio: ['ignore', 'ignore', 'pipe'],
         },
       );

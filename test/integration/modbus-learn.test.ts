@@ -10,14 +10,14 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { FakeClock, systemClock, type Clock } from '../../shared/src/clock.js';
-import { sequentialIds } from '../../shared/src/ids.js';
 import { makeTempDir } from '../../shared/src/testing/temp-dir.js';
-import { createLearning, type Learning } from '../../gateway-ot/src/learning/learning.js';
+import type { Learning } from '../../gateway-ot/src/learning/learning.js';
 import { createPolicyLoader, type LocalPolicy } from '../../gateway-ot/src/policy/policy.js';
 import { modbusProtocol } from '../../gateway-ot/src/protocols/modbus/modbus.js';
 import { createLearningStore } from '../../gateway-ot/src/store/learning-store.js';
 import { startBrokerListener, type BrokerListener } from '../peers/modbus-broker-listener.js';
 import { connectRaw, mbap, pdu } from '../peers/raw-modbus-client.js';
+import { createTestLearning, LEARN_CEILING } from '../helpers/learn-fixture.js';
 import { runPymodbusClient, startPymodbusServer } from '../peers/pymodbus.js';
 
 const FULL = { from: 0, to: 199 };
@@ -36,16 +36,7 @@ function policyFor(port: number) {
             tables: {
               holdingRegisters: { read: [FULL], write: [{ ...FULL, min: 0, max: 65535 }] },
             },
-            learnCeiling: {
-              unitIds: [1],
-              functions: ['read', 'write'],
-              tables: {
-                holdingRegisters: {
-                  read: [{ from: 0, to: 999 }],
-                  write: [{ from: 0, to: 999, min: 0, max: 65535 }],
-                },
-              },
-            },
+            learnCeiling: LEARN_CEILING,
           },
         },
       },
@@ -66,16 +57,14 @@ async function listen(
     profile: 'job',
     clock,
     learning: ({ db, audit }) => {
-      learning = createLearning({
+      learning = createTestLearning({
         store: createLearningStore(db),
         db,
         audit,
         clock,
-        ids: sequentialIds(),
-        site: 'plant-1',
         policy,
         policyFile,
-        checkPolicy: (json, hash) => loader.parse(json, hash),
+        loader,
       });
       return learning;
     },

@@ -23,6 +23,7 @@ import {
 import { SITE, startIt, startOt, waitForSiteConnected } from '../helpers/link-fixture.js';
 import { storeTargetPassword } from '../helpers/ot-ssh-process.js';
 import { waitFor } from '../helpers/wait-for.js';
+import { grantAliceByOlga } from '../helpers/web-terminal-grant.js';
 import { startSshd } from '../peers/sshd.js';
 
 useCrypto();
@@ -65,34 +66,14 @@ test(
     storeTargetPassword(ot.gw, target.password);
     const s = it.gw.services;
     await waitFor('the site catalogue', () => s.store.catalogue.get(SITE, 'hmi-3'));
-    const alice = await s.auth.userAdmin.createUser(
-      { name: 'alice', displayName: 'Alice Engineer', roles: [{ role: 'engineer' }] },
-      'cli:test',
-    );
-    const olga = await s.auth.userAdmin.createUser(
-      { name: 'olga', displayName: 'Olga Owner', roles: [{ role: 'ot-owner', site: SITE }] },
-      'cli:test',
-    );
-    const now = Date.now();
-    s.access.windows.addWindow({ cli: 'cli:test' }, SITE, {
-      asset: null,
-      label: 'test window',
-      rule: { kind: 'once', start: now - 3_600_000, end: now + 3 * 3_600_000 },
-    });
-    const aliceUser = alice.user;
-    const olgaUser = olga.user;
-    const req = await s.access.requests.create(aliceUser, {
-      site: SITE,
+    const { alice, olga } = await grantAliceByOlga(s, {
       assets: [
         { asset: 'hmi-1', profile: 'maintenance' },
         { asset: 'hmi-2', profile: 'vendor' },
       ],
-      startsAt: now,
-      endsAt: now + 3_600_000,
       reason: 'web terminal test',
       ticketRef: 'CHG-1',
     });
-    await s.access.approvals.decide(olgaUser, req.id, 'approve', 'ok');
     await waitForSiteConnected(it);
     const base = it.running.url;
 

@@ -17,6 +17,7 @@
 import type { Clock } from '../../../shared/src/clock.js';
 import type { IdGenerator } from '../../../shared/src/ids.js';
 import type { Logger } from '../../../shared/src/log.js';
+import type { AccountChange } from '../auth/auth.js';
 import type { ItConfig } from '../config/config.js';
 import type { Itsm } from '../itsm/itsm.js';
 import type { Notify } from '../notify/notify.js';
@@ -32,7 +33,7 @@ import { endAccessOf, type LeaverOutcome } from './leaver-access.js';
 import { LockdownService } from './lockdown-service.js';
 import { RequestService } from './request-service.js';
 import { announcingSiteCommands, type SessionsEndListener } from './session-ends.js';
-import { watchOwnerChanges } from './quorum-reevaluation.js';
+import { reflagAfterAccountChange } from './quorum-reevaluation.js';
 import { SiteScopes } from './scope.js';
 import { SiteDirectory } from './site-directory.js';
 import { SitePolicyService } from './site-policy-service.js';
@@ -99,6 +100,11 @@ export interface Access {
    * gateways) and its pending requests cancelled, all audited (leaver-access.ts).
    */
   endAccessOf(user: { readonly id: string; readonly name: string }, actor: string): LeaverOutcome;
+  /**
+   * Accounts changed (auth/'s account-change listener): every pending request's quorum is judged
+   * again, each flag that turns on or off audited (quorum-reevaluation.ts).
+   */
+  accountsChanged(change: AccountChange): void;
   /** Registers a listener told of each grant and lockdown whose sessions end (before the site). */
   onSessionsEnd(listener: SessionsEndListener): void;
   /** Starts expiring grants on time (a timer on the injected clock). */
@@ -167,7 +173,6 @@ export function createAccess(factory: AccessFactoryDeps): Access {
   const requests = new RequestService(deps, windows, scopes, () => grants.rearm());
   const lockdown = new LockdownService(deps);
   const checker = new AccessChecker(deps, windows, lockdown);
-  const unwatchOwners = watchOwnerChanges(deps);
   return {
     windows,
     requests,
@@ -188,11 +193,9 @@ export function createAccess(factory: AccessFactoryDeps): Access {
       ownerApprovals: store.ownerApprovals,
     }),
     endAccessOf: (user, actor) => endAccessOf(deps, grants, user, actor),
+    accountsChanged: (change) => reflagAfterAccountChange(deps, change),
     onSessionsEnd: (listener) => void endListeners.add(listener),
     start: () => grants.start(),
-    stop: () => {
-      unwatchOwners();
-      grants.stop();
-    },
+    stop: () => grants.stop(),
   };
 }

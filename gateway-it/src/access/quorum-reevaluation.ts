@@ -5,12 +5,12 @@
  * still reach it stays pending, one that never can (too few OT owners other than the requester) is
  * flagged. Each is audited as `request.reevaluate` with the outcome.
  *
- * When people change (an account created, its roles or state changed: `watchOwnerChanges`), every
- * pending request is judged again and only a flag that turns on or off is audited (the flags are
- * kept, so the same state is not audited twice). Not here: telling people (the caller notifies
- * after the commit).
+ * When people change (an account created, its roles or state changed: auth/ tells
+ * `reflagAfterAccountChange`), every pending request is judged again and only a flag that turns
+ * on or off is audited (the flags are kept, so the same state is not audited twice). Not here:
+ * telling people (the caller notifies after the commit).
  */
-import type { AuditEvent } from '../../../shared/src/audit/audit-event.js';
+import type { AccountChange } from '../auth/auth.js';
 import type { RequestRow } from '../store/store.js';
 import type { AccessDeps } from './access-deps.js';
 import type { GrantService } from './grant-service.js';
@@ -105,24 +105,22 @@ export function reflagPendingWithin(deps: AccessDeps, by: string, reason: string
   return changed;
 }
 
-/** Account events that can change who may approve: creation, role or state changes. */
-const PEOPLE_CHANGES = /^(user\.(create|update|disable|enable|delete)|scim\.)/;
-
 /**
- * Re-flags pending requests after each committed account change (an audit listener, so every face
- * that changes accounts, CLI, portal, API or provisioning, is covered without knowing of access/).
- * Returns the unsubscribe.
+ * Re-flags pending requests after an account change (auth/'s account-change listener, registered in
+ * app.ts, so every face that changes accounts, CLI, portal, API, SSO or provisioning, is covered
+ * without knowing of access/). Runs in the change's transaction; a failure is logged and undoes
+ * only the re-flagging.
  */
-export function watchOwnerChanges(deps: AccessDeps): () => void {
-  return deps.audit.onAppend((events: readonly AuditEvent[]) => {
-    const e = events.find((x) => PEOPLE_CHANGES.test(x.action));
-    if (e === undefined) return;
-    try {
-      deps.db.transaction(() =>
-        reflagPendingWithin(deps, e.actor, `accounts changed (${e.action} ${e.target ?? ''})`),
-      )();
-    } catch (err) {
-      deps.log.warn('quorum re-evaluation after an account change failed', { err });
-    }
-  });
+export function reflagAfterAccountChange(deps: AccessDeps, change: AccountChange): void {
+  try {
+    deps.db.transaction(() =>
+      reflagPendingWithin(
+        deps,
+        change.actor,
+        `accounts changed (${change.action} ${change.target ?? ''})`,
+      ),
+    )();
+  } catch (err) {
+    deps.log.warn('quorum re-evaluation after an account change failed', { err });
+  }
 }

@@ -39,6 +39,7 @@ export type {
   SecondFactor,
   SecondFactorMethod,
 } from './login-service.js';
+export type { AccountChange, AccountChanges } from './account-changes.js';
 export type { LoginFlows, LoginStart } from './login-flows.js';
 export type { PasskeyLogin } from './passkey-login.js';
 export { requiresUserVerification, type PasskeyService, type PasskeyView } from './passkeys.js';

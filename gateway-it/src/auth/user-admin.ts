@@ -25,6 +25,7 @@ import {
 import { checkPasswordShape, checkPasswordStrength, generatePassword } from './password-policy.js';
 import type { LoginThrottle } from './login-throttle.js';
 import type { SessionService } from './session-service.js';
+import { AccountChanges } from './account-changes.js';
 import { generateRecoveryCodes, hashRecoveryCode } from './recovery-codes.js';
 import { omitUndefined } from '../../../shared/src/omit-undefined.js';
 import {
@@ -121,6 +122,8 @@ export interface UserChanges {
 
 export class UserAdmin {
   private readonly disableListeners = new Set<DisableListener>();
+  /** Told of every account change, made here or by SSO logins and SCIM (account-changes.ts). */
+  readonly accountChanges = new AccountChanges();
 
   constructor(private readonly deps: UserAdminDeps) {}
 
@@ -214,7 +217,7 @@ export class UserAdmin {
         id,
         recoveryCodes.map((c) => hashRecoveryCode(id, c)),
       );
-      deps.audit.append({
+      const created = deps.audit.append({
         action: 'user.create',
         actor,
         target: input.name,
@@ -228,6 +231,7 @@ export class UserAdmin {
           mfa: enrolled ? 'enrolled' : 'at-first-login',
         },
       });
+      this.accountChanges.tell(created);
     })();
     const user = deps.users.getById(id);
     if (user === undefined)
@@ -304,7 +308,7 @@ export class UserAdmin {
       const disabling = changes.state === 'disabled';
       const ended = disabling ? deps.sessions.endAllOfUser(user.id, 'account disabled') : 0;
       const keysRemoved = disabling ? this.removeSshKeys(user.id) : 0;
-      deps.audit.append({
+      const changed = deps.audit.append({
         action:
           changes.state === 'disabled' && user.state !== 'disabled'
             ? 'user.disable'
@@ -330,6 +334,7 @@ export class UserAdmin {
           at: now,
         },
       });
+      this.accountChanges.tell(changed);
     })();
     const updated = this.existing(user.id);
     if (changes.state === 'disabled') this.tellDisabled(updated, actorName);

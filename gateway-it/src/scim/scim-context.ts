@@ -2,9 +2,11 @@
  * What every SCIM operation works with: the stores, the account administration it reuses (a
  * leaver is disabled through UserAdmin, so the whole exit runs: auth/user-admin.ts), and the
  * provider the request's token belongs to. Also the body, list and patch helpers the operations
- * share.
+ * share, and the resource table: the get/list/replace/patch skeleton Users and Groups have in
+ * common (what they write stays theirs).
  */
 import type { z } from 'zod';
+import type { AirlockError } from '../../../shared/src/errors.js';
 import type { AuditLog } from '../../../shared/src/audit/audit-log.js';
 import type { Clock } from '../../../shared/src/clock.js';
 import type { IdGenerator } from '../../../shared/src/ids.js';
@@ -15,7 +17,7 @@ import type { ScimStore, SiteStore, SsoStore, UserStore } from '../store/store.j
 import { scimError } from './scim-errors.js';
 import { parseEqFilter, type EqFilter } from './scim-filter.js';
 import { applyPatch, type PatchOperation, type PatchShape } from './scim-patch.js';
-import { listResponse } from './scim-resources.js';
+import { listResponse, patchInput } from './scim-resources.js';
 
 export interface ScimDeps {
   readonly db: Db;
@@ -24,7 +26,8 @@ export interface ScimDeps {
   readonly sites: SiteStore;
   readonly sso: SsoStore;
   readonly scim: ScimStore;
-  readonly userAdmin: Pick<UserAdmin, 'updateUser'>;
+  /** Disables leavers; told of each account or group change (auth/: the quorum flags listen). */
+  readonly userAdmin: Pick<UserAdmin, 'updateUser' | 'accountChanges'>;
   readonly clock: Clock;
   readonly ids: IdGenerator;
 }
@@ -98,4 +101,68 @@ export function patchOrThrow(
   if (!patched.ok)
     throw scimError('bad_request', 'scim.bad_patch', patched.error.message, patched.error.scimType);
   return patched.value;
+}
+
+/** One SCIM resource type as its table sees it: where its rows are and how one is shown. */
+export interface ResourceTableSpec<K extends string, Row, S extends z.ZodType> {
+  /** The 404 for an id this provider has no resource under. */
+  readonly notFound: (id: string) => AirlockError;
+  /** This provider's resource `id`. */
+  readonly one: (provider: string, id: string) => Row | undefined;
+  /** The attributes a list may filter on (`eq` only), and the rows that match. */
+  readonly keys: readonly K[];
+  readonly find: (provider: string, by: EqFilter<K> | undefined) => readonly Row[];
+  readonly render: (call: ScimCall, row: Row) => Record<string, unknown>;
+  /** A whole resource as a PUT body carries it, its schema URI, and what PATCH may change. */
+  readonly input: S;
+  readonly schema: string;
+  readonly shape: PatchShape;
+  /** The attributes of `row` a PATCH starts from. */
+  readonly editable: (call: ScimCall, row: Row) => Record<string, unknown>;
+}
+
+/**
+ * The read and parse side of a resource type: each operation finds the row first (404 before the
+ * body is looked at), then parses the body (400), so a write only ever sees an existing row and a
+ * whole, valid resource.
+ */
+export interface ResourceTable<Row, Input> {
+  existing(call: ScimCall, id: string): Row;
+  get(call: ScimCall, id: string): Record<string, unknown>;
+  list(call: ScimCall, query: URLSearchParams): Record<string, unknown>;
+  /** PUT: the row and the body as a whole resource. */
+  replacement(call: ScimCall, id: string, body: unknown): { row: Row; input: Input };
+  /** PATCH: the row, and its editable attributes patched by the operations as a whole resource. */
+  patched(call: ScimCall, id: string, body: unknown): { row: Row; input: Input };
+}
+
+export function resourceTable<K extends string, Row, S extends z.ZodType>(
+  spec: ResourceTableSpec<K, Row, S>,
+): ResourceTable<Row, z.output<S>> {
+  const existing = (call: ScimCall, id: string): Row => {
+    const row = spec.one(call.provider.id, id);
+    if (row === undefined) throw spec.notFound(id);
+    return row;
+  };
+  return {
+    existing,
+    get: (call, id) => spec.render(call, existing(call, id)),
+    list: (call, query) =>
+      listPage(
+        query,
+        spec.keys,
+        (by) => spec.find(call.provider.id, by),
+        (row) => spec.render(call, row),
+      ),
+    replacement(call, id, body) {
+      const row = existing(call, id);
+      return { row, input: parseBody(spec.input, body) };
+    },
+    patched(call, id, body) {
+      const row = existing(call, id);
+      const ops = parseBody(patchInput, body).Operations;
+      const patched = patchOrThrow(spec.editable(call, row), ops, spec.shape);
+      return { row, input: parseBody(spec.input, { ...patched, schemas: [spec.schema] }) };
+    },
+  };
 }

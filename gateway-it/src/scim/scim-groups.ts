@@ -6,23 +6,9 @@
  * removed) and the role move of every account whose membership changed (scim-roles.ts).
  */
 import type { AirlockError } from '../../../shared/src/errors.js';
-import {
-  actorOf,
-  listPage,
-  parseBody,
-  patchOrThrow,
-  type ScimCall,
-  type ScimDeps,
-} from './scim-context.js';
+import { actorOf, parseBody, resourceTable, type ScimCall, type ScimDeps } from './scim-context.js';
 import { badValue, scimError } from './scim-errors.js';
-import {
-  GROUP_SCHEMA,
-  GROUP_SHAPE,
-  groupInput,
-  meta,
-  patchInput,
-  type GroupInput,
-} from './scim-resources.js';
+import { GROUP_SCHEMA, GROUP_SHAPE, groupInput, meta, type GroupInput } from './scim-resources.js';
 import { syncRoles } from './scim-roles.js';
 import type { ScimGroupRow } from '../store/store.js';
 
@@ -30,6 +16,22 @@ const notFound = (id: string): AirlockError =>
   scimError('not_found', 'scim.group_not_found', `no group ${id}`);
 
 export class ScimGroups {
+  private readonly table = resourceTable({
+    notFound,
+    one: (provider, id) => this.deps.scim.group(provider, id),
+    keys: ['displayName', 'externalId'] as const,
+    find: (provider, by) => this.deps.scim.groups(provider, by),
+    render: (call, row: ScimGroupRow) => this.render(call, row),
+    input: groupInput,
+    schema: GROUP_SCHEMA,
+    shape: GROUP_SHAPE,
+    editable: (_call, row) => ({
+      displayName: row.displayName,
+      ...(row.externalId === null ? {} : { externalId: row.externalId }),
+      members: this.deps.scim.members(row.id).map((value) => ({ value })),
+    }),
+  });
+
   constructor(private readonly deps: ScimDeps) {}
 
   render(call: ScimCall, row: ScimGroupRow): Record<string, unknown> {
@@ -48,16 +50,11 @@ export class ScimGroups {
   }
 
   get(call: ScimCall, id: string): Record<string, unknown> {
-    return this.render(call, this.existing(call, id));
+    return this.table.get(call, id);
   }
 
   list(call: ScimCall, query: URLSearchParams): Record<string, unknown> {
-    return listPage(
-      query,
-      ['displayName', 'externalId'] as const,
-      (by) => this.deps.scim.groups(call.provider.id, by),
-      (g) => this.render(call, g),
-    );
+    return this.table.list(call, query);
   }
 
   create(call: ScimCall, body: unknown): Record<string, unknown> {
@@ -68,45 +65,34 @@ export class ScimGroups {
   }
 
   replace(call: ScimCall, id: string, body: unknown): Record<string, unknown> {
-    const row = this.existing(call, id);
-    this.write(call, row, id, parseBody(groupInput, body));
+    const { row, input } = this.table.replacement(call, id, body);
+    this.write(call, row, id, input);
     return this.get(call, id);
   }
 
   patch(call: ScimCall, id: string, body: unknown): Record<string, unknown> {
-    const row = this.existing(call, id);
-    const ops = parseBody(patchInput, body).Operations;
-    const current = {
-      displayName: row.displayName,
-      ...(row.externalId === null ? {} : { externalId: row.externalId }),
-      members: this.deps.scim.members(row.id).map((value) => ({ value })),
-    };
-    const patched = patchOrThrow(current, ops, GROUP_SHAPE);
-    this.write(call, row, id, parseBody(groupInput, { ...patched, schemas: [GROUP_SCHEMA] }));
+    const { row, input } = this.table.patched(call, id, body);
+    this.write(call, row, id, input);
     return this.get(call, id);
   }
 
   delete(call: ScimCall, id: string): void {
     const { deps } = this;
-    const row = this.existing(call, id);
+    const row = this.table.existing(call, id);
     deps.db.transaction(() => {
       const before = deps.scim.members(id);
       deps.scim.removeGroup(call.provider.id, id);
-      deps.audit.append({
-        action: 'scim.group_change',
-        actor: actorOf(call),
-        target: row.displayName,
-        outcome: 'success',
-        details: { groupId: id, change: 'delete', removed: this.names(before) },
-      });
+      deps.userAdmin.accountChanges.tell(
+        deps.audit.append({
+          action: 'scim.group_change',
+          actor: actorOf(call),
+          target: row.displayName,
+          outcome: 'success',
+          details: { groupId: id, change: 'delete', removed: this.names(before) },
+        }),
+      );
       syncRoles(deps, call.provider, before, `group ${row.displayName} deleted`);
     })();
-  }
-
-  private existing(call: ScimCall, id: string): ScimGroupRow {
-    const row = this.deps.scim.group(call.provider.id, id);
-    if (row === undefined) throw notFound(id);
-    return row;
   }
 
   /** Creates (`row` undefined) or replaces a group with its members; moves the roles. */
@@ -145,21 +131,23 @@ export class ScimGroups {
       deps.scim.setMembers(id, members);
       const added = members.filter((m) => !before.includes(m));
       const removed = before.filter((m) => !members.includes(m));
-      deps.audit.append({
-        action: 'scim.group_change',
-        actor: actorOf(call),
-        target: input.displayName,
-        outcome: 'success',
-        details: {
-          groupId: id,
-          change: row === undefined ? 'create' : 'update',
-          ...(row !== undefined && row.displayName !== input.displayName
-            ? { previousDisplayName: row.displayName }
-            : {}),
-          added: this.names(added),
-          removed: this.names(removed),
-        },
-      });
+      deps.userAdmin.accountChanges.tell(
+        deps.audit.append({
+          action: 'scim.group_change',
+          actor: actorOf(call),
+          target: input.displayName,
+          outcome: 'success',
+          details: {
+            groupId: id,
+            change: row === undefined ? 'create' : 'update',
+            ...(row !== undefined && row.displayName !== input.displayName
+              ? { previousDisplayName: row.displayName }
+              : {}),
+            added: this.names(added),
+            removed: this.names(removed),
+          },
+        }),
+      );
       // A rename changes what the mapping sees for every member, so all of them are checked.
       syncRoles(deps, call.provider, [...before, ...members], `group ${input.displayName} changed`);
     })();

@@ -7,6 +7,7 @@
  * replaced: for a provisioned account the identity provider is the source of truth.
  */
 import type { AuditLog } from '../../../shared/src/audit/audit-log.js';
+import type { UserAdmin } from '../auth/auth.js';
 import type { SsoProviderConfig } from '../config/config.js';
 import { rolesFromGroups } from '../sso/sso.js';
 import type { RoleAssignment, ScimStore, SiteStore, UserStore } from '../store/store.js';
@@ -16,6 +17,7 @@ export interface RoleSyncDeps {
   readonly users: UserStore;
   readonly sites: SiteStore;
   readonly scim: ScimStore;
+  readonly userAdmin: Pick<UserAdmin, 'accountChanges'>;
 }
 
 const formatRole = (r: RoleAssignment): string =>
@@ -44,21 +46,23 @@ export function syncRoles(
     const ignoredRoles = mapped.filter((r) => !roles.includes(r)).map(formatRole);
     if (key(roles) === key(user.roles)) continue;
     deps.users.replaceRoles(id, roles);
-    deps.audit.append({
-      action: 'user.update',
-      actor: `scim:${provider.id}`,
-      target: user.name,
-      outcome: 'success',
-      details: {
-        userId: id,
-        roles: roles.map(formatRole),
-        previousRoles: user.roles.map(formatRole),
-        via: 'scim-groups',
-        because,
-        groups: groups.map((g) => g.displayName).slice(0, 50),
-        ...(ignoredRoles.length > 0 ? { ignoredRoles } : {}),
-      },
-    });
+    deps.userAdmin.accountChanges.tell(
+      deps.audit.append({
+        action: 'user.update',
+        actor: `scim:${provider.id}`,
+        target: user.name,
+        outcome: 'success',
+        details: {
+          userId: id,
+          roles: roles.map(formatRole),
+          previousRoles: user.roles.map(formatRole),
+          via: 'scim-groups',
+          because,
+          groups: groups.map((g) => g.displayName).slice(0, 50),
+          ...(ignoredRoles.length > 0 ? { ignoredRoles } : {}),
+        },
+      }),
+    );
     changed.push(id);
   }
   return changed;

@@ -17,23 +17,9 @@ import type { UserId } from '../../../shared/src/ids.js';
 import { USER_NAME_PATTERN } from '../auth/auth.js';
 import { baseUserName, uniqueUserName } from '../sso/sso.js';
 import type { ScimUserRow, User } from '../store/store.js';
-import {
-  actorOf,
-  listPage,
-  parseBody,
-  patchOrThrow,
-  type ScimCall,
-  type ScimDeps,
-} from './scim-context.js';
+import { actorOf, parseBody, resourceTable, type ScimCall, type ScimDeps } from './scim-context.js';
 import { scimError } from './scim-errors.js';
-import {
-  meta,
-  patchInput,
-  USER_SCHEMA,
-  USER_SHAPE,
-  userInput,
-  type UserInput,
-} from './scim-resources.js';
+import { meta, USER_SCHEMA, USER_SHAPE, userInput, type UserInput } from './scim-resources.js';
 import { syncRoles } from './scim-roles.js';
 
 const notFound = (id: string): AirlockError =>
@@ -57,6 +43,24 @@ function attributesOf(input: UserInput): Record<string, unknown> {
 }
 
 export class ScimUsers {
+  private readonly table = resourceTable({
+    notFound,
+    one: (provider, id) => this.deps.scim.user(provider, id),
+    keys: ['userName', 'externalId'] as const,
+    find: (provider, by) => this.deps.scim.users(provider, by),
+    render: (call, row: ScimUserRow) => this.render(call, row),
+    input: userInput,
+    schema: USER_SCHEMA,
+    shape: USER_SHAPE,
+    // What a client sees of the resource, limited to what PATCH may change.
+    editable: (call, row) => {
+      const current = this.render(call, row);
+      return Object.fromEntries(
+        USER_SHAPE.attributes.filter((a) => current[a] !== undefined).map((a) => [a, current[a]]),
+      );
+    },
+  });
+
   constructor(private readonly deps: ScimDeps) {}
 
   render(call: ScimCall, row: ScimUserRow, account?: User): Record<string, unknown> {
@@ -80,16 +84,11 @@ export class ScimUsers {
   }
 
   get(call: ScimCall, id: string): Record<string, unknown> {
-    return this.render(call, this.existing(call, id));
+    return this.table.get(call, id);
   }
 
   list(call: ScimCall, query: URLSearchParams): Record<string, unknown> {
-    return listPage(
-      query,
-      ['userName', 'externalId'] as const,
-      (by) => this.deps.scim.users(call.provider.id, by),
-      (r) => this.render(call, r),
-    );
+    return this.table.list(call, query);
   }
 
   create(call: ScimCall, body: unknown): Record<string, unknown> {
@@ -164,20 +163,22 @@ export class ScimUsers {
         },
         now,
       );
-      deps.audit.append({
-        action: adoptedUser === undefined ? 'user.create' : 'user.update',
-        actor,
-        target: adoptedUser?.name ?? deps.users.getById(id)?.name ?? id,
-        outcome: 'success',
-        details: {
-          userId: id,
-          via: 'scim',
-          scim: { userName: input.userName, externalId: input.externalId ?? null },
-          ...(adoptedUser === undefined
-            ? { roles: [], active: input.active ?? true, mfa: 'at-first-login' }
-            : { adopted: true, issuer: provider.config.issuer }),
-        },
-      });
+      deps.userAdmin.accountChanges.tell(
+        deps.audit.append({
+          action: adoptedUser === undefined ? 'user.create' : 'user.update',
+          actor,
+          target: adoptedUser?.name ?? deps.users.getById(id)?.name ?? id,
+          outcome: 'success',
+          details: {
+            userId: id,
+            via: 'scim',
+            scim: { userName: input.userName, externalId: input.externalId ?? null },
+            ...(adoptedUser === undefined
+              ? { roles: [], active: input.active ?? true, mfa: 'at-first-login' }
+              : { adopted: true, issuer: provider.config.issuer }),
+          },
+        }),
+      );
       // A taken-over account's roles become what its groups give (none yet).
       if (adoptedUser !== undefined) syncRoles(deps, provider, [id], 'provisioned');
       return { userId: id, adopted: adoptedUser !== undefined };
@@ -187,25 +188,19 @@ export class ScimUsers {
   }
 
   replace(call: ScimCall, id: string, body: unknown): Record<string, unknown> {
-    const row = this.existing(call, id);
-    return this.store(call, row, parseBody(userInput, body));
+    const { row, input } = this.table.replacement(call, id, body);
+    return this.store(call, row, input);
   }
 
   patch(call: ScimCall, id: string, body: unknown): Record<string, unknown> {
-    const row = this.existing(call, id);
-    const ops = parseBody(patchInput, body).Operations;
-    const current = this.render(call, row);
-    const editable = Object.fromEntries(
-      USER_SHAPE.attributes.filter((a) => current[a] !== undefined).map((a) => [a, current[a]]),
-    );
-    const patched = patchOrThrow(editable, ops, USER_SHAPE);
-    return this.store(call, row, parseBody(userInput, { ...patched, schemas: [USER_SCHEMA] }));
+    const { row, input } = this.table.patched(call, id, body);
+    return this.store(call, row, input);
   }
 
   /** Disables the account (the leaver's exit, audited) and forgets the SCIM record. */
   delete(call: ScimCall, id: string): void {
     const { deps } = this;
-    const row = this.existing(call, id);
+    const row = this.table.existing(call, id);
     const user = deps.users.getById(row.userId);
     if (user?.state === 'active')
       deps.userAdmin.updateUser(row.userId, { state: 'disabled' }, { cli: actorOf(call) });
@@ -214,28 +209,24 @@ export class ScimUsers {
       deps.scim.removeUser(call.provider.id, row.userId);
       const previous = deps.users.getById(row.userId)?.roles ?? [];
       deps.users.replaceRoles(row.userId, []);
-      deps.audit.append({
-        action: 'scim.user_delete',
-        actor: actorOf(call),
-        target: user?.name ?? row.userId,
-        outcome: 'success',
-        details: {
-          userId: row.userId,
-          userName: row.userName,
-          externalId: row.externalId,
-          groups,
-          previousRoles: previous.map((r) =>
-            r.site === undefined ? r.role : `${r.role}@${r.site}`,
-          ),
-        },
-      });
+      deps.userAdmin.accountChanges.tell(
+        deps.audit.append({
+          action: 'scim.user_delete',
+          actor: actorOf(call),
+          target: user?.name ?? row.userId,
+          outcome: 'success',
+          details: {
+            userId: row.userId,
+            userName: row.userName,
+            externalId: row.externalId,
+            groups,
+            previousRoles: previous.map((r) =>
+              r.site === undefined ? r.role : `${r.role}@${r.site}`,
+            ),
+          },
+        }),
+      );
     })();
-  }
-
-  private existing(call: ScimCall, id: string): ScimUserRow {
-    const row = this.deps.scim.user(call.provider.id, id);
-    if (row === undefined) throw notFound(id);
-    return row;
   }
 
   private checkUnique(call: ScimCall, input: UserInput, self: string | undefined): void {
@@ -277,18 +268,20 @@ export class ScimUsers {
         deps.clock.now(),
       );
       if (renamed)
-        deps.audit.append({
-          action: 'user.update',
-          actor: actorOf(call),
-          target: deps.users.getById(row.userId)?.name ?? row.userId,
-          outcome: 'success',
-          details: {
-            userId: row.userId,
-            via: 'scim',
-            scim: { userName: input.userName, externalId: input.externalId ?? null },
-            previous: { userName: row.userName, externalId: row.externalId },
-          },
-        });
+        deps.userAdmin.accountChanges.tell(
+          deps.audit.append({
+            action: 'user.update',
+            actor: actorOf(call),
+            target: deps.users.getById(row.userId)?.name ?? row.userId,
+            outcome: 'success',
+            details: {
+              userId: row.userId,
+              via: 'scim',
+              scim: { userName: input.userName, externalId: input.externalId ?? null },
+              previous: { userName: row.userName, externalId: row.externalId },
+            },
+          }),
+        );
     })();
     this.applyAccount(call, row.userId, input);
     return this.get(call, row.userId);

@@ -12,7 +12,7 @@ import type { Clock } from '../../../shared/src/clock.js';
 import type { IdGenerator, UserId } from '../../../shared/src/ids.js';
 import type { Db } from '../../../shared/src/store/open-database.js';
 import { AirlockError } from '../../../shared/src/errors.js';
-import { USER_NAME_PATTERN } from '../auth/auth.js';
+import { USER_NAME_PATTERN, type AccountChanges } from '../auth/auth.js';
 import type { SsoProviderConfig } from '../config/config.js';
 import type { RoleAssignment, SiteStore, SsoStore, User, UserStore } from '../store/store.js';
 import {
@@ -33,6 +33,8 @@ export interface BindingDeps {
   readonly sso: SsoStore;
   readonly clock: Clock;
   readonly ids: IdGenerator;
+  /** Told of each account created, re-roled or linked (auth/: quorum re-evaluation listens). */
+  readonly accountChanges: Pick<AccountChanges, 'tell'>;
 }
 
 export type Binding =
@@ -90,7 +92,7 @@ export function bindAccount(
         createdAt: now,
       });
       sso.recordLogin(claims.iss, claims.sub, email, now);
-      audit.append({
+      const created = audit.append({
         action: 'user.create',
         actor: `sso:${providerId}`,
         target: name,
@@ -106,6 +108,7 @@ export function bindAccount(
           mfa: 'at-first-login',
         },
       });
+      deps.accountChanges.tell(created);
       const user = users.getById(id);
       if (user === undefined) throw new Error('account vanished in its own transaction');
       return { ok: true, user, created: true };
@@ -114,7 +117,7 @@ export function bindAccount(
     sso.recordLogin(claims.iss, claims.sub, email, now);
     if (sameRoles(bound.roles, roles)) return { ok: true, user: bound, created: false };
     users.replaceRoles(bound.id, roles);
-    audit.append({
+    const changed = audit.append({
       action: 'user.update',
       actor: `sso:${providerId}`,
       target: bound.name,
@@ -128,6 +131,7 @@ export function bindAccount(
         ...(ignoredRoles.length > 0 ? { ignoredRoles } : {}),
       },
     });
+    deps.accountChanges.tell(changed);
     const user = users.getById(bound.id) ?? bound;
     return { ok: true, user, created: false };
   })();
@@ -168,7 +172,7 @@ export function linkAccount(
       email: null,
       createdAt: clock.now(),
     });
-    audit.append({
+    const linked = audit.append({
       action: 'user.update',
       actor: link.actor,
       target: user.name,
@@ -178,6 +182,7 @@ export function linkAccount(
         ssoLink: { provider: link.providerId, issuer: link.issuer, subject: link.subject },
       },
     });
+    deps.accountChanges.tell(linked);
     return user;
   })();
 }

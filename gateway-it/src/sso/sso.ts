@@ -57,7 +57,7 @@ export interface Sso {
 export interface SsoDeps {
   readonly config: Pick<ItConfig, 'sso'>;
   readonly store: Pick<ItStore, 'db' | 'audit' | 'keys' | 'users' | 'sites' | 'sso'>;
-  readonly auth: Pick<Auth, 'flows'>;
+  readonly auth: Pick<Auth, 'flows' | 'userAdmin'>;
   readonly clock: Clock;
   readonly ids: IdGenerator;
 }
@@ -82,6 +82,7 @@ export function createSso(deps: SsoDeps): Sso {
     maxPendingPerSource: config.sso.maxPendingPerSource,
     maxPending: config.sso.maxPending,
     flows: deps.auth.flows,
+    accountChanges: deps.auth.userAdmin.accountChanges,
   });
   const views = [...providers.values()].map((p) => ({
     id: p.id,
@@ -125,6 +126,7 @@ export function createSso(deps: SsoDeps): Sso {
         sso: store.sso,
         clock,
         ids: deps.ids,
+        accountChanges: deps.auth.userAdmin.accountChanges,
       };
       // The ID token's iss equals the configured issuer (openid-client checks it at discovery).
       return linkAccount(binding, { providerId: id, issuer: p.issuer, subject, userName, actor });

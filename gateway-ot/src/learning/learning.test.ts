@@ -18,7 +18,8 @@ import {
 } from '../protocols/modbus/modbus.js';
 import type { BrokerSession } from '../sessions/sessions.js';
 import { createStore } from '../store/store.js';
-import { createLearning, type Learning } from './learning.js';
+import { createTestLearning, LEARN_CEILING } from '../../../test/helpers/learn-fixture.js';
+import type { Learning } from './learning.js';
 
 useCrypto();
 
@@ -39,16 +40,7 @@ const POLICY = {
               write: [{ from: 0, to: 999, min: 0, max: 65535 }],
             },
           },
-          learnCeiling: {
-            unitIds: [1],
-            functions: ['read', 'write'],
-            tables: {
-              holdingRegisters: {
-                read: [{ from: 0, to: 999 }],
-                write: [{ from: 0, to: 999, min: 0, max: 65535 }],
-              },
-            },
-          },
+          learnCeiling: LEARN_CEILING,
         },
         fixed: { unitIds: [1], functions: ['read'] },
       },
@@ -72,16 +64,14 @@ function setUp(t: TestContext) {
     signingKey: generateSigningKeyPair(),
     checkpointIntervalMs: 0,
   });
-  const learning = createLearning({
+  const learning = createTestLearning({
     store: store.learning,
     db: store.db,
     audit,
     clock,
-    ids: sequentialIds(),
-    site: 'plant-1',
     policy,
     policyFile,
-    checkPolicy: (json, hash) => loader.parse(json, hash),
+    loader,
   });
   return { policyFile, loader, policy, clock, audit, learning, store };
 }
@@ -325,16 +315,14 @@ test('apply refuses a proposal made from another version of the policy file, and
   });
   const edited = { ...POLICY, limits: { maxConcurrentSessions: 3 } };
   writeFileSync(policyFile, JSON.stringify(edited));
-  const later = createLearning({
+  const later = createTestLearning({
     store: store.learning,
     db: store.db,
     audit,
     clock,
-    ids: sequentialIds(),
-    site: 'plant-1',
     policy: loader.open(policyFile),
     policyFile,
-    checkPolicy: (json, hash) => loader.parse(json, hash),
+    loader,
   });
   assert.equal(
     codeOf(() => later.apply({ proposalId: p.id, actor: 'cli:olga' })),
