@@ -176,9 +176,9 @@ test(
       ...['discover', '--config', configFile, '--json'],
     ]);
     assert.equal(discover.code, 0, discover.stderr);
-    // The last line: on the first run node-opcua prints "Creating default certificate" to stdout
-    // before it (the OPC UA probe's client certificate); reported, not fixed here (protocols/opcua).
-    const json = discover.stdout.trim().split('\n').pop() ?? '';
+    // The whole of stdout is the JSON: node-opcua's "Creating default certificate" (the OPC UA
+    // probe's first client certificate) goes to the log on stderr (protocols/opcua/node-opcua-output.ts).
+    const json = discover.stdout.trim();
     const summary = JSON.parse(json) as {
       probed: number;
       counts: Record<string, number>;

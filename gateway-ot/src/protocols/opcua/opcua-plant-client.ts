@@ -12,6 +12,7 @@
  * Not guaranteed: over SecurityMode None nothing proves who answers (the pin is then checked
  * against an unauthenticated endpoint description); the broker logs a warning when it falls back.
  */
+import './node-opcua-output.js';
 import { createHash } from 'node:crypto';
 import {
   MessageSecurityMode,
