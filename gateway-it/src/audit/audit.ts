@@ -29,6 +29,7 @@ import type { ItStore } from '../store/store.js';
 import { ingestedSiteEvents, sqliteAuditChain, type SiteEventSource } from './audit-chain.js';
 import { AuditSearch } from './audit-search.js';
 import { ExportApprovals } from './export-approvals.js';
+import { EvidencePacks } from './evidence-pack.js';
 import { ExportJobs } from './export-jobs.js';
 import { createExportRunner, type ExportRunner } from './export-runner.js';
 import { OtAuditIngest } from './ot-audit-ingest.js';
@@ -40,6 +41,8 @@ export type { SiteEventSource } from './audit-chain.js';
 export type { AuditSearch, AuditSearchHit, AuditSearchQuery } from './audit-search.js';
 export { AUDIT_AREAS, actionFilter } from './audit-search.js';
 export type { ExportJobs, ExportJobStatus } from './export-jobs.js';
+export type { EvidencePacks, EvidencePackRequest, WrittenPack } from './evidence-pack.js';
+export type { EvidenceSubject } from './evidence-subject.js';
 export type { ExportApprovals, ExportApprovalRequest } from './export-approvals.js';
 export type { ExportRunner, ExportRunnerStats } from './export-runner.js';
 export type { IngestOutcome, OtAuditIngest } from './ot-audit-ingest.js';
@@ -55,6 +58,8 @@ export interface Audit {
   readonly search: AuditSearch;
   /** Signed per-site export bundles. */
   readonly exports: ExportJobs;
+  /** Evidence packs: one signed bundle about one grant or maintenance window. */
+  readonly evidence: EvidencePacks;
   /** Four-eyes exports: requests and decisions for bundles that carry recordings. */
   readonly exportApprovals: ExportApprovals;
   /** Where the bundles are written: worker threads, a bounded queue. */
@@ -72,7 +77,18 @@ export interface AuditDeps {
   readonly config: Pick<ItConfig, 'dataDir' | 'siem' | 'exports'>;
   readonly store: Pick<
     ItStore,
-    'db' | 'audit' | 'keys' | 'otAudit' | 'gateways' | 'sites' | 'recordings'
+    | 'db'
+    | 'audit'
+    | 'keys'
+    | 'otAudit'
+    | 'gateways'
+    | 'sites'
+    | 'recordings'
+    | 'grants'
+    | 'requests'
+    | 'users'
+    | 'ownerApprovals'
+    | 'windows'
   >;
   /** Where each session's recording file is, for export bundles; the site's four-eyes setting. */
   readonly recording: Pick<Recording, 'pathOf' | 'playback'>;
@@ -106,6 +122,10 @@ export function createAudit(deps: AuditDeps): Audit {
     carriesRecordings: (site, from, to) =>
       store.recordings.inRange(site, from, to).some((r) => r.status === 'verified'),
   });
+  const artifacts = recordingArtifacts({
+    store: store.recordings,
+    pathOf: (site, id) => deps.recording.pathOf(site, id),
+  });
   return {
     ingest: new OtAuditIngest({
       db,
@@ -120,10 +140,7 @@ export function createAudit(deps: AuditDeps): Audit {
       audit,
       itChain,
       siteEvents,
-      artifacts: recordingArtifacts({
-        store: store.recordings,
-        pathOf: (site, id) => deps.recording.pathOf(site, id),
-      }),
+      artifacts,
       signingKey: store.keys.audit,
       clock,
       ids: deps.ids,
@@ -131,6 +148,19 @@ export function createAudit(deps: AuditDeps): Audit {
       siteExists: (site) => store.sites.get(site) !== undefined,
       runner: exportRunner,
       approvals: exportApprovals,
+    }),
+    evidence: new EvidencePacks({
+      audit,
+      itChain,
+      siteEvents,
+      artifacts,
+      signingKey: store.keys.audit,
+      stores: store,
+      clock,
+      ids: deps.ids,
+      runner: exportRunner,
+      approvals: exportApprovals,
+      workDir: join(config.dataDir, 'exports'),
     }),
     exportApprovals,
     exportRunner,

@@ -46,6 +46,7 @@ import {
   eventToJsonLine,
   type AuditLogName,
 } from '../../../shared/src/export/event-formats.js';
+import type { EvidenceAddition } from '../../../shared/src/export/evidence-manifest.js';
 import { withheldLine, type WithheldSpan } from '../../../shared/src/export/segment-lines.js';
 import { AIRLOCK_VERSION } from '../../../shared/src/version.js';
 import { chainEvents, type AuditChain, type ChainPoint } from './audit-chain.js';
@@ -97,6 +98,8 @@ export interface BundleSources {
   readonly ot: AuditChain | undefined;
   readonly artifacts: readonly SessionArtifact[];
   readonly signingKey: SigningKeyPair | ManifestSigner;
+  /** Makes the bundle an evidence pack (evidence-pack.ts): its members and the signed selection. */
+  readonly evidence?: EvidenceAddition;
 }
 
 async function signManifest(
@@ -349,6 +352,14 @@ export async function writeExportBundle(
       entry: { path: README_FILE, kind: 'readme', ...(await readmeFile.end()) } as ManifestFile,
       path: readmePath,
     });
+    for (const [i, m] of (src.evidence?.members ?? []).entries()) {
+      const part = new HashedFile(join(dir, `evidence-${i}`));
+      await part.write(m.text);
+      files.splice(1 + i, 0, {
+        entry: { path: m.path, kind: 'evidence', ...(await part.end()) },
+        path: part.path,
+      });
+    }
 
     for (const a of src.artifacts) {
       const sha = createHash('sha256');
@@ -386,6 +397,7 @@ export async function writeExportBundle(
       logs: { it: logs.it, ot: logs.ot ?? null },
       notes,
       files: files.map((f) => f.entry),
+      ...(src.evidence === undefined ? {} : { evidence: src.evidence.manifest }),
     };
     const manifestBytes = Buffer.from(canonicalJson(manifest), 'utf8');
     const signature = toBase64Url(await signManifest(src.signingKey, manifestBytes));

@@ -11,4 +11,5 @@
 export { createSiteCommands } from './site-commands.js';
 export { createUserCommands } from './user-commands.js';
 export { createScheduleCommands } from './schedule-commands.js';
+export { createEvidenceCommands } from './evidence-commands.js';
 export type { ItCliContext } from './cli-context.js';
