@@ -41,7 +41,12 @@ export type { SiteEventSource } from './audit-chain.js';
 export type { AuditSearch, AuditSearchHit, AuditSearchQuery } from './audit-search.js';
 export { AUDIT_AREAS, actionFilter } from './audit-search.js';
 export type { ExportJobs, ExportJobStatus } from './export-jobs.js';
-export type { EvidencePacks, EvidencePackRequest, WrittenPack } from './evidence-pack.js';
+export {
+  canPackEvidence,
+  type EvidencePacks,
+  type EvidencePackRequest,
+  type WrittenPack,
+} from './evidence-pack.js';
 export type { EvidenceSubject } from './evidence-subject.js';
 export type { ExportApprovals, ExportApprovalRequest } from './export-approvals.js';
 export type { ExportRunner, ExportRunnerStats } from './export-runner.js';

@@ -12,7 +12,9 @@
  * worker thread, a bounded queue). Not here: who may ask (the HTTP face checks the role at the
  * subject's site; the CLI is the appliance's operator).
  */
-import { renameSync, rmSync } from 'node:fs';
+import { createReadStream, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import type { AuditLog } from '../../../shared/src/audit/audit-log.js';
 import type { Clock } from '../../../shared/src/clock.js';
 import { toBase64Url } from '../../../shared/src/crypto/encoding.js';
@@ -20,6 +22,8 @@ import type { SigningKeyPair } from '../../../shared/src/crypto/signing.js';
 import { AirlockError, isAirlockError } from '../../../shared/src/errors.js';
 import type { IdGenerator } from '../../../shared/src/ids.js';
 import { artifactFile } from '../../../shared/src/export/bundle-manifest.js';
+import { isAdmin, isAuditorOf, isOtOwnerOf } from '../access/access.js';
+import type { User } from '../store/store.js';
 import { chainEvents, type AuditChain, type SiteEventSource } from './audit-chain.js';
 import { planSegment, type SessionArtifactSource } from './export-bundle.js';
 import type { ExportApprovals } from './export-approvals.js';
@@ -93,8 +97,33 @@ async function segmentSelection(
   );
 }
 
+/** Who may make a site's evidence packs: its auditors and OT owners, and admins (as for exports). */
+export function canPackEvidence(u: Pick<User, 'roles'>, site: string): boolean {
+  return isAuditorOf(u, site) || isOtOwnerOf(u, site) || isAdmin(u);
+}
+
 export class EvidencePacks {
   constructor(private readonly o: EvidencePacksOptions) {}
+
+  /**
+   * Writes the pack to a temporary file and opens it for one download (the portal and the API);
+   * the file is removed when the stream closes, read to the end or not.
+   */
+  async open(
+    req: EvidencePackRequest,
+  ): Promise<{ pack: WrittenPack; fileName: string; bytes: number; stream: Readable }> {
+    mkdirSync(this.o.workDir, { recursive: true, mode: 0o700 });
+    const path = join(this.o.workDir, `${this.o.ids.next('evt')}.evidence.tar.gz`);
+    const pack = await this.write(req, path);
+    const stream = createReadStream(path);
+    stream.once('close', () => rmSync(path, { force: true }));
+    return {
+      pack,
+      fileName: `evidence-${pack.site}-${req.kind}-${req.id}-${pack.id}.tar.gz`,
+      bytes: statSync(path).size,
+      stream,
+    };
+  }
 
   /** The subject (site, range, grants); `not_found` for an unknown grant or window. */
   subject(req: Pick<EvidencePackRequest, 'kind' | 'id' | 'at'>): EvidenceSubject {
