@@ -10,6 +10,8 @@
  * it is written on a worker thread, never on the loop that relays sessions, and a full export queue
  * refuses (`export.busy`, audited). A site with four-eyes playback requires a second person's
  * approval for a bundle that carries recordings (export-approvals.ts).
+ * An evidence pack (evidence-pack.ts) is such a bundle about one grant or maintenance window,
+ * with a signed list of its events that verify-export proves are in the chain; audited (AL1008).
  * Off by configuration: with no `siem` section there is no SIEM forwarder (`siem` is undefined).
  * Not here: who may search or export (the HTTP faces check the roles), and the IT log's own chain
  * and checkpoints (shared/src/audit).

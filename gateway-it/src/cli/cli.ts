@@ -1,6 +1,6 @@
 /**
  * The cli subsystem: the IT gateway's administrative verbs that an operator runs on the appliance
- * (sites, accounts, windows and vendor schedules); main.ts registers them beside `run`, the
+ * (sites, accounts, windows and vendor schedules, evidence packs); main.ts registers them beside `run`, the
  * appliance's maintenance verbs and `audit-key`.
  *
  * Guarantees: each verb parses its arguments into typed values before it touches anything (a usage
