@@ -201,7 +201,7 @@ export class EvidencePacks {
           signingKey: o.signingKey,
           evidence: {
             manifest: { subject: { kind: req.kind, id: req.id }, events: evidenceRefs(selection) },
-            members: evidenceMembers(subject, selection, sessions),
+            members: evidenceMembers(subject, selection, sessions, ot !== undefined),
           },
         },
         o.workDir,

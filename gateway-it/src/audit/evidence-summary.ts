@@ -65,6 +65,8 @@ export function evidenceMembers(
   subject: EvidenceSubject,
   selection: EvidenceSelection,
   sessions: readonly PackSession[],
+  /** Whether the site's OT log was ingested (the pack then carries its segment). */
+  hasOt: boolean,
 ): EvidenceMember[] {
   const byRole = (role: SelectedEvent['role']): SelectedEvent[] =>
     selection.events.filter((s) => s.role === role);
@@ -100,7 +102,10 @@ export function evidenceMembers(
   };
   return [
     { path: EVIDENCE_JSON, text: `${canonicalJson(json)}\n` },
-    { path: EVIDENCE_SUMMARY, text: summary(subject, selection, sessions, operations, refusals) },
+    {
+      path: EVIDENCE_SUMMARY,
+      text: summary(subject, selection, sessions, operations, refusals, hasOt),
+    },
   ];
 }
 
@@ -125,6 +130,7 @@ function summary(
     actor: string;
     reason: string | null;
   }[],
+  hasOt: boolean,
 ): string {
   const lines: string[] = [
     `# Evidence pack: ${subject.kind} ${subject.id} (site ${subject.site})`,
@@ -170,7 +176,11 @@ function summary(
     );
   lines.push('', '## OT policy in force', '');
   const pol = selection.events.filter((s) => s.role === 'policy');
-  if (pol.length === 0)
+  if (pol.length === 0 && !hasOt)
+    lines.push(
+      `No OT events of site ${subject.site} have been ingested: the pack holds the IT gateway's events only.`,
+    );
+  else if (pol.length === 0)
     lines.push(
       "No policy-hash event of the OT log lies in this pack's chain segment (the policy was loaded before it).",
     );

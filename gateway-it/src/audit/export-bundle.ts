@@ -184,7 +184,7 @@ class HashedFile {
   }
 }
 
-function readme(req: BundleRequest, signer: string): string {
+function readme(req: BundleRequest, signer: string, isPack: boolean): string {
   return [
     `Airlock audit export ${req.exportId}`,
     `site ${req.site}, events from ${new Date(req.from).toISOString()} to ${new Date(req.to).toISOString()}, exported by ${req.exportedBy}`,
@@ -195,6 +195,12 @@ function readme(req: BundleRequest, signer: string): string {
     'Files: manifest.json (every file with its SHA-256; chain anchors and heads), manifest.sig,',
     'events/<log>.jsonl (the verifiable hash chain), events/<log>.csv and .cef (the same events in range),',
     'checkpoints/<log>.jsonl (signed chain heads), sessions/<id>/... (recordings, protocol logs).',
+    ...(isPack
+      ? [
+          'This is an evidence pack: evidence/summary.md says what it is about, evidence/evidence.json the same',
+          "as data; the manifest's evidence list names the chain events, which verify-export proves.",
+        ]
+      : []),
     '',
   ].join('\n');
 }
@@ -347,7 +353,7 @@ export async function writeExportBundle(
     const signer = toBase64Url(src.signingKey.publicKey);
     const readmePath = join(dir, 'README');
     const readmeFile = new HashedFile(readmePath);
-    await readmeFile.write(readme(req, signer));
+    await readmeFile.write(readme(req, signer, src.evidence !== undefined));
     files.unshift({
       entry: { path: README_FILE, kind: 'readme', ...(await readmeFile.end()) } as ManifestFile,
       path: readmePath,
