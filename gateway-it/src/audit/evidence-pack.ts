@@ -15,6 +15,7 @@
 import { createReadStream, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import type { AuditEvent } from '../../../shared/src/audit/audit-event.js';
 import type { AuditLog } from '../../../shared/src/audit/audit-log.js';
 import type { Clock } from '../../../shared/src/clock.js';
 import { toBase64Url } from '../../../shared/src/crypto/encoding.js';
@@ -102,6 +103,28 @@ export function canPackEvidence(u: Pick<User, 'roles'>, site: string): boolean {
   return isAuditorOf(u, site) || isOtOwnerOf(u, site) || isAdmin(u);
 }
 
+/** How far before a subject the OT policy load in force is looked for (see `subject`). */
+export const POLICY_LOOKBACK_MS = 7 * 86_400_000;
+
+/** The last OT event before `t` (within `lookbackMs`) that carries the policy file's hash. */
+export function policyEventBefore(
+  chain: AuditChain,
+  t: number,
+  lookbackMs: number,
+): AuditEvent | undefined {
+  const lo = chain.lastSeqBefore(t - lookbackMs);
+  for (let hi = chain.lastSeqBefore(t); hi > lo;) {
+    const after = Math.max(lo, hi - 2000);
+    const page = chain.page(after, hi, 2000);
+    for (let i = page.length - 1; i >= 0; i--) {
+      const e = page[i];
+      if (e !== undefined && typeof e.details.policySha256 === 'string') return e;
+    }
+    hi = after;
+  }
+  return undefined;
+}
+
 export class EvidencePacks {
   constructor(private readonly o: EvidencePacksOptions) {}
 
@@ -125,12 +148,21 @@ export class EvidencePacks {
     };
   }
 
-  /** The subject (site, range, grants); `not_found` for an unknown grant or window. */
+  /**
+   * The subject (site, range, grants); `not_found` for an unknown grant or window. The range starts
+   * at the OT policy load in force when the subject began (when it lies within POLICY_LOOKBACK_MS),
+   * so the pack's chain segment holds it and proves it.
+   */
   subject(req: Pick<EvidencePackRequest, 'kind' | 'id' | 'at'>): EvidenceSubject {
     const now = this.o.clock.now();
-    return req.kind === 'grant'
-      ? grantSubject(this.o.stores, req.id, now)
-      : windowSubject(this.o.stores, req.id, req.at ?? now, now);
+    const base =
+      req.kind === 'grant'
+        ? grantSubject(this.o.stores, req.id, now)
+        : windowSubject(this.o.stores, req.id, req.at ?? now, now);
+    const ot = this.o.siteEvents.otChain(base.site);
+    const policy =
+      ot === undefined ? undefined : policyEventBefore(ot, base.from, POLICY_LOOKBACK_MS);
+    return policy === undefined ? base : { ...base, from: policy.time };
   }
 
   /** Writes the pack to `outPath` (replacing nothing on failure); see the module comment. */

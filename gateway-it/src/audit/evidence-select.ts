@@ -7,8 +7,9 @@
  *    starts and ends, refusals), and the window's own events (`target` = the window id);
  *  - OT: events whose details name one of the grants, or one of the sessions found so far (a session
  *    is found by its `sessionId` on an event kept above), so a recording's close comes with it;
- *  - OT policy: the last event carrying `details.policySha256` before the range (the policy in force
- *    when the subject began, when the segment reaches back that far) and every one inside it.
+ *  - OT policy: the last event carrying `details.policySha256` at or before the range's start (the
+ *    policy in force when the subject began; evidence-pack.ts starts the range at it) and every one
+ *    inside the range.
  * Each kept event gets one role for the summary. Pure over the events it is given: it reads no
  * store, so it is the same for the CLI, the portal and the tests. Not guaranteed: that the events
  * given are the whole segment (the bundle's completeness check proves that, not this).
@@ -114,7 +115,7 @@ export async function selectEvidence(
         continue;
       }
       if (typeof e.details.policySha256 !== 'string') continue;
-      if (e.time < subject.from) policyBefore = e;
+      if (e.time <= subject.from) policyBefore = e;
       else if (e.time <= subject.to) keep('ot', e);
     }
     if (policyBefore !== undefined) out.push({ log: 'ot', role: 'policy', event: policyBefore });
