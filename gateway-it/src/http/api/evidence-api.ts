@@ -29,19 +29,8 @@ export async function evidenceDownload(
   req: Omit<EvidencePackRequest, 'requestedBy'>,
 ): Promise<Extract<ApiResult, { file: unknown }>> {
   const evidence = s.audit.evidence;
-  let site: string;
-  try {
-    site = evidence.subject(req).site;
-  } catch (e) {
-    throw new AirlockError(
-      'not_found',
-      `evidence.unknown_${req.kind}`,
-      `no ${req.kind} ${req.id}`,
-      {
-        cause: e,
-      },
-    );
-  }
+  // An unknown grant or window is not_found with its own code (evidence.unknown_*, no_occurrence).
+  const site = evidence.subject(req).site;
   if (!canPackEvidence(user, site))
     throw new AirlockError(
       'not_found',
