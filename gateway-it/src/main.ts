@@ -17,6 +17,7 @@ import { IT_ENV_PREFIX, itConfigSchema, loadItConfig, type ItConfig } from './co
 import { createItGateway } from './app.js';
 import { applianceCommands } from './appliance/appliance.js';
 import {
+  createEvidenceCommands,
   createScheduleCommands,
   createSiteCommands,
   createUserCommands,
@@ -132,6 +133,7 @@ ${envHelpLines(itConfigSchema, IT_ENV_PREFIX)
   ...createUserCommands(cliContext),
   ...createScheduleCommands(cliContext),
   'verify-export': verifyExportCommand,
+  ...createEvidenceCommands(cliContext),
   ...applianceCommands({
     program: PROGRAM,
     version: AIRLOCK_VERSION,

@@ -69,6 +69,7 @@ export {
   WEEKDAYS,
   WEEKDAYS_MONDAY_FIRST,
   weeklyRuleSchema,
+  occurrences,
   windowRuleSchema,
   type Weekday,
   type WindowRule,

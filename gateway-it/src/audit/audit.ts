@@ -10,6 +10,8 @@
  * it is written on a worker thread, never on the loop that relays sessions, and a full export queue
  * refuses (`export.busy`, audited). A site with four-eyes playback requires a second person's
  * approval for a bundle that carries recordings (export-approvals.ts).
+ * An evidence pack (evidence-pack.ts) is such a bundle about one grant or maintenance window,
+ * with a signed list of its events that verify-export proves are in the chain; audited (AL1008).
  * Off by configuration: with no `siem` section there is no SIEM forwarder (`siem` is undefined).
  * Not here: who may search or export (the HTTP faces check the roles), and the IT log's own chain
  * and checkpoints (shared/src/audit).
@@ -29,6 +31,7 @@ import type { ItStore } from '../store/store.js';
 import { ingestedSiteEvents, sqliteAuditChain, type SiteEventSource } from './audit-chain.js';
 import { AuditSearch } from './audit-search.js';
 import { ExportApprovals } from './export-approvals.js';
+import { EvidencePacks } from './evidence-pack.js';
 import { ExportJobs } from './export-jobs.js';
 import { createExportRunner, type ExportRunner } from './export-runner.js';
 import { OtAuditIngest } from './ot-audit-ingest.js';
@@ -40,6 +43,13 @@ export type { SiteEventSource } from './audit-chain.js';
 export type { AuditSearch, AuditSearchHit, AuditSearchQuery } from './audit-search.js';
 export { AUDIT_AREAS, actionFilter } from './audit-search.js';
 export type { ExportJobs, ExportJobStatus } from './export-jobs.js';
+export {
+  canPackEvidence,
+  type EvidencePacks,
+  type EvidencePackRequest,
+  type WrittenPack,
+} from './evidence-pack.js';
+export type { EvidenceSubject } from './evidence-subject.js';
 export type { ExportApprovals, ExportApprovalRequest } from './export-approvals.js';
 export type { ExportRunner, ExportRunnerStats } from './export-runner.js';
 export type { IngestOutcome, OtAuditIngest } from './ot-audit-ingest.js';
@@ -55,6 +65,8 @@ export interface Audit {
   readonly search: AuditSearch;
   /** Signed per-site export bundles. */
   readonly exports: ExportJobs;
+  /** Evidence packs: one signed bundle about one grant or maintenance window. */
+  readonly evidence: EvidencePacks;
   /** Four-eyes exports: requests and decisions for bundles that carry recordings. */
   readonly exportApprovals: ExportApprovals;
   /** Where the bundles are written: worker threads, a bounded queue. */
@@ -72,7 +84,18 @@ export interface AuditDeps {
   readonly config: Pick<ItConfig, 'dataDir' | 'siem' | 'exports'>;
   readonly store: Pick<
     ItStore,
-    'db' | 'audit' | 'keys' | 'otAudit' | 'gateways' | 'sites' | 'recordings'
+    | 'db'
+    | 'audit'
+    | 'keys'
+    | 'otAudit'
+    | 'gateways'
+    | 'sites'
+    | 'recordings'
+    | 'grants'
+    | 'requests'
+    | 'users'
+    | 'ownerApprovals'
+    | 'windows'
   >;
   /** Where each session's recording file is, for export bundles; the site's four-eyes setting. */
   readonly recording: Pick<Recording, 'pathOf' | 'playback'>;
@@ -106,6 +129,10 @@ export function createAudit(deps: AuditDeps): Audit {
     carriesRecordings: (site, from, to) =>
       store.recordings.inRange(site, from, to).some((r) => r.status === 'verified'),
   });
+  const artifacts = recordingArtifacts({
+    store: store.recordings,
+    pathOf: (site, id) => deps.recording.pathOf(site, id),
+  });
   return {
     ingest: new OtAuditIngest({
       db,
@@ -120,10 +147,7 @@ export function createAudit(deps: AuditDeps): Audit {
       audit,
       itChain,
       siteEvents,
-      artifacts: recordingArtifacts({
-        store: store.recordings,
-        pathOf: (site, id) => deps.recording.pathOf(site, id),
-      }),
+      artifacts,
       signingKey: store.keys.audit,
       clock,
       ids: deps.ids,
@@ -131,6 +155,19 @@ export function createAudit(deps: AuditDeps): Audit {
       siteExists: (site) => store.sites.get(site) !== undefined,
       runner: exportRunner,
       approvals: exportApprovals,
+    }),
+    evidence: new EvidencePacks({
+      audit,
+      itChain,
+      siteEvents,
+      artifacts,
+      signingKey: store.keys.audit,
+      stores: store,
+      clock,
+      ids: deps.ids,
+      runner: exportRunner,
+      approvals: exportApprovals,
+      workDir: join(config.dataDir, 'exports'),
     }),
     exportApprovals,
     exportRunner,

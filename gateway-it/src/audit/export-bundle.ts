@@ -46,6 +46,7 @@ import {
   eventToJsonLine,
   type AuditLogName,
 } from '../../../shared/src/export/event-formats.js';
+import type { EvidenceAddition } from '../../../shared/src/export/evidence-manifest.js';
 import { withheldLine, type WithheldSpan } from '../../../shared/src/export/segment-lines.js';
 import { AIRLOCK_VERSION } from '../../../shared/src/version.js';
 import { chainEvents, type AuditChain, type ChainPoint } from './audit-chain.js';
@@ -97,6 +98,8 @@ export interface BundleSources {
   readonly ot: AuditChain | undefined;
   readonly artifacts: readonly SessionArtifact[];
   readonly signingKey: SigningKeyPair | ManifestSigner;
+  /** Makes the bundle an evidence pack (evidence-pack.ts): its members and the signed selection. */
+  readonly evidence?: EvidenceAddition;
 }
 
 async function signManifest(
@@ -181,7 +184,7 @@ class HashedFile {
   }
 }
 
-function readme(req: BundleRequest, signer: string): string {
+function readme(req: BundleRequest, signer: string, isPack: boolean): string {
   return [
     `Airlock audit export ${req.exportId}`,
     `site ${req.site}, events from ${new Date(req.from).toISOString()} to ${new Date(req.to).toISOString()}, exported by ${req.exportedBy}`,
@@ -192,6 +195,12 @@ function readme(req: BundleRequest, signer: string): string {
     'Files: manifest.json (every file with its SHA-256; chain anchors and heads), manifest.sig,',
     'events/<log>.jsonl (the verifiable hash chain), events/<log>.csv and .cef (the same events in range),',
     'checkpoints/<log>.jsonl (signed chain heads), sessions/<id>/... (recordings, protocol logs).',
+    ...(isPack
+      ? [
+          'This is an evidence pack: evidence/summary.md says what it is about, evidence/evidence.json the same',
+          "as data; the manifest's evidence list names the chain events, which verify-export proves.",
+        ]
+      : []),
     '',
   ].join('\n');
 }
@@ -344,11 +353,19 @@ export async function writeExportBundle(
     const signer = toBase64Url(src.signingKey.publicKey);
     const readmePath = join(dir, 'README');
     const readmeFile = new HashedFile(readmePath);
-    await readmeFile.write(readme(req, signer));
+    await readmeFile.write(readme(req, signer, src.evidence !== undefined));
     files.unshift({
       entry: { path: README_FILE, kind: 'readme', ...(await readmeFile.end()) } as ManifestFile,
       path: readmePath,
     });
+    for (const [i, m] of (src.evidence?.members ?? []).entries()) {
+      const part = new HashedFile(join(dir, `evidence-${i}`));
+      await part.write(m.text);
+      files.splice(1 + i, 0, {
+        entry: { path: m.path, kind: 'evidence', ...(await part.end()) },
+        path: part.path,
+      });
+    }
 
     for (const a of src.artifacts) {
       const sha = createHash('sha256');
@@ -386,6 +403,7 @@ export async function writeExportBundle(
       logs: { it: logs.it, ot: logs.ot ?? null },
       notes,
       files: files.map((f) => f.entry),
+      ...(src.evidence === undefined ? {} : { evidence: src.evidence.manifest }),
     };
     const manifestBytes = Buffer.from(canonicalJson(manifest), 'utf8');
     const signature = toBase64Url(await signManifest(src.signingKey, manifestBytes));

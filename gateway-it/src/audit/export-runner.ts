@@ -46,6 +46,8 @@ export interface ExportWorkerData {
     readonly path: string;
   }[];
   readonly signerPublicKey: Uint8Array;
+  /** An evidence pack's members and selection (plain data, copied to the worker). */
+  readonly evidence?: BundleSources['evidence'];
   readonly workDir: string;
   readonly outPath: string;
 }
@@ -121,7 +123,13 @@ function workerSources(
     if (a.path === undefined) return undefined;
     artifacts.push({ sessionId: a.sessionId, kind: a.kind, name: a.name, path: a.path });
   }
-  return { it, ot, artifacts, signerPublicKey: src.signingKey.publicKey };
+  return {
+    it,
+    ot,
+    artifacts,
+    signerPublicKey: src.signingKey.publicKey,
+    ...(src.evidence === undefined ? {} : { evidence: src.evidence }),
+  };
 }
 
 /** Signs only the manifest of the export this worker was started for. */

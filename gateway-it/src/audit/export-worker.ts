@@ -73,6 +73,7 @@ try {
       ot: data.ot === undefined ? undefined : chain(data.ot),
       artifacts: data.artifacts.map((a) => ({ ...a, open: () => createReadStream(a.path) })),
       signingKey: signer,
+      ...(data.evidence === undefined ? {} : { evidence: data.evidence }),
     },
     data.workDir,
     data.outPath,

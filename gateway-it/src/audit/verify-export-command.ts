@@ -14,6 +14,7 @@ import {
   verifyBundle,
   type BundleVerification,
 } from '../../../shared/src/export/verify-bundle.js';
+import type { EvidenceManifest } from '../../../shared/src/export/evidence-manifest.js';
 import { omitUndefined } from '../../../shared/src/omit-undefined.js';
 
 function parsePublicKey(text: string): Uint8Array {
@@ -46,8 +47,15 @@ function summary(v: BundleVerification): string {
     `  signed by ${m.signer.publicKey}${v.signatureValid ? '' : ' (signature NOT valid)'}; ${v.files} files`,
     log('it'),
     log('ot'),
+    ...(m.evidence === undefined ? [] : [evidenceLine(v, m.evidence)]),
     ...m.notes.map((n) => `  note: ${n}`),
   ].join('\n');
+}
+
+/** An evidence pack's subject and whether its listed events were proven (evidence-check.ts). */
+function evidenceLine(v: BundleVerification, e: EvidenceManifest): string {
+  const failed = v.findings.some((f) => f.check.startsWith('evidence.'));
+  return `  evidence pack: ${e.subject.kind} ${e.subject.id}, ${e.events.length} listed events ${failed ? 'NOT all proven' : 'proven in the signed chain'} (see evidence/summary.md)`;
 }
 
 export const verifyExportCommand: CliCommand = {
@@ -57,7 +65,8 @@ export const verifyExportCommand: CliCommand = {
 Checks the manifest signature, every file's SHA-256, every hash-chain link of the IT and OT events
 from their signed anchors through their signed checkpoints, that the events are complete for the
 time range, that they all belong to the bundle's site, and that CSV and CEF say what the verified
-events say. --public-key is the IT gateway's audit key as shown in the portal; without it the
+events say. For an evidence pack (\`airlock-it evidence-pack\`) it also proves that every event the
+pack lists is one of the verified chain events, with the same hash. --public-key is the IT gateway's audit key as shown in the portal; without it the
 signature is checked against the key inside the bundle only (a warning says so).
 Exit status: 0 verified, 1 verification failed, 2 usage error.`,
   async run(argv) {

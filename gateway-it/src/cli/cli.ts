@@ -1,6 +1,6 @@
 /**
  * The cli subsystem: the IT gateway's administrative verbs that an operator runs on the appliance
- * (sites, accounts, windows and vendor schedules); main.ts registers them beside `run`, the
+ * (sites, accounts, windows and vendor schedules, evidence packs); main.ts registers them beside `run`, the
  * appliance's maintenance verbs and `audit-key`.
  *
  * Guarantees: each verb parses its arguments into typed values before it touches anything (a usage
@@ -11,4 +11,5 @@
 export { createSiteCommands } from './site-commands.js';
 export { createUserCommands } from './user-commands.js';
 export { createScheduleCommands } from './schedule-commands.js';
+export { createEvidenceCommands } from './evidence-commands.js';
 export type { ItCliContext } from './cli-context.js';

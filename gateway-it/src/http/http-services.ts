@@ -1,7 +1,7 @@
 /** The services the portal and the API are two faces of (handed over by http.ts). */
 import type { Clock } from '../../../shared/src/clock.js';
 import type { Access } from '../access/access.js';
-import type { AuditSearch, ExportApprovals, ExportJobs } from '../audit/audit.js';
+import type { AuditSearch, EvidencePacks, ExportApprovals, ExportJobs } from '../audit/audit.js';
 import type { Auth } from '../auth/auth.js';
 import type { Modbus } from '../modbus/modbus.js';
 import type { Notify } from '../notify/notify.js';
@@ -17,6 +17,8 @@ import type { Sso } from '../sso/sso.js';
 export interface AuditHttpServices {
   readonly search: AuditSearch;
   readonly exports: ExportJobs;
+  /** Evidence packs of one grant or maintenance window (auditors and OT owners of the site). */
+  readonly evidence: EvidencePacks;
   /** Four-eyes exports: a bundle with recordings waits for a second person, like playback. */
   readonly exportApprovals: ExportApprovals;
   readonly playback: PlaybackApprovals;

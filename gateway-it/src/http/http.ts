@@ -69,7 +69,7 @@ export interface HttpDeps {
   readonly modbus: Modbus;
   readonly opcua: OpcuaPoints;
   readonly recording: Pick<Recording, 'library' | 'playback'>;
-  readonly audit: Pick<Audit, 'search' | 'exports' | 'exportApprovals' | 'publicKey'>;
+  readonly audit: Pick<Audit, 'search' | 'exports' | 'evidence' | 'exportApprovals' | 'publicKey'>;
   readonly sso: Sso;
   /** SCIM provisioning (/scim/v2). */
   readonly scim: Scim;
@@ -110,6 +110,7 @@ export function createHttp(deps: HttpDeps): Http {
       audit: {
         search: deps.audit.search,
         exports: deps.audit.exports,
+        evidence: deps.audit.evidence,
         exportApprovals: deps.audit.exportApprovals,
         playback: deps.recording.playback,
         publicKey: deps.audit.publicKey,

@@ -432,6 +432,11 @@ export const AUDIT_EVENTS = {
     description:
       'four-eyes export: a request was approved or refused; refused attempts too (own request, no role)',
   },
+  'audit.evidence_pack': {
+    code: 'AL1008',
+    description:
+      'an evidence pack for one grant or maintenance window was produced, refused (four eyes, busy) or failed',
+  },
   'policy.change': {
     code: 'AL1010',
     description: 'the OT local policy changed (with old and new hash)',

@@ -16,6 +16,7 @@ import type { Checkpoint } from '../audit/audit-event.js';
 import { checkpointSchema } from '../audit/audit-event.js';
 import { err, ok, type Result } from '../result.js';
 import { AUDIT_LOG_NAMES, type AuditLogName, type TextRendering } from './event-formats.js';
+import { evidenceManifestSchema } from './evidence-manifest.js';
 
 export const BUNDLE_FORMAT = 'airlock-audit-export';
 /**
@@ -65,7 +66,7 @@ const b64urlKey = z
   .regex(/^[A-Za-z0-9_-]{43}$/, 'expected a 32-byte Ed25519 public key in base64url');
 const pointSchema = z.strictObject({ seq: seqSchema, hash: hex64 });
 
-export type FileKind = 'readme' | 'events' | 'checkpoints' | ArtifactKind;
+export type FileKind = 'readme' | 'events' | 'checkpoints' | 'evidence' | ArtifactKind;
 
 const fileEntrySchema = z.strictObject({
   path: z
@@ -78,7 +79,7 @@ const fileEntrySchema = z.strictObject({
     ),
   sha256: hex64,
   bytes: z.number().int().nonnegative(),
-  kind: z.enum(['readme', 'events', 'checkpoints', 'recording', 'protocol-log']),
+  kind: z.enum(['readme', 'events', 'checkpoints', 'evidence', 'recording', 'protocol-log']),
   log: z.enum(['it', 'ot']).optional(),
   format: z.enum(['jsonl', 'csv', 'cef']).optional(),
   sessionId: z.string().regex(PATH_SEGMENT).optional(),
@@ -117,6 +118,8 @@ export const manifestSchema = z.strictObject({
   /** Why a log is absent or what the reader should know (e.g. no OT events ingested yet). */
   notes: z.array(z.string().max(1000)).max(100),
   files: z.array(fileEntrySchema).max(1_000_000),
+  /** Present in an evidence pack only (evidence-manifest.ts): what it is about, and which events. */
+  evidence: evidenceManifestSchema.optional(),
 });
 
 export type BundleManifest = z.output<typeof manifestSchema>;

@@ -51,6 +51,7 @@ import {
   type SegmentSummary,
 } from './segment-check.js';
 import { SegmentJob } from './segment-job.js';
+import { EvidenceCheck } from './evidence-check.js';
 import { omitUndefined } from '../omit-undefined.js';
 
 export type { Finding } from './segment-check.js';
@@ -105,6 +106,7 @@ export async function verifyBundle(
   const recordingHashes = new Map<string, { sha256: string; blake2b: string; file: string }>();
   const recordingCloses = new Map<string, RecordingClose>();
   const logs: Record<AuditLogName, LogState> = { it: {}, ot: {} };
+  let evidence: EvidenceCheck | undefined;
 
   const onManifest = async (entry: BundleEntry): Promise<boolean> => {
     if (entry.name !== MANIFEST_FILE) {
@@ -130,6 +132,7 @@ export async function verifyBundle(
     }
     manifest = parsed.value;
     for (const f of manifest.files) listed.set(f.path, f);
+    if (manifest.evidence !== undefined) evidence = new EvidenceCheck(manifest.evidence, findings);
     manifestBytes = bytes;
     return true;
   };
@@ -293,7 +296,9 @@ export async function verifyBundle(
       return undefined;
     }
     await settleSegment();
-    if (entry.size < (options.eventsWorker?.minBytes ?? EVENTS_WORKER_MIN_BYTES)) {
+    // An evidence pack's selection is checked on the same lines: inline (a pack is one subject's range).
+    const minBytes = options.eventsWorker?.minBytes ?? EVENTS_WORKER_MIN_BYTES;
+    if (evidence !== undefined || entry.size < minBytes) {
       const check = new SegmentCheck(
         log,
         spec,
@@ -304,7 +309,9 @@ export async function verifyBundle(
         recordingCloses,
       );
       const problem = await forEachLine(entry.stream, MAX_LINE_BYTES, onBytes, (line) => {
-        if (line !== '') check.line(line);
+        if (line === '') return;
+        check.line(line);
+        evidence?.line(log, line);
       });
       logs[log].segment = check.finish();
       return problem;
@@ -389,6 +396,7 @@ export async function verifyBundle(
     const s = logs[log].segment?.summary;
     if (s !== undefined) summaries[log] = s;
   }
+  evidence?.finish(new Set(listed.keys()), summaries);
   return {
     ok: !findings.some((f) => f.level === 'error'),
     findings,

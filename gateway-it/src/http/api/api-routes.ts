@@ -6,6 +6,7 @@ import type { HttpVariables } from '../principal.js';
 import { accessOperations } from './access-api.js';
 import { adminOperations } from './admin-api.js';
 import { auditOperations } from './audit-api.js';
+import { evidenceOperations } from './evidence-api.js';
 import { exportApprovalOperations } from './export-approvals-api.js';
 import { openApiDocument, registerOperations, type ApiOperation } from './api-registry.js';
 import { authOperations } from './auth-api.js';
@@ -31,6 +32,7 @@ export function apiOperations(s: AccessHttpServices): ApiOperation[] {
     ...reviewOperations(s),
     ...auditOperations(s),
     ...exportApprovalOperations(s),
+    ...evidenceOperations(s),
   ];
 }
 

@@ -1,4 +1,5 @@
 /** Portal routes for dashboard, requests, decisions, grants, inbox and own account. */
+import { canPackEvidence } from '../../audit/audit.js';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { AirlockError } from '../../../../shared/src/errors.js';
@@ -265,6 +266,7 @@ export function accessRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVaria
         csrf={v.csrf}
         canRevoke={canRevoke}
         canReview={canReview}
+        canPack={canPackEvidence(v.user, g.site)}
       />,
     );
   });

@@ -4,6 +4,7 @@
  * become an HTML page with the status from error-response.ts (the one mapping). Public here:
  * the login steps, logout and the two static files.
  */
+import { evidenceRoutes } from './evidence-routes.js';
 import { Hono, type ErrorHandler } from 'hono';
 import { toAirlockError } from '../../../../shared/src/errors.js';
 import type { Logger } from '../../../../shared/src/log.js';
@@ -128,6 +129,7 @@ export function portalApps(
     recordingRoutes(s, s.recordings),
     reviewRoutes(s, s.reviews),
     auditRoutes(s, s.audit),
+    evidenceRoutes(s),
     setupRoutes(s),
     liveRoutes(s),
     notificationRoutes(s),

@@ -6,6 +6,7 @@
  */
 import type { GrantView, RequestView } from '../../access/access.js';
 import { BreakGlassBadge, Csrf, StateBadge } from './layout.js';
+import { EvidencePackForm } from './evidence-pages.js';
 import { duration, siteTime } from './format.js';
 import { ItsmChecks } from './itsm-pages.js';
 
@@ -148,6 +149,8 @@ export function GrantDetail(props: {
   csrf: string | null;
   canRevoke: boolean;
   canReview: boolean;
+  /** Auditors and OT owners of the site, admins: the evidence pack button. */
+  canPack?: boolean;
 }) {
   const g = props.g;
   return (
@@ -186,6 +189,15 @@ export function GrantDetail(props: {
             </p>
           ))}
       </section>
+      {props.canPack === true && (
+        <section class="card">
+          <EvidencePackForm
+            action={`/grants/${g.id}/evidence-pack`}
+            csrf={props.csrf}
+            label="Download evidence pack"
+          />
+        </section>
+      )}
       {props.canReview && (
         <form class="card" method="post" action={`/grants/${g.id}/review`}>
           <Csrf token={props.csrf} />

@@ -8,6 +8,7 @@ import {
   WEEKDAYS_MONDAY_FIRST,
 } from '../../access/access.js';
 import { Csrf, PostButton, StateBadge } from './layout.js';
+import { EvidencePackForm } from './evidence-pages.js';
 import { GrantTable, RequestTable } from './access-pages.js';
 import { siteTime } from './format.js';
 
@@ -140,6 +141,8 @@ export interface SitePageProps {
   readonly s: SiteSummary;
   readonly csrf: string | null;
   readonly isOwner: boolean;
+  /** Auditors and OT owners of the site, admins: an evidence pack button per window. */
+  readonly canPack?: boolean;
   readonly windows: readonly MaintenanceWindow[];
   readonly schedules: readonly VendorSchedule[];
   readonly requests: readonly RequestView[] | null;
@@ -267,6 +270,13 @@ export function SitePage(props: SitePageProps) {
                 <td data-label="When">{w.description}</td>
                 <td data-label="Label">{w.label}</td>
                 <td>
+                  {props.canPack === true && (
+                    <EvidencePackForm
+                      action={`/windows/${w.id}/evidence-pack`}
+                      csrf={props.csrf}
+                      label="Evidence pack (last occurrence)"
+                    />
+                  )}
                   {props.isOwner && (
                     <PostButton
                       action={`/windows/${w.id}/delete`}

@@ -1,4 +1,5 @@
 /** Portal routes for sites: list, one site, windows and schedules, lockdown. */
+import { canPackEvidence } from '../../audit/audit.js';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { AirlockError } from '../../../../shared/src/errors.js';
@@ -81,6 +82,7 @@ export function siteRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVariabl
         s={summary}
         csrf={v.csrf}
         isOwner={isOtOwnerOf(v.user, id)}
+        canPack={canPackEvidence(v.user, id)}
         windows={windows.listWindows(v.user, id)}
         schedules={windows.listSchedules(v.user, id)}
         requests={seesAll ? requests.ofSite(v.user, id) : null}
