@@ -191,6 +191,24 @@ export class SessionOutcomes {
     }
   }
 
+  /**
+   * `record`, resolving once the event is durable in a commit shared with other sessions' events
+   * (group commit; see BrokerSession.auditDurable); false (and logged) when it was not recorded.
+   */
+  async recordDurable(event: Omit<BrokerAuditInput, 'target'>): Promise<boolean> {
+    if (this.s.auditDurable === undefined) return this.record(event);
+    try {
+      await this.s.auditDurable({ ...event, target: this.s.assetName });
+      return true;
+    } catch (e) {
+      this.s.log.error('modbus audit event could not be recorded', {
+        action: event.action,
+        err: describeError(e),
+      });
+      return false;
+    }
+  }
+
   private reply(frame: Buffer): void {
     this.o.reply(frame);
   }
