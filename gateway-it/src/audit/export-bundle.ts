@@ -48,7 +48,7 @@ import {
 } from '../../../shared/src/export/event-formats.js';
 import { withheldLine, type WithheldSpan } from '../../../shared/src/export/segment-lines.js';
 import { AIRLOCK_VERSION } from '../../../shared/src/version.js';
-import { chainEvents, type AuditChain, type ChainPoint } from './audit-chain.js';
+import { chainEventTexts, type AuditChain, type ChainPoint } from './audit-chain.js';
 import { CompressedPart, MemberTarGz } from './member-tar-gz.js';
 
 /** A recording or protocol log of a session in the range (issue 5 and the link provide these). */
@@ -151,20 +151,32 @@ export function planSegment(chain: AuditChain, from: number, to: number): Segmen
 
 const CEF_OPTIONS = { version: AIRLOCK_VERSION };
 
-/** A temp file (one gzip member, see member-tar-gz.ts) written through a text buffer, hashed raw. */
+/**
+ * A temp file (one gzip member, see member-tar-gz.ts) written through a 1 MiB byte buffer, hashed
+ * raw. Lines are encoded into the buffer in place: joining them into a string first and encoding
+ * that cost an export a tenth of its time (profiled), and fewer, larger writes mean fewer round trips
+ * to the compressor.
+ */
 class HashedFile {
+  private static readonly SIZE = 1 << 20;
   private readonly part: CompressedPart;
-  private buffered: string[] = [];
-  private size = 0;
+  private buf = Buffer.allocUnsafe(HashedFile.SIZE);
+  private used = 0;
 
   constructor(readonly path: string) {
     this.part = new CompressedPart(path);
   }
 
   async write(text: string): Promise<void> {
-    this.buffered.push(text);
-    this.size += text.length;
-    if (this.size >= 64 * 1024) await this.flush();
+    // A UTF-16 code unit takes at most 3 bytes in UTF-8.
+    if (this.used + text.length * 3 > HashedFile.SIZE) {
+      await this.flush();
+      if (text.length * 3 > HashedFile.SIZE) {
+        await this.part.write(Buffer.from(text, 'utf8'));
+        return;
+      }
+    }
+    this.used += this.buf.write(text, this.used, 'utf8');
   }
 
   async end(): Promise<{ sha256: string; bytes: number }> {
@@ -173,10 +185,11 @@ class HashedFile {
   }
 
   private async flush(): Promise<void> {
-    if (this.buffered.length === 0) return;
-    const chunk = Buffer.from(this.buffered.join(''), 'utf8');
-    this.buffered = [];
-    this.size = 0;
+    if (this.used === 0) return;
+    // The compressor keeps the chunk until it is done with it: hand it over, start a new one.
+    const chunk = this.buf.subarray(0, this.used);
+    this.buf = Buffer.allocUnsafe(HashedFile.SIZE);
+    this.used = 0;
     await this.part.write(chunk);
   }
 }
@@ -259,7 +272,11 @@ export async function writeExportBundle(
         span = undefined;
       };
       let sinceTick = 0;
-      for await (const e of chainEvents(chain, plan.anchor.seq, plan.head.seq)) {
+      for await (const { event: e, detailsJson } of chainEventTexts(
+        chain,
+        plan.anchor.seq,
+        plan.head.seq,
+      )) {
         const disclosed = name === 'ot' || e.site === req.site;
         if (!disclosed) {
           withheld++;
@@ -277,7 +294,6 @@ export async function writeExportBundle(
             );
           await flushSpan();
           events++;
-          const detailsJson = canonicalJson(e.details);
           await jsonl.write(eventToJsonLine(e, detailsJson));
           if (e.seq >= plan.inRange.first && e.seq <= plan.inRange.last) {
             await csv.write(eventToCsvRecord(name, e, detailsJson));
