@@ -44,6 +44,8 @@ export interface BrokerListenerOptions {
   readonly deps?: ModbusBrokerDeps;
   /** When it returns true, the session's audit() throws as a full disk would. */
   readonly isAuditBroken?: () => boolean;
+  /** auditDurable() waits for this before committing (a slow disk: the session can end meanwhile). */
+  readonly auditGate?: () => Promise<void>;
   /** Learn mode for the broker, built on this listener's database and audit log. */
   readonly learning?: (ctx: { readonly db: Db; readonly audit: AuditLog }) => ProfileLearning;
 }
@@ -138,6 +140,7 @@ export async function startBrokerListener(
       auditDurable: async (e) => {
         if (options.isAuditBroken?.() === true)
           throw new AirlockError('unavailable', 'audit.write_failed', 'disk full (simulated)');
+        await options.auditGate?.();
         await audit.appendDurable(sessionEvent(e));
       },
       log: silentLogger,

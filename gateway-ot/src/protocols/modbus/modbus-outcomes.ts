@@ -209,6 +209,22 @@ export class SessionOutcomes {
     }
   }
 
+  /**
+   * The session ended while a write's event was being committed (deadline, owner, operator gone):
+   * nothing is sent after the end, so the committed `modbus.write` is followed by one saying so.
+   */
+  notSentAfterEnd(q: Queued, endReason: string): void {
+    this.record({
+      action: 'modbus.timeout',
+      outcome: 'failure',
+      details: {
+        ...requestFacts(q.frame.unitId, q.request, q.frame.pdu),
+        reason: `the session ended (${endReason}) before the write was sent`,
+        writeOutcome: 'not sent',
+      },
+    });
+  }
+
   private reply(frame: Buffer): void {
     this.o.reply(frame);
   }

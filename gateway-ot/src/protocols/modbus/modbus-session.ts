@@ -289,8 +289,10 @@ class ModbusSession {
       this.outcomes.auditFailed(q);
       return;
     }
-    // If the session ended during that wait, the write is still handed to the PLC connection (as
-    // when it ends mid-request): `relay` then records its fate as unknown (`modbus.timeout`).
+    if (this.endReason !== undefined) {
+      this.outcomes.notSentAfterEnd(q, this.endReason);
+      return;
+    }
     this.outcomes.wrote();
     this.relay(q, await plc.ask(q.frame.unitId, q.frame.pdu));
   }
