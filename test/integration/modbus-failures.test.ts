@@ -26,6 +26,7 @@ async function rig(
     asset?: Record<string, unknown>;
     profile?: string;
     isAuditBroken?: () => boolean;
+    auditGate?: () => Promise<void>;
   } = {},
 ): Promise<Rig> {
   const plc = await startRecordingPlc(t);
@@ -34,7 +35,7 @@ async function rig(
     asset: plc1Asset(plc.port, options.asset),
     profile: options.profile ?? 'maintenance',
     clock,
-    ...omitUndefined({ isAuditBroken: options.isAuditBroken }),
+    ...omitUndefined({ isAuditBroken: options.isAuditBroken, auditGate: options.auditGate }),
   });
   return { plc, gw, clock };
 }
@@ -137,6 +138,38 @@ test(
       gw.events('modbus.write').map((e) => e.details.changes),
       [['HR 40001: 0 → 1000']],
     );
+  },
+);
+
+test(
+  'a session that ends while its write is being committed sends nothing more: the write is recorded as not sent',
+  { timeout: 30_000 },
+  async (t) => {
+    let open = (): void => undefined;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    let gated = false;
+    const { plc, gw } = await rig(t, {
+      auditGate: () => {
+        gated = true;
+        return gate;
+      },
+    });
+    const client = await connectRaw(t, gw.port);
+    client.write(mbap(1, 1, pdu(6, [0, 1000])));
+    await waitFor('the write to wait on its audit commit', () => gated);
+    gw.abortAll('grant revoked');
+    await gw.ends[0];
+    open();
+    await waitFor('the not-sent event', () => gw.events('modbus.timeout').length === 1);
+    assert.deepEqual(
+      plc.received.map((r) => r.pduHex),
+      ['0300000001'],
+      'only the read of the old value reached the PLC',
+    );
+    assert.equal(gw.events('modbus.write').length, 1);
+    const notSent = gw.events('modbus.timeout')[0]?.details;
+    assert.equal(notSent?.writeOutcome, 'not sent');
+    assert.match(String(notSent?.reason), /grant revoked.*before the write was sent/);
   },
 );
 

@@ -7,7 +7,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { TestContext } from 'node:test';
 import { AuditLog } from '../../shared/src/audit/audit-log.js';
-import type { AuditEvent } from '../../shared/src/audit/audit-event.js';
+import type { AuditEvent, AuditEventInput } from '../../shared/src/audit/audit-event.js';
 import { systemClock, type Clock } from '../../shared/src/clock.js';
 import { generateSigningKeyPair } from '../../shared/src/crypto/signing.js';
 import { initCrypto } from '../../shared/src/crypto/sodium.js';
@@ -29,6 +29,7 @@ import {
   type ModbusBrokerDeps,
 } from '../../gateway-ot/src/protocols/modbus/modbus-broker.js';
 import type {
+  BrokerAuditInput,
   BrokerSession,
   ProfileLearning,
   ProtocolBroker,
@@ -43,6 +44,8 @@ export interface BrokerListenerOptions {
   readonly deps?: ModbusBrokerDeps;
   /** When it returns true, the session's audit() throws as a full disk would. */
   readonly isAuditBroken?: () => boolean;
+  /** auditDurable() waits for this before committing (a slow disk: the session can end meanwhile). */
+  readonly auditGate?: () => Promise<void>;
   /** Learn mode for the broker, built on this listener's database and audit log. */
   readonly learning?: (ctx: { readonly db: Db; readonly audit: AuditLog }) => ProfileLearning;
 }
@@ -117,6 +120,12 @@ export async function startBrokerListener(
       startedAt: clock.now(),
     });
     const counts = new SessionCountsWriter(ticket.sessionId, openSessions, clock, silentLogger);
+    const sessionEvent = (e: BrokerAuditInput): AuditEventInput => ({
+      ...e,
+      actor: e.actor ?? ticket.user.name,
+      site: ticket.site,
+      details: { ...e.details, sessionId: ticket.sessionId, grantId: ticket.grantId },
+    });
     const session: BrokerSession = {
       ticket,
       assetName: 'plc-1',
@@ -125,12 +134,14 @@ export async function startBrokerListener(
       audit: (e) => {
         if (options.isAuditBroken?.() === true)
           throw new AirlockError('unavailable', 'audit.write_failed', 'disk full (simulated)');
-        audit.append({
-          ...e,
-          actor: e.actor ?? ticket.user.name,
-          site: ticket.site,
-          details: { ...e.details, sessionId: ticket.sessionId, grantId: ticket.grantId },
-        });
+        audit.append(sessionEvent(e));
+      },
+      // As the OT session manager: the write path awaits the group commit.
+      auditDurable: async (e) => {
+        if (options.isAuditBroken?.() === true)
+          throw new AirlockError('unavailable', 'audit.write_failed', 'disk full (simulated)');
+        await options.auditGate?.();
+        await audit.appendDurable(sessionEvent(e));
       },
       log: silentLogger,
       clock,

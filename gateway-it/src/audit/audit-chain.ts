@@ -15,6 +15,7 @@ import {
 } from '../../../shared/src/audit/audit-event.js';
 import { rowToCheckpoint, rowToEvent } from '../../../shared/src/audit/audit-log.js';
 import type { Db } from '../../../shared/src/store/open-database.js';
+import { canonicalJson } from '../../../shared/src/crypto/canonical.js';
 import { fromBase64Url } from '../../../shared/src/crypto/encoding.js';
 import { omitUndefined } from '../../../shared/src/omit-undefined.js';
 
@@ -57,7 +58,23 @@ export interface AuditChain {
    * their time: what the asset page needs about a session's grant when it was issued before the range.
    */
   withTarget(target: string, limit: number): readonly AuditEvent[];
+  /**
+   * As `page`, each event with its details as the stored text instead of parsed: what the export
+   * renders, without parsing and re-encoding every event (measured: most of an export's row cost).
+   * Only for chains whose stored details are their canonical JSON (both SQLite chains: the log and
+   * the ingest write `canonicalJson(details)`); `details` of these events is empty, unparsed.
+   */
+  pageText?(afterSeq: number, toSeq: number, limit: number): readonly EventText[];
 }
+
+/** An event with its details as canonical JSON text (`event.details` is not filled in). */
+export interface EventText {
+  readonly event: AuditEvent;
+  readonly detailsJson: string;
+}
+
+/** `event.details` of an EventText: never read, since the text is at hand (frozen, so never filled). */
+const UNPARSED: Readonly<Record<string, unknown>> = Object.freeze({});
 
 /** The OT side of the IT gateway's audit: implemented by the link's ingest (issue 3). */
 export interface SiteEventSource {
@@ -65,6 +82,33 @@ export interface SiteEventSource {
   sites(): readonly string[];
   /** The site's OT log as ingested and chain-verified, or undefined when nothing was ingested yet. */
   otChain(site: string): AuditChain | undefined;
+}
+
+/**
+ * As `chainEvents`, with each event's canonical details text: read as stored when the chain offers
+ * `pageText`, encoded from the parsed details otherwise.
+ */
+export async function* chainEventTexts(
+  chain: AuditChain,
+  afterSeq: number,
+  toSeq: number,
+  pageSize = 5000,
+): AsyncGenerator<EventText> {
+  if (chain.pageText === undefined) {
+    for await (const event of chainEvents(chain, afterSeq, toSeq, pageSize))
+      yield { event, detailsJson: canonicalJson(event.details) };
+    return;
+  }
+  let after = afterSeq;
+  while (after < toSeq) {
+    const page = chain.pageText(after, toSeq, pageSize);
+    if (page.length === 0) return;
+    yield* page;
+    const last = page[page.length - 1];
+    if (last === undefined || last.event.seq <= after) return;
+    after = last.event.seq;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
 }
 
 /** Iterates a chain's events afterSeq < seq <= toSeq in pages, yielding to the event loop between pages. */
@@ -95,6 +139,8 @@ interface ChainTables {
   readonly checkpoints: string;
   /** Column list producing an EventRow. */
   readonly columns: string;
+  /** The column holding an event's own `site`. */
+  readonly siteColumn: string;
   /** `gateway_id = ? AND ` or empty. */
   readonly scope: string;
   readonly scopeArgs: readonly string[];
@@ -123,6 +169,12 @@ function chainOver(
   const before = db.prepare<unknown[], { seq: number | null }>(
     `SELECT MAX(seq) AS seq FROM ${t.events} WHERE ${t.scope} time < ?`,
   );
+  // Positional rows (no object per row), the columns in RawRow's order.
+  const pageRaw = db
+    .prepare<unknown[], RawRow>(
+      `SELECT ${RAW_COLUMNS(t.siteColumn)} FROM ${t.events} WHERE ${t.scope} seq > ? AND seq <= ? ORDER BY seq LIMIT ?`,
+    )
+    .raw(true);
   const onTarget = db.prepare<unknown[], EventRow>(
     `SELECT ${t.columns} FROM ${t.events} WHERE ${t.scope} target = ? ORDER BY seq LIMIT ?`,
   );
@@ -140,6 +192,45 @@ function chainOver(
     },
     lastSeqBefore: (t0) => before.get(...a, t0)?.seq ?? 0,
     withTarget: (target, limit) => onTarget.all(...a, target, limit).map(rowToEvent),
+    pageText: (afterSeq, toSeq, limit) =>
+      (pageRaw.all(...a, afterSeq, toSeq, limit) as unknown as RawRow[]).map(rawToEventText),
+  };
+}
+
+type RawRow = [
+  seq: number,
+  id: string,
+  time: number,
+  actor: string,
+  action: string,
+  site: string | null,
+  target: string | null,
+  outcome: AuditEvent['outcome'],
+  details: string,
+  prevHash: string,
+  hash: string,
+];
+
+const RAW_COLUMNS = (site: string): string =>
+  `seq, id, time, actor, action, ${site}, target, outcome, details, prev_hash, hash`;
+
+function rawToEventText(r: RawRow): EventText {
+  const [seq, id, time, actor, action, site, target, outcome, detailsJson, prevHash, hash] = r;
+  return {
+    event: {
+      seq,
+      id,
+      time,
+      actor,
+      action,
+      site,
+      target,
+      outcome,
+      details: UNPARSED,
+      prevHash,
+      hash,
+    },
+    detailsJson,
   };
 }
 
@@ -152,6 +243,7 @@ export function sqliteAuditChain(db: Db, publicKey: Uint8Array): AuditChain {
       events: 'audit_events',
       checkpoints: 'audit_checkpoints',
       columns: '*',
+      siteColumn: 'site',
       scope: '',
       scopeArgs: [],
     },
@@ -169,6 +261,7 @@ export function ingestedAuditChain(db: Db, gatewayId: string, publicKey: Uint8Ar
       checkpoints: 'ot_audit_checkpoints',
       columns:
         'seq, id, time, actor, action, event_site AS site, target, outcome, details, prev_hash, hash',
+      siteColumn: 'event_site',
       scope: 'gateway_id = ? AND',
       scopeArgs: [gatewayId],
     },

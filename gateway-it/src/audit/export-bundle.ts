@@ -49,8 +49,8 @@ import {
 import type { EvidenceAddition } from '../../../shared/src/export/evidence-manifest.js';
 import { withheldLine, type WithheldSpan } from '../../../shared/src/export/segment-lines.js';
 import { AIRLOCK_VERSION } from '../../../shared/src/version.js';
-import { chainEvents, type AuditChain, type ChainPoint } from './audit-chain.js';
-import { CompressedPart, MemberTarGz } from './member-tar-gz.js';
+import { chainEventTexts, type AuditChain, type ChainPoint } from './audit-chain.js';
+import { HashedFile, MemberTarGz } from './member-tar-gz.js';
 
 /** A recording or protocol log of a session in the range (issue 5 and the link provide these). */
 export interface SessionArtifact {
@@ -154,36 +154,6 @@ export function planSegment(chain: AuditChain, from: number, to: number): Segmen
 
 const CEF_OPTIONS = { version: AIRLOCK_VERSION };
 
-/** A temp file (one gzip member, see member-tar-gz.ts) written through a text buffer, hashed raw. */
-class HashedFile {
-  private readonly part: CompressedPart;
-  private buffered: string[] = [];
-  private size = 0;
-
-  constructor(readonly path: string) {
-    this.part = new CompressedPart(path);
-  }
-
-  async write(text: string): Promise<void> {
-    this.buffered.push(text);
-    this.size += text.length;
-    if (this.size >= 64 * 1024) await this.flush();
-  }
-
-  async end(): Promise<{ sha256: string; bytes: number }> {
-    await this.flush();
-    return this.part.end();
-  }
-
-  private async flush(): Promise<void> {
-    if (this.buffered.length === 0) return;
-    const chunk = Buffer.from(this.buffered.join(''), 'utf8');
-    this.buffered = [];
-    this.size = 0;
-    await this.part.write(chunk);
-  }
-}
-
 function readme(req: BundleRequest, signer: string, isPack: boolean): string {
   return [
     `Airlock audit export ${req.exportId}`,
@@ -268,7 +238,11 @@ export async function writeExportBundle(
         span = undefined;
       };
       let sinceTick = 0;
-      for await (const e of chainEvents(chain, plan.anchor.seq, plan.head.seq)) {
+      for await (const { event: e, detailsJson } of chainEventTexts(
+        chain,
+        plan.anchor.seq,
+        plan.head.seq,
+      )) {
         const disclosed = name === 'ot' || e.site === req.site;
         if (!disclosed) {
           withheld++;
@@ -286,11 +260,13 @@ export async function writeExportBundle(
             );
           await flushSpan();
           events++;
-          const detailsJson = canonicalJson(e.details);
-          await jsonl.write(eventToJsonLine(e, detailsJson));
+          const j = jsonl.write(eventToJsonLine(e, detailsJson));
+          if (j !== undefined) await j;
           if (e.seq >= plan.inRange.first && e.seq <= plan.inRange.last) {
-            await csv.write(eventToCsvRecord(name, e, detailsJson));
-            await cef.write(eventToCefLine(name, e, CEF_OPTIONS, detailsJson));
+            const c = csv.write(eventToCsvRecord(name, e, detailsJson));
+            if (c !== undefined) await c;
+            const f = cef.write(eventToCefLine(name, e, CEF_OPTIONS, detailsJson));
+            if (f !== undefined) await f;
           }
         }
         if (++sinceTick === 10_000) {

@@ -12,7 +12,14 @@ import { openItDatabase } from '../store/it-database.js';
 import { SiteStore } from '../store/site-store.js';
 import { SiteGatewayStore } from '../store/site-gateway-store.js';
 import { OtAuditStore } from '../store/ot-audit-store.js';
-import { ingestedSiteEvents } from './audit-chain.js';
+import {
+  chainEvents,
+  chainEventTexts,
+  ingestedSiteEvents,
+  type AuditChain,
+} from './audit-chain.js';
+import { canonicalJson } from '../../../shared/src/crypto/canonical.js';
+import type { AuditEvent } from '../../../shared/src/audit/audit-event.js';
 import { writeExportBundle } from './export-bundle.js';
 
 useCrypto();
@@ -76,5 +83,68 @@ test(
     });
     assert.equal(v.ok, true, v.findings.map((f) => f.message).join('\n'));
     assert.equal(v.logs.ot?.inRange, 14);
+  },
+);
+
+test(
+  'chainEventTexts gives the stored details text, byte for byte the canonical JSON of the parsed details, for the log, the ingest and a chain without pageText',
+  { timeout: 30_000 },
+  async (t) => {
+    const logs = twoLogs();
+    logs.ot.append({
+      action: 'modbus.write',
+      actor: 'alice',
+      site: 'plant-1',
+      target: 'plc-1',
+      outcome: 'success',
+      details: { z: 1, a: ['é', '\u202e', { y: null, b: -0.5 }], m: 'line\nbreak "quoted"' },
+    });
+    const db = openItDatabase(':memory:');
+    t.after(() => db.close());
+    new SiteStore(db).insert({
+      id: 'plant-1' as SiteId,
+      displayName: 'Plant 1',
+      timezone: 'UTC',
+      createdAt: 0,
+    });
+    const gateways = new SiteGatewayStore(db);
+    gateways.insertGateway({
+      id: 'gw-1',
+      site: 'plant-1',
+      publicKey: toBase64Url(logs.otKey.publicKey),
+      now: 0,
+      by: 'test',
+      version: 'x',
+    });
+    new OtAuditStore(db).insert(
+      'gw-1',
+      'plant-1',
+      [...logs.ot.iterate()],
+      logs.ot.checkpoints(),
+      0,
+    );
+    const ingested = ingestedSiteEvents(db, (site) => gateways.latest(site)).otChain('plant-1');
+    assert.ok(ingested !== undefined);
+    const { pageText: _omitted, ...withoutPageText } = logs.otChain;
+    const chains: [string, AuditChain][] = [
+      ['the OT log', logs.otChain],
+      ['the IT log', logs.itChain],
+      ['the ingested OT chain', ingested],
+      ['a chain without pageText', withoutPageText],
+    ];
+    for (const [name, chain] of chains) {
+      const head = chain.head().seq;
+      const parsed: AuditEvent[] = [];
+      for await (const e of chainEvents(chain, 0, head)) parsed.push(e);
+      const texts = [];
+      for await (const x of chainEventTexts(chain, 0, head, 7)) texts.push(x);
+      assert.equal(texts.length, head, name);
+      texts.forEach((x, i) => {
+        const e = parsed[i];
+        assert.ok(e !== undefined);
+        assert.equal(x.detailsJson, canonicalJson(e.details), `${name}: details of ${e.seq}`);
+        assert.deepEqual({ ...x.event, details: e.details }, e, `${name}: event ${e.seq}`);
+      });
+    }
   },
 );

@@ -11,6 +11,8 @@
  * file as written. A name that does not fit a ustar header (over 100 bytes without a `/` to split
  * at, non-ASCII) is refused, not truncated. Not guaranteed: atomicity (the caller writes to its own
  * path and removes it on failure).
+ * `HashedFile` is how the exporter writes a bundle file: lines encoded into a 1 MiB buffer, handed to
+ * a `CompressedPart` (raw SHA-256 and size, one gzip member) when full.
  */
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
@@ -68,7 +70,9 @@ const padding = (size: number): Buffer => Buffer.alloc((BLOCK - (size % BLOCK)) 
 
 /** A file being written raw-hashed and gzip-compressed (one member), with backpressure. */
 export class CompressedPart {
-  private readonly gz = createGzip({ level: BUNDLE_GZIP_LEVEL });
+  // A large output buffer: each filled buffer is a round trip between the thread pool and this
+  // thread (profiled: with the default 16 KiB, zlib's callbacks took a sixth of an export's time).
+  private readonly gz = createGzip({ level: BUNDLE_GZIP_LEVEL, chunkSize: 256 * 1024 });
   private readonly out: WriteStream;
   private readonly sha: Hash = createHash('sha256');
   private readonly finished: Promise<void>;
@@ -101,6 +105,54 @@ export class CompressedPart {
     this.gz.end();
     await this.finished;
     return { sha256: this.sha.digest('hex'), bytes: this.bytes };
+  }
+}
+
+/**
+ * A temp file (one gzip member, see member-tar-gz.ts) written through a 1 MiB byte buffer, hashed
+ * raw. Lines are encoded into the buffer in place: joining them into a string first and encoding
+ * that cost an export a tenth of its time (profiled), and fewer, larger writes mean fewer round trips
+ * to the compressor.
+ */
+export class HashedFile {
+  private static readonly SIZE = 1 << 20;
+  private readonly part: CompressedPart;
+  private buf = Buffer.allocUnsafe(HashedFile.SIZE);
+  private used = 0;
+
+  constructor(readonly path: string) {
+    this.part = new CompressedPart(path);
+  }
+
+  /**
+   * Adds a line; returns a promise only when the buffer had to be handed to the compressor (await
+   * it then), so the common case costs no promise and no microtask (three lines per event).
+   */
+  write(text: string): Promise<void> | undefined {
+    // A UTF-16 code unit takes at most 3 bytes in UTF-8.
+    if (this.used + text.length * 3 > HashedFile.SIZE) return this.writeAfterFlush(text);
+    this.used += this.buf.write(text, this.used, 'utf8');
+    return undefined;
+  }
+
+  private async writeAfterFlush(text: string): Promise<void> {
+    await this.flush();
+    if (text.length * 3 > HashedFile.SIZE) await this.part.write(Buffer.from(text, 'utf8'));
+    else this.used += this.buf.write(text, this.used, 'utf8');
+  }
+
+  async end(): Promise<{ sha256: string; bytes: number }> {
+    await this.flush();
+    return this.part.end();
+  }
+
+  private async flush(): Promise<void> {
+    if (this.used === 0) return;
+    // The compressor keeps the chunk until it is done with it: hand it over, start a new one.
+    const chunk = this.buf.subarray(0, this.used);
+    this.buf = Buffer.allocUnsafe(HashedFile.SIZE);
+    this.used = 0;
+    await this.part.write(chunk);
   }
 }
 

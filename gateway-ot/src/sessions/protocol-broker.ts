@@ -48,6 +48,13 @@ export interface BrokerSession {
   readonly profileName: string;
   /** Records an audit event for this session (actor = the ticket's user, site, sessionId and grantId added). Throws if it cannot be recorded: do not carry out the action then. */
   audit(event: BrokerAuditInput): void;
+  /**
+   * The same, resolving once the event is durable, in a commit shared with the other sessions'
+   * events of the same moment (group commit: one fsync for a burst of writes across sessions, where
+   * `audit` pays one each and holds the event loop for it). Rejects, recording nothing, when it
+   * cannot be recorded: do not carry out the action then. Absent in some test doubles: use `audit`.
+   */
+  auditDurable?(event: BrokerAuditInput): Promise<void>;
   readonly log: Logger;
   readonly clock: Clock;
   readonly signal: AbortSignal;

@@ -11,6 +11,7 @@
  */
 import type { Duplex } from 'node:stream';
 import type { AuditLog } from '../../../shared/src/audit/audit-log.js';
+import type { AuditEventInput } from '../../../shared/src/audit/audit-event.js';
 import type { Clock, TimerHandle } from '../../../shared/src/clock.js';
 import { describeError } from '../../../shared/src/errors.js';
 import type { Logger } from '../../../shared/src/log.js';
@@ -20,7 +21,7 @@ import type { AssetPolicy, LocalPolicy } from '../policy/policy.js';
 import type { OpenSessionState, OpenSessionStore } from '../store/store.js';
 import type { Lockdown, TicketVerifier } from '../grants/grants.js';
 import type { OwnerApprovalVerifier } from '../owners/owners.js';
-import type { BrokerSession, ProtocolBroker } from './protocol-broker.js';
+import type { BrokerAuditInput, BrokerSession, ProtocolBroker } from './protocol-broker.js';
 import { SessionCountsWriter } from './session-counts.js';
 
 /** How long the end of a session waits for bytes the broker wrote before it returned. */
@@ -271,18 +272,22 @@ export class SessionManager {
     const t = session.ticket;
     const log = deps.log.child({ sessionId: t.sessionId, asset: t.asset });
     const counts = new SessionCountsWriter(t.sessionId, deps.openSessions, deps.clock, log);
+    const sessionEvent = (event: BrokerAuditInput): AuditEventInput => ({
+      ...event,
+      actor: event.actor ?? t.user.name,
+      site: deps.site,
+      details: { ...event.details, sessionId: t.sessionId, grantId: t.grantId },
+    });
     const brokerSession: BrokerSession = {
       ticket: t,
       assetName: t.asset,
       asset: session.asset,
       profileName: t.profile,
       audit: (event) => {
-        deps.audit.append({
-          ...event,
-          actor: event.actor ?? t.user.name,
-          site: deps.site,
-          details: { ...event.details, sessionId: t.sessionId, grantId: t.grantId },
-        });
+        deps.audit.append(sessionEvent(event));
+      },
+      auditDurable: async (event) => {
+        await deps.audit.appendDurable(sessionEvent(event));
       },
       log,
       clock: deps.clock,

@@ -191,6 +191,40 @@ export class SessionOutcomes {
     }
   }
 
+  /**
+   * `record`, resolving once the event is durable in a commit shared with other sessions' events
+   * (group commit; see BrokerSession.auditDurable); false (and logged) when it was not recorded.
+   */
+  async recordDurable(event: Omit<BrokerAuditInput, 'target'>): Promise<boolean> {
+    if (this.s.auditDurable === undefined) return this.record(event);
+    try {
+      await this.s.auditDurable({ ...event, target: this.s.assetName });
+      return true;
+    } catch (e) {
+      this.s.log.error('modbus audit event could not be recorded', {
+        action: event.action,
+        err: describeError(e),
+      });
+      return false;
+    }
+  }
+
+  /**
+   * The session ended while a write's event was being committed (deadline, owner, operator gone):
+   * nothing is sent after the end, so the committed `modbus.write` is followed by one saying so.
+   */
+  notSentAfterEnd(q: Queued, endReason: string): void {
+    this.record({
+      action: 'modbus.timeout',
+      outcome: 'failure',
+      details: {
+        ...requestFacts(q.frame.unitId, q.request, q.frame.pdu),
+        reason: `the session ended (${endReason}) before the write was sent`,
+        writeOutcome: 'not sent',
+      },
+    });
+  }
+
   private reply(frame: Buffer): void {
     this.o.reply(frame);
   }

@@ -281,8 +281,16 @@ class ModbusSession {
     const details = writeDetails(q.frame.unitId, q.request, q.frame.pdu, old, (a) =>
       isSignedRegister(this.o.profile, a),
     );
-    if (!this.outcomes.record({ action: 'modbus.write', outcome: 'success', details })) {
+    // Durable before the write goes out, in a commit shared with other sessions' writes of the
+    // same moment (one fsync for a burst, and the event loop is held once for it, not per write).
+    if (
+      !(await this.outcomes.recordDurable({ action: 'modbus.write', outcome: 'success', details }))
+    ) {
       this.outcomes.auditFailed(q);
+      return;
+    }
+    if (this.endReason !== undefined) {
+      this.outcomes.notSentAfterEnd(q, this.endReason);
       return;
     }
     this.outcomes.wrote();
