@@ -77,7 +77,9 @@ const commands: Record<string, CliCommand> = {
     summary: 'start the OT gateway for its site',
     usage: `usage: ${PROGRAM} run --config <file>
 
-Starts the gateway and runs until SIGINT or SIGTERM.
+Starts the gateway and runs until SIGINT or SIGTERM. SIGHUP (systemctl reload) and any change of
+the policy file reload the local policy without a restart; a file that does not check is refused
+and the running policy stays (policy.reload, docs/policy.md).
 
 Environment variables override config keys (a value is parsed as the key's type; a list as JSON).
 Every key, its default and example files: docs/config.md.
@@ -94,10 +96,14 @@ ${listOtEnvOverrides()
       const gw = await createOtGateway(config, { clock: systemClock, ids: randomIds, log });
       await gw.start();
       const stopSignal = waitForStopSignal();
+      // systemd's `reload` (ExecReload) sends SIGHUP: read the policy file again, no restart.
+      const reload = (): void => void gw.services.livePolicy.reload('signal');
+      process.on('SIGHUP', reload);
       process.stdout.write(
         `${JSON.stringify({ event: 'ready', site: config.site, assets: Object.keys(gw.services.policy.assets).sort() })}\n`,
       );
       await stopSignal;
+      process.off('SIGHUP', reload);
       await gw.stop();
       return 0;
     },

@@ -94,6 +94,7 @@ export async function startForwarder(o: ForwarderOptions): Promise<Forwarder> {
         ticket,
         assetName: o.assetName,
         asset: o.asset,
+        currentAsset: () => o.asset,
         profileName: o.profileName,
         audit: (e) =>
           void events.push({ ...e, actor: e.actor ?? o.user, sessionId, grantId: ticket.grantId }),

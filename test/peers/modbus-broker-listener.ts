@@ -121,6 +121,7 @@ export async function startBrokerListener(
       ticket,
       assetName: 'plc-1',
       asset,
+      currentAsset: () => asset,
       profileName: options.profile,
       audit: (e) => {
         if (options.isAuditBroken?.() === true)
