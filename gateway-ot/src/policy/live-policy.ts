@@ -176,7 +176,9 @@ export function createLivePolicy(deps: LivePolicyDeps): LivePolicy {
           settle?.cancel();
           settle = deps.clock.setTimeout(() => void reload('watch'), deps.settleMs ?? 200);
         });
-        watcher.on('error', (e) => log.error('policy file watch failed', { err: describeError(e) }));
+        watcher.on('error', (e) =>
+          log.error('policy file watch failed', { err: describeError(e) }),
+        );
       } catch (e) {
         log.warn('the policy file cannot be watched; reload with SIGHUP', {
           err: describeError(e),

@@ -164,10 +164,7 @@ export class SessionManager {
     }
     session.channel = channel;
     const start = deps.clock.now();
-    const endsAt = Math.min(
-      ticket.grantNotAfter,
-      start + policy.limits.maxSessionMinutes * 60_000,
-    );
+    const endsAt = Math.min(ticket.grantNotAfter, start + policy.limits.maxSessionMinutes * 60_000);
     try {
       deps.openSessions.atomically(() => {
         deps.audit.append({

@@ -133,7 +133,8 @@ export function createModbusBroker(deps: ModbusBrokerDeps = {}): ProtocolBroker 
         rules: () => {
           // The policy in force now (a reload applies to the next request of this session).
           const now = session.currentAsset();
-          const p = now !== undefined && isModbusAsset(now) ? now.profiles[session.profileName] : undefined;
+          const p =
+            now !== undefined && isModbusAsset(now) ? now.profiles[session.profileName] : undefined;
           if (p === undefined) return GONE;
           const c = compile(p);
           return { profile: c.rules, learn: learnHook(session, c.ceiling, deps.learning) };

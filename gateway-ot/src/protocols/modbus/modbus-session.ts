@@ -47,12 +47,7 @@ import type { ModbusAssetPolicy } from './modbus-policy.js';
 import { decodeRequest, isStateChanging, type ModbusRequest } from './modbus-request.js';
 import { checkResponse } from './modbus-response.js';
 import { ConnectionDeadlines, type DeadlineKind } from './connection-deadlines.js';
-import {
-  decide,
-  isSignedRegister,
-  type CompiledProfile,
-  type Decision,
-} from './modbus-rules.js';
+import { decide, isSignedRegister, type CompiledProfile, type Decision } from './modbus-rules.js';
 import { PlcConnection, type Dial, type PlcAnswer } from './plc-connection.js';
 import { SessionOutcomes, type Queued } from './modbus-outcomes.js';
 import { TokenBucket } from './token-bucket.js';
