@@ -30,6 +30,7 @@ import {
   createOwnerCommands,
   createPolicyCommands,
   createVaultCommands,
+  reloadNote,
 } from './cli/cli.js';
 import { applianceCommands } from './appliance/appliance.js';
 import { OT_MIGRATIONS } from './store/store.js';
@@ -70,6 +71,21 @@ async function withGateway<T>(config: OtConfig, fn: (gw: OtGateway) => T | Promi
   } finally {
     await gw.stop();
   }
+}
+
+/** Looks in the gateway's audit chain for the running gateway's reload of a file a command wrote. */
+function noteReload(config: OtConfig, policySha256: string, since: number): Promise<string> {
+  return withGateway(config, (gw) =>
+    reloadNote(
+      {
+        events: (fromTime) => gw.services.audit.iterate({ fromTime }),
+        now: () => systemClock.now(),
+        sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      },
+      policySha256,
+      since,
+    ),
+  );
 }
 
 const commands: Record<string, CliCommand> = {
@@ -214,12 +230,14 @@ the asset catalogue the gateway would publish (no secrets).`,
     withLearning: (config, fn) => withGateway(config, (gw) => fn(gw.services.learning)),
     actor: cliActor(),
     now: () => systemClock.now(),
+    reloadNote: noteReload,
   }),
   ...createDiscoverCommands({
     program: PROGRAM,
     configFrom,
     openDiscovery: (config) => openDiscovery(config, { clock: systemClock, ids: randomIds }),
     actor: cliActor(),
+    reloadNote: noteReload,
   }),
   ...createVaultCommands({
     program: PROGRAM,
