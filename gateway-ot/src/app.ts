@@ -397,10 +397,12 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
     link.publishCatalogue();
     if (firewall === undefined) return;
     const rules = await firewall.prepare(next);
-    await firewall.enforce(rules, firewallAudit);
-    if (firewall.config.mode !== 'external') return;
+    if (firewall.config.mode === 'apply') return firewall.enforce(rules, firewallAudit);
+    // External: the root unit loads the new rules on its own; the follow audits that load as this
+    // policy's. Already loaded (the unit was first): audited now, as at start.
     followFirewall?.close();
     followFirewall = firewall.follow(rules, firewallAudit);
+    if (firewall.fileSha256() === rules.sha256) await firewall.enforce(rules, firewallAudit);
   });
   return {
     services,

@@ -11,7 +11,7 @@
  * applying are each audited in the same transaction as their change (`policy.learn` is flagged as
  * an alert for the site's OT owners; `policy.apply` carries the new policy file's SHA-256); a
  * proposal applies only to the policy file it was made from (unchanged hash). Modbus profiles only.
- * Not here: reloading the running gateway (the policy is read at start: restart it to enforce).
+ * Not here: reloading the running gateway (it follows the file by itself: policy/live-policy.ts).
  */
 import type { AuditLog } from '../../../shared/src/audit/audit-log.js';
 import type { Clock } from '../../../shared/src/clock.js';
