@@ -65,7 +65,8 @@ inside the zones only), each gateway behind its firewall; the OT gateway runs as
 Starts the Airlock demo appliance on 127.0.0.1:
   IT gateway   https://127.0.0.1:${PORTS.https}   (portal, API, /healthz)
   OT gateway   site ${SITE}, enrolled on first start, dialling out to the IT gateway
-  plant        hmi-1 SSH on ${PORTS.hmi}, plc-1 Modbus TCP on ${PORTS.plc}, opc-1 OPC UA on ${PORTS.opc}
+  plant        hmi-1 SSH on ${PORTS.hmi}, plc-1 Modbus TCP on ${PORTS.plc}, opc-1 OPC UA on ${PORTS.opc},
+               plc-2 Modbus TCP on ${PORTS.plc2} (not in the policy: discovery finds it; loopback only)
 Demo users: admin, alice (engineer), olga (OT owner of ${SITE}), victor (vendor), audrey (auditor),
 a maintenance window of ${SITE} open every day, and the plant's logins in the OT vault.
 SSH endpoint for operators: ssh -p ${PORTS.ssh} alice:hmi-1@127.0.0.1 (and ssh -N -L for plc-1, opc-1);
