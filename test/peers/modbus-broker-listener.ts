@@ -43,6 +43,8 @@ export interface BrokerListenerOptions {
   readonly deps?: ModbusBrokerDeps;
   /** When it returns true, the session's audit() throws as a full disk would. */
   readonly isAuditBroken?: () => boolean;
+  /** The asset in the policy in force now (a reload; undefined: removed); default `asset` throughout. */
+  readonly currentAsset?: () => unknown;
   /** Learn mode for the broker, built on this listener's database and audit log. */
   readonly learning?: (ctx: { readonly db: Db; readonly audit: AuditLog }) => ProfileLearning;
 }
@@ -121,7 +123,11 @@ export async function startBrokerListener(
       ticket,
       assetName: 'plc-1',
       asset,
-      currentAsset: () => asset,
+      currentAsset: () => {
+        if (options.currentAsset === undefined) return asset;
+        const now = options.currentAsset();
+        return now === undefined ? undefined : modbusAssetSchema.parse(now);
+      },
       profileName: options.profile,
       audit: (e) => {
         if (options.isAuditBroken?.() === true)
