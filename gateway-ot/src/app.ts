@@ -29,7 +29,12 @@ import { createOwners, type Owners } from './owners/owners.js';
 import { createLearning, type Learning } from './learning/learning.js';
 import { createLearningReport } from './learning-report/learning-report.js';
 import { createLink, type LinkClient } from './link/link.js';
-import { createPolicyLoader, type LocalPolicy } from './policy/policy.js';
+import {
+  createLivePolicy,
+  createPolicyLoader,
+  type LivePolicy,
+  type LocalPolicy,
+} from './policy/policy.js';
 import { createDiscovery, type Discovery } from './discovery/discovery.js';
 import { modbusProtocol, probeModbus } from './protocols/modbus/modbus.js';
 import { createOpcuaProbe, opcuaProtocol } from './protocols/opcua/opcua.js';
@@ -79,7 +84,10 @@ export interface OtDeps {
 
 export interface OtServices {
   readonly config: OtConfig;
+  /** The policy in force (after a reload, the new one). */
   readonly policy: LocalPolicy;
+  /** Reloads the policy file without a restart (SIGHUP, the file watch). */
+  readonly livePolicy: LivePolicy;
   readonly db: Db;
   readonly audit: AuditLog;
   /** The gateway's identity: proves it to the IT side and signs its audit checkpoints. */
@@ -168,7 +176,7 @@ export async function openOfflineVault(
     log: silentLogger,
     site: config.site,
     masterKey,
-    policy,
+    policy: () => policy,
     protocols: OT_PROTOCOLS,
   });
   return { site: config.site, vault: vault.credentials, rotation: vault.rotation, policy, close };
@@ -248,6 +256,17 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
     checkpointEvery: config.audit.checkpointEvery,
     checkpointIntervalMs: config.audit.checkpointIntervalSeconds * 1000,
   });
+  const live = createLivePolicy({
+    initial: policy,
+    policyFile: config.policyFile,
+    load: (path) => policies.load(path),
+    audit: audit.log,
+    clock,
+    log: log.child({ component: 'policy' }),
+    site,
+    // The firewall must be able to name every address of a new policy, as at start.
+    check: (next) => firewall?.prepare(next),
+  });
   const vault = createVault({
     store: store.vault,
     audit: audit.log,
@@ -255,7 +274,7 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
     log: log.child({ component: 'rotation' }),
     site,
     masterKey,
-    policy,
+    policy: live.current,
     protocols: OT_PROTOCOLS,
   });
   const recordings = createRecordings({
@@ -288,7 +307,7 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
   const sessions = await createSessions({
     protocols: OT_PROTOCOLS,
     brokers: deps.brokers ?? [],
-    policy,
+    policy: live.current,
     grants,
     owners,
     audit: audit.log,
@@ -310,7 +329,7 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
     site,
     identity,
     enrollment: store.enrollment,
-    catalogue: policies.catalogue(policy),
+    catalogue: () => policies.catalogue(live.current()),
     discovery: () => store.discovery.list(MAX_PUBLISHED_PROPOSALS).map(({ runId: _r, ...p }) => p),
     learning: () => learningReport.status(),
     outbox: audit.outbox,
@@ -335,7 +354,10 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
   });
   const services: OtServices = {
     config,
-    policy,
+    get policy() {
+      return live.current();
+    },
+    livePolicy: live,
     db: store.db,
     audit: audit.log,
     identity,
@@ -358,6 +380,21 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
   let stopped = false;
   let followFirewall: { close(): void } | undefined;
   let discoveryWatch: { cancel(): void } | undefined;
+  let policyWatch: { close(): void } | undefined;
+  const firewallAudit = { audit: audit.log, log, actor, site };
+  // Every consumer that holds more than `live.current` follows a reload here.
+  live.onChange(async (next) => {
+    await sessions.addBrokers();
+    link.publishCatalogue();
+    if (firewall === undefined) return;
+    const rules = await firewall.prepare(next);
+    if (firewall.config.mode === 'apply') return firewall.enforce(rules, firewallAudit);
+    // External: the root unit loads the new rules on its own; the follow audits that load as this
+    // policy's. Already loaded (the unit was first): audited now, as at start.
+    followFirewall?.close();
+    followFirewall = firewall.follow(rules, firewallAudit);
+    if (firewall.fileSha256() === rules.sha256) await firewall.enforce(rules, firewallAudit);
+  });
   return {
     services,
     async start() {
@@ -382,9 +419,9 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
         },
       ]);
       if (firewall !== undefined && ruleset !== undefined) {
-        await firewall.enforce(ruleset, { audit: audit.log, log, actor, site });
+        await firewall.enforce(ruleset, firewallAudit);
         if (firewall.config.mode === 'external')
-          followFirewall = firewall.follow(ruleset, { audit: audit.log, log, actor, site });
+          followFirewall = firewall.follow(ruleset, firewallAudit);
       }
       const recovered = recordings.recover();
       if (recovered.length > 0)
@@ -413,6 +450,7 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
         learningDigest = learningNow;
       }, DISCOVERY_PUBLISH_CHECK_MS);
       vault.rotation.start();
+      policyWatch = live.watch();
       const metricsPort = await metrics.start();
       if (metricsPort !== undefined) log.info('metrics listening', { port: metricsPort });
       log.info('OT gateway started', {
@@ -428,6 +466,7 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
       await sessions.stop('the OT gateway is stopping');
       await vault.rotation.stop();
       discoveryWatch?.cancel();
+      policyWatch?.close();
       await link.stop();
       await metrics.stop();
       followFirewall?.close();

@@ -30,6 +30,7 @@ import {
   createOwnerCommands,
   createPolicyCommands,
   createVaultCommands,
+  reloadNote,
 } from './cli/cli.js';
 import { applianceCommands } from './appliance/appliance.js';
 import { OT_MIGRATIONS } from './store/store.js';
@@ -72,12 +73,29 @@ async function withGateway<T>(config: OtConfig, fn: (gw: OtGateway) => T | Promi
   }
 }
 
+/** Looks in the gateway's audit chain for the running gateway's reload of a file a command wrote. */
+function noteReload(config: OtConfig, policySha256: string, since: number): Promise<string> {
+  return withGateway(config, (gw) =>
+    reloadNote(
+      {
+        events: (fromTime) => gw.services.audit.iterate({ fromTime }),
+        now: () => systemClock.now(),
+        sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      },
+      policySha256,
+      since,
+    ),
+  );
+}
+
 const commands: Record<string, CliCommand> = {
   run: {
     summary: 'start the OT gateway for its site',
     usage: `usage: ${PROGRAM} run --config <file>
 
-Starts the gateway and runs until SIGINT or SIGTERM.
+Starts the gateway and runs until SIGINT or SIGTERM. SIGHUP (systemctl reload) and any change of
+the policy file reload the local policy without a restart; a file that does not check is refused
+and the running policy stays (policy.reload, docs/policy.md).
 
 Environment variables override config keys (a value is parsed as the key's type; a list as JSON).
 Every key, its default and example files: docs/config.md.
@@ -94,10 +112,14 @@ ${listOtEnvOverrides()
       const gw = await createOtGateway(config, { clock: systemClock, ids: randomIds, log });
       await gw.start();
       const stopSignal = waitForStopSignal();
+      // systemd's `reload` (ExecReload) sends SIGHUP: read the policy file again, no restart.
+      const reload = (): void => void gw.services.livePolicy.reload('signal');
+      process.on('SIGHUP', reload);
       process.stdout.write(
         `${JSON.stringify({ event: 'ready', site: config.site, assets: Object.keys(gw.services.policy.assets).sort() })}\n`,
       );
       await stopSignal;
+      process.off('SIGHUP', reload);
       await gw.stop();
       return 0;
     },
@@ -208,12 +230,14 @@ the asset catalogue the gateway would publish (no secrets).`,
     withLearning: (config, fn) => withGateway(config, (gw) => fn(gw.services.learning)),
     actor: cliActor(),
     now: () => systemClock.now(),
+    reloadNote: noteReload,
   }),
   ...createDiscoverCommands({
     program: PROGRAM,
     configFrom,
     openDiscovery: (config) => openDiscovery(config, { clock: systemClock, ids: randomIds }),
     actor: cliActor(),
+    reloadNote: noteReload,
   }),
   ...createVaultCommands({
     program: PROGRAM,

@@ -1,7 +1,9 @@
 /**
  * The demo site's OT local policy: the three simulated assets with the access profiles the demo
- * walks through. A real site writes this file by hand (see docs/); here it is generated because the
- * simulated targets' ports and host key are only known once they run.
+ * walks through, plc-1's `job` profile that can learn (docs/policy.md, "Learn, review, enforce"),
+ * and, when given, the discovery scope the OT owner lets the gateway probe. A real site writes this
+ * file by hand (see docs/); here it is generated because the simulated targets' ports and host key
+ * are only known once they run.
  */
 import { PLC1_PROFILES } from './plant/plc-1-policy.js';
 import type { Plant } from './plant/plant.js';
@@ -31,7 +33,29 @@ export function viewOfPlant(plant: Plant): PlantView {
   };
 }
 
-export function demoPolicy(plant: PlantView): Record<string, unknown> {
+/** What the demo lets the OT gateway probe: one host and its simulators' ports (docs/policy.md). */
+export interface DemoScope {
+  readonly host: string;
+  readonly ports: { readonly ssh: number[]; readonly modbus: number[]; readonly opcua: number[] };
+}
+
+/** plc-1's learnable profile: it enforces reads only; while it learns, writes up to the ceiling. */
+function jobProfile(unitId: number): Record<string, unknown> {
+  const reads = { read: [{ from: 0, to: 19 }] };
+  return {
+    description: 'a Line 1 job: learn what it does, review, then enforce just that',
+    unitIds: [unitId],
+    functions: ['read'],
+    tables: { holdingRegisters: reads },
+    learnCeiling: {
+      unitIds: [unitId],
+      functions: ['read', 'write'],
+      tables: { holdingRegisters: { ...reads, write: [{ from: 0, to: 19, min: 0, max: 1800 }] } },
+    },
+  };
+}
+
+export function demoPolicy(plant: PlantView, scope?: DemoScope): Record<string, unknown> {
   const assets: Record<string, unknown> = {};
   if (plant.ssh !== undefined) {
     assets['hmi-1'] = {
@@ -88,6 +112,7 @@ export function demoPolicy(plant: PlantView): Record<string, unknown> {
         // The rules of docs/modbus.md's example, for the simulated PLC's register map.
         'read-only': { ...PLC1_PROFILES['read-only'], unitIds: [plant.modbus.unitId] },
         maintenance: { ...PLC1_PROFILES.maintenance, unitIds: [plant.modbus.unitId] },
+        job: jobProfile(plant.modbus.unitId),
       },
     };
   }
@@ -117,5 +142,18 @@ export function demoPolicy(plant: PlantView): Record<string, unknown> {
       },
     };
   }
-  return { limits: { maxSessionMinutes: 480, maxConcurrentSessions: 64 }, assets };
+  return {
+    limits: { maxSessionMinutes: 480, maxConcurrentSessions: 64 },
+    assets,
+    ...(scope === undefined
+      ? {}
+      : {
+          discovery: {
+            subnets: [`${scope.host}/32`],
+            ports: scope.ports,
+            modbus: { unitIds: [1], deviceIdentification: true },
+            rate: { probesPerSecond: 20, concurrency: 4, timeoutMs: 2000 },
+          },
+        }),
+  };
 }

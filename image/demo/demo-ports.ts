@@ -11,6 +11,8 @@ export const BASE_PORTS = {
   ssh: 2222,
   hmi: 12022,
   plc: 16502,
+  /** plc-2: a second simulated PLC, not in the policy at start (discovery finds it; loopback only). */
+  plc2: 16503,
   opc: 16840,
   itsm: 18080,
   idp: 18090,

@@ -17,7 +17,9 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startPlant, type Plant } from './plant/plant.js';
-import { demoPolicy, viewOfPlant, type PlantView } from './demo-policy.js';
+import { demoPolicy, viewOfPlant, type DemoScope, type PlantView } from './demo-policy.js';
+import { policyLoopLines } from './demo-policy-loop.js';
+import { startModbusPlc, type ModbusPlc } from './plant/modbus-plc.js';
 import { startZonedDemo, type ZonedDemo } from './demo-zones.js';
 import { PLANT_HOSTS, ZONE_ADDRESSES } from './zones/zones.js';
 import { provisionFirstStart } from './demo-provision.js';
@@ -63,7 +65,8 @@ inside the zones only), each gateway behind its firewall; the OT gateway runs as
 Starts the Airlock demo appliance on 127.0.0.1:
   IT gateway   https://127.0.0.1:${PORTS.https}   (portal, API, /healthz)
   OT gateway   site ${SITE}, enrolled on first start, dialling out to the IT gateway
-  plant        hmi-1 SSH on ${PORTS.hmi}, plc-1 Modbus TCP on ${PORTS.plc}, opc-1 OPC UA on ${PORTS.opc}
+  plant        hmi-1 SSH on ${PORTS.hmi}, plc-1 Modbus TCP on ${PORTS.plc}, opc-1 OPC UA on ${PORTS.opc},
+               plc-2 Modbus TCP on ${PORTS.plc2} (not in the policy: discovery finds it; loopback only)
 Demo users: admin, alice (engineer), olga (OT owner of ${SITE}), victor (vendor), audrey (auditor),
 a maintenance window of ${SITE} open every day, and the plant's logins in the OT vault.
 SSH endpoint for operators: ssh -p ${PORTS.ssh} alice:hmi-1@127.0.0.1 (and ssh -N -L for plc-1, opc-1);
@@ -134,12 +137,14 @@ async function main(): Promise<number> {
 
   const daemons: Daemon[] = [];
   let plant: Plant | undefined;
+  let newPlc: ModbusPlc | undefined;
   let zd: ZonedDemo | undefined;
   let stopping = false;
   const stopAll = async (): Promise<void> => {
     stopping = true;
     for (const d of [...daemons].reverse()) await d.stop();
     await plant?.close();
+    await newPlc?.close();
     await zd?.stop();
   };
   const onUnexpectedExit = (name: string, code: number | null): void => {
@@ -169,7 +174,17 @@ async function main(): Promise<number> {
         ports: { ssh: PORTS.hmi, modbus: PORTS.plc, opcua: PORTS.opc },
       });
       plantView = viewOfPlant(plant);
+      // plc-2: a device the policy does not list yet, for `airlock-ot discover` to find.
+      newPlc = await startModbusPlc({ port: PORTS.plc2 });
     }
+    // What the OT owner lets the gateway probe: the loopback plant's ports (not in the zones).
+    const scope: DemoScope | undefined =
+      newPlc === undefined
+        ? undefined
+        : {
+            host: newPlc.host,
+            ports: { ssh: [PORTS.hmi], modbus: [PORTS.plc, PORTS.plc2], opcua: [PORTS.opc] },
+          };
     const itWrap = zd?.inZone('it-dmz') ?? [];
     // The OT gateway's files (database, vault key) belong to its user; its network is the ot zone.
     const otWrap = zd?.asOtUser('ot') ?? [];
@@ -239,7 +254,7 @@ async function main(): Promise<number> {
     );
     writeFileSync(
       join(demoDir, 'ot', 'policy.json'),
-      JSON.stringify(demoPolicy(plantView), null, 2),
+      JSON.stringify(demoPolicy(plantView, scope), null, 2),
     );
     if (zd !== undefined) {
       for (const f of ['config.json', 'policy.json'])
@@ -424,7 +439,7 @@ ${mailLines(mail, PORTS.mail)}
     OPC UA        ssh -p ${PORTS.ssh} -N -L ${opcLocal}:opc-1:4840 alice@127.0.0.1     (leave it running), then an OPC UA
                   client on opc.tcp://127.0.0.1:${opcLocal}, UserName token "alice" (any password): browse
                   Line1, write Line1.Setpoint 10-90; 95 answers BadUserAccessDenied
-  TOTP code       npm run demo:totp -- ${demoDir === join(repoRoot, '.demo') ? '' : `--state-dir ${demoDir} `}alice
+${newPlc === undefined ? '' : policyLoopLines({ otCli: `${process.execPath} ${OT_MAIN}`, otConfig, newPlc, modbusLocal: mbLocal })}  TOTP code       npm run demo:totp -- ${demoDir === join(repoRoot, '.demo') ? '' : `--state-dir ${demoDir} `}alice
   Logs            ${join(demoDir, 'logs')}
 
 `);

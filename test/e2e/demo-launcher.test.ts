@@ -39,7 +39,7 @@ test(
       [['plant-1', 'online']],
       'the OT gateway is enrolled and linked',
     );
-    for (const p of [12022, 16502, 16840, 2222])
+    for (const p of [12022, 16502, 16503, 16840, 2222])
       assert.equal(await portOpen(p + offset), true, `port ${p + offset} answers`);
     const out = demo.output();
     assert.match(out, /hmi-1, opc-1, plc-1/);
@@ -121,7 +121,7 @@ test(
     const [code] = (await once(child, 'exit')) as [number | null];
     assert.equal(code, 0, demo.output());
     assert.match(demo.output(), /stopped\./);
-    for (const p of [8443, 2222, 12022, 16502, 16840, 18090])
+    for (const p of [8443, 2222, 12022, 16502, 16503, 16840, 18090])
       assert.equal(await portOpen(p + offset), false, `port ${p + offset} is closed`);
   },
 );

@@ -47,7 +47,7 @@ export function portOpen(port: number): Promise<boolean> {
 
 /** The local ports the portal suggests for `ssh -L`: no demo port may land on them. */
 const HINT_PORTS = [15020, 14840];
-const DEMO_BASE_PORTS = [8443, 2222, 12022, 16502, 16840];
+const DEMO_BASE_PORTS = [8443, 2222, 12022, 16502, 16503, 16840];
 
 /**
  * Starts the launcher with `--state-dir` and `--port-offset` and waits until it says it is running.

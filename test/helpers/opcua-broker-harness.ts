@@ -98,6 +98,7 @@ export async function startForwarder(o: ForwarderOptions): Promise<Forwarder> {
         ticket,
         assetName: o.assetName,
         asset: o.asset,
+        currentAsset: () => o.asset,
         profileName: o.profileName,
         audit: (e) => {
           const event = { ...e, actor: e.actor ?? o.user, sessionId, grantId: ticket.grantId };

@@ -46,6 +46,8 @@ export interface BrokerListenerOptions {
   readonly isAuditBroken?: () => boolean;
   /** auditDurable() waits for this before committing (a slow disk: the session can end meanwhile). */
   readonly auditGate?: () => Promise<void>;
+  /** The asset in the policy in force now (a reload; undefined: removed); default `asset` throughout. */
+  readonly currentAsset?: () => unknown;
   /** Learn mode for the broker, built on this listener's database and audit log. */
   readonly learning?: (ctx: { readonly db: Db; readonly audit: AuditLog }) => ProfileLearning;
 }
@@ -130,6 +132,11 @@ export async function startBrokerListener(
       ticket,
       assetName: 'plc-1',
       asset,
+      currentAsset: () => {
+        if (options.currentAsset === undefined) return asset;
+        const now = options.currentAsset();
+        return now === undefined ? undefined : modbusAssetSchema.parse(now);
+      },
       profileName: options.profile,
       audit: (e) => {
         if (options.isAuditBroken?.() === true)

@@ -182,7 +182,7 @@ function summary(
     );
   else if (pol.length === 0)
     lines.push(
-      'No OT policy load (config.load, policy.apply) lies within 7 days before this pack: export a wider range of the site to see the one in force.',
+      'No OT policy load (config.load, policy.reload, policy.apply) lies within 7 days before this pack: export a wider range of the site to see the one in force.',
     );
   for (const p of pol)
     lines.push(

@@ -18,6 +18,7 @@ export { createFirewallCommands } from './firewall-commands.js';
 export { createOwnerCommands } from './owner-commands.js';
 export type { OfflineOwners, OwnerCommandDeps } from './owner-commands.js';
 export { createPolicyCommands } from './policy-commands.js';
+export { reloadNote } from './reload-note.js';
 export type { PolicyCommandDeps } from './policy-commands.js';
 export type { FirewallCommandDeps } from './firewall-commands.js';
 export type { OfflineVault, VaultCommandDeps } from './vault-commands.js';

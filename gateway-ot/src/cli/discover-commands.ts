@@ -18,6 +18,8 @@ export interface DiscoverCommandDeps {
     config: OtConfig,
   ) => Promise<{ readonly discovery: Discovery; close(): void }>;
   readonly actor: string;
+  /** What the running gateway did with the file this command wrote (cli/reload-note.ts). */
+  readonly reloadNote: (config: OtConfig, policySha256: string, since: number) => Promise<string>;
 }
 
 function describe(p: PublishedProposal): string {
@@ -63,7 +65,8 @@ onboard   adds a proposal to the local policy as asset <name>, pinning its SSH h
           certificate (the pins the brokers check); --username is required for SSH. --profiles is a
           JSON object of the asset's profiles as in the policy file; without it the asset gets one
           profile that allows nothing. The file is checked whole and written atomically; audited
-          (asset.onboard). A running gateway serves the new asset after a restart.`;
+          (asset.onboard). A running gateway reloads the file by itself and serves the new
+          asset; the command says whether it saw that reload.`;
 
   const withDiscovery = async <T>(
     config: OtConfig,
@@ -126,6 +129,7 @@ onboard   adds a proposal to the local policy as asset <name>, pinning its SSH h
             profiles = parsed as Record<string, unknown>;
           }
           const config = deps.configFrom(v.config);
+          const since = Date.now();
           const r = await withDiscovery(config, (d) =>
             d.onboard({
               proposalId: id,
@@ -139,7 +143,7 @@ onboard   adds a proposal to the local policy as asset <name>, pinning its SSH h
           return print(
             v.json === true,
             r,
-            `onboarded ${r.protocol} asset ${r.asset} (pinned ${r.pin}); policy SHA-256 ${r.policySha256}\nrestart the gateway to serve it; add its credential with vault-set`,
+            `onboarded ${r.protocol} asset ${r.asset} (pinned ${r.pin}); policy SHA-256 ${r.policySha256}\n${await deps.reloadNote(config, r.policySha256, since)}\nadd its credential with vault-set`,
           );
         }
         const args = sub === undefined || sub.startsWith('--') ? argv : undefined;

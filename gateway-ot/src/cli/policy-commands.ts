@@ -18,6 +18,8 @@ export interface PolicyCommandDeps {
   /** Who runs the command, for the audit actor. */
   readonly actor: string;
   readonly now: () => number;
+  /** What the running gateway did with the file this command wrote (cli/reload-note.ts). */
+  readonly reloadNote: (config: OtConfig, policySha256: string, since: number) => Promise<string>;
 }
 
 const UNIT_MS: Readonly<Record<string, number>> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -98,7 +100,8 @@ propose  builds the least-privilege profile from what was learned (by the given 
          last N days of recorded traffic (forwarded writes and calls from the audit chain, learned
          reads) and lists every operation it would refuse.
 apply    writes the proposal into the policy file (the old file kept as <file>.<time>.bak), audits
-         the new file's SHA-256 (policy.apply) and ends learn mode. Restart the gateway to enforce it.`;
+         the new file's SHA-256 (policy.apply) and ends learn mode. A running gateway reloads the
+         file by itself (policy.reload); the command says whether it saw that reload.`;
   const withConfig = <T>(file: string | undefined, fn: (l: Learning, c: OtConfig) => T) => {
     const config = deps.configFrom(file);
     return deps.withLearning(config, (l) => fn(l, config));
@@ -169,11 +172,14 @@ apply    writes the proposal into the policy file (the old file kept as <file>.<
         if (sub === 'apply') {
           if (target === undefined || !/^prp_[a-z0-9]{1,64}$/.test(target))
             throw new UsageError('name the proposal to apply (prp_...)');
-          const out = await withConfig(v.config, (l) =>
-            l.apply({ proposalId: target, actor: deps.actor }),
-          );
+          const since = deps.now();
+          const out = await withConfig(v.config, (l, c) => ({
+            ...l.apply({ proposalId: target, actor: deps.actor }),
+            config: c,
+          }));
+          const note = await deps.reloadNote(out.config, out.policySha256, since);
           process.stdout.write(
-            `applied to ${out.asset}/${out.profile}: policy file SHA-256 ${out.policySha256} (previous file kept as ${out.backup}); restart the gateway to enforce it\n`,
+            `applied to ${out.asset}/${out.profile}: policy file SHA-256 ${out.policySha256} (previous file kept as ${out.backup})\n${note}\n`,
           );
           return 0;
         }

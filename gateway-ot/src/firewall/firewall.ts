@@ -78,7 +78,8 @@ export interface Firewall {
    * `external` mode, while the gateway runs: each new ruleset the root-owned unit writes (it
    * writes the file only after the rules loaded) is audited as `firewall.load` with its SHA-256,
    * and whether it is the policy this gateway serves (`matchesRunningPolicy`: after a policy
-   * change it is not, until the gateway restarts). So a reload between restarts is in the chain.
+   * change it is not, until the gateway has reloaded that policy and follows its ruleset). So a
+   * reload between restarts is in the chain.
    */
   follow(running: Ruleset, on: FirewallAudit): { close(): void };
 }
@@ -215,7 +216,7 @@ export function createFirewall(deps: FirewallDeps): Firewall {
         if (matches) on.log.info('host firewall reloaded with this policy', { sha256 });
         else
           on.log.warn(
-            'host firewall reloaded from a changed policy: restart the gateway to serve it',
+            'host firewall reloaded from a policy this gateway does not serve (yet: it reloads a changed policy file by itself)',
             { sha256, running: running.sha256 },
           );
       };

@@ -12,7 +12,7 @@
  * an alert for the site's OT owners; `policy.apply` carries the new policy file's SHA-256); a
  * proposal applies only to the policy file it was made from (unchanged hash). What a profile,
  * an operation and a proposal are is each protocol's (protocol-learning.ts; Modbus and OPC UA).
- * Not here: reloading the running gateway (the policy is read at start: restart it to enforce).
+ * Not here: reloading the running gateway (it follows the file by itself: policy/live-policy.ts).
  */
 import type { AuditLog } from '../../../shared/src/audit/audit-log.js';
 import type { Clock } from '../../../shared/src/clock.js';

@@ -136,6 +136,13 @@ export class LinkClient {
   }
 
   /** Publishes the discovery proposals now, if the link is up (else at the next connection). */
+  /** Sends the catalogue again (after a policy reload), if the link is up. */
+  publishCatalogue(): void {
+    const c = this.current;
+    if (c === undefined || c.closeReason !== undefined) return;
+    sendControl(c, { type: 'catalogue', assets: [...this.deps.catalogue()] });
+  }
+
   publishDiscovery(): void {
     const c = this.current;
     if (c === undefined || c.closeReason !== undefined) return;

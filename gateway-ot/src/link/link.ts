@@ -38,8 +38,8 @@ export interface LinkDeps {
   /** The gateway's identity: proves it to the IT side. */
   readonly identity: SigningKeyPair;
   readonly enrollment: EnrollmentStore;
-  /** The asset catalogue, published at each connection. */
-  readonly catalogue: readonly CatalogueAsset[];
+  /** The asset catalogue of the policy in force, published at each connection and on `publishCatalogue`. */
+  readonly catalogue: () => readonly CatalogueAsset[];
   /** The discovery proposals, newest first (published at each connection and on `publishDiscovery`). */
   readonly discovery: () => readonly PublishedProposal[];
   /** Learn windows and latest proposals (published at each connection and on `publishLearning`). */
@@ -68,7 +68,7 @@ export function createLink(deps: LinkDeps): LinkClient {
     site: deps.site,
     identity: deps.identity,
     enrollment: deps.enrollment,
-    catalogue: () => deps.catalogue,
+    catalogue: deps.catalogue,
     discovery: deps.discovery,
     learning: deps.learning,
     outbox: deps.outbox,

@@ -6,8 +6,10 @@
  * nothing is used from a file with a problem); an asset is checked by the schema of the protocol it
  * names, so a key a protocol does not know is an error, never ignored; the catalogue carries no
  * secret (no account, host key or credential), only what an operator must see to ask for access.
+ * The running gateway holds the policy in force in a `LivePolicy` (live-policy.ts): reloaded on
+ * SIGHUP or a change of the file, whole or not at all, audited (`policy.reload`).
  * Not here: what a profile allows at run time (each protocol's broker enforces its own profiles),
- * lockdown (grants/), and reloading (the policy is read once, at start).
+ * and lockdown (grants/).
  *
  * The protocols are not imported here: the composition root hands in each registered protocol's
  * `ProtocolPolicy` (the asset schema it parses with, and what it adds to the catalogue).
@@ -35,6 +37,13 @@ export {
   type Cidr,
   type DiscoveryScope,
 } from './discovery-scope.js';
+export {
+  createLivePolicy,
+  type LivePolicy,
+  type PolicyListener,
+  type ReloadOutcome,
+  type ReloadTrigger,
+} from './live-policy.js';
 export type {
   AssetPolicy,
   AssetSchema,

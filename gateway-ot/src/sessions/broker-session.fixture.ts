@@ -36,6 +36,8 @@ export function makeBrokerSession(options: {
   readonly clock: Clock;
   readonly assetName: string;
   readonly asset: AssetPolicy;
+  /** The asset in the policy in force now (a reload); default: `asset` for the whole session. */
+  readonly currentAsset?: () => AssetPolicy | undefined;
   readonly profileName: string;
   readonly ticket?: Partial<SessionTicket>;
 }): TestBrokerSession {
@@ -61,6 +63,7 @@ export function makeBrokerSession(options: {
     ticket,
     assetName: options.assetName,
     asset: options.asset,
+    currentAsset: options.currentAsset ?? (() => options.asset),
     profileName: options.profileName,
     log: silentLogger,
     clock: options.clock,

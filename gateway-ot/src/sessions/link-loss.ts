@@ -23,10 +23,11 @@ export interface LinkState {
 export function createLinkLossRule(deps: {
   readonly clock: Clock;
   readonly log: Logger;
-  readonly limits: LocalPolicy['limits'];
+  /** The limits of the policy in force (read at each loss: a reload applies to the next one). */
+  readonly limits: () => LocalPolicy['limits'];
   readonly sessions: SessionManager;
 }): LinkState & { stop(): void } {
-  const { clock, limits, sessions, log } = deps;
+  const { clock, sessions, log } = deps;
   let timer: TimerHandle | undefined;
   return {
     connected() {
@@ -34,6 +35,7 @@ export function createLinkLossRule(deps: {
       timer = undefined;
     },
     disconnected(reason) {
+      const limits = deps.limits();
       if (limits.sessionsWithoutLink === 'keep') {
         if (sessions.liveCount > 0)
           log.warn('link lost; live sessions are kept until their end (sessionsWithoutLink keep)', {

@@ -45,6 +45,11 @@ export interface BrokerSession {
   readonly assetName: string;
   /** As the local policy has it; the broker narrows it to its own protocol's asset type. */
   readonly asset: AssetPolicy;
+  /**
+   * The session's asset in the policy in force now (undefined: a reload removed it). A broker that
+   * checks each operation reads it once per operation, so a reload applies inside live sessions.
+   */
+  currentAsset(): AssetPolicy | undefined;
   readonly profileName: string;
   /** Records an audit event for this session (actor = the ticket's user, site, sessionId and grantId added). Throws if it cannot be recorded: do not carry out the action then. */
   audit(event: BrokerAuditInput): void;

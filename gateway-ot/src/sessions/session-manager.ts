@@ -50,7 +50,8 @@ export interface SessionManagerDeps {
   readonly clock: Clock;
   readonly log: Logger;
   readonly site: string;
-  readonly policy: LocalPolicy;
+  /** The policy in force; read once per check (a reload changes the next check, never half of one). */
+  readonly policy: () => LocalPolicy;
   readonly brokers: ReadonlyMap<Protocol, ProtocolBroker>;
   readonly verifier: TicketVerifier;
   /** Owner-signed sites: checks the owners' signatures a ticket carries (owners/). */
@@ -104,15 +105,16 @@ export class SessionManager {
 
   async open(signedTicket: unknown, dial: DataDialer): Promise<OpenOutcome> {
     const { deps } = this;
+    const policy = deps.policy();
     // Owner signatures are verified (async: WebCrypto) before the one synchronous verdict.
     const ownerSignatures =
-      deps.policy.approvals.mode === 'owner-signed'
+      policy.approvals.mode === 'owner-signed'
         ? await deps.ownerApprovals.verify(signedTicket)
         : undefined;
     const decision = deps.verifier.verify(signedTicket, {
       ...(ownerSignatures === undefined ? {} : { ownerSignatures }),
       grantPublicKey: deps.grantPublicKey(),
-      policy: deps.policy,
+      policy,
       lockdown: deps.lockdown.status(),
       protocols: new Set(deps.brokers.keys()),
       liveSessions: this.live.size,
@@ -163,10 +165,7 @@ export class SessionManager {
     }
     session.channel = channel;
     const start = deps.clock.now();
-    const endsAt = Math.min(
-      ticket.grantNotAfter,
-      start + deps.policy.limits.maxSessionMinutes * 60_000,
-    );
+    const endsAt = Math.min(ticket.grantNotAfter, start + policy.limits.maxSessionMinutes * 60_000);
     try {
       deps.openSessions.atomically(() => {
         deps.audit.append({
@@ -211,7 +210,7 @@ export class SessionManager {
           session,
           endsAt === ticket.grantNotAfter
             ? 'the grant has ended'
-            : `the local limit of ${deps.policy.limits.maxSessionMinutes} minutes per session was reached`,
+            : `the local limit of ${policy.limits.maxSessionMinutes} minutes per session was reached`,
         ),
       endsAt - start,
     );
@@ -282,6 +281,10 @@ export class SessionManager {
       ticket: t,
       assetName: t.asset,
       asset: session.asset,
+      currentAsset: () => {
+        const assets = deps.policy().assets;
+        return Object.hasOwn(assets, t.asset) ? assets[t.asset] : undefined;
+      },
       profileName: t.profile,
       audit: (event) => {
         deps.audit.append(sessionEvent(event));

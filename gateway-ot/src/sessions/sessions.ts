@@ -67,7 +67,8 @@ export interface SessionsDeps {
   readonly protocols: readonly ProtocolModule[];
   /** Fakes for tests: each replaces the broker its protocol's module would build. */
   readonly brokers: readonly ProtocolBroker[];
-  readonly policy: LocalPolicy;
+  /** The policy in force (policy/ LivePolicy.current): read at each check. */
+  readonly policy: () => LocalPolicy;
   readonly grants: Grants;
   /** OT owners' passkeys: checks the signed approvals of owner-signed sites. */
   readonly owners: Owners;
@@ -103,6 +104,8 @@ export interface Sessions {
   start(): string[];
   /** Ends every session, waits (bounded) for the brokers to finish, then closes the brokers. */
   stop(reason: string): Promise<void>;
+  /** After a policy reload: builds the broker of each protocol the policy now uses for the first time. */
+  addBrokers(): Promise<void>;
 }
 
 /** The brokers this gateway runs: the injected ones, and one per other protocol the policy uses. */
@@ -111,7 +114,7 @@ async function buildBrokers(
   brokerDeps: BrokerDeps,
 ): Promise<Map<Protocol, ProtocolBroker>> {
   const brokers = new Map<Protocol, ProtocolBroker>();
-  const add = (b: ProtocolBroker): void => {
+  for (const b of deps.brokers) {
     if (brokers.has(b.protocol))
       throw new AirlockError(
         'internal',
@@ -119,12 +122,21 @@ async function buildBrokers(
         `two brokers registered for ${b.protocol}`,
       );
     brokers.set(b.protocol, b);
-  };
-  for (const b of deps.brokers) add(b);
-  const used = new Set(Object.values(deps.policy.assets).map((a) => a.protocol));
-  for (const m of deps.protocols)
-    if (used.has(m.protocol) && !brokers.has(m.protocol)) add(await m.createBroker(brokerDeps));
+  }
+  await addUsedBrokers(deps, brokerDeps, brokers);
   return brokers;
+}
+
+/** Adds a broker for each protocol the policy in force has assets of and no broker yet. */
+async function addUsedBrokers(
+  deps: SessionsDeps,
+  brokerDeps: BrokerDeps,
+  brokers: Map<Protocol, ProtocolBroker>,
+): Promise<void> {
+  const used = new Set(Object.values(deps.policy().assets).map((a) => a.protocol));
+  for (const m of deps.protocols)
+    if (used.has(m.protocol) && !brokers.has(m.protocol))
+      brokers.set(m.protocol, await m.createBroker(brokerDeps));
 }
 
 export async function createSessions(deps: SessionsDeps): Promise<Sessions> {
@@ -134,14 +146,15 @@ export async function createSessions(deps: SessionsDeps): Promise<Sessions> {
     ids: deps.ids,
     log: deps.log.child({ component: 'reviews' }),
   });
-  const brokers = await buildBrokers(deps, {
+  const brokerDeps: BrokerDeps = {
     credentials: deps.credentials,
     recordings: deps.recordings,
     requestReview: (session, line, why, timeoutMs) =>
       reviews.request(session, line, why, timeoutMs),
     dataDir: deps.dataDir,
     learning: deps.learning,
-  });
+  };
+  const brokers = await buildBrokers(deps, brokerDeps);
   const live = new SessionManager({
     audit: deps.audit,
     clock,
@@ -159,7 +172,7 @@ export async function createSessions(deps: SessionsDeps): Promise<Sessions> {
   const linkLoss = createLinkLossRule({
     clock,
     log: deps.log.child({ component: 'sessions' }),
-    limits: deps.policy.limits,
+    limits: () => deps.policy().limits,
     sessions: live,
   });
   return {
@@ -178,5 +191,6 @@ export async function createSessions(deps: SessionsDeps): Promise<Sessions> {
       await live.stop(reason);
       for (const b of brokers.values()) await b.close?.();
     },
+    addBrokers: () => addUsedBrokers(deps, brokerDeps, brokers),
   };
 }

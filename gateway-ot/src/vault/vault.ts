@@ -48,8 +48,8 @@ export interface VaultDeps {
   readonly site: string;
   /** The master key (loadOrCreateVaultKey); the vault never writes it anywhere. */
   readonly masterKey: Uint8Array;
-  /** The assets whose accounts may rotate. */
-  readonly policy: LocalPolicy;
+  /** The assets whose accounts may rotate: the policy in force (a reload applies to the next rotation). */
+  readonly policy: () => LocalPolicy;
   /** The registered protocols: each says how (and whether) its assets' passwords rotate. */
   readonly protocols: readonly RotationProtocol[];
 }
@@ -76,8 +76,8 @@ export function createVault(deps: VaultDeps): OtVault {
     clock,
     log: deps.log,
     site,
-    targetOf: (asset) => rotationTargetOf(policy, deps.protocols, asset),
-    assets: () => Object.keys(policy.assets),
+    targetOf: (asset) => rotationTargetOf(policy(), deps.protocols, asset),
+    assets: () => Object.keys(policy().assets),
   });
   credentials.onCheckIn((n) => rotation.onCheckIn(n));
   return { credentials, rotation };

@@ -413,6 +413,12 @@ export const AUDIT_EVENTS = {
       "a proposed profile was written into the OT policy file (the new file's SHA-256); the profile enforces",
   },
 
+  'policy.reload': {
+    code: 'AL918',
+    description:
+      'the running OT gateway reloaded its policy file (old and new SHA-256); denied: the file was refused and the running policy stays (an alert)',
+  },
+
   // audit itself (AL10xx)
   'audit.search': { code: 'AL1001', description: 'an auditor searched events' },
   'audit.view': { code: 'AL1002', description: 'an auditor viewed an asset/time page or an event' },

@@ -13,7 +13,8 @@ import type { BrokerSession, ProfileLearning, ProtocolBroker } from '../../sessi
 import { modbusOperation, type ModbusLearnHook } from './modbus-learning.js';
 import { isModbusAsset, type ModbusProfile } from './modbus-policy.js';
 import { compileProfile, decide, type CompiledProfile } from './modbus-rules.js';
-import { runModbusSession } from './modbus-session.js';
+import { runModbusSession, type Refusal } from './modbus-session.js';
+import { EXCEPTION } from './modbus-pdu.js';
 import { dialTcp, type Dial } from './plc-connection.js';
 
 export interface ModbusBrokerDeps {
@@ -28,17 +29,18 @@ export interface ModbusBrokerDeps {
 }
 
 /**
- * A session that starts while its profile learns is decided by the profile's learn ceiling until
- * the window ends (checked per request), and each allowed request is recorded. A profile without
- * a ceiling never learns (the CLI refuses to switch it; this is the broker's own check). Fails
- * closed: when the window cannot be read or a request cannot be recorded, the profile decides.
+ * While the profile learns, a request is decided by the profile's learn ceiling until the window
+ * ends, and each allowed request is recorded. The window is read at each request, so `policy learn`
+ * (and `--stop`) applies to live sessions too. A profile without a ceiling never learns (the CLI
+ * refuses to switch it; this is the broker's own check). Fails closed: when the window cannot be
+ * read or a request cannot be recorded, the profile decides.
  */
 function learnHook(
   session: BrokerSession,
-  profile: ModbusProfile,
+  ceiling: CompiledProfile | undefined,
   learning: ProfileLearning | undefined,
 ): ModbusLearnHook | undefined {
-  if (learning === undefined || profile.learnCeiling === undefined) return undefined;
+  if (learning === undefined || ceiling === undefined) return undefined;
   let until: number | undefined;
   try {
     until = learning.learningUntil(session.assetName, session.profileName);
@@ -47,7 +49,6 @@ function learnHook(
   }
   if (until === undefined) return undefined;
   const end = until;
-  const ceiling = compileProfile({ ...profile, ...profile.learnCeiling });
   return {
     decide(unit, request) {
       if (session.clock.now() >= end) return undefined;
@@ -65,12 +66,39 @@ function learnHook(
   };
 }
 
+interface Compiled {
+  readonly rules: CompiledProfile;
+  readonly ceiling: CompiledProfile | undefined;
+}
+
+/** Every request of a session whose asset or profile a policy reload removed. */
+const GONE: Refusal = {
+  allow: false,
+  rule: 'function',
+  exception: EXCEPTION.ILLEGAL_FUNCTION,
+  reason: 'the profile is no longer in the local policy (reloaded)',
+};
+
 export function createModbusBroker(deps: ModbusBrokerDeps = {}): ProtocolBroker {
   const dial = deps.dial ?? dialTcp;
   const maxQueued = deps.maxQueuedRequests ?? 64;
   const closeGraceMs = deps.closeGraceMs ?? 2000;
-  // Profiles are immutable values from the loaded policy: compile each once.
-  const compiled = new WeakMap<ModbusProfile, CompiledProfile>();
+  // Profiles are immutable values from a loaded policy: compile each (and its ceiling) once.
+  const compiled = new WeakMap<ModbusProfile, Compiled>();
+  const compile = (profile: ModbusProfile): Compiled => {
+    let c = compiled.get(profile);
+    if (c === undefined) {
+      c = {
+        rules: compileProfile(profile),
+        ceiling:
+          profile.learnCeiling === undefined
+            ? undefined
+            : compileProfile({ ...profile, ...profile.learnCeiling }),
+      };
+      compiled.set(profile, c);
+    }
+    return c;
+  };
   return {
     protocol: 'modbus',
     handle(session, channel) {
@@ -94,11 +122,6 @@ export function createModbusBroker(deps: ModbusBrokerDeps = {}): ProtocolBroker 
         channel.stream.destroy();
         return Promise.resolve({ reason });
       }
-      let rules = compiled.get(profile);
-      if (rules === undefined) {
-        rules = compileProfile(profile);
-        compiled.set(profile, rules);
-      }
       channel.onControl((message) =>
         session.log.debug('modbus session ignores control messages', { type: message.type }),
       );
@@ -106,9 +129,17 @@ export function createModbusBroker(deps: ModbusBrokerDeps = {}): ProtocolBroker 
         session,
         stream: channel.stream,
         asset,
-        profile: rules,
+        profile: compile(profile).rules,
+        rules: () => {
+          // The policy in force now (a reload applies to the next request of this session).
+          const now = session.currentAsset();
+          const p =
+            now !== undefined && isModbusAsset(now) ? now.profiles[session.profileName] : undefined;
+          if (p === undefined) return GONE;
+          const c = compile(p);
+          return { profile: c.rules, learn: learnHook(session, c.ceiling, deps.learning) };
+        },
         dial,
-        learn: learnHook(session, profile, deps.learning),
         maxQueued,
         closeGraceMs,
       });

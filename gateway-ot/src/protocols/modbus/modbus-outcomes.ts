@@ -20,6 +20,8 @@ import type { CompiledProfile, Decision } from './modbus-rules.js';
 export interface Queued {
   readonly frame: MbapFrame;
   readonly request: ModbusRequest;
+  /** The profile that allowed it (after a policy reload, its write is carried out by that one). */
+  readonly profile: CompiledProfile;
 }
 
 export interface ModbusSessionStats {

@@ -47,7 +47,7 @@ import type { ModbusAssetPolicy } from './modbus-policy.js';
 import { decodeRequest, isStateChanging, type ModbusRequest } from './modbus-request.js';
 import { checkResponse } from './modbus-response.js';
 import { ConnectionDeadlines, type DeadlineKind } from './connection-deadlines.js';
-import { decide, isSignedRegister, type CompiledProfile } from './modbus-rules.js';
+import { decide, isSignedRegister, type CompiledProfile, type Decision } from './modbus-rules.js';
 import { PlcConnection, type Dial, type PlcAnswer } from './plc-connection.js';
 import { SessionOutcomes, type Queued } from './modbus-outcomes.js';
 import { TokenBucket } from './token-bucket.js';
@@ -56,13 +56,27 @@ export interface ModbusSessionOptions {
   readonly session: BrokerSession;
   readonly stream: Duplex;
   readonly asset: ModbusAssetPolicy;
+  /** The profile at session start: its rate limit and deadlines hold for the whole session. */
   readonly profile: CompiledProfile;
+  /**
+   * The rules in force for the next request, read once per request (a policy reload or a learn
+   * window applies to the next request of a live session); a Decision when the profile is gone.
+   */
+  readonly rules: () => ModbusRules | Refusal;
   readonly dial: Dial;
-  /** Set while the profile learns (modbus-learning.ts); undefined: enforce. */
-  readonly learn: ModbusLearnHook | undefined;
   readonly maxQueued: number;
   /** How long a closing operator stream may take to flush before it is destroyed. */
   readonly closeGraceMs: number;
+}
+
+/** A refusal of every request (the session's profile is no longer in the policy in force). */
+export type Refusal = Extract<Decision, { readonly allow: false }>;
+
+/** What decides one request: the profile in force, and its learn hook while it learns. */
+export interface ModbusRules {
+  readonly profile: CompiledProfile;
+  /** Set while the profile learns (modbus-learning.ts); undefined: enforce. */
+  readonly learn: ModbusLearnHook | undefined;
 }
 
 export function runModbusSession(options: ModbusSessionOptions): Promise<SessionEnd> {
@@ -206,13 +220,19 @@ class ModbusSession {
       return;
     }
     this.outcomes.withinRate();
+    // One policy object per check: the rules are read once, here.
+    const rules = this.o.rules();
+    if ('allow' in rules) {
+      this.outcomes.refuse(frame, request, rules);
+      return;
+    }
     const decision =
-      this.o.learn?.decide(frame.unitId, request) ?? decide(this.o.profile, frame.unitId, request);
+      rules.learn?.decide(frame.unitId, request) ?? decide(rules.profile, frame.unitId, request);
     if (!decision.allow) {
       this.outcomes.refuse(frame, request, decision);
       return;
     }
-    this.queue.push({ frame, request });
+    this.queue.push({ frame, request, profile: rules.profile });
   }
 
   private pump(): void {
@@ -249,7 +269,7 @@ class ModbusSession {
   private async write(plc: PlcConnection, q: Queued): Promise<void> {
     let old: OldValues = { kind: 'not-read' };
     const span = oldValueSpan(q.request);
-    if (this.o.profile.readBeforeWrite && span !== undefined) {
+    if (q.profile.readBeforeWrite && span !== undefined) {
       const pdu = readPdu(span.table, span.address, span.quantity);
       const answer = await plc.ask(q.frame.unitId, pdu);
       if (this.endReason !== undefined) return;
@@ -279,7 +299,7 @@ class ModbusSession {
       else old = { kind: 'read', values: decodeReadValues(span.table, answer.pdu, span.quantity) };
     }
     const details = writeDetails(q.frame.unitId, q.request, q.frame.pdu, old, (a) =>
-      isSignedRegister(this.o.profile, a),
+      isSignedRegister(q.profile, a),
     );
     // Durable before the write goes out, in a commit shared with other sessions' writes of the
     // same moment (one fsync for a burst, and the event loop is held once for it, not per write).

@@ -10,7 +10,7 @@ import type { OtToItSshMessage } from '../../../../shared/src/model/ssh-channel.
 import type { SessionRecorder } from '../../recording/recording.js';
 import type { BrokerSession, RequestReview } from '../../sessions/sessions.js';
 import { InteractiveFilter } from './filter/interactive-filter.js';
-import type { SshProfile } from './ssh-policy.js';
+import { isSshAsset, type SshProfile } from './ssh-policy.js';
 import type { RelayHooks } from './ssh-relay.js';
 import type { StartMessage } from './ssh-start-checks.js';
 
@@ -48,6 +48,15 @@ export function relayHooks(o: RelayHooksOptions): RelayHooks {
     rules: profile.rules,
     defaultAction: profile.defaultAction,
     uncertain: profile.uncertain,
+    // Each line is decided by the policy in force (a reload applies to the next line); a profile
+    // a reload removed or made non-interactive allows no further line.
+    current: () => {
+      const a = session.currentAsset();
+      const now = a !== undefined && isSshAsset(a) ? a.profiles[session.profileName] : undefined;
+      return now?.mode === 'interactive'
+        ? now
+        : { rules: [], defaultAction: 'deny', uncertain: 'deny' };
+    },
     reviewTimeoutMs: timeoutMs,
     lineDiscipline: profile.lineDiscipline ?? 'unknown',
     clock: session.clock,

@@ -260,3 +260,30 @@ test('editing keys the target does not have: the line is what a raw tty hands th
   const tab = await type(['sys\t', ' restart\r']);
   assert.deepEqual(tab.reviewed, ['sys restart (keys typed: sys^I restart)']);
 });
+
+test('a policy reload applies from the next line: each line is decided by the rules in force', () => {
+  let rules: LineRule[] = RULES;
+  const forwarded: string[] = [];
+  const audits: FilterAuditAction[] = [];
+  const f = new InteractiveFilter({
+    rules: RULES,
+    defaultAction: 'deny',
+    uncertain: 'review',
+    current: () => ({ rules, defaultAction: 'deny', uncertain: 'deny' }),
+    reviewTimeoutMs: 60_000,
+    lineDiscipline: 'readline',
+    clock: new FakeClock(),
+    requestReview: () => Promise.resolve({ decision: 'deny' }),
+    audit: (action) => void audits.push(action),
+    notify: () => undefined,
+    redraw: () => undefined,
+    recordInput: () => undefined,
+  });
+  const enter = (line: string): void =>
+    f.input(Buffer.from(`${line}\r`), (d) => void forwarded.push(d.toString()));
+  enter('ls');
+  rules = [{ pattern: '^ls\\b', action: 'deny', reason: 'not any more' }];
+  enter('ls');
+  assert.deepEqual(audits, ['ssh.command', 'ssh.command_deny']);
+  assert.equal(forwarded.filter((d) => d.endsWith('\r')).length, 1, 'only the first ls ran');
+});

@@ -41,6 +41,11 @@ export interface InteractiveFilterOptions {
   readonly defaultAction: LineAction;
   /** What happens to a line that cannot be known. */
   readonly uncertain: 'review' | 'deny';
+  /**
+   * The rules in force now (a policy reload), read once per line; absent: the three above for the
+   * whole session.
+   */
+  readonly current?: () => Pick<InteractiveFilterOptions, 'rules' | 'defaultAction' | 'uncertain'>;
   readonly reviewTimeoutMs: number;
   /** How the target edits a line: `readline`, or `raw`/`unknown` (the tty's canonical mode). */
   readonly lineDiscipline: LineDiscipline;
@@ -185,12 +190,14 @@ export class InteractiveFilter {
       // Judged as the continuation and, in case the shell did not hold what the filter thinks
       // (a line typed into a program), alone too: there only a deny rule counts, as text that
       // continues a quote or a here-document is rarely a command of its own.
-      const alone = decideLine(line, this.o.rules, this.o.defaultAction);
+      // One policy for the whole decision of this line, even when a reload comes in between.
+      const p = this.o.current?.() ?? this.o;
+      const alone = decideLine(line, p.rules, p.defaultAction);
       const strict = !multiLine
         ? undefined
         : alone.action === 'deny' && alone.rule >= 0
           ? alone
-          : decideLine(whole, this.o.rules, this.o.defaultAction);
+          : decideLine(whole, p.rules, p.defaultAction);
       if (why !== undefined && strict?.action === 'deny') {
         this.refuse(forward, shown, strict.reason, {
           rule: strict.rule,
@@ -206,7 +213,7 @@ export class InteractiveFilter {
         continue;
       }
       if (why !== undefined) {
-        if (this.o.uncertain === 'deny') {
+        if (p.uncertain === 'deny') {
           this.refuse(
             forward,
             shown,
@@ -218,7 +225,7 @@ export class InteractiveFilter {
         this.hold(segments, i, forward, shown, why, submit);
         return;
       }
-      const d = decideLine(line, this.o.rules, this.o.defaultAction);
+      const d = decideLine(line, p.rules, p.defaultAction);
       const details = { line, rule: d.rule, command: d.command };
       switch (d.action) {
         case 'allow':
