@@ -67,6 +67,8 @@ export interface ControlHandlerDeps {
   readonly commands: ItCommands;
   /** Ships the next audit batch and recording chunk, if any may go. */
   readonly pump: () => void;
+  /** Sends the catalogue again (an owner enrolled: the IT side learns the new credential). */
+  readonly publishCatalogue: (c: Connection) => void;
   /** A new data connection for one session (given to `open`). */
   readonly dialData: (sessionId: string) => Promise<SessionChannel>;
 }
@@ -135,7 +137,15 @@ export function handleControlMessage(
       deps.reviews.decided(m);
       return;
     case 'owner.enroll':
-      return replyLater(c, m.id, deps.commands.enrollOwner(m.owner, m.registration));
+      // The new credential is published before the answer, so the IT side knows it once told ok.
+      return replyLater(
+        c,
+        m.id,
+        deps.commands.enrollOwner(m.owner, m.registration).then((r) => {
+          if (r.ok) deps.publishCatalogue(c);
+          return r;
+        }),
+      );
     default: {
       const never: never = m;
       return never;

@@ -17,6 +17,7 @@ import type { Clock } from '../../../shared/src/clock.js';
 import type { SigningKeyPair } from '../../../shared/src/crypto/signing.js';
 import type { Logger } from '../../../shared/src/log.js';
 import type { CatalogueAsset } from '../../../shared/src/model/asset-catalogue.js';
+import type { SiteApprovals } from '../../../shared/src/model/site-approvals.js';
 import type { PublishedProposal } from '../../../shared/src/model/discovery.js';
 import { omitUndefined } from '../../../shared/src/omit-undefined.js';
 import type { AuditOutbox } from '../audit/audit.js';
@@ -39,6 +40,8 @@ export interface LinkDeps {
   readonly enrollment: EnrollmentStore;
   /** The asset catalogue, published at each connection. */
   readonly catalogue: readonly CatalogueAsset[];
+  /** The site's approval mode and enrolled owners, read at each publication. */
+  readonly approvals: () => SiteApprovals;
   /** The discovery proposals, newest first (published at each connection and on `publishDiscovery`). */
   readonly discovery: () => readonly PublishedProposal[];
   readonly outbox: AuditOutbox;
@@ -66,6 +69,7 @@ export function createLink(deps: LinkDeps): LinkClient {
     identity: deps.identity,
     enrollment: deps.enrollment,
     catalogue: () => deps.catalogue,
+    approvals: deps.approvals,
     discovery: deps.discovery,
     outbox: deps.outbox,
     recordings: new RecordingShipper({
