@@ -18,7 +18,8 @@ export interface ApprovalModeView {
   readonly me: string;
 }
 
-export function ApprovalModeNote(props: { m: ApprovalModeView }) {
+/** The site's mode in one sentence; `enrollHint` false where the page shows how to enroll anyway. */
+export function ApprovalModeNote(props: { m: ApprovalModeView; enrollHint?: boolean }) {
   const m = props.m;
   if (m.mode === 'it-signed')
     return (
@@ -34,6 +35,7 @@ export function ApprovalModeNote(props: { m: ApprovalModeView }) {
         ? `: your approval is signed with your passkey enrolled at ${m.site}, and the OT gateway checks the signature itself.`
         : ': each approval is signed with an OT owner’s passkey, checked by the OT gateway itself.'}
       {m.isOwner &&
+        props.enrollHint !== false &&
         (m.enrolled ? (
           ' Your passkey is enrolled there.'
         ) : (
