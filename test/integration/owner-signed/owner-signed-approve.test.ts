@@ -6,7 +6,8 @@
  * missing), as are an answer over another challenge, one never issued or reused, and one from a
  * credential the site does not list; the signed approval is stored with the approval, the grant's
  * ticket carries it and the OT gateway opens the session naming olga as verified signer. A grant
- * approved without a signature (an IT gateway that believed the site it-signed) gets no session.
+ * approved without a signature (an IT gateway that believed the site it-signed) gets no session,
+ * and break-glass still alerts the owners IT-side while the site refuses it (no break-glass asset).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -208,6 +209,36 @@ test(
     assert.equal(refusedAtOt?.outcome, 'denied');
     assert.equal(refusedAtOt?.details['code'], 'approval.unsigned');
     assert.equal(refusedAtOt?.details['alert'], true);
+    assert.equal(seen.sessions.length, 1);
+
+    // Break-glass at the owner-signed site: the IT side alerts the owners as on any site; the OT
+    // policy lists no break-glass asset, so the site refuses it (unsigned), audited with an alert.
+    const bob = createUserNow(s.auth.userAdmin, {
+      name: 'bob',
+      roles: [{ role: 'engineer' }],
+      canBreakGlass: true,
+    }).user;
+    s.access.breakGlass.take(bob, {
+      site: 'plant-1',
+      assets: [{ asset: 'plc-1', profile: 'read-only' }],
+      durationMinutes: 30,
+      justification: 'line 1 stopped, the counters must be read now',
+    });
+    assert.deepEqual(events('grant.break_glass').at(-1)?.details['alerted'], ['olga']);
+    const glass = s.access.tickets.issue({
+      user: bob.id,
+      site: 'plant-1',
+      asset: 'plc-1',
+      protocol: 'modbus',
+      channel: 'tcp-forward',
+    });
+    assert.ok(glass.ok);
+    await refused(s.siteCommands.openSession('plant-1', glass.signed));
+    const glassVerdict = auditActions(ot.gw)
+      .filter((a) => a.action === 'ticket.verify')
+      .at(-1);
+    assert.equal(glassVerdict?.details['code'], 'approval.break_glass_not_allowed');
+    assert.equal(glassVerdict?.details['alert'], true);
     assert.equal(seen.sessions.length, 1);
   },
 );
