@@ -223,9 +223,16 @@ export function accessRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVaria
     const mode = signatures.modeOf(r.site).mode;
     const enrolled = signatures.credentialsOf(r.site, v.user.name).length > 0;
     // Options (a challenge for this request and this owner) only when they can sign now.
+    // Passkeys switched off since (no usable public URL): the page still offers Deny.
     const signOptions =
       mode === 'owner-signed' && enrolled && decide?.canApprove === true
-        ? JSON.stringify(await signatures.optionsFor(v.user, r.id))
+        ? await signatures.optionsFor(v.user, r.id).then(
+            (o) => JSON.stringify(o),
+            (e: unknown) => {
+              if (e instanceof AirlockError && e.kind === 'unavailable') return null;
+              throw e;
+            },
+          )
         : null;
     return page(
       c,
