@@ -142,7 +142,13 @@ export function handleControlMessage(
         c,
         m.id,
         deps.commands.enrollOwner(m.owner, m.registration).then((r) => {
-          if (r.ok) deps.publishCatalogue(c);
+          // The enrollment is stored either way; a failed publication waits for the next connection.
+          if (r.ok)
+            try {
+              deps.publishCatalogue(c);
+            } catch (e) {
+              deps.log.error('could not publish the catalogue after an owner enrolled', { err: e });
+            }
           return r;
         }),
       );

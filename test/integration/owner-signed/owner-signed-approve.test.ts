@@ -82,8 +82,8 @@ test(
       label: 'test window',
       rule: { kind: 'once', start: now - 3_600_000, end: now + 6 * 3_600_000 },
     });
-    const request = () =>
-      s.access.requests.create(alice, {
+    const request = (requester = alice) =>
+      s.access.requests.create(requester, {
         site: 'plant-1',
         assets: [{ asset: 'plc-1', profile: 'read-only' }],
         startsAt: now,
@@ -189,12 +189,14 @@ test(
     stream.close('done');
 
     // An IT gateway that believes the site it-signed approves without a signature: no session.
+    // (carol, not alice: alice's signed grant is still active and would be picked for her.)
     s.store.ownerApprovals.putSiteApprovals('plant-1', IT_SIGNED, Date.now());
-    const req2 = await request();
+    const carol = mk('carol', [{ role: 'engineer' }]);
+    const req2 = await request(carol);
     const unsigned = await s.access.approvals.decide(olga, req2.id, 'approve', 'ok');
     assert.equal(unsigned.outcome, 'granted');
     const issue2 = s.access.tickets.issue({
-      user: alice.id,
+      user: carol.id,
       site: 'plant-1',
       asset: 'plc-1',
       protocol: 'modbus',
