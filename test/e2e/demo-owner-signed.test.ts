@@ -56,6 +56,8 @@ test(
     };
     const alice = await login('alice');
     const olga = await login('olga');
+    const site = await call(alice, 'GET', '/sites/plant-1');
+    assert.equal(site.json<{ approvalMode: string }>().approvalMode, 'owner-signed');
     const now = Date.now();
     const requested = await call(alice, 'POST', '/requests', {
       site: 'plant-1',

@@ -193,7 +193,13 @@ export function createAccess(factory: AccessFactoryDeps): Access {
     signatures,
     breakGlass: new BreakGlassService(deps, requests, grants, windows, lockdown),
     policies: new SitePolicyService(deps, grants),
-    directory: new SiteDirectory(deps, windows, factory.links, scopes),
+    directory: new SiteDirectory(
+      deps,
+      windows,
+      factory.links,
+      scopes,
+      (site) => signatures.modeOf(site).mode,
+    ),
     tickets: new TicketIssuer({
       access: checker,
       users: store.users,

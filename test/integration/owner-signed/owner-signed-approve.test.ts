@@ -75,6 +75,7 @@ test(
     assert.equal(relayed?.ok, true);
     assert.deepEqual(sig.credentialsOf('plant-1', 'olga'), [key.credentialId]);
     assert.equal(events('site.approvals').at(-1)?.details['mode'], 'owner-signed');
+    assert.equal(s.access.directory.get(olga, 'plant-1').approvalMode, 'owner-signed');
 
     const now = Date.now();
     s.access.windows.addWindow({ cli: 'cli:test' }, 'plant-1', {

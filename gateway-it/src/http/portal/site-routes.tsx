@@ -78,7 +78,7 @@ export function siteRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVariabl
     const isOwner = isOtOwnerOf(v.user, id);
     const approvals = {
       site: id,
-      mode: signatures.modeOf(id).mode,
+      mode: summary.approvalMode,
       isOwner,
       enrolled: signatures.credentialsOf(id, v.user.name).length > 0,
       me: v.user.name,
