@@ -124,7 +124,16 @@ function compose(config: ItConfig, store: ItStore, deps: ItDeps): ItServices {
   const links = createLinks({ ...base, config, store, audit, recording, sites });
   const siteCommands = deps.siteCommands ?? links;
   const itsm = createItsm({ ...base, config, store, notify, fetch: deps.fetch });
-  const access = createAccess({ ...base, config, store, notify, itsm, siteCommands, links });
+  const access = createAccess({
+    ...base,
+    config,
+    store,
+    notify,
+    itsm,
+    siteCommands,
+    links,
+    relyingParty: () => auth.passkeys.relyingParty(),
+  });
   // A grant that ends gets its work note (itsm/ sits below access/, so access tells it here).
   access.onSessionsEnd((e) => {
     if (e.type === 'grant') void itsm.grantEnded(e.grantId);

@@ -25,7 +25,7 @@ import type { OfflineOwners, OfflineVault } from './cli/cli.js';
 import type { OtConfig } from './config/config.js';
 import { createFirewall, type Resolver } from './firewall/firewall.js';
 import { createGrants, type Lockdown } from './grants/grants.js';
-import { createOwners, type Owners } from './owners/owners.js';
+import { createOwners, publishedApprovals, type Owners } from './owners/owners.js';
 import { createLearning, type Learning } from './learning/learning.js';
 import { createLearningReport } from './learning-report/learning-report.js';
 import { createLink, type LinkClient } from './link/link.js';
@@ -330,6 +330,7 @@ export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<O
     identity,
     enrollment: store.enrollment,
     catalogue: () => policies.catalogue(live.current()),
+    approvals: () => publishedApprovals(live.current().approvals, store.ownerKeys.keys()),
     discovery: () => store.discovery.list(MAX_PUBLISHED_PROPOSALS).map(({ runId: _r, ...p }) => p),
     learning: () => learningReport.status(),
     outbox: audit.outbox,

@@ -20,6 +20,7 @@ import { startPlant, type Plant } from './plant/plant.js';
 import { demoPolicy, viewOfPlant, type DemoScope, type PlantView } from './demo-policy.js';
 import { policyLoopLines } from './demo-policy-loop.js';
 import { startModbusPlc, type ModbusPlc } from './plant/modbus-plc.js';
+import { ownerSignedLines, withOwnerSigned } from './demo-owner-signed.js';
 import { startZonedDemo, type ZonedDemo } from './demo-zones.js';
 import { PLANT_HOSTS, ZONE_ADDRESSES } from './zones/zones.js';
 import { provisionFirstStart } from './demo-provision.js';
@@ -55,7 +56,7 @@ const SITE = 'plant-1';
 let PORTS: Ports = { ...BASE_PORTS };
 
 const USAGE = `usage: npm run demo -- [--keep] [--state-dir DIR] [--port-offset N]
-                        [--zones | --loopback] [--ot-user NAME] [--help]
+                        [--zones | --loopback] [--ot-user NAME] [--owner-signed] [--help]
        (one \`--\`, then the flags: \`npm run demo -- --keep --state-dir /tmp/demo\`)
 
 As root (or with --zones) the parts run in network zones: corp (this host, as an operator's desk,
@@ -75,6 +76,9 @@ Their passwords and TOTP secrets go to .demo/credentials.json; \`npm run demo:to
 prints a current TOTP code (\`npm run demo:totp -- --state-dir DIR alice\` with --state-dir).
 State lives in .demo/ (or --state-dir DIR) and is created fresh unless --keep is given.
 --port-offset N adds N to every port (to run beside another demo, or in tests).
+--owner-signed: plant-1 approvals are owner-signed (an OT owner's passkey signs each approval and
+the OT gateway checks it); the banner says how olga enrolls her passkey (a code from the OT CLI).
+Passkeys need https://localhost, so not with --zones.
 Ctrl-C stops everything.`;
 
 const NOT_ISOLATED = `Loopback mode: every part listens on this machine's 127.0.0.1, so the plant is NOT isolated:
@@ -86,6 +90,7 @@ async function main(): Promise<number> {
   let demoDir = join(repoRoot, '.demo');
   let zoned = false;
   let otUser = 'nobody';
+  let ownerSigned = false;
   try {
     const { values } = parseArgs({
       args: process.argv.slice(2),
@@ -97,6 +102,7 @@ async function main(): Promise<number> {
         zones: { type: 'boolean' },
         loopback: { type: 'boolean' },
         'ot-user': { type: 'string' },
+        'owner-signed': { type: 'boolean' },
       },
       strict: true,
     });
@@ -113,6 +119,11 @@ async function main(): Promise<number> {
         '--zones needs root: the zones are network namespaces with nftables rules, which only root can make',
       );
     zoned = values.zones === true || (isRoot && values.loopback !== true);
+    ownerSigned = values['owner-signed'] === true;
+    if (ownerSigned && zoned)
+      throw new Error(
+        '--owner-signed needs passkeys, which need the portal at https://localhost: add --loopback (not --zones)',
+      );
     if (values['ot-user'] !== undefined) otUser = values['ot-user'];
     // npm runs the script in the repository root; a relative DIR means the caller's directory.
     if (values['state-dir'] !== undefined)
@@ -254,7 +265,11 @@ async function main(): Promise<number> {
     );
     writeFileSync(
       join(demoDir, 'ot', 'policy.json'),
-      JSON.stringify(demoPolicy(plantView, scope), null, 2),
+      JSON.stringify(
+        ownerSigned ? withOwnerSigned(demoPolicy(plantView, scope)) : demoPolicy(plantView, scope),
+        null,
+        2,
+      ),
     );
     if (zd !== undefined) {
       for (const f of ['config.json', 'policy.json'])
@@ -415,7 +430,7 @@ ${
 }${sshTrustLines(it.ready, PORTS.ssh)}
   Site            ${SITE} online (OT gateway enrolled, dialling out), assets: ${(ot.ready.assets as string[]).join(', ')}
   Plant           ${plantLine}${portNote}
-
+${ownerSigned ? ownerSignedLines({ otMain: OT_MAIN, otConfig, httpsPort: PORTS.https, site: SITE }) : ''}
   Credentials     ${credentialsFile}
 ${users.map((u) => `                  ${u.name.padEnd(7)} ${u.password}`).join('\n')}
   Window          ${SITE}: weekly, every day, 00:00-00:00 site time (24 h), label "demo: every day, all day"

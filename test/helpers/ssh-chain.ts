@@ -83,6 +83,7 @@ export interface SshChain {
   readonly sshPort: number;
   readonly dir: string;
   readonly users: { alice: ChainUser; bob: ChainUser; olga: ChainUser };
+  /** The grant approved at start ('' with `request: false`). */
   readonly grantId: string;
   /** ssh/scp/sftp options shared by every run: no config files, pinned host key. */
   baseOptions(): string[];
@@ -129,6 +130,13 @@ export interface SshChainOptions {
   readonly modbus?: { readonly port: number; readonly profile?: Record<string, unknown> };
   /** The OT local policy's limit of live sessions (default 400). */
   readonly maxConcurrentSessions?: number;
+  /** The OT local policy's `approvals` (default: absent, it-signed). */
+  readonly approvals?: unknown;
+  /** The IT portal's port and public URL (https://localhost:<port>, where passkeys work). */
+  readonly itPort?: number;
+  readonly publicUrl?: string;
+  /** false: no request is made or approved at start (the test does it; `grantId` is ''). */
+  readonly request?: boolean;
 }
 
 export async function startSshChain(
@@ -146,11 +154,14 @@ export async function startSshChain(
       itsm: o.itsm,
       clock: o.clock,
       sso: o.sso,
+      port: o.itPort,
+      publicUrl: o.publicUrl,
     }),
     ...(o.metricsTokenFile === undefined ? {} : { metrics: { tokenFile: o.metricsTokenFile } }),
   });
   const policy = {
     limits: { maxSessionMinutes: 240, maxConcurrentSessions: o.maxConcurrentSessions ?? 400 },
+    ...(o.approvals === undefined ? {} : { approvals: o.approvals }),
     assets: {
       'hmi-1': {
         protocol: 'ssh',
@@ -241,19 +252,23 @@ export async function startSshChain(
   });
   if (o.itsmSite !== undefined)
     s.itsm.settings.set({ name: 'cli:test', roles: [{ role: 'admin' }] }, SITE, o.itsmSite);
-  const req = await s.access.requests.create(alice.user, {
-    site: SITE,
-    assets: [
-      { asset: 'hmi-1', profile: 'maintenance' },
-      { asset: 'plc-1', profile: 'read-only' },
-    ],
-    startsAt: now,
-    endsAt: now + 4 * 3_600_000,
-    reason: 'firmware update on the HMI',
-    ...omitUndefined({ ticketRef: o.ticketRef }),
-  });
-  const decided = await s.access.approvals.decide(olga.user, req.id, 'approve', 'ok');
-  if (decided.grantId === null) throw new Error(`no grant: ${decided.outcome}`);
+  const grantId = o.request === false ? '' : await approvedGrant();
+  async function approvedGrant(): Promise<string> {
+    const req = await s.access.requests.create(alice.user, {
+      site: SITE,
+      assets: [
+        { asset: 'hmi-1', profile: 'maintenance' },
+        { asset: 'plc-1', profile: 'read-only' },
+      ],
+      startsAt: now,
+      endsAt: now + 4 * 3_600_000,
+      reason: 'firmware update on the HMI',
+      ...omitUndefined({ ticketRef: o.ticketRef }),
+    });
+    const decided = await s.access.approvals.decide(olga.user, req.id, 'approve', 'ok');
+    if (decided.grantId === null) throw new Error(`no grant: ${decided.outcome}`);
+    return decided.grantId;
+  }
 
   // Creating the users above hashed their passwords (argon2id), holding this process's event loop.
   await waitForSiteConnected(it);
@@ -277,7 +292,7 @@ export async function startSshChain(
     sshPort,
     dir,
     users: { alice, bob, olga },
-    grantId: decided.grantId,
+    grantId,
     baseOptions: () => [
       '-F',
       '/dev/null',

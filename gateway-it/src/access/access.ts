@@ -23,6 +23,7 @@ import type { Itsm } from '../itsm/itsm.js';
 import type { Notify } from '../notify/notify.js';
 import type { SiteCommands, SiteLinkStates } from '../sites/sites.js';
 import type { ItStore } from '../store/store.js';
+import type { RelyingParty } from '../../../shared/src/webauthn/webauthn.js';
 import { AccessChecker } from './access-check.js';
 import { portalUrlOf } from './access-deps.js';
 import type { AccessDeps } from './access-deps.js';
@@ -37,6 +38,7 @@ import { reflagAfterAccountChange } from './quorum-reevaluation.js';
 import { SiteScopes } from './scope.js';
 import { SiteDirectory } from './site-directory.js';
 import { SitePolicyService } from './site-policy-service.js';
+import { OwnerSignedApprovals } from './owner-signed-approval.js';
 import { TicketIssuer } from './ticket-issuer.js';
 import { AccessViews } from './views.js';
 import { WindowService } from './window-service.js';
@@ -45,6 +47,7 @@ export type { AccessAllow, AccessChecker, AccessDeny } from './access-check.js';
 export type { CliOperator, Operator } from './access-deps.js';
 export type { LeaverOutcome } from './leaver-access.js';
 export type { AssetChoice } from './request-service.js';
+export { APPROVAL_CHALLENGE_TTL_MS, type OwnerSignedApprovals } from './owner-signed-approval.js';
 export { BREAK_GLASS_MIN_MINUTES, MIN_JUSTIFICATION } from './break-glass.js';
 export type { SessionsEnd, SessionsEndListener } from './session-ends.js';
 export type { SiteSummary } from './site-directory.js';
@@ -87,6 +90,8 @@ export interface Access {
   readonly windows: WindowService;
   readonly requests: RequestService;
   readonly approvals: ApprovalService;
+  /** Owner-signed sites: the passkey options and checks of an approval. */
+  readonly signatures: OwnerSignedApprovals;
   readonly grants: GrantService;
   readonly breakGlass: BreakGlassService;
   readonly lockdown: LockdownService;
@@ -138,6 +143,8 @@ export interface AccessFactoryDeps {
   readonly clock: Clock;
   readonly ids: IdGenerator;
   readonly log: Logger;
+  /** The portal's passkey relying party (owner-signed approvals); throws when passkeys are off. */
+  relyingParty(): RelyingParty;
 }
 
 export function createAccess(factory: AccessFactoryDeps): Access {
@@ -174,16 +181,31 @@ export function createAccess(factory: AccessFactoryDeps): Access {
   const requests = new RequestService(deps, windows, scopes, () => grants.rearm());
   const lockdown = new LockdownService(deps);
   const checker = new AccessChecker(deps, windows, lockdown);
+  const signatures = new OwnerSignedApprovals({
+    audit: store.audit,
+    clock: factory.clock,
+    requests: store.requests,
+    views: deps.views,
+    store: store.ownerApprovals,
+    relyingParty: factory.relyingParty,
+  });
   return {
     windows,
     requests,
     grants,
     lockdown,
     checker,
-    approvals: new ApprovalService(deps, requests, grants),
+    approvals: new ApprovalService(deps, requests, grants, signatures),
+    signatures,
     breakGlass: new BreakGlassService(deps, requests, grants, windows, lockdown),
     policies: new SitePolicyService(deps, grants),
-    directory: new SiteDirectory(deps, windows, factory.links, scopes),
+    directory: new SiteDirectory(
+      deps,
+      windows,
+      factory.links,
+      scopes,
+      (site) => signatures.modeOf(site).mode,
+    ),
     tickets: new TicketIssuer({
       access: checker,
       users: store.users,

@@ -8,6 +8,7 @@
 import { AirlockError } from '../../../shared/src/errors.js';
 import { requireText, type AccessDeps } from './access-deps.js';
 import type { GrantService } from './grant-service.js';
+import type { OwnerSignedApprovals, SignedApproval } from './owner-signed-approval.js';
 import type { RequestService } from './request-service.js';
 import type { RequestView } from './views.js';
 import { decisionBar, type Actor } from './visibility.js';
@@ -28,6 +29,7 @@ export class ApprovalService {
     private readonly deps: AccessDeps,
     private readonly requests: RequestService,
     private readonly grants: GrantService,
+    private readonly signatures: OwnerSignedApprovals,
   ) {}
 
   async decide(
@@ -35,6 +37,8 @@ export class ApprovalService {
     id: string,
     decision: Decision,
     comment: string,
+    /** At an owner-signed site, the browser's passkey assertion (JSON) over the request's content. */
+    assertion?: string,
   ): Promise<DecisionResult> {
     const r = this.requests.visible(actor, id);
     const bar = decisionBar(actor, r.site, r.requesterId);
@@ -49,11 +53,24 @@ export class ApprovalService {
         'a break-glass grant is not approved; review it or revoke it',
       );
     const text = requireText(comment, 'comment', 1, 1000);
-    if (decision === 'approve') await this.requests.recheckTicket(actor, r);
-    return decision === 'approve' ? this.approve(actor, id, text) : this.deny(actor, id, text);
+    if (decision === 'deny') return this.deny(actor, id, text);
+    await this.requests.recheckTicket(actor, r);
+    // At an owner-signed site the approval counts only with the owner's passkey signature, checked
+    // (and any refusal audited) before the approval's transaction.
+    const row = this.deps.requests.get(id);
+    const signed =
+      row !== undefined && row.status === 'pending' && this.signatures.isOwnerSigned(row.site)
+        ? this.signatures.accept(actor, row, assertion)
+        : undefined;
+    return this.approve(actor, id, text, signed);
   }
 
-  private approve(actor: Actor, id: string, comment: string): DecisionResult {
+  private approve(
+    actor: Actor,
+    id: string,
+    comment: string,
+    signed: SignedApproval | undefined,
+  ): DecisionResult {
     const { deps } = this;
     const now = deps.clock.now();
     const grantId = deps.db.transaction((): string | null => {
@@ -79,7 +96,14 @@ export class ApprovalService {
           'approval.duplicate',
           'you have already approved this request; another OT owner must add theirs',
         );
+      if (signed === undefined && this.signatures.isOwnerSigned(r.site))
+        throw new AirlockError(
+          'conflict',
+          'approval.signature_required',
+          `site ${r.site} became owner-signed; approve again with your passkey`,
+        );
       deps.requests.addDecision(id, actor.id, 'approve', comment, now);
+      if (signed !== undefined) this.signatures.record(r, actor.id, signed, now);
       const approvals = decisions.filter((d) => d.decision === 'approve').length + 1;
       deps.audit.append({
         action: 'request.approve',
@@ -87,7 +111,13 @@ export class ApprovalService {
         site: r.site,
         target: id,
         outcome: 'success',
-        details: { comment, approvals, required: r.requiredApprovals },
+        details: {
+          comment,
+          approvals,
+          required: r.requiredApprovals,
+          // Which passkey signed (owner-signed sites); the OT gateway verifies it at each session.
+          signed: signed === undefined ? null : { credentialId: signed.assertion.id },
+        },
       });
       if (approvals < r.requiredApprovals) return null;
       if (!deps.requests.transition(id, 'pending', 'approved', now))

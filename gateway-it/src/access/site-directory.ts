@@ -4,6 +4,7 @@
  * see (scope.ts: a vendor gets only their job's assets and profiles, no addresses, no owners).
  */
 import { AirlockError } from '../../../shared/src/errors.js';
+import type { SiteApprovalMode } from '../../../shared/src/model/site-approvals.js';
 import type { SiteLinkState, SiteLinkStates } from '../sites/sites.js';
 import type { Site, SiteLockdown, SitePolicy } from '../store/store.js';
 import type { AccessDeps } from './access-deps.js';
@@ -21,6 +22,8 @@ export interface SiteSummary {
   readonly owners: readonly string[];
   /** The viewer sees only their job here (scope.ts): no addresses, no people, job assets only. */
   readonly jobScoped: boolean;
+  /** Whose approval the site's OT gateway trusts, as it published it (it-signed when none). */
+  readonly approvalMode: SiteApprovalMode;
 }
 
 export class SiteDirectory {
@@ -29,6 +32,7 @@ export class SiteDirectory {
     private readonly windows: WindowService,
     private readonly links: SiteLinkStates,
     private readonly scopes: SiteScopes,
+    private readonly modeOf: (site: string) => SiteApprovalMode,
   ) {}
 
   visible(actor: Actor): SiteSummary[] {
@@ -61,6 +65,7 @@ export class SiteDirectory {
       policy: deps.policies.policy(s.id),
       assets: this.scopes.assets(actor, s.id, deps.catalogue.list(s.id)),
       jobScoped: isJobScoped(actor, s.id),
+      approvalMode: this.modeOf(s.id),
       owners: people ? deps.users.listWithSiteRole('ot-owner', s.id).map((u) => u.name) : [],
     };
   }

@@ -34,6 +34,7 @@ import {
 } from '../../../shared/src/link/control-messages.js';
 import type { FrameData, FrameInbox } from '../../../shared/src/link/frame-inbox.js';
 import type { CatalogueAsset } from '../../../shared/src/model/asset-catalogue.js';
+import type { SiteApprovals } from '../../../shared/src/model/site-approvals.js';
 import type { PublishedProposal } from '../../../shared/src/model/discovery.js';
 import type { LearningStatus } from '../../../shared/src/model/learning-status.js';
 import type { OtAuditIngest } from '../audit/audit.js';
@@ -82,6 +83,7 @@ export interface ControlLinkDeps {
     site: string,
     gatewayId: string,
     assets: readonly CatalogueAsset[],
+    approvals: SiteApprovals | undefined,
   ) => boolean;
   /** The site's discovery results (read-only, for the portal). */
   readonly updateDiscovery: (
@@ -273,7 +275,12 @@ export class ControlLink {
         return;
       }
       case 'catalogue':
-        this.deps.updateCatalogue(this.site, this.peer.gatewayId, message.assets);
+        this.deps.updateCatalogue(
+          this.site,
+          this.peer.gatewayId,
+          message.assets,
+          message.approvals,
+        );
         return;
       case 'discovery':
         this.deps.updateDiscovery(this.site, this.peer.gatewayId, message.proposals);

@@ -73,8 +73,8 @@ export function createLinks(deps: LinksDeps): Links {
       ingest: deps.audit.ingest,
       recordings: deps.recording.ingest,
       gateways: store.gateways,
-      updateCatalogue: (site, gatewayId, assets) =>
-        deps.sites.updateCatalogue(site, gatewayId, assets),
+      updateCatalogue: (site, gatewayId, assets, approvals) =>
+        deps.sites.updateCatalogue(site, gatewayId, assets, approvals),
       updateDiscovery: (site, gatewayId, proposals) =>
         deps.sites.updateDiscovery(site, gatewayId, proposals),
       updateLearning: (site, gatewayId, status) =>

@@ -15,7 +15,9 @@
 import type { Clock } from '../../../shared/src/clock.js';
 import type { IdGenerator } from '../../../shared/src/ids.js';
 import type { CatalogueAsset } from '../../../shared/src/model/asset-catalogue.js';
+import { IT_SIGNED, type SiteApprovals } from '../../../shared/src/model/site-approvals.js';
 import type { ItStore } from '../store/store.js';
+import { updateSiteApprovals } from './site-approvals.js';
 import { updateSiteCatalogue } from './site-catalogue.js';
 import { SiteEnrollment } from './site-enrollment.js';
 import { SiteDiscoveryResults, type SiteDiscoverySnapshot } from './site-discovery.js';
@@ -32,7 +34,14 @@ export type { LinkState, SiteLinkState, SiteLinkStates } from './site-link-state
 export interface Sites {
   readonly enrollment: SiteEnrollment;
   /** Stores a catalogue a site published if it changed (audited); returns whether it did. */
-  updateCatalogue(site: string, gatewayId: string, assets: readonly CatalogueAsset[]): boolean;
+  updateCatalogue(
+    site: string,
+    gatewayId: string,
+    assets: readonly CatalogueAsset[],
+    approvals?: SiteApprovals,
+  ): boolean;
+  /** The site's approval mode and enrolled owners as last published (it-signed when none). */
+  approvalsOf(site: string): SiteApprovals;
   /** Keeps the discovery results a site published (latest snapshot, in memory; read-only view). */
   updateDiscovery(site: string, gatewayId: string, proposals: readonly PublishedProposal[]): void;
   /** The latest discovery results of a site, if it published any since this gateway started. */
@@ -46,7 +55,10 @@ export interface Sites {
 }
 
 export interface SitesDeps {
-  readonly store: Pick<ItStore, 'db' | 'audit' | 'sites' | 'gateways' | 'catalogue' | 'keys'>;
+  readonly store: Pick<
+    ItStore,
+    'db' | 'audit' | 'sites' | 'gateways' | 'catalogue' | 'keys' | 'ownerApprovals'
+  >;
   readonly clock: Clock;
   readonly ids: IdGenerator;
 }
@@ -76,8 +88,12 @@ export function createSites(deps: SitesDeps): Sites {
         for (const l of revokedListeners) l(site);
       },
     }),
-    updateCatalogue: (site, gatewayId, assets) =>
-      updateSiteCatalogue(catalogueDeps, site, gatewayId, assets),
+    updateCatalogue: (site, gatewayId, assets, approvals) => {
+      const changed = updateSiteCatalogue(catalogueDeps, site, gatewayId, assets);
+      const modeDeps = { ...catalogueDeps, approvals: store.ownerApprovals };
+      return updateSiteApprovals(modeDeps, site, gatewayId, approvals) || changed;
+    },
+    approvalsOf: (site) => store.ownerApprovals.siteApprovals(site) ?? IT_SIGNED,
     updateDiscovery: (site, gatewayId, proposals) =>
       discovery.update(site, { gatewayId, receivedAt: clock.now(), proposals }),
     discoveryOf: (site) => discovery.of(site),

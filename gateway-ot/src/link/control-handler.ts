@@ -67,6 +67,8 @@ export interface ControlHandlerDeps {
   readonly commands: ItCommands;
   /** Ships the next audit batch and recording chunk, if any may go. */
   readonly pump: () => void;
+  /** Sends the catalogue again (an owner enrolled: the IT side learns the new credential). */
+  readonly publishCatalogue: (c: Connection) => void;
   /** A new data connection for one session (given to `open`). */
   readonly dialData: (sessionId: string) => Promise<SessionChannel>;
 }
@@ -135,7 +137,21 @@ export function handleControlMessage(
       deps.reviews.decided(m);
       return;
     case 'owner.enroll':
-      return replyLater(c, m.id, deps.commands.enrollOwner(m.owner, m.registration));
+      // The new credential is published before the answer, so the IT side knows it once told ok.
+      return replyLater(
+        c,
+        m.id,
+        deps.commands.enrollOwner(m.owner, m.registration).then((r) => {
+          // The enrollment is stored either way; a failed publication waits for the next connection.
+          if (r.ok)
+            try {
+              deps.publishCatalogue(c);
+            } catch (e) {
+              deps.log.error('could not publish the catalogue after an owner enrolled', { err: e });
+            }
+          return r;
+        }),
+      );
     default: {
       const never: never = m;
       return never;

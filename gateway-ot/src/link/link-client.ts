@@ -19,6 +19,7 @@ import { AirlockError, isAirlockError } from '../../../shared/src/errors.js';
 import type { Logger } from '../../../shared/src/log.js';
 import type { SigningKeyPair } from '../../../shared/src/crypto/signing.js';
 import type { CatalogueAsset } from '../../../shared/src/model/asset-catalogue.js';
+import type { SiteApprovals } from '../../../shared/src/model/site-approvals.js';
 import type { PublishedProposal } from '../../../shared/src/model/discovery.js';
 import type { LearningStatus } from '../../../shared/src/model/learning-status.js';
 import {
@@ -64,6 +65,8 @@ export interface LinkClientDeps {
   /** Where the IT gateway is and what to pin (`enroll` writes it; read at each connection). */
   readonly enrollment: EnrollmentStore;
   readonly catalogue: () => readonly CatalogueAsset[];
+  /** The site's approval mode and enrolled owners, published with the catalogue. */
+  readonly approvals: () => SiteApprovals;
   /** The discovery proposals (newest first), published at each connection and on `publishDiscovery`. */
   readonly discovery: () => readonly PublishedProposal[];
   /** Learn windows and latest proposals, published at each connection and on `publishLearning`. */
@@ -112,6 +115,7 @@ export class LinkClient {
       reviews: deps.reviews,
       commands: deps.commands,
       pump: () => this.pump(),
+      publishCatalogue: (c) => this.sendCatalogue(c),
       dialData: (sessionId) => this.dialData(sessionId),
     };
   }
@@ -133,6 +137,16 @@ export class LinkClient {
     if (c !== undefined) this.closeConnection(c, 'OT gateway stopping', 1001);
     await this.loop;
     this.stateValue = 'stopped';
+  }
+
+  /** The catalogue with the approval mode and owners (at each connection and after an owner enrolls). */
+  private sendCatalogue(c: Connection): void {
+    const { deps } = this;
+    sendControl(c, {
+      type: 'catalogue',
+      assets: [...deps.catalogue()],
+      approvals: deps.approvals(),
+    });
   }
 
   /** Publishes the discovery proposals now, if the link is up (else at the next connection). */
@@ -330,7 +344,7 @@ export class LinkClient {
         outcome: 'success',
         details: { itUrl: enrollment.itUrl, itHead: welcome.auditHead.seq },
       });
-      sendControl(c, { type: 'catalogue', assets: [...deps.catalogue()] });
+      this.sendCatalogue(c);
       sendControl(c, { type: 'discovery', proposals: [...deps.discovery()] });
       sendControl(c, { type: 'learning', status: deps.learning() });
       const resumed = deps.outbox.resume(welcome.auditHead);

@@ -17,6 +17,7 @@ import type { Clock } from '../../../shared/src/clock.js';
 import type { SigningKeyPair } from '../../../shared/src/crypto/signing.js';
 import type { Logger } from '../../../shared/src/log.js';
 import type { CatalogueAsset } from '../../../shared/src/model/asset-catalogue.js';
+import type { SiteApprovals } from '../../../shared/src/model/site-approvals.js';
 import type { PublishedProposal } from '../../../shared/src/model/discovery.js';
 import type { LearningStatus } from '../../../shared/src/model/learning-status.js';
 import { omitUndefined } from '../../../shared/src/omit-undefined.js';
@@ -40,6 +41,8 @@ export interface LinkDeps {
   readonly enrollment: EnrollmentStore;
   /** The asset catalogue of the policy in force, published at each connection and on `publishCatalogue`. */
   readonly catalogue: () => readonly CatalogueAsset[];
+  /** The site's approval mode and enrolled owners, read at each publication. */
+  readonly approvals: () => SiteApprovals;
   /** The discovery proposals, newest first (published at each connection and on `publishDiscovery`). */
   readonly discovery: () => readonly PublishedProposal[];
   /** Learn windows and latest proposals (published at each connection and on `publishLearning`). */
@@ -69,6 +72,7 @@ export function createLink(deps: LinkDeps): LinkClient {
     identity: deps.identity,
     enrollment: deps.enrollment,
     catalogue: deps.catalogue,
+    approvals: deps.approvals,
     discovery: deps.discovery,
     learning: deps.learning,
     outbox: deps.outbox,

@@ -14,7 +14,7 @@ import { signTicket, type SessionTicket } from '../../../shared/src/model/sessio
 import { useCrypto } from '../../../shared/src/testing/crypto.js';
 import { SoftAuthenticator } from '../../../shared/src/testing/soft-authenticator.js';
 import { createStore } from '../store/store.js';
-import { createOwners } from './owners.js';
+import { createOwners, publishedApprovals } from './owners.js';
 
 useCrypto();
 
@@ -303,4 +303,27 @@ test('owner approvals: only signatures over exactly this grant by keys enrolled 
   }
   // Persisted counters: otto's stays at 1, nothing lowered it.
   assert.equal(f.store.ownerKeys.keys().find((k) => k.owner === 'otto')?.counter, 1);
+});
+
+test('publishedApprovals: the mode, its limits and each owner with credential ids, never a key', () => {
+  const published = publishedApprovals({ mode: 'owner-signed', quorum: 2 }, [
+    { owner: 'otto', credentialId: 'c3' },
+    { owner: 'olga', credentialId: 'c1' },
+    { owner: 'olga', credentialId: 'c2' },
+  ]);
+  assert.deepEqual(published, {
+    mode: 'owner-signed',
+    quorum: 2,
+    breakGlassAssets: null,
+    owners: [
+      { name: 'olga', credentialIds: ['c1', 'c2'] },
+      { name: 'otto', credentialIds: ['c3'] },
+    ],
+  });
+  assert.deepEqual(publishedApprovals({ mode: 'it-signed', breakGlassAssets: ['hmi-1'] }, []), {
+    mode: 'it-signed',
+    quorum: null,
+    breakGlassAssets: ['hmi-1'],
+    owners: [],
+  });
 });

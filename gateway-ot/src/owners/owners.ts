@@ -10,7 +10,8 @@
  */
 import type { AuditLog } from '../../../shared/src/audit/audit-log.js';
 import type { Clock } from '../../../shared/src/clock.js';
-import type { OtStore } from '../store/store.js';
+import type { SiteApprovals } from '../../../shared/src/model/site-approvals.js';
+import type { OtStore, OwnerKeyRow } from '../store/store.js';
 import { OwnerApprovalVerifier } from './owner-approvals.js';
 import { OwnerEnrollment } from './owner-enrollment.js';
 
@@ -28,6 +29,30 @@ export interface OwnersDeps {
 export interface Owners {
   readonly enrollment: OwnerEnrollment;
   readonly approvals: OwnerApprovalVerifier;
+}
+
+/**
+ * What the link publishes of the site's approvals (shared/src/model/site-approvals.ts): the mode
+ * and its limits from the local policy, and each enrolled owner's credential ids (never a key).
+ */
+export function publishedApprovals(
+  policy: {
+    readonly mode: SiteApprovals['mode'];
+    readonly quorum?: number | undefined;
+    readonly breakGlassAssets?: readonly string[] | undefined;
+  },
+  keys: readonly Pick<OwnerKeyRow, 'owner' | 'credentialId'>[],
+): SiteApprovals {
+  const byOwner = new Map<string, string[]>();
+  for (const k of keys) byOwner.set(k.owner, [...(byOwner.get(k.owner) ?? []), k.credentialId]);
+  return {
+    mode: policy.mode,
+    quorum: policy.quorum ?? null,
+    breakGlassAssets: policy.breakGlassAssets === undefined ? null : [...policy.breakGlassAssets],
+    owners: [...byOwner]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([name, ids]) => ({ name, credentialIds: ids.slice(0, 32) })),
+  };
 }
 
 export function createOwners(deps: OwnersDeps): Owners {

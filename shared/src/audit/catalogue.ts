@@ -240,6 +240,16 @@ export const AUDIT_EVENTS = {
     description:
       "the IT portal relayed an OT owner's passkey registration to the site, with the site's answer, or refused it",
   },
+  'site.approvals': {
+    code: 'AL474',
+    description:
+      'a site published a changed approval mode (it-signed / owner-signed, quorum, break-glass assets) or set of enrolled owners',
+  },
+  'approval.assertion': {
+    code: 'AL475',
+    description:
+      "the IT portal refused an OT owner's passkey assertion for an approval at an owner-signed site (missing, wrong challenge, expired, unknown credential)",
+  },
 
   // sessions (AL5xx)
   'session.start': { code: 'AL501', description: 'a brokered session started' },

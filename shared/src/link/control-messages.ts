@@ -12,6 +12,7 @@
 import { z } from 'zod';
 import { auditEventSchema, checkpointSchema } from '../audit/audit-event.js';
 import { assetCatalogueSchema } from '../model/asset-catalogue.js';
+import { siteApprovalsSchema } from '../model/site-approvals.js';
 import { ownerNameSchema } from '../model/owner-approval.js';
 import { publishedProposalSchema } from '../model/discovery.js';
 import { learningStatusSchema } from '../model/learning-status.js';
@@ -180,6 +181,8 @@ export const pongSchema = z.strictObject({
 export const catalogueSchema = z.strictObject({
   type: z.literal('catalogue'),
   assets: assetCatalogueSchema,
+  /** The site's `approvals` policy and enrolled owners (absent from older OT gateways: it-signed). */
+  approvals: siteApprovalsSchema.optional(),
 });
 /** The site's discovery results (newest first), for the portal; read-only, onboarding is OT-side. */
 export const MAX_PUBLISHED_PROPOSALS = 500;

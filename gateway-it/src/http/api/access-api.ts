@@ -19,7 +19,7 @@ import {
 import { omitUndefined } from '../../../../shared/src/omit-undefined.js';
 
 export function accessOperations(s: AccessHttpServices): ApiOperation[] {
-  const { requests, approvals, grants, breakGlass, checker } = s.access;
+  const { requests, approvals, grants, breakGlass, checker, signatures } = s.access;
   const now = (): number => s.clock.now();
   return [
     op({
@@ -71,6 +71,22 @@ export function accessOperations(s: AccessHttpServices): ApiOperation[] {
       handler: ({ user, params }) => ({ json: requestJson(requests.get(user, params.id ?? '')) }),
     }),
     op({
+      method: 'get',
+      path: '/requests/:id/approval-options',
+      tag: 'requests',
+      roles: ['ot-owner'],
+      summary:
+        "Owner-signed sites: WebAuthn request options (challenge = the request's content hash, your passkeys enrolled at the site) for approving; valid 5 minutes",
+      responses: {
+        200: 'options for navigator.credentials.get',
+        403: 'you may not decide on this request',
+        409: 'it-signed site, not pending, or no passkey of yours enrolled at the site',
+      },
+      handler: async ({ user, params }) => ({
+        json: await signatures.optionsFor(user, params.id ?? ''),
+      }),
+    }),
+    op({
       method: 'post',
       path: '/requests/:id/cancel',
       tag: 'requests',
@@ -91,10 +107,17 @@ export function accessOperations(s: AccessHttpServices): ApiOperation[] {
       responses: {
         200: 'decision recorded',
         403: 'not an OT owner of the site, or your own request',
-        409: 'not pending / already approved by you',
+        400: 'owner-signed site: the assertion is malformed, for another challenge or expired',
+        409: 'not pending / already approved by you / owner-signed site and no assertion sent',
       },
       handler: async ({ user, params, body }) => {
-        const r = await approvals.decide(user, params.id ?? '', body.decision, body.comment);
+        const r = await approvals.decide(
+          user,
+          params.id ?? '',
+          body.decision,
+          body.comment,
+          body.assertion === undefined ? undefined : JSON.stringify(body.assertion),
+        );
         return {
           json: {
             outcome: r.outcome,

@@ -70,6 +70,7 @@ export function siteJson(s: SiteSummary): unknown {
     assets: s.jobScoped ? s.assets.map(({ address: _a, servicePort: _p, ...a }) => a) : s.assets,
     ...(s.jobScoped ? {} : { owners: s.owners }),
     jobScoped: s.jobScoped,
+    approvalMode: s.approvalMode,
   };
 }
 

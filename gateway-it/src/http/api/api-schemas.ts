@@ -47,6 +47,8 @@ export const requestBody = z.strictObject({
 export const decisionBody = z.strictObject({
   decision: z.enum(['approve', 'deny']),
   comment: text(1000),
+  /** Owner-signed sites: the browser's WebAuthn assertion (the object `startAuthentication` gives). */
+  assertion: z.record(z.string(), z.unknown()).optional(),
 });
 export const reasonBody = z.strictObject({ reason: text(1000) });
 export const commentBody = z.strictObject({ comment: text(1000) });

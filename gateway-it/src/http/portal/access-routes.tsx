@@ -39,6 +39,8 @@ const requestForm = z.strictObject({
 const decideForm = z.strictObject({
   decision: z.enum(['approve', 'deny']),
   comment: z.string().max(1000),
+  /** Owner-signed sites: the passkey's assertion (JSON) over the request's content. */
+  response: z.string().max(40_000).optional(),
 });
 const reasonForm = z.strictObject({ reason: z.string().max(1000) });
 const commentForm = z.strictObject({ comment: z.string().max(1000) });
@@ -71,7 +73,7 @@ export function localToInstant(text: string, timeZone: string, field: string): n
 
 export function accessRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVariables }> {
   const app = new Hono<{ Variables: HttpVariables }>();
-  const { requests, approvals, grants, checker, directory, windows } = s.access;
+  const { requests, approvals, grants, checker, directory, windows, signatures } = s.access;
   const tz = (site: string): string => directory.timezoneOf(site);
 
   app.get('/', (c) => {
@@ -181,7 +183,7 @@ export function accessRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVaria
     }
   });
 
-  app.get('/requests/:id', (c) => {
+  app.get('/requests/:id', async (c) => {
     const v = viewer(c, s);
     const r = requests.get(v.user, c.req.param('id'));
     const owner = isOtOwnerOf(v.user, r.site);
@@ -219,6 +221,20 @@ export function accessRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVaria
                   why: 'You approved it; waiting for more approvals. You can still deny it.',
                 }
               : { can: true, canApprove: r.status === 'pending', why: null };
+    const mode = signatures.modeOf(r.site).mode;
+    const enrolled = signatures.credentialsOf(r.site, v.user.name).length > 0;
+    // Options (a challenge for this request and this owner) only when they can sign now.
+    // Passkeys switched off since (no usable public URL): the page still offers Deny.
+    const signOptions =
+      mode === 'owner-signed' && enrolled && decide?.canApprove === true
+        ? await signatures.optionsFor(v.user, r.id).then(
+            (o) => JSON.stringify(o),
+            (e: unknown) => {
+              if (e instanceof AirlockError && e.kind === 'unavailable') return null;
+              throw e;
+            },
+          )
+        : null;
     return page(
       c,
       v,
@@ -229,6 +245,8 @@ export function accessRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVaria
         csrf={v.csrf}
         canCancel={own && r.status === 'pending'}
         decide={decide}
+        approvals={{ site: r.site, mode, isOwner: owner, enrolled, me: v.user.name }}
+        signOptions={signOptions}
       />,
     );
   });
@@ -242,7 +260,13 @@ export function accessRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVaria
   app.post('/requests/:id/decide', async (c) => {
     const v = viewer(c, s);
     const form = await parseFormBody(c, decideForm);
-    const r = await approvals.decide(v.user, c.req.param('id'), form.decision, form.comment);
+    const r = await approvals.decide(
+      v.user,
+      c.req.param('id'),
+      form.decision,
+      form.comment,
+      form.response,
+    );
     return c.redirect(
       `/requests/${r.request.id}?notice=${r.outcome === 'granted' ? 'granted' : r.outcome === 'revoked' ? 'revoked' : 'decided'}`,
       303,

@@ -9,6 +9,11 @@ import { BreakGlassBadge, Csrf, StateBadge } from './layout.js';
 import { EvidencePackForm } from './evidence-pages.js';
 import { duration, siteTime } from './format.js';
 import { ItsmChecks } from './itsm-pages.js';
+import {
+  ApprovalModeNote,
+  SignedApproveForm,
+  type ApprovalModeView,
+} from './owner-approve-pages.js';
 
 const shorten = (text: string, max: number): string =>
   text.length <= max ? text : `${text.slice(0, max - 1)}…`;
@@ -71,8 +76,14 @@ export function RequestDetail(props: {
   canCancel: boolean;
   /** Null: no decision form; `canApprove` false hides Approve (already approved, or not pending). */
   decide: { can: boolean; canApprove: boolean; why: string | null } | null;
+  /** The site's approval mode; at an owner-signed site, the passkey options when the viewer may sign. */
+  approvals: ApprovalModeView;
+  signOptions: string | null;
 }) {
   const r = props.r;
+  // At an owner-signed site Approve is its own form (the passkey signs); Deny stays below.
+  const signed = props.approvals.mode === 'owner-signed';
+  const canApprove = props.decide?.canApprove === true && !signed;
   return (
     <>
       <section class="card">
@@ -104,6 +115,7 @@ export function RequestDetail(props: {
         <p>Ticket: {r.ticketRef ?? <span class="muted">none</span>}</p>
         <ItsmChecks checks={r.itsm} tz={props.tz} />
         <Decisions r={r} tz={props.tz} />
+        <ApprovalModeNote m={props.approvals} />
       </section>
       {props.canCancel && (
         <form
@@ -118,6 +130,9 @@ export function RequestDetail(props: {
           </button>
         </form>
       )}
+      {signed && props.decide?.canApprove === true && props.signOptions !== null && (
+        <SignedApproveForm requestId={r.id} csrf={props.csrf} options={props.signOptions} />
+      )}
       {props.decide !== null &&
         (props.decide.can ? (
           <form class="card" method="post" action={`/requests/${r.id}/decide`}>
@@ -126,7 +141,7 @@ export function RequestDetail(props: {
             <label for="comment">Comment (required, recorded in the audit log)</label>
             <textarea id="comment" name="comment" required maxlength={1000}></textarea>
             <div class="actions">
-              {props.decide.canApprove && (
+              {canApprove && (
                 <button type="submit" name="decision" value="approve">
                   Approve
                 </button>

@@ -11,6 +11,7 @@ import { Csrf, PostButton, StateBadge } from './layout.js';
 import { EvidencePackForm } from './evidence-pages.js';
 import { GrantTable, RequestTable } from './access-pages.js';
 import { siteTime } from './format.js';
+import { ApprovalModeNote, type ApprovalModeView } from './owner-approve-pages.js';
 
 function LinkBadge(props: { s: SiteSummary }) {
   return <StateBadge state={props.s.link.state} />;
@@ -143,6 +144,8 @@ export interface SitePageProps {
   readonly isOwner: boolean;
   /** Auditors and OT owners of the site, admins: an evidence pack button per window. */
   readonly canPack?: boolean;
+  /** The site's approval mode as its OT gateway published it, for this viewer. */
+  readonly approvals: ApprovalModeView;
   readonly windows: readonly MaintenanceWindow[];
   readonly schedules: readonly VendorSchedule[];
   readonly requests: readonly RequestView[] | null;
@@ -179,11 +182,13 @@ export function SitePage(props: SitePageProps) {
             {props.isOwner && <a href={`/sites/${s.site.id}/notifications`}>Chat webhooks</a>}
           </p>
         )}
+        {!s.jobScoped && <ApprovalModeNote m={props.approvals} enrollHint={false} />}
         {props.isOwner && (
           <p id="owner-signed-enroll">
-            Owner-signed approvals (set in the site&apos;s OT local policy): the OT gateway accepts
-            only approvals signed by owners&apos; passkeys enrolled there. To enroll yours, have{' '}
-            <code>airlock-ot owner enroll-start {'<your account name>'}</code> run at the site, then{' '}
+            {props.approvals.enrolled
+              ? 'Your passkey is enrolled at this site for owner-signed approvals. To enroll another, have '
+              : 'Owner-signed approvals (set in the site’s OT local policy): the OT gateway accepts only approvals signed by owners’ passkeys enrolled there. To enroll yours, have '}
+            <code>airlock-ot owner enroll-start {props.approvals.me}</code> run at the site, then{' '}
             <a href={`/sites/${s.site.id}/owner-enroll`}>enroll your passkey with its code</a>.
           </p>
         )}

@@ -65,7 +65,7 @@ function ruleOf(
 
 export function siteRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVariables }> {
   const app = new Hono<{ Variables: HttpVariables }>();
-  const { directory, windows, lockdown, requests, grants } = s.access;
+  const { directory, windows, lockdown, requests, grants, signatures } = s.access;
 
   app.get('/sites', (c) => {
     const v = viewer(c, s);
@@ -77,11 +77,20 @@ export function siteRoutes(s: AccessHttpServices): Hono<{ Variables: HttpVariabl
     const summary = directory.get(v.user, c.req.param('site'));
     const id = summary.site.id;
     const seesAll = canSeeAccess(v.user, '', id);
+    const isOwner = isOtOwnerOf(v.user, id);
+    const approvals = {
+      site: id,
+      mode: summary.approvalMode,
+      isOwner,
+      enrolled: signatures.credentialsOf(id, v.user.name).length > 0,
+      me: v.user.name,
+    };
     const body = (
       <SitePage
         s={summary}
+        approvals={approvals}
         csrf={v.csrf}
-        isOwner={isOtOwnerOf(v.user, id)}
+        isOwner={isOwner}
         canPack={canPackEvidence(v.user, id)}
         windows={windows.listWindows(v.user, id)}
         schedules={windows.listSchedules(v.user, id)}
