@@ -237,14 +237,15 @@ async function main(): Promise<void> {
       300_000,
       100,
     );
-    // ...and the OT gateway has finished closing them (its loop quiet for half a second).
+    // ...and both gateways have finished the work that follows (the OT side closes and audits
+    // each recording, then ships it; the IT side stores each shipped chunk): both loops quiet
+    // (max delay < 20 ms) for half a second, or a minute has passed.
     await loopStats();
-    await waitFor(
-      'the OT gateway to finish ending sessions',
-      async () => (await sleep(500), (await loopStats()).ot.maxMs < STALL_MS),
-      300_000,
-      0,
-    );
+    for (let i = 0; i < 120; i++) {
+      await sleep(500);
+      const l = await loopStats();
+      if (l.it.maxMs < STALL_MS && l.ot.maxMs < STALL_MS) break;
+    }
   }
   process.stdout.write(
     `${row(`  probe with ${SESSIONS} sessions`, loaded.direct ?? [], loaded.airlock ?? [], 4)}\n`,
