@@ -16,6 +16,9 @@
  * printed; a missed target is reported, not hidden.
  *
  *   node dist/test/bench/ssh-throughput.bench.js [setup] [throughput] [memory]   (default: all)
+ *       [--rounds N] [--paths direct,chain,airlock]   (throughput rounds and paths; default 2, all)
+ * `--paths airlock` measures only the gateways' CPU per MiB (for an A/B of a change to the relay:
+ * the ratios then have no baseline and are not printed).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -29,7 +32,15 @@ import { startSshd } from '../peers/sshd.js';
 
 const BYTES = 500 * 1024 * 1024;
 const SETUP_RUNS = 5;
-const THROUGHPUT_ROUNDS = 2;
+const argOf = (name: string): string | undefined => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
+const THROUGHPUT_ROUNDS = Number(argOf('--rounds') ?? 2);
+const PULL_PATHS = ['direct', 'chain', 'airlock'] as const;
+const pullPaths = PULL_PATHS.filter((p) =>
+  (argOf('--paths') ?? PULL_PATHS.join(',')).split(',').includes(p),
+);
 const IDLE_SESSIONS = 200;
 const CONNECTIONS = 4;
 const OPEN_BATCH = 8;
@@ -174,7 +185,7 @@ async function main(): Promise<void> {
     DISPLAY: ':0',
   };
   for (let round = 0; round < (parts.has('throughput') ? THROUGHPUT_ROUNDS : 0); round++) {
-    for (const host of ['direct', 'chain', 'airlock'] as const) {
+    for (const host of pullPaths) {
       const cpu0 = { it: cpuOf(process.pid), ot: cpuOf(otPid) };
       const r = await pull({
         args: ['-F', cfg, host, `head -c ${BYTES} /dev/zero`],
@@ -208,7 +219,17 @@ async function main(): Promise<void> {
       `  airlock, key inside a fresh shift (no code): ${fmt(m['airlock-key'], 0)}  (${fmt(m['airlock-key'] / m.direct, 2)}x direct password)`,
     );
   }
-  if (parts.has('throughput')) {
+  if (parts.has('throughput') && pullPaths.length < PULL_PATHS.length) {
+    lines.push(
+      `ssh throughput, ${BYTES / MiB} MiB, ${pullPaths.join(', ')} only (MiB/s): ${Object.entries(
+        runs,
+      )
+        .filter(([, v]) => v.length > 0)
+        .map(([k, v]) => `${k} ${v.map((x) => fmt(x)).join('/')}`)
+        .join('   ')}`,
+      `  gateway CPU per MiB relayed (ms, each run): ${cpuPerMiB.map((c) => `IT ${fmt(c.it, 2)} + OT ${fmt(c.ot, 2)}`).join('   ')}`,
+    );
+  } else if (parts.has('throughput')) {
     const mbps: Record<string, number> = Object.fromEntries(
       Object.entries(runs).map(([k, v]) => [k, Math.max(...v)]),
     );

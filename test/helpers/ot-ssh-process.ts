@@ -4,11 +4,14 @@
  * side in another process: to kill it with SIGKILL mid-session, or to give it its own core and
  * measure its memory. The target account's password comes from a file and is stored in the
  * gateway's vault before it starts. The gateway must already be enrolled (its data dir holds the
- * enrollment). Prints `{"event":"ready"}` once started; stops on SIGTERM/SIGINT.
+ * enrollment). Prints `{"event":"ready"}` once started; stops on SIGTERM/SIGINT. On SIGUSR2 it
+ * prints its event-loop delay since the last report (`{"event":"loop-delay","seq":n,"maxMs",
+ * "p99Ms"}`), so a benchmark can say which gateway's loop stalled.
  *
  *   node dist/test/helpers/ot-ssh-process.js <ot-config.json> <password-file>
  */
 import { readFileSync } from 'node:fs';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { systemClock } from '../../shared/src/clock.js';
 import { randomIds } from '../../shared/src/ids.js';
 import { createLogger } from '../../shared/src/log.js';
@@ -31,6 +34,16 @@ export function storeTargetPassword(gw: OtGateway, password: string): void {
   }
 }
 
+export interface LoopDelay {
+  readonly maxMs: number;
+  readonly p99Ms: number;
+}
+
+/** Max and p99 of an event-loop delay histogram, in ms (a resolution-1 histogram reads ~1 ms when idle). */
+export function loopDelayOf(h: IntervalHistogram): LoopDelay {
+  return { maxMs: h.max / 1e6, p99Ms: h.percentile(99) / 1e6 };
+}
+
 async function main(): Promise<void> {
   const [configFile, passwordFile] = process.argv.slice(2);
   if (configFile === undefined || passwordFile === undefined) {
@@ -50,6 +63,14 @@ async function main(): Promise<void> {
   storeTargetPassword(gw, password);
   await gw.start();
   process.stdout.write(`${JSON.stringify({ event: 'ready', pid: process.pid })}\n`);
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  loop.enable();
+  let seq = 0;
+  process.on('SIGUSR2', () => {
+    const report = { event: 'loop-delay', seq: ++seq, ...loopDelayOf(loop) };
+    loop.reset();
+    process.stdout.write(`${JSON.stringify(report)}\n`);
+  });
   const stop = (): void => void gw.stop().then(() => process.exit(0));
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);

@@ -45,6 +45,10 @@ export function connectPinned(target: PinnedTarget, timeoutMs: number): Promise<
       minVersion: 'TLSv1.2',
       ciphers: LINK_CIPHERS,
     });
+    // Nagle off, as on the IT end (node:https sets it on every accepted socket; tls.connect does
+    // not): every keystroke's echo and every control message crosses this socket, and a small
+    // write held for the ACK of the one before waits up to the peer's delayed-ACK timer.
+    socket.setNoDelay(true);
     let settled = false;
     const fail = (e: AirlockError): void => {
       if (settled) return;

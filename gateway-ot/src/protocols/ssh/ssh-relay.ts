@@ -129,6 +129,13 @@ export function relayChannel(target: TargetChannel, stream: Duplex, hooks: Relay
 
   const toOperator = (d: Buffer): void => {
     if (stream.writableEnded || stream.destroyed) return;
+    // ssh2 emits one read from the target as many 32 KiB packets in one tick: corked until the
+    // tick ends, they leave as one link frame (the stream's writev) instead of a frame, a TLS
+    // write and a syscall each. A keystroke's echo is a single chunk: it waits for nothing.
+    if (!stream.writableCorked) {
+      stream.cork();
+      process.nextTick(() => stream.uncork());
+    }
     if (!stream.write(d)) {
       ch.pause();
       stream.once('drain', () => ch.resume());
