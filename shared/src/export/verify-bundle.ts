@@ -15,6 +15,8 @@
  *                     the whole time range (the events around it lie outside it), counts match the
  *                     manifest, and the CSV and CEF files say exactly what the verified JSON Lines say;
  *  - `recording.hash` a recording whose session's OT `recording.close` event carries a hash matches it.
+ * The manifest and signature entries are judged in manifest-entries.ts, what is missing or does not
+ * match once everything is read in bundle-completeness.ts, an evidence pack's list in evidence-check.ts.
  * A big events file's check runs on a worker thread (segment-job.ts) with the same verdict as inline.
  * What it cannot prove is listed in docs/audit.md (withheld IT spans are taken on the signer's word;
  * events after the last signed checkpoint of a log are only as good as the export signature).
@@ -22,28 +24,25 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { Checkpoint } from '../audit/audit-event.js';
-import { fromBase64Url, toBase64Url } from '../crypto/encoding.js';
+import { fromBase64Url } from '../crypto/encoding.js';
 import { createBlake2b } from '../crypto/hash.js';
-import { verifySignature } from '../crypto/signing.js';
 import {
   MANIFEST_FILE,
   MAX_LINE_BYTES,
-  MAX_MANIFEST_BYTES,
   SIGNATURE_FILE,
   checkpointsFile,
-  eventsFile,
   parseCheckpointLine,
-  parseManifest,
   type BundleManifest,
   type ManifestFile,
 } from './bundle-manifest.js';
+import { forEachLine, readBundleEntries, type BundleEntry } from './bundle-reader.js';
 import {
-  forEachLine,
-  readBundleEntries,
-  readSmallEntry,
-  type BundleEntry,
-} from './bundle-reader.js';
+  checkBundleCompleteness,
+  type LogState,
+  type RecordingHash,
+} from './bundle-completeness.js';
 import { AUDIT_LOG_NAMES, type AuditLogName } from './event-formats.js';
+import { checkSignatureEntry, readManifestEntry } from './manifest-entries.js';
 import {
   SegmentCheck,
   type Finding,
@@ -83,11 +82,6 @@ export interface BundleVerification {
 
 const MAX_CHECKPOINT_LINES = 1_000_000;
 
-interface LogState {
-  checkpoints?: Checkpoint[];
-  segment?: { csvSha256: string; cefSha256: string; summary: SegmentSummary };
-}
-
 export async function verifyBundle(
   input: Readable,
   options: VerifyBundleOptions = {},
@@ -103,83 +97,21 @@ export async function verifyBundle(
   const listed = new Map<string, ManifestFile>();
   const seen = new Set<string>();
   const actualSha = new Map<string, string>();
-  const recordingHashes = new Map<string, { sha256: string; blake2b: string; file: string }>();
+  const recordingHashes = new Map<string, RecordingHash>();
   const recordingCloses = new Map<string, RecordingClose>();
   const logs: Record<AuditLogName, LogState> = { it: {}, ot: {} };
   let evidence: EvidenceCheck | undefined;
 
-  const onManifest = async (entry: BundleEntry): Promise<boolean> => {
-    if (entry.name !== MANIFEST_FILE) {
-      error(
-        'manifest.missing',
-        `the first entry is ${entry.name}, not ${MANIFEST_FILE}: this is not an Airlock export bundle, or it was rebuilt`,
-      );
-      return false;
-    }
-    const bytes = await readSmallEntry(entry.stream, MAX_MANIFEST_BYTES);
-    if (bytes === undefined) {
-      error(
-        'manifest.format',
-        `${MANIFEST_FILE} is larger than ${MAX_MANIFEST_BYTES} bytes`,
-        MANIFEST_FILE,
-      );
-      return false;
-    }
-    const parsed = parseManifest(bytes);
-    if (!parsed.ok) {
-      error('manifest.format', parsed.error, MANIFEST_FILE);
-      return false;
-    }
-    manifest = parsed.value;
-    for (const f of manifest.files) listed.set(f.path, f);
-    if (manifest.evidence !== undefined) evidence = new EvidenceCheck(manifest.evidence, findings);
-    manifestBytes = bytes;
-    return true;
-  };
   let manifestBytes: Buffer | undefined;
 
-  const onSignature = async (
-    entry: BundleEntry,
-    m: BundleManifest,
-    bytes: Buffer,
-  ): Promise<void> => {
-    signer = m.signer.publicKey;
-    if (entry.name !== SIGNATURE_FILE) {
-      error(
-        'manifest.signature',
-        `the second entry is ${entry.name}, not ${SIGNATURE_FILE}: the manifest is unsigned`,
-      );
-      return;
-    }
-    const text = (await readSmallEntry(entry.stream, 1024))?.toString('utf8').trim();
-    const sig = text === undefined ? undefined : fromBase64Url(text, 64);
-    const key = fromBase64Url(m.signer.publicKey, 32);
-    if (sig === undefined || !sig.ok || !key.ok || !verifySignature(sig.value, bytes, key.value)) {
-      error(
-        'manifest.signature',
-        `${SIGNATURE_FILE} is not a valid signature of ${MANIFEST_FILE} by the key it names (${m.signer.publicKey}): the manifest was altered or re-signed`,
-        SIGNATURE_FILE,
-      );
-      return;
-    }
-    signatureValid = true;
-    if (options.expectedPublicKey !== undefined) {
-      const expected = toBase64Url(options.expectedPublicKey);
-      if (expected !== m.signer.publicKey) {
-        error(
-          'manifest.signer',
-          `the manifest is signed by ${m.signer.publicKey}, not by the expected key ${expected}: the bundle was re-signed with another key`,
-          SIGNATURE_FILE,
-        );
-      }
-    } else {
-      findings.push({
-        level: 'warning',
-        check: 'manifest.signer',
-        message: `no expected public key given: the signature is valid under the key in the bundle (${m.signer.publicKey}); compare it with the IT gateway's audit key shown in the portal, or pass --public-key`,
-        file: SIGNATURE_FILE,
-      });
-    }
+  const onManifest = async (entry: BundleEntry): Promise<boolean> => {
+    const read = await readManifestEntry(entry, error);
+    if (read === undefined) return false;
+    manifest = read.manifest;
+    for (const f of manifest.files) listed.set(f.path, f);
+    if (manifest.evidence !== undefined) evidence = new EvidenceCheck(manifest.evidence, findings);
+    manifestBytes = read.bytes;
+    return true;
   };
 
   const onFile = async (entry: BundleEntry, m: BundleManifest): Promise<void> => {
@@ -378,7 +310,15 @@ export async function verifyBundle(
       } else if (manifest === undefined || manifestBytes === undefined) {
         break;
       } else if (index === 2) {
-        await onSignature(entry, manifest, manifestBytes);
+        signer = manifest.signer.publicKey;
+        signatureValid = await checkSignatureEntry(
+          entry,
+          manifest,
+          manifestBytes,
+          options.expectedPublicKey,
+          findings,
+          error,
+        );
         if (entry.name !== SIGNATURE_FILE) await onFile(entry, manifest);
       } else {
         await onFile(entry, manifest);
@@ -390,7 +330,13 @@ export async function verifyBundle(
   await settleSegment();
   if (index === 0) error('bundle.read', 'the bundle is empty');
 
-  if (manifest !== undefined) finalChecks(manifest);
+  if (manifest !== undefined)
+    checkBundleCompleteness(
+      manifest,
+      { listed, seen, actualSha, logs, recordingHashes, recordingCloses },
+      findings,
+      error,
+    );
   const summaries: Partial<Record<AuditLogName, SegmentSummary>> = {};
   for (const log of AUDIT_LOG_NAMES) {
     const s = logs[log].segment?.summary;
@@ -405,81 +351,6 @@ export async function verifyBundle(
     logs: summaries,
     files: seen.size,
   };
-
-  function finalChecks(m: BundleManifest): void {
-    for (const f of m.files) {
-      if (!seen.has(f.path))
-        error(
-          'file.missing',
-          `${f.path} is listed in the manifest but missing from the bundle: it was removed`,
-          f.path,
-        );
-    }
-    for (const log of AUDIT_LOG_NAMES) {
-      const spec = m.logs[log];
-      if (spec === null) continue;
-      const state = logs[log];
-      for (const path of [
-        checkpointsFile(log),
-        eventsFile(log, 'jsonl'),
-        eventsFile(log, 'csv'),
-        eventsFile(log, 'cef'),
-      ]) {
-        if (!listed.has(path))
-          error(
-            'manifest.files',
-            `the manifest declares the ${log.toUpperCase()} log but does not list ${path}`,
-            MANIFEST_FILE,
-          );
-      }
-      if (state.checkpoints !== undefined && state.checkpoints.length !== spec.checkpoints) {
-        error(
-          'checkpoints.count',
-          `the manifest declares ${spec.checkpoints} ${log.toUpperCase()} checkpoints, ${checkpointsFile(log)} holds ${state.checkpoints.length}`,
-          checkpointsFile(log),
-        );
-      }
-      const seg = state.segment;
-      // Derived files are only judged against a chain that verified (a broken one stops being read).
-      if (seg === undefined || !seg.summary.chainOk) continue;
-      for (const [format, derived] of [
-        ['csv', seg.csvSha256],
-        ['cef', seg.cefSha256],
-      ] as const) {
-        const path = eventsFile(log, format);
-        const actual = actualSha.get(path);
-        if (actual !== undefined && actual !== derived) {
-          error(
-            'events.derived',
-            `${path} does not say what the verified ${eventsFile(log, 'jsonl')} says (rendering the verified events gives SHA-256 ${derived}, the file has ${actual})`,
-            path,
-          );
-        }
-      }
-    }
-    for (const [sessionId, rec] of recordingHashes) {
-      const close = recordingCloses.get(sessionId);
-      if (close === undefined) {
-        findings.push({
-          level: 'warning',
-          check: 'recording.unanchored',
-          message: `no recording.close event for session ${sessionId} is in the bundle's OT events: the recording is vouched for by the export signature only`,
-          file: rec.file,
-        });
-        continue;
-      }
-      const mismatch =
-        (close.sha256 !== undefined && close.sha256 !== rec.sha256) ||
-        (close.blake2b !== undefined && close.blake2b !== rec.blake2b);
-      if (mismatch) {
-        error(
-          'recording.hash',
-          `${rec.file} is not the recording the OT gateway closed for session ${sessionId} (its hash differs from the one in OT event ${close.seq}): the recording was replaced`,
-          rec.file,
-        );
-      }
-    }
-  }
 }
 
 /** One line per finding, for the CLI and logs. */
