@@ -13,9 +13,10 @@
  * space per server, and the view differs per profile; a server start costs about 0.7 s of CPU, once
  * per forwarded connection (see docs/opcua.md).
  *
+ * The operator's bytes (first chunk, framing guard, bridge, relay) are opcua-operator-relay.ts's job.
  * Not guaranteed: see opcua-mirror.ts, opcua-operations.ts and opcua-session-server.ts.
  */
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { AirlockError, describeError } from '../../../../shared/src/errors.js';
 import type { CredentialLease, CredentialSource } from '../../vault/vault.js';
@@ -43,6 +44,7 @@ import {
   type OpcuaProfile,
 } from './opcua-policy.js';
 import { MAX_CHUNK_BYTES, startSessionServer, type SessionServer } from './opcua-session-server.js';
+import { checkFrames, firstBytes, openBridge, relay } from './opcua-operator-relay.js';
 
 export interface OpcuaBrokerDeps {
   /** The broker's PKI folder inside the OT data dir (plant client and operator-facing server). */
@@ -340,132 +342,4 @@ function plantCredentialOf(lease: CredentialLease): PlantCredential {
   }
   lease.confirm(0);
   return { username: lease.account, password: secret.bytes.toString('utf8') };
-}
-
-function openBridge(port: number, timeoutMs: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(
-        new AirlockError(
-          'internal',
-          'opcua.bridge_timeout',
-          'the broker could not reach its own OPC UA server',
-        ),
-      );
-    }, timeoutMs);
-    const onError = (e: Error): void => {
-      clearTimeout(timer);
-      reject(
-        new AirlockError(
-          'internal',
-          'opcua.bridge_failed',
-          'the broker could not reach its own OPC UA server',
-          { cause: e },
-        ),
-      );
-    };
-    socket.once('error', onError);
-    socket.once('connect', () => {
-      clearTimeout(timer);
-      socket.off('error', onError);
-      // Owned by the relay from here, which logs errors; this keeps one attached in between.
-      socket.on('error', () => undefined);
-      resolve(socket);
-    });
-  });
-}
-
-interface RelayOptions {
-  readonly session: BrokerSession;
-  readonly channel: OperatorChannel;
-  readonly bridge: Socket;
-  readonly ended: Promise<string>;
-  finish(reason: string): void;
-  readonly guard: FrameGuard;
-  readonly idleTimeoutMs: number;
-}
-
-/** Moves bytes both ways with back-pressure until something ends the session; resolves with why. */
-async function relay(o: RelayOptions): Promise<string> {
-  const { session, channel, bridge, finish } = o;
-  const stream = channel.stream;
-  const onAbort = (): void => finish(String(session.signal.reason ?? 'session ended'));
-  if (session.signal.aborted) onAbort();
-  session.signal.addEventListener('abort', onAbort, { once: true });
-
-  bridge.setTimeout(o.idleTimeoutMs, () => finish('idle timeout'));
-  bridge.on('error', (e) => session.log.debug('opcua bridge error', { error: describeError(e) }));
-  bridge.on('close', () => finish("the broker's OPC UA server closed the connection"));
-  if (stream.destroyed || stream.readableEnded) finish('the operator closed the connection');
-  stream.on('close', () => finish('the operator closed the connection'));
-  stream.on('end', () => finish('the operator closed the connection'));
-
-  stream.on('data', (chunk: Buffer) => {
-    if (!checkFrames(session, o.guard, chunk)) {
-      finish('malformed or oversized OPC UA message');
-      return;
-    }
-    if (!bridge.write(chunk)) {
-      stream.pause();
-      bridge.once('drain', () => stream.resume());
-    }
-  });
-  bridge.on('data', (chunk: Buffer) => {
-    if (!stream.write(chunk)) {
-      bridge.pause();
-      stream.once('drain', () => bridge.resume());
-    }
-  });
-  stream.resume();
-  try {
-    return await o.ended;
-  } finally {
-    session.signal.removeEventListener('abort', onAbort);
-  }
-}
-
-/** Runs the guard over operator bytes; audits and answers false when the channel must close. */
-function checkFrames(session: BrokerSession, guard: FrameGuard, chunk: Buffer): boolean {
-  const verdict = guard.push(chunk);
-  if (verdict.kind === 'ok') return true;
-  const action = verdict.kind === 'malformed' ? 'opcua.malformed' : 'opcua.limit';
-  const details =
-    verdict.kind === 'malformed'
-      ? { reason: verdict.reason }
-      : { limit: 'maxMessageBytes', reason: verdict.reason };
-  try {
-    session.audit({ action, target: session.assetName, outcome: 'denied', details });
-  } catch (e) {
-    session.log.error('opcua framing refusal could not be audited', { error: describeError(e) });
-  }
-  return false;
-}
-
-/** The operator's first chunk, leaving the stream paused; undefined if none comes in time. */
-function firstBytes(
-  channel: OperatorChannel,
-  timeoutMs: number,
-  signal: AbortSignal,
-): Promise<Buffer | undefined> {
-  const stream = channel.stream;
-  return new Promise((resolve) => {
-    const done = (chunk: Buffer | undefined): void => {
-      clearTimeout(timer);
-      stream.off('data', onData);
-      stream.off('end', onEnd);
-      stream.off('close', onEnd);
-      signal.removeEventListener('abort', onEnd);
-      stream.pause();
-      resolve(chunk);
-    };
-    const onData = (chunk: Buffer): void => done(chunk);
-    const onEnd = (): void => done(undefined);
-    const timer = setTimeout(onEnd, timeoutMs);
-    stream.on('data', onData);
-    stream.once('end', onEnd);
-    stream.once('close', onEnd);
-    signal.addEventListener('abort', onEnd, { once: true });
-  });
 }
