@@ -4,8 +4,14 @@
  * alice runs a job through `ssh -N -L`, review the proposal with its replay, and apply it; the
  * running gateway reloads each change, so nothing restarts. Each command is printed whole (absolute
  * paths), so it can be copied as it is; `<dsp_...>` and `<prp_...>` are the ids the previous
- * command printed. test/e2e/demo-policy-loop.test.ts runs these very lines.
+ * command printed. The loop ends with the record: audrey, the auditor, takes the evidence pack of
+ * the day's maintenance window (portal button, or `airlock-it evidence-pack` on the IT gateway) and
+ * verifies it offline with the IT gateway's audit key, printed whole. The demo site does not require
+ * four eyes for exports, so the pack carries its recordings without an approval.
+ * test/e2e/demo-policy-loop.test.ts runs these very lines.
  */
+import { readFileSync } from 'node:fs';
+import { runCommand } from './demo-process.js';
 
 export interface PolicyLoopOptions {
   /** The OT gateway's CLI (`airlock-ot`: node and the compiled main.js). */
@@ -15,11 +21,44 @@ export interface PolicyLoopOptions {
   readonly newPlc: { readonly host: string; readonly port: number };
   /** The local port of alice's `ssh -L` to plc-1 (as in the Modbus lines above). */
   readonly modbusLocal: number;
+  /** The IT gateway's CLI (`airlock-it`), its config and the site, for the evidence pack lines. */
+  readonly itCli: string;
+  readonly itConfig: string;
+  readonly site: string;
+  /** The IT gateway's audit public key (`airlock-it audit-key`), which verify-export checks. */
+  readonly auditKey: string;
+  /** The demo's daily maintenance window (the job runs in today's occurrence). */
+  readonly windowId: string;
+}
+
+/** The file name the evidence lines use for the pack (relative: where audrey saves it). */
+export const EVIDENCE_PACK_FILE = 'window-evidence.tar.gz';
+
+/**
+ * The banner lines with what the evidence lines need from the IT gateway: its audit key (asked of
+ * `airlock-it audit-key`, as an auditor would) and the day's window id (kept in the credentials
+ * file at first start; `<win_...>` when an older state dir has none).
+ */
+export async function policyLoopBanner(
+  o: Omit<PolicyLoopOptions, 'itCli' | 'auditKey' | 'windowId'> & {
+    readonly itMain: string;
+    readonly credentialsFile: string;
+  },
+): Promise<string> {
+  const auditKey = (await runCommand([o.itMain, 'audit-key', '--config', o.itConfig])).trim();
+  const saved = JSON.parse(readFileSync(o.credentialsFile, 'utf8')) as { window?: unknown };
+  return policyLoopLines({
+    ...o,
+    itCli: `${process.execPath} ${o.itMain}`,
+    auditKey,
+    windowId: typeof saved.window === 'string' ? saved.window : '<win_...>',
+  });
 }
 
 /** The banner lines, each command after a label in the same column as the other examples. */
 export function policyLoopLines(o: PolicyLoopOptions): string {
   const ot = (args: string): string => `${o.otCli} ${args} --config ${o.otConfig}`;
+  const it = (args: string): string => `${o.itCli} ${args} --config ${o.itConfig}`;
   const mbpoll = `mbpoll -m tcp -p ${o.modbusLocal} -a 1 -t 4`;
   return `  Policy loop     olga, the OT owner, on the OT gateway (docs/policy.md); the running gateway
                   reloads each change of its policy, so nothing restarts:
@@ -35,5 +74,13 @@ export function policyLoopLines(o: PolicyLoopOptions): string {
     review        ${ot('policy propose plc-1/job --replay-days 1')}
     apply         ${ot('policy apply <prp_...>')}
     enforced      ${mbpoll} -r 7 -1 127.0.0.1 100         HR 6 was not learned: exception 02
+    evidence      audrey, the auditor, takes today's window with its recordings (this site needs no
+                  four-eyes export approval; docs/audit.md, "Evidence pack"): portal, site ${o.site},
+                  "Evidence pack (last occurrence)" beside the window, saved as ${EVIDENCE_PACK_FILE};
+                  or on the IT gateway:
+    pack          ${it(`evidence-pack --window ${o.windowId} --out ${EVIDENCE_PACK_FILE}`)}
+    audit key     ${it('audit-key')}
+                  (also on the portal's Export page of ${o.site}); with it, offline, anywhere:
+    verify        ${o.itCli} verify-export ${EVIDENCE_PACK_FILE} --public-key=${o.auditKey}
 `;
 }

@@ -58,7 +58,7 @@ export async function provisionFirstStart(f: FirstStart): Promise<void> {
   }
   // A site-wide window open every day, so a request for hmi-1 made at any hour of the demo
   // falls inside one (requests outside every window are refused, see docs/access.md).
-  await runCommand([
+  const windowAdded = await runCommand([
     itMain,
     'window-add',
     '--config',
@@ -91,7 +91,8 @@ export async function provisionFirstStart(f: FirstStart): Promise<void> {
   );
   writeFileSync(
     credentialsFile,
-    `${JSON.stringify({ site, portal: f.portalUrl, users: creds }, null, 2)}\n`,
+    // The window's id, for the banner's evidence pack line (the portal shows it only as a button).
+    `${JSON.stringify({ site, portal: f.portalUrl, window: (JSON.parse(windowAdded) as { window: string }).window, users: creds }, null, 2)}\n`,
     { mode: 0o600 },
   );
   chmodSync(credentialsFile, 0o600);

@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startPlant, type Plant } from './plant/plant.js';
 import { demoPolicy, viewOfPlant, type DemoScope, type PlantView } from './demo-policy.js';
-import { policyLoopLines } from './demo-policy-loop.js';
+import { policyLoopBanner } from './demo-policy-loop.js';
 import { startModbusPlc, type ModbusPlc } from './plant/modbus-plc.js';
 import { ownerSignedLines, withOwnerSigned } from './demo-owner-signed.js';
 import { startZonedDemo, type ZonedDemo } from './demo-zones.js';
@@ -407,6 +407,19 @@ async function main(): Promise<number> {
       mbLocal === FORWARD_HINT_PORTS.modbus && opcLocal === FORWARD_HINT_PORTS.opcua
         ? ''
         : `\n  Note            the portal suggests local ports ${FORWARD_HINT_PORTS.modbus} and ${FORWARD_HINT_PORTS.opcua} for -L; one is in use on this machine,\n                  so the commands below use free ones (any free local port works)`;
+    const loopLines =
+      newPlc === undefined
+        ? ''
+        : await policyLoopBanner({
+            otCli: `${process.execPath} ${OT_MAIN}`,
+            otConfig,
+            newPlc,
+            modbusLocal: mbLocal,
+            itMain: IT_MAIN,
+            itConfig,
+            site: SITE,
+            credentialsFile,
+          });
     const plantLine = zoned
       ? `in the plant zone only (hmi-1 ${PLANT_HOSTS.hmi}:22, plc-1 ${PLANT_HOSTS.plc}:502, opc-1 ${PLANT_HOSTS.opc}:4840):
                   reachable from the OT gateway alone; this host reaches only the IT gateway's two ports
@@ -454,7 +467,7 @@ ${mailLines(mail, PORTS.mail)}
     OPC UA        ssh -p ${PORTS.ssh} -N -L ${opcLocal}:opc-1:4840 alice@127.0.0.1     (leave it running), then an OPC UA
                   client on opc.tcp://127.0.0.1:${opcLocal}, UserName token "alice" (any password): browse
                   Line1, write Line1.Setpoint 10-90; 95 answers BadUserAccessDenied
-${newPlc === undefined ? '' : policyLoopLines({ otCli: `${process.execPath} ${OT_MAIN}`, otConfig, newPlc, modbusLocal: mbLocal })}  TOTP code       npm run demo:totp -- ${demoDir === join(repoRoot, '.demo') ? '' : `--state-dir ${demoDir} `}alice
+${loopLines}  TOTP code       npm run demo:totp -- ${demoDir === join(repoRoot, '.demo') ? '' : `--state-dir ${demoDir} `}alice
   Logs            ${join(demoDir, 'logs')}
 
 `);

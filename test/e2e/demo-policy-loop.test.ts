@@ -6,13 +6,19 @@
  * two writes); olga reviews the proposal with its replay and applies it (the running gateway
  * reloads again), and a write outside it is then refused with exception 02, while a learned one
  * still goes through. Nothing is restarted: the OT gateway's process is the same from start to end.
+ * Then audrey, the auditor, downloads the evidence pack of the day's window and the banner's
+ * verify-export line, with the audit key it prints, verifies it offline: it names the refusal and
+ * the applied policy's hash, and one changed byte of a member fails it; the banner's
+ * `airlock-it evidence-pack` line on the running IT gateway writes a pack that verifies too.
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, existsSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { generateSync } from 'otplib';
+import { EVIDENCE_PACK_FILE } from '../../image/demo/demo-policy-loop.js';
+import { readBundleFiles, tamper } from '../../gateway-it/src/audit/two-logs.fixture.js';
 import { ifDefined, omitUndefined } from '../../shared/src/omit-undefined.js';
 import { startDemo, portOpen, type DemoCredentials } from '../helpers/demo-launcher.js';
 import { pinnedRequest, type HttpResult } from '../helpers/https-client.js';
@@ -26,10 +32,10 @@ interface Run {
 }
 
 /** Runs one printed command line (words split at spaces; the demo's paths have none). */
-function run(line: string, env?: NodeJS.ProcessEnv): Promise<Run> {
+function run(line: string, env?: NodeJS.ProcessEnv, cwd?: string): Promise<Run> {
   const [cmd, ...args] = line.split(/ +/);
   return new Promise((resolve) => {
-    const child = spawn(cmd ?? '', args, { stdio: ['ignore', 'pipe', 'pipe'], env });
+    const child = spawn(cmd ?? '', args, { stdio: ['ignore', 'pipe', 'pipe'], env, cwd });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -42,7 +48,7 @@ function run(line: string, env?: NodeJS.ProcessEnv): Promise<Run> {
 }
 
 test(
-  'the demo policy loop: discover, onboard, learn a job, review the proposal and its replay, apply; then a write outside is refused, without a restart',
+  'the demo policy loop: discover, onboard, learn a job, review the proposal and its replay, apply; then a write outside is refused, without a restart; audrey verifies the evidence pack offline',
   { timeout: 300_000 },
   async (t) => {
     const demo = await startDemo(t, 3_400);
@@ -278,8 +284,55 @@ test(
     assert.equal(denied.details['rule'], 'address');
     assert.equal((await audited('gateway.start')).length, 1, 'the OT gateway never restarted');
 
-    // ---- EVIDENCE PACK (issue 21, built by the evidence helper; not part of this test yet) ----
-    // Here audrey downloads the evidence pack of this window (the grant above) and it verifies
-    // offline with `airlock-it verify-export`. Add that step when the evidence pack exists.
+    // The record: audrey, the auditor, downloads the pack of today's window (the job's grant is in
+    // it) as the portal's button does, and runs the printed verify-export line with the printed key.
+    const audrey = user('audrey');
+    const audreyToken = await login(audrey, { code: generateSync({ secret: audrey.totpSecret }) });
+    const windowId = /--window (win_\w+) /.exec(printed('pack'))?.[1];
+    assert.ok(windowId !== undefined, `the banner names the window:\n${loop}`);
+    const windows = await call(audreyToken, 'GET', '/sites/plant-1/windows');
+    assert.equal(windows.status, 200, windows.body);
+    assert.ok(
+      windows.json<{ id: string }[]>().some((w) => w.id === windowId),
+      windows.body,
+    );
+    const pack = await call(audreyToken, 'POST', `/windows/${windowId}/evidence-pack`, {});
+    assert.equal(pack.status, 200, pack.body.slice(0, 500));
+    const saved = join(dir, 'audrey');
+    mkdirSync(saved);
+    writeFileSync(join(saved, EVIDENCE_PACK_FILE), pack.bytes);
+    const key = await run(printed('audit key'));
+    assert.equal(key.code, 0, key.out);
+    const verifyLine = printed('verify');
+    assert.ok(verifyLine.endsWith(`--public-key=${key.out.trim()}`), verifyLine);
+    const verified = await run(verifyLine, undefined, saved);
+    assert.equal(verified.code, 0, verified.out);
+    assert.match(
+      verified.out,
+      new RegExp(
+        `evidence pack: window ${windowId}, \\d+ listed events proven in the signed chain`,
+      ),
+    );
+    const files = await readBundleFiles(join(saved, EVIDENCE_PACK_FILE));
+    const summary =
+      files.find((f) => f.name === 'evidence/summary.md')?.data.toString('utf8') ?? '';
+    assert.match(summary, /## Refusals\n\n- \[OT \d+\] .* modbus\.deny: /, summary);
+    assert.match(summary, new RegExp(`policy\\.reload: SHA-256 ${hash}`), summary);
+    // One changed byte of a member and the same line fails.
+    const changed = await tamper(join(saved, EVIDENCE_PACK_FILE), saved, 'byte', (fs) => {
+      const f = fs.find((x) => x.name === 'evidence/summary.md');
+      if (f !== undefined)
+        f.data = Buffer.from(f.data.toString('utf8').replace('modbus.deny', 'modbus.denY'));
+    });
+    const failed = await run(verifyLine.replace(EVIDENCE_PACK_FILE, changed), undefined, saved);
+    assert.equal(failed.code, 1, failed.out);
+    assert.match(failed.out, /FAIL \[file\.hash\] evidence\/summary\.md/);
+    // The banner's CLI line on the IT gateway writes the same window's pack, which verifies too.
+    const onGateway = join(dir, 'on-gateway');
+    mkdirSync(onGateway);
+    const written = await run(printed('pack'), undefined, onGateway);
+    assert.equal(written.code, 0, written.out);
+    const cliVerified = await run(verifyLine, undefined, onGateway);
+    assert.equal(cliVerified.code, 0, cliVerified.out);
   },
 );

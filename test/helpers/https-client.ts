@@ -6,6 +6,8 @@ export interface HttpResult {
   readonly status: number;
   readonly headers: Record<string, string | string[] | undefined>;
   readonly body: string;
+  /** The body as received (a download such as an evidence pack is binary). */
+  readonly bytes: Buffer;
   json<T = unknown>(): T;
 }
 
@@ -39,17 +41,19 @@ export function pinnedRequest(
           reject(new Error('pinned fingerprint mismatch'));
           return;
         }
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (d: string) => (body += d));
-        res.on('end', () =>
+        const parts: Buffer[] = [];
+        res.on('data', (d: Buffer) => parts.push(d));
+        res.on('end', () => {
+          const bytes = Buffer.concat(parts);
+          const body = bytes.toString('utf8');
           resolve({
             status: res.statusCode ?? 0,
             headers: res.headers,
             body,
+            bytes,
             json: <T>() => JSON.parse(body) as T,
-          }),
-        );
+          });
+        });
         res.on('error', reject);
       },
     );
