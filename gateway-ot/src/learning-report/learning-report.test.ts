@@ -1,19 +1,11 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { AuditLog } from '../../../shared/src/audit/audit-log.js';
-import { FakeClock } from '../../../shared/src/clock.js';
-import { generateSigningKeyPair } from '../../../shared/src/crypto/signing.js';
-import { sequentialIds } from '../../../shared/src/ids.js';
+import { type FakeClock } from '../../../shared/src/clock.js';
 import { learningStatusSchema } from '../../../shared/src/model/learning-status.js';
 import { useCrypto } from '../../../shared/src/testing/crypto.js';
-import { makeTempDir } from '../../../shared/src/testing/temp-dir.js';
-import { createLearning } from '../learning/learning.js';
-import { createPolicyLoader } from '../policy/policy.js';
+import { learnWorld } from '../../../test/helpers/learn-fixture.js';
 import { modbusProtocol } from '../protocols/modbus/modbus.js';
 import type { BrokerSession } from '../sessions/sessions.js';
-import { createStore } from '../store/store.js';
 import { createLearningReport } from './learning-report.js';
 import { describeOperation, diffExcerpt, replaySummary } from './review-summary.js';
 
@@ -43,33 +35,9 @@ const POLICY = {
 };
 
 function setUp(t: TestContext) {
-  const dir = makeTempDir(t);
-  const policyFile = join(dir, 'policy.json');
-  writeFileSync(policyFile, JSON.stringify(POLICY, null, 2));
-  const loader = createPolicyLoader({ protocols: [modbusProtocol] });
-  const policy = loader.open(policyFile);
-  const clock = new FakeClock(Date.UTC(2026, 11, 7, 8));
-  const store = createStore({ dataDir: ':memory:' });
-  t.after(() => store.close());
-  const audit = new AuditLog({
-    db: store.db,
-    clock,
-    ids: sequentialIds(),
-    signingKey: generateSigningKeyPair(),
-    checkpointIntervalMs: 0,
-  });
+  const { learning, clock, audit, store, policy } = learnWorld(t, POLICY, [modbusProtocol]);
   const report = createLearningReport({
-    learning: createLearning({
-      store: store.learning,
-      db: store.db,
-      audit,
-      clock,
-      ids: sequentialIds(),
-      site: 'plant-1',
-      policy,
-      policyFile,
-      checkPolicy: (json, hash) => loader.parse(json, hash),
-    }),
+    learning,
     store: store.learningReview,
     db: store.db,
     policySha256: policy.hash,

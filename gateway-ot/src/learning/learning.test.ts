@@ -1,24 +1,21 @@
 import assert from 'node:assert/strict';
 import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { AuditLog } from '../../../shared/src/audit/audit-log.js';
-import { FakeClock } from '../../../shared/src/clock.js';
-import { generateSigningKeyPair } from '../../../shared/src/crypto/signing.js';
+import { type FakeClock } from '../../../shared/src/clock.js';
 import { sha256Hex } from '../../../shared/src/crypto/hash.js';
 import { AirlockError } from '../../../shared/src/errors.js';
-import { sequentialIds } from '../../../shared/src/ids.js';
 import { useCrypto } from '../../../shared/src/testing/crypto.js';
-import { makeTempDir } from '../../../shared/src/testing/temp-dir.js';
-import { createPolicyLoader } from '../policy/policy.js';
 import {
   isModbusAsset,
   modbusProtocol,
   replayModbusOperation,
 } from '../protocols/modbus/modbus.js';
 import type { BrokerSession } from '../sessions/sessions.js';
-import { createStore } from '../store/store.js';
-import { createTestLearning, LEARN_CEILING } from '../../../test/helpers/learn-fixture.js';
+import {
+  createTestLearning,
+  learnWorld,
+  LEARN_CEILING,
+} from '../../../test/helpers/learn-fixture.js';
 import type { Learning } from './learning.js';
 
 useCrypto();
@@ -49,30 +46,9 @@ const POLICY = {
 };
 
 function setUp(t: TestContext) {
-  const dir = makeTempDir(t);
-  const policyFile = join(dir, 'policy.json');
-  writeFileSync(policyFile, JSON.stringify(POLICY, null, 2));
-  const loader = createPolicyLoader({ protocols: [modbusProtocol] });
-  const policy = loader.open(policyFile);
-  const clock = new FakeClock(Date.UTC(2026, 11, 7, 8));
-  const store = createStore({ dataDir: ':memory:' });
-  t.after(() => store.close());
-  const audit = new AuditLog({
-    db: store.db,
-    clock,
-    ids: sequentialIds(),
-    signingKey: generateSigningKeyPair(),
-    checkpointIntervalMs: 0,
-  });
-  const learning = createTestLearning({
-    store: store.learning,
-    db: store.db,
-    audit,
-    clock,
-    policy,
-    policyFile,
-    loader,
-  });
+  const { policyFile, loader, policy, clock, audit, learning, store } = learnWorld(t, POLICY, [
+    modbusProtocol,
+  ]);
   return { policyFile, loader, policy, clock, audit, learning, store };
 }
 

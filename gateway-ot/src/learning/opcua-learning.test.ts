@@ -4,21 +4,14 @@
  * loader accepts. The broker side is in test/integration/opcua-learn.test.ts.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { test, type TestContext } from 'node:test';
-import { AuditLog } from '../../../shared/src/audit/audit-log.js';
-import { FakeClock } from '../../../shared/src/clock.js';
-import { generateSigningKeyPair } from '../../../shared/src/crypto/signing.js';
+import { type FakeClock } from '../../../shared/src/clock.js';
 import { AirlockError } from '../../../shared/src/errors.js';
-import { sequentialIds } from '../../../shared/src/ids.js';
 import { useCrypto } from '../../../shared/src/testing/crypto.js';
-import { makeTempDir } from '../../../shared/src/testing/temp-dir.js';
-import { createPolicyLoader } from '../policy/policy.js';
 import { isOpcuaAsset, opcuaProtocol } from '../protocols/opcua/opcua.js';
 import type { BrokerSession } from '../sessions/sessions.js';
-import { createStore } from '../store/store.js';
-import { createLearning } from './learning.js';
+import { learnWorld } from '../../../test/helpers/learn-fixture.js';
 
 useCrypto();
 
@@ -52,32 +45,7 @@ const POLICY = {
 };
 
 function setUp(t: TestContext) {
-  const dir = makeTempDir(t);
-  const policyFile = join(dir, 'policy.json');
-  writeFileSync(policyFile, JSON.stringify(POLICY, null, 2));
-  const loader = createPolicyLoader({ protocols: [opcuaProtocol] });
-  const policy = loader.open(policyFile);
-  const clock = new FakeClock(Date.UTC(2026, 11, 7, 8));
-  const store = createStore({ dataDir: ':memory:' });
-  t.after(() => store.close());
-  const audit = new AuditLog({
-    db: store.db,
-    clock,
-    ids: sequentialIds(),
-    signingKey: generateSigningKeyPair(),
-    checkpointIntervalMs: 0,
-  });
-  const learning = createLearning({
-    store: store.learning,
-    db: store.db,
-    audit,
-    clock,
-    ids: sequentialIds(),
-    site: 'plant-1',
-    policy,
-    policyFile,
-    checkPolicy: (json, hash) => loader.parse(json, hash),
-  });
+  const { policyFile, loader, clock, audit, learning } = learnWorld(t, POLICY, [opcuaProtocol]);
   return { policyFile, loader, clock, audit, learning };
 }
 
