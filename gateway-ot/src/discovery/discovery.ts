@@ -12,8 +12,8 @@
  * writes the policy file atomically after the gateway's own parser accepted the whole new file.
  *
  * Not here: the probes themselves (each protocol module owns its library and hands its probe in
- * through the composition root), publishing to the IT side (not built yet), and reloading the
- * policy (a running gateway serves an onboarded asset after a restart).
+ * through the composition root), publishing to the IT side (link/, through the composition root),
+ * and reloading the policy (policy/live-policy.ts: a running gateway follows the file it writes).
  */
 import type { AuditLog } from '../../../shared/src/audit/audit-log.js';
 import type { Clock } from '../../../shared/src/clock.js';

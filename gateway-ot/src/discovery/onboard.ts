@@ -7,7 +7,8 @@
  * `asset.onboard` event (with old and new policy hash) commits with the proposal's state before the
  * rename, so a change is never made unaudited. A garbage or already onboarded proposal, a taken
  * name or a file that would not parse are refused (audited `discovery.deny`), and the file is left
- * as it was. A running gateway reads its policy at start: it serves the new asset after a restart.
+ * as it was. A running gateway follows the file (policy/live-policy.ts) and serves the new asset
+ * once it has reloaded it (audited `policy.reload`).
  *
  * Default profiles allow nothing (SSH exec-only with no command, Modbus no function, OPC UA no
  * node) until the owner writes real ones (`--profiles`).
