@@ -106,6 +106,14 @@ test(
     const advertised = /server-sig-algs=<([^>]*)>/.exec(probe.stderr)?.[1];
     assert.ok(advertised !== undefined, `no server-sig-algs in:\n${probe.stderr}`);
     assert.deepEqual(advertised.split(','), [...SIGNATURE_ALGORITHMS]);
+    // OpenSSH's own preference (chacha20-poly1305 first) meets an AES-GCM-only offer: the operator
+    // leg runs AES-128-GCM both ways (docs/ssh.md: why not ChaCha20).
+    for (const dir of ['server->client', 'client->server'])
+      assert.match(
+        probe.stderr,
+        new RegExp(`kex: ${dir} cipher: aes128-gcm@openssh\\.com `),
+        `OpenSSH's default choice ${dir}`,
+      );
 
     const registered = new Set<string>();
     let codes = 0;
