@@ -8,7 +8,10 @@
  *    key login inside a fresh shift (key only, no code: docs/ssh.md) as well;
  *  - throughput: 500 MiB pulled with `ssh ... head -c` directly from sshd, through both gateways
  *    (IT endpoint -> link -> OT broker -> sshd), and through a two-hop ProxyJump chain (two more
- *    real sshd on loopback);
+ *    real sshd on loopback). The direct baseline keeps OpenSSH's defaults (chacha20-poly1305 with
+ *    its own sshd); `direct-aes` is the same pull with `-c aes128-gcm@openssh.com`, the cipher the
+ *    Airlock endpoint's leg runs, printed beside it so the cipher's share of the ratio is visible.
+ *    The cipher each path's client negotiated is printed, and the gateways' CPU per MiB each run;
  *  - memory: RSS of the IT gateway (this process) and the OT gateway (its own process) with 200
  *    idle sessions open through them, per session.
  * Ratios are against baselines of the same run. Targets (issue 22): throughput >= 0.5x direct and
@@ -16,7 +19,7 @@
  * printed; a missed target is reported, not hidden.
  *
  *   node dist/test/bench/ssh-throughput.bench.js [setup] [throughput] [memory]   (default: all)
- *       [--rounds N] [--paths direct,chain,airlock]   (throughput rounds and paths; default 2, all)
+ *       [--rounds N] [--paths direct,direct-aes,chain,airlock]   (throughput rounds, paths; default 2, all)
  * `--paths airlock` measures only the gateways' CPU per MiB (for an A/B of a change to the relay:
  * the ratios then have no baseline and are not printed).
  */
@@ -37,7 +40,17 @@ const argOf = (name: string): string | undefined => {
   return i > 0 ? process.argv[i + 1] : undefined;
 };
 const THROUGHPUT_ROUNDS = Number(argOf('--rounds') ?? 2);
-const PULL_PATHS = ['direct', 'chain', 'airlock'] as const;
+const PULL_PATHS = ['direct', 'direct-aes', 'chain', 'airlock'] as const;
+type PullPath = (typeof PULL_PATHS)[number];
+/** The cipher the Airlock endpoint's leg runs (docs/ssh.md), forced on the `direct-aes` path. */
+const AES_CIPHER = ['-c', 'aes128-gcm@openssh.com'];
+/** The ssh_config host and extra client options of each pull path. */
+const PULL_HOSTS: Record<PullPath, { host: string; extra: string[] }> = {
+  direct: { host: 'direct', extra: [] },
+  'direct-aes': { host: 'direct', extra: AES_CIPHER },
+  chain: { host: 'chain', extra: [] },
+  airlock: { host: 'airlock', extra: [] },
+};
 const pullPaths = PULL_PATHS.filter((p) =>
   (argOf('--paths') ?? PULL_PATHS.join(',')).split(',').includes(p),
 );
@@ -172,7 +185,9 @@ async function main(): Promise<void> {
     }
   }
   // ---- throughput: interleaved rounds, best of each (the machine is shared; the best run is the least disturbed)
-  const runs: Record<string, number[]> = { direct: [], chain: [], airlock: [] };
+  const runs: Record<PullPath, number[]> = { direct: [], 'direct-aes': [], chain: [], airlock: [] };
+  /** The cipher each path's client negotiated (for ProxyJump: with the last hop; for Airlock: the operator leg). */
+  const ciphers = new Map<PullPath, string>();
   /** CPU milliseconds per MiB relayed, IT and OT gateway, per Airlock run (steady under load, unlike MiB/s). */
   const cpuPerMiB: { it: number; ot: number }[] = [];
   const otPid = chain.otProcess?.child.pid;
@@ -184,19 +199,29 @@ async function main(): Promise<void> {
     SSH_ASKPASS_REQUIRE: 'force',
     DISPLAY: ':0',
   };
+  if (parts.has('throughput'))
+    for (const path of pullPaths) {
+      const { host, extra } = PULL_HOSTS[path];
+      const r = await ssh(host, 'true', false, ['-v', ...extra]);
+      const found = [...r.stderr.matchAll(/kex: server->client cipher: (\S+)/g)].at(-1)?.[1];
+      if (r.code !== 0 || found === undefined)
+        throw new Error(`${path}: no negotiated cipher in ssh -v (exit ${String(r.code)})`);
+      ciphers.set(path, found);
+    }
   for (let round = 0; round < (parts.has('throughput') ? THROUGHPUT_ROUNDS : 0); round++) {
-    for (const host of pullPaths) {
+    for (const path of pullPaths) {
+      const { host, extra } = PULL_HOSTS[path];
       const cpu0 = { it: cpuOf(process.pid), ot: cpuOf(otPid) };
       const r = await pull({
-        args: ['-F', cfg, host, `head -c ${BYTES} /dev/zero`],
+        args: ['-F', cfg, ...extra, host, `head -c ${BYTES} /dev/zero`],
         env: pullEnv,
       });
       if (r.code !== 0 || r.bytes !== BYTES)
         throw new Error(
-          `${host}: moved ${r.bytes} of ${BYTES} bytes (exit ${String(r.code)}): ${r.stderr}`,
+          `${path}: moved ${r.bytes} of ${BYTES} bytes (exit ${String(r.code)}): ${r.stderr}`,
         );
-      runs[host]?.push(BYTES / MiB / ((r.totalMs - (r.firstByteMs ?? 0)) / 1000));
-      if (host === 'airlock')
+      runs[path].push(BYTES / MiB / ((r.totalMs - (r.firstByteMs ?? 0)) / 1000));
+      if (path === 'airlock')
         cpuPerMiB.push({
           it: ((cpuOf(process.pid) - cpu0.it) * 1000) / (BYTES / MiB),
           ot: ((cpuOf(otPid) - cpu0.ot) * 1000) / (BYTES / MiB),
@@ -219,28 +244,40 @@ async function main(): Promise<void> {
       `  airlock, key inside a fresh shift (no code): ${fmt(m['airlock-key'], 0)}  (${fmt(m['airlock-key'] / m.direct, 2)}x direct password)`,
     );
   }
+  const cpuLine = `  gateway CPU per MiB relayed (ms, each airlock run): ${cpuPerMiB
+    .map((c) => `IT ${fmt(c.it, 2)} + OT ${fmt(c.ot, 2)} = ${fmt(c.it + c.ot, 2)}`)
+    .join('   ')}`;
+  const cipherLine = `  cipher negotiated by the client: ${[...ciphers]
+    .map(([k, v]) => `${k} ${v}`)
+    .join(
+      '   ',
+    )}${ciphers.has('airlock') ? ' (airlock: the operator leg; plant leg and link: AES-128-GCM)' : ''}`;
+  const allRuns = (Object.entries(runs) as [PullPath, number[]][])
+    .filter(([, v]) => v.length > 0)
+    .map(([k, v]) => `${k} ${v.map((x) => fmt(x)).join('/')}`)
+    .join('   ');
   if (parts.has('throughput') && pullPaths.length < PULL_PATHS.length) {
     lines.push(
-      `ssh throughput, ${BYTES / MiB} MiB, ${pullPaths.join(', ')} only (MiB/s): ${Object.entries(
-        runs,
-      )
-        .filter(([, v]) => v.length > 0)
-        .map(([k, v]) => `${k} ${v.map((x) => fmt(x)).join('/')}`)
-        .join('   ')}`,
-      `  gateway CPU per MiB relayed (ms, each run): ${cpuPerMiB.map((c) => `IT ${fmt(c.it, 2)} + OT ${fmt(c.ot, 2)}`).join('   ')}`,
+      `ssh throughput, ${BYTES / MiB} MiB, ${pullPaths.join(', ')} only (MiB/s): ${allRuns}`,
+      cipherLine,
+      cpuLine,
     );
   } else if (parts.has('throughput')) {
-    const mbps: Record<string, number> = Object.fromEntries(
-      Object.entries(runs).map(([k, v]) => [k, Math.max(...v)]),
-    );
-    const [direct, jump, airlock] = [mbps.direct ?? 0, mbps.chain ?? 1, mbps.airlock ?? 0];
+    const best = (p: PullPath): number => Math.max(...runs[p]);
+    const [direct, directAes, jump, airlock] = [
+      best('direct'),
+      best('direct-aes'),
+      best('chain'),
+      best('airlock'),
+    ];
     lines.push(
       `ssh throughput, ${BYTES / MiB} MiB, best of ${THROUGHPUT_ROUNDS} (MiB/s):  direct ${fmt(direct)}   proxyjump(2 hops) ${fmt(jump)}   airlock ${fmt(airlock)}`,
-      `  all runs: ${Object.entries(runs)
-        .map(([k, v]) => `${k} ${v.map((x) => fmt(x)).join('/')}`)
-        .join('   ')}`,
-      `  gateway CPU per MiB relayed (ms, each run): ${cpuPerMiB.map((c) => `IT ${fmt(c.it, 2)} + OT ${fmt(c.ot, 2)}`).join('   ')}`,
+      `  direct with -c aes128-gcm@openssh.com (the cipher of Airlock's operator leg): ${fmt(directAes)}`,
+      `  all runs: ${allRuns}`,
+      cipherLine,
+      cpuLine,
       `  airlock vs direct ${fmt(airlock / direct, 2)}x (target >= 0.50x: ${airlock / direct >= 0.5 ? 'met' : 'MISSED'})   vs proxyjump ${fmt(airlock / jump, 2)}x (target >= 1.30x: ${airlock / jump >= 1.3 ? 'met' : 'MISSED'})`,
+      `  airlock vs direct with aes128-gcm ${fmt(airlock / directAes, 2)}x (same cipher on the client's leg; not the target's baseline)`,
     );
   }
   process.stdout.write(`${lines.join('\n')}\n`);
