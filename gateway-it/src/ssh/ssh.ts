@@ -127,6 +127,7 @@ export function createSsh(deps: SshDeps): Ssh {
     },
     connectionCount: () => endpoint.connectionCount(),
     unauthenticatedCount: () => endpoint.unauthenticatedCount(),
+    operatorQueuePeakBytes: () => endpoint.operatorQueuePeakBytes(),
     close: () => endpoint.close(),
   };
 }
