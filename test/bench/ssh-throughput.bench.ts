@@ -246,10 +246,7 @@ async function main(): Promise<void> {
   }
   const cpuLine = `  gateway CPU per MiB relayed (ms, each airlock run): ${cpuPerMiB
     .map((c) => `IT ${fmt(c.it, 2)} + OT ${fmt(c.ot, 2)} = ${fmt(c.it + c.ot, 2)}`)
-    .join('   ')}; most bytes waiting in the operator's socket buffer: ${fmt(
-    (chain.it.gw.services.ssh?.operatorQueuePeakBytes() ?? 0) / 1024,
-    0,
-  )} KiB`;
+    .join('   ')}`;
   const cipherLine = `  cipher negotiated by the client: ${[...ciphers]
     .map(([k, v]) => `${k} ${v}`)
     .join(

@@ -10,7 +10,6 @@ import type { Logger } from '../../../shared/src/log.js';
 import type { OperatorSessions } from '../sessions/sessions.js';
 import type { SshIdentity } from './ssh-authenticator.js';
 import type { SshFreshLogins } from './ssh-fresh-logins.js';
-import type { OperatorQueue } from './operator-socket-queue.js';
 import type { SshTargetDeps } from './ssh-targets.js';
 
 export interface SshServices {
@@ -34,8 +33,6 @@ export interface SshConnectionContext {
   readonly services: SshServices;
   /** Refused connection-level requests (remote forwarding...), flushed when a session begins and at close. */
   readonly refusals: { flush(): void };
-  /** The connection's socket buffer, which relays writing to the operator keep bounded. */
-  readonly operatorQueue: OperatorQueue;
 }
 
 /** The operator-facing text of a refusal; internal errors never show their cause. */

@@ -5,8 +5,7 @@
  * Remote forwarding, streamlocal forwarding and every other global request are refused and
  * audited. Limits: connections at once, channels per connection, and before login a deadline and
  * per-source and total caps on unauthenticated connections (ssh-preauth.ts), from TCP accept.
- * Every socket has an error handler, a close path, and TCP_NODELAY (it halves setup latency);
- * what waits in its buffer towards the operator is bounded (operator-socket-queue.ts).
+ * Every socket has an error handler, a close path, and TCP_NODELAY (it halves setup latency).
  */
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import ssh2 from 'ssh2';
@@ -23,7 +22,6 @@ import {
 import { SshAuthenticator, type SshAuthDeps } from './ssh-authenticator.js';
 import type { SshConnectionContext, SshServices } from './ssh-context.js';
 import { handleDirectTcpip, rejectWithReason } from './ssh-forward.js';
-import { OperatorSocketQueue, type OperatorQueuePeak } from './operator-socket-queue.js';
 import { PreauthGate, type PreauthSlot } from './ssh-preauth.js';
 import { RequestRefusals } from './ssh-refusals.js';
 import type { SshHostKey } from './ssh-host-key.js';
@@ -48,8 +46,6 @@ export interface SshEndpoint {
   connectionCount(): number;
   /** Connections open now that have not logged in yet. */
   unauthenticatedCount(): number;
-  /** The most bytes that ever waited in one operator socket's buffer (bounded by the relays' flow control). */
-  operatorQueuePeakBytes(): number;
   /** Stops listening and ends every connection. */
   close(): Promise<void>;
 }
@@ -60,7 +56,6 @@ export function createSshEndpoint(deps: SshEndpointDeps): SshEndpoint {
   const services: SshServices = { ...deps.services, log, clock };
   /** Every TCP connection, and its ssh2 connection once the client sent its identification. */
   const sockets = new Map<string, { socket: Socket; slot: PreauthSlot; client?: Connection }>();
-  const queuePeak: OperatorQueuePeak = { bytes: 0 };
   const gate = new PreauthGate({
     limits: {
       loginTimeoutMs: config.loginTimeoutSeconds * 1000,
@@ -94,9 +89,7 @@ export function createSshEndpoint(deps: SshEndpointDeps): SshEndpoint {
       }
       entry.client = client;
       client.on('ready', () => entry.slot.authenticated());
-      serveConnection(client, info.ip, source, deps, services, {
-        queue: new OperatorSocketQueue(entry.socket, queuePeak),
-      });
+      serveConnection(client, info.ip, source, deps, services);
     },
   );
   server.on('error', (e: Error) => log.error('SSH server error', { err: e }));
@@ -143,7 +136,6 @@ export function createSshEndpoint(deps: SshEndpointDeps): SshEndpoint {
     },
     connectionCount: () => sockets.size,
     unauthenticatedCount: () => gate.pending,
-    operatorQueuePeakBytes: () => queuePeak.bytes,
     close: () =>
       new Promise<void>((resolve) => {
         if (bound === undefined) return resolve();
@@ -163,7 +155,6 @@ function serveConnection(
   source: string,
   deps: SshEndpointDeps,
   services: SshServices,
-  socket: { readonly queue: OperatorSocketQueue },
 ): void {
   const { log, config } = deps;
   let ctx: SshConnectionContext | undefined;
@@ -194,7 +185,7 @@ function serveConnection(
   client.on('ready', () => {
     const identity = auth.authenticated;
     if (identity === undefined) return drop('ready without an identity');
-    ctx = { identity, source, services, refusals, operatorQueue: socket.queue };
+    ctx = { identity, source, services, refusals };
   });
   const reserve = (): boolean => {
     if (ctx === undefined || channels >= config.maxChannelsPerConnection) return false;

@@ -168,7 +168,7 @@ export function handleSessionChannel(ctx: SshConnectionContext, session: Session
       live.end('the operator left before the session started');
       return;
     }
-    relay = new SshSessionRelay(channel, live, log, ctx.operatorQueue);
+    relay = new SshSessionRelay(channel, live, log);
     relay.start(pty, start);
   };
 }

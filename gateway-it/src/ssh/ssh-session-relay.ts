@@ -11,10 +11,6 @@
  * after the channel's end. If the session ends without an exit status (refused, revoked, expired,
  * the site went away) the operator reads the reason on stderr and gets exit status 255.
  * Every output chunk passes through `LiveSession.publishOutput` for live supervision.
- *
- * Back-pressure towards the operator has two stops: the channel's window (ssh2's `write` returns
- * false) and the connection's socket buffer (OperatorQueue: ssh2 itself ignores it), so a client
- * that drains slowly holds the site stream, not megabytes of packets in this process.
  */
 import type { PseudoTtyInfo, ServerChannel, WindowChangeInfo } from 'ssh2';
 import type { Logger } from '../../../shared/src/log.js';
@@ -25,7 +21,6 @@ import {
   type OtToItSshMessage,
 } from '../../../shared/src/model/ssh-channel.js';
 import type { LiveSession } from '../sessions/sessions.js';
-import type { OperatorQueue } from './operator-socket-queue.js';
 
 /** Exit status when Airlock itself ended or refused the session (as OpenSSH uses for its own errors). */
 export const REFUSED_EXIT_STATUS = 255;
@@ -68,7 +63,6 @@ export class SshSessionRelay {
     private readonly channel: ServerChannel,
     private readonly session: LiveSession,
     private readonly log: Logger,
-    private readonly queue: OperatorQueue,
   ) {}
 
   /** Sends the opening messages and starts relaying once the OT side started the target channel. */
@@ -149,9 +143,6 @@ export class SshSessionRelay {
       if (!channel.write(chunk)) {
         ot.pause();
         channel.once('drain', () => ot.resume());
-      } else if (this.queue.isOverBound()) {
-        ot.pause();
-        this.queue.whenDrained(() => ot.resume());
       }
     });
     ot.on('end', () => {

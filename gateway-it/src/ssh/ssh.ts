@@ -127,7 +127,6 @@ export function createSsh(deps: SshDeps): Ssh {
     },
     connectionCount: () => endpoint.connectionCount(),
     unauthenticatedCount: () => endpoint.unauthenticatedCount(),
-    operatorQueuePeakBytes: () => endpoint.operatorQueuePeakBytes(),
     close: () => endpoint.close(),
   };
 }
