@@ -88,7 +88,9 @@ class SegmentWriter {
     if (length < 0) this.strings(r, true, inRange);
     else if (!inRange) return;
     // The renderer reserves room in csv and cef only, so the line stays where it was written.
-    else if (!this.bytes.render(this.jsonl.buf, length, this.fields, this.csv, this.cef))
+    else if (
+      !this.bytes.render(this.jsonl.buf, length, this.fields, this.csv, this.cef, r[R.action])
+    )
       this.strings(r, false, true);
   }
 

@@ -20,6 +20,8 @@ import { BUNDLE_GZIP } from './member-tar-gz.js';
 
 /** Bytes that may wait for a file's compressor before its writer is asked to wait. */
 const IN_FLIGHT = 4 << 20;
+/** Buffers kept for reuse per file (as many as can be in flight, and one more). */
+const SPARE_BUFFERS = 6;
 
 /** A file being written raw-hashed and gzip-compressed (one member), with backpressure. */
 export class CompressedPart {
@@ -48,13 +50,14 @@ export class CompressedPart {
   }
 
   /**
-   * Hashes `chunk` and hands it to the compressor, which keeps it (do not reuse it); false when
-   * the compressor is `IN_FLIGHT` behind: wait for `drained()` before pushing more.
+   * Hashes `chunk` and hands it to the compressor, which keeps it until it calls `consumed` (do not
+   * reuse it before); false when the compressor is `IN_FLIGHT` behind: wait for `drained()` before
+   * pushing more.
    */
-  push(chunk: Buffer): boolean {
+  push(chunk: Buffer, consumed?: () => void): boolean {
     this.sha.update(chunk);
     this.bytes += chunk.length;
-    return this.gz.write(chunk);
+    return this.gz.write(chunk, consumed);
   }
 
   /** Resolves when the compressor has caught up (or the file failed: `end` then rejects). */
@@ -89,7 +92,13 @@ export class HashedFile implements ByteSink {
   static readonly SIZE = 1 << 20;
   private readonly part: CompressedPart;
   private behind = false;
-  buf = Buffer.allocUnsafe(HashedFile.SIZE);
+  /**
+   * Buffers the compressor is done with, for reuse: a new 1 MiB buffer per handover (a gigabyte of
+   * them for a million events) is memory outside the JavaScript heap that V8 answers with full
+   * garbage collections.
+   */
+  private readonly spare: Buffer[] = [];
+  buf: Buffer = Buffer.allocUnsafe(HashedFile.SIZE);
   used = 0;
 
   constructor(readonly path: string) {
@@ -127,10 +136,14 @@ export class HashedFile implements ByteSink {
 
   private handOver(): void {
     if (this.used === 0) return;
-    // The compressor keeps the chunk until it is done with it: hand it over, start a new one.
-    const chunk = this.buf.subarray(0, this.used);
-    this.buf = Buffer.allocUnsafe(HashedFile.SIZE);
+    // The compressor keeps the chunk until it is done with it: hand it over, go on in another.
+    const full = this.buf;
+    const chunk = full.subarray(0, this.used);
+    this.buf = this.spare.pop() ?? Buffer.allocUnsafe(HashedFile.SIZE);
     this.used = 0;
-    if (!this.part.push(chunk)) this.behind = true;
+    const consumed = (): void => {
+      if (this.spare.length < SPARE_BUFFERS) this.spare.push(full);
+    };
+    if (!this.part.push(chunk, consumed)) this.behind = true;
   }
 }

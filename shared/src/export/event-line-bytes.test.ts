@@ -53,7 +53,9 @@ function written(e: AuditEvent): { line: string; csv?: string; cef?: string } | 
   const line = s.buf.toString('utf8', 3, s.used);
   const csv = sink();
   const cef = sink();
-  if (!new EventBytesRenderer('ot', '0.1.0').render(s.buf, n, f, csv, cef)) return { line };
+  // As the exporter calls it: with the action's text at hand.
+  if (!new EventBytesRenderer('ot', '0.1.0').render(s.buf, n, f, csv, cef, e.action))
+    return { line };
   return {
     line,
     csv: csv.buf.toString('utf8', 0, csv.used),
