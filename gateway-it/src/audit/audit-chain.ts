@@ -18,6 +18,7 @@ import type { Db } from '../../../shared/src/store/open-database.js';
 import { canonicalJson } from '../../../shared/src/crypto/canonical.js';
 import { fromBase64Url } from '../../../shared/src/crypto/encoding.js';
 import { omitUndefined } from '../../../shared/src/omit-undefined.js';
+import type { EventRow } from '../../../shared/src/export/event-line-bytes.js';
 
 export interface ChainPoint {
   readonly seq: number;
@@ -59,12 +60,12 @@ export interface AuditChain {
    */
   withTarget(target: string, limit: number): readonly AuditEvent[];
   /**
-   * As `page`, each event with its details as the stored text instead of parsed: what the export
-   * renders, without parsing and re-encoding every event (measured: most of an export's row cost).
-   * Only for chains whose stored details are their canonical JSON (both SQLite chains: the log and
-   * the ingest write `canonicalJson(details)`); `details` of these events is empty, unparsed.
+   * As `page`, each event as a positional row with its details as the stored text instead of
+   * parsed: what the export renders, without an object per event or parsing and re-encoding the
+   * details (measured: most of an export's row cost). Only for chains whose stored details are their
+   * canonical JSON (both SQLite chains: the log and the ingest write `canonicalJson(details)`).
    */
-  pageText?(afterSeq: number, toSeq: number, limit: number): readonly EventText[];
+  pageRows?(afterSeq: number, toSeq: number, limit: number): readonly EventRow[];
 }
 
 /** An event with its details as canonical JSON text (`event.details` is not filled in). */
@@ -76,6 +77,44 @@ export interface EventText {
 /** `event.details` of an EventText: never read, since the text is at hand (frozen, so never filled). */
 const UNPARSED: Readonly<Record<string, unknown>> = Object.freeze({});
 
+/** The row of an event whose details are `detailsJson` (its canonical text). */
+function rowOf(e: AuditEvent, detailsJson: string): EventRow {
+  return [
+    e.seq,
+    e.id,
+    e.time,
+    e.actor,
+    e.action,
+    e.site,
+    e.target,
+    e.outcome,
+    detailsJson,
+    e.prevHash,
+    e.hash,
+  ];
+}
+
+/** The EventText of a row (`event.details` left unparsed). */
+export function eventTextOf(r: EventRow): EventText {
+  const [seq, id, time, actor, action, site, target, outcome, detailsJson, prevHash, hash] = r;
+  return {
+    event: {
+      seq,
+      id,
+      time,
+      actor,
+      action,
+      site,
+      target,
+      outcome: outcome as AuditEvent['outcome'],
+      details: UNPARSED,
+      prevHash,
+      hash,
+    },
+    detailsJson,
+  };
+}
+
 /** The OT side of the IT gateway's audit: implemented by the link's ingest (issue 3). */
 export interface SiteEventSource {
   /** Sites whose OT events were ingested (for SIEM forwarding). */
@@ -85,30 +124,40 @@ export interface SiteEventSource {
 }
 
 /**
- * As `chainEvents`, with each event's canonical details text: read as stored when the chain offers
- * `pageText`, encoded from the parsed details otherwise.
+ * A chain's events afterSeq < seq <= toSeq as rows, one page (an array) at a time, yielding to the
+ * event loop between pages (the exporter's compressors call back on it): read as stored when the
+ * chain offers `pageRows`, with the details encoded from the parsed value otherwise.
  */
+export async function* chainEventRows(
+  chain: AuditChain,
+  afterSeq: number,
+  toSeq: number,
+  pageSize = 2000,
+): AsyncGenerator<readonly EventRow[]> {
+  let after = afterSeq;
+  while (after < toSeq) {
+    const page =
+      chain.pageRows === undefined
+        ? chain.page(after, toSeq, pageSize).map((e) => rowOf(e, canonicalJson(e.details)))
+        : chain.pageRows(after, toSeq, pageSize);
+    if (page.length === 0) return;
+    yield page;
+    const last = page[page.length - 1];
+    if (last === undefined || last[0] <= after) return;
+    after = last[0];
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
+/** As `chainEvents`, with each event's canonical details text (see chainEventRows). */
 export async function* chainEventTexts(
   chain: AuditChain,
   afterSeq: number,
   toSeq: number,
   pageSize = 5000,
 ): AsyncGenerator<EventText> {
-  if (chain.pageText === undefined) {
-    for await (const event of chainEvents(chain, afterSeq, toSeq, pageSize))
-      yield { event, detailsJson: canonicalJson(event.details) };
-    return;
-  }
-  let after = afterSeq;
-  while (after < toSeq) {
-    const page = chain.pageText(after, toSeq, pageSize);
-    if (page.length === 0) return;
-    yield* page;
-    const last = page[page.length - 1];
-    if (last === undefined || last.event.seq <= after) return;
-    after = last.event.seq;
-    await new Promise<void>((resolve) => setImmediate(resolve));
-  }
+  for await (const page of chainEventRows(chain, afterSeq, toSeq, pageSize))
+    for (const r of page) yield eventTextOf(r);
 }
 
 /** Iterates a chain's events afterSeq < seq <= toSeq in pages, yielding to the event loop between pages. */
@@ -130,14 +179,14 @@ export async function* chainEvents(
   }
 }
 
-type EventRow = Parameters<typeof rowToEvent>[0];
+type StoredRow = Parameters<typeof rowToEvent>[0];
 type CheckpointRow = Parameters<typeof rowToCheckpoint>[0];
 
 /** Where a chain lives: the shared audit schema (the IT log), or one OT gateway's ingested chain. */
 interface ChainTables {
   readonly events: string;
   readonly checkpoints: string;
-  /** Column list producing an EventRow. */
+  /** Column list producing a StoredRow. */
   readonly columns: string;
   /** The column holding an event's own `site`. */
   readonly siteColumn: string;
@@ -157,7 +206,7 @@ function chainOver(
   const head = db.prepare<unknown[], ChainPoint>(
     `SELECT seq, hash FROM ${t.events} WHERE ${t.scope} 1 ORDER BY seq DESC LIMIT 1`,
   );
-  const page = db.prepare<unknown[], EventRow>(
+  const page = db.prepare<unknown[], StoredRow>(
     `SELECT ${t.columns} FROM ${t.events} WHERE ${t.scope} seq > ? AND seq <= ? ORDER BY seq LIMIT ?`,
   );
   const cps = db.prepare<unknown[], CheckpointRow>(
@@ -169,13 +218,13 @@ function chainOver(
   const before = db.prepare<unknown[], { seq: number | null }>(
     `SELECT MAX(seq) AS seq FROM ${t.events} WHERE ${t.scope} time < ?`,
   );
-  // Positional rows (no object per row), the columns in RawRow's order.
+  // Positional rows (no object per row), the columns in EventRow's order.
   const pageRaw = db
-    .prepare<unknown[], RawRow>(
+    .prepare<unknown[], EventRow>(
       `SELECT ${RAW_COLUMNS(t.siteColumn)} FROM ${t.events} WHERE ${t.scope} seq > ? AND seq <= ? ORDER BY seq LIMIT ?`,
     )
     .raw(true);
-  const onTarget = db.prepare<unknown[], EventRow>(
+  const onTarget = db.prepare<unknown[], StoredRow>(
     `SELECT ${t.columns} FROM ${t.events} WHERE ${t.scope} target = ? ORDER BY seq LIMIT ?`,
   );
   return {
@@ -192,47 +241,14 @@ function chainOver(
     },
     lastSeqBefore: (t0) => before.get(...a, t0)?.seq ?? 0,
     withTarget: (target, limit) => onTarget.all(...a, target, limit).map(rowToEvent),
-    pageText: (afterSeq, toSeq, limit) =>
-      (pageRaw.all(...a, afterSeq, toSeq, limit) as unknown as RawRow[]).map(rawToEventText),
+    pageRows: (afterSeq, toSeq, limit) =>
+      pageRaw.all(...a, afterSeq, toSeq, limit) as unknown as EventRow[],
   };
 }
 
-type RawRow = [
-  seq: number,
-  id: string,
-  time: number,
-  actor: string,
-  action: string,
-  site: string | null,
-  target: string | null,
-  outcome: AuditEvent['outcome'],
-  details: string,
-  prevHash: string,
-  hash: string,
-];
-
+// The columns in EventRow's order.
 const RAW_COLUMNS = (site: string): string =>
   `seq, id, time, actor, action, ${site}, target, outcome, details, prev_hash, hash`;
-
-function rawToEventText(r: RawRow): EventText {
-  const [seq, id, time, actor, action, site, target, outcome, detailsJson, prevHash, hash] = r;
-  return {
-    event: {
-      seq,
-      id,
-      time,
-      actor,
-      action,
-      site,
-      target,
-      outcome,
-      details: UNPARSED,
-      prevHash,
-      hash,
-    },
-    detailsJson,
-  };
-}
 
 /** An AuditChain over the shared audit schema in `db` (tables audit_events, audit_checkpoints): the IT log. */
 export function sqliteAuditChain(db: Db, publicKey: Uint8Array): AuditChain {

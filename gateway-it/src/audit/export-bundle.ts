@@ -19,7 +19,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { GENESIS_HASH, type Checkpoint } from '../../../shared/src/audit/audit-event.js';
+import { GENESIS_HASH } from '../../../shared/src/audit/audit-event.js';
 import { AirlockError } from '../../../shared/src/errors.js';
 import { canonicalJson } from '../../../shared/src/crypto/canonical.js';
 import { toBase64Url } from '../../../shared/src/crypto/encoding.js';
@@ -39,18 +39,13 @@ import {
   type ManifestFile,
   type ManifestLog,
 } from '../../../shared/src/export/bundle-manifest.js';
-import {
-  CSV_HEADER,
-  eventToCefLine,
-  eventToCsvRecord,
-  eventToJsonLine,
-  type AuditLogName,
-} from '../../../shared/src/export/event-formats.js';
+import type { AuditLogName } from '../../../shared/src/export/event-formats.js';
 import type { EvidenceAddition } from '../../../shared/src/export/evidence-manifest.js';
-import { withheldLine, type WithheldSpan } from '../../../shared/src/export/segment-lines.js';
 import { AIRLOCK_VERSION } from '../../../shared/src/version.js';
-import { chainEventTexts, type AuditChain, type ChainPoint } from './audit-chain.js';
-import { HashedFile, MemberTarGz } from './member-tar-gz.js';
+import type { AuditChain } from './audit-chain.js';
+import { writeSegment, type SegmentFile, type SegmentPlan } from './export-segment.js';
+import { HashedFile } from './hashed-file.js';
+import { MemberTarGz } from './member-tar-gz.js';
 
 /** A recording or protocol log of a session in the range (issue 5 and the link provide these). */
 export interface SessionArtifact {
@@ -115,14 +110,6 @@ export interface WrittenBundle {
   readonly bytes: number;
 }
 
-interface SegmentPlan {
-  readonly anchor: ChainPoint;
-  readonly head: ChainPoint;
-  readonly inRange: { first: number; last: number };
-  readonly logHead: ChainPoint;
-  readonly checkpoints: readonly Checkpoint[];
-}
-
 /** Where a log's segment starts and ends for the time range (see the module comment). */
 export function planSegment(chain: AuditChain, from: number, to: number): SegmentPlan {
   const logHead = chain.head();
@@ -151,8 +138,6 @@ export function planSegment(chain: AuditChain, from: number, to: number): Segmen
     checkpoints: all.filter((c) => c.seq >= anchor.seq && c.seq <= head.seq),
   };
 }
-
-const CEF_OPTIONS = { version: AIRLOCK_VERSION };
 
 function readme(req: BundleRequest, signer: string, isPack: boolean): string {
   return [
@@ -208,12 +193,11 @@ export async function writeExportBundle(
       onProgress({ phase, done, total });
     };
     const files: { entry: ManifestFile; path: string }[] = [];
-    const add = (
-      entry: Omit<ManifestFile, 'sha256' | 'bytes'>,
-      path: string,
-      r: { sha256: string; bytes: number },
-    ): void => {
-      files.push({ entry: { ...entry, sha256: r.sha256, bytes: r.bytes } as ManifestFile, path });
+    const add = (entry: Omit<ManifestFile, 'sha256' | 'bytes'>, f: SegmentFile): void => {
+      files.push({
+        entry: { ...entry, sha256: f.sha256, bytes: f.bytes } as ManifestFile,
+        path: f.path,
+      });
     };
     const notes: string[] = [];
     const logs: { it?: ManifestLog; ot?: ManifestLog } = {};
@@ -223,93 +207,20 @@ export async function writeExportBundle(
       chain: AuditChain,
       plan: SegmentPlan,
     ): Promise<void> => {
-      const cpFile = new HashedFile(join(dir, `${name}.checkpoints`));
-      for (const c of plan.checkpoints) await cpFile.write(`${canonicalJson(c)}\n`);
-      const jsonl = new HashedFile(join(dir, `${name}.jsonl`));
-      const csv = new HashedFile(join(dir, `${name}.csv`));
-      const cef = new HashedFile(join(dir, `${name}.cef`));
-      await csv.write(CSV_HEADER);
-      let events = 0;
-      let withheld = 0;
-      let span: { fromSeq: number; toSeq: number; lastHash: string } | undefined;
-      const flushSpan = async (): Promise<void> => {
-        if (span === undefined) return;
-        await jsonl.write(withheldLine(span as WithheldSpan));
-        span = undefined;
-      };
-      let sinceTick = 0;
-      for await (const { event: e, detailsJson } of chainEventTexts(
-        chain,
-        plan.anchor.seq,
-        plan.head.seq,
-      )) {
-        const disclosed = name === 'ot' || e.site === req.site;
-        if (!disclosed) {
-          withheld++;
-          if (span === undefined) span = { fromSeq: e.seq, toSeq: e.seq, lastHash: e.hash };
-          else {
-            span.toSeq = e.seq;
-            span.lastHash = e.hash;
-          }
-        } else {
-          if (name === 'ot' && e.site !== null && e.site !== req.site)
-            throw new AirlockError(
-              'internal',
-              'export.foreign_event',
-              `OT event ${e.seq} of site ${req.site}'s log names site ${e.site}`,
-            );
-          await flushSpan();
-          events++;
-          const j = jsonl.write(eventToJsonLine(e, detailsJson));
-          if (j !== undefined) await j;
-          if (e.seq >= plan.inRange.first && e.seq <= plan.inRange.last) {
-            const c = csv.write(eventToCsvRecord(name, e, detailsJson));
-            if (c !== undefined) await c;
-            const f = cef.write(eventToCefLine(name, e, CEF_OPTIONS, detailsJson));
-            if (f !== undefined) await f;
-          }
-        }
-        if (++sinceTick === 10_000) {
-          tick('events', sinceTick);
-          sinceTick = 0;
-        }
-      }
-      await flushSpan();
-      tick('events', sinceTick);
-      if (events + withheld !== plan.head.seq - plan.anchor.seq)
-        throw new AirlockError(
-          'internal',
-          'export.chain_gap',
-          `the ${name.toUpperCase()} log returned ${events + withheld} events for seqs ${plan.anchor.seq + 1}..${plan.head.seq}`,
-        );
-      add(
-        { path: checkpointsFile(name), kind: 'checkpoints', log: name },
-        cpFile.path,
-        await cpFile.end(),
-      );
-      add(
-        { path: eventsFile(name, 'jsonl'), kind: 'events', log: name, format: 'jsonl' },
-        jsonl.path,
-        await jsonl.end(),
-      );
-      add(
-        { path: eventsFile(name, 'csv'), kind: 'events', log: name, format: 'csv' },
-        csv.path,
-        await csv.end(),
-      );
-      add(
-        { path: eventsFile(name, 'cef'), kind: 'events', log: name, format: 'cef' },
-        cef.path,
-        await cef.end(),
-      );
+      const w = await writeSegment(name, chain, plan, req.site, dir, (n) => tick('events', n));
+      const log = { log: name } as const;
+      add({ path: checkpointsFile(name), kind: 'checkpoints', ...log }, w.checkpoints);
+      add({ path: eventsFile(name, 'jsonl'), kind: 'events', ...log, format: 'jsonl' }, w.jsonl);
+      add({ path: eventsFile(name, 'csv'), kind: 'events', ...log, format: 'csv' }, w.csv);
+      add({ path: eventsFile(name, 'cef'), kind: 'events', ...log, format: 'cef' }, w.cef);
       logs[name] = {
         publicKey: toBase64Url(chain.publicKey),
         anchor: plan.anchor,
         head: plan.head,
         inRange: plan.inRange,
         logHead: plan.logHead,
-        events,
-        withheld,
+        events: w.events,
+        withheld: w.withheld,
         checkpoints: plan.checkpoints.length,
       };
       if (plan.head.seq > 0 && !plan.checkpoints.some((c) => c.seq === plan.head.seq)) {
@@ -329,14 +240,14 @@ export async function writeExportBundle(
     const signer = toBase64Url(src.signingKey.publicKey);
     const readmePath = join(dir, 'README');
     const readmeFile = new HashedFile(readmePath);
-    await readmeFile.write(readme(req, signer, src.evidence !== undefined));
+    readmeFile.write(readme(req, signer, src.evidence !== undefined));
     files.unshift({
       entry: { path: README_FILE, kind: 'readme', ...(await readmeFile.end()) } as ManifestFile,
       path: readmePath,
     });
     for (const [i, m] of (src.evidence?.members ?? []).entries()) {
       const part = new HashedFile(join(dir, `evidence-${i}`));
-      await part.write(m.text);
+      part.write(m.text);
       files.splice(1 + i, 0, {
         entry: { path: m.path, kind: 'evidence', ...(await part.end()) },
         path: part.path,

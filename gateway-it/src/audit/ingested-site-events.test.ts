@@ -87,7 +87,7 @@ test(
 );
 
 test(
-  'chainEventTexts gives the stored details text, byte for byte the canonical JSON of the parsed details, for the log, the ingest and a chain without pageText',
+  'chainEventTexts gives the stored details text, byte for byte the canonical JSON of the parsed details, for the log, the ingest and a chain without pageRows',
   { timeout: 30_000 },
   async (t) => {
     const logs = twoLogs();
@@ -125,12 +125,12 @@ test(
     );
     const ingested = ingestedSiteEvents(db, (site) => gateways.latest(site)).otChain('plant-1');
     assert.ok(ingested !== undefined);
-    const { pageText: _omitted, ...withoutPageText } = logs.otChain;
+    const { pageRows: _omitted, ...withoutPageRows } = logs.otChain;
     const chains: [string, AuditChain][] = [
       ['the OT log', logs.otChain],
       ['the IT log', logs.itChain],
       ['the ingested OT chain', ingested],
-      ['a chain without pageText', withoutPageText],
+      ['a chain without pageRows', withoutPageRows],
     ];
     for (const [name, chain] of chains) {
       const head = chain.head().seq;

@@ -8,7 +8,8 @@ import { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { extract, pack } from 'tar-stream';
-import { CompressedPart, MemberTarGz, ustarHeader } from './member-tar-gz.js';
+import { CompressedPart } from './hashed-file.js';
+import { MemberTarGz, ustarHeader } from './member-tar-gz.js';
 
 const MTIME = Date.UTC(2026, 11, 7, 12, 0, 0);
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
