@@ -36,18 +36,24 @@ const PIPELINED = 10_000;
 const READ = pdu(3, [0, 10]);
 const CPU_READS = Number(process.env['AIRLOCK_BENCH_CPU_READS'] ?? 5000);
 
-/** CPU milliseconds (user + system) a process has used, from /proc. */
-function cpuMsOf(pid: number | undefined): number {
-  if (pid === undefined) return Number.NaN;
+/** CPU milliseconds [user, system] a process has used, from /proc. */
+function cpuMsOf(pid: number | undefined): [number, number] {
+  if (pid === undefined) return [Number.NaN, Number.NaN];
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+  return [Number(f[11]) * 10, Number(f[12]) * 10];
 }
 
-const ownCpuMs = (): number => {
+const ownCpuMs = (): [number, number] => {
   const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
+  return [u.user / 1000, u.system / 1000];
 };
+
+/** `total us (user + system)` per read between two [user, system] readings. */
+function perRead(a: [number, number], b: [number, number], n: number): string {
+  const us = (i: 0 | 1): number => ((b[i] - a[i]) / n) * 1000;
+  return `${(us(0) + us(1)).toFixed(1)} us (${us(0).toFixed(1)} user + ${us(1).toFixed(1)} sys)`;
+}
 
 async function roundTrip(c: RawModbusClient, tid: number): Promise<number> {
   const start = process.hrtime.bigint();
@@ -166,10 +172,10 @@ async function main(): Promise<void> {
   const cpuPath = await connectRaw(t, viaAirlock);
   const otPid = chain.otProcess?.child.pid;
   const sshPid = sshPids.get(viaAirlock);
-  const cpu0 = [cpuMsOf(otPid), ownCpuMs(), cpuMsOf(sshPid)];
+  const cpu0 = [cpuMsOf(otPid), ownCpuMs(), cpuMsOf(sshPid)] as const;
   for (let i = 0; i < CPU_READS; i++) await roundTrip(cpuPath, i);
-  const cpu1 = [cpuMsOf(otPid), ownCpuMs(), cpuMsOf(sshPid)];
-  const perRead = cpu1.map((v, i) => (((v - (cpu0[i] ?? 0)) / CPU_READS) * 1000).toFixed(1));
+  const cpu1 = [cpuMsOf(otPid), ownCpuMs(), cpuMsOf(sshPid)] as const;
+  const [otCpu, itCpu, sshCpu] = cpu1.map((b, i) => perRead(cpu0[i] ?? b, b, CPU_READS));
   const lines = [
     `${SEQUENTIAL} sequential reads, raw PLC stub, over ssh -N -L:`,
     latencyRow('direct', d),
@@ -181,7 +187,9 @@ async function main(): Promise<void> {
     `  ProxyJump, 2 sshd hops     ${Math.round(rJump)}   ${(rJump / rDirect).toFixed(2)}x direct`,
     `  Airlock (maxInFlight 1)    ${Math.round(rAirlock)}   ${(rAirlock / rDirect).toFixed(2)}x direct, ${(rAirlock / rJump).toFixed(2)}x ProxyJump; target >= 1.0x ProxyJump: ${rAirlock >= rJump ? 'met' : 'NOT met'}`,
     `CPU per sequential read on the Airlock path (${CPU_READS} reads; /proc ticks are 10 ms):`,
-    `  OT gateway process ${perRead[0]} us, IT gateway + client (this process) ${perRead[1]} us, ssh -L client ${perRead[2]} us`,
+    `  OT gateway process         ${otCpu}`,
+    `  IT gateway + client (here) ${itCpu}`,
+    `  ssh -L client              ${sshCpu}`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }
