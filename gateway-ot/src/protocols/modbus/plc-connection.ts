@@ -13,8 +13,9 @@
  * One timer per connection, not one per request: every request has the same timeout, so the
  * oldest outstanding request is always the first to expire; the timer is armed for it and, when it
  * fires, times out what is due and re-arms for the next. A request costs no timer of its own (a
- * Timeout object, a timer-list insert and removal each), which mattered on the one-request-at-a-time
- * path operators' tools use.
+ * Timeout object, a timer-list insert and removal: about 3% of the OT gateway's time per read in a
+ * profile of sequential reads). Due times are by the injected clock, as every deadline of the
+ * broker: a step of the wall clock moves the timeouts of the requests outstanding at that moment.
  */
 import { connect, type Socket } from 'node:net';
 import type { Clock, TimerHandle } from '../../../../shared/src/clock.js';
