@@ -259,6 +259,10 @@ class ModbusSession {
       if (plc.inFlight >= this.o.asset.maxInFlight) return;
       this.queue.shift();
       plc.send(head.frame.unitId, head.frame.pdu, (answer) => {
+        // The next queued request goes to the PLC before this answer goes to the operator, so the
+        // PLC works while the answer is written to the link (a TLS write); only requests already
+        // decided are sent, so answers keep their order. Then read what the operator sent meanwhile.
+        this.pump();
         this.relay(head, answer);
         this.process();
       });

@@ -9,6 +9,13 @@
  * stream cannot be resynchronised), which settles everything outstanding as `closed`. It does not
  * check what a response says (modbus-response.ts does) and does not limit how many requests are
  * outstanding: the session does that.
+ *
+ * One timer per connection, not one per request: every request has the same timeout, so the
+ * oldest outstanding request is always the first to expire; the timer is armed for it and, when it
+ * fires, times out what is due and re-arms for the next. A request costs no timer of its own (a
+ * Timeout object, a timer-list insert and removal: about 3% of the OT gateway's time per read in a
+ * profile of sequential reads). Due times are by the injected clock, as every deadline of the
+ * broker: a step of the wall clock moves the timeouts of the requests outstanding at that moment.
  */
 import { connect, type Socket } from 'node:net';
 import type { Clock, TimerHandle } from '../../../../shared/src/clock.js';
@@ -29,7 +36,8 @@ export type AnswerHandler = (answer: PlcAnswer) => void;
 
 interface Outstanding {
   readonly onAnswer: AnswerHandler;
-  readonly timer: TimerHandle;
+  /** By the clock: when this request times out. */
+  readonly due: number;
 }
 
 export interface PlcConnectionOptions {
@@ -46,7 +54,10 @@ export interface PlcConnectionOptions {
 export class PlcConnection {
   private readonly socket: Socket;
   private readonly reader = new MbapReader();
+  /** In send order (a Map keeps insertion order), so the first entry is the next to expire. */
   private readonly outstanding = new Map<number, Outstanding>();
+  /** Armed while requests are outstanding (it may outlive them: it then finds nothing due). */
+  private timeoutTimer: TimerHandle | undefined;
   private readonly clock: Clock;
   private readonly timeoutMs: number;
   private nextId = 0;
@@ -95,11 +106,8 @@ export class PlcConnection {
       return;
     }
     const id = this.allocateId();
-    const timer = this.clock.setTimeout(() => {
-      this.outstanding.delete(id);
-      onAnswer({ kind: 'timeout' });
-    }, this.timeoutMs);
-    this.outstanding.set(id, { timer, onAnswer });
+    this.outstanding.set(id, { onAnswer, due: this.clock.now() + this.timeoutMs });
+    this.timeoutTimer ??= this.clock.setTimeout(() => this.expire(), this.timeoutMs);
     // Written before the connect completes, bytes wait in the socket's buffer.
     this.socket.write(encodeFrame(id, unitId, pdu));
   }
@@ -113,14 +121,30 @@ export class PlcConnection {
     if (this.closedReason !== undefined) return;
     this.closedReason = reason;
     this.connectTimer.cancel();
+    this.timeoutTimer?.cancel();
+    this.timeoutTimer = undefined;
     this.socket.destroy();
     const pending = [...this.outstanding.values()];
     this.outstanding.clear();
-    for (const o of pending) {
-      o.timer.cancel();
-      o.onAnswer({ kind: 'closed', reason });
-    }
+    for (const o of pending) o.onAnswer({ kind: 'closed', reason });
     this.options.onClose(reason);
+  }
+
+  /** The timer fired: times out every request that is due, after re-arming for the oldest left. */
+  private expire(): void {
+    this.timeoutTimer = undefined;
+    const now = this.clock.now();
+    const due: Outstanding[] = [];
+    for (const [id, o] of this.outstanding) {
+      if (o.due > now) break;
+      this.outstanding.delete(id);
+      due.push(o);
+    }
+    const next = this.outstanding.values().next();
+    if (!next.done)
+      this.timeoutTimer = this.clock.setTimeout(() => this.expire(), next.value.due - now);
+    // Handlers may send (the timer armed above is due first) or close (which cancels it).
+    for (const o of due) o.onAnswer({ kind: 'timeout' });
   }
 
   private allocateId(): number {
@@ -146,7 +170,6 @@ export class PlcConnection {
         continue;
       }
       this.outstanding.delete(r.value.transactionId);
-      o.timer.cancel();
       o.onAnswer({ kind: 'response', unitId: r.value.unitId, pdu: r.value.pdu });
     }
   }
