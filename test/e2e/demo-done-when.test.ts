@@ -40,14 +40,10 @@ test(
     // Offsets keep every demo port below 32768, out of the kernel's ephemeral range (32768-60999) that
     // other tests' connections draw their local ports from.
     const demo = await startDemo(t, 6_000);
-    const { offset, dir, fingerprint } = demo;
+    const { offset, dir } = demo;
     const base = `https://127.0.0.1:${8443 + offset}`;
     const sshPort = 2222 + offset;
-    const { call, user, login, requestAndApprove } = demoApi(
-      `${base}/api/v1`,
-      fingerprint,
-      demo.credentials,
-    );
+    const { call, user, login, requestAndApprove } = demoApi(`${base}/api/v1`, demo);
     const alice = user('alice');
     const olga = user('olga');
 

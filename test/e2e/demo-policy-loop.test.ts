@@ -49,7 +49,7 @@ test(
   { timeout: 300_000 },
   async (t) => {
     const demo = await startDemo(t, 3_400);
-    const { offset, dir, fingerprint } = demo;
+    const { offset, dir } = demo;
     // The banner may arrive in several chunks after its first line.
     const banner = await waitFor('the whole banner', () =>
       /^ +Logs +\S+$/m.test(demo.output()) ? demo.output() : undefined,
@@ -90,11 +90,7 @@ test(
     assert.match(onboarded.out, /applied; the running gateway reloaded \(hash [0-9a-f]{64}\)/);
 
     const base = `https://127.0.0.1:${8443 + offset}`;
-    const { call, user, login, requestAndApprove } = demoApi(
-      `${base}/api/v1`,
-      fingerprint,
-      demo.credentials,
-    );
+    const { call, user, login, requestAndApprove } = demoApi(`${base}/api/v1`, demo);
     const alice = user('alice');
     const olga = user('olga');
     // alice's API login spends a recovery code, so her TOTP code is fresh for the SSH login.

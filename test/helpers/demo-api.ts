@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { ifDefined, omitUndefined } from '../../shared/src/omit-undefined.js';
-import type { DemoCredentials } from './demo-launcher.js';
+import type { DemoCredentials, DemoRun } from './demo-launcher.js';
 import { pinnedRequest, type HttpResult } from './https-client.js';
 
 export type DemoUser = DemoCredentials['users'][number];
@@ -44,8 +44,7 @@ export interface DemoApi {
 /** `apiBase` is the API's root URL, `https://<host>:<port>/api/v1`. */
 export function demoApi(
   apiBase: string,
-  fingerprint: string,
-  credentials: DemoCredentials,
+  { fingerprint, credentials }: Pick<DemoRun, 'fingerprint' | 'credentials'>,
 ): DemoApi {
   const call: DemoApi['call'] = (token, method, path, body) =>
     pinnedRequest(`${apiBase}${path}`, fingerprint, {

@@ -201,11 +201,7 @@ test(
 
     await t.test('across the zones with the real clients in corp', async () => {
       const base = `https://127.0.0.1:${itHttps}/api/v1`;
-      const { call, user, login, requestAndApprove } = demoApi(
-        base,
-        demo.fingerprint,
-        demo.credentials,
-      );
+      const { call, user, login, requestAndApprove } = demoApi(base, demo);
       const alice = user('alice');
       const olga = user('olga');
       const aliceToken = await login(alice, { recoveryCode: alice.recoveryCodes[0] ?? '' });
