@@ -3,7 +3,8 @@
  * horizontal overflow (document.documentElement.scrollWidth <= innerWidth) on the dashboard, the
  * request form with its quorum warning, a request and a grant page, the request and grant lists
  * with filters, the break-glass form after a refusal (what was typed kept), the sites pages as an
- * OT owner and as a vendor (who sees no addresses or owners), the inbox and the accounts list.
+ * OT owner and as a vendor (who sees no addresses or owners), the inbox, the accounts list and a
+ * site's policy learning page (a learn window, a proposal's diff and a replay refusal).
  * Screenshots go to a temp dir (AIRLOCK_SCREENSHOTS=DIR keeps them for a person to judge).
  */
 import { test } from 'node:test';
@@ -115,6 +116,57 @@ test(
     });
     assert.equal(r2.quorum.canBeMet, false);
     const grantId = s.access.requests.get(alice.user, r1.id).grantId ?? '';
+    // What the OT gateway publishes for the learning page: one profile learning, one proposal with
+    // its diff and a replay refusal (long lines, to see them wrap).
+    s.sites.updateLearning(SITE, 'gw-1', {
+      policySha256: 'a'.repeat(64),
+      profiles: [
+        {
+          asset: 'plc-1',
+          profile: 'tuning',
+          window: { until: now + 3_600_000, startedAt: now - 600_000, startedBy: 'cli:olga' },
+          proposal: null,
+        },
+        {
+          asset: 'opc-1',
+          profile: 'read-only',
+          window: null,
+          proposal: {
+            id: 'prp_1',
+            createdAt: now - 60_000,
+            createdBy: 'cli:olga',
+            appliedAt: null,
+            basePolicySha256: 'b'.repeat(64),
+            review: {
+              operations: 12,
+              added: 1,
+              removed: 2,
+              diff: [
+                '- { "node": "s=Line1.Temperature", "access": "read" }',
+                '+ { "node": "s=Line1.Setpoint", "access": "write", "dataType": "Double", "min": 85.5, "max": 100 }',
+              ],
+              replay: {
+                since: now - 86_400_000,
+                replayed: 40,
+                refusedTotal: 1,
+                refused: [
+                  {
+                    at: now - 3_600_000,
+                    source: 'audit',
+                    seq: 17,
+                    sessionId: 'ses_0123456789abcdef',
+                    operation:
+                      'write ns=2;s=Line1.Setpoint Double = 101.25 (outside the proposed bounds)',
+                    rule: 'opc-1/read-only',
+                    reason: 'Line1.Setpoint 101.25 is above the proposed maximum 100',
+                  },
+                ],
+              },
+            },
+          },
+        },
+      ],
+    });
 
     const browser = await launchChromium(t);
     const base = it.running.url;
@@ -170,6 +222,12 @@ test(
       /only 1 more person\(s\) other than the requester/,
     );
 
+    const ol = await loggedInPage(browser, base, 'olga', olga);
+    problems.push(
+      ...(await judge(ol.page, base, `/sites/${SITE}/learning`, shots, 'olga-learning')),
+    );
+    assert.match((await ol.page.textContent('main')) ?? '', /prp_1/);
+
     const v = await loggedInPage(browser, base, 'victor', victor);
     for (const [label, path] of [
       ['sites', '/sites'],
@@ -195,6 +253,7 @@ test(
         ...o.consoleErrors,
         ...v.consoleErrors,
         ...r.consoleErrors,
+        ...ol.consoleErrors,
       ],
       [],
     );
