@@ -4,7 +4,8 @@
  * request form with its quorum warning, a request and a grant page, the request and grant lists
  * with filters, the break-glass form after a refusal (what was typed kept), the sites pages as an
  * OT owner and as a vendor (who sees no addresses or owners), the inbox, the accounts list and a
- * site's policy learning page (a learn window, a proposal's diff and a replay refusal).
+ * site's policy learning page (a learn window, a proposal's diff and a replay refusal); and, on a
+ * portal at https://localhost, an owner-signed site's approve form as its enrolled OT owner sees it.
  * Screenshots go to a temp dir (AIRLOCK_SCREENSHOTS=DIR keeps them for a person to judge).
  */
 import { test } from 'node:test';
@@ -12,6 +13,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
+import { freePort } from '../../../image/demo/plant/free-port.js';
 import { launchChromium, loggedInPage } from '../../helpers/browser.js';
 import { createUserNow } from '../../helpers/create-user-now.js';
 import { SITE, startIt } from '../../helpers/link-fixture.js';
@@ -257,5 +259,56 @@ test(
       ],
       [],
     );
+  },
+);
+
+test(
+  "in Chromium at 1280x800 and 390x844: an owner-signed site's approve form fits",
+  { timeout: 120_000 },
+  async (t) => {
+    const shots = process.env.AIRLOCK_SCREENSHOTS ?? makeTempDir(t, 'airlock-shots-');
+    mkdirSync(shots, { recursive: true });
+    // Passkeys need the portal at https://localhost (WebAuthn refuses an IP address).
+    const port = await freePort();
+    const it = await startIt(t, { port, publicUrl: `https://localhost:${port}` });
+    const s = it.gw.services;
+    s.store.catalogue.replace(SITE, [asset('hmi-1', 'ssh', ['maintenance'])], Date.now());
+    const alice = createUserNow(s.auth.userAdmin, { name: 'alice', roles: [{ role: 'engineer' }] });
+    const olga = createUserNow(s.auth.userAdmin, {
+      name: 'olga',
+      roles: [{ role: 'ot-owner', site: SITE }],
+    });
+    const now = Date.now();
+    s.access.windows.addWindow({ cli: 'cli:test' }, SITE, {
+      asset: null,
+      label: 'test window',
+      rule: { kind: 'once', start: now - 3_600_000, end: now + 6 * 3_600_000 },
+    });
+    // As the site's OT gateway publishes it: owner-signed, olga enrolled with one passkey.
+    s.store.ownerApprovals.putSiteApprovals(
+      SITE,
+      {
+        mode: 'owner-signed',
+        quorum: 1,
+        breakGlassAssets: null,
+        owners: [{ name: 'olga', credentialIds: ['b2xnYS1wYXNza2V5LTE'] }],
+      },
+      now,
+    );
+    const r = await s.access.requests.create(alice.user, {
+      site: SITE,
+      assets: [{ asset: 'hmi-1', profile: 'maintenance' }],
+      startsAt: now,
+      endsAt: now + 3_600_000,
+      reason: 'replace the HMI panel firmware after the vendor bulletin',
+    });
+
+    const browser = await launchChromium(t);
+    const base = `https://localhost:${port}`;
+    const o = await loggedInPage(browser, base, 'olga', olga);
+    const problems = await judge(o.page, base, `/requests/${r.id}`, shots, 'olga-signed-approve');
+    assert.equal(await o.page.locator('form#signed-approve').count(), 1, 'the signed approve form');
+    assert.deepEqual(problems, []);
+    assert.deepEqual(o.consoleErrors, []);
   },
 );
