@@ -8,7 +8,7 @@
  * portal at https://localhost, an owner-signed site's approve form as its enrolled OT owner sees it.
  * Screenshots go to a temp dir (AIRLOCK_SCREENSHOTS=DIR keeps them for a person to judge).
  */
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,7 +16,7 @@ import type { Page } from 'playwright-core';
 import { freePort } from '../../../image/demo/plant/free-port.js';
 import { launchChromium, loggedInPage } from '../../helpers/browser.js';
 import { createUserNow } from '../../helpers/create-user-now.js';
-import { SITE, startIt } from '../../helpers/link-fixture.js';
+import { SITE, startIt, type ItFixture } from '../../helpers/link-fixture.js';
 import { asset } from '../../helpers/it-harness.js';
 import { useCrypto } from '../../../shared/src/testing/crypto.js';
 import { makeTempDir } from '../../../shared/src/testing/temp-dir.js';
@@ -44,12 +44,27 @@ async function judge(page: Page, base: string, path: string, shots: string, labe
   return problems;
 }
 
+/** Where the screenshots go: AIRLOCK_SCREENSHOTS if set (kept), else a temp dir of the test. */
+function shotsDir(t: TestContext): string {
+  const shots = process.env.AIRLOCK_SCREENSHOTS ?? makeTempDir(t, 'airlock-shots-');
+  mkdirSync(shots, { recursive: true });
+  return shots;
+}
+
+/** A window of the site open from an hour ago for six hours, so requests need no schedule. */
+function openTestWindow(it: ItFixture, now: number): void {
+  it.gw.services.access.windows.addWindow({ cli: 'cli:test' }, SITE, {
+    asset: null,
+    label: 'test window',
+    rule: { kind: 'once', start: now - 3_600_000, end: now + 6 * 3_600_000 },
+  });
+}
+
 test(
   'in Chromium at 1280x800 and 390x844: the access pages never overflow sideways',
   { timeout: 240_000 },
   async (t) => {
-    const shots = process.env.AIRLOCK_SCREENSHOTS ?? makeTempDir(t, 'airlock-shots-');
-    mkdirSync(shots, { recursive: true });
+    const shots = shotsDir(t);
     const it = await startIt(t);
     const s = it.gw.services;
     s.store.catalogue.replace(
@@ -81,11 +96,7 @@ test(
     const root = createUserNow(admin, { name: 'root', roles: [{ role: 'admin' }] });
     const now = Date.now();
     const cli = { cli: 'cli:test' };
-    s.access.windows.addWindow(cli, SITE, {
-      asset: null,
-      label: 'test window',
-      rule: { kind: 'once', start: now - 3_600_000, end: now + 6 * 3_600_000 },
-    });
+    openTestWindow(it, now);
     s.access.windows.addSchedule(cli, SITE, {
       vendor: 'victor',
       asset: 'plc-1',
@@ -266,8 +277,7 @@ test(
   "in Chromium at 1280x800 and 390x844: an owner-signed site's approve form fits",
   { timeout: 120_000 },
   async (t) => {
-    const shots = process.env.AIRLOCK_SCREENSHOTS ?? makeTempDir(t, 'airlock-shots-');
-    mkdirSync(shots, { recursive: true });
+    const shots = shotsDir(t);
     // Passkeys need the portal at https://localhost (WebAuthn refuses an IP address).
     const port = await freePort();
     const it = await startIt(t, { port, publicUrl: `https://localhost:${port}` });
@@ -279,11 +289,7 @@ test(
       roles: [{ role: 'ot-owner', site: SITE }],
     });
     const now = Date.now();
-    s.access.windows.addWindow({ cli: 'cli:test' }, SITE, {
-      asset: null,
-      label: 'test window',
-      rule: { kind: 'once', start: now - 3_600_000, end: now + 6 * 3_600_000 },
-    });
+    openTestWindow(it, now);
     // As the site's OT gateway publishes it: owner-signed, olga enrolled with one passkey.
     s.store.ownerApprovals.putSiteApprovals(
       SITE,
