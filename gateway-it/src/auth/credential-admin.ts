@@ -27,6 +27,15 @@ export interface CredentialAdminDeps {
   readonly passwords: PasswordPool;
 }
 
+/** An admin resets another account's credentials, never their own (the CLI has no account). */
+function refuseOwnAccount(user: User, actor: Operator, message: string): void {
+  if (!('cli' in actor) && actor.id === user.id)
+    throw new AirlockError('access_denied', 'user.self_change', message);
+}
+
+/** The name the audit records for `actor`. */
+const actorName = (actor: Operator): string => ('cli' in actor ? actor.cli : actor.name);
+
 /** Lifts a login lock before its time runs out; whether there was a lock or failures to lift. */
 export function unlockLogin(deps: CredentialAdminDeps, name: string, actor: string): boolean {
   return deps.db.transaction(() => {
@@ -44,19 +53,14 @@ export function unlockLogin(deps: CredentialAdminDeps, name: string, actor: stri
 
 /** Removes a user's second factor (lost phone): they enroll again at next login; sessions end. */
 export function resetMfa(deps: CredentialAdminDeps, user: User, actor: Operator): void {
-  if (!('cli' in actor) && actor.id === user.id)
-    throw new AirlockError(
-      'access_denied',
-      'user.self_change',
-      'an admin cannot reset their own second factor; ask another admin',
-    );
+  refuseOwnAccount(user, actor, 'an admin cannot reset their own second factor; ask another admin');
   deps.db.transaction(() => {
     deps.users.setTotp(user.id, null, null);
     deps.recovery.clear(user.id);
     const ended = deps.sessions.endAllOfUser(user.id, 'second factor reset');
     deps.audit.append({
       action: 'mfa.reset',
-      actor: 'cli' in actor ? actor.cli : actor.name,
+      actor: actorName(actor),
       target: user.name,
       outcome: 'success',
       details: { userId: user.id, sessionsEnded: ended },
@@ -70,12 +74,7 @@ export async function resetPassword(
   user: User,
   actor: Operator,
 ): Promise<string> {
-  if (!('cli' in actor) && actor.id === user.id)
-    throw new AirlockError(
-      'access_denied',
-      'user.self_change',
-      'change your own password from your account page',
-    );
+  refuseOwnAccount(user, actor, 'change your own password from your account page');
   const password = generatePassword();
   const hash = await deps.passwords.hash(password);
   deps.db.transaction(() => {
@@ -83,7 +82,7 @@ export async function resetPassword(
     const ended = deps.sessions.endAllOfUser(user.id, 'password reset');
     deps.audit.append({
       action: 'user.password_change',
-      actor: 'cli' in actor ? actor.cli : actor.name,
+      actor: actorName(actor),
       target: user.name,
       outcome: 'success',
       details: { userId: user.id, by: 'admin-reset', sessionsEnded: ended },
