@@ -7,6 +7,7 @@
  * The protocols plug in here, one line each in OT_PROTOCOLS: a protocol module hands the policy
  * loader its asset schema, the vault the rotation target of its accounts (if any), and the sessions
  * its broker factory. A fourth protocol is one folder under protocols/ and one line below.
+ * What the offline CLI verbs open (vault, owners, discovery) is offline-open.ts, given the same list.
  */
 import { createMetrics, type OtMetrics } from './metrics/metrics.js';
 import { join } from 'node:path';
@@ -15,7 +16,7 @@ import { initCrypto } from '../../shared/src/crypto/sodium.js';
 import { loadOrCreateSigningKey } from '../../shared/src/crypto/key-file.js';
 import type { SigningKeyPair } from '../../shared/src/crypto/signing.js';
 import type { IdGenerator } from '../../shared/src/ids.js';
-import { silentLogger, type Logger } from '../../shared/src/log.js';
+import type { Logger } from '../../shared/src/log.js';
 import type { AuditLog } from '../../shared/src/audit/audit-log.js';
 import { omitUndefined } from '../../shared/src/omit-undefined.js';
 import type { Db } from '../../shared/src/store/open-database.js';
@@ -35,7 +36,6 @@ import {
   type LivePolicy,
   type LocalPolicy,
 } from './policy/policy.js';
-import { createDiscovery, type Discovery } from './discovery/discovery.js';
 import { modbusProtocol, probeModbus } from './protocols/modbus/modbus.js';
 import { createOpcuaProbe, opcuaProtocol } from './protocols/opcua/opcua.js';
 import { probeSsh, sshProtocol } from './protocols/ssh/ssh.js';
@@ -50,8 +50,20 @@ import {
   type ReviewRequests,
   type SessionManager,
 } from './sessions/sessions.js';
-import { createStore, type GatewayStateStore, type OtStore } from './store/store.js';
+import { createStore, type GatewayStateStore } from './store/store.js';
 import { createVault, loadOrCreateVaultKey, type Rotation, type Vault } from './vault/vault.js';
+import {
+  identityKeyPath,
+  openDiscoveryOffline,
+  openOwnersOffline,
+  openVaultOffline,
+  vaultKeyPath,
+  type OfflineDeps,
+  type OfflineDiscovery,
+  type OfflineModules,
+} from './offline-open.js';
+
+export { identityKeyPath, vaultKeyPath } from './offline-open.js';
 
 /** The protocols this gateway can broker, one line each (policy errors list them in this order). */
 export const OT_PROTOCOLS: readonly ProtocolModule[] = [sshProtocol, modbusProtocol, opcuaProtocol];
@@ -119,114 +131,22 @@ export interface OtGateway {
   stop(): Promise<void>;
 }
 
-export function identityKeyPath(dataDir: string): string {
-  return join(dataDir, 'keys', 'ot-identity.key');
-}
+/** The offline openers get this gateway's protocol list and probes (offline-open.ts). */
+const OFFLINE_MODULES: OfflineModules = { protocols: OT_PROTOCOLS, probes: otProbes };
 
-export function vaultKeyPath(config: OtConfig): string {
-  return config.vault.masterKeyFile ?? join(config.dataDir, 'keys', 'vault-master.key');
-}
+/** The vault without the gateway, for the CLI verbs (vault-set, vault-list, vault-rotate). */
+export const openOfflineVault = (config: OtConfig, deps: OfflineDeps): Promise<OfflineVault> =>
+  openVaultOffline(OFFLINE_MODULES, config, deps);
 
-/**
- * What every offline CLI verb opens the same way as the running gateway: the identity key, the
- * database and its audit chain (WAL; appends are serialized by SQLite, so a verb may run beside the
- * gateway). `close` closes the chain, then the store. Crypto must be initialized first.
- */
-function openOffline(
+/** OT owners' passkeys without a running gateway (`airlock-ot owner ...`). */
+export const openOfflineOwners = (config: OtConfig, deps: OfflineDeps): Promise<OfflineOwners> =>
+  openOwnersOffline(OFFLINE_MODULES, config, deps);
+
+/** Discovery without the gateway, for `airlock-ot discover`. */
+export const openDiscovery = (
   config: OtConfig,
-  deps: Pick<OtDeps, 'clock' | 'ids'>,
-): { readonly store: OtStore; readonly audit: AuditLog; close(): void } {
-  const identity = loadOrCreateSigningKey(identityKeyPath(config.dataDir));
-  const store = createStore({ dataDir: config.dataDir });
-  const audit = createAudit({
-    store,
-    identity,
-    clock: deps.clock,
-    ids: deps.ids,
-    checkpointEvery: config.audit.checkpointEvery,
-    checkpointIntervalMs: config.audit.checkpointIntervalSeconds * 1000,
-  });
-  return {
-    store,
-    audit: audit.log,
-    close() {
-      audit.log.close();
-      store.close();
-    },
-  };
-}
-
-/**
- * The vault without the gateway, for the CLI verbs (vault-set, vault-list, vault-rotate): the same
- * factories, database, audit chain and master key as the running gateway. Its rotation schedule is
- * not started.
- */
-export async function openOfflineVault(
-  config: OtConfig,
-  deps: Pick<OtDeps, 'clock' | 'ids'>,
-): Promise<OfflineVault> {
-  await initCrypto();
-  const policy = createPolicyLoader({ protocols: OT_PROTOCOLS }).open(config.policyFile);
-  const masterKey = loadOrCreateVaultKey(vaultKeyPath(config));
-  const { store, audit, close } = openOffline(config, deps);
-  const vault = createVault({
-    store: store.vault,
-    audit,
-    clock: deps.clock,
-    log: silentLogger,
-    site: config.site,
-    masterKey,
-    policy: () => policy,
-    protocols: OT_PROTOCOLS,
-  });
-  return { site: config.site, vault: vault.credentials, rotation: vault.rotation, policy, close };
-}
-
-/** OT owners' passkeys without a running gateway (`airlock-ot owner ...`): same database and chain. */
-export async function openOfflineOwners(
-  config: OtConfig,
-  deps: Pick<OtDeps, 'clock' | 'ids'>,
-): Promise<OfflineOwners> {
-  await initCrypto();
-  const policy = createPolicyLoader({ protocols: OT_PROTOCOLS }).open(config.policyFile);
-  const { store, audit, close } = openOffline(config, deps);
-  const owners = createOwners({ store, audit, clock: deps.clock, site: config.site });
-  return {
-    site: config.site,
-    owners,
-    keys: store.ownerKeys,
-    approvalMode: policy.approvals.mode,
-    close,
-  };
-}
-
-/**
- * Discovery without the gateway, for `airlock-ot discover`: the same database and audit chain as
- * the running gateway, the probe scope of the local policy.
- */
-export async function openDiscovery(
-  config: OtConfig,
-  deps: Pick<OtDeps, 'clock' | 'ids'> & {
-    readonly probes?: Record<DiscoveryProtocol, ProtocolProbe>;
-  },
-): Promise<{ readonly discovery: Discovery; readonly audit: AuditLog; close(): void }> {
-  await initCrypto();
-  const policies = createPolicyLoader({ protocols: OT_PROTOCOLS });
-  const policy = policies.open(config.policyFile);
-  const { store, audit, close } = openOffline(config, deps);
-  const discovery = createDiscovery({
-    scope: policy.discovery,
-    probes: deps.probes ?? otProbes(config.dataDir),
-    store: store.discovery,
-    audit,
-    clock: deps.clock,
-    ids: deps.ids,
-    site: config.site,
-    policyFile: config.policyFile,
-    policies,
-  });
-  return { discovery, audit, close };
-}
+  deps: OfflineDeps & { readonly probes?: Record<DiscoveryProtocol, ProtocolProbe> },
+): Promise<OfflineDiscovery> => openDiscoveryOffline(OFFLINE_MODULES, config, deps);
 
 export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<OtGateway> {
   const { clock, ids, log } = deps;

@@ -2,9 +2,11 @@
  * The demo's first start: the site, the demo users (their passwords and TOTP secrets to a 0600
  * credentials file), a window open every day, and the plant's logins in the OT vault, each through
  * the gateways' own CLIs (`site-add`, `user-add`, `window-add`, `vault-set`) exactly as an operator
- * would run them. Secrets go to the CLIs on stdin, never on a command line.
+ * would run them. Secrets go to the CLIs on stdin, never on a command line. `enrollOtOnce` enrolls
+ * the OT gateway with the IT gateway (`site-enroll-token`, then `airlock-ot enroll`) unless a marker
+ * file says it was, and writes the marker after.
  */
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import { DEMO_OPCUA_USERS, DEMO_SSH_USERS } from './plant/plant.js';
 import { demoUsers } from './demo-users.js';
 import { runCommand } from './demo-process.js';
@@ -96,4 +98,51 @@ export async function provisionFirstStart(f: FirstStart): Promise<void> {
     { mode: 0o600 },
   );
   chmodSync(credentialsFile, 0o600);
+}
+
+export interface OtEnrolment {
+  readonly itMain: string;
+  readonly otMain: string;
+  readonly itConfig: string;
+  readonly otConfig: string;
+  readonly site: string;
+  /** The IT gateway's URL as the OT gateway reaches it. */
+  readonly itUrl: string;
+  /** Written once enrolled; while it exists, nothing is done. */
+  readonly marker: string;
+  readonly otWrap: readonly string[];
+}
+
+export async function enrollOtOnce(e: OtEnrolment): Promise<void> {
+  if (existsSync(e.marker)) return;
+  process.stdout.write(`enrolling the OT gateway of ${e.site} with the IT gateway...\n`);
+  const issued = JSON.parse(
+    await runCommand([
+      e.itMain,
+      'site-enroll-token',
+      '--config',
+      e.itConfig,
+      '--site',
+      e.site,
+      '--json',
+    ]),
+  ) as { token: string; itFingerprint: string };
+  await runCommand(
+    [
+      e.otMain,
+      'enroll',
+      '--config',
+      e.otConfig,
+      '--it-url',
+      e.itUrl,
+      '--token',
+      issued.token,
+      '--fingerprint',
+      issued.itFingerprint,
+      '--json',
+    ],
+    undefined,
+    e.otWrap,
+  );
+  writeFileSync(e.marker, `${new Date().toISOString()}\n`);
 }

@@ -22,8 +22,8 @@ import { policyLoopBanner } from './demo-policy-loop.js';
 import { startModbusPlc, type ModbusPlc } from './plant/modbus-plc.js';
 import { ownerSignedLines, withOwnerSigned } from './demo-owner-signed.js';
 import { startZonedDemo, type ZonedDemo } from './demo-zones.js';
-import { PLANT_HOSTS, ZONE_ADDRESSES } from './zones/zones.js';
-import { provisionFirstStart } from './demo-provision.js';
+import { ZONE_ADDRESSES } from './zones/zones.js';
+import { enrollOtOnce, provisionFirstStart } from './demo-provision.js';
 import { runCommand, startDaemon, type Daemon } from './demo-process.js';
 import {
   BASE_PORTS,
@@ -34,15 +34,15 @@ import {
   type Ports,
 } from './demo-ports.js';
 import { waitUntilOnline } from './demo-health.js';
-import { sshTrustLines } from './demo-ssh-trust.js';
+import { NOT_ISOLATED, runningBanner } from './demo-banner.js';
 import {
   configureSiteItsm,
   itsmConfig,
   itsmCredentialsFile,
   startItsmStandIn,
 } from './demo-itsm.js';
-import { idpConfig, idpFiles, idpLines, startIdp } from './demo-idp.js';
-import { mailConfig, mailFiles, mailLines, setDemoEmails, startMailRelay } from './demo-mail.js';
+import { idpConfig, idpFiles, startIdp } from './demo-idp.js';
+import { mailConfig, mailFiles, setDemoEmails, startMailRelay } from './demo-mail.js';
 import { demoUsers } from './demo-users.js';
 import { waitForStopSignal } from '../../shared/src/cli/wait-for-signal.js';
 
@@ -80,10 +80,6 @@ State lives in .demo/ (or --state-dir DIR) and is created fresh unless --keep is
 the OT gateway checks it); the banner says how olga enrolls her passkey (a code from the OT CLI).
 Passkeys need https://localhost, so not with --zones.
 Ctrl-C stops everything.`;
-
-const NOT_ISOLATED = `Loopback mode: every part listens on this machine's 127.0.0.1, so the plant is NOT isolated:
-anything on this machine can reach plc-1 and hmi-1 directly, around Airlock. Network zones need
-root (network namespaces and nftables rules): run the demo as root, or with --zones.`;
 
 async function main(): Promise<number> {
   let keep = false;
@@ -350,39 +346,16 @@ async function main(): Promise<number> {
     await zd?.relayFromHost({ https: PORTS.https, ssh: PORTS.ssh });
     const itUrl = `https://127.0.0.1:${PORTS.https}`;
     const otLinkUrl = zoned ? `https://${ZONE_ADDRESSES.itFromOt}:${PORTS.https}` : itUrl;
-    const enrolledMarker = join(demoDir, 'ot', 'enrolled');
-    if (!existsSync(enrolledMarker)) {
-      process.stdout.write(`enrolling the OT gateway of ${SITE} with the IT gateway...\n`);
-      const issued = JSON.parse(
-        await runCommand([
-          IT_MAIN,
-          'site-enroll-token',
-          '--config',
-          itConfig,
-          '--site',
-          SITE,
-          '--json',
-        ]),
-      ) as { token: string; itFingerprint: string };
-      await runCommand(
-        [
-          OT_MAIN,
-          'enroll',
-          '--config',
-          otConfig,
-          '--it-url',
-          otLinkUrl,
-          '--token',
-          issued.token,
-          '--fingerprint',
-          issued.itFingerprint,
-          '--json',
-        ],
-        undefined,
-        otWrap,
-      );
-      writeFileSync(enrolledMarker, `${new Date().toISOString()}\n`);
-    }
+    await enrollOtOnce({
+      itMain: IT_MAIN,
+      otMain: OT_MAIN,
+      itConfig,
+      otConfig,
+      site: SITE,
+      itUrl: otLinkUrl,
+      marker: join(demoDir, 'ot', 'enrolled'),
+      otWrap,
+    });
     process.stdout.write('starting the OT gateway...\n');
     const ot = await startDaemon(
       'ot',
@@ -403,10 +376,6 @@ async function main(): Promise<number> {
     // The ports the portal suggests for `ssh -L`, or the next free ones when something here holds them.
     const mbLocal = await freePortFrom(FORWARD_HINT_PORTS.modbus);
     const opcLocal = await freePortFrom(FORWARD_HINT_PORTS.opcua);
-    const portNote =
-      mbLocal === FORWARD_HINT_PORTS.modbus && opcLocal === FORWARD_HINT_PORTS.opcua
-        ? ''
-        : `\n  Note            the portal suggests local ports ${FORWARD_HINT_PORTS.modbus} and ${FORWARD_HINT_PORTS.opcua} for -L; one is in use on this machine,\n                  so the commands below use free ones (any free local port works)`;
     const loopLines =
       newPlc === undefined
         ? ''
@@ -420,57 +389,29 @@ async function main(): Promise<number> {
             site: SITE,
             credentialsFile,
           });
-    const plantLine = zoned
-      ? `in the plant zone only (hmi-1 ${PLANT_HOSTS.hmi}:22, plc-1 ${PLANT_HOSTS.plc}:502, opc-1 ${PLANT_HOSTS.opc}:4840):
-                  reachable from the OT gateway alone; this host reaches only the IT gateway's two ports
-  Zones           ${['corp', 'it-dmz', 'ot', 'plant'].map((z) => zd?.zones.nameOf(z) ?? z).join(', ')} (ip netns exec <zone> ...);
-                  this host is an operator's desk in corp: 127.0.0.1:${PORTS.https} and :${PORTS.ssh} are relayed there
-  Firewalls       ip netns exec ${zd?.zones.nameOf('ot') ?? ''} nft list table inet airlock_ot   (from the OT policy)
-                  ip netns exec ${zd?.zones.nameOf('it-dmz') ?? ''} nft list table inet airlock_it`
-      : `hmi-1 ssh 127.0.0.1:${PORTS.hmi}, plc-1 modbus 127.0.0.1:${PORTS.plc}, opc-1 ${plant?.opcua?.endpointUrl ?? ''}
-  Isolation       none: ${NOT_ISOLATED.split('\n').join(' ')}`;
-    process.stdout.write(`
-Airlock demo is running (Ctrl-C stops it).
-
-  Portal and API  https://127.0.0.1:${PORTS.https}   (self-signed; certificate SHA-256 ${String(it.ready.tlsFingerprint)})
-  Health          curl -k https://127.0.0.1:${PORTS.https}/healthz
-${
-  zoned
-    ? ''
-    : `  Passkeys        open the portal as https://localhost:${PORTS.https} (WebAuthn refuses an IP address), then
-                  Account > Passkeys to register one; log in with it from the login page
-`
-}${sshTrustLines(it.ready, PORTS.ssh)}
-  Site            ${SITE} online (OT gateway enrolled, dialling out), assets: ${(ot.ready.assets as string[]).join(', ')}
-  Plant           ${plantLine}${portNote}
-${ownerSigned ? ownerSignedLines({ otMain: OT_MAIN, otConfig, httpsPort: PORTS.https, site: SITE }) : ''}
-  Credentials     ${credentialsFile}
-${users.map((u) => `                  ${u.name.padEnd(7)} ${u.password}`).join('\n')}
-  Window          ${SITE}: weekly, every day, 00:00-00:00 site time (24 h), label "demo: every day, all day"
-${idp === undefined ? '  SSO             not in zoned mode (the demo identity provider runs on loopback; try --loopback)' : idpLines(idp, PORTS.idp, PORTS.https)}
-  ITSM            ${SITE} checks tickets with a local stand-in (http://127.0.0.1:${PORTS.itsm}, table API and webhook):
-                  CHG0001001 (Implement, names HMI-1, PLC-1, OPC-1), CHG0001002 (Scheduled, HMI-1 only),
-                  CHG0001003 (Assess: refused), CHG0001004 (Closed: refused), INC0002001 (In Progress, PLC-1);
-                  work notes written when a grant ends: ${join(demoDir, 'logs', 'itsm.log')}
-${mailLines(mail, PORTS.mail)}
-  Try             alice logs in, requests hmi-1, plc-1 and opc-1 (profile maintenance, ticket CHG0001001);
-                  olga approves in her inbox, beside the ITSM's answer; alice's dashboard shows the grant
-                  active. Then, as alice (her password or a key added in the portal, then her TOTP code):
-    SSH           ssh -p ${PORTS.ssh} alice:hmi-1@127.0.0.1
-                  olga watches it under Sites > ${SITE} > live sessions, and replays it under recordings
-    Files         scp -P ${PORTS.ssh} <file> alice+hmi-1@127.0.0.1:/tmp/       ('+' for ':', which scp would split at)
-                  after one login with her key and a code, that key needs no code for 8 h (docs/ssh.md)
-    Modbus        ssh -p ${PORTS.ssh} -N -L ${mbLocal}:plc-1:502 alice@127.0.0.1      (leave it running), then
-                  mbpoll -m tcp -p ${mbLocal} -a 1 -t 4 -r 1 -c 4 -1 127.0.0.1        read holding registers 0-3
-                  mbpoll -m tcp -p ${mbLocal} -a 1 -t 4 -r 1 -1 127.0.0.1 1500        write HR 0 (allowed: 0-1800)
-                  mbpoll -m tcp -p ${mbLocal} -a 1 -t 4 -r 3 -1 127.0.0.1 7           HR 2 is not writable: exception 02
-    OPC UA        ssh -p ${PORTS.ssh} -N -L ${opcLocal}:opc-1:4840 alice@127.0.0.1     (leave it running), then an OPC UA
-                  client on opc.tcp://127.0.0.1:${opcLocal}, UserName token "alice" (any password): browse
-                  Line1, write Line1.Setpoint 10-90; 95 answers BadUserAccessDenied
-${loopLines}  TOTP code       npm run demo:totp -- ${demoDir === join(repoRoot, '.demo') ? '' : `--state-dir ${demoDir} `}alice
-  Logs            ${join(demoDir, 'logs')}
-
-`);
+    process.stdout.write(
+      runningBanner({
+        site: SITE,
+        ports: PORTS,
+        zoned,
+        zoneName: (z) => zd?.zones.nameOf(z),
+        opcuaEndpoint: plant?.opcua?.endpointUrl ?? '',
+        itReady: it.ready,
+        otAssets: ot.ready.assets as string[],
+        modbusLocal: mbLocal,
+        opcuaLocal: opcLocal,
+        ownerSignedLines: ownerSigned
+          ? ownerSignedLines({ otMain: OT_MAIN, otConfig, httpsPort: PORTS.https, site: SITE })
+          : '',
+        credentialsFile,
+        users,
+        idp,
+        mail,
+        loopLines,
+        demoDir,
+        isDefaultStateDir: demoDir === join(repoRoot, '.demo'),
+      }),
+    );
     await stopSignal;
     process.stdout.write('\nstopping...\n');
     await stopAll();

@@ -17,21 +17,12 @@ import { join } from 'node:path';
 import { AttributeIds, DataType, UserTokenType } from 'node-opcua';
 import { generateSync } from 'otplib';
 import { PLANT_NAMESPACE_URI } from '../../image/demo/plant/opcua-server.js';
-import { startDemo, portOpen, type DemoCredentials } from '../helpers/demo-launcher.js';
-import { pinnedRequest, type HttpResult } from '../helpers/https-client.js';
+import { startDemo, portOpen } from '../helpers/demo-launcher.js';
+import { demoApi } from '../helpers/demo-api.js';
 import { createTestClient } from '../helpers/opcua-broker-harness.js';
 import { mbpollValues, runMbpoll } from '../peers/mbpoll.js';
 import { demoSshClient } from '../helpers/demo-ssh-client.js';
 import { waitFor } from '../helpers/wait-for.js';
-import { omitUndefined, ifDefined } from '../../shared/src/omit-undefined.js';
-
-type DemoUser = DemoCredentials['users'][number];
-
-function user(creds: DemoCredentials, name: string): DemoUser {
-  const u = creds.users.find((x) => x.name === name);
-  if (u === undefined) throw new Error(`no demo user ${name}`);
-  return u;
-}
 
 interface AuditEventJson {
   readonly log: string;
@@ -49,66 +40,30 @@ test(
     // Offsets keep every demo port below 32768, out of the kernel's ephemeral range (32768-60999) that
     // other tests' connections draw their local ports from.
     const demo = await startDemo(t, 6_000);
-    const { offset, dir, fingerprint } = demo;
+    const { offset, dir } = demo;
     const base = `https://127.0.0.1:${8443 + offset}`;
     const sshPort = 2222 + offset;
-    const alice = user(demo.credentials, 'alice');
-    const olga = user(demo.credentials, 'olga');
-
-    const call = async (
-      token: string | undefined,
-      method: string,
-      path: string,
-      body?: unknown,
-    ): Promise<HttpResult> =>
-      pinnedRequest(`${base}/api/v1${path}`, fingerprint, {
-        method,
-        headers: {
-          ...omitUndefined({
-            authorization: ifDefined(token, (t) => `Bearer ${t}`),
-            'content-type': ifDefined(body, () => 'application/json'),
-          }),
-        },
-        ...omitUndefined({ body: ifDefined(body, (b) => JSON.stringify(b)) }),
-      });
-    const login = async (
-      u: DemoUser,
-      second: { code: string } | { recoveryCode: string },
-    ): Promise<string> => {
-      const r = await call(undefined, 'POST', '/auth/login', {
-        name: u.name,
-        password: u.password,
-        ...second,
-      });
-      assert.equal(r.status, 200, r.body);
-      return r.json<{ token: string }>().token;
-    };
+    const { call, user, login, requestAndApprove } = demoApi(`${base}/api/v1`, demo);
+    const alice = user('alice');
+    const olga = user('olga');
 
     // alice's API login spends a recovery code, so her TOTP code is fresh for the SSH login below.
     const aliceToken = await login(alice, { recoveryCode: alice.recoveryCodes[0] ?? '' });
     const olgaToken = await login(olga, { code: generateSync({ secret: olga.totpSecret }) });
     const now = Date.now();
-    const requested = await call(aliceToken, 'POST', '/requests', {
-      site: 'plant-1',
+    const { requested, approved } = await requestAndApprove({
+      now,
+      requesterToken: aliceToken,
+      approverToken: olgaToken,
       assets: ['hmi-1', 'plc-1', 'opc-1'].map((asset) => ({ asset, profile: 'maintenance' })),
-      start: new Date(now).toISOString(),
-      end: new Date(now + 3_600_000).toISOString(),
       reason: 'demo: line 1 maintenance',
-      ticketRef: 'CHG0001001',
+      comment: 'go ahead',
     });
-    assert.equal(requested.status, 201, requested.body);
     assert.equal(
       requested.json<{ itsm: { outcome: string }[] }>().itsm[0]?.outcome,
       'verified',
       "the ticket checked with the demo's ITSM stand-in",
     );
-    const approved = await call(
-      olgaToken,
-      'POST',
-      `/requests/${requested.json<{ id: string }>().id}/decision`,
-      { decision: 'approve', comment: 'go ahead' },
-    );
-    assert.equal(approved.status, 200, approved.body);
     assert.match(approved.json<{ grantId: string }>().grantId, /\S/, 'the approval made a grant');
 
     // The OpenSSH client: the endpoint's host key pinned from the appliance's own key file, answers

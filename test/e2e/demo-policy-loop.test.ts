@@ -19,12 +19,9 @@ import { test } from 'node:test';
 import { generateSync } from 'otplib';
 import { EVIDENCE_PACK_FILE } from '../../image/demo/demo-policy-loop.js';
 import { readBundleFiles, tamper } from '../../gateway-it/src/audit/two-logs.fixture.js';
-import { ifDefined, omitUndefined } from '../../shared/src/omit-undefined.js';
-import { startDemo, portOpen, type DemoCredentials } from '../helpers/demo-launcher.js';
-import { pinnedRequest, type HttpResult } from '../helpers/https-client.js';
+import { startDemo, portOpen } from '../helpers/demo-launcher.js';
+import { demoApi } from '../helpers/demo-api.js';
 import { waitFor } from '../helpers/wait-for.js';
-
-type DemoUser = DemoCredentials['users'][number];
 
 interface Run {
   readonly code: number | null;
@@ -52,7 +49,7 @@ test(
   { timeout: 300_000 },
   async (t) => {
     const demo = await startDemo(t, 3_400);
-    const { offset, dir, fingerprint } = demo;
+    const { offset, dir } = demo;
     // The banner may arrive in several chunks after its first line.
     const banner = await waitFor('the whole banner', () =>
       /^ +Logs +\S+$/m.test(demo.output()) ? demo.output() : undefined,
@@ -93,31 +90,7 @@ test(
     assert.match(onboarded.out, /applied; the running gateway reloaded \(hash [0-9a-f]{64}\)/);
 
     const base = `https://127.0.0.1:${8443 + offset}`;
-    const call = (token: string | undefined, method: string, path: string, body?: unknown) =>
-      pinnedRequest(`${base}/api/v1${path}`, fingerprint, {
-        method,
-        headers: {
-          ...omitUndefined({
-            authorization: ifDefined(token, (x) => `Bearer ${x}`),
-            'content-type': ifDefined(body, () => 'application/json'),
-          }),
-        },
-        ...omitUndefined({ body: ifDefined(body, (b) => JSON.stringify(b)) }),
-      });
-    const user = (name: string): DemoUser => {
-      const u = demo.credentials.users.find((x) => x.name === name);
-      assert.ok(u !== undefined, name);
-      return u;
-    };
-    const login = async (u: DemoUser, second: Record<string, string>): Promise<string> => {
-      const r: HttpResult = await call(undefined, 'POST', '/auth/login', {
-        name: u.name,
-        password: u.password,
-        ...second,
-      });
-      assert.equal(r.status, 200, r.body);
-      return r.json<{ token: string }>().token;
-    };
+    const { call, user, login, requestAndApprove } = demoApi(`${base}/api/v1`, demo);
     const alice = user('alice');
     const olga = user('olga');
     // alice's API login spends a recovery code, so her TOTP code is fresh for the SSH login.
@@ -140,22 +113,14 @@ test(
 
     // The job: alice's grant on plc-1 (profile job), approved by olga, used through ssh -L.
     const now = Date.now();
-    const requested = await call(aliceToken, 'POST', '/requests', {
-      site: 'plant-1',
+    await requestAndApprove({
+      now,
+      requesterToken: aliceToken,
+      approverToken: olgaToken,
       assets: [{ asset: 'plc-1', profile: 'job' }],
-      start: new Date(now).toISOString(),
-      end: new Date(now + 3_600_000).toISOString(),
       reason: 'demo: learn the line 1 job',
-      ticketRef: 'CHG0001001',
+      comment: 'learn it',
     });
-    assert.equal(requested.status, 201, requested.body);
-    const approved = await call(
-      olgaToken,
-      'POST',
-      `/requests/${requested.json<{ id: string }>().id}/decision`,
-      { decision: 'approve', comment: 'learn it' },
-    );
-    assert.equal(approved.status, 200, approved.body);
 
     const forward = /ssh -p (\d+) -N -L (\d+):plc-1:502 alice@127\.0\.0\.1/.exec(banner);
     assert.ok(forward !== null, 'the banner prints the ssh -L line');

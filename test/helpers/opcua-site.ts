@@ -3,23 +3,29 @@
  * an in-process IT gateway and an OT gateway enrolled with it whose policy has `opc-1` (profile
  * `maintenance`: Line1.Setpoint writable as a Double within 10..90, Line1.Temperature readable,
  * nothing else), the plant password in the OT vault, and the site online. Everything stops when
- * the test ends.
+ * the test ends. `connectOverLink` adds an operator: a node-opcua client whose TCP connection is
+ * carried as one link session per connection (what the IT gateway's `ssh -L` does).
  */
+import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
+import { UserTokenType, type ClientSession, type OPCUAClient } from 'node-opcua';
+import type { SessionStream } from '../../shared/src/link/session-channel.js';
 import {
   PLANT_NAMESPACE_URI,
   startOpcuaServer,
   type OpcuaSimServer,
 } from '../../image/demo/plant/opcua-server.js';
 import {
+  makeTicket,
+  SITE,
   startIt,
   startOt,
   waitForSiteConnected,
   type ItFixture,
   type OtFixture,
 } from './link-fixture.js';
-import { fetchServerCertificateSha256 } from './opcua-broker-harness.js';
+import { createTestClient, fetchServerCertificateSha256 } from './opcua-broker-harness.js';
 import { makeTempDir } from '../../shared/src/testing/temp-dir.js';
 
 export interface OpcuaSite {
@@ -80,4 +86,61 @@ export async function startOpcuaSite(
   });
   await waitForSiteConnected(it);
   return { dir, plant, it, ot };
+}
+
+export interface OperatorOverLink {
+  readonly client: OPCUAClient;
+  /** Signed in as `alice` with an empty password (the broker takes the plant password from the vault). */
+  readonly session: ClientSession;
+  /** The plant node id in the session's namespace numbering: `id('Line1.Setpoint')`. */
+  readonly id: (s: string) => string;
+  /** The link sessions opened so far, one per TCP connection, in order. */
+  readonly opened: readonly SessionStream[];
+}
+
+/**
+ * Stands in for the IT gateway's `ssh -L` on `opc-1`, profile `maintenance`: each TCP connection
+ * to a loopback forwarder becomes one session over the link, and a test client connects through
+ * it. The forwarder and the client close when the test ends.
+ */
+export async function connectOverLink(
+  t: Pick<TestContext, 'after'>,
+  site: OpcuaSite,
+): Promise<OperatorOverLink> {
+  const { dir, it } = site;
+  const opened: SessionStream[] = [];
+  const forwarder = createServer((socket: Socket) => {
+    socket.on('error', () => undefined);
+    const ticket = makeTicket(it, Date.now(), {
+      asset: 'opc-1',
+      protocol: 'opcua',
+      profile: 'maintenance',
+      channel: 'tcp-forward',
+    });
+    it.gw.services.siteCommands.openSession(SITE, ticket).then(
+      (s) => {
+        opened.push(s);
+        socket.pipe(s.stream);
+        s.stream.pipe(socket);
+        s.onClose(() => socket.destroy());
+        socket.on('close', () => s.close('operator disconnected'));
+      },
+      () => socket.destroy(),
+    );
+  });
+  await new Promise<void>((resolve) => forwarder.listen(0, '127.0.0.1', () => resolve()));
+  t.after(() => new Promise<void>((resolve) => forwarder.close(() => resolve())));
+  const address = forwarder.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+
+  const client = createTestClient(join(dir, 'operator-pki'));
+  t.after(() => client.disconnect());
+  await client.connect(`opc.tcp://127.0.0.1:${port}`);
+  const session = await client.createSession({
+    type: UserTokenType.UserName,
+    userName: 'alice',
+    password: '',
+  });
+  const ns = (await session.readNamespaceArray()).indexOf(PLANT_NAMESPACE_URI);
+  return { client, session, id: (s: string): string => `ns=${ns};s=${s}`, opened };
 }

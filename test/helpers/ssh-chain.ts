@@ -28,7 +28,7 @@ import { storeTargetPassword } from './ot-ssh-process.js';
 import { waitFor } from './wait-for.js';
 import { startSshd, type SshdPeer } from '../peers/sshd.js';
 import { omitUndefined } from '../../shared/src/omit-undefined.js';
-import { createUserNow } from './create-user-now.js';
+import { createHarnessUser } from './create-user-now.js';
 
 export interface SshRun {
   readonly code: number | null;
@@ -215,18 +215,8 @@ export async function startSshChain(
   if (sshPort === undefined || hostKey === undefined)
     throw new Error('the IT gateway has no SSH endpoint');
 
-  const mk = (
-    name: string,
-    roles: Parameters<typeof s.auth.userAdmin.createUser>[0]['roles'],
-  ): HarnessUser => {
-    const c = createUserNow(s.auth.userAdmin, { name, roles });
-    return {
-      user: c.user,
-      password: c.password,
-      totpSecret: c.totpSecret ?? '',
-      recoveryCodes: c.recoveryCodes,
-    };
-  };
+  const mk = (name: string, roles: Parameters<typeof createHarnessUser>[2]): HarnessUser =>
+    createHarnessUser(s.auth.userAdmin, name, roles);
   const keyFile = join(dir, 'alice_ed25519');
   execFileSync('/usr/bin/ssh-keygen', [
     '-q',

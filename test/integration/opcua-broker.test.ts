@@ -19,38 +19,26 @@ import {
   type DataValue,
   type OPCUAClient,
 } from 'node-opcua';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import {
-  createOpcuaBroker,
-  type OpcuaBroker,
-} from '../../gateway-ot/src/protocols/opcua/opcua-broker.js';
+import type { OpcuaBroker } from '../../gateway-ot/src/protocols/opcua/opcua-broker.js';
 import {
   opcuaAssetSchema,
   type OpcuaAssetPolicy,
 } from '../../gateway-ot/src/protocols/opcua/opcua-policy.js';
-import {
-  PLANT_NAMESPACE_URI,
-  startOpcuaServer,
-  type OpcuaSimServer,
-} from '../../image/demo/plant/opcua-server.js';
+import { PLANT_NAMESPACE_URI, type OpcuaSimServer } from '../../image/demo/plant/opcua-server.js';
 import {
   createTestClient,
-  fetchServerCertificateSha256,
-  openTestVault,
-  startForwarder,
   type Forwarder,
+  type ForwarderOptions,
   type RecordedEvent,
 } from '../helpers/opcua-broker-harness.js';
+import { startPlantBroker, type PlantBroker } from '../helpers/opcua-plant-broker.js';
 
-const PLANT_USERS = { 'gw-opc': 'plant-secret' };
+let bench: PlantBroker;
 let dir: string;
 let plant: OpcuaSimServer;
 let broker: OpcuaBroker;
-let vault: Awaited<ReturnType<typeof openTestVault>> | undefined;
 let asset: OpcuaAssetPolicy;
-const events: RecordedEvent[] = [];
-const forwarders: Forwarder[] = [];
+let events: RecordedEvent[] = [];
 
 function assetPolicy(port: number, sha256: string): OpcuaAssetPolicy {
   return opcuaAssetSchema.parse({
@@ -77,44 +65,23 @@ function assetPolicy(port: number, sha256: string): OpcuaAssetPolicy {
 }
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'airlock-opcua-broker-'));
-  plant = await startOpcuaServer({
-    dataDir: join(dir, 'plant'),
-    users: PLANT_USERS,
-    updateIntervalMs: 0,
-  });
-  asset = assetPolicy(
-    plant.port,
-    await fetchServerCertificateSha256(plant.endpointUrl, join(dir, 'onboarding')),
-  );
-  vault = await openTestVault([
-    { asset: 'opc-1', account: 'gw-opc', password: PLANT_USERS['gw-opc'] },
-  ]);
-  broker = createOpcuaBroker({ pkiDir: join(dir, 'ot-pki'), credentials: vault.vault });
+  bench = await startPlantBroker({ tempPrefix: 'airlock-opcua-broker-' });
+  ({ dir, plant, broker, events } = bench);
+  asset = assetPolicy(plant.port, bench.certificateSha256);
 });
 
-after(async () => {
-  for (const f of forwarders) await f.close();
-  await broker?.close();
-  vault?.close();
-  await plant?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => bench?.close());
 
-async function forward(
-  overrides: Partial<Parameters<typeof startForwarder>[0]> = {},
+function forward(
+  overrides: Partial<Omit<ForwarderOptions, 'broker' | 'events'>> = {},
 ): Promise<Forwarder> {
-  const f = await startForwarder({
-    broker,
+  return bench.forward({
     assetName: 'opc-1',
     asset,
     profileName: 'maintenance',
     user: 'alice',
-    events,
     ...overrides,
   });
-  forwarders.push(f);
-  return f;
 }
 
 function operatorClient(mode = MessageSecurityMode.None): OPCUAClient {

@@ -6,14 +6,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Socket } from 'node:net';
-import { join } from 'node:path';
-import { AttributeIds, DataType, UserTokenType } from 'node-opcua';
-import { PLANT_NAMESPACE_URI } from '../../image/demo/plant/opcua-server.js';
+import { AttributeIds, DataType } from 'node-opcua';
 import { useCrypto } from '../../shared/src/testing/crypto.js';
-import { makeTicket, SITE } from '../helpers/link-fixture.js';
-import { createTestClient } from '../helpers/opcua-broker-harness.js';
-import { startOpcuaSite } from '../helpers/opcua-site.js';
+import { connectOverLink, startOpcuaSite } from '../helpers/opcua-site.js';
 
 useCrypto();
 
@@ -21,7 +16,7 @@ test(
   'a session over the link learns within the ceiling; the proposal keeps what it did',
   { timeout: 150_000 },
   async (t) => {
-    const { dir, plant, it, ot } = await startOpcuaSite(t, {
+    const site = await startOpcuaSite(t, {
       learnCeiling: {
         nodes: [
           { node: 's=Line1.Setpoint', access: 'write', dataType: 'Double', min: 0, max: 100 },
@@ -29,6 +24,7 @@ test(
         ],
       },
     });
+    const { plant, ot } = site;
     const learning = ot.gw.services.learning;
     learning.learn({
       asset: 'opc-1',
@@ -37,40 +33,7 @@ test(
       actor: 'cli:olga',
     });
 
-    // Stands in for the IT gateway's `ssh -L`: each TCP connection becomes one session over the link.
-    const forwarder = createServer((socket: Socket) => {
-      socket.on('error', () => undefined);
-      const ticket = makeTicket(it, Date.now(), {
-        asset: 'opc-1',
-        protocol: 'opcua',
-        profile: 'maintenance',
-        channel: 'tcp-forward',
-      });
-      it.gw.services.siteCommands.openSession(SITE, ticket).then(
-        (s) => {
-          socket.pipe(s.stream);
-          s.stream.pipe(socket);
-          s.onClose(() => socket.destroy());
-          socket.on('close', () => s.close('operator disconnected'));
-        },
-        () => socket.destroy(),
-      );
-    });
-    await new Promise<void>((resolve) => forwarder.listen(0, '127.0.0.1', () => resolve()));
-    t.after(() => new Promise<void>((resolve) => forwarder.close(() => resolve())));
-    const address = forwarder.address();
-    const port = typeof address === 'object' && address !== null ? address.port : 0;
-
-    const client = createTestClient(join(dir, 'operator-pki'));
-    t.after(() => client.disconnect());
-    await client.connect(`opc.tcp://127.0.0.1:${port}`);
-    const session = await client.createSession({
-      type: UserTokenType.UserName,
-      userName: 'alice',
-      password: '',
-    });
-    const ns = (await session.readNamespaceArray()).indexOf(PLANT_NAMESPACE_URI);
-    const id = (s: string): string => `ns=${ns};s=${s}`;
+    const { session, id } = await connectOverLink(t, site);
     // The ceiling's view: Counter is in it, Temperature (only the profile's) is not.
     const line1 = await session.browse(id('Line1'));
     assert.deepEqual((line1.references ?? []).map((r) => r.browseName.name).sort(), [

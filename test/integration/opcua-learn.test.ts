@@ -7,8 +7,7 @@
  * and a write outside gets BadUserAccessDenied (audited as opcua.deny).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import {
@@ -33,33 +32,21 @@ import {
 } from '../../gateway-ot/src/protocols/opcua/opcua-broker.js';
 import { opcuaProtocol } from '../../gateway-ot/src/protocols/opcua/opcua.js';
 import { createStore, type OtStore } from '../../gateway-ot/src/store/store.js';
-import {
-  PLANT_NAMESPACE_URI,
-  startOpcuaServer,
-  type OpcuaSimServer,
-} from '../../image/demo/plant/opcua-server.js';
-import {
-  createTestClient,
-  fetchServerCertificateSha256,
-  openTestVault,
-  startForwarder,
-  type Forwarder,
-  type RecordedEvent,
-} from '../helpers/opcua-broker-harness.js';
+import { PLANT_NAMESPACE_URI, type OpcuaSimServer } from '../../image/demo/plant/opcua-server.js';
+import { createTestClient, type RecordedEvent } from '../helpers/opcua-broker-harness.js';
+import { startPlantBroker, type PlantBroker } from '../helpers/opcua-plant-broker.js';
 
-const PLANT_USERS = { 'gw-opc': 'plant-secret' };
+let bench: PlantBroker;
 let dir: string;
 let plant: OpcuaSimServer;
 let broker: OpcuaBroker;
-let vault: Awaited<ReturnType<typeof openTestVault>> | undefined;
 let store: OtStore;
 let audit: AuditLog;
 let learning: Learning;
 let policyFile: string;
 let certificateSha256: string;
 const loader = createPolicyLoader({ protocols: [opcuaProtocol] });
-const events: RecordedEvent[] = [];
-const forwarders: Forwarder[] = [];
+let events: RecordedEvent[] = [];
 
 function policyFor(port: number, sha256: string) {
   return {
@@ -94,56 +81,44 @@ function policyFor(port: number, sha256: string) {
 
 before(async () => {
   await initCrypto();
-  dir = mkdtempSync(join(tmpdir(), 'airlock-opcua-learn-'));
-  plant = await startOpcuaServer({
-    dataDir: join(dir, 'plant'),
-    users: PLANT_USERS,
-    updateIntervalMs: 0,
+  bench = await startPlantBroker({
+    tempPrefix: 'airlock-opcua-learn-',
+    learning: (started) => {
+      policyFile = join(started.dir, 'policy.json');
+      writeFileSync(
+        policyFile,
+        JSON.stringify(policyFor(started.plant.port, started.certificateSha256), null, 2),
+      );
+      const policy = loader.open(policyFile);
+      store = createStore({ dataDir: ':memory:' });
+      audit = new AuditLog({
+        db: store.db,
+        clock: systemClock,
+        ids: sequentialIds(),
+        signingKey: generateSigningKeyPair(),
+        checkpointIntervalMs: 0,
+      });
+      learning = createLearning({
+        store: store.learning,
+        db: store.db,
+        audit,
+        clock: systemClock,
+        ids: sequentialIds(),
+        site: 'plant-1',
+        policy,
+        policyFile,
+        checkPolicy: (json, hash) => loader.parse(json, hash),
+      });
+      return learning;
+    },
   });
-  certificateSha256 = await fetchServerCertificateSha256(
-    plant.endpointUrl,
-    join(dir, 'onboarding'),
-  );
-  policyFile = join(dir, 'policy.json');
-  writeFileSync(policyFile, JSON.stringify(policyFor(plant.port, certificateSha256), null, 2));
-  const policy = loader.open(policyFile);
-  store = createStore({ dataDir: ':memory:' });
-  audit = new AuditLog({
-    db: store.db,
-    clock: systemClock,
-    ids: sequentialIds(),
-    signingKey: generateSigningKeyPair(),
-    checkpointIntervalMs: 0,
-  });
-  learning = createLearning({
-    store: store.learning,
-    db: store.db,
-    audit,
-    clock: systemClock,
-    ids: sequentialIds(),
-    site: 'plant-1',
-    policy,
-    policyFile,
-    checkPolicy: (json, hash) => loader.parse(json, hash),
-  });
-  vault = await openTestVault([
-    { asset: 'opc-1', account: 'gw-opc', password: PLANT_USERS['gw-opc'] },
-  ]);
-  broker = createOpcuaBroker({
-    pkiDir: join(dir, 'ot-pki'),
-    credentials: vault.vault,
-    learning,
-  });
+  ({ dir, plant, certificateSha256, broker, events } = bench);
 });
 
 after(async () => {
-  for (const f of forwarders) await f.close();
-  await broker?.close();
-  vault?.close();
+  await bench?.close();
   audit?.close();
   store?.close();
-  await plant?.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 /** One operator session through the broker under `asset` (as the policy file has it then). */
@@ -152,13 +127,12 @@ async function withSession<T>(
   fn: (session: ClientSession, id: (s: string) => string) => Promise<T>,
   via: { broker: OpcuaBroker; clock?: Clock } = { broker },
 ): Promise<T> {
-  const f = await startForwarder({
+  const f = await bench.forward({
     ...via,
     assetName: 'opc-1',
     asset,
     profileName: 'job',
     user: 'alice',
-    events,
     // The broker's events go into the site's audit chain, as the session manager appends them.
     onAudit: (e) =>
       audit.append({
@@ -170,7 +144,6 @@ async function withSession<T>(
         details: { ...e.details, sessionId: e.sessionId, grantId: e.grantId },
       }),
   });
-  forwarders.push(f);
   const client = createTestClient(join(dir, 'operator-pki'));
   await client.connect(f.endpointUrl);
   try {
@@ -311,7 +284,7 @@ test(
     };
     const learningBroker = createOpcuaBroker({
       pkiDir: join(dir, 'ot-pki-stub'),
-      credentials: vault?.vault ?? assert.fail('no vault'),
+      credentials: bench.vault,
       learning: stub,
     });
     try {

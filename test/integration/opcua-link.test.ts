@@ -8,15 +8,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Socket } from 'node:net';
-import { join } from 'node:path';
-import { AttributeIds, DataType, UserTokenType } from 'node-opcua';
-import type { SessionStream } from '../../shared/src/link/session-channel.js';
+import { AttributeIds, DataType } from 'node-opcua';
 import { PLANT_NAMESPACE_URI } from '../../image/demo/plant/opcua-server.js';
 import { useCrypto } from '../../shared/src/testing/crypto.js';
-import { auditActions, makeTicket, SITE } from '../helpers/link-fixture.js';
-import { createTestClient } from '../helpers/opcua-broker-harness.js';
-import { startOpcuaSite } from '../helpers/opcua-site.js';
+import { auditActions, SITE } from '../helpers/link-fixture.js';
+import { connectOverLink, startOpcuaSite } from '../helpers/opcua-site.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 useCrypto();
@@ -25,44 +21,9 @@ test(
   'an operator reads, writes within bounds and is refused out of bounds through both gateways; all audited on the OT side',
   { timeout: 90_000 },
   async (t) => {
-    const { dir, plant, it, ot } = await startOpcuaSite(t);
-
-    // Stands in for the IT gateway's `ssh -L`: each TCP connection becomes one session over the link.
-    const opened: SessionStream[] = [];
-    const forwarder = createServer((socket: Socket) => {
-      socket.on('error', () => undefined);
-      const ticket = makeTicket(it, Date.now(), {
-        asset: 'opc-1',
-        protocol: 'opcua',
-        profile: 'maintenance',
-        channel: 'tcp-forward',
-      });
-      it.gw.services.siteCommands.openSession(SITE, ticket).then(
-        (s) => {
-          opened.push(s);
-          socket.pipe(s.stream);
-          s.stream.pipe(socket);
-          s.onClose(() => socket.destroy());
-          socket.on('close', () => s.close('operator disconnected'));
-        },
-        () => socket.destroy(),
-      );
-    });
-    await new Promise<void>((resolve) => forwarder.listen(0, '127.0.0.1', () => resolve()));
-    t.after(() => new Promise<void>((resolve) => forwarder.close(() => resolve())));
-    const address = forwarder.address();
-    const port = typeof address === 'object' && address !== null ? address.port : 0;
-
-    const client = createTestClient(join(dir, 'operator-pki'));
-    t.after(() => client.disconnect());
-    await client.connect(`opc.tcp://127.0.0.1:${port}`);
-    const session = await client.createSession({
-      type: UserTokenType.UserName,
-      userName: 'alice',
-      password: '',
-    });
-    const ns = (await session.readNamespaceArray()).indexOf(PLANT_NAMESPACE_URI);
-    const id = (s: string): string => `ns=${ns};s=${s}`;
+    const site = await startOpcuaSite(t);
+    const { plant, it, ot } = site;
+    const { client, session, id, opened } = await connectOverLink(t, site);
     const line1 = await session.browse(id('Line1'));
     assert.deepEqual((line1.references ?? []).map((r) => r.browseName.name).sort(), [
       'Setpoint',

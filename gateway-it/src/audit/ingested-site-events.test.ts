@@ -5,19 +5,9 @@ import { join } from 'node:path';
 import { useCrypto } from '../../../shared/src/testing/crypto.js';
 import { makeTempDir } from '../../../shared/src/testing/temp-dir.js';
 import { twoLogs } from './two-logs.fixture.js';
-import { toBase64Url } from '../../../shared/src/crypto/encoding.js';
 import { verifyBundle } from '../../../shared/src/export/verify-bundle.js';
-import type { SiteId } from '../../../shared/src/ids.js';
-import { openItDatabase } from '../store/it-database.js';
-import { SiteStore } from '../store/site-store.js';
-import { SiteGatewayStore } from '../store/site-gateway-store.js';
-import { OtAuditStore } from '../store/ot-audit-store.js';
-import {
-  chainEvents,
-  chainEventTexts,
-  ingestedSiteEvents,
-  type AuditChain,
-} from './audit-chain.js';
+import { chainEvents, chainEventTexts, type AuditChain } from './audit-chain.js';
+import { ingestOtLog } from '../../../test/helpers/ingested-ot-log.js';
 import { canonicalJson } from '../../../shared/src/crypto/canonical.js';
 import type { AuditEvent } from '../../../shared/src/audit/audit-event.js';
 import { writeExportBundle } from './export-bundle.js';
@@ -29,31 +19,7 @@ test(
   { timeout: 30_000 },
   async (t) => {
     const logs = twoLogs();
-    const db = openItDatabase(':memory:');
-    t.after(() => db.close());
-    new SiteStore(db).insert({
-      id: 'plant-1' as SiteId,
-      displayName: 'Plant 1',
-      timezone: 'UTC',
-      createdAt: 0,
-    });
-    const gateways = new SiteGatewayStore(db);
-    gateways.insertGateway({
-      id: 'gw-1',
-      site: 'plant-1',
-      publicKey: toBase64Url(logs.otKey.publicKey),
-      now: 0,
-      by: 'test',
-      version: 'x',
-    });
-    new OtAuditStore(db).insert(
-      'gw-1',
-      'plant-1',
-      [...logs.ot.iterate()],
-      logs.ot.checkpoints(),
-      0,
-    );
-    const source = ingestedSiteEvents(db, (site) => gateways.latest(site));
+    const source = ingestOtLog(t, logs);
     assert.deepEqual(source.sites(), ['plant-1']);
     assert.equal(source.otChain('plant-2'), undefined);
     const chain = source.otChain('plant-1');
@@ -99,31 +65,7 @@ test(
       outcome: 'success',
       details: { z: 1, a: ['é', '\u202e', { y: null, b: -0.5 }], m: 'line\nbreak "quoted"' },
     });
-    const db = openItDatabase(':memory:');
-    t.after(() => db.close());
-    new SiteStore(db).insert({
-      id: 'plant-1' as SiteId,
-      displayName: 'Plant 1',
-      timezone: 'UTC',
-      createdAt: 0,
-    });
-    const gateways = new SiteGatewayStore(db);
-    gateways.insertGateway({
-      id: 'gw-1',
-      site: 'plant-1',
-      publicKey: toBase64Url(logs.otKey.publicKey),
-      now: 0,
-      by: 'test',
-      version: 'x',
-    });
-    new OtAuditStore(db).insert(
-      'gw-1',
-      'plant-1',
-      [...logs.ot.iterate()],
-      logs.ot.checkpoints(),
-      0,
-    );
-    const ingested = ingestedSiteEvents(db, (site) => gateways.latest(site)).otChain('plant-1');
+    const ingested = ingestOtLog(t, logs).otChain('plant-1');
     assert.ok(ingested !== undefined);
     const { pageRows: _omitted, ...withoutPageRows } = logs.otChain;
     const chains: [string, AuditChain][] = [

@@ -1,6 +1,7 @@
 /**
- * Accounts: creating them (the CLI bootstrap and the admin API), changing, disabling, unlocking and
- * resetting their credentials (sites are site-admin.ts, the shared rules account-rules.ts). Every change is
+ * Accounts: creating them (the CLI bootstrap and the admin API), changing and disabling them, and
+ * the one front door for unlocking and resetting their credentials (done in credential-admin.ts;
+ * sites are site-admin.ts, the shared rules account-rules.ts). Every change is
  * written together with its audit event in one transaction. A new user gets a generated password
  * and an enrolled TOTP secret, returned exactly once to be handed over; neither is stored in clear.
  */
@@ -38,6 +39,7 @@ import {
   type Operator,
 } from './account-rules.js';
 import { createSite, type NewSite } from './site-admin.js';
+import { changeOwnPassword, resetMfa, resetPassword, unlockLogin } from './credential-admin.js';
 
 export {
   formatRole,
@@ -369,109 +371,31 @@ export class UserAdmin {
       );
   }
 
-  /** Lifts a login lock before its time runs out. */
+  /** Lifts a login lock before its time runs out (credential-admin.ts). */
   unlock(name: string, actor: string): boolean {
-    const { deps } = this;
-    return deps.db.transaction(() => {
-      const had = deps.throttle.unlock(name);
-      deps.audit.append({
-        action: 'auth.unlock',
-        actor,
-        target: name,
-        outcome: 'success',
-        details: { by: 'admin', hadLockOrFailures: had },
-      });
-      return had;
-    })();
+    return unlockLogin(this.deps, name, actor);
   }
 
-  /** Removes a user's second factor (lost phone): they enroll again at next login; sessions end. */
+  /** Removes a user's second factor; they enroll again at next login (credential-admin.ts). */
   resetMfa(id: string, actor: Operator): void {
-    const { deps } = this;
     requireAdmin(actor);
-    const user = this.existing(id);
-    if (!('cli' in actor) && actor.id === user.id)
-      throw new AirlockError(
-        'access_denied',
-        'user.self_change',
-        'an admin cannot reset their own second factor; ask another admin',
-      );
-    deps.db.transaction(() => {
-      deps.users.setTotp(user.id, null, null);
-      deps.recovery.clear(user.id);
-      const ended = deps.sessions.endAllOfUser(user.id, 'second factor reset');
-      deps.audit.append({
-        action: 'mfa.reset',
-        actor: 'cli' in actor ? actor.cli : actor.name,
-        target: user.name,
-        outcome: 'success',
-        details: { userId: user.id, sessionsEnded: ended },
-      });
-    })();
+    resetMfa(this.deps, this.existing(id), actor);
   }
 
-  /** Sets a new generated password (returned once) and ends the user's sessions. */
+  /** Sets a new generated password, returned once (credential-admin.ts). */
   async resetPassword(id: string, actor: Operator): Promise<string> {
-    const { deps } = this;
     requireAdmin(actor);
-    const user = this.existing(id);
-    if (!('cli' in actor) && actor.id === user.id)
-      throw new AirlockError(
-        'access_denied',
-        'user.self_change',
-        'change your own password from your account page',
-      );
-    const password = generatePassword();
-    const hash = await deps.passwords.hash(password);
-    deps.db.transaction(() => {
-      deps.users.setPasswordHash(user.id, hash);
-      const ended = deps.sessions.endAllOfUser(user.id, 'password reset');
-      deps.audit.append({
-        action: 'user.password_change',
-        actor: 'cli' in actor ? actor.cli : actor.name,
-        target: user.name,
-        outcome: 'success',
-        details: { userId: user.id, by: 'admin-reset', sessionsEnded: ended },
-      });
-    })();
-    return password;
+    return resetPassword(this.deps, this.existing(id), actor);
   }
 
-  /** A user changes their own password, proving the current one; other sessions end. */
-  async changeOwnPassword(
+  /** A user changes their own password, proving the current one (credential-admin.ts). */
+  changeOwnPassword(
     user: User,
     current: string,
     next: string,
     keepSessionId: string,
   ): Promise<void> {
-    const { deps } = this;
-    const hash = deps.users.credentials(user.id)?.passwordHash ?? null;
-    if (hash === null || !(await deps.passwords.verify(hash, current)))
-      throw new AirlockError(
-        'bad_request',
-        'user.wrong_password',
-        'the current password is wrong',
-        { details: { field: 'currentPassword' } },
-      );
-    const weak = await checkPasswordStrength(next, user.name, deps.passwords);
-    if (weak !== undefined)
-      throw new AirlockError('bad_request', 'user.weak_password', weak, {
-        details: { field: 'newPassword' },
-      });
-    const newHash = await deps.passwords.hash(next);
-    deps.db.transaction(() => {
-      deps.users.setPasswordHash(user.id, newHash);
-      let ended = 0;
-      for (const s of deps.sessions.liveOf(user.id))
-        if (s.id !== keepSessionId && deps.sessions.end(s.id, 'password changed')) ended++;
-      deps.audit.append({
-        action: 'user.password_change',
-        actor: user.name,
-        target: user.name,
-        outcome: 'success',
-        details: { userId: user.id, by: 'self', sessionsEnded: ended },
-      });
-    })();
+    return changeOwnPassword(this.deps, user, current, next, keepSessionId);
   }
 
   /** Every account with its login lock, for the admin pages. */

@@ -20,6 +20,7 @@ import {
 } from '../protocols/modbus/modbus.js';
 import type { LearnedOperationRow } from '../store/store.js';
 import {
+  bindProfile,
   rowJson,
   type LearningProtocol,
   type ReplayInput,
@@ -114,30 +115,16 @@ export function replay(
 
 export const modbusLearning: LearningProtocol = {
   protocol: 'modbus',
-  bind(asset, name) {
-    if (!isModbusAsset(asset)) return undefined;
-    const current = asset.profiles[name];
-    if (current === undefined) return 'no_profile';
-    return {
-      current,
-      ceiling: current.learnCeiling,
-      propose(rows, options) {
-        const ops = rows.flatMap((r) => parseLearned(r) ?? []);
-        if (ops.length === 0) return undefined;
-        const proposed = proposeModbusProfile(current, ops, {
-          marginPercent: options.marginPercent,
-          mergeGap: MERGE_GAP,
-        });
-        return {
-          protocol: 'modbus',
-          operations: ops.length,
-          proposed,
-          replay:
-            options.replay === undefined
-              ? undefined
-              : replay({ ...options.replay, profile: proposed }),
-        };
-      },
-    };
-  },
+  bind: bindProfile(isModbusAsset, {
+    parse: parseLearned,
+    propose: (current: ModbusProfile, ops, marginPercent) =>
+      proposeModbusProfile(current, ops, { marginPercent, mergeGap: MERGE_GAP }),
+    replay,
+    proposal: (proposed, operations, replayed) => ({
+      protocol: 'modbus',
+      operations,
+      proposed,
+      replay: replayed,
+    }),
+  }),
 };

@@ -22,6 +22,7 @@ import {
 } from '../protocols/opcua/opcua.js';
 import type { LearnedOperationRow } from '../store/store.js';
 import {
+  bindProfile,
   rowJson,
   type LearningProtocol,
   type ReplayInput,
@@ -116,29 +117,16 @@ export function replay(
 
 export const opcuaLearning: LearningProtocol = {
   protocol: 'opcua',
-  bind(asset, name) {
-    if (!isOpcuaAsset(asset)) return undefined;
-    const current = asset.profiles[name];
-    if (current === undefined) return 'no_profile';
-    return {
-      current,
-      ceiling: current.learnCeiling,
-      propose(rows, options) {
-        const ops = rows.flatMap((r) => parseLearned(r) ?? []);
-        if (ops.length === 0) return undefined;
-        const proposed = proposeOpcuaProfile(current, ops, {
-          marginPercent: options.marginPercent,
-        });
-        return {
-          protocol: 'opcua',
-          operations: ops.length,
-          proposed,
-          replay:
-            options.replay === undefined
-              ? undefined
-              : replay({ ...options.replay, profile: proposed }),
-        };
-      },
-    };
-  },
+  bind: bindProfile(isOpcuaAsset, {
+    parse: parseLearned,
+    propose: (current: OpcuaProfile, ops, marginPercent) =>
+      proposeOpcuaProfile(current, ops, { marginPercent }),
+    replay,
+    proposal: (proposed, operations, replayed) => ({
+      protocol: 'opcua',
+      operations,
+      proposed,
+      replay: replayed,
+    }),
+  }),
 };

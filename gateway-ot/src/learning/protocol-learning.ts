@@ -78,6 +78,57 @@ export interface LearningProtocol {
   bind(asset: AssetPolicy, profile: string): LearnableProfile | 'no_profile' | undefined;
 }
 
+/** What one protocol brings to `bindProfile`; `P` its profile, `Op` its learned operation. */
+export interface ProfileLearningParts<P, Op> {
+  /** A stored row parsed; undefined for a row that is not an operation of this protocol. */
+  parse(row: LearnedOperationRow): Op | undefined;
+  /** The least-privilege profile for `ops`, starting from `current`. */
+  propose(current: P, ops: readonly Op[], marginPercent: number): P;
+  /** Would the recorded traffic pass `profile`? Decided by the broker's own rules. */
+  replay(input: ReplayInput & { readonly profile: P }): ReplayResult<Op>;
+  /** The proposal tagged with the protocol (the only part that names it). */
+  proposal(proposed: P, operations: number, replay: ReplayResult<Op> | undefined): ProtocolProposal;
+}
+
+/**
+ * `LearningProtocol.bind` for a protocol whose assets carry named profiles with a learn ceiling:
+ * not its asset, undefined; no profile of that name, `no_profile`; else the profile, whose
+ * proposal is made from the rows that parse (none: no proposal) and replayed only when asked.
+ */
+export function bindProfile<
+  A extends AssetPolicy,
+  P extends { readonly learnCeiling?: unknown },
+  Op,
+>(
+  isAsset: (asset: AssetPolicy) => asset is A & { readonly profiles: Readonly<Record<string, P>> },
+  parts: ProfileLearningParts<P, Op>,
+): LearningProtocol['bind'] {
+  return (asset, name) => {
+    if (!isAsset(asset)) return undefined;
+    const current = asset.profiles[name];
+    if (current === undefined) return 'no_profile';
+    return {
+      current,
+      ceiling: current.learnCeiling,
+      propose(rows, options) {
+        const ops = rows.flatMap((r) => {
+          const op = parts.parse(r);
+          return op === undefined ? [] : [op];
+        });
+        if (ops.length === 0) return undefined;
+        const proposed = parts.propose(current, ops, options.marginPercent);
+        return parts.proposal(
+          proposed,
+          ops.length,
+          options.replay === undefined
+            ? undefined
+            : parts.replay({ ...options.replay, profile: proposed }),
+        );
+      },
+    };
+  };
+}
+
 /** A stored row's JSON; undefined when it is not JSON. */
 export function rowJson(row: LearnedOperationRow): unknown {
   try {

@@ -22,18 +22,8 @@ import type { CatalogueAsset } from '../../../shared/src/model/asset-catalogue.j
 import type { SiteApprovals } from '../../../shared/src/model/site-approvals.js';
 import type { PublishedProposal } from '../../../shared/src/model/discovery.js';
 import type { LearningStatus } from '../../../shared/src/model/learning-status.js';
-import {
-  CONTROL_PATH,
-  IT_TO_OT,
-  MAX_CONTROL_FRAME_BYTES,
-  MAX_HANDSHAKE_FRAME_BYTES,
-} from '../../../shared/src/link/control-messages.js';
-import {
-  decodeFrame,
-  onlyTypes,
-  socketErrorViolation,
-  type LinkViolation,
-} from '../../../shared/src/link/frame-codec.js';
+import { MAX_CONTROL_FRAME_BYTES } from '../../../shared/src/link/control-messages.js';
+import { decodeFrame, type LinkViolation } from '../../../shared/src/link/frame-codec.js';
 import type { FrameData } from '../../../shared/src/link/frame-inbox.js';
 import type { SessionChannel } from '../../../shared/src/link/session-channel.js';
 import type { AuditOutbox } from '../audit/audit.js';
@@ -51,7 +41,7 @@ import {
 } from './control-handler.js';
 import { dialDataConnection } from './data-dialer.js';
 import { enrollGateway, type EnrollInput } from './enroll-gateway.js';
-import { describeInboxItem, openLinkSocket } from './link-socket.js';
+import { dialControl } from './control-welcome.js';
 import { omitUndefined } from '../../../shared/src/omit-undefined.js';
 
 export type LinkClientState = 'stopped' | 'not-enrolled' | 'connecting' | 'online' | 'waiting';
@@ -89,7 +79,6 @@ export interface LinkClientDeps {
 
 /** A link that stayed up this long resets the backoff; shorter ones keep backing off. */
 const STABLE_LINK_MS = 10_000;
-const WELCOME_ONLY = onlyTypes(IT_TO_OT, 'welcome');
 
 export class LinkClient {
   private readonly backoff: Backoff;
@@ -254,44 +243,14 @@ export class LinkClient {
   /** Connects, runs the link until it closes, and returns how long it was up (0 if never). */
   private async connectOnce(enrollment: EnrollmentRecord): Promise<number> {
     const { deps } = this;
-    let violationSeen: LinkViolation | undefined;
-    const { ws, inbox } = await openLinkSocket({
+    const { ws, inbox, welcome } = await dialControl({
       enrollment,
       identity: deps.identity,
       clock: deps.clock,
-      path: CONTROL_PATH,
-      channel: 'control',
-      sessionId: null,
-      maxPayload: MAX_CONTROL_FRAME_BYTES,
+      log: deps.log,
       timeoutMs: deps.connectTimeoutMs,
-      onError: (e) => {
-        const v = socketErrorViolation(e);
-        if (v !== undefined && violationSeen === undefined) {
-          violationSeen = v;
-          this.recordViolation(v);
-        } else if (v === undefined) deps.log.debug('control link socket error', { err: e });
-      },
+      onViolation: (v) => this.recordViolation(v),
     });
-    const item = await inbox.next(deps.connectTimeoutMs);
-    const decoded =
-      item.kind === 'frame'
-        ? decodeFrame(WELCOME_ONLY, item.data, item.isBinary, MAX_HANDSHAKE_FRAME_BYTES)
-        : undefined;
-    if (decoded === undefined || !decoded.ok || decoded.value.site !== enrollment.site) {
-      ws.terminate();
-      const why =
-        decoded === undefined
-          ? describeInboxItem(item)
-          : decoded.ok
-            ? `the welcome names site ${decoded.value.site}`
-            : decoded.error.message;
-      throw new AirlockError(
-        'unavailable',
-        'link.not_welcomed',
-        `the IT gateway did not accept this gateway: ${why}`,
-      );
-    }
-    const welcome = decoded.value;
     const c: Connection = {
       ws,
       welcome,

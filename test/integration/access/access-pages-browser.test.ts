@@ -3,17 +3,20 @@
  * horizontal overflow (document.documentElement.scrollWidth <= innerWidth) on the dashboard, the
  * request form with its quorum warning, a request and a grant page, the request and grant lists
  * with filters, the break-glass form after a refusal (what was typed kept), the sites pages as an
- * OT owner and as a vendor (who sees no addresses or owners), the inbox and the accounts list.
+ * OT owner and as a vendor (who sees no addresses or owners), the inbox, the accounts list and a
+ * site's policy learning page (a learn window, a proposal's diff and a replay refusal); and, on a
+ * portal at https://localhost, an owner-signed site's approve form as its enrolled OT owner sees it.
  * Screenshots go to a temp dir (AIRLOCK_SCREENSHOTS=DIR keeps them for a person to judge).
  */
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
+import { freePort } from '../../../image/demo/plant/free-port.js';
 import { launchChromium, loggedInPage } from '../../helpers/browser.js';
 import { createUserNow } from '../../helpers/create-user-now.js';
-import { SITE, startIt } from '../../helpers/link-fixture.js';
+import { SITE, startIt, type ItFixture } from '../../helpers/link-fixture.js';
 import { asset } from '../../helpers/it-harness.js';
 import { useCrypto } from '../../../shared/src/testing/crypto.js';
 import { makeTempDir } from '../../../shared/src/testing/temp-dir.js';
@@ -41,12 +44,27 @@ async function judge(page: Page, base: string, path: string, shots: string, labe
   return problems;
 }
 
+/** Where the screenshots go: AIRLOCK_SCREENSHOTS if set (kept), else a temp dir of the test. */
+function shotsDir(t: TestContext): string {
+  const shots = process.env.AIRLOCK_SCREENSHOTS ?? makeTempDir(t, 'airlock-shots-');
+  mkdirSync(shots, { recursive: true });
+  return shots;
+}
+
+/** A window of the site open from an hour ago for six hours, so requests need no schedule. */
+function openTestWindow(it: ItFixture, now: number): void {
+  it.gw.services.access.windows.addWindow({ cli: 'cli:test' }, SITE, {
+    asset: null,
+    label: 'test window',
+    rule: { kind: 'once', start: now - 3_600_000, end: now + 6 * 3_600_000 },
+  });
+}
+
 test(
   'in Chromium at 1280x800 and 390x844: the access pages never overflow sideways',
   { timeout: 240_000 },
   async (t) => {
-    const shots = process.env.AIRLOCK_SCREENSHOTS ?? makeTempDir(t, 'airlock-shots-');
-    mkdirSync(shots, { recursive: true });
+    const shots = shotsDir(t);
     const it = await startIt(t);
     const s = it.gw.services;
     s.store.catalogue.replace(
@@ -78,11 +96,7 @@ test(
     const root = createUserNow(admin, { name: 'root', roles: [{ role: 'admin' }] });
     const now = Date.now();
     const cli = { cli: 'cli:test' };
-    s.access.windows.addWindow(cli, SITE, {
-      asset: null,
-      label: 'test window',
-      rule: { kind: 'once', start: now - 3_600_000, end: now + 6 * 3_600_000 },
-    });
+    openTestWindow(it, now);
     s.access.windows.addSchedule(cli, SITE, {
       vendor: 'victor',
       asset: 'plc-1',
@@ -115,6 +129,57 @@ test(
     });
     assert.equal(r2.quorum.canBeMet, false);
     const grantId = s.access.requests.get(alice.user, r1.id).grantId ?? '';
+    // What the OT gateway publishes for the learning page: one profile learning, one proposal with
+    // its diff and a replay refusal (long lines, to see them wrap).
+    s.sites.updateLearning(SITE, 'gw-1', {
+      policySha256: 'a'.repeat(64),
+      profiles: [
+        {
+          asset: 'plc-1',
+          profile: 'tuning',
+          window: { until: now + 3_600_000, startedAt: now - 600_000, startedBy: 'cli:olga' },
+          proposal: null,
+        },
+        {
+          asset: 'opc-1',
+          profile: 'read-only',
+          window: null,
+          proposal: {
+            id: 'prp_1',
+            createdAt: now - 60_000,
+            createdBy: 'cli:olga',
+            appliedAt: null,
+            basePolicySha256: 'b'.repeat(64),
+            review: {
+              operations: 12,
+              added: 1,
+              removed: 2,
+              diff: [
+                '- { "node": "s=Line1.Temperature", "access": "read" }',
+                '+ { "node": "s=Line1.Setpoint", "access": "write", "dataType": "Double", "min": 85.5, "max": 100 }',
+              ],
+              replay: {
+                since: now - 86_400_000,
+                replayed: 40,
+                refusedTotal: 1,
+                refused: [
+                  {
+                    at: now - 3_600_000,
+                    source: 'audit',
+                    seq: 17,
+                    sessionId: 'ses_0123456789abcdef',
+                    operation:
+                      'write ns=2;s=Line1.Setpoint Double = 101.25 (outside the proposed bounds)',
+                    rule: 'opc-1/read-only',
+                    reason: 'Line1.Setpoint 101.25 is above the proposed maximum 100',
+                  },
+                ],
+              },
+            },
+          },
+        },
+      ],
+    });
 
     const browser = await launchChromium(t);
     const base = it.running.url;
@@ -170,6 +235,12 @@ test(
       /only 1 more person\(s\) other than the requester/,
     );
 
+    const ol = await loggedInPage(browser, base, 'olga', olga);
+    problems.push(
+      ...(await judge(ol.page, base, `/sites/${SITE}/learning`, shots, 'olga-learning')),
+    );
+    assert.match((await ol.page.textContent('main')) ?? '', /prp_1/);
+
     const v = await loggedInPage(browser, base, 'victor', victor);
     for (const [label, path] of [
       ['sites', '/sites'],
@@ -195,8 +266,55 @@ test(
         ...o.consoleErrors,
         ...v.consoleErrors,
         ...r.consoleErrors,
+        ...ol.consoleErrors,
       ],
       [],
     );
+  },
+);
+
+test(
+  "in Chromium at 1280x800 and 390x844: an owner-signed site's approve form fits",
+  { timeout: 120_000 },
+  async (t) => {
+    const shots = shotsDir(t);
+    // Passkeys need the portal at https://localhost (WebAuthn refuses an IP address).
+    const port = await freePort();
+    const it = await startIt(t, { port, publicUrl: `https://localhost:${port}` });
+    const s = it.gw.services;
+    s.store.catalogue.replace(SITE, [asset('hmi-1', 'ssh', ['maintenance'])], Date.now());
+    const alice = createUserNow(s.auth.userAdmin, { name: 'alice', roles: [{ role: 'engineer' }] });
+    const olga = createUserNow(s.auth.userAdmin, {
+      name: 'olga',
+      roles: [{ role: 'ot-owner', site: SITE }],
+    });
+    const now = Date.now();
+    openTestWindow(it, now);
+    // As the site's OT gateway publishes it: owner-signed, olga enrolled with one passkey.
+    s.store.ownerApprovals.putSiteApprovals(
+      SITE,
+      {
+        mode: 'owner-signed',
+        quorum: 1,
+        breakGlassAssets: null,
+        owners: [{ name: 'olga', credentialIds: ['b2xnYS1wYXNza2V5LTE'] }],
+      },
+      now,
+    );
+    const r = await s.access.requests.create(alice.user, {
+      site: SITE,
+      assets: [{ asset: 'hmi-1', profile: 'maintenance' }],
+      startsAt: now,
+      endsAt: now + 3_600_000,
+      reason: 'replace the HMI panel firmware after the vendor bulletin',
+    });
+
+    const browser = await launchChromium(t);
+    const base = `https://localhost:${port}`;
+    const o = await loggedInPage(browser, base, 'olga', olga);
+    const problems = await judge(o.page, base, `/requests/${r.id}`, shots, 'olga-signed-approve');
+    assert.equal(await o.page.locator('form#signed-approve').count(), 1, 'the signed approve form');
+    assert.deepEqual(problems, []);
+    assert.deepEqual(o.consoleErrors, []);
   },
 );

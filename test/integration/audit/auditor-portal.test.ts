@@ -21,8 +21,8 @@ import { generateSync } from 'otplib';
 import { toBase64Url } from '../../../shared/src/crypto/encoding.js';
 import { formatLocalInput } from '../../../gateway-it/src/access/zoned-time.js';
 import { useCrypto } from '../../../shared/src/testing/crypto.js';
-import { startSshChain, keyLogin } from '../../helpers/ssh-chain.js';
-import { SITE, waitForSiteConnected } from '../../helpers/link-fixture.js';
+import { startSshChain } from '../../helpers/ssh-chain.js';
+import { SITE } from '../../helpers/link-fixture.js';
 import type { Harness, HarnessUser } from '../../helpers/it-harness.js';
 import { waitFor } from '../../helpers/wait-for.js';
 import { IT_MAIN, runNode } from '../../../shared/src/testing/processes.js';
@@ -30,7 +30,8 @@ import { readBundleFiles, tamper } from '../../../gateway-it/src/audit/two-logs.
 import { type PortalClient, portalLogin } from '../access/portal-client.js';
 import { launchChromium, loggedInPage } from '../../helpers/browser.js';
 import { omitUndefined, ifDefined } from '../../../shared/src/omit-undefined.js';
-import { createUserNow } from '../../helpers/create-user-now.js';
+import { createHarnessUser } from '../../helpers/create-user-now.js';
+import { runRecordedSession } from '../../helpers/recorded-session.js';
 
 useCrypto();
 
@@ -43,49 +44,13 @@ test(
     const { alice, olga } = chain.users;
 
     // alice's session: key + TOTP, one exec command on hmi-1.
-    chain.answers(alice);
-    const key = [...chain.baseOptions(), '-p', String(chain.sshPort), ...keyLogin(alice)];
-    await waitForSiteConnected(chain.it);
-    const ran = await chain.run('ssh', [
-      ...key,
-      'alice:hmi-1@127.0.0.1',
-      'echo audit-marker-$((6*7))',
-    ]);
-    assert.equal(ran.code, 0, ran.stderr);
+    const { ran, sessionId } = await runRecordedSession(chain, alice, 'echo audit-marker-$((6*7))');
     assert.equal(ran.stdout, 'audit-marker-42\n');
-    const start = [...s.store.audit.iterate()].find(
-      (e) => e.action === 'session.start' && e.actor === 'alice' && e.target === 'hmi-1',
-    );
-    const sessionId = start?.details.sessionId;
-    assert.ok(typeof sessionId === 'string');
-    await waitFor(
-      'the recording verified at the IT gateway',
-      () => s.recording.ingest.get(sessionId)?.status === 'verified',
-      60_000,
-    );
-    const otEvents = () => [
-      ...(s.audit.siteEvents.otChain(SITE)?.page(0, Number.MAX_SAFE_INTEGER, 10_000) ?? []),
-    ];
-    await waitFor(
-      'the OT session end ingested',
-      () => otEvents().some((e) => e.action === 'session.end' && e.details.sessionId === sessionId),
-      30_000,
-    );
 
     // The people: two auditors of plant-1, an auditor of another site, an admin.
     s.auth.userAdmin.createSite({ id: 'plant-2', timezone: 'UTC' }, 'cli:test');
-    const mk = (
-      name: string,
-      roles: Parameters<typeof s.auth.userAdmin.createUser>[0]['roles'],
-    ): HarnessUser => {
-      const c = createUserNow(s.auth.userAdmin, { name, roles });
-      return {
-        user: c.user,
-        password: c.password,
-        totpSecret: c.totpSecret ?? '',
-        recoveryCodes: c.recoveryCodes,
-      };
-    };
+    const mk = (name: string, roles: Parameters<typeof createHarnessUser>[2]): HarnessUser =>
+      createHarnessUser(s.auth.userAdmin, name, roles);
     const audrey = mk('audrey', [{ role: 'auditor', site: SITE }]);
     const aaron = mk('aaron', [{ role: 'auditor', site: SITE }]);
     const dave = mk('dave', [{ role: 'auditor', site: 'plant-2' }]);

@@ -21,11 +21,11 @@ import { toBase64Url } from '../../../shared/src/crypto/encoding.js';
 import { useCrypto } from '../../../shared/src/testing/crypto.js';
 import { IT_MAIN, runNode } from '../../../shared/src/testing/processes.js';
 import { readBundleFiles, tamper } from '../../../gateway-it/src/audit/two-logs.fixture.js';
-import { startSshChain, keyLogin } from '../../helpers/ssh-chain.js';
-import { SITE, waitForSiteConnected } from '../../helpers/link-fixture.js';
+import { startSshChain } from '../../helpers/ssh-chain.js';
+import { SITE } from '../../helpers/link-fixture.js';
 import type { Harness, HarnessUser } from '../../helpers/it-harness.js';
-import { waitFor } from '../../helpers/wait-for.js';
-import { createUserNow } from '../../helpers/create-user-now.js';
+import { createHarnessUser } from '../../helpers/create-user-now.js';
+import { runRecordedSession } from '../../helpers/recorded-session.js';
 import { type PortalClient, portalLogin } from '../access/portal-client.js';
 
 useCrypto();
@@ -37,48 +37,15 @@ test(
     const chain = await startSshChain(t);
     const s = chain.it.gw.services;
     const { alice, olga } = chain.users;
-    chain.answers(alice);
-    await waitForSiteConnected(chain.it);
-    const key = [...chain.baseOptions(), '-p', String(chain.sshPort), ...keyLogin(alice)];
-    const ran = await chain.run('ssh', [
-      ...key,
-      'alice:hmi-1@127.0.0.1',
+    const { sessionId, grantId, otEvents } = await runRecordedSession(
+      chain,
+      alice,
       'echo pack-marker-$((6*7))',
-    ]);
-    assert.equal(ran.code, 0, ran.stderr);
-    const start = [...s.store.audit.iterate()].find(
-      (e) => e.action === 'session.start' && e.actor === 'alice',
     );
-    const sessionId = start?.details.sessionId;
-    const grantId = start?.details.grantId;
-    assert.ok(typeof sessionId === 'string' && typeof grantId === 'string');
     assert.equal(grantId, chain.grantId);
-    await waitFor(
-      'the recording verified at the IT gateway',
-      () => s.recording.ingest.get(sessionId)?.status === 'verified',
-      60_000,
-    );
-    const otEvents = () => [
-      ...(s.audit.siteEvents.otChain(SITE)?.page(0, Number.MAX_SAFE_INTEGER, 10_000) ?? []),
-    ];
-    await waitFor(
-      'the OT session end ingested',
-      () => otEvents().some((e) => e.action === 'session.end' && e.details.sessionId === sessionId),
-      30_000,
-    );
     const publicKey = toBase64Url(s.store.keys.audit.publicKey);
-    const mk = (
-      name: string,
-      roles: Parameters<typeof s.auth.userAdmin.createUser>[0]['roles'],
-    ) => {
-      const c = createUserNow(s.auth.userAdmin, { name, roles });
-      return {
-        user: c.user,
-        password: c.password,
-        totpSecret: c.totpSecret ?? '',
-        recoveryCodes: c.recoveryCodes,
-      } as HarnessUser;
-    };
+    const mk = (name: string, roles: Parameters<typeof createHarnessUser>[2]) =>
+      createHarnessUser(s.auth.userAdmin, name, roles);
     s.auth.userAdmin.createSite({ id: 'plant-2', timezone: 'UTC' }, 'cli:test');
     const audrey = mk('audrey', [{ role: 'auditor', site: SITE }]);
     const dave = mk('dave', [{ role: 'auditor', site: 'plant-2' }]);

@@ -26,8 +26,8 @@ import {
 } from '../../../image/demo/zones/zones.js';
 import { removeStaleNamespaces } from '../../../image/demo/zones/netns.js';
 import { run } from '../../../image/demo/zones/run.js';
-import { startDemo, type DemoCredentials } from '../../helpers/demo-launcher.js';
-import { pinnedRequest } from '../../helpers/https-client.js';
+import { startDemo } from '../../helpers/demo-launcher.js';
+import { demoApi } from '../../helpers/demo-api.js';
 import { waitFor } from '../../helpers/wait-for.js';
 import { mbpollValues } from '../../peers/mbpoll.js';
 
@@ -201,50 +201,20 @@ test(
 
     await t.test('across the zones with the real clients in corp', async () => {
       const base = `https://127.0.0.1:${itHttps}/api/v1`;
-      const call = (token: string | undefined, method: string, path: string, body?: unknown) =>
-        pinnedRequest(`${base}${path}`, demo.fingerprint, {
-          method,
-          headers: {
-            ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
-            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-          },
-          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        });
-      const user = (name: string): DemoCredentials['users'][number] => {
-        const u = demo.credentials.users.find((x) => x.name === name);
-        assert.ok(u !== undefined);
-        return u;
-      };
+      const { call, user, login, requestAndApprove } = demoApi(base, demo);
       const alice = user('alice');
       const olga = user('olga');
-      const login = async (u: typeof alice, second: Record<string, string>) => {
-        const r = await call(undefined, 'POST', '/auth/login', {
-          name: u.name,
-          password: u.password,
-          ...second,
-        });
-        assert.equal(r.status, 200, r.body);
-        return r.json<{ token: string }>().token;
-      };
       const aliceToken = await login(alice, { recoveryCode: alice.recoveryCodes[0] ?? '' });
       const olgaToken = await login(olga, { code: generateSync({ secret: olga.totpSecret }) });
       const now = Date.now();
-      const req = await call(aliceToken, 'POST', '/requests', {
-        site: 'plant-1',
+      await requestAndApprove({
+        now,
+        requesterToken: aliceToken,
+        approverToken: olgaToken,
         assets: ['hmi-1', 'plc-1', 'opc-1'].map((asset) => ({ asset, profile: 'maintenance' })),
-        start: new Date(now).toISOString(),
-        end: new Date(now + 3_600_000).toISOString(),
         reason: 'zones: line 1 maintenance',
-        ticketRef: 'CHG0001001',
+        comment: 'zones test',
       });
-      assert.equal(req.status, 201, req.body);
-      const ok = await call(
-        olgaToken,
-        'POST',
-        `/requests/${req.json<{ id: string }>().id}/decision`,
-        { decision: 'approve', comment: 'zones test' },
-      );
-      assert.equal(ok.status, 200, ok.body);
 
       // alice's OpenSSH client, in corp, to the IT gateway as corp sees it.
       const dir = demo.dir;

@@ -10,6 +10,8 @@ export const TABLE_CSS = `
 dd, li, p, td, th { overflow-wrap:break-word; }
 .badge { white-space:nowrap; }
 td code, dd code, li code, p code { white-space:pre-wrap; overflow-wrap:anywhere; }
+/* A learning proposal's diff lines (JSON node rules) wrap instead of widening the page on a phone. */
+pre.profile-diff { white-space:pre-wrap; overflow-wrap:anywhere; }
 /* Fixed columns for events: the short ones sized for their values, the details view takes the rest. */
 table.events { table-layout:fixed; }
 table.events th:nth-child(1) { width:7.5rem; } table.events th:nth-child(2) { width:6rem; }
