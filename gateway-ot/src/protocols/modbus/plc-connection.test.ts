@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { test, type TestContext } from 'node:test';
-import { FakeClock } from '../../../../shared/src/clock.js';
+import { FakeClock, type Clock } from '../../../../shared/src/clock.js';
 import { waitFor } from '../../../../test/helpers/wait-for.js';
 import { MbapReader } from './mbap-reader.js';
 import { encodeFrame } from './modbus-pdu.js';
@@ -129,4 +129,37 @@ test('a timeout handler that sends again gets a timeout of its own; closing answ
   assert.deepEqual(answers, ['first:timeout@1000', 'second:timeout@1500', 'retry:closed@1999']);
   assert.equal(clock.pendingTimers, 0);
   await waitFor('the requests at the PLC', () => plc.received.length === 3);
+});
+
+test('a wall clock stepped back does not hold a request longer than twice its timeout', async (t) => {
+  const { plc, port } = await startPlc(t);
+  const timers = new FakeClock();
+  // The broker's clock reads the wall time; the timers run on elapsed time (as Node's do).
+  let step = 0;
+  const clock: Clock = {
+    now: () => timers.now() + step,
+    setTimeout: (fn, ms) => timers.setTimeout(fn, ms),
+    setInterval: (fn, ms) => timers.setInterval(fn, ms),
+  };
+  const t0 = timers.now();
+  const conn = new PlcConnection({
+    host: '127.0.0.1',
+    port,
+    clock,
+    dial: dialTcp,
+    timeoutMs: 1000,
+    onClose: () => undefined,
+  });
+  t.after(() => conn.close('test over'));
+  const answers: string[] = [];
+  conn.send(1, READ, (a) => answers.push(`${a.kind}@${timers.now() - t0}`));
+  await waitFor('the request at the PLC', () => plc.received.length === 1);
+  step = -3_600_000; // NTP steps the clock back an hour
+  timers.advance(1000);
+  assert.deepEqual(answers, [], 'not due by the stepped clock yet');
+  timers.advance(999);
+  assert.deepEqual(answers, []);
+  timers.advance(1);
+  assert.deepEqual(answers, ['timeout@2000'], 'one more timeout, not the hour of the step');
+  assert.equal(conn.inFlight, 0);
 });

@@ -15,7 +15,9 @@
  * fires, times out what is due and re-arms for the next. A request costs no timer of its own (a
  * Timeout object, a timer-list insert and removal: about 3% of the OT gateway's time per read in a
  * profile of sequential reads). Due times are by the injected clock, as every deadline of the
- * broker: a step of the wall clock moves the timeouts of the requests outstanding at that moment.
+ * broker: a step of the wall clock forward times out the requests outstanding at that moment early;
+ * a step back is caught when the timer fires (a due time more than one timeout ahead is pulled in to
+ * one timeout from then), so no request waits longer than twice its timeout.
  */
 import { connect, type Socket } from 'node:net';
 import type { Clock, TimerHandle } from '../../../../shared/src/clock.js';
@@ -36,8 +38,8 @@ export type AnswerHandler = (answer: PlcAnswer) => void;
 
 interface Outstanding {
   readonly onAnswer: AnswerHandler;
-  /** By the clock: when this request times out. */
-  readonly due: number;
+  /** By the clock: when this request times out (pulled in if the clock steps back). */
+  due: number;
 }
 
 export interface PlcConnectionOptions {
@@ -136,6 +138,8 @@ export class PlcConnection {
     const now = this.clock.now();
     const due: Outstanding[] = [];
     for (const [id, o] of this.outstanding) {
+      // The clock stepped back since this was sent: wait one more timeout, not the step.
+      if (o.due > now + this.timeoutMs) o.due = now + this.timeoutMs;
       if (o.due > now) break;
       this.outstanding.delete(id);
       due.push(o);
