@@ -5,8 +5,9 @@
  *
  *   node ssh-echo-driver.js '<json Plan>'
  *
- * Prints `opened` once the background sessions are up, then `result <json Result>`, then closes
- * everything and exits.
+ * Prints `opened` once the background sessions and the probe session are up and the probe
+ * session is warmed up (`warmupKeys` echoed and not counted), then `result <json Result>`, then
+ * closes everything and exits.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -21,6 +22,8 @@ export interface EchoPlan {
   readonly lineEveryMs: number;
   readonly probes: number;
   readonly probeGapMs: number;
+  /** Keys echoed on the probe session before measuring (not counted), the same on every path. */
+  readonly warmupKeys: number;
   /** Password logins (`host` of the login) run one after another while probing, each with its own code. */
   readonly logins?: {
     readonly host: string;
@@ -147,6 +150,7 @@ async function run(plan: EchoPlan): Promise<EchoResult> {
       )),
     );
   const p = await open(plan);
+  if (plan.warmupKeys > 0) await probe(p, plan.warmupKeys, plan.probeGapMs);
   process.stdout.write('opened\n');
   const lineEchoes: number[] = [];
   let errors = 0;
