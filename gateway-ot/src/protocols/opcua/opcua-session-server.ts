@@ -227,6 +227,14 @@ export async function startSessionServer(options: SessionServerOptions): Promise
         'opcua.no_address_space',
         'node-opcua built no address space',
       );
+    // No per-session diagnostics objects: node-opcua updates a session's diagnostics in the address
+    // space on every request (two counters through extension-object setters), and creates a session
+    // object for each; without this summary node it does neither (its own code allows for that).
+    // The operator still sees the server's status and capabilities; the audit log is the record.
+    const summary = addressSpace.rootFolder.objects.server.serverDiagnostics.getComponentByName(
+      'SessionsDiagnosticsSummary',
+    );
+    if (summary !== null) addressSpace.deleteNode(summary);
     await options.build(addressSpace);
     await server.start();
   } catch (e) {
