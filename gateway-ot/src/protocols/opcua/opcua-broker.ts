@@ -3,8 +3,8 @@
  * under the access profile (DESIGN.md §6). For each forwarded TCP connection the link layer hands
  * over, it checks the plant password out of the vault (checked in when the session ends; both
  * audited by the vault), opens a plant session with it (certificate pinned), builds the
- * session's view of the allowed nodes in a broker-owned OPC UA server on an ephemeral loopback
- * port, and bridges the operator's byte stream to that server through the framing guard.
+ * session's view of the allowed nodes in a broker-owned OPC UA server, and connects the operator's
+ * byte stream to that server, in process, through the framing guard.
  *
  * Guarantees: one view, one server and one plant session per brokered session, all closed when
  * the session ends for any reason (operator gone, plant gone, `session.signal`, malformed traffic);
@@ -13,10 +13,9 @@
  * space per server, and the view differs per profile; a server start costs about 0.7 s of CPU, once
  * per forwarded connection (see docs/opcua.md).
  *
- * The operator's bytes (first chunk, framing guard, bridge, relay) are opcua-operator-relay.ts's job.
+ * The operator's bytes (first chunk, framing guard, in-process connection, relay) are opcua-operator-relay.ts's job.
  * Not guaranteed: see opcua-mirror.ts, opcua-operations.ts and opcua-session-server.ts.
  */
-import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { AirlockError, describeError } from '../../../../shared/src/errors.js';
 import type { CredentialLease, CredentialSource } from '../../vault/vault.js';
@@ -44,7 +43,7 @@ import {
   type OpcuaProfile,
 } from './opcua-policy.js';
 import { MAX_CHUNK_BYTES, startSessionServer, type SessionServer } from './opcua-session-server.js';
-import { checkFrames, firstBytes, openBridge, relay } from './opcua-operator-relay.js';
+import { checkFrames, firstBytes, relay } from './opcua-operator-relay.js';
 
 export interface OpcuaBrokerDeps {
   /** The broker's PKI folder inside the OT data dir (plant client and operator-facing server). */
@@ -57,7 +56,7 @@ export interface OpcuaBrokerDeps {
   readonly plantTimeoutMs?: number;
   /** Most plant nodes explored to build a view; default 5,000. */
   readonly maxViewNodes?: number;
-  /** A bridged connection with no traffic either way this long ends; default 10 min. */
+  /** An operator connection with no traffic either way this long ends; default 10 min. */
   readonly idleTimeoutMs?: number;
   /** Learn mode (opcua-learn-hook.ts); absent (tests of the broker alone): every profile enforces. */
   readonly learning?: ProfileLearning;
@@ -191,7 +190,6 @@ export function createOpcuaBroker(deps: OpcuaBrokerDeps): OpcuaBroker {
       throw e;
     }
 
-    let bridge: Socket | undefined;
     let server: SessionServer | undefined;
     let finish: (reason: string) => void = () => undefined;
     const ended = new Promise<string>((resolve) => {
@@ -250,7 +248,6 @@ export function createOpcuaBroker(deps: OpcuaBrokerDeps): OpcuaBroker {
               plantSecurity: plant.securityMode,
             });
           },
-          bridgePort: () => bridge?.localPort,
           onLimit: auditLimit,
           onRefused: (service, reason) => {
             try {
@@ -268,12 +265,11 @@ export function createOpcuaBroker(deps: OpcuaBrokerDeps): OpcuaBroker {
       );
       if (session.signal.aborted)
         return { reason: String(session.signal.reason ?? 'session ended') };
-      bridge = await openBridge(server.port, plantTimeoutMs);
-      bridge.write(first);
       const reason = await relay({
         session,
         channel,
-        bridge,
+        server: server.opcua,
+        first,
         ended,
         finish,
         guard,
@@ -282,7 +278,6 @@ export function createOpcuaBroker(deps: OpcuaBrokerDeps): OpcuaBroker {
       return { reason };
     } finally {
       channel.stream.destroy();
-      bridge?.destroy();
       await server?.shutdown();
       await plant.close();
     }

@@ -36,6 +36,14 @@ const CHUNK_TYPES: Readonly<Record<string, ReadonlySet<string>>> = {
   MSG: new Set(['F', 'C', 'A']),
   CLO: new Set(['F']),
 };
+/** The same table keyed by the four header bytes (type and chunk type) read as one integer, so a
+ * chunk that passes costs no string: strings are made only to name a refusal. */
+const ALLOWED_HEADS: ReadonlySet<number> = new Set(
+  Object.entries(CHUNK_TYPES).flatMap(([type, chunks]) =>
+    [...chunks].map((c) => Buffer.from(type + c, 'latin1').readUInt32LE(0)),
+  ),
+);
+const HEL = Buffer.from('HEL', 'latin1').readUIntLE(0, 3);
 
 export function createFrameGuard(limits: FrameGuardLimits): FrameGuard {
   const header = Buffer.alloc(HEADER_BYTES);
@@ -46,26 +54,32 @@ export function createFrameGuard(limits: FrameGuardLimits): FrameGuard {
   let messageBytes = 0;
   let failed: FrameVerdict | undefined;
 
-  const checkHeader = (): FrameVerdict => {
+  /** Why the header's type and chunk type are refused (only called when they are). */
+  const refusedHead = (): FrameVerdict => {
     const type = header.toString('latin1', 0, 3);
     const chunk = header.toString('latin1', 3, 4);
+    return CHUNK_TYPES[type] === undefined
+      ? { kind: 'malformed', reason: `unknown message type ${JSON.stringify(type)}` }
+      : { kind: 'malformed', reason: `chunk type ${JSON.stringify(chunk)} not valid for ${type}` };
+  };
+
+  const checkHeader = (): FrameVerdict => {
+    if (!ALLOWED_HEADS.has(header.readUInt32LE(0))) return refusedHead();
+    const isHello = header.readUIntLE(0, 3) === HEL;
+    const isFinal = header[3] !== 0x43; // 'C': an intermediate chunk of a longer message
     const size = header.readUInt32LE(4);
-    const allowed = CHUNK_TYPES[type];
-    if (allowed === undefined)
-      return { kind: 'malformed', reason: `unknown message type ${JSON.stringify(type)}` };
-    if (!allowed.has(chunk))
-      return {
-        kind: 'malformed',
-        reason: `chunk type ${JSON.stringify(chunk)} not valid for ${type}`,
-      };
     if (size < HEADER_BYTES)
       return { kind: 'malformed', reason: `chunk size ${size} smaller than its header` };
     if (!hasHello) {
-      if (type !== 'HEL') return { kind: 'malformed', reason: `first message is ${type}, not HEL` };
+      if (!isHello)
+        return {
+          kind: 'malformed',
+          reason: `first message is ${header.toString('latin1', 0, 3)}, not HEL`,
+        };
       if (size < 32 || size > MAX_HELLO_BYTES)
         return { kind: 'malformed', reason: `Hello of ${size} bytes` };
       hasHello = true;
-    } else if (type === 'HEL') {
+    } else if (isHello) {
       return { kind: 'malformed', reason: 'a second Hello on the same connection' };
     }
     if (size > limits.maxChunkBytes)
@@ -73,7 +87,7 @@ export function createFrameGuard(limits: FrameGuardLimits): FrameGuard {
     messageBytes += size;
     if (messageBytes > limits.maxMessageBytes)
       return { kind: 'limit', reason: `message over ${limits.maxMessageBytes} bytes` };
-    if (chunk !== 'C') messageBytes = 0;
+    if (isFinal) messageBytes = 0;
     remaining = size - HEADER_BYTES;
     return { kind: 'ok' };
   };

@@ -106,7 +106,13 @@ function createClient(
     securityPolicy: policy,
     ...omitUndefined({ serverCertificate }),
     endpointMustExist: false,
+    // node-opcua's transport timeout is also the socket's idle timeout: a plant connection with no
+    // traffic for `timeoutMs` is dropped. Its keep-alive would first ping after half its 20 s check
+    // interval, as late as that timeout (10 s by default), so an operator idle that long lost the
+    // session; pinging at a third of the timeout keeps an idle session's connection alive and still
+    // notices a silent plant within the timeout.
     keepSessionAlive: true,
+    keepAliveInterval: Math.max(500, Math.floor(options.timeoutMs / 3)),
     connectionStrategy: { maxRetry: 0, initialDelay: 100, maxDelay: 200 },
     transportTimeout: options.timeoutMs,
     defaultTransactionTimeout: options.timeoutMs,

@@ -1,11 +1,11 @@
 /**
- * The operator-facing OPC UA server of one brokered session: a node-opcua server on an ephemeral
- * 127.0.0.1 port that only the broker's bridge socket may use, holding the session's view of the
+ * The operator-facing OPC UA server of one brokered session: a node-opcua server holding the session's view of the
  * plant (built by the caller between initialize and start), with the profile's limits.
  *
  * Guarantees: only a UserName identity whose name is the ticket's user activates a session (no
- * anonymous, no X.509 user token); a session can only be activated over the connection the broker
- * bridged from the operator's channel (any other local process that finds the port is refused);
+ * anonymous, no X.509 user token); a session can only be activated over the in-process connection
+ * the broker made from the operator's channel (opcua-operator-relay.ts); node-opcua still listens on
+ * an ephemeral 127.0.0.1 port, and any local process that finds it has its channel cut;
  * sessions, subscriptions, monitored items, array/string sizes and message sizes are capped; limit
  * refusals are reported to `onLimit`. The server's PKI lives under `pkiDir`, never in ~/.config.
  *
@@ -22,6 +22,8 @@ import {
   SecurityPolicy,
   StatusCodes,
   UserNameIdentityToken,
+  WellKnownRoles,
+  resolveNodeId,
   type AddressSpace,
   type EndpointDescription,
   type ServerSecureChannelLayer,
@@ -31,6 +33,7 @@ import {
   type UserIdentityToken,
 } from 'node-opcua';
 import { AirlockError } from '../../../../shared/src/errors.js';
+import { isOperatorConnection } from './opcua-operator-relay.js';
 import type { OpcuaProfileLimits } from './opcua-policy.js';
 
 /** Largest chunk either side may send; the frame guard checks the operator's chunks against it. */
@@ -56,15 +59,14 @@ export interface SessionServerOptions {
   readonly advertisedPort: number;
   /** Fills the address space after initialize, before the server listens. */
   build(addressSpace: AddressSpace): Promise<void>;
-  /** The local port of the broker's bridge socket, once connected. */
-  bridgePort(): number | undefined;
   onLimit(statusName: string, service: string): void;
   /** A connection or identity was refused (`service`: `connection` or `ActivateSession`). */
   onRefused(service: string, reason: string): void;
 }
 
 export interface SessionServer {
-  readonly port: number;
+  /** The node-opcua server, for the operator relay to connect the operator's channel to. */
+  readonly opcua: OPCUAServer;
   shutdown(): Promise<void>;
 }
 
@@ -165,10 +167,10 @@ export async function startSessionServer(options: SessionServerOptions): Promise
       },
     },
     (channel, token) => {
-      if (channel.remotePort !== options.bridgePort()) {
+      if (!isOperatorConnection(channel)) {
         options.onRefused(
           'ActivateSession',
-          'session activation from a connection other than the broker bridge',
+          "session activation from a connection other than the operator's channel",
         );
         return StatusCodes.BadUserAccessDenied;
       }
@@ -186,6 +188,14 @@ export async function startSessionServer(options: SessionServerOptions): Promise
       return undefined;
     },
   );
+  // The one user's roles, given directly: node-opcua's default resolution asks the user manager
+  // and its role resolvers (none here) on every permission check, and builds the session's
+  // endpoint URL for them each time (an os.hostname() system call), twice per variable read.
+  // The result is the same: an authenticated user and nothing more.
+  const authenticated = resolveNodeId(WellKnownRoles.AuthenticatedUser);
+  server.setRolePolicyOverride({
+    getUserRoles: (userName) => (userName === options.user ? [authenticated] : null),
+  });
   server.on('response', (response) => {
     const header = (response as { responseHeader?: { serviceResult?: StatusCode } }).responseHeader;
     const results = (response as { results?: unknown }).results;
@@ -200,10 +210,10 @@ export async function startSessionServer(options: SessionServerOptions): Promise
   server.on('connectionRefused', () => options.onLimit('BadTooManySessions', 'connection'));
   // Another local process that finds the port gets its channel cut as soon as it says Hello.
   server.on('newChannel', (channel) => {
-    if (channel.remotePort !== options.bridgePort()) {
+    if (!isOperatorConnection(channel)) {
       options.onRefused(
         'connection',
-        'a connection other than the broker bridge reached the session server',
+        "a connection other than the operator's channel reached the session server",
       );
       channel.abruptlyInterrupt();
     }
@@ -217,6 +227,14 @@ export async function startSessionServer(options: SessionServerOptions): Promise
         'opcua.no_address_space',
         'node-opcua built no address space',
       );
+    // No per-session diagnostics objects: node-opcua updates a session's diagnostics in the address
+    // space on every request (two counters through extension-object setters), and creates a session
+    // object for each; without this summary node it does neither (its own code allows for that).
+    // The operator still sees the server's status and capabilities; the audit log is the record.
+    const summary = addressSpace.rootFolder.objects.server.serverDiagnostics.getComponentByName(
+      'SessionsDiagnosticsSummary',
+    );
+    if (summary !== null) addressSpace.deleteNode(summary);
     await options.build(addressSpace);
     await server.start();
   } catch (e) {
@@ -237,10 +255,9 @@ export async function startSessionServer(options: SessionServerOptions): Promise
           { cause: e },
         );
   }
-  const port = server.endpoints[0]?.port ?? 0;
   let closing: Promise<void> | undefined;
   return {
-    port,
+    opcua: server,
     shutdown: () => {
       closing ??= server.shutdown(0).catch(() => undefined);
       return closing;
