@@ -28,7 +28,7 @@ const int = (rand: () => number, n: number): number => Math.floor(rand() * n);
 
 function frame(tid: number, unit: number, pdu: Buffer): Buffer {
   const b = Buffer.alloc(7 + pdu.length);
-  b.writeUInt16BE(tid, 0);
+  b.writeUInt16BE(tid & 0xffff, 0); // Modbus transaction ids wrap at 65,536
   b.writeUInt16BE(pdu.length + 1, 4);
   b.writeUInt8(unit, 6);
   pdu.copy(b, 7);
