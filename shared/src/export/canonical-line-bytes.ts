@@ -35,22 +35,26 @@ export function newFields(): Fields {
   return new Int32Array(22);
 }
 
-const lit = (s: string): Uint8Array => Buffer.from(s, 'latin1');
-const ACTION = lit('{"action":"');
-const ACTOR = lit('","actor":"');
-const DETAILS = lit('","details":');
-const HASH = lit(',"hash":"');
-const ID = lit('","id":"');
-const OUTCOME = lit('","outcome":"');
-const PREV = lit('","prevHash":"');
-const SEQ = lit('","seq":');
-const SITE = lit(',"site":');
-const TARGET = lit(',"target":');
-const TIME = lit(',"time":');
-const NULL = lit('null');
+const lit = (s: string): Buffer => Buffer.from(s, 'latin1');
+/** The fixed parts of a canonical line, in key order (the line writer, event-line-bytes.ts, uses them too). */
+export const LINE = {
+  ACTION: lit('{"action":"'),
+  ACTOR: lit('","actor":"'),
+  DETAILS: lit('","details":'),
+  HASH: lit(',"hash":"'),
+  ID: lit('","id":"'),
+  OUTCOME: lit('","outcome":"'),
+  PREV: lit('","prevHash":"'),
+  SEQ: lit('","seq":'),
+  SITE: lit(',"site":'),
+  TARGET: lit(',"target":'),
+  TIME: lit(',"time":'),
+  NULL: lit('null'),
+} as const;
+const { ACTION, ACTOR, DETAILS, HASH, ID, OUTCOME, PREV, SEQ, SITE, TARGET, TIME, NULL } = LINE;
 const CLOSE = lit('"');
 
-const QUOTE = 0x22;
+export const QUOTE = 0x22;
 
 /**
  * Scans the line at bytes [start, end) of `b` (without its "\n"); true if it has the canonical

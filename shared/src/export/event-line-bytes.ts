@@ -15,7 +15,7 @@
  * caller renders the strings (event-formats.ts). Not checked here: that the details text is the
  * canonical JSON of the details (the chain stores it so; audit-chain.ts).
  */
-import { F, type Fields } from './canonical-line-bytes.js';
+import { F, LINE, QUOTE, type Fields } from './canonical-line-bytes.js';
 import type { ByteSink } from './event-formats-bytes.js';
 
 /**
@@ -51,23 +51,10 @@ export const R = {
   hash: 10,
 } as const;
 
-const lit = (s: string): Buffer => Buffer.from(s, 'latin1');
-const ACTION = lit('{"action":"');
-const ACTOR = lit('","actor":"');
-const DETAILS = lit('","details":');
-const HASH = lit(',"hash":"');
-const ID = lit('","id":"');
-const OUTCOME = lit('","outcome":"');
-const PREV = lit('","prevHash":"');
-const SEQ = lit('","seq":');
-const SITE = lit(',"site":');
-const TARGET = lit(',"target":');
-const TIME = lit(',"time":');
-const NULL = lit('null');
+const { ACTION, ACTOR, DETAILS, HASH, ID, OUTCOME, PREV, SEQ, SITE, TARGET, TIME, NULL } = LINE;
 /** The keys, quotes, commas and brackets of a line, and room for two 15-digit numbers. */
 const FIXED_BYTES = 160;
 const MAX_INTEGER = 999_999_999_999_999;
-const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 
 /**
