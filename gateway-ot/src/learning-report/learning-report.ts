@@ -79,16 +79,18 @@ export function createLearningReport(deps: LearningReportDeps): LearningReport {
   const learning: Learning = {
     ...inner,
     propose: (input) =>
-      deps.db.transaction(() => {
-        const p = inner.propose(input);
-        deps.store.addReview({
-          proposalId: p.id,
-          operations: p.operations,
-          diff: p.diff,
-          replay: p.replay === undefined ? null : JSON.stringify(p.replay),
-        });
-        return p;
-      })(),
+      deps.db
+        .transaction(() => {
+          const p = inner.propose(input);
+          deps.store.addReview({
+            proposalId: p.id,
+            operations: p.operations,
+            diff: p.diff,
+            replay: p.replay === undefined ? null : JSON.stringify(p.replay),
+          });
+          return p;
+        })
+        .immediate(),
   };
   return {
     learning,

@@ -72,22 +72,24 @@ export class OwnerEnrollment {
     const now = deps.clock.now();
     const code = newCode();
     const expiresAt = now + ENROLLMENT_CODE_TTL_MS;
-    deps.db.transaction(() => {
-      deps.keys.putPending({
-        owner,
-        challenge: ownerEnrollmentChallenge(code, deps.site, owner),
-        createdAt: now,
-        expiresAt,
-      });
-      deps.audit.append({
-        action: 'owner.enroll_start',
-        actor,
-        site: deps.site,
-        target: owner,
-        outcome: 'success',
-        details: { expiresAt: new Date(expiresAt).toISOString() },
-      });
-    })();
+    deps.db
+      .transaction(() => {
+        deps.keys.putPending({
+          owner,
+          challenge: ownerEnrollmentChallenge(code, deps.site, owner),
+          createdAt: now,
+          expiresAt,
+        });
+        deps.audit.append({
+          action: 'owner.enroll_start',
+          actor,
+          site: deps.site,
+          target: owner,
+          outcome: 'success',
+          details: { expiresAt: new Date(expiresAt).toISOString() },
+        });
+      })
+      .immediate();
     return { code, expiresAt };
   }
 
@@ -98,18 +100,20 @@ export class OwnerEnrollment {
   ): Promise<Result<{ credentialId: string }, EnrollmentRefusal>> {
     const { deps } = this;
     const refuse = (code: string, reason: string, countFailure: boolean) => {
-      deps.db.transaction(() => {
-        if (countFailure && deps.keys.countFailure(owner) >= MAX_ENROLLMENT_FAILURES)
-          deps.keys.deletePending(owner);
-        deps.audit.append({
-          action: 'owner.enroll',
-          actor: `system:it:${deps.site}`,
-          site: deps.site,
-          target: owner,
-          outcome: 'denied',
-          details: { code, reason, alert: true },
-        });
-      })();
+      deps.db
+        .transaction(() => {
+          if (countFailure && deps.keys.countFailure(owner) >= MAX_ENROLLMENT_FAILURES)
+            deps.keys.deletePending(owner);
+          deps.audit.append({
+            action: 'owner.enroll',
+            actor: `system:it:${deps.site}`,
+            site: deps.site,
+            target: owner,
+            outcome: 'denied',
+            details: { code, reason, alert: true },
+          });
+        })
+        .immediate();
       return err({ code, reason });
     };
     const pending = deps.keys.pending(owner);
@@ -147,26 +151,28 @@ export class OwnerEnrollment {
     if (deps.keys.key(key.credentialId) !== undefined)
       return refuse('owner.duplicate_key', 'this passkey is already enrolled here', true);
     const now = deps.clock.now();
-    deps.db.transaction(() => {
-      deps.keys.insertKey({
-        credentialId: key.credentialId,
-        owner,
-        publicKey: key.publicKey,
-        rpId: rp.value.id,
-        origin: rp.value.origins[0] ?? '',
-        counter: key.counter,
-        enrolledAt: now,
-      });
-      deps.keys.deletePending(owner);
-      deps.audit.append({
-        action: 'owner.enroll',
-        actor: owner,
-        site: deps.site,
-        target: owner,
-        outcome: 'success',
-        details: { credentialId: key.credentialId, origin: rp.value.origins[0] ?? null },
-      });
-    })();
+    deps.db
+      .transaction(() => {
+        deps.keys.insertKey({
+          credentialId: key.credentialId,
+          owner,
+          publicKey: key.publicKey,
+          rpId: rp.value.id,
+          origin: rp.value.origins[0] ?? '',
+          counter: key.counter,
+          enrolledAt: now,
+        });
+        deps.keys.deletePending(owner);
+        deps.audit.append({
+          action: 'owner.enroll',
+          actor: owner,
+          site: deps.site,
+          target: owner,
+          outcome: 'success',
+          details: { credentialId: key.credentialId, origin: rp.value.origins[0] ?? null },
+        });
+      })
+      .immediate();
     return ok({ credentialId: key.credentialId });
   }
 
@@ -174,17 +180,19 @@ export class OwnerEnrollment {
   remove(owner: string, actor: string): number {
     const { deps } = this;
     let n = 0;
-    deps.db.transaction(() => {
-      n = deps.keys.removeOwner(owner);
-      deps.audit.append({
-        action: 'owner.remove',
-        actor,
-        site: deps.site,
-        target: owner,
-        outcome: 'success',
-        details: { keys: n },
-      });
-    })();
+    deps.db
+      .transaction(() => {
+        n = deps.keys.removeOwner(owner);
+        deps.audit.append({
+          action: 'owner.remove',
+          actor,
+          site: deps.site,
+          target: owner,
+          outcome: 'success',
+          details: { keys: n },
+        });
+      })
+      .immediate();
     return n;
   }
 }

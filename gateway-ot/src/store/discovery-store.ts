@@ -127,6 +127,6 @@ export function createDiscoveryStore(db: Db): DiscoveryStore {
     },
     list: (limit) => list.all(limit).map(fromRow),
     markOnboarded: (id, asset, at) => onboard.run(asset, at, id).changes === 1,
-    atomically: (fn) => db.transaction(fn)(),
+    atomically: (fn) => db.transaction(fn).immediate(),
   };
 }

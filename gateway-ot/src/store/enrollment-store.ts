@@ -53,7 +53,7 @@ export function createEnrollmentStore(db: Db, state: GatewayStateStore): Enrollm
       db.transaction(() => {
         writeEnrollment(state, record);
         alongside();
-      })();
+      }).immediate();
     },
     grantPublicKey: () => grantPublicKeyOf(readEnrollment(state)),
   };

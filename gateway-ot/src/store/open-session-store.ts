@@ -96,6 +96,6 @@ export function createOpenSessionStore(db: Db): OpenSessionStore {
       stmts.saveCounts.run(JSON.stringify(counts), at, id).changes > 0,
     remove: (id) => stmts.remove.run(id).changes > 0,
     list: () => stmts.list.all().map(toState),
-    atomically: (fn) => db.transaction(fn)(),
+    atomically: (fn) => db.transaction(fn).immediate(),
   };
 }
