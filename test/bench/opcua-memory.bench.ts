@@ -12,7 +12,7 @@
  */
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { AttributeIds, MessageSecurityMode, UserTokenType, type OPCUAClient } from 'node-opcua';
+import { AttributeIds, MessageSecurityMode, type OPCUAClient } from 'node-opcua';
 import { initCrypto } from '../../shared/src/crypto/sodium.js';
 import { createOpcuaBroker } from '../../gateway-ot/src/protocols/opcua/opcua-broker.js';
 import { opcuaAssetSchema } from '../../gateway-ot/src/protocols/opcua/opcua-policy.js';
@@ -21,6 +21,7 @@ import { benchContext } from '../helpers/latency-bench.js';
 import { growth, takeCensus } from '../helpers/heap-census.js';
 import {
   createTestClient,
+  loginOperator,
   fetchServerCertificateSha256,
   openTestVault,
   startForwarder,
@@ -75,15 +76,9 @@ async function clientSession(
   i: number,
   client: OPCUAClient,
 ): Promise<void> {
-  await client.connect(forwarder.endpointUrl);
-  const session = await client.createSession({
-    type: UserTokenType.UserName,
-    userName: 'alice',
-    password: '',
-  });
-  const ns = (await session.readNamespaceArray()).indexOf(PLANT_NAMESPACE_URI);
+  const { session, id } = await loginOperator(client, forwarder.endpointUrl);
   const dv = await session.read({
-    nodeId: `ns=${ns};s=Line1.Temperature`,
+    nodeId: id('Line1.Temperature'),
     attributeId: AttributeIds.Value,
   });
   if (!dv.statusCode.isGood()) throw new Error(`read failed: ${dv.statusCode.name}`);

@@ -14,12 +14,11 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AttributeIds, DataType, UserTokenType } from 'node-opcua';
+import { AttributeIds, DataType } from 'node-opcua';
 import { generateSync } from 'otplib';
-import { PLANT_NAMESPACE_URI } from '../../image/demo/plant/opcua-server.js';
 import { startDemo, portOpen } from '../helpers/demo-launcher.js';
 import { demoApi } from '../helpers/demo-api.js';
-import { createTestClient } from '../helpers/opcua-broker-harness.js';
+import { createTestClient, loginOperator } from '../helpers/opcua-broker-harness.js';
 import { mbpollValues, runMbpoll } from '../peers/mbpoll.js';
 import { demoSshClient } from '../helpers/demo-ssh-client.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -244,14 +243,7 @@ test(
     // Issue 7: a node-opcua client through the other forward.
     const client = createTestClient(join(dir, 'operator-pki'));
     t.after(() => client.disconnect());
-    await client.connect(`opc.tcp://127.0.0.1:${opcPort}`);
-    const session = await client.createSession({
-      type: UserTokenType.UserName,
-      userName: 'alice',
-      password: '',
-    });
-    const ns = (await session.readNamespaceArray()).indexOf(PLANT_NAMESPACE_URI);
-    const id = (s: string): string => `ns=${ns};s=${s}`;
+    const { session, id } = await loginOperator(client, `opc.tcp://127.0.0.1:${opcPort}`);
     const line1 = await session.browse(id('Line1'));
     assert.ok(
       (line1.references ?? []).some((r) => r.browseName.name === 'Setpoint'),

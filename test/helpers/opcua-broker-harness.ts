@@ -13,7 +13,10 @@ import {
   OPCUACertificateManager,
   OPCUAClient,
   SecurityPolicy,
+  UserTokenType,
+  type ClientSession,
 } from 'node-opcua';
+import { PLANT_NAMESPACE_URI } from '../../image/demo/plant/opcua-server.js';
 import { systemClock, type Clock } from '../../shared/src/clock.js';
 import { silentLogger } from '../../shared/src/log.js';
 import type { SessionTicket } from '../../shared/src/model/session-ticket.js';
@@ -152,6 +155,34 @@ export function createTestClient(pkiDir: string, mode = MessageSecurityMode.None
     }),
     connectionStrategy: { maxRetry: 0, initialDelay: 100, maxDelay: 200 },
   });
+}
+
+export interface OperatorLogin {
+  readonly session: ClientSession;
+  /** The plant namespace's index in the session's numbering (-1 when the view lacks it). */
+  readonly ns: number;
+  /** The plant node id in that numbering: `id('Line1.Setpoint')` is `ns=<ns>;s=Line1.Setpoint`. */
+  readonly id: (s: string) => string;
+}
+
+/**
+ * An operator's login as a tool does it: connect `client` to `endpointUrl`, open a UserName
+ * session (by default as the grant's user `alice` with an empty password: the broker takes the
+ * plant password from the vault) and look up the plant namespace. The caller disconnects.
+ */
+export async function loginOperator(
+  client: OPCUAClient,
+  endpointUrl: string,
+  identity: { readonly userName?: string; readonly password?: string } = {},
+): Promise<OperatorLogin> {
+  await client.connect(endpointUrl);
+  const session = await client.createSession({
+    type: UserTokenType.UserName,
+    userName: identity.userName ?? 'alice',
+    password: identity.password ?? '',
+  });
+  const ns = (await session.readNamespaceArray()).indexOf(PLANT_NAMESPACE_URI);
+  return { session, ns, id: (s: string): string => `ns=${ns};s=${s}` };
 }
 
 /** What onboarding records: the SHA-256 of the certificate the server's endpoints carry. */

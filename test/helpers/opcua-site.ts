@@ -9,7 +9,7 @@
 import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { UserTokenType, type ClientSession, type OPCUAClient } from 'node-opcua';
+import type { ClientSession, OPCUAClient } from 'node-opcua';
 import type { SessionStream } from '../../shared/src/link/session-channel.js';
 import {
   PLANT_NAMESPACE_URI,
@@ -25,7 +25,11 @@ import {
   type ItFixture,
   type OtFixture,
 } from './link-fixture.js';
-import { createTestClient, fetchServerCertificateSha256 } from './opcua-broker-harness.js';
+import {
+  createTestClient,
+  fetchServerCertificateSha256,
+  loginOperator,
+} from './opcua-broker-harness.js';
 import { makeTempDir } from '../../shared/src/testing/temp-dir.js';
 
 export interface OpcuaSite {
@@ -135,12 +139,6 @@ export async function connectOverLink(
 
   const client = createTestClient(join(dir, 'operator-pki'));
   t.after(() => client.disconnect());
-  await client.connect(`opc.tcp://127.0.0.1:${port}`);
-  const session = await client.createSession({
-    type: UserTokenType.UserName,
-    userName: 'alice',
-    password: '',
-  });
-  const ns = (await session.readNamespaceArray()).indexOf(PLANT_NAMESPACE_URI);
-  return { client, session, id: (s: string): string => `ns=${ns};s=${s}`, opened };
+  const { session, id } = await loginOperator(client, `opc.tcp://127.0.0.1:${port}`);
+  return { client, session, id, opened };
 }

@@ -27,6 +27,7 @@ import {
 import { PLANT_NAMESPACE_URI, type OpcuaSimServer } from '../../image/demo/plant/opcua-server.js';
 import {
   createTestClient,
+  loginOperator,
   type Forwarder,
   type ForwarderOptions,
   type RecordedEvent,
@@ -359,12 +360,7 @@ test(
     // Still serving: a proper client gets a session, signed and encrypted end to end to the broker.
     const client = operatorClient(MessageSecurityMode.SignAndEncrypt);
     try {
-      await client.connect(f.endpointUrl);
-      const session = await client.createSession({
-        type: UserTokenType.UserName,
-        userName: 'alice',
-        password: '',
-      });
+      const { session } = await loginOperator(client, f.endpointUrl);
       const dv = await session.read({ nodeId: 'ns=0;i=2259', attributeId: AttributeIds.Value });
       assert.equal(dv.statusCode.name, 'Good');
       await session.close();
@@ -403,15 +399,9 @@ test(
     const f = await forward({ asset: opcuaAssetSchema.parse(withoutUser) });
     const client = operatorClient();
     try {
-      await client.connect(f.endpointUrl);
-      const session = await client.createSession({
-        type: UserTokenType.UserName,
-        userName: 'alice',
-        password: '',
-      });
-      const ns = (await session.readNamespaceArray()).indexOf(PLANT_NAMESPACE_URI);
+      const { session, id } = await loginOperator(client, f.endpointUrl);
       const dv = await session.read({
-        nodeId: `ns=${ns};s=Line1.Temperature`,
+        nodeId: id('Line1.Temperature'),
         attributeId: AttributeIds.Value,
       });
       assert.equal(dv.value.value, 72.3);

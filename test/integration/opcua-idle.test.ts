@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AttributeIds, UserTokenType } from 'node-opcua';
+import { AttributeIds } from 'node-opcua';
 import {
   createOpcuaBroker,
   type OpcuaBroker,
@@ -25,6 +25,7 @@ import {
 import {
   createTestClient,
   fetchServerCertificateSha256,
+  loginOperator,
   openTestVault,
   startForwarder,
   type Forwarder,
@@ -90,14 +91,8 @@ test(
     assert.ok(f);
     const client = createTestClient(join(dir, 'operator-pki'));
     try {
-      await client.connect(f.endpointUrl);
-      const session = await client.createSession({
-        type: UserTokenType.UserName,
-        userName: 'alice',
-        password: '',
-      });
-      const ns = (await session.readNamespaceArray()).indexOf(PLANT_NAMESPACE_URI);
-      const node = { nodeId: `ns=${ns};s=Line1.Temperature`, attributeId: AttributeIds.Value };
+      const { session, id } = await loginOperator(client, f.endpointUrl);
+      const node = { nodeId: id('Line1.Temperature'), attributeId: AttributeIds.Value };
       assert.equal((await session.read(node)).value.value, 72.3);
       const forwarded = f.sessions.at(-1);
       assert.ok(forwarded);

@@ -14,7 +14,6 @@ import {
   AttributeIds,
   DataType,
   StatusCodes,
-  UserTokenType,
   type ClientSession,
   type StatusCode,
 } from 'node-opcua';
@@ -33,7 +32,11 @@ import {
 import { opcuaProtocol } from '../../gateway-ot/src/protocols/opcua/opcua.js';
 import { createStore, type OtStore } from '../../gateway-ot/src/store/store.js';
 import { PLANT_NAMESPACE_URI, type OpcuaSimServer } from '../../image/demo/plant/opcua-server.js';
-import { createTestClient, type RecordedEvent } from '../helpers/opcua-broker-harness.js';
+import {
+  createTestClient,
+  loginOperator,
+  type RecordedEvent,
+} from '../helpers/opcua-broker-harness.js';
 import { startPlantBroker, type PlantBroker } from '../helpers/opcua-plant-broker.js';
 
 let bench: PlantBroker;
@@ -145,16 +148,10 @@ async function withSession<T>(
       }),
   });
   const client = createTestClient(join(dir, 'operator-pki'));
-  await client.connect(f.endpointUrl);
   try {
-    const session = await client.createSession({
-      type: UserTokenType.UserName,
-      userName: 'alice',
-      password: 'not-checked',
-    });
-    const ns = (await session.readNamespaceArray()).indexOf(PLANT_NAMESPACE_URI);
+    const { session, id } = await loginOperator(client, f.endpointUrl, { password: 'not-checked' });
     try {
-      return await fn(session, (s) => `ns=${ns};s=${s}`);
+      return await fn(session, id);
     } finally {
       await session.close();
     }
