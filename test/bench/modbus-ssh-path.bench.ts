@@ -13,13 +13,13 @@
  * process.cpuUsage, which a shared machine's load disturbs far less than wall-clock latency.
  *   npm run bench -- modbus-ssh-path
  */
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { initCrypto } from '../../shared/src/crypto/sodium.js';
 import { freePort } from '../../image/demo/plant/free-port.js';
 import { benchContext, interleave, latencyRow, quantile } from '../helpers/latency-bench.js';
 import { startJumpHostChain } from '../helpers/jump-host-chain.js';
 import { keyLogin } from '../helpers/ssh-chain.js';
+import { spawnOperatorSsh } from '../helpers/operator-ssh.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { connectRaw, mbap, pdu, type RawModbusClient } from '../peers/raw-modbus-client.js';
 import { startRecordingPlc } from '../peers/recording-plc.js';
@@ -97,23 +97,14 @@ async function main(): Promise<void> {
   const sshPids = new Map<number, number | undefined>();
   const tunnel = async (args: readonly string[]): Promise<number> => {
     const port = await freePort();
-    const child = spawn(
-      '/usr/bin/ssh',
+    const child = spawnOperatorSsh(
+      t,
+      chain,
       ['-F', cfg, '-N', ...args.map((a) => a.replace('PORT', String(port)))],
-      {
-        env: {
-          PATH: '/usr/bin:/bin',
-          HOME: chain.dir,
-          SSH_ASKPASS: chain.askpass,
-          SSH_ASKPASS_REQUIRE: 'force',
-          DISPLAY: ':0',
-        },
-        stdio: ['ignore', 'ignore', 'pipe'],
-      },
+      { stdio: ['ignore', 'ignore', 'pipe'], killSignal: 'SIGTERM' },
     );
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    t.after(() => void child.kill());
     await waitFor(
       `the ssh -L tunnel (${args.join(' ')})`,
       async () => {

@@ -36,6 +36,7 @@ import { fileURLToPath } from 'node:url';
 import { generateSync } from 'otplib';
 import { initCrypto } from '../../shared/src/crypto/sodium.js';
 import { startSshChain } from '../helpers/ssh-chain.js';
+import { operatorSshEnv } from '../helpers/operator-ssh.js';
 import type { EchoPlan, EchoResult } from '../helpers/ssh-echo-driver.js';
 import { loopDelayOf, type LoopDelay } from '../helpers/ot-ssh-process.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -147,13 +148,7 @@ async function main(): Promise<void> {
   const first = await chain.run('ssh', ['-F', cfg, 'airlock', 'true']);
   if (first.code !== 0) throw new Error(`first key login failed: ${first.stderr}`);
 
-  const env = {
-    PATH: '/usr/bin:/bin',
-    HOME: chain.dir,
-    SSH_ASKPASS: chain.askpass,
-    SSH_ASKPASS_REQUIRE: 'force',
-    DISPLAY: ':0',
-  };
+  const env = operatorSshEnv(chain);
   const plan = (host: string, sessions: number): EchoPlan => ({
     cfg,
     host,

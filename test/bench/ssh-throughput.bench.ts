@@ -30,6 +30,7 @@ import { fileURLToPath } from 'node:url';
 import { initCrypto } from '../../shared/src/crypto/sodium.js';
 import { startJumpHostChain } from '../helpers/jump-host-chain.js';
 import type { SshChain } from '../helpers/ssh-chain.js';
+import { operatorSshEnv } from '../helpers/operator-ssh.js';
 import type { PullPlan, PullResult } from '../helpers/ssh-pull-driver.js';
 import { startSshd } from '../peers/sshd.js';
 
@@ -192,13 +193,7 @@ async function main(): Promise<void> {
   const cpuPerMiB: { it: number; ot: number }[] = [];
   const otPid = chain.otProcess?.child.pid;
   if (otPid === undefined) throw new Error('no OT process');
-  const pullEnv = {
-    PATH: '/usr/bin:/bin',
-    HOME: chain.dir,
-    SSH_ASKPASS: chain.askpass,
-    SSH_ASKPASS_REQUIRE: 'force',
-    DISPLAY: ':0',
-  };
+  const pullEnv = operatorSshEnv(chain);
   if (parts.has('throughput'))
     for (const path of pullPaths) {
       const { host, extra } = PULL_HOSTS[path];
@@ -306,13 +301,7 @@ async function main(): Promise<void> {
 /** Opens IDLE_SESSIONS sessions over CONNECTIONS multiplexed connections; each prints `ready` and sleeps. */
 async function openIdleSessions(chain: SshChain, cfg: string): Promise<ChildProcess[]> {
   const children: ChildProcess[] = [];
-  const env = {
-    PATH: '/usr/bin:/bin',
-    HOME: chain.dir,
-    SSH_ASKPASS: chain.askpass,
-    SSH_ASKPASS_REQUIRE: 'force',
-    DISPLAY: ':0',
-  };
+  const env = operatorSshEnv(chain);
   const masters: string[] = [];
   for (let c = 0; c < CONNECTIONS; c++) {
     const ctl = join(chain.dir, `bench-ctl-${c}`);

@@ -26,6 +26,7 @@ import { distRoot, startNode, type Started } from '../../shared/src/testing/proc
 import { echoBroker } from './test-brokers.js';
 import { storeTargetPassword } from './ot-ssh-process.js';
 import { waitFor } from './wait-for.js';
+import { operatorSshEnv } from './operator-ssh.js';
 import { startSshd, type SshdPeer } from '../peers/sshd.js';
 import { omitUndefined } from '../../shared/src/omit-undefined.js';
 import { createHarnessUser } from './create-user-now.js';
@@ -87,6 +88,8 @@ export interface SshChain {
   readonly grantId: string;
   /** ssh/scp/sftp options shared by every run: no config files, pinned host key. */
   baseOptions(): string[];
+  /** `baseOptions`, the SSH endpoint's port and `keyLogin(u)`: what an ssh login with the key takes. */
+  keyOptions(u: ChainUser): string[];
   /** Sets what the askpass script answers: the TOTP code (current, or `stepOffset` steps ahead) and a password. */
   answers(
     u: ChainUser,
@@ -299,6 +302,7 @@ export async function startSshChain(
       '-o',
       'LogLevel=ERROR',
     ],
+    keyOptions: (u) => [...chain.baseOptions(), '-p', String(sshPort), ...keyLogin(u)],
     answers(u, o = {}) {
       const code =
         o.recoveryCode ??
@@ -311,14 +315,7 @@ export async function startSshChain(
     },
     askpass,
     run(program, args, o = {}) {
-      const env: NodeJS.ProcessEnv = {
-        PATH: '/usr/bin:/bin',
-        HOME: dir,
-        SSH_ASKPASS: askpass,
-        SSH_ASKPASS_REQUIRE: 'force',
-        DISPLAY: ':0',
-        ...o.env,
-      };
+      const env = operatorSshEnv({ dir, askpass }, o.env);
       const started = performance.now();
       const child = spawn(`/usr/bin/${program}`, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
       let stdout = '';

@@ -6,11 +6,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { freePort } from '../../../image/demo/plant/free-port.js';
 import { startSshd } from '../../peers/sshd.js';
-import { startSshChain, keyLogin } from '../../helpers/ssh-chain.js';
+import { startSshChain } from '../../helpers/ssh-chain.js';
+import { spawnOperatorSsh } from '../../helpers/operator-ssh.js';
 import { waitFor } from '../../helpers/wait-for.js';
 
 test(
@@ -21,7 +21,7 @@ test(
     const chain = await startSshChain(t, { target });
     const { alice } = chain.users;
     chain.answers(alice);
-    const key = [...chain.baseOptions(), '-p', String(chain.sshPort), ...keyLogin(alice)];
+    const key = chain.keyOptions(alice);
 
     await t.test(
       'LANG and LC_* with locale values reach the target; others are refused',
@@ -60,8 +60,9 @@ test(
 
     await t.test('a -L to an SSH asset fails with the reason, printed by ssh', async () => {
       const port = await freePort();
-      const child = spawn(
-        '/usr/bin/ssh',
+      const child = spawnOperatorSsh(
+        t,
+        chain,
         [
           // -v before the options: the first log level given wins.
           '-v',
@@ -71,18 +72,8 @@ test(
           `127.0.0.1:${port}:hmi-1:22`,
           'alice:hmi-1@127.0.0.1',
         ],
-        {
-          env: {
-            PATH: '/usr/bin:/bin',
-            HOME: chain.dir,
-            SSH_ASKPASS: chain.askpass,
-            SSH_ASKPASS_REQUIRE: 'force',
-            DISPLAY: ':0',
-          },
-          stdio: ['ignore', 'ignore', 'pipe'],
-        },
+        { stdio: ['ignore', 'ignore', 'pipe'] },
       );
-      t.after(() => void child.kill('SIGKILL'));
       let stderr = '';
       child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
       await waitFor('the forwarding connection', () => chain.audit('auth.login').length >= 2);

@@ -8,10 +8,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startSshChain, keyLogin } from '../../helpers/ssh-chain.js';
+import { startSshChain } from '../../helpers/ssh-chain.js';
+import { spawnOperatorSsh } from '../../helpers/operator-ssh.js';
 import { screenLines } from '../../helpers/terminal-screen.js';
 import { waitFor } from '../../helpers/wait-for.js';
 
@@ -37,29 +37,12 @@ test(
     const chain = await startSshChain(t, { profile: PROFILE });
     const { alice } = chain.users;
     chain.answers(alice);
-    const child = spawn(
-      '/usr/bin/ssh',
-      [
-        ...chain.baseOptions(),
-        '-p',
-        String(chain.sshPort),
-        ...keyLogin(alice),
-        '-tt',
-        'alice:hmi-1@127.0.0.1',
-      ],
-      {
-        env: {
-          PATH: '/usr/bin:/bin',
-          HOME: chain.dir,
-          TERM: 'xterm',
-          SSH_ASKPASS: chain.askpass,
-          SSH_ASKPASS_REQUIRE: 'force',
-          DISPLAY: ':0',
-        },
-        stdio: ['pipe', 'pipe', 'pipe'],
-      },
+    const child = spawnOperatorSsh(
+      t,
+      chain,
+      [...chain.keyOptions(alice), '-tt', 'alice:hmi-1@127.0.0.1'],
+      { env: { TERM: 'xterm' }, stdio: ['pipe', 'pipe', 'pipe'] },
     );
-    t.after(() => void child.kill('SIGKILL'));
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
     child.stderr.on('data', () => undefined);

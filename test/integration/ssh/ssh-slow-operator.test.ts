@@ -6,10 +6,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { waitFor } from '../../helpers/wait-for.js';
-import { keyLogin, startSshChain } from '../../helpers/ssh-chain.js';
+import { startSshChain } from '../../helpers/ssh-chain.js';
+import { spawnOperatorSsh } from '../../helpers/operator-ssh.js';
 
 const LINES = 3_000_000;
 
@@ -38,28 +38,12 @@ test(
       if (e.type === 'started') stream = e.session.stream.stream;
     });
     chain.answers(alice);
-    const child = spawn(
-      '/usr/bin/ssh',
-      [
-        ...chain.baseOptions(),
-        '-p',
-        String(chain.sshPort),
-        ...keyLogin(alice),
-        'alice:hmi-1@127.0.0.1',
-        `seq 1 ${LINES}`,
-      ],
-      {
-        env: {
-          PATH: '/usr/bin:/bin',
-          HOME: chain.dir,
-          SSH_ASKPASS: chain.askpass,
-          SSH_ASKPASS_REQUIRE: 'force',
-          DISPLAY: ':0',
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
+    const child = spawnOperatorSsh(
+      t,
+      chain,
+      [...chain.keyOptions(alice), 'alice:hmi-1@127.0.0.1', `seq 1 ${LINES}`],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
     );
-    t.after(() => void child.kill('SIGKILL'));
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((r) => child.once('close', (code) => r(code)));
