@@ -1,8 +1,9 @@
 /**
- * What the learn-mode tests share (gateway-ot/src/learning/*.test.ts, learning-report.test.ts and
- * test/integration/modbus-learn.test.ts): the learn ceiling of their Modbus profiles, learning
- * built as the OT gateway builds it for site plant-1, checking proposals with the policy loader's
- * own check, and the world a unit test learns in (policy file, store, audit log, fake clock).
+ * What the learn-mode tests share (gateway-ot/src/learning/*.test.ts, learning-report.test.ts,
+ * test/integration/modbus-learn.test.ts, opcua-learn.test.ts and policy/learn-live.test.ts): the
+ * learn ceiling of their Modbus profiles, learning built as the OT gateway builds it for site
+ * plant-1, checking proposals with the policy loader's own check, and the world a unit test learns
+ * in (policy file, store, audit log, fake clock).
  * Test support only: the product never imports test/.
  */
 import { writeFileSync } from 'node:fs';

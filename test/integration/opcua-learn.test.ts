@@ -22,7 +22,7 @@ import { FakeClock, systemClock, type Clock } from '../../shared/src/clock.js';
 import { generateSigningKeyPair } from '../../shared/src/crypto/signing.js';
 import { initCrypto } from '../../shared/src/crypto/sodium.js';
 import { sequentialIds } from '../../shared/src/ids.js';
-import { createLearning, type Learning } from '../../gateway-ot/src/learning/learning.js';
+import type { Learning } from '../../gateway-ot/src/learning/learning.js';
 import { createPolicyLoader, type AssetPolicy } from '../../gateway-ot/src/policy/policy.js';
 import type { ProfileLearning } from '../../gateway-ot/src/sessions/sessions.js';
 import {
@@ -38,6 +38,7 @@ import {
   type RecordedEvent,
 } from '../helpers/opcua-broker-harness.js';
 import { startPlantBroker, type PlantBroker } from '../helpers/opcua-plant-broker.js';
+import { createTestLearning } from '../helpers/learn-fixture.js';
 
 let bench: PlantBroker;
 let dir: string;
@@ -101,16 +102,14 @@ before(async () => {
         signingKey: generateSigningKeyPair(),
         checkpointIntervalMs: 0,
       });
-      learning = createLearning({
+      learning = createTestLearning({
         store: store.learning,
         db: store.db,
         audit,
         clock: systemClock,
-        ids: sequentialIds(),
-        site: 'plant-1',
         policy,
         policyFile,
-        checkPolicy: (json, hash) => loader.parse(json, hash),
+        loader,
       });
       return learning;
     },

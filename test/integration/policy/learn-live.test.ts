@@ -9,12 +9,12 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { systemClock } from '../../../shared/src/clock.js';
-import { sequentialIds } from '../../../shared/src/ids.js';
 import { makeTempDir } from '../../../shared/src/testing/temp-dir.js';
-import { createLearning, type Learning } from '../../../gateway-ot/src/learning/learning.js';
+import type { Learning } from '../../../gateway-ot/src/learning/learning.js';
 import { createPolicyLoader } from '../../../gateway-ot/src/policy/policy.js';
 import { modbusProtocol } from '../../../gateway-ot/src/protocols/modbus/modbus.js';
 import { createLearningStore } from '../../../gateway-ot/src/store/learning-store.js';
+import { createTestLearning } from '../../helpers/learn-fixture.js';
 import { startBrokerListener } from '../../peers/modbus-broker-listener.js';
 import { startPymodbusServer } from '../../peers/pymodbus.js';
 import { connectRaw, mbap, pdu, type RawModbusClient } from '../../peers/raw-modbus-client.js';
@@ -65,16 +65,14 @@ test(
       asset: policy.assets['plc-1'],
       profile: 'job',
       learning: ({ db, audit }) =>
-        (learning = createLearning({
+        (learning = createTestLearning({
           store: createLearningStore(db),
           db,
           audit,
           clock: systemClock,
-          ids: sequentialIds(),
-          site: 'plant-1',
           policy,
           policyFile,
-          checkPolicy: (json, hash) => loader.parse(json, hash),
+          loader,
         })),
     });
     assert.ok(learning);
