@@ -18,7 +18,7 @@ import type { Db } from '../../../shared/src/store/open-database.js';
 import { canonicalJson } from '../../../shared/src/crypto/canonical.js';
 import { fromBase64Url } from '../../../shared/src/crypto/encoding.js';
 import { omitUndefined } from '../../../shared/src/omit-undefined.js';
-import type { EventRow } from '../../../shared/src/export/event-line-bytes.js';
+import { eventRowOf, type EventRow } from '../../../shared/src/export/event-line-bytes.js';
 
 export interface ChainPoint {
   readonly seq: number;
@@ -77,23 +77,6 @@ export interface EventText {
 /** `event.details` of an EventText: never read, since the text is at hand (frozen, so never filled). */
 const UNPARSED: Readonly<Record<string, unknown>> = Object.freeze({});
 
-/** The row of an event whose details are `detailsJson` (its canonical text). */
-function rowOf(e: AuditEvent, detailsJson: string): EventRow {
-  return [
-    e.seq,
-    e.id,
-    e.time,
-    e.actor,
-    e.action,
-    e.site,
-    e.target,
-    e.outcome,
-    detailsJson,
-    e.prevHash,
-    e.hash,
-  ];
-}
-
 /** The EventText of a row (`event.details` left unparsed). */
 export function eventTextOf(r: EventRow): EventText {
   const [seq, id, time, actor, action, site, target, outcome, detailsJson, prevHash, hash] = r;
@@ -138,7 +121,7 @@ export async function* chainEventRows(
   while (after < toSeq) {
     const page =
       chain.pageRows === undefined
-        ? chain.page(after, toSeq, pageSize).map((e) => rowOf(e, canonicalJson(e.details)))
+        ? chain.page(after, toSeq, pageSize).map((e) => eventRowOf(e, canonicalJson(e.details)))
         : chain.pageRows(after, toSeq, pageSize);
     if (page.length === 0) return;
     yield page;

@@ -2,7 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AuditEvent } from '../audit/audit-event.js';
 import { newFields, scanEventLine } from './canonical-line-bytes.js';
-import { EventBytesRenderer, type ByteSink } from './event-formats-bytes.js';
+import { EventBytesRenderer } from './event-formats-bytes.js';
+import {
+  BASE_EVENT as base,
+  byteSink as sink,
+  generatedPlainEvents,
+} from './export-events.fixture.js';
 import {
   eventToCefLine,
   eventToCsvRecord,
@@ -10,17 +15,6 @@ import {
   type AuditLogName,
   type TextRendering,
 } from './event-formats.js';
-
-function sink(size = 64 * 1024): ByteSink {
-  const buf = Buffer.alloc(size);
-  return {
-    buf,
-    used: 0,
-    reserve(n) {
-      return this.used + n <= size;
-    },
-  };
-}
 
 /** Renders the event's line from its bytes; undefined when the renderer defers to the strings (or the scan does). */
 function fromBytes(
@@ -42,20 +36,6 @@ function fromBytes(
   }
   return { csv: csv.buf.toString('utf8', 0, csv.used), cef: cef.buf.toString('utf8', 0, cef.used) };
 }
-
-const base: AuditEvent = {
-  seq: 7,
-  id: 'evt_7',
-  time: Date.UTC(2026, 10, 24, 20, 15, 0, 7),
-  actor: 'vera',
-  action: 'modbus.write',
-  site: 'plant-1',
-  target: 'plc-1',
-  outcome: 'success',
-  details: { address: 40001, value: 1350 },
-  prevHash: 'b'.repeat(64),
-  hash: 'a'.repeat(64),
-};
 
 // Every character the two formats treat specially that can sit in a plain line (no quote or backslash inside a string: those are escaped in JSON and defer).
 const VALUES = [
@@ -123,27 +103,7 @@ test("the CSV and CEF written from a line's bytes are exactly the strings event-
 });
 
 test('generated events with random printable values render the same both ways', () => {
-  let seed = 11;
-  const rnd = (n: number): number => (seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) % n;
-  // Printable ASCII without the quote and the backslash (JSON escapes those; such lines defer).
-  const chars = Array.from({ length: 95 }, (_, k) => String.fromCharCode(0x20 + k)).filter(
-    (c) => c !== '"' && c !== '\\',
-  );
-  const word = (max: number, min = 0): string =>
-    Array.from({ length: min + rnd(max - min + 1) }, () => chars[rnd(chars.length)]).join('');
-  for (let k = 0; k < 1500; k++) {
-    const e: AuditEvent = {
-      ...base,
-      seq: 1 + rnd(1e9),
-      time: rnd(2 ** 31) * 1000 + rnd(1000),
-      id: word(20, 1),
-      actor: word(30, 1),
-      action: word(24, 1),
-      site: rnd(4) === 0 ? null : word(16),
-      target: rnd(4) === 0 ? null : word(60),
-      outcome: (['success', 'failure', 'denied'] as const)[rnd(3)] as AuditEvent['outcome'],
-      details: { [word(8)]: word(50), n: rnd(100), list: [word(5), { [word(3)]: word(70) }] },
-    };
+  for (const e of generatedPlainEvents(11, 1500)) {
     const got = fromBytes('ot', '0.1.0', e);
     assert.ok(got !== undefined, JSON.stringify(e));
     assert.equal(got.csv, eventToCsvRecord('ot', e), JSON.stringify(e));

@@ -3,34 +3,12 @@ import assert from 'node:assert/strict';
 import type { AuditEvent } from '../audit/audit-event.js';
 import { canonicalJson } from '../crypto/canonical.js';
 import { F, newFields, scanEventLine } from './canonical-line-bytes.js';
-import { EventBytesRenderer, type ByteSink } from './event-formats-bytes.js';
+import { EventBytesRenderer } from './event-formats-bytes.js';
+import { BASE_EVENT, byteSink as sink, generatedPlainEvents } from './export-events.fixture.js';
 import { eventToCefLine, eventToCsvRecord, eventToJsonLine } from './event-formats.js';
-import { writeEventLine, type EventRow } from './event-line-bytes.js';
+import { eventRowOf, writeEventLine, type EventRow } from './event-line-bytes.js';
 
-function sink(size = 64 * 1024): ByteSink {
-  const buf = Buffer.alloc(size);
-  return {
-    buf,
-    used: 0,
-    reserve(n) {
-      return this.used + n <= size;
-    },
-  };
-}
-
-const rowOf = (e: AuditEvent): EventRow => [
-  e.seq,
-  e.id,
-  e.time,
-  e.actor,
-  e.action,
-  e.site,
-  e.target,
-  e.outcome,
-  canonicalJson(e.details),
-  e.prevHash,
-  e.hash,
-];
+const rowOf = (e: AuditEvent): EventRow => eventRowOf(e, canonicalJson(e.details));
 
 /**
  * Writes the event's line after a few bytes already in the sink; checks the fields against the
@@ -64,17 +42,8 @@ function written(e: AuditEvent): { line: string; csv?: string; cef?: string } | 
 }
 
 const base: AuditEvent = {
-  seq: 7,
-  id: 'evt_7',
-  time: Date.UTC(2026, 10, 24, 20, 15, 0, 7),
-  actor: 'vera',
-  action: 'modbus.write',
-  site: 'plant-1',
-  target: 'plc-1',
-  outcome: 'success',
-  details: { address: 40001, value: 1350, note: 'a, = | {word}' },
-  prevHash: 'b'.repeat(64),
-  hash: 'a'.repeat(64),
+  ...BASE_EVENT,
+  details: { ...BASE_EVENT.details, note: 'a, = | {word}' },
 };
 
 test('a plain event is written byte for byte as eventToJsonLine, and renders as the strings do', () => {
@@ -99,26 +68,7 @@ test('a plain event is written byte for byte as eventToJsonLine, and renders as 
 });
 
 test('generated plain events are written as eventToJsonLine writes them', () => {
-  let seed = 5;
-  const rnd = (n: number): number => (seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) % n;
-  const chars = Array.from({ length: 95 }, (_, k) => String.fromCharCode(0x20 + k)).filter(
-    (c) => c !== '"' && c !== '\\',
-  );
-  const word = (max: number, min = 0): string =>
-    Array.from({ length: min + rnd(max - min + 1) }, () => chars[rnd(chars.length)]).join('');
-  for (let k = 0; k < 1000; k++) {
-    const e: AuditEvent = {
-      ...base,
-      seq: 1 + rnd(1e9),
-      time: rnd(2 ** 31) * 1000 + rnd(1000),
-      id: word(20, 1),
-      actor: word(30, 1),
-      action: word(24, 1),
-      site: rnd(4) === 0 ? null : word(16),
-      target: rnd(4) === 0 ? null : word(60),
-      outcome: (['success', 'failure', 'denied'] as const)[rnd(3)] as AuditEvent['outcome'],
-      details: { [word(8)]: word(50), n: rnd(100), list: [word(5), { [word(3)]: word(70) }] },
-    };
+  for (const e of generatedPlainEvents(5, 1000)) {
     const got = written(e);
     assert.ok(got !== undefined, JSON.stringify(e));
     assert.equal(got.line, eventToJsonLine(e), JSON.stringify(e));

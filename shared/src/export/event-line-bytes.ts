@@ -16,6 +16,7 @@
  * canonical JSON of the details (the chain stores it so; audit-chain.ts).
  */
 import { F, LINE, QUOTE, type Fields } from './canonical-line-bytes.js';
+import type { AuditEvent } from '../audit/audit-event.js';
 import type { ByteSink } from './event-formats-bytes.js';
 
 /**
@@ -35,6 +36,23 @@ export type EventRow = readonly [
   prevHash: string,
   hash: string,
 ];
+
+/** The row of an event whose details are `detailsJson` (its canonical text). */
+export function eventRowOf(e: AuditEvent, detailsJson: string): EventRow {
+  return [
+    e.seq,
+    e.id,
+    e.time,
+    e.actor,
+    e.action,
+    e.site,
+    e.target,
+    e.outcome,
+    detailsJson,
+    e.prevHash,
+    e.hash,
+  ];
+}
 
 /** Indexes into an EventRow. */
 export const R = {
