@@ -46,7 +46,7 @@ async function startPlc(t: TestContext): Promise<{ plc: Plc; port: number }> {
   };
 }
 
-function connect(port: number, clock: FakeClock): PlcConnection {
+function connect(port: number, clock: Clock): PlcConnection {
   return new PlcConnection({
     host: '127.0.0.1',
     port,
@@ -142,14 +142,7 @@ test('a wall clock stepped back does not hold a request longer than twice its ti
     setInterval: (fn, ms) => timers.setInterval(fn, ms),
   };
   const t0 = timers.now();
-  const conn = new PlcConnection({
-    host: '127.0.0.1',
-    port,
-    clock,
-    dial: dialTcp,
-    timeoutMs: 1000,
-    onClose: () => undefined,
-  });
+  const conn = connect(port, clock);
   t.after(() => conn.close('test over'));
   const answers: string[] = [];
   conn.send(1, READ, (a) => answers.push(`${a.kind}@${timers.now() - t0}`));
