@@ -22,6 +22,7 @@ import { readBundleFiles, tamper } from '../../gateway-it/src/audit/two-logs.fix
 import { startDemo, portOpen } from '../helpers/demo-launcher.js';
 import { demoApi } from '../helpers/demo-api.js';
 import { waitFor } from '../helpers/wait-for.js';
+import { spawnOperatorSsh } from '../helpers/operator-ssh.js';
 
 interface Run {
   readonly code: number | null;
@@ -144,8 +145,9 @@ test(
     );
     chmodSync(askpass, 0o700);
     const ctl = join(dir, 'ctl-loop');
-    const master = spawn(
-      '/usr/bin/ssh',
+    const master = spawnOperatorSsh(
+      t,
+      { dir, askpass },
       [
         '-F',
         '/dev/null',
@@ -171,18 +173,8 @@ test(
         `${mbLocal ?? ''}:plc-1:502`,
         'alice@127.0.0.1',
       ],
-      {
-        env: {
-          PATH: '/usr/bin:/bin',
-          HOME: dir,
-          SSH_ASKPASS: askpass,
-          SSH_ASKPASS_REQUIRE: 'force',
-          DISPLAY: ':0',
-        },
-        stdio: ['ignore', 'ignore', 'pipe'],
-      },
+      { stdio: ['ignore', 'ignore', 'pipe'] },
     );
-    t.after(() => void master.kill('SIGKILL'));
     let masterErr = '';
     master.stderr.on('data', (d: Buffer) => (masterErr += d.toString()));
     await waitFor(

@@ -6,6 +6,7 @@
  */
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { operatorSshEnv } from './operator-ssh.js';
 
 export interface DemoSshClient {
   /** The environment to run /usr/bin/ssh in (HOME is `dir`, askpass forced). */
@@ -25,13 +26,7 @@ export function demoSshClient(dir: string, knownHostsLine: string): DemoSshClien
   );
   chmodSync(askpass, 0o700);
   return {
-    env: {
-      PATH: '/usr/bin:/bin',
-      HOME: dir,
-      SSH_ASKPASS: askpass,
-      SSH_ASKPASS_REQUIRE: 'force',
-      DISPLAY: ':0',
-    },
+    env: operatorSshEnv({ dir, askpass }),
     options: [
       '-F',
       '/dev/null',

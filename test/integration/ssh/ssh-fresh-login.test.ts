@@ -17,6 +17,7 @@ import { createUserNow } from '../../helpers/create-user-now.js';
 import { startIt, SITE } from '../../helpers/link-fixture.js';
 import { startSshChain, keyLogin } from '../../helpers/ssh-chain.js';
 import { waitFor } from '../../helpers/wait-for.js';
+import { operatorSshEnv } from '../../helpers/operator-ssh.js';
 import { tenPromptlessConnections } from '../../helpers/promptless-connections.js';
 
 test(
@@ -170,13 +171,7 @@ test(
             'true',
           ],
           {
-            env: {
-              PATH: '/usr/bin:/bin',
-              HOME: dir,
-              SSH_ASKPASS: askpass,
-              SSH_ASKPASS_REQUIRE: 'force',
-              DISPLAY: ':0',
-            },
+            env: operatorSshEnv({ dir, askpass }),
             stdio: ['ignore', 'ignore', 'pipe'],
           },
         );

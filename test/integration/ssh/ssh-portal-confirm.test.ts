@@ -15,6 +15,7 @@ import { systemClock, type Clock } from '../../../shared/src/clock.js';
 import { launchChromium, loggedInPage } from '../../helpers/browser.js';
 import { keyLogin, startSshChain } from '../../helpers/ssh-chain.js';
 import { waitFor } from '../../helpers/wait-for.js';
+import { operatorSshEnv } from '../../helpers/operator-ssh.js';
 import { tenPromptlessConnections } from '../../helpers/promptless-connections.js';
 
 /** The system clock, which the test can move forward (a link's five minutes pass at once). */
@@ -73,13 +74,7 @@ test(
           command,
         ],
         {
-          env: {
-            PATH: '/usr/bin:/bin',
-            HOME: chain.dir,
-            SSH_ASKPASS: askpass,
-            SSH_ASKPASS_REQUIRE: 'force',
-            DISPLAY: ':0',
-          },
+          env: operatorSshEnv({ dir: chain.dir, askpass }),
           stdio: ['ignore', 'pipe', 'pipe'],
           // Its own process group: the askpass script it starts goes with it.
           detached: true,

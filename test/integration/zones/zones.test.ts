@@ -29,6 +29,7 @@ import { run } from '../../../image/demo/zones/run.js';
 import { startDemo } from '../../helpers/demo-launcher.js';
 import { demoApi } from '../../helpers/demo-api.js';
 import { waitFor } from '../../helpers/wait-for.js';
+import { operatorSshEnv } from '../../helpers/operator-ssh.js';
 import { mbpollValues } from '../../peers/mbpoll.js';
 
 const PROBE = join(distRoot, 'test', 'integration', 'zones', 'probe.js');
@@ -240,13 +241,8 @@ test(
         `#!/bin/sh\ncase "$1" in\n  *erification*) cat '${dir}/answer-code' ;;\n  *assword*) cat '${dir}/answer-password' ;;\n  *) exit 1 ;;\nesac\n`,
       );
       chmodSync(askpass, 0o700);
-      const env = {
-        PATH: '/usr/bin:/bin:/usr/sbin:/sbin',
-        HOME: dir,
-        SSH_ASKPASS: askpass,
-        SSH_ASKPASS_REQUIRE: 'force',
-        DISPLAY: ':0',
-      };
+      // sbin too: the client runs under `ip netns exec`.
+      const env = operatorSshEnv({ dir, askpass }, { PATH: '/usr/bin:/bin:/usr/sbin:/sbin' });
       const sshOpts = [
         ...[
           '-F',
