@@ -97,6 +97,13 @@ function pull(plan: PullPlan): Promise<PullResult> {
   });
 }
 
+/** Read and write system calls a process has made (all its threads), from /proc. */
+function syscallsOf(pid: number): { reads: number; writes: number } {
+  const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+  const n = (k: string): number => Number(new RegExp(`${k}: (\\d+)`).exec(io)?.[1] ?? NaN);
+  return { reads: n('syscr'), writes: n('syscw') };
+}
+
 function rssOf(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return Number(m?.[1] ?? 0) * 1024;
@@ -190,6 +197,11 @@ async function main(): Promise<void> {
   const ciphers = new Map<PullPath, string>();
   /** CPU milliseconds per MiB relayed, IT and OT gateway, per Airlock run (steady under load, unlike MiB/s). */
   const cpuPerMiB: { it: number; ot: number }[] = [];
+  /** Read and write system calls per MiB relayed, IT and OT gateway, per Airlock run. */
+  const callsPerMiB: {
+    it: { reads: number; writes: number };
+    ot: { reads: number; writes: number };
+  }[] = [];
   const otPid = chain.otProcess?.child.pid;
   if (otPid === undefined) throw new Error('no OT process');
   const pullEnv = {
@@ -212,6 +224,7 @@ async function main(): Promise<void> {
     for (const path of pullPaths) {
       const { host, extra } = PULL_HOSTS[path];
       const cpu0 = { it: cpuOf(process.pid), ot: cpuOf(otPid) };
+      const calls0 = { it: syscallsOf(process.pid), ot: syscallsOf(otPid) };
       const r = await pull({
         args: ['-F', cfg, ...extra, host, `head -c ${BYTES} /dev/zero`],
         env: pullEnv,
@@ -221,11 +234,24 @@ async function main(): Promise<void> {
           `${path}: moved ${r.bytes} of ${BYTES} bytes (exit ${String(r.code)}): ${r.stderr}`,
         );
       runs[path].push(BYTES / MiB / ((r.totalMs - (r.firstByteMs ?? 0)) / 1000));
-      if (path === 'airlock')
+      if (path === 'airlock') {
+        const perMiB = (a: number, b: number): number => (a - b) / (BYTES / MiB);
+        const calls = { it: syscallsOf(process.pid), ot: syscallsOf(otPid) };
+        callsPerMiB.push({
+          it: {
+            reads: perMiB(calls.it.reads, calls0.it.reads),
+            writes: perMiB(calls.it.writes, calls0.it.writes),
+          },
+          ot: {
+            reads: perMiB(calls.ot.reads, calls0.ot.reads),
+            writes: perMiB(calls.ot.writes, calls0.ot.writes),
+          },
+        });
         cpuPerMiB.push({
           it: ((cpuOf(process.pid) - cpu0.it) * 1000) / (BYTES / MiB),
           ot: ((cpuOf(otPid) - cpu0.ot) * 1000) / (BYTES / MiB),
         });
+      }
     }
   }
   const fmt = (n: number, d = 1): string => n.toFixed(d);
@@ -247,6 +273,12 @@ async function main(): Promise<void> {
   const cpuLine = `  gateway CPU per MiB relayed (ms, each airlock run): ${cpuPerMiB
     .map((c) => `IT ${fmt(c.it, 2)} + OT ${fmt(c.ot, 2)} = ${fmt(c.it + c.ot, 2)}`)
     .join('   ')}`;
+  const callsLine = `  gateway read/write system calls per MiB (each airlock run): ${callsPerMiB
+    .map(
+      (c) =>
+        `IT ${fmt(c.it.reads, 0)}r/${fmt(c.it.writes, 0)}w OT ${fmt(c.ot.reads, 0)}r/${fmt(c.ot.writes, 0)}w`,
+    )
+    .join('   ')}`;
   const cipherLine = `  cipher negotiated by the client: ${[...ciphers]
     .map(([k, v]) => `${k} ${v}`)
     .join(
@@ -261,6 +293,7 @@ async function main(): Promise<void> {
       `ssh throughput, ${BYTES / MiB} MiB, ${pullPaths.join(', ')} only (MiB/s): ${allRuns}`,
       cipherLine,
       cpuLine,
+      callsLine,
     );
   } else if (parts.has('throughput')) {
     const best = (p: PullPath): number => Math.max(...runs[p]);
@@ -276,6 +309,7 @@ async function main(): Promise<void> {
       `  all runs: ${allRuns}`,
       cipherLine,
       cpuLine,
+      callsLine,
       `  airlock vs direct ${fmt(airlock / direct, 2)}x (target >= 0.50x: ${airlock / direct >= 0.5 ? 'met' : 'MISSED'})   vs proxyjump ${fmt(airlock / jump, 2)}x (target >= 1.30x: ${airlock / jump >= 1.3 ? 'met' : 'MISSED'})`,
       `  airlock vs direct with aes128-gcm ${fmt(airlock / directAes, 2)}x (same cipher on the client's leg; not the target's baseline)`,
     );
