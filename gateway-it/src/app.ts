@@ -11,6 +11,7 @@
  * closes them, then the audit log (signing a final checkpoint) and the database.
  */
 import type { Clock } from '../../shared/src/clock.js';
+import { tuneHeapGrowth } from '../../shared/src/runtime/heap-growth.js';
 import type { IdGenerator } from '../../shared/src/ids.js';
 import type { Logger } from '../../shared/src/log.js';
 import { omitUndefined } from '../../shared/src/omit-undefined.js';
@@ -99,6 +100,7 @@ export interface ItGateway {
 
 /** Opens state (database, keys, certificate) and builds every subsystem, without listening. */
 export async function createItGateway(config: ItConfig, deps: ItDeps): Promise<ItGateway> {
+  tuneHeapGrowth();
   const store = await createStore({ config, clock: deps.clock, ids: deps.ids });
   let services: ItServices;
   try {

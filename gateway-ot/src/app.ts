@@ -42,6 +42,7 @@ import { probeSsh, sshProtocol } from './protocols/ssh/ssh.js';
 import type { DiscoveryProtocol, ProtocolProbe } from '../../shared/src/model/discovery.js';
 import { MAX_PUBLISHED_PROPOSALS } from '../../shared/src/link/control-messages.js';
 import { sha256Hex } from '../../shared/src/crypto/hash.js';
+import { tuneHeapGrowth } from '../../shared/src/runtime/heap-growth.js';
 import { createRecordings, type RecordingOutbox, type Recordings } from './recording/recording.js';
 import {
   createSessions,
@@ -151,6 +152,7 @@ export const openDiscovery = (
 export async function createOtGateway(config: OtConfig, deps: OtDeps): Promise<OtGateway> {
   const { clock, ids, log } = deps;
   const site = config.site;
+  tuneHeapGrowth();
   await initCrypto();
   const policies = createPolicyLoader({ protocols: OT_PROTOCOLS });
   const policy = policies.open(config.policyFile);

@@ -24,6 +24,7 @@
  * the ratios then have no baseline and are not printed).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -96,6 +97,13 @@ function pull(plan: PullPlan): Promise<PullResult> {
       }
     });
   });
+}
+
+/** Read and write system calls a process has made (all its threads), from /proc. */
+function syscallsOf(pid: number): { reads: number; writes: number } {
+  const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+  const n = (k: string): number => Number(new RegExp(`${k}: (\\d+)`).exec(io)?.[1] ?? NaN);
+  return { reads: n('syscr'), writes: n('syscw') };
 }
 
 function rssOf(pid: number): number {
@@ -191,6 +199,33 @@ async function main(): Promise<void> {
   const ciphers = new Map<PullPath, string>();
   /** CPU milliseconds per MiB relayed, IT and OT gateway, per Airlock run (steady under load, unlike MiB/s). */
   const cpuPerMiB: { it: number; ot: number }[] = [];
+  /** Full collections (mark-compact) of each gateway's heap per Airlock run. */
+  const majorGcs: { it: number; ot: number }[] = [];
+  let itMajorGcs = 0;
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const e of list.getEntries())
+      if (
+        (e as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR
+      )
+        itMajorGcs++;
+  });
+  gcObserver.observe({ entryTypes: ['gc'] });
+  cleanups.push(() => gcObserver.disconnect());
+  let otReportSeq = 0;
+  /** The OT process's full collections since it started (test/helpers/ot-ssh-process.ts, SIGUSR2). */
+  const otMajorGcs = async (): Promise<number> => {
+    const ot = chain.otProcess;
+    if (ot === undefined) throw new Error('no OT process');
+    const seq = ++otReportSeq;
+    ot.child.kill('SIGUSR2');
+    const r = await ot.waitForEvent((e) => e.event === 'loop-delay' && e.seq === seq);
+    return Number(r.majorGcs);
+  };
+  /** Read and write system calls per MiB relayed, IT and OT gateway, per Airlock run. */
+  const callsPerMiB: {
+    it: { reads: number; writes: number };
+    ot: { reads: number; writes: number };
+  }[] = [];
   const otPid = chain.otProcess?.child.pid;
   if (otPid === undefined) throw new Error('no OT process');
   const pullEnv = operatorSshEnv(chain);
@@ -207,6 +242,8 @@ async function main(): Promise<void> {
     for (const path of pullPaths) {
       const { host, extra } = PULL_HOSTS[path];
       const cpu0 = { it: cpuOf(process.pid), ot: cpuOf(otPid) };
+      const calls0 = { it: syscallsOf(process.pid), ot: syscallsOf(otPid) };
+      const gcs0 = path === 'airlock' ? { it: itMajorGcs, ot: await otMajorGcs() } : undefined;
       const r = await pull({
         args: ['-F', cfg, ...extra, host, `head -c ${BYTES} /dev/zero`],
         env: pullEnv,
@@ -216,11 +253,28 @@ async function main(): Promise<void> {
           `${path}: moved ${r.bytes} of ${BYTES} bytes (exit ${String(r.code)}): ${r.stderr}`,
         );
       runs[path].push(BYTES / MiB / ((r.totalMs - (r.firstByteMs ?? 0)) / 1000));
-      if (path === 'airlock')
+      if (path === 'airlock') {
+        const perMiB = (a: number, b: number): number => (a - b) / (BYTES / MiB);
+        const calls = { it: syscallsOf(process.pid), ot: syscallsOf(otPid) };
+        // Observer entries arrive after the collection: let this turn's queue drain first.
+        await new Promise((resolve) => setImmediate(resolve));
+        if (gcs0 !== undefined)
+          majorGcs.push({ it: itMajorGcs - gcs0.it, ot: (await otMajorGcs()) - gcs0.ot });
+        callsPerMiB.push({
+          it: {
+            reads: perMiB(calls.it.reads, calls0.it.reads),
+            writes: perMiB(calls.it.writes, calls0.it.writes),
+          },
+          ot: {
+            reads: perMiB(calls.ot.reads, calls0.ot.reads),
+            writes: perMiB(calls.ot.writes, calls0.ot.writes),
+          },
+        });
         cpuPerMiB.push({
           it: ((cpuOf(process.pid) - cpu0.it) * 1000) / (BYTES / MiB),
           ot: ((cpuOf(otPid) - cpu0.ot) * 1000) / (BYTES / MiB),
         });
+      }
     }
   }
   const fmt = (n: number, d = 1): string => n.toFixed(d);
@@ -242,6 +296,15 @@ async function main(): Promise<void> {
   const cpuLine = `  gateway CPU per MiB relayed (ms, each airlock run): ${cpuPerMiB
     .map((c) => `IT ${fmt(c.it, 2)} + OT ${fmt(c.ot, 2)} = ${fmt(c.it + c.ot, 2)}`)
     .join('   ')}`;
+  const callsLine = `  gateway read/write system calls per MiB (each airlock run): ${callsPerMiB
+    .map(
+      (c) =>
+        `IT ${fmt(c.it.reads, 0)}r/${fmt(c.it.writes, 0)}w OT ${fmt(c.ot.reads, 0)}r/${fmt(c.ot.writes, 0)}w`,
+    )
+    .join('   ')}`;
+  const gcLine = `  full heap collections (mark-compact) per run: ${majorGcs
+    .map((g) => `IT ${g.it} + OT ${g.ot}`)
+    .join('   ')}`;
   const cipherLine = `  cipher negotiated by the client: ${[...ciphers]
     .map(([k, v]) => `${k} ${v}`)
     .join(
@@ -256,6 +319,8 @@ async function main(): Promise<void> {
       `ssh throughput, ${BYTES / MiB} MiB, ${pullPaths.join(', ')} only (MiB/s): ${allRuns}`,
       cipherLine,
       cpuLine,
+      callsLine,
+      gcLine,
     );
   } else if (parts.has('throughput')) {
     const best = (p: PullPath): number => Math.max(...runs[p]);
@@ -271,6 +336,8 @@ async function main(): Promise<void> {
       `  all runs: ${allRuns}`,
       cipherLine,
       cpuLine,
+      callsLine,
+      gcLine,
       `  airlock vs direct ${fmt(airlock / direct, 2)}x (target >= 0.50x: ${airlock / direct >= 0.5 ? 'met' : 'MISSED'})   vs proxyjump ${fmt(airlock / jump, 2)}x (target >= 1.30x: ${airlock / jump >= 1.3 ? 'met' : 'MISSED'})`,
       `  airlock vs direct with aes128-gcm ${fmt(airlock / directAes, 2)}x (same cipher on the client's leg; not the target's baseline)`,
     );

@@ -6,14 +6,20 @@
  * gateway's vault before it starts. The gateway must already be enrolled (its data dir holds the
  * enrollment). Prints `{"event":"ready"}` once started; stops on SIGTERM/SIGINT. On SIGUSR2 it
  * prints its event-loop delay since the last report (`{"event":"loop-delay","seq":n,"maxMs",
- * "p99Ms"}`), so a benchmark can say which gateway's loop stalled. The sampler wakes the loop every
+ * "p99Ms","majorGcs"}`, the last: full collections since start), so a benchmark can say which gateway's
+ * loop stalled and how often its heap was marked. The sampler wakes the loop every
  * millisecond, work the product does not do: AIRLOCK_TEST_LOOP_DELAY=off leaves it out (the Modbus
  * latency benchmark, which measures the OT process's per-request cost; SIGUSR2 then reports zeros).
  *
  *   node dist/test/helpers/ot-ssh-process.js <ot-config.json> <password-file>
  */
 import { readFileSync } from 'node:fs';
-import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import {
+  constants,
+  monitorEventLoopDelay,
+  PerformanceObserver,
+  type IntervalHistogram,
+} from 'node:perf_hooks';
 import { systemClock } from '../../shared/src/clock.js';
 import { randomIds } from '../../shared/src/ids.js';
 import { createLogger } from '../../shared/src/log.js';
@@ -67,9 +73,17 @@ async function main(): Promise<void> {
   process.stdout.write(`${JSON.stringify({ event: 'ready', pid: process.pid })}\n`);
   const loop = monitorEventLoopDelay({ resolution: 1 });
   if (process.env.AIRLOCK_TEST_LOOP_DELAY !== 'off') loop.enable();
+  let majorGcs = 0;
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries())
+      if (
+        (e as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR
+      )
+        majorGcs++;
+  }).observe({ entryTypes: ['gc'] });
   let seq = 0;
   process.on('SIGUSR2', () => {
-    const report = { event: 'loop-delay', seq: ++seq, ...loopDelayOf(loop) };
+    const report = { event: 'loop-delay', seq: ++seq, ...loopDelayOf(loop), majorGcs };
     loop.reset();
     process.stdout.write(`${JSON.stringify(report)}\n`);
   });

@@ -575,7 +575,7 @@ test(
         };
         writeFileSync(policyFile, JSON.stringify(policy));
         const bad = await apply();
-        assert.equal(bad.code, 2, bad.stdout);
+        assert.equal(bad.code, 2, `stdout: ${bad.stdout}\nstderr: ${bad.stderr}`);
         assert.match(bad.stderr, /assets\.plc-3\.address: 127\.0\.0\.1 is a loopback address/);
         assert.deepEqual(
           await scanPlantSubnet(asOtUser),
