@@ -16,13 +16,15 @@
  *    store methods that themselves use `writeTransaction`.
  *  - Build once, call many: the returned function may be kept (built in a constructor) and called
  *    with arguments; hot paths (the audit append) do that and pay nothing per call beyond BEGIN and
- *    COMMIT.
+ *    COMMIT. Building one per call costs a few µs more (better-sqlite3 wraps four variants).
  *  - A read-only connection (`readonly: true`, as the export worker and the restore check open)
  *    gets a clear error when the function is called: SQLite would accept BEGIN IMMEDIATE there and
  *    the mistake would only surface at the first write.
  * Not guaranteed:
  *  - That the write lock is had at all: after busy_timeout (5 s by default) the call throws
  *    SQLITE_BUSY as any write would. Waiting is bounded, not endless.
+ *  - Fairness: SQLite's busy handler sleeps and retries, so a writer that commits in a tight loop
+ *    can keep another waiting for most of that loop (seen in write-transaction.test.ts).
  *  - Anything across an `await`: `fn` must be synchronous (a promise returned is an error).
  *  - A nested call begun inside a DEFERRED outer transaction does not upgrade it: the outer one
  *    decides. Every write transaction in product code goes through here, so that outer one is
