@@ -12,6 +12,7 @@ import type { OwnerSignedApprovals, SignedApproval } from './owner-signed-approv
 import type { RequestService } from './request-service.js';
 import type { RequestView } from './views.js';
 import { decisionBar, type Actor } from './visibility.js';
+import { writeTransaction } from '../../../shared/src/store/write-transaction.js';
 
 export type Decision = 'approve' | 'deny';
 
@@ -73,7 +74,7 @@ export class ApprovalService {
   ): DecisionResult {
     const { deps } = this;
     const now = deps.clock.now();
-    const grantId = deps.db.transaction((): string | null => {
+    const grantId = writeTransaction(deps.db, (): string | null => {
       const r = deps.requests.get(id);
       if (r === undefined)
         throw new AirlockError('not_found', 'request.not_found', `no request ${id}`);
@@ -137,7 +138,7 @@ export class ApprovalService {
   private async deny(actor: Actor, id: string, comment: string): Promise<DecisionResult> {
     const { deps } = this;
     const now = deps.clock.now();
-    const revoked = deps.db.transaction((): { id: string; site: string } | null => {
+    const revoked = writeTransaction(deps.db, (): { id: string; site: string } | null => {
       const r = deps.requests.get(id);
       if (r === undefined)
         throw new AirlockError('not_found', 'request.not_found', `no request ${id}`);

@@ -16,6 +16,7 @@ import { grantFor } from './scope.js';
 import type { GrantView } from './views.js';
 import { isVendor, type Actor } from './visibility.js';
 import type { WindowService } from './window-service.js';
+import { writeTransaction } from '../../../shared/src/store/write-transaction.js';
 
 export interface BreakGlassInput {
   readonly site: string;
@@ -114,7 +115,7 @@ export class BreakGlassService {
       createdAt: now,
       closedAt: now,
     };
-    const grant = deps.db.transaction(() => {
+    const grant = writeTransaction(deps.db, () => {
       deps.requests.insert(request, assets);
       deps.audit.append({
         action: 'grant.break_glass',

@@ -13,6 +13,7 @@ import { requireSite, requireText, tellSite, type AccessDeps } from './access-de
 import { grantFor } from './scope.js';
 import type { GrantView } from './views.js';
 import { canSeeAccess, isAdmin, isOtOwnerOf, sitesSeenWhole, type Actor } from './visibility.js';
+import { writeTransaction } from '../../../shared/src/store/write-transaction.js';
 
 /** The sweep re-arms at least this often, so a far-off expiry never depends on one huge timer. */
 const MAX_SWEEP_DELAY_MS = 60 * 60_000;
@@ -121,7 +122,7 @@ export class GrantService {
       );
     }
     const text = requireText(reason, 'reason', 1, 1000);
-    deps.db.transaction(() => {
+    writeTransaction(deps.db, () => {
       if (!deps.grants.end(id, 'revoked', deps.clock.now(), actor.name, text))
         throw new AirlockError('conflict', 'grant.ended', `grant ${id} has already ended`);
       deps.audit.append({
@@ -166,7 +167,7 @@ export class GrantService {
         `grant ${id} is not a break-glass grant`,
       );
     const text = requireText(comment, 'comment', 1, 1000);
-    deps.db.transaction(() => {
+    writeTransaction(deps.db, () => {
       if (!deps.grants.review(id, actor.id, deps.clock.now(), text))
         throw new AirlockError(
           'conflict',
@@ -203,7 +204,7 @@ export class GrantService {
     const now = deps.clock.now();
     for (const g of deps.grants.dueForExpiry(now)) {
       try {
-        const ended = deps.db.transaction(() => {
+        const ended = writeTransaction(deps.db, () => {
           if (!deps.grants.end(g.id, 'expired', now, 'system:it', 'reached its end')) return false;
           deps.audit.append({
             action: 'grant.expire',
@@ -225,7 +226,7 @@ export class GrantService {
     }
     for (const r of deps.requests.pendingEndedBy(now)) {
       try {
-        deps.db.transaction(() => {
+        writeTransaction(deps.db, () => {
           if (!deps.requests.transition(r.id, 'pending', 'expired', now)) return;
           deps.audit.append({
             action: 'request.expire',

@@ -10,6 +10,7 @@ import type { ItsmVerdict } from '../itsm/itsm.js';
 import type { RequestAssetRow, RequestRow } from '../store/store.js';
 import type { AccessDeps } from './access-deps.js';
 import type { Actor } from './visibility.js';
+import { writeTransaction } from '../../../shared/src/store/write-transaction.js';
 
 export interface TicketAtRequest {
   readonly site: string;
@@ -69,7 +70,7 @@ export async function recheckTicketAtApproval(
     stage: 'approval',
     requestId: r.id,
   });
-  deps.db.transaction(() => deps.itsm.keep(r.id, v, actor.name))();
+  writeTransaction(deps.db, () => deps.itsm.keep(r.id, v, actor.name))();
   if (v.outcome === 'unverified') deps.itsm.alertUnverified(v, r.id);
   if (v.outcome === 'refused')
     throw new AirlockError(

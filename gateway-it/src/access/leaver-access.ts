@@ -10,6 +10,7 @@
  */
 import type { AccessDeps } from './access-deps.js';
 import type { GrantService } from './grant-service.js';
+import { writeTransaction } from '../../../shared/src/store/write-transaction.js';
 
 export interface LeaverOutcome {
   readonly grantsRevoked: number;
@@ -26,7 +27,7 @@ export function endAccessOf(
 ): LeaverOutcome {
   const now = deps.clock.now();
   const reason = `account ${user.name} disabled by ${actor}`;
-  const ended = deps.db.transaction(() => {
+  const ended = writeTransaction(deps.db, () => {
     const out = [];
     for (const g of deps.grants.listByUser(user.id)) {
       if (g.status !== 'active' || !deps.grants.end(g.id, 'revoked', now, actor, reason)) continue;
@@ -42,7 +43,7 @@ export function endAccessOf(
     }
     return out;
   })();
-  const cancelled = deps.db.transaction(() => {
+  const cancelled = writeTransaction(deps.db, () => {
     let n = 0;
     for (const r of deps.requests.listByRequester(user.id)) {
       if (r.status !== 'pending' || !deps.requests.transition(r.id, 'pending', 'cancelled', now))

@@ -9,6 +9,7 @@ import { AirlockError } from '../../../shared/src/errors.js';
 import type { SiteLockdown } from '../store/store.js';
 import { requireSite, requireText, tellSite, type AccessDeps } from './access-deps.js';
 import { isOtOwnerOf, type Actor } from './visibility.js';
+import { writeTransaction } from '../../../shared/src/store/write-transaction.js';
 
 export interface LockdownResult {
   readonly lockdown: SiteLockdown;
@@ -44,7 +45,7 @@ export class LockdownService {
       changedBy: actor.name,
       changedAt: deps.clock.now(),
     };
-    deps.db.transaction(() => {
+    writeTransaction(deps.db, () => {
       if (this.isLocked(site) === on)
         throw new AirlockError(
           'conflict',

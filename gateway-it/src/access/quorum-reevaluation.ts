@@ -15,6 +15,7 @@ import type { RequestRow } from '../store/store.js';
 import type { AccessDeps } from './access-deps.js';
 import type { GrantService } from './grant-service.js';
 import { quorumOf } from './quorum.js';
+import { writeTransaction } from '../../../shared/src/store/write-transaction.js';
 
 export interface Reevaluated {
   readonly requestId: string;
@@ -113,7 +114,7 @@ export function reflagPendingWithin(deps: AccessDeps, by: string, reason: string
  */
 export function reflagAfterAccountChange(deps: AccessDeps, change: AccountChange): void {
   try {
-    deps.db.transaction(() =>
+    writeTransaction(deps.db, () =>
       reflagPendingWithin(
         deps,
         change.actor,

@@ -30,6 +30,7 @@ import { requestFor, type SiteScopes } from './scope.js';
 import type { WindowService } from './window-service.js';
 import { firstUncovered, occurrences } from './window-rules.js';
 import { formatLocal } from './zoned-time.js';
+import { writeTransaction } from '../../../shared/src/store/write-transaction.js';
 
 export interface AssetChoice {
   readonly asset: string;
@@ -123,7 +124,7 @@ export class RequestService {
       closedAt: null,
     };
     const quorum = quorumOf(deps.users, row, []);
-    deps.db.transaction(() => {
+    writeTransaction(deps.db, () => {
       deps.requests.insert(row, assets);
       // Flagged from the start when nobody but the requester could approve enough (quorum.ts).
       if (!quorum.canBeMet) deps.requests.setQuorumFlag(row.id, true, now);
@@ -191,7 +192,7 @@ export class RequestService {
         'request.not_yours',
         'only the requester can withdraw a request',
       );
-    deps.db.transaction(() => {
+    writeTransaction(deps.db, () => {
       if (!deps.requests.transition(id, 'pending', 'cancelled', deps.clock.now()))
         throw new AirlockError(
           'conflict',

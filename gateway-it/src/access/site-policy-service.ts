@@ -14,6 +14,7 @@ import { isCli, operatorName, requireSite, type AccessDeps, type Operator } from
 import type { GrantService } from './grant-service.js';
 import { reevaluatePendingWithin, type Reevaluated } from './quorum-reevaluation.js';
 import { isAdmin } from './visibility.js';
+import { writeTransaction } from '../../../shared/src/store/write-transaction.js';
 
 /** The stored policy and what became of the site's pending requests. */
 export type PolicySet = SitePolicy & { readonly reevaluated: readonly Reevaluated[] };
@@ -98,7 +99,7 @@ export class SitePolicyService {
       sshFreshMinutes: fresh === undefined ? before.sshFreshMinutes : fresh,
       updatedAt: deps.clock.now(),
     };
-    const reevaluated = deps.db.transaction(() => {
+    const reevaluated = writeTransaction(deps.db, () => {
       deps.policies.putPolicy(next);
       deps.audit.append({
         action: 'site.update',

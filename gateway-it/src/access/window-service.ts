@@ -18,6 +18,7 @@ import {
 import { isAdmin, isAuditorOf, isOtOwnerOf, isVendor, type Actor } from './visibility.js';
 import { SOMEONE, seesPeople, type SiteScopes } from './scope.js';
 import { describeRule, windowRuleSchema, type WindowRule } from './window-rules.js';
+import { writeTransaction } from '../../../shared/src/store/write-transaction.js';
 
 export interface MaintenanceWindow {
   readonly id: string;
@@ -91,7 +92,7 @@ export class WindowService {
       createdBy: operatorName(operator),
       createdAt: deps.clock.now(),
     };
-    deps.db.transaction(() => {
+    writeTransaction(deps.db, () => {
       deps.windows.insertWindow(row);
       deps.audit.append({
         action: 'window.create',
@@ -116,7 +117,7 @@ export class WindowService {
     if (row === undefined || (!isCli(operator) && !this.canSeeSite(operator, row.site)))
       throw new AirlockError('not_found', 'window.not_found', `no window ${id}`);
     this.requireOwner(operator, row.site);
-    deps.db.transaction(() => {
+    writeTransaction(deps.db, () => {
       if (!deps.windows.deleteWindow(id, deps.clock.now()))
         throw new AirlockError('conflict', 'window.gone', `window ${id} was already removed`);
       deps.audit.append({
@@ -186,7 +187,7 @@ export class WindowService {
       createdBy: operatorName(operator),
       createdAt: deps.clock.now(),
     };
-    deps.db.transaction(() => {
+    writeTransaction(deps.db, () => {
       deps.windows.insertSchedule(row);
       deps.audit.append({
         action: 'schedule.create',
@@ -218,7 +219,7 @@ export class WindowService {
     )
       throw new AirlockError('not_found', 'schedule.not_found', `no schedule ${id}`);
     this.requireOwner(operator, row.site);
-    deps.db.transaction(() => {
+    writeTransaction(deps.db, () => {
       if (!deps.windows.deleteSchedule(id, deps.clock.now()))
         throw new AirlockError('conflict', 'schedule.gone', `schedule ${id} was already removed`);
       deps.audit.append({

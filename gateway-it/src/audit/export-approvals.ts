@@ -21,6 +21,7 @@ import type { IdGenerator } from '../../../shared/src/ids.js';
 import type { Db } from '../../../shared/src/store/open-database.js';
 import { isAdmin, type Actor } from '../access/access.js';
 import { canApprovePlayback, decideFourEyes } from '../recording/recording.js';
+import { writeTransaction } from '../../../shared/src/store/write-transaction.js';
 
 export const EXPORT_REQUEST_STATES = ['pending', 'approved', 'refused', 'used'] as const;
 
@@ -139,7 +140,7 @@ export class ExportApprovals {
       reason: reason.data,
       createdAt: this.deps.clock.now(),
     };
-    this.deps.db.transaction(() => {
+    writeTransaction(this.deps.db, () => {
       this.stmts.insert.run(row);
       this.deps.audit.append({
         action: 'audit.export_request',

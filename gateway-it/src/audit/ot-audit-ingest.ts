@@ -22,6 +22,7 @@ import type { Db } from '../../../shared/src/store/open-database.js';
 import { fromBase64Url } from '../../../shared/src/crypto/encoding.js';
 import { verifyObject } from '../../../shared/src/crypto/signing.js';
 import type { OtAuditStore } from '../store/store.js';
+import { writeTransaction } from '../../../shared/src/store/write-transaction.js';
 
 export interface IngestSource {
   readonly gatewayId: string;
@@ -136,7 +137,7 @@ export class OtAuditIngest {
       return { ok: true, head, ingested: 0, duplicates };
 
     const newHead = fresh.length === 0 ? head : { seq: v.lastSeq ?? head.seq, hash: v.headHash };
-    deps.db.transaction(() => {
+    writeTransaction(deps.db, () => {
       deps.store.insert(
         source.gatewayId,
         source.site,

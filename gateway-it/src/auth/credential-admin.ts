@@ -16,6 +16,7 @@ import type { Operator } from './account-rules.js';
 import type { LoginThrottle } from './login-throttle.js';
 import { checkPasswordStrength, generatePassword } from './password-policy.js';
 import type { SessionService } from './session-service.js';
+import { writeTransaction } from '../../../shared/src/store/write-transaction.js';
 
 export interface CredentialAdminDeps {
   readonly db: Db;
@@ -38,7 +39,7 @@ const actorName = (actor: Operator): string => ('cli' in actor ? actor.cli : act
 
 /** Lifts a login lock before its time runs out; whether there was a lock or failures to lift. */
 export function unlockLogin(deps: CredentialAdminDeps, name: string, actor: string): boolean {
-  return deps.db.transaction(() => {
+  return writeTransaction(deps.db, () => {
     const had = deps.throttle.unlock(name);
     deps.audit.append({
       action: 'auth.unlock',
@@ -54,7 +55,7 @@ export function unlockLogin(deps: CredentialAdminDeps, name: string, actor: stri
 /** Removes a user's second factor (lost phone): they enroll again at next login; sessions end. */
 export function resetMfa(deps: CredentialAdminDeps, user: User, actor: Operator): void {
   refuseOwnAccount(user, actor, 'an admin cannot reset their own second factor; ask another admin');
-  deps.db.transaction(() => {
+  writeTransaction(deps.db, () => {
     deps.users.setTotp(user.id, null, null);
     deps.recovery.clear(user.id);
     const ended = deps.sessions.endAllOfUser(user.id, 'second factor reset');
@@ -77,7 +78,7 @@ export async function resetPassword(
   refuseOwnAccount(user, actor, 'change your own password from your account page');
   const password = generatePassword();
   const hash = await deps.passwords.hash(password);
-  deps.db.transaction(() => {
+  writeTransaction(deps.db, () => {
     deps.users.setPasswordHash(user.id, hash);
     const ended = deps.sessions.endAllOfUser(user.id, 'password reset');
     deps.audit.append({
@@ -110,7 +111,7 @@ export async function changeOwnPassword(
       details: { field: 'newPassword' },
     });
   const newHash = await deps.passwords.hash(next);
-  deps.db.transaction(() => {
+  writeTransaction(deps.db, () => {
     deps.users.setPasswordHash(user.id, newHash);
     let ended = 0;
     for (const s of deps.sessions.liveOf(user.id))

@@ -12,6 +12,7 @@ import type { User, UserStore } from '../store/store.js';
 import type { LoginThrottle } from './login-throttle.js';
 import type { AnyFirstFactor, LoginVia, MfaMethod, RejectedKeys } from './login-service.js';
 import { USER_NAME_PATTERN } from './user-admin.js';
+import { writeTransaction } from '../../../shared/src/store/write-transaction.js';
 
 export interface LoginCompletionDeps {
   readonly db: Db;
@@ -96,7 +97,7 @@ export class LoginCompletion {
     first: AnyFirstFactor = { method: 'password' },
   ): void {
     const { deps } = this;
-    deps.db.transaction(() => {
+    writeTransaction(deps.db, () => {
       deps.throttle.recordSuccess(user.name, source, deps.clock.now());
       deps.audit.appendMany([
         {
@@ -131,7 +132,7 @@ export class LoginCompletion {
    */
   succeedOnFreshKey(user: User, source: string, via: LoginVia, fresh: FreshKeyLogin): void {
     const { deps } = this;
-    deps.db.transaction(() => {
+    writeTransaction(deps.db, () => {
       deps.throttle.recordSuccess(user.name, source, deps.clock.now());
       deps.audit.append({
         action: 'auth.login',

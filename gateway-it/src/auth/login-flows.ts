@@ -30,6 +30,7 @@ import type { PasskeyService } from './passkeys.js';
 import { checkTotp, newTotpSecret, totpQrSvg, totpUri } from './totp.js';
 import type { PublicKeyCredentialRequestOptionsJSON } from '../../../shared/src/webauthn/webauthn.js';
 import { totpAssociatedData } from './user-admin.js';
+import { writeTransaction } from '../../../shared/src/store/write-transaction.js';
 
 export interface LoginFlowDeps {
   readonly db: Db;
@@ -125,7 +126,7 @@ export class LoginFlows {
     const { deps } = this;
     deps.login.admitExternal(user, source, 'portal', first);
     // The session and its audit record commit together: no audit, no session.
-    return deps.db.transaction(() => {
+    return writeTransaction(deps.db, () => {
       const session = deps.sessions.issue(user.id, 'web', source);
       deps.login.succeed(user, source, 'portal', 'idp', [], first);
       return session;
@@ -187,7 +188,7 @@ export class LoginFlows {
       deps.sessions.end(step.id, 'login step used');
     }
     // The session and its audit record commit together: no audit, no session.
-    return deps.db.transaction(() => {
+    return writeTransaction(deps.db, () => {
       deps.login.succeed(user, source, 'portal', 'passkey', [], firstFactorOf(step));
       return deps.sessions.issue(user.id, 'web', source);
     })();
@@ -225,7 +226,7 @@ export class LoginFlows {
     }
     const codes = generateRecoveryCodes();
     const now = deps.clock.now();
-    deps.db.transaction(() => {
+    writeTransaction(deps.db, () => {
       const fresh = deps.users.getById(user.id);
       if (fresh === undefined || fresh.mfaEnrolled)
         throw new AirlockError(
@@ -290,7 +291,7 @@ export class LoginFlows {
       );
     const method = deps.login.checkSecondFactor(user, factor, source, 'api');
     // The token and its audit record commit together: no audit, no token.
-    return deps.db.transaction(() => {
+    return writeTransaction(deps.db, () => {
       const token = deps.sessions.issue(user.id, 'api', source);
       deps.login.succeed(user, source, 'api', method, [
         {
@@ -326,7 +327,7 @@ export class LoginFlows {
   /** Logout: ends the session or token that made the request. */
   logout(session: { id: string; kind: 'web' | 'api' }, user: User): void {
     const { deps } = this;
-    deps.db.transaction(() => {
+    writeTransaction(deps.db, () => {
       if (!deps.sessions.end(session.id, 'logout')) return;
       deps.audit.append(
         session.kind === 'api'

@@ -15,6 +15,7 @@ import type { User } from '../store/store.js';
 import { accountRefusal } from './account-status.js';
 import type { LoginThrottle } from './login-throttle.js';
 import type { LoginVia } from './login-service.js';
+import { writeTransaction } from '../../../shared/src/store/write-transaction.js';
 
 export type FailureKind =
   | 'bad-password'
@@ -121,7 +122,7 @@ export class LoginGate {
     // A name that is not an account is not recorded: people type passwords into the name field.
     const target = user?.name ?? null;
     const actor = user?.name ?? 'anonymous';
-    deps.db.transaction(() => {
+    writeTransaction(deps.db, () => {
       const outcome = deps.throttle.recordFailure(name, source, now);
       const events: AuditEventInput[] = [];
       if (kind === 'bad-password')

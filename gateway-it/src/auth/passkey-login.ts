@@ -26,6 +26,7 @@ import type {
 import type { LoginService, LoginVia, PasskeyFirstFactor } from './login-service.js';
 import { requiresUserVerification, userHandleOf, type PasskeyService } from './passkeys.js';
 import type { IssuedSession, SessionService } from './session-service.js';
+import { writeTransaction } from '../../../shared/src/store/write-transaction.js';
 
 export interface PasskeyLoginDeps {
   readonly db: Db;
@@ -68,7 +69,7 @@ export class PasskeyLogin {
     };
     deps.login.admitPasskeyHolder(user, source, 'portal', first);
     // The session and its audit record commit together: no audit, no session.
-    return deps.db.transaction(() => {
+    return writeTransaction(deps.db, () => {
       const session = deps.sessions.issue(user.id, 'web', source);
       deps.login.succeed(user, source, 'portal', 'passkey', [], first);
       return session;

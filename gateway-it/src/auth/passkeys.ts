@@ -32,6 +32,7 @@ import {
   type RelyingParty,
 } from '../../../shared/src/webauthn/webauthn.js';
 import type { ChallengePurpose, PasskeyRow, PasskeyStore, User } from '../store/store.js';
+import { writeTransaction } from '../../../shared/src/store/write-transaction.js';
 
 export const PASSKEY_CHALLENGE_MS = 5 * 60_000;
 /** Live challenges at once, all browsers together (a pre-login page makes one per visit). */
@@ -245,7 +246,7 @@ export class PasskeyService {
     const now = deps.clock.now();
     const v = verified.value;
     const id = deps.ids.next('pk');
-    return deps.db.transaction(() => {
+    return writeTransaction(deps.db, () => {
       if (deps.passkeys.byCredentialId(v.credentialId) !== undefined)
         throw new AirlockError(
           'conflict',
@@ -276,7 +277,7 @@ export class PasskeyService {
 
   rename(user: User, id: string, name: string): void {
     const { deps } = this;
-    deps.db.transaction(() => {
+    writeTransaction(deps.db, () => {
       const old = deps.passkeys.get(user.id, id);
       if (old === undefined || !deps.passkeys.rename(user.id, id, name))
         throw new AirlockError('not_found', 'passkey.not_found', 'no such passkey of yours');
@@ -293,7 +294,7 @@ export class PasskeyService {
   /** Revokes one of the user's passkeys: it no longer logs in (audited with its name). */
   revoke(user: User, id: string, by: User = user): void {
     const { deps } = this;
-    deps.db.transaction(() => {
+    writeTransaction(deps.db, () => {
       const old = deps.passkeys.get(user.id, id);
       if (old === undefined || !deps.passkeys.remove(user.id, id))
         throw new AirlockError('not_found', 'passkey.not_found', 'no such passkey of yours');

@@ -15,6 +15,7 @@ import type { LoginVia, SecondFactor } from './login-service.js';
 import { hashRecoveryCode, normalizeRecoveryCode } from './recovery-codes.js';
 import { checkTotp } from './totp.js';
 import { totpAssociatedData } from './user-admin.js';
+import { writeTransaction } from '../../../shared/src/store/write-transaction.js';
 
 export interface SecondFactorDeps {
   readonly db: Db;
@@ -41,7 +42,7 @@ export class SecondFactorCheck {
       const now = deps.clock.now();
       const used =
         code !== undefined &&
-        deps.db.transaction(() => {
+        writeTransaction(deps.db, () => {
           if (!deps.recovery.consume(user.id, hashRecoveryCode(user.id, code), now)) return false;
           deps.audit.append({
             action: 'mfa.recovery_use',

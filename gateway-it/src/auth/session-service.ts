@@ -11,6 +11,7 @@ import type { Db } from '../../../shared/src/store/open-database.js';
 import { blake2bHex } from '../../../shared/src/crypto/hash.js';
 import { randomToken } from '../../../shared/src/crypto/random.js';
 import type { AuthSession, AuthSessionKind, AuthSessionStore, UserStore } from '../store/store.js';
+import { writeTransaction } from '../../../shared/src/store/write-transaction.js';
 
 export interface SessionLimits {
   readonly idleMs: number;
@@ -121,7 +122,7 @@ export class SessionService {
       return;
     }
     const user = deps.users.getById(s.userId);
-    deps.db.transaction(() => {
+    writeTransaction(deps.db, () => {
       if (!deps.sessions.end(s.id, now, why === 'idle' ? 'idle timeout' : 'absolute timeout'))
         return;
       deps.audit.append({

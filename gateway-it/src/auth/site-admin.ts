@@ -10,6 +10,7 @@ import type { SiteId } from '../../../shared/src/ids.js';
 import type { Db } from '../../../shared/src/store/open-database.js';
 import { NAME_PATTERN } from '../../../shared/src/model/session-ticket.js';
 import type { Site, SiteStore } from '../store/store.js';
+import { writeTransaction } from '../../../shared/src/store/write-transaction.js';
 
 export interface SiteAdminDeps {
   readonly db: Db;
@@ -56,7 +57,7 @@ export function createSite(deps: SiteAdminDeps, input: NewSite, actor: string): 
     timezone: input.timezone,
     createdAt: deps.clock.now(),
   };
-  deps.db.transaction(() => {
+  writeTransaction(deps.db, () => {
     deps.sites.insert(site);
     deps.audit.append({
       action: 'site.create',

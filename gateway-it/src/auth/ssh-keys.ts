@@ -13,6 +13,7 @@ import type { IdGenerator } from '../../../shared/src/ids.js';
 import { err, ok, type Problem, type Result } from '../../../shared/src/result.js';
 import type { Db } from '../../../shared/src/store/open-database.js';
 import type { SshKeyRecord, SshKeyStore, User } from '../store/store.js';
+import { writeTransaction } from '../../../shared/src/store/write-transaction.js';
 
 export const SSH_KEY_TYPES = [
   'ssh-ed25519',
@@ -151,7 +152,7 @@ export class SshKeyService {
       createdAt: deps.clock.now(),
       lastUsedAt: null,
     };
-    deps.db.transaction(() => {
+    writeTransaction(deps.db, () => {
       if (deps.keys.byFingerprint(k.fingerprint) !== undefined)
         throw new AirlockError(
           'conflict',
@@ -183,7 +184,7 @@ export class SshKeyService {
 
   remove(user: User, keyId: string): void {
     const { deps } = this;
-    deps.db.transaction(() => {
+    writeTransaction(deps.db, () => {
       const k = deps.keys.listByUser(user.id).find((x) => x.id === keyId);
       if (k === undefined || !deps.keys.remove(user.id, keyId))
         throw new AirlockError('not_found', 'ssh_key.not_found', `you have no SSH key ${keyId}`);

@@ -40,6 +40,7 @@ import {
 } from './account-rules.js';
 import { createSite, type NewSite } from './site-admin.js';
 import { changeOwnPassword, resetMfa, resetPassword, unlockLogin } from './credential-admin.js';
+import { writeTransaction } from '../../../shared/src/store/write-transaction.js';
 
 export {
   formatRole,
@@ -198,7 +199,7 @@ export class UserAdmin {
     const enrolled = (input.mfa ?? 'enrolled') === 'enrolled';
     const totpSecret = enrolled ? generateSecret() : null;
     const recoveryCodes = enrolled ? generateRecoveryCodes() : [];
-    deps.db.transaction(() => {
+    writeTransaction(deps.db, () => {
       deps.users.insert({
         id,
         name: input.name,
@@ -298,7 +299,7 @@ export class UserAdmin {
       );
     }
     const now = deps.clock.now();
-    deps.db.transaction(() => {
+    writeTransaction(deps.db, () => {
       if (changes.displayName !== undefined)
         deps.users.setDisplayName(user.id, changes.displayName.trim());
       if (changes.roles !== undefined) deps.users.replaceRoles(user.id, roles);

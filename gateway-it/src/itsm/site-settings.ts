@@ -15,6 +15,7 @@ import type {
   SiteStore,
   User,
 } from '../store/store.js';
+import { writeTransaction } from '../../../shared/src/store/write-transaction.js';
 
 export interface SettingsChange {
   readonly connector: string;
@@ -85,7 +86,7 @@ export class SiteItsmSettingsService {
       updatedAt: deps.clock.now(),
     };
     const before = deps.store.settings(site) ?? null;
-    deps.db.transaction(() => {
+    writeTransaction(deps.db, () => {
       deps.store.putSettings(next);
       deps.audit.append({
         action: 'itsm.configure',
@@ -107,7 +108,7 @@ export class SiteItsmSettingsService {
     const { deps } = this;
     this.requireAdmin(actor);
     this.requireSite(site);
-    deps.db.transaction(() => {
+    writeTransaction(deps.db, () => {
       const removed = deps.store.deleteSettings(site);
       deps.audit.append({
         action: 'itsm.configure',

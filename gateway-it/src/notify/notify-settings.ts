@@ -111,7 +111,7 @@ export class NotifySettings {
       throw new AirlockError('bad_request', 'notify.bad_settings', firstIssue(parsed.error));
     const { email, kinds } = parsed.data;
     const before = deps.store.settings(target.id);
-    deps.store.transaction(() => {
+    deps.store.atomically(() => {
       deps.store.putSettings(target.id, { email, emailKinds: kinds }, actorName, deps.clock.now());
       deps.audit.append({
         action: 'notify.settings',
@@ -159,7 +159,7 @@ export class NotifySettings {
       createdAt: deps.clock.now(),
     };
     const host = new URL(hook.url).host;
-    deps.store.transaction(() => {
+    deps.store.atomically(() => {
       deps.store.addWebhook(hook);
       deps.audit.append({
         action: 'notify.webhook',
@@ -182,7 +182,7 @@ export class NotifySettings {
   removeWebhook(actor: Actor, site: string, id: string): void {
     const { deps } = this;
     this.mayManage(actor, site);
-    deps.store.transaction(() => {
+    deps.store.atomically(() => {
       if (!deps.store.removeWebhook(site, id))
         throw new AirlockError(
           'not_found',

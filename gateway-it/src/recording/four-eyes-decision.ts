@@ -13,6 +13,7 @@ import type { Clock } from '../../../shared/src/clock.js';
 import { AirlockError } from '../../../shared/src/errors.js';
 import type { Db } from '../../../shared/src/store/open-database.js';
 import { isAuditorOf, isOtOwnerOf, type Actor } from '../access/access.js';
+import { writeTransaction } from '../../../shared/src/store/write-transaction.js';
 
 /** Who may approve someone else's request at `site`. */
 export const canApprovePlayback = (u: Pick<Actor, 'roles'>, site: string): boolean =>
@@ -77,7 +78,7 @@ export function decideFourEyes(
   if (d.state !== 'pending') refuse(d.decided.code, d.decided.already, 'conflict');
   const now = deps.clock.now();
   const expiresAt = approve ? now + ttlMs : null;
-  deps.db.transaction(() => {
+  writeTransaction(deps.db, () => {
     if (d.store(approve ? 'approved' : 'refused', actor.name, now, expiresAt) !== 1)
       throw new AirlockError('conflict', d.decided.code, d.decided.meanwhile);
     deps.audit.append(

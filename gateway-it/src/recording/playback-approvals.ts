@@ -18,6 +18,7 @@ import { AirlockError } from '../../../shared/src/errors.js';
 import { isAdmin, isOtOwnerOf, type Actor } from '../access/access.js';
 import type { RecordingRow } from '../store/store.js';
 import { canApprovePlayback, decideFourEyes } from './four-eyes-decision.js';
+import { writeTransaction } from '../../../shared/src/store/write-transaction.js';
 
 export const PLAYBACK_REQUEST_STATES = ['pending', 'approved', 'refused'] as const;
 export type PlaybackRequestState = (typeof PLAYBACK_REQUEST_STATES)[number];
@@ -119,7 +120,7 @@ export class PlaybackApprovals {
       throw new AirlockError('not_found', 'site.not_found', `site ${site} does not exist`);
     const { deps } = this;
     const before = this.fourEyes(site);
-    deps.db.transaction(() => {
+    writeTransaction(deps.db, () => {
       this.stmts.putPolicy.run(site, on ? 1 : 0, actor.name, deps.clock.now());
       deps.audit.append({
         action: 'site.update',
@@ -165,7 +166,7 @@ export class PlaybackApprovals {
       reason: reason.data,
       createdAt: deps.clock.now(),
     };
-    deps.db.transaction(() => {
+    writeTransaction(deps.db, () => {
       this.stmts.insert.run(row);
       deps.audit.append({
         action: 'recording.play_request',

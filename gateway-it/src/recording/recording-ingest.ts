@@ -35,6 +35,7 @@ import type {
 import type { Logger } from '../../../shared/src/log.js';
 import type { Db } from '../../../shared/src/store/open-database.js';
 import type { RecordingRow, RecordingStatus, RecordingStore } from '../store/store.js';
+import { writeTransaction } from '../../../shared/src/store/write-transaction.js';
 
 /** The largest recording the IT side accepts (a site sending more is refused, not trusted). */
 export const MAX_RECORDING_BYTES = 1024 * 1024 * 1024;
@@ -147,7 +148,7 @@ export class RecordingIngest {
         "the SHA-256 differs from the one in the site's audit chain",
       );
     const status: RecordingStatus = audited === undefined ? 'complete' : 'verified';
-    this.deps.db.transaction(() => {
+    writeTransaction(this.deps.db, () => {
       store.finish(m.sessionId, status, end, sha256, null, this.deps.clock.now());
       this.auditOutcome(peer.site, m.sessionId, m.asset, 'success', {
         bytes: end,
@@ -170,7 +171,7 @@ export class RecordingIngest {
       const audited = store.auditedHash(site, r.sessionId);
       if (audited === undefined) continue;
       const ok = audited === r.sha256;
-      this.deps.db.transaction(() => {
+      writeTransaction(this.deps.db, () => {
         store.setStatus(
           r.sessionId,
           ok ? 'verified' : 'rejected',
@@ -207,7 +208,7 @@ export class RecordingIngest {
     reason: string,
   ): RecordingReject {
     const { store } = this.deps;
-    this.deps.db.transaction(() => {
+    writeTransaction(this.deps.db, () => {
       if (store.get(m.sessionId) === undefined)
         store.create({
           sessionId: m.sessionId,

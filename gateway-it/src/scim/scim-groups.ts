@@ -11,6 +11,7 @@ import { badValue, scimError } from './scim-errors.js';
 import { GROUP_SCHEMA, GROUP_SHAPE, groupInput, meta, type GroupInput } from './scim-resources.js';
 import { syncRoles } from './scim-roles.js';
 import type { ScimGroupRow } from '../store/store.js';
+import { writeTransaction } from '../../../shared/src/store/write-transaction.js';
 
 const notFound = (id: string): AirlockError =>
   scimError('not_found', 'scim.group_not_found', `no group ${id}`);
@@ -79,7 +80,7 @@ export class ScimGroups {
   delete(call: ScimCall, id: string): void {
     const { deps } = this;
     const row = this.table.existing(call, id);
-    deps.db.transaction(() => {
+    writeTransaction(deps.db, () => {
       const before = deps.scim.members(id);
       deps.scim.removeGroup(call.provider.id, id);
       deps.userAdmin.accountChanges.tell(
@@ -118,7 +119,7 @@ export class ScimGroups {
         'uniqueness',
       );
     const now = deps.clock.now();
-    deps.db.transaction(() => {
+    writeTransaction(deps.db, () => {
       const before: string[] = row === undefined ? [] : deps.scim.members(id);
       const group = {
         id,

@@ -21,6 +21,7 @@ import { actorOf, parseBody, resourceTable, type ScimCall, type ScimDeps } from 
 import { scimError } from './scim-errors.js';
 import { meta, USER_SCHEMA, USER_SHAPE, userInput, type UserInput } from './scim-resources.js';
 import { syncRoles } from './scim-roles.js';
+import { writeTransaction } from '../../../shared/src/store/write-transaction.js';
 
 const notFound = (id: string): AirlockError =>
   scimError('not_found', 'scim.user_not_found', `no user ${id}`);
@@ -98,7 +99,7 @@ export class ScimUsers {
     const actor = actorOf(call);
     this.checkUnique(call, input, undefined);
     const now = deps.clock.now();
-    const { userId, adopted } = deps.db.transaction(() => {
+    const { userId, adopted } = writeTransaction(deps.db, () => {
       const identity =
         input.externalId === undefined
           ? undefined
@@ -204,7 +205,7 @@ export class ScimUsers {
     const user = deps.users.getById(row.userId);
     if (user?.state === 'active')
       deps.userAdmin.updateUser(row.userId, { state: 'disabled' }, { cli: actorOf(call) });
-    deps.db.transaction(() => {
+    writeTransaction(deps.db, () => {
       const groups = deps.scim.groupsOfUser(row.userId).map((g) => g.displayName);
       deps.scim.removeUser(call.provider.id, row.userId);
       const previous = deps.users.getById(row.userId)?.roles ?? [];
@@ -256,7 +257,7 @@ export class ScimUsers {
     this.checkUnique(call, input, row.userId);
     const renamed =
       input.userName !== row.userName || (input.externalId ?? null) !== row.externalId;
-    deps.db.transaction(() => {
+    writeTransaction(deps.db, () => {
       deps.scim.putUser(
         {
           userId: row.userId,

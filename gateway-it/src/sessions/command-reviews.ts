@@ -26,6 +26,7 @@ import type {
 import { isOtOwnerOf, sitesWithRole } from '../access/access.js';
 import type { ReviewInbox } from '../link/link.js';
 import type { ReviewRow, ReviewStore, User } from '../store/store.js';
+import { writeTransaction } from '../../../shared/src/store/write-transaction.js';
 
 export interface CommandReviewsDeps {
   readonly db: Db;
@@ -91,7 +92,7 @@ export class CommandReviews implements ReviewInbox {
       requestedAt: deps.clock.now(),
       expiresAt: m.expiresAt,
     };
-    deps.db.transaction(() => {
+    writeTransaction(deps.db, () => {
       deps.store.insert(row);
       deps.audit.append({
         action: 'review.request',
@@ -158,7 +159,7 @@ export class CommandReviews implements ReviewInbox {
         'review.closed',
         `review ${id} is no longer pending (${row.state})`,
       );
-    deps.db.transaction(() => {
+    writeTransaction(deps.db, () => {
       if (
         !deps.store.close(id, decision === 'allow' ? 'allowed' : 'denied', deps.clock.now(), {
           id: user.id,
@@ -207,7 +208,7 @@ export class CommandReviews implements ReviewInbox {
   private close(row: ReviewRow, state: 'timeout' | 'session_ended' | 'link_lost'): void {
     const { deps } = this;
     try {
-      deps.db.transaction(() => {
+      writeTransaction(deps.db, () => {
         if (!deps.store.close(row.id, state, deps.clock.now())) return;
         deps.audit.append({
           action: 'review.close',

@@ -19,6 +19,7 @@ import type { Db } from '../../../shared/src/store/open-database.js';
 import { omitUndefined } from '../../../shared/src/omit-undefined.js';
 import type { Auth, PreparedUser } from '../auth/auth.js';
 import type { ItStore } from '../store/store.js';
+import { writeTransaction } from '../../../shared/src/store/write-transaction.js';
 
 export interface SetupCodeRecord {
   readonly id: string;
@@ -114,7 +115,7 @@ export function createFirstAdminSetup(deps: SetupDeps): FirstAdminSetup {
       if (codes.hasAdmin()) return undefined;
       const code = generateSetupCode();
       const now = clock.now();
-      db.transaction(() => {
+      writeTransaction(db, () => {
         const previous = codes.open();
         if (previous !== undefined) codes.end(previous.id, now, 'replaced', null);
         const id = deps.ids.next('stc');
@@ -153,7 +154,7 @@ export function createFirstAdminSetup(deps: SetupDeps): FirstAdminSetup {
       });
       const now = clock.now();
       // The admin and the spent code commit together: a refused password leaves the code usable.
-      return db.transaction(() => {
+      return writeTransaction(db, () => {
         if (codes.hasAdmin())
           return refuse(
             source,

@@ -13,6 +13,7 @@ import type { Db } from '../../../shared/src/store/open-database.js';
 import { canonicalJson } from '../../../shared/src/crypto/canonical.js';
 import { IT_SIGNED, type SiteApprovals } from '../../../shared/src/model/site-approvals.js';
 import type { OwnerApprovalStore } from '../store/store.js';
+import { writeTransaction } from '../../../shared/src/store/write-transaction.js';
 
 export interface SiteApprovalsDeps {
   readonly db: Db;
@@ -32,7 +33,7 @@ export function updateSiteApprovals(
   const before = deps.approvals.siteApprovals(site);
   if (before !== undefined && canonicalJson(before) === canonicalJson(next)) return false;
   if (before === undefined && canonicalJson(next) === canonicalJson(IT_SIGNED)) return false;
-  deps.db.transaction(() => {
+  writeTransaction(deps.db, () => {
     deps.approvals.putSiteApprovals(site, next, deps.clock.now());
     deps.audit.append({
       action: 'site.approvals',

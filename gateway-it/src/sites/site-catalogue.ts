@@ -10,6 +10,7 @@ import { canonicalJson } from '../../../shared/src/crypto/canonical.js';
 import { sha256Hex } from '../../../shared/src/crypto/hash.js';
 import type { CatalogueAsset } from '../../../shared/src/model/asset-catalogue.js';
 import type { AssetCatalogueStore } from '../store/store.js';
+import { writeTransaction } from '../../../shared/src/store/write-transaction.js';
 
 export interface SiteCatalogueDeps {
   readonly db: Db;
@@ -42,7 +43,7 @@ export function updateSiteCatalogue(
   const added = [...now.keys()].filter((n) => !old.has(n)).sort();
   const removed = [...old.keys()].filter((n) => !now.has(n)).sort();
   const changed = [...now.keys()].filter((n) => old.has(n) && old.get(n) !== now.get(n)).sort();
-  deps.db.transaction(() => {
+  writeTransaction(deps.db, () => {
     deps.catalogues.replace(site, assets, deps.clock.now());
     deps.audit.append({
       action: 'site.catalogue',

@@ -22,6 +22,7 @@ import {
   type EnrollResponse,
 } from '../../../shared/src/link/enrollment.js';
 import type { SiteStore, SiteGateway, SiteGatewayStore } from '../store/store.js';
+import { writeTransaction } from '../../../shared/src/store/write-transaction.js';
 
 export interface SiteEnrollmentDeps {
   readonly db: Db;
@@ -62,7 +63,7 @@ export class SiteEnrollment {
     const tokenHash = sha256Hex(token);
     const now = deps.clock.now();
     const expiresAt = now + ENROLLMENT_TOKEN_TTL_MS;
-    deps.db.transaction(() => {
+    writeTransaction(deps.db, () => {
       const superseded = deps.gateways.supersedeTokens(site, now);
       deps.gateways.insertToken({ tokenHash, site, createdAt: now, createdBy: actor, expiresAt });
       deps.audit.append({
@@ -141,7 +142,7 @@ export class SiteEnrollment {
       );
 
     const gatewayId = known?.id ?? deps.ids.next('gw');
-    deps.db.transaction(() => {
+    writeTransaction(deps.db, () => {
       if (!deps.gateways.useToken(tokenHash, now))
         throw new AirlockError(
           'conflict',
@@ -202,7 +203,7 @@ export class SiteEnrollment {
         `site ${site} has no enrolled gateway to revoke`,
       );
     const now = deps.clock.now();
-    deps.db.transaction(() => {
+    writeTransaction(deps.db, () => {
       deps.gateways.setState(active.id, 'revoked', now, actor);
       deps.audit.append({
         action: 'site.revoke',

@@ -21,6 +21,7 @@ import { AirlockError } from '../../../shared/src/errors.js';
 import type { Db } from '../../../shared/src/store/open-database.js';
 import type { SshKeyRecord } from '../store/store.js';
 import type { SshFreshLogins } from './ssh-fresh-logins.js';
+import { writeTransaction } from '../../../shared/src/store/write-transaction.js';
 
 /** Letters and digits a person does not confuse (no 0/o, 1/l/i). */
 const ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789';
@@ -132,7 +133,7 @@ export class SshConfirmations {
   confirm(code: string, by: SshConfirmer): SshConfirmationView {
     const e = this.usable(code, by, 'confirm');
     // No audit, no action: the key's mark and the event commit together or not at all.
-    this.deps.db.transaction(() => {
+    writeTransaction(this.deps.db, () => {
       const freshUntil = this.deps.fresh.mark(e.key, e.source);
       this.deps.audit.append({
         action: 'ssh.confirm',

@@ -31,6 +31,7 @@ import type {
   SshFreshLoginStore,
   SshKeyRecord,
 } from '../store/store.js';
+import { writeTransaction } from '../../../shared/src/store/write-transaction.js';
 
 /** How long a mark that ran out is kept (to say so at the next login) before it is forgotten. */
 const KEEP_EXPIRED_MS = 24 * 3_600_000;
@@ -128,7 +129,7 @@ export class SshFreshLogins implements FreshKeysOfUser {
 
   endShift(user: { readonly id: string; readonly name: string }, via: 'portal' | 'api'): number {
     const { deps } = this;
-    return deps.db.transaction(() => {
+    return writeTransaction(deps.db, () => {
       const fresh = this.freshUntilByKey(user.id).size;
       deps.store.endForUser(user.id);
       deps.audit.append({

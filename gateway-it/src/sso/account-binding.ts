@@ -24,6 +24,7 @@ import {
   uniqueUserName,
 } from './identity-claims.js';
 import type { VerifiedClaims } from './provider-client.js';
+import { writeTransaction } from '../../../shared/src/store/write-transaction.js';
 
 export interface BindingDeps {
   readonly db: Db;
@@ -59,7 +60,7 @@ export function bindAccount(
   const ignoredRoles = mapped.filter((r) => !roles.includes(r)).map(formatRole);
   const email = emailOf(claims);
   const now = clock.now();
-  return db.transaction((): Binding => {
+  return writeTransaction(db, (): Binding => {
     const identity = sso.identity(claims.iss, claims.sub);
     const bound = identity === undefined ? undefined : users.getById(identity.userId);
     if (bound === undefined) {
@@ -147,7 +148,7 @@ export function linkAccount(
   link: { providerId: string; issuer: string; subject: string; userName: string; actor: string },
 ): User {
   const { db, audit, users, sso, clock } = deps;
-  return db.transaction(() => {
+  return writeTransaction(db, () => {
     const user = users.getByName(link.userName);
     if (user === undefined)
       throw new AirlockError('not_found', 'user.not_found', `no user ${link.userName}`);

@@ -1,6 +1,7 @@
 /** Access requests, the asset and profile asked for each asset, and the approvers' decisions. */
 import type { Db } from '../../../shared/src/store/open-database.js';
 import type { Protocol } from '../../../shared/src/model/session-ticket.js';
+import { writeTransaction } from '../../../shared/src/store/write-transaction.js';
 
 export const REQUEST_STATUSES = ['pending', 'approved', 'denied', 'cancelled', 'expired'] as const;
 export type RequestStatus = (typeof REQUEST_STATUSES)[number];
@@ -131,7 +132,7 @@ export class AccessRequestStore {
   }
 
   insert(r: RequestRow, assets: readonly RequestAssetRow[]): void {
-    this.db.transaction(() => {
+    writeTransaction(this.db, () => {
       this.stmts.insert.run({ ...r, breakGlass: r.breakGlass ? 1 : 0 });
       for (const a of assets) this.stmts.insertAsset.run(r.id, a.asset, a.protocol, a.profile);
     })();

@@ -1,6 +1,7 @@
 /** Each site's published asset catalogue, as last received from its OT gateway. */
 import type { Db } from '../../../shared/src/store/open-database.js';
 import type { CatalogueAsset } from '../../../shared/src/model/asset-catalogue.js';
+import { writeTransaction } from '../../../shared/src/store/write-transaction.js';
 
 interface AssetRow {
   site: string;
@@ -44,7 +45,7 @@ export class AssetCatalogueStore {
 
   /** Replaces the site's catalogue in one transaction (callers wrap it with their audit event). */
   replace(site: string, assets: readonly CatalogueAsset[], now: number): void {
-    this.db.transaction(() => {
+    writeTransaction(this.db, () => {
       this.stmts.clear.run(site);
       for (const a of assets)
         this.stmts.insert.run(

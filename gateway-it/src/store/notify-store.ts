@@ -4,6 +4,7 @@
  * is allowed and who may change it is notify/'s business; this only keeps rows.
  */
 import type { Db } from '../../../shared/src/store/open-database.js';
+import { writeTransaction } from '../../../shared/src/store/write-transaction.js';
 
 export interface UserNotifySettings {
   readonly email: string | null;
@@ -159,7 +160,8 @@ export class NotifyStore {
     return this.stmts.nextEnding.get(now)?.t ?? null;
   }
 
-  transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+  /** Runs fn in one write transaction (writeTransaction: begun IMMEDIATE; nests as a savepoint). */
+  atomically<T>(fn: () => T): T {
+    return writeTransaction(this.db, fn)();
   }
 }

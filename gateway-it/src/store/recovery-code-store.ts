@@ -1,5 +1,6 @@
 /** Hashes of a user's MFA recovery codes; a code is consumed by marking it used, never deleted. */
 import type { Db } from '../../../shared/src/store/open-database.js';
+import { writeTransaction } from '../../../shared/src/store/write-transaction.js';
 
 export class RecoveryCodeStore {
   private readonly db: Db;
@@ -21,7 +22,7 @@ export class RecoveryCodeStore {
 
   /** Replaces every code of the user (new enrollment or regeneration). */
   replace(userId: string, hashes: readonly string[]): void {
-    this.db.transaction(() => {
+    writeTransaction(this.db, () => {
       this.stmts.clear.run(userId);
       for (const h of hashes) this.stmts.insert.run(userId, h);
     })();

@@ -5,6 +5,7 @@
  */
 import type { Db } from '../../../shared/src/store/open-database.js';
 import type { UserId } from '../../../shared/src/ids.js';
+import { writeTransaction } from '../../../shared/src/store/write-transaction.js';
 
 export interface SsoIdentity {
   readonly issuer: string;
@@ -142,7 +143,7 @@ export class SsoStore {
     browserHash: string,
     now: number,
   ): { attempt: SsoLoginAttempt; fresh: boolean } | undefined {
-    return this.db.transaction(() => {
+    return writeTransaction(this.db, () => {
       const r = this.stmts.attempt.get(stateHash);
       if (r === undefined) return undefined;
       const fresh = this.stmts.use.run(now, stateHash, browserHash).changes === 1;

@@ -1,6 +1,7 @@
 /** Users and their roles. Password hashes and sealed TOTP secrets are stored here and never returned by listing queries. */
 import type { Db } from '../../../shared/src/store/open-database.js';
 import type { UserId } from '../../../shared/src/ids.js';
+import { writeTransaction } from '../../../shared/src/store/write-transaction.js';
 
 export const ROLES = ['admin', 'engineer', 'ot-owner', 'vendor', 'auditor'] as const;
 export type Role = (typeof ROLES)[number];
@@ -102,7 +103,7 @@ export class UserStore {
 
   /** Inserts the user and roles in one transaction (the caller may wrap it with its audit event). */
   insert(u: NewUser): void {
-    this.db.transaction(() => {
+    writeTransaction(this.db, () => {
       this.stmts.insert.run({
         ...u,
         totpSecretSealed: u.totpSecretSealed === null ? null : Buffer.from(u.totpSecretSealed),
@@ -151,7 +152,7 @@ export class UserStore {
   }
 
   replaceRoles(id: string, roles: readonly RoleAssignment[]): void {
-    this.db.transaction(() => {
+    writeTransaction(this.db, () => {
       this.stmts.deleteRoles.run(id);
       for (const r of roles) this.stmts.insertRole.run(id, r.role, r.site ?? '');
     })();

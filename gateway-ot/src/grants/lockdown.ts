@@ -12,6 +12,7 @@ import type { AuditLog } from '../../../shared/src/audit/audit-log.js';
 import type { Clock } from '../../../shared/src/clock.js';
 import type { Db } from '../../../shared/src/store/open-database.js';
 import type { GatewayStateStore } from '../store/store.js';
+import { writeTransaction } from '../../../shared/src/store/write-transaction.js';
 
 export type LockdownSource = 'local' | 'it';
 
@@ -57,29 +58,27 @@ export class Lockdown {
   set(source: LockdownSource, on: boolean, reason: string, actor: string): boolean {
     const { deps } = this;
     const key = keyOf(source);
-    return deps.db
-      .transaction(() => {
-        const current = deps.state.get(key, entrySchema);
-        if ((current !== undefined) === on) return false;
-        const now = deps.clock.now();
-        if (on) deps.state.put(key, { reason, since: now, by: actor }, now);
-        else deps.state.remove(key);
-        deps.audit.append({
-          action: on ? 'site.lockdown' : 'site.lockdown_lift',
-          actor,
-          site: deps.site,
-          target: deps.site,
-          outcome: 'success',
-          details: {
-            source,
-            reason,
-            ...(current === undefined
-              ? {}
-              : { lockedSince: current.since, lockedBy: current.by, lockedReason: current.reason }),
-          },
-        });
-        return true;
-      })
-      .immediate();
+    return writeTransaction(deps.db, () => {
+      const current = deps.state.get(key, entrySchema);
+      if ((current !== undefined) === on) return false;
+      const now = deps.clock.now();
+      if (on) deps.state.put(key, { reason, since: now, by: actor }, now);
+      else deps.state.remove(key);
+      deps.audit.append({
+        action: on ? 'site.lockdown' : 'site.lockdown_lift',
+        actor,
+        site: deps.site,
+        target: deps.site,
+        outcome: 'success',
+        details: {
+          source,
+          reason,
+          ...(current === undefined
+            ? {}
+            : { lockedSince: current.since, lockedBy: current.by, lockedReason: current.reason }),
+        },
+      });
+      return true;
+    })();
   }
 }

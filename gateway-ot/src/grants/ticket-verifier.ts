@@ -32,6 +32,7 @@ import type { AssetPolicy, LocalPolicy } from '../policy/policy.js';
 import type { TicketNonceStore } from '../store/store.js';
 import { checkApprovals } from './approval-check.js';
 import { describeLockdown, type LockdownStatus } from './lockdown.js';
+import { writeTransaction } from '../../../shared/src/store/write-transaction.js';
 
 export const TICKET_CLOCK_SKEW_MS = 30_000;
 export const MAX_TICKET_LIFETIME_MS = 60_000;
@@ -188,46 +189,44 @@ export class TicketVerifier {
       isNonceSeen: (n) => deps.nonces.has(n),
     });
     const t = decision.ticket;
-    deps.db
-      .transaction(() => {
-        deps.nonces.prune(now - NONCE_RETENTION_MS);
-        if (t !== null && (decision.accepted || !NONCE_NOT_RECORDED.has(decision.code)))
-          deps.nonces.insert(t.nonce, t.sessionId, now);
-        deps.audit.append({
-          action: 'ticket.verify',
-          actor: t?.user.name ?? `system:ot:${deps.site}`,
-          site: deps.site,
-          target: t?.asset ?? null,
-          outcome: decision.accepted ? 'success' : 'denied',
-          details: {
-            ...(t === null
-              ? {}
-              : {
-                  sessionId: t.sessionId,
-                  grantId: t.grantId,
-                  userId: t.user.id,
-                  profile: t.profile,
-                  protocol: t.protocol,
-                  channel: t.channel,
-                  approvers: t.approvers,
-                  breakGlass: t.breakGlass,
-                  approvalMode: ctx.policy.approvals.mode,
-                  ...(ctx.ownerSignatures === undefined
-                    ? {}
-                    : {
-                        signers: [...new Set(ctx.ownerSignatures.owners)],
-                        signatureProblems: ctx.ownerSignatures.problems.slice(0, 16),
-                      }),
-                  nonce: t.nonce,
-                  grantNotAfter: t.grantNotAfter,
-                }),
-            ...(decision.accepted ? {} : { code: decision.code, reason: decision.reason }),
-            // A refused approval is an attack or a misconfiguration: the owners must see it at once.
-            ...(!decision.accepted && decision.code.startsWith('approval.') ? { alert: true } : {}),
-          },
-        });
-      })
-      .immediate();
+    writeTransaction(deps.db, () => {
+      deps.nonces.prune(now - NONCE_RETENTION_MS);
+      if (t !== null && (decision.accepted || !NONCE_NOT_RECORDED.has(decision.code)))
+        deps.nonces.insert(t.nonce, t.sessionId, now);
+      deps.audit.append({
+        action: 'ticket.verify',
+        actor: t?.user.name ?? `system:ot:${deps.site}`,
+        site: deps.site,
+        target: t?.asset ?? null,
+        outcome: decision.accepted ? 'success' : 'denied',
+        details: {
+          ...(t === null
+            ? {}
+            : {
+                sessionId: t.sessionId,
+                grantId: t.grantId,
+                userId: t.user.id,
+                profile: t.profile,
+                protocol: t.protocol,
+                channel: t.channel,
+                approvers: t.approvers,
+                breakGlass: t.breakGlass,
+                approvalMode: ctx.policy.approvals.mode,
+                ...(ctx.ownerSignatures === undefined
+                  ? {}
+                  : {
+                      signers: [...new Set(ctx.ownerSignatures.owners)],
+                      signatureProblems: ctx.ownerSignatures.problems.slice(0, 16),
+                    }),
+                nonce: t.nonce,
+                grantNotAfter: t.grantNotAfter,
+              }),
+          ...(decision.accepted ? {} : { code: decision.code, reason: decision.reason }),
+          // A refused approval is an attack or a misconfiguration: the owners must see it at once.
+          ...(!decision.accepted && decision.code.startsWith('approval.') ? { alert: true } : {}),
+        },
+      });
+    })();
     return decision;
   }
 }

@@ -24,6 +24,7 @@ import {
 import type { Learning } from '../learning/learning.js';
 import type { LearningReviewStore, ProfileLearningRow } from '../store/store.js';
 import { diffExcerpt, replaySummary } from './review-summary.js';
+import { writeTransaction } from '../../../shared/src/store/write-transaction.js';
 
 export interface LearningReportDeps {
   readonly learning: Learning;
@@ -79,18 +80,16 @@ export function createLearningReport(deps: LearningReportDeps): LearningReport {
   const learning: Learning = {
     ...inner,
     propose: (input) =>
-      deps.db
-        .transaction(() => {
-          const p = inner.propose(input);
-          deps.store.addReview({
-            proposalId: p.id,
-            operations: p.operations,
-            diff: p.diff,
-            replay: p.replay === undefined ? null : JSON.stringify(p.replay),
-          });
-          return p;
-        })
-        .immediate(),
+      writeTransaction(deps.db, () => {
+        const p = inner.propose(input);
+        deps.store.addReview({
+          proposalId: p.id,
+          operations: p.operations,
+          diff: p.diff,
+          replay: p.replay === undefined ? null : JSON.stringify(p.replay),
+        });
+        return p;
+      })(),
   };
   return {
     learning,

@@ -29,6 +29,7 @@ import { opcuaLearning } from './opcua-learning.js';
 import { renderProfile, replacePolicyFile, type CheckPolicy } from './policy-file.js';
 import { profileDiff } from './profile-diff.js';
 import type { LearnableProfile, LearningProtocol, ProtocolProposal } from './protocol-learning.js';
+import { writeTransaction } from '../../../shared/src/store/write-transaction.js';
 
 export type { ReplayRefusal, ReplayResult } from './protocol-learning.js';
 export type { CheckPolicy } from './policy-file.js';
@@ -138,44 +139,40 @@ export function createLearning(deps: LearningDeps): Learning {
           'learning.bad_until',
           `--until must be in the future and at most ${MAX_LEARN_DAYS} days ahead`,
         );
-      deps.db
-        .transaction(() => {
-          audit.append({
-            action: 'policy.learn',
-            actor,
-            site,
-            target: asset,
-            outcome: 'success',
-            details: {
-              profile,
-              until: new Date(until).toISOString(),
-              ceiling: p.ceiling,
-              alert: true,
-              reason: 'learning.start',
-              message: `profile ${asset}/${profile} learns until ${new Date(until).toISOString()}: requests within its ceiling are allowed and recorded`,
-            },
-          });
-          store.setWindow(asset, profile, until, now, actor);
-        })
-        .immediate();
+      writeTransaction(deps.db, () => {
+        audit.append({
+          action: 'policy.learn',
+          actor,
+          site,
+          target: asset,
+          outcome: 'success',
+          details: {
+            profile,
+            until: new Date(until).toISOString(),
+            ceiling: p.ceiling,
+            alert: true,
+            reason: 'learning.start',
+            message: `profile ${asset}/${profile} learns until ${new Date(until).toISOString()}: requests within its ceiling are allowed and recorded`,
+          },
+        });
+        store.setWindow(asset, profile, until, now, actor);
+      })();
       return { until };
     },
     stopLearning({ asset, profile, actor }) {
       learnable(asset, profile);
       if (store.windowUntil(asset, profile, clock.now()) === undefined) return false;
-      deps.db
-        .transaction(() => {
-          audit.append({
-            action: 'policy.learn_end',
-            actor,
-            site,
-            target: asset,
-            outcome: 'success',
-            details: { profile, mode: 'enforce' },
-          });
-          store.clearWindow(asset, profile);
-        })
-        .immediate();
+      writeTransaction(deps.db, () => {
+        audit.append({
+          action: 'policy.learn_end',
+          actor,
+          site,
+          target: asset,
+          outcome: 'success',
+          details: { profile, mode: 'enforce' },
+        });
+        store.clearWindow(asset, profile);
+      })();
       return true;
     },
     propose(input) {
@@ -207,41 +204,39 @@ export function createLearning(deps: LearningDeps): Learning {
       const { proposed, replay: replayed } = made;
       const id = deps.ids.next('prp');
       const json = JSON.stringify(proposed);
-      deps.db
-        .transaction(() => {
-          audit.append({
-            action: 'policy.propose',
-            actor: input.actor,
-            site,
-            target: input.asset,
-            outcome: 'success',
-            details: {
-              profile: input.profile,
-              proposalId: id,
-              operations: made.operations,
-              marginPercent: input.marginPercent,
-              grants: [...grants],
-              profileSha256: sha256Hex(json),
-              ...(replayed === undefined
-                ? {}
-                : {
-                    replayDays: input.replayDays,
-                    replayed: replayed.replayed,
-                    wouldRefuse: replayed.refused.length,
-                  }),
-            },
-          });
-          store.addProposal({
-            id,
-            asset: input.asset,
+      writeTransaction(deps.db, () => {
+        audit.append({
+          action: 'policy.propose',
+          actor: input.actor,
+          site,
+          target: input.asset,
+          outcome: 'success',
+          details: {
             profile: input.profile,
-            createdAt: now,
-            createdBy: input.actor,
-            basePolicySha256: deps.policy.hash,
-            proposal: json,
-          });
-        })
-        .immediate();
+            proposalId: id,
+            operations: made.operations,
+            marginPercent: input.marginPercent,
+            grants: [...grants],
+            profileSha256: sha256Hex(json),
+            ...(replayed === undefined
+              ? {}
+              : {
+                  replayDays: input.replayDays,
+                  replayed: replayed.replayed,
+                  wouldRefuse: replayed.refused.length,
+                }),
+          },
+        });
+        store.addProposal({
+          id,
+          asset: input.asset,
+          profile: input.profile,
+          createdAt: now,
+          createdBy: input.actor,
+          basePolicySha256: deps.policy.hash,
+          proposal: json,
+        });
+      })();
       return {
         id,
         asset: input.asset,
@@ -287,28 +282,26 @@ export function createLearning(deps: LearningDeps): Learning {
       let backup = '';
       // The audit event, the window's end and the file commit together: the file is replaced last,
       // inside the transaction, so a failed write rolls the event back.
-      deps.db
-        .transaction(() => {
-          audit.append({
-            action: 'policy.apply',
-            actor,
-            site,
-            target: row.asset,
-            outcome: 'success',
-            details: {
-              profile: row.profile,
-              proposalId,
-              policySha256: rendered.value.sha256,
-              previousPolicySha256: deps.policy.hash,
-              profileSha256: sha256Hex(row.proposal),
-              mode: 'enforce',
-            },
-          });
-          store.clearWindow(row.asset, row.profile);
-          store.markApplied(proposalId, now);
-          backup = replacePolicyFile(deps.policyFile, rendered.value.text, now);
-        })
-        .immediate();
+      writeTransaction(deps.db, () => {
+        audit.append({
+          action: 'policy.apply',
+          actor,
+          site,
+          target: row.asset,
+          outcome: 'success',
+          details: {
+            profile: row.profile,
+            proposalId,
+            policySha256: rendered.value.sha256,
+            previousPolicySha256: deps.policy.hash,
+            profileSha256: sha256Hex(row.proposal),
+            mode: 'enforce',
+          },
+        });
+        store.clearWindow(row.asset, row.profile);
+        store.markApplied(proposalId, now);
+        backup = replacePolicyFile(deps.policyFile, rendered.value.text, now);
+      })();
       return {
         asset: row.asset,
         profile: row.profile,

@@ -27,6 +27,7 @@ import {
   verifyPasskeyRegistration,
 } from '../../../shared/src/webauthn/webauthn.js';
 import type { OwnerKeyStore } from '../store/store.js';
+import { writeTransaction } from '../../../shared/src/store/write-transaction.js';
 
 export const ENROLLMENT_CODE_TTL_MS = 15 * 60_000;
 export const MAX_ENROLLMENT_FAILURES = 5;
@@ -72,24 +73,22 @@ export class OwnerEnrollment {
     const now = deps.clock.now();
     const code = newCode();
     const expiresAt = now + ENROLLMENT_CODE_TTL_MS;
-    deps.db
-      .transaction(() => {
-        deps.keys.putPending({
-          owner,
-          challenge: ownerEnrollmentChallenge(code, deps.site, owner),
-          createdAt: now,
-          expiresAt,
-        });
-        deps.audit.append({
-          action: 'owner.enroll_start',
-          actor,
-          site: deps.site,
-          target: owner,
-          outcome: 'success',
-          details: { expiresAt: new Date(expiresAt).toISOString() },
-        });
-      })
-      .immediate();
+    writeTransaction(deps.db, () => {
+      deps.keys.putPending({
+        owner,
+        challenge: ownerEnrollmentChallenge(code, deps.site, owner),
+        createdAt: now,
+        expiresAt,
+      });
+      deps.audit.append({
+        action: 'owner.enroll_start',
+        actor,
+        site: deps.site,
+        target: owner,
+        outcome: 'success',
+        details: { expiresAt: new Date(expiresAt).toISOString() },
+      });
+    })();
     return { code, expiresAt };
   }
 
@@ -100,20 +99,18 @@ export class OwnerEnrollment {
   ): Promise<Result<{ credentialId: string }, EnrollmentRefusal>> {
     const { deps } = this;
     const refuse = (code: string, reason: string, countFailure: boolean) => {
-      deps.db
-        .transaction(() => {
-          if (countFailure && deps.keys.countFailure(owner) >= MAX_ENROLLMENT_FAILURES)
-            deps.keys.deletePending(owner);
-          deps.audit.append({
-            action: 'owner.enroll',
-            actor: `system:it:${deps.site}`,
-            site: deps.site,
-            target: owner,
-            outcome: 'denied',
-            details: { code, reason, alert: true },
-          });
-        })
-        .immediate();
+      writeTransaction(deps.db, () => {
+        if (countFailure && deps.keys.countFailure(owner) >= MAX_ENROLLMENT_FAILURES)
+          deps.keys.deletePending(owner);
+        deps.audit.append({
+          action: 'owner.enroll',
+          actor: `system:it:${deps.site}`,
+          site: deps.site,
+          target: owner,
+          outcome: 'denied',
+          details: { code, reason, alert: true },
+        });
+      })();
       return err({ code, reason });
     };
     const pending = deps.keys.pending(owner);
@@ -151,28 +148,26 @@ export class OwnerEnrollment {
     if (deps.keys.key(key.credentialId) !== undefined)
       return refuse('owner.duplicate_key', 'this passkey is already enrolled here', true);
     const now = deps.clock.now();
-    deps.db
-      .transaction(() => {
-        deps.keys.insertKey({
-          credentialId: key.credentialId,
-          owner,
-          publicKey: key.publicKey,
-          rpId: rp.value.id,
-          origin: rp.value.origins[0] ?? '',
-          counter: key.counter,
-          enrolledAt: now,
-        });
-        deps.keys.deletePending(owner);
-        deps.audit.append({
-          action: 'owner.enroll',
-          actor: owner,
-          site: deps.site,
-          target: owner,
-          outcome: 'success',
-          details: { credentialId: key.credentialId, origin: rp.value.origins[0] ?? null },
-        });
-      })
-      .immediate();
+    writeTransaction(deps.db, () => {
+      deps.keys.insertKey({
+        credentialId: key.credentialId,
+        owner,
+        publicKey: key.publicKey,
+        rpId: rp.value.id,
+        origin: rp.value.origins[0] ?? '',
+        counter: key.counter,
+        enrolledAt: now,
+      });
+      deps.keys.deletePending(owner);
+      deps.audit.append({
+        action: 'owner.enroll',
+        actor: owner,
+        site: deps.site,
+        target: owner,
+        outcome: 'success',
+        details: { credentialId: key.credentialId, origin: rp.value.origins[0] ?? null },
+      });
+    })();
     return ok({ credentialId: key.credentialId });
   }
 
@@ -180,19 +175,17 @@ export class OwnerEnrollment {
   remove(owner: string, actor: string): number {
     const { deps } = this;
     let n = 0;
-    deps.db
-      .transaction(() => {
-        n = deps.keys.removeOwner(owner);
-        deps.audit.append({
-          action: 'owner.remove',
-          actor,
-          site: deps.site,
-          target: owner,
-          outcome: 'success',
-          details: { keys: n },
-        });
-      })
-      .immediate();
+    writeTransaction(deps.db, () => {
+      n = deps.keys.removeOwner(owner);
+      deps.audit.append({
+        action: 'owner.remove',
+        actor,
+        site: deps.site,
+        target: owner,
+        outcome: 'success',
+        details: { keys: n },
+      });
+    })();
     return n;
   }
 }

@@ -112,7 +112,7 @@ export function createRecordings(deps: RecordingsDeps): Recordings {
     bytes: number,
     extra: Record<string, unknown>,
   ): void => {
-    store.transaction(() => {
+    store.atomically(() => {
       store.close(row.id, state, deps.clock.now(), sha256, bytes);
       deps.audit.append({
         action: 'recording.close',

@@ -10,6 +10,7 @@ import {
   type PublishedProposal,
 } from '../../../shared/src/model/discovery.js';
 import type { Db } from '../../../shared/src/store/open-database.js';
+import { writeTransaction } from '../../../shared/src/store/write-transaction.js';
 
 export type ProposalRow = PublishedProposal & { readonly runId: string };
 
@@ -127,6 +128,6 @@ export function createDiscoveryStore(db: Db): DiscoveryStore {
     },
     list: (limit) => list.all(limit).map(fromRow),
     markOnboarded: (id, asset, at) => onboard.run(asset, at, id).changes === 1,
-    atomically: (fn) => db.transaction(fn).immediate(),
+    atomically: (fn) => writeTransaction(db, fn)(),
   };
 }

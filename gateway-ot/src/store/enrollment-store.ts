@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { fromBase64Url } from '../../../shared/src/crypto/encoding.js';
 import type { Db } from '../../../shared/src/store/open-database.js';
 import type { GatewayStateStore } from './gateway-state-store.js';
+import { writeTransaction } from '../../../shared/src/store/write-transaction.js';
 
 export const enrollmentRecordSchema = z.strictObject({
   site: z.string().min(1),
@@ -50,10 +51,10 @@ export function createEnrollmentStore(db: Db, state: GatewayStateStore): Enrollm
   return {
     read: () => readEnrollment(state),
     write(record, alongside) {
-      db.transaction(() => {
+      writeTransaction(db, () => {
         writeEnrollment(state, record);
         alongside();
-      }).immediate();
+      })();
     },
     grantPublicKey: () => grantPublicKeyOf(readEnrollment(state)),
   };

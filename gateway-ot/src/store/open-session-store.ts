@@ -6,6 +6,7 @@
  * a crash leaves to recovery can say what the session did up to then.
  */
 import type { Db } from '../../../shared/src/store/open-database.js';
+import { writeTransaction } from '../../../shared/src/store/write-transaction.js';
 
 /** A broker's counters: names to non-negative integers (a Modbus session's `reads`, `writes`...). */
 export type SessionCounts = Readonly<Record<string, number>>;
@@ -96,6 +97,6 @@ export function createOpenSessionStore(db: Db): OpenSessionStore {
       stmts.saveCounts.run(JSON.stringify(counts), at, id).changes > 0,
     remove: (id) => stmts.remove.run(id).changes > 0,
     list: () => stmts.list.all().map(toState),
-    atomically: (fn) => db.transaction(fn).immediate(),
+    atomically: (fn) => writeTransaction(db, fn)(),
   };
 }

@@ -1,5 +1,6 @@
 /** SQL for the recordings table: metadata only; the recording itself is a file. */
 import type { Db } from '../../../shared/src/store/open-database.js';
+import { writeTransaction } from '../../../shared/src/store/write-transaction.js';
 
 export type RecordingState = 'open' | 'closed' | 'recovered';
 
@@ -65,7 +66,8 @@ export interface RecordingStore {
   listOpen(): RecordingRow[];
   listUnacked(limit: number): RecordingRow[];
   ack(id: string, at: number): boolean;
-  transaction<T>(fn: () => T): T;
+  /** Runs fn in one write transaction (writeTransaction: begun IMMEDIATE; nests as a savepoint). */
+  atomically<T>(fn: () => T): T;
 }
 
 export function createRecordingStore(db: Db): RecordingStore {
@@ -96,6 +98,6 @@ export function createRecordingStore(db: Db): RecordingStore {
     listOpen: () => s.open.all().map(toRow),
     listUnacked: (limit) => s.unacked.all(limit).map(toRow),
     ack: (id, at) => s.ack.run(at, id).changes === 1,
-    transaction: (fn) => db.transaction(fn).immediate(),
+    atomically: (fn) => writeTransaction(db, fn)(),
   };
 }

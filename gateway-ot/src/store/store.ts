@@ -7,8 +7,8 @@
  * Guarantees: the schema is migrated before anything reads it; a state value is parsed with its
  * reader's schema, so a row edited into something invalid is reported, never used. The audit log
  * (shared/src/audit/) lives in the same database, so a change and its audit event commit in one
- * transaction (`db.transaction`). Not here: sealing (the vault seals before it stores), recording
- * files (recording/), and what any value means.
+ * transaction (`writeTransaction`, begun IMMEDIATE). Not here: sealing (the vault seals before it
+ * stores), recording files (recording/), and what any value means.
  */
 import type { Db } from '../../../shared/src/store/open-database.js';
 import { createDiscoveryStore, type DiscoveryStore } from './discovery-store.js';

@@ -3,6 +3,7 @@
  * or a plaintext, so nothing here can leak one.
  */
 import type { Db } from '../../../shared/src/store/open-database.js';
+import { writeTransaction } from '../../../shared/src/store/write-transaction.js';
 
 export type SecretKind = 'password' | 'private-key';
 export type PendingState = 'rotating' | 'unknown';
@@ -65,7 +66,8 @@ export interface VaultStore {
   /** The pending secret becomes the committed one. */
   commitPending(asset: string, account: string, now: number): boolean;
   remove(asset: string, account: string): boolean;
-  transaction<T>(fn: () => T): T;
+  /** Runs fn in one write transaction (writeTransaction: begun IMMEDIATE; nests as a savepoint). */
+  atomically<T>(fn: () => T): T;
 }
 
 export function createVaultStore(db: Db): VaultStore {
@@ -106,6 +108,6 @@ export function createVaultStore(db: Db): VaultStore {
     clearPending: (asset, account, now) => void s.clearPending.run(now, asset, account),
     commitPending: (asset, account, now) => s.commit.run(now, now, asset, account).changes === 1,
     remove: (asset, account) => s.remove.run(asset, account).changes === 1,
-    transaction: (fn) => db.transaction(fn).immediate(),
+    atomically: (fn) => writeTransaction(db, fn)(),
   };
 }

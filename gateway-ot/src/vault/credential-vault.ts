@@ -155,7 +155,7 @@ export function openVault(deps: VaultDeps): Vault {
       if (secret.length === 0)
         throw new AirlockError('bad_request', 'vault.empty_secret', 'the secret is empty');
       const sealed = sealSecret(secret, masterKey, associatedData(asset, account, kind));
-      store.transaction(() => {
+      store.atomically(() => {
         const replaced = store.get(asset, account) !== undefined;
         store.put(asset, account, kind, sealed, clock.now());
         audit.append({
@@ -305,7 +305,7 @@ export function openVault(deps: VaultDeps): Vault {
       store.markPending(asset, account, 'unknown');
     },
     commitPending(asset, account, actor, details) {
-      store.transaction(() => {
+      store.atomically(() => {
         if (!store.commitPending(asset, account, clock.now()))
           throw new AirlockError(
             'conflict',

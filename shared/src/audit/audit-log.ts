@@ -30,6 +30,7 @@ import {
 } from './audit-event.js';
 import { verifyChain, type ChainVerification } from './verify-chain.js';
 import { omitUndefined } from '../omit-undefined.js';
+import { writeTransaction } from '../store/write-transaction.js';
 
 export interface AuditLogOptions {
   readonly db: Db;
@@ -115,6 +116,9 @@ export class AuditLog {
   }[] = [];
 
   private readonly stmts;
+  // Built once (append is the hot path): only BEGIN IMMEDIATE and COMMIT run per call.
+  private readonly appendTx: (inputs: readonly AuditEventInput[]) => AuditEvent[];
+  private readonly checkpointTx: () => Checkpoint | undefined;
 
   constructor(options: AuditLogOptions) {
     this.db = options.db;
@@ -146,6 +150,10 @@ export class AuditLog {
         'SELECT * FROM audit_checkpoints WHERE seq >= ? AND seq <= ? ORDER BY seq',
       ),
     };
+    this.appendTx = writeTransaction(this.db, (inputs: readonly AuditEventInput[]) =>
+      this.writeEvents(inputs),
+    );
+    this.checkpointTx = writeTransaction(this.db, () => this.signUnsignedHead());
     const head = this.head();
     const last = this.stmts.lastCheckpoint.get();
     this.sinceCheckpoint = head.seq - (last?.seq ?? 0);
@@ -218,50 +226,7 @@ export class AuditLog {
           `audit action ${input.action} is not in the catalogue`,
         );
     }
-    const written = this.db
-      .transaction(() => {
-        let { seq, hash } = this.head();
-        const out: AuditEvent[] = [];
-        for (const input of inputs) {
-          // Details are encoded once: the stored text, the hashed text and (parsed back) the
-          // returned value all come from the same canonical string (profiled: encoding was the
-          // largest per-event cost).
-          const detailsJson = canonicalJson(input.details ?? {});
-          const base = {
-            seq: seq + 1,
-            id: this.ids.next('evt'),
-            time: this.clock.now(),
-            actor: input.actor,
-            action: input.action,
-            site: input.site ?? null,
-            target: input.target ?? null,
-            outcome: input.outcome,
-            details: JSON.parse(detailsJson) as Record<string, unknown>,
-            prevHash: hash,
-          };
-          const event: AuditEvent = { ...base, hash: computeEventHash(base, detailsJson) };
-          this.stmts.insert.run(
-            event.seq,
-            event.id,
-            event.time,
-            event.actor,
-            event.action,
-            event.site,
-            event.target,
-            event.outcome,
-            detailsJson,
-            event.prevHash,
-            event.hash,
-          );
-          out.push(event);
-          seq = event.seq;
-          hash = event.hash;
-        }
-        this.sinceCheckpoint += out.length;
-        if (this.sinceCheckpoint >= this.every) this.writeCheckpoint(seq, hash);
-        return out;
-      })
-      .immediate();
+    const written = this.appendTx(inputs);
     this.commitCount++;
     for (const l of this.listeners) {
       try {
@@ -277,16 +242,60 @@ export class AuditLog {
     return this.stmts.head.get() ?? { seq: 0, hash: GENESIS_HASH };
   }
 
+  /** The body of appendMany's transaction: chains and inserts the events after the current head. */
+  private writeEvents(inputs: readonly AuditEventInput[]): AuditEvent[] {
+    let { seq, hash } = this.head();
+    const out: AuditEvent[] = [];
+    for (const input of inputs) {
+      // Details are encoded once: the stored text, the hashed text and (parsed back) the
+      // returned value all come from the same canonical string (profiled: encoding was the
+      // largest per-event cost).
+      const detailsJson = canonicalJson(input.details ?? {});
+      const base = {
+        seq: seq + 1,
+        id: this.ids.next('evt'),
+        time: this.clock.now(),
+        actor: input.actor,
+        action: input.action,
+        site: input.site ?? null,
+        target: input.target ?? null,
+        outcome: input.outcome,
+        details: JSON.parse(detailsJson) as Record<string, unknown>,
+        prevHash: hash,
+      };
+      const event: AuditEvent = { ...base, hash: computeEventHash(base, detailsJson) };
+      this.stmts.insert.run(
+        event.seq,
+        event.id,
+        event.time,
+        event.actor,
+        event.action,
+        event.site,
+        event.target,
+        event.outcome,
+        detailsJson,
+        event.prevHash,
+        event.hash,
+      );
+      out.push(event);
+      seq = event.seq;
+      hash = event.hash;
+    }
+    this.sinceCheckpoint += out.length;
+    if (this.sinceCheckpoint >= this.every) this.writeCheckpoint(seq, hash);
+    return out;
+  }
+
+  private signUnsignedHead(): Checkpoint | undefined {
+    const h = this.head();
+    const last = this.stmts.lastCheckpoint.get();
+    if (h.seq === 0 || last?.seq === h.seq) return undefined;
+    return this.writeCheckpoint(h.seq, h.hash);
+  }
+
   /** Signs the current head now (no-op when it is already signed or the log is empty). */
   checkpoint(): Checkpoint | undefined {
-    return this.db
-      .transaction(() => {
-        const h = this.head();
-        const last = this.stmts.lastCheckpoint.get();
-        if (h.seq === 0 || last?.seq === h.seq) return undefined;
-        return this.writeCheckpoint(h.seq, h.hash);
-      })
-      .immediate();
+    return this.checkpointTx();
   }
 
   get(seq: number): AuditEvent | undefined {

@@ -12,6 +12,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AirlockError } from '../errors.js';
 import { AIRLOCK_VERSION } from '../version.js';
+import { writeTransaction } from './write-transaction.js';
 
 export type Db = Database.Database;
 
@@ -95,7 +96,7 @@ export function applyMigrations(db: Db, migrations: readonly Migration[]): void 
   );
   for (const m of migrations) {
     if (done.has(`${m.component}/${m.version}`)) continue;
-    db.transaction(() => {
+    writeTransaction(db, () => {
       if (typeof m.up === 'string') db.exec(m.up);
       else m.up(db);
       record.run(m.component, m.version, m.name, Date.now());

@@ -25,6 +25,7 @@ import { deliverSession, tlsOptions, type SyslogTarget } from './syslog-session.
 import { octetFrame, syslogMessage, type SyslogOptions } from './syslog-message.js';
 import type { ConnectionOptions } from 'node:tls';
 import { omitUndefined } from '../../../../shared/src/omit-undefined.js';
+import { writeTransaction } from '../../../../shared/src/store/write-transaction.js';
 
 export interface SiemForwarderOptions {
   readonly db: Db;
@@ -212,7 +213,7 @@ export class SiemForwarder {
         return;
       }
       const now = this.o.clock.now();
-      this.o.db.transaction(() => {
+      writeTransaction(this.o.db, () => {
         for (const b of batch) {
           const last = b.events[b.events.length - 1];
           if (last !== undefined) this.stmts.put.run(b.stream.name, last.seq, last.hash, now);
