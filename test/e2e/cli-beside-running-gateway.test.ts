@@ -9,11 +9,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeTempDir } from '../../shared/src/testing/temp-dir.js';
-import { IT_MAIN, runNode, startNode, type RunResult } from '../../shared/src/testing/processes.js';
+import { IT_MAIN, startNode, type RunResult } from '../../shared/src/testing/processes.js';
 import { openDatabase } from '../../shared/src/store/open-database.js';
+import { itCliFixture } from '../helpers/cli-fixture.js';
 import { pinnedRequest } from '../helpers/https-client.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -21,21 +20,9 @@ test(
   'CLI verbs that write succeed while the running IT gateway writes, and the gateway answers and audits every login attempt meanwhile',
   { timeout: 240_000 },
   async (t) => {
-    const dir = makeTempDir(t);
-    const cfg = join(dir, 'it.json');
-    writeFileSync(
-      cfg,
-      JSON.stringify({
-        dataDir: 'data',
-        http: { host: '127.0.0.1', port: 0 },
-        ssh: { port: 0 },
-        // The failed logins below are the gateway's writes: keep them from being rate limited
-        // (a refusal before the password check writes nothing).
-        auth: { sourceFailureLimit: 10_000 },
-      }),
-    );
-    const cli = (...args: string[]): Promise<RunResult> =>
-      runNode([IT_MAIN, ...args, '--config', cfg]);
+    // The failed logins below are the gateway's writes: keep them from being rate limited
+    // (a refusal before the password check writes nothing).
+    const { cfg, dataDir, cli } = itCliFixture(t, { auth: { sourceFailureLimit: 10_000 } });
     const site = await cli('site-add', '--site', 'plant-1', '--timezone', 'Europe/Berlin');
     assert.equal(site.code, 0, site.stderr);
 
@@ -84,7 +71,7 @@ test(
     assert.ok(answeredDuring > verbs.length, `the gateway wrote throughout (${answeredDuring})`);
     assert.equal(await gw.stop('SIGTERM'), 0, gw.output());
 
-    const db = openDatabase({ path: join(dir, 'data', 'it.db'), migrations: [], readonly: true });
+    const db = openDatabase({ path: join(dataDir, 'it.db'), migrations: [], readonly: true });
     try {
       const count = (sql: string): number =>
         db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM audit_events WHERE ${sql}`).get()

@@ -4,22 +4,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { makeTempDir } from '../../shared/src/testing/temp-dir.js';
-import { IT_MAIN, runNode } from '../../shared/src/testing/processes.js';
+import { itCliFixture } from '../helpers/cli-fixture.js';
 
 test(
   'the CLI refuses control and bidi-override characters in free text, naming the option',
   { timeout: 120_000 },
   async (t) => {
-    const dir = makeTempDir(t);
-    const cfg = join(dir, 'it.json');
-    writeFileSync(
-      cfg,
-      JSON.stringify({ dataDir: 'data', http: { host: '127.0.0.1', port: 0 }, ssh: { port: 0 } }),
-    );
-    const it = (...args: string[]) => runNode([IT_MAIN, ...args, '--config', cfg]);
+    const it = itCliFixture(t).cli;
 
     const site = await it(
       'site-add',

@@ -8,7 +8,6 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeTempDir } from '../../shared/src/testing/temp-dir.js';
 import { IT_MAIN, runNode } from '../../shared/src/testing/processes.js';
@@ -18,6 +17,7 @@ import { loadItConfig } from '../../gateway-it/src/config/config.js';
 import { systemClock } from '../../shared/src/clock.js';
 import { randomIds } from '../../shared/src/ids.js';
 import { silentLogger } from '../../shared/src/log.js';
+import { itCliFixture } from '../helpers/cli-fixture.js';
 import { asset } from '../helpers/it-harness.js';
 
 useCrypto();
@@ -41,17 +41,7 @@ test(
   'evidence-pack writes a pack that verify-export verifies offline',
   { timeout: 120_000 },
   async (t) => {
-    const dir = makeTempDir(t);
-    const cfg = join(dir, 'it.json');
-    writeFileSync(
-      cfg,
-      JSON.stringify({
-        dataDir: join(dir, 'data'),
-        http: { host: '127.0.0.1', port: 0 },
-        ssh: { port: 0 },
-      }),
-    );
-    const it = (...args: string[]) => runNode([IT_MAIN, ...args, '--config', cfg]);
+    const { dir, cfg, cli: it } = itCliFixture(t);
     assert.equal((await it('site-add', '--site', 'plant-1', '--timezone', 'UTC')).code, 0);
     assert.equal((await it('user-add', '--name', 'olga', '--role', 'ot-owner@plant-1')).code, 0);
     assert.equal((await it('user-add', '--name', 'alice', '--role', 'engineer')).code, 0);

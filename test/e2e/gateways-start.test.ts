@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeTempDir } from '../../shared/src/testing/temp-dir.js';
 import { IT_MAIN, OT_MAIN, runNode, startNode } from '../../shared/src/testing/processes.js';
+import { itCliFixture, otCliFixture } from '../helpers/cli-fixture.js';
 import { pinnedRequest } from '../helpers/https-client.js';
 import { useCrypto } from '../../shared/src/testing/crypto.js';
 import { openDatabase } from '../../shared/src/store/open-database.js';
@@ -57,22 +58,8 @@ test(
   'the IT gateway serves /healthz over HTTPS with its pinned certificate and stops cleanly',
   { timeout: 60_000 },
   async (t) => {
-    const dir = makeTempDir(t);
-    const cfg = join(dir, 'it.json');
-    writeFileSync(
-      cfg,
-      JSON.stringify({ dataDir: 'data', http: { host: '127.0.0.1', port: 0 }, ssh: { port: 0 } }),
-    );
-    const site = await runNode([
-      IT_MAIN,
-      'site-add',
-      '--config',
-      cfg,
-      '--site',
-      'plant-1',
-      '--timezone',
-      'Europe/Berlin',
-    ]);
+    const { cfg, dataDir, cli } = itCliFixture(t);
+    const site = await cli('site-add', '--site', 'plant-1', '--timezone', 'Europe/Berlin');
     assert.equal(site.code, 0, site.stderr);
     const it = await startNode(t, [IT_MAIN, 'run', '--config', cfg]);
     const port = it.ready.httpsPort as number;
@@ -95,10 +82,7 @@ test(
       /fingerprint/,
     );
     assert.equal(await it.stop('SIGTERM'), 0);
-    const v = verifyAuditFile(
-      join(dir, 'data', 'it.db'),
-      join(dir, 'data', 'keys', 'audit-signing.key'),
-    );
+    const v = verifyAuditFile(join(dataDir, 'it.db'), join(dataDir, 'keys', 'audit-signing.key'));
     assert.equal(v.ok, true, v.problem?.message);
     assert.equal(v.events, 3, 'site.create, gateway.start, gateway.stop');
     assert.ok(v.checkpointsVerified >= 1, 'stop signed the head');
@@ -133,40 +117,19 @@ test(
   'the OT gateway starts with its local policy, refuses a bad one, and stops cleanly',
   { timeout: 60_000 },
   async (t) => {
-    const dir = makeTempDir(t);
-    const cfg = join(dir, 'ot.json');
-    writeFileSync(
-      cfg,
-      JSON.stringify({ site: 'plant-1', dataDir: 'data', policyFile: 'policy.json' }),
-    );
-    writeFileSync(
-      join(dir, 'policy.json'),
-      JSON.stringify({
-        assets: {
-          'plc-1': {
-            protocol: 'modbus',
-            address: '127.0.0.1',
-            port: 15020,
-            profiles: { 'read-only': { unitIds: [1] } },
-          },
-        },
-      }),
-    );
-    const check = await runNode([OT_MAIN, 'check-config', '--config', cfg]);
+    const { cfg, dataDir, policyFile, cli } = otCliFixture(t, { site: 'plant-1' });
+    const check = await cli('check-config');
     assert.equal(check.code, 0, check.stderr);
     assert.match(check.stdout, /"servicePort": 502/);
     const ot = await startNode(t, [OT_MAIN, 'run', '--config', cfg]);
     assert.deepEqual(ot.ready.assets, ['plc-1']);
     assert.equal(await ot.stop('SIGTERM'), 0);
-    const v = verifyAuditFile(
-      join(dir, 'data', 'ot.db'),
-      join(dir, 'data', 'keys', 'ot-identity.key'),
-    );
+    const v = verifyAuditFile(join(dataDir, 'ot.db'), join(dataDir, 'keys', 'ot-identity.key'));
     assert.equal(v.ok, true, v.problem?.message);
     assert.equal(v.events, 3, 'gateway.start, config.load, gateway.stop');
 
     writeFileSync(
-      join(dir, 'policy.json'),
+      policyFile,
       JSON.stringify({
         assets: {
           'plc-1': {
@@ -177,10 +140,10 @@ test(
         },
       }),
     );
-    const bad = await runNode([OT_MAIN, 'check-config', '--config', cfg]);
+    const bad = await cli('check-config');
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /assets\.plc-1\.profiles\.x\.unitIds\[0\]: .*255/);
-    const run = await runNode([OT_MAIN, 'run', '--config', cfg]);
+    const run = await cli('run');
     assert.equal(run.code, 1);
     assert.match(
       run.stderr,

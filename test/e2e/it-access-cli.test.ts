@@ -5,22 +5,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { makeTempDir } from '../../shared/src/testing/temp-dir.js';
 import { IT_MAIN, runNode } from '../../shared/src/testing/processes.js';
+import { itCliFixture } from '../helpers/cli-fixture.js';
 
 test(
   'operators seed policy, windows and schedules and unlock accounts from the command line',
   { timeout: 120_000 },
   async (t) => {
-    const dir = makeTempDir(t);
-    const cfg = join(dir, 'it.json');
-    writeFileSync(
-      cfg,
-      JSON.stringify({ dataDir: 'data', http: { host: '127.0.0.1', port: 0 }, ssh: { port: 0 } }),
-    );
-    const it = (...args: string[]) => runNode([IT_MAIN, ...args, '--config', cfg]);
+    const it = itCliFixture(t).cli;
 
     assert.equal(
       (await it('site-add', '--site', 'plant-1', '--timezone', 'Europe/Berlin')).code,
@@ -182,22 +174,13 @@ test(
   "site-itsm sets a site's ITSM check from the command line, refusing what is wrong",
   { timeout: 120_000 },
   async (t) => {
-    const dir = makeTempDir(t);
-    const cfg = join(dir, 'it.json');
-    writeFileSync(
-      cfg,
-      JSON.stringify({
-        dataDir: 'data',
-        http: { host: '127.0.0.1', port: 0 },
-        ssh: { port: 0 },
-        itsm: {
-          connectors: {
-            snow: { type: 'table-api', url: 'http://127.0.0.1:9', credentialsFile: 'itsm.json' },
-          },
+    const it = itCliFixture(t, {
+      itsm: {
+        connectors: {
+          snow: { type: 'table-api', url: 'http://127.0.0.1:9', credentialsFile: 'itsm.json' },
         },
-      }),
-    );
-    const it = (...args: string[]) => runNode([IT_MAIN, ...args, '--config', cfg]);
+      },
+    }).cli;
     assert.equal(
       (await it('site-add', '--site', 'plant-1', '--timezone', 'Europe/Berlin')).code,
       0,

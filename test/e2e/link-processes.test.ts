@@ -9,10 +9,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { makeTempDir } from '../../shared/src/testing/temp-dir.js';
-import { IT_MAIN, OT_MAIN, runNode, startNode } from '../../shared/src/testing/processes.js';
+import { IT_MAIN, OT_MAIN, startNode } from '../../shared/src/testing/processes.js';
+import { itCliFixture, otCliFixture } from '../helpers/cli-fixture.js';
 import { pinnedRequest } from '../helpers/https-client.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -28,53 +26,17 @@ test(
   `kill -9 of the OT gateway: the IT side shows the site offline (offlineAfterSeconds ${OFFLINE_AFTER_S} s here); restarted, it is online again`,
   { timeout: 120_000 },
   async (t) => {
-    const dir = makeTempDir(t);
-    const itCfg = join(dir, 'it.json');
-    writeFileSync(
-      itCfg,
-      JSON.stringify({
-        dataDir: 'it-data',
-        http: { host: '127.0.0.1', port: 0 },
-        ssh: { port: 0 },
-        link: { heartbeatSeconds: 1, offlineAfterSeconds: OFFLINE_AFTER_S },
-      }),
-    );
-    const otCfg = join(dir, 'ot.json');
-    writeFileSync(
-      otCfg,
-      JSON.stringify({
-        site: 'plant-1',
-        dataDir: 'ot-data',
-        policyFile: 'policy.json',
-        link: { reconnectMinSeconds: 0.2, reconnectMaxSeconds: 1 },
-      }),
-    );
-    writeFileSync(
-      join(dir, 'policy.json'),
-      JSON.stringify({
-        assets: {
-          'plc-1': {
-            protocol: 'modbus',
-            address: '127.0.0.1',
-            port: 15020,
-            profiles: { 'read-only': { unitIds: [1] } },
-          },
-        },
-      }),
-    );
+    const itCli = itCliFixture(t, {
+      link: { heartbeatSeconds: 1, offlineAfterSeconds: OFFLINE_AFTER_S },
+    });
+    const otCli = otCliFixture(t, {
+      site: 'plant-1',
+      config: { link: { reconnectMinSeconds: 0.2, reconnectMaxSeconds: 1 } },
+    });
 
-    const added = await runNode([
-      IT_MAIN,
-      'site-add',
-      '--config',
-      itCfg,
-      '--site',
-      'plant-1',
-      '--timezone',
-      'Europe/Berlin',
-    ]);
+    const added = await itCli.cli('site-add', '--site', 'plant-1', '--timezone', 'Europe/Berlin');
     assert.equal(added.code, 0, added.stderr);
-    const it = await startNode(t, [IT_MAIN, 'run', '--config', itCfg]);
+    const it = await startNode(t, [IT_MAIN, 'run', '--config', itCli.cfg]);
     const itUrl = `https://127.0.0.1:${String(it.ready.httpsPort)}`;
     const fp = String(it.ready.tlsFingerprint).replace(/:/g, '').toLowerCase();
     const site = async (): Promise<SiteHealth> => {
@@ -85,15 +47,7 @@ test(
     };
     assert.equal((await site()).link, 'not-enrolled');
 
-    const tokenRun = await runNode([
-      IT_MAIN,
-      'site-enroll-token',
-      '--config',
-      itCfg,
-      '--site',
-      'plant-1',
-      '--json',
-    ]);
+    const tokenRun = await itCli.cli('site-enroll-token', '--site', 'plant-1', '--json');
     assert.equal(tokenRun.code, 0, tokenRun.stderr);
     const issued = JSON.parse(tokenRun.stdout) as { token: string; itFingerprint: string };
     assert.equal(
@@ -101,37 +55,25 @@ test(
       fp,
       'the token comes with the fingerprint the gateway serves',
     );
-    const enrolled = await runNode([
-      OT_MAIN,
-      'enroll',
-      '--config',
-      otCfg,
-      '--it-url',
-      itUrl,
-      '--token',
-      issued.token,
-      '--fingerprint',
-      issued.itFingerprint,
-      '--json',
-    ]);
+    const enroll = (...args: string[]) =>
+      otCli.cli(
+        'enroll',
+        '--it-url',
+        itUrl,
+        '--token',
+        issued.token,
+        '--fingerprint',
+        issued.itFingerprint,
+        ...args,
+      );
+    const enrolled = await enroll('--json');
     assert.equal(enrolled.code, 0, enrolled.stderr);
     assert.equal((JSON.parse(enrolled.stdout) as { enrolled: string }).enrolled, 'plant-1');
-    const again = await runNode([
-      OT_MAIN,
-      'enroll',
-      '--config',
-      otCfg,
-      '--it-url',
-      itUrl,
-      '--token',
-      issued.token,
-      '--fingerprint',
-      issued.itFingerprint,
-    ]);
+    const again = await enroll();
     assert.equal(again.code, 1, 'a used token is refused');
     assert.match(again.stderr, /used/);
 
-    const ot = await startNode(t, [OT_MAIN, 'run', '--config', otCfg]);
+    const ot = await startNode(t, [OT_MAIN, 'run', '--config', otCli.cfg]);
     const online = await waitFor(
       'the site to come online',
       async () => {
@@ -157,7 +99,7 @@ test(
     );
     await ot.stop();
 
-    await startNode(t, [OT_MAIN, 'run', '--config', otCfg]);
+    await startNode(t, [OT_MAIN, 'run', '--config', otCli.cfg]);
     await waitFor(
       'the restarted gateway to come online',
       async () => (await site()).link === 'online',

@@ -4,14 +4,13 @@
  * file, which the gateway's own check-config then accepts, and audits the new file's hash.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { sha256Hex } from '../../shared/src/crypto/hash.js';
 import { OT_MIGRATIONS } from '../../gateway-ot/src/store/store.js';
 import { openDatabase } from '../../shared/src/store/open-database.js';
-import { makeTempDir } from '../../shared/src/testing/temp-dir.js';
-import { OT_MAIN, runNode } from '../../shared/src/testing/processes.js';
+import { otCliFixture } from '../helpers/cli-fixture.js';
 
 const RANGE = { from: 0, to: 999 };
 const SCOPE = {
@@ -21,12 +20,8 @@ const SCOPE = {
 };
 
 test('policy learn, propose and apply from the command line', { timeout: 60_000 }, async (t) => {
-  const dir = makeTempDir(t);
-  const cfg = join(dir, 'ot.json');
-  const policyFile = join(dir, 'policy.json');
-  writeFileSync(
-    policyFile,
-    JSON.stringify({
+  const { dataDir, policyFile, cli } = otCliFixture(t, {
+    policy: {
       assets: {
         'plc-1': {
           protocol: 'modbus',
@@ -34,13 +29,9 @@ test('policy learn, propose and apply from the command line', { timeout: 60_000 
           profiles: { job: { ...SCOPE, learnCeiling: SCOPE }, fixed: SCOPE },
         },
       },
-    }),
-  );
-  writeFileSync(
-    cfg,
-    JSON.stringify({ site: 'plant-a', dataDir: 'data', policyFile: 'policy.json' }),
-  );
-  const ot = (...args: string[]) => runNode([OT_MAIN, 'policy', ...args, '--config', cfg]);
+    },
+  });
+  const ot = (...args: string[]) => cli('policy', ...args);
 
   const noCeiling = await ot('learn', 'plc-1/fixed', '--until', '2h');
   assert.equal(noCeiling.code, 1);
@@ -60,7 +51,7 @@ test('policy learn, propose and apply from the command line', { timeout: 60_000 
   assert.match(nothing.stderr, /nothing was learned/);
 
   // What a learning session through the broker records (test/integration/modbus-learn.test.ts).
-  const db = openDatabase({ path: join(dir, 'data', 'ot.db'), migrations: OT_MIGRATIONS });
+  const db = openDatabase({ path: join(dataDir, 'ot.db'), migrations: OT_MIGRATIONS });
   const add = db.prepare(
     `INSERT INTO learned_operations (asset, profile, session_id, grant_id, at, operation) VALUES ('plc-1', 'job', 'ses_1', 'grt_1', ?, ?)`,
   );
@@ -95,11 +86,11 @@ test('policy learn, propose and apply from the command line', { timeout: 60_000 
       write: [{ from: 7, to: 7, min: 855, max: 945, signed: false }],
     },
   });
-  const check = await runNode([OT_MAIN, 'check-config', '--config', cfg]);
+  const check = await cli('check-config');
   assert.equal(check.code, 0, check.stderr);
   assert.equal((await ot('apply', proposal.id)).code, 1, 'a proposal applies once');
 
-  const audit = openDatabase({ path: join(dir, 'data', 'ot.db'), migrations: OT_MIGRATIONS });
+  const audit = openDatabase({ path: join(dataDir, 'ot.db'), migrations: OT_MIGRATIONS });
   t.after(() => audit.close());
   const actions = audit
     .prepare<[], { action: string; details: string }>(

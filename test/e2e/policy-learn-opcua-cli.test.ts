@@ -5,13 +5,12 @@
  * loop is test/integration/opcua-learn.test.ts.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { OT_MIGRATIONS } from '../../gateway-ot/src/store/store.js';
 import { openDatabase } from '../../shared/src/store/open-database.js';
-import { makeTempDir } from '../../shared/src/testing/temp-dir.js';
-import { OT_MAIN, runNode } from '../../shared/src/testing/processes.js';
+import { otCliFixture } from '../helpers/cli-fixture.js';
 
 const NS = 'urn:airlock:sim:plant';
 const SETPOINT = { node: 's=Line1.Setpoint', access: 'write', dataType: 'Double' };
@@ -20,12 +19,8 @@ test(
   'policy learn, propose and apply an OPC UA profile from the command line',
   { timeout: 120_000 },
   async (t) => {
-    const dir = makeTempDir(t);
-    const cfg = join(dir, 'ot.json');
-    const policyFile = join(dir, 'policy.json');
-    writeFileSync(
-      policyFile,
-      JSON.stringify({
+    const { dataDir, policyFile, cli } = otCliFixture(t, {
+      policy: {
         assets: {
           'opc-1': {
             protocol: 'opcua',
@@ -45,13 +40,9 @@ test(
             },
           },
         },
-      }),
-    );
-    writeFileSync(
-      cfg,
-      JSON.stringify({ site: 'plant-a', dataDir: 'data', policyFile: 'policy.json' }),
-    );
-    const ot = (...args: string[]) => runNode([OT_MAIN, 'policy', ...args, '--config', cfg]);
+      },
+    });
+    const ot = (...args: string[]) => cli('policy', ...args);
 
     const noCeiling = await ot('learn', 'opc-1/fixed', '--until', '2h');
     assert.equal(noCeiling.code, 1);
@@ -61,7 +52,7 @@ test(
     assert.match(learn.stdout, /^opc-1\/job learns until \d{4}-/);
 
     // What a learning session through the OPC UA broker records.
-    const db = openDatabase({ path: join(dir, 'data', 'ot.db'), migrations: OT_MIGRATIONS });
+    const db = openDatabase({ path: join(dataDir, 'ot.db'), migrations: OT_MIGRATIONS });
     const add = db.prepare(
       `INSERT INTO learned_operations (asset, profile, session_id, grant_id, at, operation) VALUES ('opc-1', 'job', 'ses_1', 'grt_1', ?, ?)`,
     );
@@ -103,7 +94,7 @@ test(
       { ...SETPOINT, min: 38, max: 62 },
       { node: 's=Line1.Temperature', access: 'read' },
     ]);
-    const check = await runNode([OT_MAIN, 'check-config', '--config', cfg]);
+    const check = await cli('check-config');
     assert.equal(check.code, 0, check.stderr);
   },
 );

@@ -6,10 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { makeTempDir } from '../../shared/src/testing/temp-dir.js';
-import { OT_MAIN, runNode } from '../../shared/src/testing/processes.js';
+import { otCliFixture } from '../helpers/cli-fixture.js';
 import { allowSudoChpasswd, passwordLogin, startSshd } from '../peers/sshd.js';
 
 test('vault-rotate against a real sshd', { timeout: 90_000 }, async (t) => {
@@ -17,8 +14,6 @@ test('vault-rotate against a real sshd', { timeout: 90_000 }, async (t) => {
   const [user, rotator] = sshd.users;
   assert.ok(user && rotator);
   allowSudoChpasswd(t, rotator.name);
-  const dir = makeTempDir(t);
-  const cfg = join(dir, 'ot.json');
   const ssh = {
     protocol: 'ssh',
     address: '127.0.0.1',
@@ -27,23 +22,14 @@ test('vault-rotate against a real sshd', { timeout: 90_000 }, async (t) => {
     username: user.name,
     profiles: { ro: { mode: 'exec-only' } },
   };
-  writeFileSync(
-    join(dir, 'policy.json'),
-    JSON.stringify({
+  const { cli, vaultSet: set } = otCliFixture(t, {
+    policy: {
       assets: {
         'hmi-1': { ...ssh, rotation: { account: rotator.name, command: 'sudo chpasswd' } },
         'hmi-2': ssh,
       },
-    }),
-  );
-  writeFileSync(
-    cfg,
-    JSON.stringify({ site: 'plant-a', dataDir: 'data', policyFile: 'policy.json' }),
-  );
-  const set = (asset: string, account: string, secret: string) =>
-    runNode([OT_MAIN, 'vault-set', '--config', cfg, '--asset', asset, '--account', account], {
-      input: `${secret}\n`,
-    });
+    },
+  });
   for (const [asset, account, secret] of [
     ['hmi-1', user.name, user.password],
     ['hmi-1', rotator.name, 'wrong-password'],
@@ -52,7 +38,7 @@ test('vault-rotate against a real sshd', { timeout: 90_000 }, async (t) => {
     assert.equal((await set(asset, account, secret)).code, 0);
   }
 
-  const refused = await runNode([OT_MAIN, 'vault-rotate', '--config', cfg, '--asset', 'hmi-1']);
+  const refused = await cli('vault-rotate', '--asset', 'hmi-1');
   assert.equal(refused.code, 1, refused.stderr);
   assert.match(
     refused.stderr,
@@ -60,12 +46,12 @@ test('vault-rotate against a real sshd', { timeout: 90_000 }, async (t) => {
   );
   assert.equal(await passwordLogin(sshd, user.name, user.password), true);
 
-  const none = await runNode([OT_MAIN, 'vault-rotate', '--config', cfg, '--asset', 'hmi-2']);
+  const none = await cli('vault-rotate', '--asset', 'hmi-2');
   assert.equal(none.code, 1);
   assert.match(none.stderr, /hmi-2 has no rotation settings/);
 
   assert.equal((await set('hmi-1', rotator.name, rotator.password)).code, 0);
-  const ok = await runNode([OT_MAIN, 'vault-rotate', '--config', cfg, '--asset', 'hmi-1']);
+  const ok = await cli('vault-rotate', '--asset', 'hmi-1');
   assert.equal(ok.code, 0, ok.stderr);
   assert.equal(ok.stdout, `rotated the password of ${user.name} on hmi-1\n`);
   assert.equal(
@@ -73,7 +59,7 @@ test('vault-rotate against a real sshd', { timeout: 90_000 }, async (t) => {
     false,
     'the old password no longer logs in',
   );
-  const list = await runNode([OT_MAIN, 'vault-list', '--config', cfg, '--json']);
+  const list = await cli('vault-list', '--json');
   const entry = (
     JSON.parse(list.stdout) as {
       asset: string;
@@ -86,6 +72,6 @@ test('vault-rotate against a real sshd', { timeout: 90_000 }, async (t) => {
   assert.equal(entry?.version, 2);
   assert.equal(typeof entry?.rotatedAt, 'number');
   assert.equal(entry?.hasPending, false);
-  const usage = await runNode([OT_MAIN, 'vault-rotate', '--config', cfg]);
+  const usage = await cli('vault-rotate');
   assert.equal(usage.code, 2);
 });

@@ -19,6 +19,7 @@ import { toBase64Url } from '../../shared/src/crypto/encoding.js';
 import { readSecretFile } from '../../shared/src/crypto/key-file.js';
 import { publicKeyOf } from '../../shared/src/crypto/signing.js';
 import { writeExportBundle } from '../../gateway-it/src/audit/export-bundle.js';
+import { itCliFixture } from '../helpers/cli-fixture.js';
 
 useCrypto();
 
@@ -82,32 +83,16 @@ test(
   'audit-key prints the public key that verify-export expects',
   { timeout: 60_000 },
   async (t) => {
-    const dir = makeTempDir(t);
-    const cfg = join(dir, 'it.json');
-    writeFileSync(cfg, JSON.stringify({ dataDir: 'data' }));
-    const missing = await runNode([IT_MAIN, 'audit-key', '--config', cfg]);
+    const { dataDir, cli } = itCliFixture(t);
+    const missing = await cli('audit-key');
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /no audit key at .*start the gateway once/);
-    assert.equal(
-      (
-        await runNode([
-          IT_MAIN,
-          'site-add',
-          '--config',
-          cfg,
-          '--site',
-          'plant-1',
-          '--timezone',
-          'UTC',
-        ])
-      ).code,
-      0,
-    );
-    const r = await runNode([IT_MAIN, 'audit-key', '--config', cfg]);
+    assert.equal((await cli('site-add', '--site', 'plant-1', '--timezone', 'UTC')).code, 0);
+    const r = await cli('audit-key');
     assert.equal(r.code, 0, r.stderr);
     assert.equal(
       r.stdout.trim(),
-      toBase64Url(publicKeyOf(readSecretFile(join(dir, 'data', 'keys', 'audit-signing.key'), 64))),
+      toBase64Url(publicKeyOf(readSecretFile(join(dataDir, 'keys', 'audit-signing.key'), 64))),
     );
   },
 );
