@@ -131,6 +131,15 @@ export interface SshChainOptions {
    * echo broker.
    */
   readonly modbus?: { readonly port: number; readonly profile?: Record<string, unknown> };
+  /**
+   * opc-1, an OPC UA asset at this port (its server certificate pinned), with the real OPC UA broker
+   * and its `read-only` profile, in alice's grant (benchmarks: the operator's `ssh -L` path).
+   */
+  readonly opcua?: {
+    readonly port: number;
+    readonly serverCertificateSha256: string;
+    readonly profile: Record<string, unknown>;
+  };
   /** The OT local policy's limit of live sessions (default 400). */
   readonly maxConcurrentSessions?: number;
   /** The OT local policy's `approvals` (default: absent, it-signed). */
@@ -180,8 +189,20 @@ export async function startSshChain(
         port: o.modbus?.port ?? 15020,
         profiles: { 'read-only': { unitIds: [1], ...o.modbus?.profile } },
       },
+      ...(o.opcua === undefined
+        ? {}
+        : {
+            'opc-1': {
+              protocol: 'opcua',
+              address: '127.0.0.1',
+              port: o.opcua.port,
+              serverCertificateSha256: o.opcua.serverCertificateSha256,
+              profiles: { 'read-only': o.opcua.profile },
+            },
+          }),
     },
   };
+  const realBrokers = o.modbus !== undefined || o.opcua !== undefined;
   let ot: OtFixture | undefined;
   let otProcess: Started | undefined;
   if (o.otProcess === true) {
@@ -194,7 +215,7 @@ export async function startSshChain(
     otProcess = await startNode(
       t,
       [join(distRoot, 'test', 'helpers', 'ot-ssh-process.js'), cfg, pw],
-      o.modbus === undefined ? {} : { env: { ...process.env, AIRLOCK_TEST_REAL_MODBUS: '1' } },
+      realBrokers ? { env: { ...process.env, AIRLOCK_TEST_REAL_MODBUS: '1' } } : {},
     );
   } else {
     ot = await startOt(t, {
@@ -211,7 +232,9 @@ export async function startSshChain(
   await waitFor(
     'the site catalogue',
     () =>
-      s.store.catalogue.get(SITE, 'hmi-1') !== undefined && s.links.get(SITE).state === 'online',
+      s.store.catalogue.get(SITE, 'hmi-1') !== undefined &&
+      (o.opcua === undefined || s.store.catalogue.get(SITE, 'opc-1') !== undefined) &&
+      s.links.get(SITE).state === 'online',
   );
   const sshPort = it.running.ssh?.port;
   const hostKey = it.running.ssh?.publicKey;
@@ -252,6 +275,7 @@ export async function startSshChain(
       assets: [
         { asset: 'hmi-1', profile: 'maintenance' },
         { asset: 'plc-1', profile: 'read-only' },
+        ...(o.opcua === undefined ? [] : [{ asset: 'opc-1', profile: 'read-only' }]),
       ],
       startsAt: now,
       endsAt: now + 4 * 3_600_000,
