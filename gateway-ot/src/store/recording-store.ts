@@ -70,6 +70,13 @@ export interface RecordingStore {
   atomically<T>(fn: () => T): T;
 }
 
+/**
+ * The closed recordings the IT side has not acknowledged, oldest first. Its WHERE clause must keep
+ * implying the partial index `recordings_to_ship` (recording migration 2): it runs on every pump.
+ */
+export const UNACKED_SQL =
+  "SELECT * FROM recordings WHERE acked_at IS NULL AND state <> 'open' ORDER BY closed_at LIMIT ?";
+
 export function createRecordingStore(db: Db): RecordingStore {
   const s = {
     insert: db.prepare(
@@ -80,9 +87,7 @@ export function createRecordingStore(db: Db): RecordingStore {
     ),
     get: db.prepare<[string], Row>('SELECT * FROM recordings WHERE id = ?'),
     open: db.prepare<[], Row>("SELECT * FROM recordings WHERE state = 'open' ORDER BY started_at"),
-    unacked: db.prepare<[number], Row>(
-      "SELECT * FROM recordings WHERE state <> 'open' AND acked_at IS NULL ORDER BY closed_at LIMIT ?",
-    ),
+    unacked: db.prepare<[number], Row>(UNACKED_SQL),
     ack: db.prepare(
       "UPDATE recordings SET acked_at = ? WHERE id = ? AND state <> 'open' AND acked_at IS NULL",
     ),
