@@ -13,14 +13,11 @@
  * process.cpuUsage, which a shared machine's load disturbs far less than wall-clock latency.
  *   npm run bench -- modbus-ssh-path
  */
-import { readFileSync } from 'node:fs';
 import { initCrypto } from '../../shared/src/crypto/sodium.js';
-import { freePort } from '../../image/demo/plant/free-port.js';
 import { benchContext, interleave, latencyRow, quantile } from '../helpers/latency-bench.js';
-import { startJumpHostChain } from '../helpers/jump-host-chain.js';
+import { openTunnel, startJumpHostChain } from '../helpers/jump-host-chain.js';
+import { cpuMsOf, cpuPerOperation, ownCpuMs } from '../helpers/process-cpu.js';
 import { keyLogin } from '../helpers/ssh-chain.js';
-import { spawnOperatorSsh } from '../helpers/operator-ssh.js';
-import { waitFor } from '../helpers/wait-for.js';
 import { connectRaw, mbap, pdu, type RawModbusClient } from '../peers/raw-modbus-client.js';
 import { startRecordingPlc } from '../peers/recording-plc.js';
 import { PLC1_PROFILES } from '../../image/demo/plant/plc-1-policy.js';
@@ -35,25 +32,6 @@ const WINDOW = 50;
 const PIPELINED = 10_000;
 const READ = pdu(3, [0, 10]);
 const CPU_READS = Number(process.env['AIRLOCK_BENCH_CPU_READS'] ?? 5000);
-
-/** CPU milliseconds [user, system] a process has used, from /proc. */
-function cpuMsOf(pid: number | undefined): [number, number] {
-  if (pid === undefined) return [Number.NaN, Number.NaN];
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return [Number(f[11]) * 10, Number(f[12]) * 10];
-}
-
-const ownCpuMs = (): [number, number] => {
-  const u = process.cpuUsage();
-  return [u.user / 1000, u.system / 1000];
-};
-
-/** `total us (user + system)` per read between two [user, system] readings. */
-function perRead(a: [number, number], b: [number, number], n: number): string {
-  const us = (i: 0 | 1): number => ((b[i] - a[i]) / n) * 1000;
-  return `${(us(0) + us(1)).toFixed(1)} us (${us(0).toFixed(1)} user + ${us(1).toFixed(1)} sys)`;
-}
 
 async function roundTrip(c: RawModbusClient, tid: number): Promise<number> {
   const start = process.hrtime.bigint();
@@ -79,7 +57,7 @@ async function main(): Promise<void> {
   process.env['AIRLOCK_TEST_LOOP_DELAY'] ??= 'off';
   await initCrypto();
   const stub = await startRecordingPlc(t);
-  const { chain, config: cfg } = await startJumpHostChain(t, {
+  const jump = await startJumpHostChain(t, {
     chain: {
       otProcess: true,
       // A rate limit far above what is measured: the bench measures the path, not its limiter.
@@ -93,57 +71,39 @@ async function main(): Promise<void> {
     },
     hosts: (c) => ['Host airlock', `  HostName 127.0.0.1\n  Port ${c.sshPort}\n  User alice+hmi-1`],
   });
+  const { chain } = jump;
   const { alice } = chain.users;
-  const sshPids = new Map<number, number | undefined>();
-  const tunnel = async (args: readonly string[]): Promise<number> => {
-    const port = await freePort();
-    const child = spawnOperatorSsh(
-      t,
-      chain,
-      ['-F', cfg, '-N', ...args.map((a) => a.replace('PORT', String(port)))],
-      { stdio: ['ignore', 'ignore', 'pipe'], killSignal: 'SIGTERM' },
-    );
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    await waitFor(
-      `the ssh -L tunnel (${args.join(' ')})`,
-      async () => {
-        if (child.exitCode !== null) throw new Error(`ssh exited: ${stderr}`);
-        const c = await connectRaw(t, port).catch(() => undefined);
-        if (c === undefined) return false;
-        c.write(mbap(1, 1, READ));
-        const ok = await c.frames(1, 2000).then(
-          // A read answer (FC 3), not an exception: the benchmark must measure reads that reach the PLC.
-          ([f]) => {
-            if (f !== undefined && f.pdu[0] !== 3)
-              throw new Error(`the read was refused: ${f.pdu.toString('hex')}`);
-            return f !== undefined;
-          },
-          () => false,
-        );
-        c.socket.destroy();
-        return ok;
+  // Ready once a read through the tunnel is answered by the PLC (FC 3), not refused: the benchmark
+  // must measure reads that reach the PLC.
+  const readsThrough = async (port: number): Promise<boolean> => {
+    const c = await connectRaw(t, port).catch(() => undefined);
+    if (c === undefined) return false;
+    c.write(mbap(1, 1, READ));
+    const ok = await c.frames(1, 2000).then(
+      ([f]) => {
+        if (f !== undefined && f.pdu[0] !== 3)
+          throw new Error(`the read was refused: ${f.pdu.toString('hex')}`);
+        return f !== undefined;
       },
-      60_000,
-      100,
+      () => false,
     );
-    sshPids.set(port, child.pid);
-    return port;
+    c.socket.destroy();
+    return ok;
   };
   chain.answers(alice);
-  const viaAirlock = await tunnel([
-    ...keyLogin(alice),
-    '-L',
-    '127.0.0.1:PORT:plc-1:502',
-    'airlock',
-  ]);
-  const viaJump = await tunnel([
-    '-o',
-    'PubkeyAuthentication=no',
-    '-L',
-    `127.0.0.1:PORT:127.0.0.1:${stub.port}`,
-    'jump2',
-  ]);
+  const airlockTunnel = await openTunnel(
+    t,
+    jump,
+    [...keyLogin(alice), '-L', '127.0.0.1:PORT:plc-1:502', 'airlock'],
+    readsThrough,
+  );
+  const viaAirlock = airlockTunnel.port;
+  const { port: viaJump } = await openTunnel(
+    t,
+    jump,
+    ['-o', 'PubkeyAuthentication=no', '-L', `127.0.0.1:PORT:127.0.0.1:${stub.port}`, 'jump2'],
+    readsThrough,
+  );
 
   const paths = [
     await connectRaw(t, stub.port),
@@ -165,11 +125,11 @@ async function main(): Promise<void> {
   const rAirlock = await pipelined(await connectRaw(t, viaAirlock));
   const cpuPath = await connectRaw(t, viaAirlock);
   const otPid = chain.otProcess?.child.pid;
-  const sshPid = sshPids.get(viaAirlock);
+  const sshPid = airlockTunnel.pid;
   const cpu0 = [cpuMsOf(otPid), ownCpuMs(), cpuMsOf(sshPid)] as const;
   for (let i = 0; i < CPU_READS; i++) await roundTrip(cpuPath, i);
   const cpu1 = [cpuMsOf(otPid), ownCpuMs(), cpuMsOf(sshPid)] as const;
-  const [otCpu, itCpu, sshCpu] = cpu1.map((b, i) => perRead(cpu0[i] ?? b, b, CPU_READS));
+  const [otCpu, itCpu, sshCpu] = cpu1.map((b, i) => cpuPerOperation(cpu0[i] ?? b, b, CPU_READS));
   const lines = [
     `${SEQUENTIAL} sequential reads, raw PLC stub, over ssh -N -L:`,
     latencyRow('direct', d),

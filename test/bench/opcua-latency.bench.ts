@@ -20,18 +20,17 @@
  *   npm run bench -- opcua-latency        (or node dist/test/bench/opcua-latency.bench.js [reads])
  */
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
-import {
-  AttributeIds,
-  MessageSecurityMode,
-  UserTokenType,
-  type ClientSession,
-  type ReadValueIdOptions,
-} from 'node-opcua';
+import { AttributeIds, MessageSecurityMode, type ClientSession } from 'node-opcua';
 import { initCrypto } from '../../shared/src/crypto/sodium.js';
 import { createOpcuaBroker } from '../../gateway-ot/src/protocols/opcua/opcua-broker.js';
 import { opcuaAssetSchema } from '../../gateway-ot/src/protocols/opcua/opcua-policy.js';
-import { PLANT_NAMESPACE_URI, startOpcuaServer } from '../../image/demo/plant/opcua-server.js';
+import { PLANT_NAMESPACE_URI } from '../../image/demo/plant/opcua-server.js';
+import {
+  openBenchSession,
+  PLANT_LOGIN,
+  startBenchPlant,
+  timedReader,
+} from '../helpers/opcua-bench.js';
 import {
   benchContext,
   interleave,
@@ -41,7 +40,6 @@ import {
 } from '../helpers/latency-bench.js';
 import { SITE, startIt, startOt } from '../helpers/link-fixture.js';
 import {
-  createTestClient,
   fetchServerCertificateSha256,
   openTestVault,
   startForwarder,
@@ -56,38 +54,11 @@ const WARMUP = 50;
 const bench = benchContext();
 const t = bench.t;
 
-/** A logged-in operator session on `endpointUrl`, closed (session, then connection) at the end. */
-async function open(
-  dir: string,
-  endpointUrl: string,
-  identity: { userName: string; password: string },
-  mode = MessageSecurityMode.None,
-): Promise<ClientSession> {
-  const client = createTestClient(join(dir, 'bench-client-pki'), mode);
-  await client.connect(endpointUrl);
-  t.after(() => client.disconnect());
-  const session = await client.createSession({ type: UserTokenType.UserName, ...identity });
-  t.after(() => session.close().catch(() => undefined));
-  return session;
-}
-
-/** Times one read; a read that does not answer Good fails the run rather than skewing it. */
-function reader(session: ClientSession, node: ReadValueIdOptions): Sampler {
-  return async () => {
-    const t0 = performance.now();
-    const dv = await session.read(node);
-    const elapsed = performance.now() - t0;
-    if (!dv.statusCode.isGood())
-      throw new Error(`read of ${String(node.nodeId)} failed: ${dv.statusCode.name}`);
-    return elapsed;
-  };
-}
-
 /** Reads Line1.Temperature as the broker's view names it (its namespace index is the broker's). */
 async function brokeredReader(session: ClientSession): Promise<Sampler> {
   const ns = (await session.readNamespaceArray()).indexOf(PLANT_NAMESPACE_URI);
   if (ns < 0) throw new Error('the broker does not expose the plant namespace');
-  return reader(session, {
+  return timedReader(session, {
     nodeId: `ns=${ns};s=Line1.Temperature`,
     attributeId: AttributeIds.Value,
   });
@@ -96,12 +67,7 @@ async function brokeredReader(session: ClientSession): Promise<Sampler> {
 async function main(): Promise<void> {
   await initCrypto();
   const dir = makeTempDir(t, 'airlock-opcua-bench-');
-  const plant = await startOpcuaServer({
-    dataDir: join(dir, 'plant'),
-    users: { 'gw-opc': 'pw' },
-    updateIntervalMs: 0,
-  });
-  t.after(() => plant.close());
+  const plant = await startBenchPlant(t, dir);
   // No user name: the brokers log in with their certificate, the vaults stay empty.
   const assetJson = {
     protocol: 'opcua',
@@ -143,18 +109,23 @@ async function main(): Promise<void> {
     profile: 'bench',
   });
 
-  const plantLogin = { userName: 'gw-opc', password: 'pw' };
   const operator = { userName: 'alice', password: '' };
   const chainUrl = `opc.tcp://127.0.0.1:${chain.port}`;
   const secure = MessageSecurityMode.SignAndEncrypt;
   const plantNode = { nodeId: plant.nodeId('temperature'), attributeId: AttributeIds.Value };
+  const pki = join(dir, 'bench-client-pki');
+  const open = (
+    url: string,
+    who: { userName: string; password: string },
+    mode?: MessageSecurityMode,
+  ) => openBenchSession(t, pki, url, who, mode);
   const paths = [
-    reader(await open(dir, plant.endpointUrl, plantLogin), plantNode),
-    reader(await open(dir, plant.endpointUrl, plantLogin, secure), plantNode),
-    await brokeredReader(await open(dir, forwarder.endpointUrl, operator)),
-    await brokeredReader(await open(dir, forwarder.endpointUrl, operator, secure)),
-    await brokeredReader(await open(dir, chainUrl, operator)),
-    await brokeredReader(await open(dir, chainUrl, operator, secure)),
+    timedReader(await open(plant.endpointUrl, PLANT_LOGIN), plantNode),
+    timedReader(await open(plant.endpointUrl, PLANT_LOGIN, secure), plantNode),
+    await brokeredReader(await open(forwarder.endpointUrl, operator)),
+    await brokeredReader(await open(forwarder.endpointUrl, operator, secure)),
+    await brokeredReader(await open(chainUrl, operator)),
+    await brokeredReader(await open(chainUrl, operator, secure)),
   ];
   const [d = [], s = [], b = [], bs = [], c = [], cs = []] = await interleave(paths, {
     warmup: WARMUP,

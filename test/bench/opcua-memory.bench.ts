@@ -16,7 +16,8 @@ import { AttributeIds, MessageSecurityMode, type OPCUAClient } from 'node-opcua'
 import { initCrypto } from '../../shared/src/crypto/sodium.js';
 import { createOpcuaBroker } from '../../gateway-ot/src/protocols/opcua/opcua-broker.js';
 import { opcuaAssetSchema } from '../../gateway-ot/src/protocols/opcua/opcua-policy.js';
-import { PLANT_NAMESPACE_URI, startOpcuaServer } from '../../image/demo/plant/opcua-server.js';
+import { PLANT_NAMESPACE_URI } from '../../image/demo/plant/opcua-server.js';
+import { startBenchPlant } from '../helpers/opcua-bench.js';
 import { benchContext } from '../helpers/latency-bench.js';
 import { growth, takeCensus } from '../helpers/heap-census.js';
 import {
@@ -96,12 +97,7 @@ async function clientSession(
 async function main(): Promise<void> {
   await initCrypto();
   const dir = makeTempDir(t, 'airlock-opcua-memory-');
-  const plant = await startOpcuaServer({
-    dataDir: join(dir, 'plant'),
-    users: { 'gw-opc': 'pw' },
-    updateIntervalMs: 0,
-  });
-  t.after(() => plant.close());
+  const plant = await startBenchPlant(t, dir);
   const asset = opcuaAssetSchema.parse({
     protocol: 'opcua',
     address: '127.0.0.1',

@@ -17,30 +17,26 @@
  *   npm run bench -- opcua-ssh-path        (or node dist/test/bench/opcua-ssh-path.bench.js [reads])
  */
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
-import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import {
-  AttributeIds,
-  MessageSecurityMode,
-  UserTokenType,
-  type ClientSession,
-  type ReadValueIdOptions,
-} from 'node-opcua';
+import { AttributeIds, MessageSecurityMode } from 'node-opcua';
 import { initCrypto } from '../../shared/src/crypto/sodium.js';
-import { freePort } from '../../image/demo/plant/free-port.js';
-import { PLANT_NAMESPACE_URI, startOpcuaServer } from '../../image/demo/plant/opcua-server.js';
-import { benchContext, interleave, latencyRow, quantile } from '../helpers/latency-bench.js';
-import { startJumpHostChain } from '../helpers/jump-host-chain.js';
-import { keyLogin } from '../helpers/ssh-chain.js';
-import { spawnOperatorSsh } from '../helpers/operator-ssh.js';
-import { waitFor } from '../helpers/wait-for.js';
 import { makeTempDir } from '../../shared/src/testing/temp-dir.js';
+import { PLANT_NAMESPACE_URI } from '../../image/demo/plant/opcua-server.js';
+import { benchContext, interleave, latencyRow, quantile } from '../helpers/latency-bench.js';
+import { openTunnel, startJumpHostChain } from '../helpers/jump-host-chain.js';
+import { keyLogin } from '../helpers/ssh-chain.js';
+import { cpuMsOf, cpuPerOperation, ownCpuMs } from '../helpers/process-cpu.js';
 import {
   createTestClient,
   fetchServerCertificateSha256,
   loginOperator,
 } from '../helpers/opcua-broker-harness.js';
+import {
+  openBenchSession,
+  PLANT_LOGIN,
+  startBenchPlant,
+  timedReader,
+} from '../helpers/opcua-bench.js';
 
 const bench = benchContext();
 const t = bench.t;
@@ -49,47 +45,12 @@ const READS = Number(process.argv[2] ?? 1000);
 const WARMUP = 50;
 const CPU_READS = Number(process.env['AIRLOCK_BENCH_CPU_READS'] ?? 3000);
 
-/** CPU milliseconds [user, system] a process has used, from /proc. */
-function cpuMsOf(pid: number | undefined): [number, number] {
-  if (pid === undefined) return [Number.NaN, Number.NaN];
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return [Number(f[11]) * 10, Number(f[12]) * 10];
-}
-
-const ownCpuMs = (): [number, number] => {
-  const u = process.cpuUsage();
-  return [u.user / 1000, u.system / 1000];
-};
-
-function perRead(a: [number, number], b: [number, number], n: number): string {
-  const us = (i: 0 | 1): number => ((b[i] - a[i]) / n) * 1000;
-  return `${(us(0) + us(1)).toFixed(1)} us (${us(0).toFixed(1)} user + ${us(1).toFixed(1)} sys)`;
-}
-
-/** One timed read; a read that does not answer Good fails the run rather than skewing it. */
-function reader(session: ClientSession, node: ReadValueIdOptions): () => Promise<number> {
-  return async () => {
-    const t0 = performance.now();
-    const dv = await session.read(node);
-    const elapsed = performance.now() - t0;
-    if (!dv.statusCode.isGood())
-      throw new Error(`read of ${String(node.nodeId)} failed: ${dv.statusCode.name}`);
-    return elapsed;
-  };
-}
-
 async function main(): Promise<void> {
   process.env['AIRLOCK_TEST_LOOP_DELAY'] ??= 'off';
   await initCrypto();
   const dir = makeTempDir(t, 'airlock-opcua-ssh-bench-');
-  const plant = await startOpcuaServer({
-    dataDir: join(dir, 'plant'),
-    users: { 'gw-opc': 'pw' },
-    updateIntervalMs: 0,
-  });
-  t.after(() => plant.close());
-  const { chain, config: cfg } = await startJumpHostChain(t, {
+  const plant = await startBenchPlant(t, dir);
+  const jump = await startJumpHostChain(t, {
     chain: {
       otProcess: true,
       opcua: {
@@ -103,81 +64,60 @@ async function main(): Promise<void> {
     },
     hosts: (c) => ['Host airlock', `  HostName 127.0.0.1\n  Port ${c.sshPort}\n  User alice+hmi-1`],
   });
+  const { chain } = jump;
   const { alice } = chain.users;
-  const sshPids = new Map<number, number | undefined>();
-  const tunnel = async (args: readonly string[]): Promise<number> => {
-    const port = await freePort();
-    const child = spawnOperatorSsh(
-      t,
-      chain,
-      ['-F', cfg, '-N', ...args.map((a) => a.replace('PORT', String(port)))],
-      { stdio: ['ignore', 'ignore', 'pipe'], killSignal: 'SIGTERM' },
-    );
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    // ssh listens once it has logged in; what a forwarded connection then reaches is the session's test.
-    await waitFor(
-      `the ssh -L tunnel (${args.join(' ')})`,
-      async () => {
-        if (child.exitCode !== null) throw new Error(`ssh exited: ${stderr}`);
-        return new Promise<boolean>((resolve) => {
-          const s = connect(port, '127.0.0.1', () => {
-            s.destroy();
-            resolve(true);
-          });
-          s.on('error', () => resolve(false));
-        });
-      },
-      60_000,
-      100,
-    );
-    sshPids.set(port, child.pid);
-    return port;
-  };
+  // ssh listens once it has logged in; what a forwarded connection then reaches is the sessions' test.
+  const accepts = (port: number): Promise<boolean> =>
+    new Promise<boolean>((resolve) => {
+      const s = connect(port, '127.0.0.1', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.on('error', () => resolve(false));
+    });
   chain.answers(alice);
-  const viaAirlock = await tunnel([
-    ...keyLogin(alice),
-    '-L',
-    '127.0.0.1:PORT:opc-1:4840',
-    'airlock',
-  ]);
-  const viaJump = await tunnel([
-    '-o',
-    'PubkeyAuthentication=no',
-    '-L',
-    `127.0.0.1:PORT:127.0.0.1:${plant.port}`,
-    'jump2',
-  ]);
+  const airlockTunnel = await openTunnel(
+    t,
+    jump,
+    [...keyLogin(alice), '-L', '127.0.0.1:PORT:opc-1:4840', 'airlock'],
+    accepts,
+  );
+  const viaAirlock = airlockTunnel.port;
+  const { port: viaJump } = await openTunnel(
+    t,
+    jump,
+    ['-o', 'PubkeyAuthentication=no', '-L', `127.0.0.1:PORT:127.0.0.1:${plant.port}`, 'jump2'],
+    accepts,
+  );
 
   const plantNode = { nodeId: plant.nodeId('temperature'), attributeId: AttributeIds.Value };
-  const plantLogin = { userName: 'gw-opc', password: 'pw' };
   const secure = MessageSecurityMode.SignAndEncrypt;
   let clients = 0;
-  const plantSession = async (port: number, mode: MessageSecurityMode): Promise<ClientSession> => {
-    const client = createTestClient(join(dir, `client-${++clients}`), mode);
-    await client.connect(`opc.tcp://127.0.0.1:${port}`);
-    t.after(() => client.disconnect());
-    const session = await client.createSession({ type: UserTokenType.UserName, ...plantLogin });
-    t.after(() => session.close().catch(() => undefined));
-    return session;
-  };
+  const plantSession = (port: number, mode: MessageSecurityMode) =>
+    openBenchSession(
+      t,
+      join(dir, `client-${++clients}`),
+      `opc.tcp://127.0.0.1:${port}`,
+      PLANT_LOGIN,
+      mode,
+    );
   const airlockReader = async (mode: MessageSecurityMode): Promise<() => Promise<number>> => {
     const client = createTestClient(join(dir, `client-${++clients}`), mode);
     const login = await loginOperator(client, `opc.tcp://127.0.0.1:${viaAirlock}`);
     t.after(() => client.disconnect());
     t.after(() => login.session.close().catch(() => undefined));
     if (login.ns < 0) throw new Error('the broker does not expose the plant namespace');
-    return reader(login.session, {
+    return timedReader(login.session, {
       nodeId: login.id('Line1.Temperature'),
       attributeId: AttributeIds.Value,
     });
   };
   const paths = [
-    reader(await plantSession(plant.port, MessageSecurityMode.None), plantNode),
-    reader(await plantSession(viaJump, MessageSecurityMode.None), plantNode),
+    timedReader(await plantSession(plant.port, MessageSecurityMode.None), plantNode),
+    timedReader(await plantSession(viaJump, MessageSecurityMode.None), plantNode),
     await airlockReader(MessageSecurityMode.None),
-    reader(await plantSession(plant.port, secure), plantNode),
-    reader(await plantSession(viaJump, secure), plantNode),
+    timedReader(await plantSession(plant.port, secure), plantNode),
+    timedReader(await plantSession(viaJump, secure), plantNode),
     await airlockReader(secure),
   ];
   const [d = [], j = [], a = [], ds = [], js = [], as = []] = await interleave(paths, {
@@ -190,11 +130,11 @@ async function main(): Promise<void> {
   const cpuRead = paths[2];
   if (cpuRead === undefined) throw new Error('no Airlock reader');
   const otPid = chain.otProcess?.child.pid;
-  const sshPid = sshPids.get(viaAirlock);
+  const sshPid = airlockTunnel.pid;
   const cpu0 = [cpuMsOf(otPid), ownCpuMs(), cpuMsOf(sshPid)] as const;
   for (let i = 0; i < CPU_READS; i++) await cpuRead();
   const cpu1 = [cpuMsOf(otPid), ownCpuMs(), cpuMsOf(sshPid)] as const;
-  const [otCpu, itCpu, sshCpu] = cpu1.map((b, i) => perRead(cpu0[i] ?? b, b, CPU_READS));
+  const [otCpu, itCpu, sshCpu] = cpu1.map((b, i) => cpuPerOperation(cpu0[i] ?? b, b, CPU_READS));
 
   const med = (xs: readonly number[]): number => quantile(xs, 0.5);
   const verdict = (label: string, direct: number[], airlock: number[], jump: number[]): string => {

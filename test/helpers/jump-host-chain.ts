@@ -8,8 +8,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
+import { freePort } from '../../image/demo/plant/free-port.js';
 import { startSshd, type SshdPeer } from '../peers/sshd.js';
+import { spawnOperatorSsh } from './operator-ssh.js';
 import { startSshChain, type SshChain, type SshChainOptions } from './ssh-chain.js';
+import { waitFor } from './wait-for.js';
 
 export interface JumpHostChain {
   readonly chain: SshChain;
@@ -75,4 +78,42 @@ export async function startJumpHostChain(
     ].join('\n'),
   );
   return { chain, jump1, jump2, config };
+}
+
+/** An `ssh -N -L` tunnel a bench opened: its local port on 127.0.0.1 and the ssh client's pid. */
+export interface Tunnel {
+  readonly port: number;
+  readonly pid: number | undefined;
+}
+
+/**
+ * Starts `ssh -F <config> -N <args>` (each `PORT` in the arguments becomes a free local port) and
+ * waits until `isReady(port)` says the tunnel carries what the bench needs; fails with ssh's own
+ * words if it exits first. The client is stopped (SIGTERM) when the bench ends.
+ */
+export async function openTunnel(
+  t: Pick<TestContext, 'after'>,
+  jump: JumpHostChain,
+  args: readonly string[],
+  isReady: (port: number) => Promise<boolean>,
+): Promise<Tunnel> {
+  const port = await freePort();
+  const child = spawnOperatorSsh(
+    t,
+    jump.chain,
+    ['-F', jump.config, '-N', ...args.map((a) => a.replace('PORT', String(port)))],
+    { stdio: ['ignore', 'ignore', 'pipe'], killSignal: 'SIGTERM' },
+  );
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  await waitFor(
+    `the ssh -L tunnel (${args.join(' ')})`,
+    async () => {
+      if (child.exitCode !== null) throw new Error(`ssh exited: ${stderr}`);
+      return isReady(port);
+    },
+    60_000,
+    100,
+  );
+  return { port, pid: child.pid };
 }
