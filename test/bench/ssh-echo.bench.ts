@@ -5,8 +5,9 @@
  * cooked mode, so the echo is the kernel's, as in a shell prompt; every other cost is the path.
  *  - idle: one session, echo p50/p99 direct and through both gateways (IT endpoint -> link -> OT
  *    broker -> sshd), the added latency being the difference;
- *  - load: the same probe while N other interactive sessions (default 100) each echo a line a
- *    second on the same path; their own echo p99, errors, and the gateways' CPU and RSS per session;
+ *  - load: the same probe while N other interactive sessions each echo a line a second on the same
+ *    path (N = 100, then 500; `--sessions N` for one count of your own); their own echo p99,
+ *    errors, and the gateways' CPU and RSS per session;
  *  - logins: the probe through Airlock while other users log in with a password and a one-time code
  *    (argon2id on the password pool): the longest echo and how many exceeded 20 ms.
  * Every probe session first echoes WARMUP_KEYS keys that are not counted, the same number on every
@@ -23,8 +24,7 @@
  * The clients run in a driver process of their own (test/helpers/ssh-echo-driver.ts): this process
  * hosts the IT gateway, whose event loop must carry only gateway work.
  * Targets (issue 22): added p99 <= 2 ms idle, <= 4 ms under 100 sessions; no echo stall > 20 ms
- * while others log in; 500 sessions with 0 errors (run the file itself with `--sessions 500`;
- * `npm run bench` runs it with 100).
+ * while others log in; 500 sessions with 0 errors (both load phases run in `npm run bench`).
  *
  *   node dist/test/bench/ssh-echo.bench.js [--sessions N]
  */
@@ -52,7 +52,10 @@ const LINE_EVERY_MS = 1000;
 const LOGINS = 8;
 const STALL_MS = 20;
 const sessionsArg = process.argv.indexOf('--sessions');
-const SESSIONS = sessionsArg > 0 ? Number(process.argv[sessionsArg + 1]) : 100;
+/** The load phases: 100 sessions (the p99 target's), then 500 (the many-sessions target's). */
+const LOADS = sessionsArg > 0 ? [Number(process.argv[sessionsArg + 1])] : [100, 500];
+/** The p99 added under load has a target at 100 sessions; other counts are measured for errors. */
+const LOAD_P99_TARGET: Readonly<Record<number, number>> = { 100: 4 };
 const DRIVER = fileURLToPath(new URL('../helpers/ssh-echo-driver.js', import.meta.url));
 
 const cleanups: (() => unknown)[] = [];
@@ -116,7 +119,7 @@ async function main(): Promise<void> {
   const chain = await startSshChain(t, {
     otProcess: true,
     target,
-    maxConcurrentSessions: SESSIONS + 16,
+    maxConcurrentSessions: Math.max(...LOADS) + 16,
     extraPasswords: [{ match: `${tu.name}@`, password: tu.password }],
   });
   const { alice, bob } = chain.users;
@@ -187,9 +190,13 @@ async function main(): Promise<void> {
     return `event-loop delay max IT ${fmt(l.it.maxMs, 1)} ms, OT ${fmt(l.ot.maxMs, 1)} ms (p99 ${fmt(l.it.p99Ms, 1)} / ${fmt(l.ot.p99Ms, 1)})`;
   };
   const signed = (n: number): string => `${n >= 0 ? '+' : ''}${fmt(n)}`;
-  const row = (label: string, d: number[], a: number[], target: number): string => {
+  const row = (label: string, d: number[], a: number[], target: number | undefined): string => {
     const [d50, d99, a50, a99] = [pct(d, 50), pct(d, 99), pct(a, 50), pct(a, 99)];
-    return `${label}: direct p50 ${fmt(d50)} p99 ${fmt(d99)}   airlock p50 ${fmt(a50)} p99 ${fmt(a99)} ms   added p50 ${signed(a50 - d50)} p99 ${signed(a99 - d99)} ms (target p99 added <= ${target} ms: ${a99 - d99 <= target ? 'met' : 'MISSED'})`;
+    const verdict =
+      target === undefined
+        ? ''
+        : ` (target p99 added <= ${target} ms: ${a99 - d99 <= target ? 'met' : 'MISSED'})`;
+    return `${label}: direct p50 ${fmt(d50)} p99 ${fmt(d99)}   airlock p50 ${fmt(a50)} p99 ${fmt(a99)} ms   added p50 ${signed(a50 - d50)} p99 ${signed(a99 - d99)} ms${verdict}`;
   };
   const none = (): void => undefined;
 
@@ -206,62 +213,65 @@ async function main(): Promise<void> {
     `keystroke echo, ${PROBES} keys (after ${WARMUP_KEYS} not counted), pty round trip through OpenSSH (ms)\n${row('  idle', idle.direct, idle.airlock, 2)}\n    ${await idleLoops}\n`,
   );
 
-  // ---- under load: SESSIONS interactive sessions, each echoing a line a second
+  // ---- under load: loadSessions interactive sessions, each echoing a line a second
   const otPid = ot.child.pid;
   if (otPid === undefined) throw new Error('no OT process');
-  const loaded: Record<string, number[]> = {};
-  for (const host of ['direct', 'airlock']) {
-    const before = { it: usageOf(process.pid), ot: usageOf(otPid) };
-    let opened = { ...before, at: 0 };
-    let ended = { ...before, at: 0 };
-    let loopLine: Promise<string> = Promise.resolve('');
-    const r = await drive(
-      plan(host, SESSIONS),
-      () => {
-        opened = { it: usageOf(process.pid), ot: usageOf(otPid), at: performance.now() };
-        mark();
-      },
-      () => {
-        ended = { it: usageOf(process.pid), ot: usageOf(otPid), at: performance.now() };
-        loopLine = loops();
-      },
-    );
-    const loopText = await loopLine;
-    loaded[host] = r.probe;
-    const secs = (ended.at - opened.at) / 1000;
-    const itCpu = (100 * (ended.it.cpu - opened.it.cpu)) / secs;
-    const otCpu = (100 * (ended.ot.cpu - opened.ot.cpu)) / secs;
-    const rss = (opened.it.rss - before.it.rss + opened.ot.rss - before.ot.rss) / SESSIONS / MiB;
-    const gw =
-      host === 'airlock'
-        ? `; gateways: CPU ${fmt((itCpu + otCpu) / SESSIONS, 3)}% of a core per session (IT ${fmt(itCpu, 1)}% + OT ${fmt(otCpu, 1)}% in all), RSS ${signed(rss)} MiB per session (IT + OT)`
-        : '';
-    process.stdout.write(
-      `  ${SESSIONS} sessions via ${host}: ${r.lineEchoes.length} line echoes, p50 ${fmt(pct(r.lineEchoes, 50))} p99 ${fmt(pct(r.lineEchoes, 99))} ms, errors ${r.errors}${gw}\n${host === 'airlock' ? `    ${loopText}\n` : ''}`,
-    );
-    if (r.errors > 0) process.exitCode = 1;
-    // The next phase starts when every session of this one has ended on both sides: ending 500
-    // sessions is work of its own (each closes and audits its recording) that would otherwise be
-    // counted as stalls of the next phase.
-    await waitFor(
-      'the sessions of the load phase to end',
-      () => chain.it.gw.services.sessions.live.size === 0,
-      300_000,
-      100,
-    );
-    // ...and both gateways have finished the work that follows (the OT side closes and audits
-    // each recording, then ships it; the IT side stores each shipped chunk): both loops quiet
-    // (max delay < 20 ms) for half a second, or a minute has passed.
-    await loopStats();
-    for (let i = 0; i < 120; i++) {
-      await sleep(500);
-      const l = await loopStats();
-      if (l.it.maxMs < STALL_MS && l.ot.maxMs < STALL_MS) break;
+  for (const loadSessions of LOADS) {
+    const loaded: Record<string, number[]> = {};
+    for (const host of ['direct', 'airlock']) {
+      const before = { it: usageOf(process.pid), ot: usageOf(otPid) };
+      let opened = { ...before, at: 0 };
+      let ended = { ...before, at: 0 };
+      let loopLine: Promise<string> = Promise.resolve('');
+      const r = await drive(
+        plan(host, loadSessions),
+        () => {
+          opened = { it: usageOf(process.pid), ot: usageOf(otPid), at: performance.now() };
+          mark();
+        },
+        () => {
+          ended = { it: usageOf(process.pid), ot: usageOf(otPid), at: performance.now() };
+          loopLine = loops();
+        },
+      );
+      const loopText = await loopLine;
+      loaded[host] = r.probe;
+      const secs = (ended.at - opened.at) / 1000;
+      const itCpu = (100 * (ended.it.cpu - opened.it.cpu)) / secs;
+      const otCpu = (100 * (ended.ot.cpu - opened.ot.cpu)) / secs;
+      const rss =
+        (opened.it.rss - before.it.rss + opened.ot.rss - before.ot.rss) / loadSessions / MiB;
+      const gw =
+        host === 'airlock'
+          ? `; gateways: CPU ${fmt((itCpu + otCpu) / loadSessions, 3)}% of a core per session (IT ${fmt(itCpu, 1)}% + OT ${fmt(otCpu, 1)}% in all), RSS ${signed(rss)} MiB per session (IT + OT)`
+          : '';
+      process.stdout.write(
+        `  ${loadSessions} sessions via ${host}: ${r.lineEchoes.length} line echoes, p50 ${fmt(pct(r.lineEchoes, 50))} p99 ${fmt(pct(r.lineEchoes, 99))} ms, errors ${r.errors}${gw}\n${host === 'airlock' ? `    ${loopText}\n` : ''}`,
+      );
+      if (r.errors > 0) process.exitCode = 1;
+      // The next phase starts when every session of this one has ended on both sides: ending 500
+      // sessions is work of its own (each closes and audits its recording) that would otherwise be
+      // counted as stalls of the next phase.
+      await waitFor(
+        'the sessions of the load phase to end',
+        () => chain.it.gw.services.sessions.live.size === 0,
+        300_000,
+        100,
+      );
+      // ...and both gateways have finished the work that follows (the OT side closes and audits
+      // each recording, then ships it; the IT side stores each shipped chunk): both loops quiet
+      // (max delay < 20 ms) for half a second, or a minute has passed.
+      await loopStats();
+      for (let i = 0; i < 120; i++) {
+        await sleep(500);
+        const l = await loopStats();
+        if (l.it.maxMs < STALL_MS && l.ot.maxMs < STALL_MS) break;
+      }
     }
+    process.stdout.write(
+      `${row(`  probe with ${loadSessions} sessions`, loaded.direct ?? [], loaded.airlock ?? [], LOAD_P99_TARGET[loadSessions])}\n`,
+    );
   }
-  process.stdout.write(
-    `${row(`  probe with ${SESSIONS} sessions`, loaded.direct ?? [], loaded.airlock ?? [], 4)}\n`,
-  );
 
   // ---- logins: the probe through Airlock while bob logs in (password + code), one after another
   chain.answers(bob);
